@@ -1,0 +1,33 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "ofdoctor",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ofdoctor", targets: ["ofdoctor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibElf",
+            pkgConfig: "libelf",
+            providers: [.apt(["libelf-dev"])]
+        ),
+        .target(name: "ELFInspect", dependencies: ["CLibElf"]),
+        .target(name: "LinkerDoctor", dependencies: ["ELFInspect"]),
+        .executableTarget(
+            name: "ofdoctor",
+            dependencies: [
+                "LinkerDoctor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LinkerDoctor"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,37 @@
+/// The `PT_DYNAMIC` entries (`Elf{32,64}_Dyn`) a reader of dependencies needs, with
+/// their strings looked up in `DT_STRTAB`.
+public struct DynamicSection: Equatable, Sendable {
+    /// `DT_NEEDED`, in file order (the loader's breadth-first order depends on it).
+    public var needed: [String] = []
+    /// `DT_SONAME`.
+    public var soname: String?
+    /// `DT_RPATH`, the raw colon-separated list.
+    public var rpath: String?
+    /// `DT_RUNPATH`, the raw colon-separated list.
+    public var runpath: String?
+    /// `DT_FLAGS` (`DF_SYMBOLIC` 0x2, `DF_BIND_NOW` 0x8, …).
+    public var flags: UInt64?
+    /// `DT_FLAGS_1` (`DF_1_NOW` 0x1, `DF_1_NODEFLIB` 0x800, `DF_1_PIE` 0x8000000, …).
+    public var flags1: UInt64?
+    /// `DT_SYMBOLIC` present.
+    public var symbolic: Bool = false
+    /// `DT_BIND_NOW` present.
+    public var bindNow: Bool = false
+    /// `DT_RELR` present (glibc 2.36 then requires a `GLIBC_ABI_DT_RELR` need).
+    public var hasRelr: Bool = false
+
+    public init() {}
+}
+
+/// Raw `d_tag` values used here (elf.h).
+enum DynamicTag {
+    static let null: Int64 = 0, needed: Int64 = 1, hash: Int64 = 4, strtab: Int64 = 5, symtab: Int64 = 6
+    static let strsz: Int64 = 10, syment: Int64 = 11, soname: Int64 = 14, rpath: Int64 = 15, symbolic: Int64 = 16
+    static let rel: Int64 = 17, relsz: Int64 = 18, rela: Int64 = 7, relasz: Int64 = 8
+    static let jmprel: Int64 = 23, pltrelsz: Int64 = 2, pltrel: Int64 = 20
+    static let bindNow: Int64 = 24, runpath: Int64 = 29, flags: Int64 = 30, relr: Int64 = 36
+    static let gnuHash: Int64 = 0x6fff_fef5
+    static let versym: Int64 = 0x6fff_fff0, flags1: Int64 = 0x6fff_fffb
+    static let verdef: Int64 = 0x6fff_fffc, verdefnum: Int64 = 0x6fff_fffd
+    static let verneed: Int64 = 0x6fff_fffe, verneednum: Int64 = 0x6fff_ffff
+}

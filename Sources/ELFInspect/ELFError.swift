@@ -1,0 +1,30 @@
+/// Why a file could not be read as ELF. Every message names the file.
+public enum ELFError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No `\x7fELF` magic (a script, a linker script, text).
+    case notELF(path: String)
+    /// The file ends before `what` does.
+    case truncated(path: String, what: String)
+    /// A field is out of range or inconsistent.
+    case malformed(path: String, what: String)
+    /// libelf refused the file; `message` is `elf_errmsg`.
+    case libelf(path: String, message: String)
+
+    public var path: String {
+        switch self {
+        case .notELF(let p), .truncated(let p, _), .malformed(let p, _), .libelf(let p, _): return p
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notELF(let p):
+            return "\(p) is not an ELF file; pass the program itself, not a wrapper script or link"
+        case .truncated(let p, let what):
+            return "\(p) is truncated: the file ends inside its \(what)"
+        case .malformed(let p, let what):
+            return "\(p) is a malformed ELF file: \(what)"
+        case .libelf(let p, let message):
+            return "\(p) could not be read as ELF: \(message)"
+        }
+    }
+}

@@ -1,0 +1,538 @@
+import CLibElf
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// libelf must be told the ELF version once per process before any other call.
+private let libelfReady: Bool = elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE)
+
+/// One ELF file, read as the dynamic loader sees it: through its program headers and
+/// `PT_DYNAMIC`, so files without section headers read the same. Holds no loader policy.
+/// Immutable after `init`; the symbol table is read on demand from the mapped bytes.
+public final class ELFFile: @unchecked Sendable {
+    public let path: String
+    public let header: ELFHeader
+    public let programHeaders: [ProgramHeader]
+    /// `PT_INTERP`: the program interpreter's path.
+    public let interpreter: String?
+    /// Nil when the file has no `PT_DYNAMIC` (a static executable, an object file).
+    public let dynamic: DynamicSection?
+    public let versionNeeds: [VersionNeed]
+    public let versionDefinitions: [VersionDefinition]
+    /// Entries in `DT_SYMTAB`, index 0 (the null symbol) included.
+    public let symbolCount: Int
+
+    private let bytes: FileBytes
+    private let reader: ByteReader
+    private let is64: Bool
+    private let stringTable: Range<Int>?
+    private let symbolTableOffset: Int?
+    private let versymOffset: Int?
+    private let gnuHashOffset: Int?
+    private let sysvHashOffset: Int?
+    private let relocationTables: [RelocationTable]
+    /// `vd_ndx` / `vna_other` → (name, file) for version lookups of symbols.
+    private let versionNames: [UInt16: (name: String, file: String?)]
+    private let definedVersionNames: [UInt16: String]
+
+    /// Reads the file at a host path (memory-mapped).
+    public convenience init(path: String) throws(ELFError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .libelf(path: path, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw .libelf(path: path, message: "not a regular file")
+        }
+        guard let mapped = FileBytes(mapping: fd, size: Int(clamping: st.st_size)) else {
+            throw .libelf(path: path, message: String(cString: strerror(errno)))
+        }
+        try self.init(bytes: mapped, path: path)
+    }
+
+    /// Reads an ELF image already in memory; `path` is only used in messages.
+    public init(bytes: FileBytes, path: String) throws(ELFError) {
+        self.path = path
+        self.bytes = bytes
+        let raw = bytes.buffer
+        guard raw.count >= 4, raw[0] == 0x7f, raw[1] == 0x45, raw[2] == 0x4c, raw[3] == 0x46 else {
+            throw .notELF(path: path)
+        }
+        guard raw.count >= 16 else { throw .truncated(path: path, what: "ELF identification (e_ident)") }
+        guard let fileClass = ELFHeader.FileClass(rawValue: raw[4]) else {
+            throw .malformed(path: path, what: "EI_CLASS is \(raw[4]), neither 32- nor 64-bit")
+        }
+        guard let order = ELFHeader.ByteOrder(rawValue: raw[5]) else {
+            throw .malformed(path: path, what: "EI_DATA is \(raw[5]), neither little nor big endian")
+        }
+        is64 = fileClass == .elf64
+        guard raw.count >= (is64 ? 64 : 52) else { throw .truncated(path: path, what: "ELF header") }
+        let reader = ByteReader(buffer: raw, bigEndian: order == .big)
+        self.reader = reader
+        guard libelfReady else { throw .libelf(path: path, message: "libelf could not be initialised") }
+
+        guard let base = raw.baseAddress,
+              let elf = elf_memory(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: CChar.self)), raw.count)
+        else { throw .libelf(path: path, message: ELFFile.libelfMessage()) }
+        defer { elf_end(elf) }
+        guard elf_kind(elf) == ELF_K_ELF else { throw .notELF(path: path) }
+
+        var ehdr = GElf_Ehdr()
+        guard gelf_getehdr(elf, &ehdr) != nil else { throw .libelf(path: path, message: ELFFile.libelfMessage()) }
+        header = ELFHeader(
+            fileClass: fileClass, byteOrder: order, identVersion: raw[6], osABI: raw[7], abiVersion: raw[8],
+            identPaddingIsZero: raw[9..<16].allSatisfy { $0 == 0 },
+            type: ehdr.e_type, machine: ehdr.e_machine, version: ehdr.e_version,
+            programHeaderEntrySize: ehdr.e_phentsize)
+
+        // Program headers.
+        var phnum = 0
+        var phdrs: [ProgramHeader] = []
+        if elf_getphdrnum(elf, &phnum) != 0 {
+            throw .malformed(path: path, what: "program header count: \(ELFFile.libelfMessage())")
+        }
+        let phentsize = is64 ? 56 : 32
+        if phnum > 0 {
+            guard let phoff = Int(exactly: ehdr.e_phoff), phnum <= (raw.count / phentsize),
+                  phoff <= raw.count - phnum * phentsize
+            else { throw .truncated(path: path, what: "program headers") }
+            phdrs.reserveCapacity(phnum)
+            for i in 0..<phnum {
+                var ph = GElf_Phdr()
+                guard gelf_getphdr(elf, Int32(i), &ph) != nil else {
+                    throw .malformed(path: path, what: "program header \(i): \(ELFFile.libelfMessage())")
+                }
+                phdrs.append(ProgramHeader(type: ph.p_type, offset: ph.p_offset, virtualAddress: ph.p_vaddr,
+                                           fileSize: ph.p_filesz, memorySize: ph.p_memsz))
+            }
+        }
+        programHeaders = phdrs
+
+        var interp: String?
+        if let ph = phdrs.first(where: { $0.type == ProgramHeaderType.interpreter }) {
+            guard let range = ELFFile.fileRange(offset: ph.offset, size: ph.fileSize, in: raw.count) else {
+                throw .truncated(path: path, what: "PT_INTERP")
+            }
+            guard let text = reader.cString(range.lowerBound, limit: range.upperBound) else {
+                throw .malformed(path: path, what: "PT_INTERP is not a NUL-terminated path")
+            }
+            interp = text
+        }
+        interpreter = interp
+
+        // The dynamic segment, read as entries of the file's class and byte order.
+        guard let dynHeader = phdrs.first(where: { $0.type == ProgramHeaderType.dynamic }) else {
+            dynamic = nil
+            versionNeeds = []
+            versionDefinitions = []
+            symbolCount = 0
+            stringTable = nil
+            symbolTableOffset = nil
+            versymOffset = nil
+            gnuHashOffset = nil
+            sysvHashOffset = nil
+            relocationTables = []
+            versionNames = [:]
+            definedVersionNames = [:]
+            return
+        }
+        guard let dynRange = ELFFile.fileRange(offset: dynHeader.offset, size: dynHeader.fileSize, in: raw.count) else {
+            throw .truncated(path: path, what: "dynamic section (PT_DYNAMIC)")
+        }
+        var tags: [(tag: Int64, value: UInt64)] = []
+        let dynEntrySize = is64 ? 16 : 8
+        let dynCount = dynRange.count / dynEntrySize
+        if dynCount > 0 {
+            guard let data = elf_getdata_rawchunk(elf, Int64(dynRange.lowerBound), dynCount * dynEntrySize, ELF_T_DYN) else {
+                throw .malformed(path: path, what: "dynamic section: \(ELFFile.libelfMessage())")
+            }
+            tags.reserveCapacity(dynCount)
+            for i in 0..<dynCount {
+                var dyn = GElf_Dyn()
+                guard gelf_getdyn(data, Int32(i), &dyn) != nil else { break }
+                if dyn.d_tag == DynamicTag.null { break }
+                tags.append((dyn.d_tag, dyn.d_un.d_val))
+            }
+        }
+        func value(_ tag: Int64) -> UInt64? { tags.first(where: { $0.tag == tag })?.value }
+        func offset(_ address: UInt64) -> Int? { ELFFile.fileOffset(of: address, in: phdrs, size: raw.count) }
+
+        // DT_STRTAB and DT_STRSZ bound every string read below.
+        var strtab: Range<Int>?
+        if let address = value(DynamicTag.strtab) {
+            guard let start = offset(address) else {
+                throw .malformed(path: path, what: "DT_STRTAB address 0x\(String(address, radix: 16)) is outside every PT_LOAD segment")
+            }
+            let size = Int(clamping: value(DynamicTag.strsz) ?? 0)
+            let end = size <= raw.count - start ? start + size : raw.count
+            strtab = start..<end
+        }
+        stringTable = strtab
+        func string(_ offset: UInt64, _ what: String) throws(ELFError) -> String {
+            guard let table = strtab else { throw .malformed(path: path, what: "\(what) but no DT_STRTAB") }
+            guard let off = Int(exactly: offset), off < table.count,
+                  let text = reader.cString(table.lowerBound + off, limit: table.upperBound)
+            else { throw .malformed(path: path, what: "\(what) string offset \(offset) is past the end of DT_STRTAB") }
+            return text
+        }
+
+        var section = DynamicSection()
+        for (tag, v) in tags {
+            switch tag {
+            case DynamicTag.needed: section.needed.append(try string(v, "DT_NEEDED"))
+            case DynamicTag.soname: section.soname = try string(v, "DT_SONAME")
+            case DynamicTag.rpath: section.rpath = try string(v, "DT_RPATH")
+            case DynamicTag.runpath: section.runpath = try string(v, "DT_RUNPATH")
+            case DynamicTag.flags: section.flags = v
+            case DynamicTag.flags1: section.flags1 = v
+            case DynamicTag.symbolic: section.symbolic = true
+            case DynamicTag.bindNow: section.bindNow = true
+            case DynamicTag.relr: section.hasRelr = true
+            default: break
+            }
+        }
+        dynamic = section
+
+        // Version needs: vn_next/vna_next are relative links; DT_VERNEEDNUM bounds the walk
+        // so a chain that points back at itself ends.
+        var needs: [VersionNeed] = []
+        var names: [UInt16: (name: String, file: String?)] = [:]
+        if let address = value(DynamicTag.verneed) {
+            guard var entry = offset(address) else {
+                throw .malformed(path: path, what: "DT_VERNEED address is outside every PT_LOAD segment")
+            }
+            let count = Int(clamping: value(DynamicTag.verneednum) ?? 0)
+            guard count <= raw.count / 16 else { throw .malformed(path: path, what: "DT_VERNEEDNUM \(count) is larger than the file") }
+            for n in 0..<count {
+                guard let version = reader.u16(entry), let cnt = reader.u16(entry + 2), let file = reader.u32(entry + 4),
+                      let aux = reader.u32(entry + 8), let next = reader.u32(entry + 12)
+                else { throw .truncated(path: path, what: "version needs (.gnu.version_r) entry \(n)") }
+                let fileName = try string(UInt64(file), "vn_file")
+                var entries: [VersionNeed.Entry] = []
+                var auxOffset = entry + Int(aux)
+                for a in 0..<Int(cnt) {
+                    guard let hash = reader.u32(auxOffset), let flags = reader.u16(auxOffset + 4),
+                          let other = reader.u16(auxOffset + 6), let name = reader.u32(auxOffset + 8),
+                          let auxNext = reader.u32(auxOffset + 12)
+                    else { throw .truncated(path: path, what: "version need auxiliary entry \(a) of \(fileName)") }
+                    let versionName = try string(UInt64(name), "vna_name")
+                    entries.append(.init(name: versionName, hash: hash, flags: flags, index: other))
+                    names[other & 0x7fff] = (versionName, fileName)
+                    if auxNext == 0 { break }
+                    auxOffset += Int(auxNext)
+                }
+                needs.append(VersionNeed(file: fileName, version: version, entries: entries))
+                if next == 0 { break }
+                entry += Int(next)
+            }
+        }
+        versionNeeds = needs
+
+        var definitions: [VersionDefinition] = []
+        var defined: [UInt16: String] = [:]
+        if let address = value(DynamicTag.verdef) {
+            guard var entry = offset(address) else {
+                throw .malformed(path: path, what: "DT_VERDEF address is outside every PT_LOAD segment")
+            }
+            let count = Int(clamping: value(DynamicTag.verdefnum) ?? 0)
+            guard count <= raw.count / 20 else { throw .malformed(path: path, what: "DT_VERDEFNUM \(count) is larger than the file") }
+            for n in 0..<count {
+                guard let version = reader.u16(entry), let flags = reader.u16(entry + 2), let ndx = reader.u16(entry + 4),
+                      let cnt = reader.u16(entry + 6), let hash = reader.u32(entry + 8), let aux = reader.u32(entry + 12),
+                      let next = reader.u32(entry + 16)
+                else { throw .truncated(path: path, what: "version definitions (.gnu.version_d) entry \(n)") }
+                var auxNames: [String] = []
+                var auxOffset = entry + Int(aux)
+                for a in 0..<Int(cnt) {
+                    guard let name = reader.u32(auxOffset), let auxNext = reader.u32(auxOffset + 4) else {
+                        throw .truncated(path: path, what: "version definition auxiliary entry \(a)")
+                    }
+                    auxNames.append(try string(UInt64(name), "vda_name"))
+                    if auxNext == 0 { break }
+                    auxOffset += Int(auxNext)
+                }
+                guard let first = auxNames.first else {
+                    throw .malformed(path: path, what: "version definition \(n) has no name (vd_cnt 0)")
+                }
+                definitions.append(VersionDefinition(name: first, hash: hash, flags: flags, index: ndx, version: version,
+                                                     parents: Array(auxNames.dropFirst())))
+                defined[ndx & 0x7fff] = first
+                if next == 0 { break }
+                entry += Int(next)
+            }
+        }
+        versionDefinitions = definitions
+        versionNames = names
+        definedVersionNames = defined
+
+        // The symbol table: its size comes from the .dynsym section when there is one (as
+        // readelf reads it), else from the hash tables (as the loader bounds it).
+        symbolTableOffset = value(DynamicTag.symtab).flatMap { offset($0) }
+        versymOffset = value(DynamicTag.versym).flatMap { offset($0) }
+        gnuHashOffset = value(DynamicTag.gnuHash).flatMap { offset($0) }
+        sysvHashOffset = value(DynamicTag.hash).flatMap { offset($0) }
+        let entrySize = is64 ? 24 : 16
+        var count = ELFFile.dynsymSectionCount(elf, entrySize: entrySize)
+            ?? ELFFile.hashChainCount(reader, sysvHashOffset)
+            ?? ELFFile.gnuHashSymbolCount(reader, gnuHashOffset, is64: is64)
+            ?? 0
+        if let start = symbolTableOffset {
+            count = min(count, max(0, (raw.count - start) / entrySize))
+        } else {
+            count = 0
+        }
+        symbolCount = count
+
+        // Relocations: entries in DT_JMPREL are bound lazily (at the first call) unless
+        // BIND_NOW; every other table is processed at start-up (glibc elf/dynamic-link.h).
+        var tables: [RelocationTable] = []
+        let pltIsRela = value(DynamicTag.pltrel).map { $0 == UInt64(DynamicTag.rela) } ?? is64
+        var plt: Range<Int>?
+        if let address = value(DynamicTag.jmprel), let start = offset(address),
+           let size = value(DynamicTag.pltrelsz).flatMap({ Int(exactly: $0) }), size <= raw.count - start {
+            plt = start..<(start + size)
+            tables.append(RelocationTable(range: start..<(start + size), isRela: pltIsRela, lazy: true))
+        }
+        for (tagAddress, tagSize, isRela) in [(DynamicTag.rela, DynamicTag.relasz, true), (DynamicTag.rel, DynamicTag.relsz, false)] {
+            guard let address = value(tagAddress), let start = offset(address),
+                  let size = value(tagSize).flatMap({ Int(exactly: $0) }), size <= raw.count - start
+            else { continue }
+            var range = start..<(start + size)
+            // ld often lays .rela.plt right after .rela.dyn and counts it in DT_RELASZ too.
+            if let plt, range.overlaps(plt) { range = range.lowerBound..<min(range.upperBound, plt.lowerBound) }
+            tables.append(RelocationTable(range: range, isRela: isRela, lazy: false))
+        }
+        relocationTables = tables
+    }
+
+    // MARK: - Symbols
+
+    /// The symbol at `index` of `DT_SYMTAB`, nil past the end or when it cannot be read.
+    public func symbol(at index: Int) -> DynamicSymbol? {
+        guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }
+        let entry = table + index * (is64 ? 24 : 16)
+        let nameOffset: UInt32, info: UInt8, other: UInt8, shndx: UInt16, value: UInt64, size: UInt64
+        if is64 {
+            guard let n = reader.u32(entry), let i = reader.u8(entry + 4), let o = reader.u8(entry + 5),
+                  let s = reader.u16(entry + 6), let v = reader.u64(entry + 8), let z = reader.u64(entry + 16) else { return nil }
+            (nameOffset, info, other, shndx, value, size) = (n, i, o, s, v, z)
+        } else {
+            guard let n = reader.u32(entry), let v = reader.u32(entry + 4), let z = reader.u32(entry + 8),
+                  let i = reader.u8(entry + 12), let o = reader.u8(entry + 13), let s = reader.u16(entry + 14) else { return nil }
+            (nameOffset, info, other, shndx, value, size) = (n, i, o, s, UInt64(v), UInt64(z))
+        }
+        let name = symbolName(nameOffset) ?? ""
+        let versym = versionIndex(ofSymbol: index)
+        var version: SymbolVersion?
+        if let versym {
+            let ndx = versym & 0x7fff
+            if ndx >= 2 {
+                let hidden = versym & 0x8000 != 0
+                if shndx == 0, let need = versionNames[ndx] {
+                    version = SymbolVersion(name: need.name, isHidden: hidden, file: need.file)
+                } else if let def = definedVersionNames[ndx] {
+                    version = SymbolVersion(name: def, isHidden: hidden, file: nil)
+                } else if let need = versionNames[ndx] {
+                    version = SymbolVersion(name: need.name, isHidden: hidden, file: need.file)
+                }
+            }
+        }
+        return DynamicSymbol(name: name, binding: info >> 4, type: info & 0xf, visibility: other & 0x3,
+                             sectionIndex: shndx, value: value, size: size, version: version, versionIndex: versym)
+    }
+
+    /// Every symbol of `DT_SYMTAB`, in order (index 0 included).
+    public var symbols: [DynamicSymbol] {
+        (0..<symbolCount).compactMap { symbol(at: $0) }
+    }
+
+    /// The raw `DT_VERSYM` entry of a symbol; nil when the file has no `DT_VERSYM`.
+    public func versionIndex(ofSymbol index: Int) -> UInt16? {
+        guard let versym = versymOffset else { return nil }
+        return reader.u16(versym + index * 2)
+    }
+
+    /// True when the file has `DT_VERSYM` (the loader treats such files differently in lookups).
+    public var hasVersionTable: Bool { versymOffset != nil }
+
+    /// The version name a `DT_VERSYM` index stands for in this file (definitions first).
+    public func versionName(forIndex index: UInt16) -> String? {
+        definedVersionNames[index & 0x7fff] ?? versionNames[index & 0x7fff]?.name
+    }
+
+    private func symbolName(_ offset: UInt32) -> String? {
+        guard let table = stringTable, Int(offset) < table.count else { return nil }
+        return reader.cString(table.lowerBound + Int(offset), limit: table.upperBound)
+    }
+
+    /// Indices of the symbols named `name` that the file's hash table leads to, as the
+    /// loader finds definitions: `DT_GNU_HASH` first, `DT_HASH` otherwise, and a scan of the
+    /// whole table only for a file with neither.
+    public func symbolIndices(named name: String) -> [Int] {
+        var name = name
+        return name.withUTF8 { utf8 in
+            let key = UnsafeRawBufferPointer(utf8)
+            if let gnu = gnuHashOffset, let found = gnuLookup(key, at: gnu) { return found }
+            if let sysv = sysvHashOffset, let found = sysvLookup(key, at: sysv) { return found }
+            return (0..<symbolCount).filter { nameMatches($0, key) }
+        }
+    }
+
+    private func nameMatches(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        guard let table = stringTable, let start = symbolTableOffset,
+              let nameOffset = reader.u32(start + index * (is64 ? 24 : 16)), Int(nameOffset) < table.count
+        else { return false }
+        return reader.cStringEquals(table.lowerBound + Int(nameOffset), limit: table.upperBound, key)
+    }
+
+    private func gnuLookup(_ key: UnsafeRawBufferPointer, at offset: Int) -> [Int]? {
+        guard let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
+              let bloomSize = reader.u32(offset + 8), let bloomShift = reader.u32(offset + 12), nbuckets > 0
+        else { return nil }
+        var h: UInt32 = 5381
+        for byte in key { h = h &* 33 &+ UInt32(byte) }
+        let wordBytes = is64 ? 8 : 4
+        let bits = UInt32(wordBytes * 8)
+        let bloomStart = offset + 16
+        if bloomSize > 0 {
+            let wordIndex = Int((h / bits) % bloomSize)
+            guard let word = reader.word(bloomStart + wordIndex * wordBytes, is64: is64) else { return nil }
+            let mask = (UInt64(1) << UInt64(h % bits)) | (UInt64(1) << UInt64((h >> (bloomShift & 31)) % bits))
+            if word & mask != mask { return [] }
+        }
+        let bucketStart = bloomStart + Int(bloomSize) * wordBytes
+        guard let first = reader.u32(bucketStart + Int(h % nbuckets) * 4) else { return nil }
+        if first == 0 { return [] }
+        guard first >= symoffset else { return nil }
+        let chainStart = bucketStart + Int(nbuckets) * 4
+        var result: [Int] = []
+        var index = Int(first)
+        while index < symbolCount || symbolCount == 0 {
+            guard let chain = reader.u32(chainStart + (index - Int(symoffset)) * 4) else { return nil }
+            if (chain | 1) == (h | 1) && nameMatches(index, key) { result.append(index) }
+            if chain & 1 != 0 { break }
+            index += 1
+        }
+        return result
+    }
+
+    private func sysvLookup(_ key: UnsafeRawBufferPointer, at offset: Int) -> [Int]? {
+        guard let nbucket = reader.u32(offset), let nchain = reader.u32(offset + 4), nbucket > 0 else { return nil }
+        var h: UInt32 = 0
+        for byte in key {
+            h = (h << 4) &+ UInt32(byte)
+            let g = h & 0xf000_0000
+            if g != 0 { h ^= g >> 24 }
+            h &= ~g
+        }
+        guard var index = reader.u32(offset + 8 + Int(h % nbucket) * 4) else { return nil }
+        let chainStart = offset + 8 + Int(nbucket) * 4
+        var result: [Int] = []
+        var steps: UInt32 = 0
+        while index != 0 && index < nchain && steps <= nchain {
+            if nameMatches(Int(index), key) { result.append(Int(index)) }
+            guard let next = reader.u32(chainStart + Int(index) * 4) else { return nil }
+            index = next
+            steps += 1
+        }
+        return result
+    }
+
+    // MARK: - Relocations
+
+    /// Symbol indices referenced by relocations: `startup` ones are bound when the object
+    /// is relocated, `lazy` ones (`DT_JMPREL`) at the first call unless BIND_NOW.
+    public func relocatedSymbols() -> (startup: Set<Int>, lazy: Set<Int>) {
+        var startup = Set<Int>(), lazy = Set<Int>()
+        for table in relocationTables {
+            let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
+            var at = table.range.lowerBound
+            while at + entrySize <= table.range.upperBound {
+                if let info = reader.word(at + (is64 ? 8 : 4), is64: is64) {
+                    let symbol = Int(is64 ? info >> 32 : info >> 8)
+                    if symbol != 0 {
+                        if table.lazy { lazy.insert(symbol) } else { startup.insert(symbol) }
+                    }
+                }
+                at += entrySize
+            }
+        }
+        return (startup, lazy)
+    }
+
+    // MARK: - Layout helpers
+
+    private static func libelfMessage() -> String {
+        guard let message = elf_errmsg(-1) else { return "unknown libelf error" }
+        return String(cString: message)
+    }
+
+    /// `offset..<offset+size` when it lies inside a file of `count` bytes.
+    static func fileRange(offset: UInt64, size: UInt64, in count: Int) -> Range<Int>? {
+        guard let start = Int(exactly: offset), let length = Int(exactly: size),
+              start <= count, length <= count - start else { return nil }
+        return start..<(start + length)
+    }
+
+    /// The file offset of a virtual address, through the `PT_LOAD` segment that maps it.
+    static func fileOffset(of address: UInt64, in headers: [ProgramHeader], size: Int) -> Int? {
+        for ph in headers where ph.type == ProgramHeaderType.load {
+            guard address >= ph.virtualAddress else { continue }
+            let delta = address - ph.virtualAddress
+            guard delta < ph.fileSize else { continue }
+            let (sum, overflow) = ph.offset.addingReportingOverflow(delta)
+            guard !overflow, let offset = Int(exactly: sum), offset < size else { return nil }
+            return offset
+        }
+        return nil
+    }
+
+    private static func dynsymSectionCount(_ elf: OpaquePointer, entrySize: Int) -> Int? {
+        var scn = elf_nextscn(elf, nil)
+        var seen = 0
+        while let section = scn, seen < 65_536 {
+            var shdr = GElf_Shdr()
+            if gelf_getshdr(section, &shdr) != nil, shdr.sh_type == UInt32(SHT_DYNSYM) {
+                return Int(exactly: shdr.sh_size).map { $0 / entrySize }
+            }
+            scn = elf_nextscn(elf, section)
+            seen += 1
+        }
+        return nil
+    }
+
+    private static func hashChainCount(_ reader: ByteReader, _ offset: Int?) -> Int? {
+        guard let offset, let nchain = reader.u32(offset + 4) else { return nil }
+        return Int(nchain)
+    }
+
+    /// The symbol count implied by `DT_GNU_HASH`: the last chain's end, past the highest bucket.
+    private static func gnuHashSymbolCount(_ reader: ByteReader, _ offset: Int?, is64: Bool) -> Int? {
+        guard let offset, let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
+              let bloomSize = reader.u32(offset + 8) else { return nil }
+        let bucketStart = offset + 16 + Int(bloomSize) * (is64 ? 8 : 4)
+        var highest: UInt32 = 0
+        for b in 0..<Int(nbuckets) {
+            guard let value = reader.u32(bucketStart + b * 4) else { return nil }
+            highest = max(highest, value)
+        }
+        if highest < symoffset { return Int(symoffset) }
+        let chainStart = bucketStart + Int(nbuckets) * 4
+        var index = Int(highest)
+        while true {
+            guard let chain = reader.u32(chainStart + (index - Int(symoffset)) * 4) else { return nil }
+            if chain & 1 != 0 { return index + 1 }
+            index += 1
+        }
+    }
+}
+
+/// One relocation table's place in the file.
+struct RelocationTable: Sendable {
+    var range: Range<Int>
+    var isRela: Bool
+    var lazy: Bool
+}

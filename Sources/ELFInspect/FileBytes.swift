@@ -1,0 +1,66 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The bytes of one file, memory-mapped when they come from disk. Immutable once made,
+/// so it may be shared across tasks.
+public final class FileBytes: @unchecked Sendable {
+    public let buffer: UnsafeRawBufferPointer
+    private let release: Release
+
+    private enum Release { case munmap, deallocate, none }
+
+    /// Copies `bytes` into memory this object owns.
+    public init(_ bytes: [UInt8]) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        bytes.withUnsafeBytes { source in
+            if let base = source.baseAddress, let target = storage.baseAddress {
+                target.copyMemory(from: base, byteCount: source.count)
+            }
+        }
+        buffer = UnsafeRawBufferPointer(rebasing: storage[0..<bytes.count])
+        release = .deallocate
+    }
+
+    /// Maps `fd` copy-on-write (nil when mmap(2) fails; errno says why); the descriptor may be closed afterwards (mmap(2)).
+    public init?(mapping fd: Int32, size: Int) {
+        if size == 0 {
+            buffer = UnsafeRawBufferPointer(start: nil, count: 0)
+            release = .none
+            return
+        }
+        // Writable but private: libelf may convert data in place; the file never changes.
+        guard let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+            return nil
+        }
+        buffer = UnsafeRawBufferPointer(start: address, count: size)
+        release = .munmap
+    }
+
+    /// A window onto memory owned by `owner` (kept alive by this object).
+    public init(slice: UnsafeRawBufferPointer, owner: AnyObject) {
+        buffer = slice
+        release = .none
+        self.owner = owner
+    }
+    private var owner: AnyObject?
+
+    public var count: Int { buffer.count }
+
+    public var bytes: [UInt8] { Array(buffer) }
+
+    deinit {
+        switch release {
+        case .munmap:
+            if let base = buffer.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), buffer.count) }
+        case .deallocate:
+            if let base = buffer.baseAddress { UnsafeMutableRawPointer(mutating: base).deallocate() }
+        case .none:
+            break
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Readable names for the `errno` values the root layer reports (errno(3)).
+public enum Errno {
+    public static func describe(_ code: Int32) -> String {
+        let name: String
+        switch code {
+        case EACCES: name = "EACCES"
+        case ENOENT: name = "ENOENT"
+        case ENOTDIR: name = "ENOTDIR"
+        case ELOOP: name = "ELOOP"
+        case EROFS: name = "EROFS"
+        case ENOSPC: name = "ENOSPC"
+        case EEXIST: name = "EEXIST"
+        case EPERM: name = "EPERM"
+        case EISDIR: name = "EISDIR"
+        case EIO: name = "EIO"
+        case EXDEV: name = "EXDEV"
+        default: name = "errno \(code)"
+        }
+        guard let message = strerror(code) else { return name }
+        return "\(String(cString: message)) (\(name))"
+    }
+}

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ELFInspect
+
+/// A real directory tree on this machine, examined as if it were `/`.
+public struct LocalRoot: RootFilesystem {
+    /// The host directory that plays `/` (no trailing slash; empty for the real `/`).
+    public let directory: String
+
+    public init(directory: String) throws(RootError) {
+        var dir = directory
+        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+        var st = stat()
+        guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .badRoot(path: directory) }
+        self.directory = dir == "/" ? "" : dir
+    }
+
+    public var label: String { directory.isEmpty ? "/" : directory }
+
+    /// The host path of `path`; only ever called on paths `RootView` has resolved.
+    public func hostPath(_ path: RootPath) -> String {
+        path.isRoot ? (directory.isEmpty ? "/" : directory) : directory + path.string
+    }
+
+    public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
+        var st = stat()
+        if lstat(hostPath(path), &st) != 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return nil }
+            throw .io(path: path.string, operation: "lstat", errno: code)
+        }
+        let kind: RootEntry.Kind
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: kind = .file
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        default: kind = .other
+        }
+        return RootEntry(kind: kind, size: Int(clamping: st.st_size),
+                         identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)),
+                         mode: UInt32(st.st_mode) & 0o7777)
+    }
+
+    public func linkTarget(at path: RootPath) throws(RootError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlink(hostPath(path), &buffer, 4096)
+        guard n >= 0 else { throw .io(path: path.string, operation: "readlink", errno: errno) }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    public func names(in directory: RootPath) throws(RootError) -> [String] {
+        guard let dir = opendir(hostPath(directory)) else {
+            let code = errno
+            if code == ENOENT { throw .notFound(path: directory.string) }
+            if code == ENOTDIR { throw .notADirectory(path: directory.string) }
+            throw .io(path: directory.string, operation: "opendir", errno: code)
+        }
+        defer { closedir(dir) }
+        var result: [String] = []
+        while let item = readdir(dir) {
+            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { result.append(name) }
+        }
+        return result
+    }
+
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        let fd = open(hostPath(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .io(path: path.string, operation: "fstat", errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path.string, operation: "read", errno: EISDIR) }
+        guard let bytes = FileBytes(mapping: fd, size: Int(clamping: st.st_size)) else {
+            throw .io(path: path.string, operation: "mmap", errno: errno)
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,17 @@
+import ELFInspect
+
+/// Raw access to one root filesystem. Paths given to these calls have no symlink among
+/// their parents (`RootView` resolves them first), so an implementation only has to
+/// look at the last component and can never be led out of the root.
+public protocol RootFilesystem: Sendable {
+    /// `lstat(2)` of `path`; nil when it does not exist.
+    func entry(at path: RootPath) throws(RootError) -> RootEntry?
+    /// `readlink(2)` of the symlink at `path`.
+    func linkTarget(at path: RootPath) throws(RootError) -> String
+    /// The names in the directory at `path`, without `.` and `..`, in no particular order.
+    func names(in directory: RootPath) throws(RootError) -> [String]
+    /// The contents of the regular file at `path`.
+    func contents(of path: RootPath) throws(RootError) -> FileBytes
+    /// What this root is called in messages (`/`, the `--root` directory, the image file).
+    var label: String { get }
+}

@@ -1,0 +1,49 @@
+/// An absolute path inside the examined root, spelled as the loader would build it:
+/// `//` and `/.` are dropped, `..` is kept (only `RootView` may resolve it, since a
+/// symlinked parent changes what `..` means).
+public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let string: String
+
+    /// Relative input is taken as relative to `/` (the loader builds only absolute paths here).
+    public init(_ path: String) {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+            parts.append(part)
+        }
+        string = "/" + parts.joined(separator: "/")
+    }
+
+    public static let root = RootPath("/")
+
+    public var description: String { string }
+
+    /// Path components, without the leading `/`.
+    public var components: [String] {
+        string.split(separator: "/").map(String.init)
+    }
+
+    public var isRoot: Bool { string == "/" }
+
+    /// The last component (`""` for `/`).
+    public var lastComponent: String {
+        guard let slash = string.lastIndex(of: "/") else { return string }
+        return String(string[string.index(after: slash)...])
+    }
+
+    /// The parent directory, lexically (`/` for `/`).
+    public var parent: RootPath {
+        guard let slash = string.lastIndex(of: "/"), slash != string.startIndex else { return .root }
+        return RootPath(String(string[..<slash]))
+    }
+
+    public func appending(_ relative: String) -> RootPath {
+        RootPath(string + "/" + relative)
+    }
+
+    /// True when `self` is `other` or lies below it.
+    public func isWithin(_ other: RootPath) -> Bool {
+        other.isRoot || string == other.string || string.hasPrefix(other.string + "/")
+    }
+
+    public static func < (lhs: RootPath, rhs: RootPath) -> Bool { lhs.string < rhs.string }
+}

@@ -1,0 +1,97 @@
+import ELFInspect
+
+/// Path resolution inside a root, as `chroot(2)` makes the kernel do it: absolute
+/// symlink targets start again at the root, `..` at the root stays there, and at most
+/// `maxSymlinks` links are followed (`ELOOP`, path_resolution(7)). This is the one
+/// place that confines paths; everything else asks it.
+public struct RootView: Sendable {
+    public let filesystem: any RootFilesystem
+    /// Linux's limit on links followed in one lookup (`MAXSYMLINKS`, 40).
+    public static let maxSymlinks = 40
+
+    public init(_ filesystem: any RootFilesystem) {
+        self.filesystem = filesystem
+    }
+
+    public var label: String { filesystem.label }
+
+    /// Where a path leads once every link in it is followed.
+    public struct Resolved: Equatable, Sendable {
+        /// The real path: no symlinks, no `.` or `..`.
+        public var path: RootPath
+        public var entry: RootEntry
+    }
+
+    /// Follows every symlink in `path`, the last one included. Nil when the path, or a
+    /// link's target, does not exist (a dangling link) or passes through a non-directory.
+    public func resolve(_ path: RootPath) throws(RootError) -> Resolved? {
+        try walk(path, followLast: true)
+    }
+
+    /// Like `lstat(2)`: parents resolved, the last component itself not followed.
+    public func resolveParents(_ path: RootPath) throws(RootError) -> Resolved? {
+        try walk(path, followLast: false)
+    }
+
+    /// The contents of the file `path` leads to.
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        guard let target = try resolve(path) else { throw .notFound(path: path.string) }
+        guard target.entry.kind == .file else { throw .io(path: path.string, operation: "read", errno: 21) }
+        return try filesystem.contents(of: target.path)
+    }
+
+    /// The names in the directory `path` leads to; empty when it is absent or not a directory.
+    public func names(in path: RootPath) throws(RootError) -> [String] {
+        guard let target = try resolve(path), target.entry.kind == .directory else { return [] }
+        return try filesystem.names(in: target.path)
+    }
+
+    /// The text a symlink at `path` holds (parents resolved first).
+    public func linkTarget(at path: RootPath) throws(RootError) -> String? {
+        guard let link = try resolveParents(path), link.entry.kind == .symlink else { return nil }
+        return try filesystem.linkTarget(at: link.path)
+    }
+
+    public func isDirectory(_ path: RootPath) -> Bool {
+        (try? resolve(path))??.entry.kind == .directory
+    }
+
+    private func walk(_ path: RootPath, followLast: Bool) throws(RootError) -> Resolved? {
+        var pending = Array(path.components.reversed())
+        var resolved: [String] = []
+        var followed = 0
+        var current = RootEntry(kind: .directory, size: 0, identity: FileIdentity(device: 0, inode: 0), mode: 0o755)
+        guard let rootEntry = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
+        current = rootEntry
+        while let component = pending.popLast() {
+            if component == "." || component.isEmpty { continue }
+            if component == ".." {
+                if !resolved.isEmpty { resolved.removeLast() }
+                current = try filesystem.entry(at: Self.join(resolved)) ?? current
+                continue
+            }
+            guard current.kind == .directory else { return nil }   // ENOTDIR
+            let candidate = Self.join(resolved + [component])
+            guard let entry = try filesystem.entry(at: candidate) else { return nil }
+            if entry.kind == .symlink && (followLast || !pending.isEmpty) {
+                followed += 1
+                if followed > Self.maxSymlinks { throw .symlinkLoop(path: path.string) }
+                let target = try filesystem.linkTarget(at: candidate)
+                if target.hasPrefix("/") {
+                    resolved.removeAll()
+                    guard let top = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
+                    current = top
+                }
+                pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+                continue
+            }
+            resolved.append(component)
+            current = entry
+        }
+        return Resolved(path: Self.join(resolved), entry: current)
+    }
+
+    private static func join(_ components: [String]) -> RootPath {
+        RootPath("/" + components.joined(separator: "/"))
+    }
+}
