@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -17,7 +18,10 @@ let package = Package(
             providers: [.apt(["libelf-dev"])]
         ),
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
-        .target(name: "LinkerDoctor", dependencies: ["ELFInspect"]),
+        .target(
+            name: "LinkerDoctor",
+            dependencies: ["ELFInspect", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
@@ -26,8 +30,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"]),
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LinkerDoctor"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
     ],
     swiftLanguageModes: [.v6]
 )

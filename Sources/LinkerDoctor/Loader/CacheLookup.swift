@@ -1,0 +1,19 @@
+/// The root's `ld.so.cache` as the resolver asks it: with the CPU's hwcaps choices fixed.
+public struct CacheLookup: LibraryCache {
+    public var cache: LdSoCache
+    public var glibcHWCaps: [String]
+    public var legacy: LdSoCacheLegacyHWCap
+
+    public init(cache: LdSoCache, platform: LoaderPlatform) {
+        self.cache = cache
+        self.glibcHWCaps = platform.glibcHWCaps
+        var hwcap = LdSoCacheLegacyHWCap.hwcapBits["x86_64"] ?? 0
+        if platform.legacySubdirectories.contains("avx512_1") { hwcap |= LdSoCacheLegacyHWCap.hwcapBits["avx512_1"] ?? 0 }
+        let known = LdSoCacheLegacyHWCap.platformBits[platform.platform] != nil
+        self.legacy = LdSoCacheLegacyHWCap(hwcap: hwcap, platform: known ? platform.platform : nil)
+    }
+
+    public func lookup(_ name: String) -> String? {
+        cache.lookup(name, glibcHWCaps: glibcHWCaps, legacy: legacy)
+    }
+}

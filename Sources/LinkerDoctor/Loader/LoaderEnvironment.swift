@@ -1,0 +1,34 @@
+/// The target process's environment as far as the loader reads it (glibc elf/rtld.c
+/// `process_envvars`), and the working directory that relative path elements mean.
+public struct LoaderEnvironment: Equatable, Sendable {
+    /// Every variable given; only the loader's are interpreted.
+    public var variables: [String: String]
+    /// The directory the program is started in (relative and empty path elements use it).
+    public var workingDirectory: String
+
+    public init(_ variables: [String: String] = [:], workingDirectory: String = "/") {
+        self.variables = variables
+        self.workingDirectory = workingDirectory
+    }
+
+    /// `LD_LIBRARY_PATH`; set-but-empty behaves as unset (rtld.c).
+    public var libraryPath: String? {
+        guard let value = variables["LD_LIBRARY_PATH"], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// `LD_PRELOAD` names: separated by spaces or colons (rtld.c `handle_preload_list`).
+    public var preload: [String] {
+        guard let value = variables["LD_PRELOAD"] else { return [] }
+        return value.split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
+    }
+
+    /// `LD_BIND_NOW` non-empty: every PLT relocation is bound at start-up.
+    public var bindNow: Bool { !(variables["LD_BIND_NOW"] ?? "").isEmpty }
+
+    public func with(_ name: String, _ value: String?) -> LoaderEnvironment {
+        var copy = self
+        copy.variables[name] = value
+        return copy
+    }
+}

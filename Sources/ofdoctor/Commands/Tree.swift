@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import LinkerDoctor
+
+struct Tree: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the resolution tree: each library with the rule and directory that found it.",
+        discussion: """
+        Examples:
+          ofdoctor tree /usr/bin/gdb
+          ofdoctor tree --root /srv/image --env LD_LIBRARY_PATH=/opt/conda/lib FeatureExtraction
+          ofdoctor tree --format json | jq '.objects[].path'
+        """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, dot }
+
+    @OptionGroup var target: TargetOptions
+    @Option(help: "text, json or dot (Graphviz).") var format: Format = .text
+    @Flag(name: .shortAndLong, help: "Repeat libraries already shown and list every place tried.") var all = false
+
+    func run() throws {
+        try reportingFailures {
+            let system = try target.system()
+            let environment = try target.environment()
+            let program = try target.program(in: system, environment: environment)
+            let graph = try Analysis.resolve(program, system: system, environment: environment)
+            switch format {
+            case .text:
+                print(TreeText(graph: graph, style: .forStandardOutput(), showAll: all).render())
+            case .json:
+                print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.root, system: system)))
+            case .dot:
+                print(TreeDot(graph: graph).render())
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+@main
+struct Ofdoctor: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ofdoctor",
+        abstract: "Find, explain and fix why the dynamic loader will not start a program — without running it.",
+        discussion: """
+        Reads the program and its libraries as glibc's ld.so would (DT_NEEDED, RPATH/RUNPATH, \
+        LD_LIBRARY_PATH, ld.so.cache, symbol versions and symbols), names every failure in one \
+        pass, and plans, proves, applies and undoes the fixes. Works inside a container (/) or \
+        on an unpacked image (--root DIR).
+
+        Exit codes: 0 healthy, 1 problems that the plan fixes, 2 problems needing a person, \
+        3 the program or root could not be analysed, 4 an applied action failed, 64 usage error.
+        """,
+        version: OfdoctorVersion.string,
+        subcommands: [Tree.self],
+        defaultSubcommand: Tree.self
+    )
+}
+
+enum OfdoctorVersion {
+    static let string = "0.1.0"
+}

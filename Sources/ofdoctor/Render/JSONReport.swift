@@ -1,0 +1,153 @@
+import Foundation
+import LinkerDoctor
+
+/// The JSON documents (schema 1). Field names are the design's contract; fields may be
+/// added, never renamed.
+enum JSONReport {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    struct Object: Encodable {
+        var path: String
+        var realPath: String
+        var soname: String?
+        var foundVia: String
+        var directory: String?
+        var neededBy: [String]
+        var names: [String]
+
+        init(_ object: LoadedObject, in graph: LoadGraph) {
+            path = object.path
+            realPath = object.realPath
+            soname = object.soname
+            foundVia = object.foundVia.label
+            if case .search(_, let dir) = object.foundVia { directory = dir }
+            neededBy = object.neededBy.map { graph.objects[$0].path }
+            names = object.names
+        }
+    }
+
+    static func objects(_ graph: LoadGraph) -> [Object] {
+        graph.objects.map { Object($0, in: graph) }
+    }
+
+    struct Loader: Encodable {
+        var glibc: String
+        var rules: String
+        var defaultDirectories: [String]
+        var glibcHWCaps: [String]
+        var legacyHWCapSubdirectories: [String]
+        var cache: String
+
+        init(_ system: TargetSystem) {
+            glibc = system.platform.glibc.description
+            rules = system.glibcSource
+            defaultDirectories = system.platform.defaultDirectories
+            glibcHWCaps = system.platform.glibcHWCaps
+            legacyHWCapSubdirectories = system.platform.legacySubdirectories
+            cache = system.cacheProblem ?? (system.cache == nil ? "absent" : "read")
+        }
+    }
+
+    struct FindingJSON: Encodable {
+        var id: String
+        var rule: String
+        var severity: String
+        var library: String?
+        var symbol: String?
+        var version: String?
+        var neededBy: [String]
+        var resolvedTo: String?
+        var summary: String
+        var explanation: String
+        var loaderMessage: String?
+        var candidates: [CandidateJSON]
+        var fixable: Bool
+        var remedy: String?
+
+        init(_ finding: Finding) {
+            id = finding.id
+            rule = finding.rule.rawValue
+            severity = finding.severity.rawValue
+            library = finding.library
+            symbol = finding.symbol
+            version = finding.version
+            neededBy = finding.neededBy
+            resolvedTo = finding.resolvedTo
+            summary = finding.summary
+            explanation = finding.explanation
+            loaderMessage = finding.loaderMessage
+            candidates = finding.candidates.map(CandidateJSON.init)
+            fixable = finding.fixable
+            remedy = finding.remedy
+        }
+    }
+
+    struct CandidateJSON: Encodable {
+        var path: String
+        var soname: String?
+        var kind: String
+        var usable: Bool
+        var note: String?
+        init(_ candidate: Candidate) {
+            path = candidate.path
+            soname = candidate.soname
+            kind = candidate.kind.rawValue
+            usable = candidate.usable
+            note = candidate.note
+        }
+    }
+
+    struct ActionJSON: Encodable {
+        var kind: String
+        var path: String?
+        var target: String?
+        var name: String?
+        var value: String?
+        var unset: Bool?
+        var directories: [String]?
+        var fixes: [String]
+
+        init(_ planned: PlannedAction) {
+            kind = planned.action.kind
+            fixes = planned.fixes
+            switch planned.action {
+            case .symlink(let p, let t):
+                path = p.string
+                target = t
+            case .ldconfig:
+                break
+            case .env(let n, let v):
+                name = n
+                value = v
+                if v == nil { unset = true }
+            case .conf(let p, let dirs):
+                path = p.string
+                directories = dirs
+            }
+        }
+    }
+
+    struct TreeDocument: Encodable {
+        var schema = 1
+        var binary: String
+        var root: String
+        var environment: [String: String]
+        var loader: Loader
+        var objects: [Object]
+        var findings: [FindingJSON]
+
+        init(graph: LoadGraph, root: String, system: TargetSystem, findings: [Finding] = []) {
+            binary = graph.executable.path
+            self.root = root
+            environment = graph.environment.variables.filter { $0.key.hasPrefix("LD_") }
+            loader = Loader(system)
+            objects = JSONReport.objects(graph)
+            self.findings = findings.map(FindingJSON.init)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// ANSI colour, used only on a terminal and never with `NO_COLOR` set (no-color.org).
+struct Style: Sendable {
+    let enabled: Bool
+
+    static func forStandardOutput() -> Style {
+        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        return Style(enabled: isatty(STDOUT_FILENO) == 1 && !noColor)
+    }
+
+    private func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    func red(_ text: String) -> String { wrap("31", text) }
+    func green(_ text: String) -> String { wrap("32", text) }
+    func yellow(_ text: String) -> String { wrap("33", text) }
+    func blue(_ text: String) -> String { wrap("34", text) }
+    func dim(_ text: String) -> String { wrap("2", text) }
+    func bold(_ text: String) -> String { wrap("1", text) }
+}

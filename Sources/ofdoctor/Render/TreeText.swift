@@ -1,0 +1,105 @@
+import LinkerDoctor
+
+/// The load graph as an indented tree, like libtree: each library once (its first
+/// appearance in depth-first order), with the rule that found it; missing ones marked
+/// with every place tried.
+struct TreeText {
+    let graph: LoadGraph
+    let style: Style
+    let showAll: Bool
+
+    func render() -> String {
+        var lines: [String] = []
+        let exe = graph.executable
+        var head = style.bold(exe.path)
+        if graph.interpreterMissing, let interp = graph.interpreterPath {
+            head += " " + style.red("(interpreter \(interp) not found in the root)")
+        } else if exe.elf.dynamic == nil {
+            head += style.dim(" (statically linked)")
+        }
+        lines.append(head)
+        var seen = Set<Int>([0])
+        var firstEdges = Set<Edge>()
+        markFirstOccurrences(0, seen: &seen, edges: &firstEdges)
+        var shown = Set<Int>([0])
+        walk(0, prefix: "", firstEdges: firstEdges, shown: &shown, lines: &lines)
+        return lines.joined(separator: "\n")
+    }
+
+    private struct Edge: Hashable {
+        var parent: Int
+        var position: Int
+    }
+
+    /// Depth-first, as printed: which edge shows each library for the first time.
+    private func markFirstOccurrences(_ index: Int, seen: inout Set<Int>, edges: inout Set<Edge>) {
+        for (position, target) in graph.objects[index].dependencies.enumerated() {
+            guard let target, !seen.contains(target) else { continue }
+            seen.insert(target)
+            edges.insert(Edge(parent: index, position: position))
+            markFirstOccurrences(target, seen: &seen, edges: &edges)
+        }
+    }
+
+    private func walk(_ index: Int, prefix: String, firstEdges: Set<Edge>, shown: inout Set<Int>, lines: inout [String]) {
+        let object = graph.objects[index]
+        let needed = object.elf.dynamic?.needed ?? []
+        var entries: [(name: String, target: Int?)] = []
+        for (position, name) in needed.enumerated() {
+            let target = position < object.dependencies.count ? object.dependencies[position] : nil
+            if target != nil, !showAll, !firstEdges.contains(Edge(parent: index, position: position)) { continue }
+            entries.append((name, target))
+        }
+        for (n, entry) in entries.enumerated() {
+            let last = n == entries.count - 1
+            let branch = last ? "└── " : "├── "
+            let childPrefix = prefix + (last ? "    " : "│   ")
+            guard let target = entry.target else {
+                let miss = graph.missing.first { $0.name == entry.name }
+                lines.append(prefix + branch + style.red("\(entry.name) not found") +
+                             style.dim(miss.map { " (\($0.reason))" } ?? ""))
+                for attempt in (miss?.trail ?? []) where attempt.outcome != .absent || showAll {
+                    lines.append(childPrefix + style.dim("tried \(attempt.path): \(TreeText.describe(attempt.outcome))"))
+                }
+                if let miss, !showAll {
+                    let dirs = miss.trail.filter { $0.outcome == .absent }.count
+                    if dirs > 0 { lines.append(childPrefix + style.dim("absent in \(dirs) places searched (--all lists them)")) }
+                }
+                continue
+            }
+            let child = graph.objects[target]
+            let firstTime = !shown.contains(target)
+            shown.insert(target)
+            var text = entry.name
+            if child.path != entry.name { text += " => " + child.path }
+            lines.append(prefix + branch + text + " " + style.blue("[\(TreeText.rule(child))]"))
+            if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, shown: &shown, lines: &lines) }
+        }
+    }
+
+    static func rule(_ object: LoadedObject) -> String {
+        switch object.foundVia {
+        case .search(.rpath(let owner), _): return "rpath of \(owner)"
+        case .search(.runpath(let owner), _): return "runpath of \(owner)"
+        case .search(let source, _): return source.label
+        case .preload(let source): return "LD_PRELOAD" + (source.map { ", \($0.label)" } ?? "")
+        case .directPath: return "direct path"
+        case .interpreter: return "interpreter"
+        case .executable: return "executable"
+        }
+    }
+
+    static func describe(_ outcome: Attempt.Outcome) -> String {
+        switch outcome {
+        case .absent: return "absent"
+        case .danglingLink(let target): return "dangling symlink to \(target)"
+        case .wrongClass(let cls): return "wrong ELF class (\(cls)), skipped"
+        case .wrongMachine(let machine): return "wrong machine (e_machine \(machine)), skipped"
+        case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"
+        case .fatal(let message): return message
+        case .taken: return "taken"
+        case .staleCacheEntry: return "named by ld.so.cache but gone (stale cache)"
+        case .nodeflib: return "in a default directory, skipped for a DF_1_NODEFLIB requester"
+        }
+    }
+}

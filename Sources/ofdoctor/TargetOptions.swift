@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import LinkerDoctor
+
+/// The options every subcommand shares: which root, which environment, which program.
+struct TargetOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The root filesystem to examine, as chroot would see it.", valueName: "DIR"))
+    var root: String = "/"
+
+    @Option(name: .customLong("env"), help: ArgumentHelp(
+        "The target's environment variable (repeatable). Default: this process's LD_LIBRARY_PATH and LD_PRELOAD.",
+        valueName: "NAME=VALUE"))
+    var environmentAssignments: [String] = []
+
+    @Option(name: .customLong("env-from"), help: ArgumentHelp(
+        "Take the environment from an image config: `docker inspect` JSON or an OCI image config (its Env).",
+        valueName: "FILE"))
+    var environmentFile: String?
+
+    @Option(name: .customLong("cwd"), help: ArgumentHelp("The program's working directory inside the root.", valueName: "DIR"))
+    var workingDirectory: String = "/"
+
+    @Argument(help: ArgumentHelp(
+        "The program (a path, or a name looked up on the target's PATH). Default: FeatureExtraction.",
+        valueName: "BINARY"))
+    var binary: String?
+
+    func validate() throws {
+        for assignment in environmentAssignments where !assignment.contains("=") || assignment.hasPrefix("=") {
+            throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")
+        }
+    }
+
+    var isHostRoot: Bool { root == "/" || root.isEmpty }
+
+    /// The target's environment: the image config, else this process's loader variables;
+    /// then each `--env` on top.
+    func environment() throws -> LoaderEnvironment {
+        var variables: [String: String] = [:]
+        if let file = environmentFile {
+            variables = try ImageConfigEnvironment.read(path: file)
+        } else {
+            let own = ProcessInfo.processInfo.environment
+            for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = own[name] { variables[name] = value } }
+            if isHostRoot, let path = own["PATH"] { variables["PATH"] = path }
+        }
+        for assignment in environmentAssignments {
+            guard let eq = assignment.firstIndex(of: "=") else { continue }
+            variables[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
+        }
+        return LoaderEnvironment(variables, workingDirectory: workingDirectory)
+    }
+
+    func localRoot() throws -> LocalRoot {
+        do {
+            return try LocalRoot(directory: isHostRoot ? "/" : root)
+        } catch {
+            throw CommandFailure.analysis(error.description)
+        }
+    }
+
+    func system() throws -> TargetSystem {
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        return TargetSystem.inspect(root: RootView(try localRoot()), cpu: CPUFeatures(cpuinfo: cpuinfo))
+    }
+
+    /// The program inside the root, and the `argv[0]` it is started with.
+    func program(in system: TargetSystem, environment: LoaderEnvironment) throws -> ProgramLocation {
+        do {
+            return try ProgramLocation.find(binary, root: system.root, environment: environment,
+                                            callerDirectory: isHostRoot ? FileManager.default.currentDirectoryPath : nil)
+        } catch {
+            throw CommandFailure.analysis(error.description)
+        }
+    }
+}
