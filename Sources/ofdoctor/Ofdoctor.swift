@@ -15,8 +15,8 @@ struct Ofdoctor: ParsableCommand {
         3 the program or root could not be analysed, 4 an applied action failed, 64 usage error.
         """,
         version: OfdoctorVersion.string,
-        subcommands: [Tree.self],
-        defaultSubcommand: Tree.self
+        subcommands: [Check.self, Tree.self],
+        defaultSubcommand: Check.self
     )
 }
 

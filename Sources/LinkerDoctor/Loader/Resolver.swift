@@ -46,6 +46,12 @@ public struct Resolver: Sendable {
     /// The x86-64 psABI's program interpreter (`RTLD` in glibc's build).
     public static let defaultInterpreter = "/lib64/ld-linux-x86-64.so.2"
 
+    /// The directory part of a path as the loader spells it (`_dl_get_origin` keeps it unresolved).
+    public static func directoryName(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     public func resolve(program: RootPath) throws(ResolveError) -> LoadGraph {
         var state = ResolutionState(resolver: self)
         return try state.run(program: program)
@@ -137,12 +143,7 @@ struct ResolutionState {
             objects[next].dependencies = deps
             next += 1
         }
-        // ld.so is always in the process; rtld.c puts it last when no one named it.
-        if var interp = interpreter {
-            interp.index = objects.count
-            objects.append(interp)
-            interpreter = nil
-        }
+        // ld.so joins the search list only when an object names it (as libc does).
         return graph(interpreterMissing: interpreterMissing)
     }
 
@@ -206,7 +207,7 @@ struct ResolutionState {
             switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory):
                 let via: FoundVia = isPreload ? .preload(path.source) : .search(path.source, directory: directory)
-                return .loaded(admit(found: found, elf: elf, builtPath: directory + "/" + name, requestedAs: rawName, via: via,
+                return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
                                      requester: requester, isPreload: isPreload, trail: trail))
             case .fatal(let at, let message):
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: at))
@@ -244,7 +245,7 @@ struct ResolutionState {
             switch search(name, in: defaults, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory):
                 let via: FoundVia = isPreload ? .preload(.defaultDirectories) : .search(.defaultDirectories, directory: directory)
-                return .loaded(admit(found: found, elf: elf, builtPath: directory + "/" + name, requestedAs: rawName, via: via,
+                return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
                                      requester: requester, isPreload: isPreload, trail: trail))
             case .fatal(let at, let message):
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: at))
@@ -446,7 +447,7 @@ struct ResolutionState {
     /// (st_dev, st_ino) (`_dl_map_object_from_fd`).
     mutating func admit(found: RootView.Resolved, elf: ELFFile, builtPath: String, requestedAs: String, via: FoundVia,
                         requester: Int, isPreload: Bool, trail: [Attempt]) -> Int {
-        let path = RootPath(builtPath).string
+        let path = builtPath
         if let existing = objects.firstIndex(where: { $0.identity == found.entry.identity && $0.index > 0 }) {
             if !objects[existing].names.contains(requestedAs) { objects[existing].names.append(requestedAs) }
             return existing
@@ -458,7 +459,7 @@ struct ResolutionState {
         let index = objects.count
         objects.append(LoadedObject(index: index, path: path, realPath: found.path.string, identity: found.entry.identity,
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
-                                    names: [requestedAs], origin: RootPath(path).parent.string, dependencies: [],
+                                    names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
                                     trail: trail))
         return index
     }

@@ -51,7 +51,9 @@ public struct SearchPath: Equatable, Sendable {
                 unsafe.append(text.isEmpty ? "(empty)" : text)
                 text = workingDirectory + "/" + text
             }
-            let directory = RootPath(text).string
+            // The loader keeps the spelling (`/./` stays in object names); only trailing slashes go.
+            var directory = text
+            while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
             if !result.contains(directory) { result.append(directory) }
         }
         directories = result

@@ -151,3 +151,30 @@ enum JSONReport {
         }
     }
 }
+
+extension JSONReport {
+    struct CheckDocument: Encodable {
+        var schema = 1
+        var binary: String
+        var root: String
+        var environment: [String: String]
+        var status: String
+        var loader: Loader
+        var findings: [FindingJSON]
+        var plan: [ActionJSON]
+        var correctedEnvironment: [String: String]?
+        var objects: [Object]
+
+        init(_ report: DoctorReport, root: String, system: TargetSystem) {
+            binary = report.program.path.string
+            self.root = root
+            environment = report.environment.variables.filter { $0.key.hasPrefix("LD_") }
+            status = report.status.rawValue
+            loader = Loader(system)
+            findings = report.findings.map(FindingJSON.init)
+            plan = (report.plan?.actions ?? []).map(ActionJSON.init)
+            correctedEnvironment = report.correctedEnvironment.map { $0.variables.filter { $0.key.hasPrefix("LD_") } }
+            objects = JSONReport.objects(report.diagnosis.graph)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+/// How bad a finding is: `error` stops the program, `warning` breaks it later, `info` is harmless.
+public enum Severity: String, Sendable, Codable, Comparable {
+    case error, warning, info
+
+    private var rank: Int { self == .error ? 0 : self == .warning ? 1 : 2 }
+    public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// The general rules; their raw values are the design's fixed `rule` names.
+public enum Rule: String, Sendable, Codable, CaseIterable {
+    case libraryNotFound = "library-not-found"
+    case versionNotFound = "version-not-found"
+    case symbolNotFound = "symbol-not-found"
+    case interpreterNotFound = "interpreter-not-found"
+    case staleCache = "stale-cache"
+    case danglingSymlink = "dangling-symlink"
+    case wrongClassSkipped = "wrong-class-skipped"
+    case unsafeSearchPath = "unsafe-search-path"
+    case runtimeCompanionMissing = "runtime-companion-missing"
+    case unreadableLibrary = "unreadable-library"
+    case badCandidate = "bad-candidate"
+    case noVersionInformation = "no-version-information"
+    case staticExecutable = "static-executable"
+    case modelFileMissing = "model-file-missing"
+    case modelFileCorrupt = "model-file-corrupt"
+}
+
+/// A place the root does have a missing library: another copy, or another soname of it.
+public struct Candidate: Equatable, Sendable {
+    public enum Kind: String, Sendable, Codable {
+        /// The same soname elsewhere in the root (ABI-identical).
+        case sameSoname = "same-soname"
+        /// Another soname of the same library (a soname bump declares an ABI break).
+        case otherSoname = "other-soname"
+    }
+    public var path: String
+    public var soname: String?
+    public var kind: Kind
+    /// Why it can or cannot stand in (symbols it lacks, dependencies it cannot resolve).
+    public var note: String?
+    public var usable: Bool
+
+    public init(path: String, soname: String?, kind: Kind, note: String? = nil, usable: Bool) {
+        self.path = path
+        self.soname = soname
+        self.kind = kind
+        self.note = note
+        self.usable = usable
+    }
+}
+
+/// One reason the loader would refuse (or later break) the program, with its stable id.
+public struct Finding: Equatable, Sendable {
+    /// `OF001`…: documented failures of the seed; `LD…`: general rules; `OF1xx`: OpenFace data.
+    public var id: String
+    public var rule: Rule
+    public var severity: Severity
+    /// One line.
+    public var summary: String
+    /// Why, in the loader's terms, with the places it tried.
+    public var explanation: String
+    /// The loader message this predicts, when it prints one.
+    public var loaderMessage: String?
+    public var library: String?
+    public var symbol: String?
+    public var version: String?
+    public var neededBy: [String]
+    public var resolvedTo: String?
+    public var candidates: [Candidate]
+    public var fixable: Bool
+    /// What a person must do when no automatic fix exists.
+    public var remedy: String?
+
+    public init(id: String, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
+                loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,
+                neededBy: [String] = [], resolvedTo: String? = nil, candidates: [Candidate] = [],
+                fixable: Bool = false, remedy: String? = nil) {
+        self.id = id
+        self.rule = rule
+        self.severity = severity
+        self.summary = summary
+        self.explanation = explanation
+        self.loaderMessage = loaderMessage
+        self.library = library
+        self.symbol = symbol
+        self.version = version
+        self.neededBy = neededBy
+        self.resolvedTo = resolvedTo
+        self.candidates = candidates
+        self.fixable = fixable
+        self.remedy = remedy
+    }
+}

@@ -1,0 +1,216 @@
+import ELFInspect
+
+/// A `DT_VERNEED` entry the loaded library does not satisfy (elf/dl-version.c `match_symbol`).
+public struct VersionProblem: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// `version 'V' not found (required by REQ)`: fatal, exit 1.
+        case notFound
+        /// The same with `VER_FLG_WEAK`: only a warning.
+        case weakNotFound
+        /// The needed library defines no versions at all: a warning, then symbols decide.
+        case noVersionInformation
+    }
+    public var requester: Int
+    /// The loaded object named by `vn_file`.
+    public var provider: Int
+    public var file: String
+    public var version: String
+    public var kind: Kind
+}
+
+/// A relocation whose symbol no object in the global scope provides.
+public struct SymbolProblem: Equatable, Sendable {
+    public var requester: Int
+    public var symbol: String
+    public var version: String?
+    /// `vn_file` of the reference's version.
+    public var versionFile: String?
+    /// Bound at start-up (data, address taken, or BIND_NOW); else at the first call.
+    public var atStartup: Bool
+    /// The versioned reference met an unversioned object that is its own `vn_file`:
+    /// ld.so stops with an assertion (`check_match`), not a lookup error.
+    public var assertion: Bool
+}
+
+/// Symbol versions and symbol lookups over a load graph, as glibc does them after loading
+/// (elf/dl-version.c, elf/dl-lookup.c `do_lookup_x`, `check_match`). Results are what
+/// `ldd -r` reports.
+public struct SymbolCheck: Sendable {
+    public var versionProblems: [VersionProblem] = []
+    public var symbolProblems: [SymbolProblem] = []
+
+    public init(graph: LoadGraph) {
+        let scope = graph.objects.map(\.elf)
+        var versions = VersionTables(objects: scope)
+        checkVersionNeeds(graph)
+        checkSymbols(graph, versions: &versions)
+    }
+
+    // MARK: version needs
+
+    private mutating func checkVersionNeeds(_ graph: LoadGraph) {
+        for object in graph.objects {
+            for need in object.elf.versionNeeds {
+                guard let provider = Self.findNeeded(need.file, in: graph) else { continue }
+                let definitions = graph.objects[provider].elf.versionDefinitions
+                for entry in need.entries {
+                    if definitions.isEmpty {
+                        versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                                                     version: entry.name, kind: .noVersionInformation))
+                        continue
+                    }
+                    if definitions.contains(where: { $0.hash == entry.hash && $0.name == entry.name }) { continue }
+                    versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                                                 version: entry.name, kind: entry.isWeak ? .weakNotFound : .notFound))
+                }
+            }
+        }
+    }
+
+    /// dl-version.c `find_needed`: the loaded object whose path or a load name is `name`.
+    static func findNeeded(_ name: String, in graph: LoadGraph) -> Int? {
+        graph.objects.first { $0.path == name || $0.names.contains(name) || $0.soname == name }?.index
+    }
+
+    // MARK: symbols
+
+    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables) {
+        let bindNowEverywhere = graph.environment.bindNow
+        var memo: [LookupKey: Bool] = [:]
+        for object in graph.objects {
+            let elf = object.elf
+            let relocated = elf.relocatedSymbols()
+            let bindNow = bindNowEverywhere || elf.dynamic.map { d in
+                d.bindNow || (d.flags ?? 0) & 0x8 != 0 || (d.flags1 ?? 0) & 0x1 != 0
+            } ?? false
+            let all = relocated.startup.union(relocated.lazy)
+            for index in all.sorted() {
+                guard let symbol = elf.symbol(at: index), !symbol.name.isEmpty else { continue }
+                if symbol.isDefined { continue }                  // finds itself at worst
+                if symbol.binding == DynamicSymbol.weak { continue } // weak undefined: 0, never an error
+                let reference = versions.reference(of: index, in: object.index)
+                let key = LookupKey(name: symbol.name, version: reference?.name, hidden: reference?.hidden ?? false,
+                                    file: reference?.file)
+                let found: Bool
+                var assertion = false
+                if let cached = memo[key] {
+                    found = cached
+                } else {
+                    let result = Self.lookup(symbol.name, reference: reference, graph: graph, versions: &versions,
+                                             symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
+                    found = result.found
+                    assertion = result.assertion
+                    if !assertion { memo[key] = found }
+                }
+                if found { continue }
+                symbolProblems.append(SymbolProblem(
+                    requester: object.index, symbol: symbol.name, version: reference?.name, versionFile: reference?.file,
+                    atStartup: relocated.startup.contains(index) || bindNow, assertion: assertion))
+            }
+        }
+    }
+
+    struct LookupKey: Hashable {
+        var name: String
+        var version: String?
+        var hidden: Bool
+        var file: String?
+    }
+
+    /// `_dl_lookup_symbol_x` over the global scope (load order).
+    static func lookup(_ name: String, reference: VersionTables.Version?, graph: LoadGraph,
+                       versions: inout VersionTables, symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
+        var order = Array(graph.objects.indices)
+        if let first = symbolicFirst { order.removeAll { $0 == first }; order.insert(first, at: 0) }
+        for index in order {
+            let elf = graph.objects[index].elf
+            var versionedCandidates = 0
+            for candidate in elf.symbolIndices(named: name) {
+                guard let symbol = elf.symbol(at: candidate) else { continue }
+                guard Self.isDefinition(symbol) else { continue }
+                guard let raw = elf.versionIndex(ofSymbol: candidate) else {
+                    // No DT_VERSYM: any reference matches, except the library the need names.
+                    if let reference, let file = reference.file,
+                       graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
+                        return (false, true)
+                    }
+                    return (true, false)
+                }
+                let ndx = raw & 0x7fff
+                if let reference {
+                    let own = versions.definition(ndx, in: index)
+                    let matches = own.hash == reference.hash && own.name == reference.name
+                    if !matches && (reference.hidden || own.hash != 0 || raw & 0x8000 != 0) { continue }
+                    return (true, false)
+                }
+                if ndx >= 3 {
+                    if raw & 0x8000 == 0 { versionedCandidates += 1 }
+                    continue
+                }
+                return (true, false)
+            }
+            // An unversioned reference takes the sole non-hidden versioned definition.
+            if reference == nil && versionedCandidates == 1 { return (true, false) }
+        }
+        return (false, false)
+    }
+
+    /// `check_match`/`do_lookup_x`: which symbol table entries can satisfy a reference.
+    static func isDefinition(_ symbol: DynamicSymbol) -> Bool {
+        let tls: UInt8 = 6
+        if symbol.value == 0 && symbol.sectionIndex != 0xfff1 && symbol.type != tls { return false }
+        if symbol.sectionIndex == 0 { return false }
+        // STT_NOTYPE, OBJECT, FUNC, COMMON, TLS, GNU_IFUNC
+        guard [0, 1, 2, 5, 6, 10].contains(symbol.type) else { return false }
+        guard symbol.binding == DynamicSymbol.global || symbol.binding == DynamicSymbol.weak
+                || symbol.binding == DynamicSymbol.unique else { return false }
+        return symbol.visibility != 1 && symbol.visibility != 2
+    }
+}
+
+/// Each object's `l_versions`: version index → (name, hash), from its verdefs and verneeds.
+struct VersionTables {
+    struct Version: Equatable {
+        var name: String
+        var hash: UInt32
+        var hidden: Bool
+        var file: String?
+    }
+
+    private let objects: [ELFFile]
+    private var tables: [Int: [UInt16: Version]] = [:]
+
+    init(objects: [ELFFile]) {
+        self.objects = objects
+    }
+
+    private mutating func table(_ object: Int) -> [UInt16: Version] {
+        if let known = tables[object] { return known }
+        var table: [UInt16: Version] = [:]
+        let elf = objects[object]
+        for need in elf.versionNeeds {
+            for entry in need.entries {
+                table[entry.index & 0x7fff] = Version(name: entry.name, hash: entry.hash,
+                                                      hidden: entry.index & 0x8000 != 0, file: need.file)
+            }
+        }
+        for definition in elf.versionDefinitions {
+            table[definition.index & 0x7fff] = Version(name: definition.name, hash: definition.hash, hidden: false, file: nil)
+        }
+        tables[object] = table
+        return table
+    }
+
+    /// The version a reference at symbol `index` of `object` asks for (nil: unversioned).
+    mutating func reference(of index: Int, in object: Int) -> Version? {
+        guard let raw = objects[object].versionIndex(ofSymbol: index) else { return nil }
+        let ndx = raw & 0x7fff
+        guard ndx >= 2, let version = table(object)[ndx], version.hash != 0 else { return nil }
+        return version
+    }
+
+    /// `l_versions[ndx]` of a candidate object (hash 0 when unset).
+    mutating func definition(_ ndx: UInt16, in object: Int) -> Version {
+        table(object)[ndx] ?? Version(name: "", hash: 0, hidden: false, file: nil)
+    }
+}

@@ -1,0 +1,69 @@
+import ELFInspect
+
+/// A root with changes laid over it in memory: what a fix plan would make of the root,
+/// examined by the same code as the real thing before anything is written.
+public struct OverlayRoot: RootFilesystem {
+    public enum Node: Sendable {
+        case symlink(String)
+        case file(FileBytes)
+        case directory
+    }
+
+    public let base: any RootFilesystem
+    /// Changes keyed by real path (parents already resolved in `base`).
+    private var nodes: [String: Node] = [:]
+    private var children: [String: Set<String>] = [:]
+
+    public init(base: any RootFilesystem) {
+        self.base = base
+    }
+
+    public var label: String { base.label }
+
+    /// Adds a node at `path`; its parent is resolved in the overlay as it stands, and
+    /// missing parent directories are added too.
+    public mutating func add(_ node: Node, at path: RootPath) {
+        let view = RootView(self)
+        let parent: RootPath
+        if let resolved = try? view.resolve(path.parent), resolved.entry.kind == .directory {
+            parent = resolved.path
+        } else {
+            if !path.parent.isRoot { add(.directory, at: path.parent) }
+            parent = (try? view.resolve(path.parent))??.path ?? path.parent
+        }
+        let real = parent.appending(path.lastComponent)
+        nodes[real.string] = node
+        children[parent.string, default: []].insert(path.lastComponent)
+    }
+
+    public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
+        if let node = nodes[path.string] {
+            let identity = FileIdentity(device: UInt64.max, inode: UInt64(truncatingIfNeeded: path.string.hashValue))
+            switch node {
+            case .symlink(let target): return RootEntry(kind: .symlink, size: target.utf8.count, identity: identity, mode: 0o777)
+            case .file(let bytes): return RootEntry(kind: .file, size: bytes.count, identity: identity, mode: 0o644)
+            case .directory: return RootEntry(kind: .directory, size: 0, identity: identity, mode: 0o755)
+            }
+        }
+        return try base.entry(at: path)
+    }
+
+    public func linkTarget(at path: RootPath) throws(RootError) -> String {
+        if case .symlink(let target)? = nodes[path.string] { return target }
+        return try base.linkTarget(at: path)
+    }
+
+    public func names(in directory: RootPath) throws(RootError) -> [String] {
+        var result = Set<String>()
+        if case .directory? = nodes[directory.string] {} else if let entry = try base.entry(at: directory), entry.kind == .directory {
+            result.formUnion(try base.names(in: directory))
+        }
+        result.formUnion(children[directory.string] ?? [])
+        return Array(result)
+    }
+
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        if case .file(let bytes)? = nodes[path.string] { return bytes }
+        return try base.contents(of: path)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import LinkerDoctor
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Diagnose BINARY without running it: every reason the loader would refuse it, and the proven fix.",
+        discussion: """
+        Examples:
+          ofdoctor                                   # FeatureExtraction, inside the container
+          ofdoctor check /usr/bin/gdb
+          ofdoctor check --root /srv/image --env-from inspect.json FeatureExtraction
+          ofdoctor check --format json | jq .status
+        Exit codes: 0 healthy, 1 fixable, 2 needs a person, 3 cannot analyse.
+        """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @OptionGroup var target: TargetOptions
+    @Option(help: "text or json.") var format: Format = .text
+
+    func run() throws {
+        try reportingFailures {
+            let session = try DoctorSession(target)
+            let report = try session.check()
+            switch format {
+            case .text:
+                print(TextReport(report: report, root: target.root, system: session.system, style: .forStandardOutput()).render())
+            case .json:
+                print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.root, system: session.system)))
+            }
+            throw ExitStatus.code(for: report)
+        }
+    }
+}
+
+/// The design's exit codes, in one place.
+enum ExitStatus {
+    static func code(for report: DoctorReport) -> ExitCode {
+        switch report.status {
+        case .healthy: return .success
+        case .fixable: return ExitCode(1)
+        case .unfixable: return ExitCode(2)
+        }
+    }
+}
+
+/// What every doctor command starts from: the target system, environment and program.
+struct DoctorSession {
+    let target: TargetOptions
+    let system: TargetSystem
+    let environment: LoaderEnvironment
+    let program: ProgramLocation
+
+    init(_ target: TargetOptions) throws {
+        self.target = target
+        system = try target.system()
+        environment = try target.environment()
+        program = try target.program(in: system, environment: environment)
+    }
+
+    func check() throws -> DoctorReport {
+        do throws(ResolveError) {
+            return try Doctor(system: system).check(program, environment: environment)
+        } catch {
+            throw CommandFailure.analysis(error.description)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import ELFInspect
+import Foundation
+import LinkerDoctor
+import Testing
+
+/// The symbol check against `ldd -r` (the loader in trace mode with BIND_NOW): for shared
+/// libraries of /usr/lib/x86_64-linux-gnu, the unresolved symbols (with versions) and the
+/// missing versions must be exactly those ldd -r prints. A sample in `make test`; every
+/// library with OFDOCTOR_DIFFERENTIAL=full (`make differential`).
+@Suite("Symbol check agrees with ldd -r on this machine")
+struct SymbolDifferentialTests {
+    struct Report: Equatable, CustomStringConvertible {
+        var undefined: Set<String> = []   // "REQ|symbol|version"
+        var missingVersions: Set<String> = []   // "FILE|version|REQ"
+        var description: String {
+            "undefined \(undefined.sorted().prefix(6)) (\(undefined.count)); versions \(missingVersions.sorted().prefix(4))"
+        }
+    }
+
+    static func libraries() -> [String] {
+        let dir = "/usr/lib/x86_64-linux-gnu"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.contains(".so") }.sorted()
+        let files = names.map { dir + "/" + $0 }.filter { path in
+            var st = stat()
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
+            guard let elf = try? ELFFile(path: path) else { return false }
+            return elf.header.machine == 62 && elf.header.fileClass == .elf64 && elf.dynamic != nil
+                && elf.header.type == ELFHeader.sharedObject && !path.contains("ld-linux")
+        }
+        if MachineDifferentialTests.full { return files }
+        return files.enumerated().filter { $0.offset % 15 == 0 }.map(\.element)
+    }
+
+    static func lddR(_ path: String) -> Report? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: MachineDifferentialTests.interpreter)
+        process.arguments = [path]
+        process.environment = ["LD_TRACE_LOADED_OBJECTS": "1", "LD_WARN": "yes", "LD_BIND_NOW": "yes"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        do { try process.run() } catch { return nil }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var report = Report()
+        for raw in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.contains("=> not found") { return nil }    // compared by the machine differential
+            if line.hasPrefix("undefined symbol: ") {
+                let body = line.dropFirst("undefined symbol: ".count)
+                guard let tab = body.firstIndex(of: "\t") else { continue }
+                var symbol = String(body[..<tab])
+                var version = ""
+                if let comma = symbol.range(of: ", version ") {
+                    version = String(symbol[comma.upperBound...])
+                    symbol = String(symbol[..<comma.lowerBound])
+                }
+                let requester = body[body.index(after: tab)...].trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+                report.undefined.insert("\(requester)|\(symbol)|\(version)")
+            } else if let range = line.range(of: ": version `") {
+                let file = String(line[..<range.lowerBound])
+                let rest = line[range.upperBound...]
+                guard let tick = rest.firstIndex(of: "'"), let req = rest.range(of: "(required by ") else { continue }
+                let requester = rest[req.upperBound...].dropLast()
+                report.missingVersions.insert("\(file)|\(rest[..<tick])|\(requester)")
+            }
+        }
+        return report
+    }
+
+    static func model(_ path: String, system: TargetSystem) throws -> Report {
+        let graph = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: true)
+            .resolve(program: RootPath(path))
+        let check = SymbolCheck(graph: graph)
+        var report = Report()
+        for problem in check.symbolProblems where !problem.assertion {
+            report.undefined.insert("\(graph.objects[problem.requester].path)|\(problem.symbol)|\(problem.version ?? "")")
+        }
+        for problem in check.versionProblems where problem.kind == .notFound || problem.kind == .weakNotFound {
+            report.missingVersions.insert("\(graph.objects[problem.provider].path)|\(problem.version)|\(graph.objects[problem.requester].path)")
+        }
+        return report
+    }
+
+    @Test("unresolved symbols and missing versions equal ldd -r's, library by library",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: MachineDifferentialTests.interpreter), "needs this machine's x86-64 ld.so"))
+    func agreesWithLddR() throws {
+        let system = try #require(MachineDifferentialTests.system)
+        var compared = 0, withProblems = 0
+        var disagreements: [String] = []
+        for library in Self.libraries() {
+            guard let truth = Self.lddR(library) else { continue }
+            let predicted = try Self.model(library, system: system)
+            compared += 1
+            if !truth.undefined.isEmpty || !truth.missingVersions.isEmpty { withProblems += 1 }
+            if predicted != truth { disagreements.append("\(library): ldd -r \(truth) | model \(predicted)") }
+        }
+        print("symbol differential: \(compared) libraries compared (\(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(5).joined(separator: "\n"))")
+        #expect(compared > 50)
+    }
+}
