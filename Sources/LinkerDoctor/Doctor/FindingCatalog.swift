@@ -192,7 +192,13 @@ public enum FindingCatalog {
         var result: [Finding] = []
         var grouped: [String: [SymbolProblem]] = [:]
         var order: [String] = []
+        let missingNames = Set(graph.missing.map(\.name))
+        let failedVersions = Set(symbols.versionProblems.filter { $0.kind == .notFound }.map { "\($0.requester)|\($0.file)" })
         for problem in symbols.symbolProblems {
+            // Consequences, not causes: symbols a missing library would provide, and lookups
+            // the loader never reaches because the version check failed first (step 4 < 6).
+            if let file = problem.versionFile, missingNames.contains(file) || failedVersions.contains("\(problem.requester)|\(file)") { continue }
+            if problem.versionFile == nil && graph.objects[problem.requester].dependencies.contains(where: { $0 == nil }) { continue }
             let key = "\(problem.requester)|\(problem.versionFile ?? "")"
             if grouped[key] == nil { order.append(key) }
             grouped[key, default: []].append(problem)

@@ -31,6 +31,8 @@ public struct Planner: Sendable {
         public var blockers: [String]
         /// Ids the plan fixes.
         public var fixed: Set<String>
+        /// Where the root has each missing library, and whether it can stand in.
+        public var candidates: [String: [Candidate]]
     }
 
     public func plan(from start: Diagnosis, environment: LoaderEnvironment) -> Outcome {
@@ -40,15 +42,44 @@ public struct Planner: Sendable {
         var later: [Finding] = []
         var blockers: [String] = []
         var index: LibraryIndex?
+        var candidates: [String: [Candidate]] = [:]
+        /// Links to another soname, by the name they provide, so a later failure can undo them.
+        var sonameLinks: [String: (action: FixAction, path: String, id: String)] = [:]
+        var rejected = Set<String>()
+        var withdrawn: [String] = []
         let startKeys = Set(start.findings.map(Self.key))
         for _ in 0..<Self.maxRounds {
             let errors = current.errors
             if errors.isEmpty {
                 return Outcome(plan: FixPlan(actions), environment: env, proven: true, simulated: current,
-                               laterFindings: later, blockers: [], fixed: Set(actions.flatMap(\.fixes)))
+                               laterFindings: later, blockers: [], fixed: Set(actions.flatMap(\.fixes)), candidates: candidates)
             }
             var progress = false
             blockers = []
+            // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
+            for (name, link) in sonameLinks {
+                let consumers = current.graph.objects.filter { $0.elf.dynamic?.needed.contains(name) == true }.map(\.path)
+                let broken = errors.filter { $0.rule == .symbolNotFound && $0.neededBy.contains(where: consumers.contains) }
+                guard !broken.isEmpty else { continue }
+                actions.removeAll { $0.action == link.action }
+                if !actions.contains(where: { if case .symlink = $0.action { return true }; return false }) {
+                    actions.removeAll { $0.action == .ldconfig }
+                }
+                rejected.insert(link.path)
+                sonameLinks[name] = nil
+                let symbols = broken.compactMap(\.symbol).joined(separator: ", ")
+                if let i = candidates[name]?.firstIndex(where: { $0.path == link.path }) {
+                    candidates[name]?[i].usable = false
+                    candidates[name]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
+                }
+                withdrawn.append("\(link.id): \(name) is missing and \(link.path) cannot stand in (it lacks \(symbols)) — install a package that provides \(name) (Ubuntu 22.04's libwebp7 for libwebp.so.7), or rebuild the consumer against the library the image has")
+                progress = true
+            }
+            if progress {
+                guard let next = try? simulate(actions, environment: env) else { break }
+                current = next
+                continue
+            }
             for finding in errors {
                 if !startKeys.contains(Self.key(finding)) && !later.contains(where: { Self.key($0) == Self.key(finding) }) {
                     later.append(finding)
@@ -64,12 +95,17 @@ public struct Planner: Sendable {
                     }
                 case .libraryNotFound:
                     if index == nil { index = LibraryIndex(root: system.root) }
-                    guard let library = finding.library, let libraries = index,
-                          let step = provide(library, finding: finding, in: current, environment: env, index: libraries)
+                    guard let library = finding.library, let libraries = index else { continue }
+                    if candidates[library] == nil { candidates[library] = candidateList(library, index: libraries) }
+                    guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
+                                             rejected: rejected)
                     else {
-                        blockers.append("\(finding.id): \(finding.library ?? "?") is nowhere in the root — install the package that provides it")
+                        if !withdrawn.contains(where: { $0.hasPrefix(finding.id + ": " + library) }) {
+                            blockers.append("\(finding.id): \(library) is nowhere usable in the root — install the package that provides it")
+                        }
                         continue
                     }
+                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id) }
                     for action in step.actions { Self.record(&actions, action, fixes: finding.id) }
                     if let newEnv = step.environment {
                         env = newEnv
@@ -84,8 +120,9 @@ public struct Planner: Sendable {
             current = next
         }
         return Outcome(plan: FixPlan(actions), environment: env, proven: false, simulated: current,
-                       laterFindings: later, blockers: blockers.isEmpty ? ["the simulated fix still leaves the loader failing"] : blockers,
-                       fixed: [])
+                       laterFindings: later,
+                       blockers: withdrawn + blockers + (withdrawn.isEmpty && blockers.isEmpty ? ["the simulated fix still leaves the loader failing"] : []),
+                       fixed: [], candidates: candidates)
     }
 
     static func key(_ finding: Finding) -> String { "\(finding.rule.rawValue)|\(finding.library ?? "")|\(finding.neededBy.first ?? "")" }
@@ -133,6 +170,28 @@ public struct Planner: Sendable {
     struct Step {
         var actions: [FixAction]
         var environment: LoaderEnvironment?
+        /// Set when the step links another soname under the missing name.
+        var sonameLink: (action: FixAction, path: String)?
+    }
+
+    /// The root's copies of `name` (same soname first, ABI-identical) and its other sonames
+    /// (an ABI risk: a soname bump declares a break the loader cannot see).
+    func candidateList(_ name: String, index: LibraryIndex) -> [Candidate] {
+        var result: [Candidate] = []
+        for path in index.paths(named: name) {
+            let usable = isUsableLibrary(path)
+            result.append(Candidate(path: path, soname: name, kind: .sameSoname,
+                                    note: usable ? "the same soname, outside the search path" : "not a usable x86-64 library",
+                                    usable: usable))
+        }
+        for other in index.otherSonames(of: name) {
+            for path in index.paths(named: other) {
+                result.append(Candidate(path: path, soname: other, kind: .otherSoname,
+                                        note: "ABI risk: another soname of the library; linked only if it defines every symbol its consumers import",
+                                        usable: isUsableLibrary(path)))
+            }
+        }
+        return result
     }
 
     /// Where the root has `name` and how to make the loader find it: a directory of the
@@ -140,11 +199,11 @@ public struct Planner: Sendable {
     /// directory that would shadow system libraries (conda's) is linked into the default
     /// directory; failing both, another soname of the library is linked under this name.
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
-                 index: LibraryIndex) -> Step? {
+                 index: LibraryIndex, rejected: Set<String>) -> Step? {
         let searched = Set(diagnosis.graph.missing.first { $0.name == name }?.trail.map { Resolver.directoryName($0.path) } ?? [])
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
-            guard !searched.contains(directory), isUsableLibrary(path) else { continue }
+            guard !searched.contains(directory), !rejected.contains(path), isUsableLibrary(path) else { continue }
             if FindingCatalog.openFaceLibraryNames.contains(name) || isPrivateDirectory(directory, index: index) {
                 var dirs = environment.libraryPath.map {
                     SearchPath(parsing: $0, source: .libraryPath, origin: nil, platform: system.platform,
@@ -166,11 +225,13 @@ public struct Planner: Sendable {
         for other in index.otherSonames(of: name) {
             for path in index.paths(named: other) {
                 let directory = Resolver.directoryName(path)
-                guard system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }),
+                guard !rejected.contains(path),
+                      system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }),
                       isUsableLibrary(path) else { continue }
                 let link = RootPath(directory + "/" + name)
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
-                return Step(actions: [.symlink(path: link, target: other), .ldconfig], environment: nil)
+                let action = FixAction.symlink(path: link, target: other)
+                return Step(actions: [action, .ldconfig], environment: nil, sonameLink: (action, path))
             }
         }
         return nil

@@ -1,0 +1,53 @@
+/// One change `apply` considered, and what became of it.
+public struct AppliedStep: Equatable, Sendable {
+    public enum Outcome: Equatable, Sendable {
+        /// Done now (and journaled).
+        case applied
+        /// Already exactly as planned; nothing written.
+        case alreadyPresent
+    }
+
+    public var change: JournalChange
+    public var outcome: Outcome
+
+    public init(change: JournalChange, outcome: Outcome) {
+        self.change = change
+        self.outcome = outcome
+    }
+}
+
+/// What `PlanApplier.apply` did.
+public struct ApplyReport: Equatable, Sendable {
+    public var steps: [AppliedStep]
+    /// The `ldconfig` run, when one was needed.
+    public var ldconfig: LdconfigResult?
+    /// The lines `/etc/profile.d/ofdoctor.sh` holds, when the plan sets the environment.
+    public var environmentScript: String?
+
+    /// True when the root was already as planned (a second `fix --apply`).
+    public var changedNothing: Bool { steps.allSatisfy { $0.outcome == .alreadyPresent } }
+}
+
+/// What `PlanApplier.undo` did.
+public struct UndoReport: Equatable, Sendable {
+    /// Changes reverted, most recent first.
+    public var reverted: [JournalChange]
+    /// Paths left as they are because someone changed them after `fix --apply`, and why.
+    public var leftAlone: [String]
+    /// True when there was no journal: nothing to undo.
+    public var nothingToUndo: Bool
+
+    public var summary: String {
+        if nothingToUndo { return "nothing to undo: no ofdoctor journal in this root" }
+        var lines = ["reverted \(reverted.count) change\(reverted.count == 1 ? "" : "s")"]
+        lines += leftAlone.map { "left alone: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The step hook's answer at each point between two writes.
+public enum StepDecision: Sendable {
+    case proceed
+    /// Return at once, with no cleanup and the lock released, as if the process were killed.
+    case crash
+}

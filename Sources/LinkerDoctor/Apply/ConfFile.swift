@@ -1,0 +1,8 @@
+/// A file in `/etc/ld.so.conf.d/` that a `conf` fix writes.
+public enum ConfFile {
+    /// The file's text: a comment, then one directory a line (ldconfig(8) ignores `#` lines).
+    public static func contents(directories: [String]) -> String {
+        (["# Written by ofdoctor fix --apply; `ofdoctor undo` removes it."] + directories)
+            .joined(separator: "\n") + "\n"
+    }
+}

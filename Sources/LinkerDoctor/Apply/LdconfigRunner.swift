@@ -1,0 +1,57 @@
+import Foundation
+
+/// How one `ldconfig` run ended.
+public struct LdconfigResult: Codable, Equatable, Sendable {
+    /// The command line, for messages (`/sbin/ldconfig -r /srv/root`).
+    public var command: String
+    /// The exit status (127: not found or not started; 128+N: killed by signal N).
+    public var status: Int32
+    public var stderr: String
+
+    public init(command: String, status: Int32, stderr: String) {
+        self.command = command
+        self.status = status
+        self.stderr = stderr
+    }
+
+    public var succeeded: Bool { status == 0 }
+}
+
+/// Runs `ldconfig` for a root. A protocol so that tests can make it fail.
+public protocol LdconfigRunner: Sendable {
+    func run(for root: LocalRoot) -> LdconfigResult
+}
+
+/// The real `ldconfig`: the root's own for `/`, the host's `ldconfig -r ROOT` otherwise
+/// (`-r` makes it read the root's ld.so.conf and write the root's cache, ldconfig(8)).
+public struct SystemLdconfig: LdconfigRunner {
+    public static let candidates = ["/sbin/ldconfig", "/usr/sbin/ldconfig"]
+
+    public init() {}
+
+    public func run(for root: LocalRoot) -> LdconfigResult {
+        let isHost = root.directory.isEmpty
+        guard let binary = Self.candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            return LdconfigResult(command: "ldconfig", status: 127,
+                                  stderr: "ldconfig not found at \(Self.candidates.joined(separator: " or ")); install libc-bin")
+        }
+        let arguments = isHost ? [] : ["-r", root.directory]
+        let command = ([binary] + arguments).joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return LdconfigResult(command: command, status: 127, stderr: "could not start: \(error)")
+        }
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        return LdconfigResult(command: command, status: status, stderr: String(decoding: data, as: UTF8.self))
+    }
+}

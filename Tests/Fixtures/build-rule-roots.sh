@@ -1,0 +1,155 @@
+#!/bin/bash
+# build-rule-roots.sh OUTDIR -- small roots that each exercise one loader rule.
+# Each is OUTDIR/rules/<name>/{root,env,program}: the root filesystem, the
+# environment (NAME=VALUE lines; LD_PRELOAD etc. go here) and the program's path
+# inside the root.  No expected result is stored: the real loader is the oracle
+# (run-in-root.sh ROOT ENV /lib64/ld-linux-x86-64.so.2 ld.so --list PROGRAM, or
+# the program itself; check-rule-roots.sh prints both for every root).
+#
+# The program prints "leaf from: <which copy of libleaf.so.1 it got>".  Most
+# programs live in /app/bin; the copies of libleaf.so.1 say where they lie.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+[ $# -eq 1 ] || { echo "usage: $0 OUTDIR" >&2; exit 64; }
+mkdir -p "$1/rules"
+OUT=$(cd "$1" && pwd)/rules
+SRC=$HERE/src/rules
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+LAUNCH_BIN=$W/launch; gcc -static -O2 -o "$LAUNCH_BIN" "$HERE/src/launch.c"
+
+# begin NAME: a fresh root in $R (not yet cached)
+begin() { NAME=$1; D=$OUT/$NAME.new; R=$D/root; rm -rf "$D"; mkdir -p "$D"; mkroot "$R"; launcher "$R"; mkdir -p "$R/app/bin" "$R/app/lib"; }
+# finish PROGRAM [NAME=VALUE...]: write program and env, move into place (cache it yourself)
+finish() {
+  printf '%s\n' "$1" > "$D/program"; shift
+  : > "$D/env"; local v; for v in "$@"; do printf '%s\n' "$v" >> "$D/env"; done
+  rm -rf "${OUT:?}/$NAME"; mv "$D" "$OUT/$NAME"
+}
+# leaf DIR WHERE: a libleaf.so.1 (SONAME libleaf.so.1) in ROOT/DIR saying WHERE
+leaf() { solib "$R$1/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE="\"$2\""; }
+# mid DIR: libmid.so.1 in ROOT/DIR, NEEDS libleaf.so.1, no RPATH
+mid() { solib "$R$1/libmid.so.1" libmid.so.1 "$SRC/mid.c" "$W/libleaf.so.1"; }
+# prog OUT [gcc args]: the program, linked against the work copies (RPATH by default)
+prog() { local o=$1; shift; program "$R$o" "$SRC/prog.c" "$@"; }
+solib "$W/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"link time"'
+solib "$W/libmid.so.1" libmid.so.1 "$SRC/mid.c" "$W/libleaf.so.1"
+LEAF=$W/libleaf.so.1
+MID=("$W/libmid.so.1" -DVIA_MID -Wl,-rpath-link,"$W")
+
+# DT_RPATH of the executable also serves its dependencies' needs (glibc dl-load.c:
+# _dl_map_object walks the loader chain's RPATHs): libmid finds libleaf through it.
+begin rpath-inherited
+mid /app/lib; leaf /app/lib /app/lib
+prog /app/bin/prog "${MID[@]}" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# DT_RUNPATH serves only the object's own DT_NEEDED: libmid finds no libleaf.
+begin runpath-not-inherited
+mid /app/lib; leaf /app/lib /app/lib
+prog /app/bin/prog "${MID[@]}" -Wl,--enable-new-dtags,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# An object with both DT_RPATH (/app/rpath) and DT_RUNPATH (/app/runpath): RPATH is ignored.
+begin runpath-disables-rpath
+leaf /app/rpath /app/rpath; leaf /app/runpath /app/runpath
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/rpath
+patchelf --add-needed /app/runpath "$R/app/bin/prog"
+needed_to_runpath "$R/app/bin/prog" /app/runpath
+cache "$R"; finish /app/bin/prog
+
+# LD_LIBRARY_PATH is searched before DT_RUNPATH.
+begin llp-before-runpath
+leaf /app/llp /app/llp; leaf /app/runpath /app/runpath
+prog /app/bin/prog "$LEAF" -Wl,--enable-new-dtags,-rpath,/app/runpath
+cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/llp
+
+# $ORIGIN/../lib, the program started through a symlink /usr/bin/prog -> /app/bin/prog:
+# executed, $ORIGIN is the real directory (/proc/self/exe); /usr/lib has a decoy
+# that only a $ORIGIN taken from the typed path would find (ld.so --list /usr/bin/prog).
+begin origin
+leaf /app/lib '$ORIGIN/../lib = /app/lib'; leaf /usr/lib '/usr/lib (the symlink'"'"'s ../lib)'
+prog /app/bin/prog "$LEAF" -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib'
+ln -s /app/bin/prog "$R/usr/bin/prog"
+cache "$R"; finish /usr/bin/prog
+
+# glibc-hwcaps and legacy platform subdirectories of a search directory (2.36 probes both).
+begin hwcaps
+leaf /app/lib /app/lib; leaf /app/lib/x86_64 /app/lib/x86_64
+for v in x86-64-v2 x86-64-v3 x86-64-v4; do leaf "/app/lib/glibc-hwcaps/$v" "/app/lib/glibc-hwcaps/$v"; done
+prog /app/bin/prog "$LEAF" -Wl,--enable-new-dtags,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# A 32-bit libleaf.so.1 first on LD_LIBRARY_PATH is skipped; the search goes on.
+begin wrong-class
+mkdir -p "$R/app/lib32"
+gcc -m32 -nostdlib -shared -fPIC -o "$R/app/lib32/libleaf.so.1" -Wl,-soname,libleaf.so.1 -DWHERE='"/app/lib32"' "$SRC/leaf.c"
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,--enable-new-dtags,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/lib32:/app/lib
+
+# The same with an x86-64 copy whose e_machine says EM_AARCH64.
+begin wrong-machine
+leaf /app/arm /app/arm; patch_byte "$R/app/arm/libleaf.so.1" 18 183
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,--enable-new-dtags,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/arm:/app/lib
+
+# A dangling symlink of the right name earlier on the path counts as absent.
+begin dangling-link
+mkdir -p "$R/app/dangling"; ln -s /app/gone/libleaf.so.1 "$R/app/dangling/libleaf.so.1"
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,--enable-new-dtags,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/dangling:/app/lib
+
+# Added to /usr/local/lib after ldconfig ran: only the cache covers that directory,
+# so it is not found.
+begin stale-cache
+prog /app/bin/prog "$LEAF"
+cache "$R"; leaf /usr/local/lib /usr/local/lib; finish /app/bin/prog
+
+# Added to /usr/lib/x86_64-linux-gnu after ldconfig ran: found anyway, as a
+# default directory (searched after the cache).
+begin stale-cache-default-dir
+prog /app/bin/prog "$LEAF"
+cache "$R"; leaf /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; finish /app/bin/prog
+
+# /opt/x listed in /etc/ld.so.conf.d/x.conf, then ldconfig: found through the cache.
+begin fresh-cache
+leaf /opt/x /opt/x; echo /opt/x > "$R/etc/ld.so.conf.d/x.conf"
+prog /app/bin/prog "$LEAF"
+cache "$R"; finish /app/bin/prog
+
+# LD_PRELOAD: the preloaded object comes first in the symbol scope.
+begin preload
+leaf /app/lib /app/lib
+solib "$R/app/lib/libpreload.so" libpreload.so "$SRC/preload.c"
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog LD_PRELOAD=/app/lib/libpreload.so
+
+# DT_NEEDED "/app/lib/libleaf.so.1" (contains '/'): opened as a path, no search;
+# the system directory's copy is never considered.
+begin slash-name
+leaf /app/lib /app/lib; leaf /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu
+prog /app/bin/prog "$LEAF"
+patchelf --replace-needed libleaf.so.1 /app/lib/libleaf.so.1 "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
+# NEEDED libleaf-1.2.so (found by RPATH; its SONAME is libleaf.so.1), then NEEDED
+# libleaf.so.1: that matches the loaded object's SONAME, so no search happens and
+# the system copy is not loaded.
+begin soname-match
+solib "$R/app/lib/libleaf-1.2.so" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"/app/lib/libleaf-1.2.so"'
+leaf /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+patchelf --add-needed libleaf-1.2.so "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
+# -z nodefaultlib (DF_1_NODEFLIB): the program's needs skip the default directories
+# and cache entries in them; libleaf.so.1 lies only in /usr/lib/x86_64-linux-gnu.
+begin nodeflib
+leaf /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu
+prog /app/bin/prog "$LEAF" -Wl,-z,nodefaultlib
+cache "$R"; finish /app/bin/prog
+
+echo "rule roots in $OUT: $(cd "$OUT" && echo *)"

@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+@testable import LinkerDoctor
+
+@Suite("PlanApplier: kills, failing writes, real EROFS and ENOSPC")
+struct ApplyFaultTests {
+    private func applier(_ dir: String, writer: some FileSystemWriter = POSIXWriter(),
+                         stepHook: (@Sendable (Int) -> StepDecision)? = nil) throws -> PlanApplier {
+        PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ApplyFakeLdconfig(), scannedDirectories: applySmallScan,
+                    writer: writer, stepHook: stepHook)
+    }
+
+    /// The tree without the journal, whose bytes differ between runs that end the same.
+    private func withoutJournal(_ tree: [String: ApplyTreeEntry]) -> [String: ApplyTreeEntry] {
+        tree.filter { !$0.key.hasSuffix("var/lib/ofdoctor/journal") }
+    }
+
+    @Test("killed at any point of apply: undo restores the tree, or a new apply completes it")
+    func killedApplyAtEveryPoint() throws {
+        let reference = ApplyTempDirectory()
+        defer { reference.remove() }
+        applyMakeSmallRoot(reference.path)
+        _ = try applier(reference.path).apply(applyFullPlan)
+        let applied = withoutJournal(applyTreeSnapshot(reference.path))
+
+        var point = 0
+        while point < 200 {
+            let temp = ApplyTempDirectory()
+            defer { temp.remove() }
+            applyMakeSmallRoot(temp.path)
+            let before = applyTreeSnapshot(temp.path)
+            let stopAt = point
+            var stopped = false
+            do {
+                _ = try applier(temp.path, stepHook: { $0 == stopAt ? .crash : .proceed }).apply(applyFullPlan)
+            } catch {
+                #expect(error as? ApplyError == .stoppedByHook(point: stopAt))
+                stopped = true
+            }
+            if !stopped { break }   // every point has been tried
+            let killed = applyTreeSnapshot(temp.path)
+
+            _ = try applier(temp.path).undo()
+            #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [], "undo after a kill at point \(stopAt)")
+
+            try restore(killed, into: temp.path)
+            let report = try applier(temp.path).apply(applyFullPlan)
+            #expect(applyTreeDiff(applied, withoutJournal(applyTreeSnapshot(temp.path))) == [],
+                    "re-apply after a kill at point \(stopAt)")
+            #expect(report.steps.count >= applyFullPlan.actions.count - 1)
+            _ = try applier(temp.path).undo()
+            #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [], "undo after completing, kill at \(stopAt)")
+            point += 1
+        }
+        #expect(point > 20)
+    }
+
+    @Test("killed at any point of undo: a new undo finishes it")
+    func killedUndoAtEveryPoint() throws {
+        var point = 0
+        while point < 200 {
+            let temp = ApplyTempDirectory()
+            defer { temp.remove() }
+            applyMakeSmallRoot(temp.path)
+            let before = applyTreeSnapshot(temp.path)
+            _ = try applier(temp.path).apply(applyFullPlan)
+            let stopAt = point
+            var stopped = false
+            do {
+                _ = try applier(temp.path, stepHook: { $0 == stopAt ? .crash : .proceed }).undo()
+            } catch {
+                #expect(error as? ApplyError == .stoppedByHook(point: stopAt))
+                stopped = true
+            }
+            if !stopped { break }
+            // An interrupted undo must be finished before anything new is applied.
+            if FileManager.default.fileExists(atPath: temp.path + "/var/lib/ofdoctor/journal"),
+               try applyReadJournal(temp.path).undoStarted {
+                #expect(throws: ApplyError.undoIncomplete(journal: "/var/lib/ofdoctor/journal")) {
+                    try applier(temp.path).apply(applyFullPlan)
+                }
+            }
+            _ = try applier(temp.path).undo()
+            #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [], "undo after a kill of undo at point \(stopAt)")
+            point += 1
+        }
+        #expect(point > 10)
+    }
+
+    @Test("a write failing with EROFS, EACCES or ENOSPC at any call stops apply with a message naming path and errno; undo restores",
+          arguments: [EROFS, EACCES, ENOSPC])
+    func failingWriteAtEveryCall(_ code: Int32) throws {
+        var call = 0
+        while call < 300 {
+            let temp = ApplyTempDirectory()
+            defer { temp.remove() }
+            applyMakeSmallRoot(temp.path)
+            let before = applyTreeSnapshot(temp.path)
+            let writer = ApplyFaultyWriter(failAt: call, errno: code)
+            var caught: ApplyError?
+            caught = applyCatch { _ = try applier(temp.path, writer: writer).apply(applyFullPlan) }
+            guard let caught else { break }   // the plan needs fewer calls: every one has failed once
+            guard case .incomplete(_, let cause) = caught else {
+                Issue.record("call \(call): expected .incomplete, got \(caught)")
+                break
+            }
+            switch (code, cause) {
+            case (EROFS, .readOnly(let path, _)), (EACCES, .permissionDenied(let path, _, _)), (ENOSPC, .noSpace(let path, _, _)):
+                #expect(path.hasPrefix("/"))
+                #expect(caught.description.contains(path))
+            default:
+                Issue.record("call \(call): errno \(code) became \(cause)")
+            }
+            #expect(caught.description.contains(Errno.describe(code)))
+            _ = try applier(temp.path).undo()
+            #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [], "undo after call \(call) failed")
+            call += 1
+        }
+        #expect(call > 20)
+    }
+
+    private func restore(_ tree: [String: ApplyTreeEntry], into dir: String) throws {
+        // Re-create the killed state exactly (the undo above removed it).
+        let fm = FileManager.default
+        for name in try fm.contentsOfDirectory(atPath: dir) { try fm.removeItem(atPath: dir + "/" + name) }
+        for (path, entry) in tree.sorted(by: { $0.key < $1.key }) where path != "." {
+            let full = dir + "/" + path
+            switch entry.kind {
+            case "dir": try fm.createDirectory(atPath: full, withIntermediateDirectories: false)
+            case "link": try fm.createSymbolicLink(atPath: full, withDestinationPath: entry.linkTarget ?? "")
+            default: _ = fm.createFile(atPath: full, contents: Data(entry.bytes ?? []))
+            }
+            if entry.kind != "link" { try fm.setAttributes([.posixPermissions: Int(entry.mode)], ofItemAtPath: full) }
+        }
+    }
+}
+
+/// Real read-only and full filesystems: a tiny tmpfs mounted at a temporary directory.
+@Suite("PlanApplier on a real tmpfs", .serialized,
+       .enabled(if: ApplyEnvironment.isRoot, "mounting a tmpfs needs root"))
+struct ApplyMountTests {
+    private func withTmpfs(size: String, _ body: (String) throws -> Void) throws {
+        let mount = ApplyTempDirectory("ofd-tmpfs")
+        defer { applyShell("umount '\(mount.path)'"); mount.remove() }
+        let (status, output) = applyShell("mount -t tmpfs -o size=\(size) tmpfs '\(mount.path)'")
+        try #require(status == 0, "mount: \(output)")
+        try body(mount.path)
+    }
+
+    @Test("on a read-only root apply fails with EROFS and writes nothing")
+    func readOnlyRoot() throws {
+        try withTmpfs(size: "1m") { dir in
+            applyMakeSmallRoot(dir)
+            let before = applyTreeSnapshot(dir)
+            try #require(applyShell("mount -o remount,ro '\(dir)'").0 == 0)
+            let applier = PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ApplyFakeLdconfig(),
+                                      scannedDirectories: applySmallScan)
+            var caught: ApplyError?
+            caught = applyCatch { _ = try applier.apply(applyFullPlan) }
+            guard case .incomplete(let completed, .readOnly(let path, let operation))? = caught else {
+                Issue.record("expected EROFS, got \(String(describing: caught))")
+                return
+            }
+            #expect(completed.isEmpty)
+            #expect(path == "/.ofdoctor-staging" && operation == "mkdir")
+            #expect(caught?.description.contains("EROFS") == true)
+            #expect(caught?.description.contains("read-only") == true)
+            #expect(applyTreeDiff(before, applyTreeSnapshot(dir)) == [])
+            #expect(try applier.undo().nothingToUndo)
+        }
+    }
+
+    @Test("on a full filesystem apply fails with ENOSPC; undo restores the tree")
+    func fullFilesystem() throws {
+        try withTmpfs(size: "64k") { dir in
+            applyMakeSmallRoot(dir)
+            let before = applyTreeSnapshot(dir)
+            let huge = (0..<4000).map { "/opt/a-rather-long-directory-name-\($0)" }
+            let plan = FixPlan([
+                PlannedAction(.symlink(path: RootPath("/usr/lib/x86_64-linux-gnu/libfoo.so.1"), target: "libfoo.so.1.2"), fixes: []),
+                PlannedAction(.conf(path: RootPath("/etc/ld.so.conf.d/ofdoctor.conf"), directories: huge), fixes: []),
+            ])
+            let applier = PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ApplyFakeLdconfig(),
+                                      scannedDirectories: applySmallScan)
+            var caught: ApplyError?
+            caught = applyCatch { _ = try applier.apply(plan) }
+            guard case .incomplete(let completed, .noSpace)? = caught else {
+                Issue.record("expected ENOSPC, got \(String(describing: caught))")
+                return
+            }
+            #expect(completed.count == 1)
+            #expect(caught?.description.contains("ENOSPC") == true)
+            _ = try applier.undo()
+            #expect(applyTreeDiff(before, applyTreeSnapshot(dir)) == [])
+        }
+    }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import LinkerDoctor
+
+@Suite("PlanApplier: apply and undo")
+struct ApplyTests {
+    private func applier(_ dir: String, ldconfig: some LdconfigRunner = ApplyFakeLdconfig(),
+                         stepHook: (@Sendable (Int) -> StepDecision)? = nil) throws -> PlanApplier {
+        PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ldconfig, scannedDirectories: applySmallScan,
+                    stepHook: stepHook)
+    }
+
+    @Test("apply makes links, the profile script, the conf file and runs ldconfig; undo restores the tree exactly")
+    func applyThenUndoRestoresTree() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        let before = applyTreeSnapshot(temp.path)
+        let ldconfig = ApplyFakeLdconfig()
+        let report = try applier(temp.path, ldconfig: ldconfig).apply(applyFullPlan)
+
+        let lib = temp.path + "/usr/lib/x86_64-linux-gnu"
+        let fm = FileManager.default
+        #expect(try fm.destinationOfSymbolicLink(atPath: lib + "/libfoo.so.1") == "libfoo.so.1.2")
+        #expect(try fm.destinationOfSymbolicLink(atPath: temp.path + "/opt/vendor/lib/libfoo.so")
+                == "/usr/lib/x86_64-linux-gnu/libfoo.so.1.2")
+        let script = String(decoding: fm.contents(atPath: temp.path + "/etc/profile.d/ofdoctor.sh") ?? Data(), as: UTF8.self)
+        #expect(script == "# Written by ofdoctor fix --apply; `ofdoctor undo` removes it.\n"
+                + "export LD_LIBRARY_PATH='/opt/it'\\''s here'\nunset LD_PRELOAD\n")
+        #expect(report.environmentScript == script)
+        let conf = String(decoding: fm.contents(atPath: temp.path + "/etc/ld.so.conf.d/ofdoctor.conf") ?? Data(), as: UTF8.self)
+        #expect(conf.hasSuffix("\n/opt/vendor/lib\n"))
+        #expect(ldconfig.count == 1)
+        #expect(report.ldconfig?.succeeded == true)
+        #expect(!report.changedNothing)
+        #expect(fm.fileExists(atPath: lib + "/libbar.so.3"))
+        #expect(!fm.fileExists(atPath: lib + "/libgone.so.1"))
+        let journal = try applyReadJournal(temp.path)
+        #expect(journal.createdDirectories == ["/var", "/var/lib", "/var/lib/ofdoctor"])
+        #expect(journal.entries.allSatisfy { $0.phase == .done })
+        #expect(journal.entries.contains { $0.change == .directory(path: "/etc/profile.d") })
+
+        let undo = try applier(temp.path).undo()
+        #expect(!undo.nothingToUndo)
+        #expect(undo.leftAlone.isEmpty)
+        #expect(undo.reverted.count == journal.entries.count)
+        let after = applyTreeSnapshot(temp.path)
+        #expect(applyTreeDiff(before, after) == [])
+    }
+
+    @Test("a second apply of the same plan changes nothing, not even the journal")
+    func applyIsIdempotent() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        let ldconfig = ApplyFakeLdconfig()
+        _ = try applier(temp.path, ldconfig: ldconfig).apply(applyFullPlan)
+        let once = applyTreeSnapshot(temp.path)
+        let again = try applier(temp.path, ldconfig: ldconfig).apply(applyFullPlan)
+        #expect(again.changedNothing)
+        #expect(again.ldconfig == nil)
+        #expect(ldconfig.count == 1)
+        #expect(applyTreeDiff(once, applyTreeSnapshot(temp.path)) == [])
+    }
+
+    @Test("links that already exist as planned, made by someone else, are left alone by apply and undo")
+    func existingLinkAsPlannedIsNotClaimed() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        applyLink(temp.path + "/usr/lib/x86_64-linux-gnu/libfoo.so.1", to: "libfoo.so.1.2")
+        let before = applyTreeSnapshot(temp.path)
+        let plan = FixPlan([PlannedAction(.symlink(path: RootPath("/usr/lib/x86_64-linux-gnu/libfoo.so.1"),
+                                                   target: "libfoo.so.1.2"), fixes: [])])
+        let report = try applier(temp.path).apply(plan)
+        #expect(report.changedNothing)
+        #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
+        #expect(try applier(temp.path).undo().nothingToUndo)
+    }
+
+    @Test("a second undo with nothing left is a no-op and says so")
+    func secondUndoIsNoop() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        _ = try applier(temp.path).apply(applyFullPlan)
+        _ = try applier(temp.path).undo()
+        let after = applyTreeSnapshot(temp.path)
+        let second = try applier(temp.path).undo()
+        #expect(second.nothingToUndo)
+        #expect(second.summary.contains("nothing to undo"))
+        #expect(applyTreeDiff(after, applyTreeSnapshot(temp.path)) == [])
+    }
+
+    @Test("apply refuses to replace what it did not create, before writing anything",
+          arguments: ["file", "link", "profile"])
+    func refusesToOverwrite(_ what: String) throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        let lib = temp.path + "/usr/lib/x86_64-linux-gnu"
+        let expected: String
+        switch what {
+        case "file":
+            applyWrite("mine", to: lib + "/libfoo.so.1")
+            expected = "/usr/lib/x86_64-linux-gnu/libfoo.so.1"
+        case "link":
+            applyLink(lib + "/libfoo.so.1", to: "libfoo.so.1.0-other")
+            expected = "/usr/lib/x86_64-linux-gnu/libfoo.so.1"
+        default:
+            applyWrite("export PATH=/mine\n", to: temp.path + "/etc/profile.d/ofdoctor.sh")
+            expected = "/etc/profile.d/ofdoctor.sh"
+        }
+        let before = applyTreeSnapshot(temp.path)
+        #expect(throws: ApplyError.exists(path: expected)) { try applier(temp.path).apply(applyFullPlan) }
+        #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
+        #expect(ApplyError.exists(path: expected).description
+                .contains("exists and was not created by ofdoctor; remove or rename it yourself"))
+    }
+
+    @Test("a parent symlink to /../../tmp/x stays inside the root; nothing is written outside")
+    func parentSymlinkStaysInsideRoot() throws {
+        let temp = ApplyTempDirectory()
+        let sentinel = ApplyTempDirectory("ofd-sentinel")
+        defer { temp.remove(); sentinel.remove() }
+        applyMakeSmallRoot(temp.path)
+        applyWrite("untouched", to: sentinel.path + "/x/keep")
+        let outside = applyTreeSnapshot(sentinel.path)
+        let escape = "/../../" + sentinel.path.dropFirst() + "/x"
+        applyLink(temp.path + "/opt/escape", to: escape)
+        let plan = FixPlan([PlannedAction(.symlink(path: RootPath("/opt/escape/libx.so.1"), target: "libx.so.1.0"), fixes: [])])
+
+        // Inside the root the link leads to a missing directory: refused, not followed out.
+        #expect(throws: ApplyError.notADirectory(path: "/opt/escape")) { try applier(temp.path).apply(plan) }
+        #expect(applyTreeDiff(outside, applyTreeSnapshot(sentinel.path)) == [])
+
+        // Once the directory exists inside the root, the link is made there and journaled as such.
+        let inside = String(sentinel.path.dropFirst())
+        try FileManager.default.createDirectory(atPath: temp.path + "/" + inside + "/x", withIntermediateDirectories: true)
+        let before = applyTreeSnapshot(temp.path)
+        let report = try applier(temp.path).apply(plan)
+        let real = "/" + inside + "/x/libx.so.1"
+        #expect(report.steps.map(\.change) == [.link(path: real, target: "libx.so.1.0", previousTarget: nil, temporary: nil)])
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: temp.path + real) == "libx.so.1.0")
+        #expect(applyTreeDiff(outside, applyTreeSnapshot(sentinel.path)) == [])
+        _ = try applier(temp.path).undo()
+        #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
+        #expect(applyTreeDiff(outside, applyTreeSnapshot(sentinel.path)) == [])
+    }
+
+    @Test("a parent that is a regular file is refused")
+    func parentFileIsRefused() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        applyWrite("x", to: temp.path + "/opt/file")
+        let plan = FixPlan([PlannedAction(.symlink(path: RootPath("/opt/file/sub/l"), target: "t"), fixes: [])])
+        #expect(throws: ApplyError.notADirectory(path: "/opt/file")) { try applier(temp.path).apply(plan) }
+    }
+
+    @Test("a second plan may repoint a link ofdoctor made; undo unwinds both applies")
+    func repointsOwnLink() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        let before = applyTreeSnapshot(temp.path)
+        let path = RootPath("/usr/lib/x86_64-linux-gnu/libfoo.so.1")
+        _ = try applier(temp.path).apply(FixPlan([PlannedAction(.symlink(path: path, target: "libfoo.so.1.2"), fixes: []),
+                                                  PlannedAction(.env(name: "A", value: "1"), fixes: [])]))
+        let second = try applier(temp.path).apply(FixPlan([PlannedAction(.symlink(path: path, target: "libbar.so.3.0"), fixes: []),
+                                                           PlannedAction(.env(name: "B", value: nil), fixes: [])]))
+        #expect(second.steps.first?.change == .link(path: path.string, target: "libbar.so.3.0", previousTarget: "libfoo.so.1.2",
+                                                     temporary: "/usr/lib/x86_64-linux-gnu/.libfoo.so.1.ofdoctor-tmp"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: temp.path + path.string) == "libbar.so.3.0")
+        #expect(second.environmentScript?.hasSuffix("export A='1'\nunset B\n") == true)
+        _ = try applier(temp.path).undo()
+        #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
+    }
+
+    @Test("a second apply or undo while one runs fails with the lock error")
+    func concurrentApplyIsLockedOut() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        let root = try LocalRoot(directory: temp.path)
+        let seen = ApplyLog()
+        let hook: @Sendable (Int) -> StepDecision = { point in
+            guard point == 0 else { return .proceed }
+            let other = PlanApplier(root: root, ldconfig: ApplyFakeLdconfig(), scannedDirectories: applySmallScan)
+            if let error = applyCatch({ _ = try other.apply(applyFullPlan) }) { seen.add(error.description) }
+            if let error = applyCatch({ _ = try other.undo() }) { seen.add(error.description) }
+            return .proceed
+        }
+        _ = try applier(temp.path, stepHook: hook).apply(applyFullPlan)
+        let messages = seen.lines
+        #expect(messages.count == 2)
+        #expect(messages.allSatisfy { $0.contains("another ofdoctor fix --apply or undo is running") })
+        // The lock goes with the run: a later apply proceeds.
+        #expect(try applier(temp.path).apply(applyFullPlan).changedNothing)
+    }
+
+    @Test("a failing ldconfig is reported and journaled, and undo restores the tree")
+    func failingLdconfigIsReportedAndJournaled() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        let before = applyTreeSnapshot(temp.path)
+        let failing = ApplyFakeLdconfig(status: 1)
+        var caught: ApplyError?
+        caught = applyCatch { _ = try applier(temp.path, ldconfig: failing).apply(applyFullPlan) }
+        guard case .incomplete(let completed, let cause)? = caught else {
+            Issue.record("expected .incomplete, got \(String(describing: caught))")
+            return
+        }
+        #expect(cause == .ldconfigFailed(LdconfigResult(command: "fake-ldconfig", status: 1,
+                                                        stderr: "fake-ldconfig: cannot write cache\n")))
+        #expect(caught?.description.contains("exited with status 1: fake-ldconfig: cannot write cache") == true)
+        #expect(caught?.description.contains("ofdoctor undo") == true)
+        // link; /opt/vendor, /opt/vendor/lib, link; /etc/profile.d, script; conf; ldconfig
+        #expect(completed.count == 8)
+        let entry = try applyReadJournal(temp.path).entries.last
+        #expect(entry?.phase == .failed)
+        #expect(entry?.ldconfig?.stderr == "fake-ldconfig: cannot write cache\n")
+        // ldconfig never succeeded: the next apply runs it again.
+        _ = try? applier(temp.path, ldconfig: failing).apply(applyFullPlan)
+        #expect(failing.count == 2)
+        _ = try applier(temp.path).undo()
+        #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
+    }
+
+    @Test("a corrupt journal line stops apply and undo; a torn last line is ignored")
+    func corruptJournal() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        _ = try applier(temp.path).apply(applyFullPlan)
+        let path = temp.path + "/var/lib/ofdoctor/journal"
+        let good = FileManager.default.contents(atPath: path) ?? Data()
+        _ = FileManager.default.createFile(atPath: path, contents: good + Data("{\"seq\":99,\"pha".utf8))
+        #expect(try applier(temp.path).apply(applyFullPlan).changedNothing)
+        // The torn line is dropped before the next record is written.
+        let more = try applier(temp.path).apply(FixPlan([PlannedAction(.env(name: "X", value: "1"), fixes: [])]))
+        #expect(!more.changedNothing)
+        #expect(try applyReadJournal(temp.path).entries.count == 9)
+        _ = try applier(temp.path).undo()
+        _ = try applier(temp.path).apply(applyFullPlan)
+        let fresh = FileManager.default.contents(atPath: path) ?? Data()
+        _ = FileManager.default.createFile(atPath: path, contents: fresh + Data("garbage\n{}\n".utf8))
+        let lines = String(decoding: fresh, as: UTF8.self).split(separator: "\n").count
+        #expect(throws: ApplyError.journalCorrupt(path: "/var/lib/ofdoctor/journal", line: lines + 1,
+                                                  reason: "not a journal record")) { try applier(temp.path).undo() }
+    }
+
+    @Test("the profile script's quoting gives the shell back each value byte for byte",
+          arguments: ["plain", "it's", "a b\tc", "$(touch /tmp/ofd-pwned)`x`", "back\\slash", "'", "new\nline"])
+    func shellQuoting(_ value: String) throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        let script = ProfileScript.contents([EnvironmentSetting(name: "V", value: value)])
+        applyWrite(script, to: temp.path + "/s.sh")
+        let (status, output) = applyShell(". '\(temp.path)/s.sh'; printf '%s' \"$V\"")
+        #expect(status == 0)
+        #expect(output == value)
+    }
+
+    @Test("a variable name a shell would reject is refused", arguments: ["1X", "A-B", "", "A B", "É"])
+    func badVariableName(_ name: String) throws {
+        #expect(throws: ApplyError.invalidAction("\(name) is not a variable name a shell accepts")) {
+            _ = try PlanApplier.work(for: FixPlan([PlannedAction(.env(name: name, value: "x"), fixes: [])]))
+        }
+    }
+}
