@@ -29,7 +29,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"]),
+        .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"], exclude: ["Corpus"]),
         .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
     ],

@@ -198,6 +198,15 @@ public final class ELFFile: @unchecked Sendable {
 
         // Version needs: vn_next/vna_next are relative links; DT_VERNEEDNUM bounds the walk
         // so a chain that points back at itself ends.
+        // Vernaux and Verdaux entries are at least 8 bytes and never share bytes in a valid
+        // file, so more of them than the file holds means links that creep through
+        // overlapping entries (vna_next 1 with vn_cnt 0xffff): stop there instead of
+        // walking millions of them. glibc (elf/dl-version.c) follows the links unchecked.
+        var auxBudget = raw.count / 8
+        func spendAux(_ what: String) throws(ELFError) {
+            guard auxBudget > 0 else { throw .malformed(path: path, what: "\(what) has more entries than the file can hold (overlapping vna_next/vda_next links)") }
+            auxBudget -= 1
+        }
         var needs: [VersionNeed] = []
         var names: [UInt16: (name: String, file: String?)] = [:]
         if let address = value(DynamicTag.verneed) {
@@ -214,6 +223,7 @@ public final class ELFFile: @unchecked Sendable {
                 var entries: [VersionNeed.Entry] = []
                 var auxOffset = entry + Int(aux)
                 for a in 0..<Int(cnt) {
+                    try spendAux("version needs (.gnu.version_r)")
                     guard let hash = reader.u32(auxOffset), let flags = reader.u16(auxOffset + 4),
                           let other = reader.u16(auxOffset + 6), let name = reader.u32(auxOffset + 8),
                           let auxNext = reader.u32(auxOffset + 12)
@@ -247,6 +257,7 @@ public final class ELFFile: @unchecked Sendable {
                 var auxNames: [String] = []
                 var auxOffset = entry + Int(aux)
                 for a in 0..<Int(cnt) {
+                    try spendAux("version definitions (.gnu.version_d)")
                     guard let name = reader.u32(auxOffset), let auxNext = reader.u32(auxOffset + 4) else {
                         throw .truncated(path: path, what: "version definition auxiliary entry \(a)")
                     }
@@ -351,7 +362,7 @@ public final class ELFFile: @unchecked Sendable {
 
     /// The raw `DT_VERSYM` entry of a symbol; nil when the file has no `DT_VERSYM`.
     public func versionIndex(ofSymbol index: Int) -> UInt16? {
-        guard let versym = versymOffset else { return nil }
+        guard let versym = versymOffset, index >= 0, index < symbolCount else { return nil }
         return reader.u16(versym + index * 2)
     }
 
@@ -398,7 +409,8 @@ public final class ELFFile: @unchecked Sendable {
         let bits = UInt32(wordBytes * 8)
         let bloomStart = offset + 16
         if bloomSize > 0 {
-            let wordIndex = Int((h / bits) % bloomSize)
+            // glibc masks with (maskwords - 1), maskwords being a power of two (elf/dl-lookup.c, _dl_setup_hash).
+            let wordIndex = Int((h / bits) & (bloomSize - 1))
             guard let word = reader.word(bloomStart + wordIndex * wordBytes, is64: is64) else { return nil }
             let mask = (UInt64(1) << UInt64(h % bits)) | (UInt64(1) << UInt64((h >> (bloomShift & 31)) % bits))
             if word & mask != mask { return [] }
@@ -430,6 +442,9 @@ public final class ELFFile: @unchecked Sendable {
         }
         guard var index = reader.u32(offset + 8 + Int(h % nbucket) * 4) else { return nil }
         let chainStart = offset + 8 + Int(nbucket) * 4
+        // A chain array larger than the file is corrupt; a cycle in a valid-sized one
+        // ends after nchain steps (glibc would loop: elf/dl-lookup.c follows chains to 0).
+        guard chainStart + Int(nchain) * 4 <= reader.count else { return nil }
         var result: [Int] = []
         var steps: UInt32 = 0
         while index != 0 && index < nchain && steps <= nchain {
@@ -514,6 +529,8 @@ public final class ELFFile: @unchecked Sendable {
         guard let offset, let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
               let bloomSize = reader.u32(offset + 8) else { return nil }
         let bucketStart = offset + 16 + Int(bloomSize) * (is64 ? 8 : 4)
+        // A bucket array larger than the file is corrupt; don't walk it.
+        guard bucketStart + Int(nbuckets) * 4 <= reader.count else { return nil }
         var highest: UInt32 = 0
         for b in 0..<Int(nbuckets) {
             guard let value = reader.u32(bucketStart + b * 4) else { return nil }

@@ -7,6 +7,11 @@ struct TargetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The root filesystem to examine, as chroot would see it.", valueName: "DIR"))
     var root: String = "/"
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Instead of --root: a `docker save` archive or OCI image layout, read in place; its config's Env is the default environment.",
+        valueName: "FILE"))
+    var image: String?
+
     @Option(name: .customLong("env"), help: ArgumentHelp(
         "The target's environment variable (repeatable). Default: this process's LD_LIBRARY_PATH and LD_PRELOAD.",
         valueName: "NAME=VALUE"))
@@ -26,12 +31,13 @@ struct TargetOptions: ParsableArguments {
     var binary: String?
 
     func validate() throws {
+        if image != nil && !(root == "/" || root.isEmpty) { throw ValidationError("give --root or --image, not both") }
         for assignment in environmentAssignments where !assignment.contains("=") || assignment.hasPrefix("=") {
             throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")
         }
     }
 
-    var isHostRoot: Bool { root == "/" || root.isEmpty }
+    var isHostRoot: Bool { image == nil && (root == "/" || root.isEmpty) }
 
     /// The target's environment: the image config, else this process's loader variables;
     /// then each `--env` on top.
@@ -39,6 +45,8 @@ struct TargetOptions: ParsableArguments {
         var variables: [String: String] = [:]
         if let file = environmentFile {
             variables = try ImageConfigEnvironment.read(path: file)
+        } else if let image {
+            do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
         } else {
             let own = ProcessInfo.processInfo.environment
             for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = own[name] { variables[name] = value } }
@@ -52,6 +60,7 @@ struct TargetOptions: ParsableArguments {
     }
 
     func localRoot() throws -> LocalRoot {
+        if image != nil { throw CommandFailure.analysis("--image is read-only: use `fix --format dockerfile`") }
         do {
             return try LocalRoot(directory: isHostRoot ? "/" : root)
         } catch {
@@ -61,7 +70,13 @@ struct TargetOptions: ParsableArguments {
 
     func system() throws -> TargetSystem {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        return TargetSystem.inspect(root: RootView(try localRoot()), cpu: CPUFeatures(cpuinfo: cpuinfo))
+        let filesystem: any RootFilesystem
+        if let image {
+            do { filesystem = try ImageRoot(path: image) } catch { throw CommandFailure.analysis(error.description) }
+        } else {
+            filesystem = try localRoot()
+        }
+        return TargetSystem.inspect(root: RootView(filesystem), cpu: CPUFeatures(cpuinfo: cpuinfo))
     }
 
     /// The program inside the root, and the `argv[0]` it is started with.

@@ -23,5 +23,10 @@ final class RootLock {
         self.fd = fd
     }
 
-    deinit { close(fd) }
+    // Unlock before closing: a child forked by another thread (Process) may still share this
+    // open file description until its exec, and close(2) alone would leave the lock held.
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
 }

@@ -110,7 +110,8 @@ public enum FindingCatalog {
         var bySource: [(String, [String])] = []
         for attempt in trail {
             let label = attempt.source.label
-            let dir = Resolver.directoryName(attempt.path)
+            // hwcaps subdirectories are tried in every directory; name the directory itself.
+            let dir = attempt.searchDirectory ?? Resolver.directoryName(attempt.path)
             if let i = bySource.firstIndex(where: { $0.0 == label }) {
                 if !bySource[i].1.contains(dir) { bySource[i].1.append(dir) }
             } else {
@@ -119,7 +120,7 @@ public enum FindingCatalog {
         }
         guard !bySource.isEmpty else { return "The loader found it in no directory and in no ld.so.cache entry." }
         let parts = bySource.map { "\($0.0): \($0.1.joined(separator: ", "))" }
-        return "Searched — " + parts.joined(separator: "; ") + " (and ld.so.cache)."
+        return "Searched — " + parts.joined(separator: "; ") + " (with their hwcaps subdirectories), and ld.so.cache."
     }
 
     static func shortList(_ items: [String]) -> String {

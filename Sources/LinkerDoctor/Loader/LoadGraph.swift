@@ -40,6 +40,15 @@ public struct Attempt: Equatable, Sendable {
     public var path: String
     public var source: SearchSource
     public var outcome: Outcome
+    /// The search-path directory this place belongs to (its hwcaps subdirectories included).
+    public var searchDirectory: String?
+
+    public init(path: String, source: SearchSource, outcome: Outcome, searchDirectory: String? = nil) {
+        self.path = path
+        self.source = source
+        self.outcome = outcome
+        self.searchDirectory = searchDirectory
+    }
 }
 
 /// One object in the process image, in load order.

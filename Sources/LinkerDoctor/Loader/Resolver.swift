@@ -334,8 +334,13 @@ struct ResolutionState {
         for directory in list.directories {
             for sub in subdirectories {
                 let dir = sub.isEmpty ? directory : (directory == "/" ? "" : directory) + "/" + sub
-                guard hasEntry(name, inDirectory: dir) else { continue }
                 let path = (dir == "/" ? "" : dir) + "/" + name
+                guard hasEntry(name, inDirectory: dir) else {
+                    trail.append(Attempt(path: path, source: list.source, outcome: .absent, searchDirectory: directory))
+                    continue
+                }
+                let before = trail.count
+                defer { for i in before..<trail.count { trail[i].searchDirectory = directory } }
                 switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass) {
                 case .found(let found, let elf): return .found(found, elf, directory: dir)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)

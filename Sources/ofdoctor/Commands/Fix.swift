@@ -55,7 +55,8 @@ struct Fix: ParsableCommand {
             for (n, planned) in (report.plan?.actions ?? []).enumerated() {
                 lines.append("  \(n + 1). \(PlanText.describe(planned.action))   [fixes \(planned.fixes.joined(separator: ", "))]")
             }
-            lines.append("Apply it with `ofdoctor fix --apply`\(target.isHostRoot ? "" : " --root \(target.root)"); undo with `ofdoctor undo`.")
+            let rootArgument = target.isHostRoot ? "" : " --root \(target.root)"
+            lines.append("Apply it with `ofdoctor fix --apply\(rootArgument)`; undo with `ofdoctor undo\(rootArgument)`.")
             return lines.joined(separator: "\n")
         }
     }
@@ -77,7 +78,7 @@ struct Fix: ParsableCommand {
             throw CommandFailure.apply(error.description)
         }
         for step in applied.steps {
-            print("\(step.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(step.change)")
+            print("\(step.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(step.change.summary)")
         }
         if let ldconfig = applied.ldconfig {
             print("ldconfig   \(ldconfig.command) (exit \(ldconfig.status))")

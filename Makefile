@@ -1,0 +1,44 @@
+# ofdoctor — `make test` runs everything CI runs; `make demo` shows the main job.
+SWIFT    ?= swift
+FIXTURES := .build/fixtures
+PREFIX   ?= /usr/local
+
+.PHONY: all deps build fixtures test demo differential release bench fuzz install clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+fixtures: deps
+	bash Tests/Fixtures/build-roots.sh $(FIXTURES)
+	bash Tests/Fixtures/build-rule-roots.sh $(FIXTURES)
+
+# Unit tests, the readelf and ld.so differentials (samples), fixture roots judged by
+# the real loader in chroot, and the CLI end to end.
+test: deps fixtures
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Every ELF file of the machine against ld.so --list, every library against ldd -r.
+differential: deps
+	$(SWIFT) build --build-tests
+	OFDOCTOR_DIFFERENTIAL=full $(SWIFT) test --skip-build --filter 'MachineDifferential|SymbolDifferential'
+
+demo: deps fixtures build
+	bash scripts/demo.sh
+
+release: deps
+	bash scripts/release.sh
+
+bench: release
+	bash scripts/bench/run.sh
+
+fuzz: deps
+	bash scripts/fuzz/run.sh 60
+
+clean:
+	rm -rf .build dist

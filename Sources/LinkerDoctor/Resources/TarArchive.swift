@@ -1,0 +1,115 @@
+/// One member of a tar archive: its name and where its body lies.
+public struct TarMember: Equatable, Sendable {
+    public var name: String
+    /// ustar `typeflag`: `0`/NUL regular file, `5` directory, `2` symlink, …
+    public var type: UInt8
+    public var offset: UInt64
+    public var size: UInt64
+}
+
+/// Why a tar archive cannot be walked.
+public enum TarProblem: Error, Equatable, Sendable {
+    /// A header's checksum does not add up (POSIX ustar `chksum`): not a tar, or damaged.
+    case badHeader(offset: UInt64)
+    /// A member's body runs past the end of the file.
+    case truncated(member: String, needed: UInt64, size: UInt64)
+    /// The file ends without the two zero blocks that close an archive.
+    case missingEnd(offset: UInt64)
+}
+
+/// Reads the member list of a tar (POSIX ustar, GNU `L` long names, pax `x` paths) by
+/// seeking from header to header: memory stays constant whatever the archive's size.
+public enum TarArchive {
+    /// The members, or the problem that stopped the walk (with the members read before it).
+    public static func members(of file: any RandomAccessBytes) throws(ResourceReadError)
+        -> (members: [TarMember], problem: TarProblem?)
+    {
+        var members: [TarMember] = []
+        var offset: UInt64 = 0
+        var longName: String?
+        while true {
+            let header = try file.read(at: offset, count: 512)
+            if header.count < 512 {
+                return (members, offset == 0 ? .badHeader(offset: 0) : .missingEnd(offset: offset))
+            }
+            if header.allSatisfy({ $0 == 0 }) { return (members, nil) }   // end-of-archive block
+            guard checksumMatches(header), let size = number(header[124..<136]) else {
+                return (members, .badHeader(offset: offset))
+            }
+            let type = header[156]
+            let body = offset + 512
+            let padded = (size + 511) / 512 * 512
+            var name = longName ?? fullName(header)
+            longName = nil
+            let (next, overflow) = body.addingReportingOverflow(padded)
+            let (bodyEnd, endOverflow) = body.addingReportingOverflow(size)
+            guard !overflow, !endOverflow, bodyEnd <= file.size else {
+                return (members, .truncated(member: name, needed: bodyEnd, size: file.size))
+            }
+            switch type {
+            case UInt8(ascii: "L"):   // GNU: the body is the next member's name
+                longName = cString(try file.read(at: body, count: Int(clamping: min(size, 65536))))
+            case UInt8(ascii: "x"):   // pax extended header: "len path=value\n" records
+                let records = try file.read(at: body, count: Int(clamping: min(size, 1 << 20)))
+                longName = paxPath(records)
+            case UInt8(ascii: "g"):
+                break
+            default:
+                if name.hasPrefix("./") { name.removeFirst(2) }
+                members.append(TarMember(name: name, type: type, offset: body, size: size))
+            }
+            offset = next
+        }
+    }
+
+    /// ustar checksum: the header's bytes summed with the chksum field read as spaces.
+    static func checksumMatches(_ header: [UInt8]) -> Bool {
+        guard let stored = number(header[148..<156]) else { return false }
+        var sum: UInt64 = 0
+        for (i, byte) in header.enumerated() { sum += (148..<156).contains(i) ? 32 : UInt64(byte) }
+        return sum == stored
+    }
+
+    /// An octal field, or GNU base-256 when its top bit is set (sizes over 8 GiB).
+    static func number(_ field: ArraySlice<UInt8>) -> UInt64? {
+        guard let first = field.first else { return nil }
+        if first & 0x80 != 0 {
+            var value: UInt64 = UInt64(first & 0x7F)
+            for byte in field.dropFirst() {
+                guard value >> 56 == 0 else { return nil }
+                value = value << 8 | UInt64(byte)
+            }
+            return value
+        }
+        var value: UInt64 = 0
+        var seen = false
+        for byte in field {
+            if byte == 0 || byte == 32 { if seen { break } else { continue } }
+            guard (48...55).contains(byte), value >> 60 == 0 else { return nil }
+            value = value * 8 + UInt64(byte - 48)
+            seen = true
+        }
+        return value
+    }
+
+    private static func fullName(_ header: [UInt8]) -> String {
+        let name = cString(Array(header[0..<100]))
+        let isUstar = header[257..<262].elementsEqual("ustar".utf8)
+        let prefix = isUstar ? cString(Array(header[345..<500])) : ""
+        return prefix.isEmpty ? name : prefix + "/" + name
+    }
+
+    private static func cString(_ bytes: [UInt8]) -> String {
+        String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+
+    private static func paxPath(_ records: [UInt8]) -> String? {
+        let text = String(decoding: records, as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            guard let space = line.firstIndex(of: " ") else { continue }
+            let record = line[line.index(after: space)...]
+            if record.hasPrefix("path=") { return String(record.dropFirst(5)) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,131 @@
+import ELFInspect
+import Testing
+
+/// ELFInspect against GNU readelf on real files of this machine and on gcc-built 32-bit and
+/// big-endian files: every field it reads must equal what readelf prints.
+@Suite("ELFInspect agrees with readelf")
+struct ReadelfDifferentialTests {
+    @Test("the sample holds at least 200 real ELF files")
+    func sampleIsLargeEnough() {
+        #expect(SampleFiles.files.count >= 200)
+    }
+
+    @Test("every field equals readelf's on real files of this machine",
+          .enabled(if: Readelf.isAvailable, "needs binutils readelf"), arguments: SampleFiles.files)
+    func realFileMatchesReadelf(_ path: String) throws {
+        let elf = try ELFFile(path: path)
+        let report = try Readelf.report(path)
+        let problems = ReadelfComparison.mismatches(elf, report)
+        #expect(problems.isEmpty, "\(path):\n\(problems.prefix(20).joined(separator: "\n"))")
+    }
+
+    @Test("every field equals readelf's on 32-bit and big-endian fixtures",
+          .enabled(if: Readelf.isAvailable && Fixtures.isAvailable, "needs readelf and gcc with -m32"))
+    func fixturesMatchReadelf() throws {
+        let fixtures = try Fixtures.get()
+        for path in fixtures.all {
+            let elf = try ELFFile(path: path)
+            let problems = ReadelfComparison.mismatches(elf, try Readelf.report(path))
+            #expect(problems.isEmpty, "\(path):\n\(problems.prefix(20).joined(separator: "\n"))")
+        }
+    }
+
+    @Test("the fixtures cover what the comparison must see",
+          .enabled(if: Fixtures.isAvailable, "needs gcc with -m32"))
+    func fixturesCoverTheInterestingCases() throws {
+        let fixtures = try Fixtures.get()
+        let files = try fixtures.all.map { try ELFFile(path: $0) }
+        #expect(files.contains { $0.header.fileClass == .elf32 && $0.header.byteOrder == .big && !$0.versionNeeds.isEmpty })
+        #expect(files.contains { $0.header.fileClass == .elf64 && $0.header.byteOrder == .big && !$0.versionDefinitions.isEmpty })
+        #expect(files.contains { $0.dynamic?.rpath != nil })
+        #expect(files.contains { $0.dynamic?.runpath != nil })
+        #expect(files.contains { $0.versionNeeds.contains { $0.entries.contains(where: \.isWeak) } })
+        #expect(files.contains { $0.symbols.contains { $0.version?.isHidden == true } })
+        #expect(files.contains { $0.interpreter == "/lib/ld-test.so.1" })
+    }
+
+    @Test("relocatedSymbols splits .rel[a].plt (lazy) from the other tables like readelf -r",
+          .enabled(if: Readelf.isAvailable, "needs binutils readelf"))
+    func relocationsMatchReadelf() throws {
+        var files = SampleFiles.files
+        if let fixtures = try? Fixtures.get() { files += fixtures.all }
+        var compared = 0
+        for path in files {
+            let elf = try ELFFile(path: path)
+            guard elf.dynamic != nil, elf.header.type != 1 else { continue }
+            let theirs = try Readelf.relocations(path, is64: elf.header.fileClass == .elf64)
+            let ours = elf.relocatedSymbols()
+            #expect(ours.lazy == theirs.lazy, "\(path): lazy")
+            #expect(ours.startup == theirs.startup, "\(path): startup")
+            compared += 1
+        }
+        #expect(compared >= 150)
+    }
+
+    @Test("symbolIndices(named:) finds exactly the defined symbols of each name",
+          .enabled(if: Readelf.isAvailable, "needs binutils readelf"))
+    func hashLookupFindsEveryDefinedSymbol() throws {
+        var files = SampleFiles.files.filter { $0.contains(".so") }.enumerated().filter { $0.offset % 3 == 0 }.map(\.element)
+        if let fixtures = try? Fixtures.get() { files += fixtures.all }
+        var looked = 0
+        for path in files {
+            let elf = try ELFFile(path: path)
+            guard elf.symbolCount > 0 else { continue }
+            let report = try Readelf.report(path)
+            var expected: [String: Set<Int>] = [:]
+            for s in report.symbols where s.sectionIndex != "UND" && s.binding != "LOCAL" {
+                expected[s.name, default: []].insert(s.index)
+            }
+            for (name, indices) in expected {
+                let found = elf.symbolIndices(named: name)
+                let defined = Set(found.filter { elf.symbol(at: $0).map { $0.isDefined && $0.binding != 0 } ?? false })
+                #expect(defined == indices, "\(path): \(name)")
+                #expect(found.allSatisfy { elf.symbol(at: $0)?.name == name }, "\(path): \(name) found another name")
+                looked += 1
+            }
+            #expect(elf.symbolIndices(named: "no such symbol \u{1}").isEmpty)
+        }
+        #expect(looked > 1000)
+    }
+}
+
+/// The differential test must be able to fail, and the sample must cover the cases.
+@Suite("The readelf comparison itself")
+struct ReadelfComparisonSanityTests {
+    @Test("a file compared with another file's report shows differences",
+          .enabled(if: Readelf.isAvailable, "needs binutils readelf"))
+    func comparisonNoticesDifferences() throws {
+        let libc = "/usr/lib/x86_64-linux-gnu/libc.so.6", loader = "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+        let problems = ReadelfComparison.mismatches(try ELFFile(path: libc), try Readelf.report(loader))
+        #expect(problems.contains { $0.hasPrefix("DT_SONAME") })
+        #expect(problems.contains { $0.hasPrefix("dynamic symbol count") })
+        #expect(problems.contains { $0.hasPrefix("version definition count") })
+    }
+
+    @Test("readelf's report of libc is parsed in full", .enabled(if: Readelf.isAvailable, "needs binutils readelf"))
+    func libcReportIsParsed() throws {
+        let r = try Readelf.report("/usr/lib/x86_64-linux-gnu/libc.so.6")
+        #expect(r.unparsed.isEmpty)
+        #expect(r.symbols.count > 2000 && r.symbols.count == r.symbolTableCount)
+        #expect(r.symbols.contains { $0.version != nil && $0.isDefaultVersion })
+        #expect(r.symbols.contains { $0.version != nil && !$0.isDefaultVersion && $0.requiredIndex == nil })
+        #expect(r.symbols.contains { $0.requiredIndex != nil })
+        #expect(r.definitions.count > 30 && r.definitions.contains { !$0.parents.isEmpty })
+        #expect(!r.needs.isEmpty && r.verneedBytes.count >= 16 && r.verdefBytes.count >= 20)
+        #expect(r.soname == "libc.so.6" && r.needed == ["ld-linux-x86-64.so.2"])
+    }
+
+    @Test("the sample covers executables, libraries, objects, static and versioned files")
+    func sampleCoversTheKinds() throws {
+        let files = try SampleFiles.files.map { try ELFFile(path: $0) }
+        #expect(files.filter { $0.interpreter != nil }.count >= 50)
+        #expect(files.filter { $0.header.type == ELFHeader.sharedObject && $0.interpreter == nil }.count >= 50)
+        #expect(files.contains { $0.header.type == 1 })
+        #expect(files.contains { $0.dynamic == nil && $0.header.type != 1 } || files.contains { $0.interpreter == nil && $0.header.type == ELFHeader.sharedObject && ($0.dynamic?.needed.isEmpty ?? true) })
+        #expect(files.filter { !$0.versionNeeds.isEmpty }.count >= 100)
+        #expect(files.filter { !$0.versionDefinitions.isEmpty }.count >= 10)
+        #expect(files.contains { $0.dynamic?.runpath != nil })
+        #expect(files.contains { $0.dynamic?.flags1 != nil })
+        #expect(files.reduce(0) { $0 + $1.symbolCount } >= 20_000)
+    }
+}

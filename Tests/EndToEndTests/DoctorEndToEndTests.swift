@@ -1,0 +1,221 @@
+import Foundation
+import Testing
+
+/// The command line on the fixture roots, judged by the real loader: what `check` predicts
+/// is what ld.so prints; after `fix --apply` the loader starts the program; `undo` leaves
+/// the root byte-identical and the loader failing as before.
+@Suite("ofdoctor check / fix --apply / undo on the fixture roots", .serialized)
+struct DoctorEndToEndTests {
+    static let program = "/opt/OpenFace/build/bin/FeatureExtraction"
+
+    /// What the seed and the design say each root must give: exit code, the ids that
+    /// must be reported, and a plan action that must be there.
+    struct Expectation: Sendable, CustomStringConvertible {
+        var variant: String
+        var exit: Int32
+        var ids: Set<String>
+        var planHas: String?
+        var description: String { variant }
+    }
+
+    static let expectations: [Expectation] = [
+        .init(variant: "healthy", exit: 0, ids: []),
+        .init(variant: "of001", exit: 1, ids: ["OF001"], planHas: "symlink /usr/lib/x86_64-linux-gnu/libwebp.so.7 -> libwebp.so.6"),
+        .init(variant: "of002", exit: 1, ids: ["OF002"], planHas: "symlink /usr/lib/x86_64-linux-gnu/libmkl_core.so.2 -> /opt/conda/lib/libmkl_core.so.2"),
+        .init(variant: "of003", exit: 1, ids: ["OF003"], planHas: "env LD_LIBRARY_PATH=/opt/OpenFace/build/lib"),
+        .init(variant: "of004", exit: 1, ids: ["OF004"], planHas: "env LD_LIBRARY_PATH=/opt/OpenFace/build/lib"),
+        .init(variant: "all", exit: 1, ids: ["OF001", "OF002", "OF003", "OF004"], planHas: "env LD_LIBRARY_PATH=/opt/OpenFace/build/lib"),
+        .init(variant: "of004-upstream", exit: 1, ids: ["OF004"], planHas: "env LD_LIBRARY_PATH=/opt/OpenFace/build/lib"),
+        .init(variant: "of001-conda-webp", exit: 1, ids: ["OF001"], planHas: "symlink /usr/lib/x86_64-linux-gnu/libwebp.so.7 -> /opt/conda/lib/libwebp.so.7"),
+        .init(variant: "of001-incompatible", exit: 2, ids: ["OF001"]),
+    ]
+
+    struct CheckJSON: Decodable {
+        struct FindingJSON: Decodable {
+            var id: String
+            var rule: String
+            var severity: String
+            var loaderMessage: String?
+            var fixable: Bool
+        }
+        struct ActionJSON: Decodable {
+            var kind: String
+            var path: String?
+            var target: String?
+            var name: String?
+            var value: String?
+        }
+        var schema: Int
+        var status: String
+        var findings: [FindingJSON]
+        var plan: [ActionJSON]
+    }
+
+    static func describe(_ action: CheckJSON.ActionJSON) -> String {
+        switch action.kind {
+        case "symlink": return "symlink \(action.path ?? "") -> \(action.target ?? "")"
+        case "env": return "env \(action.name ?? "")=\(action.value ?? "")"
+        default: return action.kind
+        }
+    }
+
+    /// The fixture's environment, and the program named as the image's PATH finds it
+    /// (so the loader's messages start with `FeatureExtraction:`).
+    static func envArguments(_ fixture: FixtureRoot) -> [String] {
+        fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+            + ["--env", "PATH=/opt/OpenFace/build/bin:/usr/bin:/bin"]
+    }
+
+    /// A copy of a fixture in a temporary directory, so applying fixes leaves the original alone.
+    static func scratchCopy(_ fixture: FixtureRoot) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-e2e-\(fixture.name)-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let copy = Command.run("/bin/cp", ["-a", fixture.rootPath, dir + "/root"])
+        #expect(copy.status == 0, "cp: \(copy.stderr)")
+        return dir + "/root"
+    }
+
+    @Test("check reports the documented ids, the exit code and the plan",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"), arguments: expectations)
+    func checkMatchesExpectation(_ expectation: Expectation) throws {
+        let fixture = try #require(FixtureRoot.named(expectation.variant), "fixture \(expectation.variant) not built")
+        let result = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", "FeatureExtraction"] + Self.envArguments(fixture))
+        #expect(result.status == expectation.exit, "\(result.stderr)")
+        let report = try JSONDecoder().decode(CheckJSON.self, from: Data(result.stdout.utf8))
+        #expect(report.schema == 1)
+        let errorIds = Set(report.findings.filter { $0.severity == "error" }.map(\.id))
+        #expect(expectation.ids.isSubset(of: errorIds), "errors: \(errorIds)")
+        if expectation.exit == 0 { #expect(errorIds.isEmpty) }
+        if let wanted = expectation.planHas {
+            #expect(report.plan.map(Self.describe).contains(wanted), "plan: \(report.plan.map(Self.describe))")
+        }
+        if expectation.exit == 2 { #expect(report.plan.isEmpty, "an unproven plan must not be offered") }
+    }
+
+    @Test("the first error ofdoctor predicts is the message the real loader prints",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason),
+          arguments: expectations.filter { $0.exit != 0 })
+    func predictionMatchesRealLoader(_ expectation: Expectation) throws {
+        let fixture = try #require(FixtureRoot.named(expectation.variant))
+        let result = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", "FeatureExtraction"] + Self.envArguments(fixture))
+        let report = try JSONDecoder().decode(CheckJSON.self, from: Data(result.stdout.utf8))
+        let predicted = try #require(report.findings.first { $0.severity == "error" }?.loaderMessage)
+        let real = RealLoader.run(root: fixture.rootPath, program: Self.program, argv0: "FeatureExtraction",
+                                  arguments: ["-h"], environment: fixture.environment)
+        #expect(real.status != 0)
+        let firstLine = real.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(firstLine == predicted, "real loader: \(real)")
+    }
+
+    @Test("fix --apply makes the real loader start the program; undo restores the root byte for byte",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason),
+          arguments: expectations.filter { $0.exit == 1 })
+    func applyThenUndo(_ expectation: Expectation) throws {
+        let fixture = try #require(FixtureRoot.named(expectation.variant))
+        let root = try Self.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let before = try TreeSnapshot(root: root)
+        let failing = Self.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(failing.status != 0)
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + Self.envArguments(fixture))
+        #expect(apply.status == 0, "fix --apply: \(apply.stdout) \(apply.stderr)")
+        let started = Self.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "after fix: \(started)")
+
+        let again = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + Self.envArguments(fixture))
+        #expect(again.status == 0)
+        #expect(!again.stdout.contains("done "), "a second apply must change nothing: \(again.stdout)")
+
+        let undo = Command.ofdoctor(["undo", "--root", root])
+        #expect(undo.status == 0, "undo: \(undo.stderr)")
+        #expect(try TreeSnapshot(root: root) == before)
+        let failingAgain = Self.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(failingAgain.status == failing.status && failingAgain.stderr == failing.stderr)
+        let secondUndo = Command.ofdoctor(["undo", "--root", root])
+        #expect(secondUndo.status == 0)
+        #expect(try TreeSnapshot(root: root) == before)
+    }
+
+    /// A login-like start: source /etc/profile.d/ofdoctor.sh when there is one, then run
+    /// FeatureExtraction with a BLAS call, as `FeatureExtraction` from PATH.
+    static func runThroughProfile(root: String, environment: [String: String]) -> RealLoader.Outcome {
+        RealLoader.run(root: root, program: "/bin/sh", argv0: "sh", arguments: [
+            "-c", "[ -f /etc/profile.d/ofdoctor.sh ] && . /etc/profile.d/ofdoctor.sh; exec /launch \(program) FeatureExtraction -f face.jpg",
+        ], environment: environment)
+    }
+}
+
+/// Every path under a root with its type, mode, link target and contents.
+struct TreeSnapshot: Equatable, CustomStringConvertible {
+    var entries: [String: String]
+    var contents: [String: Data]
+
+    init(root: String) throws {
+        var entries: [String: String] = [:]
+        var contents: [String: Data] = [:]
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: root) else { throw CocoaError(.fileReadUnknown) }
+        while let rel = walker.nextObject() as? String {
+            let path = root + "/" + rel
+            var st = stat()
+            guard lstat(path, &st) == 0 else { continue }
+            let mode = String(st.st_mode, radix: 8)
+            switch st.st_mode & S_IFMT {
+            case S_IFLNK: entries[rel] = "link \(mode) -> \((try? fm.destinationOfSymbolicLink(atPath: path)) ?? "?")"
+            case S_IFDIR: entries[rel] = "dir \(mode)"
+            default:
+                entries[rel] = "file \(mode)"
+                contents[rel] = fm.contents(atPath: path) ?? Data()
+            }
+        }
+        self.entries = entries
+        self.contents = contents
+    }
+
+    var description: String { "\(entries.count) entries" }
+}
+
+/// Runs a host command and collects its output.
+enum Command {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    static var ofdoctorPath: String { packageRoot + "/.build/debug/ofdoctor" }
+
+    static func ofdoctor(_ arguments: [String], environment: [String: String] = [:]) -> Result {
+        run(ofdoctorPath, arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"].merging(environment) { $1 })
+    }
+
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-cmd-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let outURL = dir.appendingPathComponent("out"), errURL = dir.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        guard let out = try? FileHandle(forWritingTo: outURL), let err = try? FileHandle(forWritingTo: errURL) else {
+            return Result(status: 125, stdout: "", stderr: "cannot create output files")
+        }
+        process.standardOutput = out
+        process.standardError = err
+        do { try process.run() } catch { return Result(status: 125, stdout: "", stderr: "\(error)") }
+        process.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+}

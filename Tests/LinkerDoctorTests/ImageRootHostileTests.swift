@@ -1,0 +1,187 @@
+import ELFInspect
+import Foundation
+@testable import LinkerDoctor
+import Testing
+
+/// Damaged and malicious images: each ends in a typed error or an ignored entry, never a
+/// trap, a hang, or a path outside the image.
+@Suite("ImageRoot hostile input")
+struct ImageRootHostileTests {
+    /// Every path in the image, walked from `/` without following links.
+    static func allPaths(_ image: ImageRoot) throws -> [String] {
+        var result: [String] = []
+        var pending = [RootPath.root]
+        while let path = pending.popLast() {
+            result.append(path.string)
+            if try image.entry(at: path)?.kind == .directory {
+                pending += try image.names(in: path).map { path.appending($0) }
+            }
+        }
+        return result
+    }
+
+    @Test("`..` in member names is ignored; absolute names stay inside the image")
+    func escapingNames() throws {
+        let directory = try ImageTestDirectory()
+        let image = try ImageRoot(path: try ImageTestImage.docker([
+            ImageTestTar.archive([.file("../../escape", "x"), .file("a/../../escape2", "x"), .file("/etc/passwd", "inside"),
+                                  .symlink("up", to: "../../../.."), .hardLink("h", to: "../../etc/shadow"),
+                                  .file("./ok", "ok")]),
+            ImageTestTar.archive([.file(".wh...", ""), .file("a/.wh.", ""), .file("../.wh.etc", "")]),
+        ], in: directory))
+        let paths = try Self.allPaths(image).sorted()
+        #expect(paths == ["/", "/etc", "/etc/passwd", "/ok", "/up"])
+        #expect(paths.allSatisfy { !$0.split(separator: "/").contains("..") })
+        // The link is text; resolving it stops at the image's `/`, as chroot does.
+        #expect(try RootView(image).resolve(RootPath("/up/etc/passwd"))?.path == RootPath("/etc/passwd"))
+    }
+
+    @Test("link loops: an entry under a looping parent is dropped; lookups report ELOOP")
+    func linkLoops() throws {
+        let directory = try ImageTestDirectory()
+        let image = try ImageRoot(path: try ImageTestImage.docker([
+            ImageTestTar.archive([.symlink("a", to: "b"), .symlink("b", to: "a"), .symlink("self", to: "self"),
+                                  .file("a/file", "x"), .file("self/file", "x"),
+                                  .hardLink("h1", to: "h1"), .hardLink("h2", to: "missing"), .directory("d"),
+                                  .hardLink("h3", to: "d")]),
+        ], in: directory))
+        #expect(try Self.allPaths(image).sorted() == ["/", "/a", "/b", "/d", "/self"])
+        #expect(throws: RootError.symlinkLoop(path: "/a/file")) { try RootView(image).resolve(RootPath("/a/file")) }
+    }
+
+    @Test("a member with a file for a parent is dropped")
+    func fileAsParent() throws {
+        let directory = try ImageTestDirectory()
+        let image = try ImageRoot(path: try ImageTestImage.docker([
+            ImageTestTar.archive([.file("f", "x")]), ImageTestTar.archive([.file("f/g", "y")]),
+        ], in: directory))
+        #expect(try Self.allPaths(image).sorted() == ["/", "/f"])
+        #expect(throws: RootError.notADirectory(path: "/f")) { try image.names(in: RootPath("/f")) }
+    }
+
+    @Test("sizes past the end of the data are a typed error", arguments: [
+        Array("77777777777\u{0}".utf8),                       // 8 GiB - 1, octal
+        [0x80] + [UInt8](repeating: 0, count: 3) + [UInt8](repeating: 0xFF, count: 8),   // base-256, 2^64 - 1
+        [0xFF] + [UInt8](repeating: 0xFF, count: 11),         // base-256 overflow
+    ])
+    func hugeSizes(field: [UInt8]) throws {
+        let directory = try ImageTestDirectory()
+        var member = ImageTestMember.file("big", "x")
+        member.sizeField = field
+        let path = try ImageTestImage.docker([ImageTestTar.archive([member])], in: directory)
+        #expect(throws: ImageRootError.self) { try ImageRoot(path: path) }
+    }
+
+    @Test("a truncated archive or layer is a typed error at every cut")
+    func truncation() throws {
+        let directory = try ImageTestDirectory()
+        let layer = ImageTestTar.archive([.file("usr/lib/libc.so.6", String(repeating: "x", count: 3000)),
+                                          .symlink("lib", to: "usr/lib")])
+        let whole = try Data(contentsOf: URL(fileURLWithPath: try ImageTestImage.docker([layer], in: directory)))
+        var failures = 0
+        for cut in stride(from: 0, to: whole.count, by: 97) {
+            let path = try directory.write("cut.tar", Array(whole.prefix(cut)))
+            do { _ = try ImageRoot(path: path) } catch { failures += 1 }
+        }
+        #expect(failures > 0)
+        // A layer cut inside a body, inside a still-whole archive.
+        let cutLayer = try ImageTestImage.docker([Array(layer.prefix(1500))], in: directory, name: "cutlayer.tar")
+        #expect(throws: ImageRootError.self) { try ImageRoot(path: cutLayer) }
+    }
+
+    @Test("bit flips in an archive never trap")
+    func bitFlips() throws {
+        let directory = try ImageTestDirectory()
+        let layers = [ImageTestTar.archive([.file("a/b", "bbbb"), .symlink("l", to: "a"), .whiteout("x"),
+                                            .hardLink("h", to: "a/b")]),
+                      ImageTestTar.archive([.file("a/.wh..wh..opq", ""), .file("l/c", "c")])]
+        let original = ImageTestTar.archive([ImageTestMember(name: "0/layer.tar", data: layers[0]),
+                                             ImageTestMember(name: "1/layer.tar", data: layers[1]),
+                                             .file("c.json", ImageTestImage.config),
+                                             .file("manifest.json", #"[{"Config":"c.json","Layers":["0/layer.tar","1/layer.tar"]}]"#)])
+        var generator = SystemRandomNumberGenerator()
+        var opened = 0
+        for _ in 0..<300 {
+            var bytes = original
+            for _ in 0..<4 {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                bytes[index] ^= UInt8.random(in: 1...255, using: &generator)
+            }
+            let path = try directory.write("flip.tar", bytes)
+            if let image = try? ImageRoot(path: path) {
+                opened += 1
+                for file in try Self.allPaths(image) { _ = try? RootView(image).contents(of: RootPath(file)) }
+            }
+        }
+        #expect(opened >= 0)
+    }
+
+    @Test("bad manifests: not an image, missing layer, digests that would leave blobs/")
+    func badManifests() throws {
+        let directory = try ImageTestDirectory()
+        let plain = try directory.write("plain.tar", ImageTestTar.archive([.file("hello", "x")]))
+        #expect(throws: ImageRootError.notAnImage(path: plain)) { try ImageRoot(path: plain) }
+        let empty = try directory.write("empty.tar", [])
+        #expect(throws: ImageRootError.notAnImage(path: empty)) { try ImageRoot(path: empty) }
+        let garbage = try directory.write("garbage.tar", Array(repeating: 0x41, count: 4096))
+        #expect(throws: ImageRootError.self) { try ImageRoot(path: garbage) }
+
+        let missing = try directory.write("missing.tar", ImageTestTar.archive([
+            .file("c.json", "{}"), .file("manifest.json", #"[{"Config":"c.json","Layers":["nope/layer.tar"]}]"#)]))
+        #expect(throws: ImageRootError.missingMember(path: missing, member: "nope/layer.tar")) { try ImageRoot(path: missing) }
+
+        let escape = try directory.write("escape.tar", ImageTestTar.archive([
+            .file("c.json", "{}"), .file("manifest.json", #"[{"Config":"c.json","Layers":["../../etc/passwd"]}]"#)]))
+        #expect(throws: ImageRootError.missingMember(path: escape, member: "../../etc/passwd")) { try ImageRoot(path: escape) }
+
+        let digest = try directory.write("digest.tar", ImageTestTar.archive([
+            .file("oci-layout", "{}"), .file("index.json", #"{"manifests":[{"digest":"sha256:../../x"}]}"#)]))
+        #expect(throws: ImageRootError.badManifest(path: digest, member: "index.json", reason: "no usable manifest digest")) {
+            try ImageRoot(path: digest)
+        }
+        let notJSON = try directory.write("notjson.tar", ImageTestTar.archive([.file("manifest.json", "[{")]))
+        #expect(throws: ImageRootError.badManifest(path: notJSON, member: "manifest.json", reason: "not JSON")) {
+            try ImageRoot(path: notJSON)
+        }
+        #expect(throws: ImageRootError.self) { try ImageRoot(path: directory.path + "/does-not-exist.tar") }
+    }
+
+    @Test("compressed layers: damaged gzip, zstd, and a bomb past the inflate limit")
+    func compression() throws {
+        let directory = try ImageTestDirectory()
+        let layer = ImageTestTar.archive([.file("big", String(repeating: "0", count: 200_000))])
+        let gzipped = try ImageTestImage.gzip(layer, in: directory)
+        let good = try ImageTestImage.docker([gzipped], in: directory, name: "good.tar")
+        #expect(try ImageRoot(path: good).entry(at: RootPath("/big"))?.size == 200_000)
+        #expect(throws: ImageRootError.tooLarge(path: good, member: "layer0/layer.tar", limit: 50_000)) {
+            try ImageRoot(path: good, inflateLimit: 50_000)
+        }
+        var damaged = gzipped
+        damaged[damaged.count - 6] ^= 0xFF   // the CRC-32
+        let bad = try ImageTestImage.docker([damaged], in: directory, name: "bad.tar")
+        #expect(throws: ImageRootError.badGzip(path: bad, member: "layer0/layer.tar", reason: "CRC-32 mismatch")) {
+            try ImageRoot(path: bad)
+        }
+        let cut = try ImageTestImage.docker([Array(gzipped.prefix(gzipped.count / 2))], in: directory, name: "cut.tar")
+        #expect(throws: ImageRootError.self) { try ImageRoot(path: cut) }
+        let zstd = try ImageTestImage.docker([[0x28, 0xB5, 0x2F, 0xFD, 0, 0]], in: directory, name: "zstd.tar")
+        #expect(throws: ImageRootError.unsupportedCompression(path: zstd, member: "layer0/layer.tar", format: "zstd")) {
+            try ImageRoot(path: zstd)
+        }
+    }
+
+    @Test("a deep tree and a long symlink chain stay bounded")
+    func deepTree() throws {
+        let directory = try ImageTestDirectory()
+        let deep = Array(repeating: "d", count: 5000).joined(separator: "/")
+        var members: [ImageTestMember] = [.file(deep + "/leaf", "x")]
+        for i in 0..<60 { members.append(.symlink("s\(i)", to: "s\(i + 1)")) }
+        members.append(.directory("s60"))
+        members.append(.file("s0/through", "x"))   // 60 links > MAXSYMLINKS: dropped
+        let image = try ImageRoot(path: try ImageTestImage.docker([
+            ImageTestTar.archive(members), ImageTestTar.archive([.whiteout("d")]),
+        ], in: directory))
+        #expect(try image.entry(at: RootPath("/d")) == nil)
+        #expect(try image.names(in: RootPath("/s60")).isEmpty)
+    }
+}

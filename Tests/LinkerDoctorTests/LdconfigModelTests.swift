@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+@testable import LinkerDoctor
+
+@Suite("ldconfig model")
+struct LdconfigModelTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/lib.sh").path
+
+    /// Every symlink under `root` (root-relative path → link text).
+    static func links(_ root: String) throws -> [String: String] {
+        let r = try LdCacheTestSupport.sh("cd '\(root)' && find . -type l -printf '%P\\t%l\\n'")
+        var result: [String: String] = [:]
+        for line in r.out.split(separator: "\n") {
+            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2 { result["/" + parts[0]] = String(parts[1]) }
+        }
+        return result
+    }
+
+    /// Builds a root with `script` (lib.sh sourced, `R` = the root), runs the model on it, runs
+    /// the real `ldconfig -r` on a copy, and compares the cache and the links.
+    @discardableResult
+    static func compareWithLdconfig(_ script: String) throws -> LdconfigModel {
+        let work = try LdCacheTestSupport.makeTempDir("model")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root", copy = work + "/copy"
+        let built = try LdCacheTestSupport.sh("""
+            set -e; . '\(fixtures)'; R='\(root)'; mkroot "$R"; cd '\(work)'
+            echo 'int f(void){return 1;}' > f.c
+            \(script)
+            cp -a "$R" '\(copy)'
+            """)
+        try #require(built.status == 0, "fixture build failed: \(built.err)")
+        let view = RootView(try LocalRoot(directory: root))
+        let model = LdconfigModel(root: view)
+
+        let before = try links(copy)
+        let run = try LdCacheTestSupport.sh("ldconfig -r '\(copy)'")
+        #expect(run.status == 0, "\(run.err)")
+        let after = try links(copy)
+        let real = try LdSoCache(bytes: LdCacheTestSupport.bytes(copy + "/etc/ld.so.cache"))
+
+        // The cache: same entries in the same order, same glibc-hwcaps names.
+        #expect(model.cache.entries.map(\.key) == real.entries.map(\.key))
+        #expect(model.cache.entries.map(\.value) == real.entries.map(\.value))
+        #expect(model.cache.entries.map(\.flags) == real.entries.map(\.flags))
+        #expect(model.cache.entries.map(\.hwcap) == real.entries.map(\.hwcap))
+        #expect(model.cache.glibcHWCapsNames == real.glibcHWCapsNames)
+
+        // The links: what changed on the copy is what the model predicted.
+        var made: [String: String] = [:]
+        var removed: Set<String> = []
+        for change in model.linkChanges {
+            let link = RootPath(change.link)
+            let spot = ((try? view.resolve(link.parent))??.path ?? link.parent).appending(link.lastComponent).string
+            switch change {
+            case .create(_, let target), .repoint(_, _, let target): made[spot] = target; removed.remove(spot)
+            case .removeDangling: removed.insert(spot); made[spot] = nil
+            }
+        }
+        let realMade = after.filter { before[$0.key] != $0.value }
+        let realRemoved = Set(before.keys.filter { after[$0] == nil })
+        #expect(made == realMade)
+        #expect(removed == realRemoved)
+        return model
+    }
+
+    @Test("links, dev links, highest version, files over links, dangling links, chains: same as ldconfig -r",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root, gcc and ldconfig -r"))
+    func linkRules() throws {
+        let model = try Self.compareWithLdconfig("""
+            L="$R/usr/lib/x86_64-linux-gnu"; U="$R/usr/local/lib"
+            solib "$U/libfoo.so.1.2" libfoo.so.1 f.c; ln -s libfoo.so.1.2 "$U/libfoo.so"
+            solib "$U/libbar.so.1.9" libbar.so.1 f.c; solib "$U/libbar.so.1.10" libbar.so.1 f.c
+            solib "$R/opt/conda/lib/libffi.so.8.1.2" libffi.so.8 f.c; ln -s libffi.so.8.1.2 "$R/opt/conda/lib/libffi.so.7"
+            echo /opt/conda/lib > "$R/etc/ld.so.conf.d/zz-conda.conf"
+            ln -s libgone.so.3.0 "$U/libgone.so.3"; ln -s libgone.so.3.0 "$U/libgone.so"
+            solib "$L/libbaz.so.2.0" libbaz.so.2 f.c; solib "$L/libbaz.so.2.1" libbaz.so.2 f.c; ln -s libbaz.so.2.0 "$L/libbaz.so.2"
+            gcc -shared -fPIC -o "$U/libnosoname.so.4" f.c
+            printf '/* GNU ld script */\\nGROUP ( libfoo.so.1 )\\n' > "$U/libscript.so"
+            mkdir "$U/libdir.so.5"; echo x > "$U/libtiny.so.1"; head -c 200 /dev/zero > "$U/libzero.so.1"
+            echo 'int main(void){return 0;}' > m.c; gcc -no-pie -o "$U/libexe.so.1" m.c
+            solib "$U/libchain.so.1.0" libchain.so.1 f.c
+            mkdir -p "$R/opt/late"; ln -s /usr/local/lib/libchain.so.1 "$R/opt/late/libchain.so.1"
+            echo /opt/late >> "$R/etc/ld.so.conf.d/zz-conda.conf"
+            solib "$R/opt/typed/libty.so.1" libty.so.1 f.c; echo '/opt/typed=libc6' >> "$R/etc/ld.so.conf.d/zz-conda.conf"
+            ln -s libfoo.so.1.2 "$U/libfoo-alt.so.1"
+            """)
+        // The comparison above is not vacuous: each rule shows up.
+        let changes = model.linkChanges
+        #expect(changes.contains(.removeDangling(link: "/usr/local/lib/libgone.so.3", target: "libgone.so.3.0")))
+        #expect(changes.contains(.create(link: "/usr/local/lib/libbar.so.1", target: "libbar.so.1.10")))
+        #expect(changes.contains(.repoint(link: "/lib/x86_64-linux-gnu/libbaz.so.2", from: "libbaz.so.2.0", to: "libbaz.so.2.1")))
+        #expect(model.cache.paths(forKey: "libffi.so.7").isEmpty)
+        #expect(model.cache.paths(forKey: "libffi.so.8") == ["/opt/conda/lib/libffi.so.8"])
+        #expect(model.cache.paths(forKey: "libfoo.so") == ["/usr/local/lib/libfoo.so"])
+        #expect(model.cache.paths(forKey: "libchain.so.1") == ["/usr/local/lib/libchain.so.1", "/opt/late/libchain.so.1"])
+        #expect(model.cache.paths(forKey: "libnosoname.so.4") == ["/usr/local/lib/libnosoname.so.4"])
+        #expect(model.cache.paths(forKey: "libscript.so").isEmpty)
+    }
+
+    @Test("glibc-hwcaps (with ISA levels) and legacy hwcap subdirectories: same as ldconfig -r",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root, gcc and ldconfig -r"))
+    func hwcapsSubdirectories() throws {
+        try Self.compareWithLdconfig("""
+            L="$R/usr/lib/x86_64-linux-gnu"
+            solib "$L/libbaz.so.2.1" libbaz.so.2 f.c
+            solib "$L/glibc-hwcaps/x86-64-v3/libbaz.so.2.1" libbaz.so.2 f.c -Wl,-z,x86-64-v3
+            solib "$L/glibc-hwcaps/x86-64-v2/libbaz.so.2.1" libbaz.so.2 f.c -Wl,-z,x86-64-v2
+            ln -s libbaz.so.2.1 "$L/glibc-hwcaps/x86-64-v2/libbaz.so.2"
+            ln -s nothing.so.9 "$L/glibc-hwcaps/x86-64-v2/libgone.so.9"
+            solib "$L/tls/libtl.so.1" libtl.so.1 f.c; solib "$L/x86_64/libtl.so.1" libtl.so.1 f.c
+            solib "$L/tls/x86_64/libtl.so.1" libtl.so.1 f.c; solib "$L/haswell/libtl.so.1" libtl.so.1 f.c
+            solib "$L/libtl.so.1" libtl.so.1 f.c
+            mkdir -p "$R/opt/x86_64"; solib "$R/opt/x86_64/libpx.so.1" libpx.so.1 f.c; echo /opt/x86_64 > "$R/etc/ld.so.conf.d/p.conf"
+            """)
+    }
+
+    @Test("the whole machine: the model of / equals `ldconfig -X -C FILE` (links untouched)",
+          .enabled(if: LdCacheTestSupport.isRoot && LdCacheTestSupport.hasLdconfig, "needs root and ldconfig"))
+    func wholeMachine() throws {
+        let dir = try LdCacheTestSupport.makeTempDir("machine")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try LdCacheTestSupport.sh("ldconfig -X -C '\(dir)/ld.so.cache'")
+        #expect(run.status == 0, "\(run.err)")
+        let real = try LdSoCache(bytes: LdCacheTestSupport.bytes(dir + "/ld.so.cache"))
+        let model = LdconfigModel(root: RootView(try LocalRoot(directory: "/")))
+        #expect(model.cache.entries.count == real.entries.count)
+        #expect(model.cache.entries.map(\.key) == real.entries.map(\.key))
+        #expect(model.cache.entries.map(\.value) == real.entries.map(\.value))
+        #expect(model.cache.entries.map(\.hwcap) == real.entries.map(\.hwcap))
+    }
+
+    @Test("the model's cache answers lookups like the real one",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root, gcc and ldconfig -r"))
+    func modelCacheLookup() throws {
+        let work = try LdCacheTestSupport.makeTempDir("lookup")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let built = try LdCacheTestSupport.sh("""
+            set -e; . '\(Self.fixtures)'; R='\(work)/r'; mkroot "$R"; cd '\(work)'; echo 'int f(void){return 1;}' > f.c
+            solib "$R/usr/local/lib/libw.so.7.0" libw.so.7 f.c
+            """)
+        try #require(built.status == 0)
+        let model = LdconfigModel(root: RootView(try LocalRoot(directory: work + "/r")))
+        #expect(model.cache.lookup("libw.so.7", glibcHWCaps: []) == "/usr/local/lib/libw.so.7")
+        #expect(model.cache.lookup("libc.so.6", glibcHWCaps: []) == "/lib/x86_64-linux-gnu/libc.so.6")
+        #expect(model.linkChanges.contains(.create(link: "/usr/local/lib/libw.so.7", target: "libw.so.7.0")))
+    }
+}

@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""report.py RESULTS DOC -- the bench results as Markdown tables: printed, and written into
+DOC between its `<!-- bench:begin -->` and `<!-- bench:end -->` markers (the rest of DOC,
+hand-written, is kept; a missing DOC or missing markers get a minimal page).
+
+RESULTS is run.sh's directory: hyperfine JSON per target and command
+(<label>.<command>.json), `targets` (label, library count, path), `memory`
+(label|command|max RSS in KiB), `conda-tree`, `check-status` and `machine` (key=value).
+"""
+import json
+import math
+import os
+import sys
+
+COMMANDS = [("ofdoctor-tree", "ofdoctor tree"), ("libtree", "libtree"), ("ofdoctor-check", "ofdoctor check"),
+            ("ldd-r", "ldd -r"), ("ldd", "ldd"), ("lddtree", "lddtree")]
+TREE_GOAL, CHECK_GOAL, MEMORY_GOAL_MIB, LINEAR_EXPONENT = 1.0, 0.5, 64, 1.2
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def load(res, name):
+    """(median seconds, failed runs, runs) or None."""
+    path = os.path.join(res, name + ".json")
+    try:
+        with open(path) as f:
+            r = json.load(f)["results"][0]
+    except (OSError, ValueError, KeyError, IndexError):
+        return None
+    codes = r.get("exit_codes") or []
+    return r["median"], sum(1 for c in codes if c not in (0, None)), len(r.get("times") or [])
+
+
+def ms(x):
+    if x is None:
+        return "—"
+    t = x * 1000
+    return f"{t:,.0f}" if t >= 100 else (f"{t:.1f}" if t >= 10 else f"{t:.2f}")
+
+
+def cell(m, expect_ok=True):
+    if m is None:
+        return "failed"
+    median, failed, _ = m
+    return ms(median) + (" †" if expect_ok and failed else "")
+
+
+def ratio(a, b):
+    if a is None or b is None or b[0] <= 0:
+        return None
+    return a[0] / b[0]
+
+
+def verdict(ok):
+    return "**pass**" if ok else "**FAIL**"
+
+
+def main():
+    res, doc = sys.argv[1], sys.argv[2]
+    machine = {}
+    for line in open(os.path.join(res, "machine")):
+        k, _, v = line.rstrip("\n").partition("=")
+        machine[k] = v
+    targets = []
+    if os.path.exists(os.path.join(res, "targets")):
+        for line in open(os.path.join(res, "targets")):
+            label, libs, path = line.split(maxsplit=2)
+            targets.append((label, int(libs), path.strip()))
+    shown = {}
+    if os.path.exists(os.path.join(res, "shown")):
+        for line in open(os.path.join(res, "shown")):
+            parts = line.strip().split("|")
+            if len(parts) == 3 and parts[2].lstrip("-").isdigit():
+                shown[(parts[0], parts[1])] = int(parts[2])
+    status = {}
+    if os.path.exists(os.path.join(res, "check-status")):
+        for line in open(os.path.join(res, "check-status")):
+            label, code = line.split()
+            status[label] = code
+
+    out = []
+    out.append(f"Run {machine.get('date', '?')} on {machine.get('cpu', '?')}, nproc {machine.get('nproc', '?')}, "
+               f"{machine.get('memory', '?')} RAM, {machine.get('os', '?')}, {machine.get('kernel', '?')}; "
+               f"whole run {machine.get('seconds', '?')} s.")
+    out.append("")
+    out.append(f"- binary under test: {machine.get('binary', '?')}, `{machine.get('ofdoctor', '?')}`")
+    out.append(f"- {machine.get('libtree', '?')}; {machine.get('lddtree', '?')}; {machine.get('ldd', '?')}; "
+               f"{machine.get('hyperfine', '?')}; {machine.get('swift', '?')}; {machine.get('gcc', '?')}")
+    out.append(f"- {machine.get('runs', '?')}; times are medians in milliseconds; "
+               "† = the tool exited non-zero (it failed on this input)")
+    builds = [f"{k[6:]} {v} s" for k, v in machine.items() if k.startswith("build-")]
+    if builds:
+        out.append("- synthetic closures: build time of gen-closure.py (make -j$(nproc)) when they were first "
+                   "built, then cached in .build/bench: " + ", ".join(builds))
+    out.append("")
+    out.append("| closure | libraries | ofdoctor tree | libtree | tree ÷ libtree | ofdoctor check | ldd -r "
+               "| check ÷ ldd -r | ldd | lddtree |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    tree_ratios, check_ratios, series, partial = [], [], {}, []
+    for label, libs, _ in targets:
+        m = {key: load(res, f"{label}.{key}") for key, _ in COMMANDS}
+        rt = ratio(m["ofdoctor-tree"], m["libtree"])
+        rc = ratio(m["ofdoctor-check"], m["ldd-r"])
+        seen = shown.get((label, "libtree"))
+        truncated = seen is not None and seen < 0.9 * libs
+        if truncated:
+            partial.append(f"{label} ({seen:,} of {libs:,})")
+        if rt is not None and not truncated:
+            tree_ratios.append((label, rt))
+        if rc is not None:
+            check_ratios.append((label, rc))
+        code = status.get(label, "0")
+        chk = cell(m["ofdoctor-check"], expect_ok=False) + ("" if code == "0" else f" (exit {code})")
+        lt = cell(m["libtree"]) + (" ‡" if truncated else "")
+        out.append(f"| {label} | {libs:,} | {cell(m['ofdoctor-tree'])} | {lt} | "
+                   f"{'—' if rt is None else f'{rt:.2f}×' + (' ‡' if truncated else '')} | {chk} | {cell(m['ldd-r'])} | "
+                   f"{'—' if rc is None else f'{rc:.2f}×'} | {cell(m['ldd'])} | {cell(m['lddtree'])} |")
+        if label.startswith("syn-"):
+            _, n, shape = label.split("-")
+            for key in ("ofdoctor-tree", "ofdoctor-check", "libtree", "ldd-r"):
+                if m[key] is not None:
+                    series.setdefault((shape, key), []).append((libs, m[key][0]))
+    if partial:
+        out.append("")
+        out.append("‡ libtree stopped at depth 32 (its limit, also with `--max-depth`) and showed only part "
+                   "of the closure: " + ", ".join(partial) + "; these rows are left out of the tree goal.")
+    out.append("")
+
+    # ------------------------------------------------------------ linearity
+    lin_rows, lin_ok = [], True
+    for (shape, key), pts in sorted(series.items()):
+        pts.sort()
+        if len(pts) < 2:
+            continue
+        (n1, t1), (n2, t2) = pts[-2], pts[-1]
+        exp = math.log(t2 / t1) / math.log(n2 / n1) if t1 > 0 and n2 > n1 else float("nan")
+        per = ", ".join(f"{n:,}: {t / n * 1e6:.0f} µs" for n, t in pts)
+        if key.startswith("ofdoctor"):
+            lin_ok = lin_ok and exp <= LINEAR_EXPONENT
+        lin_rows.append(f"| {shape} | {key.replace('-', ' ')} | {per} | {exp:.2f} |")
+    if lin_rows:
+        out.append("Scaling: time per library at each size, and the exponent k in time ∝ libraries^k "
+                   "between the two largest sizes (1 = linear):")
+        out.append("")
+        out.append("| shape | command | time per library | k |")
+        out.append("|---|---|---|---:|")
+        out += lin_rows
+        out.append("")
+
+    # ------------------------------------------------------------ memory
+    mem = {}
+    if os.path.exists(os.path.join(res, "memory")):
+        for line in open(os.path.join(res, "memory")):
+            parts = line.rstrip("\n").split("|")
+            if len(parts) == 3 and parts[2].strip().isdigit():
+                mem.setdefault(parts[0], {})[parts[1]] = int(parts[2]) / 1024
+    mem_ok = None
+    syn_mem = {k: v for k, v in mem.items() if k.startswith("syn-")}
+    if syn_mem:
+        names = ["ofdoctor tree", "ofdoctor check", "libtree", "ldd -r", "ldd", "lddtree"]
+        out.append("Peak memory (max RSS, MiB, `/usr/bin/time`; for ldd, the largest process of the run, "
+                   "ld.so itself):")
+        out.append("")
+        out.append("| closure | " + " | ".join(names) + " |")
+        out.append("|---|" + "---:|" * len(names))
+        for label, row in sorted(syn_mem.items()):
+            out.append(f"| {label} | " + " | ".join(f"{row[n]:.1f}" if n in row else "—" for n in names) + " |")
+            for n in ("ofdoctor tree", "ofdoctor check"):
+                if n in row:
+                    mem_ok = (mem_ok is not False) and row[n] < MEMORY_GOAL_MIB
+        out.append("")
+
+    # ------------------------------------------------------------ candidate search
+    s_of, s_find = load(res, "search.ofdoctor-check"), load(res, "search.find")
+    if s_of is not None or s_find is not None:
+        tree = open(os.path.join(res, "conda-tree")).read().split(maxsplit=2) \
+            if os.path.exists(os.path.join(res, "conda-tree")) else ["?", "?", "?"]
+        found = ""
+        p = os.path.join(res, "search.check.txt")
+        if os.path.exists(p):
+            found = "yes" if tree[2].strip() in open(p).read() else "NO"
+        r = ratio(s_of, s_find)
+        out.append(f"Candidate search: `ofdoctor check --root` of a program whose library is missing but lies "
+                   f"{tree[2].strip().count('/')} directories deep in a conda-like tree of {int(tree[0]):,} files "
+                   f"in {int(tree[1]):,} directories (at {tree[2].strip()}), against `find ROOT -name` of that "
+                   f"library (the manual search). The candidate named in the report: {found or '?'}.")
+        out.append("")
+        out.append("| ofdoctor check --root | find -name | ratio | ofdoctor max RSS |")
+        out.append("|---:|---:|---:|---:|")
+        rss = mem.get("conda-tree", {}).get("ofdoctor check --root")
+        out.append(f"| {cell(s_of, expect_ok=False)} | {cell(s_find)} | {'—' if r is None else f'{r:.2f}×'} | "
+                   f"{'—' if rss is None else f'{rss:.1f} MiB'} |")
+        out.append("")
+
+    # ------------------------------------------------------------ goals
+    def worst(rs):
+        return max(rs, key=lambda x: x[1]) if rs else None
+    out.append("Goals:")
+    out.append("")
+    out.append("| goal | result | verdict |")
+    out.append("|---|---|---|")
+    w = worst(tree_ratios)
+    if w:
+        ok = sum(1 for _, r in tree_ratios if r <= TREE_GOAL)
+        out.append(f"| `tree` ≤ {TREE_GOAL}× libtree | {ok} of {len(tree_ratios)} closures (‡ rows left out); "
+                   f"worst {w[1]:.2f}× "
+                   f"({w[0]}) | {verdict(ok == len(tree_ratios))} |")
+    w = worst(check_ratios)
+    if w:
+        ok = sum(1 for _, r in check_ratios if r <= CHECK_GOAL)
+        out.append(f"| `check` ≤ {CHECK_GOAL}× ldd -r | {ok} of {len(check_ratios)} closures; worst {w[1]:.2f}× "
+                   f"({w[0]}) | {verdict(ok == len(check_ratios))} |")
+    if lin_rows:
+        out.append(f"| time linear in closure size (k ≤ {LINEAR_EXPONENT}) | see the scaling table "
+                   f"| {verdict(lin_ok)} |")
+    if mem_ok is not None:
+        top = max((row.get(n, 0) for row in syn_mem.values() for n in ("ofdoctor tree", "ofdoctor check")))
+        out.append(f"| peak memory < {MEMORY_GOAL_MIB} MiB at the largest closure | {top:.1f} MiB "
+                   f"| {verdict(mem_ok)} |")
+    out.append("")
+
+    text = "\n".join(out)
+    print(text)
+    body = open(doc).read() if os.path.exists(doc) else ""
+    if BEGIN in body and END in body:
+        head, _, rest = body.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        body = f"{head}{BEGIN}\n{text}\n{END}{tail}"
+    else:
+        body = f"# Performance\n\nMeasured by `make bench` (scripts/bench/run.sh).\n\n{BEGIN}\n{text}\n{END}\n"
+    with open(doc, "w") as f:
+        f.write(body)
+    print(f"bench: wrote {doc}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+#!/bin/bash
+# run.sh -- `make bench`: ofdoctor against the tools a user would reach for instead,
+# side by side on the same closures, in one run.
+#
+#   ofdoctor tree PROG   vs  libtree PROG           (dependency tree)
+#   ofdoctor check PROG  vs  ldd -r PROG            (full symbol-level analysis)
+#   also ldd PROG and lddtree PROG (pax-utils)
+#
+# Closures: sourcekit-lsp, gdb, a tiny OpenCV GUI program (100+ libraries), and synthetic
+# closures of 100, 1,000 and 5,000 libraries, wide and deep (gen-closure.py, cached in
+# .build/bench/).  Then peak memory at 5,000 libraries (/usr/bin/time -v), and the
+# candidate search of a missing library over a conda-like tree of 100,000 files
+# (`ofdoctor check --root`) against `find ROOT -name LIB`.
+#
+# Each command runs under hyperfine (-N, no shell; -i, since `check` exits 1/2 on
+# problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 5..10, within
+# hyperfine's 3-second budget per command).  Medians and ratios are printed as a table
+# and written to docs/performance.md (between its bench markers), with the machine.
+#
+# Binary under test: dist/ofdoctor when present (make release), else a release build in
+# .build-bench.  Environment: BENCH_SIZES (default "100 1000 5000"), BENCH_SKIP_REAL=1,
+# BENCH_MIN_RUNS, BENCH_MAX_RUNS, OFDOCTOR (a binary to use instead).
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+cd "$REPO"
+OUT=$REPO/.build/bench
+RES=$OUT/results
+mkdir -p "$OUT"
+rm -rf "$RES"; mkdir -p "$RES"
+unset LD_LIBRARY_PATH LD_PRELOAD   # every tool sees the same, default environment
+# lddtree is `#!/usr/bin/env python3` and needs Debian's python3-pyelftools: the system
+# python must come first on PATH (not a pyenv or venv one)
+export PATH=/usr/bin:/bin:$PATH
+export NO_COLOR=1
+SIZES=${BENCH_SIZES:-100 1000 5000}
+MIN_RUNS=${BENCH_MIN_RUNS:-3}
+MAX_RUNS=${BENCH_MAX_RUNS:-10}
+T0=$(date +%s)
+
+need() { command -v "$1" >/dev/null || { echo "bench: '$1' is not installed ($2)" >&2; exit 69; }; }
+need hyperfine "apt-get install -y hyperfine"
+need libtree "apt-get install -y libtree"
+need lddtree "apt-get install -y pax-utils"
+need ldd "libc-bin"
+python3 -c 'import elftools' 2>/dev/null || { echo "bench: lddtree needs python3-pyelftools (apt-get install -y python3-pyelftools)" >&2; exit 69; }
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install -y time)" >&2; exit 69; }
+
+# ---------------------------------------------------------------- binary under test
+if [ -n "${OFDOCTOR:-}" ]; then
+  BIN=$OFDOCTOR; BIN_FROM="\$OFDOCTOR ($OFDOCTOR)"
+elif [ -x dist/ofdoctor ]; then
+  BIN=$REPO/dist/ofdoctor; BIN_FROM="dist/ofdoctor (make release)"
+else
+  echo "bench: no dist/ofdoctor; building swift build -c release --scratch-path .build-bench" >&2
+  swift build -c release --scratch-path .build-bench --product ofdoctor >&2
+  BIN=$REPO/.build-bench/release/ofdoctor; BIN_FROM=".build-bench/release/ofdoctor (swift build -c release)"
+fi
+echo "bench: binary under test: $BIN_FROM" >&2
+
+# ---------------------------------------------------------------- targets
+TARGETS=()   # "label|path|libraries"
+add_target() { TARGETS+=("$1|$2"); }
+
+if [ "${BENCH_SKIP_REAL:-0}" != 1 ]; then
+  [ -x /opt/swift/usr/bin/sourcekit-lsp ] && add_target sourcekit-lsp /opt/swift/usr/bin/sourcekit-lsp
+  [ -x /usr/bin/gdb ] && add_target gdb /usr/bin/gdb
+  if pkg-config --exists opencv4 2>/dev/null; then
+    mkdir -p "$OUT/cvprog"
+    if [ ! -x "$OUT/cvprog/cvprog" ] || [ "$HERE/cvprog.cpp" -nt "$OUT/cvprog/cvprog" ]; then
+      # shellcheck disable=SC2046
+      g++ -O1 -o "$OUT/cvprog/cvprog" "$HERE/cvprog.cpp" $(pkg-config --cflags --libs opencv4)
+    fi
+    add_target opencv-gui "$OUT/cvprog/cvprog"
+  else
+    echo "bench: opencv4 not found (apt-get install -y libopencv-dev): skipping the OpenCV program" >&2
+  fi
+fi
+for n in $SIZES; do
+  for shape in wide deep; do
+    python3 "$HERE/gen-closure.py" "$n" "$shape" "$OUT/closure-$n-$shape"
+    add_target "syn-$n-$shape" "$OUT/closure-$n-$shape/bin/prog"
+  done
+done
+
+# ---------------------------------------------------------------- timings
+# one hyperfine run per target and command, so that each command gets its own budget
+WARMUP=1
+hf() {  # hf JSON NAME COMMAND...
+  local json=$1 name=$2; shift 2
+  hyperfine -N -i --style none --warmup "$WARMUP" --min-runs "$MIN_RUNS" --max-runs "$MAX_RUNS" \
+    --export-json "$json" -n "$name" -- "$*" >/dev/null 2>"$json.err" \
+    || { echo "bench: hyperfine failed for '$*' (see $json.err)" >&2; rm -f "$json"; }
+}
+for t in "${TARGETS[@]}"; do
+  label=${t%%|*}; prog=${t#*|}
+  libs=$(ldd "$prog" 2>/dev/null | grep -c '=>' || true)   # also warms the page cache
+  # a warm-up run only where it is cheap (the ldd above has read every file already)
+  if [ "$libs" -gt 2000 ]; then WARMUP=0; else WARMUP=1; fi
+  echo "$label $libs $prog" >> "$RES/targets"
+  # how much of the closure libtree shows (it stops at depth 32, even with --max-depth):
+  # the distinct library paths it prints.  (lddtree fails outright past Python's
+  # recursion limit: a non-zero exit, marked in the table.)
+  echo "$label|libtree|$(libtree -p "$prog" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | sort -u | wc -l)" >> "$RES/shown"
+  echo "bench: $label ($libs libraries)" >&2
+  hf "$RES/$label.ofdoctor-tree.json"  "ofdoctor tree"  "$BIN" tree "$prog"
+  hf "$RES/$label.libtree.json"        "libtree"        libtree "$prog"
+  hf "$RES/$label.ofdoctor-check.json" "ofdoctor check" "$BIN" check "$prog"
+  hf "$RES/$label.ldd-r.json"          "ldd -r"         ldd -r "$prog"
+  hf "$RES/$label.ldd.json"            "ldd"            ldd "$prog"
+  hf "$RES/$label.lddtree.json"        "lddtree"        lddtree "$prog"
+  "$BIN" check "$prog" >/dev/null 2>&1 && echo "$label 0" >> "$RES/check-status" \
+    || echo "$label $?" >> "$RES/check-status"
+done
+
+# ---------------------------------------------------------------- peak memory
+big=$(for n in $SIZES; do echo "$n"; done | sort -n | tail -1)
+for shape in wide deep; do
+  prog=$OUT/closure-$big-$shape/bin/prog
+  [ -x "$prog" ] || continue
+  for tool in "ofdoctor tree|$BIN tree" "ofdoctor check|$BIN check" "libtree|libtree" "ldd -r|ldd -r" \
+              "ldd|ldd" "lddtree|lddtree"; do
+    name=${tool%%|*}; cmd=${tool#*|}
+    # ldd is a shell script: -v reports the largest process of the run (ld.so itself)
+    # shellcheck disable=SC2086
+    /usr/bin/time -o "$RES/rss" -f '%M' $cmd "$prog" >/dev/null 2>&1 || true
+    kb=$(tail -1 "$RES/rss")
+    echo "syn-$big-$shape|$name|$kb" >> "$RES/memory"
+  done
+done
+
+# ---------------------------------------------------------------- candidate search
+CR=$OUT/conda-root
+FIX=$OUT/fixtures
+if bash Tests/Fixtures/build-roots.sh "$FIX" >"$OUT/fixtures.log" 2>&1 && [ -d "$FIX/healthy/root" ]; then
+  mkdir -p "$CR/src"
+  if [ ! -f "$CR/stamp" ] || [ "$(cat "$CR/stamp")" != "$(cat "$FIX/.stage/.stamp" 2>/dev/null || echo x)" ]; then
+    rm -rf "$CR/root"; cp -a "$FIX/healthy/root" "$CR/root"
+    printf 'int benchmiss_entry(void) { return 7; }\n' > "$CR/src/miss.c"
+    printf 'int benchmiss_entry(void);\nint main(void) { return benchmiss_entry() - 7; }\n' > "$CR/src/prog.c"
+    gcc -shared -fPIC -o "$CR/src/libbenchmiss.so.1" -Wl,-soname,libbenchmiss.so.1 "$CR/src/miss.c"
+    mkdir -p "$CR/root/usr/local/bin"
+    gcc -o "$CR/root/usr/local/bin/benchprog" "$CR/src/prog.c" "$CR/src/libbenchmiss.so.1"
+    cat "$FIX/.stage/.stamp" 2>/dev/null > "$CR/stamp" || true
+  fi
+  found=$(python3 "$HERE/gen-conda-tree.py" "$CR/root/opt/conda" 100000 "$CR/src/libbenchmiss.so.1")
+  files=$(find "$CR/root/opt/conda" -type f | wc -l)
+  dirs=$(find "$CR/root/opt/conda" -type d | wc -l)
+  echo "$files $dirs ${found#"$CR/root"}" > "$RES/conda-tree"
+  hf "$RES/search.ofdoctor-check.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" /usr/local/bin/benchprog
+  hf "$RES/search.find.json" "find -name" find "$CR/root" -name libbenchmiss.so.1
+  "$BIN" check --root "$CR/root" /usr/local/bin/benchprog > "$RES/search.check.txt" 2>&1 || true
+  /usr/bin/time -o "$RES/rss" -f '%M' "$BIN" check --root "$CR/root" /usr/local/bin/benchprog >/dev/null 2>&1 || true
+  kb=$(tail -1 "$RES/rss")
+  echo "conda-tree|ofdoctor check --root|$kb" >> "$RES/memory"
+else
+  echo "bench: Tests/Fixtures/build-roots.sh failed (see $OUT/fixtures.log): skipping the candidate search" >&2
+fi
+
+# ---------------------------------------------------------------- machine and report
+{
+  echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "nproc=$(nproc)"
+  echo "cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+  echo "memory=$(free -g | awk '/^Mem:/{print $2 " GiB"}')"
+  echo "kernel=$(uname -sr)"
+  echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "binary=$BIN_FROM"
+  echo "ofdoctor=$("$BIN" --version 2>/dev/null | head -1)"
+  echo "libtree=$(libtree --version 2>&1 | head -1)"
+  echo "lddtree=pax-utils $(dpkg-query -W -f '${Version}' pax-utils 2>/dev/null)"
+  echo "ldd=$(ldd --version | head -1)"
+  echo "hyperfine=$(hyperfine --version)"
+  echo "swift=$(swift --version 2>/dev/null | head -1)"
+  echo "gcc=$(gcc --version | head -1)"
+  echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up (none above 2,000 libraries)"
+  echo "seconds=$(( $(date +%s) - T0 ))"
+  for n in $SIZES; do for shape in wide deep; do
+    [ -f "$OUT/closure-$n-$shape/build-seconds" ] && echo "build-$n-$shape=$(cat "$OUT/closure-$n-$shape/build-seconds")"
+  done; done
+} > "$RES/machine"
+python3 "$HERE/report.py" "$RES" "$REPO/docs/performance.md"

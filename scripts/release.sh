@@ -1,0 +1,45 @@
+#!/bin/bash
+# release.sh — builds dist/ofdoctor: one fully static, stripped x86-64 executable that
+# runs in any Linux root (no loader, no libc, no Swift runtime needed), so it can be
+# copied into a broken container and diagnose it from the inside.
+#
+#   -static-executable   links the Swift runtime, Foundation, libc (glibc's libc.a) and
+#                        libstdc++ statically: no PT_INTERP, no DT_NEEDED
+#   -lelf -lz -lzstd     libelf.a (libelf-dev) and what it needs (zlib1g-dev, libzstd-dev);
+#                        pkg-config gives only -lelf, fine for a shared link but not a static one
+# BoringSSL comes from swift-crypto's sources and is compiled in. The build uses its own
+# scratch path so it never fights a debug build for .build's lock.
+#
+# usage: scripts/release.sh        (from anywhere; writes <package>/dist/ofdoctor)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for lib in libelf.a:libelf-dev libz.a:zlib1g-dev libzstd.a:libzstd-dev; do
+  [ -e "/usr/lib/x86_64-linux-gnu/${lib%%:*}" ] || missing+=("${lib##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "release.sh: static libraries missing; install them: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+scratch=.build-release
+swift build -c release --scratch-path "$scratch" --product ofdoctor \
+  -Xswiftc -static-executable \
+  -Xlinker -lelf -Xlinker -lz -Xlinker -lzstd
+
+mkdir -p dist
+bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/ofdoctor
+strip -o dist/ofdoctor.tmp "$bin"
+mv dist/ofdoctor.tmp dist/ofdoctor
+
+# Static means: no program interpreter and no needed libraries at all.
+if readelf -lW dist/ofdoctor | grep -q 'INTERP'; then
+  echo "release.sh: dist/ofdoctor has a PT_INTERP: it is not static" >&2; exit 1
+fi
+if readelf -dW dist/ofdoctor | grep -q '(NEEDED)'; then
+  echo "release.sh: dist/ofdoctor needs shared libraries:" >&2
+  readelf -dW dist/ofdoctor | grep '(NEEDED)' >&2; exit 1
+fi
+dist/ofdoctor --version >/dev/null
+echo "dist/ofdoctor: $(stat -c %s dist/ofdoctor) bytes, static, stripped, version $(dist/ofdoctor --version)"
