@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+
+/// `ofdoctor check --image` against `ofdoctor check --root` on the same files: each
+/// fixture root is packed into an image by `Tests/Fixtures/make-image.py` (whiteouts,
+/// an opaque directory, a re-added library), and reading the image in place must give
+/// the very findings the unpacked root gives with the image's config as environment.
+@Suite("ofdoctor --image", .enabled(if: ImageE2E.cliAvailable && FixtureRoot.isBuilt, ImageE2E.unavailable))
+struct ImageEndToEndTests {
+    /// What a `check --format json` run says, reduced to what must agree.
+    struct Verdict: Equatable, CustomStringConvertible {
+        var exit: Int32
+        var status: String
+        var findings: [String]
+
+        init(_ result: ImageE2E.Result) {
+            exit = result.status
+            let json = (try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) as? [String: Any]
+            status = json?["status"] as? String ?? "(no JSON: \(result.stderr))"
+            findings = ((json?["findings"] as? [[String: Any]]) ?? []).map { finding in
+                ["id", "rule", "library", "symbol"].map { "\(finding[$0] ?? "-")" }.joined(separator: " ")
+            }.sorted()
+        }
+
+        var description: String { "exit \(exit), \(status), \(findings)" }
+    }
+
+    static let variants = FixtureRoot.all.map(\.name)
+
+    @Test("docker save archive: same findings and status as the unpacked root", arguments: variants)
+    func dockerSave(variant: String) throws {
+        try compare(variant: variant, oci: false)
+    }
+
+    @Test("OCI layout with gzip layers: same findings as the unpacked root", arguments: ["of001", "all"])
+    func ociLayout(variant: String) throws {
+        try compare(variant: variant, oci: true)
+    }
+
+    private func compare(variant: String, oci: Bool) throws {
+        let fixture = try #require(FixtureRoot.named(variant))
+        let directory = try ImageE2E.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let image = directory + "/image.tar", config = directory + "/config.json"
+        let made = ImageE2E.run("/usr/bin/env", ["python3", ImageE2E.packageRoot + "/Tests/Fixtures/make-image.py", image,
+                                                 "--root", fixture.rootPath, "--config-out", config,
+                                                 "--library", try ImageE2E.someLibrary(in: fixture.rootPath)] + (oci ? ["--oci"] : []))
+        try #require(made.status == 0, "make-image.py: \(made.stderr)")
+        let fromImage = Verdict(ImageE2E.ofdoctor(["check", "--image", image, "--format", "json"]))
+        let fromRoot = Verdict(ImageE2E.ofdoctor(["check", "--root", fixture.rootPath, "--env-from", config, "--format", "json"]))
+        #expect(fromImage == fromRoot)
+        #expect(fromRoot.status != "" && (0...2).contains(fromRoot.exit), "\(fromRoot)")
+        if variant == "of001" {
+            #expect(fromImage.exit == 1)
+            #expect(fromImage.findings.contains { $0.hasPrefix("OF001 library-not-found libwebp.so.7") })
+        }
+    }
+
+    @Test("--image is read-only: fix --apply refuses; --root with --image is a usage error")
+    func readOnly() throws {
+        let fixture = try #require(FixtureRoot.named("of001"))
+        let directory = try ImageE2E.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let image = directory + "/image.tar"
+        let made = ImageE2E.run("/usr/bin/env", ["python3", ImageE2E.packageRoot + "/Tests/Fixtures/make-image.py", image,
+                                                 "--root", fixture.rootPath])
+        try #require(made.status == 0, "make-image.py: \(made.stderr)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: image))
+        let apply = ImageE2E.ofdoctor(["fix", "--apply", "--image", image])
+        #expect(apply.status == 3)
+        #expect(apply.stderr.contains("--image is read-only"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before)
+        #expect(ImageE2E.ofdoctor(["check", "--image", image, "--root", fixture.rootPath]).status == 64)
+        let damaged = directory + "/damaged.tar"
+        try Data(before.prefix(before.count / 3)).write(to: URL(fileURLWithPath: damaged))
+        let broken = ImageE2E.ofdoctor(["check", "--image", damaged])
+        #expect(broken.status == 3)
+        #expect(broken.stderr.contains(damaged))
+    }
+}
+
+/// Runs the built CLI and other host commands for the image and release tests.
+enum ImageE2E {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var packageRoot: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    /// The debug CLI `swift build` makes; `OFDOCTOR_BINARY` overrides it (a build with
+    /// another `--scratch-path`).
+    static var cliPath: String {
+        ProcessInfo.processInfo.environment["OFDOCTOR_BINARY"] ?? packageRoot + "/.build/debug/ofdoctor"
+    }
+
+    static var cliAvailable: Bool { FileManager.default.isExecutableFile(atPath: cliPath) }
+
+    static let unavailable: Comment =
+        "needs `swift build` (.build/debug/ofdoctor, or OFDOCTOR_BINARY) and `bash Tests/Fixtures/build-roots.sh .build/fixtures`"
+
+    static func ofdoctor(_ arguments: [String]) -> Result {
+        run(cliPath, arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"])
+    }
+
+    static func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "ofdoctor-e2e-image-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// A regular library file of the root, for the image's whiteout-and-re-add layers.
+    static func someLibrary(in root: String) throws -> String {
+        let relative = "usr/lib/x86_64-linux-gnu"
+        let names = try FileManager.default.contentsOfDirectory(atPath: root + "/" + relative).sorted()
+        for name in names where name.hasPrefix("lib") {
+            let attributes = try FileManager.default.attributesOfItem(atPath: root + "/" + relative + "/" + name)
+            if attributes[.type] as? FileAttributeType == .typeRegular { return relative + "/" + name }
+        }
+        throw CocoaError(.fileNoSuchFile)
+    }
+
+    /// Runs a command; output goes through files so that neither pipe can block the child.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        guard let directory = try? temporaryDirectory() else { return Result(status: 125, stdout: "", stderr: "no temp dir") }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let outPath = directory + "/out", errPath = directory + "/err"
+        guard FileManager.default.createFile(atPath: outPath, contents: nil),
+              FileManager.default.createFile(atPath: errPath, contents: nil),
+              let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
+            return Result(status: 125, stdout: "", stderr: "cannot create output files")
+        }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch { return Result(status: 125, stdout: "", stderr: "\(error)") }
+        process.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        return Result(status: process.terminationStatus,
+                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+}

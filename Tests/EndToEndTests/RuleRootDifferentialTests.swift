@@ -1,0 +1,75 @@
+import Foundation
+import LinkerDoctor
+import Testing
+
+/// The resolver in roots that each isolate one loader rule (RPATH inheritance, RUNPATH,
+/// LD_LIBRARY_PATH order, $ORIGIN, hwcaps subdirectories, wrong class and machine, dangling
+/// links, stale and fresh caches, preloads, names with '/', soname matches, nodeflib),
+/// against the root's own ld.so run in chroot: the same files, in the same order, or the
+/// same library where it stops.
+@Suite("Resolver agrees with the real loader in the rule roots", .serialized)
+struct RuleRootDifferentialTests {
+    struct Listing: Equatable {
+        var paths: [String]
+        var stoppedAt: String?
+    }
+
+    /// `ld.so --list` output in the root: loaded paths in order, or where it stopped.
+    static func parse(_ outcome: RealLoader.Outcome) -> Listing {
+        if outcome.status != 0 {
+            guard let range = outcome.stderr.range(of: "error while loading shared libraries: ") else {
+                return Listing(paths: [], stoppedAt: "?\(outcome.stderr)")
+            }
+            return Listing(paths: [], stoppedAt: outcome.stderr[range.upperBound...].split(separator: ":").first.map(String.init))
+        }
+        var paths: [String] = []
+        for line in outcome.stdout.split(separator: "\n") {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.hasPrefix("linux-vdso") || text.isEmpty { continue }
+            var entry = text
+            if let paren = entry.range(of: " (0x") { entry = String(entry[..<paren.lowerBound]) }
+            if let arrow = entry.range(of: " => ") {
+                let right = String(entry[arrow.upperBound...])
+                // ld.so itself is listed under the name it was run as ("ld.so"): keep its path.
+                entry = right.hasPrefix("/") ? right : String(entry[..<arrow.lowerBound])
+            }
+            paths.append(entry)
+        }
+        return Listing(paths: paths, stoppedAt: nil)
+    }
+
+    static func system(for fixture: FixtureRoot) throws -> TargetSystem {
+        let cpu = CPUFeatures(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+        return TargetSystem.inspect(root: RootView(try LocalRoot(directory: fixture.rootPath)), cpu: cpu)
+    }
+
+    static var rules: [FixtureRoot] { FixtureRoot.allRules }
+
+    @Test("ld.so --list in the root names exactly the files the model resolves",
+          .enabled(if: RealLoader.isAvailable && !FixtureRoot.allRules.isEmpty, RealLoader.unavailableReason),
+          arguments: rules)
+    func listMatches(_ fixture: FixtureRoot) throws {
+        let program = try #require(fixture.program)
+        let truth = Self.parse(RealLoader.list(root: fixture.rootPath, program: program, environment: fixture.environment))
+        let graph = try Self.system(for: fixture)
+            .resolver(environment: LoaderEnvironment(fixture.environment), originFromTypedPath: true)
+            .resolve(program: RootPath(program))
+        let model = graph.missing.first.map { Listing(paths: [], stoppedAt: $0.name) }
+            ?? Listing(paths: graph.objects.dropFirst().map(\.path), stoppedAt: nil)
+        #expect(model == truth, "\(fixture.name)")
+    }
+
+    @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",
+          .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("origin") != nil, RealLoader.unavailableReason))
+    func originOfSymlinkedProgram() throws {
+        let fixture = try #require(FixtureRoot.rule("origin"))
+        let program = try #require(fixture.program)
+        let run = RealLoader.run(fixture)
+        #expect(run.status == 0)
+        let graph = try Self.system(for: fixture).resolver(environment: LoaderEnvironment(fixture.environment))
+            .resolve(program: RootPath(program))
+        let leaf = try #require(graph.objects.first { $0.names.contains("libleaf.so.1") })
+        let realDirectory = Resolver.directoryName(leaf.realPath)
+        #expect(run.stdout.contains("= \(realDirectory)"), "real: \(run.stdout) model: \(leaf.realPath)")
+    }
+}
