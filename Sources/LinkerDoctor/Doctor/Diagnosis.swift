@@ -11,5 +11,6 @@ public struct Diagnosis: Sendable {
         findings = FindingCatalog.findings(graph: graph, symbols: symbols, argv0: program.argv0, system: system)
     }
 
-    public var errors: [Finding] { findings.filter { $0.severity == .error } }
+    /// What stops the program or breaks it: errors, and companions a library will not find.
+    public var errors: [Finding] { findings.filter(\.isProblem) }
 }

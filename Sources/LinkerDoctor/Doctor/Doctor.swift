@@ -22,8 +22,8 @@ public struct Doctor: Sendable {
             if let library = findings[i].library, findings[i].rule == .libraryNotFound {
                 findings[i].candidates = outcome.candidates[library] ?? []
             }
-            findings[i].fixable = outcome.proven && (findings[i].severity != .error || outcome.fixed.contains(findings[i].id))
-            if !outcome.proven && findings[i].remedy == nil && findings[i].severity == .error {
+            findings[i].fixable = outcome.proven && (!findings[i].isProblem || outcome.fixed.contains(findings[i].id))
+            if !outcome.proven && findings[i].remedy == nil && findings[i].isProblem {
                 findings[i].remedy = outcome.blockers.first { $0.hasPrefix(findings[i].id) }.map { String($0.drop(while: { $0 != "—" }).dropFirst(2)) }
             }
         }

@@ -71,6 +71,10 @@ public struct Finding: Equatable, Sendable {
     /// What a person must do when no automatic fix exists.
     public var remedy: String?
 
+    /// Errors, and warnings that break the program later (a companion it cannot open):
+    /// what makes `check` exit non-zero and what a plan must fix.
+    public var isProblem: Bool { severity == .error || rule == .runtimeCompanionMissing }
+
     public init(id: String, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,
                 neededBy: [String] = [], resolvedTo: String? = nil, candidates: [Candidate] = [],

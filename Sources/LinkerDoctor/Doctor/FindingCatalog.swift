@@ -48,6 +48,7 @@ public enum FindingCatalog {
         result += symbolFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
+        result += CompanionCheck.findings(graph, system: system)
         return result
     }
 

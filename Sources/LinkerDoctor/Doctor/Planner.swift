@@ -112,6 +112,14 @@ public struct Planner: Sendable {
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
                     }
                     progress = true
+                case .runtimeCompanionMissing:
+                    guard let loadPath = finding.resolvedTo else { continue }
+                    let directory = Resolver.directoryName(loadPath)
+                    for candidate in finding.candidates {
+                        guard let name = candidate.soname else { continue }
+                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), fixes: finding.id)
+                    }
+                    progress = true
                 default:
                     blockers.append("\(finding.id): \(finding.summary)" + (finding.remedy.map { " — \($0)" } ?? ""))
                 }

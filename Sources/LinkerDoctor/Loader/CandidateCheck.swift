@@ -64,6 +64,17 @@ public enum CandidateVerdict: Equatable, Sendable {
         guard phentsize == (expected.fileClass == 2 ? 56 : 32) else {
             return .fatal("ELF file's phentsize not the expected size")
         }
+        // The program headers are read with pread(2) when they lie past the first block:
+        // a short read is "cannot read file data" (errno 0: no suffix), an offset that is
+        // negative as off_t is EINVAL.
+        let phoff: UInt64 = expected.fileClass == 2
+            ? (little ? UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
+                      : UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 32, as: UInt64.self)))
+            : UInt64(u32(28))
+        let phnum = UInt64(u16(expected.fileClass == 2 ? 56 : 44))
+        if phoff > UInt64(Int64.max) { return .fatal("cannot read file data: Invalid argument") }
+        let (end, overflow) = phoff.addingReportingOverflow(phnum * UInt64(phentsize))
+        if overflow || end > UInt64(bytes.count) { return .fatal("cannot read file data") }
         return .accept
     }
 }

@@ -402,8 +402,11 @@ struct ResolutionState {
             return .next
         }
         if found.entry.kind == .directory {
-            trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal("cannot read file data: Is a directory")))
-            return .fatal(path: path, message: "cannot read file data: Is a directory")
+            // read(2) fails with EISDIR, which ld.so's own minimal strerror (elf/dl-minimal.c
+            // `__strerror_r`) does not name: it prints "Error 21" (loader.md).
+            let message = "cannot read file data: Error 21"
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
+            return .fatal(path: path, message: message)
         }
         guard found.entry.kind == .file else {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))

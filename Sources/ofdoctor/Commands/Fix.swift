@@ -98,7 +98,7 @@ struct Fix: ParsableCommand {
             print("  eval \"$(ofdoctor env\(target.isHostRoot ? "" : " --root \(target.root)"))\"   (or: . /etc/profile.d/ofdoctor.sh)")
         }
         let envText = corrected.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-        print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter { $0.severity == .error }.map(\.id).joined(separator: ", "))")")
+        print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))")")
         throw ExitStatus.code(for: recheck)
     }
 }

@@ -10,7 +10,7 @@ struct TextReport {
 
     func render() -> String {
         var lines: [String] = []
-        let errors = report.findings.filter { $0.severity == .error }
+        let errors = report.findings.filter(\.isProblem)
         let program = report.program.path.string
         switch report.status {
         case .healthy:
