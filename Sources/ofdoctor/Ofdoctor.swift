@@ -15,7 +15,7 @@ struct Ofdoctor: ParsableCommand {
         3 the program or root could not be analysed, 4 an applied action failed, 64 usage error.
         """,
         version: OfdoctorVersion.string,
-        subcommands: [Check.self, Fix.self, Undo.self, Tree.self, Env.self],
+        subcommands: [Check.self, Fix.self, Undo.self, Tree.self, Env.self, Verify.self, Resources.self],
         defaultSubcommand: Check.self
     )
 }
