@@ -32,7 +32,14 @@ struct DoctorEndToEndTests {
         // program; its first BLAS call fails (issue 10).
         .init(variant: "of002-seed-fix", exit: 1, ids: ["OF005"],
               planHas: "symlink /lib/x86_64-linux-gnu/libmkl_core.so.2 -> /opt/conda/lib/libmkl_core.so.2"),
+        // OpenFace's CEN patch experts (issue 9): only in the source tree, or nowhere.
+        .init(variant: "models-no-cen", exit: 1, ids: ["OF103"],
+              planHas: "symlink /opt/OpenFace/build/etc/OpenFace/model/patch_experts/cen_patches_0.25_of.dat -> /opt/OpenFace/lib/local/LandmarkDetector/model/patch_experts/cen_patches_0.25_of.dat"),
+        .init(variant: "models-none", exit: 2, ids: ["OF103"]),
     ]
+
+    /// Variants whose problem is the loader's (not model data the fixture program never reads).
+    static var loaderVariants: [Expectation] { expectations.filter { !$0.variant.hasPrefix("models-") } }
 
     struct CheckJSON: Decodable {
         struct FindingJSON: Decodable {
@@ -98,7 +105,7 @@ struct DoctorEndToEndTests {
 
     @Test("the first error ofdoctor predicts is the message the real loader prints",
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason),
-          arguments: expectations.filter { $0.exit != 0 && !$0.ids.contains("OF005") })
+          arguments: loaderVariants.filter { $0.exit != 0 && !$0.ids.contains("OF005") })
     func predictionMatchesRealLoader(_ expectation: Expectation) throws {
         let fixture = try #require(FixtureRoot.named(expectation.variant))
         let result = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", "FeatureExtraction"] + Self.envArguments(fixture))
@@ -113,7 +120,7 @@ struct DoctorEndToEndTests {
 
     @Test("fix --apply makes the real loader start the program; undo restores the root byte for byte",
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason),
-          arguments: expectations.filter { $0.exit == 1 })
+          arguments: loaderVariants.filter { $0.exit == 1 })
     func applyThenUndo(_ expectation: Expectation) throws {
         let fixture = try #require(FixtureRoot.named(expectation.variant))
         let root = try Self.scratchCopy(fixture)
@@ -138,6 +145,21 @@ struct DoctorEndToEndTests {
         #expect(failingAgain.status == failing.status && failingAgain.stderr == failing.stderr)
         let secondUndo = Command.ofdoctor(["undo", "--root", root])
         #expect(secondUndo.status == 0)
+        #expect(try TreeSnapshot(root: root) == before)
+    }
+
+    @Test("fix --apply puts the missing model files where FeatureExtraction looks; undo takes them away",
+          .enabled(if: FixtureRoot.named("models-no-cen") != nil, "fixture roots not built: run `make fixtures`"))
+    func applyModelFiles() throws {
+        let fixture = try #require(FixtureRoot.named("models-no-cen"))
+        let root = try Self.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let before = try TreeSnapshot(root: root)
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + Self.envArguments(fixture))
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let check = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + Self.envArguments(fixture))
+        #expect(check.status == 0, "\(check.stdout)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
         #expect(try TreeSnapshot(root: root) == before)
     }
 

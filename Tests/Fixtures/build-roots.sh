@@ -96,11 +96,33 @@ MKL_FAMILY="libmkl_rt.so.2 libmkl_core.so.2 libmkl_intel_lp64.so.2 libmkl_gnu_th
 #   --conda-webp7     /opt/conda/lib also has a real libwebp.so.7
 #   --webp-anim       imgcodecs imports a function that only libwebp.so.7 defines
 #   -- NAME=VALUE...  the container's environment
+# openface_models DIR -- OpenFace's run-time data as `make install` lays it out under
+# DIR (etc/OpenFace of the install prefix, or the source tree's lib/local/…); the CEN patch
+# experts are sparse 2 MiB files (real ones are tens of MB; only size and content kind matter).
+openface_models() {
+  local m=$1 s
+  mkdir -p "$m/model/pdms" "$m/model/patch_experts" "$m/model/mtcnn_detector" "$m/AU_predictors/svm_combined" "$m/classifiers"
+  echo "LandmarkDetector cen_general.txt" > "$m/model/main_ceclm_general.txt"
+  echo "patch_experts/cen_patches_0.25_of.dat" > "$m/model/cen_general.txt"
+  echo "68 points" > "$m/model/pdms/In-the-wild_aligned_PDM_68.txt"
+  echo "111 triangles" > "$m/model/tris_68.txt"
+  for s in 0.25 0.35 0.50 1.00; do
+    printf 'CEN' > "$m/model/patch_experts/cen_patches_${s}_of.dat"; truncate -s 2M "$m/model/patch_experts/cen_patches_${s}_of.dat"
+  done
+  echo "PNet.dat RNet.dat ONet.dat" > "$m/model/mtcnn_detector/MTCNN_detector.txt"
+  for s in PNet RNet ONet; do echo "$s weights" > "$m/model/mtcnn_detector/$s.dat"; done
+  echo "svm_combined/AU_01_dynamic.dat" > "$m/AU_predictors/main_dynamic_svms.txt"
+  echo "svm_combined/AU_01_dynamic.dat" > "$m/AU_predictors/AU_all_best.txt"
+  echo "AU 01 weights" > "$m/AU_predictors/svm_combined/AU_01_dynamic.dat"
+  echo '<?xml version="1.0"?><opencv_storage></opencv_storage>' > "$m/classifiers/haarcascade_frontalface_alt.xml"
+}
+
 variant() {
   local name=$1; shift
-  local webp7=yes mkl=all ffi=anaconda conda_webp7=no codecs=cv
+  local webp7=yes mkl=all ffi=anaconda conda_webp7=no codecs=cv models=installed
   while [ $# -gt 0 ]; do
     case $1 in
+      --models) models=$2; shift ;;
       --no-webp7) webp7=no ;;
       --mkl) mkl=$2; shift ;;
       --ffi) ffi=$2; shift ;;
@@ -121,6 +143,15 @@ variant() {
 
   cp "$S/bin/FeatureExtraction" "$of/bin/"
   cp "$S"/of/*.so "$of/lib/"
+  # installed: all data under the prefix; no-cen: the CEN files only in the source tree (they
+  # arrived after cmake ran); none: nowhere (download_models.sh was never run).
+  case $models in
+    installed) openface_models "$of/etc/OpenFace" ;;
+    no-cen) openface_models "$of/etc/OpenFace"; rm -f "$of"/etc/OpenFace/model/patch_experts/*.dat
+            openface_models "$r/opt/OpenFace/lib/local/LandmarkDetector" ;;
+    none) openface_models "$of/etc/OpenFace"; rm -f "$of"/etc/OpenFace/model/patch_experts/*.dat ;;
+    *) echo "--models $models?" >&2; exit 70 ;;
+  esac
 
   cp "$S/cv/libopencv_core.so.406" "$S/cv/libopencv_videoio.so.406" "$S/$codecs/libopencv_imgcodecs.so.406" "$sys/"
   cp -P "$S"/glib/libgobject-2.0.so.0* "$S"/ffi/libffi.so.7* "$S"/webp/libwebp.so.6* "$sys/"
@@ -152,4 +183,6 @@ variant of002-seed-fix --mkl rt                        -- LD_LIBRARY_PATH=$OFLIB
 variant of004-upstream --ffi upstream                  -- LD_LIBRARY_PATH=$OFLIB:/opt/conda/lib
 variant of001-conda-webp --no-webp7 --conda-webp7      -- LD_LIBRARY_PATH=$OFLIB
 variant of001-incompatible --no-webp7 --webp-anim      -- LD_LIBRARY_PATH=$OFLIB
+variant models-no-cen --models no-cen                  -- LD_LIBRARY_PATH=$OFLIB
+variant models-none --models none                      -- LD_LIBRARY_PATH=$OFLIB
 echo "fixture roots in $OUT"

@@ -11,6 +11,10 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     case programNotAFile(path: String)
     case unreadable(ELFError)
     case root(RootError)
+    /// Another ELF class or machine than the x86-64 loader this tool models.
+    case unsupported(path: String, what: String)
+    /// An ELF file the kernel refuses to execute (fs/binfmt_elf.c `load_elf_binary`).
+    case notRunnable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +23,10 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .programNotAFile(let path): return "\(path) is not a regular file"
         case .unreadable(let error): return error.description
         case .root(let error): return error.description
+        case .unsupported(let path, let what):
+            return "\(path) is \(what); ofdoctor models the x86-64 (ELFCLASS64, EM_X86_64) loader only"
+        case .notRunnable(let path, let reason):
+            return "\(path): the kernel would refuse to run it (\(reason)); is the file damaged or cut short?"
         }
     }
 }
@@ -84,8 +92,9 @@ struct ResolutionState {
         guard let target = resolved else { throw .programNotFound(path: program.string, root: root.label) }
         guard target.entry.kind == .file else { throw .programNotAFile(path: program.string) }
         let elf: ELFFile
+        let bytes: FileBytes
         do {
-            let bytes = try root.filesystem.contents(of: target.path)
+            bytes = try root.filesystem.contents(of: target.path)
             elf = try ELFFile(bytes: bytes, path: program.string)
         } catch let error as ELFError {
             throw .unreadable(error)
@@ -94,6 +103,7 @@ struct ResolutionState {
         } catch {
             throw .programNotFound(path: program.string, root: root.label)
         }
+        if let refusal = Self.kernelRefusal(elf, bytes: bytes, path: program.string) { throw refusal }
         expectation = .init(fileClass: elf.header.fileClass.rawValue, byteOrder: elf.header.byteOrder.rawValue,
                             machine: elf.header.machine)
         filesByIdentity[target.entry.identity] = elf
@@ -145,6 +155,22 @@ struct ResolutionState {
         }
         // ld.so joins the search list only when an object names it (as libc does).
         return graph(interpreterMissing: interpreterMissing)
+    }
+
+    /// What `load_elf_binary` checks before it maps a program: the architecture, the
+    /// program header size and count, and that the program headers can be read. (It does
+    /// not check `EI_OSABI` or the `e_ident` padding; ld.so does, for libraries only.)
+    static func kernelRefusal(_ elf: ELFFile, bytes: FileBytes, path: String) -> ResolveError? {
+        switch CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) {
+        case .accept: break
+        case .wrongClass(let cls): return .unsupported(path: path, what: "an \(cls) program")
+        case .wrongMachine(let machine): return .unsupported(path: path, what: "a program for e_machine \(machine)")
+        case .fatal(let message):
+            let identOnly = ["ELF file OS ABI invalid", "ELF file ABI version invalid", "nonzero padding in e_ident"]
+            if !identOnly.contains(message) { return .notRunnable(path: path, reason: message) }
+        }
+        if elf.programHeaders.isEmpty { return .notRunnable(path: path, reason: "no program headers") }
+        return nil
     }
 
     func graph(interpreterMissing: Bool) -> LoadGraph {

@@ -12,15 +12,18 @@ struct TextReport {
         var lines: [String] = []
         let errors = report.findings.filter(\.isProblem)
         let program = report.program.path.string
+        // Model files and companions opened at run time do not stop the loader: say so.
+        let later: Set<Rule> = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing]
+        let verb = errors.allSatisfy { later.contains($0.rule) } ? "starts but will fail" : "will not start"
         switch report.status {
         case .healthy:
             lines.append(style.green("✓ ") + style.bold("\(program): the loader will start it") +
                          (report.findings.isEmpty ? "" : " (\(report.findings.count) note\(report.findings.count == 1 ? "" : "s"))"))
         case .fixable:
-            lines.append(style.red("✗ ") + style.bold("\(program) will not start: \(count(errors.count, "problem")), all fixable") +
+            lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), all fixable") +
                          " — `ofdoctor fix` shows the plan, `ofdoctor fix --apply` makes it")
         case .unfixable:
-            lines.append(style.red("✗ ") + style.bold("\(program) will not start: \(count(errors.count, "problem")), some need a person"))
+            lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), some need a person"))
         }
         lines.append(style.dim("  root \(root) · \(environmentText(report.environment)) · \(system.glibcSource) · \(report.diagnosis.graph.objects.count) objects"))
         for finding in report.findings {
