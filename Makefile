@@ -40,5 +40,18 @@ bench: release
 fuzz: deps
 	bash scripts/fuzz/run.sh 60
 
+# Binary, man page and shell completions. BIN defaults to the release build.
+BIN ?= dist/ofdoctor
+install:
+	@[ -x "$(BIN)" ] || $(MAKE) release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ofdoctor
+	install -m 644 docs/ofdoctor.1 $(DESTDIR)$(PREFIX)/share/man/man1/ofdoctor.1
+	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ofdoctor
+	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ofdoctor
+	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ofdoctor.fish
+
 clean:
 	rm -rf .build dist

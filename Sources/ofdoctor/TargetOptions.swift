@@ -37,6 +37,9 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
+    /// What reports call the examined root: the image file, or the root directory.
+    var rootLabel: String { image ?? root }
+
     var isHostRoot: Bool { image == nil && (root == "/" || root.isEmpty) }
 
     /// The target's environment: the image config, else this process's loader variables;

@@ -54,7 +54,8 @@ public enum FindingCatalog {
 
     // MARK: - library-not-found
 
-    static func missingLibraries(_ graph: LoadGraph, argv0: String) -> [Finding] {
+    /// `library-not-found` (and `bad-candidate`) findings alone: what `tree` reports.
+    public static func missingLibraries(_ graph: LoadGraph, argv0: String) -> [Finding] {
         var result: [Finding] = []
         for miss in graph.missing {
             let requesters = miss.neededBy.map { graph.objects[$0].path }

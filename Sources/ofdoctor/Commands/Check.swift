@@ -25,9 +25,9 @@ struct Check: ParsableCommand {
             let report = try session.check()
             switch format {
             case .text:
-                print(TextReport(report: report, root: target.root, system: session.system, style: .forStandardOutput()).render())
+                print(TextReport(report: report, root: target.rootLabel, system: session.system, style: .forStandardOutput()).render())
             case .json:
-                print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.root, system: session.system)))
+                print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
             }
             throw ExitStatus.code(for: report)
         }

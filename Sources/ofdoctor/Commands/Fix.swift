@@ -37,7 +37,7 @@ struct Fix: ParsableCommand {
             case .text: print(planText(report))
             case .sh: print(PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot))
             case .dockerfile: print(PlanText.dockerfile(plan))
-            case .json: print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.root, system: session.system)))
+            case .json: print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
             }
             throw ExitStatus.code(for: report)
         }

@@ -28,7 +28,8 @@ struct Tree: ParsableCommand {
             case .text:
                 print(TreeText(graph: graph, style: .forStandardOutput(), showAll: all).render())
             case .json:
-                print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.root, system: system)))
+                print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: system,
+                                                                    findings: FindingCatalog.missingLibraries(graph, argv0: program.argv0))))
             case .dot:
                 print(TreeDot(graph: graph).render())
             }

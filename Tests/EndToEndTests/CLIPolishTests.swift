@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// What a user meets before any diagnosis: --version, --help with examples, completions,
+/// the man page and `make install`, and the Graphviz drawing of the load graph.
+@Suite("ofdoctor's command line: help, completions, man page, install, dot")
+struct CLIPolishTests {
+    static let subcommands = ["check", "fix", "undo", "tree", "env", "verify", "resources"]
+
+    @Test("--version prints the version; every subcommand's --help has an example")
+    func versionAndHelp() {
+        let version = Command.ofdoctor(["--version"])
+        #expect(version.status == 0 && version.stdout.contains("0.1.0"))
+        for subcommand in Self.subcommands {
+            let help = Command.ofdoctor([subcommand, "--help"])
+            #expect(help.status == 0, "\(subcommand)")
+            #expect(help.stdout.contains("ofdoctor"), "\(subcommand) --help: \(help.stdout)")
+            #expect(help.stdout.contains("Example"), "\(subcommand) --help has no example")
+        }
+    }
+
+    @Test("completion scripts for bash, zsh and fish name every subcommand", arguments: ["bash", "zsh", "fish"])
+    func completions(_ shell: String) {
+        let script = Command.ofdoctor(["--generate-completion-script", shell])
+        #expect(script.status == 0)
+        for subcommand in Self.subcommands { #expect(script.stdout.contains(subcommand), "\(shell): \(subcommand)") }
+        if shell == "bash" {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-completion-\(UUID().uuidString).bash").path
+            FileManager.default.createFile(atPath: path, contents: Data(script.stdout.utf8))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            #expect(Command.run("/bin/bash", ["-n", path]).status == 0, "bash cannot parse the completion script")
+        }
+    }
+
+    @Test("make install puts binary, man page and completions under PREFIX; the man page documents every command")
+    func install() throws {
+        let prefix = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-prefix-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: prefix) }
+        let make = Command.run("/usr/bin/make", ["-C", Command.packageRoot, "install", "PREFIX=\(prefix)", "BIN=\(Command.ofdoctorPath)"],
+                               environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        #expect(make.status == 0, "\(make.stdout)\(make.stderr)")
+        for file in ["bin/ofdoctor", "share/man/man1/ofdoctor.1", "share/bash-completion/completions/ofdoctor",
+                     "share/zsh/site-functions/_ofdoctor", "share/fish/vendor_completions.d/ofdoctor.fish"] {
+            #expect(FileManager.default.fileExists(atPath: prefix + "/" + file), "\(file) not installed")
+        }
+        let page = try String(contentsOfFile: prefix + "/share/man/man1/ofdoctor.1", encoding: .utf8)
+        #expect(page.hasPrefix(".TH OFDOCTOR 1"))
+        for subcommand in Self.subcommands { #expect(page.contains(".B \(subcommand)") || page.contains("ofdoctor \(subcommand)"), "\(subcommand)") }
+        let installed = Command.run(prefix + "/bin/ofdoctor", ["--version"])
+        #expect(installed.status == 0)
+    }
+
+    @Test("tree --format dot renders with Graphviz: a node per object, missing libraries in red",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") && FixtureRoot.named("of001") != nil,
+                   "needs Graphviz's dot and the fixture roots (make fixtures)"))
+    func dotRenders() throws {
+        let fixture = try #require(FixtureRoot.named("of001"))
+        let dot = Command.ofdoctor(["tree", "--format", "dot", "--root", fixture.rootPath, "/opt/OpenFace/build/bin/FeatureExtraction",
+                                    "--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
+        #expect(dot.status == 0)
+        let json = Command.ofdoctor(["tree", "--format", "json", "--root", fixture.rootPath, "/opt/OpenFace/build/bin/FeatureExtraction",
+                                     "--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
+        struct Tree: Decodable {
+            struct Object: Decodable { var path: String }
+            var objects: [Object]
+        }
+        let tree = try JSONDecoder().decode(Tree.self, from: Data(json.stdout.utf8))
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-\(UUID().uuidString).dot").path
+        FileManager.default.createFile(atPath: input, contents: Data(dot.stdout.utf8))
+        defer { try? FileManager.default.removeItem(atPath: input) }
+        let svg = Command.run("/usr/bin/dot", ["-Tsvg", input])
+        #expect(svg.status == 0, "\(svg.stderr)")
+        let nodes = svg.stdout.components(separatedBy: "class=\"node\"").count - 1
+        #expect(nodes == tree.objects.count + 1, "one node per loaded object plus libwebp.so.7")
+        #expect(svg.stdout.contains("libwebp.so.7"))
+        #expect(svg.stdout.contains("stroke=\"red\""))
+    }
+}
