@@ -5,12 +5,15 @@ enum CompanionCheck {
     static func findings(_ graph: LoadGraph, system: TargetSystem) -> [Finding] {
         var result: [Finding] = []
         for object in graph.objects where object.index > 0 {
+            // Only a library loaded through a link in another directory can miss companions
+            // that sit beside its real file; test that first, it is cheap.
+            let realDirectory = Resolver.directoryName(object.realPath)
+            let loadDirectory = Resolver.directoryName(object.path)
+            guard realDirectory != loadDirectory,
+                  (try? system.root.resolve(RootPath(loadDirectory)))??.path != RootPath(realDirectory) else { continue }
             let realName = object.realPath.split(separator: "/").last.map(String.init) ?? ""
             let isMKL = object.soname == "libmkl_rt.so.2"
             guard isMKL || RuntimeCompanions.opensBesideItself(object.elf) else { continue }
-            let realDirectory = Resolver.directoryName(object.realPath)
-            let loadDirectory = Resolver.directoryName(object.path)
-            guard realDirectory != loadDirectory else { continue }
             let family = RuntimeCompanions.family(of: realName, in: realDirectory, root: system.root)
                 .filter { $0 != realName && $0 != object.soname }
             // A companion counts as there when it is beside the load path (dladdr + dlopen of
