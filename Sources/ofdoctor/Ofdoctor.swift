@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Ofdoctor: ParsableCommand {
@@ -18,6 +19,25 @@ struct Ofdoctor: ParsableCommand {
         subcommands: [Check.self, Fix.self, Undo.self, Tree.self, Env.self, Verify.self, Resources.self],
         defaultSubcommand: Check.self
     )
+}
+
+extension Ofdoctor {
+    /// As ArgumentParser's, but a usage error is one line on stderr (exit 64), like the
+    /// other errors: scripts read the first line.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
+                let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+                FileHandle.standardError.write(Data("ofdoctor: \(text) (see ofdoctor --help)\n".utf8))
+                Foundation.exit(ExitCode.validationFailure.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 enum OfdoctorVersion {

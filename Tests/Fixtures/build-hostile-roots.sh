@@ -27,8 +27,10 @@
 #                 there on the host), libdirloop.so.1 (found through a directory loop)
 #   conf-loops    ld.so.conf include loops (self, mutual), globs, a conf link to the sentinel
 #   cache-huge cache-short cache-half cache-loop cache-directory   /etc/ld.so.cache abuse
-#   apply-escape  a copy of `all` whose /etc/profile.d, /var and libwebp.so.7 lead out of
-#                 the root by host paths: `fix --apply` and `undo` must not write there
+#   apply-escape apply-escape-locallib apply-escape-var   copies of `all` with /usr/bin/appx
+#                 (its plan: an env fix, a libwebp.so.7 link, ldconfig) whose /etc/profile.d,
+#                 /usr/local/lib or /var lead out of the root by host paths: `fix --apply`
+#                 and `undo` must not write there
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ $# -ge 1 ] && [ $# -le 2 ] || { echo "usage: $0 OUTDIR [FIXTURES]" >&2; exit 64; }
@@ -44,7 +46,7 @@ STAGE=$OUT/.stage
 
 VARIANTS="dep-text dep-empty dep-short dep-header-only dep-half dep-directory dep-self-loop dep-loop
   dep-bad-phoff dep-bad-phentsize dep-wrong-machine escape conf-loops cache-huge cache-short cache-half
-  cache-loop cache-directory apply-escape"
+  cache-loop cache-directory apply-escape apply-escape-locallib apply-escape-var"
 for v in $VARIANTS outside .stage; do rm -rf "${OUT:?}/$v"; done
 mkdir -p "$STAGE" "$SENT"
 
@@ -148,11 +150,26 @@ variant cache-loop healthy;      rm "$OUT/cache-loop/root/etc/ld.so.cache"; ln -
 variant cache-directory healthy; rm "$OUT/cache-directory/root/etc/ld.so.cache"; mkdir "$OUT/cache-directory/root/etc/ld.so.cache"
 
 # ------------------------------------------------------------ apply-escape
+# The plan (a libwebp.so.7 link, ldconfig, /etc/profile.d/ofdoctor.sh) meets links that
+# lead out of the root by host paths: profile.d and /usr/local/lib (which ldconfig scans).
+# /usr/bin/appx NEEDS libLandmarkDetector.so (only in /opt/OpenFace/build/lib: an env fix,
+# written to /etc/profile.d) and libwebp.so.7 (only .so.6 here: a link and ldconfig).
+gcc -o "$STAGE/appx" "$STAGE/hostile.c" -Wl,--no-as-needed -Wl,--disable-new-dtags \
+  "$FIX/healthy/root/opt/OpenFace/build/lib/libLandmarkDetector.so" "$FIX/healthy/root/$MA/libwebp.so.7"
+appx() { cp "$STAGE/appx" "$1/usr/bin/appx"; printf '/usr/bin/appx\n' > "$(dirname "$1")/program"; }
 variant apply-escape all
 R=$OUT/apply-escape/root
+appx "$R"
 ln -s "$SENT/profile.d" "$R/etc/profile.d"
-ln -s "$(rel "$R" "$SENT/var")" "$R/var"
-ln -s "$SENT/libwebp.so.7" "$R/$MA/libwebp.so.7"
+# ... /usr/local/lib only, which ldconfig scans: the plan can be applied, and undone.
+variant apply-escape-locallib all
+R=$OUT/apply-escape-locallib/root
+appx "$R"
 rm -rf "$R/usr/local/lib"; ln -s "$SENT/locallib" "$R/usr/local/lib"
+# ... and the journal's /var, a relative link that climbs out of the root.
+variant apply-escape-var all
+R=$OUT/apply-escape-var/root
+appx "$R"
+ln -s "$(rel "$R" "$SENT/var")" "$R/var"
 
 echo "hostile roots in $OUT; sentinel $SENT"

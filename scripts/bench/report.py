@@ -133,10 +133,10 @@ def main():
             continue
         (n1, t1), (n2, t2) = pts[-2], pts[-1]
         exp = math.log(t2 / t1) / math.log(n2 / n1) if t1 > 0 and n2 > n1 else float("nan")
-        per = ", ".join(f"{n:,}: {t / n * 1e6:.0f} µs" for n, t in pts)
+        per = ", ".join(f"{n:,}: {t / n * 1e6:,.0f} µs" for n, t in pts)
         if key.startswith("ofdoctor"):
             lin_ok = lin_ok and exp <= LINEAR_EXPONENT
-        lin_rows.append(f"| {shape} | {key.replace('-', ' ')} | {per} | {exp:.2f} |")
+        lin_rows.append(f"| {shape} | {dict(COMMANDS)[key]} | {per} | {exp:.2f} |")
     if lin_rows:
         out.append("Scaling: time per library at each size, and the exponent k in time ∝ libraries^k "
                    "between the two largest sizes (1 = linear):")

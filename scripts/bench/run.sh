@@ -19,7 +19,8 @@
 #
 # Binary under test: dist/ofdoctor when present (make release), else a release build in
 # .build-bench.  Environment: BENCH_SIZES (default "100 1000 5000"), BENCH_SKIP_REAL=1,
-# BENCH_MIN_RUNS, BENCH_MAX_RUNS, OFDOCTOR (a binary to use instead).
+# BENCH_MIN_RUNS, BENCH_MAX_RUNS, OFDOCTOR (a binary to use instead), BENCH_DOC (write
+# the report there instead of docs/performance.md).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -85,10 +86,10 @@ done
 
 # ---------------------------------------------------------------- timings
 # one hyperfine run per target and command, so that each command gets its own budget
-WARMUP=1
+WARMUP=1 RUNS_LO=$MIN_RUNS
 hf() {  # hf JSON NAME COMMAND...
   local json=$1 name=$2; shift 2
-  hyperfine -N -i --style none --warmup "$WARMUP" --min-runs "$MIN_RUNS" --max-runs "$MAX_RUNS" \
+  hyperfine -N -i --style none --warmup "$WARMUP" --min-runs "$RUNS_LO" --max-runs "$MAX_RUNS" \
     --export-json "$json" -n "$name" -- "$*" >/dev/null 2>"$json.err" \
     || { echo "bench: hyperfine failed for '$*' (see $json.err)" >&2; rm -f "$json"; }
 }
@@ -96,7 +97,8 @@ for t in "${TARGETS[@]}"; do
   label=${t%%|*}; prog=${t#*|}
   libs=$(ldd "$prog" 2>/dev/null | grep -c '=>' || true)   # also warms the page cache
   # a warm-up run only where it is cheap (the ldd above has read every file already)
-  if [ "$libs" -gt 2000 ]; then WARMUP=0; else WARMUP=1; fi
+  # and at least 2 runs there instead of 3 (a run of the slow tools takes 10-30 s)
+  if [ "$libs" -gt 2000 ]; then WARMUP=0; RUNS_LO=2; else WARMUP=1; RUNS_LO=$MIN_RUNS; fi
   echo "$label $libs $prog" >> "$RES/targets"
   # how much of the closure libtree shows (it stops at depth 32, even with --max-depth):
   # the distinct library paths it prints.  (lddtree fails outright past Python's
@@ -167,16 +169,16 @@ fi
   echo "os=$(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "binary=$BIN_FROM"
   echo "ofdoctor=$("$BIN" --version 2>/dev/null | head -1)"
-  echo "libtree=$(libtree --version 2>&1 | head -1)"
+  echo "libtree=libtree $(libtree --version 2>&1 | head -1)"
   echo "lddtree=pax-utils $(dpkg-query -W -f '${Version}' pax-utils 2>/dev/null)"
   echo "ldd=$(ldd --version | head -1)"
   echo "hyperfine=$(hyperfine --version)"
   echo "swift=$(swift --version 2>/dev/null | head -1)"
   echo "gcc=$(gcc --version | head -1)"
-  echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up (none above 2,000 libraries)"
+  echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up (above 2,000 libraries: 2..$MAX_RUNS runs, no warm-up)"
   echo "seconds=$(( $(date +%s) - T0 ))"
   for n in $SIZES; do for shape in wide deep; do
     [ -f "$OUT/closure-$n-$shape/build-seconds" ] && echo "build-$n-$shape=$(cat "$OUT/closure-$n-$shape/build-seconds")"
   done; done
 } > "$RES/machine"
-python3 "$HERE/report.py" "$RES" "$REPO/docs/performance.md"
+python3 "$HERE/report.py" "$RES" "${BENCH_DOC:-$REPO/docs/performance.md}"

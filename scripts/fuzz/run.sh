@@ -1,19 +1,68 @@
 #!/bin/sh
-# Builds the libFuzzer target for ELFInspect and runs it for SECONDS (default 60).
-# Usage: scripts/fuzz/run.sh [SECONDS]
-# Crashes land in scripts/fuzz/artifacts/; new interesting inputs in a scratch corpus
-# (the committed corpus in scripts/fuzz/corpus is only read).
+# Builds the libFuzzer targets and runs each for SECONDS (default 60):
+#   elf    ELFInspect                         (FuzzELF.swift,      corpus/)
+#   cache  the ld.so.cache parser + lookup    (FuzzLdSoCache.swift, corpus-cache/)
+#   conf   the ld.so.conf parser on a memory root (FuzzLdSoConf.swift, corpus-conf/)
+# Usage: scripts/fuzz/run.sh [SECONDS] [TARGET...]   (TARGET: elf cache conf; default all)
+# Crashes land in scripts/fuzz/artifacts/<target>-*; new interesting inputs in a scratch
+# corpus per target (the committed corpora are only read). Replay a crash with
+# $FUZZ_WORK/fuzz-<target> FILE; the committed reproducers are replayed by
+# Tests/LinkerDoctorTests/FuzzRegressionLoaderTests.swift.
 set -eu
 seconds=${1:-60}
+[ $# -gt 0 ] && shift
+targets=${*:-elf cache conf}
 here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${FUZZ_WORK:-/tmp/ofdoctor-fuzz}
-mkdir -p "$work/corpus" "$here/artifacts"
-swiftc -sanitize=fuzzer,address -parse-as-library -g -O \
-    -module-name ELFInspect \
-    -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
-    "$root"/Sources/ELFInspect/*.swift "$here/FuzzELF.swift" \
-    -lelf -o "$work/fuzz-elf"
-# -rss_limit_mb bounds memory; -timeout flags a single input that runs over 5 s as a hang.
-"$work/fuzz-elf" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=65536 \
-    -artifact_prefix="$here/artifacts/" "$work/corpus" "$here/corpus"
+mkdir -p "$here/artifacts"
+
+# The loader sources need only ELFInspect and the root layer (no swift-crypto), so each
+# target is one module built from exactly these files; -D FUZZING drops the harness's imports.
+loader_sources="$root/Sources/LinkerDoctor/Loader/LdSoCache.swift
+$root/Sources/LinkerDoctor/Loader/LdSoCacheEntry.swift
+$root/Sources/LinkerDoctor/Loader/LdSoCacheError.swift
+$root/Sources/LinkerDoctor/Loader/LdSoCacheLegacyHWCap.swift
+$root/Sources/LinkerDoctor/Loader/LdSoCacheNameOrder.swift
+$root/Sources/LinkerDoctor/Loader/LdSoConf.swift
+$root/Sources/LinkerDoctor/Loader/LdSoConfGlob.swift
+$root/Sources/LinkerDoctor/Root/Errno.swift
+$root/Sources/LinkerDoctor/Root/RootEntry.swift
+$root/Sources/LinkerDoctor/Root/RootError.swift
+$root/Sources/LinkerDoctor/Root/RootFilesystem.swift
+$root/Sources/LinkerDoctor/Root/RootPath.swift
+$root/Sources/LinkerDoctor/Root/RootView.swift
+$root/Tests/LinkerDoctorTests/FuzzRegressionHarness.swift"
+
+build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
+    name=$1; entry=$2; shift 2
+    swiftc -sanitize=fuzzer,address -parse-as-library -g -O -D FUZZING -suppress-warnings \
+        -module-name ELFInspect \
+        -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
+        "$root"/Sources/ELFInspect/*.swift "$@" "$here/$entry" \
+        -lelf -o "$work/fuzz-$name"
+}
+
+run() {   # run NAME MAX_LEN COMMITTED_CORPUS
+    name=$1; maxlen=$2; corpus=$3
+    mkdir -p "$work/corpus-$name"
+    echo "== fuzz-$name for ${seconds}s"
+    # -rss_limit_mb bounds memory; -timeout flags a single input that runs over 5 s as a hang.
+    "$work/fuzz-$name" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len="$maxlen" \
+        -print_final_stats=1 -artifact_prefix="$here/artifacts/$name-" "$work/corpus-$name" "$here/$corpus"
+}
+
+mkdir -p "$work"
+for t in $targets; do
+    case $t in
+        # The ELF target keeps its historical scratch corpus name ($work/corpus).
+        elf) build elf FuzzELF.swift
+             mkdir -p "$work/corpus"; ln -sfn "$work/corpus" "$work/corpus-elf" 2>/dev/null || true
+             run elf 65536 corpus ;;
+        # shellcheck disable=SC2086
+        cache) build cache FuzzLdSoCache.swift $loader_sources; run cache 8192 corpus-cache ;;
+        # shellcheck disable=SC2086
+        conf) build conf FuzzLdSoConf.swift $loader_sources; run conf 4096 corpus-conf ;;
+        *) echo "run.sh: unknown target $t (use elf, cache or conf)" >&2; exit 64 ;;
+    esac
+done

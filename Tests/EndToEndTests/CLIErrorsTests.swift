@@ -1,0 +1,313 @@
+import Foundation
+import Testing
+
+/// A program or root that cannot be analysed ends every command with exit 3 and one
+/// line on stderr, `ofdoctor: ` then the file and the problem; a usage error is exit 64.
+/// Never a crash (≥ 128: killed by a signal) and never a hang (124: `timeout` fired).
+@Suite("ofdoctor on programs and roots it cannot analyse", .enabled(if: HostileCLI.isAvailable, HostileCLI.unavailableReason))
+struct CLIErrorsTests {
+    /// The commands that take a BINARY; each must fail the same way.
+    static let commands: [[String]] = [["check"], ["check", "--format", "json"], ["tree"], ["fix"], ["env"]]
+
+    /// One input that cannot be analysed: what to put at `/bin/prog` in a scratch root
+    /// (nil: nothing), and the word the error line must contain besides the path.
+    struct BadProgram: Sendable, CustomStringConvertible {
+        var name: String
+        var path = "/bin/prog"
+        var make: @Sendable (_ root: String, _ program: String) throws -> Void
+        var description: String { name }
+    }
+
+    /// `/opt/OpenFace/build/bin/FeatureExtraction` of the healthy fixture: a real, small,
+    /// dynamically linked x86-64 executable to cut and corrupt.
+    static var realProgram: Data? {
+        FixtureRoot.named("healthy").flatMap { FileManager.default.contents(atPath: $0.rootPath + DoctorEndToEndTests.program) }
+    }
+
+    static func write(_ data: Data, to path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o755)
+    }
+
+    static let simpleCases: [BadProgram] = [
+        BadProgram(name: "missing") { _, _ in },
+        BadProgram(name: "a directory") { _, program in
+            try FileManager.default.createDirectory(atPath: program, withIntermediateDirectories: true)
+        },
+        BadProgram(name: "a shell script") { _, program in try write(Data("#!/bin/sh\necho hello\n".utf8), to: program) },
+        BadProgram(name: "an empty file") { _, program in try write(Data(), to: program) },
+        BadProgram(name: "a text file longer than an ELF header") { _, program in
+            try write(Data(String(repeating: "not an ELF file at all\n", count: 20).utf8), to: program)
+        },
+        BadProgram(name: "a dangling symlink") { _, program in
+            try FileManager.default.createDirectory(atPath: (program as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: program, withDestinationPath: "/nowhere/prog")
+        },
+        BadProgram(name: "a symlink loop") { _, program in
+            try FileManager.default.createDirectory(atPath: (program as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: program, withDestinationPath: "prog")
+        },
+        BadProgram(name: "a FIFO") { _, program in
+            try FileManager.default.createDirectory(atPath: (program as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            _ = mkfifo(program, 0o644)
+        },
+        BadProgram(name: "a 32-bit ELF executable") { _, program in try write(elf32Executable(), to: program) },
+    ]
+
+    /// A minimal, valid ELF32 i386 executable: the header and one PT_LOAD (the kernel
+    /// would run it; an x86-64 loader model cannot judge it).
+    static func elf32Executable() -> Data {
+        var bytes = [UInt8](repeating: 0, count: 84)
+        bytes.replaceSubrange(0..<16, with: [0x7f, 0x45, 0x4c, 0x46, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        func put16(_ at: Int, _ v: UInt16) { bytes[at] = UInt8(v & 0xff); bytes[at + 1] = UInt8(v >> 8) }
+        func put32(_ at: Int, _ v: UInt32) { for i in 0..<4 { bytes[at + i] = UInt8((v >> (8 * UInt32(i))) & 0xff) } }
+        put16(16, 2); put16(18, 3); put32(20, 1)           // ET_EXEC, EM_386, EV_CURRENT
+        put32(24, 0x0804_8054); put32(28, 52)               // e_entry, e_phoff
+        put16(40, 52); put16(42, 32); put16(44, 1)          // e_ehsize, e_phentsize, e_phnum
+        put32(52, 1); put32(56, 0); put32(60, 0x0804_8000)  // PT_LOAD at 0
+        put32(64, 0x0804_8000); put32(68, 84); put32(72, 84); put32(76, 5); put32(80, 0x1000)
+        return Data(bytes)
+    }
+
+    // MARK: - offsets in a real ELF64 file
+
+    struct Layout {
+        var phoff: Int
+        var phnum: Int
+        var interp: (offset: Int, size: Int)?
+        var dynamic: (offset: Int, size: Int)?
+        var strtabOffset: Int?
+        var strtabSize: Int?
+        var firstNeeded: Int?   // file offset of the first DT_NEEDED entry
+
+        init?(_ data: Data) {
+            let b = [UInt8](data)
+            func u(_ at: Int, _ n: Int) -> Int? {
+                guard at >= 0, at + n <= b.count else { return nil }
+                var v: UInt64 = 0
+                for i in (0..<n).reversed() { v = v << 8 | UInt64(b[at + i]) }
+                return v < UInt64(Int.max) ? Int(v) : nil
+            }
+            guard let phoff = u(32, 8), let phnum = u(56, 2) else { return nil }
+            self.phoff = phoff
+            self.phnum = phnum
+            var loads: [(vaddr: Int, offset: Int, size: Int)] = []
+            for i in 0..<phnum {
+                let at = phoff + 56 * i
+                guard let type = u(at, 4), let off = u(at + 8, 8), let vaddr = u(at + 16, 8), let filesz = u(at + 32, 8) else { return nil }
+                if type == 1 { loads.append((vaddr, off, filesz)) }
+                if type == 3 { interp = (off, filesz) }
+                if type == 2 { dynamic = (off, filesz) }
+            }
+            guard let dynamic else { return nil }
+            var entry = dynamic.offset
+            while entry + 16 <= dynamic.offset + dynamic.size, let tag = u(entry, 8), tag != 0 {
+                let value = u(entry + 8, 8) ?? 0
+                if tag == 1 && firstNeeded == nil { firstNeeded = entry }
+                if tag == 5 { strtabOffset = loads.first { value >= $0.vaddr && value < $0.vaddr + $0.size }.map { value - $0.vaddr + $0.offset } }
+                if tag == 10 { strtabSize = value }
+                entry += 16
+            }
+        }
+    }
+
+    /// Cuts at the boundaries a reader crosses: inside e_ident, inside the header, right
+    /// after it, after one program header, inside the last one, inside PT_INTERP, inside
+    /// the dynamic section, inside the dynamic string table.
+    static func truncations(of data: Data) -> [(String, Int)] {
+        guard let l = Layout(data) else { return [] }
+        var cuts: [(String, Int)] = [("1 byte", 1), ("4 bytes (magic)", 4), ("16 bytes (e_ident)", 16), ("40 bytes", 40),
+                                     ("63 bytes", 63), ("64 bytes (header only)", 64),
+                                     ("one program header", l.phoff + 56),
+                                     ("inside the last program header", l.phoff + 56 * l.phnum - 1)]
+        if let interp = l.interp { cuts.append(("inside PT_INTERP", interp.offset + interp.size / 2)) }
+        if let dynamic = l.dynamic { cuts.append(("inside PT_DYNAMIC", dynamic.offset + 20)) }
+        if let s = l.strtabOffset, let n = l.strtabSize { cuts.append(("inside .dynstr", s + n / 2)) }
+        return cuts.filter { $0.1 < data.count }
+    }
+
+    /// Program and dynamic headers that point nowhere (little-endian patches).
+    static func corruptions(of data: Data) -> [(String, Data)] {
+        guard let l = Layout(data) else { return [] }
+        func patched(_ at: Int, _ value: UInt64, _ width: Int) -> Data {
+            var copy = data
+            for i in 0..<width { copy[at + i] = UInt8((value >> (8 * UInt64(i))) & 0xff) }
+            return copy
+        }
+        var cases: [(String, Data)] = [
+            ("e_phoff past the end of the address space", patched(32, 0x7fff_ffff_ffff_f000, 8)),
+            ("e_phoff 8 bytes before EOF", patched(32, UInt64(data.count - 8), 8)),
+            ("e_phoff all ones", patched(32, UInt64.max, 8)),
+            ("e_phnum 0xffff", patched(56, 0xffff, 2)),
+            ("e_phentsize 0", patched(54, 0, 2)),
+            ("e_phentsize 16", patched(54, 16, 2)),
+        ]
+        for i in 0..<l.phnum {
+            let at = l.phoff + 56 * i
+            if let d = l.dynamic, data[at] == 2, d.offset >= 0 {
+                cases.append(("PT_DYNAMIC p_offset past EOF", patched(at + 8, 0x7fff_0000_0000, 8)))
+                cases.append(("PT_DYNAMIC p_filesz huge", patched(at + 32, 0x7fff_0000_0000, 8)))
+                cases.append(("PT_DYNAMIC p_offset all ones", patched(at + 8, UInt64.max, 8)))
+            }
+            if data[at] == 3 {
+                cases.append(("PT_INTERP p_offset past EOF", patched(at + 8, 0x7fff_0000_0000, 8)))
+                cases.append(("PT_INTERP p_filesz huge", patched(at + 32, UInt64.max - 7, 8)))
+            }
+        }
+        if let d = l.dynamic {
+            var entry = d.offset
+            while entry + 16 <= d.offset + d.size, data[entry] != 0 || data[entry + 1] != 0 {
+                if data[entry] == 5 { cases.append(("DT_STRTAB at an unmapped address", patched(entry + 8, 0xdead_beef_0000, 8))) }
+                entry += 16
+            }
+        }
+        if let needed = l.firstNeeded {
+            cases.append(("DT_NEEDED name offset past .dynstr", patched(needed + 8, 0x7fff_ffff, 8)))
+        }
+        return cases
+    }
+
+    // MARK: - assertions
+
+    /// Runs `command` on `program` in `root` and checks the single-line exit 3.
+    static func expectCannotAnalyse(_ command: [String], root: String, program: String, mentioning words: [String],
+                                    sourceLocation: SourceLocation = #_sourceLocation) {
+        let result = HostileCLI.run(command + ["--root", root, program], timeout: 60)
+        let lines = HostileCLI.errorLines(result)
+        #expect(result.status == 3, "\(command) \(program): exit \(result.status), stderr \(result.stderr.debugDescription)",
+                sourceLocation: sourceLocation)
+        #expect(lines.count == 1, "\(command) \(program): want one stderr line, got \(lines)", sourceLocation: sourceLocation)
+        if let line = lines.first {
+            #expect(line.hasPrefix("ofdoctor: "), "\(line)", sourceLocation: sourceLocation)
+            for word in words { #expect(line.contains(word), "\(command): \(line.debugDescription) should name \(word)", sourceLocation: sourceLocation) }
+        }
+        #expect(result.stdout.isEmpty, "\(command): nothing on stdout when nothing was analysed: \(result.stdout.prefix(200))",
+                sourceLocation: sourceLocation)
+    }
+
+    static func scratchRoot(_ label: String) throws -> String {
+        let healthy = try #require(FixtureRoot.named("healthy"), "fixture roots not built")
+        return try HostileRoots.scratchCopy(of: healthy.rootPath, label: label)
+    }
+
+    static func remove(_ root: String) {
+        try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent)
+    }
+
+    @Test("missing, directory, script, empty, text, dangling link, link loop, FIFO, 32-bit: exit 3 and one line naming the file",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"),
+          .timeLimit(.minutes(10)), arguments: simpleCases)
+    func unusableProgram(_ bad: BadProgram) throws {
+        let root = try Self.scratchRoot("clierr")
+        defer { Self.remove(root) }
+        try bad.make(root, root + bad.path)
+        for command in Self.commands {
+            Self.expectCannotAnalyse(command, root: root, program: bad.path, mentioning: [bad.path])
+        }
+    }
+
+    @Test("an ELF cut at each header boundary: exit 3 and one line naming the file",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"), .timeLimit(.minutes(10)))
+    func truncatedELF() throws {
+        let data = try #require(Self.realProgram)
+        let cuts = Self.truncations(of: data)
+        #expect(cuts.count >= 10, "the layout of the fixture program was not understood")
+        let root = try Self.scratchRoot("trunc")
+        defer { Self.remove(root) }
+        for (label, size) in cuts {
+            let path = "/bin/cut-\(size)"
+            try Self.write(data.prefix(size), to: root + path)
+            for command in [["check"], ["tree"]] {
+                let result = HostileCLI.run(command + ["--root", root, path], timeout: 60)
+                #expect(result.status == 3, "\(label) (\(size) bytes), \(command): exit \(result.status) \(result.stderr)")
+                let lines = HostileCLI.errorLines(result)
+                #expect(lines.count == 1 && lines[0].hasPrefix("ofdoctor: ") && lines[0].contains(path),
+                        "\(label): \(lines)")
+            }
+        }
+    }
+
+    @Test("an ELF whose program or dynamic headers point nowhere: exit 3, one line, never a crash",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"), .timeLimit(.minutes(10)))
+    func corruptHeaders() throws {
+        let data = try #require(Self.realProgram)
+        let cases = Self.corruptions(of: data)
+        #expect(cases.count >= 12, "the layout of the fixture program was not understood")
+        let root = try Self.scratchRoot("corrupt")
+        defer { Self.remove(root) }
+        for (index, (label, bytes)) in cases.enumerated() {
+            let path = "/bin/corrupt-\(index)"
+            try Self.write(bytes, to: root + path)
+            for command in [["check", "--format", "json"], ["tree"]] {
+                let result = HostileCLI.run(command + ["--root", root, path], timeout: 60)
+                #expect(result.status == 3, "\(label), \(command): exit \(result.status) \(result.stderr) \(result.stdout.prefix(300))")
+                let lines = HostileCLI.errorLines(result)
+                #expect(lines.count == 1 && lines[0].hasPrefix("ofdoctor: ") && lines[0].contains(path), "\(label): \(lines)")
+            }
+        }
+    }
+
+    @Test("section headers are the loader's business no more than ours: garbage there is analysed or refused cleanly",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
+    func garbageSectionHeaders() throws {
+        var data = try #require(Self.realProgram)
+        let root = try Self.scratchRoot("shdr")
+        defer { Self.remove(root) }
+        let patches: [(String, Int, UInt64, Int)] = [
+            ("e_shoff past EOF", 40, 0x7fff_ffff_0000, 8), ("e_shnum 0xffff", 60, 0xffff, 2),
+            ("e_shstrndx out of range", 62, 0xfffe, 2), ("e_shentsize 1", 58, 1, 2),
+        ]
+        let original = data
+        for (index, (label, at, value, width)) in patches.enumerated() {
+            data = original
+            for i in 0..<width { data[at + i] = UInt8((value >> (8 * UInt64(i))) & 0xff) }
+            let path = "/bin/shdr-\(index)"
+            try Self.write(data, to: root + path)
+            let result = HostileCLI.run(["check", "--root", root, path], timeout: 60)
+            #expect([0, 1, 2, 3].contains(result.status), "\(label): exit \(result.status)")
+            if result.status == 3 {
+                let lines = HostileCLI.errorLines(result)
+                #expect(lines.count == 1 && lines[0].contains(path), "\(label): \(lines)")
+            }
+        }
+    }
+
+    @Test("a root that does not exist, or is a file: exit 3 and one line naming the root")
+    func badRoot() throws {
+        let missing = "/nonexistent-ofdoctor-root-\(UUID().uuidString)"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-rootfile-\(UUID().uuidString)").path
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for root in [missing, file] {
+            for command in Self.commands + [["undo"], ["fix", "--apply"]] {
+                let result = HostileCLI.run(command + ["--root", root] + (command == ["undo"] ? [] : ["/bin/sh"]), timeout: 60)
+                let lines = HostileCLI.errorLines(result)
+                #expect(result.status == 3, "\(command) --root \(root): exit \(result.status) \(result.stderr)")
+                #expect(lines.count == 1 && lines.first?.hasPrefix("ofdoctor: ") == true && lines.first?.contains(root) == true,
+                        "\(command) --root \(root): \(lines)")
+            }
+        }
+    }
+
+    @Test("usage errors: --env without '=', an empty name, an unknown format or option: exit 64, one line naming the problem",
+          arguments: [
+            (["check", "--env", "LD_LIBRARY_PATH", "/bin/sh"], "LD_LIBRARY_PATH"),
+            (["check", "--env", "=/opt/lib", "/bin/sh"], "=/opt/lib"),
+            (["tree", "--env", "NOEQUALS", "/bin/sh"], "NOEQUALS"),
+            (["fix", "--env", "X", "/bin/sh"], "X"),
+            (["env", "--env", "Y", "/bin/sh"], "Y"),
+            (["check", "--format", "yaml", "/bin/sh"], "yaml"),
+            (["check", "--no-such-option", "/bin/sh"], "--no-such-option"),
+          ])
+    func usage(_ arguments: [String], _ named: String) {
+        let result = HostileCLI.run(arguments, timeout: 60)
+        #expect(result.status == 64, "\(arguments): exit \(result.status)")
+        let lines = HostileCLI.errorLines(result)
+        #expect(lines.first?.contains(named) == true, "\(arguments): \(lines)")
+        #expect(result.stdout.isEmpty)
+        // swift-argument-parser adds its usage synopsis and a help hint after the error line;
+        // the one-line form needs `Ofdoctor.main` to print `ofdoctor: \(message(for:))` itself.
+        #expect(lines.count == 1, "\(arguments): a usage error should be one line, got \(lines.count): \(lines)")
+    }
+}
