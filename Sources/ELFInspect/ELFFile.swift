@@ -32,6 +32,9 @@ public final class ELFFile: @unchecked Sendable {
     private let symbolTableOffset: Int?
     private let versymOffset: Int?
     private let gnuHashOffset: Int?
+    /// DT_GNU_HASH's Bloom filter, located once: a lookup over a load graph tests it in
+    /// every object of the scope, as `do_lookup_x` does before touching the buckets.
+    private let gnuBloom: GnuBloom?
     private let sysvHashOffset: Int?
     private let relocationTables: [RelocationTable]
     /// `vd_ndx` / `vna_other` → (name, file) for version lookups of symbols.
@@ -133,6 +136,7 @@ public final class ELFFile: @unchecked Sendable {
             symbolTableOffset = nil
             versymOffset = nil
             gnuHashOffset = nil
+            gnuBloom = nil
             sysvHashOffset = nil
             relocationTables = []
             versionNames = [:]
@@ -284,6 +288,7 @@ public final class ELFFile: @unchecked Sendable {
         symbolTableOffset = value(DynamicTag.symtab).flatMap { offset($0) }
         versymOffset = value(DynamicTag.versym).flatMap { offset($0) }
         gnuHashOffset = value(DynamicTag.gnuHash).flatMap { offset($0) }
+        gnuBloom = GnuBloom(reader, at: gnuHashOffset, is64: is64)
         sysvHashOffset = value(DynamicTag.hash).flatMap { offset($0) }
         let entrySize = is64 ? 24 : 16
         var count = ELFFile.dynsymSectionCount(elf, entrySize: entrySize)
@@ -383,13 +388,24 @@ public final class ELFFile: @unchecked Sendable {
     /// loader finds definitions: `DT_GNU_HASH` first, `DT_HASH` otherwise, and a scan of the
     /// whole table only for a file with neither.
     public func symbolIndices(named name: String) -> [Int] {
-        var name = name
-        return name.withUTF8 { utf8 in
-            let key = UnsafeRawBufferPointer(utf8)
-            if let gnu = gnuHashOffset, let found = gnuLookup(key, at: gnu) { return found }
-            if let sysv = sysvHashOffset, let found = sysvLookup(key, at: sysv) { return found }
-            return (0..<symbolCount).filter { nameMatches($0, key) }
+        symbolIndices(for: SymbolLookupKey(name))
+    }
+
+    /// The same, with the name's bytes and hashes computed once by the caller: a lookup
+    /// over a whole load graph asks every object for the same name.
+    public func symbolIndices(for key: SymbolLookupKey) -> [Int] {
+        key.bytes.withUnsafeBytes { raw in
+            if let gnu = gnuHashOffset, let found = gnuLookup(raw, hash: key.gnuHash, at: gnu) { return found }
+            if let sysv = sysvHashOffset, let found = sysvLookup(raw, hash: key.sysvHash, at: sysv) { return found }
+            return (0..<symbolCount).filter { nameMatches($0, raw) }
         }
+    }
+
+    /// False only when the Bloom filter proves the file defines no symbol with this name
+    /// (then `symbolIndices(for:)` is empty); true when it may, or when there is no filter.
+    public func mayDefine(_ key: SymbolLookupKey) -> Bool {
+        guard let bloom = gnuBloom else { return true }
+        return bloom.mayContain(key.gnuHash, reader)
     }
 
     private func nameMatches(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {
@@ -399,12 +415,10 @@ public final class ELFFile: @unchecked Sendable {
         return reader.cStringEquals(table.lowerBound + Int(nameOffset), limit: table.upperBound, key)
     }
 
-    private func gnuLookup(_ key: UnsafeRawBufferPointer, at offset: Int) -> [Int]? {
+    private func gnuLookup(_ key: UnsafeRawBufferPointer, hash h: UInt32, at offset: Int) -> [Int]? {
         guard let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
               let bloomSize = reader.u32(offset + 8), let bloomShift = reader.u32(offset + 12), nbuckets > 0
         else { return nil }
-        var h: UInt32 = 5381
-        for byte in key { h = h &* 33 &+ UInt32(byte) }
         let wordBytes = is64 ? 8 : 4
         let bits = UInt32(wordBytes * 8)
         let bloomStart = offset + 16
@@ -431,15 +445,8 @@ public final class ELFFile: @unchecked Sendable {
         return result
     }
 
-    private func sysvLookup(_ key: UnsafeRawBufferPointer, at offset: Int) -> [Int]? {
+    private func sysvLookup(_ key: UnsafeRawBufferPointer, hash h: UInt32, at offset: Int) -> [Int]? {
         guard let nbucket = reader.u32(offset), let nchain = reader.u32(offset + 4), nbucket > 0 else { return nil }
-        var h: UInt32 = 0
-        for byte in key {
-            h = (h << 4) &+ UInt32(byte)
-            let g = h & 0xf000_0000
-            if g != 0 { h ^= g >> 24 }
-            h &= ~g
-        }
         guard var index = reader.u32(offset + 8 + Int(h % nbucket) * 4) else { return nil }
         let chainStart = offset + 8 + Int(nbucket) * 4
         // A chain array larger than the file is corrupt; a cycle in a valid-sized one

@@ -134,29 +134,35 @@ done
 # ---------------------------------------------------------------- candidate search
 CR=$OUT/conda-root
 FIX=$OUT/fixtures
-if bash Tests/Fixtures/build-roots.sh "$FIX" >"$OUT/fixtures.log" 2>&1 && [ -d "$FIX/healthy/root" ]; then
-  mkdir -p "$CR/src"
-  if [ ! -f "$CR/stamp" ] || [ "$(cat "$CR/stamp")" != "$(cat "$FIX/.stage/.stamp" 2>/dev/null || echo x)" ]; then
-    rm -rf "$CR/root"; cp -a "$FIX/healthy/root" "$CR/root"
+# the root is a copy of the `healthy` fixture root, rebuilt only when Tests/Fixtures changes
+# (build-roots.sh takes minutes on a busy machine)
+if [ ! -f "$CR/stamp" ] || [ ! -d "$CR/root" ] || [ -n "$(find Tests/Fixtures -type f -newer "$CR/stamp" | head -1)" ]; then
+  rm -rf "$CR"
+  if bash Tests/Fixtures/build-roots.sh "$FIX" >"$OUT/fixtures.log" 2>&1 && [ -d "$FIX/healthy/root" ]; then
+    mkdir -p "$CR/src"
+    cp -a "$FIX/healthy/root" "$CR/root"
     printf 'int benchmiss_entry(void) { return 7; }\n' > "$CR/src/miss.c"
     printf 'int benchmiss_entry(void);\nint main(void) { return benchmiss_entry() - 7; }\n' > "$CR/src/prog.c"
     gcc -shared -fPIC -o "$CR/src/libbenchmiss.so.1" -Wl,-soname,libbenchmiss.so.1 "$CR/src/miss.c"
     mkdir -p "$CR/root/usr/local/bin"
     gcc -o "$CR/root/usr/local/bin/benchprog" "$CR/src/prog.c" "$CR/src/libbenchmiss.so.1"
-    cat "$FIX/.stage/.stamp" 2>/dev/null > "$CR/stamp" || true
+    date > "$CR/stamp"
+  else
+    echo "bench: Tests/Fixtures/build-roots.sh failed (see $OUT/fixtures.log): skipping the candidate search" >&2
   fi
+fi
+if [ -f "$CR/stamp" ]; then
   found=$(python3 "$HERE/gen-conda-tree.py" "$CR/root/opt/conda" 100000 "$CR/src/libbenchmiss.so.1")
-  files=$(find "$CR/root/opt/conda" -type f | wc -l)
-  dirs=$(find "$CR/root/opt/conda" -type d | wc -l)
-  echo "$files $dirs ${found#"$CR/root"}" > "$RES/conda-tree"
+  if [ ! -f "$CR/counts" ] || [ "$CR/root/opt/conda/.stamp" -nt "$CR/counts" ]; then
+    echo "$(find "$CR/root/opt/conda" -type f | wc -l) $(find "$CR/root/opt/conda" -type d | wc -l)" > "$CR/counts"
+  fi
+  echo "$(cat "$CR/counts") ${found#"$CR/root"}" > "$RES/conda-tree"
   hf "$RES/search.ofdoctor-check.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" /usr/local/bin/benchprog
   hf "$RES/search.find.json" "find -name" find "$CR/root" -name libbenchmiss.so.1
   "$BIN" check --root "$CR/root" /usr/local/bin/benchprog > "$RES/search.check.txt" 2>&1 || true
   /usr/bin/time -o "$RES/rss" -f '%M' "$BIN" check --root "$CR/root" /usr/local/bin/benchprog >/dev/null 2>&1 || true
   kb=$(tail -1 "$RES/rss")
   echo "conda-tree|ofdoctor check --root|$kb" >> "$RES/memory"
-else
-  echo "bench: Tests/Fixtures/build-roots.sh failed (see $OUT/fixtures.log): skipping the candidate search" >&2
 fi
 
 # ---------------------------------------------------------------- machine and report

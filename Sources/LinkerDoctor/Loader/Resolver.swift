@@ -75,6 +75,11 @@ struct ResolutionState {
     var failedPreloads: [MissingLibrary] = []
     var unsafe: [(source: SearchSource, element: String)] = []
     var filesByIdentity: [FileIdentity: ELFFile] = [:]
+    /// Every name an object answers to (path, load names, soname) → the first such object
+    /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
+    /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
+    var loadedByName: [String: Int] = [:]
+    var loadedByIdentity: [FileIdentity: Int] = [:]
     var directoryNames: [String: Set<String>?] = [:]
     var expectation = CandidateVerdict.Expectation.x86_64
     var llp: SearchPath?
@@ -287,9 +292,7 @@ struct ResolutionState {
 
     /// `_dl_name_match_p` and the soname check of `_dl_map_object`, over the loaded list.
     mutating func alreadyLoaded(_ name: String) -> Int? {
-        for object in objects where object.index > 0 || object.foundVia != .executable {
-            if object.path == name || object.names.contains(name) || object.soname == name { return object.index }
-        }
+        if let index = loadedByName[name] { return index }
         if let interp = interpreter, interp.path == name || interp.names.contains(name) || interp.soname == name {
             return appendInterpreter()
         }
@@ -301,7 +304,21 @@ struct ResolutionState {
         interp.index = objects.count
         objects.append(interp)
         interpreter = nil
+        register(interp.index)
         return interp.index
+    }
+
+    /// Indexes object `index` by its names and identity, keeping the lowest index for a
+    /// name (the loaded list is searched in order). The executable is not a match for
+    /// `alreadyLoaded` (`_dl_name_match_p` skips it unless it was loaded as a library).
+    mutating func register(_ index: Int) {
+        let object = objects[index]
+        guard object.index > 0 || object.foundVia != .executable else { return }
+        for name in [object.path] + object.names + (object.soname.map { [$0] } ?? []) {
+            if let known = loadedByName[name], known <= index { continue }
+            loadedByName[name] = index
+        }
+        if index > 0, loadedByIdentity[object.identity] == nil { loadedByIdentity[object.identity] = index }
     }
 
     /// The search lists for a requester before the cache: RPATHs (unless it has RUNPATH),
@@ -482,12 +499,14 @@ struct ResolutionState {
     mutating func admit(found: RootView.Resolved, elf: ELFFile, builtPath: String, requestedAs: String, via: FoundVia,
                         requester: Int, isPreload: Bool, trail: [Attempt]) -> Int {
         let path = builtPath
-        if let existing = objects.firstIndex(where: { $0.identity == found.entry.identity && $0.index > 0 }) {
+        if let existing = loadedByIdentity[found.entry.identity] {
             if !objects[existing].names.contains(requestedAs) { objects[existing].names.append(requestedAs) }
+            register(existing)
             return existing
         }
         if let interp = interpreter, interp.identity == found.entry.identity, let index = appendInterpreter() {
             objects[index].names.append(requestedAs)
+            register(index)
             return index
         }
         let index = objects.count
@@ -495,6 +514,7 @@ struct ResolutionState {
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
                                     trail: trail))
+        register(index)
         return index
     }
 }

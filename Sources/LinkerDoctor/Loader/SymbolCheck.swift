@@ -49,9 +49,10 @@ public struct SymbolCheck: Sendable {
     // MARK: version needs
 
     private mutating func checkVersionNeeds(_ graph: LoadGraph) {
+        let byName = Self.nameIndex(graph)
         for object in graph.objects {
             for need in object.elf.versionNeeds {
-                guard let provider = Self.findNeeded(need.file, in: graph) else { continue }
+                guard let provider = byName[need.file] else { continue }
                 let definitions = graph.objects[provider].elf.versionDefinitions
                 for entry in need.entries {
                     if definitions.isEmpty {
@@ -72,11 +73,24 @@ public struct SymbolCheck: Sendable {
         graph.objects.first { $0.path == name || $0.names.contains(name) || $0.soname == name }?.index
     }
 
+    /// `findNeeded` for every name at once: name → the first object (load order) that
+    /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
+    static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
+        var index: [String: Int] = [:]
+        for object in graph.objects {
+            for name in [object.path] + object.names + (object.soname.map { [$0] } ?? []) where index[name] == nil {
+                index[name] = object.index
+            }
+        }
+        return index
+    }
+
     // MARK: symbols
 
     private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables) {
         let bindNowEverywhere = graph.environment.bindNow
         var memo: [LookupKey: Bool] = [:]
+        let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         for object in graph.objects {
             let elf = object.elf
             let relocated = elf.relocatedSymbols()
@@ -96,7 +110,7 @@ public struct SymbolCheck: Sendable {
                 if let cached = memo[key] {
                     found = cached
                 } else {
-                    let result = Self.lookup(symbol.name, reference: reference, graph: graph, versions: &versions,
+                    let result = Self.lookup(symbol.name, reference: reference, graph: graph, scope: scope, versions: &versions,
                                              symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
                     found = result.found
                     assertion = result.assertion
@@ -118,14 +132,25 @@ public struct SymbolCheck: Sendable {
     }
 
     /// `_dl_lookup_symbol_x` over the global scope (load order).
-    static func lookup(_ name: String, reference: VersionTables.Version?, graph: LoadGraph,
+    static func lookup(_ name: String, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        versions: inout VersionTables, symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
-        var order = Array(graph.objects.indices)
-        if let first = symbolicFirst { order.removeAll { $0 == first }; order.insert(first, at: 0) }
-        for index in order {
-            let elf = graph.objects[index].elf
+        // The name is hashed once for the whole scope, and the scope is walked in place.
+        let key = SymbolLookupKey(name)
+        let objects = scope
+        var step = symbolicFirst == nil ? 0 : -1     // -1: the DT_SYMBOLIC object itself first
+        while step < objects.count {
+            defer { step += 1 }
+            let index: Int
+            if step < 0 {
+                index = symbolicFirst ?? 0
+            } else {
+                if step == symbolicFirst { continue }
+                index = step
+            }
+            let elf = objects[index]
+            guard elf.mayDefine(key) else { continue }
             var versionedCandidates = 0
-            for candidate in elf.symbolIndices(named: name) {
+            for candidate in elf.symbolIndices(for: key) {
                 guard let symbol = elf.symbol(at: candidate) else { continue }
                 guard Self.isDefinition(symbol) else { continue }
                 guard let raw = elf.versionIndex(ofSymbol: candidate) else {

@@ -6,6 +6,12 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// Relative input is taken as relative to `/` (the loader builds only absolute paths here).
     public init(_ path: String) {
+        // Most paths arrive already in this form (built by RootView and the resolver):
+        // one scan instead of split + join, which was a third of `tree`'s instructions.
+        if Self.isNormalized(path) {
+            string = path
+            return
+        }
         var parts: [Substring] = []
         for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
             parts.append(part)
@@ -14,6 +20,22 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     public static let root = RootPath("/")
+
+    /// Absolute, with no `//`, no `.` component and no trailing `/` (except `/` itself).
+    static func isNormalized(_ path: String) -> Bool {
+        let slash = UInt8(ascii: "/"), dot = UInt8(ascii: ".")
+        var bytes = path.utf8.makeIterator()
+        guard bytes.next() == slash else { return false }
+        var previous = slash, beforePrevious: UInt8 = 0, count = 1
+        while let byte = bytes.next() {
+            if byte == slash && (previous == slash || (previous == dot && beforePrevious == slash)) { return false }
+            beforePrevious = previous
+            previous = byte
+            count += 1
+        }
+        if count == 1 { return true }
+        return previous != slash && !(previous == dot && beforePrevious == slash)
+    }
 
     public var description: String { string }
 

@@ -59,6 +59,9 @@ public struct RootView: Sendable {
     private func walk(_ path: RootPath, followLast: Bool) throws(RootError) -> Resolved? {
         var pending = Array(path.components.reversed())
         var resolved: [String] = []
+        // `resolved` joined, kept in step with it: building each prefix from the array
+        // again (and normalising it) made the walk quadratic in the path's depth.
+        var prefix = ""
         var followed = 0
         var current = RootEntry(kind: .directory, size: 0, identity: FileIdentity(device: 0, inode: 0), mode: 0o755)
         guard let rootEntry = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
@@ -67,11 +70,12 @@ public struct RootView: Sendable {
             if component == "." || component.isEmpty { continue }
             if component == ".." {
                 if !resolved.isEmpty { resolved.removeLast() }
-                current = try filesystem.entry(at: Self.join(resolved)) ?? current
+                prefix = resolved.isEmpty ? "" : "/" + resolved.joined(separator: "/")
+                current = try filesystem.entry(at: RootPath(prefix.isEmpty ? "/" : prefix)) ?? current
                 continue
             }
             guard current.kind == .directory else { return nil }   // ENOTDIR
-            let candidate = Self.join(resolved + [component])
+            let candidate = RootPath(prefix + "/" + component)
             guard let entry = try filesystem.entry(at: candidate) else { return nil }
             if entry.kind == .symlink && (followLast || !pending.isEmpty) {
                 followed += 1
@@ -79,6 +83,7 @@ public struct RootView: Sendable {
                 let target = try filesystem.linkTarget(at: candidate)
                 if target.hasPrefix("/") {
                     resolved.removeAll()
+                    prefix = ""
                     guard let top = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
                     current = top
                 }
@@ -86,12 +91,9 @@ public struct RootView: Sendable {
                 continue
             }
             resolved.append(component)
+            prefix = candidate.string
             current = entry
         }
-        return Resolved(path: Self.join(resolved), entry: current)
-    }
-
-    private static func join(_ components: [String]) -> RootPath {
-        RootPath("/" + components.joined(separator: "/"))
+        return Resolved(path: RootPath(prefix.isEmpty ? "/" : prefix), entry: current)
     }
 }

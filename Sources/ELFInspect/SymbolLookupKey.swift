@@ -1,0 +1,27 @@
+/// A symbol name ready for hash-table lookups: its bytes and both ELF hashes, computed once
+/// for a lookup that visits many objects (glibc computes `new_hash` once per lookup too,
+/// elf/dl-lookup.c `_dl_lookup_symbol_x`).
+public struct SymbolLookupKey: Sendable, Hashable {
+    public let name: String
+    let bytes: [UInt8]
+    /// `dl_new_hash` (DT_GNU_HASH).
+    let gnuHash: UInt32
+    /// `_dl_elf_hash` (DT_HASH).
+    let sysvHash: UInt32
+
+    public init(_ name: String) {
+        self.name = name
+        bytes = Array(name.utf8)
+        var gnu: UInt32 = 5381
+        var sysv: UInt32 = 0
+        for byte in bytes {
+            gnu = gnu &* 33 &+ UInt32(byte)
+            sysv = (sysv << 4) &+ UInt32(byte)
+            let g = sysv & 0xf000_0000
+            if g != 0 { sysv ^= g >> 24 }
+            sysv &= ~g
+        }
+        gnuHash = gnu
+        sysvHash = sysv
+    }
+}
