@@ -26,7 +26,7 @@ struct Tree: ParsableCommand {
             let graph = try Analysis.resolve(program, system: system, environment: environment)
             switch format {
             case .text:
-                print(TreeText(graph: graph, style: .forStandardOutput(), showAll: all).render())
+                TreeText(graph: graph, style: .forStandardOutput(), showAll: all).write { print($0) }
             case .json:
                 print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: system,
                                                                     findings: FindingCatalog.missingLibraries(graph, argv0: program.argv0))))

@@ -8,8 +8,16 @@ struct TreeText {
     let style: Style
     let showAll: Bool
 
+    /// The whole tree as one string (tests, small graphs).
     func render() -> String {
         var lines: [String] = []
+        write { lines.append($0) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Hands each line to `emit` as it is made: a deep closure's tree is never held whole.
+    func write(_ emit: @escaping (String) -> Void) {
+        var lines = LineSink(emit: emit)
         let exe = graph.executable
         var head = style.bold(exe.path)
         if graph.interpreterMissing, let interp = graph.interpreterPath {
@@ -23,7 +31,12 @@ struct TreeText {
         markFirstOccurrences(0, seen: &seen, edges: &firstEdges)
         var shown = Set<Int>([0])
         walk(0, prefix: "", firstEdges: firstEdges, shown: &shown, lines: &lines)
-        return lines.joined(separator: "\n")
+    }
+
+    /// Collects nothing: passes each appended line on.
+    struct LineSink {
+        let emit: (String) -> Void
+        mutating func append(_ line: String) { emit(line) }
     }
 
     private struct Edge: Hashable {
@@ -41,7 +54,7 @@ struct TreeText {
         }
     }
 
-    private func walk(_ index: Int, prefix: String, firstEdges: Set<Edge>, shown: inout Set<Int>, lines: inout [String]) {
+    private func walk(_ index: Int, prefix: String, firstEdges: Set<Edge>, shown: inout Set<Int>, lines: inout LineSink) {
         let object = graph.objects[index]
         let needed = object.elf.dynamic?.needed ?? []
         var entries: [(name: String, target: Int?)] = []
