@@ -3,7 +3,7 @@ SWIFT    ?= swift
 FIXTURES := .build/fixtures
 PREFIX   ?= /usr/local
 
-.PHONY: all deps build fixtures test demo differential release bench fuzz install clean
+.PHONY: all deps build fixtures test test-mkl demo differential release bench fuzz install clean
 
 all: build
 
@@ -22,6 +22,10 @@ fixtures: deps
 test: deps fixtures
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# Issue 10 against the real Intel MKL wheel (254 MB, cached in /var/cache/ofdoctor-mkl).
+test-mkl: build
+	bash scripts/test-mkl.sh
 
 # Every ELF file of the machine against ld.so --list, every library against ldd -r.
 differential: deps
