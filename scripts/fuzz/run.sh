@@ -43,26 +43,27 @@ build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
         -lelf -o "$work/fuzz-$name"
 }
 
-run() {   # run NAME MAX_LEN COMMITTED_CORPUS
-    name=$1; maxlen=$2; corpus=$3
-    mkdir -p "$work/corpus-$name"
+run() {   # run NAME MAX_LEN COMMITTED_CORPUS SCRATCH_CORPUS
+    name=$1; maxlen=$2; corpus=$3; scratch=$4
+    mkdir -p "$scratch"
     echo "== fuzz-$name for ${seconds}s"
     # -rss_limit_mb bounds memory; -timeout flags a single input that runs over 5 s as a hang.
     "$work/fuzz-$name" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len="$maxlen" \
-        -print_final_stats=1 -artifact_prefix="$here/artifacts/$name-" "$work/corpus-$name" "$here/$corpus"
+        -print_final_stats=1 -artifact_prefix="$here/artifacts/$name-" "$scratch" "$here/$corpus"
 }
 
 mkdir -p "$work"
 for t in $targets; do
     case $t in
         # The ELF target keeps its historical scratch corpus name ($work/corpus).
-        elf) build elf FuzzELF.swift
-             mkdir -p "$work/corpus"; ln -sfn "$work/corpus" "$work/corpus-elf" 2>/dev/null || true
-             run elf 65536 corpus ;;
+        elf) build elf FuzzELF.swift; run elf 65536 corpus "$work/corpus" ;;
+        # Split the list on newlines only, so a checkout path with blanks still works.
         # shellcheck disable=SC2086
-        cache) build cache FuzzLdSoCache.swift $loader_sources; run cache 8192 corpus-cache ;;
+        cache) (IFS='
+'; build cache FuzzLdSoCache.swift $loader_sources); run cache 8192 corpus-cache "$work/corpus-cache" ;;
         # shellcheck disable=SC2086
-        conf) build conf FuzzLdSoConf.swift $loader_sources; run conf 4096 corpus-conf ;;
+        conf) (IFS='
+'; build conf FuzzLdSoConf.swift $loader_sources); run conf 4096 corpus-conf "$work/corpus-conf" ;;
         *) echo "run.sh: unknown target $t (use elf, cache or conf)" >&2; exit 64 ;;
     esac
 done
