@@ -73,3 +73,30 @@ struct RuleRootDifferentialTests {
         #expect(run.stdout.contains("= \(realDirectory)"), "real: \(run.stdout) model: \(leaf.realPath)")
     }
 }
+
+/// A library put into a directory ld.so.conf lists, after the last ldconfig: the loader
+/// cannot find it (only the cache leads there). ofdoctor says stale-cache, plans ldconfig,
+/// and after `fix --apply` the real loader starts the program.
+@Suite("stale-cache: found, fixed with ldconfig, proven by the real loader", .serialized)
+struct StaleCacheFixTests {
+    @Test("check reports LD005 with an ldconfig plan; fix --apply makes the program start; undo restores",
+          .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("stale-cache") != nil, RealLoader.unavailableReason))
+    func staleCacheIsFixedByLdconfig() throws {
+        let fixture = try #require(FixtureRoot.rule("stale-cache"))
+        let program = try #require(fixture.program)
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let before = try TreeSnapshot(root: root)
+        #expect(RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment).status == 127)
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", program])
+        #expect(check.status == 1, "\(check.stdout)")
+        let report = try JSONDecoder().decode(DoctorEndToEndTests.CheckJSON.self, from: Data(check.stdout.utf8))
+        #expect(report.findings.contains { $0.id == "LD005" && $0.rule == "stale-cache" })
+        #expect(report.plan.map(\.kind) == ["ldconfig"])
+        #expect(Command.ofdoctor(["fix", "--apply", "--root", root, program]).status == 0)
+        let after = RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment)
+        #expect(after.status == 0, "\(after)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+        #expect(try TreeSnapshot(root: root) == before)
+    }
+}

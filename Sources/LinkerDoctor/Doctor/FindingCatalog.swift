@@ -43,7 +43,7 @@ public enum FindingCatalog {
                 library: interp, neededBy: [exe.path],
                 remedy: "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
         }
-        result += missingLibraries(graph, argv0: argv0)
+        result += missingLibraries(graph, argv0: argv0, system: system)
         result += versionFindings(graph, symbols: symbols, argv0: argv0)
         result += symbolFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
@@ -55,9 +55,22 @@ public enum FindingCatalog {
     // MARK: - library-not-found
 
     /// `library-not-found` (and `bad-candidate`) findings alone: what `tree` reports.
-    public static func missingLibraries(_ graph: LoadGraph, argv0: String) -> [Finding] {
+    public static func missingLibraries(_ graph: LoadGraph, argv0: String, system: TargetSystem? = nil) -> [Finding] {
         var result: [Finding] = []
+        let configured = system.map { configuredDirectories(graph, system: $0) } ?? []
         for miss in graph.missing {
+            // In a directory ld.so.conf names, but not in the cache: ldconfig has not run since.
+            if let system, let directory = configured.first(where: { hasFile(miss.name, in: $0, system: system) }) {
+                let requesters = miss.neededBy.map { graph.objects[$0].path }
+                result.append(Finding(
+                    id: staleCache, rule: .staleCache,
+                    summary: "\(miss.name) is in \(directory) but not in ld.so.cache",
+                    explanation: "\(directory) is listed in ld.so.conf, so the loader finds its libraries only through /etc/ld.so.cache (it is not a default directory); the cache was written before \(miss.name) was put there. \(describeSearch(miss.trail))",
+                    loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
+                    library: miss.name, neededBy: requesters, resolvedTo: directory + "/" + miss.name,
+                    remedy: "Run ldconfig (ldconfig -r ROOT for an unpacked image)."))
+                continue
+            }
             let requesters = miss.neededBy.map { graph.objects[$0].path }
             if let fatal = miss.fatalPath {
                 result.append(Finding(
@@ -106,6 +119,19 @@ public enum FindingCatalog {
             result.insert(merged, at: min(at, result.count))
         }
         return result
+    }
+
+    /// The directories ldconfig scans that are not default directories: only the cache
+    /// makes the loader look in them.
+    static func configuredDirectories(_ graph: LoadGraph, system: TargetSystem) -> [String] {
+        guard !graph.missing.isEmpty else { return [] }
+        let defaults = Set(system.platform.defaultDirectories)
+        return LdSoConf(root: system.root).directories.map(\.path).filter { !defaults.contains($0) }
+    }
+
+    /// True when the root has a file (or a link to one) named `name` in `directory`.
+    static func hasFile(_ name: String, in directory: String, system: TargetSystem) -> Bool {
+        ((try? system.root.resolve(RootPath(directory + "/" + name))) ?? nil)?.entry.kind == .file
     }
 
     static func describeSearch(_ trail: [Attempt]) -> String {

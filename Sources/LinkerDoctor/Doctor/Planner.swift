@@ -112,6 +112,9 @@ public struct Planner: Sendable {
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
                     }
                     progress = true
+                case .staleCache:
+                    Self.record(&actions, .ldconfig, fixes: finding.id)
+                    progress = true
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)

@@ -29,7 +29,7 @@ struct Tree: ParsableCommand {
                 TreeText(graph: graph, style: .forStandardOutput(), showAll: all).write { print($0) }
             case .json:
                 print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: system,
-                                                                    findings: FindingCatalog.missingLibraries(graph, argv0: program.argv0))))
+                                                                    findings: FindingCatalog.missingLibraries(graph, argv0: program.argv0, system: system))))
             case .dot:
                 print(TreeDot(graph: graph).render())
             }
