@@ -18,8 +18,9 @@ fixtures: deps
 	bash Tests/Fixtures/build-rule-roots.sh $(FIXTURES)
 
 # Unit tests, the readelf and ld.so differentials (samples), fixture roots judged by
-# the real loader in chroot, and the CLI end to end.
-test: deps fixtures
+# the real loader in chroot, the CLI end to end, and the static release binary in an
+# empty root.
+test: deps fixtures release
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
