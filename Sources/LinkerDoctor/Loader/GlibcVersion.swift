@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ELFInspect
 
 /// A glibc release, as `major.minor`.
@@ -27,23 +32,28 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
     /// The version of a `libc.so.6`: its banner (`… release version 2.36.`), else the
     /// highest `GLIBC_2.N` version it defines.
     public static func detect(libc bytes: FileBytes, elf: ELFFile?) -> GlibcVersion? {
+        // memchr(3) + memcmp(3): libc.so.6 is a few MB and this runs on every command.
         let marker = Array("release version ".utf8)
         let raw = bytes.buffer
-        if raw.count > marker.count {
-            var i = 0
-            let last = raw.count - marker.count
-            while i < last {
-                if raw[i] == marker[0] {
-                    var match = true
-                    for j in 1..<marker.count where raw[i + j] != marker[j] { match = false; break }
-                    if match {
-                        var end = i + marker.count
-                        while end < raw.count, raw[end] == 0x2e || (raw[end] >= 0x30 && raw[end] <= 0x39) { end += 1 }
-                        let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[(i + marker.count)..<end]), as: UTF8.self)
-                        if let version = GlibcVersion(parsing: Substring(text)) { return version }
-                    }
+        if let base = raw.baseAddress, raw.count > marker.count {
+            var offset = 0
+            while offset < raw.count - marker.count {
+                guard let hit = memchr(base + offset, Int32(marker[0]), raw.count - offset - marker.count) else { break }
+                let at = base.distance(to: UnsafeRawPointer(hit))
+                let matches = marker.withUnsafeBytes { needle in
+                    guard let pattern = needle.baseAddress else { return false }
+                    return memcmp(base + at, pattern, needle.count) == 0
                 }
-                i += 1
+                guard matches else {
+                    offset = at + 1
+                    continue
+                }
+                let start = at + marker.count
+                var end = start
+                while end < raw.count, raw[end] == 0x2e || (raw[end] >= 0x30 && raw[end] <= 0x39) { end += 1 }
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]), as: UTF8.self)
+                if let version = GlibcVersion(parsing: Substring(text)) { return version }
+                offset = start
             }
         }
         let defined = elf?.versionDefinitions.compactMap { definition -> GlibcVersion? in
