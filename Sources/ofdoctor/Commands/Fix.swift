@@ -21,7 +21,7 @@ struct Fix: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, sh, json, dockerfile }
 
     @OptionGroup var target: TargetOptions
-    @Option(help: "text, sh, json or dockerfile.") var format: Format = .text
+    @Option(help: "text, sh, json or dockerfile (the default with --image, which is read-only).") var format: Format?
     @Flag(help: "Apply the plan to the root, then check again.") var apply = false
 
     func run() throws {
@@ -33,7 +33,7 @@ struct Fix: ParsableCommand {
                 return
             }
             let plan = report.plan ?? FixPlan()
-            switch format {
+            switch format ?? (target.image != nil ? .dockerfile : .text) {
             case .text: print(planText(report))
             case .sh: print(PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot))
             case .dockerfile: print(PlanText.dockerfile(plan))
