@@ -97,46 +97,15 @@ enum LayerTarIndex {
         }
     }
 
-    /// ustar checksum: the header's bytes summed with the chksum field read as spaces.
-    static func checksumMatches(_ header: [UInt8]) -> Bool {
-        guard let stored = number(header[148..<156]) else { return false }
-        var sum: UInt64 = 0
-        for (i, byte) in header.enumerated() { sum += (148..<156).contains(i) ? 32 : UInt64(byte) }
-        return sum == stored
-    }
+    /// ustar checksum (see `TarHeaderField`).
+    static func checksumMatches(_ header: [UInt8]) -> Bool { TarHeaderField.checksumMatches(header) }
 
-    /// An octal field, or GNU base-256 when its top bit is set (sizes over 8 GiB).
-    static func number(_ field: ArraySlice<UInt8>) -> UInt64? {
-        guard let first = field.first else { return nil }
-        if first & 0x80 != 0 {
-            var value = UInt64(first & 0x7F)
-            for byte in field.dropFirst() {
-                guard value >> 56 == 0 else { return nil }
-                value = value << 8 | UInt64(byte)
-            }
-            return value
-        }
-        var value: UInt64 = 0
-        var seen = false
-        for byte in field {
-            if byte == 0 || byte == 32 { if seen { break } else { continue } }
-            guard (48...55).contains(byte), value >> 60 == 0 else { return nil }
-            value = value * 8 + UInt64(byte - 48)
-            seen = true
-        }
-        return value
-    }
+    /// An octal or base-256 field (see `TarHeaderField`).
+    static func number(_ field: ArraySlice<UInt8>) -> UInt64? { TarHeaderField.number(field) }
 
-    private static func fullName(_ header: [UInt8]) -> String {
-        let name = cString(Array(header[0..<100]))
-        let isUstar = header[257..<262].elementsEqual("ustar".utf8)
-        let prefix = isUstar ? cString(Array(header[345..<500])) : ""
-        return prefix.isEmpty ? name : prefix + "/" + name
-    }
+    private static func fullName(_ header: [UInt8]) -> String { TarHeaderField.fullName(header) }
 
-    private static func cString(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
-    }
+    private static func cString(_ bytes: [UInt8]) -> String { TarHeaderField.cString(bytes) }
 
     /// pax records, `"<length> <key>=<value>\n"` each; the length counts the whole record,
     /// so values may hold newlines. A malformed record ends the parse (what was read stays).
