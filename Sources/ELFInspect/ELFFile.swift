@@ -326,6 +326,15 @@ public final class ELFFile: @unchecked Sendable {
 
     // MARK: - Symbols
 
+    /// `st_shndx` and `ELF_ST_BIND` of the symbol at `index`, without building its name:
+    /// enough to tell an undefined reference from a definition.
+    public func sectionAndBinding(ofSymbol index: Int) -> (sectionIndex: UInt16, binding: UInt8)? {
+        guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }
+        let entry = table + index * (is64 ? 24 : 16)
+        guard let info = reader.u8(entry + (is64 ? 4 : 12)), let shndx = reader.u16(entry + (is64 ? 6 : 14)) else { return nil }
+        return (shndx, info >> 4)
+    }
+
     /// The symbol at `index` of `DT_SYMTAB`, nil past the end or when it cannot be read.
     public func symbol(at index: Int) -> DynamicSymbol? {
         guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }

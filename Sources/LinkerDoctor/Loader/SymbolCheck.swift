@@ -99,6 +99,10 @@ public struct SymbolCheck: Sendable {
             } ?? false
             let all = relocated.startup.union(relocated.lazy)
             for index in all.sorted() {
+                // Definitions find themselves and weak references never fail: skip both
+                // before the symbol's name is read.
+                guard let kind = elf.sectionAndBinding(ofSymbol: index), kind.sectionIndex == 0,
+                      kind.binding != DynamicSymbol.weak else { continue }
                 guard let symbol = elf.symbol(at: index), !symbol.name.isEmpty else { continue }
                 if symbol.isDefined { continue }                  // finds itself at worst
                 if symbol.binding == DynamicSymbol.weak { continue } // weak undefined: 0, never an error
