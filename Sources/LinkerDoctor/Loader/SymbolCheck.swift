@@ -93,12 +93,11 @@ public struct SymbolCheck: Sendable {
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         for object in graph.objects {
             let elf = object.elf
-            let relocated = elf.relocatedSymbols()
+            let relocated = elf.relocationFlags()
             let bindNow = bindNowEverywhere || elf.dynamic.map { d in
                 d.bindNow || (d.flags ?? 0) & 0x8 != 0 || (d.flags1 ?? 0) & 0x1 != 0
             } ?? false
-            let all = relocated.startup.union(relocated.lazy)
-            for index in all.sorted() {
+            for index in relocated.indices where relocated[index] != 0 {
                 // Definitions find themselves and weak references never fail: skip both
                 // before the symbol's name is read.
                 guard let kind = elf.sectionAndBinding(ofSymbol: index), kind.sectionIndex == 0,
@@ -123,7 +122,7 @@ public struct SymbolCheck: Sendable {
                 if found { continue }
                 symbolProblems.append(SymbolProblem(
                     requester: object.index, symbol: symbol.name, version: reference?.name, versionFile: reference?.file,
-                    atStartup: relocated.startup.contains(index) || bindNow, assertion: assertion))
+                    atStartup: relocated[index] & 1 != 0 || bindNow, assertion: assertion))
             }
         }
     }
