@@ -81,30 +81,18 @@ struct ImageEndToEndTests {
 
 /// Runs the built CLI and other host commands for the image and release tests.
 enum ImageE2E {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    typealias Result = Command.Result
 
-    static var packageRoot: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    }
+    static var packageRoot: String { Command.packageRoot }
 
-    /// The debug CLI `swift build` makes; `OFDOCTOR_BINARY` overrides it (a build with
-    /// another `--scratch-path`).
-    static var cliPath: String {
-        ProcessInfo.processInfo.environment["OFDOCTOR_BINARY"] ?? packageRoot + "/.build/debug/ofdoctor"
-    }
+    static var cliPath: String { Command.ofdoctorPath }
 
     static var cliAvailable: Bool { FileManager.default.isExecutableFile(atPath: cliPath) }
 
     static let unavailable: Comment =
         "needs `swift build` (.build/debug/ofdoctor, or OFDOCTOR_BINARY) and `bash Tests/Fixtures/build-roots.sh .build/fixtures`"
 
-    static func ofdoctor(_ arguments: [String]) -> Result {
-        run(cliPath, arguments, environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"])
-    }
+    static func ofdoctor(_ arguments: [String]) -> Result { Command.ofdoctor(arguments) }
 
     static func temporaryDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "ofdoctor-e2e-image-" + UUID().uuidString
@@ -123,29 +111,7 @@ enum ImageE2E {
         throw CocoaError(.fileNoSuchFile)
     }
 
-    /// Runs a command; output goes through files so that neither pipe can block the child.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        guard let directory = try? temporaryDirectory() else { return Result(status: 125, stdout: "", stderr: "no temp dir") }
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let outPath = directory + "/out", errPath = directory + "/err"
-        guard FileManager.default.createFile(atPath: outPath, contents: nil),
-              FileManager.default.createFile(atPath: errPath, contents: nil),
-              let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
-            return Result(status: 125, stdout: "", stderr: "cannot create output files")
-        }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return Result(status: 125, stdout: "", stderr: "\(error)") }
-        process.waitUntilExit()
-        try? out.close()
-        try? err.close()
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        Command.run(executable, arguments, environment: environment)
     }
 }
