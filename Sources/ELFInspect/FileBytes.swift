@@ -51,6 +51,15 @@ public final class FileBytes: @unchecked Sendable {
 
     public var count: Int { buffer.count }
 
+    /// Lets the kernel drop this mapping's pages from the process (`MADV_DONTNEED`): they
+    /// come back from the page cache, unchanged, when next read. A closure of thousands of
+    /// libraries then costs memory only for the pages still being read, not for every file
+    /// ever opened. No effect on bytes this object owns (they would be lost).
+    public func dropResidentPages() {
+        guard release == .munmap, let base = buffer.baseAddress else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base), buffer.count, MADV_DONTNEED)
+    }
+
     public var bytes: [UInt8] { Array(buffer) }
 
     deinit {

@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ELFInspect
 
 /// `/etc/ld.so.cache` as glibc 2.36's loader reads it (sysdeps/generic/dl-cache.h,
@@ -238,10 +245,10 @@ private struct CacheBytes {
     func string(base: Int, _ offset: UInt32, entry: Int, field: String) throws(LdSoCacheError) -> [UInt8] {
         let start = base + Int(offset)
         guard start >= base, start < count else { throw .badString(path: path, entry: entry, field: field, offset: offset) }
-        var end = start
-        while end < count, buffer[end] != 0 { end += 1 }
-        guard end < count else { throw .badString(path: path, entry: entry, field: field, offset: offset) }
-        return Array(buffer[start..<end])
+        guard let base = buffer.baseAddress, let nul = memchr(base + start, 0, count - start) else {
+            throw .badString(path: path, entry: entry, field: field, offset: offset)
+        }
+        return Array(UnsafeRawBufferPointer(start: base + start, count: nul - UnsafeRawPointer(base + start)))
     }
 
     struct Sections {

@@ -26,8 +26,11 @@ extension LdSoCache {
         }
 
         init(flags: Int32, keyBytes: [UInt8], value: String, hwcap: UInt64, glibcHWCaps: String?) {
-            self.init(flags: flags, key: String(decoding: keyBytes, as: UTF8.self), value: value,
-                      hwcap: hwcap, glibcHWCaps: glibcHWCaps)
+            self.flags = flags
+            self.key = String(decoding: keyBytes, as: UTF8.self)
+            self.value = value
+            self.hwcap = hwcap
+            self.glibcHWCaps = glibcHWCaps
             self.keyBytes = keyBytes
         }
 

@@ -78,7 +78,10 @@ public struct CPUFeatures: Equatable, Sendable {
     public init(cpuinfo: String) {
         var flags: Set<String> = []
         var intel = false
-        for line in cpuinfo.split(separator: "\n") {
+        // `omittingEmptySubsequences: false` so the blank line ending the first processor's
+        // block is seen: the other processors repeat the same lines.
+        for line in cpuinfo.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty && !flags.isEmpty { break }
             if flags.isEmpty, line.hasPrefix("flags") || line.hasPrefix("Features"),
                let colon = line.firstIndex(of: ":") {
                 flags = Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))

@@ -80,12 +80,30 @@ struct ResolutionState {
     /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
     var loadedByName: [String: Int] = [:]
     var loadedByIdentity: [FileIdentity: Int] = [:]
-    var directoryNames: [String: Set<String>?] = [:]
+    /// Each search directory as spelled, listed once: where it leads and its names (nil
+    /// when it is absent or not a directory).
+    var directoryListings: [String: DirectoryListing?] = [:]
+    /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`): libraries of one directory share them.
+    var parsedLists: [ListKey: SearchPath] = [:]
+    /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
+    let subdirectories: [String]
+
+    struct DirectoryListing {
+        var resolved: RootPath
+        var names: Set<String>
+    }
+
+    struct ListKey: Hashable {
+        var text: String
+        var origin: String
+        var isRunpath: Bool
+    }
     var expectation = CandidateVerdict.Expectation.x86_64
     var llp: SearchPath?
 
     init(resolver: Resolver) {
         self.resolver = resolver
+        subdirectories = resolver.platform.glibcHWCaps.map { "glibc-hwcaps/" + $0 } + resolver.platform.legacySubdirectories + [""]
     }
 
     var root: RootView { resolver.root }
@@ -101,6 +119,7 @@ struct ResolutionState {
         do {
             bytes = try root.filesystem.contents(of: target.path)
             elf = try ELFFile(bytes: bytes, path: program.string)
+            bytes.dropResidentPages()
         } catch let error as ELFError {
             throw .unreadable(error)
         } catch let error as RootError {
@@ -342,22 +361,33 @@ struct ResolutionState {
         }
         if let llp { lists.append(llp) }
         if let runpath = object.elf.dynamic?.runpath {
-            let list = SearchPath(parsing: runpath, source: .runpath(owner: object.path), origin: object.origin,
-                                  platform: platform, workingDirectory: resolver.environment.workingDirectory)
-            noteUnsafe(list)
-            lists.append(list)
+            lists.append(parsedList(runpath, isRunpath: true, of: object))
         }
         return lists
+    }
+
+    /// A RUNPATH or RPATH list of `object`, parsed once per text and `$ORIGIN`.
+    mutating func parsedList(_ text: String, isRunpath: Bool, of object: LoadedObject) -> SearchPath {
+        let source: SearchSource = isRunpath ? .runpath(owner: object.path) : .rpath(owner: object.path)
+        let key = ListKey(text: text, origin: object.origin, isRunpath: isRunpath)
+        var list: SearchPath
+        if let known = parsedLists[key] {
+            list = known
+            list.source = source
+        } else {
+            list = SearchPath(parsing: text, source: source, origin: object.origin,
+                              platform: platform, workingDirectory: resolver.environment.workingDirectory)
+            parsedLists[key] = list
+        }
+        if !list.unsafeElements.isEmpty { noteUnsafe(list) }
+        return list
     }
 
     /// An object's `DT_RPATH`; ignored when it also has `DT_RUNPATH` (elf/dynamic-link.h).
     mutating func rpath(of index: Int) -> SearchPath? {
         let object = objects[index]
         guard let dynamic = object.elf.dynamic, dynamic.runpath == nil, let rpath = dynamic.rpath else { return nil }
-        let list = SearchPath(parsing: rpath, source: .rpath(owner: object.path), origin: object.origin,
-                              platform: platform, workingDirectory: resolver.environment.workingDirectory)
-        noteUnsafe(list)
-        return list
+        return parsedList(rpath, isRunpath: false, of: object)
     }
 
     mutating func noteUnsafe(_ list: SearchPath) {
@@ -378,13 +408,14 @@ struct ResolutionState {
             for sub in subdirectories {
                 let dir = sub.isEmpty ? directory : (directory == "/" ? "" : directory) + "/" + sub
                 let path = (dir == "/" ? "" : dir) + "/" + name
-                guard hasEntry(name, inDirectory: dir) else {
+                guard let listing = listing(of: dir, holding: name) else {
                     trail.append(Attempt(path: path, source: list.source, outcome: .absent, searchDirectory: directory))
                     continue
                 }
                 let before = trail.count
                 defer { for i in before..<trail.count { trail[i].searchDirectory = directory } }
-                switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass) {
+                switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass,
+                                    inDirectory: listing.resolved) {
                 case .found(let found, let elf): return .found(found, elf, directory: dir)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
                 case .endList: return .notFound
@@ -395,23 +426,22 @@ struct ResolutionState {
         return .notFound
     }
 
-    /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
-    var subdirectories: [String] {
-        platform.glibcHWCaps.map { "glibc-hwcaps/" + $0 } + platform.legacySubdirectories + [""]
-    }
-
-    /// Whether `dir` holds an entry `name`, from one listing per directory (read once).
-    mutating func hasEntry(_ name: String, inDirectory dir: String) -> Bool {
-        if let cached = directoryNames[dir] { return cached?.contains(name) ?? false }
-        let names: Set<String>?
-        if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory,
-           let list = try? root.filesystem.names(in: resolved.path) {
-            names = Set(list)
+    /// The listing of `dir` when it holds an entry `name` (each directory is listed once).
+    mutating func listing(of dir: String, holding name: String) -> DirectoryListing? {
+        let found: DirectoryListing?
+        if let cached = directoryListings[dir] {
+            found = cached
         } else {
-            names = nil
+            if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory,
+               let list = try? root.filesystem.names(in: resolved.path) {
+                found = DirectoryListing(resolved: resolved.path, names: Set(list))
+            } else {
+                found = nil
+            }
+            directoryListings[dir] = .some(found)
         }
-        directoryNames[dir] = .some(names)
-        return names?.contains(name) ?? false
+        guard let found, found.names.contains(name) else { return nil }
+        return found
     }
 
     enum CandidateOutcome {
@@ -423,12 +453,18 @@ struct ResolutionState {
         case endList
     }
 
+    /// - Parameter inDirectory: the resolved directory `path` lies in, when known (then only
+    ///   its last component is looked up).
     mutating func tryCandidate(_ path: String, source: SearchSource?, name: String, trail: inout [Attempt],
-                               otherClass: inout String?) -> CandidateOutcome {
+                               otherClass: inout String?, inDirectory: RootPath? = nil) -> CandidateOutcome {
         let attemptSource = source ?? .defaultDirectories
         let resolved: RootView.Resolved?
         do {
-            resolved = try root.resolve(RootPath(path))
+            if let inDirectory {
+                resolved = try root.resolve(name, inResolvedDirectory: inDirectory)
+            } else {
+                resolved = try root.resolve(RootPath(path))
+            }
         } catch .symlinkLoop {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .symlinkLoop))
             return .endList
@@ -467,6 +503,8 @@ struct ResolutionState {
         case .accept:
             do {
                 let elf = try ELFFile(bytes: bytes, path: path)
+                // Parsed: what `tree` needs is copied out; symbol checks fault pages back in.
+                bytes.dropResidentPages()
                 filesByIdentity[found.entry.identity] = elf
                 trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
                 return .found(found, elf)
@@ -491,7 +529,9 @@ struct ResolutionState {
     func readELF(_ found: RootView.Resolved) -> ELFFile? {
         if let known = filesByIdentity[found.entry.identity] { return known }
         guard let bytes = try? root.filesystem.contents(of: found.path) else { return nil }
-        return try? ELFFile(bytes: bytes, path: found.path.string)
+        let elf = try? ELFFile(bytes: bytes, path: found.path.string)
+        bytes.dropResidentPages()
+        return elf
     }
 
     /// Adds a found file to the loaded list, or reuses the object with the same

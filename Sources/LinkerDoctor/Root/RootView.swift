@@ -28,6 +28,17 @@ public struct RootView: Sendable {
         try walk(path, followLast: true)
     }
 
+    /// `directory/name` where `directory` is already a resolved real directory (no links):
+    /// one `lstat` of the last component instead of a walk from `/`, the same answer as
+    /// `resolve`. A link, `.` or `..` takes the full walk.
+    public func resolve(_ name: String, inResolvedDirectory directory: RootPath) throws(RootError) -> Resolved? {
+        let path = directory.appending(name)
+        if name.isEmpty || name == "." || name == ".." || name.contains("/") { return try resolve(path) }
+        guard let entry = try filesystem.entry(at: path) else { return nil }
+        if entry.kind == .symlink { return try resolve(path) }
+        return Resolved(path: path, entry: entry)
+    }
+
     /// Like `lstat(2)`: parents resolved, the last component itself not followed.
     public func resolveParents(_ path: RootPath) throws(RootError) -> Resolved? {
         try walk(path, followLast: false)

@@ -4,6 +4,7 @@ import LinkerDoctor
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Diagnose BINARY without running it: every reason the loader would refuse it, and the proven fix.",
         discussion: """
         Examples:

@@ -4,6 +4,7 @@ import LinkerDoctor
 
 struct Env: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "env",
         abstract: "Print the corrected environment for BINARY, to eval or to bake into an image.",
         discussion: """
         Examples:

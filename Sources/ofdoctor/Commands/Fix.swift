@@ -4,6 +4,7 @@ import LinkerDoctor
 
 struct Fix: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "fix",
         abstract: "Print the proven fix plan (dry run), or apply it with --apply and check again.",
         discussion: """
         Every plan is first applied to a virtual copy of the root and checked; a plan that would \

@@ -4,6 +4,7 @@ import LinkerDoctor
 
 struct Resources: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resources",
         abstract: "Preflight docker_resources/ before the 1–3 hour image build: every item present and what it claims to be.",
         discussion: """
         Checks the seed's checklist: the pytorch docker-save archive, the DeepSpeech zip, the \

@@ -4,6 +4,7 @@ import LinkerDoctor
 
 struct Tree: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tree",
         abstract: "Show the resolution tree: each library with the rule and directory that found it.",
         discussion: """
         Examples:

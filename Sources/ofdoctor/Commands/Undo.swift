@@ -4,6 +4,7 @@ import LinkerDoctor
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "undo",
         abstract: "Revert the last applied plan from its journal, restoring the root exactly.",
         discussion: """
         Examples:

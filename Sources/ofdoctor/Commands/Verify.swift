@@ -4,6 +4,7 @@ import LinkerDoctor
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Run BINARY (-h, or a real workload after --) with the corrected environment and classify what it prints.",
         discussion: """
         Runs the program inside the root (chroot in a private mount namespace with /proc, as a \
