@@ -248,7 +248,8 @@ private struct CacheBytes {
         guard let base = buffer.baseAddress, let nul = memchr(base + start, 0, count - start) else {
             throw .badString(path: path, entry: entry, field: field, offset: offset)
         }
-        return Array(UnsafeRawBufferPointer(start: base + start, count: nul - UnsafeRawPointer(base + start)))
+        let length = UnsafeRawPointer(nul) - (base + start)
+        return Array(UnsafeRawBufferPointer(start: base + start, count: length))
     }
 
     struct Sections {

@@ -95,7 +95,7 @@ struct ResolutionState {
 
     struct ListKey: Hashable {
         var text: String
-        var origin: String
+        var origin: String?
         var isRunpath: Bool
     }
     var expectation = CandidateVerdict.Expectation.x86_64
