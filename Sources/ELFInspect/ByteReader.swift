@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Bounds-checked reads of fixed-size integers and C strings from a file's bytes, in the
 /// file's byte order. Every read past the end returns nil instead of trapping.
 struct ByteReader {
@@ -36,22 +44,19 @@ struct ByteReader {
 
     /// The NUL-terminated string at `offset`, searched no further than `limit`.
     func cString(_ offset: Int, limit: Int) -> String? {
-        guard offset >= 0, offset < limit, limit <= buffer.count else { return nil }
-        var end = offset
-        while end < limit {
-            if buffer[end] == 0 {
-                return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[offset..<end]), as: UTF8.self)
-            }
-            end += 1
-        }
-        return nil
+        guard offset >= 0, offset < limit, limit <= buffer.count, let base = buffer.baseAddress,
+              let nul = memchr(base + offset, 0, limit - offset) else { return nil }
+        let length = UnsafeRawPointer(nul) - (base + offset)
+        return String(decoding: UnsafeRawBufferPointer(start: base + offset, count: length), as: UTF8.self)
     }
 
     /// True when the NUL-terminated bytes at `offset` equal `name` (no String made).
     func cStringEquals(_ offset: Int, limit: Int, _ name: UnsafeRawBufferPointer) -> Bool {
         guard offset >= 0, limit <= buffer.count, offset < limit, name.count < limit - offset else { return false }
         let end = offset + name.count
-        for i in 0..<name.count where buffer[offset + i] != name[i] { return false }
+        if let base = buffer.baseAddress, let other = name.baseAddress, memcmp(base + offset, other, name.count) != 0 {
+            return false
+        }
         return buffer[end] == 0
     }
 }

@@ -26,6 +26,26 @@ public final class FileBytes: @unchecked Sendable {
         release = .deallocate
     }
 
+    /// Reads `size` bytes of `fd` from its start into memory this object owns (nil when
+    /// read(2) fails or the file is shorter; errno says why). For small files this costs one
+    /// system call where a mapping costs three and page faults.
+    public init?(reading fd: Int32, size: Int) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        var done = 0
+        while done < size {
+            let n = pread(fd, storage.baseAddress! + done, size - done, off_t(done))
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 {
+                if n == 0 { errno = EIO }
+                storage.deallocate()
+                return nil
+            }
+            done += n
+        }
+        buffer = UnsafeRawBufferPointer(rebasing: storage[0..<size])
+        release = .deallocate
+    }
+
     /// Maps `fd` copy-on-write (nil when mmap(2) fails; errno says why); the descriptor may be closed afterwards (mmap(2)).
     public init?(mapping fd: Int32, size: Int) {
         if size == 0 {

@@ -5,7 +5,7 @@ public struct SymbolLookupKey: Sendable, Hashable {
     public let name: String
     let bytes: [UInt8]
     /// `dl_new_hash` (DT_GNU_HASH).
-    let gnuHash: UInt32
+    public let gnuHash: UInt32
     /// `_dl_elf_hash` (DT_HASH).
     let sysvHash: UInt32
 

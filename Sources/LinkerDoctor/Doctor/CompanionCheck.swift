@@ -4,13 +4,22 @@
 enum CompanionCheck {
     static func findings(_ graph: LoadGraph, system: TargetSystem) -> [Finding] {
         var result: [Finding] = []
+        // Libraries share a few load directories: each is resolved once.
+        var resolvedDirectories: [String: RootPath?] = [:]
         for object in graph.objects where object.index > 0 {
             // Only a library loaded through a link in another directory can miss companions
             // that sit beside its real file; test that first, it is cheap.
             let realDirectory = Resolver.directoryName(object.realPath)
             let loadDirectory = Resolver.directoryName(object.path)
-            guard realDirectory != loadDirectory,
-                  (try? system.root.resolve(RootPath(loadDirectory)))??.path != RootPath(realDirectory) else { continue }
+            guard realDirectory != loadDirectory else { continue }
+            let resolvedLoad: RootPath?
+            if let known = resolvedDirectories[loadDirectory] {
+                resolvedLoad = known
+            } else {
+                resolvedLoad = (try? system.root.resolve(RootPath(loadDirectory)))??.path
+                resolvedDirectories[loadDirectory] = .some(resolvedLoad)
+            }
+            guard resolvedLoad != RootPath(realDirectory) else { continue }
             let realName = object.realPath.split(separator: "/").last.map(String.init) ?? ""
             let isMKL = object.soname == "libmkl_rt.so.2"
             guard isMKL || RuntimeCompanions.opensBesideItself(object.elf) else { continue }

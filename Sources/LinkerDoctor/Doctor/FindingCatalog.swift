@@ -284,6 +284,10 @@ public enum FindingCatalog {
         let trails = graph.objects.map { ($0.names.first ?? $0.path, $0.trail) } + graph.missing.map { ($0.name, $0.trail) }
         for (name, trail) in trails {
             for attempt in trail {
+                switch attempt.outcome {
+                case .absent, .taken: continue
+                default: break
+                }
                 guard !seen.contains(attempt.path) else { continue }
                 switch attempt.outcome {
                 case .danglingLink(let target):

@@ -37,17 +37,40 @@ public struct Attempt: Equatable, Sendable {
         /// Skipped because the requester has `DF_1_NODEFLIB`.
         case nodeflib
     }
-    public var path: String
+    /// The place tried. Kept as directory and name until asked for: a search records a
+    /// dozen absent places per library (hwcaps subdirectories), and joining each one up
+    /// front was a fifth of `tree`'s time on large closures.
+    public var path: String {
+        get { directory.map { ($0 == "/" ? "" : $0) + "/" + name } ?? name }
+        set { directory = nil; name = newValue }
+    }
+    private var directory: String?
+    private var name: String
     public var source: SearchSource
     public var outcome: Outcome
     /// The search-path directory this place belongs to (its hwcaps subdirectories included).
     public var searchDirectory: String?
 
     public init(path: String, source: SearchSource, outcome: Outcome, searchDirectory: String? = nil) {
-        self.path = path
+        self.directory = nil
+        self.name = path
         self.source = source
         self.outcome = outcome
         self.searchDirectory = searchDirectory
+    }
+
+    /// `name` looked up in `directory`.
+    public init(directory: String, name: String, source: SearchSource, outcome: Outcome, searchDirectory: String? = nil) {
+        self.directory = directory
+        self.name = name
+        self.source = source
+        self.outcome = outcome
+        self.searchDirectory = searchDirectory
+    }
+
+    public static func == (lhs: Attempt, rhs: Attempt) -> Bool {
+        lhs.path == rhs.path && lhs.source == rhs.source && lhs.outcome == rhs.outcome
+            && lhs.searchDirectory == rhs.searchDirectory
     }
 }
 
@@ -72,7 +95,9 @@ public struct LoadedObject: Sendable {
     public var origin: String?
     /// What each of its `DT_NEEDED` entries resolved to (nil: missing), in order.
     public var dependencies: [Int?]
-    /// Places tried before it was found.
+    /// Places tried before it was found, and the one it was taken from; places where the
+    /// name was simply absent are left out (a missing library's trail keeps them), since
+    /// every library searched for would otherwise carry a dozen of them.
     public var trail: [Attempt]
 
     public var soname: String? { elf.dynamic?.soname }

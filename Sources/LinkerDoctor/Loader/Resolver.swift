@@ -56,8 +56,9 @@ public struct Resolver: Sendable {
 
     /// The directory part of a path as the loader spells it (`_dl_get_origin` keeps it unresolved).
     public static func directoryName(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+        // On UTF-8 bytes: `lastIndex(of: Character)` walks grapheme clusters.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
     }
 
     public func resolve(program: RootPath) throws(ResolveError) -> LoadGraph {
@@ -83,6 +84,8 @@ struct ResolutionState {
     /// Each search directory as spelled, listed once: where it leads and its names (nil
     /// when it is absent or not a directory).
     var directoryListings: [String: DirectoryListing?] = [:]
+    /// Each search directory's probes (hwcaps subdirectories, then itself), made once.
+    var directoryProbes: [String: [Probe]] = [:]
     /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`): libraries of one directory share them.
     var parsedLists: [ListKey: SearchPath] = [:]
     /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
@@ -224,7 +227,7 @@ struct ResolutionState {
 
     mutating func mapObject(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
         var name = rawName
-        if name.contains("$") {
+        if name.utf8.contains(UInt8(ascii: "$")) {
             guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) else {
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: [],
                                                reason: "cannot expand dynamic string token", fatalPath: nil))
@@ -235,7 +238,7 @@ struct ResolutionState {
 
         var trail: [Attempt] = []
         var otherClass: String?
-        if name.contains("/") {
+        if name.utf8.contains(UInt8(ascii: "/")) {
             let path = name.hasPrefix("/") ? name : resolver.environment.workingDirectory + "/" + name
             switch tryCandidate(RootPath(path).string, source: nil, name: name, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf):
@@ -405,18 +408,18 @@ struct ResolutionState {
     /// `open_path`: each directory, with its hwcaps subdirectories first.
     mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
         for directory in list.directories {
-            for sub in subdirectories {
-                let dir = sub.isEmpty ? directory : (directory == "/" ? "" : directory) + "/" + sub
-                let path = (dir == "/" ? "" : dir) + "/" + name
-                guard let listing = listing(of: dir, holding: name) else {
-                    trail.append(Attempt(path: path, source: list.source, outcome: .absent, searchDirectory: directory))
+            for probe in probes(of: directory) {
+                guard let listing = probe.listing, listing.names.contains(name) else {
+                    trail.append(Attempt(directory: probe.directory, name: name, source: list.source, outcome: .absent,
+                                         searchDirectory: directory))
                     continue
                 }
+                let path = (probe.directory == "/" ? "" : probe.directory) + "/" + name
                 let before = trail.count
                 defer { for i in before..<trail.count { trail[i].searchDirectory = directory } }
                 switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass,
                                     inDirectory: listing.resolved) {
-                case .found(let found, let elf): return .found(found, elf, directory: dir)
+                case .found(let found, let elf): return .found(found, elf, directory: probe.directory)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
                 case .endList: return .notFound
                 case .next: continue
@@ -426,21 +429,32 @@ struct ResolutionState {
         return .notFound
     }
 
-    /// The listing of `dir` when it holds an entry `name` (each directory is listed once).
-    mutating func listing(of dir: String, holding name: String) -> DirectoryListing? {
-        let found: DirectoryListing?
-        if let cached = directoryListings[dir] {
-            found = cached
-        } else {
-            if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory,
-               let list = try? root.filesystem.names(in: resolved.path) {
-                found = DirectoryListing(resolved: resolved.path, names: Set(list))
-            } else {
-                found = nil
-            }
-            directoryListings[dir] = .some(found)
+    /// One place a search directory is probed: itself or one of its hwcaps subdirectories.
+    struct Probe {
+        var directory: String
+        var listing: DirectoryListing?
+    }
+
+    /// The places `directory` is probed, in order, each listed once per resolution.
+    mutating func probes(of directory: String) -> [Probe] {
+        if let known = directoryProbes[directory] { return known }
+        let probes = subdirectories.map { sub -> Probe in
+            let dir = sub.isEmpty ? directory : (directory == "/" ? "" : directory) + "/" + sub
+            return Probe(directory: dir, listing: listing(of: dir))
         }
-        guard let found, found.names.contains(name) else { return nil }
+        directoryProbes[directory] = probes
+        return probes
+    }
+
+    /// Where `dir` leads and what it holds; nil when it is absent or not a directory.
+    mutating func listing(of dir: String) -> DirectoryListing? {
+        if let cached = directoryListings[dir] { return cached }
+        var found: DirectoryListing?
+        if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory,
+           let list = try? root.filesystem.names(in: resolved.path) {
+            found = DirectoryListing(resolved: resolved.path, names: Set(list))
+        }
+        directoryListings[dir] = .some(found)
         return found
     }
 
@@ -553,7 +567,7 @@ struct ResolutionState {
         objects.append(LoadedObject(index: index, path: path, realPath: found.path.string, identity: found.entry.identity,
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
-                                    trail: trail))
+                                    trail: trail.filter { $0.outcome != .absent }))
         register(index)
         return index
     }

@@ -39,7 +39,7 @@ public struct SearchPath: Equatable, Sendable {
         var unsafe: [String] = []
         for element in list.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) }) {
             var text = String(element)
-            if text.contains("$") {
+            if text.utf8.contains(UInt8(ascii: "$")) {
                 guard let expanded = SearchPath.expandTokens(text, origin: origin, platform: platform) else {
                     unsafe.append(text)
                     continue

@@ -91,6 +91,7 @@ public struct SymbolCheck: Sendable {
         let bindNowEverywhere = graph.environment.bindNow
         var memo: [LookupKey: Bool] = [:]
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
+        let definitions = DefinitionIndex(scope: scope)
         for object in graph.objects {
             let elf = object.elf
             let relocated = elf.relocationFlags()
@@ -113,7 +114,8 @@ public struct SymbolCheck: Sendable {
                 if let cached = memo[key] {
                     found = cached
                 } else {
-                    let result = Self.lookup(symbol.name, reference: reference, graph: graph, scope: scope, versions: &versions,
+                    let result = Self.lookup(symbol.name, reference: reference, graph: graph, scope: scope,
+                                             definitions: definitions, versions: &versions,
                                              symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
                     found = result.found
                     assertion = result.assertion
@@ -134,23 +136,25 @@ public struct SymbolCheck: Sendable {
         var file: String?
     }
 
-    /// `_dl_lookup_symbol_x` over the global scope (load order).
+    /// `_dl_lookup_symbol_x` over the global scope (load order). Only the objects the
+    /// definition index names are visited: the others cannot define the name.
     static func lookup(_ name: String, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
-                       versions: inout VersionTables, symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
-        // The name is hashed once for the whole scope, and the scope is walked in place.
+                       definitions: DefinitionIndex, versions: inout VersionTables,
+                       symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
+        // The name is hashed once for the whole scope.
         let key = SymbolLookupKey(name)
-        let objects = scope
+        let candidates = definitions.candidates(for: key.gnuHash)
         var step = symbolicFirst == nil ? 0 : -1     // -1: the DT_SYMBOLIC object itself first
-        while step < objects.count {
+        while step < candidates.count {
             defer { step += 1 }
             let index: Int
             if step < 0 {
                 index = symbolicFirst ?? 0
             } else {
-                if step == symbolicFirst { continue }
-                index = step
+                if candidates[step] == symbolicFirst { continue }
+                index = candidates[step]
             }
-            let elf = objects[index]
+            let elf = scope[index]
             guard elf.mayDefine(key) else { continue }
             var versionedCandidates = 0
             for candidate in elf.symbolIndices(for: key) {

@@ -46,6 +46,10 @@ public struct LocalRoot: RootFilesystem {
                          mode: UInt32(st.st_mode) & 0o7777)
     }
 
+    /// Files up to this size are read into memory; larger ones are mapped (a mapping's
+    /// set-up, page faults and tear-down cost more than copying a few pages).
+    static let readLimit = 1 << 16
+
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
         var buffer = [CChar](repeating: 0, count: 4097)
         let n = readlink(hostPath(path), &buffer, 4096)
@@ -78,7 +82,14 @@ public struct LocalRoot: RootFilesystem {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw .io(path: path.string, operation: "fstat", errno: errno) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path.string, operation: "read", errno: EISDIR) }
-        guard let bytes = FileBytes(mapping: fd, size: Int(clamping: st.st_size)) else {
+        let size = Int(clamping: st.st_size)
+        if size <= Self.readLimit {
+            guard let bytes = FileBytes(reading: fd, size: size) else {
+                throw .io(path: path.string, operation: "read", errno: errno)
+            }
+            return bytes
+        }
+        guard let bytes = FileBytes(mapping: fd, size: size) else {
             throw .io(path: path.string, operation: "mmap", errno: errno)
         }
         return bytes

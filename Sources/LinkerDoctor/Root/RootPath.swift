@@ -48,13 +48,13 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// The last component (`""` for `/`).
     public var lastComponent: String {
-        guard let slash = string.lastIndex(of: "/") else { return string }
+        guard let slash = string.utf8.lastIndex(of: UInt8(ascii: "/")) else { return string }
         return String(string[string.index(after: slash)...])
     }
 
     /// The parent directory, lexically (`/` for `/`).
     public var parent: RootPath {
-        guard let slash = string.lastIndex(of: "/"), slash != string.startIndex else { return .root }
+        guard let slash = string.utf8.lastIndex(of: UInt8(ascii: "/")), slash != string.startIndex else { return .root }
         return RootPath(String(string[..<slash]))
     }
 

@@ -33,7 +33,7 @@ public struct RootView: Sendable {
     /// `resolve`. A link, `.` or `..` takes the full walk.
     public func resolve(_ name: String, inResolvedDirectory directory: RootPath) throws(RootError) -> Resolved? {
         let path = directory.appending(name)
-        if name.isEmpty || name == "." || name == ".." || name.contains("/") { return try resolve(path) }
+        if name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/")) { return try resolve(path) }
         guard let entry = try filesystem.entry(at: path) else { return nil }
         if entry.kind == .symlink { return try resolve(path) }
         return Resolved(path: path, entry: entry)

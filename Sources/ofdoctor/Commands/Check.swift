@@ -62,7 +62,9 @@ struct DoctorSession {
 
     func check() throws -> DoctorReport {
         do throws(ResolveError) {
-            return try Doctor(system: system).check(program, environment: environment)
+            let report = try Doctor(system: system).check(program, environment: environment)
+            KeptUntilExit.keep(report)
+            return report
         } catch {
             throw CommandFailure.analysis(error.description)
         }

@@ -27,7 +27,9 @@ struct Tree: ParsableCommand {
             let graph = try Analysis.resolve(program, system: system, environment: environment)
             switch format {
             case .text:
-                TreeText(graph: graph, style: .forStandardOutput(), showAll: all).write { print($0) }
+                let out = OutputBuffer()
+                TreeText(graph: graph, style: .forStandardOutput(), showAll: all).write { out.line($0) }
+                out.flush()
             case .json:
                 print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: system,
                                                                     findings: FindingCatalog.missingLibraries(graph, argv0: program.argv0, system: system))))

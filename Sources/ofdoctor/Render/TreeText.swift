@@ -55,11 +55,13 @@ struct TreeText {
     }
 
     private func walk(_ index: Int, prefix: String, firstEdges: Set<Edge>, shown: inout Set<Int>, lines: inout LineSink) {
-        let object = graph.objects[index]
-        let needed = object.elf.dynamic?.needed ?? []
+        // Fields read one by one: copying a whole `LoadedObject` per line retains and
+        // releases every one of its references.
+        let needed = graph.objects[index].elf.dynamic?.needed ?? []
+        let dependencies = graph.objects[index].dependencies
         var entries: [(name: String, target: Int?)] = []
         for (position, name) in needed.enumerated() {
-            let target = position < object.dependencies.count ? object.dependencies[position] : nil
+            let target = position < dependencies.count ? dependencies[position] : nil
             if target != nil, !showAll, !firstEdges.contains(Edge(parent: index, position: position)) { continue }
             entries.append((name, target))
         }
@@ -80,12 +82,11 @@ struct TreeText {
                 }
                 continue
             }
-            let child = graph.objects[target]
-            let firstTime = !shown.contains(target)
-            shown.insert(target)
+            let firstTime = shown.insert(target).inserted
             var text = entry.name
-            if child.path != entry.name { text += " => " + child.path }
-            lines.append(prefix + branch + text + " " + style.blue("[\(TreeText.rule(child))]"))
+            let childPath = graph.objects[target].path
+            if childPath != entry.name { text += " => " + childPath }
+            lines.append(prefix + branch + text + " " + style.blue("[" + TreeText.rule(graph.objects[target]) + "]"))
             if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, shown: &shown, lines: &lines) }
         }
     }
