@@ -50,6 +50,14 @@ struct ByteReader {
         return String(decoding: UnsafeRawBufferPointer(start: base + offset, count: length), as: UTF8.self)
     }
 
+    /// The bytes of the NUL-terminated string at `offset` (without the NUL), searched no
+    /// further than `limit`.
+    func cStringBytes(_ offset: Int, limit: Int) -> UnsafeRawBufferPointer? {
+        guard offset >= 0, offset < limit, limit <= buffer.count, let base = buffer.baseAddress,
+              let nul = memchr(base + offset, 0, limit - offset) else { return nil }
+        return UnsafeRawBufferPointer(start: base + offset, count: UnsafeRawPointer(nul) - (base + offset))
+    }
+
     /// True when the NUL-terminated bytes at `offset` equal `name` (no String made).
     func cStringEquals(_ offset: Int, limit: Int, _ name: UnsafeRawBufferPointer) -> Bool {
         guard offset >= 0, limit <= buffer.count, offset < limit, name.count < limit - offset else { return false }

@@ -337,6 +337,30 @@ public final class ELFFile: @unchecked Sendable {
         return (shndx, info >> 4)
     }
 
+    /// The fixed-size fields of the symbol at `index` (no name, no version): what deciding
+    /// whether an entry can satisfy a lookup needs.
+    public func symbolFields(at index: Int) -> SymbolFields? {
+        guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }
+        let entry = table + index * (is64 ? 24 : 16)
+        if is64 {
+            guard let i = reader.u8(entry + 4), let o = reader.u8(entry + 5), let s = reader.u16(entry + 6),
+                  let v = reader.u64(entry + 8) else { return nil }
+            return SymbolFields(info: i, other: o, sectionIndex: s, value: v)
+        }
+        guard let v = reader.u32(entry + 4), let i = reader.u8(entry + 12), let o = reader.u8(entry + 13),
+              let s = reader.u16(entry + 14) else { return nil }
+        return SymbolFields(info: i, other: o, sectionIndex: s, value: UInt64(v))
+    }
+
+    /// The name of the symbol at `index` as the bytes in `DT_STRTAB` (no `String` made):
+    /// valid while this object lives. Nil past the end, or when the name is unterminated.
+    public func symbolNameBytes(at index: Int) -> UnsafeRawBufferPointer? {
+        guard index >= 0, index < symbolCount, let table = symbolTableOffset, let strings = stringTable,
+              let nameOffset = reader.u32(table + index * (is64 ? 24 : 16)), Int(nameOffset) < strings.count
+        else { return nil }
+        return reader.cStringBytes(strings.lowerBound + Int(nameOffset), limit: strings.upperBound)
+    }
+
     /// The symbol at `index` of `DT_SYMTAB`, nil past the end or when it cannot be read.
     public func symbol(at index: Int) -> DynamicSymbol? {
         guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }

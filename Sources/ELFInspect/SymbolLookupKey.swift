@@ -10,8 +10,17 @@ public struct SymbolLookupKey: Sendable, Hashable {
     let sysvHash: UInt32
 
     public init(_ name: String) {
+        self.init(name: name, bytes: Array(name.utf8))
+    }
+
+    /// From a name's bytes as stored in a string table.
+    public init(bytes raw: UnsafeRawBufferPointer) {
+        self.init(name: String(decoding: raw, as: UTF8.self), bytes: Array(raw))
+    }
+
+    private init(name: String, bytes: [UInt8]) {
         self.name = name
-        bytes = Array(name.utf8)
+        self.bytes = bytes
         var gnu: UInt32 = 5381
         var sysv: UInt32 = 0
         for byte in bytes {

@@ -7,40 +7,71 @@ import ELFInspect
 /// A superset: hash collisions and symbols that fail `check_match` are still candidates,
 /// and objects without a usable GNU hash table are candidates for every name.
 struct DefinitionIndex {
-    /// `(hash & ~1) << 32 | object`, sorted: equal hashes sit together, objects in order.
-    private let entries: [UInt64]
+    /// Open addressing on `hash & ~1`: each used slot heads a list of entries (objects in
+    /// ascending scope order, each once). A sort of all (hash, object) pairs cost a
+    /// closure like gdb's more than the lookups it saved.
+    private var slotHash: [UInt32]
+    private var slotHead: [Int32]
+    private var slotTail: [Int32]
+    private var entryObject: [Int32] = []
+    private var entryNext: [Int32] = []
+    private let mask: Int
     /// Objects the index cannot speak for (no `DT_GNU_HASH`, or a broken one).
-    private let unindexed: [Int]
+    private var unindexed: [Int] = []
 
     init(scope: [ELFFile]) {
-        var entries: [UInt64] = []
-        var unindexed: [Int] = []
+        var tables: [(object: Int, hashes: [UInt32])] = []
+        var total = 0
         for (object, elf) in scope.enumerated() {
-            guard let hashes = elf.gnuHashValues() else {
+            if let hashes = elf.gnuHashValues() {
+                tables.append((object, hashes))
+                total += hashes.count
+            } else {
                 unindexed.append(object)
-                continue
             }
-            for hash in hashes { entries.append(UInt64(hash) << 32 | UInt64(UInt32(truncatingIfNeeded: object))) }
         }
-        entries.sort()
-        self.entries = entries
-        self.unindexed = unindexed
+        var size = 16
+        while size < total * 2 { size <<= 1 }
+        mask = size - 1
+        slotHash = [UInt32](repeating: 0, count: size)
+        slotHead = [Int32](repeating: -1, count: size)
+        slotTail = [Int32](repeating: -1, count: size)
+        entryObject.reserveCapacity(total)
+        entryNext.reserveCapacity(total)
+        for (object, hashes) in tables {
+            for hash in hashes { insert(hash & ~1, object: Int32(truncatingIfNeeded: object)) }
+        }
+    }
+
+    private func slot(of hash: UInt32) -> Int {
+        // Fibonacci hashing spreads the GNU hash's low bits, which differ little for similar names.
+        var at = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
+        while slotHead[at] >= 0 && slotHash[at] != hash { at = (at + 1) & mask }
+        return at
+    }
+
+    private mutating func insert(_ hash: UInt32, object: Int32) {
+        let at = slot(of: hash)
+        if slotHead[at] < 0 {
+            slotHash[at] = hash
+            slotHead[at] = Int32(entryObject.count)
+        } else {
+            let tail = Int(slotTail[at])
+            if entryObject[tail] == object { return }
+            entryNext[tail] = Int32(entryObject.count)
+        }
+        slotTail[at] = Int32(entryObject.count)
+        entryObject.append(object)
+        entryNext.append(-1)
     }
 
     /// Objects (scope positions, ascending) that may define a name with GNU hash `hash`.
     func candidates(for hash: UInt32) -> [Int] {
-        let key = UInt64(hash & ~1) << 32
-        var low = 0, high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid] < key { low = mid + 1 } else { high = mid }
-        }
         var found: [Int] = []
-        var at = low
-        while at < entries.count, entries[at] >> 32 == key >> 32 {
-            let object = Int(entries[at] & 0xffff_ffff)
-            if found.last != object { found.append(object) }
-            at += 1
+        var entry = slotHead[slot(of: hash & ~1)]
+        while entry >= 0 {
+            found.append(Int(entryObject[Int(entry)]))
+            entry = entryNext[Int(entry)]
         }
         if unindexed.isEmpty { return found }
         return Self.merge(found, unindexed)

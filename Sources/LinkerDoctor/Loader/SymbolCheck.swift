@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ELFInspect
 
 /// A `DT_VERNEED` entry the loaded library does not satisfy (elf/dl-version.c `match_symbol`).
@@ -89,7 +96,7 @@ public struct SymbolCheck: Sendable {
 
     private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables) {
         let bindNowEverywhere = graph.environment.bindNow
-        var memo: [LookupKey: Bool] = [:]
+        var memo: [ReferenceKey: Bool] = [:]
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         let definitions = DefinitionIndex(scope: scope)
         for object in graph.objects {
@@ -99,22 +106,20 @@ public struct SymbolCheck: Sendable {
                 d.bindNow || (d.flags ?? 0) & 0x8 != 0 || (d.flags1 ?? 0) & 0x1 != 0
             } ?? false
             for index in relocated.indices where relocated[index] != 0 {
-                // Definitions find themselves and weak references never fail: skip both
-                // before the symbol's name is read.
-                guard let kind = elf.sectionAndBinding(ofSymbol: index), kind.sectionIndex == 0,
-                      kind.binding != DynamicSymbol.weak else { continue }
-                guard let symbol = elf.symbol(at: index), !symbol.name.isEmpty else { continue }
-                if symbol.isDefined { continue }                  // finds itself at worst
-                if symbol.binding == DynamicSymbol.weak { continue } // weak undefined: 0, never an error
+                // Definitions find themselves and weak references never fail (weak undefined
+                // is 0): only strong undefined references are looked up.
+                guard let fields = elf.symbolFields(at: index), fields.sectionIndex == 0,
+                      fields.binding != DynamicSymbol.weak else { continue }
+                // The name stays bytes in the file: a `String` is made only for a miss.
+                guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
                 let reference = versions.reference(of: index, in: object.index)
-                let key = LookupKey(name: symbol.name, version: reference?.name, hidden: reference?.hidden ?? false,
-                                    file: reference?.file)
+                let key = ReferenceKey(name: name, version: reference)
                 let found: Bool
                 var assertion = false
                 if let cached = memo[key] {
                     found = cached
                 } else {
-                    let result = Self.lookup(symbol.name, reference: reference, graph: graph, scope: scope,
+                    let result = Self.lookup(SymbolLookupKey(bytes: name), reference: reference, graph: graph, scope: scope,
                                              definitions: definitions, versions: &versions,
                                              symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
                     found = result.found
@@ -123,26 +128,45 @@ public struct SymbolCheck: Sendable {
                 }
                 if found { continue }
                 symbolProblems.append(SymbolProblem(
-                    requester: object.index, symbol: symbol.name, version: reference?.name, versionFile: reference?.file,
-                    atStartup: relocated[index] & 1 != 0 || bindNow, assertion: assertion))
+                    requester: object.index, symbol: String(decoding: name, as: UTF8.self), version: reference?.name,
+                    versionFile: reference?.file, atStartup: relocated[index] & 1 != 0 || bindNow, assertion: assertion))
             }
         }
     }
 
-    struct LookupKey: Hashable {
-        var name: String
-        var version: String?
-        var hidden: Bool
-        var file: String?
+    /// A reference as the memo knows it: the name's bytes (in its file's string table) and
+    /// the version it asks for. Hashed on the name's GNU hash, computed here once, instead of
+    /// on a `String` made for every relocation.
+    struct ReferenceKey: Hashable {
+        let name: UnsafeRawBufferPointer
+        let nameHash: UInt32
+        let version: VersionTables.Version?
+
+        init(name: UnsafeRawBufferPointer, version: VersionTables.Version?) {
+            self.name = name
+            self.version = version
+            var hash: UInt32 = 5381
+            for byte in name { hash = hash &* 33 &+ UInt32(byte) }
+            nameHash = hash
+        }
+
+        static func == (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool {
+            guard lhs.nameHash == rhs.nameHash, lhs.name.count == rhs.name.count, lhs.version == rhs.version else { return false }
+            guard let a = lhs.name.baseAddress, let b = rhs.name.baseAddress else { return lhs.name.count == 0 }
+            return memcmp(a, b, lhs.name.count) == 0
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(nameHash)
+            hasher.combine(version?.hash ?? 0)
+        }
     }
 
     /// `_dl_lookup_symbol_x` over the global scope (load order). Only the objects the
     /// definition index names are visited: the others cannot define the name.
-    static func lookup(_ name: String, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
+    static func lookup(_ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        definitions: DefinitionIndex, versions: inout VersionTables,
                        symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
-        // The name is hashed once for the whole scope.
-        let key = SymbolLookupKey(name)
         let candidates = definitions.candidates(for: key.gnuHash)
         var step = symbolicFirst == nil ? 0 : -1     // -1: the DT_SYMBOLIC object itself first
         while step < candidates.count {
@@ -158,8 +182,7 @@ public struct SymbolCheck: Sendable {
             guard elf.mayDefine(key) else { continue }
             var versionedCandidates = 0
             for candidate in elf.symbolIndices(for: key) {
-                guard let symbol = elf.symbol(at: candidate) else { continue }
-                guard Self.isDefinition(symbol) else { continue }
+                guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
                 guard let raw = elf.versionIndex(ofSymbol: candidate) else {
                     // No DT_VERSYM: any reference matches, except the library the need names.
                     if let reference, let file = reference.file,
@@ -188,12 +211,15 @@ public struct SymbolCheck: Sendable {
     }
 
     /// `check_match`/`do_lookup_x`: which symbol table entries can satisfy a reference.
-    static func isDefinition(_ symbol: DynamicSymbol) -> Bool {
+    static func isDefinition(_ symbol: SymbolFields) -> Bool {
         let tls: UInt8 = 6
         if symbol.value == 0 && symbol.sectionIndex != 0xfff1 && symbol.type != tls { return false }
         if symbol.sectionIndex == 0 { return false }
         // STT_NOTYPE, OBJECT, FUNC, COMMON, TLS, GNU_IFUNC
-        guard [0, 1, 2, 5, 6, 10].contains(symbol.type) else { return false }
+        switch symbol.type {
+        case 0, 1, 2, 5, 6, 10: break
+        default: return false
+        }
         guard symbol.binding == DynamicSymbol.global || symbol.binding == DynamicSymbol.weak
                 || symbol.binding == DynamicSymbol.unique else { return false }
         return symbol.visibility != 1 && symbol.visibility != 2
@@ -210,10 +236,12 @@ struct VersionTables {
     }
 
     private let objects: [ELFFile]
-    private var tables: [Int: [UInt16: Version]] = [:]
+    /// By object position; made on first use.
+    private var tables: [[UInt16: Version]?]
 
     init(objects: [ELFFile]) {
         self.objects = objects
+        tables = Array(repeating: nil, count: objects.count)
     }
 
     private mutating func table(_ object: Int) -> [UInt16: Version] {
