@@ -2,7 +2,8 @@
 /// for a lookup that visits many objects (glibc computes `new_hash` once per lookup too,
 /// elf/dl-lookup.c `_dl_lookup_symbol_x`).
 public struct SymbolLookupKey: Sendable, Hashable {
-    public let name: String
+    /// The name, made from the bytes when asked (lookups only need the bytes).
+    public var name: String { String(decoding: bytes, as: UTF8.self) }
     let bytes: [UInt8]
     /// `dl_new_hash` (DT_GNU_HASH).
     public let gnuHash: UInt32
@@ -10,16 +11,15 @@ public struct SymbolLookupKey: Sendable, Hashable {
     let sysvHash: UInt32
 
     public init(_ name: String) {
-        self.init(name: name, bytes: Array(name.utf8))
+        self.init(bytes: Array(name.utf8))
     }
 
     /// From a name's bytes as stored in a string table.
     public init(bytes raw: UnsafeRawBufferPointer) {
-        self.init(name: String(decoding: raw, as: UTF8.self), bytes: Array(raw))
+        self.init(bytes: Array(raw))
     }
 
-    private init(name: String, bytes: [UInt8]) {
-        self.name = name
+    private init(bytes: [UInt8]) {
         self.bytes = bytes
         var gnu: UInt32 = 5381
         var sysv: UInt32 = 0

@@ -68,10 +68,10 @@ struct SymbolDifferentialTests {
         return report
     }
 
-    static func model(_ path: String, system: TargetSystem) throws -> Report {
+    static func model(_ path: String, system: TargetSystem, strategy: SymbolCheck.LookupStrategy) throws -> Report {
         let graph = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: true)
             .resolve(program: RootPath(path))
-        let check = SymbolCheck(graph: graph)
+        let check = SymbolCheck(graph: graph, strategy: strategy)
         var report = Report()
         for problem in check.symbolProblems where !problem.assertion {
             report.undefined.insert("\(graph.objects[problem.requester].path)|\(problem.symbol)|\(problem.version ?? "")")
@@ -90,10 +90,14 @@ struct SymbolDifferentialTests {
         var disagreements: [String] = []
         for library in Self.libraries() {
             guard let truth = Self.lddR(library) else { continue }
-            let predicted = try Self.model(library, system: system)
             compared += 1
             if !truth.undefined.isEmpty || !truth.missingVersions.isEmpty { withProblems += 1 }
-            if predicted != truth { disagreements.append("\(library): ldd -r \(truth) | model \(predicted)") }
+            // Both ways of finding definers: the scope walk (what small closures use) and
+            // the definition index (what large ones switch to).
+            for strategy in [SymbolCheck.LookupStrategy.scan, .index] {
+                let predicted = try Self.model(library, system: system, strategy: strategy)
+                if predicted != truth { disagreements.append("\(library) (\(strategy)): ldd -r \(truth) | model \(predicted)") }
+            }
         }
         print("symbol differential: \(compared) libraries compared (\(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5).joined(separator: "\n"))")

@@ -46,11 +46,22 @@ public struct SymbolCheck: Sendable {
     public var versionProblems: [VersionProblem] = []
     public var symbolProblems: [SymbolProblem] = []
 
-    public init(graph: LoadGraph) {
+    /// How lookups find the objects that may define a name; the results are the same.
+    public enum LookupStrategy: Sendable {
+        /// Walk the scope until that has cost about as much as the definition index would,
+        /// then build the index (the default).
+        case adaptive
+        /// Always walk the whole scope, as ld.so does.
+        case scan
+        /// Build the definition index before the first lookup.
+        case index
+    }
+
+    public init(graph: LoadGraph, strategy: LookupStrategy = .adaptive) {
         let scope = graph.objects.map(\.elf)
         var versions = VersionTables(objects: scope)
         checkVersionNeeds(graph)
-        checkSymbols(graph, versions: &versions)
+        checkSymbols(graph, versions: &versions, strategy: strategy)
     }
 
     // MARK: version needs
@@ -94,11 +105,17 @@ public struct SymbolCheck: Sendable {
 
     // MARK: symbols
 
-    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables) {
+    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy) {
         let bindNowEverywhere = graph.environment.bindNow
         var memo: [ReferenceKey: Bool] = [:]
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
-        let definitions = DefinitionIndex(scope: scope)
+        // Lookups first walk the whole scope, Bloom filter by Bloom filter, as ld.so does;
+        // once they have probed about as many objects as building the definition index
+        // would cost (three probes per symbol table entry), the index is built and used.
+        // Small closures never pay for it; large ones stay linear.
+        var definitions: DefinitionIndex? = strategy == .index ? DefinitionIndex(scope: scope) : nil
+        let indexCost = strategy == .scan ? Int.max : scope.reduce(0) { $0 + 3 * $1.symbolCount }
+        var probed = 0
         for object in graph.objects {
             let elf = object.elf
             let relocated = elf.relocationFlags()
@@ -119,6 +136,10 @@ public struct SymbolCheck: Sendable {
                 if let cached = memo[key] {
                     found = cached
                 } else {
+                    if definitions == nil {
+                        probed += scope.count
+                        if probed > indexCost && strategy != .scan { definitions = DefinitionIndex(scope: scope) }
+                    }
                     let result = Self.lookup(SymbolLookupKey(bytes: name), reference: reference, graph: graph, scope: scope,
                                              definitions: definitions, versions: &versions,
                                              symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
@@ -162,21 +183,23 @@ public struct SymbolCheck: Sendable {
         }
     }
 
-    /// `_dl_lookup_symbol_x` over the global scope (load order). Only the objects the
-    /// definition index names are visited: the others cannot define the name.
+    /// `_dl_lookup_symbol_x` over the global scope (load order). With a definition index,
+    /// only the objects it names are visited: the others cannot define the name.
     static func lookup(_ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
-                       definitions: DefinitionIndex, versions: inout VersionTables,
+                       definitions: DefinitionIndex?, versions: inout VersionTables,
                        symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
-        let candidates = definitions.candidates(for: key.gnuHash)
+        let candidates = definitions?.candidates(for: key.gnuHash)
+        let count = candidates?.count ?? scope.count
         var step = symbolicFirst == nil ? 0 : -1     // -1: the DT_SYMBOLIC object itself first
-        while step < candidates.count {
+        while step < count {
             defer { step += 1 }
             let index: Int
             if step < 0 {
                 index = symbolicFirst ?? 0
             } else {
-                if candidates[step] == symbolicFirst { continue }
-                index = candidates[step]
+                let next = candidates?[step] ?? step
+                if next == symbolicFirst { continue }
+                index = next
             }
             let elf = scope[index]
             guard elf.mayDefine(key) else { continue }
