@@ -9,7 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -17,11 +16,13 @@ let package = Package(
             pkgConfig: "libelf",
             providers: [.apt(["libelf-dev"])]
         ),
-        .target(name: "ELFInspect", dependencies: ["CLibElf"]),
-        .target(
-            name: "LinkerDoctor",
-            dependencies: ["ELFInspect", .product(name: "Crypto", package: "swift-crypto")]
+        .systemLibrary(
+            name: "CNettle",
+            pkgConfig: "nettle",
+            providers: [.apt(["nettle-dev"])]
         ),
+        .target(name: "ELFInspect", dependencies: ["CLibElf"]),
+        .target(name: "LinkerDoctor", dependencies: ["ELFInspect", "CNettle"]),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [

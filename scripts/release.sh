@@ -3,19 +3,20 @@
 # runs in any Linux root (no loader, no libc, no Swift runtime needed), so it can be
 # copied into a broken container and diagnose it from the inside.
 #
-#   -static-executable   links the Swift runtime, Foundation, libc (glibc's libc.a) and
-#                        libstdc++ statically: no PT_INTERP, no DT_NEEDED
+#   -static-executable   links the Swift runtime, FoundationEssentials (not Foundation: no
+#                        ICU data), libc (glibc's libc.a) and libstdc++ statically: no
+#                        PT_INTERP, no DT_NEEDED
 #   -lelf -lz -lzstd     libelf.a (libelf-dev) and what it needs (zlib1g-dev, libzstd-dev);
 #                        pkg-config gives only -lelf, fine for a shared link but not a static one
-# BoringSSL comes from swift-crypto's sources and is compiled in. The build uses its own
-# scratch path so it never fights a debug build for .build's lock.
+#   -lnettle             libnettle.a (nettle-dev): SHA-256 for `ofdoctor resources`
+# The build uses its own scratch path so it never fights a debug build for .build's lock.
 #
 # usage: scripts/release.sh        (from anywhere; writes <package>/dist/ofdoctor)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for lib in libelf.a:libelf-dev libz.a:zlib1g-dev libzstd.a:libzstd-dev; do
+for lib in libelf.a:libelf-dev libz.a:zlib1g-dev libzstd.a:libzstd-dev libnettle.a:nettle-dev; do
   [ -e "/usr/lib/x86_64-linux-gnu/${lib%%:*}" ] || missing+=("${lib##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -26,7 +27,7 @@ fi
 scratch=.build-release
 swift build -c release --scratch-path "$scratch" --product ofdoctor \
   -Xswiftc -static-executable \
-  -Xlinker -lelf -Xlinker -lz -Xlinker -lzstd
+  -Xlinker -lelf -Xlinker -lz -Xlinker -lzstd -Xlinker -lnettle
 
 mkdir -p dist
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/ofdoctor

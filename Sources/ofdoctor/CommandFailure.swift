@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 
 /// Failures that end a command with one line on stderr and the design's exit code.
 enum CommandFailure: Error {
@@ -28,7 +27,7 @@ func reportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let failure as CommandFailure {
-        FileHandle.standardError.write(Data("ofdoctor: \(failure.message)\n".utf8))
+        writeStandardError("ofdoctor: \(failure.message)\n")
         throw failure.exitCode
     }
 }

@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
-import Foundation
 
 @main
 struct Ofdoctor: ParsableCommand {
@@ -32,12 +38,17 @@ extension Ofdoctor {
             if exitCode(for: error) == .validationFailure {
                 let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
                 let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
-                FileHandle.standardError.write(Data("ofdoctor: \(text) (see ofdoctor --help)\n".utf8))
-                Foundation.exit(ExitCode.validationFailure.rawValue)
+                writeStandardError("ofdoctor: \(text) (see ofdoctor --help)\n")
+                processExit(ExitCode.validationFailure.rawValue)
             }
             exit(withError: error)
         }
     }
+}
+
+/// exit(3); inside a `ParsableCommand` extension a bare `exit` means its `exit(withError:)`.
+private func processExit(_ code: Int32) -> Never {
+    exit(code)
 }
 
 enum OfdoctorVersion {

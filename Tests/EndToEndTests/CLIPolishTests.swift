@@ -19,6 +19,18 @@ struct CLIPolishTests {
         }
     }
 
+    @Test("env's lines survive sh: a value with quotes (one before a combining mark) comes back unchanged and runs nothing")
+    func envQuoting() throws {
+        let value = "/x'\u{301}; echo INJECTED; 'y'z"
+        let env = Command.ofdoctor(["env", "--env", "LD_LIBRARY_PATH=\(value)", "/bin/true"])
+        #expect(env.status == 0, "\(env.stderr)")
+        let script = env.stdout + "\nprintf '%s' \"$LD_LIBRARY_PATH\"\n"
+        let shell = Command.run("/bin/sh", ["-c", script])
+        #expect(shell.status == 0, "\(shell.stderr)")
+        #expect(!shell.stdout.contains("INJECTED\n"), "sh ran part of the value: \(shell.stdout)")
+        #expect(shell.stdout.hasSuffix(value), "sh read back \(shell.stdout)")
+    }
+
     @Test("completion scripts for bash, zsh and fish name every subcommand", arguments: ["bash", "zsh", "fish"])
     func completions(_ shell: String) {
         let script = Command.ofdoctor(["--generate-completion-script", shell])

@@ -17,7 +17,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${FUZZ_WORK:-/tmp/ofdoctor-fuzz}
 mkdir -p "$here/artifacts"
 
-# The loader sources need only ELFInspect and the root layer (no swift-crypto), so each
+# The loader sources need only ELFInspect and the root layer (no nettle), so each
 # target is one module built from exactly these files; -D FUZZING drops the harness's imports.
 loader_sources="$root/Sources/LinkerDoctor/Loader/LdSoCache.swift
 $root/Sources/LinkerDoctor/Loader/LdSoCacheEntry.swift

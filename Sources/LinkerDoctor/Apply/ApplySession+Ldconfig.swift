@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 extension ApplySession {
     /// The files ldconfig rewrites: the cache and its aux cache (glibc elf/ldconfig.c,

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The record of what `fix --apply` changed in a root, kept in the root at
 /// `/var/lib/ofdoctor/journal` as JSON lines, each `fsync`'ed before the next write:

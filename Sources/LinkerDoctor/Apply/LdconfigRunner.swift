@@ -1,10 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// How one `ldconfig` run ended.
 public struct LdconfigResult: Codable, Equatable, Sendable {
     /// The command line, for messages (`/sbin/ldconfig -r /srv/root`).
     public var command: String
-    /// The exit status (127: not found or not started; 128+N: killed by signal N).
+    /// The exit status (127: not found, not started, or its output could not be read;
+    /// 128+N: killed by signal N).
     public var status: Int32
     public var stderr: String
 
@@ -37,21 +42,13 @@ public struct SystemLdconfig: LdconfigRunner {
         }
         let arguments = isHost ? [] : ["-r", root.directory]
         let command = ([binary] + arguments).joined(separator: " ")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
+        // It inherits this process's environment; its stdout (empty without -v) is dropped.
+        let output: SubprocessOutput
+        do throws(SubprocessError) {
+            output = try Subprocess.run(binary, arguments: arguments)
         } catch {
-            return LdconfigResult(command: command, status: 127, stderr: "could not start: \(error)")
+            return LdconfigResult(command: command, status: 127, stderr: error.description)
         }
-        let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
-        return LdconfigResult(command: command, status: status, stderr: String(decoding: data, as: UTF8.self))
+        return LdconfigResult(command: command, status: output.status, stderr: String(decoding: output.stderr, as: UTF8.self))
     }
 }

@@ -44,7 +44,7 @@ public struct LibraryIndex: Sendable {
 
     /// Other sonames of the library `name` (`libwebp.so.7` → `libwebp.so.6`, …), highest first.
     public func otherSonames(of name: String) -> [String] {
-        guard let range = name.range(of: ".so.") else { return [] }
+        guard let range = name.firstRange(of: ".so.") else { return [] }
         let stem = String(name[..<range.upperBound])
         let others = byName.keys.filter { $0.hasPrefix(stem) && $0 != name && !$0.dropFirst(stem.count).contains(".") }
         return others.sorted { LdSoCacheNameOrder.compare($0, $1) > 0 }

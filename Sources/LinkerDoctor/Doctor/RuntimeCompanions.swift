@@ -61,7 +61,7 @@ public enum RuntimeCompanions {
     }
 
     static func looksLikeSoname(_ text: String) -> Bool {
-        guard let range = text.range(of: ".so") else { return false }
+        guard let range = text.firstRange(of: ".so") else { return false }
         let rest = text[range.upperBound...]
         return rest.isEmpty || (rest.hasPrefix(".") && rest.dropFirst().allSatisfy { $0.isNumber || $0 == "." })
     }

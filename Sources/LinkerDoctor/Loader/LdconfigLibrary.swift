@@ -44,7 +44,7 @@ struct LdconfigLibrary: Equatable, Sendable {
     static let knownLibraries: [String: Int32] = ["libc.so.6": 3, "libm.so.6": 3, "libc.so.5": 2, "libm.so.5": 2]
 
     static func aoutSoname(_ name: String) -> String {
-        guard let major = name.range(of: ".so.") else { return name }
+        guard let major = name.firstRange(of: ".so.") else { return name }
         let rest = name[major.upperBound...]
         guard let dot = rest.firstIndex(of: ".") else { return name }
         return String(name[..<dot])

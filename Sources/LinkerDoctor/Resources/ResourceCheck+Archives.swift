@@ -1,5 +1,3 @@
-import Crypto
-
 extension ResourceCheck {
     /// `deepspeech-0_1_0-b90017e8.pb.zip`: a sound ZIP holding a `.pb` graph.
     func checkDeepSpeech(_ meter: ProgressMeter) throws(ResourceReadError) -> [ResourceFinding] {
@@ -156,12 +154,12 @@ extension ResourceCheck {
         var findings: [ResourceFinding] = []
         guard let file = try openChecked(path, remedy: remedy, into: &findings, meter: meter) else { return findings }
         guard let expected = Self.hashPrefix(of: name) else { meter.advance(file.size); return findings }
-        var hasher = SHA256()
+        var hasher = SHA256Digest()
         try file.stream(from: 0, length: file.size) { chunk in
-            hasher.update(data: chunk)
+            hasher.update(chunk)
             meter.advance(UInt64(chunk.count))
         }
-        let digest = hasher.finalize().map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+        let digest = hasher.hexDigest()
         if !digest.hasPrefix(expected) {
             findings.append(ResourceFinding(
                 id: "RS034", severity: .error, path: path, summary: "\(path) does not match the SHA-256 in its name",
@@ -185,11 +183,5 @@ extension ResourceCheck {
         let hex = stem[stem.index(after: dash)...]
         guard hex.count >= 6, hex.allSatisfy(\.isHexDigit) else { return nil }
         return hex.lowercased()
-    }
-}
-
-fileprivate extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

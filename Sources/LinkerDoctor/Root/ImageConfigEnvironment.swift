@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The environment an image gives its containers, from the JSON of `docker inspect`
 /// (an array of objects with `Config.Env`) or an OCI image config (`config.Env`).
@@ -23,19 +27,62 @@ public enum ImageConfigEnvironment {
     }
 
     public static func parse(_ data: Data, path: String) throws(ReadError) -> [String: String] {
-        let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data) } catch {
-            throw .unreadable(path: path, reason: "not JSON (\(error.localizedDescription))")
+        let document: Document
+        do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
+            throw .unreadable(path: path, reason: "not JSON (The operation could not be completed. The data is not in the correct format.)")
         }
-        let object: Any = (json as? [Any])?.first ?? json
-        guard let dict = object as? [String: Any] else { throw .noEnv(path: path) }
-        let config = (dict["Config"] as? [String: Any]) ?? (dict["config"] as? [String: Any]) ?? dict
-        guard let env = config["Env"] as? [String] else { throw .noEnv(path: path) }
+        guard let env = document.env else { throw .noEnv(path: path) }
         var result: [String: String] = [:]
         for item in env {
             guard let eq = item.firstIndex(of: "=") else { continue }
             result[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }
         return result
+    }
+
+    /// The whole file: `docker inspect`'s array (its first image counts; an empty array or
+    /// a first item that is no object has no Env), or one config object. A bare string,
+    /// number, boolean or null is not accepted as a document.
+    struct Document: Decodable {
+        var env: [String]?
+
+        init(from decoder: any Decoder) throws {
+            if var images = try? decoder.unkeyedContainer() {
+                env = images.isAtEnd ? nil : try images.decodeIfMatching(Image.self)?.env
+            } else {
+                env = try Image(from: decoder).env
+            }
+        }
+    }
+
+    /// One image object: `Config` when it is an object, else `config` when it is an object,
+    /// else the object itself; whichever is chosen must hold `Env`.
+    struct Image: Decodable {
+        var env: [String]?
+
+        enum Key: String, CodingKey { case Config, config }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: Key.self)
+            if let section = try container.decodeIfMatching(EnvSection.self, forKey: .Config) {
+                env = section.env
+            } else if let section = try container.decodeIfMatching(EnvSection.self, forKey: .config) {
+                env = section.env
+            } else {
+                env = try EnvSection(from: decoder).env
+            }
+        }
+    }
+
+    /// A JSON object (anything else does not decode); `env` is its `Env` when that is a
+    /// list of strings only.
+    struct EnvSection: Decodable {
+        var env: [String]?
+
+        enum Key: String, CodingKey { case Env }
+
+        init(from decoder: any Decoder) throws {
+            env = try decoder.container(keyedBy: Key.self).decodeIfMatching([String].self, forKey: .Env)
+        }
     }
 }

@@ -1,5 +1,9 @@
 import ELFInspect
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// What an image's config says about the containers it starts.
 public struct ImageRootConfig: Equatable, Sendable {

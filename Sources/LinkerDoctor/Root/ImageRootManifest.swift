@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Which config and which layers, in order, make the image: from `manifest.json`
 /// (`docker save`) or from `index.json` → manifest blob (OCI image layout, image-spec
@@ -15,38 +19,34 @@ struct ImageRootManifest: Equatable, Sendable {
     }
 
     private static func docker(_ source: ImageRootSource) throws(ImageRootError) -> ImageRootManifest {
-        let json = try object(source, "manifest.json")
-        guard let images = json as? [Any], let first = images.first as? [String: Any],
-              let config = first["Config"] as? String, let layers = first["Layers"] as? [String] else {
+        guard let image = try decode(DockerSaveDocument.self, source, "manifest.json").first else {
             throw .badManifest(path: source.path, member: "manifest.json", reason: "no image with Config and Layers")
         }
-        return ImageRootManifest(config: config, layers: layers)
+        return ImageRootManifest(config: image.config, layers: image.layers)
     }
 
     private static func oci(_ source: ImageRootSource) throws(ImageRootError) -> ImageRootManifest {
         var member = "index.json"
-        var json = try object(source, member)
+        var document = try decode(OCIDocument.self, source, member)
         // An index may point at a further index (multi-platform images); a few levels suffice.
         for _ in 0..<4 {
-            guard let dict = json as? [String: Any] else {
+            guard document.isObject else {
                 throw .badManifest(path: source.path, member: member, reason: "not a JSON object")
             }
-            if let manifests = dict["manifests"] as? [[String: Any]] {
-                guard let chosen = pick(manifests), let digest = chosen["digest"] as? String,
-                      let blob = blobPath(digest) else {
+            if let manifests = document.manifests {
+                guard let chosen = pick(manifests), let digest = chosen.digest, let blob = blobPath(digest) else {
                     throw .badManifest(path: source.path, member: member, reason: "no usable manifest digest")
                 }
                 member = blob
-                json = try object(source, member)
+                document = try decode(OCIDocument.self, source, member)
                 continue
             }
-            guard let config = (dict["config"] as? [String: Any])?["digest"] as? String,
-                  let configPath = blobPath(config), let layers = dict["layers"] as? [[String: Any]] else {
+            guard let config = document.config?.digest, let configPath = blobPath(config), let layers = document.layers else {
                 throw .badManifest(path: source.path, member: member, reason: "no config digest or layers")
             }
             var paths: [String] = []
             for layer in layers {
-                guard let digest = layer["digest"] as? String, let path = blobPath(digest) else {
+                guard let digest = layer.digest, let path = blobPath(digest) else {
                     throw .badManifest(path: source.path, member: member, reason: "a layer has no valid digest")
                 }
                 paths.append(path)
@@ -57,11 +57,8 @@ struct ImageRootManifest: Equatable, Sendable {
     }
 
     /// The linux/amd64 entry when platforms are given, else the first.
-    private static func pick(_ manifests: [[String: Any]]) -> [String: Any]? {
-        manifests.first { entry in
-            guard let platform = entry["platform"] as? [String: Any] else { return false }
-            return platform["os"] as? String == "linux" && platform["architecture"] as? String == "amd64"
-        } ?? manifests.first
+    private static func pick(_ manifests: [OCIDescriptor]) -> OCIDescriptor? {
+        manifests.first { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" } ?? manifests.first
     }
 
     /// `blobs/<algorithm>/<hex>` for a digest (image-spec descriptor.md); nil for a digest
@@ -75,10 +72,11 @@ struct ImageRootManifest: Equatable, Sendable {
         return "blobs/\(parts[0])/\(parts[1])"
     }
 
-    private static func object(_ source: ImageRootSource, _ member: String) throws(ImageRootError) -> Any {
+    private static func decode<Document: Decodable>(_ type: Document.Type, _ source: ImageRootSource,
+                                                    _ member: String) throws(ImageRootError) -> Document {
         let bytes = try source.file(member)
         do {
-            return try JSONSerialization.jsonObject(with: Data(bytes.buffer))
+            return try JSONDecoder().decode(type, from: Data(bytes.buffer))
         } catch {
             throw .badManifest(path: source.path, member: member, reason: "not JSON")
         }

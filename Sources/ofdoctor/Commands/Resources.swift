@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
-import Foundation
 import LinkerDoctor
 
 struct Resources: ParsableCommand {
@@ -85,10 +91,10 @@ final class ProgressBar: @unchecked Sendable {
         let width = 30
         let filled = percent * width / 100
         let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(percent)% of \(total / 1_048_576) MiB"
-        FileHandle.standardError.write(Data(line.utf8))
+        writeStandardError(line)
     }
 
     func finish() {
-        if enabled && lastPercent >= 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if enabled && lastPercent >= 0 { writeStandardError("\r\u{1B}[K") }
     }
 }

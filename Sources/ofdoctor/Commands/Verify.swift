@@ -1,5 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ArgumentParser
-import Foundation
 import LinkerDoctor
 
 struct Verify: ParsableCommand {
@@ -60,40 +66,16 @@ struct Verify: ParsableCommand {
             command = ["/usr/bin/timeout", String(timeout), "/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script,
                        target.root] + assignments + [program.path.string] + arguments
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch { throw CommandFailure.analysis("cannot run \(command[0]): \(error)") }
-        let errReader = Thread.detachNewThreadReading(err.fileHandleForReading)
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let stderr = String(decoding: errReader.wait(), as: UTF8.self)
-        return RunResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-}
-
-/// Reads stderr on another thread so a program that fills both pipes cannot dead-lock us.
-final class PipeReader: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-    init(_ handle: FileHandle) {
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
+        let output: SubprocessOutput
+        do throws(SubprocessError) {
+            output = try Subprocess.run(command[0], arguments: Array(command.dropFirst()),
+                                        environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        } catch {
+            throw CommandFailure.analysis(error.description)
         }
+        return RunResult(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
+                         stderr: String(decoding: output.stderr, as: UTF8.self))
     }
-    func wait() -> Data {
-        done.wait()
-        return data
-    }
-}
-
-extension Thread {
-    static func detachNewThreadReading(_ handle: FileHandle) -> PipeReader { PipeReader(handle) }
 }
 
 /// What a run's output means, in the doctor's terms.

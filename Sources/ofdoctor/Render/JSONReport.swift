@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import LinkerDoctor
 
 /// The JSON documents (schema 1). Field names are the design's contract; fields may be

@@ -76,7 +76,18 @@ enum PlanText {
     }
 
     static func quote(_ text: String) -> String {
-        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        // Byte by byte: matching `'` as a Character misses one followed by a combining
+        // mark (`'` + U+0301 is one grapheme), which would leave the quote open.
+        var bytes: [UInt8] = [UInt8(ascii: "'")]
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "'") {
+                bytes += Array("'\\''".utf8)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "'"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// An idempotent POSIX sh script; with another root, paths are under `$ROOT`.
@@ -123,7 +134,17 @@ enum PlanText {
         return lines.joined(separator: "\n")
     }
 
+    /// A Dockerfile `ENV` value: bare when plain, else double-quoted with `\`, `"` and `$`
+    /// escaped (Docker substitutes `$VAR` in `ENV`, and a bare space splits the value).
     static func dockerQuote(_ text: String) -> String {
-        text.contains(" ") ? "\"\(text)\"" : text
+        let special: Set<UInt8> = [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\""), UInt8(ascii: "\\"),
+                                   UInt8(ascii: "$"), UInt8(ascii: "'")]
+        guard text.utf8.contains(where: special.contains) else { return text }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" || scalar == "$" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(scalar)
+        }
+        return out + "\""
     }
 }

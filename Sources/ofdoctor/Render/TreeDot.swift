@@ -30,6 +30,6 @@ struct TreeDot {
     }
 
     private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\"", with: "\\\"")
+        text.replacing("\"", with: "\\\"")
     }
 }

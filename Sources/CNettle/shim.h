@@ -1,0 +1,4 @@
+#ifndef OFDOCTOR_CNETTLE_SHIM_H
+#define OFDOCTOR_CNETTLE_SHIM_H
+#include <nettle/sha2.h>
+#endif

@@ -1,0 +1,84 @@
+// The JSON documents `ImageRootManifest` reads, decoded leniently: a field of another type
+// is nil (the caller reports the document as unusable), but a bare string, number, boolean
+// or null at the top level is not JSON at all, as for JSONSerialization.
+
+extension ImageRootManifest {
+    /// `docker save`'s manifest.json: a list of images, of which the first counts when it
+    /// has `Config` (a string) and `Layers` (strings).
+    struct DockerSaveDocument: Decodable {
+        var first: Image?
+
+        struct Image: Decodable {
+            var config: String
+            var layers: [String]
+            enum CodingKeys: String, CodingKey {
+                case config = "Config"
+                case layers = "Layers"
+            }
+        }
+
+        init(from decoder: any Decoder) throws {
+            guard var images = try? decoder.unkeyedContainer() else {
+                _ = try decoder.container(keyedBy: Image.CodingKeys.self)   // an object: JSON, but no list
+                first = nil
+                return
+            }
+            first = images.isAtEnd ? nil : try images.decodeIfMatching(Image.self)
+        }
+    }
+
+    /// An OCI index (`manifests`) or image manifest (`config`, `layers`); `isObject` false
+    /// for a top-level array.
+    struct OCIDocument: Decodable {
+        var isObject: Bool
+        /// When `manifests` is a list of objects.
+        var manifests: [OCIDescriptor]?
+        /// When `config` is an object.
+        var config: OCIDescriptor?
+        /// When `layers` is a list of objects.
+        var layers: [OCIDescriptor]?
+
+        enum CodingKeys: String, CodingKey { case manifests, config, layers }
+
+        init(from decoder: any Decoder) throws {
+            guard let container = try? decoder.container(keyedBy: CodingKeys.self) else {
+                _ = try decoder.unkeyedContainer()   // an array: JSON, but not an object
+                isObject = false
+                return
+            }
+            isObject = true
+            manifests = try container.decodeIfMatching([OCIDescriptor].self, forKey: .manifests)
+            config = try container.decodeIfMatching(OCIDescriptor.self, forKey: .config)
+            layers = try container.decodeIfMatching([OCIDescriptor].self, forKey: .layers)
+        }
+    }
+
+    /// An image-spec descriptor (any JSON object): `digest` when it is a string, `platform`
+    /// when it is an object.
+    struct OCIDescriptor: Decodable {
+        var digest: String?
+        var platform: OCIPlatform?
+
+        enum CodingKeys: String, CodingKey { case digest, platform }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            digest = try container.decodeIfMatching(String.self, forKey: .digest)
+            platform = try container.decodeIfMatching(OCIPlatform.self, forKey: .platform)
+        }
+    }
+
+    /// A descriptor's platform (any JSON object): `os` and `architecture` when strings.
+    struct OCIPlatform: Decodable {
+        var os: String?
+        var architecture: String?
+
+        enum CodingKeys: String, CodingKey { case os, architecture }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            os = try container.decodeIfMatching(String.self, forKey: .os)
+            architecture = try container.decodeIfMatching(String.self, forKey: .architecture)
+        }
+    }
+}

@@ -1,0 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why `Subprocess.run` could not run a program to completion.
+public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A pipe or the spawn's file actions or attributes could not be set up.
+    case setup(operation: String, errno: Int32)
+    /// `posix_spawn` failed: the program is missing, not executable, or not a valid executable.
+    case cannotStart(executable: String, errno: Int32)
+    /// Reading the program's output or waiting for it failed.
+    case io(executable: String, operation: String, errno: Int32)
+
+    public var description: String {
+        switch self {
+        case .setup(let operation, let code):
+            let hint = code == EMFILE || code == ENFILE ? "; too many open files: raise `ulimit -n`" : ""
+            return "cannot start a program: \(operation) failed: \(Errno.describe(code))\(hint)"
+        case .cannotStart(let executable, let code):
+            return "cannot run \(executable): \(Errno.describe(code)); check that it exists and is executable"
+        case .io(let executable, let operation, let code):
+            return "\(executable): \(operation) failed while collecting its output: \(Errno.describe(code))"
+        }
+    }
+}

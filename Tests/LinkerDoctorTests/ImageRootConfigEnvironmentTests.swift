@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+@testable import LinkerDoctor
+
+/// `--env-from FILE` and an image's config: the JSON shapes `ImageConfigEnvironment` takes.
+@Suite("image config Env (docker inspect, OCI config)")
+struct ImageRootConfigEnvironmentTests {
+    private func parse(_ json: String) throws(ImageConfigEnvironment.ReadError) -> [String: String] {
+        try ImageConfigEnvironment.parse(Data(json.utf8), path: "f.json")
+    }
+
+    @Test("docker inspect's array (first image), an object, Config or config or the object itself")
+    func accepted() throws {
+        #expect(try parse(#"[{"Config":{"Env":["A=1","B=2=3","C"]}},{"Config":{"Env":["X=9"]}}]"#) == ["A": "1", "B": "2=3"])
+        #expect(try parse(#"{"Config":{"Env":["A=1"]}}"#) == ["A": "1"])
+        #expect(try parse(#"{"config":{"Env":["A=1"]}}"#) == ["A": "1"])
+        #expect(try parse(#"{"Env":["A=1","=x","E="]}"#) == ["A": "1", "": "x", "E": ""])
+        #expect(try parse(#"{"Config":{"Env":[]}}"#) == [:])
+        // Config that is not an object falls through to config, then to the object itself.
+        #expect(try parse(#"[{"Config":null,"config":{"Env":["X=1"]}}]"#) == ["X": "1"])
+        #expect(try parse(#"[{"Config":"s","Env":["Y=1"]}]"#) == ["Y": "1"])
+    }
+
+    @Test("no Env list where one is looked for", arguments: [
+        "[]", "[1]", #"[{"Config":{"Env":null},"Env":["Y=1"]}]"#, #"[{"Config":{"Env":["A",1]}}]"#,
+        #"[{"Config":{"Env":["A=1",null]}}]"#, #"[{"Config":{},"config":{"Env":["Z=1"]}}]"#, #"{"Env":"A=1"}"#,
+        #"[[{"Env":["A=1"]}]]"#,
+    ])
+    func noEnv(_ json: String) {
+        #expect(throws: ImageConfigEnvironment.ReadError.noEnv(path: "f.json")) { try parse(json) }
+    }
+
+    @Test("not JSON: damaged text, or a bare string, number, boolean or null", arguments: [
+        #""str""#, "42", "null", "true", "[{", #"{"Env":["A=1"]} trailing"#, "", #"{"Env":["\ud800"]}"#,
+    ])
+    func notJSON(_ json: String) {
+        #expect(throws: ImageConfigEnvironment.ReadError.unreadable(
+            path: "f.json", reason: "not JSON (The operation could not be completed. The data is not in the correct format.)")) {
+            try parse(json)
+        }
+    }
+}
