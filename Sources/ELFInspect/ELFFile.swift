@@ -38,8 +38,8 @@ public final class ELFFile: @unchecked Sendable {
     private let sysvHashOffset: Int?
     private let relocationTables: [RelocationTable]
     /// `vd_ndx` / `vna_other` → (name, file) for version lookups of symbols.
-    private let versionNames: [UInt16: (name: String, file: String?)]
-    private let definedVersionNames: [UInt16: String]
+    private let versionNames: VersionIndexMap<(name: String, file: String?)>
+    private let definedVersionNames: VersionIndexMap<String>
 
     /// Reads the file at a host path (memory-mapped).
     public convenience init(path: String) throws(ELFError) {
@@ -139,8 +139,8 @@ public final class ELFFile: @unchecked Sendable {
             gnuBloom = nil
             sysvHashOffset = nil
             relocationTables = []
-            versionNames = [:]
-            definedVersionNames = [:]
+            versionNames = VersionIndexMap()
+            definedVersionNames = VersionIndexMap()
             return
         }
         guard let dynRange = ELFFile.fileRange(offset: dynHeader.offset, size: dynHeader.fileSize, in: raw.count) else {
@@ -212,8 +212,7 @@ public final class ELFFile: @unchecked Sendable {
             auxBudget -= 1
         }
         var needs: [VersionNeed] = []
-        var names: [UInt16: (name: String, file: String?)] = [:]
-        names.reserveCapacity(16)
+        var names: [(UInt16, (name: String, file: String?))] = []
         if let address = value(DynamicTag.verneed) {
             guard var entry = offset(address) else {
                 throw .malformed(path: path, what: "DT_VERNEED address is outside every PT_LOAD segment")
@@ -235,7 +234,7 @@ public final class ELFFile: @unchecked Sendable {
                     else { throw .truncated(path: path, what: "version need auxiliary entry \(a) of \(fileName)") }
                     let versionName = try string(UInt64(name), "vna_name")
                     entries.append(.init(name: versionName, hash: hash, flags: flags, index: other))
-                    names[other & 0x7fff] = (versionName, fileName)
+                    names.append((other & 0x7fff, (versionName, fileName)))
                     if auxNext == 0 { break }
                     auxOffset += Int(auxNext)
                 }
@@ -247,8 +246,7 @@ public final class ELFFile: @unchecked Sendable {
         versionNeeds = needs
 
         var definitions: [VersionDefinition] = []
-        var defined: [UInt16: String] = [:]
-        defined.reserveCapacity(8)
+        var defined: [(UInt16, String)] = []
         if let address = value(DynamicTag.verdef) {
             guard var entry = offset(address) else {
                 throw .malformed(path: path, what: "DT_VERDEF address is outside every PT_LOAD segment")
@@ -276,14 +274,14 @@ public final class ELFFile: @unchecked Sendable {
                 }
                 definitions.append(VersionDefinition(name: first, hash: hash, flags: flags, index: ndx, version: version,
                                                      parents: Array(auxNames.dropFirst())))
-                defined[ndx & 0x7fff] = first
+                defined.append((ndx & 0x7fff, first))
                 if next == 0 { break }
                 entry += Int(next)
             }
         }
         versionDefinitions = definitions
-        versionNames = names
-        definedVersionNames = defined
+        versionNames = VersionIndexMap(names)
+        definedVersionNames = VersionIndexMap(defined)
 
         // The symbol table: its size comes from the .dynsym section when there is one (as
         // readelf reads it), else from the hash tables (as the loader bounds it).
