@@ -86,6 +86,7 @@ struct ResolutionState {
     var directoryListings: [String: DirectoryListing?] = [:]
     /// Each search directory's probes (hwcaps subdirectories, then itself), made once.
     var directoryProbes: [String: [Probe]] = [:]
+    var resolvedParents: [String: RootPath?] = [:]
     /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`): libraries of one directory share them.
     var parsedLists: [ListKey: SearchPath] = [:]
     /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
@@ -446,6 +447,18 @@ struct ResolutionState {
         return probes
     }
 
+    /// The real directory `path`'s parent leads to, resolved once per parent (cache and
+    /// direct-path candidates share a few directories); nil when it is not a directory or
+    /// cannot be resolved, and then the candidate takes the full walk with its errors.
+    mutating func resolvedParent(of path: String) -> RootPath? {
+        let parent = RootPath(path).parent
+        if let known = resolvedParents[parent.string] { return known }
+        var found: RootPath?
+        if let resolved = try? root.resolve(parent), resolved.entry.kind == .directory { found = resolved.path }
+        resolvedParents[parent.string] = .some(found)
+        return found
+    }
+
     /// Where `dir` leads and what it holds; nil when it is absent or not a directory.
     mutating func listing(of dir: String) -> DirectoryListing? {
         if let cached = directoryListings[dir] { return cached }
@@ -474,8 +487,8 @@ struct ResolutionState {
         let attemptSource = source ?? .defaultDirectories
         let resolved: RootView.Resolved?
         do {
-            if let inDirectory {
-                resolved = try root.resolve(name, inResolvedDirectory: inDirectory)
+            if let directory = inDirectory ?? resolvedParent(of: path) {
+                resolved = try root.resolve(RootPath(path).lastComponent, inResolvedDirectory: directory)
             } else {
                 resolved = try root.resolve(RootPath(path))
             }

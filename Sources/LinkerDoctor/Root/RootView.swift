@@ -31,12 +31,27 @@ public struct RootView: Sendable {
     /// `directory/name` where `directory` is already a resolved real directory (no links):
     /// one `lstat` of the last component instead of a walk from `/`, the same answer as
     /// `resolve`. A link, `.` or `..` takes the full walk.
+    /// A link to a plain name in the same directory (`libz.so.1 -> libz.so.1.3`, the usual
+    /// case) is followed the same way; any other link goes through the full walk.
     public func resolve(_ name: String, inResolvedDirectory directory: RootPath) throws(RootError) -> Resolved? {
-        let path = directory.appending(name)
-        if name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/")) { return try resolve(path) }
-        guard let entry = try filesystem.entry(at: path) else { return nil }
-        if entry.kind == .symlink { return try resolve(path) }
-        return Resolved(path: path, entry: entry)
+        let requested = directory.appending(name)
+        var name = name
+        var followed = 0
+        while true {
+            let path = directory.appending(name)
+            if name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/")) {
+                return try walk(path, followLast: true, followed: followed, reportedAs: requested)
+            }
+            guard let entry = try filesystem.entry(at: path) else { return nil }
+            guard entry.kind == .symlink else { return Resolved(path: path, entry: entry) }
+            followed += 1
+            if followed > Self.maxSymlinks { throw .symlinkLoop(path: requested.string) }
+            let target = try filesystem.linkTarget(at: path)
+            if target.hasPrefix("/") {
+                return try walk(RootPath(target), followLast: true, followed: followed, reportedAs: requested)
+            }
+            name = target
+        }
     }
 
     /// Like `lstat(2)`: parents resolved, the last component itself not followed.
@@ -67,13 +82,17 @@ public struct RootView: Sendable {
         (try? resolve(path))??.entry.kind == .directory
     }
 
-    private func walk(_ path: RootPath, followLast: Bool) throws(RootError) -> Resolved? {
+    /// - Parameters:
+    ///   - followed: links already followed on the way to `path` (they count to the limit).
+    ///   - reportedAs: the path named in a loop error (default: `path`).
+    private func walk(_ path: RootPath, followLast: Bool, followed alreadyFollowed: Int = 0,
+                      reportedAs: RootPath? = nil) throws(RootError) -> Resolved? {
         var pending = Array(path.components.reversed())
         var resolved: [String] = []
         // `resolved` joined, kept in step with it: building each prefix from the array
         // again (and normalising it) made the walk quadratic in the path's depth.
         var prefix = ""
-        var followed = 0
+        var followed = alreadyFollowed
         var current = RootEntry(kind: .directory, size: 0, identity: FileIdentity(device: 0, inode: 0), mode: 0o755)
         guard let rootEntry = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
         current = rootEntry
@@ -90,7 +109,7 @@ public struct RootView: Sendable {
             guard let entry = try filesystem.entry(at: candidate) else { return nil }
             if entry.kind == .symlink && (followLast || !pending.isEmpty) {
                 followed += 1
-                if followed > Self.maxSymlinks { throw .symlinkLoop(path: path.string) }
+                if followed > Self.maxSymlinks { throw .symlinkLoop(path: (reportedAs ?? path).string) }
                 let target = try filesystem.linkTarget(at: candidate)
                 if target.hasPrefix("/") {
                     resolved.removeAll()
