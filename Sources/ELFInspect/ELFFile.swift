@@ -434,36 +434,36 @@ public final class ELFFile: @unchecked Sendable {
         }
     }
 
-    /// The hash of every symbol `DT_GNU_HASH` leads to, low bit cleared (its chains keep
-    /// `hash & ~1` beside an end-of-chain bit), in table order; nil when the file has no
-    /// GNU hash table or it cannot be walked. Read without touching a single name: an index
-    /// of which objects may define a name is built from these for a whole closure.
-    public func gnuHashValues() -> [UInt32]? {
+    /// Calls `body` with the hash of every symbol `DT_GNU_HASH` leads to, low bit cleared
+    /// (its chains keep `hash & ~1` beside an end-of-chain bit), in table order. False when
+    /// the file has no GNU hash table or it cannot be walked to the end (`body` may have
+    /// seen part of it). Reads no names: an index of which objects may define a name is
+    /// built from these for a whole closure.
+    @discardableResult
+    public func forEachGnuHash(_ body: (UInt32) -> Void) -> Bool {
         guard let offset = gnuHashOffset, let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
-              let bloomSize = reader.u32(offset + 8), nbuckets > 0 else { return nil }
+              let bloomSize = reader.u32(offset + 8), nbuckets > 0 else { return false }
         let wordBytes = is64 ? 8 : 4
         let bucketStart = offset + 16 + Int(bloomSize) * wordBytes
         let chainStart = bucketStart + Int(nbuckets) * 4
-        guard bucketStart <= reader.count, chainStart <= reader.count else { return nil }
-        var values: [UInt32] = []
-        values.reserveCapacity(max(0, symbolCount - Int(symoffset)))
+        guard bucketStart <= reader.count, chainStart <= reader.count else { return false }
         // Chains of valid tables are disjoint and end with the bit set; a hostile one could
         // overlap, so no more steps than the chain area holds entries.
         var budget = (reader.count - chainStart) / 4
         for bucket in 0..<Int(nbuckets) {
-            guard let first = reader.u32(bucketStart + bucket * 4) else { return nil }
+            guard let first = reader.u32(bucketStart + bucket * 4) else { return false }
             if first == 0 { continue }
-            guard first >= symoffset else { return nil }
+            guard first >= symoffset else { return false }
             var index = Int(first)
             while index < symbolCount || symbolCount == 0 {
-                guard budget > 0, let chain = reader.u32(chainStart + (index - Int(symoffset)) * 4) else { return nil }
+                guard budget > 0, let chain = reader.u32(chainStart + (index - Int(symoffset)) * 4) else { return false }
                 budget -= 1
-                values.append(chain & ~1)
+                body(chain & ~1)
                 if chain & 1 != 0 { break }
                 index += 1
             }
         }
-        return values
+        return true
     }
 
     /// False only when the Bloom filter proves the file defines no symbol with this name

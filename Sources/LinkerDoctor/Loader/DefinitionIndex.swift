@@ -7,68 +7,65 @@ import ELFInspect
 /// A superset: hash collisions and symbols that fail `check_match` are still candidates,
 /// and objects without a usable GNU hash table are candidates for every name.
 struct DefinitionIndex {
-    /// Open addressing on `hash & ~1`: each used slot heads a list of entries (objects in
-    /// ascending scope order, each once). A sort of all (hash, object) pairs cost a
-    /// closure like gdb's more than the lookups it saved.
-    private var slotHash: [UInt32]
-    private var slotHead: [Int32]
-    private var slotTail: [Int32]
+    /// Open addressing on `hash & ~1`: `hash << 32 | (first entry + 1)`, 0 when empty.
+    private var slots: [UInt64]
+    private var mask: Int
+    private var used = 0
+    /// Entries form one list per hash, objects ascending: built from the last object to
+    /// the first, each new entry goes in front.
     private var entryObject: [Int32] = []
     private var entryNext: [Int32] = []
-    private let mask: Int
-    /// Objects the index cannot speak for (no `DT_GNU_HASH`, or a broken one).
+    /// Objects the index cannot speak for (no `DT_GNU_HASH`, or a broken one), ascending.
     private var unindexed: [Int] = []
 
     init(scope: [ELFFile]) {
-        var tables: [(object: Int, hashes: [UInt32])] = []
-        var total = 0
-        for (object, elf) in scope.enumerated() {
-            if let hashes = elf.gnuHashValues() {
-                tables.append((object, hashes))
-                total += hashes.count
-            } else {
-                unindexed.append(object)
-            }
-        }
+        let bound = scope.reduce(0) { $0 + $1.symbolCount }
         var size = 16
-        while size < total * 2 { size <<= 1 }
+        while size < bound + bound / 2 { size <<= 1 }
         mask = size - 1
-        slotHash = [UInt32](repeating: 0, count: size)
-        slotHead = [Int32](repeating: -1, count: size)
-        slotTail = [Int32](repeating: -1, count: size)
-        entryObject.reserveCapacity(total)
-        entryNext.reserveCapacity(total)
-        for (object, hashes) in tables {
-            for hash in hashes { insert(hash & ~1, object: Int32(truncatingIfNeeded: object)) }
+        slots = [UInt64](repeating: 0, count: size)
+        entryObject.reserveCapacity(bound)
+        entryNext.reserveCapacity(bound)
+        for object in scope.indices.reversed() {
+            let id = Int32(truncatingIfNeeded: object)
+            let complete = scope[object].forEachGnuHash { hash in insert(hash, object: id) }
+            if !complete { unindexed.append(object) }
         }
+        unindexed.reverse()
     }
 
     private func slot(of hash: UInt32) -> Int {
         // Fibonacci hashing spreads the GNU hash's low bits, which differ little for similar names.
-        var at = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 32) & mask
-        while slotHead[at] >= 0 && slotHash[at] != hash { at = (at + 1) & mask }
+        var at = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while slots[at] != 0 && UInt32(truncatingIfNeeded: slots[at] >> 32) != hash { at = (at + 1) & mask }
         return at
     }
 
     private mutating func insert(_ hash: UInt32, object: Int32) {
+        // `symbolCount` sized the table; a file whose count is unknown can bring more.
+        if (used + 1) * 4 > slots.count * 3 { grow() }
         let at = slot(of: hash)
-        if slotHead[at] < 0 {
-            slotHash[at] = hash
-            slotHead[at] = Int32(entryObject.count)
-        } else {
-            let tail = Int(slotTail[at])
-            if entryObject[tail] == object { return }
-            entryNext[tail] = Int32(entryObject.count)
-        }
-        slotTail[at] = Int32(entryObject.count)
+        let head = Int32(truncatingIfNeeded: slots[at] & 0xffff_ffff) - 1
+        if head >= 0 && entryObject[Int(head)] == object { return }   // a second name, same hash
+        if head < 0 { used += 1 }
+        let entry = Int32(entryObject.count)
         entryObject.append(object)
-        entryNext.append(-1)
+        entryNext.append(head)
+        slots[at] = UInt64(hash) << 32 | UInt64(UInt32(entry + 1))
+    }
+
+    /// Twice the slots, the lists kept as they are.
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        mask = slots.count - 1
+        for value in old where value != 0 { slots[slot(of: UInt32(truncatingIfNeeded: value >> 32))] = value }
     }
 
     /// Objects (scope positions, ascending) that may define a name with GNU hash `hash`.
     func candidates(for hash: UInt32) -> [Int] {
         var found: [Int] = []
-        var entry = slotHead[slot(of: hash & ~1)]
+        var entry = Int32(truncatingIfNeeded: slots[slot(of: hash & ~1)] & 0xffff_ffff) - 1
         while entry >= 0 {
             found.append(Int(entryObject[Int(entry)]))
             entry = entryNext[Int(entry)]

@@ -48,16 +48,14 @@ public struct SymbolCheck: Sendable {
 
     /// How lookups find the objects that may define a name; the results are the same.
     public enum LookupStrategy: Sendable {
-        /// Walk the scope until that has cost about as much as the definition index would,
-        /// then build the index (the default).
-        case adaptive
-        /// Always walk the whole scope, as ld.so does.
+        /// Walk the whole scope for every name, Bloom filter by Bloom filter, as ld.so does.
         case scan
-        /// Build the definition index before the first lookup.
+        /// Visit only the objects the definition index names (the default: linear in the
+        /// closure, and cheaper than the walk from a few dozen objects up).
         case index
     }
 
-    public init(graph: LoadGraph, strategy: LookupStrategy = .adaptive) {
+    public init(graph: LoadGraph, strategy: LookupStrategy = .index) {
         let scope = graph.objects.map(\.elf)
         var versions = VersionTables(objects: scope)
         checkVersionNeeds(graph)
@@ -109,13 +107,7 @@ public struct SymbolCheck: Sendable {
         let bindNowEverywhere = graph.environment.bindNow
         var memo: [ReferenceKey: Bool] = [:]
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
-        // Lookups first walk the whole scope, Bloom filter by Bloom filter, as ld.so does;
-        // once they have probed about as many objects as building the definition index
-        // would cost (three probes per symbol table entry), the index is built and used.
-        // Small closures never pay for it; large ones stay linear.
-        var definitions: DefinitionIndex? = strategy == .index ? DefinitionIndex(scope: scope) : nil
-        let indexCost = strategy == .scan ? Int.max : scope.reduce(0) { $0 + 3 * $1.symbolCount }
-        var probed = 0
+        let definitions: DefinitionIndex? = strategy == .index ? DefinitionIndex(scope: scope) : nil
         for object in graph.objects {
             let elf = object.elf
             let relocated = elf.relocationFlags()
@@ -136,10 +128,6 @@ public struct SymbolCheck: Sendable {
                 if let cached = memo[key] {
                     found = cached
                 } else {
-                    if definitions == nil {
-                        probed += scope.count
-                        if probed > indexCost && strategy != .scan { definitions = DefinitionIndex(scope: scope) }
-                    }
                     let result = Self.lookup(SymbolLookupKey(bytes: name), reference: reference, graph: graph, scope: scope,
                                              definitions: definitions, versions: &versions,
                                              symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
