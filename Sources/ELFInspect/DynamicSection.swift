@@ -34,4 +34,5 @@ enum DynamicTag {
     static let versym: Int64 = 0x6fff_fff0, flags1: Int64 = 0x6fff_fffb
     static let verdef: Int64 = 0x6fff_fffc, verdefnum: Int64 = 0x6fff_fffd
     static let verneed: Int64 = 0x6fff_fffe, verneednum: Int64 = 0x6fff_ffff
+    static let relacount: Int64 = 0x6fff_fff9, relcount: Int64 = 0x6fff_fffa
 }

@@ -312,11 +312,19 @@ public final class ELFFile: @unchecked Sendable {
             plt = start..<(start + size)
             tables.append(RelocationTable(range: start..<(start + size), isRela: pltIsRela, lazy: true))
         }
-        for (tagAddress, tagSize, isRela) in [(DynamicTag.rela, DynamicTag.relasz, true), (DynamicTag.rel, DynamicTag.relsz, false)] {
+        for (tagAddress, tagSize, tagCount, isRela) in [(DynamicTag.rela, DynamicTag.relasz, DynamicTag.relacount, true),
+                                                        (DynamicTag.rel, DynamicTag.relsz, DynamicTag.relcount, false)] {
             guard let address = value(tagAddress), let start = offset(address),
                   let size = value(tagSize).flatMap({ Int(exactly: $0) }), size <= raw.count - start
             else { continue }
             var range = start..<(start + size)
+            // DT_RELACOUNT/DT_RELCOUNT leading entries are applied as relative relocations
+            // without a symbol, whatever they say (glibc elf/do-rel.h): skip them, as the
+            // loader does. In a large program they are most of the table.
+            let entrySize = isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
+            if let relative = value(tagCount).flatMap({ Int(exactly: $0) }) {
+                range = min(range.upperBound, range.lowerBound + min(relative, size / entrySize) * entrySize)..<range.upperBound
+            }
             // ld often lays .rela.plt right after .rela.dyn and counts it in DT_RELASZ too.
             if let plt, range.overlaps(plt) { range = range.lowerBound..<min(range.upperBound, plt.lowerBound) }
             tables.append(RelocationTable(range: range, isRela: isRela, lazy: false))
@@ -341,9 +349,20 @@ public final class ELFFile: @unchecked Sendable {
         guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }
         let entry = table + index * (is64 ? 24 : 16)
         if is64 {
-            guard let i = reader.u8(entry + 4), let o = reader.u8(entry + 5), let s = reader.u16(entry + 6),
-                  let v = reader.u64(entry + 8) else { return nil }
-            return SymbolFields(info: i, other: o, sectionIndex: s, value: v)
+            // One bounds check for the whole entry (this runs for every relocated symbol).
+            guard entry >= 0, entry <= reader.count - 24, let base = reader.buffer.baseAddress else { return nil }
+            let info = base.load(fromByteOffset: entry + 4, as: UInt8.self)
+            let other = base.load(fromByteOffset: entry + 5, as: UInt8.self)
+            var shndx = base.loadUnaligned(fromByteOffset: entry + 6, as: UInt16.self)
+            var value = base.loadUnaligned(fromByteOffset: entry + 8, as: UInt64.self)
+            if reader.bigEndian {
+                shndx = UInt16(bigEndian: shndx)
+                value = UInt64(bigEndian: value)
+            } else {
+                shndx = UInt16(littleEndian: shndx)
+                value = UInt64(littleEndian: value)
+            }
+            return SymbolFields(info: info, other: other, sectionIndex: shndx, value: value)
         }
         guard let v = reader.u32(entry + 4), let i = reader.u8(entry + 12), let o = reader.u8(entry + 13),
               let s = reader.u16(entry + 14) else { return nil }
