@@ -25,8 +25,9 @@ public final class ELFFile: @unchecked Sendable {
     /// Entries in `DT_SYMTAB`, index 0 (the null symbol) included.
     public let symbolCount: Int
 
-    private let bytes: FileBytes
-    private let reader: ByteReader
+    /// Set once in `init` (possibly to a shorter copy, see `neededPrefix`), then never changed.
+    private var bytes: FileBytes
+    private var reader: ByteReader
     private let is64: Bool
     private let stringTable: Range<Int>?
     private let symbolTableOffset: Int?
@@ -330,6 +331,42 @@ public final class ELFFile: @unchecked Sendable {
             tables.append(RelocationTable(range: range, isRela: isRela, lazy: false))
         }
         relocationTables = tables
+
+        // A library read into memory keeps only the bytes later reads need (symbol, string,
+        // hash and version tables, relocations: laid out first by every linker); its code
+        // and data are never read again. A closure of thousands of small libraries then
+        // costs half the memory. Mapped files are left as they are: their untouched pages
+        // cost nothing.
+        if !bytes.isMapped, let needed = neededPrefix(), needed < raw.count - raw.count / 4 {
+            let kept = bytes.prefix(needed)
+            self.bytes = kept
+            self.reader = ByteReader(buffer: kept.buffer, bigEndian: order == .big)
+        }
+    }
+
+    /// The end of the last byte any method reads after `init`: nil when it cannot be told
+    /// (an unknown symbol count, a hash table that cannot be read), and then all is kept.
+    private func neededPrefix() -> Int? {
+        let entrySize = is64 ? 24 : 16
+        var end = is64 ? 64 : 52
+        if let strings = stringTable { end = max(end, strings.upperBound) }
+        if let table = symbolTableOffset {
+            guard symbolCount > 0 else { return nil }
+            end = max(end, table + symbolCount * entrySize)
+        }
+        if let versym = versymOffset { end = max(end, versym + symbolCount * 2) }
+        if let gnu = gnuHashOffset {
+            guard symbolCount > 0, let nbuckets = reader.u32(gnu), let symoffset = reader.u32(gnu + 4),
+                  let bloomSize = reader.u32(gnu + 8) else { return nil }
+            let chainStart = gnu + 16 + Int(bloomSize) * (is64 ? 8 : 4) + Int(nbuckets) * 4
+            end = max(end, chainStart + max(0, symbolCount - Int(symoffset)) * 4)
+        }
+        if let sysv = sysvHashOffset {
+            guard let nbucket = reader.u32(sysv), let nchain = reader.u32(sysv + 4) else { return nil }
+            end = max(end, sysv + 8 + (Int(nbucket) + Int(nchain)) * 4)
+        }
+        for table in relocationTables { end = max(end, table.range.upperBound) }
+        return min(end, reader.count)
     }
 
     // MARK: - Symbols

@@ -71,6 +71,24 @@ public final class FileBytes: @unchecked Sendable {
 
     public var count: Int { buffer.count }
 
+    /// True when the bytes are a mapping of the file (not a copy in memory).
+    public var isMapped: Bool { release == .munmap }
+
+    /// A copy of the first `count` bytes, owned by the new object.
+    public func prefix(_ count: Int) -> FileBytes {
+        let length = max(0, min(count, buffer.count))
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(length, 1), alignment: 16)
+        if length > 0, let source = buffer.baseAddress, let target = storage.baseAddress {
+            target.copyMemory(from: source, byteCount: length)
+        }
+        return FileBytes(owning: UnsafeRawBufferPointer(rebasing: storage[0..<length]))
+    }
+
+    private init(owning buffer: UnsafeRawBufferPointer) {
+        self.buffer = buffer
+        release = .deallocate
+    }
+
     /// Lets the kernel drop this mapping's pages from the process (`MADV_DONTNEED`): they
     /// come back from the page cache, unchanged, when next read. A closure of thousands of
     /// libraries then costs memory only for the pages still being read, not for every file

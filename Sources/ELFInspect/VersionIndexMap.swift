@@ -2,14 +2,14 @@
 /// has: two sorted arrays instead of a dictionary (a dictionary per file cost a kilobyte
 /// and most of `ELFFile.init`'s time in a closure of thousands of small libraries).
 /// A later value for the same index replaces an earlier one, as assignment would.
-struct VersionIndexMap<Value> {
+public struct VersionIndexMap<Value> {
     private var keys: [UInt16] = []
     private var values: [Value] = []
 
-    init() {}
+    public init() {}
 
     /// From `(index, value)` pairs in file order.
-    init(_ pairs: [(UInt16, Value)]) {
+    public init(_ pairs: [(UInt16, Value)]) {
         // Sort by index, keeping file order among equal ones, then keep each index's last.
         let ordered = pairs.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
         keys.reserveCapacity(ordered.count)
@@ -24,7 +24,7 @@ struct VersionIndexMap<Value> {
         }
     }
 
-    subscript(index: UInt16) -> Value? {
+    public subscript(index: UInt16) -> Value? {
         var low = 0, high = keys.count
         while low < high {
             let mid = (low + high) / 2

@@ -27,10 +27,9 @@ public enum RuntimeCompanions {
     /// Whether the object both opens libraries and asks where it was loaded from: the
     /// mark of a library that opens companions beside its own load path.
     public static func opensBesideItself(_ elf: ELFFile) -> Bool {
+        let wanted: Set<String> = ["dlopen", "dladdr", "dladdr1", "dlinfo"]
         var imports = Set<String>()
-        for name in ["dlopen", "dladdr", "dladdr1", "dlinfo"] where elf.symbols.contains(where: { $0.name == name && !$0.isDefined }) {
-            imports.insert(name)
-        }
+        for symbol in elf.symbols where !symbol.isDefined && wanted.contains(symbol.name) { imports.insert(symbol.name) }
         return imports.contains("dlopen") && (imports.contains("dladdr") || imports.contains("dladdr1") || imports.contains("dlinfo"))
     }
 

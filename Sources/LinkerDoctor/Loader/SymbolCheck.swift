@@ -248,26 +248,27 @@ struct VersionTables {
 
     private let objects: [ELFFile]
     /// By object position; made on first use.
-    private var tables: [[UInt16: Version]?]
+    private var tables: [VersionIndexMap<Version>?]
 
     init(objects: [ELFFile]) {
         self.objects = objects
         tables = Array(repeating: nil, count: objects.count)
     }
 
-    private mutating func table(_ object: Int) -> [UInt16: Version] {
+    private mutating func table(_ object: Int) -> VersionIndexMap<Version> {
         if let known = tables[object] { return known }
-        var table: [UInt16: Version] = [:]
+        var pairs: [(UInt16, Version)] = []
         let elf = objects[object]
         for need in elf.versionNeeds {
             for entry in need.entries {
-                table[entry.index & 0x7fff] = Version(name: entry.name, hash: entry.hash,
-                                                      hidden: entry.index & 0x8000 != 0, file: need.file)
+                pairs.append((entry.index & 0x7fff, Version(name: entry.name, hash: entry.hash,
+                                                            hidden: entry.index & 0x8000 != 0, file: need.file)))
             }
         }
         for definition in elf.versionDefinitions {
-            table[definition.index & 0x7fff] = Version(name: definition.name, hash: definition.hash, hidden: false, file: nil)
+            pairs.append((definition.index & 0x7fff, Version(name: definition.name, hash: definition.hash, hidden: false, file: nil)))
         }
+        let table = VersionIndexMap(pairs)
         tables[object] = table
         return table
     }
