@@ -2,19 +2,27 @@
 /// has: two sorted arrays instead of a dictionary (a dictionary per file cost a kilobyte
 /// and most of `ELFFile.init`'s time in a closure of thousands of small libraries).
 /// A later value for the same index replaces an earlier one, as assignment would.
+/// Inlinable so that users in other modules get it specialised for their value type.
 public struct VersionIndexMap<Value> {
-    private var keys: [UInt16] = []
-    private var values: [Value] = []
+    @usableFromInline var keys: [UInt16] = []
+    @usableFromInline var values: [Value] = []
 
+    @inlinable
     public init() {}
 
     /// From `(index, value)` pairs in file order.
+    @inlinable
     public init(_ pairs: [(UInt16, Value)]) {
-        // Sort by index, keeping file order among equal ones, then keep each index's last.
-        let ordered = pairs.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }
-        keys.reserveCapacity(ordered.count)
-        values.reserveCapacity(ordered.count)
-        for (_, pair) in ordered {
+        // Sort positions by (index, file order) packed in one integer, then keep each
+        // index's last value.
+        var order = [UInt64]()
+        order.reserveCapacity(pairs.count)
+        for (position, pair) in pairs.enumerated() { order.append(UInt64(pair.0) << 32 | UInt64(position)) }
+        order.sort()
+        keys.reserveCapacity(order.count)
+        values.reserveCapacity(order.count)
+        for packed in order {
+            let pair = pairs[Int(packed & 0xffff_ffff)]
             if keys.last == pair.0 {
                 values[values.count - 1] = pair.1
             } else {
@@ -24,6 +32,7 @@ public struct VersionIndexMap<Value> {
         }
     }
 
+    @inlinable
     public subscript(index: UInt16) -> Value? {
         var low = 0, high = keys.count
         while low < high {

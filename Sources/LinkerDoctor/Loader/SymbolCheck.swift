@@ -93,10 +93,11 @@ public struct SymbolCheck: Sendable {
     /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
     static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
         var index: [String: Int] = [:]
+        index.reserveCapacity(graph.objects.count * 2)
         for object in graph.objects {
-            for name in [object.path] + object.names + (object.soname.map { [$0] } ?? []) where index[name] == nil {
-                index[name] = object.index
-            }
+            if index[object.path] == nil { index[object.path] = object.index }
+            for name in object.names where index[name] == nil { index[name] = object.index }
+            if let soname = object.soname, index[soname] == nil { index[soname] = object.index }
         }
         return index
     }

@@ -62,6 +62,16 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
         RootPath(string + "/" + relative)
     }
 
+    /// `self/name` for a single component (no `/`, not empty, `.` or `..`): already normal,
+    /// so no scan of the whole path.
+    func appendingComponent(_ name: String) -> RootPath {
+        RootPath(normalized: isRoot ? "/" + name : string + "/" + name)
+    }
+
+    private init(normalized: String) {
+        string = normalized
+    }
+
     /// True when `self` is `other` or lies below it.
     public func isWithin(_ other: RootPath) -> Bool {
         other.isRoot || string == other.string || string.hasPrefix(other.string + "/")

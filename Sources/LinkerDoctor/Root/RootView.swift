@@ -34,21 +34,23 @@ public struct RootView: Sendable {
     /// A link to a plain name in the same directory (`libz.so.1 -> libz.so.1.3`, the usual
     /// case) is followed the same way; any other link goes through the full walk.
     public func resolve(_ name: String, inResolvedDirectory directory: RootPath) throws(RootError) -> Resolved? {
-        let requested = directory.appending(name)
+        let original = name
         var name = name
         var followed = 0
         while true {
-            let path = directory.appending(name)
             if name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/")) {
-                return try walk(path, followLast: true, followed: followed, reportedAs: requested)
+                return try walk(directory.appending(name), followLast: true, followed: followed,
+                                reportedAs: directory.appending(original))
             }
+            let path = directory.appendingComponent(name)
             guard let entry = try filesystem.entry(at: path) else { return nil }
             guard entry.kind == .symlink else { return Resolved(path: path, entry: entry) }
             followed += 1
-            if followed > Self.maxSymlinks { throw .symlinkLoop(path: requested.string) }
+            if followed > Self.maxSymlinks { throw .symlinkLoop(path: directory.appending(original).string) }
             let target = try filesystem.linkTarget(at: path)
             if target.hasPrefix("/") {
-                return try walk(RootPath(target), followLast: true, followed: followed, reportedAs: requested)
+                return try walk(RootPath(target), followLast: true, followed: followed,
+                                reportedAs: directory.appending(original))
             }
             name = target
         }
