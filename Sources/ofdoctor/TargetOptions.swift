@@ -83,7 +83,9 @@ struct TargetOptions: ParsableArguments {
         } else {
             filesystem = try localRoot()
         }
-        return TargetSystem.inspect(root: RootView(filesystem), cpu: CPUFeatures(cpuinfo: cpuinfo))
+        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: CPUFeatures(cpuinfo: cpuinfo))
+        KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
+        return system
     }
 
     /// The program inside the root, and the `argv[0]` it is started with.

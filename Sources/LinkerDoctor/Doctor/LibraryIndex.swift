@@ -18,11 +18,13 @@ public struct LibraryIndex: Sendable {
         while let (directory, depth) = stack.popLast() {
             guard directoriesWalked < Self.maxDirectories else { break }
             directoriesWalked += 1
-            guard let names = try? root.filesystem.names(in: directory) else { continue }
-            for name in names.sorted() {
-                let path = directory.appending(name)
-                guard let entry = try? root.filesystem.entry(at: path) else { continue }
-                switch entry.kind {
+            guard let listing = try? root.filesystem.kinds(in: directory) else { continue }
+            for (name, listedKind) in listing.sorted(by: { $0.name < $1.name }) {
+                guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")) else { continue }
+                let path = directory.appendingComponent(name)
+                // `lstat` only when the listing did not say (DT_UNKNOWN).
+                guard let kind = listedKind ?? (try? root.filesystem.entry(at: path))??.kind else { continue }
+                switch kind {
                 case .directory:
                     if depth < Self.maxDepth && !Self.pruned.contains(path.string) { stack.append((path, depth + 1)) }
                 case .file, .symlink:
@@ -36,7 +38,7 @@ public struct LibraryIndex: Sendable {
 
     /// `lib*.so*` and `ld-*.so*`: the names ldconfig and the loader care about.
     static func isLibraryName(_ name: String) -> Bool {
-        (name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.contains(".so")
+        (name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.containsBytes(".so")
     }
 
     /// Paths named exactly `name`.

@@ -52,7 +52,7 @@ public struct LdconfigModel: Sendable {
 
     /// `sysdeps/generic/dl-is_dso.h` `_dl_is_dso`: `lib*.so*`, `ld-*.so*`, `ld.so.*`, `ld64.so.*`.
     public static func looksLikeLibrary(_ name: String) -> Bool {
-        ((name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.contains(".so"))
+        ((name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.containsBytes(".so"))
             || name.hasPrefix("ld.so.") || name.hasPrefix("ld64.so.")
     }
 }
@@ -121,7 +121,7 @@ private struct LdconfigRun {
             if isLink {
                 guard let t = (try? view.resolve(own)) ?? nil else {
                     // A stale link: removed when its name has `.so.` in it.
-                    if name.contains(".so.") {
+                    if name.containsBytes(".so.") {
                         let text = (try? overlay.linkTarget(at: own)) ?? ""
                         linkChanges.append(.removeDangling(link: spelled, target: text))
                         overlay.removeLink(at: own)

@@ -78,9 +78,13 @@ public struct CPUFeatures: Equatable, Sendable {
     public init(cpuinfo: String) {
         var flags: Set<String> = []
         var intel = false
-        // `omittingEmptySubsequences: false` so the blank line ending the first processor's
-        // block is seen: the other processors repeat the same lines.
-        for line in cpuinfo.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Line by line, stopping at the blank line that ends the first processor's block:
+        // the other processors repeat the same lines.
+        var rest = Substring(cpuinfo)
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             if line.isEmpty && !flags.isEmpty { break }
             if flags.isEmpty, line.hasPrefix("flags") || line.hasPrefix("Features"),
                let colon = line.firstIndex(of: ":") {

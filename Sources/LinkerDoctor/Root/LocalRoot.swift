@@ -58,6 +58,10 @@ public struct LocalRoot: RootFilesystem {
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {
+        try kinds(in: directory).map(\.name)
+    }
+
+    public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
         guard let dir = opendir(hostPath(directory)) else {
             let code = errno
             if code == ENOENT { throw .notFound(path: directory.string) }
@@ -65,12 +69,21 @@ public struct LocalRoot: RootFilesystem {
             throw .io(path: directory.string, operation: "opendir", errno: code)
         }
         defer { closedir(dir) }
-        var result: [String] = []
+        var result: [(name: String, kind: RootEntry.Kind?)] = []
         while let item = readdir(dir) {
             let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name != "." && name != ".." { result.append(name) }
+            guard name != "." && name != ".." else { continue }
+            let kind: RootEntry.Kind?
+            switch Int32(item.pointee.d_type) {
+            case Int32(DT_REG): kind = .file
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_LNK): kind = .symlink
+            case Int32(DT_UNKNOWN): kind = nil
+            default: kind = .other
+            }
+            result.append((name, kind))
         }
         return result
     }

@@ -10,8 +10,18 @@ public protocol RootFilesystem: Sendable {
     func linkTarget(at path: RootPath) throws(RootError) -> String
     /// The names in the directory at `path`, without `.` and `..`, in no particular order.
     func names(in directory: RootPath) throws(RootError) -> [String]
+    /// The same names, each with its kind when the listing tells it (readdir's `d_type`)
+    /// and nil when only `entry(at:)` can: a walk over a large tree then needs no `lstat`
+    /// per name.
+    func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)]
     /// The contents of the regular file at `path`.
     func contents(of path: RootPath) throws(RootError) -> FileBytes
     /// What this root is called in messages (`/`, the `--root` directory, the image file).
     var label: String { get }
+}
+
+extension RootFilesystem {
+    public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
+        try names(in: directory).map { ($0, nil) }
+    }
 }
