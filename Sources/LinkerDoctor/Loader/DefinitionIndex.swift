@@ -8,58 +8,70 @@ import ELFInspect
 /// and objects without a usable GNU hash table are candidates for every name.
 struct DefinitionIndex {
     /// Open addressing on `hash & ~1`: `hash << 32 | (first entry + 1)`, 0 when empty.
-    private var slots: [UInt64]
-    private var mask: Int
-    private var used = 0
+    private let slots: [UInt64]
+    private let mask: Int
     /// Entries form one list per hash, objects ascending: built from the last object to
     /// the first, each new entry goes in front.
-    private var entryObject: [Int32] = []
-    private var entryNext: [Int32] = []
-    /// Objects the index cannot speak for (no `DT_GNU_HASH`, or a broken one), ascending.
-    private var unindexed: [Int] = []
+    private let entryObject: [Int32]
+    private let entryNext: [Int32]
+    /// Objects the index cannot speak for (no `DT_GNU_HASH`, a broken one, an unknown
+    /// symbol count), ascending: candidates for every name.
+    private let unindexed: [Int]
 
     init(scope: [ELFFile]) {
+        // A chain walk stops at the symbol count, so the counts bound the entries and the
+        // table never fills (load at most 2/3).
         let bound = scope.reduce(0) { $0 + $1.symbolCount }
         var size = 16
         while size < bound + bound / 2 { size <<= 1 }
-        mask = size - 1
-        slots = [UInt64](repeating: 0, count: size)
-        entryObject.reserveCapacity(bound)
-        entryNext.reserveCapacity(bound)
-        for object in scope.indices.reversed() {
-            let id = Int32(truncatingIfNeeded: object)
-            let complete = scope[object].forEachGnuHash { hash in insert(hash, object: id) }
-            if !complete { unindexed.append(object) }
+        let mask = size - 1
+        var slots = [UInt64](repeating: 0, count: size)
+        var objects = [Int32](repeating: 0, count: max(bound, 1))
+        var next = [Int32](repeating: 0, count: max(bound, 1))
+        var unindexed: [Int] = []
+        var used = 0
+        slots.withUnsafeMutableBufferPointer { slot in
+            objects.withUnsafeMutableBufferPointer { object in
+                next.withUnsafeMutableBufferPointer { link in
+                    for position in scope.indices.reversed() {
+                        let elf = scope[position]
+                        let id = Int32(truncatingIfNeeded: position)
+                        guard elf.symbolCount > 0 else { unindexed.append(position); continue }
+                        var overflow = false
+                        let complete = elf.forEachGnuHash { hash in
+                            var at = Self.start(hash, mask)
+                            while slot[at] != 0 && UInt32(truncatingIfNeeded: slot[at] >> 32) != hash { at = (at + 1) & mask }
+                            let head = Int32(truncatingIfNeeded: slot[at] & 0xffff_ffff) - 1
+                            if head >= 0 && object[Int(head)] == id { return }   // a second name, same hash
+                            // Overlapping chains (a hostile table) can bring more entries
+                            // than the counts: that object is then left to the scope walk.
+                            guard used < object.count else { overflow = true; return }
+                            object[used] = id
+                            link[used] = head
+                            slot[at] = UInt64(hash) << 32 | UInt64(UInt32(used + 1))
+                            used += 1
+                        }
+                        if !complete || overflow { unindexed.append(position) }
+                    }
+                }
+            }
         }
-        unindexed.reverse()
+        self.slots = slots
+        self.mask = mask
+        self.entryObject = objects
+        self.entryNext = next
+        self.unindexed = unindexed.reversed()
+    }
+
+    /// Fibonacci hashing spreads the GNU hash's low bits, which differ little for similar names.
+    private static func start(_ hash: UInt32, _ mask: Int) -> Int {
+        Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
     }
 
     private func slot(of hash: UInt32) -> Int {
-        // Fibonacci hashing spreads the GNU hash's low bits, which differ little for similar names.
-        var at = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        var at = Self.start(hash, mask)
         while slots[at] != 0 && UInt32(truncatingIfNeeded: slots[at] >> 32) != hash { at = (at + 1) & mask }
         return at
-    }
-
-    private mutating func insert(_ hash: UInt32, object: Int32) {
-        // `symbolCount` sized the table; a file whose count is unknown can bring more.
-        if (used + 1) * 4 > slots.count * 3 { grow() }
-        let at = slot(of: hash)
-        let head = Int32(truncatingIfNeeded: slots[at] & 0xffff_ffff) - 1
-        if head >= 0 && entryObject[Int(head)] == object { return }   // a second name, same hash
-        if head < 0 { used += 1 }
-        let entry = Int32(entryObject.count)
-        entryObject.append(object)
-        entryNext.append(head)
-        slots[at] = UInt64(hash) << 32 | UInt64(UInt32(entry + 1))
-    }
-
-    /// Twice the slots, the lists kept as they are.
-    private mutating func grow() {
-        let old = slots
-        slots = [UInt64](repeating: 0, count: old.count * 2)
-        mask = slots.count - 1
-        for value in old where value != 0 { slots[slot(of: UInt32(truncatingIfNeeded: value >> 32))] = value }
     }
 
     /// Objects (scope positions, ascending) that may define a name with GNU hash `hash`.
