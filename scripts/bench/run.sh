@@ -157,6 +157,9 @@ if [ -f "$CR/stamp" ]; then
     echo "$(find "$CR/root/opt/conda" -type f | wc -l) $(find "$CR/root/opt/conda" -type d | wc -l)" > "$CR/counts"
   fi
   echo "$(cat "$CR/counts") ${found#"$CR/root"}" > "$RES/conda-tree"
+  # the closure loop may have left WARMUP=0 (large closures): the first walk of a freshly
+  # generated tree is cold for both tools, so warm up here
+  WARMUP=1 RUNS_LO=$MIN_RUNS
   hf "$RES/search.ofdoctor-check.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" /usr/local/bin/benchprog
   hf "$RES/search.find.json" "find -name" find "$CR/root" -name libbenchmiss.so.1
   "$BIN" check --root "$CR/root" /usr/local/bin/benchprog > "$RES/search.check.txt" 2>&1 || true
