@@ -30,9 +30,9 @@ public struct RootView: Sendable {
 
     /// `directory/name` where `directory` is already a resolved real directory (no links):
     /// one `lstat` of the last component instead of a walk from `/`, the same answer as
-    /// `resolve`. A link, `.` or `..` takes the full walk.
-    /// A link to a plain name in the same directory (`libz.so.1 -> libz.so.1.3`, the usual
-    /// case) is followed the same way; any other link goes through the full walk.
+    /// `resolve`. A link to a plain name in the same directory (`libz.so.1 -> libz.so.1.3`,
+    /// the usual case) is followed the same way; `.`, `..`, names with `/` and links
+    /// anywhere else take the full walk, with the links followed so far counted.
     public func resolve(_ name: String, inResolvedDirectory directory: RootPath) throws(RootError) -> Resolved? {
         let original = name
         var name = name
