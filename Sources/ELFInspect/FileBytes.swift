@@ -16,14 +16,17 @@ public final class FileBytes: @unchecked Sendable {
 
     /// Copies `bytes` into memory this object owns.
     public init(_ bytes: [UInt8]) {
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
-        bytes.withUnsafeBytes { source in
-            if let base = source.baseAddress, let target = storage.baseAddress {
-                target.copyMemory(from: base, byteCount: source.count)
-            }
-        }
-        buffer = UnsafeRawBufferPointer(rebasing: storage[0..<bytes.count])
+        buffer = bytes.withUnsafeBytes(Self.ownedCopy)
         release = .deallocate
+    }
+
+    /// Memory of its own holding `source`'s bytes (freed by `deinit` as `.deallocate`).
+    private static func ownedCopy(_ source: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(source.count, 1), alignment: 16)
+        if let base = source.baseAddress, let target = storage.baseAddress {
+            target.copyMemory(from: base, byteCount: source.count)
+        }
+        return UnsafeRawBufferPointer(rebasing: storage[0..<source.count])
     }
 
     /// Reads `size` bytes of `fd` from its start into memory this object owns (nil when
@@ -77,11 +80,7 @@ public final class FileBytes: @unchecked Sendable {
     /// A copy of the first `count` bytes, owned by the new object.
     public func prefix(_ count: Int) -> FileBytes {
         let length = max(0, min(count, buffer.count))
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(length, 1), alignment: 16)
-        if length > 0, let source = buffer.baseAddress, let target = storage.baseAddress {
-            target.copyMemory(from: source, byteCount: length)
-        }
-        return FileBytes(owning: UnsafeRawBufferPointer(rebasing: storage[0..<length]))
+        return FileBytes(owning: Self.ownedCopy(UnsafeRawBufferPointer(rebasing: buffer[0..<length])))
     }
 
     private init(owning buffer: UnsafeRawBufferPointer) {
