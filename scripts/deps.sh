@@ -1,10 +1,11 @@
 #!/bin/bash
-# Installs the system packages the build, tests and demo need, when they are missing.
+# Installs the system packages the build, tests and demo need, when they are missing,
+# and any packages given as arguments (`make bench` adds its own).
 # As root it runs apt-get; otherwise it says exactly what to install.
 set -u
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in libelf-dev zlib1g-dev libzstd-dev nettle-dev gcc g++ make patchelf libtree pax-utils elfutils binutils python3 graphviz strace hyperfine time; do
+for pkg in libelf-dev zlib1g-dev libzstd-dev nettle-dev gcc g++ make patchelf libtree pax-utils elfutils binutils python3 graphviz strace hyperfine time "$@"; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
