@@ -55,9 +55,8 @@ struct TargetOptions: ParsableArguments {
         } else if let image {
             do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
         } else {
-            let own = ProcessInfo.processInfo.environment
-            for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = own[name] { variables[name] = value } }
-            if isHostRoot, let path = own["PATH"] { variables["PATH"] = path }
+            for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = ProcessEnvironment.value(name) { variables[name] = value } }
+            if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
         }
         for assignment in environmentAssignments {
             guard let eq = assignment.firstIndex(of: "=") else { continue }

@@ -119,7 +119,7 @@ struct Fix: ParsableCommand {
 /// `fix --apply` or `undo`: how the tests prove a killed apply can be completed or undone.
 enum FaultInjection {
     static func hook() -> (@Sendable (Int) -> StepDecision)? {
-        guard let text = ProcessInfo.processInfo.environment["OFDOCTOR_FAULT_AFTER_STEP"], let limit = Int(text) else { return nil }
+        guard let text = ProcessEnvironment.value("OFDOCTOR_FAULT_AFTER_STEP"), let limit = Int(text) else { return nil }
         return { step in
             if step >= limit { kill(getpid(), SIGKILL) }
             return .proceed

@@ -5,18 +5,13 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// ANSI colour, used only on a terminal and never with `NO_COLOR` set (no-color.org).
 struct Style: Sendable {
     let enabled: Bool
 
     static func forStandardOutput() -> Style {
-        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let noColor = ProcessEnvironment.value("NO_COLOR").map { !$0.isEmpty } ?? false
         return Style(enabled: isatty(STDOUT_FILENO) == 1 && !noColor)
     }
 
