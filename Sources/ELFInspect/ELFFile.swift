@@ -32,7 +32,7 @@ public final class ELFFile: @unchecked Sendable {
     private let stringTable: Range<Int>?
     private let symbolTableOffset: Int?
     private let versymOffset: Int?
-    private let gnuHashOffset: Int?
+    private let gnuHash: GnuHashLayout?
     /// DT_GNU_HASH's Bloom filter, located once: a lookup over a load graph tests it in
     /// every object of the scope, as `do_lookup_x` does before touching the buckets.
     private let gnuBloom: GnuBloom?
@@ -136,7 +136,7 @@ public final class ELFFile: @unchecked Sendable {
             stringTable = nil
             symbolTableOffset = nil
             versymOffset = nil
-            gnuHashOffset = nil
+            gnuHash = nil
             gnuBloom = nil
             sysvHashOffset = nil
             relocationTables = []
@@ -288,13 +288,14 @@ public final class ELFFile: @unchecked Sendable {
         // readelf reads it), else from the hash tables (as the loader bounds it).
         symbolTableOffset = value(DynamicTag.symtab).flatMap { offset($0) }
         versymOffset = value(DynamicTag.versym).flatMap { offset($0) }
-        gnuHashOffset = value(DynamicTag.gnuHash).flatMap { offset($0) }
+        let gnuHashOffset = value(DynamicTag.gnuHash).flatMap { offset($0) }
+        gnuHash = GnuHashLayout(reader, at: gnuHashOffset, is64: is64)
         gnuBloom = GnuBloom(reader, at: gnuHashOffset, is64: is64)
         sysvHashOffset = value(DynamicTag.hash).flatMap { offset($0) }
         let entrySize = is64 ? 24 : 16
         var count = ELFFile.dynsymSectionCount(elf, entrySize: entrySize)
             ?? ELFFile.hashChainCount(reader, sysvHashOffset)
-            ?? ELFFile.gnuHashSymbolCount(reader, gnuHashOffset, is64: is64)
+            ?? ELFFile.gnuHashSymbolCount(reader, gnuHash)
             ?? 0
         if let start = symbolTableOffset {
             count = min(count, max(0, (raw.count - start) / entrySize))
@@ -355,11 +356,10 @@ public final class ELFFile: @unchecked Sendable {
             end = max(end, table + symbolCount * entrySize)
         }
         if let versym = versymOffset { end = max(end, versym + symbolCount * 2) }
-        if let gnu = gnuHashOffset {
-            guard symbolCount > 0, let nbuckets = reader.u32(gnu), let symoffset = reader.u32(gnu + 4),
-                  let bloomSize = reader.u32(gnu + 8) else { return nil }
-            let chainStart = gnu + 16 + Int(bloomSize) * (is64 ? 8 : 4) + Int(nbuckets) * 4
-            end = max(end, chainStart + max(0, symbolCount - Int(symoffset)) * 4)
+        // (Without a readable header nothing ever reads the table: no bound needed.)
+        if let gnu = gnuHash {
+            guard symbolCount > 0 else { return nil }
+            end = max(end, gnu.chainStart + max(0, symbolCount - Int(gnu.symoffset)) * 4)
         }
         if let sysv = sysvHashOffset {
             guard let nbucket = reader.u32(sysv), let nchain = reader.u32(sysv + 4) else { return nil }
@@ -484,7 +484,7 @@ public final class ELFFile: @unchecked Sendable {
     /// over a whole load graph asks every object for the same name.
     public func symbolIndices(for key: SymbolLookupKey) -> [Int] {
         key.bytes.withUnsafeBytes { raw in
-            if let gnu = gnuHashOffset, let found = gnuLookup(raw, hash: key.gnuHash, at: gnu) { return found }
+            if let gnu = gnuHash, let found = gnuLookup(raw, hash: key.gnuHash, in: gnu) { return found }
             if let sysv = sysvHashOffset, let found = sysvLookup(raw, hash: key.sysvHash, at: sysv) { return found }
             return (0..<symbolCount).filter { nameMatches($0, raw) }
         }
@@ -497,22 +497,18 @@ public final class ELFFile: @unchecked Sendable {
     /// built from these for a whole closure.
     @discardableResult
     public func forEachGnuHash(_ body: (UInt32) -> Void) -> Bool {
-        guard let offset = gnuHashOffset, let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
-              let bloomSize = reader.u32(offset + 8), nbuckets > 0 else { return false }
-        let wordBytes = is64 ? 8 : 4
-        let bucketStart = offset + 16 + Int(bloomSize) * wordBytes
-        let chainStart = bucketStart + Int(nbuckets) * 4
-        guard bucketStart <= reader.count, chainStart <= reader.count else { return false }
+        guard let gnu = gnuHash, gnu.nbuckets > 0, gnu.bucketStart <= reader.count, gnu.chainStart <= reader.count
+        else { return false }
         // Chains of valid tables are disjoint and end with the bit set; a hostile one could
         // overlap, so no more steps than the chain area holds entries.
-        var budget = (reader.count - chainStart) / 4
-        for bucket in 0..<Int(nbuckets) {
-            guard let first = reader.u32(bucketStart + bucket * 4) else { return false }
+        var budget = (reader.count - gnu.chainStart) / 4
+        for bucket in 0..<Int(gnu.nbuckets) {
+            guard let first = reader.u32(gnu.bucketStart + bucket * 4) else { return false }
             if first == 0 { continue }
-            guard first >= symoffset else { return false }
+            guard first >= gnu.symoffset else { return false }
             var index = Int(first)
             while index < symbolCount || symbolCount == 0 {
-                guard budget > 0, let chain = reader.u32(chainStart + (index - Int(symoffset)) * 4) else { return false }
+                guard budget > 0, let chain = reader.u32(gnu.chainWord(index)) else { return false }
                 budget -= 1
                 body(chain & ~1)
                 if chain & 1 != 0 { break }
@@ -536,29 +532,24 @@ public final class ELFFile: @unchecked Sendable {
         return reader.cStringEquals(table.lowerBound + Int(nameOffset), limit: table.upperBound, key)
     }
 
-    private func gnuLookup(_ key: UnsafeRawBufferPointer, hash h: UInt32, at offset: Int) -> [Int]? {
-        guard let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
-              let bloomSize = reader.u32(offset + 8), let bloomShift = reader.u32(offset + 12), nbuckets > 0
-        else { return nil }
+    private func gnuLookup(_ key: UnsafeRawBufferPointer, hash h: UInt32, in gnu: GnuHashLayout) -> [Int]? {
+        guard let bloomShift = reader.u32(gnu.bloomStart - 4), gnu.nbuckets > 0 else { return nil }
         let wordBytes = is64 ? 8 : 4
         let bits = UInt32(wordBytes * 8)
-        let bloomStart = offset + 16
-        if bloomSize > 0 {
+        if gnu.bloomWords > 0 {
             // glibc masks with (maskwords - 1), maskwords being a power of two (elf/dl-lookup.c, _dl_setup_hash).
-            let wordIndex = Int((h / bits) & (bloomSize - 1))
-            guard let word = reader.word(bloomStart + wordIndex * wordBytes, is64: is64) else { return nil }
+            let wordIndex = Int((h / bits) & (gnu.bloomWords - 1))
+            guard let word = reader.word(gnu.bloomStart + wordIndex * wordBytes, is64: is64) else { return nil }
             let mask = (UInt64(1) << UInt64(h % bits)) | (UInt64(1) << UInt64((h >> (bloomShift & 31)) % bits))
             if word & mask != mask { return [] }
         }
-        let bucketStart = bloomStart + Int(bloomSize) * wordBytes
-        guard let first = reader.u32(bucketStart + Int(h % nbuckets) * 4) else { return nil }
+        guard let first = reader.u32(gnu.bucketStart + Int(h % gnu.nbuckets) * 4) else { return nil }
         if first == 0 { return [] }
-        guard first >= symoffset else { return nil }
-        let chainStart = bucketStart + Int(nbuckets) * 4
+        guard first >= gnu.symoffset else { return nil }
         var result: [Int] = []
         var index = Int(first)
         while index < symbolCount || symbolCount == 0 {
-            guard let chain = reader.u32(chainStart + (index - Int(symoffset)) * 4) else { return nil }
+            guard let chain = reader.u32(gnu.chainWord(index)) else { return nil }
             if (chain | 1) == (h | 1) && nameMatches(index, key) { result.append(index) }
             if chain & 1 != 0 { break }
             index += 1
@@ -668,22 +659,19 @@ public final class ELFFile: @unchecked Sendable {
     }
 
     /// The symbol count implied by `DT_GNU_HASH`: the last chain's end, past the highest bucket.
-    private static func gnuHashSymbolCount(_ reader: ByteReader, _ offset: Int?, is64: Bool) -> Int? {
-        guard let offset, let nbuckets = reader.u32(offset), let symoffset = reader.u32(offset + 4),
-              let bloomSize = reader.u32(offset + 8) else { return nil }
-        let bucketStart = offset + 16 + Int(bloomSize) * (is64 ? 8 : 4)
+    private static func gnuHashSymbolCount(_ reader: ByteReader, _ gnu: GnuHashLayout?) -> Int? {
+        guard let gnu else { return nil }
         // A bucket array larger than the file is corrupt; don't walk it.
-        guard bucketStart + Int(nbuckets) * 4 <= reader.count else { return nil }
+        guard gnu.chainStart <= reader.count else { return nil }
         var highest: UInt32 = 0
-        for b in 0..<Int(nbuckets) {
-            guard let value = reader.u32(bucketStart + b * 4) else { return nil }
+        for b in 0..<Int(gnu.nbuckets) {
+            guard let value = reader.u32(gnu.bucketStart + b * 4) else { return nil }
             highest = max(highest, value)
         }
-        if highest < symoffset { return Int(symoffset) }
-        let chainStart = bucketStart + Int(nbuckets) * 4
+        if highest < gnu.symoffset { return Int(gnu.symoffset) }
         var index = Int(highest)
         while true {
-            guard let chain = reader.u32(chainStart + (index - Int(symoffset)) * 4) else { return nil }
+            guard let chain = reader.u32(gnu.chainWord(index)) else { return nil }
             if chain & 1 != 0 { return index + 1 }
             index += 1
         }

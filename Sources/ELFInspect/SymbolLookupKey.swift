@@ -21,16 +21,22 @@ public struct SymbolLookupKey: Sendable, Hashable {
 
     private init(bytes: [UInt8]) {
         self.bytes = bytes
-        var gnu: UInt32 = 5381
+        gnuHash = Self.gnuHash(of: bytes)
         var sysv: UInt32 = 0
         for byte in bytes {
-            gnu = gnu &* 33 &+ UInt32(byte)
             sysv = (sysv << 4) &+ UInt32(byte)
             let g = sysv & 0xf000_0000
             if g != 0 { sysv ^= g >> 24 }
             sysv &= ~g
         }
-        gnuHash = gnu
         sysvHash = sysv
+    }
+
+    /// `dl_new_hash`: the hash `DT_GNU_HASH` tables are built on.
+    @inlinable
+    public static func gnuHash<Bytes: Sequence>(of bytes: Bytes) -> UInt32 where Bytes.Element == UInt8 {
+        var hash: UInt32 = 5381
+        for byte in bytes { hash = hash &* 33 &+ UInt32(byte) }
+        return hash
     }
 }

@@ -39,8 +39,7 @@ struct DefinitionIndex {
                         guard elf.symbolCount > 0 else { unindexed.append(position); continue }
                         var overflow = false
                         let complete = elf.forEachGnuHash { hash in
-                            var at = Self.start(hash, mask)
-                            while slot[at] != 0 && UInt32(truncatingIfNeeded: slot[at] >> 32) != hash { at = (at + 1) & mask }
+                            let at = Self.probe(UnsafeBufferPointer(slot), hash, mask)
                             let head = Int32(truncatingIfNeeded: slot[at] & 0xffff_ffff) - 1
                             if head >= 0 && object[Int(head)] == id { return }   // a second name, same hash
                             // Overlapping chains (a hostile table) can bring more entries
@@ -63,13 +62,10 @@ struct DefinitionIndex {
         self.unindexed = unindexed.reversed()
     }
 
-    /// Fibonacci hashing spreads the GNU hash's low bits, which differ little for similar names.
-    private static func start(_ hash: UInt32, _ mask: Int) -> Int {
-        Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-    }
-
-    private func slot(of hash: UInt32) -> Int {
-        var at = Self.start(hash, mask)
+    /// The slot that holds `hash`, or the empty one where it would go. Starts from a
+    /// Fibonacci hash: it spreads the GNU hash's low bits, which differ little for similar names.
+    private static func probe(_ slots: UnsafeBufferPointer<UInt64>, _ hash: UInt32, _ mask: Int) -> Int {
+        var at = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
         while slots[at] != 0 && UInt32(truncatingIfNeeded: slots[at] >> 32) != hash { at = (at + 1) & mask }
         return at
     }
@@ -77,7 +73,8 @@ struct DefinitionIndex {
     /// Objects (scope positions, ascending) that may define a name with GNU hash `hash`.
     func candidates(for hash: UInt32) -> [Int] {
         var found: [Int] = []
-        var entry = Int32(truncatingIfNeeded: slots[slot(of: hash & ~1)] & 0xffff_ffff) - 1
+        let at = slots.withUnsafeBufferPointer { Self.probe($0, hash & ~1, mask) }
+        var entry = Int32(truncatingIfNeeded: slots[at] & 0xffff_ffff) - 1
         while entry >= 0 {
             found.append(Int(entryObject[Int(entry)]))
             entry = entryNext[Int(entry)]

@@ -155,9 +155,7 @@ public struct SymbolCheck: Sendable {
         init(name: UnsafeRawBufferPointer, version: VersionTables.Version?) {
             self.name = name
             self.version = version
-            var hash: UInt32 = 5381
-            for byte in name { hash = hash &* 33 &+ UInt32(byte) }
-            nameHash = hash
+            nameHash = SymbolLookupKey.gnuHash(of: name)
         }
 
         static func == (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool {
