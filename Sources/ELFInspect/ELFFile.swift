@@ -320,15 +320,19 @@ public final class ELFFile: @unchecked Sendable {
                   let size = value(tagSize).flatMap({ Int(exactly: $0) }), size <= raw.count - start
             else { continue }
             var range = start..<(start + size)
-            // DT_RELACOUNT/DT_RELCOUNT leading entries are applied as relative relocations
-            // without a symbol, whatever they say (glibc elf/do-rel.h): skip them, as the
-            // loader does. In a large program they are most of the table.
+            // ld often lays .rela.plt right after .rela.dyn and counts it in DT_RELASZ too.
+            // (Never past the start: a hostile PLT range may begin before this table.)
+            if let plt, range.overlaps(plt) {
+                range = range.lowerBound..<max(range.lowerBound, min(range.upperBound, plt.lowerBound))
+            }
+            // DT_RELACOUNT/DT_RELCOUNT leading entries of what is left are applied as relative
+            // relocations without a symbol, whatever they say (glibc elf/do-rel.h, after
+            // elf/dynamic-link.h took the PLT off): skip them, as the loader does. In a large
+            // program they are most of the table.
             let entrySize = isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
             if let relative = value(tagCount).flatMap({ Int(exactly: $0) }) {
-                range = min(range.upperBound, range.lowerBound + min(relative, size / entrySize) * entrySize)..<range.upperBound
+                range = (range.lowerBound + min(relative, range.count / entrySize) * entrySize)..<range.upperBound
             }
-            // ld often lays .rela.plt right after .rela.dyn and counts it in DT_RELASZ too.
-            if let plt, range.overlaps(plt) { range = range.lowerBound..<min(range.upperBound, plt.lowerBound) }
             tables.append(RelocationTable(range: range, isRela: isRela, lazy: false))
         }
         relocationTables = tables
