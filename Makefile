@@ -40,7 +40,7 @@ release: deps
 	bash scripts/release.sh
 
 bench: release
-	@bash scripts/deps.sh python3-pyelftools libopencv-dev
+	@bash scripts/deps.sh python3-pyelftools libopencv-dev gdb
 	bash scripts/bench/run.sh
 
 fuzz: deps

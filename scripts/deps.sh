@@ -12,9 +12,24 @@ if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "deps: installing ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
-  if ! apt-get install -y -qq "${need[@]}" >/tmp/ofdoctor-apt.log 2>&1; then
-    apt-get update -qq >>/tmp/ofdoctor-apt.log 2>&1
-    apt-get install -y -qq "${need[@]}" >>/tmp/ofdoctor-apt.log 2>&1 || { cat /tmp/ofdoctor-apt.log >&2; exit 1; }
+  # Another apt or dpkg (unattended-upgrades, a second `make`) may hold the locks: wait for
+  # them instead of failing. DPkg::Lock::Timeout covers dpkg's lock; `apt-get update`'s
+  # lists lock has no timeout option, so update is retried while its lock is held.
+  apt=(apt-get -o DPkg::Lock::Timeout=600 -y -qq)
+  log=/tmp/ofdoctor-apt.log
+  update() {
+    local try
+    for try in $(seq 1 60); do
+      "${apt[@]}" update >"$log.update" 2>&1 && { cat "$log.update" >>"$log"; return 0; }
+      cat "$log.update" >>"$log"
+      grep -q 'Could not get lock\|Unable to lock' "$log.update" || return 1
+      sleep 10
+    done
+    return 1
+  }
+  if ! "${apt[@]}" install "${need[@]}" >"$log" 2>&1; then
+    update || { cat "$log" >&2; exit 1; }
+    "${apt[@]}" install "${need[@]}" >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
   fi
 else
   echo "deps: missing packages: ${need[*]}" >&2

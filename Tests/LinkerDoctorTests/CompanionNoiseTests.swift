@@ -16,7 +16,8 @@ struct CompanionNoiseTests {
         var checked = 0
         var warnings: [String: Int] = [:]
         var errors: [String] = []
-        for library in SymbolDifferentialTests.libraries() {
+        let libraries = SymbolDifferentialTests.libraries()
+        for library in libraries {
             // ldd -r reports unresolved symbols for some plugins on their own; those are real.
             guard let truth = SymbolDifferentialTests.lddR(library), truth.undefined.isEmpty, truth.missingVersions.isEmpty else { continue }
             let program = ProgramLocation(path: RootPath(library), argv0: library, viaPATH: false)
@@ -28,8 +29,10 @@ struct CompanionNoiseTests {
             }
             #expect(!report.findings.contains { $0.rule == .runtimeCompanionMissing }, "\(library)")
         }
-        print("companion noise: \(checked) libraries checked, \(errors.count) errors, warnings by rule: \(warnings)")
+        print("companion noise: \(libraries.count) libraries sampled, \(checked) checked (the rest have unresolved symbols of their own), \(errors.count) errors, warnings by rule: \(warnings)")
         #expect(errors.isEmpty, "\(errors.prefix(5))")
-        #expect(checked > 40)
+        #expect(libraries.count >= (MachineDifferentialTests.full ? 100 : SymbolDifferentialTests.sampleSize), "the corpus scripts/deps.sh installs has fewer libraries than the sample")
+        // Plugins that ldd -r itself finds unresolved symbols in are left out; most libraries are not plugins.
+        #expect(checked >= libraries.count / 2)
     }
 }

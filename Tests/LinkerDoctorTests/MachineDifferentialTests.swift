@@ -12,6 +12,9 @@ struct MachineDifferentialTests {
     static let interpreter = "/lib64/ld-linux-x86-64.so.2"
     static let full = ProcessInfo.processInfo.environment["OFDOCTOR_DIFFERENTIAL"] == "full"
 
+    /// Programs and libraries compared in `make test` (every one with OFDOCTOR_DIFFERENTIAL=full).
+    static let sampleSize = 60
+
     /// Dynamically linked ELF files (64-bit x86-64), sorted; a sample unless full.
     static func programs() -> [String] {
         var files: [String] = []
@@ -26,7 +29,7 @@ struct MachineDifferentialTests {
         }
         let elf = files.sorted().filter(isDynamicELF)
         if full { return elf }
-        return elf.enumerated().filter { $0.offset % 25 == 0 }.map(\.element)
+        return MachineSample.evenly(elf, count: sampleSize)
     }
 
     static func isDynamicELF(_ path: String) -> Bool {
@@ -98,7 +101,7 @@ struct MachineDifferentialTests {
     func agreesWithLoader() throws {
         let system = try #require(Self.system)
         let programs = Self.programs()
-        #expect(programs.count > (Self.full ? 1000 : 40))
+        #expect(programs.count >= (Self.full ? 1000 : Self.sampleSize), "the corpus scripts/deps.sh installs has fewer ELF files than the sample")
         var compared = 0
         var disagreements: [String] = []
         for environment in Self.environments {
@@ -111,9 +114,9 @@ struct MachineDifferentialTests {
                 }
             }
         }
-        print("machine differential: \(compared) resolutions compared, \(disagreements.count) disagreements")
+        print("machine differential: \(programs.count) files sampled, \(compared) resolutions compared (\(Self.environments.count) environments), \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(10).joined(separator: "\n"))")
-        #expect(compared > (Self.full ? 2000 : 80))
+        #expect(compared >= MachineSample.floor(of: programs.count * Self.environments.count), "ld.so --list traced too few of the sampled files")
     }
 }
 
