@@ -152,10 +152,13 @@ variant cache-directory healthy; rm "$OUT/cache-directory/root/etc/ld.so.cache";
 # ------------------------------------------------------------ apply-escape
 # The plan (a libwebp.so.7 link, ldconfig, /etc/profile.d/ofdoctor.sh) meets links that
 # lead out of the root by host paths: profile.d and /usr/local/lib (which ldconfig scans).
-# /usr/bin/appx NEEDS libLandmarkDetector.so (only in /opt/OpenFace/build/lib: an env fix,
-# written to /etc/profile.d) and libwebp.so.7 (only .so.6 here: a link and ldconfig).
+# /usr/bin/appx NEEDS libLandmarkDetector.so (only in /opt/OpenFace/build/lib: a conf file
+# and ldconfig), libwebp.so.7 (only .so.6 here: a link and ldconfig) and libgobject, whose
+# libffi conda's /opt/conda/lib on LD_LIBRARY_PATH shadows (an env fix, written to
+# /etc/profile.d).
 gcc -o "$STAGE/appx" "$STAGE/hostile.c" -Wl,--no-as-needed -Wl,--disable-new-dtags \
-  "$FIX/healthy/root/opt/OpenFace/build/lib/libLandmarkDetector.so" "$FIX/healthy/root/$MA/libwebp.so.7"
+  "$FIX/healthy/root/opt/OpenFace/build/lib/libLandmarkDetector.so" "$FIX/healthy/root/$MA/libwebp.so.7" \
+  "$FIX/healthy/root/$MA/libgobject-2.0.so.0" -Wl,-rpath-link,"$FIX/healthy/root/$MA"
 appx() { cp "$STAGE/appx" "$1/usr/bin/appx"; printf '/usr/bin/appx\n' > "$(dirname "$1")/program"; }
 variant apply-escape all
 R=$OUT/apply-escape/root

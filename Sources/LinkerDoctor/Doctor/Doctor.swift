@@ -16,21 +16,20 @@ public struct Doctor: Sendable {
                                 plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [])
         }
         var outcome = diagnosis.errors.isEmpty
-            ? Planner.Outcome(plan: FixPlan(), environment: environment, proven: true, simulated: diagnosis, laterFindings: [],
-                              blockers: [], fixed: [], candidates: [:])
+            ? Planner.Outcome(plan: FixPlan(), environment: environment, simulated: diagnosis, laterFindings: [],
+                              blockers: [], fixed: [], fixedKeys: [], candidates: [:])
             : Planner(system: system, program: program).plan(from: diagnosis, environment: environment)
         // Model files do not involve the loader: their copies (as links) join the plan as they are.
         for copy in models.copies {
             outcome.plan.actions.append(PlannedAction(.symlink(path: copy.destination, target: copy.source.string), fixes: copy.fixes))
             outcome.fixed.formUnion(copy.fixes)
         }
-        let modelsBlocked = modelProblems.filter { !$0.fixable }
-        if !modelsBlocked.isEmpty {
-            outcome.proven = false
-            outcome.blockers += modelsBlocked.map { "\($0.id): \($0.summary)" + ($0.remedy.map { " — \($0)" } ?? "") }
+        outcome.blockers += modelProblems.filter { !$0.fixable }.map {
+            Blocker(findingID: $0.id, summary: $0.summary, remedy: $0.remedy)
         }
         var findings = diagnosis.findings + models.findings
-        for var later in outcome.laterFindings {
+        for var later in outcome.laterFindings where outcome.blockers.contains(where: { $0.findingKey == Planner.key(later) })
+            || outcome.fixedKeys.contains(Planner.key(later)) {
             later.summary = "once the other fixes are made: " + later.summary
             findings.append(later)
         }
@@ -40,16 +39,19 @@ public struct Doctor: Sendable {
             if let library = findings[i].library, findings[i].rule == .libraryNotFound {
                 findings[i].candidates = outcome.candidates[library] ?? []
             }
-            findings[i].fixable = outcome.proven && (!findings[i].isProblem || outcome.fixed.contains(findings[i].id))
-            if !outcome.proven && findings[i].remedy == nil && findings[i].isProblem {
-                findings[i].remedy = outcome.blockers.first { $0.hasPrefix(findings[i].id) }.map { String($0.drop(while: { $0 != "—" }).dropFirst(2)) }
+            let key = Planner.key(findings[i])
+            findings[i].fixable = !findings[i].isProblem || outcome.fixedKeys.contains(key)
+            if findings[i].isProblem && !findings[i].fixable, findings[i].remedy == nil {
+                findings[i].remedy = outcome.blockers.first { $0.findingKey == key }?.remedy
             }
         }
+        let hasPlan = !outcome.plan.isEmpty
         return DoctorReport(program: program, environment: environment, diagnosis: diagnosis, findings: findings,
-                            plan: outcome.proven ? outcome.plan : nil,
-                            correctedEnvironment: outcome.proven ? outcome.environment : nil,
-                            simulated: outcome.simulated, status: outcome.proven ? .fixable : .unfixable,
-                            blockers: outcome.proven ? [] : outcome.blockers)
+                            plan: hasPlan ? outcome.plan : nil,
+                            correctedEnvironment: hasPlan ? outcome.environment : nil,
+                            simulated: outcome.simulated,
+                            status: outcome.blockers.isEmpty && hasPlan ? .fixable : .unfixable,
+                            blockers: outcome.blockers)
     }
 }
 

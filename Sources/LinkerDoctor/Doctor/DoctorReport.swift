@@ -14,7 +14,8 @@ public struct DoctorReport: Sendable {
     public var diagnosis: Diagnosis
     /// The findings: today's, then those that appear only once an earlier fix is made.
     public var findings: [Finding]
-    /// The plan, only when its simulation shows the loader succeeding.
+    /// The plan, when its simulation shows it fixing something and adding no failure: every
+    /// finding when `status` is `fixable`; all but the blockers' when `unfixable`.
     public var plan: FixPlan?
     /// The environment the plan gives the program (after its `env` actions).
     public var correctedEnvironment: LoaderEnvironment?
@@ -22,5 +23,5 @@ public struct DoctorReport: Sendable {
     public var simulated: Diagnosis?
     public var status: Status
     /// What no plan can fix: what a person must do.
-    public var blockers: [String]
+    public var blockers: [Blocker]
 }

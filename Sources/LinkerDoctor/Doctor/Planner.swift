@@ -23,37 +23,42 @@ public struct Planner: Sendable {
     public struct Outcome: Sendable {
         public var plan: FixPlan
         public var environment: LoaderEnvironment
-        public var proven: Bool
+        /// The diagnosis of the root with the plan applied (in memory).
         public var simulated: Diagnosis?
         /// Findings met only in later rounds (e.g. MKL missing once conda leaves LD_LIBRARY_PATH).
         public var laterFindings: [Finding]
-        /// Why the rest cannot be fixed automatically.
-        public var blockers: [String]
+        /// What the plan leaves to a person, one step each.
+        public var blockers: [Blocker]
         /// Ids the plan fixes.
         public var fixed: Set<String>
+        /// Identities (`Planner.key`) of the findings the plan fixes: several LD002 share an id.
+        public var fixedKeys: Set<String>
         /// Where the root has each missing library, and whether it can stand in.
         public var candidates: [String: [Candidate]]
+
+        /// True when the plan leaves nothing for a person.
+        public var isComplete: Bool { blockers.isEmpty }
     }
 
+    /// Plans round by round. What cannot be fixed becomes a step for a person, and the rest
+    /// is still planned: the plan is kept when, on the overlay, every failure left is one of
+    /// those steps (a partial plan never adds a failure of its own).
     public func plan(from start: Diagnosis, environment: LoaderEnvironment) -> Outcome {
         var actions: [PlannedAction] = []
         var env = environment
         var current = start
         var later: [Finding] = []
-        var blockers: [String] = []
+        var blockers: [Blocker] = []
         var index: LibraryIndex?
         var candidates: [String: [Candidate]] = [:]
         /// Links to another soname, by the name they provide, so a later failure can undo them.
-        var sonameLinks: [String: (action: FixAction, path: String, id: String)] = [:]
+        var sonameLinks: [String: (action: FixAction, path: String, id: String, key: String)] = [:]
         var rejected = Set<String>()
-        var withdrawn: [String] = []
+        var withdrawn: [Blocker] = []
         let startKeys = Set(start.findings.map(Self.key))
         for _ in 0..<Self.maxRounds {
             let errors = current.errors
-            if errors.isEmpty {
-                return Outcome(plan: FixPlan(actions), environment: env, proven: true, simulated: current,
-                               laterFindings: later, blockers: [], fixed: Set(actions.flatMap(\.fixes)), candidates: candidates)
-            }
+            if errors.isEmpty { break }
             var progress = false
             blockers = []
             // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
@@ -72,7 +77,10 @@ public struct Planner: Sendable {
                     candidates[name]?[i].usable = false
                     candidates[name]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
                 }
-                withdrawn.append("\(link.id): \(name) is missing and \(link.path) cannot stand in (it lacks \(symbols)) — install a package that provides \(name) (Ubuntu 22.04's libwebp7 for libwebp.so.7), or rebuild the consumer against the library the image has")
+                withdrawn.append(Blocker(
+                    findingID: link.id, summary: "\(name) is missing and \(link.path) cannot stand in (it lacks \(symbols))",
+                    remedy: "install a package that provides \(name) (Ubuntu 22.04's libwebp7 for libwebp.so.7), or rebuild the consumer against the library the image has",
+                    findingKey: link.key))
                 progress = true
             }
             if progress {
@@ -91,7 +99,10 @@ public struct Planner: Sendable {
                         progress = true
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
                     } else {
-                        blockers.append("\(finding.id): \(finding.summary) — rebuild the requester against the library present, or install the library version it was linked with")
+                        blockers.append(Blocker(
+                            findingID: finding.id, summary: finding.summary,
+                            remedy: "rebuild the requester against the library present, or install the library version it was linked with",
+                            findingKey: Self.key(finding)))
                     }
                 case .libraryNotFound:
                     if index == nil { index = LibraryIndex(root: system.root) }
@@ -100,18 +111,31 @@ public struct Planner: Sendable {
                     guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
                                              rejected: rejected)
                     else {
-                        if !withdrawn.contains(where: { $0.hasPrefix(finding.id + ": " + library) }) {
-                            blockers.append("\(finding.id): \(library) is nowhere usable in the root — install the package that provides it")
+                        if !withdrawn.contains(where: { $0.findingKey == Self.key(finding) }) {
+                            blockers.append(Blocker(
+                                findingID: finding.id, summary: "\(library) is nowhere usable in the root",
+                                remedy: "install the package that provides \(library)", findingKey: Self.key(finding)))
                         }
                         continue
                     }
-                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id) }
+                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id, Self.key(finding)) }
                     for action in step.actions { Self.record(&actions, action, fixes: finding.id) }
                     if let newEnv = step.environment {
                         env = newEnv
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
                     }
                     progress = true
+                case .badCandidate:
+                    // A broken file met first on LD_LIBRARY_PATH: dropping its directory lets
+                    // the search go on to a good copy (proven by the next round's simulation).
+                    if let step = dropBadDirectory(finding, environment: env) {
+                        env = step
+                        progress = true
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                    } else {
+                        blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
+                                                findingKey: Self.key(finding)))
+                    }
                 case .staleCache:
                     Self.record(&actions, .ldconfig, fixes: finding.id)
                     progress = true
@@ -124,16 +148,50 @@ public struct Planner: Sendable {
                     }
                     progress = true
                 default:
-                    blockers.append("\(finding.id): \(finding.summary)" + (finding.remedy.map { " — \($0)" } ?? ""))
+                    blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
+                                            findingKey: Self.key(finding)))
                 }
             }
             guard progress, let next = try? simulate(actions, environment: env) else { break }
             current = next
         }
-        return Outcome(plan: FixPlan(actions), environment: env, proven: false, simulated: current,
-                       laterFindings: later,
-                       blockers: withdrawn + blockers + (withdrawn.isEmpty && blockers.isEmpty ? ["the simulated fix still leaves the loader failing"] : []),
-                       fixed: [], candidates: candidates)
+        return settle(start: start, startKeys: startKeys, actions: actions, original: environment, environment: env,
+                      current: current, later: later, blockers: withdrawn + blockers, candidates: candidates)
+    }
+
+    /// The outcome of the last round: the plan is kept when every failure the overlay still
+    /// shows is a step for a person (one that was there before, or that a fix uncovered and
+    /// the planner examined), never one the plan adds unexamined.
+    func settle(start: Diagnosis, startKeys: Set<String>, actions: [PlannedAction], original: LoaderEnvironment,
+                environment: LoaderEnvironment, current: Diagnosis, later: [Finding], blockers: [Blocker],
+                candidates: [String: [Candidate]]) -> Outcome {
+        let left = current.errors
+        let leftKeys = Set(left.map(Self.key))
+        let examined = startKeys.union(later.map(Self.key))
+        var blockers = blockers
+        let blockedKeys = Set(blockers.compactMap(\.findingKey))
+        // Failures no rule blocked and no round removed: a person's too, said as they are.
+        for finding in left where !blockedKeys.contains(Self.key(finding)) {
+            blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
+                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+        }
+        let all = start.errors + later
+        let fixedKeys = Set(all.map(Self.key)).subtracting(leftKeys)
+        let keep = !actions.isEmpty && !fixedKeys.isEmpty && leftKeys.isSubset(of: examined)
+        guard keep else {
+            return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
+                           blockers: Self.unique(blockers.filter { $0.findingKey.map(startKeys.contains) ?? true }),
+                           fixed: [], fixedKeys: [], candidates: candidates)
+        }
+        return Outcome(plan: FixPlan(actions), environment: environment, simulated: current, laterFindings: later,
+                       blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
+                       fixed: Set(all.filter { fixedKeys.contains(Self.key($0)) }.map(\.id)),
+                       fixedKeys: fixedKeys, candidates: candidates)
+    }
+
+    static func unique(_ blockers: [Blocker]) -> [Blocker] {
+        var seen = Set<String>()
+        return blockers.filter { seen.insert($0.description).inserted }
     }
 
     static func key(_ finding: Finding) -> String { "\(finding.rule.rawValue)|\(finding.library ?? "")|\(finding.neededBy.first ?? "")" }
@@ -150,6 +208,15 @@ public struct Planner: Sendable {
             return
         }
         if let i = actions.firstIndex(where: { $0.action == action }) {
+            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            return
+        }
+        // One conf file: a second directory joins the first action.
+        if case .conf(let path, let directories) = action, let i = actions.firstIndex(where: {
+            if case .conf(let other, _) = $0.action { return other == path }
+            return false
+        }), case .conf(_, let existing) = actions[i].action {
+            actions[i].action = .conf(path: path, directories: existing + directories.filter { !existing.contains($0) })
             if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
             return
         }
@@ -173,6 +240,18 @@ public struct Planner: Sendable {
         let parsed = SearchPath(parsing: list, source: .libraryPath, origin: nil, platform: system.platform,
                                 workingDirectory: environment.workingDirectory)
         let kept = parsed.directories.filter { $0 != directory && !directory.hasPrefix($0 + "/") }
+        return environment.with("LD_LIBRARY_PATH", kept.isEmpty ? nil : kept.joined(separator: ":"))
+    }
+
+    /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:
+    /// the environment without that directory, so the search reaches the later copies.
+    func dropBadDirectory(_ finding: Finding, environment: LoaderEnvironment) -> LoaderEnvironment? {
+        guard let bad = finding.resolvedTo, let list = environment.libraryPath else { return nil }
+        let directory = Resolver.directoryName(bad)
+        let parsed = SearchPath(parsing: list, source: .libraryPath, origin: nil, platform: system.platform,
+                                workingDirectory: environment.workingDirectory)
+        guard parsed.directories.contains(directory) else { return nil }
+        let kept = parsed.directories.filter { $0 != directory }
         return environment.with("LD_LIBRARY_PATH", kept.isEmpty ? nil : kept.joined(separator: ":"))
     }
 
@@ -215,7 +294,13 @@ public struct Planner: Sendable {
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
             guard !searched.contains(directory), !rejected.contains(path), isUsableLibrary(path) else { continue }
-            if FindingCatalog.openFaceLibraryNames.contains(name) || isPrivateDirectory(directory, index: index) {
+            let isPrivate = isPrivateDirectory(directory, index: index)
+            // A directory of the application's own libraries that shadows nothing: listed in
+            // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
+            if isPrivate, let conf = confStep(for: directory, in: diagnosis) {
+                return Step(actions: conf, environment: nil)
+            }
+            if FindingCatalog.openFaceLibraryNames.contains(name) || isPrivate {
                 var dirs = environment.libraryPath.map {
                     SearchPath(parsing: $0, source: .libraryPath, origin: nil, platform: system.platform,
                                workingDirectory: environment.workingDirectory).directories
@@ -246,6 +331,26 @@ public struct Planner: Sendable {
             }
         }
         return nil
+    }
+
+    /// The file ofdoctor writes its library directories to (one per line).
+    public static let confPath = RootPath("/etc/ld.so.conf.d/ofdoctor.conf")
+
+    /// `directory` added to ofdoctor's conf file, then ldconfig: only when ldconfig will read
+    /// that file (the root's ld.so.conf includes it) and no library of the directory has a
+    /// soname the cache already resolves elsewhere (the cache would then hold two, and the
+    /// new one could win).
+    func confStep(for directory: String, in diagnosis: Diagnosis) -> [FixAction]? {
+        guard let names = try? system.root.names(in: RootPath(directory)) else { return nil }
+        let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
+        for name in names where LibraryIndex.isLibraryName(name) {
+            if let found = cache?.lookup(name), Resolver.directoryName(found) != directory { return nil }
+        }
+        let action = FixAction.conf(path: Self.confPath, directories: [directory])
+        var overlay = OverlayRoot(base: system.root.filesystem)
+        overlay.add(.file(FileBytes(Array(ConfFile.contents(directories: [directory]).utf8))), at: Self.confPath)
+        guard LdSoConf(root: RootView(overlay)).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
+        return [action, .ldconfig]
     }
 
     func sameDirectory(_ a: String, _ b: String) -> Bool {
@@ -289,7 +394,7 @@ public struct Planner: Sendable {
             switch planned.action {
             case .symlink(let path, let target): overlay.add(.symlink(target), at: path)
             case .conf(let path, let directories):
-                overlay.add(.file(FileBytes(Array((directories.joined(separator: "\n") + "\n").utf8))), at: path)
+                overlay.add(.file(FileBytes(Array(ConfFile.contents(directories: directories).utf8))), at: path)
             case .ldconfig: runsLdconfig = true
             case .env: break
             }

@@ -25,7 +25,8 @@ struct Check: ParsableCommand {
             let report = try session.check()
             switch format {
             case .text:
-                print(TextReport(report: report, root: target.rootLabel, system: session.system, style: .forStandardOutput()).render())
+                print(TextReport(report: report, root: target.rootLabel, system: session.system, style: .forStandardOutput(),
+                                 next: Invocation(target, program: session.program)).render())
             case .json:
                 print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
             }

@@ -46,7 +46,7 @@ struct Fix: ParsableCommand {
             }
             let plan = report.plan ?? FixPlan()
             switch format ?? (target.image != nil ? .dockerfile : .text) {
-            case .text: print(planText(report))
+            case .text: print(planText(report, next: Invocation(target, program: session.program)))
             case .sh: print(PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot))
             case .dockerfile: print(PlanText.dockerfile(plan))
             case .json: print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
@@ -55,27 +55,41 @@ struct Fix: ParsableCommand {
         }
     }
 
-    func planText(_ report: DoctorReport) -> String {
+    func planText(_ report: DoctorReport, next: Invocation) -> String {
+        let program = report.program.path.string
+        var lines: [String] = []
         switch report.status {
         case .healthy:
-            return "\(report.program.path.string): nothing to fix; the loader will start it."
-        case .unfixable:
-            return (["\(report.program.path.string): no plan makes the loader start it. A person must:"]
-                    + report.blockers.map { "  • \($0)" }).joined(separator: "\n")
+            return "\(program): nothing to fix; the loader will start it."
         case .fixable:
-            var lines = ["Plan for \(report.program.path.string) (proven on a virtual copy of the root):"]
-            for (n, planned) in (report.plan?.actions ?? []).enumerated() {
-                lines.append("  \(n + 1). \(PlanText.describe(planned.action))   [fixes \(planned.fixes.joined(separator: ", "))]")
-            }
-            let rootArgument = target.isHostRoot ? "" : " --root \(target.root)"
-            lines.append("Apply it with `ofdoctor fix --apply\(rootArgument)`; undo with `ofdoctor undo\(rootArgument)`.")
-            return lines.joined(separator: "\n")
+            lines.append("Plan for \(program) (proven on a virtual copy of the root):")
+        case .unfixable where report.plan == nil:
+            lines.append("\(program): no automatic fix.")
+        case .unfixable:
+            lines.append("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
         }
+        for (n, planned) in (report.plan?.actions ?? []).enumerated() {
+            lines.append("  \(n + 1). \(PlanText.describe(planned.action))   [fixes \(planned.fixes.joined(separator: ", "))]")
+        }
+        if !report.blockers.isEmpty {
+            lines.append("A person must:")
+            lines += report.blockers.map { "  • \($0)" }
+        }
+        if let plan = report.plan {
+            if !plan.environment.isEmpty { lines += EnvironmentReach(plan: plan, next: next).lines }
+            if next.isImage {
+                lines.append("Bake it into the image: `\(next.command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile.")
+            } else {
+                lines.append("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`.")
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     func applyPlan(_ report: DoctorReport, session: DoctorSession) throws {
-        guard report.status == .fixable, let plan = report.plan else {
-            print(planText(report))
+        let next = Invocation(target, program: session.program)
+        guard let plan = report.plan else {
+            print(planText(report, next: next))
             throw ExitStatus.code(for: report)
         }
         let root = try target.localRoot()
@@ -106,12 +120,35 @@ struct Fix: ParsableCommand {
             throw CommandFailure.analysis(error.description)
         }
         if !plan.environment.isEmpty {
-            print("environment written to \(target.isHostRoot ? "" : target.root)/etc/profile.d/ofdoctor.sh; in this shell run:")
-            print("  eval \"$(ofdoctor env\(target.isHostRoot ? "" : " --root \(target.root)"))\"   (or: . /etc/profile.d/ofdoctor.sh)")
+            print(EnvironmentReach(plan: plan, next: next).lines.joined(separator: "\n"))
+        }
+        if !recheck.blockers.isEmpty {
+            print("A person must still:")
+            for blocker in recheck.blockers { print("  • \(blocker)") }
         }
         let envText = corrected.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
         print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))")")
         throw ExitStatus.code(for: recheck)
+    }
+}
+
+/// Who sees an environment fix: no file in the root changes the environment of every
+/// process, so a plan that needs one says plainly where it reaches and where it does not.
+struct EnvironmentReach {
+    let plan: FixPlan
+    let next: Invocation
+
+    var lines: [String] {
+        let changes = plan.environment.sorted { $0.key < $1.key }
+        let described = changes.map { name, value in value.map { "\(name)=\($0)" } ?? "\(name) unset" }.joined(separator: ", ")
+        let dockerExec = changes.map { name, value in "-e \(Invocation.word("\(name)=\(value ?? "")"))" }.joined(separator: " ")
+        return [
+            "The plan changes the environment (\(described)); nothing in the root can do that for every process:",
+            "  this shell:    eval \"$(\(next.command("env")))\"",
+            "  login shells:  /etc/profile.d/ofdoctor.sh in the root (written by fix --apply)",
+            "  docker exec, cron, non-login shells: not reached; where the image's ENV sets it, rebuild with the",
+            "                 lines of `\(next.command("env", "--format", "dockerfile"))`, or run `docker exec \(dockerExec) CONTAINER …`",
+        ]
     }
 }
 

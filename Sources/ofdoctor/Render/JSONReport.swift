@@ -166,8 +166,25 @@ extension JSONReport {
         var loader: Loader
         var findings: [FindingJSON]
         var plan: [ActionJSON]
+        /// What the plan leaves to a person: `{"finding", "summary", "remedy"}` each.
+        var personSteps: [PersonStep]
         var correctedEnvironment: [String: String]?
         var objects: [Object]
+
+        struct PersonStep: Encodable {
+            var finding: String
+            var summary: String
+            var remedy: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(finding, forKey: .finding)
+                try container.encode(summary, forKey: .summary)
+                try container.encode(remedy, forKey: .remedy)   // null when none: always present
+            }
+
+            enum CodingKeys: String, CodingKey { case finding, summary, remedy }
+        }
 
         init(_ report: DoctorReport, root: String, system: TargetSystem) {
             binary = report.program.path.string
@@ -177,6 +194,7 @@ extension JSONReport {
             loader = Loader(system)
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
+            personSteps = report.blockers.map { PersonStep(finding: $0.findingID, summary: $0.summary, remedy: $0.remedy) }
             correctedEnvironment = report.correctedEnvironment.map { $0.variables.filter { $0.key.hasPrefix("LD_") } }
             objects = JSONReport.objects(report.diagnosis.graph)
         }

@@ -7,6 +7,7 @@ struct TextReport {
     let root: String
     let system: TargetSystem
     let style: Style
+    let next: Invocation
 
     func render() -> String {
         var lines: [String] = []
@@ -21,9 +22,11 @@ struct TextReport {
                          (report.findings.isEmpty ? "" : " (\(report.findings.count) note\(report.findings.count == 1 ? "" : "s"))"))
         case .fixable:
             lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), all fixable") +
-                         " — `ofdoctor fix` shows the plan, `ofdoctor fix --apply` makes it")
+                         " — " + next.fixSteps)
         case .unfixable:
-            lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), some need a person"))
+            let fixable = errors.filter(\.fixable).count
+            lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), \(errors.count - fixable) need\(errors.count - fixable == 1 ? "s" : "") a person") +
+                         (report.plan == nil ? "" : " — the plan fixes the other \(fixable): " + next.fixSteps))
         }
         lines.append(style.dim("  root \(root) · \(environmentText(report.environment)) · \(system.glibcSource) · \(report.diagnosis.graph.objects.count) objects"))
         for finding in report.findings {
@@ -49,7 +52,7 @@ struct TextReport {
         }
         if !report.blockers.isEmpty {
             lines.append("")
-            lines.append(style.bold("No automatic fix for:"))
+            lines.append(style.bold("A person must:"))
             for blocker in report.blockers { lines.append("  • \(blocker)") }
         }
         return lines.joined(separator: "\n")

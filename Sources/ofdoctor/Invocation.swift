@@ -1,0 +1,61 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import LinkerDoctor
+
+/// A command line of ofdoctor a person can paste to take the next step: the same program,
+/// root or image, environment and working directory as the command that prints it, with
+/// every path made absolute and every word quoted for a POSIX shell.
+struct Invocation {
+    /// How to start ofdoctor again: the path it was started by, or `ofdoctor` from `PATH`.
+    let executable: String
+    /// The options that name the target, already quoted words.
+    let targetWords: [String]
+    let isImage: Bool
+
+    init(_ target: TargetOptions, program: ProgramLocation?) {
+        let cwd = FileManager.default.currentDirectoryPath
+        func absolute(_ path: String) -> String {
+            path.hasPrefix("/") ? path : (cwd.hasSuffix("/") ? cwd : cwd + "/") + path
+        }
+        let argv0 = CommandLine.arguments.first ?? "ofdoctor"
+        executable = argv0.contains("/") ? absolute(argv0) : "ofdoctor"
+        var words: [String] = []
+        if let image = target.image {
+            words += ["--image", absolute(image)]
+        } else if !target.isHostRoot {
+            words += ["--root", absolute(target.root)]
+        }
+        if let file = target.environmentFile { words += ["--env-from", absolute(file)] }
+        for assignment in target.environmentAssignments { words += ["--env", assignment] }
+        if target.workingDirectory != "/" { words += ["--cwd", target.workingDirectory] }
+        // The program as found inside the root: pasted elsewhere, a relative name would not be.
+        if target.binary != nil, let program { words.append(program.path.string) }
+        targetWords = words
+        isImage = target.image != nil
+    }
+
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted.
+    func command(_ subcommand: String, _ extra: String...) -> String {
+        ([executable, subcommand] + extra + targetWords).map(Self.word).joined(separator: " ")
+    }
+
+    /// A word as is when it has nothing a shell treats specially, else single-quoted.
+    static func word(_ text: String) -> String {
+        let plain = !text.isEmpty && text.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || "/._-+=:,@%".utf8.contains(byte)
+        }
+        return plain ? text : PlanText.quote(text)
+    }
+
+    /// What to run to see the plan, and to carry it out.
+    var fixSteps: String {
+        if isImage {
+            return "`\(command("fix", "--format", "dockerfile"))` prints the Dockerfile lines that fix it"
+        }
+        return "`\(command("fix"))` shows the plan, `\(command("fix", "--apply"))` makes it"
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+
+/// The way from `check` to a running program as a user drives it (issue 17): partial plans,
+/// fixes that reach processes which read no profile, and next-step commands that work when
+/// pasted. The real loader judges every "it starts" and "only this is left".
+@Suite("From check to a running program", .serialized)
+struct FixJourneyTests {
+    static let program = DoctorEndToEndTests.program
+
+    struct PlanJSON: Decodable {
+        struct FindingJSON: Decodable {
+            var id: String
+            var severity: String
+            var fixable: Bool
+        }
+        struct StepJSON: Decodable {
+            var finding: String
+            var summary: String
+            var remedy: String?
+        }
+        var status: String
+        var findings: [FindingJSON]
+        var plan: [DoctorEndToEndTests.CheckJSON.ActionJSON]
+        var personSteps: [StepJSON]
+    }
+
+    /// The real loader's trace of the program in the root (ldd's way: LD_TRACE_LOADED_OBJECTS,
+    /// which goes on past a missing library) after sourcing the profile script when there is
+    /// one: the names it cannot find, one per "=> not found" line.
+    static func notFound(root: String, environment: [String: String]) -> [String] {
+        let listed = RealLoader.run(root: root, program: "/bin/sh", argv0: "sh", arguments: [
+            "-c", "[ -f /etc/profile.d/ofdoctor.sh ] && . /etc/profile.d/ofdoctor.sh; LD_TRACE_LOADED_OBJECTS=1 exec /lib64/ld-linux-x86-64.so.2 \(program)",
+        ], environment: environment)
+        return listed.stdout.split(separator: "\n").compactMap { line in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard let arrow = text.range(of: " => not found") else { return nil }
+            return String(text[..<arrow.lowerBound])
+        }
+    }
+
+    @Test("one finding for a person does not throw away the others' fixes: apply fixes three, the real loader misses only libwebp.so.7",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func partialPlan() throws {
+        let fixture = try #require(FixtureRoot.named("all"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        // No libwebp at all: OF001 has no candidate, OF002–OF004 still have theirs.
+        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/usr/lib/x86_64-linux-gnu") where name.hasPrefix("libwebp.so") {
+            try FileManager.default.removeItem(atPath: root + "/usr/lib/x86_64-linux-gnu/" + name)
+        }
+        let before = try TreeSnapshot(root: root)
+        let env = DoctorEndToEndTests.envArguments(fixture)
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "FeatureExtraction"] + env)
+        #expect(check.status == 2, "\(check.stderr)")
+        let report = try JSONDecoder().decode(PlanJSON.self, from: Data(check.stdout.utf8))
+        #expect(report.status == "unfixable")
+        let errors = report.findings.filter { $0.severity == "error" }
+        #expect(Set(errors.filter(\.fixable).map(\.id)) == ["OF002", "OF003", "OF004"], "\(errors)")
+        #expect(errors.filter { !$0.fixable }.map(\.id) == ["OF001"], "\(errors)")
+        #expect(report.personSteps.map(\.finding) == ["OF001"], "\(report.personSteps)")
+        #expect(report.personSteps.first?.remedy?.contains("libwebp.so.7") == true)
+        #expect(!report.plan.isEmpty && report.plan.allSatisfy { !$0.fixes.contains("OF001") })
+
+        let text = Command.ofdoctor(["fix", "--root", root, "FeatureExtraction"] + env)
+        #expect(text.status == 2)
+        #expect(text.stdout.contains("A person must:") && text.stdout.contains("OF001"), "\(text.stdout)")
+
+        #expect(Set(Self.notFound(root: root, environment: fixture.environment)) == ["libLandmarkDetector.so", "libFaceAnalyser.so", "libGazeAnalyser.so", "libUtilities.so", "libwebp.so.7"])
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
+        #expect(apply.status == 2, "fix --apply: \(apply.stdout) \(apply.stderr)")
+        #expect(apply.stdout.contains("A person must still:"), "\(apply.stdout)")
+        #expect(Self.notFound(root: root, environment: fixture.environment) == ["libwebp.so.7"])
+        let real = DoctorEndToEndTests.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(real.stderr.hasPrefix("FeatureExtraction: error while loading shared libraries: libwebp.so.7:"), "\(real)")
+
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+        #expect(try TreeSnapshot(root: root) == before)
+    }
+
+    @Test("a fix that lives in the root reaches a process that sources no profile (docker exec, cron)",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason),
+          arguments: ["of001", "of002", "of003", "of001-conda-webp", "of002-seed-fix"])
+    func rootOnlyFix(_ variant: String) throws {
+        let fixture = try #require(FixtureRoot.named(variant))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let direct = { RealLoader.run(root: root, program: "/launch", argv0: "launch",
+                                      arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"],
+                                      environment: fixture.environment) }
+        #expect(direct().stdout.contains("BLAS ok") == false)
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture))
+        #expect(apply.status == 0, "fix --apply: \(apply.stdout) \(apply.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/etc/profile.d/ofdoctor.sh"), "no environment change was needed")
+        let started = direct()
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "the container's own environment, no profile: \(started)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+    }
+
+    /// The commands a text output names in backquotes that start with ofdoctor.
+    static func suggestedCommands(_ text: String) -> [String] {
+        text.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+            .filter { $0.offset % 2 == 1 && $0.element.hasPrefix(Command.ofdoctorPath + " ") }
+            .map { String($0.element) }
+    }
+
+    @Test("every command check and fix print works when pasted into a shell, options and program included",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
+    func pastedCommandsWork() throws {
+        let fixture = try #require(FixtureRoot.named("all"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        // A relative --root and a program named by its path: the pasted command must not depend on either.
+        let parent = (root as NSString).deletingLastPathComponent
+        let args = ["--root", "root", "--env", "LD_LIBRARY_PATH=/opt/conda/lib", "--env", "PATH=/usr/bin:/bin", Self.program]
+        let check = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", parent, Command.ofdoctorPath, "check"] + args,
+                                environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"])
+        #expect(check.status == 1, "\(check.stdout) \(check.stderr)")
+        let fromCheck = Self.suggestedCommands(check.stdout)
+        #expect(fromCheck.count == 2, "\(check.stdout)")
+        let fix = Command.ofdoctor(["fix"] + args.map { $0 == "root" ? root : $0 })
+        let fromFix = Self.suggestedCommands(fix.stdout)
+        #expect(fromFix.count >= 3, "\(fix.stdout)")
+        var ran: [String] = []
+        for command in fromCheck + fromFix where !ran.contains(command) {
+            ran.append(command)
+            // Pasted in another directory: nothing may depend on where ofdoctor first ran.
+            let result = Command.run("/bin/sh", ["-c", "cd / && " + command], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"])
+            #expect(result.status == 0 || result.status == 1 || result.status == 2, "`\(command)`: exit \(result.status) \(result.stdout.suffix(300)) \(result.stderr)")
+            #expect(!result.stderr.contains("no such program") && !result.stderr.contains("ofdoctor:"), "`\(command)`: \(result.stderr)")
+        }
+        #expect(ran.contains { $0.contains(" fix --apply ") } && ran.contains { $0.contains(" undo ") }, "\(ran)")
+    }
+}
