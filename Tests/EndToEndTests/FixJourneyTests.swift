@@ -132,3 +132,33 @@ struct FixJourneyTests {
         #expect(ran.contains { $0.contains(" fix --apply ") } && ran.contains { $0.contains(" undo ") }, "\(ran)")
     }
 }
+
+extension FixJourneyTests {
+    @Test("a broken libLandmarkDetector.so met first on LD_LIBRARY_PATH (LD010): the plan drops that directory, and the real loader starts the program",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func badCandidateDirectoryDropped() throws {
+        let fixture = try #require(FixtureRoot.named("healthy"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let good = try Data(contentsOf: URL(fileURLWithPath: root + "/opt/OpenFace/build/lib/libLandmarkDetector.so"))
+        try FileManager.default.createDirectory(atPath: root + "/opt/stale", withIntermediateDirectories: true)
+        try good.prefix(200).write(to: URL(fileURLWithPath: root + "/opt/stale/libLandmarkDetector.so"))   // cut short
+        let environment = ["LD_LIBRARY_PATH": "/opt/stale:/opt/OpenFace/build/lib"]
+        let env = ["--env", "LD_LIBRARY_PATH=/opt/stale:/opt/OpenFace/build/lib", "--env", "PATH=/opt/OpenFace/build/bin:/usr/bin:/bin"]
+        let failing = DoctorEndToEndTests.runThroughProfile(root: root, environment: environment)
+        #expect(failing.stderr.contains("/opt/stale/libLandmarkDetector.so"), "\(failing)")
+
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "FeatureExtraction"] + env)
+        #expect(check.status == 1, "\(check.stdout.prefix(600)) \(check.stderr)")
+        let report = try JSONDecoder().decode(PlanJSON.self, from: Data(check.stdout.utf8))
+        #expect(report.findings.filter { $0.severity == "error" }.map(\.id) == ["LD010"])
+        #expect(report.plan.map(DoctorEndToEndTests.describe) == ["env LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let started = DoctorEndToEndTests.runThroughProfile(root: root, environment: environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "\(started)")
+        #expect(FileManager.default.fileExists(atPath: root + "/opt/stale/libLandmarkDetector.so"), "the broken file is left alone")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+    }
+}
