@@ -162,3 +162,45 @@ extension FixJourneyTests {
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
     }
 }
+
+extension FixJourneyTests {
+    struct EnvironmentStateJSON: Decodable {
+        var status: String
+        var onlyEnvironmentLeft: Bool
+    }
+
+    @Test("after fix --apply, an environment-only fix is told apart: the root is fixed, this environment is not",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func environmentOnlyLeft() throws {
+        let fixture = try #require(FixtureRoot.named("of004"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let env = DoctorEndToEndTests.envArguments(fixture)
+        func state() throws -> (Command.Result, EnvironmentStateJSON) {
+            let result = Command.ofdoctor(["check", "--root", root, "--format", "json", "FeatureExtraction"] + env)
+            return (result, try JSONDecoder().decode(EnvironmentStateJSON.self, from: Data(result.stdout.utf8)))
+        }
+        let (_, before) = try state()
+        #expect(before.status == "fixable" && !before.onlyEnvironmentLeft)
+        let check = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env)
+        #expect(check.stdout.contains("all fixable") && !check.stdout.contains("the root is fixed"), "\(check.stdout)")
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        #expect(apply.stdout.contains("docker exec"), "who sees the change is said: \(apply.stdout)")
+        // The container's own environment (no profile): still the shadowing LD_LIBRARY_PATH.
+        let direct = RealLoader.run(root: root, program: "/launch", argv0: "launch",
+                                    arguments: [Self.program, "FeatureExtraction"], environment: fixture.environment)
+        #expect(direct.status != 0, "\(direct)")
+        let (result, after) = try state()
+        #expect(result.status == 1 && after.onlyEnvironmentLeft, "\(result.stdout.prefix(400))")
+        let text = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env)
+        #expect(text.stdout.contains("the root is fixed, the environment is not") && text.stdout.contains("eval"), "\(text.stdout)")
+        // With the corrected environment the same check is healthy, and so is the real loader.
+        let corrected = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env + ["--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
+        #expect(corrected.status == 0, "\(corrected.stdout)")
+        let started = DoctorEndToEndTests.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "\(started)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+    }
+}

@@ -26,7 +26,8 @@ struct Check: ParsableCommand {
             switch format {
             case .text:
                 print(TextReport(report: report, root: target.rootLabel, system: session.system, style: .forStandardOutput(),
-                                 next: Invocation(target, program: session.program)).render())
+                                 next: Invocation(target, program: session.program),
+                                 environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root))).render())
             case .json:
                 print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
             }

@@ -46,7 +46,7 @@ struct Fix: ParsableCommand {
             }
             let plan = report.plan ?? FixPlan()
             switch format ?? (target.image != nil ? .dockerfile : .text) {
-            case .text: print(planText(report, next: Invocation(target, program: session.program)))
+            case .text: print(planText(report, session: session, next: Invocation(target, program: session.program)))
             case .sh: print(PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot))
             case .dockerfile: print(PlanText.dockerfile(plan))
             case .json: print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
@@ -55,12 +55,14 @@ struct Fix: ParsableCommand {
         }
     }
 
-    func planText(_ report: DoctorReport, next: Invocation) -> String {
+    func planText(_ report: DoctorReport, session: DoctorSession, next: Invocation) -> String {
         let program = report.program.path.string
         var lines: [String] = []
         switch report.status {
         case .healthy:
             return "\(program): nothing to fix; the loader will start it."
+        case .fixable where report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root)):
+            lines.append("\(program): the root is fixed (fix --apply ran); only the environment is left:")
         case .fixable:
             lines.append("Plan for \(program) (proven on a virtual copy of the root):")
         case .unfixable where report.plan == nil:
@@ -89,7 +91,7 @@ struct Fix: ParsableCommand {
     func applyPlan(_ report: DoctorReport, session: DoctorSession) throws {
         let next = Invocation(target, program: session.program)
         guard let plan = report.plan else {
-            print(planText(report, next: next))
+            print(planText(report, session: session, next: next))
             throw ExitStatus.code(for: report)
         }
         let root = try target.localRoot()

@@ -9,16 +9,17 @@ struct Undo: ParsableCommand {
         Examples:
           ofdoctor undo
           ofdoctor undo --root /srv/image
-        A second undo with nothing left to revert changes nothing.
+        The program, --env and --env-from are accepted, as by every command, and do not matter: \
+        undo reverts what the root's journal records. A second undo with nothing left to revert changes nothing.
         """)
 
-    @Option(name: .long, help: ArgumentHelp("The root filesystem the plan was applied to.", valueName: "DIR"))
-    var root: String = "/"
+    /// The common options, so a pasted `fix` line works with `undo` too; only the root
+    /// matters: undo reverts the journal whatever the program and environment.
+    @OptionGroup var target: TargetOptions
 
     func run() throws {
         try reportingFailures {
-            let local: LocalRoot
-            do throws(RootError) { local = try LocalRoot(directory: root) } catch { throw CommandFailure.analysis(error.description) }
+            let local = try target.localRoot()
             let view = RootView(local)
             let applier = PlanApplier(root: local, ldconfig: SystemLdconfig(), scannedDirectories: {
                 LdSoConf(root: view).directories.map { RootPath($0.path) }

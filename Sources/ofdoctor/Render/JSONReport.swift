@@ -169,6 +169,9 @@ extension JSONReport {
         /// What the plan leaves to a person: `{"finding", "summary", "remedy"}` each.
         var personSteps: [PersonStep]
         var correctedEnvironment: [String: String]?
+        /// `fix --apply` already wrote the plan's environment change to the root's profile
+        /// script: only the caller's environment is left to change.
+        var onlyEnvironmentLeft: Bool
         var objects: [Object]
 
         struct PersonStep: Encodable {
@@ -187,6 +190,7 @@ extension JSONReport {
         }
 
         init(_ report: DoctorReport, root: String, system: TargetSystem) {
+            onlyEnvironmentLeft = report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: system.root))
             binary = report.program.path.string
             self.root = root
             environment = report.environment.variables.filter { $0.key.hasPrefix("LD_") }

@@ -8,6 +8,8 @@ struct TextReport {
     let system: TargetSystem
     let style: Style
     let next: Invocation
+    /// `fix --apply` already wrote the environment fix to the root's profile script.
+    var environmentOnlyLeft = false
 
     func render() -> String {
         var lines: [String] = []
@@ -20,6 +22,9 @@ struct TextReport {
         case .healthy:
             lines.append(style.green("✓ ") + style.bold("\(program): the loader will start it") +
                          (report.findings.isEmpty ? "" : " (\(report.findings.count) note\(report.findings.count == 1 ? "" : "s"))"))
+        case .fixable where environmentOnlyLeft:
+            lines.append(style.red("✗ ") + style.bold("\(program) \(verb) with this environment: the root is fixed, the environment is not"))
+            lines += EnvironmentReach(plan: report.plan ?? FixPlan(), next: next).lines
         case .fixable:
             lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), all fixable") +
                          " — " + next.fixSteps)
