@@ -204,3 +204,27 @@ extension FixJourneyTests {
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
     }
 }
+
+extension FixJourneyTests {
+    @Test("after check --image, the next step is fix --image … --format dockerfile, and it works when pasted",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
+    func imageNextStep() throws {
+        let fixture = try #require(FixtureRoot.named("of001"))
+        let directory = try ImageE2E.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let image = directory + "/image.tar"
+        let made = ImageE2E.run("/usr/bin/env", ["python3", ImageE2E.packageRoot + "/Tests/Fixtures/make-image.py", image,
+                                                 "--root", fixture.rootPath])
+        try #require(made.status == 0, "make-image.py: \(made.stderr)")
+        let check = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$@\"", directory, Command.ofdoctorPath, "check", "--image", "image.tar"],
+                                environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+        #expect(check.status == 1, "\(check.stdout) \(check.stderr)")
+        let commands = Self.suggestedCommands(check.stdout)
+        #expect(commands == ["\(Command.ofdoctorPath) fix --format dockerfile --image \(image)"], "\(check.stdout)")
+        #expect(!check.stdout.contains("--apply"), "an image is read-only: \(check.stdout)")
+        for command in commands {
+            let result = Command.run("/bin/sh", ["-c", "cd / && " + command], environment: ["PATH": "/usr/bin:/bin"])
+            #expect(result.status == 1 && result.stdout.contains("RUN "), "`\(command)`: \(result.stdout) \(result.stderr)")
+        }
+    }
+}
