@@ -45,7 +45,7 @@ public struct SystemLdconfig: LdconfigRunner {
         // It inherits this process's environment; its stdout (empty without -v) is dropped.
         let output: SubprocessOutput
         do throws(SubprocessError) {
-            output = try Subprocess.run(binary, arguments: arguments)
+            output = try Subprocess.run(binary, arguments: arguments, timeout: .seconds(120))   // a looping ld.so.conf makes it recurse forever
         } catch {
             return LdconfigResult(command: command, status: 127, stderr: error.description)
         }
