@@ -42,6 +42,7 @@ public struct SystemLdconfig: LdconfigRunner {
         }
         let arguments = isHost ? [] : ["-r", root.directory]
         let command = ([binary] + arguments).joined(separator: " ")
+        if let refusal = LdSoConf(root: RootView(root)).ldconfigRefusal { return LdconfigResult(command: command, status: 127, stderr: refusal) }
         // It inherits this process's environment; its stdout (empty without -v) is dropped.
         let output: SubprocessOutput
         do throws(SubprocessError) {
