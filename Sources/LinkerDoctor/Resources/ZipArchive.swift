@@ -94,7 +94,33 @@ public enum ZipArchive {
         guard UInt64(entries.count) == total else {
             return .failure(.badCentralDirectory(reason: "\(entries.count) entries found, the end record says \(total)"))
         }
+        if let overlap = overlap(entries, before: cdOffset) { return .failure(.badCentralDirectory(reason: overlap)) }
         return .success(entries)
+    }
+
+    /// Why the entries' stored bytes are not disjoint, or nil. Each entry spans at least its
+    /// 30-byte local header and its compressed data, before the central directory; an entry
+    /// whose data covers the next one's header is how overlap bombs make a small file inflate
+    /// to terabytes (each byte decoded once per entry covering it), so it is refused before
+    /// anything is inflated, and decoding work stays within deflate's ratio of the file size.
+    static func overlap(_ entries: [ZipEntry], before centralDirectory: UInt64) -> String? {
+        let ordered = entries.sorted { $0.localHeaderOffset < $1.localHeaderOffset }
+        for (index, entry) in ordered.enumerated() {
+            let (withHeader, headerOverflow) = entry.localHeaderOffset.addingReportingOverflow(30)
+            let (end, overflow) = withHeader.addingReportingOverflow(entry.compressedSize)
+            let limit = index + 1 < ordered.count ? ordered[index + 1].localHeaderOffset : centralDirectory
+            if headerOverflow || overflow || end > limit {
+                let other = index + 1 < ordered.count ? "entry \(ordered[index + 1].name)" : "the central directory"
+                return "entry \(entry.name) overlaps \(other) (entries sharing bytes: a zip bomb, or damage)"
+            }
+        }
+        return nil
+    }
+
+    /// Where the entry's data starts: after its local header's name and extra field.
+    private static func dataStart(of entry: ZipEntry, local: [UInt8]) -> UInt64? {
+        let (start, overflow) = entry.localHeaderOffset.addingReportingOverflow(30 + UInt64(le16(local, 26)) + UInt64(le16(local, 28)))
+        return overflow ? nil : start
     }
 
     /// ZIP64 extended information (header 0x0001): only the fields saturated in the entry follow.
@@ -126,9 +152,9 @@ public enum ZipArchive {
         if entry.flags & 1 != 0 { return .encrypted(entry: entry.name) }
         let local = try file.read(at: entry.localHeaderOffset, count: 30)
         guard local.count == 30, le32(local, 0) == 0x0403_4B50 else { return .badLocalHeader(entry: entry.name) }
-        let dataStart = entry.localHeaderOffset + 30 + UInt64(le16(local, 26)) + UInt64(le16(local, 28))
-        let (dataEnd, overflow) = dataStart.addingReportingOverflow(entry.compressedSize)
-        guard !overflow, dataEnd <= file.size else { return .badLocalHeader(entry: entry.name) }
+        guard let dataStart = dataStart(of: entry, local: local),
+              case let (dataEnd, overflow) = dataStart.addingReportingOverflow(entry.compressedSize),
+              !overflow, dataEnd <= file.size else { return .badLocalHeader(entry: entry.name) }
         var crc = CRC32()
         switch entry.method {
         case 0:
