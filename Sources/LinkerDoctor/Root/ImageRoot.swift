@@ -41,7 +41,7 @@ public struct ImageRoot: RootFilesystem {
         var tree = ImageRootTree()
         var budget = inflateLimit
         for member in manifest.layers {
-            let stored = try source.file(member)
+            let stored = try source.read(member, digest: manifest.digests[member])
             let bytes: FileBytes
             switch ImageLayerCompression(stored.buffer) {
             case .none:
@@ -79,7 +79,7 @@ public struct ImageRoot: RootFilesystem {
     }
 
     private static func config(_ source: ImageRootSource, _ manifest: ImageRootManifest) throws(ImageRootError) -> ImageRootConfig {
-        let bytes = try source.file(manifest.config)
+        let bytes = try source.read(manifest.config, digest: manifest.digests[manifest.config])
         do {
             return ImageRootConfig(environment: try ImageConfigEnvironment.parse(Data(bytes.buffer), path: manifest.config))
         } catch {
