@@ -31,7 +31,7 @@ public enum ZipProblem: Error, Equatable, Sendable {
 }
 
 /// Reads a ZIP's central directory (ZIP64 included) and verifies each entry's CRC-32 by
-/// streaming it: stored entries directly, deflated ones through `Inflater`.
+/// streaming it: stored entries directly, deflated ones through zlib (`ZlibInflater`).
 public enum ZipArchive {
     static let maxCentralDirectory: UInt64 = 64 << 20
 
@@ -166,33 +166,33 @@ public enum ZipArchive {
                 progress(UInt64(chunk.count))
             }
         case 8:
-            var inflater = Inflater(source: file, offset: dataStart, length: entry.compressedSize,
-                                    outputLimit: entry.uncompressedSize)
-            var reported: UInt64 = 0
-            let total = entry.compressedSize, expected = max(entry.uncompressedSize, 1)
-            let produced: UInt64
-            do {
-                var out: UInt64 = 0
-                produced = try inflater.run { chunk in
-                    crc.update(chunk)
-                    out += UInt64(chunk.count)
-                    // Progress in compressed bytes, estimated from the share of output produced.
-                    let now = UInt64(Double(total) * min(1, Double(out) / Double(expected)))
-                    if now > reported { progress(now - reported); reported = now }
-                }
-            } catch let failure as Inflater.Failure {
-                if failure == .outputTooLong {
-                    return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: entry.uncompressedSize &+ 1)
-                }
-                return .corruptData(entry: entry.name, reason: "\(failure)")
-            } catch let error as ResourceReadError {
-                throw error
-            } catch {
+            // zlib, fed 1 MiB of compressed bytes at a time; progress is in compressed bytes.
+            let inflater: ZlibInflater
+            do throws(ZlibInflater.Failure) { inflater = try ZlibInflater(.rawDeflate) } catch {
                 return .corruptData(entry: entry.name, reason: "\(error)")
             }
-            if total > reported { progress(total - reported) }
-            guard produced == entry.uncompressedSize else {
-                return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: produced)
+            var damage: ZlibInflater.Failure?
+            try file.stream(from: dataStart, length: entry.compressedSize) { chunk in
+                defer { progress(UInt64(chunk.count)) }
+                guard damage == nil, !inflater.finished else { return }
+                damage = chunk.withUnsafeBytes { input -> ZlibInflater.Failure? in
+                    do throws(ZlibInflater.Failure) {
+                        try inflater.feed(input, limit: entry.uncompressedSize) { piece in crc.update(piece) }
+                    } catch { return error }
+                    return nil
+                }
+            }
+            if damage == nil && !inflater.finished { damage = .damaged("the data ends before the deflate stream does") }
+            if damage == nil && inflater.produced != entry.uncompressedSize {
+                return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: inflater.produced)
+            }
+            switch damage {
+            case .tooLong?:
+                return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: entry.uncompressedSize &+ 1)
+            case .damaged(let reason)?:
+                return .corruptData(entry: entry.name, reason: reason)
+            case nil:
+                break
             }
         default:
             progress(entry.compressedSize)
