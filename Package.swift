@@ -21,8 +21,16 @@ let package = Package(
             pkgConfig: "nettle",
             providers: [.apt(["nettle-dev"])]
         ),
+        // zlib (already linked for libelf): gzip layers and zip entries are inflated by it.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        // Starts child processes that die with ofdoctor (PR_SET_PDEATHSIG between fork and exec).
+        .target(name: "CSpawn"),
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
-        .target(name: "LinkerDoctor", dependencies: ["ELFInspect", "CNettle"]),
+        .target(name: "LinkerDoctor", dependencies: ["ELFInspect", "CNettle", "CZlib", "CSpawn"]),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [

@@ -159,7 +159,7 @@ struct ImageRootHostileTests {
         var damaged = gzipped
         damaged[damaged.count - 6] ^= 0xFF   // the CRC-32
         let bad = try ImageTestImage.docker([damaged], in: directory, name: "bad.tar")
-        #expect(throws: ImageRootError.badGzip(path: bad, member: "layer0/layer.tar", reason: "CRC-32 mismatch")) {
+        #expect(throws: ImageRootError.badGzip(path: bad, member: "layer0/layer.tar", reason: "incorrect data check")) {   // zlib's words for a CRC-32 mismatch
             try ImageRoot(path: bad)
         }
         let cut = try ImageTestImage.docker([Array(gzipped.prefix(gzipped.count / 2))], in: directory, name: "cut.tar")
@@ -183,5 +183,102 @@ struct ImageRootHostileTests {
         ], in: directory))
         #expect(try image.entry(at: RootPath("/d")) == nil)
         #expect(try image.names(in: RootPath("/s60")).isEmpty)
+    }
+
+    // MARK: special files, links out of the layout, digests (issue 15, items 5 and 7)
+
+    /// Runs `body` on a thread of its own and fails (instead of hanging the suite) when it
+    /// has not returned within `seconds`.
+    static func finishes(within seconds: Double, _ body: @escaping @Sendable () -> Void) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { body(); done.signal() }
+        return done.wait(timeout: .now() + seconds) == .success
+    }
+
+    @Test("a FIFO given as the image is refused without opening it for a blocking read")
+    func fifoImage() throws {
+        let directory = try ImageTestDirectory()
+        let fifo = directory.path + "/image.tar"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(Self.finishes(within: 10) {
+            #expect(throws: ImageRootError.notRegularFile(path: fifo, kind: "a FIFO")) { try ImageRoot(path: fifo) }
+        })
+    }
+
+    @Test("an OCI layout whose index.json, manifest, config or layer blob is a FIFO is refused, not read",
+          arguments: [0, 1, 2, 3])
+    func fifoInLayout(_ which: Int) throws {
+        let directory = try ImageTestDirectory()
+        let layout = try ImageTestImage.oci([ImageTestTar.archive([.file("etc/hostname", "x")])], in: directory, tar: false)
+        let blobs = try FileManager.default.contentsOfDirectory(atPath: layout + "/blobs/sha256")
+        // The blob that is the manifest, the config, the layer: told apart by content.
+        func blob(containing text: String) throws -> String {
+            for name in blobs where (try? String(contentsOfFile: layout + "/blobs/sha256/" + name, encoding: .utf8))?.contains(text) == true {
+                return layout + "/blobs/sha256/" + name
+            }
+            throw CocoaError(.fileNoSuchFile)
+        }
+        let target = try [layout + "/index.json", blob(containing: "\"layers\""), blob(containing: "\"architecture\""),
+                          blob(containing: "etc/hostname")][which]
+        try FileManager.default.removeItem(atPath: target)
+        #expect(mkfifo(target, 0o600) == 0)
+        #expect(Self.finishes(within: 10) {
+            #expect(throws: ImageRootError.self) { try ImageRoot(path: layout) }
+        })
+        do { _ = try ImageRoot(path: layout) } catch {
+            #expect(error == .notRegularFile(path: target, kind: "a FIFO") || (which == 0 && error == .notAnImage(path: layout)),
+                    "\(error)")
+        }
+    }
+
+    @Test("a blob that is a symlink is refused, even when it points at a file with the right bytes")
+    func blobSymlinkOutside() throws {
+        let directory = try ImageTestDirectory()
+        let layout = try ImageTestImage.oci([ImageTestTar.archive([.file("etc/hostname", "x")])], in: directory, tar: false)
+        let blobs = layout + "/blobs/sha256"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: blobs).first {
+            (try? String(contentsOfFile: blobs + "/" + $0, encoding: .utf8))?.contains("\"architecture\"") == true
+        })
+        let outside = directory.path + "/outside-config.json"
+        try FileManager.default.moveItem(atPath: blobs + "/" + name, toPath: outside)
+        try FileManager.default.createSymbolicLink(atPath: blobs + "/" + name, withDestinationPath: outside)
+        #expect(throws: ImageRootError.notRegularFile(path: blobs + "/" + name, kind: "a symbolic link or not a directory")) {
+            try ImageRoot(path: layout)
+        }
+        // A linked `blobs` directory is refused the same way.
+        try FileManager.default.moveItem(atPath: layout + "/blobs", toPath: directory.path + "/elsewhere")
+        try FileManager.default.createSymbolicLink(atPath: layout + "/blobs", withDestinationPath: directory.path + "/elsewhere")
+        #expect(throws: ImageRootError.self) { try ImageRoot(path: layout) }
+    }
+
+    @Test("a blob whose bytes do not match its digest is refused, naming the blob", arguments: [false, true])
+    func digestMismatch(_ tar: Bool) throws {
+        let directory = try ImageTestDirectory()
+        let layer = ImageTestTar.archive([.file("etc/hostname", "x")])
+        let good = try ImageTestImage.oci([layer], in: directory, tar: false)
+        #expect(throws: Never.self) { try ImageRoot(path: good) }
+        let blobs = good + "/blobs/sha256"
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: blobs).first {
+            (try? Data(contentsOf: URL(fileURLWithPath: blobs + "/" + $0))) == Data(layer)
+        })
+        var altered = layer
+        altered[512] ^= 1   // the body of etc/hostname
+        try Data(altered).write(to: URL(fileURLWithPath: blobs + "/" + name))
+        var path = good
+        if tar {
+            path = directory.path + "/altered.tar"
+            #expect(ResourcesShell.run("tar -C '\(good)' -cf '\(path)' .").status == 0)
+        }
+        do {
+            _ = try ImageRoot(path: path)
+            Issue.record("an altered layer was accepted")
+        } catch {
+            guard case .digestMismatch(let p, let member, let expected, let actual) = error else {
+                Issue.record("\(error)")
+                return
+            }
+            #expect(p == path && member == "blobs/sha256/" + name && expected == "sha256:" + name && actual != expected)
+            #expect(error.description.contains("blobs/sha256/\(name)"))
+        }
     }
 }

@@ -135,8 +135,11 @@ enum ImageTestImage {
                     tar: Bool) throws -> String {
         var blobs: [(String, [UInt8])] = []
         func blob(_ bytes: [UInt8]) -> String {
-            let digest = String(format: "%064x", blobs.count + 1)
-            blobs.append((digest, bytes))
+            // The real SHA-256 (SHA256Digest is checked against FIPS vectors in ResourcesSHA256Tests).
+            var hasher = SHA256Digest()
+            hasher.update(bytes)
+            let digest = hasher.hexDigest()
+            if !blobs.contains(where: { $0.0 == digest }) { blobs.append((digest, bytes)) }
             return "sha256:" + digest
         }
         let layerDigests = layers.map { blob($0) }

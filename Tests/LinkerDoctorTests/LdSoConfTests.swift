@@ -92,6 +92,52 @@ struct LdSoConfTests {
         #expect(conf.files.count <= LdSoConf.maxFiles)
     }
 
+    @Test("300 conf files that all include each other: each is read once, in linear time, loops reported once each")
+    func threeHundredMutualIncludes() throws {
+        let root = try LdCacheTestSupport.makeTempDir("fan300")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let names = (0..<300).map { String(format: "c%03d", $0) }
+        try Self.mkdirs(root, ["/etc/ld.so.conf.d"] + names.map { "/opt/" + $0 })
+        try Self.write("include /etc/ld.so.conf.d/*.conf\n", root + "/etc/ld.so.conf")
+        for name in names { try Self.write("/opt/\(name)\ninclude /etc/ld.so.conf.d/*.conf\n", root + "/etc/ld.so.conf.d/\(name).conf") }
+        let start = ContinuousClock.now
+        let conf = LdSoConf(root: RootView(try LocalRoot(directory: root)), builtins: [])
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .seconds(10), "took \(elapsed)")   // 116 s before files were read once
+        #expect(conf.directories.map(\.path) == names.map { "/opt/" + $0 })
+        #expect(conf.files.count == 301)
+        #expect(Set(conf.files).count == conf.files.count)
+        let loops = conf.notes.compactMap { note -> String? in if case .includeLoop(_, let file) = note { file } else { nil } }
+        #expect(!loops.isEmpty)
+        #expect(Set(loops).count == loops.count, "each looping file is reported once")
+        #expect(conf.notes.count <= 2 * names.count, "\(conf.notes.count) notes")
+        #expect(conf.includeLoops.count == loops.count)
+    }
+
+    @Test("an include loop makes the apply refuse to run ldconfig (which would never end), naming the include")
+    func loopRefusesLdconfig() throws {
+        let root = try LdCacheTestSupport.makeTempDir("ldloop")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.mkdirs(root, ["/etc/ld.so.conf.d", "/usr/lib"])
+        for file in ["/etc/ld.so.conf", "/etc/ld.so.conf.d/a.conf", "/etc/ld.so.conf.d/b.conf"] {
+            try Self.write("include /etc/ld.so.conf.d/*.conf\n", root + file)
+        }
+        let conf = LdSoConf(root: RootView(try LocalRoot(directory: root)))
+        let refusal = try #require(conf.ldconfigRefusal)
+        #expect(refusal.contains("/etc/ld.so.conf.d/a.conf:1 includes /etc/ld.so.conf.d/a.conf"), "\(refusal)")
+        let start = ContinuousClock.now
+        let result = SystemLdconfig().run(for: try LocalRoot(directory: root))
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(result.status == 127)
+        #expect(result.stderr == refusal)
+        #expect(!FileManager.default.fileExists(atPath: root + "/etc/ld.so.cache"))
+
+        // Without the loop there is nothing to refuse.
+        try Self.write("/usr/lib\n", root + "/etc/ld.so.conf.d/b.conf")
+        try Self.write("/usr/lib\n", root + "/etc/ld.so.conf.d/a.conf")
+        #expect(LdSoConf(root: RootView(try LocalRoot(directory: root))).ldconfigRefusal == nil)
+    }
+
     @Test("a missing ld.so.conf leaves the built-ins; missing built-ins are skipped")
     func missingConfig() throws {
         let root = try LdCacheTestSupport.makeTempDir("empty")

@@ -42,10 +42,11 @@ public struct SystemLdconfig: LdconfigRunner {
         }
         let arguments = isHost ? [] : ["-r", root.directory]
         let command = ([binary] + arguments).joined(separator: " ")
+        if let refusal = LdSoConf(root: RootView(root)).ldconfigRefusal { return LdconfigResult(command: command, status: 127, stderr: refusal) }
         // It inherits this process's environment; its stdout (empty without -v) is dropped.
         let output: SubprocessOutput
         do throws(SubprocessError) {
-            output = try Subprocess.run(binary, arguments: arguments)
+            output = try Subprocess.run(binary, arguments: arguments, timeout: .seconds(120))   // a looping ld.so.conf makes it recurse forever
         } catch {
             return LdconfigResult(command: command, status: 127, stderr: error.description)
         }

@@ -41,9 +41,10 @@ public struct LdSoConf: Equatable, Sendable {
         /// `DIR=TYPE` with an unknown TYPE (`is not a known library type`).
         case unknownLibraryType(Origin, String)
         /// An include of a file already being read; real ldconfig recurses until it runs out of
-        /// file descriptors, so it is skipped here.
+        /// file descriptors (through a tree that doubles per level when a glob matches two
+        /// such files: it never ends), so it is skipped here. Noted once per file.
         case includeLoop(Origin, String)
-        /// Nesting or fan-out beyond `maxDepth` / `maxFiles`.
+        /// Nesting or fan-out beyond `maxDepth` / `maxFiles`. Noted once per file.
         case includeLimit(Origin, String)
         /// A config file that exists but could not be read.
         case unreadable(String, String)
@@ -85,6 +86,20 @@ public struct LdSoConf: Equatable, Sendable {
         self.notes = notes
     }
 
+    /// The include loops found (`.includeLoop` notes).
+    public var includeLoops: [Note] {
+        notes.filter { if case .includeLoop = $0 { true } else { false } }
+    }
+
+    /// Why `ldconfig` must not be run on this configuration, or nil. ldconfig follows an
+    /// include loop until it runs out of descriptors, and through a glob that matches two
+    /// looping files it never finishes; a run is refused before it starts.
+    public var ldconfigRefusal: String? {
+        guard case .includeLoop(let origin, let file)? = includeLoops.first else { return nil }
+        return "refusing to run ldconfig: \(origin) includes \(file), which includes it back (an include loop); "
+            + "ldconfig would recurse without end. Remove the include that closes the loop"
+    }
+
     /// ldconfig.c `lib_types`.
     static let libraryTypes: [String: Int32] = ["libc4": 0, "libc5": 2, "libc6": 3, "glibc2": 3]
 }
@@ -95,18 +110,35 @@ private struct Reader {
     var directories: [LdSoConf.Directory] = []
     var files: [String] = []
     var notes: [LdSoConf.Note] = []
+    /// Files read (resolved), and files already noted as a loop or past a limit.
+    private var visited: Set<RootPath> = []
+    private var noted: Set<RootPath> = []
+    /// Memos for one read (the root does not change under it): a glob that every file
+    /// includes is expanded once, and each name is resolved once.
+    private var expansions: [String: [String]] = [:]
+    private var resolved: [String: RootPath] = [:]
 
     init(root: RootView) { self.root = root }
 
+    /// Reads each file once: ldconfig rereads a file included twice, but its directories
+    /// are then already listed (by inode, `addSingle`), so a second read adds nothing but a
+    /// repeated `=TYPE`; reading once keeps files that all include each other linear.
     mutating func parse(file: String, from origin: LdSoConf.Origin?, stack: [RootPath]) {
         let rootPath = RootPath(file)
-        let real = (try? root.resolve(rootPath))??.path ?? rootPath
+        let real = resolved[file] ?? (try? root.resolve(rootPath))??.path ?? rootPath
+        resolved[file] = real
         if let origin {
-            if stack.contains(real) { notes.append(.includeLoop(origin, file)); return }
+            if stack.contains(real) {
+                if noted.insert(real).inserted { notes.append(.includeLoop(origin, file)) }
+                return
+            }
+            if visited.contains(real) { return }
             if stack.count >= LdSoConf.maxDepth || files.count >= LdSoConf.maxFiles {
-                notes.append(.includeLimit(origin, file)); return
+                if noted.insert(real).inserted { notes.append(.includeLimit(origin, file)) }
+                return
             }
         }
+        visited.insert(real)
         let bytes: [UInt8]
         do throws(RootError) {
             bytes = try root.contents(of: rootPath).bytes
@@ -148,7 +180,9 @@ private struct Reader {
             let dir = configFile[..<slash]
             full = (dir.isEmpty ? "" : String(dir)) + "/" + pattern
         }
-        for match in LdSoConfGlob.expand(full, in: root) {
+        let matches = expansions[full] ?? LdSoConfGlob.expand(full, in: root)
+        expansions[full] = matches
+        for match in matches {
             parse(file: match, from: origin, stack: stack)
         }
     }

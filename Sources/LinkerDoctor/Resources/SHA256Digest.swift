@@ -16,6 +16,11 @@ struct SHA256Digest {
         }
     }
 
+    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
+        nettle_sha256_update(&context, bytes.count, base.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// The 64 lowercase hex digits of the digest of everything fed so far. nettle resets the
     /// context afterwards, so a second call describes the empty input.
     mutating func hexDigest() -> String {

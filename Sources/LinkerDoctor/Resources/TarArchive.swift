@@ -38,13 +38,13 @@ public enum TarArchive {
             }
             let type = header[156]
             let body = offset + 512
-            let padded = (size + 511) / 512 * 512
             var name = longName ?? fullName(header)
             longName = nil
-            let (next, overflow) = body.addingReportingOverflow(padded)
+            // A base-256 size may be up to 2^64 - 1: every sum is checked (the padding too).
             let (bodyEnd, endOverflow) = body.addingReportingOverflow(size)
+            let (next, overflow) = bodyEnd.addingReportingOverflow((512 - size % 512) % 512)
             guard !overflow, !endOverflow, bodyEnd <= file.size else {
-                return (members, .truncated(member: name, needed: bodyEnd, size: file.size))
+                return (members, .truncated(member: name, needed: endOverflow ? UInt64.max : bodyEnd, size: file.size))
             }
             switch type {
             case UInt8(ascii: "L"):   // GNU: the body is the next member's name

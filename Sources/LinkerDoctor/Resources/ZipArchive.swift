@@ -31,7 +31,7 @@ public enum ZipProblem: Error, Equatable, Sendable {
 }
 
 /// Reads a ZIP's central directory (ZIP64 included) and verifies each entry's CRC-32 by
-/// streaming it: stored entries directly, deflated ones through `Inflater`.
+/// streaming it: stored entries directly, deflated ones through zlib (`ZlibInflater`).
 public enum ZipArchive {
     static let maxCentralDirectory: UInt64 = 64 << 20
 
@@ -94,7 +94,33 @@ public enum ZipArchive {
         guard UInt64(entries.count) == total else {
             return .failure(.badCentralDirectory(reason: "\(entries.count) entries found, the end record says \(total)"))
         }
+        if let overlap = overlap(entries, before: cdOffset) { return .failure(.badCentralDirectory(reason: overlap)) }
         return .success(entries)
+    }
+
+    /// Why the entries' stored bytes are not disjoint, or nil. Each entry spans at least its
+    /// 30-byte local header and its compressed data, before the central directory; an entry
+    /// whose data covers the next one's header is how overlap bombs make a small file inflate
+    /// to terabytes (each byte decoded once per entry covering it), so it is refused before
+    /// anything is inflated, and decoding work stays within deflate's ratio of the file size.
+    static func overlap(_ entries: [ZipEntry], before centralDirectory: UInt64) -> String? {
+        let ordered = entries.sorted { $0.localHeaderOffset < $1.localHeaderOffset }
+        for (index, entry) in ordered.enumerated() {
+            let (withHeader, headerOverflow) = entry.localHeaderOffset.addingReportingOverflow(30)
+            let (end, overflow) = withHeader.addingReportingOverflow(entry.compressedSize)
+            let limit = index + 1 < ordered.count ? ordered[index + 1].localHeaderOffset : centralDirectory
+            if headerOverflow || overflow || end > limit {
+                let other = index + 1 < ordered.count ? "entry \(ordered[index + 1].name)" : "the central directory"
+                return "entry \(entry.name) overlaps \(other) (entries sharing bytes: a zip bomb, or damage)"
+            }
+        }
+        return nil
+    }
+
+    /// Where the entry's data starts: after its local header's name and extra field.
+    private static func dataStart(of entry: ZipEntry, local: [UInt8]) -> UInt64? {
+        let (start, overflow) = entry.localHeaderOffset.addingReportingOverflow(30 + UInt64(le16(local, 26)) + UInt64(le16(local, 28)))
+        return overflow ? nil : start
     }
 
     /// ZIP64 extended information (header 0x0001): only the fields saturated in the entry follow.
@@ -126,9 +152,9 @@ public enum ZipArchive {
         if entry.flags & 1 != 0 { return .encrypted(entry: entry.name) }
         let local = try file.read(at: entry.localHeaderOffset, count: 30)
         guard local.count == 30, le32(local, 0) == 0x0403_4B50 else { return .badLocalHeader(entry: entry.name) }
-        let dataStart = entry.localHeaderOffset + 30 + UInt64(le16(local, 26)) + UInt64(le16(local, 28))
-        let (dataEnd, overflow) = dataStart.addingReportingOverflow(entry.compressedSize)
-        guard !overflow, dataEnd <= file.size else { return .badLocalHeader(entry: entry.name) }
+        guard let dataStart = dataStart(of: entry, local: local),
+              case let (dataEnd, overflow) = dataStart.addingReportingOverflow(entry.compressedSize),
+              !overflow, dataEnd <= file.size else { return .badLocalHeader(entry: entry.name) }
         var crc = CRC32()
         switch entry.method {
         case 0:
@@ -140,33 +166,33 @@ public enum ZipArchive {
                 progress(UInt64(chunk.count))
             }
         case 8:
-            var inflater = Inflater(source: file, offset: dataStart, length: entry.compressedSize,
-                                    outputLimit: entry.uncompressedSize)
-            var reported: UInt64 = 0
-            let total = entry.compressedSize, expected = max(entry.uncompressedSize, 1)
-            let produced: UInt64
-            do {
-                var out: UInt64 = 0
-                produced = try inflater.run { chunk in
-                    crc.update(chunk)
-                    out += UInt64(chunk.count)
-                    // Progress in compressed bytes, estimated from the share of output produced.
-                    let now = UInt64(Double(total) * min(1, Double(out) / Double(expected)))
-                    if now > reported { progress(now - reported); reported = now }
-                }
-            } catch let failure as Inflater.Failure {
-                if failure == .outputTooLong {
-                    return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: entry.uncompressedSize &+ 1)
-                }
-                return .corruptData(entry: entry.name, reason: "\(failure)")
-            } catch let error as ResourceReadError {
-                throw error
-            } catch {
+            // zlib, fed 1 MiB of compressed bytes at a time; progress is in compressed bytes.
+            let inflater: ZlibInflater
+            do throws(ZlibInflater.Failure) { inflater = try ZlibInflater(.rawDeflate) } catch {
                 return .corruptData(entry: entry.name, reason: "\(error)")
             }
-            if total > reported { progress(total - reported) }
-            guard produced == entry.uncompressedSize else {
-                return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: produced)
+            var damage: ZlibInflater.Failure?
+            try file.stream(from: dataStart, length: entry.compressedSize) { chunk in
+                defer { progress(UInt64(chunk.count)) }
+                guard damage == nil, !inflater.finished else { return }
+                damage = chunk.withUnsafeBytes { input -> ZlibInflater.Failure? in
+                    do throws(ZlibInflater.Failure) {
+                        try inflater.feed(input, limit: entry.uncompressedSize) { piece in crc.update(piece) }
+                    } catch { return error }
+                    return nil
+                }
+            }
+            if damage == nil && !inflater.finished { damage = .damaged("the data ends before the deflate stream does") }
+            if damage == nil && inflater.produced != entry.uncompressedSize {
+                return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: inflater.produced)
+            }
+            switch damage {
+            case .tooLong?:
+                return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: entry.uncompressedSize &+ 1)
+            case .damaged(let reason)?:
+                return .corruptData(entry: entry.name, reason: reason)
+            case nil:
+                break
             }
         default:
             progress(entry.compressedSize)

@@ -18,7 +18,8 @@ public struct ImageRootConfig: Equatable, Sendable {
 /// A container image read in place as a root: a `docker save` archive, or an OCI image
 /// layout (directory or tar). Layers are applied in order with whiteouts honoured
 /// (`ImageRootTree`); nothing is unpacked to disk. Plain layers are served straight
-/// from one mapping of the archive; gzip layers are inflated once, into memory.
+/// from one mapping of the archive; gzip layers are inflated once by zlib into an unlinked
+/// temporary file and mapped (`ImageGzip`), so memory stays bounded.
 public struct ImageRoot: RootFilesystem {
     /// The image file or directory, as given.
     public let path: String
@@ -41,7 +42,7 @@ public struct ImageRoot: RootFilesystem {
         var tree = ImageRootTree()
         var budget = inflateLimit
         for member in manifest.layers {
-            let stored = try source.file(member)
+            let stored = try source.read(member, digest: manifest.digests[member])
             let bytes: FileBytes
             switch ImageLayerCompression(stored.buffer) {
             case .none:
@@ -50,13 +51,13 @@ public struct ImageRoot: RootFilesystem {
                 throw .unsupportedCompression(path: path, member: member, format: "zstd")
             case .gzip:
                 do {
-                    let inflated = try ImageGzip.inflate(stored, limit: budget)
-                    budget -= UInt64(inflated.count)
-                    bytes = FileBytes(inflated)
+                    bytes = try ImageGzip.inflate(stored, budget: budget)
+                    budget -= UInt64(bytes.count)
                 } catch {
                     switch error {
-                    case .tooLarge: throw .tooLarge(path: path, member: member, limit: inflateLimit)
+                    case .tooLarge(let limit): throw .tooLarge(path: path, member: member, limit: limit)
                     case .damaged(let reason): throw .badGzip(path: path, member: member, reason: reason)
+                    case .io(let operation, let code): throw .io(path: path, operation: operation, errno: code)
                     }
                 }
             }
@@ -79,7 +80,7 @@ public struct ImageRoot: RootFilesystem {
     }
 
     private static func config(_ source: ImageRootSource, _ manifest: ImageRootManifest) throws(ImageRootError) -> ImageRootConfig {
-        let bytes = try source.file(manifest.config)
+        let bytes = try source.read(manifest.config, digest: manifest.digests[manifest.config])
         do {
             return ImageRootConfig(environment: try ImageConfigEnvironment.parse(Data(bytes.buffer), path: manifest.config))
         } catch {

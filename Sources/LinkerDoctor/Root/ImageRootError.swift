@@ -16,6 +16,11 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     case unsupportedCompression(path: String, member: String, format: String)
     /// A compressed layer inflates past the limit (a decompression bomb, or a huge layer).
     case tooLarge(path: String, member: String, limit: UInt64)
+    /// The image, or a file of its layout, is a FIFO, device, socket or symlink: refused
+    /// before it is read (a FIFO would block the read forever; a link could leave the layout).
+    case notRegularFile(path: String, kind: String)
+    /// An OCI blob whose bytes do not hash to the digest that names it.
+    case digestMismatch(path: String, member: String, expected: String, actual: String)
 
     public var description: String {
         switch self {
@@ -35,6 +40,10 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(p): \(m): \(f)-compressed layers are not supported; save the image with `docker save` (plain or gzip layers)"
         case .tooLarge(let p, let m, let l):
             return "\(p): \(m): inflates to more than \(l) bytes; unpack the image and use --root DIR instead"
+        case .notRegularFile(let p, let k):
+            return "\(p): is \(k), not a regular file; pass an image archive or an OCI layout whose files are regular files"
+        case .digestMismatch(let p, let m, let e, let a):
+            return "\(p): \(m): content hashes to \(a), not \(e); the blob was altered or damaged, pull and save the image again"
         }
     }
 }

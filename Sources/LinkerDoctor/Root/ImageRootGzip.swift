@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ELFInspect
 
 /// Layer compression, told by magic number rather than media type: `docker save`
@@ -13,83 +18,68 @@ enum ImageLayerCompression: Equatable, Sendable {
     }
 }
 
-/// gzip (RFC 1952) around the package's DEFLATE decoder: each member's header is
-/// skipped, its data inflated, and its CRC-32 and length checked. Concatenated members
-/// (pigz, `cat a.gz b.gz`) decode as one stream, as gunzip does.
+/// A gzip layer inflated by zlib, streamed into an unlinked temporary file (in `$TMPDIR`,
+/// else `/tmp`) that is then mapped: memory stays at zlib's window and one buffer whatever
+/// the layer's size, and the file disappears with the mapping. Limits (docs/reliability.md):
+/// the caller's budget across all layers, and a ratio: past `ratioFloor` bytes a layer may
+/// not inflate to more than `maxRatio` times its compressed size (decompression bombs).
 enum ImageGzip {
     enum Failure: Error, Equatable, Sendable {
         case damaged(String)
-        case tooLarge
+        /// Past `limit` bytes (the budget or the ratio bound, whichever is lower).
+        case tooLarge(limit: UInt64)
+        case io(operation: String, errno: Int32)
     }
 
-    static func inflate(_ bytes: FileBytes, limit: UInt64) throws(Failure) -> [UInt8] {
-        let source = ImageBufferBytes(bytes)
-        var output: [UInt8] = []
-        var offset = 0
-        repeat {
-            let start = try headerLength(bytes.buffer, at: offset)
-            var inflater = Inflater(source: source, offset: UInt64(start), length: UInt64(bytes.count - start),
-                                    outputLimit: limit - UInt64(output.count))
-            var crc = CRC32()
-            let before = output.count
-            do {
-                _ = try inflater.run { chunk in
-                    crc.update(chunk)
-                    output.append(contentsOf: chunk)
+    static let maxRatio: UInt64 = 100
+    static let ratioFloor: UInt64 = 256 << 20
+
+    /// The layer's bound: `budget`, and the ratio bound when it is lower.
+    static func limit(compressed: Int, budget: UInt64) -> UInt64 {
+        let (scaled, overflow) = UInt64(compressed).multipliedReportingOverflow(by: maxRatio)
+        return min(budget, max(ratioFloor, overflow ? UInt64.max : scaled))
+    }
+
+    static func inflate(_ bytes: FileBytes, budget: UInt64) throws(Failure) -> FileBytes {
+        let limit = limit(compressed: bytes.count, budget: budget)
+        let spool = try temporaryFile()
+        defer { close(spool) }
+        do {
+            let inflater = try ZlibInflater(.gzip)
+            try inflater.feed(bytes.buffer, limit: limit) { chunk throws(ZlibInflater.Failure) in
+                var done = 0
+                while done < chunk.count {
+                    let n = write(spool, chunk.baseAddress! + done, chunk.count - done)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw .damaged("cannot write the inflated layer to a temporary file: \(Errno.describe(errno))") }
+                    done += n
                 }
-            } catch let failure as Inflater.Failure {
-                throw failure == .outputTooLong ? .tooLarge : .damaged("\(failure)")
-            } catch {
-                throw .damaged("\(error)")
             }
-            guard let end = Int(exactly: inflater.consumed), end <= bytes.count - 8 else {
-                throw .damaged("the CRC-32 and length trailer is missing")
+            guard inflater.finished else { throw ZlibInflater.Failure.damaged("the data ends before the gzip stream does") }
+            guard let mapped = FileBytes(mapping: spool, size: Int(clamping: inflater.produced)) else {
+                throw Failure.io(operation: "mmap", errno: errno)
             }
-            let trailer = Array(bytes.buffer[end..<(end + 8)])
-            let storedCRC = trailer[0..<4].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            let storedSize = trailer[4..<8].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            guard storedCRC == crc.value else { throw .damaged("CRC-32 mismatch") }
-            guard storedSize == UInt32(truncatingIfNeeded: output.count - before) else {
-                throw .damaged("length mismatch")
+            return mapped
+        } catch let failure as ZlibInflater.Failure {
+            switch failure {
+            case .tooLong: throw .tooLarge(limit: limit)
+            case .damaged(let reason): throw .damaged(reason)
             }
-            offset = end + 8
-        } while offset < bytes.count - 1 && bytes.buffer[offset] == 0x1F && bytes.buffer[offset + 1] == 0x8B
-        return output
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw .damaged("\(error)")
+        }
     }
 
-    /// The offset of the deflate data after the member header at `offset` (RFC 1952 2.3).
-    private static func headerLength(_ buffer: UnsafeRawBufferPointer, at offset: Int) throws(Failure) -> Int {
-        guard buffer.count - offset >= 10, buffer[offset] == 0x1F, buffer[offset + 1] == 0x8B else {
-            throw .damaged("no gzip header")
-        }
-        guard buffer[offset + 2] == 8 else { throw .damaged("compression method \(buffer[offset + 2]) is not deflate") }
-        let flags = buffer[offset + 3]
-        var position = offset + 10
-        if flags & 0x04 != 0 {   // FEXTRA: two-byte length, then the field
-            guard buffer.count - position >= 2 else { throw .damaged("truncated header") }
-            position += 2 + (Int(buffer[position]) | Int(buffer[position + 1]) << 8)
-        }
-        for flag: UInt8 in [0x08, 0x10] where flags & flag != 0 {   // FNAME, FCOMMENT: NUL-terminated
-            while position < buffer.count && buffer[position] != 0 { position += 1 }
-            position += 1
-        }
-        if flags & 0x02 != 0 { position += 2 }   // FHCRC
-        guard position < buffer.count else { throw .damaged("truncated header") }
-        return position
-    }
-}
-
-/// `RandomAccessBytes` over memory already mapped or inflated, for the DEFLATE decoder.
-struct ImageBufferBytes: RandomAccessBytes {
-    let bytes: FileBytes
-    var name: String { "<layer>" }
-    var size: UInt64 { UInt64(bytes.count) }
-
-    init(_ bytes: FileBytes) { self.bytes = bytes }
-
-    func read(at offset: UInt64, count: Int) throws(ResourceReadError) -> [UInt8] {
-        guard count > 0, offset < size, let start = Int(exactly: offset) else { return [] }
-        let end = start + min(count, bytes.count - start)
-        return Array(bytes.buffer[start..<end])
+    /// An unlinked file for the inflated bytes (mkstemp, then unlink: only the descriptor holds it).
+    private static func temporaryFile() throws(Failure) -> Int32 {
+        let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+        var template = Array((directory + "/ofdoctor-layer-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .io(operation: "mkstemp in \(directory)", errno: errno) }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return fd
     }
 }

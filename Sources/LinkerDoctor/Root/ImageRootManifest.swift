@@ -11,6 +11,8 @@ struct ImageRootManifest: Equatable, Sendable {
     /// Member names inside the source.
     var config: String
     var layers: [String]
+    /// OCI: member → the digest that names it (`sha256:…`), checked before it is read.
+    var digests: [String: String] = [:]
 
     static func read(_ source: ImageRootSource) throws(ImageRootError) -> ImageRootManifest {
         if source.contains("manifest.json") { return try docker(source) }
@@ -27,7 +29,7 @@ struct ImageRootManifest: Equatable, Sendable {
 
     private static func oci(_ source: ImageRootSource) throws(ImageRootError) -> ImageRootManifest {
         var member = "index.json"
-        var document = try decode(OCIDocument.self, source, member)
+        var document = try decode(OCIDocument.self, source, member, digest: nil)
         // An index may point at a further index (multi-platform images); a few levels suffice.
         for _ in 0..<4 {
             guard document.isObject else {
@@ -38,20 +40,22 @@ struct ImageRootManifest: Equatable, Sendable {
                     throw .badManifest(path: source.path, member: member, reason: "no usable manifest digest")
                 }
                 member = blob
-                document = try decode(OCIDocument.self, source, member)
+                document = try decode(OCIDocument.self, source, member, digest: digest)
                 continue
             }
             guard let config = document.config?.digest, let configPath = blobPath(config), let layers = document.layers else {
                 throw .badManifest(path: source.path, member: member, reason: "no config digest or layers")
             }
             var paths: [String] = []
+            var digests = [configPath: config]
             for layer in layers {
                 guard let digest = layer.digest, let path = blobPath(digest) else {
                     throw .badManifest(path: source.path, member: member, reason: "a layer has no valid digest")
                 }
                 paths.append(path)
+                digests[path] = digest
             }
-            return ImageRootManifest(config: configPath, layers: paths)
+            return ImageRootManifest(config: configPath, layers: paths, digests: digests)
         }
         throw .badManifest(path: source.path, member: member, reason: "indexes nested too deeply")
     }
@@ -73,8 +77,8 @@ struct ImageRootManifest: Equatable, Sendable {
     }
 
     private static func decode<Document: Decodable>(_ type: Document.Type, _ source: ImageRootSource,
-                                                    _ member: String) throws(ImageRootError) -> Document {
-        let bytes = try source.file(member)
+                                                    _ member: String, digest: String? = nil) throws(ImageRootError) -> Document {
+        let bytes = try source.read(member, digest: digest)
         do {
             return try JSONDecoder().decode(type, from: Data(bytes.buffer))
         } catch {

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSpawn
 
 /// How a program run by `Subprocess.run` ended, and what it wrote.
 public struct SubprocessOutput: Equatable, Sendable {
@@ -20,14 +21,23 @@ public struct SubprocessOutput: Equatable, Sendable {
     }
 }
 
-/// Runs a program to completion: `posix_spawn` with stdin from `/dev/null` and stdout and
-/// stderr each into a pipe, both drained with `poll` (a program that fills one pipe while
-/// nobody reads it cannot dead-lock us), then `waitpid`.
+/// Runs a program to completion: forked by `ofdoctor_spawn` (CSpawn) with stdin from
+/// `/dev/null` and stdout and stderr each into a pipe, both drained with `poll` (a program
+/// that fills one pipe while nobody reads it cannot dead-lock us), then `waitpid`.
+///
+/// A child never outlives ofdoctor: it gets `PR_SET_PDEATHSIG` SIGKILL (prctl(2)), so when
+/// ofdoctor dies, even by SIGKILL, the kernel kills the child too; and with a `timeout`, the
+/// child's process group is killed when the time is up. (The death signal follows the
+/// thread that forked; `run` blocks that thread until the child is reaped, so it holds.)
 public enum Subprocess {
     /// Runs `executable` (a path; there is no `PATH` search) with `arguments` (argv[1...]).
     /// `environment` nil: this process's environment; otherwise exactly those variables.
+    /// `timeout` nil: no limit; otherwise the child and its process group are killed with
+    /// SIGKILL once it has run that long, and `.timedOut` is thrown.
     public static func run(_ executable: String, arguments: [String],
-                           environment: [String: String]? = nil) throws(SubprocessError) -> SubprocessOutput {
+                           environment: [String: String]? = nil,
+                           timeout: Duration? = nil) throws(SubprocessError) -> SubprocessOutput {
+        let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         let out = try makePipe()
         let err: [Int32]
         do throws(SubprocessError) { err = try makePipe() } catch {
@@ -46,19 +56,33 @@ public enum Subprocess {
         close(err[1])
 
         var captured: (stdout: [UInt8], stderr: [UInt8]) = ([], [])
-        var readFailure: SubprocessError?
+        var failure: SubprocessError?
         do throws(SubprocessError) {
-            captured = try drain(stdout: out[0], stderr: err[0], executable: executable)
+            captured = try drain(stdout: out[0], stderr: err[0], executable: executable, deadline: deadline)
         } catch {
-            readFailure = error
+            failure = error
         }
         close(out[0])
         close(err[0])
-        // Reaped even when reading failed, so no zombie is left behind.
-        let status = try reap(pid, executable: executable)
-        if let readFailure { throw readFailure }
+        var status: Int32?
+        if failure == nil {
+            if let deadline { status = try waitUntil(deadline, pid, executable: executable) }
+            else { status = try reap(pid, executable: executable) }
+        }
+        guard let status else {
+            // Time is up, or reading failed: the child goes, with whatever it started in its
+            // group, and is reaped so no zombie is left behind.
+            kill(-pid, SIGKILL)
+            kill(pid, SIGKILL)
+            _ = try? reap(pid, executable: executable)
+            if let failure, failure != Self.timeUp { throw failure }
+            throw .timedOut(command: ([executable] + arguments).joined(separator: " "), limit: timeout ?? .zero)
+        }
         return SubprocessOutput(status: exitStatus(status), stdout: captured.stdout, stderr: captured.stderr)
     }
+
+    /// What `drain` throws when the deadline passes; `run` names the command and the limit.
+    private static let timeUp = SubprocessError.timedOut(command: "", limit: .zero)
 
     /// A pipe whose ends are close-on-exec: they reach the child only through the dup2'ed
     /// 1 and 2. (`pipe2` is not visible from Swift's Glibc module.)
@@ -81,70 +105,38 @@ public enum Subprocess {
 
     private static func spawn(_ executable: String, arguments: [String], environment: [String: String]?,
                               stdout: Int32, stderr: Int32) throws(SubprocessError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        var code = posix_spawn_file_actions_init(&actions)
-        guard code == 0 else { throw .setup(operation: "posix_spawn_file_actions_init", errno: code) }
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        code = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if code == 0 { code = posix_spawn_file_actions_adddup2(&actions, stdout, 1) }
-        if code == 0 { code = posix_spawn_file_actions_adddup2(&actions, stderr, 2) }
-        // Nothing else reaches the child, not even descriptors we inherited without
-        // close-on-exec (as with Foundation's Process).
-        for fd in openDescriptors() where code == 0 { code = posix_spawn_file_actions_addclose(&actions, fd) }
-        guard code == 0 else { throw .setup(operation: "posix_spawn_file_actions", errno: code) }
-
-        // Its own process group, as Foundation's Process did: a ^C meant for ofdoctor
-        // does not cut ldconfig short halfway through writing the cache.
-        var attributes = posix_spawnattr_t()
-        code = posix_spawnattr_init(&attributes)
-        guard code == 0 else { throw .setup(operation: "posix_spawnattr_init", errno: code) }
-        defer { posix_spawnattr_destroy(&attributes) }
-        code = posix_spawnattr_setpgroup(&attributes, 0)
-        if code == 0 { code = posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP)) }
-        guard code == 0 else { throw .setup(operation: "posix_spawnattr", errno: code) }
-
         let argv = CStringList([executable] + arguments)
         defer { argv.release() }
         let envp = environment.map { CStringList($0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) }
         defer { envp?.release() }
         var pid: pid_t = 0
-        code = argv.pointers.withUnsafeBufferPointer { args in
-            guard let envp else { return posix_spawn(&pid, executable, &actions, &attributes, args.baseAddress!, environ) }
+        let code = argv.pointers.withUnsafeBufferPointer { args in
+            guard let envp else { return ofdoctor_spawn(executable, args.baseAddress, nil, stdout, stderr, &pid) }
             return envp.pointers.withUnsafeBufferPointer { env in
-                posix_spawn(&pid, executable, &actions, &attributes, args.baseAddress!, env.baseAddress!)
+                ofdoctor_spawn(executable, args.baseAddress, env.baseAddress, stdout, stderr, &pid)
             }
         }
         guard code == 0 else { throw .cannotStart(executable: executable, errno: code) }
         return pid
     }
 
-    /// The descriptors from 3 up open now, from /proc/self/fd; without /proc, every
-    /// number below the limit (closing one that is not open is no error for posix_spawn).
-    private static func openDescriptors() -> [Int32] {
-        guard let directory = opendir("/proc/self/fd") else {
-            let limit = min(sysconf(Int32(_SC_OPEN_MAX)), 1 << 16)
-            return limit > 3 ? Array(3..<Int32(limit)) : []
-        }
-        defer { closedir(directory) }
-        let own = dirfd(directory)
-        var result: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if let fd = Int32(name), fd > 2, fd != own { result.append(fd) }
-        }
-        return result
-    }
-
     /// Reads both pipes until each reports end of file.
-    private static func drain(stdout: Int32, stderr: Int32,
-                              executable: String) throws(SubprocessError) -> (stdout: [UInt8], stderr: [UInt8]) {
+    /// With a `deadline`, throws `timeUp` when it passes first: a child (or one it started)
+    /// that keeps the pipes open never lets them reach end of file.
+    private static func drain(stdout: Int32, stderr: Int32, executable: String,
+                              deadline: ContinuousClock.Instant?) throws(SubprocessError) -> (stdout: [UInt8], stderr: [UInt8]) {
         var collected: [[UInt8]] = [[], []]
         // poll skips negative descriptors: a stream at end of file stays in place as -1.
         var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while fds.contains(where: { $0.fd >= 0 }) {
-            if poll(&fds, nfds_t(fds.count), -1) < 0 {
+            var wait: Int32 = -1
+            if let deadline {
+                guard let left = milliseconds(until: deadline) else { throw timeUp }
+                wait = left
+            }
+            if poll(&fds, nfds_t(fds.count), wait) < 0 {
                 if errno == EINTR { continue }
                 throw .io(executable: executable, operation: "poll", errno: errno)
             }
@@ -163,6 +155,31 @@ public enum Subprocess {
         return (collected[0], collected[1])
     }
 
+    /// The status once `pid` exits, or nil when `deadline` passes first (checked every 5 ms:
+    /// the child has closed its pipes, so it is ending or has let go of them).
+    private static func waitUntil(_ deadline: ContinuousClock.Instant, _ pid: pid_t,
+                                  executable: String) throws(SubprocessError) -> Int32? {
+        var status: Int32 = 0
+        while true {
+            let found = waitpid(pid, &status, WNOHANG)
+            if found == pid { return status }
+            if found < 0 && errno != EINTR { throw .io(executable: executable, operation: "waitpid", errno: errno) }
+            guard let left = milliseconds(until: deadline) else { return nil }
+            usleep(useconds_t(min(left, 5)) * 1000)
+        }
+    }
+
+    /// Whole milliseconds left until `deadline`, rounded up (poll's unit); nil once it has passed.
+    private static func milliseconds(until deadline: ContinuousClock.Instant) -> Int32? {
+        let left = ContinuousClock.now.duration(to: deadline)
+        guard left > .zero else { return nil }
+        let (seconds, attoseconds) = left.components
+        let whole = seconds.multipliedReportingOverflow(by: 1000)
+        guard !whole.overflow else { return Int32.max }
+        let rounded = whole.partialValue.addingReportingOverflow((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+        return rounded.overflow ? Int32.max : Int32(clamping: rounded.partialValue)
+    }
+
     private static func reap(_ pid: pid_t, executable: String) throws(SubprocessError) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
@@ -172,7 +189,7 @@ public enum Subprocess {
     }
 }
 
-/// A NULL-terminated `char *[]` for `posix_spawn`'s argv and envp, until `release()`.
+/// A NULL-terminated `char *[]` for execve's argv and envp, until `release()`.
 private struct CStringList {
     let pointers: [UnsafeMutablePointer<CChar>?]
 

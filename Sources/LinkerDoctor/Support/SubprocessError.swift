@@ -10,10 +10,12 @@ import Darwin
 public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A pipe or the spawn's file actions or attributes could not be set up.
     case setup(operation: String, errno: Int32)
-    /// `posix_spawn` failed: the program is missing, not executable, or not a valid executable.
+    /// The fork or exec failed: the program is missing, not executable, or not a valid executable.
     case cannotStart(executable: String, errno: Int32)
     /// Reading the program's output or waiting for it failed.
     case io(executable: String, operation: String, errno: Int32)
+    /// The program ran past its time limit; it was killed (SIGKILL) with its process group.
+    case timedOut(command: String, limit: Duration)
 
     public var description: String {
         switch self {
@@ -24,6 +26,15 @@ public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible
             return "cannot run \(executable): \(Errno.describe(code)); check that it exists and is executable"
         case .io(let executable, let operation, let code):
             return "\(executable): \(operation) failed while collecting its output: \(Errno.describe(code))"
+        case .timedOut(let command, let limit):
+            return "`\(command)` was still running after \(Self.seconds(limit)) s and was killed; it loops or hangs on this input"
         }
+    }
+
+    /// A limit in seconds as a person writes it: `120`, `0.5`.
+    static func seconds(_ limit: Duration) -> String {
+        let (whole, fraction) = limit.components
+        guard fraction != 0 else { return String(whole) }
+        return String(Double(whole) + Double(fraction) / 1e18)
     }
 }

@@ -1,0 +1,100 @@
+#define _GNU_SOURCE
+#include "CSpawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Closes every descriptor from `low` up, but `keep`: close_range(2) (Linux 5.9), else one
+   close per number below the limit (closing what is not open is harmless). */
+static void close_from(int low, int keep) {
+#ifdef SYS_close_range
+    int below = keep > low ? syscall(SYS_close_range, (unsigned)low, (unsigned)(keep - 1), 0) : 0;
+    unsigned above = keep >= low ? (unsigned)keep + 1 : (unsigned)low;
+    if (below == 0 && syscall(SYS_close_range, above, ~0U, 0) == 0) return;
+#endif
+    struct rlimit limit;
+    int top = 65536;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < (rlim_t)top) top = (int)limit.rlim_cur;
+    for (int fd = low; fd < top; fd++) {
+        if (fd != keep) close(fd);
+    }
+}
+
+/* dup2 that also works when the descriptor is already in place: then only close-on-exec is
+   cleared (dup2 onto itself would leave it set, and exec would close the stream). */
+static int move_to(int fd, int target) {
+    if (fd == target) return fcntl(fd, F_SETFD, 0);
+    return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+/* The child's side, between fork and execve: async-signal-safe calls only. Never returns. */
+static void become(const char *path, char *const argv[], char *const envp[],
+                   int out_fd, int err_fd, pid_t parent, int report) {
+    struct sigaction deflt = { .sa_handler = SIG_DFL };
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &deflt, NULL);
+    }
+    int code = 0;
+    /* Its own group, so a deadline can kill it with anything it started, and a ^C typed
+       at ofdoctor's terminal reaches ofdoctor alone. */
+    if (setpgid(0, 0) != 0) goto fail;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    /* The parent may have died before the prctl: then no signal will come. */
+    if (getppid() != parent) _exit(127);
+    int null = open("/dev/null", O_RDONLY);
+    if (null < 0) goto fail;
+    if (move_to(null, 0) != 0 || move_to(out_fd, 1) != 0 || move_to(err_fd, 2) != 0) goto fail;
+    close_from(3, report);
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    execve(path, argv, envp ? envp : environ);
+fail:
+    code = errno;
+    (void)!write(report, &code, sizeof code);
+    _exit(127);
+}
+
+int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
+                   int out_fd, int err_fd, pid_t *pid) {
+    /* The child writes errno here if it cannot exec; close-on-exec makes success read EOF. */
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return errno;
+    /* No handler of ours may run in the child before its dispositions are reset. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid_t parent = getpid();
+    pid_t child = fork();
+    if (child == 0) become(path, argv, envp, out_fd, err_fd, parent, report[1]);
+    int fork_error = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    close(report[1]);
+    if (child < 0) {
+        close(report[0]);
+        return fork_error;
+    }
+    /* Also from this side, so the group exists before anyone signals it (EACCES once the
+       child has exec'd is expected: it made the group itself). */
+    (void)setpgid(child, child);
+    int code = 0;
+    ssize_t n;
+    do { n = read(report[0], &code, sizeof code); } while (n < 0 && errno == EINTR);
+    close(report[0]);
+    if (n == (ssize_t)sizeof code) {
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
+        return code != 0 ? code : EINVAL;
+    }
+    *pid = child;
+    return 0;
+}
