@@ -26,11 +26,15 @@ struct TargetOptions: ParsableArguments {
         valueName: "FILE"))
     var environmentFile: String?
 
-    @Option(name: .customLong("cwd"), help: ArgumentHelp("The program's working directory inside the root.", valueName: "DIR"))
-    var workingDirectory: String = "/"
+    @Option(name: .customLong("cwd"), help: ArgumentHelp(
+        "The program's working directory inside the root (default /); a relative BINARY starts from it.",
+        valueName: "DIR"))
+    var givenWorkingDirectory: String?
+
+    var workingDirectory: String { givenWorkingDirectory ?? "/" }
 
     @Argument(help: ArgumentHelp(
-        "The program (a path, or a name looked up on the target's PATH). Default: FeatureExtraction.",
+        "The program: a path, or a name looked up on the target's PATH, then in /opt/OpenFace/build/bin and /usr/local/bin. Default: FeatureExtraction.",
         valueName: "BINARY"))
     var binary: String?
 
@@ -87,11 +91,13 @@ struct TargetOptions: ParsableArguments {
         return system
     }
 
-    /// The program inside the root, and the `argv[0]` it is started with.
+    /// The program inside the root, and the `argv[0]` it is started with. A relative path
+    /// starts from `--cwd` when given, else (host root only) from this shell's directory.
     func program(in system: TargetSystem, environment: LoaderEnvironment) throws -> ProgramLocation {
+        let callerDirectory = isHostRoot && givenWorkingDirectory == nil ? FileManager.default.currentDirectoryPath : nil
         do {
             return try ProgramLocation.find(binary, root: system.root, environment: environment,
-                                            callerDirectory: isHostRoot ? FileManager.default.currentDirectoryPath : nil)
+                                            callerDirectory: callerDirectory)
         } catch {
             throw CommandFailure.analysis(error.description)
         }
