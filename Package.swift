@@ -21,12 +21,16 @@ let package = Package(
             pkgConfig: "nettle",
             providers: [.apt(["nettle-dev"])]
         ),
+        // Start-up before the Swift runtime: keeps argv and lets the static binary run
+        // without /proc (Sources/CStartup/startup.c).
+        .target(name: "CStartup"),
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
         .target(name: "LinkerDoctor", dependencies: ["ELFInspect", "CNettle"]),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
                 "LinkerDoctor",
+                "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -79,14 +79,15 @@ struct TargetOptions: ParsableArguments {
     }
 
     func system() throws -> TargetSystem {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        // Unreadable without /proc (a rescue chroot): TargetSystem notes the assumption.
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(CPUFeatures.init(cpuinfo:))
         let filesystem: any RootFilesystem
         if let image {
             do { filesystem = try ImageRoot(path: image) } catch { throw CommandFailure.analysis(error.description) }
         } else {
             filesystem = try localRoot()
         }
-        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: CPUFeatures(cpuinfo: cpuinfo))
+        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
         KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
         return system
     }

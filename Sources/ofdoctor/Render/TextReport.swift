@@ -26,6 +26,7 @@ struct TextReport {
             lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), some need a person"))
         }
         lines.append(style.dim("  root \(root) · \(environmentText(report.environment)) · \(system.glibcSource) · \(report.diagnosis.graph.objects.count) objects"))
+        for note in system.notes { lines.append(style.dim("  note: \(note)")) }
         for finding in report.findings {
             lines.append("")
             let mark: String

@@ -1,0 +1,45 @@
+// Runs before the Swift runtime, so that the static ofdoctor starts in a chroot without
+// /proc (a rescue chroot):
+// - The runtime's backtracer locates its helper from the runtime's own path, which a
+//   static binary learns through /proc/self/exe; without it the runtime aborts ("Unable to
+//   obtain Swift runtime path") before main. Without /proc there is nothing for a
+//   backtracer to inspect anyway, so it is turned off (unless the user configured it).
+// - CommandLine.arguments is read back from the initial stack found through
+//   /proc/self/maps; without it the arguments are lost. glibc passes argc/argv/envp to
+//   .init_array functions, so they are kept here and handed to the runtime's override.
+// A constructor with a priority runs before every one without (the runtime's C++ globals).
+#include "CStartup.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+// The runtime's override for CommandLine.arguments (swiftcall; for two arguments this is
+// the C convention). Weak: a runtime without it leaves the arguments to the runtime.
+extern void _swift_stdlib_overrideUnsafeArgvArgc(char **argv, int argc)
+    __attribute__((swiftcall, weak));
+
+static OfdoctorStartup record;
+
+__attribute__((constructor(101)))
+static void ofdoctor_before_runtime(int argc, char **argv, char **envp) {
+    (void)envp;
+    char target[2];
+    record.procUnavailable = readlink("/proc/self/exe", target, sizeof target) < 0;
+    if (record.procUnavailable && getenv("SWIFT_BACKTRACE") == NULL && getenv("SWIFT_ROOT") == NULL) {
+        record.disabledBacktracer = setenv("SWIFT_BACKTRACE", "enable=no", 0) == 0;
+    }
+    if (_swift_stdlib_overrideUnsafeArgvArgc != NULL && argv != NULL && argc > 0) {
+        _swift_stdlib_overrideUnsafeArgvArgc(argv, argc);
+        record.keptArguments = 1;
+    }
+}
+
+static int environmentRestored;
+
+OfdoctorStartup ofdoctor_startup(void) {
+    if (record.disabledBacktracer && !environmentRestored) {
+        unsetenv("SWIFT_BACKTRACE");
+        environmentRestored = 1;
+    }
+    return record;
+}
