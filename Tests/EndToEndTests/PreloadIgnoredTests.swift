@@ -6,17 +6,6 @@ import Testing
 /// exit 0), with the loader's exact line.
 @Suite("LD_PRELOAD object that cannot be loaded (LD013)", .serialized)
 struct PreloadIgnoredTests {
-    struct CheckJSON: Decodable {
-        struct FindingJSON: Decodable {
-            var id: String
-            var rule: String
-            var severity: String
-            var loaderMessage: String?
-        }
-        var status: String
-        var findings: [FindingJSON]
-    }
-
     /// The loader's stderr lines about preloads.
     static func preloadLines(_ stderr: String) -> [String] {
         stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("ERROR: ld.so: object ") }
@@ -39,7 +28,7 @@ struct PreloadIgnoredTests {
 
         let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", "--env", "LD_PRELOAD=\(preload)", program])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
-        let report = try JSONDecoder().decode(CheckJSON.self, from: Data(check.stdout.utf8))
+        let report = try JSONDecoder().decode(DoctorEndToEndTests.CheckJSON.self, from: Data(check.stdout.utf8))
         #expect(report.status == "healthy")
         let warnings = report.findings.filter { $0.id == "LD013" }
         #expect(warnings.allSatisfy { $0.rule == "preload-ignored" && $0.severity == "warning" })

@@ -45,8 +45,13 @@ struct SymbolDifferentialTests {
         do { try process.run() } catch { return nil }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        return parse(String(decoding: data, as: UTF8.self))
+    }
+
+    /// What `ldd -r` printed (stdout and stderr together); nil when a library was not found.
+    static func parse(_ text: String) -> Report? {
         var report = Report()
-        for raw in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        for raw in text.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.contains("=> not found") { return nil }    // compared by the machine differential
             if line.hasPrefix("undefined symbol: ") {
