@@ -29,12 +29,16 @@ let package = Package(
         ),
         // Starts child processes that die with ofdoctor (PR_SET_PDEATHSIG between fork and exec).
         .target(name: "CSpawn"),
+        // Start-up before the Swift runtime: keeps argv and lets the static binary run
+        // without /proc (Sources/CStartup/startup.c).
+        .target(name: "CStartup"),
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
         .target(name: "LinkerDoctor", dependencies: ["ELFInspect", "CNettle", "CZlib", "CSpawn"]),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
                 "LinkerDoctor",
+                "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

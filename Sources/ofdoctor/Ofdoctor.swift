@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import ArgumentParser
+import CStartup
 
 @main
 struct Ofdoctor: ParsableCommand {
@@ -31,6 +32,7 @@ extension Ofdoctor {
     /// As ArgumentParser's, but a usage error is one line on stderr (exit 64), like the
     /// other errors: scripts read the first line.
     static func main() {
+        _ = ofdoctor_startup()   // undoes the start-up's SWIFT_BACKTRACE before anything runs a program
         do {
             var command = try parseAsRoot()
             try command.run()

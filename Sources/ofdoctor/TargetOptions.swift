@@ -26,11 +26,15 @@ struct TargetOptions: ParsableArguments {
         valueName: "FILE"))
     var environmentFile: String?
 
-    @Option(name: .customLong("cwd"), help: ArgumentHelp("The program's working directory inside the root.", valueName: "DIR"))
-    var workingDirectory: String = "/"
+    @Option(name: .customLong("cwd"), help: ArgumentHelp(
+        "The program's working directory inside the root (default /); a relative BINARY starts from it.",
+        valueName: "DIR"))
+    var givenWorkingDirectory: String?
+
+    var workingDirectory: String { givenWorkingDirectory ?? "/" }
 
     @Argument(help: ArgumentHelp(
-        "The program (a path, or a name looked up on the target's PATH). Default: FeatureExtraction.",
+        "The program: a path, or a name looked up on the target's PATH, then in /opt/OpenFace/build/bin and /usr/local/bin. Default: FeatureExtraction.",
         valueName: "BINARY"))
     var binary: String?
 
@@ -75,23 +79,26 @@ struct TargetOptions: ParsableArguments {
     }
 
     func system() throws -> TargetSystem {
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        // Unreadable without /proc (a rescue chroot): TargetSystem notes the assumption.
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(CPUFeatures.init(cpuinfo:))
         let filesystem: any RootFilesystem
         if let image {
             do { filesystem = try ImageRoot(path: image) } catch { throw CommandFailure.analysis(error.description) }
         } else {
             filesystem = try localRoot()
         }
-        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: CPUFeatures(cpuinfo: cpuinfo))
+        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
         KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
         return system
     }
 
-    /// The program inside the root, and the `argv[0]` it is started with.
+    /// The program inside the root, and the `argv[0]` it is started with. A relative path
+    /// starts from `--cwd` when given, else (host root only) from this shell's directory.
     func program(in system: TargetSystem, environment: LoaderEnvironment) throws -> ProgramLocation {
+        let callerDirectory = isHostRoot && givenWorkingDirectory == nil ? FileManager.default.currentDirectoryPath : nil
         do {
             return try ProgramLocation.find(binary, root: system.root, environment: environment,
-                                            callerDirectory: isHostRoot ? FileManager.default.currentDirectoryPath : nil)
+                                            callerDirectory: callerDirectory)
         } catch {
             throw CommandFailure.analysis(error.description)
         }

@@ -66,6 +66,11 @@ struct MachineDifferentialTests {
             let rest = errText[range.upperBound...]
             return Listing(paths: [], stoppedAt: rest.split(separator: ":").first.map(String.init))
         }
+        return Listing(paths: listedPaths(text), stoppedAt: nil)
+    }
+
+    /// The loaded paths of an `ld.so --list` listing, in order (vdso left out).
+    static func listedPaths(_ text: String) -> [String] {
         var paths: [String] = []
         for line in text.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -75,7 +80,7 @@ struct MachineDifferentialTests {
             if let paren = entry.range(of: " (0x") { entry = String(entry[..<paren.lowerBound]) }
             paths.append(entry)
         }
-        return Listing(paths: paths, stoppedAt: nil)
+        return paths
     }
 
     static func predicted(_ path: String, system: TargetSystem, environment: [String: String]) throws -> Listing {

@@ -45,8 +45,13 @@ struct SymbolDifferentialTests {
         do { try process.run() } catch { return nil }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        return parse(String(decoding: data, as: UTF8.self))
+    }
+
+    /// What `ldd -r` printed (stdout and stderr together); nil when a library was not found.
+    static func parse(_ text: String) -> Report? {
         var report = Report()
-        for raw in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        for raw in text.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.contains("=> not found") { return nil }    // compared by the machine differential
             if line.hasPrefix("undefined symbol: ") {
@@ -85,6 +90,17 @@ struct SymbolDifferentialTests {
         return report
     }
 
+    /// The model against `truth` both ways of finding definers: the scope walk (what small
+    /// closures use) and the definition index (what large ones switch to).
+    static func disagreements(_ library: String, truth: Report, system: TargetSystem) throws -> [String] {
+        var result: [String] = []
+        for strategy in [SymbolCheck.LookupStrategy.scan, .index] {
+            let predicted = try model(library, system: system, strategy: strategy)
+            if predicted != truth { result.append("\(library) (\(strategy)): ldd -r \(truth) | model \(predicted)") }
+        }
+        return result
+    }
+
     @Test("unresolved symbols and missing versions equal ldd -r's, library by library",
           .enabled(if: FileManager.default.isExecutableFile(atPath: MachineDifferentialTests.interpreter), "needs this machine's x86-64 ld.so"))
     func agreesWithLddR() throws {
@@ -96,12 +112,7 @@ struct SymbolDifferentialTests {
             guard let truth = Self.lddR(library) else { continue }
             compared += 1
             if !truth.undefined.isEmpty || !truth.missingVersions.isEmpty { withProblems += 1 }
-            // Both ways of finding definers: the scope walk (what small closures use) and
-            // the definition index (what large ones switch to).
-            for strategy in [SymbolCheck.LookupStrategy.scan, .index] {
-                let predicted = try Self.model(library, system: system, strategy: strategy)
-                if predicted != truth { disagreements.append("\(library) (\(strategy)): ldd -r \(truth) | model \(predicted)") }
-            }
+            disagreements += try Self.disagreements(library, truth: truth, system: system)
         }
         print("symbol differential: \(libraries.count) libraries sampled, \(compared) compared (\(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5).joined(separator: "\n"))")

@@ -14,6 +14,7 @@ public enum FindingCatalog {
     public static let badCandidate = "LD010"
     public static let runtimeCompanionMissing = "LD011"
     public static let staticExecutable = "LD012"
+    public static let preloadIgnored = "LD013"
 
     public static let webp = "OF001", mkl = "OF002", openFaceLibraries = "OF003", condaLibffi = "OF004"
     public static let mklCompanions = "OF005"
@@ -43,6 +44,7 @@ public enum FindingCatalog {
                 library: interp, neededBy: [exe.path],
                 remedy: "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
         }
+        result += preloadFindings(graph)
         result += missingLibraries(graph, argv0: argv0, system: system)
         result += versionFindings(graph, symbols: symbols, argv0: argv0)
         result += symbolFindings(graph, symbols: symbols, argv0: argv0)
@@ -51,6 +53,29 @@ public enum FindingCatalog {
         result += CompanionCheck.findings(graph, system: system)
         return result
     }
+
+    // MARK: - preload-ignored
+
+    /// `LD_PRELOAD` objects the loader cannot load: it prints an error line, ignores them
+    /// and starts the program anyway (elf/rtld.c `do_preload`), so this is a warning.
+    static func preloadFindings(_ graph: LoadGraph) -> [Finding] {
+        graph.failedPreloads.map { miss in
+            // The caught error's text without the errno part the fatal message would append.
+            let reason = miss.reason.hasPrefix(openFailure) ? openFailure : miss.reason
+            let object = miss.fatalPath ?? miss.name
+            let searched = miss.name.contains("/") ? "A name with a slash is opened as that path only." : describeSearch(miss.trail)
+            return Finding(
+                id: preloadIgnored, rule: .preloadIgnored, severity: .warning,
+                summary: "LD_PRELOAD names \(miss.name), which cannot be loaded (\(reason)): the loader ignores it",
+                explanation: "The loader loads LD_PRELOAD objects before the program's own libraries; one it cannot load is reported on stderr and skipped, and the program starts without it (whatever it was meant to change — an allocator, a hook, a shim — is not there). \(searched)",
+                loaderMessage: "ERROR: ld.so: object '\(miss.name)' from LD_PRELOAD cannot be preloaded (\(reason)): ignored.",
+                library: miss.name, resolvedTo: miss.fatalPath.map { _ in object },
+                remedy: "Remove \(miss.name) from LD_PRELOAD, or put the object it names in place.")
+        }
+    }
+
+    /// The loader's text for a file it could not open (errno's text follows in fatal messages).
+    static let openFailure = "cannot open shared object file"
 
     // MARK: - library-not-found
 
@@ -126,7 +151,7 @@ public enum FindingCatalog {
     static func configuredDirectories(_ graph: LoadGraph, system: TargetSystem) -> [String] {
         guard !graph.missing.isEmpty else { return [] }
         let defaults = Set(system.platform.defaultDirectories)
-        return LdSoConf(root: system.root).directories.map(\.path).filter { !defaults.contains($0) }
+        return LdSoConf(root: system.root, glibc: system.platform.glibc).directories.map(\.path).filter { !defaults.contains($0) }
     }
 
     /// True when the root has a file (or a link to one) named `name` in `directory`.

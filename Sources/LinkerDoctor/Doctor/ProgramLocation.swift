@@ -12,9 +12,12 @@ public struct ProgramLocation: Equatable, Sendable {
         self.viaPATH = viaPATH
     }
 
-    /// The design's default program and where to look for it.
+    /// The design's default program, and the places it is looked for after `PATH`: OpenFace's
+    /// build tree and its install prefix. Any bare program name is looked for there too.
     public static let defaultName = "FeatureExtraction"
-    public static let defaultPaths = ["/opt/OpenFace/build/bin/FeatureExtraction", "/usr/local/bin/FeatureExtraction"]
+    public static let defaultDirectories = ["/opt/OpenFace/build/bin", "/usr/local/bin"]
+    public static var defaultPaths: [String] { defaultPaths(for: defaultName) }
+    public static func defaultPaths(for name: String) -> [String] { defaultDirectories.map { $0 + "/" + name } }
     /// The `PATH` a container gets when its image sets none (Docker's default).
     public static let defaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -29,22 +32,24 @@ public struct ProgramLocation: Equatable, Sendable {
     }
 
     /// Finds `binary` (nil: the default program) inside the root.
+    /// - A path with a slash is taken as given; a relative one starts from `callerDirectory`
+    ///   when given (the host root without `--cwd`), else from the environment's working
+    ///   directory inside the root (`--cwd`), as a shell started there would.
+    /// - A bare name is looked up on the target's `PATH`, then in the default places.
     /// - Parameter callerDirectory: for the host root, the directory relative paths start from.
     public static func find(_ binary: String?, root: RootView, environment: LoaderEnvironment,
                             callerDirectory: String?) throws(LookupError) -> ProgramLocation {
-        guard let binary else {
-            if let found = lookUpOnPath(defaultName, root: root, environment: environment) { return found }
-            for path in defaultPaths where isProgram(RootPath(path), root) {
-                return ProgramLocation(path: RootPath(path), argv0: path, viaPATH: false)
-            }
-            throw .notFound(name: defaultName, tried: searchDirectories(environment).map { $0 + "/" + defaultName } + defaultPaths)
+        let name = binary ?? defaultName
+        if name.contains("/") {
+            let base = callerDirectory ?? environment.workingDirectory
+            let absolute = name.hasPrefix("/") ? name : (base.hasPrefix("/") ? base : "/" + base) + "/" + name
+            return ProgramLocation(path: RootPath(absolute), argv0: name, viaPATH: false)
         }
-        if binary.contains("/") {
-            let absolute = binary.hasPrefix("/") ? binary : (callerDirectory ?? "/") + "/" + binary
-            return ProgramLocation(path: RootPath(absolute), argv0: binary, viaPATH: false)
+        if let found = lookUpOnPath(name, root: root, environment: environment) { return found }
+        for path in defaultPaths(for: name) where isProgram(RootPath(path), root) {
+            return ProgramLocation(path: RootPath(path), argv0: path, viaPATH: false)
         }
-        if let found = lookUpOnPath(binary, root: root, environment: environment) { return found }
-        throw .notFound(name: binary, tried: searchDirectories(environment).map { $0 + "/" + binary })
+        throw .notFound(name: name, tried: searchDirectories(environment).map { $0 + "/" + name } + defaultPaths(for: name))
     }
 
     static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {

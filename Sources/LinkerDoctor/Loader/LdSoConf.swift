@@ -71,8 +71,12 @@ public struct LdSoConf: Equatable, Sendable {
     public static let maxFiles = 1000
 
     /// Reads `configFile` inside `root`, then adds `builtins`.
-    public init(root: RootView, configFile: String = "/etc/ld.so.conf", builtins: [String] = LdSoConf.debianBuiltins) {
-        var reader = Reader(root: root)
+    /// - Parameter glibc: the root's glibc, whose ldconfig this models; nil reads it from the
+    ///   root. Before 2.33 ldconfig adds no `glibc-hwcaps/` subdirectories.
+    public init(root: RootView, configFile: String = "/etc/ld.so.conf", builtins: [String] = LdSoConf.debianBuiltins,
+                glibc: GlibcVersion? = nil) {
+        let version = glibc ?? GlibcVersion.read(root: root)?.version ?? TargetSystem.fallbackGlibc
+        var reader = Reader(root: root, glibcHWCaps: LoaderPlatform.hasGlibcHWCaps(version))
         reader.parse(file: configFile, from: nil, stack: [])
         for dir in builtins { reader.addDirectory(dir, origin: .builtin) }
         directories = reader.directories
@@ -117,8 +121,13 @@ private struct Reader {
     /// includes is expanded once, and each name is resolved once.
     private var expansions: [String: [String]] = [:]
     private var resolved: [String: RootPath] = [:]
+    /// Whether this ldconfig adds `DIR/glibc-hwcaps/*` (glibc 2.33+).
+    let glibcHWCaps: Bool
 
-    init(root: RootView) { self.root = root }
+    init(root: RootView, glibcHWCaps: Bool) {
+        self.root = root
+        self.glibcHWCaps = glibcHWCaps
+    }
 
     /// Reads each file once: ldconfig rereads a file included twice, but its directories
     /// are then already listed (by inode, `addSingle`), so a second read adds nothing but a
@@ -202,7 +211,7 @@ private struct Reader {
         let spelling = String(decoding: bytes, as: UTF8.self)
         guard let target = try? root.resolve(RootPath(spelling)), target.entry.kind == .directory else { return }
         let entry = LdSoConf.Directory(path: spelling, identity: target.entry.identity, origin: origin, libraryType: libraryType)
-        guard addSingle(entry) else { return }
+        guard addSingle(entry), glibcHWCaps else { return }
         addGlibcHWCaps(of: entry, realPath: target.path)
     }
 

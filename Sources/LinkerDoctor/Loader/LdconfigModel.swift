@@ -40,9 +40,11 @@ public struct LdconfigModel: Sendable {
     /// What ldconfig would warn about (`X is not a symbolic link`, …).
     public var warnings: [String]
 
-    /// Runs the model over `root` with `configuration` (default: the root's own `ld.so.conf`).
-    public init(root: RootView, configuration: LdSoConf? = nil) {
-        var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root)).directories)
+    /// Runs the model over `root` with `configuration` (default: the root's own `ld.so.conf`,
+    /// as the root's own ldconfig reads it: a glibc before 2.33 neither scans nor caches
+    /// `glibc-hwcaps/` subdirectories).
+    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil) {
+        var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root, glibc: glibc)).directories)
         run.searchDirectories()
         cache = run.makeCache()
         linkChanges = run.linkChanges

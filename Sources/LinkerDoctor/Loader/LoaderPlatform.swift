@@ -30,10 +30,17 @@ public struct LoaderPlatform: Equatable, Sendable {
     /// Upstream x86-64 `SYSTEM_DIRS` (Fedora, Arch …).
     public static let upstreamDefaultDirectories = ["/lib64", "/usr/lib64"]
 
+    /// The first glibc that searches and caches `glibc-hwcaps/` subdirectories (2.31 and
+    /// 2.32 know only the legacy hwcap subdirectories; elf/dl-hwcaps.c, elf/ldconfig.c).
+    public static let glibcHWCapsSince = GlibcVersion(2, 33)
+
+    /// Whether `glibc` searches, caches and configures `glibc-hwcaps/` subdirectories.
+    public static func hasGlibcHWCaps(_ glibc: GlibcVersion) -> Bool { glibc >= glibcHWCapsSince }
+
     /// The platform for `glibc` on a CPU described by `cpu`, following glibc's
     /// sysdeps/x86/cpu-features.c (platform, hwcap bits) and elf/dl-hwcaps.c (subdirectories).
     public static func make(glibc: GlibcVersion, cpu: CPUFeatures, multiarch: Bool) -> LoaderPlatform {
-        let hwcaps = glibc >= GlibcVersion(2, 33) ? cpu.supportedLevels : []
+        let hwcaps = hasGlibcHWCaps(glibc) ? cpu.supportedLevels : []
         var platform = "x86_64"
         var hwcapNames = ["x86_64"]
         if cpu.isIntel {

@@ -10,6 +10,9 @@ public struct TargetSystem: Sendable {
     public var cacheProblem: String?
     /// Where the glibc version was read from, for "which rules were used".
     public var glibcSource: String
+    /// What could not be read about the machine and what was assumed instead (the report
+    /// shows them: a guess must not pass for a reading).
+    public var notes: [String] = []
 
     /// The glibc this model follows when the root has no readable `libc.so.6`.
     public static let fallbackGlibc = GlibcVersion(2, 36)
@@ -25,22 +28,16 @@ public struct TargetSystem: Sendable {
 
     /// Reads what the loader's rules depend on from the root: glibc's version (its
     /// `libc.so.6`), the multiarch layout, and `/etc/ld.so.cache`.
-    public static func inspect(root: RootView, cpu: CPUFeatures) -> TargetSystem {
+    /// - Parameter cpu: nil when the CPU's features could not be read (no `/proc`): the
+    ///   platform then has none, and a note says so.
+    public static func inspect(root: RootView, cpu: CPUFeatures?) -> TargetSystem {
         let multiarch = root.isDirectory(RootPath("/lib/x86_64-linux-gnu")) || root.isDirectory(RootPath("/usr/lib/x86_64-linux-gnu"))
-        let dirs = multiarch ? LoaderPlatform.debianDefaultDirectories : LoaderPlatform.upstreamDefaultDirectories
-        var glibc: GlibcVersion?
-        var source = "no libc.so.6 in the root; glibc \(fallbackGlibc) rules assumed"
-        for dir in dirs {
-            let path = RootPath(dir + "/libc.so.6")
-            guard let bytes = try? root.contents(of: path) else { continue }
-            let elf = try? ELFFile(bytes: bytes, path: path.string)
-            if let version = GlibcVersion.detect(libc: bytes, elf: elf) {
-                glibc = version
-                source = "glibc \(version), read from \(path.string)"
-                break
-            }
-        }
-        let platform = LoaderPlatform.make(glibc: glibc ?? fallbackGlibc, cpu: cpu, multiarch: multiarch)
+        let found = GlibcVersion.read(root: root)
+        let glibc = found?.version
+        let source = found.map { "glibc \($0.version), read from \($0.path.string)" }
+            ?? "no libc.so.6 in the root; glibc \(fallbackGlibc) rules assumed"
+        let platform = LoaderPlatform.make(glibc: glibc ?? fallbackGlibc, cpu: cpu ?? CPUFeatures(flags: [], isIntel: false),
+                                           multiarch: multiarch)
         var cache: LdSoCache?
         var problem: String?
         do {
@@ -48,7 +45,15 @@ public struct TargetSystem: Sendable {
         } catch {
             problem = "\(error)"
         }
-        return TargetSystem(root: root, platform: platform, cache: cache, cacheProblem: problem, glibcSource: source)
+        var system = TargetSystem(root: root, platform: platform, cache: cache, cacheProblem: problem, glibcSource: source)
+        if cpu == nil {
+            system.notes.append(LoaderPlatform.hasGlibcHWCaps(platform.glibc)
+                ? "the CPU's features could not be read (/proc/cpuinfo: no /proc?): glibc-hwcaps subdirectories are "
+                  + "judged as for a baseline x86-64 CPU; the real loader asks the CPU and may also search x86-64-v2 and up"
+                : "the CPU's features could not be read (/proc/cpuinfo: no /proc?): legacy hwcap subdirectories are "
+                  + "judged as for a CPU without optional features")
+        }
+        return system
     }
 
     public func resolver(environment: LoaderEnvironment, originFromTypedPath: Bool = false) -> Resolver {

@@ -46,6 +46,8 @@ enum JSONReport {
         var glibcHWCaps: [String]
         var legacyHWCapSubdirectories: [String]
         var cache: String
+        /// What could not be read about the machine and what was assumed instead.
+        var notes: [String]
 
         init(_ system: TargetSystem) {
             glibc = system.platform.glibc.description
@@ -54,6 +56,7 @@ enum JSONReport {
             glibcHWCaps = system.platform.glibcHWCaps
             legacyHWCapSubdirectories = system.platform.legacySubdirectories
             cache = system.cacheProblem ?? (system.cache == nil ? "absent" : "read")
+            notes = system.notes
         }
     }
 

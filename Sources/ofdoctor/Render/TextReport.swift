@@ -34,6 +34,7 @@ struct TextReport {
                          (report.plan == nil ? "" : " — the plan fixes the other \(fixable): " + next.fixSteps))
         }
         lines.append(style.dim("  root \(root) · \(environmentText(report.environment)) · \(system.glibcSource) · \(report.diagnosis.graph.objects.count) objects"))
+        for note in system.notes { lines.append(style.dim("  note: \(note)")) }
         for finding in report.findings {
             lines.append("")
             let mark: String
