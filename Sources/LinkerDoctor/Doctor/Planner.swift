@@ -293,7 +293,10 @@ public struct Planner: Sendable {
         let searched = Set(diagnosis.graph.missing.first { $0.name == name }?.trail.map { Resolver.directoryName($0.path) } ?? [])
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
-            guard !searched.contains(directory), !rejected.contains(path), isUsableLibrary(path) else { continue }
+            // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
+            // tie the fix to the CPU it is planned on (and glibc < 2.33 never looks there).
+            guard !searched.contains(directory), !rejected.contains(path), !directory.contains("/glibc-hwcaps/"),
+                  isUsableLibrary(path) else { continue }
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in
             // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
