@@ -45,29 +45,38 @@ struct Fix: ParsableCommand {
                 return
             }
             let plan = report.plan ?? FixPlan()
-            switch format ?? (target.image != nil ? .dockerfile : .text) {
-            case .text: print(planText(report))
-            case .sh: print(PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot))
-            case .dockerfile: print(PlanText.dockerfile(plan))
-            case .json: print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
+            // The whole text first: a value the format cannot carry prints nothing at all.
+            let text: String
+            do {
+                switch format ?? (target.image != nil ? .dockerfile : .text) {
+                case .text: text = planText(report)
+                case .sh: text = try PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot)
+                case .dockerfile: text = try PlanText.dockerfile(plan)
+                case .json: text = try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system))
+                }
+            } catch let error as QuoteError {
+                throw CommandFailure.analysis(error.description)
             }
+            print(text)
             throw ExitStatus.code(for: report)
         }
     }
 
+    /// The plan for a person, with every text from the root made safe for a terminal.
     func planText(_ report: DoctorReport) -> String {
+        let program = TerminalEscape.visible(report.program.path.string)
         switch report.status {
         case .healthy:
-            return "\(report.program.path.string): nothing to fix; the loader will start it."
+            return "\(program): nothing to fix; the loader will start it."
         case .unfixable:
-            return (["\(report.program.path.string): no plan makes the loader start it. A person must:"]
-                    + report.blockers.map { "  • \($0)" }).joined(separator: "\n")
+            return (["\(program): no plan makes the loader start it. A person must:"]
+                    + report.blockers.map { "  • \(TerminalEscape.visible($0))" }).joined(separator: "\n")
         case .fixable:
-            var lines = ["Plan for \(report.program.path.string) (proven on a virtual copy of the root):"]
+            var lines = ["Plan for \(program) (proven on a virtual copy of the root):"]
             for (n, planned) in (report.plan?.actions ?? []).enumerated() {
-                lines.append("  \(n + 1). \(PlanText.describe(planned.action))   [fixes \(planned.fixes.joined(separator: ", "))]")
+                lines.append("  \(n + 1). \(TerminalEscape.visible(PlanText.describe(planned.action)))   [fixes \(planned.fixes.joined(separator: ", "))]")
             }
-            let rootArgument = target.isHostRoot ? "" : " --root \(target.root)"
+            let rootArgument = target.isHostRoot ? "" : " --root \(TerminalEscape.visible(ShellQuote.display(target.root)))"
             lines.append("Apply it with `ofdoctor fix --apply\(rootArgument)`; undo with `ofdoctor undo\(rootArgument)`.")
             return lines.joined(separator: "\n")
         }
