@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinkerDoctor
 
 /// Failures that end a command with one line on stderr and the design's exit code.
 enum CommandFailure: Error {
@@ -27,7 +28,8 @@ func reportingFailures(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let failure as CommandFailure {
-        writeStandardError("ofdoctor: \(failure.message)\n")
+        // Messages name paths from the root and the caller: no raw control byte reaches a terminal.
+        writeStandardError("ofdoctor: \(TerminalEscape.visible(failure.message))\n")
         throw failure.exitCode
     }
 }

@@ -39,20 +39,13 @@ struct Invocation {
 
     /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted.
     func command(_ subcommand: String, _ extra: String...) -> String {
-        ([executable, subcommand] + extra + targetWords).map(Self.word).joined(separator: " ")
+        ([executable, subcommand] + extra + targetWords).map(ShellQuote.display).joined(separator: " ")
     }
 
-    /// A word as is when it has nothing a shell treats specially, else single-quoted.
-    static func word(_ text: String) -> String {
-        let plain = !text.isEmpty && text.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || "/._-+=:,@%".utf8.contains(byte)
-        }
-        return plain ? text : PlanText.quote(text)
-    }
+    /// What to run to see the plan, and to carry it out (control bytes shown escaped).
+    var fixSteps: String { TerminalEscape.visible(fixStepsText) }
 
-    /// What to run to see the plan, and to carry it out.
-    var fixSteps: String {
+    private var fixStepsText: String {
         if isImage {
             return "`\(command("fix", "--format", "dockerfile"))` prints the Dockerfile lines that fix it"
         }

@@ -55,7 +55,8 @@ struct TargetOptions: ParsableArguments {
     func environment() throws -> LoaderEnvironment {
         var variables: [String: String] = [:]
         if let file = environmentFile {
-            variables = try ImageConfigEnvironment.read(path: file)
+            // A missing, unreadable or malformed config is bad input (exit 3), like a bad root.
+            do { variables = try ImageConfigEnvironment.read(path: file) } catch { throw CommandFailure.analysis(error.description) }
         } else if let image {
             do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
         } else {

@@ -257,7 +257,7 @@ struct ApplyTests {
     func shellQuoting(_ value: String) throws {
         let temp = ApplyTempDirectory()
         defer { temp.remove() }
-        let script = ProfileScript.contents([EnvironmentSetting(name: "V", value: value)])
+        let script = try ProfileScript.contents([EnvironmentSetting(name: "V", value: value)])
         applyWrite(script, to: temp.path + "/s.sh")
         let (status, output) = applyShell(". '\(temp.path)/s.sh'; printf '%s' \"$V\"")
         #expect(status == 0)

@@ -3,28 +3,23 @@
 public enum ProfileScript {
     public static let path = RootPath("/etc/profile.d/ofdoctor.sh")
 
-    /// The script's text: `export NAME='value'` or `unset NAME`, one a line.
-    public static func contents(_ settings: [EnvironmentSetting]) -> String {
+    /// The script's text: `export NAME='value'` or `unset NAME`, one a line, quoted by
+    /// `ShellQuote` (every login shell of the root sources it).
+    public static func contents(_ settings: [EnvironmentSetting]) throws(ApplyError) -> String {
         var lines = ["# Written by ofdoctor fix --apply; `ofdoctor undo` removes it."]
         for setting in settings {
-            if let value = setting.value {
-                lines.append("export \(setting.name)=\(shellQuoted(value))")
-            } else {
-                lines.append("unset \(setting.name)")
+            do {
+                lines.append(try ShellQuote.exportLine(name: setting.name, value: setting.value))
+            } catch {
+                throw .invalidAction(error.description)
             }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// POSIX single quotes: nothing inside is special except `'`, written `'\''`.
-    public static func shellQuoted(_ value: String) -> String {
-        "'" + value.replacingAll("'", with: "'\\''") + "'"
-    }
-
     /// A name a POSIX shell accepts in `export` (XCU 3.235): `[A-Za-z_][A-Za-z0-9_]*`.
     public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, first == "_" || first.isASCIILetter else { return false }
-        return name.unicodeScalars.allSatisfy { $0 == "_" || $0.isASCIILetter || ("0"..."9").contains($0) }
+        VariableName.isValid(name)
     }
 
     /// `settings` with `changes` laid over them: a name keeps its place, new names go last.
@@ -37,18 +32,6 @@ public enum ProfileScript {
                 result.append(change)
             }
         }
-        return result
-    }
-}
-
-extension Unicode.Scalar {
-    fileprivate var isASCIILetter: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) }
-}
-
-extension String {
-    fileprivate func replacingAll(_ old: Character, with new: String) -> String {
-        var result = ""
-        for c in self { if c == old { result += new } else { result.append(c) } }
         return result
     }
 }

@@ -44,7 +44,7 @@ enum CompanionCheck {
                 resolvedTo: object.path,
                 candidates: missing.map { Candidate(path: realDirectory + "/" + $0, soname: $0, kind: .sameSoname,
                                                     note: "link it as \(loadDirectory)/\($0)", usable: true) },
-                remedy: "Link each companion beside \(object.path): " + missing.map { "ln -s \(realDirectory)/\($0) \(loadDirectory)/\($0)" }.joined(separator: "; ")))
+                remedy: "Link each companion beside \(object.path): " + missing.map { "ln -s \(ShellQuote.display("\(realDirectory)/\($0)")) \(ShellQuote.display("\(loadDirectory)/\($0)"))" }.joined(separator: "; ")))
         }
         return result
     }

@@ -38,20 +38,33 @@ struct Env: ParsableCommand {
                     unset.append(name)
                 }
             }
-            let names = set.keys.sorted()
-            switch format {
-            case .sh:
-                for name in unset.sorted() { print("unset \(name)") }
-                for name in names { print("export \(name)=\(PlanText.quote(set[name] ?? ""))") }
-            case .dotenv:
-                for name in names { print("\(name)=\(set[name] ?? "")") }
-            case .dockerfile:
-                for name in unset.sorted() { print("ENV \(name)=") }
-                for name in names { print("ENV \(name)=\(PlanText.dockerQuote(set[name] ?? ""))") }
-            case .json:
-                print(try JSONReport.encode(Document(environment: set, unset: unset.sorted())))
-            }
+            // The whole text first: a value the format cannot carry prints nothing at all.
+            print(try text(set: set, unset: unset.sorted()))
             if report.status == .unfixable { throw ExitCode(2) }
         }
+    }
+
+    /// The environment in the chosen format, each value through that format's quoting.
+    func text(set: [String: String], unset: [String]) throws -> String {
+        let names = set.keys.sorted()
+        var lines: [String] = []
+        do {
+            switch format {
+            case .sh:
+                for name in unset { lines.append(try ShellQuote.exportLine(name: name, value: nil)) }
+                for name in names { lines.append(try ShellQuote.exportLine(name: name, value: set[name] ?? "")) }
+            case .dotenv:
+                // dotenv cannot unset; the variables it leaves out stay as the reader has them.
+                for name in names { lines.append(try DotenvQuote.line(name: name, value: set[name] ?? "")) }
+            case .dockerfile:
+                for name in unset { lines.append(try DockerfileQuote.env(name: name, value: "")) }
+                for name in names { lines.append(try DockerfileQuote.env(name: name, value: set[name] ?? "")) }
+            case .json:
+                return try JSONReport.encode(Document(environment: set, unset: unset))
+            }
+        } catch let error as QuoteError {
+            throw CommandFailure.analysis(error.description)
+        }
+        return lines.joined(separator: "\n")
     }
 }

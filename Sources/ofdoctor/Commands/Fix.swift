@@ -45,18 +45,26 @@ struct Fix: ParsableCommand {
                 return
             }
             let plan = report.plan ?? FixPlan()
-            switch format ?? (target.image != nil ? .dockerfile : .text) {
-            case .text: print(planText(report, session: session, next: Invocation(target, program: session.program)))
-            case .sh: print(PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot))
-            case .dockerfile: print(PlanText.dockerfile(plan))
-            case .json: print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
+            // The whole text first: a value the format cannot carry prints nothing at all.
+            let text: String
+            do {
+                switch format ?? (target.image != nil ? .dockerfile : .text) {
+                case .text: text = planText(report, session: session, next: Invocation(target, program: session.program))
+                case .sh: text = try PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot)
+                case .dockerfile: text = try PlanText.dockerfile(plan)
+                case .json: text = try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system))
+                }
+            } catch let error as QuoteError {
+                throw CommandFailure.analysis(error.description)
             }
+            print(text)
             throw ExitStatus.code(for: report)
         }
     }
 
+    /// The plan for a person, with every text from the root made safe for a terminal.
     func planText(_ report: DoctorReport, session: DoctorSession, next: Invocation) -> String {
-        let program = report.program.path.string
+        let program = TerminalEscape.visible(report.program.path.string)
         var lines: [String] = []
         switch report.status {
         case .healthy:
@@ -71,18 +79,18 @@ struct Fix: ParsableCommand {
             lines.append("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
         }
         for (n, planned) in (report.plan?.actions ?? []).enumerated() {
-            lines.append("  \(n + 1). \(PlanText.describe(planned.action))   [fixes \(planned.fixes.joined(separator: ", "))]")
+            lines.append("  \(n + 1). \(TerminalEscape.visible(PlanText.describe(planned.action)))   [fixes \(planned.fixes.joined(separator: ", "))]")
         }
         if !report.blockers.isEmpty {
             lines.append("A person must:")
-            lines += report.blockers.map { "  • \($0)" }
+            lines += report.blockers.map { "  • \(TerminalEscape.visible($0.description))" }
         }
         if let plan = report.plan {
             if !plan.environment.isEmpty { lines += EnvironmentReach(plan: plan, next: next).lines }
             if next.isImage {
-                lines.append("Bake it into the image: `\(next.command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile.")
+                lines.append(TerminalEscape.visible("Bake it into the image: `\(next.command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile."))
             } else {
-                lines.append("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`.")
+                lines.append(TerminalEscape.visible("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`."))
             }
         }
         return lines.joined(separator: "\n")
@@ -126,7 +134,7 @@ struct Fix: ParsableCommand {
         }
         if !recheck.blockers.isEmpty {
             print("A person must still:")
-            for blocker in recheck.blockers { print("  • \(blocker)") }
+            for blocker in recheck.blockers { print("  • \(TerminalEscape.visible(blocker.description))") }
         }
         let envText = corrected.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
         print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))")")
@@ -143,14 +151,14 @@ struct EnvironmentReach {
     var lines: [String] {
         let changes = plan.environment.sorted { $0.key < $1.key }
         let described = changes.map { name, value in value.map { "\(name)=\($0)" } ?? "\(name) unset" }.joined(separator: ", ")
-        let dockerExec = changes.map { name, value in "-e \(Invocation.word("\(name)=\(value ?? "")"))" }.joined(separator: " ")
+        let dockerExec = changes.map { name, value in "-e \(ShellQuote.display("\(name)=\(value ?? "")"))" }.joined(separator: " ")
         return [
             "The plan changes the environment (\(described)); nothing in the root can do that for every process:",
             "  this shell:    eval \"$(\(next.command("env")))\"",
             "  login shells:  /etc/profile.d/ofdoctor.sh in the root (written by fix --apply)",
             "  docker exec, cron, non-login shells: not reached; where the image's ENV sets it, rebuild with the",
             "                 lines of `\(next.command("env", "--format", "dockerfile"))`, or run `docker exec \(dockerExec) CONTAINER …`",
-        ]
+        ].map(TerminalEscape.visible)
     }
 }
 

@@ -8,8 +8,8 @@ struct TreeDot {
     func render() -> String {
         var lines = ["digraph ofdoctor {", "  rankdir=LR;", "  node [shape=box, fontname=\"monospace\"];"]
         for object in graph.objects {
-            let label = "\(object.soname ?? object.path)\\n\(TreeText.rule(object))"
-            lines.append("  n\(object.index) [label=\"\(escape(label))\", tooltip=\"\(escape(object.path))\"];")
+            let label = escape(object.soname ?? object.path) + "\\n" + escape(TreeText.rule(object))
+            lines.append("  n\(object.index) [label=\"\(label)\", tooltip=\"\(escape(object.path))\"];")
         }
         for (m, miss) in graph.missing.enumerated() {
             lines.append("  m\(m) [label=\"\(escape(miss.name))\\nnot found\", color=red, fontcolor=red];")
@@ -29,7 +29,18 @@ struct TreeDot {
         return lines.joined(separator: "\n")
     }
 
+    /// A DOT double-quoted string's inside: `"` and `\` escaped (a name ending in `\`
+    /// would otherwise swallow the closing quote), control bytes shown as `\xHH` text.
     private func escape(_ text: String) -> String {
-        text.replacing("\"", with: "\\\"")
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where TerminalEscape.visible(String(scalar)) != String(scalar): out += "\\" + TerminalEscape.visible(String(scalar))
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -19,9 +19,9 @@ struct TreeText {
     func write(_ emit: @escaping (String) -> Void) {
         var lines = LineSink(emit: emit)
         let exe = graph.executable
-        var head = style.bold(exe.path)
+        var head = style.bold(v(exe.path))
         if graph.interpreterMissing, let interp = graph.interpreterPath {
-            head += " " + style.red("(interpreter \(interp) not found in the root)")
+            head += " " + style.red("(interpreter \(v(interp)) not found in the root)")
         } else if exe.elf.dynamic == nil {
             head += style.dim(" (statically linked)")
         }
@@ -71,10 +71,10 @@ struct TreeText {
             let childPrefix = prefix + (last ? "    " : "│   ")
             guard let target = entry.target else {
                 let miss = graph.missing.first { $0.name == entry.name }
-                lines.append(prefix + branch + style.red("\(entry.name) not found") +
-                             style.dim(miss.map { " (\($0.reason))" } ?? ""))
+                lines.append(prefix + branch + style.red("\(v(entry.name)) not found") +
+                             style.dim(miss.map { " (\(v($0.reason)))" } ?? ""))
                 for attempt in (miss?.trail ?? []) where attempt.outcome != .absent || showAll {
-                    lines.append(childPrefix + style.dim("tried \(attempt.path): \(TreeText.describe(attempt.outcome))"))
+                    lines.append(childPrefix + style.dim("tried \(v(attempt.path)): \(v(TreeText.describe(attempt.outcome)))"))
                 }
                 if let miss, !showAll {
                     let dirs = miss.trail.filter { $0.outcome == .absent }.count
@@ -83,13 +83,16 @@ struct TreeText {
                 continue
             }
             let firstTime = shown.insert(target).inserted
-            var text = entry.name
+            var text = v(entry.name)
             let childPath = graph.objects[target].path
-            if childPath != entry.name { text += " => " + childPath }
-            lines.append(prefix + branch + text + " " + style.blue("[" + TreeText.rule(graph.objects[target]) + "]"))
+            if childPath != entry.name { text += " => " + v(childPath) }
+            lines.append(prefix + branch + text + " " + style.blue("[" + v(TreeText.rule(graph.objects[target])) + "]"))
             if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, shown: &shown, lines: &lines) }
         }
     }
+
+    /// A name or path from the root, made safe for a terminal (it can hold ESC).
+    private func v(_ text: String) -> String { TerminalEscape.visible(text) }
 
     static func rule(_ object: LoadedObject) -> String {
         switch object.foundVia {

@@ -1,0 +1,36 @@
+/// Text for a terminal with everything the terminal would act on made visible: the C0
+/// controls (ESC starts CSI and OSC sequences that move the cursor, retitle the window or
+/// write the clipboard), DEL, the C1 controls U+0080–U+009F (U+009B is CSI on some
+/// terminals) and the bidirectional overrides (text that displays in another order than
+/// it reads). Each shows as `\xHH` or `\uHHHH`; `\` itself shows as `\\`, so an escape
+/// always means an escaped byte.
+public enum TerminalEscape {
+    public static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if scalar == "\\" {
+                out.append(contentsOf: #"\\"#.unicodeScalars)
+            } else if scalar.value < 0x80 && needsEscape(scalar) {
+                out.append(contentsOf: "\\x\(hex(scalar.value, digits: 2))".unicodeScalars)
+            } else if needsEscape(scalar) {
+                out.append(contentsOf: "\\u\(hex(scalar.value, digits: 4))".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
+    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x5C, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+
+    private static func hex(_ value: UInt32, digits: Int) -> String {
+        let text = String(value, radix: 16)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    }
+}

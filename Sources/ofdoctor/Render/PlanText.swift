@@ -1,0 +1,82 @@
+import LinkerDoctor
+
+/// Plans as text, as a shell script and as Dockerfile lines. Every name and path from the
+/// root goes through the one quoting function of the language it is written in; a value
+/// the language cannot carry is a `QuoteError`, and nothing is printed.
+enum PlanText {
+    /// One action for a person to read (not to run): words quoted only where a shell
+    /// would need it, then made safe for the terminal by the caller.
+    static func describe(_ action: FixAction) -> String {
+        switch action {
+        case .symlink(let path, let target): return "ln -s \(ShellQuote.display(target)) \(ShellQuote.display(path.string))"
+        case .ldconfig: return "ldconfig"
+        case .env(let name, let value?): return "\(name)=\(ShellQuote.display(value))"
+        case .env(let name, nil): return "unset \(name)"
+        case .conf(let path, let dirs): return "write \(path.string) (\(dirs.map(ShellQuote.display).joined(separator: ", ")))"
+        }
+    }
+
+    /// An idempotent POSIX sh script; with another root, every path is under `$ROOT`.
+    static func shell(_ plan: FixPlan, root: String, hostRoot: Bool) throws(QuoteError) -> String {
+        var lines = ["#!/bin/sh", "# ofdoctor fix plan: safe to run twice.", "set -eu"]
+        if !hostRoot { lines.append("[ -n \"${ROOT:-}\" ] || ROOT=" + (try ShellQuote.word(root, subject: "the root \(root)"))) }
+        // A path inside the root: `"$ROOT"'/usr/lib/…'` (the root's own bytes never reach
+        // the shell's parser: only the variable's name does).
+        func place(_ path: String) throws(QuoteError) -> String {
+            (hostRoot ? "" : "\"$ROOT\"") + (try ShellQuote.word(path, subject: "the path \(path)"))
+        }
+        for planned in plan.actions {
+            lines.append("# fixes \(planned.fixes.joined(separator: ", "))")
+            switch planned.action {
+            case .symlink(let path, let target):
+                let link = try place(path.string)
+                lines.append("[ -L \(link) ] || ln -s -- \(try ShellQuote.word(target, subject: "the link target \(target)")) \(link)")
+            case .ldconfig:
+                lines.append(hostRoot ? "ldconfig" : "ldconfig -r \"$ROOT\"")
+            case .env(let name, let value):
+                let file = try place(ProfileScript.path.string)
+                let line = try ShellQuote.word(try ShellQuote.exportLine(name: name, value: value), subject: "the profile line for \(name)")
+                lines.append("mkdir -p \(try place("/etc/profile.d"))")
+                lines.append("grep -qxF \(line) \(file) 2>/dev/null || printf '%s\\n' \(line) >> \(file)")
+            case .conf(let path, let dirs):
+                let file = try place(path.string)
+                lines.append("[ -e \(file) ] || printf '%s\\n' \(try words(dirs)) > \(file)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The `RUN` (exec form) and `ENV` lines that bake the plan into an image.
+    static func dockerfile(_ plan: FixPlan) throws(QuoteError) -> String {
+        var run: [String] = []
+        var env: [String] = []
+        for planned in plan.actions {
+            switch planned.action {
+            case .symlink(let path, let target):
+                let link = try ShellQuote.word(path.string, subject: "the path \(path.string)")
+                run.append("{ [ -L \(link) ] || ln -s -- \(try ShellQuote.word(target, subject: "the link target \(target)")) \(link); }")
+            case .ldconfig:
+                run.append("ldconfig")
+            case .conf(let path, let dirs):
+                run.append("printf '%s\\n' \(try words(dirs)) > \(try ShellQuote.word(path.string, subject: "the path \(path.string)"))")
+            case .env(let name, let value):
+                // An image cannot unset a variable; an empty value is what the loader ignores too.
+                env.append(try DockerfileQuote.env(name: name, value: value ?? ""))
+            }
+        }
+        var lines = ["# ofdoctor fix plan"]
+        if !run.isEmpty { lines.append(try DockerfileQuote.run(shellScript: run.joined(separator: " && "))) }
+        lines += env
+        return lines.joined(separator: "\n")
+    }
+
+    private static func words(_ texts: [String]) throws(QuoteError) -> String {
+        var out: [String] = []
+        for text in texts {
+            // One directory a line in ld.so.conf: a newline would add a line of its own.
+            guard !text.utf8.contains(UInt8(ascii: "\n")) else { throw QuoteError(.shell, subject: "the directory \(text)", reason: .newline) }
+            out.append(try ShellQuote.word(text, subject: "the directory \(text)"))
+        }
+        return out.joined(separator: " ")
+    }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import LinkerDoctor
+import Testing
+
+/// Each quoting function against its real reader (issue 15, item 2): a value goes in, the
+/// reader gives back the same bytes or the quoter refuses it; no payload ever runs.
+@Suite("quoting functions read back by their interpreters")
+struct QuotingInterpreterTests {
+    struct Hostile: Sendable, CustomStringConvertible {
+        var name: String
+        var bytes: [UInt8]
+        var description: String { name }
+        /// The value as a String, when its bytes are UTF-8 (a String cannot hold the others).
+        var text: String? { String(validating: bytes, as: UTF8.self) }
+
+        init(_ name: String, _ text: String) { self.name = name; bytes = Array(text.utf8) }
+        init(_ name: String, bytes: [UInt8]) { self.name = name; self.bytes = bytes }
+    }
+
+    static let values: [Hostile] = [
+        Hostile("plain path", "/opt/OpenFace/build/lib"),
+        Hostile("single quote", "/opt/it's"),
+        Hostile("quote then U+0301 (one Character)", "/opt/a'\u{301}; echo INJECTED; touch INJECTED #"),
+        Hostile("double quote", "a\"b\""),
+        Hostile("command substitution", "$(touch PWNED)"),
+        Hostile("backticks", "`touch PWNED`"),
+        Hostile("backslashes", "a\\b\\'c\\"),
+        Hostile("newline then RUN", "x\nRUN touch PWNED"),
+        Hostile("newline then LD_PRELOAD", "x\nLD_PRELOAD=/tmp/evil.so"),
+        Hostile("carriage return", "a\rb"),
+        Hostile("trailing carriage return", "a\r"),
+        Hostile("combining marks", "e\u{301}\u{302}'\u{308}\"\u{301}"),
+        Hostile("invalid UTF-8", bytes: [0x2F, 0x6F, 0xFF, 0xFE, 0xC3, 0x28, 0x27, 0x80]),
+        Hostile("leading dash", "-rf"),
+        Hostile("equals signs", "A=B=C"),
+        Hostile("empty", ""),
+        Hostile("ESC, OSC and BEL", "\u{1B}]0;title\u{7}\u{1B}[2J"),
+        Hostile("dollar brace", "${HOME}x"),
+        Hostile("dollar name", "$HOME:$1"),
+        Hostile("space then hash", "a #b"),
+        Hostile("leading space", " a"),
+        Hostile("trailing space", "a "),
+        Hostile("tab", "a\tb"),
+        Hostile("NEL and NBSP", "a\u{85}b\u{A0}"),
+        Hostile("line separator", "a\u{2028}b"),
+        Hostile("shell operators", "a; touch PWNED & touch PWNED2 | >PWNED3"),
+        Hostile("glob and tilde", "~root/*?[a]"),
+        Hostile("NUL", "a\u{0}b"),
+    ]
+
+    /// The value must come back exactly, and no payload may have run.
+    static func expectIntact(_ got: [UInt8]?, _ value: Hostile, in directory: String, _ what: String,
+                             sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(got == value.bytes, "\(what): read back \(got.map { String(decoding: $0, as: UTF8.self).debugDescription } ?? "nothing") for \(value.name)",
+                sourceLocation: sourceLocation)
+        #expect(OutputReaders.sentinels(under: directory).isEmpty, "\(what): a payload ran for \(value.name)", sourceLocation: sourceLocation)
+    }
+
+    // MARK: - sh
+
+    @Test("ShellQuote.word: dash and bash read back every byte, as a value and as an argument; NUL is refused",
+          arguments: values)
+    func shellWord(_ value: Hostile) throws {
+        let word: [UInt8]
+        do {
+            word = try ShellQuote.word(value.bytes, subject: "V")
+        } catch {
+            #expect(value.bytes.contains(0), "\(value.name) refused: \(error)")
+            #expect(error.reason == .nul)
+            return
+        }
+        #expect(!value.bytes.contains(0), "a NUL byte was written")
+        for shell in OutputReaders.shells {
+            let dir = try OutputReaders.scratchDirectory("sh-word")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let script = Array("V=".utf8) + word + Array("\nprintf '%s' \"$V\" > value\nprintf '%s' ".utf8) + word + Array(" > argument\n".utf8)
+            let result = try OutputReaders.runScript(script, shell: shell, in: dir)
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+            Self.expectIntact(OutputReaders.bytes(dir, "value"), value, in: dir, "\(shell) value")
+            Self.expectIntact(OutputReaders.bytes(dir, "argument"), value, in: dir, "\(shell) argument")
+        }
+    }
+
+    @Test("the profile script gives login shells each value back; `'` + U+0301 no longer closes the quote",
+          arguments: values.filter { $0.text != nil })
+    func profileScript(_ value: Hostile) throws {
+        let text = try #require(value.text)
+        let script: String
+        do {
+            script = try ProfileScript.contents([EnvironmentSetting(name: "V", value: text), EnvironmentSetting(name: "W", value: "after")])
+        } catch {
+            #expect(value.bytes.contains(0), "\(value.name) refused: \(error)")
+            return
+        }
+        for shell in OutputReaders.shells {
+            let dir = try OutputReaders.scratchDirectory("profile")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try Data(script.utf8).write(to: URL(fileURLWithPath: dir + "/ofdoctor.sh"))
+            let result = try OutputReaders.runScript(Array(". ./ofdoctor.sh\nprintf '%s' \"$V\" > value\nprintf '%s' \"$W\" > after\n".utf8),
+                                                     shell: shell, in: dir)
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+            #expect(!result.stdout.contains("INJECTED"), "\(shell) ran the payload: \(result.stdout)")
+            Self.expectIntact(OutputReaders.bytes(dir, "value"), value, in: dir, "\(shell) profile")
+            #expect(OutputReaders.bytes(dir, "after") == Array("after".utf8))
+        }
+    }
+
+    // MARK: - Dockerfile
+
+    @Test("DockerfileQuote.env: BuildKit's ENV rules read back every value it writes; a newline, a NUL or bad UTF-8 is refused",
+          arguments: values)
+    func dockerfileEnv(_ value: Hostile) throws {
+        let line: String
+        do {
+            line = try DockerfileQuote.env(name: "V", value: try DockerfileQuote.text(value.bytes, subject: "V"))
+        } catch {
+            let refusable: [QuoteError.Reason] = [.nul, .newline, .invalidUTF8]
+            #expect(refusable.contains(error.reason), "\(value.name) refused: \(error)")
+            #expect(value.bytes.contains(0) || value.bytes.contains(UInt8(ascii: "\n")) || value.text == nil,
+                    "\(value.name) could have been written: \(error)")
+            return
+        }
+        let file = Array("FROM scratch\n\(line)\nRUN true\n".utf8)
+        let instructions = try OutputReaders.dockerfileInstructions(file)
+        #expect(instructions.map(\.command) == ["FROM", "ENV", "RUN"], "the ENV line became \(instructions)")
+        let pairs = try OutputReaders.envPairs(try #require(instructions.first { $0.command == "ENV" }).rest)
+        #expect(pairs.count == 1 && pairs.first?.name == "V")
+        #expect(pairs.first.map { Array($0.value.utf8) } == value.bytes, "\(value.name): ENV read back \(pairs)")
+    }
+
+    @Test("DockerfileQuote.run: the exec form's script, run by /bin/sh -c, writes each value back; nothing else runs",
+          arguments: values)
+    func dockerfileRun(_ value: Hostile) throws {
+        let line: String
+        do {
+            let text = try DockerfileQuote.text(value.bytes, subject: "V")
+            line = try DockerfileQuote.run(shellScript: "printf '%s' \(try ShellQuote.word(text, subject: "V")) > value")
+        } catch {
+            #expect(value.bytes.contains(0) || value.text == nil, "\(value.name) refused: \(error)")
+            return
+        }
+        let instructions = try OutputReaders.dockerfileInstructions(Array("FROM scratch\n\(line)\nENV W=after\n".utf8))
+        #expect(instructions.map(\.command) == ["FROM", "RUN", "ENV"], "the RUN line became \(instructions)")
+        let run = try #require(instructions.first { $0.command == "RUN" })
+        let argv = try #require(OutputReaders.execForm(run.rest), "not the exec form: BuildKit would hand the text to a shell")
+        #expect(Array(argv.prefix(2)) == ["/bin/sh", "-c"])
+        let dir = try OutputReaders.scratchDirectory("run")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = Command.run("/usr/bin/env", ["-C", dir] + argv, environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 0, "\(result.stderr)")
+        Self.expectIntact(OutputReaders.bytes(dir, "value"), value, in: dir, "RUN")
+    }
+
+    // MARK: - dotenv
+
+    @Test("DotenvQuote.line: docker --env-file and python-dotenv read back each value it writes; the rest is refused",
+          arguments: values)
+    func dotenv(_ value: Hostile) throws {
+        let line: String
+        do {
+            line = try DotenvQuote.line(name: "V", value: value.bytes)
+        } catch {
+            #expect(value.name != "plain path" && value.name != "empty", "\(value.name) refused: \(error)")
+            for byte in [0, UInt8(ascii: "\n"), UInt8(ascii: "\r")] where value.bytes.contains(byte) {
+                #expect([.nul, .newline, .carriageReturn].contains(error.reason))
+            }
+            return
+        }
+        for byte in [0, UInt8(ascii: "\n"), UInt8(ascii: "\r")] {
+            #expect(!value.bytes.contains(byte), "\(value.name): a byte docker --env-file cannot carry was written")
+        }
+        let file = Array("\(line)\nW=after\n".utf8)
+        let docker = try OutputReaders.dockerEnvFile(file)
+        #expect(docker.map(\.name) == ["V", "W"], "docker --env-file read \(docker)")
+        #expect(docker.first?.value.map { Array($0.utf8) } == value.bytes, "\(value.name): docker --env-file read \(docker)")
+        if OutputReaders.hasPythonDotenv {
+            let dir = try OutputReaders.scratchDirectory("dotenv")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let python = try #require(try OutputReaders.pythonDotenv(file, in: dir), "python-dotenv could not read the file")
+            #expect(python.count == 2 && python["W"] == Array("after".utf8))
+            #expect(python["V"] == value.bytes, "\(value.name): python-dotenv read \(String(describing: python["V"]))")
+        }
+    }
+
+    @Test("python-dotenv is there to be the dotenv files' second reader",
+          .enabled(if: ProcessInfo.processInfo.environment["CI"] != nil, "checked on CI only, where make test installs it"))
+    func pythonDotenvInstalled() {
+        #expect(OutputReaders.hasPythonDotenv, "pip install python-dotenv")
+    }
+
+    // MARK: - names and terminals
+
+    @Test("a variable name no reader takes is refused by every writer",
+          arguments: ["", "1X", "A-B", "A B", "A=B", "É", "X$(touch PWNED)", "X\nY", "X;Y"])
+    func badNames(_ name: String) {
+        #expect(throws: QuoteError(.shell, subject: "the variable name \(name)", reason: .notAName)) { try ShellQuote.exportLine(name: name, value: "v") }
+        #expect(throws: QuoteError(.dockerfile, subject: "the variable name \(name)", reason: .notAName)) { try DockerfileQuote.env(name: name, value: "v") }
+        #expect(throws: QuoteError(.dotenv, subject: "the variable name \(name)", reason: .notAName)) { try DotenvQuote.line(name: name, value: "v") }
+    }
+
+    @Test("TerminalEscape leaves no byte a terminal acts on", arguments: values.compactMap(\.text))
+    func terminal(_ text: String) {
+        let shown = TerminalEscape.visible(text)
+        for scalar in shown.unicodeScalars {
+            let v = scalar.value
+            #expect(!(v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)),
+                    "\(text.debugDescription) shows U+\(String(v, radix: 16)) raw")
+        }
+    }
+
+    @Test("TerminalEscape shows ESC, BEL, C1 CSI, DEL and `\\` as escapes and leaves the rest")
+    func terminalForms() {
+        #expect(TerminalEscape.visible("lib\u{1B}]0;x\u{7}\u{9B}\u{7F}\\é.so") == #"lib\x1b]0;x\x07\u009b\x7f\\é.so"#)
+        #expect(TerminalEscape.visible("/usr/lib/libz.so.1") == "/usr/lib/libz.so.1")
+    }
+}
