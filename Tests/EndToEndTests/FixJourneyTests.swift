@@ -76,6 +76,18 @@ struct FixJourneyTests {
 
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
         #expect(try TreeSnapshot(root: root) == before)
+
+        // The same partial plan as a script and as Dockerfile lines: the person's step is a
+        // comment, and the script, run by sh on another copy, leaves only libwebp.so.7 missing.
+        let dockerfile = Command.ofdoctor(["fix", "--root", root, "--format", "dockerfile", "FeatureExtraction"] + env)
+        #expect(dockerfile.status == 2 && dockerfile.stdout.contains("# Not done by this plan; a person must:\n#   OF001:"), "\(dockerfile.stdout)")
+        let script = Command.ofdoctor(["fix", "--root", root, "--format", "sh", "FeatureExtraction"] + env)
+        #expect(script.status == 2 && script.stdout.contains("#   OF001:"), "\(script.stdout)")
+        let copy = try DoctorEndToEndTests.scratchCopy(FixtureRoot(name: "partial", rootPath: root, environment: fixture.environment))
+        defer { try? FileManager.default.removeItem(atPath: (copy as NSString).deletingLastPathComponent) }
+        let ran = Command.run("/bin/sh", ["-c", script.stdout], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "ROOT": copy])
+        #expect(ran.status == 0, "\(ran.stderr)")
+        #expect(Self.notFound(root: copy, environment: fixture.environment) == ["libwebp.so.7"])
     }
 
     @Test("a fix that lives in the root reaches a process that sources no profile (docker exec, cron)",

@@ -6,8 +6,9 @@
 #   soname-link  /app/bin/prog NEEDS `lib$(touch PWNED)`touch PWNED2`.so`, found only in
 #                `/opt/x$(touch PWNED3)`, which also holds a libm.so.6 (so the plan links
 #                the one library rather than put the directory on a search path)
-#   quote-env    NEEDS libq.so.1, found only in `/opt/it's $(touch PWNED4)`: the plan
-#                sets LD_LIBRARY_PATH to that directory
+#   quote-env    NEEDS libq.so.1, found only in `/opt/it's $(touch PWNED4)`; ld.so.conf
+#                reads no ld.so.conf.d, so the plan cannot list the directory there and
+#                sets LD_LIBRARY_PATH to it
 #   newline-env  NEEDS libn.so.1, found only in a directory whose name holds a newline and
 #                a Dockerfile instruction
 #   terminal     NEEDS a library whose name holds ESC, OSC and BEL bytes, found nowhere
@@ -42,10 +43,12 @@ finish
 
 begin quote-env
 needs libq.so.1 "/opt/it's \$(touch PWNED4)"
+: > "$R/etc/ld.so.conf"
 finish
 
 begin newline-env
 needs libn.so.1 $'/opt/n\nRUN touch /PWNED5'
+: > "$R/etc/ld.so.conf"
 finish
 
 begin terminal

@@ -17,7 +17,7 @@ enum PlanText {
     }
 
     /// An idempotent POSIX sh script; with another root, every path is under `$ROOT`.
-    static func shell(_ plan: FixPlan, root: String, hostRoot: Bool) throws(QuoteError) -> String {
+    static func shell(_ plan: FixPlan, root: String, hostRoot: Bool, personSteps: [Blocker] = []) throws(QuoteError) -> String {
         var lines = ["#!/bin/sh", "# ofdoctor fix plan: safe to run twice.", "set -eu"]
         if !hostRoot { lines.append("[ -n \"${ROOT:-}\" ] || ROOT=" + (try ShellQuote.word(root, subject: "the root \(root)"))) }
         // A path inside the root: `"$ROOT"'/usr/lib/…'` (the root's own bytes never reach
@@ -40,14 +40,27 @@ enum PlanText {
                 lines.append("grep -qxF \(line) \(file) 2>/dev/null || printf '%s\\n' \(line) >> \(file)")
             case .conf(let path, let dirs):
                 let file = try place(path.string)
-                lines.append("[ -e \(file) ] || printf '%s\\n' \(try words(dirs)) > \(file)")
+                lines.append("[ -e \(file) ] || printf '%s\\n' \(try words(confLines(dirs))) > \(file)")
             }
         }
+        lines += personComments(personSteps)
         return lines.joined(separator: "\n")
     }
 
+    /// The plan's steps for a person, as comments: one line each (control bytes, newlines
+    /// included, shown escaped, so no text from the root can start a line of its own).
+    static func personComments(_ steps: [Blocker]) -> [String] {
+        guard !steps.isEmpty else { return [] }
+        return ["# Not done by this plan; a person must:"] + steps.map { "#   " + TerminalEscape.visible($0.description) }
+    }
+
+    /// The lines of ofdoctor's conf file, as `ConfFile` writes it (its comment first).
+    private static func confLines(_ directories: [String]) -> [String] {
+        ConfFile.contents(directories: directories).split(separator: "\n").map(String.init)
+    }
+
     /// The `RUN` (exec form) and `ENV` lines that bake the plan into an image.
-    static func dockerfile(_ plan: FixPlan) throws(QuoteError) -> String {
+    static func dockerfile(_ plan: FixPlan, personSteps: [Blocker] = []) throws(QuoteError) -> String {
         var run: [String] = []
         var env: [String] = []
         for planned in plan.actions {
@@ -58,7 +71,7 @@ enum PlanText {
             case .ldconfig:
                 run.append("ldconfig")
             case .conf(let path, let dirs):
-                run.append("printf '%s\\n' \(try words(dirs)) > \(try ShellQuote.word(path.string, subject: "the path \(path.string)"))")
+                run.append("printf '%s\\n' \(try words(confLines(dirs))) > \(try ShellQuote.word(path.string, subject: "the path \(path.string)"))")
             case .env(let name, let value):
                 // An image cannot unset a variable; an empty value is what the loader ignores too.
                 env.append(try DockerfileQuote.env(name: name, value: value ?? ""))
@@ -67,6 +80,7 @@ enum PlanText {
         var lines = ["# ofdoctor fix plan"]
         if !run.isEmpty { lines.append(try DockerfileQuote.run(shellScript: run.joined(separator: " && "))) }
         lines += env
+        lines += personComments(personSteps)
         return lines.joined(separator: "\n")
     }
 
