@@ -53,6 +53,7 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
         case EACCES, EPERM: return .permissionDenied(path: path, operation: failure.operation, errno: failure.errno)
         case ENOSPC, EDQUOT: return .noSpace(path: path, operation: failure.operation, errno: failure.errno)
         case EEXIST: return .exists(path: path)
+        case ELOOP: return .linkInPath(path: path)   // O_NOFOLLOW met a link
         default: return .system(path: path, operation: failure.operation, errno: failure.errno)
         }
     }

@@ -11,8 +11,7 @@ public struct POSIXWriter: FileSystemWriter {
     public func makeDirectory(_ at: ConfinedName, mode: UInt32) throws(WriteFailure) {
         guard mkdirat(at.directory, at.name, mode_t(mode)) == 0 else { throw WriteFailure("mkdirat", errno: errno) }
         // fchmodat would follow a link swapped in meanwhile: open the new directory itself.
-        let fd = openat(at.directory, at.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw WriteFailure("openat", errno: errno) }
+        let fd = try Self.openDirectory(at)
         defer { close(fd) }
         guard fchmod(fd, mode_t(mode)) == 0 else { throw WriteFailure("fchmod", errno: errno) }
     }
@@ -54,11 +53,23 @@ public struct POSIXWriter: FileSystemWriter {
     }
 
     public func syncDirectory(_ at: ConfinedName) throws(WriteFailure) {
-        let fd = openat(at.directory, at.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw WriteFailure("openat", errno: errno) }
+        let fd = try Self.openDirectory(at)
         defer { close(fd) }
         // Some filesystems cannot sync a directory (EINVAL); their names are as durable as they get.
         guard fsync(fd) == 0 || errno == EINVAL else { throw WriteFailure("fsync", errno: errno) }
+    }
+
+    /// `openat(O_DIRECTORY|O_NOFOLLOW)`; a symbolic link there fails with `ELOOP` (the
+    /// kernel says `ENOTDIR`), so the error says a link was refused.
+    private static func openDirectory(_ at: ConfinedName) throws(WriteFailure) -> Int32 {
+        let fd = openat(at.directory, at.name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd < 0 else { return fd }
+        let code = errno
+        var st = stat()
+        if fstatat(at.directory, at.name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) == S_IFLNK {
+            throw WriteFailure("openat", errno: ELOOP)
+        }
+        throw WriteFailure("openat", errno: code)
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(WriteFailure) {
