@@ -147,7 +147,7 @@ struct ApplyMountTests {
         try body(mount.path)
     }
 
-    @Test("on a read-only root apply fails with EROFS and writes nothing")
+    @Test("on a read-only root apply is refused before its first change, naming EROFS, and writes nothing")
     func readOnlyRoot() throws {
         try withTmpfs(size: "1m") { dir in
             applyMakeSmallRoot(dir)
@@ -157,14 +157,14 @@ struct ApplyMountTests {
                                       scannedDirectories: applySmallScan)
             var caught: ApplyError?
             caught = applyCatch { _ = try applier.apply(applyFullPlan) }
-            guard case .incomplete(let completed, .readOnly(let path, let operation))? = caught else {
-                Issue.record("expected EROFS, got \(String(describing: caught))")
+            guard case .cannotApply(let reasons)? = caught else {
+                Issue.record("expected a refusal before the first change, got \(String(describing: caught))")
                 return
             }
-            #expect(completed.isEmpty)
-            #expect(path == "/.ofdoctor-staging" && operation == "mkdir")
-            #expect(caught?.description.contains("EROFS") == true)
-            #expect(caught?.description.contains("read-only") == true)
+            // The link's directory, /opt (for /opt/vendor), /etc (profile.d, cache), /etc/ld.so.conf.d, / (the journal's /var).
+            #expect(reasons.count == 5, "\(reasons)")
+            #expect(reasons.allSatisfy { $0.contains("EROFS") })
+            #expect(caught?.description.contains("nothing was changed") == true)
             #expect(applyTreeDiff(before, applyTreeSnapshot(dir)) == [])
             #expect(try applier.undo().nothingToUndo)
         }

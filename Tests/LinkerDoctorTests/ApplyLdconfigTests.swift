@@ -81,4 +81,102 @@ struct ApplyLdconfigTests {
         _ = try applier.undo()
         #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
     }
+
+    private let confPlan = FixPlan([
+        PlannedAction(.conf(path: RootPath("/etc/ld.so.conf.d/ofdoctor.conf"), directories: ["/opt/lib"]), fixes: ["OF001"]),
+        PlannedAction(.ldconfig, fixes: ["OF001"]),
+    ])
+
+    @Test("undo reverts only the links ldconfig changed and are still as it left them; a package's, a user's and a repointed link are kept and listed")
+    func undoKeepsLinksMadeSince() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        try makeRoot(temp.path)
+        let root = temp.path + "/root"
+        let (built, log) = applyShell(". '\(applyFixturesLib)'; echo 'int bar(void) { return 2; }' > '\(temp.path)/bar.c'; solib '\(root)/opt/lib/libbar.so.2.0' libbar.so.2 '\(temp.path)/bar.c'")
+        try #require(built == 0, "\(log)")
+        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned)
+        _ = try applier.apply(confPlan)
+        let fm = FileManager.default
+        // ldconfig made /opt/lib/libfoo.so.1 -> libfoo.so.1.2 and libbar.so.2 -> libbar.so.2.0.
+        #expect(try fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/libfoo.so.1") == "libfoo.so.1.2")
+        #expect(try fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/libbar.so.2") == "libbar.so.2.0")
+        // Since then: a package's new link, a user's link, and ldconfig's link repointed by a person.
+        let multiarch = root + "/usr/lib/x86_64-linux-gnu"
+        try fm.createSymbolicLink(atPath: multiarch + "/libnewpkg.so.3", withDestinationPath: "libnewpkg.so.3.0.1")
+        try fm.createSymbolicLink(atPath: root + "/usr/local/lib/libmine.so.1", withDestinationPath: "libmine.so.1.0")
+        try fm.removeItem(atPath: root + "/opt/lib/libfoo.so.1")
+        try fm.createSymbolicLink(atPath: root + "/opt/lib/libfoo.so.1", withDestinationPath: "libfoo.so.1.2.patched")
+
+        let undo = try applier.undo()
+        #expect(try fm.destinationOfSymbolicLink(atPath: multiarch + "/libnewpkg.so.3") == "libnewpkg.so.3.0.1")
+        #expect(try fm.destinationOfSymbolicLink(atPath: root + "/usr/local/lib/libmine.so.1") == "libmine.so.1.0")
+        #expect(try fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/libfoo.so.1") == "libfoo.so.1.2.patched")
+        #expect(undo.leftAlone == ["/opt/lib/libfoo.so.1: changed since fix --apply (now -> libfoo.so.1.2.patched); kept"])
+        // What ldconfig made and nobody touched since goes.
+        #expect(!fm.fileExists(atPath: root + "/opt/lib/libbar.so.2"))
+        #expect(!fm.fileExists(atPath: root + "/etc/ld.so.conf.d/ofdoctor.conf"))
+    }
+
+    @Test("an /etc/ld.so.cache that was a symbolic link comes back a symbolic link; the tree is restored exactly")
+    func cacheLinkComesBackALink() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        try makeRoot(temp.path)
+        let root = temp.path + "/root"
+        try #require(applyShell("mkdir -p '\(root)/var/cache/ld' && mv '\(root)/etc/ld.so.cache' '\(root)/var/cache/ld/ld.so.cache' && ln -s ../var/cache/ld/ld.so.cache '\(root)/etc/ld.so.cache'").0 == 0)
+        let before = applyTreeSnapshot(root)
+        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned)
+        _ = try applier.apply(confPlan)
+        // ldconfig's rename(2) put a regular file where the link was.
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/etc/ld.so.cache")) == nil)
+        let undo = try applier.undo()
+        #expect(undo.leftAlone.isEmpty, "\(undo.leftAlone)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/etc/ld.so.cache") == "../var/cache/ld/ld.so.cache")
+        #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
+    }
+
+    @Test("ldconfig failing with ENOSPC (a full tmpfs) leaves no etc/ld.so.cache~; undo restores the tree",
+          .enabled(if: ApplyEnvironment.isRoot, "mounting a tmpfs needs root"))
+    func fullFilesystemLeavesNoCacheTemporary() throws {
+        let temp = ApplyTempDirectory()
+        defer { applyShell("umount '\(temp.path)/mnt' 2>/dev/null"); temp.remove() }
+        // Libraries with long paths make a cache of some 20 KB; the filesystem is then
+        // filled to within a few pages, enough for the journal but not for the cache.
+        let script = """
+            . '\(applyFixturesLib)'
+            M='\(temp.path)/mnt'
+            R="$M/root"
+            mkdir -p "$M" && mount -t tmpfs -o size=8m tmpfs "$M"
+            mkroot "$R"
+            echo 'int f(void) { return 0; }' > '\(temp.path)/f.c'
+            gcc -shared -fPIC -o '\(temp.path)/f.so' '\(temp.path)/f.c'
+            D="$R/opt/$(printf 'a-directory-with-a-rather-long-name-%.0s' 1 2 3)"
+            mkdir -p "$D"
+            for i in $(seq 1 60); do cp '\(temp.path)/f.so' "$D/lib-with-a-long-name-number-$i.so.1"; done
+            """
+        let (status, output) = applyShell(script)
+        try #require(status == 0, "building the root failed: \(output)")
+        let root = temp.path + "/mnt/root"
+        let directory = try #require(try FileManager.default.contentsOfDirectory(atPath: root + "/opt").first)
+        let plan = FixPlan([
+            PlannedAction(.conf(path: RootPath("/etc/ld.so.conf.d/ofdoctor.conf"), directories: ["/opt/" + directory]), fixes: []),
+            PlannedAction(.ldconfig, fixes: []),
+        ])
+        // Fill the filesystem, leaving 12 KiB.
+        let fill = applyShell("avail=$(df --output=avail -B1 '\(root)' | tail -1); head -c $((avail - 12288)) /dev/zero > '\(root)/filler' || true; df -B1 '\(root)' | tail -1")
+        let before = applyTreeSnapshot(root)
+        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(),
+                                  scannedDirectories: { [RootPath("/opt/" + directory)] })
+        let caught = applyCatch { _ = try applier.apply(plan) }
+        guard case .incomplete(_, .ldconfigFailed(let result))? = caught else {
+            Issue.record("expected ldconfig to fail for want of space, got \(String(describing: caught)) (\(fill.1))")
+            return
+        }
+        // glibc reports a short write(2) with a stale errno ("Writing of cache data failed: No such file…").
+        #expect(result.stderr.contains("Writing of cache data failed"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/etc/ld.so.cache~"))
+        _ = try applier.undo()
+        #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
+    }
 }

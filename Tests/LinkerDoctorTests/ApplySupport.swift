@@ -163,17 +163,16 @@ final class ApplyFaultyWriter: FileSystemWriter, @unchecked Sendable {
         if n == failAt { throw WriteFailure(operation, errno: code) }
     }
 
-    func makeDirectory(_ path: String, mode: UInt32) throws(WriteFailure) { try tick("mkdir"); try real.makeDirectory(path, mode: mode) }
-    func removeDirectory(_ path: String) throws(WriteFailure) { try tick("rmdir"); try real.removeDirectory(path) }
-    func symlink(_ target: String, at path: String) throws(WriteFailure) { try tick("symlink"); try real.symlink(target, at: path) }
-    func createFile(_ path: String, contents: [UInt8], mode: UInt32) throws(WriteFailure) {
-        try tick("open"); try real.createFile(path, contents: contents, mode: mode)
+    func makeDirectory(_ at: ConfinedName, mode: UInt32) throws(WriteFailure) { try tick("mkdir"); try real.makeDirectory(at, mode: mode) }
+    func removeDirectory(_ at: ConfinedName) throws(WriteFailure) { try tick("rmdir"); try real.removeDirectory(at) }
+    func symlink(_ target: String, at: ConfinedName) throws(WriteFailure) { try tick("symlink"); try real.symlink(target, at: at) }
+    func createFile(_ at: ConfinedName, contents: [UInt8], mode: UInt32) throws(WriteFailure) {
+        try tick("open"); try real.createFile(at, contents: contents, mode: mode)
     }
-    func append(_ path: String, contents: [UInt8]) throws(WriteFailure) { try tick("write"); try real.append(path, contents: contents) }
-    func link(_ existing: String, as new: String) throws(WriteFailure) { try tick("link"); try real.link(existing, as: new) }
-    func rename(_ from: String, to: String) throws(WriteFailure) { try tick("rename"); try real.rename(from, to: to) }
-    func unlink(_ path: String) throws(WriteFailure) { try tick("unlink"); try real.unlink(path) }
-    func syncDirectory(_ path: String) throws(WriteFailure) { try tick("fsync"); try real.syncDirectory(path) }
+    func link(_ existing: ConfinedName, as new: ConfinedName) throws(WriteFailure) { try tick("link"); try real.link(existing, as: new) }
+    func rename(_ from: ConfinedName, to: ConfinedName) throws(WriteFailure) { try tick("rename"); try real.rename(from, to: to) }
+    func unlink(_ at: ConfinedName) throws(WriteFailure) { try tick("unlink"); try real.unlink(at) }
+    func syncDirectory(_ at: ConfinedName) throws(WriteFailure) { try tick("fsync"); try real.syncDirectory(at) }
 }
 
 /// The directories the small root's ldconfig scans.

@@ -229,27 +229,44 @@ struct ApplyTests {
         #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
     }
 
-    @Test("a corrupt journal line stops apply and undo; a torn last line is ignored")
-    func corruptJournal() throws {
+    @Test("a journal with one changed byte, cut short, or missing a line is refused by apply and undo before any change, kept, and its changes listed",
+          arguments: ["byte", "cut", "cut-at-line", "drop-line"])
+    func damagedJournalIsRefused(_ damage: String) throws {
         let temp = ApplyTempDirectory()
         defer { temp.remove() }
         applyMakeSmallRoot(temp.path)
         _ = try applier(temp.path).apply(applyFullPlan)
         let path = temp.path + "/var/lib/ofdoctor/journal"
-        let good = FileManager.default.contents(atPath: path) ?? Data()
-        _ = FileManager.default.createFile(atPath: path, contents: good + Data("{\"seq\":99,\"pha".utf8))
-        #expect(try applier(temp.path).apply(applyFullPlan).changedNothing)
-        // The torn line is dropped before the next record is written.
-        let more = try applier(temp.path).apply(FixPlan([PlannedAction(.env(name: "X", value: "1"), fixes: [])]))
-        #expect(!more.changedNothing)
-        #expect(try applyReadJournal(temp.path).entries.count == 9)
-        _ = try applier(temp.path).undo()
-        _ = try applier(temp.path).apply(applyFullPlan)
-        let fresh = FileManager.default.contents(atPath: path) ?? Data()
-        _ = FileManager.default.createFile(atPath: path, contents: fresh + Data("garbage\n{}\n".utf8))
-        let lines = String(decoding: fresh, as: UTF8.self).split(separator: "\n").count
-        #expect(throws: ApplyError.journalCorrupt(path: "/var/lib/ofdoctor/journal", line: lines + 1,
-                                                  reason: "not a journal record")) { try applier(temp.path).undo() }
+        let good = Array(FileManager.default.contents(atPath: path) ?? Data())
+        var lines = good.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map(Array.init)
+        var bad = good
+        switch damage {
+        case "byte":
+            // A digit in the middle of the file (inside a record's JSON), as a bad sector would.
+            let at = try #require(good.indices.dropFirst(good.count / 2).first { good[$0] == UInt8(ascii: "1") })
+            bad[at] = UInt8(ascii: "2")
+        case "cut": bad = Array(good.prefix(good.count - 40))
+        case "cut-at-line":
+            lines.removeLast(3)   // the empty piece, the closing line, the last record
+            bad = Array(lines.joined(separator: [UInt8(ascii: "\n")])) + [UInt8(ascii: "\n")]
+        default:
+            lines.remove(at: 3)
+            bad = Array(lines.joined(separator: [UInt8(ascii: "\n")]))
+        }
+        try Data(bad).write(to: URL(fileURLWithPath: path))
+        let damaged = applyTreeSnapshot(temp.path)
+        for run in [{ _ = try self.applier(temp.path).undo() }, { _ = try self.applier(temp.path).apply(applyFullPlan) }] {
+            let caught = applyCatch(run)
+            guard case .journalCorrupt(let journal, _, let reason, let holds)? = caught else {
+                Issue.record("\(damage): expected .journalCorrupt, got \(String(describing: caught))")
+                continue
+            }
+            #expect(journal == "/var/lib/ofdoctor/journal")
+            #expect(!reason.isEmpty)
+            #expect(holds.contains { $0.contains("linked /usr/lib/x86_64-linux-gnu/libfoo.so.1 -> libfoo.so.1.2") }, "\(holds)")
+            #expect(caught?.description.contains("nothing was changed") == true)
+        }
+        #expect(applyTreeDiff(damaged, applyTreeSnapshot(temp.path)) == [], "\(damage): something changed")
     }
 
     @Test("the profile script's quoting gives the shell back each value byte for byte",

@@ -5,10 +5,12 @@ import Musl
 #endif
 
 /// The state of one `apply` or `undo`: the journal as read and written so far, and the
-/// step-hook counter. Every write goes through here, on real paths inside the root
-/// (parents resolved by `RootView`), so none can land outside it.
+/// step-hook counter. Every read and write goes through here: paths are resolved inside
+/// the root by `RootView`, then reached from the root's descriptor by `ConfinedRoot`,
+/// which refuses a link on the way, so none can land outside it.
 final class ApplySession {
     let root: LocalRoot
+    let confined: ConfinedRoot
     let view: RootView
     let writer: any FileSystemWriter
     let hook: (@Sendable (Int) -> StepDecision)?
@@ -16,13 +18,13 @@ final class ApplySession {
     var journal = Journal(createdDirectories: [])
     /// The journal's real path, once it exists.
     private(set) var journalPath: RootPath?
-    /// The journal's complete lines when its last one was torn by a kill: written back
-    /// before the next record, which would otherwise be glued to the torn one.
-    private var intactJournal: [UInt8]?
+    /// The journal's records (JSON, header first), as the file holds them.
+    private var journalRecords: [[UInt8]] = []
 
-    init(root: LocalRoot, writer: any FileSystemWriter, hook: (@Sendable (Int) -> StepDecision)?) {
+    init(root: LocalRoot, writer: any FileSystemWriter, hook: (@Sendable (Int) -> StepDecision)?) throws(ApplyError) {
         self.root = root
-        self.view = RootView(root)
+        do { confined = try ConfinedRoot(root) } catch { throw .root(error) }
+        self.view = RootView(confined)
         self.writer = writer
         self.hook = hook
     }
@@ -37,23 +39,39 @@ final class ApplySession {
     // MARK: Reading
 
     func entry(_ path: RootPath) throws(ApplyError) -> RootEntry? {
-        do { return try root.entry(at: path) } catch { throw .root(error) }
+        do { return try confined.entry(at: path) } catch { throw Self.error(error) }
     }
 
     func linkTarget(_ path: RootPath) throws(ApplyError) -> String {
-        do { return try root.linkTarget(at: path) } catch { throw .root(error) }
+        do { return try confined.linkTarget(at: path) } catch { throw Self.error(error) }
     }
 
     func bytes(_ path: RootPath) throws(ApplyError) -> [UInt8] {
-        do { return try root.contents(of: path).bytes } catch { throw .root(error) }
+        do { return try confined.contents(of: path).bytes } catch { throw Self.error(error) }
     }
 
     func names(_ directory: RootPath) throws(ApplyError) -> [String] {
-        do { return try root.names(in: directory).sorted() } catch { throw .root(error) }
+        do { return try confined.names(in: directory).sorted() } catch { throw Self.error(error) }
     }
 
     func resolve(_ path: RootPath) throws(ApplyError) -> RootView.Resolved? {
-        do { return try view.resolve(path) } catch { throw .root(error) }
+        do { return try view.resolve(path) } catch { throw Self.error(error) }
+    }
+
+    /// A read refused because a link appeared on the way says so; other errors pass.
+    static func error(_ error: RootError) -> ApplyError {
+        if case .io(let path, ConfinedRoot.linkOperation, ELOOP) = error { return .linkInPath(path: path) }
+        return .root(error)
+    }
+
+    static func error(_ failure: ConfinementFailure) -> ApplyError {
+        switch failure {
+        case .link(let p): return .linkInPath(path: p.string)
+        case .missing(let p): return .system(path: p.string, operation: "openat", errno: ENOENT)
+        case .notDirectory(let p): return .notADirectory(path: p.string)
+        case .badComponent(let p): return .invalidAction("\(p) is not a plain path inside the root")
+        case .system(let p, let op, let code): return .system(path: p.string, operation: op, errno: code)
+        }
     }
 
     /// The real path of the directory `path`, and the directories to create, outermost
@@ -81,36 +99,55 @@ final class ApplySession {
 
     /// The name a replacement for `path` is built under, in the same directory (so `rename(2)` is atomic).
     func temporary(for path: RootPath) -> RootPath {
-        path.parent.appending("." + path.lastComponent + ".ofdoctor-tmp")
+        Journal.temporary(for: path)
     }
 
     // MARK: Writing
 
-    func perform(_ path: RootPath, _ body: () throws(WriteFailure) -> Void) throws(ApplyError) {
-        do { try body() } catch { throw ApplyError.from(error, path: path.string) }
+    /// Runs one writing call on `path`, reached from the root's descriptor.
+    func perform(_ path: RootPath, _ body: (ConfinedName) throws(WriteFailure) -> Void) throws(ApplyError) {
+        let result: Result<Void, WriteFailure>
+        do throws(ConfinementFailure) { result = try confined.at(path, body) } catch { throw Self.error(error) }
+        if case .failure(let failure) = result { throw ApplyError.from(failure, path: path.string) }
+    }
+
+    /// Runs a call on two names (`renameat`, `linkat`); errors name `path`.
+    func perform(_ first: RootPath, _ second: RootPath, reportedAs path: RootPath,
+                 _ body: (ConfinedName, ConfinedName) throws(WriteFailure) -> Void) throws(ApplyError) {
+        let a: ConfinedName, b: ConfinedName
+        do throws(ConfinementFailure) {
+            a = try confined.openParent(of: first)
+            do { b = try confined.openParent(of: second) } catch {
+                close(a.directory)
+                throw error
+            }
+        } catch { throw Self.error(error) }
+        defer { close(a.directory); close(b.directory) }
+        do { try body(a, b) } catch { throw ApplyError.from(error, path: path.string) }
     }
 
     func makeDirectory(_ path: RootPath) throws(ApplyError) {
-        try perform(path) { () throws(WriteFailure) in try writer.makeDirectory(root.hostPath(path), mode: 0o755) }
+        try perform(path) { (at) throws(WriteFailure) in try writer.makeDirectory(at, mode: 0o755) }
         try syncDirectory(path.parent)
     }
 
     func syncDirectory(_ path: RootPath) throws(ApplyError) {
-        try perform(path) { () throws(WriteFailure) in try writer.syncDirectory(root.hostPath(path)) }
+        try perform(path) { (at) throws(WriteFailure) in try writer.syncDirectory(at) }
     }
 
     func unlink(_ path: RootPath) throws(ApplyError) {
-        try perform(path) { () throws(WriteFailure) in try writer.unlink(root.hostPath(path)) }
+        try perform(path) { (at) throws(WriteFailure) in try writer.unlink(at) }
         try syncDirectory(path.parent)
     }
 
     /// `rmdir(2)`; false when the directory is not empty (someone else's files are in it).
     func removeDirectory(_ path: RootPath) throws(ApplyError) -> Bool {
         do {
-            try writer.removeDirectory(root.hostPath(path))
+            try perform(path) { (at) throws(WriteFailure) in try writer.removeDirectory(at) }
         } catch {
-            if error.errno == ENOTEMPTY || error.errno == EEXIST { return false }
-            throw ApplyError.from(error, path: path.string)
+            if case .system(_, _, ENOTEMPTY) = error { return false }
+            if case .exists = error { return false }
+            throw error
         }
         try syncDirectory(path.parent)
         return true
@@ -131,17 +168,15 @@ final class ApplySession {
 
     /// A new symlink: `symlink(2)` fails rather than replace anything.
     func createLink(_ path: RootPath, target: String) throws(ApplyError) {
-        try perform(path) { () throws(WriteFailure) in try writer.symlink(target, at: root.hostPath(path)) }
+        try perform(path) { (at) throws(WriteFailure) in try writer.symlink(target, at: at) }
         try syncDirectory(path.parent)
     }
 
     /// Repoints a symlink: the new one is made under `temporary`, then renamed over it.
     func replaceLink(_ path: RootPath, target: String, temporary: RootPath, ours: Bool = false) throws(ApplyError) {
         try clearTemporary(temporary, ours: ours)
-        try perform(temporary) { () throws(WriteFailure) in try writer.symlink(target, at: root.hostPath(temporary)) }
-        try perform(path) { () throws(WriteFailure) in
-            try writer.rename(root.hostPath(temporary), to: root.hostPath(path))
-        }
+        try perform(temporary) { (at) throws(WriteFailure) in try writer.symlink(target, at: at) }
+        try perform(temporary, path, reportedAs: path) { (from, to) throws(WriteFailure) in try writer.rename(from, to: to) }
         try syncDirectory(path.parent)
     }
 
@@ -149,22 +184,16 @@ final class ApplySession {
     /// fails rather than replace a file that appeared meanwhile.
     func createFile(_ path: RootPath, contents: [UInt8], mode: UInt32, temporary: RootPath) throws(ApplyError) {
         try clearTemporary(temporary, ours: false)
-        try perform(temporary) { () throws(WriteFailure) in
-            try writer.createFile(root.hostPath(temporary), contents: contents, mode: mode)
-        }
-        try perform(path) { () throws(WriteFailure) in try writer.link(root.hostPath(temporary), as: root.hostPath(path)) }
+        try perform(temporary) { (at) throws(WriteFailure) in try writer.createFile(at, contents: contents, mode: mode) }
+        try perform(temporary, path, reportedAs: path) { (from, to) throws(WriteFailure) in try writer.link(from, as: to) }
         try unlink(temporary)
     }
 
     /// Replaces a file with new bytes: written under `temporary`, then renamed over it.
     func replaceFile(_ path: RootPath, contents: [UInt8], mode: UInt32, temporary: RootPath, ours: Bool = false) throws(ApplyError) {
         try clearTemporary(temporary, ours: ours)
-        try perform(temporary) { () throws(WriteFailure) in
-            try writer.createFile(root.hostPath(temporary), contents: contents, mode: mode)
-        }
-        try perform(path) { () throws(WriteFailure) in
-            try writer.rename(root.hostPath(temporary), to: root.hostPath(path))
-        }
+        try perform(temporary) { (at) throws(WriteFailure) in try writer.createFile(at, contents: contents, mode: mode) }
+        try perform(temporary, path, reportedAs: path) { (from, to) throws(WriteFailure) in try writer.rename(from, to: to) }
         try syncDirectory(path.parent)
     }
 
@@ -177,16 +206,39 @@ final class ApplySession {
         try removeStaging(for: place.missing)
         guard place.missing.isEmpty, let found = try entry(place.real) else { return false }
         guard found.kind == .file else {
-            throw .journalCorrupt(path: place.real.string, line: 1, reason: "not a regular file")
+            throw .journalCorrupt(path: place.real.string, line: 1, reason: "it is not a regular file", holds: [])
         }
         let contents = try bytes(place.real)
-        journal = try Journal.decode(contents, path: place.real.string)
+        let loaded = try Journal.decode(contents, path: place.real.string)
+        try checkNoLinks(loaded, journal: place.real.string)
+        journal = loaded
+        journalRecords = (try? JournalFile.verify(contents, path: place.real.string)) ?? []
         journalPath = place.real
-        if let last = contents.last, last != UInt8(ascii: "\n") {
-            let intact = Array(contents[..<(contents.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0)])
-            intactJournal = intact.isEmpty ? Journal.headerLine(createdDirectories: []) : intact
-        }
+        // A kill while the journal was being replaced leaves its temporary: ours by name.
+        try clearTemporary(temporary(for: place.real), ours: true)
         return true
+    }
+
+    /// Refuses the whole journal when a path in it now passes through a symbolic link
+    /// (a parent made a link after apply, or a journal shipped in the root): its paths are
+    /// real paths, so a link on the way means the tree is not the one it describes.
+    private func checkNoLinks(_ journal: Journal, journal path: String) throws(ApplyError) {
+        for entry in Set(journal.allPaths) {
+            let place = RootPath(entry)
+            do throws(ConfinementFailure) {
+                close(try confined.openDirectory(place.parent))
+            } catch {
+                switch error {
+                case .missing, .notDirectory: continue
+                case .link(let link):
+                    throw .journalOutsideRoot(path: path, entry: entry, reason: "passes through \(link.string), now a symbolic link (it could lead out of the root)")
+                case .badComponent:
+                    throw .journalOutsideRoot(path: path, entry: entry, reason: "is not a plain path inside the root")
+                case .system(let p, let op, let code):
+                    throw .system(path: p.string, operation: op, errno: code)
+                }
+            }
+        }
     }
 
     /// Creates the journal. When its directories are missing they are built under a
@@ -197,26 +249,27 @@ final class ApplySession {
         let header = Journal.headerLine(createdDirectories: place.missing.map(\.string))
         if let top = place.missing.first, let staging = stagingPath(for: place.missing) {
             let rebase = { (path: RootPath) in RootPath(staging.string + path.string.dropFirst(top.string.count)) }
-            try perform(staging) { () throws(WriteFailure) in try writer.makeDirectory(root.hostPath(staging), mode: 0o755) }
+            try perform(staging) { (at) throws(WriteFailure) in try writer.makeDirectory(at, mode: 0o755) }
             for directory in place.missing.dropFirst() {
                 let staged = rebase(directory)
-                try perform(staged) { () throws(WriteFailure) in try writer.makeDirectory(root.hostPath(staged), mode: 0o755) }
+                try perform(staged) { (at) throws(WriteFailure) in try writer.makeDirectory(at, mode: 0o755) }
             }
             let stagedJournal = rebase(place.real)
-            try perform(stagedJournal) { () throws(WriteFailure) in
-                try writer.createFile(root.hostPath(stagedJournal), contents: header, mode: 0o644)
+            try perform(stagedJournal) { (at) throws(WriteFailure) in
+                try writer.createFile(at, contents: JournalFile.encode([header]), mode: 0o644)
             }
             try syncDirectory(stagedJournal.parent)
             try checkpoint()
-            try perform(top) { () throws(WriteFailure) in try writer.rename(root.hostPath(staging), to: root.hostPath(top)) }
+            try perform(staging, top, reportedAs: top) { (from, to) throws(WriteFailure) in try writer.rename(from, to: to) }
             try syncDirectory(top.parent)
         } else {
-            try perform(place.real) { () throws(WriteFailure) in
-                try writer.createFile(root.hostPath(place.real), contents: header, mode: 0o644)
+            try perform(place.real) { (at) throws(WriteFailure) in
+                try writer.createFile(at, contents: JournalFile.encode([header]), mode: 0o644)
             }
             try syncDirectory(place.real.parent)
         }
         journal = Journal(createdDirectories: place.missing.map(\.string))
+        journalRecords = [header]
         journalPath = place.real
         try checkpoint()
     }
@@ -227,7 +280,7 @@ final class ApplySession {
         guard let path = journalPath else { return [] }
         let created = journal.createdDirectories.map { RootPath($0) }
         if let top = created.first, let staging = stagingPath(for: created), try holdsOnlyJournal(created, journal: path) {
-            try perform(top) { () throws(WriteFailure) in try writer.rename(root.hostPath(top), to: root.hostPath(staging)) }
+            try perform(top, staging, reportedAs: top) { (from, to) throws(WriteFailure) in try writer.rename(from, to: to) }
             try syncDirectory(top.parent)
             journalPath = nil
             try checkpoint()
@@ -272,10 +325,10 @@ final class ApplySession {
             if try entry(path)?.kind == .directory {
                 try removeTree(path)
             } else {
-                try perform(path) { () throws(WriteFailure) in try writer.unlink(root.hostPath(path)) }
+                try perform(path) { (at) throws(WriteFailure) in try writer.unlink(at) }
             }
         }
-        try perform(directory) { () throws(WriteFailure) in try writer.removeDirectory(root.hostPath(directory)) }
+        try perform(directory) { (at) throws(WriteFailure) in try writer.removeDirectory(at) }
     }
 
     /// Journals the intent to make `change`, before making it.
@@ -289,26 +342,29 @@ final class ApplySession {
     }
 
     /// Journals how change `seq` ended (`done`, `failed`, `undone`).
-    func end(_ seq: Int, phase: Journal.Phase, ldconfig: LdconfigResult? = nil, error: String? = nil) throws(ApplyError) {
-        try append(Journal.recordLine(seq: seq, phase: phase, ldconfig: ldconfig, error: error))
+    func end(_ seq: Int, phase: Journal.Phase, ldconfig: LdconfigResult? = nil, effect: LdconfigEffect? = nil,
+             error: String? = nil) throws(ApplyError) {
+        try append(Journal.recordLine(seq: seq, phase: phase, ldconfig: ldconfig, effect: effect, error: error))
         if let at = journal.entries.firstIndex(where: { $0.seq == seq }) {
             if phase == .undone {
                 journal.entries[at].undone = true
             } else {
                 journal.entries[at].phase = phase
                 journal.entries[at].ldconfig = ldconfig
+                journal.entries[at].effect = effect
                 journal.entries[at].error = error
             }
         }
         try checkpoint()
     }
 
+    /// Adds a record: the whole journal, closed again, replaces the old one atomically.
     private func append(_ line: [UInt8]) throws(ApplyError) {
-        guard let path = journalPath else { throw .journalCorrupt(path: Journal.path.string, line: 0, reason: "no journal open") }
-        if let intact = intactJournal {
-            try replaceFile(path, contents: intact, mode: 0o644, temporary: temporary(for: path), ours: true)
-            intactJournal = nil
+        guard let path = journalPath else {
+            throw .journalCorrupt(path: Journal.path.string, line: 0, reason: "no journal is open", holds: [])
         }
-        try perform(path) { () throws(WriteFailure) in try writer.append(root.hostPath(path), contents: line) }
+        let records = journalRecords + [line]
+        try replaceFile(path, contents: JournalFile.encode(records), mode: 0o644, temporary: temporary(for: path), ours: true)
+        journalRecords = records
     }
 }

@@ -51,11 +51,14 @@ public struct EnvironmentSetting: Codable, Equatable, Sendable {
 /// its aux cache, and creates, repoints or deletes soname links in every directory it
 /// scans (glibc elf/ldconfig.c, `search_dir`; a dangling link is removed).
 public struct LdconfigSnapshot: Codable, Equatable, Sendable {
-    /// A file's bytes (base64) and mode, or its absence (`base64 == nil`).
+    /// A file's bytes (base64) and mode, a symbolic link's target (`/etc/ld.so.cache`
+    /// may be one, and ldconfig's `rename(2)` replaces it with a file), or its absence
+    /// (both nil).
     public struct SavedFile: Codable, Equatable, Sendable {
         public var path: String
         public var base64: String?
         public var mode: UInt32?
+        public var linkTarget: String? = nil
     }
 
     public var files: [SavedFile]
@@ -63,4 +66,25 @@ public struct LdconfigSnapshot: Codable, Equatable, Sendable {
     public var absentDirectories: [String]
     /// Real directory path → link name → link target.
     public var links: [String: [String: String]]
+}
+
+/// What one `ldconfig` run changed, measured right after it against its snapshot: only
+/// these are reverted by `undo`, and each only while it is still as ldconfig left it, so
+/// links made or repointed by others since (a package's, a user's) are kept.
+public struct LdconfigEffect: Codable, Equatable, Sendable {
+    /// One soname link: its target before and after (nil: absent).
+    public struct LinkChange: Codable, Equatable, Sendable {
+        public var before: String?
+        public var after: String?
+    }
+
+    /// A file as ldconfig left it: SHA-256 of its bytes, or nil when absent.
+    public struct FileState: Codable, Equatable, Sendable {
+        public var path: String
+        public var sha256: String?
+    }
+
+    /// Real directory path → link name → change.
+    public var links: [String: [String: LinkChange]]
+    public var files: [FileState]
 }

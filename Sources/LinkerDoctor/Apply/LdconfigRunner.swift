@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -25,6 +30,13 @@ public struct LdconfigResult: Codable, Equatable, Sendable {
 /// Runs `ldconfig` for a root. A protocol so that tests can make it fail.
 public protocol LdconfigRunner: Sendable {
     func run(for root: LocalRoot) -> LdconfigResult
+    /// Why `run` cannot work for this root (missing, not executable, not allowed to
+    /// chroot), checked before the first change; nil when it can.
+    func preflight(for root: LocalRoot) -> String?
+}
+
+extension LdconfigRunner {
+    public func preflight(for root: LocalRoot) -> String? { nil }
 }
 
 /// The real `ldconfig`: the root's own for `/`, the host's `ldconfig -r ROOT` otherwise
@@ -35,12 +47,28 @@ public struct SystemLdconfig: LdconfigRunner {
     public init() {}
 
     public func run(for root: LocalRoot) -> LdconfigResult {
+        run(for: root, options: [])
+    }
+
+    /// A dry run, `ldconfig -N -X` (no cache, no links: it writes nothing), proves the
+    /// binary starts and may chroot into the root before the plan changes anything.
+    public func preflight(for root: LocalRoot) -> String? {
+        let probe = run(for: root, options: ["-N", "-X"])
+        guard !probe.succeeded else { return nil }
+        let detail = probe.stderr.split(separator: "\n").first.map(String.init) ?? ""
+        return "\(probe.command) cannot run (exit \(probe.status)\(detail.isEmpty ? "" : ": \(detail)"))"
+            + (geteuid() == 0 ? "" : "; ldconfig -r needs root, as it chroots into the root")
+    }
+
+    // TODO(issue 15, item 5): no deadline yet — Subprocess.run has no timeout; use the
+    // deadline/kill-with-parent API being added to Support/Subprocess.swift once it lands.
+    private func run(for root: LocalRoot, options: [String]) -> LdconfigResult {
         let isHost = root.directory.isEmpty
         guard let binary = Self.candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             return LdconfigResult(command: "ldconfig", status: 127,
                                   stderr: "ldconfig not found at \(Self.candidates.joined(separator: " or ")); install libc-bin")
         }
-        let arguments = isHost ? [] : ["-r", root.directory]
+        let arguments = (isHost ? [] : ["-r", root.directory]) + options
         let command = ([binary] + arguments).joined(separator: " ")
         if let refusal = LdSoConf(root: RootView(root)).ldconfigRefusal { return LdconfigResult(command: command, status: 127, stderr: refusal) }
         // It inherits this process's environment; its stdout (empty without -v) is dropped.

@@ -5,11 +5,11 @@ extension PlanApplier {
     public func undo() throws(ApplyError) -> UndoReport {
         let lock = try RootLock(root)
         defer { withExtendedLifetime(lock) {} }
-        let session = ApplySession(root: root, writer: writer, hook: stepHook)
+        let session = try ApplySession(root: root, writer: writer, hook: stepHook)
         guard try session.loadJournal() else { return UndoReport(reverted: [], leftAlone: [], nothingToUndo: true) }
         var report = UndoReport(reverted: [], leftAlone: [], nothingToUndo: false)
         for entry in session.journal.entries.reversed() where !entry.undone {
-            report.leftAlone += try revert(entry.change, session)
+            report.leftAlone += try revert(entry, session)
             try session.checkpoint()
             try session.end(entry.seq, phase: .undone)
             report.reverted.append(entry.change)
@@ -20,8 +20,8 @@ extension PlanApplier {
 
     /// Puts back what `change` changed, if it did; leaves alone (and says so) whatever
     /// someone else changed since. Running it twice is harmless.
-    private func revert(_ change: JournalChange, _ session: ApplySession) throws(ApplyError) -> [String] {
-        switch change {
+    private func revert(_ entry: Journal.Entry, _ session: ApplySession) throws(ApplyError) -> [String] {
+        switch entry.change {
         case .directory(let directory):
             let path = RootPath(directory)
             guard try session.entry(path)?.kind == .directory else { return [] }
@@ -65,7 +65,7 @@ extension PlanApplier {
             return current != nil && current == previous ? [] : ["\(file): changed since fix --apply; left as it is"]
 
         case .ldconfig(let snapshot):
-            return try session.restore(snapshot)
+            return try session.restore(snapshot, effect: entry.effect)
         }
     }
 }

@@ -43,13 +43,18 @@ public struct PlanApplier: Sendable {
     public func apply(_ plan: FixPlan) throws(ApplyError) -> ApplyReport {
         let lock = try RootLock(root)
         defer { withExtendedLifetime(lock) {} }
-        let session = ApplySession(root: root, writer: writer, hook: stepHook)
+        let session = try ApplySession(root: root, writer: writer, hook: stepHook)
         _ = try session.loadJournal()
         if session.journal.undoStarted, let path = session.journalPath { throw .undoIncomplete(journal: path.string) }
-        let work = try Self.work(for: plan)
+        var work = try Self.work(for: plan)
+        // A killed apply made links and never got to ldconfig; the plan computed now (the
+        // links in place) may not ask for it, but the journal knows it is owed.
+        if !work.contains(.ldconfig), session.journal.ldconfigOwed { work.append(.ldconfig) }
+        var evaluations: [Evaluation] = []
         for item in work where item != .ldconfig {
-            _ = try evaluate(item, session)   // preflight: refuse a conflict before any write
+            evaluations.append(try evaluate(item, session))   // refuse a conflict before any write
         }
+        try preflight(work, evaluations: evaluations, session)
         var report = ApplyReport(steps: [], ldconfig: nil, environmentScript: nil)
         var changedLinks = false
         do throws(ApplyError) {
@@ -210,11 +215,14 @@ public struct PlanApplier: Sendable {
         do { scanned = try scannedDirectories() } catch {
             throw .invalidAction("cannot list the directories ldconfig scans: \(error)")
         }
-        let change = JournalChange.ldconfig(snapshot: try session.captureSnapshot(scanned: scanned))
+        let snapshot = try session.captureSnapshot(scanned: scanned)
+        let change = JournalChange.ldconfig(snapshot: snapshot)
         let seq = try session.begin(change)
         let result = ldconfig.run(for: root)
         try session.checkpoint()
-        try session.end(seq, phase: result.succeeded ? .done : .failed, ldconfig: result,
+        if !result.succeeded { try session.removeLeftovers(of: snapshot) }
+        let effect = try session.measureEffect(since: snapshot)
+        try session.end(seq, phase: result.succeeded ? .done : .failed, ldconfig: result, effect: effect,
                         error: result.succeeded ? nil : "ldconfig exited with status \(result.status)")
         return (change, result)
     }

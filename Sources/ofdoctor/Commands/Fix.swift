@@ -108,11 +108,7 @@ struct Fix: ParsableCommand {
             LdSoConf(root: view).directories.map { RootPath($0.path) }
         }, stepHook: FaultInjection.hook())
         let applied: ApplyReport
-        do {
-            applied = try applier.apply(plan)
-        } catch {
-            throw CommandFailure.apply(error.description)
-        }
+        do throws(ApplyError) { applied = try applier.apply(plan) } catch { throw CommandFailure.applying(error) }
         for step in applied.steps {
             print("\(step.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(step.change.summary)")
         }

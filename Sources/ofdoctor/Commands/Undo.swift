@@ -11,6 +11,10 @@ struct Undo: ParsableCommand {
           ofdoctor undo --root /srv/image
         The program, --env and --env-from are accepted, as by every command, and do not matter: \
         undo reverts what the root's journal records. A second undo with nothing left to revert changes nothing.
+        Exit 0: everything reverted; 2: reverted, but changes made by others since fix --apply \
+        (a link repointed, a package's new link, a cache rebuilt) were kept and are listed; \
+        3: the journal was refused (damaged, cut short, or naming a path outside the root): \
+        nothing changed, the journal is kept; 4: a revert failed (run undo again).
         """)
 
     /// The common options, so a pasted `fix` line works with `undo` too; only the root
@@ -24,12 +28,10 @@ struct Undo: ParsableCommand {
             let applier = PlanApplier(root: local, ldconfig: SystemLdconfig(), scannedDirectories: {
                 LdSoConf(root: view).directories.map { RootPath($0.path) }
             }, stepHook: FaultInjection.hook())
-            do {
-                let report = try applier.undo()
-                print(report.summary)
-            } catch {
-                throw CommandFailure.apply("\(error)")
-            }
+            let report: UndoReport
+            do throws(ApplyError) { report = try applier.undo() } catch { throw CommandFailure.applying(error) }
+            print(report.summary)
+            if !report.leftAlone.isEmpty { throw ExitCode(2) }
         }
     }
 }

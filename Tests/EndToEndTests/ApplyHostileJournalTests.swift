@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+@testable import LinkerDoctor
+
+/// Issue 15, item 1: `undo` (and `fix --apply`, which reads the journal too) on a root
+/// whose journal leads out of it — shipped in the root with `/../` paths, or made by a
+/// real apply and then a parent turned into an absolute link to a host directory. A
+/// sentinel directory beside the root proves nothing outside is created, overwritten or
+/// deleted; the journal is refused whole (exit 3, one line) and kept.
+///
+/// Each case is written in both journal formats: version 1 (no checksums: what
+/// ofdoctor before the fix read, and followed out of the root) and version 2 (valid
+/// checksums: refused for its paths alone). Run against the old binary
+/// (`OFDOCTOR_BIN=…`), the version-1 cases fail.
+@Suite("undo and fix --apply never follow a journal out of the root", .serialized)
+struct ApplyHostileJournalTests {
+    /// A root and a sentinel beside it: `victim` (a file), `links/libz.so.1` (a link),
+    /// `emptydir`.
+    struct Scene {
+        let base: String
+        var root: String { base + "/root" }
+        var sentinel: String { base + "/sentinel" }
+
+        init() throws {
+            base = NSTemporaryDirectory() + "ofd-hostile-journal-\(UUID().uuidString)"
+            let fm = FileManager.default
+            for dir in [root + "/var/lib/ofdoctor", root + "/etc", root + "/usr/lib", sentinel + "/links", sentinel + "/emptydir"] {
+                try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            }
+            try Data("original\n".utf8).write(to: URL(fileURLWithPath: sentinel + "/victim"))
+            try fm.createSymbolicLink(atPath: sentinel + "/links/libz.so.1", withDestinationPath: "libz.so.1.2.13")
+        }
+
+        func remove() { try? FileManager.default.removeItem(atPath: base) }
+
+        /// Every entry under the sentinel with its kind, mode, link target and bytes.
+        func sentinelState() -> [String] {
+            var result: [String] = []
+            let fm = FileManager.default
+            for name in (fm.subpaths(atPath: sentinel) ?? []).sorted() {
+                let path = sentinel + "/" + name
+                let attributes = (try? fm.attributesOfItem(atPath: path)) ?? [:]
+                let kind = (attributes[.type] as? FileAttributeType)?.rawValue ?? "?"
+                let link = (try? fm.destinationOfSymbolicLink(atPath: path)) ?? ""
+                let bytes = kind == FileAttributeType.typeRegular.rawValue ? String(decoding: fm.contents(atPath: path) ?? Data(), as: UTF8.self) : ""
+                result.append("\(name) \(kind) \(attributes[.posixPermissions] ?? 0) \(link) \(bytes)")
+            }
+            return result
+        }
+
+        /// Writes the journal from these records (JSON), in `version`'s format.
+        func writeJournal(_ records: [[UInt8]], version: Int) throws -> [UInt8] {
+            let header = Journal.line(Journal.Header(format: Journal.format, version: version, createdDirectories: []))
+            let bytes = version == 1
+                ? Array(([header] + records).map { $0 + [UInt8(ascii: "\n")] }.joined())
+                : JournalFile.encode([header] + records)
+            try Data(bytes).write(to: URL(fileURLWithPath: root + "/var/lib/ofdoctor/journal"))
+            return bytes
+        }
+
+        var journalBytes: [UInt8] { Array(FileManager.default.contents(atPath: root + "/var/lib/ofdoctor/journal") ?? Data()) }
+    }
+
+    /// A journal shipped in the root: an ldconfig snapshot whose "files" create and
+    /// overwrite files outside, whose "links" directory is outside (undo used to delete
+    /// every link in it), whose absent directory is outside (undo used to remove it).
+    static func shippedRecords() -> [[UInt8]] {
+        let out = "/../sentinel"
+        let snapshot = LdconfigSnapshot(
+            files: [.init(path: out + "/created", base64: Data("#!/bin/sh\necho pwned\n".utf8).base64EncodedString(), mode: 0o755),
+                    .init(path: out + "/victim", base64: Data("overwritten\n".utf8).base64EncodedString(), mode: 0o644)],
+            absentDirectories: [out + "/emptydir"],
+            links: [out + "/links": [:]])
+        return [Journal.recordLine(seq: 1, phase: .intent, change: .ldconfig(snapshot: snapshot)),
+                Journal.recordLine(seq: 1, phase: .done)]
+    }
+
+    @Test("a journal shipped in the root with /../ paths: undo refuses it whole, exit 3, the sentinel untouched, the journal kept",
+          arguments: [1, 2])
+    func shippedJournal(version: Int) throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let written = try scene.writeJournal(Self.shippedRecords(), version: version)
+        let sentinel = scene.sentinelState()
+        let result = Command.ofdoctor(["undo", "--root", scene.root])
+        #expect(scene.sentinelState() == sentinel, "undo changed what is outside the root: \(result.stdout) \(result.stderr)")
+        #expect(scene.journalBytes == written, "the refused journal must be kept as it was")
+        #expect(result.status == 3, "undo: exit \(result.status): \(result.stdout) \(result.stderr)")
+        #expect(result.stderr.hasPrefix("ofdoctor: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        #expect(result.stderr.contains("journal"), "\(result.stderr)")
+        if version == 2 { #expect(result.stderr.contains("/../sentinel"), "\(result.stderr)") }
+    }
+
+    @Test("after apply, a parent made an absolute link to a host directory: undo refuses the journal and the host's link stays",
+          arguments: [1, 2])
+    func parentBecomesAbsoluteLink(version: Int) throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        // What apply journaled: it linked /usr/lib/x86_64-linux-gnu/libz.so.1 in a real directory.
+        let records = [Journal.recordLine(seq: 1, phase: .intent,
+                                          change: .link(path: "/usr/lib/x86_64-linux-gnu/libz.so.1", target: "libz.so.1.2.13",
+                                                        previousTarget: nil, temporary: nil)),
+                       Journal.recordLine(seq: 1, phase: .done)]
+        let written = try scene.writeJournal(records, version: version)
+        // Since then the directory became an absolute link to the host's (the sentinel's) directory.
+        try FileManager.default.createSymbolicLink(atPath: scene.root + "/usr/lib/x86_64-linux-gnu", withDestinationPath: scene.sentinel + "/links")
+        let sentinel = scene.sentinelState()
+        let result = Command.ofdoctor(["undo", "--root", scene.root])
+        #expect(scene.sentinelState() == sentinel, "undo deleted the host's link: \(result.stdout) \(result.stderr)")
+        #expect(result.status == 3, "exit \(result.status): \(result.stdout) \(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+        if version == 2 { #expect(result.stderr.contains("symbolic link"), "\(result.stderr)") }
+        #expect(scene.journalBytes == written)
+    }
+
+    @Test("undo keeps a link someone repointed since apply, lists it, and exits 2")
+    func keptChangesExitTwo() throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let dir = scene.root + "/usr/lib/x86_64-linux-gnu"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let records = [Journal.recordLine(seq: 1, phase: .intent,
+                                          change: .link(path: "/usr/lib/x86_64-linux-gnu/libmine.so.1", target: "libmine.so.1.0",
+                                                        previousTarget: nil, temporary: nil)),
+                       Journal.recordLine(seq: 1, phase: .done)]
+        _ = try scene.writeJournal(records, version: 2)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/libmine.so.1", withDestinationPath: "libmine.so.1.1")
+        let result = Command.ofdoctor(["undo", "--root", scene.root])
+        #expect(result.status == 2, "exit \(result.status): \(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("libmine.so.1: changed since fix --apply"), "\(result.stdout)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/libmine.so.1")) == "libmine.so.1.1")
+    }
+}
