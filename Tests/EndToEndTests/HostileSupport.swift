@@ -169,7 +169,7 @@ struct SyscallTrace {
             // After a successful chroot, this process names paths inside the new root (ldconfig -r).
             if call == "chroot" { if !failed { chrooted.insert(pid) }; continue }
             if chrooted.contains(pid) { continue }
-            let strings = Self.quotedStrings(in: String(rest[paren...]))
+            let strings = Self.quotedStrings(in: String(rest[paren...]), resolvingAgainstDescriptors: true)
             var paths = Self.pathArguments(call).compactMap { $0 < strings.count ? strings[$0] : nil }
             if let fdPath = Self.returnedDescriptorPath(String(rest)) { paths.append(fdPath) }
             paths = paths.filter { !$0.isEmpty }.map(Self.normalise)
@@ -194,18 +194,41 @@ struct SyscallTrace {
     }
 
     /// The `"..."` arguments of a call (strace escapes `"` and `\` inside them).
-    static func quotedStrings(in text: String) -> [String] {
+    /// With `resolvingAgainstDescriptors`, a relative name passed to an `*at` call is
+    /// joined to the directory its descriptor argument names (`3</real/dir>`, from `-y`),
+    /// so `mkdirat(3</root/etc>, "profile.d")` counts as `/root/etc/profile.d`.
+    static func quotedStrings(in text: String, resolvingAgainstDescriptors: Bool = false) -> [String] {
         var result: [String] = []
         var current = ""
         var inside = false
         var escaped = false
+        var descriptor: String?
+        var annotation: String?
         // Stop at the return value: `-y` appends `<path>` there, read separately.
         let call = text.range(of: ") = ").map { String(text[..<$0.lowerBound]) } ?? text
         for ch in call {
-            if !inside { if ch == "\"" { inside = true; current = "" }; continue }
+            if !inside {
+                if let open = annotation {
+                    if ch == ">" { descriptor = open; annotation = nil } else { annotation = open + String(ch) }
+                    continue
+                }
+                if ch == "<" { annotation = ""; continue }
+                if ch == "," { continue }
+                if ch == "\"" { inside = true; current = "" } else if ch != " " { descriptor = nil }
+                continue
+            }
             if escaped { current.append(ch); escaped = false; continue }
             if ch == "\\" { escaped = true; continue }
-            if ch == "\"" { inside = false; result.append(current); continue }
+            if ch == "\"" {
+                inside = false
+                if resolvingAgainstDescriptors, !current.isEmpty, !current.hasPrefix("/"), let directory = descriptor {
+                    result.append(directory + "/" + current)
+                } else {
+                    result.append(current)
+                }
+                descriptor = nil
+                continue
+            }
             current.append(ch)
         }
         return result
