@@ -60,8 +60,9 @@ public struct SystemLdconfig: LdconfigRunner {
             + (geteuid() == 0 ? "" : "; ldconfig -r needs root, as it chroots into the root")
     }
 
-    // TODO(issue 15, item 5): no deadline yet — Subprocess.run has no timeout; use the
-    // deadline/kill-with-parent API being added to Support/Subprocess.swift once it lands.
+    /// Runs ldconfig with a deadline (a looping ld.so.conf makes it recurse forever) and as
+    /// a child that dies with ofdoctor; an include loop ofdoctor's own reader sees is refused
+    /// before ldconfig starts.
     private func run(for root: LocalRoot, options: [String]) -> LdconfigResult {
         let isHost = root.directory.isEmpty
         guard let binary = Self.candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
@@ -70,11 +71,13 @@ public struct SystemLdconfig: LdconfigRunner {
         }
         let arguments = (isHost ? [] : ["-r", root.directory]) + options
         let command = ([binary] + arguments).joined(separator: " ")
-        if let refusal = LdSoConf(root: RootView(root)).ldconfigRefusal { return LdconfigResult(command: command, status: 127, stderr: refusal) }
+        if let refusal = LdSoConf(root: RootView(root)).ldconfigRefusal {
+            return LdconfigResult(command: command, status: 127, stderr: refusal)
+        }
         // It inherits this process's environment; its stdout (empty without -v) is dropped.
         let output: SubprocessOutput
         do throws(SubprocessError) {
-            output = try Subprocess.run(binary, arguments: arguments, timeout: .seconds(120))   // a looping ld.so.conf makes it recurse forever
+            output = try Subprocess.run(binary, arguments: arguments, timeout: .seconds(120))
         } catch {
             return LdconfigResult(command: command, status: 127, stderr: error.description)
         }
