@@ -226,7 +226,7 @@ enum OutputReaders {
 
     /// python-dotenv can be imported (`pip install python-dotenv`).
     static let hasPythonDotenv: Bool =
-        Command.run("/usr/bin/env", ["python3", "-c", "import dotenv"], environment: ProcessInfo.processInfo.environment).status == 0
+        Command.run("/usr/bin/python3", ["-c", "import dotenv"], environment: ProcessInfo.processInfo.environment).status == 0
 
     /// What python-dotenv's `dotenv_values` reads from `bytes`, as UTF-8 bytes per name
     /// (nil for a name with no `=`); nil when it fails to read the file.
@@ -238,7 +238,7 @@ enum OutputReaders {
         values = dotenv.dotenv_values(sys.argv[1])
         print(json.dumps({k: (None if v is None else list(v.encode('utf-8', 'surrogateescape'))) for k, v in values.items()}))
         """
-        let result = Command.run("/usr/bin/env", ["python3", "-c", program, file], environment: ProcessInfo.processInfo.environment)
+        let result = Command.run("/usr/bin/python3", ["-c", program, file], environment: ProcessInfo.processInfo.environment)
         guard result.status == 0,
               let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else { return nil }
         var values: [String: [UInt8]?] = [:]
