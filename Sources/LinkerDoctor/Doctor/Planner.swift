@@ -35,9 +35,6 @@ public struct Planner: Sendable {
         public var fixedKeys: Set<String>
         /// Where the root has each missing library, and whether it can stand in.
         public var candidates: [String: [Candidate]]
-
-        /// True when the plan leaves nothing for a person.
-        public var isComplete: Bool { blockers.isEmpty }
     }
 
     /// Plans round by round. What cannot be fixed becomes a step for a person, and the rest
@@ -179,9 +176,15 @@ public struct Planner: Sendable {
         let fixedKeys = Set(all.map(Self.key)).subtracting(leftKeys)
         let keep = !actions.isEmpty && !fixedKeys.isEmpty && leftKeys.isSubset(of: examined)
         guard keep else {
+            // No plan: every failure of the root as it is becomes a person's step.
+            var kept = blockers.filter { $0.findingKey.map(startKeys.contains) ?? true }
+            let keptKeys = Set(kept.compactMap(\.findingKey))
+            for finding in start.errors where !keptKeys.contains(Self.key(finding)) {
+                kept.append(Blocker(findingID: finding.id, summary: finding.summary,
+                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+            }
             return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
-                           blockers: Self.unique(blockers.filter { $0.findingKey.map(startKeys.contains) ?? true }),
-                           fixed: [], fixedKeys: [], candidates: candidates)
+                           blockers: Self.unique(kept), fixed: [], fixedKeys: [], candidates: candidates)
         }
         return Outcome(plan: FixPlan(actions), environment: environment, simulated: current, laterFindings: later,
                        blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
