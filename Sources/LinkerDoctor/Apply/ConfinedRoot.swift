@@ -147,16 +147,7 @@ public final class ConfinedRoot: RootFilesystem {
                 if code == ENOENT || code == ENOTDIR { return nil }
                 throw .io(path: path.string, operation: "fstatat", errno: code)
             }
-            let kind: RootEntry.Kind
-            switch st.st_mode & S_IFMT {
-            case S_IFREG: kind = .file
-            case S_IFDIR: kind = .directory
-            case S_IFLNK: kind = .symlink
-            default: kind = .other
-            }
-            return RootEntry(kind: kind, size: Int(clamping: st.st_size),
-                             identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)),
-                             mode: UInt32(st.st_mode) & 0o7777)
+            return RootEntry(st)
         }
     }
 
@@ -186,14 +177,7 @@ public final class ConfinedRoot: RootFilesystem {
                 throw .io(path: directory.string, operation: "fdopendir", errno: code)
             }
             defer { closedir(dir) }
-            var result: [String] = []
-            while let item = readdir(dir) {
-                let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                if name != "." && name != ".." { result.append(name) }
-            }
-            return result
+            return DirectoryStream.entries(dir).map(\.name)
         }
         guard let names else { throw .notFound(path: directory.string) }
         return names

@@ -17,12 +17,11 @@ public struct Doctor: Sendable {
         }
         var outcome = diagnosis.errors.isEmpty
             ? Planner.Outcome(plan: FixPlan(), environment: environment, simulated: diagnosis, laterFindings: [],
-                              blockers: [], fixed: [], fixedKeys: [], candidates: [:])
+                              blockers: [], fixedKeys: [], candidates: [:])
             : Planner(system: system, program: program).plan(from: diagnosis, environment: environment)
         // Model files do not involve the loader: their copies (as links) join the plan as they are.
         for copy in models.copies {
             outcome.plan.actions.append(PlannedAction(.symlink(path: copy.destination, target: copy.source.string), fixes: copy.fixes))
-            outcome.fixed.formUnion(copy.fixes)
         }
         outcome.blockers += modelProblems.filter { !$0.fixable }.map {
             Blocker(findingID: $0.id, summary: $0.summary, remedy: $0.remedy)

@@ -29,8 +29,6 @@ public struct Planner: Sendable {
         public var laterFindings: [Finding]
         /// What the plan leaves to a person, one step each.
         public var blockers: [Blocker]
-        /// Ids the plan fixes.
-        public var fixed: Set<String>
         /// Identities (`Planner.key`) of the findings the plan fixes: several LD002 share an id.
         public var fixedKeys: Set<String>
         /// Where the root has each missing library, and whether it can stand in.
@@ -152,16 +150,17 @@ public struct Planner: Sendable {
             guard progress, let next = try? simulate(actions, environment: env) else { break }
             current = next
         }
-        return settle(start: start, startKeys: startKeys, actions: actions, original: environment, environment: env,
+        return settle(start: start, actions: actions, original: environment, environment: env,
                       current: current, later: later, blockers: withdrawn + blockers, candidates: candidates)
     }
 
     /// The outcome of the last round: the plan is kept when every failure the overlay still
     /// shows is a step for a person (one that was there before, or that a fix uncovered and
     /// the planner examined), never one the plan adds unexamined.
-    func settle(start: Diagnosis, startKeys: Set<String>, actions: [PlannedAction], original: LoaderEnvironment,
+    func settle(start: Diagnosis, actions: [PlannedAction], original: LoaderEnvironment,
                 environment: LoaderEnvironment, current: Diagnosis, later: [Finding], blockers: [Blocker],
                 candidates: [String: [Candidate]]) -> Outcome {
+        let startKeys = Set(start.findings.map(Self.key))
         let left = current.errors
         let leftKeys = Set(left.map(Self.key))
         let examined = startKeys.union(later.map(Self.key))
@@ -184,11 +183,10 @@ public struct Planner: Sendable {
                                     remedy: finding.remedy, findingKey: Self.key(finding)))
             }
             return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
-                           blockers: Self.unique(kept), fixed: [], fixedKeys: [], candidates: candidates)
+                           blockers: Self.unique(kept), fixedKeys: [], candidates: candidates)
         }
         return Outcome(plan: FixPlan(actions), environment: environment, simulated: current, laterFindings: later,
                        blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
-                       fixed: Set(all.filter { fixedKeys.contains(Self.key($0)) }.map(\.id)),
                        fixedKeys: fixedKeys, candidates: candidates)
     }
 
@@ -239,23 +237,32 @@ public struct Planner: Sendable {
         guard let resolved = finding.resolvedTo,
               let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
               case .search(.libraryPath, let directory) = provider.foundVia,
-              let list = environment.libraryPath else { return nil }
-        let parsed = SearchPath(parsing: list, source: .libraryPath, origin: nil, platform: system.platform,
-                                workingDirectory: environment.workingDirectory)
-        let kept = parsed.directories.filter { $0 != directory && !directory.hasPrefix($0 + "/") }
-        return environment.with("LD_LIBRARY_PATH", kept.isEmpty ? nil : kept.joined(separator: ":"))
+              environment.libraryPath != nil else { return nil }
+        return withLibraryPath(libraryPathDirectories(environment).filter { $0 != directory && !directory.hasPrefix($0 + "/") },
+                               in: environment)
     }
 
     /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:
     /// the environment without that directory, so the search reaches the later copies.
     func dropBadDirectory(_ finding: Finding, environment: LoaderEnvironment) -> LoaderEnvironment? {
-        guard let bad = finding.resolvedTo, let list = environment.libraryPath else { return nil }
+        guard let bad = finding.resolvedTo else { return nil }
         let directory = Resolver.directoryName(bad)
-        let parsed = SearchPath(parsing: list, source: .libraryPath, origin: nil, platform: system.platform,
-                                workingDirectory: environment.workingDirectory)
-        guard parsed.directories.contains(directory) else { return nil }
-        let kept = parsed.directories.filter { $0 != directory }
-        return environment.with("LD_LIBRARY_PATH", kept.isEmpty ? nil : kept.joined(separator: ":"))
+        let directories = libraryPathDirectories(environment)
+        guard directories.contains(directory) else { return nil }
+        return withLibraryPath(directories.filter { $0 != directory }, in: environment)
+    }
+
+    /// The directories of the environment's `LD_LIBRARY_PATH`, as the loader reads them.
+    func libraryPathDirectories(_ environment: LoaderEnvironment) -> [String] {
+        environment.libraryPath.map {
+            SearchPath(parsing: $0, source: .libraryPath, origin: nil, platform: system.platform,
+                       workingDirectory: environment.workingDirectory).directories
+        } ?? []
+    }
+
+    /// `environment` with `LD_LIBRARY_PATH` set to `directories` (unset when none are left).
+    func withLibraryPath(_ directories: [String], in environment: LoaderEnvironment) -> LoaderEnvironment {
+        environment.with("LD_LIBRARY_PATH", directories.isEmpty ? nil : directories.joined(separator: ":"))
     }
 
     // MARK: - missing libraries
@@ -307,12 +314,9 @@ public struct Planner: Sendable {
                 return Step(actions: conf, environment: nil)
             }
             if FindingCatalog.openFaceLibraryNames.contains(name) || isPrivate {
-                var dirs = environment.libraryPath.map {
-                    SearchPath(parsing: $0, source: .libraryPath, origin: nil, platform: system.platform,
-                               workingDirectory: environment.workingDirectory).directories
-                } ?? []
+                var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
-                return Step(actions: [], environment: environment.with("LD_LIBRARY_PATH", dirs.joined(separator: ":")))
+                return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
             }
             var actions: [FixAction] = []
             for companion in [name] + companions(of: name, in: directory, index: index) {

@@ -43,14 +43,7 @@ public struct HostDirectory: Sendable {
     public func names(in relative: String) -> [String] {
         guard let dir = opendir(host(relative)) else { return [] }
         defer { closedir(dir) }
-        var result: [String] = []
-        while let item = readdir(dir) {
-            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { result.append(name) }
-        }
-        return result.sorted()
+        return DirectoryStream.entries(dir).map(\.name).sorted()
     }
 
     public func open(_ relative: String) throws(ResourceReadError) -> HostFile {

@@ -34,16 +34,7 @@ public struct LocalRoot: RootFilesystem {
             if code == ENOENT || code == ENOTDIR { return nil }
             throw .io(path: path.string, operation: "lstat", errno: code)
         }
-        let kind: RootEntry.Kind
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: kind = .file
-        case S_IFDIR: kind = .directory
-        case S_IFLNK: kind = .symlink
-        default: kind = .other
-        }
-        return RootEntry(kind: kind, size: Int(clamping: st.st_size),
-                         identity: FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)),
-                         mode: UInt32(st.st_mode) & 0o7777)
+        return RootEntry(st)
     }
 
     /// Files up to this size are read into memory; larger ones are mapped (a mapping's
@@ -69,23 +60,7 @@ public struct LocalRoot: RootFilesystem {
             throw .io(path: directory.string, operation: "opendir", errno: code)
         }
         defer { closedir(dir) }
-        var result: [(name: String, kind: RootEntry.Kind?)] = []
-        while let item = readdir(dir) {
-            let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard name != "." && name != ".." else { continue }
-            let kind: RootEntry.Kind?
-            switch Int32(item.pointee.d_type) {
-            case Int32(DT_REG): kind = .file
-            case Int32(DT_DIR): kind = .directory
-            case Int32(DT_LNK): kind = .symlink
-            case Int32(DT_UNKNOWN): kind = nil
-            default: kind = .other
-            }
-            result.append((name, kind))
-        }
-        return result
+        return DirectoryStream.entries(dir)
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {

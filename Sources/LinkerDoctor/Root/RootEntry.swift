@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What `lstat(2)` says of one directory entry inside the root.
 public struct RootEntry: Equatable, Sendable {
     public enum Kind: Equatable, Sendable { case file, directory, symlink, other }
@@ -13,6 +21,19 @@ public struct RootEntry: Equatable, Sendable {
         self.size = size
         self.identity = identity
         self.mode = mode
+    }
+
+    /// The entry an `lstat`/`fstatat(AT_SYMLINK_NOFOLLOW)` result describes.
+    public init(_ st: stat) {
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: kind = .file
+        case S_IFDIR: kind = .directory
+        case S_IFLNK: kind = .symlink
+        default: kind = .other
+        }
+        size = Int(clamping: st.st_size)
+        identity = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+        mode = UInt32(st.st_mode) & 0o7777
     }
 }
 
