@@ -1,5 +1,6 @@
 import Foundation
-import LinkerDoctor
+import LoaderModel
+import RootFS
 import Testing
 
 /// The resolver in roots that each isolate one loader rule (RPATH inheritance, RUNPATH,

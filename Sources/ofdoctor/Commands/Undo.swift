@@ -1,5 +1,7 @@
+import Apply
 import ArgumentParser
-import LinkerDoctor
+import LoaderModel
+import RootFS
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,7 +6,8 @@ import Musl
 import Darwin
 #endif
 import ArgumentParser
-import LinkerDoctor
+import Doctor
+import Support
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
