@@ -16,11 +16,12 @@ public struct Doctor: Sendable {
         guard !diagnosis.errors.isEmpty || !modelProblems.isEmpty else {
             return DoctorReport(program: program, environment: environment, diagnosis: diagnosis,
                                 findings: diagnosis.findings + models.findings,
-                                plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [])
+                                plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [],
+                                candidateSearch: nil)
         }
         var outcome = diagnosis.errors.isEmpty
             ? Planner.Outcome(plan: FixPlan(), environment: environment, simulated: diagnosis, laterFindings: [],
-                              blockers: [], fixedKeys: [], candidates: [:])
+                              blockers: [], fixedKeys: [], candidates: [:], candidateSearch: nil)
             : Planner(system: system, program: program).plan(from: diagnosis, environment: environment)
         // Model files do not involve the loader: their copies (as links) join the plan as they are.
         for copy in models.copies {
@@ -53,7 +54,7 @@ public struct Doctor: Sendable {
                             correctedEnvironment: hasPlan ? outcome.environment : nil,
                             simulated: outcome.simulated,
                             status: outcome.blockers.isEmpty && hasPlan ? .fixable : .unfixable,
-                            blockers: outcome.blockers)
+                            blockers: outcome.blockers, candidateSearch: outcome.candidateSearch)
     }
 }
 

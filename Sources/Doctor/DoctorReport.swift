@@ -26,4 +26,6 @@ public struct DoctorReport: Sendable {
     public var status: Status
     /// What no plan can fix: what a person must do.
     public var blockers: [Blocker]
+    /// How much of the root the search for missing libraries' copies read.
+    public var candidateSearch: CandidateSearch.Record?
 }

@@ -12,13 +12,28 @@ public enum ByteString {
     static let escapeBase: UInt32 = 0x10_FF00
 
     /// The name these bytes spell.
-    public static func decode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+    public static func decode(_ bytes: UnsafeRawBufferPointer) -> String {
+        // A plain loop over the raw bytes: called for every ld.so.cache entry and directory
+        // entry, where the generic `contains(where:)` through a protocol witness cost
+        // thousands of instructions a name.
+        var ascii = true
+        for byte in bytes where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
         if let text = String(validating: bytes, as: UTF8.self),
            !text.unicodeScalars.contains(where: isEscape) {
             return text
         }
         return decodeEscaping(Array(bytes))
+    }
+
+    /// The name these bytes spell (any byte collection: copied when not contiguous).
+    @inlinable
+    public static func decode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        if let text = bytes.withContiguousStorageIfAvailable({ decode(UnsafeRawBufferPointer($0)) }) { return text }
+        return Array(bytes).withUnsafeBytes { decode($0) }
     }
 
     /// The bytes `text` stands for: its UTF-8, with each escape scalar back to its byte.

@@ -16,7 +16,7 @@ struct Invocation {
     let targetWords: [String]
     let isImage: Bool
 
-    init(_ target: TargetOptions, program: ProgramLocation?) {
+    init(_ target: some TargetDescription, program: ProgramLocation?) {
         let cwd = FileManager.default.currentDirectoryPath
         func absolute(_ path: String) -> String {
             path.hasPrefix("/") ? path : (cwd.hasSuffix("/") ? cwd : cwd + "/") + path

@@ -34,8 +34,12 @@ extension Ofdoctor {
     static func main() {
         _ = ofdoctor_startup()   // undoes the start-up's SWIFT_BACKTRACE before anything runs a program
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            if let quick = QuickCommand(Array(CommandLine.arguments.dropFirst())) {
+                try quick.run()
+            } else {
+                var command = try parseAsRoot()
+                try command.run()
+            }
         } catch {
             if exitCode(for: error) == .validationFailure {
                 let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"

@@ -1,12 +1,4 @@
 import ArgumentParser
-import Doctor
-import LoaderModel
-import RootFS
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// The options every subcommand shares: which root, which environment, which program.
 struct TargetOptions: ParsableArguments {
@@ -33,8 +25,6 @@ struct TargetOptions: ParsableArguments {
         valueName: "DIR"))
     var givenWorkingDirectory: String?
 
-    var workingDirectory: String { givenWorkingDirectory ?? "/" }
-
     @Argument(help: ArgumentHelp(
         "The program: a path, or a name looked up on the target's PATH, then in /opt/OpenFace/build/bin and /usr/local/bin. Default: FeatureExtraction.",
         valueName: "BINARY"))
@@ -46,64 +36,6 @@ struct TargetOptions: ParsableArguments {
             throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")
         }
     }
-
-    /// What reports call the examined root: the image file, or the root directory.
-    var rootLabel: String { image ?? root }
-
-    var isHostRoot: Bool { image == nil && (root == "/" || root.isEmpty) }
-
-    /// The target's environment: the image config, else this process's loader variables;
-    /// then each `--env` on top.
-    func environment() throws -> LoaderEnvironment {
-        var variables: [String: String] = [:]
-        if let file = environmentFile {
-            // A missing, unreadable or malformed config is bad input (exit 3), like a bad root.
-            do { variables = try ImageConfigEnvironment.read(path: file) } catch { throw CommandFailure.analysis(error.description) }
-        } else if let image {
-            do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
-        } else {
-            for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = ProcessEnvironment.value(name) { variables[name] = value } }
-            if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
-        }
-        for assignment in environmentAssignments {
-            guard let eq = assignment.firstIndex(of: "=") else { continue }
-            variables[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
-        }
-        return LoaderEnvironment(variables, workingDirectory: workingDirectory)
-    }
-
-    func localRoot() throws -> LocalRoot {
-        if image != nil { throw CommandFailure.analysis("--image is read-only: use `fix --format dockerfile`") }
-        do {
-            return try LocalRoot(directory: isHostRoot ? "/" : root)
-        } catch {
-            throw CommandFailure.analysis(error.description)
-        }
-    }
-
-    func system() throws -> TargetSystem {
-        // Unreadable without /proc (a rescue chroot): TargetSystem notes the assumption.
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(CPUFeatures.init(cpuinfo:))
-        let filesystem: any RootFilesystem
-        if let image {
-            do { filesystem = try ImageRoot(path: image) } catch { throw CommandFailure.analysis(error.description) }
-        } else {
-            filesystem = try localRoot()
-        }
-        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
-        KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
-        return system
-    }
-
-    /// The program inside the root, and the `argv[0]` it is started with. A relative path
-    /// starts from `--cwd` when given, else (host root only) from this shell's directory.
-    func program(in system: TargetSystem, environment: LoaderEnvironment) throws -> ProgramLocation {
-        let callerDirectory = isHostRoot && givenWorkingDirectory == nil ? FileManager.default.currentDirectoryPath : nil
-        do {
-            return try ProgramLocation.find(binary, root: system.root, environment: environment,
-                                            callerDirectory: callerDirectory)
-        } catch {
-            throw CommandFailure.analysis(error.description)
-        }
-    }
 }
+
+extension TargetOptions: TargetDescription {}

@@ -21,7 +21,9 @@ struct Check: ParsableCommand {
     @OptionGroup var target: TargetOptions
     @Option(help: "text or json.") var format: Format = .text
 
-    func run() throws {
+    func run() throws { try Self.run(target, format: format) }
+
+    static func run(_ target: some TargetDescription, format: Format) throws {
         try reportingFailures {
             let session = try DoctorSession(target)
             let report = try session.check()
@@ -51,13 +53,11 @@ enum ExitStatus {
 
 /// What every doctor command starts from: the target system, environment and program.
 struct DoctorSession {
-    let target: TargetOptions
     let system: TargetSystem
     let environment: LoaderEnvironment
     let program: ProgramLocation
 
-    init(_ target: TargetOptions) throws {
-        self.target = target
+    init(_ target: some TargetDescription) throws {
         system = try target.system()
         environment = try target.environment()
         program = try target.program(in: system, environment: environment)

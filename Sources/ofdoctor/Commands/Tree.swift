@@ -18,7 +18,9 @@ struct Tree: ParsableCommand {
     @Option(help: "text, json or dot (Graphviz).") var format: Format = .text
     @Flag(name: .shortAndLong, help: "Repeat libraries already shown and list every place tried.") var all = false
 
-    func run() throws {
+    func run() throws { try Self.run(target, format: format, all: all) }
+
+    static func run(_ target: some TargetDescription, format: Format, all: Bool) throws {
         try reportingFailures {
             let system = try target.system()
             let environment = try target.environment()

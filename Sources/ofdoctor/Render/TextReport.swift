@@ -39,6 +39,7 @@ struct TextReport {
         }
         lines.append(style.dim("  root \(v(root)) · \(environmentText(report.environment)) · \(v(system.glibcSource)) · \(report.diagnosis.graph.objects.count) objects"))
         for note in system.notes { lines.append(style.dim("  note: \(v(note))")) }
+        if let search = report.candidateSearch { lines.append(style.dim("  candidate search read \(search.summary)")) }
         for finding in report.findings {
             lines.append("")
             let mark: String
