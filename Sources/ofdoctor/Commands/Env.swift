@@ -40,7 +40,7 @@ struct Env: ParsableCommand {
             }
             // The whole text first: a value the format cannot carry prints nothing at all.
             print(try text(set: set, unset: unset.sorted()))
-            if report.status == .unfixable { throw ExitCode(2) }
+            if report.status == .unfixable { throw ExitStatus.needsPerson }
         }
     }
 
