@@ -14,14 +14,15 @@ enum ExitStatus {
     static let programFailed = ExitCode(5)
     static let usage = ExitCode.validationFailure
 
-    /// Each code with what it means, as `--help` and the man page show them.
+    /// Each code with what it means, as `--help` and the man page show them (a line each
+    /// within 80 columns).
     static let table: [(code: ExitCode, meaning: String)] = [
-        (healthy, "healthy: the loader would start the program (verify: it started and exited 0)"),
+        (healthy, "healthy: the loader would start it (verify: it ran and exited 0)"),
         (fixable, "problems found, and the plan fixes every one"),
         (needsPerson, "problems found, and some need a person (the plan fixes the rest)"),
         (cannotAnalyse, "the program, the root or an input file could not be analysed"),
-        (applyFailed, "fix --apply: the plan could not be carried out (refused before its first change, or an action failed: undo reverts it)"),
-        (programFailed, "verify: the loader started the program, which then failed by itself (non-zero exit, a signal, or --timeout)"),
+        (applyFailed, "fix --apply: the plan could not be carried out (undo reverts it)"),
+        (programFailed, "verify: it started, then failed by itself (exit, signal, --timeout)"),
         (usage, "usage error"),
     ]
 
