@@ -49,7 +49,9 @@ struct Verify: ParsableCommand {
             let outcome = RunClassification.classify(program: session.program, status: result.status,
                                                      stdout: result.stdout, stderr: result.stderr, timeout: timeout)
             let next = Invocation(target, program: session.program)
-            print(TerminalEscape.visible("\(session.program.argv0) \(args.joined(separator: " ")) → exit \(result.status): \(outcome.summary)"))
+            // The program's name, arguments and output come from the root: shown, never obeyed.
+            let shown = TerminalEscape.visible("\(session.program.argv0) \(args.joined(separator: " "))")
+            print("\(shown) → exit \(result.status): \(TerminalEscape.visible(outcome.summary))")
             for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
             if let advice = Self.advice(outcome, report: report, next: next) { print(advice) }
             throw ExitStatus.code(for: outcome, report: report)
