@@ -112,6 +112,16 @@ struct JSONContractTests {
         #expect(statuses["resources --format json"] == ["problems"], "\(statuses)")
     }
 
+    @Test("empty objects and arrays print as {} and []; a value that looks like one keeps its spaces")
+    func emptyContainers() throws {
+        let result = Command.ofdoctor(["env", "--format", "json", "--env", "LD_X={   }", "--env", "LD_Y=[ ]", "/bin/true"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("\"unset\" : []"), "\(result.stdout)")
+        let value = try JSONValue.parse(result.stdout)
+        #expect(value == .object(["schema": .integer(1), "unset": .array([]),
+                                  "environment": .object(["LD_X": .string("{   }"), "LD_Y": .string("[ ]")])]), "\(result.stdout)")
+    }
+
     @Test("the check holds: a field dropped, a field added, a null where a list belongs and a value outside its set are each reported",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
     func violationsAreFound() throws {
