@@ -51,7 +51,7 @@ struct ManualPage {
         }
 
         out.append(".SH OPTIONS")
-        out.append("Options most commands take (the commands are named after each), then those of every command.")
+        out.append("The options most commands take, each with the commands that take it; then those every command takes.")
         for (argument, users) in shared {
             out += entry(argument, commands: users.count == commands.count ? nil : users)
         }
