@@ -1,4 +1,4 @@
-import LinkerDoctor
+import Doctor
 
 /// What one run of the program under `verify` shows, in the doctor's terms: whose failure
 /// it was decides the exit code (`ExitStatus.code(for:report:)`).

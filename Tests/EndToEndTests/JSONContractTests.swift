@@ -1,5 +1,5 @@
 import Foundation
-import LinkerDoctor
+import Doctor
 import Testing
 
 /// Every command's JSON held to docs/json.md (issue 18): each documented field present,
