@@ -21,6 +21,9 @@ protocol TargetDescription {
 extension TargetDescription {
     var workingDirectory: String { givenWorkingDirectory ?? "/" }
 
+    /// The root as an absolute path, for what is run elsewhere (a script, a pasted command).
+    var absoluteRoot: String { TargetOptions.absolute(root) }
+
     /// What reports call the examined root: the image file, or the root directory.
     var rootLabel: String { image ?? root }
 
@@ -79,5 +82,14 @@ extension TargetDescription {
         } catch {
             throw CommandFailure.analysis(error.description)
         }
+    }
+}
+
+extension TargetOptions {
+    /// `path` from this process's working directory when it is relative.
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let cwd = FileManager.default.currentDirectoryPath
+        return (cwd.hasSuffix("/") ? cwd : cwd + "/") + path
     }
 }
