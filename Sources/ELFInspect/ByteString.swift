@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Names as the loader sees them: bytes, compared byte for byte. A soname, a directory entry
 /// or a link target need not be UTF-8, and the loader finds `libé.so` spelled in Latin-1 as
 /// readily as any other. Swift strings hold only Unicode, so a name is carried as a `String`
@@ -65,7 +73,10 @@ public enum ByteString {
     /// True when `text` holds a byte that is not UTF-8 (an escape scalar).
     public static func containsEscape(_ text: String) -> Bool {
         // Escape scalars are four UTF-8 bytes starting F4 8F; plain text rarely has an F4.
-        guard text.utf8.contains(0xF4) else { return false }
+        // (memchr over the contiguous bytes: this runs before every system call on a path.)
+        let hasF4 = text.utf8.withContiguousStorageIfAvailable { bytes in bytes.baseAddress.map { memchr($0, 0xF4, bytes.count) != nil } ?? false }
+            ?? text.utf8.contains(0xF4)
+        guard hasF4 else { return false }
         return text.unicodeScalars.contains(where: isEscape)
     }
 

@@ -19,9 +19,14 @@ public struct SymbolLookupKey: Sendable, Hashable {
         self.init(bytes: Array(raw))
     }
 
-    private init(bytes: [UInt8]) {
+    /// The same, its GNU hash already known (`gnuHash(of:)` of these bytes).
+    public init(bytes raw: UnsafeRawBufferPointer, gnuHash: UInt32) {
+        self.init(bytes: Array(raw), gnuHash: gnuHash)
+    }
+
+    private init(bytes: [UInt8], gnuHash known: UInt32? = nil) {
         self.bytes = bytes
-        gnuHash = Self.gnuHash(of: bytes)
+        gnuHash = known ?? Self.gnuHash(of: bytes)
         var sysv: UInt32 = 0
         for byte in bytes {
             sysv = (sysv << 4) &+ UInt32(byte)

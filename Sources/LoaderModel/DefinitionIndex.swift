@@ -73,28 +73,30 @@ struct DefinitionIndex {
     /// Objects (scope positions, ascending) that may define a name with GNU hash `hash`.
     func candidates(for hash: UInt32) -> [Int] {
         var found: [Int] = []
-        let at = slots.withUnsafeBufferPointer { Self.probe($0, hash & ~1, mask) }
-        var entry = Int32(truncatingIfNeeded: slots[at] & 0xffff_ffff) - 1
-        while entry >= 0 {
-            found.append(Int(entryObject[Int(entry)]))
-            entry = entryNext[Int(entry)]
-        }
-        if unindexed.isEmpty { return found }
-        return Self.merge(found, unindexed)
+        forEachCandidate(for: hash) { found.append($0); return true }
+        return found
     }
 
-    private static func merge(_ a: [Int], _ b: [Int]) -> [Int] {
-        var result: [Int] = []
-        result.reserveCapacity(a.count + b.count)
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if j == b.count || (i < a.count && a[i] < b[j]) {
-                result.append(a[i]); i += 1
+    /// Calls `body` with each object that may define a name with GNU hash `hash`, in
+    /// ascending scope order, until it returns false. No array is made: a check of a
+    /// closure asks this once per distinct reference.
+    func forEachCandidate(for hash: UInt32, _ body: (Int) -> Bool) {
+        let at = slots.withUnsafeBufferPointer { Self.probe($0, hash & ~1, mask) }
+        var entry = Int32(truncatingIfNeeded: slots[at] & 0xffff_ffff) - 1
+        var other = 0
+        // Two ascending lists merged: the hash's entries and the objects never indexed.
+        while entry >= 0 || other < unindexed.count {
+            let indexed = entry >= 0 ? Int(entryObject[Int(entry)]) : Int.max
+            let next: Int
+            if other < unindexed.count && unindexed[other] <= indexed {
+                next = unindexed[other]
+                other += 1
+                if next == indexed { entry = entryNext[Int(entry)] }
             } else {
-                if i < a.count && a[i] == b[j] { i += 1 }
-                result.append(b[j]); j += 1
+                next = indexed
+                entry = entryNext[Int(entry)]
             }
+            if !body(next) { return }
         }
-        return result
     }
 }

@@ -106,8 +106,8 @@ public struct SymbolCheck: Sendable {
 
     private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy) {
         let bindNowEverywhere = graph.environment.bindNow
-        var memo: [ReferenceKey: Bool] = [:]
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
+        var memo = ReferenceMemo()
         let definitions: DefinitionIndex? = strategy == .index ? DefinitionIndex(scope: scope) : nil
         for object in graph.objects {
             let elf = object.elf
@@ -129,12 +129,12 @@ public struct SymbolCheck: Sendable {
                 if let cached = memo[key] {
                     found = cached
                 } else {
-                    let result = Self.lookup(SymbolLookupKey(bytes: name), reference: reference, graph: graph, scope: scope,
-                                             definitions: definitions, versions: &versions,
+                    let result = Self.lookup(SymbolLookupKey(bytes: name, gnuHash: key.nameHash), reference: reference,
+                                             graph: graph, scope: scope, definitions: definitions, versions: &versions,
                                              symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
                     found = result.found
                     assertion = result.assertion
-                    if !assertion { memo[key] = found }
+                    if !assertion { memo.insert(key, found) }
                 }
                 if found { continue }
                 symbolProblems.append(SymbolProblem(
@@ -175,49 +175,60 @@ public struct SymbolCheck: Sendable {
     static func lookup(_ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        definitions: DefinitionIndex?, versions: inout VersionTables,
                        symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
-        let candidates = definitions?.candidates(for: key.gnuHash)
-        let count = candidates?.count ?? scope.count
-        var step = symbolicFirst == nil ? 0 : -1     // -1: the DT_SYMBOLIC object itself first
-        while step < count {
-            defer { step += 1 }
-            let index: Int
-            if step < 0 {
-                index = symbolicFirst ?? 0
-            } else {
-                let next = candidates?[step] ?? step
-                if next == symbolicFirst { continue }
-                index = next
+        // The DT_SYMBOLIC object itself first, then the scope without it.
+        if let first = symbolicFirst,
+           let result = visit(first, key, reference: reference, graph: graph, scope: scope, versions: &versions) {
+            return result
+        }
+        var result: (found: Bool, assertion: Bool)?
+        if let definitions {
+            definitions.forEachCandidate(for: key.gnuHash) { index in
+                if index == symbolicFirst { return true }
+                result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
+                return result == nil
             }
-            let elf = scope[index]
-            guard elf.mayDefine(key) else { continue }
-            var versionedCandidates = 0
-            for candidate in elf.symbolIndices(for: key) {
-                guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
-                guard let raw = elf.versionIndex(ofSymbol: candidate) else {
-                    // No DT_VERSYM: any reference matches, except the library the need names.
-                    if let reference, let file = reference.file,
-                       graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
-                        return (false, true)
-                    }
-                    return (true, false)
-                }
-                let ndx = raw & 0x7fff
-                if let reference {
-                    let own = versions.definition(ndx, in: index)
-                    let matches = own.hash == reference.hash && own.name == reference.name
-                    if !matches && (reference.hidden || own.hash != 0 || raw & 0x8000 != 0) { continue }
-                    return (true, false)
-                }
-                if ndx >= 3 {
-                    if raw & 0x8000 == 0 { versionedCandidates += 1 }
-                    continue
+        } else {
+            for index in scope.indices where index != symbolicFirst {
+                result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
+                if result != nil { break }
+            }
+        }
+        return result ?? (false, false)
+    }
+
+    /// `do_lookup_x` in one object: the lookup's answer when this object settles it, nil
+    /// when the search goes on to the next.
+    private static func visit(_ index: Int, _ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph,
+                              scope: [ELFFile], versions: inout VersionTables) -> (found: Bool, assertion: Bool)? {
+        let elf = scope[index]
+        guard elf.mayDefine(key) else { return nil }
+        var versionedCandidates = 0
+        for candidate in elf.symbolIndices(for: key) {
+            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
+            guard let raw = elf.versionIndex(ofSymbol: candidate) else {
+                // No DT_VERSYM: any reference matches, except the library the need names.
+                if let reference, let file = reference.file,
+                   graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
+                    return (false, true)
                 }
                 return (true, false)
             }
-            // An unversioned reference takes the sole non-hidden versioned definition.
-            if reference == nil && versionedCandidates == 1 { return (true, false) }
+            let ndx = raw & 0x7fff
+            if let reference {
+                let own = versions.definition(ndx, in: index)
+                let matches = own.hash == reference.hash && own.name == reference.name
+                if !matches && (reference.hidden || own.hash != 0 || raw & 0x8000 != 0) { continue }
+                return (true, false)
+            }
+            if ndx >= 3 {
+                if raw & 0x8000 == 0 { versionedCandidates += 1 }
+                continue
+            }
+            return (true, false)
         }
-        return (false, false)
+        // An unversioned reference takes the sole non-hidden versioned definition.
+        if reference == nil && versionedCandidates == 1 { return (true, false) }
+        return nil
     }
 
     /// `check_match`/`do_lookup_x`: which symbol table entries can satisfy a reference.

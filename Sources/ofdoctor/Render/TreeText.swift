@@ -28,10 +28,10 @@ struct TreeText {
             head += style.dim(" (statically linked)")
         }
         lines.append(head)
-        var seen = Set<Int>([0])
-        var firstEdges = Set<Edge>()
-        markFirstOccurrences(0, seen: &seen, edges: &firstEdges)
-        var shown = Set<Int>([0])
+        var firstEdges = FirstEdges(count: graph.objects.count)
+        firstEdges.mark(0, in: graph)
+        var shown = [Bool](repeating: false, count: graph.objects.count)
+        shown[0] = true
         walk(0, prefix: "", firstEdges: firstEdges, shown: &shown, lines: &lines)
     }
 
@@ -41,22 +41,38 @@ struct TreeText {
         mutating func append(_ line: String) { emit(line) }
     }
 
-    private struct Edge: Hashable {
-        var parent: Int
-        var position: Int
-    }
+    /// Depth-first, as printed: the edge (parent, position in its DT_NEEDED list) that shows
+    /// each library for the first time. Each library has one such edge: two arrays by
+    /// object index, no hashing.
+    private struct FirstEdges {
+        var parent: [Int]
+        var position: [Int]
 
-    /// Depth-first, as printed: which edge shows each library for the first time.
-    private func markFirstOccurrences(_ index: Int, seen: inout Set<Int>, edges: inout Set<Edge>) {
-        for (position, target) in graph.objects[index].dependencies.enumerated() {
-            guard let target, !seen.contains(target) else { continue }
-            seen.insert(target)
-            edges.insert(Edge(parent: index, position: position))
-            markFirstOccurrences(target, seen: &seen, edges: &edges)
+        init(count: Int) {
+            parent = [Int](repeating: -1, count: count)
+            position = [Int](repeating: -1, count: count)
+        }
+
+        mutating func mark(_ index: Int, in graph: LoadGraph) {
+            parent[index] = index   // the root of the walk is seen
+            visit(index, in: graph)
+        }
+
+        private mutating func visit(_ index: Int, in graph: LoadGraph) {
+            for (at, target) in graph.objects[index].dependencies.enumerated() {
+                guard let target, parent[target] < 0 else { continue }
+                parent[target] = index
+                position[target] = at
+                visit(target, in: graph)
+            }
+        }
+
+        func isFirst(_ target: Int, from index: Int, at position: Int) -> Bool {
+            parent[target] == index && self.position[target] == position
         }
     }
 
-    private func walk(_ index: Int, prefix: String, firstEdges: Set<Edge>, shown: inout Set<Int>, lines: inout LineSink) {
+    private func walk(_ index: Int, prefix: String, firstEdges: FirstEdges, shown: inout [Bool], lines: inout LineSink) {
         // Fields read one by one: copying a whole `LoadedObject` per line retains and
         // releases every one of its references.
         let needed = graph.objects[index].elf.dynamic?.needed ?? []
@@ -64,7 +80,7 @@ struct TreeText {
         var entries: [(name: String, target: Int?)] = []
         for (position, name) in needed.enumerated() {
             let target = position < dependencies.count ? dependencies[position] : nil
-            if target != nil, !showAll, !firstEdges.contains(Edge(parent: index, position: position)) { continue }
+            if let target, !showAll, !firstEdges.isFirst(target, from: index, at: position) { continue }
             entries.append((name, target))
         }
         for (n, entry) in entries.enumerated() {
@@ -84,7 +100,8 @@ struct TreeText {
                 }
                 continue
             }
-            let firstTime = shown.insert(target).inserted
+            let firstTime = !shown[target]
+            shown[target] = true
             var text = v(entry.name)
             let childPath = graph.objects[target].path
             if childPath != entry.name { text += " => " + v(childPath) }
