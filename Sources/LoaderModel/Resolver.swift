@@ -440,8 +440,19 @@ struct ResolutionState {
     /// The places `directory` is probed, in order, each listed once per resolution.
     mutating func probes(of directory: String) -> [Probe] {
         if let known = directoryProbes[directory] { return known }
+        // The directory is listed first: a subdirectory whose first component it does not
+        // hold (`glibc-hwcaps`, `tls`, `x86_64` are absent from most) cannot exist, and
+        // needs no walk from `/` to say so.
+        let own = listing(of: directory)
         let probes = subdirectories.map { sub -> Probe in
-            let dir = sub.isEmpty ? directory : (directory == "/" ? "" : directory) + "/" + sub
+            if sub.isEmpty { return Probe(directory: directory, listing: own) }
+            let dir = (directory == "/" ? "" : directory) + "/" + sub
+            let first = sub.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(sub[..<$0]) } ?? sub
+            // (A directory that cannot be listed says nothing: then the walk decides.)
+            if let own, !own.names.contains(first) {
+                directoryListings[dir] = .some(nil)
+                return Probe(directory: dir, listing: nil)
+            }
             return Probe(directory: dir, listing: listing(of: dir))
         }
         directoryProbes[directory] = probes

@@ -102,10 +102,10 @@ struct TreeText {
             }
             let firstTime = !shown[target]
             shown[target] = true
-            var text = v(entry.name)
             let childPath = graph.objects[target].path
-            if childPath != entry.name { text += " => " + v(childPath) }
-            lines.append(prefix + branch + text + " " + style.blue("[" + v(TreeText.rule(graph.objects[target])) + "]"))
+            let rule = style.blue(Self.joined("[", v(TreeText.rule(graph.objects[target].foundVia)), "]"))
+            lines.append(childPath == entry.name ? Self.joined(prefix, branch, v(entry.name), " ", rule)
+                                                 : Self.joined(prefix, branch, v(entry.name), " => ", v(childPath), " ", rule))
             if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, shown: &shown, lines: &lines) }
         }
     }
@@ -113,8 +113,18 @@ struct TreeText {
     /// A name or path from the root, made safe for a terminal (it can hold ESC).
     private func v(_ text: String) -> String { TerminalEscape.visible(text) }
 
-    static func rule(_ object: LoadedObject) -> String {
-        switch object.foundVia {
+    /// `parts` as one string, sized once: a chain of `+` copies every prefix again.
+    private static func joined(_ parts: String...) -> String {
+        var out = ""
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count })
+        for part in parts { out += part }
+        return out
+    }
+
+    static func rule(_ object: LoadedObject) -> String { rule(object.foundVia) }
+
+    static func rule(_ foundVia: FoundVia) -> String {
+        switch foundVia {
         case .search(.rpath(let owner), _): return "rpath of \(owner)"
         case .search(.runpath(let owner), _): return "runpath of \(owner)"
         case .search(let source, _): return source.label
