@@ -7,8 +7,17 @@ public struct SymbolLookupKey: Sendable, Hashable {
     let bytes: [UInt8]
     /// `dl_new_hash` (DT_GNU_HASH).
     public let gnuHash: UInt32
-    /// `_dl_elf_hash` (DT_HASH).
-    let sysvHash: UInt32
+    /// `_dl_elf_hash` (DT_HASH): made when asked, for the few files without DT_GNU_HASH.
+    var sysvHash: UInt32 {
+        var sysv: UInt32 = 0
+        for byte in bytes {
+            sysv = (sysv << 4) &+ UInt32(byte)
+            let g = sysv & 0xf000_0000
+            if g != 0 { sysv ^= g >> 24 }
+            sysv &= ~g
+        }
+        return sysv
+    }
 
     public init(_ name: String) {
         self.init(bytes: ByteString.bytes(name))
@@ -27,14 +36,6 @@ public struct SymbolLookupKey: Sendable, Hashable {
     private init(bytes: [UInt8], gnuHash known: UInt32? = nil) {
         self.bytes = bytes
         gnuHash = known ?? Self.gnuHash(of: bytes)
-        var sysv: UInt32 = 0
-        for byte in bytes {
-            sysv = (sysv << 4) &+ UInt32(byte)
-            let g = sysv & 0xf000_0000
-            if g != 0 { sysv ^= g >> 24 }
-            sysv &= ~g
-        }
-        sysvHash = sysv
     }
 
     /// `dl_new_hash`: the hash `DT_GNU_HASH` tables are built on.

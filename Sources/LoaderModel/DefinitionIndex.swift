@@ -7,7 +7,8 @@ import ELFInspect
 /// A superset: hash collisions and symbols that fail `check_match` are still candidates,
 /// and objects without a usable GNU hash table are candidates for every name.
 struct DefinitionIndex {
-    /// Open addressing on `hash & ~1`: `hash << 32 | (first entry + 1)`, 0 when empty.
+    /// Open addressing on `hash & ~1`: `(hash | 1) << 32 | (first entry + 1)`, 0 when empty
+    /// (bit 0 of the hash marks the slot taken: a name may be asked for before any entry).
     private let slots: [UInt64]
     private let mask: Int
     /// Entries form one list per hash, objects ascending: built from the last object to
@@ -18,41 +19,49 @@ struct DefinitionIndex {
     /// symbol count), ascending: candidates for every name.
     private let unindexed: [Int]
 
-    init(scope: [ELFFile]) {
-        // A chain walk stops at the symbol count, so the counts bound the entries and the
-        // table never fills (load at most 2/3).
+    /// - Parameter hashes: the GNU hashes that will be asked for (the closure's undefined
+    ///   references); nil indexes every name. Given, the table holds only those, a few
+    ///   thousand slots instead of one per symbol of every library.
+    init(scope: [ELFFile], hashes: [UInt32]? = nil) {
+        // A chain walk stops at the symbol count, so the counts bound the entries (a hostile
+        // table whose chains overlap cannot bring more).
         let bound = scope.reduce(0) { $0 + $1.symbolCount }
+        let keys = hashes?.count ?? bound
         var size = 16
-        while size < bound + bound / 2 { size <<= 1 }
+        while size < keys + keys / 2 { size <<= 1 }
         let mask = size - 1
         var slots = [UInt64](repeating: 0, count: size)
-        var objects = [Int32](repeating: 0, count: max(bound, 1))
-        var next = [Int32](repeating: 0, count: max(bound, 1))
-        var unindexed: [Int] = []
-        var used = 0
-        slots.withUnsafeMutableBufferPointer { slot in
-            objects.withUnsafeMutableBufferPointer { object in
-                next.withUnsafeMutableBufferPointer { link in
-                    for position in scope.indices.reversed() {
-                        let elf = scope[position]
-                        let id = Int32(truncatingIfNeeded: position)
-                        guard elf.symbolCount > 0 else { unindexed.append(position); continue }
-                        var overflow = false
-                        let complete = elf.forEachGnuHash { hash in
-                            let at = Self.probe(UnsafeBufferPointer(slot), hash, mask)
-                            let head = Int32(truncatingIfNeeded: slot[at] & 0xffff_ffff) - 1
-                            if head >= 0 && object[Int(head)] == id { return }   // a second name, same hash
-                            // Overlapping chains (a hostile table) can bring more entries
-                            // than the counts: that object is then left to the scope walk.
-                            guard used < object.count else { overflow = true; return }
-                            object[used] = id
-                            link[used] = head
-                            slot[at] = UInt64(hash) << 32 | UInt64(UInt32(used + 1))
-                            used += 1
-                        }
-                        if !complete || overflow { unindexed.append(position) }
-                    }
+        if let hashes {
+            slots.withUnsafeMutableBufferPointer { slot in
+                for hash in hashes {
+                    let at = Self.probe(UnsafeBufferPointer(slot), hash & ~1, mask)
+                    if slot[at] == 0 { slot[at] = UInt64((hash & ~1) | 1) << 32 }
                 }
+            }
+        }
+        let onlyAsked = hashes != nil
+        var objects: [Int32] = []
+        var next: [Int32] = []
+        var unindexed: [Int] = []
+        slots.withUnsafeMutableBufferPointer { slot in
+            for position in scope.indices.reversed() {
+                let elf = scope[position]
+                let id = Int32(truncatingIfNeeded: position)
+                guard elf.symbolCount > 0 else { unindexed.append(position); continue }
+                var overflow = false
+                let complete = elf.forEachGnuHash { hash in
+                    let at = Self.probe(UnsafeBufferPointer(slot), hash, mask)
+                    if slot[at] == 0 && onlyAsked { return }   // a name nothing refers to
+                    let head = Int32(truncatingIfNeeded: slot[at] & 0xffff_ffff) - 1
+                    if head >= 0 && objects[Int(head)] == id { return }   // a second name, same hash
+                    // Overlapping chains (a hostile table) can bring more entries than the
+                    // counts: that object is then left to the scope walk.
+                    guard objects.count < bound else { overflow = true; return }
+                    objects.append(id)
+                    next.append(head)
+                    slot[at] = UInt64(hash | 1) << 32 | UInt64(UInt32(objects.count))
+                }
+                if !complete || overflow { unindexed.append(position) }
             }
         }
         self.slots = slots
@@ -65,8 +74,9 @@ struct DefinitionIndex {
     /// The slot that holds `hash`, or the empty one where it would go. Starts from a
     /// Fibonacci hash: it spreads the GNU hash's low bits, which differ little for similar names.
     private static func probe(_ slots: UnsafeBufferPointer<UInt64>, _ hash: UInt32, _ mask: Int) -> Int {
+        let marked = hash | 1
         var at = Int(truncatingIfNeeded: (UInt64(hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
-        while slots[at] != 0 && UInt32(truncatingIfNeeded: slots[at] >> 32) != hash { at = (at + 1) & mask }
+        while slots[at] != 0 && UInt32(truncatingIfNeeded: slots[at] >> 32) != marked { at = (at + 1) & mask }
         return at
     }
 

@@ -28,7 +28,7 @@ struct ReferenceMemo {
     /// The slot holding `key`, or the empty one where it goes.
     private func slot(of key: SymbolCheck.ReferenceKey) -> Int {
         let mask = slots.count - 1
-        let mixed = (UInt64(key.nameHash) | UInt64(key.version?.hash ?? 0) << 32) &* 0x9E37_79B9_7F4A_7C15
+        let mixed = (UInt64(key.nameHash) | UInt64(UInt32(bitPattern: key.version)) << 32) &* 0x9E37_79B9_7F4A_7C15
         var at = Int(truncatingIfNeeded: mixed >> 40) & mask
         while slots[at] != 0 && keys[Int(slots[at]) - 1] != key { at = (at + 1) & mask }
         return at

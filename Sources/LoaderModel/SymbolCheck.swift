@@ -104,11 +104,18 @@ public struct SymbolCheck: Sendable {
 
     // MARK: symbols
 
+    /// One strong undefined reference a relocation makes.
+    private struct Reference {
+        var object: Int
+        var key: ReferenceKey
+        var atStartup: Bool
+    }
+
     private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy) {
         let bindNowEverywhere = graph.environment.bindNow
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
-        var memo = ReferenceMemo()
-        let definitions: DefinitionIndex? = strategy == .index ? DefinitionIndex(scope: scope) : nil
+        // First every reference, so that the definition index holds only the names asked for.
+        var references: [Reference] = []
         for object in graph.objects {
             let elf = object.elf
             let relocated = elf.relocationFlags()
@@ -122,39 +129,46 @@ public struct SymbolCheck: Sendable {
                       fields.binding != DynamicSymbol.weak else { continue }
                 // The name stays bytes in the file: a `String` is made only for a miss.
                 guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let reference = versions.reference(of: index, in: object.index)
-                let key = ReferenceKey(name: name, version: reference)
-                let found: Bool
-                var assertion = false
-                if let cached = memo[key] {
-                    found = cached
-                } else {
-                    let result = Self.lookup(SymbolLookupKey(bytes: name, gnuHash: key.nameHash), reference: reference,
-                                             graph: graph, scope: scope, definitions: definitions, versions: &versions,
-                                             symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
-                    found = result.found
-                    assertion = result.assertion
-                    if !assertion { memo.insert(key, found) }
-                }
-                if found { continue }
-                symbolProblems.append(SymbolProblem(
-                    requester: object.index, symbol: ByteString.decode(name), version: reference?.name,
-                    versionFile: reference?.file, atStartup: relocated[index] & 1 != 0 || bindNow, assertion: assertion))
+                let key = ReferenceKey(name: name, version: versions.reference(of: index, in: object.index))
+                references.append(Reference(object: object.index, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
             }
+        }
+        let definitions: DefinitionIndex? = strategy == .index
+            ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash)) : nil
+        var memo = ReferenceMemo()
+        for item in references {
+            let key = item.key
+            let reference = versions.version(withID: key.version)
+            let found: Bool
+            var assertion = false
+            if let cached = memo[key] {
+                found = cached
+            } else {
+                let result = Self.lookup(SymbolLookupKey(bytes: key.name, gnuHash: key.nameHash), reference: reference,
+                                         graph: graph, scope: scope, definitions: definitions, versions: &versions,
+                                         symbolicFirst: scope[item.object].dynamic?.symbolic == true ? item.object : nil)
+                found = result.found
+                assertion = result.assertion
+                if !assertion { memo.insert(key, found) }
+            }
+            if found { continue }
+            symbolProblems.append(SymbolProblem(
+                requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
+                versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion))
         }
     }
 
     /// A reference as the memo knows it: the name's bytes (in its file's string table) and
-    /// the version it asks for. Hashed on the name's GNU hash, computed here once, instead of
-    /// on a `String` made for every relocation.
-    struct ReferenceKey: Hashable {
+    /// the version it asks for (`VersionTables.Version.id`, -1 for none). Plain values: a
+    /// key is copied and compared without touching a reference count.
+    struct ReferenceKey: Equatable {
         let name: UnsafeRawBufferPointer
         let nameHash: UInt32
-        let version: VersionTables.Version?
+        let version: Int32
 
         init(name: UnsafeRawBufferPointer, version: VersionTables.Version?) {
             self.name = name
-            self.version = version
+            self.version = version?.id ?? -1
             nameHash = SymbolLookupKey.gnuHash(of: name)
         }
 
@@ -162,11 +176,6 @@ public struct SymbolCheck: Sendable {
             guard lhs.nameHash == rhs.nameHash, lhs.name.count == rhs.name.count, lhs.version == rhs.version else { return false }
             guard let a = lhs.name.baseAddress, let b = rhs.name.baseAddress else { return lhs.name.count == 0 }
             return memcmp(a, b, lhs.name.count) == 0
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(nameHash)
-            hasher.combine(version?.hash ?? 0)
         }
     }
 
@@ -254,11 +263,21 @@ struct VersionTables {
         var hash: UInt32
         var hidden: Bool
         var file: String?
+        /// The same number for the same (name, hash, hidden, file) in every object of the
+        /// closure: what the symbol check's memo keys on, without copying strings.
+        var id: Int32 = -1
+
+        func sameVersion(as other: Version) -> Bool {
+            hash == other.hash && hidden == other.hidden && name == other.name && file == other.file
+        }
     }
 
     private let objects: [ELFFile]
     /// By object position; made on first use.
     private var tables: [VersionIndexMap<Version>?]
+    /// Every distinct version met so far, by id, and the ids by version hash.
+    private var distinct: [Version] = []
+    private var idsByHash: [UInt32: [Int32]] = [:]
 
     init(objects: [ELFFile]) {
         self.objects = objects
@@ -271,16 +290,35 @@ struct VersionTables {
         let elf = objects[object]
         for need in elf.versionNeeds {
             for entry in need.entries {
-                pairs.append((entry.index & 0x7fff, Version(name: entry.name, hash: entry.hash,
-                                                            hidden: entry.index & 0x8000 != 0, file: need.file)))
+                pairs.append((entry.index & 0x7fff, interned(Version(name: entry.name, hash: entry.hash,
+                                                                     hidden: entry.index & 0x8000 != 0, file: need.file))))
             }
         }
         for definition in elf.versionDefinitions {
-            pairs.append((definition.index & 0x7fff, Version(name: definition.name, hash: definition.hash, hidden: false, file: nil)))
+            pairs.append((definition.index & 0x7fff, interned(Version(name: definition.name, hash: definition.hash,
+                                                                      hidden: false, file: nil))))
         }
         let table = VersionIndexMap(pairs)
         tables[object] = table
         return table
+    }
+
+    /// `version` with its closure-wide id.
+    private mutating func interned(_ version: Version) -> Version {
+        var version = version
+        for id in idsByHash[version.hash] ?? [] where distinct[Int(id)].sameVersion(as: version) {
+            version.id = id
+            return version
+        }
+        version.id = Int32(truncatingIfNeeded: distinct.count)
+        distinct.append(version)
+        idsByHash[version.hash, default: []].append(version.id)
+        return version
+    }
+
+    /// The version with this id (`Version.id`); nil for -1, an unversioned reference.
+    func version(withID id: Int32) -> Version? {
+        id >= 0 && Int(id) < distinct.count ? distinct[Int(id)] : nil
     }
 
     /// The version a reference at symbol `index` of `object` asks for (nil: unversioned).
