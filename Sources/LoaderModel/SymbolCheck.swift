@@ -257,6 +257,8 @@ public struct SymbolCheck: Sendable {
 }
 
 /// Each object's `l_versions`: version index → (name, hash), from its verdefs and verneeds.
+/// Every distinct version of the closure is kept once, under an id; an object's table maps
+/// its version indices to ids.
 struct VersionTables {
     struct Version: Equatable {
         var name: String
@@ -272,48 +274,89 @@ struct VersionTables {
         }
     }
 
+    /// An object's version index → id: an array by index for the usual handful of small
+    /// indices, sorted pairs when a (hostile) file uses large ones.
+    private enum Table {
+        case dense([Int32])
+        case sparse(VersionIndexMap<Int32>)
+
+        subscript(ndx: UInt16) -> Int32? {
+            switch self {
+            case .dense(let ids):
+                let id = Int(ndx) < ids.count ? ids[Int(ndx)] : -1
+                return id < 0 ? nil : id
+            case .sparse(let map):
+                return map[ndx]
+            }
+        }
+    }
+
     private let objects: [ELFFile]
     /// By object position; made on first use.
-    private var tables: [VersionIndexMap<Version>?]
-    /// Every distinct version met so far, by id, and the ids by version hash.
+    private var tables: [Table?]
+    /// Every distinct version met so far, by id.
     private var distinct: [Version] = []
-    private var idsByHash: [UInt32: [Int32]] = [:]
+    /// Open addressing on the version hash: id + 1 per slot, 0 when empty; at most half full.
+    private var slots = [Int32](repeating: 0, count: 256)
+    static let denseLimit = 1024
 
     init(objects: [ELFFile]) {
         self.objects = objects
         tables = Array(repeating: nil, count: objects.count)
     }
 
-    private mutating func table(_ object: Int) -> VersionIndexMap<Version> {
+    private mutating func table(_ object: Int) -> Table {
         if let known = tables[object] { return known }
-        var pairs: [(UInt16, Version)] = []
+        var pairs: [(UInt16, Int32)] = []
+        var largest = 0
         let elf = objects[object]
         for need in elf.versionNeeds {
             for entry in need.entries {
-                pairs.append((entry.index & 0x7fff, interned(Version(name: entry.name, hash: entry.hash,
-                                                                     hidden: entry.index & 0x8000 != 0, file: need.file))))
+                pairs.append((entry.index & 0x7fff, intern(Version(name: entry.name, hash: entry.hash,
+                                                                   hidden: entry.index & 0x8000 != 0, file: need.file))))
+                largest = max(largest, Int(entry.index & 0x7fff))
             }
         }
         for definition in elf.versionDefinitions {
-            pairs.append((definition.index & 0x7fff, interned(Version(name: definition.name, hash: definition.hash,
-                                                                      hidden: false, file: nil))))
+            pairs.append((definition.index & 0x7fff, intern(Version(name: definition.name, hash: definition.hash,
+                                                                    hidden: false, file: nil))))
+            largest = max(largest, Int(definition.index & 0x7fff))
         }
-        let table = VersionIndexMap(pairs)
+        let table: Table
+        if largest < Self.denseLimit {
+            // In file order: a later entry for the same index replaces an earlier one.
+            var ids = [Int32](repeating: -1, count: largest + 1)
+            for (ndx, id) in pairs { ids[Int(ndx)] = id }
+            table = .dense(ids)
+        } else {
+            table = .sparse(VersionIndexMap(pairs))
+        }
         tables[object] = table
         return table
     }
 
-    /// `version` with its closure-wide id.
-    private mutating func interned(_ version: Version) -> Version {
-        var version = version
-        for id in idsByHash[version.hash] ?? [] where distinct[Int(id)].sameVersion(as: version) {
-            version.id = id
-            return version
+    /// The id of `version`, given one when it is new.
+    private mutating func intern(_ version: Version) -> Int32 {
+        var at = slot(for: version)
+        if slots[at] != 0 { return slots[at] - 1 }
+        if (distinct.count + 1) * 2 > slots.count {
+            slots = [Int32](repeating: 0, count: slots.count * 2)
+            for known in distinct { slots[slot(for: known)] = known.id + 1 }
+            at = slot(for: version)
         }
+        var version = version
         version.id = Int32(truncatingIfNeeded: distinct.count)
         distinct.append(version)
-        idsByHash[version.hash, default: []].append(version.id)
-        return version
+        slots[at] = version.id + 1
+        return version.id
+    }
+
+    /// The slot holding `version`, or the empty one where it goes.
+    private func slot(for version: Version) -> Int {
+        let mask = slots.count - 1
+        var at = Int(truncatingIfNeeded: (UInt64(version.hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while slots[at] != 0 && !distinct[Int(slots[at]) - 1].sameVersion(as: version) { at = (at + 1) & mask }
+        return at
     }
 
     /// The version with this id (`Version.id`); nil for -1, an unversioned reference.
@@ -325,12 +368,13 @@ struct VersionTables {
     mutating func reference(of index: Int, in object: Int) -> Version? {
         guard let raw = objects[object].versionIndex(ofSymbol: index) else { return nil }
         let ndx = raw & 0x7fff
-        guard ndx >= 2, let version = table(object)[ndx], version.hash != 0 else { return nil }
-        return version
+        guard ndx >= 2, let id = table(object)[ndx] else { return nil }
+        let version = distinct[Int(id)]
+        return version.hash != 0 ? version : nil
     }
 
     /// `l_versions[ndx]` of a candidate object (hash 0 when unset).
     mutating func definition(_ ndx: UInt16, in object: Int) -> Version {
-        table(object)[ndx] ?? Version(name: "", hash: 0, hidden: false, file: nil)
+        table(object)[ndx].map { distinct[Int($0)] } ?? Version(name: "", hash: 0, hidden: false, file: nil)
     }
 }
