@@ -25,8 +25,10 @@ public enum ImageWriter {
         do throws(ImageWriteError) {
             if source.isDirectory {
                 try LayoutDirectoryCopy.copy(from: input, to: temporary, skipping: rewrite?.replaced ?? [], adding: rewrite?.added ?? [])
-            } else {
+            } else if let rewrite {
                 try writeArchive(source, to: temporary, rewrite: rewrite)
+            } else {
+                try copyFile(input, to: temporary)
             }
         } catch {
             removeTree(temporary)
@@ -40,7 +42,7 @@ public enum ImageWriter {
 
     /// The input's members (those not rewritten) in their order and with their headers'
     /// names, modes, owners and times, then the new members; gzip'd again when the input was.
-    private static func writeArchive(_ source: ImageRootSource, to path: String, rewrite: ImageRewrite?) throws(ImageWriteError) {
+    private static func writeArchive(_ source: ImageRootSource, to path: String, rewrite: ImageRewrite) throws(ImageWriteError) {
         guard let archive = source.archive, let members = source.memberList else { return }
         let fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw .write(path: path, cause: .io(operation: "open", errno: errno)) }
@@ -48,7 +50,7 @@ public enum ImageWriter {
         do throws(ArchiveWriteError) {
             let file = FileSink(descriptor: fd)
             let tar = TarWriter(into: source.isGzip ? try GzipSink(into: file) : file)
-            let skipped = rewrite?.replaced ?? []
+            let skipped = rewrite.replaced
             for member in members where !skipped.contains(ImageRootSource.normalize(member.name) ?? member.name) {
                 let kind: TarWriterEntry.Kind
                 switch member.kind {
@@ -64,10 +66,26 @@ public enum ImageWriter {
                     ? UnsafeRawBufferPointer(rebasing: archive.buffer[member.offset..<(member.offset + member.size)])
                     : UnsafeRawBufferPointer(start: nil, count: 0))
             }
-            for (name, bytes) in rewrite?.added ?? [] {
+            for (name, bytes) in rewrite.added {
                 try tar.append(TarWriterEntry(name: name, kind: .file, mode: 0o644), bytes: bytes)
             }
             try tar.finish()
+        } catch {
+            throw .write(path: path, cause: error)
+        }
+    }
+
+    /// The input's bytes as they are (nothing to add: the new image is the old one).
+    private static func copyFile(_ input: String, to path: String) throws(ImageWriteError) {
+        let bytes: FileBytes
+        do { bytes = try ImageRootSource.map(input) } catch { throw .input(error) }
+        let fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw .write(path: path, cause: .io(operation: "open", errno: errno)) }
+        defer { close(fd) }
+        do throws(ArchiveWriteError) {
+            let sink = FileSink(descriptor: fd)
+            try sink.write(bytes.buffer)
+            try sink.finish()
         } catch {
             throw .write(path: path, cause: error)
         }

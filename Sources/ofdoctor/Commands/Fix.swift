@@ -108,8 +108,7 @@ struct Fix: ParsableCommand {
         if let plan = report.plan {
             if !plan.environment.isEmpty { lines += EnvironmentReach(plan: plan, next: next).lines }
             if next.isImage {
-                lines.append(TerminalEscape.visible("Repair the image: `\(next.command("fix", "--output", "FIXED.tar"))` writes a fixed copy to load; "
-                    + "for the next build, `\(next.command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile."))
+                lines.append("Repair the image: " + next.fixSteps + ".")
             } else {
                 lines.append(TerminalEscape.visible("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`."))
             }
