@@ -218,7 +218,7 @@ extension FixJourneyTests {
 }
 
 extension FixJourneyTests {
-    @Test("after check --image, the next step is fix --image … --format dockerfile, and it works when pasted",
+    @Test("after check --image, the next steps are fix --image … --output (a repaired copy) and --format dockerfile, and both work when pasted",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
     func imageNextStep() throws {
         let fixture = try #require(FixtureRoot.named("of001"))
@@ -232,11 +232,15 @@ extension FixJourneyTests {
                                 environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
         #expect(check.status == 1, "\(check.stdout) \(check.stderr)")
         let commands = Self.suggestedCommands(check.stdout)
-        #expect(commands == ["\(Command.ofdoctorPath) fix --format dockerfile --image \(image)"], "\(check.stdout)")
+        let fixed = directory + "/image-fixed.tar"
+        #expect(commands == ["\(Command.ofdoctorPath) fix --output \(fixed) --image \(image)",
+                             "\(Command.ofdoctorPath) fix --format dockerfile --image \(image)"], "\(check.stdout)")
         #expect(!check.stdout.contains("--apply"), "an image is read-only: \(check.stdout)")
         for command in commands {
             let result = Command.run("/bin/sh", ["-c", "cd / && " + command], environment: ["PATH": "/usr/bin:/bin"])
-            #expect(result.status == 1 && result.stdout.contains("RUN "), "`\(command)`: \(result.stdout) \(result.stderr)")
+            #expect(result.status == 1 && (result.stdout.contains("RUN ") || result.stdout.contains("wrote \(fixed)")),
+                    "`\(command)`: \(result.stdout) \(result.stderr)")
         }
+        #expect(Command.ofdoctor(["check", "--image", fixed]).status == 0)
     }
 }
