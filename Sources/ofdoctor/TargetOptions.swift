@@ -52,13 +52,19 @@ struct TargetOptions: ParsableArguments {
 
     /// The target's environment: the image config, else this process's loader variables;
     /// then each `--env` on top.
-    func environment() throws -> LoaderEnvironment {
+    /// - Parameter system: the system already read, whose image config is used rather
+    ///   than reading the image again (a gzip'd archive is inflated once).
+    func environment(of system: TargetSystem? = nil) throws -> LoaderEnvironment {
         var variables: [String: String] = [:]
         if let file = environmentFile {
             // A missing, unreadable or malformed config is bad input (exit 3), like a bad root.
             do { variables = try ImageConfigEnvironment.read(path: file) } catch { throw CommandFailure.analysis(error.description) }
         } else if let image {
-            do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
+            if let read = system?.root.filesystem as? ImageRoot {
+                variables = read.config.environment
+            } else {
+                do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
+            }
         } else {
             for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = ProcessEnvironment.value(name) { variables[name] = value } }
             if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }

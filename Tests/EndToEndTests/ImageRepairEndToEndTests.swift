@@ -151,6 +151,25 @@ struct ImageRepairEndToEndTests {
         #expect(outcome.stderr.hasPrefix("FeatureExtraction: error while loading shared libraries: libwebp.so.7:"), "\(outcome)")
     }
 
+    @Test("model files: the layer links the CEN patch experts where FeatureExtraction looks, each link leads to the file inside OUT, check --image OUT is healthy")
+    func modelFiles() throws {
+        let fixture = try #require(FixtureRoot.named("models-no-cen"))
+        let scratch = try Scratch(fixture.rootPath)
+        defer { scratch.remove() }
+        let fix = ImageE2E.ofdoctor(["fix", "--image", scratch.input, "--output", scratch.output])
+        #expect(fix.status == 1, "\(fix.stdout) \(fix.stderr)")
+        let root = scratch.directory + "/out-root"
+        _ = try ImageSpecReader.read(scratch.output, unpackInto: root)
+        let directory = root + "/opt/OpenFace/build/etc/OpenFace/model/patch_experts"
+        let links = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("cen_patches_") }.sorted()
+        #expect(links.count == 4, "\(links)")
+        for name in links {
+            let target = try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + name)
+            #expect(target.hasPrefix("/") && FileManager.default.fileExists(atPath: root + target), "\(name) -> \(target)")
+        }
+        #expect(ImageE2E.ofdoctor(["check", "--image", scratch.output]).status == 0)
+    }
+
     @Test("a healthy image: exit 0 and OUT is IN's bytes; the same plan twice gives the same layer digest")
     func healthyAndReproducible() throws {
         let healthy = try #require(FixtureRoot.named("healthy"))

@@ -25,6 +25,7 @@ enum ImageConfigEdit {
         history.append(.object(["created": .string(addition.created), "created_by": .string(addition.createdBy),
                                 "comment": .string(addition.comment)]))
         config["history"] = .array(history)
+        config["created"] = .string(addition.created)   // a new image, made now (as `docker commit` dates it)
         return config
     }
 
