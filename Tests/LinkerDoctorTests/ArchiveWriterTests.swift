@@ -1,3 +1,4 @@
+import ELFInspect
 import Foundation
 import Testing
 @testable import LinkerDoctor
@@ -61,16 +62,35 @@ struct ArchiveWriterTests {
         }
     }
 
+    @Test("names that are not UTF-8 are written byte for byte (ByteString), in the header and in a pax path, and read back the same")
+    func nonUTF8Names() throws {
+        let latin1 = ByteString.decode(Array("usr/lib/lib".utf8) + [0xE9] + Array(".so.1".utf8))
+        let longLatin1 = ByteString.decode(Array(String(repeating: "z", count: 110).utf8) + [0xFF])
+        let bytes = try Self.archive([(TarWriterEntry(name: latin1, kind: .symlink(target: latin1), mode: 0o777), []),
+                                      (TarWriterEntry(name: longLatin1, kind: .file, mode: 0o644), [1])])
+        let entries = try bytes.withUnsafeBytes { buffer in try LayerTarIndex.entries(of: buffer) }
+        #expect(entries.map(\.name) == [latin1, longLatin1])
+        #expect(entries.first?.linkName == latin1)
+        #expect(bytes[0..<16].elementsEqual(Array("usr/lib/lib".utf8) + [0xE9] + Array(".so.".utf8)))
+        let directory = try ImageTestDirectory()
+        let listing = try LdCacheTestSupport.sh("LC_ALL=C tar --quoting-style=escape -tf '\(try directory.write("n.tar", bytes))'")
+        #expect(listing.out.hasPrefix("usr/lib/lib\\351.so.1\n" + String(repeating: "z", count: 110) + "\\377\n"),
+                "GNU tar sees the bytes 0xE9 and 0xFF: \(listing.out)")
+    }
+
     @Test("ustar prefix split: at a slash, name part at most 100 bytes, prefix at most 155; nil when no split fits")
     func split() {
-        #expect(TarWriter.split("short")?.prefix == "")
-        let split = TarWriter.split(Self.long)
-        #expect(split?.prefix == String(repeating: "d", count: 70) + "/" + String(repeating: "e", count: 70))
-        #expect(split?.name == "file-with-a-long-name.so.1")
-        #expect(TarWriter.split(Self.unsplittable) == nil)
-        #expect(TarWriter.split(String(repeating: "p", count: 160) + "/name") == nil)
+        func split(_ text: String) -> (prefix: String, name: String)? {
+            TarWriter.split(Array(text.utf8)).map { (String(decoding: $0.prefix, as: UTF8.self), String(decoding: $0.name, as: UTF8.self)) }
+        }
+        #expect(split("short")?.prefix == "")
+        let parts = split(Self.long)
+        #expect(parts?.prefix == String(repeating: "d", count: 70) + "/" + String(repeating: "e", count: 70))
+        #expect(parts?.name == "file-with-a-long-name.so.1")
+        #expect(split(Self.unsplittable) == nil)
+        #expect(split(String(repeating: "p", count: 160) + "/name") == nil)
         // Split at the first slash the name part is 122 bytes, at the second the prefix is 241: a pax path.
-        #expect(TarWriter.split(String(repeating: "d", count: 120) + "/" + String(repeating: "e", count: 120) + "/n") == nil)
+        #expect(split(String(repeating: "d", count: 120) + "/" + String(repeating: "e", count: 120) + "/n") == nil)
     }
 
     @Test("gzip sink: gzip -d gives the input back, and the same input gives the same bytes")

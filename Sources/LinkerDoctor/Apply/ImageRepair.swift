@@ -54,6 +54,10 @@ public struct ImageRepair: Sendable {
             entries = layer.entries.map(Self.describe)
             cacheEntries = layer.cacheEntries
             environment = plan.environment.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            // The config is JSON: text only. A value with bytes that are not UTF-8 cannot be carried.
+            for (name, value) in environment where ByteString.containsEscape(value ?? "") {
+                throw .plan(.invalidAction("the value of \(name) is not UTF-8: an image config's Env (JSON text) cannot carry it"))
+            }
             let fixed = Array(Set(plan.actions.flatMap(\.fixes))).sorted()
             addition = ImageAddition(
                 layer: layer.bytes, environment: environment, created: created,

@@ -40,7 +40,7 @@ public struct PlanEffect: Sendable {
             switch planned.action {
             case .symlink(let path, let target): write(.symlink(target: target), at: path)
             case .conf(let path, let directories):
-                write(.file(contents: Array(confContents(directories).utf8), mode: 0o644), at: path)
+                write(.file(contents: ByteString.bytes(confContents(directories)), mode: 0o644), at: path)
             case .ldconfig: runsLdconfig = true
             case .env: break
             }

@@ -1,3 +1,5 @@
+import ELFInspect
+
 extension LdSoCache {
     /// The bytes of this cache in the new format alone (`glibc-ld.so.cache1.1`, what
     /// ldconfig writes by default since glibc 2.32, `save_cache` in elf/cache.c): the
@@ -22,11 +24,11 @@ extension LdSoCache {
         for entry in entries {
             table += Self.littleEndian(UInt32(bitPattern: entry.flags))
             table += Self.littleEndian(intern(entry.keyBytes))
-            table += Self.littleEndian(intern(Array(entry.value.utf8)))
+            table += Self.littleEndian(intern(ByteString.bytes(entry.value)))
             table += Self.littleEndian(UInt32(0))   // osversion_unused
             table += Self.littleEndian(entry.hwcap)
         }
-        let hwcapOffsets = glibcHWCapsNames.map { intern(Array($0.utf8)) }
+        let hwcapOffsets = glibcHWCapsNames.map { intern(ByteString.bytes($0)) }
         let extensionOffset = (stringsStart + strings.count + 3) & ~3
 
         var out = Self.newMagic

@@ -42,6 +42,10 @@ enum LayoutDirectoryCopy {
         var result: [String] = []
         for (name, _) in entries.sorted(by: { $0.name < $1.name }) {
             let path = relative.isEmpty ? name : relative + "/" + name
+            // Layout names are digests and fixed names; a name that is not UTF-8 is not one of them.
+            guard !ByteString.containsEscape(name) else {
+                throw .badDocument(path: layout, member: path, reason: "a file name that is not UTF-8 has no place in an OCI layout")
+            }
             var st = stat()
             guard lstat(layout + "/" + path, &st) == 0 else { throw .input(.io(path: layout + "/" + path, operation: "lstat", errno: errno)) }
             switch st.st_mode & S_IFMT {
