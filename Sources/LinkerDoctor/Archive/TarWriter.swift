@@ -16,12 +16,19 @@ final class TarWriter {
 
     /// A member and its body (a file's; empty for the other kinds), whose length becomes
     /// the header's `size`.
-    func append(_ entry: TarWriterEntry, body: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)) throws(ArchiveWriteError) {
+    /// - Parameter written: called after each 64 MiB of a large body with the bytes written so
+    ///   far (a caller copying from a mapping lets those pages go).
+    func append(_ entry: TarWriterEntry, body: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+                written: ((Int) -> Void)? = nil) throws(ArchiveWriteError) {
         var entry = entry
         entry.size = entry.kind == .file ? UInt64(body.count) : 0
         try sink.write(Self.headers(for: entry))
         guard entry.kind == .file else { return }
-        try sink.write(body)
+        let step = 64 << 20
+        for start in stride(from: 0, to: body.count, by: step) {
+            try sink.write(UnsafeRawBufferPointer(rebasing: body[start..<min(start + step, body.count)]))
+            written?(min(start + step, body.count))
+        }
         let padding = (Self.block - body.count % Self.block) % Self.block
         if padding > 0 { try sink.write([UInt8](repeating: 0, count: padding)) }
     }

@@ -62,9 +62,11 @@ public enum ImageWriter {
                 }
                 let entry = TarWriterEntry(name: member.name, kind: kind, mode: member.mode, uid: member.owner.uid,
                                            gid: member.owner.gid, mtime: member.owner.mtime)
+                // Copied once, front to back: the pages behind need not stay in this process.
                 try tar.append(entry, body: member.kind == .file
                     ? UnsafeRawBufferPointer(rebasing: archive.buffer[member.offset..<(member.offset + member.size)])
-                    : UnsafeRawBufferPointer(start: nil, count: 0))
+                    : UnsafeRawBufferPointer(start: nil, count: 0),
+                    written: { archive.dropResidentPages(below: member.offset + $0) })
             }
             for (name, bytes) in rewrite.added {
                 try tar.append(TarWriterEntry(name: name, kind: .file, mode: 0o644), bytes: bytes)
@@ -84,7 +86,11 @@ public enum ImageWriter {
         defer { close(fd) }
         do throws(ArchiveWriteError) {
             let sink = FileSink(descriptor: fd)
-            try sink.write(bytes.buffer)
+            let step = 64 << 20
+            for start in stride(from: 0, to: bytes.count, by: step) {
+                try sink.write(UnsafeRawBufferPointer(rebasing: bytes.buffer[start..<min(start + step, bytes.count)]))
+                bytes.dropResidentPages(below: start + step)
+            }
             try sink.finish()
         } catch {
             throw .write(path: path, cause: error)
