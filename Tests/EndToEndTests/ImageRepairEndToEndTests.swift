@@ -131,12 +131,8 @@ struct ImageRepairEndToEndTests {
     @Test("a finding for a person: OUT still fixes the rest (exit 2), check --image OUT names only the person's finding, the loader misses only libwebp.so.7",
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
     func partialPlan() throws {
-        let fixture = try #require(FixtureRoot.named("all"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        let root = try FixJourneyTests.allWithoutWebp()
         defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
-        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/usr/lib/x86_64-linux-gnu") where name.hasPrefix("libwebp.so") {
-            try FileManager.default.removeItem(atPath: root + "/usr/lib/x86_64-linux-gnu/" + name)
-        }
         let scratch = try Scratch(root)
         defer { scratch.remove() }
         let fix = ImageE2E.ofdoctor(["fix", "--image", scratch.input, "--output", scratch.output])
@@ -247,31 +243,9 @@ struct ImageRepairEndToEndTests {
     @Test("a glibc 2.31 image (bullseye's ld.so, libc and ldconfig): the cache in OUT has the entries its own ldconfig writes, and its own 2.31 loader starts the program",
           .enabled(if: Glibc231HWCapsTests.isAvailable, "needs root, gcc and the bullseye root (bash scripts/bullseye-root.sh)"))
     func glibc231() throws {
-        let work = try ImageE2E.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(atPath: work) }
         // /app/prog needs libfoo.so.1, which lies only in /opt/private/lib, outside the search path.
-        let script = #"""
-            set -e; B=$1; W=$2; R=$W/root; L=$R/usr/lib/x86_64-linux-gnu
-            mkdir -p "$L" "$R/usr/lib64" "$R/usr/sbin" "$R/etc" "$R/proc" "$R/app" "$R/opt/private/lib"
-            ln -s usr/lib "$R/lib"; ln -s usr/lib64 "$R/lib64"; ln -s usr/sbin "$R/sbin"
-            cp -a "$B/usr/lib/x86_64-linux-gnu/ld-2.31.so" "$B/usr/lib/x86_64-linux-gnu/libc-2.31.so" \
-                  "$B/usr/lib/x86_64-linux-gnu/libc.so.6" "$L/"
-            ln -s /lib/x86_64-linux-gnu/ld-2.31.so "$R/usr/lib64/ld-linux-x86-64.so.2"
-            cp "$B/sbin/ldconfig" "$R/usr/sbin/ldconfig"
-            cp -a "$B/etc/ld.so.conf" "$B/etc/ld.so.conf.d" "$R/etc/"
-            cd "$W"
-            echo 'int foo(void) { return 7; }' > foo.c
-            printf '%s\n' 'int foo(void);' \
-              'void _start(void) { long s = foo(); __asm__ volatile ("syscall" :: "a"(60), "D"(s - 7)); for (;;) {} }' > prog.c
-            gcc -shared -fPIC -nostdlib -o "$R/opt/private/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 foo.c
-            gcc -nostdlib -fno-stack-protector -o "$R/app/prog" prog.c "$R/opt/private/lib/libfoo.so.1" \
-                -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
-            gcc -static -O2 -o "$R/launch" "$3"
-            chroot "$R" /sbin/ldconfig
-            : > "$W/env"
-            """#
-        let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", Glibc231HWCapsTests.bullseye, work, FixtureRoot.scriptsDirectory + "/src/launch.c"])
-        try #require(built.status == 0, "\(built.stderr)")
+        let work = try Glibc231HWCapsTests.makeRoot(libraryDirectory: "/opt/private/lib")
+        defer { try? FileManager.default.removeItem(atPath: work) }
         let scratch = try Scratch(work + "/root")
         defer { scratch.remove() }
         let fix = ImageE2E.ofdoctor(["fix", "--image", scratch.input, "--output", scratch.output, "/app/prog"])
