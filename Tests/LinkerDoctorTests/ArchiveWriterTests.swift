@@ -1,7 +1,8 @@
 import ELFInspect
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Archive
+@testable import RootFS
 
 /// The tar writer and the gzip sink, judged by GNU tar and gzip (and read back by the
 /// layer index that `--image` uses).

@@ -1,6 +1,10 @@
 import ELFInspect
 import Foundation
-@testable import LinkerDoctor
+@testable import Apply
+@testable import Archive
+@testable import Doctor
+@testable import LoaderModel
+@testable import RootFS
 import Testing
 
 /// Writing a new image from an old one, on images the tests state member by member

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import LoaderModel
+@testable import RootFS
 
 /// The cache ofdoctor writes into a repaired image, judged by glibc's own reader
 /// (`ldconfig -p -C FILE`) against the cache the real `ldconfig -r` writes for the same root.

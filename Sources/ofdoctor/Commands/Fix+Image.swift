@@ -3,7 +3,10 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import LinkerDoctor
+import Apply
+import Doctor
+import LoaderModel
+import RootFS
 
 extension Fix {
     /// `fix --image IN --output OUT`: the repaired image written and checked, then what it holds.
