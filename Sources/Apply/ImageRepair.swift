@@ -21,7 +21,7 @@ public struct ImageRepair: Sendable {
         public var cacheEntries: Int?
         /// The environment changes made in the config, in order.
         public var environment: [(name: String, value: String?)]
-        /// The check of OUT as written, and the environment it used.
+        /// The check of OUT as written (its `environment` is the one used: OUT's `Env`).
         public var recheck: DoctorReport
     }
 
@@ -39,9 +39,9 @@ public struct ImageRepair: Sendable {
         self.cpu = cpu
     }
 
-    /// Writes OUT for `report` (IN's check), with `history` naming the run.
+    /// Writes OUT for `report` (IN's check): stages it, checks it as written, renames it.
     /// - Parameters:
-    ///   - created: the history entry's time (RFC 3339).
+    ///   - created: the time of the history entry and of the new config (RFC 3339).
     ///   - generator: what the cache's generator field says wrote it.
     public func write(_ report: DoctorReport, to output: String, created: String, generator: String) throws(ImageRepairError) -> Outcome {
         let plan = report.plan ?? FixPlan()
