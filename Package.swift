@@ -42,8 +42,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"], exclude: ["Corpus"]),
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
+        // Test support: ELF images built from a description, and a root held in memory.
+        .target(name: "ELFImageBuilder", path: "Tests/Support/ELFImageBuilder"),
+        .target(name: "InMemoryRoot", dependencies: ["LinkerDoctor", "ELFInspect"], path: "Tests/Support/InMemoryRoot"),
+        .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect", "ELFImageBuilder"], exclude: ["Corpus"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor", "ELFInspect", "ELFImageBuilder", "InMemoryRoot"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
     ],
     swiftLanguageModes: [.v6]
