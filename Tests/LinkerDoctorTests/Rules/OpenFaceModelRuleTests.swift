@@ -17,10 +17,16 @@ struct OpenFaceModelRuleTests {
     /// A CEN file as heavy as the smallest sound one.
     static let cenBytes = [UInt8](repeating: 0x11, count: Int(OpenFaceModelCatalog.cenMinimumSize))
 
-    /// Every model file the program reads, sound, at `base`; the HAAR cascade too when `haar`.
+    /// A root with the binary and every model file it reads, sound, at `base`.
     static func modelTree(at base: String = bin, haar: Bool = true) -> MemoryRoot {
         var root = MemoryRoot(label: "openface")
         root.file(binary.string, [0x7f, 0x45, 0x4c, 0x46], mode: 0o755)
+        addModels(to: &root, at: base, haar: haar)
+        return root
+    }
+
+    /// Every model file the program reads, sound, at `base`; the HAAR cascade too when `haar`.
+    static func addModels(to root: inout MemoryRoot, at base: String = bin, haar: Bool = true) {
         for group in OpenFaceModelGroup.allCases {
             for rel in [OpenFaceModelCatalog.anchor(group)] + OpenFaceModelCatalog.members(group) {
                 root.file(base + "/" + rel, rel.hasSuffix(".dat") ? (cen.contains(rel) ? cenBytes : [3, 0, 0, 0]) : Array("# \(rel)\n".utf8))
@@ -29,7 +35,6 @@ struct OpenFaceModelRuleTests {
         root.file(base + "/AU_predictors/AU_all_best.txt", text: "svm_combined/AU_1_dynamic.dat AU01\n")
         root.file(base + "/AU_predictors/svm_combined/AU_1_dynamic.dat", [1, 0, 0, 0])
         if !haar { root.remove(base + "/" + haarFile) }
-        return root
     }
 
     static func check(_ root: MemoryRoot, argv0: String? = nil) throws -> [Finding] {
