@@ -63,25 +63,25 @@ struct OpenFaceLibraryRuleTests {
     // MARK: OF004: conda's libffi shadowing the system's
 
     /// Ubuntu's libffi7 in the multiarch directory; conda's libffi.so.7 → libffi.so.8 in
-    /// /opt/conda/lib, defining `conda` versions. The program imports ffi_type_uint32@LIBFFI_BASE_7.0.
-    static func libffi(conda versions: [ELFImage.Definition]) -> MiniDebianRoot {
-        var root = needing(["libffi.so.7"])
-        var program = MiniDebianRoot.programImage(needing: ["libffi.so.7"])
-        program.imports.append(ELFImage.Import("ffi_type_uint32", version: ("libffi.so.7", "LIBFFI_BASE_7.0"), lazy: false))
+    /// /opt/conda/lib, defining ffi_type_uint32 at LIBFFI_BASE_8.0 (and `emptyVersions`, names
+    /// with no symbol at them). The program imports ffi_type_uint32@LIBFFI_BASE_7.0.
+    static func libffi(emptyVersions: [String] = [], runpath: String? = nil) -> MiniDebianRoot {
+        var root = MiniDebianRoot()
+        var program = MiniDebianRoot.programImage(needing: ["libffi.so.7"], importing: [ffiTypeUint32])
+        program.runpath = runpath
         root.program(program)
-        var system = ELFImage.library("libffi.so.7")
-        system.definitions = [ELFImage.Definition("ffi_type_uint32", version: "LIBFFI_BASE_7.0")]
-        root.library(multiarch + "/libffi.so.7", system)
-        var conda = ELFImage.library("libffi.so.8")
-        conda.definitions = versions
+        root.library(multiarch + "/libffi.so.7", MiniDebianRoot.libraryImage("libffi.so.7", defining: "ffi_type_uint32", at: "LIBFFI_BASE_7.0"))
+        var conda = MiniDebianRoot.libraryImage("libffi.so.8", defining: "ffi_type_uint32", at: "LIBFFI_BASE_8.0")
+        conda.versionDefinitions = emptyVersions
         root.library("/opt/conda/lib/libffi.so.8", conda)
         root.files.symlink("/opt/conda/lib/libffi.so.7", to: "libffi.so.8")
         return root
     }
 
-    static let upstreamConda = [ELFImage.Definition("ffi_type_uint32", version: "LIBFFI_BASE_8.0")]
+    static let ffiTypeUint32 = ELFImage.Import("ffi_type_uint32", version: ("libffi.so.7", "LIBFFI_BASE_7.0"), lazy: false)
+
     @Test func of004FiresAsAVersionFailureWhenCondasLibffiShadowsTheSystems() throws {
-        let found = try Self.libffi(conda: Self.upstreamConda).findings("OF004", ["LD_LIBRARY_PATH": "/opt/conda/lib"])
+        let found = try Self.libffi().findings("OF004", ["LD_LIBRARY_PATH": "/opt/conda/lib"])
         #expect(found.count == 1)
         #expect(found.first?.rule == .versionNotFound)
         #expect(found.first?.version == "LIBFFI_BASE_7.0")
@@ -90,11 +90,8 @@ struct OpenFaceLibraryRuleTests {
     }
 
     @Test func of004FiresAsASymbolFailureWhenCondasVersionNodesAreEmpty() throws {
-        var root = Self.libffi(conda: Self.upstreamConda)
-        var conda = ELFImage.library("libffi.so.8")
-        conda.definitions = Self.upstreamConda
-        conda.versionDefinitions = ["LIBFFI_BASE_7.0"]   // the name only: no symbol at it
-        root.library("/opt/conda/lib/libffi.so.8", conda)
+        // Anaconda's build: the _7.0 name is there, with no symbol at it.
+        let root = Self.libffi(emptyVersions: ["LIBFFI_BASE_7.0"])
         let found = try root.findings("OF004", ["LD_LIBRARY_PATH": "/opt/conda/lib"])
         #expect(found.count == 1)
         #expect(found.first?.rule == .symbolNotFound)
@@ -103,16 +100,12 @@ struct OpenFaceLibraryRuleTests {
     }
 
     @Test func of004IsQuietWithoutCondaOnTheLibraryPath() throws {
-        #expect(try Self.libffi(conda: Self.upstreamConda).diagnose().findings.isEmpty)
+        #expect(try Self.libffi().diagnose().findings.isEmpty)
     }
 
     @Test("the same version failure through RUNPATH is LD003: OF004 is the LD_LIBRARY_PATH shadow")
     func ld003NotOf004WhenTheShadowComesFromRunpath() throws {
-        var root = Self.libffi(conda: Self.upstreamConda)
-        var program = MiniDebianRoot.programImage(needing: ["libffi.so.7"])
-        program.imports.append(ELFImage.Import("ffi_type_uint32", version: ("libffi.so.7", "LIBFFI_BASE_7.0"), lazy: false))
-        program.runpath = "/opt/conda/lib"
-        root.program(program)
+        let root = Self.libffi(runpath: "/opt/conda/lib")
         #expect(try root.diagnose().findings.map(\.id) == ["LD003"])
     }
 

@@ -73,10 +73,8 @@ struct PlannerTests {
     }
 
     @Test func anotherSonameStandsInWhenItDefinesEverySymbolItsConsumersImport() throws {
-        var root = Self.needing(["libwebp.so.7"])
-        var program = MiniDebianRoot.programImage(needing: ["libwebp.so.7"])
-        program.imports.append(ELFImage.Import("WebPDecode"))
-        root.program(program)
+        var root = MiniDebianRoot()
+        root.program(MiniDebianRoot.programImage(needing: ["libwebp.so.7"], importing: [ELFImage.Import("WebPDecode")]))
         root.library("libwebp.so.6", in: Self.multiarch, defining: ["WebPDecode"])
         let outcome = try Self.plan(root)
         #expect(outcome.plan.actions.map(\.action) == [Self.symlink(Self.multiarch + "/libwebp.so.7", "libwebp.so.6"), .ldconfig])
@@ -85,10 +83,8 @@ struct PlannerTests {
     }
 
     @Test func anotherSonameLackingASymbolIsWithdrawnAndLeftToAPerson() throws {
-        var root = Self.needing(["libwebp.so.7"])
-        var program = MiniDebianRoot.programImage(needing: ["libwebp.so.7"])
-        program.imports.append(ELFImage.Import("WebPDecode", lazy: false))
-        root.program(program)
+        var root = MiniDebianRoot()
+        root.program(MiniDebianRoot.programImage(needing: ["libwebp.so.7"], importing: [ELFImage.Import("WebPDecode", lazy: false)]))
         root.library("libwebp.so.6", in: Self.multiarch, defining: ["WebPGetInfo"])
         let outcome = try Self.plan(root)
         #expect(outcome.plan.isEmpty)
@@ -115,15 +111,11 @@ struct PlannerTests {
 
     @Test func theLibraryPathDirectoryThatShadowsAGoodCopyIsDropped() throws {
         var root = MiniDebianRoot()
-        var program = MiniDebianRoot.programImage(needing: ["libffi.so.7"])
-        program.imports.append(ELFImage.Import("ffi_call", version: ("libffi.so.7", "LIBFFI_BASE_7.0")))
-        root.program(program)
-        var system = ELFImage.library("libffi.so.7")
-        system.definitions = [ELFImage.Definition("ffi_call", version: "LIBFFI_BASE_7.0")]
-        root.library(Self.multiarch + "/libffi.so.7", system)
-        var conda = ELFImage.library("libffi.so.7")
-        conda.definitions = [ELFImage.Definition("ffi_call", version: "LIBFFI_BASE_8.0")]
-        root.library("/opt/conda/lib/libffi.so.7", conda)
+        root.program(MiniDebianRoot.programImage(needing: ["libffi.so.7"], importing: [
+            ELFImage.Import("ffi_call", version: ("libffi.so.7", "LIBFFI_BASE_7.0")),
+        ]))
+        root.library(Self.multiarch + "/libffi.so.7", MiniDebianRoot.libraryImage("libffi.so.7", defining: "ffi_call", at: "LIBFFI_BASE_7.0"))
+        root.library("/opt/conda/lib/libffi.so.7", MiniDebianRoot.libraryImage("libffi.so.7", defining: "ffi_call", at: "LIBFFI_BASE_8.0"))
         root.library("libextra.so.1", in: "/opt/extra")
         let outcome = try Self.plan(root, ["LD_LIBRARY_PATH": "/opt/conda/lib:/opt/extra"])
         #expect(outcome.plan.actions == [PlannedAction(.env(name: "LD_LIBRARY_PATH", value: "/opt/extra"), fixes: ["OF004"])])
@@ -133,12 +125,10 @@ struct PlannerTests {
 
     @Test func aVersionFailureNotFromTheLibraryPathIsAPersonsStep() throws {
         var root = MiniDebianRoot()
-        var program = MiniDebianRoot.programImage(needing: ["libfoo.so.1"])
-        program.imports.append(ELFImage.Import("foo", version: ("libfoo.so.1", "FOO_2.0")))
-        root.program(program)
-        var libfoo = ELFImage.library("libfoo.so.1")
-        libfoo.definitions = [ELFImage.Definition("foo", version: "FOO_1.0")]
-        root.library(Self.multiarch + "/libfoo.so.1", libfoo)
+        root.program(MiniDebianRoot.programImage(needing: ["libfoo.so.1"], importing: [
+            ELFImage.Import("foo", version: ("libfoo.so.1", "FOO_2.0")),
+        ]))
+        root.library(Self.multiarch + "/libfoo.so.1", MiniDebianRoot.libraryImage("libfoo.so.1", defining: "foo", at: "FOO_1.0"))
         let outcome = try Self.plan(root)
         #expect(outcome.plan.isEmpty)
         #expect(outcome.blockers.map(\.findingID) == ["LD003"])

@@ -15,8 +15,7 @@ struct SymbolRuleTests {
     static func root(imports: [ELFImage.Import], extraNeeds: [ELFImage.VersionNeedEntry] = [],
                      libfoo: ELFImage) -> MiniDebianRoot {
         var root = MiniDebianRoot()
-        var program = MiniDebianRoot.programImage(needing: ["libfoo.so.1"])
-        program.imports += imports
+        var program = MiniDebianRoot.programImage(needing: ["libfoo.so.1"], importing: imports)
         program.extraVersionNeeds = extraNeeds
         root.program(program)
         root.library(libfooPath, libfoo)

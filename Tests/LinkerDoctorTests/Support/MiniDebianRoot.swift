@@ -27,11 +27,18 @@ struct MiniDebianRoot {
         return libc
     }
 
-    /// A program needing `libs` (libc last), calling `puts`.
-    static func programImage(needing libs: [String] = []) -> ELFImage {
+    /// A program needing `libs` (libc last), calling `puts` and importing `imports`.
+    static func programImage(needing libs: [String] = [], importing imports: [ELFImage.Import] = []) -> ELFImage {
         var program = ELFImage.program(needed: libs + ["libc.so.6"])
-        program.imports = [ELFImage.Import("puts", version: ("libc.so.6", "GLIBC_2.2.5"))]
+        program.imports = [ELFImage.Import("puts", version: ("libc.so.6", "GLIBC_2.2.5"))] + imports
         return program
+    }
+
+    /// A shared object named `soname` defining `symbol` at `version`.
+    static func libraryImage(_ soname: String, defining symbol: String, at version: String?) -> ELFImage {
+        var image = ELFImage.library(soname)
+        image.definitions = [ELFImage.Definition(symbol, version: version)]
+        return image
     }
 
     init() {

@@ -40,10 +40,11 @@ struct ELFStringTable {
     func offset(_ text: String) -> UInt32 { offsets[text] ?? 0 }
 }
 
-/// The two symbol hash functions of the gABI and the GNU extension.
-enum ELFHash {
+/// The two symbol hash functions of the gABI and the GNU extension, written out from the
+/// specifications so that tests do not rely on the code under test.
+public enum ELFHash {
     /// `elf_hash` (System V ABI): `DT_HASH` buckets and `vd_hash`/`vna_hash`.
-    static func sysv(_ name: String) -> UInt32 {
+    public static func sysv(_ name: String) -> UInt32 {
         var h: UInt32 = 0
         for c in name.utf8 {
             h = (h << 4) &+ UInt32(c)
@@ -55,7 +56,7 @@ enum ELFHash {
     }
 
     /// `dl_new_hash` (DJB): `DT_GNU_HASH`.
-    static func gnu(_ name: String) -> UInt32 {
+    public static func gnu(_ name: String) -> UInt32 {
         var h: UInt32 = 5381
         for c in name.utf8 { h = h &* 33 &+ UInt32(c) }
         return h
