@@ -41,6 +41,19 @@ struct ResolverTests {
         #expect(leaf.via == .search(.rpath(owner: MiniDebianRoot.program), directory: "/app/lib"))
     }
 
+    @Test func rpathOfEveryObjectInTheLoaderChainServesANeed() throws {
+        // prog → libmid.so.1 (RPATH /opt/mid) → libinner.so.1 (no paths) → libleaf.so.1 in /opt/mid.
+        var root = Self.root(needed: ["libmid.so.1"], rpath: "/app/lib")
+        var mid = ELFImage.library("libmid.so.1", needed: ["libinner.so.1"])
+        mid.rpath = "/opt/mid"
+        root.library("/app/lib/libmid.so.1", mid)
+        root.library("libinner.so.1", in: "/opt/mid", needed: ["libleaf.so.1"])
+        root.library("libleaf.so.1", in: "/opt/mid")
+        let leaf = Self.leaf(try root.resolve())
+        #expect(leaf?.realPath == "/opt/mid/libleaf.so.1")
+        #expect(leaf?.via == .search(.rpath(owner: "/app/lib/libmid.so.1"), directory: "/opt/mid"))
+    }
+
     @Test func runpathServesOnlyItsOwnersNeeds() throws {
         var root = Self.root(needed: ["libmid.so.1"], runpath: "/app/lib")
         root.library("libmid.so.1", in: "/app/lib", needed: ["libleaf.so.1"])
