@@ -78,7 +78,7 @@ public struct LdSoCache: Equatable, Sendable {
                     let keyBytes = try raw.string(base: oldEnd, key, entry: i, field: "key")
                     let valueBytes = try raw.string(base: oldEnd, value, entry: i, field: "value")
                     list.append(Entry(flags: Int32(bitPattern: flags), keyBytes: keyBytes,
-                                      value: String(decoding: valueBytes, as: UTF8.self), hwcap: 0, glibcHWCaps: nil))
+                                      value: ByteString.decode(valueBytes), hwcap: 0, glibcHWCaps: nil))
                 }
                 self.init(format: .old, entries: list)
             }
@@ -111,7 +111,7 @@ public struct LdSoCache: Equatable, Sendable {
                     guard let offset = raw.u32(table.lowerBound + k * 4),
                           let name = try? raw.string(base: 0, offset, entry: k, field: "hwcaps name")
                     else { problem = "glibc-hwcaps name \(k) is past the end of the file"; names = []; break }
-                    names.append(String(decoding: name, as: UTF8.self))
+                    names.append(ByteString.decode(name))
                 }
             }
         }
@@ -127,7 +127,7 @@ public struct LdSoCache: Equatable, Sendable {
             let keyBytes = try raw.string(base: base, key, entry: i, field: "key")
             let valueBytes = try raw.string(base: base, value, entry: i, field: "value")
             var entry = Entry(flags: Int32(bitPattern: f), keyBytes: keyBytes,
-                              value: String(decoding: valueBytes, as: UTF8.self), hwcap: hwcap, glibcHWCaps: nil)
+                              value: ByteString.decode(valueBytes), hwcap: hwcap, glibcHWCaps: nil)
             if entry.isGlibcHWCapsEntry, Int(entry.glibcHWCapsIndex) < names.count {
                 entry.glibcHWCaps = names[Int(entry.glibcHWCapsIndex)]
             }
