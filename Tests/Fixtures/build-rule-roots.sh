@@ -161,7 +161,9 @@ leaf /app/lib /app/lib
 solib "$R/app/l$E/lib$E.so.1" "lib$E.so.1" "$SRC/leaf.c" -DWHERE='"latin-1"'
 solib "$R/usr/local/lib/lib$U.so" "lib$U.so" "$SRC/leaf.c" -DWHERE='"u+10ff01"'
 prog /app/bin/prog "$LEAF"
-patchelf --set-rpath "/app/lib:/app/l$E" --add-needed "lib$E.so.1" --add-needed "lib$U.so" "$R/app/bin/prog"
+patchelf --add-needed "lib$E.so.1" --add-needed "lib$U.so" "$R/app/bin/prog"
+# (one patchelf call for both would point RUNPATH at the wrong string: patchelf 0.14)
+patchelf --set-rpath "/app/lib:/app/l$E" "$R/app/bin/prog"
 cache "$R"; finish /app/bin/prog
 
 # The same program where the Latin-1 library is nowhere: the loader stops at its name.

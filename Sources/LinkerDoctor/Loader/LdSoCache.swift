@@ -151,7 +151,7 @@ public struct LdSoCache: Equatable, Sendable {
     /// `["x86-64-v3", "x86-64-v2"]`; empty before glibc 2.33), else the first plain or usable
     /// legacy-hwcap entry with flags `0x0303`. Nil: not in the cache.
     public func lookup(_ name: String, glibcHWCaps: [String], legacy: LdSoCacheLegacyHWCap = .baseline) -> String? {
-        let needle = Array(name.utf8)
+        let needle = ByteString.bytes(name)
         let hasHWCapField = format != .old
         var left = 0
         var right = entries.count - 1

@@ -24,7 +24,7 @@ extension LdSoCache {
             self.value = value
             self.hwcap = hwcap
             self.glibcHWCaps = glibcHWCaps
-            self.keyBytes = Array(key.utf8)
+            self.keyBytes = ByteString.bytes(key)
         }
 
         init(flags: Int32, keyBytes: [UInt8], value: String, hwcap: UInt64, glibcHWCaps: String?) {
