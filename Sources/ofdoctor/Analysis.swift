@@ -1,4 +1,6 @@
-import LinkerDoctor
+import Doctor
+import LoaderModel
+
 
 /// The calls into the core that every command makes, with errors mapped to exit 3.
 enum Analysis {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+import RootFS
 
 /// The in-memory root the rule tests stand on, against the real filesystem: the same tree
 /// made in memory and in a temporary directory must give `RootView` the same answers

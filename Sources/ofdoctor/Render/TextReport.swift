@@ -1,4 +1,7 @@
-import LinkerDoctor
+import Doctor
+import LoaderModel
+import Quoting
+
 
 /// `check` as text, like `brew doctor`: a verdict line, then each finding with its id,
 /// what the loader will say, why, and the fix. Every text from the root or the caller

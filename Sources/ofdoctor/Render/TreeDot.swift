@@ -1,4 +1,6 @@
-import LinkerDoctor
+import LoaderModel
+import Quoting
+
 
 /// The load graph for Graphviz: one node per object labelled with the rule that found it,
 /// missing libraries in red.

@@ -1,4 +1,6 @@
-import LinkerDoctor
+import LoaderModel
+import Quoting
+
 
 /// The load graph as an indented tree, like libtree: each library once (its first
 /// appearance in depth-first order), with the rule that found it; missing ones marked

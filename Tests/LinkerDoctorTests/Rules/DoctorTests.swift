@@ -1,7 +1,9 @@
 import ELFImageBuilder
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// `Doctor.check` on in-memory roots: the verdict, which findings the plan fixes, the
 /// remedy a person gets for the rest, and OpenFace's model files joining the plan.

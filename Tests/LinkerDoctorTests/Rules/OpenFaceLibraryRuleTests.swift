@@ -1,7 +1,9 @@
 import ELFImageBuilder
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// The documented OpenFace-container failures (OF001–OF005) and the general companion
 /// rule (LD011), each where it fires and on the same root with the difference that clears

@@ -1,6 +1,9 @@
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+import Archive
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// OpenFace's model-file findings (OF101–OF110) on an in-memory root: a complete model set
 /// beside /opt/OpenFace/build/bin/FeatureExtraction, the program started by its full path,

@@ -1,7 +1,9 @@
 import ELFImageBuilder
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// `Planner` on in-memory roots: which fix each failure gets, that the plan is proven on
 /// the overlay (the simulated diagnosis has no error left), and what becomes a step for a

@@ -1,7 +1,9 @@
 import ELFImageBuilder
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// `Resolver` on in-memory roots: the search order of glibc's `_dl_map_object` (RPATH of
 /// the loader chain, LD_LIBRARY_PATH, RUNPATH, ld.so.cache, default directories), token

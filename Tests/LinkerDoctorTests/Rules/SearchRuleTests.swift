@@ -1,7 +1,9 @@
 import ELFImageBuilder
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// The rules about finding files (LD001, LD002, LD005–LD008, LD010, LD012, LD013), each
 /// once where it fires and once on the same root with the one difference that clears it

@@ -1,7 +1,9 @@
 import ELFImageBuilder
 import InMemoryRoot
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// The rules about versions and symbols (LD003, LD004, LD009): the program needs
 /// libfoo.so.1 from the multiarch directory and imports from it; each pair of tests

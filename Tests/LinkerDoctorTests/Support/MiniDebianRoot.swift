@@ -1,6 +1,8 @@
 import ELFImageBuilder
 import InMemoryRoot
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
 
 /// A Debian-like root in memory, the smallest that starts a program: the loader at
 /// `/lib64/ld-linux-x86-64.so.2` (a link into the multiarch directory, as Debian has it),

@@ -1,5 +1,5 @@
 import ELFInspect
-import LinkerDoctor
+import RootFS
 
 /// A root filesystem held in memory, for unit tests of the loader model and the doctor
 /// without gcc, root or a directory on disk: regular files (with permission bits),
