@@ -21,7 +21,7 @@ struct Tree: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let system = try target.system()
-            let environment = try target.environment()
+            let environment = try target.environment(of: system)
             let program = try target.program(in: system, environment: environment)
             let graph = try Analysis.resolve(program, system: system, environment: environment)
             switch format {
