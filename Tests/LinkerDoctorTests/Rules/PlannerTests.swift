@@ -74,6 +74,27 @@ struct PlannerTests {
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
+    @Test func aDirectoryWithASonameTheCacheFindsElsewhereGoesOnTheLibraryPathNotIntoLdSoConfD() throws {
+        // Listed in ld.so.conf.d, /opt/app/lib's libdup.so.1 would join /opt/other's in the cache.
+        var root = Self.privateLibrary()
+        root.files.file("/etc/ld.so.conf.d/other.conf", text: "/opt/other\n")
+        root.library("libdup.so.1", in: "/opt/other")
+        root.library("libdup.so.1", in: "/opt/app/lib")
+        root.runLdconfig()
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [.env(name: "LD_LIBRARY_PATH", value: "/opt/app/lib")])
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    @Test func aCopyOnlyInAGlibcHWCapsSubdirectoryIsNotOffered() throws {
+        var root = Self.needing(["libfoo.so.1"])
+        root.library("libfoo.so.1", in: "/opt/x/glibc-hwcaps/x86-64-v3")
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.isEmpty)
+        #expect(outcome.blockers.map(\.summary) == ["libfoo.so.1 is nowhere usable in the root"])
+        #expect(outcome.candidates["libfoo.so.1"]?.map(\.path) == ["/opt/x/glibc-hwcaps/x86-64-v3/libfoo.so.1"])
+    }
+
     @Test func anotherSonameStandsInWhenItDefinesEverySymbolItsConsumersImport() throws {
         var root = MiniDebianRoot()
         root.program(MiniDebianRoot.programImage(needing: ["libwebp.so.7"], importing: [ELFImage.Import("WebPDecode")]))
