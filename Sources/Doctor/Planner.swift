@@ -405,34 +405,12 @@ public struct Planner: Sendable {
 
     // MARK: - simulation
 
-    /// The diagnosis of the root with `actions` applied in memory.
+    /// The diagnosis of the root with `actions` applied in memory (`PlanEffect`).
     public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment) throws(ResolveError) -> Diagnosis {
-        var overlay = OverlayRoot(base: system.root.filesystem)
-        var runsLdconfig = false
-        for planned in actions {
-            switch planned.action {
-            case .symlink(let path, let target): overlay.add(.symlink(target), at: path)
-            case .conf(let path, let directories):
-                overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: directories)))), at: path)
-            case .ldconfig: runsLdconfig = true
-            case .env: break
-            }
-        }
+        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem)
         var simulated = system
-        simulated.root = RootView(overlay)
-        if runsLdconfig {
-            let model = LdconfigModel(root: RootView(overlay))
-            for change in model.linkChanges {
-                switch change {
-                case .create(let link, let target), .repoint(let link, _, let target):
-                    overlay.add(.symlink(target), at: RootPath(link))
-                case .removeDangling:
-                    break
-                }
-            }
-            simulated.root = RootView(overlay)
-            simulated.cache = model.cache
-        }
+        simulated.root = RootView(effect.root)
+        if let cache = effect.cache { simulated.cache = cache }
         return try Diagnosis(system: simulated, program: program, environment: environment)
     }
 }

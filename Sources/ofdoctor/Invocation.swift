@@ -15,14 +15,18 @@ struct Invocation {
     /// The options that name the target, already quoted words.
     let targetWords: [String]
     let isImage: Bool
+    /// For an image: where `fix --output` should write the repaired copy (beside it, `-fixed` added).
+    let fixedImage: String?
 
     init(_ target: some TargetDescription, program: ProgramLocation?) {
         let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
         executable = argv0.contains("/") ? absolute(argv0) : "ofdoctor"
         var words: [String] = []
+        var fixed: String?
         if let image = target.image {
             words += ["--image", absolute(image)]
+            fixed = Self.fixedName(absolute(image))
         } else if !target.isHostRoot {
             words += ["--root", target.absoluteRoot]
         }
@@ -33,6 +37,17 @@ struct Invocation {
         if target.binary != nil, let program { words.append(program.path.string) }
         targetWords = words
         isImage = target.image != nil
+        fixedImage = fixed
+    }
+
+    /// `/x/img.tar` → `/x/img-fixed.tar` (`.tar.gz`, `.tgz` kept; a layout directory gets `-fixed`).
+    static func fixedName(_ image: String) -> String {
+        var path = image
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        for suffix in [".tar.gz", ".tgz", ".tar"] where path.hasSuffix(suffix) && path.count > suffix.count {
+            return String(path.dropLast(suffix.count)) + "-fixed" + suffix
+        }
+        return path + "-fixed"
     }
 
     /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted.
@@ -44,8 +59,9 @@ struct Invocation {
     var fixSteps: String { TerminalEscape.visible(fixStepsText) }
 
     private var fixStepsText: String {
-        if isImage {
-            return "`\(command("fix", "--format", "dockerfile"))` prints the Dockerfile lines that fix it"
+        if isImage, let fixedImage {
+            return "`\(command("fix", "--output", fixedImage))` writes a repaired copy of the image; "
+                + "`\(command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile"
         }
         return "`\(command("fix"))` shows the plan, `\(command("fix", "--apply"))` makes it"
     }

@@ -43,12 +43,8 @@ struct FixJourneyTests {
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
     func partialPlan() throws {
         let fixture = try #require(FixtureRoot.named("all"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        let root = try Self.allWithoutWebp()
         defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
-        // No libwebp at all: OF001 has no candidate, OF002–OF004 still have theirs.
-        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/usr/lib/x86_64-linux-gnu") where name.hasPrefix("libwebp.so") {
-            try FileManager.default.removeItem(atPath: root + "/usr/lib/x86_64-linux-gnu/" + name)
-        }
         let before = try TreeSnapshot(root: root)
         let env = DoctorEndToEndTests.envArguments(fixture)
         let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "FeatureExtraction"] + env)
@@ -110,6 +106,16 @@ struct FixJourneyTests {
     }
 
     /// The commands a text output names in backquotes that start with ofdoctor.
+    /// A scratch copy of the `all` root with no libwebp at all: OF001 has no candidate (a
+    /// person's step), OF002–OF004 still have theirs. The caller removes its parent directory.
+    static func allWithoutWebp() throws -> String {
+        let root = try DoctorEndToEndTests.scratchCopy(try #require(FixtureRoot.named("all")))
+        for name in try FileManager.default.contentsOfDirectory(atPath: root + "/usr/lib/x86_64-linux-gnu") where name.hasPrefix("libwebp.so") {
+            try FileManager.default.removeItem(atPath: root + "/usr/lib/x86_64-linux-gnu/" + name)
+        }
+        return root
+    }
+
     static func suggestedCommands(_ text: String) -> [String] {
         text.split(separator: "`", omittingEmptySubsequences: false).enumerated()
             .filter { $0.offset % 2 == 1 && $0.element.hasPrefix(Command.ofdoctorPath + " ") }
@@ -218,7 +224,7 @@ extension FixJourneyTests {
 }
 
 extension FixJourneyTests {
-    @Test("after check --image, the next step is fix --image … --format dockerfile, and it works when pasted",
+    @Test("after check --image, the next steps are fix --image … --output (a repaired copy) and --format dockerfile, and both work when pasted",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
     func imageNextStep() throws {
         let fixture = try #require(FixtureRoot.named("of001"))
@@ -232,11 +238,15 @@ extension FixJourneyTests {
                                 environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
         #expect(check.status == 1, "\(check.stdout) \(check.stderr)")
         let commands = Self.suggestedCommands(check.stdout)
-        #expect(commands == ["\(Command.ofdoctorPath) fix --format dockerfile --image \(image)"], "\(check.stdout)")
+        let fixed = directory + "/image-fixed.tar"
+        #expect(commands == ["\(Command.ofdoctorPath) fix --output \(fixed) --image \(image)",
+                             "\(Command.ofdoctorPath) fix --format dockerfile --image \(image)"], "\(check.stdout)")
         #expect(!check.stdout.contains("--apply"), "an image is read-only: \(check.stdout)")
         for command in commands {
             let result = Command.run("/bin/sh", ["-c", "cd / && " + command], environment: ["PATH": "/usr/bin:/bin"])
-            #expect(result.status == 1 && result.stdout.contains("RUN "), "`\(command)`: \(result.stdout) \(result.stderr)")
+            #expect(result.status == 1 && (result.stdout.contains("RUN ") || result.stdout.contains("wrote \(fixed)")),
+                    "`\(command)`: \(result.stdout) \(result.stderr)")
         }
+        #expect(Command.ofdoctor(["check", "--image", fixed]).status == 0)
     }
 }

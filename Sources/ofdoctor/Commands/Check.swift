@@ -48,7 +48,7 @@ struct DoctorSession {
 
     init(_ target: some TargetDescription) throws {
         system = try target.system()
-        environment = try target.environment()
+        environment = try target.environment(of: system)
         program = try target.program(in: system, environment: environment)
     }
 

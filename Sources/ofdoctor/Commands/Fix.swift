@@ -21,18 +21,25 @@ import ELFInspect
 struct Fix: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix",
-        abstract: "Print the proven fix plan (dry run), or apply it with --apply and check again.",
+        abstract: "Print the proven fix plan (dry run), apply it with --apply and check again, or write a repaired image with --image --output.",
         discussion: """
         Every plan is first applied to a virtual copy of the root and checked; a plan that would \
         not make the loader start the program is never offered. --apply never overwrites what it \
         did not create, journals each step in /var/lib/ofdoctor/journal, runs ldconfig \
         (ldconfig -r ROOT for another root) and writes the environment to /etc/profile.d/ofdoctor.sh.
 
+        --image IN --output OUT writes a new image in IN's format: IN's layers unchanged, one \
+        more layer with the plan's links and files and the ld.so.cache the image's loader will \
+        read, and the plan's environment in the config's Env (docker run and docker exec use it). \
+        OUT is checked as written before it is renamed into place; IN is never changed. Exit \
+        status describes IN: 1 when OUT fixes everything, 2 when a person is still needed.
+
         Examples:
           ofdoctor fix                          # the plan, as text
           ofdoctor fix --format sh > fix.sh     # an idempotent script
           ofdoctor fix --format dockerfile      # RUN/ENV lines for Dockerfile.final
           ofdoctor fix --apply && . /etc/profile.d/ofdoctor.sh
+          ofdoctor fix --image broken.tar --output fixed.tar && docker load -i fixed.tar
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, sh, json, dockerfile }
@@ -40,6 +47,15 @@ struct Fix: ParsableCommand {
     @OptionGroup var target: TargetOptions
     @Option(help: "text, sh, json or dockerfile (the default with --image, which is read-only).") var format: Format?
     @Flag(help: "Apply the plan to the root, then check again.") var apply = false
+    @Option(help: ArgumentHelp("With --image: write the repaired image to FILE, in the input's format.", valueName: "FILE"))
+    var output: String?
+
+    func validate() throws {
+        guard output != nil else { return }
+        if target.image == nil { throw ValidationError("--output needs --image: it writes a repaired copy of that image") }
+        if apply { throw ValidationError("give --apply (for a root) or --output (for an image), not both") }
+        if format != nil { throw ValidationError("--output reports what it wrote as text; leave out --format") }
+    }
 
     func run() throws {
         try reportingFailures {
@@ -47,6 +63,10 @@ struct Fix: ParsableCommand {
             let report = try session.check()
             if apply {
                 try applyPlan(report, session: session)
+                return
+            }
+            if let output {
+                try writeImage(report, session: session, output: output)
                 return
             }
             let plan = report.plan ?? FixPlan()
@@ -103,7 +123,7 @@ struct Fix: ParsableCommand {
         if let plan = report.plan {
             if !plan.environment.isEmpty { lines += EnvironmentReach(plan: plan, next: next).lines }
             if next.isImage {
-                lines.append(TerminalEscape.visible("Bake it into the image: `\(next.command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile."))
+                lines.append("Repair the image: " + next.fixSteps + ".")
             } else {
                 lines.append(TerminalEscape.visible("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`."))
             }

@@ -23,7 +23,7 @@ struct Tree: ParsableCommand {
     static func run(_ target: some TargetDescription, format: Format, all: Bool) throws {
         try reportingFailures {
             let system = try target.system()
-            let environment = try target.environment()
+            let environment = try target.environment(of: system)
             let program = try target.program(in: system, environment: environment)
             let graph = try Analysis.resolve(program, system: system, environment: environment)
             switch format {
