@@ -260,7 +260,7 @@ private struct CacheBytes {
     }
 
     /// dl-cache.h `cache_extension_load` and `cache_extension_verify`.
-    func extensions(offset: UInt32) -> Result<Sections, ExtensionError> {
+    func extensions(offset: UInt32) -> ExtensionRead {
         var sections = Sections()
         if offset == 0 { return .success(sections) }
         guard offset % 4 == 0 else { return .failure(ExtensionError("extension offset \(offset) is not 4-aligned")) }
@@ -286,7 +286,14 @@ private struct CacheBytes {
         return .success(sections)
     }
 
-    struct ExtensionError: Error {
+    /// The extension directory read, or why it cannot be. (Not `Result`: its `Failure: Error`
+    /// requirement made the runtime scan every conformance record of the binary on each run.)
+    enum ExtensionRead {
+        case success(Sections)
+        case failure(ExtensionError)
+    }
+
+    struct ExtensionError {
         let message: String
         init(_ message: String) { self.message = message }
     }

@@ -62,9 +62,13 @@ public struct LoaderPlatform: Equatable, Sendable {
         var result: [String] = []
         let count = parts.count
         for mask in stride(from: (1 << count) - 1, to: 0, by: -1) {
-            var chosen: [String] = []
-            for (i, part) in parts.enumerated() where mask & (1 << (count - 1 - i)) != 0 { chosen.append(part) }
-            let path = chosen.joined(separator: "/")
+            // Joined by hand: `joined(separator:)` on `[String]` instantiated generic metadata
+            // whose conformance check scanned every conformance record of the binary.
+            var path = ""
+            for (i, part) in parts.enumerated() where mask & (1 << (count - 1 - i)) != 0 {
+                if !path.isEmpty { path += "/" }
+                path += part
+            }
             if !result.contains(path) { result.append(path) }
         }
         return result

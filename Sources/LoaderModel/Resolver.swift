@@ -76,12 +76,12 @@ struct ResolutionState {
     var missing: [MissingLibrary] = []
     var failedPreloads: [MissingLibrary] = []
     var unsafe: [(source: SearchSource, element: String)] = []
-    var filesByIdentity: [FileIdentity: ELFFile] = [:]
+    var filesByIdentity = FileIdentityMap<ELFFile>()
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
     /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
     var loadedByName: [String: Int] = [:]
-    var loadedByIdentity: [FileIdentity: Int] = [:]
+    var loadedByIdentity = FileIdentityMap<Int>()
     /// Each search directory as spelled, listed once: where it leads and its names (nil
     /// when it is absent or not a directory).
     var directoryListings: [String: DirectoryListing?] = [:]
