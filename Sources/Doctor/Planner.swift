@@ -368,7 +368,7 @@ public struct Planner: Sendable {
         let action = FixAction.conf(path: Self.confPath, directories: [directory])
         var overlay = OverlayRoot(base: system.root.filesystem)
         overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: [directory])))), at: Self.confPath)
-        guard LdSoConf(root: RootView(overlay)).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
+        guard LdSoConf(root: RootView(overlay), glibc: system.platform.glibc).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
         return [action, .ldconfig]
     }
 
@@ -407,7 +407,7 @@ public struct Planner: Sendable {
 
     /// The diagnosis of the root with `actions` applied in memory (`PlanEffect`).
     public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment) throws(ResolveError) -> Diagnosis {
-        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem)
+        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: system.platform.glibc)
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }

@@ -112,7 +112,8 @@ public struct RootView: Sendable {
                 continue
             }
             guard current.kind == .directory else { return nil }   // ENOTDIR
-            let candidate = RootPath(prefix + "/" + component)
+            // `prefix` is normal and `component` one plain name (not empty, `.` or `..`).
+            let candidate = RootPath(alreadyNormal: prefix + "/" + component)
             guard let entry = try filesystem.entry(at: candidate) else { return nil }
             if entry.kind == .symlink && (followLast || !pending.isEmpty) {
                 followed += 1
@@ -124,7 +125,7 @@ public struct RootView: Sendable {
                     guard let top = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
                     current = top
                 }
-                pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+                pending.append(contentsOf: RootPath.components(of: target).reversed())
                 continue
             }
             resolved.append(component)

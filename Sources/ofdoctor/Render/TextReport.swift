@@ -20,7 +20,9 @@ struct TextReport {
         let errors = report.findings.filter(\.isProblem)
         let program = TerminalEscape.visible(report.program.path.string)
         // Model files and companions opened at run time do not stop the loader: say so.
-        let later: Set<Rule> = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing]
+        // An array, not a `Set`: a set of `Rule` made the runtime scan every conformance
+        // record of the binary for `Hashable` (as does `joined(separator:)` below).
+        let later: [Rule] = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing]
         let verb = errors.allSatisfy { later.contains($0.rule) } ? "starts but will fail" : "will not start"
         switch report.status {
         case .healthy:
@@ -66,7 +68,13 @@ struct TextReport {
             lines.append(style.bold("A person must:"))
             for blocker in report.blockers { lines.append("  • \(v(blocker.description))") }
         }
-        return lines.joined(separator: "\n")
+        var text = ""
+        text.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
+        for (i, line) in lines.enumerated() {
+            if i > 0 { text += "\n" }
+            text += line
+        }
+        return text
     }
 
     /// Text from the root or the caller, made safe for a terminal.
