@@ -4,6 +4,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Archive
+import LoaderModel
 import RootFS
 
 extension ApplySession {
@@ -14,9 +15,9 @@ extension ApplySession {
     static let ldconfigFiles = [RootPath("/etc/ld.so.cache"), RootPath("/etc/ld.so.cache~"),
                                 RootPath("/var/cache/ldconfig/aux-cache"), RootPath("/var/cache/ldconfig/aux-cache~")]
 
-    /// ldconfig scans its trusted directories besides ld.so.conf's (elf/ldconfig.c, `SYSTEM_DIRS`).
-    static let trustedDirectories = ["/lib", "/usr/lib", "/lib64", "/usr/lib64",
-                                     "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"].map { RootPath($0) }
+    /// ldconfig scans its trusted directories besides ld.so.conf's (elf/ldconfig.c, `SYSTEM_DIRS`):
+    /// those of either layout, since the root may be either.
+    static let trustedDirectories = LoaderPlatform.anyLayoutDefaultDirectories.map { RootPath($0) }
 
     /// What ldconfig may change, as it is now.
     func captureSnapshot(scanned: [RootPath]) throws(ApplyError) -> LdconfigSnapshot {

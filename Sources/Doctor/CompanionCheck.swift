@@ -39,7 +39,7 @@ enum CompanionCheck {
             // MKL's dispatcher opens the core first: that is the name its error message carries.
             let first = missing.first { $0.hasPrefix("libmkl_core") } ?? missing.first ?? ""
             result.append(Finding(
-                id: isMKL ? FindingCatalog.mklCompanions : FindingCatalog.runtimeCompanionMissing,
+                id: isMKL ? FindingCatalog.mklCompanions : .runtimeCompanionMissing,
                 rule: .runtimeCompanionMissing, severity: .warning,
                 summary: "\(object.path) will not find \(missing.joined(separator: ", ")) at run time",
                 explanation: "\(object.path) is a link to \(object.realPath). The library asks dladdr where it was loaded from and dlopens its companions from that directory, \(loadDirectory); they are beside its real file in \(realDirectory) but not there. The loader starts the program; the first call that needs them (MKL: the first BLAS call) fails.",

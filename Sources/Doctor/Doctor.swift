@@ -30,8 +30,8 @@ public struct Doctor: Sendable {
             Blocker(findingID: $0.id, summary: $0.summary, remedy: $0.remedy)
         }
         var findings = diagnosis.findings + models.findings
-        for var later in outcome.laterFindings where outcome.blockers.contains(where: { $0.findingKey == Planner.key(later) })
-            || outcome.fixedKeys.contains(Planner.key(later)) {
+        for var later in outcome.laterFindings where outcome.blockers.contains(where: { $0.findingKey == later.key })
+            || outcome.fixedKeys.contains(later.key) {
             later.summary = "once the other fixes are made: " + later.summary
             findings.append(later)
         }
@@ -41,7 +41,7 @@ public struct Doctor: Sendable {
             if let library = findings[i].library, findings[i].rule == .libraryNotFound {
                 findings[i].candidates = outcome.candidates[library] ?? []
             }
-            let key = Planner.key(findings[i])
+            let key = findings[i].key
             findings[i].fixable = !findings[i].isProblem || outcome.fixedKeys.contains(key)
             if findings[i].isProblem && !findings[i].fixable, findings[i].remedy == nil {
                 findings[i].remedy = outcome.blockers.first { $0.findingKey == key }?.remedy

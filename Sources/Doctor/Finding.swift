@@ -53,7 +53,7 @@ public struct Candidate: Equatable, Sendable {
 /// One reason the loader would refuse (or later break) the program, with its stable id.
 public struct Finding: Equatable, Sendable {
     /// `OF001`…: documented failures of the seed; `LD…`: general rules; `OF1xx`: OpenFace data.
-    public var id: String
+    public var id: FindingID
     public var rule: Rule
     public var severity: Severity
     /// One line.
@@ -76,7 +76,7 @@ public struct Finding: Equatable, Sendable {
     /// what makes `check` exit non-zero and what a plan must fix.
     public var isProblem: Bool { severity == .error || rule == .runtimeCompanionMissing }
 
-    public init(id: String, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
+    public init(id: FindingID, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,
                 neededBy: [String] = [], resolvedTo: String? = nil, candidates: [Candidate] = [],
                 fixable: Bool = false, remedy: String? = nil) {

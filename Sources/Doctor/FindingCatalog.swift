@@ -5,22 +5,9 @@ import RootFS
 /// documented OpenFace failures (OF001–OF004) are recognised here as special cases of the
 /// general rules (LD…); `docs/findings.md` has a section per id.
 public enum FindingCatalog {
-    public static let interpreterNotFound = "LD001"
-    public static let libraryNotFound = "LD002"
-    public static let versionNotFound = "LD003"
-    public static let symbolNotFound = "LD004"
-    public static let staleCache = "LD005"
-    public static let danglingSymlink = "LD006"
-    public static let wrongClassSkipped = "LD007"
-    public static let unsafeSearchPath = "LD008"
-    public static let noVersionInformation = "LD009"
-    public static let badCandidate = "LD010"
-    public static let runtimeCompanionMissing = "LD011"
-    public static let staticExecutable = "LD012"
-    public static let preloadIgnored = "LD013"
 
-    public static let webp = "OF001", mkl = "OF002", openFaceLibraries = "OF003", condaLibffi = "OF004"
-    public static let mklCompanions = "OF005"
+    public static let webp: FindingID = "OF001", mkl: FindingID = "OF002", openFaceLibraries: FindingID = "OF003"
+    public static let condaLibffi: FindingID = "OF004", mklCompanions: FindingID = "OF005"
 
     /// OpenFace 2.2.0's own shared libraries (`-D BUILD_SHARED_LIBS=ON`).
     public static let openFaceLibraryNames: Set<String> = [
@@ -33,14 +20,14 @@ public enum FindingCatalog {
         let exe = graph.executable
         if exe.elf.dynamic == nil && exe.elf.interpreter == nil {
             result.append(Finding(
-                id: staticExecutable, rule: .staticExecutable, severity: .info,
+                id: .staticExecutable, rule: .staticExecutable, severity: .info,
                 summary: "\(exe.path) is statically linked: it needs no shared libraries",
                 explanation: "It has no PT_INTERP and no PT_DYNAMIC, so the kernel starts it without ld.so; nothing can be missing."))
             return result
         }
         if graph.interpreterMissing, let interp = graph.interpreterPath {
             result.append(Finding(
-                id: interpreterNotFound, rule: .interpreterNotFound,
+                id: .interpreterNotFound, rule: .interpreterNotFound,
                 summary: "the program interpreter \(interp) is not in the root",
                 explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at; the root has no file there, so execve fails with ENOENT and shells print a baffling 'No such file or directory' for a file that exists.",
                 loaderMessage: "\(argv0): cannot execute: required file not found",
@@ -68,7 +55,7 @@ public enum FindingCatalog {
             let object = miss.fatalPath ?? miss.name
             let searched = miss.name.contains("/") ? "A name with a slash is opened as that path only." : describeSearch(miss.trail)
             return Finding(
-                id: preloadIgnored, rule: .preloadIgnored, severity: .warning,
+                id: .preloadIgnored, rule: .preloadIgnored, severity: .warning,
                 summary: "LD_PRELOAD names \(miss.name), which cannot be loaded (\(reason)): the loader ignores it",
                 explanation: "The loader loads LD_PRELOAD objects before the program's own libraries; one it cannot load is reported on stderr and skipped, and the program starts without it (whatever it was meant to change — an allocator, a hook, a shim — is not there). \(searched)",
                 loaderMessage: "ERROR: ld.so: object '\(miss.name)' from LD_PRELOAD cannot be preloaded (\(reason)): ignored.",
@@ -91,7 +78,7 @@ public enum FindingCatalog {
             if let system, let directory = configured.first(where: { hasFile(miss.name, in: $0, system: system) }) {
                 let requesters = miss.neededBy.map { graph.objects[$0].path }
                 result.append(Finding(
-                    id: staleCache, rule: .staleCache,
+                    id: .staleCache, rule: .staleCache,
                     summary: "\(miss.name) is in \(directory) but not in ld.so.cache",
                     explanation: "\(directory) is listed in ld.so.conf, so the loader finds its libraries only through /etc/ld.so.cache (it is not a default directory); the cache was written before \(miss.name) was put there. \(describeSearch(miss.trail))",
                     loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
@@ -102,7 +89,7 @@ public enum FindingCatalog {
             let requesters = miss.neededBy.map { graph.objects[$0].path }
             if let fatal = miss.fatalPath {
                 result.append(Finding(
-                    id: badCandidate, rule: .badCandidate,
+                    id: .badCandidate, rule: .badCandidate,
                     summary: "\(fatal) stops the loader: \(miss.reason)",
                     explanation: "Looking for \(miss.name), ld.so opened \(fatal) and refuses it fatally (\(miss.reason)); it does not go on to later directories, even if a good copy is there (elf/dl-load.c open_verify).",
                     loaderMessage: "\(argv0): error while loading shared libraries: \(fatal): \(miss.reason)",
@@ -110,12 +97,12 @@ public enum FindingCatalog {
                     remedy: "Remove or rename \(fatal): it is not a usable shared library."))
                 continue
             }
-            let id: String
+            let id: FindingID
             switch miss.name {
             case "libwebp.so.7": id = webp
             case "libmkl_rt.so.2": id = mkl
             case let name where openFaceLibraryNames.contains(name): id = openFaceLibraries
-            default: id = libraryNotFound
+            default: id = .libraryNotFound
             }
             let searched = describeSearch(miss.trail)
             var explanation = "\(miss.name), needed by \(requesters.joined(separator: ", ")), is on none of the loader's search paths. \(searched)"
@@ -212,14 +199,14 @@ public enum FindingCatalog {
             switch first.kind {
             case .noVersionInformation:
                 result.append(Finding(
-                    id: noVersionInformation, rule: .noVersionInformation, severity: .warning,
+                    id: .noVersionInformation, rule: .noVersionInformation, severity: .warning,
                     summary: "\(provider.path) has no version information (required by \(requester.path))",
                     explanation: "\(requester.path) was linked against a \(first.file) that versions its symbols (\(versions.joined(separator: ", "))); the copy found defines no versions at all. The loader warns and then matches symbols by name only — usually a different build of the library shadowing the one the program was linked with.",
                     loaderMessage: "\(argv0): \(provider.path): no version information available (required by \(requesterName))",
                     library: first.file, version: versions.first, neededBy: [requester.path], resolvedTo: provider.path))
             case .weakNotFound:
                 result.append(Finding(
-                    id: versionNotFound, rule: .versionNotFound, severity: .warning,
+                    id: .versionNotFound, rule: .versionNotFound, severity: .warning,
                     summary: "weak version \(versions.joined(separator: ", ")) not in \(provider.path)",
                     explanation: "The need is marked weak (VER_FLG_WEAK): the loader only warns.",
                     loaderMessage: "\(argv0): \(provider.path): weak version `\(first.version)' not found (required by \(requesterName))",
@@ -235,7 +222,7 @@ public enum FindingCatalog {
                     explanation += " Conda's libffi 3.4 provides libffi.so.7 only as a link to libffi.so.8, whose versions are LIBFFI_*_8.0: /opt/conda/lib on LD_LIBRARY_PATH shadows Ubuntu's libffi7."
                 }
                 result.append(Finding(
-                    id: conda ? condaLibffi : versionNotFound, rule: .versionNotFound,
+                    id: conda ? condaLibffi : .versionNotFound, rule: .versionNotFound,
                     summary: "version \(versions.joined(separator: ", ")) not found in \(provider.path) (required by \(requester.path))",
                     explanation: explanation,
                     loaderMessage: "\(argv0): \(provider.path): version `\(first.version)' not found (required by \(requesterName))",
@@ -270,7 +257,7 @@ public enum FindingCatalog {
             let requesterName = first.requester == 0 ? argv0 : requester.path
             if first.assertion {
                 result.append(Finding(
-                    id: symbolNotFound, rule: .symbolNotFound,
+                    id: .symbolNotFound, rule: .symbolNotFound,
                     summary: "\(provider?.path ?? first.versionFile ?? "?") has no symbol versions but \(requester.path) needs \(first.symbol)\(versionText) from it",
                     explanation: "The library the version need names has no DT_VERSYM at all; glibc treats that as a broken library and stops with an internal assertion (dl-lookup.c check_match).",
                     loaderMessage: "Inconsistency detected by ld.so: dl-lookup.c: 107: check_match: Assertion `version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!",
@@ -294,7 +281,7 @@ public enum FindingCatalog {
                 ? " The reference is bound at start-up, so the program does not start."
                 : " It is bound lazily: the program starts and dies at the first call."
             result.append(Finding(
-                id: conda ? condaLibffi : symbolNotFound, rule: .symbolNotFound,
+                id: conda ? condaLibffi : .symbolNotFound, rule: .symbolNotFound,
                 summary: "undefined symbol \(first.symbol)\(versionText) (required by \(requester.path))",
                 explanation: explanation,
                 loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(first.symbol)\(versionText)",
@@ -321,7 +308,7 @@ public enum FindingCatalog {
                 case .danglingLink(let target):
                     seen.insert(attempt.path)
                     result.append(Finding(
-                        id: danglingSymlink, rule: .danglingSymlink, severity: .warning,
+                        id: .danglingSymlink, rule: .danglingSymlink, severity: .warning,
                         summary: "\(attempt.path) is a dangling symlink (to \(target))",
                         explanation: "Looking for \(name), the loader opened \(attempt.path) (\(attempt.source.label)); the link's target \(target) does not exist, so it was passed over. A package was removed or upgraded without its links.",
                         library: name, resolvedTo: attempt.path,
@@ -329,7 +316,7 @@ public enum FindingCatalog {
                 case .wrongClass(let cls):
                     seen.insert(attempt.path)
                     result.append(Finding(
-                        id: wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
+                        id: .wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
                         summary: "\(attempt.path) is \(cls), skipped",
                         explanation: "The loader found a file named \(name) in \(Resolver.directoryName(attempt.path)) (\(attempt.source.label)) but of the wrong ELF class; it skips it and goes on. If nothing else is found the error reads 'wrong ELF class: \(cls)'.",
                         library: name, resolvedTo: attempt.path,
@@ -337,14 +324,14 @@ public enum FindingCatalog {
                 case .wrongMachine(let machine):
                     seen.insert(attempt.path)
                     result.append(Finding(
-                        id: wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
+                        id: .wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
                         summary: "\(attempt.path) is for another machine (e_machine \(machine)), skipped",
                         explanation: "The loader silently skips a library built for another architecture and goes on searching.",
                         library: name, resolvedTo: attempt.path))
                 case .staleCacheEntry:
                     seen.insert(attempt.path)
                     result.append(Finding(
-                        id: staleCache, rule: .staleCache, severity: .warning,
+                        id: .staleCache, rule: .staleCache, severity: .warning,
                         summary: "ld.so.cache names \(attempt.path), which is gone",
                         explanation: "The cache was written before \(attempt.path) was removed; the loader falls back to the default directories. Run ldconfig.",
                         library: name, resolvedTo: attempt.path, fixable: true))
@@ -359,7 +346,7 @@ public enum FindingCatalog {
     static func unsafePathFindings(_ graph: LoadGraph) -> [Finding] {
         graph.unsafeSearchPath.map { item in
             Finding(
-                id: unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning,
+                id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning,
                 summary: "\(item.source.label) element '\(item.element)' searches the working directory",
                 explanation: "An empty or relative element of \(item.source.label) is resolved against the directory the program is started in, so what loads depends on where you stand — and anyone who can write there can inject a library.",
                 remedy: "Use absolute directories only (no leading, trailing or doubled ':').")

@@ -22,12 +22,12 @@ public enum FixAction: Hashable, Sendable {
     }
 }
 
-/// An action and the findings (ids such as `OF002`) it fixes.
+/// An action and the findings it fixes.
 public struct PlannedAction: Hashable, Sendable {
     public var action: FixAction
-    public var fixes: [String]
+    public var fixes: [FindingID]
 
-    public init(_ action: FixAction, fixes: [String]) {
+    public init(_ action: FixAction, fixes: [FindingID]) {
         self.action = action
         self.fixes = fixes
     }

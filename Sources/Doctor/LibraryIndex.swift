@@ -16,7 +16,8 @@ public struct LibraryIndex: Sendable {
     static let maxDirectories = 200_000
     static let maxDepth = 24
 
-    public init(root: RootView) {
+    /// - Parameter glibc: the root's, whose ldconfig decides which names are libraries.
+    public init(root: RootView, glibc: GlibcVersion) {
         var stack: [(RootPath, Int)] = [(.root, 0)]
         while let (directory, depth) = stack.popLast() {
             guard directoriesWalked < Self.maxDirectories else { break }
@@ -31,17 +32,12 @@ public struct LibraryIndex: Sendable {
                 case .directory:
                     if depth < Self.maxDepth && !Self.pruned.contains(path.string) { stack.append((path, depth + 1)) }
                 case .file, .symlink:
-                    if Self.isLibraryName(name) { byName[name, default: []].append(path.string) }
+                    if LdconfigModel.looksLikeLibrary(name, glibc: glibc) { byName[name, default: []].append(path.string) }
                 case .other:
                     break
                 }
             }
         }
-    }
-
-    /// `lib*.so*` and `ld-*.so*`: the names ldconfig and the loader care about.
-    static func isLibraryName(_ name: String) -> Bool {
-        (name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.containsBytes(".so")
     }
 
     /// Paths named exactly `name`.

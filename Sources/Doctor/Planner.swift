@@ -31,8 +31,8 @@ public struct Planner: Sendable {
         public var laterFindings: [Finding]
         /// What the plan leaves to a person, one step each.
         public var blockers: [Blocker]
-        /// Identities (`Planner.key`) of the findings the plan fixes: several LD002 share an id.
-        public var fixedKeys: Set<String>
+        /// The findings the plan fixes, by key: several LD002 share an id.
+        public var fixedKeys: Set<FindingKey>
         /// Where the root has each missing library, and whether it can stand in.
         public var candidates: [String: [Candidate]]
     }
@@ -49,10 +49,10 @@ public struct Planner: Sendable {
         var index: LibraryIndex?
         var candidates: [String: [Candidate]] = [:]
         /// Links to another soname, by the name they provide, so a later failure can undo them.
-        var sonameLinks: [String: (action: FixAction, path: String, id: String, key: String)] = [:]
+        var sonameLinks: [String: (action: FixAction, path: String, id: FindingID, key: FindingKey)] = [:]
         var rejected = Set<String>()
         var withdrawn: [Blocker] = []
-        let startKeys = Set(start.findings.map(Self.key))
+        let startKeys = Set(start.findings.map(\.key))
         for _ in 0..<Self.maxRounds {
             let errors = current.errors
             if errors.isEmpty { break }
@@ -86,7 +86,7 @@ public struct Planner: Sendable {
                 continue
             }
             for finding in errors {
-                if !startKeys.contains(Self.key(finding)) && !later.contains(where: { Self.key($0) == Self.key(finding) }) {
+                if !startKeys.contains(finding.key) && !later.contains(where: { $0.key == finding.key }) {
                     later.append(finding)
                 }
                 switch finding.rule {
@@ -99,23 +99,23 @@ public struct Planner: Sendable {
                         blockers.append(Blocker(
                             findingID: finding.id, summary: finding.summary,
                             remedy: "rebuild the requester against the library present, or install the library version it was linked with",
-                            findingKey: Self.key(finding)))
+                            findingKey: finding.key))
                     }
                 case .libraryNotFound:
-                    if index == nil { index = LibraryIndex(root: system.root) }
+                    if index == nil { index = LibraryIndex(root: system.root, glibc: system.platform.glibc) }
                     guard let library = finding.library, let libraries = index else { continue }
                     if candidates[library] == nil { candidates[library] = candidateList(library, index: libraries) }
                     guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
                                              rejected: rejected)
                     else {
-                        if !withdrawn.contains(where: { $0.findingKey == Self.key(finding) }) {
+                        if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
                             blockers.append(Blocker(
                                 findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                remedy: "install the package that provides \(library)", findingKey: Self.key(finding)))
+                                remedy: "install the package that provides \(library)", findingKey: finding.key))
                         }
                         continue
                     }
-                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id, Self.key(finding)) }
+                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id, finding.key) }
                     for action in step.actions { Self.record(&actions, action, fixes: finding.id) }
                     if let newEnv = step.environment {
                         env = newEnv
@@ -131,7 +131,7 @@ public struct Planner: Sendable {
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
                     } else {
                         blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
-                                                findingKey: Self.key(finding)))
+                                                findingKey: finding.key))
                     }
                 case .staleCache:
                     Self.record(&actions, .ldconfig, fixes: finding.id)
@@ -146,7 +146,7 @@ public struct Planner: Sendable {
                     progress = true
                 default:
                     blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
-                                            findingKey: Self.key(finding)))
+                                            findingKey: finding.key))
                 }
             }
             guard progress, let next = try? simulate(actions, environment: env) else { break }
@@ -162,27 +162,27 @@ public struct Planner: Sendable {
     func settle(start: Diagnosis, actions: [PlannedAction], original: LoaderEnvironment,
                 environment: LoaderEnvironment, current: Diagnosis, later: [Finding], blockers: [Blocker],
                 candidates: [String: [Candidate]]) -> Outcome {
-        let startKeys = Set(start.findings.map(Self.key))
+        let startKeys = Set(start.findings.map(\.key))
         let left = current.errors
-        let leftKeys = Set(left.map(Self.key))
-        let examined = startKeys.union(later.map(Self.key))
+        let leftKeys = Set(left.map(\.key))
+        let examined = startKeys.union(later.map(\.key))
         var blockers = blockers
         let blockedKeys = Set(blockers.compactMap(\.findingKey))
         // Failures no rule blocked and no round removed: a person's too, said as they are.
-        for finding in left where !blockedKeys.contains(Self.key(finding)) {
+        for finding in left where !blockedKeys.contains(finding.key) {
             blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
-                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+                                    remedy: finding.remedy, findingKey: finding.key))
         }
         let all = start.errors + later
-        let fixedKeys = Set(all.map(Self.key)).subtracting(leftKeys)
+        let fixedKeys = Set(all.map(\.key)).subtracting(leftKeys)
         let keep = !actions.isEmpty && !fixedKeys.isEmpty && leftKeys.isSubset(of: examined)
         guard keep else {
             // No plan: every failure of the root as it is becomes a person's step.
             var kept = blockers.filter { $0.findingKey.map(startKeys.contains) ?? true }
             let keptKeys = Set(kept.compactMap(\.findingKey))
-            for finding in start.errors where !keptKeys.contains(Self.key(finding)) {
+            for finding in start.errors where !keptKeys.contains(finding.key) {
                 kept.append(Blocker(findingID: finding.id, summary: finding.summary,
-                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+                                    remedy: finding.remedy, findingKey: finding.key))
             }
             return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
                            blockers: Self.unique(kept), fixedKeys: [], candidates: candidates)
@@ -192,16 +192,17 @@ public struct Planner: Sendable {
                        fixedKeys: fixedKeys, candidates: candidates)
     }
 
+    /// The blockers without repeats: two steps are the same when they read the same.
     static func unique(_ blockers: [Blocker]) -> [Blocker] {
-        var seen = Set<String>()
-        return blockers.filter { seen.insert($0.description).inserted }
+        var seen = Set<Blocker>()
+        return blockers.filter {
+            seen.insert(Blocker(findingID: $0.findingID, summary: $0.summary, remedy: $0.remedy)).inserted
+        }
     }
-
-    static func key(_ finding: Finding) -> String { "\(finding.rule.rawValue)|\(finding.library ?? "")|\(finding.neededBy.first ?? "")" }
 
     /// Adds an action, or the finding id to an equal one already planned; one `env` action per
     /// variable (the last value wins) and one `ldconfig`, at the end.
-    static func record(_ actions: inout [PlannedAction], _ action: FixAction, fixes id: String) {
+    static func record(_ actions: inout [PlannedAction], _ action: FixAction, fixes id: FindingID) {
         if case .env(let name, _) = action, let i = actions.firstIndex(where: {
             if case .env(let other, _) = $0.action { return other == name }
             return false
@@ -355,7 +356,7 @@ public struct Planner: Sendable {
     func confStep(for directory: String, in diagnosis: Diagnosis) -> [FixAction]? {
         guard let names = try? system.root.names(in: RootPath(directory)) else { return nil }
         let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
-        for name in names where LibraryIndex.isLibraryName(name) {
+        for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             if let found = cache?.lookup(name), Resolver.directoryName(found) != directory { return nil }
         }
         let action = FixAction.conf(path: Self.confPath, directories: [directory])
@@ -380,7 +381,7 @@ public struct Planner: Sendable {
     /// path cannot shadow a system library (conda's `lib/` fails this: its libffi would).
     func isPrivateDirectory(_ directory: String, index: LibraryIndex) -> Bool {
         guard let names = try? system.root.names(in: RootPath(directory)) else { return false }
-        for name in names where LibraryIndex.isLibraryName(name) {
+        for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             for path in index.paths(named: name) where Resolver.directoryName(path) != directory {
                 if system.platform.defaultDirectories.contains(where: { sameDirectory($0, Resolver.directoryName(path)) }) {
                     return false
@@ -414,7 +415,7 @@ public struct Planner: Sendable {
         var simulated = system
         simulated.root = RootView(overlay)
         if runsLdconfig {
-            let model = LdconfigModel(root: RootView(overlay))
+            let model = LdconfigModel(root: RootView(overlay), glibc: system.platform.glibc)
             for change in model.linkChanges {
                 switch change {
                 case .create(let link, let target), .repoint(let link, _, let target):

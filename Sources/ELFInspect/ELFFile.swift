@@ -235,7 +235,7 @@ public final class ELFFile: @unchecked Sendable {
                     else { throw .truncated(path: path, what: "version need auxiliary entry \(a) of \(fileName)") }
                     let versionName = try string(UInt64(name), "vna_name")
                     entries.append(.init(name: versionName, hash: hash, flags: flags, index: other))
-                    names.append((other & 0x7fff, (versionName, fileName)))
+                    names.append((other & VersionSymbolBits.index, (versionName, fileName)))
                     if auxNext == 0 { break }
                     auxOffset += Int(auxNext)
                 }
@@ -275,7 +275,7 @@ public final class ELFFile: @unchecked Sendable {
                 }
                 definitions.append(VersionDefinition(name: first, hash: hash, flags: flags, index: ndx, version: version,
                                                      parents: Array(auxNames.dropFirst())))
-                defined.append((ndx & 0x7fff, first))
+                defined.append((ndx & VersionSymbolBits.index, first))
                 if next == 0 { break }
                 entry += Int(next)
             }
@@ -437,9 +437,9 @@ public final class ELFFile: @unchecked Sendable {
         let versym = versionIndex(ofSymbol: index)
         var version: SymbolVersion?
         if let versym {
-            let ndx = versym & 0x7fff
+            let ndx = versym & VersionSymbolBits.index
             if ndx >= 2 {
-                let hidden = versym & 0x8000 != 0
+                let hidden = versym & VersionSymbolBits.hidden != 0
                 if shndx == 0, let need = versionNames[ndx] {
                     version = SymbolVersion(name: need.name, isHidden: hidden, file: need.file)
                 } else if let def = definedVersionNames[ndx] {
@@ -469,7 +469,7 @@ public final class ELFFile: @unchecked Sendable {
 
     /// The version name a `DT_VERSYM` index stands for in this file (definitions first).
     public func versionName(forIndex index: UInt16) -> String? {
-        definedVersionNames[index & 0x7fff] ?? versionNames[index & 0x7fff]?.name
+        definedVersionNames[index & VersionSymbolBits.index] ?? versionNames[index & VersionSymbolBits.index]?.name
     }
 
     private func symbolName(_ offset: UInt32) -> String? {

@@ -257,7 +257,7 @@ struct ResolutionState {
         }
 
         let requesterObject = objects[requester]
-        let nodeflib = (requesterObject.elf.dynamic?.flags1 ?? 0) & 0x800 != 0
+        let nodeflib = (requesterObject.elf.dynamic?.flags1 ?? 0) & DynamicFlags1.noDefaultLib != 0
         for path in searchPaths(for: requester) {
             switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory):

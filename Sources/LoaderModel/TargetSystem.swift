@@ -32,7 +32,7 @@ public struct TargetSystem: Sendable {
     /// - Parameter cpu: nil when the CPU's features could not be read (no `/proc`): the
     ///   platform then has none, and a note says so.
     public static func inspect(root: RootView, cpu: CPUFeatures?) -> TargetSystem {
-        let multiarch = root.isDirectory(RootPath("/lib/x86_64-linux-gnu")) || root.isDirectory(RootPath("/usr/lib/x86_64-linux-gnu"))
+        let multiarch = LoaderPlatform.isMultiarch(root)
         let found = GlibcVersion.read(root: root)
         let glibc = found?.version
         let source = found.map { "glibc \($0.version), read from \($0.path.string)" }

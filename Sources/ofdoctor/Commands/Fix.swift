@@ -83,7 +83,7 @@ struct Fix: ParsableCommand {
             lines.append("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
         }
         for (n, planned) in (report.plan?.actions ?? []).enumerated() {
-            lines.append("  \(n + 1). \(TerminalEscape.visible(PlanText.describe(planned.action)))   [fixes \(planned.fixes.joined(separator: ", "))]")
+            lines.append("  \(n + 1). \(TerminalEscape.visible(PlanText.describe(planned.action)))   [fixes \(planned.fixes.map(\.rawValue).joined(separator: ", "))]")
         }
         if !report.blockers.isEmpty {
             lines.append("A person must:")
@@ -137,7 +137,7 @@ struct Fix: ParsableCommand {
             for blocker in recheck.blockers { print("  • \(TerminalEscape.visible(blocker.description))") }
         }
         let envText = corrected.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-        print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))")")
+        print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id.rawValue).joined(separator: ", "))")")
         throw ExitStatus.code(for: recheck)
     }
 }

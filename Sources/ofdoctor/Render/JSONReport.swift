@@ -79,7 +79,7 @@ enum JSONReport {
         var remedy: String?
 
         init(_ finding: Finding) {
-            id = finding.id
+            id = finding.id.rawValue
             rule = finding.rule.rawValue
             severity = finding.severity.rawValue
             library = finding.library
@@ -123,7 +123,7 @@ enum JSONReport {
 
         init(_ planned: PlannedAction) {
             kind = planned.action.kind
-            fixes = planned.fixes
+            fixes = planned.fixes.map(\.rawValue)
             switch planned.action {
             case .symlink(let p, let t):
                 path = p.string
@@ -203,7 +203,7 @@ extension JSONReport {
             loader = Loader(system)
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
-            personSteps = report.blockers.map { PersonStep(finding: $0.findingID, summary: $0.summary, remedy: $0.remedy) }
+            personSteps = report.blockers.map { PersonStep(finding: $0.findingID.rawValue, summary: $0.summary, remedy: $0.remedy) }
             correctedEnvironment = report.correctedEnvironment.map { $0.variables.filter { $0.key.hasPrefix("LD_") } }
             objects = JSONReport.objects(report.diagnosis.graph)
         }

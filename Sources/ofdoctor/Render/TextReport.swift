@@ -47,7 +47,7 @@ struct TextReport {
             case .warning: mark = style.yellow("!")
             case .info: mark = style.blue("i")
             }
-            lines.append("\(mark) \(style.bold(v(finding.id)))  \(v(finding.summary))")
+            lines.append("\(mark) \(style.bold(v(finding.id.rawValue)))  \(v(finding.summary))")
             if let message = finding.loaderMessage { lines.append("    loader: \(style.dim(v(message)))") }
             lines.append("    why:    \(v(finding.explanation))")
             let fixes = (report.plan?.actions ?? []).filter { $0.fixes.contains(finding.id) }
