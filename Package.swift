@@ -32,18 +32,20 @@ let package = Package(
         // Start-up before the Swift runtime: keeps argv and lets the static binary run
         // without /proc (Sources/CStartup/startup.c).
         .target(name: "CStartup"),
+        // ELF values from bytes, and ByteString: names as the loader sees them (bytes), which
+        // every layer above carries.
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
         // The layers, each using only those listed before it (docs/architecture.md).
         // Errno names, child processes, byte search: what every layer above may call.
         .target(name: "Support", dependencies: ["CSpawn"]),
         // File formats with no policy: tar, gzip/zlib, zip, CRC-32, SHA-256, model-file headers.
-        .target(name: "Archive", dependencies: ["Support", "CZlib", "CNettle"]),
+        .target(name: "Archive", dependencies: ["Support", "ELFInspect", "CZlib", "CNettle"]),
         // The root as ld.so sees it: a directory, an overlay, a container image.
         .target(name: "RootFS", dependencies: ["ELFInspect", "Archive", "Support"]),
         // glibc's rules: ld.so.cache, ld.so.conf, ldconfig, search order, symbol versions.
         .target(name: "LoaderModel", dependencies: ["ELFInspect", "RootFS", "Support"]),
         // One quoting function per output language.
-        .target(name: "Quoting"),
+        .target(name: "Quoting", dependencies: ["ELFInspect"]),
         // Findings, candidates, the plan and its simulation.
         .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting"]),
         // fix --apply and undo: the journal, confined writes, ldconfig.
@@ -53,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
-                "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight",
+                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -16,6 +16,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ELFInspect
 
 struct Fix: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,7 +62,14 @@ struct Fix: ParsableCommand {
             } catch let error as QuoteError {
                 throw CommandFailure.analysis(error.description)
             }
-            print(text)
+            if format == .sh {
+                // A name that is not UTF-8 goes into the script as its own bytes.
+                let output = OutputBuffer()
+                output.scriptLine(text)
+                output.flush()
+            } else {
+                print(text)
+            }
             throw ExitStatus.code(for: report)
         }
     }
@@ -114,10 +122,10 @@ struct Fix: ParsableCommand {
         let applied: ApplyReport
         do throws(ApplyError) { applied = try applier.apply(plan) } catch { throw CommandFailure.applying(error) }
         for step in applied.steps {
-            print("\(step.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(step.change.summary)")
+            print("\(step.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(TerminalEscape.visible(step.change.summary))")
         }
         if let ldconfig = applied.ldconfig {
-            print("ldconfig   \(ldconfig.command) (exit \(ldconfig.status))")
+            print("ldconfig   \(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))")
         }
         // Check again, in the root as it now is, with the corrected environment.
         var corrected = session.environment

@@ -1,5 +1,6 @@
 import Apply
 import ArgumentParser
+import Quoting
 import LoaderModel
 import RootFS
 
@@ -32,7 +33,7 @@ struct Undo: ParsableCommand {
             }, stepHook: FaultInjection.hook())
             let report: UndoReport
             do throws(ApplyError) { report = try applier.undo() } catch { throw CommandFailure.applying(error) }
-            print(report.summary)
+            print(TerminalEscape.visible(report.summary))
             if !report.leftAlone.isEmpty { throw ExitCode(2) }
         }
     }
