@@ -46,24 +46,26 @@ let package = Package(
         .target(name: "LoaderModel", dependencies: ["ELFInspect", "RootFS", "Support"]),
         // One quoting function per output language.
         .target(name: "Quoting", dependencies: ["ELFInspect"]),
-        // Findings, candidates, the plan and its simulation.
+        // Findings, candidates, the plan and its simulation; the ApplicationRules interface.
         .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting"]),
+        // OpenFace's rules for the doctor: OF ids, its libraries, FeatureExtraction's model files.
+        .target(name: "OpenFace", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "ELFInspect"]),
         // fix --apply and undo: the journal, confined writes, ldconfig.
         .target(name: "Apply", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
         // `ofdoctor resources`: the docker_resources folder before docker build.
-        .target(name: "Preflight", dependencies: ["Doctor", "RootFS", "Archive"]),
+        .target(name: "Preflight", dependencies: ["OpenFace", "Doctor", "RootFS", "Archive"]),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
-                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight",
+                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"], exclude: ["Corpus"]),
         // Unit tests of the library layers, and the differentials against this machine's loader.
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight"]),
     ],
     swiftLanguageModes: [.v6]
 )

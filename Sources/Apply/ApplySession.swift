@@ -337,7 +337,7 @@ final class ApplySession {
         if journalPath == nil { try createJournal() }
         let seq = journal.nextSeq
         try append(Journal.recordLine(seq: seq, phase: .intent, change: change))
-        journal.entries.append(Journal.Entry(seq: seq, change: change, phase: .intent, ldconfig: nil, error: nil, undone: false))
+        journal.addIntent(seq: seq, change: change)
         try checkpoint()
         return seq
     }
@@ -347,14 +347,7 @@ final class ApplySession {
              error: String? = nil) throws(ApplyError) {
         try append(Journal.recordLine(seq: seq, phase: phase, ldconfig: ldconfig, effect: effect, error: error))
         if let at = journal.entries.firstIndex(where: { $0.seq == seq }) {
-            if phase == .undone {
-                journal.entries[at].undone = true
-            } else {
-                journal.entries[at].phase = phase
-                journal.entries[at].ldconfig = ldconfig
-                journal.entries[at].effect = effect
-                journal.entries[at].error = error
-            }
+            journal.end(entryAt: at, phase: phase, ldconfig: ldconfig, effect: effect, error: error)
         }
         try checkpoint()
     }

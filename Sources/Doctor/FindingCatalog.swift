@@ -1,21 +1,13 @@
 import LoaderModel
 import RootFS
 
-/// The catalog: turns what the loader model saw into findings with stable ids. The
-/// documented OpenFace failures (OF001–OF004) are recognised here as special cases of the
-/// general rules (LD…); `docs/findings.md` has a section per id.
+/// The catalog: turns what the loader model saw into findings with stable ids (LD…). An
+/// application's rules (`ApplicationRules`) may name some of them as its documented failures;
+/// `docs/findings.md` has a section per id.
 public enum FindingCatalog {
-
-    public static let webp: FindingID = "OF001", mkl: FindingID = "OF002", openFaceLibraries: FindingID = "OF003"
-    public static let condaLibffi: FindingID = "OF004", mklCompanions: FindingID = "OF005"
-
-    /// OpenFace 2.2.0's own shared libraries (`-D BUILD_SHARED_LIBS=ON`).
-    public static let openFaceLibraryNames: Set<String> = [
-        "libLandmarkDetector.so", "libFaceAnalyser.so", "libGazeAnalyser.so", "libUtilities.so",
-    ]
-
     /// Every finding the load graph and symbol check show, in the order the loader meets them.
-    public static func findings(graph: LoadGraph, symbols: SymbolCheck, argv0: String, system: TargetSystem) -> [Finding] {
+    public static func findings(graph: LoadGraph, symbols: SymbolCheck, argv0: String, system: TargetSystem,
+                                rules: [any ApplicationRules] = []) -> [Finding] {
         var result: [Finding] = []
         let exe = graph.executable
         if exe.elf.dynamic == nil && exe.elf.interpreter == nil {
@@ -35,12 +27,12 @@ public enum FindingCatalog {
                 remedy: "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
         }
         result += preloadFindings(graph)
-        result += missingLibraries(graph, argv0: argv0, system: system)
-        result += versionFindings(graph, symbols: symbols, argv0: argv0)
-        result += symbolFindings(graph, symbols: symbols, argv0: argv0)
+        result += missingLibraries(graph, argv0: argv0, system: system, rules: rules)
+        result += versionFindings(graph, symbols: symbols, argv0: argv0, rules: rules)
+        result += symbolFindings(graph, symbols: symbols, argv0: argv0, rules: rules)
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
-        result += CompanionCheck.findings(graph, system: system)
+        result += CompanionCheck.findings(graph, system: system, rules: rules)
         return result
     }
 
@@ -70,7 +62,8 @@ public enum FindingCatalog {
     // MARK: - library-not-found
 
     /// `library-not-found` (and `bad-candidate`) findings alone: what `tree` reports.
-    public static func missingLibraries(_ graph: LoadGraph, argv0: String, system: TargetSystem? = nil) -> [Finding] {
+    public static func missingLibraries(_ graph: LoadGraph, argv0: String, system: TargetSystem? = nil,
+                                        rules: [any ApplicationRules] = []) -> [Finding] {
         var result: [Finding] = []
         let configured = system.map { configuredDirectories(graph, system: $0) } ?? []
         for miss in graph.missing {
@@ -97,43 +90,20 @@ public enum FindingCatalog {
                     remedy: "Remove or rename \(fatal): it is not a usable shared library."))
                 continue
             }
-            let id: FindingID
-            switch miss.name {
-            case "libwebp.so.7": id = webp
-            case "libmkl_rt.so.2": id = mkl
-            case let name where openFaceLibraryNames.contains(name): id = openFaceLibraries
-            default: id = .libraryNotFound
-            }
             let searched = describeSearch(miss.trail)
-            var explanation = "\(miss.name), needed by \(requesters.joined(separator: ", ")), is on none of the loader's search paths. \(searched)"
-            switch id {
-            case webp:
-                explanation += " OpenCV (libopencv_imgcodecs) was built against libwebp.so.7 (Ubuntu 22.04's libwebp7, or conda's), but this image's Ubuntu 20.04 ships only libwebp.so.6."
-            case mkl:
-                explanation += " MKL lives in /opt/conda/lib, where CMake found it at build time; the loader does not search there at run time."
-            case openFaceLibraries:
-                explanation += " `make install` of OpenFace sets no RPATH, so its own libraries in /opt/OpenFace/build/lib are found only through LD_LIBRARY_PATH."
-            default:
-                break
-            }
-            result.append(Finding(
-                id: id, rule: .libraryNotFound,
+            var finding = Finding(
+                id: .libraryNotFound, rule: .libraryNotFound,
                 summary: "\(miss.name) not found (needed by \(shortList(requesters)))",
-                explanation: explanation,
+                explanation: "\(miss.name), needed by \(requesters.joined(separator: ", ")), is on none of the loader's search paths. \(searched)",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
-                library: miss.name, neededBy: requesters))
+                library: miss.name, neededBy: requesters)
+            if let documented = rules.documentedFailure(finding, provider: nil) {
+                finding.id = documented.id
+                finding.explanation += " " + documented.note
+            }
+            result.append(finding)
         }
-        // One OF003 finding for all of OpenFace's libraries: they share one cause and one fix.
-        let openFace = result.filter { $0.id == openFaceLibraries }
-        if openFace.count > 1, var merged = openFace.first {
-            let names = openFace.compactMap(\.library)
-            merged.summary = "OpenFace's libraries not found: \(names.joined(separator: ", "))"
-            merged.neededBy = Array(Set(openFace.flatMap(\.neededBy))).sorted()
-            result.removeAll { $0.id == openFaceLibraries }
-            let at = graph.missing.firstIndex { openFaceLibraryNames.contains($0.name) } ?? 0
-            result.insert(merged, at: min(at, result.count))
-        }
-        return result
+        return rules.reduce(result) { $1.merge(missing: $0, graph: graph) }
     }
 
     /// The directories ldconfig scans that are not default directories: only the cache
@@ -173,16 +143,13 @@ public enum FindingCatalog {
     // MARK: - versions and symbols
 
     /// True when the object was found through a directory of `LD_LIBRARY_PATH`.
-    static func viaLibraryPath(_ object: LoadedObject) -> Bool {
+    public static func viaLibraryPath(_ object: LoadedObject) -> Bool {
         if case .search(.libraryPath, _) = object.foundVia { return true }
         return false
     }
 
-    static func isCondaLibffi(_ object: LoadedObject, file: String) -> Bool {
-        file == "libffi.so.7" && viaLibraryPath(object)
-    }
-
-    static func versionFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
+    static func versionFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String,
+                                rules: [any ApplicationRules]) -> [Finding] {
         var result: [Finding] = []
         var grouped: [String: [VersionProblem]] = [:]
         var order: [String] = []
@@ -212,27 +179,28 @@ public enum FindingCatalog {
                     loaderMessage: "\(argv0): \(provider.path): weak version `\(first.version)' not found (required by \(requesterName))",
                     library: first.file, version: first.version, neededBy: [requester.path], resolvedTo: provider.path))
             case .notFound:
-                let conda = isCondaLibffi(provider, file: first.file)
-                let shadow = viaLibraryPath(provider)
                 var explanation = "\(requester.path) needs \(versions.map { "`\($0)'" }.joined(separator: ", ")) from \(first.file), but the copy the loader found, \(provider.path) (\(provider.foundVia.label)), does not define \(versions.count == 1 ? "it" : "them")."
-                if shadow {
+                if viaLibraryPath(provider) {
                     explanation += " That copy comes from a directory on LD_LIBRARY_PATH and hides the system's \(first.file), which does."
                 }
-                if conda {
-                    explanation += " Conda's libffi 3.4 provides libffi.so.7 only as a link to libffi.so.8, whose versions are LIBFFI_*_8.0: /opt/conda/lib on LD_LIBRARY_PATH shadows Ubuntu's libffi7."
-                }
-                result.append(Finding(
-                    id: conda ? condaLibffi : .versionNotFound, rule: .versionNotFound,
+                var finding = Finding(
+                    id: .versionNotFound, rule: .versionNotFound,
                     summary: "version \(versions.joined(separator: ", ")) not found in \(provider.path) (required by \(requester.path))",
                     explanation: explanation,
                     loaderMessage: "\(argv0): \(provider.path): version `\(first.version)' not found (required by \(requesterName))",
-                    library: first.file, version: first.version, neededBy: [requester.path], resolvedTo: provider.path))
+                    library: first.file, version: first.version, neededBy: [requester.path], resolvedTo: provider.path)
+                if let documented = rules.documentedFailure(finding, provider: provider) {
+                    finding.id = documented.id
+                    finding.explanation += " " + documented.note
+                }
+                result.append(finding)
             }
         }
         return result
     }
 
-    static func symbolFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
+    static func symbolFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String,
+                               rules: [any ApplicationRules]) -> [Finding] {
         var result: [Finding] = []
         var grouped: [String: [SymbolProblem]] = [:]
         var order: [String] = []
@@ -266,7 +234,6 @@ public enum FindingCatalog {
                 continue
             }
             let names = problems.map { $0.symbol + ($0.version.map { "@\($0)" } ?? "") }
-            let conda = provider.map { isCondaLibffi($0, file: first.versionFile ?? "") } ?? false
             var explanation = "No object in the global scope defines \(first.symbol)\(first.version.map { " at version \($0)" } ?? "")"
             if let provider {
                 explanation += "; \(provider.path) (\(provider.foundVia.label)) is the \(first.versionFile ?? "") the loader found, and it lacks it"
@@ -274,19 +241,21 @@ public enum FindingCatalog {
             }
             explanation += "."
             if problems.count > 1 { explanation += " \(problems.count) references fail in all: \(names.prefix(8).joined(separator: ", "))\(problems.count > 8 ? ", …" : "")." }
-            if conda {
-                explanation += " Anaconda's libffi 3.4 makes libffi.so.7 a link to libffi.so.8 and records the LIBFFI_*_7.0 version names with no symbols in them, so the version check passes and the symbol lookup fails."
-            }
-            explanation += first.atStartup
-                ? " The reference is bound at start-up, so the program does not start."
-                : " It is bound lazily: the program starts and dies at the first call."
-            result.append(Finding(
-                id: conda ? condaLibffi : .symbolNotFound, rule: .symbolNotFound,
+            var finding = Finding(
+                id: .symbolNotFound, rule: .symbolNotFound,
                 summary: "undefined symbol \(first.symbol)\(versionText) (required by \(requester.path))",
                 explanation: explanation,
                 loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(first.symbol)\(versionText)",
                 library: first.versionFile, symbol: first.symbol, version: first.version,
-                neededBy: [requester.path], resolvedTo: provider?.path))
+                neededBy: [requester.path], resolvedTo: provider?.path)
+            if let provider, let documented = rules.documentedFailure(finding, provider: provider) {
+                finding.id = documented.id
+                finding.explanation += " " + documented.note
+            }
+            finding.explanation += first.atStartup
+                ? " The reference is bound at start-up, so the program does not start."
+                : " It is bound lazily: the program starts and dies at the first call."
+            result.append(finding)
         }
         return result
     }

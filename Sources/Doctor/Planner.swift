@@ -9,14 +9,17 @@ import RootFS
 public struct Planner: Sendable {
     public let system: TargetSystem
     public let program: ProgramLocation
+    /// The application's rules, asked by every simulated diagnosis and by `provide`.
+    public let rules: [any ApplicationRules]
     /// Where symlinks for libraries outside the search path go: the first multiarch default
     /// directory the loader searches (the seed's documented place).
     public var linkDirectory = "/usr/lib/x86_64-linux-gnu"
     static let maxRounds = 6
 
-    public init(system: TargetSystem, program: ProgramLocation) {
+    public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
         self.system = system
         self.program = program
+        self.rules = rules
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
@@ -49,7 +52,7 @@ public struct Planner: Sendable {
         var index: LibraryIndex?
         var candidates: [String: [Candidate]] = [:]
         /// Links to another soname, by the name they provide, so a later failure can undo them.
-        var sonameLinks: [String: (action: FixAction, path: String, id: FindingID, key: FindingKey)] = [:]
+        var sonameLinks: [String: (action: FixAction, path: String, id: FindingID, key: FindingKey, package: String?)] = [:]
         var rejected = Set<String>()
         var withdrawn: [Blocker] = []
         let startKeys = Set(start.findings.map(\.key))
@@ -76,7 +79,7 @@ public struct Planner: Sendable {
                 }
                 withdrawn.append(Blocker(
                     findingID: link.id, summary: "\(name) is missing and \(link.path) cannot stand in (it lacks \(symbols))",
-                    remedy: "install a package that provides \(name) (Ubuntu 22.04's libwebp7 for libwebp.so.7), or rebuild the consumer against the library the image has",
+                    remedy: "install a package that provides \(name)\(link.package.map { " (\($0) for \(name))" } ?? ""), or rebuild the consumer against the library the image has",
                     findingKey: link.key))
                 progress = true
             }
@@ -115,7 +118,10 @@ public struct Planner: Sendable {
                         }
                         continue
                     }
-                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id, finding.key) }
+                    if let link = step.sonameLink {
+                        let package = rules.documentedFailure(finding, provider: nil)?.package
+                        sonameLinks[library] = (link.action, link.path, finding.id, finding.key, package)
+                    }
                     for action in step.actions { Self.record(&actions, action, fixes: finding.id) }
                     if let newEnv = step.environment {
                         env = newEnv
@@ -316,7 +322,7 @@ public struct Planner: Sendable {
             if isPrivate, let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil)
             }
-            if FindingCatalog.openFaceLibraryNames.contains(name) || isPrivate {
+            if rules.keepsOnLibraryPath(name) || isPrivate {
                 var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
                 return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
@@ -427,6 +433,6 @@ public struct Planner: Sendable {
             simulated.root = RootView(overlay)
             simulated.cache = model.cache
         }
-        return try Diagnosis(system: simulated, program: program, environment: environment)
+        return try Diagnosis(system: simulated, program: program, environment: environment, rules: rules)
     }
 }

@@ -1,9 +1,12 @@
 import Doctor
 import LoaderModel
-
+import OpenFace
 
 /// The calls into the core that every command makes, with errors mapped to exit 3.
 enum Analysis {
+    /// The applications whose documented failures and data files the doctor knows.
+    static let rules: [any ApplicationRules] = [OpenFaceRules()]
+
     static func resolve(_ program: ProgramLocation, system: TargetSystem, environment: LoaderEnvironment) throws -> LoadGraph {
         do throws(ResolveError) {
             let graph = try system.resolver(environment: environment).resolve(program: program.path)

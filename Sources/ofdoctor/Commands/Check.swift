@@ -65,7 +65,7 @@ struct DoctorSession {
 
     func check() throws -> DoctorReport {
         do throws(ResolveError) {
-            let report = try Doctor(system: system).check(program, environment: environment)
+            let report = try Doctor(system: system, rules: Analysis.rules).check(program, environment: environment)
             KeptUntilExit.keep(report)
             return report
         } catch {

@@ -114,11 +114,7 @@ struct Fix: ParsableCommand {
             print(planText(report, session: session, next: next))
             throw ExitStatus.code(for: report)
         }
-        let root = try target.localRoot()
-        let view = RootView(root)
-        let applier = PlanApplier(root: root, ldconfig: SystemLdconfig(), scannedDirectories: {
-            LdSoConf(root: view).directories.map { RootPath($0.path) }
-        }, stepHook: FaultInjection.hook())
+        let applier = PlanApplier.standard(root: try target.localRoot(), stepHook: FaultInjection.hook())
         let applied: ApplyReport
         do throws(ApplyError) { applied = try applier.apply(plan) } catch { throw CommandFailure.applying(error) }
         for step in applied.steps {
@@ -133,7 +129,7 @@ struct Fix: ParsableCommand {
         let system = try target.system()
         let recheck: DoctorReport
         do throws(ResolveError) {
-            recheck = try Doctor(system: system).check(session.program, environment: corrected)
+            recheck = try Doctor(system: system, rules: Analysis.rules).check(session.program, environment: corrected)
         } catch {
             throw CommandFailure.analysis(error.description)
         }

@@ -30,8 +30,10 @@ struct Tree: ParsableCommand {
                 TreeText(graph: graph, style: .forStandardOutput(), showAll: all).write { out.line($0) }
                 out.flush()
             case .json:
+                let findings = FindingCatalog.missingLibraries(graph, argv0: program.argv0, system: system,
+                                                               rules: Analysis.rules)
                 print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: system,
-                                                                    findings: FindingCatalog.missingLibraries(graph, argv0: program.argv0, system: system))))
+                                                                    findings: findings)))
             case .dot:
                 print(TreeDot(graph: graph).render())
             }

@@ -6,8 +6,9 @@ import Musl
 import Darwin
 #endif
 import ArgumentParser
-import Quoting
 import Doctor
+import OpenFace
+import Quoting
 import Support
 
 struct Verify: ParsableCommand {

@@ -1,4 +1,5 @@
 import Archive
+import Doctor
 import RootFS
 
 /// The `OF1xx` findings for model files (docs/findings-openface.md): ids, severities and

@@ -1,3 +1,4 @@
+import Doctor
 import RootFS
 
 /// Copy `source` to `destination` (both in the root; parent folders may need creating) so

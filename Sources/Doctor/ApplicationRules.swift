@@ -1,0 +1,84 @@
+import LoaderModel
+import RootFS
+
+/// What one application's documentation adds to the general loader rules (docs/findings.md):
+/// its documented failures named and explained, the libraries it keeps on `LD_LIBRARY_PATH`,
+/// libraries of its stack that open companions, and its own data files. The general rules
+/// name no application; `Doctor`, the catalog and the planner ask each rule set given to them.
+/// Every requirement has a default that adds nothing, so a rule set says only what it knows.
+public protocol ApplicationRules: Sendable {
+    /// The application's id and one more sentence for a general finding (LD002, LD003, LD004)
+    /// that is one of its documented failures; `provider` is the copy the loader found, if any.
+    func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure?
+    /// The missing-library findings, with those of one cause and one fix made one.
+    func merge(missing findings: [Finding], graph: LoadGraph) -> [Finding]
+    /// True for a library the planner puts on `LD_LIBRARY_PATH` (its directory) rather than
+    /// linking it into a default directory.
+    func keepsOnLibraryPath(_ library: String) -> Bool
+    /// A library known to open companions beside its load path, whatever its imports show.
+    func companionOpener(soname: String) -> CompanionOpener?
+    /// The application's data files as `program` would look for them: findings, and the
+    /// plan actions that fix some. Nil when `program` is not the application's.
+    func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck?
+}
+
+extension ApplicationRules {
+    public func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure? { nil }
+    public func merge(missing findings: [Finding], graph: LoadGraph) -> [Finding] { findings }
+    public func keepsOnLibraryPath(_ library: String) -> Bool { false }
+    public func companionOpener(soname: String) -> CompanionOpener? { nil }
+    public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? { nil }
+}
+
+/// A general finding recognised as an application's documented failure.
+public struct DocumentedFailure: Equatable, Sendable {
+    public var id: FindingID
+    /// Appended to the general explanation: the application's cause.
+    public var note: String
+    /// The package that provides the missing library, when it is known.
+    public var package: String?
+
+    public init(id: FindingID, note: String, package: String? = nil) {
+        self.id = id
+        self.note = note
+        self.package = package
+    }
+}
+
+/// A library that dlopens companions from its own load directory, and how it says one is missing.
+public struct CompanionOpener: Sendable {
+    public var id: FindingID
+    /// Its error text for the missing `companions` of `loadDirectory`.
+    public var message: @Sendable (_ loadDirectory: String, _ companions: [String]) -> String
+
+    public init(id: FindingID, message: @escaping @Sendable (_ loadDirectory: String, _ companions: [String]) -> String) {
+        self.id = id
+        self.message = message
+    }
+}
+
+/// What an application's data check found: findings (decided by the check itself, not the
+/// planner) and the plan actions that fix some of them.
+public struct DataCheck: Sendable {
+    public var findings: [Finding]
+    public var actions: [PlannedAction]
+
+    public init(findings: [Finding], actions: [PlannedAction]) {
+        self.findings = findings
+        self.actions = actions
+    }
+}
+
+extension Array where Element == any ApplicationRules {
+    /// The first rule set's answer.
+    func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure? {
+        lazy.compactMap { $0.documentedFailure(finding, provider: provider) }.first
+    }
+
+    func keepsOnLibraryPath(_ library: String) -> Bool { contains { $0.keepsOnLibraryPath(library) } }
+
+    func companionOpener(soname: String?) -> CompanionOpener? {
+        guard let soname else { return nil }
+        return lazy.compactMap { $0.companionOpener(soname: soname) }.first
+    }
+}

@@ -1,0 +1,40 @@
+import Doctor
+import LoaderModel
+import RootFS
+
+/// OpenFace's rules for the doctor: its documented loader failures (OF001–OF005), its own
+/// libraries kept on `LD_LIBRARY_PATH`, MKL's companions, and FeatureExtraction's model files
+/// (OF1xx).
+public struct OpenFaceRules: ApplicationRules {
+    public init() {}
+
+    public func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure? {
+        OpenFaceLibraryFailures.documented(finding, provider: provider)
+    }
+
+    public func merge(missing findings: [Finding], graph: LoadGraph) -> [Finding] {
+        OpenFaceLibraryFailures.merge(findings, graph: graph)
+    }
+
+    /// OpenFace's libraries go on `LD_LIBRARY_PATH`, as its documentation sets it, rather
+    /// than being linked into the system's directories.
+    public func keepsOnLibraryPath(_ library: String) -> Bool {
+        OpenFaceLibraryFailures.openFaceLibraryNames.contains(library)
+    }
+
+    public func companionOpener(soname: String) -> CompanionOpener? {
+        soname == "libmkl_rt.so.2" ? OpenFaceLibraryFailures.mklOpener : nil
+    }
+
+    /// FeatureExtraction's model files (issue 9), looked up the way it does it: from the
+    /// working directory, `dirname(argv[0])` and `<prefix>/etc/OpenFace`.
+    public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? {
+        guard program.path.lastComponent == "FeatureExtraction" else { return nil }
+        let launch = OpenFaceLaunch(binary: program.path, argv0: program.argv0,
+                                    workingDirectory: RootPath(environment.workingDirectory))
+        guard let report = try? OpenFaceModelCheck(view: root, launch: launch).run() else { return nil }
+        return DataCheck(findings: report.findings, actions: report.copies.map {
+            PlannedAction(.symlink(path: $0.destination, target: $0.source.string), fixes: $0.fixes)
+        })
+    }
+}
