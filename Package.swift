@@ -47,7 +47,7 @@ let package = Package(
         // One quoting function per output language.
         .target(name: "Quoting", dependencies: ["ELFInspect"]),
         // Findings, candidates, the plan and its simulation; the ApplicationRules interface.
-        .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting"]),
+        .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
         // OpenFace's rules for the doctor: OF ids, its libraries, FeatureExtraction's model files.
         .target(name: "OpenFace", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "ELFInspect"]),
         // fix --apply and undo: the journal, confined writes, ldconfig.

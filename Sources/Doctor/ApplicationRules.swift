@@ -3,7 +3,7 @@ import RootFS
 
 /// What one application's documentation adds to the general loader rules (docs/findings.md):
 /// its documented failures named and explained, the libraries it keeps on `LD_LIBRARY_PATH`,
-/// libraries of its stack that open companions, and its own data files. The general rules
+/// libraries of its stack that open companions, its own data files, and its messages. The general rules
 /// name no application; `Doctor`, the catalog and the planner ask each rule set given to them.
 /// Every requirement has a default that adds nothing, so a rule set says only what it knows.
 public protocol ApplicationRules: Sendable {
@@ -20,6 +20,9 @@ public protocol ApplicationRules: Sendable {
     /// The application's data files as `program` would look for them: findings, and the
     /// plan actions that fix some. Nil when `program` is not the application's.
     func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck?
+    /// What a run of `program` (under `verify`) shows, read from the application's own
+    /// messages; nil leaves it to the general reading of the exit status.
+    func classifyRun(program: ProgramLocation, status: Int32, stdout: String, stderr: String) -> RunClassification?
 }
 
 extension ApplicationRules {
@@ -28,6 +31,9 @@ extension ApplicationRules {
     public func keepsOnLibraryPath(_ library: String) -> Bool { false }
     public func companionOpener(soname: String) -> CompanionOpener? { nil }
     public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? { nil }
+    public func classifyRun(program: ProgramLocation, status: Int32, stdout: String, stderr: String) -> RunClassification? {
+        nil
+    }
 }
 
 /// A general finding recognised as an application's documented failure.

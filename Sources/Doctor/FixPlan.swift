@@ -1,3 +1,4 @@
+import LoaderModel
 import RootFS
 
 /// One change to the root that a fix needs. Paths are inside the root.
@@ -50,5 +51,26 @@ public struct FixPlan: Hashable, Sendable {
             if case .env(let name, let value) = planned.action { result[name] = .some(value) }
         }
         return result
+    }
+
+    /// `environment` with the plan's `env` actions made.
+    public func corrected(_ environment: LoaderEnvironment) -> LoaderEnvironment {
+        self.environment.reduce(environment) { $0.with($1.key, $1.value) }
+    }
+
+    /// The loader variables (`LD_…`) a program started from `environment` has once the plan
+    /// is applied: those set, and the names the plan unsets, sorted.
+    public func loaderVariables(from environment: LoaderEnvironment) -> (set: [String: String], unset: [String]) {
+        var set = environment.variables.filter { $0.key.hasPrefix("LD_") }
+        var unset: [String] = []
+        for (name, value) in self.environment {
+            if let value {
+                set[name] = value
+            } else {
+                set[name] = nil
+                unset.append(name)
+            }
+        }
+        return (set, unset.sorted())
     }
 }

@@ -11,8 +11,8 @@ extension ELFFile {
     /// over a whole load graph asks every object for the same name.
     public func symbolIndices(for key: SymbolLookupKey) -> [Int] {
         key.bytes.withUnsafeBytes { raw in
-            if let gnu = gnuHash, let found = gnuLookup(raw, hash: key.gnuHash, in: gnu) { return found }
-            if let sysv = sysvHashOffset, let found = sysvLookup(raw, hash: key.sysvHash, at: sysv) { return found }
+            if let gnu = symbolTable.gnuHash, let found = gnuLookup(raw, hash: key.gnuHash, in: gnu) { return found }
+            if let sysv = symbolTable.sysvHashOffset, let found = sysvLookup(raw, hash: key.sysvHash, at: sysv) { return found }
             return (0..<symbolCount).filter { nameMatches($0, raw) }
         }
     }
@@ -24,7 +24,7 @@ extension ELFFile {
     /// built from these for a whole closure.
     @discardableResult
     public func forEachGnuHash(_ body: (UInt32) -> Void) -> Bool {
-        guard let gnu = gnuHash, gnu.nbuckets > 0, gnu.bucketStart <= reader.count, gnu.chainStart <= reader.count
+        guard let gnu = symbolTable.gnuHash, gnu.nbuckets > 0, gnu.bucketStart <= reader.count, gnu.chainStart <= reader.count
         else { return false }
         // Chains of valid tables are disjoint and end with the bit set; a hostile one could
         // overlap, so no more steps than the chain area holds entries.
@@ -48,12 +48,12 @@ extension ELFFile {
     /// False only when the Bloom filter proves the file defines no symbol with this name
     /// (then `symbolIndices(for:)` is empty); true when it may, or when there is no filter.
     public func mayDefine(_ key: SymbolLookupKey) -> Bool {
-        guard let bloom = gnuBloom else { return true }
+        guard let bloom = symbolTable.gnuBloom else { return true }
         return bloom.mayContain(key.gnuHash, reader)
     }
 
     private func nameMatches(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {
-        guard let table = stringTable, let start = symbolTableOffset,
+        guard let table = stringTable, let start = symbolTable.symbolTableOffset,
               let nameOffset = reader.u32(start + index * (is64 ? 24 : 16)), Int(nameOffset) < table.count
         else { return false }
         return reader.cStringEquals(table.lowerBound + Int(nameOffset), limit: table.upperBound, key)

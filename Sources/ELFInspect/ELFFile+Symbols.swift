@@ -3,7 +3,7 @@ extension ELFFile {
     /// `st_shndx` and `ELF_ST_BIND` of the symbol at `index`, without building its name:
     /// enough to tell an undefined reference from a definition.
     public func sectionAndBinding(ofSymbol index: Int) -> (sectionIndex: UInt16, binding: UInt8)? {
-        guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }
+        guard index >= 0, index < symbolCount, let table = symbolTable.symbolTableOffset else { return nil }
         let entry = table + index * (is64 ? 24 : 16)
         guard let info = reader.u8(entry + (is64 ? 4 : 12)), let shndx = reader.u16(entry + (is64 ? 6 : 14)) else { return nil }
         return (shndx, info >> 4)
@@ -12,7 +12,7 @@ extension ELFFile {
     /// The fixed-size fields of the symbol at `index` (no name, no version): what deciding
     /// whether an entry can satisfy a lookup needs.
     public func symbolFields(at index: Int) -> SymbolFields? {
-        guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }
+        guard index >= 0, index < symbolCount, let table = symbolTable.symbolTableOffset else { return nil }
         let entry = table + index * (is64 ? 24 : 16)
         if is64 {
             // One bounds check for the whole entry (this runs for every relocated symbol).
@@ -38,7 +38,7 @@ extension ELFFile {
     /// The name of the symbol at `index` as the bytes in `DT_STRTAB` (no `String` made):
     /// valid while this object lives. Nil past the end, or when the name is unterminated.
     public func symbolNameBytes(at index: Int) -> UnsafeRawBufferPointer? {
-        guard index >= 0, index < symbolCount, let table = symbolTableOffset, let strings = stringTable,
+        guard index >= 0, index < symbolCount, let table = symbolTable.symbolTableOffset, let strings = stringTable,
               let nameOffset = reader.u32(table + index * (is64 ? 24 : 16)), Int(nameOffset) < strings.count
         else { return nil }
         return reader.cStringBytes(strings.lowerBound + Int(nameOffset), limit: strings.upperBound)
@@ -46,7 +46,7 @@ extension ELFFile {
 
     /// The symbol at `index` of `DT_SYMTAB`, nil past the end or when it cannot be read.
     public func symbol(at index: Int) -> DynamicSymbol? {
-        guard index >= 0, index < symbolCount, let table = symbolTableOffset else { return nil }
+        guard index >= 0, index < symbolCount, let table = symbolTable.symbolTableOffset else { return nil }
         let entry = table + index * (is64 ? 24 : 16)
         let nameOffset: UInt32, info: UInt8, other: UInt8, shndx: UInt16, value: UInt64, size: UInt64
         if is64 {
@@ -85,12 +85,12 @@ extension ELFFile {
 
     /// The raw `DT_VERSYM` entry of a symbol; nil when the file has no `DT_VERSYM`.
     public func versionIndex(ofSymbol index: Int) -> UInt16? {
-        guard let versym = versymOffset, index >= 0, index < symbolCount else { return nil }
+        guard let versym = symbolTable.versymOffset, index >= 0, index < symbolCount else { return nil }
         return reader.u16(versym + index * 2)
     }
 
     /// True when the file has `DT_VERSYM` (the loader treats such files differently in lookups).
-    public var hasVersionTable: Bool { versymOffset != nil }
+    public var hasVersionTable: Bool { symbolTable.versymOffset != nil }
 
     /// The version name a `DT_VERSYM` index stands for in this file (definitions first).
     public func versionName(forIndex index: UInt16) -> String? {

@@ -31,13 +31,8 @@ public final class ELFFile: @unchecked Sendable {
     private(set) var reader: ByteReader
     let is64: Bool
     let stringTable: Range<Int>?
-    let symbolTableOffset: Int?
-    let versymOffset: Int?
-    let gnuHash: GnuHashLayout?
-    /// DT_GNU_HASH's Bloom filter, located once: a lookup over a load graph tests it in
-    /// every object of the scope, as `do_lookup_x` does before touching the buckets.
-    let gnuBloom: GnuBloom?
-    let sysvHashOffset: Int?
+    /// Where `DT_SYMTAB`, `DT_VERSYM` and the hash tables lie (nil offsets without `PT_DYNAMIC`).
+    let symbolTable: SymbolTableLayout
     let relocationTables: [RelocationTable]
     /// `vd_ndx` / `vna_other` → (name, file) for version lookups of symbols.
     let versionNames: VersionIndexMap<(name: String, file: String?)>
@@ -88,7 +83,8 @@ public final class ELFFile: @unchecked Sendable {
             versionNeeds = []
             versionDefinitions = []
             stringTable = nil
-            (symbolTableOffset, versymOffset, gnuHash, gnuBloom, sysvHashOffset, symbolCount) = (nil, nil, nil, nil, nil, 0)
+            symbolTable = SymbolTableLayout()
+            symbolCount = 0
             relocationTables = []
             versionNames = VersionIndexMap()
             definedVersionNames = VersionIndexMap()
@@ -103,13 +99,8 @@ public final class ELFFile: @unchecked Sendable {
         versionNames = VersionIndexMap(versions.neededNames)
         definedVersionNames = VersionIndexMap(versions.definedNames)
 
-        let symbols = SymbolTableLayout(elf, table, is64: is64)
-        symbolTableOffset = symbols.symbolTableOffset
-        versymOffset = symbols.versymOffset
-        gnuHash = symbols.gnuHash
-        gnuBloom = symbols.gnuBloom
-        sysvHashOffset = symbols.sysvHashOffset
-        symbolCount = symbols.symbolCount
+        symbolTable = SymbolTableLayout(elf, table, is64: is64)
+        symbolCount = symbolTable.symbolCount
 
         relocationTables = RelocationTable.tables(table, is64: is64)
 
@@ -131,17 +122,17 @@ public final class ELFFile: @unchecked Sendable {
         let entrySize = is64 ? 24 : 16
         var end = is64 ? 64 : 52
         if let strings = stringTable { end = max(end, strings.upperBound) }
-        if let table = symbolTableOffset {
+        if let table = symbolTable.symbolTableOffset {
             guard symbolCount > 0 else { return nil }
             end = max(end, table + symbolCount * entrySize)
         }
-        if let versym = versymOffset { end = max(end, versym + symbolCount * 2) }
+        if let versym = symbolTable.versymOffset { end = max(end, versym + symbolCount * 2) }
         // (Without a readable header nothing ever reads the table: no bound needed.)
-        if let gnu = gnuHash {
+        if let gnu = symbolTable.gnuHash {
             guard symbolCount > 0 else { return nil }
             end = max(end, gnu.chainStart + max(0, symbolCount - Int(gnu.symoffset)) * 4)
         }
-        if let sysv = sysvHashOffset {
+        if let sysv = symbolTable.sysvHashOffset {
             guard let nbucket = reader.u32(sysv), let nchain = reader.u32(sysv + 4) else { return nil }
             end = max(end, sysv + 8 + (Int(nbucket) + Int(nchain)) * 4)
         }

@@ -7,10 +7,17 @@ struct SymbolTableLayout {
     let symbolTableOffset: Int?
     let versymOffset: Int?
     let gnuHash: GnuHashLayout?
+    /// DT_GNU_HASH's Bloom filter, located once: a lookup over a load graph tests it in
+    /// every object of the scope, as `do_lookup_x` does before touching the buckets.
     let gnuBloom: GnuBloom?
     let sysvHashOffset: Int?
     /// Entries in `DT_SYMTAB`, index 0 (the null symbol) included.
     let symbolCount: Int
+
+    /// A file without `PT_DYNAMIC`: no symbols.
+    init() {
+        (symbolTableOffset, versymOffset, gnuHash, gnuBloom, sysvHashOffset, symbolCount) = (nil, nil, nil, nil, nil, 0)
+    }
 
     init(_ elf: OpaquePointer, _ dynamic: DynamicTable, is64: Bool) {
         let reader = dynamic.reader

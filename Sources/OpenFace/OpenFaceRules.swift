@@ -37,4 +37,25 @@ public struct OpenFaceRules: ApplicationRules {
             PlannedAction(.symlink(path: $0.destination, target: $0.source.string), fixes: $0.fixes)
         })
     }
+
+    /// FeatureExtraction's run, read from the messages a real build prints
+    /// (`OpenFaceOutputClassifier`). A non-zero exit with no model message is left to the
+    /// general reading: the program's own failure.
+    public func classifyRun(program: ProgramLocation, status: Int32, stdout: String, stderr: String) -> RunClassification? {
+        guard program.path.lastComponent == "FeatureExtraction" else { return nil }
+        switch OpenFaceOutputClassifier.classify(stdout: stdout, stderr: stderr, status: status) {
+        case .started(let notes):
+            return RunClassification(kind: .started, summary: "started", details: notes)
+        case .modelsMissing(let components, _) where !components.isEmpty:
+            return RunClassification(kind: .modelsMissing,
+                                     summary: "started; models missing: \(components.map(\.rawValue).joined(separator: ", "))",
+                                     details: ["the loader is fine; see the OF1xx findings of `ofdoctor check` for the model files"])
+        case .modelsMissing:
+            return nil
+        case .crashed(let reason, _):
+            return RunClassification(kind: .programFailed, summary: "started, then crashed", details: [reason])
+        case .loaderFailed(let message):
+            return RunClassification(kind: .loaderRefused, summary: "the loader refused it", details: [message])
+        }
+    }
 }

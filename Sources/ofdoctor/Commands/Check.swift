@@ -1,7 +1,6 @@
 import Apply
 import ArgumentParser
 import Doctor
-import LoaderModel
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,31 +33,6 @@ struct Check: ParsableCommand {
                 print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
             }
             throw ExitStatus.code(for: report)
-        }
-    }
-}
-
-/// What every doctor command starts from: the target system, environment and program.
-struct DoctorSession {
-    let target: TargetOptions
-    let system: TargetSystem
-    let environment: LoaderEnvironment
-    let program: ProgramLocation
-
-    init(_ target: TargetOptions) throws {
-        self.target = target
-        system = try target.system()
-        environment = try target.environment()
-        program = try target.program(in: system, environment: environment)
-    }
-
-    func check() throws -> DoctorReport {
-        do throws(ResolveError) {
-            let report = try Doctor(system: system, rules: Analysis.rules).check(program, environment: environment)
-            KeptUntilExit.keep(report)
-            return report
-        } catch {
-            throw CommandFailure.analysis(error.description)
         }
     }
 }

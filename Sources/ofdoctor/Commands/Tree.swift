@@ -20,20 +20,16 @@ struct Tree: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let system = try target.system()
-            let environment = try target.environment()
-            let program = try target.program(in: system, environment: environment)
-            let graph = try Analysis.resolve(program, system: system, environment: environment)
+            let session = try DoctorSession(target)
+            let graph = try session.resolve()
             switch format {
             case .text:
                 let out = OutputBuffer()
                 TreeText(graph: graph, style: .forStandardOutput(), showAll: all).write { out.line($0) }
                 out.flush()
             case .json:
-                let findings = FindingCatalog.missingLibraries(graph, argv0: program.argv0, system: system,
-                                                               rules: Analysis.rules)
-                print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: system,
-                                                                    findings: findings)))
+                print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: session.system,
+                                                                    findings: session.missingLibraries(in: graph))))
             case .dot:
                 print(TreeDot(graph: graph).render())
             }
