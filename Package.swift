@@ -34,10 +34,13 @@ let package = Package(
         .target(name: "CStartup"),
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
         .target(name: "LinkerDoctor", dependencies: ["ELFInspect", "CNettle", "CZlib", "CSpawn"]),
+        // Text for a terminal: wrapping to its width, colour policy, shortened lists. Pure.
+        .target(name: "TextLayout"),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
                 "LinkerDoctor",
+                "TextLayout",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"], exclude: ["Corpus"]),
         .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
         .testTarget(name: "EndToEndTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
+        .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],
     swiftLanguageModes: [.v6]
 )

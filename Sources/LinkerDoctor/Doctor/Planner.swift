@@ -59,7 +59,9 @@ public struct Planner: Sendable {
             // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
             for (name, link) in sonameLinks {
                 let consumers = current.graph.objects.filter { $0.elf.dynamic?.needed.contains(name) == true }.map(\.path)
-                let broken = errors.filter { $0.rule == .symbolNotFound && $0.neededBy.contains(where: consumers.contains) }
+                let broken = errors.filter {
+                    ($0.rule == .symbolNotFound || $0.rule == .versionNotFound) && $0.neededBy.contains(where: consumers.contains)
+                }
                 guard !broken.isEmpty else { continue }
                 actions.removeAll { $0.action == link.action }
                 if !actions.contains(where: { if case .symlink = $0.action { return true }; return false }) {
@@ -67,7 +69,11 @@ public struct Planner: Sendable {
                 }
                 rejected.insert(link.path)
                 sonameLinks[name] = nil
-                let symbols = broken.compactMap(\.symbol).joined(separator: ", ")
+                var names: [String] = []
+                for finding in broken {
+                    for name in finding.symbols.map(\.name) + finding.versions.map(\.name) where !names.contains(name) { names.append(name) }
+                }
+                let symbols = names.joined(separator: ", ")
                 if let i = candidates[name]?.firstIndex(where: { $0.path == link.path }) {
                     candidates[name]?[i].usable = false
                     candidates[name]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
@@ -92,7 +98,11 @@ public struct Planner: Sendable {
                     if let step = unshadow(finding, in: current, environment: env) {
                         env = step
                         progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else if isUnshadowed(finding, in: current, environment: env) {
+                        // Another finding of this round already dropped the directory: the
+                        // same environment change clears this one too.
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
                         blockers.append(Blocker(
                             findingID: finding.id, summary: finding.summary,
@@ -114,10 +124,10 @@ public struct Planner: Sendable {
                         continue
                     }
                     if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id, Self.key(finding)) }
-                    for action in step.actions { Self.record(&actions, action, fixes: finding.id) }
+                    for action in step.actions { Self.record(&actions, action, for: finding) }
                     if let newEnv = step.environment {
                         env = newEnv
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     }
                     progress = true
                 case .badCandidate:
@@ -126,20 +136,20 @@ public struct Planner: Sendable {
                     if let step = dropBadDirectory(finding, environment: env) {
                         env = step
                         progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
                         blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
                                                 findingKey: Self.key(finding)))
                     }
                 case .staleCache:
-                    Self.record(&actions, .ldconfig, fixes: finding.id)
+                    Self.record(&actions, .ldconfig, for: finding)
                     progress = true
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)
                     for candidate in finding.candidates {
                         guard let name = candidate.soname else { continue }
-                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), fixes: finding.id)
+                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), for: finding)
                     }
                     progress = true
                 default:
@@ -195,21 +205,26 @@ public struct Planner: Sendable {
         return blockers.filter { seen.insert($0.description).inserted }
     }
 
-    static func key(_ finding: Finding) -> String { "\(finding.rule.rawValue)|\(finding.library ?? "")|\(finding.neededBy.first ?? "")" }
+    static func key(_ finding: Finding) -> String { finding.key }
 
     /// Adds an action, or the finding id to an equal one already planned; one `env` action per
     /// variable (the last value wins) and one `ldconfig`, at the end.
-    static func record(_ actions: inout [PlannedAction], _ action: FixAction, fixes id: String) {
+    static func record(_ actions: inout [PlannedAction], _ action: FixAction, for finding: Finding) {
+        let id = finding.id
+        func credit(_ i: Int) {
+            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            if !actions[i].clears.contains(finding.key) { actions[i].clears.append(finding.key) }
+        }
         if case .env(let name, _) = action, let i = actions.firstIndex(where: {
             if case .env(let other, _) = $0.action { return other == name }
             return false
         }) {
             actions[i].action = action
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         if let i = actions.firstIndex(where: { $0.action == action }) {
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         // One conf file: a second directory joins the first action.
@@ -218,14 +233,14 @@ public struct Planner: Sendable {
             return false
         }), case .conf(_, let existing) = actions[i].action {
             actions[i].action = .conf(path: path, directories: existing + directories.filter { !existing.contains($0) })
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         if action == .ldconfig {
-            actions.append(PlannedAction(action, fixes: [id]))
+            actions.append(PlannedAction(action, fixes: [id], clears: [finding.key]))
         } else {
             let at = actions.firstIndex { $0.action == .ldconfig } ?? actions.endIndex
-            actions.insert(PlannedAction(action, fixes: [id]), at: at)
+            actions.insert(PlannedAction(action, fixes: [id], clears: [finding.key]), at: at)
         }
     }
 
@@ -240,6 +255,15 @@ public struct Planner: Sendable {
               environment.libraryPath != nil else { return nil }
         return withLibraryPath(libraryPathDirectories(environment).filter { $0 != directory && !directory.hasPrefix($0 + "/") },
                                in: environment)
+    }
+
+    /// True when the copy behind `finding` came from a directory of `LD_LIBRARY_PATH` that
+    /// `environment` no longer has.
+    func isUnshadowed(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment) -> Bool {
+        guard let resolved = finding.resolvedTo,
+              let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
+              case .search(.libraryPath, let directory) = provider.foundVia else { return false }
+        return !libraryPathDirectories(environment).contains { $0 == directory || directory.hasPrefix($0 + "/") }
     }
 
     /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:

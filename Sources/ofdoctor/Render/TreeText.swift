@@ -74,7 +74,7 @@ struct TreeText {
                 lines.append(prefix + branch + style.red("\(v(entry.name)) not found") +
                              style.dim(miss.map { " (\(v($0.reason)))" } ?? ""))
                 for attempt in (miss?.trail ?? []) where attempt.outcome != .absent || showAll {
-                    lines.append(childPrefix + style.dim("tried \(v(attempt.path)): \(v(TreeText.describe(attempt.outcome)))"))
+                    lines.append(childPrefix + style.dim("tried \(v(attempt.path)): \(v(attempt.outcome.description))"))
                 }
                 if let miss, !showAll {
                     let dirs = miss.trail.filter { $0.outcome == .absent }.count
@@ -103,20 +103,6 @@ struct TreeText {
         case .directPath: return "direct path"
         case .interpreter: return "interpreter"
         case .executable: return "executable"
-        }
-    }
-
-    static func describe(_ outcome: Attempt.Outcome) -> String {
-        switch outcome {
-        case .absent: return "absent"
-        case .danglingLink(let target): return "dangling symlink to \(target)"
-        case .wrongClass(let cls): return "wrong ELF class (\(cls)), skipped"
-        case .wrongMachine(let machine): return "wrong machine (e_machine \(machine)), skipped"
-        case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"
-        case .fatal(let message): return message
-        case .taken: return "taken"
-        case .staleCacheEntry: return "named by ld.so.cache but gone (stale cache)"
-        case .nodeflib: return "in a default directory, skipped for a DF_1_NODEFLIB requester"
         }
     }
 }
