@@ -28,7 +28,8 @@ public struct TextWrapper: Sendable, Equatable {
     /// (a line continuation, also inside `$(…)`), so the wrapped command still works pasted.
     /// `words` are already quoted for the shell.
     public func command(_ words: [String], first: String = "", indent: String = "") -> [String] {
-        fill(words.map { Word(text: $0, spacesBefore: 1) }, prefix: first, indent: indent, continuation: " \\")
+        fill(words.enumerated().map { Word(text: $0.element, spacesBefore: $0.offset == 0 ? 0 : 1) },
+             prefix: first, indent: indent, continuation: " \\")
     }
 
     /// Visible columns of `text`: ANSI escape sequences (`ESC [ … letter`) take none, every

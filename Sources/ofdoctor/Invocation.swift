@@ -37,18 +37,23 @@ struct Invocation {
         isImage = target.image != nil
     }
 
-    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted.
-    func command(_ subcommand: String, _ extra: String...) -> String {
-        ([executable, subcommand] + extra + targetWords).map(ShellQuote.display).joined(separator: " ")
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, each word quoted.
+    func words(_ subcommand: String, _ extra: String...) -> [String] {
+        words(subcommand, extra)
     }
 
-    /// What to run to see the plan, and to carry it out (control bytes shown escaped).
-    var fixSteps: String { TerminalEscape.visible(fixStepsText) }
+    func words(_ subcommand: String, _ extra: [String]) -> [String] {
+        ([executable, subcommand] + extra + targetWords).map(ShellQuote.display)
+    }
 
-    private var fixStepsText: String {
-        if isImage {
-            return "`\(command("fix", "--format", "dockerfile"))` prints the Dockerfile lines that fix it"
-        }
-        return "`\(command("fix"))` shows the plan, `\(command("fix", "--apply"))` makes it"
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted, as one line.
+    func command(_ subcommand: String, _ extra: String...) -> String {
+        words(subcommand, extra).joined(separator: " ")
+    }
+
+    /// The next steps after a failing check, each a label and the command that takes it.
+    var fixSteps: [(label: String, words: [String])] {
+        if isImage { return [("the Dockerfile lines that fix it:", words("fix", "--format", "dockerfile"))] }
+        return [("see the plan:", words("fix")), ("make it:", words("fix", "--apply"))]
     }
 }
