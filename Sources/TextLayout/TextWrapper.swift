@@ -74,51 +74,61 @@ public struct TextWrapper: Sendable, Equatable {
         return result
     }
 
-    /// Lays `words` out; `continuation` ends every line but the last (and counts in its width).
+    /// Lays `words` out; `continuation` ends every line but the last. It is ` \\` where that
+    /// fits; where it does not, the bare `\\` (the next line's indent still separates the
+    /// words), so a command word as wide as the line keeps its line.
     private func fill(_ words: [Word], prefix: String, indent: String, continuation: String) -> [String] {
-        let reserve = Self.columns(continuation)
+        let tight = continuation.trimmingPrefix(" ")
         var lines: [String] = []
         var line = prefix
         var lineColumns = Self.columns(prefix)
         var empty = true   // no word on `line` yet
-        func finish() {
+        var joinsNext = false   // the last line ended in a bare `\\`: the next must not start at column 0
+        func finish(continued: Bool) {
             var text = line
             while text.hasSuffix(" ") { text.removeLast() }
+            joinsNext = false
+            if continued {
+                joinsNext = lineColumns + Self.columns(continuation) > width
+                text += joinsNext ? String(tight) : continuation
+            }
             lines.append(text)
+        }
+        func startLine() {
+            line = indent
+            lineColumns = Self.columns(indent)
         }
         for (n, word) in words.enumerated() {
             let wordColumns = Self.columns(word.text)
             let isLast = n == words.count - 1
-            let room = width - (isLast ? 0 : reserve)
             let lead = empty ? (n == 0 ? word.spacesBefore : 0) : max(1, word.spacesBefore)
-            if lineColumns + lead + wordColumns <= room {
+            if lineColumns + lead + wordColumns + (isLast ? 0 : Self.columns(continuation)) <= width {
                 line += String(repeating: " ", count: lead) + word.text
                 lineColumns += lead + wordColumns
                 empty = false
                 continue
             }
             if !empty {
-                line += continuation
-                finish()
-                line = indent
-                lineColumns = Self.columns(indent)
+                finish(continued: true)
+                startLine()
             } else if !line.allSatisfy({ $0 == " " }) {
                 // A label with no room for this word: the label alone, the word under it.
-                finish()
-                line = indent
-                lineColumns = Self.columns(indent)
+                finish(continued: false)
+                startLine()
             }
             // At the start of a line: under the indent when it fits, else moved left until it
             // ends at the last column, else (longer than the width) at the indent, past the edge.
+            let room = width - (isLast ? 0 : Self.columns(tight))
             if lineColumns + wordColumns > room, wordColumns <= room {
-                line = String(repeating: " ", count: room - wordColumns)
-                lineColumns = room - wordColumns
+                let lead = max(joinsNext ? 1 : 0, room - wordColumns)
+                line = String(repeating: " ", count: lead)
+                lineColumns = lead
             }
             line += word.text
             lineColumns += wordColumns
             empty = false
         }
-        finish()
+        finish(continued: false)
         return lines
     }
 }

@@ -74,6 +74,14 @@ struct TextWrapperTests {
         #expect(rejoined.split(separator: " ").dropFirst(2).map(String.init) == words)
     }
 
+    @Test("a command word as wide as the line keeps it: the continuation loses its space before it goes past the edge")
+    func tightContinuation() {
+        let word = String(repeating: "r", count: 19)
+        let lines = TextWrapper(width: 20).command(["cmd", word, "end"], first: "", indent: "  ")
+        #expect(lines == ["cmd \\", word + "\\", "  end"], "\(lines)")
+        #expect(lines.allSatisfy { $0.count <= 20 })
+    }
+
     @Test("escape sequences take no columns")
     func escapesAreInvisible() {
         #expect(TextWrapper.columns("\u{1B}[31m✗\u{1B}[0m LD003") == 7)

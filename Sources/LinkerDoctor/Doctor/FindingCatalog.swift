@@ -163,7 +163,7 @@ public enum FindingCatalog {
 
     /// Up to two items, else the first and how many more: for one-line summaries.
     static func shortList(_ items: [String]) -> String {
-        items.count <= 2 ? items.joined(separator: ", ") : "\(items[0]) and \(items.count - 1) more"
+        items.count <= 2 ? items.joined(separator: " and ") : "\(items[0]) and \(items.count - 1) more"
     }
 
     /// The last path component: names in prose, where the full paths are in `neededBy`.

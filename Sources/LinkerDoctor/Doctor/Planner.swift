@@ -56,6 +56,7 @@ public struct Planner: Sendable {
             if errors.isEmpty { break }
             var progress = false
             blockers = []
+            let roundStart = (actions: actions, environment: env)
             // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
             for (name, link) in sonameLinks {
                 let consumers = current.graph.objects.filter { $0.elf.dynamic?.needed.contains(name) == true }.map(\.path)
@@ -158,6 +159,7 @@ public struct Planner: Sendable {
                 }
             }
             guard progress, let next = try? simulate(actions, environment: env) else { break }
+            creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
             current = next
         }
         return settle(start: start, actions: actions, original: environment, environment: env,
@@ -198,6 +200,39 @@ public struct Planner: Sendable {
         return Outcome(plan: FixPlan(actions), environment: environment, simulated: current, laterFindings: later,
                        blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
                        fixedKeys: fixedKeys, candidates: candidates)
+    }
+
+    /// A finding a round cleared that no action was planned for (another finding's fix cleared
+    /// it too: one environment change for several shadowed libraries) is credited to the
+    /// round's actions that clear it: each one whose removal, simulated, brings it back; all of
+    /// them when only their combination does.
+    func creditSideEffects(cleared before: [Finding], after: Diagnosis, actions: inout [PlannedAction],
+                           environment: LoaderEnvironment, roundStart: (actions: [PlannedAction], environment: LoaderEnvironment)) {
+        let left = Set(after.errors.map(\.key))
+        let gone = before.filter { finding in
+            !left.contains(finding.key) && !actions.contains { $0.clears.contains(finding.key) }
+        }
+        guard !gone.isEmpty else { return }
+        let changed = actions.indices.filter { i in !roundStart.actions.contains { $0.action == actions[i].action } }
+        guard !changed.isEmpty else { return }
+        for finding in gone {
+            var credited = changed
+            if changed.count > 1 {
+                credited = changed.filter { i in
+                    var without = actions
+                    without.remove(at: i)
+                    let isEnv: Bool
+                    if case .env = actions[i].action { isEnv = true } else { isEnv = false }
+                    guard let diagnosis = try? simulate(without, environment: isEnv ? roundStart.environment : environment) else { return false }
+                    return diagnosis.errors.contains { $0.key == finding.key }
+                }
+                if credited.isEmpty { credited = changed }
+            }
+            for i in credited {
+                if !actions[i].fixes.contains(finding.id) { actions[i].fixes.append(finding.id) }
+                actions[i].clears.append(finding.key)
+            }
+        }
     }
 
     static func unique(_ blockers: [Blocker]) -> [Blocker] {

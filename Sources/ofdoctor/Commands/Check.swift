@@ -11,6 +11,7 @@ struct Check: ParsableCommand {
           ofdoctor check --verbose /usr/bin/gdb
           ofdoctor check --root /srv/image --env-from inspect.json
           ofdoctor check --format json | jq .status
+
         Exit codes: 0 healthy, 1 fixable, 2 needs a person, 3 cannot analyse.
         """)
 
