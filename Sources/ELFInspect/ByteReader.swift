@@ -47,7 +47,7 @@ struct ByteReader {
         guard offset >= 0, offset < limit, limit <= buffer.count, let base = buffer.baseAddress,
               let nul = memchr(base + offset, 0, limit - offset) else { return nil }
         let length = UnsafeRawPointer(nul) - (base + offset)
-        return String(decoding: UnsafeRawBufferPointer(start: base + offset, count: length), as: UTF8.self)
+        return ByteString.decode(UnsafeRawBufferPointer(start: base + offset, count: length))
     }
 
     /// The bytes of the NUL-terminated string at `offset` (without the NUL), searched no

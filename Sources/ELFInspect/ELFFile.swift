@@ -44,7 +44,7 @@ public final class ELFFile: @unchecked Sendable {
 
     /// Reads the file at a host path (memory-mapped).
     public convenience init(path: String) throws(ELFError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = ByteString.withCString(path) { open($0, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw .libelf(path: path, message: String(cString: strerror(errno))) }
         defer { close(fd) }
         var st = stat()

@@ -3,7 +3,7 @@
 /// elf/dl-lookup.c `_dl_lookup_symbol_x`).
 public struct SymbolLookupKey: Sendable, Hashable {
     /// The name, made from the bytes when asked (lookups only need the bytes).
-    public var name: String { String(decoding: bytes, as: UTF8.self) }
+    public var name: String { ByteString.decode(bytes) }
     let bytes: [UInt8]
     /// `dl_new_hash` (DT_GNU_HASH).
     public let gnuHash: UInt32
@@ -11,7 +11,7 @@ public struct SymbolLookupKey: Sendable, Hashable {
     let sysvHash: UInt32
 
     public init(_ name: String) {
-        self.init(bytes: Array(name.utf8))
+        self.init(bytes: ByteString.bytes(name))
     }
 
     /// From a name's bytes as stored in a string table.

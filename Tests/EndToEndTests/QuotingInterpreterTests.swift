@@ -1,3 +1,4 @@
+import ELFInspect
 import Foundation
 import LinkerDoctor
 import Testing
@@ -79,6 +80,24 @@ struct QuotingInterpreterTests {
             Self.expectIntact(OutputReaders.bytes(dir, "value"), value, in: dir, "\(shell) value")
             Self.expectIntact(OutputReaders.bytes(dir, "argument"), value, in: dir, "\(shell) argument")
         }
+    }
+
+    @Test("a name that is not UTF-8, carried as ByteString, reaches the shell as its own bytes; Dockerfile and dotenv refuse it",
+          arguments: values.filter { $0.text == nil && !$0.bytes.contains(0) })
+    func shellWordOfByteName(_ value: Hostile) throws {
+        let name = ByteString.decode(value.bytes)
+        let word = ByteString.bytes(try ShellQuote.word(name, subject: "V"))
+        for shell in OutputReaders.shells {
+            let dir = try OutputReaders.scratchDirectory("sh-bytes")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let result = try OutputReaders.runScript(Array("printf '%s' ".utf8) + word + Array(" > value\n".utf8), shell: shell, in: dir)
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+            Self.expectIntact(OutputReaders.bytes(dir, "value"), value, in: dir, "\(shell) value")
+        }
+        #expect(throws: QuoteError.self) { try DockerfileQuote.env(name: "V", value: name) }
+        #expect(throws: QuoteError.self) { try DockerfileQuote.run(shellScript: "ln -s " + name) }
+        #expect(throws: QuoteError.self) { try DotenvQuote.line(name: "V", value: ByteString.bytes(name)) }
+        #expect(TerminalEscape.visible(name).unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 })
     }
 
     @Test("the profile script gives login shells each value back; `'` + U+0301 no longer closes the quote",
@@ -211,5 +230,6 @@ struct QuotingInterpreterTests {
     func terminalForms() {
         #expect(TerminalEscape.visible("lib\u{1B}]0;x\u{7}\u{9B}\u{7F}\\é.so") == #"lib\x1b]0;x\x07\u009b\x7f\\é.so"#)
         #expect(TerminalEscape.visible("/usr/lib/libz.so.1") == "/usr/lib/libz.so.1")
+        #expect(TerminalEscape.visible(ByteString.decode(Array("lib".utf8) + [0xE9] + Array(".so".utf8))) == #"lib\xe9.so"#)
     }
 }

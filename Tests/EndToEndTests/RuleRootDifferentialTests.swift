@@ -1,3 +1,4 @@
+import ELFInspect
 import Foundation
 import LinkerDoctor
 import Testing
@@ -98,5 +99,32 @@ struct StaleCacheFixTests {
         #expect(after.status == 0, "\(after)")
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
         #expect(try TreeSnapshot(root: root) == before)
+    }
+}
+
+/// Names that are not UTF-8 (issue 15, item 7): ofdoctor finds what the loader finds and
+/// names what it misses with the byte visible, never a replacement character.
+@Suite("names that are not UTF-8, against the real loader")
+struct NonUTF8NameTests {
+    @Test("check: the loader starts the program whose NEEDED names and RUNPATH are Latin-1; ofdoctor says healthy",
+          .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("non-utf8-names") != nil, RealLoader.unavailableReason))
+    func foundLikeAnyOther() throws {
+        let fixture = try #require(FixtureRoot.rule("non-utf8-names"))
+        let run = RealLoader.run(fixture)
+        #expect(run.status == 0, "\(run)")
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, try #require(fixture.program)])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+    }
+
+    @Test("check: the missing Latin-1 library is named with its byte shown as \\xe9, exit 1 as the loader fails",
+          .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("non-utf8-missing") != nil, RealLoader.unavailableReason))
+    func missingNamedWithByteVisible() throws {
+        let fixture = try #require(FixtureRoot.rule("non-utf8-missing"))
+        let run = RealLoader.run(fixture)
+        #expect(run.status != 0 && run.stderr.contains(ByteString.decode(Array("lib".utf8) + [0xE9] + Array(".so.1".utf8))), "\(run)")
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, try #require(fixture.program)])
+        #expect(check.status == 1 || check.status == 2, "\(check.stdout)\(check.stderr)")
+        #expect(check.stdout.contains(#"lib\xe9.so.1"#), "\(check.stdout)")
+        #expect(!check.stdout.contains("\u{FFFD}"))
     }
 }

@@ -152,6 +152,28 @@ leaf /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu
 prog /app/bin/prog "$LEAF" -Wl,-z,nodefaultlib
 cache "$R"; finish /app/bin/prog
 
+# Names are bytes to the loader: a NEEDED name, a RUNPATH directory and a cache key that
+# are not UTF-8 are found like any other. lib\xe9 is Latin-1 "libé"; \xf4\x8f\xbc\x81 is
+# the UTF-8 of U+10FF01, which ofdoctor's own escape for bytes must not take for a byte.
+begin non-utf8-names
+E=$(printf '\351'); U=$(printf '\364\217\274\201')
+leaf /app/lib /app/lib
+solib "$R/app/l$E/lib$E.so.1" "lib$E.so.1" "$SRC/leaf.c" -DWHERE='"latin-1"'
+solib "$R/usr/local/lib/lib$U.so" "lib$U.so" "$SRC/leaf.c" -DWHERE='"u+10ff01"'
+prog /app/bin/prog "$LEAF"
+patchelf --add-needed "lib$E.so.1" --add-needed "lib$U.so" "$R/app/bin/prog"
+# (one patchelf call for both would point RUNPATH at the wrong string: patchelf 0.14)
+patchelf --set-rpath "/app/lib:/app/l$E" "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
+# The same program where the Latin-1 library is nowhere: the loader stops at its name.
+begin non-utf8-missing
+E=$(printf '\351')
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+patchelf --add-needed "lib$E.so.1" "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
 # Older builds of three libraries in /app/old, ahead of the system's on LD_LIBRARY_PATH:
 # libshade.so.1 and libtint.so.1 lack version nodes (SHADE_2.0, SHADE_2.1, TINT_2) that
 # libuse1-3 were linked against, so the loader prints every missing version and stops;

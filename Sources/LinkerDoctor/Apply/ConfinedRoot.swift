@@ -16,8 +16,9 @@ let openPathOnly: Int32 = 0o10000000
 public struct ConfinedName: Sendable {
     /// The parent directory's descriptor (`O_PATH`), valid for the duration of the call.
     public let directory: Int32
-    /// One path component, or `.` for the directory itself.
-    public let name: String
+    /// One path component, or `.` for the directory itself: its bytes and a NUL, as the
+    /// `*at` calls take it (a name need not be UTF-8).
+    public let name: [CChar]
     /// The path inside the root, for messages.
     public let path: RootPath
 }
@@ -78,11 +79,11 @@ public final class ConfinedRoot: RootFilesystem {
                 close(fd)
                 throw .badComponent(reached)
             }
-            let next = openat(fd, component, openPathOnly | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
+            let next = openat(fd, ByteString.cString(component), openPathOnly | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC)
             if next < 0 {
                 let code = errno
                 var st = stat()
-                let found = fstatat(fd, component, &st, AT_SYMLINK_NOFOLLOW) == 0
+                let found = fstatat(fd, ByteString.cString(component), &st, AT_SYMLINK_NOFOLLOW) == 0
                 close(fd)
                 if found && (st.st_mode & S_IFMT) == S_IFLNK { throw .link(reached) }
                 if found || code == ENOTDIR { throw .notDirectory(reached) }
@@ -104,7 +105,7 @@ public final class ConfinedRoot: RootFilesystem {
         let name = path.isRoot ? "." : path.lastComponent
         guard path.isRoot || Self.isPlainComponent(name) else { throw .badComponent(path) }
         let fd = try openDirectory(path.isRoot ? .root : path.parent)
-        return ConfinedName(directory: fd, name: name, path: path)
+        return ConfinedName(directory: fd, name: ByteString.cString(name), path: path)
     }
 
     /// Runs `body` on `path`'s last component inside its opened parent (`.` for `/`).
@@ -156,7 +157,7 @@ public final class ConfinedRoot: RootFilesystem {
             var buffer = [CChar](repeating: 0, count: 4097)
             let n = readlinkat(place.directory, place.name, &buffer, 4096)
             guard n >= 0 else { throw .io(path: path.string, operation: "readlinkat", errno: errno) }
-            return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return ByteString.decode(buffer[0..<n].map { UInt8(bitPattern: $0) })
         }
         guard let target else { throw .notFound(path: path.string) }
         return target

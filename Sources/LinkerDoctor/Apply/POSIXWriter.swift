@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import ELFInspect
 
 /// `FileSystemWriter` over the real `*at` system calls.
 public struct POSIXWriter: FileSystemWriter {
@@ -21,7 +22,7 @@ public struct POSIXWriter: FileSystemWriter {
     }
 
     public func symlink(_ target: String, at: ConfinedName) throws(WriteFailure) {
-        guard symlinkat(target, at.directory, at.name) == 0 else { throw WriteFailure("symlinkat", errno: errno) }
+        guard symlinkat(ByteString.cString(target), at.directory, at.name) == 0 else { throw WriteFailure("symlinkat", errno: errno) }
     }
 
     public func createFile(_ at: ConfinedName, contents: [UInt8], mode: UInt32) throws(WriteFailure) {

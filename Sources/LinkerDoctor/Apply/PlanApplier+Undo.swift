@@ -1,3 +1,5 @@
+import ELFInspect
+
 extension PlanApplier {
     /// Reverts every journaled change, newest first, then removes the journal and the
     /// directories made for it. With no journal it does nothing and says so. Killed
@@ -52,10 +54,10 @@ extension PlanApplier {
             guard let found = try session.entry(path) else {
                 return previous == nil ? [] : ["\(file): gone since fix --apply; not recreated"]
             }
-            let current = found.kind == .file ? String(decoding: try session.bytes(path), as: UTF8.self) : nil
+            let current = found.kind == .file ? ByteString.decode(try session.bytes(path)) : nil
             if current == contents {
                 if let previous {
-                    try session.replaceFile(path, contents: Array(previous.utf8), mode: mode,
+                    try session.replaceFile(path, contents: ByteString.bytes(previous), mode: mode,
                                             temporary: RootPath(temporary), ours: true)
                 } else {
                     try session.unlink(path)

@@ -1,3 +1,5 @@
+import ELFInspect
+
 /// Carries out a `FixPlan` on a root: the only code in ofdoctor that writes.
 ///
 /// It never overwrites or deletes a file it did not create, never writes outside the
@@ -165,7 +167,7 @@ public struct PlanApplier: Sendable {
         let temporary = session.temporary(for: place.real).string
         if place.missing.isEmpty, let found = try session.entry(place.real) {
             guard found.kind == .file else { throw .exists(path: place.real.string) }
-            let current = String(decoding: try session.bytes(place.real), as: UTF8.self)
+            let current = ByteString.decode(try session.bytes(place.real))
             let change = JournalChange.file(path: place.real.string, contents: contents, mode: 0o644,
                                             previous: current == contents ? nil : current,
                                             temporary: temporary, environment: environment)
@@ -194,9 +196,9 @@ public struct PlanApplier: Sendable {
                 }
             case .file(let path, let contents, let mode, let previous, let temporary, _):
                 if previous == nil {
-                    try session.createFile(RootPath(path), contents: Array(contents.utf8), mode: mode, temporary: RootPath(temporary))
+                    try session.createFile(RootPath(path), contents: ByteString.bytes(contents), mode: mode, temporary: RootPath(temporary))
                 } else {
-                    try session.replaceFile(RootPath(path), contents: Array(contents.utf8), mode: mode, temporary: RootPath(temporary))
+                    try session.replaceFile(RootPath(path), contents: ByteString.bytes(contents), mode: mode, temporary: RootPath(temporary))
                 }
             case .ldconfig:
                 break

@@ -417,7 +417,7 @@ public struct Planner: Sendable {
         }
         let action = FixAction.conf(path: Self.confPath, directories: [directory])
         var overlay = OverlayRoot(base: system.root.filesystem)
-        overlay.add(.file(FileBytes(Array(ConfFile.contents(directories: [directory]).utf8))), at: Self.confPath)
+        overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: [directory])))), at: Self.confPath)
         guard LdSoConf(root: RootView(overlay)).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
         return [action, .ldconfig]
     }
@@ -463,7 +463,7 @@ public struct Planner: Sendable {
             switch planned.action {
             case .symlink(let path, let target): overlay.add(.symlink(target), at: path)
             case .conf(let path, let directories):
-                overlay.add(.file(FileBytes(Array(ConfFile.contents(directories: directories).utf8))), at: path)
+                overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: directories)))), at: path)
             case .ldconfig: runsLdconfig = true
             case .env: break
             }

@@ -78,7 +78,7 @@ public struct LdSoCache: Equatable, Sendable {
                     let keyBytes = try raw.string(base: oldEnd, key, entry: i, field: "key")
                     let valueBytes = try raw.string(base: oldEnd, value, entry: i, field: "value")
                     list.append(Entry(flags: Int32(bitPattern: flags), keyBytes: keyBytes,
-                                      value: String(decoding: valueBytes, as: UTF8.self), hwcap: 0, glibcHWCaps: nil))
+                                      value: ByteString.decode(valueBytes), hwcap: 0, glibcHWCaps: nil))
                 }
                 self.init(format: .old, entries: list)
             }
@@ -111,7 +111,7 @@ public struct LdSoCache: Equatable, Sendable {
                     guard let offset = raw.u32(table.lowerBound + k * 4),
                           let name = try? raw.string(base: 0, offset, entry: k, field: "hwcaps name")
                     else { problem = "glibc-hwcaps name \(k) is past the end of the file"; names = []; break }
-                    names.append(String(decoding: name, as: UTF8.self))
+                    names.append(ByteString.decode(name))
                 }
             }
         }
@@ -127,7 +127,7 @@ public struct LdSoCache: Equatable, Sendable {
             let keyBytes = try raw.string(base: base, key, entry: i, field: "key")
             let valueBytes = try raw.string(base: base, value, entry: i, field: "value")
             var entry = Entry(flags: Int32(bitPattern: f), keyBytes: keyBytes,
-                              value: String(decoding: valueBytes, as: UTF8.self), hwcap: hwcap, glibcHWCaps: nil)
+                              value: ByteString.decode(valueBytes), hwcap: hwcap, glibcHWCaps: nil)
             if entry.isGlibcHWCapsEntry, Int(entry.glibcHWCapsIndex) < names.count {
                 entry.glibcHWCaps = names[Int(entry.glibcHWCapsIndex)]
             }
@@ -151,7 +151,7 @@ public struct LdSoCache: Equatable, Sendable {
     /// `["x86-64-v3", "x86-64-v2"]`; empty before glibc 2.33), else the first plain or usable
     /// legacy-hwcap entry with flags `0x0303`. Nil: not in the cache.
     public func lookup(_ name: String, glibcHWCaps: [String], legacy: LdSoCacheLegacyHWCap = .baseline) -> String? {
-        let needle = Array(name.utf8)
+        let needle = ByteString.bytes(name)
         let hasHWCapField = format != .old
         var left = 0
         var right = entries.count - 1

@@ -1,3 +1,5 @@
+import ELFInspect
+
 extension LdSoCache {
     /// One `file_entry_new` (or old `file_entry`) with its strings looked up
     /// (sysdeps/generic/dl-cache.h).
@@ -22,12 +24,12 @@ extension LdSoCache {
             self.value = value
             self.hwcap = hwcap
             self.glibcHWCaps = glibcHWCaps
-            self.keyBytes = Array(key.utf8)
+            self.keyBytes = ByteString.bytes(key)
         }
 
         init(flags: Int32, keyBytes: [UInt8], value: String, hwcap: UInt64, glibcHWCaps: String?) {
             self.flags = flags
-            self.key = String(decoding: keyBytes, as: UTF8.self)
+            self.key = ByteString.decode(keyBytes)
             self.value = value
             self.hwcap = hwcap
             self.glibcHWCaps = glibcHWCaps

@@ -1,3 +1,5 @@
+import ELFInspect
+
 /// The order ldconfig sorts cache keys in and the loader binary-searches them with:
 /// glibc elf/dl-cache.c `_dl_cache_libcmp`. Runs of digits compare as numbers, so
 /// `libloc.so.05` equals `libloc.so.5` and `libx.so.10` sorts after `libx.so.9`.
@@ -29,6 +31,6 @@ public enum LdSoCacheNameOrder {
     }
 
     public static func compare(_ a: String, _ b: String) -> Int32 {
-        compare(Array(a.utf8), Array(b.utf8))
+        compare(ByteString.bytes(a), ByteString.bytes(b))
     }
 }

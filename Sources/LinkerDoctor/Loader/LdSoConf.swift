@@ -171,13 +171,13 @@ private struct Reader {
             let here = LdSoConf.Origin(file: file, line: lineNumber)
             if text.count > 7, text.starts(with: Array("include".utf8)), Self.isBlank(text[7]) {
                 for word in text[8...].split(whereSeparator: Self.isBlank) {
-                    include(pattern: String(decoding: word, as: UTF8.self), configFile: file, origin: here,
+                    include(pattern: ByteString.decode(word), configFile: file, origin: here,
                             stack: stack + [real])
                 }
             } else if text.count > 5, String(decoding: text[0..<5], as: UTF8.self).lowercased() == "hwcap", Self.isBlank(text[5]) {
                 notes.append(.hwcapIgnored(here))
             } else {
-                addDirectory(String(decoding: text, as: UTF8.self), origin: here)
+                addDirectory(ByteString.decode(text), origin: here)
             }
         }
     }

@@ -1,3 +1,5 @@
+import ELFInspect
+
 /// glob(3) of an `include` pattern inside the root, as ldconfig's `parse_conf_include`
 /// calls it (flags 0): `*`, `?` and `[...]` per component, a leading `.` only matched
 /// literally, results sorted in C collation (ldconfig sets `LC_COLLATE=C`).
@@ -13,7 +15,7 @@ enum LdSoConfGlob {
                 let dir = base.isEmpty ? "/" : base
                 if hasMagic(component) {
                     guard let names = try? root.names(in: RootPath(dir)) else { continue }
-                    for name in names where matches(component, Array(name.utf8)) {
+                    for name in names where matches(component, ByteString.bytes(name)) {
                         let candidate = base + "/" + name
                         if isLast || root.isDirectory(RootPath(candidate)) { next.append(candidate) }
                     }
@@ -28,7 +30,7 @@ enum LdSoConfGlob {
             current = next
         }
         if components.isEmpty { return [] }
-        return current.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return current.sorted { ByteString.bytes($0).lexicographicallyPrecedes(ByteString.bytes($1)) }
     }
 
     static func hasMagic(_ p: [UInt8]) -> Bool {

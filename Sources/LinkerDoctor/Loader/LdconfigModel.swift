@@ -190,7 +190,7 @@ private struct LdconfigRun {
 
     /// `.#prelink#.XXXXXX` temporaries of prelink(8).
     static func isPrelinkTemporary(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
+        let bytes = ByteString.bytes(name)
         let marker = Array(".#prelink#.".utf8)
         guard bytes.count >= 17 else { return false }
         return Array(bytes[(bytes.count - 17)..<(bytes.count - 6)]) == marker
@@ -261,7 +261,7 @@ private struct LdconfigRun {
         case (.some, .none): return -1
         case (.none, .some): return 1
         case (.some(let a), .some(let b)):
-            if a != b { return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)) ? -1 : 1 }
+            if a != b { return ByteString.bytes(a).lexicographicallyPrecedes(ByteString.bytes(b)) ? -1 : 1 }
         case (.none, .none): break
         }
         if e2.bitsHWCap != e1.bitsHWCap { return e2.bitsHWCap > e1.bitsHWCap ? 1 : -1 }
@@ -272,7 +272,7 @@ private struct LdconfigRun {
     /// `save_cache`: glibc-hwcaps names sorted (strcmp), entries get `DL_CACHE_HWCAP_EXTENSION`,
     /// their ISA level and the name's index.
     func makeCache() -> LdSoCache {
-        let names = Set(pending.compactMap(\.glibcHWCaps)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let names = Set(pending.compactMap(\.glibcHWCaps)).sorted { ByteString.bytes($0).lexicographicallyPrecedes(ByteString.bytes($1)) }
         let entries = pending.map { p -> LdSoCache.Entry in
             var hwcap = p.hwcap
             if let sub = p.glibcHWCaps, let index = names.firstIndex(of: sub) {

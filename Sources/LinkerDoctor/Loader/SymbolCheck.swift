@@ -138,7 +138,7 @@ public struct SymbolCheck: Sendable {
                 }
                 if found { continue }
                 symbolProblems.append(SymbolProblem(
-                    requester: object.index, symbol: String(decoding: name, as: UTF8.self), version: reference?.name,
+                    requester: object.index, symbol: ByteString.decode(name), version: reference?.name,
                     versionFile: reference?.file, atStartup: relocated[index] & 1 != 0 || bindNow, assertion: assertion))
             }
         }

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import ELFInspect
 
 /// The one quoting function for Dockerfile lines, as BuildKit's parser reads them
 /// (moby/buildkit frontend/dockerfile/parser/parser.go `Parse`, line_parsers.go
@@ -23,6 +24,8 @@ public enum DockerfileQuote {
     public static func env(name: String, value: String) throws(QuoteError) -> String {
         let name = try VariableName.checked(name, for: .dockerfile)
         let subject = "the value of \(name)"
+        // A byte that is not UTF-8 would reach BuildKit as U+FFFD.
+        guard !ByteString.containsEscape(value) else { throw QuoteError(.dockerfile, subject: subject, reason: .invalidUTF8) }
         var out = Array("ENV \(name)='".utf8)
         for byte in value.utf8 {
             switch byte {
@@ -40,6 +43,7 @@ public enum DockerfileQuote {
     /// processing in between.
     public static func run(shellScript script: String) throws(QuoteError) -> String {
         guard !script.utf8.contains(0) else { throw QuoteError(.dockerfile, subject: "the RUN script", reason: .nul) }
+        guard !ByteString.containsEscape(script) else { throw QuoteError(.dockerfile, subject: "the RUN script", reason: .invalidUTF8) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         guard let json = try? encoder.encode(["/bin/sh", "-c", script]) else {
@@ -51,7 +55,7 @@ public enum DockerfileQuote {
     /// Checks that `bytes` are UTF-8 (BuildKit's lexer decodes runes; a bad byte becomes
     /// U+FFFD) and gives them back as a String for `env` or `run`.
     public static func text(_ bytes: some Collection<UInt8>, subject: @autoclosure () -> String) throws(QuoteError) -> String {
-        guard let text = String(validating: bytes, as: UTF8.self) else {
+        guard let text = String(validating: bytes, as: UTF8.self), !ByteString.containsEscape(text) else {
             throw QuoteError(.dockerfile, subject: subject(), reason: .invalidUTF8)
         }
         return text

@@ -1,3 +1,5 @@
+import ELFInspect
+
 /// The one writer of dotenv lines: `NAME=value`, the value as it is, no quoting.
 ///
 /// Two readers are targeted, and a value is written only when both read it back byte for
@@ -18,7 +20,9 @@ public enum DotenvQuote {
         if value.contains(0) { throw refuse(.nul) }
         if value.contains(UInt8(ascii: "\n")) { throw refuse(.newline) }
         if value.contains(UInt8(ascii: "\r")) { throw refuse(.carriageReturn) }
-        guard let text = String(validating: value, as: UTF8.self) else { throw refuse(.invalidUTF8) }
+        guard let text = String(validating: value, as: UTF8.self), !ByteString.containsEscape(text) else {
+            throw refuse(.invalidUTF8)
+        }
         let scalars = Array(text.unicodeScalars)
         if let first = scalars.first, first == "'" || first == "\"" {
             throw refuse(.readersDisagree("it starts with a quote, which python-dotenv removes and docker --env-file keeps"))

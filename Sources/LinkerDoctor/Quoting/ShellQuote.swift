@@ -1,3 +1,5 @@
+import ELFInspect
+
 /// The one quoting function for POSIX sh (dash, bash, busybox): a word in single quotes.
 ///
 /// Inside single quotes no byte is special but `'` itself (XCU 2.2.2), so the bytes go in
@@ -20,9 +22,11 @@ public enum ShellQuote {
         return out
     }
 
-    /// `text` as one shell word.
+    /// `text` as one shell word. A byte of a name that is not UTF-8 stays a byte: the
+    /// result carries it as `ByteString` does, and `ByteString.bytes` of the script gives
+    /// the bytes a shell must read.
     public static func word(_ text: String, subject: @autoclosure () -> String) throws(QuoteError) -> String {
-        String(decoding: try word(text.utf8, subject: subject()), as: UTF8.self)
+        ByteString.decode(try word(ByteString.bytes(text), subject: subject()))
     }
 
     /// `export NAME='value'`, or `unset NAME` for no value: one line of a script to source.
@@ -36,6 +40,7 @@ public enum ShellQuote {
     /// else quoted as `word` would; a NUL is left for the terminal escaping to show.
     public static func display(_ text: String) -> String {
         if !text.isEmpty && text.utf8.allSatisfy(isPlain) { return text }
+        // Bytes that are not UTF-8 cannot be pasted; the terminal escaping shows them.
         return (try? word(text, subject: "")) ?? "'\(text)'"
     }
 

@@ -1,15 +1,20 @@
+import ELFInspect
+
 /// Text for a terminal with everything the terminal would act on made visible: the C0
 /// controls (ESC starts CSI and OSC sequences that move the cursor, retitle the window or
 /// write the clipboard), DEL, the C1 controls U+0080–U+009F (U+009B is CSI on some
 /// terminals) and the bidirectional overrides (text that displays in another order than
 /// it reads). Each shows as `\xHH` or `\uHHHH`; `\` itself shows as `\\`, so an escape
-/// always means an escaped byte.
+/// always means an escaped byte. A byte of a name that is not UTF-8 (`ByteString`) shows
+/// as `\xHH` too.
 public enum TerminalEscape {
     public static func visible(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            if scalar == "\\" {
+            if let byte = ByteString.escapedByte(scalar) {
+                out.append(contentsOf: "\\x\(hex(UInt32(byte), digits: 2))".unicodeScalars)
+            } else if scalar == "\\" {
                 out.append(contentsOf: #"\\"#.unicodeScalars)
             } else if scalar.value < 0x80 && needsEscape(scalar) {
                 out.append(contentsOf: "\\x\(hex(scalar.value, digits: 2))".unicodeScalars)
@@ -25,6 +30,7 @@ public enum TerminalEscape {
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x5C, 0x202A...0x202E, 0x2066...0x2069: return true
+        case 0x10_FF00...0x10_FFFF: return ByteString.escapedByte(scalar) != nil
         default: return false
         }
     }

@@ -69,13 +69,19 @@ public final class HostFile: RandomAccessBytes {
 
     /// Opens `path` read-only; `name` is how messages call it.
     public init(path: String, name: String? = nil) throws(ResourceReadError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: a FIFO put in place after the caller's stat must not block the open;
+        // the fstat below refuses anything that is not a regular file.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw .io(path: name ?? path, operation: "open", errno: errno) }
         var st = stat()
         guard fstat(descriptor, &st) == 0 else {
             let code = errno
             close(descriptor)
             throw .io(path: name ?? path, operation: "fstat", errno: code)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw .notARegularFile(path: name ?? path)
         }
         self.fd = descriptor
         self.name = name ?? path

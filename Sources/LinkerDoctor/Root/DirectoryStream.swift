@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ELFInspect
 
 /// The names an open directory stream lists, with the kind `readdir` reports for each
 /// (`d_type`; nil for `DT_UNKNOWN`, where only an `lstat` can tell), `.` and `..` left out.
@@ -14,7 +15,7 @@ enum DirectoryStream {
         var result: [(name: String, kind: RootEntry.Kind?)] = []
         while let item = readdir(dir) {
             let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                ByteString.decode(raw.prefix(while: { $0 != 0 }))
             }
             guard name != "." && name != ".." else { continue }
             let kind: RootEntry.Kind?

@@ -29,7 +29,7 @@ public struct LocalRoot: RootFilesystem {
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
         var st = stat()
-        if lstat(hostPath(path), &st) != 0 {
+        if ByteString.withCString(hostPath(path), { lstat($0, &st) }) != 0 {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return nil }
             throw .io(path: path.string, operation: "lstat", errno: code)
@@ -43,9 +43,9 @@ public struct LocalRoot: RootFilesystem {
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
         var buffer = [CChar](repeating: 0, count: 4097)
-        let n = readlink(hostPath(path), &buffer, 4096)
+        let n = ByteString.withCString(hostPath(path)) { readlink($0, &buffer, 4096) }
         guard n >= 0 else { throw .io(path: path.string, operation: "readlink", errno: errno) }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return ByteString.decode(buffer[0..<n].map { UInt8(bitPattern: $0) })
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {
@@ -53,7 +53,7 @@ public struct LocalRoot: RootFilesystem {
     }
 
     public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
-        guard let dir = opendir(hostPath(directory)) else {
+        guard let dir = ByteString.withCString(hostPath(directory), { opendir($0) }) else {
             let code = errno
             if code == ENOENT { throw .notFound(path: directory.string) }
             if code == ENOTDIR { throw .notADirectory(path: directory.string) }
@@ -64,7 +64,7 @@ public struct LocalRoot: RootFilesystem {
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
-        let fd = open(hostPath(path), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        let fd = ByteString.withCString(hostPath(path)) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
         defer { close(fd) }
         var st = stat()

@@ -1,3 +1,5 @@
+import ELFInspect
+
 /// The fields of a 512-byte tar header (POSIX ustar, GNU extensions), shared by the
 /// `--image` layer index and the `resources` archive check.
 enum TarHeaderField {
@@ -40,6 +42,6 @@ enum TarHeaderField {
     }
 
     static func cString(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+        ByteString.decode(bytes.prefix(while: { $0 != 0 }))
     }
 }

@@ -1,3 +1,5 @@
+import ELFInspect
+
 /// One member of an image layer (or of a `docker save` archive), as its headers say:
 /// enough to serve it as a file without unpacking it.
 struct LayerTarEntry: Equatable, Sendable {
@@ -120,7 +122,7 @@ enum LayerTarIndex {
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 var value = record[(eq + 1)...]
                 if value.last == 10 { value = value.dropLast() }
-                records[String(decoding: record[..<eq], as: UTF8.self)] = String(decoding: value, as: UTF8.self)
+                records[String(decoding: record[..<eq], as: UTF8.self)] = ByteString.decode(value)
             }
             start += length
         }

@@ -12,6 +12,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import LinkerDoctor
+import ELFInspect
 
 struct Fix: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -57,7 +58,14 @@ struct Fix: ParsableCommand {
             } catch let error as QuoteError {
                 throw CommandFailure.analysis(error.description)
             }
-            print(text)
+            if format == .sh {
+                // A name that is not UTF-8 goes into the script as its own bytes.
+                let output = OutputBuffer()
+                output.scriptLine(text)
+                output.flush()
+            } else {
+                print(text)
+            }
             throw ExitStatus.code(for: report)
         }
     }
@@ -125,7 +133,7 @@ struct Fix: ParsableCommand {
                            indent: String(repeating: " ", count: 11))
         }
         if let ldconfig = applied.ldconfig {
-            page.paragraph(TerminalEscape.visible("\(ldconfig.command) (exit \(ldconfig.status))"), first: "ldconfig   ",
+            page.paragraph("\(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
                            indent: String(repeating: " ", count: 11))
         }
         if !page.lines.isEmpty { print(page.text) }

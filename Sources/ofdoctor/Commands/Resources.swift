@@ -66,9 +66,11 @@ struct Resources: ParsableCommand {
                                        : style.red("✗ ") + style.bold("\(report.directory): \(problems.count) problem\(problems.count == 1 ? "" : "s") to fix before docker build"))
                 for finding in report.findings {
                     let mark = finding.severity == .error ? style.red("✗") : finding.severity == .warning ? style.yellow("!") : style.blue("i")
-                    print("\n\(mark) \(style.bold(finding.id))  \(finding.path): \(finding.summary)")
-                    print("    why: \(finding.explanation)")
-                    print("    fix: \(finding.remedy)")
+                    // Names and claims come from the user's files: shown, never obeyed.
+                    let v = TerminalEscape.visible
+                    print("\n\(mark) \(style.bold(finding.id))  \(v(finding.path)): \(v(finding.summary))")
+                    print("    why: \(v(finding.explanation))")
+                    print("    fix: \(v(finding.remedy))")
                 }
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }

@@ -31,7 +31,7 @@ struct Undo: ParsableCommand {
             }, stepHook: FaultInjection.hook())
             let report: UndoReport
             do throws(ApplyError) { report = try applier.undo() } catch { throw CommandFailure.applying(error) }
-            print(report.summary)
+            print(TerminalEscape.visible(report.summary))
             if !report.leftAlone.isEmpty { throw ExitCode(2) }
         }
     }

@@ -37,8 +37,10 @@ struct Verify: ParsableCommand {
             let result = try execute(session.program, arguments: args, environment: environment)
             let outcome = RunClassification.classify(program: session.program, status: result.status,
                                                      stdout: result.stdout, stderr: result.stderr)
-            print("\(session.program.argv0) \(args.joined(separator: " ")) → exit \(result.status): \(outcome.summary)")
-            for line in outcome.details { print("  \(line)") }
+            // The program's name, arguments and output come from the root: shown, never obeyed.
+            let shown = TerminalEscape.visible("\(session.program.argv0) \(args.joined(separator: " "))")
+            print("\(shown) → exit \(result.status): \(TerminalEscape.visible(outcome.summary))")
+            for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
             if !outcome.ok {
                 print(report.status == .fixable ? "`ofdoctor fix --apply` has a plan for this." : "See `ofdoctor check` for what a person must do.")
             }

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ELFInspect
 
 /// Lines for standard output, written in 64 KiB blocks with write(2): a tree of a few
 /// thousand libraries cost more in `print`'s per-call locking and conversion than in
@@ -17,6 +18,13 @@ final class OutputBuffer {
     init(descriptor: Int32 = 1) {
         self.descriptor = descriptor
         bytes.reserveCapacity(Self.blockSize + 4096)
+    }
+
+    /// A line of a script: a name's bytes that are not UTF-8 (`ByteString`) go out as bytes.
+    func scriptLine(_ text: String) {
+        bytes.append(contentsOf: ByteString.bytes(text))
+        bytes.append(UInt8(ascii: "\n"))
+        if bytes.count >= Self.blockSize { flush() }
     }
 
     func line(_ text: String) {

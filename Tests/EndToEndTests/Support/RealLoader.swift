@@ -1,3 +1,4 @@
+import ELFInspect
 import Foundation
 import Testing
 #if canImport(Glibc)
@@ -136,7 +137,8 @@ enum RealLoader {
             ? 128 + process.terminationStatus : process.terminationStatus
         return Outcome(
             status: status,
-            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+            // Names the loader prints are bytes; decoded as ofdoctor decodes them.
+            stdout: ByteString.decode((try? Data(contentsOf: outURL)) ?? Data()),
+            stderr: ByteString.decode((try? Data(contentsOf: errURL)) ?? Data()))
     }
 }
