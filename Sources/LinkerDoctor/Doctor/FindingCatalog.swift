@@ -81,8 +81,8 @@ public enum FindingCatalog {
 
     // MARK: - library-not-found
 
-    /// `library-not-found` (and `bad-candidate`) findings alone: what `tree` reports.
-    public static func missingLibraries(_ graph: LoadGraph, argv0: String, system: TargetSystem? = nil) -> [Finding] {
+    /// `library-not-found`, `stale-cache` and `bad-candidate` findings: the names the loader cannot open.
+    static func missingLibraries(_ graph: LoadGraph, argv0: String, system: TargetSystem? = nil) -> [Finding] {
         var result: [Finding] = []
         let configured = system.map { configuredDirectories(graph, system: $0) } ?? []
         for miss in graph.missing {
