@@ -32,22 +32,40 @@ let package = Package(
         // Start-up before the Swift runtime: keeps argv and lets the static binary run
         // without /proc (Sources/CStartup/startup.c).
         .target(name: "CStartup"),
+        // ELF values from bytes, and ByteString: names as the loader sees them (bytes), which
+        // every layer above carries.
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
-        .target(name: "LinkerDoctor", dependencies: ["ELFInspect", "CNettle", "CZlib", "CSpawn"]),
+        // The layers, each using only those listed before it (docs/architecture.md).
+        // Errno names, child processes, byte search: what every layer above may call.
+        .target(name: "Support", dependencies: ["CSpawn"]),
+        // File formats with no policy: tar, gzip/zlib, zip, CRC-32, SHA-256, model-file headers.
+        .target(name: "Archive", dependencies: ["Support", "ELFInspect", "CZlib", "CNettle"]),
+        // The root as ld.so sees it: a directory, an overlay, a container image.
+        .target(name: "RootFS", dependencies: ["ELFInspect", "Archive", "Support"]),
+        // glibc's rules: ld.so.cache, ld.so.conf, ldconfig, search order, symbol versions.
+        .target(name: "LoaderModel", dependencies: ["ELFInspect", "RootFS", "Support"]),
+        // One quoting function per output language.
+        .target(name: "Quoting", dependencies: ["ELFInspect"]),
+        // Findings, candidates, the plan and its simulation.
+        .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting"]),
+        // fix --apply and undo: the journal, confined writes, ldconfig.
+        .target(name: "Apply", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
+        // `ofdoctor resources`: the docker_resources folder before docker build.
+        .target(name: "Preflight", dependencies: ["Doctor", "RootFS", "Archive"]),
         // Text for a terminal: wrapping to its width, colour policy, shortened lists. Pure.
         .target(name: "TextLayout"),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
-                "LinkerDoctor",
-                "TextLayout",
+                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight", "TextLayout",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"], exclude: ["Corpus"]),
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["LinkerDoctor", "ELFInspect"]),
+        // Unit tests of the library layers, and the differentials against this machine's loader.
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
         .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,5 @@
 import ArgumentParser
-import LinkerDoctor
+import Quoting
 
 /// Failures that end a command with one line on stderr and the design's exit code.
 enum CommandFailure: Error {

@@ -3,7 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import LinkerDoctor
+import Doctor
+import Quoting
 
 /// A command line of ofdoctor a person can paste to take the next step: the same program,
 /// root or image, environment and working directory as the command that prints it, with

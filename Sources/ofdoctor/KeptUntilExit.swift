@@ -1,5 +1,3 @@
-import LinkerDoctor
-
 /// Values the process frees by exiting rather than one by one: tearing down the load
 /// graph of a few thousand libraries (each with its ELF tables, names and trail) took as
 /// long as printing its tree.

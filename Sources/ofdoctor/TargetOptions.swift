@@ -1,10 +1,12 @@
 import ArgumentParser
+import Doctor
+import LoaderModel
+import RootFS
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import LinkerDoctor
 
 /// The options every subcommand shares: which root, which environment, which program.
 struct TargetOptions: ParsableArguments {

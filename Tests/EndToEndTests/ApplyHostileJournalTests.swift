@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Apply
 
 /// Issue 15, item 1: `undo` (and `fix --apply`, which reads the journal too) on a root
 /// whose journal leads out of it — shipped in the root with `/../` paths, or made by a

@@ -1,5 +1,6 @@
 import Foundation
-import LinkerDoctor
+import LoaderModel
+import RootFS
 import Testing
 
 /// glibc-hwcaps exist only from glibc 2.33 (elf/dl-hwcaps.c searches them, elf/ldconfig.c

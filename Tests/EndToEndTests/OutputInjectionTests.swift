@@ -1,5 +1,4 @@
 import Foundation
-import LinkerDoctor
 import Testing
 
 /// The roots of `Tests/Fixtures/build-injection-roots.sh`, built on first use in

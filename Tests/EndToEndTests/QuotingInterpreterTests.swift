@@ -1,6 +1,7 @@
 import ELFInspect
 import Foundation
-import LinkerDoctor
+import Apply
+import Quoting
 import Testing
 
 /// Each quoting function against its real reader (issue 15, item 2): a value goes in, the

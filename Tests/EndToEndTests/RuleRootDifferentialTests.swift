@@ -1,6 +1,7 @@
 import ELFInspect
 import Foundation
-import LinkerDoctor
+import LoaderModel
+import RootFS
 import Testing
 
 /// The resolver in roots that each isolate one loader rule (RPATH inheritance, RUNPATH,

@@ -1,5 +1,5 @@
 import Foundation
-import LinkerDoctor
+import Quoting
 import Testing
 
 /// `tree` tells the truth about the tree (issue 18 item 3): the findings and exit code of

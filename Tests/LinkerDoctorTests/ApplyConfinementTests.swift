@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Apply
+@testable import Doctor
+@testable import RootFS
 
 /// Issue 15, items 1, 7 and 8 at the library level: journals that lead out of the root,
 /// a directory swapped for a link at the moment of use, an apply killed before its

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Apply
+@testable import Doctor
+@testable import RootFS
+@testable import Support
 
 @Suite("PlanApplier: kills, failing writes, real EROFS and ENOSPC")
 struct ApplyFaultTests {

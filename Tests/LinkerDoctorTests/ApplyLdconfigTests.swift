@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Apply
+@testable import Doctor
+@testable import RootFS
 
 /// With the real `ldconfig -r` on a root built by Tests/Fixtures/lib.sh.
 @Suite("PlanApplier with the real ldconfig",

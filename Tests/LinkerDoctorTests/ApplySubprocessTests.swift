@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Apply
+@testable import Support
 
 /// The runner `ldconfig` and `verify` use: fork + exec (CSpawn), both pipes drained with
 /// poll, waitpid; a time limit, and a death signal so no child outlives ofdoctor.

@@ -3,7 +3,9 @@ import Glibc
 #endif
 import Foundation
 import Synchronization
-@testable import LinkerDoctor
+@testable import Apply
+@testable import Doctor
+@testable import RootFS
 
 /// One entry of a tree as `lstat(2)` sees it: what undo must restore exactly.
 struct ApplyTreeEntry: Equatable, CustomStringConvertible {

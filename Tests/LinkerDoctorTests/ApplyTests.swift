@@ -1,7 +1,9 @@
 import Foundation
 import Synchronization
 import Testing
-@testable import LinkerDoctor
+@testable import Apply
+@testable import Doctor
+@testable import RootFS
 
 @Suite("PlanApplier: apply and undo")
 struct ApplyTests {

@@ -1,6 +1,7 @@
 import ELFInspect
 import Foundation
-import LinkerDoctor
+import LoaderModel
+import RootFS
 import Testing
 
 /// The loader model against glibc 2.31 — Debian 11 (bullseye), the OpenFace image's

@@ -1,5 +1,7 @@
 import Foundation
-import LinkerDoctor
+import Doctor
+import LoaderModel
+import RootFS
 import Testing
 
 /// Run-time companions must not be noise: over this machine's shared libraries checked as

@@ -1,7 +1,7 @@
 import ELFInspect
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import LoaderModel
 
 /// The definition index must never hide a definer: objects it cannot read (here a copy of
 /// libz whose GNU hash table is broken) become candidates for every name, in scope order.

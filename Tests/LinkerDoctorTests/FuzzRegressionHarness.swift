@@ -2,7 +2,8 @@
 // file into them with -D FUZZING, as one module with the sources, so no imports there).
 // Keeping one copy means a committed reproducer replays exactly what the fuzzer ran.
 #if !FUZZING
-@testable import LinkerDoctor
+@testable import LoaderModel
+@testable import RootFS
 import ELFInspect
 #endif
 

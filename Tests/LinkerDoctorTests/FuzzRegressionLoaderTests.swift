@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import LoaderModel
+@testable import RootFS
 
 /// Replays every committed fuzz input for the loader parsers through the same harness the
 /// libFuzzer targets run (FuzzRegressionHarness.swift): the seed corpora in scripts/fuzz and

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import RootFS
 
 /// `--env-from FILE` and an image's config: the JSON shapes `ImageConfigEnvironment` takes.
 @Suite("image config Env (docker inspect, OCI config)")

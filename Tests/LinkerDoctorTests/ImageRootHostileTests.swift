@@ -1,6 +1,6 @@
 import ELFInspect
 import Foundation
-@testable import LinkerDoctor
+@testable import RootFS
 import Testing
 
 /// Damaged and malicious images: each ends in a typed error or an ignored entry, never a

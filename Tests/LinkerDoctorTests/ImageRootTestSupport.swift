@@ -1,5 +1,5 @@
 import Foundation
-@testable import LinkerDoctor
+@testable import Archive
 
 /// One tar member to write: the type is the ustar typeflag character.
 struct ImageTestMember {

@@ -1,6 +1,6 @@
 import ELFInspect
 import Foundation
-@testable import LinkerDoctor
+@testable import RootFS
 import Testing
 
 /// `ImageRoot` against the filesystem it must reproduce: the fixture root packed by

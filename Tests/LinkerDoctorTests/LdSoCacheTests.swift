@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import LoaderModel
 
 /// Shell and temp-root helpers for the ld.so.cache / ld.so.conf / ldconfig tests.
 enum LdCacheTestSupport {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Apply
+@testable import LoaderModel
+@testable import RootFS
 
 @Suite("ld.so.conf")
 struct LdSoConfTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import LoaderModel
+@testable import RootFS
 
 @Suite("ldconfig model")
 struct LdconfigModelTests {

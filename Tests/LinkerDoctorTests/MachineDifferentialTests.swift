@@ -1,6 +1,7 @@
 import ELFInspect
 import Foundation
-import LinkerDoctor
+import LoaderModel
+import RootFS
 import Testing
 
 /// The resolver against this machine's own loader: for ELF files of /usr/bin, /usr/sbin,

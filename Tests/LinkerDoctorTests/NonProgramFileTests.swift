@@ -1,4 +1,4 @@
-import LinkerDoctor
+import LoaderModel
 import Testing
 
 @Suite("NonProgramFile: what a file given as the program is instead")

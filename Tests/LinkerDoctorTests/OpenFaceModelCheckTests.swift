@@ -1,5 +1,7 @@
 import Testing
-@testable import LinkerDoctor
+@testable import Archive
+@testable import Doctor
+@testable import RootFS
 
 /// Roots laid out like the image: /opt/OpenFace (source tree), /opt/OpenFace/build (build
 /// tree and CMAKE_INSTALL_PREFIX), models beside the binary in build/bin unless said otherwise.

@@ -1,5 +1,5 @@
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
 
 @Suite("FeatureExtraction output classification")
 struct OpenFaceModelOutputClassifierTests {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import LoaderModel
+@testable import RootFS
 
 /// Where `check [BINARY]` finds its program inside a root (design.md, "Command line").
 @Suite("program location")

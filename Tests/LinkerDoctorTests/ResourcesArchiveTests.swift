@@ -1,5 +1,5 @@
 import Testing
-@testable import LinkerDoctor
+@testable import Archive
 
 @Suite("archive readers: tar, zip, deflate, CRC-32")
 struct ResourcesArchiveTests {

@@ -1,5 +1,7 @@
 import Testing
-@testable import LinkerDoctor
+@testable import Archive
+@testable import Doctor
+@testable import Preflight
 
 @Suite("docker_resources preflight")
 struct ResourcesCheckTests {

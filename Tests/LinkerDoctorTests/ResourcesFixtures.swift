@@ -3,7 +3,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-@testable import LinkerDoctor
+@testable import Doctor
+@testable import Preflight
 
 /// A temporary folder removed when the value dies.
 final class ResourcesTempDir {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import LinkerDoctor
+@testable import Archive
+@testable import RootFS
 
 /// Archives built to trap, hang or exhaust `resources`: each ends quickly in a typed
 /// problem (a finding), never a trap.

@@ -1,5 +1,5 @@
 import Testing
-@testable import LinkerDoctor
+@testable import Archive
 
 /// The nettle-backed SHA-256 that verifies torchvision's hash-named weights (RS034).
 @Suite("SHA-256 over nettle")

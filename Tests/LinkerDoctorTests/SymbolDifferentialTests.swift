@@ -1,6 +1,7 @@
 import ELFInspect
 import Foundation
-import LinkerDoctor
+import LoaderModel
+import RootFS
 import Testing
 
 /// The symbol check against `ldd -r` (the loader in trace mode with BIND_NOW): for shared

@@ -18,26 +18,26 @@ work=${FUZZ_WORK:-/tmp/ofdoctor-fuzz}
 mkdir -p "$here/artifacts"
 
 # The loader sources need only ELFInspect and the root layer (no nettle), so each
-# target is one module built from exactly these files; -D FUZZING drops the harness's imports.
-loader_sources="$root/Sources/LinkerDoctor/Loader/LdSoCache.swift
-$root/Sources/LinkerDoctor/Loader/LdSoCacheEntry.swift
-$root/Sources/LinkerDoctor/Loader/LdSoCacheError.swift
-$root/Sources/LinkerDoctor/Loader/LdSoCacheLegacyHWCap.swift
-$root/Sources/LinkerDoctor/Loader/LdSoCacheNameOrder.swift
-$root/Sources/LinkerDoctor/Loader/LdSoConf.swift
-$root/Sources/LinkerDoctor/Loader/LdSoConfGlob.swift
-$root/Sources/LinkerDoctor/Root/Errno.swift
-$root/Sources/LinkerDoctor/Root/RootEntry.swift
-$root/Sources/LinkerDoctor/Root/RootError.swift
-$root/Sources/LinkerDoctor/Root/RootFilesystem.swift
-$root/Sources/LinkerDoctor/Root/RootPath.swift
-$root/Sources/LinkerDoctor/Root/RootView.swift
-$root/Tests/LinkerDoctorTests/FuzzRegressionHarness.swift"
+# target is one module built from exactly these files; -D FUZZING drops the harness's imports,
+# and the copies in $work/src drop the sources' imports of the package's own targets.
+mkdir -p "$work/src"
+loader_sources=""
+for f in Sources/LoaderModel/LdSoCache.swift Sources/LoaderModel/LdSoCacheEntry.swift \
+         Sources/LoaderModel/LdSoCacheError.swift Sources/LoaderModel/LdSoCacheLegacyHWCap.swift \
+         Sources/LoaderModel/LdSoCacheNameOrder.swift Sources/LoaderModel/LdSoConf.swift \
+         Sources/LoaderModel/LdSoConfGlob.swift Sources/Support/Errno.swift Sources/RootFS/RootEntry.swift \
+         Sources/RootFS/RootError.swift Sources/RootFS/RootFilesystem.swift Sources/RootFS/RootPath.swift \
+         Sources/RootFS/RootView.swift; do
+    grep -vE '^import (Support|Archive|RootFS|LoaderModel|ELFInspect)$' "$root/$f" > "$work/src/$(basename "$f")"
+    loader_sources="$loader_sources$work/src/$(basename "$f")
+"
+done
+loader_sources="$loader_sources$root/Tests/LinkerDoctorTests/FuzzRegressionHarness.swift"
 
 build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
     name=$1; entry=$2; shift 2
     swiftc -sanitize=fuzzer,address -parse-as-library -g -O -D FUZZING -suppress-warnings \
-        -module-name ELFInspect \
+        -module-name ELFInspect -package-name ofdoctor \
         -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
         "$root"/Sources/ELFInspect/*.swift "$@" "$here/$entry" \
         -lelf -o "$work/fuzz-$name"

@@ -1,4 +1,5 @@
-import LinkerDoctor
+import Apply
+
 
 extension CommandFailure {
     /// The exit code of a failed `fix --apply` or `undo`: a journal refused before any

@@ -1,5 +1,7 @@
+import Apply
 import ArgumentParser
-import LinkerDoctor
+import Doctor
+import LoaderModel
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import LinkerDoctor
+import Quoting
 
 struct Env: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -5,13 +5,17 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Apply
 import ArgumentParser
+import Doctor
+import LoaderModel
+import Quoting
+import RootFS
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import LinkerDoctor
 import ELFInspect
 
 struct Fix: ParsableCommand {

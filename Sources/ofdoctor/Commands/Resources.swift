@@ -5,8 +5,10 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Archive
 import ArgumentParser
-import LinkerDoctor
+import Quoting
+import Preflight
 
 struct Resources: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,5 @@
 import ArgumentParser
-import LinkerDoctor
+import Doctor
 
 struct Tree: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,8 @@
+import Apply
 import ArgumentParser
-import LinkerDoctor
+import Quoting
+import LoaderModel
+import RootFS
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(

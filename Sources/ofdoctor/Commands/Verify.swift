@@ -6,7 +6,9 @@ import Musl
 import Darwin
 #endif
 import ArgumentParser
-import LinkerDoctor
+import Quoting
+import Doctor
+import Support
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(

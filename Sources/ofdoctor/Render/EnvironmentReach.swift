@@ -1,4 +1,6 @@
-import LinkerDoctor
+import Doctor
+import Quoting
+
 
 /// Who sees an environment fix: no file in the root changes the environment of every
 /// process, so a plan that needs one says plainly where it reaches and where it does not.

@@ -1,4 +1,5 @@
-import LinkerDoctor
+import Doctor
+import Quoting
 
 /// How a plan step names the findings it clears: by id, with the library added where
 /// several findings share the id (`LD002 (libfoo.so.1)`), so every finding is named.

@@ -3,7 +3,9 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
-import LinkerDoctor
+import Apply
+import Doctor
+import LoaderModel
 
 /// The JSON documents (schema 1). Field names are the design's contract; fields may be
 /// added, never renamed.

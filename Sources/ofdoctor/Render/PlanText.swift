@@ -1,4 +1,7 @@
-import LinkerDoctor
+import Apply
+import Doctor
+import Quoting
+
 
 /// Plans as text, as a shell script and as Dockerfile lines. Every name and path from the
 /// root goes through the one quoting function of the language it is written in; a value

@@ -5,7 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import LinkerDoctor
+import Quoting
 import TextLayout
 
 /// Lines of text for a person, each wrapped to the output's width: paragraphs with a

@@ -1,4 +1,7 @@
-import LinkerDoctor
+import Doctor
+import LoaderModel
+import Quoting
+
 
 /// `check` as text, like `brew doctor`: a verdict line, then each finding with its id,
 /// what the loader will say, why, what it breaks and the fix, wrapped to the output's

@@ -1,4 +1,7 @@
-import LinkerDoctor
+import Doctor
+import LoaderModel
+import Quoting
+
 
 /// The load graph for Graphviz: one node per object, labelled with the name the loader
 /// looked for (not the file's own soname: conda's `libffi.so.7` is a link to a file whose

@@ -1,4 +1,6 @@
-import LinkerDoctor
+import Doctor
+import LoaderModel
+import Quoting
 import TextLayout
 
 /// The load graph as an indented tree, like libtree: each library once (its first

@@ -1,0 +1,233 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Archive
+import RootFS
+
+extension ApplySession {
+    /// The files ldconfig rewrites: the cache and its aux cache (glibc elf/ldconfig.c,
+    /// `save_cache` and `save_aux_cache`; the latter also makes `/var/cache/ldconfig`),
+    /// and the `~` names each is written under before its `rename(2)`, which a failed run
+    /// (ENOSPC) leaves behind.
+    static let ldconfigFiles = [RootPath("/etc/ld.so.cache"), RootPath("/etc/ld.so.cache~"),
+                                RootPath("/var/cache/ldconfig/aux-cache"), RootPath("/var/cache/ldconfig/aux-cache~")]
+
+    /// ldconfig scans its trusted directories besides ld.so.conf's (elf/ldconfig.c, `SYSTEM_DIRS`).
+    static let trustedDirectories = ["/lib", "/usr/lib", "/lib64", "/usr/lib64",
+                                     "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"].map { RootPath($0) }
+
+    /// What ldconfig may change, as it is now.
+    func captureSnapshot(scanned: [RootPath]) throws(ApplyError) -> LdconfigSnapshot {
+        var links: [String: [String: String]] = [:]
+        for directory in scanned + Self.trustedDirectories {
+            guard let real = try resolve(directory), real.entry.kind == .directory, links[real.path.string] == nil else { continue }
+            links[real.path.string] = try linksIn(real.path)
+        }
+        var files: [LdconfigSnapshot.SavedFile] = []
+        var absent: [String] = []
+        for file in Self.ldconfigFiles {
+            if let parent = try resolve(file.parent), parent.entry.kind == .directory {
+                let real = parent.path.appending(file.lastComponent)
+                guard let found = try entry(real) else {
+                    files.append(.init(path: real.string, base64: nil, mode: nil))
+                    continue
+                }
+                switch found.kind {
+                case .file:
+                    files.append(.init(path: real.string, base64: Data(try bytes(real)).base64EncodedString(), mode: found.mode))
+                case .symlink:
+                    // ldconfig's rename replaces the link itself with a file: the link is what comes back.
+                    files.append(.init(path: real.string, base64: nil, mode: nil, linkTarget: try linkTarget(real)))
+                case .directory, .other:
+                    continue   // not ldconfig's to replace, nor ours to restore
+                }
+            } else if let grandparent = try resolve(file.parent.parent), grandparent.entry.kind == .directory {
+                let directory = grandparent.path.appending(file.parent.lastComponent)
+                guard try entry(directory) == nil else { continue }
+                if !absent.contains(directory.string) { absent.append(directory.string) }
+                files.append(.init(path: directory.appending(file.lastComponent).string, base64: nil, mode: nil))
+            }
+        }
+        return LdconfigSnapshot(files: files, absentDirectories: absent, links: links)
+    }
+
+    /// Name → target of every symbolic link in the real directory `directory`.
+    private func linksIn(_ directory: RootPath) throws(ApplyError) -> [String: String] {
+        var targets: [String: String] = [:]
+        for name in try names(directory) {
+            let path = directory.appending(name)
+            if try entry(path)?.kind == .symlink { targets[name] = try linkTarget(path) }
+        }
+        return targets
+    }
+
+    /// A link's target, or nil when `path` is absent or not a link.
+    private func currentLink(_ path: RootPath) throws(ApplyError) -> String?? {
+        guard let found = try entry(path) else { return .some(nil) }
+        return found.kind == .symlink ? .some(try linkTarget(path)) : nil
+    }
+
+    /// The SHA-256 of a regular file's bytes; nil when absent; "" for anything else.
+    private func fileDigest(_ path: RootPath) throws(ApplyError) -> String? {
+        guard let found = try entry(path) else { return nil }
+        guard found.kind == .file else { return "" }
+        var digest = SHA256Digest()
+        digest.update(try bytes(path))
+        return digest.hexDigest()
+    }
+
+    /// What ldconfig changed, comparing the root now with `snapshot`.
+    func measureEffect(since snapshot: LdconfigSnapshot) throws(ApplyError) -> LdconfigEffect {
+        var links: [String: [String: LdconfigEffect.LinkChange]] = [:]
+        for (directory, before) in snapshot.links {
+            let path = RootPath(directory)
+            let after = try entry(path)?.kind == .directory ? try linksIn(path) : [:]
+            var changes: [String: LdconfigEffect.LinkChange] = [:]
+            for name in Set(before.keys).union(after.keys) where before[name] != after[name] {
+                changes[name] = .init(before: before[name], after: after[name])
+            }
+            if !changes.isEmpty { links[directory] = changes }
+        }
+        var files: [LdconfigEffect.FileState] = []
+        for file in snapshot.files { files.append(.init(path: file.path, sha256: try fileDigest(RootPath(file.path)))) }
+        return LdconfigEffect(links: links, files: files)
+    }
+
+    /// Removes the `~` files a failed ldconfig left where the snapshot had none: its
+    /// half-written cache (glibc writes `ld.so.cache~` and renames it only on success).
+    func removeLeftovers(of snapshot: LdconfigSnapshot) throws(ApplyError) {
+        for file in snapshot.files where file.path.hasSuffix("~") && file.base64 == nil && file.linkTarget == nil {
+            let path = RootPath(file.path)
+            if try entry(path)?.kind == .file { try unlink(path) }
+        }
+    }
+
+    /// Puts back what ldconfig changed. With its measured `effect`, only what is still as
+    /// ldconfig left it is reverted; anything changed since is kept and listed. Without
+    /// one (killed while ldconfig ran), the snapshot is compared with the root as it is.
+    func restore(_ snapshot: LdconfigSnapshot, effect: LdconfigEffect?) throws(ApplyError) -> [String] {
+        var leftAlone: [String] = []
+        let leftBy = Dictionary((effect?.files ?? []).map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })
+        for file in snapshot.files {
+            let path = RootPath(file.path)
+            let now = try fileDigest(path)
+            if let effect, effect.files.contains(where: { $0.path == file.path }), leftBy[file.path] ?? nil != now {
+                if try !isAsBefore(file, now: now) {
+                    leftAlone.append("\(file.path): changed since fix --apply (ldconfig run again?); kept")
+                }
+                continue
+            }
+            leftAlone += try restoreFile(file, now: now)
+        }
+        if let effect {
+            leftAlone += try revertLinks(effect)
+        } else {
+            leftAlone += try restoreLinks(snapshot)
+        }
+        for directory in snapshot.absentDirectories.reversed() {
+            let path = RootPath(directory)
+            if try entry(path)?.kind == .directory, try !removeDirectory(path) {
+                leftAlone.append("\(directory): not empty; left in place")
+            }
+        }
+        return leftAlone
+    }
+
+    private func savedBytes(_ file: LdconfigSnapshot.SavedFile) throws(ApplyError) -> [UInt8]? {
+        guard let encoded = file.base64 else { return nil }
+        guard let saved = Data(base64Encoded: encoded) else {
+            throw .journalCorrupt(path: journalPath?.string ?? Journal.path.string, line: 0,
+                                  reason: "the saved bytes of \(file.path) are not base64", holds: [])
+        }
+        return Array(saved)
+    }
+
+    private func isAsBefore(_ file: LdconfigSnapshot.SavedFile, now: String?) throws(ApplyError) -> Bool {
+        let path = RootPath(file.path)
+        if let target = file.linkTarget { return try currentLink(path) == .some(target) }
+        guard let saved = try savedBytes(file) else { return now == nil }
+        var digest = SHA256Digest()
+        digest.update(saved)
+        guard now == digest.hexDigest() else { return false }
+        return try entry(path)?.mode == (file.mode ?? 0o644)
+    }
+
+    /// Puts one saved file (or link, or absence) back over what ldconfig left.
+    private func restoreFile(_ file: LdconfigSnapshot.SavedFile, now: String?) throws(ApplyError) -> [String] {
+        let path = RootPath(file.path)
+        if try isAsBefore(file, now: now) { return [] }
+        if now == "" { return ["\(file.path): no longer a regular file; not restored"] }
+        if let target = file.linkTarget {
+            try replaceLink(path, target: target, temporary: temporary(for: path), ours: true)
+            return []
+        }
+        guard let saved = try savedBytes(file) else {
+            if now != nil { try unlink(path) }
+            return []
+        }
+        try replaceFile(path, contents: saved, mode: file.mode ?? 0o644, temporary: temporary(for: path), ours: true)
+        return []
+    }
+
+    /// Reverts each link ldconfig changed, while it is still as ldconfig left it.
+    private func revertLinks(_ effect: LdconfigEffect) throws(ApplyError) -> [String] {
+        var leftAlone: [String] = []
+        for (directory, changes) in effect.links.sorted(by: { $0.key < $1.key }) {
+            let dir = RootPath(directory)
+            guard try entry(dir)?.kind == .directory else { continue }
+            for (name, change) in changes.sorted(by: { $0.key < $1.key }) {
+                let path = dir.appending(name)
+                let now = try currentLink(path)
+                if now == .some(change.before) { continue }
+                guard now == .some(change.after) else {
+                    leftAlone.append("\(path.string): changed since fix --apply (\(Self.describe(now))); kept")
+                    continue
+                }
+                switch (change.before, change.after) {
+                case (nil, _): try unlink(path)
+                case (let old?, nil): try createLink(path, target: old)
+                case (let old?, _?): try replaceLink(path, target: old, temporary: temporary(for: path), ours: true)
+                }
+            }
+        }
+        return leftAlone
+    }
+
+    private static func describe(_ link: String??) -> String {
+        switch link {
+        case .none: return "now not a link"
+        case .some(.none): return "now absent"
+        case .some(.some(let target)): return "now -> \(target)"
+        }
+    }
+
+    /// The snapshot put back over the directories' links as they are (no effect known).
+    private func restoreLinks(_ snapshot: LdconfigSnapshot) throws(ApplyError) -> [String] {
+        var leftAlone: [String] = []
+        for (directory, before) in snapshot.links.sorted(by: { $0.key < $1.key }) {
+            let dir = RootPath(directory)
+            guard try entry(dir)?.kind == .directory else { continue }
+            for name in try names(dir) {
+                let path = dir.appending(name)
+                guard try entry(path)?.kind == .symlink else { continue }
+                let target = try linkTarget(path)
+                if let old = before[name] {
+                    if old != target { try replaceLink(path, target: old, temporary: temporary(for: path), ours: true) }
+                } else {
+                    try unlink(path)
+                }
+            }
+            for (name, target) in before.sorted(by: { $0.key < $1.key }) {
+                let path = dir.appending(name)
+                if try entry(path) == nil {
+                    try createLink(path, target: target)
+                } else if try entry(path)?.kind != .symlink {
+                    leftAlone.append("\(path.string): was a symlink to \(target), is now something else; not restored")
+                }
+            }
+        }
+        return leftAlone
+    }
+}

@@ -1,0 +1,190 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import RootFS
+
+/// The record of what `fix --apply` changed in a root, kept in the root at
+/// `/var/lib/ofdoctor/journal` (format: `JournalFile`), one record a line:
+///
+///     {"createdDirectories":["/var/lib/ofdoctor"],"format":"ofdoctor-journal","version":2}
+///     {"change":{…},"phase":"intent","seq":1}     before the change is made
+///     {"phase":"done","seq":1}                    after it (ldconfig: with its "effect")
+///     {"error":"…","phase":"failed","seq":1}      it failed (`ldconfig` also: "ldconfig":{…})
+///     {"phase":"undone","seq":1}                  `undo` reverted it
+///
+/// A change with an intent and no done may or may not have happened: `undo` and the
+/// next `apply` look at the root to tell. A journal that fails its checksums, is cut
+/// short or names a path that is not a plain real path inside the root is refused
+/// whole, before anything is changed, and kept.
+public struct Journal: Equatable, Sendable {
+    public static let path = RootPath("/var/lib/ofdoctor/journal")
+    public static let format = "ofdoctor-journal"
+
+    public enum Phase: String, Codable, Sendable { case intent, done, failed, undone }
+
+    public struct Entry: Equatable, Sendable {
+        public var seq: Int
+        public var change: JournalChange
+        public var phase: Phase
+        public var ldconfig: LdconfigResult?
+        /// What an `ldconfig` run changed, measured after it (nil: not known).
+        public var effect: LdconfigEffect? = nil
+        public var error: String?
+        public var undone: Bool
+    }
+
+    /// The journal's own directories, created with it (removed when `undo` removes it).
+    public var createdDirectories: [String]
+    /// Changes in the order they were made.
+    public var entries: [Entry]
+
+    public init(createdDirectories: [String], entries: [Entry] = []) {
+        self.createdDirectories = createdDirectories
+        self.entries = entries
+    }
+
+    public var nextSeq: Int { (entries.map(\.seq).max() ?? 0) + 1 }
+
+    /// Entries not yet reverted.
+    public var live: [Entry] { entries.filter { !$0.undone } }
+
+    /// True when an `undo` started and did not finish.
+    public var undoStarted: Bool { entries.contains { $0.undone } }
+
+    /// True when a live change put exactly this symlink at `path` (so it is ofdoctor's).
+    public func madeLink(_ path: String, target: String) -> Bool {
+        live.contains { if case .link(path, target, _, _) = $0.change { return true } else { return false } }
+    }
+
+    /// True when a live change wrote exactly these bytes at `path`.
+    public func madeFile(_ path: String, contents: String) -> Bool {
+        live.contains { if case .file(path, contents, _, _, _, _) = $0.change { return true } else { return false } }
+    }
+
+    /// The environment the live changes wrote to `path`, latest last.
+    public func environment(at path: String) -> [EnvironmentSetting] {
+        var result: [EnvironmentSetting] = []
+        for entry in live {
+            if case .file(path, _, _, _, _, let settings?) = entry.change { result = settings }
+        }
+        return result
+    }
+
+    /// True when `ldconfig` must run again: it never succeeded, or a link or conf file
+    /// changed since (directories and the profile script do not matter to it).
+    public var ldconfigIsStale: Bool {
+        var stale = true
+        for entry in live {
+            switch entry.change {
+            case .ldconfig:
+                if entry.phase == .done, entry.ldconfig?.succeeded == true { stale = false }
+            case .link, .file(_, _, _, _, _, nil):
+                stale = true
+            case .directory, .file:
+                break
+            }
+        }
+        return stale
+    }
+
+    /// True when a live link or conf file was made (or an ldconfig run started or failed)
+    /// after the last ldconfig that succeeded: a run killed before its ldconfig finished.
+    public var ldconfigOwed: Bool {
+        var owed = false
+        for entry in live {
+            switch entry.change {
+            case .ldconfig: owed = !(entry.phase == .done && entry.ldconfig?.succeeded == true)
+            case .link, .file(_, _, _, _, _, nil): owed = true
+            case .directory, .file: break
+            }
+        }
+        return owed
+    }
+
+    // MARK: Encoding
+
+    struct Header: Codable {
+        var format: String
+        var version: Int
+        var createdDirectories: [String]
+    }
+
+    struct Record: Codable {
+        var seq: Int
+        var phase: Phase
+        var change: JournalChange?
+        var ldconfig: LdconfigResult?
+        var effect: LdconfigEffect?
+        var error: String?
+    }
+
+    static let version = 2
+
+    /// One record's JSON (no newline).
+    static func line<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every value here is a plain struct of strings and numbers: encoding cannot fail.
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
+        return Array(data)
+    }
+
+    static func headerLine(createdDirectories: [String]) -> [UInt8] {
+        line(Header(format: format, version: version, createdDirectories: createdDirectories))
+    }
+
+    static func recordLine(seq: Int, phase: Phase, change: JournalChange? = nil, ldconfig: LdconfigResult? = nil,
+                           effect: LdconfigEffect? = nil, error: String? = nil) -> [UInt8] {
+        line(Record(seq: seq, phase: phase, change: change, ldconfig: ldconfig, effect: effect, error: error))
+    }
+
+    /// Reads a journal file; `path` names it in errors. The checksums and the closing line
+    /// are checked first (`JournalFile`), then every record, then every path in it.
+    public static func decode(_ bytes: [UInt8], path: String) throws(ApplyError) -> Journal {
+        let lines = try JournalFile.verify(bytes, path: path)
+        let holds = { JournalFile.holdings(bytes) }
+        let decoder = JSONDecoder()
+        guard let first = lines.first else { return Journal(createdDirectories: []) }
+        guard let header = try? decoder.decode(Header.self, from: Data(first)), header.format == format else {
+            throw .journalCorrupt(path: path, line: 1, reason: "not an ofdoctor journal header", holds: holds())
+        }
+        guard header.version == version else {
+            throw .journalCorrupt(path: path, line: 1, reason: "it is version \(header.version); this ofdoctor reads version \(version) only",
+                                  holds: holds())
+        }
+        var journal = Journal(createdDirectories: header.createdDirectories)
+        var index: [Int: Int] = [:]
+        for (offset, text) in lines.dropFirst().enumerated() {
+            let lineNumber = offset + 2
+            let record: Record
+            do { record = try decoder.decode(Record.self, from: Data(text)) } catch {
+                throw .journalCorrupt(path: path, line: lineNumber, reason: "not a journal record", holds: holds())
+            }
+            if record.phase == .intent {
+                guard let change = record.change, index[record.seq] == nil else {
+                    throw .journalCorrupt(path: path, line: lineNumber, reason: "intent \(record.seq) without a change or repeated",
+                                          holds: holds())
+                }
+                index[record.seq] = journal.entries.count
+                journal.entries.append(Entry(seq: record.seq, change: change, phase: .intent, undone: false))
+                continue
+            }
+            guard let at = index[record.seq] else {
+                throw .journalCorrupt(path: path, line: lineNumber, reason: "\(record.phase.rawValue) for unknown change \(record.seq)",
+                                      holds: holds())
+            }
+            if record.phase == .undone {
+                journal.entries[at].undone = true
+            } else {
+                journal.entries[at].phase = record.phase
+                journal.entries[at].ldconfig = record.ldconfig ?? journal.entries[at].ldconfig
+                journal.entries[at].effect = record.effect ?? journal.entries[at].effect
+                journal.entries[at].error = record.error ?? journal.entries[at].error
+            }
+        }
+        try journal.checkPaths(journal: path)
+        return journal
+    }
+}

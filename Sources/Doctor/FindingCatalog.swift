@@ -1,0 +1,270 @@
+import ELFInspect
+import LoaderModel
+import RootFS
+
+/// The catalog: turns what the loader model saw into findings with stable ids. The
+/// documented OpenFace failures (OF001–OF004) are recognised here as special cases of the
+/// general rules (LD…); `docs/findings.md` has a section per id.
+public enum FindingCatalog {
+    public static let interpreterNotFound = "LD001"
+    public static let libraryNotFound = "LD002"
+    public static let versionNotFound = "LD003"
+    public static let symbolNotFound = "LD004"
+    public static let staleCache = "LD005"
+    public static let danglingSymlink = "LD006"
+    public static let wrongClassSkipped = "LD007"
+    public static let unsafeSearchPath = "LD008"
+    public static let noVersionInformation = "LD009"
+    public static let badCandidate = "LD010"
+    public static let runtimeCompanionMissing = "LD011"
+    public static let staticExecutable = "LD012"
+    public static let preloadIgnored = "LD013"
+
+    public static let webp = "OF001", mkl = "OF002", openFaceLibraries = "OF003", condaLibffi = "OF004"
+    public static let mklCompanions = "OF005"
+
+    /// OpenFace 2.2.0's own shared libraries (`-D BUILD_SHARED_LIBS=ON`).
+    public static let openFaceLibraryNames: Set<String> = [
+        "libLandmarkDetector.so", "libFaceAnalyser.so", "libGazeAnalyser.so", "libUtilities.so",
+    ]
+
+    /// Every finding the load graph and symbol check show, in the order the loader meets them.
+    public static func findings(graph: LoadGraph, symbols: SymbolCheck, argv0: String, system: TargetSystem) -> [Finding] {
+        var result: [Finding] = []
+        let exe = graph.executable
+        if exe.elf.dynamic == nil && exe.elf.interpreter == nil {
+            result.append(Finding(
+                id: staticExecutable, rule: .staticExecutable, severity: .info,
+                summary: "\(exe.path) is statically linked: it needs no shared libraries",
+                explanation: "It has no PT_INTERP and no PT_DYNAMIC, so the kernel starts it without ld.so; nothing can be missing."))
+            return result
+        }
+        if graph.interpreterMissing, let interp = graph.interpreterPath {
+            result.append(Finding(
+                id: interpreterNotFound, rule: .interpreterNotFound,
+                summary: "the program interpreter \(interp) is not in the root",
+                explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at; the root has no file there, so execve fails with ENOENT and shells print a baffling 'No such file or directory' for a file that exists.",
+                loaderMessage: "\(argv0): cannot execute: required file not found",
+                library: interp, neededBy: [exe.path],
+                remedy: "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
+        }
+        result += preloadFindings(graph)
+        result += missingLibraries(graph, argv0: argv0, system: system)
+        result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system)
+        result += trailFindings(graph)
+        result += unsafePathFindings(graph)
+        result += CompanionCheck.findings(graph, system: system)
+        return result
+    }
+
+    // MARK: - preload-ignored
+
+    /// `LD_PRELOAD` objects the loader cannot load: it prints an error line, ignores them
+    /// and starts the program anyway (elf/rtld.c `do_preload`), so this is a warning.
+    static func preloadFindings(_ graph: LoadGraph) -> [Finding] {
+        graph.failedPreloads.map { miss in
+            // The caught error's text without the errno part the fatal message would append.
+            let reason = miss.reason.hasPrefix(openFailure) ? openFailure : miss.reason
+            let object = miss.fatalPath ?? miss.name
+            let searched = miss.name.contains("/") ? " A name with a slash is opened as that path only." : ""
+            return Finding(
+                id: preloadIgnored, rule: .preloadIgnored, severity: .warning,
+                summary: "LD_PRELOAD names \(miss.name), which cannot be loaded (\(reason)): the loader ignores it",
+                explanation: "The loader loads LD_PRELOAD objects before the program's own libraries; one it cannot load is reported on stderr and skipped, and the program starts without it (whatever it was meant to change — an allocator, a hook, a shim — is not there).\(searched)",
+                loaderMessage: "ERROR: ld.so: object '\(miss.name)' from LD_PRELOAD cannot be preloaded (\(reason)): ignored.",
+                library: miss.name, resolvedTo: miss.fatalPath.map { _ in object },
+                remedy: "Remove \(miss.name) from LD_PRELOAD, or put the object it names in place.",
+                searched: miss.name.contains("/") ? [] : SearchedDirectories.of(miss.trail))
+        }
+    }
+
+    /// The loader's text for a file it could not open (errno's text follows in fatal messages).
+    static let openFailure = "cannot open shared object file"
+
+    // MARK: - library-not-found
+
+    /// `library-not-found`, `stale-cache` and `bad-candidate` findings: the names the loader cannot open.
+    static func missingLibraries(_ graph: LoadGraph, argv0: String, system: TargetSystem? = nil) -> [Finding] {
+        var result: [Finding] = []
+        let configured = system.map { configuredDirectories(graph, system: $0) } ?? []
+        for miss in graph.missing {
+            // In a directory ld.so.conf names, but not in the cache: ldconfig has not run since.
+            if let system, let directory = configured.first(where: { hasFile(miss.name, in: $0, system: system) }) {
+                let requesters = miss.neededBy.map { graph.objects[$0].path }
+                result.append(Finding(
+                    id: staleCache, rule: .staleCache,
+                    summary: "\(miss.name) is in \(directory) but not in ld.so.cache",
+                    explanation: "\(directory) is listed in ld.so.conf, so the loader finds its libraries only through /etc/ld.so.cache (it is not a default directory); the cache was written before \(miss.name) was put there.",
+                    loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
+                    library: miss.name, neededBy: requesters, resolvedTo: directory + "/" + miss.name,
+                    remedy: "Run ldconfig (ldconfig -r ROOT for an unpacked image).", searched: SearchedDirectories.of(miss.trail)))
+                continue
+            }
+            let requesters = miss.neededBy.map { graph.objects[$0].path }
+            if let fatal = miss.fatalPath {
+                result.append(Finding(
+                    id: badCandidate, rule: .badCandidate,
+                    summary: "\(fatal) stops the loader: \(miss.reason)",
+                    explanation: "Looking for \(miss.name), ld.so opened \(fatal) and refuses it fatally (\(miss.reason)); it does not go on to later directories, even if a good copy is there (elf/dl-load.c open_verify).",
+                    loaderMessage: "\(argv0): error while loading shared libraries: \(fatal): \(miss.reason)",
+                    library: miss.name, neededBy: requesters, resolvedTo: fatal,
+                    remedy: "Remove or rename \(fatal): it is not a usable shared library."))
+                continue
+            }
+            let id: String
+            switch miss.name {
+            case "libwebp.so.7": id = webp
+            case "libmkl_rt.so.2": id = mkl
+            case let name where openFaceLibraryNames.contains(name): id = openFaceLibraries
+            default: id = libraryNotFound
+            }
+            var explanation = "\(miss.name), needed by \(shortList(requesters)), is in none of the directories the loader searched and not in ld.so.cache."
+            if let system, let context = documentedContext(id, miss: miss, graph: graph, system: system) {
+                explanation += " " + context
+            }
+            result.append(Finding(
+                id: id, rule: .libraryNotFound,
+                summary: "\(miss.name) not found (needed by \(shortList(requesters)))",
+                explanation: explanation,
+                loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
+                library: miss.name, neededBy: requesters, searched: SearchedDirectories.of(miss.trail)))
+        }
+        // One OF003 finding for all of OpenFace's libraries: they share one cause and one fix.
+        let openFace = result.filter { $0.id == openFaceLibraries }
+        if openFace.count > 1, var merged = openFace.first {
+            let names = openFace.compactMap(\.library)
+            merged.summary = "OpenFace's libraries not found: \(names.joined(separator: ", "))"
+            merged.neededBy = Array(Set(openFace.flatMap(\.neededBy))).sorted()
+            merged.explanation = "OpenFace's own libraries (\(names.joined(separator: ", "))), needed by \(shortList(merged.neededBy)), are in none of the directories the loader searched and not in ld.so.cache."
+            let misses = graph.missing.filter { openFaceLibraryNames.contains($0.name) }
+            if let system, var first = misses.first {
+                first.neededBy = Array(Set(misses.flatMap(\.neededBy))).sorted()
+                if let context = documentedContext(openFaceLibraries, miss: first, graph: graph, system: system) {
+                    merged.explanation += " " + context
+                }
+            }
+            result.removeAll { $0.id == openFaceLibraries }
+            let at = graph.missing.firstIndex { openFaceLibraryNames.contains($0.name) } ?? 0
+            result.insert(merged, at: min(at, result.count))
+        }
+        return result
+    }
+
+    /// The directories ldconfig scans that are not default directories: only the cache
+    /// makes the loader look in them.
+    static func configuredDirectories(_ graph: LoadGraph, system: TargetSystem) -> [String] {
+        guard !graph.missing.isEmpty else { return [] }
+        let defaults = Set(system.platform.defaultDirectories)
+        return LdSoConf(root: system.root, glibc: system.platform.glibc).directories.map(\.path).filter { !defaults.contains($0) }
+    }
+
+    /// True when the root has a file (or a link to one) named `name` in `directory`.
+    static func hasFile(_ name: String, in directory: String, system: TargetSystem) -> Bool {
+        ((try? system.root.resolve(RootPath(directory + "/" + name))) ?? nil)?.entry.kind == .file
+    }
+
+    /// Up to two items, else the first and how many more: for one-line summaries.
+    static func shortList(_ items: [String]) -> String {
+        items.count <= 2 ? items.joined(separator: " and ") : "\(items[0]) and \(items.count - 1) more"
+    }
+
+    /// The last path component: names in prose, where the full paths are in `neededBy`.
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    /// What the documented OpenFace failures add to a missing library's explanation, said
+    /// only as far as the root and the load graph show it (never the seed's story as fact).
+    static func documentedContext(_ id: String, miss: MissingLibrary, graph: LoadGraph, system: TargetSystem) -> String? {
+        let names = miss.neededBy.map { fileName(graph.objects[$0].path) }
+        let were = names.count == 1 ? "was" : "were"
+        switch id {
+        case webp:
+            var text = "\(shortList(names)) \(were) linked against libwebp.so.7 (libwebp 1.x: Ubuntu 22.04's libwebp7, or conda's)"
+            let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
+            if let six = cache?.lookup("libwebp.so.6") {
+                text += "; the system has only libwebp.so.6 (\(six))."
+            } else {
+                text += "; the system has no other libwebp the loader would find."
+            }
+            return text
+        case mkl:
+            let conda = "/opt/conda/lib"
+            if hasFile(miss.name, in: conda, system: system) {
+                return "MKL is in \(conda), where CMake found it at build time; the loader does not search there at run time."
+            }
+            return "MKL was found at build time in a directory the loader does not search at run time."
+        case openFaceLibraries:
+            let unpathed = miss.neededBy.filter { graph.objects[$0].elf.dynamic.map { $0.rpath == nil && $0.runpath == nil } ?? true }
+            guard !unpathed.isEmpty else { return nil }
+            let who = shortList(unpathed.map { fileName(graph.objects[$0].path) })
+            let directory = "/opt/OpenFace/build/lib"
+            let place = hasFile(miss.name, in: directory, system: system) ? " in \(directory)" : ""
+            return "\(who) \(unpathed.count == 1 ? "has" : "have") no RPATH or RUNPATH (OpenFace's `make install` sets none), so its own libraries\(place) are found only through LD_LIBRARY_PATH or ld.so.conf."
+        default:
+            return nil
+        }
+    }
+
+    // MARK: - what the trails show
+
+    static func trailFindings(_ graph: LoadGraph) -> [Finding] {
+        var result: [Finding] = []
+        var seen = Set<String>()
+        let trails = graph.objects.map { ($0.names.first ?? $0.path, $0.trail) } + graph.missing.map { ($0.name, $0.trail) }
+        for (name, trail) in trails {
+            for attempt in trail {
+                switch attempt.outcome {
+                case .absent, .taken: continue
+                default: break
+                }
+                guard !seen.contains(attempt.path) else { continue }
+                switch attempt.outcome {
+                case .danglingLink(let target):
+                    seen.insert(attempt.path)
+                    result.append(Finding(
+                        id: danglingSymlink, rule: .danglingSymlink, severity: .warning,
+                        summary: "\(attempt.path) is a dangling symlink (to \(target))",
+                        explanation: "Looking for \(name), the loader opened \(attempt.path) (\(attempt.source.label)); the link's target \(target) does not exist, so it was passed over. A package was removed or upgraded without its links.",
+                        library: name, resolvedTo: attempt.path,
+                        remedy: "Remove the link, or reinstall the package that owns \(target)."))
+                case .wrongClass(let cls):
+                    seen.insert(attempt.path)
+                    result.append(Finding(
+                        id: wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
+                        summary: "\(attempt.path) is \(cls), skipped",
+                        explanation: "The loader found a file named \(name) in \(Resolver.directoryName(attempt.path)) (\(attempt.source.label)) but of the wrong ELF class; it skips it and goes on. If nothing else is found the error reads 'wrong ELF class: \(cls)'.",
+                        library: name, resolvedTo: attempt.path,
+                        remedy: "Keep 32-bit libraries out of 64-bit search paths."))
+                case .wrongMachine(let machine):
+                    seen.insert(attempt.path)
+                    result.append(Finding(
+                        id: wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
+                        summary: "\(attempt.path) is for another machine (\(ELFMachine(machine))), skipped",
+                        explanation: "The loader expects \(ELFMachine(graph.executable.elf.header.machine)) like the program; it silently skips a library built for \(ELFMachine(machine)) and goes on searching.",
+                        library: name, resolvedTo: attempt.path))
+                case .staleCacheEntry:
+                    seen.insert(attempt.path)
+                    result.append(Finding(
+                        id: staleCache, rule: .staleCache, severity: .warning,
+                        summary: "ld.so.cache names \(attempt.path), which is gone",
+                        explanation: "The cache was written before \(attempt.path) was removed; the loader falls back to the default directories. Run ldconfig.",
+                        library: name, resolvedTo: attempt.path, fixable: true))
+                default:
+                    break
+                }
+            }
+        }
+        return result
+    }
+
+    static func unsafePathFindings(_ graph: LoadGraph) -> [Finding] {
+        graph.unsafeSearchPath.map { item in
+            Finding(
+                id: unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning,
+                summary: "\(item.source.label) element '\(item.element)' searches the working directory",
+                explanation: "An empty or relative element of \(item.source.label) is resolved against the directory the program is started in, so what loads depends on where you stand — and anyone who can write there can inject a library.",
+                remedy: "Use absolute directories only (no leading, trailing or doubled ':').")
+        }
+    }
+}

@@ -1,0 +1,490 @@
+import ELFInspect
+import LoaderModel
+import RootFS
+
+/// Builds a fix plan round by round and proves it: each round's actions are laid over the
+/// root in memory (`OverlayRoot`, ldconfig simulated by `LdconfigModel`), the program is
+/// diagnosed again, and the next round answers what is left. A plan is offered only when
+/// the simulated loader starts the program.
+public struct Planner: Sendable {
+    public let system: TargetSystem
+    public let program: ProgramLocation
+    /// Where symlinks for libraries outside the search path go: the first multiarch default
+    /// directory the loader searches (the seed's documented place).
+    public var linkDirectory = "/usr/lib/x86_64-linux-gnu"
+    static let maxRounds = 6
+
+    public init(system: TargetSystem, program: ProgramLocation) {
+        self.system = system
+        self.program = program
+        if !system.platform.defaultDirectories.contains(linkDirectory) {
+            linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
+        }
+    }
+
+    public struct Outcome: Sendable {
+        public var plan: FixPlan
+        public var environment: LoaderEnvironment
+        /// The diagnosis of the root with the plan applied (in memory).
+        public var simulated: Diagnosis?
+        /// Findings met only in later rounds (e.g. MKL missing once conda leaves LD_LIBRARY_PATH).
+        public var laterFindings: [Finding]
+        /// What the plan leaves to a person, one step each.
+        public var blockers: [Blocker]
+        /// Identities (`Planner.key`) of the findings the plan fixes: several LD002 share an id.
+        public var fixedKeys: Set<String>
+        /// Where the root has each missing library, and whether it can stand in.
+        public var candidates: [String: [Candidate]]
+    }
+
+    /// Plans round by round. What cannot be fixed becomes a step for a person, and the rest
+    /// is still planned: the plan is kept when, on the overlay, every failure left is one of
+    /// those steps (a partial plan never adds a failure of its own).
+    public func plan(from start: Diagnosis, environment: LoaderEnvironment) -> Outcome {
+        var actions: [PlannedAction] = []
+        var env = environment
+        var current = start
+        var later: [Finding] = []
+        var blockers: [Blocker] = []
+        var index: LibraryIndex?
+        var candidates: [String: [Candidate]] = [:]
+        /// Links to another soname, by the name they provide, so a later failure can undo them.
+        var sonameLinks: [String: (action: FixAction, path: String, id: String, key: String)] = [:]
+        var rejected = Set<String>()
+        var withdrawn: [Blocker] = []
+        let startKeys = Set(start.findings.map(Self.key))
+        for _ in 0..<Self.maxRounds {
+            let errors = current.errors
+            if errors.isEmpty { break }
+            var progress = false
+            blockers = []
+            let roundStart = (actions: actions, environment: env)
+            // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
+            for (name, link) in sonameLinks {
+                let consumers = current.graph.objects.filter { $0.elf.dynamic?.needed.contains(name) == true }.map(\.path)
+                let broken = errors.filter {
+                    ($0.rule == .symbolNotFound || $0.rule == .versionNotFound) && $0.neededBy.contains(where: consumers.contains)
+                }
+                guard !broken.isEmpty else { continue }
+                actions.removeAll { $0.action == link.action }
+                if !actions.contains(where: { if case .symlink = $0.action { return true }; return false }) {
+                    actions.removeAll { $0.action == .ldconfig }
+                }
+                rejected.insert(link.path)
+                sonameLinks[name] = nil
+                var names: [String] = []
+                for finding in broken {
+                    for name in finding.symbols.map(\.name) + finding.versions.map(\.name) where !names.contains(name) { names.append(name) }
+                }
+                let symbols = names.joined(separator: ", ")
+                if let i = candidates[name]?.firstIndex(where: { $0.path == link.path }) {
+                    candidates[name]?[i].usable = false
+                    candidates[name]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
+                }
+                withdrawn.append(Blocker(
+                    findingID: link.id, summary: "\(name) is missing and \(link.path) cannot stand in (it lacks \(symbols))",
+                    remedy: "install a package that provides \(name) (Ubuntu 22.04's libwebp7 for libwebp.so.7), or rebuild the consumer against the library the image has",
+                    findingKey: link.key))
+                progress = true
+            }
+            if progress {
+                guard let next = try? simulate(actions, environment: env) else { break }
+                current = next
+                continue
+            }
+            for finding in errors {
+                if !startKeys.contains(Self.key(finding)) && !later.contains(where: { Self.key($0) == Self.key(finding) }) {
+                    later.append(finding)
+                }
+                switch finding.rule {
+                case .versionNotFound, .symbolNotFound:
+                    if let step = unshadow(finding, in: current, environment: env) {
+                        env = step
+                        progress = true
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else if isUnshadowed(finding, in: current, environment: env) {
+                        // Another finding of this round already dropped the directory: the
+                        // same environment change clears this one too.
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else {
+                        blockers.append(Blocker(
+                            findingID: finding.id, summary: finding.summary,
+                            remedy: "rebuild the requester against the library present, or install the library version it was linked with",
+                            findingKey: Self.key(finding)))
+                    }
+                case .libraryNotFound:
+                    if index == nil { index = LibraryIndex(root: system.root) }
+                    guard let library = finding.library, let libraries = index else { continue }
+                    if candidates[library] == nil { candidates[library] = candidateList(library, index: libraries) }
+                    guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
+                                             rejected: rejected)
+                    else {
+                        if !withdrawn.contains(where: { $0.findingKey == Self.key(finding) }) {
+                            blockers.append(Blocker(
+                                findingID: finding.id, summary: "\(library) is nowhere usable in the root",
+                                remedy: "install the package that provides \(library)", findingKey: Self.key(finding)))
+                        }
+                        continue
+                    }
+                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id, Self.key(finding)) }
+                    for action in step.actions { Self.record(&actions, action, for: finding) }
+                    if let newEnv = step.environment {
+                        env = newEnv
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    }
+                    progress = true
+                case .badCandidate:
+                    // A broken file met first on LD_LIBRARY_PATH: dropping its directory lets
+                    // the search go on to a good copy (proven by the next round's simulation).
+                    if let step = dropBadDirectory(finding, environment: env) {
+                        env = step
+                        progress = true
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else {
+                        blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
+                                                findingKey: Self.key(finding)))
+                    }
+                case .staleCache:
+                    Self.record(&actions, .ldconfig, for: finding)
+                    progress = true
+                case .runtimeCompanionMissing:
+                    guard let loadPath = finding.resolvedTo else { continue }
+                    let directory = Resolver.directoryName(loadPath)
+                    for candidate in finding.candidates {
+                        guard let name = candidate.soname else { continue }
+                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), for: finding)
+                    }
+                    progress = true
+                default:
+                    blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
+                                            findingKey: Self.key(finding)))
+                }
+            }
+            guard progress, let next = try? simulate(actions, environment: env) else { break }
+            creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
+            current = next
+        }
+        return settle(start: start, actions: actions, original: environment, environment: env,
+                      current: current, later: later, blockers: withdrawn + blockers, candidates: candidates)
+    }
+
+    /// The outcome of the last round: the plan is kept when every failure the overlay still
+    /// shows is a step for a person (one that was there before, or that a fix uncovered and
+    /// the planner examined), never one the plan adds unexamined.
+    func settle(start: Diagnosis, actions: [PlannedAction], original: LoaderEnvironment,
+                environment: LoaderEnvironment, current: Diagnosis, later: [Finding], blockers: [Blocker],
+                candidates: [String: [Candidate]]) -> Outcome {
+        let startKeys = Set(start.findings.map(Self.key))
+        let left = current.errors
+        let leftKeys = Set(left.map(Self.key))
+        let examined = startKeys.union(later.map(Self.key))
+        var blockers = blockers
+        let blockedKeys = Set(blockers.compactMap(\.findingKey))
+        // Failures no rule blocked and no round removed: a person's too, said as they are.
+        for finding in left where !blockedKeys.contains(Self.key(finding)) {
+            blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
+                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+        }
+        let all = start.errors + later
+        let fixedKeys = Set(all.map(Self.key)).subtracting(leftKeys)
+        let keep = !actions.isEmpty && !fixedKeys.isEmpty && leftKeys.isSubset(of: examined)
+        guard keep else {
+            // No plan: every failure of the root as it is becomes a person's step.
+            var kept = blockers.filter { $0.findingKey.map(startKeys.contains) ?? true }
+            let keptKeys = Set(kept.compactMap(\.findingKey))
+            for finding in start.errors where !keptKeys.contains(Self.key(finding)) {
+                kept.append(Blocker(findingID: finding.id, summary: finding.summary,
+                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+            }
+            return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
+                           blockers: Self.unique(kept), fixedKeys: [], candidates: candidates)
+        }
+        return Outcome(plan: FixPlan(actions), environment: environment, simulated: current, laterFindings: later,
+                       blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
+                       fixedKeys: fixedKeys, candidates: candidates)
+    }
+
+    /// A finding a round cleared that no action was planned for (another finding's fix cleared
+    /// it too: one environment change for several shadowed libraries) is credited to the
+    /// round's actions that clear it: each one whose removal, simulated, brings it back; all of
+    /// them when only their combination does.
+    func creditSideEffects(cleared before: [Finding], after: Diagnosis, actions: inout [PlannedAction],
+                           environment: LoaderEnvironment, roundStart: (actions: [PlannedAction], environment: LoaderEnvironment)) {
+        let left = Set(after.errors.map(\.key))
+        let gone = before.filter { finding in
+            !left.contains(finding.key) && !actions.contains { $0.clears.contains(finding.key) }
+        }
+        guard !gone.isEmpty else { return }
+        let changed = actions.indices.filter { i in !roundStart.actions.contains { $0.action == actions[i].action } }
+        guard !changed.isEmpty else { return }
+        for finding in gone {
+            var credited = changed
+            if changed.count > 1 {
+                credited = changed.filter { i in
+                    var without = actions
+                    without.remove(at: i)
+                    let isEnv: Bool
+                    if case .env = actions[i].action { isEnv = true } else { isEnv = false }
+                    guard let diagnosis = try? simulate(without, environment: isEnv ? roundStart.environment : environment) else { return false }
+                    return diagnosis.errors.contains { $0.key == finding.key }
+                }
+                if credited.isEmpty { credited = changed }
+            }
+            for i in credited {
+                if !actions[i].fixes.contains(finding.id) { actions[i].fixes.append(finding.id) }
+                actions[i].clears.append(finding.key)
+            }
+        }
+    }
+
+    static func unique(_ blockers: [Blocker]) -> [Blocker] {
+        var seen = Set<String>()
+        return blockers.filter { seen.insert($0.description).inserted }
+    }
+
+    static func key(_ finding: Finding) -> String { finding.key }
+
+    /// Adds an action, or the finding id to an equal one already planned; one `env` action per
+    /// variable (the last value wins) and one `ldconfig`, at the end.
+    static func record(_ actions: inout [PlannedAction], _ action: FixAction, for finding: Finding) {
+        let id = finding.id
+        func credit(_ i: Int) {
+            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            if !actions[i].clears.contains(finding.key) { actions[i].clears.append(finding.key) }
+        }
+        if case .env(let name, _) = action, let i = actions.firstIndex(where: {
+            if case .env(let other, _) = $0.action { return other == name }
+            return false
+        }) {
+            actions[i].action = action
+            credit(i)
+            return
+        }
+        if let i = actions.firstIndex(where: { $0.action == action }) {
+            credit(i)
+            return
+        }
+        // One conf file: a second directory joins the first action.
+        if case .conf(let path, let directories) = action, let i = actions.firstIndex(where: {
+            if case .conf(let other, _) = $0.action { return other == path }
+            return false
+        }), case .conf(_, let existing) = actions[i].action {
+            actions[i].action = .conf(path: path, directories: existing + directories.filter { !existing.contains($0) })
+            credit(i)
+            return
+        }
+        if action == .ldconfig {
+            actions.append(PlannedAction(action, fixes: [id], clears: [finding.key]))
+        } else {
+            let at = actions.firstIndex { $0.action == .ldconfig } ?? actions.endIndex
+            actions.insert(PlannedAction(action, fixes: [id], clears: [finding.key]), at: at)
+        }
+    }
+
+    // MARK: - shadowing
+
+    /// A version or symbol the found copy lacks, where that copy came from `LD_LIBRARY_PATH`:
+    /// drop the directory that supplies it, when the library is then found elsewhere.
+    func unshadow(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment) -> LoaderEnvironment? {
+        guard let resolved = finding.resolvedTo,
+              let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
+              case .search(.libraryPath, let directory) = provider.foundVia,
+              environment.libraryPath != nil else { return nil }
+        return withLibraryPath(libraryPathDirectories(environment).filter { $0 != directory && !directory.hasPrefix($0 + "/") },
+                               in: environment)
+    }
+
+    /// True when the copy behind `finding` came from a directory of `LD_LIBRARY_PATH` that
+    /// `environment` no longer has.
+    func isUnshadowed(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment) -> Bool {
+        guard let resolved = finding.resolvedTo,
+              let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
+              case .search(.libraryPath, let directory) = provider.foundVia else { return false }
+        return !libraryPathDirectories(environment).contains { $0 == directory || directory.hasPrefix($0 + "/") }
+    }
+
+    /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:
+    /// the environment without that directory, so the search reaches the later copies.
+    func dropBadDirectory(_ finding: Finding, environment: LoaderEnvironment) -> LoaderEnvironment? {
+        guard let bad = finding.resolvedTo else { return nil }
+        let directory = Resolver.directoryName(bad)
+        let directories = libraryPathDirectories(environment)
+        guard directories.contains(directory) else { return nil }
+        return withLibraryPath(directories.filter { $0 != directory }, in: environment)
+    }
+
+    /// The directories of the environment's `LD_LIBRARY_PATH`, as the loader reads them.
+    func libraryPathDirectories(_ environment: LoaderEnvironment) -> [String] {
+        environment.libraryPath.map {
+            SearchPath(parsing: $0, source: .libraryPath, origin: nil, platform: system.platform,
+                       workingDirectory: environment.workingDirectory).directories
+        } ?? []
+    }
+
+    /// `environment` with `LD_LIBRARY_PATH` set to `directories` (unset when none are left).
+    func withLibraryPath(_ directories: [String], in environment: LoaderEnvironment) -> LoaderEnvironment {
+        environment.with("LD_LIBRARY_PATH", directories.isEmpty ? nil : directories.joined(separator: ":"))
+    }
+
+    // MARK: - missing libraries
+
+    struct Step {
+        var actions: [FixAction]
+        var environment: LoaderEnvironment?
+        /// Set when the step links another soname under the missing name.
+        var sonameLink: (action: FixAction, path: String)?
+    }
+
+    /// The root's copies of `name` (same soname first, ABI-identical) and its other sonames
+    /// (an ABI risk: a soname bump declares a break the loader cannot see).
+    func candidateList(_ name: String, index: LibraryIndex) -> [Candidate] {
+        var result: [Candidate] = []
+        for path in index.paths(named: name) {
+            let usable = isUsableLibrary(path)
+            result.append(Candidate(path: path, soname: name, kind: .sameSoname,
+                                    note: usable ? "the same soname, outside the search path" : "not a usable x86-64 library",
+                                    usable: usable))
+        }
+        for other in index.otherSonames(of: name) {
+            for path in index.paths(named: other) {
+                result.append(Candidate(path: path, soname: other, kind: .otherSoname,
+                                        note: "ABI risk: another soname of the library; linked only if it defines every symbol its consumers import",
+                                        usable: isUsableLibrary(path)))
+            }
+        }
+        return result
+    }
+
+    /// Where the root has `name` and how to make the loader find it: a directory of the
+    /// application's own libraries goes on `LD_LIBRARY_PATH`; a single library from a
+    /// directory that would shadow system libraries (conda's) is linked into the default
+    /// directory; failing both, another soname of the library is linked under this name.
+    func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
+                 index: LibraryIndex, rejected: Set<String>) -> Step? {
+        let searched = Set(diagnosis.graph.missing.first { $0.name == name }?.trail.map { Resolver.directoryName($0.path) } ?? [])
+        for path in index.paths(named: name) {
+            let directory = Resolver.directoryName(path)
+            // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
+            // tie the fix to the CPU it is planned on (and glibc < 2.33 never looks there).
+            guard !searched.contains(directory), !rejected.contains(path), !directory.contains("/glibc-hwcaps/"),
+                  isUsableLibrary(path) else { continue }
+            let isPrivate = isPrivateDirectory(directory, index: index)
+            // A directory of the application's own libraries that shadows nothing: listed in
+            // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
+            if isPrivate, let conf = confStep(for: directory, in: diagnosis) {
+                return Step(actions: conf, environment: nil)
+            }
+            if FindingCatalog.openFaceLibraryNames.contains(name) || isPrivate {
+                var dirs = libraryPathDirectories(environment)
+                if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
+                return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
+            }
+            var actions: [FixAction] = []
+            for companion in [name] + companions(of: name, in: directory, index: index) {
+                let link = RootPath(linkDirectory + "/" + companion)
+                if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
+                actions.append(.symlink(path: link, target: directory + "/" + companion))
+            }
+            guard !actions.isEmpty else { continue }
+            return Step(actions: actions + [.ldconfig], environment: nil)
+        }
+        // Another soname of the same library, in a directory the loader searches by default.
+        for other in index.otherSonames(of: name) {
+            for path in index.paths(named: other) {
+                let directory = Resolver.directoryName(path)
+                guard !rejected.contains(path),
+                      system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }),
+                      isUsableLibrary(path) else { continue }
+                let link = RootPath(directory + "/" + name)
+                if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
+                let action = FixAction.symlink(path: link, target: other)
+                return Step(actions: [action, .ldconfig], environment: nil, sonameLink: (action, path))
+            }
+        }
+        return nil
+    }
+
+    /// The file ofdoctor writes its library directories to (one per line).
+    public static let confPath = RootPath("/etc/ld.so.conf.d/ofdoctor.conf")
+
+    /// `directory` added to ofdoctor's conf file, then ldconfig: only when ldconfig will read
+    /// that file (the root's ld.so.conf includes it) and no library of the directory has a
+    /// soname the cache already resolves elsewhere (the cache would then hold two, and the
+    /// new one could win).
+    func confStep(for directory: String, in diagnosis: Diagnosis) -> [FixAction]? {
+        guard let names = try? system.root.names(in: RootPath(directory)) else { return nil }
+        let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
+        for name in names where LibraryIndex.isLibraryName(name) {
+            if let found = cache?.lookup(name), Resolver.directoryName(found) != directory { return nil }
+        }
+        let action = FixAction.conf(path: Self.confPath, directories: [directory])
+        var overlay = OverlayRoot(base: system.root.filesystem)
+        overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: [directory])))), at: Self.confPath)
+        guard LdSoConf(root: RootView(overlay)).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
+        return [action, .ldconfig]
+    }
+
+    func sameDirectory(_ a: String, _ b: String) -> Bool {
+        guard let ra = try? system.root.resolve(RootPath(a)), let rb = try? system.root.resolve(RootPath(b)) else { return a == b }
+        return ra.path == rb.path
+    }
+
+    /// An ELF file of the loader's class and machine.
+    func isUsableLibrary(_ path: String) -> Bool {
+        guard let bytes = try? system.root.contents(of: RootPath(path)) else { return false }
+        return CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) == .accept
+    }
+
+    /// A directory whose libraries the system does not also have: putting it on the search
+    /// path cannot shadow a system library (conda's `lib/` fails this: its libffi would).
+    func isPrivateDirectory(_ directory: String, index: LibraryIndex) -> Bool {
+        guard let names = try? system.root.names(in: RootPath(directory)) else { return false }
+        for name in names where LibraryIndex.isLibraryName(name) {
+            for path in index.paths(named: name) where Resolver.directoryName(path) != directory {
+                if system.platform.defaultDirectories.contains(where: { sameDirectory($0, Resolver.directoryName(path)) }) {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
+    /// Libraries `name` opens itself at run time from its own directory (MKL's family),
+    /// which must be linked beside it (issue: OF005).
+    func companions(of name: String, in directory: String, index: LibraryIndex) -> [String] {
+        RuntimeCompanions.family(of: name, in: directory, root: system.root).filter { $0 != name }
+    }
+
+    // MARK: - simulation
+
+    /// The diagnosis of the root with `actions` applied in memory.
+    public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment) throws(ResolveError) -> Diagnosis {
+        var overlay = OverlayRoot(base: system.root.filesystem)
+        var runsLdconfig = false
+        for planned in actions {
+            switch planned.action {
+            case .symlink(let path, let target): overlay.add(.symlink(target), at: path)
+            case .conf(let path, let directories):
+                overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: directories)))), at: path)
+            case .ldconfig: runsLdconfig = true
+            case .env: break
+            }
+        }
+        var simulated = system
+        simulated.root = RootView(overlay)
+        if runsLdconfig {
+            let model = LdconfigModel(root: RootView(overlay))
+            for change in model.linkChanges {
+                switch change {
+                case .create(let link, let target), .repoint(let link, _, let target):
+                    overlay.add(.symlink(target), at: RootPath(link))
+                case .removeDangling:
+                    break
+                }
+            }
+            simulated.root = RootView(overlay)
+            simulated.cache = model.cache
+        }
+        return try Diagnosis(system: simulated, program: program, environment: environment)
+    }
+}

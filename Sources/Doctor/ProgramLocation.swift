@@ -1,0 +1,74 @@
+import LoaderModel
+import RootFS
+
+/// Where the program is inside the root and how it is started: `argv[0]` is the name as
+/// typed, which the loader prints in its messages (`FeatureExtraction: error while …`).
+public struct ProgramLocation: Equatable, Sendable {
+    public var path: RootPath
+    public var argv0: String
+    /// True when found through `PATH` (OpenFace then cannot find models beside itself).
+    public var viaPATH: Bool
+
+    public init(path: RootPath, argv0: String, viaPATH: Bool) {
+        self.path = path
+        self.argv0 = argv0
+        self.viaPATH = viaPATH
+    }
+
+    /// The design's default program, and the places it is looked for after `PATH`: OpenFace's
+    /// build tree and its install prefix. Any bare program name is looked for there too.
+    public static let defaultName = "FeatureExtraction"
+    public static let defaultDirectories = ["/opt/OpenFace/build/bin", "/usr/local/bin"]
+    public static var defaultPaths: [String] { defaultPaths(for: defaultName) }
+    public static func defaultPaths(for name: String) -> [String] { defaultDirectories.map { $0 + "/" + name } }
+    /// The `PATH` a container gets when its image sets none (Docker's default).
+    public static let defaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+    public enum LookupError: Error, Equatable, Sendable, CustomStringConvertible {
+        case notFound(name: String, tried: [String])
+        public var description: String {
+            switch self {
+            case .notFound(let name, let tried):
+                return "\(name): program not found (tried \(tried.joined(separator: ", "))); give its path"
+            }
+        }
+    }
+
+    /// Finds `binary` (nil: the default program) inside the root.
+    /// - A path with a slash is taken as given; a relative one starts from `callerDirectory`
+    ///   when given (the host root without `--cwd`), else from the environment's working
+    ///   directory inside the root (`--cwd`), as a shell started there would.
+    /// - A bare name is looked up on the target's `PATH`, then in the default places.
+    /// - Parameter callerDirectory: for the host root, the directory relative paths start from.
+    public static func find(_ binary: String?, root: RootView, environment: LoaderEnvironment,
+                            callerDirectory: String?) throws(LookupError) -> ProgramLocation {
+        let name = binary ?? defaultName
+        if name.contains("/") {
+            let base = callerDirectory ?? environment.workingDirectory
+            let absolute = name.hasPrefix("/") ? name : (base.hasPrefix("/") ? base : "/" + base) + "/" + name
+            return ProgramLocation(path: RootPath(absolute), argv0: name, viaPATH: false)
+        }
+        if let found = lookUpOnPath(name, root: root, environment: environment) { return found }
+        for path in defaultPaths(for: name) where isProgram(RootPath(path), root) {
+            return ProgramLocation(path: RootPath(path), argv0: path, viaPATH: false)
+        }
+        throw .notFound(name: name, tried: searchDirectories(environment).map { $0 + "/" + name } + defaultPaths(for: name))
+    }
+
+    static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {
+        (environment.variables["PATH"] ?? defaultSearchPath).split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
+    }
+
+    static func lookUpOnPath(_ name: String, root: RootView, environment: LoaderEnvironment) -> ProgramLocation? {
+        for directory in searchDirectories(environment) {
+            let path = RootPath(directory + "/" + name)
+            if isProgram(path, root) { return ProgramLocation(path: path, argv0: name, viaPATH: true) }
+        }
+        return nil
+    }
+
+    static func isProgram(_ path: RootPath, _ root: RootView) -> Bool {
+        guard let found = try? root.resolve(path) else { return false }
+        return found.entry.kind == .file && found.entry.mode & 0o111 != 0
+    }
+}

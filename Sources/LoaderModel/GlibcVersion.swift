@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import ELFInspect
+import RootFS
+
+/// A glibc release, as `major.minor`.
+public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+
+    public init(_ major: Int, _ minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    public var description: String { "\(major).\(minor)" }
+
+    public static func < (lhs: GlibcVersion, rhs: GlibcVersion) -> Bool {
+        (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
+    }
+
+    /// Parses `2.36` (any suffix after the minor number is ignored).
+    public init?(parsing text: Substring) {
+        let parts = text.split(separator: ".", maxSplits: 2)
+        guard parts.count >= 2, let major = Int(parts[0]),
+              let minor = Int(parts[1].prefix(while: { $0.isNumber })) else { return nil }
+        self.init(major, minor)
+    }
+
+    /// The version of a `libc.so.6`: its banner (`… release version 2.36.`), else the
+    /// highest `GLIBC_2.N` version it defines.
+    public static func detect(libc bytes: FileBytes, elf: ELFFile?) -> GlibcVersion? {
+        // memchr(3) + memcmp(3): libc.so.6 is a few MB and this runs on every command.
+        let marker = Array("release version ".utf8)
+        let raw = bytes.buffer
+        if let base = raw.baseAddress, raw.count > marker.count {
+            var offset = 0
+            while offset < raw.count - marker.count {
+                guard let hit = memchr(base + offset, Int32(marker[0]), raw.count - offset - marker.count) else { break }
+                let at = base.distance(to: UnsafeRawPointer(hit))
+                let matches = marker.withUnsafeBytes { needle in
+                    guard let pattern = needle.baseAddress else { return false }
+                    return memcmp(base + at, pattern, needle.count) == 0
+                }
+                guard matches else {
+                    offset = at + 1
+                    continue
+                }
+                let start = at + marker.count
+                var end = start
+                while end < raw.count, raw[end] == 0x2e || (raw[end] >= 0x30 && raw[end] <= 0x39) { end += 1 }
+                let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]), as: UTF8.self)
+                if let version = GlibcVersion(parsing: Substring(text)) { return version }
+                offset = start
+            }
+        }
+        let defined = elf?.versionDefinitions.compactMap { definition -> GlibcVersion? in
+            guard definition.name.hasPrefix("GLIBC_") else { return nil }
+            return GlibcVersion(parsing: definition.name.dropFirst(6))
+        } ?? []
+        return defined.max()
+    }
+}
+
+extension GlibcVersion {
+    /// The glibc of `root`: the first `libc.so.6` in its default directories (multiarch
+    /// ones when the root has them), with the path it was read from; nil when none is readable.
+    public static func read(root: RootView) -> (version: GlibcVersion, path: RootPath, multiarch: Bool)? {
+        let multiarch = root.isDirectory(RootPath("/lib/x86_64-linux-gnu")) || root.isDirectory(RootPath("/usr/lib/x86_64-linux-gnu"))
+        let dirs = multiarch ? LoaderPlatform.debianDefaultDirectories : LoaderPlatform.upstreamDefaultDirectories
+        for dir in dirs {
+            let path = RootPath(dir + "/libc.so.6")
+            guard let bytes = try? root.contents(of: path) else { continue }
+            if let version = detect(libc: bytes, elf: try? ELFFile(bytes: bytes, path: path.string)) {
+                return (version, path, multiarch)
+            }
+        }
+        return nil
+    }
+}

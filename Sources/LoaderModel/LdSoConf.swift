@@ -1,0 +1,248 @@
+import ELFInspect
+import RootFS
+
+/// The directories `ldconfig` scans, in its order (glibc elf/ldconfig.c `parse_conf`,
+/// `parse_conf_include`, `add_dir_1`, `add_single_dir`, `add_glibc_hwcaps_subdirectories`):
+/// `/etc/ld.so.conf` with its `include` globs, then the built-in directories. Every read goes
+/// through `RootView`, so this works on any `--root` and on a simulated overlay.
+public struct LdSoConf: Equatable, Sendable {
+    /// One directory ldconfig will scan.
+    public struct Directory: Equatable, Sendable {
+        /// As ldconfig spells it (trailing blanks and slashes dropped): cache values start with it.
+        public var path: String
+        /// (st_dev, st_ino) of the directory the spelling leads to; duplicates are dropped by it.
+        public var identity: FileIdentity
+        /// The config file and line that named it (`<builtin>`, 0 for the built-ins).
+        public var origin: Origin
+        /// The `DIR=libc6` type (`FLAG_ELF_LIBC6` 3, …), or -1 (`FLAG_ANY`) when none was given.
+        public var libraryType: Int32
+        /// For `DIR/glibc-hwcaps/NAME`: `NAME` (such directories are not descended into further).
+        public var glibcHWCaps: String?
+
+        public init(path: String, identity: FileIdentity, origin: Origin, libraryType: Int32 = -1, glibcHWCaps: String? = nil) {
+            self.path = path
+            self.identity = identity
+            self.origin = origin
+            self.libraryType = libraryType
+            self.glibcHWCaps = glibcHWCaps
+        }
+    }
+
+    public struct Origin: Equatable, Sendable, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public static let builtin = Origin(file: "<builtin>", line: 0)
+        public var description: String { "\(file):\(line)" }
+    }
+
+    /// Something ldconfig would warn about (or, for loops, never finish).
+    public enum Note: Equatable, Sendable, CustomStringConvertible {
+        /// `hwcap` lines are ignored since glibc 2.37's predecessors (`hwcap directive ignored`).
+        case hwcapIgnored(Origin)
+        /// `DIR=TYPE` with an unknown TYPE (`is not a known library type`).
+        case unknownLibraryType(Origin, String)
+        /// An include of a file already being read; real ldconfig recurses until it runs out of
+        /// file descriptors (through a tree that doubles per level when a glob matches two
+        /// such files: it never ends), so it is skipped here. Noted once per file.
+        case includeLoop(Origin, String)
+        /// Nesting or fan-out beyond `maxDepth` / `maxFiles`. Noted once per file.
+        case includeLimit(Origin, String)
+        /// A config file that exists but could not be read.
+        case unreadable(String, String)
+
+        public var description: String {
+            switch self {
+            case .hwcapIgnored(let o): return "\(o): hwcap directive ignored"
+            case .unknownLibraryType(let o, let t): return "\(o): \(t) is not a known library type"
+            case .includeLoop(let o, let f): return "\(o): include loop: \(f) is already being read; skipped"
+            case .includeLimit(let o, let f): return "\(o): \(f) not read: includes nest or fan out too far"
+            case .unreadable(let f, let why): return "\(f): ignoring configuration file that cannot be read: \(why)"
+            }
+        }
+    }
+
+    public var directories: [Directory]
+    /// The config files read, in order.
+    public var files: [String]
+    public var notes: [Note]
+
+    /// Debian 12 x86-64's built-ins, after the config (`ldconfig -v` with an empty config lists these).
+    public static let debianBuiltins = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"]
+    public static let maxDepth = 32
+    public static let maxFiles = 1000
+
+    /// Reads `configFile` inside `root`, then adds `builtins`.
+    /// - Parameter glibc: the root's glibc, whose ldconfig this models; nil reads it from the
+    ///   root. Before 2.33 ldconfig adds no `glibc-hwcaps/` subdirectories.
+    public init(root: RootView, configFile: String = "/etc/ld.so.conf", builtins: [String] = LdSoConf.debianBuiltins,
+                glibc: GlibcVersion? = nil) {
+        let version = glibc ?? GlibcVersion.read(root: root)?.version ?? TargetSystem.fallbackGlibc
+        var reader = Reader(root: root, glibcHWCaps: LoaderPlatform.hasGlibcHWCaps(version))
+        reader.parse(file: configFile, from: nil, stack: [])
+        for dir in builtins { reader.addDirectory(dir, origin: .builtin) }
+        directories = reader.directories
+        files = reader.files
+        notes = reader.notes
+    }
+
+    public init(directories: [Directory], files: [String] = [], notes: [Note] = []) {
+        self.directories = directories
+        self.files = files
+        self.notes = notes
+    }
+
+    /// The include loops found (`.includeLoop` notes).
+    public var includeLoops: [Note] {
+        notes.filter { if case .includeLoop = $0 { true } else { false } }
+    }
+
+    /// Why `ldconfig` must not be run on this configuration, or nil. ldconfig follows an
+    /// include loop until it runs out of descriptors, and through a glob that matches two
+    /// looping files it never finishes; a run is refused before it starts.
+    public var ldconfigRefusal: String? {
+        guard case .includeLoop(let origin, let file)? = includeLoops.first else { return nil }
+        return "refusing to run ldconfig: \(origin) includes \(file), which includes it back (an include loop); "
+            + "ldconfig would recurse without end. Remove the include that closes the loop"
+    }
+
+    /// ldconfig.c `lib_types`.
+    static let libraryTypes: [String: Int32] = ["libc4": 0, "libc5": 2, "libc6": 3, "glibc2": 3]
+}
+
+/// The mutable state of one `LdSoConf` read.
+private struct Reader {
+    let root: RootView
+    var directories: [LdSoConf.Directory] = []
+    var files: [String] = []
+    var notes: [LdSoConf.Note] = []
+    /// Files read (resolved), and files already noted as a loop or past a limit.
+    private var visited: Set<RootPath> = []
+    private var noted: Set<RootPath> = []
+    /// Memos for one read (the root does not change under it): a glob that every file
+    /// includes is expanded once, and each name is resolved once.
+    private var expansions: [String: [String]] = [:]
+    private var resolved: [String: RootPath] = [:]
+    /// Whether this ldconfig adds `DIR/glibc-hwcaps/*` (glibc 2.33+).
+    let glibcHWCaps: Bool
+
+    init(root: RootView, glibcHWCaps: Bool) {
+        self.root = root
+        self.glibcHWCaps = glibcHWCaps
+    }
+
+    /// Reads each file once: ldconfig rereads a file included twice, but its directories
+    /// are then already listed (by inode, `addSingle`), so a second read adds nothing but a
+    /// repeated `=TYPE`; reading once keeps files that all include each other linear.
+    mutating func parse(file: String, from origin: LdSoConf.Origin?, stack: [RootPath]) {
+        let rootPath = RootPath(file)
+        let real = resolved[file] ?? (try? root.resolve(rootPath))??.path ?? rootPath
+        resolved[file] = real
+        if let origin {
+            if stack.contains(real) {
+                if noted.insert(real).inserted { notes.append(.includeLoop(origin, file)) }
+                return
+            }
+            if visited.contains(real) { return }
+            if stack.count >= LdSoConf.maxDepth || files.count >= LdSoConf.maxFiles {
+                if noted.insert(real).inserted { notes.append(.includeLimit(origin, file)) }
+                return
+            }
+        }
+        visited.insert(real)
+        let bytes: [UInt8]
+        do throws(RootError) {
+            bytes = try root.contents(of: rootPath).bytes
+        } catch {
+            // fopen's ENOENT is silent (a missing config or a dangling glob hit); a directory
+            // opens but reads nothing; others warn.
+            if case .notFound = error { return }
+            if case .io(_, _, 21) = error { return }
+            notes.append(.unreadable(file, error.description))
+            return
+        }
+        files.append(file)
+        var lineNumber = 0
+        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            // A C string ends at NUL; '#' starts a comment (the format has no quoting).
+            var line = Array(rawLine.prefix { $0 != 0 })
+            if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line.removeSubrange(hash...) }
+            guard let start = line.firstIndex(where: { !Self.isSpace($0) }) else { continue }
+            let text = Array(line[start...])
+            let here = LdSoConf.Origin(file: file, line: lineNumber)
+            if text.count > 7, text.starts(with: Array("include".utf8)), Self.isBlank(text[7]) {
+                for word in text[8...].split(whereSeparator: Self.isBlank) {
+                    include(pattern: ByteString.decode(word), configFile: file, origin: here,
+                            stack: stack + [real])
+                }
+            } else if text.count > 5, String(decoding: text[0..<5], as: UTF8.self).lowercased() == "hwcap", Self.isBlank(text[5]) {
+                notes.append(.hwcapIgnored(here))
+            } else {
+                addDirectory(ByteString.decode(text), origin: here)
+            }
+        }
+    }
+
+    /// `parse_conf_include`: a relative pattern is relative to the including file's directory.
+    mutating func include(pattern: String, configFile: String, origin: LdSoConf.Origin, stack: [RootPath]) {
+        var full = pattern
+        if !pattern.hasPrefix("/"), let slash = configFile.lastIndex(of: "/") {
+            let dir = configFile[..<slash]
+            full = (dir.isEmpty ? "" : String(dir)) + "/" + pattern
+        }
+        let matches = expansions[full] ?? LdSoConfGlob.expand(full, in: root)
+        expansions[full] = matches
+        for match in matches {
+            parse(file: match, from: origin, stack: stack)
+        }
+    }
+
+    /// `add_dir_1` + `add_single_dir`, then the directory's glibc-hwcaps subdirectories.
+    mutating func addDirectory(_ line: String, origin: LdSoConf.Origin) {
+        var bytes = Array(line.utf8)
+        var libraryType: Int32 = -1
+        if let equal = bytes.firstIndex(of: UInt8(ascii: "=")) {
+            let type = String(decoding: bytes[(equal + 1)...], as: UTF8.self)
+            bytes.removeSubrange(equal...)
+            if let known = LdSoConf.libraryTypes[type] { libraryType = known } else { notes.append(.unknownLibraryType(origin, type)) }
+        }
+        while let last = bytes.last, Self.isSpace(last) { bytes.removeLast() }
+        while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        guard !bytes.isEmpty else { return }
+        let spelling = String(decoding: bytes, as: UTF8.self)
+        guard let target = try? root.resolve(RootPath(spelling)), target.entry.kind == .directory else { return }
+        let entry = LdSoConf.Directory(path: spelling, identity: target.entry.identity, origin: origin, libraryType: libraryType)
+        guard addSingle(entry), glibcHWCaps else { return }
+        addGlibcHWCaps(of: entry, realPath: target.path)
+    }
+
+    /// Dedup by (st_dev, st_ino): the first spelling stays, the newer `=TYPE` wins.
+    mutating func addSingle(_ entry: LdSoConf.Directory) -> Bool {
+        if let k = directories.firstIndex(where: { $0.identity == entry.identity }) {
+            directories[k].libraryType = entry.libraryType
+            return false
+        }
+        directories.append(entry)
+        return true
+    }
+
+    /// `add_glibc_hwcaps_subdirectories`: `DIR/glibc-hwcaps/*` that are directories (links
+    /// followed), not hidden, not regular files, no `:` in the name; in readdir order.
+    mutating func addGlibcHWCaps(of entry: LdSoConf.Directory, realPath: RootPath) {
+        let hwcapsDir = realPath.appending("glibc-hwcaps")
+        guard let names = try? root.names(in: hwcapsDir) else { return }
+        for name in names where !name.hasPrefix(".") && !name.contains(":") {
+            let sub = hwcapsDir.appending(name)
+            guard let own = try? root.resolveParents(sub), own.entry.kind != .file,
+                  let target = try? root.resolve(sub), target.entry.kind == .directory else { continue }
+            let child = LdSoConf.Directory(path: entry.path + "/glibc-hwcaps/" + name, identity: target.entry.identity,
+                                           origin: entry.origin, libraryType: entry.libraryType, glibcHWCaps: name)
+            _ = addSingle(child)
+        }
+    }
+
+    /// isspace(3) in the C locale.
+    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
+    /// isblank(3).
+    static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+}

@@ -1,0 +1,286 @@
+import ELFInspect
+import RootFS
+
+/// What `ldconfig` (`ldconfig -r ROOT`) would do to a root, computed without writing:
+/// the cache it would write and the soname links it would create, repoint or delete
+/// (glibc 2.36 elf/ldconfig.c `search_dirs`, `search_dir`, `create_links`; elf/cache.c
+/// `add_to_cache`, `compare`, `save_cache`). Lets a fix plan with `ldconfig` be checked on a
+/// virtual root first.
+public struct LdconfigModel: Sendable {
+    /// A change ldconfig makes to a link, with the link spelled as ldconfig builds it
+    /// (scanned directory + `/` + name).
+    public enum LinkChange: Equatable, Sendable, CustomStringConvertible {
+        /// `DIR/SONAME` did not exist: `symlink(target, link)`.
+        case create(link: String, target: String)
+        /// `DIR/SONAME` was a link to another file, or dangling: unlinked and made again.
+        case repoint(link: String, from: String, to: String)
+        /// A dangling link whose name contains `.so.` found while scanning: unlinked.
+        case removeDangling(link: String, target: String)
+
+        public var link: String {
+            switch self {
+            case .create(let l, _), .repoint(let l, _, _), .removeDangling(let l, _): return l
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .create(let l, let t): return "create \(l) -> \(t)"
+            case .repoint(let l, let f, let t): return "repoint \(l) -> \(t) (was \(f))"
+            case .removeDangling(let l, let t): return "remove dangling \(l) -> \(t)"
+            }
+        }
+    }
+
+    /// The cache ldconfig would write, in its order.
+    public var cache: LdSoCache
+    /// Link changes in the order ldconfig makes them.
+    public var linkChanges: [LinkChange]
+    /// Every directory scanned: the configuration's, then legacy hwcap subdirectories found.
+    public var scannedDirectories: [LdSoConf.Directory]
+    /// What ldconfig would warn about (`X is not a symbolic link`, …).
+    public var warnings: [String]
+
+    /// Runs the model over `root` with `configuration` (default: the root's own `ld.so.conf`,
+    /// as the root's own ldconfig reads it: a glibc before 2.33 neither scans nor caches
+    /// `glibc-hwcaps/` subdirectories).
+    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil) {
+        var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root, glibc: glibc)).directories)
+        run.searchDirectories()
+        cache = run.makeCache()
+        linkChanges = run.linkChanges
+        scannedDirectories = run.directories
+        warnings = run.warnings
+    }
+
+    /// `sysdeps/generic/dl-is_dso.h` `_dl_is_dso`: `lib*.so*`, `ld-*.so*`, `ld.so.*`, `ld64.so.*`.
+    public static func looksLikeLibrary(_ name: String) -> Bool {
+        ((name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.containsBytes(".so"))
+            || name.hasPrefix("ld.so.") || name.hasPrefix("ld64.so.")
+    }
+}
+
+/// One ldconfig run's mutable state.
+private struct LdconfigRun {
+    var overlay: LdconfigLinkOverlay
+    var directories: [LdSoConf.Directory]
+    var pending: [Pending] = []
+    var linkChanges: [LdconfigModel.LinkChange] = []
+    var warnings: [String] = []
+
+    /// elf/cache.c `struct cache_entry`.
+    struct Pending {
+        var key: String
+        var keyBytes: [UInt8]
+        var path: String
+        var flags: Int32
+        var isaLevel: UInt32
+        var hwcap: UInt64
+        var bitsHWCap: Int
+        var glibcHWCaps: String?
+    }
+
+    /// ldconfig.c `struct dlib_entry`.
+    struct Library {
+        var name: String
+        var soname: String
+        var flag: Int32
+        var isLink: Bool
+        var isaLevel: UInt32
+    }
+
+    init(root: RootView, directories: [LdSoConf.Directory]) {
+        overlay = LdconfigLinkOverlay(base: root.filesystem)
+        self.directories = directories
+    }
+
+    var view: RootView { RootView(overlay) }
+
+    /// `search_dirs`: the list grows while it is walked (legacy hwcap subdirectories).
+    mutating func searchDirectories() {
+        var k = 0
+        while k < directories.count {
+            searchDirectory(directories[k])
+            k += 1
+        }
+    }
+
+    mutating func searchDirectory(_ dir: LdSoConf.Directory) {
+        let inHWCaps = dir.glibcHWCaps != nil
+        let hwcap = inHWCaps ? 0 : LdSoCacheLegacyHWCap.bits(ofPath: dir.path)
+        guard let resolved = (try? view.resolve(RootPath(dir.path))) ?? nil, resolved.entry.kind == .directory,
+              let names = try? overlay.names(in: resolved.path)
+        else { return }
+        var libraries: [Library] = []   // newest first, as ldconfig prepends
+        for name in names {
+            let own = resolved.path.appending(name)
+            guard let lst = (try? overlay.entry(at: own)) ?? nil, lst.kind != .other else { continue }
+            if !LdconfigModel.looksLikeLibrary(name)
+                && (lst.kind == .file || inHWCaps || !LdSoCacheLegacyHWCap.isSubdirectoryName(name)) { continue }
+            if name.hasSuffix(".#prelink#") || Self.isPrelinkTemporary(name) { continue }
+            let spelled = dir.path + "/" + name
+            var isLink = lst.kind == .symlink
+            let target: RootView.Resolved
+            if isLink {
+                guard let t = (try? view.resolve(own)) ?? nil else {
+                    // A stale link: removed when its name has `.so.` in it.
+                    if name.containsBytes(".so.") {
+                        let text = (try? overlay.linkTarget(at: own)) ?? ""
+                        linkChanges.append(.removeDangling(link: spelled, target: text))
+                        overlay.removeLink(at: own)
+                    }
+                    continue
+                }
+                target = t
+            } else {
+                target = RootView.Resolved(path: own, entry: lst)
+            }
+            if !inHWCaps && target.entry.kind == .directory && LdSoCacheLegacyHWCap.isSubdirectoryName(name) {
+                addSingle(LdSoConf.Directory(path: spelled, identity: target.entry.identity, origin: dir.origin,
+                                             libraryType: dir.libraryType))
+                continue
+            }
+            guard target.entry.kind == .file, let bytes = try? overlay.contents(of: target.path),
+                  let info = LdconfigLibrary.read(bytes, name: name, path: spelled)
+            else { continue }
+            var soname = info.soname ?? name
+            // A link counts as a link only under the SONAME or as the `.so` link for ld(1)
+            // (its name ends in `.so` and starts the SONAME); any other link is a file.
+            if isLink && name != soname && !(name.hasSuffix(".so") && soname.utf8.starts(with: name.utf8)) {
+                isLink = false
+            }
+            if isLink { soname = name }
+            var flag = info.flag
+            if flag == LdconfigLibrary.flagELF && (dir.libraryType == LdconfigLibrary.flagLibc5 || dir.libraryType == LdconfigLibrary.flagLibc6) {
+                flag = dir.libraryType
+            }
+            if let k = libraries.firstIndex(where: { $0.soname == soname }) {
+                let old = libraries[k]
+                // Files beat links; otherwise the higher name (`_dl_cache_libcmp`) wins.
+                if (!isLink && old.isLink) || (isLink == old.isLink && LdSoCacheNameOrder.compare(old.name, name) < 0) {
+                    if old.flag != flag {
+                        if old.flag == LdconfigLibrary.flagELF && (flag == LdconfigLibrary.flagLibc5 || flag == LdconfigLibrary.flagLibc6) {
+                            libraries[k].flag = flag
+                        } else if (old.flag == LdconfigLibrary.flagLibc5 || old.flag == LdconfigLibrary.flagLibc6) && flag == LdconfigLibrary.flagELF {
+                            libraries[k].flag = flag
+                        } else {
+                            warnings.append("libraries \(old.name) and \(name) in directory \(dir.path) have same soname but different type.")
+                        }
+                    }
+                    libraries[k].name = name
+                    libraries[k].isLink = isLink
+                    libraries[k].isaLevel = info.isaLevel
+                }
+            } else {
+                libraries.insert(Library(name: name, soname: soname, flag: flag, isLink: isLink, isaLevel: info.isaLevel), at: 0)
+            }
+        }
+        for library in libraries {
+            let filename: String
+            if inHWCaps {
+                filename = library.name   // glibc-hwcaps entries name the file; no links made there
+            } else {
+                if !library.isLink { createLinks(dir: dir, resolvedDir: resolved.path, libname: library.name, soname: library.soname) }
+                filename = library.soname
+            }
+            addToCache(Pending(key: library.soname, keyBytes: Array(library.soname.utf8), path: dir.path + "/" + filename,
+                               flags: library.flag, isaLevel: library.isaLevel, hwcap: hwcap,
+                               bitsHWCap: hwcap.nonzeroBitCount, glibcHWCaps: dir.glibcHWCaps))
+        }
+    }
+
+    /// `.#prelink#.XXXXXX` temporaries of prelink(8).
+    static func isPrelinkTemporary(_ name: String) -> Bool {
+        let bytes = ByteString.bytes(name)
+        let marker = Array(".#prelink#.".utf8)
+        guard bytes.count >= 17 else { return false }
+        return Array(bytes[(bytes.count - 17)..<(bytes.count - 6)]) == marker
+    }
+
+    /// `add_single_dir` for a legacy hwcap subdirectory found while scanning.
+    mutating func addSingle(_ entry: LdSoConf.Directory) {
+        if let k = directories.firstIndex(where: { $0.identity == entry.identity }) {
+            directories[k].libraryType = entry.libraryType
+        } else {
+            directories.append(entry)
+        }
+    }
+
+    /// `create_links`: make `DIR/SONAME -> LIBNAME` unless it already leads to the same file.
+    mutating func createLinks(dir: LdSoConf.Directory, resolvedDir: RootPath, libname: String, soname: String) {
+        let soPath = resolvedDir.appending(soname)
+        let libPath = resolvedDir.appending(libname)
+        let spelled = dir.path + "/" + soname
+        let view = self.view
+        if let so = (try? view.resolve(soPath)) ?? nil {
+            guard let lib = (try? view.resolve(libPath)) ?? nil else {
+                warnings.append("Can't stat \(dir.path)/\(libname)")
+                return
+            }
+            if so.entry.identity == lib.entry.identity { return }
+            guard let link = (try? view.resolveParents(soPath)) ?? nil, link.entry.kind == .symlink else {
+                warnings.append("\(spelled) is not a symbolic link")
+                return
+            }
+            let old = (try? overlay.linkTarget(at: link.path)) ?? ""
+            linkChanges.append(.repoint(link: spelled, from: old, to: libname))
+            overlay.makeLink(at: link.path, target: libname)
+        } else {
+            guard let parent = (try? view.resolve(soPath.parent)) ?? nil, parent.entry.kind == .directory else {
+                warnings.append("Can't link \(spelled) to \(libname)")
+                return
+            }
+            let real = parent.path.appending(soPath.lastComponent)
+            if let existing = (try? overlay.entry(at: real)) ?? nil {
+                guard existing.kind == .symlink else {
+                    warnings.append("Can't link \(spelled) to \(libname)")
+                    return
+                }
+                let old = (try? overlay.linkTarget(at: real)) ?? ""
+                linkChanges.append(.repoint(link: spelled, from: old, to: libname))
+            } else {
+                linkChanges.append(.create(link: spelled, target: libname))
+            }
+            overlay.makeLink(at: real, target: libname)
+        }
+    }
+
+    /// `add_to_cache`: insert before the first entry that sorts after the new one.
+    mutating func addToCache(_ entry: Pending) {
+        let at = pending.firstIndex(where: { Self.compare($0, entry) > 0 }) ?? pending.count
+        pending.insert(entry, at: at)
+    }
+
+    /// elf/cache.c `compare`: keys descending; then flags descending, glibc-hwcaps entries
+    /// first (by name), more hwcap bits first, higher hwcap first.
+    static func compare(_ e1: Pending, _ e2: Pending) -> Int32 {
+        let res = LdSoCacheNameOrder.compare(e2.keyBytes, e1.keyBytes)
+        guard res == 0 else { return res }
+        if e1.flags < e2.flags { return 1 }
+        if e1.flags > e2.flags { return -1 }
+        switch (e1.glibcHWCaps, e2.glibcHWCaps) {
+        case (.some, .none): return -1
+        case (.none, .some): return 1
+        case (.some(let a), .some(let b)):
+            if a != b { return ByteString.bytes(a).lexicographicallyPrecedes(ByteString.bytes(b)) ? -1 : 1 }
+        case (.none, .none): break
+        }
+        if e2.bitsHWCap != e1.bitsHWCap { return e2.bitsHWCap > e1.bitsHWCap ? 1 : -1 }
+        if e2.hwcap != e1.hwcap { return e2.hwcap > e1.hwcap ? 1 : -1 }
+        return 0
+    }
+
+    /// `save_cache`: glibc-hwcaps names sorted (strcmp), entries get `DL_CACHE_HWCAP_EXTENSION`,
+    /// their ISA level and the name's index.
+    func makeCache() -> LdSoCache {
+        let names = Set(pending.compactMap(\.glibcHWCaps)).sorted { ByteString.bytes($0).lexicographicallyPrecedes(ByteString.bytes($1)) }
+        let entries = pending.map { p -> LdSoCache.Entry in
+            var hwcap = p.hwcap
+            if let sub = p.glibcHWCaps, let index = names.firstIndex(of: sub) {
+                hwcap = LdSoCache.hwcapExtensionBit | (UInt64(p.isaLevel & UInt32(LdSoCache.isaLevelMask)) << 32) | UInt64(index)
+            }
+            return LdSoCache.Entry(flags: p.flags, key: p.key, value: p.path, hwcap: hwcap, glibcHWCaps: p.glibcHWCaps)
+        }
+        return LdSoCache(format: .new, entries: entries, generator: nil, glibcHWCapsNames: names)
+    }
+}

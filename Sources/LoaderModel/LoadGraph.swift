@@ -1,0 +1,139 @@
+import ELFInspect
+import RootFS
+
+/// How an object came to be loaded: the rule and, for searches, the directory that held it.
+public enum FoundVia: Equatable, Sendable {
+    case executable
+    case interpreter
+    case preload(SearchSource?)
+    case search(SearchSource, directory: String)
+    /// A name with a `/`: opened as written.
+    case directPath
+
+    /// The design's `foundVia` value.
+    public var label: String {
+        switch self {
+        case .executable: return "executable"
+        case .interpreter: return "interpreter"
+        case .preload: return "LD_PRELOAD"
+        case .search(let source, _): return source.label
+        case .directPath: return "direct path"
+        }
+    }
+}
+
+/// Why one place the loader tried was passed over, or that it was taken.
+public struct Attempt: Equatable, Sendable {
+    public enum Outcome: Equatable, Sendable {
+        case absent
+        case danglingLink(target: String)
+        case wrongClass(String)
+        case wrongMachine(UInt16)
+        case symlinkLoop
+        /// A candidate the loader refuses fatally (`invalid ELF header`, `file too short`…).
+        case fatal(String)
+        case taken
+        /// The cache named this path but it is gone (stale cache).
+        case staleCacheEntry
+        /// Skipped because the requester has `DF_1_NODEFLIB`.
+        case nodeflib
+    }
+    /// The place tried. Kept as directory and name until asked for: a search records a
+    /// dozen absent places per library (hwcaps subdirectories), and joining each one up
+    /// front was a fifth of `tree`'s time on large closures.
+    public var path: String {
+        get { directory.map { ($0 == "/" ? "" : $0) + "/" + name } ?? name }
+        set { directory = nil; name = newValue }
+    }
+    private var directory: String?
+    private var name: String
+    public var source: SearchSource
+    public var outcome: Outcome
+    /// The search-path directory this place belongs to (its hwcaps subdirectories included).
+    public var searchDirectory: String?
+
+    public init(path: String, source: SearchSource, outcome: Outcome, searchDirectory: String? = nil) {
+        self.directory = nil
+        self.name = path
+        self.source = source
+        self.outcome = outcome
+        self.searchDirectory = searchDirectory
+    }
+
+    /// `name` looked up in `directory`.
+    public init(directory: String, name: String, source: SearchSource, outcome: Outcome, searchDirectory: String? = nil) {
+        self.directory = directory
+        self.name = name
+        self.source = source
+        self.outcome = outcome
+        self.searchDirectory = searchDirectory
+    }
+
+    public static func == (lhs: Attempt, rhs: Attempt) -> Bool {
+        lhs.path == rhs.path && lhs.source == rhs.source && lhs.outcome == rhs.outcome
+            && lhs.searchDirectory == rhs.searchDirectory
+    }
+}
+
+/// One object in the process image, in load order.
+public struct LoadedObject: Sendable {
+    /// Position in load order (0 = the executable).
+    public var index: Int
+    /// The name the loader built: the search directory plus the name, links unresolved.
+    public var path: String
+    /// The file it really is inside the root.
+    public var realPath: String
+    public var identity: FileIdentity
+    public var elf: ELFFile
+    public var foundVia: FoundVia
+    /// The object whose `DT_NEEDED` first loaded this one (`l_loader`); nil for the executable and preloads.
+    public var loader: Int?
+    /// Every object that needs it (by `DT_NEEDED`), in load order.
+    public var neededBy: [Int]
+    /// Names it was requested by (`DT_NEEDED` strings, preload names).
+    public var names: [String]
+    /// `$ORIGIN` for this object's own paths.
+    public var origin: String?
+    /// What each of its `DT_NEEDED` entries resolved to (nil: missing), in order.
+    public var dependencies: [Int?]
+    /// Places tried before it was found, and the one it was taken from; places where the
+    /// name was simply absent are left out (a missing library's trail keeps them), since
+    /// every library searched for would otherwise carry a dozen of them.
+    public var trail: [Attempt]
+
+    public var soname: String? { elf.dynamic?.soname }
+}
+
+/// A `DT_NEEDED` name the loader cannot open.
+public struct MissingLibrary: Sendable, Equatable {
+    public var name: String
+    /// Objects that need it.
+    public var neededBy: [Int]
+    /// Every place tried and why it was passed over.
+    public var trail: [Attempt]
+    /// The loader's message tail: `cannot open shared object file: No such file or directory`,
+    /// `wrong ELF class: ELFCLASS32`, or a fatal candidate's text.
+    public var reason: String
+    /// The file whose fatal problem stops the loader (`invalid ELF header`…), if that is why.
+    public var fatalPath: String?
+}
+
+/// The whole closure of a program, as the loader would load it.
+public struct LoadGraph: Sendable {
+    public var objects: [LoadedObject]
+    /// Missing names in the order the loader meets them (the first one stops a real start).
+    public var missing: [MissingLibrary]
+    /// Preload names that could not be loaded (the loader warns and goes on).
+    public var failedPreloads: [MissingLibrary]
+    public var platform: LoaderPlatform
+    public var environment: LoaderEnvironment
+    /// Index of the interpreter in `objects`, when it is loaded.
+    public var interpreterIndex: Int?
+    /// `PT_INTERP` of the executable, and whether the root has it.
+    public var interpreterPath: String?
+    public var interpreterMissing: Bool
+    /// Search-path elements that search the working directory or could not be expanded.
+    public var unsafeSearchPath: [(source: SearchSource, element: String)]
+
+    public var executable: LoadedObject { objects[0] }
+}

@@ -1,0 +1,596 @@
+import ELFInspect
+import RootFS
+
+/// Answers "which file does the cache name for this soname?" (`ld.so.cache` lookup).
+public protocol LibraryCache: Sendable {
+    func lookup(_ name: String) -> String?
+}
+
+/// Why the program itself cannot be analysed (exit 3).
+public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
+    case programNotFound(path: String, root: String)
+    case programNotAFile(path: String)
+    case unreadable(ELFError)
+    case root(RootError)
+    /// Another ELF class or machine than the x86-64 loader this tool models.
+    case unsupported(path: String, what: String)
+    /// An ELF file the kernel refuses to execute (fs/binfmt_elf.c `load_elf_binary`).
+    case notRunnable(path: String, reason: String)
+    /// An object file, archive, linker script or script: not damaged, just not a program.
+    case notAProgram(path: String, kind: NonProgramFile)
+
+    public var description: String {
+        switch self {
+        case .programNotFound(let path, let root):
+            return "\(path): no such program in \(root); give its path inside the root"
+        case .programNotAFile(let path): return "\(path) is not a regular file"
+        case .unreadable(let error): return error.description
+        case .root(let error): return error.description
+        case .unsupported(let path, let what):
+            return "\(path) is \(what); ofdoctor models the x86-64 (ELFCLASS64, EM_X86_64) loader only"
+        case .notRunnable(let path, let reason):
+            return "\(path): the kernel would refuse to run it (\(reason)); is the file damaged or cut short?"
+        case .notAProgram(let path, let kind):
+            return "\(path) is \(kind)"
+        }
+    }
+}
+
+/// Resolves a program's whole closure as glibc's `ld.so` would (elf/dl-deps.c
+/// `_dl_map_object_deps`, elf/dl-load.c `_dl_map_object`), without running anything.
+public struct Resolver: Sendable {
+    public var root: RootView
+    public var environment: LoaderEnvironment
+    public var platform: LoaderPlatform
+    public var cache: (any LibraryCache)?
+    /// `$ORIGIN` of the executable: a real `exec` resolves links (`/proc/self/exe`);
+    /// `ldd` and `ld.so --list` take the path as typed.
+    public var originFromTypedPath: Bool
+
+    public init(root: RootView, environment: LoaderEnvironment, platform: LoaderPlatform,
+                cache: (any LibraryCache)?, originFromTypedPath: Bool = false) {
+        self.root = root
+        self.environment = environment
+        self.platform = platform
+        self.cache = cache
+        self.originFromTypedPath = originFromTypedPath
+    }
+
+    /// The x86-64 psABI's program interpreter (`RTLD` in glibc's build).
+    public static let defaultInterpreter = "/lib64/ld-linux-x86-64.so.2"
+
+    /// The directory part of a path as the loader spells it (`_dl_get_origin` keeps it unresolved).
+    public static func directoryName(_ path: String) -> String {
+        // On UTF-8 bytes: `lastIndex(of: Character)` walks grapheme clusters.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
+        return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
+    }
+
+    public func resolve(program: RootPath) throws(ResolveError) -> LoadGraph {
+        var state = ResolutionState(resolver: self)
+        return try state.run(program: program)
+    }
+}
+
+/// The mutable part of one resolution: the loaded list, files already read, directory listings.
+struct ResolutionState {
+    let resolver: Resolver
+    var objects: [LoadedObject] = []
+    var interpreter: LoadedObject?
+    var missing: [MissingLibrary] = []
+    var failedPreloads: [MissingLibrary] = []
+    var unsafe: [(source: SearchSource, element: String)] = []
+    var filesByIdentity: [FileIdentity: ELFFile] = [:]
+    /// Every name an object answers to (path, load names, soname) → the first such object
+    /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
+    /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
+    var loadedByName: [String: Int] = [:]
+    var loadedByIdentity: [FileIdentity: Int] = [:]
+    /// Each search directory as spelled, listed once: where it leads and its names (nil
+    /// when it is absent or not a directory).
+    var directoryListings: [String: DirectoryListing?] = [:]
+    /// Each search directory's probes (hwcaps subdirectories, then itself), made once.
+    var directoryProbes: [String: [Probe]] = [:]
+    var resolvedParents: [String: RootPath?] = [:]
+    /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`): libraries of one directory share them.
+    var parsedLists: [ListKey: SearchPath] = [:]
+    /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
+    let subdirectories: [String]
+
+    struct DirectoryListing {
+        var resolved: RootPath
+        var names: Set<String>
+    }
+
+    struct ListKey: Hashable {
+        var text: String
+        var origin: String?
+        var isRunpath: Bool
+    }
+    var expectation = CandidateVerdict.Expectation.x86_64
+    var llp: SearchPath?
+
+    init(resolver: Resolver) {
+        self.resolver = resolver
+        subdirectories = resolver.platform.glibcHWCaps.map { "glibc-hwcaps/" + $0 } + resolver.platform.legacySubdirectories + [""]
+    }
+
+    var root: RootView { resolver.root }
+    var platform: LoaderPlatform { resolver.platform }
+
+    mutating func run(program: RootPath) throws(ResolveError) -> LoadGraph {
+        let resolved: RootView.Resolved?
+        do { resolved = try root.resolve(program) } catch { throw .root(error) }
+        guard let target = resolved else { throw .programNotFound(path: program.string, root: root.label) }
+        guard target.entry.kind == .file else { throw .programNotAFile(path: program.string) }
+        let elf: ELFFile
+        let bytes: FileBytes
+        do {
+            bytes = try root.filesystem.contents(of: target.path)
+            elf = try ELFFile(bytes: bytes, path: program.string)
+            bytes.dropResidentPages()
+        } catch let error as ELFError {
+            if let bytes = try? root.filesystem.contents(of: target.path), let kind = NonProgramFile.identify(bytes.buffer) {
+                throw .notAProgram(path: program.string, kind: kind)
+            }
+            throw .unreadable(error)
+        } catch let error as RootError {
+            throw .root(error)
+        } catch {
+            throw .programNotFound(path: program.string, root: root.label)
+        }
+        if let refusal = Self.kernelRefusal(elf, bytes: bytes, path: program.string) { throw refusal }
+        expectation = .init(fileClass: elf.header.fileClass.rawValue, byteOrder: elf.header.byteOrder.rawValue,
+                            machine: elf.header.machine)
+        filesByIdentity[target.entry.identity] = elf
+        let origin = resolver.originFromTypedPath ? program.parent.string : target.path.parent.string
+        objects.append(LoadedObject(index: 0, path: program.string, realPath: target.path.string,
+                                    identity: target.entry.identity, elf: elf, foundVia: .executable, loader: nil,
+                                    neededBy: [], names: [], origin: origin, dependencies: [], trail: []))
+
+        var interpreterMissing = false
+        if let interp = elf.interpreter {
+            interpreterMissing = !loadInterpreter(interp)
+        } else if elf.dynamic != nil {
+            // A library run as `ld.so LIB` (what ldd does): the loader is there under its built-in name.
+            _ = loadInterpreter(Resolver.defaultInterpreter)
+        }
+        guard elf.dynamic != nil else { return graph(interpreterMissing: interpreterMissing) }
+
+        if let list = resolver.environment.libraryPath {
+            let path = SearchPath(parsing: list, source: .libraryPath, origin: origin, platform: platform,
+                                  workingDirectory: resolver.environment.workingDirectory)
+            unsafe += path.unsafeElements.map { (SearchSource.libraryPath, $0) }
+            llp = path
+        }
+        for name in resolver.environment.preload {
+            let outcome = mapObject(name, requester: 0, isPreload: true)
+            if case .missing(let miss) = outcome { failedPreloads.append(miss) }
+        }
+        var next = 0
+        while next < objects.count {
+            let needed = objects[next].elf.dynamic?.needed ?? []
+            var deps: [Int?] = []
+            for name in needed {
+                switch mapObject(name, requester: next, isPreload: false) {
+                case .loaded(let index):
+                    deps.append(index)
+                    if !objects[index].neededBy.contains(next) { objects[index].neededBy.append(next) }
+                case .missing(var miss):
+                    deps.append(nil)
+                    if let existing = missing.firstIndex(where: { $0.name == miss.name }) {
+                        if !missing[existing].neededBy.contains(next) { missing[existing].neededBy.append(next) }
+                    } else {
+                        miss.neededBy = [next]
+                        missing.append(miss)
+                    }
+                }
+            }
+            objects[next].dependencies = deps
+            next += 1
+        }
+        // ld.so joins the search list only when an object names it (as libc does).
+        return graph(interpreterMissing: interpreterMissing)
+    }
+
+    /// What `load_elf_binary` checks before it maps a program: the architecture, the
+    /// program header size and count, and that the program headers can be read. (It does
+    /// not check `EI_OSABI` or the `e_ident` padding; ld.so does, for libraries only.)
+    static func kernelRefusal(_ elf: ELFFile, bytes: FileBytes, path: String) -> ResolveError? {
+        if let kind = NonProgramFile.identify(bytes.buffer) { return .notAProgram(path: path, kind: kind) }
+        switch CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) {
+        case .accept: break
+        case .wrongClass(let cls): return .unsupported(path: path, what: "an \(cls) program")
+        case .wrongMachine(let machine): return .unsupported(path: path, what: "a program for \(ELFMachine(machine))")
+        case .fatal(let message):
+            let identOnly = ["ELF file OS ABI invalid", "ELF file ABI version invalid", "nonzero padding in e_ident"]
+            if !identOnly.contains(message) { return .notRunnable(path: path, reason: message) }
+        }
+        if elf.programHeaders.isEmpty { return .notRunnable(path: path, reason: "no program headers") }
+        return nil
+    }
+
+    func graph(interpreterMissing: Bool) -> LoadGraph {
+        let interpIndex = objects.firstIndex(where: { $0.foundVia == .interpreter })
+        return LoadGraph(objects: objects, missing: missing, failedPreloads: failedPreloads, platform: platform,
+                         environment: resolver.environment, interpreterIndex: interpIndex,
+                         interpreterPath: objects.first?.elf.interpreter, interpreterMissing: interpreterMissing,
+                         unsafeSearchPath: unsafe)
+    }
+
+    /// Reads `PT_INTERP` inside the root; false when the kernel would not find it.
+    mutating func loadInterpreter(_ path: String) -> Bool {
+        guard let found = try? root.resolve(RootPath(path)), found.entry.kind == .file,
+              let elf = readELF(found) else { return false }
+        interpreter = LoadedObject(index: -1, path: path, realPath: found.path.string, identity: found.entry.identity,
+                                   elf: elf, foundVia: .interpreter, loader: nil, neededBy: [], names: [path],
+                                   origin: RootPath(path).parent.string, dependencies: [], trail: [])
+        return true
+    }
+
+    enum MapOutcome {
+        case loaded(Int)
+        case missing(MissingLibrary)
+    }
+
+    // MARK: - _dl_map_object
+
+    mutating func mapObject(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
+        var name = rawName
+        if name.utf8.contains(UInt8(ascii: "$")) {
+            guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) else {
+                return .missing(MissingLibrary(name: rawName, neededBy: [], trail: [],
+                                               reason: "cannot expand dynamic string token", fatalPath: nil))
+            }
+            name = expanded
+        }
+        if let index = alreadyLoaded(name) { return .loaded(index) }
+
+        var trail: [Attempt] = []
+        var otherClass: String?
+        if name.utf8.contains(UInt8(ascii: "/")) {
+            let path = name.hasPrefix("/") ? name : resolver.environment.workingDirectory + "/" + name
+            switch tryCandidate(RootPath(path).string, source: nil, name: name, trail: &trail, otherClass: &otherClass) {
+            case .found(let found, let elf):
+                return .loaded(admit(found: found, elf: elf, builtPath: name, requestedAs: rawName, via: isPreload ? .preload(nil) : .directPath,
+                                     requester: requester, isPreload: isPreload, trail: trail))
+            case .fatal(let path, let message):
+                return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: path))
+            case .next, .endList:
+                return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail,
+                                               reason: otherClass.map { "wrong ELF class: \($0)" }
+                                                   ?? "cannot open shared object file: No such file or directory",
+                                               fatalPath: nil))
+            }
+        }
+
+        let requesterObject = objects[requester]
+        let nodeflib = (requesterObject.elf.dynamic?.flags1 ?? 0) & 0x800 != 0
+        for path in searchPaths(for: requester) {
+            switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
+            case .found(let found, let elf, let directory):
+                let via: FoundVia = isPreload ? .preload(path.source) : .search(path.source, directory: directory)
+                return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
+                                     requester: requester, isPreload: isPreload, trail: trail))
+            case .fatal(let at, let message):
+                return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: at))
+            case .notFound:
+                continue
+            }
+        }
+        // ld.so.cache: a path under a default directory is dropped for a DF_1_NODEFLIB requester.
+        if let cached = resolver.cache?.lookup(name) {
+            let inDefault = platform.defaultDirectories.contains { cached.hasPrefix($0 + "/") }
+            if nodeflib && inDefault {
+                trail.append(Attempt(path: cached, source: .cache, outcome: .nodeflib))
+            } else {
+                var cacheTrail: [Attempt] = []
+                switch tryCandidate(cached, source: .cache, name: name, trail: &cacheTrail, otherClass: &otherClass) {
+                case .found(let found, let elf):
+                    trail += cacheTrail
+                    let via: FoundVia = isPreload ? .preload(.cache) : .search(.cache, directory: RootPath(cached).parent.string)
+                    return .loaded(admit(found: found, elf: elf, builtPath: cached, requestedAs: rawName, via: via,
+                                         requester: requester, isPreload: isPreload, trail: trail))
+                case .fatal(let at, let message):
+                    trail += cacheTrail
+                    return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: at))
+                case .next, .endList:
+                    if let last = cacheTrail.last, last.outcome == .absent {
+                        trail.append(Attempt(path: cached, source: .cache, outcome: .staleCacheEntry))
+                    } else {
+                        trail += cacheTrail
+                    }
+                }
+            }
+        }
+        if !nodeflib {
+            let defaults = SearchPath(directories: platform.defaultDirectories, source: .defaultDirectories)
+            switch search(name, in: defaults, trail: &trail, otherClass: &otherClass) {
+            case .found(let found, let elf, let directory):
+                let via: FoundVia = isPreload ? .preload(.defaultDirectories) : .search(.defaultDirectories, directory: directory)
+                return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
+                                     requester: requester, isPreload: isPreload, trail: trail))
+            case .fatal(let at, let message):
+                return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: at))
+            case .notFound:
+                break
+            }
+        }
+        return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail,
+                                       reason: otherClass.map { "wrong ELF class: \($0)" }
+                                           ?? "cannot open shared object file: No such file or directory",
+                                       fatalPath: nil))
+    }
+
+    /// `_dl_name_match_p` and the soname check of `_dl_map_object`, over the loaded list.
+    mutating func alreadyLoaded(_ name: String) -> Int? {
+        if let index = loadedByName[name] { return index }
+        if let interp = interpreter, interp.path == name || interp.names.contains(name) || interp.soname == name {
+            return appendInterpreter()
+        }
+        return nil
+    }
+
+    mutating func appendInterpreter() -> Int? {
+        guard var interp = interpreter else { return nil }
+        interp.index = objects.count
+        objects.append(interp)
+        interpreter = nil
+        register(interp.index)
+        return interp.index
+    }
+
+    /// Indexes object `index` by its names and identity, keeping the lowest index for a
+    /// name (the loaded list is searched in order). The executable is not a match for
+    /// `alreadyLoaded` (`_dl_name_match_p` skips it unless it was loaded as a library).
+    mutating func register(_ index: Int) {
+        let object = objects[index]
+        guard object.index > 0 || object.foundVia != .executable else { return }
+        for name in [object.path] + object.names + (object.soname.map { [$0] } ?? []) {
+            if let known = loadedByName[name], known <= index { continue }
+            loadedByName[name] = index
+        }
+        if index > 0, loadedByIdentity[object.identity] == nil { loadedByIdentity[object.identity] = index }
+    }
+
+    /// The search lists for a requester before the cache: RPATHs (unless it has RUNPATH),
+    /// `LD_LIBRARY_PATH`, its own RUNPATH (dl-load.c `_dl_map_object`).
+    mutating func searchPaths(for requester: Int) -> [SearchPath] {
+        var lists: [SearchPath] = []
+        let object = objects[requester]
+        if object.elf.dynamic?.runpath == nil {
+            var current: Int? = requester
+            var visitedMain = false
+            var guardCount = 0
+            while let index = current, guardCount <= objects.count {
+                if let list = rpath(of: index) {
+                    lists.append(list)
+                    if index == 0 { visitedMain = true }
+                }
+                current = objects[index].loader
+                guardCount += 1
+            }
+            if !visitedMain, requester != 0, let list = rpath(of: 0) { lists.append(list) }
+        }
+        if let llp { lists.append(llp) }
+        if let runpath = object.elf.dynamic?.runpath {
+            lists.append(parsedList(runpath, isRunpath: true, of: object))
+        }
+        return lists
+    }
+
+    /// A RUNPATH or RPATH list of `object`, parsed once per text and `$ORIGIN`.
+    mutating func parsedList(_ text: String, isRunpath: Bool, of object: LoadedObject) -> SearchPath {
+        let source: SearchSource = isRunpath ? .runpath(owner: object.path) : .rpath(owner: object.path)
+        let key = ListKey(text: text, origin: object.origin, isRunpath: isRunpath)
+        var list: SearchPath
+        if let known = parsedLists[key] {
+            list = known
+            list.source = source
+        } else {
+            list = SearchPath(parsing: text, source: source, origin: object.origin,
+                              platform: platform, workingDirectory: resolver.environment.workingDirectory)
+            parsedLists[key] = list
+        }
+        if !list.unsafeElements.isEmpty { noteUnsafe(list) }
+        return list
+    }
+
+    /// An object's `DT_RPATH`; ignored when it also has `DT_RUNPATH` (elf/dynamic-link.h).
+    mutating func rpath(of index: Int) -> SearchPath? {
+        let object = objects[index]
+        guard let dynamic = object.elf.dynamic, dynamic.runpath == nil, let rpath = dynamic.rpath else { return nil }
+        return parsedList(rpath, isRunpath: false, of: object)
+    }
+
+    mutating func noteUnsafe(_ list: SearchPath) {
+        for element in list.unsafeElements where !unsafe.contains(where: { $0.source == list.source && $0.element == element }) {
+            unsafe.append((list.source, element))
+        }
+    }
+
+    enum SearchOutcome {
+        case found(RootView.Resolved, ELFFile, directory: String)
+        case fatal(path: String, message: String)
+        case notFound
+    }
+
+    /// `open_path`: each directory, with its hwcaps subdirectories first.
+    mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
+        for directory in list.directories {
+            for probe in probes(of: directory) {
+                guard let listing = probe.listing, listing.names.contains(name) else {
+                    trail.append(Attempt(directory: probe.directory, name: name, source: list.source, outcome: .absent,
+                                         searchDirectory: directory))
+                    continue
+                }
+                let path = (probe.directory == "/" ? "" : probe.directory) + "/" + name
+                let before = trail.count
+                defer { for i in before..<trail.count { trail[i].searchDirectory = directory } }
+                switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass,
+                                    inDirectory: listing.resolved) {
+                case .found(let found, let elf): return .found(found, elf, directory: probe.directory)
+                case .fatal(let at, let message): return .fatal(path: at, message: message)
+                case .endList: return .notFound
+                case .next: continue
+                }
+            }
+        }
+        return .notFound
+    }
+
+    /// One place a search directory is probed: itself or one of its hwcaps subdirectories.
+    struct Probe {
+        var directory: String
+        var listing: DirectoryListing?
+    }
+
+    /// The places `directory` is probed, in order, each listed once per resolution.
+    mutating func probes(of directory: String) -> [Probe] {
+        if let known = directoryProbes[directory] { return known }
+        let probes = subdirectories.map { sub -> Probe in
+            let dir = sub.isEmpty ? directory : (directory == "/" ? "" : directory) + "/" + sub
+            return Probe(directory: dir, listing: listing(of: dir))
+        }
+        directoryProbes[directory] = probes
+        return probes
+    }
+
+    /// The real directory `path`'s parent leads to, resolved once per parent (cache and
+    /// direct-path candidates share a few directories); nil when it is not a directory or
+    /// cannot be resolved, and then the candidate takes the full walk with its errors.
+    mutating func resolvedParent(of path: String) -> RootPath? {
+        let parent = RootPath(path).parent
+        if let known = resolvedParents[parent.string] { return known }
+        var found: RootPath?
+        if let resolved = try? root.resolve(parent), resolved.entry.kind == .directory { found = resolved.path }
+        resolvedParents[parent.string] = .some(found)
+        return found
+    }
+
+    /// Where `dir` leads and what it holds; nil when it is absent or not a directory.
+    mutating func listing(of dir: String) -> DirectoryListing? {
+        if let cached = directoryListings[dir] { return cached }
+        var found: DirectoryListing?
+        if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory,
+           let list = try? root.filesystem.names(in: resolved.path) {
+            found = DirectoryListing(resolved: resolved.path, names: Set(list))
+        }
+        directoryListings[dir] = .some(found)
+        return found
+    }
+
+    enum CandidateOutcome {
+        case found(RootView.Resolved, ELFFile)
+        case fatal(path: String, message: String)
+        /// Passed over; the search goes on.
+        case next
+        /// An open error other than "absent" (ELOOP): this path list ends.
+        case endList
+    }
+
+    /// - Parameter inDirectory: the resolved directory `path` lies in, when known (then only
+    ///   its last component is looked up).
+    mutating func tryCandidate(_ path: String, source: SearchSource?, name: String, trail: inout [Attempt],
+                               otherClass: inout String?, inDirectory: RootPath? = nil) -> CandidateOutcome {
+        let attemptSource = source ?? .defaultDirectories
+        let resolved: RootView.Resolved?
+        do {
+            if let directory = inDirectory ?? resolvedParent(of: path) {
+                resolved = try root.resolve(RootPath(path).lastComponent, inResolvedDirectory: directory)
+            } else {
+                resolved = try root.resolve(RootPath(path))
+            }
+        } catch .symlinkLoop {
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .symlinkLoop))
+            return .endList
+        } catch {
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
+            return .next
+        }
+        guard let found = resolved else {
+            if let target = try? root.linkTarget(at: RootPath(path)) {
+                trail.append(Attempt(path: path, source: attemptSource, outcome: .danglingLink(target: target)))
+            } else {
+                trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
+            }
+            return .next
+        }
+        if found.entry.kind == .directory {
+            // read(2) fails with EISDIR, which ld.so's own minimal strerror (elf/dl-minimal.c
+            // `__strerror_r`) does not name: it prints "Error 21" (loader.md).
+            let message = "cannot read file data: Error 21"
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
+            return .fatal(path: path, message: message)
+        }
+        guard found.entry.kind == .file else {
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
+            return .next
+        }
+        if let known = filesByIdentity[found.entry.identity] {
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
+            return .found(found, known)
+        }
+        guard let bytes = try? root.filesystem.contents(of: found.path) else {
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
+            return .next
+        }
+        switch CandidateVerdict.judge(bytes.buffer, expecting: expectation) {
+        case .accept:
+            do {
+                let elf = try ELFFile(bytes: bytes, path: path)
+                // Parsed: what `tree` needs is copied out; symbol checks fault pages back in.
+                bytes.dropResidentPages()
+                filesByIdentity[found.entry.identity] = elf
+                trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
+                return .found(found, elf)
+            } catch {
+                let message = "malformed: \(error.description)"
+                trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
+                return .fatal(path: path, message: message)
+            }
+        case .wrongClass(let cls):
+            otherClass = cls
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .wrongClass(cls)))
+            return .next
+        case .wrongMachine(let machine):
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .wrongMachine(machine)))
+            return .next
+        case .fatal(let message):
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
+            return .fatal(path: path, message: message)
+        }
+    }
+
+    func readELF(_ found: RootView.Resolved) -> ELFFile? {
+        if let known = filesByIdentity[found.entry.identity] { return known }
+        guard let bytes = try? root.filesystem.contents(of: found.path) else { return nil }
+        let elf = try? ELFFile(bytes: bytes, path: found.path.string)
+        bytes.dropResidentPages()
+        return elf
+    }
+
+    /// Adds a found file to the loaded list, or reuses the object with the same
+    /// (st_dev, st_ino) (`_dl_map_object_from_fd`).
+    mutating func admit(found: RootView.Resolved, elf: ELFFile, builtPath: String, requestedAs: String, via: FoundVia,
+                        requester: Int, isPreload: Bool, trail: [Attempt]) -> Int {
+        let path = builtPath
+        if let existing = loadedByIdentity[found.entry.identity] {
+            if !objects[existing].names.contains(requestedAs) { objects[existing].names.append(requestedAs) }
+            register(existing)
+            return existing
+        }
+        if let interp = interpreter, interp.identity == found.entry.identity, let index = appendInterpreter() {
+            objects[index].names.append(requestedAs)
+            register(index)
+            return index
+        }
+        let index = objects.count
+        objects.append(LoadedObject(index: index, path: path, realPath: found.path.string, identity: found.entry.identity,
+                                    elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
+                                    names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
+                                    trail: trail.filter { $0.outcome != .absent }))
+        register(index)
+        return index
+    }
+}

@@ -1,0 +1,287 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ELFInspect
+
+/// A `DT_VERNEED` entry the loaded library does not satisfy (elf/dl-version.c `match_symbol`).
+public struct VersionProblem: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// `version 'V' not found (required by REQ)`: fatal, exit 1.
+        case notFound
+        /// The same with `VER_FLG_WEAK`: only a warning.
+        case weakNotFound
+        /// The needed library defines no versions at all: a warning, then symbols decide.
+        case noVersionInformation
+    }
+    public var requester: Int
+    /// The loaded object named by `vn_file`.
+    public var provider: Int
+    public var file: String
+    public var version: String
+    public var kind: Kind
+}
+
+/// A relocation whose symbol no object in the global scope provides.
+public struct SymbolProblem: Equatable, Sendable {
+    public var requester: Int
+    public var symbol: String
+    public var version: String?
+    /// `vn_file` of the reference's version.
+    public var versionFile: String?
+    /// Bound at start-up (data, address taken, or BIND_NOW); else at the first call.
+    public var atStartup: Bool
+    /// The versioned reference met an unversioned object that is its own `vn_file`:
+    /// ld.so stops with an assertion (`check_match`), not a lookup error.
+    public var assertion: Bool
+}
+
+/// Symbol versions and symbol lookups over a load graph, as glibc does them after loading
+/// (elf/dl-version.c, elf/dl-lookup.c `do_lookup_x`, `check_match`). Results are what
+/// `ldd -r` reports.
+public struct SymbolCheck: Sendable {
+    public var versionProblems: [VersionProblem] = []
+    public var symbolProblems: [SymbolProblem] = []
+
+    /// How lookups find the objects that may define a name; the results are the same.
+    public enum LookupStrategy: Sendable {
+        /// Walk the whole scope for every name, Bloom filter by Bloom filter, as ld.so does.
+        case scan
+        /// Visit only the objects the definition index names (the default: linear in the
+        /// closure, and cheaper than the walk from a few dozen objects up).
+        case index
+    }
+
+    public init(graph: LoadGraph, strategy: LookupStrategy = .index) {
+        let scope = graph.objects.map(\.elf)
+        var versions = VersionTables(objects: scope)
+        checkVersionNeeds(graph)
+        checkSymbols(graph, versions: &versions, strategy: strategy)
+    }
+
+    // MARK: version needs
+
+    private mutating func checkVersionNeeds(_ graph: LoadGraph) {
+        let byName = Self.nameIndex(graph)
+        for object in graph.objects {
+            for need in object.elf.versionNeeds {
+                guard let provider = byName[need.file] else { continue }
+                let definitions = graph.objects[provider].elf.versionDefinitions
+                for entry in need.entries {
+                    if definitions.isEmpty {
+                        versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                                                     version: entry.name, kind: .noVersionInformation))
+                        continue
+                    }
+                    if definitions.contains(where: { $0.hash == entry.hash && $0.name == entry.name }) { continue }
+                    versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                                                 version: entry.name, kind: entry.isWeak ? .weakNotFound : .notFound))
+                }
+            }
+        }
+    }
+
+    /// dl-version.c `find_needed`: the loaded object whose path or a load name is `name`.
+    package static func findNeeded(_ name: String, in graph: LoadGraph) -> Int? {
+        graph.objects.first { $0.path == name || $0.names.contains(name) || $0.soname == name }?.index
+    }
+
+    /// `findNeeded` for every name at once: name → the first object (load order) that
+    /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
+    package static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
+        var index: [String: Int] = [:]
+        index.reserveCapacity(graph.objects.count * 2)
+        for object in graph.objects {
+            if index[object.path] == nil { index[object.path] = object.index }
+            for name in object.names where index[name] == nil { index[name] = object.index }
+            if let soname = object.soname, index[soname] == nil { index[soname] = object.index }
+        }
+        return index
+    }
+
+    // MARK: symbols
+
+    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy) {
+        let bindNowEverywhere = graph.environment.bindNow
+        var memo: [ReferenceKey: Bool] = [:]
+        let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
+        let definitions: DefinitionIndex? = strategy == .index ? DefinitionIndex(scope: scope) : nil
+        for object in graph.objects {
+            let elf = object.elf
+            let relocated = elf.relocationFlags()
+            let bindNow = bindNowEverywhere || elf.dynamic.map { d in
+                d.bindNow || (d.flags ?? 0) & 0x8 != 0 || (d.flags1 ?? 0) & 0x1 != 0
+            } ?? false
+            for index in relocated.indices where relocated[index] != 0 {
+                // Definitions find themselves and weak references never fail (weak undefined
+                // is 0): only strong undefined references are looked up.
+                guard let fields = elf.symbolFields(at: index), fields.sectionIndex == 0,
+                      fields.binding != DynamicSymbol.weak else { continue }
+                // The name stays bytes in the file: a `String` is made only for a miss.
+                guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
+                let reference = versions.reference(of: index, in: object.index)
+                let key = ReferenceKey(name: name, version: reference)
+                let found: Bool
+                var assertion = false
+                if let cached = memo[key] {
+                    found = cached
+                } else {
+                    let result = Self.lookup(SymbolLookupKey(bytes: name), reference: reference, graph: graph, scope: scope,
+                                             definitions: definitions, versions: &versions,
+                                             symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
+                    found = result.found
+                    assertion = result.assertion
+                    if !assertion { memo[key] = found }
+                }
+                if found { continue }
+                symbolProblems.append(SymbolProblem(
+                    requester: object.index, symbol: ByteString.decode(name), version: reference?.name,
+                    versionFile: reference?.file, atStartup: relocated[index] & 1 != 0 || bindNow, assertion: assertion))
+            }
+        }
+    }
+
+    /// A reference as the memo knows it: the name's bytes (in its file's string table) and
+    /// the version it asks for. Hashed on the name's GNU hash, computed here once, instead of
+    /// on a `String` made for every relocation.
+    struct ReferenceKey: Hashable {
+        let name: UnsafeRawBufferPointer
+        let nameHash: UInt32
+        let version: VersionTables.Version?
+
+        init(name: UnsafeRawBufferPointer, version: VersionTables.Version?) {
+            self.name = name
+            self.version = version
+            nameHash = SymbolLookupKey.gnuHash(of: name)
+        }
+
+        static func == (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool {
+            guard lhs.nameHash == rhs.nameHash, lhs.name.count == rhs.name.count, lhs.version == rhs.version else { return false }
+            guard let a = lhs.name.baseAddress, let b = rhs.name.baseAddress else { return lhs.name.count == 0 }
+            return memcmp(a, b, lhs.name.count) == 0
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(nameHash)
+            hasher.combine(version?.hash ?? 0)
+        }
+    }
+
+    /// `_dl_lookup_symbol_x` over the global scope (load order). With a definition index,
+    /// only the objects it names are visited: the others cannot define the name.
+    static func lookup(_ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
+                       definitions: DefinitionIndex?, versions: inout VersionTables,
+                       symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
+        let candidates = definitions?.candidates(for: key.gnuHash)
+        let count = candidates?.count ?? scope.count
+        var step = symbolicFirst == nil ? 0 : -1     // -1: the DT_SYMBOLIC object itself first
+        while step < count {
+            defer { step += 1 }
+            let index: Int
+            if step < 0 {
+                index = symbolicFirst ?? 0
+            } else {
+                let next = candidates?[step] ?? step
+                if next == symbolicFirst { continue }
+                index = next
+            }
+            let elf = scope[index]
+            guard elf.mayDefine(key) else { continue }
+            var versionedCandidates = 0
+            for candidate in elf.symbolIndices(for: key) {
+                guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
+                guard let raw = elf.versionIndex(ofSymbol: candidate) else {
+                    // No DT_VERSYM: any reference matches, except the library the need names.
+                    if let reference, let file = reference.file,
+                       graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
+                        return (false, true)
+                    }
+                    return (true, false)
+                }
+                let ndx = raw & 0x7fff
+                if let reference {
+                    let own = versions.definition(ndx, in: index)
+                    let matches = own.hash == reference.hash && own.name == reference.name
+                    if !matches && (reference.hidden || own.hash != 0 || raw & 0x8000 != 0) { continue }
+                    return (true, false)
+                }
+                if ndx >= 3 {
+                    if raw & 0x8000 == 0 { versionedCandidates += 1 }
+                    continue
+                }
+                return (true, false)
+            }
+            // An unversioned reference takes the sole non-hidden versioned definition.
+            if reference == nil && versionedCandidates == 1 { return (true, false) }
+        }
+        return (false, false)
+    }
+
+    /// `check_match`/`do_lookup_x`: which symbol table entries can satisfy a reference.
+    static func isDefinition(_ symbol: SymbolFields) -> Bool {
+        let tls: UInt8 = 6
+        if symbol.value == 0 && symbol.sectionIndex != 0xfff1 && symbol.type != tls { return false }
+        if symbol.sectionIndex == 0 { return false }
+        // STT_NOTYPE, OBJECT, FUNC, COMMON, TLS, GNU_IFUNC
+        switch symbol.type {
+        case 0, 1, 2, 5, 6, 10: break
+        default: return false
+        }
+        guard symbol.binding == DynamicSymbol.global || symbol.binding == DynamicSymbol.weak
+                || symbol.binding == DynamicSymbol.unique else { return false }
+        return symbol.visibility != 1 && symbol.visibility != 2
+    }
+}
+
+/// Each object's `l_versions`: version index → (name, hash), from its verdefs and verneeds.
+struct VersionTables {
+    struct Version: Equatable {
+        var name: String
+        var hash: UInt32
+        var hidden: Bool
+        var file: String?
+    }
+
+    private let objects: [ELFFile]
+    /// By object position; made on first use.
+    private var tables: [VersionIndexMap<Version>?]
+
+    init(objects: [ELFFile]) {
+        self.objects = objects
+        tables = Array(repeating: nil, count: objects.count)
+    }
+
+    private mutating func table(_ object: Int) -> VersionIndexMap<Version> {
+        if let known = tables[object] { return known }
+        var pairs: [(UInt16, Version)] = []
+        let elf = objects[object]
+        for need in elf.versionNeeds {
+            for entry in need.entries {
+                pairs.append((entry.index & 0x7fff, Version(name: entry.name, hash: entry.hash,
+                                                            hidden: entry.index & 0x8000 != 0, file: need.file)))
+            }
+        }
+        for definition in elf.versionDefinitions {
+            pairs.append((definition.index & 0x7fff, Version(name: definition.name, hash: definition.hash, hidden: false, file: nil)))
+        }
+        let table = VersionIndexMap(pairs)
+        tables[object] = table
+        return table
+    }
+
+    /// The version a reference at symbol `index` of `object` asks for (nil: unversioned).
+    mutating func reference(of index: Int, in object: Int) -> Version? {
+        guard let raw = objects[object].versionIndex(ofSymbol: index) else { return nil }
+        let ndx = raw & 0x7fff
+        guard ndx >= 2, let version = table(object)[ndx], version.hash != 0 else { return nil }
+        return version
+    }
+
+    /// `l_versions[ndx]` of a candidate object (hash 0 when unset).
+    mutating func definition(_ ndx: UInt16, in object: Int) -> Version {
+        table(object)[ndx] ?? Version(name: "", hash: 0, hidden: false, file: nil)
+    }
+}

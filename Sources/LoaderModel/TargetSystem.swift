@@ -1,0 +1,65 @@
+import ELFInspect
+import RootFS
+
+/// The examined system: its root, the glibc rules that apply to it and its loader cache.
+/// Built once per command; resolutions with different environments share it.
+public struct TargetSystem: Sendable {
+    public var root: RootView
+    public var platform: LoaderPlatform
+    public var cache: LdSoCache?
+    /// Why the cache could not be used (the loader then skips it too).
+    public var cacheProblem: String?
+    /// Where the glibc version was read from, for "which rules were used".
+    public var glibcSource: String
+    /// What could not be read about the machine and what was assumed instead (the report
+    /// shows them: a guess must not pass for a reading).
+    public var notes: [String] = []
+
+    /// The glibc this model follows when the root has no readable `libc.so.6`.
+    public static let fallbackGlibc = GlibcVersion(2, 36)
+
+    public init(root: RootView, platform: LoaderPlatform, cache: LdSoCache?, cacheProblem: String? = nil,
+                glibcSource: String) {
+        self.root = root
+        self.platform = platform
+        self.cache = cache
+        self.cacheProblem = cacheProblem
+        self.glibcSource = glibcSource
+    }
+
+    /// Reads what the loader's rules depend on from the root: glibc's version (its
+    /// `libc.so.6`), the multiarch layout, and `/etc/ld.so.cache`.
+    /// - Parameter cpu: nil when the CPU's features could not be read (no `/proc`): the
+    ///   platform then has none, and a note says so.
+    public static func inspect(root: RootView, cpu: CPUFeatures?) -> TargetSystem {
+        let multiarch = root.isDirectory(RootPath("/lib/x86_64-linux-gnu")) || root.isDirectory(RootPath("/usr/lib/x86_64-linux-gnu"))
+        let found = GlibcVersion.read(root: root)
+        let glibc = found?.version
+        let source = found.map { "glibc \($0.version), read from \($0.path.string)" }
+            ?? "no libc.so.6 in the root; glibc \(fallbackGlibc) rules assumed"
+        let platform = LoaderPlatform.make(glibc: glibc ?? fallbackGlibc, cpu: cpu ?? CPUFeatures(flags: [], isIntel: false),
+                                           multiarch: multiarch)
+        var cache: LdSoCache?
+        var problem: String?
+        do {
+            cache = try LdSoCache.read(from: root)
+        } catch {
+            problem = "\(error)"
+        }
+        var system = TargetSystem(root: root, platform: platform, cache: cache, cacheProblem: problem, glibcSource: source)
+        if cpu == nil {
+            system.notes.append(LoaderPlatform.hasGlibcHWCaps(platform.glibc)
+                ? "the CPU's features could not be read (/proc/cpuinfo: no /proc?): glibc-hwcaps subdirectories are "
+                  + "judged as for a baseline x86-64 CPU; the real loader asks the CPU and may also search x86-64-v2 and up"
+                : "the CPU's features could not be read (/proc/cpuinfo: no /proc?): legacy hwcap subdirectories are "
+                  + "judged as for a CPU without optional features")
+        }
+        return system
+    }
+
+    public func resolver(environment: LoaderEnvironment, originFromTypedPath: Bool = false) -> Resolver {
+        Resolver(root: root, environment: environment, platform: platform,
+                 cache: cache.map { CacheLookup(cache: $0, platform: platform) },
+                 originFromTypedPath: originFromTypedPath)
+    }
+}

@@ -1,0 +1,51 @@
+import Support
+
+/// Why an image archive (`docker save` output or OCI layout) cannot be read as a root.
+public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A system call on the image file or directory failed.
+    case io(path: String, operation: String, errno: Int32)
+    /// Neither `manifest.json` (docker save) nor `index.json` (OCI image layout) is there.
+    case notAnImage(path: String)
+    /// `manifest.json`, `index.json` or an OCI manifest is not what the formats describe.
+    case badManifest(path: String, member: String, reason: String)
+    /// A file the manifest names (layer, config, blob) is not in the image.
+    case missingMember(path: String, member: String)
+    /// A tar (the archive itself or one layer) is damaged at `offset`.
+    case badTar(path: String, member: String, offset: Int, reason: String)
+    /// A gzip layer does not decompress.
+    case badGzip(path: String, member: String, reason: String)
+    /// A layer compressed with something this reader does not decode (zstd).
+    case unsupportedCompression(path: String, member: String, format: String)
+    /// A compressed layer inflates past the limit (a decompression bomb, or a huge layer).
+    case tooLarge(path: String, member: String, limit: UInt64)
+    /// The image, or a file of its layout, is a FIFO, device, socket or symlink: refused
+    /// before it is read (a FIFO would block the read forever; a link could leave the layout).
+    case notRegularFile(path: String, kind: String)
+    /// An OCI blob whose bytes do not hash to the digest that names it.
+    case digestMismatch(path: String, member: String, expected: String, actual: String)
+
+    public var description: String {
+        switch self {
+        case .io(let p, let op, let e):
+            return "\(p): \(op) failed: \(Errno.describe(e))"
+        case .notAnImage(let p):
+            return "\(p): not an image: no manifest.json (`docker save IMAGE -o FILE.tar`) or index.json (OCI image layout)"
+        case .badManifest(let p, let m, let r):
+            return "\(p): \(m): \(r); save the image again with `docker save IMAGE -o FILE.tar`"
+        case .missingMember(let p, let m):
+            return "\(p): \(m) is named by the manifest but missing; the archive is incomplete, save the image again"
+        case .badTar(let p, let m, let o, let r):
+            return "\(p): \(m): \(r) at byte \(o); the archive is damaged or truncated, save the image again"
+        case .badGzip(let p, let m, let r):
+            return "\(p): \(m): gzip data is damaged (\(r)); save the image again"
+        case .unsupportedCompression(let p, let m, let f):
+            return "\(p): \(m): \(f)-compressed layers are not supported; save the image with `docker save` (plain or gzip layers)"
+        case .tooLarge(let p, let m, let l):
+            return "\(p): \(m): inflates to more than \(l) bytes; unpack the image and use --root DIR instead"
+        case .notRegularFile(let p, let k):
+            return "\(p): is \(k), not a regular file; pass an image archive or an OCI layout whose files are regular files"
+        case .digestMismatch(let p, let m, let e, let a):
+            return "\(p): \(m): content hashes to \(a), not \(e); the blob was altered or damaged, pull and save the image again"
+        }
+    }
+}

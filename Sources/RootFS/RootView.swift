@@ -1,0 +1,136 @@
+import ELFInspect
+
+/// Path resolution inside a root, as `chroot(2)` makes the kernel do it: absolute
+/// symlink targets start again at the root, `..` at the root stays there, and at most
+/// `maxSymlinks` links are followed (`ELOOP`, path_resolution(7)). This is the one
+/// place that confines paths; everything else asks it.
+public struct RootView: Sendable {
+    public let filesystem: any RootFilesystem
+    /// Linux's limit on links followed in one lookup (`MAXSYMLINKS`, 40).
+    public static let maxSymlinks = 40
+
+    public init(_ filesystem: any RootFilesystem) {
+        self.filesystem = filesystem
+    }
+
+    public var label: String { filesystem.label }
+
+    /// Where a path leads once every link in it is followed.
+    public struct Resolved: Equatable, Sendable {
+        /// The real path: no symlinks, no `.` or `..`.
+        public var path: RootPath
+        public var entry: RootEntry
+
+        package init(path: RootPath, entry: RootEntry) {
+            self.path = path
+            self.entry = entry
+        }
+    }
+
+    /// Follows every symlink in `path`, the last one included. Nil when the path, or a
+    /// link's target, does not exist (a dangling link) or passes through a non-directory.
+    public func resolve(_ path: RootPath) throws(RootError) -> Resolved? {
+        try walk(path, followLast: true)
+    }
+
+    /// `directory/name` where `directory` is already a resolved real directory (no links):
+    /// one `lstat` of the last component instead of a walk from `/`, the same answer as
+    /// `resolve`. A link to a plain name in the same directory (`libz.so.1 -> libz.so.1.3`,
+    /// the usual case) is followed the same way; `.`, `..`, names with `/` and links
+    /// anywhere else take the full walk, with the links followed so far counted.
+    public func resolve(_ name: String, inResolvedDirectory directory: RootPath) throws(RootError) -> Resolved? {
+        let original = name
+        var name = name
+        var followed = 0
+        while true {
+            if name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/")) {
+                return try walk(directory.appending(name), followLast: true, followed: followed,
+                                reportedAs: directory.appending(original))
+            }
+            let path = directory.appendingComponent(name)
+            guard let entry = try filesystem.entry(at: path) else { return nil }
+            guard entry.kind == .symlink else { return Resolved(path: path, entry: entry) }
+            followed += 1
+            if followed > Self.maxSymlinks { throw .symlinkLoop(path: directory.appending(original).string) }
+            let target = try filesystem.linkTarget(at: path)
+            if target.hasPrefix("/") {
+                return try walk(RootPath(target), followLast: true, followed: followed,
+                                reportedAs: directory.appending(original))
+            }
+            name = target
+        }
+    }
+
+    /// Like `lstat(2)`: parents resolved, the last component itself not followed.
+    public func resolveParents(_ path: RootPath) throws(RootError) -> Resolved? {
+        try walk(path, followLast: false)
+    }
+
+    /// The contents of the file `path` leads to.
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        guard let target = try resolve(path) else { throw .notFound(path: path.string) }
+        guard target.entry.kind == .file else { throw .io(path: path.string, operation: "read", errno: 21) }
+        return try filesystem.contents(of: target.path)
+    }
+
+    /// The names in the directory `path` leads to; empty when it is absent or not a directory.
+    public func names(in path: RootPath) throws(RootError) -> [String] {
+        guard let target = try resolve(path), target.entry.kind == .directory else { return [] }
+        return try filesystem.names(in: target.path)
+    }
+
+    /// The text a symlink at `path` holds (parents resolved first).
+    public func linkTarget(at path: RootPath) throws(RootError) -> String? {
+        guard let link = try resolveParents(path), link.entry.kind == .symlink else { return nil }
+        return try filesystem.linkTarget(at: link.path)
+    }
+
+    public func isDirectory(_ path: RootPath) -> Bool {
+        (try? resolve(path))??.entry.kind == .directory
+    }
+
+    /// - Parameters:
+    ///   - followed: links already followed on the way to `path` (they count to the limit).
+    ///   - reportedAs: the path named in a loop error (default: `path`).
+    private func walk(_ path: RootPath, followLast: Bool, followed alreadyFollowed: Int = 0,
+                      reportedAs: RootPath? = nil) throws(RootError) -> Resolved? {
+        var pending = Array(path.components.reversed())
+        var resolved: [String] = []
+        // `resolved` joined, kept in step with it: building each prefix from the array
+        // again (and normalising it) made the walk quadratic in the path's depth.
+        var prefix = ""
+        var followed = alreadyFollowed
+        var current = RootEntry(kind: .directory, size: 0, identity: FileIdentity(device: 0, inode: 0), mode: 0o755)
+        guard let rootEntry = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
+        current = rootEntry
+        while let component = pending.popLast() {
+            if component == "." || component.isEmpty { continue }
+            if component == ".." {
+                if !resolved.isEmpty { resolved.removeLast() }
+                prefix = resolved.isEmpty ? "" : "/" + resolved.joined(separator: "/")
+                current = try filesystem.entry(at: RootPath(prefix.isEmpty ? "/" : prefix)) ?? current
+                continue
+            }
+            guard current.kind == .directory else { return nil }   // ENOTDIR
+            let candidate = RootPath(prefix + "/" + component)
+            guard let entry = try filesystem.entry(at: candidate) else { return nil }
+            if entry.kind == .symlink && (followLast || !pending.isEmpty) {
+                followed += 1
+                if followed > Self.maxSymlinks { throw .symlinkLoop(path: (reportedAs ?? path).string) }
+                let target = try filesystem.linkTarget(at: candidate)
+                if target.hasPrefix("/") {
+                    resolved.removeAll()
+                    prefix = ""
+                    guard let top = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
+                    current = top
+                }
+                pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+                continue
+            }
+            resolved.append(component)
+            prefix = candidate.string
+            current = entry
+        }
+        return Resolved(path: RootPath(prefix.isEmpty ? "/" : prefix), entry: current)
+    }
+}

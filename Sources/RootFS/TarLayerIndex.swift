@@ -1,0 +1,132 @@
+import Archive
+import ELFInspect
+
+/// One member of an image layer (or of a `docker save` archive), as its headers say:
+/// enough to serve it as a file without unpacking it.
+struct LayerTarEntry: Equatable, Sendable {
+    enum Kind: Equatable, Sendable { case file, directory, symlink, hardLink, other }
+    /// The member name as written (`./usr/lib/x.so`, `usr/lib/`, …), not yet normalized.
+    var name: String
+    var kind: Kind
+    /// Permission bits (`mode & 07777`).
+    var mode: UInt32
+    /// The symlink text, or the member a hard link names.
+    var linkName: String
+    /// Where the body starts in the archive's bytes, and its length (always inside them).
+    var offset: Int
+    var size: Int
+}
+
+/// Why a layer's headers cannot be walked to the end.
+enum LayerTarProblem: Error, Equatable, Sendable {
+    /// A header fails the ustar checksum or has an unreadable number (POSIX ustar `chksum`).
+    case badHeader(offset: Int)
+    /// A header or a body runs past the end of the bytes.
+    case truncated(member: String, offset: Int)
+}
+
+/// Indexes the headers of a tar held in memory (POSIX ustar, GNU `L`/`K` long names,
+/// pax `path`/`linkpath`/`size` records). Bodies are never copied: entries give their
+/// offset, so a mapped archive of any size costs only its header pages.
+enum LayerTarIndex {
+    private static let block = 512
+
+    static func entries(of buffer: UnsafeRawBufferPointer) throws(LayerTarProblem) -> [LayerTarEntry] {
+        var entries: [LayerTarEntry] = []
+        var offset = 0
+        var longName: String?
+        var longLink: String?
+        var paxSize: Int?
+        while true {
+            let remaining = buffer.count - offset
+            // An archive that simply stops at a header boundary is read as ended (GNU tar
+            // warns and does the same); a partial header is damage.
+            if remaining == 0 { return entries }
+            guard remaining >= block else { throw .truncated(member: longName ?? "(header)", offset: offset) }
+            let header = Array(UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + block)]))
+            if header.allSatisfy({ $0 == 0 }) { return entries }   // end-of-archive block
+            guard checksumMatches(header), let rawSize = number(header[124..<136]) else {
+                throw .badHeader(offset: offset)
+            }
+            let body = offset + block
+            let name = longName ?? fullName(header)
+            guard let size = paxSize ?? Int(exactly: rawSize), size <= buffer.count - body else {
+                throw .truncated(member: name, offset: offset)
+            }
+            let padded = size + (block - size % block) % block
+            // `padded` may pass the end by less than one block on a truncated final body.
+            let next = padded <= buffer.count - body ? body + padded : buffer.count
+            let bodyBytes = { Array(UnsafeRawBufferPointer(rebasing: buffer[body..<(body + size)])) }
+            let type = header[156]
+            switch type {
+            case UInt8(ascii: "L"): longName = cString(bodyBytes())
+            case UInt8(ascii: "K"): longLink = cString(bodyBytes())
+            case UInt8(ascii: "x"):
+                let records = paxRecords(bodyBytes())
+                if let path = records["path"] { longName = path }
+                if let link = records["linkpath"] { longLink = link }
+                if let text = records["size"] {
+                    guard let value = Int(text), value >= 0 else { throw .badHeader(offset: offset) }
+                    paxSize = value
+                }
+            case UInt8(ascii: "g"):
+                break   // global pax defaults: nothing here that changes the tree
+            default:
+                let mode = UInt32(truncatingIfNeeded: number(header[100..<108]) ?? 0o644) & 0o7777
+                let link = longLink ?? cString(Array(header[157..<257]))
+                if let kind = kind(of: type) {
+                    // Only regular files carry a body; a link's size field is ignored (POSIX).
+                    let length = kind == .file ? size : 0
+                    entries.append(LayerTarEntry(name: name, kind: kind, mode: mode, linkName: link,
+                                                 offset: body, size: length))
+                }
+                longName = nil
+                longLink = nil
+                paxSize = nil
+            }
+            offset = next
+        }
+    }
+
+    /// ustar typeflags; nil for the ones a filesystem view skips (GNU sparse, volume labels, …).
+    private static func kind(of type: UInt8) -> LayerTarEntry.Kind? {
+        switch type {
+        case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): return .file
+        case UInt8(ascii: "1"): return .hardLink
+        case UInt8(ascii: "2"): return .symlink
+        case UInt8(ascii: "5"): return .directory
+        case UInt8(ascii: "3"), UInt8(ascii: "4"), UInt8(ascii: "6"): return .other
+        default: return nil
+        }
+    }
+
+    /// ustar checksum (see `TarHeaderField`).
+    static func checksumMatches(_ header: [UInt8]) -> Bool { TarHeaderField.checksumMatches(header) }
+
+    /// An octal or base-256 field (see `TarHeaderField`).
+    static func number(_ field: ArraySlice<UInt8>) -> UInt64? { TarHeaderField.number(field) }
+
+    private static func fullName(_ header: [UInt8]) -> String { TarHeaderField.fullName(header) }
+
+    private static func cString(_ bytes: [UInt8]) -> String { TarHeaderField.cString(bytes) }
+
+    /// pax records, `"<length> <key>=<value>\n"` each; the length counts the whole record,
+    /// so values may hold newlines. A malformed record ends the parse (what was read stays).
+    static func paxRecords(_ bytes: [UInt8]) -> [String: String] {
+        var records: [String: String] = [:]
+        var start = 0
+        while start < bytes.count {
+            guard let space = bytes[start...].firstIndex(of: 32),
+                  let length = Int(String(decoding: bytes[start..<space], as: UTF8.self)),
+                  length > space - start, length <= bytes.count - start else { break }
+            let record = bytes[(space + 1)..<(start + length)]
+            if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
+                var value = record[(eq + 1)...]
+                if value.last == 10 { value = value.dropLast() }
+                records[String(decoding: record[..<eq], as: UTF8.self)] = ByteString.decode(value)
+            }
+            start += length
+        }
+        return records
+    }
+}
