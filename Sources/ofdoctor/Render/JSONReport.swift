@@ -25,10 +25,10 @@ enum JSONReport {
         var directory: String?
         var neededBy: [String]
         var names: [String]
-        /// `tree`: the ids of the findings about this object (empty when none).
-        var findings: [String]?
+        /// The ids of the findings about this object (empty when none).
+        var findings: [String]
 
-        init(_ object: LoadedObject, in graph: LoadGraph, findings: [String]? = nil) {
+        init(_ object: LoadedObject, in graph: LoadGraph, findings: [String]) {
             path = object.path
             realPath = object.realPath
             soname = object.soname
@@ -38,10 +38,6 @@ enum JSONReport {
             names = object.names
             self.findings = findings
         }
-    }
-
-    static func objects(_ graph: LoadGraph) -> [Object] {
-        graph.objects.map { Object($0, in: graph) }
     }
 
     /// The objects, each with the ids of the findings placed on it (the program's own too).
@@ -263,7 +259,7 @@ extension JSONReport {
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
             personSteps = report.blockers.map { PersonStep(finding: $0.findingID, summary: $0.summary, remedy: $0.remedy) }
             correctedEnvironment = report.correctedEnvironment.map { $0.variables.filter { $0.key.hasPrefix("LD_") } }
-            objects = JSONReport.objects(report.diagnosis.graph)
+            objects = JSONReport.objects(report.diagnosis.graph, findings: report.findings)
         }
     }
 }
