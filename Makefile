@@ -3,7 +3,7 @@ SWIFT    ?= swift
 FIXTURES := .build/fixtures
 PREFIX   ?= /usr/local
 
-.PHONY: all deps build fixtures bullseye test test-mkl demo differential release bench fuzz install clean
+.PHONY: all deps build man fixtures bullseye test test-mkl demo differential release bench fuzz install clean
 
 all: build
 
@@ -12,6 +12,10 @@ deps:
 
 build: deps
 	$(SWIFT) build
+
+# docs/ofdoctor.1 from the same definitions as --help (a test fails when it is stale).
+man: build
+	.build/debug/ofdoctor --generate-manual > docs/ofdoctor.1
 
 fixtures: deps
 	bash Tests/Fixtures/build-roots.sh $(FIXTURES)
@@ -52,7 +56,8 @@ bench: release
 fuzz: deps
 	bash scripts/fuzz/run.sh 60
 
-# Binary, man page and shell completions. BIN defaults to the release build.
+# Binary, man page and shell completions, the last two written by the binary itself from
+# its command definitions. BIN defaults to the release build.
 BIN ?= dist/ofdoctor
 install:
 	@[ -x "$(BIN)" ] || $(MAKE) release
@@ -60,7 +65,8 @@ install:
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
 	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/ofdoctor
-	install -m 644 docs/ofdoctor.1 $(DESTDIR)$(PREFIX)/share/man/man1/ofdoctor.1
+	$(BIN) --generate-manual > $(DESTDIR)$(PREFIX)/share/man/man1/ofdoctor.1
+	chmod 644 $(DESTDIR)$(PREFIX)/share/man/man1/ofdoctor.1
 	$(BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/ofdoctor
 	$(BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_ofdoctor
 	$(BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/ofdoctor.fish

@@ -62,9 +62,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect"], exclude: ["Corpus"]),
+        // Test support: ELF images built from a description, and a root held in memory.
+        .target(name: "ELFImageBuilder", path: "Tests/Support/ELFImageBuilder"),
+        .target(name: "InMemoryRoot", dependencies: ["RootFS", "ELFInspect"], path: "Tests/Support/InMemoryRoot"),
+        .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect", "ELFImageBuilder"], exclude: ["Corpus"]),
         // Unit tests of the library layers, and the differentials against this machine's loader.
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
         .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],

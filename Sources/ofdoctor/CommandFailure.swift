@@ -12,8 +12,8 @@ enum CommandFailure: Error {
 extension CommandFailure {
     var exitCode: ExitCode {
         switch self {
-        case .analysis: return ExitCode(3)
-        case .apply: return ExitCode(4)
+        case .analysis: return ExitStatus.cannotAnalyse
+        case .apply: return ExitStatus.applyFailed
         }
     }
     var message: String {

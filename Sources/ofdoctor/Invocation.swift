@@ -17,17 +17,14 @@ struct Invocation {
     let isImage: Bool
 
     init(_ target: TargetOptions, program: ProgramLocation?) {
-        let cwd = FileManager.default.currentDirectoryPath
-        func absolute(_ path: String) -> String {
-            path.hasPrefix("/") ? path : (cwd.hasSuffix("/") ? cwd : cwd + "/") + path
-        }
+        let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
         executable = argv0.contains("/") ? absolute(argv0) : "ofdoctor"
         var words: [String] = []
         if let image = target.image {
             words += ["--image", absolute(image)]
         } else if !target.isHostRoot {
-            words += ["--root", absolute(target.root)]
+            words += ["--root", target.absoluteRoot]
         }
         if let file = target.environmentFile { words += ["--env-from", absolute(file)] }
         for assignment in target.environmentAssignments { words += ["--env", assignment] }

@@ -17,10 +17,20 @@ struct Ofdoctor: ParsableCommand {
         Reads the program and its libraries as glibc's ld.so would (DT_NEEDED, RPATH/RUNPATH, \
         LD_LIBRARY_PATH, ld.so.cache, symbol versions and symbols), names every failure in one \
         pass, and plans, proves, applies and undoes the fixes. Works inside a container (/) or \
-        on an unpacked image (--root DIR).
+        on an unpacked image (--root DIR) or an image archive (--image FILE).
 
-        Exit codes: 0 healthy, 1 problems that the plan fixes, 2 problems needing a person, \
-        3 the program or root could not be analysed, 4 an applied action failed, 64 usage error.
+        Examples:
+          ofdoctor                                   # FeatureExtraction, inside the container
+          ofdoctor fix --apply && . /etc/profile.d/ofdoctor.sh
+          ofdoctor check --root /srv/image --env-from inspect.json FeatureExtraction
+          ofdoctor fix --image image.tar --format dockerfile >> Dockerfile.final
+          ofdoctor tree --format dot /usr/bin/gdb | dot -Tsvg > gdb.svg
+
+        Files:
+          /etc/profile.d/ofdoctor.sh   the environment fix, for login shells (inside the root)
+          /var/lib/ofdoctor/journal    what fix --apply changed, for undo (inside the root)
+
+        \(ExitStatus.helpBlock)
         """,
         version: OfdoctorVersion.string,
         subcommands: [Check.self, Fix.self, Undo.self, Tree.self, Env.self, Verify.self, Resources.self],
@@ -33,8 +43,13 @@ extension Ofdoctor {
     /// other errors: scripts read the first line.
     static func main() {
         _ = ofdoctor_startup()   // undoes the start-up's SWIFT_BACKTRACE before anything runs a program
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
-            var command = try parseAsRoot()
+            if let request = try BuiltinRequest.parse(arguments) {
+                print(try request.text(), terminator: "")
+                return
+            }
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {

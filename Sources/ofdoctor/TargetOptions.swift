@@ -10,12 +10,14 @@ import Foundation
 
 /// The options every subcommand shares: which root, which environment, which program.
 struct TargetOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The root filesystem to examine, as chroot would see it.", valueName: "DIR"))
-    var root: String = "/"
+    /// nil when not given: `--root /` and `--image` together are as contradictory as any other root.
+    @Option(name: .customLong("root"), help: ArgumentHelp("The root filesystem to examine, as chroot would see it (default /).", valueName: "DIR"),
+            completion: .directory)
+    var givenRoot: String?
 
     @Option(name: .long, help: ArgumentHelp(
         "Instead of --root: a `docker save` archive or OCI image layout, read in place; its config's Env is the default environment.",
-        valueName: "FILE"))
+        valueName: "FILE"), completion: .file())
     var image: String?
 
     @Option(name: .customLong("env"), help: ArgumentHelp(
@@ -25,7 +27,7 @@ struct TargetOptions: ParsableArguments {
 
     @Option(name: .customLong("env-from"), help: ArgumentHelp(
         "Take the environment from an image config: `docker inspect` JSON or an OCI image config (its Env).",
-        valueName: "FILE"))
+        valueName: "FILE"), completion: .file())
     var environmentFile: String?
 
     @Option(name: .customLong("cwd"), help: ArgumentHelp(
@@ -37,11 +39,24 @@ struct TargetOptions: ParsableArguments {
 
     @Argument(help: ArgumentHelp(
         "The program: a path, or a name looked up on the target's PATH, then in /opt/OpenFace/build/bin and /usr/local/bin. Default: FeatureExtraction.",
-        valueName: "BINARY"))
+        valueName: "BINARY"), completion: .file())
     var binary: String?
 
+    /// The root directory as given (default `/`).
+    var root: String { givenRoot ?? "/" }
+
+    /// The root as an absolute path, for what is run elsewhere (a script, a pasted command).
+    var absoluteRoot: String { Self.absolute(root) }
+
+    /// `path` from this process's working directory when it is relative.
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let cwd = FileManager.default.currentDirectoryPath
+        return (cwd.hasSuffix("/") ? cwd : cwd + "/") + path
+    }
+
     func validate() throws {
-        if image != nil && !(root == "/" || root.isEmpty) { throw ValidationError("give --root or --image, not both") }
+        if image != nil && givenRoot != nil { throw ValidationError("give --root or --image, not both") }
         for assignment in environmentAssignments where !assignment.contains("=") || assignment.hasPrefix("=") {
             throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")
         }

@@ -42,17 +42,6 @@ struct Check: ParsableCommand {
     }
 }
 
-/// The design's exit codes, in one place.
-enum ExitStatus {
-    static func code(for report: DoctorReport) -> ExitCode {
-        switch report.status {
-        case .healthy: return .success
-        case .fixable: return ExitCode(1)
-        case .unfixable: return ExitCode(2)
-        }
-    }
-}
-
 /// What every doctor command starts from: the target system, environment and program.
 struct DoctorSession {
     let target: TargetOptions

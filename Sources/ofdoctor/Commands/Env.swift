@@ -40,7 +40,7 @@ struct Env: ParsableCommand {
             }
             // The whole text first: a value the format cannot carry prints nothing at all.
             print(try text(set: set, unset: unset.sorted()))
-            if report.status == .unfixable { throw ExitCode(2) }
+            if report.status == .unfixable { throw ExitStatus.needsPerson }
         }
     }
 
@@ -54,7 +54,10 @@ struct Env: ParsableCommand {
                 for name in unset { lines.append(try ShellQuote.exportLine(name: name, value: nil)) }
                 for name in names { lines.append(try ShellQuote.exportLine(name: name, value: set[name] ?? "")) }
             case .dotenv:
-                // dotenv cannot unset; the variables it leaves out stay as the reader has them.
+                // Neither dotenv nor a Dockerfile can unset: both set the variable empty,
+                // which the loader takes as unset (an empty LD_LIBRARY_PATH searches
+                // nothing, an empty LD_PRELOAD names nothing: rtld.c).
+                for name in unset { lines.append(try DotenvQuote.line(name: name, value: "")) }
                 for name in names { lines.append(try DotenvQuote.line(name: name, value: set[name] ?? "")) }
             case .dockerfile:
                 for name in unset { lines.append(try DockerfileQuote.env(name: name, value: "")) }

@@ -55,8 +55,11 @@ struct Fix: ParsableCommand {
             do {
                 switch format ?? (target.image != nil ? .dockerfile : .text) {
                 case .text: text = planText(report, session: session, next: Invocation(target, program: session.program))
-                case .sh: text = try PlanText.shell(plan, root: target.root, hostRoot: target.isHostRoot, personSteps: report.blockers)
-                case .dockerfile: text = try PlanText.dockerfile(plan, personSteps: report.blockers)
+                case .sh:
+                    text = try PlanText.shell(plan, root: target.absoluteRoot, hostRoot: target.isHostRoot,
+                                              ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
+                case .dockerfile:
+                    text = try PlanText.dockerfile(plan, ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
                 case .json: text = try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system))
                 }
             } catch let error as QuoteError {

@@ -26,7 +26,7 @@ struct Resources: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
 
-    @Argument(help: ArgumentHelp("The folder to check.", valueName: "DIR")) var directory: String = "docker_resources"
+    @Argument(help: ArgumentHelp("The folder to check.", valueName: "DIR"), completion: .directory) var directory: String = "docker_resources"
     @Option(help: "text or json.") var format: Format = .text
 
     struct Document: Encodable {

@@ -35,7 +35,7 @@ struct Undo: ParsableCommand {
             let report: UndoReport
             do throws(ApplyError) { report = try applier.undo() } catch { throw CommandFailure.applying(error) }
             print(TerminalEscape.visible(report.summary))
-            if !report.leftAlone.isEmpty { throw ExitCode(2) }
+            if !report.leftAlone.isEmpty { throw ExitStatus.needsPerson }
         }
     }
 }

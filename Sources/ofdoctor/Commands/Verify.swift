@@ -21,14 +21,25 @@ struct Verify: ParsableCommand {
         MKL) and, for FeatureExtraction, "started" or "started; models missing". \
         FeatureExtraction has no help option: -h loads its models and exits.
 
+        Exit 0: it started and exited 0; 1 or 2, as for check: the run failed for a library \
+        (the plan fixes it, or a person must act); 5: the loader started it and the program \
+        failed by itself (a non-zero exit, a signal, or --timeout), which no fix of ofdoctor's changes.
+
         Examples:
           ofdoctor verify
           ofdoctor verify --root /srv/image -- -f /data/face.jpg -out_dir /tmp/out
         """)
 
     @OptionGroup var target: TargetOptions
-    @Option(help: "Seconds before the program is killed.") var timeout: Int = 60
-    @Argument(parsing: .postTerminator, help: "Arguments for the program (default -h).") var arguments: [String] = []
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds before the program is stopped (at least 1).", valueName: "SECONDS"))
+    var timeout: Int = 60
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("Arguments for the program (default -h).", valueName: "ARGS"))
+    var arguments: [String] = []
+
+    func validate() throws {
+        // `timeout 0` would wait forever, and a negative limit means nothing.
+        guard timeout >= 1 else { throw ValidationError("--timeout takes whole seconds, at least 1, not \(timeout)") }
+    }
 
     func run() throws {
         try reportingFailures {
@@ -38,15 +49,33 @@ struct Verify: ParsableCommand {
             let args = arguments.isEmpty ? ["-h"] : arguments
             let result = try execute(session.program, arguments: args, environment: environment)
             let outcome = RunClassification.classify(program: session.program, status: result.status,
-                                                     stdout: result.stdout, stderr: result.stderr)
+                                                     stdout: result.stdout, stderr: result.stderr, timeout: timeout)
+            let next = Invocation(target, program: session.program)
             // The program's name, arguments and output come from the root: shown, never obeyed.
             let shown = TerminalEscape.visible("\(session.program.argv0) \(args.joined(separator: " "))")
             print("\(shown) → exit \(result.status): \(TerminalEscape.visible(outcome.summary))")
             for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
-            if !outcome.ok {
-                print(report.status == .fixable ? "`ofdoctor fix --apply` has a plan for this." : "See `ofdoctor check` for what a person must do.")
+            if let advice = Self.advice(outcome, report: report, next: next) { print(advice) }
+            throw ExitStatus.code(for: outcome, report: report)
+        }
+    }
+
+    /// What to do next, by whose failure it was.
+    static func advice(_ outcome: RunClassification, report: DoctorReport, next: Invocation) -> String? {
+        switch outcome.kind {
+        case .started:
+            return nil
+        case .programFailed:
+            return "The loader started it and its libraries were found: this failure is the program's own "
+                + "(its arguments, input or data), not something ofdoctor can fix."
+        case .loaderRefused, .runtimeLibraryMissing, .modelsMissing:
+            switch report.status {
+            case .fixable: return "The plan fixes it: \(next.fixSteps)."
+            case .unfixable: return TerminalEscape.visible("`\(next.command("check"))` says what a person must do.")
+            case .healthy:
+                return TerminalEscape.visible("`\(next.command("check"))` predicted that it starts: ofdoctor's model of the loader "
+                    + "missed this; please report it with the lines above.")
             }
-            throw outcome.ok ? ExitCode.success : ExitCode(report.status == .unfixable ? 2 : 1)
         }
     }
 
@@ -63,11 +92,11 @@ struct Verify: ParsableCommand {
         var command: [String]
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         if target.isHostRoot {
-            command = ["/usr/bin/timeout", String(timeout), "/usr/bin/env", "-i"] + assignments + [program.path.string] + arguments
+            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/env", "-i"] + assignments + [program.path.string] + arguments
         } else {
             guard getuid() == 0 else { throw CommandFailure.analysis("verify --root needs root (chroot in a private mount namespace)") }
             let script = "mount -t proc proc \"$0/proc\" 2>/dev/null; exec chroot \"$0\" /usr/bin/env -i \"$@\""
-            command = ["/usr/bin/timeout", String(timeout), "/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script,
+            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script,
                        target.root] + assignments + [program.path.string] + arguments
         }
         let output: SubprocessOutput
@@ -79,40 +108,5 @@ struct Verify: ParsableCommand {
         }
         return RunResult(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
                          stderr: String(decoding: output.stderr, as: UTF8.self))
-    }
-}
-
-/// What a run's output means, in the doctor's terms.
-struct RunClassification {
-    var ok: Bool
-    var summary: String
-    var details: [String]
-
-    static func classify(program: ProgramLocation, status: Int32, stdout: String, stderr: String) -> RunClassification {
-        let lines = (stderr + "\n" + stdout).split(whereSeparator: \.isNewline).map(String.init)
-        if status == 124 { return RunClassification(ok: false, summary: "timed out", details: []) }
-        if let line = lines.first(where: { $0.contains("error while loading shared libraries") || $0.contains("symbol lookup error")
-            || ($0.contains("version `") && $0.contains("not found (required by")) || $0.contains("Inconsistency detected by ld.so") }) {
-            return RunClassification(ok: false, summary: "the loader refused it", details: [line])
-        }
-        let runtime = lines.filter { $0.contains("INTEL MKL ERROR") || $0.contains("Intel MKL FATAL ERROR") || $0.contains("cannot open shared object file") }
-        if !runtime.isEmpty {
-            return RunClassification(ok: false, summary: "started, then a library it opens at run time was not found (dlopen)", details: runtime)
-        }
-        if program.path.lastComponent == "FeatureExtraction" {
-            switch OpenFaceOutputClassifier.classify(stdout: stdout, stderr: stderr, status: status) {
-            case .started(let notes):
-                return RunClassification(ok: true, summary: "started", details: notes)
-            case .modelsMissing(let components, _):
-                return RunClassification(ok: false, summary: "started; models missing: \(components.map(\.rawValue).joined(separator: ", "))",
-                                         details: ["the loader is fine; see the OF1xx findings of `ofdoctor check` for the model files"])
-            case .crashed(let reason, _):
-                return RunClassification(ok: false, summary: "started, then crashed", details: [reason])
-            case .loaderFailed(let message):
-                return RunClassification(ok: false, summary: "the loader refused it", details: [message])
-            }
-        }
-        return RunClassification(ok: status == 0, summary: status == 0 ? "started and exited normally" : "started; the program itself exited with \(status)",
-                                 details: Array(lines.suffix(3)))
     }
 }

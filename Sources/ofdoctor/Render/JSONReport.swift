@@ -7,22 +7,53 @@ import Apply
 import Doctor
 import LoaderModel
 
-/// The JSON documents (schema 1). Field names are the design's contract; fields may be
-/// added, never renamed.
+/// The JSON documents (schema 1), described field by field in docs/json.md. Field names
+/// are the design's contract; fields may be added, never renamed; every field is always
+/// present, `null` when it has no value.
 enum JSONReport {
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(value)
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: compactingEmptyContainers(Array(data)), as: UTF8.self)
+    }
+
+    /// Foundation's pretty printer writes an empty object or array as a bracket, a blank
+    /// line and the closing bracket on a line of its own; they are written `{}` and `[]`.
+    /// Outside strings only: a string keeps its bytes.
+    static func compactingEmptyContainers(_ bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var inString = false
+        var escaped = false
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            out.append(byte)
+            index += 1
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = true; continue }
+            guard byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") else { continue }
+            var next = index
+            while next < bytes.count, bytes[next] == UInt8(ascii: " ") || bytes[next] == UInt8(ascii: "\n") { next += 1 }
+            let closer = byte == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            if next < bytes.count, bytes[next] == closer {
+                out.append(closer)
+                index = next + 1
+            }
+        }
+        return out
     }
 
     struct Object: Encodable {
         var path: String
         var realPath: String
-        var soname: String?
+        @NullWhenAbsent var soname: String?
         var foundVia: String
-        var directory: String?
+        @NullWhenAbsent var directory: String?
         var neededBy: [String]
         var names: [String]
         /// The ids of the findings about this object (empty when none).
@@ -76,17 +107,17 @@ enum JSONReport {
         var id: String
         var rule: String
         var severity: String
-        var library: String?
-        var symbol: String?
-        var version: String?
+        @NullWhenAbsent var library: String?
+        @NullWhenAbsent var symbol: String?
+        @NullWhenAbsent var version: String?
         var neededBy: [String]
-        var resolvedTo: String?
+        @NullWhenAbsent var resolvedTo: String?
         var summary: String
         var explanation: String
-        var loaderMessage: String?
+        @NullWhenAbsent var loaderMessage: String?
         var candidates: [CandidateJSON]
         var fixable: Bool
-        var remedy: String?
+        @NullWhenAbsent var remedy: String?
         var symbols: [SymbolJSON]
         var versions: [VersionJSON]
         var searched: [SearchedJSON]
@@ -147,10 +178,10 @@ enum JSONReport {
 
     struct CandidateJSON: Encodable {
         var path: String
-        var soname: String?
+        @NullWhenAbsent var soname: String?
         var kind: String
         var usable: Bool
-        var note: String?
+        @NullWhenAbsent var note: String?
         init(_ candidate: Candidate) {
             path = candidate.path
             soname = candidate.soname
@@ -160,14 +191,15 @@ enum JSONReport {
         }
     }
 
+    /// One plan step; the fields another kind has are `null` (`unset` is `false`).
     struct ActionJSON: Encodable {
         var kind: String
-        var path: String?
-        var target: String?
-        var name: String?
-        var value: String?
-        var unset: Bool?
-        var directories: [String]?
+        @NullWhenAbsent var path: String?
+        @NullWhenAbsent var target: String?
+        @NullWhenAbsent var name: String?
+        @NullWhenAbsent var value: String?
+        var unset = false
+        @NullWhenAbsent var directories: [String]?
         var fixes: [String]
 
         init(_ planned: PlannedAction) {
@@ -182,7 +214,7 @@ enum JSONReport {
             case .env(let n, let v):
                 name = n
                 value = v
-                if v == nil { unset = true }
+                unset = v == nil
             case .conf(let p, let dirs):
                 path = p.string
                 directories = dirs
@@ -227,7 +259,9 @@ extension JSONReport {
         var plan: [ActionJSON]
         /// What the plan leaves to a person: `{"finding", "summary", "remedy"}` each.
         var personSteps: [PersonStep]
-        var correctedEnvironment: [String: String]?
+        /// The LD_ variables the program is to run with once the plan is made: today's
+        /// when the plan changes none (or there is no plan).
+        var correctedEnvironment: [String: String]
         /// `fix --apply` already wrote the plan's environment change to the root's profile
         /// script: only the caller's environment is left to change.
         var onlyEnvironmentLeft: Bool
@@ -236,16 +270,7 @@ extension JSONReport {
         struct PersonStep: Encodable {
             var finding: String
             var summary: String
-            var remedy: String?
-
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(finding, forKey: .finding)
-                try container.encode(summary, forKey: .summary)
-                try container.encode(remedy, forKey: .remedy)   // null when none: always present
-            }
-
-            enum CodingKeys: String, CodingKey { case finding, summary, remedy }
+            @NullWhenAbsent var remedy: String?
         }
 
         init(_ report: DoctorReport, root: String, system: TargetSystem) {
@@ -258,7 +283,7 @@ extension JSONReport {
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
             personSteps = report.blockers.map { PersonStep(finding: $0.findingID, summary: $0.summary, remedy: $0.remedy) }
-            correctedEnvironment = report.correctedEnvironment.map { $0.variables.filter { $0.key.hasPrefix("LD_") } }
+            correctedEnvironment = (report.correctedEnvironment ?? report.environment).variables.filter { $0.key.hasPrefix("LD_") }
             objects = JSONReport.objects(report.diagnosis.graph, findings: report.findings)
         }
     }

@@ -19,8 +19,10 @@ enum PlanText {
         }
     }
 
-    /// An idempotent POSIX sh script; with another root, every path is under `$ROOT`.
-    static func shell(_ plan: FixPlan, root: String, hostRoot: Bool, personSteps: [Blocker] = []) throws(QuoteError) -> String {
+    /// An idempotent POSIX sh script; with another root, every path is under `$ROOT` and
+    /// `ldconfig -r` is the host's. `ldconfig`: the root's own, when it has one (else found on `PATH`).
+    static func shell(_ plan: FixPlan, root: String, hostRoot: Bool, ldconfig: String? = nil,
+                      personSteps: [Blocker] = []) throws(QuoteError) -> String {
         var lines = ["#!/bin/sh", "# ofdoctor fix plan: safe to run twice.", "set -eu"]
         if !hostRoot { lines.append("[ -n \"${ROOT:-}\" ] || ROOT=" + (try ShellQuote.word(root, subject: "the root \(root)"))) }
         // A path inside the root: `"$ROOT"'/usr/lib/…'` (the root's own bytes never reach
@@ -35,7 +37,7 @@ enum PlanText {
                 let link = try place(path.string)
                 lines.append("[ -L \(link) ] || ln -s -- \(try ShellQuote.word(target, subject: "the link target \(target)")) \(link)")
             case .ldconfig:
-                lines.append(hostRoot ? "ldconfig" : "ldconfig -r \"$ROOT\"")
+                lines.append(hostRoot ? try ldconfigWord(ldconfig) : "ldconfig -r \"$ROOT\"")
             case .env(let name, let value):
                 let file = try place(ProfileScript.path.string)
                 let line = try ShellQuote.word(try ShellQuote.exportLine(name: name, value: value), subject: "the profile line for \(name)")
@@ -62,8 +64,9 @@ enum PlanText {
         ConfFile.contents(directories: directories).split(separator: "\n").map(String.init)
     }
 
-    /// The `RUN` (exec form) and `ENV` lines that bake the plan into an image.
-    static func dockerfile(_ plan: FixPlan, personSteps: [Blocker] = []) throws(QuoteError) -> String {
+    /// The `RUN` (exec form) and `ENV` lines that bake the plan into an image; `ldconfig`
+    /// is the image's own (`RootLdconfig`), else found on the image's `PATH`.
+    static func dockerfile(_ plan: FixPlan, ldconfig: String? = nil, personSteps: [Blocker] = []) throws(QuoteError) -> String {
         var run: [String] = []
         var env: [String] = []
         for planned in plan.actions {
@@ -72,7 +75,7 @@ enum PlanText {
                 let link = try ShellQuote.word(path.string, subject: "the path \(path.string)")
                 run.append("{ [ -L \(link) ] || ln -s -- \(try ShellQuote.word(target, subject: "the link target \(target)")) \(link); }")
             case .ldconfig:
-                run.append("ldconfig")
+                run.append(try ldconfigWord(ldconfig))
             case .conf(let path, let dirs):
                 run.append("printf '%s\\n' \(try words(confLines(dirs))) > \(try ShellQuote.word(path.string, subject: "the path \(path.string)"))")
             case .env(let name, let value):
@@ -85,6 +88,12 @@ enum PlanText {
         lines += env
         lines += personComments(personSteps)
         return lines.joined(separator: "\n")
+    }
+
+    /// The root's ldconfig as a shell word; bare `ldconfig` when the root has none.
+    private static func ldconfigWord(_ path: String?) throws(QuoteError) -> String {
+        guard let path else { return "ldconfig" }
+        return try ShellQuote.word(path, subject: "the path \(path)")
     }
 
     private static func words(_ texts: [String]) throws(QuoteError) -> String {

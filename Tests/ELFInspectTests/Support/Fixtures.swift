@@ -1,3 +1,4 @@
+import ELFImageBuilder
 import Foundation
 
 /// Small ELF files built with gcc once per test process: 64- and 32-bit shared objects
@@ -87,7 +88,7 @@ struct Fixtures: Sendable {
             // ld never marks a need weak for these inputs; patch vna_flags of DEP_3.0 in a copy
             // (the Vernaux after its vna_hash) so readelf shows "Flags: WEAK".
             var weak = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/libmain64.so")))
-            let hash = elfHashForFixture("DEP_3.0")
+            let hash = ELFHash.sysv("DEP_3.0")
             let needle = (0..<4).map { UInt8(truncatingIfNeeded: hash >> (8 * $0)) } + [0, 0]
             guard let at = (0..<(weak.count - 6)).first(where: { Array(weak[$0..<$0 + 6]) == needle }) else {
                 return .failure(.init(description: "no Vernaux for DEP_3.0 in libmain64.so"))
@@ -114,18 +115,6 @@ struct Fixtures: Sendable {
         } catch {
             return .failure(.init(description: "\(error)"))
         }
-    }
-
-    /// The System V ELF hash (gABI), written out here so the fixture does not rely on the code under test.
-    private static func elfHashForFixture(_ name: String) -> UInt32 {
-        var h: UInt32 = 0
-        for byte in name.utf8 {
-            h = (h << 4) &+ UInt32(byte)
-            let g = h & 0xf000_0000
-            if g != 0 { h ^= g >> 24 }
-            h &= ~g
-        }
-        return h
     }
 
     private static func compile(_ arguments: [String]) throws {

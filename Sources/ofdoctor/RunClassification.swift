@@ -1,0 +1,78 @@
+import Doctor
+
+/// What one run of the program under `verify` shows, in the doctor's terms: whose failure
+/// it was decides the exit code (`ExitStatus.code(for:report:)`).
+struct RunClassification: Equatable {
+    enum Kind: Equatable {
+        /// It started and exited 0 (FeatureExtraction: loaded what it needs).
+        case started
+        /// The dynamic loader refused it before `main`.
+        case loaderRefused
+        /// It started, then a library it opens itself (dlopen, MKL) was not found.
+        case runtimeLibraryMissing
+        /// FeatureExtraction started and reported model files missing.
+        case modelsMissing
+        /// The loader did its part; the program exited non-zero, died of a signal or ran
+        /// past the timeout for reasons of its own (arguments, input, data).
+        case programFailed
+    }
+
+    var kind: Kind
+    var summary: String
+    var details: [String]
+
+    var ok: Bool { kind == .started }
+
+    /// `status` as the shell reports it: the exit code, 128+N for signal N, 124 when
+    /// `timeout` stopped it after `timeout` seconds.
+    static func classify(program: ProgramLocation, status: Int32, stdout: String, stderr: String, timeout: Int) -> RunClassification {
+        let lines = (stderr + "\n" + stdout).split(whereSeparator: \.isNewline).map(String.init)
+        if status == 124 {
+            return RunClassification(kind: .programFailed, summary: "started, and was still running after \(timeout) s (--timeout \(timeout)): stopped",
+                                     details: Array(lines.suffix(3)))
+        }
+        if let line = lines.first(where: { $0.contains("error while loading shared libraries") || $0.contains("symbol lookup error")
+            || ($0.contains("version `") && $0.contains("not found (required by")) || $0.contains("Inconsistency detected by ld.so") }) {
+            return RunClassification(kind: .loaderRefused, summary: "the loader refused it", details: [line])
+        }
+        let runtime = lines.filter { $0.contains("INTEL MKL ERROR") || $0.contains("Intel MKL FATAL ERROR") || $0.contains("cannot open shared object file") }
+        if !runtime.isEmpty {
+            return RunClassification(kind: .runtimeLibraryMissing,
+                                     summary: "started, then a library it opens at run time was not found (dlopen)", details: runtime)
+        }
+        if program.path.lastComponent == "FeatureExtraction" {
+            switch OpenFaceOutputClassifier.classify(stdout: stdout, stderr: stderr, status: status) {
+            case .started(let notes):
+                return RunClassification(kind: .started, summary: "started", details: notes)
+            case .modelsMissing(let components, _) where !components.isEmpty:
+                return RunClassification(kind: .modelsMissing,
+                                         summary: "started; models missing: \(components.map(\.rawValue).joined(separator: ", "))",
+                                         details: ["the loader is fine; see the OF1xx findings of `ofdoctor check` for the model files"])
+            case .modelsMissing:
+                break   // a non-zero exit with no model message: its own failure, below
+            case .crashed(let reason, _):
+                return RunClassification(kind: .programFailed, summary: "started, then crashed", details: [reason])
+            case .loaderFailed(let message):
+                return RunClassification(kind: .loaderRefused, summary: "the loader refused it", details: [message])
+            }
+        }
+        if status == 0 {
+            return RunClassification(kind: .started, summary: "started and exited normally", details: Array(lines.suffix(3)))
+        }
+        return RunClassification(kind: .programFailed, summary: "started, then \(Self.ending(status))", details: Array(lines.suffix(3)))
+    }
+
+    /// How a run that the loader started ended: `the program itself exited with 1`, `was killed by signal 11 (SIGSEGV)`.
+    static func ending(_ status: Int32) -> String {
+        guard status > 128 && status < 128 + 65 else { return "the program itself exited with \(status)" }
+        let number = status - 128
+        return "was killed by signal \(number)" + (signalNames[number].map { " (\($0))" } ?? "")
+    }
+
+    /// The signals of signal(7) that end a program, by their x86-64 Linux numbers.
+    static let signalNames: [Int32: String] = [
+        1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT", 7: "SIGBUS", 8: "SIGFPE",
+        9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV", 12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM",
+        24: "SIGXCPU", 25: "SIGXFSZ", 31: "SIGSYS",
+    ]
+}

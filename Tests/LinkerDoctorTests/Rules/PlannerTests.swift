@@ -1,0 +1,214 @@
+import ELFImageBuilder
+import InMemoryRoot
+import Testing
+@testable import Doctor
+@testable import LoaderModel
+import RootFS
+
+/// `Planner` on in-memory roots: which fix each failure gets, that the plan is proven on
+/// the overlay (the simulated diagnosis has no error left), and what becomes a step for a
+/// person. `fix --apply` on fixture roots, judged by the real loader, is the end-to-end
+/// check (FixJourneyTests).
+@Suite("Planner picks the fix for each failure and proves it")
+struct PlannerTests {
+    static let multiarch = MiniDebianRoot.multiarch
+
+    static func plan(_ root: MiniDebianRoot, _ variables: [String: String] = [:]) throws -> Planner.Outcome {
+        let environment = LoaderEnvironment(variables)
+        let diagnosis = try root.diagnose(variables)
+        return Planner(system: root.system, program: root.location()).plan(from: diagnosis, environment: environment)
+    }
+
+    static func needing(_ libs: [String]) -> MiniDebianRoot {
+        var root = MiniDebianRoot()
+        root.program(MiniDebianRoot.programImage(needing: libs))
+        return root
+    }
+
+    static func symlink(_ path: String, _ target: String) -> FixAction { .symlink(path: RootPath(path), target: target) }
+
+    // MARK: missing libraries
+
+    @Test func aLibraryFromADirectoryThatWouldShadowTheSystemIsLinkedWithItsFamily() throws {
+        var root = Self.needing(["libmkl_rt.so.2"])
+        var mkl = ELFImage.library("libmkl_rt.so.2")
+        mkl.strings = ["libmkl_core.so.2"]
+        root.library("/opt/conda/lib/libmkl_rt.so.2", mkl)
+        root.library("libmkl_core.so.2", in: "/opt/conda/lib")
+        // conda's lib also has a libffi the system has: on a search path it would shadow it.
+        root.library("libffi.so.7", in: "/opt/conda/lib")
+        root.library("libffi.so.7", in: Self.multiarch)
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [
+            Self.symlink(Self.multiarch + "/libmkl_rt.so.2", "/opt/conda/lib/libmkl_rt.so.2"),
+            Self.symlink(Self.multiarch + "/libmkl_core.so.2", "/opt/conda/lib/libmkl_core.so.2"),
+            .ldconfig,
+        ])
+        #expect(outcome.plan.actions.allSatisfy { $0.fixes == ["OF002"] })
+        #expect(outcome.blockers.isEmpty)
+        #expect(outcome.simulated?.errors.isEmpty == true)
+        #expect(outcome.simulated?.findings.isEmpty == true)   // no OF005 on the overlay: the core is linked too
+    }
+
+    /// libapp.so.1 in /opt/app/lib, which holds nothing the system also has.
+    static func privateLibrary() -> MiniDebianRoot {
+        var root = needing(["libapp.so.1"])
+        root.library("libapp.so.1", in: "/opt/app/lib")
+        return root
+    }
+
+    @Test func aPrivateDirectoryIsListedInLdSoConfD() throws {
+        let outcome = try Self.plan(Self.privateLibrary())
+        #expect(outcome.plan.actions.map(\.action) == [.conf(path: Planner.confPath, directories: ["/opt/app/lib"]), .ldconfig])
+        #expect(outcome.environment.libraryPath == nil)
+        #expect(outcome.simulated?.graph.object(named: "libapp.so.1")?.foundVia == .search(.cache, directory: "/opt/app/lib"))
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenLdconfigWouldNotReadTheConfFile() throws {
+        var root = Self.privateLibrary()
+        root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")   // no include of ld.so.conf.d
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [.env(name: "LD_LIBRARY_PATH", value: "/opt/app/lib")])
+        #expect(outcome.environment.libraryPath == "/opt/app/lib")
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    @Test func anotherSonameStandsInWhenItDefinesEverySymbolItsConsumersImport() throws {
+        var root = MiniDebianRoot()
+        root.program(MiniDebianRoot.programImage(needing: ["libwebp.so.7"], importing: [ELFImage.Import("WebPDecode")]))
+        root.library("libwebp.so.6", in: Self.multiarch, defining: ["WebPDecode"])
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [Self.symlink(Self.multiarch + "/libwebp.so.7", "libwebp.so.6"), .ldconfig])
+        #expect(outcome.candidates["libwebp.so.7"]?.map(\.kind) == [.otherSoname])
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    @Test func anotherSonameLackingASymbolIsWithdrawnAndLeftToAPerson() throws {
+        var root = MiniDebianRoot()
+        root.program(MiniDebianRoot.programImage(needing: ["libwebp.so.7"], importing: [ELFImage.Import("WebPDecode", lazy: false)]))
+        root.library("libwebp.so.6", in: Self.multiarch, defining: ["WebPGetInfo"])
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.isEmpty)
+        #expect(outcome.blockers.map(\.findingID) == ["OF001"])
+        #expect(outcome.blockers.first?.summary
+                == "libwebp.so.7 is missing and \(Self.multiarch)/libwebp.so.6 cannot stand in (it lacks WebPDecode)")
+        let candidate = outcome.candidates["libwebp.so.7"]?.first
+        #expect(candidate?.usable == false)
+        #expect(candidate?.note?.contains("lacks WebPDecode") == true)
+    }
+
+    @Test func aLibraryNowhereIsAPersonsStepAndTheOtherFixesAreKept() throws {
+        var root = Self.needing(["libnowhere.so.1", "libapp.so.1"])
+        root.library("libapp.so.1", in: "/opt/app/lib")
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [.conf(path: Planner.confPath, directories: ["/opt/app/lib"]), .ldconfig])
+        #expect(outcome.blockers == [Blocker(findingID: "LD002", summary: "libnowhere.so.1 is nowhere usable in the root",
+                                             remedy: "install the package that provides libnowhere.so.1",
+                                             findingKey: "library-not-found|libnowhere.so.1|\(MiniDebianRoot.program)")])
+        #expect(outcome.simulated?.errors.map(\.library) == ["libnowhere.so.1"])
+    }
+
+    // MARK: environment, cache and companions
+
+    @Test func theLibraryPathDirectoryThatShadowsAGoodCopyIsDropped() throws {
+        var root = MiniDebianRoot()
+        root.program(MiniDebianRoot.programImage(needing: ["libffi.so.7"], importing: [
+            ELFImage.Import("ffi_call", version: ("libffi.so.7", "LIBFFI_BASE_7.0")),
+        ]))
+        root.library(Self.multiarch + "/libffi.so.7", MiniDebianRoot.libraryImage("libffi.so.7", defining: "ffi_call", at: "LIBFFI_BASE_7.0"))
+        root.library("/opt/conda/lib/libffi.so.7", MiniDebianRoot.libraryImage("libffi.so.7", defining: "ffi_call", at: "LIBFFI_BASE_8.0"))
+        root.library("libextra.so.1", in: "/opt/extra")
+        let outcome = try Self.plan(root, ["LD_LIBRARY_PATH": "/opt/conda/lib:/opt/extra"])
+        #expect(outcome.plan.actions == [PlannedAction(.env(name: "LD_LIBRARY_PATH", value: "/opt/extra"), fixes: ["OF004"])])
+        #expect(outcome.environment.libraryPath == "/opt/extra")
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    @Test func aVersionFailureNotFromTheLibraryPathIsAPersonsStep() throws {
+        var root = MiniDebianRoot()
+        root.program(MiniDebianRoot.programImage(needing: ["libfoo.so.1"], importing: [
+            ELFImage.Import("foo", version: ("libfoo.so.1", "FOO_2.0")),
+        ]))
+        root.library(Self.multiarch + "/libfoo.so.1", MiniDebianRoot.libraryImage("libfoo.so.1", defining: "foo", at: "FOO_1.0"))
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.isEmpty)
+        #expect(outcome.blockers.map(\.findingID) == ["LD003"])
+        #expect(outcome.blockers.first?.remedy?.hasPrefix("rebuild the requester") == true)
+    }
+
+    @Test func aBadCandidateOnTheLibraryPathIsSteppedPastByDroppingItsDirectory() throws {
+        var root = Self.needing(["libfoo.so.1"])
+        root.library("libfoo.so.1", in: Self.multiarch)
+        root.files.file("/app/broken/libfoo.so.1", [0x7f, 0x45])
+        let outcome = try Self.plan(root, ["LD_LIBRARY_PATH": "/app/broken"])
+        #expect(outcome.plan.actions == [PlannedAction(.env(name: "LD_LIBRARY_PATH", value: nil), fixes: ["LD010"])])
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    @Test func aBadCandidateOnTheRunpathIsAPersonsStep() throws {
+        var root = MiniDebianRoot()
+        var program = MiniDebianRoot.programImage(needing: ["libfoo.so.1"])
+        program.runpath = "/app/broken"
+        root.program(program)
+        root.library("libfoo.so.1", in: Self.multiarch)
+        root.files.file("/app/broken/libfoo.so.1", [0x7f, 0x45])
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.isEmpty)
+        #expect(outcome.blockers.map(\.findingID) == ["LD010"])
+        #expect(outcome.blockers.first?.remedy == "Remove or rename /app/broken/libfoo.so.1: it is not a usable shared library.")
+    }
+
+    @Test func aStaleCacheIsFixedByLdconfig() throws {
+        var root = Self.needing(["libfoo.so.1"])
+        root.files.file("/etc/ld.so.conf.d/x.conf", text: "/opt/x\n")
+        root.runLdconfig()
+        root.library("libfoo.so.1", in: "/opt/x")
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions == [PlannedAction(.ldconfig, fixes: ["LD005"])])
+        #expect(outcome.simulated?.graph.object(named: "libfoo.so.1")?.foundVia == .search(.cache, directory: "/opt/x"))
+    }
+
+    @Test func missingCompanionsAreLinkedBesideTheLoadPath() throws {
+        var root = Self.needing(["libplug.so.1"])
+        var plug = ELFImage.library("libplug.so.1", needed: ["libc.so.6"])
+        plug.strings = ["libplugcore.so.1"]
+        plug.imports = [ELFImage.Import("dlopen", version: ("libc.so.6", "GLIBC_2.34")),
+                        ELFImage.Import("dladdr", version: ("libc.so.6", "GLIBC_2.2.5"))]
+        root.library("/opt/plug/lib/libplug.so.1", plug)
+        root.library("libplugcore.so.1", in: "/opt/plug/lib")
+        root.files.symlink(Self.multiarch + "/libplug.so.1", to: "/opt/plug/lib/libplug.so.1")
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions == [PlannedAction(Self.symlink(Self.multiarch + "/libplugcore.so.1", "/opt/plug/lib/libplugcore.so.1"),
+                                                       fixes: ["LD011"])])
+        #expect(outcome.simulated?.findings.isEmpty == true)
+    }
+
+    @Test func aMissingInterpreterGivesNoPlanAndThePersonsStepSaysWhatToInstall() throws {
+        var root = MiniDebianRoot()
+        var program = MiniDebianRoot.programImage()
+        program.interpreter = "/lib/ld-musl-x86_64.so.1"
+        root.program(program)
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.isEmpty && outcome.simulated == nil)
+        #expect(outcome.blockers.map(\.findingID) == ["LD001"])
+        #expect(outcome.blockers.first?.remedy?.contains("libc6") == true)
+    }
+
+    // MARK: recording actions
+
+    @Test func recordKeepsOneEnvActionPerVariableOneConfFileAndLdconfigLast() {
+        var actions: [PlannedAction] = []
+        Planner.record(&actions, .ldconfig, fixes: "LD005")
+        Planner.record(&actions, .env(name: "LD_LIBRARY_PATH", value: "/a"), fixes: "OF003")
+        Planner.record(&actions, .conf(path: Planner.confPath, directories: ["/opt/a"]), fixes: "LD002")
+        Planner.record(&actions, .env(name: "LD_LIBRARY_PATH", value: "/b"), fixes: "OF004")
+        Planner.record(&actions, .conf(path: Planner.confPath, directories: ["/opt/b", "/opt/a"]), fixes: "LD002")
+        Planner.record(&actions, .ldconfig, fixes: "LD002")
+        #expect(actions == [
+            PlannedAction(.env(name: "LD_LIBRARY_PATH", value: "/b"), fixes: ["OF003", "OF004"]),
+            PlannedAction(.conf(path: Planner.confPath, directories: ["/opt/a", "/opt/b"]), fixes: ["LD002"]),
+            PlannedAction(.ldconfig, fixes: ["LD005", "LD002"]),
+        ])
+    }
+}
