@@ -52,10 +52,12 @@ let package = Package(
         .target(name: "Apply", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
         // `ofdoctor resources`: the docker_resources folder before docker build.
         .target(name: "Preflight", dependencies: ["Doctor", "RootFS", "Archive"]),
+        // Text for a terminal: wrapping to its width, colour policy, shortened lists. Pure.
+        .target(name: "TextLayout"),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
-                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight",
+                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight", "TextLayout",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -67,6 +69,7 @@ let package = Package(
         // Unit tests of the library layers, and the differentials against this machine's loader.
         .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
+        .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -24,7 +24,9 @@ public struct Doctor: Sendable {
             : Planner(system: system, program: program).plan(from: diagnosis, environment: environment)
         // Model files do not involve the loader: their copies (as links) join the plan as they are.
         for copy in models.copies {
-            outcome.plan.actions.append(PlannedAction(.symlink(path: copy.destination, target: copy.source.string), fixes: copy.fixes))
+            let clears = models.findings.filter { copy.fixes.contains($0.id) }.map(\.key)
+            outcome.plan.actions.append(PlannedAction(.symlink(path: copy.destination, target: copy.source.string),
+                                                      fixes: copy.fixes, clears: clears))
         }
         outcome.blockers += modelProblems.filter { !$0.fixable }.map {
             Blocker(findingID: $0.id, summary: $0.summary, remedy: $0.remedy)

@@ -71,15 +71,27 @@ public struct Finding: Equatable, Sendable {
     public var fixable: Bool
     /// What a person must do when no automatic fix exists.
     public var remedy: String?
+    /// Every reference of the cause the loader cannot bind (what `ldd -r` lists as undefined),
+    /// for symbol and version findings.
+    public var symbols: [SymbolReference]
+    /// Every version need of the cause the found library does not define.
+    public var versions: [VersionReference]
+    /// Where the loader looked, by rule, for a library it did not find.
+    public var searched: [SearchedDirectories]
 
     /// Errors, and warnings that break the program later (a companion it cannot open):
     /// what makes `check` exit non-zero and what a plan must fix.
     public var isProblem: Bool { severity == .error || rule == .runtimeCompanionMissing }
 
+    /// The finding's identity within its id (several LD002 findings share one): its rule,
+    /// the library it is about and its first requester — the same in every round of a plan.
+    public var key: String { "\(rule.rawValue)|\(library ?? "")|\(neededBy.first ?? "")" }
+
     public init(id: String, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,
                 neededBy: [String] = [], resolvedTo: String? = nil, candidates: [Candidate] = [],
-                fixable: Bool = false, remedy: String? = nil) {
+                fixable: Bool = false, remedy: String? = nil, symbols: [SymbolReference] = [],
+                versions: [VersionReference] = [], searched: [SearchedDirectories] = []) {
         self.id = id
         self.rule = rule
         self.severity = severity
@@ -94,5 +106,8 @@ public struct Finding: Equatable, Sendable {
         self.candidates = candidates
         self.fixable = fixable
         self.remedy = remedy
+        self.symbols = symbols
+        self.versions = versions
+        self.searched = searched
     }
 }

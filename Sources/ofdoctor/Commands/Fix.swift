@@ -97,38 +97,52 @@ struct Fix: ParsableCommand {
         }
     }
 
-    /// The plan for a person, with every text from the root made safe for a terminal.
+    /// The plan for a person, with every text from the root made safe for a terminal, and
+    /// each step naming every finding it clears.
     func planText(_ report: DoctorReport, session: DoctorSession, next: Invocation) -> String {
+        var page = TextPage.standardOutput()
         let program = TerminalEscape.visible(report.program.path.string)
-        var lines: [String] = []
         switch report.status {
         case .healthy:
-            return "\(program): nothing to fix; the loader will start it."
+            page.paragraph("\(program): nothing to fix; the loader will start it.")
+            return page.text
         case .fixable where report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root)):
-            lines.append("\(program): the root is fixed (fix --apply ran); only the environment is left:")
+            page.paragraph("\(program): the root is fixed (fix --apply ran); only the environment is left:")
         case .fixable:
-            lines.append("Plan for \(program) (proven on a virtual copy of the root):")
+            page.paragraph("Plan for \(program) (proven on a virtual copy of the root):")
         case .unfixable where report.plan == nil:
-            lines.append("\(program): no automatic fix.")
+            page.paragraph("\(program): no automatic fix.")
         case .unfixable:
-            lines.append("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
+            page.paragraph("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
         }
-        for (n, planned) in (report.plan?.actions ?? []).enumerated() {
-            lines.append("  \(n + 1). \(TerminalEscape.visible(PlanText.describe(planned.action)))   [fixes \(planned.fixes.joined(separator: ", "))]")
+        let labels = FindingLabels(report.findings)
+        let actions = report.plan?.actions ?? []
+        let numberWidth = "\(actions.count).".count
+        for (n, planned) in actions.enumerated() {
+            let number = "\(n + 1).".padding(to: numberWidth + 1)
+            let cleared = labels.labels(clearedBy: planned, in: report.findings)
+            page.paragraph(TerminalEscape.visible(PlanText.describe(planned.action)) + "   [fixes \(cleared.joined(separator: ", "))]",
+                           first: "  " + number, indent: String(repeating: " ", count: 2 + number.count + 2))
         }
         if !report.blockers.isEmpty {
-            lines.append("A person must:")
-            lines += report.blockers.map { "  • \(TerminalEscape.visible($0.description))" }
+            page.paragraph("A person must:")
+            for blocker in report.blockers { page.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }
         }
         if let plan = report.plan {
-            if !plan.environment.isEmpty { lines += EnvironmentReach(plan: plan, next: next).lines }
+            if !plan.environment.isEmpty { EnvironmentReach(plan: plan, next: next).write(to: &page) }
             if next.isImage {
-                lines.append("Repair the image: " + next.fixSteps + ".")
+                if let fixedImage = next.fixedImage {
+                    page.paragraph("Repair the image (a new image; this one stays as it is):")
+                    page.command(next.words("fix", "--output", fixedImage), first: "  ")
+                }
+                page.paragraph("Bake it into the image: these lines go into its Dockerfile:")
+                page.command(next.words("fix", "--format", "dockerfile"), first: "  ")
             } else {
-                lines.append(TerminalEscape.visible("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`."))
+                page.command(next.words("fix", "--apply"), first: "Apply it:  ")
+                page.command(next.words("undo"), first: "Undo it:   ")
             }
         }
-        return lines.joined(separator: "\n")
+        return page.text
     }
 
     func applyPlan(_ report: DoctorReport, session: DoctorSession) throws {
@@ -144,12 +158,16 @@ struct Fix: ParsableCommand {
         }, stepHook: FaultInjection.hook())
         let applied: ApplyReport
         do throws(ApplyError) { applied = try applier.apply(plan) } catch { throw CommandFailure.applying(error) }
+        var page = TextPage.standardOutput()
         for step in applied.steps {
-            print("\(step.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(TerminalEscape.visible(step.change.summary))")
+            page.paragraph(TerminalEscape.visible(step.change.summary), first: step.outcome == .alreadyPresent ? "unchanged  " : "done       ",
+                           indent: String(repeating: " ", count: 11))
         }
         if let ldconfig = applied.ldconfig {
-            print("ldconfig   \(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))")
+            page.paragraph("\(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
+                           indent: String(repeating: " ", count: 11))
         }
+        if !page.lines.isEmpty { print(page.text) }
         // Check again, in the root as it now is, with the corrected environment.
         var corrected = session.environment
         for (name, value) in plan.environment { corrected = corrected.with(name, value) }
@@ -160,15 +178,16 @@ struct Fix: ParsableCommand {
         } catch {
             throw CommandFailure.analysis(error.description)
         }
-        if !plan.environment.isEmpty {
-            print(EnvironmentReach(plan: plan, next: next).lines.joined(separator: "\n"))
-        }
+        var after = TextPage.standardOutput()
+        if !plan.environment.isEmpty { EnvironmentReach(plan: plan, next: next).write(to: &after) }
         if !recheck.blockers.isEmpty {
-            print("A person must still:")
-            for blocker in recheck.blockers { print("  • \(TerminalEscape.visible(blocker.description))") }
+            after.paragraph("A person must still:")
+            for blocker in recheck.blockers { after.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }
         }
         let envText = corrected.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-        print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))")")
+        after.paragraph(TerminalEscape.visible("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))")"),
+                        indent: "  ")
+        print(after.text)
         throw ExitStatus.code(for: recheck)
     }
 }

@@ -62,18 +62,27 @@ struct Resources: ParsableCommand {
                 }
                 print(try JSONReport.encode(Document(directory: report.directory, status: report.exitCode == 0 ? "ready" : "problems", findings: items)))
             case .text:
-                let style = Style.forStandardOutput()
+                var page = TextPage.standardOutput()
+                let style = page.style
                 let problems = report.findings.filter { $0.severity != .info }
-                print(problems.isEmpty ? style.green("✓ ") + style.bold("\(report.directory): ready for docker build")
-                                       : style.red("✗ ") + style.bold("\(report.directory): \(problems.count) problem\(problems.count == 1 ? "" : "s") to fix before docker build"))
+                let directory = TerminalEscape.visible(report.directory)
+                if problems.isEmpty {
+                    page.paragraph(style.bold("\(directory): ready for docker build"), first: style.green("✓ "), indent: "  ")
+                } else {
+                    page.paragraph(style.bold("\(directory): \(problems.count) problem\(problems.count == 1 ? "" : "s") to fix before docker build"),
+                                   first: style.red("✗ "), indent: "  ")
+                }
                 for finding in report.findings {
                     let mark = finding.severity == .error ? style.red("✗") : finding.severity == .warning ? style.yellow("!") : style.blue("i")
                     // Names and claims come from the user's files: shown, never obeyed.
                     let v = TerminalEscape.visible
-                    print("\n\(mark) \(style.bold(finding.id))  \(v(finding.path)): \(v(finding.summary))")
-                    print("    why: \(v(finding.explanation))")
-                    print("    fix: \(v(finding.remedy))")
+                    page.blank()
+                    page.paragraph("\(v(finding.path)): \(v(finding.summary))", first: "\(mark) \(style.bold(finding.id))  ",
+                                   indent: TextPage.margin)
+                    page.labelled("why:", v(finding.explanation))
+                    page.labelled("fix:", v(finding.remedy))
                 }
+                print(page.text)
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
