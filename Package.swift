@@ -54,10 +54,12 @@ let package = Package(
         .target(name: "Apply", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
         // `ofdoctor resources`: the docker_resources folder before docker build.
         .target(name: "Preflight", dependencies: ["OpenFace", "Doctor", "RootFS", "Archive"]),
+        // Text for a terminal: wrapping to its width, colour policy, shortened lists. Pure.
+        .target(name: "TextLayout"),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
-                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight",
+                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "TextLayout",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -69,6 +71,7 @@ let package = Package(
         // Unit tests of the library layers, and the differentials against this machine's loader.
         .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot"]),
         .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight"]),
+        .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,7 +36,9 @@ package final class ZlibInflater {
     /// Decodes all of `input`, giving `sink` each piece of output. gzip members that follow
     /// one another (pigz, `cat a.gz b.gz`) decode as one stream, as gunzip does; bytes after
     /// a raw stream's end are ignored (a zip entry's size may include padding).
-    package func feed(_ input: UnsafeRawBufferPointer, limit: UInt64,
+    /// - Parameter consumed: called after each 64 MiB of input with the bytes taken so far
+    ///   (a caller reading a mapping lets the pages behind go).
+    package func feed(_ input: UnsafeRawBufferPointer, limit: UInt64, consumed: ((Int) -> Void)? = nil,
               _ sink: (UnsafeRawBufferPointer) throws(Failure) -> Void) throws(Failure) {
         guard let base = input.baseAddress, !input.isEmpty else { return }
         var offset = 0
@@ -47,7 +49,7 @@ package final class ZlibInflater {
                 inflateReset(&stream)
                 finished = false
             }
-            let chunk = min(input.count - offset, Int(UInt32.max >> 1))
+            let chunk = min(input.count - offset, 64 << 20)
             stream.next_in = UnsafeMutablePointer(mutating: (base + offset).assumingMemoryBound(to: Bytef.self))
             stream.avail_in = uInt(chunk)
             repeat {
@@ -75,6 +77,7 @@ package final class ZlibInflater {
                 if code == Z_BUF_ERROR { break }
             } while stream.avail_in > 0 || stream.avail_out == 0
             offset += chunk - Int(stream.avail_in)
+            consumed?(offset)
             if !finished && stream.avail_in == 0 { continue }
             if !finished { break }
         }

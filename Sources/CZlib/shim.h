@@ -8,4 +8,9 @@
 static inline int ofdoctor_inflate_init2(z_stream *stream, int windowBits) {
     return inflateInit2(stream, windowBits);
 }
+
+/* deflateInit2 is a macro too; Z_DEFLATED and Z_DEFAULT_STRATEGY as zlib.h documents. */
+static inline int ofdoctor_deflate_init2(z_stream *stream, int level, int windowBits, int memLevel) {
+    return deflateInit2(stream, level, Z_DEFLATED, windowBits, memLevel, Z_DEFAULT_STRATEGY);
+}
 #endif

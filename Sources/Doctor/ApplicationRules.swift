@@ -7,11 +7,14 @@ import RootFS
 /// name no application; `Doctor`, the catalog and the planner ask each rule set given to them.
 /// Every requirement has a default that adds nothing, so a rule set says only what it knows.
 public protocol ApplicationRules: Sendable {
-    /// The application's id and one more sentence for a general finding (LD002, LD003, LD004)
-    /// that is one of its documented failures; `provider` is the copy the loader found, if any.
-    func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure?
-    /// The missing-library findings, with those of one cause and one fix made one.
-    func merge(missing findings: [Finding], graph: LoadGraph) -> [Finding]
+    /// The application's id and what more the root shows for a general finding (LD002, LD003,
+    /// LD004) that is one of its documented failures; `provider` is the copy the loader found,
+    /// if any; `system` is nil where only the load graph is at hand.
+    func documentedFailure(_ finding: Finding, provider: LoadedObject?, graph: LoadGraph,
+                           system: TargetSystem?) -> DocumentedFailure?
+    /// The missing-library findings, with those of one cause and one fix made one (listing the
+    /// names it covers in `coveredLibraries`).
+    func merge(missing findings: [Finding], graph: LoadGraph, system: TargetSystem?) -> [Finding]
     /// True for a library the planner puts on `LD_LIBRARY_PATH` (its directory) rather than
     /// linking it into a default directory.
     func keepsOnLibraryPath(_ library: String) -> Bool
@@ -26,8 +29,9 @@ public protocol ApplicationRules: Sendable {
 }
 
 extension ApplicationRules {
-    public func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure? { nil }
-    public func merge(missing findings: [Finding], graph: LoadGraph) -> [Finding] { findings }
+    public func documentedFailure(_ finding: Finding, provider: LoadedObject?, graph: LoadGraph,
+                                  system: TargetSystem?) -> DocumentedFailure? { nil }
+    public func merge(missing findings: [Finding], graph: LoadGraph, system: TargetSystem?) -> [Finding] { findings }
     public func keepsOnLibraryPath(_ library: String) -> Bool { false }
     public func companionOpener(soname: String) -> CompanionOpener? { nil }
     public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? { nil }
@@ -39,12 +43,13 @@ extension ApplicationRules {
 /// A general finding recognised as an application's documented failure.
 public struct DocumentedFailure: Equatable, Sendable {
     public var id: FindingID
-    /// Appended to the general explanation: the application's cause.
-    public var note: String
+    /// Appended to the general explanation: the application's cause, as far as the root
+    /// shows it (nil: nothing more to say).
+    public var note: String?
     /// The package that provides the missing library, when it is known.
     public var package: String?
 
-    public init(id: FindingID, note: String, package: String? = nil) {
+    public init(id: FindingID, note: String?, package: String? = nil) {
         self.id = id
         self.note = note
         self.package = package
@@ -77,8 +82,9 @@ public struct DataCheck: Sendable {
 
 extension Array where Element == any ApplicationRules {
     /// The first rule set's answer.
-    func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure? {
-        lazy.compactMap { $0.documentedFailure(finding, provider: provider) }.first
+    func documentedFailure(_ finding: Finding, provider: LoadedObject?, graph: LoadGraph,
+                           system: TargetSystem?) -> DocumentedFailure? {
+        lazy.compactMap { $0.documentedFailure(finding, provider: provider, graph: graph, system: system) }.first
     }
 
     func keepsOnLibraryPath(_ library: String) -> Bool { contains { $0.keepsOnLibraryPath(library) } }

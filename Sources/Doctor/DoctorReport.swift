@@ -26,4 +26,9 @@ public struct DoctorReport: Sendable {
     public var status: Status
     /// What no plan can fix: what a person must do.
     public var blockers: [Blocker]
+
+    /// The plan's actions that clear `finding`, in plan order.
+    public func actions(clearing finding: Finding) -> [PlannedAction] {
+        (plan?.actions ?? []).filter { $0.clears(finding) }
+    }
 }

@@ -1,7 +1,7 @@
 /// A finding's stable id (docs/findings.md): `LD…` for the general loader rules, `OF…` for
 /// OpenFace's documented failures and model files. Compared and stored as a value; the text
 /// appears only when a report is rendered.
-public struct FindingID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible,
+public struct FindingID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
     ExpressibleByStringLiteral {
     public let rawValue: String
 
@@ -18,6 +18,9 @@ public struct FindingID: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     }
 
     public var description: String { rawValue }
+
+    /// In the order of their text (`LD002` before `OF001`), as reports list them.
+    public static func < (lhs: FindingID, rhs: FindingID) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// The general rules' ids.

@@ -27,10 +27,18 @@ public enum FixAction: Hashable, Sendable {
 public struct PlannedAction: Hashable, Sendable {
     public var action: FixAction
     public var fixes: [FindingID]
+    /// The findings it clears, by `Finding.key`: several findings can share an id.
+    public var clears: [FindingKey]
 
-    public init(_ action: FixAction, fixes: [FindingID]) {
+    public init(_ action: FixAction, fixes: [FindingID], clears: [FindingKey] = []) {
         self.action = action
         self.fixes = fixes
+        self.clears = clears
+    }
+
+    /// True when this action is part of what clears `finding`.
+    public func clears(_ finding: Finding) -> Bool {
+        clears.isEmpty ? fixes.contains(finding.id) : clears.contains(finding.key)
     }
 }
 

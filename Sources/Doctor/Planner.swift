@@ -61,10 +61,13 @@ public struct Planner: Sendable {
             if errors.isEmpty { break }
             var progress = false
             blockers = []
+            let roundStart = (actions: actions, environment: env)
             // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
             for (name, link) in sonameLinks {
                 let consumers = current.graph.objects.filter { $0.elf.dynamic?.needed.contains(name) == true }.map(\.path)
-                let broken = errors.filter { $0.rule == .symbolNotFound && $0.neededBy.contains(where: consumers.contains) }
+                let broken = errors.filter {
+                    ($0.rule == .symbolNotFound || $0.rule == .versionNotFound) && $0.neededBy.contains(where: consumers.contains)
+                }
                 guard !broken.isEmpty else { continue }
                 actions.removeAll { $0.action == link.action }
                 if !actions.contains(where: { if case .symlink = $0.action { return true }; return false }) {
@@ -72,7 +75,11 @@ public struct Planner: Sendable {
                 }
                 rejected.insert(link.path)
                 sonameLinks[name] = nil
-                let symbols = broken.compactMap(\.symbol).joined(separator: ", ")
+                var names: [String] = []
+                for finding in broken {
+                    for name in finding.symbols.map(\.name) + finding.versions.map(\.name) where !names.contains(name) { names.append(name) }
+                }
+                let symbols = names.joined(separator: ", ")
                 if let i = candidates[name]?.firstIndex(where: { $0.path == link.path }) {
                     candidates[name]?[i].usable = false
                     candidates[name]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
@@ -97,7 +104,11 @@ public struct Planner: Sendable {
                     if let step = unshadow(finding, in: current, environment: env) {
                         env = step
                         progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else if isUnshadowed(finding, in: current, environment: env) {
+                        // Another finding of this round already dropped the directory: the
+                        // same environment change clears this one too.
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
                         blockers.append(Blocker(
                             findingID: finding.id, summary: finding.summary,
@@ -119,13 +130,13 @@ public struct Planner: Sendable {
                         continue
                     }
                     if let link = step.sonameLink {
-                        let package = rules.documentedFailure(finding, provider: nil)?.package
+                        let package = rules.documentedFailure(finding, provider: nil, graph: current.graph, system: system)?.package
                         sonameLinks[library] = (link.action, link.path, finding.id, finding.key, package)
                     }
-                    for action in step.actions { Self.record(&actions, action, fixes: finding.id) }
+                    for action in step.actions { Self.record(&actions, action, for: finding) }
                     if let newEnv = step.environment {
                         env = newEnv
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     }
                     progress = true
                 case .badCandidate:
@@ -134,20 +145,20 @@ public struct Planner: Sendable {
                     if let step = dropBadDirectory(finding, environment: env) {
                         env = step
                         progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
                         blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
                                                 findingKey: finding.key))
                     }
                 case .staleCache:
-                    Self.record(&actions, .ldconfig, fixes: finding.id)
+                    Self.record(&actions, .ldconfig, for: finding)
                     progress = true
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)
                     for candidate in finding.candidates {
                         guard let name = candidate.soname else { continue }
-                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), fixes: finding.id)
+                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), for: finding)
                     }
                     progress = true
                 default:
@@ -156,6 +167,7 @@ public struct Planner: Sendable {
                 }
             }
             guard progress, let next = try? simulate(actions, environment: env) else { break }
+            creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
             current = next
         }
         return settle(start: start, actions: actions, original: environment, environment: env,
@@ -198,6 +210,39 @@ public struct Planner: Sendable {
                        fixedKeys: fixedKeys, candidates: candidates)
     }
 
+    /// A finding a round cleared that no action was planned for (another finding's fix cleared
+    /// it too: one environment change for several shadowed libraries) is credited to the
+    /// round's actions that clear it: each one whose removal, simulated, brings it back; all of
+    /// them when only their combination does.
+    func creditSideEffects(cleared before: [Finding], after: Diagnosis, actions: inout [PlannedAction],
+                           environment: LoaderEnvironment, roundStart: (actions: [PlannedAction], environment: LoaderEnvironment)) {
+        let left = Set(after.errors.map(\.key))
+        let gone = before.filter { finding in
+            !left.contains(finding.key) && !actions.contains { $0.clears.contains(finding.key) }
+        }
+        guard !gone.isEmpty else { return }
+        let changed = actions.indices.filter { i in !roundStart.actions.contains { $0.action == actions[i].action } }
+        guard !changed.isEmpty else { return }
+        for finding in gone {
+            var credited = changed
+            if changed.count > 1 {
+                credited = changed.filter { i in
+                    var without = actions
+                    without.remove(at: i)
+                    let isEnv: Bool
+                    if case .env = actions[i].action { isEnv = true } else { isEnv = false }
+                    guard let diagnosis = try? simulate(without, environment: isEnv ? roundStart.environment : environment) else { return false }
+                    return diagnosis.errors.contains { $0.key == finding.key }
+                }
+                if credited.isEmpty { credited = changed }
+            }
+            for i in credited {
+                if !actions[i].fixes.contains(finding.id) { actions[i].fixes.append(finding.id) }
+                actions[i].clears.append(finding.key)
+            }
+        }
+    }
+
     /// The blockers without repeats: two steps are the same when they read the same.
     static func unique(_ blockers: [Blocker]) -> [Blocker] {
         var seen = Set<Blocker>()
@@ -208,17 +253,22 @@ public struct Planner: Sendable {
 
     /// Adds an action, or the finding id to an equal one already planned; one `env` action per
     /// variable (the last value wins) and one `ldconfig`, at the end.
-    static func record(_ actions: inout [PlannedAction], _ action: FixAction, fixes id: FindingID) {
+    static func record(_ actions: inout [PlannedAction], _ action: FixAction, for finding: Finding) {
+        let id = finding.id
+        func credit(_ i: Int) {
+            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            if !actions[i].clears.contains(finding.key) { actions[i].clears.append(finding.key) }
+        }
         if case .env(let name, _) = action, let i = actions.firstIndex(where: {
             if case .env(let other, _) = $0.action { return other == name }
             return false
         }) {
             actions[i].action = action
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         if let i = actions.firstIndex(where: { $0.action == action }) {
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         // One conf file: a second directory joins the first action.
@@ -227,14 +277,14 @@ public struct Planner: Sendable {
             return false
         }), case .conf(_, let existing) = actions[i].action {
             actions[i].action = .conf(path: path, directories: existing + directories.filter { !existing.contains($0) })
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         if action == .ldconfig {
-            actions.append(PlannedAction(action, fixes: [id]))
+            actions.append(PlannedAction(action, fixes: [id], clears: [finding.key]))
         } else {
             let at = actions.firstIndex { $0.action == .ldconfig } ?? actions.endIndex
-            actions.insert(PlannedAction(action, fixes: [id]), at: at)
+            actions.insert(PlannedAction(action, fixes: [id], clears: [finding.key]), at: at)
         }
     }
 
@@ -249,6 +299,15 @@ public struct Planner: Sendable {
               environment.libraryPath != nil else { return nil }
         return withLibraryPath(libraryPathDirectories(environment).filter { $0 != directory && !directory.hasPrefix($0 + "/") },
                                in: environment)
+    }
+
+    /// True when the copy behind `finding` came from a directory of `LD_LIBRARY_PATH` that
+    /// `environment` no longer has.
+    func isUnshadowed(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment) -> Bool {
+        guard let resolved = finding.resolvedTo,
+              let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
+              case .search(.libraryPath, let directory) = provider.foundVia else { return false }
+        return !libraryPathDirectories(environment).contains { $0 == directory || directory.hasPrefix($0 + "/") }
     }
 
     /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:
@@ -405,34 +464,12 @@ public struct Planner: Sendable {
 
     // MARK: - simulation
 
-    /// The diagnosis of the root with `actions` applied in memory.
+    /// The diagnosis of the root with `actions` applied in memory (`PlanEffect`).
     public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment) throws(ResolveError) -> Diagnosis {
-        var overlay = OverlayRoot(base: system.root.filesystem)
-        var runsLdconfig = false
-        for planned in actions {
-            switch planned.action {
-            case .symlink(let path, let target): overlay.add(.symlink(target), at: path)
-            case .conf(let path, let directories):
-                overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: directories)))), at: path)
-            case .ldconfig: runsLdconfig = true
-            case .env: break
-            }
-        }
+        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: system.platform.glibc)
         var simulated = system
-        simulated.root = RootView(overlay)
-        if runsLdconfig {
-            let model = LdconfigModel(root: RootView(overlay), glibc: system.platform.glibc)
-            for change in model.linkChanges {
-                switch change {
-                case .create(let link, let target), .repoint(let link, _, let target):
-                    overlay.add(.symlink(target), at: RootPath(link))
-                case .removeDangling:
-                    break
-                }
-            }
-            simulated.root = RootView(overlay)
-            simulated.cache = model.cache
-        }
+        simulated.root = RootView(effect.root)
+        if let cache = effect.cache { simulated.cache = cache }
         return try Diagnosis(system: simulated, program: program, environment: environment, rules: rules)
     }
 }

@@ -97,6 +97,15 @@ public final class FileBytes: @unchecked Sendable {
         madvise(UnsafeMutableRawPointer(mutating: base), buffer.count, MADV_DONTNEED)
     }
 
+    /// `dropResidentPages` for the whole pages below `offset`: a mapping read once from start
+    /// to end (an image copied into a new one) holds only the pages still ahead.
+    public func dropResidentPages(below offset: Int) {
+        guard release == .munmap, let base = buffer.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = min(offset, buffer.count) / page * page
+        if end > 0 { madvise(UnsafeMutableRawPointer(mutating: base), end, MADV_DONTNEED) }
+    }
+
     public var bytes: [UInt8] { Array(buffer) }
 
     deinit {

@@ -91,7 +91,7 @@ public struct SymbolCheck: Sendable {
 
     /// `findNeeded` for every name at once: name → the first object (load order) that
     /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
-    static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
+    package static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
         var index: [String: Int] = [:]
         index.reserveCapacity(graph.objects.count * 2)
         for object in graph.objects {

@@ -8,12 +8,13 @@ import RootFS
 public struct OpenFaceRules: ApplicationRules {
     public init() {}
 
-    public func documentedFailure(_ finding: Finding, provider: LoadedObject?) -> DocumentedFailure? {
-        OpenFaceLibraryFailures.documented(finding, provider: provider)
+    public func documentedFailure(_ finding: Finding, provider: LoadedObject?, graph: LoadGraph,
+                                  system: TargetSystem?) -> DocumentedFailure? {
+        OpenFaceLibraryFailures.documented(finding, provider: provider, graph: graph, system: system)
     }
 
-    public func merge(missing findings: [Finding], graph: LoadGraph) -> [Finding] {
-        OpenFaceLibraryFailures.merge(findings, graph: graph)
+    public func merge(missing findings: [Finding], graph: LoadGraph, system: TargetSystem?) -> [Finding] {
+        OpenFaceLibraryFailures.merge(findings, graph: graph, system: system)
     }
 
     /// OpenFace's libraries go on `LD_LIBRARY_PATH`, as its documentation sets it, rather
@@ -33,8 +34,9 @@ public struct OpenFaceRules: ApplicationRules {
         let launch = OpenFaceLaunch(binary: program.path, argv0: program.argv0,
                                     workingDirectory: RootPath(environment.workingDirectory))
         guard let report = try? OpenFaceModelCheck(view: root, launch: launch).run() else { return nil }
-        return DataCheck(findings: report.findings, actions: report.copies.map {
-            PlannedAction(.symlink(path: $0.destination, target: $0.source.string), fixes: $0.fixes)
+        return DataCheck(findings: report.findings, actions: report.copies.map { copy in
+            let clears = report.findings.filter { copy.fixes.contains($0.id) }.map(\.key)
+            return PlannedAction(.symlink(path: copy.destination, target: copy.source.string), fixes: copy.fixes, clears: clears)
         })
     }
 

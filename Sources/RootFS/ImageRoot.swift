@@ -34,13 +34,13 @@ public struct ImageRoot: RootFilesystem {
     public static let defaultInflateLimit: UInt64 = 32 << 30
 
     public init(path: String, inflateLimit: UInt64 = ImageRoot.defaultInflateLimit) throws(ImageRootError) {
-        let source = try ImageRootSource(path: path)
+        let source = try ImageRootSource(path: path, inflateLimit: inflateLimit)
         let manifest = try ImageRootManifest.read(source)
         self.path = path
         self.config = try Self.config(source, manifest)
         var layers: [FileBytes] = []
         var tree = ImageRootTree()
-        var budget = inflateLimit
+        var budget = inflateLimit - (source.isGzip ? min(inflateLimit, UInt64(source.archive?.count ?? 0)) : 0)
         for member in manifest.layers {
             let stored = try source.read(member, digest: manifest.digests[member])
             let bytes: FileBytes
@@ -100,6 +100,11 @@ public struct ImageRoot: RootFilesystem {
         guard let node = tree.nodes[path.string] else { return nil }
         return RootEntry(kind: node.kind, size: node.size,
                          identity: FileIdentity(device: device, inode: node.inode), mode: node.mode)
+    }
+
+    /// Owner, group and time of a real path (parents resolved), as its layer wrote it.
+    package func owner(at path: RootPath) -> LayerTarOwner? {
+        tree.nodes[path.string]?.owner
     }
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {

@@ -48,7 +48,9 @@ enum ImageGzip {
         defer { close(spool) }
         do {
             let inflater = try ZlibInflater(.gzip)
-            try inflater.feed(bytes.buffer, limit: limit) { chunk throws(ZlibInflater.Failure) in
+            // The pages read behind let go: an incompressible layer or archive, as large as its
+            // output, does not stay resident in this process.
+            try inflater.feed(bytes.buffer, limit: limit, consumed: { bytes.dropResidentPages(below: $0) }) { chunk throws(ZlibInflater.Failure) in
                 var done = 0
                 while done < chunk.count {
                     let n = write(spool, chunk.baseAddress! + done, chunk.count - done)

@@ -62,7 +62,12 @@ struct ImageRootManifest: Equatable, Sendable {
 
     /// The linux/amd64 entry when platforms are given, else the first.
     private static func pick(_ manifests: [OCIDescriptor]) -> OCIDescriptor? {
-        manifests.first { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" } ?? manifests.first
+        pickIndex(manifests.map { ($0.platform?.os, $0.platform?.architecture) }).map { manifests[$0] }
+    }
+
+    /// Which of an index's descriptors, given their platforms, is read: linux/amd64, else the first.
+    static func pickIndex(_ platforms: [(os: String?, architecture: String?)]) -> Int? {
+        platforms.firstIndex { $0.os == "linux" && $0.architecture == "amd64" } ?? (platforms.isEmpty ? nil : 0)
     }
 
     /// `blobs/<algorithm>/<hex>` for a digest (image-spec descriptor.md); nil for a digest

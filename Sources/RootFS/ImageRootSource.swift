@@ -14,10 +14,16 @@ import ELFInspect
 struct ImageRootSource: Sendable {
     /// The image file or directory, as given.
     let path: String
-    private let archive: FileBytes?
+    /// The archive as a tar (inflated when the file is gzip'd); nil for a layout directory.
+    let archive: FileBytes?
     private let members: [String: LayerTarEntry]
+    /// The archive's members in their order, as written (nil for a layout directory).
+    let memberList: [LayerTarEntry]?
+    /// True when the file is a gzip'd tar (`docker save IMAGE | gzip`).
+    let isGzip: Bool
 
-    init(path: String) throws(ImageRootError) {
+    /// - Parameter inflateLimit: a ceiling on a gzip'd archive's inflated size.
+    init(path: String, inflateLimit: UInt64 = ImageRoot.defaultInflateLimit) throws(ImageRootError) {
         self.path = path
         var st = stat()
         guard stat(path, &st) == 0 else { throw .io(path: path, operation: "stat", errno: errno) }
@@ -27,9 +33,22 @@ struct ImageRootSource: Sendable {
         if (st.st_mode & S_IFMT) == S_IFDIR {
             archive = nil
             members = [:]
+            memberList = nil
+            isGzip = false
             return
         }
-        let bytes = try Self.map(path)
+        var bytes = try Self.map(path)
+        isGzip = ImageLayerCompression(bytes.buffer) == .gzip
+        if isGzip {
+            // `docker save | gzip`: docker load takes it as it is, and so does this reader.
+            do { bytes = try ImageGzip.inflate(bytes, budget: inflateLimit) } catch {
+                switch error {
+                case .tooLarge(let limit): throw .tooLarge(path: path, member: "the archive", limit: limit)
+                case .damaged(let reason): throw .badGzip(path: path, member: "the archive", reason: reason)
+                case .io(let operation, let code): throw .io(path: path, operation: operation, errno: code)
+                }
+            }
+        }
         let entries: [LayerTarEntry]
         do { entries = try LayerTarIndex.entries(of: bytes.buffer) } catch {
             throw Self.tarError(error, path: path, member: "the archive")
@@ -40,6 +59,7 @@ struct ImageRootSource: Sendable {
         }
         archive = bytes
         members = index
+        memberList = entries
     }
 
     var isDirectory: Bool { archive == nil }

@@ -10,6 +10,8 @@ struct ImageNode: Equatable, Sendable {
     var size: Int = 0
     /// Unique per tar entry; hard links share their target's, as they share an inode.
     var inode: UInt64
+    /// As the entry that made it says; a directory implied by a deeper name has root's and time 0.
+    var owner = LayerTarOwner()
 }
 
 /// The filesystem the layers make once applied in order, as containerd/Docker's layer
@@ -36,7 +38,10 @@ struct ImageRootTree: Sendable {
         for (index, entry) in entries.enumerated() {
             guard let path = Self.components(entry.name) else { continue }
             guard let last = path.last else {
-                if entry.kind == .directory { nodes["/"]?.mode = entry.mode }
+                if entry.kind == .directory {
+                    nodes["/"]?.mode = entry.mode
+                    nodes["/"]?.owner = entry.owner
+                }
                 continue
             }
             guard last.hasPrefix(Self.whiteoutPrefix) else {
@@ -65,17 +70,18 @@ struct ImageRootTree: Sendable {
         case .directory:
             if existing?.kind == .directory {   // a directory laid over a directory merges with it
                 nodes[Self.key(real)]?.mode = entry.mode
+                nodes[Self.key(real)]?.owner = entry.owner
                 return
             }
-            node = ImageNode(kind: .directory, mode: entry.mode, inode: inode)
+            node = ImageNode(kind: .directory, mode: entry.mode, inode: inode, owner: entry.owner)
         case .file:
             node = ImageNode(kind: .file, mode: entry.mode, layer: layer, offset: entry.offset,
-                             size: entry.size, inode: inode)
+                             size: entry.size, inode: inode, owner: entry.owner)
         case .symlink:
             node = ImageNode(kind: .symlink, mode: 0o777, linkTarget: entry.linkName, size: entry.linkName.utf8.count,
-                             inode: inode)
+                             inode: inode, owner: entry.owner)
         case .other:
-            node = ImageNode(kind: .other, mode: entry.mode, inode: inode)
+            node = ImageNode(kind: .other, mode: entry.mode, inode: inode, owner: entry.owner)
         case .hardLink:
             // The link names an earlier member: same bytes, same inode (tar(5) typeflag '1').
             guard let target = Self.components(entry.linkName), let targetName = target.last,

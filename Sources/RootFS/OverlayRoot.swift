@@ -13,6 +13,8 @@ public struct OverlayRoot: RootFilesystem {
     /// Changes keyed by real path (parents already resolved in `base`).
     private var nodes: [String: Node] = [:]
     private var children: [String: Set<String>] = [:]
+    /// Real paths of base entries taken away (ldconfig's removal of a dangling link).
+    private var removed: Set<String> = []
 
     public init(base: any RootFilesystem) {
         self.base = base
@@ -33,7 +35,15 @@ public struct OverlayRoot: RootFilesystem {
         }
         let real = parent.appending(path.lastComponent)
         nodes[real.string] = node
+        removed.remove(real.string)
         children[parent.string, default: []].insert(path.lastComponent)
+    }
+
+    /// Takes away the entry at the real path `path` (parents already resolved).
+    public mutating func remove(at path: RootPath) {
+        nodes[path.string] = nil
+        children[path.parent.string]?.remove(path.lastComponent)
+        removed.insert(path.string)
     }
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
@@ -45,11 +55,13 @@ public struct OverlayRoot: RootFilesystem {
             case .directory: return RootEntry(kind: .directory, size: 0, identity: identity, mode: 0o755)
             }
         }
+        if removed.contains(path.string) { return nil }
         return try base.entry(at: path)
     }
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
         if case .symlink(let target)? = nodes[path.string] { return target }
+        if removed.contains(path.string) { throw .notFound(path: path.string) }
         return try base.linkTarget(at: path)
     }
 
@@ -58,12 +70,14 @@ public struct OverlayRoot: RootFilesystem {
         if case .directory? = nodes[directory.string] {} else if let entry = try base.entry(at: directory), entry.kind == .directory {
             result.formUnion(try base.names(in: directory))
         }
+        result.subtract(result.filter { removed.contains(directory.appending($0).string) })
         result.formUnion(children[directory.string] ?? [])
         return Array(result)
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
         if case .file(let bytes)? = nodes[path.string] { return bytes }
+        if removed.contains(path.string) { throw .notFound(path: path.string) }
         return try base.contents(of: path)
     }
 }

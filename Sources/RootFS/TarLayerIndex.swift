@@ -15,6 +15,23 @@ struct LayerTarEntry: Equatable, Sendable {
     /// Where the body starts in the archive's bytes, and its length (always inside them).
     var offset: Int
     var size: Int
+    /// Owner, group and modification time as the header (or its pax records) says: what a
+    /// layer written over this path must repeat so that the path stays as it was.
+    var owner = LayerTarOwner()
+}
+
+/// `uid`, `gid` and `mtime` of one member.
+package struct LayerTarOwner: Equatable, Sendable {
+    package var uid: UInt32 = 0
+    package var gid: UInt32 = 0
+    /// Whole seconds since the epoch.
+    package var mtime: Int64 = 0
+
+    package init(uid: UInt32 = 0, gid: UInt32 = 0, mtime: Int64 = 0) {
+        self.uid = uid
+        self.gid = gid
+        self.mtime = mtime
+    }
 }
 
 /// Why a layer's headers cannot be walked to the end.
@@ -37,6 +54,7 @@ enum LayerTarIndex {
         var longName: String?
         var longLink: String?
         var paxSize: Int?
+        var paxOwner: [String: String] = [:]
         while true {
             let remaining = buffer.count - offset
             // An archive that simply stops at a header boundary is read as ended (GNU tar
@@ -69,6 +87,7 @@ enum LayerTarIndex {
                     guard let value = Int(text), value >= 0 else { throw .badHeader(offset: offset) }
                     paxSize = value
                 }
+                for key in ["uid", "gid", "mtime"] { if let value = records[key] { paxOwner[key] = value } }
             case UInt8(ascii: "g"):
                 break   // global pax defaults: nothing here that changes the tree
             default:
@@ -78,14 +97,27 @@ enum LayerTarIndex {
                     // Only regular files carry a body; a link's size field is ignored (POSIX).
                     let length = kind == .file ? size : 0
                     entries.append(LayerTarEntry(name: name, kind: kind, mode: mode, linkName: link,
-                                                 offset: body, size: length))
+                                                 offset: body, size: length, owner: owner(header, pax: paxOwner)))
                 }
                 longName = nil
                 longLink = nil
                 paxSize = nil
+                paxOwner = [:]
             }
             offset = next
         }
+    }
+
+    /// The header's `uid`, `gid` and `mtime`, pax records first (a fractional pax time is
+    /// cut to whole seconds); an unreadable field reads as 0.
+    private static func owner(_ header: [UInt8], pax: [String: String]) -> LayerTarOwner {
+        func id(_ key: String, _ field: Range<Int>) -> UInt32 {
+            if let text = pax[key], let value = UInt32(text) { return value }
+            return UInt32(exactly: number(header[field]) ?? 0) ?? 0
+        }
+        let seconds = pax["mtime"].flatMap { Int64($0.split(separator: ".").first ?? "") }
+            ?? Int64(exactly: number(header[136..<148]) ?? 0) ?? 0
+        return LayerTarOwner(uid: id("uid", 108..<116), gid: id("gid", 116..<124), mtime: seconds)
     }
 
     /// ustar typeflags; nil for the ones a filesystem view skips (GNU sparse, volume labels, …).

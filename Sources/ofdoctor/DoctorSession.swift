@@ -1,9 +1,14 @@
 import Apply
 import Doctor
 import LoaderModel
+import OpenFace
 
-/// What every doctor command starts from: the target system, environment and program.
+/// What every doctor command starts from: the target system, environment and program; and
+/// the one library call each command makes with them.
 struct DoctorSession {
+    /// The applications whose documented failures, data files and messages the doctor knows.
+    static let rules: [any ApplicationRules] = [OpenFaceRules()]
+
     let target: TargetOptions
     let system: TargetSystem
     let environment: LoaderEnvironment
@@ -12,13 +17,16 @@ struct DoctorSession {
     init(_ target: TargetOptions) throws {
         self.target = target
         system = try target.system()
-        environment = try target.environment()
+        environment = try target.environment(of: system)
         program = try target.program(in: system, environment: environment)
     }
 
+    var doctor: Doctor { Doctor(system: system, rules: Self.rules) }
+
+    /// `check`, `fix`, `env`, `tree`: the report.
     func check() throws -> DoctorReport {
         do throws(ResolveError) {
-            let report = try Doctor(system: system, rules: Analysis.rules).check(program, environment: environment)
+            let report = try doctor.check(program, environment: environment)
             KeptUntilExit.keep(report)
             return report
         } catch {
@@ -29,9 +37,8 @@ struct DoctorSession {
     /// `verify`: the check, then the program run in its root with `arguments`.
     func verify(arguments: [String], timeout: Int) throws -> ProgramRun {
         do throws(ProgramRunFailure) {
-            let run = try Doctor(system: system, rules: Analysis.rules)
-                .run(program, environment: environment, arguments: arguments,
-                     hostRoot: target.isHostRoot ? nil : target.root, timeout: timeout)
+            let run = try doctor.run(program, environment: environment, arguments: arguments,
+                                     hostRoot: target.isHostRoot ? nil : target.root, timeout: timeout)
             KeptUntilExit.keep(run)
             return run
         } catch {
@@ -42,20 +49,9 @@ struct DoctorSession {
         }
     }
 
-    /// The load graph alone (`tree`).
-    func resolve() throws -> LoadGraph {
-        try Analysis.resolve(program, system: system, environment: environment)
-    }
-
-    /// The library-not-found findings of `graph`, as `check` names them (`tree --format json`).
-    func missingLibraries(in graph: LoadGraph) -> [Finding] {
-        FindingCatalog.missingLibraries(graph, argv0: program.argv0, system: system, rules: Analysis.rules)
-    }
-
     /// `fix --apply`: `plan` applied to the root, then the program checked again.
     func apply(_ plan: FixPlan, with applier: PlanApplier) throws(FixFailure) -> FixOutcome {
-        let outcome = try applier.apply(plan, to: program, environment: environment,
-                                        doctor: Doctor(system: system, rules: Analysis.rules))
+        let outcome = try applier.apply(plan, to: program, environment: environment, doctor: doctor)
         KeptUntilExit.keep(outcome)
         return outcome
     }

@@ -15,14 +15,18 @@ struct Invocation {
     /// The options that name the target, already quoted words.
     let targetWords: [String]
     let isImage: Bool
+    /// For an image: where `fix --output` should write the repaired copy (beside it, `-fixed` added).
+    let fixedImage: String?
 
     init(_ target: TargetOptions, program: ProgramLocation?) {
         let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
         executable = argv0.contains("/") ? absolute(argv0) : "ofdoctor"
         var words: [String] = []
+        var fixed: String?
         if let image = target.image {
             words += ["--image", absolute(image)]
+            fixed = Self.fixedName(absolute(image))
         } else if !target.isHostRoot {
             words += ["--root", target.absoluteRoot]
         }
@@ -33,20 +37,46 @@ struct Invocation {
         if target.binary != nil, let program { words.append(program.path.string) }
         targetWords = words
         isImage = target.image != nil
+        fixedImage = fixed
     }
 
-    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted.
-    func command(_ subcommand: String, _ extra: String...) -> String {
-        ([executable, subcommand] + extra + targetWords).map(ShellQuote.display).joined(separator: " ")
-    }
-
-    /// What to run to see the plan, and to carry it out (control bytes shown escaped).
-    var fixSteps: String { TerminalEscape.visible(fixStepsText) }
-
-    private var fixStepsText: String {
-        if isImage {
-            return "`\(command("fix", "--format", "dockerfile"))` prints the Dockerfile lines that fix it"
+    /// `/x/img.tar` → `/x/img-fixed.tar` (`.tar.gz`, `.tgz` kept; a layout directory gets `-fixed`).
+    static func fixedName(_ image: String) -> String {
+        var path = image
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        for suffix in [".tar.gz", ".tgz", ".tar"] where path.hasSuffix(suffix) && path.count > suffix.count {
+            return String(path.dropLast(suffix.count)) + "-fixed" + suffix
         }
-        return "`\(command("fix"))` shows the plan, `\(command("fix", "--apply"))` makes it"
+        return path + "-fixed"
+    }
+
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, each word quoted.
+    func words(_ subcommand: String, _ extra: String...) -> [String] {
+        words(subcommand, extra)
+    }
+
+    func words(_ subcommand: String, _ extra: [String]) -> [String] {
+        ([executable, subcommand] + extra + targetWords).map(ShellQuote.display)
+    }
+
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted, as one line.
+    func command(_ subcommand: String, _ extra: String...) -> String {
+        words(subcommand, extra).joined(separator: " ")
+    }
+
+    /// The next steps after a failing check, each a label and the command that takes it.
+    var fixSteps: [(label: String, words: [String])] {
+        if isImage {
+            var steps: [(label: String, words: [String])] = []
+            if let fixedImage { steps.append(("a repaired copy of the image:", words("fix", "--output", fixedImage))) }
+            steps.append(("the Dockerfile lines that fix it:", words("fix", "--format", "dockerfile")))
+            return steps
+        }
+        return [("see the plan:", words("fix")), ("make it:", words("fix", "--apply"))]
+    }
+
+    /// The same steps as one sentence, commands in backquotes (control bytes shown escaped).
+    var fixStepsSentence: String {
+        TerminalEscape.visible(fixSteps.map { "\($0.label) `\($0.words.joined(separator: " "))`" }.joined(separator: "; "))
     }
 }

@@ -69,26 +69,31 @@ struct TargetOptions: ParsableArguments {
 
     /// The target's environment: the image config, else this process's loader variables;
     /// then each `--env` on top.
-    func environment() throws -> LoaderEnvironment {
+    /// - Parameter system: the system already read, whose image config is used rather
+    ///   than reading the image again (a gzip'd archive is inflated once).
+    func environment(of system: TargetSystem? = nil) throws -> LoaderEnvironment {
         var variables: [String: String] = [:]
         if let file = environmentFile {
             // A missing, unreadable or malformed config is bad input (exit 3), like a bad root.
             do { variables = try ImageConfigEnvironment.read(path: file) } catch { throw CommandFailure.analysis(error.description) }
         } else if let image {
-            do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
+            if let read = system?.root.filesystem as? ImageRoot {
+                variables = read.config.environment
+            } else {
+                do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
+            }
         } else {
             for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = ProcessEnvironment.value(name) { variables[name] = value } }
             if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
         }
-        for assignment in environmentAssignments {
-            guard let eq = assignment.firstIndex(of: "=") else { continue }
-            variables[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
-        }
+        variables.merge(assignments) { $1 }
         return LoaderEnvironment(variables, workingDirectory: workingDirectory)
     }
 
     func localRoot() throws -> LocalRoot {
-        if image != nil { throw CommandFailure.analysis("--image is read-only: use `fix --format dockerfile`") }
+        if image != nil {
+            throw CommandFailure.analysis("--image is read-only: `fix --image IN --output OUT` writes a repaired copy; `fix --format dockerfile` prints the lines for its Dockerfile")
+        }
         do {
             return try LocalRoot(directory: isHostRoot ? "/" : root)
         } catch {
@@ -96,9 +101,23 @@ struct TargetOptions: ParsableArguments {
         }
     }
 
+    /// This machine's CPU features; nil without /proc (a rescue chroot): TargetSystem notes the assumption.
+    func cpuFeatures() -> CPUFeatures? {
+        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(CPUFeatures.init(cpuinfo:))
+    }
+
+    /// The `--env` assignments alone, NAME → value.
+    var assignments: [String: String] {
+        var variables: [String: String] = [:]
+        for assignment in environmentAssignments {
+            guard let eq = assignment.firstIndex(of: "=") else { continue }
+            variables[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
+        }
+        return variables
+    }
+
     func system() throws -> TargetSystem {
-        // Unreadable without /proc (a rescue chroot): TargetSystem notes the assumption.
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(CPUFeatures.init(cpuinfo:))
+        let cpu = cpuFeatures()
         let filesystem: any RootFilesystem
         if let image {
             do { filesystem = try ImageRoot(path: image) } catch { throw CommandFailure.analysis(error.description) }

@@ -17,13 +17,13 @@ struct Glibc231HWCapsTests {
     }
 
     /// A root with glibc 2.31 and `/app/prog` needing libfoo.so.1, which is only in
-    /// /usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v2; the cache written by the root's
-    /// own ldconfig. Neither object uses libc (the host's gcc links against glibc 2.36).
-    static func makeRoot() throws -> String {
+    /// `libraryDirectory`; the cache written by the root's own ldconfig. Neither object uses
+    /// libc (the host's gcc links against glibc 2.36). Also `WORK/env`, empty.
+    static func makeRoot(libraryDirectory: String = "/usr/lib/x86_64-linux-gnu/glibc-hwcaps/x86-64-v2") throws -> String {
         let work = try ImageE2E.temporaryDirectory()
         let script = #"""
-            set -e; B=$1; W=$2; R=$W/root; L=$R/usr/lib/x86_64-linux-gnu
-            mkdir -p "$L/glibc-hwcaps/x86-64-v2" "$R/usr/lib64" "$R/usr/sbin" "$R/etc" "$R/proc" "$R/app"
+            set -e; B=$1; W=$2; R=$W/root; L=$R/usr/lib/x86_64-linux-gnu; D=$R$4
+            mkdir -p "$L" "$D" "$R/usr/lib64" "$R/usr/sbin" "$R/etc" "$R/proc" "$R/app"
             ln -s usr/lib "$R/lib"; ln -s usr/lib64 "$R/lib64"; ln -s usr/sbin "$R/sbin"
             cp -a "$B/usr/lib/x86_64-linux-gnu/ld-2.31.so" "$B/usr/lib/x86_64-linux-gnu/libc-2.31.so" \
                   "$B/usr/lib/x86_64-linux-gnu/libc.so.6" "$L/"
@@ -35,13 +35,15 @@ struct Glibc231HWCapsTests {
             printf '%s\n' 'int foo(void);' \
               'void _start(void) { long s = foo(); __asm__ volatile ("syscall" :: "a"(60), "D"(s - 7)); for (;;) {} }' > prog.c
             gcc -shared -fPIC -nostdlib -o libfoo.so.1 -Wl,-soname,libfoo.so.1 foo.c
-            cp libfoo.so.1 "$L/glibc-hwcaps/x86-64-v2/libfoo.so.1"
+            cp libfoo.so.1 "$D/libfoo.so.1"
             gcc -nostdlib -fno-stack-protector -o "$R/app/prog" prog.c ./libfoo.so.1 \
                 -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
             gcc -static -O2 -o "$R/launch" "$3"
             chroot "$R" /sbin/ldconfig
+            : > "$W/env"
             """#
-        let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", bullseye, work, FixtureRoot.scriptsDirectory + "/src/launch.c"])
+        let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", bullseye, work, FixtureRoot.scriptsDirectory + "/src/launch.c",
+                                               libraryDirectory])
         try #require(built.status == 0, "\(built.stderr)")
         return work
     }

@@ -8,10 +8,11 @@ struct Check: ParsableCommand {
         abstract: "Diagnose BINARY without running it: every reason the loader would refuse it, and the proven fix.",
         discussion: """
         Examples:
-          ofdoctor                                   # FeatureExtraction, inside the container
-          ofdoctor check /usr/bin/gdb
-          ofdoctor check --root /srv/image --env-from inspect.json FeatureExtraction
+          ofdoctor                        # FeatureExtraction, in the container
+          ofdoctor check --verbose /usr/bin/gdb
+          ofdoctor check --root /srv/image --env-from inspect.json
           ofdoctor check --format json | jq .status
+
         Exit codes: 0 healthy, 1 fixable, 2 needs a person, 3 cannot analyse.
         """)
 
@@ -19,6 +20,8 @@ struct Check: ParsableCommand {
 
     @OptionGroup var target: TargetOptions
     @Option(help: "text or json.") var format: Format = .text
+    @Flag(name: .shortAndLong, help: "Show long lists whole (directories searched, symbols, versions); JSON always has them.")
+    var verbose = false
 
     func run() throws {
         try reportingFailures {
@@ -26,9 +29,10 @@ struct Check: ParsableCommand {
             let report = try session.check()
             switch format {
             case .text:
-                print(TextReport(report: report, root: target.rootLabel, system: session.system, style: .forStandardOutput(),
+                print(TextReport(report: report, root: target.rootLabel, system: session.system,
                                  next: Invocation(target, program: session.program),
-                                 environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root))).render())
+                                 environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root)))
+                      .render(on: .standardOutput(verbose: verbose)))
             case .json:
                 print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
             }

@@ -18,18 +18,25 @@ import Foundation
 struct Fix: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fix",
-        abstract: "Print the proven fix plan (dry run), or apply it with --apply and check again.",
+        abstract: "Print the proven fix plan (dry run), apply it with --apply and check again, or write a repaired image with --image --output.",
         discussion: """
         Every plan is first applied to a virtual copy of the root and checked; a plan that would \
         not make the loader start the program is never offered. --apply never overwrites what it \
         did not create, journals each step in /var/lib/ofdoctor/journal, runs ldconfig \
         (ldconfig -r ROOT for another root) and writes the environment to /etc/profile.d/ofdoctor.sh.
 
+        --image IN --output OUT writes a new image in IN's format: IN's layers unchanged, one \
+        more layer with the plan's links and files and the ld.so.cache the image's loader will \
+        read, and the plan's environment in the config's Env (docker run and docker exec use it). \
+        OUT is checked as written before it is renamed into place; IN is never changed. Exit \
+        status describes IN: 1 when OUT fixes everything, 2 when a person is still needed.
+
         Examples:
           ofdoctor fix                          # the plan, as text
           ofdoctor fix --format sh > fix.sh     # an idempotent script
           ofdoctor fix --format dockerfile      # RUN/ENV lines for Dockerfile.final
           ofdoctor fix --apply && . /etc/profile.d/ofdoctor.sh
+          ofdoctor fix --image broken.tar --output fixed.tar && docker load -i fixed.tar
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, sh, json, dockerfile }
@@ -37,6 +44,15 @@ struct Fix: ParsableCommand {
     @OptionGroup var target: TargetOptions
     @Option(help: "text, sh, json or dockerfile (the default with --image, which is read-only).") var format: Format?
     @Flag(help: "Apply the plan to the root, then check again.") var apply = false
+    @Option(help: ArgumentHelp("With --image: write the repaired image to FILE, in the input's format.", valueName: "FILE"))
+    var output: String?
+
+    func validate() throws {
+        guard output != nil else { return }
+        if target.image == nil { throw ValidationError("--output needs --image: it writes a repaired copy of that image") }
+        if apply { throw ValidationError("give --apply (for a root) or --output (for an image), not both") }
+        if format != nil { throw ValidationError("--output reports what it wrote as text; leave out --format") }
+    }
 
     func run() throws {
         try reportingFailures {
@@ -52,27 +68,32 @@ struct Fix: ParsableCommand {
                         throw CommandFailure.applying(failure)
                     case .recheck(let applied, let failure):
                         // The changes were made: say which before why the check stopped.
-                        print(FixOutcomeText.steps(applied).joined(separator: "\n"))
+                        let steps = FixOutcomeText.steps(applied)
+                        if !steps.lines.isEmpty { print(steps.text) }
                         throw CommandFailure.analysis(failure.description)
                     }
                 }
                 print(FixOutcomeText(outcome: outcome, next: next).render())
                 throw ExitStatus.code(for: outcome.recheck)
             }
+            if let output {
+                try writeImage(report, session: session, output: output)
+                return
+            }
             // The whole text first: a value the format cannot carry prints nothing at all.
-            let text: String
+            let plan = report.plan ?? FixPlan()
             let chosen = apply ? .text : format ?? (target.image != nil ? .dockerfile : .text)
+            let text: String
             do {
                 switch chosen {
                 case .text:
                     text = FixPlanText(report: report, next: next,
                                        environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root))).render()
                 case .sh:
-                    text = try PlanText.shell(report.plan ?? FixPlan(), root: target.absoluteRoot, hostRoot: target.isHostRoot,
+                    text = try PlanText.shell(plan, root: target.absoluteRoot, hostRoot: target.isHostRoot,
                                               ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
                 case .dockerfile:
-                    text = try PlanText.dockerfile(report.plan ?? FixPlan(), ldconfig: RootLdconfig.path(in: session.system.root),
-                                                   personSteps: report.blockers)
+                    text = try PlanText.dockerfile(plan, ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
                 case .json: text = try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system))
                 }
             } catch let error as QuoteError {

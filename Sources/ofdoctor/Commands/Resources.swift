@@ -57,7 +57,7 @@ struct Resources: ParsableCommand {
                 }
                 print(try JSONReport.encode(Document(directory: report.directory, status: report.exitCode == 0 ? "ready" : "problems", findings: items)))
             case .text:
-                print(ResourceText(report: report, style: .forStandardOutput()).render())
+                print(ResourceText(report: report).render())
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }

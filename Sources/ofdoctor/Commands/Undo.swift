@@ -10,6 +10,7 @@ struct Undo: ParsableCommand {
         Examples:
           ofdoctor undo
           ofdoctor undo --root /srv/image
+
         The program, --env and --env-from are accepted, as by every command, and do not matter: \
         undo reverts what the root's journal records. A second undo with nothing left to revert changes nothing.
         Exit 0: everything reverted; 2: reverted, but changes made by others since fix --apply \

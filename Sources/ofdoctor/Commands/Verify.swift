@@ -58,7 +58,7 @@ struct Verify: ParsableCommand {
                 + "(its arguments, input or data), not something ofdoctor can fix."
         case .loaderRefused, .runtimeLibraryMissing, .modelsMissing:
             switch report.status {
-            case .fixable: return "The plan fixes it: \(next.fixSteps)."
+            case .fixable: return "The plan fixes it: \(next.fixStepsSentence)."
             case .unfixable: return TerminalEscape.visible("`\(next.command("check"))` says what a person must do.")
             case .healthy:
                 return TerminalEscape.visible("`\(next.command("check"))` predicted that it starts: ofdoctor's model of the loader "

@@ -8,33 +8,36 @@ struct FixOutcomeText {
     let outcome: FixOutcome
     let next: Invocation
 
-    /// One line per change and one for ldconfig.
-    static func steps(_ applied: ApplyReport) -> [String] {
-        var lines = applied.steps.map {
-            "\($0.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(TerminalEscape.visible($0.change.summary))"
+    /// A line per change and one for ldconfig.
+    static func steps(_ applied: ApplyReport) -> TextPage {
+        var page = TextPage.standardOutput()
+        for step in applied.steps {
+            page.paragraph(TerminalEscape.visible(step.change.summary), first: step.outcome == .alreadyPresent ? "unchanged  " : "done       ",
+                           indent: String(repeating: " ", count: 11))
         }
         if let ldconfig = applied.ldconfig {
-            lines.append("ldconfig   \(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))")
+            page.paragraph("\(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
+                           indent: String(repeating: " ", count: 11))
         }
-        return lines
+        return page
     }
 
     func render() -> String {
-        var lines = Self.steps(outcome.applied)
-        if !outcome.plan.environment.isEmpty {
-            lines += EnvironmentReach(plan: outcome.plan, next: next).lines
-        }
-        let recheck = outcome.recheck
+        let steps = Self.steps(outcome.applied)
+        let plan = outcome.plan, recheck = outcome.recheck
+        var after = TextPage.standardOutput()
+        if !plan.environment.isEmpty { EnvironmentReach(plan: plan, next: next).write(to: &after) }
         if !recheck.blockers.isEmpty {
-            lines.append("A person must still:")
-            lines += recheck.blockers.map { "  • \(TerminalEscape.visible($0.description))" }
+            after.paragraph("A person must still:")
+            for blocker in recheck.blockers { after.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }
         }
         let envText = outcome.correctedEnvironment.variables.filter { $0.key.hasPrefix("LD_") }
             .map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
         let verdict = recheck.status == .healthy
             ? "the loader will start \(recheck.program.path.string)"
             : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id.rawValue).joined(separator: ", "))"
-        lines.append("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(verdict)")
-        return lines.joined(separator: "\n")
+        after.paragraph(TerminalEscape.visible("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(verdict)"),
+                        indent: "  ")
+        return (steps.lines.isEmpty ? "" : steps.text + "\n") + after.text
     }
 }

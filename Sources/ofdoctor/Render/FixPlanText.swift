@@ -1,8 +1,8 @@
 import Doctor
 import Quoting
 
-/// `fix` as text: the proven plan for a person, with every text from the root made safe
-/// for a terminal.
+/// `fix` as text: the proven plan for a person, with every text from the root made safe for
+/// a terminal, and each step naming every finding it clears.
 struct FixPlanText {
     let report: DoctorReport
     let next: Invocation
@@ -10,35 +10,48 @@ struct FixPlanText {
     let environmentOnlyLeft: Bool
 
     func render() -> String {
+        var page = TextPage.standardOutput()
         let program = TerminalEscape.visible(report.program.path.string)
-        var lines: [String] = []
         switch report.status {
         case .healthy:
-            return "\(program): nothing to fix; the loader will start it."
+            page.paragraph("\(program): nothing to fix; the loader will start it.")
+            return page.text
         case .fixable where environmentOnlyLeft:
-            lines.append("\(program): the root is fixed (fix --apply ran); only the environment is left:")
+            page.paragraph("\(program): the root is fixed (fix --apply ran); only the environment is left:")
         case .fixable:
-            lines.append("Plan for \(program) (proven on a virtual copy of the root):")
+            page.paragraph("Plan for \(program) (proven on a virtual copy of the root):")
         case .unfixable where report.plan == nil:
-            lines.append("\(program): no automatic fix.")
+            page.paragraph("\(program): no automatic fix.")
         case .unfixable:
-            lines.append("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
+            page.paragraph("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
         }
-        for (n, planned) in (report.plan?.actions ?? []).enumerated() {
-            lines.append("  \(n + 1). \(TerminalEscape.visible(PlanText.describe(planned.action)))   [fixes \(planned.fixes.map(\.rawValue).joined(separator: ", "))]")
+        let labels = FindingLabels(report.findings)
+        let actions = report.plan?.actions ?? []
+        let numberWidth = "\(actions.count).".count
+        for (n, planned) in actions.enumerated() {
+            let number = "\(n + 1).".padding(to: numberWidth + 1)
+            let cleared = labels.labels(clearedBy: planned, in: report.findings)
+            page.paragraph(TerminalEscape.visible(PlanText.describe(planned.action)) + "   [fixes \(cleared.joined(separator: ", "))]",
+                           first: "  " + number, indent: String(repeating: " ", count: 2 + number.count + 2))
         }
         if !report.blockers.isEmpty {
-            lines.append("A person must:")
-            lines += report.blockers.map { "  • \(TerminalEscape.visible($0.description))" }
+            page.paragraph("A person must:")
+            for blocker in report.blockers { page.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }
         }
         if let plan = report.plan {
-            if !plan.environment.isEmpty { lines += EnvironmentReach(plan: plan, next: next).lines }
+            if !plan.environment.isEmpty { EnvironmentReach(plan: plan, next: next).write(to: &page) }
             if next.isImage {
-                lines.append(TerminalEscape.visible("Bake it into the image: `\(next.command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile."))
+                if let fixedImage = next.fixedImage {
+                    page.paragraph("Repair the image (a new image; this one stays as it is):")
+                    page.command(next.words("fix", "--output", fixedImage), first: "  ")
+                }
+                page.paragraph("Bake it into the image: these lines go into its Dockerfile:")
+                page.command(next.words("fix", "--format", "dockerfile"), first: "  ")
             } else {
-                lines.append(TerminalEscape.visible("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`."))
+                page.command(next.words("fix", "--apply"), first: "Apply it:  ")
+                page.command(next.words("undo"), first: "Undo it:   ")
             }
         }
-        return lines.joined(separator: "\n")
+        return page.text
     }
 }
