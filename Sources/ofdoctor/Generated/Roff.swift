@@ -21,6 +21,9 @@ enum Roff {
             case "-": out += "\\-"
             case "\u{2014}": out += "\\(em"
             case "\u{2013}": out += "\\(en"
+            // ✗ (the text output's error mark) has no glyph in groff's ASCII and PostScript
+            // devices; its multiplication sign does.
+            case "\u{2717}": out += "\\(mu"
             // groff reads its input as Latin-1: any other non-ASCII character by its code point.
             case _ where !scalar.isASCII:
                 let hex = String(scalar.value, radix: 16, uppercase: true)
