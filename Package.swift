@@ -46,16 +46,20 @@ let package = Package(
         .target(name: "LoaderModel", dependencies: ["ELFInspect", "RootFS", "Support"]),
         // One quoting function per output language.
         .target(name: "Quoting", dependencies: ["ELFInspect"]),
-        // Findings, candidates, the plan and its simulation.
-        .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting"]),
+        // Findings, candidates, the plan and its simulation; the ApplicationRules interface.
+        .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
+        // OpenFace's rules for the doctor: OF ids, its libraries, FeatureExtraction's model files.
+        .target(name: "OpenFace", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "ELFInspect"]),
         // fix --apply and undo: the journal, confined writes, ldconfig.
         .target(name: "Apply", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
         // `ofdoctor resources`: the docker_resources folder before docker build.
-        .target(name: "Preflight", dependencies: ["Doctor", "RootFS", "Archive"]),
+        .target(name: "Preflight", dependencies: ["OpenFace", "Doctor", "RootFS", "Archive"]),
+        // Text for a terminal: wrapping to its width, colour policy, shortened lists. Pure.
+        .target(name: "TextLayout"),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [
-                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight",
+                "ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "TextLayout",
                 "CStartup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -65,8 +69,9 @@ let package = Package(
         .target(name: "InMemoryRoot", dependencies: ["RootFS", "ELFInspect"], path: "Tests/Support/InMemoryRoot"),
         .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect", "ELFImageBuilder"], exclude: ["Corpus"]),
         // Unit tests of the library layers, and the differentials against this machine's loader.
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "Apply", "Preflight"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight"]),
+        .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],
     swiftLanguageModes: [.v6]
 )

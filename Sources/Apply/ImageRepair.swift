@@ -31,12 +31,16 @@ public struct ImageRepair: Sendable {
     /// container is started, so OUT is checked with them too, save those the plan sets.
     public let overrides: [String: String]
     public let cpu: CPUFeatures?
+    /// The application rules IN was checked with; OUT is checked with them too.
+    public let rules: [any ApplicationRules]
 
-    public init(image: ImageRoot, system: TargetSystem, overrides: [String: String], cpu: CPUFeatures?) {
+    public init(image: ImageRoot, system: TargetSystem, overrides: [String: String], cpu: CPUFeatures?,
+                rules: [any ApplicationRules] = []) {
         self.image = image
         self.system = system
         self.overrides = overrides
         self.cpu = cpu
+        self.rules = rules
     }
 
     /// Writes OUT for `report` (IN's check): stages it, checks it as written, renames it.
@@ -65,8 +69,8 @@ public struct ImageRepair: Sendable {
             let fixed = Array(Set(plan.actions.flatMap(\.fixes))).sorted()
             addition = ImageAddition(
                 layer: layer.bytes, environment: environment, created: created,
-                createdBy: "ofdoctor fix --image --output (fixes \(fixed.joined(separator: ", ")))",
-                comment: "ofdoctor: " + plan.actions.map { "\($0.action.kind) [\($0.fixes.joined(separator: ","))]" }.joined(separator: "; "))
+                createdBy: "ofdoctor fix --image --output (fixes \(fixed.map(\.rawValue).joined(separator: ", ")))",
+                comment: "ofdoctor: " + plan.actions.map { "\($0.action.kind) [\($0.fixes.map(\.rawValue).joined(separator: ","))]" }.joined(separator: "; "))
         }
         let staged: StagedImage
         do { staged = try ImageWriter.stage(from: image.path, to: output, adding: addition) } catch { throw .image(error) }
@@ -96,7 +100,7 @@ public struct ImageRepair: Sendable {
         let environment = LoaderEnvironment(variables, workingDirectory: report.environment.workingDirectory)
         let writtenSystem = TargetSystem.inspect(root: RootView(written), cpu: cpu)
         let recheck: DoctorReport
-        do { recheck = try Doctor(system: writtenSystem).check(report.program, environment: environment) } catch {
+        do { recheck = try Doctor(system: writtenSystem, rules: rules).check(report.program, environment: environment) } catch {
             throw .analysis(error.description)
         }
         let personal = Set(report.blockers.map(\.findingID))

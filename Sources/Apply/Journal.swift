@@ -140,6 +140,26 @@ public struct Journal: Equatable, Sendable {
         line(Record(seq: seq, phase: phase, change: change, ldconfig: ldconfig, effect: effect, error: error))
     }
 
+    // MARK: Entries, as the records change them
+
+    /// A change about to be made: the `intent` record.
+    mutating func addIntent(seq: Int, change: JournalChange) {
+        entries.append(Entry(seq: seq, change: change, phase: .intent, undone: false))
+    }
+
+    /// How the change at `at` ended: the one place a phase changes, for the journal being
+    /// written (`ApplySession`) and for one read back (`decode`).
+    mutating func end(entryAt at: Int, phase: Phase, ldconfig: LdconfigResult?, effect: LdconfigEffect?, error: String?) {
+        if phase == .undone {
+            entries[at].undone = true
+            return
+        }
+        entries[at].phase = phase
+        entries[at].ldconfig = ldconfig ?? entries[at].ldconfig
+        entries[at].effect = effect ?? entries[at].effect
+        entries[at].error = error ?? entries[at].error
+    }
+
     /// Reads a journal file; `path` names it in errors. The checksums and the closing line
     /// are checked first (`JournalFile`), then every record, then every path in it.
     public static func decode(_ bytes: [UInt8], path: String) throws(ApplyError) -> Journal {
@@ -168,21 +188,14 @@ public struct Journal: Equatable, Sendable {
                                           holds: holds())
                 }
                 index[record.seq] = journal.entries.count
-                journal.entries.append(Entry(seq: record.seq, change: change, phase: .intent, undone: false))
+                journal.addIntent(seq: record.seq, change: change)
                 continue
             }
             guard let at = index[record.seq] else {
                 throw .journalCorrupt(path: path, line: lineNumber, reason: "\(record.phase.rawValue) for unknown change \(record.seq)",
                                       holds: holds())
             }
-            if record.phase == .undone {
-                journal.entries[at].undone = true
-            } else {
-                journal.entries[at].phase = record.phase
-                journal.entries[at].ldconfig = record.ldconfig ?? journal.entries[at].ldconfig
-                journal.entries[at].effect = record.effect ?? journal.entries[at].effect
-                journal.entries[at].error = record.error ?? journal.entries[at].error
-            }
+            journal.end(entryAt: at, phase: record.phase, ldconfig: record.ldconfig, effect: record.effect, error: record.error)
         }
         try journal.checkPaths(journal: path)
         return journal

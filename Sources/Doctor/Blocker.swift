@@ -1,15 +1,15 @@
 /// What no automatic fix can do: a step for a person, tied to the finding it clears.
 public struct Blocker: Hashable, Sendable, CustomStringConvertible {
     /// The finding's id (`OF001`, `LD002`, `OF103`, …).
-    public var findingID: String
+    public var findingID: FindingID
     /// What is wrong, in one line.
     public var summary: String
     /// The exact command or download that clears it.
     public var remedy: String?
     /// The finding's identity within its id (several LD002 findings share an id).
-    var findingKey: String?
+    var findingKey: FindingKey?
 
-    public init(findingID: String, summary: String, remedy: String?, findingKey: String? = nil) {
+    public init(findingID: FindingID, summary: String, remedy: String?, findingKey: FindingKey? = nil) {
         self.findingID = findingID
         self.summary = summary
         self.remedy = remedy

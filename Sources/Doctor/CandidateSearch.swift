@@ -43,7 +43,7 @@ public struct CandidateSearch: Sendable {
         }
     }
 
-    public private(set) var index = LibraryIndex()
+    public private(set) var index: LibraryIndex
     public private(set) var record = Record()
     let root: RootView
     /// Stage 1's own directories, as the loader spells them (`ownDirectories`).
@@ -56,8 +56,10 @@ public struct CandidateSearch: Sendable {
     /// The directories searched as roots of prefixes (stage 1) and walked whole (stage 2).
     static let prefixTops = ["/opt", "/usr/local", "/root", "/home", "/srv"]
 
-    public init(root: RootView, ownDirectories: [String]) {
+    /// - Parameter glibc: the root's, whose ldconfig decides which names are libraries.
+    public init(root: RootView, glibc: GlibcVersion, ownDirectories: [String]) {
         self.root = root
+        index = LibraryIndex(glibc: glibc)
         self.ownDirectories = ownDirectories
     }
 

@@ -4,9 +4,10 @@ import RootFS
 
 /// Finds libraries that open companions beside their own load path (MKL) and whose
 /// companions are not there: the program starts, and dies at the first call that needs
-/// them (`runtime-companion-missing`, OF005 for MKL).
+/// them (`runtime-companion-missing`; an application's rules may name a library that does this
+/// whatever its imports show, with its own id and message).
 enum CompanionCheck {
-    static func findings(_ graph: LoadGraph, system: TargetSystem) -> [Finding] {
+    static func findings(_ graph: LoadGraph, system: TargetSystem, rules: [any ApplicationRules]) -> [Finding] {
         var result: [Finding] = []
         // Libraries share a few load directories: each is resolved once.
         var resolvedDirectories: [String: RootPath?] = [:]
@@ -25,8 +26,8 @@ enum CompanionCheck {
             }
             guard resolvedLoad != RootPath(realDirectory) else { continue }
             let realName = object.realPath.split(separator: "/").last.map(String.init) ?? ""
-            let isMKL = object.soname == "libmkl_rt.so.2"
-            guard isMKL || RuntimeCompanions.opensBesideItself(object.elf) else { continue }
+            let known = rules.companionOpener(soname: object.soname)
+            guard known != nil || RuntimeCompanions.opensBesideItself(object.elf) else { continue }
             let family = RuntimeCompanions.family(of: realName, in: realDirectory, root: system.root)
                 .filter { $0 != realName && $0 != object.soname }
             // A companion counts as there when it is beside the load path (dladdr + dlopen of
@@ -36,14 +37,12 @@ enum CompanionCheck {
                 return beside == nil && !graph.objects.contains { $0.names.contains(name) || $0.soname == name }
             }
             guard !missing.isEmpty else { continue }
-            // MKL's dispatcher opens the core first: that is the name its error message carries.
-            let first = missing.first { $0.hasPrefix("libmkl_core") } ?? missing.first ?? ""
             result.append(Finding(
-                id: isMKL ? FindingCatalog.mklCompanions : FindingCatalog.runtimeCompanionMissing,
+                id: known?.id ?? .runtimeCompanionMissing,
                 rule: .runtimeCompanionMissing, severity: .warning,
                 summary: "\(object.path) will not find \(missing.joined(separator: ", ")) at run time",
                 explanation: "\(object.path) is a link to \(object.realPath). The library asks dladdr where it was loaded from and dlopens its companions from that directory, \(loadDirectory); they are beside its real file in \(realDirectory) but not there. The loader starts the program; the first call that needs them (MKL: the first BLAS call) fails.",
-                loaderMessage: isMKL ? "INTEL MKL ERROR: \(loadDirectory)/\(first): cannot open shared object file: No such file or directory." : nil,
+                loaderMessage: known?.message(loadDirectory, missing),
                 library: object.soname ?? realName, neededBy: object.neededBy.map { graph.objects[$0].path },
                 resolvedTo: object.path,
                 candidates: missing.map { Candidate(path: realDirectory + "/" + $0, soname: $0, kind: .sameSoname,

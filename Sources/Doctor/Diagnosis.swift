@@ -7,10 +7,11 @@ public struct Diagnosis: Sendable {
     public var symbols: SymbolCheck
     public var findings: [Finding]
 
-    public init(system: TargetSystem, program: ProgramLocation, environment: LoaderEnvironment) throws(ResolveError) {
+    public init(system: TargetSystem, program: ProgramLocation, environment: LoaderEnvironment,
+                rules: [any ApplicationRules] = []) throws(ResolveError) {
         graph = try system.resolver(environment: environment).resolve(program: program.path)
         symbols = SymbolCheck(graph: graph)
-        findings = FindingCatalog.findings(graph: graph, symbols: symbols, argv0: program.argv0, system: system)
+        findings = FindingCatalog.findings(graph: graph, symbols: symbols, argv0: program.argv0, system: system, rules: rules)
     }
 
     /// What stops the program or breaks it: errors, and companions a library will not find.

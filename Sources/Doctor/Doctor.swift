@@ -4,45 +4,47 @@ import RootFS
 /// The doctor: diagnoses a program in a root and environment, and plans and proves the fix.
 public struct Doctor: Sendable {
     public let system: TargetSystem
+    /// What applications add to the general rules (their ids, libraries and data files).
+    public let rules: [any ApplicationRules]
 
-    public init(system: TargetSystem) {
+    public init(system: TargetSystem, rules: [any ApplicationRules] = []) {
         self.system = system
+        self.rules = rules
     }
 
     public func check(_ program: ProgramLocation, environment: LoaderEnvironment) throws(ResolveError) -> DoctorReport {
-        let diagnosis = try Diagnosis(system: system, program: program, environment: environment)
-        let models = openFaceModels(program, environment: environment)
-        let modelProblems = models.findings.filter(\.isProblem)
-        guard !diagnosis.errors.isEmpty || !modelProblems.isEmpty else {
+        let diagnosis = try Diagnosis(system: system, program: program, environment: environment, rules: rules)
+        let data = rules.compactMap { $0.dataCheck(program: program, environment: environment, root: system.root) }
+        let dataFindings = data.flatMap(\.findings)
+        let dataProblems = dataFindings.filter(\.isProblem)
+        guard !diagnosis.errors.isEmpty || !dataProblems.isEmpty else {
             return DoctorReport(program: program, environment: environment, diagnosis: diagnosis,
-                                findings: diagnosis.findings + models.findings,
+                                findings: diagnosis.findings + dataFindings,
                                 plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [],
                                 candidateSearch: nil)
         }
         var outcome = diagnosis.errors.isEmpty
             ? Planner.Outcome(plan: FixPlan(), environment: environment, simulated: diagnosis, laterFindings: [],
                               blockers: [], fixedKeys: [], candidates: [:], candidateSearch: nil)
-            : Planner(system: system, program: program).plan(from: diagnosis, environment: environment)
-        // Model files do not involve the loader: their copies (as links) join the plan as they are.
-        for copy in models.copies {
-            outcome.plan.actions.append(PlannedAction(.symlink(path: copy.destination, target: copy.source.string), fixes: copy.fixes))
-        }
-        outcome.blockers += modelProblems.filter { !$0.fixable }.map {
+            : Planner(system: system, program: program, rules: rules).plan(from: diagnosis, environment: environment)
+        // Data files do not involve the loader: their actions join the plan as they are.
+        outcome.plan.actions += data.flatMap(\.actions)
+        outcome.blockers += dataProblems.filter { !$0.fixable }.map {
             Blocker(findingID: $0.id, summary: $0.summary, remedy: $0.remedy)
         }
-        var findings = diagnosis.findings + models.findings
-        for var later in outcome.laterFindings where outcome.blockers.contains(where: { $0.findingKey == Planner.key(later) })
-            || outcome.fixedKeys.contains(Planner.key(later)) {
+        var findings = diagnosis.findings + dataFindings
+        for var later in outcome.laterFindings where outcome.blockers.contains(where: { $0.findingKey == later.key })
+            || outcome.fixedKeys.contains(later.key) {
             later.summary = "once the other fixes are made: " + later.summary
             findings.append(later)
         }
-        let modelIds = Set(models.findings.map(\.id))
+        let dataIDs = Set(dataFindings.map(\.id))
         for i in findings.indices {
-            if modelIds.contains(findings[i].id) { continue }   // their own check decided
+            if dataIDs.contains(findings[i].id) { continue }   // their own check decided
             if let library = findings[i].library, findings[i].rule == .libraryNotFound {
                 findings[i].candidates = outcome.candidates[library] ?? []
             }
-            let key = Planner.key(findings[i])
+            let key = findings[i].key
             findings[i].fixable = !findings[i].isProblem || outcome.fixedKeys.contains(key)
             if findings[i].isProblem && !findings[i].fixable, findings[i].remedy == nil {
                 findings[i].remedy = outcome.blockers.first { $0.findingKey == key }?.remedy
@@ -55,17 +57,5 @@ public struct Doctor: Sendable {
                             simulated: outcome.simulated,
                             status: outcome.blockers.isEmpty && hasPlan ? .fixable : .unfixable,
                             blockers: outcome.blockers, candidateSearch: outcome.candidateSearch)
-    }
-}
-
-extension Doctor {
-    /// OpenFace's run-time data (issue 9): looked up the way FeatureExtraction does it, from
-    /// the working directory, `dirname(argv[0])` and `<prefix>/etc/OpenFace`.
-    func openFaceModels(_ program: ProgramLocation, environment: LoaderEnvironment) -> OpenFaceModelReport {
-        guard program.path.lastComponent == "FeatureExtraction" else { return OpenFaceModelReport(findings: [], copies: [], locations: [:]) }
-        let launch = OpenFaceLaunch(binary: program.path, argv0: program.argv0,
-                                    workingDirectory: RootPath(environment.workingDirectory))
-        return (try? OpenFaceModelCheck(view: system.root, launch: launch).run())
-            ?? OpenFaceModelReport(findings: [], copies: [], locations: [:])
     }
 }

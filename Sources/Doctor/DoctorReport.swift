@@ -28,4 +28,9 @@ public struct DoctorReport: Sendable {
     public var blockers: [Blocker]
     /// How much of the root the search for missing libraries' copies read.
     public var candidateSearch: CandidateSearch.Record?
+
+    /// The plan's actions that clear `finding`, in plan order.
+    public func actions(clearing finding: Finding) -> [PlannedAction] {
+        (plan?.actions ?? []).filter { $0.clears(finding) }
+    }
 }

@@ -53,7 +53,7 @@ public struct Candidate: Equatable, Sendable {
 /// One reason the loader would refuse (or later break) the program, with its stable id.
 public struct Finding: Equatable, Sendable {
     /// `OF001`…: documented failures of the seed; `LD…`: general rules; `OF1xx`: OpenFace data.
-    public var id: String
+    public var id: FindingID
     public var rule: Rule
     public var severity: Severity
     /// One line.
@@ -71,15 +71,26 @@ public struct Finding: Equatable, Sendable {
     public var fixable: Bool
     /// What a person must do when no automatic fix exists.
     public var remedy: String?
+    /// Every reference of the cause the loader cannot bind (what `ldd -r` lists as undefined),
+    /// for symbol and version findings.
+    public var symbols: [SymbolReference]
+    /// Every version need of the cause the found library does not define.
+    public var versions: [VersionReference]
+    /// Where the loader looked, by rule, for a library it did not find.
+    public var searched: [SearchedDirectories]
+    /// For one finding made of several missing libraries of one cause (an application's
+    /// `merge`), their names: each is a node of the load graph it is about.
+    public var coveredLibraries: [String] = []
 
     /// Errors, and warnings that break the program later (a companion it cannot open):
     /// what makes `check` exit non-zero and what a plan must fix.
     public var isProblem: Bool { severity == .error || rule == .runtimeCompanionMissing }
 
-    public init(id: String, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
+    public init(id: FindingID, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,
                 neededBy: [String] = [], resolvedTo: String? = nil, candidates: [Candidate] = [],
-                fixable: Bool = false, remedy: String? = nil) {
+                fixable: Bool = false, remedy: String? = nil, symbols: [SymbolReference] = [],
+                versions: [VersionReference] = [], searched: [SearchedDirectories] = []) {
         self.id = id
         self.rule = rule
         self.severity = severity
@@ -94,5 +105,8 @@ public struct Finding: Equatable, Sendable {
         self.candidates = candidates
         self.fixable = fixable
         self.remedy = remedy
+        self.symbols = symbols
+        self.versions = versions
+        self.searched = searched
     }
 }

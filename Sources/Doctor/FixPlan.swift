@@ -1,3 +1,4 @@
+import LoaderModel
 import RootFS
 
 /// One change to the root that a fix needs. Paths are inside the root.
@@ -22,14 +23,22 @@ public enum FixAction: Hashable, Sendable {
     }
 }
 
-/// An action and the findings (ids such as `OF002`) it fixes.
+/// An action and the findings it fixes.
 public struct PlannedAction: Hashable, Sendable {
     public var action: FixAction
-    public var fixes: [String]
+    public var fixes: [FindingID]
+    /// The findings it clears, by `Finding.key`: several findings can share an id.
+    public var clears: [FindingKey]
 
-    public init(_ action: FixAction, fixes: [String]) {
+    public init(_ action: FixAction, fixes: [FindingID], clears: [FindingKey] = []) {
         self.action = action
         self.fixes = fixes
+        self.clears = clears
+    }
+
+    /// True when this action is part of what clears `finding`.
+    public func clears(_ finding: Finding) -> Bool {
+        clears.isEmpty ? fixes.contains(finding.id) : clears.contains(finding.key)
     }
 }
 
@@ -50,5 +59,26 @@ public struct FixPlan: Hashable, Sendable {
             if case .env(let name, let value) = planned.action { result[name] = .some(value) }
         }
         return result
+    }
+
+    /// `environment` with the plan's `env` actions made.
+    public func corrected(_ environment: LoaderEnvironment) -> LoaderEnvironment {
+        self.environment.reduce(environment) { $0.with($1.key, $1.value) }
+    }
+
+    /// The loader variables (`LD_…`) a program started from `environment` has once the plan
+    /// is applied: those set, and the names the plan unsets, sorted.
+    public func loaderVariables(from environment: LoaderEnvironment) -> (set: [String: String], unset: [String]) {
+        var set = environment.variables.filter { $0.key.hasPrefix("LD_") }
+        var unset: [String] = []
+        for (name, value) in self.environment {
+            if let value {
+                set[name] = value
+            } else {
+                set[name] = nil
+                unset.append(name)
+            }
+        }
+        return (set, unset.sorted())
     }
 }

@@ -20,7 +20,10 @@ public struct LibraryIndex: Sendable {
     static let maxDirectories = 200_000
     static let maxDepth = 24
 
-    public init() {}
+    /// The root's glibc, whose ldconfig decides which names are libraries.
+    let glibc: GlibcVersion
+
+    public init(glibc: GlibcVersion) { self.glibc = glibc }
 
     /// The names in `directory` (a real directory: no symlink on the way), not its
     /// subdirectories. Returns the listing, for a caller that looks further in.
@@ -31,7 +34,7 @@ public struct LibraryIndex: Sendable {
         guard let listing = try? root.filesystem.kinds(in: directory) else { return [] }
         let sorted = listing.sorted { $0.name < $1.name }
         if indexed.insert(directory.string).inserted {
-            for (name, kind) in sorted where Self.isLibraryName(name) {
+            for (name, kind) in sorted where LdconfigModel.looksLikeLibrary(name, glibc: glibc) {
                 add(name, in: directory, listedKind: kind, root: root)
             }
         }
@@ -64,11 +67,6 @@ public struct LibraryIndex: Sendable {
         guard let kind = listedKind ?? (try? root.filesystem.entry(at: path))??.kind, kind == .file || kind == .symlink
         else { return }
         byName[name, default: []].append(path.string)
-    }
-
-    /// `lib*.so*` and `ld-*.so*`: the names ldconfig and the loader care about.
-    static func isLibraryName(_ name: String) -> Bool {
-        (name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.containsBytes(".so")
     }
 
     /// Paths named exactly `name`.

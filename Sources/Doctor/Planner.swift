@@ -9,14 +9,17 @@ import RootFS
 public struct Planner: Sendable {
     public let system: TargetSystem
     public let program: ProgramLocation
+    /// The application's rules, asked by every simulated diagnosis and by `provide`.
+    public let rules: [any ApplicationRules]
     /// Where symlinks for libraries outside the search path go: the first multiarch default
     /// directory the loader searches (the seed's documented place).
     public var linkDirectory = "/usr/lib/x86_64-linux-gnu"
     static let maxRounds = 6
 
-    public init(system: TargetSystem, program: ProgramLocation) {
+    public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
         self.system = system
         self.program = program
+        self.rules = rules
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
@@ -31,8 +34,8 @@ public struct Planner: Sendable {
         public var laterFindings: [Finding]
         /// What the plan leaves to a person, one step each.
         public var blockers: [Blocker]
-        /// Identities (`Planner.key`) of the findings the plan fixes: several LD002 share an id.
-        public var fixedKeys: Set<String>
+        /// The findings the plan fixes, by key: several LD002 share an id.
+        public var fixedKeys: Set<FindingKey>
         /// Where the root has each missing library, and whether it can stand in.
         public var candidates: [String: [Candidate]]
         /// How much of the root the candidate search read (nil when nothing was missing).
@@ -51,19 +54,22 @@ public struct Planner: Sendable {
         var search: CandidateSearch?
         var candidates: [String: [Candidate]] = [:]
         /// Links to another soname, by the name they provide, so a later failure can undo them.
-        var sonameLinks: [String: (action: FixAction, path: String, id: String, key: String)] = [:]
+        var sonameLinks: [String: (action: FixAction, path: String, id: FindingID, key: FindingKey, package: String?)] = [:]
         var rejected = Set<String>()
         var withdrawn: [Blocker] = []
-        let startKeys = Set(start.findings.map(Self.key))
+        let startKeys = Set(start.findings.map(\.key))
         for _ in 0..<Self.maxRounds {
             let errors = current.errors
             if errors.isEmpty { break }
             var progress = false
             blockers = []
+            let roundStart = (actions: actions, environment: env)
             // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
             for (name, link) in sonameLinks {
                 let consumers = current.graph.objects.filter { $0.elf.dynamic?.needed.contains(name) == true }.map(\.path)
-                let broken = errors.filter { $0.rule == .symbolNotFound && $0.neededBy.contains(where: consumers.contains) }
+                let broken = errors.filter {
+                    ($0.rule == .symbolNotFound || $0.rule == .versionNotFound) && $0.neededBy.contains(where: consumers.contains)
+                }
                 guard !broken.isEmpty else { continue }
                 actions.removeAll { $0.action == link.action }
                 if !actions.contains(where: { if case .symlink = $0.action { return true }; return false }) {
@@ -71,14 +77,18 @@ public struct Planner: Sendable {
                 }
                 rejected.insert(link.path)
                 sonameLinks[name] = nil
-                let symbols = broken.compactMap(\.symbol).joined(separator: ", ")
+                var names: [String] = []
+                for finding in broken {
+                    for name in finding.symbols.map(\.name) + finding.versions.map(\.name) where !names.contains(name) { names.append(name) }
+                }
+                let symbols = names.joined(separator: ", ")
                 if let i = candidates[name]?.firstIndex(where: { $0.path == link.path }) {
                     candidates[name]?[i].usable = false
                     candidates[name]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
                 }
                 withdrawn.append(Blocker(
                     findingID: link.id, summary: "\(name) is missing and \(link.path) cannot stand in (it lacks \(symbols))",
-                    remedy: "install a package that provides \(name) (Ubuntu 22.04's libwebp7 for libwebp.so.7), or rebuild the consumer against the library the image has",
+                    remedy: "install a package that provides \(name)\(link.package.map { " (\($0) for \(name))" } ?? ""), or rebuild the consumer against the library the image has",
                     findingKey: link.key))
                 progress = true
             }
@@ -88,7 +98,7 @@ public struct Planner: Sendable {
                 continue
             }
             for finding in errors {
-                if !startKeys.contains(Self.key(finding)) && !later.contains(where: { Self.key($0) == Self.key(finding) }) {
+                if !startKeys.contains(finding.key) && !later.contains(where: { $0.key == finding.key }) {
                     later.append(finding)
                 }
                 switch finding.rule {
@@ -96,16 +106,21 @@ public struct Planner: Sendable {
                     if let step = unshadow(finding, in: current, environment: env) {
                         env = step
                         progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else if isUnshadowed(finding, in: current, environment: env) {
+                        // Another finding of this round already dropped the directory: the
+                        // same environment change clears this one too.
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
                         blockers.append(Blocker(
                             findingID: finding.id, summary: finding.summary,
                             remedy: "rebuild the requester against the library present, or install the library version it was linked with",
-                            findingKey: Self.key(finding)))
+                            findingKey: finding.key))
                     }
                 case .libraryNotFound:
                     guard let library = finding.library else { continue }
-                    var reading = search ?? CandidateSearch(root: system.root, ownDirectories: CandidateSearch.ownDirectories(of: current.graph))
+                    var reading = search ?? CandidateSearch(root: system.root, glibc: system.platform.glibc,
+                                                                ownDirectories: CandidateSearch.ownDirectories(of: current.graph))
                     reading.find(library) { !$0.contains("/glibc-hwcaps/") && isUsableLibrary($0) }
                     search = reading
                     let libraries = reading.index
@@ -113,18 +128,21 @@ public struct Planner: Sendable {
                     guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
                                              rejected: rejected)
                     else {
-                        if !withdrawn.contains(where: { $0.findingKey == Self.key(finding) }) {
+                        if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
                             blockers.append(Blocker(
                                 findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                remedy: "install the package that provides \(library)", findingKey: Self.key(finding)))
+                                remedy: "install the package that provides \(library)", findingKey: finding.key))
                         }
                         continue
                     }
-                    if let link = step.sonameLink { sonameLinks[library] = (link.action, link.path, finding.id, Self.key(finding)) }
-                    for action in step.actions { Self.record(&actions, action, fixes: finding.id) }
+                    if let link = step.sonameLink {
+                        let package = rules.documentedFailure(finding, provider: nil, graph: current.graph, system: system)?.package
+                        sonameLinks[library] = (link.action, link.path, finding.id, finding.key, package)
+                    }
+                    for action in step.actions { Self.record(&actions, action, for: finding) }
                     if let newEnv = step.environment {
                         env = newEnv
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     }
                     progress = true
                 case .badCandidate:
@@ -133,28 +151,29 @@ public struct Planner: Sendable {
                     if let step = dropBadDirectory(finding, environment: env) {
                         env = step
                         progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), fixes: finding.id)
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
                         blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
-                                                findingKey: Self.key(finding)))
+                                                findingKey: finding.key))
                     }
                 case .staleCache:
-                    Self.record(&actions, .ldconfig, fixes: finding.id)
+                    Self.record(&actions, .ldconfig, for: finding)
                     progress = true
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)
                     for candidate in finding.candidates {
                         guard let name = candidate.soname else { continue }
-                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), fixes: finding.id)
+                        Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), for: finding)
                     }
                     progress = true
                 default:
                     blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
-                                            findingKey: Self.key(finding)))
+                                            findingKey: finding.key))
                 }
             }
             guard progress, let next = try? simulate(actions, environment: env) else { break }
+            creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
             current = next
         }
         var outcome = settle(start: start, actions: actions, original: environment, environment: env,
@@ -169,27 +188,27 @@ public struct Planner: Sendable {
     func settle(start: Diagnosis, actions: [PlannedAction], original: LoaderEnvironment,
                 environment: LoaderEnvironment, current: Diagnosis, later: [Finding], blockers: [Blocker],
                 candidates: [String: [Candidate]]) -> Outcome {
-        let startKeys = Set(start.findings.map(Self.key))
+        let startKeys = Set(start.findings.map(\.key))
         let left = current.errors
-        let leftKeys = Set(left.map(Self.key))
-        let examined = startKeys.union(later.map(Self.key))
+        let leftKeys = Set(left.map(\.key))
+        let examined = startKeys.union(later.map(\.key))
         var blockers = blockers
         let blockedKeys = Set(blockers.compactMap(\.findingKey))
         // Failures no rule blocked and no round removed: a person's too, said as they are.
-        for finding in left where !blockedKeys.contains(Self.key(finding)) {
+        for finding in left where !blockedKeys.contains(finding.key) {
             blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
-                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+                                    remedy: finding.remedy, findingKey: finding.key))
         }
         let all = start.errors + later
-        let fixedKeys = Set(all.map(Self.key)).subtracting(leftKeys)
+        let fixedKeys = Set(all.map(\.key)).subtracting(leftKeys)
         let keep = !actions.isEmpty && !fixedKeys.isEmpty && leftKeys.isSubset(of: examined)
         guard keep else {
             // No plan: every failure of the root as it is becomes a person's step.
             var kept = blockers.filter { $0.findingKey.map(startKeys.contains) ?? true }
             let keptKeys = Set(kept.compactMap(\.findingKey))
-            for finding in start.errors where !keptKeys.contains(Self.key(finding)) {
+            for finding in start.errors where !keptKeys.contains(finding.key) {
                 kept.append(Blocker(findingID: finding.id, summary: finding.summary,
-                                    remedy: finding.remedy, findingKey: Self.key(finding)))
+                                    remedy: finding.remedy, findingKey: finding.key))
             }
             return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
                            blockers: Self.unique(kept), fixedKeys: [], candidates: candidates, candidateSearch: nil)
@@ -199,26 +218,65 @@ public struct Planner: Sendable {
                        fixedKeys: fixedKeys, candidates: candidates, candidateSearch: nil)
     }
 
-    static func unique(_ blockers: [Blocker]) -> [Blocker] {
-        var seen = Set<String>()
-        return blockers.filter { seen.insert($0.description).inserted }
+    /// A finding a round cleared that no action was planned for (another finding's fix cleared
+    /// it too: one environment change for several shadowed libraries) is credited to the
+    /// round's actions that clear it: each one whose removal, simulated, brings it back; all of
+    /// them when only their combination does.
+    func creditSideEffects(cleared before: [Finding], after: Diagnosis, actions: inout [PlannedAction],
+                           environment: LoaderEnvironment, roundStart: (actions: [PlannedAction], environment: LoaderEnvironment)) {
+        let left = Set(after.errors.map(\.key))
+        let gone = before.filter { finding in
+            !left.contains(finding.key) && !actions.contains { $0.clears.contains(finding.key) }
+        }
+        guard !gone.isEmpty else { return }
+        let changed = actions.indices.filter { i in !roundStart.actions.contains { $0.action == actions[i].action } }
+        guard !changed.isEmpty else { return }
+        for finding in gone {
+            var credited = changed
+            if changed.count > 1 {
+                credited = changed.filter { i in
+                    var without = actions
+                    without.remove(at: i)
+                    let isEnv: Bool
+                    if case .env = actions[i].action { isEnv = true } else { isEnv = false }
+                    guard let diagnosis = try? simulate(without, environment: isEnv ? roundStart.environment : environment) else { return false }
+                    return diagnosis.errors.contains { $0.key == finding.key }
+                }
+                if credited.isEmpty { credited = changed }
+            }
+            for i in credited {
+                if !actions[i].fixes.contains(finding.id) { actions[i].fixes.append(finding.id) }
+                actions[i].clears.append(finding.key)
+            }
+        }
     }
 
-    static func key(_ finding: Finding) -> String { "\(finding.rule.rawValue)|\(finding.library ?? "")|\(finding.neededBy.first ?? "")" }
+    /// The blockers without repeats: two steps are the same when they read the same.
+    static func unique(_ blockers: [Blocker]) -> [Blocker] {
+        var seen = Set<Blocker>()
+        return blockers.filter {
+            seen.insert(Blocker(findingID: $0.findingID, summary: $0.summary, remedy: $0.remedy)).inserted
+        }
+    }
 
     /// Adds an action, or the finding id to an equal one already planned; one `env` action per
     /// variable (the last value wins) and one `ldconfig`, at the end.
-    static func record(_ actions: inout [PlannedAction], _ action: FixAction, fixes id: String) {
+    static func record(_ actions: inout [PlannedAction], _ action: FixAction, for finding: Finding) {
+        let id = finding.id
+        func credit(_ i: Int) {
+            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            if !actions[i].clears.contains(finding.key) { actions[i].clears.append(finding.key) }
+        }
         if case .env(let name, _) = action, let i = actions.firstIndex(where: {
             if case .env(let other, _) = $0.action { return other == name }
             return false
         }) {
             actions[i].action = action
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         if let i = actions.firstIndex(where: { $0.action == action }) {
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         // One conf file: a second directory joins the first action.
@@ -227,14 +285,14 @@ public struct Planner: Sendable {
             return false
         }), case .conf(_, let existing) = actions[i].action {
             actions[i].action = .conf(path: path, directories: existing + directories.filter { !existing.contains($0) })
-            if !actions[i].fixes.contains(id) { actions[i].fixes.append(id) }
+            credit(i)
             return
         }
         if action == .ldconfig {
-            actions.append(PlannedAction(action, fixes: [id]))
+            actions.append(PlannedAction(action, fixes: [id], clears: [finding.key]))
         } else {
             let at = actions.firstIndex { $0.action == .ldconfig } ?? actions.endIndex
-            actions.insert(PlannedAction(action, fixes: [id]), at: at)
+            actions.insert(PlannedAction(action, fixes: [id], clears: [finding.key]), at: at)
         }
     }
 
@@ -249,6 +307,15 @@ public struct Planner: Sendable {
               environment.libraryPath != nil else { return nil }
         return withLibraryPath(libraryPathDirectories(environment).filter { $0 != directory && !directory.hasPrefix($0 + "/") },
                                in: environment)
+    }
+
+    /// True when the copy behind `finding` came from a directory of `LD_LIBRARY_PATH` that
+    /// `environment` no longer has.
+    func isUnshadowed(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment) -> Bool {
+        guard let resolved = finding.resolvedTo,
+              let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
+              case .search(.libraryPath, let directory) = provider.foundVia else { return false }
+        return !libraryPathDirectories(environment).contains { $0 == directory || directory.hasPrefix($0 + "/") }
     }
 
     /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:
@@ -322,7 +389,7 @@ public struct Planner: Sendable {
             if isPrivate, let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil)
             }
-            if FindingCatalog.openFaceLibraryNames.contains(name) || isPrivate {
+            if rules.keepsOnLibraryPath(name) || isPrivate {
                 var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
                 return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
@@ -362,7 +429,7 @@ public struct Planner: Sendable {
     func confStep(for directory: String, in diagnosis: Diagnosis) -> [FixAction]? {
         guard let names = try? system.root.names(in: RootPath(directory)) else { return nil }
         let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
-        for name in names where LibraryIndex.isLibraryName(name) {
+        for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             if let found = cache?.lookup(name), Resolver.directoryName(found) != directory { return nil }
         }
         let action = FixAction.conf(path: Self.confPath, directories: [directory])
@@ -387,7 +454,7 @@ public struct Planner: Sendable {
     /// path cannot shadow a system library (conda's `lib/` fails this: its libffi would).
     func isPrivateDirectory(_ directory: String, index: LibraryIndex) -> Bool {
         guard let names = try? system.root.names(in: RootPath(directory)) else { return false }
-        for name in names where LibraryIndex.isLibraryName(name) {
+        for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             for path in index.paths(named: name) where Resolver.directoryName(path) != directory {
                 if system.platform.defaultDirectories.contains(where: { sameDirectory($0, Resolver.directoryName(path)) }) {
                     return false
@@ -411,6 +478,6 @@ public struct Planner: Sendable {
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }
-        return try Diagnosis(system: simulated, program: program, environment: environment)
+        return try Diagnosis(system: simulated, program: program, environment: environment, rules: rules)
     }
 }

@@ -69,9 +69,8 @@ extension GlibcVersion {
     /// The glibc of `root`: the first `libc.so.6` in its default directories (multiarch
     /// ones when the root has them), with the path it was read from; nil when none is readable.
     public static func read(root: RootView) -> (version: GlibcVersion, path: RootPath, multiarch: Bool)? {
-        let multiarch = root.isDirectory(RootPath("/lib/x86_64-linux-gnu")) || root.isDirectory(RootPath("/usr/lib/x86_64-linux-gnu"))
-        let dirs = multiarch ? LoaderPlatform.debianDefaultDirectories : LoaderPlatform.upstreamDefaultDirectories
-        for dir in dirs {
+        let multiarch = LoaderPlatform.isMultiarch(root)
+        for dir in LoaderPlatform.defaultDirectories(multiarch: multiarch) {
             let path = RootPath(dir + "/libc.so.6")
             guard let bytes = try? root.contents(of: path) else { continue }
             if let version = detect(libc: bytes, elf: try? ELFFile(bytes: bytes, path: path.string)) {

@@ -66,15 +66,14 @@ public struct LdSoConf: Equatable, Sendable {
     public var files: [String]
     public var notes: [Note]
 
-    /// Debian 12 x86-64's built-ins, after the config (`ldconfig -v` with an empty config lists these).
-    public static let debianBuiltins = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"]
     public static let maxDepth = 32
     public static let maxFiles = 1000
 
-    /// Reads `configFile` inside `root`, then adds `builtins`.
+    /// Reads `configFile` inside `root`, then adds `builtins`: by default Debian 12 x86-64's,
+    /// the loader's own default directories (`ldconfig -v` with an empty config lists them).
     /// - Parameter glibc: the root's glibc, whose ldconfig this models; nil reads it from the
     ///   root. Before 2.33 ldconfig adds no `glibc-hwcaps/` subdirectories.
-    public init(root: RootView, configFile: String = "/etc/ld.so.conf", builtins: [String] = LdSoConf.debianBuiltins,
+    public init(root: RootView, configFile: String = "/etc/ld.so.conf", builtins: [String] = LoaderPlatform.debianDefaultDirectories,
                 glibc: GlibcVersion? = nil) {
         let version = glibc ?? GlibcVersion.read(root: root)?.version ?? TargetSystem.fallbackGlibc
         var reader = Reader(root: root, glibcHWCaps: LoaderPlatform.hasGlibcHWCaps(version))

@@ -45,7 +45,9 @@ public struct LdconfigModel: Sendable {
     /// as the root's own ldconfig reads it: a glibc before 2.33 neither scans nor caches
     /// `glibc-hwcaps/` subdirectories).
     public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil) {
-        var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root, glibc: glibc)).directories)
+        let version = glibc ?? GlibcVersion.read(root: root)?.version ?? TargetSystem.fallbackGlibc
+        var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root, glibc: version)).directories,
+                              glibc: version)
         run.searchDirectories()
         cache = run.makeCache()
         linkChanges = run.linkChanges
@@ -53,17 +55,24 @@ public struct LdconfigModel: Sendable {
         warnings = run.warnings
     }
 
-    /// `sysdeps/generic/dl-is_dso.h` `_dl_is_dso`: `lib*.so*`, `ld-*.so*`, `ld.so.*`, `ld64.so.*`.
-    public static func looksLikeLibrary(_ name: String) -> Bool {
+    /// The file names `glibc`'s ldconfig takes for libraries (elf/ldconfig.c `search_dir`):
+    /// `lib*.so*` and `ld-*.so*`; from 2.34, which named the loader `ld.so.N` in places,
+    /// also `ld.so.*` and `ld64.so.*` (`_dl_is_dso`, sysdeps/generic/dl-is_dso.h). The real
+    /// ldconfig of 2.31 and 2.36 agree (LdconfigModelTests).
+    public static func looksLikeLibrary(_ name: String, glibc: GlibcVersion) -> Bool {
         ((name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.containsBytes(".so"))
-            || name.hasPrefix("ld.so.") || name.hasPrefix("ld64.so.")
+            || (glibc >= loaderNamesSince && (name.hasPrefix("ld.so.") || name.hasPrefix("ld64.so.")))
     }
+
+    /// The first glibc whose ldconfig also takes `ld.so.*` and `ld64.so.*`.
+    public static let loaderNamesSince = GlibcVersion(2, 34)
 }
 
 /// One ldconfig run's mutable state.
 private struct LdconfigRun {
     var overlay: LdconfigLinkOverlay
     var directories: [LdSoConf.Directory]
+    let glibc: GlibcVersion
     var pending: [Pending] = []
     var linkChanges: [LdconfigModel.LinkChange] = []
     var warnings: [String] = []
@@ -89,9 +98,10 @@ private struct LdconfigRun {
         var isaLevel: UInt32
     }
 
-    init(root: RootView, directories: [LdSoConf.Directory]) {
+    init(root: RootView, directories: [LdSoConf.Directory], glibc: GlibcVersion) {
         overlay = LdconfigLinkOverlay(base: root.filesystem)
         self.directories = directories
+        self.glibc = glibc
     }
 
     var view: RootView { RootView(overlay) }
@@ -115,7 +125,7 @@ private struct LdconfigRun {
         for name in names {
             let own = resolved.path.appending(name)
             guard let lst = (try? overlay.entry(at: own)) ?? nil, lst.kind != .other else { continue }
-            if !LdconfigModel.looksLikeLibrary(name)
+            if !LdconfigModel.looksLikeLibrary(name, glibc: glibc)
                 && (lst.kind == .file || inHWCaps || !LdSoCacheLegacyHWCap.isSubdirectoryName(name)) { continue }
             if name.hasSuffix(".#prelink#") || Self.isPrelinkTemporary(name) { continue }
             let spelled = dir.path + "/" + name

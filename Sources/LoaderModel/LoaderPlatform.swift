@@ -1,3 +1,5 @@
+import RootFS
+
 /// What the loader of the examined root is and what the CPU that will run it supports:
 /// the rules that differ between glibc releases and machines are read from here.
 public struct LoaderPlatform: Equatable, Sendable {
@@ -29,6 +31,18 @@ public struct LoaderPlatform: Equatable, Sendable {
     public static let debianDefaultDirectories = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"]
     /// Upstream x86-64 `SYSTEM_DIRS` (Fedora, Arch …).
     public static let upstreamDefaultDirectories = ["/lib64", "/usr/lib64"]
+    /// Both layouts' default directories: where ldconfig may write links, whichever the root is.
+    public static let anyLayoutDefaultDirectories = debianDefaultDirectories + upstreamDefaultDirectories
+
+    /// The default directories of `root`'s layout: multiarch when it has a multiarch library directory.
+    public static func defaultDirectories(multiarch: Bool) -> [String] {
+        multiarch ? debianDefaultDirectories : upstreamDefaultDirectories
+    }
+
+    /// Whether `root` has Debian's multiarch library directories.
+    public static func isMultiarch(_ root: RootView) -> Bool {
+        root.isDirectory(RootPath("/lib/x86_64-linux-gnu")) || root.isDirectory(RootPath("/usr/lib/x86_64-linux-gnu"))
+    }
 
     /// The first glibc that searches and caches `glibc-hwcaps/` subdirectories (2.31 and
     /// 2.32 know only the legacy hwcap subdirectories; elf/dl-hwcaps.c, elf/ldconfig.c).
@@ -50,7 +64,7 @@ public struct LoaderPlatform: Equatable, Sendable {
         let legacy = glibc <= GlibcVersion(2, 36) ? legacyCombinations(hwcaps: hwcapNames, platform: platform) : []
         return LoaderPlatform(
             glibc: glibc, glibcHWCaps: hwcaps, legacySubdirectories: legacy,
-            defaultDirectories: multiarch ? debianDefaultDirectories : upstreamDefaultDirectories,
+            defaultDirectories: defaultDirectories(multiarch: multiarch),
             lib: multiarch ? "lib/x86_64-linux-gnu" : "lib64", platform: platform)
     }
 

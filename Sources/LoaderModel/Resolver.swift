@@ -16,6 +16,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     case unsupported(path: String, what: String)
     /// An ELF file the kernel refuses to execute (fs/binfmt_elf.c `load_elf_binary`).
     case notRunnable(path: String, reason: String)
+    /// An object file, archive, linker script or script: not damaged, just not a program.
+    case notAProgram(path: String, kind: NonProgramFile)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path) is \(what); ofdoctor models the x86-64 (ELFCLASS64, EM_X86_64) loader only"
         case .notRunnable(let path, let reason):
             return "\(path): the kernel would refuse to run it (\(reason)); is the file damaged or cut short?"
+        case .notAProgram(let path, let kind):
+            return "\(path) is \(kind)"
         }
     }
 }
@@ -126,6 +130,9 @@ struct ResolutionState {
             elf = try ELFFile(bytes: bytes, path: program.string)
             bytes.dropResidentPages()
         } catch let error as ELFError {
+            if let bytes = try? root.filesystem.contents(of: target.path), let kind = NonProgramFile.identify(bytes.buffer) {
+                throw .notAProgram(path: program.string, kind: kind)
+            }
             throw .unreadable(error)
         } catch let error as RootError {
             throw .root(error)
@@ -190,10 +197,11 @@ struct ResolutionState {
     /// program header size and count, and that the program headers can be read. (It does
     /// not check `EI_OSABI` or the `e_ident` padding; ld.so does, for libraries only.)
     static func kernelRefusal(_ elf: ELFFile, bytes: FileBytes, path: String) -> ResolveError? {
+        if let kind = NonProgramFile.identify(bytes.buffer) { return .notAProgram(path: path, kind: kind) }
         switch CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) {
         case .accept: break
         case .wrongClass(let cls): return .unsupported(path: path, what: "an \(cls) program")
-        case .wrongMachine(let machine): return .unsupported(path: path, what: "a program for e_machine \(machine)")
+        case .wrongMachine(let machine): return .unsupported(path: path, what: "a program for \(ELFMachine(machine))")
         case .fatal(let message):
             let identOnly = ["ELF file OS ABI invalid", "ELF file ABI version invalid", "nonzero padding in e_ident"]
             if !identOnly.contains(message) { return .notRunnable(path: path, reason: message) }
@@ -257,7 +265,7 @@ struct ResolutionState {
         }
 
         let requesterObject = objects[requester]
-        let nodeflib = (requesterObject.elf.dynamic?.flags1 ?? 0) & 0x800 != 0
+        let nodeflib = (requesterObject.elf.dynamic?.flags1 ?? 0) & DynamicFlags1.noDefaultLib != 0
         for path in searchPaths(for: requester) {
             switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory):

@@ -91,7 +91,7 @@ public struct SymbolCheck: Sendable {
 
     /// `findNeeded` for every name at once: name → the first object (load order) that
     /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
-    static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
+    package static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
         var index: [String: Int] = [:]
         index.reserveCapacity(graph.objects.count * 2)
         for object in graph.objects {
@@ -120,7 +120,7 @@ public struct SymbolCheck: Sendable {
             let elf = object.elf
             let relocated = elf.relocationFlags()
             let bindNow = bindNowEverywhere || elf.dynamic.map { d in
-                d.bindNow || (d.flags ?? 0) & 0x8 != 0 || (d.flags1 ?? 0) & 0x1 != 0
+                d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
             } ?? false
             for index in relocated.indices where relocated[index] != 0 {
                 // Definitions find themselves and weak references never fail (weak undefined
@@ -222,15 +222,15 @@ public struct SymbolCheck: Sendable {
                 }
                 return (true, false)
             }
-            let ndx = raw & 0x7fff
+            let ndx = raw & VersionSymbolBits.index
             if let reference {
                 let own = versions.definition(ndx, in: index)
                 let matches = own.hash == reference.hash && own.name == reference.name
-                if !matches && (reference.hidden || own.hash != 0 || raw & 0x8000 != 0) { continue }
+                if !matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { continue }
                 return (true, false)
             }
             if ndx >= 3 {
-                if raw & 0x8000 == 0 { versionedCandidates += 1 }
+                if raw & VersionSymbolBits.hidden == 0 { versionedCandidates += 1 }
                 continue
             }
             return (true, false)
@@ -242,17 +242,18 @@ public struct SymbolCheck: Sendable {
 
     /// `check_match`/`do_lookup_x`: which symbol table entries can satisfy a reference.
     static func isDefinition(_ symbol: SymbolFields) -> Bool {
-        let tls: UInt8 = 6
-        if symbol.value == 0 && symbol.sectionIndex != 0xfff1 && symbol.type != tls { return false }
-        if symbol.sectionIndex == 0 { return false }
-        // STT_NOTYPE, OBJECT, FUNC, COMMON, TLS, GNU_IFUNC
+        if symbol.value == 0 && symbol.sectionIndex != SymbolKinds.absoluteSection && symbol.type != SymbolKinds.tls {
+            return false
+        }
+        if symbol.sectionIndex == SymbolKinds.undefinedSection { return false }
         switch symbol.type {
-        case 0, 1, 2, 5, 6, 10: break
+        case SymbolKinds.noType, SymbolKinds.object, SymbolKinds.function, SymbolKinds.common, SymbolKinds.tls,
+             SymbolKinds.gnuIndirectFunction: break
         default: return false
         }
         guard symbol.binding == DynamicSymbol.global || symbol.binding == DynamicSymbol.weak
                 || symbol.binding == DynamicSymbol.unique else { return false }
-        return symbol.visibility != 1 && symbol.visibility != 2
+        return symbol.visibility != SymbolKinds.internalVisibility && symbol.visibility != SymbolKinds.hiddenVisibility
     }
 }
 
@@ -312,15 +313,15 @@ struct VersionTables {
         let elf = objects[object]
         for need in elf.versionNeeds {
             for entry in need.entries {
-                pairs.append((entry.index & 0x7fff, intern(Version(name: entry.name, hash: entry.hash,
-                                                                   hidden: entry.index & 0x8000 != 0, file: need.file))))
-                largest = max(largest, Int(entry.index & 0x7fff))
+                pairs.append((entry.index & VersionSymbolBits.index, intern(Version(name: entry.name, hash: entry.hash,
+                                                                   hidden: entry.index & VersionSymbolBits.hidden != 0, file: need.file))))
+                largest = max(largest, Int(entry.index & VersionSymbolBits.index))
             }
         }
         for definition in elf.versionDefinitions {
-            pairs.append((definition.index & 0x7fff, intern(Version(name: definition.name, hash: definition.hash,
+            pairs.append((definition.index & VersionSymbolBits.index, intern(Version(name: definition.name, hash: definition.hash,
                                                                     hidden: false, file: nil))))
-            largest = max(largest, Int(definition.index & 0x7fff))
+            largest = max(largest, Int(definition.index & VersionSymbolBits.index))
         }
         let table: Table
         if largest < Self.denseLimit {
@@ -367,7 +368,7 @@ struct VersionTables {
     /// The version a reference at symbol `index` of `object` asks for (nil: unversioned).
     mutating func reference(of index: Int, in object: Int) -> Version? {
         guard let raw = objects[object].versionIndex(ofSymbol: index) else { return nil }
-        let ndx = raw & 0x7fff
+        let ndx = raw & VersionSymbolBits.index
         guard ndx >= 2, let id = table(object)[ndx] else { return nil }
         let version = distinct[Int(id)]
         return version.hash != 0 ? version : nil

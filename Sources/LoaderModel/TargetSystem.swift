@@ -14,6 +14,8 @@ public struct TargetSystem: Sendable {
     /// What could not be read about the machine and what was assumed instead (the report
     /// shows them: a guess must not pass for a reading).
     public var notes: [String] = []
+    /// The CPU the platform was made for (nil: not read), kept to inspect the root again.
+    public var cpu: CPUFeatures?
 
     /// The glibc this model follows when the root has no readable `libc.so.6`.
     public static let fallbackGlibc = GlibcVersion(2, 36)
@@ -32,7 +34,7 @@ public struct TargetSystem: Sendable {
     /// - Parameter cpu: nil when the CPU's features could not be read (no `/proc`): the
     ///   platform then has none, and a note says so.
     public static func inspect(root: RootView, cpu: CPUFeatures?) -> TargetSystem {
-        let multiarch = root.isDirectory(RootPath("/lib/x86_64-linux-gnu")) || root.isDirectory(RootPath("/usr/lib/x86_64-linux-gnu"))
+        let multiarch = LoaderPlatform.isMultiarch(root)
         let found = GlibcVersion.read(root: root)
         let glibc = found?.version
         let source = found.map { "glibc \($0.version), read from \($0.path.string)" }
@@ -47,6 +49,7 @@ public struct TargetSystem: Sendable {
             problem = "\(error)"
         }
         var system = TargetSystem(root: root, platform: platform, cache: cache, cacheProblem: problem, glibcSource: source)
+        system.cpu = cpu
         if cpu == nil {
             system.notes.append(LoaderPlatform.hasGlibcHWCaps(platform.glibc)
                 ? "the CPU's features could not be read (/proc/cpuinfo: no /proc?): glibc-hwcaps subdirectories are "
@@ -55,6 +58,11 @@ public struct TargetSystem: Sendable {
                   + "judged as for a CPU without optional features")
         }
         return system
+    }
+
+    /// The same root and CPU inspected again: after `fix --apply` wrote links and rebuilt the cache.
+    public func reinspected() -> TargetSystem {
+        TargetSystem.inspect(root: RootView(root.filesystem), cpu: cpu)
     }
 
     public func resolver(environment: LoaderEnvironment, originFromTypedPath: Bool = false) -> Resolver {

@@ -1,5 +1,5 @@
 import Archive
-import Doctor
+import OpenFace
 
 extension ResourceCheck {
     /// Files a complete OpenFace 2.2.0 source tree has; the image build runs cmake on it.

@@ -50,19 +50,33 @@ struct Invocation {
         return path + "-fixed"
     }
 
-    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted.
-    func command(_ subcommand: String, _ extra: String...) -> String {
-        ([executable, subcommand] + extra + targetWords).map(ShellQuote.display).joined(separator: " ")
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, each word quoted.
+    func words(_ subcommand: String, _ extra: String...) -> [String] {
+        words(subcommand, extra)
     }
 
-    /// What to run to see the plan, and to carry it out (control bytes shown escaped).
-    var fixSteps: String { TerminalEscape.visible(fixStepsText) }
+    func words(_ subcommand: String, _ extra: [String]) -> [String] {
+        ([executable, subcommand] + extra + targetWords).map(ShellQuote.display)
+    }
 
-    private var fixStepsText: String {
-        if isImage, let fixedImage {
-            return "`\(command("fix", "--output", fixedImage))` writes a repaired copy of the image; "
-                + "`\(command("fix", "--format", "dockerfile"))` prints the lines for its Dockerfile"
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted, as one line.
+    func command(_ subcommand: String, _ extra: String...) -> String {
+        words(subcommand, extra).joined(separator: " ")
+    }
+
+    /// The next steps after a failing check, each a label and the command that takes it.
+    var fixSteps: [(label: String, words: [String])] {
+        if isImage {
+            var steps: [(label: String, words: [String])] = []
+            if let fixedImage { steps.append(("a repaired copy of the image:", words("fix", "--output", fixedImage))) }
+            steps.append(("the Dockerfile lines that fix it:", words("fix", "--format", "dockerfile")))
+            return steps
         }
-        return "`\(command("fix"))` shows the plan, `\(command("fix", "--apply"))` makes it"
+        return [("see the plan:", words("fix")), ("make it:", words("fix", "--apply"))]
+    }
+
+    /// The same steps as one sentence, commands in backquotes (control bytes shown escaped).
+    var fixStepsSentence: String {
+        TerminalEscape.visible(fixSteps.map { "\($0.label) `\($0.words.joined(separator: " "))`" }.joined(separator: "; "))
     }
 }

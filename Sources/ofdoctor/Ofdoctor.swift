@@ -20,7 +20,7 @@ struct Ofdoctor: ParsableCommand {
         on an unpacked image (--root DIR) or an image archive (--image FILE).
 
         Examples:
-          ofdoctor                                   # FeatureExtraction, inside the container
+          ofdoctor                        # FeatureExtraction, in the container
           ofdoctor fix --apply && . /etc/profile.d/ofdoctor.sh
           ofdoctor check --root /srv/image --env-from inspect.json FeatureExtraction
           ofdoctor fix --image image.tar --format dockerfile >> Dockerfile.final

@@ -73,7 +73,7 @@ struct QuickCommand: TargetDescription {
     func run() throws {
         switch action {
         case .tree(let format, let all): try Tree.run(self, format: format, all: all)
-        case .check(let format): try Check.run(self, format: format)
+        case .check(let format): try Check.run(self, format: format, verbose: false)
         }
     }
 }

@@ -62,14 +62,14 @@ struct CLIPolishTests {
         #expect(installed.status == 0)
     }
 
-    @Test("tree --format dot renders with Graphviz: a node per object, missing libraries in red",
+    @Test("tree --format dot renders with Graphviz: a node per object, missing libraries in red, exit as check",
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") && FixtureRoot.named("of001") != nil,
                    "needs Graphviz's dot and the fixture roots (make fixtures)"))
     func dotRenders() throws {
         let fixture = try #require(FixtureRoot.named("of001"))
         let dot = Command.ofdoctor(["tree", "--format", "dot", "--root", fixture.rootPath, "/opt/OpenFace/build/bin/FeatureExtraction",
                                     "--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
-        #expect(dot.status == 0)
+        #expect(dot.status == 1, "of001 is fixable: \(dot.stderr)")
         let json = Command.ofdoctor(["tree", "--format", "json", "--root", fixture.rootPath, "/opt/OpenFace/build/bin/FeatureExtraction",
                                      "--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
         struct Tree: Decodable {

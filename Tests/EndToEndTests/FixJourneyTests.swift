@@ -105,7 +105,6 @@ struct FixJourneyTests {
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
     }
 
-    /// The commands a text output names in backquotes that start with ofdoctor.
     /// A scratch copy of the `all` root with no libwebp at all: OF001 has no candidate (a
     /// person's step), OF002–OF004 still have theirs. The caller removes its parent directory.
     static func allWithoutWebp() throws -> String {
@@ -116,10 +115,29 @@ struct FixJourneyTests {
         return root
     }
 
+    /// The commands a text output offers to paste: from ofdoctor's path to the end of its line,
+    /// continued over the lines a `\` ends (as a shell reads them); `eval "$(…)"` unwrapped.
     static func suggestedCommands(_ text: String) -> [String] {
-        text.split(separator: "`", omittingEmptySubsequences: false).enumerated()
-            .filter { $0.offset % 2 == 1 && $0.element.hasPrefix(Command.ofdoctorPath + " ") }
-            .map { String($0.element) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var result: [String] = []
+        var i = 0
+        while i < lines.count {
+            defer { i += 1 }
+            guard let start = lines[i].range(of: Command.ofdoctorPath + " ") else { continue }
+            var command = String(lines[i][start.lowerBound...])
+            while command.hasSuffix("\\"), i + 1 < lines.count {
+                i += 1
+                command += "\n" + lines[i]
+            }
+            if command.hasSuffix(")\"") { command.removeLast(2) }
+            result.append(command)
+        }
+        return result
+    }
+
+    /// A suggested command as one line: its continuations joined.
+    static func oneLine(_ command: String) -> String {
+        command.components(separatedBy: "\\\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     }
 
     @Test("every command check and fix print works when pasted into a shell, options and program included",
@@ -147,7 +165,7 @@ struct FixJourneyTests {
             #expect(result.status == 0 || result.status == 1 || result.status == 2, "`\(command)`: exit \(result.status) \(result.stdout.suffix(300)) \(result.stderr)")
             #expect(!result.stderr.contains("no such program") && !result.stderr.contains("ofdoctor:"), "`\(command)`: \(result.stderr)")
         }
-        #expect(ran.contains { $0.contains(" fix --apply ") } && ran.contains { $0.contains(" undo ") }, "\(ran)")
+        #expect(ran.map(Self.oneLine).contains { $0.contains(" fix --apply ") } && ran.map(Self.oneLine).contains { $0.contains(" undo ") }, "\(ran)")
     }
 }
 
@@ -200,7 +218,8 @@ extension FixJourneyTests {
         }
         let (_, before) = try state()
         #expect(before.status == "fixable" && !before.onlyEnvironmentLeft)
-        let check = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env)
+        let wide = ["COLUMNS": "500"]   // sentences are looked for whole, not wrapped
+        let check = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: wide)
         #expect(check.stdout.contains("all fixable") && !check.stdout.contains("the root is fixed"), "\(check.stdout)")
 
         let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
@@ -212,7 +231,7 @@ extension FixJourneyTests {
         #expect(direct.status != 0, "\(direct)")
         let (result, after) = try state()
         #expect(result.status == 1 && after.onlyEnvironmentLeft, "\(result.stdout.prefix(400))")
-        let text = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env)
+        let text = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: wide)
         #expect(text.stdout.contains("the root is fixed, the environment is not") && text.stdout.contains("eval"), "\(text.stdout)")
         // With the corrected environment the same check is healthy, and so is the real loader.
         let corrected = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env + ["--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
@@ -239,8 +258,8 @@ extension FixJourneyTests {
         #expect(check.status == 1, "\(check.stdout) \(check.stderr)")
         let commands = Self.suggestedCommands(check.stdout)
         let fixed = directory + "/image-fixed.tar"
-        #expect(commands == ["\(Command.ofdoctorPath) fix --output \(fixed) --image \(image)",
-                             "\(Command.ofdoctorPath) fix --format dockerfile --image \(image)"], "\(check.stdout)")
+        #expect(commands.map(Self.oneLine) == ["\(Command.ofdoctorPath) fix --output \(fixed) --image \(image)",
+                                              "\(Command.ofdoctorPath) fix --format dockerfile --image \(image)"], "\(check.stdout)")
         #expect(!check.stdout.contains("--apply"), "an image is read-only: \(check.stdout)")
         for command in commands {
             let result = Command.run("/bin/sh", ["-c", "cd / && " + command], environment: ["PATH": "/usr/bin:/bin"])

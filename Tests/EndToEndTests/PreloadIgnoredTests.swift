@@ -40,7 +40,9 @@ struct PreloadIgnoredTests {
           .enabled(if: FixtureRoot.rule("preload") != nil, "run build-rule-roots.sh"))
     func textOutput() throws {
         let fixture = try #require(FixtureRoot.rule("preload"))
-        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--env", "LD_PRELOAD=/missing.so", try #require(fixture.program)])
+        // Wide enough that the loader's line is not wrapped.
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--env", "LD_PRELOAD=/missing.so", try #require(fixture.program)],
+                                     environment: ["COLUMNS": "500"])
         #expect(check.status == 0, "\(check.stderr)")
         #expect(check.stdout.contains("LD013"))
         #expect(check.stdout.contains("ERROR: ld.so: object '/missing.so' from LD_PRELOAD cannot be preloaded (cannot open shared object file): ignored."))

@@ -174,4 +174,25 @@ prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 patchelf --add-needed "lib$E.so.1" "$R/app/bin/prog"
 cache "$R"; finish /app/bin/prog
 
+# Older builds of three libraries in /app/old, ahead of the system's on LD_LIBRARY_PATH:
+# libshade.so.1 and libtint.so.1 lack version nodes (SHADE_2.0, SHADE_2.1, TINT_2) that
+# libuse1-3 were linked against, so the loader prints every missing version and stops;
+# libplain.so.1 (no versions) lacks plain_y, which `ldd -r` reports as undefined. One cause
+# per library, each breaking several consumers; dropping /app/old clears them all.
+begin shadowing
+V=$W/shadow; mkdir -p "$V"
+solib "$V/libshade.so.1" libshade.so.1 "$SRC/shade.c" -Wl,--version-script="$SRC/shade.map"
+solib "$V/libtint.so.1" libtint.so.1 "$SRC/shade.c" -DTINT -Wl,--version-script="$SRC/tint.map"
+solib "$V/libplain.so.1" libplain.so.1 "$SRC/plain.c"
+cp "$V/libshade.so.1" "$V/libtint.so.1" "$V/libplain.so.1" "$R/$MULTIARCH/"
+solib "$R/app/old/libshade.so.1" libshade.so.1 "$SRC/shade.c" -DOLD -Wl,--version-script="$SRC/shade-old.map"
+solib "$R/app/old/libtint.so.1" libtint.so.1 "$SRC/shade.c" -DTINT -DOLD -Wl,--version-script="$SRC/tint-old.map"
+solib "$R/app/old/libplain.so.1" libplain.so.1 "$SRC/plain.c" -DOLD
+for n in 1 2 3; do
+  solib "$V/libuse$n.so.1" "libuse$n.so.1" "$SRC/user.c" -DUSER=$n "$V/libshade.so.1" "$V/libtint.so.1" "$V/libplain.so.1"
+  cp "$V/libuse$n.so.1" "$R/$MULTIARCH/"
+done
+program "$R/app/bin/users" "$SRC/users.c" "$V/libuse1.so.1" "$V/libuse2.so.1" "$V/libuse3.so.1" -Wl,-rpath-link,"$V"
+cache "$R"; finish /app/bin/users LD_LIBRARY_PATH=/app/old
+
 echo "rule roots in $OUT: $(cd "$OUT" && echo *)"

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Doctor
+import LoaderModel
 import RootFS
 import Testing
 
@@ -34,6 +35,9 @@ struct CandidateSearchTests {
         "/data/archive/libold.so.3",
     ]
 
+    /// Debian 12's: names are judged as its ldconfig judges them.
+    static let glibc = GlibcVersion(2, 36)
+
     static let ownDirectories = ["/opt/app/bin", "/opt/app/lib", "/usr/lib/x86_64-linux-gnu"]
 
     @Test("conda environments, wheels' library directories, home prefixes and the program's own directories are likely places",
@@ -44,7 +48,7 @@ struct CandidateSearchTests {
     func likelyPlaces(_ name: String) throws {
         let (root, dir) = try Self.root(Self.layout)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var search = CandidateSearch(root: root, ownDirectories: Self.ownDirectories)
+        var search = CandidateSearch(root: root, glibc: Self.glibc, ownDirectories: Self.ownDirectories)
         search.find(name) { _ in true }
         #expect(search.record.stages.map(\.stage) == [.likelyPlaces])
         #expect(search.index.paths(named: name).count == 1, "\(search.index.byName)")
@@ -56,7 +60,7 @@ struct CandidateSearchTests {
     func laterStages() throws {
         let (root, dir) = try Self.root(Self.layout)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var search = CandidateSearch(root: root, ownDirectories: Self.ownDirectories)
+        var search = CandidateSearch(root: root, glibc: Self.glibc, ownDirectories: Self.ownDirectories)
         search.find("libdeep.so.1") { _ in true }
         #expect(search.record.stages.map(\.stage) == [.likelyPlaces, .prefixTrees])
         #expect(search.index.paths(named: "libdeep.so.1") == ["/opt/conda/pkgs/zz-1.0-0/lib/python3.10/site-packages/zz/_vendor/.libs/libdeep.so.1"])
@@ -76,7 +80,7 @@ struct CandidateSearchTests {
     func refusedCopy() throws {
         let (root, dir) = try Self.root(Self.layout + ["/data/good/libmkl_rt.so.2"])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var search = CandidateSearch(root: root, ownDirectories: Self.ownDirectories)
+        var search = CandidateSearch(root: root, glibc: Self.glibc, ownDirectories: Self.ownDirectories)
         search.find("libmkl_rt.so.2") { $0.hasPrefix("/data/") }
         #expect(search.index.paths(named: "libmkl_rt.so.2") == ["/opt/conda/lib/libmkl_rt.so.2", "/data/good/libmkl_rt.so.2"])
         #expect(search.record.stages.count == 3)
@@ -86,7 +90,7 @@ struct CandidateSearchTests {
     func recordSummary() throws {
         let (root, dir) = try Self.root(Self.layout)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var search = CandidateSearch(root: root, ownDirectories: Self.ownDirectories)
+        var search = CandidateSearch(root: root, glibc: Self.glibc, ownDirectories: Self.ownDirectories)
         search.find("libold.so.3") { _ in true }
         let stages = search.record.stages
         #expect(stages.allSatisfy { $0.directories > 0 })

@@ -1,6 +1,7 @@
 import Foundation
 import Doctor
 import LoaderModel
+import OpenFace
 import RootFS
 import Testing
 
@@ -14,7 +15,7 @@ struct CompanionNoiseTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: MachineDifferentialTests.interpreter), "needs this machine's x86-64 ld.so"))
     func noNoise() throws {
         let system = try #require(MachineDifferentialTests.system)
-        let doctor = Doctor(system: system)
+        let doctor = Doctor(system: system, rules: [OpenFaceRules()])
         var checked = 0
         var warnings: [String: Int] = [:]
         var errors: [String] = []

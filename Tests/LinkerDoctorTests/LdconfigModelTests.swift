@@ -20,9 +20,9 @@ struct LdconfigModelTests {
     }
 
     /// Builds a root with `script` (lib.sh sourced, `R` = the root), runs the model on it, runs
-    /// the real `ldconfig -r` on a copy, and compares the cache and the links.
+    /// the real `ldconfig -r` (the host's, or `ldconfig`) on a copy, and compares the cache and the links.
     @discardableResult
-    static func compareWithLdconfig(_ script: String) throws -> LdconfigModel {
+    static func compareWithLdconfig(_ script: String, ldconfig: String = "ldconfig") throws -> LdconfigModel {
         let work = try LdCacheTestSupport.makeTempDir("model")
         defer { try? FileManager.default.removeItem(atPath: work) }
         let root = work + "/root", copy = work + "/copy"
@@ -37,7 +37,7 @@ struct LdconfigModelTests {
         let model = LdconfigModel(root: view)
 
         let before = try links(copy)
-        let run = try LdCacheTestSupport.sh("ldconfig -r '\(copy)'")
+        let run = try LdCacheTestSupport.sh("'\(ldconfig)' -r '\(copy)'")
         #expect(run.status == 0, "\(run.err)")
         let after = try links(copy)
         let real = try LdSoCache(bytes: LdCacheTestSupport.bytes(copy + "/etc/ld.so.cache"))
@@ -99,6 +99,38 @@ struct LdconfigModelTests {
         #expect(model.cache.paths(forKey: "libchain.so.1") == ["/usr/local/lib/libchain.so.1", "/opt/late/libchain.so.1"])
         #expect(model.cache.paths(forKey: "libnosoname.so.4") == ["/usr/local/lib/libnosoname.so.4"])
         #expect(model.cache.paths(forKey: "libscript.so").isEmpty)
+    }
+
+    /// Each name is a library whose soname is its own name, so the cache keys show which names
+    /// ldconfig took.
+    static let candidateNames = """
+        for n in libfoo.so.1 ld-foo.so.1 ld.so.7 ld64.so.3 ldx.so.1 xlib.so.1 libnodot ld.so libbar.so; do
+            solib "$R/opt/t/$n" "$n" f.c
+        done
+        echo /opt/t > "$R/etc/ld.so.conf.d/t.conf"
+        """
+
+    @Test("the names glibc 2.36's ldconfig takes as libraries (lib*.so*, ld-*.so*, ld.so.*, ld64.so.*): same as ldconfig -r",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root, gcc and ldconfig -r"))
+    func libraryNames() throws {
+        let model = try Self.compareWithLdconfig(Self.candidateNames)
+        let keys = Set(model.cache.entries.filter { $0.value.hasPrefix("/opt/t/") }.map(\.key))
+        #expect(keys == ["libfoo.so.1", "ld-foo.so.1", "ld.so.7", "ld64.so.3", "libbar.so"])
+    }
+
+    static let bullseyeLdconfig = "/var/cache/ofdoctor-bullseye/sbin/ldconfig"
+
+    @Test("the names glibc 2.31's ldconfig takes (no ld.so.* nor ld64.so.* yet): same as its ldconfig -r",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot && FileManager.default.isExecutableFile(atPath: bullseyeLdconfig),
+                   "needs root, gcc and the bullseye root (bash scripts/bullseye-root.sh)"))
+    func libraryNamesGlibc231() throws {
+        // The root's libc decides the rules the model applies: bullseye's 2.31 in place of the host's.
+        let model = try Self.compareWithLdconfig("""
+            cp -L /var/cache/ofdoctor-bullseye/lib/x86_64-linux-gnu/libc.so.6 "$R/$MULTIARCH/libc.so.6"
+            \(Self.candidateNames)
+            """, ldconfig: Self.bullseyeLdconfig)
+        let keys = Set(model.cache.entries.filter { $0.value.hasPrefix("/opt/t/") }.map(\.key))
+        #expect(keys == ["libfoo.so.1", "ld-foo.so.1", "libbar.so"])
     }
 
     @Test("glibc-hwcaps (with ISA levels) and legacy hwcap subdirectories: same as ldconfig -r",

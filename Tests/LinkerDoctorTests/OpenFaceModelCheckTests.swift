@@ -1,6 +1,7 @@
 import Testing
 @testable import Archive
 @testable import Doctor
+@testable import OpenFace
 @testable import RootFS
 
 /// Roots laid out like the image: /opt/OpenFace (source tree), /opt/OpenFace/build (build

@@ -1,5 +1,5 @@
 import Testing
-@testable import Doctor
+@testable import OpenFace
 
 @Suite("FeatureExtraction output classification")
 struct OpenFaceModelOutputClassifierTests {

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 @testable import Doctor
+@testable import OpenFace
 @testable import Preflight
 
 /// A temporary folder removed when the value dies.

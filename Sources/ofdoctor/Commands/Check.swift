@@ -1,7 +1,6 @@
 import Apply
 import ArgumentParser
 import Doctor
-import LoaderModel
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,10 +8,11 @@ struct Check: ParsableCommand {
         abstract: "Diagnose BINARY without running it: every reason the loader would refuse it, and the proven fix.",
         discussion: """
         Examples:
-          ofdoctor                                   # FeatureExtraction, inside the container
-          ofdoctor check /usr/bin/gdb
-          ofdoctor check --root /srv/image --env-from inspect.json FeatureExtraction
+          ofdoctor                        # FeatureExtraction, in the container
+          ofdoctor check --verbose /usr/bin/gdb
+          ofdoctor check --root /srv/image --env-from inspect.json
           ofdoctor check --format json | jq .status
+
         Exit codes: 0 healthy, 1 fixable, 2 needs a person, 3 cannot analyse.
         """)
 
@@ -20,45 +20,25 @@ struct Check: ParsableCommand {
 
     @OptionGroup var target: TargetOptions
     @Option(help: "text or json.") var format: Format = .text
+    @Flag(name: .shortAndLong, help: "Show long lists whole (directories searched, symbols, versions); JSON always has them.")
+    var verbose = false
 
-    func run() throws { try Self.run(target, format: format) }
+    func run() throws { try Self.run(target, format: format, verbose: verbose) }
 
-    static func run(_ target: some TargetDescription, format: Format) throws {
+    static func run(_ target: some TargetDescription, format: Format, verbose: Bool) throws {
         try reportingFailures {
             let session = try DoctorSession(target)
             let report = try session.check()
             switch format {
             case .text:
-                print(TextReport(report: report, root: target.rootLabel, system: session.system, style: .forStandardOutput(),
+                print(TextReport(report: report, root: target.rootLabel, system: session.system,
                                  next: Invocation(target, program: session.program),
-                                 environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root))).render())
+                                 environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root)))
+                      .render(on: .standardOutput(verbose: verbose)))
             case .json:
                 print(try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system)))
             }
             throw ExitStatus.code(for: report)
-        }
-    }
-}
-
-/// What every doctor command starts from: the target system, environment and program.
-struct DoctorSession {
-    let system: TargetSystem
-    let environment: LoaderEnvironment
-    let program: ProgramLocation
-
-    init(_ target: some TargetDescription) throws {
-        system = try target.system()
-        environment = try target.environment(of: system)
-        program = try target.program(in: system, environment: environment)
-    }
-
-    func check() throws -> DoctorReport {
-        do throws(ResolveError) {
-            let report = try Doctor(system: system).check(program, environment: environment)
-            KeptUntilExit.keep(report)
-            return report
-        } catch {
-            throw CommandFailure.analysis(error.description)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Doctor
 import Quoting
 
 struct Env: ParsableCommand {
@@ -28,18 +29,9 @@ struct Env: ParsableCommand {
             let session = try DoctorSession(target)
             let report = try session.check()
             // The plan's env actions over the current loader variables; healthy: as it is.
-            var set: [String: String] = session.environment.variables.filter { $0.key.hasPrefix("LD_") }
-            var unset: [String] = []
-            for (name, value) in report.plan?.environment ?? [:] {
-                if let value {
-                    set[name] = value
-                } else {
-                    set[name] = nil
-                    unset.append(name)
-                }
-            }
+            let variables = (report.plan ?? FixPlan()).loaderVariables(from: session.environment)
             // The whole text first: a value the format cannot carry prints nothing at all.
-            print(try text(set: set, unset: unset.sorted()))
+            print(try text(set: variables.set, unset: variables.unset))
             if report.status == .unfixable { throw ExitStatus.needsPerson }
         }
     }

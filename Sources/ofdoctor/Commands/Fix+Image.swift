@@ -14,7 +14,8 @@ extension Fix {
         guard let image = session.system.root.filesystem as? ImageRoot else {
             throw CommandFailure.analysis("--output needs --image")
         }
-        let repair = ImageRepair(image: image, system: session.system, overrides: target.assignments, cpu: target.cpuFeatures())
+        let repair = ImageRepair(image: image, system: session.system, overrides: target.assignments, cpu: target.cpuFeatures(),
+                                 rules: DoctorSession.rules)
         let outcome: ImageRepair.Outcome
         do throws(ImageRepairError) {
             outcome = try repair.write(report, to: output, created: Self.now(),

@@ -8,15 +8,12 @@ import Darwin
 import Apply
 import ArgumentParser
 import Doctor
-import LoaderModel
 import Quoting
-import RootFS
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import ELFInspect
 
 struct Fix: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,20 +58,37 @@ struct Fix: ParsableCommand {
         try reportingFailures {
             let session = try DoctorSession(target)
             let report = try session.check()
-            if apply {
-                try applyPlan(report, session: session)
-                return
+            let next = Invocation(target, program: session.program)
+            if apply, let plan = report.plan {
+                let applier = PlanApplier.standard(root: try target.localRoot(), stepHook: FaultInjection.hook())
+                let outcome: FixOutcome
+                do throws(FixFailure) { outcome = try session.apply(plan, with: applier) } catch {
+                    switch error {
+                    case .applying(let failure):
+                        throw CommandFailure.applying(failure)
+                    case .recheck(let applied, let failure):
+                        // The changes were made: say which before why the check stopped.
+                        let steps = FixOutcomeText.steps(applied)
+                        if !steps.lines.isEmpty { print(steps.text) }
+                        throw CommandFailure.analysis(failure.description)
+                    }
+                }
+                print(FixOutcomeText(outcome: outcome, next: next).render())
+                throw ExitStatus.code(for: outcome.recheck)
             }
             if let output {
                 try writeImage(report, session: session, output: output)
                 return
             }
-            let plan = report.plan ?? FixPlan()
             // The whole text first: a value the format cannot carry prints nothing at all.
+            let plan = report.plan ?? FixPlan()
+            let chosen = apply ? .text : format ?? (target.image != nil ? .dockerfile : .text)
             let text: String
             do {
-                switch format ?? (target.image != nil ? .dockerfile : .text) {
-                case .text: text = planText(report, session: session, next: Invocation(target, program: session.program))
+                switch chosen {
+                case .text:
+                    text = FixPlanText(report: report, next: next,
+                                       environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root))).render()
                 case .sh:
                     text = try PlanText.shell(plan, root: target.absoluteRoot, hostRoot: target.isHostRoot,
                                               ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
@@ -85,7 +99,7 @@ struct Fix: ParsableCommand {
             } catch let error as QuoteError {
                 throw CommandFailure.analysis(error.description)
             }
-            if format == .sh {
+            if chosen == .sh {
                 // A name that is not UTF-8 goes into the script as its own bytes.
                 let output = OutputBuffer()
                 output.scriptLine(text)
@@ -95,81 +109,6 @@ struct Fix: ParsableCommand {
             }
             throw ExitStatus.code(for: report)
         }
-    }
-
-    /// The plan for a person, with every text from the root made safe for a terminal.
-    func planText(_ report: DoctorReport, session: DoctorSession, next: Invocation) -> String {
-        let program = TerminalEscape.visible(report.program.path.string)
-        var lines: [String] = []
-        switch report.status {
-        case .healthy:
-            return "\(program): nothing to fix; the loader will start it."
-        case .fixable where report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root)):
-            lines.append("\(program): the root is fixed (fix --apply ran); only the environment is left:")
-        case .fixable:
-            lines.append("Plan for \(program) (proven on a virtual copy of the root):")
-        case .unfixable where report.plan == nil:
-            lines.append("\(program): no automatic fix.")
-        case .unfixable:
-            lines.append("Plan for \(program), for all but what needs a person (proven on a virtual copy of the root: only the person's findings are left):")
-        }
-        for (n, planned) in (report.plan?.actions ?? []).enumerated() {
-            lines.append("  \(n + 1). \(TerminalEscape.visible(PlanText.describe(planned.action)))   [fixes \(planned.fixes.joined(separator: ", "))]")
-        }
-        if !report.blockers.isEmpty {
-            lines.append("A person must:")
-            lines += report.blockers.map { "  • \(TerminalEscape.visible($0.description))" }
-        }
-        if let plan = report.plan {
-            if !plan.environment.isEmpty { lines += EnvironmentReach(plan: plan, next: next).lines }
-            if next.isImage {
-                lines.append("Repair the image: " + next.fixSteps + ".")
-            } else {
-                lines.append(TerminalEscape.visible("Apply it with `\(next.command("fix", "--apply"))`; undo with `\(next.command("undo"))`."))
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    func applyPlan(_ report: DoctorReport, session: DoctorSession) throws {
-        let next = Invocation(target, program: session.program)
-        guard let plan = report.plan else {
-            print(planText(report, session: session, next: next))
-            throw ExitStatus.code(for: report)
-        }
-        let root = try target.localRoot()
-        let view = RootView(root)
-        let applier = PlanApplier(root: root, ldconfig: SystemLdconfig(), scannedDirectories: {
-            LdSoConf(root: view).directories.map { RootPath($0.path) }
-        }, stepHook: FaultInjection.hook())
-        let applied: ApplyReport
-        do throws(ApplyError) { applied = try applier.apply(plan) } catch { throw CommandFailure.applying(error) }
-        for step in applied.steps {
-            print("\(step.outcome == .alreadyPresent ? "unchanged" : "done     ")  \(TerminalEscape.visible(step.change.summary))")
-        }
-        if let ldconfig = applied.ldconfig {
-            print("ldconfig   \(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))")
-        }
-        // Check again, in the root as it now is, with the corrected environment.
-        var corrected = session.environment
-        for (name, value) in plan.environment { corrected = corrected.with(name, value) }
-        let system = try target.system()
-        let recheck: DoctorReport
-        do throws(ResolveError) {
-            recheck = try Doctor(system: system).check(session.program, environment: corrected)
-        } catch {
-            throw CommandFailure.analysis(error.description)
-        }
-        if !plan.environment.isEmpty {
-            print(EnvironmentReach(plan: plan, next: next).lines.joined(separator: "\n"))
-        }
-        if !recheck.blockers.isEmpty {
-            print("A person must still:")
-            for blocker in recheck.blockers { print("  • \(TerminalEscape.visible(blocker.description))") }
-        }
-        let envText = corrected.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-        print("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(recheck.status == .healthy ? "the loader will start \(session.program.path.string)" : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))")")
-        throw ExitStatus.code(for: recheck)
     }
 }
 

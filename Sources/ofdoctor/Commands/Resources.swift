@@ -7,7 +7,6 @@ import Darwin
 #endif
 import Archive
 import ArgumentParser
-import Quoting
 import Preflight
 
 struct Resources: ParsableCommand {
@@ -41,19 +40,15 @@ struct Resources: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let check: ResourceCheck
-            do throws(ResourceReadError) { check = try ResourceCheck(path: directory) } catch {
-                throw CommandFailure.analysis(error.description)
-            }
             let bar = ProgressBar(enabled: isatty(STDERR_FILENO) == 1 && format == .text)
             let report: ResourceReport
             do throws(ResourceReadError) {
-                report = try check.run { done, total in bar.show(done, total) }
+                report = try ResourceCheck(path: directory).run { done, total in bar.show(done, total) }
             } catch {
                 bar.finish()
                 throw CommandFailure.analysis(error.description)
             }
-            bar.finish()
+            bar.finish()   // before the report, on the same terminal
             switch format {
             case .json:
                 let items = report.findings.map {
@@ -62,43 +57,9 @@ struct Resources: ParsableCommand {
                 }
                 print(try JSONReport.encode(Document(directory: report.directory, status: report.exitCode == 0 ? "ready" : "problems", findings: items)))
             case .text:
-                let style = Style.forStandardOutput()
-                let problems = report.findings.filter { $0.severity != .info }
-                print(problems.isEmpty ? style.green("✓ ") + style.bold("\(report.directory): ready for docker build")
-                                       : style.red("✗ ") + style.bold("\(report.directory): \(problems.count) problem\(problems.count == 1 ? "" : "s") to fix before docker build"))
-                for finding in report.findings {
-                    let mark = finding.severity == .error ? style.red("✗") : finding.severity == .warning ? style.yellow("!") : style.blue("i")
-                    // Names and claims come from the user's files: shown, never obeyed.
-                    let v = TerminalEscape.visible
-                    print("\n\(mark) \(style.bold(finding.id))  \(v(finding.path)): \(v(finding.summary))")
-                    print("    why: \(v(finding.explanation))")
-                    print("    fix: \(v(finding.remedy))")
-                }
+                print(ResourceText(report: report).render())
             }
             if report.exitCode != 0 { throw ExitCode(report.exitCode) }
         }
-    }
-}
-
-/// A one-line progress bar on stderr, redrawn at most every 1% (terminal only).
-final class ProgressBar: @unchecked Sendable {
-    let enabled: Bool
-    private var lastPercent = -1
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func show(_ done: UInt64, _ total: UInt64) {
-        guard enabled, total > 0 else { return }
-        let percent = Int(min(100, done * 100 / total))
-        guard percent != lastPercent else { return }
-        lastPercent = percent
-        let width = 30
-        let filled = percent * width / 100
-        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(percent)% of \(total / 1_048_576) MiB"
-        writeStandardError(line)
-    }
-
-    func finish() {
-        if enabled && lastPercent >= 0 { writeStandardError("\r\u{1B}[K") }
     }
 }

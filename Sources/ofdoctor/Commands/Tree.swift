@@ -6,10 +6,14 @@ struct Tree: ParsableCommand {
         commandName: "tree",
         abstract: "Show the resolution tree: each library with the rule and directory that found it.",
         discussion: """
+        Every node a finding is about carries its id (✗ error, ! warning), and the findings \
+        follow the tree: the same ones, and the same exit code, as `ofdoctor check`.
+
         Examples:
           ofdoctor tree /usr/bin/gdb
-          ofdoctor tree --root /srv/image --env LD_LIBRARY_PATH=/opt/conda/lib FeatureExtraction
+          ofdoctor tree --root /srv/image --env LD_LIBRARY_PATH=/opt/conda/lib
           ofdoctor tree --format json | jq '.objects[].path'
+          ofdoctor tree --format dot | dot -Tsvg > tree.svg
         """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, dot }
@@ -22,21 +26,21 @@ struct Tree: ParsableCommand {
 
     static func run(_ target: some TargetDescription, format: Format, all: Bool) throws {
         try reportingFailures {
-            let system = try target.system()
-            let environment = try target.environment(of: system)
-            let program = try target.program(in: system, environment: environment)
-            let graph = try Analysis.resolve(program, system: system, environment: environment)
+            let session = try DoctorSession(target)
+            let report = try session.check()
+            let graph = report.diagnosis.graph
             switch format {
             case .text:
                 let out = OutputBuffer()
-                TreeText(graph: graph, style: .forStandardOutput(), showAll: all).write { out.line($0) }
+                TreeText(graph: graph, style: .forStandardOutput(), showAll: all, findings: report.findings,
+                         wrapper: .init(width: OutputWidth.standardOutput())).write { out.line($0) }
                 out.flush()
             case .json:
-                print(try JSONReport.encode(JSONReport.TreeDocument(graph: graph, root: target.rootLabel, system: system,
-                                                                    findings: FindingCatalog.missingLibraries(graph, argv0: program.argv0, system: system))))
+                print(try JSONReport.encode(JSONReport.TreeDocument(report, root: target.rootLabel, system: session.system)))
             case .dot:
-                print(TreeDot(graph: graph).render())
+                print(TreeDot(graph: graph, findings: report.findings).render())
             }
+            throw ExitStatus.code(for: report)
         }
     }
 }

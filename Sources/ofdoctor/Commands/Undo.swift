@@ -1,8 +1,6 @@
 import Apply
 import ArgumentParser
 import Quoting
-import LoaderModel
-import RootFS
 
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,6 +10,7 @@ struct Undo: ParsableCommand {
         Examples:
           ofdoctor undo
           ofdoctor undo --root /srv/image
+
         The program, --env and --env-from are accepted, as by every command, and do not matter: \
         undo reverts what the root's journal records. A second undo with nothing left to revert changes nothing.
         Exit 0: everything reverted; 2: reverted, but changes made by others since fix --apply \
@@ -26,11 +25,7 @@ struct Undo: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let local = try target.localRoot()
-            let view = RootView(local)
-            let applier = PlanApplier(root: local, ldconfig: SystemLdconfig(), scannedDirectories: {
-                LdSoConf(root: view).directories.map { RootPath($0.path) }
-            }, stepHook: FaultInjection.hook())
+            let applier = PlanApplier.standard(root: try target.localRoot(), stepHook: FaultInjection.hook())
             let report: UndoReport
             do throws(ApplyError) { report = try applier.undo() } catch { throw CommandFailure.applying(error) }
             print(TerminalEscape.visible(report.summary))

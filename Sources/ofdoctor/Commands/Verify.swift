@@ -1,14 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import ArgumentParser
-import Quoting
 import Doctor
-import Support
+import Quoting
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,16 +36,12 @@ struct Verify: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let session = try DoctorSession(target)
-            let report = try session.check()
-            let environment = (report.correctedEnvironment ?? session.environment).variables
-            let args = arguments.isEmpty ? ["-h"] : arguments
-            let result = try execute(session.program, arguments: args, environment: environment)
-            let outcome = RunClassification.classify(program: session.program, status: result.status,
-                                                     stdout: result.stdout, stderr: result.stderr, timeout: timeout)
+            let run = try session.verify(arguments: arguments.isEmpty ? ["-h"] : arguments, timeout: timeout)
+            let (report, outcome, args) = (run.report, run.classification, run.arguments)
             let next = Invocation(target, program: session.program)
             // The program's name, arguments and output come from the root: shown, never obeyed.
             let shown = TerminalEscape.visible("\(session.program.argv0) \(args.joined(separator: " "))")
-            print("\(shown) → exit \(result.status): \(TerminalEscape.visible(outcome.summary))")
+            print("\(shown) → exit \(run.status): \(TerminalEscape.visible(outcome.summary))")
             for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
             if let advice = Self.advice(outcome, report: report, next: next) { print(advice) }
             throw ExitStatus.code(for: outcome, report: report)
@@ -70,43 +58,12 @@ struct Verify: ParsableCommand {
                 + "(its arguments, input or data), not something ofdoctor can fix."
         case .loaderRefused, .runtimeLibraryMissing, .modelsMissing:
             switch report.status {
-            case .fixable: return "The plan fixes it: \(next.fixSteps)."
+            case .fixable: return "The plan fixes it: \(next.fixStepsSentence)."
             case .unfixable: return TerminalEscape.visible("`\(next.command("check"))` says what a person must do.")
             case .healthy:
                 return TerminalEscape.visible("`\(next.command("check"))` predicted that it starts: ofdoctor's model of the loader "
                     + "missed this; please report it with the lines above.")
             }
         }
-    }
-
-    struct RunResult {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The program in its root with exactly `environment`: chroot'ed in a private mount
-    /// namespace for another root; host tools run with a clean environment so the target's
-    /// LD_ variables reach only the target.
-    func execute(_ program: ProgramLocation, arguments: [String], environment: [String: String]) throws -> RunResult {
-        var command: [String]
-        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        if target.isHostRoot {
-            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/env", "-i"] + assignments + [program.path.string] + arguments
-        } else {
-            guard getuid() == 0 else { throw CommandFailure.analysis("verify --root needs root (chroot in a private mount namespace)") }
-            let script = "mount -t proc proc \"$0/proc\" 2>/dev/null; exec chroot \"$0\" /usr/bin/env -i \"$@\""
-            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script,
-                       target.root] + assignments + [program.path.string] + arguments
-        }
-        let output: SubprocessOutput
-        do throws(SubprocessError) {
-            output = try Subprocess.run(command[0], arguments: Array(command.dropFirst()),
-                                        environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
-        } catch {
-            throw CommandFailure.analysis(error.description)
-        }
-        return RunResult(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
-                         stderr: String(decoding: output.stderr, as: UTF8.self))
     }
 }

@@ -11,7 +11,8 @@ enum Roff {
     static func bold(_ text: some StringProtocol) -> String { "\\fB" + escape(text) + "\\fR" }
     static func italic(_ text: some StringProtocol) -> String { "\\fI" + escape(text) + "\\fR" }
 
-    /// `\` as `\e` (roff's escape character), `-` as `\-` (a minus, not a hyphen), dashes by name.
+    /// `\` as `\e` (roff's escape character), `-` as `\-` (a minus, not a hyphen), dashes by name,
+    /// other non-ASCII characters as `\[uXXXX]`.
     static func escape(_ text: some StringProtocol) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
@@ -20,6 +21,13 @@ enum Roff {
             case "-": out += "\\-"
             case "\u{2014}": out += "\\(em"
             case "\u{2013}": out += "\\(en"
+            // ✗ (the text output's error mark) has no glyph in groff's ASCII and PostScript
+            // devices; its multiplication sign does.
+            case "\u{2717}": out += "\\(mu"
+            // groff reads its input as Latin-1: any other non-ASCII character by its code point.
+            case _ where !scalar.isASCII:
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\[u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "]"
             default: out.unicodeScalars.append(scalar)
             }
         }

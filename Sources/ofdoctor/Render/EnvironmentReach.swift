@@ -8,16 +8,24 @@ struct EnvironmentReach {
     let plan: FixPlan
     let next: Invocation
 
-    var lines: [String] {
+    func write(to page: inout TextPage) {
         let changes = plan.environment.sorted { $0.key < $1.key }
         let described = changes.map { name, value in value.map { "\(name)=\($0)" } ?? "\(name) unset" }.joined(separator: ", ")
-        let dockerExec = changes.map { name, value in "-e \(ShellQuote.display("\(name)=\(value ?? "")"))" }.joined(separator: " ")
-        return [
-            "The plan changes the environment (\(described)); nothing in the root can do that for every process:",
-            "  this shell:    eval \"$(\(next.command("env")))\"",
-            "  login shells:  /etc/profile.d/ofdoctor.sh in the root (written by fix --apply)",
-            "  docker exec, cron, non-login shells: not reached; where the image's ENV sets it, rebuild with the",
-            "                 lines of `\(next.command("env", "--format", "dockerfile"))`, or run `docker exec \(dockerExec) CONTAINER …`",
-        ].map(TerminalEscape.visible)
+        let label = "  " + "login shells:".padding(to: 15)
+        page.paragraph(TerminalEscape.visible("The plan changes the environment (\(described)); nothing in the root can do that for every process:"))
+        // `eval "$(…)"`: a backslash-newline inside the double quotes is a line continuation too.
+        var eval = next.words("env")
+        eval[0] = "\"$(" + eval[0]
+        eval[eval.count - 1] += ")\""
+        page.command(["eval"] + eval, first: "  " + "this shell:".padding(to: 15))
+        page.paragraph("/etc/profile.d/ofdoctor.sh in the root (written by fix --apply)", first: label,
+                       indent: String(repeating: " ", count: label.count))
+        page.paragraph("docker exec, cron, non-login shells: not reached. Where the image's ENV sets it, rebuild with the lines of",
+                       first: "  ", indent: String(repeating: " ", count: label.count))
+        let indent = String(repeating: " ", count: label.count)
+        page.command(next.words("env", "--format", "dockerfile"), first: indent)
+        let dockerExec = changes.flatMap { name, value in ["-e", ShellQuote.display("\(name)=\(value ?? "")")] }
+        page.paragraph("or run", first: indent)
+        page.command(["docker", "exec"] + dockerExec + ["CONTAINER", "…"], first: indent)
     }
 }

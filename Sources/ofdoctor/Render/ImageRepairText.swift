@@ -23,7 +23,7 @@ struct ImageRepairText {
         case .fixable, .unfixable:
             lines.append("Plan for \(program.path.string) (proven on a virtual copy of the image), written into \(staged.output):")
             for (n, planned) in plan.actions.enumerated() {
-                lines.append("  \(n + 1). \(PlanText.describe(planned.action))   [fixes \(planned.fixes.joined(separator: ", "))]")
+                lines.append("  \(n + 1). \(PlanText.describe(planned.action))   [fixes \(planned.fixes.map(\.rawValue).joined(separator: ", "))]")
             }
         }
         if let layer = staged.layerDigest {
@@ -44,7 +44,7 @@ struct ImageRepairText {
         let recheck = outcome.recheck
         let ld = recheck.environment.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted()
         let verdict = recheck.status == .healthy ? "the loader will start \(program.path.string)"
-            : "only the person's findings are left: \(recheck.findings.filter(\.isProblem).map(\.id).joined(separator: ", "))"
+            : "only the person's findings are left: \(recheck.findings.filter(\.isProblem).map(\.id.rawValue).joined(separator: ", "))"
         lines.append("re-check of \(staged.output) as written (its config's Env: \(ld.isEmpty ? "no LD_ variables" : ld.joined(separator: " "))): \(verdict)")
         let added = staged.layerDigest == nil ? "" : " (\(staged.layerCount - 1) of \(input) unchanged + 1 by ofdoctor)"
         lines.append("wrote \(staged.output): \(staged.format.rawValue)\(staged.isGzip ? ", gzip'd" : ""), \(staged.layerCount) layers\(added); \(input) is unchanged.")

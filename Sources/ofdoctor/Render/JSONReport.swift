@@ -56,8 +56,10 @@ enum JSONReport {
         @NullWhenAbsent var directory: String?
         var neededBy: [String]
         var names: [String]
+        /// The ids of the findings about this object (empty when none).
+        var findings: [String]
 
-        init(_ object: LoadedObject, in graph: LoadGraph) {
+        init(_ object: LoadedObject, in graph: LoadGraph, findings: [String]) {
             path = object.path
             realPath = object.realPath
             soname = object.soname
@@ -65,11 +67,19 @@ enum JSONReport {
             if case .search(_, let dir) = object.foundVia { directory = dir }
             neededBy = object.neededBy.map { graph.objects[$0].path }
             names = object.names
+            self.findings = findings
         }
     }
 
-    static func objects(_ graph: LoadGraph) -> [Object] {
-        graph.objects.map { Object($0, in: graph) }
+    /// The objects, each with the ids of the findings placed on it (the program's own too).
+    static func objects(_ graph: LoadGraph, findings: [Finding]) -> [Object] {
+        let byPlace = FindingPlacement.map(findings, in: graph)
+        func ids(_ index: Int) -> [String] {
+            var seen = Set<String>()
+            let here = (byPlace[.object(index)] ?? []) + (index == 0 ? byPlace[.program] ?? [] : [])
+            return here.map(\.id.rawValue).filter { seen.insert($0).inserted }
+        }
+        return graph.objects.map { Object($0, in: graph, findings: ids($0.index)) }
     }
 
     struct Loader: Encodable {
@@ -108,9 +118,12 @@ enum JSONReport {
         var candidates: [CandidateJSON]
         var fixable: Bool
         @NullWhenAbsent var remedy: String?
+        var symbols: [SymbolJSON]
+        var versions: [VersionJSON]
+        var searched: [SearchedJSON]
 
         init(_ finding: Finding) {
-            id = finding.id
+            id = finding.id.rawValue
             rule = finding.rule.rawValue
             severity = finding.severity.rawValue
             library = finding.library
@@ -124,7 +137,43 @@ enum JSONReport {
             candidates = finding.candidates.map(CandidateJSON.init)
             fixable = finding.fixable
             remedy = finding.remedy
+            symbols = finding.symbols.map(SymbolJSON.init)
+            versions = finding.versions.map { VersionJSON(name: $0.name, requester: $0.requester) }
+            searched = finding.searched.map { SearchedJSON(via: $0.via, directories: $0.directories) }
         }
+    }
+
+    /// `{"name", "version", "requester"}`: `version` is null for an unversioned reference
+    /// (encoded, not left out: `ldd -r`'s lines compare field by field).
+    struct SymbolJSON: Encodable {
+        var name: String
+        var version: String?
+        var requester: String
+
+        init(_ reference: SymbolReference) {
+            name = reference.name
+            version = reference.version
+            requester = reference.requester
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(version, forKey: .version)
+            try container.encode(requester, forKey: .requester)
+        }
+
+        enum CodingKeys: String, CodingKey { case name, version, requester }
+    }
+
+    struct VersionJSON: Encodable {
+        var name: String
+        var requester: String
+    }
+
+    struct SearchedJSON: Encodable {
+        var via: String
+        var directories: [String]
     }
 
     struct CandidateJSON: Encodable {
@@ -155,7 +204,7 @@ enum JSONReport {
 
         init(_ planned: PlannedAction) {
             kind = planned.action.kind
-            fixes = planned.fixes
+            fixes = planned.fixes.map(\.rawValue)
             switch planned.action {
             case .symlink(let p, let t):
                 path = p.string
@@ -173,22 +222,27 @@ enum JSONReport {
         }
     }
 
+    /// `tree --format json`: the objects in load order, each with the ids of its findings,
+    /// and the same findings and status as `check`.
     struct TreeDocument: Encodable {
         var schema = 1
         var binary: String
         var root: String
         var environment: [String: String]
+        var status: String
         var loader: Loader
         var objects: [Object]
         var findings: [FindingJSON]
 
-        init(graph: LoadGraph, root: String, system: TargetSystem, findings: [Finding] = []) {
+        init(_ report: DoctorReport, root: String, system: TargetSystem) {
+            let graph = report.diagnosis.graph
             binary = graph.executable.path
             self.root = root
             environment = graph.environment.variables.filter { $0.key.hasPrefix("LD_") }
+            status = report.status.rawValue
             loader = Loader(system)
-            objects = JSONReport.objects(graph)
-            self.findings = findings.map(FindingJSON.init)
+            objects = JSONReport.objects(graph, findings: report.findings)
+            findings = report.findings.map(FindingJSON.init)
         }
     }
 }
@@ -239,9 +293,9 @@ extension JSONReport {
             loader = Loader(system)
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
-            personSteps = report.blockers.map { PersonStep(finding: $0.findingID, summary: $0.summary, remedy: $0.remedy) }
+            personSteps = report.blockers.map { PersonStep(finding: $0.findingID.rawValue, summary: $0.summary, remedy: $0.remedy) }
             correctedEnvironment = (report.correctedEnvironment ?? report.environment).variables.filter { $0.key.hasPrefix("LD_") }
-            objects = JSONReport.objects(report.diagnosis.graph)
+            objects = JSONReport.objects(report.diagnosis.graph, findings: report.findings)
             candidateSearch = report.candidateSearch.map { record in
                 CandidateSearchJSON(directories: record.directories,
                                     stages: record.stages.map { .init(stage: $0.stage.rawValue, directories: $0.directories) })

@@ -31,7 +31,7 @@ enum PlanText {
             (hostRoot ? "" : "\"$ROOT\"") + (try ShellQuote.word(path, subject: "the path \(path)"))
         }
         for planned in plan.actions {
-            lines.append("# fixes \(planned.fixes.joined(separator: ", "))")
+            lines.append("# fixes \(planned.fixes.map(\.rawValue).joined(separator: ", "))")
             switch planned.action {
             case .symlink(let path, let target):
                 let link = try place(path.string)

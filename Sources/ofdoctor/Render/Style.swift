@@ -6,13 +6,17 @@ import Musl
 import Darwin
 #endif
 
-/// ANSI colour, used only on a terminal and never with `NO_COLOR` set (no-color.org).
+import TextLayout
+
+/// ANSI colour, used only on a terminal, never with `NO_COLOR` set (no-color.org) or on
+/// `TERM=dumb` (`ColourPolicy`).
 struct Style: Sendable {
     let enabled: Bool
 
     static func forStandardOutput() -> Style {
-        let noColor = ProcessEnvironment.value("NO_COLOR").map { !$0.isEmpty } ?? false
-        return Style(enabled: isatty(STDOUT_FILENO) == 1 && !noColor)
+        Style(enabled: ColourPolicy.enabled(isTerminal: isatty(STDOUT_FILENO) == 1,
+                                            noColor: ProcessEnvironment.value("NO_COLOR"),
+                                            term: ProcessEnvironment.value("TERM")))
     }
 
     private func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }

@@ -4,77 +4,130 @@ import Quoting
 
 
 /// `check` as text, like `brew doctor`: a verdict line, then each finding with its id,
-/// what the loader will say, why, and the fix. Every text from the root or the caller
-/// shows its control bytes escaped (`TerminalEscape`): a file name can hold ESC.
+/// what the loader will say, why, what it breaks and the fix, wrapped to the output's
+/// width. Every text from the root or the caller shows its control bytes escaped
+/// (`TerminalEscape`): a file name can hold ESC.
 struct TextReport {
     let report: DoctorReport
     let root: String
     let system: TargetSystem
-    let style: Style
     let next: Invocation
     /// `fix --apply` already wrote the environment fix to the root's profile script.
     var environmentOnlyLeft = false
 
-    func render() -> String {
-        var lines: [String] = []
+    func render(on page: TextPage) -> String {
+        var page = page
+        let style = page.style
         let errors = report.findings.filter(\.isProblem)
-        let program = TerminalEscape.visible(report.program.path.string)
+        let program = v(report.program.path.string)
         // Model files and companions opened at run time do not stop the loader: say so.
         // An array, not a `Set`: a set of `Rule` made the runtime scan every conformance
-        // record of the binary for `Hashable` (as does `joined(separator:)` below).
+        // record of the binary for `Hashable`.
         let later: [Rule] = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing]
         let verb = errors.allSatisfy { later.contains($0.rule) } ? "starts but will fail" : "will not start"
+        var steps = false
         switch report.status {
         case .healthy:
-            lines.append(style.green("✓ ") + style.bold("\(program): the loader will start it") +
-                         (report.findings.isEmpty ? "" : " (\(report.findings.count) note\(report.findings.count == 1 ? "" : "s"))"))
+            page.paragraph(style.bold("\(program): the loader will start it") +
+                           (report.findings.isEmpty ? "" : " (\(count(report.findings.count, "note")))"),
+                           first: style.green("✓ "), indent: "  ")
         case .fixable where environmentOnlyLeft:
-            lines.append(style.red("✗ ") + style.bold("\(program) \(verb) with this environment: the root is fixed, the environment is not"))
-            lines += EnvironmentReach(plan: report.plan ?? FixPlan(), next: next).lines
+            page.paragraph(style.bold("\(program) \(verb) with this environment: the root is fixed, the environment is not"),
+                           first: style.red("✗ "), indent: "  ")
         case .fixable:
-            lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), all fixable") +
-                         " — " + next.fixSteps)
+            page.paragraph(style.bold("\(program) \(verb): \(count(errors.count, "problem")), all fixable"),
+                           first: style.red("✗ "), indent: "  ")
+            steps = true
         case .unfixable:
             let fixable = errors.filter(\.fixable).count
-            lines.append(style.red("✗ ") + style.bold("\(program) \(verb): \(count(errors.count, "problem")), \(errors.count - fixable) need\(errors.count - fixable == 1 ? "s" : "") a person") +
-                         (report.plan == nil ? "" : " — the plan fixes the other \(fixable): " + next.fixSteps))
+            let person = errors.count - fixable
+            page.paragraph(style.bold("\(program) \(verb): \(count(errors.count, "problem")), \(person) need\(person == 1 ? "s" : "") a person") +
+                           (report.plan == nil ? "" : "; the plan fixes the other \(fixable)"),
+                           first: style.red("✗ "), indent: "  ")
+            steps = report.plan != nil
         }
-        lines.append(style.dim("  root \(v(root)) · \(environmentText(report.environment)) · \(v(system.glibcSource)) · \(report.diagnosis.graph.objects.count) objects"))
-        for note in system.notes { lines.append(style.dim("  note: \(v(note))")) }
-        if let search = report.candidateSearch { lines.append(style.dim("  candidate search read \(search.summary)")) }
+        page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
+                       first: "  ", indent: "    ")
+        for note in system.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
+        if let search = report.candidateSearch {
+            page.paragraph(style.dim("candidate search read \(search.summary)"), first: "  ", indent: "    ")
+        }
+        if steps {
+            for step in next.fixSteps { page.command(step.words, first: "  " + step.label.padding(to: 14)) }
+        }
+        if report.status == .fixable && environmentOnlyLeft {
+            EnvironmentReach(plan: report.plan ?? FixPlan(), next: next).write(to: &page)
+        }
+        let ambiguous = FindingLabels(report.findings)
         for finding in report.findings {
-            lines.append("")
+            page.blank()
             let mark: String
             switch finding.severity {
             case .error: mark = style.red("✗")
             case .warning: mark = style.yellow("!")
             case .info: mark = style.blue("i")
             }
-            lines.append("\(mark) \(style.bold(v(finding.id)))  \(v(finding.summary))")
-            if let message = finding.loaderMessage { lines.append("    loader: \(style.dim(v(message)))") }
-            lines.append("    why:    \(v(finding.explanation))")
-            let fixes = (report.plan?.actions ?? []).filter { $0.fixes.contains(finding.id) }
+            page.paragraph(v(finding.summary), first: "\(mark) \(style.bold(v(finding.id.rawValue)))  ",
+                           indent: String(repeating: " ", count: TextPage.margin.count))
+            if let message = finding.loaderMessage { page.labelled("loader:", style.dim(v(message))) }
+            page.labelled("why:", v(finding.explanation))
+            writeLists(finding, on: &page)
+            let fixes = report.actions(clearing: finding)
             if !fixes.isEmpty {
-                lines.append("    fix:    " + fixes.map { v(PlanText.describe($0.action)) }.joined(separator: "; "))
+                page.labelled("fix:", fixes.map { v(PlanText.describe($0.action)) }.joined(separator: "\n"))
+                // What the same change also clears (an environment change met by several
+                // findings); ldconfig, which every link needs, is left out of it.
+                let others = Set(fixes.filter { $0.action != .ldconfig }.flatMap { ambiguous.labels(clearedBy: $0, in: report.findings) })
+                    .subtracting([ambiguous.label(finding)]).sorted()
+                if !others.isEmpty { page.labelled("", "(also clears \(others.joined(separator: ", ")))") }
             } else if let remedy = finding.remedy {
-                lines.append("    fix:    \(v(remedy))")
+                page.labelled("fix:", v(remedy))
             }
             for candidate in finding.candidates {
-                lines.append("    candidate: \(v(candidate.path)) (\(candidate.kind.rawValue))\(candidate.note.map { ": \(v($0))" } ?? "")")
+                page.labelled("candidate:", "\(v(candidate.path)) (\(candidate.kind.rawValue))\(candidate.note.map { ": \(v($0))" } ?? "")")
             }
         }
         if !report.blockers.isEmpty {
-            lines.append("")
-            lines.append(style.bold("A person must:"))
-            for blocker in report.blockers { lines.append("  • \(v(blocker.description))") }
+            page.blank()
+            page.paragraph(style.bold("A person must:"))
+            for blocker in report.blockers { page.paragraph(v(blocker.description), first: "  • ", indent: "    ") }
         }
-        var text = ""
-        text.reserveCapacity(lines.reduce(0) { $0 + $1.utf8.count + 1 })
-        for (i, line) in lines.enumerated() {
-            if i > 0 { text += "\n" }
-            text += line
+        return page.text
+    }
+
+    /// What the finding breaks and where the loader looked: lists a person reads at a glance
+    /// (shortened unless `--verbose`; JSON has them whole).
+    func writeLists(_ finding: Finding, on page: inout TextPage) {
+        if !finding.searched.isEmpty {
+            var groups = finding.searched.map { "\($0.via): " + page.list($0.directories.map(v), limit: 3, noun: "directory", plural: "directories") }
+            if system.cache != nil { groups.append("ld.so.cache") }
+            page.labelled("searched:", groups.joined(separator: "; "))
         }
-        return text
+        let verbose = page.verbose
+        func name(_ path: String) -> String { verbose ? v(path) : v(FindingLabels.fileName(path)) }
+        if !finding.versions.isEmpty {
+            var byRequester: [(String, [String])] = []
+            for reference in finding.versions {
+                if let i = byRequester.firstIndex(where: { $0.0 == reference.requester }) {
+                    byRequester[i].1.append(reference.name)
+                } else {
+                    byRequester.append((reference.requester, [reference.name]))
+                }
+            }
+            let rows = byRequester.map { "\(name($0.0)) needs \(page.list($0.1.map(v), limit: 3, noun: "version"))" }
+            let shown = page.verbose || rows.count <= 4 ? rows : Array(rows.prefix(3)) + ["and \(rows.count - 3) more objects"]
+            if shown.count < rows.count { page.noteShortened() }
+            page.labelled("versions:", shown.joined(separator: "\n"))
+        } else if finding.neededBy.count > 2 && finding.symbols.isEmpty {
+            page.labelled("needed by:", page.list(finding.neededBy.map(v), limit: 3, noun: "object"))
+        }
+        if !finding.symbols.isEmpty {
+            var names: [String] = []
+            for reference in finding.symbols where !names.contains(reference.qualifiedName) { names.append(reference.qualifiedName) }
+            let requesters = Set(finding.symbols.map(\.requester))
+            let whose = finding.versions.isEmpty && requesters.count > 1 ? " (in \(count(requesters.count, "object")))" : ""
+            page.labelled("symbols:", "\(count(finding.symbols.count, "reference")) cannot bind\(whose): " + page.list(names.map(v), limit: 4, noun: "symbol"))
+        }
     }
 
     /// Text from the root or the caller, made safe for a terminal.

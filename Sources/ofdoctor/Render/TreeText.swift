@@ -1,14 +1,20 @@
+import Doctor
 import LoaderModel
 import Quoting
-
+import TextLayout
 
 /// The load graph as an indented tree, like libtree: each library once (its first
 /// appearance in depth-first order), with the rule that found it; missing ones marked
-/// with every place tried.
+/// with every place tried; `LD_PRELOAD` objects first, as the loader loads them. Every node
+/// a finding is about carries the finding's id, and the findings follow the tree: the same
+/// ones `check` reports.
 struct TreeText {
     let graph: LoadGraph
     let style: Style
     let showAll: Bool
+    /// The findings of the graph (`check`'s), placed on their nodes.
+    var findings: [Finding] = []
+    var wrapper = TextWrapper(width: TerminalWidth.fallback)
 
     /// The whole tree as one string (tests, small graphs).
     func render() -> String {
@@ -19,7 +25,8 @@ struct TreeText {
 
     /// Hands each line to `emit` as it is made: a deep closure's tree is never held whole.
     func write(_ emit: @escaping (String) -> Void) {
-        var lines = LineSink(emit: emit)
+        var lines = LineSink(emit: emit, wrapper: wrapper)
+        let marks = Marks(findings, graph: graph, style: style)
         let exe = graph.executable
         var head = style.bold(v(exe.path))
         if graph.interpreterMissing, let interp = graph.interpreterPath {
@@ -27,18 +34,33 @@ struct TreeText {
         } else if exe.elf.dynamic == nil {
             head += style.dim(" (statically linked)")
         }
-        lines.append(head)
+        lines.append(head + marks.text(.program), indent: "    ")
+        // The loader loads LD_PRELOAD objects first: each is shown, under the program, before
+        // what the program needs.
         var firstEdges = FirstEdges(count: graph.objects.count)
-        firstEdges.mark(0, in: graph)
+        firstEdges.markSeen(0)
+        for preload in preloads { firstEdges.markSeen(preload) }
+        for preload in preloads { firstEdges.visit(preload, in: graph) }
+        firstEdges.visit(0, in: graph)
         var shown = [Bool](repeating: false, count: graph.objects.count)
         shown[0] = true
-        walk(0, prefix: "", firstEdges: firstEdges, shown: &shown, lines: &lines)
+        walk(0, prefix: "", firstEdges: firstEdges, marks: marks, shown: &shown, lines: &lines)
+        guard !findings.isEmpty else { return }
+        lines.append("")
+        for finding in findings {
+            lines.append(marks.symbol(finding) + " " + style.bold(v(finding.id.rawValue)) + "  " + v(finding.summary), indent: "    ")
+        }
     }
 
-    /// Collects nothing: passes each appended line on.
+    /// Passes each line on, wrapped to the width with the tree's own continuation prefix.
     struct LineSink {
         let emit: (String) -> Void
+        let wrapper: TextWrapper
         mutating func append(_ line: String) { emit(line) }
+        mutating func append(_ line: String, indent: String) {
+            guard TextWrapper.columns(line) > wrapper.width else { return emit(line) }
+            for wrapped in wrapper.wrap(line, indent: indent) { emit(wrapped) }
+        }
     }
 
     /// Depth-first, as printed: the edge (parent, position in its DT_NEEDED list) that shows
@@ -53,12 +75,10 @@ struct TreeText {
             position = [Int](repeating: -1, count: count)
         }
 
-        mutating func mark(_ index: Int, in graph: LoadGraph) {
-            parent[index] = index   // the root of the walk is seen
-            visit(index, in: graph)
-        }
+        /// A walk's start (the program, a preload): seen, and shown by no edge.
+        mutating func markSeen(_ index: Int) { parent[index] = index }
 
-        private mutating func visit(_ index: Int, in graph: LoadGraph) {
+        mutating func visit(_ index: Int, in graph: LoadGraph) {
             for (at, target) in graph.objects[index].dependencies.enumerated() {
                 guard let target, parent[target] < 0 else { continue }
                 parent[target] = index
@@ -72,41 +92,81 @@ struct TreeText {
         }
     }
 
-    private func walk(_ index: Int, prefix: String, firstEdges: FirstEdges, shown: inout [Bool], lines: inout LineSink) {
+    /// Objects loaded through `LD_PRELOAD`, in load order.
+    private var preloads: [Int] {
+        graph.objects.filter { if case .preload = $0.foundVia { return true } else { return false } }.map(\.index)
+    }
+
+    private enum Entry {
+        case needed(name: String, target: Int?)
+        case preload(Int)
+        case failedPreload(MissingLibrary)
+    }
+
+    private func walk(_ index: Int, prefix: String, firstEdges: FirstEdges, marks: Marks, shown: inout [Bool], lines: inout LineSink) {
         // Fields read one by one: copying a whole `LoadedObject` per line retains and
         // releases every one of its references.
         let needed = graph.objects[index].elf.dynamic?.needed ?? []
         let dependencies = graph.objects[index].dependencies
-        var entries: [(name: String, target: Int?)] = []
+        var entries: [Entry] = []
+        if index == 0 {
+            entries += preloads.map(Entry.preload)
+            entries += graph.failedPreloads.map(Entry.failedPreload)
+        }
         for (position, name) in needed.enumerated() {
             let target = position < dependencies.count ? dependencies[position] : nil
             if let target, !showAll, !firstEdges.isFirst(target, from: index, at: position) { continue }
-            entries.append((name, target))
+            entries.append(.needed(name: name, target: target))
         }
         for (n, entry) in entries.enumerated() {
             let last = n == entries.count - 1
             let branch = last ? "└── " : "├── "
             let childPrefix = prefix + (last ? "    " : "│   ")
-            guard let target = entry.target else {
-                let miss = graph.missing.first { $0.name == entry.name }
-                lines.append(prefix + branch + style.red("\(v(entry.name)) not found") +
-                             style.dim(miss.map { " (\(v($0.reason)))" } ?? ""))
-                for attempt in (miss?.trail ?? []) where attempt.outcome != .absent || showAll {
-                    lines.append(childPrefix + style.dim("tried \(v(attempt.path)): \(v(TreeText.describe(attempt.outcome)))"))
-                }
-                if let miss, !showAll {
-                    let dirs = miss.trail.filter { $0.outcome == .absent }.count
-                    if dirs > 0 { lines.append(childPrefix + style.dim("absent in \(dirs) places searched (--all lists them)")) }
-                }
+            let name: String, target: Int?
+            switch entry {
+            case .failedPreload(let miss):
+                lines.append(prefix + branch + style.red("\(v(miss.name)) cannot be preloaded, ignored") +
+                             style.dim(" (\(v(miss.reason))) [LD_PRELOAD]") + marks.text(.preload(miss.name)), indent: childPrefix + "  ")
+                continue
+            case .preload(let object):
+                name = graph.objects[object].names.first ?? graph.objects[object].path
+                target = object
+            case .needed(let neededName, let neededTarget):
+                name = neededName
+                target = neededTarget
+            }
+            guard let target else {
+                let miss = graph.missing.first { $0.name == name }
+                lines.append(prefix + branch + style.red("\(v(name)) not found") +
+                             style.dim(miss.map { " (\(v($0.reason)))" } ?? "") + marks.text(.missing(name)), indent: childPrefix + "  ")
+                writeTrail(miss, prefix: childPrefix, lines: &lines)
                 continue
             }
             let firstTime = !shown[target]
             shown[target] = true
             let childPath = graph.objects[target].path
             let rule = style.blue(Self.joined("[", v(TreeText.rule(graph.objects[target].foundVia)), "]"))
-            lines.append(childPath == entry.name ? Self.joined(prefix, branch, v(entry.name), " ", rule)
-                                                 : Self.joined(prefix, branch, v(entry.name), " => ", v(childPath), " ", rule))
-            if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, shown: &shown, lines: &lines) }
+            let mark = marks.text(.object(target))
+            lines.append(childPath == name ? Self.joined(prefix, branch, v(name), " ", rule, mark)
+                                           : Self.joined(prefix, branch, v(name), " => ", v(childPath), " ", rule, mark),
+                         indent: childPrefix + "  ")
+            if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, marks: marks, shown: &shown, lines: &lines) }
+        }
+    }
+
+    /// A missing library's places tried: those with a reason always, the absent ones with
+    /// `--all` (each place once: a directory two rules name is tried once).
+    private func writeTrail(_ miss: MissingLibrary?, prefix: String, lines: inout LineSink) {
+        guard let miss else { return }
+        var listed = Set<String>()
+        for attempt in miss.trail where (attempt.outcome != .absent || showAll) && listed.insert(attempt.path).inserted {
+            lines.append(prefix + style.dim("tried \(v(attempt.path)): \(v(attempt.outcome.description))"), indent: prefix + "  ")
+        }
+        if !showAll {
+            let places = Set(miss.trail.filter { $0.outcome == .absent }.map(\.path)).count
+            if places > 0 {
+                lines.append(prefix + style.dim("absent in \(places) place\(places == 1 ? "" : "s") searched (--all lists them)"), indent: prefix + "  ")
+            }
         }
     }
 
@@ -135,17 +195,30 @@ struct TreeText {
         }
     }
 
-    static func describe(_ outcome: Attempt.Outcome) -> String {
-        switch outcome {
-        case .absent: return "absent"
-        case .danglingLink(let target): return "dangling symlink to \(target)"
-        case .wrongClass(let cls): return "wrong ELF class (\(cls)), skipped"
-        case .wrongMachine(let machine): return "wrong machine (e_machine \(machine)), skipped"
-        case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"
-        case .fatal(let message): return message
-        case .taken: return "taken"
-        case .staleCacheEntry: return "named by ld.so.cache but gone (stale cache)"
-        case .nodeflib: return "in a default directory, skipped for a DF_1_NODEFLIB requester"
+    /// The finding ids on each node, marked by severity (`✗ LD003`, `! LD007`).
+    struct Marks {
+        let byPlace: [FindingPlacement: [Finding]]
+        let style: Style
+
+        init(_ findings: [Finding], graph: LoadGraph, style: Style) {
+            byPlace = FindingPlacement.map(findings, in: graph)
+            self.style = style
+        }
+
+        func symbol(_ finding: Finding) -> String {
+            switch finding.severity {
+            case .error: return style.red("✗")
+            case .warning: return style.yellow("!")
+            case .info: return style.blue("i")
+            }
+        }
+
+        /// ` ✗ LD003 ! LD007` for the node, or nothing.
+        func text(_ place: FindingPlacement) -> String {
+            guard let here = byPlace[place], !here.isEmpty else { return "" }
+            var seen = Set<String>()
+            return here.filter { seen.insert($0.id.rawValue + $0.severity.rawValue).inserted }
+                .map { " " + symbol($0) + " " + style.bold(TerminalEscape.visible($0.id.rawValue)) }.joined()
         }
     }
 }

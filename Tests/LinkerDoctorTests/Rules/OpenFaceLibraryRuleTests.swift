@@ -20,10 +20,10 @@ struct OpenFaceLibraryRuleTests {
 
     // MARK: OF001, OF002: special cases of library-not-found
 
-    @Test(arguments: [("libwebp.so.7", "OF001", "libwebp.so.6"), ("libmkl_rt.so.2", "OF002", "/opt/conda/lib")])
+    @Test(arguments: [("libwebp.so.7", "OF001", "the system has no other libwebp"), ("libmkl_rt.so.2", "OF002", "found at build time")])
     func of001AndOf002FireInsteadOfLd002ForTheirLibrary(_ case_: (library: String, id: String, detail: String)) throws {
         let diagnosis = try Self.needing([case_.library]).diagnose()
-        #expect(diagnosis.findings.map(\.id) == [case_.id])
+        #expect(diagnosis.findings.map(\.id.rawValue) == [case_.id])
         let found = diagnosis.findings.first
         #expect(found?.rule == .libraryNotFound)
         #expect(found?.library == case_.library)
@@ -52,7 +52,8 @@ struct OpenFaceLibraryRuleTests {
         let found = diagnosis.findings.first
         #expect(found?.summary == "OpenFace's libraries not found: libLandmarkDetector.so, libFaceAnalyser.so")
         #expect(found?.neededBy == [MiniDebianRoot.program])
-        #expect(found?.explanation.contains("/opt/OpenFace/build/lib") == true)
+        // The root holds no copy in /opt/OpenFace/build/lib, so only the missing RUNPATH is said.
+        #expect(found?.explanation.contains("no RPATH or RUNPATH") == true)
     }
 
     @Test func of003IsQuietWhenTheBuildDirectoryIsOnTheLibraryPath() throws {

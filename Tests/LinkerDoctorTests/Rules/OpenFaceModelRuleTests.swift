@@ -3,6 +3,7 @@ import Testing
 import Archive
 @testable import Doctor
 @testable import LoaderModel
+@testable import OpenFace
 import RootFS
 
 /// OpenFace's model-file findings (OF101–OF110) on an in-memory root: a complete model set
@@ -77,14 +78,14 @@ struct OpenFaceModelRuleTests {
         var root = Self.modelTree()
         root.remove(Self.bin + "/" + case_.file)
         let findings = try Self.check(root)
-        #expect(findings.map(\.id) == [case_.id])
+        #expect(findings.map(\.id.rawValue) == [case_.id])
         #expect(findings.first?.rule == .modelFileMissing)
         #expect(findings.first?.explanation.contains(Self.bin + "/" + case_.file) == true)
     }
 
     @Test(arguments: ["OF102", "OF103", "OF105", "OF107"])
     func missingFileRulesAreQuietWithTheFilePresent(_ id: String) throws {
-        #expect(try Self.check(Self.modelTree()).filter { $0.id == id }.isEmpty)
+        #expect(try Self.check(Self.modelTree()).filter { $0.id.rawValue == id }.isEmpty)
     }
 
     @Test func of107IsOnlyAWarningWhenTheWholeMTCNNDetectorIsMissing() throws {
@@ -119,7 +120,7 @@ struct OpenFaceModelRuleTests {
         let bytes = case_.kind == "html" ? Self.html : case_.kind == "lfs" ? Self.lfs : []
         root.file(Self.bin + "/" + case_.file, bytes)
         let findings = try Self.check(root)
-        #expect(findings.map(\.id) == [case_.id])
+        #expect(findings.map(\.id.rawValue) == [case_.id])
         #expect(findings.first?.rule == .modelFileCorrupt)
         #expect(findings.first?.resolvedTo == Self.bin + "/" + case_.file)
         let problem: ContentProblem = case_.kind == "html" ? .html : case_.kind == "lfs" ? .lfsPointer : .empty
@@ -137,7 +138,7 @@ struct OpenFaceModelRuleTests {
 
     @Test(arguments: ["OF104", "OF106", "OF108", "OF110"])
     func corruptFileRulesAreQuietForSoundFiles(_ id: String) throws {
-        #expect(try Self.check(Self.modelTree()).filter { $0.id == id }.isEmpty)
+        #expect(try Self.check(Self.modelTree()).filter { $0.id.rawValue == id }.isEmpty)
     }
 
     @Test func of110IsInfoOnly() throws {

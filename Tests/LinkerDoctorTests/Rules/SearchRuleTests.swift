@@ -67,9 +67,10 @@ struct SearchRuleTests {
         #expect(found.first?.library == "libfoo.so.1")
         #expect(found.first?.neededBy == [MiniDebianRoot.program])
         #expect(found.first?.loaderMessage?.hasSuffix("libfoo.so.1: cannot open shared object file: No such file or directory") == true)
-        // Every default directory tried is named.
+        // Every default directory tried is named, as data.
+        let searched = found.first?.searched.flatMap(\.directories) ?? []
         for directory in LoaderPlatform.debianDefaultDirectories {
-            #expect(found.first?.explanation.contains(directory) == true, "\(directory)")
+            #expect(searched.contains(directory), "\(directory)")
         }
     }
 
@@ -189,7 +190,7 @@ struct SearchRuleTests {
         arm.machine = 183   // EM_AARCH64
         let found = try Self.firstCandidate(arm.bytes()).findings("LD007", ["LD_LIBRARY_PATH": "/app/other"])
         #expect(found.count == 1)
-        #expect(found.first?.summary == "/app/other/libfoo.so.1 is for another machine (e_machine 183), skipped")
+        #expect(found.first?.summary == "/app/other/libfoo.so.1 is for another machine (EM_AARCH64 (AArch64)), skipped")
     }
 
     @Test func ld007IsQuietWhenTheFirstCopyIsX8664() throws {

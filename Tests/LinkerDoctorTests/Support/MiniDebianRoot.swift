@@ -2,6 +2,7 @@ import ELFImageBuilder
 import InMemoryRoot
 @testable import Doctor
 @testable import LoaderModel
+import OpenFace
 import RootFS
 
 /// A Debian-like root in memory, the smallest that starts a program: the loader at
@@ -84,15 +85,18 @@ struct MiniDebianRoot {
         ProgramLocation(path: RootPath(path), argv0: argv0 ?? path, viaPATH: false)
     }
 
+    /// The application rules the CLI hands the doctor (OpenFace's): what the rule tests judge.
+    static let rules: [any ApplicationRules] = [OpenFaceRules()]
+
     /// The loader model's look at the program: load graph, symbol check, findings.
     func diagnose(_ variables: [String: String] = [:], program path: String = program,
                   workingDirectory: String = "/") throws -> Diagnosis {
         try Diagnosis(system: system, program: location(path),
-                      environment: LoaderEnvironment(variables, workingDirectory: workingDirectory))
+                      environment: LoaderEnvironment(variables, workingDirectory: workingDirectory), rules: Self.rules)
     }
 
     /// The findings with `id`.
-    func findings(_ id: String, _ variables: [String: String] = [:], program path: String = program) throws -> [Finding] {
+    func findings(_ id: FindingID, _ variables: [String: String] = [:], program path: String = program) throws -> [Finding] {
         try diagnose(variables, program: path).findings.filter { $0.id == id }
     }
 

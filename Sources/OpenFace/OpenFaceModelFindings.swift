@@ -1,4 +1,5 @@
 import Archive
+import Doctor
 import RootFS
 
 /// The `OF1xx` findings for model files (docs/findings-openface.md): ids, severities and
@@ -16,6 +17,8 @@ public enum OpenFaceModelFindings {
         case mtcnnCorrupt = "OF108"
         case haarMissing = "OF109"
         case haarCorrupt = "OF110"
+
+        public var id: FindingID { FindingID(rawValue: rawValue) }
     }
 
     static let wiki = "https://github.com/TadasBaltrusaitis/OpenFace/wiki/Model-download"
@@ -49,7 +52,7 @@ public enum OpenFaceModelFindings {
         switch group {
         case .landmark:
             return Finding(
-                id: Kind.landmarkModelMissing.rawValue, rule: .modelFileMissing, severity: .error,
+                id: Kind.landmarkModelMissing.id, rule: .modelFileMissing, severity: .error,
                 summary: "FeatureExtraction will not find \(rel): exit 1",
                 explanation: "\(where_) It prints `Could not find the landmark detection model to load`, then `ERROR: Could not load the landmark detector`, and exits 1.",
                 loaderMessage: "Could not find the landmark detection model to load", neededBy: [launch.binary.string])
@@ -57,13 +60,13 @@ public enum OpenFaceModelFindings {
             return mtcnn(files: [rel], explanationPrefix: where_, launch: launch)
         case .auPredictors:
             return Finding(
-                id: Kind.auMissing.rawValue, rule: .modelFileMissing, severity: .error,
+                id: Kind.auMissing.id, rule: .modelFileMissing, severity: .error,
                 summary: "FeatureExtraction will not find AU_predictors/: it aborts at the first frame (exit 134)",
                 explanation: "\(where_) It prints `Could not find the face analysis module to load` and `WARNING: no Action Unit models found`, starts, and aborts at the first frame with `cv::Exception ... Matrix operand is an empty matrix` (SIGABRT, exit 134).",
                 loaderMessage: "Could not find the face analysis module to load", neededBy: [launch.binary.string])
         case .haar:
             return Finding(
-                id: Kind.haarMissing.rawValue, rule: .modelFileMissing, severity: .info,
+                id: Kind.haarMissing.id, rule: .modelFileMissing, severity: .info,
                 summary: "no HAAR cascade: the program prints a harmless message",
                 explanation: "\(where_) It prints `Could not find the HAAR face detector location` on every run and goes on: the default face detector is MTCNN. CMake globs lib/3rdParty/OpenCV3.4/classifiers but the folder is lib/3rdParty/OpenCV/classifiers, so builds never install it.",
                 loaderMessage: "Could not find the HAAR face detector location", neededBy: [launch.binary.string])
@@ -76,7 +79,7 @@ public enum OpenFaceModelFindings {
         switch kind {
         case .cenMissing:
             return Finding(
-                id: kind.rawValue, rule: .modelFileMissing, severity: .error,
+                id: kind.id, rule: .modelFileMissing, severity: .error,
                 summary: "\(files.count) CEN patch expert file(s) missing: FeatureExtraction exits 1",
                 explanation: "The landmark model is read from \(base), so the patch experts must be beside it; missing: \(paths). It prints `Reading the intensity CEN patch experts from: …....Could not find CEN patch experts, for instructions of how to download them, see \(wiki)`, then `ERROR: Could not load the landmark detector`, and exits 1. The .dat files are never in git.",
                 loaderMessage: "Could not find CEN patch experts", neededBy: [launch.binary.string])
@@ -84,13 +87,13 @@ public enum OpenFaceModelFindings {
             return mtcnn(files: files, explanationPrefix: "Read from \(base): missing \(paths).", launch: launch)
         case .auMissing:
             return Finding(
-                id: kind.rawValue, rule: .modelFileMissing, severity: .error,
+                id: kind.id, rule: .modelFileMissing, severity: .error,
                 summary: "AU predictor file(s) missing under \(base): AU extraction fails",
                 explanation: "Missing: \(paths). The face analyser reads them at start; without them no Action Unit model loads and the first frame aborts (`cv::Exception`, exit 134).",
                 neededBy: [launch.binary.string])
         default:
             return Finding(
-                id: Kind.landmarkFileMissing.rawValue, rule: .modelFileMissing, severity: .error,
+                id: Kind.landmarkFileMissing.id, rule: .modelFileMissing, severity: .error,
                 summary: "landmark model file(s) missing under \(base): FeatureExtraction exits 1",
                 explanation: "main_ceclm_general.txt was found in \(base) and names files beside it; missing: \(paths). Loading stops with `ERROR: Could not load the landmark detector`, exit 1.",
                 loaderMessage: "ERROR: Could not load the landmark detector", neededBy: [launch.binary.string])
@@ -99,7 +102,7 @@ public enum OpenFaceModelFindings {
 
     private static func mtcnn(files: [String], explanationPrefix: String, launch: OpenFaceLaunch) -> Finding {
         Finding(
-            id: Kind.mtcnnMissing.rawValue, rule: .modelFileMissing, severity: .warning,
+            id: Kind.mtcnnMissing.id, rule: .modelFileMissing, severity: .warning,
             summary: "no MTCNN face detector: silent fallback to the HOG-SVM detector",
             explanation: "\(explanationPrefix) It prints `MTCNN model file not found or can't be opened` and `INFO: defaulting to HOG-SVM face detector`, and exits 0; faces are found less reliably (profile and small faces).",
             loaderMessage: "MTCNN model file not found or can't be opened", neededBy: [launch.binary.string])
@@ -121,25 +124,25 @@ public enum OpenFaceModelFindings {
                 effect = "The landmark model reader fails on it: `ERROR: Could not load the landmark detector`, exit 1, or an abort."
             }
             return Finding(
-                id: Kind.landmarkFileCorrupt.rawValue, rule: .modelFileCorrupt, severity: .error,
+                id: Kind.landmarkFileCorrupt.id, rule: .modelFileCorrupt, severity: .error,
                 summary: "\(file) is not a model file: FeatureExtraction \(isCEN ? "aborts (exit 134)" : "fails")",
                 explanation: "\(what) \(effect)", loaderMessage: isCEN ? (problem == .empty ? "cv::Exception" : "std::bad_alloc") : nil,
                 neededBy: [launch.binary.string], resolvedTo: path.string)
         case .auPredictors:
             return Finding(
-                id: Kind.auCorrupt.rawValue, rule: .modelFileCorrupt, severity: .error,
+                id: Kind.auCorrupt.id, rule: .modelFileCorrupt, severity: .error,
                 summary: "\(file) is not an AU model file",
                 explanation: "\(what) The face analyser reads SVM/SVR weights from it; expect an abort (`cv::Exception` or `std::bad_alloc`, exit 134).",
                 neededBy: [launch.binary.string], resolvedTo: path.string)
         case .mtcnn:
             return Finding(
-                id: Kind.mtcnnCorrupt.rawValue, rule: .modelFileCorrupt, severity: .error,
+                id: Kind.mtcnnCorrupt.id, rule: .modelFileCorrupt, severity: .error,
                 summary: "\(file) is not an MTCNN model file",
                 explanation: "\(what) The .dat readers take their first bytes as matrix sizes, as the CEN reader does (which aborts with `std::bad_alloc`); the fallback to HOG only happens when the file is absent.",
                 neededBy: [launch.binary.string], resolvedTo: path.string)
         case .haar:
             return Finding(
-                id: Kind.haarCorrupt.rawValue, rule: .modelFileCorrupt, severity: .info,
+                id: Kind.haarCorrupt.id, rule: .modelFileCorrupt, severity: .info,
                 summary: "\(file) is not a HAAR cascade",
                 explanation: "\(what) It is used only with `-fdloc` or the HAAR detector; the default MTCNN detector does not read it.",
                 neededBy: [launch.binary.string], resolvedTo: path.string)

@@ -1,9 +1,7 @@
-import Doctor
-
 /// What one run of the program under `verify` shows, in the doctor's terms: whose failure
-/// it was decides the exit code (`ExitStatus.code(for:report:)`).
-struct RunClassification: Equatable {
-    enum Kind: Equatable {
+/// it was decides the exit code. An application's rules may know its program's own messages.
+public struct RunClassification: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
         /// It started and exited 0 (FeatureExtraction: loaded what it needs).
         case started
         /// The dynamic loader refused it before `main`.
@@ -17,15 +15,22 @@ struct RunClassification: Equatable {
         case programFailed
     }
 
-    var kind: Kind
-    var summary: String
-    var details: [String]
+    public var kind: Kind
+    public var summary: String
+    public var details: [String]
 
-    var ok: Bool { kind == .started }
+    public init(kind: Kind, summary: String, details: [String]) {
+        self.kind = kind
+        self.summary = summary
+        self.details = details
+    }
+
+    public var ok: Bool { kind == .started }
 
     /// `status` as the shell reports it: the exit code, 128+N for signal N, 124 when
     /// `timeout` stopped it after `timeout` seconds.
-    static func classify(program: ProgramLocation, status: Int32, stdout: String, stderr: String, timeout: Int) -> RunClassification {
+    public static func classify(program: ProgramLocation, status: Int32, stdout: String, stderr: String, timeout: Int,
+                                rules: [any ApplicationRules] = []) -> RunClassification {
         let lines = (stderr + "\n" + stdout).split(whereSeparator: \.isNewline).map(String.init)
         if status == 124 {
             return RunClassification(kind: .programFailed, summary: "started, and was still running after \(timeout) s (--timeout \(timeout)): stopped",
@@ -40,21 +45,8 @@ struct RunClassification: Equatable {
             return RunClassification(kind: .runtimeLibraryMissing,
                                      summary: "started, then a library it opens at run time was not found (dlopen)", details: runtime)
         }
-        if program.path.lastComponent == "FeatureExtraction" {
-            switch OpenFaceOutputClassifier.classify(stdout: stdout, stderr: stderr, status: status) {
-            case .started(let notes):
-                return RunClassification(kind: .started, summary: "started", details: notes)
-            case .modelsMissing(let components, _) where !components.isEmpty:
-                return RunClassification(kind: .modelsMissing,
-                                         summary: "started; models missing: \(components.map(\.rawValue).joined(separator: ", "))",
-                                         details: ["the loader is fine; see the OF1xx findings of `ofdoctor check` for the model files"])
-            case .modelsMissing:
-                break   // a non-zero exit with no model message: its own failure, below
-            case .crashed(let reason, _):
-                return RunClassification(kind: .programFailed, summary: "started, then crashed", details: [reason])
-            case .loaderFailed(let message):
-                return RunClassification(kind: .loaderRefused, summary: "the loader refused it", details: [message])
-            }
+        if let known = rules.lazy.compactMap({ $0.classifyRun(program: program, status: status, stdout: stdout, stderr: stderr) }).first {
+            return known
         }
         if status == 0 {
             return RunClassification(kind: .started, summary: "started and exited normally", details: Array(lines.suffix(3)))
@@ -63,7 +55,7 @@ struct RunClassification: Equatable {
     }
 
     /// How a run that the loader started ended: `the program itself exited with 1`, `was killed by signal 11 (SIGSEGV)`.
-    static func ending(_ status: Int32) -> String {
+    public static func ending(_ status: Int32) -> String {
         guard status > 128 && status < 128 + 65 else { return "the program itself exited with \(status)" }
         let number = status - 128
         return "was killed by signal \(number)" + (signalNames[number].map { " (\($0))" } ?? "")

@@ -1,4 +1,5 @@
 import Archive
+import Doctor
 import ELFInspect
 import RootFS
 

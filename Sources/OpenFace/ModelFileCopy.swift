@@ -1,3 +1,4 @@
+import Doctor
 import RootFS
 
 /// Copy `source` to `destination` (both in the root; parent folders may need creating) so
@@ -6,9 +7,9 @@ public struct ModelFileCopy: Hashable, Sendable {
     public var source: RootPath
     public var destination: RootPath
     /// The finding ids (`OF1xx`) this copy fixes.
-    public var fixes: [String]
+    public var fixes: [FindingID]
 
-    public init(source: RootPath, destination: RootPath, fixes: [String] = []) {
+    public init(source: RootPath, destination: RootPath, fixes: [FindingID] = []) {
         self.source = source
         self.destination = destination
         self.fixes = fixes

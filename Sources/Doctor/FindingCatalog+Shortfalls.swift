@@ -1,0 +1,175 @@
+import LoaderModel
+
+/// Version and symbol findings: one per cause (`Shortfall`), listing everything it breaks.
+extension FindingCatalog {
+    /// True when the object was found through a directory of `LD_LIBRARY_PATH`.
+    public static func viaLibraryPath(_ object: LoadedObject) -> Bool {
+        if case .search(.libraryPath, _) = object.foundVia { return true }
+        return false
+    }
+
+    static func shortfallFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String, system: TargetSystem?,
+                                  rules: [any ApplicationRules] = []) -> [Finding] {
+        var result = versionWarnings(graph, symbols: symbols, argv0: argv0)
+        for shortfall in Shortfall.group(graph, check: symbols) {
+            switch shortfall.culprit {
+            case .provider(let provider):
+                result.append(providerFinding(shortfall, provider: graph.objects[provider], graph: graph, argv0: argv0, system: system,
+                                              rules: rules))
+            case .requester(let requester):
+                result.append(requesterFinding(shortfall, requester: graph.objects[requester], graph: graph, argv0: argv0))
+            }
+        }
+        result += assertionFindings(graph, symbols: symbols)
+        return result
+    }
+
+    /// `N versions`, `1 version`: counts in prose.
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// ` and N more` after the first of `items`, or nothing.
+    static func more(_ items: [String]) -> String { items.count > 1 ? " and \(items.count - 1) more" : "" }
+
+    static func references(_ problems: [SymbolProblem], in graph: LoadGraph) -> [SymbolReference] {
+        problems.map { SymbolReference(name: $0.symbol, version: $0.version, requester: graph.objects[$0.requester].path) }
+    }
+
+    static func lookupText(_ problem: SymbolProblem) -> String {
+        problem.symbol + (problem.version.map { ", version \($0)" } ?? "")
+    }
+
+    static func bindingText(_ problems: [SymbolProblem]) -> String {
+        problems.contains(where: \.atStartup)
+            ? "A reference is bound at start-up, so the program does not start."
+            : "The references are bound lazily: the program starts and dies at the first call."
+    }
+
+    /// One provider that lacks versions or symbols its consumers were linked against.
+    static func providerFinding(_ shortfall: Shortfall, provider: LoadedObject, graph: LoadGraph, argv0: String,
+                                system: TargetSystem?, rules: [any ApplicationRules] = []) -> Finding {
+        let file = shortfall.file ?? provider.soname ?? provider.path
+        let requesters = shortfall.requesters.map { graph.objects[$0].path }
+        let requesterNames = shortfall.requesters.map { fileName(graph.objects[$0].path) }
+        var versionNames: [String] = []
+        for problem in shortfall.versions where !versionNames.contains(problem.version) { versionNames.append(problem.version) }
+        let lookups = shortfall.symbols.filter(\.atStartup) + shortfall.symbols.filter { !$0.atStartup }
+        let via = provider.foundVia.label
+        var explanation: String
+        let summary: String
+        let message: String
+        if let first = shortfall.versions.first {
+            let were = requesterNames.count == 1 ? "was" : "were"
+            explanation = "\(shortList(requesterNames)) \(were) linked against a \(file) that defines \(versionNames.count == 1 ? "version \(first.version)" : "\(versionNames.count) versions it needs"); \(provider.path), the copy the loader found (\(via)), does not define \(versionNames.count == 1 ? "it" : "them"). The loader checks every version need before it binds a symbol, prints each one missing, and stops."
+            if !lookups.isEmpty {
+                explanation += " \(count(lookups.count, "reference")) to \(versionNames.count == 1 ? "that version" : "those versions") cannot bind either (ldd -r lists them as undefined symbols)."
+            }
+            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].path
+            summary = "version \(first.version)\(more(versionNames)) not found in \(provider.path) (required by \(shortList(requesters)))"
+            message = "\(argv0): \(provider.path): version `\(first.version)' not found (required by \(requesterName))"
+        } else {
+            let first = lookups[0]
+            let others = lookups.count == 1 ? "" : ", nor \(count(lookups.count - 1, "more symbol")) that \(shortList(requesterNames)) \(requesterNames.count == 1 ? "references" : "reference")"
+            explanation = "No object in the global scope defines \(first.symbol)\(first.version.map { " at version \($0)" } ?? "")\(others); \(provider.path) (\(via)) is the \(file) the loader found, and it lacks \(lookups.count == 1 ? "it" : "them")."
+            explanation += " " + bindingText(lookups)
+            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].path
+            summary = "\(provider.path) lacks \(first.symbol)\(first.version.map { "@" + $0 } ?? "")\(more(lookups.map(\.symbol))) (required by \(shortList(requesters)))"
+            message = "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))"
+        }
+        if viaLibraryPath(provider) {
+            explanation += " That copy comes from a directory on LD_LIBRARY_PATH, ahead of the system's directories"
+            let cache = system?.cache.map { CacheLookup(cache: $0, platform: graph.platform) }
+            if let hidden = cache?.lookup(file), hidden != provider.path {
+                explanation += ": it hides \(hidden) (ld.so.cache)."
+            } else {
+                explanation += "."
+            }
+        }
+        let hasVersions = !shortfall.versions.isEmpty
+        var finding = Finding(
+            id: hasVersions ? .versionNotFound : .symbolNotFound,
+            rule: hasVersions ? .versionNotFound : .symbolNotFound,
+            summary: summary, explanation: explanation, loaderMessage: message,
+            library: file, symbol: lookups.first?.symbol,
+            version: shortfall.versions.first?.version ?? lookups.first?.version,
+            neededBy: requesters, resolvedTo: provider.path,
+            symbols: references(shortfall.symbols, in: graph),
+            versions: shortfall.versions.map { VersionReference(name: $0.version, requester: graph.objects[$0.requester].path) })
+        if let documented = rules.documentedFailure(finding, provider: provider, graph: graph, system: system) {
+            finding.id = documented.id
+            if let note = documented.note { finding.explanation += " " + note }
+        }
+        return finding
+    }
+
+    /// Unversioned references of one object that no loaded object defines.
+    static func requesterFinding(_ shortfall: Shortfall, requester: LoadedObject, graph: LoadGraph, argv0: String) -> Finding {
+        let lookups = shortfall.symbols.filter(\.atStartup) + shortfall.symbols.filter { !$0.atStartup }
+        let first = lookups[0]
+        let requesterName = requester.index == 0 ? argv0 : requester.path
+        let them = lookups.count == 1 ? "it" : "them"
+        return Finding(
+            id: .symbolNotFound, rule: .symbolNotFound,
+            summary: "undefined symbol \(first.symbol)\(more(lookups.map(\.symbol))) (required by \(requester.path))",
+            explanation: "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references"). The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))",
+            loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))",
+            symbol: first.symbol, version: first.version, neededBy: [requester.path],
+            symbols: references(shortfall.symbols, in: graph))
+    }
+
+    /// A versioned reference that met an object with no `DT_VERSYM` that is its own
+    /// `vn_file`: ld.so stops with an internal assertion (dl-lookup.c `check_match`).
+    static func assertionFindings(_ graph: LoadGraph, symbols: SymbolCheck) -> [Finding] {
+        var result: [Finding] = []
+        var seen = Set<String>()
+        for problem in symbols.symbolProblems where problem.assertion {
+            guard seen.insert("\(problem.requester)|\(problem.versionFile ?? "")").inserted else { continue }
+            let requester = graph.objects[problem.requester]
+            let provider = problem.versionFile.flatMap { SymbolCheck.findNeeded($0, in: graph) }.map { graph.objects[$0] }
+            let all = symbols.symbolProblems.filter { $0.assertion && $0.requester == problem.requester && $0.versionFile == problem.versionFile }
+            result.append(Finding(
+                id: .symbolNotFound, rule: .symbolNotFound,
+                summary: "\(provider?.path ?? problem.versionFile ?? "?") has no symbol versions but \(requester.path) needs \(problem.symbol)\(problem.version.map { ", version \($0)" } ?? "") from it",
+                explanation: "The library the version need names has no DT_VERSYM at all; glibc treats that as a broken library and stops with an internal assertion (dl-lookup.c check_match).",
+                loaderMessage: "Inconsistency detected by ld.so: dl-lookup.c: 107: check_match: Assertion `version->filename == NULL || ! _dl_name_match_p (version->filename, map)' failed!",
+                library: problem.versionFile, symbol: problem.symbol, version: problem.version,
+                neededBy: [requester.path], resolvedTo: provider?.path, symbols: references(all, in: graph)))
+        }
+        return result
+    }
+
+    /// Weak version needs not met and libraries without version information: warnings, one
+    /// per provider and kind.
+    static func versionWarnings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
+        var groups: [[VersionProblem]] = []
+        var position: [String: Int] = [:]
+        for problem in symbols.versionProblems where problem.kind != .notFound {
+            let key = "\(problem.provider)|\(problem.kind)"
+            if let i = position[key] { groups[i].append(problem) } else { position[key] = groups.count; groups.append([problem]) }
+        }
+        return groups.compactMap { problems -> Finding? in
+            guard let first = problems.first else { return nil }
+            let provider = graph.objects[first.provider]
+            var requesterIndices: [Int] = []
+            for problem in problems where !requesterIndices.contains(problem.requester) { requesterIndices.append(problem.requester) }
+            let requesters = requesterIndices.map { graph.objects[$0].path }
+            var names: [String] = []
+            for problem in problems where !names.contains(problem.version) { names.append(problem.version) }
+            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].path
+            let versions = problems.map { VersionReference(name: $0.version, requester: graph.objects[$0.requester].path) }
+            if first.kind == .noVersionInformation {
+                return Finding(
+                    id: .noVersionInformation, rule: .noVersionInformation, severity: .warning,
+                    summary: "\(provider.path) has no version information (required by \(shortList(requesters)))",
+                    explanation: "\(shortList(requesterIndices.map { fileName(graph.objects[$0].path) })) \(requesters.count == 1 ? "was" : "were") linked against a \(first.file) that versions its symbols (\(count(names.count, "version")) needed); the copy found defines no versions at all. The loader warns and then matches symbols by name only — usually a different build of the library shadowing the one the program was linked with.",
+                    loaderMessage: "\(argv0): \(provider.path): no version information available (required by \(requesterName))",
+                    library: first.file, version: first.version, neededBy: requesters, resolvedTo: provider.path, versions: versions)
+            }
+            return Finding(
+                id: .versionNotFound, rule: .versionNotFound, severity: .warning,
+                summary: "weak version \(first.version)\(more(names)) not in \(provider.path) (required by \(shortList(requesters)))",
+                explanation: "The need is marked weak (VER_FLG_WEAK): the loader only warns.",
+                loaderMessage: "\(argv0): \(provider.path): weak version `\(first.version)' not found (required by \(requesterName))",
+                library: first.file, version: first.version, neededBy: requesters, resolvedTo: provider.path, versions: versions)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// A finding's stable id (docs/findings.md): `LD…` for the general loader rules, `OF…` for
+/// OpenFace's documented failures and model files. Compared and stored as a value; the text
+/// appears only when a report is rendered.
+public struct FindingID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
+    ExpressibleByStringLiteral {
+    public let rawValue: String
+
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+
+    public init(from decoder: any Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    public var description: String { rawValue }
+
+    /// In the order of their text (`LD002` before `OF001`), as reports list them.
+    public static func < (lhs: FindingID, rhs: FindingID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// The general rules' ids.
+extension FindingID {
+    public static let interpreterNotFound: FindingID = "LD001"
+    public static let libraryNotFound: FindingID = "LD002"
+    public static let versionNotFound: FindingID = "LD003"
+    public static let symbolNotFound: FindingID = "LD004"
+    public static let staleCache: FindingID = "LD005"
+    public static let danglingSymlink: FindingID = "LD006"
+    public static let wrongClassSkipped: FindingID = "LD007"
+    public static let unsafeSearchPath: FindingID = "LD008"
+    public static let noVersionInformation: FindingID = "LD009"
+    public static let badCandidate: FindingID = "LD010"
+    public static let runtimeCompanionMissing: FindingID = "LD011"
+    public static let staticExecutable: FindingID = "LD012"
+    public static let preloadIgnored: FindingID = "LD013"
+}

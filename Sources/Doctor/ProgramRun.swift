@@ -1,0 +1,41 @@
+import LoaderModel
+import Support
+
+/// `verify` as one value: the check, then one run of the program in its root with the
+/// environment the plan gives it (the environment as it is when there is no plan), read as
+/// whose failure it was.
+public struct ProgramRun: Sendable {
+    public var report: DoctorReport
+    public var arguments: [String]
+    /// As the shell reports it: the exit code, 128 + N for signal N, 124 for the timeout.
+    public var status: Int32
+    public var classification: RunClassification
+}
+
+/// Why `verify` could not run the program.
+public enum ProgramRunFailure: Error, Sendable {
+    case analysis(ResolveError)
+    case run(RootedRun.Failure)
+}
+
+extension Doctor {
+    /// Checks `program`, then runs it with `arguments`.
+    /// - Parameter hostRoot: the root's directory on this machine; nil for the host itself.
+    public func run(_ program: ProgramLocation, environment: LoaderEnvironment, arguments: [String], hostRoot: String?,
+                    timeout: Int) throws(ProgramRunFailure) -> ProgramRun {
+        let report: DoctorReport
+        do throws(ResolveError) { report = try check(program, environment: environment) } catch { throw .analysis(error) }
+        let output: SubprocessOutput
+        do throws(RootedRun.Failure) {
+            output = try RootedRun.run(program.path.string, arguments: arguments,
+                                       environment: (report.correctedEnvironment ?? environment).variables,
+                                       root: hostRoot, timeout: timeout)
+        } catch {
+            throw .run(error)
+        }
+        let classification = RunClassification.classify(
+            program: program, status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
+            stderr: String(decoding: output.stderr, as: UTF8.self), timeout: timeout, rules: rules)
+        return ProgramRun(report: report, arguments: arguments, status: output.status, classification: classification)
+    }
+}

@@ -1,0 +1,33 @@
+import LoaderModel
+
+/// The directories one rule had the loader search for a name, in the order it tried them
+/// (hwcaps subdirectories folded into their directory). A directory appears once in a whole
+/// search: under the first rule that tried it.
+public struct SearchedDirectories: Hashable, Sendable {
+    /// The rule's label: `LD_LIBRARY_PATH`, `rpath`, `runpath`, `default path`, …
+    public var via: String
+    public var directories: [String]
+
+    public init(via: String, directories: [String]) {
+        self.via = via
+        self.directories = directories
+    }
+
+    /// The search of one trail, grouped by rule.
+    public static func of(_ trail: [Attempt]) -> [SearchedDirectories] {
+        var result: [SearchedDirectories] = []
+        var seen = Set<String>()
+        for attempt in trail {
+            // hwcaps subdirectories are tried in every directory; name the directory itself.
+            let directory = attempt.searchDirectory ?? Resolver.directoryName(attempt.path)
+            guard seen.insert(directory).inserted else { continue }
+            let via = attempt.source.label
+            if let i = result.firstIndex(where: { $0.via == via }) {
+                result[i].directories.append(directory)
+            } else {
+                result.append(SearchedDirectories(via: via, directories: [directory]))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,62 @@
+import LoaderModel
+
+/// One cause of version and symbol failures: the loaded object that does not give the objects
+/// needing it what they were linked against (a copy from `LD_LIBRARY_PATH` shadowing the
+/// system's, an older build), with every failure it causes. A reference that names no library
+/// (unversioned) has no known provider: its requester is the cause.
+struct Shortfall {
+    enum Culprit: Hashable {
+        /// The object a version need or versioned reference names (`vn_file`).
+        case provider(Int)
+        /// The object whose unversioned references no loaded object defines.
+        case requester(Int)
+    }
+
+    var culprit: Culprit
+    /// The name the requesters asked for (`vn_file`), when a provider is the cause.
+    var file: String?
+    /// `version 'V' not found` needs (fatal ones), in the loader's order.
+    var versions: [VersionProblem] = []
+    /// References no loaded object binds, as `ldd -r` lists them.
+    var symbols: [SymbolProblem] = []
+
+    /// Requesters in the order their first failure appears.
+    var requesters: [Int] {
+        var seen = Set<Int>()
+        return (versions.map(\.requester) + symbols.map(\.requester)).filter { seen.insert($0).inserted }
+    }
+
+    /// The fatal version needs and failed lookups of `check`, one shortfall per cause, in the
+    /// order the loader meets them (versions are checked before any symbol is bound). Left
+    /// out: lookups for a missing library's names (that library's finding is their cause),
+    /// and `check_match` assertions (their own finding).
+    static func group(_ graph: LoadGraph, check: SymbolCheck) -> [Shortfall] {
+        var result: [Shortfall] = []
+        var position: [Culprit: Int] = [:]
+        func add(_ culprit: Culprit, file: String?, _ update: (inout Shortfall) -> Void) {
+            if position[culprit] == nil {
+                position[culprit] = result.count
+                result.append(Shortfall(culprit: culprit, file: file))
+            }
+            if let i = position[culprit] { update(&result[i]) }
+        }
+        for problem in check.versionProblems where problem.kind == .notFound {
+            add(.provider(problem.provider), file: problem.file) { $0.versions.append(problem) }
+        }
+        let missing = Set(graph.missing.map(\.name))
+        let byName = SymbolCheck.nameIndex(graph)
+        for problem in check.symbolProblems where !problem.assertion {
+            if let file = problem.versionFile {
+                if missing.contains(file) { continue }
+                if let provider = byName[file] {
+                    add(.provider(provider), file: file) { $0.symbols.append(problem) }
+                    continue
+                }
+            } else if graph.objects[problem.requester].dependencies.contains(where: { $0 == nil }) {
+                continue   // most likely the missing library's, which the loader never reaches
+            }
+            add(.requester(problem.requester), file: nil) { $0.symbols.append(problem) }
+        }
+        return result
+    }
+}

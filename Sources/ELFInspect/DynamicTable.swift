@@ -1,0 +1,88 @@
+import CLibElf
+
+/// `PT_DYNAMIC` read as entries of the file's class and byte order, up to `DT_NULL`, with
+/// what every other table reader needs from it: tag values, addresses mapped to file
+/// offsets, and strings bounded by `DT_STRTAB`/`DT_STRSZ`.
+struct DynamicTable {
+    let tags: [(tag: Int64, value: UInt64)]
+    let programHeaders: [ProgramHeader]
+    let reader: ByteReader
+    let path: String
+    /// `DT_STRTAB`, bounded by `DT_STRSZ` and the file's end.
+    let stringTable: Range<Int>?
+
+    /// Nil when the file has no `PT_DYNAMIC`.
+    init?(_ elf: OpaquePointer, programHeaders: [ProgramHeader], reader: ByteReader, is64: Bool,
+          path: String) throws(ELFError) {
+        guard let dynHeader = programHeaders.first(where: { $0.type == ProgramHeaderType.dynamic }) else { return nil }
+        guard let dynRange = ELFLayout.fileRange(offset: dynHeader.offset, size: dynHeader.fileSize, in: reader.count) else {
+            throw .truncated(path: path, what: "dynamic section (PT_DYNAMIC)")
+        }
+        var tags: [(tag: Int64, value: UInt64)] = []
+        let dynEntrySize = is64 ? 16 : 8
+        let dynCount = dynRange.count / dynEntrySize
+        if dynCount > 0 {
+            guard let data = elf_getdata_rawchunk(elf, Int64(dynRange.lowerBound), dynCount * dynEntrySize, ELF_T_DYN) else {
+                throw .malformed(path: path, what: "dynamic section: \(ELFLayout.libelfMessage())")
+            }
+            tags.reserveCapacity(dynCount)
+            for i in 0..<dynCount {
+                var dyn = GElf_Dyn()
+                guard gelf_getdyn(data, Int32(i), &dyn) != nil else { break }
+                if dyn.d_tag == DynamicTag.null { break }
+                tags.append((dyn.d_tag, dyn.d_un.d_val))
+            }
+        }
+        self.tags = tags
+        self.programHeaders = programHeaders
+        self.reader = reader
+        self.path = path
+        // DT_STRTAB and DT_STRSZ bound every string read from the dynamic tables.
+        let address = tags.first(where: { $0.tag == DynamicTag.strtab })?.value
+        if let address {
+            guard let start = ELFLayout.fileOffset(of: address, in: programHeaders, size: reader.count) else {
+                throw .malformed(path: path, what: "DT_STRTAB address 0x\(String(address, radix: 16)) is outside every PT_LOAD segment")
+            }
+            let size = Int(clamping: tags.first(where: { $0.tag == DynamicTag.strsz })?.value ?? 0)
+            let end = size <= reader.count - start ? start + size : reader.count
+            stringTable = start..<end
+        } else {
+            stringTable = nil
+        }
+    }
+
+    /// The first entry's value for `tag`.
+    func value(_ tag: Int64) -> UInt64? { tags.first(where: { $0.tag == tag })?.value }
+
+    /// The file offset of a virtual address (nil: outside every `PT_LOAD`).
+    func offset(_ address: UInt64) -> Int? { ELFLayout.fileOffset(of: address, in: programHeaders, size: reader.count) }
+
+    /// The string at `offset` of `DT_STRTAB`; `what` names the field in errors.
+    func string(_ offset: UInt64, _ what: String) throws(ELFError) -> String {
+        guard let table = stringTable else { throw .malformed(path: path, what: "\(what) but no DT_STRTAB") }
+        guard let off = Int(exactly: offset), off < table.count,
+              let text = reader.cString(table.lowerBound + off, limit: table.upperBound)
+        else { throw .malformed(path: path, what: "\(what) string offset \(offset) is past the end of DT_STRTAB") }
+        return text
+    }
+
+    /// The entries a reader of dependencies needs.
+    func section() throws(ELFError) -> DynamicSection {
+        var section = DynamicSection()
+        for (tag, v) in tags {
+            switch tag {
+            case DynamicTag.needed: section.needed.append(try string(v, "DT_NEEDED"))
+            case DynamicTag.soname: section.soname = try string(v, "DT_SONAME")
+            case DynamicTag.rpath: section.rpath = try string(v, "DT_RPATH")
+            case DynamicTag.runpath: section.runpath = try string(v, "DT_RUNPATH")
+            case DynamicTag.flags: section.flags = v
+            case DynamicTag.flags1: section.flags1 = v
+            case DynamicTag.symbolic: section.symbolic = true
+            case DynamicTag.bindNow: section.bindNow = true
+            case DynamicTag.relr: section.hasRelr = true
+            default: break
+            }
+        }
+        return section
+    }
+}

@@ -1,0 +1,87 @@
+/// `DT_VERNEED` and `DT_VERDEF` (.gnu.version_r, .gnu.version_d): vn_next/vna_next and
+/// vd_next/vda_next are relative links; DT_VERNEEDNUM and DT_VERDEFNUM bound the walks so a
+/// chain that points back at itself ends.
+///
+/// Vernaux and Verdaux entries are at least 8 bytes and never share bytes in a valid file,
+/// so more of them than the file holds means links that creep through overlapping entries
+/// (vna_next 1 with vn_cnt 0xffff): the walk stops there instead of taking millions of steps.
+/// glibc (elf/dl-version.c) follows the links unchecked.
+struct VersionTableReader {
+    var needs: [VersionNeed] = []
+    var definitions: [VersionDefinition] = []
+    /// `vna_other` → (name, file), for the versions of undefined symbols.
+    var neededNames: [(UInt16, (name: String, file: String?))] = []
+    /// `vd_ndx` → name, for the versions of defined symbols.
+    var definedNames: [(UInt16, String)] = []
+
+    init(_ dynamic: DynamicTable) throws(ELFError) {
+        let reader = dynamic.reader, path = dynamic.path
+        var auxBudget = reader.count / 8
+        func spendAux(_ what: String) throws(ELFError) {
+            guard auxBudget > 0 else { throw .malformed(path: path, what: "\(what) has more entries than the file can hold (overlapping vna_next/vda_next links)") }
+            auxBudget -= 1
+        }
+        if let address = dynamic.value(DynamicTag.verneed) {
+            guard var entry = dynamic.offset(address) else {
+                throw .malformed(path: path, what: "DT_VERNEED address is outside every PT_LOAD segment")
+            }
+            let count = Int(clamping: dynamic.value(DynamicTag.verneednum) ?? 0)
+            guard count <= reader.count / 16 else { throw .malformed(path: path, what: "DT_VERNEEDNUM \(count) is larger than the file") }
+            for n in 0..<count {
+                guard let version = reader.u16(entry), let cnt = reader.u16(entry + 2), let file = reader.u32(entry + 4),
+                      let aux = reader.u32(entry + 8), let next = reader.u32(entry + 12)
+                else { throw .truncated(path: path, what: "version needs (.gnu.version_r) entry \(n)") }
+                let fileName = try dynamic.string(UInt64(file), "vn_file")
+                var entries: [VersionNeed.Entry] = []
+                var auxOffset = entry + Int(aux)
+                for a in 0..<Int(cnt) {
+                    try spendAux("version needs (.gnu.version_r)")
+                    guard let hash = reader.u32(auxOffset), let flags = reader.u16(auxOffset + 4),
+                          let other = reader.u16(auxOffset + 6), let name = reader.u32(auxOffset + 8),
+                          let auxNext = reader.u32(auxOffset + 12)
+                    else { throw .truncated(path: path, what: "version need auxiliary entry \(a) of \(fileName)") }
+                    let versionName = try dynamic.string(UInt64(name), "vna_name")
+                    entries.append(.init(name: versionName, hash: hash, flags: flags, index: other))
+                    neededNames.append((other & VersionSymbolBits.index, (versionName, fileName)))
+                    if auxNext == 0 { break }
+                    auxOffset += Int(auxNext)
+                }
+                needs.append(VersionNeed(file: fileName, version: version, entries: entries))
+                if next == 0 { break }
+                entry += Int(next)
+            }
+        }
+        if let address = dynamic.value(DynamicTag.verdef) {
+            guard var entry = dynamic.offset(address) else {
+                throw .malformed(path: path, what: "DT_VERDEF address is outside every PT_LOAD segment")
+            }
+            let count = Int(clamping: dynamic.value(DynamicTag.verdefnum) ?? 0)
+            guard count <= reader.count / 20 else { throw .malformed(path: path, what: "DT_VERDEFNUM \(count) is larger than the file") }
+            for n in 0..<count {
+                guard let version = reader.u16(entry), let flags = reader.u16(entry + 2), let ndx = reader.u16(entry + 4),
+                      let cnt = reader.u16(entry + 6), let hash = reader.u32(entry + 8), let aux = reader.u32(entry + 12),
+                      let next = reader.u32(entry + 16)
+                else { throw .truncated(path: path, what: "version definitions (.gnu.version_d) entry \(n)") }
+                var auxNames: [String] = []
+                var auxOffset = entry + Int(aux)
+                for a in 0..<Int(cnt) {
+                    try spendAux("version definitions (.gnu.version_d)")
+                    guard let name = reader.u32(auxOffset), let auxNext = reader.u32(auxOffset + 4) else {
+                        throw .truncated(path: path, what: "version definition auxiliary entry \(a)")
+                    }
+                    auxNames.append(try dynamic.string(UInt64(name), "vda_name"))
+                    if auxNext == 0 { break }
+                    auxOffset += Int(auxNext)
+                }
+                guard let first = auxNames.first else {
+                    throw .malformed(path: path, what: "version definition \(n) has no name (vd_cnt 0)")
+                }
+                definitions.append(VersionDefinition(name: first, hash: hash, flags: flags, index: ndx, version: version,
+                                                     parents: Array(auxNames.dropFirst())))
+                definedNames.append((ndx & VersionSymbolBits.index, first))
+                if next == 0 { break }
+                entry += Int(next)
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ELFInspect
+
+extension Attempt.Outcome: CustomStringConvertible {
+    /// Why the loader passed over the place, in its own terms (`tree` prints it after `tried`).
+    public var description: String {
+        switch self {
+        case .absent: return "absent"
+        case .danglingLink(let target): return "dangling symlink to \(target)"
+        case .wrongClass(let cls): return "wrong ELF class (\(cls)), skipped"
+        case .wrongMachine(let machine): return "wrong machine (\(ELFMachine(machine))), skipped"
+        case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"
+        case .fatal(let message): return message
+        case .taken: return "taken"
+        case .staleCacheEntry: return "named by ld.so.cache but gone (stale cache)"
+        case .nodeflib: return "in a default directory, skipped for a DF_1_NODEFLIB requester"
+        }
+    }
+}

@@ -1,0 +1,47 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A program run in a root with exactly the given environment, stopped after `timeout`
+/// seconds (`timeout(1)`: status 124). On the host its tools run with a clean environment
+/// (`env -i`), so the target's LD_ variables reach only the target; another root is entered
+/// with `chroot` in a private mount namespace, /proc mounted, which needs root.
+public enum RootedRun {
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        /// Another root was named and this process is not root.
+        case needsRoot
+        case subprocess(SubprocessError)
+
+        public var description: String {
+            switch self {
+            case .needsRoot: return "verify --root needs root (chroot in a private mount namespace)"
+            case .subprocess(let error): return error.description
+            }
+        }
+    }
+
+    /// - Parameter root: the root directory on this machine; nil for the host itself.
+    public static func run(_ program: String, arguments: [String], environment: [String: String], root: String?,
+                           timeout: Int) throws(Failure) -> SubprocessOutput {
+        var command: [String]
+        let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        if let root {
+            guard getuid() == 0 else { throw .needsRoot }
+            let script = "mount -t proc proc \"$0/proc\" 2>/dev/null; exec chroot \"$0\" /usr/bin/env -i \"$@\""
+            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/unshare", "-m", "--propagation", "private",
+                       "/bin/sh", "-c", script, root] + assignments + [program] + arguments
+        } else {
+            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/env", "-i"] + assignments + [program] + arguments
+        }
+        do throws(SubprocessError) {
+            return try Subprocess.run(command[0], arguments: Array(command.dropFirst()),
+                                      environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        } catch {
+            throw .subprocess(error)
+        }
+    }
+}

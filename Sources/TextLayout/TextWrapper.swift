@@ -1,0 +1,134 @@
+/// Fills words into lines a terminal of `width` columns shows whole: a paragraph's first
+/// line starts with its own prefix (a label such as `    why:       `), the lines after it
+/// with a hanging indent. Words are never cut: a path or command word keeps working when
+/// copied. A word that does not fit under the indent moves left just enough to end at the
+/// last column; only a word longer than the whole width goes past it.
+public struct TextWrapper: Sendable, Equatable {
+    /// Columns a line may fill.
+    public var width: Int
+
+    public init(width: Int) {
+        self.width = max(1, width)
+    }
+
+    /// `text` in lines: the first starts with `first`, every other with `indent`. A newline in
+    /// `text` starts a new paragraph (under `indent`). Runs of spaces between words that stay
+    /// on one line are kept (alignment); at a break they are dropped.
+    public func wrap(_ text: String, first: String = "", indent: String = "") -> [String] {
+        var lines: [String] = []
+        var prefix = first
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            lines += fill(Self.words(paragraph), prefix: prefix, indent: indent, continuation: "")
+            prefix = indent
+        }
+        return lines
+    }
+
+    /// A shell command as lines a shell reads as one: each line but the last ends in ` \`
+    /// (a line continuation, also inside `$(…)`), so the wrapped command still works pasted.
+    /// `words` are already quoted for the shell.
+    public func command(_ words: [String], first: String = "", indent: String = "") -> [String] {
+        fill(words.enumerated().map { Word(text: $0.element, spacesBefore: $0.offset == 0 ? 0 : 1) },
+             prefix: first, indent: indent, continuation: " \\")
+    }
+
+    /// Visible columns of `text`: ANSI escape sequences (`ESC [ … letter`) take none, every
+    /// other character one.
+    public static func columns(_ text: some StringProtocol) -> Int {
+        var count = 0
+        var inEscape = false, sawBracket = false
+        for scalar in text.unicodeScalars {
+            if inEscape {
+                if !sawBracket { sawBracket = scalar == "["; if !sawBracket { inEscape = false }; continue }
+                if (0x40...0x7e).contains(scalar.value) { inEscape = false }
+                continue
+            }
+            if scalar == "\u{1B}" { inEscape = true; sawBracket = false; continue }
+            // Combining marks and zero-width joiners join the character before them.
+            if scalar.properties.generalCategory == .nonspacingMark || scalar == "\u{200D}" { continue }
+            count += 1
+        }
+        return count
+    }
+
+    struct Word {
+        var text: String
+        /// Spaces before it in the source (kept when it stays on the same line).
+        var spacesBefore: Int
+    }
+
+    static func words(_ paragraph: Substring) -> [Word] {
+        var result: [Word] = []
+        var spaces = 0
+        var current = ""
+        for character in paragraph {
+            if character == " " {
+                if !current.isEmpty { result.append(Word(text: current, spacesBefore: spaces)); current = ""; spaces = 0 }
+                spaces += 1
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { result.append(Word(text: current, spacesBefore: spaces)) }
+        // Leading spaces of the paragraph belong to its first word (an indented line stays indented).
+        return result
+    }
+
+    /// Lays `words` out; `continuation` ends every line but the last. It is ` \\` where that
+    /// fits; where it does not, the bare `\\` (the next line's indent still separates the
+    /// words), so a command word as wide as the line keeps its line.
+    private func fill(_ words: [Word], prefix: String, indent: String, continuation: String) -> [String] {
+        let tight = continuation.trimmingPrefix(" ")
+        var lines: [String] = []
+        var line = prefix
+        var lineColumns = Self.columns(prefix)
+        var empty = true   // no word on `line` yet
+        var joinsNext = false   // the last line ended in a bare `\\`: the next must not start at column 0
+        func finish(continued: Bool) {
+            var text = line
+            while text.hasSuffix(" ") { text.removeLast() }
+            joinsNext = false
+            if continued {
+                joinsNext = lineColumns + Self.columns(continuation) > width
+                text += joinsNext ? String(tight) : continuation
+            }
+            lines.append(text)
+        }
+        func startLine() {
+            line = indent
+            lineColumns = Self.columns(indent)
+        }
+        for (n, word) in words.enumerated() {
+            let wordColumns = Self.columns(word.text)
+            let isLast = n == words.count - 1
+            let lead = empty ? (n == 0 ? word.spacesBefore : 0) : max(1, word.spacesBefore)
+            if lineColumns + lead + wordColumns + (isLast ? 0 : Self.columns(continuation)) <= width {
+                line += String(repeating: " ", count: lead) + word.text
+                lineColumns += lead + wordColumns
+                empty = false
+                continue
+            }
+            if !empty {
+                finish(continued: true)
+                startLine()
+            } else if !line.allSatisfy({ $0 == " " }) {
+                // A label with no room for this word: the label alone, the word under it.
+                finish(continued: false)
+                startLine()
+            }
+            // At the start of a line: under the indent when it fits, else moved left until it
+            // ends at the last column, else (longer than the width) at the indent, past the edge.
+            let room = width - (isLast ? 0 : Self.columns(tight))
+            if lineColumns + wordColumns > room, wordColumns <= room {
+                let lead = max(joinsNext ? 1 : 0, room - wordColumns)
+                line = String(repeating: " ", count: lead)
+                lineColumns = lead
+            }
+            line += word.text
+            lineColumns += wordColumns
+            empty = false
+        }
+        finish(continued: false)
+        return lines
+    }
+}

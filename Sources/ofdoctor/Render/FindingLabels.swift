@@ -1,0 +1,34 @@
+import Doctor
+import Quoting
+
+/// How a plan step names the findings it clears: by id, with the library added where
+/// several findings share the id (`LD002 (libfoo.so.1)`), so every finding is named.
+struct FindingLabels {
+    private let shared: Set<FindingID>
+
+    init(_ findings: [Finding]) {
+        var seen = Set<FindingID>(), shared = Set<FindingID>()
+        for finding in findings where !seen.insert(finding.id).inserted { shared.insert(finding.id) }
+        self.shared = shared
+    }
+
+    func label(_ finding: Finding) -> String {
+        guard shared.contains(finding.id) else { return finding.id.rawValue }
+        return finding.id.rawValue + " (" + TerminalEscape.visible(Self.fileName(finding.library ?? finding.resolvedTo ?? finding.summary)) + ")"
+    }
+
+    /// Every finding `action` clears, labelled; its ids alone for an action that records none.
+    func labels(clearedBy action: PlannedAction, in findings: [Finding]) -> [String] {
+        let cleared = findings.filter { action.clears($0) }
+        var labels: [String] = []
+        for label in cleared.map(label) where !labels.contains(label) { labels.append(label) }
+        for id in action.fixes where !cleared.contains(where: { $0.id == id }) && !labels.contains(id.rawValue) {
+            labels.append(id.rawValue)
+        }
+        return labels
+    }
+
+    static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}

@@ -1,0 +1,43 @@
+import Apply
+import Doctor
+import Quoting
+
+/// `fix --apply` as text: each change made, ldconfig's run, where the environment fix
+/// reaches, what a person must still do, and the re-check's verdict.
+struct FixOutcomeText {
+    let outcome: FixOutcome
+    let next: Invocation
+
+    /// A line per change and one for ldconfig.
+    static func steps(_ applied: ApplyReport) -> TextPage {
+        var page = TextPage.standardOutput()
+        for step in applied.steps {
+            page.paragraph(TerminalEscape.visible(step.change.summary), first: step.outcome == .alreadyPresent ? "unchanged  " : "done       ",
+                           indent: String(repeating: " ", count: 11))
+        }
+        if let ldconfig = applied.ldconfig {
+            page.paragraph("\(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
+                           indent: String(repeating: " ", count: 11))
+        }
+        return page
+    }
+
+    func render() -> String {
+        let steps = Self.steps(outcome.applied)
+        let plan = outcome.plan, recheck = outcome.recheck
+        var after = TextPage.standardOutput()
+        if !plan.environment.isEmpty { EnvironmentReach(plan: plan, next: next).write(to: &after) }
+        if !recheck.blockers.isEmpty {
+            after.paragraph("A person must still:")
+            for blocker in recheck.blockers { after.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }
+        }
+        let envText = outcome.correctedEnvironment.variables.filter { $0.key.hasPrefix("LD_") }
+            .map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+        let verdict = recheck.status == .healthy
+            ? "the loader will start \(recheck.program.path.string)"
+            : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id.rawValue).joined(separator: ", "))"
+        after.paragraph(TerminalEscape.visible("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(verdict)"),
+                        indent: "  ")
+        return (steps.lines.isEmpty ? "" : steps.text + "\n") + after.text
+    }
+}
