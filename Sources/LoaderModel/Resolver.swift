@@ -109,6 +109,11 @@ struct ResolutionState {
     }
     var expectation = CandidateVerdict.Expectation.x86_64
     var llp: SearchPath?
+    /// Mapped files parsed so far. The symbol check reads every object's tables again, so
+    /// dropping a mapping's pages after its parse only makes them fault back in; it pays
+    /// only past `residentFiles`, where it bounds a huge closure's memory.
+    var filesParsed = 0
+    static let residentFiles = 256
 
     init(resolver: Resolver) {
         self.resolver = resolver
@@ -550,8 +555,8 @@ struct ResolutionState {
         case .accept:
             do {
                 let elf = try ELFFile(bytes: bytes, path: path)
-                // Parsed: what `tree` needs is copied out; symbol checks fault pages back in.
-                bytes.dropResidentPages()
+                filesParsed += 1
+                if filesParsed > Self.residentFiles { bytes.dropResidentPages() }
                 filesByIdentity[found.entry.identity] = elf
                 trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
                 return .found(found, elf)

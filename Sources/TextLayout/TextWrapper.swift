@@ -44,8 +44,9 @@ public struct TextWrapper: Sendable, Equatable {
                 continue
             }
             if scalar == "\u{1B}" { inEscape = true; sawBracket = false; continue }
-            // Combining marks and zero-width joiners join the character before them.
-            if scalar.properties.generalCategory == .nonspacingMark || scalar == "\u{200D}" { continue }
+            // Combining marks and zero-width joiners join the character before them (none is
+            // below U+0300: ASCII and Latin-1 text skips the property lookup).
+            if scalar.value >= 0x300, scalar.properties.generalCategory == .nonspacingMark || scalar == "\u{200D}" { continue }
             count += 1
         }
         return count
@@ -58,6 +59,7 @@ public struct TextWrapper: Sendable, Equatable {
     }
 
     static func words(_ paragraph: Substring) -> [Word] {
+        if paragraph.utf8.allSatisfy({ $0 < 0x80 }) { return asciiWords(paragraph) }
         var result: [Word] = []
         var spaces = 0
         var current = ""
@@ -71,6 +73,31 @@ public struct TextWrapper: Sendable, Equatable {
         }
         if !current.isEmpty { result.append(Word(text: current, spacesBefore: spaces)) }
         // Leading spaces of the paragraph belong to its first word (an indented line stays indented).
+        return result
+    }
+
+    /// `words` for ASCII text, split on its bytes: every ASCII character is one Character
+    /// (a space cannot join a combining mark that is not there), without grapheme breaking.
+    private static func asciiWords(_ paragraph: Substring) -> [Word] {
+        var result: [Word] = []
+        var spaces = 0
+        let bytes = paragraph.utf8
+        var start: Substring.UTF8View.Index?
+        var i = bytes.startIndex
+        while i != bytes.endIndex {
+            if bytes[i] == UInt8(ascii: " ") {
+                if let from = start {
+                    result.append(Word(text: String(paragraph[from..<i]), spacesBefore: spaces))
+                    start = nil
+                    spaces = 0
+                }
+                spaces += 1
+            } else if start == nil {
+                start = i
+            }
+            i = bytes.index(after: i)
+        }
+        if let from = start { result.append(Word(text: String(paragraph[from..<bytes.endIndex]), spacesBefore: spaces)) }
         return result
     }
 

@@ -84,7 +84,8 @@ extension TargetDescription {
         if let image {
             do { filesystem = try ImageRoot(path: image) } catch { throw CommandFailure.analysis(error.description) }
         } else {
-            filesystem = try localRoot()
+            // Read-only from here on: each path's lstat and readlink are made once.
+            filesystem = CachedRoot(try localRoot())
         }
         let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
         KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting

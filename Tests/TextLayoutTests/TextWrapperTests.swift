@@ -88,6 +88,27 @@ struct TextWrapperTests {
         let red = "\u{1B}[1mbold\u{1B}[0m"
         #expect(TextWrapper(width: 9).wrap("\(red) \(red)") == ["\(red) \(red)"])
     }
+
+    @Test("a combining mark joins the character before it; Latin-1 letters take one column each")
+    func combiningMarks() {
+        #expect(TextWrapper.columns("libe\u{301}.so") == 7)
+        #expect(TextWrapper.columns("libé.so ÿ") == 9)
+        #expect(TextWrapper.columns("a\u{200D}b") == 2)
+    }
+
+    @Test("ASCII and non-ASCII lines break at the same spaces, runs of spaces kept on a line")
+    func asciiAndUnicodeAgree() {
+        let ascii = "  lib1.so.1   => /usr/lib/x86_64-linux-gnu/lib1.so.1 [default path]"
+        let other = "  lib✓.so.1   => /usr/lib/x86_64-linux-gnu/lib✓.so.1 [default path]"
+        for width in [10, 30, 50, 80] {
+            let a = TextWrapper(width: width).wrap(ascii, indent: "    ")
+            let b = TextWrapper(width: width).wrap(other, indent: "    ")
+            let tick = { (line: String) in String(line.map { $0 == "1" ? "✓" : $0 }) }
+            #expect(a.map(tick) == b.map(tick), "\(a)")
+        }
+        #expect(TextWrapper(width: 80).wrap(ascii) == [ascii])
+        #expect(TextWrapper(width: 30).wrap("a  b") == ["a  b"])
+    }
 }
 
 @Suite("TerminalWidth, ColourPolicy and ShortenedList")

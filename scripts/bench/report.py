@@ -202,11 +202,11 @@ def main():
         out.append("| program | ofdoctor check --root | compared with | that | ratio | directories read (stages) "
                    "| candidate named |")
         out.append("|---|---:|---|---:|---:|---|---|")
-        dirs, stages, doc = search_record("conda.check.json")
+        dirs, stages, check_doc = search_record("conda.check.json")
         conda_ratio = ratio(c_of, c_ldd)
         named = "—"
-        if doc:
-            cands = [c["path"] for f in doc.get("findings", []) for c in f.get("candidates", [])]
+        if check_doc:
+            cands = [c["path"] for f in check_doc.get("findings", []) for c in f.get("candidates", [])]
             named = "yes" if any(p.startswith("/opt/OpenFace/build/lib/") for p in cands) and \
                 any(p.startswith("/opt/conda/lib/libmkl_rt") for p in cands) else "NO"
         out.append(f"| FeatureExtraction stand-in without LD_LIBRARY_PATH and MKL's links (OF002, OF003) "
