@@ -7,6 +7,54 @@ import ELFInspect
 /// A superset: hash collisions and symbols that fail `check_match` are still candidates,
 /// and objects without a usable GNU hash table are candidates for every name.
 struct DefinitionIndex {
+    /// Consecutive ranges of the scope, ascending: the first part's candidates all come
+    /// before the second's. Two when the scope is large and a second CPU builds one.
+    private let parts: [DefinitionIndexPart]
+
+    /// Scopes with fewer symbols than this are indexed on one thread (a thread costs more).
+    static let concurrentSymbols = 20_000
+
+    /// - Parameter hashes: the GNU hashes that will be asked for (the closure's undefined
+    ///   references); nil indexes every name. Given, the table holds only those, a few
+    ///   thousand slots instead of one per symbol of every library.
+    init(scope: [ELFFile], hashes: [UInt32]? = nil, concurrency: SymbolCheck.Concurrency = .automatic) {
+        let symbols = scope.reduce(0) { $0 + $1.symbolCount }
+        let split: Bool
+        switch concurrency {
+        case .automatic: split = symbols >= Self.concurrentSymbols && ConcurrentPair.isWorthwhile
+        case .never: split = false
+        case .always: split = true
+        }
+        guard scope.count > 1, split else {
+            parts = [DefinitionIndexPart(scope: scope, positions: scope.indices, hashes: hashes)]
+            return
+        }
+        // Split where half the symbols lie behind, so each thread walks as many chains.
+        var middle = 0, seen = 0
+        while middle < scope.count - 1 && seen < symbols / 2 { seen += scope[middle].symbolCount; middle += 1 }
+        var first: DefinitionIndexPart?, second: DefinitionIndexPart?
+        ConcurrentPair.run({ first = DefinitionIndexPart(scope: scope, positions: 0..<middle, hashes: hashes) },
+                           { second = DefinitionIndexPart(scope: scope, positions: middle..<scope.count, hashes: hashes) })
+        parts = [first, second].compactMap { $0 }
+    }
+
+    /// Objects (scope positions, ascending) that may define a name with GNU hash `hash`.
+    func candidates(for hash: UInt32) -> [Int] {
+        var found: [Int] = []
+        forEachCandidate(for: hash) { found.append($0); return true }
+        return found
+    }
+
+    /// Calls `body` with each object that may define a name with GNU hash `hash`, in
+    /// ascending scope order, until it returns false. No array is made: a check of a
+    /// closure asks this once per distinct reference.
+    func forEachCandidate(for hash: UInt32, _ body: (Int) -> Bool) {
+        for part in parts where !part.forEachCandidate(for: hash, body) { return }
+    }
+}
+
+/// One range of the scope's objects, indexed (see `DefinitionIndex`).
+struct DefinitionIndexPart {
     /// Open addressing on `hash & ~1`: `(hash | 1) << 32 | (first entry + 1)`, 0 when empty
     /// (bit 0 of the hash marks the slot taken: a name may be asked for before any entry).
     private let slots: [UInt64]
@@ -19,13 +67,13 @@ struct DefinitionIndex {
     /// symbol count), ascending: candidates for every name.
     private let unindexed: [Int]
 
-    /// - Parameter hashes: the GNU hashes that will be asked for (the closure's undefined
-    ///   references); nil indexes every name. Given, the table holds only those, a few
-    ///   thousand slots instead of one per symbol of every library.
-    init(scope: [ELFFile], hashes: [UInt32]? = nil) {
+    /// - Parameters:
+    ///   - positions: the scope positions this part speaks for.
+    ///   - hashes: as for `DefinitionIndex.init`.
+    init(scope: [ELFFile], positions: Range<Int>, hashes: [UInt32]?) {
         // A chain walk stops at the symbol count, so the counts bound the entries (a hostile
         // table whose chains overlap cannot bring more).
-        let bound = scope.reduce(0) { $0 + $1.symbolCount }
+        let bound = scope[positions].reduce(0) { $0 + $1.symbolCount }
         let keys = hashes?.count ?? bound
         var size = 16
         while size < keys + keys / 2 { size <<= 1 }
@@ -44,7 +92,7 @@ struct DefinitionIndex {
         var next: [Int32] = []
         var unindexed: [Int] = []
         slots.withUnsafeMutableBufferPointer { slot in
-            for position in scope.indices.reversed() {
+            for position in positions.reversed() {
                 let elf = scope[position]
                 let id = Int32(truncatingIfNeeded: position)
                 guard elf.symbolCount > 0 else { unindexed.append(position); continue }
@@ -80,17 +128,8 @@ struct DefinitionIndex {
         return at
     }
 
-    /// Objects (scope positions, ascending) that may define a name with GNU hash `hash`.
-    func candidates(for hash: UInt32) -> [Int] {
-        var found: [Int] = []
-        forEachCandidate(for: hash) { found.append($0); return true }
-        return found
-    }
-
-    /// Calls `body` with each object that may define a name with GNU hash `hash`, in
-    /// ascending scope order, until it returns false. No array is made: a check of a
-    /// closure asks this once per distinct reference.
-    func forEachCandidate(for hash: UInt32, _ body: (Int) -> Bool) {
+    /// `DefinitionIndex.forEachCandidate` over this part's objects; false when `body` stopped.
+    func forEachCandidate(for hash: UInt32, _ body: (Int) -> Bool) -> Bool {
         let at = slots.withUnsafeBufferPointer { Self.probe($0, hash & ~1, mask) }
         var entry = Int32(truncatingIfNeeded: slots[at] & 0xffff_ffff) - 1
         var other = 0
@@ -106,7 +145,8 @@ struct DefinitionIndex {
                 next = indexed
                 entry = entryNext[Int(entry)]
             }
-            if !body(next) { return }
+            if !body(next) { return false }
         }
+        return true
     }
 }

@@ -55,11 +55,21 @@ public struct SymbolCheck: Sendable {
         case index
     }
 
-    public init(graph: LoadGraph, strategy: LookupStrategy = .index) {
+    /// Whether the lookups (and the definition index) are split over two threads; the
+    /// results are the same, in the same order.
+    public enum Concurrency: Sendable {
+        /// Split when the closure is large enough to pay for a thread and a second CPU is online.
+        case automatic
+        case never
+        /// Split whenever there are two pieces (tests of the split).
+        case always
+    }
+
+    public init(graph: LoadGraph, strategy: LookupStrategy = .index, concurrency: Concurrency = .automatic) {
         let scope = graph.objects.map(\.elf)
         var versions = VersionTables(objects: scope)
         checkVersionNeeds(graph)
-        checkSymbols(graph, versions: &versions, strategy: strategy)
+        checkSymbols(graph, versions: &versions, strategy: strategy, concurrency: concurrency)
     }
 
     // MARK: version needs
@@ -111,7 +121,8 @@ public struct SymbolCheck: Sendable {
         var atStartup: Bool
     }
 
-    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy) {
+    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy,
+                                        concurrency: Concurrency) {
         let bindNowEverywhere = graph.environment.bindNow
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         // First every reference, so that the definition index holds only the names asked for.
@@ -134,7 +145,39 @@ public struct SymbolCheck: Sendable {
             }
         }
         let definitions: DefinitionIndex? = strategy == .index
-            ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash)) : nil
+            ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash), concurrency: concurrency) : nil
+        // The lookups are independent: with enough of them, the second half runs on another
+        // CPU, with its own memo and version tables (interned ids made before the split are
+        // the same in both copies). Problems are kept in reference order.
+        let split: Bool
+        switch concurrency {
+        case .automatic: split = references.count >= Self.concurrentReferences && ConcurrentPair.isWorthwhile
+        case .never: split = false
+        case .always: split = references.count >= 2
+        }
+        guard split else {
+            symbolProblems += Self.lookUp(references[...], graph: graph, scope: scope, definitions: definitions, versions: &versions)
+            return
+        }
+        let middle = references.count / 2
+        var first: [SymbolProblem] = [], second: [SymbolProblem] = []
+        var otherVersions = versions
+        ConcurrentPair.run({
+            first = Self.lookUp(references[..<middle], graph: graph, scope: scope, definitions: definitions, versions: &versions)
+        }, {
+            second = Self.lookUp(references[middle...], graph: graph, scope: scope, definitions: definitions, versions: &otherVersions)
+        })
+        symbolProblems += first
+        symbolProblems += second
+    }
+
+    /// Reference counts below this are looked up on one thread (a thread costs more).
+    static let concurrentReferences = 2_000
+
+    /// The problems among `references`, in their order.
+    private static func lookUp(_ references: ArraySlice<Reference>, graph: LoadGraph, scope: [ELFFile],
+                               definitions: DefinitionIndex?, versions: inout VersionTables) -> [SymbolProblem] {
+        var problems: [SymbolProblem] = []
         var memo = ReferenceMemo()
         for item in references {
             let key = item.key
@@ -152,10 +195,11 @@ public struct SymbolCheck: Sendable {
                 if !assertion { memo.insert(key, found) }
             }
             if found { continue }
-            symbolProblems.append(SymbolProblem(
+            problems.append(SymbolProblem(
                 requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
                 versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion))
         }
+        return problems
     }
 
     /// A reference as the memo knows it: the name's bytes (in its file's string table) and
