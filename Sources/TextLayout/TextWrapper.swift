@@ -17,7 +17,10 @@ public struct TextWrapper: Sendable, Equatable {
     public func wrap(_ text: String, first: String = "", indent: String = "") -> [String] {
         var lines: [String] = []
         var prefix = first
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Most texts (every tree line) are one paragraph: no split, which breaks graphemes.
+        let paragraphs = text.utf8.contains(UInt8(ascii: "\n"))
+            ? text.split(separator: "\n", omittingEmptySubsequences: false) : [text[...]]
+        for paragraph in paragraphs {
             lines += fill(Self.words(paragraph), prefix: prefix, indent: indent, continuation: "")
             prefix = indent
         }
@@ -59,7 +62,7 @@ public struct TextWrapper: Sendable, Equatable {
     }
 
     static func words(_ paragraph: Substring) -> [Word] {
-        if paragraph.utf8.allSatisfy({ $0 < 0x80 }) { return asciiWords(paragraph) }
+        if spacesStandAlone(paragraph) { return plainWords(paragraph) }
         var result: [Word] = []
         var spaces = 0
         var current = ""
@@ -76,9 +79,29 @@ public struct TextWrapper: Sendable, Equatable {
         return result
     }
 
-    /// `words` for ASCII text, split on its bytes: every ASCII character is one Character
-    /// (a space cannot join a combining mark that is not there), without grapheme breaking.
-    private static func asciiWords(_ paragraph: Substring) -> [Word] {
+    /// True when no space of `paragraph` can join a neighbour in one grapheme: every
+    /// character next to a space is below U+0300 (combining marks, joiners and prepended
+    /// letters all lie above) or box drawing (what tree lines put next to spaces).
+    static func spacesStandAlone(_ paragraph: Substring) -> Bool {
+        func joinsNothing(_ value: UInt32) -> Bool { value < 0x300 || (0x2500...0x257F).contains(value) }
+        var previous: UInt32 = 0
+        var afterSpace = false
+        for scalar in paragraph.unicodeScalars {
+            if scalar.value == 0x20 {
+                if !joinsNothing(previous) { return false }
+                afterSpace = true
+            } else {
+                if afterSpace && !joinsNothing(scalar.value) { return false }
+                afterSpace = false
+            }
+            previous = scalar.value
+        }
+        return true
+    }
+
+    /// `words` split on the bytes of the spaces, for text whose spaces stand alone
+    /// (`spacesStandAlone`): no grapheme breaking, the same words.
+    static func plainWords(_ paragraph: Substring) -> [Word] {
         var result: [Word] = []
         var spaces = 0
         let bytes = paragraph.utf8
@@ -105,7 +128,7 @@ public struct TextWrapper: Sendable, Equatable {
     /// fits; where it does not, the bare `\\` (the next line's indent still separates the
     /// words), so a command word as wide as the line keeps its line.
     private func fill(_ words: [Word], prefix: String, indent: String, continuation: String) -> [String] {
-        let tight = continuation.trimmingPrefix(" ")
+        let tight = continuation.hasPrefix(" ") ? continuation.dropFirst() : continuation[...]
         var lines: [String] = []
         var line = prefix
         var lineColumns = Self.columns(prefix)

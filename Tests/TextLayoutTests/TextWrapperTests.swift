@@ -108,6 +108,20 @@ struct TextWrapperTests {
         }
         #expect(TextWrapper(width: 80).wrap(ascii) == [ascii])
         #expect(TextWrapper(width: 30).wrap("a  b") == ["a  b"])
+        // A tree line (box drawing next to spaces) breaks as its ASCII spelling does.
+        let tree = "│   └── libpython3.11.so.1.0 => /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 [default path]"
+        let plain = "|   `-- libpython3.11.so.1.0 => /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 [default path]"
+        for width in [20, 40, 60] {
+            let a = TextWrapper(width: width).wrap(tree, indent: "│     ").map(TextWrapper.columns)
+            let b = TextWrapper(width: width).wrap(plain, indent: "|     ").map(TextWrapper.columns)
+            #expect(a == b, "\(width)")
+        }
+    }
+
+    @Test("a space with a combining mark after it is one character, not a place to break")
+    func spaceWithCombiningMark() {
+        #expect(TextWrapper(width: 4).wrap("aaa \u{301}b") == ["aaa \u{301}b"])
+        #expect(TextWrapper(width: 4).wrap("aaa b") == ["aaa", "b"])
     }
 }
 
