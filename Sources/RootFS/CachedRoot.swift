@@ -31,6 +31,9 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
 
     public var label: String { base.label }
 
+    /// Paths resolved through this root: they stay as they are while nothing writes.
+    public let resolutions: ResolutionMemo? = ResolutionMemo()
+
     /// The same root with nothing kept: for reading it again after something wrote to it.
     public func emptied() -> CachedRoot { CachedRoot(base) }
 

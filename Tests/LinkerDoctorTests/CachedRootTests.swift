@@ -45,6 +45,25 @@ struct CachedRootTests {
         #expect(try cached.emptied().entry(at: added)?.kind == .file)
     }
 
+    @Test("RootView resolves through it as through the plain root, and keeps the answers")
+    func resolutions() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/usr", withDestinationPath: "/")
+        let plain = RootView(try LocalRoot(directory: dir))
+        let cached = RootView(CachedRoot(try LocalRoot(directory: dir)))
+        for path in ["/usr/lib/libz.so.1", "/usr/usr/lib/libz.so.1.2.13", "/lib/../lib/libz.so.1", "/usr/lib/libnone.so", "/lib/libz.so.1/x"] {
+            for _ in 0..<2 {
+                #expect(try cached.resolve(RootPath(path)) == plain.resolve(RootPath(path)), "\(path)")
+                #expect(try cached.resolveParents(RootPath(path)) == plain.resolveParents(RootPath(path)), "\(path)")
+            }
+        }
+        #expect(try cached.resolve(RootPath("/usr/lib/libz.so.1"))?.path == RootPath("/lib/libz.so.1.2.13"))
+        try FileManager.default.removeItem(atPath: dir + "/lib/libz.so.1")
+        #expect(try cached.resolve(RootPath("/usr/lib/libz.so.1")) != nil, "the answer is kept")
+        #expect(try plain.resolve(RootPath("/usr/lib/libz.so.1")) == nil)
+    }
+
     @Test("a system reinspected after fix --apply reads through an emptied cache")
     func reinspectedSystem() throws {
         let dir = try Self.directory()
