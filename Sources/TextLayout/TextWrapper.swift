@@ -38,6 +38,17 @@ public struct TextWrapper: Sendable, Equatable {
     /// Visible columns of `text`: ANSI escape sequences (`ESC [ … letter`) take none, every
     /// other character one.
     public static func columns(_ text: some StringProtocol) -> Int {
+        // Text of plain characters only (no escape, no character that may be a mark): one
+        // column per character, counted on the bytes.
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            var count = 0
+            for i in bytes.indices where bytes[i] & 0xC0 != 0x80 {
+                guard bytes[i] != 0x1B, isPlainCharacter(bytes, at: i) else { return nil }
+                count += 1
+            }
+            return count
+        }
+        if let plain, let count = plain { return count }
         var count = 0
         var inEscape = false, sawBracket = false
         for scalar in text.unicodeScalars {
@@ -80,23 +91,31 @@ public struct TextWrapper: Sendable, Equatable {
     }
 
     /// True when no space of `paragraph` can join a neighbour in one grapheme: every
-    /// character next to a space is below U+0300 (combining marks, joiners and prepended
-    /// letters all lie above) or box drawing (what tree lines put next to spaces).
+    /// character next to a space is plain (`isPlainCharacter`).
     static func spacesStandAlone(_ paragraph: Substring) -> Bool {
-        func joinsNothing(_ value: UInt32) -> Bool { value < 0x300 || (0x2500...0x257F).contains(value) }
-        var previous: UInt32 = 0
-        var afterSpace = false
-        for scalar in paragraph.unicodeScalars {
-            if scalar.value == 0x20 {
-                if !joinsNothing(previous) { return false }
-                afterSpace = true
-            } else {
-                if afterSpace && !joinsNothing(scalar.value) { return false }
-                afterSpace = false
+        paragraph.utf8.withContiguousStorageIfAvailable { bytes in
+            for i in bytes.indices where bytes[i] == 0x20 {
+                if i > 0 {
+                    var start = i - 1
+                    while start > 0 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+                    if !isPlainCharacter(bytes, at: start) { return false }
+                }
+                if i + 1 < bytes.count && !isPlainCharacter(bytes, at: i + 1) { return false }
             }
-            previous = scalar.value
-        }
-        return true
+            return true
+        } ?? false
+    }
+
+    /// Whether the UTF-8 character starting at `i` is below U+0300 (combining marks, joiners
+    /// and prepended letters all lie above), box drawing (U+2500–U+257F, what tree lines put
+    /// next to spaces) or punctuation U+2010–U+2027 (dashes, quotes, bullets): one column, and
+    /// it joins no neighbour in a grapheme.
+    static func isPlainCharacter(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        let lead = bytes[i]
+        if lead < 0xCC { return true }
+        guard lead == 0xE2, i + 2 < bytes.count else { return false }
+        let second = bytes[i + 1], third = bytes[i + 2]
+        return second == 0x94 || second == 0x95 || (second == 0x80 && (0x90...0xA7).contains(third))
     }
 
     /// `words` split on the bytes of the spaces, for text whose spaces stand alone

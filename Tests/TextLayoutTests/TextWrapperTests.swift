@@ -122,6 +122,10 @@ struct TextWrapperTests {
     func spaceWithCombiningMark() {
         #expect(TextWrapper(width: 4).wrap("aaa \u{301}b") == ["aaa \u{301}b"])
         #expect(TextWrapper(width: 4).wrap("aaa b") == ["aaa", "b"])
+        // Dashes and box drawing next to spaces are characters of their own.
+        #expect(TextWrapper.columns("a — b │ c") == 9)
+        #expect(TextWrapper(width: 5).wrap("aaa — bbb") == ["aaa —", "bbb"])
+        #expect(TextWrapper.columns("x\u{200D}y — \u{1B}[1mz\u{1B}[0m") == 6)
     }
 }
 
