@@ -18,7 +18,9 @@ public struct TextWrapper: Sendable, Equatable {
         var lines: [String] = []
         var prefix = first
         // Most texts (every tree line) are one paragraph: no split, which breaks graphemes.
-        let paragraphs = text.utf8.contains(UInt8(ascii: "\n"))
+        let hasNewline = text.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "\n")) }
+            ?? text.utf8.contains(UInt8(ascii: "\n"))
+        let paragraphs = hasNewline
             ? text.split(separator: "\n", omittingEmptySubsequences: false) : [text[...]]
         for paragraph in paragraphs {
             lines += fill(Self.words(paragraph), prefix: prefix, indent: indent, continuation: "")
@@ -121,26 +123,31 @@ public struct TextWrapper: Sendable, Equatable {
     /// `words` split on the bytes of the spaces, for text whose spaces stand alone
     /// (`spacesStandAlone`): no grapheme breaking, the same words.
     static func plainWords(_ paragraph: Substring) -> [Word] {
-        var result: [Word] = []
-        var spaces = 0
-        let bytes = paragraph.utf8
-        var start: Substring.UTF8View.Index?
-        var i = bytes.startIndex
-        while i != bytes.endIndex {
-            if bytes[i] == UInt8(ascii: " ") {
-                if let from = start {
-                    result.append(Word(text: String(paragraph[from..<i]), spacesBefore: spaces))
-                    start = nil
-                    spaces = 0
+        let split = paragraph.utf8.withContiguousStorageIfAvailable { bytes -> [Word] in
+            var result: [Word] = []
+            var spaces = 0
+            var start = -1
+            for i in bytes.indices {
+                if bytes[i] == 0x20 {
+                    if start >= 0 {
+                        result.append(Word(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self),
+                                           spacesBefore: spaces))
+                        start = -1
+                        spaces = 0
+                    }
+                    spaces += 1
+                } else if start < 0 {
+                    start = i
                 }
-                spaces += 1
-            } else if start == nil {
-                start = i
             }
-            i = bytes.index(after: i)
+            if start >= 0 {
+                result.append(Word(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self),
+                                   spacesBefore: spaces))
+            }
+            return result
         }
-        if let from = start { result.append(Word(text: String(paragraph[from..<bytes.endIndex]), spacesBefore: spaces)) }
-        return result
+        // Only contiguous text reaches here (`spacesStandAlone` is false for any other).
+        return split ?? []
     }
 
     /// Lays `words` out; `continuation` ends every line but the last. It is ` \\` where that
