@@ -58,7 +58,11 @@ struct TreeText {
         let wrapper: TextWrapper
         mutating func append(_ line: String) { emit(line) }
         mutating func append(_ line: String, indent: String) {
-            guard TextWrapper.columns(line) > wrapper.width else { return emit(line) }
+            // A line whose tree prefix takes half the width or more is left whole (as libtree
+            // leaves every line): wrapped under that prefix, each word would take a line of
+            // its own, and a deep closure's tree would grow with the square of its depth.
+            guard TextWrapper.columns(line) > wrapper.width, TextWrapper.columns(indent) * 2 < wrapper.width
+            else { return emit(line) }
             for wrapped in wrapper.wrap(line, indent: indent) { emit(wrapped) }
         }
     }
