@@ -61,6 +61,16 @@ struct OpenFaceLibraryRuleTests {
         #expect(with.explanation.contains(case_.claim), "\(with.explanation)")
     }
 
+    /// The general doctor knows nothing of OpenFace: without its rules the same roots give
+    /// the general loader findings, with the loader's own words.
+    @Test(arguments: [["libwebp.so.7"], ["libmkl_rt.so.2"], ["libLandmarkDetector.so", "libFaceAnalyser.so"]])
+    func withoutOpenFacesRulesTheGeneralFindingsRemain(_ needs: [String]) throws {
+        let findings = try Self.needing(needs).diagnose(rules: []).findings
+        #expect(findings.map(\.id) == Array(repeating: .libraryNotFound, count: needs.count), "\(findings.map(\.id))")
+        #expect(findings.map(\.library) == needs)
+        #expect(findings.allSatisfy { !$0.explanation.contains("OpenFace") && !$0.explanation.contains("conda") })
+    }
+
     // MARK: OF003: OpenFace's own libraries
 
     static let openFaceLibraries = ["libLandmarkDetector.so", "libFaceAnalyser.so"]
