@@ -528,6 +528,10 @@ struct ResolutionState {
             return .next
         }
         if let known = filesByIdentity[found.entry.identity] {
+            if let refusal = mappingRefusal(known, identity: found.entry.identity) {
+                trail.append(Attempt(path: path, source: attemptSource, outcome: .refusedWhenMapped(refusal)))
+                return .fatal(path: path, message: refusal)
+            }
             trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
             return .found(found, known)
         }
@@ -542,6 +546,10 @@ struct ResolutionState {
                 // Parsed: what `tree` needs is copied out; symbol checks fault pages back in.
                 bytes.dropResidentPages()
                 filesByIdentity[found.entry.identity] = elf
+                if let refusal = mappingRefusal(elf, identity: found.entry.identity) {
+                    trail.append(Attempt(path: path, source: attemptSource, outcome: .refusedWhenMapped(refusal)))
+                    return .fatal(path: path, message: refusal)
+                }
                 trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
                 return .found(found, elf)
             } catch {
@@ -560,6 +568,13 @@ struct ResolutionState {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
             return .fatal(path: path, message: message)
         }
+    }
+
+    /// Why the loader would refuse to map this file now: never for a file already loaded
+    /// (the same file is reused), nor for the interpreter, which is always loaded.
+    func mappingRefusal(_ elf: ELFFile, identity: FileIdentity) -> String? {
+        if loadedByIdentity[identity] != nil || interpreter?.identity == identity { return nil }
+        return MappingRefusal.reason(elf, glibc: platform.glibc)
     }
 
     func readELF(_ found: RootView.Resolved) -> ELFFile? {
