@@ -321,6 +321,32 @@ extension FixJourneyTests {
         #expect(result.status == 1 && after.onlyEnvironmentLeft, "\(result.stdout.prefix(400))")
         let text = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: wide)
         #expect(text.stdout.contains("the root is fixed, the environment is not") && text.stdout.contains("eval"), "\(text.stdout)")
+        // `this shell:`'s eval line, pasted into a shell with the container's environment,
+        // gives the environment in which the real loader starts the program.
+        let narrow = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: ["COLUMNS": "60"])
+        var evalLine = ""
+        var inEval = false
+        for line in narrow.stdout.split(separator: "\n").map(String.init) {
+            if let start = line.range(of: "this shell:") {
+                evalLine = line[start.upperBound...].trimmingCharacters(in: .whitespaces)
+                inEval = line.hasSuffix("\\")
+            } else if inEval {
+                evalLine += "\n" + line
+                inEval = line.hasSuffix("\\")
+            }
+        }
+        #expect(evalLine.hasPrefix("eval \"$("), "\(narrow.stdout)")
+        let shell = Command.run("/bin/sh", ["-ec", "cd /\n" + evalLine + "\nenv"],
+                                environment: fixture.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
+        #expect(shell.status == 0, "`\(evalLine)`: \(shell.stderr)")
+        var evaluated = fixture.environment.filter { !$0.key.hasPrefix("LD_") }
+        for line in shell.stdout.split(separator: "\n") where line.hasPrefix("LD_") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            evaluated[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        let viaEval = RealLoader.run(root: root, program: "/launch", argv0: "launch",
+                                     arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"], environment: evaluated)
+        #expect(viaEval.status == 0 && viaEval.stdout.contains("BLAS ok"), "after `\(evalLine)`: \(evaluated) \(viaEval)")
         // With the corrected environment the same check is healthy, and so is the real loader.
         let corrected = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env + ["--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
         #expect(corrected.status == 0, "\(corrected.stdout)")
