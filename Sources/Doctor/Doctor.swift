@@ -20,11 +20,12 @@ public struct Doctor: Sendable {
         guard !diagnosis.errors.isEmpty || !dataProblems.isEmpty else {
             return DoctorReport(program: program, environment: environment, diagnosis: diagnosis,
                                 findings: diagnosis.findings + dataFindings,
-                                plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [])
+                                plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [],
+                                candidateSearch: nil)
         }
         var outcome = diagnosis.errors.isEmpty
             ? Planner.Outcome(plan: FixPlan(), environment: environment, simulated: diagnosis, laterFindings: [],
-                              blockers: [], fixedKeys: [], candidates: [:])
+                              blockers: [], fixedKeys: [], candidates: [:], candidateSearch: nil)
             : Planner(system: system, program: program, rules: rules).plan(from: diagnosis, environment: environment)
         // Data files do not involve the loader: their actions join the plan as they are.
         outcome.plan.actions += data.flatMap(\.actions)
@@ -55,6 +56,6 @@ public struct Doctor: Sendable {
                             correctedEnvironment: hasPlan ? outcome.environment : nil,
                             simulated: outcome.simulated,
                             status: outcome.blockers.isEmpty && hasPlan ? .fixable : .unfixable,
-                            blockers: outcome.blockers)
+                            blockers: outcome.blockers, candidateSearch: outcome.candidateSearch)
     }
 }

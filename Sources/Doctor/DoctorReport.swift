@@ -26,6 +26,8 @@ public struct DoctorReport: Sendable {
     public var status: Status
     /// What no plan can fix: what a person must do.
     public var blockers: [Blocker]
+    /// How much of the root the search for missing libraries' copies read.
+    public var candidateSearch: CandidateSearch.Record?
 
     /// The plan's actions that clear `finding`, in plan order.
     public func actions(clearing finding: Finding) -> [PlannedAction] {

@@ -1,14 +1,18 @@
 import LoaderModel
 import RootFS
 
-/// Every shared-library name in the root and where it is, for candidate search. Built by
-/// one pruned walk (never `/proc`, `/sys`, `/dev`, `/run`; symlinked directories are not
-/// entered, so link loops cannot trap it), only when a library is missing.
+/// Shared-library names in the parts of a root read so far, and where they are, for the
+/// candidate search (`CandidateSearch` decides which parts, and in which order). Walks are
+/// pruned (never `/proc`, `/sys`, `/dev`, `/run`, …) and do not enter symlinked
+/// directories, so link loops cannot trap them; every path is a real path in the root.
 public struct LibraryIndex: Sendable {
-    /// File name → paths inside the root (files and symlinks), in walk order.
+    /// File name → paths inside the root (files and symlinks), in the order they were read.
     public private(set) var byName: [String: [String]] = [:]
-    /// Directories walked, for the record.
-    public private(set) var directoriesWalked = 0
+    /// Directory listings made, for the record.
+    public private(set) var directoriesRead = 0
+    /// Real directories whose library names are in already: a later walk passing through
+    /// one adds nothing twice.
+    private var indexed: Set<String> = []
 
     static let pruned: Set<String> = ["/proc", "/sys", "/dev", "/run", "/var/lib/ofdoctor", "/tmp", "/var/tmp",
                                        "/usr/share", "/usr/include", "/var/cache", "/var/log", "/boot"]
@@ -16,28 +20,53 @@ public struct LibraryIndex: Sendable {
     static let maxDirectories = 200_000
     static let maxDepth = 24
 
-    /// - Parameter glibc: the root's, whose ldconfig decides which names are libraries.
-    public init(root: RootView, glibc: GlibcVersion) {
-        var stack: [(RootPath, Int)] = [(.root, 0)]
+    /// The root's glibc, whose ldconfig decides which names are libraries.
+    let glibc: GlibcVersion
+
+    public init(glibc: GlibcVersion) { self.glibc = glibc }
+
+    /// The names in `directory` (a real directory: no symlink on the way), not its
+    /// subdirectories. Returns the listing, for a caller that looks further in.
+    @discardableResult
+    mutating func addDirectory(_ directory: RootPath, root: RootView) -> [(name: String, kind: RootEntry.Kind?)] {
+        guard directoriesRead < Self.maxDirectories else { return [] }
+        directoriesRead += 1
+        guard let listing = try? root.filesystem.kinds(in: directory) else { return [] }
+        let sorted = listing.sorted { $0.name < $1.name }
+        if indexed.insert(directory.string).inserted {
+            for (name, kind) in sorted where LdconfigModel.looksLikeLibrary(name, glibc: glibc) {
+                add(name, in: directory, listedKind: kind, root: root)
+            }
+        }
+        return sorted
+    }
+
+    /// Every directory under `top` (real, included), depth first in name order, except the
+    /// pruned ones and the subtrees named in `skipping`.
+    mutating func addTree(_ top: RootPath, root: RootView, skipping: Set<String> = []) {
+        var stack: [(RootPath, Int)] = [(top, 0)]
         while let (directory, depth) = stack.popLast() {
-            guard directoriesWalked < Self.maxDirectories else { break }
-            directoriesWalked += 1
-            guard let listing = try? root.filesystem.kinds(in: directory) else { continue }
-            for (name, listedKind) in listing.sorted(by: { $0.name < $1.name }) {
+            guard directoriesRead < Self.maxDirectories else { break }
+            let listing = addDirectory(directory, root: root)
+            for (name, listedKind) in listing {
                 guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")) else { continue }
+                // `lstat` only when the listing did not say (DT_UNKNOWN), and only for
+                // what could be a directory to enter.
                 let path = directory.appendingComponent(name)
-                // `lstat` only when the listing did not say (DT_UNKNOWN).
-                guard let kind = listedKind ?? (try? root.filesystem.entry(at: path))??.kind else { continue }
-                switch kind {
-                case .directory:
-                    if depth < Self.maxDepth && !Self.pruned.contains(path.string) { stack.append((path, depth + 1)) }
-                case .file, .symlink:
-                    if LdconfigModel.looksLikeLibrary(name, glibc: glibc) { byName[name, default: []].append(path.string) }
-                case .other:
-                    break
+                guard let kind = listedKind ?? (try? root.filesystem.entry(at: path))??.kind, kind == .directory else { continue }
+                if depth < Self.maxDepth && !Self.pruned.contains(path.string) && !skipping.contains(path.string) {
+                    stack.append((path, depth + 1))
                 }
             }
         }
+    }
+
+    private mutating func add(_ name: String, in directory: RootPath, listedKind: RootEntry.Kind?, root: RootView) {
+        guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")) else { return }
+        let path = directory.appendingComponent(name)
+        guard let kind = listedKind ?? (try? root.filesystem.entry(at: path))??.kind, kind == .file || kind == .symlink
+        else { return }
+        byName[name, default: []].append(path.string)
     }
 
     /// Paths named exactly `name`.

@@ -38,6 +38,8 @@ public struct Planner: Sendable {
         public var fixedKeys: Set<FindingKey>
         /// Where the root has each missing library, and whether it can stand in.
         public var candidates: [String: [Candidate]]
+        /// How much of the root the candidate search read (nil when nothing was missing).
+        public var candidateSearch: CandidateSearch.Record?
     }
 
     /// Plans round by round. What cannot be fixed becomes a step for a person, and the rest
@@ -49,7 +51,7 @@ public struct Planner: Sendable {
         var current = start
         var later: [Finding] = []
         var blockers: [Blocker] = []
-        var index: LibraryIndex?
+        var search: CandidateSearch?
         var candidates: [String: [Candidate]] = [:]
         /// Links to another soname, by the name they provide, so a later failure can undo them.
         var sonameLinks: [String: (action: FixAction, path: String, id: FindingID, key: FindingKey, package: String?)] = [:]
@@ -116,8 +118,12 @@ public struct Planner: Sendable {
                             findingKey: finding.key))
                     }
                 case .libraryNotFound:
-                    if index == nil { index = LibraryIndex(root: system.root, glibc: system.platform.glibc) }
-                    guard let library = finding.library, let libraries = index else { continue }
+                    guard let library = finding.library else { continue }
+                    var reading = search ?? CandidateSearch(root: system.root, glibc: system.platform.glibc,
+                                                                ownDirectories: CandidateSearch.ownDirectories(of: current.graph))
+                    reading.find(library) { !$0.contains("/glibc-hwcaps/") && isUsableLibrary($0) }
+                    search = reading
+                    let libraries = reading.index
                     if candidates[library] == nil { candidates[library] = candidateList(library, index: libraries) }
                     guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
                                              rejected: rejected)
@@ -170,8 +176,10 @@ public struct Planner: Sendable {
             creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
             current = next
         }
-        return settle(start: start, actions: actions, original: environment, environment: env,
-                      current: current, later: later, blockers: withdrawn + blockers, candidates: candidates)
+        var outcome = settle(start: start, actions: actions, original: environment, environment: env,
+                             current: current, later: later, blockers: withdrawn + blockers, candidates: candidates)
+        outcome.candidateSearch = search?.record
+        return outcome
     }
 
     /// The outcome of the last round: the plan is kept when every failure the overlay still
@@ -203,11 +211,11 @@ public struct Planner: Sendable {
                                     remedy: finding.remedy, findingKey: finding.key))
             }
             return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
-                           blockers: Self.unique(kept), fixedKeys: [], candidates: candidates)
+                           blockers: Self.unique(kept), fixedKeys: [], candidates: candidates, candidateSearch: nil)
         }
         return Outcome(plan: FixPlan(actions), environment: environment, simulated: current, laterFindings: later,
                        blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
-                       fixedKeys: fixedKeys, candidates: candidates)
+                       fixedKeys: fixedKeys, candidates: candidates, candidateSearch: nil)
     }
 
     /// A finding a round cleared that no action was planned for (another finding's fix cleared
@@ -427,7 +435,7 @@ public struct Planner: Sendable {
         let action = FixAction.conf(path: Self.confPath, directories: [directory])
         var overlay = OverlayRoot(base: system.root.filesystem)
         overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: [directory])))), at: Self.confPath)
-        guard LdSoConf(root: RootView(overlay)).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
+        guard LdSoConf(root: RootView(overlay), glibc: system.platform.glibc).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
         return [action, .ldconfig]
     }
 

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ELFInspect
 import RootFS
 
@@ -37,21 +42,26 @@ public enum RuntimeCompanions {
     /// NUL-terminated strings of the form `lib<name>.so[.<digits>…]` anywhere in `bytes`.
     public static func libraryNames(in bytes: UnsafeRawBufferPointer) -> Set<String> {
         var result = Set<String>()
+        guard let base = bytes.baseAddress else { return result }
         let count = bytes.count
         var i = 0
-        // Scan for "lib" at a string start (after a NUL), then the rest up to the next NUL.
+        // memchr to each "l", then "lib" at a string start (after a NUL) and the rest up to
+        // the next NUL: a library is megabytes, and a loop over every byte cost more than
+        // the rest of the check.
         while i + 6 < count {
-            if bytes[i] == 0x6c, bytes[i + 1] == 0x69, bytes[i + 2] == 0x62, i == 0 || bytes[i - 1] == 0 {
-                var end = i + 3
-                while end < count, end - i < 128, isNameByte(bytes[end]) { end += 1 }
-                if end < count, bytes[end] == 0 {
-                    let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[i..<end]), as: UTF8.self)
-                    if looksLikeSoname(text) { result.insert(text) }
-                }
-                i = end
-            } else {
+            guard let hit = memchr(base + i, 0x6c, count - 6 - i) else { break }
+            i = base.distance(to: UnsafeRawPointer(hit))
+            guard bytes[i + 1] == 0x69, bytes[i + 2] == 0x62, i == 0 || bytes[i - 1] == 0 else {
                 i += 1
+                continue
             }
+            var end = i + 3
+            while end < count, end - i < 128, isNameByte(bytes[end]) { end += 1 }
+            if end < count, bytes[end] == 0 {
+                let name = UnsafeRawBufferPointer(rebasing: bytes[i..<end])
+                if looksLikeSoname(name) { result.insert(String(decoding: name, as: UTF8.self)) }
+            }
+            i = end
         }
         return result
     }
@@ -61,8 +71,18 @@ public enum RuntimeCompanions {
     }
 
     static func looksLikeSoname(_ text: String) -> Bool {
-        guard let range = text.firstRange(of: ".so") else { return false }
-        let rest = text[range.upperBound...]
-        return rest.isEmpty || (rest.hasPrefix(".") && rest.dropFirst().allSatisfy { $0.isNumber || $0 == "." })
+        Array(text.utf8).withUnsafeBytes(looksLikeSoname)
+    }
+
+    /// `….so`, or `….so.` followed by digits and dots only (the first ".so" decides).
+    static func looksLikeSoname(_ name: UnsafeRawBufferPointer) -> Bool {
+        let dot = UInt8(ascii: "."), s = UInt8(ascii: "s"), o = UInt8(ascii: "o")
+        guard name.count >= 3 else { return false }
+        var at = 0
+        while at + 3 <= name.count, !(name[at] == dot && name[at + 1] == s && name[at + 2] == o) { at += 1 }
+        guard at + 3 <= name.count else { return false }
+        let rest = name[(at + 3)...]
+        guard let first = rest.first else { return true }
+        return first == dot && rest.dropFirst().allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == dot }
     }
 }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Names as the loader sees them: bytes, compared byte for byte. A soname, a directory entry
 /// or a link target need not be UTF-8, and the loader finds `libé.so` spelled in Latin-1 as
 /// readily as any other. Swift strings hold only Unicode, so a name is carried as a `String`
@@ -12,13 +20,28 @@ public enum ByteString {
     static let escapeBase: UInt32 = 0x10_FF00
 
     /// The name these bytes spell.
-    public static func decode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+    public static func decode(_ bytes: UnsafeRawBufferPointer) -> String {
+        // A plain loop over the raw bytes: called for every ld.so.cache entry and directory
+        // entry, where the generic `contains(where:)` through a protocol witness cost
+        // thousands of instructions a name.
+        var ascii = true
+        for byte in bytes where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: bytes, as: UTF8.self) }
         if let text = String(validating: bytes, as: UTF8.self),
            !text.unicodeScalars.contains(where: isEscape) {
             return text
         }
         return decodeEscaping(Array(bytes))
+    }
+
+    /// The name these bytes spell (any byte collection: copied when not contiguous).
+    @inlinable
+    public static func decode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        if let text = bytes.withContiguousStorageIfAvailable({ decode(UnsafeRawBufferPointer($0)) }) { return text }
+        return Array(bytes).withUnsafeBytes { decode($0) }
     }
 
     /// The bytes `text` stands for: its UTF-8, with each escape scalar back to its byte.
@@ -50,7 +73,10 @@ public enum ByteString {
     /// True when `text` holds a byte that is not UTF-8 (an escape scalar).
     public static func containsEscape(_ text: String) -> Bool {
         // Escape scalars are four UTF-8 bytes starting F4 8F; plain text rarely has an F4.
-        guard text.utf8.contains(0xF4) else { return false }
+        // (memchr over the contiguous bytes: this runs before every system call on a path.)
+        let hasF4 = text.utf8.withContiguousStorageIfAvailable { bytes in bytes.baseAddress.map { memchr($0, 0xF4, bytes.count) != nil } ?? false }
+            ?? text.utf8.contains(0xF4)
+        guard hasF4 else { return false }
         return text.unicodeScalars.contains(where: isEscape)
     }
 

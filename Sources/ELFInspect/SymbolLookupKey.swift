@@ -7,8 +7,17 @@ public struct SymbolLookupKey: Sendable, Hashable {
     let bytes: [UInt8]
     /// `dl_new_hash` (DT_GNU_HASH).
     public let gnuHash: UInt32
-    /// `_dl_elf_hash` (DT_HASH).
-    let sysvHash: UInt32
+    /// `_dl_elf_hash` (DT_HASH): made when asked, for the few files without DT_GNU_HASH.
+    var sysvHash: UInt32 {
+        var sysv: UInt32 = 0
+        for byte in bytes {
+            sysv = (sysv << 4) &+ UInt32(byte)
+            let g = sysv & 0xf000_0000
+            if g != 0 { sysv ^= g >> 24 }
+            sysv &= ~g
+        }
+        return sysv
+    }
 
     public init(_ name: String) {
         self.init(bytes: ByteString.bytes(name))
@@ -19,17 +28,14 @@ public struct SymbolLookupKey: Sendable, Hashable {
         self.init(bytes: Array(raw))
     }
 
-    private init(bytes: [UInt8]) {
+    /// The same, its GNU hash already known (`gnuHash(of:)` of these bytes).
+    public init(bytes raw: UnsafeRawBufferPointer, gnuHash: UInt32) {
+        self.init(bytes: Array(raw), gnuHash: gnuHash)
+    }
+
+    private init(bytes: [UInt8], gnuHash known: UInt32? = nil) {
         self.bytes = bytes
-        gnuHash = Self.gnuHash(of: bytes)
-        var sysv: UInt32 = 0
-        for byte in bytes {
-            sysv = (sysv << 4) &+ UInt32(byte)
-            let g = sysv & 0xf000_0000
-            if g != 0 { sysv ^= g >> 24 }
-            sysv &= ~g
-        }
-        sysvHash = sysv
+        gnuHash = known ?? Self.gnuHash(of: bytes)
     }
 
     /// `dl_new_hash`: the hash `DT_GNU_HASH` tables are built on.

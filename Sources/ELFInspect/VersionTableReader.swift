@@ -27,12 +27,17 @@ struct VersionTableReader {
             }
             let count = Int(clamping: dynamic.value(DynamicTag.verneednum) ?? 0)
             guard count <= reader.count / 16 else { throw .malformed(path: path, what: "DT_VERNEEDNUM \(count) is larger than the file") }
+            // Sized once (counts bounded by the file above and by the aux budget below):
+            // growing these arrays entry by entry was most of a small library's parse.
+            needs.reserveCapacity(count)
             for n in 0..<count {
                 guard let version = reader.u16(entry), let cnt = reader.u16(entry + 2), let file = reader.u32(entry + 4),
                       let aux = reader.u32(entry + 8), let next = reader.u32(entry + 12)
                 else { throw .truncated(path: path, what: "version needs (.gnu.version_r) entry \(n)") }
                 let fileName = try dynamic.string(UInt64(file), "vn_file")
                 var entries: [VersionNeed.Entry] = []
+                entries.reserveCapacity(min(Int(cnt), auxBudget))
+                neededNames.reserveCapacity(neededNames.count + min(Int(cnt), auxBudget))
                 var auxOffset = entry + Int(aux)
                 for a in 0..<Int(cnt) {
                     try spendAux("version needs (.gnu.version_r)")
@@ -57,12 +62,15 @@ struct VersionTableReader {
             }
             let count = Int(clamping: dynamic.value(DynamicTag.verdefnum) ?? 0)
             guard count <= reader.count / 20 else { throw .malformed(path: path, what: "DT_VERDEFNUM \(count) is larger than the file") }
+            definitions.reserveCapacity(count)
+            definedNames.reserveCapacity(count)
             for n in 0..<count {
                 guard let version = reader.u16(entry), let flags = reader.u16(entry + 2), let ndx = reader.u16(entry + 4),
                       let cnt = reader.u16(entry + 6), let hash = reader.u32(entry + 8), let aux = reader.u32(entry + 12),
                       let next = reader.u32(entry + 16)
                 else { throw .truncated(path: path, what: "version definitions (.gnu.version_d) entry \(n)") }
                 var auxNames: [String] = []
+                auxNames.reserveCapacity(min(Int(cnt), auxBudget))
                 var auxOffset = entry + Int(aux)
                 for a in 0..<Int(cnt) {
                     try spendAux("version definitions (.gnu.version_d)")

@@ -79,7 +79,7 @@ public struct LdSoCache: Equatable, Sendable {
                     let keyBytes = try raw.string(base: oldEnd, key, entry: i, field: "key")
                     let valueBytes = try raw.string(base: oldEnd, value, entry: i, field: "value")
                     list.append(Entry(flags: Int32(bitPattern: flags), keyBytes: keyBytes,
-                                      value: ByteString.decode(valueBytes), hwcap: 0, glibcHWCaps: nil))
+                                      valueBytes: valueBytes, hwcap: 0, glibcHWCaps: nil))
                 }
                 self.init(format: .old, entries: list)
             }
@@ -128,7 +128,7 @@ public struct LdSoCache: Equatable, Sendable {
             let keyBytes = try raw.string(base: base, key, entry: i, field: "key")
             let valueBytes = try raw.string(base: base, value, entry: i, field: "value")
             var entry = Entry(flags: Int32(bitPattern: f), keyBytes: keyBytes,
-                              value: ByteString.decode(valueBytes), hwcap: hwcap, glibcHWCaps: nil)
+                              valueBytes: valueBytes, hwcap: hwcap, glibcHWCaps: nil)
             if entry.isGlibcHWCapsEntry, Int(entry.glibcHWCapsIndex) < names.count {
                 entry.glibcHWCaps = names[Int(entry.glibcHWCapsIndex)]
             }
@@ -162,7 +162,7 @@ public struct LdSoCache: Equatable, Sendable {
             if cmp == 0 {
                 left = middle
                 while middle > 0, LdSoCacheNameOrder.compare(needle, entries[middle - 1].keyBytes) == 0 { middle -= 1 }
-                var best: String?
+                var best: [UInt8]?
                 var bestPriority = 0
                 var index = middle
                 while index <= right {
@@ -186,10 +186,10 @@ public struct LdSoCache: Equatable, Sendable {
                             if best == nil || priority < bestPriority { bestPriority = priority } else { continue }
                         }
                     }
-                    best = entry.value
+                    best = entry.valueBytes
                     if !named { break }   // flags are 0x0303 here: no better plain entry can follow
                 }
-                return best
+                return best.map { ByteString.decode($0) }
             }
             if cmp < 0 { left = middle + 1 } else { right = middle - 1 }
         }
@@ -198,7 +198,8 @@ public struct LdSoCache: Equatable, Sendable {
 
     /// Every value stored under exactly `key`, in cache order (glibc-hwcaps and legacy entries included).
     public func paths(forKey key: String) -> [String] {
-        entries.filter { $0.key == key }.map(\.value)
+        let bytes = ByteString.bytes(key)
+        return entries.filter { $0.keyBytes == bytes }.map(\.value)
     }
 
     /// dl-cache.c `glibc_hwcaps_priority`: 1 for the most preferred name, 0 for unusable.
@@ -259,7 +260,7 @@ private struct CacheBytes {
     }
 
     /// dl-cache.h `cache_extension_load` and `cache_extension_verify`.
-    func extensions(offset: UInt32) -> Result<Sections, ExtensionError> {
+    func extensions(offset: UInt32) -> ExtensionRead {
         var sections = Sections()
         if offset == 0 { return .success(sections) }
         guard offset % 4 == 0 else { return .failure(ExtensionError("extension offset \(offset) is not 4-aligned")) }
@@ -285,7 +286,14 @@ private struct CacheBytes {
         return .success(sections)
     }
 
-    struct ExtensionError: Error {
+    /// The extension directory read, or why it cannot be. (Not `Result`: its `Failure: Error`
+    /// requirement made the runtime scan every conformance record of the binary on each run.)
+    enum ExtensionRead {
+        case success(Sections)
+        case failure(ExtensionError)
+    }
+
+    struct ExtensionError {
         let message: String
         init(_ message: String) { self.message = message }
     }

@@ -7,33 +7,37 @@ extension LdSoCache {
         /// `flags`: `0x0303` is ELF + libc6 + x86-64, the only value the x86-64 loader takes.
         public var flags: Int32
         /// `key`: the name looked up (a SONAME, or a `.so` link's own name).
-        public var key: String
+        public var key: String {
+            get { ByteString.decode(keyBytes) }
+            set { keyBytes = ByteString.bytes(newValue) }
+        }
         /// `value`: the path the loader then opens.
-        public var value: String
+        public var value: String {
+            get { ByteString.decode(valueBytes) }
+            set { valueBytes = ByteString.bytes(newValue) }
+        }
         /// `hwcap`: bit 62 marks a glibc-hwcaps entry (low 32 bits index the names, bits
         /// 32–41 the ISA level); otherwise legacy hwcap/platform/`tls` bits, 0 for a plain entry.
         public var hwcap: UInt64
         /// The glibc-hwcaps subdirectory name (`x86-64-v3`) of a glibc-hwcaps entry.
         public var glibcHWCaps: String?
-        /// The key's bytes as stored, which `LdSoCacheNameOrder` compares.
+        /// The key's and the value's bytes as stored: `LdSoCacheNameOrder` compares the keys,
+        /// and a lookup makes a `String` only of the value it returns (a cache has a
+        /// thousand entries, a program needs a few).
         var keyBytes: [UInt8]
+        var valueBytes: [UInt8]
 
         public init(flags: Int32, key: String, value: String, hwcap: UInt64 = 0, glibcHWCaps: String? = nil) {
-            self.flags = flags
-            self.key = key
-            self.value = value
-            self.hwcap = hwcap
-            self.glibcHWCaps = glibcHWCaps
-            self.keyBytes = ByteString.bytes(key)
+            self.init(flags: flags, keyBytes: ByteString.bytes(key), valueBytes: ByteString.bytes(value), hwcap: hwcap,
+                      glibcHWCaps: glibcHWCaps)
         }
 
-        init(flags: Int32, keyBytes: [UInt8], value: String, hwcap: UInt64, glibcHWCaps: String?) {
+        init(flags: Int32, keyBytes: [UInt8], valueBytes: [UInt8], hwcap: UInt64, glibcHWCaps: String?) {
             self.flags = flags
-            self.key = ByteString.decode(keyBytes)
-            self.value = value
             self.hwcap = hwcap
             self.glibcHWCaps = glibcHWCaps
             self.keyBytes = keyBytes
+            self.valueBytes = valueBytes
         }
 
         /// `dl_cache_hwcap_extension`: only bit 62 set in the upper half, ISA level bits aside.

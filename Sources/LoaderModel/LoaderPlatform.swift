@@ -76,9 +76,13 @@ public struct LoaderPlatform: Equatable, Sendable {
         var result: [String] = []
         let count = parts.count
         for mask in stride(from: (1 << count) - 1, to: 0, by: -1) {
-            var chosen: [String] = []
-            for (i, part) in parts.enumerated() where mask & (1 << (count - 1 - i)) != 0 { chosen.append(part) }
-            let path = chosen.joined(separator: "/")
+            // Joined by hand: `joined(separator:)` on `[String]` instantiated generic metadata
+            // whose conformance check scanned every conformance record of the binary.
+            var path = ""
+            for (i, part) in parts.enumerated() where mask & (1 << (count - 1 - i)) != 0 {
+                if !path.isEmpty { path += "/" }
+                path += part
+            }
             if !result.contains(path) { result.append(path) }
         }
         return result
@@ -97,21 +101,36 @@ public struct CPUFeatures: Equatable, Sendable {
 
     /// Parses the first processor's `flags` and `vendor_id` lines of `/proc/cpuinfo`.
     public init(cpuinfo: String) {
+        // On the UTF-8 bytes: Character-wise `Substring` scanning and `contains` (the regex
+        // engine) cost a million instructions on every command for a few kilobytes of text.
         var flags: Set<String> = []
         var intel = false
+        let bytes = Array(cpuinfo.utf8)
+        let newline = UInt8(ascii: "\n"), colon = UInt8(ascii: ":"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        func starts(_ line: ArraySlice<UInt8>, with prefix: String) -> Bool { line.starts(with: prefix.utf8) }
+        var start = 0
         // Line by line, stopping at the blank line that ends the first processor's block:
         // the other processors repeat the same lines.
-        var rest = Substring(cpuinfo)
-        while !rest.isEmpty {
-            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
-            let line = rest[..<end]
-            rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: newline) ?? bytes.count
+            let line = bytes[start..<end]
+            start = end + 1
             if line.isEmpty && !flags.isEmpty { break }
-            if flags.isEmpty, line.hasPrefix("flags") || line.hasPrefix("Features"),
-               let colon = line.firstIndex(of: ":") {
-                flags = Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+            if flags.isEmpty, starts(line, with: "flags") || starts(line, with: "Features"), let at = line.firstIndex(of: colon) {
+                var word = at + 1
+                while word < line.endIndex {
+                    while word < line.endIndex && (line[word] == space || line[word] == tab) { word += 1 }
+                    var stop = word
+                    while stop < line.endIndex && line[stop] != space && line[stop] != tab { stop += 1 }
+                    if stop > word { flags.insert(String(decoding: line[word..<stop], as: UTF8.self)) }
+                    word = stop
+                }
             }
-            if line.hasPrefix("vendor_id") { intel = line.contains("GenuineIntel") }
+            if starts(line, with: "vendor_id") {
+                let needle = Array("GenuineIntel".utf8)
+                intel = line.count >= needle.count
+                    && (line.startIndex...(line.endIndex - needle.count)).contains { line[$0..<($0 + needle.count)].elementsEqual(needle) }
+            }
         }
         self.init(flags: flags, isIntel: intel)
     }

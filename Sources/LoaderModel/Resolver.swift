@@ -80,12 +80,12 @@ struct ResolutionState {
     var missing: [MissingLibrary] = []
     var failedPreloads: [MissingLibrary] = []
     var unsafe: [(source: SearchSource, element: String)] = []
-    var filesByIdentity: [FileIdentity: ELFFile] = [:]
+    var filesByIdentity = FileIdentityMap<ELFFile>()
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
     /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
     var loadedByName: [String: Int] = [:]
-    var loadedByIdentity: [FileIdentity: Int] = [:]
+    var loadedByIdentity = FileIdentityMap<Int>()
     /// Each search directory as spelled, listed once: where it leads and its names (nil
     /// when it is absent or not a directory).
     var directoryListings: [String: DirectoryListing?] = [:]
@@ -109,6 +109,11 @@ struct ResolutionState {
     }
     var expectation = CandidateVerdict.Expectation.x86_64
     var llp: SearchPath?
+    /// Mapped files parsed so far. The symbol check reads every object's tables again, so
+    /// dropping a mapping's pages after its parse only makes them fault back in; it pays
+    /// only past `residentFiles`, where it bounds a huge closure's memory.
+    var filesParsed = 0
+    static let residentFiles = 256
 
     init(resolver: Resolver) {
         self.resolver = resolver
@@ -448,8 +453,19 @@ struct ResolutionState {
     /// The places `directory` is probed, in order, each listed once per resolution.
     mutating func probes(of directory: String) -> [Probe] {
         if let known = directoryProbes[directory] { return known }
+        // The directory is listed first: a subdirectory whose first component it does not
+        // hold (`glibc-hwcaps`, `tls`, `x86_64` are absent from most) cannot exist, and
+        // needs no walk from `/` to say so.
+        let own = listing(of: directory)
         let probes = subdirectories.map { sub -> Probe in
-            let dir = sub.isEmpty ? directory : (directory == "/" ? "" : directory) + "/" + sub
+            if sub.isEmpty { return Probe(directory: directory, listing: own) }
+            let dir = (directory == "/" ? "" : directory) + "/" + sub
+            let first = sub.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(sub[..<$0]) } ?? sub
+            // (A directory that cannot be listed says nothing: then the walk decides.)
+            if let own, !own.names.contains(first) {
+                directoryListings[dir] = .some(nil)
+                return Probe(directory: dir, listing: nil)
+            }
             return Probe(directory: dir, listing: listing(of: dir))
         }
         directoryProbes[directory] = probes
@@ -543,8 +559,8 @@ struct ResolutionState {
         case .accept:
             do {
                 let elf = try ELFFile(bytes: bytes, path: path)
-                // Parsed: what `tree` needs is copied out; symbol checks fault pages back in.
-                bytes.dropResidentPages()
+                filesParsed += 1
+                if filesParsed > Self.residentFiles { bytes.dropResidentPages() }
                 filesByIdentity[found.entry.identity] = elf
                 if let refusal = mappingRefusal(elf, identity: found.entry.identity) {
                     trail.append(Attempt(path: path, source: attemptSource, outcome: .refusedWhenMapped(refusal)))

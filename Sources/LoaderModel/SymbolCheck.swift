@@ -55,11 +55,21 @@ public struct SymbolCheck: Sendable {
         case index
     }
 
-    public init(graph: LoadGraph, strategy: LookupStrategy = .index) {
+    /// Whether the lookups (and the definition index) are split over two threads; the
+    /// results are the same, in the same order.
+    public enum Concurrency: Sendable {
+        /// Split when the closure is large enough to pay for a thread and a second CPU is online.
+        case automatic
+        case never
+        /// Split whenever there are two pieces (tests of the split).
+        case always
+    }
+
+    public init(graph: LoadGraph, strategy: LookupStrategy = .index, concurrency: Concurrency = .automatic) {
         let scope = graph.objects.map(\.elf)
         var versions = VersionTables(objects: scope)
         checkVersionNeeds(graph)
-        checkSymbols(graph, versions: &versions, strategy: strategy)
+        checkSymbols(graph, versions: &versions, strategy: strategy, concurrency: concurrency)
     }
 
     // MARK: version needs
@@ -104,11 +114,19 @@ public struct SymbolCheck: Sendable {
 
     // MARK: symbols
 
-    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy) {
+    /// One strong undefined reference a relocation makes.
+    private struct Reference {
+        var object: Int
+        var key: ReferenceKey
+        var atStartup: Bool
+    }
+
+    private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy,
+                                        concurrency: Concurrency) {
         let bindNowEverywhere = graph.environment.bindNow
-        var memo: [ReferenceKey: Bool] = [:]
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
-        let definitions: DefinitionIndex? = strategy == .index ? DefinitionIndex(scope: scope) : nil
+        // First every reference, so that the definition index holds only the names asked for.
+        var references: [Reference] = []
         for object in graph.objects {
             let elf = object.elf
             let relocated = elf.relocationFlags()
@@ -122,39 +140,79 @@ public struct SymbolCheck: Sendable {
                       fields.binding != DynamicSymbol.weak else { continue }
                 // The name stays bytes in the file: a `String` is made only for a miss.
                 guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let reference = versions.reference(of: index, in: object.index)
-                let key = ReferenceKey(name: name, version: reference)
-                let found: Bool
-                var assertion = false
-                if let cached = memo[key] {
-                    found = cached
-                } else {
-                    let result = Self.lookup(SymbolLookupKey(bytes: name), reference: reference, graph: graph, scope: scope,
-                                             definitions: definitions, versions: &versions,
-                                             symbolicFirst: elf.dynamic?.symbolic == true ? object.index : nil)
-                    found = result.found
-                    assertion = result.assertion
-                    if !assertion { memo[key] = found }
-                }
-                if found { continue }
-                symbolProblems.append(SymbolProblem(
-                    requester: object.index, symbol: ByteString.decode(name), version: reference?.name,
-                    versionFile: reference?.file, atStartup: relocated[index] & 1 != 0 || bindNow, assertion: assertion))
+                let key = ReferenceKey(name: name, version: versions.reference(of: index, in: object.index))
+                references.append(Reference(object: object.index, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
             }
         }
+        let definitions: DefinitionIndex? = strategy == .index
+            ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash), concurrency: concurrency) : nil
+        // The lookups are independent: with enough of them, the second half runs on another
+        // CPU, with its own memo and version tables (interned ids made before the split are
+        // the same in both copies). Problems are kept in reference order.
+        let split: Bool
+        switch concurrency {
+        case .automatic: split = references.count >= Self.concurrentReferences && ConcurrentPair.isWorthwhile
+        case .never: split = false
+        case .always: split = references.count >= 2
+        }
+        guard split else {
+            symbolProblems += Self.lookUp(references[...], graph: graph, scope: scope, definitions: definitions, versions: &versions)
+            return
+        }
+        let middle = references.count / 2
+        var first: [SymbolProblem] = [], second: [SymbolProblem] = []
+        var otherVersions = versions
+        ConcurrentPair.run({
+            first = Self.lookUp(references[..<middle], graph: graph, scope: scope, definitions: definitions, versions: &versions)
+        }, {
+            second = Self.lookUp(references[middle...], graph: graph, scope: scope, definitions: definitions, versions: &otherVersions)
+        })
+        symbolProblems += first
+        symbolProblems += second
+    }
+
+    /// Reference counts below this are looked up on one thread (a thread costs more).
+    static let concurrentReferences = 2_000
+
+    /// The problems among `references`, in their order.
+    private static func lookUp(_ references: ArraySlice<Reference>, graph: LoadGraph, scope: [ELFFile],
+                               definitions: DefinitionIndex?, versions: inout VersionTables) -> [SymbolProblem] {
+        var problems: [SymbolProblem] = []
+        var memo = ReferenceMemo()
+        for item in references {
+            let key = item.key
+            let reference = versions.version(withID: key.version)
+            let found: Bool
+            var assertion = false
+            if let cached = memo[key] {
+                found = cached
+            } else {
+                let result = Self.lookup(SymbolLookupKey(bytes: key.name, gnuHash: key.nameHash), reference: reference,
+                                         graph: graph, scope: scope, definitions: definitions, versions: &versions,
+                                         symbolicFirst: scope[item.object].dynamic?.symbolic == true ? item.object : nil)
+                found = result.found
+                assertion = result.assertion
+                if !assertion { memo.insert(key, found) }
+            }
+            if found { continue }
+            problems.append(SymbolProblem(
+                requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
+                versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion))
+        }
+        return problems
     }
 
     /// A reference as the memo knows it: the name's bytes (in its file's string table) and
-    /// the version it asks for. Hashed on the name's GNU hash, computed here once, instead of
-    /// on a `String` made for every relocation.
-    struct ReferenceKey: Hashable {
+    /// the version it asks for (`VersionTables.Version.id`, -1 for none). Plain values: a
+    /// key is copied and compared without touching a reference count.
+    struct ReferenceKey: Equatable {
         let name: UnsafeRawBufferPointer
         let nameHash: UInt32
-        let version: VersionTables.Version?
+        let version: Int32
 
         init(name: UnsafeRawBufferPointer, version: VersionTables.Version?) {
             self.name = name
-            self.version = version
+            self.version = version?.id ?? -1
             nameHash = SymbolLookupKey.gnuHash(of: name)
         }
 
@@ -163,11 +221,6 @@ public struct SymbolCheck: Sendable {
             guard let a = lhs.name.baseAddress, let b = rhs.name.baseAddress else { return lhs.name.count == 0 }
             return memcmp(a, b, lhs.name.count) == 0
         }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(nameHash)
-            hasher.combine(version?.hash ?? 0)
-        }
     }
 
     /// `_dl_lookup_symbol_x` over the global scope (load order). With a definition index,
@@ -175,49 +228,60 @@ public struct SymbolCheck: Sendable {
     static func lookup(_ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        definitions: DefinitionIndex?, versions: inout VersionTables,
                        symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
-        let candidates = definitions?.candidates(for: key.gnuHash)
-        let count = candidates?.count ?? scope.count
-        var step = symbolicFirst == nil ? 0 : -1     // -1: the DT_SYMBOLIC object itself first
-        while step < count {
-            defer { step += 1 }
-            let index: Int
-            if step < 0 {
-                index = symbolicFirst ?? 0
-            } else {
-                let next = candidates?[step] ?? step
-                if next == symbolicFirst { continue }
-                index = next
+        // The DT_SYMBOLIC object itself first, then the scope without it.
+        if let first = symbolicFirst,
+           let result = visit(first, key, reference: reference, graph: graph, scope: scope, versions: &versions) {
+            return result
+        }
+        var result: (found: Bool, assertion: Bool)?
+        if let definitions {
+            definitions.forEachCandidate(for: key.gnuHash) { index in
+                if index == symbolicFirst { return true }
+                result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
+                return result == nil
             }
-            let elf = scope[index]
-            guard elf.mayDefine(key) else { continue }
-            var versionedCandidates = 0
-            for candidate in elf.symbolIndices(for: key) {
-                guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
-                guard let raw = elf.versionIndex(ofSymbol: candidate) else {
-                    // No DT_VERSYM: any reference matches, except the library the need names.
-                    if let reference, let file = reference.file,
-                       graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
-                        return (false, true)
-                    }
-                    return (true, false)
-                }
-                let ndx = raw & VersionSymbolBits.index
-                if let reference {
-                    let own = versions.definition(ndx, in: index)
-                    let matches = own.hash == reference.hash && own.name == reference.name
-                    if !matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { continue }
-                    return (true, false)
-                }
-                if ndx >= 3 {
-                    if raw & VersionSymbolBits.hidden == 0 { versionedCandidates += 1 }
-                    continue
+        } else {
+            for index in scope.indices where index != symbolicFirst {
+                result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
+                if result != nil { break }
+            }
+        }
+        return result ?? (false, false)
+    }
+
+    /// `do_lookup_x` in one object: the lookup's answer when this object settles it, nil
+    /// when the search goes on to the next.
+    private static func visit(_ index: Int, _ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph,
+                              scope: [ELFFile], versions: inout VersionTables) -> (found: Bool, assertion: Bool)? {
+        let elf = scope[index]
+        guard elf.mayDefine(key) else { return nil }
+        var versionedCandidates = 0
+        for candidate in elf.symbolIndices(for: key) {
+            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
+            guard let raw = elf.versionIndex(ofSymbol: candidate) else {
+                // No DT_VERSYM: any reference matches, except the library the need names.
+                if let reference, let file = reference.file,
+                   graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
+                    return (false, true)
                 }
                 return (true, false)
             }
-            // An unversioned reference takes the sole non-hidden versioned definition.
-            if reference == nil && versionedCandidates == 1 { return (true, false) }
+            let ndx = raw & VersionSymbolBits.index
+            if let reference {
+                let own = versions.definition(ndx, in: index)
+                let matches = own.hash == reference.hash && own.name == reference.name
+                if !matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { continue }
+                return (true, false)
+            }
+            if ndx >= 3 {
+                if raw & VersionSymbolBits.hidden == 0 { versionedCandidates += 1 }
+                continue
+            }
+            return (true, false)
         }
-        return (false, false)
+        // An unversioned reference takes the sole non-hidden versioned definition.
+        if reference == nil && versionedCandidates == 1 { return (true, false) }
+        return nil
     }
 
     /// `check_match`/`do_lookup_x`: which symbol table entries can satisfy a reference.
@@ -238,51 +302,124 @@ public struct SymbolCheck: Sendable {
 }
 
 /// Each object's `l_versions`: version index → (name, hash), from its verdefs and verneeds.
+/// Every distinct version of the closure is kept once, under an id; an object's table maps
+/// its version indices to ids.
 struct VersionTables {
     struct Version: Equatable {
         var name: String
         var hash: UInt32
         var hidden: Bool
         var file: String?
+        /// The same number for the same (name, hash, hidden, file) in every object of the
+        /// closure: what the symbol check's memo keys on, without copying strings.
+        var id: Int32 = -1
+
+        func sameVersion(as other: Version) -> Bool {
+            hash == other.hash && hidden == other.hidden && name == other.name && file == other.file
+        }
+    }
+
+    /// An object's version index → id: an array by index for the usual handful of small
+    /// indices, sorted pairs when a (hostile) file uses large ones.
+    private enum Table {
+        case dense([Int32])
+        case sparse(VersionIndexMap<Int32>)
+
+        subscript(ndx: UInt16) -> Int32? {
+            switch self {
+            case .dense(let ids):
+                let id = Int(ndx) < ids.count ? ids[Int(ndx)] : -1
+                return id < 0 ? nil : id
+            case .sparse(let map):
+                return map[ndx]
+            }
+        }
     }
 
     private let objects: [ELFFile]
     /// By object position; made on first use.
-    private var tables: [VersionIndexMap<Version>?]
+    private var tables: [Table?]
+    /// Every distinct version met so far, by id.
+    private var distinct: [Version] = []
+    /// Open addressing on the version hash: id + 1 per slot, 0 when empty; at most half full.
+    private var slots = [Int32](repeating: 0, count: 256)
+    static let denseLimit = 1024
 
     init(objects: [ELFFile]) {
         self.objects = objects
         tables = Array(repeating: nil, count: objects.count)
     }
 
-    private mutating func table(_ object: Int) -> VersionIndexMap<Version> {
+    private mutating func table(_ object: Int) -> Table {
         if let known = tables[object] { return known }
-        var pairs: [(UInt16, Version)] = []
+        var pairs: [(UInt16, Int32)] = []
+        var largest = 0
         let elf = objects[object]
         for need in elf.versionNeeds {
             for entry in need.entries {
-                pairs.append((entry.index & VersionSymbolBits.index, Version(name: entry.name, hash: entry.hash,
-                                                            hidden: entry.index & VersionSymbolBits.hidden != 0, file: need.file)))
+                pairs.append((entry.index & VersionSymbolBits.index, intern(Version(name: entry.name, hash: entry.hash,
+                                                                   hidden: entry.index & VersionSymbolBits.hidden != 0, file: need.file))))
+                largest = max(largest, Int(entry.index & VersionSymbolBits.index))
             }
         }
         for definition in elf.versionDefinitions {
-            pairs.append((definition.index & VersionSymbolBits.index, Version(name: definition.name, hash: definition.hash, hidden: false, file: nil)))
+            pairs.append((definition.index & VersionSymbolBits.index, intern(Version(name: definition.name, hash: definition.hash,
+                                                                    hidden: false, file: nil))))
+            largest = max(largest, Int(definition.index & VersionSymbolBits.index))
         }
-        let table = VersionIndexMap(pairs)
+        let table: Table
+        if largest < Self.denseLimit {
+            // In file order: a later entry for the same index replaces an earlier one.
+            var ids = [Int32](repeating: -1, count: largest + 1)
+            for (ndx, id) in pairs { ids[Int(ndx)] = id }
+            table = .dense(ids)
+        } else {
+            table = .sparse(VersionIndexMap(pairs))
+        }
         tables[object] = table
         return table
+    }
+
+    /// The id of `version`, given one when it is new.
+    private mutating func intern(_ version: Version) -> Int32 {
+        var at = slot(for: version)
+        if slots[at] != 0 { return slots[at] - 1 }
+        if (distinct.count + 1) * 2 > slots.count {
+            slots = [Int32](repeating: 0, count: slots.count * 2)
+            for known in distinct { slots[slot(for: known)] = known.id + 1 }
+            at = slot(for: version)
+        }
+        var version = version
+        version.id = Int32(truncatingIfNeeded: distinct.count)
+        distinct.append(version)
+        slots[at] = version.id + 1
+        return version.id
+    }
+
+    /// The slot holding `version`, or the empty one where it goes.
+    private func slot(for version: Version) -> Int {
+        let mask = slots.count - 1
+        var at = Int(truncatingIfNeeded: (UInt64(version.hash) &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask
+        while slots[at] != 0 && !distinct[Int(slots[at]) - 1].sameVersion(as: version) { at = (at + 1) & mask }
+        return at
+    }
+
+    /// The version with this id (`Version.id`); nil for -1, an unversioned reference.
+    func version(withID id: Int32) -> Version? {
+        id >= 0 && Int(id) < distinct.count ? distinct[Int(id)] : nil
     }
 
     /// The version a reference at symbol `index` of `object` asks for (nil: unversioned).
     mutating func reference(of index: Int, in object: Int) -> Version? {
         guard let raw = objects[object].versionIndex(ofSymbol: index) else { return nil }
         let ndx = raw & VersionSymbolBits.index
-        guard ndx >= 2, let version = table(object)[ndx], version.hash != 0 else { return nil }
-        return version
+        guard ndx >= 2, let id = table(object)[ndx] else { return nil }
+        let version = distinct[Int(id)]
+        return version.hash != 0 ? version : nil
     }
 
     /// `l_versions[ndx]` of a candidate object (hash 0 when unset).
     mutating func definition(_ ndx: UInt16, in object: Int) -> Version {
-        table(object)[ndx] ?? Version(name: "", hash: 0, hidden: false, file: nil)
+        table(object)[ndx].map { distinct[Int($0)] } ?? Version(name: "", hash: 0, hidden: false, file: nil)
     }
 }

@@ -61,8 +61,10 @@ public struct TargetSystem: Sendable {
     }
 
     /// The same root and CPU inspected again: after `fix --apply` wrote links and rebuilt the cache.
+    /// A `CachedRoot` starts empty again: what it kept described the root before the writes.
     public func reinspected() -> TargetSystem {
-        TargetSystem.inspect(root: RootView(root.filesystem), cpu: cpu)
+        let filesystem = (root.filesystem as? CachedRoot)?.emptied() ?? root.filesystem
+        return TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
     }
 
     public func resolver(environment: LoaderEnvironment, originFromTypedPath: Bool = false) -> Resolver {

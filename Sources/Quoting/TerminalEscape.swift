@@ -9,6 +9,12 @@ import ELFInspect
 /// as `\xHH` too.
 public enum TerminalEscape {
     public static func visible(_ text: String) -> String {
+        // Printable ASCII without `\` (nearly every path and name) passes as it is: one pass
+        // over the bytes instead of one over the scalars, for every line of a tree.
+        let printable = text.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 || $0 > 0x7E || $0 == 0x5C }
+        }
+        if printable == true { return text }
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

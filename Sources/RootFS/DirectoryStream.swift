@@ -15,7 +15,7 @@ package enum DirectoryStream {
         var result: [(name: String, kind: RootEntry.Kind?)] = []
         while let item = readdir(dir) {
             let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
-                ByteString.decode(raw.prefix(while: { $0 != 0 }))
+                ByteString.decode(UnsafeRawBufferPointer(rebasing: raw[0..<strnlen(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count)]))
             }
             guard name != "." && name != ".." else { continue }
             let kind: RootEntry.Kind?

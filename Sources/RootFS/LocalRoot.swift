@@ -42,10 +42,15 @@ public struct LocalRoot: RootFilesystem {
     static let readLimit = 1 << 16
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
-        var buffer = [CChar](repeating: 0, count: 4097)
-        let n = ByteString.withCString(hostPath(path)) { readlink($0, &buffer, 4096) }
-        guard n >= 0 else { throw .io(path: path.string, operation: "readlink", errno: errno) }
-        return ByteString.decode(buffer[0..<n].map { UInt8(bitPattern: $0) })
+        // An uninitialised buffer on the stack: a zeroed 4 KiB array per link cost more than
+        // the readlink(2) itself.
+        let host = hostPath(path)
+        let result: String? = withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 1) { buffer in
+            let n = ByteString.withCString(host) { readlink($0, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
+            return n < 0 ? nil : ByteString.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+        guard let result else { throw .io(path: path.string, operation: "readlink", errno: errno) }
+        return result
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {

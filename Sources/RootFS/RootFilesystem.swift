@@ -18,9 +18,14 @@ public protocol RootFilesystem: Sendable {
     func contents(of path: RootPath) throws(RootError) -> FileBytes
     /// What this root is called in messages (`/`, the `--root` directory, the image file).
     var label: String { get }
+    /// Where `RootView` keeps the paths it resolved, for a root nothing writes to while it is
+    /// read (`CachedRoot`); nil for every other.
+    var resolutions: ResolutionMemo? { get }
 }
 
 extension RootFilesystem {
+    public var resolutions: ResolutionMemo? { nil }
+
     public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
         try names(in: directory).map { ($0, nil) }
     }

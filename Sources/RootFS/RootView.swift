@@ -30,7 +30,16 @@ public struct RootView: Sendable {
     /// Follows every symlink in `path`, the last one included. Nil when the path, or a
     /// link's target, does not exist (a dangling link) or passes through a non-directory.
     public func resolve(_ path: RootPath) throws(RootError) -> Resolved? {
-        try walk(path, followLast: true)
+        try remembered(path, followLast: true)
+    }
+
+    /// `walk` from `/`, or its answer kept by the filesystem's memo.
+    private func remembered(_ path: RootPath, followLast: Bool) throws(RootError) -> Resolved? {
+        guard let memo = filesystem.resolutions else { return try walk(path, followLast: followLast) }
+        if let known = memo.answer(path, followLast: followLast) { return known }
+        let answer = try walk(path, followLast: followLast)
+        memo.keep(answer, for: path, followLast: followLast)
+        return answer
     }
 
     /// `directory/name` where `directory` is already a resolved real directory (no links):
@@ -63,7 +72,7 @@ public struct RootView: Sendable {
 
     /// Like `lstat(2)`: parents resolved, the last component itself not followed.
     public func resolveParents(_ path: RootPath) throws(RootError) -> Resolved? {
-        try walk(path, followLast: false)
+        try remembered(path, followLast: false)
     }
 
     /// The contents of the file `path` leads to.
@@ -112,7 +121,8 @@ public struct RootView: Sendable {
                 continue
             }
             guard current.kind == .directory else { return nil }   // ENOTDIR
-            let candidate = RootPath(prefix + "/" + component)
+            // `prefix` is normal and `component` one plain name (not empty, `.` or `..`).
+            let candidate = RootPath(alreadyNormal: prefix + "/" + component)
             guard let entry = try filesystem.entry(at: candidate) else { return nil }
             if entry.kind == .symlink && (followLast || !pending.isEmpty) {
                 followed += 1
@@ -124,7 +134,7 @@ public struct RootView: Sendable {
                     guard let top = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
                     current = top
                 }
-                pending.append(contentsOf: target.split(separator: "/", omittingEmptySubsequences: true).map(String.init).reversed())
+                pending.append(contentsOf: RootPath.components(of: target).reversed())
                 continue
             }
             resolved.append(component)

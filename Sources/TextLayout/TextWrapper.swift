@@ -17,7 +17,12 @@ public struct TextWrapper: Sendable, Equatable {
     public func wrap(_ text: String, first: String = "", indent: String = "") -> [String] {
         var lines: [String] = []
         var prefix = first
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Most texts (every tree line) are one paragraph: no split, which breaks graphemes.
+        let hasNewline = text.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "\n")) }
+            ?? text.utf8.contains(UInt8(ascii: "\n"))
+        let paragraphs = hasNewline
+            ? text.split(separator: "\n", omittingEmptySubsequences: false) : [text[...]]
+        for paragraph in paragraphs {
             lines += fill(Self.words(paragraph), prefix: prefix, indent: indent, continuation: "")
             prefix = indent
         }
@@ -35,6 +40,17 @@ public struct TextWrapper: Sendable, Equatable {
     /// Visible columns of `text`: ANSI escape sequences (`ESC [ … letter`) take none, every
     /// other character one.
     public static func columns(_ text: some StringProtocol) -> Int {
+        // Text of plain characters only (no escape, no character that may be a mark): one
+        // column per character, counted on the bytes.
+        let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            var count = 0
+            for i in bytes.indices where bytes[i] & 0xC0 != 0x80 {
+                guard bytes[i] != 0x1B, isPlainCharacter(bytes, at: i) else { return nil }
+                count += 1
+            }
+            return count
+        }
+        if let plain, let count = plain { return count }
         var count = 0
         var inEscape = false, sawBracket = false
         for scalar in text.unicodeScalars {
@@ -44,8 +60,9 @@ public struct TextWrapper: Sendable, Equatable {
                 continue
             }
             if scalar == "\u{1B}" { inEscape = true; sawBracket = false; continue }
-            // Combining marks and zero-width joiners join the character before them.
-            if scalar.properties.generalCategory == .nonspacingMark || scalar == "\u{200D}" { continue }
+            // Combining marks and zero-width joiners join the character before them (none is
+            // below U+0300: ASCII and Latin-1 text skips the property lookup).
+            if scalar.value >= 0x300, scalar.properties.generalCategory == .nonspacingMark || scalar == "\u{200D}" { continue }
             count += 1
         }
         return count
@@ -58,6 +75,7 @@ public struct TextWrapper: Sendable, Equatable {
     }
 
     static func words(_ paragraph: Substring) -> [Word] {
+        if spacesStandAlone(paragraph) { return plainWords(paragraph) }
         var result: [Word] = []
         var spaces = 0
         var current = ""
@@ -74,11 +92,69 @@ public struct TextWrapper: Sendable, Equatable {
         return result
     }
 
+    /// True when no space of `paragraph` can join a neighbour in one grapheme: every
+    /// character next to a space is plain (`isPlainCharacter`).
+    static func spacesStandAlone(_ paragraph: Substring) -> Bool {
+        paragraph.utf8.withContiguousStorageIfAvailable { bytes in
+            for i in bytes.indices where bytes[i] == 0x20 {
+                if i > 0 {
+                    var start = i - 1
+                    while start > 0 && bytes[start] & 0xC0 == 0x80 { start -= 1 }
+                    if !isPlainCharacter(bytes, at: start) { return false }
+                }
+                if i + 1 < bytes.count && !isPlainCharacter(bytes, at: i + 1) { return false }
+            }
+            return true
+        } ?? false
+    }
+
+    /// Whether the UTF-8 character starting at `i` is below U+0300 (combining marks, joiners
+    /// and prepended letters all lie above), box drawing (U+2500–U+257F, what tree lines put
+    /// next to spaces) or punctuation U+2010–U+2027 (dashes, quotes, bullets): one column, and
+    /// it joins no neighbour in a grapheme.
+    static func isPlainCharacter(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        let lead = bytes[i]
+        if lead < 0xCC { return true }
+        guard lead == 0xE2, i + 2 < bytes.count else { return false }
+        let second = bytes[i + 1], third = bytes[i + 2]
+        return second == 0x94 || second == 0x95 || (second == 0x80 && (0x90...0xA7).contains(third))
+    }
+
+    /// `words` split on the bytes of the spaces, for text whose spaces stand alone
+    /// (`spacesStandAlone`): no grapheme breaking, the same words.
+    static func plainWords(_ paragraph: Substring) -> [Word] {
+        let split = paragraph.utf8.withContiguousStorageIfAvailable { bytes -> [Word] in
+            var result: [Word] = []
+            var spaces = 0
+            var start = -1
+            for i in bytes.indices {
+                if bytes[i] == 0x20 {
+                    if start >= 0 {
+                        result.append(Word(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self),
+                                           spacesBefore: spaces))
+                        start = -1
+                        spaces = 0
+                    }
+                    spaces += 1
+                } else if start < 0 {
+                    start = i
+                }
+            }
+            if start >= 0 {
+                result.append(Word(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self),
+                                   spacesBefore: spaces))
+            }
+            return result
+        }
+        // Only contiguous text reaches here (`spacesStandAlone` is false for any other).
+        return split ?? []
+    }
+
     /// Lays `words` out; `continuation` ends every line but the last. It is ` \\` where that
     /// fits; where it does not, the bare `\\` (the next line's indent still separates the
     /// words), so a command word as wide as the line keeps its line.
     private func fill(_ words: [Word], prefix: String, indent: String, continuation: String) -> [String] {
-        let tight = continuation.trimmingPrefix(" ")
+        let tight = continuation.hasPrefix(" ") ? continuation.dropFirst() : continuation[...]
         var lines: [String] = []
         var line = prefix
         var lineColumns = Self.columns(prefix)

@@ -9,12 +9,13 @@ struct DoctorSession {
     /// The applications whose documented failures, data files and messages the doctor knows.
     static let rules: [any ApplicationRules] = [OpenFaceRules()]
 
-    let target: TargetOptions
+    /// `TargetOptions` as parsed, or `QuickCommand`'s plain form.
+    let target: any TargetDescription
     let system: TargetSystem
     let environment: LoaderEnvironment
     let program: ProgramLocation
 
-    init(_ target: TargetOptions) throws {
+    init(_ target: some TargetDescription) throws {
         self.target = target
         system = try target.system()
         environment = try target.environment(of: system)

@@ -21,7 +21,7 @@ struct Invocation {
     /// For an image: where `fix --output` should write the repaired copy (beside it, `-fixed` added).
     let fixedImage: String?
 
-    init(_ target: TargetOptions, program: ProgramLocation?) {
+    init(_ target: some TargetDescription, program: ProgramLocation?) {
         let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
         executable = argv0.contains("/") ? absolute(argv0) : "ofdoctor"

@@ -49,8 +49,16 @@ extension Ofdoctor {
                 print(try request.text(), terminator: "")
                 return
             }
+            if let quick = QuickCommand(arguments) {
+                try quick.run()
+                return
+            }
             var command = try parseAsRoot(arguments)
             try command.run()
+        } catch let code as ExitCode {
+            // check's verdict, or a failure already reported: ArgumentParser's `exitCode(for:)`
+            // would build the help text of every command to tell that (3 M instructions).
+            processExit(code.rawValue)
         } catch {
             if exitCode(for: error) == .validationFailure {
                 let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"

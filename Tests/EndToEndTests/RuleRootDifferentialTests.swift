@@ -49,9 +49,11 @@ struct RuleRootDifferentialTests {
         return String(message[..<range.upperBound])
     }
 
-    static func system(for fixture: FixtureRoot) throws -> TargetSystem {
+    /// - Parameter cached: read through `CachedRoot`, as the commands read a local root.
+    static func system(for fixture: FixtureRoot, cached: Bool = false) throws -> TargetSystem {
         let cpu = CPUFeatures(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-        return TargetSystem.inspect(root: RootView(try LocalRoot(directory: fixture.rootPath)), cpu: cpu)
+        let root = try LocalRoot(directory: fixture.rootPath)
+        return TargetSystem.inspect(root: RootView(cached ? CachedRoot(root) : root), cpu: cpu)
     }
 
     static var rules: [FixtureRoot] { FixtureRoot.allRules }
@@ -62,12 +64,14 @@ struct RuleRootDifferentialTests {
     func listMatches(_ fixture: FixtureRoot) throws {
         let program = try #require(fixture.program)
         let truth = Self.parse(RealLoader.list(root: fixture.rootPath, program: program, environment: fixture.environment))
-        let graph = try Self.system(for: fixture)
-            .resolver(environment: LoaderEnvironment(fixture.environment), originFromTypedPath: true)
-            .resolve(program: RootPath(program))
-        let model = graph.missing.first.map { Listing(paths: [], stoppedAt: Self.stopped("\($0.loaderName): \($0.reason)")) }
-            ?? Listing(paths: graph.objects.dropFirst().map(\.path), stoppedAt: nil)
-        #expect(model == truth, "\(fixture.name)")
+        for cached in [false, true] {
+            let graph = try Self.system(for: fixture, cached: cached)
+                .resolver(environment: LoaderEnvironment(fixture.environment), originFromTypedPath: true)
+                .resolve(program: RootPath(program))
+            let model = graph.missing.first.map { Listing(paths: [], stoppedAt: Self.stopped("\($0.loaderName): \($0.reason)")) }
+                ?? Listing(paths: graph.objects.dropFirst().map(\.path), stoppedAt: nil)
+            #expect(model == truth, "\(fixture.name)\(cached ? " (CachedRoot)" : "")")
+        }
     }
 
     @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",

@@ -48,6 +48,20 @@ struct TextWidthTests {
         #expect(wrapped > 0, "nothing was ever wider than \(width): the test measures nothing")
     }
 
+    @Test("a tree deeper than half the width keeps each library on one line: never a line of tree drawing alone")
+    func deepTreeLinesStayWhole() throws {
+        let fixture = try #require(FixtureRoot.all.first { $0.name == "healthy" } ?? FixtureRoot.all.first, "no fixture roots built")
+        let arguments = ["tree", "--root", fixture.rootPath, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture)
+        let narrow = Command.ofdoctor(arguments, environment: ["COLUMNS": "20"]).stdout
+        let wide = Command.ofdoctor(arguments, environment: ["COLUMNS": "1000"]).stdout
+        let drawingOnly = narrow.split(separator: "\n").filter { line in line.allSatisfy { $0 == " " || $0 == "│" } }
+        #expect(drawingOnly.isEmpty, "\(drawingOnly.count) lines of drawing alone")
+        // Lines with a prefix of 10 columns or more are the wide tree's lines, unchanged.
+        let deep = wide.split(separator: "\n").filter { $0.hasPrefix("│   │") || $0.hasPrefix("    │") || $0.hasPrefix("│       ") }
+        #expect(!deep.isEmpty, "the tree is not deep enough to test")
+        for line in deep { #expect(narrow.contains(line), "\(line)") }
+    }
+
     @Test("the headline's next steps are commands that fit and still run when pasted with their line continuations",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
     func wrappedCommandsRun() throws {

@@ -91,10 +91,12 @@ struct MachineDifferentialTests {
         return Listing(paths: graph.objects.dropFirst().map(\.path), stoppedAt: nil)
     }
 
+    /// Read through `CachedRoot`, as the commands read a local root (the rule-root
+    /// differential compares the plain `LocalRoot` too).
     static let system: TargetSystem? = {
         guard let root = try? LocalRoot(directory: "/") else { return nil }
         let cpu = CPUFeatures(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-        return TargetSystem.inspect(root: RootView(root), cpu: cpu)
+        return TargetSystem.inspect(root: RootView(CachedRoot(root)), cpu: cpu)
     }()
 
     static let environments: [[String: String]] = [

@@ -77,10 +77,7 @@ struct SymbolDifferentialTests {
         return report
     }
 
-    static func model(_ path: String, system: TargetSystem, strategy: SymbolCheck.LookupStrategy) throws -> Report {
-        let graph = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: true)
-            .resolve(program: RootPath(path))
-        let check = SymbolCheck(graph: graph, strategy: strategy)
+    static func report(_ check: SymbolCheck, graph: LoadGraph) -> Report {
         var report = Report()
         for problem in check.symbolProblems where !problem.assertion {
             report.undefined.insert("\(graph.objects[problem.requester].path)|\(problem.symbol)|\(problem.version ?? "")")
@@ -91,13 +88,23 @@ struct SymbolDifferentialTests {
         return report
     }
 
-    /// The model against `truth` both ways of finding definers: the scope walk (what small
-    /// closures use) and the definition index (what large ones switch to).
+    /// The model against `truth` both ways of finding definers: the scope walk and the
+    /// definition index; each on one thread and split over two (what large closures do).
+    /// Split or not, the problems are the same ones in the same order.
     static func disagreements(_ library: String, truth: Report, system: TargetSystem) throws -> [String] {
         var result: [String] = []
+        let graph = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: true)
+            .resolve(program: RootPath(library))
         for strategy in [SymbolCheck.LookupStrategy.scan, .index] {
-            let predicted = try model(library, system: system, strategy: strategy)
-            if predicted != truth { result.append("\(library) (\(strategy)): ldd -r \(truth) | model \(predicted)") }
+            let alone = SymbolCheck(graph: graph, strategy: strategy, concurrency: .never)
+            let split = SymbolCheck(graph: graph, strategy: strategy, concurrency: .always)
+            for (check, how) in [(alone, "one thread"), (split, "two threads")] {
+                let predicted = report(check, graph: graph)
+                if predicted != truth { result.append("\(library) (\(strategy), \(how)): ldd -r \(truth) | model \(predicted)") }
+            }
+            if alone.symbolProblems != split.symbolProblems || alone.versionProblems != split.versionProblems {
+                result.append("\(library) (\(strategy)): two threads found \(split.symbolProblems.count) problems, one \(alone.symbolProblems.count)")
+            }
         }
         return result
     }

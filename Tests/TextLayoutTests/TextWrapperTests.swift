@@ -88,6 +88,45 @@ struct TextWrapperTests {
         let red = "\u{1B}[1mbold\u{1B}[0m"
         #expect(TextWrapper(width: 9).wrap("\(red) \(red)") == ["\(red) \(red)"])
     }
+
+    @Test("a combining mark joins the character before it; Latin-1 letters take one column each")
+    func combiningMarks() {
+        #expect(TextWrapper.columns("libe\u{301}.so") == 7)
+        #expect(TextWrapper.columns("libé.so ÿ") == 9)
+        #expect(TextWrapper.columns("a\u{200D}b") == 2)
+    }
+
+    @Test("ASCII and non-ASCII lines break at the same spaces, runs of spaces kept on a line")
+    func asciiAndUnicodeAgree() {
+        let ascii = "  lib1.so.1   => /usr/lib/x86_64-linux-gnu/lib1.so.1 [default path]"
+        let other = "  lib✓.so.1   => /usr/lib/x86_64-linux-gnu/lib✓.so.1 [default path]"
+        for width in [10, 30, 50, 80] {
+            let a = TextWrapper(width: width).wrap(ascii, indent: "    ")
+            let b = TextWrapper(width: width).wrap(other, indent: "    ")
+            let tick = { (line: String) in String(line.map { $0 == "1" ? "✓" : $0 }) }
+            #expect(a.map(tick) == b.map(tick), "\(a)")
+        }
+        #expect(TextWrapper(width: 80).wrap(ascii) == [ascii])
+        #expect(TextWrapper(width: 30).wrap("a  b") == ["a  b"])
+        // A tree line (box drawing next to spaces) breaks as its ASCII spelling does.
+        let tree = "│   └── libpython3.11.so.1.0 => /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 [default path]"
+        let plain = "|   `-- libpython3.11.so.1.0 => /usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0 [default path]"
+        for width in [20, 40, 60] {
+            let a = TextWrapper(width: width).wrap(tree, indent: "│     ").map(TextWrapper.columns)
+            let b = TextWrapper(width: width).wrap(plain, indent: "|     ").map(TextWrapper.columns)
+            #expect(a == b, "\(width)")
+        }
+    }
+
+    @Test("a space with a combining mark after it is one character, not a place to break")
+    func spaceWithCombiningMark() {
+        #expect(TextWrapper(width: 4).wrap("aaa \u{301}b") == ["aaa \u{301}b"])
+        #expect(TextWrapper(width: 4).wrap("aaa b") == ["aaa", "b"])
+        // Dashes and box drawing next to spaces are characters of their own.
+        #expect(TextWrapper.columns("a — b │ c") == 9)
+        #expect(TextWrapper(width: 5).wrap("aaa — bbb") == ["aaa —", "bbb"])
+        #expect(TextWrapper.columns("x\u{200D}y — \u{1B}[1mz\u{1B}[0m") == 6)
+    }
 }
 
 @Suite("TerminalWidth, ColourPolicy and ShortenedList")

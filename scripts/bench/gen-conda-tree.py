@@ -2,7 +2,7 @@
 """gen-conda-tree.py DIR FILES LIBRARY -- a conda-like tree of FILES files under DIR.
 
 Mostly small non-ELF files (Python sources, package metadata, headers) in many nested
-directories, the way /opt/conda/pkgs and site-packages look, with a few lib*.so* names
+directories under DIR/pkgs, the way /opt/conda/pkgs and site-packages look, with a few lib*.so* names
 (one package in 25 ships a shared library: a file and its soname link).  LIBRARY (a real
 shared object) is copied deep inside the tree, at
 DIR/pkgs/zz-bench-1.0-0/lib/python3.10/site-packages/zzbench/_vendor/libs/.libs/<its name>,
@@ -31,7 +31,10 @@ def main():
     if os.path.exists(stamp) and open(stamp).read() == key:
         print(os.path.join(deep, name))
         return
-    shutil.rmtree(out, ignore_errors=True)
+    # everything generated lies under pkgs/ (the package cache): DIR's own lib/ (a conda
+    # environment's libraries, e.g. the fixture root's MKL) stays
+    shutil.rmtree(os.path.join(out, "pkgs"), ignore_errors=True)
+    os.makedirs(out, exist_ok=True)
     packages = max(1, files // PER_PACKAGE)
     written = 0
     for p in range(packages):

@@ -12,9 +12,11 @@ import math
 import os
 import sys
 
-COMMANDS = [("ofdoctor-tree", "ofdoctor tree"), ("libtree", "libtree"), ("ofdoctor-check", "ofdoctor check"),
-            ("ldd-r", "ldd -r"), ("ldd", "ldd"), ("lddtree", "lddtree")]
+COMMANDS = [("ofdoctor-tree", "ofdoctor tree"), ("libtree", "libtree"), ("ldso-list", "ld.so --list"),
+            ("ofdoctor-check", "ofdoctor check"), ("ldd-r", "ldd -r"), ("ldd", "ldd"), ("lddtree", "lddtree")]
 TREE_GOAL, CHECK_GOAL, MEMORY_GOAL_MIB, LINEAR_EXPONENT = 1.0, 0.5, 64, 1.2
+# the candidate search's check of the FeatureExtraction stand-in, against ldd -r of it
+CONDA_GOAL = 2.0
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -85,20 +87,26 @@ def main():
     out.append(f"- binary under test: {machine.get('binary', '?')}, `{machine.get('ofdoctor', '?')}`")
     out.append(f"- {machine.get('libtree', '?')}; {machine.get('lddtree', '?')}; {machine.get('ldd', '?')}; "
                f"{machine.get('hyperfine', '?')}; {machine.get('swift', '?')}; {machine.get('gcc', '?')}")
+    out.append(f"- {machine.get('ldso', '?')} (`ld.so --list` is /lib64/ld-linux-x86-64.so.2 --list)")
     out.append(f"- {machine.get('runs', '?')}; times are medians in milliseconds; "
                "† = the tool exited non-zero (it failed on this input)")
+    out.append(f"- machine load (load average): {machine.get('load', '?')}; each ratio compares two "
+               "commands measured in the same run, one after the other")
     builds = [f"{k[6:]} {v} s" for k, v in machine.items() if k.startswith("build-")]
     if builds:
         out.append("- synthetic closures: build time of gen-closure.py (make -j$(nproc)) when they were first "
                    "built, then cached in .build/bench: " + ", ".join(builds))
     out.append("")
-    out.append("| closure | libraries | ofdoctor tree | libtree | tree ÷ libtree | ofdoctor check | ldd -r "
-               "| check ÷ ldd -r | ldd | lddtree |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    tree_ratios, check_ratios, series, partial = [], [], {}, []
+    out.append("| closure | libraries | ofdoctor tree | libtree | tree ÷ libtree | ld.so --list | tree ÷ ld.so --list "
+               "| ofdoctor check | ldd -r | check ÷ ldd -r | ldd | lddtree |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    tree_ratios, list_ratios, check_ratios, series, partial = [], [], [], {}, []
     for label, libs, _ in targets:
         m = {key: load(res, f"{label}.{key}") for key, _ in COMMANDS}
         rt = ratio(m["ofdoctor-tree"], m["libtree"])
+        rl = ratio(m["ofdoctor-tree"], m["ldso-list"])
+        if rl is not None:
+            list_ratios.append((label, rl))
         rc = ratio(m["ofdoctor-check"], m["ldd-r"])
         seen = shown.get((label, "libtree"))
         truncated = seen is not None and seen < 0.9 * libs
@@ -112,11 +120,12 @@ def main():
         chk = cell(m["ofdoctor-check"], expect_ok=False) + ("" if code == "0" else f" (exit {code})")
         lt = cell(m["libtree"]) + (" ‡" if truncated else "")
         out.append(f"| {label} | {libs:,} | {cell(m['ofdoctor-tree'])} | {lt} | "
-                   f"{'—' if rt is None else f'{rt:.2f}×' + (' ‡' if truncated else '')} | {chk} | {cell(m['ldd-r'])} | "
+                   f"{'—' if rt is None else f'{rt:.2f}×' + (' ‡' if truncated else '')} | {cell(m['ldso-list'])} | "
+                   f"{'—' if rl is None else f'{rl:.2f}×'} | {chk} | {cell(m['ldd-r'])} | "
                    f"{'—' if rc is None else f'{rc:.2f}×'} | {cell(m['ldd'])} | {cell(m['lddtree'])} |")
         if label.startswith("syn-"):
             _, n, shape = label.split("-")
-            for key in ("ofdoctor-tree", "ofdoctor-check", "libtree", "ldd-r"):
+            for key in ("ofdoctor-tree", "ofdoctor-check", "libtree", "ldso-list", "ldd-r"):
                 if m[key] is not None:
                     series.setdefault((shape, key), []).append((libs, m[key][0]))
     if partial:
@@ -170,25 +179,56 @@ def main():
         out.append("")
 
     # ------------------------------------------------------------ candidate search
+    def search_record(name):
+        """directories read and the stages run, from `check --format json`."""
+        try:
+            doc = json.load(open(os.path.join(res, name)))
+            rec = doc.get("candidateSearch") or {}
+            return rec.get("directories"), [st["stage"] for st in rec.get("stages", [])], doc
+        except (OSError, ValueError, KeyError, TypeError):
+            return None, [], {}
+
+    conda_ratio = None
+    tree = open(os.path.join(res, "conda-tree")).read().split(maxsplit=2) \
+        if os.path.exists(os.path.join(res, "conda-tree")) else None
+    c_of, c_ldd = load(res, "conda.ofdoctor-check"), load(res, "conda.ldd-r")
     s_of, s_find = load(res, "search.ofdoctor-check"), load(res, "search.find")
-    if s_of is not None or s_find is not None:
-        tree = open(os.path.join(res, "conda-tree")).read().split(maxsplit=2) \
-            if os.path.exists(os.path.join(res, "conda-tree")) else ["?", "?", "?"]
-        found = ""
+    if tree and (c_of is not None or s_of is not None):
+        out.append(f"Candidate search: a copy of the `healthy` fixture root with a conda-like tree of "
+                   f"{int(tree[0]):,} files in {int(tree[1]):,} directories under /opt/conda "
+                   "(scripts/bench/gen-conda-tree.py). ofdoctor's `check --root` includes the diagnosis, the "
+                   "search for copies of every missing library, the plan and its proof.")
+        out.append("")
+        out.append("| program | ofdoctor check --root | compared with | that | ratio | directories read (stages) "
+                   "| candidate named |")
+        out.append("|---|---:|---|---:|---:|---|---|")
+        dirs, stages, check_doc = search_record("conda.check.json")
+        conda_ratio = ratio(c_of, c_ldd)
+        named = "—"
+        if check_doc:
+            cands = [c["path"] for f in check_doc.get("findings", []) for c in f.get("candidates", [])]
+            named = "yes" if any(p.startswith("/opt/OpenFace/build/lib/") for p in cands) and \
+                any(p.startswith("/opt/conda/lib/libmkl_rt") for p in cands) else "NO"
+        out.append(f"| FeatureExtraction stand-in without LD_LIBRARY_PATH and MKL's links (OF002, OF003) "
+                   f"| {cell(c_of, expect_ok=False)} | `ldd -r` in the root | {cell(c_ldd, expect_ok=False)} | "
+                   f"{'—' if conda_ratio is None else f'{conda_ratio:.2f}×'} | "
+                   f"{'—' if dirs is None else f'{dirs:,}'} ({', '.join(stages) or '—'}) | {named} |")
+        dirs, stages, _ = search_record("search.check.json")
+        found = "—"
         p = os.path.join(res, "search.check.txt")
         if os.path.exists(p):
             found = "yes" if tree[2].strip() in open(p).read() else "NO"
         r = ratio(s_of, s_find)
-        out.append(f"Candidate search: `ofdoctor check --root` of a program whose library is missing but lies "
-                   f"{tree[2].strip().count('/')} directories deep in a conda-like tree of {int(tree[0]):,} files "
-                   f"in {int(tree[1]):,} directories (at {tree[2].strip()}), against `find ROOT -name` of that "
-                   f"library (the manual search). The candidate named in the report: {found or '?'}.")
-        out.append("")
-        out.append("| ofdoctor check --root | find -name | ratio | ofdoctor max RSS |")
-        out.append("|---:|---:|---:|---:|")
+        out.append(f"| benchprog, whose only copy of libbenchmiss.so.1 lies {tree[2].strip().count('/')} directories "
+                   f"deep in the package cache | {cell(s_of, expect_ok=False)} | `find ROOT -name` "
+                   f"| {cell(s_find)} | {'—' if r is None else f'{r:.2f}×'} | "
+                   f"{'—' if dirs is None else f'{dirs:,}'} ({', '.join(stages) or '—'}) | {found} |")
         rss = mem.get("conda-tree", {}).get("ofdoctor check --root")
-        out.append(f"| {cell(s_of, expect_ok=False)} | {cell(s_find)} | {'—' if r is None else f'{r:.2f}×'} | "
-                   f"{'—' if rss is None else f'{rss:.1f} MiB'} |")
+        out.append("")
+        out.append(f"`ldd -r` in the root is `chroot ROOT env -i LD_TRACE_LOADED_OBJECTS=1 LD_BIND_NOW=yes "
+                   f"LD_WARN=yes /lib64/ld-linux-x86-64.so.2 PROGRAM`, what ldd's script runs (the root has no "
+                   f"bash to run the script itself). ofdoctor's max RSS on benchprog: "
+                   f"{'—' if rss is None else f'{rss:.1f} MiB'}.")
         out.append("")
 
     # ------------------------------------------------------------ goals
@@ -204,11 +244,19 @@ def main():
         out.append(f"| `tree` ≤ {TREE_GOAL}× libtree | {ok} of {len(tree_ratios)} closures (‡ rows left out); "
                    f"worst {w[1]:.2f}× "
                    f"({w[0]}) | {verdict(ok == len(tree_ratios))} |")
+    w = worst(list_ratios)
+    if w:
+        ok = sum(1 for _, r in list_ratios if r <= TREE_GOAL)
+        out.append(f"| `tree` ≤ {TREE_GOAL}× ld.so --list | {ok} of {len(list_ratios)} closures; worst {w[1]:.2f}× "
+                   f"({w[0]}) | {verdict(ok == len(list_ratios))} |")
     w = worst(check_ratios)
     if w:
         ok = sum(1 for _, r in check_ratios if r <= CHECK_GOAL)
         out.append(f"| `check` ≤ {CHECK_GOAL}× ldd -r | {ok} of {len(check_ratios)} closures; worst {w[1]:.2f}× "
                    f"({w[0]}) | {verdict(ok == len(check_ratios))} |")
+    if conda_ratio is not None:
+        out.append(f"| candidate-search `check` ≤ {CONDA_GOAL}× ldd -r (FeatureExtraction in the conda-tree root) "
+                   f"| {conda_ratio:.2f}× | {verdict(conda_ratio <= CONDA_GOAL)} |")
     if lin_rows:
         out.append(f"| time linear in closure size (k ≤ {LINEAR_EXPONENT}) | see the scaling table "
                    f"| {verdict(lin_ok)} |")

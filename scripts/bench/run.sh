@@ -2,15 +2,18 @@
 # run.sh -- `make bench`: ofdoctor against the tools a user would reach for instead,
 # side by side on the same closures, in one run.
 #
-#   ofdoctor tree PROG   vs  libtree PROG           (dependency tree)
+#   ofdoctor tree PROG   vs  libtree PROG, ld.so --list PROG   (dependency tree)
 #   ofdoctor check PROG  vs  ldd -r PROG            (full symbol-level analysis)
 #   also ldd PROG and lddtree PROG (pax-utils)
 #
 # Closures: sourcekit-lsp, gdb, a tiny OpenCV GUI program (100+ libraries), and synthetic
 # closures of 100, 1,000 and 5,000 libraries, wide and deep (gen-closure.py, cached in
 # .build/bench/).  Then peak memory at 5,000 libraries (/usr/bin/time -v), and the
-# candidate search of a missing library over a conda-like tree of 100,000 files
-# (`ofdoctor check --root`) against `find ROOT -name LIB`.
+# candidate search in a root with a conda-like tree of 100,000 files: the broken
+# FeatureExtraction stand-in (its OpenFace libraries and MKL missing, copies where such
+# copies usually are), `ofdoctor check --root` against `ldd -r` of the same program in
+# that root; and a program whose only copy of its library lies deep in the package cache
+# (every stage of the search) against `find ROOT -name LIB`.
 #
 # Each command runs under hyperfine (-N, no shell; -i, since `check` exits 1/2 on
 # problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 5..10, within
@@ -38,6 +41,8 @@ SIZES=${BENCH_SIZES:-100 1000 5000}
 MIN_RUNS=${BENCH_MIN_RUNS:-3}
 MAX_RUNS=${BENCH_MAX_RUNS:-10}
 T0=$(date +%s)
+LDSO=/lib64/ld-linux-x86-64.so.2
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 need() { command -v "$1" >/dev/null || { echo "bench: '$1' is not installed ($2)" >&2; exit 69; }; }
 need hyperfine "apt-get install -y hyperfine"
@@ -107,6 +112,7 @@ for t in "${TARGETS[@]}"; do
   echo "bench: $label ($libs libraries)" >&2
   hf "$RES/$label.ofdoctor-tree.json"  "ofdoctor tree"  "$BIN" tree "$prog"
   hf "$RES/$label.libtree.json"        "libtree"        libtree "$prog"
+  hf "$RES/$label.ldso-list.json"      "ld.so --list"   "$LDSO" --list "$prog"
   hf "$RES/$label.ofdoctor-check.json" "ofdoctor check" "$BIN" check "$prog"
   hf "$RES/$label.ldd-r.json"          "ldd -r"         ldd -r "$prog"
   hf "$RES/$label.ldd.json"            "ldd"            ldd "$prog"
@@ -134,13 +140,18 @@ done
 # ---------------------------------------------------------------- candidate search
 CR=$OUT/conda-root
 FIX=$OUT/fixtures
+FE=/opt/OpenFace/build/bin/FeatureExtraction
 # the root is a copy of the `healthy` fixture root, rebuilt only when Tests/Fixtures changes
-# (build-roots.sh takes minutes on a busy machine)
-if [ ! -f "$CR/stamp" ] || [ ! -d "$CR/root" ] || [ -n "$(find Tests/Fixtures -type f -newer "$CR/stamp" | head -1)" ]; then
+# (build-roots.sh takes minutes on a busy machine), broken as the seed's image was: MKL not
+# linked into the system directory (OF002) and, run without LD_LIBRARY_PATH, OpenFace's own
+# libraries not found (OF003)
+if [ ! -f "$CR/stamp" ] || [ ! -d "$CR/root" ] || [ -n "$(find Tests/Fixtures scripts/bench/run.sh -type f -newer "$CR/stamp" | head -1)" ]; then
   rm -rf "$CR"
   if bash Tests/Fixtures/build-roots.sh "$FIX" >"$OUT/fixtures.log" 2>&1 && [ -d "$FIX/healthy/root" ]; then
     mkdir -p "$CR/src"
     cp -a "$FIX/healthy/root" "$CR/root"
+    find "$CR/root/usr/lib/x86_64-linux-gnu" -maxdepth 1 -type l -lname '/opt/conda/lib/*' -delete
+    ldconfig -r "$CR/root"
     printf 'int benchmiss_entry(void) { return 7; }\n' > "$CR/src/miss.c"
     printf 'int benchmiss_entry(void);\nint main(void) { return benchmiss_entry() - 7; }\n' > "$CR/src/prog.c"
     gcc -shared -fPIC -o "$CR/src/libbenchmiss.so.1" -Wl,-soname,libbenchmiss.so.1 "$CR/src/miss.c"
@@ -160,9 +171,17 @@ if [ -f "$CR/stamp" ]; then
   # the closure loop may have left WARMUP=0 (large closures): the first walk of a freshly
   # generated tree is cold for both tools, so warm up here
   WARMUP=1 RUNS_LO=$MIN_RUNS
+  # FeatureExtraction: ofdoctor's whole check (diagnosis, candidate search, plan and its
+  # proof) against what `ldd -r` runs, in the root: the root's own loader with ldd's
+  # variables (chroot; the root has no bash for ldd's script, whose start is left out)
+  hf "$RES/conda.ofdoctor-check.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" "$FE"
+  hf "$RES/conda.ldd-r.json" "ldd -r (in the root)" chroot "$CR/root" /usr/bin/env -i LD_TRACE_LOADED_OBJECTS=1 \
+    LD_BIND_NOW=yes LD_WARN=yes "$LDSO" "$FE"
+  "$BIN" check --root "$CR/root" --format json "$FE" > "$RES/conda.check.json" 2>&1 || true
   hf "$RES/search.ofdoctor-check.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" /usr/local/bin/benchprog
   hf "$RES/search.find.json" "find -name" find "$CR/root" -name libbenchmiss.so.1
   "$BIN" check --root "$CR/root" /usr/local/bin/benchprog > "$RES/search.check.txt" 2>&1 || true
+  "$BIN" check --root "$CR/root" --format json /usr/local/bin/benchprog > "$RES/search.check.json" 2>&1 || true
   /usr/bin/time -o "$RES/rss" -f '%M' "$BIN" check --root "$CR/root" /usr/local/bin/benchprog >/dev/null 2>&1 || true
   kb=$(tail -1 "$RES/rss")
   echo "conda-tree|ofdoctor check --root|$kb" >> "$RES/memory"
@@ -186,6 +205,8 @@ fi
   echo "gcc=$(gcc --version | head -1)"
   echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up (above 2,000 libraries: 2..$MAX_RUNS runs, no warm-up)"
   echo "seconds=$(( $(date +%s) - T0 ))"
+  echo "load=$LOAD_BEFORE at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5, 15 minutes)"
+  echo "ldso=$("$LDSO" --version | head -1)"
   for n in $SIZES; do for shape in wide deep; do
     [ -f "$OUT/closure-$n-$shape/build-seconds" ] && echo "build-$n-$shape=$(cat "$OUT/closure-$n-$shape/build-seconds")"
   done; done

@@ -23,7 +23,9 @@ struct Check: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Show long lists whole (directories searched, symbols, versions); JSON always has them.")
     var verbose = false
 
-    func run() throws {
+    func run() throws { try Self.run(target, format: format, verbose: verbose) }
+
+    static func run(_ target: some TargetDescription, format: Format, verbose: Bool) throws {
         try reportingFailures {
             let session = try DoctorSession(target)
             let report = try session.check()

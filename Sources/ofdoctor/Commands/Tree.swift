@@ -22,7 +22,9 @@ struct Tree: ParsableCommand {
     @Option(help: "text, json or dot (Graphviz).") var format: Format = .text
     @Flag(name: .shortAndLong, help: "Repeat libraries already shown and list every place tried.") var all = false
 
-    func run() throws {
+    func run() throws { try Self.run(target, format: format, all: all) }
+
+    static func run(_ target: some TargetDescription, format: Format, all: Bool) throws {
         try reportingFailures {
             let session = try DoctorSession(target)
             let report = try session.check()

@@ -266,6 +266,17 @@ extension JSONReport {
         /// script: only the caller's environment is left to change.
         var onlyEnvironmentLeft: Bool
         var objects: [Object]
+        /// How much of the root the search for missing libraries read (absent when none was missing).
+        @NullWhenAbsent var candidateSearch: CandidateSearchJSON?
+
+        struct CandidateSearchJSON: Encodable {
+            struct StageJSON: Encodable {
+                var stage: String
+                var directories: Int
+            }
+            var directories: Int
+            var stages: [StageJSON]
+        }
 
         struct PersonStep: Encodable {
             var finding: String
@@ -285,6 +296,10 @@ extension JSONReport {
             personSteps = report.blockers.map { PersonStep(finding: $0.findingID.rawValue, summary: $0.summary, remedy: $0.remedy) }
             correctedEnvironment = (report.correctedEnvironment ?? report.environment).variables.filter { $0.key.hasPrefix("LD_") }
             objects = JSONReport.objects(report.diagnosis.graph, findings: report.findings)
+            candidateSearch = report.candidateSearch.map { record in
+                CandidateSearchJSON(directories: record.directories,
+                                    stages: record.stages.map { .init(stage: $0.stage.rawValue, directories: $0.directories) })
+            }
         }
     }
 }

@@ -21,7 +21,9 @@ struct TextReport {
         let errors = report.findings.filter(\.isProblem)
         let program = v(report.program.path.string)
         // Model files and companions opened at run time do not stop the loader: say so.
-        let later: Set<Rule> = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing]
+        // An array, not a `Set`: a set of `Rule` made the runtime scan every conformance
+        // record of the binary for `Hashable`.
+        let later: [Rule] = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing]
         let verb = errors.allSatisfy { later.contains($0.rule) } ? "starts but will fail" : "will not start"
         var steps = false
         switch report.status {
@@ -47,6 +49,9 @@ struct TextReport {
         page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
                        first: "  ", indent: "    ")
         for note in system.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
+        if let search = report.candidateSearch {
+            page.paragraph(style.dim("candidate search read \(search.summary)"), first: "  ", indent: "    ")
+        }
         if steps {
             for step in next.fixSteps { page.command(step.words, first: "  " + step.label.padding(to: 14)) }
         }

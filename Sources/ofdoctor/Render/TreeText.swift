@@ -35,12 +35,15 @@ struct TreeText {
             head += style.dim(" (statically linked)")
         }
         lines.append(head + marks.text(.program), indent: "    ")
-        var seen = Set<Int>([0])
-        var firstEdges = Set<Edge>()
-        for preload in preloads { seen.insert(preload) }
-        for preload in preloads { markFirstOccurrences(preload, seen: &seen, edges: &firstEdges) }
-        markFirstOccurrences(0, seen: &seen, edges: &firstEdges)
-        var shown = Set<Int>([0])
+        // The loader loads LD_PRELOAD objects first: each is shown, under the program, before
+        // what the program needs.
+        var firstEdges = FirstEdges(count: graph.objects.count)
+        firstEdges.markSeen(0)
+        for preload in preloads { firstEdges.markSeen(preload) }
+        for preload in preloads { firstEdges.visit(preload, in: graph) }
+        firstEdges.visit(0, in: graph)
+        var shown = [Bool](repeating: false, count: graph.objects.count)
+        shown[0] = true
         walk(0, prefix: "", firstEdges: firstEdges, marks: marks, shown: &shown, lines: &lines)
         guard !findings.isEmpty else { return }
         lines.append("")
@@ -55,29 +58,47 @@ struct TreeText {
         let wrapper: TextWrapper
         mutating func append(_ line: String) { emit(line) }
         mutating func append(_ line: String, indent: String) {
-            guard TextWrapper.columns(line) > wrapper.width else { return emit(line) }
+            // A line whose tree prefix takes half the width or more is left whole (as libtree
+            // leaves every line): wrapped under that prefix, each word would take a line of
+            // its own, and a deep closure's tree would grow with the square of its depth.
+            guard TextWrapper.columns(line) > wrapper.width, TextWrapper.columns(indent) * 2 < wrapper.width
+            else { return emit(line) }
             for wrapped in wrapper.wrap(line, indent: indent) { emit(wrapped) }
         }
     }
 
-    private struct Edge: Hashable {
-        var parent: Int
-        var position: Int
+    /// Depth-first, as printed: the edge (parent, position in its DT_NEEDED list) that shows
+    /// each library for the first time. Each library has one such edge: two arrays by
+    /// object index, no hashing.
+    private struct FirstEdges {
+        var parent: [Int]
+        var position: [Int]
+
+        init(count: Int) {
+            parent = [Int](repeating: -1, count: count)
+            position = [Int](repeating: -1, count: count)
+        }
+
+        /// A walk's start (the program, a preload): seen, and shown by no edge.
+        mutating func markSeen(_ index: Int) { parent[index] = index }
+
+        mutating func visit(_ index: Int, in graph: LoadGraph) {
+            for (at, target) in graph.objects[index].dependencies.enumerated() {
+                guard let target, parent[target] < 0 else { continue }
+                parent[target] = index
+                position[target] = at
+                visit(target, in: graph)
+            }
+        }
+
+        func isFirst(_ target: Int, from index: Int, at position: Int) -> Bool {
+            parent[target] == index && self.position[target] == position
+        }
     }
 
     /// Objects loaded through `LD_PRELOAD`, in load order.
     private var preloads: [Int] {
         graph.objects.filter { if case .preload = $0.foundVia { return true } else { return false } }.map(\.index)
-    }
-
-    /// Depth-first, as printed: which edge shows each library for the first time.
-    private func markFirstOccurrences(_ index: Int, seen: inout Set<Int>, edges: inout Set<Edge>) {
-        for (position, target) in graph.objects[index].dependencies.enumerated() {
-            guard let target, !seen.contains(target) else { continue }
-            seen.insert(target)
-            edges.insert(Edge(parent: index, position: position))
-            markFirstOccurrences(target, seen: &seen, edges: &edges)
-        }
     }
 
     private enum Entry {
@@ -86,7 +107,7 @@ struct TreeText {
         case failedPreload(MissingLibrary)
     }
 
-    private func walk(_ index: Int, prefix: String, firstEdges: Set<Edge>, marks: Marks, shown: inout Set<Int>, lines: inout LineSink) {
+    private func walk(_ index: Int, prefix: String, firstEdges: FirstEdges, marks: Marks, shown: inout [Bool], lines: inout LineSink) {
         // Fields read one by one: copying a whole `LoadedObject` per line retains and
         // releases every one of its references.
         let needed = graph.objects[index].elf.dynamic?.needed ?? []
@@ -98,7 +119,7 @@ struct TreeText {
         }
         for (position, name) in needed.enumerated() {
             let target = position < dependencies.count ? dependencies[position] : nil
-            if target != nil, !showAll, !firstEdges.contains(Edge(parent: index, position: position)) { continue }
+            if let target, !showAll, !firstEdges.isFirst(target, from: index, at: position) { continue }
             entries.append(.needed(name: name, target: target))
         }
         for (n, entry) in entries.enumerated() {
@@ -125,12 +146,14 @@ struct TreeText {
                 writeTrail(miss, prefix: childPrefix, lines: &lines)
                 continue
             }
-            let firstTime = shown.insert(target).inserted
-            var text = v(name)
+            let firstTime = !shown[target]
+            shown[target] = true
             let childPath = graph.objects[target].path
-            if childPath != name { text += " => " + v(childPath) }
-            lines.append(prefix + branch + text + " " + style.blue("[" + v(TreeText.rule(graph.objects[target])) + "]") +
-                         marks.text(.object(target)), indent: childPrefix + "  ")
+            let rule = style.blue(Self.joined("[", v(TreeText.rule(graph.objects[target].foundVia)), "]"))
+            let mark = marks.text(.object(target))
+            lines.append(childPath == name ? Self.joined(prefix, branch, v(name), " ", rule, mark)
+                                           : Self.joined(prefix, branch, v(name), " => ", v(childPath), " ", rule, mark),
+                         indent: childPrefix + "  ")
             if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, marks: marks, shown: &shown, lines: &lines) }
         }
     }
@@ -154,8 +177,18 @@ struct TreeText {
     /// A name or path from the root, made safe for a terminal (it can hold ESC).
     private func v(_ text: String) -> String { TerminalEscape.visible(text) }
 
-    static func rule(_ object: LoadedObject) -> String {
-        switch object.foundVia {
+    /// `parts` as one string, sized once: a chain of `+` copies every prefix again.
+    private static func joined(_ parts: String...) -> String {
+        var out = ""
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count })
+        for part in parts { out += part }
+        return out
+    }
+
+    static func rule(_ object: LoadedObject) -> String { rule(object.foundVia) }
+
+    static func rule(_ foundVia: FoundVia) -> String {
+        switch foundVia {
         case .search(.rpath(let owner), _): return "rpath of \(owner)"
         case .search(.runpath(let owner), _): return "runpath of \(owner)"
         case .search(let source, _): return source.label

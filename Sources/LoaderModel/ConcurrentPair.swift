@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Two independent pieces of work at once: the second on a thread of its own, the first on
+/// the caller's; back when both are done. The symbol check splits its per-object work in two
+/// this way (issue 19: the machine has two cores, `ldd -r` uses one). A plain pthread: no
+/// scheduler to start, and nothing outlives the call.
+enum ConcurrentPair {
+    /// Whether splitting can pay: more than one CPU online.
+    static let isWorthwhile: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+
+    private final class Work {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    /// Runs `first` and `second` concurrently (one after the other when no thread can be
+    /// made). They must not touch the same mutable state.
+    static func run(_ first: () -> Void, _ second: () -> Void) {
+        withoutActuallyEscaping(second) { second in
+            let work = Unmanaged.passRetained(Work(second))
+            #if canImport(Darwin)
+            var thread: pthread_t?
+            #else
+            var thread = pthread_t()
+            #endif
+            let started = pthread_create(&thread, nil, { context in
+                guard let context else { return nil }
+                Unmanaged<Work>.fromOpaque(context).takeRetainedValue().body()
+                return nil
+            }, work.toOpaque())
+            first()
+            if started == 0 {
+                #if canImport(Darwin)
+                if let thread { pthread_join(thread, nil) }
+                #else
+                pthread_join(thread, nil)
+                #endif
+            } else {
+                work.takeRetainedValue().body()
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ELFInspect
+
+/// A root filesystem read during one analysis that nothing writes to: each `lstat` and
+/// `readlink` answer is kept, so a path the resolver, the candidate search and the planner's
+/// simulations resolve again and again costs the system calls once. (`RootView` resolves
+/// a path component by component from `/`: a `check` with a plan made some 1,800 `lstat`
+/// calls, most of them for the same few dozen directories.) Made fresh for every analysis;
+/// `fix --apply` writes through its own root and checks again with an `emptied()` one.
+public final class CachedRoot: RootFilesystem, @unchecked Sendable {
+    private let base: any RootFilesystem
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var entries: [String: RootEntry?] = [:]
+    private var links: [String: String] = [:]
+
+    public init(_ base: any RootFilesystem) {
+        self.base = base
+        pthread_mutex_init(lock, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    public var label: String { base.label }
+
+    /// Paths resolved through this root: they stay as they are while nothing writes.
+    public let resolutions: ResolutionMemo? = ResolutionMemo()
+
+    /// The same root with nothing kept: for reading it again after something wrote to it.
+    public func emptied() -> CachedRoot { CachedRoot(base) }
+
+    public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
+        if let known = locked({ entries[path.string] }) { return known }
+        let entry = try base.entry(at: path)   // errors are not kept: they are reported as met
+        locked { entries[path.string] = .some(entry) }
+        return entry
+    }
+
+    public func linkTarget(at path: RootPath) throws(RootError) -> String {
+        if let known = locked({ links[path.string] }) { return known }
+        let target = try base.linkTarget(at: path)
+        locked { links[path.string] = target }
+        return target
+    }
+
+    public func names(in directory: RootPath) throws(RootError) -> [String] { try base.names(in: directory) }
+
+    public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
+        try base.kinds(in: directory)
+    }
+
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes { try base.contents(of: path) }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return body()
+    }
+}

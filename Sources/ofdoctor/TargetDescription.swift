@@ -1,0 +1,116 @@
+import Doctor
+import LoaderModel
+import RootFS
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Which root, environment and program a command looks at: what `TargetOptions` parses, and
+/// what `QuickCommand` fills in without ArgumentParser.
+protocol TargetDescription {
+    var root: String { get }
+    var image: String? { get }
+    var environmentAssignments: [String] { get }
+    var environmentFile: String? { get }
+    var givenWorkingDirectory: String? { get }
+    var binary: String? { get }
+}
+
+extension TargetDescription {
+    var workingDirectory: String { givenWorkingDirectory ?? "/" }
+
+    /// The root as an absolute path, for what is run elsewhere (a script, a pasted command).
+    var absoluteRoot: String { TargetOptions.absolute(root) }
+
+    /// What reports call the examined root: the image file, or the root directory.
+    var rootLabel: String { image ?? root }
+
+    var isHostRoot: Bool { image == nil && (root == "/" || root.isEmpty) }
+
+    /// The target's environment: the image config, else this process's loader variables;
+    /// then each `--env` on top.
+    /// - Parameter system: the system already read, whose image config is used rather
+    ///   than reading the image again (a gzip'd archive is inflated once).
+    func environment(of system: TargetSystem? = nil) throws -> LoaderEnvironment {
+        var variables: [String: String] = [:]
+        if let file = environmentFile {
+            // A missing, unreadable or malformed config is bad input (exit 3), like a bad root.
+            do { variables = try ImageConfigEnvironment.read(path: file) } catch { throw CommandFailure.analysis(error.description) }
+        } else if let image {
+            if let read = system?.root.filesystem as? ImageRoot {
+                variables = read.config.environment
+            } else {
+                do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
+            }
+        } else {
+            for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = ProcessEnvironment.value(name) { variables[name] = value } }
+            if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
+        }
+        variables.merge(assignments) { $1 }
+        return LoaderEnvironment(variables, workingDirectory: workingDirectory)
+    }
+
+    func localRoot() throws -> LocalRoot {
+        if image != nil {
+            throw CommandFailure.analysis("--image is read-only: `fix --image IN --output OUT` writes a repaired copy; `fix --format dockerfile` prints the lines for its Dockerfile")
+        }
+        do {
+            return try LocalRoot(directory: isHostRoot ? "/" : root)
+        } catch {
+            throw CommandFailure.analysis(error.description)
+        }
+    }
+
+    /// This machine's CPU features; nil without /proc (a rescue chroot): TargetSystem notes the assumption.
+    func cpuFeatures() -> CPUFeatures? {
+        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(CPUFeatures.init(cpuinfo:))
+    }
+
+    /// The `--env` assignments alone, NAME → value.
+    var assignments: [String: String] {
+        var variables: [String: String] = [:]
+        for assignment in environmentAssignments {
+            guard let eq = assignment.firstIndex(of: "=") else { continue }
+            variables[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
+        }
+        return variables
+    }
+
+    func system() throws -> TargetSystem {
+        let cpu = cpuFeatures()
+        let filesystem: any RootFilesystem
+        if let image {
+            do { filesystem = try ImageRoot(path: image) } catch { throw CommandFailure.analysis(error.description) }
+        } else {
+            // Read-only from here on: each path's lstat and readlink are made once.
+            filesystem = CachedRoot(try localRoot())
+        }
+        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
+        KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
+        return system
+    }
+
+    /// The program inside the root, and the `argv[0]` it is started with. A relative path
+    /// starts from `--cwd` when given, else (host root only) from this shell's directory.
+    func program(in system: TargetSystem, environment: LoaderEnvironment) throws -> ProgramLocation {
+        let callerDirectory = isHostRoot && givenWorkingDirectory == nil ? FileManager.default.currentDirectoryPath : nil
+        do {
+            return try ProgramLocation.find(binary, root: system.root, environment: environment,
+                                            callerDirectory: callerDirectory)
+        } catch {
+            throw CommandFailure.analysis(error.description)
+        }
+    }
+
+}
+
+extension TargetOptions {
+    /// `path` from this process's working directory when it is relative.
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        let cwd = FileManager.default.currentDirectoryPath
+        return (cwd.hasSuffix("/") ? cwd : cwd + "/") + path
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import LoaderModel
+import RootFS
+import Testing
+
+/// `CachedRoot` answers as the root it wraps, once per path; `emptied()` (what a recheck
+/// after `fix --apply` reads through) sees the root as it is now.
+@Suite("CachedRoot: one lstat and readlink per path, and a fresh start after writes")
+struct CachedRootTests {
+    static func directory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-cached-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/lib", withIntermediateDirectories: true)
+        #expect(FileManager.default.createFile(atPath: dir + "/lib/libz.so.1.2.13", contents: Data([1, 2, 3])))
+        try FileManager.default.createSymbolicLink(atPath: dir + "/lib/libz.so.1", withDestinationPath: "libz.so.1.2.13")
+        return dir
+    }
+
+    @Test("answers as the wrapped root: kinds, link targets, absent paths, contents")
+    func sameAnswers() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let base = try LocalRoot(directory: dir)
+        let cached = CachedRoot(base)
+        for path in ["/lib", "/lib/libz.so.1", "/lib/libz.so.1.2.13", "/lib/libnone.so.1", "/"] {
+            let rootPath = RootPath(path)
+            for _ in 0..<2 {
+                #expect(try cached.entry(at: rootPath)?.kind == base.entry(at: rootPath)?.kind, "\(path)")
+            }
+        }
+        #expect(try cached.linkTarget(at: RootPath("/lib/libz.so.1")) == "libz.so.1.2.13")
+        #expect(try cached.linkTarget(at: RootPath("/lib/libz.so.1")) == "libz.so.1.2.13")
+        #expect(try cached.contents(of: RootPath("/lib/libz.so.1.2.13")).bytes == [1, 2, 3])
+        #expect(try cached.names(in: RootPath("/lib")).sorted() == ["libz.so.1", "libz.so.1.2.13"])
+    }
+
+    @Test("keeps what it read; emptied() reads the root as it is after a write")
+    func emptiedAfterWrites() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cached = CachedRoot(try LocalRoot(directory: dir))
+        let added = RootPath("/lib/libpng16.so.16")
+        #expect(try cached.entry(at: added) == nil)
+        #expect(FileManager.default.createFile(atPath: dir + "/lib/libpng16.so.16", contents: Data()))
+        #expect(try cached.entry(at: added) == nil, "the first answer is kept")
+        #expect(try cached.emptied().entry(at: added)?.kind == .file)
+    }
+
+    @Test("RootView resolves through it as through the plain root, and keeps the answers")
+    func resolutions() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createSymbolicLink(atPath: dir + "/usr", withDestinationPath: "/")
+        let plain = RootView(try LocalRoot(directory: dir))
+        let cached = RootView(CachedRoot(try LocalRoot(directory: dir)))
+        for path in ["/usr/lib/libz.so.1", "/usr/usr/lib/libz.so.1.2.13", "/lib/../lib/libz.so.1", "/usr/lib/libnone.so", "/lib/libz.so.1/x"] {
+            for _ in 0..<2 {
+                #expect(try cached.resolve(RootPath(path)) == plain.resolve(RootPath(path)), "\(path)")
+                #expect(try cached.resolveParents(RootPath(path)) == plain.resolveParents(RootPath(path)), "\(path)")
+            }
+        }
+        #expect(try cached.resolve(RootPath("/usr/lib/libz.so.1"))?.path == RootPath("/lib/libz.so.1.2.13"))
+        try FileManager.default.removeItem(atPath: dir + "/lib/libz.so.1")
+        #expect(try cached.resolve(RootPath("/usr/lib/libz.so.1")) != nil, "the answer is kept")
+        #expect(try plain.resolve(RootPath("/usr/lib/libz.so.1")) == nil)
+    }
+
+    @Test("a system reinspected after fix --apply reads through an emptied cache")
+    func reinspectedSystem() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let system = TargetSystem.inspect(root: RootView(CachedRoot(try LocalRoot(directory: dir))), cpu: nil)
+        let added = RootPath("/lib/libpng16.so.16")
+        #expect(try system.root.filesystem.entry(at: added) == nil)
+        #expect(FileManager.default.createFile(atPath: dir + "/lib/libpng16.so.16", contents: Data()))
+        #expect(try system.reinspected().root.filesystem.entry(at: added)?.kind == .file)
+    }
+}
