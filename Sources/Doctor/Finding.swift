@@ -17,7 +17,6 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case wrongClassSkipped = "wrong-class-skipped"
     case unsafeSearchPath = "unsafe-search-path"
     case runtimeCompanionMissing = "runtime-companion-missing"
-    case unreadableLibrary = "unreadable-library"
     case badCandidate = "bad-candidate"
     case noVersionInformation = "no-version-information"
     case staticExecutable = "static-executable"

@@ -85,8 +85,8 @@ public enum FindingCatalog {
                 result.append(Finding(
                     id: .badCandidate, rule: .badCandidate,
                     summary: "\(fatal) stops the loader: \(miss.reason)",
-                    explanation: "Looking for \(miss.name), ld.so opened \(fatal) and refuses it fatally (\(miss.reason)); it does not go on to later directories, even if a good copy is there (elf/dl-load.c open_verify).",
-                    loaderMessage: "\(argv0): error while loading shared libraries: \(fatal): \(miss.reason)",
+                    explanation: "Looking for \(miss.name), ld.so opened \(fatal) and refuses it fatally (\(miss.reason)); it does not go on to later directories, even if a good copy is there (elf/dl-load.c \(miss.loaderName == fatal ? "open_verify" : "_dl_map_object_from_fd")).",
+                    loaderMessage: "\(argv0): error while loading shared libraries: \(miss.loaderName): \(miss.reason)",
                     library: miss.name, neededBy: requesters, resolvedTo: fatal,
                     remedy: "Remove or rename \(fatal): it is not a usable shared library."))
                 continue

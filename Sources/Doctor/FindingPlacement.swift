@@ -53,7 +53,7 @@ public enum FindingPlacement: Hashable, Sendable {
             return .preload(name)
         case .libraryNotFound, .badCandidate, .staleCache, .danglingSymlink, .wrongClassSkipped:
             return named(finding.library) ?? .none
-        case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing, .unreadableLibrary:
+        case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing:
             return object(path: finding.resolvedTo) ?? object(path: finding.neededBy.first) ?? .none
         case .unsafeSearchPath, .modelFileMissing, .modelFileCorrupt:
             return .none

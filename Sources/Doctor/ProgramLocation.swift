@@ -25,11 +25,14 @@ public struct ProgramLocation: Equatable, Sendable {
     public static let defaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     public enum LookupError: Error, Equatable, Sendable, CustomStringConvertible {
-        case notFound(name: String, tried: [String])
+        /// `searched`: the directories tried, in order, each once.
+        case notFound(name: String, searched: [String])
         public var description: String {
             switch self {
-            case .notFound(let name, let tried):
-                return "\(name): program not found (tried \(tried.joined(separator: ", "))); give its path"
+            case .notFound(let name, let searched):
+                let shown = searched.count <= 6 ? searched.joined(separator: ", ")
+                    : searched.prefix(5).joined(separator: ", ") + " and \(searched.count - 5) more"
+                return "\(name): no such program in \(shown); give its path"
             }
         }
     }
@@ -52,7 +55,11 @@ public struct ProgramLocation: Equatable, Sendable {
         for path in defaultPaths(for: name) where isProgram(RootPath(path), root) {
             return ProgramLocation(path: RootPath(path), argv0: path, viaPATH: false)
         }
-        throw .notFound(name: name, tried: searchDirectories(environment).map { $0 + "/" + name } + defaultPaths(for: name))
+        var searched: [String] = []
+        for directory in searchDirectories(environment) + defaultDirectories where !searched.contains(directory) {
+            searched.append(directory)
+        }
+        throw .notFound(name: name, searched: searched)
     }
 
     static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {

@@ -7,7 +7,8 @@ import Support
 public struct ProgramRun: Sendable {
     public var report: DoctorReport
     public var arguments: [String]
-    /// As the shell reports it: the exit code, 128 + N for signal N, 124 for the timeout.
+    /// As the shell reports it: the exit code, 128 + N for signal N; 124 when the time limit
+    /// stopped it, as `timeout(1)` reports it.
     public var status: Int32
     public var classification: RunClassification
 }
@@ -35,7 +36,8 @@ extension Doctor {
         }
         let classification = RunClassification.classify(
             program: program, status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
-            stderr: String(decoding: output.stderr, as: UTF8.self), timeout: timeout, rules: rules)
-        return ProgramRun(report: report, arguments: arguments, status: output.status, classification: classification)
+            stderr: String(decoding: output.stderr, as: UTF8.self), stoppedAfter: output.timedOut ? timeout : nil, rules: rules)
+        return ProgramRun(report: report, arguments: arguments, status: output.timedOut ? 124 : output.status,
+                          classification: classification)
     }
 }

@@ -27,12 +27,12 @@ public struct RunClassification: Equatable, Sendable {
 
     public var ok: Bool { kind == .started }
 
-    /// `status` as the shell reports it: the exit code, 128+N for signal N, 124 when
-    /// `timeout` stopped it after `timeout` seconds.
-    public static func classify(program: ProgramLocation, status: Int32, stdout: String, stderr: String, timeout: Int,
+    /// `status` as the shell reports it: the exit code, 128+N for signal N; `stoppedAfter`
+    /// the time limit in seconds when it was stopped there (nil when it ended by itself).
+    public static func classify(program: ProgramLocation, status: Int32, stdout: String, stderr: String, stoppedAfter: Int?,
                                 rules: [any ApplicationRules] = []) -> RunClassification {
         let lines = (stderr + "\n" + stdout).split(whereSeparator: \.isNewline).map(String.init)
-        if status == 124 {
+        if let timeout = stoppedAfter {
             return RunClassification(kind: .programFailed, summary: "started, and was still running after \(timeout) s (--timeout \(timeout)): stopped",
                                      details: Array(lines.suffix(3)))
         }

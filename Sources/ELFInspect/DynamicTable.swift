@@ -11,10 +11,13 @@ struct DynamicTable {
     /// `DT_STRTAB`, bounded by `DT_STRSZ` and the file's end.
     let stringTable: Range<Int>?
 
-    /// Nil when the file has no `PT_DYNAMIC`.
+    /// Nil when the file has no `PT_DYNAMIC` with bytes. As in the loader's scan of the
+    /// program headers, the last such header counts, and one with no file bytes (what
+    /// `objcopy --only-keep-debug` leaves) is no dynamic section.
     init?(_ elf: OpaquePointer, programHeaders: [ProgramHeader], reader: ByteReader, is64: Bool,
           path: String) throws(ELFError) {
-        guard let dynHeader = programHeaders.first(where: { $0.type == ProgramHeaderType.dynamic }) else { return nil }
+        guard let dynHeader = programHeaders.last(where: { $0.type == ProgramHeaderType.dynamic && $0.fileSize != 0 })
+        else { return nil }
         guard let dynRange = ELFLayout.fileRange(offset: dynHeader.offset, size: dynHeader.fileSize, in: reader.count) else {
             throw .truncated(path: path, what: "dynamic section (PT_DYNAMIC)")
         }

@@ -10,6 +10,8 @@ public enum DynamicFlags1 {
     public static let now: UInt64 = 0x1
     /// `DF_1_NODEFLIB`: the loader skips the default directories for this object's needs.
     public static let noDefaultLib: UInt64 = 0x800
+    /// `DF_1_PIE`: a position-independent executable, which the loader maps only as the program.
+    public static let pie: UInt64 = 0x0800_0000
 }
 
 /// A `DT_VERSYM` entry: a version index in the low 15 bits, `VERSYM_HIDDEN` in bit 15.

@@ -48,4 +48,6 @@ public struct ProgramHeader: Equatable, Sendable {
     public var virtualAddress: UInt64
     public var fileSize: UInt64
     public var memorySize: UInt64
+    /// `p_align`.
+    public var alignment: UInt64 = 0
 }

@@ -9,7 +9,7 @@ extension Attempt.Outcome: CustomStringConvertible {
         case .wrongClass(let cls): return "wrong ELF class (\(cls)), skipped"
         case .wrongMachine(let machine): return "wrong machine (\(ELFMachine(machine))), skipped"
         case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"
-        case .fatal(let message): return message
+        case .fatal(let message), .refusedWhenMapped(let message): return message
         case .taken: return "taken"
         case .staleCacheEntry: return "named by ld.so.cache but gone (stale cache)"
         case .nodeflib: return "in a default directory, skipped for a DF_1_NODEFLIB requester"

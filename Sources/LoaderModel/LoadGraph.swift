@@ -32,6 +32,10 @@ public struct Attempt: Equatable, Sendable {
         case symlinkLoop
         /// A candidate the loader refuses fatally (`invalid ELF header`, `file too short`…).
         case fatal(String)
+        /// A candidate that passed those checks but that the loader refuses, fatally, as it
+        /// maps it (`cannot dynamically load executable`…): its message names the library
+        /// as requested, not the file.
+        case refusedWhenMapped(String)
         case taken
         /// The cache named this path but it is gone (stale cache).
         case staleCacheEntry
@@ -116,6 +120,14 @@ public struct MissingLibrary: Sendable, Equatable {
     public var reason: String
     /// The file whose fatal problem stops the loader (`invalid ELF header`…), if that is why.
     public var fatalPath: String?
+
+    /// How the loader's message names the library: the file for what `open_verify` refuses,
+    /// the name as requested for what the mapping refuses.
+    public var loaderName: String {
+        guard let fatalPath else { return name }
+        if case .refusedWhenMapped = trail.last?.outcome { return name }
+        return fatalPath
+    }
 }
 
 /// The whole closure of a program, as the loader would load it.

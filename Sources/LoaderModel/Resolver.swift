@@ -544,6 +544,10 @@ struct ResolutionState {
             return .next
         }
         if let known = filesByIdentity[found.entry.identity] {
+            if let refusal = mappingRefusal(known, identity: found.entry.identity) {
+                trail.append(Attempt(path: path, source: attemptSource, outcome: .refusedWhenMapped(refusal)))
+                return .fatal(path: path, message: refusal)
+            }
             trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
             return .found(found, known)
         }
@@ -558,6 +562,10 @@ struct ResolutionState {
                 filesParsed += 1
                 if filesParsed > Self.residentFiles { bytes.dropResidentPages() }
                 filesByIdentity[found.entry.identity] = elf
+                if let refusal = mappingRefusal(elf, identity: found.entry.identity) {
+                    trail.append(Attempt(path: path, source: attemptSource, outcome: .refusedWhenMapped(refusal)))
+                    return .fatal(path: path, message: refusal)
+                }
                 trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
                 return .found(found, elf)
             } catch {
@@ -576,6 +584,13 @@ struct ResolutionState {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
             return .fatal(path: path, message: message)
         }
+    }
+
+    /// Why the loader would refuse to map this file now: never for a file already loaded
+    /// (the same file is reused), nor for the interpreter, which is always loaded.
+    func mappingRefusal(_ elf: ELFFile, identity: FileIdentity) -> String? {
+        if loadedByIdentity[identity] != nil || interpreter?.identity == identity { return nil }
+        return MappingRefusal.reason(elf, glibc: platform.glibc)
     }
 
     func readELF(_ found: RootView.Resolved) -> ELFFile? {

@@ -53,8 +53,11 @@ public enum OpenFaceLibraryFailures {
         switch id {
         case webp:
             var text = "\(FindingCatalog.shortList(names)) \(were) linked against libwebp.so.7 (libwebp 1.x: Ubuntu 22.04's libwebp7, or conda's)"
+            // Where the loader would find libwebp.so.6: the cache, else a default directory.
             let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
-            if let six = cache?.lookup("libwebp.so.6") {
+            let six = cache?.lookup("libwebp.so.6") ?? system.platform.defaultDirectories
+                .first { FindingCatalog.hasFile("libwebp.so.6", in: $0, system: system) }.map { $0 + "/libwebp.so.6" }
+            if let six {
                 text += "; the system has only libwebp.so.6 (\(six))."
             } else {
                 text += "; the system has no other libwebp the loader would find."

@@ -1,3 +1,4 @@
+import Doctor
 import Archive
 
 extension ResourceCheck {
@@ -11,7 +12,7 @@ extension ResourceCheck {
         switch try ZipArchive.entries(of: file) {
         case .failure(let problem):
             meter.advance(file.size)
-            findings.append(zipDamaged(path, problem, id: "RS020", remedy: remedy))
+            findings.append(zipDamaged(path, problem, id: .zipIncomplete, remedy: remedy))
             return findings
         case .success(let list):
             entries = list
@@ -19,7 +20,7 @@ extension ResourceCheck {
         findings += try verifyEntries(entries, of: file, path: path, remedy: remedy, meter: meter)
         if !entries.contains(where: { $0.name.lowercased().hasSuffix(".pb") }) {
             findings.append(ResourceFinding(
-                id: "RS022", severity: .error, path: path, summary: "\(path) holds no .pb file",
+                id: .zipWithoutModel, severity: .error, path: path, summary: "\(path) holds no .pb file",
                 explanation: "Its entries are \(entries.prefix(5).map(\.name).joined(separator: ", ")); the build unpacks it for the DeepSpeech graph (`*.pb`).",
                 remedy: remedy))
         }
@@ -41,13 +42,13 @@ extension ResourceCheck {
             case nil: break
             case .unsupportedMethod(let name, let method)?: unchecked.append("\(name) (method \(method))")
             case .encrypted(let name)?: unchecked.append("\(name) (encrypted)")
-            case let other?: findings.append(zipDamaged(path, other, id: "RS021", remedy: remedy))
+            case let other?: findings.append(zipDamaged(path, other, id: .zipEntryDamaged, remedy: remedy))
             }
         }
         if file.size > covered { meter.advance(file.size - covered) }
         if !unchecked.isEmpty {
             findings.append(ResourceFinding(
-                id: "RS023", severity: .info, path: path, summary: "\(unchecked.count) entr\(unchecked.count == 1 ? "y" : "ies") of \(path) not verified",
+                id: .zipEntryUnverified, severity: .info, path: path, summary: "\(unchecked.count) entr\(unchecked.count == 1 ? "y" : "ies") of \(path) not verified",
                 explanation: "Only stored and deflated entries are decoded here: \(unchecked.prefix(5).joined(separator: ", ")).",
                 remedy: "Run `unzip -t \(path)` to test them."))
         }
@@ -59,7 +60,7 @@ extension ResourceCheck {
         return findings
     }
 
-    func zipDamaged(_ path: String, _ problem: ZipProblem, id: String, remedy: String) -> ResourceFinding {
+    func zipDamaged(_ path: String, _ problem: ZipProblem, id: FindingID, remedy: String) -> ResourceFinding {
         let (summary, explanation): (String, String)
         switch problem {
         case .noEndRecord:
@@ -106,12 +107,12 @@ extension ResourceCheck {
         case .success: break
         case .failure(.notMatFile):
             findings.append(ResourceFinding(
-                id: "RS030", severity: .error, path: path, summary: "\(path) is not a MATLAB MAT-file",
+                id: .matNotAMatFile, severity: .error, path: path, summary: "\(path) is not a MATLAB MAT-file",
                 explanation: "A MAT-file starts with the text `MATLAB 5.0 MAT-file` (level 5) or carries an HDF5 signature at byte 512 (v7.3); this one has neither, so scipy.io.loadmat fails on it.",
                 remedy: remedy))
         case .failure(.truncated(let offset, let needed)):
             findings.append(ResourceFinding(
-                id: "RS031", severity: .error, path: path, summary: "\(path) is truncated",
+                id: .matTruncated, severity: .error, path: path, summary: "\(path) is truncated",
                 explanation: "The data element at byte \(offset) needs the file to reach byte \(needed); it has \(file.size).",
                 remedy: remedy))
         }
@@ -132,17 +133,17 @@ extension ResourceCheck {
         let head = try file.read(at: 0, count: 16)
         if TorchCheckpoint.sniffLegacy(head: head) { meter.advance(file.size); return [] }
         let notCheckpoint = ResourceFinding(
-            id: "RS032", severity: .error, path: path, summary: "\(path) is not a PyTorch checkpoint",
+            id: .checkpointUnrecognised, severity: .error, path: path, summary: "\(path) is not a PyTorch checkpoint",
             explanation: "torch.save writes a ZIP with `<name>/data.pkl` (PyTorch ≥ 1.6) or a pickle starting with protocol 2 and torch's magic number; this file is neither, so torch.load fails on it.",
             remedy: remedy)
         guard TorchCheckpoint.looksLikeZip(head: head) else { meter.advance(file.size); return [notCheckpoint] }
         switch try ZipArchive.entries(of: file) {
         case .failure(let problem):
             meter.advance(file.size)
-            return [zipDamaged(path, problem, id: "RS033", remedy: remedy)]
+            return [zipDamaged(path, problem, id: .checkpointDamaged, remedy: remedy)]
         case .success(let entries):
             var findings = try verifyEntries(entries, of: file, path: path, remedy: remedy, meter: meter)
-            for i in findings.indices where findings[i].id == "RS021" { findings[i].id = "RS033" }
+            for i in findings.indices where findings[i].id == .zipEntryDamaged { findings[i].id = .checkpointDamaged }
             if TorchCheckpoint.archiveName(of: entries) == nil { findings.append(notCheckpoint) }
             return findings
         }
@@ -164,7 +165,7 @@ extension ResourceCheck {
         let digest = hasher.hexDigest()
         if !digest.hasPrefix(expected) {
             findings.append(ResourceFinding(
-                id: "RS034", severity: .error, path: path, summary: "\(path) does not match the SHA-256 in its name",
+                id: .hashNameMismatch, severity: .error, path: path, summary: "\(path) does not match the SHA-256 in its name",
                 explanation: "Its SHA-256 is \(digest); the name promises one starting with \(expected). torch.hub's check_hash rejects it, and the weights are not the ones the code was trained with.",
                 remedy: remedy))
             return findings
@@ -172,7 +173,7 @@ extension ResourceCheck {
         let head = try file.read(at: 0, count: 16)
         if !TorchCheckpoint.sniffLegacy(head: head) && !TorchCheckpoint.looksLikeZip(head: head) {
             findings.append(ResourceFinding(
-                id: "RS032", severity: .warning, path: path, summary: "\(path) matches its hash but does not look like a checkpoint",
+                id: .checkpointUnrecognised, severity: .warning, path: path, summary: "\(path) matches its hash but does not look like a checkpoint",
                 explanation: "Neither torch.save's ZIP nor its legacy pickle header.", remedy: remedy))
         }
         return findings

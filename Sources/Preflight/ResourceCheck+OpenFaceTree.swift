@@ -1,3 +1,4 @@
+import Doctor
 import Archive
 import OpenFace
 
@@ -44,7 +45,7 @@ extension ResourceCheck {
         }
         if !absent.isEmpty {
             findings.insert(ResourceFinding(
-                id: "RS041", severity: .error, path: root, summary: "the OpenFace tree lacks \(absent.count) required item(s)",
+                id: .openFaceTreeIncomplete, severity: .error, path: root, summary: "the OpenFace tree lacks \(absent.count) required item(s)",
                 explanation: "Missing: \(absent.joined(separator: ", ")). The image build compiles FeatureExtraction from this tree and installs its models from it.",
                 remedy: remedy), at: 0)
         }
@@ -56,14 +57,14 @@ extension ResourceCheck {
         guard let item = directory.item(top), item.kind == .directory else { return missing(top, remedy: remedy) }
         if directory.item(top + "/CMakeLists.txt")?.kind == .file {
             return ResourceFinding(
-                id: "RS040", severity: .error, path: top, summary: "the OpenFace tree is one level too high",
+                id: .openFaceTreeMisplaced, severity: .error, path: top, summary: "the OpenFace tree is one level too high",
                 explanation: "\(top)/ holds the source tree itself; the build expects it in \(root)/.",
                 remedy: "Move it down: `cd \"\(directory.path)/\(top)\" && mkdir \(checklist.openFaceTree) && mv $(ls -A | grep -v \(checklist.openFaceTree)) \(checklist.openFaceTree)/`.")
         }
         let others = directory.names(in: top).filter { directory.item(top + "/" + $0 + "/CMakeLists.txt")?.kind == .file }
         if let other = others.first {
             return ResourceFinding(
-                id: "RS040", severity: .error, path: top + "/" + other, summary: "the OpenFace tree is named \(other)",
+                id: .openFaceTreeMisplaced, severity: .error, path: top + "/" + other, summary: "the OpenFace tree is named \(other)",
                 explanation: "The build expects \(root)/; a tree under another name (another commit, or a `git clone` folder) is not picked up.",
                 remedy: "If it is commit 658a6a1: `mv \"\(directory.path)/\(top)/\(other)\" \"\(directory.path)/\(root)\"`; otherwise fetch that commit: " + remedy)
         }
@@ -82,14 +83,14 @@ extension ResourceCheck {
             if let file = try? directory.open(path),
                let problem = try? ContentProblem.sniff(file, minimumSize: OpenFaceModelCatalog.cenMinimumSize) {
                 findings.append(ResourceFinding(
-                    id: "RS043", severity: .error, path: path, summary: "\(path) \(problem.summary)",
+                    id: .patchExpertDamaged, severity: .error, path: path, summary: "\(path) \(problem.summary)",
                     explanation: "The build copies it beside FeatureExtraction, which then aborts reading it (`std::bad_alloc` for an HTML page, `cv::Exception` for an empty file, exit 134).",
                     remedy: remedy))
             }
         }
         if !absent.isEmpty {
             findings.append(ResourceFinding(
-                id: "RS042", severity: .info, path: folder, summary: "the CEN patch experts are not in the tree (\(absent.joined(separator: ", ")))",
+                id: .patchExpertsAbsent, severity: .info, path: folder, summary: "the CEN patch experts are not in the tree (\(absent.joined(separator: ", ")))",
                 explanation: "They are not in git; unless the image build downloads them, FeatureExtraction stops with `Could not find CEN patch experts` (exit 1). `.dat` files added after cmake's configure step are not copied or installed.",
                 remedy: remedy))
         }

@@ -1,3 +1,4 @@
+import Doctor
 import Archive
 
 /// Preflight of `docker_resources/` before the image build (the seed's step 1): each item of
@@ -56,7 +57,7 @@ public struct ResourceCheck {
         }
         guard item.kind == .file else {
             findings.append(ResourceFinding(
-                id: "RS002", severity: .error, path: path, summary: "\(path) is not a regular file",
+                id: .resourceNotARegularFile, severity: .error, path: path, summary: "\(path) is not a regular file",
                 explanation: "The checklist expects a file named \(path); this is a \(item.kind == .directory ? "folder" : "special file"). An archive extracted in place leaves a folder of that name.",
                 remedy: remedy))
             return nil
@@ -79,17 +80,17 @@ public struct ResourceCheck {
         if !near.isEmpty {
             explanation += " Similar names are present: \(near.joined(separator: ", ")) (an unfinished download, or a browser's renamed copy?)."
         }
-        return ResourceFinding(id: "RS001", severity: .error, path: path, summary: "\(path) is missing",
+        return ResourceFinding(id: .resourceMissing, severity: .error, path: path, summary: "\(path) is missing",
                                explanation: explanation, remedy: remedy)
     }
 
     func contentFinding(_ path: String, _ problem: ContentProblem, remedy: String) -> ResourceFinding {
-        let id: String
+        let id: FindingID
         switch problem {
-        case .empty: id = "RS003"
-        case .html: id = "RS004"
-        case .lfsPointer: id = "RS005"
-        case .truncated: id = "RS006"
+        case .empty: id = .resourceEmpty
+        case .html: id = .resourceIsHTML
+        case .lfsPointer: id = .resourceIsLFSPointer
+        case .truncated: id = .resourceTooShort
         }
         return ResourceFinding(id: id, severity: .error, path: path, summary: "\(path) \(problem.summary)",
                                explanation: "The build copies \(path) as it is, and the program that loads it fails on these bytes.",

@@ -3,6 +3,8 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Archive
+import Support
 
 /// The environment an image gives its containers, from the JSON of `docker inspect`
 /// (an array of objects with `Config.Env`) or an OCI image config (`config.Env`).
@@ -19,11 +21,29 @@ public enum ImageConfigEnvironment {
         }
     }
 
+    /// `docker inspect` of one image is a few kilobytes; anything past this is not one.
+    static let sizeLimit: UInt64 = 64 << 20
+
     public static func read(path: String) throws(ReadError) -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .unreadable(path: path, reason: "no such file or not readable")
+        // Opened without blocking and only as a regular file: a FIFO or a directory named
+        // here is refused as what it is.
+        let file: HostFile
+        do throws(ResourceReadError) { file = try HostFile(path: path) } catch { throw unreadable(path, error) }
+        guard file.size <= sizeLimit else {
+            throw .unreadable(path: path, reason: "\(file.size) bytes, more than a config's \(sizeLimit >> 20) MiB")
         }
-        return try parse(data, path: path)
+        let bytes: [UInt8]
+        do throws(ResourceReadError) { bytes = try file.read(at: 0, count: Int(file.size)) } catch { throw unreadable(path, error) }
+        return try parse(Data(bytes), path: path)
+    }
+
+    private static func unreadable(_ path: String, _ error: ResourceReadError) -> ReadError {
+        switch error {
+        case .io(_, _, let code): return .unreadable(path: path, reason: Errno.describe(code))
+        case .notARegularFile: return .unreadable(path: path, reason: "not a regular file (a directory, FIFO or device)")
+        case .truncated: return .unreadable(path: path, reason: "it shrank while being read")
+        case .notADirectory: return .unreadable(path: path, reason: "not a file")
+        }
     }
 
     public static func parse(_ data: Data, path: String) throws(ReadError) -> [String: String] {

@@ -21,6 +21,8 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     /// The image, or a file of its layout, is a FIFO, device, socket or symlink: refused
     /// before it is read (a FIFO would block the read forever; a link could leave the layout).
     case notRegularFile(path: String, kind: String)
+    /// A `docker save` archive of more than one image (`names`: each one's first tag).
+    case severalImages(path: String, names: [String])
     /// An OCI blob whose bytes do not hash to the digest that names it.
     case digestMismatch(path: String, member: String, expected: String, actual: String)
 
@@ -44,6 +46,9 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(p): \(m): inflates to more than \(l) bytes; unpack the image and use --root DIR instead"
         case .notRegularFile(let p, let k):
             return "\(p): is \(k), not a regular file; pass an image archive or an OCI layout whose files are regular files"
+        case .severalImages(let p, let names):
+            let shown = names.count <= 3 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + ", …"
+            return "\(p): holds \(names.count) images (\(shown)); save the one to check alone: `docker save IMAGE -o FILE.tar`"
         case .digestMismatch(let p, let m, let e, let a):
             return "\(p): \(m): content hashes to \(a), not \(e); the blob was altered or damaged, pull and save the image again"
         }

@@ -4,9 +4,11 @@
 
 extension ImageRootManifest {
     /// `docker save`'s manifest.json: a list of images, of which the first counts when it
-    /// has `Config` (a string) and `Layers` (strings).
+    /// has `Config` (a string) and `Layers` (strings); `names` has each entry's first tag
+    /// (`untagged` without one), so an archive of several images can be named as such.
     struct DockerSaveDocument: Decodable {
         var first: Image?
+        var names: [String] = []
 
         struct Image: Decodable {
             var config: String
@@ -23,7 +25,21 @@ extension ImageRootManifest {
                 first = nil
                 return
             }
+            var entries = images
             first = images.isAtEnd ? nil : try images.decodeIfMatching(Image.self)
+            while !entries.isAtEnd { names.append(try entries.decode(Tagged.self).name) }
+        }
+
+        /// Any entry: its first `RepoTags` string when it has one.
+        struct Tagged: Decodable {
+            var name = "untagged"
+            enum CodingKeys: String, CodingKey { case tags = "RepoTags" }
+            init(from decoder: any Decoder) throws {
+                if let container = try? decoder.container(keyedBy: CodingKeys.self),
+                   let tag = try container.decodeIfMatching([String].self, forKey: .tags)?.first {
+                    name = tag
+                }
+            }
         }
     }
 

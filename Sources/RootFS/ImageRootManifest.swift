@@ -21,7 +21,11 @@ struct ImageRootManifest: Equatable, Sendable {
     }
 
     private static func docker(_ source: ImageRootSource) throws(ImageRootError) -> ImageRootManifest {
-        guard let image = try decode(DockerSaveDocument.self, source, "manifest.json").first else {
+        let document = try decode(DockerSaveDocument.self, source, "manifest.json")
+        // Which of several images is meant cannot be guessed; reading the first would judge
+        // one the person did not ask about.
+        guard document.names.count <= 1 else { throw .severalImages(path: source.path, names: document.names) }
+        guard let image = document.first else {
             throw .badManifest(path: source.path, member: "manifest.json", reason: "no image with Config and Layers")
         }
         return ImageRootManifest(config: image.config, layers: image.layers)

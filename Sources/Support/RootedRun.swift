@@ -7,9 +7,12 @@ import Darwin
 #endif
 
 /// A program run in a root with exactly the given environment, stopped after `timeout`
-/// seconds (`timeout(1)`: status 124). On the host its tools run with a clean environment
-/// (`env -i`), so the target's LD_ variables reach only the target; another root is entered
-/// with `chroot` in a private mount namespace, /proc mounted, which needs root.
+/// seconds (its whole process group killed; the output so far returned, marked `timedOut`).
+/// On the host its tools run with a clean environment (`env -i`), so the target's LD_
+/// variables reach only the target; another root is entered with `chroot` in a private
+/// mount namespace, /proc mounted, which needs root. Each step `exec`s the next, so the
+/// program itself is the process ofdoctor started: it gets ofdoctor's death signal and dies
+/// with it (a `timeout(1)` in between would outlive nothing but itself).
 public enum RootedRun {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         /// Another root was named and this process is not root.
@@ -32,14 +35,15 @@ public enum RootedRun {
         if let root {
             guard getuid() == 0 else { throw .needsRoot }
             let script = "mount -t proc proc \"$0/proc\" 2>/dev/null; exec chroot \"$0\" /usr/bin/env -i \"$@\""
-            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/unshare", "-m", "--propagation", "private",
+            command = ["/usr/bin/unshare", "-m", "--propagation", "private",
                        "/bin/sh", "-c", script, root] + assignments + [program] + arguments
         } else {
-            command = ["/usr/bin/timeout", "--kill-after=5", String(timeout), "/usr/bin/env", "-i"] + assignments + [program] + arguments
+            command = ["/usr/bin/env", "-i"] + assignments + [program] + arguments
         }
         do throws(SubprocessError) {
             return try Subprocess.run(command[0], arguments: Array(command.dropFirst()),
-                                      environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+                                      environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"],
+                                      timeout: .seconds(timeout), whenTimeUp: .stop)
         } catch {
             throw .subprocess(error)
         }

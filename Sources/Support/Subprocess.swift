@@ -13,11 +13,15 @@ public struct SubprocessOutput: Equatable, Sendable {
     public var status: Int32
     public var stdout: [UInt8]
     public var stderr: [UInt8]
+    /// True when the time limit stopped it (`Subprocess.TimeUp.stop`): `status` is then the
+    /// SIGKILL's 137 and the output what it wrote until then.
+    public var timedOut: Bool
 
-    public init(status: Int32, stdout: [UInt8], stderr: [UInt8]) {
+    public init(status: Int32, stdout: [UInt8], stderr: [UInt8], timedOut: Bool = false) {
         self.status = status
         self.stdout = stdout
         self.stderr = stderr
+        self.timedOut = timedOut
     }
 }
 
@@ -30,13 +34,21 @@ public struct SubprocessOutput: Equatable, Sendable {
 /// child's process group is killed when the time is up. (The death signal follows the
 /// thread that forked; `run` blocks that thread until the child is reaped, so it holds.)
 public enum Subprocess {
+    /// What a run that reaches its time limit gives, after its process group is killed.
+    public enum TimeUp: Sendable {
+        /// `.timedOut` is thrown: a tool that hangs is an error (ldconfig).
+        case fail
+        /// The output so far, marked `timedOut`: a program stopped is a result (verify).
+        case stop
+    }
+
     /// Runs `executable` (a path; there is no `PATH` search) with `arguments` (argv[1...]).
     /// `environment` nil: this process's environment; otherwise exactly those variables.
     /// `timeout` nil: no limit; otherwise the child and its process group are killed with
-    /// SIGKILL once it has run that long, and `.timedOut` is thrown.
+    /// SIGKILL once it has run that long, and `whenTimeUp` says what is returned.
     public static func run(_ executable: String, arguments: [String],
                            environment: [String: String]? = nil,
-                           timeout: Duration? = nil) throws(SubprocessError) -> SubprocessOutput {
+                           timeout: Duration? = nil, whenTimeUp: TimeUp = .fail) throws(SubprocessError) -> SubprocessOutput {
         let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         let out = try makePipe()
         let err: [Int32]
@@ -55,10 +67,10 @@ public enum Subprocess {
         close(out[1])
         close(err[1])
 
-        var captured: (stdout: [UInt8], stderr: [UInt8]) = ([], [])
+        var captured: [[UInt8]] = [[], []]
         var failure: SubprocessError?
         do throws(SubprocessError) {
-            captured = try drain(stdout: out[0], stderr: err[0], executable: executable, deadline: deadline)
+            try drain(stdout: out[0], stderr: err[0], into: &captured, executable: executable, deadline: deadline)
         } catch {
             failure = error
         }
@@ -74,11 +86,15 @@ public enum Subprocess {
             // group, and is reaped so no zombie is left behind.
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
-            _ = try? reap(pid, executable: executable)
+            let killed = try? reap(pid, executable: executable)
             if let failure, failure != Self.timeUp { throw failure }
+            if whenTimeUp == .stop {
+                return SubprocessOutput(status: killed.map(exitStatus) ?? 128 + SIGKILL, stdout: captured[0],
+                                        stderr: captured[1], timedOut: true)
+            }
             throw .timedOut(command: ([executable] + arguments).joined(separator: " "), limit: timeout ?? .zero)
         }
-        return SubprocessOutput(status: exitStatus(status), stdout: captured.stdout, stderr: captured.stderr)
+        return SubprocessOutput(status: exitStatus(status), stdout: captured[0], stderr: captured[1])
     }
 
     /// What `drain` throws when the deadline passes; `run` names the command and the limit.
@@ -120,12 +136,12 @@ public enum Subprocess {
         return pid
     }
 
-    /// Reads both pipes until each reports end of file.
-    /// With a `deadline`, throws `timeUp` when it passes first: a child (or one it started)
-    /// that keeps the pipes open never lets them reach end of file.
-    private static func drain(stdout: Int32, stderr: Int32, executable: String,
-                              deadline: ContinuousClock.Instant?) throws(SubprocessError) -> (stdout: [UInt8], stderr: [UInt8]) {
-        var collected: [[UInt8]] = [[], []]
+    /// Reads both pipes into `collected` until each reports end of file.
+    /// With a `deadline`, throws `timeUp` when it passes first (what was read stays in
+    /// `collected`): a child (or one it started) that keeps the pipes open never lets them
+    /// reach end of file.
+    private static func drain(stdout: Int32, stderr: Int32, into collected: inout [[UInt8]], executable: String,
+                              deadline: ContinuousClock.Instant?) throws(SubprocessError) {
         // poll skips negative descriptors: a stream at end of file stays in place as -1.
         var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0),
                    pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
@@ -152,7 +168,6 @@ public enum Subprocess {
                 }
             }
         }
-        return (collected[0], collected[1])
     }
 
     /// The status once `pid` exits, or nil when `deadline` passes first (checked every 5 ms:

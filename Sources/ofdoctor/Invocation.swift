@@ -15,6 +15,9 @@ struct Invocation {
     /// The options that name the target, already quoted words.
     let targetWords: [String]
     let isImage: Bool
+    /// Another root on this machine (absolute): where a plan's pasted commands write. Nil
+    /// for this machine's own root and for an image.
+    let otherRoot: String?
     /// For an image: where `fix --output` should write the repaired copy (beside it, `-fixed` added).
     let fixedImage: String?
 
@@ -37,6 +40,7 @@ struct Invocation {
         if target.binary != nil, let program { words.append(program.path.string) }
         targetWords = words
         isImage = target.image != nil
+        otherRoot = target.image == nil && !target.isHostRoot ? target.absoluteRoot : nil
         fixedImage = fixed
     }
 
@@ -48,6 +52,11 @@ struct Invocation {
             return String(path.dropLast(suffix.count)) + "-fixed" + suffix
         }
         return path + "-fixed"
+    }
+
+    /// A plan's action as a command to paste, placed in this target's root.
+    func actionWords(_ action: FixAction) -> [String] {
+        PlanText.commandWords(action, root: otherRoot)
     }
 
     /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, each word quoted.

@@ -273,6 +273,17 @@ struct CLIErrorsTests {
         }
     }
 
+    @Test("a bare program name found nowhere: exit 3, one line naming each directory searched once, PATH's first")
+    func programNotFound() throws {
+        let path = "/usr/bin:/bin:/usr/bin:/usr/local/bin"
+        let result = Command.run(HostileCLI.binaryPath, ["check", "no-such-program-\(getpid())"],
+                                 environment: HostileCLI.baseEnvironment.merging(["PATH": path]) { $1 })
+        let lines = HostileCLI.errorLines(result)
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(lines == ["ofdoctor: no-such-program-\(getpid()): no such program in /usr/bin, /bin, /usr/local/bin, "
+                          + "/opt/OpenFace/build/bin; give its path"], "\(lines)")
+    }
+
     @Test("a root that does not exist, or is a file: exit 3 and one line naming the root")
     func badRoot() throws {
         let missing = "/nonexistent-ofdoctor-root-\(UUID().uuidString)"

@@ -170,6 +170,94 @@ struct FixJourneyTests {
 }
 
 extension FixJourneyTests {
+    /// A plan's numbered steps in `fix`'s text, each continued over the lines a `\` ends,
+    /// without its number: the commands a person pastes one after another.
+    static func planSteps(_ text: String) -> [String] {
+        var steps: [String] = []
+        var open = false
+        for line in text.split(separator: "\n").map(String.init) {
+            if open, var last = steps.popLast() {
+                last += "\n" + line
+                steps.append(last)
+            } else if let number = line.range(of: #"^  [0-9]+\. +"#, options: .regularExpression) {
+                steps.append(String(line[number.upperBound...]))
+            } else {
+                continue
+            }
+            open = line.hasSuffix("\\")
+        }
+        return steps
+    }
+
+    /// A command as a shell reads it: continuations joined, runs of blanks one space.
+    static func flat(_ command: String) -> String {
+        command.replacingOccurrences(of: "\\\n", with: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+    }
+
+    /// The commands under `fix:` labels in check's text (each at the label's column, continued
+    /// over deeper lines after a `\`), flattened.
+    static func fixCommands(_ text: String) -> [String] {
+        let column = String(repeating: " ", count: 15)
+        var commands: [String] = []
+        var inFix = false, continued = false
+        for line in text.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("    fix:") {
+                commands.append(String(line.dropFirst(15)))
+                inFix = true
+            } else if inFix && continued, let last = commands.popLast() {
+                commands.append(last + "\n" + line)
+            } else if inFix && line.hasPrefix(column) && !line.hasPrefix(column + " ") {
+                commands.append(String(line.dropFirst(15)))
+            } else {
+                inFix = false
+            }
+            continued = inFix && line.hasSuffix("\\")
+        }
+        return Array(Set(commands.map(flat))).sorted()
+    }
+
+    @Test("fix's steps and check's fix: lines, pasted into sh in order, repair another root and touch nothing outside it; the real loader starts the program",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func pastedPlanStepsRepairTheRoot() throws {
+        let fixture = try #require(FixtureRoot.named("all"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let env = DoctorEndToEndTests.envArguments(fixture)
+        let fix = Command.ofdoctor(["fix", "--root", root, "FeatureExtraction"] + env, environment: ["COLUMNS": "72"])
+        #expect(fix.status == 1, "\(fix.stdout) \(fix.stderr)")
+        let steps = Self.planSteps(fix.stdout)
+        #expect(steps.count >= 3, "\(fix.stdout)")
+        // Every step writes inside the root it names, or only sets the shell's environment.
+        for step in steps.map(Self.oneLine) {
+            #expect(step.contains(" " + root + "/") || step.hasSuffix(" " + root) || step.contains(" -r " + root)
+                    || step.hasPrefix("export ") || step.hasPrefix("unset "), "`\(step)` leaves the root")
+        }
+        // check's fix: lines are the same commands (each finding's share of them).
+        let check = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: ["COLUMNS": "72"])
+        let steps1 = Set(steps.map { Self.flat($0.components(separatedBy: "# fixes").first ?? "") })
+        let fixLines = Self.fixCommands(check.stdout)
+        #expect(Set(fixLines) == steps1, "check: \(fixLines)\nfix: \(steps1)")
+        let before = Self.notFound(root: root, environment: fixture.environment)
+        #expect(!before.isEmpty)
+        // Pasted into the shell the program then runs from: its environment is what the
+        // shell has after the steps.
+        let ran = Command.run("/bin/sh", ["-ec", "cd /\n" + steps.joined(separator: "\n") + "\nenv"],
+                              environment: fixture.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
+        #expect(ran.status == 0, "\(steps) \(ran.stderr)")
+        var after: [String: String] = [:]
+        for line in ran.stdout.split(separator: "\n") where line.hasPrefix("LD_") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            after[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        let environment = fixture.environment.filter { !$0.key.hasPrefix("LD_") }.merging(after) { $1 }
+        #expect(Self.notFound(root: root, environment: environment).isEmpty, "\(steps)")
+        let started = RealLoader.run(root: root, program: "/launch", argv0: "launch",
+                                     arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"], environment: environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "\(started)")
+    }
+}
+
+extension FixJourneyTests {
     @Test("a broken libLandmarkDetector.so met first on LD_LIBRARY_PATH (LD010): the plan drops that directory, and the real loader starts the program",
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
     func badCandidateDirectoryDropped() throws {
@@ -233,6 +321,32 @@ extension FixJourneyTests {
         #expect(result.status == 1 && after.onlyEnvironmentLeft, "\(result.stdout.prefix(400))")
         let text = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: wide)
         #expect(text.stdout.contains("the root is fixed, the environment is not") && text.stdout.contains("eval"), "\(text.stdout)")
+        // `this shell:`'s eval line, pasted into a shell with the container's environment,
+        // gives the environment in which the real loader starts the program.
+        let narrow = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: ["COLUMNS": "60"])
+        var evalLine = ""
+        var inEval = false
+        for line in narrow.stdout.split(separator: "\n").map(String.init) {
+            if let start = line.range(of: "this shell:") {
+                evalLine = line[start.upperBound...].trimmingCharacters(in: .whitespaces)
+                inEval = line.hasSuffix("\\")
+            } else if inEval {
+                evalLine += "\n" + line
+                inEval = line.hasSuffix("\\")
+            }
+        }
+        #expect(evalLine.hasPrefix("eval \"$("), "\(narrow.stdout)")
+        let shell = Command.run("/bin/sh", ["-ec", "cd /\n" + evalLine + "\nenv"],
+                                environment: fixture.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
+        #expect(shell.status == 0, "`\(evalLine)`: \(shell.stderr)")
+        var evaluated = fixture.environment.filter { !$0.key.hasPrefix("LD_") }
+        for line in shell.stdout.split(separator: "\n") where line.hasPrefix("LD_") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            evaluated[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        let viaEval = RealLoader.run(root: root, program: "/launch", argv0: "launch",
+                                     arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"], environment: evaluated)
+        #expect(viaEval.status == 0 && viaEval.stdout.contains("BLAS ok"), "after `\(evalLine)`: \(evaluated) \(viaEval)")
         // With the corrected environment the same check is healthy, and so is the real loader.
         let corrected = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env + ["--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
         #expect(corrected.status == 0, "\(corrected.stdout)")

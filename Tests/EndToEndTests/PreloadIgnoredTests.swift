@@ -13,9 +13,11 @@ struct PreloadIgnoredTests {
 
     @Test("the real loader warns and starts the program; check reports the same line as a warning, exit 0",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("preload") != nil, RealLoader.unavailableReason),
-          arguments: ["/missing.so", "libnope.so", "/app/lib/libpreload.so:/missing.so"])
-    func missingPreload(_ preload: String) throws {
-        let fixture = try #require(FixtureRoot.rule("preload"))
+          arguments: [("preload", "/missing.so"), ("preload", "libnope.so"), ("preload", "/app/lib/libpreload.so:/missing.so"),
+                      // A PIE: opened and verified, then refused as it is mapped.
+                      ("preload-pie", "/app/lib/shim.so")])
+    func missingPreload(_ rule: String, _ preload: String) throws {
+        let fixture = try #require(FixtureRoot.rule(rule))
         let program = try #require(fixture.program)
         var environment = fixture.environment
         environment["LD_PRELOAD"] = preload

@@ -195,4 +195,34 @@ done
 program "$R/app/bin/users" "$SRC/users.c" "$V/libuse1.so.1" "$V/libuse2.so.1" "$V/libuse3.so.1" -Wl,-rpath-link,"$V"
 cache "$R"; finish /app/bin/users LD_LIBRARY_PATH=/app/old
 
+# Files that pass open_verify but that the loader refuses, fatally, as it maps them
+# (elf/dl-load.c _dl_map_object_from_fd): an executable (ET_EXEC), a PIE (DF_1_PIE,
+# glibc >= 2.30), a debug-only copy (no dynamic section). Each is met first, in /app/lib,
+# ahead of a good libleaf.so.1 in /app/good; the loader names the library as requested.
+program "$W/exec" "$SRC/leaf-main.c" -no-pie
+program "$W/pie" "$SRC/leaf-main.c" -pie
+objcopy --only-keep-debug "$LEAF" "$W/debug"
+for kind in exec pie debug; do
+  begin "mapped-$kind"
+  leaf /app/good /app/good
+  cp "$W/$kind" "$R/app/lib/libleaf.so.1"
+  prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib:/app/good
+  cache "$R"; finish /app/bin/prog
+done
+
+# A program that needs itself by path: the program's own link map has no file id, so the
+# loader maps the file again and refuses it as a PIE.
+begin mapped-self
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib -pie
+patchelf --add-needed /app/bin/prog "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
+# An LD_PRELOAD that is a PIE: the loader prints why and starts the program without it.
+begin preload-pie
+leaf /app/lib /app/lib
+cp "$W/pie" "$R/app/lib/shim.so"
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog LD_PRELOAD=/app/lib/shim.so
+
 echo "rule roots in $OUT: $(cd "$OUT" && echo *)"

@@ -139,6 +139,13 @@ struct ImageRootHostileTests {
         #expect(throws: ImageRootError.badManifest(path: digest, member: "index.json", reason: "no usable manifest digest")) {
             try ImageRoot(path: digest)
         }
+        // Two images in one archive: named, not the first one silently judged.
+        let two = try directory.write("two.tar", ImageTestTar.archive([
+            .file("c.json", "{}"), .file("l.tar", ""),
+            .file("manifest.json", #"[{"Config":"c.json","RepoTags":["a:1"],"Layers":["l.tar"]},{"Config":"c.json","Layers":["l.tar"]}]"#)]))
+        #expect(throws: ImageRootError.severalImages(path: two, names: ["a:1", "untagged"])) { try ImageRoot(path: two) }
+        #expect(ImageRootError.severalImages(path: two, names: ["a:1", "untagged"]).description
+            == "\(two): holds 2 images (a:1, untagged); save the one to check alone: `docker save IMAGE -o FILE.tar`")
         let notJSON = try directory.write("notjson.tar", ImageTestTar.archive([.file("manifest.json", "[{")]))
         #expect(throws: ImageRootError.badManifest(path: notJSON, member: "manifest.json", reason: "not JSON")) {
             try ImageRoot(path: notJSON)

@@ -60,14 +60,13 @@ struct ProgramLocationTests {
         #expect(onPath.viaPATH)
     }
 
-    @Test("a bare name found nowhere lists every place tried; a non-executable file is not a program")
+    @Test("a bare name found nowhere lists every directory tried, each once; a non-executable file is not a program")
     func notFound() throws {
         let (root, directory) = try Self.root([], plain: ["/usr/local/bin/FaceLandmarkImg"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
         #expect(throws: ProgramLocation.LookupError.notFound(
-            name: "FaceLandmarkImg",
-            tried: ["/usr/bin/FaceLandmarkImg", "/opt/OpenFace/build/bin/FaceLandmarkImg", "/usr/local/bin/FaceLandmarkImg"])) {
-            try Self.find("FaceLandmarkImg", root, path: "/usr/bin:relative")
+            name: "FaceLandmarkImg", searched: ["/usr/bin", "/usr/local/bin", "/opt/OpenFace/build/bin"])) {
+            try Self.find("FaceLandmarkImg", root, path: "/usr/bin:relative:/usr/local/bin:/usr/bin")
         }
     }
 }

@@ -119,7 +119,7 @@ struct ResourcesCheckTests {
         default: Issue.record("unknown damage \(what)")
         }
         let report = try check(dir, list)
-        #expect(report.findings.contains { $0.id == id && $0.severity == severity }, "\(what): \(report.findings.map(\.id))")
+        #expect(report.findings.contains { $0.id.rawValue == id && $0.severity == severity }, "\(what): \(report.findings.map(\.id))")
         #expect(report.findings.allSatisfy { !$0.summary.isEmpty && !$0.remedy.isEmpty })
         #expect(report.exitCode == (severity == .info ? 0 : 2))
     }

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Doctor
 import Glibc
 #elseif canImport(Musl)
 import Musl
@@ -34,7 +35,7 @@ struct Resources: ParsableCommand {
         var status: String
         var findings: [Item]
         struct Item: Encodable {
-            var id: String, severity: String, path: String, summary: String, explanation: String, remedy: String
+            var id: FindingID, severity: String, path: String, summary: String, explanation: String, remedy: String
         }
     }
 

@@ -31,8 +31,9 @@ struct FixPlanText {
         for (n, planned) in actions.enumerated() {
             let number = "\(n + 1).".padding(to: numberWidth + 1)
             let cleared = labels.labels(clearedBy: planned, in: report.findings)
-            page.paragraph(TerminalEscape.visible(PlanText.describe(planned.action)) + "   [fixes \(cleared.joined(separator: ", "))]",
-                           first: "  " + number, indent: String(repeating: " ", count: 2 + number.count + 2))
+            // What it fixes as a shell comment, so the step pastes as it is.
+            page.command(next.actionWords(planned.action) + ["  # fixes \(cleared.joined(separator: ", "))"],
+                         first: "  " + number, indent: String(repeating: " ", count: 2 + number.count + 2))
         }
         if !report.blockers.isEmpty {
             page.paragraph("A person must:")

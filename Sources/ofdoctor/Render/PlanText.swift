@@ -19,6 +19,24 @@ enum PlanText {
         }
     }
 
+    /// One action as a command a person can paste, in shell words (quoted where a shell needs
+    /// it): with `root`, another root on this machine, its paths are placed under it and
+    /// ldconfig is `ldconfig -r ROOT`, so nothing pasted can change this machine's own files.
+    /// Link targets stay as they are: the root's loader reads them inside the root.
+    static func commandWords(_ action: FixAction, root: String?) -> [String] {
+        func place(_ path: String) -> String { ShellQuote.display((root ?? "") + path) }
+        switch action {
+        case .symlink(let path, let target): return ["ln", "-s", ShellQuote.display(target), place(path.string)]
+        case .ldconfig: return root.map { ["ldconfig", "-r", ShellQuote.display($0)] } ?? ["ldconfig"]
+        case .env(let name, let value?): return ["export", ShellQuote.display("\(name)=\(value)")]
+        case .env(let name, nil): return ["unset", ShellQuote.display(name)]
+        case .conf(let path, let dirs):
+            // One directory a line, as ldconfig reads the file; no backslash to show escaped.
+            guard dirs.count > 1 else { return ["echo"] + dirs.map(ShellQuote.display) + [">", place(path.string)] }
+            return ["{"] + dirs.flatMap { ["echo", ShellQuote.display($0) + ";"] } + ["}", ">", place(path.string)]
+        }
+    }
+
     /// An idempotent POSIX sh script; with another root, every path is under `$ROOT` and
     /// `ldconfig -r` is the host's. `ldconfig`: the root's own, when it has one (else found on `PATH`).
     static func shell(_ plan: FixPlan, root: String, hostRoot: Bool, ldconfig: String? = nil,

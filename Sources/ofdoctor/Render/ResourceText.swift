@@ -21,7 +21,7 @@ struct ResourceText {
         for finding in report.findings {
             let mark = finding.severity == .error ? style.red("✗") : finding.severity == .warning ? style.yellow("!") : style.blue("i")
             page.blank()
-            page.paragraph("\(v(finding.path)): \(v(finding.summary))", first: "\(mark) \(style.bold(finding.id))  ",
+            page.paragraph("\(v(finding.path)): \(v(finding.summary))", first: "\(mark) \(style.bold(finding.id.rawValue))  ",
                            indent: TextPage.margin)
             page.labelled("why:", v(finding.explanation))
             page.labelled("fix:", v(finding.remedy))

@@ -74,7 +74,10 @@ struct TextReport {
             writeLists(finding, on: &page)
             let fixes = report.actions(clearing: finding)
             if !fixes.isEmpty {
-                page.labelled("fix:", fixes.map { v(PlanText.describe($0.action)) }.joined(separator: "\n"))
+                for (n, fix) in fixes.enumerated() {
+                    let label = TextPage.margin + (n == 0 ? "fix:" : "").padding(to: TextPage.labelWidth)
+                    page.command(next.actionWords(fix.action), first: label, indent: String(repeating: " ", count: label.count + 2))
+                }
                 // What the same change also clears (an environment change met by several
                 // findings); ldconfig, which every link needs, is left out of it.
                 let others = Set(fixes.filter { $0.action != .ldconfig }.flatMap { ambiguous.labels(clearedBy: $0, in: report.findings) })

@@ -226,7 +226,10 @@ enum Readelf {
     }
 
     /// `   1: 0000000000000000     0 FUNC    GLOBAL DEFAULT  UND free@GLIBC_2.2.5 (2)`
+    /// A binding readelf has no name for under the file's OS/ABI is two words,
+    /// `<OS specific>: 10` (STB_GNU_UNIQUE in an ELFOSABI_SYSV file): kept as one, `OS:10`.
     static func parseSymbol(_ line: String) -> ReadelfReport.Symbol? {
+        let line = line.replacingOccurrences(of: "<OS specific>: ", with: "OS:")
         let f = line.split(separator: " ", maxSplits: 7, omittingEmptySubsequences: true)
         guard f.count >= 7, f[0].hasSuffix(":"), let index = Int(f[0].dropLast()),
               let value = UInt64(f[1], radix: 16) else { return nil }

@@ -106,7 +106,8 @@ enum ReadelfComparison {
             check("symbol \(index) value", ours.value, theirs.value)
             check("symbol \(index) size", ours.size, theirs.size)
             check("symbol \(index) type", Optional(ours.type), symbolTypes[theirs.type])
-            check("symbol \(index) binding", Optional(ours.binding), bindings[theirs.binding])
+            check("symbol \(index) binding", Optional(ours.binding),
+                  bindings[theirs.binding] ?? (theirs.binding.hasPrefix("OS:") ? UInt8(theirs.binding.dropFirst(3)) : nil))
             check("symbol \(index) visibility", Optional(ours.visibility), visibilities[theirs.visibility])
             let ndx: String = switch ours.sectionIndex {
             case 0: "UND"

@@ -10,6 +10,9 @@ enum SampleFiles {
     static let always = [
         "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", "/usr/lib/x86_64-linux-gnu/libc.so.6",
         "/usr/sbin/ldconfig", "/usr/lib/x86_64-linux-gnu/crt1.o",
+        // STB_GNU_UNIQUE symbols in an ELFOSABI_SYSV file: readelf calls the binding
+        // `<OS specific>: 10` (gcc brings it: deps.sh installs gcc).
+        "/usr/lib/x86_64-linux-gnu/libcc1.so.0",
     ]
     static let maximumSize = 16 << 20
 

@@ -42,6 +42,35 @@ struct OpenFaceLibraryRuleTests {
         #expect(try Self.needing(["libwebp.so.6"]).diagnose().findings.map(\.id) == ["LD002"])
     }
 
+    /// The seed's story (Ubuntu's libwebp.so.6, MKL in conda's lib, OpenFace's build/lib) is
+    /// told only where the root shows it: each claim with the file behind it, and none without.
+    /// libwebp.so.6 counts in a default directory too, where the loader would find it without
+    /// the cache.
+    @Test(arguments: [
+        (["libwebp.so.7"], "libwebp.so.6", Self.multiarch, "the system has only libwebp.so.6 (\(Self.multiarch)/libwebp.so.6)"),
+        (["libmkl_rt.so.2"], "libmkl_rt.so.2", "/opt/conda/lib", "MKL is in /opt/conda/lib"),
+        (["libLandmarkDetector.so", "libFaceAnalyser.so"], "libLandmarkDetector.so", "/opt/OpenFace/build/lib",
+         "its own libraries in /opt/OpenFace/build/lib"),
+    ])
+    func documentedStoryOnlyWhereTheRootShowsIt(_ case_: (needs: [String], file: String, directory: String, claim: String)) throws {
+        var root = Self.needing(case_.needs)
+        let without = try #require(try root.diagnose().findings.first)
+        #expect(!without.explanation.contains(case_.directory), "\(without.explanation)")
+        root.library(case_.file, in: case_.directory)
+        let with = try #require(try root.diagnose().findings.first { $0.library == case_.needs[0] })
+        #expect(with.explanation.contains(case_.claim), "\(with.explanation)")
+    }
+
+    /// The general doctor knows nothing of OpenFace: without its rules the same roots give
+    /// the general loader findings, with the loader's own words.
+    @Test(arguments: [["libwebp.so.7"], ["libmkl_rt.so.2"], ["libLandmarkDetector.so", "libFaceAnalyser.so"]])
+    func withoutOpenFacesRulesTheGeneralFindingsRemain(_ needs: [String]) throws {
+        let findings = try Self.needing(needs).diagnose(rules: []).findings
+        #expect(findings.map(\.id) == Array(repeating: .libraryNotFound, count: needs.count), "\(findings.map(\.id))")
+        #expect(findings.map(\.library) == needs)
+        #expect(findings.allSatisfy { !$0.explanation.contains("OpenFace") && !$0.explanation.contains("conda") })
+    }
+
     // MARK: OF003: OpenFace's own libraries
 
     static let openFaceLibraries = ["libLandmarkDetector.so", "libFaceAnalyser.so"]

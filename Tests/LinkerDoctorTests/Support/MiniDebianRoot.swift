@@ -90,9 +90,9 @@ struct MiniDebianRoot {
 
     /// The loader model's look at the program: load graph, symbol check, findings.
     func diagnose(_ variables: [String: String] = [:], program path: String = program,
-                  workingDirectory: String = "/") throws -> Diagnosis {
+                  workingDirectory: String = "/", rules: [any ApplicationRules] = Self.rules) throws -> Diagnosis {
         try Diagnosis(system: system, program: location(path),
-                      environment: LoaderEnvironment(variables, workingDirectory: workingDirectory), rules: Self.rules)
+                      environment: LoaderEnvironment(variables, workingDirectory: workingDirectory), rules: rules)
     }
 
     /// The findings with `id`.

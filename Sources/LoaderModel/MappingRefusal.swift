@@ -1,0 +1,40 @@
+import ELFInspect
+
+/// What the loader refuses when it maps a file that passed `open_verify` and is not
+/// already loaded (glibc elf/dl-load.c `_dl_map_object_from_fd`, 2.30 to 2.36): each is
+/// fatal for the program, like a file `open_verify` refuses. The program itself is never
+/// "already loaded" here (its link map has no file id), so a dependency on it is refused too.
+public enum MappingRefusal {
+    /// The first glibc that refuses to map a PIE (`DF_1_PIE`) as a library (BZ #24323).
+    public static let pieRefusedSince = GlibcVersion(2, 30)
+
+    /// The loader's message for `elf`, in the order the loader checks, or nil when it maps.
+    /// `pageSize` is the run-time page size (4096 on x86-64).
+    public static func reason(_ elf: ELFFile, glibc: GlibcVersion, pageSize: UInt64 = 4096) -> String? {
+        var loads = 0
+        var hasDynamic = false
+        for header in elf.programHeaders {
+            switch header.type {
+            case ProgramHeaderType.load:
+                if header.alignment & (pageSize - 1) != 0 { return "ELF load command alignment not page-aligned" }
+                // With p_align 0 the mask is all ones: p_vaddr must equal p_offset.
+                if (header.virtualAddress &- header.offset) & (header.alignment &- 1) != 0 {
+                    return "ELF load command address/offset not properly aligned"
+                }
+                loads += 1
+            case ProgramHeaderType.dynamic:
+                // objcopy --only-keep-debug leaves a PT_DYNAMIC with no bytes: no dynamic section.
+                if header.fileSize != 0 { hasDynamic = true }
+            default:
+                break
+            }
+        }
+        if loads == 0 { return "object file has no loadable segments" }
+        if elf.header.type != ELFHeader.sharedObject { return "cannot dynamically load executable" }
+        if !hasDynamic { return "object file has no dynamic section" }
+        if glibc >= pieRefusedSince, (elf.dynamic?.flags1 ?? 0) & DynamicFlags1.pie != 0 {
+            return "cannot dynamically load position-independent executable"
+        }
+        return nil
+    }
+}
