@@ -335,7 +335,7 @@ extension FixJourneyTests {
                 inEval = line.hasSuffix("\\")
             }
         }
-        #expect(evalLine.hasPrefix("eval \"$("), "\(narrow.stdout)")
+        #expect(Self.flat(evalLine).hasPrefix("eval \"$("), "\(narrow.stdout)")
         let shell = Command.run("/bin/sh", ["-ec", "cd /\n" + evalLine + "\nenv"],
                                 environment: fixture.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
         #expect(shell.status == 0, "`\(evalLine)`: \(shell.stderr)")
