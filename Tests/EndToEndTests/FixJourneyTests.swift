@@ -335,10 +335,7 @@ extension FixJourneyTests {
                 inEval = line.hasSuffix("\\")
             }
         }
-        // `eval` and `"$(` may be on two lines: where the break falls depends on the length
-        // of this checkout's path to the binary, which the line names.
-        let evalWords = evalLine.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\\" })
-        #expect(evalWords.first == "eval" && evalWords.dropFirst().first?.hasPrefix("\"$(") == true, "\(narrow.stdout)")
+        #expect(Self.flat(evalLine).hasPrefix("eval \"$("), "\(narrow.stdout)")
         let shell = Command.run("/bin/sh", ["-ec", "cd /\n" + evalLine + "\nenv"],
                                 environment: fixture.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
         #expect(shell.status == 0, "`\(evalLine)`: \(shell.stderr)")

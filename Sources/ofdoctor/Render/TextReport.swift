@@ -74,8 +74,10 @@ struct TextReport {
             writeLists(finding, on: &page)
             let fixes = report.actions(clearing: finding)
             if !fixes.isEmpty {
+                // An image's steps are commands inside it, not for this machine: labelled so.
+                let fixLabel = next.isImage ? "in image:" : "fix:"
                 for (n, fix) in fixes.enumerated() {
-                    let label = TextPage.margin + (n == 0 ? "fix:" : "").padding(to: TextPage.labelWidth)
+                    let label = TextPage.margin + (n == 0 ? fixLabel : "").padding(to: TextPage.labelWidth)
                     page.command(next.actionWords(fix.action), first: label, indent: String(repeating: " ", count: label.count + 2))
                 }
                 // What the same change also clears (an environment change met by several
