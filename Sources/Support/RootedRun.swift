@@ -12,7 +12,7 @@ import Darwin
 /// variables reach only the target; another root is entered with `chroot` in a private
 /// mount namespace, /proc mounted, which needs root. Each step `exec`s the next, so the
 /// program itself is the process ofdoctor started: it gets ofdoctor's death signal and dies
-/// with it (a `timeout(1)` in between would outlive nothing but itself).
+/// with it (with `timeout(1)` in between, only `timeout` got the signal and the program lived on).
 public enum RootedRun {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         /// Another root was named and this process is not root.
