@@ -330,6 +330,9 @@ struct ResolutionState {
     /// `_dl_name_match_p` and the soname check of `_dl_map_object`, over the loaded list.
     mutating func alreadyLoaded(_ name: String) -> Int? {
         if let index = loadedByName[name] { return index }
+        // The program's own link map answers to "" (elf/rtld.c names it so: what
+        // dlopen("") returns), so an empty DT_NEEDED is the program itself.
+        if name.isEmpty, !objects.isEmpty { return 0 }
         if let interp = interpreter, interp.path == name || interp.names.contains(name) || interp.soname == name {
             return appendInterpreter()
         }

@@ -19,7 +19,12 @@ protocol TargetDescription {
 }
 
 extension TargetDescription {
-    var workingDirectory: String { givenWorkingDirectory ?? "/" }
+    /// `--cwd`, else where the program would start: this shell's directory for this
+    /// machine's own root (a relative or empty search-path element means it), `/` in
+    /// another root or an image.
+    var workingDirectory: String {
+        givenWorkingDirectory ?? (isHostRoot ? FileManager.default.currentDirectoryPath : "/")
+    }
 
     /// The root as an absolute path, for what is run elsewhere (a script, a pasted command).
     var absoluteRoot: String { TargetOptions.absolute(root) }

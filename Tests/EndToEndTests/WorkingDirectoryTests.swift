@@ -1,0 +1,36 @@
+import Foundation
+import Testing
+
+/// On this machine's own root, a relative or empty `LD_LIBRARY_PATH` element is the
+/// directory the program is started from: without `--cwd`, ofdoctor takes its own, as the
+/// program started from the same shell would. The real loader on the host is the judge.
+@Suite("The working directory of this machine's programs is the caller's", .serialized)
+struct WorkingDirectoryTests {
+    static var isAvailable: Bool {
+        HostileCLI.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc")
+    }
+
+    @Test("LD_LIBRARY_PATH '/nonexistent:' finds the library in the caller's directory, and only there",
+          .enabled(if: isAvailable, "needs gcc and the built ofdoctor"))
+    func emptyElementIsTheCallersDirectory() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-cwd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/lib", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let built = Command.run("/bin/sh", ["-ec", """
+            cd "$0"
+            echo 'int f(void) { return 0; }' > f.c
+            echo 'int f(void); int main(void) { return f(); }' > m.c
+            gcc -shared -fPIC -o lib/libcwdtest.so.1 -Wl,-soname,libcwdtest.so.1 f.c
+            gcc -o prog m.c lib/libcwdtest.so.1
+            """, dir], environment: ["PATH": "/usr/bin:/bin"])
+        try #require(built.status == 0, "\(built.stderr)")
+        let environment = HostileCLI.baseEnvironment.merging(["LD_LIBRARY_PATH": "/nonexistent:"]) { $1 }
+        for (cwd, starts) in [(dir + "/lib", true), (dir, false)] {
+            let real = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\"", cwd, dir + "/prog"], environment: environment)
+            #expect((real.status == 0) == starts, "the loader from \(cwd): \(real.status) \(real.stderr)")
+            let check = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" check \"$2\"", cwd, HostileCLI.binaryPath, dir + "/prog"],
+                                    environment: environment)
+            #expect((check.status == 0) == starts, "check from \(cwd): \(check.status) \(check.stdout)")
+        }
+    }
+}
