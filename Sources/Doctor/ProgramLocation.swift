@@ -38,16 +38,14 @@ public struct ProgramLocation: Equatable, Sendable {
     }
 
     /// Finds `binary` (nil: the default program) inside the root.
-    /// - A path with a slash is taken as given; a relative one starts from `callerDirectory`
-    ///   when given (the host root without `--cwd`), else from the environment's working
-    ///   directory inside the root (`--cwd`), as a shell started there would.
+    /// - A path with a slash is taken as given; a relative one starts from the environment's
+    ///   working directory (`--cwd`, or the caller's directory on this machine's own root),
+    ///   as a shell started there would.
     /// - A bare name is looked up on the target's `PATH`, then in the default places.
-    /// - Parameter callerDirectory: for the host root, the directory relative paths start from.
-    public static func find(_ binary: String?, root: RootView, environment: LoaderEnvironment,
-                            callerDirectory: String?) throws(LookupError) -> ProgramLocation {
+    public static func find(_ binary: String?, root: RootView, environment: LoaderEnvironment) throws(LookupError) -> ProgramLocation {
         let name = binary ?? defaultName
         if name.contains("/") {
-            let base = callerDirectory ?? environment.workingDirectory
+            let base = environment.workingDirectory
             let absolute = name.hasPrefix("/") ? name : (base.hasPrefix("/") ? base : "/" + base) + "/" + name
             return ProgramLocation(path: RootPath(absolute), argv0: name, viaPATH: false)
         }

@@ -98,12 +98,10 @@ extension TargetDescription {
     }
 
     /// The program inside the root, and the `argv[0]` it is started with. A relative path
-    /// starts from `--cwd` when given, else (host root only) from this shell's directory.
+    /// starts from the environment's working directory (`workingDirectory`).
     func program(in system: TargetSystem, environment: LoaderEnvironment) throws -> ProgramLocation {
-        let callerDirectory = isHostRoot && givenWorkingDirectory == nil ? FileManager.default.currentDirectoryPath : nil
         do {
-            return try ProgramLocation.find(binary, root: system.root, environment: environment,
-                                            callerDirectory: callerDirectory)
+            return try ProgramLocation.find(binary, root: system.root, environment: environment)
         } catch {
             throw CommandFailure.analysis(error.description)
         }

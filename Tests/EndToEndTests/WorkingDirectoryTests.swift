@@ -32,5 +32,14 @@ struct WorkingDirectoryTests {
                                     environment: environment)
             #expect((check.status == 0) == starts, "check from \(cwd): \(check.status) \(check.stdout)")
         }
+        // A program named by a relative path is found from the caller's directory too;
+        // with --cwd, from that directory.
+        let found = HostileCLI.baseEnvironment.merging(["LD_LIBRARY_PATH": dir + "/lib"]) { $1 }
+        let relative = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" check ./prog", dir, HostileCLI.binaryPath],
+                                   environment: found)
+        #expect(relative.status == 0 && relative.stdout.contains(dir + "/prog"), "\(relative.stdout) \(relative.stderr)")
+        let elsewhere = Command.run("/bin/sh", ["-c", "cd / && exec \"$0\" check --cwd \"$1\" ./prog", HostileCLI.binaryPath, dir],
+                                    environment: found)
+        #expect(elsewhere.status == 0 && elsewhere.stdout.contains(dir + "/prog"), "\(elsewhere.stdout) \(elsewhere.stderr)")
     }
 }

@@ -158,7 +158,7 @@ struct ImageRepairTests {
         let image = try ImageRoot(path: input)
         let system = TargetSystem.inspect(root: RootView(image), cpu: nil)
         let environment = LoaderEnvironment(image.config.environment)
-        let program = try ProgramLocation.find(nil, root: system.root, environment: environment, callerDirectory: nil)
+        let program = try ProgramLocation.find(nil, root: system.root, environment: environment)
         var report = try Doctor(system: system).check(program, environment: environment)
         let plan = try #require(report.plan)
         #expect(plan.actions.contains { $0.action == .ldconfig })

@@ -19,13 +19,14 @@ struct ProgramLocationTests {
         return (RootView(try LocalRoot(directory: directory)), directory)
     }
 
-    static func find(_ binary: String?, _ root: RootView, path: String? = nil, cwd: String = "/",
-                     caller: String? = nil) throws -> ProgramLocation {
+    static func find(_ binary: String?, _ root: RootView, path: String? = nil, cwd: String = "/") throws -> ProgramLocation {
         let environment = LoaderEnvironment(path.map { ["PATH": $0] } ?? [:], workingDirectory: cwd)
-        return try ProgramLocation.find(binary, root: root, environment: environment, callerDirectory: caller)
+        return try ProgramLocation.find(binary, root: root, environment: environment)
     }
 
-    @Test("a relative path starts from --cwd inside the root; from the caller's directory without it")
+    /// (On this machine's own root the working directory is the caller's unless `--cwd` says
+    /// otherwise: `WorkingDirectoryTests.relativeProgramFromTheCallersDirectory`.)
+    @Test("a relative path starts from the working directory inside the root")
     func relativeAgainstWorkingDirectory() throws {
         let (root, directory) = try Self.root(["/opt/OpenFace/build/bin/FeatureExtraction"])
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -33,9 +34,6 @@ struct ProgramLocationTests {
         #expect(found.path == RootPath("/opt/OpenFace/build/bin/FeatureExtraction"))
         #expect(found.argv0 == "./FeatureExtraction")
         #expect(try Self.find("bin/FeatureExtraction", root, cwd: "/opt/OpenFace/build").path
-                == RootPath("/opt/OpenFace/build/bin/FeatureExtraction"))
-        // The host root without --cwd: the shell's directory (the caller passes it).
-        #expect(try Self.find("./FeatureExtraction", root, cwd: "/", caller: "/opt/OpenFace/build/bin").path
                 == RootPath("/opt/OpenFace/build/bin/FeatureExtraction"))
         #expect(try Self.find("/opt/OpenFace/build/bin/FeatureExtraction", root, cwd: "/tmp").path
                 == RootPath("/opt/OpenFace/build/bin/FeatureExtraction"))
