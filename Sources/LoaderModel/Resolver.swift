@@ -547,12 +547,7 @@ struct ResolutionState {
             return .next
         }
         if let known = filesByIdentity[found.entry.identity] {
-            if let refusal = mappingRefusal(known, identity: found.entry.identity) {
-                trail.append(Attempt(path: path, source: attemptSource, outcome: .refusedWhenMapped(refusal)))
-                return .fatal(path: path, message: refusal)
-            }
-            trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
-            return .found(found, known)
+            return map(found, known, path: path, source: attemptSource, trail: &trail)
         }
         guard let bytes = try? root.filesystem.contents(of: found.path) else {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
@@ -565,12 +560,7 @@ struct ResolutionState {
                 filesParsed += 1
                 if filesParsed > Self.residentFiles { bytes.dropResidentPages() }
                 filesByIdentity[found.entry.identity] = elf
-                if let refusal = mappingRefusal(elf, identity: found.entry.identity) {
-                    trail.append(Attempt(path: path, source: attemptSource, outcome: .refusedWhenMapped(refusal)))
-                    return .fatal(path: path, message: refusal)
-                }
-                trail.append(Attempt(path: path, source: attemptSource, outcome: .taken))
-                return .found(found, elf)
+                return map(found, elf, path: path, source: attemptSource, trail: &trail)
             } catch {
                 let message = "malformed: \(error.description)"
                 trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
@@ -589,11 +579,19 @@ struct ResolutionState {
         }
     }
 
-    /// Why the loader would refuse to map this file now: never for a file already loaded
-    /// (the same file is reused), nor for the interpreter, which is always loaded.
-    func mappingRefusal(_ elf: ELFFile, identity: FileIdentity) -> String? {
-        if loadedByIdentity[identity] != nil || interpreter?.identity == identity { return nil }
-        return MappingRefusal.reason(elf, glibc: platform.glibc)
+    /// A verified candidate as the loader maps it: taken, or refused fatally
+    /// (`MappingRefusal`) — never a file already loaded (the same file is reused), nor the
+    /// interpreter, which is always loaded.
+    func map(_ found: RootView.Resolved, _ elf: ELFFile, path: String, source: SearchSource,
+             trail: inout [Attempt]) -> CandidateOutcome {
+        let identity = found.entry.identity
+        if loadedByIdentity[identity] == nil, interpreter?.identity != identity,
+           let refusal = MappingRefusal.reason(elf, glibc: platform.glibc) {
+            trail.append(Attempt(path: path, source: source, outcome: .refusedWhenMapped(refusal)))
+            return .fatal(path: path, message: refusal)
+        }
+        trail.append(Attempt(path: path, source: source, outcome: .taken))
+        return .found(found, elf)
     }
 
     func readELF(_ found: RootView.Resolved) -> ELFFile? {
