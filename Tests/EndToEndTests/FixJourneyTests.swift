@@ -189,6 +189,37 @@ extension FixJourneyTests {
         return steps
     }
 
+    /// `commands` pasted into sh (from `/`) whose environment is `environment`: the run, and
+    /// the environment a program started from that shell then gets (its LD_ variables as the
+    /// shell has them after the commands).
+    static func pasted(_ commands: String, environment: [String: String]) -> (Command.Result, [String: String]) {
+        let ran = Command.run("/bin/sh", ["-ec", "cd /\n" + commands + "\nenv"],
+                              environment: environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
+        var after = environment.filter { !$0.key.hasPrefix("LD_") }
+        for line in ran.stdout.split(separator: "\n") where line.hasPrefix("LD_") {
+            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+            after[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return (ran, after)
+    }
+
+    /// The command a text offers after `label`, continued over the lines a `\` ends.
+    static func command(after label: String, in text: String) -> String {
+        var command = ""
+        var open = false
+        for line in text.split(separator: "\n").map(String.init) {
+            if let start = line.range(of: label) {
+                command = line[start.upperBound...].trimmingCharacters(in: .whitespaces)
+            } else if open {
+                command += "\n" + line
+            } else {
+                continue
+            }
+            open = line.hasSuffix("\\")
+        }
+        return command
+    }
+
     /// A command as a shell reads it: continuations joined, runs of blanks one space.
     static func flat(_ command: String) -> String {
         command.replacingOccurrences(of: "\\\n", with: " ").split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
@@ -241,15 +272,8 @@ extension FixJourneyTests {
         #expect(!before.isEmpty)
         // Pasted into the shell the program then runs from: its environment is what the
         // shell has after the steps.
-        let ran = Command.run("/bin/sh", ["-ec", "cd /\n" + steps.joined(separator: "\n") + "\nenv"],
-                              environment: fixture.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
+        let (ran, environment) = Self.pasted(steps.joined(separator: "\n"), environment: fixture.environment)
         #expect(ran.status == 0, "\(steps) \(ran.stderr)")
-        var after: [String: String] = [:]
-        for line in ran.stdout.split(separator: "\n") where line.hasPrefix("LD_") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            after[parts[0]] = parts.count > 1 ? parts[1] : ""
-        }
-        let environment = fixture.environment.filter { !$0.key.hasPrefix("LD_") }.merging(after) { $1 }
         #expect(Self.notFound(root: root, environment: environment).isEmpty, "\(steps)")
         let started = RealLoader.run(root: root, program: "/launch", argv0: "launch",
                                      arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"], environment: environment)
@@ -324,26 +348,10 @@ extension FixJourneyTests {
         // `this shell:`'s eval line, pasted into a shell with the container's environment,
         // gives the environment in which the real loader starts the program.
         let narrow = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: ["COLUMNS": "60"])
-        var evalLine = ""
-        var inEval = false
-        for line in narrow.stdout.split(separator: "\n").map(String.init) {
-            if let start = line.range(of: "this shell:") {
-                evalLine = line[start.upperBound...].trimmingCharacters(in: .whitespaces)
-                inEval = line.hasSuffix("\\")
-            } else if inEval {
-                evalLine += "\n" + line
-                inEval = line.hasSuffix("\\")
-            }
-        }
+        let evalLine = Self.command(after: "this shell:", in: narrow.stdout)
         #expect(Self.flat(evalLine).hasPrefix("eval \"$("), "\(narrow.stdout)")
-        let shell = Command.run("/bin/sh", ["-ec", "cd /\n" + evalLine + "\nenv"],
-                                environment: fixture.environment.merging(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]) { $1 })
+        let (shell, evaluated) = Self.pasted(evalLine, environment: fixture.environment)
         #expect(shell.status == 0, "`\(evalLine)`: \(shell.stderr)")
-        var evaluated = fixture.environment.filter { !$0.key.hasPrefix("LD_") }
-        for line in shell.stdout.split(separator: "\n") where line.hasPrefix("LD_") {
-            let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
-            evaluated[parts[0]] = parts.count > 1 ? parts[1] : ""
-        }
         let viaEval = RealLoader.run(root: root, program: "/launch", argv0: "launch",
                                      arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"], environment: evaluated)
         #expect(viaEval.status == 0 && viaEval.stdout.contains("BLAS ok"), "after `\(evalLine)`: \(evaluated) \(viaEval)")
