@@ -152,55 +152,60 @@ public struct TextWrapper: Sendable, Equatable {
 
     /// Lays `words` out; `continuation` ends every line but the last. It is ` \\` where that
     /// fits; where it does not, the bare `\\` (the next line's indent still separates the
-    /// words), so a command word as wide as the line keeps its line.
+    /// words), so a command word as wide as the line keeps its line. A line is built as bytes
+    /// and made a `String` once: appending pieces to a `String` copied every line several times.
     private func fill(_ words: [Word], prefix: String, indent: String, continuation: String) -> [String] {
-        let tight = continuation.hasPrefix(" ") ? continuation.dropFirst() : continuation[...]
+        let tight = continuation.hasPrefix(" ") ? String(continuation.dropFirst()) : continuation
+        let continuationColumns = Self.columns(continuation), tightColumns = Self.columns(tight)
+        let indentColumns = Self.columns(indent)
         var lines: [String] = []
-        var line = prefix
+        var line: [UInt8] = []
+        line.reserveCapacity(2 * width)
+        line.append(contentsOf: prefix.utf8)
         var lineColumns = Self.columns(prefix)
         var empty = true   // no word on `line` yet
         var joinsNext = false   // the last line ended in a bare `\\`: the next must not start at column 0
         func finish(continued: Bool) {
-            var text = line
-            while text.hasSuffix(" ") { text.removeLast() }
+            while line.last == UInt8(ascii: " ") { line.removeLast() }
             joinsNext = false
             if continued {
-                joinsNext = lineColumns + Self.columns(continuation) > width
-                text += joinsNext ? String(tight) : continuation
+                joinsNext = lineColumns + continuationColumns > width
+                line.append(contentsOf: (joinsNext ? tight : continuation).utf8)
             }
-            lines.append(text)
+            lines.append(String(decoding: line, as: UTF8.self))
         }
-        func startLine() {
-            line = indent
-            lineColumns = Self.columns(indent)
+        func start(spaces: Int, then text: String = "") {
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: spaces))
+            line.append(contentsOf: text.utf8)
         }
         for (n, word) in words.enumerated() {
             let wordColumns = Self.columns(word.text)
             let isLast = n == words.count - 1
             let lead = empty ? (n == 0 ? word.spacesBefore : 0) : max(1, word.spacesBefore)
-            if lineColumns + lead + wordColumns + (isLast ? 0 : Self.columns(continuation)) <= width {
-                line += String(repeating: " ", count: lead) + word.text
+            if lineColumns + lead + wordColumns + (isLast ? 0 : continuationColumns) <= width {
+                line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: lead))
+                line.append(contentsOf: word.text.utf8)
                 lineColumns += lead + wordColumns
                 empty = false
                 continue
             }
-            if !empty {
-                finish(continued: true)
-                startLine()
-            } else if !line.allSatisfy({ $0 == " " }) {
-                // A label with no room for this word: the label alone, the word under it.
-                finish(continued: false)
-                startLine()
+            // A word on the line already, or a label with no room for this word (the label
+            // alone, the word under it): the line ends here.
+            if !empty || line.contains(where: { $0 != UInt8(ascii: " ") }) {
+                finish(continued: !empty)
+                start(spaces: 0, then: indent)
+                lineColumns = indentColumns
             }
             // At the start of a line: under the indent when it fits, else moved left until it
             // ends at the last column, else (longer than the width) at the indent, past the edge.
-            let room = width - (isLast ? 0 : Self.columns(tight))
+            let room = width - (isLast ? 0 : tightColumns)
             if lineColumns + wordColumns > room, wordColumns <= room {
                 let lead = max(joinsNext ? 1 : 0, room - wordColumns)
-                line = String(repeating: " ", count: lead)
+                start(spaces: lead)
                 lineColumns = lead
             }
-            line += word.text
+            line.append(contentsOf: word.text.utf8)
             lineColumns += wordColumns
             empty = false
         }
