@@ -91,20 +91,23 @@ struct DefinitionIndexPart {
         var objects: [Int32] = []
         var next: [Int32] = []
         var unindexed: [Int] = []
+        var hashes: [UInt32] = []
         slots.withUnsafeMutableBufferPointer { slot in
             for position in positions.reversed() {
                 let elf = scope[position]
                 let id = Int32(truncatingIfNeeded: position)
                 guard elf.symbolCount > 0 else { unindexed.append(position); continue }
+                hashes.removeAll(keepingCapacity: true)
+                let complete = elf.gnuHashes(into: &hashes)
                 var overflow = false
-                let complete = elf.forEachGnuHash { hash in
+                for hash in hashes {
                     let at = Self.probe(UnsafeBufferPointer(slot), hash, mask)
-                    if slot[at] == 0 && onlyAsked { return }   // a name nothing refers to
+                    if slot[at] == 0 && onlyAsked { continue }   // a name nothing refers to
                     let head = Int32(truncatingIfNeeded: slot[at] & 0xffff_ffff) - 1
-                    if head >= 0 && objects[Int(head)] == id { return }   // a second name, same hash
+                    if head >= 0 && objects[Int(head)] == id { continue }   // a second name, same hash
                     // Overlapping chains (a hostile table) can bring more entries than the
                     // counts: that object is then left to the scope walk.
-                    guard objects.count < bound else { overflow = true; return }
+                    guard objects.count < bound else { overflow = true; continue }
                     objects.append(id)
                     next.append(head)
                     slot[at] = UInt64(hash | 1) << 32 | UInt64(UInt32(objects.count))

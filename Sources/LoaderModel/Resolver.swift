@@ -108,6 +108,8 @@ struct ResolutionState {
         var isRunpath: Bool
     }
     var expectation = CandidateVerdict.Expectation.x86_64
+    /// Whether `search` lists the probes where the name is absent (see `mapObject`).
+    var recordsAbsentProbes = true
     var llp: SearchPath?
     /// Mapped files parsed so far. The symbol check reads every object's tables again, so
     /// dropping a mapping's pages after its parse only makes them fault back in; it pays
@@ -240,7 +242,18 @@ struct ResolutionState {
 
     // MARK: - _dl_map_object
 
+    /// Absent probes (a dozen hwcaps subdirectories per search directory) are dropped from
+    /// a found library's trail: they are recorded only when the search failed, by searching
+    /// again (the caches make that cheap and it finds the same).
     mutating func mapObject(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
+        recordsAbsentProbes = false
+        let outcome = locate(rawName, requester: requester, isPreload: isPreload)
+        guard case .missing = outcome else { return outcome }
+        recordsAbsentProbes = true
+        return locate(rawName, requester: requester, isPreload: isPreload)
+    }
+
+    mutating func locate(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
         var name = rawName
         if name.utf8.contains(UInt8(ascii: "$")) {
             guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) else {
@@ -428,6 +441,7 @@ struct ResolutionState {
         for directory in list.directories {
             for probe in probes(of: directory) {
                 guard let listing = probe.listing, listing.names.contains(name) else {
+                    guard recordsAbsentProbes else { continue }
                     trail.append(Attempt(directory: probe.directory, name: name, source: list.source, outcome: .absent,
                                          searchDirectory: directory))
                     continue

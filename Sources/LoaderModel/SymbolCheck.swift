@@ -50,9 +50,12 @@ public struct SymbolCheck: Sendable {
     public enum LookupStrategy: Sendable {
         /// Walk the whole scope for every name, Bloom filter by Bloom filter, as ld.so does.
         case scan
-        /// Visit only the objects the definition index names (the default: linear in the
-        /// closure, and cheaper than the walk from a few dozen objects up).
+        /// Visit only the objects the definition index names: linear in the closure, but
+        /// building the index reads every symbol's hash-chain word.
         case index
+        /// Whichever costs less by an estimate (the default): a small closure's few
+        /// references test a few Bloom filters for less than indexing libc's symbols costs.
+        case automatic
     }
 
     /// Whether the lookups (and the definition index) are split over two threads; the
@@ -65,7 +68,7 @@ public struct SymbolCheck: Sendable {
         case always
     }
 
-    public init(graph: LoadGraph, strategy: LookupStrategy = .index, concurrency: Concurrency = .automatic) {
+    public init(graph: LoadGraph, strategy: LookupStrategy = .automatic, concurrency: Concurrency = .automatic) {
         let scope = graph.objects.map(\.elf)
         var versions = VersionTables(objects: scope)
         checkVersionNeeds(graph)
@@ -144,7 +147,13 @@ public struct SymbolCheck: Sendable {
                 references.append(Reference(object: object.index, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
             }
         }
-        let definitions: DefinitionIndex? = strategy == .index
+        let indexes: Bool
+        switch strategy {
+        case .index: indexes = true
+        case .scan: indexes = false
+        case .automatic: indexes = Self.indexPays(references: references.count, scope: scope)
+        }
+        let definitions: DefinitionIndex? = indexes
             ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash), concurrency: concurrency) : nil
         // The lookups are independent: with enough of them, the second half runs on another
         // CPU, with its own memo and version tables (interned ids made before the split are
@@ -171,6 +180,14 @@ public struct SymbolCheck: Sendable {
         symbolProblems += second
     }
 
+    /// Whether indexing the scope costs less than the walk: the index reads one chain word
+    /// per symbol of the scope, the walk tests one Bloom filter per object and reference
+    /// (fewer: repeated references are memoised), each test costing about two chain words.
+    static func indexPays(references: Int, scope: [ELFFile]) -> Bool {
+        let symbols = scope.reduce(0) { $0 + $1.symbolCount }
+        return symbols < 2 * references * scope.count
+    }
+
     /// Reference counts below this are looked up on one thread (a thread costs more).
     static let concurrentReferences = 2_000
 
@@ -187,7 +204,7 @@ public struct SymbolCheck: Sendable {
             if let cached = memo[key] {
                 found = cached
             } else {
-                let result = Self.lookup(SymbolLookupKey(bytes: key.name, gnuHash: key.nameHash), reference: reference,
+                let result = Self.lookup(key, reference: reference,
                                          graph: graph, scope: scope, definitions: definitions, versions: &versions,
                                          symbolicFirst: scope[item.object].dynamic?.symbolic == true ? item.object : nil)
                 found = result.found
@@ -225,7 +242,7 @@ public struct SymbolCheck: Sendable {
 
     /// `_dl_lookup_symbol_x` over the global scope (load order). With a definition index,
     /// only the objects it names are visited: the others cannot define the name.
-    static func lookup(_ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
+    static func lookup(_ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        definitions: DefinitionIndex?, versions: inout VersionTables,
                        symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
         // The DT_SYMBOLIC object itself first, then the scope without it.
@@ -235,7 +252,7 @@ public struct SymbolCheck: Sendable {
         }
         var result: (found: Bool, assertion: Bool)?
         if let definitions {
-            definitions.forEachCandidate(for: key.gnuHash) { index in
+            definitions.forEachCandidate(for: key.nameHash) { index in
                 if index == symbolicFirst { return true }
                 result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
                 return result == nil
@@ -251,34 +268,39 @@ public struct SymbolCheck: Sendable {
 
     /// `do_lookup_x` in one object: the lookup's answer when this object settles it, nil
     /// when the search goes on to the next.
-    private static func visit(_ index: Int, _ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph,
+    private static func visit(_ index: Int, _ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph,
                               scope: [ELFFile], versions: inout VersionTables) -> (found: Bool, assertion: Bool)? {
         let elf = scope[index]
-        guard elf.mayDefine(key) else { return nil }
         var versionedCandidates = 0
-        for candidate in elf.symbolIndices(for: key) {
-            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
+        var settled: (found: Bool, assertion: Bool)?
+        elf.forEachSymbolIndex(named: key.name, gnuHash: key.nameHash) { candidate in
+            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { return true }
             guard let raw = elf.versionIndex(ofSymbol: candidate) else {
                 // No DT_VERSYM: any reference matches, except the library the need names.
                 if let reference, let file = reference.file,
                    graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
-                    return (false, true)
+                    settled = (false, true)
+                } else {
+                    settled = (true, false)
                 }
-                return (true, false)
+                return false
             }
             let ndx = raw & VersionSymbolBits.index
             if let reference {
                 let own = versions.definition(ndx, in: index)
                 let matches = own.hash == reference.hash && own.name == reference.name
-                if !matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { continue }
-                return (true, false)
+                if !matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { return true }
+                settled = (true, false)
+                return false
             }
             if ndx >= 3 {
                 if raw & VersionSymbolBits.hidden == 0 { versionedCandidates += 1 }
-                continue
+                return true
             }
-            return (true, false)
+            settled = (true, false)
+            return false
         }
+        if let settled { return settled }
         // An unversioned reference takes the sole non-hidden versioned definition.
         if reference == nil && versionedCandidates == 1 { return (true, false) }
         return nil
