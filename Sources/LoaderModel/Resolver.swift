@@ -84,7 +84,7 @@ struct ResolutionState {
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
     /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
-    var loadedByName: [String: Int] = [:]
+    var loadedByName: [String: Int] = Dictionary(minimumCapacity: 64)
     var loadedByIdentity = FileIdentityMap<Int>()
     /// Each search directory as spelled, listed once: where it leads and its names (nil
     /// when it is absent or not a directory).
@@ -92,8 +92,8 @@ struct ResolutionState {
     /// Each search directory's probes (hwcaps subdirectories, then itself), made once.
     var directoryProbes: [String: [Probe]] = [:]
     var resolvedParents: [String: RootPath?] = [:]
-    /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`): libraries of one directory share them.
-    var parsedLists: [ListKey: SearchPath] = [:]
+    /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`) (`listKey`): libraries of one directory share them.
+    var parsedLists: [String: SearchPath] = [:]
     /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
     let subdirectories: [String]
 
@@ -102,10 +102,11 @@ struct ResolutionState {
         var names: Set<String>
     }
 
-    struct ListKey: Hashable {
-        var text: String
-        var origin: String?
-        var isRunpath: Bool
+    /// The key of a parsed list: a `String`, not a `Hashable` struct, whose dictionary's
+    /// metadata would cost a scan of every conformance record on every run. (Neither
+    /// part holds a NUL: they are C strings.)
+    static func listKey(_ text: String, origin: String?, isRunpath: Bool) -> String {
+        (isRunpath ? "R" : "P") + (origin.map { "=" + $0 } ?? "-") + "\0" + text
     }
     var expectation = CandidateVerdict.Expectation.x86_64
     /// Whether `search` lists the probes where the name is absent (see `mapObject`).
@@ -403,7 +404,7 @@ struct ResolutionState {
     /// A RUNPATH or RPATH list of `object`, parsed once per text and `$ORIGIN`.
     mutating func parsedList(_ text: String, isRunpath: Bool, of object: LoadedObject) -> SearchPath {
         let source: SearchSource = isRunpath ? .runpath(owner: object.path) : .rpath(owner: object.path)
-        let key = ListKey(text: text, origin: object.origin, isRunpath: isRunpath)
+        let key = Self.listKey(text, origin: object.origin, isRunpath: isRunpath)
         var list: SearchPath
         if let known = parsedLists[key] {
             list = known

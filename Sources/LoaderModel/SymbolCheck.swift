@@ -143,7 +143,7 @@ public struct SymbolCheck: Sendable {
                       fields.binding != DynamicSymbol.weak else { continue }
                 // The name stays bytes in the file: a `String` is made only for a miss.
                 guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let key = ReferenceKey(name: name, version: versions.reference(of: index, in: object.index))
+                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: object.index))
                 references.append(Reference(object: object.index, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
             }
         }
@@ -196,22 +196,24 @@ public struct SymbolCheck: Sendable {
                                definitions: DefinitionIndex?, versions: inout VersionTables) -> [SymbolProblem] {
         var problems: [SymbolProblem] = []
         var memo = ReferenceMemo()
+        // Read once: `dynamic` is a struct of arrays and strings, copied at each read.
+        let symbolic = scope.map { $0.dynamic?.symbolic == true }
         for item in references {
             let key = item.key
-            let reference = versions.version(withID: key.version)
             let found: Bool
             var assertion = false
             if let cached = memo[key] {
                 found = cached
             } else {
-                let result = Self.lookup(key, reference: reference,
-                                         graph: graph, scope: scope, definitions: definitions, versions: &versions,
-                                         symbolicFirst: scope[item.object].dynamic?.symbolic == true ? item.object : nil)
+                let result = Self.lookup(key, reference: versions.version(withID: key.version), graph: graph, scope: scope,
+                                         definitions: definitions, versions: &versions,
+                                         symbolicFirst: symbolic[item.object] ? item.object : nil)
                 found = result.found
                 assertion = result.assertion
                 if !assertion { memo.insert(key, found) }
             }
             if found { continue }
+            let reference = versions.version(withID: key.version)
             problems.append(SymbolProblem(
                 requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
                 versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion))
@@ -227,9 +229,9 @@ public struct SymbolCheck: Sendable {
         let nameHash: UInt32
         let version: Int32
 
-        init(name: UnsafeRawBufferPointer, version: VersionTables.Version?) {
+        init(name: UnsafeRawBufferPointer, version: Int32) {
             self.name = name
-            self.version = version?.id ?? -1
+            self.version = version
             nameHash = SymbolLookupKey.gnuHash(of: name)
         }
 
@@ -431,13 +433,13 @@ struct VersionTables {
         id >= 0 && Int(id) < distinct.count ? distinct[Int(id)] : nil
     }
 
-    /// The version a reference at symbol `index` of `object` asks for (nil: unversioned).
-    mutating func reference(of index: Int, in object: Int) -> Version? {
-        guard let raw = objects[object].versionIndex(ofSymbol: index) else { return nil }
+    /// The id of the version a reference at symbol `index` of `object` asks for (-1:
+    /// unversioned). An id, not the `Version`: no strings are copied per reference.
+    mutating func referenceID(of index: Int, in object: Int) -> Int32 {
+        guard let raw = objects[object].versionIndex(ofSymbol: index) else { return -1 }
         let ndx = raw & VersionSymbolBits.index
-        guard ndx >= 2, let id = table(object)[ndx] else { return nil }
-        let version = distinct[Int(id)]
-        return version.hash != 0 ? version : nil
+        guard ndx >= 2, let id = table(object)[ndx] else { return -1 }
+        return distinct[Int(id)].hash != 0 ? id : -1
     }
 
     /// `l_versions[ndx]` of a candidate object (hash 0 when unset).
