@@ -17,44 +17,44 @@ extension ELFFile {
         }
     }
 
-    /// Appends the hash of every symbol `DT_GNU_HASH` leads to, low bit cleared (its chains
-    /// keep `hash & ~1` beside an end-of-chain bit), in table order. False when the file has
-    /// no GNU hash table or it cannot be walked to the end (`hashes` may have part of it).
+    /// The hash of every symbol `DT_GNU_HASH` leads to, low bit cleared (its chains keep
+    /// `hash & ~1` beside an end-of-chain bit), in table order. Nil when the file has no GNU
+    /// hash table, it cannot be walked to the end, the symbol count is unknown (0) or the
+    /// chains bring more entries than there are symbols (they overlap: a hostile table).
     /// Reads no names: an index of which objects may define a name is built from these for
-    /// a whole closure. (One loop over the words, no call per symbol: a large closure has
-    /// hundreds of thousands.)
-    @discardableResult
-    public func gnuHashes(into hashes: inout [UInt32]) -> Bool {
+    /// a whole closure. (Written in place, no call per symbol: a closure has tens of thousands.)
+    public func gnuHashes() -> [UInt32]? {
         guard let gnu = symbolTable.gnuHash, gnu.nbuckets > 0, gnu.bucketStart <= reader.count, gnu.chainStart <= reader.count,
-              let base = reader.buffer.baseAddress
-        else { return false }
-        let size = reader.count, bigEndian = reader.bigEndian
+              symbolCount > 0, let base = reader.buffer.baseAddress
+        else { return nil }
+        let size = reader.count, bigEndian = reader.bigEndian, symbols = symbolCount
         func word(_ offset: Int) -> UInt32 {
             let raw = base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
             return bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
         }
-        // Chains of valid tables are disjoint and end with the bit set; a hostile one could
-        // overlap, so no more steps than the chain area holds entries.
-        var budget = (size - gnu.chainStart) / 4
-        let symoffset = Int(gnu.symoffset)
-        for bucket in 0..<Int(gnu.nbuckets) {
-            let at = gnu.bucketStart + bucket * 4
-            guard at <= size - 4 else { return false }
-            let first = word(at)
-            if first == 0 { continue }
-            guard first >= gnu.symoffset else { return false }
-            var index = Int(first)
-            while index < symbolCount || symbolCount == 0 {
-                let offset = gnu.chainStart + (index - symoffset) * 4
-                guard budget > 0, offset <= size - 4 else { return false }
-                budget -= 1
-                let chain = word(offset)
-                hashes.append(chain & ~1)
-                if chain & 1 != 0 { break }
-                index += 1
+        var complete = true
+        let hashes = [UInt32](unsafeUninitializedCapacity: symbols) { out, written in
+            written = 0
+            let symoffset = Int(gnu.symoffset)
+            walk: for bucket in 0..<Int(gnu.nbuckets) {
+                let at = gnu.bucketStart + bucket * 4
+                guard at <= size - 4 else { complete = false; break }
+                let first = word(at)
+                if first == 0 { continue }
+                guard first >= gnu.symoffset else { complete = false; break }
+                var index = Int(first)
+                while index < symbols {
+                    let offset = gnu.chainStart + (index - symoffset) * 4
+                    guard offset <= size - 4, written < symbols else { complete = false; break walk }
+                    let chain = word(offset)
+                    out[written] = chain & ~1
+                    written += 1
+                    if chain & 1 != 0 { break }
+                    index += 1
+                }
             }
         }
-        return true
+        return complete ? hashes : nil
     }
 
     /// Calls `body` with each index `symbolIndices(for:)` would list for the name with these

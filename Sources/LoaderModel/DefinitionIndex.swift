@@ -64,7 +64,7 @@ struct DefinitionIndexPart {
     private let entryObject: [Int32]
     private let entryNext: [Int32]
     /// Objects the index cannot speak for (no `DT_GNU_HASH`, a broken one, an unknown
-    /// symbol count), ascending: candidates for every name.
+    /// symbol count: `ELFFile.gnuHashes` is nil), ascending: candidates for every name.
     private let unindexed: [Int]
 
     /// - Parameters:
@@ -91,14 +91,11 @@ struct DefinitionIndexPart {
         var objects: [Int32] = []
         var next: [Int32] = []
         var unindexed: [Int] = []
-        var hashes: [UInt32] = []
         slots.withUnsafeMutableBufferPointer { slot in
             for position in positions.reversed() {
                 let elf = scope[position]
                 let id = Int32(truncatingIfNeeded: position)
-                guard elf.symbolCount > 0 else { unindexed.append(position); continue }
-                hashes.removeAll(keepingCapacity: true)
-                let complete = elf.gnuHashes(into: &hashes)
+                guard let hashes = elf.gnuHashes() else { unindexed.append(position); continue }
                 var overflow = false
                 for hash in hashes {
                     let at = Self.probe(UnsafeBufferPointer(slot), hash, mask)
@@ -112,7 +109,7 @@ struct DefinitionIndexPart {
                     next.append(head)
                     slot[at] = UInt64(hash | 1) << 32 | UInt64(UInt32(objects.count))
                 }
-                if !complete || overflow { unindexed.append(position) }
+                if overflow { unindexed.append(position) }
             }
         }
         self.slots = slots
