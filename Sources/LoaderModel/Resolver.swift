@@ -368,10 +368,13 @@ struct ResolutionState {
     mutating func register(_ index: Int) {
         let object = objects[index]
         guard object.index > 0 || object.foundVia != .executable else { return }
-        for name in [object.path] + object.names + (object.soname.map { [$0] } ?? []) {
-            if let known = loadedByName[name], known <= index { continue }
+        func note(_ name: String) {
+            if let known = loadedByName[name], known <= index { return }
             loadedByName[name] = index
         }
+        note(object.path)
+        for name in object.names { note(name) }
+        if let soname = object.soname { note(soname) }
         if index > 0, loadedByIdentity[object.identity] == nil { loadedByIdentity[object.identity] = index }
     }
 

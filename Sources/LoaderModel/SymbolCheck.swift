@@ -376,9 +376,10 @@ struct VersionTables {
 
     private mutating func table(_ object: Int) -> Table {
         if let known = tables[object] { return known }
-        var pairs: [(UInt16, Int32)] = []
-        var largest = 0
         let elf = objects[object]
+        var pairs: [(UInt16, Int32)] = []
+        pairs.reserveCapacity(elf.versionNeeds.reduce(elf.versionDefinitions.count) { $0 + $1.entries.count })
+        var largest = 0
         for need in elf.versionNeeds {
             for entry in need.entries {
                 pairs.append((entry.index & VersionSymbolBits.index, intern(Version(name: entry.name, hash: entry.hash,
