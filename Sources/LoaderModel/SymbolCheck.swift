@@ -289,9 +289,8 @@ public struct SymbolCheck: Sendable {
             }
             let ndx = raw & VersionSymbolBits.index
             if let reference {
-                let own = versions.definition(ndx, in: index)
-                let matches = own.hash == reference.hash && own.name == reference.name
-                if !matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { return true }
+                let own = versions.definition(ndx, in: index, comparedWith: reference)
+                if !own.matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { return true }
                 settled = (true, false)
                 return false
             }
@@ -374,8 +373,14 @@ struct VersionTables {
         tables = Array(repeating: nil, count: objects.count)
     }
 
-    private mutating func table(_ object: Int) -> Table {
-        if let known = tables[object] { return known }
+    /// The id `object` gives version index `ndx`; nil when unset. (Read in place: a
+    /// `Table` returned by value was copied, its array retained, per reference.)
+    private mutating func id(_ ndx: UInt16, in object: Int) -> Int32? {
+        if tables[object] == nil { tables[object] = makeTable(object) }
+        return tables[object]?[ndx]
+    }
+
+    private mutating func makeTable(_ object: Int) -> Table {
         let elf = objects[object]
         var pairs: [(UInt16, Int32)] = []
         pairs.reserveCapacity(elf.versionNeeds.reduce(elf.versionDefinitions.count) { $0 + $1.entries.count })
@@ -401,7 +406,6 @@ struct VersionTables {
         } else {
             table = .sparse(VersionIndexMap(pairs))
         }
-        tables[object] = table
         return table
     }
 
@@ -439,12 +443,15 @@ struct VersionTables {
     mutating func referenceID(of index: Int, in object: Int) -> Int32 {
         guard let raw = objects[object].versionIndex(ofSymbol: index) else { return -1 }
         let ndx = raw & VersionSymbolBits.index
-        guard ndx >= 2, let id = table(object)[ndx] else { return -1 }
+        guard ndx >= 2, let id = id(ndx, in: object) else { return -1 }
         return distinct[Int(id)].hash != 0 ? id : -1
     }
 
-    /// `l_versions[ndx]` of a candidate object (hash 0 when unset).
-    mutating func definition(_ ndx: UInt16, in object: Int) -> Version {
-        table(object)[ndx].map { distinct[Int($0)] } ?? Version(name: "", hash: 0, hidden: false, file: nil)
+    /// Whether `l_versions[ndx]` of a candidate object has `reference`'s name and hash
+    /// (unset: name "" and hash 0), and its hash. No `Version` is copied.
+    mutating func definition(_ ndx: UInt16, in object: Int, comparedWith reference: Version) -> (matches: Bool, hash: UInt32) {
+        guard let id = id(ndx, in: object) else { return (reference.hash == 0 && reference.name.isEmpty, 0) }
+        let hash = distinct[Int(id)].hash
+        return (hash == reference.hash && distinct[Int(id)].name == reference.name, hash)
     }
 }
