@@ -92,8 +92,18 @@ struct ResolutionState {
     /// Each search directory's probes (hwcaps subdirectories, then itself), made once.
     var directoryProbes: [String: [Probe]] = [:]
     var resolvedParents: [String: RootPath?] = [:]
-    /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`) (`listKey`): libraries of one directory share them.
-    var parsedLists: [String: SearchPath] = [:]
+    /// Parsed RPATH/RUNPATH lists by `$ORIGIN` (the owner's directory), then text and kind:
+    /// libraries of one directory share them, and hold few distinct lists. (Not keyed by a
+    /// `Hashable` struct: its dictionary's metadata cost a scan of every conformance record
+    /// on each run.)
+    var parsedLists: [String: [ParsedList]] = [:]
+
+    struct ParsedList {
+        var text: String
+        var origin: String?
+        var isRunpath: Bool
+        var list: SearchPath
+    }
     /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
     let subdirectories: [String]
 
@@ -102,12 +112,6 @@ struct ResolutionState {
         var names: Set<String>
     }
 
-    /// The key of a parsed list: a `String`, not a `Hashable` struct, whose dictionary's
-    /// metadata would cost a scan of every conformance record on every run. (Neither
-    /// part holds a NUL: they are C strings.)
-    static func listKey(_ text: String, origin: String?, isRunpath: Bool) -> String {
-        (isRunpath ? "R" : "P") + (origin.map { "=" + $0 } ?? "-") + "\0" + text
-    }
     var expectation = CandidateVerdict.Expectation.x86_64
     /// Whether `search` lists the probes where the name is absent (see `mapObject`).
     var recordsAbsentProbes = true
@@ -407,15 +411,15 @@ struct ResolutionState {
     /// A RUNPATH or RPATH list of `object`, parsed once per text and `$ORIGIN`.
     mutating func parsedList(_ text: String, isRunpath: Bool, of object: LoadedObject) -> SearchPath {
         let source: SearchSource = isRunpath ? .runpath(owner: object.path) : .rpath(owner: object.path)
-        let key = Self.listKey(text, origin: object.origin, isRunpath: isRunpath)
         var list: SearchPath
-        if let known = parsedLists[key] {
-            list = known
+        let key = object.origin ?? ""
+        if let known = parsedLists[key]?.first(where: { $0.text == text && $0.origin == object.origin && $0.isRunpath == isRunpath }) {
+            list = known.list
             list.source = source
         } else {
             list = SearchPath(parsing: text, source: source, origin: object.origin,
                               platform: platform, workingDirectory: resolver.environment.workingDirectory)
-            parsedLists[key] = list
+            parsedLists[key, default: []].append(ParsedList(text: text, origin: object.origin, isRunpath: isRunpath, list: list))
         }
         if !list.unsafeElements.isEmpty { noteUnsafe(list) }
         return list
