@@ -195,14 +195,15 @@ public struct SymbolCheck: Sendable {
     private static func lookUp(_ references: ArraySlice<Reference>, graph: LoadGraph, scope: [ELFFile],
                                definitions: DefinitionIndex?, versions: inout VersionTables) -> [SymbolProblem] {
         var problems: [SymbolProblem] = []
-        var memo = ReferenceMemo()
+        var memo = ReferenceMemo(expected: references.count)
         // Read once: `dynamic` is a struct of arrays and strings, copied at each read.
         let symbolic = scope.map { $0.dynamic?.symbolic == true }
         for item in references {
             let key = item.key
             let found: Bool
             var assertion = false
-            if let cached = memo[key] {
+            let known = memo.find(key)
+            if let cached = known.answer {
                 found = cached
             } else {
                 let result = Self.lookup(key, reference: versions.version(withID: key.version), graph: graph, scope: scope,
@@ -210,7 +211,7 @@ public struct SymbolCheck: Sendable {
                                          symbolicFirst: symbolic[item.object] ? item.object : nil)
                 found = result.found
                 assertion = result.assertion
-                if !assertion { memo.insert(key, found) }
+                if !assertion { memo.insert(key, found, at: known.slot) }
             }
             if found { continue }
             let reference = versions.version(withID: key.version)
