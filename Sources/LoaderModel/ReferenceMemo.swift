@@ -12,7 +12,7 @@ struct ReferenceMemo {
     ///   is sized for them once instead of growing and rehashing on the way (up to a bound:
     ///   a huge closure repeats most of its references, and grows past it only if not).
     init(expected references: Int) {
-        let expected = min(references, 1 << 16)
+        let expected = min(references, 1 << 13)
         var size = 1024
         while size < 2 * expected { size <<= 1 }
         slots = [Int32](repeating: 0, count: size)
