@@ -17,39 +17,58 @@ extension ELFFile {
         }
     }
 
-    /// Calls `body` with the hash of every symbol `DT_GNU_HASH` leads to, low bit cleared
-    /// (its chains keep `hash & ~1` beside an end-of-chain bit), in table order. False when
-    /// the file has no GNU hash table or it cannot be walked to the end (`body` may have
-    /// seen part of it). Reads no names: an index of which objects may define a name is
-    /// built from these for a whole closure.
-    @discardableResult
-    public func forEachGnuHash(_ body: (UInt32) -> Void) -> Bool {
-        guard let gnu = symbolTable.gnuHash, gnu.nbuckets > 0, gnu.bucketStart <= reader.count, gnu.chainStart <= reader.count
-        else { return false }
-        // Chains of valid tables are disjoint and end with the bit set; a hostile one could
-        // overlap, so no more steps than the chain area holds entries.
-        var budget = (reader.count - gnu.chainStart) / 4
-        for bucket in 0..<Int(gnu.nbuckets) {
-            guard let first = reader.u32(gnu.bucketStart + bucket * 4) else { return false }
-            if first == 0 { continue }
-            guard first >= gnu.symoffset else { return false }
-            var index = Int(first)
-            while index < symbolCount || symbolCount == 0 {
-                guard budget > 0, let chain = reader.u32(gnu.chainWord(index)) else { return false }
-                budget -= 1
-                body(chain & ~1)
-                if chain & 1 != 0 { break }
-                index += 1
+    /// The hash of every symbol `DT_GNU_HASH` leads to, low bit cleared (its chains keep
+    /// `hash & ~1` beside an end-of-chain bit), in table order. Nil when the file has no GNU
+    /// hash table, it cannot be walked to the end, the symbol count is unknown (0) or the
+    /// chains bring more entries than there are symbols (they overlap: a hostile table).
+    /// Reads no names: an index of which objects may define a name is built from these for
+    /// a whole closure. (Written in place, no call per symbol: a closure has tens of thousands.)
+    public func gnuHashes() -> [UInt32]? {
+        guard let gnu = symbolTable.gnuHash, gnu.nbuckets > 0, gnu.bucketStart <= reader.count, gnu.chainStart <= reader.count,
+              symbolCount > 0, let base = reader.buffer.baseAddress
+        else { return nil }
+        let size = reader.count, bigEndian = reader.bigEndian, symbols = symbolCount
+        func word(_ offset: Int) -> UInt32 {
+            let raw = base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+            return bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
+        }
+        var complete = true
+        let hashes = [UInt32](unsafeUninitializedCapacity: symbols) { out, written in
+            written = 0
+            let symoffset = Int(gnu.symoffset)
+            walk: for bucket in 0..<Int(gnu.nbuckets) {
+                let at = gnu.bucketStart + bucket * 4
+                guard at <= size - 4 else { complete = false; break }
+                let first = word(at)
+                if first == 0 { continue }
+                guard first >= gnu.symoffset else { complete = false; break }
+                var index = Int(first)
+                while index < symbols {
+                    let offset = gnu.chainStart + (index - symoffset) * 4
+                    guard offset <= size - 4, written < symbols else { complete = false; break walk }
+                    let chain = word(offset)
+                    out[written] = chain & ~1
+                    written += 1
+                    if chain & 1 != 0 { break }
+                    index += 1
+                }
             }
         }
-        return true
+        return complete ? hashes : nil
     }
 
-    /// False only when the Bloom filter proves the file defines no symbol with this name
-    /// (then `symbolIndices(for:)` is empty); true when it may, or when there is no filter.
-    public func mayDefine(_ key: SymbolLookupKey) -> Bool {
-        guard let bloom = symbolTable.gnuBloom else { return true }
-        return bloom.mayContain(key.gnuHash, reader)
+    /// Calls `body` with each index `symbolIndices(for:)` would list for the name with these
+    /// bytes and GNU hash, in the same order, until it returns false; no array is made
+    /// unless the file's GNU hash table cannot be used. A closure's symbol check asks this
+    /// of every object that may define each reference.
+    public func forEachSymbolIndex(named name: UnsafeRawBufferPointer, gnuHash: UInt32, _ body: (Int) -> Bool) {
+        if let gnu = symbolTable.gnuHash, let chain = gnuChain(hash: gnuHash, in: gnu) {
+            for index in chain where gnuChainMatches(index, name, hash: gnuHash, in: gnu) {
+                if !body(index) { return }
+            }
+            return
+        }
+        for index in symbolIndices(for: SymbolLookupKey(bytes: name, gnuHash: gnuHash)) where !body(index) { return }
     }
 
     private func nameMatches(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {
@@ -60,28 +79,36 @@ extension ELFFile {
     }
 
     private func gnuLookup(_ key: UnsafeRawBufferPointer, hash h: UInt32, in gnu: GnuHashLayout) -> [Int]? {
-        guard let bloomShift = reader.u32(gnu.bloomStart - 4), gnu.nbuckets > 0 else { return nil }
-        let wordBytes = is64 ? 8 : 4
-        let bits = UInt32(wordBytes * 8)
-        if gnu.bloomWords > 0 {
-            // glibc masks with (maskwords - 1), maskwords being a power of two (elf/dl-lookup.c, _dl_setup_hash).
-            let wordIndex = Int((h / bits) & (gnu.bloomWords - 1))
-            guard let word = reader.word(gnu.bloomStart + wordIndex * wordBytes, is64: is64) else { return nil }
-            let mask = (UInt64(1) << UInt64(h % bits)) | (UInt64(1) << UInt64((h >> (bloomShift & 31)) % bits))
-            if word & mask != mask { return [] }
+        gnuChain(hash: h, in: gnu)?.filter { gnuChainMatches($0, key, hash: h, in: gnu) }
+    }
+
+    /// The symbol indices of the GNU hash chain for hash `h` (empty when the Bloom filter
+    /// or the bucket rules the name out), every chain word readable; nil when the table
+    /// cannot be used for it (then the loader's fallbacks apply).
+    private func gnuChain(hash h: UInt32, in gnu: GnuHashLayout) -> Range<Int>? {
+        guard gnu.nbuckets > 0 else { return nil }
+        if let bloom = symbolTable.gnuBloom {
+            guard let passes = bloom.mayContain(h, reader) else { return nil }
+            if !passes { return 0..<0 }
+        } else if reader.u32(gnu.bloomStart - 4) == nil {
+            return nil   // (readable, with buckets, and no filter: no words, nothing to test)
         }
         guard let first = reader.u32(gnu.bucketStart + Int(h % gnu.nbuckets) * 4) else { return nil }
-        if first == 0 { return [] }
+        if first == 0 { return 0..<0 }
         guard first >= gnu.symoffset else { return nil }
-        var result: [Int] = []
         var index = Int(first)
         while index < symbolCount || symbolCount == 0 {
             guard let chain = reader.u32(gnu.chainWord(index)) else { return nil }
-            if (chain | 1) == (h | 1) && nameMatches(index, key) { result.append(index) }
-            if chain & 1 != 0 { break }
             index += 1
+            if chain & 1 != 0 { break }
         }
-        return result
+        return Int(first)..<index
+    }
+
+    /// Whether chain entry `index` (inside a range from `gnuChain`) carries hash `h` and is named `key`.
+    private func gnuChainMatches(_ index: Int, _ key: UnsafeRawBufferPointer, hash h: UInt32, in gnu: GnuHashLayout) -> Bool {
+        guard let chain = reader.u32(gnu.chainWord(index)) else { return false }
+        return (chain | 1) == (h | 1) && nameMatches(index, key)
     }
 
     private func sysvLookup(_ key: UnsafeRawBufferPointer, hash h: UInt32, at offset: Int) -> [Int]? {

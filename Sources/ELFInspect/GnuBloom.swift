@@ -8,7 +8,7 @@ struct GnuBloom: Sendable {
     let is64: Bool
 
     /// Nil when there is no table, it is truncated, it has no buckets or no filter words
-    /// (then every lookup goes to the buckets, as before).
+    /// (then every lookup goes to the buckets).
     init?(_ reader: ByteReader, at offset: Int?, is64: Bool) {
         guard let offset, let nbuckets = reader.u32(offset), let words = reader.u32(offset + 8),
               let shift = reader.u32(offset + 12), nbuckets > 0, words > 0 else { return nil }
@@ -18,11 +18,12 @@ struct GnuBloom: Sendable {
         self.is64 = is64
     }
 
-    /// The same test as `ELFFile.gnuLookup`: both bits for `hash` set in its word.
-    func mayContain(_ hash: UInt32, _ reader: ByteReader) -> Bool {
+    /// Both bits for `hash` set in its word; nil when the word cannot be read. (glibc masks
+    /// with maskwords - 1, elf/dl-lookup.c `_dl_setup_hash`.)
+    func mayContain(_ hash: UInt32, _ reader: ByteReader) -> Bool? {
         let bits: UInt32 = is64 ? 64 : 32
         let wordIndex = Int((hash / bits) & (words - 1))
-        guard let word = reader.word(start + wordIndex * (is64 ? 8 : 4), is64: is64) else { return true }
+        guard let word = reader.word(start + wordIndex * (is64 ? 8 : 4), is64: is64) else { return nil }
         let mask = (UInt64(1) << UInt64(hash % bits)) | (UInt64(1) << UInt64((hash >> (shift & 31)) % bits))
         return word & mask == mask
     }

@@ -13,6 +13,17 @@ public struct VersionIndexMap<Value> {
     /// From `(index, value)` pairs in file order.
     @inlinable
     public init(_ pairs: [(UInt16, Value)]) {
+        // Linkers write indices ascending: then the pairs are the map as they stand.
+        var ascending = true
+        for k in pairs.indices.dropFirst() where pairs[k - 1].0 >= pairs[k].0 {
+            ascending = false
+            break
+        }
+        if ascending {
+            keys = pairs.map(\.0)
+            values = pairs.map(\.1)
+            return
+        }
         // Sort positions by (index, file order) packed in one integer, then keep each
         // index's last value.
         var order = [UInt64]()

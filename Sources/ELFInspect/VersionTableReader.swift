@@ -37,7 +37,6 @@ struct VersionTableReader {
                 let fileName = try dynamic.string(UInt64(file), "vn_file")
                 var entries: [VersionNeed.Entry] = []
                 entries.reserveCapacity(min(Int(cnt), auxBudget))
-                neededNames.reserveCapacity(neededNames.count + min(Int(cnt), auxBudget))
                 var auxOffset = entry + Int(aux)
                 for a in 0..<Int(cnt) {
                     try spendAux("version needs (.gnu.version_r)")
@@ -69,23 +68,26 @@ struct VersionTableReader {
                       let cnt = reader.u16(entry + 6), let hash = reader.u32(entry + 8), let aux = reader.u32(entry + 12),
                       let next = reader.u32(entry + 16)
                 else { throw .truncated(path: path, what: "version definitions (.gnu.version_d) entry \(n)") }
-                var auxNames: [String] = []
-                auxNames.reserveCapacity(min(Int(cnt), auxBudget))
+                // The first name is the version's own, the others its parents (most have none:
+                // no array is made for them).
+                var first: String?
+                var parents: [String] = []
                 var auxOffset = entry + Int(aux)
                 for a in 0..<Int(cnt) {
                     try spendAux("version definitions (.gnu.version_d)")
                     guard let name = reader.u32(auxOffset), let auxNext = reader.u32(auxOffset + 4) else {
                         throw .truncated(path: path, what: "version definition auxiliary entry \(a)")
                     }
-                    auxNames.append(try dynamic.string(UInt64(name), "vda_name"))
+                    let text = try dynamic.string(UInt64(name), "vda_name")
+                    if first == nil { first = text } else { parents.append(text) }
                     if auxNext == 0 { break }
                     auxOffset += Int(auxNext)
                 }
-                guard let first = auxNames.first else {
+                guard let first else {
                     throw .malformed(path: path, what: "version definition \(n) has no name (vd_cnt 0)")
                 }
                 definitions.append(VersionDefinition(name: first, hash: hash, flags: flags, index: ndx, version: version,
-                                                     parents: Array(auxNames.dropFirst())))
+                                                     parents: parents))
                 definedNames.append((ndx & VersionSymbolBits.index, first))
                 if next == 0 { break }
                 entry += Int(next)

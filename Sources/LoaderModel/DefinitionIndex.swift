@@ -64,7 +64,7 @@ struct DefinitionIndexPart {
     private let entryObject: [Int32]
     private let entryNext: [Int32]
     /// Objects the index cannot speak for (no `DT_GNU_HASH`, a broken one, an unknown
-    /// symbol count), ascending: candidates for every name.
+    /// symbol count: `ELFFile.gnuHashes` is nil), ascending: candidates for every name.
     private let unindexed: [Int]
 
     /// - Parameters:
@@ -95,21 +95,21 @@ struct DefinitionIndexPart {
             for position in positions.reversed() {
                 let elf = scope[position]
                 let id = Int32(truncatingIfNeeded: position)
-                guard elf.symbolCount > 0 else { unindexed.append(position); continue }
+                guard let hashes = elf.gnuHashes() else { unindexed.append(position); continue }
                 var overflow = false
-                let complete = elf.forEachGnuHash { hash in
+                for hash in hashes {
                     let at = Self.probe(UnsafeBufferPointer(slot), hash, mask)
-                    if slot[at] == 0 && onlyAsked { return }   // a name nothing refers to
+                    if slot[at] == 0 && onlyAsked { continue }   // a name nothing refers to
                     let head = Int32(truncatingIfNeeded: slot[at] & 0xffff_ffff) - 1
-                    if head >= 0 && objects[Int(head)] == id { return }   // a second name, same hash
+                    if head >= 0 && objects[Int(head)] == id { continue }   // a second name, same hash
                     // Overlapping chains (a hostile table) can bring more entries than the
                     // counts: that object is then left to the scope walk.
-                    guard objects.count < bound else { overflow = true; return }
+                    guard objects.count < bound else { overflow = true; continue }
                     objects.append(id)
                     next.append(head)
                     slot[at] = UInt64(hash | 1) << 32 | UInt64(UInt32(objects.count))
                 }
-                if !complete || overflow { unindexed.append(position) }
+                if overflow { unindexed.append(position) }
             }
         }
         self.slots = slots

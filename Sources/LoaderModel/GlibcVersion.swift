@@ -34,13 +34,15 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
     /// highest `GLIBC_2.N` version it defines.
     public static func detect(libc bytes: FileBytes, elf: ELFFile?) -> GlibcVersion? {
         // memchr(3) + memcmp(3): libc.so.6 is a few MB and this runs on every command.
+        // Anchored on the marker's `v`, its rarest byte in libc (half as many stops as `r`).
         let marker = Array("release version ".utf8)
+        let anchor = 8
         let raw = bytes.buffer
         if let base = raw.baseAddress, raw.count > marker.count {
             var offset = 0
             while offset < raw.count - marker.count {
-                guard let hit = memchr(base + offset, Int32(marker[0]), raw.count - offset - marker.count) else { break }
-                let at = base.distance(to: UnsafeRawPointer(hit))
+                guard let hit = memchr(base + offset + anchor, Int32(marker[anchor]), raw.count - offset - marker.count) else { break }
+                let at = base.distance(to: UnsafeRawPointer(hit)) - anchor
                 let matches = marker.withUnsafeBytes { needle in
                     guard let pattern = needle.baseAddress else { return false }
                     return memcmp(base + at, pattern, needle.count) == 0
@@ -73,7 +75,8 @@ extension GlibcVersion {
         for dir in LoaderPlatform.defaultDirectories(multiarch: multiarch) {
             let path = RootPath(dir + "/libc.so.6")
             guard let bytes = try? root.contents(of: path) else { continue }
-            if let version = detect(libc: bytes, elf: try? ELFFile(bytes: bytes, path: path.string)) {
+            // The file is parsed only when it has no banner (as good as every libc has one).
+            if let version = detect(libc: bytes, elf: nil) ?? detect(libc: bytes, elf: try? ELFFile(bytes: bytes, path: path.string)) {
                 return (version, path, multiarch)
             }
         }

@@ -23,8 +23,19 @@ public struct LdSoCache: Equatable, Sendable {
 
     public var format: Format
     /// The table the loader searches (the new one when present), in file order: sorted by
-    /// key descending per `LdSoCacheNameOrder`.
-    public var entries: [Entry]
+    /// key descending per `LdSoCacheNameOrder`. Made on demand from a file read: a lookup
+    /// binary-searches the file's own table, as the loader does, and a program needs a
+    /// few of its thousand entries.
+    public var entries: [Entry] {
+        get {
+            switch table {
+            case .built(let list): return list
+            case .file(let file): return (0..<file.count).map { file.entry($0, names: glibcHWCapsNames) }
+            }
+        }
+        set { table = .built(newValue) }
+    }
+    private var table: Table
     /// The generator extension (`ldconfig (Debian GLIBC 2.36-9…) stable release version 2.36`).
     public var generator: String?
     /// The glibc-hwcaps extension: subdirectory names, indexed by a glibc-hwcaps entry.
@@ -40,7 +51,7 @@ public struct LdSoCache: Equatable, Sendable {
     /// A cache built in memory (by `LdconfigModel`), in the given order.
     public init(format: Format = .new, entries: [Entry], generator: String? = nil, glibcHWCapsNames: [String] = []) {
         self.format = format
-        self.entries = entries
+        self.table = .built(entries)
         self.generator = generator
         self.glibcHWCapsNames = glibcHWCapsNames
         self.extensionProblem = nil
@@ -57,7 +68,7 @@ public struct LdSoCache: Equatable, Sendable {
         if raw.hasMagic(Self.newMagic, at: 0) {
             // Same checks as _dl_load_cache_lookup: header, then nlibs against the room left.
             guard size > 48 else { throw .truncated(path: path, what: "the 48-byte header") }
-            try self.init(newAt: 0, raw: raw, format: .new)
+            try self.init(newAt: 0, bytes: bytes, raw: raw, format: .new)
         } else if raw.hasMagic(Self.oldMagic, at: 0) {
             // struct cache_file: 11 magic bytes, 1 pad, u32 nlibs, then 12-byte entries.
             guard size > 16, let nlibs = raw.u32(12) else { throw .truncated(path: path, what: "the 16-byte old header") }
@@ -66,22 +77,13 @@ public struct LdSoCache: Equatable, Sendable {
             let oldEnd = 16 + Int(nlibs) * 12
             let newStart = (oldEnd + 7) & ~7
             if size >= newStart + 48, raw.hasMagic(Self.newMagic, at: newStart) {
-                try self.init(newAt: newStart, raw: raw, format: .oldWithNew)
+                try self.init(newAt: newStart, bytes: bytes, raw: raw, format: .oldWithNew)
             } else {
-                var list: [Entry] = []
-                list.reserveCapacity(Int(nlibs))
-                for i in 0..<Int(nlibs) {
-                    let at = 16 + i * 12
-                    guard let flags = raw.u32(at), let key = raw.u32(at + 4), let value = raw.u32(at + 8) else {
-                        throw .truncated(path: path, what: "entry \(i)")
-                    }
-                    // Old-format strings are offsets from the end of the entry array.
-                    let keyBytes = try raw.string(base: oldEnd, key, entry: i, field: "key")
-                    let valueBytes = try raw.string(base: oldEnd, value, entry: i, field: "value")
-                    list.append(Entry(flags: Int32(bitPattern: flags), keyBytes: keyBytes,
-                                      valueBytes: valueBytes, hwcap: 0, glibcHWCaps: nil))
-                }
-                self.init(format: .old, entries: list)
+                // Old-format strings are offsets from the end of the entry array.
+                let file = FileTable(bytes: bytes, start: 16, count: Int(nlibs), entrySize: 12, stringBase: oldEnd)
+                try file.verify(raw)
+                self.init(format: .old, entries: [])
+                table = .file(file)
             }
         } else {
             throw .notACache(path: path)
@@ -89,7 +91,7 @@ public struct LdSoCache: Equatable, Sendable {
     }
 
     /// Reads `struct cache_file_new` at `base` (0, or inside an old cache).
-    private init(newAt base: Int, raw: CacheBytes, format: Format) throws(LdSoCacheError) {
+    private init(newAt base: Int, bytes: FileBytes, raw: CacheBytes, format: Format) throws(LdSoCacheError) {
         let path = raw.path
         guard let nlibs = raw.u32(base + 20), let flags = raw.u8(base + 28), let extensionOffset = raw.u32(base + 32) else {
             throw .truncated(path: path, what: "the 48-byte header")
@@ -117,24 +119,11 @@ public struct LdSoCache: Equatable, Sendable {
             }
         }
 
-        var list: [Entry] = []
-        list.reserveCapacity(Int(nlibs))
-        for i in 0..<Int(nlibs) {
-            let at = base + 48 + i * 24
-            guard let f = raw.u32(at), let key = raw.u32(at + 4), let value = raw.u32(at + 8), let hwcap = raw.u64(at + 16) else {
-                throw .truncated(path: path, what: "entry \(i)")
-            }
-            // New-format strings are offsets from the start of the new header.
-            let keyBytes = try raw.string(base: base, key, entry: i, field: "key")
-            let valueBytes = try raw.string(base: base, value, entry: i, field: "value")
-            var entry = Entry(flags: Int32(bitPattern: f), keyBytes: keyBytes,
-                              valueBytes: valueBytes, hwcap: hwcap, glibcHWCaps: nil)
-            if entry.isGlibcHWCapsEntry, Int(entry.glibcHWCapsIndex) < names.count {
-                entry.glibcHWCaps = names[Int(entry.glibcHWCapsIndex)]
-            }
-            list.append(entry)
-        }
-        self.init(format: format, entries: list, generator: generator, glibcHWCapsNames: problem == nil ? names : [])
+        // New-format strings are offsets from the start of the new header.
+        let file = FileTable(bytes: bytes, start: base + 48, count: Int(nlibs), entrySize: 24, stringBase: base)
+        try file.verify(raw)
+        self.init(format: format, entries: [], generator: generator, glibcHWCapsNames: problem == nil ? names : [])
+        self.table = .file(file)
         self.extensionProblem = problem
     }
 
@@ -153,43 +142,50 @@ public struct LdSoCache: Equatable, Sendable {
     /// legacy-hwcap entry with flags `0x0303`. Nil: not in the cache.
     public func lookup(_ name: String, glibcHWCaps: [String], legacy: LdSoCacheLegacyHWCap = .baseline) -> String? {
         let needle = ByteString.bytes(name)
+        switch table {
+        case .built(let list): return lookup(needle, in: BuiltRows(list: list), glibcHWCaps: glibcHWCaps, legacy: legacy)
+        case .file(let file): return lookup(needle, in: file, glibcHWCaps: glibcHWCaps, legacy: legacy)
+        }
+    }
+
+    private func lookup(_ needle: [UInt8], in rows: some CacheRows, glibcHWCaps: [String], legacy: LdSoCacheLegacyHWCap) -> String? {
         let hasHWCapField = format != .old
         var left = 0
-        var right = entries.count - 1
+        var right = rows.count - 1
         while left <= right {
             var middle = (left + right) / 2
-            let cmp = LdSoCacheNameOrder.compare(needle, entries[middle].keyBytes)
+            let cmp = rows.compare(needle, middle)
             if cmp == 0 {
                 left = middle
-                while middle > 0, LdSoCacheNameOrder.compare(needle, entries[middle - 1].keyBytes) == 0 { middle -= 1 }
-                var best: [UInt8]?
+                while middle > 0, rows.compare(needle, middle - 1) == 0 { middle -= 1 }
+                var best: Int?
                 var bestPriority = 0
                 var index = middle
                 while index <= right {
                     let i = index
                     index += 1
-                    let entry = entries[i]
-                    if i > left, LdSoCacheNameOrder.compare(needle, entry.keyBytes) != 0 { break }
-                    guard entry.flags == Self.x86_64Flags else { continue }   // _dl_cache_check_flags
+                    if i > left, rows.compare(needle, i) != 0 { break }
+                    guard rows.flags(i) == Self.x86_64Flags else { continue }   // _dl_cache_check_flags
                     var named = false
                     if hasHWCapField {
-                        named = entry.isGlibcHWCapsEntry
-                        if named && !Self.isaLevelSupported(entry.isaLevel, glibcHWCaps: glibcHWCaps) { continue }
+                        let hwcap = rows.hwcap(i)
+                        named = Entry.isGlibcHWCaps(hwcap)
+                        if named && !Self.isaLevelSupported(Entry.isaLevel(hwcap), glibcHWCaps: glibcHWCaps) { continue }
                         // glibc-hwcaps entries sort first; a plain one ends the search once any matched.
                         if !named && best != nil { break }
-                        if !named && (entry.hwcap & legacy.excluded) != 0 { continue }
-                        let platformBits = entry.hwcap & LdSoCacheLegacyHWCap.platformMask
+                        if !named && (hwcap & legacy.excluded) != 0 { continue }
+                        let platformBits = hwcap & LdSoCacheLegacyHWCap.platformMask
                         if platformBits != 0 && platformBits != legacy.platformValue { continue }
                         if named {
-                            let priority = self.priority(of: entry, glibcHWCaps: glibcHWCaps)
+                            let priority = self.priority(ofIndex: Entry.glibcHWCapsIndex(hwcap), glibcHWCaps: glibcHWCaps)
                             if priority == 0 { continue }
                             if best == nil || priority < bestPriority { bestPriority = priority } else { continue }
                         }
                     }
-                    best = entry.valueBytes
+                    best = i
                     if !named { break }   // flags are 0x0303 here: no better plain entry can follow
                 }
-                return best.map { ByteString.decode($0) }
+                return best.map { rows.value($0) }
             }
             if cmp < 0 { left = middle + 1 } else { right = middle - 1 }
         }
@@ -203,8 +199,8 @@ public struct LdSoCache: Equatable, Sendable {
     }
 
     /// dl-cache.c `glibc_hwcaps_priority`: 1 for the most preferred name, 0 for unusable.
-    private func priority(of entry: Entry, glibcHWCaps: [String]) -> Int {
-        let index = Int(entry.glibcHWCapsIndex)
+    private func priority(ofIndex raw: UInt32, glibcHWCaps: [String]) -> Int {
+        let index = Int(raw)
         guard index < glibcHWCapsNames.count, let position = glibcHWCaps.firstIndex(of: glibcHWCapsNames[index]) else { return 0 }
         return position + 1
     }
@@ -213,6 +209,99 @@ public struct LdSoCache: Equatable, Sendable {
     /// (baseline always; v2, v3, v4 when the CPU supports `x86-64-vN`).
     static func isaLevelSupported(_ level: Int, glibcHWCaps: [String]) -> Bool {
         level == 0 || glibcHWCaps.contains("x86-64-v\(level + 1)")
+    }
+}
+
+extension LdSoCache {
+    /// Where the entries are: built in memory, or in the file read (checked as the parse
+    /// did, then left there).
+    private enum Table: Sendable {
+        case built([Entry])
+        case file(FileTable)
+    }
+
+    public static func == (lhs: LdSoCache, rhs: LdSoCache) -> Bool {
+        lhs.format == rhs.format && lhs.generator == rhs.generator && lhs.glibcHWCapsNames == rhs.glibcHWCapsNames
+            && lhs.extensionProblem == rhs.extensionProblem && lhs.entries == rhs.entries
+    }
+}
+
+/// The entry fields a lookup reads, by position in the table.
+private protocol CacheRows {
+    var count: Int { get }
+    /// `_dl_cache_libcmp(needle, key of entry i)`.
+    func compare(_ needle: [UInt8], _ i: Int) -> Int32
+    func flags(_ i: Int) -> Int32
+    func hwcap(_ i: Int) -> UInt64
+    func value(_ i: Int) -> String
+}
+
+private struct BuiltRows: CacheRows {
+    let list: [LdSoCache.Entry]
+    var count: Int { list.count }
+    func compare(_ needle: [UInt8], _ i: Int) -> Int32 { LdSoCacheNameOrder.compare(needle, list[i].keyBytes) }
+    func flags(_ i: Int) -> Int32 { list[i].flags }
+    func hwcap(_ i: Int) -> UInt64 { list[i].hwcap }
+    func value(_ i: Int) -> String { ByteString.decode(list[i].valueBytes) }
+}
+
+/// The entry table of a cache file, read in place: `file_entry_new` (24 bytes) or the old
+/// `file_entry` (12, no hwcap). `verify` has checked every string, so the reads cannot fail.
+private struct FileTable: CacheRows, Sendable {
+    let bytes: FileBytes
+    /// Offset of entry 0.
+    let start: Int
+    let count: Int
+    let entrySize: Int
+    /// What string offsets count from.
+    let stringBase: Int
+
+    private func u32(_ offset: Int) -> UInt32 {
+        UInt32(littleEndian: bytes.buffer.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    func flags(_ i: Int) -> Int32 { Int32(bitPattern: u32(start + i * entrySize)) }
+
+    func hwcap(_ i: Int) -> UInt64 {
+        entrySize == 24 ? UInt64(littleEndian: bytes.buffer.loadUnaligned(fromByteOffset: start + i * entrySize + 16, as: UInt64.self)) : 0
+    }
+
+    private func string(at field: Int) -> UnsafeRawBufferPointer {
+        let from = stringBase + Int(u32(field))
+        let base = bytes.buffer.baseAddress! + from
+        return UnsafeRawBufferPointer(start: base, count: strlen(base.assumingMemoryBound(to: CChar.self)))
+    }
+
+    func key(_ i: Int) -> UnsafeRawBufferPointer { string(at: start + i * entrySize + 4) }
+
+    func value(_ i: Int) -> String { ByteString.decode(string(at: start + i * entrySize + 8)) }
+
+    func compare(_ needle: [UInt8], _ i: Int) -> Int32 { LdSoCacheNameOrder.compare(needle, key(i)) }
+
+    /// The entry as the parse made it; a glibc-hwcaps entry named from `names`.
+    func entry(_ i: Int, names: [String]) -> LdSoCache.Entry {
+        var entry = LdSoCache.Entry(flags: flags(i), keyBytes: Array(key(i)), valueBytes: Array(string(at: start + i * entrySize + 8)),
+                                    hwcap: hwcap(i), glibcHWCaps: nil)
+        if entry.isGlibcHWCapsEntry, Int(entry.glibcHWCapsIndex) < names.count {
+            entry.glibcHWCaps = names[Int(entry.glibcHWCapsIndex)]
+        }
+        return entry
+    }
+
+    /// The errors the parse of every entry would meet, the first one thrown.
+    func verify(_ raw: CacheBytes) throws(LdSoCacheError) {
+        // A string is terminated when it starts at or before the file's last NUL.
+        var lastNul = raw.count - 1
+        while lastNul >= 0 && raw.buffer[lastNul] != 0 { lastNul -= 1 }
+        for i in 0..<count {
+            let at = start + i * entrySize
+            guard raw.u32(at) != nil, let key = raw.u32(at + 4), let value = raw.u32(at + 8),
+                  entrySize == 12 || raw.u64(at + 16) != nil else {
+                throw .truncated(path: raw.path, what: "entry \(i)")
+            }
+            try raw.checkString(base: stringBase, key, entry: i, field: "key", lastNul: lastNul)
+            try raw.checkString(base: stringBase, value, entry: i, field: "value", lastNul: lastNul)
+        }
     }
 }
 
@@ -241,6 +330,12 @@ private struct CacheBytes {
     func u64(_ offset: Int) -> UInt64? {
         guard offset >= 0, offset <= count - 8 else { return nil }
         return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// Throws as `string` would, without copying the bytes (`lastNul`: the file's last NUL, -1 for none).
+    func checkString(base: Int, _ offset: UInt32, entry: Int, field: String, lastNul: Int) throws(LdSoCacheError) {
+        let start = base + Int(offset)
+        guard start >= base, start <= lastNul else { throw .badString(path: path, entry: entry, field: field, offset: offset) }
     }
 
     /// The NUL-terminated bytes at `base + offset`.

@@ -41,15 +41,22 @@ extension LdSoCache {
         }
 
         /// `dl_cache_hwcap_extension`: only bit 62 set in the upper half, ISA level bits aside.
-        public var isGlibcHWCapsEntry: Bool {
+        public var isGlibcHWCapsEntry: Bool { Self.isGlibcHWCaps(hwcap) }
+
+        /// The x86 ISA level a glibc-hwcaps entry needs (0 baseline, 1 v2, 2 v3, 3 v4).
+        public var isaLevel: Int { Self.isaLevel(hwcap) }
+
+        /// Index into the glibc-hwcaps name table (glibc-hwcaps entries only).
+        public var glibcHWCapsIndex: UInt32 { Self.glibcHWCapsIndex(hwcap) }
+
+        // The same from the `hwcap` field alone (a lookup reads it in the file).
+        static func isGlibcHWCaps(_ hwcap: UInt64) -> Bool {
             ((hwcap >> 32) & ~LdSoCache.isaLevelMask) == (LdSoCache.hwcapExtensionBit >> 32)
         }
 
-        /// The x86 ISA level a glibc-hwcaps entry needs (0 baseline, 1 v2, 2 v3, 3 v4).
-        public var isaLevel: Int { Int((hwcap >> 32) & LdSoCache.isaLevelMask) }
+        static func isaLevel(_ hwcap: UInt64) -> Int { Int((hwcap >> 32) & LdSoCache.isaLevelMask) }
 
-        /// Index into the glibc-hwcaps name table (glibc-hwcaps entries only).
-        public var glibcHWCapsIndex: UInt32 { UInt32(truncatingIfNeeded: hwcap) }
+        static func glibcHWCapsIndex(_ hwcap: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hwcap) }
     }
 
     /// `DL_CACHE_HWCAP_EXTENSION`.

@@ -7,8 +7,18 @@ public enum LdSoCacheNameOrder {
     /// `_dl_cache_libcmp(p1, p2)`: negative, zero or positive. Bytes compare as C's signed
     /// `char` on x86-64, and digit values wrap like its `int`, so hostile keys order as in glibc.
     public static func compare(_ p1: [UInt8], _ p2: [UInt8]) -> Int32 {
+        compareBytes(p1, p2)
+    }
+
+    /// The same over any contiguous bytes (a key read in place in the cache file).
+    static func compare(_ p1: [UInt8], _ p2: UnsafeRawBufferPointer) -> Int32 {
+        compareBytes(p1, p2)
+    }
+
+    private static func compareBytes<A: RandomAccessCollection<UInt8>, B: RandomAccessCollection<UInt8>>(_ p1: A, _ p2: B) -> Int32
+        where A.Index == Int, B.Index == Int {
         var i = 0, j = 0
-        func at(_ a: [UInt8], _ k: Int) -> UInt8 { k < a.count ? a[k] : 0 }
+        func at<C: RandomAccessCollection<UInt8>>(_ a: C, _ k: Int) -> UInt8 where C.Index == Int { k < a.count ? a[a.startIndex + k] : 0 }
         func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
         while at(p1, i) != 0 {
             let c1 = at(p1, i), c2 = at(p2, j)

@@ -8,21 +8,35 @@ struct ReferenceMemo {
     private var keys: [SymbolCheck.ReferenceKey] = []
     private var answers: [Bool] = []
 
-    init() {
-        slots = [Int32](repeating: 0, count: 1024)
+    /// - Parameter expected: how many keys may come (the references to look up): the table
+    ///   is sized for them once instead of growing and rehashing on the way (up to a bound:
+    ///   a huge closure repeats most of its references, and grows past it only if not).
+    init(expected references: Int) {
+        let expected = min(references, 1 << 13)
+        var size = 1024
+        while size < 2 * expected { size <<= 1 }
+        slots = [Int32](repeating: 0, count: size)
+        keys.reserveCapacity(expected)
+        answers.reserveCapacity(expected)
     }
 
-    subscript(key: SymbolCheck.ReferenceKey) -> Bool? {
-        let entry = slots[slot(of: key)]
-        return entry == 0 ? nil : answers[Int(entry) - 1]
+    /// The answer recorded for `key`, else nil and the slot `insert` takes.
+    func find(_ key: SymbolCheck.ReferenceKey) -> (answer: Bool?, slot: Int) {
+        let at = slot(of: key)
+        let entry = slots[at]
+        return (entry == 0 ? nil : answers[Int(entry) - 1], at)
     }
 
-    /// Records `found` for `key` (which must not be there yet).
-    mutating func insert(_ key: SymbolCheck.ReferenceKey, _ found: Bool) {
-        if (keys.count + 1) * 2 > slots.count { grow() }
+    /// Records `found` for `key` (which must not be there yet) in the slot `find` gave.
+    mutating func insert(_ key: SymbolCheck.ReferenceKey, _ found: Bool, at slot: Int) {
+        var at = slot
+        if (keys.count + 1) * 2 > slots.count {
+            grow()
+            at = self.slot(of: key)
+        }
         keys.append(key)
         answers.append(found)
-        slots[slot(of: key)] = Int32(truncatingIfNeeded: keys.count)
+        slots[at] = Int32(truncatingIfNeeded: keys.count)
     }
 
     /// The slot holding `key`, or the empty one where it goes.

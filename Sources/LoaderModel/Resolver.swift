@@ -84,7 +84,7 @@ struct ResolutionState {
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
     /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
-    var loadedByName: [String: Int] = [:]
+    var loadedByName: [String: Int] = Dictionary(minimumCapacity: 64)
     var loadedByIdentity = FileIdentityMap<Int>()
     /// Each search directory as spelled, listed once: where it leads and its names (nil
     /// when it is absent or not a directory).
@@ -92,8 +92,18 @@ struct ResolutionState {
     /// Each search directory's probes (hwcaps subdirectories, then itself), made once.
     var directoryProbes: [String: [Probe]] = [:]
     var resolvedParents: [String: RootPath?] = [:]
-    /// Parsed RPATH/RUNPATH lists by (text, `$ORIGIN`): libraries of one directory share them.
-    var parsedLists: [ListKey: SearchPath] = [:]
+    /// Parsed RPATH/RUNPATH lists by `$ORIGIN` (the owner's directory), then text and kind:
+    /// libraries of one directory share them, and hold few distinct lists. (Not keyed by a
+    /// `Hashable` struct: its dictionary's metadata cost a scan of every conformance record
+    /// on each run.)
+    var parsedLists: [String: [ParsedList]] = [:]
+
+    struct ParsedList {
+        var text: String
+        var origin: String?
+        var isRunpath: Bool
+        var list: SearchPath
+    }
     /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
     let subdirectories: [String]
 
@@ -102,12 +112,9 @@ struct ResolutionState {
         var names: Set<String>
     }
 
-    struct ListKey: Hashable {
-        var text: String
-        var origin: String?
-        var isRunpath: Bool
-    }
     var expectation = CandidateVerdict.Expectation.x86_64
+    /// Whether `search` lists the probes where the name is absent (see `mapObject`).
+    var recordsAbsentProbes = true
     var llp: SearchPath?
     /// Mapped files parsed so far. The symbol check reads every object's tables again, so
     /// dropping a mapping's pages after its parse only makes them fault back in; it pays
@@ -240,7 +247,18 @@ struct ResolutionState {
 
     // MARK: - _dl_map_object
 
+    /// Absent probes (a dozen hwcaps subdirectories per search directory) are dropped from
+    /// a found library's trail: they are recorded only when the search failed, by searching
+    /// again (the caches make that cheap and it finds the same).
     mutating func mapObject(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
+        recordsAbsentProbes = false
+        let outcome = locate(rawName, requester: requester, isPreload: isPreload)
+        guard case .missing = outcome else { return outcome }
+        recordsAbsentProbes = true
+        return locate(rawName, requester: requester, isPreload: isPreload)
+    }
+
+    mutating func locate(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
         var name = rawName
         if name.utf8.contains(UInt8(ascii: "$")) {
             guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) else {
@@ -354,10 +372,13 @@ struct ResolutionState {
     mutating func register(_ index: Int) {
         let object = objects[index]
         guard object.index > 0 || object.foundVia != .executable else { return }
-        for name in [object.path] + object.names + (object.soname.map { [$0] } ?? []) {
-            if let known = loadedByName[name], known <= index { continue }
+        func note(_ name: String) {
+            if let known = loadedByName[name], known <= index { return }
             loadedByName[name] = index
         }
+        note(object.path)
+        for name in object.names { note(name) }
+        if let soname = object.soname { note(soname) }
         if index > 0, loadedByIdentity[object.identity] == nil { loadedByIdentity[object.identity] = index }
     }
 
@@ -390,15 +411,15 @@ struct ResolutionState {
     /// A RUNPATH or RPATH list of `object`, parsed once per text and `$ORIGIN`.
     mutating func parsedList(_ text: String, isRunpath: Bool, of object: LoadedObject) -> SearchPath {
         let source: SearchSource = isRunpath ? .runpath(owner: object.path) : .rpath(owner: object.path)
-        let key = ListKey(text: text, origin: object.origin, isRunpath: isRunpath)
         var list: SearchPath
-        if let known = parsedLists[key] {
-            list = known
+        let key = object.origin ?? ""
+        if let known = parsedLists[key]?.first(where: { $0.text == text && $0.origin == object.origin && $0.isRunpath == isRunpath }) {
+            list = known.list
             list.source = source
         } else {
             list = SearchPath(parsing: text, source: source, origin: object.origin,
                               platform: platform, workingDirectory: resolver.environment.workingDirectory)
-            parsedLists[key] = list
+            parsedLists[key, default: []].append(ParsedList(text: text, origin: object.origin, isRunpath: isRunpath, list: list))
         }
         if !list.unsafeElements.isEmpty { noteUnsafe(list) }
         return list
@@ -428,6 +449,7 @@ struct ResolutionState {
         for directory in list.directories {
             for probe in probes(of: directory) {
                 guard let listing = probe.listing, listing.names.contains(name) else {
+                    guard recordsAbsentProbes else { continue }
                     trail.append(Attempt(directory: probe.directory, name: name, source: list.source, outcome: .absent,
                                          searchDirectory: directory))
                     continue

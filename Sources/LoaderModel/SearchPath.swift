@@ -34,10 +34,12 @@ public struct SearchPath: Equatable, Sendable {
     public init(parsing list: String, source: SearchSource, origin: String?, platform: LoaderPlatform,
                 workingDirectory: String) {
         self.source = source
-        let separators: Set<Character> = source == .libraryPath ? [":", ";"] : [":"]
+        // (No `Set<Character>`: its metadata cost a scan of every conformance record, on every run.)
+        let splitsOnSemicolon = source == .libraryPath
         var result: [String] = []
         var unsafe: [String] = []
-        for element in list.split(omittingEmptySubsequences: false, whereSeparator: { separators.contains($0) }) {
+        for element in list.split(omittingEmptySubsequences: false,
+                                  whereSeparator: { $0 == ":" || (splitsOnSemicolon && $0 == ";") }) {
             var text = String(element)
             if text.utf8.contains(UInt8(ascii: "$")) {
                 guard let expanded = SearchPath.expandTokens(text, origin: origin, platform: platform) else {

@@ -50,9 +50,12 @@ public struct SymbolCheck: Sendable {
     public enum LookupStrategy: Sendable {
         /// Walk the whole scope for every name, Bloom filter by Bloom filter, as ld.so does.
         case scan
-        /// Visit only the objects the definition index names (the default: linear in the
-        /// closure, and cheaper than the walk from a few dozen objects up).
+        /// Visit only the objects the definition index names: linear in the closure, but
+        /// building the index reads every symbol's hash-chain word.
         case index
+        /// Whichever costs less by an estimate (the default): a small closure's few
+        /// references test a few Bloom filters for less than indexing libc's symbols costs.
+        case automatic
     }
 
     /// Whether the lookups (and the definition index) are split over two threads; the
@@ -65,7 +68,7 @@ public struct SymbolCheck: Sendable {
         case always
     }
 
-    public init(graph: LoadGraph, strategy: LookupStrategy = .index, concurrency: Concurrency = .automatic) {
+    public init(graph: LoadGraph, strategy: LookupStrategy = .automatic, concurrency: Concurrency = .automatic) {
         let scope = graph.objects.map(\.elf)
         var versions = VersionTables(objects: scope)
         checkVersionNeeds(graph)
@@ -140,11 +143,17 @@ public struct SymbolCheck: Sendable {
                       fields.binding != DynamicSymbol.weak else { continue }
                 // The name stays bytes in the file: a `String` is made only for a miss.
                 guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let key = ReferenceKey(name: name, version: versions.reference(of: index, in: object.index))
+                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: object.index))
                 references.append(Reference(object: object.index, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
             }
         }
-        let definitions: DefinitionIndex? = strategy == .index
+        let indexes: Bool
+        switch strategy {
+        case .index: indexes = true
+        case .scan: indexes = false
+        case .automatic: indexes = Self.indexPays(references: references.count, scope: scope)
+        }
+        let definitions: DefinitionIndex? = indexes
             ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash), concurrency: concurrency) : nil
         // The lookups are independent: with enough of them, the second half runs on another
         // CPU, with its own memo and version tables (interned ids made before the split are
@@ -171,6 +180,14 @@ public struct SymbolCheck: Sendable {
         symbolProblems += second
     }
 
+    /// Whether indexing the scope costs less than the walk: the index reads one chain word
+    /// per symbol of the scope, the walk tests one Bloom filter per object and reference
+    /// (fewer: repeated references are memoised), each test costing about two chain words.
+    static func indexPays(references: Int, scope: [ELFFile]) -> Bool {
+        let symbols = scope.reduce(0) { $0 + $1.symbolCount }
+        return symbols < 2 * references * scope.count
+    }
+
     /// Reference counts below this are looked up on one thread (a thread costs more).
     static let concurrentReferences = 2_000
 
@@ -178,23 +195,26 @@ public struct SymbolCheck: Sendable {
     private static func lookUp(_ references: ArraySlice<Reference>, graph: LoadGraph, scope: [ELFFile],
                                definitions: DefinitionIndex?, versions: inout VersionTables) -> [SymbolProblem] {
         var problems: [SymbolProblem] = []
-        var memo = ReferenceMemo()
+        var memo = ReferenceMemo(expected: references.count)
+        // Read once: `dynamic` is a struct of arrays and strings, copied at each read.
+        let symbolic = scope.map { $0.dynamic?.symbolic == true }
         for item in references {
             let key = item.key
-            let reference = versions.version(withID: key.version)
             let found: Bool
             var assertion = false
-            if let cached = memo[key] {
+            let known = memo.find(key)
+            if let cached = known.answer {
                 found = cached
             } else {
-                let result = Self.lookup(SymbolLookupKey(bytes: key.name, gnuHash: key.nameHash), reference: reference,
-                                         graph: graph, scope: scope, definitions: definitions, versions: &versions,
-                                         symbolicFirst: scope[item.object].dynamic?.symbolic == true ? item.object : nil)
+                let result = Self.lookup(key, reference: versions.version(withID: key.version), graph: graph, scope: scope,
+                                         definitions: definitions, versions: &versions,
+                                         symbolicFirst: symbolic[item.object] ? item.object : nil)
                 found = result.found
                 assertion = result.assertion
-                if !assertion { memo.insert(key, found) }
+                if !assertion { memo.insert(key, found, at: known.slot) }
             }
             if found { continue }
+            let reference = versions.version(withID: key.version)
             problems.append(SymbolProblem(
                 requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
                 versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion))
@@ -210,9 +230,9 @@ public struct SymbolCheck: Sendable {
         let nameHash: UInt32
         let version: Int32
 
-        init(name: UnsafeRawBufferPointer, version: VersionTables.Version?) {
+        init(name: UnsafeRawBufferPointer, version: Int32) {
             self.name = name
-            self.version = version?.id ?? -1
+            self.version = version
             nameHash = SymbolLookupKey.gnuHash(of: name)
         }
 
@@ -225,7 +245,7 @@ public struct SymbolCheck: Sendable {
 
     /// `_dl_lookup_symbol_x` over the global scope (load order). With a definition index,
     /// only the objects it names are visited: the others cannot define the name.
-    static func lookup(_ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
+    static func lookup(_ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        definitions: DefinitionIndex?, versions: inout VersionTables,
                        symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
         // The DT_SYMBOLIC object itself first, then the scope without it.
@@ -235,7 +255,7 @@ public struct SymbolCheck: Sendable {
         }
         var result: (found: Bool, assertion: Bool)?
         if let definitions {
-            definitions.forEachCandidate(for: key.gnuHash) { index in
+            definitions.forEachCandidate(for: key.nameHash) { index in
                 if index == symbolicFirst { return true }
                 result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
                 return result == nil
@@ -251,34 +271,38 @@ public struct SymbolCheck: Sendable {
 
     /// `do_lookup_x` in one object: the lookup's answer when this object settles it, nil
     /// when the search goes on to the next.
-    private static func visit(_ index: Int, _ key: SymbolLookupKey, reference: VersionTables.Version?, graph: LoadGraph,
+    private static func visit(_ index: Int, _ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph,
                               scope: [ELFFile], versions: inout VersionTables) -> (found: Bool, assertion: Bool)? {
         let elf = scope[index]
-        guard elf.mayDefine(key) else { return nil }
         var versionedCandidates = 0
-        for candidate in elf.symbolIndices(for: key) {
-            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { continue }
+        var settled: (found: Bool, assertion: Bool)?
+        elf.forEachSymbolIndex(named: key.name, gnuHash: key.nameHash) { candidate in
+            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { return true }
             guard let raw = elf.versionIndex(ofSymbol: candidate) else {
                 // No DT_VERSYM: any reference matches, except the library the need names.
                 if let reference, let file = reference.file,
                    graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
-                    return (false, true)
+                    settled = (false, true)
+                } else {
+                    settled = (true, false)
                 }
-                return (true, false)
+                return false
             }
             let ndx = raw & VersionSymbolBits.index
             if let reference {
-                let own = versions.definition(ndx, in: index)
-                let matches = own.hash == reference.hash && own.name == reference.name
-                if !matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { continue }
-                return (true, false)
+                let own = versions.definition(ndx, in: index, comparedWith: reference)
+                if !own.matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { return true }
+                settled = (true, false)
+                return false
             }
             if ndx >= 3 {
                 if raw & VersionSymbolBits.hidden == 0 { versionedCandidates += 1 }
-                continue
+                return true
             }
-            return (true, false)
+            settled = (true, false)
+            return false
         }
+        if let settled { return settled }
         // An unversioned reference takes the sole non-hidden versioned definition.
         if reference == nil && versionedCandidates == 1 { return (true, false) }
         return nil
@@ -350,11 +374,18 @@ struct VersionTables {
         tables = Array(repeating: nil, count: objects.count)
     }
 
-    private mutating func table(_ object: Int) -> Table {
-        if let known = tables[object] { return known }
-        var pairs: [(UInt16, Int32)] = []
-        var largest = 0
+    /// The id `object` gives version index `ndx`; nil when unset. (Read in place: a
+    /// `Table` returned by value was copied, its array retained, per reference.)
+    private mutating func id(_ ndx: UInt16, in object: Int) -> Int32? {
+        if tables[object] == nil { tables[object] = makeTable(object) }
+        return tables[object]?[ndx]
+    }
+
+    private mutating func makeTable(_ object: Int) -> Table {
         let elf = objects[object]
+        var pairs: [(UInt16, Int32)] = []
+        pairs.reserveCapacity(elf.versionNeeds.reduce(elf.versionDefinitions.count) { $0 + $1.entries.count })
+        var largest = 0
         for need in elf.versionNeeds {
             for entry in need.entries {
                 pairs.append((entry.index & VersionSymbolBits.index, intern(Version(name: entry.name, hash: entry.hash,
@@ -376,7 +407,6 @@ struct VersionTables {
         } else {
             table = .sparse(VersionIndexMap(pairs))
         }
-        tables[object] = table
         return table
     }
 
@@ -409,17 +439,20 @@ struct VersionTables {
         id >= 0 && Int(id) < distinct.count ? distinct[Int(id)] : nil
     }
 
-    /// The version a reference at symbol `index` of `object` asks for (nil: unversioned).
-    mutating func reference(of index: Int, in object: Int) -> Version? {
-        guard let raw = objects[object].versionIndex(ofSymbol: index) else { return nil }
+    /// The id of the version a reference at symbol `index` of `object` asks for (-1:
+    /// unversioned). An id, not the `Version`: no strings are copied per reference.
+    mutating func referenceID(of index: Int, in object: Int) -> Int32 {
+        guard let raw = objects[object].versionIndex(ofSymbol: index) else { return -1 }
         let ndx = raw & VersionSymbolBits.index
-        guard ndx >= 2, let id = table(object)[ndx] else { return nil }
-        let version = distinct[Int(id)]
-        return version.hash != 0 ? version : nil
+        guard ndx >= 2, let id = id(ndx, in: object) else { return -1 }
+        return distinct[Int(id)].hash != 0 ? id : -1
     }
 
-    /// `l_versions[ndx]` of a candidate object (hash 0 when unset).
-    mutating func definition(_ ndx: UInt16, in object: Int) -> Version {
-        table(object)[ndx].map { distinct[Int($0)] } ?? Version(name: "", hash: 0, hidden: false, file: nil)
+    /// Whether `l_versions[ndx]` of a candidate object has `reference`'s name and hash
+    /// (unset: name "" and hash 0), and its hash. No `Version` is copied.
+    mutating func definition(_ ndx: UInt16, in object: Int, comparedWith reference: Version) -> (matches: Bool, hash: UInt32) {
+        guard let id = id(ndx, in: object) else { return (reference.hash == 0 && reference.name.isEmpty, 0) }
+        let hash = distinct[Int(id)].hash
+        return (hash == reference.hash && distinct[Int(id)].name == reference.name, hash)
     }
 }
