@@ -66,15 +66,29 @@ public struct CandidateSearch: Sendable {
     /// Where the program and its libraries are, the program's `../lib` and `../lib64`, and
     /// every directory the loader searched for what is missing, then the default ones
     /// (other sonames there are candidates too).
+    /// Each directory once, where it first comes (every missing library's search tried the
+    /// same places).
     public static func ownDirectories(of graph: LoadGraph) -> [String] {
         var directories: [String] = []
-        for object in graph.objects { directories.append(Resolver.directoryName(object.realPath)) }
+        var seen = Set<String>()
+        func add(_ directory: String) {
+            if seen.insert(directory).inserted { directories.append(directory) }
+        }
+        for object in graph.objects { add(Resolver.directoryName(object.realPath)) }
         if let program = graph.objects.first {
             let prefix = Resolver.directoryName(Resolver.directoryName(program.realPath))
-            directories += ["lib", "lib64"].map { (prefix == "/" ? "" : prefix) + "/" + $0 }
+            for lib in ["lib", "lib64"] { add((prefix == "/" ? "" : prefix) + "/" + lib) }
         }
-        for missing in graph.missing { directories += missing.trail.map { Resolver.directoryName($0.path) } }
-        return directories + graph.platform.defaultDirectories
+        for missing in graph.missing {
+            var previous: String?
+            for attempt in missing.trail {
+                let directory = attempt.directoryName
+                if directory != previous { add(directory) }
+                previous = directory
+            }
+        }
+        for directory in graph.platform.defaultDirectories { add(directory) }
+        return directories
     }
 
     /// Reads stage after stage until `name` has a copy `accept` takes (or the root is read).

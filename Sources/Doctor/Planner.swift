@@ -376,7 +376,7 @@ public struct Planner: Sendable {
     /// directory; failing both, another soname of the library is linked under this name.
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
                  index: LibraryIndex, rejected: Set<String>) -> Step? {
-        let searched = Set(diagnosis.graph.missing.first { $0.name == name }?.trail.map { Resolver.directoryName($0.path) } ?? [])
+        let searched = Set(diagnosis.graph.missing.first { $0.name == name }?.trail.map(\.directoryName) ?? [])
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would

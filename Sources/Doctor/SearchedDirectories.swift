@@ -17,9 +17,13 @@ public struct SearchedDirectories: Hashable, Sendable {
     public static func of(_ trail: [Attempt]) -> [SearchedDirectories] {
         var result: [SearchedDirectories] = []
         var seen = Set<String>()
+        var previous: String?
         for attempt in trail {
             // hwcaps subdirectories are tried in every directory; name the directory itself.
-            let directory = attempt.searchDirectory ?? Resolver.directoryName(attempt.path)
+            let directory = attempt.searchDirectory ?? attempt.directoryName
+            // Consecutive places of one directory compare cheaper than they hash.
+            guard directory != previous else { continue }
+            previous = directory
             guard seen.insert(directory).inserted else { continue }
             let via = attempt.source.label
             if let i = result.firstIndex(where: { $0.via == via }) {

@@ -76,6 +76,9 @@ private struct LdconfigRun {
     var pending: [Pending] = []
     var linkChanges: [LdconfigModel.LinkChange] = []
     var warnings: [String] = []
+    /// Files already read, by real path and name (a directory configured under two names,
+    /// `/lib/x86_64-linux-gnu` and `/usr/lib/x86_64-linux-gnu` on a merged /usr, is read twice).
+    var read: [String: LdconfigLibrary?] = [:]
 
     /// elf/cache.c `struct cache_entry`.
     struct Pending {
@@ -132,7 +135,7 @@ private struct LdconfigRun {
             var isLink = lst.kind == .symlink
             let target: RootView.Resolved
             if isLink {
-                guard let t = (try? view.resolve(own)) ?? nil else {
+                guard let t = (try? view.resolve(name, inResolvedDirectory: resolved.path)) ?? nil else {
                     // A stale link: removed when its name has `.so.` in it.
                     if name.containsBytes(".so.") {
                         let text = (try? overlay.linkTarget(at: own)) ?? ""
@@ -150,9 +153,7 @@ private struct LdconfigRun {
                                              libraryType: dir.libraryType))
                 continue
             }
-            guard target.entry.kind == .file, let bytes = try? overlay.contents(of: target.path),
-                  let info = LdconfigLibrary.read(bytes, name: name, path: spelled)
-            else { continue }
+            guard target.entry.kind == .file, let info = library(at: target.path, name: name, spelled: spelled) else { continue }
             var soname = info.soname ?? name
             // A link counts as a link only under the SONAME or as the `.so` link for ld(1)
             // (its name ends in `.so` and starts the SONAME); any other link is a file.
@@ -199,6 +200,16 @@ private struct LdconfigRun {
         }
     }
 
+    /// What `LdconfigLibrary.read` makes of the file at the real path `path` (its name counts
+    /// for an a.out library), read once.
+    mutating func library(at path: RootPath, name: String, spelled: String) -> LdconfigLibrary? {
+        let key = path.string + "\u{0}" + name
+        if let known = read[key] { return known }
+        let info = (try? overlay.contents(of: path)).flatMap { LdconfigLibrary.read($0, name: name, path: spelled) }
+        read[key] = .some(info)
+        return info
+    }
+
     /// `.#prelink#.XXXXXX` temporaries of prelink(8).
     static func isPrelinkTemporary(_ name: String) -> Bool {
         let bytes = ByteString.bytes(name)
@@ -219,11 +230,10 @@ private struct LdconfigRun {
     /// `create_links`: make `DIR/SONAME -> LIBNAME` unless it already leads to the same file.
     mutating func createLinks(dir: LdSoConf.Directory, resolvedDir: RootPath, libname: String, soname: String) {
         let soPath = resolvedDir.appending(soname)
-        let libPath = resolvedDir.appending(libname)
         let spelled = dir.path + "/" + soname
         let view = self.view
-        if let so = (try? view.resolve(soPath)) ?? nil {
-            guard let lib = (try? view.resolve(libPath)) ?? nil else {
+        if let so = (try? view.resolve(soname, inResolvedDirectory: resolvedDir)) ?? nil {
+            guard let lib = (try? view.resolve(libname, inResolvedDirectory: resolvedDir)) ?? nil else {
                 warnings.append("Can't stat \(dir.path)/\(libname)")
                 return
             }

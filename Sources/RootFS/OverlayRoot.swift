@@ -16,8 +16,13 @@ public struct OverlayRoot: RootFilesystem {
     /// Real paths of base entries taken away (ldconfig's removal of a dangling link).
     private var removed: Set<String> = []
 
+    /// Kept while the overlay stays as it is, over a base nothing writes to (`CachedRoot`):
+    /// every change starts a new memo, so a copy taken before it keeps answers of its own.
+    public private(set) var resolutions: ResolutionMemo?
+
     public init(base: any RootFilesystem) {
         self.base = base
+        resolutions = base.resolutions.map { _ in ResolutionMemo() }
     }
 
     public var label: String { base.label }
@@ -34,6 +39,7 @@ public struct OverlayRoot: RootFilesystem {
             parent = (try? view.resolve(path.parent))??.path ?? path.parent
         }
         let real = parent.appending(path.lastComponent)
+        changed()
         nodes[real.string] = node
         removed.remove(real.string)
         children[parent.string, default: []].insert(path.lastComponent)
@@ -41,9 +47,14 @@ public struct OverlayRoot: RootFilesystem {
 
     /// Takes away the entry at the real path `path` (parents already resolved).
     public mutating func remove(at path: RootPath) {
+        changed()
         nodes[path.string] = nil
         children[path.parent.string]?.remove(path.lastComponent)
         removed.insert(path.string)
+    }
+
+    private mutating func changed() {
+        if resolutions != nil { resolutions = ResolutionMemo() }
     }
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
