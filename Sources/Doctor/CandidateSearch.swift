@@ -79,13 +79,17 @@ public struct CandidateSearch: Sendable {
             let prefix = Resolver.directoryName(Resolver.directoryName(program.realPath))
             for lib in ["lib", "lib64"] { add((prefix == "/" ? "" : prefix) + "/" + lib) }
         }
+        // Every missing library's search tries the same places, as a rule: a place the one
+        // before tried at the same step is in already (equal strings compare cheaper than they hash).
+        var before: [String] = []
         for missing in graph.missing {
-            var previous: String?
-            for attempt in missing.trail {
+            var trail: [String] = []
+            for (k, attempt) in missing.trail.enumerated() {
                 let directory = attempt.directoryName
-                if directory != previous { add(directory) }
-                previous = directory
+                trail.append(directory)
+                if k >= before.count || before[k] != directory { add(directory) }
             }
+            before = trail
         }
         for directory in graph.platform.defaultDirectories { add(directory) }
         return directories

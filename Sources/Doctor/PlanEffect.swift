@@ -47,7 +47,10 @@ public struct PlanEffect: Sendable {
             case .env: break
             }
         }
-        guard runsLdconfig else { return }
+        guard runsLdconfig else {
+            root.memoise()
+            return
+        }
         let model = LdconfigModel(root: RootView(root), glibc: glibc)
         for change in model.linkChanges {
             switch change {
@@ -62,6 +65,7 @@ public struct PlanEffect: Sendable {
             }
         }
         cache = model.cache
+        root.memoise()
     }
 
     /// Writes a plan's link or file at `path`: unchanged when the same thing is there,

@@ -376,12 +376,13 @@ public struct Planner: Sendable {
     /// directory; failing both, another soname of the library is linked under this name.
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
                  index: LibraryIndex, rejected: Set<String>) -> Step? {
-        let searched = Set(diagnosis.graph.missing.first { $0.name == name }?.trail.map(\.directoryName) ?? [])
+        let trail = diagnosis.graph.missing.first { $0.name == name }?.trail ?? []
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
             // tie the fix to the CPU it is planned on (and glibc < 2.33 never looks there).
-            guard !searched.contains(directory), !rejected.contains(path), !directory.contains("/glibc-hwcaps/"),
+            guard !trail.contains(where: { $0.directoryName == directory }), !rejected.contains(path),
+                  !directory.contains("/glibc-hwcaps/"),
                   isUsableLibrary(path) else { continue }
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in

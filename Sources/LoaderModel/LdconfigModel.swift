@@ -76,8 +76,7 @@ private struct LdconfigRun {
     var pending: [Pending] = []
     var linkChanges: [LdconfigModel.LinkChange] = []
     var warnings: [String] = []
-    /// Files already read, by real path and name (a directory configured under two names,
-    /// `/lib/x86_64-linux-gnu` and `/usr/lib/x86_64-linux-gnu` on a merged /usr, is read twice).
+    /// Files already read, by real path: a library's links lead to it again.
     var read: [String: LdconfigLibrary?] = [:]
 
     /// elf/cache.c `struct cache_entry`.
@@ -200,13 +199,15 @@ private struct LdconfigRun {
         }
     }
 
-    /// What `LdconfigLibrary.read` makes of the file at the real path `path` (its name counts
-    /// for an a.out library), read once.
+    /// What `LdconfigLibrary.read` makes of the file at the real path `path`, read once (only
+    /// an a.out library's soname depends on the name it is found under).
     mutating func library(at path: RootPath, name: String, spelled: String) -> LdconfigLibrary? {
-        let key = path.string + "\u{0}" + name
-        if let known = read[key] { return known }
+        if let known = read[path.string] {
+            guard let known, known.flag == LdconfigLibrary.flagLibc4 else { return known }
+            return LdconfigLibrary(flag: known.flag, soname: LdconfigLibrary.aoutSoname(name), isaLevel: known.isaLevel)
+        }
         let info = (try? overlay.contents(of: path)).flatMap { LdconfigLibrary.read($0, name: name, path: spelled) }
-        read[key] = .some(info)
+        read[path.string] = .some(info)
         return info
     }
 

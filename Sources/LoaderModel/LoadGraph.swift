@@ -55,7 +55,9 @@ public struct Attempt: Equatable, Sendable {
     /// `Resolver.directoryName(path)`, without joining the path first: the candidate search
     /// and the planner ask it of every place a missing library's search tried.
     public var directoryName: String {
-        guard let directory, !name.utf8.contains(UInt8(ascii: "/")) else { return Resolver.directoryName(path) }
+        // Over the contiguous bytes: the `utf8` iterator cost more than the rest together.
+        guard let directory, name.utf8.withContiguousStorageIfAvailable({ !$0.contains(UInt8(ascii: "/")) }) ?? false
+        else { return Resolver.directoryName(path) }
         return directory.isEmpty ? "/" : directory
     }
     public var source: SearchSource

@@ -16,13 +16,18 @@ public struct OverlayRoot: RootFilesystem {
     /// Real paths of base entries taken away (ldconfig's removal of a dangling link).
     private var removed: Set<String> = []
 
-    /// Kept while the overlay stays as it is, over a base nothing writes to (`CachedRoot`):
-    /// every change starts a new memo, so a copy taken before it keeps answers of its own.
+    /// Set by `memoise()` and dropped by the next change (a copy taken before it keeps its own).
     public private(set) var resolutions: ResolutionMemo?
 
     public init(base: any RootFilesystem) {
         self.base = base
-        resolutions = base.resolutions.map { _ in ResolutionMemo() }
+    }
+
+    /// Keeps the paths `RootView` resolves until the next change, when nothing writes to the
+    /// base either (it keeps its own: `CachedRoot`). For an overlay made once and then read
+    /// many times: a memo begun afresh at every change would cost more than it saves.
+    public mutating func memoise() {
+        if base.resolutions != nil { resolutions = ResolutionMemo() }
     }
 
     public var label: String { base.label }
@@ -54,7 +59,7 @@ public struct OverlayRoot: RootFilesystem {
     }
 
     private mutating func changed() {
-        if resolutions != nil { resolutions = ResolutionMemo() }
+        resolutions = nil
     }
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
