@@ -159,7 +159,7 @@ public struct CandidateSearch: Sendable {
     /// A prefix's `lib` and `lib64`, and its Python packages' library directories.
     private mutating func readPrefix(_ prefix: RootPath) {
         for name in ["lib", "lib64"] {
-            guard let lib = realDirectory(prefix.appendingComponent(name).string) else { continue }
+            guard let lib = realDirectory(name, in: prefix) else { continue }
             _ = listing(of: lib)
         }
         readPythonDirectories(of: prefix)
@@ -168,10 +168,10 @@ public struct CandidateSearch: Sendable {
     /// `lib/python*/{site,dist}-packages` of `prefix`: each wheel's vendored libraries
     /// (`numpy.libs`, `pkg/.libs`, `torch/lib`).
     private mutating func readPythonDirectories(of prefix: RootPath) {
-        guard let lib = realDirectory(prefix.appendingComponent("lib").string) else { return }
+        guard let lib = realDirectory("lib", in: prefix) else { return }
         for python in subdirectories(of: lib) where python.lastComponent.hasPrefix("python") {
             for packages in ["site-packages", "dist-packages"] {
-                guard let site = realDirectory(python.appendingComponent(packages).string) else { continue }
+                guard let site = realDirectory(packages, in: python) else { continue }
                 for package in subdirectories(of: site) {
                     if package.lastComponent.hasSuffix(".libs") {
                         _ = listing(of: package)
@@ -191,6 +191,13 @@ public struct CandidateSearch: Sendable {
     /// Where `path` leads when it is a directory (its real path), else nil.
     private func realDirectory(_ path: String) -> RootPath? {
         guard let resolved = try? root.resolve(RootPath(path)), resolved.entry.kind == .directory else { return nil }
+        return resolved.path
+    }
+
+    /// The same for `name` in the real directory `directory`: one look at the name, no walk.
+    private func realDirectory(_ name: String, in directory: RootPath) -> RootPath? {
+        guard let resolved = try? root.resolve(name, inResolvedDirectory: directory), resolved.entry.kind == .directory
+        else { return nil }
         return resolved.path
     }
 

@@ -75,9 +75,11 @@ public struct PlanEffect: Sendable {
             conflicts.append(path)
             return
         }
-        let view = RootView(root)
-        if let found = (try? view.resolveParents(real)) ?? nil {
-            switch (change, found.entry.kind) {
+        // `real`'s parent is a real directory: its own entry is what `lstat` finds.
+        let found = real.lastComponent == ".." ? ((try? RootView(root).resolveParents(real)) ?? nil)?.entry
+                                               : (try? root.entry(at: real)) ?? nil
+        if let found {
+            switch (change, found.kind) {
             case (.symlink(let target), .symlink) where (try? root.linkTarget(at: real)) == target:
                 return
             case (.file(let contents, _), .file) where (try? root.contents(of: real).bytes) == contents:
@@ -91,9 +93,9 @@ public struct PlanEffect: Sendable {
 
     private mutating func record(_ change: Change, at real: RootPath) {
         switch change {
-        case .symlink(let target): root.add(.symlink(target), at: real)
-        case .file(let contents, _): root.add(.file(FileBytes(contents)), at: real)
-        case .directory: root.add(.directory, at: real)
+        case .symlink(let target): root.add(.symlink(target), atRealPath: real)
+        case .file(let contents, _): root.add(.file(FileBytes(contents)), atRealPath: real)
+        case .directory: root.add(.directory, atRealPath: real)
         case .removed: root.remove(at: real)
         }
         if changes[real] == nil { order.append(real) }
