@@ -87,6 +87,20 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
         return String(string[string.index(after: slash)...])
     }
 
+    /// `parent` and `lastComponent` from one search for the last `/`, over the contiguous bytes
+    /// of a native string (the `utf8` view's search cost more than the rest of a memoised lookup).
+    package var parentAndName: (parent: RootPath, name: String) {
+        let found = string.utf8.withContiguousStorageIfAvailable { bytes -> (RootPath, String)? in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), as: UTF8.self)
+            let parent = slash == 0 ? RootPath.root
+                : RootPath(String(decoding: UnsafeBufferPointer(rebasing: bytes[..<slash]), as: UTF8.self))
+            return (parent, name)
+        }
+        if let found, let pair = found { return pair }
+        return (parent, lastComponent)
+    }
+
     /// The parent directory, lexically (`/` for `/`).
     public var parent: RootPath {
         guard let slash = string.utf8.lastIndex(of: UInt8(ascii: "/")), slash != string.startIndex else { return .root }

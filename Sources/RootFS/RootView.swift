@@ -66,9 +66,9 @@ public struct RootView: Sendable {
     /// the walk can answer.
     private func stepFromParent(_ path: RootPath, followLast: Bool, memo: ResolutionMemo, depth: Int) throws(RootError) -> Walk? {
         guard !path.isRoot else { return nil }
-        let name = path.lastComponent
+        let (parentPath, name) = path.parentAndName
         guard name != "..", name != ".", !name.isEmpty else { return nil }
-        let parent = try remembered(path.parent, followLast: true, memo: memo, depth: depth)
+        let parent = try remembered(parentPath, followLast: true, memo: memo, depth: depth)
         guard let directory = parent.resolved, directory.entry.kind == .directory else {
             return Walk(resolved: nil, followed: parent.followed)   // missing, or ENOTDIR
         }
