@@ -127,9 +127,9 @@ public struct CandidateSearch: Sendable {
     // MARK: - likely places
 
     private mutating func readLikelyPlaces() {
-        var seen = Set<String>()
+        // A directory named twice is listed once all the same (`listing`).
         for directory in ownDirectories {
-            guard seen.insert(directory).inserted, let real = realDirectory(directory) else { continue }
+            guard let real = realDirectory(directory) else { continue }
             _ = listing(of: real)
         }
         for top in Self.prefixTops {

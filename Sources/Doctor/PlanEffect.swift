@@ -51,6 +51,7 @@ public struct PlanEffect: Sendable {
             root.memoise()
             return
         }
+        root.memoise()   // for the configuration's walks; the links recorded next drop it
         let model = LdconfigModel(root: RootView(root), glibc: glibc)
         for change in model.linkChanges {
             switch change {

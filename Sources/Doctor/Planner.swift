@@ -436,6 +436,7 @@ public struct Planner: Sendable {
         let action = FixAction.conf(path: Self.confPath, directories: [directory])
         var overlay = OverlayRoot(base: system.root.filesystem)
         overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: [directory])))), at: Self.confPath)
+        overlay.memoise()
         guard LdSoConf(root: RootView(overlay), glibc: system.platform.glibc).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
         return [action, .ldconfig]
     }
