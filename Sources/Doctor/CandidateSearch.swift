@@ -84,8 +84,8 @@ public struct CandidateSearch: Sendable {
         var before: [String] = []
         for missing in graph.missing {
             var trail: [String] = []
-            for (k, attempt) in missing.trail.enumerated() {
-                let directory = attempt.directoryName
+            for k in missing.trail.indices {   // by index: no copy of each attempt
+                let directory = missing.trail[k].directoryName
                 trail.append(directory)
                 if k >= before.count || before[k] != directory { add(directory) }
             }

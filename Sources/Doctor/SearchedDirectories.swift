@@ -18,14 +18,14 @@ public struct SearchedDirectories: Hashable, Sendable {
         var result: [SearchedDirectories] = []
         var seen = Set<String>()
         var previous: String?
-        for attempt in trail {
+        for k in trail.indices {   // by index: no copy of each attempt
             // hwcaps subdirectories are tried in every directory; name the directory itself.
-            let directory = attempt.searchDirectory ?? attempt.directoryName
+            let directory = trail[k].searchDirectory ?? trail[k].directoryName
             // Consecutive places of one directory compare cheaper than they hash.
             guard directory != previous else { continue }
             previous = directory
             guard seen.insert(directory).inserted else { continue }
-            let via = attempt.source.label
+            let via = trail[k].source.label
             if let i = result.firstIndex(where: { $0.via == via }) {
                 result[i].directories.append(directory)
             } else {
