@@ -93,7 +93,7 @@ public struct Planner: Sendable {
                 progress = true
             }
             if progress {
-                guard let next = try? simulate(actions, environment: env) else { break }
+                guard let next = try? simulate(actions, environment: env, reusing: start.graph) else { break }
                 current = next
                 continue
             }
@@ -172,7 +172,7 @@ public struct Planner: Sendable {
                                             findingKey: finding.key))
                 }
             }
-            guard progress, let next = try? simulate(actions, environment: env) else { break }
+            guard progress, let next = try? simulate(actions, environment: env, reusing: start.graph) else { break }
             creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
             current = next
         }
@@ -475,8 +475,13 @@ public struct Planner: Sendable {
     // MARK: - simulation
 
     /// The diagnosis of the root with `actions` applied in memory (`PlanEffect`).
-    public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment) throws(ResolveError) -> Diagnosis {
-        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: system.platform.glibc)
+    /// - Parameter graph: a load graph of the root itself (the plan's start), whose parsed
+    ///   files ldconfig's simulation need not parse again.
+    public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment,
+                         reusing graph: LoadGraph? = nil) throws(ResolveError) -> Diagnosis {
+        var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
+        for object in graph?.objects ?? [] { parsed[object.realPath] = (object.identity, object.elf) }
+        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: system.platform.glibc, parsed: parsed)
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }

@@ -44,10 +44,14 @@ public struct LdconfigModel: Sendable {
     /// Runs the model over `root` with `configuration` (default: the root's own `ld.so.conf`,
     /// as the root's own ldconfig reads it: a glibc before 2.33 neither scans nor caches
     /// `glibc-hwcaps/` subdirectories).
-    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil) {
+    /// - Parameter parsed: files already parsed, by real path (a load graph's objects): one
+    ///   found there again, the same file (same identity), is not parsed again.
+    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil,
+                parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]) {
         let version = glibc ?? GlibcVersion.read(root: root)?.version ?? TargetSystem.fallbackGlibc
         var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root, glibc: version)).directories,
                               glibc: version)
+        run.parsed = parsed
         run.searchDirectories()
         cache = run.makeCache()
         linkChanges = run.linkChanges
@@ -78,6 +82,8 @@ private struct LdconfigRun {
     var warnings: [String] = []
     /// Files already read, by real path: a library's links lead to it again.
     var read: [String: LdconfigLibrary?] = [:]
+    /// Files parsed before the run (`LdconfigModel.init`'s `parsed`).
+    var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
 
     /// elf/cache.c `struct cache_entry`.
     struct Pending {
@@ -152,7 +158,7 @@ private struct LdconfigRun {
                                              libraryType: dir.libraryType))
                 continue
             }
-            guard target.entry.kind == .file, let info = library(at: target.path, name: name, spelled: spelled) else { continue }
+            guard target.entry.kind == .file, let info = library(at: target, name: name, spelled: spelled) else { continue }
             var soname = info.soname ?? name
             // A link counts as a link only under the SONAME or as the `.so` link for ld(1)
             // (its name ends in `.so` and starts the SONAME); any other link is a file.
@@ -201,13 +207,15 @@ private struct LdconfigRun {
 
     /// What `LdconfigLibrary.read` makes of the file at the real path `path`, read once (only
     /// an a.out library's soname depends on the name it is found under).
-    mutating func library(at path: RootPath, name: String, spelled: String) -> LdconfigLibrary? {
-        if let known = read[path.string] {
+    mutating func library(at file: RootView.Resolved, name: String, spelled: String) -> LdconfigLibrary? {
+        let path = file.path.string
+        if let known = read[path] {
             guard let known, known.flag == LdconfigLibrary.flagLibc4 else { return known }
             return LdconfigLibrary(flag: known.flag, soname: LdconfigLibrary.aoutSoname(name), isaLevel: known.isaLevel)
         }
-        let info = (try? overlay.contents(of: path)).flatMap { LdconfigLibrary.read($0, name: name, path: spelled) }
-        read[path.string] = .some(info)
+        let elf = parsed[path].flatMap { $0.identity == file.entry.identity ? $0.elf : nil }
+        let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, path: spelled, parsed: elf) }
+        read[path] = .some(info)
         return info
     }
 
