@@ -66,15 +66,33 @@ public struct CandidateSearch: Sendable {
     /// Where the program and its libraries are, the program's `../lib` and `../lib64`, and
     /// every directory the loader searched for what is missing, then the default ones
     /// (other sonames there are candidates too).
+    /// Each directory once, where it first comes (every missing library's search tried the
+    /// same places).
     public static func ownDirectories(of graph: LoadGraph) -> [String] {
         var directories: [String] = []
-        for object in graph.objects { directories.append(Resolver.directoryName(object.realPath)) }
+        var seen = Set<String>()
+        func add(_ directory: String) {
+            if seen.insert(directory).inserted { directories.append(directory) }
+        }
+        for object in graph.objects { add(Resolver.directoryName(object.realPath)) }
         if let program = graph.objects.first {
             let prefix = Resolver.directoryName(Resolver.directoryName(program.realPath))
-            directories += ["lib", "lib64"].map { (prefix == "/" ? "" : prefix) + "/" + $0 }
+            for lib in ["lib", "lib64"] { add((prefix == "/" ? "" : prefix) + "/" + lib) }
         }
-        for missing in graph.missing { directories += missing.trail.map { Resolver.directoryName($0.path) } }
-        return directories + graph.platform.defaultDirectories
+        // Every missing library's search tries the same places, as a rule: a place the one
+        // before tried at the same step is in already (equal strings compare cheaper than they hash).
+        var before: [String] = []
+        for missing in graph.missing {
+            var trail: [String] = []
+            for k in missing.trail.indices {   // by index: no copy of each attempt
+                let directory = missing.trail[k].directoryName
+                trail.append(directory)
+                if k >= before.count || before[k] != directory { add(directory) }
+            }
+            before = trail
+        }
+        for directory in graph.platform.defaultDirectories { add(directory) }
+        return directories
     }
 
     /// Reads stage after stage until `name` has a copy `accept` takes (or the root is read).
@@ -109,9 +127,9 @@ public struct CandidateSearch: Sendable {
     // MARK: - likely places
 
     private mutating func readLikelyPlaces() {
-        var seen = Set<String>()
+        // A directory named twice is listed once all the same (`listing`).
         for directory in ownDirectories {
-            guard seen.insert(directory).inserted, let real = realDirectory(directory) else { continue }
+            guard let real = realDirectory(directory) else { continue }
             _ = listing(of: real)
         }
         for top in Self.prefixTops {
@@ -141,7 +159,7 @@ public struct CandidateSearch: Sendable {
     /// A prefix's `lib` and `lib64`, and its Python packages' library directories.
     private mutating func readPrefix(_ prefix: RootPath) {
         for name in ["lib", "lib64"] {
-            guard let lib = realDirectory(prefix.appendingComponent(name).string) else { continue }
+            guard let lib = realDirectory(name, in: prefix) else { continue }
             _ = listing(of: lib)
         }
         readPythonDirectories(of: prefix)
@@ -150,10 +168,10 @@ public struct CandidateSearch: Sendable {
     /// `lib/python*/{site,dist}-packages` of `prefix`: each wheel's vendored libraries
     /// (`numpy.libs`, `pkg/.libs`, `torch/lib`).
     private mutating func readPythonDirectories(of prefix: RootPath) {
-        guard let lib = realDirectory(prefix.appendingComponent("lib").string) else { return }
+        guard let lib = realDirectory("lib", in: prefix) else { return }
         for python in subdirectories(of: lib) where python.lastComponent.hasPrefix("python") {
             for packages in ["site-packages", "dist-packages"] {
-                guard let site = realDirectory(python.appendingComponent(packages).string) else { continue }
+                guard let site = realDirectory(packages, in: python) else { continue }
                 for package in subdirectories(of: site) {
                     if package.lastComponent.hasSuffix(".libs") {
                         _ = listing(of: package)
@@ -173,6 +191,13 @@ public struct CandidateSearch: Sendable {
     /// Where `path` leads when it is a directory (its real path), else nil.
     private func realDirectory(_ path: String) -> RootPath? {
         guard let resolved = try? root.resolve(RootPath(path)), resolved.entry.kind == .directory else { return nil }
+        return resolved.path
+    }
+
+    /// The same for `name` in the real directory `directory`: one look at the name, no walk.
+    private func realDirectory(_ name: String, in directory: RootPath) -> RootPath? {
+        guard let resolved = try? root.resolve(name, inResolvedDirectory: directory), resolved.entry.kind == .directory
+        else { return nil }
         return resolved.path
     }
 

@@ -33,9 +33,10 @@ public struct PlanEffect: Sendable {
     /// - Parameters:
     ///   - confContents: the text of a conf file listing these directories.
     ///   - glibc: the glibc whose ldconfig runs (nil: read from the root).
+    ///   - parsed: files of `base` already parsed, by real path (`LdconfigModel`'s).
     public init(_ plan: FixPlan, base: any RootFilesystem,
                 confContents: ([String]) -> String = { ConfFile.contents(directories: $0) },
-                glibc: GlibcVersion? = nil) {
+                glibc: GlibcVersion? = nil, parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]) {
         root = OverlayRoot(base: base)
         var runsLdconfig = false
         for planned in plan.actions {
@@ -47,8 +48,12 @@ public struct PlanEffect: Sendable {
             case .env: break
             }
         }
-        guard runsLdconfig else { return }
-        let model = LdconfigModel(root: RootView(root), glibc: glibc)
+        guard runsLdconfig else {
+            root.memoise()
+            return
+        }
+        root.memoise()   // for the configuration's walks; the links recorded next drop it
+        let model = LdconfigModel(root: RootView(root), glibc: glibc, parsed: parsed)
         for change in model.linkChanges {
             switch change {
             case .create(let link, let target), .repoint(let link, _, let target):
@@ -62,6 +67,7 @@ public struct PlanEffect: Sendable {
             }
         }
         cache = model.cache
+        root.memoise()
     }
 
     /// Writes a plan's link or file at `path`: unchanged when the same thing is there,
@@ -71,9 +77,11 @@ public struct PlanEffect: Sendable {
             conflicts.append(path)
             return
         }
-        let view = RootView(root)
-        if let found = (try? view.resolveParents(real)) ?? nil {
-            switch (change, found.entry.kind) {
+        // `real`'s parent is a real directory: its own entry is what `lstat` finds.
+        let found = real.lastComponent == ".." ? ((try? RootView(root).resolveParents(real)) ?? nil)?.entry
+                                               : (try? root.entry(at: real)) ?? nil
+        if let found {
+            switch (change, found.kind) {
             case (.symlink(let target), .symlink) where (try? root.linkTarget(at: real)) == target:
                 return
             case (.file(let contents, _), .file) where (try? root.contents(of: real).bytes) == contents:
@@ -87,9 +95,9 @@ public struct PlanEffect: Sendable {
 
     private mutating func record(_ change: Change, at real: RootPath) {
         switch change {
-        case .symlink(let target): root.add(.symlink(target), at: real)
-        case .file(let contents, _): root.add(.file(FileBytes(contents)), at: real)
-        case .directory: root.add(.directory, at: real)
+        case .symlink(let target): root.add(.symlink(target), atRealPath: real)
+        case .file(let contents, _): root.add(.file(FileBytes(contents)), atRealPath: real)
+        case .directory: root.add(.directory, atRealPath: real)
         case .removed: root.remove(at: real)
         }
         if changes[real] == nil { order.append(real) }

@@ -93,7 +93,7 @@ public struct Planner: Sendable {
                 progress = true
             }
             if progress {
-                guard let next = try? simulate(actions, environment: env) else { break }
+                guard let next = try? simulate(actions, environment: env, reusing: start.graph) else { break }
                 current = next
                 continue
             }
@@ -172,7 +172,7 @@ public struct Planner: Sendable {
                                             findingKey: finding.key))
                 }
             }
-            guard progress, let next = try? simulate(actions, environment: env) else { break }
+            guard progress, let next = try? simulate(actions, environment: env, reusing: start.graph) else { break }
             creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
             current = next
         }
@@ -376,12 +376,13 @@ public struct Planner: Sendable {
     /// directory; failing both, another soname of the library is linked under this name.
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
                  index: LibraryIndex, rejected: Set<String>) -> Step? {
-        let searched = Set(diagnosis.graph.missing.first { $0.name == name }?.trail.map { Resolver.directoryName($0.path) } ?? [])
+        let trail = diagnosis.graph.missing.first { $0.name == name }?.trail ?? []
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
             // tie the fix to the CPU it is planned on (and glibc < 2.33 never looks there).
-            guard !searched.contains(directory), !rejected.contains(path), !directory.contains("/glibc-hwcaps/"),
+            guard !trail.contains(where: { $0.directoryName == directory }), !rejected.contains(path),
+                  !directory.contains("/glibc-hwcaps/"),
                   isUsableLibrary(path) else { continue }
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in
@@ -435,6 +436,7 @@ public struct Planner: Sendable {
         let action = FixAction.conf(path: Self.confPath, directories: [directory])
         var overlay = OverlayRoot(base: system.root.filesystem)
         overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: [directory])))), at: Self.confPath)
+        overlay.memoise()
         guard LdSoConf(root: RootView(overlay), glibc: system.platform.glibc).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
         return [action, .ldconfig]
     }
@@ -473,8 +475,13 @@ public struct Planner: Sendable {
     // MARK: - simulation
 
     /// The diagnosis of the root with `actions` applied in memory (`PlanEffect`).
-    public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment) throws(ResolveError) -> Diagnosis {
-        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: system.platform.glibc)
+    /// - Parameter graph: a load graph of the root itself (the plan's start), whose parsed
+    ///   files ldconfig's simulation need not parse again.
+    public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment,
+                         reusing graph: LoadGraph? = nil) throws(ResolveError) -> Diagnosis {
+        var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
+        for object in graph?.objects ?? [] { parsed[object.realPath] = (object.identity, object.elf) }
+        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: system.platform.glibc, parsed: parsed)
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }

@@ -17,11 +17,15 @@ public struct SearchedDirectories: Hashable, Sendable {
     public static func of(_ trail: [Attempt]) -> [SearchedDirectories] {
         var result: [SearchedDirectories] = []
         var seen = Set<String>()
-        for attempt in trail {
+        var previous: String?
+        for k in trail.indices {   // by index: no copy of each attempt
             // hwcaps subdirectories are tried in every directory; name the directory itself.
-            let directory = attempt.searchDirectory ?? Resolver.directoryName(attempt.path)
+            let directory = trail[k].searchDirectory ?? trail[k].directoryName
+            // Consecutive places of one directory compare cheaper than they hash.
+            guard directory != previous else { continue }
+            previous = directory
             guard seen.insert(directory).inserted else { continue }
-            let via = attempt.source.label
+            let via = trail[k].source.label
             if let i = result.firstIndex(where: { $0.via == via }) {
                 result[i].directories.append(directory)
             } else {

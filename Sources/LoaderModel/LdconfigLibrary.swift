@@ -14,7 +14,9 @@ struct LdconfigLibrary: Equatable, Sendable {
 
     /// Nil when ldconfig skips the file: under 64 bytes, not ELF (linker scripts), not
     /// `ET_DYN`, an unknown machine, no `PT_DYNAMIC` or `DT_STRTAB`.
-    static func read(_ bytes: FileBytes, name: String, path: String) -> LdconfigLibrary? {
+    /// - Parameter parsed: these very bytes already parsed (the loader model's reading of
+    ///   the same file), which saves parsing them again.
+    static func read(_ bytes: FileBytes, name: String, path: String, parsed: ELFFile? = nil) -> LdconfigLibrary? {
         let raw = bytes.buffer
         guard raw.count >= 64 else { return nil }
         // a.out ZMAGIC/QMAGIC (N_MAGIC: low 16 bits of a_info): libc4, soname up to the major number.
@@ -23,7 +25,7 @@ struct LdconfigLibrary: Equatable, Sendable {
             return LdconfigLibrary(flag: flagLibc4, soname: aoutSoname(name), isaLevel: 0)
         }
         guard raw[0] == 0x7f, raw[1] == 0x45, raw[2] == 0x4c, raw[3] == 0x46 else { return nil }
-        guard let elf = try? ELFFile(bytes: bytes, path: path), elf.header.type == ELFHeader.sharedObject,
+        guard let elf = parsed ?? (try? ELFFile(bytes: bytes, path: path)), elf.header.type == ELFHeader.sharedObject,
               let dynamic = elf.dynamic
         else { return nil }
         let is64 = elf.header.fileClass == .elf64

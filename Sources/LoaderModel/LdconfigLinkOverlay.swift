@@ -13,13 +13,13 @@ struct LdconfigLinkOverlay: RootFilesystem {
     var label: String { base.label }
 
     func entry(at path: RootPath) throws(RootError) -> RootEntry? {
-        if let target = created[path] {
+        if !created.isEmpty, let target = created[path] {
             // A synthetic identity: nothing compares a link's own inode.
             return RootEntry(kind: .symlink, size: target.utf8.count,
                              identity: FileIdentity(device: UInt64.max, inode: UInt64(truncatingIfNeeded: path.hashValue)),
                              mode: 0o777)
         }
-        if removed.contains(path) { return nil }
+        if !removed.isEmpty && removed.contains(path) { return nil }
         return try base.entry(at: path)
     }
 
@@ -30,7 +30,10 @@ struct LdconfigLinkOverlay: RootFilesystem {
     }
 
     func names(in directory: RootPath) throws(RootError) -> [String] {
-        var names = try base.names(in: directory).filter { !removed.contains(directory.appending($0)) || created[directory.appending($0)] != nil }
+        var names = try base.names(in: directory)
+        if !removed.isEmpty {
+            names = names.filter { !removed.contains(directory.appending($0)) || created[directory.appending($0)] != nil }
+        }
         for path in created.keys.sorted() where path.parent == directory && !names.contains(path.lastComponent) {
             names.append(path.lastComponent)
         }

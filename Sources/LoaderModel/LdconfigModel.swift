@@ -44,10 +44,14 @@ public struct LdconfigModel: Sendable {
     /// Runs the model over `root` with `configuration` (default: the root's own `ld.so.conf`,
     /// as the root's own ldconfig reads it: a glibc before 2.33 neither scans nor caches
     /// `glibc-hwcaps/` subdirectories).
-    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil) {
+    /// - Parameter parsed: files already parsed, by real path (a load graph's objects): one
+    ///   found there again, the same file (same identity), is not parsed again.
+    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil,
+                parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]) {
         let version = glibc ?? GlibcVersion.read(root: root)?.version ?? TargetSystem.fallbackGlibc
         var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root, glibc: version)).directories,
                               glibc: version)
+        run.parsed = parsed
         run.searchDirectories()
         cache = run.makeCache()
         linkChanges = run.linkChanges
@@ -76,6 +80,10 @@ private struct LdconfigRun {
     var pending: [Pending] = []
     var linkChanges: [LdconfigModel.LinkChange] = []
     var warnings: [String] = []
+    /// Files already read, by real path: a library's links lead to it again.
+    var read: [String: LdconfigLibrary?] = [:]
+    /// Files parsed before the run (`LdconfigModel.init`'s `parsed`).
+    var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
 
     /// elf/cache.c `struct cache_entry`.
     struct Pending {
@@ -132,7 +140,7 @@ private struct LdconfigRun {
             var isLink = lst.kind == .symlink
             let target: RootView.Resolved
             if isLink {
-                guard let t = (try? view.resolve(own)) ?? nil else {
+                guard let t = (try? view.resolve(name, inResolvedDirectory: resolved.path)) ?? nil else {
                     // A stale link: removed when its name has `.so.` in it.
                     if name.containsBytes(".so.") {
                         let text = (try? overlay.linkTarget(at: own)) ?? ""
@@ -150,9 +158,7 @@ private struct LdconfigRun {
                                              libraryType: dir.libraryType))
                 continue
             }
-            guard target.entry.kind == .file, let bytes = try? overlay.contents(of: target.path),
-                  let info = LdconfigLibrary.read(bytes, name: name, path: spelled)
-            else { continue }
+            guard target.entry.kind == .file, let info = library(at: target, name: name, spelled: spelled) else { continue }
             var soname = info.soname ?? name
             // A link counts as a link only under the SONAME or as the `.so` link for ld(1)
             // (its name ends in `.so` and starts the SONAME); any other link is a file.
@@ -199,6 +205,20 @@ private struct LdconfigRun {
         }
     }
 
+    /// What `LdconfigLibrary.read` makes of the file at the real path `path`, read once (only
+    /// an a.out library's soname depends on the name it is found under).
+    mutating func library(at file: RootView.Resolved, name: String, spelled: String) -> LdconfigLibrary? {
+        let path = file.path.string
+        if let known = read[path] {
+            guard let known, known.flag == LdconfigLibrary.flagLibc4 else { return known }
+            return LdconfigLibrary(flag: known.flag, soname: LdconfigLibrary.aoutSoname(name), isaLevel: known.isaLevel)
+        }
+        let elf = parsed[path].flatMap { $0.identity == file.entry.identity ? $0.elf : nil }
+        let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, path: spelled, parsed: elf) }
+        read[path] = .some(info)
+        return info
+    }
+
     /// `.#prelink#.XXXXXX` temporaries of prelink(8).
     static func isPrelinkTemporary(_ name: String) -> Bool {
         let bytes = ByteString.bytes(name)
@@ -219,11 +239,10 @@ private struct LdconfigRun {
     /// `create_links`: make `DIR/SONAME -> LIBNAME` unless it already leads to the same file.
     mutating func createLinks(dir: LdSoConf.Directory, resolvedDir: RootPath, libname: String, soname: String) {
         let soPath = resolvedDir.appending(soname)
-        let libPath = resolvedDir.appending(libname)
         let spelled = dir.path + "/" + soname
         let view = self.view
-        if let so = (try? view.resolve(soPath)) ?? nil {
-            guard let lib = (try? view.resolve(libPath)) ?? nil else {
+        if let so = (try? view.resolve(soname, inResolvedDirectory: resolvedDir)) ?? nil {
+            guard let lib = (try? view.resolve(libname, inResolvedDirectory: resolvedDir)) ?? nil else {
                 warnings.append("Can't stat \(dir.path)/\(libname)")
                 return
             }

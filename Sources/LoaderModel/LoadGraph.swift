@@ -51,6 +51,15 @@ public struct Attempt: Equatable, Sendable {
     }
     private var directory: String?
     private var name: String
+
+    /// `Resolver.directoryName(path)`, without joining the path first: the candidate search
+    /// and the planner ask it of every place a missing library's search tried.
+    public var directoryName: String {
+        // Over the contiguous bytes: the `utf8` iterator cost more than the rest together.
+        guard let directory, name.utf8.withContiguousStorageIfAvailable({ !$0.contains(UInt8(ascii: "/")) }) ?? false
+        else { return Resolver.directoryName(path) }
+        return directory.isEmpty ? "/" : directory
+    }
     public var source: SearchSource
     public var outcome: Outcome
     /// The search-path directory this place belongs to (its hwcaps subdirectories included).

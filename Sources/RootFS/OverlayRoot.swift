@@ -16,8 +16,18 @@ public struct OverlayRoot: RootFilesystem {
     /// Real paths of base entries taken away (ldconfig's removal of a dangling link).
     private var removed: Set<String> = []
 
+    /// Set by `memoise()` and dropped by the next change (a copy taken before it keeps its own).
+    public private(set) var resolutions: ResolutionMemo?
+
     public init(base: any RootFilesystem) {
         self.base = base
+    }
+
+    /// Keeps the paths `RootView` resolves until the next change, when nothing writes to the
+    /// base either (it keeps its own: `CachedRoot`). For an overlay made once and then read
+    /// many times: a memo begun afresh at every change would cost more than it saves.
+    public mutating func memoise() {
+        if base.resolutions != nil { resolutions = ResolutionMemo() }
     }
 
     public var label: String { base.label }
@@ -34,20 +44,35 @@ public struct OverlayRoot: RootFilesystem {
             parent = (try? view.resolve(path.parent))??.path ?? path.parent
         }
         let real = parent.appending(path.lastComponent)
+        changed()
         nodes[real.string] = node
         removed.remove(real.string)
         children[parent.string, default: []].insert(path.lastComponent)
     }
 
+    /// Adds a node at the real path `path`, whose parent is a directory of the overlay as it
+    /// stands (resolved already): `add(_:at:)` without resolving the parent again.
+    public mutating func add(_ node: Node, atRealPath path: RootPath) {
+        changed()
+        nodes[path.string] = node
+        removed.remove(path.string)
+        children[path.parent.string, default: []].insert(path.lastComponent)
+    }
+
     /// Takes away the entry at the real path `path` (parents already resolved).
     public mutating func remove(at path: RootPath) {
+        changed()
         nodes[path.string] = nil
         children[path.parent.string]?.remove(path.lastComponent)
         removed.insert(path.string)
     }
 
+    private mutating func changed() {
+        resolutions = nil
+    }
+
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
-        if let node = nodes[path.string] {
+        if !nodes.isEmpty, let node = nodes[path.string] {
             let identity = FileIdentity(device: UInt64.max, inode: UInt64(truncatingIfNeeded: path.string.hashValue))
             switch node {
             case .symlink(let target): return RootEntry(kind: .symlink, size: target.utf8.count, identity: identity, mode: 0o777)
@@ -55,7 +80,7 @@ public struct OverlayRoot: RootFilesystem {
             case .directory: return RootEntry(kind: .directory, size: 0, identity: identity, mode: 0o755)
             }
         }
-        if removed.contains(path.string) { return nil }
+        if !removed.isEmpty && removed.contains(path.string) { return nil }
         return try base.entry(at: path)
     }
 
@@ -70,7 +95,7 @@ public struct OverlayRoot: RootFilesystem {
         if case .directory? = nodes[directory.string] {} else if let entry = try base.entry(at: directory), entry.kind == .directory {
             result.formUnion(try base.names(in: directory))
         }
-        result.subtract(result.filter { removed.contains(directory.appending($0).string) })
+        if !removed.isEmpty { result.subtract(result.filter { removed.contains(directory.appending($0).string) }) }
         result.formUnion(children[directory.string] ?? [])
         return Array(result)
     }

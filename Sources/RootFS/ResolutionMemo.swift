@@ -13,8 +13,9 @@ import Darwin
 public final class ResolutionMemo: @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     /// Keyed by the path as given: links followed to the end, and parents only (`lstat`).
-    private var followingLast: [String: RootView.Resolved?] = [:]
-    private var parentsOnly: [String: RootView.Resolved?] = [:]
+    /// Each with the links its walk followed, which a longer path's walk counts on.
+    private var followingLast: [String: RootView.Walk] = [:]
+    private var parentsOnly: [String: RootView.Walk] = [:]
 
     public init() { pthread_mutex_init(lock, nil) }
 
@@ -23,16 +24,16 @@ public final class ResolutionMemo: @unchecked Sendable {
         lock.deallocate()
     }
 
-    /// The kept answer for `path` (`.some(nil)`: it leads nowhere), or nil when not asked yet.
-    func answer(_ path: RootPath, followLast: Bool) -> RootView.Resolved?? {
+    /// The kept answer for `path`, or nil when not asked yet.
+    func answer(_ path: RootPath, followLast: Bool) -> RootView.Walk? {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
         return followLast ? followingLast[path.string] : parentsOnly[path.string]
     }
 
-    func keep(_ answer: RootView.Resolved?, for path: RootPath, followLast: Bool) {
+    func keep(_ answer: RootView.Walk, for path: RootPath, followLast: Bool) {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
-        if followLast { followingLast[path.string] = .some(answer) } else { parentsOnly[path.string] = .some(answer) }
+        if followLast { followingLast[path.string] = answer } else { parentsOnly[path.string] = answer }
     }
 }

@@ -49,7 +49,21 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The non-empty `/`-separated parts of `text`, in order.
     package static func components(of string: String) -> [String] {
         // Split on the UTF-8 bytes ("/" is one byte and never inside a multi-byte
-        // sequence): the Character-wise `split` was a fifth of a planner's simulation.
+        // sequence): the Character-wise `split` was a fifth of a planner's simulation. Over
+        // the contiguous bytes when there are (a native string's): each part a valid UTF-8
+        // slice, decoded as it is.
+        if let parts = string.utf8.withContiguousStorageIfAvailable({ bytes -> [String] in
+            var result: [String] = []
+            var start = 0
+            for (at, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") {
+                if start != at { result.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)) }
+                start = at + 1
+            }
+            if start != bytes.count { result.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)) }
+            return result
+        }) {
+            return parts
+        }
         var result: [String] = []
         let utf8 = string.utf8
         var start = utf8.startIndex
@@ -71,6 +85,20 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     public var lastComponent: String {
         guard let slash = string.utf8.lastIndex(of: UInt8(ascii: "/")) else { return string }
         return String(string[string.index(after: slash)...])
+    }
+
+    /// `parent` and `lastComponent` from one search for the last `/`, over the contiguous bytes
+    /// of a native string (the `utf8` view's search cost more than the rest of a memoised lookup).
+    package var parentAndName: (parent: RootPath, name: String) {
+        let found = string.utf8.withContiguousStorageIfAvailable { bytes -> (RootPath, String)? in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+            let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), as: UTF8.self)
+            let parent = slash == 0 ? RootPath.root
+                : RootPath(String(decoding: UnsafeBufferPointer(rebasing: bytes[..<slash]), as: UTF8.self))
+            return (parent, name)
+        }
+        if let found, let pair = found { return pair }
+        return (parent, lastComponent)
     }
 
     /// The parent directory, lexically (`/` for `/`).

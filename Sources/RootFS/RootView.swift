@@ -35,11 +35,56 @@ public struct RootView: Sendable {
 
     /// `walk` from `/`, or its answer kept by the filesystem's memo.
     private func remembered(_ path: RootPath, followLast: Bool) throws(RootError) -> Resolved? {
-        guard let memo = filesystem.resolutions else { return try walk(path, followLast: followLast) }
+        guard let memo = filesystem.resolutions else { return try walk(path, followLast: followLast).resolved }
+        return try remembered(path, followLast: followLast, memo: memo, depth: 0).resolved
+    }
+
+    /// What a walk from `/` ends with: where it led and how many links it followed on the way.
+    struct Walk {
+        var resolved: Resolved?
+        var followed: Int
+    }
+
+    /// The kept answer, or one worked out from the parent's (kept too) by one more step:
+    /// the same answer as a walk from `/`, without walking the shared directories again.
+    /// Whenever the step cannot say (a `..` last, a link loop, an error on the way), the walk
+    /// decides. `depth` counts the links the steps went through, which bounds a loop's recursion.
+    private func remembered(_ path: RootPath, followLast: Bool, memo: ResolutionMemo, depth: Int) throws(RootError) -> Walk {
         if let known = memo.answer(path, followLast: followLast) { return known }
-        let answer = try walk(path, followLast: followLast)
+        let answer: Walk
+        if depth < Self.maxSymlinks, let step = try? stepFromParent(path, followLast: followLast, memo: memo, depth: depth) {
+            answer = step
+        } else {
+            answer = try walk(path, followLast: followLast)
+        }
         memo.keep(answer, for: path, followLast: followLast)
         return answer
+    }
+
+    /// `path` from its parent's answer: the walk from `/` takes the parent's components first
+    /// (a link among them followed, as `followLast` does), then the last one. Nil when only
+    /// the walk can answer.
+    private func stepFromParent(_ path: RootPath, followLast: Bool, memo: ResolutionMemo, depth: Int) throws(RootError) -> Walk? {
+        guard !path.isRoot else { return nil }
+        let (parentPath, name) = path.parentAndName
+        guard name != "..", name != ".", !name.isEmpty else { return nil }
+        let parent = try remembered(parentPath, followLast: true, memo: memo, depth: depth)
+        guard let directory = parent.resolved, directory.entry.kind == .directory else {
+            return Walk(resolved: nil, followed: parent.followed)   // missing, or ENOTDIR
+        }
+        let candidate = directory.path.appendingComponent(name)
+        guard let entry = try filesystem.entry(at: candidate) else { return Walk(resolved: nil, followed: parent.followed) }
+        guard followLast, entry.kind == .symlink else {
+            return Walk(resolved: Resolved(path: candidate, entry: entry), followed: parent.followed)
+        }
+        // The walk goes on with the target's components from the directory (from `/` when
+        // absolute): the answer of that path, with its links added to the count.
+        let target = try filesystem.linkTarget(at: candidate)
+        let next = target.hasPrefix("/") ? RootPath(target) : directory.path.appending(target)
+        let rest = try remembered(next, followLast: true, memo: memo, depth: depth + 1)
+        let followed = parent.followed + 1 + rest.followed
+        guard followed <= Self.maxSymlinks else { return nil }   // the walk meets the limit: ELOOP
+        return Walk(resolved: rest.resolved, followed: followed)
     }
 
     /// `directory/name` where `directory` is already a resolved real directory (no links):
@@ -54,7 +99,7 @@ public struct RootView: Sendable {
         while true {
             if name.isEmpty || name == "." || name == ".." || name.utf8.contains(UInt8(ascii: "/")) {
                 return try walk(directory.appending(name), followLast: true, followed: followed,
-                                reportedAs: directory.appending(original))
+                                reportedAs: directory.appending(original)).resolved
             }
             let path = directory.appendingComponent(name)
             guard let entry = try filesystem.entry(at: path) else { return nil }
@@ -64,7 +109,7 @@ public struct RootView: Sendable {
             let target = try filesystem.linkTarget(at: path)
             if target.hasPrefix("/") {
                 return try walk(RootPath(target), followLast: true, followed: followed,
-                                reportedAs: directory.appending(original))
+                                reportedAs: directory.appending(original)).resolved
             }
             name = target
         }
@@ -102,7 +147,7 @@ public struct RootView: Sendable {
     ///   - followed: links already followed on the way to `path` (they count to the limit).
     ///   - reportedAs: the path named in a loop error (default: `path`).
     private func walk(_ path: RootPath, followLast: Bool, followed alreadyFollowed: Int = 0,
-                      reportedAs: RootPath? = nil) throws(RootError) -> Resolved? {
+                      reportedAs: RootPath? = nil) throws(RootError) -> Walk {
         var pending = Array(path.components.reversed())
         var resolved: [String] = []
         // `resolved` joined, kept in step with it: building each prefix from the array
@@ -120,10 +165,10 @@ public struct RootView: Sendable {
                 current = try filesystem.entry(at: RootPath(prefix.isEmpty ? "/" : prefix)) ?? current
                 continue
             }
-            guard current.kind == .directory else { return nil }   // ENOTDIR
+            guard current.kind == .directory else { return Walk(resolved: nil, followed: followed) }   // ENOTDIR
             // `prefix` is normal and `component` one plain name (not empty, `.` or `..`).
             let candidate = RootPath(alreadyNormal: prefix + "/" + component)
-            guard let entry = try filesystem.entry(at: candidate) else { return nil }
+            guard let entry = try filesystem.entry(at: candidate) else { return Walk(resolved: nil, followed: followed) }
             if entry.kind == .symlink && (followLast || !pending.isEmpty) {
                 followed += 1
                 if followed > Self.maxSymlinks { throw .symlinkLoop(path: (reportedAs ?? path).string) }
@@ -141,6 +186,6 @@ public struct RootView: Sendable {
             prefix = candidate.string
             current = entry
         }
-        return Resolved(path: RootPath(prefix.isEmpty ? "/" : prefix), entry: current)
+        return Walk(resolved: Resolved(path: RootPath(prefix.isEmpty ? "/" : prefix), entry: current), followed: followed)
     }
 }

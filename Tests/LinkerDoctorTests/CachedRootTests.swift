@@ -64,6 +64,47 @@ struct CachedRootTests {
         #expect(try plain.resolve(RootPath("/usr/lib/libz.so.1")) == nil)
     }
 
+    @Test("answers built from a parent's kept answer are the walk's: links to parents, loops, the 40-link limit")
+    func stepsFromParents() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: dir + "/usr", withDestinationPath: "/")
+        try fm.createSymbolicLink(atPath: dir + "/loop", withDestinationPath: "loop")
+        try fm.createSymbolicLink(atPath: dir + "/trap", withDestinationPath: "/trap/x")
+        try fm.createSymbolicLink(atPath: dir + "/lib/up", withDestinationPath: "..")
+        try fm.createSymbolicLink(atPath: dir + "/lib/self", withDestinationPath: "../lib/./self2")
+        try fm.createSymbolicLink(atPath: dir + "/lib/self2", withDestinationPath: "libz.so.1")
+        try fm.createSymbolicLink(atPath: dir + "/lib/file-parent", withDestinationPath: "libz.so.1.2.13/x")
+        // Chains of links ending at the library: 40 links are followed, 41 are a loop.
+        for length in [39, 40, 41] {
+            for k in 0..<length {
+                let next = k + 1 == length ? "/lib/libz.so.1.2.13" : "c\(length)-\(k + 1)"
+                try fm.createSymbolicLink(atPath: dir + "/lib/c\(length)-\(k)", withDestinationPath: next)
+            }
+        }
+        let plain = RootView(try LocalRoot(directory: dir))
+        let cached = RootView(CachedRoot(try LocalRoot(directory: dir)))
+        func answer(_ body: () throws(RootError) -> RootView.Resolved?) -> String {
+            do { return String(describing: try body()) } catch { return "error: \(error)" }
+        }
+        let paths = ["/loop", "/loop/x", "/trap", "/trap/x/y", "/lib/up/lib/libz.so.1", "/usr/lib/up/usr/lib/self",
+                     "/lib/self", "/lib/file-parent", "/lib/file-parent/y", "/lib/libz.so.1.2.13/x",
+                     "/lib/c39-0", "/lib/c40-0", "/lib/c41-0", "/usr/lib/c39-0", "/usr/usr/lib/c40-0", "/lib/up/lib/c40-1",
+                     "/lib/c40-0/x", "/usr/lib/up/lib/up/usr/lib/libz.so.1"]
+        #expect(answer { () throws(RootError) in try plain.resolve(RootPath("/lib/c41-0")) }.hasPrefix("error"))
+        #expect(try plain.resolve(RootPath("/lib/c40-0"))?.path == RootPath("/lib/libz.so.1.2.13"))
+        #expect(answer { () throws(RootError) in try plain.resolve(RootPath("/usr/lib/c40-0")) }.hasPrefix("error"), "one link more")
+        // Twice over, in both orders: the second pass answers from kept answers.
+        for order in [paths, paths.reversed(), paths] {
+            for path in order {
+                let rootPath = RootPath(path)
+                #expect(answer { () throws(RootError) in try cached.resolve(rootPath) } == answer { () throws(RootError) in try plain.resolve(rootPath) }, "\(path)")
+                #expect(answer { () throws(RootError) in try cached.resolveParents(rootPath) } == answer { () throws(RootError) in try plain.resolveParents(rootPath) }, "\(path)")
+            }
+        }
+    }
+
     @Test("a system reinspected after fix --apply reads through an emptied cache")
     func reinspectedSystem() throws {
         let dir = try Self.directory()

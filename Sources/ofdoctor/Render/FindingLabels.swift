@@ -4,16 +4,18 @@ import Quoting
 /// How a plan step names the findings it clears: by id, with the library added where
 /// several findings share the id (`LD002 (libfoo.so.1)`), so every finding is named.
 struct FindingLabels {
-    private let shared: Set<FindingID>
+    /// Ids by their text: a set of `FindingID`, used nowhere else, cost a quarter of a million
+    /// instructions at run time to set up (the runtime looks its `Hashable` conformance up).
+    private let shared: Set<String>
 
     init(_ findings: [Finding]) {
-        var seen = Set<FindingID>(), shared = Set<FindingID>()
-        for finding in findings where !seen.insert(finding.id).inserted { shared.insert(finding.id) }
+        var seen = Set<String>(), shared = Set<String>()
+        for finding in findings where !seen.insert(finding.id.rawValue).inserted { shared.insert(finding.id.rawValue) }
         self.shared = shared
     }
 
     func label(_ finding: Finding) -> String {
-        guard shared.contains(finding.id) else { return finding.id.rawValue }
+        guard shared.contains(finding.id.rawValue) else { return finding.id.rawValue }
         return finding.id.rawValue + " (" + TerminalEscape.visible(Self.fileName(finding.library ?? finding.resolvedTo ?? finding.summary)) + ")"
     }
 
