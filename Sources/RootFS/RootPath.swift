@@ -49,10 +49,10 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The non-empty `/`-separated parts of `text`, in order.
     package static func components(of string: String) -> [String] {
         // Split on the UTF-8 bytes ("/" is one byte and never inside a multi-byte
-        // sequence): the Character-wise `split` was a fifth of a planner's simulation. Over
-        // the contiguous bytes when there are (a native string's): each part a valid UTF-8
-        // slice, decoded as it is.
-        if let parts = string.utf8.withContiguousStorageIfAvailable({ bytes -> [String] in
+        // sequence): the Character-wise `split` was a fifth of a planner's simulation. Each
+        // part is a valid UTF-8 slice, decoded as it is.
+        var text = string
+        return text.withUTF8 { bytes in
             var result: [String] = []
             var start = 0
             for (at, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") {
@@ -61,22 +61,7 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
             }
             if start != bytes.count { result.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)) }
             return result
-        }) {
-            return parts
         }
-        var result: [String] = []
-        let utf8 = string.utf8
-        var start = utf8.startIndex
-        var at = start
-        while at != utf8.endIndex {
-            if utf8[at] == UInt8(ascii: "/") {
-                if start != at { result.append(String(string[start..<at])) }
-                start = utf8.index(after: at)
-            }
-            at = utf8.index(after: at)
-        }
-        if start != utf8.endIndex { result.append(String(string[start...])) }
-        return result
     }
 
     public var isRoot: Bool { string == "/" }
@@ -87,18 +72,17 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
         return String(string[string.index(after: slash)...])
     }
 
-    /// `parent` and `lastComponent` from one search for the last `/`, over the contiguous bytes
-    /// of a native string (the `utf8` view's search cost more than the rest of a memoised lookup).
+    /// `parent` and `lastComponent` from one search for the last `/` over the UTF-8 bytes
+    /// (the `utf8` view's search cost more than the rest of a memoised lookup).
     package var parentAndName: (parent: RootPath, name: String) {
-        let found = string.utf8.withContiguousStorageIfAvailable { bytes -> (RootPath, String)? in
-            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        var text = string
+        return text.withUTF8 { bytes in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return (.root, string) }
             let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), as: UTF8.self)
             let parent = slash == 0 ? RootPath.root
                 : RootPath(String(decoding: UnsafeBufferPointer(rebasing: bytes[..<slash]), as: UTF8.self))
             return (parent, name)
         }
-        if let found, let pair = found { return pair }
-        return (parent, lastComponent)
     }
 
     /// The parent directory, lexically (`/` for `/`).
