@@ -21,6 +21,11 @@ extension ELFFile {
         return flags
     }
 
+    /// How many entries the relocation tables hold: a bound on the references they make.
+    public var relocationCount: Int {
+        relocationTables.reduce(0) { $0 + $1.range.count / (($1.isRela ? 3 : 2) * (is64 ? 8 : 4)) }
+    }
+
     private func forEachRelocatedSymbol(_ body: (Int, Bool) -> Void) {
         for table in relocationTables {
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)

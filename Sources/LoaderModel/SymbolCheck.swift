@@ -107,10 +107,13 @@ public struct SymbolCheck: Sendable {
     package static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
         var index: [String: Int] = [:]
         index.reserveCapacity(graph.objects.count * 2)
+        // The first object keeps a name: `index[name, default:]` hashes the name once to
+        // find or insert (a lookup then an insert hashed each path twice).
+        func keep(_ value: inout Int) {}
         for object in graph.objects {
-            if index[object.path] == nil { index[object.path] = object.index }
-            for name in object.names where index[name] == nil { index[name] = object.index }
-            if let soname = object.soname, index[soname] == nil { index[soname] = object.index }
+            keep(&index[object.path, default: object.index])
+            for name in object.names { keep(&index[name, default: object.index]) }
+            if let soname = object.soname { keep(&index[soname, default: object.index]) }
         }
         return index
     }
@@ -129,7 +132,10 @@ public struct SymbolCheck: Sendable {
         let bindNowEverywhere = graph.environment.bindNow
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         // First every reference, so that the definition index holds only the names asked for.
+        // Sized once by the relocation count (a bound): growing copied the array at each
+        // doubling, and every copy touched fresh pages (a page fault each).
         var references: [Reference] = []
+        references.reserveCapacity(scope.reduce(0) { $0 + $1.relocationCount })
         for object in graph.objects {
             let elf = object.elf
             let relocated = elf.relocationFlags()
