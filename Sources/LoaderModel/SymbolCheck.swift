@@ -79,18 +79,19 @@ public struct SymbolCheck: Sendable {
 
     private mutating func checkVersionNeeds(_ graph: LoadGraph) {
         let byName = Self.nameIndex(graph)
-        for object in graph.objects {
-            for need in object.elf.versionNeeds {
+        for position in graph.objects.indices {
+            let elf = graph.objects[position].elf, requester = graph.objects[position].index
+            for need in elf.versionNeeds {
                 guard let provider = byName[need.file] else { continue }
                 let definitions = graph.objects[provider].elf.versionDefinitions
                 for entry in need.entries {
                     if definitions.isEmpty {
-                        versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                        versionProblems.append(.init(requester: requester, provider: provider, file: need.file,
                                                      version: entry.name, kind: .noVersionInformation))
                         continue
                     }
                     if definitions.contains(where: { $0.hash == entry.hash && $0.name == entry.name }) { continue }
-                    versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                    versionProblems.append(.init(requester: requester, provider: provider, file: need.file,
                                                  version: entry.name, kind: entry.isWeak ? .weakNotFound : .notFound))
                 }
             }
@@ -106,14 +107,14 @@ public struct SymbolCheck: Sendable {
     /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
     package static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
         var index: [String: Int] = [:]
-        index.reserveCapacity(graph.objects.count * 2)
-        // The first object keeps a name: `index[name, default:]` hashes the name once to
-        // find or insert (a lookup then an insert hashed each path twice).
-        func keep(_ value: inout Int) {}
-        for object in graph.objects {
-            keep(&index[object.path, default: object.index])
-            for name in object.names { keep(&index[name, default: object.index]) }
-            if let soname = object.soname { keep(&index[soname, default: object.index]) }
+        index.reserveCapacity(graph.objects.count * 3)   // a path, a name, a soname each
+        // By position: `for object in graph.objects` copied each LoadedObject (a dozen
+        // references retained and released) to read three of its fields.
+        for position in graph.objects.indices {
+            let path = graph.objects[position].path, number = graph.objects[position].index
+            if index[path] == nil { index[path] = number }
+            for name in graph.objects[position].names where index[name] == nil { index[name] = number }
+            if let soname = graph.objects[position].soname, index[soname] == nil { index[soname] = number }
         }
         return index
     }
@@ -136,8 +137,8 @@ public struct SymbolCheck: Sendable {
         // doubling, and every copy touched fresh pages (a page fault each).
         var references: [Reference] = []
         references.reserveCapacity(scope.reduce(0) { $0 + $1.relocationCount })
-        for object in graph.objects {
-            let elf = object.elf
+        for (position, elf) in scope.enumerated() {
+            let number = graph.objects[position].index
             let relocated = elf.relocationFlags()
             let bindNow = bindNowEverywhere || elf.dynamic.map { d in
                 d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
@@ -149,8 +150,8 @@ public struct SymbolCheck: Sendable {
                       fields.binding != DynamicSymbol.weak else { continue }
                 // The name stays bytes in the file: a `String` is made only for a miss.
                 guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: object.index))
-                references.append(Reference(object: object.index, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
+                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: number))
+                references.append(Reference(object: number, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
             }
         }
         let indexes: Bool
