@@ -9,6 +9,11 @@
 #   -lelf -lz -lzstd     libelf.a (libelf-dev) and what it needs (zlib1g-dev, libzstd-dev);
 #                        pkg-config gives only -lelf, fine for a shared link but not a static one
 #   -lnettle             libnettle.a (nettle-dev): SHA-256 for `ofdoctor resources`
+#   -disable-concrete-type-metadata-mangled-name-accessors
+#                        generic types (a Dictionary keyed by String) get their metadata
+#                        through accessors that pass the known conformances, not by the
+#                        runtime demangling a mangled name and looking the conformances up:
+#                        that cost ~0.8M instructions on every command (issue 19)
 # The build uses its own scratch path so it never fights a debug build for .build's lock.
 #
 # usage: scripts/release.sh        (from anywhere; writes <package>/dist/ofdoctor)
@@ -27,6 +32,7 @@ fi
 scratch=.build-release
 swift build -c release --scratch-path "$scratch" --product ofdoctor \
   -Xswiftc -static-executable \
+  -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
   -Xlinker -lelf -Xlinker -lz -Xlinker -lzstd -Xlinker -lnettle
 
 mkdir -p dist

@@ -21,15 +21,31 @@ extension ELFFile {
         return flags
     }
 
+    /// How many entries the relocation tables hold: a bound on the references they make.
+    public var relocationCount: Int {
+        relocationTables.reduce(0) { $0 + $1.range.count / (($1.isRela ? 3 : 2) * (is64 ? 8 : 4)) }
+    }
+
     private func forEachRelocatedSymbol(_ body: (Int, Bool) -> Void) {
+        // Raw loads: every table lies inside the file (`RelocationTable.tables`) and an entry
+        // is read only when it ends inside its table and the file, so no read needs a bounds check (a
+        // checked read per entry was most of the walk over a large program's tables).
+        guard let base = reader.buffer.baseAddress else { return }
+        let bigEndian = reader.bigEndian
         for table in relocationTables {
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
+            let end = min(table.range.upperBound, reader.count)
             var at = table.range.lowerBound
-            while at + entrySize <= table.range.upperBound {
-                if let info = reader.word(at + (is64 ? 8 : 4), is64: is64) {
-                    let symbol = Int(is64 ? info >> 32 : info >> 8)
-                    if symbol != 0 { body(symbol, table.lazy) }
+            while at + entrySize <= end {
+                let symbol: Int
+                if is64 {
+                    let raw = base.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)
+                    symbol = Int((bigEndian ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw)) >> 32)
+                } else {
+                    let raw = base.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self)
+                    symbol = Int((bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)) >> 8)
                 }
+                if symbol != 0 { body(symbol, table.lazy) }
                 at += entrySize
             }
         }

@@ -114,6 +114,9 @@ public final class ELFFile: @unchecked Sendable {
             self.bytes = kept
             self.reader = ByteReader(buffer: kept.buffer, bigEndian: order == .big)
         }
+        // A mapped library's tables are read next (the symbol check): mapped at once when
+        // they span more than the first fault's 64 KB (the kernel maps that much around it).
+        if bytes.isMapped, let needed = neededPrefix(), needed > 1 << 16 { bytes.populate(upTo: needed) }
     }
 
     /// The end of the last byte any method reads after `init`: nil when it cannot be told

@@ -106,6 +106,16 @@ public final class FileBytes: @unchecked Sendable {
         if end > 0 { madvise(UnsafeMutableRawPointer(mutating: base), end, MADV_DONTNEED) }
     }
 
+    /// Maps the pages of the first `count` bytes of a mapping now (`MADV_POPULATE_READ`,
+    /// Linux 5.14; nothing on older kernels): one call where reading them would take a
+    /// page fault per 64 KB window, each costing microseconds in a virtual machine.
+    public func populate(upTo count: Int) {
+        #if os(Linux)
+        guard release == .munmap, let base = buffer.baseAddress, count > 0 else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base), min(count, buffer.count), 22 /* MADV_POPULATE_READ */)
+        #endif
+    }
+
     public var bytes: [UInt8] { Array(buffer) }
 
     deinit {

@@ -46,13 +46,17 @@ struct VersionTableReader {
                     else { throw .truncated(path: path, what: "version need auxiliary entry \(a) of \(fileName)") }
                     let versionName = try dynamic.string(UInt64(name), "vna_name")
                     entries.append(.init(name: versionName, hash: hash, flags: flags, index: other))
-                    neededNames.append((other & VersionSymbolBits.index, (versionName, fileName)))
                     if auxNext == 0 { break }
                     auxOffset += Int(auxNext)
                 }
                 needs.append(VersionNeed(file: fileName, version: version, entries: entries))
                 if next == 0 { break }
                 entry += Int(next)
+            }
+            // Listed once the count is known (appending entry by entry regrew the array).
+            neededNames.reserveCapacity(needs.reduce(0) { $0 + $1.entries.count })
+            for need in needs {
+                for entry in need.entries { neededNames.append((entry.index & VersionSymbolBits.index, (entry.name, need.file))) }
             }
         }
         if let address = dynamic.value(DynamicTag.verdef) {

@@ -33,37 +33,49 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
     /// The version of a `libc.so.6`: its banner (`… release version 2.36.`), else the
     /// highest `GLIBC_2.N` version it defines.
     public static func detect(libc bytes: FileBytes, elf: ELFFile?) -> GlibcVersion? {
-        // memchr(3) + memcmp(3): libc.so.6 is a few MB and this runs on every command.
-        // Anchored on the marker's `v`, its rarest byte in libc (half as many stops as `r`).
-        let marker = Array("release version ".utf8)
-        let anchor = 8
         let raw = bytes.buffer
-        if let base = raw.baseAddress, raw.count > marker.count {
-            var offset = 0
-            while offset < raw.count - marker.count {
-                guard let hit = memchr(base + offset + anchor, Int32(marker[anchor]), raw.count - offset - marker.count) else { break }
-                let at = base.distance(to: UnsafeRawPointer(hit)) - anchor
-                let matches = marker.withUnsafeBytes { needle in
-                    guard let pattern = needle.baseAddress else { return false }
-                    return memcmp(base + at, pattern, needle.count) == 0
-                }
-                guard matches else {
-                    offset = at + 1
-                    continue
-                }
-                let start = at + marker.count
-                var end = start
-                while end < raw.count, raw[end] == 0x2e || (raw[end] >= 0x30 && raw[end] <= 0x39) { end += 1 }
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]), as: UTF8.self)
-                if let version = GlibcVersion(parsing: Substring(text)) { return version }
-                offset = start
-            }
+        // The banner is a constant string: the non-executable segments (a few hundred KB of
+        // libc's 2 MB) are searched first, and the whole file only when they have none.
+        // Each page searched costs a page fault, and the search runs on every command.
+        for range in DataSegments.ranges(raw) ?? [] {
+            if let version = banner(raw, in: range) { return version }
         }
+        if let version = banner(raw, in: 0..<raw.count) { return version }
         let defined = elf?.versionDefinitions.compactMap { definition -> GlibcVersion? in
             guard definition.name.hasPrefix("GLIBC_") else { return nil }
             return GlibcVersion(parsing: definition.name.dropFirst(6))
         } ?? []
         return defined.max()
+    }
+
+    /// The first banner version in `range` of `raw` (its digits may run past the range).
+    private static func banner(_ raw: UnsafeRawBufferPointer, in range: Range<Int>) -> GlibcVersion? {
+        // memchr(3) + memcmp(3), anchored on the marker's `v`, its rarest byte in libc (half
+        // as many stops as `r`).
+        let marker = Array("release version ".utf8)
+        let anchor = 8
+        guard let base = raw.baseAddress, range.count > marker.count else { return nil }
+        var offset = range.lowerBound
+        while offset < range.upperBound - marker.count {
+            guard let hit = memchr(base + offset + anchor, Int32(marker[anchor]), range.upperBound - offset - marker.count)
+            else { break }
+            let at = base.distance(to: UnsafeRawPointer(hit)) - anchor
+            let matches = marker.withUnsafeBytes { needle in
+                guard let pattern = needle.baseAddress else { return false }
+                return memcmp(base + at, pattern, needle.count) == 0
+            }
+            guard matches else {
+                offset = at + 1
+                continue
+            }
+            let start = at + marker.count
+            var end = start
+            while end < raw.count, raw[end] == 0x2e || (raw[end] >= 0x30 && raw[end] <= 0x39) { end += 1 }
+            let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]), as: UTF8.self)
+            if let version = GlibcVersion(parsing: Substring(text)) { return version }
+            offset = start
+        }
+        return nil
     }
 }
 

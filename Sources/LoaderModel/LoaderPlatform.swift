@@ -118,6 +118,8 @@ public struct CPUFeatures: Equatable, Sendable {
             if line.isEmpty && !flags.isEmpty { break }
             if flags.isEmpty, starts(line, with: "flags") || starts(line, with: "Features"), let at = line.firstIndex(of: colon) {
                 var word = at + 1
+                // Sized once for the words (a hundred or more): growing rehashed at each doubling.
+                flags.reserveCapacity(line[word...].reduce(1) { $1 == space ? $0 + 1 : $0 })
                 while word < line.endIndex {
                     while word < line.endIndex && (line[word] == space || line[word] == tab) { word += 1 }
                     var stop = word

@@ -79,18 +79,19 @@ public struct SymbolCheck: Sendable {
 
     private mutating func checkVersionNeeds(_ graph: LoadGraph) {
         let byName = Self.nameIndex(graph)
-        for object in graph.objects {
-            for need in object.elf.versionNeeds {
+        for position in graph.objects.indices {
+            let elf = graph.objects[position].elf, requester = graph.objects[position].index
+            for need in elf.versionNeeds {
                 guard let provider = byName[need.file] else { continue }
                 let definitions = graph.objects[provider].elf.versionDefinitions
                 for entry in need.entries {
                     if definitions.isEmpty {
-                        versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                        versionProblems.append(.init(requester: requester, provider: provider, file: need.file,
                                                      version: entry.name, kind: .noVersionInformation))
                         continue
                     }
                     if definitions.contains(where: { $0.hash == entry.hash && $0.name == entry.name }) { continue }
-                    versionProblems.append(.init(requester: object.index, provider: provider, file: need.file,
+                    versionProblems.append(.init(requester: requester, provider: provider, file: need.file,
                                                  version: entry.name, kind: entry.isWeak ? .weakNotFound : .notFound))
                 }
             }
@@ -106,11 +107,14 @@ public struct SymbolCheck: Sendable {
     /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
     package static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
         var index: [String: Int] = [:]
-        index.reserveCapacity(graph.objects.count * 2)
-        for object in graph.objects {
-            if index[object.path] == nil { index[object.path] = object.index }
-            for name in object.names where index[name] == nil { index[name] = object.index }
-            if let soname = object.soname, index[soname] == nil { index[soname] = object.index }
+        index.reserveCapacity(graph.objects.count * 3)   // a path, a name, a soname each
+        // By position: `for object in graph.objects` copied each LoadedObject (a dozen
+        // references retained and released) to read three of its fields.
+        for position in graph.objects.indices {
+            let path = graph.objects[position].path, number = graph.objects[position].index
+            if index[path] == nil { index[path] = number }
+            for name in graph.objects[position].names where index[name] == nil { index[name] = number }
+            if let soname = graph.objects[position].soname, index[soname] == nil { index[soname] = number }
         }
         return index
     }
@@ -129,9 +133,12 @@ public struct SymbolCheck: Sendable {
         let bindNowEverywhere = graph.environment.bindNow
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         // First every reference, so that the definition index holds only the names asked for.
+        // Sized once by the relocation count (a bound): growing copied the array at each
+        // doubling, and every copy touched fresh pages (a page fault each).
         var references: [Reference] = []
-        for object in graph.objects {
-            let elf = object.elf
+        references.reserveCapacity(scope.reduce(0) { $0 + $1.relocationCount })
+        for (position, elf) in scope.enumerated() {
+            let number = graph.objects[position].index
             let relocated = elf.relocationFlags()
             let bindNow = bindNowEverywhere || elf.dynamic.map { d in
                 d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
@@ -143,8 +150,8 @@ public struct SymbolCheck: Sendable {
                       fields.binding != DynamicSymbol.weak else { continue }
                 // The name stays bytes in the file: a `String` is made only for a miss.
                 guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: object.index))
-                references.append(Reference(object: object.index, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
+                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: number))
+                references.append(Reference(object: number, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
             }
         }
         let indexes: Bool
