@@ -486,6 +486,8 @@ public struct Planner: Sendable {
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }
-        return try Diagnosis(system: simulated, program: program, environment: environment, rules: rules)
+        // The effect's root overlays the start's: its own entries have synthetic identities,
+        // so a file of `graph` met again by identity is the one already parsed.
+        return try Diagnosis(system: simulated, program: program, environment: environment, rules: rules, reusing: graph)
     }
 }
