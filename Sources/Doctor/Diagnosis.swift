@@ -7,9 +7,10 @@ public struct Diagnosis: Sendable {
     public var symbols: SymbolCheck
     public var findings: [Finding]
 
+    /// `reusing`: a graph of the root `system.root` overlays (see `Resolver.resolve`).
     public init(system: TargetSystem, program: ProgramLocation, environment: LoaderEnvironment,
-                rules: [any ApplicationRules] = []) throws(ResolveError) {
-        graph = try system.resolver(environment: environment).resolve(program: program.path)
+                rules: [any ApplicationRules] = [], reusing parsed: LoadGraph? = nil) throws(ResolveError) {
+        graph = try system.resolver(environment: environment).resolve(program: program.path, reusing: parsed)
         symbols = SymbolCheck(graph: graph)
         findings = FindingCatalog.findings(graph: graph, symbols: symbols, argv0: program.argv0, system: system, rules: rules)
     }

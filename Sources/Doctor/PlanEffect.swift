@@ -18,11 +18,22 @@ public struct PlanEffect: Sendable {
         case removed
     }
 
+    /// What each changed real path became. Keyed by the path's text: a dictionary keyed by
+    /// `RootPath` cost a one-time runtime conformance scan (a quarter million instructions).
+    public struct Changes: Sendable {
+        private var byPath: [String: Change] = [:]
+
+        public subscript(path: RootPath) -> Change? {
+            get { byPath[path.string] }
+            set { byPath[path.string] = newValue }
+        }
+    }
+
     /// The root with the plan applied.
     public private(set) var root: OverlayRoot
     /// Real paths, in the order first changed, and what each became.
     public private(set) var order: [RootPath] = []
-    public private(set) var changes: [RootPath: Change] = [:]
+    public private(set) var changes = Changes()
     /// The cache ldconfig writes; nil when the plan runs no ldconfig.
     public private(set) var cache: LdSoCache?
     /// Real paths where the plan writes over something already there that is not what it

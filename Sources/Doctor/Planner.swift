@@ -1,6 +1,7 @@
 import ELFInspect
 import LoaderModel
 import RootFS
+import Support
 
 /// Builds a fix plan round by round and proves it: each round's actions are laid over the
 /// root in memory (`OverlayRoot`, ldconfig simulated by `LdconfigModel`), the program is
@@ -121,7 +122,7 @@ public struct Planner: Sendable {
                     guard let library = finding.library else { continue }
                     var reading = search ?? CandidateSearch(root: system.root, glibc: system.platform.glibc,
                                                                 ownDirectories: CandidateSearch.ownDirectories(of: current.graph))
-                    reading.find(library) { !$0.contains("/glibc-hwcaps/") && isUsableLibrary($0) }
+                    reading.find(library) { !$0.containsBytes("/glibc-hwcaps/") && isUsableLibrary($0) }
                     search = reading
                     let libraries = reading.index
                     if candidates[library] == nil { candidates[library] = candidateList(library, index: libraries) }
@@ -382,7 +383,7 @@ public struct Planner: Sendable {
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
             // tie the fix to the CPU it is planned on (and glibc < 2.33 never looks there).
             guard !trail.contains(where: { $0.directoryName == directory }), !rejected.contains(path),
-                  !directory.contains("/glibc-hwcaps/"),
+                  !directory.containsBytes("/glibc-hwcaps/"),
                   isUsableLibrary(path) else { continue }
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in
@@ -485,6 +486,8 @@ public struct Planner: Sendable {
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }
-        return try Diagnosis(system: simulated, program: program, environment: environment, rules: rules)
+        // The effect's root overlays the start's: its own entries have synthetic identities,
+        // so a file of `graph` met again by identity is the one already parsed.
+        return try Diagnosis(system: simulated, program: program, environment: environment, rules: rules, reusing: graph)
     }
 }

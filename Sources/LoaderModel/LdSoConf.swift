@@ -115,8 +115,9 @@ private struct Reader {
     var files: [String] = []
     var notes: [LdSoConf.Note] = []
     /// Files read (resolved), and files already noted as a loop or past a limit.
-    private var visited: Set<RootPath> = []
-    private var noted: Set<RootPath> = []
+    /// (By path string: a set of `RootPath` cost a one-time runtime conformance scan.)
+    private var visited: Set<String> = []
+    private var noted: Set<String> = []
     /// Memos for one read (the root does not change under it): a glob that every file
     /// includes is expanded once, and each name is resolved once.
     private var expansions: [String: [String]] = [:]
@@ -138,16 +139,16 @@ private struct Reader {
         resolved[file] = real
         if let origin {
             if stack.contains(real) {
-                if noted.insert(real).inserted { notes.append(.includeLoop(origin, file)) }
+                if noted.insert(real.string).inserted { notes.append(.includeLoop(origin, file)) }
                 return
             }
-            if visited.contains(real) { return }
+            if visited.contains(real.string) { return }
             if stack.count >= LdSoConf.maxDepth || files.count >= LdSoConf.maxFiles {
-                if noted.insert(real).inserted { notes.append(.includeLimit(origin, file)) }
+                if noted.insert(real.string).inserted { notes.append(.includeLimit(origin, file)) }
                 return
             }
         }
-        visited.insert(real)
+        visited.insert(real.string)
         let bytes: [UInt8]
         do throws(RootError) {
             bytes = try root.contents(of: rootPath).bytes

@@ -66,8 +66,12 @@ public struct Resolver: Sendable {
         return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
     }
 
-    public func resolve(program: RootPath) throws(ResolveError) -> LoadGraph {
+    /// `reusing`: a graph resolved in the root this one overlays, whose parsed files are
+    /// taken by (st_dev, st_ino) instead of parsed again. Sound only when every file this
+    /// root adds or changes has an identity of its own (`OverlayRoot`'s are synthetic).
+    public func resolve(program: RootPath, reusing parsed: LoadGraph? = nil) throws(ResolveError) -> LoadGraph {
         var state = ResolutionState(resolver: self)
+        for object in parsed?.objects ?? [] { state.filesByIdentity[object.identity] = object.elf }
         return try state.run(program: program)
     }
 }

@@ -25,8 +25,9 @@ public struct OpenFaceLaunch: Equatable, Sendable {
     /// `dirname(argv[0])` as a path in the root; nil for a `PATH` start, where
     /// `fs::path(argv[0]).parent_path()` is empty and the second place is the cwd again.
     public var argv0Directory: RootPath? {
-        guard argv0.contains("/") else { return nil }
-        let parent = argv0.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        // Everything before the last `/` (a slice, not a split and generic `joined`).
+        guard let slash = argv0.lastIndex(of: "/") else { return nil }
+        let parent = String(argv0[..<slash])
         if argv0.hasPrefix("/") { return RootPath(parent.isEmpty ? "/" : parent) }
         return workingDirectory.appending(parent)
     }

@@ -63,7 +63,7 @@ public enum OpenFaceModelCatalog {
             guard let word = line.split(whereSeparator: \.isWhitespace).first, word.hasSuffix(".dat"),
                   !word.hasPrefix("/"), !word.split(separator: "/").contains("..")
             else { continue }
-            result.append("AU_predictors/" + word)
+            result.append("AU_predictors/" + String(word))
         }
         return result
     }

@@ -9,7 +9,25 @@ public struct OpenFaceModelReport: Equatable, Sendable {
     /// Copies that put a sound model file where the program looks; the lead makes them plan actions.
     public var copies: [ModelFileCopy]
     /// Where each group's anchor file is found, in the program's lookup order (nil: nowhere).
-    public var locations: [OpenFaceModelGroup: RootPath]
+    public var locations: OpenFaceModelLocations
+}
+
+/// Where each group's anchor file is found, by group. An array in case order: a dictionary
+/// keyed by the group cost a one-time runtime conformance scan (a quarter million
+/// instructions) for four entries.
+public struct OpenFaceModelLocations: Equatable, Sendable {
+    private var bases = [RootPath?](repeating: nil, count: OpenFaceModelGroup.allCases.count)
+
+    public init() {}
+
+    public subscript(group: OpenFaceModelGroup) -> RootPath? {
+        get { bases[Self.slot(group)] }
+        set { bases[Self.slot(group)] = newValue }
+    }
+
+    private static func slot(_ group: OpenFaceModelGroup) -> Int {
+        OpenFaceModelGroup.allCases.firstIndex(of: group)!
+    }
 }
 
 /// Decides, without running the program, whether FeatureExtraction started as `launch`
@@ -19,11 +37,14 @@ public struct OpenFaceModelCheck: Sendable {
     public let launch: OpenFaceLaunch
     /// More places to take sound copies from (bases laid out like `build/bin`).
     public let additionalSources: [RootPath]
+    /// `launch.searchBases`, built once rather than per file looked up.
+    private let searchBases: [RootPath]
 
     public init(view: RootView, launch: OpenFaceLaunch, additionalSources: [RootPath] = []) {
         self.view = view
         self.launch = launch
         self.additionalSources = additionalSources
+        searchBases = launch.searchBases
     }
 
     /// One model file's state at one place.
@@ -34,7 +55,7 @@ public struct OpenFaceModelCheck: Sendable {
     }
 
     public func run() throws(RootError) -> OpenFaceModelReport {
-        var report = OpenFaceModelReport(findings: [], copies: [], locations: [:])
+        var report = OpenFaceModelReport(findings: [], copies: [], locations: OpenFaceModelLocations())
         for group in OpenFaceModelGroup.allCases { try check(group, into: &report) }
         return report
     }
@@ -43,7 +64,7 @@ public struct OpenFaceModelCheck: Sendable {
 
     /// The first base whose `rel` exists (`fs::exists` follows links; a dangling one is absent).
     func locate(_ rel: String) throws(RootError) -> RootPath? {
-        for base in launch.searchBases {
+        for base in searchBases {
             if try view.resolve(base.appending(rel)) != nil { return base }
         }
         return nil
@@ -61,14 +82,14 @@ public struct OpenFaceModelCheck: Sendable {
 
     /// Places a sound copy of `rel` may be taken from, best first.
     func sourceCandidates(_ rel: String) -> [RootPath] {
-        let bases = [launch.binary.parent, launch.installPrefix.appending("bin")] + launch.searchBases + additionalSources
+        let bases = [launch.binary.parent, launch.installPrefix.appending("bin")] + searchBases + additionalSources
         var paths = bases.map { $0.appending(rel) }
         let trees = [launch.installPrefix.parent, launch.binary.parent.parent.parent]
         for tree in trees {
             for sub in OpenFaceModelCatalog.sourceTreePaths(rel) { paths.append(tree.appending(sub)) }
         }
-        var seen = Set<RootPath>()
-        return paths.filter { seen.insert($0).inserted }
+        var seen = Set<String>()
+        return paths.filter { seen.insert($0.string).inserted }
     }
 
     /// The first sound copy of `rel` other than `destination` itself.

@@ -37,8 +37,8 @@ public enum OpenFaceModelFindings {
     }
 
     private static func tried(_ rel: String, _ launch: OpenFaceLaunch) -> String {
-        var seen = Set<RootPath>()
-        let places = launch.searchBases.map { $0.appending(rel) }.filter { seen.insert($0).inserted }
+        var seen = Set<String>()
+        let places = launch.searchBases.map { $0.appending(rel) }.filter { seen.insert($0.string).inserted }
         let start = launch.argv0Directory == nil
             ? "started through PATH as `\(launch.argv0)`, so dirname(argv[0]) is empty and the folder beside the binary is not searched"
             : "started as `\(launch.argv0)`"

@@ -12,11 +12,14 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
             string = path
             return
         }
-        var parts: [Substring] = []
+        // Appended part by part: the generic `joined` over substrings cost a one-time
+        // runtime conformance scan (a quarter million instructions) on its first call.
+        var result = ""
         for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
-            parts.append(part)
+            result += "/"
+            result.append(contentsOf: part)
         }
-        string = "/" + parts.joined(separator: "/")
+        string = result.isEmpty ? "/" : result
     }
 
     public static let root = RootPath("/")
