@@ -130,29 +130,37 @@ public struct SymbolCheck: Sendable {
 
     private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy,
                                         concurrency: Concurrency) {
-        let bindNowEverywhere = graph.environment.bindNow
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         // First every reference, so that the definition index holds only the names asked for.
-        // Sized once by the relocation count (a bound): growing copied the array at each
-        // doubling, and every copy touched fresh pages (a page fault each).
-        var references: [Reference] = []
-        references.reserveCapacity(scope.reduce(0) { $0 + $1.relocationCount })
-        for (position, elf) in scope.enumerated() {
-            let number = graph.objects[position].index
-            let relocated = elf.relocationFlags()
-            let bindNow = bindNowEverywhere || elf.dynamic.map { d in
-                d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
-            } ?? false
-            for index in relocated.indices where relocated[index] != 0 {
-                // Definitions find themselves and weak references never fail (weak undefined
-                // is 0): only strong undefined references are looked up.
-                guard let fields = elf.symbolFields(at: index), fields.sectionIndex == 0,
-                      fields.binding != DynamicSymbol.weak else { continue }
-                // The name stays bytes in the file: a `String` is made only for a miss.
-                guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: number))
-                references.append(Reference(object: number, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
-            }
+        // With many relocations, each CPU collects the references of half the objects
+        // (by relocation count): every version table is made first, so both halves read the
+        // same ids and neither writes to the tables.
+        let relocations = scope.map(\.relocationCount)
+        let total = relocations.reduce(0, +)
+        let collectSplit: Bool
+        switch concurrency {
+        case .automatic: collectSplit = total >= 2 * Self.concurrentReferences && ConcurrentPair.isWorthwhile
+        case .never: collectSplit = false
+        case .always: collectSplit = scope.count >= 2
+        }
+        var references: [Reference]
+        if collectSplit {
+            versions.makeEveryTable()
+            var middle = 0, seen = 0
+            while middle < scope.count - 1 && seen < total / 2 { seen += relocations[middle]; middle += 1 }
+            var first: [Reference] = [], second: [Reference] = []
+            var otherVersions = versions
+            ConcurrentPair.run({
+                first = Self.references(of: 0..<middle, graph: graph, scope: scope, relocations: relocations, versions: &versions)
+            }, {
+                second = Self.references(of: middle..<scope.count, graph: graph, scope: scope, relocations: relocations,
+                                         versions: &otherVersions)
+            })
+            references = first
+            references += second
+        } else {
+            references = Self.references(of: scope.indices, graph: graph, scope: scope, relocations: relocations,
+                                         versions: &versions)
         }
         let indexes: Bool
         switch strategy {
@@ -185,6 +193,36 @@ public struct SymbolCheck: Sendable {
         })
         symbolProblems += first
         symbolProblems += second
+    }
+
+    /// The strong undefined references the relocations of the objects at `positions` make,
+    /// in object and symbol order.
+    private static func references(of positions: Range<Int>, graph: LoadGraph, scope: [ELFFile], relocations: [Int],
+                                   versions: inout VersionTables) -> [Reference] {
+        // Sized once by the relocation count (a bound): growing copied the array at each
+        // doubling, and every copy touched fresh pages (a page fault each).
+        var references: [Reference] = []
+        references.reserveCapacity(relocations[positions].reduce(0, +))
+        let bindNowEverywhere = graph.environment.bindNow
+        for position in positions {
+            let elf = scope[position]
+            let number = graph.objects[position].index
+            let relocated = elf.relocationFlags()
+            let bindNow = bindNowEverywhere || elf.dynamic.map { d in
+                d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
+            } ?? false
+            for index in relocated.indices where relocated[index] != 0 {
+                // Definitions find themselves and weak references never fail (weak undefined
+                // is 0): only strong undefined references are looked up.
+                guard let fields = elf.symbolFields(at: index), fields.sectionIndex == 0,
+                      fields.binding != DynamicSymbol.weak else { continue }
+                // The name stays bytes in the file: a `String` is made only for a miss.
+                guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
+                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: number))
+                references.append(Reference(object: number, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
+            }
+        }
+        return references
     }
 
     /// Whether indexing the scope costs less than the walk: the index reads one chain word
@@ -379,6 +417,12 @@ struct VersionTables {
     init(objects: [ELFFile]) {
         self.objects = objects
         tables = Array(repeating: nil, count: objects.count)
+    }
+
+    /// Makes every object's table now: copies made afterwards then read the same ids and
+    /// never write (the symbol check's concurrent halves).
+    mutating func makeEveryTable() {
+        for object in objects.indices where tables[object] == nil { tables[object] = makeTable(object) }
     }
 
     /// The id `object` gives version index `ndx`; nil when unset. (Read in place: a
