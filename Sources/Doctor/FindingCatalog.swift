@@ -131,11 +131,12 @@ public enum FindingCatalog {
 
     /// The last path component: names in prose, where the full paths are in `neededBy`.
     public static func fileName(_ path: String) -> String {
-        // Over the bytes of an ASCII path (where a `/` is a Character of its own): the
-        // Character-wise split cost some 18,000 instructions a name.
+        // Split on the UTF-8 bytes, as the file system does: a `/` is one byte and never
+        // part of a longer sequence (a Character-wise split would keep a `/` followed by a
+        // combining mark, and cost some 18,000 instructions a name).
         let slash = UInt8(ascii: "/")
-        let ascii = path.utf8.withContiguousStorageIfAvailable { bytes -> String? in
-            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        var text = path
+        return text.withUTF8 { bytes in
             var end = bytes.count
             while end > 0, bytes[end - 1] == slash { end -= 1 }
             guard end > 0 else { return path }
@@ -143,8 +144,6 @@ public enum FindingCatalog {
             while start > 0, bytes[start - 1] != slash { start -= 1 }
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
-        if let ascii, let name = ascii { return name }
-        return path.split(separator: "/").last.map(String.init) ?? path
     }
 
     // MARK: - what the trails show

@@ -33,6 +33,11 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
     /// The version of a `libc.so.6`: its banner (`… release version 2.36.`), else the
     /// highest `GLIBC_2.N` version it defines.
     public static func detect(libc bytes: FileBytes, elf: ELFFile?) -> GlibcVersion? {
+        bannerVersion(libc: bytes) ?? highestDefinedVersion(elf)
+    }
+
+    /// The version in a `libc.so.6`'s banner, nil when it has none.
+    static func bannerVersion(libc bytes: FileBytes) -> GlibcVersion? {
         let raw = bytes.buffer
         // The banner is a constant string: the non-executable segments (a few hundred KB of
         // libc's 2 MB) are searched first, and the whole file only when they have none.
@@ -40,7 +45,11 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
         for range in DataSegments.ranges(raw) ?? [] {
             if let version = banner(raw, in: range) { return version }
         }
-        if let version = banner(raw, in: 0..<raw.count) { return version }
+        return banner(raw, in: 0..<raw.count)
+    }
+
+    /// The highest `GLIBC_2.N` version `elf` defines.
+    static func highestDefinedVersion(_ elf: ELFFile?) -> GlibcVersion? {
         let defined = elf?.versionDefinitions.compactMap { definition -> GlibcVersion? in
             guard definition.name.hasPrefix("GLIBC_") else { return nil }
             return GlibcVersion(parsing: definition.name.dropFirst(6))
@@ -88,7 +97,8 @@ extension GlibcVersion {
             let path = RootPath(dir + "/libc.so.6")
             guard let bytes = try? root.contents(of: path) else { continue }
             // The file is parsed only when it has no banner (as good as every libc has one).
-            if let version = detect(libc: bytes, elf: nil) ?? detect(libc: bytes, elf: try? ELFFile(bytes: bytes, path: path.string)) {
+            if let version = bannerVersion(libc: bytes)
+                ?? highestDefinedVersion(try? ELFFile(bytes: bytes, path: path.string)) {
                 return (version, path, multiarch)
             }
         }
