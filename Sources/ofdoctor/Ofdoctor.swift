@@ -43,12 +43,6 @@ extension Ofdoctor {
     /// other errors: scripts read the first line.
     static func main() {
         _ = ofdoctor_startup()   // undoes the start-up's SWIFT_BACKTRACE before anything runs a program
-        #if canImport(Glibc)
-        // Large blocks (a closure's reference and index arrays) from the heap, not a fresh
-        // mapping each: freed, their pages are reused instead of unmapped and faulted in again
-        // (a page fault costs microseconds here; a check of a 60-library closure made ~100).
-        _ = mallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
-        #endif
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             if let request = try BuiltinRequest.parse(arguments) {
@@ -76,12 +70,6 @@ extension Ofdoctor {
         }
     }
 }
-
-#if canImport(Glibc)
-/// glibc's mallopt(3) (malloc.h is not in the Glibc module).
-@_silgen_name("mallopt")
-private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif
 
 /// exit(3); inside a `ParsableCommand` extension a bare `exit` means its `exit(withError:)`.
 private func processExit(_ code: Int32) -> Never {
