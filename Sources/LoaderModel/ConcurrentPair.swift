@@ -14,6 +14,15 @@ enum ConcurrentPair {
     /// Whether splitting can pay: more than one CPU online.
     static let isWorthwhile: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
 
+    /// Where to cut items of these weights so that each half carries about as much: the
+    /// first index of the second half (at least one item stays in it).
+    static func balancedMiddle(_ weights: [Int]) -> Int {
+        let half = weights.reduce(0, +) / 2
+        var middle = 0, seen = 0
+        while middle < weights.count - 1 && seen < half { seen += weights[middle]; middle += 1 }
+        return middle
+    }
+
     private final class Work {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }

@@ -18,20 +18,13 @@ struct DefinitionIndex {
     ///   references); nil indexes every name. Given, the table holds only those, a few
     ///   thousand slots instead of one per symbol of every library.
     init(scope: [ELFFile], hashes: [UInt32]? = nil, concurrency: SymbolCheck.Concurrency = .automatic) {
-        let symbols = scope.reduce(0) { $0 + $1.symbolCount }
-        let split: Bool
-        switch concurrency {
-        case .automatic: split = symbols >= Self.concurrentSymbols && ConcurrentPair.isWorthwhile
-        case .never: split = false
-        case .always: split = true
-        }
-        guard scope.count > 1, split else {
+        let symbols = scope.map(\.symbolCount)
+        guard concurrency.splits(possible: scope.count > 1, pays: symbols.reduce(0, +) >= Self.concurrentSymbols) else {
             parts = [DefinitionIndexPart(scope: scope, positions: scope.indices, hashes: hashes)]
             return
         }
         // Split where half the symbols lie behind, so each thread walks as many chains.
-        var middle = 0, seen = 0
-        while middle < scope.count - 1 && seen < symbols / 2 { seen += scope[middle].symbolCount; middle += 1 }
+        let middle = ConcurrentPair.balancedMiddle(symbols)
         var first: DefinitionIndexPart?, second: DefinitionIndexPart?
         ConcurrentPair.run({ first = DefinitionIndexPart(scope: scope, positions: 0..<middle, hashes: hashes) },
                            { second = DefinitionIndexPart(scope: scope, positions: middle..<scope.count, hashes: hashes) })

@@ -66,6 +66,16 @@ public struct SymbolCheck: Sendable {
         case never
         /// Split whenever there are two pieces (tests of the split).
         case always
+
+        /// Whether to split work that has two pieces (`possible`) and, left to `.automatic`,
+        /// is large enough to pay for a thread (`pays`).
+        func splits(possible: Bool, pays: Bool) -> Bool {
+            switch self {
+            case .automatic: return possible && pays && ConcurrentPair.isWorthwhile
+            case .never: return false
+            case .always: return possible
+            }
+        }
     }
 
     public init(graph: LoadGraph, strategy: LookupStrategy = .automatic, concurrency: Concurrency = .automatic) {
@@ -136,18 +146,10 @@ public struct SymbolCheck: Sendable {
         // (by relocation count): every version table is made first, so both halves read the
         // same ids and neither writes to the tables.
         let relocations = scope.map(\.relocationCount)
-        let total = relocations.reduce(0, +)
-        let collectSplit: Bool
-        switch concurrency {
-        case .automatic: collectSplit = total >= 2 * Self.concurrentReferences && ConcurrentPair.isWorthwhile
-        case .never: collectSplit = false
-        case .always: collectSplit = scope.count >= 2
-        }
         var references: [Reference]
-        if collectSplit {
+        if concurrency.splits(possible: scope.count >= 2, pays: relocations.reduce(0, +) >= 2 * Self.concurrentReferences) {
             versions.makeEveryTable()
-            var middle = 0, seen = 0
-            while middle < scope.count - 1 && seen < total / 2 { seen += relocations[middle]; middle += 1 }
+            let middle = ConcurrentPair.balancedMiddle(relocations)
             var first: [Reference] = [], second: [Reference] = []
             var otherVersions = versions
             ConcurrentPair.run({
@@ -173,13 +175,7 @@ public struct SymbolCheck: Sendable {
         // The lookups are independent: with enough of them, the second half runs on another
         // CPU, with its own memo and version tables (interned ids made before the split are
         // the same in both copies). Problems are kept in reference order.
-        let split: Bool
-        switch concurrency {
-        case .automatic: split = references.count >= Self.concurrentReferences && ConcurrentPair.isWorthwhile
-        case .never: split = false
-        case .always: split = references.count >= 2
-        }
-        guard split else {
+        guard concurrency.splits(possible: references.count >= 2, pays: references.count >= Self.concurrentReferences) else {
             symbolProblems += Self.lookUp(references[...], graph: graph, scope: scope, definitions: definitions, versions: &versions)
             return
         }
