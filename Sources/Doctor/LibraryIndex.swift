@@ -1,5 +1,6 @@
 import LoaderModel
 import RootFS
+import Support
 
 /// Shared-library names in the parts of a root read so far, and where they are, for the
 /// candidate search (`CandidateSearch` decides which parts, and in which order). Walks are
@@ -74,12 +75,9 @@ public struct LibraryIndex: Sendable {
 
     /// Other sonames of the library `name` (`libwebp.so.7` → `libwebp.so.6`, …), highest first.
     public func otherSonames(of name: String) -> [String] {
-        // A byte search: `firstRange(of:)` over strings goes through the string-processing
-        // searcher, whose first use costs a runtime conformance scan.
-        let bytes = Array(name.utf8), marker = Array(".so.".utf8)
-        guard let at = bytes.indices.dropLast(marker.count - 1).first(where: { bytes[$0..<$0 + marker.count].elementsEqual(marker) })
-        else { return [] }
-        let stem = String(decoding: bytes[..<(at + marker.count)], as: UTF8.self)
+        let marker = ".so."
+        guard let at = name.firstByteOffset(of: marker) else { return [] }
+        let stem = String(decoding: name.utf8.prefix(at + marker.utf8.count), as: UTF8.self)
         let others = byName.keys.filter { $0.hasPrefix(stem) && $0 != name && !$0.dropFirst(stem.count).contains(".") }
         return others.sorted { LdSoCacheNameOrder.compare($0, $1) > 0 }
     }
