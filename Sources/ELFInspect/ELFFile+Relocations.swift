@@ -21,6 +21,25 @@ extension ELFFile {
         return flags
     }
 
+    /// The strong undefined symbols the relocations name, in symbol order: what a symbol
+    /// check looks up (definitions find themselves, weak references never fail).
+    public func undefinedReferences() -> [UndefinedReference] {
+        tablesReadAhead?.undefinedReferences ?? collectUndefinedReferences()
+    }
+
+    func collectUndefinedReferences() -> [UndefinedReference] {
+        let relocated = relocationFlags()
+        var references: [UndefinedReference] = []
+        for index in relocated.indices where relocated[index] != 0 {
+            guard let fields = symbolFields(at: index), fields.sectionIndex == 0,
+                  fields.binding != DynamicSymbol.weak,
+                  let name = symbolNameBytes(at: index), name.count > 0 else { continue }
+            references.append(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
+                                                 atStartup: relocated[index] & 1 != 0))
+        }
+        return references
+    }
+
     /// How many entries the relocation tables hold: a bound on the references they make.
     public var relocationCount: Int {
         relocationTables.reduce(0) { $0 + $1.range.count / (($1.isRela ? 3 : 2) * (is64 ? 8 : 4)) }

@@ -24,6 +24,21 @@ extension ELFFile {
     /// Reads no names: an index of which objects may define a name is built from these for
     /// a whole closure. (Written in place, no call per symbol: a closure has tens of thousands.)
     public func gnuHashes() -> [UInt32]? {
+        if let ahead = tablesReadAhead { return ahead.gnuHashes }
+        return walkGnuHashes()
+    }
+
+    /// Works out `gnuHashes()` and `undefinedReferences()` now, for the symbol check to take
+    /// later: a resolver calls it on a second thread while it still resolves the closure, and
+    /// joins that thread before the results are read (two calls on one file at once race).
+    public func readTablesAhead() {
+        tablesReadAhead = TablesReadAhead(gnuHashes: walkGnuHashes(), undefinedReferences: collectUndefinedReferences())
+    }
+
+    /// Whether `readTablesAhead` has run.
+    public var hasTablesReadAhead: Bool { tablesReadAhead != nil }
+
+    private func walkGnuHashes() -> [UInt32]? {
         guard let gnu = symbolTable.gnuHash, gnu.nbuckets > 0, gnu.bucketStart <= reader.count, gnu.chainStart <= reader.count,
               symbolCount > 0, let base = reader.buffer.baseAddress
         else { return nil }

@@ -37,6 +37,15 @@ public final class ELFFile: @unchecked Sendable {
     /// `vd_ndx` / `vna_other` → (name, file) for version lookups of symbols.
     let versionNames: VersionIndexMap<(name: String, file: String?)>
     let definedVersionNames: VersionIndexMap<String>
+    /// `gnuHashes()` and `undefinedReferences()` worked out ahead of the symbol check
+    /// (`readTablesAhead`), by another thread while the closure is still being resolved; nil
+    /// until then. That thread writes it once and is joined before anyone reads it.
+    var tablesReadAhead: TablesReadAhead?
+
+    struct TablesReadAhead {
+        var gnuHashes: [UInt32]?
+        var undefinedReferences: [UndefinedReference]
+    }
 
     /// Reads the file at a host path (memory-mapped).
     public convenience init(path: String) throws(ELFError) {

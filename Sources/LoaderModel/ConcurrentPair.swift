@@ -28,31 +28,52 @@ enum ConcurrentPair {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    /// Runs `first` and `second` concurrently (one after the other when no thread can be
-    /// made). They must not touch the same mutable state.
-    static func run(_ first: () -> Void, _ second: () -> Void) {
-        withoutActuallyEscaping(second) { second in
-            let work = Unmanaged.passRetained(Work(second))
-            #if canImport(Darwin)
-            var thread: pthread_t?
-            #else
-            var thread = pthread_t()
-            #endif
+    /// Work running on a thread of its own since `start`; `join` waits for it.
+    final class Started {
+        #if canImport(Darwin)
+        private var thread: pthread_t?
+        #else
+        private var thread = pthread_t()
+        #endif
+        private var joined = false
+
+        /// Nil when no thread could be made (the caller then does the work itself).
+        init?(_ body: @escaping () -> Void) {
+            let work = Unmanaged.passRetained(Work(body))
             let started = pthread_create(&thread, nil, { context in
                 guard let context else { return nil }
                 Unmanaged<Work>.fromOpaque(context).takeRetainedValue().body()
                 return nil
             }, work.toOpaque())
-            first()
-            if started == 0 {
-                #if canImport(Darwin)
-                if let thread { pthread_join(thread, nil) }
-                #else
-                pthread_join(thread, nil)
-                #endif
-            } else {
-                work.takeRetainedValue().body()
+            guard started == 0 else {
+                work.release()
+                return nil
             }
+        }
+
+        /// Back when the work is done (at once the second time).
+        func join() {
+            guard !joined else { return }
+            joined = true
+            #if canImport(Darwin)
+            if let thread { pthread_join(thread, nil) }
+            #else
+            pthread_join(thread, nil)
+            #endif
+        }
+    }
+
+    /// Runs `first` and `second` concurrently (one after the other when no thread can be
+    /// made). They must not touch the same mutable state.
+    static func run(_ first: () -> Void, _ second: () -> Void) {
+        withoutActuallyEscaping(second) { second in
+            guard let started = Started(second) else {
+                first()
+                second()
+                return
+            }
+            first()
+            started.join()
         }
     }
 }

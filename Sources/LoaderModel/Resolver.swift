@@ -46,6 +46,9 @@ public struct Resolver: Sendable {
     /// `$ORIGIN` of the executable: a real `exec` resolves links (`/proc/self/exe`);
     /// `ldd` and `ld.so --list` take the path as typed.
     public var originFromTypedPath: Bool
+    /// Whether the files parsed have their symbol-check tables read on a second thread
+    /// meanwhile (`TableReadAhead`); the graph is the same either way.
+    public var readsTablesAhead: SymbolCheck.Concurrency = .automatic
 
     public init(root: RootView, environment: LoaderEnvironment, platform: LoaderPlatform,
                 cache: (any LibraryCache)?, originFromTypedPath: Bool = false) {
@@ -72,6 +75,8 @@ public struct Resolver: Sendable {
     public func resolve(program: RootPath, reusing parsed: LoadGraph? = nil) throws(ResolveError) -> LoadGraph {
         var state = ResolutionState(resolver: self)
         for object in parsed?.objects ?? [] { state.filesByIdentity[object.identity] = object.elf }
+        state.readAhead = TableReadAhead(concurrency: readsTablesAhead)
+        defer { state.readAhead?.finish() }
         return try state.run(program: program)
     }
 }
@@ -125,6 +130,9 @@ struct ResolutionState {
     /// only past `residentFiles`, where it bounds a huge closure's memory.
     var filesParsed = 0
     static let residentFiles = 256
+    /// Takes each file parsed (up to `residentFiles`: past them pages are dropped, and
+    /// reading ahead would fault them back in).
+    var readAhead: TableReadAhead?
 
     init(resolver: Resolver) {
         self.resolver = resolver
@@ -159,6 +167,7 @@ struct ResolutionState {
         expectation = .init(fileClass: elf.header.fileClass.rawValue, byteOrder: elf.header.byteOrder.rawValue,
                             machine: elf.header.machine)
         filesByIdentity[target.entry.identity] = elf
+        readAhead?.submit(elf)
         let origin = resolver.originFromTypedPath ? program.parent.string : target.path.parent.string
         objects.append(LoadedObject(index: 0, path: program.string, realPath: target.path.string,
                                     identity: target.entry.identity, elf: elf, foundVia: .executable, loader: nil,
@@ -238,6 +247,7 @@ struct ResolutionState {
     mutating func loadInterpreter(_ path: String) -> Bool {
         guard let found = try? root.resolve(RootPath(path)), found.entry.kind == .file,
               let elf = readELF(found) else { return false }
+        if filesByIdentity[found.entry.identity] == nil { readAhead?.submit(elf) }   // parsed just now
         interpreter = LoadedObject(index: -1, path: path, realPath: found.path.string, identity: found.entry.identity,
                                    elf: elf, foundVia: .interpreter, loader: nil, neededBy: [], names: [path],
                                    origin: RootPath(path).parent.string, dependencies: [], trail: [])
@@ -584,7 +594,7 @@ struct ResolutionState {
             do {
                 let elf = try ELFFile(bytes: bytes, path: path)
                 filesParsed += 1
-                if filesParsed > Self.residentFiles { bytes.dropResidentPages() }
+                if filesParsed > Self.residentFiles { bytes.dropResidentPages() } else { readAhead?.submit(elf) }
                 filesByIdentity[found.entry.identity] = elf
                 return map(found, elf, path: path, source: attemptSource, trail: &trail)
             } catch {

@@ -203,19 +203,14 @@ public struct SymbolCheck: Sendable {
         for position in positions {
             let elf = scope[position]
             let number = graph.objects[position].index
-            let relocated = elf.relocationFlags()
             let bindNow = bindNowEverywhere || elf.dynamic.map { d in
                 d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
             } ?? false
-            for index in relocated.indices where relocated[index] != 0 {
-                // Definitions find themselves and weak references never fail (weak undefined
-                // is 0): only strong undefined references are looked up.
-                guard let fields = elf.symbolFields(at: index), fields.sectionIndex == 0,
-                      fields.binding != DynamicSymbol.weak else { continue }
-                // The name stays bytes in the file: a `String` is made only for a miss.
-                guard let name = elf.symbolNameBytes(at: index), name.count > 0 else { continue }
-                let key = ReferenceKey(name: name, version: versions.referenceID(of: index, in: number))
-                references.append(Reference(object: number, key: key, atStartup: relocated[index] & 1 != 0 || bindNow))
+            // The name stays bytes in the file: a `String` is made only for a miss.
+            for undefined in elf.undefinedReferences() {
+                let key = ReferenceKey(name: undefined.name, nameHash: undefined.gnuHash,
+                                       version: versions.referenceID(of: undefined.symbol, in: number))
+                references.append(Reference(object: number, key: key, atStartup: undefined.atStartup || bindNow))
             }
         }
         return references
@@ -271,10 +266,10 @@ public struct SymbolCheck: Sendable {
         let nameHash: UInt32
         let version: Int32
 
-        init(name: UnsafeRawBufferPointer, version: Int32) {
+        init(name: UnsafeRawBufferPointer, nameHash: UInt32, version: Int32) {
             self.name = name
+            self.nameHash = nameHash
             self.version = version
-            nameHash = SymbolLookupKey.gnuHash(of: name)
         }
 
         static func == (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool {

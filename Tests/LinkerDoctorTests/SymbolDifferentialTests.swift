@@ -89,12 +89,23 @@ struct SymbolDifferentialTests {
     }
 
     /// The model against `truth` both ways of finding definers: the scope walk and the
-    /// definition index; each on one thread and split over two (what large closures do).
-    /// Split or not, the problems are the same ones in the same order.
+    /// definition index; each on one thread and split over two (what large closures do),
+    /// with each file's tables read on demand and read ahead while the closure resolves.
+    /// Split, read ahead or not, the problems are the same ones in the same order.
     static func disagreements(_ library: String, truth: Report, system: TargetSystem) throws -> [String] {
         var result: [String] = []
-        let graph = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: true)
-            .resolve(program: RootPath(library))
+        var resolver = system.resolver(environment: LoaderEnvironment(), originFromTypedPath: true)
+        resolver.readsTablesAhead = .never
+        let graph = try resolver.resolve(program: RootPath(library))
+        resolver.readsTablesAhead = .always
+        let readAhead = try resolver.resolve(program: RootPath(library))
+        if let unread = readAhead.objects.first(where: { !$0.elf.hasTablesReadAhead }) {
+            result.append("\(library): \(unread.path) was parsed but its tables were not read ahead")
+        }
+        let ahead = SymbolCheck(graph: readAhead, strategy: .index, concurrency: .always)
+        if report(ahead, graph: readAhead) != truth {
+            result.append("\(library) (tables read ahead): ldd -r \(truth) | model \(report(ahead, graph: readAhead))")
+        }
         for strategy in [SymbolCheck.LookupStrategy.scan, .index] {
             let alone = SymbolCheck(graph: graph, strategy: strategy, concurrency: .never)
             let split = SymbolCheck(graph: graph, strategy: strategy, concurrency: .always)

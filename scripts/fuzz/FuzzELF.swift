@@ -18,14 +18,18 @@ public func fuzzELF(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for index: UInt16 in [0, 1, 2, 0x7fff, 0x8002, 0xffff] { _ = file.versionName(forIndex: index) }
     _ = file.relocatedSymbols()
     _ = file.relocationFlags()
-    var hashes = 0
-    file.forEachGnuHash { _ in hashes += 1 }
+    _ = file.gnuHashes()
+    let references = file.undefinedReferences()
+    file.readTablesAhead()
+    _ = file.gnuHashes()
+    _ = file.undefinedReferences()
+    for reference in references.prefix(64) {
+        file.forEachSymbolIndex(named: reference.name, gnuHash: reference.gnuHash) { _ in true }
+    }
     for index in [-1, 0, 1, file.symbolCount - 1, file.symbolCount, Int.max, Int.min] {
         _ = file.symbolFields(at: index)
         if let name = file.symbolNameBytes(at: index) {
-            let key = SymbolLookupKey(bytes: name)
-            _ = file.mayDefine(key)
-            _ = file.symbolIndices(for: key)
+            _ = file.symbolIndices(for: SymbolLookupKey(bytes: name))
         }
     }
     for symbol in symbols.prefix(64) { _ = file.symbolIndices(named: symbol.name) }

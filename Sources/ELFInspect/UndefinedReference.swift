@@ -1,0 +1,13 @@
+/// One strong undefined symbol that a relocation of the file names: what the loader must
+/// find a definition for when it relocates the file (a weak one may stay undefined). The
+/// name stays bytes inside the file's string table, valid as long as its `ELFFile`.
+public struct UndefinedReference {
+    /// Index in `DT_SYMTAB` (its version is `DT_VERSYM` at the same index).
+    public let symbol: Int
+    public let name: UnsafeRawBufferPointer
+    /// The name's GNU hash (`SymbolLookupKey.gnuHash`).
+    public let gnuHash: UInt32
+    /// A start-up relocation names it; otherwise only lazy (`DT_JMPREL`) ones do, bound at
+    /// the first call unless the file or the environment asks for BIND_NOW.
+    public let atStartup: Bool
+}
