@@ -20,6 +20,9 @@ public protocol ApplicationRules: Sendable {
     func keepsOnLibraryPath(_ library: String) -> Bool
     /// A library known to open companions beside its load path, whatever its imports show.
     func companionOpener(soname: String) -> CompanionOpener?
+    /// Whether `program` is the application's, with data files `dataCheck` reads (a cheap
+    /// test: the doctor reads them on a second CPU meanwhile when it is true).
+    func hasDataFiles(_ program: ProgramLocation) -> Bool
     /// The application's data files as `program` would look for them: findings, and the
     /// plan actions that fix some. Nil when `program` is not the application's.
     func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck?
@@ -34,6 +37,7 @@ extension ApplicationRules {
     public func merge(missing findings: [Finding], graph: LoadGraph, system: TargetSystem?) -> [Finding] { findings }
     public func keepsOnLibraryPath(_ library: String) -> Bool { false }
     public func companionOpener(soname: String) -> CompanionOpener? { nil }
+    public func hasDataFiles(_ program: ProgramLocation) -> Bool { false }
     public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? { nil }
     public func classifyRun(program: ProgramLocation, status: Int32, stdout: String, stderr: String) -> RunClassification? {
         nil

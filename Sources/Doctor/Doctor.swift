@@ -13,8 +13,21 @@ public struct Doctor: Sendable {
     }
 
     public func check(_ program: ProgramLocation, environment: LoaderEnvironment) throws(ResolveError) -> DoctorReport {
-        let diagnosis = try Diagnosis(system: system, program: program, environment: environment, rules: rules)
-        let data = rules.compactMap { $0.dataCheck(program: program, environment: environment, root: system.root) }
+        // The data files and the loader are independent readings of the root: the data files
+        // are read on a second CPU meanwhile, when there are any.
+        var diagnosed: Result<Diagnosis, ResolveError>?
+        var data: [DataCheck] = []
+        let diagnose = { diagnosed = Result { () throws(ResolveError) in
+            try Diagnosis(system: system, program: program, environment: environment, rules: rules)
+        } }
+        let readData = { data = rules.compactMap { $0.dataCheck(program: program, environment: environment, root: system.root) } }
+        if ConcurrentPair.isWorthwhile && rules.contains(where: { $0.hasDataFiles(program) }) {
+            ConcurrentPair.run(diagnose, readData)
+        } else {
+            diagnose()
+            readData()
+        }
+        let diagnosis = try diagnosed!.get()
         let dataFindings = data.flatMap(\.findings)
         let dataProblems = dataFindings.filter(\.isProblem)
         guard !diagnosis.errors.isEmpty || !dataProblems.isEmpty else {

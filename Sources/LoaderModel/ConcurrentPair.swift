@@ -10,9 +10,9 @@ import Darwin
 /// the caller's; back when both are done. The symbol check splits its per-object work in two
 /// this way (issue 19: the machine has two cores, `ldd -r` uses one). A plain pthread: no
 /// scheduler to start, and nothing outlives the call.
-enum ConcurrentPair {
+package enum ConcurrentPair {
     /// Whether splitting can pay: more than one CPU online.
-    static let isWorthwhile: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+    package static let isWorthwhile: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
 
     /// Where to cut items of these weights so that each half carries about as much: the
     /// first index of the second half (at least one item stays in it).
@@ -65,7 +65,7 @@ enum ConcurrentPair {
 
     /// Runs `first` and `second` concurrently (one after the other when no thread can be
     /// made). They must not touch the same mutable state.
-    static func run(_ first: () -> Void, _ second: () -> Void) {
+    package static func run(_ first: () -> Void, _ second: () -> Void) {
         withoutActuallyEscaping(second) { second in
             guard let started = Started(second) else {
                 first()

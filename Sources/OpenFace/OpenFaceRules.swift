@@ -29,8 +29,10 @@ public struct OpenFaceRules: ApplicationRules {
 
     /// FeatureExtraction's model files (issue 9), looked up the way it does it: from the
     /// working directory, `dirname(argv[0])` and `<prefix>/etc/OpenFace`.
+    public func hasDataFiles(_ program: ProgramLocation) -> Bool { program.path.lastComponent == "FeatureExtraction" }
+
     public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? {
-        guard program.path.lastComponent == "FeatureExtraction" else { return nil }
+        guard hasDataFiles(program) else { return nil }
         let launch = OpenFaceLaunch(binary: program.path, argv0: program.argv0,
                                     workingDirectory: RootPath(environment.workingDirectory))
         guard let report = try? OpenFaceModelCheck(view: root, launch: launch).run() else { return nil }
