@@ -33,7 +33,7 @@ final class TableReadAhead: @unchecked Sendable {
     /// Nil when `concurrency` does not split (one CPU online, or `.never`).
     init?(concurrency: SymbolCheck.Concurrency) {
         guard concurrency.splits(possible: true, pays: true) else { return nil }
-        startWeight = concurrency == .always ? 0 : SymbolCheck.concurrentReferences
+        startWeight = concurrency == .always ? 0 : DefinitionIndex.concurrentSymbols
         lock = .allocate(capacity: 1)
         arrived = .allocate(capacity: 1)
         pthread_mutex_init(lock, nil)
