@@ -24,6 +24,35 @@ struct FuzzRegressionLoaderTests {
             + inputs(testsDirectory.appendingPathComponent("FuzzRegressionCorpus")).filter { $0.lastPathComponent.hasPrefix(target + "-") }
     }
 
+    /// `make fuzz` builds its targets outside SwiftPM, so nothing else would notice a harness
+    /// that calls an API the sources no longer have (it happened: the ELF harness called two
+    /// removed methods, the loader ones lacked files their sources came to need).
+    @Test("the fuzz harnesses type-check against the current sources (scripts/fuzz/run.sh --typecheck)")
+    func harnessesTypeCheck() throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-fuzz-typecheck-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        // One process per target, each with its own scratch directory: they run side by side.
+        let runs = try ["elf", "cache", "conf"].map { target -> (String, Process, Pipe) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = [Self.repository.appendingPathComponent("scripts/fuzz/run.sh").path, "--typecheck", target]
+            var environment = ProcessInfo.processInfo.environment
+            environment["FUZZ_WORK"] = scratch.appendingPathComponent(target).path
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            return (target, process, output)
+        }
+        for (target, process, output) in runs {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "fuzz-\(target) does not type-check:\n\(text.suffix(2000))")
+            #expect(text.contains("== fuzz-\(target) type-checks"))
+        }
+    }
+
     @Test("the committed corpora are present")
     func corporaExist() {
         #expect(Self.corpus("cache").count >= 5)

@@ -4,46 +4,67 @@
 #   cache  the ld.so.cache parser + lookup    (FuzzLdSoCache.swift, corpus-cache/)
 #   conf   the ld.so.conf parser on a memory root (FuzzLdSoConf.swift, corpus-conf/)
 # Usage: scripts/fuzz/run.sh [SECONDS] [TARGET...]   (TARGET: elf cache conf; default all)
+#        scripts/fuzz/run.sh --typecheck [TARGET...]   only type-checks the targets (what
+#        `make test` runs, so a harness cannot fall behind the sources it calls)
 # Crashes land in scripts/fuzz/artifacts/<target>-*; new interesting inputs in a scratch
 # corpus per target (the committed corpora are only read). Replay a crash with
 # $FUZZ_WORK/fuzz-<target> FILE; the committed reproducers are replayed by
 # Tests/LinkerDoctorTests/FuzzRegressionLoaderTests.swift.
 set -eu
-seconds=${1:-60}
-[ $# -gt 0 ] && shift
+typecheck=
+if [ "${1:-}" = --typecheck ]; then typecheck=1; shift; seconds=0; else seconds=${1:-60}; [ $# -gt 0 ] && shift; fi
 targets=${*:-elf cache conf}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=${FUZZ_WORK:-/tmp/ofdoctor-fuzz}
 mkdir -p "$here/artifacts"
 
-# The loader sources need only ELFInspect and the root layer (no nettle), so each
-# target is one module built from exactly these files; -D FUZZING drops the harness's imports,
-# and the copies in $work/src drop the sources' imports of the package's own targets.
+# The cache and conf targets take the loader model with everything it is built on (RootFS,
+# Archive, Support): one module from all their sources, with the imports of the package's
+# own targets dropped (the copies in $work/src), -D FUZZING dropping the harness's, and the
+# C targets given as module maps (CSpawn's one C file compiled alongside).
 mkdir -p "$work/src"
+rm -f "$work"/src/*.swift
 loader_sources=""
-for f in Sources/LoaderModel/LdSoCache.swift Sources/LoaderModel/LdSoCacheEntry.swift \
-         Sources/LoaderModel/LdSoCacheError.swift Sources/LoaderModel/LdSoCacheLegacyHWCap.swift \
-         Sources/LoaderModel/LdSoCacheNameOrder.swift Sources/LoaderModel/LdSoConf.swift \
-         Sources/LoaderModel/LdSoConfGlob.swift Sources/Support/Errno.swift Sources/RootFS/RootEntry.swift \
-         Sources/RootFS/RootError.swift Sources/RootFS/RootFilesystem.swift Sources/RootFS/RootPath.swift \
-         Sources/RootFS/RootView.swift; do
-    grep -vE '^import (Support|Archive|RootFS|LoaderModel|ELFInspect)$' "$root/$f" > "$work/src/$(basename "$f")"
-    loader_sources="$loader_sources$work/src/$(basename "$f")
+for f in "$root"/Sources/LoaderModel/*.swift "$root"/Sources/RootFS/*.swift "$root"/Sources/Archive/*.swift \
+         "$root"/Sources/Support/*.swift; do
+    copy="$work/src/$(basename "$(dirname "$f")")-$(basename "$f")"
+    grep -vE '^import (Support|Archive|RootFS|LoaderModel|ELFInspect)$' "$f" > "$copy"
+    loader_sources="$loader_sources$copy
 "
 done
 loader_sources="$loader_sources$root/Tests/LinkerDoctorTests/FuzzRegressionHarness.swift"
+# SwiftPM makes CSpawn's module map from its include directory; here it is written out.
+mkdir -p "$work/cspawn"
+printf 'module CSpawn {\n    header "%s"\n    export *\n}\n' "$root/Sources/CSpawn/include/CSpawn.h" > "$work/cspawn/module.modulemap"
 
 build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
     name=$1; entry=$2; shift 2
+    if [ $# -gt 0 ]; then   # the loader targets: the C modules, and CSpawn's C file
+        set -- "$@" -Xcc "-fmodule-map-file=$root/Sources/CZlib/module.modulemap" -I "$root/Sources/CZlib" \
+            -Xcc "-fmodule-map-file=$root/Sources/CNettle/module.modulemap" -I "$root/Sources/CNettle" \
+            -Xcc "-fmodule-map-file=$work/cspawn/module.modulemap"
+        if [ -z "$typecheck" ]; then
+            clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CSpawn/include" \
+                "$root/Sources/CSpawn/spawn.c" -o "$work/spawn.o"
+            set -- "$@" "$work/spawn.o"
+        fi
+    fi
+    if [ -n "$typecheck" ]; then
+        swiftc -typecheck -parse-as-library -D FUZZING -suppress-warnings -module-name ELFInspect -package-name ofdoctor \
+            -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
+            "$root"/Sources/ELFInspect/*.swift "$@" "$here/$entry"
+        return
+    fi
     swiftc -sanitize=fuzzer,address -parse-as-library -g -O -D FUZZING -suppress-warnings \
         -module-name ELFInspect -package-name ofdoctor \
         -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
         "$root"/Sources/ELFInspect/*.swift "$@" "$here/$entry" \
-        -lelf -o "$work/fuzz-$name"
+        -lelf -lz -lzstd -lnettle -o "$work/fuzz-$name"
 }
 
 run() {   # run NAME MAX_LEN COMMITTED_CORPUS SCRATCH_CORPUS
+    [ -n "$typecheck" ] && { echo "== fuzz-$1 type-checks"; return; }
     name=$1; maxlen=$2; corpus=$3; scratch=$4
     mkdir -p "$scratch"
     echo "== fuzz-$name for ${seconds}s"
