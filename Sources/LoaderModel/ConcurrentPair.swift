@@ -9,7 +9,8 @@ import Darwin
 /// Two independent pieces of work at once: the second on a thread of its own, the first on
 /// the caller's; back when both are done. The symbol check splits its per-object work in two
 /// this way (issue 19: the machine has two cores, `ldd -r` uses one). A plain pthread: no
-/// scheduler to start, and nothing outlives the call.
+/// scheduler to start. `run` waits for both; `Started` is work beside a longer job (the
+/// resolver's `TableReadAhead`), joined by its owner.
 package enum ConcurrentPair {
     /// Whether splitting can pay: more than one CPU online.
     package static let isWorthwhile: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
@@ -28,7 +29,7 @@ package enum ConcurrentPair {
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
-    /// Work running on a thread of its own since `start`; `join` waits for it.
+    /// Work running on a thread of its own from `init`; `join` waits for it.
     final class Started {
         #if canImport(Darwin)
         private var thread: pthread_t?

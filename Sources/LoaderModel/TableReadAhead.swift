@@ -7,11 +7,12 @@ import Darwin
 #endif
 import ELFInspect
 
-/// Reads each library's hash chains and relocation flags (`ELFFile.readTablesAhead`) on the
-/// second CPU while the resolver is still finding the rest of the closure, so the symbol
-/// check after it starts with them (issue 19: the resolution runs on one CPU; these walks
-/// were a third of a 57-library check). Files come in the order they are parsed; `finish`
-/// reads what is left on both threads. Results are the same either way.
+/// Reads each library's GNU hash chains and strong undefined references
+/// (`ELFFile.readTablesAhead`) on the second CPU while the resolver is still finding the
+/// rest of the closure, so the symbol check after it starts with them (issue 19: the
+/// resolution runs on one CPU; these reads were over a quarter of the instructions of a
+/// 57-library check). Files come in the order they are parsed; `finish` reads what is left
+/// on both threads. Results are the same either way.
 final class TableReadAhead: @unchecked Sendable {
     /// Symbols handed over before the thread is started: a closure of small libraries is
     /// resolved and checked before a thread would pay for itself (the same bar as the
