@@ -24,20 +24,34 @@ extension ELFFile {
     /// The strong undefined symbols the relocations name, in symbol order: what a symbol
     /// check looks up (definitions find themselves, weak references never fail).
     public func undefinedReferences() -> [UndefinedReference] {
-        tablesReadAhead?.undefinedReferences ?? collectUndefinedReferences()
+        if let ahead = tablesReadAhead { return ahead.undefinedReferences }
+        return collectUndefinedReferences()
+    }
+
+    /// `undefinedReferences()` one by one: read ahead, or read now without an array.
+    public func forEachUndefinedReference(_ body: (UndefinedReference) -> Void) {
+        if let ahead = tablesReadAhead {
+            for reference in ahead.undefinedReferences { body(reference) }
+            return
+        }
+        scanUndefinedReferences(body)
     }
 
     func collectUndefinedReferences() -> [UndefinedReference] {
-        let relocated = relocationFlags()
         var references: [UndefinedReference] = []
+        scanUndefinedReferences { references.append($0) }
+        return references
+    }
+
+    private func scanUndefinedReferences(_ body: (UndefinedReference) -> Void) {
+        let relocated = relocationFlags()
         for index in relocated.indices where relocated[index] != 0 {
             guard let fields = symbolFields(at: index), fields.sectionIndex == 0,
                   fields.binding != DynamicSymbol.weak,
                   let name = symbolNameBytes(at: index), name.count > 0 else { continue }
-            references.append(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
-                                                 atStartup: relocated[index] & 1 != 0))
+            body(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
+                                    atStartup: relocated[index] & 1 != 0))
         }
-        return references
     }
 
     /// How many entries the relocation tables hold: a bound on the references they make.

@@ -207,7 +207,7 @@ public struct SymbolCheck: Sendable {
                 d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
             } ?? false
             // The name stays bytes in the file: a `String` is made only for a miss.
-            for undefined in elf.undefinedReferences() {
+            elf.forEachUndefinedReference { undefined in
                 let key = ReferenceKey(name: undefined.name, nameHash: undefined.gnuHash,
                                        version: versions.referenceID(of: undefined.symbol, in: number))
                 references.append(Reference(object: number, key: key, atStartup: undefined.atStartup || bindNow))

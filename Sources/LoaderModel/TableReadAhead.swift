@@ -53,6 +53,13 @@ final class TableReadAhead: @unchecked Sendable {
     /// symbols have come.
     func submit(_ elf: ELFFile) {
         let weight = max(1, elf.symbolCount)
+        if worker == nil && submittedWeight + weight < startWeight {
+            // No other thread yet: nothing to lock (most closures never start one).
+            pending.append(elf)
+            pendingWeight += weight
+            submittedWeight += weight
+            return
+        }
         pthread_mutex_lock(lock)
         pending.append(elf)
         pendingWeight += weight
