@@ -11,9 +11,13 @@ enum CompanionCheck {
         var result: [Finding] = []
         // Libraries share a few load directories: each is resolved once.
         var resolvedDirectories: [String: RootPath?] = [:]
-        for object in graph.objects where object.index > 0 {
+        for position in graph.objects.indices {
             // Only a library loaded through a link in another directory can miss companions
-            // that sit beside its real file; test that first, it is cheap.
+            // that sit beside its real file; test that first, it is cheap (and read in place:
+            // a copy of each object retained a dozen references).
+            guard graph.objects[position].index > 0, graph.objects[position].path != graph.objects[position].realPath
+            else { continue }
+            let object = graph.objects[position]
             let realDirectory = Resolver.directoryName(object.realPath)
             let loadDirectory = Resolver.directoryName(object.path)
             guard realDirectory != loadDirectory else { continue }

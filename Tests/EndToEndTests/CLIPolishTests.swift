@@ -38,7 +38,7 @@ struct CLIPolishTests {
         for subcommand in Self.subcommands { #expect(script.stdout.contains(subcommand), "\(shell): \(subcommand)") }
         if shell == "bash" {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-completion-\(UUID().uuidString).bash").path
-            FileManager.default.createFile(atPath: path, contents: Data(script.stdout.utf8))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(script.stdout.utf8)))
             defer { try? FileManager.default.removeItem(atPath: path) }
             #expect(Command.run("/bin/bash", ["-n", path]).status == 0, "bash cannot parse the completion script")
         }
@@ -78,7 +78,7 @@ struct CLIPolishTests {
         }
         let tree = try JSONDecoder().decode(Tree.self, from: Data(json.stdout.utf8))
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-\(UUID().uuidString).dot").path
-        FileManager.default.createFile(atPath: input, contents: Data(dot.stdout.utf8))
+        try #require(FileManager.default.createFile(atPath: input, contents: Data(dot.stdout.utf8)))
         defer { try? FileManager.default.removeItem(atPath: input) }
         let svg = Command.run("/usr/bin/dot", ["-Tsvg", input])
         #expect(svg.status == 0, "\(svg.stderr)")

@@ -66,7 +66,7 @@ struct BullseyeDifferentialTests {
                              root, "/usr/bin/env", "-i"] + assignments + ["/bin/sh", "-c", script, "sh", mode] + files
         process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("bullseye-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        try #require(FileManager.default.createFile(atPath: output.path, contents: nil), "cannot create \(output.path)")
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         process.standardOutput = handle

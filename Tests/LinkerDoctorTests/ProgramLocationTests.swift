@@ -13,8 +13,8 @@ struct ProgramLocationTests {
         for path in programs + plain {
             try FileManager.default.createDirectory(atPath: directory + (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: directory + path, contents: Data([0x7f]),
-                                           attributes: [.posixPermissions: programs.contains(path) ? 0o755 : 0o644])
+            try #require(FileManager.default.createFile(atPath: directory + path, contents: Data([0x7f]),
+                                                        attributes: [.posixPermissions: programs.contains(path) ? 0o755 : 0o644]))
         }
         return (RootView(try LocalRoot(directory: directory)), directory)
     }

@@ -35,7 +35,7 @@ final class DockerDaemon {
                              "--iptables=false", "--ip6tables=false", "--bridge=none"]
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         let log = directory + "/dockerd.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        try #require(FileManager.default.createFile(atPath: log, contents: nil), "cannot create \(log)")
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         for _ in 0..<120 {
