@@ -10,7 +10,10 @@ struct CLIPolishTests {
     @Test("--version prints the version; every subcommand's --help has an example")
     func versionAndHelp() {
         let version = Command.ofdoctor(["--version"])
-        #expect(version.status == 0 && version.stdout.contains("0.1.0"))
+        #expect(version.status == 0 && version.stdout == "0.1.0\n" && version.stderr.isEmpty)
+        // The plain form is answered before ArgumentParser; a subcommand's goes through it.
+        let parsed = Command.ofdoctor(["check", "--version"])
+        #expect(parsed.status == 0 && parsed.stdout == version.stdout, "ArgumentParser says \(parsed.stdout)")
         for subcommand in Self.subcommands {
             let help = Command.ofdoctor([subcommand, "--help"])
             #expect(help.status == 0, "\(subcommand)")

@@ -3,16 +3,19 @@ import ArgumentParser
 /// The requests answered before the commands are parsed, where swift-argument-parser's own
 /// answer is not the design's: `help NAME` for a name that is no command (it printed the
 /// general help, exit 0: a usage error, 64), the bash completion script (file names as the
-/// fallback), and the man page (`--generate-manual`, from the same definitions as `--help`).
+/// fallback), the man page (`--generate-manual`, from the same definitions as `--help`), and
+/// `--version` alone (the same text; ArgumentParser's parse cost more than a `check /bin/true`).
 enum BuiltinRequest {
     case completionScript(CompletionShell)
     case manualPage
+    case version
 
     /// The request `arguments` make, nil for an ordinary command line; throws a usage error
     /// for `help` with an unknown command.
     static func parse(_ arguments: [String]) throws -> BuiltinRequest? {
         if arguments.first == "help" { try checkHelpNames(Array(arguments.dropFirst())) }
         if arguments == ["--generate-manual"] { return .manualPage }
+        if arguments == ["--version"] { return .version }
         let shellName: String?
         if arguments.count == 2 && arguments[0] == "--generate-completion-script" {
             shellName = arguments[1]
@@ -53,6 +56,8 @@ enum BuiltinRequest {
             return CompletionScript.text(for: shell)
         case .manualPage:
             return ManualPage(tree: try CommandTree.decode(Ofdoctor._dumpHelp()), version: OfdoctorVersion.string).render()
+        case .version:
+            return OfdoctorVersion.string + "\n"
         }
     }
 }
