@@ -27,10 +27,11 @@ public struct OpenFaceRules: ApplicationRules {
         soname == "libmkl_rt.so.2" ? OpenFaceLibraryFailures.mklOpener : nil
     }
 
-    /// FeatureExtraction's model files (issue 9), looked up the way it does it: from the
-    /// working directory, `dirname(argv[0])` and `<prefix>/etc/OpenFace`.
+    /// FeatureExtraction reads model files; OpenFace's other programs are not checked for theirs.
     public func hasDataFiles(_ program: ProgramLocation) -> Bool { program.path.lastComponent == "FeatureExtraction" }
 
+    /// FeatureExtraction's model files (issue 9), looked up the way it does it: from the
+    /// working directory, `dirname(argv[0])` and `<prefix>/etc/OpenFace`.
     public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? {
         guard hasDataFiles(program) else { return nil }
         let launch = OpenFaceLaunch(binary: program.path, argv0: program.argv0,
