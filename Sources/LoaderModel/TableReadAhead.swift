@@ -53,18 +53,14 @@ final class TableReadAhead: @unchecked Sendable {
     /// symbols have come.
     func submit(_ elf: ELFFile) {
         let weight = max(1, elf.symbolCount)
-        if worker == nil && submittedWeight + weight < startWeight {
-            // No other thread yet: nothing to lock (most closures never start one).
-            pending.append(elf)
-            pendingWeight += weight
-            submittedWeight += weight
-            return
-        }
-        pthread_mutex_lock(lock)
+        // No other thread yet, nor one started now: nothing to lock (most closures never start one).
+        let shared = worker != nil || submittedWeight + weight >= startWeight
+        if shared { pthread_mutex_lock(lock) }
         pending.append(elf)
         pendingWeight += weight
         submittedWeight += weight
-        let start = worker == nil && !closing && submittedWeight >= startWeight
+        guard shared else { return }
+        let start = worker == nil && !closing
         if waiting && (pendingWeight >= Self.batchWeight || startWeight == 0) { pthread_cond_signal(arrived) }
         pthread_mutex_unlock(lock)
         if start { worker = ConcurrentPair.Started { [self] in work() } }

@@ -50,17 +50,15 @@ build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
             set -- "$@" "$work/spawn.o"
         fi
     fi
+    # The same module either way: type-checked only, or built with libFuzzer and ASan.
     if [ -n "$typecheck" ]; then
-        swiftc -typecheck -parse-as-library -D FUZZING -suppress-warnings -module-name ELFInspect -package-name ofdoctor \
-            -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
-            "$root"/Sources/ELFInspect/*.swift "$@" "$here/$entry"
-        return
+        set -- -typecheck "$@"
+    else
+        set -- -sanitize=fuzzer,address -g -O "$@" -lelf -lz -lzstd -lnettle -o "$work/fuzz-$name"
     fi
-    swiftc -sanitize=fuzzer,address -parse-as-library -g -O -D FUZZING -suppress-warnings \
-        -module-name ELFInspect -package-name ofdoctor \
+    swiftc -parse-as-library -D FUZZING -suppress-warnings -module-name ELFInspect -package-name ofdoctor \
         -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
-        "$root"/Sources/ELFInspect/*.swift "$@" "$here/$entry" \
-        -lelf -lz -lzstd -lnettle -o "$work/fuzz-$name"
+        "$root"/Sources/ELFInspect/*.swift "$here/$entry" "$@"
 }
 
 run() {   # run NAME MAX_LEN COMMITTED_CORPUS SCRATCH_CORPUS
