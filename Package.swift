@@ -36,7 +36,7 @@ let package = Package(
         // every layer above carries.
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
         // The layers, each using only those listed before it (docs/architecture.md).
-        // Errno names, child processes, byte search: what every layer above may call.
+        // Errno names, child processes, byte search, string joining: what every layer above may call.
         .target(name: "Support", dependencies: ["CSpawn"]),
         // File formats with no policy: tar, gzip/zlib, zip, CRC-32, SHA-256, model-file headers.
         .target(name: "Archive", dependencies: ["Support", "ELFInspect", "CZlib", "CNettle"]),
@@ -49,13 +49,14 @@ let package = Package(
         // Findings, candidates, the plan and its simulation; the ApplicationRules interface.
         .target(name: "Doctor", dependencies: ["ELFInspect", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
         // OpenFace's rules for the doctor: OF ids, its libraries, FeatureExtraction's model files.
-        .target(name: "OpenFace", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "ELFInspect"]),
+        .target(name: "OpenFace", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "ELFInspect", "Support"]),
         // fix --apply and undo: the journal, confined writes, ldconfig.
         .target(name: "Apply", dependencies: ["Doctor", "LoaderModel", "RootFS", "Archive", "Quoting", "Support"]),
         // `ofdoctor resources`: the docker_resources folder before docker build.
-        .target(name: "Preflight", dependencies: ["OpenFace", "Doctor", "RootFS", "Archive"]),
-        // Text for a terminal: wrapping to its width, colour policy, shortened lists. Pure.
-        .target(name: "TextLayout"),
+        .target(name: "Preflight", dependencies: ["OpenFace", "Doctor", "RootFS", "Archive", "Support"]),
+        // Text for a terminal: wrapping to its width, colour policy, shortened lists. Pure
+        // (Support only for its string joining).
+        .target(name: "TextLayout", dependencies: ["Support"]),
         .executableTarget(
             name: "ofdoctor",
             dependencies: [

@@ -1,3 +1,5 @@
+import Support
+
 /// One change `apply` considered, and what became of it.
 public struct AppliedStep: Equatable, Sendable {
     public enum Outcome: Equatable, Sendable {

@@ -3,6 +3,7 @@ import Doctor
 import ELFInspect
 import LoaderModel
 import RootFS
+import Support
 
 /// `fix --image IN --output OUT`: the proven plan written into a new image instead of a
 /// root. IN is only read. OUT gets IN's layers unchanged plus one layer with the plan's

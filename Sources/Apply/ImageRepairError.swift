@@ -2,6 +2,7 @@ import Archive
 import Doctor
 import LoaderModel
 import RootFS
+import Support
 
 /// Why `fix --image IN --output OUT` wrote nothing at OUT.
 public enum ImageRepairError: Error, Equatable, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import Quoting
 import RootFS
+import Support
 
 /// `/etc/profile.d/ofdoctor.sh`: the environment part of a fix, for login shells of the
 /// root (an environment fix cannot reach the caller's shell, design.md "Fixes").

@@ -1,5 +1,6 @@
 import LoaderModel
 import RootFS
+import Support
 
 /// Where the root keeps copies of the libraries the loader cannot find, read where such
 /// copies usually are first. A root can hold hundreds of thousands of files (a conda

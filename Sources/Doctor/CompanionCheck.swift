@@ -1,6 +1,7 @@
 import LoaderModel
 import Quoting
 import RootFS
+import Support
 
 /// Finds libraries that open companions beside their own load path (MKL) and whose
 /// companions are not there: the program starts, and dies at the first call that needs

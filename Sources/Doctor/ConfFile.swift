@@ -1,3 +1,5 @@
+import Support
+
 /// A file in `/etc/ld.so.conf.d/` that a `conf` fix writes.
 public enum ConfFile {
     /// The file's text: a comment, then one directory a line (ldconfig(8) ignores `#` lines).

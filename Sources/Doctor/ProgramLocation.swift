@@ -1,5 +1,6 @@
 import LoaderModel
 import RootFS
+import Support
 
 /// Where the program is inside the root and how it is started: `argv[0]` is the name as
 /// typed, which the loader prints in its messages (`FeatureExtraction: error while …`).

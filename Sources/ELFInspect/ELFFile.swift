@@ -6,9 +6,6 @@ import Glibc
 import Musl
 #endif
 
-/// libelf must be told the ELF version once per process before any other call.
-private let libelfReady: Bool = elf_version(UInt32(EV_CURRENT)) != UInt32(EV_NONE)
-
 /// One ELF file, read as the dynamic loader sees it: through its program headers and
 /// `PT_DYNAMIC`, so files without section headers read the same. Holds no loader policy.
 /// Immutable after `init`; the symbol table is read on demand from the mapped bytes.
@@ -69,25 +66,16 @@ public final class ELFFile: @unchecked Sendable {
         self.path = path
         self.bytes = bytes
         let raw = bytes.buffer
-        let (fileClass, order) = try ELFIdentification.classAndOrder(raw, path: path)
-        is64 = fileClass == .elf64
-        let reader = ByteReader(buffer: raw, bigEndian: order == .big)
+        let image = try OpenedImage(raw, path: path)
+        is64 = image.is64
+        let order = image.byteOrder
+        let reader = image.reader
         self.reader = reader
-        guard libelfReady else { throw .libelf(path: path, message: "libelf could not be initialised") }
+        header = image.header
+        programHeaders = image.programHeaders
+        interpreter = image.interpreter
 
-        guard let base = raw.baseAddress,
-              let elf = elf_memory(UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: CChar.self)), raw.count)
-        else { throw .libelf(path: path, message: ELFLayout.libelfMessage()) }
-        defer { elf_end(elf) }
-        guard elf_kind(elf) == ELF_K_ELF else { throw .notELF(path: path) }
-
-        let ehdr: GElf_Ehdr
-        (header, ehdr) = try ELFIdentification.header(elf, raw, fileClass: fileClass, order: order, path: path)
-        let phdrs = try ProgramHeaderTable.read(elf, phoff: ehdr.e_phoff, raw, is64: is64, path: path)
-        programHeaders = phdrs
-        interpreter = try ProgramHeaderTable.interpreter(phdrs, reader, path: path)
-
-        guard let table = try DynamicTable(elf, programHeaders: phdrs, reader: reader, is64: is64, path: path) else {
+        guard let table = image.dynamicTable else {
             dynamic = nil
             versionNeeds = []
             versionDefinitions = []
@@ -108,7 +96,8 @@ public final class ELFFile: @unchecked Sendable {
         versionNames = VersionIndexMap(versions.neededNames)
         definedVersionNames = VersionIndexMap(versions.definedNames)
 
-        symbolTable = SymbolTableLayout(elf, table, is64: is64)
+        symbolTable = SymbolTableLayout(image.elf, table, is64: is64)
+        withExtendedLifetime(image) {}   // the libelf handle is closed only after its last use
         symbolCount = symbolTable.symbolCount
 
         relocationTables = RelocationTable.tables(table, is64: is64)

@@ -41,8 +41,11 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
         let raw = bytes.buffer
         // The banner is a constant string: the non-executable segments (a few hundred KB of
         // libc's 2 MB) are searched first, and the whole file only when they have none.
-        // Each page searched costs a page fault, and the search runs on every command.
-        for range in DataSegments.ranges(raw) ?? [] {
+        // Each page searched costs a page fault, and the search runs on every command. The
+        // segment at offset 0 holds the headers, symbols and relocations (150 KB in glibc
+        // 2.36) rather than constants: it comes last.
+        let segments = DataSegments.ranges(raw) ?? []
+        for range in segments.filter({ $0.lowerBound != 0 }) + segments.filter({ $0.lowerBound == 0 }) {
             if let version = banner(raw, in: range) { return version }
         }
         return banner(raw, in: 0..<raw.count)

@@ -25,9 +25,15 @@ struct LdconfigLibrary: Equatable, Sendable {
             return LdconfigLibrary(flag: flagLibc4, soname: aoutSoname(name), isaLevel: 0)
         }
         guard raw[0] == 0x7f, raw[1] == 0x45, raw[2] == 0x4c, raw[3] == 0x46 else { return nil }
-        guard let elf = parsed ?? (try? ELFFile(bytes: bytes, path: path)), elf.header.type == ELFHeader.sharedObject,
-              let dynamic = elf.dynamic
-        else { return nil }
+        // ldconfig reads the headers and the dynamic section, nothing else (readelflib.c).
+        let elf: (header: ELFHeader, interpreter: String?, dynamic: DynamicSection?)
+        if let parsed {
+            elf = (parsed.header, parsed.interpreter, parsed.dynamic)
+        } else {
+            guard let headers = try? ELFHeaders(bytes: bytes, path: path) else { return nil }
+            elf = (headers.header, headers.interpreter, headers.dynamic)
+        }
+        guard elf.header.type == ELFHeader.sharedObject, let dynamic = elf.dynamic else { return nil }
         let is64 = elf.header.fileClass == .elf64
         var flag: Int32
         switch elf.header.machine {

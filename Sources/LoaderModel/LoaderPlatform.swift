@@ -1,4 +1,5 @@
 import RootFS
+import Support
 
 /// What the loader of the examined root is and what the CPU that will run it supports:
 /// the rules that differ between glibc releases and machines are read from here.
@@ -91,22 +92,32 @@ public struct LoaderPlatform: Equatable, Sendable {
 
 /// The CPU flags that decide hwcaps levels (from `/proc/cpuinfo`).
 public struct CPUFeatures: Equatable, Sendable {
-    public var flags: Set<String>
+    /// The flags line's words, each between single spaces: `has` asks a handful of names of
+    /// it (a byte search each), where a set of all 100-odd words cost a thousand instructions
+    /// a word on every command.
+    private var words: [UInt8]
     public var isIntel: Bool
 
     public init(flags: Set<String>, isIntel: Bool) {
-        self.flags = flags
+        words = [Self.space] + flags.sorted().flatMap { Array($0.utf8) + [Self.space] }
         self.isIntel = isIntel
     }
 
+    private static let space = UInt8(ascii: " ")
+
     /// Parses the first processor's `flags` and `vendor_id` lines of `/proc/cpuinfo`.
     public init(cpuinfo: String) {
+        self.init(cpuinfo: Array(cpuinfo.utf8))
+    }
+
+    /// The same from the file's bytes.
+    public init(cpuinfo bytes: [UInt8]) {
         // On the UTF-8 bytes: Character-wise `Substring` scanning and `contains` (the regex
         // engine) cost a million instructions on every command for a few kilobytes of text.
-        var flags: Set<String> = []
+        var words: [UInt8] = [Self.space]
+        var found = false
         var intel = false
-        let bytes = Array(cpuinfo.utf8)
-        let newline = UInt8(ascii: "\n"), colon = UInt8(ascii: ":"), space = UInt8(ascii: " "), tab = UInt8(ascii: "\t")
+        let newline = UInt8(ascii: "\n"), colon = UInt8(ascii: ":"), tab = UInt8(ascii: "\t")
         func starts(_ line: ArraySlice<UInt8>, with prefix: String) -> Bool { line.starts(with: prefix.utf8) }
         var start = 0
         // Line by line, stopping at the blank line that ends the first processor's block:
@@ -115,16 +126,18 @@ public struct CPUFeatures: Equatable, Sendable {
             let end = bytes[start...].firstIndex(of: newline) ?? bytes.count
             let line = bytes[start..<end]
             start = end + 1
-            if line.isEmpty && !flags.isEmpty { break }
-            if flags.isEmpty, starts(line, with: "flags") || starts(line, with: "Features"), let at = line.firstIndex(of: colon) {
+            if line.isEmpty && found { break }
+            if !found, starts(line, with: "flags") || starts(line, with: "Features"), let at = line.firstIndex(of: colon) {
+                found = true
                 var word = at + 1
-                // Sized once for the words (a hundred or more): growing rehashed at each doubling.
-                flags.reserveCapacity(line[word...].reduce(1) { $1 == space ? $0 + 1 : $0 })
                 while word < line.endIndex {
-                    while word < line.endIndex && (line[word] == space || line[word] == tab) { word += 1 }
+                    while word < line.endIndex && (line[word] == Self.space || line[word] == tab) { word += 1 }
                     var stop = word
-                    while stop < line.endIndex && line[stop] != space && line[stop] != tab { stop += 1 }
-                    if stop > word { flags.insert(String(decoding: line[word..<stop], as: UTF8.self)) }
+                    while stop < line.endIndex && line[stop] != Self.space && line[stop] != tab { stop += 1 }
+                    if stop > word {
+                        words.append(contentsOf: line[word..<stop])
+                        words.append(Self.space)
+                    }
                     word = stop
                 }
             }
@@ -134,10 +147,27 @@ public struct CPUFeatures: Equatable, Sendable {
                     && (line.startIndex...(line.endIndex - needle.count)).contains { line[$0..<($0 + needle.count)].elementsEqual(needle) }
             }
         }
-        self.init(flags: flags, isIntel: intel)
+        self.words = words
+        self.isIntel = intel
     }
 
-    public func has(_ names: [String]) -> Bool { names.allSatisfy(flags.contains) }
+    /// Whether the CPU has every flag named.
+    public func has(_ names: [String]) -> Bool { names.allSatisfy(has) }
+
+    private func has(_ name: String) -> Bool {
+        guard !name.isEmpty else { return false }
+        // `words` starts with a space and ends each word with one: "NAME " after a space is
+        // a whole word. (The search anchors on the name's first byte, not on the spaces.)
+        let needle = Array(name.utf8) + [Self.space]
+        return words.withUnsafeBytes { bytes in
+            var at = 1
+            while at < bytes.count, let found = ByteSearch.firstOffset(of: needle, in: UnsafeRawBufferPointer(rebasing: bytes[at...])) {
+                if bytes[at + found - 1] == Self.space { return true }
+                at += found + 1
+            }
+            return false
+        }
+    }
 
     /// The x86-64 micro-architecture levels (psABI) the CPU meets, best first.
     public var supportedLevels: [String] {

@@ -74,7 +74,7 @@ public struct SearchPath: Equatable, Sendable {
         var out = ""
         var rest = Substring(text)
         while let dollar = rest.firstIndex(of: "$") {
-            out += rest[..<dollar]
+            out += String(rest[..<dollar])   // String, not Substring: the generic append's first call costs a conformance lookup
             let after = rest[rest.index(after: dollar)...]
             var matched: (name: String, length: Int)?
             for name in ["ORIGIN", "PLATFORM", "LIB"] {
@@ -103,7 +103,7 @@ public struct SearchPath: Equatable, Sendable {
             }
             rest = after.dropFirst(token.length)
         }
-        out += rest
+        out += String(rest)
         return out
     }
 }

@@ -1,5 +1,6 @@
 import Doctor
 import LoaderModel
+import Support
 
 /// The seed image's documented loader failures (OF001–OF005, docs/findings.md): general
 /// findings (LD002, LD003, LD004, LD011) that, for these libraries, have a known cause. What

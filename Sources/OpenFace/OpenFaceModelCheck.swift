@@ -2,6 +2,7 @@ import Archive
 import Doctor
 import ELFInspect
 import RootFS
+import Support
 
 /// The model findings for one launch of FeatureExtraction, and the copies that fix them.
 public struct OpenFaceModelReport: Equatable, Sendable {

@@ -1,6 +1,7 @@
 import Archive
 import Doctor
 import RootFS
+import Support
 
 /// The `OF1xx` findings for model files (docs/findings-openface.md): ids, severities and
 /// what the program prints and does, as observed on a real build (openface.md §2-3).

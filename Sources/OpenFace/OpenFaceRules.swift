@@ -1,6 +1,7 @@
 import Doctor
 import LoaderModel
 import RootFS
+import Support
 
 /// OpenFace's rules for the doctor: its documented loader failures (OF001–OF005), its own
 /// libraries kept on `LD_LIBRARY_PATH`, MKL's companions, and FeatureExtraction's model files

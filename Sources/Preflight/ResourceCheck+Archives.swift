@@ -1,5 +1,6 @@
 import Doctor
 import Archive
+import Support
 
 extension ResourceCheck {
     /// `deepspeech-0_1_0-b90017e8.pb.zip`: a sound ZIP holding a `.pb` graph.

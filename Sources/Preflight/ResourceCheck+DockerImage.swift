@@ -5,6 +5,7 @@ import FoundationEssentials
 import Foundation
 #endif
 import Archive
+import Support
 
 /// One entry of a `docker save` archive's `manifest.json` (moby image/tarexport).
 struct DockerSaveManifestEntry: Decodable {

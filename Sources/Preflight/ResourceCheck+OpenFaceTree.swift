@@ -1,6 +1,7 @@
 import Doctor
 import Archive
 import OpenFace
+import Support
 
 extension ResourceCheck {
     /// Files a complete OpenFace 2.2.0 source tree has; the image build runs cmake on it.

@@ -1,5 +1,6 @@
 import Doctor
 import Archive
+import Support
 
 /// Preflight of `docker_resources/` before the image build (the seed's step 1): each item of
 /// `ResourceChecklist` is present and is what it claims to be. Reads only the host folder

@@ -7,9 +7,11 @@ import Darwin
 #endif
 import ELFInspect
 
-/// A root filesystem read during one analysis that nothing writes to: each `lstat` and
-/// `readlink` answer is kept, so a path the resolver, the candidate search and the planner's
-/// simulations resolve again and again costs the system calls once. (`RootView` resolves
+/// A root filesystem read during one analysis that nothing writes to: each `lstat`,
+/// `readlink` and `names(in:)` answer is kept, so a path the resolver, the candidate search
+/// and the planner's simulations resolve or list again and again costs the system calls once
+/// (the `FeatureExtraction` check listed the same directories 40 times: the loader's search,
+/// ld.so.conf's hwcaps subdirectories, ldconfig's scan, the companions, the candidates). (`RootView` resolves
 /// a path component by component from `/`: a `check` with a plan made some 1,800 `lstat`
 /// calls, most of them for the same few dozen directories.) Made fresh for every analysis;
 /// `fix --apply` writes through its own root and checks again with an `emptied()` one.
@@ -18,6 +20,7 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var entries: [String: RootEntry?] = [:]
     private var links: [String: String] = [:]
+    private var listings: [String: [String]] = [:]
 
     public init(_ base: any RootFilesystem) {
         self.base = base
@@ -51,8 +54,15 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
         return target
     }
 
-    public func names(in directory: RootPath) throws(RootError) -> [String] { try base.names(in: directory) }
+    public func names(in directory: RootPath) throws(RootError) -> [String] {
+        if let known = locked({ listings[directory.string] }) { return known }
+        let names = try base.names(in: directory)
+        locked { listings[directory.string] = names }
+        return names
+    }
 
+    /// Not kept: a walk over a large tree (the candidate search's) lists each directory once,
+    /// and keeping every name of 100,000 files would only cost memory.
     public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
         try base.kinds(in: directory)
     }

@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Archive
 import ELFInspect
+import Support
 
 /// The files of an image as saved: members of one tar (`docker save`, or an OCI layout
 /// packed with tar), or files under an OCI layout directory. Members are served as

@@ -1,3 +1,5 @@
+import Support
+
 /// One path of the merged image filesystem.
 struct ImageNode: Equatable, Sendable {
     var kind: RootEntry.Kind

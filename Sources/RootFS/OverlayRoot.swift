@@ -91,6 +91,10 @@ public struct OverlayRoot: RootFilesystem {
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {
+        // A directory the changes leave alone lists as the base's, without a set of its names.
+        if removed.isEmpty && children[directory.string] == nil && nodes[directory.string] == nil {
+            return try base.names(in: directory)
+        }
         var result = Set<String>()
         if case .directory? = nodes[directory.string] {} else if let entry = try base.entry(at: directory), entry.kind == .directory {
             result.formUnion(try base.names(in: directory))

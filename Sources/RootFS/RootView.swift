@@ -1,4 +1,5 @@
 import ELFInspect
+import Support
 
 /// Path resolution inside a root, as `chroot(2)` makes the kernel do it: absolute
 /// symlink targets start again at the root, `..` at the root stays there, and at most

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension String {
     /// Whether `needle`'s UTF-8 bytes occur in this string's: a plain byte search for
     /// file names and paths. (The standard library's `contains(_:)` for strings matches
@@ -12,19 +20,27 @@ extension String {
     /// goes through the string-processing searcher, whose first use costs a runtime
     /// conformance scan.
     package func firstByteOffset(of needle: String) -> Int? {
-        let pattern = Array(needle.utf8)
-        guard let first = pattern.first else { return 0 }
         let bytes = Array(utf8)
-        guard bytes.count >= pattern.count else { return nil }
+        return bytes.withUnsafeBytes { ByteSearch.firstOffset(of: Array(needle.utf8), in: $0) }
+    }
+}
+
+package enum ByteSearch {
+    /// The offset of the first occurrence of `needle` in `haystack`, nil when there is none
+    /// (0 for an empty needle): memchr(3) for the first byte, memcmp(3) for the rest.
+    package static func firstOffset(of needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
+        guard let first = needle.first else { return 0 }
+        guard let base = haystack.baseAddress, haystack.count >= needle.count else { return nil }
+        let last = haystack.count - needle.count   // the last offset a match can start at
         var at = 0
-        while at <= bytes.count - pattern.count {
-            if bytes[at] == first {
-                var k = 1
-                while k < pattern.count && bytes[at + k] == pattern[k] { k += 1 }
-                if k == pattern.count { return at }
+        return needle.withUnsafeBytes { pattern -> Int? in
+            while at <= last {
+                guard let hit = memchr(base + at, Int32(first), last - at + 1) else { return nil }
+                let offset = base.distance(to: UnsafeRawPointer(hit))
+                if memcmp(base + offset, pattern.baseAddress!, pattern.count) == 0 { return offset }
+                at = offset + 1
             }
-            at += 1
+            return nil
         }
-        return nil
     }
 }

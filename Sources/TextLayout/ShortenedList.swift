@@ -1,3 +1,5 @@
+import Support
+
 /// A list for a person at a glance: the first few items and how many more, or all of them
 /// when asked (`--verbose`); scripts get every item from JSON.
 public struct ShortenedList: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Doctor
+import Support
 
 /// The design's exit codes, in one place: the commands end with them, `--help` and the
 /// man page list them from `table`, and README's table names the same codes (a test runs

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Doctor
 import Quoting
+import Support
 
 /// A command line of ofdoctor a person can paste to take the next step: the same program,
 /// root or image, environment and working directory as the command that prints it, with

@@ -1,6 +1,7 @@
 import Doctor
 import LoaderModel
 import RootFS
+import Support
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -70,7 +71,7 @@ extension TargetDescription {
 
     /// This machine's CPU features; nil without /proc (a rescue chroot): TargetSystem notes the assumption.
     func cpuFeatures() -> CPUFeatures? {
-        (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).map(CPUFeatures.init(cpuinfo:))
+        ProcFile.bytes(at: "/proc/cpuinfo").map(CPUFeatures.init(cpuinfo:))
     }
 
     /// The `--env` assignments alone, NAME → value.

@@ -45,6 +45,19 @@ struct CachedRootTests {
         #expect(try cached.emptied().entry(at: added)?.kind == .file)
     }
 
+    @Test("keeps a directory's listing as it keeps lstat answers; emptied() lists it again")
+    func listingsKept() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cached = CachedRoot(try LocalRoot(directory: dir))
+        let lib = RootPath("/lib")
+        #expect(try cached.names(in: lib).sorted() == ["libz.so.1", "libz.so.1.2.13"])
+        #expect(FileManager.default.createFile(atPath: dir + "/lib/libpng16.so.16", contents: Data()))
+        #expect(try cached.names(in: lib).sorted() == ["libz.so.1", "libz.so.1.2.13"], "the first listing is kept")
+        #expect(try cached.emptied().names(in: lib).sorted() == ["libpng16.so.16", "libz.so.1", "libz.so.1.2.13"])
+        #expect(throws: RootError.self) { try cached.names(in: RootPath("/lib/libz.so.1.2.13")) }
+    }
+
     @Test("RootView resolves through it as through the plain root, and keeps the answers")
     func resolutions() throws {
         let dir = try Self.directory()

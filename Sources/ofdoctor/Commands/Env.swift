@@ -1,6 +1,7 @@
 import ArgumentParser
 import Doctor
 import Quoting
+import Support
 
 struct Env: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -7,6 +7,7 @@ import Apply
 import Doctor
 import LoaderModel
 import RootFS
+import Support
 
 extension Fix {
     /// `fix --image IN --output OUT`: the repaired image written and checked, then what it holds.

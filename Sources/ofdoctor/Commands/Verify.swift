@@ -1,6 +1,7 @@
 import ArgumentParser
 import Doctor
 import Quoting
+import Support
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(

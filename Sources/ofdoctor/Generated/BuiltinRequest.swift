@@ -1,4 +1,5 @@
 import ArgumentParser
+import Support
 
 /// The requests answered before the commands are parsed, where swift-argument-parser's own
 /// answer is not the design's: `help NAME` for a name that is no command (it printed the

@@ -1,3 +1,5 @@
+import Support
+
 /// ofdoctor(1) in man(7) macros, made from the command tree that `--help` is made from:
 /// every command with its abstract, discussion and options, and the root discussion's
 /// titled blocks ("Exit status:", "Examples:") as sections of their own. `make man` writes

@@ -1,5 +1,6 @@
 import Doctor
 import Quoting
+import Support
 
 
 /// Who sees an environment fix: no file in the root changes the environment of every

@@ -1,6 +1,7 @@
 import Apply
 import Doctor
 import Quoting
+import Support
 
 /// `fix --apply` as text: each change made, ldconfig's run, where the environment fix
 /// reaches, what a person must still do, and the re-check's verdict.

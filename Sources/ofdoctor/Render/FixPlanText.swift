@@ -1,5 +1,6 @@
 import Doctor
 import Quoting
+import Support
 
 /// `fix` as text: the proven plan for a person, with every text from the root made safe for
 /// a terminal, and each step naming every finding it clears.

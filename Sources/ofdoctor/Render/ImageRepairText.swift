@@ -1,6 +1,7 @@
 import Apply
 import Doctor
 import Quoting
+import Support
 
 /// What `fix --image IN --output OUT` wrote, for a person: the plan, the new layer, the
 /// config's Env, the check of OUT as written, and how to load it. Text from the image is

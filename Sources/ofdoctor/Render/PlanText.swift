@@ -1,6 +1,7 @@
 import Apply
 import Doctor
 import Quoting
+import Support
 
 
 /// Plans as text, as a shell script and as Dockerfile lines. Every name and path from the

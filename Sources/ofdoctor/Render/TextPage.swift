@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Quoting
 import TextLayout
+import Support
 
 /// Lines of text for a person, each wrapped to the output's width: paragraphs with a
 /// hanging indent, `label:` blocks whose text lines up under the label's end, and shell

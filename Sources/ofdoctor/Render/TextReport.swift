@@ -1,6 +1,7 @@
 import Doctor
 import LoaderModel
 import Quoting
+import Support
 
 
 /// `check` as text, like `brew doctor`: a verdict line, then each finding with its id,

@@ -1,6 +1,7 @@
 import Doctor
 import LoaderModel
 import Quoting
+import Support
 
 
 /// The load graph for Graphviz: one node per object, labelled with the name the loader

@@ -2,6 +2,7 @@ import Doctor
 import LoaderModel
 import Quoting
 import TextLayout
+import Support
 
 /// The load graph as an indented tree, like libtree: each library once (its first
 /// appearance in depth-first order), with the rule that found it; missing ones marked
