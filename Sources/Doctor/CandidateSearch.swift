@@ -71,7 +71,7 @@ public struct CandidateSearch: Sendable {
     /// same places).
     public static func ownDirectories(of graph: LoadGraph) -> [String] {
         var directories: [String] = []
-        var seen = Set<String>()
+        var seen = Set<String>(minimumCapacity: 64)   // grown from empty, it rehashed at each doubling
         func add(_ directory: String) {
             if seen.insert(directory).inserted { directories.append(directory) }
         }

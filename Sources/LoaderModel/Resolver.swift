@@ -1,5 +1,6 @@
 import ELFInspect
 import RootFS
+import Support
 
 /// Answers "which file does the cache name for this soname?" (`ld.so.cache` lookup).
 public protocol LibraryCache: Sendable {
@@ -98,7 +99,7 @@ struct ResolutionState {
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
     /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
-    var loadedByName: [String: Int] = Dictionary(minimumCapacity: 64)
+    var loadedByName: [String: Int] = Dictionary(minimumCapacity: 256)   // a name or three per object
     var loadedByIdentity = FileIdentityMap<Int>()
     /// Each search directory as spelled, listed once: where it leads and its names (nil
     /// when it is absent or not a directory).
@@ -392,8 +393,7 @@ struct ResolutionState {
         let object = objects[index]
         guard object.index > 0 || object.foundVia != .executable else { return }
         func note(_ name: String) {
-            if let known = loadedByName[name], known <= index { return }
-            loadedByName[name] = index
+            loadedByName.modify(name, default: index) { known in known = Swift.min(known, index) }
         }
         note(object.path)
         for name in object.names { note(name) }

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import ELFInspect
+import Support
 
 /// A `DT_VERNEED` entry the loaded library does not satisfy (elf/dl-version.c `match_symbol`).
 public struct VersionProblem: Equatable, Sendable {
@@ -122,9 +123,10 @@ public struct SymbolCheck: Sendable {
         // references retained and released) to read three of its fields.
         for position in graph.objects.indices {
             let path = graph.objects[position].path, number = graph.objects[position].index
-            if index[path] == nil { index[path] = number }
-            for name in graph.objects[position].names where index[name] == nil { index[name] = number }
-            if let soname = graph.objects[position].soname, index[soname] == nil { index[soname] = number }
+            // The first object keeps a name: `modify` leaves a stored number as it is.
+            index.modify(path, default: number) { _ in }
+            for name in graph.objects[position].names { index.modify(name, default: number) { _ in } }
+            if let soname = graph.objects[position].soname { index.modify(soname, default: number) { _ in } }
         }
         return index
     }

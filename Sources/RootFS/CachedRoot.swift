@@ -18,7 +18,8 @@ import ELFInspect
 public final class CachedRoot: RootFilesystem, @unchecked Sendable {
     private let base: any RootFilesystem
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var entries: [String: RootEntry?] = [:]
+    /// Sized as `ResolutionMemo`'s answers.
+    private var entries = [String: RootEntry?](minimumCapacity: 512)
     private var links: [String: String] = [:]
     private var listings: [String: [String]] = [:]
 

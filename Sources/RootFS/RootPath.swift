@@ -82,8 +82,9 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
         return text.withUTF8 { bytes in
             guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return (.root, string) }
             let name = String(decoding: UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), as: UTF8.self)
+            // A normal path's parent is normal: no scan.
             let parent = slash == 0 ? RootPath.root
-                : RootPath(String(decoding: UnsafeBufferPointer(rebasing: bytes[..<slash]), as: UTF8.self))
+                : RootPath(normalized: String(decoding: UnsafeBufferPointer(rebasing: bytes[..<slash]), as: UTF8.self))
             return (parent, name)
         }
     }
@@ -91,7 +92,7 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The parent directory, lexically (`/` for `/`).
     public var parent: RootPath {
         guard let slash = string.utf8.lastIndex(of: UInt8(ascii: "/")), slash != string.startIndex else { return .root }
-        return RootPath(String(string[..<slash]))
+        return RootPath(normalized: String(string[..<slash]))   // a normal path's parent is normal
     }
 
     public func appending(_ relative: String) -> RootPath {
