@@ -18,10 +18,10 @@ enum CompanionCheck {
             // a copy of each object retained a dozen references).
             guard graph.objects[position].index > 0, graph.objects[position].path != graph.objects[position].realPath
             else { continue }
-            let object = graph.objects[position]
-            let realDirectory = Resolver.directoryName(object.realPath)
-            let loadDirectory = Resolver.directoryName(object.path)
+            let realDirectory = Resolver.directoryName(graph.objects[position].realPath)
+            let loadDirectory = Resolver.directoryName(graph.objects[position].path)
             guard realDirectory != loadDirectory else { continue }
+            let object = graph.objects[position]
             let resolvedLoad: RootPath?
             if let known = resolvedDirectories[loadDirectory] {
                 resolvedLoad = known

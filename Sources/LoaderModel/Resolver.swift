@@ -307,8 +307,7 @@ struct ResolutionState {
             }
         }
 
-        let requesterObject = objects[requester]
-        let nodeflib = (requesterObject.elf.dynamic?.flags1 ?? 0) & DynamicFlags1.noDefaultLib != 0
+        let nodeflib = (objects[requester].elf.dynamic?.flags1 ?? 0) & DynamicFlags1.noDefaultLib != 0
         for path in searchPaths(for: requester) {
             switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory):
@@ -390,23 +389,24 @@ struct ResolutionState {
     /// name (the loaded list is searched in order). The executable is not a match for
     /// `alreadyLoaded` (`_dl_name_match_p` skips it unless it was loaded as a library).
     mutating func register(_ index: Int) {
-        let object = objects[index]
-        guard object.index > 0 || object.foundVia != .executable else { return }
+        // Fields read in place: a copy of the object retained and released a dozen references.
+        guard objects[index].index > 0 || objects[index].foundVia != .executable else { return }
         func note(_ name: String) {
             loadedByName.modify(name, default: index) { known in known = Swift.min(known, index) }
         }
-        note(object.path)
-        for name in object.names { note(name) }
-        if let soname = object.soname { note(soname) }
-        if index > 0, loadedByIdentity[object.identity] == nil { loadedByIdentity[object.identity] = index }
+        note(objects[index].path)
+        for name in objects[index].names { note(name) }
+        if let soname = objects[index].soname { note(soname) }
+        let identity = objects[index].identity
+        if index > 0, loadedByIdentity[identity] == nil { loadedByIdentity[identity] = index }
     }
 
     /// The search lists for a requester before the cache: RPATHs (unless it has RUNPATH),
     /// `LD_LIBRARY_PATH`, its own RUNPATH (dl-load.c `_dl_map_object`).
     mutating func searchPaths(for requester: Int) -> [SearchPath] {
         var lists: [SearchPath] = []
-        let object = objects[requester]
-        if object.elf.dynamic?.runpath == nil {
+        let runpath = objects[requester].elf.dynamic?.runpath
+        if runpath == nil {
             var current: Int? = requester
             var visitedMain = false
             var guardCount = 0
@@ -421,24 +421,25 @@ struct ResolutionState {
             if !visitedMain, requester != 0, let list = rpath(of: 0) { lists.append(list) }
         }
         if let llp { lists.append(llp) }
-        if let runpath = object.elf.dynamic?.runpath {
-            lists.append(parsedList(runpath, isRunpath: true, of: object))
+        if let runpath {
+            lists.append(parsedList(runpath, isRunpath: true, of: requester))
         }
         return lists
     }
 
-    /// A RUNPATH or RPATH list of `object`, parsed once per text and `$ORIGIN`.
-    mutating func parsedList(_ text: String, isRunpath: Bool, of object: LoadedObject) -> SearchPath {
-        let source: SearchSource = isRunpath ? .runpath(owner: object.path) : .rpath(owner: object.path)
+    /// A RUNPATH or RPATH list of object `index`, parsed once per text and `$ORIGIN`.
+    mutating func parsedList(_ text: String, isRunpath: Bool, of index: Int) -> SearchPath {
+        let owner = objects[index].path, origin = objects[index].origin
+        let source: SearchSource = isRunpath ? .runpath(owner: owner) : .rpath(owner: owner)
         var list: SearchPath
-        let key = object.origin ?? ""
-        if let known = parsedLists[key]?.first(where: { $0.text == text && $0.origin == object.origin && $0.isRunpath == isRunpath }) {
+        let key = origin ?? ""
+        if let known = parsedLists[key]?.first(where: { $0.text == text && $0.origin == origin && $0.isRunpath == isRunpath }) {
             list = known.list
             list.source = source
         } else {
-            list = SearchPath(parsing: text, source: source, origin: object.origin,
+            list = SearchPath(parsing: text, source: source, origin: origin,
                               platform: platform, workingDirectory: resolver.environment.workingDirectory)
-            parsedLists[key, default: []].append(ParsedList(text: text, origin: object.origin, isRunpath: isRunpath, list: list))
+            parsedLists[key, default: []].append(ParsedList(text: text, origin: origin, isRunpath: isRunpath, list: list))
         }
         if !list.unsafeElements.isEmpty { noteUnsafe(list) }
         return list
@@ -446,9 +447,8 @@ struct ResolutionState {
 
     /// An object's `DT_RPATH`; ignored when it also has `DT_RUNPATH` (elf/dynamic-link.h).
     mutating func rpath(of index: Int) -> SearchPath? {
-        let object = objects[index]
-        guard let dynamic = object.elf.dynamic, dynamic.runpath == nil, let rpath = dynamic.rpath else { return nil }
-        return parsedList(rpath, isRunpath: false, of: object)
+        guard let dynamic = objects[index].elf.dynamic, dynamic.runpath == nil, let rpath = dynamic.rpath else { return nil }
+        return parsedList(rpath, isRunpath: false, of: index)
     }
 
     mutating func noteUnsafe(_ list: SearchPath) {
@@ -466,19 +466,22 @@ struct ResolutionState {
     /// `open_path`: each directory, with its hwcaps subdirectories first.
     mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
         for directory in list.directories {
-            for probe in probes(of: directory) {
-                guard let listing = probe.listing, listing.names.contains(name) else {
+            // By index, fields read in place: a copy of each probe retained its strings and set.
+            let places = probes(of: directory)
+            for k in places.indices {
+                guard places[k].listing?.names.contains(name) == true, let resolved = places[k].listing?.resolved else {
                     guard recordsAbsentProbes else { continue }
-                    trail.append(Attempt(directory: probe.directory, name: name, source: list.source, outcome: .absent,
+                    trail.append(Attempt(directory: places[k].directory, name: name, source: list.source, outcome: .absent,
                                          searchDirectory: directory))
                     continue
                 }
-                let path = (probe.directory == "/" ? "" : probe.directory) + "/" + name
+                let probeDirectory = places[k].directory
+                let path = (probeDirectory == "/" ? "" : probeDirectory) + "/" + name
                 let before = trail.count
                 defer { for i in before..<trail.count { trail[i].searchDirectory = directory } }
                 switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass,
-                                    inDirectory: listing.resolved) {
-                case .found(let found, let elf): return .found(found, elf, directory: probe.directory)
+                                    inDirectory: resolved) {
+                case .found(let found, let elf): return .found(found, elf, directory: probeDirectory)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
                 case .endList: return .notFound
                 case .next: continue
@@ -549,14 +552,18 @@ struct ResolutionState {
         case endList
     }
 
-    /// - Parameter inDirectory: the resolved directory `path` lies in, when known (then only
-    ///   its last component is looked up).
+    /// - Parameter inDirectory: the resolved directory `path` lies in, when known; then
+    ///   `name` is `path`'s last component, and only it is looked up.
     mutating func tryCandidate(_ path: String, source: SearchSource?, name: String, trail: inout [Attempt],
                                otherClass: inout String?, inDirectory: RootPath? = nil) -> CandidateOutcome {
         let attemptSource = source ?? .defaultDirectories
         let resolved: RootView.Resolved?
         do {
-            if let directory = inDirectory ?? resolvedParent(of: path) {
+            if let inDirectory {
+                // `search` passes a name its listing of `inDirectory` holds: the path's last
+                // component, as it is (no path to build and split again).
+                resolved = try root.resolve(name, inResolvedDirectory: inDirectory)
+            } else if let directory = resolvedParent(of: path) {
                 resolved = try root.resolve(RootPath(path).lastComponent, inResolvedDirectory: directory)
             } else {
                 resolved = try root.resolve(RootPath(path))
@@ -622,8 +629,9 @@ struct ResolutionState {
 
     /// A verified candidate as the loader maps it: taken, or refused fatally
     /// (`MappingRefusal`) — never a file already loaded (the same file is reused), nor the
-    /// interpreter, which is always loaded.
-    func map(_ found: RootView.Resolved, _ elf: ELFFile, path: String, source: SearchSource,
+    /// interpreter, which is always loaded. (Mutating though it changes nothing: called from
+    /// `tryCandidate` as a plain method, it got a copy of the whole state each time.)
+    mutating func map(_ found: RootView.Resolved, _ elf: ELFFile, path: String, source: SearchSource,
              trail: inout [Attempt]) -> CandidateOutcome {
         let identity = found.entry.identity
         if loadedByIdentity[identity] == nil, interpreter?.identity != identity,
