@@ -74,7 +74,8 @@ public struct SearchPath: Equatable, Sendable {
         var out = ""
         var rest = Substring(text)
         while let dollar = rest.firstIndex(of: "$") {
-            out += String(rest[..<dollar])   // String, not Substring: the generic append's first call costs a conformance lookup
+            // A String, not a Substring: the generic `+=` looks up a conformance on first use.
+            out += String(rest[..<dollar])
             let after = rest[rest.index(after: dollar)...]
             var matched: (name: String, length: Int)?
             for name in ["ORIGIN", "PLATFORM", "LIB"] {

@@ -9,12 +9,13 @@ import ELFInspect
 
 /// A root filesystem read during one analysis that nothing writes to: each `lstat`,
 /// `readlink` and `names(in:)` answer is kept, so a path the resolver, the candidate search
-/// and the planner's simulations resolve or list again and again costs the system calls once
-/// (the `FeatureExtraction` check listed the same directories 40 times: the loader's search,
-/// ld.so.conf's hwcaps subdirectories, ldconfig's scan, the companions, the candidates). (`RootView` resolves
-/// a path component by component from `/`: a `check` with a plan made some 1,800 `lstat`
-/// calls, most of them for the same few dozen directories.) Made fresh for every analysis;
-/// `fix --apply` writes through its own root and checks again with an `emptied()` one.
+/// and the planner's simulations resolve or list again and again costs the system calls
+/// once. (`RootView` resolves a path component by component from `/`: a `check` with a plan
+/// made some 1,800 `lstat` calls, most of them for the same few dozen directories; the
+/// FeatureExtraction check listed the same directories 40 times: the loader's search,
+/// ld.so.conf's hwcaps subdirectories, ldconfig's scan, the companions, the candidates.)
+/// Made fresh for every analysis; `fix --apply` writes through its own root and checks again
+/// with an `emptied()` one.
 public final class CachedRoot: RootFilesystem, @unchecked Sendable {
     private let base: any RootFilesystem
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

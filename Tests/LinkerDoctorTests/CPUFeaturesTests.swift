@@ -1,5 +1,6 @@
 import Foundation
 import LoaderModel
+import Support
 import Testing
 
 /// `/proc/cpuinfo` as the hwcaps choice reads it: the first processor's flags, each a whole
@@ -53,5 +54,16 @@ struct CPUFeaturesTests {
             #expect(!cpu.has([word + "x"]) || words.contains(word + "x"), "\(word)x")
             #expect(!cpu.has([String(word.dropLast())]) || words.contains(String(word.dropLast())), "\(word.dropLast())")
         }
+    }
+
+    @Test("ProcFile reads a /proc file of size 0 to its end, at most the limit, nil when absent")
+    func procFile() throws {
+        let whole = try #require(ProcFile.bytes(at: "/proc/self/status"))
+        #expect(whole.count > 100 && String(decoding: whole, as: UTF8.self).hasPrefix("Name:"))
+        #expect(ProcFile.bytes(at: "/proc/self/status", limit: 10) == Array(whole.prefix(10)))
+        #expect(ProcFile.bytes(at: "/proc/self/no-such-file") == nil)
+        let cpuinfo = try #require(ProcFile.bytes(at: "/proc/cpuinfo"))
+        let text = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        #expect(CPUFeatures(cpuinfo: cpuinfo) == CPUFeatures(cpuinfo: text))
     }
 }
