@@ -1,10 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ELFInspect
 import RootFS
+import Support
 
 /// A glibc release, as `major.minor`.
 public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConvertible {
@@ -62,25 +58,13 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
 
     /// The first banner version in `range` of `raw` (its digits may run past the range).
     private static func banner(_ raw: UnsafeRawBufferPointer, in range: Range<Int>) -> GlibcVersion? {
-        // memchr(3) + memcmp(3), anchored on the marker's `v`, its rarest byte in libc (half
-        // as many stops as `r`).
+        // Anchored on the marker's `v`, its rarest byte in libc (half as many stops as `r`).
         let marker = Array("release version ".utf8)
-        let anchor = 8
-        guard let base = raw.baseAddress, range.count > marker.count else { return nil }
         var offset = range.lowerBound
-        while offset < range.upperBound - marker.count {
-            guard let hit = memchr(base + offset + anchor, Int32(marker[anchor]), range.upperBound - offset - marker.count)
-            else { break }
-            let at = base.distance(to: UnsafeRawPointer(hit)) - anchor
-            let matches = marker.withUnsafeBytes { needle in
-                guard let pattern = needle.baseAddress else { return false }
-                return memcmp(base + at, pattern, needle.count) == 0
-            }
-            guard matches else {
-                offset = at + 1
-                continue
-            }
-            let start = at + marker.count
+        while offset < range.upperBound,
+              let found = ByteSearch.firstOffset(of: marker, in: UnsafeRawBufferPointer(rebasing: raw[offset..<range.upperBound]),
+                                                 anchor: 8) {
+            let start = offset + found + marker.count
             var end = start
             while end < raw.count, raw[end] == 0x2e || (raw[end] >= 0x30 && raw[end] <= 0x39) { end += 1 }
             let text = String(decoding: UnsafeRawBufferPointer(rebasing: raw[start..<end]), as: UTF8.self)

@@ -27,16 +27,18 @@ extension String {
 
 package enum ByteSearch {
     /// The offset of the first occurrence of `needle` in `haystack`, nil when there is none
-    /// (0 for an empty needle): memchr(3) for the first byte, memcmp(3) for the rest.
-    package static func firstOffset(of needle: [UInt8], in haystack: UnsafeRawBufferPointer) -> Int? {
-        guard let first = needle.first else { return 0 }
+    /// (0 for an empty needle): memchr(3) for the needle's byte at `anchor` (its rarest, for
+    /// a caller that knows), memcmp(3) for the whole needle where it stops.
+    package static func firstOffset(of needle: [UInt8], in haystack: UnsafeRawBufferPointer, anchor: Int = 0) -> Int? {
+        guard !needle.isEmpty else { return 0 }
+        precondition(needle.indices.contains(anchor), "the anchor is a byte of the needle")
         guard let base = haystack.baseAddress, haystack.count >= needle.count else { return nil }
         let last = haystack.count - needle.count   // the last offset a match can start at
         var at = 0
         return needle.withUnsafeBytes { pattern -> Int? in
             while at <= last {
-                guard let hit = memchr(base + at, Int32(first), last - at + 1) else { return nil }
-                let offset = base.distance(to: UnsafeRawPointer(hit))
+                guard let hit = memchr(base + at + anchor, Int32(needle[anchor]), last - at + 1) else { return nil }
+                let offset = base.distance(to: UnsafeRawPointer(hit)) - anchor
                 if memcmp(base + offset, pattern.baseAddress!, pattern.count) == 0 { return offset }
                 at = offset + 1
             }

@@ -21,4 +21,18 @@ struct ByteSearchTests {
         #expect(haystack.firstByteOffset(of: needle) == offset)
         #expect(haystack.containsBytes(needle) == (offset != nil))
     }
+
+    @Test("anchored on any byte of the needle, the same first offset as anchored on its first")
+    func anchored() {
+        let haystacks = ["release version 2.36.", "GNU C Library release release version 2.31", "vvvv release versio", "", "release version "]
+        for haystack in haystacks {
+            let bytes = Array(haystack.utf8), needle = Array("release version ".utf8)
+            let plain = bytes.withUnsafeBytes { ByteSearch.firstOffset(of: needle, in: $0) }
+            #expect(plain == haystack.firstByteOffset(of: "release version "), "\(haystack)")
+            for anchor in needle.indices {
+                #expect(bytes.withUnsafeBytes { ByteSearch.firstOffset(of: needle, in: $0, anchor: anchor) } == plain,
+                        "\(haystack), anchor \(anchor)")
+            }
+        }
+    }
 }
