@@ -20,9 +20,9 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
     private let base: any RootFilesystem
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     /// Sized as `ResolutionMemo`'s answers.
-    private var entries = [String: RootEntry?](minimumCapacity: 512)
-    private var links: [String: String] = [:]
-    private var listings: [String: [String]] = [:]
+    private var entries = [RootPath: RootEntry?](minimumCapacity: 512)
+    private var links: [RootPath: String] = [:]
+    private var listings: [RootPath: [String]] = [:]
 
     public init(_ base: any RootFilesystem) {
         self.base = base
@@ -43,23 +43,23 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
     public func emptied() -> CachedRoot { CachedRoot(base) }
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
-        if let known = locked({ entries[path.string] }) { return known }
+        if let known = locked({ entries[path] }) { return known }
         let entry = try base.entry(at: path)   // errors are not kept: they are reported as met
-        locked { entries[path.string] = .some(entry) }
+        locked { entries[path] = .some(entry) }
         return entry
     }
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
-        if let known = locked({ links[path.string] }) { return known }
+        if let known = locked({ links[path] }) { return known }
         let target = try base.linkTarget(at: path)
-        locked { links[path.string] = target }
+        locked { links[path] = target }
         return target
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {
-        if let known = locked({ listings[directory.string] }) { return known }
+        if let known = locked({ listings[directory] }) { return known }
         let names = try base.names(in: directory)
-        locked { listings[directory.string] = names }
+        locked { listings[directory] = names }
         return names
     }
 

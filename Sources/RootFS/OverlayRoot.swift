@@ -11,10 +11,10 @@ public struct OverlayRoot: RootFilesystem {
 
     public let base: any RootFilesystem
     /// Changes keyed by real path (parents already resolved in `base`).
-    private var nodes: [String: Node] = [:]
-    private var children: [String: Set<String>] = [:]
+    private var nodes: [RootPath: Node] = [:]
+    private var children: [RootPath: Set<String>] = [:]
     /// Real paths of base entries taken away (ldconfig's removal of a dangling link).
-    private var removed: Set<String> = []
+    private var removed: Set<RootPath> = []
 
     /// Set by `memoise()` and dropped by the next change (a copy taken before it keeps its own).
     public private(set) var resolutions: ResolutionMemo?
@@ -45,26 +45,26 @@ public struct OverlayRoot: RootFilesystem {
         }
         let real = parent.appending(path.lastComponent)
         changed()
-        nodes[real.string] = node
-        removed.remove(real.string)
-        children[parent.string, default: []].insert(path.lastComponent)
+        nodes[real] = node
+        removed.remove(real)
+        children[parent, default: []].insert(path.lastComponent)
     }
 
     /// Adds a node at the real path `path`, whose parent is a directory of the overlay as it
     /// stands (resolved already): `add(_:at:)` without resolving the parent again.
     public mutating func add(_ node: Node, atRealPath path: RootPath) {
         changed()
-        nodes[path.string] = node
-        removed.remove(path.string)
-        children[path.parent.string, default: []].insert(path.lastComponent)
+        nodes[path] = node
+        removed.remove(path)
+        children[path.parent, default: []].insert(path.lastComponent)
     }
 
     /// Takes away the entry at the real path `path` (parents already resolved).
     public mutating func remove(at path: RootPath) {
         changed()
-        nodes[path.string] = nil
-        children[path.parent.string]?.remove(path.lastComponent)
-        removed.insert(path.string)
+        nodes[path] = nil
+        children[path.parent]?.remove(path.lastComponent)
+        removed.insert(path)
     }
 
     private mutating func changed() {
@@ -72,41 +72,41 @@ public struct OverlayRoot: RootFilesystem {
     }
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
-        if !nodes.isEmpty, let node = nodes[path.string] {
-            let identity = FileIdentity(device: UInt64.max, inode: UInt64(truncatingIfNeeded: path.string.hashValue))
+        if !nodes.isEmpty, let node = nodes[path] {
+            let identity = FileIdentity(device: UInt64.max, inode: UInt64(truncatingIfNeeded: path.hashValue))
             switch node {
             case .symlink(let target): return RootEntry(kind: .symlink, size: target.utf8.count, identity: identity, mode: 0o777)
             case .file(let bytes): return RootEntry(kind: .file, size: bytes.count, identity: identity, mode: 0o644)
             case .directory: return RootEntry(kind: .directory, size: 0, identity: identity, mode: 0o755)
             }
         }
-        if !removed.isEmpty && removed.contains(path.string) { return nil }
+        if !removed.isEmpty && removed.contains(path) { return nil }
         return try base.entry(at: path)
     }
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
-        if case .symlink(let target)? = nodes[path.string] { return target }
-        if removed.contains(path.string) { throw .notFound(path: path.string) }
+        if case .symlink(let target)? = nodes[path] { return target }
+        if removed.contains(path) { throw .notFound(path: path.string) }
         return try base.linkTarget(at: path)
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {
         // A directory the changes leave alone lists as the base's, without a set of its names.
-        if removed.isEmpty && children[directory.string] == nil && nodes[directory.string] == nil {
+        if removed.isEmpty && children[directory] == nil && nodes[directory] == nil {
             return try base.names(in: directory)
         }
         var result = Set<String>()
-        if case .directory? = nodes[directory.string] {} else if let entry = try base.entry(at: directory), entry.kind == .directory {
+        if case .directory? = nodes[directory] {} else if let entry = try base.entry(at: directory), entry.kind == .directory {
             result.formUnion(try base.names(in: directory))
         }
-        if !removed.isEmpty { result.subtract(result.filter { removed.contains(directory.appending($0).string) }) }
-        result.formUnion(children[directory.string] ?? [])
+        if !removed.isEmpty { result.subtract(result.filter { removed.contains(directory.appending($0)) }) }
+        result.formUnion(children[directory] ?? [])
         return Array(result)
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
-        if case .file(let bytes)? = nodes[path.string] { return bytes }
-        if removed.contains(path.string) { throw .notFound(path: path.string) }
+        if case .file(let bytes)? = nodes[path] { return bytes }
+        if removed.contains(path) { throw .notFound(path: path.string) }
         return try base.contents(of: path)
     }
 }

@@ -16,8 +16,8 @@ public final class ResolutionMemo: @unchecked Sendable {
     /// Each with the links its walk followed, which a longer path's walk counts on.
     /// Sized for a check's few hundred paths: growing from empty rehashed every key at each
     /// doubling (a twentieth of a `check --root` with a plan).
-    private var followingLast = [String: RootView.Walk](minimumCapacity: 512)
-    private var parentsOnly = [String: RootView.Walk](minimumCapacity: 64)
+    private var followingLast = [RootPath: RootView.Walk](minimumCapacity: 512)
+    private var parentsOnly = [RootPath: RootView.Walk](minimumCapacity: 64)
 
     public init() { pthread_mutex_init(lock, nil) }
 
@@ -30,12 +30,12 @@ public final class ResolutionMemo: @unchecked Sendable {
     func answer(_ path: RootPath, followLast: Bool) -> RootView.Walk? {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
-        return followLast ? followingLast[path.string] : parentsOnly[path.string]
+        return followLast ? followingLast[path] : parentsOnly[path]
     }
 
     func keep(_ answer: RootView.Walk, for path: RootPath, followLast: Bool) {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }
-        if followLast { followingLast[path.string] = answer } else { parentsOnly[path.string] = answer }
+        if followLast { followingLast[path] = answer } else { parentsOnly[path] = answer }
     }
 }

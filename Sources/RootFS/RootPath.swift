@@ -1,3 +1,5 @@
+import Support
+
 /// An absolute path inside the examined root, spelled as the loader would build it:
 /// `//` and `/.` are dropped, `..` is kept (only `RootView` may resolve it, since a
 /// symlinked parent changes what `..` means).
@@ -121,4 +123,16 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     }
 
     public static func < (lhs: RootPath, rhs: RootPath) -> Bool { lhs.string < rhs.string }
+
+    public static func == (lhs: RootPath, rhs: RootPath) -> Bool { lhs.string == rhs.string }
+
+    // Paths key the root's tables (entries, links, resolutions, overlays): hashed eight bytes
+    // at a time rather than `String`'s byte-wise SipHash (`SeededByteHash`).
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(SeededByteHash.hash(string, seed: 0))
+    }
+
+    public func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: SeededByteHash.hash(string, seed: UInt64(UInt(bitPattern: seed))))
+    }
 }

@@ -1,0 +1,63 @@
+/// A keyed hash of a byte string, eight bytes at a time, for the tables that hold paths (the
+/// root's entries, resolutions, overlays): the standard library hashes a `String` a byte at
+/// a time through SipHash, which was a tenth of a `check --root` with a plan (a path is
+/// hashed several times a resolution, once in each layer it passes).
+///
+/// The mixing is wyhash's (a 64×64→128-bit product folded by xor); the secret comes from the
+/// standard library's per-process random seed, so an image cannot choose names that collide
+/// (and `SWIFT_DETERMINISTIC_HASHING` makes it repeatable, as it makes `Hasher`).
+public enum SeededByteHash {
+    /// Three odd words derived from `Hasher`'s seed.
+    @usableFromInline
+    static let secret: (UInt64, UInt64, UInt64) = {
+        func word(_ n: UInt64) -> UInt64 {
+            var hasher = Hasher()
+            hasher.combine(n)
+            return UInt64(UInt(bitPattern: hasher.finalize())) | 1
+        }
+        return (word(0x6f66_646f_6374_6f72), word(1), word(2))
+    }()
+
+    @inlinable @inline(__always)
+    static func fold(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let product = a.multipliedFullWidth(by: b)
+        return product.high ^ product.low
+    }
+
+    /// The hash of `bytes` under `seed`.
+    @inlinable
+    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64) -> UInt64 {
+        let (s0, s1, s2) = secret
+        let count = bytes.count
+        var accumulator = seed ^ s0
+        var offset = 0
+        while count - offset > 16 {
+            let a = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            let b = bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
+            accumulator = fold(a ^ s1, b ^ accumulator)
+            offset += 16
+        }
+        // The last 1 to 16 bytes, as two words that may overlap (every byte read at least once).
+        let rest = count - offset
+        var a: UInt64 = 0, b: UInt64 = 0
+        if rest >= 8 {
+            a = bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            b = bytes.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        } else if rest >= 4 {
+            a = UInt64(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            b = UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
+        } else if rest > 0 {
+            a = UInt64(bytes[offset]) << 16 | UInt64(bytes[offset + rest / 2]) << 8 | UInt64(bytes[count - 1])
+        }
+        return fold(s2 ^ UInt64(count), fold(a ^ s1, b ^ accumulator))
+    }
+
+    /// The hash of `string`'s UTF-8 bytes under `seed`.
+    @inlinable
+    public static func hash(_ string: String, seed: UInt64) -> UInt64 {
+        if let hash = string.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0), seed: seed) }) {
+            return hash
+        }
+        return Array(string.utf8).withUnsafeBytes { hash($0, seed: seed) }
+    }
+}
