@@ -99,14 +99,14 @@ struct ResolutionState {
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
     /// otherwise find by scanning the loaded list for every DT_NEEDED entry (quadratic).
-    var loadedByName: [String: Int] = Dictionary(minimumCapacity: 256)   // a name or three per object
+    var loadedByName: [TextKey: Int] = Dictionary(minimumCapacity: 256)   // a name or three per object
     var loadedByIdentity = FileIdentityMap<Int>()
     /// Each search directory as spelled, listed once: where it leads and its names (nil
     /// when it is absent or not a directory).
-    var directoryListings: [String: DirectoryListing?] = [:]
+    var directoryListings: [TextKey: DirectoryListing?] = [:]
     /// Each search directory's probes (hwcaps subdirectories, then itself), made once.
-    var directoryProbes: [String: [Probe]] = [:]
-    var resolvedParents: [String: RootPath?] = [:]
+    var directoryProbes: [TextKey: [Probe]] = [:]
+    var resolvedParents: [RootPath: RootPath?] = [:]
     /// Parsed RPATH/RUNPATH lists by `$ORIGIN` (the owner's directory), then text and kind:
     /// libraries of one directory share them, and hold few distinct lists. (Not keyed by a
     /// `Hashable` struct: its dictionary's metadata cost a scan of every conformance record
@@ -121,10 +121,12 @@ struct ResolutionState {
     }
     /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
     let subdirectories: [String]
+    /// Each subdirectory's first component, which the directory's own listing must hold.
+    let subdirectoryHeads: [TextKey]
 
     struct DirectoryListing {
         var resolved: RootPath
-        var names: Set<String>
+        var names: Set<TextKey>
     }
 
     var expectation = CandidateVerdict.Expectation.x86_64
@@ -143,6 +145,7 @@ struct ResolutionState {
     init(resolver: Resolver) {
         self.resolver = resolver
         subdirectories = resolver.platform.glibcHWCaps.map { "glibc-hwcaps/" + $0 } + resolver.platform.legacySubdirectories + [""]
+        subdirectoryHeads = subdirectories.map { sub in TextKey(sub.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(sub[..<$0]) } ?? sub) }
     }
 
     var root: RootView { resolver.root }
@@ -366,7 +369,7 @@ struct ResolutionState {
 
     /// `_dl_name_match_p` and the soname check of `_dl_map_object`, over the loaded list.
     mutating func alreadyLoaded(_ name: String) -> Int? {
-        if let index = loadedByName[name] { return index }
+        if let index = loadedByName[TextKey(name)] { return index }
         // The program's own link map answers to "" (elf/rtld.c names it so: what
         // dlopen("") returns), so an empty DT_NEEDED is the program itself.
         if name.isEmpty, !objects.isEmpty { return 0 }
@@ -392,7 +395,7 @@ struct ResolutionState {
         // Fields read in place: a copy of the object retained and released a dozen references.
         guard objects[index].index > 0 || objects[index].foundVia != .executable else { return }
         func note(_ name: String) {
-            loadedByName.modify(name, default: index) { known in known = Swift.min(known, index) }
+            loadedByName.modify(TextKey(name), default: index) { known in known = Swift.min(known, index) }
         }
         note(objects[index].path)
         for name in objects[index].names { note(name) }
@@ -465,11 +468,12 @@ struct ResolutionState {
 
     /// `open_path`: each directory, with its hwcaps subdirectories first.
     mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
+        let key = TextKey(name)   // hashed once for every probe's listing
         for directory in list.directories {
             // By index, fields read in place: a copy of each probe retained its strings and set.
             let places = probes(of: directory)
             for k in places.indices {
-                guard places[k].listing?.names.contains(name) == true, let resolved = places[k].listing?.resolved else {
+                guard places[k].listing?.names.contains(key) == true, let resolved = places[k].listing?.resolved else {
                     guard recordsAbsentProbes else { continue }
                     trail.append(Attempt(directory: places[k].directory, name: name, source: list.source, outcome: .absent,
                                          searchDirectory: directory))
@@ -499,23 +503,28 @@ struct ResolutionState {
 
     /// The places `directory` is probed, in order, each listed once per resolution.
     mutating func probes(of directory: String) -> [Probe] {
-        if let known = directoryProbes[directory] { return known }
+        let key = TextKey(directory)
+        if let known = directoryProbes[key] { return known }
         // The directory is listed first: a subdirectory whose first component it does not
         // hold (`glibc-hwcaps`, `tls`, `x86_64` are absent from most) cannot exist, and
         // needs no walk from `/` to say so.
         let own = listing(of: directory)
-        let probes = subdirectories.map { sub -> Probe in
-            if sub.isEmpty { return Probe(directory: directory, listing: own) }
-            let dir = (directory == "/" ? "" : directory) + "/" + sub
-            let first = sub.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(sub[..<$0]) } ?? sub
-            // (A directory that cannot be listed says nothing: then the walk decides.)
-            if let own, !own.names.contains(first) {
-                directoryListings[dir] = .some(nil)
-                return Probe(directory: dir, listing: nil)
+        let base = directory == "/" ? "" : directory
+        var probes: [Probe] = []
+        probes.reserveCapacity(subdirectories.count)
+        for k in subdirectories.indices {
+            let sub = subdirectories[k]
+            if sub.isEmpty { probes.append(Probe(directory: directory, listing: own)); continue }
+            let dir = base + "/" + sub
+            // (A directory that cannot be listed says nothing: then the walk decides.) An
+            // absent one is not kept among the listings: only probes ask for it.
+            if let own, !own.names.contains(subdirectoryHeads[k]) {
+                probes.append(Probe(directory: dir, listing: nil))
+                continue
             }
-            return Probe(directory: dir, listing: listing(of: dir))
+            probes.append(Probe(directory: dir, listing: listing(of: dir)))
         }
-        directoryProbes[directory] = probes
+        directoryProbes[key] = probes
         return probes
     }
 
@@ -524,22 +533,25 @@ struct ResolutionState {
     /// cannot be resolved, and then the candidate takes the full walk with its errors.
     mutating func resolvedParent(of path: String) -> RootPath? {
         let parent = RootPath(path).parent
-        if let known = resolvedParents[parent.string] { return known }
+        if let known = resolvedParents[parent] { return known }
         var found: RootPath?
         if let resolved = try? root.resolve(parent), resolved.entry.kind == .directory { found = resolved.path }
-        resolvedParents[parent.string] = .some(found)
+        resolvedParents[parent] = .some(found)
         return found
     }
 
     /// Where `dir` leads and what it holds; nil when it is absent or not a directory.
     mutating func listing(of dir: String) -> DirectoryListing? {
-        if let cached = directoryListings[dir] { return cached }
+        let key = TextKey(dir)
+        if let cached = directoryListings[key] { return cached }
         var found: DirectoryListing?
         if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory,
            let list = try? root.filesystem.names(in: resolved.path) {
-            found = DirectoryListing(resolved: resolved.path, names: Set(list))
+            var names = Set<TextKey>(minimumCapacity: list.count)
+            for name in list { names.insert(TextKey(name)) }
+            found = DirectoryListing(resolved: resolved.path, names: names)
         }
-        directoryListings[dir] = .some(found)
+        directoryListings[key] = .some(found)
         return found
     }
 

@@ -124,15 +124,12 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     public static func < (lhs: RootPath, rhs: RootPath) -> Bool { lhs.string < rhs.string }
 
-    public static func == (lhs: RootPath, rhs: RootPath) -> Bool { lhs.string == rhs.string }
+    /// Byte for byte, as the kernel compares names (`é` and `e` + U+0301 are two files).
+    public static func == (lhs: RootPath, rhs: RootPath) -> Bool { SeededByteHash.sameBytes(lhs.string, rhs.string) }
 
-    // Paths key the root's tables (entries, links, resolutions, overlays): hashed eight bytes
-    // at a time rather than `String`'s byte-wise SipHash (`SeededByteHash`).
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(SeededByteHash.hash(string, seed: 0))
-    }
+    // Paths key the root's tables (entries, links, resolutions, overlays): hashed as their
+    // text is in `TextKey`, eight bytes at a time rather than `String`'s byte-wise SipHash.
+    public func hash(into hasher: inout Hasher) { TextKey(string).hash(into: &hasher) }
 
-    public func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: SeededByteHash.hash(string, seed: UInt64(UInt(bitPattern: seed))))
-    }
+    public func _rawHashValue(seed: Int) -> Int { TextKey(string)._rawHashValue(seed: seed) }
 }

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A keyed hash of a byte string, eight bytes at a time, for the tables that hold paths (the
 /// root's entries, resolutions, overlays): the standard library hashes a `String` a byte at
 /// a time through SipHash, which was a tenth of a `check --root` with a plan (a path is
@@ -50,6 +58,21 @@ public enum SeededByteHash {
             a = UInt64(bytes[offset]) << 16 | UInt64(bytes[offset + rest / 2]) << 8 | UInt64(bytes[count - 1])
         }
         return fold(s2 ^ UInt64(count), fold(a ^ s1, b ^ accumulator))
+    }
+
+    /// Whether `a` and `b` are the same bytes: what a key hashed by its bytes must compare
+    /// (`String`'s `==` takes canonically equivalent text as equal, `é` and `e` + U+0301,
+    /// which are two file names to the kernel).
+    @inlinable
+    public static func sameBytes(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        let same = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+            }
+        }
+        if let same, let same { return same }
+        return a.utf8.elementsEqual(b.utf8)
     }
 
     /// The hash of `string`'s UTF-8 bytes under `seed`.

@@ -69,4 +69,17 @@ struct SeededByteHashTests {
         let set = Set((0..<1_000).map { RootPath("/lib/libx.so.\($0)") } + (0..<1_000).map { RootPath("/lib//libx.so.\($0)") })
         #expect(set.count == 1_000)
     }
+
+    @Test("TextKey and RootPath are equal byte for byte: canonically equivalent names are two, as on disk")
+    func byteEquality() {
+        let names = ["libc.so.6", "libc.so.6", "libé.so", "libe\u{301}.so", "", "glibc-hwcaps", "x86_64"]
+        let keys = Set(names.map(TextKey.init))
+        #expect(keys.count == Set(names.map { Array($0.utf8) }).count)   // 6: String's == would make it 5
+        for name in names { #expect(keys.contains(TextKey(name))) }
+        #expect(!keys.contains(TextKey("libc.so.7")))
+        #expect(TextKey("libz.so.1") == TextKey(String("xlibz.so.1".dropFirst())))
+        #expect(TextKey("libz.so.1").hashValue == TextKey(String("xlibz.so.1".dropFirst())).hashValue)
+        #expect(RootPath("/lib/libé.so") != RootPath("/lib/libe\u{301}.so"))
+        #expect(Set([RootPath("/lib/libé.so"), RootPath("/lib/libe\u{301}.so"), RootPath("/lib//libé.so")]).count == 2)
+    }
 }
