@@ -1,6 +1,7 @@
 import ArgumentParser
 import Doctor
 import Support
+import TextLayout
 
 /// The design's exit codes, in one place: the commands end with them, `--help` and the
 /// man page list them from `table`, and README's table names the same codes (a test runs
@@ -54,6 +55,6 @@ enum ExitStatus {
 
 private extension String {
     func padding(toLength length: Int) -> String {
-        count >= length ? self : self + String(repeating: " ", count: length - count)
+        count >= length ? self : self + String.blanks(length - count)
     }
 }

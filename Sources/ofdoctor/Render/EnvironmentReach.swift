@@ -1,6 +1,7 @@
 import Doctor
 import Quoting
 import Support
+import TextLayout
 
 
 /// Who sees an environment fix: no file in the root changes the environment of every
@@ -20,10 +21,10 @@ struct EnvironmentReach {
         eval[eval.count - 1] += ")\""
         page.command(["eval"] + eval, first: "  " + "this shell:".padding(to: 15))
         page.paragraph("/etc/profile.d/ofdoctor.sh in the root (written by fix --apply)", first: label,
-                       indent: String(repeating: " ", count: label.count))
+                       indent: String.blanks(label.count))
         page.paragraph("docker exec, cron, non-login shells: not reached. Where the image's ENV sets it, rebuild with the lines of",
-                       first: "  ", indent: String(repeating: " ", count: label.count))
-        let indent = String(repeating: " ", count: label.count)
+                       first: "  ", indent: String.blanks(label.count))
+        let indent = String.blanks(label.count)
         page.command(next.words("env", "--format", "dockerfile"), first: indent)
         let dockerExec = changes.flatMap { name, value in ["-e", ShellQuote.display("\(name)=\(value ?? "")")] }
         page.paragraph("or run", first: indent)

@@ -2,6 +2,7 @@ import Apply
 import Doctor
 import Quoting
 import Support
+import TextLayout
 
 /// `fix --apply` as text: each change made, ldconfig's run, where the environment fix
 /// reaches, what a person must still do, and the re-check's verdict.
@@ -14,11 +15,11 @@ struct FixOutcomeText {
         var page = TextPage.standardOutput()
         for step in applied.steps {
             page.paragraph(TerminalEscape.visible(step.change.summary), first: step.outcome == .alreadyPresent ? "unchanged  " : "done       ",
-                           indent: String(repeating: " ", count: 11))
+                           indent: String.blanks(11))
         }
         if let ldconfig = applied.ldconfig {
             page.paragraph("\(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
-                           indent: String(repeating: " ", count: 11))
+                           indent: String.blanks(11))
         }
         return page
     }

@@ -1,6 +1,7 @@
 import Doctor
 import Quoting
 import Support
+import TextLayout
 
 /// `fix` as text: the proven plan for a person, with every text from the root made safe for
 /// a terminal, and each step naming every finding it clears.
@@ -34,7 +35,7 @@ struct FixPlanText {
             let cleared = labels.labels(clearedBy: planned, in: report.findings)
             // What it fixes as a shell comment, so the step pastes as it is.
             page.command(next.actionWords(planned.action) + ["  # fixes \(cleared.joined(separator: ", "))"],
-                         first: "  " + number, indent: String(repeating: " ", count: 2 + number.count + 2))
+                         first: "  " + number, indent: String.blanks(2 + number.count + 2))
         }
         if !report.blockers.isEmpty {
             page.paragraph("A person must:")

@@ -1,3 +1,5 @@
+import TextLayout
+
 /// A one-line progress bar on stderr, redrawn at most every 1% (terminal only).
 final class ProgressBar: @unchecked Sendable {
     let enabled: Bool
@@ -12,7 +14,7 @@ final class ProgressBar: @unchecked Sendable {
         lastPercent = percent
         let width = 30
         let filled = percent * width / 100
-        let line = "\r[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(percent)% of \(total / 1_048_576) MiB"
+        let line = "\r[" + String(repeating: "#", count: filled) + String.blanks(width - filled) + "] \(percent)% of \(total / 1_048_576) MiB"
         writeStandardError(line)
     }
 

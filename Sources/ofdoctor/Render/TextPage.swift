@@ -45,13 +45,13 @@ struct TextPage {
     /// `    label:     text`, the text's later lines (and each newline's paragraph) under its start.
     mutating func labelled(_ label: String, _ text: String) {
         let first = Self.margin + label.padding(to: Self.labelWidth)
-        lines += wrapper.wrap(text, first: first, indent: String(repeating: " ", count: first.count))
+        lines += wrapper.wrap(text, first: first, indent: String.blanks(first.count))
     }
 
     /// `  label  command…`: a command a person can paste, quoted words made safe for a terminal.
     mutating func command(_ words: [String], first: String, indent: String? = nil) {
         let visible = words.map(TerminalEscape.visible)
-        lines += wrapper.command(visible, first: first, indent: indent ?? String(repeating: " ", count: first.count + 2))
+        lines += wrapper.command(visible, first: first, indent: indent ?? String.blanks(first.count + 2))
     }
 
     /// `items` shortened to `limit` (unless verbose), noting that the page must say so.
@@ -77,7 +77,7 @@ extension String {
     /// The string followed by spaces up to `width` columns (at least one space after it).
     func padding(to width: Int) -> String {
         let columns = TextWrapper.columns(self)
-        return self + String(repeating: " ", count: Swift.max(1, width - columns))
+        return self + String.blanks(Swift.max(1, width - columns))
     }
 }
 

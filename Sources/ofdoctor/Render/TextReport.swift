@@ -2,6 +2,7 @@ import Doctor
 import LoaderModel
 import Quoting
 import Support
+import TextLayout
 
 
 /// `check` as text, like `brew doctor`: a verdict line, then each finding with its id,
@@ -69,7 +70,7 @@ struct TextReport {
             case .info: mark = style.blue("i")
             }
             page.paragraph(v(finding.summary), first: "\(mark) \(style.bold(v(finding.id.rawValue)))  ",
-                           indent: String(repeating: " ", count: TextPage.margin.count))
+                           indent: String.blanks(TextPage.margin.count))
             if let message = finding.loaderMessage { page.labelled("loader:", style.dim(v(message))) }
             page.labelled("why:", v(finding.explanation))
             writeLists(finding, on: &page)
@@ -79,7 +80,7 @@ struct TextReport {
                 let fixLabel = next.isImage ? "in image:" : "fix:"
                 for (n, fix) in fixes.enumerated() {
                     let label = TextPage.margin + (n == 0 ? fixLabel : "").padding(to: TextPage.labelWidth)
-                    page.command(next.actionWords(fix.action), first: label, indent: String(repeating: " ", count: label.count + 2))
+                    page.command(next.actionWords(fix.action), first: label, indent: String.blanks(label.count + 2))
                 }
                 // What the same change also clears (an environment change met by several
                 // findings); ldconfig, which every link needs, is left out of it.
