@@ -11,13 +11,42 @@ import ELFInspect
 public struct LocalRoot: RootFilesystem {
     /// The host directory that plays `/` (no trailing slash; empty for the real `/`).
     public let directory: String
+    /// The root directory, opened once: every lookup starts from it (`fstatat`, `openat`,
+    /// `readlinkat`), so the kernel does not walk the host directories above the root again
+    /// for each of a check's few hundred paths.
+    private let handle: Handle
+
+    /// An `O_PATH` descriptor, closed with the last copy of the root.
+    private final class Handle: Sendable {
+        let fd: Int32
+        init(_ fd: Int32) { self.fd = fd }
+        deinit { close(fd) }
+    }
 
     public init(directory: String) throws(RootError) {
         var dir = directory
         while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
         var st = stat()
         guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .badRoot(path: directory) }
+        let fd = open(dir, Self.pathOnly | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .badRoot(path: directory) }
+        handle = Handle(fd)
         self.directory = dir == "/" ? "" : dir
+    }
+
+    /// `O_PATH` (a descriptor to look paths up from, not to read), which Glibc's module
+    /// leaves out: its Linux value; elsewhere a plain read-only descriptor serves.
+    #if os(Linux)
+    static let pathOnly: Int32 = 0o10000000
+    #else
+    static let pathOnly: Int32 = O_RDONLY
+    #endif
+
+    /// Calls `body` with the root's descriptor and `path` relative to it (`.` for the root).
+    private func at<T>(_ path: RootPath, _ body: (Int32, UnsafePointer<CChar>) -> T) -> T {
+        let fd = handle.fd
+        if path.isRoot { return body(fd, ".") }
+        return ByteString.withCString(path.string) { body(fd, $0 + 1) }   // past the leading `/`
     }
 
     public var label: String { directory.isEmpty ? "/" : directory }
@@ -29,7 +58,7 @@ public struct LocalRoot: RootFilesystem {
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
         var st = stat()
-        if ByteString.withCString(hostPath(path), { lstat($0, &st) }) != 0 {
+        if at(path, { fstatat($0, $1, &st, AT_SYMLINK_NOFOLLOW) }) != 0 {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return nil }
             throw .io(path: path.string, operation: "lstat", errno: code)
@@ -44,9 +73,8 @@ public struct LocalRoot: RootFilesystem {
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
         // An uninitialised buffer on the stack: a zeroed 4 KiB array per link cost more than
         // the readlink(2) itself.
-        let host = hostPath(path)
         let result: String? = withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 1) { buffer in
-            let n = ByteString.withCString(host) { readlink($0, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
+            let n = at(path) { readlinkat($0, $1, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), 4096) }
             return n < 0 ? nil : ByteString.decode(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
         guard let result else { throw .io(path: path.string, operation: "readlink", errno: errno) }
@@ -58,8 +86,10 @@ public struct LocalRoot: RootFilesystem {
     }
 
     public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
-        guard let dir = ByteString.withCString(hostPath(directory), { opendir($0) }) else {
+        let fd = at(directory) { openat($0, $1, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0, let dir = fdopendir(fd) else {
             let code = errno
+            if fd >= 0 { close(fd) }
             if code == ENOENT { throw .notFound(path: directory.string) }
             if code == ENOTDIR { throw .notADirectory(path: directory.string) }
             throw .io(path: directory.string, operation: "opendir", errno: code)
@@ -69,7 +99,7 @@ public struct LocalRoot: RootFilesystem {
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
-        let fd = ByteString.withCString(hostPath(path)) { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
         defer { close(fd) }
         var st = stat()

@@ -1,0 +1,39 @@
+import Foundation
+import RootFS
+import Testing
+
+/// `LocalRoot` looks every path up from the root directory it opened: the root it examines
+/// is the directory it was given, whatever its host path comes to name later.
+@Suite("LocalRoot: lookups from the opened root directory")
+struct LocalRootTests {
+    @Test("reads the directory it opened after that directory is renamed and another takes its path")
+    func readsTheOpenedDirectory() throws {
+        let dir = try CachedRootTests.directory()
+        let moved = dir + "-moved"
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: moved)
+        }
+        let root = try LocalRoot(directory: dir + "/")
+        #expect(root.directory == dir)
+        try FileManager.default.moveItem(atPath: dir, toPath: moved)
+        try FileManager.default.createDirectory(atPath: dir + "/other", withIntermediateDirectories: true)
+
+        #expect(try root.entry(at: RootPath("/"))?.kind == .directory)
+        #expect(try root.names(in: RootPath("/")) == ["lib"])
+        #expect(try root.entry(at: RootPath("/lib/libz.so.1"))?.kind == .symlink)
+        #expect(try root.linkTarget(at: RootPath("/lib/libz.so.1")) == "libz.so.1.2.13")
+        #expect(try root.contents(of: RootPath("/lib/libz.so.1.2.13")).bytes == [1, 2, 3])
+        #expect(try root.entry(at: RootPath("/other")) == nil)
+        #expect(throws: RootError.self) { try root.names(in: RootPath("/lib/libz.so.1.2.13")) }   // not a directory
+        #expect(throws: RootError.self) { try root.contents(of: RootPath("/lib/libz.so.1")) }      // a link: not followed
+    }
+
+    @Test("a root that is not a directory is refused")
+    func refusesNonDirectory() throws {
+        let dir = try CachedRootTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: RootError.self) { try LocalRoot(directory: dir + "/lib/libz.so.1.2.13") }
+        #expect(throws: RootError.self) { try LocalRoot(directory: dir + "/none") }
+    }
+}
