@@ -8,7 +8,7 @@ import Darwin
 import ELFInspect
 
 /// A root filesystem read during one analysis that nothing writes to: each `lstat`,
-/// `readlink` and `names(in:)` answer is kept, so a path the resolver, the candidate search
+/// `readlink`, `names(in:)` and file's contents is kept, so a path the resolver, the candidate search
 /// and the planner's simulations resolve or list again and again costs the system calls
 /// once. (`RootView` resolves a path component by component from `/`: a `check` with a plan
 /// made some 1,800 `lstat` calls, most of them for the same few dozen directories; the
@@ -23,6 +23,10 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
     private var entries = [RootPath: RootEntry?](minimumCapacity: 512)
     private var links: [RootPath: String] = [:]
     private var listings: [RootPath: [String]] = [:]
+    /// The files read last, oldest first, at most `keptFiles` of them.
+    private var files: [RootPath: FileBytes] = [:]
+    private var fileOrder: [RootPath] = []
+    package static let keptFiles = 32
 
     public init(_ base: any RootFilesystem) {
         self.base = base
@@ -69,7 +73,22 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
         try base.kinds(in: directory)
     }
 
-    public func contents(of path: RootPath) throws(RootError) -> FileBytes { try base.contents(of: path) }
+    /// The last `keptFiles` files read are kept: the FeatureExtraction check read MKL's main
+    /// library seven times within a few dozen reads (the candidate's check, its companions
+    /// twice, ldconfig's model, the simulated loader), each an open, fstat, map or read and
+    /// close. Only the last few: a kept mapping keeps its pages, and a parsed file that copied
+    /// what it needs would otherwise let its whole mapping go (5,000 libraries: +33 MiB).
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        if let known = locked({ files[path] }) { return known }
+        let bytes = try base.contents(of: path)
+        locked {
+            if files.updateValue(bytes, forKey: path) == nil {
+                fileOrder.append(path)
+                if fileOrder.count > Self.keptFiles { files[fileOrder.removeFirst()] = nil }
+            }
+        }
+        return bytes
+    }
 
     private func locked<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(lock)

@@ -58,6 +58,24 @@ struct CachedRootTests {
         #expect(throws: RootError.self) { try cached.names(in: RootPath("/lib/libz.so.1.2.13")) }
     }
 
+    @Test("keeps the files read last: the same bytes again until others push them out; emptied() reads anew")
+    func filesKept() throws {
+        let dir = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cached = CachedRoot(try LocalRoot(directory: dir))
+        let lib = RootPath("/lib/libz.so.1.2.13")
+        let first = try cached.contents(of: lib)
+        #expect(FileManager.default.createFile(atPath: dir + "/lib/libz.so.1.2.13", contents: Data([9])))
+        #expect(try cached.contents(of: lib) === first && first.bytes == [1, 2, 3], "kept as first read")
+        #expect(try cached.emptied().contents(of: lib).bytes == [9])
+        for n in 0..<CachedRoot.keptFiles {
+            #expect(FileManager.default.createFile(atPath: dir + "/lib/f\(n)", contents: Data([UInt8(n)])))
+            #expect(try cached.contents(of: RootPath("/lib/f\(n)")).bytes == [UInt8(n)])
+        }
+        #expect(try cached.contents(of: lib).bytes == [9], "pushed out by \(CachedRoot.keptFiles) later reads, read again")
+        #expect(throws: RootError.self) { try cached.contents(of: RootPath("/lib/libnone.so.1")) }
+    }
+
     @Test("RootView resolves through it as through the plain root, and keeps the answers")
     func resolutions() throws {
         let dir = try Self.directory()
