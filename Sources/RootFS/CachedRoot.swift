@@ -8,9 +8,9 @@ import Darwin
 import ELFInspect
 
 /// A root filesystem read during one analysis that nothing writes to: each `lstat`,
-/// `readlink`, `names(in:)` and file's contents is kept, so a path the resolver, the candidate search
-/// and the planner's simulations resolve or list again and again costs the system calls
-/// once. (`RootView` resolves a path component by component from `/`: a `check` with a plan
+/// `readlink` and `names(in:)` answer is kept (and the files read last), so a path the
+/// resolver, the candidate search and the planner's simulations resolve or list again and
+/// again costs the system calls once. (`RootView` resolves a path component by component from `/`: a `check` with a plan
 /// made some 1,800 `lstat` calls, most of them for the same few dozen directories; the
 /// FeatureExtraction check listed the same directories 40 times: the loader's search,
 /// ld.so.conf's hwcaps subdirectories, ldconfig's scan, the companions, the candidates.)
