@@ -18,14 +18,13 @@ public struct PlanEffect: Sendable {
         case removed
     }
 
-    /// What each changed real path became. Keyed by the path's text: a dictionary keyed by
-    /// `RootPath` cost a one-time runtime conformance scan (a quarter million instructions).
+    /// What each changed real path became.
     public struct Changes: Sendable {
-        private var byPath: [String: Change] = [:]
+        private var byPath: [RootPath: Change] = [:]
 
         public subscript(path: RootPath) -> Change? {
-            get { byPath[path.string] }
-            set { byPath[path.string] = newValue }
+            get { byPath[path] }
+            set { byPath[path] = newValue }
         }
     }
 
