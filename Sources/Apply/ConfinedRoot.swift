@@ -5,11 +5,7 @@ import Musl
 #endif
 import ELFInspect
 import RootFS
-
-/// `O_PATH` (Linux, 010000000): glibc defines it only under `_GNU_SOURCE`, which Swift's
-/// Glibc module does not see. A descriptor that names a directory for the `*at` calls
-/// without the right to read it.
-let openPathOnly: Int32 = 0o10000000
+import Support
 
 /// One name inside a directory that was opened from the root's descriptor: what every
 /// writing call of `fix --apply` and `undo` acts on (`mkdirat`, `symlinkat`, `renameat`,

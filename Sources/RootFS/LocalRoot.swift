@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import ELFInspect
+import Support
 
 /// A real directory tree on this machine, examined as if it were `/`.
 public struct LocalRoot: RootFilesystem {
@@ -28,19 +29,11 @@ public struct LocalRoot: RootFilesystem {
         while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
         var st = stat()
         guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .badRoot(path: directory) }
-        let fd = open(dir, Self.pathOnly | O_DIRECTORY | O_CLOEXEC)
+        let fd = open(dir, openPathOnly | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .badRoot(path: directory) }
         handle = Handle(fd)
         self.directory = dir == "/" ? "" : dir
     }
-
-    /// `O_PATH` (a descriptor to look paths up from, not to read), which Glibc's module
-    /// leaves out: its Linux value; elsewhere a plain read-only descriptor serves.
-    #if os(Linux)
-    static let pathOnly: Int32 = 0o10000000
-    #else
-    static let pathOnly: Int32 = O_RDONLY
-    #endif
 
     /// Calls `body` with the root's descriptor and `path` relative to it (`.` for the root).
     private func at<T>(_ path: RootPath, _ body: (Int32, UnsafePointer<CChar>) -> T) -> T {
