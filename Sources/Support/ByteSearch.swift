@@ -20,8 +20,7 @@ extension String {
     /// goes through the string-processing searcher, whose first use costs a runtime
     /// conformance scan.
     package func firstByteOffset(of needle: String) -> Int? {
-        let bytes = Array(utf8)
-        return bytes.withUnsafeBytes { ByteSearch.firstOffset(of: Array(needle.utf8), in: $0) }
+        withUTF8Bytes { ByteSearch.firstOffset(of: Array(needle.utf8), in: $0) }
     }
 }
 

@@ -78,9 +78,6 @@ public enum SeededByteHash {
     /// The hash of `string`'s UTF-8 bytes under `seed`.
     @inlinable
     public static func hash(_ string: String, seed: UInt64) -> UInt64 {
-        if let hash = string.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0), seed: seed) }) {
-            return hash
-        }
-        return Array(string.utf8).withUnsafeBytes { hash($0, seed: seed) }
+        string.withUTF8Bytes { hash($0, seed: seed) }
     }
 }
