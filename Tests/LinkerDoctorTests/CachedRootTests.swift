@@ -15,6 +15,13 @@ struct CachedRootTests {
         return dir
     }
 
+    /// `body` with `directory()` and a cached root over it; the directory is removed after.
+    static func withCachedRoot(_ body: (_ dir: String, _ cached: CachedRoot) throws -> Void) throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try body(dir, CachedRoot(try LocalRoot(directory: dir)))
+    }
+
     @Test("answers as the wrapped root: kinds, link targets, absent paths, contents")
     func sameAnswers() throws {
         let dir = try Self.directory()
@@ -35,45 +42,42 @@ struct CachedRootTests {
 
     @Test("keeps what it read; emptied() reads the root as it is after a write")
     func emptiedAfterWrites() throws {
-        let dir = try Self.directory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let cached = CachedRoot(try LocalRoot(directory: dir))
-        let added = RootPath("/lib/libpng16.so.16")
-        #expect(try cached.entry(at: added) == nil)
-        #expect(FileManager.default.createFile(atPath: dir + "/lib/libpng16.so.16", contents: Data()))
-        #expect(try cached.entry(at: added) == nil, "the first answer is kept")
-        #expect(try cached.emptied().entry(at: added)?.kind == .file)
+        try Self.withCachedRoot { dir, cached throws in
+            let added = RootPath("/lib/libpng16.so.16")
+            #expect(try cached.entry(at: added) == nil)
+            #expect(FileManager.default.createFile(atPath: dir + "/lib/libpng16.so.16", contents: Data()))
+            #expect(try cached.entry(at: added) == nil, "the first answer is kept")
+            #expect(try cached.emptied().entry(at: added)?.kind == .file)
+        }
     }
 
     @Test("keeps a directory's listing as it keeps lstat answers; emptied() lists it again")
     func listingsKept() throws {
-        let dir = try Self.directory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let cached = CachedRoot(try LocalRoot(directory: dir))
-        let lib = RootPath("/lib")
-        #expect(try cached.names(in: lib).sorted() == ["libz.so.1", "libz.so.1.2.13"])
-        #expect(FileManager.default.createFile(atPath: dir + "/lib/libpng16.so.16", contents: Data()))
-        #expect(try cached.names(in: lib).sorted() == ["libz.so.1", "libz.so.1.2.13"], "the first listing is kept")
-        #expect(try cached.emptied().names(in: lib).sorted() == ["libpng16.so.16", "libz.so.1", "libz.so.1.2.13"])
-        #expect(throws: RootError.self) { try cached.names(in: RootPath("/lib/libz.so.1.2.13")) }
+        try Self.withCachedRoot { dir, cached throws in
+            let lib = RootPath("/lib")
+            #expect(try cached.names(in: lib).sorted() == ["libz.so.1", "libz.so.1.2.13"])
+            #expect(FileManager.default.createFile(atPath: dir + "/lib/libpng16.so.16", contents: Data()))
+            #expect(try cached.names(in: lib).sorted() == ["libz.so.1", "libz.so.1.2.13"], "the first listing is kept")
+            #expect(try cached.emptied().names(in: lib).sorted() == ["libpng16.so.16", "libz.so.1", "libz.so.1.2.13"])
+            #expect(throws: RootError.self) { try cached.names(in: RootPath("/lib/libz.so.1.2.13")) }
+        }
     }
 
     @Test("keeps the files read last: the same bytes again until others push them out; emptied() reads anew")
     func filesKept() throws {
-        let dir = try Self.directory()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let cached = CachedRoot(try LocalRoot(directory: dir))
-        let lib = RootPath("/lib/libz.so.1.2.13")
-        let first = try cached.contents(of: lib)
-        #expect(FileManager.default.createFile(atPath: dir + "/lib/libz.so.1.2.13", contents: Data([9])))
-        #expect(try cached.contents(of: lib) === first && first.bytes == [1, 2, 3], "kept as first read")
-        #expect(try cached.emptied().contents(of: lib).bytes == [9])
-        for n in 0..<CachedRoot.keptFiles {
-            #expect(FileManager.default.createFile(atPath: dir + "/lib/f\(n)", contents: Data([UInt8(n)])))
-            #expect(try cached.contents(of: RootPath("/lib/f\(n)")).bytes == [UInt8(n)])
+        try Self.withCachedRoot { dir, cached throws in
+            let lib = RootPath("/lib/libz.so.1.2.13")
+            let first = try cached.contents(of: lib)
+            #expect(FileManager.default.createFile(atPath: dir + "/lib/libz.so.1.2.13", contents: Data([9])))
+            #expect(try cached.contents(of: lib) === first && first.bytes == [1, 2, 3], "kept as first read")
+            #expect(try cached.emptied().contents(of: lib).bytes == [9])
+            for n in 0..<CachedRoot.keptFiles {
+                #expect(FileManager.default.createFile(atPath: dir + "/lib/f\(n)", contents: Data([UInt8(n)])))
+                #expect(try cached.contents(of: RootPath("/lib/f\(n)")).bytes == [UInt8(n)])
+            }
+            #expect(try cached.contents(of: lib).bytes == [9], "pushed out by \(CachedRoot.keptFiles) later reads, read again")
+            #expect(throws: RootError.self) { try cached.contents(of: RootPath("/lib/libnone.so.1")) }
         }
-        #expect(try cached.contents(of: lib).bytes == [9], "pushed out by \(CachedRoot.keptFiles) later reads, read again")
-        #expect(throws: RootError.self) { try cached.contents(of: RootPath("/lib/libnone.so.1")) }
     }
 
     @Test("RootView resolves through it as through the plain root, and keeps the answers")
