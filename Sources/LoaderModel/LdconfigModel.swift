@@ -84,6 +84,10 @@ private struct LdconfigRun {
     var read: [String: LdconfigLibrary?] = [:]
     /// Files parsed before the run (`LdconfigModel.init`'s `parsed`).
     var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
+    /// What names of the directory being scanned resolve to, as the scan found them: its
+    /// links are made against these (`createLinks` resolved both names again). Emptied
+    /// whenever the run changes a link, since any name may lead through it.
+    var resolvedHere: [String: RootView.Resolved?] = [:]
 
     /// elf/cache.c `struct cache_entry`.
     struct Pending {
@@ -129,14 +133,18 @@ private struct LdconfigRun {
         guard let resolved = (try? view.resolve(RootPath(dir.path))) ?? nil, resolved.entry.kind == .directory,
               let names = try? overlay.names(in: resolved.path)
         else { return }
-        var libraries: [Library] = []   // newest first, as ldconfig prepends
+        // ldconfig prepends each new library to its list and walks it newest first; kept here
+        // in the order found, with an index by soname (searching the list for each name was
+        // quadratic in the directory's libraries).
+        var libraries: [Library] = []
+        var position: [String: Int] = [:]
+        resolvedHere = [:]
         for name in names {
             let own = resolved.path.appending(name)
             guard let lst = (try? overlay.entry(at: own)) ?? nil, lst.kind != .other else { continue }
             if !LdconfigModel.looksLikeLibrary(name, glibc: glibc)
                 && (lst.kind == .file || inHWCaps || !LdSoCacheLegacyHWCap.isSubdirectoryName(name)) { continue }
             if name.hasSuffix(".#prelink#") || Self.isPrelinkTemporary(name) { continue }
-            let spelled = dir.path + "/" + name
             var isLink = lst.kind == .symlink
             let target: RootView.Resolved
             if isLink {
@@ -144,8 +152,8 @@ private struct LdconfigRun {
                     // A stale link: removed when its name has `.so.` in it.
                     if name.containsBytes(".so.") {
                         let text = (try? overlay.linkTarget(at: own)) ?? ""
-                        linkChanges.append(.removeDangling(link: spelled, target: text))
-                        overlay.removeLink(at: own)
+                        linkChanges.append(.removeDangling(link: dir.path + "/" + name, target: text))
+                        removeLink(at: own)
                     }
                     continue
                 }
@@ -153,12 +161,13 @@ private struct LdconfigRun {
             } else {
                 target = RootView.Resolved(path: own, entry: lst)
             }
+            resolvedHere[name] = .some(target)
             if !inHWCaps && target.entry.kind == .directory && LdSoCacheLegacyHWCap.isSubdirectoryName(name) {
-                addSingle(LdSoConf.Directory(path: spelled, identity: target.entry.identity, origin: dir.origin,
+                addSingle(LdSoConf.Directory(path: dir.path + "/" + name, identity: target.entry.identity, origin: dir.origin,
                                              libraryType: dir.libraryType))
                 continue
             }
-            guard target.entry.kind == .file, let info = library(at: target, name: name, spelled: spelled) else { continue }
+            guard target.entry.kind == .file, let info = library(at: target, name: name) else { continue }
             var soname = info.soname ?? name
             // A link counts as a link only under the SONAME or as the `.so` link for ld(1)
             // (its name ends in `.so` and starts the SONAME); any other link is a file.
@@ -170,7 +179,7 @@ private struct LdconfigRun {
             if flag == LdconfigLibrary.flagELF && (dir.libraryType == LdconfigLibrary.flagLibc5 || dir.libraryType == LdconfigLibrary.flagLibc6) {
                 flag = dir.libraryType
             }
-            if let k = libraries.firstIndex(where: { $0.soname == soname }) {
+            if let k = position[soname] {
                 let old = libraries[k]
                 // Files beat links; otherwise the higher name (`_dl_cache_libcmp`) wins.
                 if (!isLink && old.isLink) || (isLink == old.isLink && LdSoCacheNameOrder.compare(old.name, name) < 0) {
@@ -188,10 +197,11 @@ private struct LdconfigRun {
                     libraries[k].isaLevel = info.isaLevel
                 }
             } else {
-                libraries.insert(Library(name: name, soname: soname, flag: flag, isLink: isLink, isaLevel: info.isaLevel), at: 0)
+                position[soname] = libraries.count
+                libraries.append(Library(name: name, soname: soname, flag: flag, isLink: isLink, isaLevel: info.isaLevel))
             }
         }
-        for library in libraries {
+        for library in libraries.reversed() {
             let filename: String
             if inHWCaps {
                 filename = library.name   // glibc-hwcaps entries name the file; no links made there
@@ -207,14 +217,14 @@ private struct LdconfigRun {
 
     /// What `LdconfigLibrary.read` makes of the file at the real path `path`, read once (only
     /// an a.out library's soname depends on the name it is found under).
-    mutating func library(at file: RootView.Resolved, name: String, spelled: String) -> LdconfigLibrary? {
+    mutating func library(at file: RootView.Resolved, name: String) -> LdconfigLibrary? {
         let path = file.path.string
         if let known = read[path] {
             guard let known, known.flag == LdconfigLibrary.flagLibc4 else { return known }
             return LdconfigLibrary(flag: known.flag, soname: LdconfigLibrary.aoutSoname(name), isaLevel: known.isaLevel)
         }
         let elf = parsed[path].flatMap { $0.identity == file.entry.identity ? $0.elf : nil }
-        let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, path: spelled, parsed: elf) }
+        let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, path: path, parsed: elf) }
         read[path] = .some(info)
         return info
     }
@@ -236,24 +246,43 @@ private struct LdconfigRun {
         }
     }
 
+    /// `name` in the scanned directory, resolved: as the scan found it, unless a link changed since.
+    func resolveHere(_ name: String, in resolvedDir: RootPath) -> RootView.Resolved? {
+        if let known = resolvedHere[name] { return known }
+        return (try? view.resolve(name, inResolvedDirectory: resolvedDir)) ?? nil
+    }
+
+    mutating func makeLink(at path: RootPath, target: String) {
+        overlay.makeLink(at: path, target: target)
+        resolvedHere = [:]
+    }
+
+    mutating func removeLink(at path: RootPath) {
+        overlay.removeLink(at: path)
+        resolvedHere = [:]
+    }
+
     /// `create_links`: make `DIR/SONAME -> LIBNAME` unless it already leads to the same file.
     mutating func createLinks(dir: LdSoConf.Directory, resolvedDir: RootPath, libname: String, soname: String) {
-        let soPath = resolvedDir.appending(soname)
-        let spelled = dir.path + "/" + soname
-        let view = self.view
-        if let so = (try? view.resolve(soname, inResolvedDirectory: resolvedDir)) ?? nil {
-            guard let lib = (try? view.resolve(libname, inResolvedDirectory: resolvedDir)) ?? nil else {
+        let so = resolveHere(soname, in: resolvedDir)
+        if let so {
+            guard let lib = resolveHere(libname, in: resolvedDir) else {
                 warnings.append("Can't stat \(dir.path)/\(libname)")
                 return
             }
-            if so.entry.identity == lib.entry.identity { return }
+            if so.entry.identity == lib.entry.identity { return }   // the usual case: nothing to build
+        }
+        let soPath = resolvedDir.appending(soname)
+        let spelled = dir.path + "/" + soname
+        let view = self.view
+        if so != nil {
             guard let link = (try? view.resolveParents(soPath)) ?? nil, link.entry.kind == .symlink else {
                 warnings.append("\(spelled) is not a symbolic link")
                 return
             }
             let old = (try? overlay.linkTarget(at: link.path)) ?? ""
             linkChanges.append(.repoint(link: spelled, from: old, to: libname))
-            overlay.makeLink(at: link.path, target: libname)
+            makeLink(at: link.path, target: libname)
         } else {
             guard let parent = (try? view.resolve(soPath.parent)) ?? nil, parent.entry.kind == .directory else {
                 warnings.append("Can't link \(spelled) to \(libname)")
@@ -270,14 +299,19 @@ private struct LdconfigRun {
             } else {
                 linkChanges.append(.create(link: spelled, target: libname))
             }
-            overlay.makeLink(at: real, target: libname)
+            makeLink(at: real, target: libname)
         }
     }
 
-    /// `add_to_cache`: insert before the first entry that sorts after the new one.
+    /// `add_to_cache`: insert before the first entry that sorts after the new one. Every
+    /// insertion keeps `pending` in `compare` order, so that place is found by bisection.
     mutating func addToCache(_ entry: Pending) {
-        let at = pending.firstIndex(where: { Self.compare($0, entry) > 0 }) ?? pending.count
-        pending.insert(entry, at: at)
+        var low = 0, high = pending.count
+        while low < high {
+            let middle = (low + high) / 2
+            if Self.compare(pending[middle], entry) > 0 { high = middle } else { low = middle + 1 }
+        }
+        pending.insert(entry, at: low)
     }
 
     /// elf/cache.c `compare`: keys descending; then flags descending, glibc-hwcaps entries

@@ -49,12 +49,13 @@ public struct Attempt: Equatable, Sendable {
         get { directory.map { ($0 == "/" ? "" : $0) + "/" + name } ?? name }
         set { directory = nil; name = newValue }
     }
-    private var directory: String?
-    private var name: String
+    @usableFromInline var directory: String?
+    @usableFromInline var name: String
 
     /// `Resolver.directoryName(path)`, without joining the path first: the candidate search
-    /// and the planner ask it of every place a missing library's search tried.
-    public var directoryName: String {
+    /// and the planner ask it of every place a missing library's search tried. Inlinable:
+    /// called from another module on an array's element, it copied the whole attempt first.
+    @inlinable public var directoryName: String {
         // Over the contiguous bytes: the `utf8` iterator cost more than the rest together.
         guard let directory, name.utf8.withContiguousStorageIfAvailable({ !$0.contains(UInt8(ascii: "/")) }) ?? false
         else { return Resolver.directoryName(path) }
