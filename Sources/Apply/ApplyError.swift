@@ -33,6 +33,8 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
     /// The journal names a path that is not a plain real path inside the root (`..`, NUL,
     /// relative, or through a link): refused whole, nothing changed, kept on disk.
     case journalOutsideRoot(path: String, entry: String, reason: String)
+    /// The key that seals journals (`JournalKey`) cannot be read or made.
+    case journalKey(path: String, reason: String)
     /// Checked before the first change: the plan cannot be carried out here, and why.
     case cannotApply(reasons: [String])
     /// An `undo` was interrupted; it must finish before anything new is applied.
@@ -83,6 +85,8 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
             return "\(p): the journal fails its checks at line \(line): \(reason); nothing was changed and the journal is kept; \(listed); inspect it and revert by hand"
         case .journalOutsideRoot(let p, let entry, let reason):
             return "\(p): the journal names \(Self.printable(entry)), which \(reason); ofdoctor refuses the whole journal, changed nothing and kept it; inspect it and revert by hand"
+        case .journalKey(let p, let reason):
+            return "\(p): the key that seals ofdoctor's journals cannot be used: \(reason); nothing was changed; fix it, or point XDG_STATE_HOME at a directory of your own"
         case .cannotApply(let reasons):
             return "the plan cannot be carried out, so nothing was changed: \(reasons.joined(separator: "; "))"
         case .undoIncomplete(let p):

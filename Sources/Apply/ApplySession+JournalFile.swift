@@ -18,10 +18,10 @@ extension ApplySession {
             throw .journalCorrupt(path: place.real.string, line: 1, reason: "it is not a regular file", holds: [])
         }
         let contents = try bytes(place.real)
-        let loaded = try Journal.decode(contents, path: place.real.string)
+        let loaded = try Journal.decode(contents, path: place.real.string, key: key)
         try checkNoLinks(loaded, journal: place.real.string)
         journal = loaded
-        journalRecords = (try? JournalFile.verify(contents, path: place.real.string)) ?? []
+        journalRecords = (try? JournalFile.verify(contents, path: place.real.string, key: key)) ?? []
         journalPath = place.real
         // A kill while the journal was being replaced leaves its temporary: ours by name.
         try clearTemporary(temporary(for: place.real), ours: true)
@@ -56,6 +56,7 @@ extension ApplySession {
     func createJournal() throws(ApplyError) {
         let place = try locate(Journal.path)
         let header = Journal.headerLine(createdDirectories: place.missing.map(\.string))
+        let contents = JournalFile.encode([header], secret: try secret())
         if let top = place.missing.first, let staging = stagingPath(for: place.missing) {
             let rebase = { (path: RootPath) in RootPath(staging.string + path.string.dropFirst(top.string.count)) }
             try perform(staging) { (at) throws(WriteFailure) in try writer.makeDirectory(at, mode: 0o755) }
@@ -65,7 +66,7 @@ extension ApplySession {
             }
             let stagedJournal = rebase(place.real)
             try perform(stagedJournal) { (at) throws(WriteFailure) in
-                try writer.createFile(at, contents: JournalFile.encode([header]), mode: 0o644)
+                try writer.createFile(at, contents: contents, mode: 0o644)
             }
             try syncDirectory(stagedJournal.parent)
             try checkpoint()
@@ -73,7 +74,7 @@ extension ApplySession {
             try syncDirectory(top.parent)
         } else {
             try perform(place.real) { (at) throws(WriteFailure) in
-                try writer.createFile(at, contents: JournalFile.encode([header]), mode: 0o644)
+                try writer.createFile(at, contents: contents, mode: 0o644)
             }
             try syncDirectory(place.real.parent)
         }
@@ -166,7 +167,7 @@ extension ApplySession {
             throw .journalCorrupt(path: Journal.path.string, line: 0, reason: "no journal is open", holds: [])
         }
         let records = journalRecords + [line]
-        try replaceFile(path, contents: JournalFile.encode(records), mode: 0o644, temporary: temporary(for: path), ours: true)
+        try replaceFile(path, contents: JournalFile.encode(records, secret: try secret()), mode: 0o644, temporary: temporary(for: path), ours: true)
         journalRecords = records
     }
 }

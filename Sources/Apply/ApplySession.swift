@@ -15,6 +15,8 @@ final class ApplySession {
     let view: RootView
     let writer: any FileSystemWriter
     let hook: (@Sendable (Int) -> StepDecision)?
+    /// Seals the journal written and checks the one read.
+    let key: JournalKey
     private var point = 0
     var journal = Journal(createdDirectories: [])
     /// The journal's real path, once it exists.
@@ -22,12 +24,21 @@ final class ApplySession {
     /// The journal's records (JSON, header first), as the file holds them.
     var journalRecords: [[UInt8]] = []
 
-    init(root: LocalRoot, writer: any FileSystemWriter, hook: (@Sendable (Int) -> StepDecision)?) throws(ApplyError) {
+    init(root: LocalRoot, writer: any FileSystemWriter, key: JournalKey,
+         hook: (@Sendable (Int) -> StepDecision)?) throws(ApplyError) {
         self.root = root
+        self.key = key
         do { confined = try ConfinedRoot(root) } catch { throw .root(error) }
         self.view = RootView(confined)
         self.writer = writer
         self.hook = hook
+    }
+
+    /// The secret to seal the journal with (a journal is only written after one was made
+    /// or checked with it).
+    func secret() throws(ApplyError) -> [UInt8] {
+        guard let secret = key.secret else { throw .journalKey(path: key.location, reason: "there is none") }
+        return secret
     }
 
     /// A point where a kill could strike: asks the hook whether to stop here.

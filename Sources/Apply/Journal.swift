@@ -16,8 +16,9 @@ import RootFS
 ///
 /// A change with an intent and no done may or may not have happened: `undo` and the
 /// next `apply` look at the root to tell. A journal that fails its checksums, is cut
-/// short or names a path that is not a plain real path inside the root is refused
-/// whole, before anything is changed, and kept.
+/// short, is not sealed with this user's `JournalKey` (written elsewhere, or forged) or
+/// names a path that is not a plain real path inside the root is refused whole, before
+/// anything is changed, and kept.
 public struct Journal: Equatable, Sendable {
     public static let path = RootPath("/var/lib/ofdoctor/journal")
     public static let format = "ofdoctor-journal"
@@ -120,7 +121,8 @@ public struct Journal: Equatable, Sendable {
         var error: String?
     }
 
-    static let version = 2
+    /// 3: the closing line carries the seal (`JournalFile`).
+    static let version = 3
 
     /// One record's JSON (no newline).
     static func line<T: Encodable>(_ value: T) -> [UInt8] {
@@ -160,10 +162,11 @@ public struct Journal: Equatable, Sendable {
         entries[at].error = error ?? entries[at].error
     }
 
-    /// Reads a journal file; `path` names it in errors. The checksums and the closing line
-    /// are checked first (`JournalFile`), then every record, then every path in it.
-    public static func decode(_ bytes: [UInt8], path: String) throws(ApplyError) -> Journal {
-        let lines = try JournalFile.verify(bytes, path: path)
+    /// Reads a journal file; `path` names it in errors. The checksums, the closing line and
+    /// its seal under `key` are checked first (`JournalFile`), then every record, then
+    /// every path in it.
+    public static func decode(_ bytes: [UInt8], path: String, key: JournalKey) throws(ApplyError) -> Journal {
+        let lines = try JournalFile.verify(bytes, path: path, key: key)
         let holds = { JournalFile.holdings(bytes) }
         let decoder = JSONDecoder()
         guard let first = lines.first else { return Journal(createdDirectories: []) }

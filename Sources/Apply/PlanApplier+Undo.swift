@@ -8,7 +8,7 @@ extension PlanApplier {
     public func undo() throws(ApplyError) -> UndoReport {
         let lock = try RootLock(root)
         defer { withExtendedLifetime(lock) {} }
-        let session = try ApplySession(root: root, writer: writer, hook: stepHook)
+        let session = try ApplySession(root: root, writer: writer, key: journalKey, hook: stepHook)
         guard try session.loadJournal() else { return UndoReport(reverted: [], leftAlone: [], nothingToUndo: true) }
         var report = UndoReport(reverted: [], leftAlone: [], nothingToUndo: false)
         for entry in session.journal.entries.reversed() where !entry.undone {

@@ -15,22 +15,25 @@ public struct PlanApplier: Sendable {
     let ldconfig: any LdconfigRunner
     let scannedDirectories: @Sendable () throws -> [RootPath]
     let writer: any FileSystemWriter
+    let journalKey: JournalKey
     let stepHook: (@Sendable (Int) -> StepDecision)?
 
     /// - Parameters:
     ///   - scannedDirectories: the directories ldconfig will scan (from ld.so.conf);
     ///     their symlinks are saved before it runs. The trusted directories are added.
     ///   - writer: the system calls that write (tests inject failures).
+    ///   - journalKey: seals the journal this writes and checks the one it finds.
     ///   - stepHook: called at each point between two writes, numbered from 0; `.crash`
     ///     stops the run there as a kill would (tests only).
     public init(root: LocalRoot, ldconfig: some LdconfigRunner,
                 scannedDirectories: @escaping @Sendable () throws -> [RootPath],
-                writer: some FileSystemWriter = POSIXWriter(),
+                writer: some FileSystemWriter = POSIXWriter(), journalKey: JournalKey,
                 stepHook: (@Sendable (Int) -> StepDecision)? = nil) {
         self.root = root
         self.ldconfig = ldconfig
         self.scannedDirectories = scannedDirectories
         self.writer = writer
+        self.journalKey = journalKey
         self.stepHook = stepHook
     }
 
@@ -47,7 +50,7 @@ public struct PlanApplier: Sendable {
     public func apply(_ plan: FixPlan) throws(ApplyError) -> ApplyReport {
         let lock = try RootLock(root)
         defer { withExtendedLifetime(lock) {} }
-        let session = try ApplySession(root: root, writer: writer, hook: stepHook)
+        let session = try ApplySession(root: root, writer: writer, key: journalKey, hook: stepHook)
         _ = try session.loadJournal()
         if session.journal.undoStarted, let path = session.journalPath { throw .undoIncomplete(journal: path.string) }
         var work = try Self.work(for: plan)

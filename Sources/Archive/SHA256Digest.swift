@@ -28,13 +28,6 @@ package struct SHA256Digest {
         digest.withUnsafeMutableBufferPointer { buffer in
             nettle_sha256_digest(&context, buffer.count, buffer.baseAddress)
         }
-        let hex = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(digest.count * 2)
-        for byte in digest {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return HexText.lowercase(digest)
     }
 }

@@ -1,4 +1,5 @@
 #ifndef OFDOCTOR_CNETTLE_SHIM_H
 #define OFDOCTOR_CNETTLE_SHIM_H
 #include <nettle/sha2.h>
+#include <nettle/hmac.h>
 #endif

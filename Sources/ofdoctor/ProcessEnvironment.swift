@@ -12,4 +12,11 @@ enum ProcessEnvironment {
     static func value(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+
+    /// What `JournalKey` looks at to find the journal key.
+    static var journalKeyVariables: [String: String] {
+        var result: [String: String] = [:]
+        for name in ["XDG_STATE_HOME", "HOME"] { result[name] = value(name) }
+        return result
+    }
 }

@@ -8,10 +8,11 @@ import Testing
 /// sentinel directory beside the root proves nothing outside is created, overwritten or
 /// deleted; the journal is refused whole (exit 3, one line) and kept.
 ///
-/// Each case is written in both journal formats: version 1 (no checksums: what
-/// ofdoctor before the fix read, and followed out of the root) and version 2 (valid
-/// checksums: refused for its paths alone). Run against the old binary
-/// (`OFDOCTOR_BIN=…`), the version-1 cases fail.
+/// Each case is written in two journal formats: version 1 (no checksums: what
+/// ofdoctor before the fix read, and followed out of the root) and version 3 (valid
+/// checksums, sealed with the key of the user running the tests, as `fix --apply` would:
+/// refused for its paths alone). Run against the old binary (`OFDOCTOR_BIN=…`), the
+/// version-1 cases fail.
 @Suite("undo and fix --apply never follow a journal out of the root", .serialized)
 struct ApplyHostileJournalTests {
     /// A root and a sentinel beside it: `victim` (a file), `links/libz.so.1` (a link),
@@ -48,12 +49,13 @@ struct ApplyHostileJournalTests {
             return result
         }
 
-        /// Writes the journal from these records (JSON), in `version`'s format.
-        func writeJournal(_ records: [[UInt8]], version: Int) throws -> [UInt8] {
+        /// Writes the journal from these records (JSON), in `version`'s format, sealed with
+        /// `secret` (default: the key `ofdoctor` run by these tests uses).
+        func writeJournal(_ records: [[UInt8]], version: Int, secret: [UInt8]? = nil) throws -> [UInt8] {
             let header = Journal.line(Journal.Header(format: Journal.format, version: version, createdDirectories: []))
             let bytes = version == 1
                 ? Array(([header] + records).map { $0 + [UInt8(ascii: "\n")] }.joined())
-                : JournalFile.encode([header] + records)
+                : JournalFile.encode([header] + records, secret: try secret ?? ApplyHostileJournalTests.userSecret())
             try Data(bytes).write(to: URL(fileURLWithPath: root + "/var/lib/ofdoctor/journal"))
             return bytes
         }
@@ -76,7 +78,7 @@ struct ApplyHostileJournalTests {
     }
 
     @Test("a journal shipped in the root with /../ paths: undo refuses it whole, exit 3, the sentinel untouched, the journal kept",
-          arguments: [1, 2])
+          arguments: [1, 3])
     func shippedJournal(version: Int) throws {
         let scene = try Scene()
         defer { scene.remove() }
@@ -88,11 +90,11 @@ struct ApplyHostileJournalTests {
         #expect(result.status == 3, "undo: exit \(result.status): \(result.stdout) \(result.stderr)")
         #expect(result.stderr.hasPrefix("ofdoctor: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stderr.contains("journal"), "\(result.stderr)")
-        if version == 2 { #expect(result.stderr.contains("/../sentinel"), "\(result.stderr)") }
+        if version == 3 { #expect(result.stderr.contains("/../sentinel"), "\(result.stderr)") }
     }
 
     @Test("after apply, a parent made an absolute link to a host directory: undo refuses the journal and the host's link stays",
-          arguments: [1, 2])
+          arguments: [1, 3])
     func parentBecomesAbsoluteLink(version: Int) throws {
         let scene = try Scene()
         defer { scene.remove() }
@@ -109,7 +111,7 @@ struct ApplyHostileJournalTests {
         #expect(scene.sentinelState() == sentinel, "undo deleted the host's link: \(result.stdout) \(result.stderr)")
         #expect(result.status == 3, "exit \(result.status): \(result.stdout) \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        if version == 2 { #expect(result.stderr.contains("symbolic link"), "\(result.stderr)") }
+        if version == 3 { #expect(result.stderr.contains("symbolic link"), "\(result.stderr)") }
         #expect(scene.journalBytes == written)
     }
 
@@ -123,11 +125,74 @@ struct ApplyHostileJournalTests {
                                           change: .link(path: "/usr/lib/x86_64-linux-gnu/libmine.so.1", target: "libmine.so.1.0",
                                                         previousTarget: nil, temporary: nil)),
                        Journal.recordLine(seq: 1, phase: .done)]
-        _ = try scene.writeJournal(records, version: 2)
+        _ = try scene.writeJournal(records, version: 3)
         try FileManager.default.createSymbolicLink(atPath: dir + "/libmine.so.1", withDestinationPath: "libmine.so.1.1")
         let result = Command.ofdoctor(["undo", "--root", scene.root])
         #expect(result.status == 2, "exit \(result.status): \(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("libmine.so.1: changed since fix --apply"), "\(result.stdout)")
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/libmine.so.1")) == "libmine.so.1.1")
+    }
+
+    /// The secret of the journal key `ofdoctor` uses when these tests run it (same
+    /// environment), made as `fix --apply` would when there is none yet.
+    static func userSecret() throws -> [UInt8] {
+        try JournalKey.loadOrCreate(environment: ProcessInfo.processInfo.environment).secret ?? []
+    }
+
+    /// A root's own link and the journal that claims ofdoctor made it (and an ldconfig run
+    /// that would put the directory back to no links at all), with valid checksums.
+    static func forgedRecords() -> [[UInt8]] {
+        let snapshot = LdconfigSnapshot(files: [], absentDirectories: [], links: ["/usr/lib/x86_64-linux-gnu": [:]])
+        return [Journal.recordLine(seq: 1, phase: .intent,
+                                   change: .link(path: "/usr/lib/x86_64-linux-gnu/libz.so.1", target: "libz.so.1.2.13",
+                                                 previousTarget: nil, temporary: nil)),
+                Journal.recordLine(seq: 1, phase: .done),
+                Journal.recordLine(seq: 2, phase: .intent, change: .ldconfig(snapshot: snapshot))]
+    }
+
+    @Test("a journal forged inside the root (valid checksums, sealed with another key) cannot make undo touch the root's own links; sealed with the user's key, the same journal would",
+          arguments: [false, true])
+    func forgedInsideTheRoot(sealedByUser: Bool) throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let dir = scene.root + "/usr/lib/x86_64-linux-gnu"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Data("not really a library\n".utf8).write(to: URL(fileURLWithPath: dir + "/libz.so.1.2.13"))
+        for name in ["libz.so.1", "libz.so"] {
+            try FileManager.default.createSymbolicLink(atPath: dir + "/" + name, withDestinationPath: "libz.so.1.2.13")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let otherSecret = (0..<JournalKey.length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let written = try scene.writeJournal(Self.forgedRecords(), version: 3, secret: sealedByUser ? nil : otherSecret)
+        let result = Command.ofdoctor(["undo", "--root", scene.root])
+        let links = ["libz.so.1", "libz.so"].filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) != nil }
+        if sealedByUser {
+            // The control: the seal is all that stands between such a journal and the root.
+            #expect(links.isEmpty, "undo of a journal sealed with the user's key reverts what it records: \(result.stdout) \(result.stderr)")
+        } else {
+            #expect(result.status == 3, "exit \(result.status): \(result.stdout) \(result.stderr)")
+            #expect(result.stderr.hasPrefix("ofdoctor: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+            #expect(result.stderr.contains("seal"), "\(result.stderr)")
+            #expect(links == ["libz.so.1", "libz.so"], "undo removed the root's own links: \(result.stdout) \(result.stderr)")
+            #expect(scene.journalBytes == written, "the refused journal must be kept as it was")
+        }
+    }
+
+    @Test("a journal of an ofdoctor before journals were sealed (version 2) is refused whole: exit 3, kept, and the message says why")
+    func unsealedVersion() throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        let header = Journal.line(Journal.Header(format: Journal.format, version: 2, createdDirectories: []))
+        var bytes: [UInt8] = []
+        var previous = ""
+        for json in [header] + Self.forgedRecords() + [Array("{\"end\":4}".utf8)] {
+            previous = JournalFile.sum(previous: previous, json: json)
+            bytes += Array(previous.utf8) + [UInt8(ascii: " ")] + json + [UInt8(ascii: "\n")]
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: scene.root + "/var/lib/ofdoctor/journal"))
+        let result = Command.ofdoctor(["undo", "--root", scene.root])
+        #expect(result.status == 3, "exit \(result.status): \(result.stdout) \(result.stderr)")
+        #expect(result.stderr.contains("before journals were sealed"), "\(result.stderr)")
+        #expect(scene.journalBytes == bytes)
     }
 }

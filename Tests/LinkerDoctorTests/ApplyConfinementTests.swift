@@ -13,7 +13,7 @@ struct ApplyConfinementTests {
                          writer: some FileSystemWriter = POSIXWriter(),
                          stepHook: (@Sendable (Int) -> StepDecision)? = nil) throws -> PlanApplier {
         PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ldconfig, scannedDirectories: applySmallScan,
-                    writer: writer, stepHook: stepHook)
+                    writer: writer, journalKey: applyTestKey, stepHook: stepHook)
     }
 
     /// A root at `temp/root` and a sentinel at `temp/sentinel` holding a file and a link.
@@ -32,7 +32,7 @@ struct ApplyConfinementTests {
             records.append(Journal.recordLine(seq: n + 1, phase: .done))
         }
         try FileManager.default.createDirectory(atPath: root + "/var/lib/ofdoctor", withIntermediateDirectories: true)
-        try Data(JournalFile.encode(records)).write(to: URL(fileURLWithPath: root + "/var/lib/ofdoctor/journal"))
+        try Data(JournalFile.encode(records, secret: applyTestKey.secret ?? [])).write(to: URL(fileURLWithPath: root + "/var/lib/ofdoctor/journal"))
     }
 
     static let hostileChanges: [(String, JournalChange)] = [

@@ -10,7 +10,7 @@ struct ApplyFaultTests {
     private func applier(_ dir: String, writer: some FileSystemWriter = POSIXWriter(),
                          stepHook: (@Sendable (Int) -> StepDecision)? = nil) throws -> PlanApplier {
         PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ApplyFakeLdconfig(), scannedDirectories: applySmallScan,
-                    writer: writer, stepHook: stepHook)
+                    writer: writer, journalKey: applyTestKey, stepHook: stepHook)
     }
 
     /// The tree without the journal, whose bytes differ between runs that end the same.
@@ -157,7 +157,7 @@ struct ApplyMountTests {
             let before = applyTreeSnapshot(dir)
             try #require(applyShell("mount -o remount,ro '\(dir)'").0 == 0)
             let applier = PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ApplyFakeLdconfig(),
-                                      scannedDirectories: applySmallScan)
+                                      scannedDirectories: applySmallScan, journalKey: applyTestKey)
             var caught: ApplyError?
             caught = applyCatch { _ = try applier.apply(applyFullPlan) }
             guard case .cannotApply(let reasons)? = caught else {
@@ -184,7 +184,7 @@ struct ApplyMountTests {
                 PlannedAction(.conf(path: RootPath("/etc/ld.so.conf.d/ofdoctor.conf"), directories: huge), fixes: []),
             ])
             let applier = PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ApplyFakeLdconfig(),
-                                      scannedDirectories: applySmallScan)
+                                      scannedDirectories: applySmallScan, journalKey: applyTestKey)
             var caught: ApplyError?
             caught = applyCatch { _ = try applier.apply(plan) }
             guard case .incomplete(let completed, .noSpace)? = caught else {

@@ -42,7 +42,7 @@ struct ApplyLdconfigTests {
             PlannedAction(.conf(path: RootPath("/etc/ld.so.conf.d/ofdoctor.conf"), directories: ["/opt/lib"]), fixes: ["OF001"]),
             PlannedAction(.ldconfig, fixes: ["OF001"]),
         ])
-        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned)
+        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned, journalKey: applyTestKey)
         let report = try applier.apply(plan)
         #expect(report.ldconfig?.command.hasSuffix("ldconfig -r \(root)") == true)
         #expect(report.ldconfig?.succeeded == true)
@@ -75,7 +75,7 @@ struct ApplyLdconfigTests {
         try makeRoot(temp.path)
         let root = temp.path + "/root"
         let before = applyTreeSnapshot(root)
-        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: Missing(), scannedDirectories: scanned)
+        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: Missing(), scannedDirectories: scanned, journalKey: applyTestKey)
         #expect(throws: ApplyError.self) { try applier.apply(FixPlan([PlannedAction(.ldconfig, fixes: [])])) }
         let journal = try applyReadJournal(root)
         #expect(journal.entries.first?.phase == .failed)
@@ -97,7 +97,7 @@ struct ApplyLdconfigTests {
         let root = temp.path + "/root"
         let (built, log) = applyShell(". '\(applyFixturesLib)'; echo 'int bar(void) { return 2; }' > '\(temp.path)/bar.c'; solib '\(root)/opt/lib/libbar.so.2.0' libbar.so.2 '\(temp.path)/bar.c'")
         try #require(built == 0, "\(log)")
-        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned)
+        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned, journalKey: applyTestKey)
         _ = try applier.apply(confPlan)
         let fm = FileManager.default
         // ldconfig made /opt/lib/libfoo.so.1 -> libfoo.so.1.2 and libbar.so.2 -> libbar.so.2.0.
@@ -128,7 +128,7 @@ struct ApplyLdconfigTests {
         let root = temp.path + "/root"
         try #require(applyShell("mkdir -p '\(root)/var/cache/ld' && mv '\(root)/etc/ld.so.cache' '\(root)/var/cache/ld/ld.so.cache' && ln -s ../var/cache/ld/ld.so.cache '\(root)/etc/ld.so.cache'").0 == 0)
         let before = applyTreeSnapshot(root)
-        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned)
+        let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(), scannedDirectories: scanned, journalKey: applyTestKey)
         _ = try applier.apply(confPlan)
         // ldconfig's rename(2) put a regular file where the link was.
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/etc/ld.so.cache")) == nil)
@@ -169,7 +169,7 @@ struct ApplyLdconfigTests {
         let fill = applyShell("avail=$(df --output=avail -B1 '\(root)' | tail -1); head -c $((avail - 12288)) /dev/zero > '\(root)/filler' || true; df -B1 '\(root)' | tail -1")
         let before = applyTreeSnapshot(root)
         let applier = PlanApplier(root: try LocalRoot(directory: root), ldconfig: SystemLdconfig(),
-                                  scannedDirectories: { [RootPath("/opt/" + directory)] })
+                                  scannedDirectories: { [RootPath("/opt/" + directory)] }, journalKey: applyTestKey)
         let caught = applyCatch { _ = try applier.apply(plan) }
         guard case .incomplete(_, .ldconfigFailed(let result))? = caught else {
             Issue.record("expected ldconfig to fail for want of space, got \(String(describing: caught)) (\(fill.1))")

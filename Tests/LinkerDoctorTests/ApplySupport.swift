@@ -191,10 +191,13 @@ let applyFullPlan = FixPlan([
     PlannedAction(.ldconfig, fixes: ["OF003"]),
 ])
 
+/// The key the in-process appliers seal their journals with.
+let applyTestKey = JournalKey(location: "(the tests' key)", secret: Array(repeating: 0x5a, count: JournalKey.length))
+
 /// The journal of a root, decoded.
 func applyReadJournal(_ root: String) throws -> Journal {
     let bytes = FileManager.default.contents(atPath: root + "/var/lib/ofdoctor/journal").map { Array($0) } ?? []
-    return try Journal.decode(bytes, path: "/var/lib/ofdoctor/journal")
+    return try Journal.decode(bytes, path: "/var/lib/ofdoctor/journal", key: applyTestKey)
 }
 
 /// Messages collected from inside a step hook.

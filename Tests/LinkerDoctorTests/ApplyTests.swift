@@ -10,7 +10,7 @@ struct ApplyTests {
     private func applier(_ dir: String, ldconfig: some LdconfigRunner = ApplyFakeLdconfig(),
                          stepHook: (@Sendable (Int) -> StepDecision)? = nil) throws -> PlanApplier {
         PlanApplier(root: try LocalRoot(directory: dir), ldconfig: ldconfig, scannedDirectories: applySmallScan,
-                    stepHook: stepHook)
+                    journalKey: applyTestKey, stepHook: stepHook)
     }
 
     @Test("apply makes links, the profile script, the conf file and runs ldconfig; undo restores the tree exactly")
@@ -189,7 +189,7 @@ struct ApplyTests {
         let seen = ApplyLog()
         let hook: @Sendable (Int) -> StepDecision = { point in
             guard point == 0 else { return .proceed }
-            let other = PlanApplier(root: root, ldconfig: ApplyFakeLdconfig(), scannedDirectories: applySmallScan)
+            let other = PlanApplier(root: root, ldconfig: ApplyFakeLdconfig(), scannedDirectories: applySmallScan, journalKey: applyTestKey)
             if let error = applyCatch({ _ = try other.apply(applyFullPlan) }) { seen.add(error.description) }
             if let error = applyCatch({ _ = try other.undo() }) { seen.add(error.description) }
             return .proceed

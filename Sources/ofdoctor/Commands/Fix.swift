@@ -60,7 +60,12 @@ struct Fix: ParsableCommand {
             let report = try session.check()
             let next = Invocation(target, program: session.program)
             if apply, let plan = report.plan {
-                let applier = PlanApplier.standard(root: try target.localRoot(), stepHook: FaultInjection.hook())
+                let root = try target.localRoot()
+                let key: JournalKey
+                do throws(ApplyError) {
+                    key = try JournalKey.loadOrCreate(environment: ProcessEnvironment.journalKeyVariables)
+                } catch { throw CommandFailure.applying(error) }
+                let applier = PlanApplier.standard(root: root, journalKey: key, stepHook: FaultInjection.hook())
                 let outcome: FixOutcome
                 do throws(FixFailure) { outcome = try session.apply(plan, with: applier) } catch {
                     switch error {

@@ -15,8 +15,12 @@ struct Undo: ParsableCommand {
         undo reverts what the root's journal records. A second undo with nothing left to revert changes nothing.
         Exit 0: everything reverted; 2: reverted, but changes made by others since fix --apply \
         (a link repointed, a package's new link, a cache rebuilt) were kept and are listed; \
-        3: the journal was refused (damaged, cut short, or naming a path outside the root): \
-        nothing changed, the journal is kept; 4: a revert failed (run undo again).
+        3: the journal was refused (damaged, cut short, not sealed with this user's journal key, \
+        or naming a path outside the root): nothing changed, the journal is kept; \
+        4: a revert failed (run undo again).
+        Journals are sealed with a key kept outside the root ($XDG_STATE_HOME/ofdoctor/journal-key, \
+        else ~/.local/state/ofdoctor/journal-key), so undo as the user, and on the machine or in the \
+        container, that ran fix --apply.
         """)
 
     /// The common options, so a pasted `fix` line works with `undo` too; only the root
@@ -25,9 +29,12 @@ struct Undo: ParsableCommand {
 
     func run() throws {
         try reportingFailures {
-            let applier = PlanApplier.standard(root: try target.localRoot(), stepHook: FaultInjection.hook())
+            let root = try target.localRoot()
             let report: UndoReport
-            do throws(ApplyError) { report = try applier.undo() } catch { throw CommandFailure.applying(error) }
+            do throws(ApplyError) {
+                let key = try JournalKey.load(environment: ProcessEnvironment.journalKeyVariables)
+                report = try PlanApplier.standard(root: root, journalKey: key, stepHook: FaultInjection.hook()).undo()
+            } catch { throw CommandFailure.applying(error) }
             print(TerminalEscape.visible(report.summary))
             if !report.leftAlone.isEmpty { throw ExitStatus.needsPerson }
         }
