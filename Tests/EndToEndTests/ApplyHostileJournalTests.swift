@@ -133,10 +133,39 @@ struct ApplyHostileJournalTests {
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/libmine.so.1")) == "libmine.so.1.1")
     }
 
-    /// The secret of the journal key `ofdoctor` uses when these tests run it (same
-    /// environment), made as `fix --apply` would when there is none yet.
+    /// The secret of the journal key `ofdoctor` uses when these tests run it (`Command`
+    /// passes neither HOME nor XDG_STATE_HOME: the user's home from the password database),
+    /// made as `fix --apply` would when there is none yet.
     static func userSecret() throws -> [UInt8] {
-        try JournalKey.loadOrCreate(environment: ProcessInfo.processInfo.environment).secret ?? []
+        try JournalKey.loadOrCreate(environment: [:]).secret ?? []
+    }
+
+    @Test("a journal key that cannot be made or used: fix --apply changes nothing and exits 4, undo refuses the journal and exits 3",
+          .enabled(if: FixtureRoot.named("all") != nil, "fixture roots not built: run `make fixtures`"))
+    func unusableKey() throws {
+        let fixture = try #require(FixtureRoot.named("all"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let state = (root as NSString).deletingLastPathComponent + "/state"
+        let target = ["--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture)
+        let before = try TreeSnapshot(root: root)
+        // A file where the key's directory must go.
+        try Data().write(to: URL(fileURLWithPath: state))
+        let refused = Command.ofdoctor(["fix", "--apply"] + target, environment: ["XDG_STATE_HOME": state])
+        #expect(refused.status == 4, "exit \(refused.status): \(refused.stdout) \(refused.stderr)")
+        #expect(refused.stderr.contains("journal-key") && refused.stderr.contains("XDG_STATE_HOME"), "\(refused.stderr)")
+        #expect(try TreeSnapshot(root: root) == before, "fix --apply changed the root without a key to seal its journal")
+        // Applied with a good key; then the key readable by others: undo will not trust it.
+        try FileManager.default.removeItem(atPath: state)
+        let applied = Command.ofdoctor(["fix", "--apply"] + target, environment: ["XDG_STATE_HOME": state])
+        #expect(applied.status == 0, "\(applied.stdout) \(applied.stderr)")
+        chmod(state + "/ofdoctor/journal-key", 0o644)
+        let undo = Command.ofdoctor(["undo", "--root", root], environment: ["XDG_STATE_HOME": state])
+        #expect(undo.status == 3, "exit \(undo.status): \(undo.stdout) \(undo.stderr)")
+        #expect(undo.stderr.contains("must be 0600"), "\(undo.stderr)")
+        chmod(state + "/ofdoctor/journal-key", 0o600)
+        #expect(Command.ofdoctor(["undo", "--root", root], environment: ["XDG_STATE_HOME": state]).status == 0)
+        #expect(try TreeSnapshot(root: root) == before)
     }
 
     /// A root's own link and the journal that claims ofdoctor made it (and an ldconfig run

@@ -64,7 +64,7 @@ struct Fix: ParsableCommand {
                 let key: JournalKey
                 do throws(ApplyError) {
                     key = try JournalKey.loadOrCreate(environment: ProcessEnvironment.journalKeyVariables)
-                } catch { throw CommandFailure.applying(error) }
+                } catch { throw CommandFailure.apply(error.description) }   // refused before its first change: 4
                 let applier = PlanApplier.standard(root: root, journalKey: key, stepHook: FaultInjection.hook())
                 let outcome: FixOutcome
                 do throws(FixFailure) { outcome = try session.apply(plan, with: applier) } catch {
