@@ -27,8 +27,10 @@ struct Ofdoctor: ParsableCommand {
           ofdoctor tree --format dot /usr/bin/gdb | dot -Tsvg > gdb.svg
 
         Files:
-          /etc/profile.d/ofdoctor.sh   the environment fix, for login shells (inside the root)
-          /var/lib/ofdoctor/journal    what fix --apply changed, for undo (inside the root)
+          /etc/profile.d/ofdoctor.sh   environment fix for login shells (in the root)
+          /var/lib/ofdoctor/journal    what fix --apply changed, for undo (in the root)
+          ~/.local/state/ofdoctor/journal-key
+                                       seals your journals (outside the root)
 
         \(ExitStatus.helpBlock)
         """,

@@ -22,8 +22,10 @@ struct Fix: ParsableCommand {
         discussion: """
         Every plan is first applied to a virtual copy of the root and checked; a plan that would \
         not make the loader start the program is never offered. --apply never overwrites what it \
-        did not create, journals each step in /var/lib/ofdoctor/journal, runs ldconfig \
-        (ldconfig -r ROOT for another root) and writes the environment to /etc/profile.d/ofdoctor.sh.
+        did not create, journals each step in /var/lib/ofdoctor/journal (sealed with your key in \
+        ~/.local/state/ofdoctor/journal-key, made on first use, so that only your undo trusts it), \
+        runs ldconfig (ldconfig -r ROOT for another root) and writes the environment to \
+        /etc/profile.d/ofdoctor.sh.
 
         --image IN --output OUT writes a new image in IN's format: IN's layers unchanged, one \
         more layer with the plan's links and files and the ld.so.cache the image's loader will \
