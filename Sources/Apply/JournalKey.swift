@@ -93,12 +93,9 @@ public struct JournalKey: Sendable, Equatable {
         var generator = SystemRandomNumberGenerator()   // getrandom(2)
         let secret = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let contents = Array((HexText.lowercase(secret) + "\n").utf8)
-        let temporary = "\(path).\(getpid()).tmp"
-        var fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if fd < 0 && errno == EEXIST {   // left by a killed run that had this process id
-            unlink(temporary)
-            fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        }
+        // A name no other maker (process or thread) can hold.
+        let temporary = "\(path).\(getpid()).\(String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 16)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .journalKey(path: path, reason: "cannot create \(temporary): \(Errno.describe(errno))") }
         let written = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         let synced = fsync(fd) == 0

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Apply
 @testable import Archive
@@ -51,6 +52,23 @@ struct JournalSealTests {
             #expect(JournalKey.path(environment: ["HOME": "/home/u"]) == "/home/u/.local/state/ofdoctor/journal-key")
             #expect(JournalKey.path(environment: ["XDG_STATE_HOME": "relative", "HOME": "/home/u"])
                     == "/home/u/.local/state/ofdoctor/journal-key")
+        }
+    }
+
+    @Test("sixteen makers at once (threads of one process) all get the one key that was kept, and leave no temporary")
+    func concurrentMakers() throws {
+        try withStateHome { (dir: String, environment: [String: String]) throws in
+            let results = Mutex<[Result<JournalKey, ApplyError>]>([])
+            DispatchQueue.concurrentPerform(iterations: 16) { _ in
+                let result: Result<JournalKey, ApplyError>
+                do throws(ApplyError) { result = .success(try JournalKey.loadOrCreate(environment: environment)) } catch { result = .failure(error) }
+                results.withLock { $0.append(result) }
+            }
+            let keys = results.withLock { $0 }.compactMap { try? $0.get() }
+            #expect(keys.count == 16, "\(results.withLock { $0 })")
+            #expect(Set(keys.compactMap(\.secret)).count == 1)
+            #expect(try JournalKey.load(environment: environment) == keys.first)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/ofdoctor") == ["journal-key"])
         }
     }
 
