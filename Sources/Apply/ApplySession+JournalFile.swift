@@ -18,10 +18,11 @@ extension ApplySession {
             throw .journalCorrupt(path: place.real.string, line: 1, reason: "it is not a regular file", holds: [])
         }
         let contents = try bytes(place.real)
-        let loaded = try Journal.decode(contents, path: place.real.string, key: key)
+        let records = try JournalFile.verify(contents, path: place.real.string, key: key)
+        let loaded = try Journal.decode(records: records, of: contents, path: place.real.string)
         try checkNoLinks(loaded, journal: place.real.string)
         journal = loaded
-        journalRecords = (try? JournalFile.verify(contents, path: place.real.string, key: key)) ?? []
+        journalRecords = records
         journalPath = place.real
         // A kill while the journal was being replaced leaves its temporary: ours by name.
         try clearTemporary(temporary(for: place.real), ours: true)

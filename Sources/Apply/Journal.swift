@@ -166,7 +166,11 @@ public struct Journal: Equatable, Sendable {
     /// its seal under `key` are checked first (`JournalFile`), then every record, then
     /// every path in it.
     public static func decode(_ bytes: [UInt8], path: String, key: JournalKey) throws(ApplyError) -> Journal {
-        let lines = try JournalFile.verify(bytes, path: path, key: key)
+        try decode(records: JournalFile.verify(bytes, path: path, key: key), of: bytes, path: path)
+    }
+
+    /// The journal the records `JournalFile.verify` returned for `bytes` make.
+    static func decode(records lines: [[UInt8]], of bytes: [UInt8], path: String) throws(ApplyError) -> Journal {
         let holds = { JournalFile.holdings(bytes) }
         let decoder = JSONDecoder()
         guard let first = lines.first else { return Journal(createdDirectories: []) }

@@ -97,11 +97,14 @@ public struct JournalKey: Sendable, Equatable {
         let temporary = "\(path).\(getpid()).\(String(UInt64.random(in: 0...UInt64.max, using: &generator), radix: 16)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .journalKey(path: path, reason: "cannot create \(temporary): \(Errno.describe(errno))") }
-        let written = contents.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd) == 0
-        close(fd)
         defer { unlink(temporary) }
-        guard written == contents.count, synced else { throw .journalKey(path: path, reason: "cannot write \(temporary): \(Errno.describe(errno))") }
+        do throws(WriteFailure) {
+            defer { close(fd) }
+            try POSIXWriter.writeAll(fd, contents)
+            guard fsync(fd) == 0 else { throw WriteFailure("fsync", errno: errno) }
+        } catch {
+            throw .journalKey(path: path, reason: "cannot write \(temporary): \(error.operation): \(Errno.describe(error.errno))")
+        }
         if link(temporary, path) != 0 && errno != EEXIST {
             throw .journalKey(path: path, reason: Errno.describe(errno))
         }

@@ -73,7 +73,7 @@ public struct POSIXWriter: FileSystemWriter {
         throw WriteFailure("openat", errno: code)
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(WriteFailure) {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(WriteFailure) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { raw in
