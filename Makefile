@@ -1,6 +1,9 @@
 # ofdoctor — `make test` runs everything CI runs; `make demo` shows the main job.
 SWIFT    ?= swift
 FIXTURES := .build/fixtures
+# roots build-generated-roots.py mixes from a seed (`make test GENERATED_SEED=7` for others)
+GENERATED_ROOTS ?= 60
+GENERATED_SEED  ?= 1
 PREFIX   ?= /usr/local
 
 .PHONY: all deps build man fixtures bullseye test test-mkl demo differential release bench fuzz install clean
@@ -20,6 +23,7 @@ man: build
 fixtures: deps
 	bash Tests/Fixtures/build-roots.sh $(FIXTURES)
 	bash Tests/Fixtures/build-rule-roots.sh $(FIXTURES)
+	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_ROOTS) $(GENERATED_SEED)
 
 # A Debian 11 root (glibc 2.31, the image's) for the differentials: debootstrap once
 # (about 80 s), cached in /var/cache/ofdoctor-bullseye.

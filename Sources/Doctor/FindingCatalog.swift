@@ -69,7 +69,7 @@ public enum FindingCatalog {
         let configured = system.map { configuredDirectories(graph, system: $0) } ?? []
         for miss in graph.missing {
             // In a directory ld.so.conf names, but not in the cache: ldconfig has not run since.
-            if let system, let directory = configured.first(where: { hasFile(miss.name, in: $0, system: system) }) {
+            if let system, let directory = configured.first(where: { cacheable(miss.name, in: $0, system: system, for: graph) }) {
                 let requesters = miss.neededBy.map { graph.objects[$0].path }
                 result.append(Finding(
                     id: .staleCache, rule: .staleCache,
@@ -112,6 +112,23 @@ public enum FindingCatalog {
         guard !graph.missing.isEmpty else { return [] }
         let defaults = Set(system.platform.defaultDirectories)
         return LdSoConf(root: system.root, glibc: system.platform.glibc).directories.map(\.path).filter { !defaults.contains($0) }
+    }
+
+    /// True when a fresh ldconfig would put `directory/name` in the cache under `name` and the
+    /// loader would then take it: an ELF object of the program's class and machine whose
+    /// DT_SONAME is `name` (ldconfig caches sonames; a file without one under its own name).
+    /// Another machine's or class's copy, or another soname's, is no stale cache: running
+    /// ldconfig would not make the loader find it.
+    static func cacheable(_ name: String, in directory: String, system: TargetSystem, for graph: LoadGraph) -> Bool {
+        let path = RootPath(directory + "/" + name)
+        guard hasFile(name, in: directory, system: system), let bytes = try? system.root.contents(of: path) else { return false }
+        let expected = graph.objects.first.map {
+            CandidateVerdict.Expectation(fileClass: $0.elf.header.fileClass.rawValue, byteOrder: $0.elf.header.byteOrder.rawValue,
+                                         machine: $0.elf.header.machine)
+        } ?? .x86_64
+        guard CandidateVerdict.judge(bytes.buffer, expecting: expected) == .accept,
+              let elf = try? ELFFile(bytes: bytes, path: path.description) else { return false }
+        return (elf.dynamic?.soname ?? name) == name
     }
 
     /// True when the root has a file (or a link to one) named `name` in `directory`.

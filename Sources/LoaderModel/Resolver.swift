@@ -487,13 +487,19 @@ struct ResolutionState {
                                     inDirectory: resolved) {
                 case .found(let found, let elf): return .found(found, elf, directory: probeDirectory)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
-                case .endList: return .notFound
+                // open_path tries every probe of a directory and then judges the errno of the
+                // last open: the directory itself, always probed last. A loop in a hwcaps or
+                // legacy subdirectory is overwritten by that open's ENOENT (or its success).
+                case .endList: if isOwnProbe(k, of: places) { return .notFound } else { continue }
                 case .next: continue
                 }
             }
         }
         return .notFound
     }
+
+    /// True for the directory's own probe, which comes after all its subdirectories.
+    func isOwnProbe(_ k: Int, of places: [Probe]) -> Bool { k == places.count - 1 }
 
     /// One place a search directory is probed: itself or one of its hwcaps subdirectories.
     struct Probe {

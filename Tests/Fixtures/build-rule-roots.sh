@@ -102,6 +102,29 @@ leaf /app/lib /app/lib
 prog /app/bin/prog "$LEAF" -Wl,--enable-new-dtags,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/dangling:/app/lib
 
+# A link looping onto itself in a legacy hwcap subdirectory (/app/lib/x86_64) of a path
+# directory: open_path judges only the errno of a directory's last open, its own, so the
+# ELOOP is overwritten and the copy in /app/lib is found.
+begin loop-in-subdirectory
+mkdir -p "$R/app/lib/x86_64"; ln -s libleaf.so.1 "$R/app/lib/x86_64/libleaf.so.1"
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF"
+cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/lib
+
+# The same loop in a path directory itself: that errno ends the search (no copy after it).
+begin loop-in-directory
+mkdir -p "$R/app/loop"; ln -s libleaf.so.1 "$R/app/loop/libleaf.so.1"
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF"
+cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/loop:/app/lib
+
+# A regular file named as a directory on LD_LIBRARY_PATH: the open under it fails with
+# ENOTDIR, not ENOENT.
+begin file-on-path
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF"
+cache "$R"; finish /app/bin/prog LD_LIBRARY_PATH=/app/bin/prog:/app/lib
+
 # Added to /usr/local/lib after ldconfig ran: only the cache covers that directory,
 # so it is not found.
 begin stale-cache

@@ -120,6 +120,40 @@ struct ApplyLdconfigTests {
         #expect(!fm.fileExists(atPath: root + "/etc/ld.so.conf.d/ofdoctor.conf"))
     }
 
+    /// ldconfig descends into a scanned directory's legacy hwcap subdirectories (`x86_64`,
+    /// `tls`, …) and its `glibc-hwcaps/*`, making soname links and dropping dangling ones
+    /// there too. Only the links saved before it ran can be put back: the standard applier
+    /// must save those subdirectories' (it saved only ld.so.conf's own directories, and undo
+    /// left /opt/lib/x86_64/libbar.so.1 behind).
+    @Test("undo puts back the links ldconfig made and removed in hwcap subdirectories of a new conf directory")
+    func undoCoversHWCapSubdirectories() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        try makeRoot(temp.path)
+        let root = temp.path + "/root"
+        let script = """
+            . '\(applyFixturesLib)'
+            R='\(root)'
+            echo 'int bar(void) { return 2; }' > '\(temp.path)/bar.c'
+            solib "$R/opt/lib/x86_64/libbar.so.1.0" libbar.so.1 '\(temp.path)/bar.c'
+            solib "$R/opt/lib/tls/libbaz.so.1.0" libbaz.so.1 '\(temp.path)/bar.c'
+            ln -s libgone.so.1.0 "$R/opt/lib/tls/libgone.so.1"
+            mkdir -p "$R/opt/lib/glibc-hwcaps/x86-64-v2"
+            ln -s ../../libnothere.so.1.0 "$R/opt/lib/glibc-hwcaps/x86-64-v2/libnothere.so.1"
+            """
+        try #require(applyShell(script).0 == 0)
+        let before = applyTreeSnapshot(root)
+        let applier = PlanApplier.standard(root: try LocalRoot(directory: root), journalKey: applyTestKey)
+        _ = try applier.apply(confPlan)
+        // The real ldconfig did change the subdirectories: a link made, dangling ones dropped.
+        let fm = FileManager.default
+        #expect(try fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/x86_64/libbar.so.1") == "libbar.so.1.0")
+        #expect((try? fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/tls/libgone.so.1")) == nil)
+        let undo = try applier.undo()
+        #expect(undo.leftAlone.isEmpty, "\(undo.leftAlone)")
+        #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
+    }
+
     @Test("an /etc/ld.so.cache that was a symbolic link comes back a symbolic link; the tree is restored exactly")
     func cacheLinkComesBackALink() throws {
         let temp = ApplyTempDirectory()

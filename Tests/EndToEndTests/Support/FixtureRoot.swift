@@ -2,7 +2,8 @@ import Foundation
 
 /// A container-like root filesystem built from real ELF files by
 /// `Tests/Fixtures/build-roots.sh` (`<directory>/<name>/{root,env}`) or
-/// `Tests/Fixtures/build-rule-roots.sh` (`<directory>/rules/<name>/{root,env,program}`).
+/// `Tests/Fixtures/build-rule-roots.sh` (`<directory>/rules/<name>/{root,env,program}`) or
+/// `Tests/Fixtures/build-generated-roots.py` (`<directory>/generated/<NNN>/{root,env,program}`).
 struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
     /// The variant's name: `healthy`, `of001`, … or a rule name such as `rpath-inherited`.
     var name: String
@@ -49,6 +50,11 @@ struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
     /// Every single-rule root that has been built, sorted by name.
     static var allRules: [FixtureRoot] {
         variants(in: directory + "/rules")
+    }
+
+    /// Every root `build-generated-roots.py` made (`<directory>/generated/<NNN>`), sorted.
+    static var allGenerated: [FixtureRoot] {
+        variants(in: directory + "/generated")
     }
 
     /// Reads a variant directory holding `root/`, `env` and optionally `program`.

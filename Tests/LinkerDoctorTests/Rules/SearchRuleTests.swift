@@ -110,6 +110,28 @@ struct SearchRuleTests {
         #expect(diagnosis.graph.object(named: "libfoo.so.1")?.foundVia == .search(.cache, directory: "/opt/x"))
     }
 
+    /// ldconfig would not cache a copy for another machine or class, nor one whose soname is
+    /// another (it caches sonames: `libfoo.so.2` would be listed, not `libfoo.so.1`), so
+    /// running it changes nothing: no stale cache, the library is not found (the generated
+    /// roots met this: LD005 offered ldconfig for an AArch64 copy, then left it to a person).
+    @Test(arguments: ["machine", "class", "soname"])
+    func ld005IsQuietWhenLdconfigWouldNotCacheTheCopy(_ difference: String) throws {
+        var root = Self.needingLibfoo()
+        root.files.file("/etc/ld.so.conf.d/x.conf", text: "/opt/x\n")
+        root.runLdconfig()
+        var image = ELFImage.library(difference == "soname" ? "libfoo.so.2" : "libfoo.so.1")
+        var bytes = image.bytes()
+        switch difference {
+        case "machine": image.machine = 183; bytes = image.bytes()   // EM_AARCH64
+        case "class": bytes[4] = 1                                    // ELFCLASS32 in e_ident
+        default: break
+        }
+        root.files.file("/opt/x/libfoo.so.1", bytes)
+        let diagnosis = try root.diagnose()
+        #expect(!diagnosis.findings.contains { $0.id == "LD005" }, "\(diagnosis.findings.map(\.summary))")
+        #expect(diagnosis.findings.contains { $0.id == "LD002" && $0.library == "libfoo.so.1" })
+    }
+
     /// The cache names /usr/local/lib/libfoo.so.1; the file then moved to the multiarch directory.
     static func cacheNamingAMovedFile(moved: Bool) -> MiniDebianRoot {
         var root = needingLibfoo()

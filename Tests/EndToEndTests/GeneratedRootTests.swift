@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+/// ofdoctor on roots nobody wrote by hand: `Tests/Fixtures/build-generated-roots.py` mixes,
+/// from a seed, copies of five libraries (good, older, unversioned, for another machine or
+/// class, under their soname or only their real name, behind good, dangling or looping links)
+/// across a dozen directories, RPATH and RUNPATH, nodeflib, LD_LIBRARY_PATH, LD_PRELOAD,
+/// ld.so.conf.d and a fresh, stale or absent cache. The root's own loader in chroot is the
+/// oracle for everything `check` says, and for what its plan does once applied.
+@Suite("Generated roots: check and its fixes against the real loader")
+struct GeneratedRootTests {
+    static var roots: [FixtureRoot] { FixtureRoot.allGenerated }
+    static let unavailable: Comment = "needs root (chroot in unshare -m) and `make fixtures` (build-generated-roots.py)"
+
+    /// What `ldd -r` says of the program in its root (trace mode: loading goes on past a
+    /// missing library, every version need and relocation is checked).
+    struct Trace: Equatable, CustomStringConvertible {
+        var loaded: [String] = []
+        var missing: Set<String> = []
+        var missingVersions: Set<String> = []
+        var withoutVersions: Set<String> = []
+        var undefined: Set<String> = []
+        var fatal: String?
+
+        var description: String {
+            "loaded \(loaded) missing \(missing.sorted()) versions \(missingVersions.sorted()) unversioned \(withoutVersions.sorted()) undefined \(undefined.sorted())\(fatal.map { " fatal \($0)" } ?? "")"
+        }
+    }
+
+    static func trace(_ fixture: FixtureRoot) -> Trace {
+        let outcome = RealLoader.trace(root: fixture.rootPath, program: fixture.program ?? "", environment: fixture.environment,
+                                       extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
+        var trace = Trace()
+        for raw in (outcome.stdout + "\n" + outcome.stderr).split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if let range = line.range(of: "error while loading shared libraries: ") {
+                trace.fatal = RuleRootDifferentialTests.stopped(String(line[range.upperBound...]))
+            } else if line.hasPrefix("undefined symbol: ") {
+                let body = line.dropFirst("undefined symbol: ".count)
+                guard let tab = body.firstIndex(of: "\t") else { continue }
+                var symbol = String(body[..<tab]), version = ""
+                if let comma = symbol.range(of: ", version ") {
+                    version = String(symbol[comma.upperBound...])
+                    symbol = String(symbol[..<comma.lowerBound])
+                }
+                let requester = body[body.index(after: tab)...].trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+                trace.undefined.insert("\(requester)|\(symbol)|\(version)")
+            } else if let range = line.range(of: ": version `"), let tick = line[range.upperBound...].firstIndex(of: "'"),
+                      let by = line.range(of: "(required by ") {
+                let file = line[..<range.lowerBound].split(separator: " ").last.map(String.init) ?? ""
+                trace.missingVersions.insert("\(file)|\(line[range.upperBound..<tick])|\(line[by.upperBound...].dropLast())")
+            } else if let range = line.range(of: ": no version information available (required by ") {
+                let file = line[..<range.lowerBound].split(separator: " ").last.map(String.init) ?? ""
+                trace.withoutVersions.insert("\(file)|\(line[range.upperBound...].dropLast())")
+            } else if let arrow = line.range(of: " => ") {
+                let name = String(line[..<arrow.lowerBound])
+                var right = String(line[arrow.upperBound...])
+                if let paren = right.range(of: " (0x") { right = String(right[..<paren.lowerBound]) }
+                if right == "not found" { trace.missing.insert(name) }
+                else if right != "ld.so" { trace.loaded.append(right) }
+            }
+        }
+        return trace
+    }
+
+    struct Report: Decodable {
+        struct Object: Decodable { var path: String; var foundVia: String }
+        struct Symbol: Decodable { var name: String; var version: String?; var requester: String }
+        struct Need: Decodable { var name: String; var requester: String }
+        struct Finding: Decodable {
+            var id: String, rule: String, severity: String, fixable: Bool
+            var summary: String, library: String?, resolvedTo: String?, loaderMessage: String?
+            var symbols: [Symbol], versions: [Need]
+        }
+        var status: String
+        var objects: [Object]
+        var findings: [Finding]
+        var correctedEnvironment: [String: String]
+    }
+
+    static func check(_ fixture: FixtureRoot, root: String? = nil) throws -> (Int32, Report) {
+        let environment = fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let result = Command.ofdoctor(["check", "--root", root ?? fixture.rootPath, "--format", "json"] + environment + [fixture.program ?? ""])
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        return (result.status, report)
+    }
+
+    /// The same facts as `ldd -r` would print them, from `check`'s JSON.
+    static func predicted(_ report: Report) -> Trace {
+        var trace = Trace()
+        trace.loaded = report.objects.filter { $0.foundVia != "executable" && $0.foundVia != "interpreter" }.map(\.path)
+        // the findings the loader meets now, not those behind them (once the others are fixed)
+        for finding in report.findings where !finding.summary.hasPrefix("once the other fixes are made") {
+            // a library the loader does not find, whatever the cause (a stale cache's
+            // `resolvedTo` is the file the cache lacks)
+            if finding.severity == "error", finding.resolvedTo == nil || finding.rule == "stale-cache", let library = finding.library {
+                trace.missing.insert(library)
+            }
+            switch finding.rule {
+            case "version-not-found":
+                for need in finding.versions { trace.missingVersions.insert("\(finding.resolvedTo ?? "?")|\(need.name)|\(need.requester)") }
+            case "no-version-information":
+                for need in finding.versions { trace.withoutVersions.insert("\(finding.resolvedTo ?? "?")|\(need.requester)") }
+            default: break
+            }
+            for symbol in finding.symbols { trace.undefined.insert("\(symbol.requester)|\(symbol.name)|\(symbol.version ?? "")") }
+        }
+        return trace
+    }
+
+    @Test("check's objects, missing libraries, versions and symbols are what ldd -r prints in the root",
+          .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allGenerated.isEmpty, unavailable), arguments: roots)
+    func agreesWithLddR(_ fixture: FixtureRoot) throws {
+        let truth = Self.trace(fixture)
+        let (status, report) = try Self.check(fixture)
+        #expect([0, 1, 2].contains(status), "\(fixture.name): exit \(status)")
+        var model = Self.predicted(report)
+        var real = truth
+        // A missing library's symbols are undefined to ldd -r too; check names the library.
+        let absent = truth.missing.compactMap { name -> String? in
+            guard name.hasPrefix("libg"), let dot = name.firstIndex(of: ".") else { return nil }
+            return "g" + name[name.index(name.startIndex, offsetBy: 4)..<dot] + "_"
+        }
+        real.undefined = real.undefined.filter { entry in !absent.contains { entry.split(separator: "|")[1].hasPrefix($0) } }
+        model.fatal = truth.fatal.flatMap { fatal in report.findings.contains { $0.loaderMessage?.contains(fatal) == true } ? fatal : "not predicted" }
+        #expect(model == real, "\(fixture.name) \(Self.recipe(fixture))\nldd -r: \(real)\ncheck:  \(model)")
+    }
+
+    @Test("healthy means the program starts; a plan applied makes it start; undo puts the root back",
+          .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allGenerated.isEmpty, unavailable), arguments: roots)
+    func verdictAndPlanHold(_ fixture: FixtureRoot) throws {
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        let copy = FixtureRoot(name: fixture.name, rootPath: root, environment: fixture.environment, program: fixture.program)
+        let (status, report) = try Self.check(copy)
+        let before = RealLoader.run(copy, extraEnvironment: ["LD_BIND_NOW": "1"])
+        let started = before.status == 0 && before.stdout.contains("started")
+        let errors = report.findings.filter { $0.severity == "error" }.map(\.id)
+        // The program starts exactly when check finds no error.
+        #expect(started == errors.isEmpty, "\(fixture.name) \(Self.recipe(fixture))\nreal: \(before)\ncheck: exit \(status), errors \(errors)")
+        #expect((status == 0) == (report.status == "healthy"))
+        guard status == 1 else { return }
+        let snapshot = try TreeSnapshot(root: root)
+        let environment = fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root] + environment + [fixture.program ?? ""])
+        #expect(apply.status == 0, "\(fixture.name): fix --apply exit \(apply.status): \(apply.stdout)\(apply.stderr)")
+        let after = RealLoader.run(copy, extraEnvironment: report.correctedEnvironment.merging(["LD_BIND_NOW": "1"]) { $1 })
+        #expect(after.status == 0 && after.stdout.contains("started"),
+                "\(fixture.name) \(Self.recipe(fixture))\nafter fix --apply, with \(report.correctedEnvironment): \(after)\n\(apply.stdout)")
+        let (again, _) = try Self.check(FixtureRoot(name: fixture.name, rootPath: root, environment: report.correctedEnvironment, program: fixture.program))
+        #expect(again == 0, "\(fixture.name): check after fix --apply exit \(again)")
+        let undo = Command.ofdoctor(["undo", "--root", root])
+        #expect(undo.status == 0, "\(fixture.name): undo exit \(undo.status): \(undo.stderr)")
+        let restored = try TreeSnapshot(root: root)
+        #expect(restored == snapshot, "\(fixture.name): undo left the root changed")
+    }
+
+    static func recipe(_ fixture: FixtureRoot) -> String {
+        let directory = URL(fileURLWithPath: fixture.rootPath).deletingLastPathComponent().path
+        return (try? String(contentsOfFile: directory + "/recipe", encoding: .utf8)) ?? ""
+    }
+}

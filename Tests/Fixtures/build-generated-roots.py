@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""build-generated-roots.py OUTDIR [COUNT] [SEED] -- roots no one wrote by hand.
+
+Each is OUTDIR/generated/<NNN>/{root,env,program,recipe}, laid out like the rule roots
+(build-rule-roots.sh): a small Debian-like root (lib.sh's mkroot and launcher), a program
+/app/bin/prog and its environment. The rule roots isolate one loader rule each; these mix
+them at random from a seed, so the model meets combinations nobody thought to write: copies
+of five libraries in a dozen directories, good, older (a version node or a symbol short),
+unversioned, built for another machine or class, under their soname or only their real
+name, behind good, dangling or looping links; RPATH or RUNPATH ($ORIGIN included) on the
+program and the libraries; -z nodefaultlib; LD_LIBRARY_PATH and LD_PRELOAD; ld.so.conf.d
+entries; a cache that is fresh, stale or absent. Nothing expected is stored: the real
+loader, run in the root, is the oracle (Tests/EndToEndTests/GeneratedRootTests.swift).
+
+The libraries libg0..libg4 (sonames libgN.so.1) are built once into OUTDIR/generated/.pool.
+libg0 needs libg2, libg1 needs libg3, libg2 needs libg4, each calling the other's gN_f at
+version GN_2; the program needs libg0 and libg1 and prints "started" once every call
+returned. The same SEED and COUNT give the same roots on every machine with the same
+compiler.
+"""
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIBS = 5
+DEPS = {0: [2], 1: [3], 2: [4], 3: [], 4: []}
+MULTIARCH = "/usr/lib/x86_64-linux-gnu"
+# where copies go: search-path directories, hwcaps and legacy subdirectories, and
+# directories only a conf file, an RPATH or LD_LIBRARY_PATH would name
+DIRECTORIES = ["/app/lib", "/app/lib2", "/opt/x/lib", "/usr/local/lib", MULTIARCH, "/usr/lib",
+               "/app/lib/glibc-hwcaps/x86-64-v2", "/app/lib/x86_64", "/app/lib/tls", "/opt/y",
+               "/opt/x/lib/glibc-hwcaps/x86-64-v3", "/usr/local/lib/x86_64-linux-gnu"]
+PATH_ENTRIES = DIRECTORIES + ["$ORIGIN/../lib", "$ORIGIN/../lib2", "$ORIGIN", "/nonexistent",
+                              "$ORIGIN/../../opt/y", "/app/lib/"]
+# kinds of copy and their weights
+KINDS = [("good", 36), ("old", 8), ("plain", 7), ("unversioned", 6), ("soname2", 5),
+         ("machine", 4), ("class", 3), ("dangling", 5), ("link", 10), ("realname", 9),
+         ("devname", 3), ("loop", 2)]
+
+
+def run(*argv):
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+
+
+def sh(script, *args):
+    """Runs bash with lib.sh sourced."""
+    run("bash", "-c", '. "$0"; ' + script, os.path.join(HERE, "lib.sh"), *args)
+
+
+def source(i, variant):
+    """C source of libgN in a variant: `new` defines gN_f (calling its dependencies) and
+    gN_old; `old` and `plain` only gN_old (an older release: no gN_f, no dependencies)."""
+    lines = ["int g%d_old(void) { return 0; }" % i]
+    if variant == "new":
+        lines += ["int g%d_f(void);" % j for j in DEPS[i]]
+        lines.append("int g%d_f(void) { return 0%s; }" % (i, "".join(" + g%d_f()" % j for j in DEPS[i])))
+    return "\n".join(lines) + "\n"
+
+
+def build_pool(pool):
+    """The library variants and the two programs, compiled once."""
+    os.makedirs(pool, exist_ok=True)
+    cc = ["gcc", "-shared", "-fPIC", "-Wl,--no-as-needed", "-Wl,--disable-new-dtags"]
+    for i in reversed(range(LIBS)):   # dependencies first
+        deps = [os.path.join(pool, "good", "libg%d.so.1" % j) for j in DEPS[i]]
+        for variant, code, script, soname, linked in [
+            ("good", "new", "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: g%d_f; } G%d_1;\n" % (i, i, i, i, i), 1, deps),
+            ("old", "old", "G%d_1 { global: g%d_old; local: *; };\n" % (i, i), 1, []),
+            ("plain", "old", None, 1, []),
+            ("unversioned", "new", None, 1, deps),
+            ("soname2", "new", "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: g%d_f; } G%d_1;\n" % (i, i, i, i, i), 2, deps),
+        ]:
+            d = os.path.join(pool, variant)
+            os.makedirs(d, exist_ok=True)
+            c = os.path.join(d, "g%d.c" % i)
+            with open(c, "w") as f:
+                f.write(source(i, code))
+            argv = cc + ["-o", os.path.join(d, "libg%d.so.1" % i), "-Wl,-soname,libg%d.so.%d" % (i, soname), c] + deps
+            if script:
+                m = os.path.join(d, "g%d.map" % i)
+                with open(m, "w") as f:
+                    f.write(script)
+                argv.append("-Wl,--version-script=" + m)
+            run(*argv)
+        # another machine (EM_AARCH64) and another class (ELFCLASS32 in e_ident) of the good one
+        for variant, offset, value in [("machine", 18, 183), ("class", 4, 1)]:
+            d = os.path.join(pool, variant)
+            os.makedirs(d, exist_ok=True)
+            out = os.path.join(d, "libg%d.so.1" % i)
+            shutil.copyfile(os.path.join(pool, "good", "libg%d.so.1" % i), out)
+            with open(out, "r+b") as f:
+                f.seek(offset)
+                f.write(bytes([value]))
+    prog = os.path.join(pool, "prog.c")
+    with open(prog, "w") as f:
+        f.write('#include <stdio.h>\nint g0_f(void);\nint g1_f(void);\n'
+                'int main(void) { int r = g0_f() + g1_f(); if (r == 0) puts("started"); return r; }\n')
+    good = [os.path.join(pool, "good", "libg%d.so.1" % i) for i in (0, 1)]
+    for name, extra in [("prog", []), ("prog-nodeflib", ["-Wl,-z,nodefaultlib"])]:
+        run("gcc", "-o", os.path.join(pool, name), "-Wl,--no-as-needed", "-Wl,--disable-new-dtags",
+            "-Wl,-rpath-link," + os.path.join(pool, "good"), prog, *good, *extra)
+    run("gcc", "-static", "-O2", "-o", os.path.join(pool, "launch"), os.path.join(HERE, "src", "launch.c"))
+
+
+def search_list(rng):
+    return ":".join(rng.sample(PATH_ENTRIES, rng.randint(1, 3)))
+
+
+def kind(rng):
+    return rng.choices([k for k, _ in KINDS], weights=[w for _, w in KINDS])[0]
+
+
+class Root:
+    def __init__(self, path, rng):
+        self.path, self.rng, self.recipe, self.later = path, rng, [], []
+
+    def host(self, inside):
+        return self.path + inside
+
+    def aside(self, number):
+        return self.path + ".later-%d" % number
+
+    def place(self, inside, make):
+        """Calls make(host path) unless something is there already."""
+        target = self.host(inside)
+        if os.path.lexists(target) or inside in self.later:
+            return False
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        make(target)
+        return True
+
+    def copy(self, pool, variant, i, inside):
+        def make(target):
+            shutil.copyfile(os.path.join(pool, variant, "libg%d.so.1" % i), target)
+            os.chmod(target, 0o755)
+        return self.place(inside, make)
+
+    def patch(self, inside, i):
+        """Sometimes RPATH or RUNPATH, an extra or a missing DT_NEEDED on a library copy."""
+        rng, target = self.rng, self.host(inside)
+        r = rng.random()
+        if r < 0.12:
+            value = search_list(rng)
+            run("patchelf", "--force-rpath", "--set-rpath", value, target)
+            self.recipe.append("  RPATH %s" % value)
+        elif r < 0.24:
+            value = search_list(rng)
+            run("patchelf", "--set-rpath", value, target)
+            self.recipe.append("  RUNPATH %s" % value)
+        r = rng.random()
+        if r < 0.12:
+            extra = "libg%d.so.1" % rng.choice([j for j in range(LIBS) if j != i])
+            run("patchelf", "--add-needed", extra, target)
+            self.recipe.append("  NEEDED +%s" % extra)
+        elif r < 0.15:
+            run("patchelf", "--add-needed", "libnowhere.so.1", target)
+            self.recipe.append("  NEEDED +libnowhere.so.1")
+
+
+def generate(out, pool, template, number, seed):
+    rng = random.Random(seed * 100003 + number)
+    variant_dir = os.path.join(out, "%03d.new" % number)
+    shutil.rmtree(variant_dir, ignore_errors=True)
+    os.makedirs(variant_dir)
+    path = os.path.join(variant_dir, "root")
+    # hard links of the template: nothing below writes into an existing file in place
+    run("cp", "-al", template, path)
+    root = Root(path, rng)
+    recipe = root.recipe
+    cache = rng.choices(["fresh", "stale", "none"], weights=[50, 35, 15])[0]
+    recipe.append("cache %s" % cache)
+
+    for i in range(LIBS):
+        # most libraries have one good copy, often in a directory the loader searches by
+        # default (so that some roots are healthy and many fixable), then 0-2 others
+        copies = [("good", rng.choice([MULTIARCH, "/usr/lib"] if rng.random() < 0.4 else DIRECTORIES))] if rng.random() < 0.85 else []
+        copies += [(kind(rng), rng.choice(DIRECTORIES)) for _ in range(rng.choices([0, 1, 2], weights=[40, 40, 20])[0])]
+        for k, directory in copies:
+            soname = "%s/libg%d.so.1" % (directory, i)
+            later = cache == "stale" and rng.random() < 0.35
+            made = None   # the name this copy made in `directory`
+            if k in ("good", "old", "plain", "unversioned", "soname2", "machine", "class"):
+                if root.copy(pool, k, i, soname):
+                    made = soname
+                    recipe.append("libg%d %s: %s" % (i, k, made))
+                    if k in ("good", "unversioned", "soname2"):
+                        root.patch(soname, i)
+            elif k == "realname":
+                # only the real name: found once ldconfig (scanning that directory) links the soname
+                name = "%s/libg%d.so.1.%d" % (directory, i, rng.randint(0, 9))
+                made = name if root.copy(pool, "good", i, name) else None
+            elif k == "devname":
+                name = "%s/libg%d.so" % (directory, i)
+                made = name if root.copy(pool, "good", i, name) else None
+            elif k == "dangling":
+                made = soname if root.place(soname, lambda t: os.symlink("libg%d.so.1.9.9" % i, t)) else None
+            elif k == "loop":
+                made = soname if root.place(soname, lambda t: os.symlink("libg%d.so.1" % i, t)) else None
+            elif k == "link":
+                # a link (relative or absolute) to a copy in another directory
+                elsewhere = rng.choice([d for d in DIRECTORIES if d != directory])
+                real = "%s/libg%d.so.1.0.%d" % (elsewhere, i, rng.randint(0, 9))
+                variant = rng.choice(["good", "good", "old"])
+                if root.copy(pool, variant, i, real):
+                    target = os.path.relpath(real, directory) if rng.random() < 0.5 else real
+                    if root.place(soname, lambda t: os.symlink(target, t)):
+                        made = soname
+                        recipe.append("libg%d link: %s -> %s (%s)" % (i, soname, target, variant))
+            if made is None:
+                continue
+            if k in ("realname", "devname", "dangling", "loop"):
+                recipe.append("libg%d %s: %s" % (i, k, made))
+            if later:
+                # put aside now (where ldconfig does not look: it would drop a dangling
+                # link), back after ldconfig ran: the cache does not know it
+                recipe.append("  (put there after ldconfig)")
+                os.rename(root.host(made), root.aside(len(root.later)))
+                root.later.append(made)
+
+    program = "/app/bin/prog"
+    nodeflib = rng.random() < 0.1
+    root.place(program, lambda t: shutil.copyfile(os.path.join(pool, "prog-nodeflib" if nodeflib else "prog"), t))
+    os.chmod(root.host(program), 0o755)
+    recipe.append("program %s%s" % (program, " -z nodefaultlib" if nodeflib else ""))
+    r = rng.random()
+    if r < 0.3:
+        value = search_list(rng)
+        run("patchelf", "--force-rpath", "--set-rpath", value, root.host(program))
+        recipe.append("  RPATH %s" % value)
+    elif r < 0.6:
+        value = search_list(rng)
+        run("patchelf", "--set-rpath", value, root.host(program))
+        recipe.append("  RUNPATH %s" % value)
+
+    if rng.random() < 0.5:
+        conf = "\n".join(rng.sample(["/opt/x/lib", "/opt/y", "/app/lib", "/app/lib2", "/usr/local/lib/x86_64-linux-gnu"], rng.randint(1, 2)))
+        with open(root.host("/etc/ld.so.conf.d/generated.conf"), "w") as f:
+            f.write(conf + "\n")
+        recipe.append("ld.so.conf.d/generated.conf: %s" % conf.replace("\n", " "))
+    if cache != "none":
+        run("ldconfig", "-r", path)
+    for index, inside in enumerate(root.later):
+        os.rename(root.aside(index), root.host(inside))
+
+    environment = []
+    if rng.random() < 0.35:
+        value = ":".join(rng.sample(DIRECTORIES + ["/nonexistent"], rng.randint(1, 3)))
+        environment.append("LD_LIBRARY_PATH=" + value)
+    if rng.random() < 0.08:
+        environment.append("LD_PRELOAD=" + rng.choice(["libg4.so.1", "/app/lib/libg4.so.1", "libg3.so.1"]))
+    recipe += environment
+    with open(os.path.join(variant_dir, "env"), "w") as f:
+        f.write("".join(line + "\n" for line in environment))
+    with open(os.path.join(variant_dir, "program"), "w") as f:
+        f.write(program + "\n")
+    with open(os.path.join(variant_dir, "recipe"), "w") as f:
+        f.write("seed %d root %d\n" % (seed, number) + "".join(line + "\n" for line in recipe))
+    final = os.path.join(out, "%03d" % number)
+    shutil.rmtree(final, ignore_errors=True)
+    os.rename(variant_dir, final)
+
+
+def main():
+    if not 2 <= len(sys.argv) <= 4:
+        sys.exit("usage: build-generated-roots.py OUTDIR [COUNT] [SEED]")
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    out = os.path.join(os.path.abspath(sys.argv[1]), "generated")
+    os.makedirs(out, exist_ok=True)
+    inputs = b""
+    for name in [os.path.abspath(__file__), os.path.join(HERE, "lib.sh"), os.path.join(HERE, "src", "launch.c"),
+                 "/lib/x86_64-linux-gnu/libc.so.6"]:
+        with open(name, "rb") as f:
+            inputs += f.read()
+    stamp = "%s %d %d\n" % (hashlib.sha256(inputs).hexdigest()[:16], count, seed)
+    stamp_file = os.path.join(out, ".stamp")
+    if os.path.exists(stamp_file) and open(stamp_file).read() == stamp:
+        return
+    for name in os.listdir(out):
+        shutil.rmtree(os.path.join(out, name), ignore_errors=True) if not name.startswith(".stamp") else None
+    pool = os.path.join(out, ".pool")
+    build_pool(pool)
+    template = os.path.join(out, ".template")
+    sh('mkroot "$1"; LAUNCH_BIN="$2" launcher "$1"; mkdir -p "$1/app/bin" "$1/app/lib"', template, os.path.join(pool, "launch"))
+    for number in range(count):
+        generate(out, pool, template, number, seed)
+    with open(stamp_file, "w") as f:
+        f.write(stamp)
+
+
+if __name__ == "__main__":
+    main()
