@@ -51,7 +51,7 @@ public struct SearchPath: Equatable, Sendable {
             // An empty element is the working directory; relative ones are relative to it.
             if text.isEmpty || !text.hasPrefix("/") {
                 unsafe.append(text.isEmpty ? "(empty)" : text)
-                text = workingDirectory + "/" + text
+                text = (workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/") + text
             }
             // The loader keeps the spelling (`/./` stays in object names); only trailing slashes go.
             var directory = text

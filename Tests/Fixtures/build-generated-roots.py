@@ -33,9 +33,13 @@ MULTIARCH = "/usr/lib/x86_64-linux-gnu"
 # directories only a conf file, an RPATH or LD_LIBRARY_PATH would name
 DIRECTORIES = ["/app/lib", "/app/lib2", "/opt/x/lib", "/usr/local/lib", MULTIARCH, "/usr/lib",
                "/app/lib/glibc-hwcaps/x86-64-v2", "/app/lib/x86_64", "/app/lib/tls", "/opt/y",
-               "/opt/x/lib/glibc-hwcaps/x86-64-v3", "/usr/local/lib/x86_64-linux-gnu"]
+               "/opt/x/lib/glibc-hwcaps/x86-64-v3", "/usr/local/lib/x86_64-linux-gnu", "/app/lib/x86_64-linux-gnu"]
 PATH_ENTRIES = DIRECTORIES + ["$ORIGIN/../lib", "$ORIGIN/../lib2", "$ORIGIN", "/nonexistent",
-                              "$ORIGIN/../../opt/y", "/app/lib/"]
+                              "$ORIGIN/../../opt/y", "/app/lib/", "/usr/$LIB", "/app/$LIB", "/app/lib/$PLATFORM",
+                              "$ORIGIN/../lib/${PLATFORM}"]
+# LD_LIBRARY_PATH: the directories, tokens the loader expands there too, and, rarely, an
+# empty or relative element (the working directory: / in the chroot)
+LIBRARY_PATH_ENTRIES = DIRECTORIES + ["/nonexistent", "/usr/$LIB", "/app/lib/$PLATFORM", "$ORIGIN/../lib"]
 # kinds of copy and their weights
 KINDS = [("good", 36), ("old", 8), ("plain", 7), ("unversioned", 6), ("soname2", 5),
          ("machine", 4), ("class", 3), ("dangling", 5), ("link", 10), ("realname", 9),
@@ -43,7 +47,7 @@ KINDS = [("good", 36), ("old", 8), ("plain", 7), ("unversioned", 6), ("soname2",
 
 
 def run(*argv):
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def sh(script, *args):
@@ -236,6 +240,13 @@ def generate(out, pool, template, number, seed):
         run("patchelf", "--set-rpath", value, root.host(program))
         recipe.append("  RUNPATH %s" % value)
 
+    if rng.random() < 0.06:
+        # a DT_NEEDED with a slash: opened as a path, never searched
+        i = rng.choice([0, 1])
+        direct = "%s/libg%d.so.1" % (rng.choice(DIRECTORIES), i)
+        run("patchelf", "--replace-needed", "libg%d.so.1" % i, direct, root.host(program))
+        recipe.append("  NEEDED libg%d.so.1 -> %s" % (i, direct))
+
     if rng.random() < 0.5:
         conf = "\n".join(rng.sample(["/opt/x/lib", "/opt/y", "/app/lib", "/app/lib2", "/usr/local/lib/x86_64-linux-gnu"], rng.randint(1, 2)))
         with open(root.host("/etc/ld.so.conf.d/generated.conf"), "w") as f:
@@ -248,10 +259,13 @@ def generate(out, pool, template, number, seed):
 
     environment = []
     if rng.random() < 0.35:
-        value = ":".join(rng.sample(DIRECTORIES + ["/nonexistent"], rng.randint(1, 3)))
-        environment.append("LD_LIBRARY_PATH=" + value)
-    if rng.random() < 0.08:
-        environment.append("LD_PRELOAD=" + rng.choice(["libg4.so.1", "/app/lib/libg4.so.1", "libg3.so.1"]))
+        entries = rng.sample(LIBRARY_PATH_ENTRIES, rng.randint(1, 3))
+        if rng.random() < 0.08:
+            entries.insert(rng.randint(0, len(entries)), rng.choice(["", "app/lib", "."]))
+        environment.append("LD_LIBRARY_PATH=" + ":".join(entries))
+    if rng.random() < 0.1:
+        environment.append("LD_PRELOAD=" + rng.choice(["libg4.so.1", "/app/lib/libg4.so.1", "libg3.so.1",
+                                                       "libnowhere.so.1", "/usr/lib/libg2.so.1 libg4.so.1"]))
     recipe += environment
     with open(os.path.join(variant_dir, "env"), "w") as f:
         f.write("".join(line + "\n" for line in environment))

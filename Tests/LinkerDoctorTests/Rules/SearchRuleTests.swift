@@ -247,6 +247,18 @@ struct SearchRuleTests {
         #expect(found.map(\.summary) == ["runpath element 'lib' searches the working directory"])
     }
 
+    /// A relative element is found from the working directory; at `/` the path the object
+    /// gets is `/app/lib/…` (it was `//app/lib/…`, which no path in the root spells).
+    @Test(arguments: ["/", "/srv"])
+    func aRelativeLibraryPathElementIsJoinedToTheWorkingDirectory(_ workingDirectory: String) throws {
+        var root = Self.needingLibfoo()
+        let base = workingDirectory == "/" ? "" : workingDirectory
+        root.library("libfoo.so.1", in: base + "/app/lib")
+        let diagnosis = try root.diagnose(["LD_LIBRARY_PATH": "app/lib"], workingDirectory: workingDirectory)
+        #expect(diagnosis.graph.object(named: "libfoo.so.1")?.path == base + "/app/lib/libfoo.so.1")
+        #expect(diagnosis.findings.map(\.id) == ["LD008"])
+    }
+
     @Test func ld008IsQuietForAbsoluteElements() throws {
         var root = MiniDebianRoot()
         var program = MiniDebianRoot.programImage()
