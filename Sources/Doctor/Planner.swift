@@ -434,9 +434,13 @@ public struct Planner: Sendable {
         for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             if let found = cache?.lookup(name), Resolver.directoryName(found) != directory { return nil }
         }
-        let action = FixAction.conf(path: Self.confPath, directories: [directory])
+        // The file may be there from an earlier `fix --apply`: what it lists stays listed
+        // (writing only the new directory would drop those, and break what they fixed).
+        let existing = ConfFile.directories(in: system.root, at: Self.confPath)
+        let directories = existing.contains(directory) ? existing : existing + [directory]
+        let action = FixAction.conf(path: Self.confPath, directories: directories)
         var overlay = OverlayRoot(base: system.root.filesystem)
-        overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: [directory])))), at: Self.confPath)
+        overlay.add(.file(FileBytes(ByteString.bytes(ConfFile.contents(directories: directories)))), at: Self.confPath)
         overlay.memoise()
         guard LdSoConf(root: RootView(overlay), glibc: system.platform.glibc).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
         return [action, .ldconfig]

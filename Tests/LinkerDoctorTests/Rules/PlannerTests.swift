@@ -68,6 +68,19 @@ struct PlannerTests {
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
+    /// An earlier `fix --apply` wrote ofdoctor.conf for another program: the new plan keeps
+    /// what it lists (the generated roots met a second plan that listed only its own
+    /// directory, and with it unlisted the first plan's, whose library the program needed).
+    @Test func anEarlierConfFileKeepsItsDirectories() throws {
+        var root = Self.privateLibrary()
+        root.library("libother.so.1", in: "/opt/other/lib")
+        root.files.file(Planner.confPath.string, text: "# Written by ofdoctor fix --apply\n/opt/other/lib  # kept\n\n")
+        root.runLdconfig()
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [.conf(path: Planner.confPath, directories: ["/opt/other/lib", "/opt/app/lib"]), .ldconfig])
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
     @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenLdconfigWouldNotReadTheConfFile() throws {
         var root = Self.privateLibrary()
         root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")   // no include of ld.so.conf.d
