@@ -43,7 +43,12 @@ LIBRARY_PATH_ENTRIES = DIRECTORIES + ["/nonexistent", "/usr/$LIB", "/app/lib/$PL
 # kinds of copy and their weights
 KINDS = [("good", 36), ("old", 8), ("plain", 7), ("unversioned", 6), ("soname2", 5),
          ("machine", 4), ("class", 3), ("dangling", 5), ("link", 10), ("realname", 9),
-         ("devname", 3), ("loop", 2)]
+         ("devname", 3), ("loop", 2), ("hardlink", 4)]
+# directories that are sometimes links to others: the loader names files by the spelled
+# path, ldconfig and the loader's file identity see one directory (relative targets only:
+# the files are put in place from outside the root, where an absolute one leads elsewhere)
+DIRECTORY_LINKS = [("/app/lib2", "../opt/y"), ("/opt/y", "../app/lib"), ("/usr/local/lib/x86_64-linux-gnu", "../../lib/x86_64-linux-gnu"),
+                   ("/app/lib/x86_64-linux-gnu", "."), ("/opt/x/lib", "../../app/lib2")]
 
 
 def run(*argv):
@@ -177,6 +182,13 @@ def generate(out, pool, template, number, seed):
     recipe = root.recipe
     cache = rng.choices(["fresh", "stale", "none"], weights=[50, 35, 15])[0]
     recipe.append("cache %s" % cache)
+    if rng.random() < 0.2:
+        link, target = rng.choice(DIRECTORY_LINKS)
+        if not os.path.lexists(root.host(link)):
+            os.makedirs(os.path.dirname(root.host(link)), exist_ok=True)
+            os.makedirs(root.host(os.path.normpath(os.path.join(os.path.dirname(link), target))), exist_ok=True)
+            os.symlink(target, root.host(link))
+            recipe.append("directory %s -> %s" % (link, target))
 
     for i in range(LIBS):
         # most libraries have one good copy, often in a directory the loader searches by
@@ -202,6 +214,14 @@ def generate(out, pool, template, number, seed):
                 made = name if root.copy(pool, "good", i, name) else None
             elif k == "dangling":
                 made = soname if root.place(soname, lambda t: os.symlink("libg%d.so.1.9.9" % i, t)) else None
+            elif k == "hardlink":
+                # the same file under a second name: one object to the loader
+                elsewhere = rng.choice([d for d in DIRECTORIES if d != directory])
+                real = "%s/libg%d.so.1.1.%d" % (elsewhere, i, rng.randint(0, 9))
+                if root.copy(pool, "good", i, real):
+                    if root.place(soname, lambda t: os.link(root.host(real), t)):
+                        made = soname
+                        recipe.append("libg%d hardlink: %s = %s" % (i, soname, real))
             elif k == "loop":
                 made = soname if root.place(soname, lambda t: os.symlink("libg%d.so.1" % i, t)) else None
             elif k == "link":
@@ -249,9 +269,19 @@ def generate(out, pool, template, number, seed):
 
     if rng.random() < 0.5:
         conf = "\n".join(rng.sample(["/opt/x/lib", "/opt/y", "/app/lib", "/app/lib2", "/usr/local/lib/x86_64-linux-gnu"], rng.randint(1, 2)))
-        with open(root.host("/etc/ld.so.conf.d/generated.conf"), "w") as f:
-            f.write(conf + "\n")
-        recipe.append("ld.so.conf.d/generated.conf: %s" % conf.replace("\n", " "))
+        if rng.random() < 0.25:
+            # through an include, absolute or relative to the including file's directory
+            os.makedirs(root.host("/etc/ld.so.conf.d/extra"), exist_ok=True)
+            with open(root.host("/etc/ld.so.conf.d/extra/more.conf"), "w") as f:
+                f.write(conf + "\n")
+            include = rng.choice(["include /etc/ld.so.conf.d/extra/*.conf", "include extra/*.conf"])
+            with open(root.host("/etc/ld.so.conf.d/generated.conf"), "w") as f:
+                f.write(include + "\n")
+            recipe.append("ld.so.conf.d/generated.conf: %s; extra/more.conf: %s" % (include, conf.replace("\n", " ")))
+        else:
+            with open(root.host("/etc/ld.so.conf.d/generated.conf"), "w") as f:
+                f.write(conf + "\n")
+            recipe.append("ld.so.conf.d/generated.conf: %s" % conf.replace("\n", " "))
     if cache != "none":
         run("ldconfig", "-r", path)
     for index, inside in enumerate(root.later):
