@@ -357,6 +357,14 @@ public struct Planner: Sendable {
         var result: [Candidate] = []
         for path in index.paths(named: name) {
             let usable = isUsableLibrary(path)
+            if let declared = declaredSoname(path), declared != name {
+                // Named as the missing library, built as another: ldconfig files it under
+                // its own soname, and it may differ as much as another soname does.
+                result.append(Candidate(path: path, soname: declared, kind: .otherSoname,
+                                        note: "named \(name), but its DT_SONAME is \(declared): ldconfig lists it under that name; an ABI risk, as another soname is",
+                                        usable: usable))
+                continue
+            }
             result.append(Candidate(path: path, soname: name, kind: .sameSoname,
                                     note: usable ? "the same soname, outside the search path" : "not a usable x86-64 library",
                                     usable: usable))
@@ -388,7 +396,9 @@ public struct Planner: Sendable {
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in
             // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
-            if isPrivate, let conf = confStep(for: directory, in: diagnosis) {
+            // (ldconfig caches sonames: a file named `name` whose DT_SONAME is another is
+            // never found under `name` through the cache; a path or a link finds it.)
+            if isPrivate, (declaredSoname(path) ?? name) == name, let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil)
             }
             if rules.keepsOnLibraryPath(name) || isPrivate {
@@ -449,6 +459,13 @@ public struct Planner: Sendable {
     func sameDirectory(_ a: String, _ b: String) -> Bool {
         guard let ra = try? system.root.resolve(RootPath(a)), let rb = try? system.root.resolve(RootPath(b)) else { return a == b }
         return ra.path == rb.path
+    }
+
+    /// The DT_SONAME the file at `path` declares; nil when it declares none or is no ELF file.
+    func declaredSoname(_ path: String) -> String? {
+        guard let bytes = try? system.root.contents(of: RootPath(path)),
+              let elf = try? ELFFile(bytes: bytes, path: path) else { return nil }
+        return elf.dynamic?.soname
     }
 
     /// An ELF file of the loader's class and machine.

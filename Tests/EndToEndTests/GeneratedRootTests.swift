@@ -53,10 +53,10 @@ struct GeneratedRootTests {
             } else if let range = line.range(of: ": version `"), let tick = line[range.upperBound...].firstIndex(of: "'"),
                       let by = line.range(of: "(required by ") {
                 let file = absolute(line[..<range.lowerBound].split(separator: " ").last.map(String.init) ?? "")
-                trace.missingVersions.insert("\(file)|\(line[range.upperBound..<tick])|\(line[by.upperBound...].dropLast())")
+                trace.missingVersions.insert("\(file)|\(line[range.upperBound..<tick])|\(absolute(String(line[by.upperBound...].dropLast())))")
             } else if let range = line.range(of: ": no version information available (required by ") {
                 let file = absolute(line[..<range.lowerBound].split(separator: " ").last.map(String.init) ?? "")
-                trace.withoutVersions.insert("\(file)|\(line[range.upperBound...].dropLast())")
+                trace.withoutVersions.insert("\(file)|\(absolute(String(line[range.upperBound...].dropLast())))")
             } else if line.hasPrefix("/"), !line.contains(" => ") {
                 // a DT_NEEDED with a slash is listed by its path alone
                 trace.loaded.append(line.range(of: " (0x").map { String(line[..<$0.lowerBound]) } ?? line)

@@ -81,6 +81,22 @@ struct PlannerTests {
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
+    /// /opt/app/lib/libapp.so.1 declares DT_SONAME libapp.so.2: ldconfig would cache it as
+    /// libapp.so.2, so listing its directory in ld.so.conf.d cannot make libapp.so.1 found
+    /// (the proof saw that, left it to a person, and the plan text still said the conf step
+    /// fixed it). The loader finds it by name on LD_LIBRARY_PATH; the candidate is named
+    /// for what it is.
+    @Test func aCopyDeclaringAnotherSonameIsNotListedInLdSoConfD() throws {
+        var root = Self.needing(["libapp.so.1"])
+        root.library("/opt/app/lib/libapp.so.1", ELFImage.library("libapp.so.2"))
+        let outcome = try Self.plan(root)
+        #expect(!outcome.plan.actions.contains { if case .conf = $0.action { return true } else { return false } })
+        #expect(outcome.environment.libraryPath == "/opt/app/lib")
+        #expect(outcome.simulated?.errors.isEmpty == true)
+        let candidate = try #require(outcome.candidates["libapp.so.1"]?.first)
+        #expect(candidate.kind == .otherSoname && candidate.soname == "libapp.so.2")
+    }
+
     @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenLdconfigWouldNotReadTheConfFile() throws {
         var root = Self.privateLibrary()
         root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")   // no include of ld.so.conf.d
