@@ -73,8 +73,11 @@ public enum FindingCatalog {
                 let requesters = miss.neededBy.map { graph.objects[$0].path }
                 result.append(Finding(
                     id: .staleCache, rule: .staleCache,
-                    summary: "\(miss.name) is in \(directory) but not in ld.so.cache",
-                    explanation: "\(directory) is listed in ld.so.conf, so the loader finds its libraries only through /etc/ld.so.cache (it is not a default directory); the cache was written before \(miss.name) was put there.",
+                    summary: system.cache == nil ? "\(miss.name) is in \(directory), and the root has no usable ld.so.cache"
+                                                 : "\(miss.name) is in \(directory) but not in ld.so.cache",
+                    explanation: "\(directory) is \(directory.containsBytes("/glibc-hwcaps/") ? "a glibc-hwcaps subdirectory of a directory ld.so.conf lists" : "listed in ld.so.conf"), so the loader finds its libraries only through /etc/ld.so.cache (it is not a default directory); "
+                        + (system.cache == nil ? "the root has no cache it can read (\(system.cacheProblem ?? "ldconfig has not run")), so the loader never looks there."
+                                               : "the cache was written before \(miss.name) was put there."),
                     loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                     library: miss.name, neededBy: requesters, resolvedTo: directory + "/" + miss.name,
                     remedy: "Run ldconfig (ldconfig -r ROOT for an unpacked image).", searched: SearchedDirectories.of(miss.trail)))

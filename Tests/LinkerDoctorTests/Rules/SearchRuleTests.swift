@@ -104,6 +104,18 @@ struct SearchRuleTests {
         #expect(!diagnosis.findings.contains { $0.id == "LD002" })   // the cause, not the symptom
     }
 
+    /// No cache at all: the finding says so (it said the cache was written before the
+    /// library arrived), and ldconfig is still the fix.
+    @Test func ld005SaysWhenTheRootHasNoCache() throws {
+        var root = Self.needingLibfoo()
+        root.files.file("/etc/ld.so.conf.d/x.conf", text: "/opt/x\n")
+        root.library("libfoo.so.1", in: "/opt/x")
+        let found = try root.findings("LD005")
+        #expect(found.map(\.summary) == ["libfoo.so.1 is in /opt/x, and the root has no usable ld.so.cache"])
+        #expect(found.first?.explanation.contains("the root has no cache it can read") == true)
+        #expect(found.first?.remedy?.contains("ldconfig") == true)
+    }
+
     @Test func ld005IsQuietWhenLdconfigRanAfterTheLibraryArrived() throws {
         let diagnosis = try Self.configuredDirectory(ldconfigAfterCopy: true).diagnose()
         #expect(diagnosis.findings.isEmpty)
