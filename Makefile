@@ -4,9 +4,10 @@ FIXTURES := .build/fixtures
 # roots build-generated-roots.py mixes from a seed (`make test GENERATED_SEED=7` for others)
 GENERATED_ROOTS ?= 60
 GENERATED_SEED  ?= 1
+GENERATED_BULLSEYE_ROOTS ?= 30
 PREFIX   ?= /usr/local
 
-.PHONY: all deps build man fixtures bullseye test test-mkl demo differential release bench fuzz install clean
+.PHONY: all deps build man fixtures bullseye generated-bullseye test test-mkl demo differential release bench fuzz install clean
 
 all: build
 
@@ -30,10 +31,14 @@ fixtures: deps
 bullseye:
 	bash scripts/bullseye-root.sh
 
+# Generated roots with that root's glibc 2.31 loader, libc and ldconfig.
+generated-bullseye: bullseye
+	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_BULLSEYE_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-bullseye
+
 # Unit tests, the readelf and ld.so differentials (samples, on this machine and on the
 # bullseye root), fixture roots judged by the real loader in chroot, the CLI end to end,
 # and the static release binary in an empty root and in a chroot without /proc.
-test: deps fixtures bullseye release
+test: deps fixtures bullseye generated-bullseye release
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -10,7 +10,25 @@ extension PlanApplier {
                                 stepHook: (@Sendable (Int) -> StepDecision)? = nil) -> PlanApplier {
         let view = RootView(root)
         return PlanApplier(root: root, ldconfig: SystemLdconfig(), scannedDirectories: {
-            LdconfigModel(root: view).scannedDirectories.map { RootPath($0.path) }
+            // The ldconfig that runs is the host's (`ldconfig -r`): it scans as its own glibc
+            // does, which may be newer than the root's (from 2.33 it also descends into
+            // glibc-hwcaps/ and drops dangling links there). Save what either would scan.
+            var versions: [GlibcVersion?] = [nil]   // nil: the root's own
+            if !root.directory.isEmpty, let host = hostGlibc() { versions.append(host) }
+            var seen = Set<String>()
+            var directories: [RootPath] = []
+            for glibc in versions {
+                for directory in LdconfigModel(root: view, glibc: glibc).scannedDirectories where seen.insert(directory.path).inserted {
+                    directories.append(RootPath(directory.path))
+                }
+            }
+            return directories
         }, journalKey: journalKey, stepHook: stepHook)
+    }
+
+    /// The glibc of the machine ofdoctor runs on, whose ldconfig `fix --apply --root` runs.
+    static func hostGlibc() -> GlibcVersion? {
+        guard let host = try? LocalRoot(directory: "/") else { return nil }
+        return GlibcVersion.read(root: RootView(host))?.version
     }
 }

@@ -12,7 +12,10 @@ program and the libraries; -z nodefaultlib; LD_LIBRARY_PATH and LD_PRELOAD; ld.s
 entries; a cache that is fresh, stale or absent. Nothing expected is stored: the real
 loader, run in the root, is the oracle (Tests/EndToEndTests/GeneratedRootTests.swift).
 
-The libraries libg0..libg4 (sonames libgN.so.1) are built once into OUTDIR/generated/.pool.
+With --glibc-root DIR the roots take DIR's loader, libc and ldconfig (a Debian 11 root:
+glibc 2.31, the OpenFace image's, whose loader has other rules) and go to
+OUTDIR/generated-<name>. The libraries libg0..libg4 (sonames libgN.so.1) are built once into
+the output's .pool.
 libg0 needs libg2, libg1 needs libg3, libg2 needs libg4, each calling the other's gN_f at
 version GN_2; the program needs libg0 and libg1 and prints "started" once every call
 returned. The same SEED and COUNT give the same roots on every machine with the same
@@ -105,13 +108,24 @@ def build_pool(pool):
                 f.seek(offset)
                 f.write(bytes([value]))
     prog = os.path.join(pool, "prog.c")
+    startup = []
     with open(prog, "w") as f:
-        f.write('#include <stdio.h>\nint g0_f(void);\nint g1_f(void);\n'
-                'int main(void) { int r = g0_f() + g1_f(); if (r == 0) puts("started"); return r; }\n')
+        if GLIBC_ROOT is None:
+            f.write('#include <stdio.h>\nint g0_f(void);\nint g1_f(void);\n'
+                    'int main(void) { int r = g0_f() + g1_f(); if (r == 0) puts("started"); return r; }\n')
+        else:
+            # For another glibc (older than the compiler's): no C start-up files, whose
+            # __libc_start_main would need this glibc's version; raw system calls instead.
+            f.write('int g0_f(void);\nint g1_f(void);\n'
+                    'static long sys3(long n, long a, long b, long c) { long r; __asm__ volatile ("syscall" : "=a"(r)'
+                    ' : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }\n'
+                    '__attribute__((force_align_arg_pointer, noreturn)) void _start(void) {\n'
+                    '  int r = g0_f() + g1_f(); if (r == 0) sys3(1, 1, (long)"started\\n", 8); sys3(231, r, 0, 0); for (;;) {} }\n')
+            startup = ["-nostartfiles", "-lc"]
     good = [os.path.join(pool, "good", "libg%d.so.1" % i) for i in (0, 1)]
     for name, extra in [("prog", []), ("prog-nodeflib", ["-Wl,-z,nodefaultlib"])]:
         run("gcc", "-o", os.path.join(pool, name), "-Wl,--no-as-needed", "-Wl,--disable-new-dtags",
-            "-Wl,-rpath-link," + os.path.join(pool, "good"), prog, *good, *extra)
+            "-Wl,-rpath-link," + os.path.join(pool, "good"), prog, *good, *extra, *startup)
     run("gcc", "-static", "-O2", "-o", os.path.join(pool, "launch"), os.path.join(HERE, "src", "launch.c"))
 
 
@@ -283,7 +297,11 @@ def generate(out, pool, template, number, seed):
                 f.write(conf + "\n")
             recipe.append("ld.so.conf.d/generated.conf: %s" % conf.replace("\n", " "))
     if cache != "none":
-        run("ldconfig", "-r", path)
+        # the root's own ldconfig when it has another glibc (static: it runs in the chroot)
+        if GLIBC_ROOT is None:
+            run("ldconfig", "-r", path)
+        else:
+            run("chroot", path, "/usr/sbin/ldconfig")
     for index, inside in enumerate(root.later):
         os.rename(root.aside(index), root.host(inside))
 
@@ -308,16 +326,31 @@ def generate(out, pool, template, number, seed):
     os.rename(variant_dir, final)
 
 
+# --glibc-root DIR: the loader, libc and ldconfig come from that root (a Debian 11 one for
+# glibc 2.31, the OpenFace image's), and the roots go to OUTDIR/generated-<DIR's name>
+GLIBC_ROOT = None
+GLIBC_FILES = ["libc.so.6", "ld-linux-x86-64.so.2", "libdl.so.2", "libm.so.6", "libpthread.so.0"]
+
+
 def main():
-    if not 2 <= len(sys.argv) <= 4:
-        sys.exit("usage: build-generated-roots.py OUTDIR [COUNT] [SEED]")
-    count = int(sys.argv[2]) if len(sys.argv) > 2 else 40
-    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-    out = os.path.join(os.path.abspath(sys.argv[1]), "generated")
+    global GLIBC_ROOT
+    argv = sys.argv[1:]
+    if "--glibc-root" in argv:
+        k = argv.index("--glibc-root")
+        if k + 1 >= len(argv):
+            sys.exit("build-generated-roots.py: --glibc-root needs a directory")
+        GLIBC_ROOT = os.path.abspath(argv[k + 1])
+        del argv[k:k + 2]
+    if not 1 <= len(argv) <= 3:
+        sys.exit("usage: build-generated-roots.py OUTDIR [COUNT] [SEED] [--glibc-root DIR]")
+    count = int(argv[1]) if len(argv) > 1 else 40
+    seed = int(argv[2]) if len(argv) > 2 else 1
+    name = "generated" if GLIBC_ROOT is None else "generated-" + os.path.basename(GLIBC_ROOT).replace("ofdoctor-", "")
+    out = os.path.join(os.path.abspath(argv[0]), name)
     os.makedirs(out, exist_ok=True)
     inputs = b""
-    for name in [os.path.abspath(__file__), os.path.join(HERE, "lib.sh"), os.path.join(HERE, "src", "launch.c"),
-                 "/lib/x86_64-linux-gnu/libc.so.6"]:
+    libc = "/lib/x86_64-linux-gnu/libc.so.6" if GLIBC_ROOT is None else GLIBC_ROOT + "/lib/x86_64-linux-gnu/libc.so.6"
+    for name in [os.path.abspath(__file__), os.path.join(HERE, "lib.sh"), os.path.join(HERE, "src", "launch.c"), libc]:
         with open(name, "rb") as f:
             inputs += f.read()
     stamp = "%s %d %d\n" % (hashlib.sha256(inputs).hexdigest()[:16], count, seed)
@@ -330,6 +363,16 @@ def main():
     build_pool(pool)
     template = os.path.join(out, ".template")
     sh('mkroot "$1"; LAUNCH_BIN="$2" launcher "$1"; mkdir -p "$1/app/bin" "$1/app/lib"', template, os.path.join(pool, "launch"))
+    if GLIBC_ROOT is not None:
+        for library in GLIBC_FILES:
+            target = template + MULTIARCH + "/" + library
+            os.unlink(target)
+            shutil.copyfile(GLIBC_ROOT + "/lib/x86_64-linux-gnu/" + library, target)
+            os.chmod(target, 0o755)
+        os.makedirs(template + "/usr/sbin")
+        os.symlink("usr/sbin", template + "/sbin")
+        shutil.copyfile(GLIBC_ROOT + "/sbin/ldconfig", template + "/usr/sbin/ldconfig")
+        os.chmod(template + "/usr/sbin/ldconfig", 0o755)
     for number in range(count):
         generate(out, pool, template, number, seed)
     with open(stamp_file, "w") as f:

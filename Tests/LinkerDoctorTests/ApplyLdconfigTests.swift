@@ -154,6 +154,36 @@ struct ApplyLdconfigTests {
         #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
     }
 
+    /// The ldconfig `fix --apply --root` runs is the host's: on a glibc 2.31 root (which
+    /// scans no glibc-hwcaps/) a 2.36 host's ldconfig still descends into them and drops a
+    /// dangling link there. The links saved before it ran must include those directories too
+    /// (a generated glibc 2.31 root lost such a link for good).
+    @Test("undo puts back what the host's newer ldconfig dropped in glibc-hwcaps/ of an older-glibc root",
+          .enabled(if: FileManager.default.fileExists(atPath: "/var/cache/ofdoctor-bullseye/lib/x86_64-linux-gnu/libc.so.6"),
+                   "needs the bullseye root (glibc 2.31): bash scripts/bullseye-root.sh"))
+    func undoCoversTheHostLdconfigsScanOfAnOlderRoot() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        try makeRoot(temp.path)
+        let root = temp.path + "/root"
+        let script = """
+            R='\(root)'
+            rm "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
+            cp -L /var/cache/ofdoctor-bullseye/lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
+            mkdir -p "$R/opt/lib/glibc-hwcaps/x86-64-v2"
+            ln -s libgone.so.1.0 "$R/opt/lib/glibc-hwcaps/x86-64-v2/libgone.so.1"
+            """
+        try #require(applyShell(script).0 == 0)
+        let before = applyTreeSnapshot(root)
+        let applier = PlanApplier.standard(root: try LocalRoot(directory: root), journalKey: applyTestKey)
+        _ = try applier.apply(confPlan)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/opt/lib/glibc-hwcaps/x86-64-v2/libgone.so.1")) == nil,
+                "the host's ldconfig no longer drops it: this test shows nothing")
+        let undo = try applier.undo()
+        #expect(undo.leftAlone.isEmpty, "\(undo.leftAlone)")
+        #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
+    }
+
     @Test("an /etc/ld.so.cache that was a symbolic link comes back a symbolic link; the tree is restored exactly")
     func cacheLinkComesBackALink() throws {
         let temp = ApplyTempDirectory()
