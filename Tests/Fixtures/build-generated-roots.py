@@ -44,7 +44,7 @@ PATH_ENTRIES = DIRECTORIES + ["$ORIGIN/../lib", "$ORIGIN/../lib2", "$ORIGIN", "/
 # empty or relative element (the working directory: / in the chroot)
 LIBRARY_PATH_ENTRIES = DIRECTORIES + ["/nonexistent", "/usr/$LIB", "/app/lib/$PLATFORM", "$ORIGIN/../lib"]
 # kinds of copy and their weights
-KINDS = [("good", 36), ("old", 8), ("plain", 7), ("unversioned", 6), ("soname2", 5),
+KINDS = [("good", 36), ("old", 8), ("plain", 7), ("unversioned", 6), ("soname2", 5), ("hollow", 5),
          ("machine", 4), ("class", 3), ("dangling", 5), ("link", 10), ("realname", 9),
          ("devname", 3), ("loop", 2), ("hardlink", 4)]
 # directories that are sometimes links to others: the loader names files by the spelled
@@ -65,8 +65,11 @@ def sh(script, *args):
 
 def source(i, variant):
     """C source of libgN in a variant: `new` defines gN_f (calling its dependencies) and
-    gN_old; `old` and `plain` only gN_old (an older release: no gN_f, no dependencies)."""
+    gN_old; `old` and `plain` only gN_old (an older release: no gN_f, no dependencies);
+    `hollow` gN_old and gN_other."""
     lines = ["int g%d_old(void) { return 0; }" % i]
+    if variant == "hollow":
+        lines.append("int g%d_other(void) { return 0; }" % i)
     if variant == "new":
         lines += ["int g%d_f(void);" % j for j in DEPS[i]]
         lines.append("int g%d_f(void) { return 0%s; }" % (i, "".join(" + g%d_f()" % j for j in DEPS[i])))
@@ -85,6 +88,9 @@ def build_pool(pool):
             ("plain", "old", None, 1, []),
             ("unversioned", "new", None, 1, deps),
             ("soname2", "new", "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: g%d_f; } G%d_1;\n" % (i, i, i, i, i), 2, deps),
+            # the version node is there, the symbol is not (conda's libffi and
+            # ffi_type_uint32@LIBFFI_BASE_7.0): the version check passes, binding fails
+            ("hollow", "hollow", "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: g%d_other; } G%d_1;\n" % (i, i, i, i, i), 1, []),
         ]:
             d = os.path.join(pool, variant)
             os.makedirs(d, exist_ok=True)
@@ -213,7 +219,7 @@ def generate(out, pool, template, number, seed):
             soname = "%s/libg%d.so.1" % (directory, i)
             later = cache == "stale" and rng.random() < 0.35
             made = None   # the name this copy made in `directory`
-            if k in ("good", "old", "plain", "unversioned", "soname2", "machine", "class"):
+            if k in ("good", "old", "plain", "unversioned", "soname2", "hollow", "machine", "class"):
                 if root.copy(pool, k, i, soname):
                     made = soname
                     recipe.append("libg%d %s: %s" % (i, k, made))
