@@ -125,33 +125,44 @@ struct ApplyLdconfigTests {
     /// there too. Only the links saved before it ran can be put back: the standard applier
     /// must save those subdirectories' (it saved only ld.so.conf's own directories, and undo
     /// left /opt/lib/x86_64/libbar.so.1 behind).
-    @Test("undo puts back the links ldconfig made and removed in hwcap subdirectories of a new conf directory")
-    func undoCoversHWCapSubdirectories() throws {
+    /// makeRoot, then `script` (R is the root, W the scratch directory, lib.sh sourced); the
+    /// conf plan applied with the standard applier, `check` called on the applied root, then
+    /// undo, which must leave the tree as it was before the apply.
+    private func applyStandardThenUndo(_ script: String, check: (String) throws -> Void) throws {
         let temp = ApplyTempDirectory()
         defer { temp.remove() }
         try makeRoot(temp.path)
         let root = temp.path + "/root"
-        let script = """
-            . '\(applyFixturesLib)'
-            R='\(root)'
-            echo 'int bar(void) { return 2; }' > '\(temp.path)/bar.c'
-            solib "$R/opt/lib/x86_64/libbar.so.1.0" libbar.so.1 '\(temp.path)/bar.c'
-            solib "$R/opt/lib/tls/libbaz.so.1.0" libbaz.so.1 '\(temp.path)/bar.c'
-            ln -s libgone.so.1.0 "$R/opt/lib/tls/libgone.so.1"
-            mkdir -p "$R/opt/lib/glibc-hwcaps/x86-64-v2"
-            ln -s ../../libnothere.so.1.0 "$R/opt/lib/glibc-hwcaps/x86-64-v2/libnothere.so.1"
-            """
-        try #require(applyShell(script).0 == 0)
+        try #require(applyShell(". '\(applyFixturesLib)'; R='\(root)'; W='\(temp.path)'\n" + script).0 == 0)
         let before = applyTreeSnapshot(root)
         let applier = PlanApplier.standard(root: try LocalRoot(directory: root), journalKey: applyTestKey)
         _ = try applier.apply(confPlan)
-        // The real ldconfig did change the subdirectories: a link made, dangling ones dropped.
-        let fm = FileManager.default
-        #expect(try fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/x86_64/libbar.so.1") == "libbar.so.1.0")
-        #expect((try? fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/tls/libgone.so.1")) == nil)
+        try check(root)
         let undo = try applier.undo()
         #expect(undo.leftAlone.isEmpty, "\(undo.leftAlone)")
         #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
+    }
+
+    /// ldconfig descends into a scanned directory's legacy hwcap subdirectories (`x86_64`,
+    /// `tls`, …) and its `glibc-hwcaps/*`, making soname links and dropping dangling ones
+    /// there too. Only the links saved before it ran can be put back: the standard applier
+    /// must save those subdirectories' (it saved only ld.so.conf's own directories, and undo
+    /// left /opt/lib/x86_64/libbar.so.1 behind).
+    @Test("undo puts back the links ldconfig made and removed in hwcap subdirectories of a new conf directory")
+    func undoCoversHWCapSubdirectories() throws {
+        try applyStandardThenUndo("""
+            echo 'int bar(void) { return 2; }' > "$W/bar.c"
+            solib "$R/opt/lib/x86_64/libbar.so.1.0" libbar.so.1 "$W/bar.c"
+            solib "$R/opt/lib/tls/libbaz.so.1.0" libbaz.so.1 "$W/bar.c"
+            ln -s libgone.so.1.0 "$R/opt/lib/tls/libgone.so.1"
+            mkdir -p "$R/opt/lib/glibc-hwcaps/x86-64-v2"
+            ln -s ../../libnothere.so.1.0 "$R/opt/lib/glibc-hwcaps/x86-64-v2/libnothere.so.1"
+            """) { root throws in
+            // The real ldconfig did change the subdirectories: a link made, dangling ones dropped.
+            let fm = FileManager.default
+            #expect(try fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/x86_64/libbar.so.1") == "libbar.so.1.0")
+            #expect((try? fm.destinationOfSymbolicLink(atPath: root + "/opt/lib/tls/libgone.so.1")) == nil)
+        }
     }
 
     /// The ldconfig `fix --apply --root` runs is the host's: on a glibc 2.31 root (which
@@ -162,26 +173,15 @@ struct ApplyLdconfigTests {
           .enabled(if: FileManager.default.fileExists(atPath: "/var/cache/ofdoctor-bullseye/lib/x86_64-linux-gnu/libc.so.6"),
                    "needs the bullseye root (glibc 2.31): bash scripts/bullseye-root.sh"))
     func undoCoversTheHostLdconfigsScanOfAnOlderRoot() throws {
-        let temp = ApplyTempDirectory()
-        defer { temp.remove() }
-        try makeRoot(temp.path)
-        let root = temp.path + "/root"
-        let script = """
-            R='\(root)'
+        try applyStandardThenUndo("""
             rm "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
             cp -L /var/cache/ofdoctor-bullseye/lib/x86_64-linux-gnu/libc.so.6 "$R/usr/lib/x86_64-linux-gnu/libc.so.6"
             mkdir -p "$R/opt/lib/glibc-hwcaps/x86-64-v2"
             ln -s libgone.so.1.0 "$R/opt/lib/glibc-hwcaps/x86-64-v2/libgone.so.1"
-            """
-        try #require(applyShell(script).0 == 0)
-        let before = applyTreeSnapshot(root)
-        let applier = PlanApplier.standard(root: try LocalRoot(directory: root), journalKey: applyTestKey)
-        _ = try applier.apply(confPlan)
-        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/opt/lib/glibc-hwcaps/x86-64-v2/libgone.so.1")) == nil,
-                "the host's ldconfig no longer drops it: this test shows nothing")
-        let undo = try applier.undo()
-        #expect(undo.leftAlone.isEmpty, "\(undo.leftAlone)")
-        #expect(applyTreeDiff(before, applyTreeSnapshot(root)) == [])
+            """) { root throws in
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: root + "/opt/lib/glibc-hwcaps/x86-64-v2/libgone.so.1")) == nil,
+                    "the host's ldconfig no longer drops it: this test shows nothing")
+        }
     }
 
     @Test("an /etc/ld.so.cache that was a symbolic link comes back a symbolic link; the tree is restored exactly")
