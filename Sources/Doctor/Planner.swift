@@ -214,9 +214,35 @@ public struct Planner: Sendable {
             return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
                            blockers: Self.unique(kept), fixedKeys: [], candidates: candidates, candidateSearch: nil)
         }
-        return Outcome(plan: FixPlan(actions), environment: environment, simulated: current, laterFindings: later,
+        var (kept, simulated) = (actions, current)
+        Self.truthful(&kept, left: leftKeys, findings: start.findings + later)
+        // A step left clearing nothing (its finding went to a person) is dropped, when the
+        // plan without it, simulated, leaves the same failures.
+        let idle = kept.indices.filter { kept[$0].clears.isEmpty && !actions[$0].clears.isEmpty }
+        if !idle.isEmpty {
+            let without = kept.indices.filter { !idle.contains($0) }.map { kept[$0] }
+            if let check = try? simulate(without, environment: environment), Set(check.errors.map(\.key)) == leftKeys {
+                (kept, simulated) = (without, check)
+            }
+        }
+        return Outcome(plan: FixPlan(kept), environment: environment, simulated: simulated, laterFindings: later,
                        blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
                        fixedKeys: fixedKeys, candidates: candidates, candidateSearch: nil)
+    }
+
+    /// Each step names only the findings the proven plan clears: one recorded for a finding
+    /// the simulation shows still failing (left to a person) no longer says it fixes it.
+    static func truthful(_ actions: inout [PlannedAction], left: Set<FindingKey>, findings: [Finding]) {
+        var idOf: [FindingKey: FindingID] = [:]
+        for finding in findings where idOf[finding.key] == nil { idOf[finding.key] = finding.id }
+        for i in actions.indices {
+            let removed = actions[i].clears.filter { left.contains($0) }
+            guard !removed.isEmpty else { continue }
+            actions[i].clears.removeAll { left.contains($0) }
+            let remaining = Set(actions[i].clears.compactMap { idOf[$0] })
+            let gone = Set(removed.compactMap { idOf[$0] }).subtracting(remaining)
+            actions[i].fixes.removeAll { gone.contains($0) }
+        }
     }
 
     /// A finding a round cleared that no action was planned for (another finding's fix cleared

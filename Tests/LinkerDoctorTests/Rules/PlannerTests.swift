@@ -97,6 +97,32 @@ struct PlannerTests {
         #expect(candidate.kind == .otherSoname && candidate.soname == "libapp.so.2")
     }
 
+    /// A -z nodefaultlib program whose libfoo.so.1 is only in the multiarch directory, and
+    /// libbar.so.2 in a directory ld.so.conf lists; no cache yet. ldconfig fixes libbar; a
+    /// conf step listing the multiarch directory cannot make libfoo.so.1 found (nodeflib
+    /// skips the cache's entries there), so libfoo is a person's. The plan keeps only what
+    /// it proves: that conf step stayed in the plan, saying it fixed libfoo (a generated
+    /// root showed it).
+    @Test func aStepWhoseFindingIsLeftToAPersonIsDroppedAndNamesNothing() throws {
+        var root = MiniDebianRoot()
+        var program = MiniDebianRoot.programImage(needing: ["libfoo.so.1", "libbar.so.2"])
+        program.flags1 = 0x800   // DF_1_NODEFLIB
+        root.program(program)
+        root.library("libfoo.so.1", in: Self.multiarch)
+        root.files.file("/etc/ld.so.conf.d/x.conf", text: "/opt/x\n")
+        root.library("libbar.so.2", in: "/opt/x")
+        let outcome = try Self.plan(root)
+        let diagnosis = try root.diagnose()
+        let person = Set(outcome.blockers.compactMap(\.findingKey))
+        for action in outcome.plan.actions {
+            #expect(person.isDisjoint(with: action.clears), "\(action.action) claims a finding left to a person")
+        }
+        #expect(!outcome.plan.actions.contains { if case .conf = $0.action { return true } else { return false } },
+                "\(outcome.plan.actions.map(\.action))")
+        #expect(diagnosis.findings.contains { $0.id == "LD005" })
+        #expect(outcome.plan.actions.map(\.action) == [.ldconfig])
+    }
+
     @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenLdconfigWouldNotReadTheConfFile() throws {
         var root = Self.privateLibrary()
         root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")   // no include of ld.so.conf.d
