@@ -104,6 +104,13 @@ public struct Planner: Sendable {
                 }
                 switch finding.rule {
                 case .versionNotFound, .symbolNotFound:
+                    // The copy that lacks what its consumers need is no candidate for them
+                    // later either (a nodeflib program's LD_LIBRARY_PATH must not bring the
+                    // dropped directory back for it).
+                    if let bad = finding.resolvedTo {
+                        rejected.insert(bad)
+                        if let object = current.graph.objects.first(where: { $0.path == bad }) { rejected.insert(object.realPath) }
+                    }
                     if let step = unshadow(finding, in: current, environment: env) {
                         env = step
                         progress = true
@@ -416,9 +423,23 @@ public struct Planner: Sendable {
             let directory = Resolver.directoryName(path)
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
             // tie the fix to the CPU it is planned on (and glibc < 2.33 never looks there).
-            guard !trail.contains(where: { $0.directoryName == directory }), !rejected.contains(path),
+            // (A cache entry skipped for a nodeflib requester was not searched: still a place.)
+            guard !trail.contains(where: { $0.directoryName == directory && $0.outcome != .nodeflib }), !rejected.contains(path),
                   !directory.containsBytes("/glibc-hwcaps/"),
                   isUsableLibrary(path) else { continue }
+            // In a default directory and still not found: its requester is linked with
+            // -z nodefaultlib, for which the loader skips the default directories and the
+            // cache's entries in them. Only LD_LIBRARY_PATH reaches it there (last, so that
+            // it shadows nothing).
+            // A directory holding a copy the plan had to drop (it lacks what its consumers
+            // need) does not go back on LD_LIBRARY_PATH for another library.
+            let holdsRejected = rejected.contains { Resolver.directoryName($0) == directory }
+            if system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }) {
+                guard !holdsRejected else { continue }
+                var dirs = libraryPathDirectories(environment)
+                if !dirs.contains(where: { sameDirectory($0, directory) }) { dirs.append(directory) }
+                return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
+            }
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in
             // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
@@ -428,6 +449,7 @@ public struct Planner: Sendable {
                 return Step(actions: conf, environment: nil)
             }
             if rules.keepsOnLibraryPath(name) || isPrivate {
+                guard !holdsRejected else { continue }
                 var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
                 return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
@@ -506,7 +528,9 @@ public struct Planner: Sendable {
         guard let names = try? system.root.names(in: RootPath(directory)) else { return false }
         for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             for path in index.paths(named: name) where Resolver.directoryName(path) != directory {
-                if system.platform.defaultDirectories.contains(where: { sameDirectory($0, Resolver.directoryName(path)) }) {
+                // (a dangling link there is no library, and ldconfig drops it)
+                if system.platform.defaultDirectories.contains(where: { sameDirectory($0, Resolver.directoryName(path)) }),
+                   isUsableLibrary(path) {
                     return false
                 }
             }

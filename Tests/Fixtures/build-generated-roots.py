@@ -190,9 +190,10 @@ class Root:
             self.recipe.append("  NEEDED +libnowhere.so.1")
 
 
-def generate(out, pool, template, number, seed):
+def generate(out, pool, template, number, seed, label=None):
+    label = label or "%03d" % number
     rng = random.Random(seed * 100003 + number)
-    variant_dir = os.path.join(out, "%03d.new" % number)
+    variant_dir = os.path.join(out, label + ".new")
     shutil.rmtree(variant_dir, ignore_errors=True)
     os.makedirs(variant_dir)
     path = os.path.join(variant_dir, "root")
@@ -327,7 +328,7 @@ def generate(out, pool, template, number, seed):
         f.write(program + "\n")
     with open(os.path.join(variant_dir, "recipe"), "w") as f:
         f.write("seed %d root %d\n" % (seed, number) + "".join(line + "\n" for line in recipe))
-    final = os.path.join(out, "%03d" % number)
+    final = os.path.join(out, label)
     shutil.rmtree(final, ignore_errors=True)
     os.rename(variant_dir, final)
 
@@ -347,8 +348,16 @@ def main():
             sys.exit("build-generated-roots.py: --glibc-root needs a directory")
         GLIBC_ROOT = os.path.abspath(argv[k + 1])
         del argv[k:k + 2]
+    also = []
+    if "--also" in argv:
+        # SEED:N,...: roots of other seeds too (those that once showed a fault), named sSEED-N
+        k = argv.index("--also")
+        if k + 1 >= len(argv):
+            sys.exit("build-generated-roots.py: --also needs SEED:N[,SEED:N...]")
+        also = [tuple(int(x) for x in pair.split(":")) for pair in argv[k + 1].split(",") if pair]
+        del argv[k:k + 2]
     if not 1 <= len(argv) <= 3:
-        sys.exit("usage: build-generated-roots.py OUTDIR [COUNT] [SEED] [--glibc-root DIR]")
+        sys.exit("usage: build-generated-roots.py OUTDIR [COUNT] [SEED] [--glibc-root DIR] [--also SEED:N,...]")
     count = int(argv[1]) if len(argv) > 1 else 40
     seed = int(argv[2]) if len(argv) > 2 else 1
     name = "generated" if GLIBC_ROOT is None else "generated-" + os.path.basename(GLIBC_ROOT).replace("ofdoctor-", "")
@@ -359,7 +368,7 @@ def main():
     for name in [os.path.abspath(__file__), os.path.join(HERE, "lib.sh"), os.path.join(HERE, "src", "launch.c"), libc]:
         with open(name, "rb") as f:
             inputs += f.read()
-    stamp = "%s %d %d\n" % (hashlib.sha256(inputs).hexdigest()[:16], count, seed)
+    stamp = "%s %d %d %s\n" % (hashlib.sha256(inputs).hexdigest()[:16], count, seed, also)
     stamp_file = os.path.join(out, ".stamp")
     if os.path.exists(stamp_file) and open(stamp_file).read() == stamp:
         return
@@ -381,6 +390,8 @@ def main():
         os.chmod(template + "/usr/sbin/ldconfig", 0o755)
     for number in range(count):
         generate(out, pool, template, number, seed)
+    for other, number in also:
+        generate(out, pool, template, number, other, label="s%d-%03d" % (other, number))
     with open(stamp_file, "w") as f:
         f.write(stamp)
 

@@ -68,6 +68,18 @@ struct PlannerTests {
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
+    /// A dangling link of the library's name in the multiarch directory is no system copy:
+    /// the directory is still the application's own, listed in ld.so.conf.d (the planner
+    /// took the link for a system library, would not link over it, and called the library
+    /// nowhere usable; once ldconfig had dropped the link, a second plan fixed it).
+    @Test func aDanglingLinkInADefaultDirectoryIsNoSystemCopy() throws {
+        var root = Self.privateLibrary()
+        root.files.symlink(Self.multiarch + "/libapp.so.1", to: "libapp.so.1.0.0")
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [.conf(path: Planner.confPath, directories: ["/opt/app/lib"]), .ldconfig])
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
     /// An earlier `fix --apply` wrote ofdoctor.conf for another program: the new plan keeps
     /// what it lists (the generated roots met a second plan that listed only its own
     /// directory, and with it unlisted the first plan's, whose library the program needed).
@@ -97,13 +109,12 @@ struct PlannerTests {
         #expect(candidate.kind == .otherSoname && candidate.soname == "libapp.so.2")
     }
 
-    /// A -z nodefaultlib program whose libfoo.so.1 is only in the multiarch directory, and
-    /// libbar.so.2 in a directory ld.so.conf lists; no cache yet. ldconfig fixes libbar; a
-    /// conf step listing the multiarch directory cannot make libfoo.so.1 found (nodeflib
-    /// skips the cache's entries there), so libfoo is a person's. The plan keeps only what
-    /// it proves: that conf step stayed in the plan, saying it fixed libfoo (a generated
-    /// root showed it).
-    @Test func aStepWhoseFindingIsLeftToAPersonIsDroppedAndNamesNothing() throws {
+    /// A -z nodefaultlib program whose libfoo.so.1 (and libc) are only in the multiarch
+    /// directory, and libbar.so.2 in a directory ld.so.conf lists; no cache yet. nodeflib
+    /// makes the loader skip the default directories and the cache's entries in them: only
+    /// LD_LIBRARY_PATH reaches them (the planner listed the multiarch directory in
+    /// ld.so.conf.d, which the proof refuted, and then called libfoo "nowhere usable").
+    @Test func aNodeflibProgramReachesTheDefaultDirectoryThroughTheLibraryPath() throws {
         var root = MiniDebianRoot()
         var program = MiniDebianRoot.programImage(needing: ["libfoo.so.1", "libbar.so.2"])
         program.flags1 = 0x800   // DF_1_NODEFLIB
@@ -112,15 +123,47 @@ struct PlannerTests {
         root.files.file("/etc/ld.so.conf.d/x.conf", text: "/opt/x\n")
         root.library("libbar.so.2", in: "/opt/x")
         let outcome = try Self.plan(root)
-        let diagnosis = try root.diagnose()
-        let person = Set(outcome.blockers.compactMap(\.findingKey))
-        for action in outcome.plan.actions {
-            #expect(person.isDisjoint(with: action.clears), "\(action.action) claims a finding left to a person")
-        }
-        #expect(!outcome.plan.actions.contains { if case .conf = $0.action { return true } else { return false } },
-                "\(outcome.plan.actions.map(\.action))")
-        #expect(diagnosis.findings.contains { $0.id == "LD005" })
-        #expect(outcome.plan.actions.map(\.action) == [.ldconfig])
+        // (this root's libc is in /lib/x86_64-linux-gnu, a directory of its own)
+        #expect(outcome.plan.actions.map(\.action) == [.env(name: "LD_LIBRARY_PATH", value: Self.multiarch + ":/lib/x86_64-linux-gnu"), .ldconfig])
+        #expect(outcome.blockers.isEmpty, "\(outcome.blockers.map(\.summary))")
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    /// A nodeflib program run with LD_LIBRARY_PATH=/usr/lib:/usr/lib/x86_64-linux-gnu, where
+    /// a libfoo.so.1 lacking foo@FOO_2 in /usr/lib shadows the good one in /opt/app/lib; its
+    /// libc is in /lib/x86_64-linux-gnu, which nodeflib keeps it from. The plan drops
+    /// /usr/lib, and must not bring it back to reach a default directory (it did, for that
+    /// very copy, and called the shadowing a person's; a generated root showed it).
+    @Test func aShadowingCopyDroppedFromTheLibraryPathIsNotOfferedAgain() throws {
+        var root = MiniDebianRoot()
+        var program = MiniDebianRoot.programImage(needing: ["libfoo.so.1"],
+                                                  importing: [ELFImage.Import("foo", version: ("libfoo.so.1", "FOO_2"))])
+        program.flags1 = 0x800   // DF_1_NODEFLIB
+        root.program(program)
+        root.library("/usr/lib/libfoo.so.1", ELFImage.library("libfoo.so.1"))
+        root.library("/opt/app/lib/libfoo.so.1", MiniDebianRoot.libraryImage("libfoo.so.1", defining: "foo", at: "FOO_2"))
+        root.runLdconfig()
+        let outcome = try Self.plan(root, ["LD_LIBRARY_PATH": "/usr/lib:" + Self.multiarch])
+        #expect(outcome.blockers.isEmpty, "\(outcome.blockers.map(\.summary)) \(outcome.plan.actions.map(\.action))")
+        #expect(outcome.simulated?.errors.isEmpty == true)
+        #expect(outcome.simulated?.graph.object(named: "libfoo.so.1")?.realPath == "/opt/app/lib/libfoo.so.1")
+        let path = outcome.environment.libraryPath ?? ""
+        #expect(!path.split(separator: ":").contains("/usr/lib"), "\(path)")
+    }
+
+    /// A step recorded for a finding the proof leaves failing (a person's) no longer says it
+    /// fixes it; another finding it clears keeps its id.
+    @Test func stepsNameOnlyTheFindingsTheProofClears() {
+        let kept = Finding(id: "LD002", rule: .libraryNotFound, summary: "a", explanation: "", library: "liba.so.1")
+        let left = Finding(id: "LD002", rule: .libraryNotFound, summary: "b", explanation: "", library: "libb.so.1")
+        let stale = Finding(id: "LD005", rule: .staleCache, summary: "c", explanation: "", library: "libc.so.1")
+        var actions = [
+            PlannedAction(.conf(path: Planner.confPath, directories: ["/opt/a", "/opt/b"]), fixes: ["LD002"], clears: [kept.key, left.key]),
+            PlannedAction(.ldconfig, fixes: ["LD002", "LD005"], clears: [left.key, stale.key]),
+        ]
+        Planner.truthful(&actions, left: [left.key], findings: [kept, left, stale])
+        #expect(actions[0].fixes == ["LD002"] && actions[0].clears == [kept.key])
+        #expect(actions[1].fixes == ["LD005"] && actions[1].clears == [stale.key])
     }
 
     @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenLdconfigWouldNotReadTheConfFile() throws {
