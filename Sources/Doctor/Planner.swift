@@ -427,13 +427,13 @@ public struct Planner: Sendable {
             guard !trail.contains(where: { $0.directoryName == directory && $0.outcome != .nodeflib }), !rejected.contains(path),
                   !directory.containsBytes("/glibc-hwcaps/"),
                   isUsableLibrary(path) else { continue }
+            // A directory holding a copy the plan had to drop (it lacks what its consumers
+            // need) does not go back on LD_LIBRARY_PATH for another library.
+            let holdsRejected = rejected.contains { Resolver.directoryName($0) == directory }
             // In a default directory and still not found: its requester is linked with
             // -z nodefaultlib, for which the loader skips the default directories and the
             // cache's entries in them. Only LD_LIBRARY_PATH reaches it there (last, so that
             // it shadows nothing).
-            // A directory holding a copy the plan had to drop (it lacks what its consumers
-            // need) does not go back on LD_LIBRARY_PATH for another library.
-            let holdsRejected = rejected.contains { Resolver.directoryName($0) == directory }
             if system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }) {
                 guard !holdsRejected else { continue }
                 var dirs = libraryPathDirectories(environment)
