@@ -13,8 +13,11 @@ extension PlanApplier {
             // The ldconfig that runs is the host's (`ldconfig -r`): it scans as its own glibc
             // does, which may be newer than the root's (from 2.33 it also descends into
             // glibc-hwcaps/ and drops dangling links there). Save what either would scan.
-            var versions: [GlibcVersion?] = [nil]   // nil: the root's own
-            if !root.directory.isEmpty, let host = hostGlibc() { versions.append(host) }
+            // (Each run models the whole of ldconfig, parsing every library: once for a
+            // host and a root of the same glibc.)
+            let own = GlibcVersion.read(root: view)?.version
+            var versions = [own]   // nil: unreadable, the model's fallback
+            if !root.directory.isEmpty, let host = hostGlibc(), host != own { versions.append(host) }
             var seen = Set<String>()
             var directories: [RootPath] = []
             for glibc in versions {

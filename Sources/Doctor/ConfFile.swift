@@ -1,4 +1,5 @@
 import ELFInspect
+import LoaderModel
 import RootFS
 import Support
 
@@ -10,16 +11,16 @@ public enum ConfFile {
             .joined(separator: "\n") + "\n"
     }
 
-    /// The directories the file at `path` in `root` lists (ld.so.conf's syntax: one a line,
-    /// `#` comments), in order; empty when there is no such regular file.
+    /// The directories the file at `path` in `root` lists, as ldconfig reads its lines
+    /// (`LdSoConf.forEachEntry`), trailing white space dropped, in order, each once; empty
+    /// when there is no such regular file.
     public static func directories(in root: RootView, at path: RootPath) -> [String] {
         guard let resolved = (try? root.resolve(path)) ?? nil, resolved.entry.kind == .file,
               let bytes = try? root.contents(of: resolved.path) else { return [] }
         var result: [String] = []
-        for line in ByteString.decode(bytes.buffer).split(separator: "\n") {
-            let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let directory = String(text.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-            if !directory.isEmpty, !result.contains(directory) { result.append(directory) }
+        LdSoConf.forEachEntry(in: bytes.bytes) { _, text in
+            let directory = ByteString.decode(text.reversed().drop(while: LdSoConf.isSpace).reversed())
+            if !result.contains(directory) { result.append(directory) }
         }
         return result
     }

@@ -125,10 +125,7 @@ public enum FindingCatalog {
     static func cacheable(_ name: String, in directory: String, system: TargetSystem, for graph: LoadGraph) -> Bool {
         let path = RootPath(directory + "/" + name)
         guard hasFile(name, in: directory, system: system), let bytes = try? system.root.contents(of: path) else { return false }
-        let expected = graph.objects.first.map {
-            CandidateVerdict.Expectation(fileClass: $0.elf.header.fileClass.rawValue, byteOrder: $0.elf.header.byteOrder.rawValue,
-                                         machine: $0.elf.header.machine)
-        } ?? .x86_64
+        let expected = graph.objects.first.map { CandidateVerdict.Expectation(header: $0.elf.header) } ?? .x86_64
         guard CandidateVerdict.judge(bytes.buffer, expecting: expected) == .accept,
               let elf = try? ELFFile(bytes: bytes, path: path.description) else { return false }
         return (elf.dynamic?.soname ?? name) == name

@@ -19,6 +19,11 @@ public enum CandidateVerdict: Equatable, Sendable {
 
         public static let x86_64 = Expectation(fileClass: 2, byteOrder: 1, machine: 62)
 
+        /// What a program with this header expects of its libraries.
+        public init(header: ELFHeader) {
+            self.init(fileClass: header.fileClass.rawValue, byteOrder: header.byteOrder.rawValue, machine: header.machine)
+        }
+
         public init(fileClass: UInt8, byteOrder: UInt8, machine: UInt16) {
             self.fileClass = fileClass
             self.byteOrder = byteOrder

@@ -69,6 +69,23 @@ public struct LdSoConf: Equatable, Sendable {
     public static let maxDepth = 32
     public static let maxFiles = 1000
 
+    /// The entries of an ld.so.conf file as ldconfig reads its lines: each cut at NUL (a C
+    /// string) and at `#` (a comment; the format has no quoting), leading white space
+    /// dropped, blank ones skipped; `body` gets the 1-based line number and the text.
+    public static func forEachEntry(in bytes: [UInt8], _ body: (_ line: Int, _ text: [UInt8]) -> Void) {
+        var lineNumber = 0
+        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = Array(rawLine.prefix { $0 != 0 })
+            if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line.removeSubrange(hash...) }
+            guard let start = line.firstIndex(where: { !isSpace($0) }) else { continue }
+            body(lineNumber, Array(line[start...]))
+        }
+    }
+
+    /// isspace(3) in the C locale.
+    public static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
+
     /// Reads `configFile` inside `root`, then adds `builtins`: by default Debian 12 x86-64's,
     /// the loader's own default directories (`ldconfig -v` with an empty config lists them).
     /// - Parameter glibc: the root's glibc, whose ldconfig this models; nil reads it from the
@@ -161,14 +178,7 @@ private struct Reader {
             return
         }
         files.append(file)
-        var lineNumber = 0
-        for rawLine in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            // A C string ends at NUL; '#' starts a comment (the format has no quoting).
-            var line = Array(rawLine.prefix { $0 != 0 })
-            if let hash = line.firstIndex(of: UInt8(ascii: "#")) { line.removeSubrange(hash...) }
-            guard let start = line.firstIndex(where: { !Self.isSpace($0) }) else { continue }
-            let text = Array(line[start...])
+        LdSoConf.forEachEntry(in: bytes) { lineNumber, text in
             let here = LdSoConf.Origin(file: file, line: lineNumber)
             if text.count > 7, text.starts(with: Array("include".utf8)), Self.isBlank(text[7]) {
                 for word in text[8...].split(whereSeparator: Self.isBlank) {
@@ -206,7 +216,7 @@ private struct Reader {
             bytes.removeSubrange(equal...)
             if let known = LdSoConf.libraryTypes[type] { libraryType = known } else { notes.append(.unknownLibraryType(origin, type)) }
         }
-        while let last = bytes.last, Self.isSpace(last) { bytes.removeLast() }
+        while let last = bytes.last, LdSoConf.isSpace(last) { bytes.removeLast() }
         while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         guard !bytes.isEmpty else { return }
         let spelling = String(decoding: bytes, as: UTF8.self)
@@ -241,8 +251,6 @@ private struct Reader {
         }
     }
 
-    /// isspace(3) in the C locale.
-    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0d) }
     /// isblank(3).
     static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
 }

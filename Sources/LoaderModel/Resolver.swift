@@ -173,8 +173,7 @@ struct ResolutionState {
             throw .programNotFound(path: program.string, root: root.label)
         }
         if let refusal = Self.kernelRefusal(elf, bytes: bytes, path: program.string) { throw refusal }
-        expectation = .init(fileClass: elf.header.fileClass.rawValue, byteOrder: elf.header.byteOrder.rawValue,
-                            machine: elf.header.machine)
+        expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)
         let origin = resolver.originFromTypedPath ? program.parent.string : target.path.parent.string
