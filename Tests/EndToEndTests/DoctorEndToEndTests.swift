@@ -79,7 +79,7 @@ struct DoctorEndToEndTests {
     /// The fixture's environment, and the program named as the image's PATH finds it
     /// (so the loader's messages start with `FeatureExtraction:`).
     static func envArguments(_ fixture: FixtureRoot) -> [String] {
-        fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        fixture.environmentArguments
             + ["--env", "PATH=/opt/OpenFace/build/bin:/usr/bin:/bin"]
     }
 

@@ -95,7 +95,7 @@ struct GeneratedRootTests {
     }
 
     static func check(_ fixture: FixtureRoot) throws -> (Int32, Report) {
-        let environment = fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let environment = fixture.environmentArguments
         let result = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json"] + environment + [fixture.program ?? ""])
         let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
         return (result.status, report)
@@ -165,7 +165,7 @@ struct GeneratedRootTests {
         #expect((status == 0) == (report.status == "healthy"))
         guard status == 1 || (status == 2 && !report.plan.isEmpty) else { return }
         let snapshot = try TreeSnapshot(root: root)
-        let environment = fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let environment = fixture.environmentArguments
         let apply = Command.ofdoctor(["fix", "--apply", "--root", root] + environment + [fixture.program ?? ""])
         #expect(apply.status == (status == 1 ? 0 : 2), "\(fixture.name): fix --apply exit \(apply.status): \(apply.stdout)\(apply.stderr)")
         let corrected = FixtureRoot(name: fixture.name, rootPath: root, environment: report.correctedEnvironment, program: fixture.program)

@@ -34,7 +34,7 @@ struct HostileRootTests {
 
     static func check(_ fixture: FixtureRoot, program: String? = nil, format: String = "json", command: String = "check") -> (Command.Result, HostileReport?) {
         let result = HostileCLI.run([command, "--root", fixture.rootPath, "--format", format, program ?? "FeatureExtraction"]
-                                    + HostileRoots.envArguments(fixture))
+                                    + DoctorEndToEndTests.envArguments(fixture))
         return (result, HostileReport.decode(result.stdout))
     }
 
@@ -208,7 +208,7 @@ struct HostileRootTests {
         let realRoot = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
         for command in ["check", "tree"] {
             let trace = dir + "/\(command).trace"
-            let result = HostileCLI.traced([command, "--root", root, "--format", "json", program] + HostileRoots.envArguments(fixture),
+            let result = HostileCLI.traced([command, "--root", root, "--format", "json", program] + DoctorEndToEndTests.envArguments(fixture),
                                            traceFile: trace)
             Self.expectAnalysed(result, "\(variant) \(command) under strace")
             let accesses = SyscallTrace(file: trace).accesses
@@ -268,7 +268,7 @@ struct HostileRootTests {
 
         var steps: [(String, Command.Result, SyscallTrace)] = []
         let program = try #require(fixture.program)
-        let env = fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let env = fixture.environmentArguments
         for (label, arguments) in [("fix --apply", ["fix", "--apply", "--root", root, program] + env),
                                    ("second fix --apply", ["fix", "--apply", "--root", root, program] + env),
                                    ("undo", ["undo", "--root", root])] {

@@ -72,13 +72,6 @@ enum HostileRoots {
         FixtureRoot.load(name: name, from: directory + "/" + name)
     }
 
-    /// `--env` for each of the variant's variables, and the image's PATH so the program
-    /// is started as `FeatureExtraction` (the name the loader's messages start with).
-    static func envArguments(_ fixture: FixtureRoot) -> [String] {
-        fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
-            + ["--env", "PATH=/opt/OpenFace/build/bin:/usr/bin:/bin"]
-    }
-
     /// A copy of `fixture`'s root in a fresh temporary directory (removed by the caller).
     static func scratchCopy(of root: String, label: String) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-\(label)-\(UUID().uuidString)").path

@@ -119,7 +119,7 @@ struct ReleaseTests {
         let root = directory + "/root"
         #expect(ImageE2E.run("/bin/cp", ["-a", fixture.rootPath, root]).status == 0)
         try FileManager.default.copyItem(atPath: Self.binary, toPath: root + "/ofdoctor")
-        let environment = fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let environment = fixture.environmentArguments
         let result = Self.inRoot(root, ["/ofdoctor", "check", "--format", "json"] + environment
                                         + ["/opt/OpenFace/build/bin/FeatureExtraction"])
         #expect(result.status == 1, "\(result.stderr)")

@@ -12,7 +12,7 @@ struct TextWidthTests {
             + FixtureRoot.allRules.compactMap { fixture in
                 fixture.program.map { program in
                     ("rules/" + fixture.name, ["--root", fixture.rootPath, program]
-                        + fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] })
+                        + fixture.environmentArguments)
                 }
             }
     }

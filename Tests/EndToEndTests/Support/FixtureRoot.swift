@@ -17,6 +17,12 @@ struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
 
     var description: String { name }
 
+    /// `--env NAME=VALUE` for each variable of the environment, sorted: how the CLI is told
+    /// the target's environment.
+    var environmentArguments: [String] {
+        environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+    }
+
     /// `<package root>/Tests/Fixtures`: the build scripts and `run-in-root.sh`.
     static var scriptsDirectory: String {
         packageRoot.appendingPathComponent("Tests/Fixtures").path
