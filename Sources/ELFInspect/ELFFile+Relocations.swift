@@ -4,25 +4,37 @@ extension ELFFile {
     /// is relocated, `lazy` ones (`DT_JMPREL`) at the first call unless BIND_NOW.
     public func relocatedSymbols() -> (startup: Set<Int>, lazy: Set<Int>) {
         var startup = Set<Int>(), lazy = Set<Int>()
-        forEachRelocatedSymbol { symbol, isLazy in
+        forEachRelocatedSymbol { symbol, isLazy, _ in
             if isLazy { lazy.insert(symbol) } else { startup.insert(symbol) }
         }
         return (startup, lazy)
     }
 
+    /// The symbols a copy relocation (`R_*_COPY`) names: the executable's own copy of a
+    /// library's data, which the loader fills from a definition outside the executable.
+    public func copyRelocatedSymbols() -> Set<Int> {
+        var copied = Set<Int>()
+        forEachRelocatedSymbol { symbol, _, isCopy in
+            if isCopy { copied.insert(symbol) }
+        }
+        return copied
+    }
+
     /// How each symbol is referenced by relocations, indexed by symbol: bit 0 set when a
-    /// start-up relocation names it, bit 1 when a lazy (`DT_JMPREL`) one does. One pass,
-    /// no hashing: what the symbol check iterates.
+    /// start-up relocation names it, bit 1 when a lazy (`DT_JMPREL`) one does, bit 2 when a
+    /// copy relocation does. One pass, no hashing: what the symbol check iterates.
     public func relocationFlags() -> [UInt8] {
         var flags = [UInt8](repeating: 0, count: symbolCount)
-        forEachRelocatedSymbol { symbol, isLazy in
-            if symbol < flags.count { flags[symbol] |= isLazy ? 2 : 1 }
+        forEachRelocatedSymbol { symbol, isLazy, isCopy in
+            if symbol < flags.count { flags[symbol] |= (isLazy ? 2 : 1) | (isCopy ? 4 : 0) }
         }
         return flags
     }
 
-    /// The strong undefined symbols the relocations name, in symbol order: what a symbol
-    /// check looks up (definitions find themselves, weak references never fail).
+    /// The strong symbols the relocations name that the loader must look up, in symbol
+    /// order: the undefined ones, and those a copy relocation names (defined in the
+    /// executable, looked up past it). Other definitions find themselves, and weak
+    /// references never fail.
     public func undefinedReferences() -> [UndefinedReference] {
         if let ahead = tablesReadAhead { return ahead.undefinedReferences }
         return collectUndefinedReferences()
@@ -46,11 +58,12 @@ extension ELFFile {
     private func scanUndefinedReferences(_ body: (UndefinedReference) -> Void) {
         let relocated = relocationFlags()
         for index in relocated.indices where relocated[index] != 0 {
-            guard let fields = symbolFields(at: index), fields.sectionIndex == 0,
+            let isCopy = relocated[index] & 4 != 0
+            guard let fields = symbolFields(at: index), fields.sectionIndex == 0 || isCopy,
                   fields.binding != DynamicSymbol.weak,
                   let name = symbolNameBytes(at: index), name.count > 0 else { continue }
             body(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
-                                    atStartup: relocated[index] & 1 != 0))
+                                    atStartup: relocated[index] & 1 != 0, isCopy: isCopy))
         }
     }
 
@@ -59,26 +72,32 @@ extension ELFFile {
         relocationTables.reduce(0) { $0 + $1.range.count / (($1.isRela ? 3 : 2) * (is64 ? 8 : 4)) }
     }
 
-    private func forEachRelocatedSymbol(_ body: (Int, Bool) -> Void) {
+    /// Every relocation's symbol index (0, no symbol, left out), whether its table is the
+    /// lazy one, and whether it is a copy relocation.
+    private func forEachRelocatedSymbol(_ body: (Int, Bool, Bool) -> Void) {
         // Raw loads: every table lies inside the file (`RelocationTable.tables`) and an entry
         // is read only when it ends inside its table and the file, so no read needs a bounds check (a
         // checked read per entry was most of the walk over a large program's tables).
         guard let base = reader.buffer.baseAddress else { return }
         let bigEndian = reader.bigEndian
+        // No machine's copy type is UInt32.max: then nothing matches.
+        let copy = ELFMachine(header.machine).copyRelocationType ?? UInt32.max
         for table in relocationTables {
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
             let end = min(table.range.upperBound, reader.count)
             var at = table.range.lowerBound
             while at + entrySize <= end {
-                let symbol: Int
+                let symbol: Int, type: UInt32
                 if is64 {
                     let raw = base.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)
-                    symbol = Int((bigEndian ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw)) >> 32)
+                    let info = bigEndian ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw)
+                    (symbol, type) = (Int(info >> 32), UInt32(truncatingIfNeeded: info))
                 } else {
                     let raw = base.loadUnaligned(fromByteOffset: at + 4, as: UInt32.self)
-                    symbol = Int((bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)) >> 8)
+                    let info = bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
+                    (symbol, type) = (Int(info >> 8), info & 0xff)
                 }
-                if symbol != 0 { body(symbol, table.lazy) }
+                if symbol != 0 { body(symbol, table.lazy, type == copy) }
                 at += entrySize
             }
         }

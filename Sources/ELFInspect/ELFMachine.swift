@@ -22,6 +22,22 @@ public struct ELFMachine: RawRepresentable, Hashable, Sendable, CustomStringConv
         return "\(entry.constant) (\(entry.architecture))"
     }
 
+    /// The architecture's `R_*_COPY` relocation type (elf.h), nil where there is none or
+    /// it is not known here: the loader looks such a symbol up past the executable.
+    public var copyRelocationType: UInt32? {
+        switch rawValue {
+        case 3, 62: return 5                // R_386_COPY, R_X86_64_COPY
+        case 183: return 1024               // R_AARCH64_COPY
+        case 40: return 20                  // R_ARM_COPY
+        case 2, 18, 43, 20, 21, 4: return 19 // R_SPARC_COPY, R_PPC_COPY, R_PPC64_COPY, R_68K_COPY
+        case 22: return 9                   // R_390_COPY
+        case 243, 258: return 4             // R_RISCV_COPY, R_LARCH_COPY
+        case 8: return 126                  // R_MIPS_COPY
+        case 42: return 162                 // R_SH_COPY
+        default: return nil
+        }
+    }
+
     /// The machines a Linux system meets in practice (values from glibc's elf.h).
     static let known: [UInt16: (constant: String, architecture: String)] = [
         0: ("EM_NONE", "no machine"),

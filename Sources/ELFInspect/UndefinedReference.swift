@@ -1,6 +1,7 @@
-/// One strong undefined symbol that a relocation of the file names: what the loader must
-/// find a definition for when it relocates the file (a weak one may stay undefined). The
-/// name stays bytes inside the file's string table, valid as long as its `ELFFile`.
+/// One strong symbol that a relocation of the file names and the loader must find a
+/// definition for when it relocates the file: an undefined one (a weak one may stay
+/// undefined), or one a copy relocation names. The name stays bytes inside the file's
+/// string table, valid as long as its `ELFFile`.
 public struct UndefinedReference {
     /// Index in `DT_SYMTAB` (its version is `DT_VERSYM` at the same index).
     public let symbol: Int
@@ -10,4 +11,8 @@ public struct UndefinedReference {
     /// A start-up relocation names it; otherwise only lazy (`DT_JMPREL`) ones do, bound at
     /// the first call unless the file or the environment asks for BIND_NOW.
     public let atStartup: Bool
+    /// A copy relocation names it: the executable holds the symbol's storage, and the
+    /// loader looks for the definition to copy everywhere but in the executable
+    /// (elf/dl-lookup.c `do_lookup_x`).
+    public let isCopy: Bool
 }

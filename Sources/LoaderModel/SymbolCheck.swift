@@ -211,7 +211,8 @@ public struct SymbolCheck: Sendable {
             // The name stays bytes in the file: a `String` is made only for a miss.
             elf.forEachUndefinedReference { undefined in
                 let key = ReferenceKey(name: undefined.name, nameHash: undefined.gnuHash,
-                                       version: versions.referenceID(of: undefined.symbol, in: number))
+                                       version: versions.referenceID(of: undefined.symbol, in: number),
+                                       skipsProgram: undefined.isCopy)
                 references.append(Reference(object: number, key: key, atStartup: undefined.atStartup || bindNow))
             }
         }
@@ -260,46 +261,53 @@ public struct SymbolCheck: Sendable {
         return problems
     }
 
-    /// A reference as the memo knows it: the name's bytes (in its file's string table) and
-    /// the version it asks for (`VersionTables.Version.id`, -1 for none). Plain values: a
-    /// key is copied and compared without touching a reference count.
+    /// A reference as the memo knows it: the name's bytes (in its file's string table),
+    /// the version it asks for (`VersionTables.Version.id`, -1 for none) and whether the
+    /// lookup passes over the executable (a copy relocation's). Plain values: a key is
+    /// copied and compared without touching a reference count.
     struct ReferenceKey: Equatable {
         let name: UnsafeRawBufferPointer
         let nameHash: UInt32
         let version: Int32
+        let skipsProgram: Bool
 
-        init(name: UnsafeRawBufferPointer, nameHash: UInt32, version: Int32) {
+        init(name: UnsafeRawBufferPointer, nameHash: UInt32, version: Int32, skipsProgram: Bool = false) {
             self.name = name
             self.nameHash = nameHash
             self.version = version
+            self.skipsProgram = skipsProgram
         }
 
         static func == (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool {
-            guard lhs.nameHash == rhs.nameHash, lhs.name.count == rhs.name.count, lhs.version == rhs.version else { return false }
+            guard lhs.nameHash == rhs.nameHash, lhs.name.count == rhs.name.count, lhs.version == rhs.version,
+                  lhs.skipsProgram == rhs.skipsProgram else { return false }
             guard let a = lhs.name.baseAddress, let b = rhs.name.baseAddress else { return lhs.name.count == 0 }
             return memcmp(a, b, lhs.name.count) == 0
         }
     }
 
     /// `_dl_lookup_symbol_x` over the global scope (load order). With a definition index,
-    /// only the objects it names are visited: the others cannot define the name.
+    /// only the objects it names are visited: the others cannot define the name. A copy
+    /// relocation's lookup passes over the executable (the scope's first object), whose
+    /// symbol is the copy being filled.
     static func lookup(_ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        definitions: DefinitionIndex?, versions: inout VersionTables,
                        symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
+        let skipped = key.skipsProgram ? 0 : -1
         // The DT_SYMBOLIC object itself first, then the scope without it.
-        if let first = symbolicFirst,
+        if let first = symbolicFirst, first != skipped,
            let result = visit(first, key, reference: reference, graph: graph, scope: scope, versions: &versions) {
             return result
         }
         var result: (found: Bool, assertion: Bool)?
         if let definitions {
             definitions.forEachCandidate(for: key.nameHash) { index in
-                if index == symbolicFirst { return true }
+                if index == symbolicFirst || index == skipped { return true }
                 result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
                 return result == nil
             }
         } else {
-            for index in scope.indices where index != symbolicFirst {
+            for index in scope.indices where index != symbolicFirst && index != skipped {
                 result = visit(index, key, reference: reference, graph: graph, scope: scope, versions: &versions)
                 if result != nil { break }
             }

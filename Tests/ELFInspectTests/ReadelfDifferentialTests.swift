@@ -53,12 +53,12 @@ struct ReadelfDifferentialTests {
         #expect(files.contains { $0.interpreter == "/lib/ld-test.so.1" })
     }
 
-    @Test("relocatedSymbols splits .rel[a].plt (lazy) from the other tables like readelf -r",
+    @Test("relocatedSymbols splits .rel[a].plt (lazy) from the other tables, and copyRelocatedSymbols finds the copies, like readelf -r",
           .enabled(if: Readelf.isAvailable, "needs binutils readelf"))
     func relocationsMatchReadelf() throws {
         var files = SampleFiles.files
         if let fixtures = try? Fixtures.get() { files += fixtures.all }
-        var compared = 0
+        var compared = 0, copies = 0
         for path in files {
             let elf = try ELFFile(path: path)
             guard elf.dynamic != nil, elf.header.type != 1 else { continue }
@@ -68,9 +68,12 @@ struct ReadelfDifferentialTests {
                 #expect(ours.lazy == theirs.lazy, "\(path): lazy")
                 #expect(ours.startup == theirs.startup, "\(path): startup")
             }
+            #expect(elf.copyRelocatedSymbols() == theirs.copied, "\(path): copies")
+            copies += theirs.copied.count
             compared += 1
         }
         #expect(compared >= 150)
+        #expect(copies > 0, "no file of the sample has a copy relocation")
     }
 
     @Test("symbolIndices(named:) finds exactly the defined symbols of each name",

@@ -7,7 +7,11 @@ Each is OUTDIR/generated/<NNN>/{root,env,program,recipe}, laid out like the rule
 them at random from a seed, so the model meets combinations nobody thought to write: copies
 of five libraries in a dozen directories, good, older (a version node or a symbol short),
 unversioned, built for another machine or class, under their soname or only their real
-name, behind good, dangling or looping links; RPATH or RUNPATH ($ORIGIN included) on the
+name, behind good, dangling or looping links; flavoured (FLAVOURS) with SysV or both hash
+tables, weak, IFUNC or protected definitions, a function only at a hidden or an older
+version, references that name no version, or short of a symbol in a way the loader tells
+apart (local binding, section type, value 0, hidden visibility, data or thread-local
+variable gone); RPATH or RUNPATH ($ORIGIN included) on the
 program and the libraries; -z nodefaultlib; LD_LIBRARY_PATH and LD_PRELOAD; ld.so.conf.d
 entries; a cache that is fresh, stale or absent. Nothing expected is stored: the real
 loader, run in the root, is the oracle (Tests/EndToEndTests/GeneratedRootTests.swift).
@@ -16,15 +20,17 @@ With --glibc-root DIR the roots take DIR's loader, libc and ldconfig (a Debian 1
 glibc 2.31, the OpenFace image's, whose loader has other rules) and go to
 OUTDIR/generated-<name>. The libraries libg0..libg4 (sonames libgN.so.1) are built once into
 the output's .pool.
-libg0 needs libg2, libg1 needs libg3, libg2 needs libg4, each calling the other's gN_f at
-version GN_2; the program needs libg0 and libg1 and prints "started" once every call
-returned. The same SEED and COUNT give the same roots on every machine with the same
+libg0 needs libg2, libg1 needs libg3, libg2 needs libg4, each calling the other's gN_f and
+reading its gN_data and thread-local gN_tls at version GN_2; the program needs libg0 and
+libg1, calls g0_f and g1_f, reads g1_data (a copy relocation) and g0_tls (initial-exec TLS)
+and prints "started" once that all added up to 0. The same SEED and COUNT give the same roots on every machine with the same
 compiler.
 """
 import hashlib
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 
@@ -63,75 +69,190 @@ def sh(script, *args):
     run("bash", "-c", '. "$0"; ' + script, os.path.join(HERE, "lib.sh"), *args)
 
 
-def source(i, variant):
-    """C source of libgN in a variant: `new` defines gN_f (calling its dependencies) and
-    gN_old; `old` and `plain` only gN_old (an older release: no gN_f, no dependencies);
-    `hollow` gN_old and gN_other."""
+# Symbol-level flavours of a copy, drawn from a second random stream of the root (so the
+# first stream, and with it every root's layout, stays what it was): what a good copy
+# defines can still be built differently, and a copy short of a symbol can be short in
+# several ways the loader tells apart (elf/dl-lookup.c `check_match`, `do_lookup_x`).
+GOOD_FLAVOURS = [("good", 40), ("sysv", 5), ("both", 3), ("weak", 3), ("ifunc", 3), ("protected", 3),
+                 ("hiddenver", 4), ("twover", 4), ("unvref", 5),
+                 # now and then a copy of the soname that is short after all
+                 ("nodata", 2), ("notls", 2), ("newer", 1), ("local", 1), ("section", 1), ("value0", 1), ("hiddenvis", 1)]
+HOLLOW_FLAVOURS = [("hollow", 4), ("newer", 2), ("local", 2), ("section", 1), ("value0", 2),
+                   ("hiddenvis", 2), ("nodata", 3), ("notls", 3)]
+UNVERSIONED_FLAVOURS = [("unversioned", 2), ("unversioned-libc", 2)]
+FLAVOURS = {"good": GOOD_FLAVOURS, "hollow": HOLLOW_FLAVOURS, "unversioned": UNVERSIONED_FLAVOURS}
+# flavours made by patching one dynamic symbol of the good copy: (symbol, field, value)
+PATCHED = {"local": ("f", "bind", 0), "section": ("f", "type", 3), "value0": ("f", "value", 0),
+           "hiddenvis": ("f", "other", 2)}
+
+
+def flavour(rng, k):
+    table = FLAVOURS.get(k)
+    return rng.choices([f for f, _ in table], weights=[w for _, w in table])[0] if table else k
+
+
+def source(i, code):
+    """C source of libgN: `new` defines gN_f (calling its dependencies' gN_f and reading
+    their gN_data and thread-local gN_tls), gN_data, gN_tls and gN_old; `old` only gN_old
+    (an older release: no dependencies); `hollow` gN_old and gN_other. The rest are `new`
+    built another way: gN_f weak, an IFUNC, protected, only at a non-default version
+    (`hiddenver`), at G_2 hidden and G_3 default (`twover`), only at G_3 (`newer`); without
+    gN_data or gN_tls; calling libc (`libc`)."""
     lines = ["int g%d_old(void) { return 0; }" % i]
-    if variant == "hollow":
+    if code == "hollow":
         lines.append("int g%d_other(void) { return 0; }" % i)
-    if variant == "new":
-        lines += ["int g%d_f(void);" % j for j in DEPS[i]]
-        lines.append("int g%d_f(void) { return 0%s; }" % (i, "".join(" + g%d_f()" % j for j in DEPS[i])))
+    if code in ("old", "hollow"):
+        return "\n".join(lines) + "\n"
+    for j in DEPS[i]:
+        lines += ["int g%d_f(void);" % j, "extern int g%d_data;" % j, "extern __thread int g%d_tls;" % j]
+    body = "return 0%s;" % "".join(" + g%d_f() + g%d_data + g%d_tls" % (j, j, j) for j in DEPS[i])
+    if code == "libc":
+        lines.append("unsigned long strlen(const char *);")
+        body = "return (int)strlen(\"\")%s;" % "".join(" + g%d_f() + g%d_data + g%d_tls" % (j, j, j) for j in DEPS[i])
+    if code != "nodata":
+        lines.append("int g%d_data = 0;" % i)
+    if code != "notls":
+        lines.append("__thread int g%d_tls = 0;" % i)
+    attribute = {"weak": "__attribute__((weak)) ", "protected": "__attribute__((visibility(\"protected\"))) "}.get(code, "")
+    if code == "ifunc":
+        lines += ["static int g%d_impl(void) { %s }" % (i, body),
+                  "static void *g%d_resolve(void) { return (void *)g%d_impl; }" % (i, i),
+                  "int g%d_f(void) __attribute__((ifunc(\"g%d_resolve\")));" % (i, i)]
+    elif code in ("hiddenver", "twover", "newer"):
+        lines.append("int g%d_impl(void) { %s }" % (i, body))
+        if code == "twover":
+            lines += ["int g%d_impl3(void) { return g%d_impl(); }" % (i, i),
+                      '__asm__(".symver g%d_impl,g%d_f@G%d_2");' % (i, i, i),
+                      '__asm__(".symver g%d_impl3,g%d_f@@G%d_3");' % (i, i, i)]
+        else:
+            lines.append('__asm__(".symver g%d_impl,g%d_f@%sG%d_%d");' % (i, i, "@" if code == "newer" else "", i,
+                                                                       3 if code == "newer" else 2))
+    else:
+        lines.append("%sint g%d_f(void) { %s }" % (attribute, i, body))
     return "\n".join(lines) + "\n"
 
 
+def version_script(i, code):
+    """G_1 holds gN_old, G_2 what the program and the other libraries were linked against."""
+    second = {"hollow": "g%d_other;" % i}.get(code, "g%d_f; g%d_data; g%d_tls;" % (i, i, i))
+    if code in ("hiddenver", "twover", "newer"):
+        second = "g%d_data; g%d_tls;" % (i, i)
+    script = "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: %s } G%d_1;\n" % (i, i, i, second, i)
+    if code in ("twover", "newer"):
+        script += "G%d_3 { } G%d_2;\n" % (i, i)
+    return script
+
+
+def patch_symbol(path, name, field, value):
+    """Sets one field of a dynamic symbol of an x86-64 ELF file in place."""
+    with open(path, "r+b") as f:
+        data = bytearray(f.read())
+        shoff, = struct.unpack_from("<Q", data, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", data, 0x3a)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + k * shentsize) for k in range(shnum)]
+        for _, kind, _, _, offset, size, link, _, _, entsize in sections:
+            if kind != 11:   # SHT_DYNSYM
+                continue
+            strings = sections[link][4]
+            for at in range(offset, offset + size, entsize):
+                st_name, st_info, st_other = struct.unpack_from("<IBB", data, at)
+                if data[strings + st_name:data.index(0, strings + st_name)] != name.encode():
+                    continue
+                if field == "bind":
+                    data[at + 4] = (value << 4) | (st_info & 0xf)
+                elif field == "type":
+                    data[at + 4] = (st_info & 0xf0) | value
+                elif field == "other":
+                    data[at + 5] = value
+                elif field == "value":
+                    struct.pack_into("<Q", data, at + 8, value)
+                f.seek(0)
+                f.write(data)
+                return
+    raise SystemExit("build-generated-roots.py: no dynamic symbol %s in %s" % (name, path))
+
+
 def build_pool(pool):
-    """The library variants and the two programs, compiled once."""
+    """The library variants and flavours, and the programs, compiled once."""
     os.makedirs(pool, exist_ok=True)
     cc = ["gcc", "-shared", "-fPIC", "-Wl,--no-as-needed", "-Wl,--disable-new-dtags"]
     for i in reversed(range(LIBS)):   # dependencies first
         deps = [os.path.join(pool, "good", "libg%d.so.1" % j) for j in DEPS[i]]
-        for variant, code, script, soname, linked in [
-            ("good", "new", "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: g%d_f; } G%d_1;\n" % (i, i, i, i, i), 1, deps),
-            ("old", "old", "G%d_1 { global: g%d_old; local: *; };\n" % (i, i), 1, []),
-            ("plain", "old", None, 1, []),
-            ("unversioned", "new", None, 1, deps),
-            ("soname2", "new", "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: g%d_f; } G%d_1;\n" % (i, i, i, i, i), 2, deps),
+        unversioned_deps = [os.path.join(pool, "unversioned", "libg%d.so.1" % j) for j in DEPS[i]]
+        versioned = lambda code: version_script(i, code)
+        for variant, code, script, soname, linked, extra in [
+            ("good", "new", versioned("new"), 1, deps, []),
+            ("old", "old", "G%d_1 { global: g%d_old; local: *; };\n" % (i, i), 1, [], []),
+            ("plain", "old", None, 1, [], []),
+            ("unversioned", "new", None, 1, deps, []),
+            ("unversioned-libc", "libc", None, 1, deps, []),
+            ("soname2", "new", versioned("new"), 2, deps, []),
             # the version node is there, the symbol is not (conda's libffi and
             # ffi_type_uint32@LIBFFI_BASE_7.0): the version check passes, binding fails
-            ("hollow", "hollow", "G%d_1 { global: g%d_old; local: *; };\nG%d_2 { global: g%d_other; } G%d_1;\n" % (i, i, i, i, i), 1, []),
+            ("hollow", "hollow", versioned("hollow"), 1, [], []),
+            ("sysv", "new", versioned("new"), 1, deps, ["-Wl,--hash-style=sysv"]),
+            ("both", "new", versioned("new"), 1, deps, ["-Wl,--hash-style=both"]),
+            ("weak", "weak", versioned("new"), 1, deps, []),
+            ("ifunc", "ifunc", versioned("new"), 1, deps, []),
+            ("protected", "protected", versioned("new"), 1, deps, []),
+            ("hiddenver", "hiddenver", versioned("hiddenver"), 1, deps, []),
+            ("twover", "twover", versioned("twover"), 1, deps, []),
+            ("newer", "newer", versioned("newer"), 1, deps, []),
+            ("nodata", "nodata", versioned("nodata"), 1, deps, []),
+            ("notls", "notls", versioned("notls"), 1, deps, []),
+            # linked against unversioned builds: its references name no version
+            ("unvref", "new", versioned("new"), 1, unversioned_deps, []),
         ]:
             d = os.path.join(pool, variant)
             os.makedirs(d, exist_ok=True)
             c = os.path.join(d, "g%d.c" % i)
             with open(c, "w") as f:
                 f.write(source(i, code))
-            argv = cc + ["-o", os.path.join(d, "libg%d.so.1" % i), "-Wl,-soname,libg%d.so.%d" % (i, soname), c] + deps
+            argv = cc + ["-o", os.path.join(d, "libg%d.so.1" % i), "-Wl,-soname,libg%d.so.%d" % (i, soname), c] + linked + extra
             if script:
                 m = os.path.join(d, "g%d.map" % i)
                 with open(m, "w") as f:
                     f.write(script)
                 argv.append("-Wl,--version-script=" + m)
             run(*argv)
-        # another machine (EM_AARCH64) and another class (ELFCLASS32 in e_ident) of the good one
-        for variant, offset, value in [("machine", 18, 183), ("class", 4, 1)]:
+        # another machine (EM_AARCH64) and another class (ELFCLASS32 in e_ident) of the good
+        # one, and the good one with gN_f patched where the loader looks
+        for variant, offset, value in [("machine", 18, 183), ("class", 4, 1)] + [(k, None, None) for k in PATCHED]:
             d = os.path.join(pool, variant)
             os.makedirs(d, exist_ok=True)
             out = os.path.join(d, "libg%d.so.1" % i)
             shutil.copyfile(os.path.join(pool, "good", "libg%d.so.1" % i), out)
+            if offset is None:
+                symbol, field, number = PATCHED[variant]
+                patch_symbol(out, "g%d_%s" % (i, symbol), field, number)
+                continue
             with open(out, "r+b") as f:
                 f.seek(offset)
                 f.write(bytes([value]))
     prog = os.path.join(pool, "prog.c")
     startup = []
+    uses = ('int g0_f(void);\nint g1_f(void);\nextern int g1_data;\nextern __thread int g0_tls;\n')
+    # g1_data by a copy relocation (the program holds it; the loader fills it from a library),
+    # g0_tls by an initial-exec TLS relocation
+    total = "g0_f() + g1_f() + g1_data + g0_tls"
     with open(prog, "w") as f:
         if GLIBC_ROOT is None:
-            f.write('#include <stdio.h>\nint g0_f(void);\nint g1_f(void);\n'
-                    'int main(void) { int r = g0_f() + g1_f(); if (r == 0) puts("started"); return r; }\n')
+            f.write('#include <stdio.h>\n' + uses +
+                    'int main(void) { int r = %s; if (r == 0) puts("started"); return r; }\n' % total)
         else:
             # For another glibc (older than the compiler's): no C start-up files, whose
             # __libc_start_main would need this glibc's version; raw system calls instead.
-            f.write('int g0_f(void);\nint g1_f(void);\n'
+            f.write(uses +
                     'static long sys3(long n, long a, long b, long c) { long r; __asm__ volatile ("syscall" : "=a"(r)'
                     ' : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }\n'
                     '__attribute__((force_align_arg_pointer, noreturn)) void _start(void) {\n'
-                    '  int r = g0_f() + g1_f(); if (r == 0) sys3(1, 1, (long)"started\\n", 8); sys3(231, r, 0, 0); for (;;) {} }\n')
+                    '  int r = %s; if (r == 0) sys3(1, 1, (long)"started\\n", 8); sys3(231, r, 0, 0); for (;;) {} }\n' % total)
             startup = ["-nostartfiles", "-lc"]
-    good = [os.path.join(pool, "good", "libg%d.so.1" % i) for i in (0, 1)]
-    for name, extra in [("prog", []), ("prog-nodeflib", ["-Wl,-z,nodefaultlib"])]:
+    for name, flavour_dir, extra in [("prog", "good", []), ("prog-nodeflib", "good", ["-Wl,-z,nodefaultlib"]),
+                                     ("prog-unvref", "unversioned", [])]:
+        linked = [os.path.join(pool, flavour_dir, "libg%d.so.1" % i) for i in (0, 1)]
         run("gcc", "-o", os.path.join(pool, name), "-Wl,--no-as-needed", "-Wl,--disable-new-dtags",
-            "-Wl,-rpath-link," + os.path.join(pool, "good"), prog, *good, *extra, *startup)
+            "-Wl,-rpath-link," + os.path.join(pool, "good"), prog, *linked, *extra, *startup)
     run("gcc", "-static", "-O2", "-o", os.path.join(pool, "launch"), os.path.join(HERE, "src", "launch.c"))
 
 
@@ -144,8 +265,8 @@ def kind(rng):
 
 
 class Root:
-    def __init__(self, path, rng):
-        self.path, self.rng, self.recipe, self.later = path, rng, [], []
+    def __init__(self, path, rng, flavours):
+        self.path, self.rng, self.flavours, self.recipe, self.later = path, rng, flavours, [], []
 
     def host(self, inside):
         return self.path + inside
@@ -163,10 +284,17 @@ class Root:
         return True
 
     def copy(self, pool, variant, i, inside):
+        """Puts a copy of libgN in a variant there, flavoured (FLAVOURS) from the second
+        random stream; the recipe names the flavour when it is not the plain variant."""
+        chosen = flavour(self.flavours, variant)
+
         def make(target):
-            shutil.copyfile(os.path.join(pool, variant, "libg%d.so.1" % i), target)
+            shutil.copyfile(os.path.join(pool, chosen, "libg%d.so.1" % i), target)
             os.chmod(target, 0o755)
-        return self.place(inside, make)
+        made = self.place(inside, make)
+        if made and chosen != variant:
+            self.recipe.append("  (libg%d at %s is flavour %s)" % (i, inside, chosen))
+        return made
 
     def patch(self, inside, i):
         """Sometimes RPATH or RUNPATH, an extra or a missing DT_NEEDED on a library copy."""
@@ -199,7 +327,7 @@ def generate(out, pool, template, number, seed, label=None):
     path = os.path.join(variant_dir, "root")
     # hard links of the template: nothing below writes into an existing file in place
     run("cp", "-al", template, path)
-    root = Root(path, rng)
+    root = Root(path, rng, random.Random("flavours %d %d" % (seed, number)))
     recipe = root.recipe
     cache = rng.choices(["fresh", "stale", "none"], weights=[50, 35, 15])[0]
     recipe.append("cache %s" % cache)
@@ -268,9 +396,12 @@ def generate(out, pool, template, number, seed, label=None):
 
     program = "/app/bin/prog"
     nodeflib = rng.random() < 0.1
-    root.place(program, lambda t: shutil.copyfile(os.path.join(pool, "prog-nodeflib" if nodeflib else "prog"), t))
+    # sometimes linked against unversioned builds: its references name no version
+    built = "prog-nodeflib" if nodeflib else "prog-unvref" if root.flavours.random() < 0.12 else "prog"
+    root.place(program, lambda t: shutil.copyfile(os.path.join(pool, built), t))
     os.chmod(root.host(program), 0o755)
-    recipe.append("program %s%s" % (program, " -z nodefaultlib" if nodeflib else ""))
+    recipe.append("program %s%s" % (program, {"prog-nodeflib": " -z nodefaultlib", "prog-unvref": " (unversioned references)"}[built]
+                                    if built != "prog" else ""))
     r = rng.random()
     if r < 0.3:
         value = search_list(rng)

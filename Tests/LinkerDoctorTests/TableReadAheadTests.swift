@@ -18,10 +18,11 @@ struct TableReadAheadTests {
         var name: [UInt8]
         var gnuHash: UInt32
         var atStartup: Bool
+        var isCopy: Bool
     }
 
     static func plain(_ references: [UndefinedReference]) -> [Undefined] {
-        references.map { Undefined(symbol: $0.symbol, name: Array($0.name), gnuHash: $0.gnuHash, atStartup: $0.atStartup) }
+        references.map { Undefined(symbol: $0.symbol, name: Array($0.name), gnuHash: $0.gnuHash, atStartup: $0.atStartup, isCopy: $0.isCopy) }
     }
 
     @Test("read ahead or on demand, a file gives the same hash chains and undefined references",
@@ -39,25 +40,28 @@ struct TableReadAheadTests {
     }
 
     /// Worked out another way: every symbol a relocation names (`relocatedSymbols`), read
-    /// whole (`symbol(at:)`), kept when undefined, not weak and named.
-    @Test("undefined references are the strong undefined symbols the relocations name, in symbol order",
+    /// whole (`symbol(at:)`), kept when undefined or copied, not weak and named.
+    @Test("undefined references are the strong undefined or copied symbols the relocations name, in symbol order",
           .enabled(if: !files.isEmpty, "needs libc, libstdc++, libz, gdb or ls on this machine"))
     func strongUndefinedRelocatedSymbols() throws {
-        var seen = 0
+        var seen = 0, copies = 0
         for path in Self.files {
             let elf = try ELFFile(path: path)
             let (startup, lazy) = elf.relocatedSymbols()
+            let copied = elf.copyRelocatedSymbols()
             let expected = startup.union(lazy).sorted().compactMap { index -> Undefined? in
-                guard let symbol = elf.symbol(at: index), symbol.sectionIndex == 0, symbol.binding != 2,
-                      !symbol.name.isEmpty else { return nil }
+                guard let symbol = elf.symbol(at: index), symbol.sectionIndex == 0 || copied.contains(index),
+                      symbol.binding != 2, !symbol.name.isEmpty else { return nil }
                 let name = Array(ByteString.bytes(symbol.name))
                 return Undefined(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
-                                 atStartup: startup.contains(index))
+                                 atStartup: startup.contains(index), isCopy: copied.contains(index))
             }
+            copies += copied.count
             #expect(Self.plain(elf.undefinedReferences()) == expected, "\(path)")
             seen += expected.count
         }
         #expect(seen > 100, "the files name too few undefined symbols to compare")
+        #expect(copies > 0, "no file has a copy relocation (ls copies stdout, stderr and optarg from libc)")
     }
 
     @Test("a resolver reading ahead reads every file it parsed, and finds the same closure",

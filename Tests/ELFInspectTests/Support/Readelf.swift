@@ -91,9 +91,11 @@ enum Readelf {
 
     /// (symbol index, lazy) for each relocation with a symbol, from `readelf -W -r`:
     /// `.rel[a].plt` is lazy, every other table start-up; `.relr.dyn` carries no symbols.
-    static func relocations(_ file: String, is64: Bool) throws -> (startup: Set<Int>, lazy: Set<Int>) {
+    /// The symbols `readelf -r` shows relocations for: in the lazy (`.rel[a].plt`) tables,
+    /// in the others, and named by a `R_*_COPY` relocation (its type name).
+    static func relocations(_ file: String, is64: Bool) throws -> (startup: Set<Int>, lazy: Set<Int>, copied: Set<Int>) {
         let text = try run(["-W", "-r", file])
-        var startup = Set<Int>(), lazy = Set<Int>()
+        var startup = Set<Int>(), lazy = Set<Int>(), copied = Set<Int>()
         var current: (lazy: Bool, skip: Bool)?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("Relocation section '") {
@@ -108,9 +110,10 @@ enum Readelf {
             let symbol = Int(is64 ? info >> 32 : info >> 8)
             if symbol != 0 {
                 if section.lazy { lazy.insert(symbol) } else { startup.insert(symbol) }
+                if fields[2].hasSuffix("_COPY") { copied.insert(symbol) }
             }
         }
-        return (startup, lazy)
+        return (startup, lazy, copied)
     }
 
     static func parse(_ text: String) -> ReadelfReport {
