@@ -14,19 +14,21 @@ extension ELFFile {
     /// library's data, which the loader fills from a definition outside the executable.
     public func copyRelocatedSymbols() -> Set<Int> {
         var copied = Set<Int>()
-        forEachRelocatedSymbol { symbol, _, isCopy in
-            if isCopy { copied.insert(symbol) }
+        forEachRelocatedSymbol { symbol, _, kind in
+            if kind == .copy { copied.insert(symbol) }
         }
         return copied
     }
 
     /// How each symbol is referenced by relocations, indexed by symbol: bit 0 set when a
     /// start-up relocation names it, bit 1 when a lazy (`DT_JMPREL`) one does, bit 2 when a
-    /// copy relocation does. One pass, no hashing: what the symbol check iterates.
+    /// copy relocation does, bit 3 when one of the PLT class does. One pass, no hashing:
+    /// what the symbol check iterates.
     public func relocationFlags() -> [UInt8] {
         var flags = [UInt8](repeating: 0, count: symbolCount)
-        forEachRelocatedSymbol { symbol, isLazy, isCopy in
-            if symbol < flags.count { flags[symbol] |= (isLazy ? 2 : 1) | (isCopy ? 4 : 0) }
+        forEachRelocatedSymbol { symbol, isLazy, kind in
+            guard symbol < flags.count else { return }
+            flags[symbol] |= (isLazy ? 2 : 1) | (kind == .copy ? 4 : kind == .plt ? 8 : 0)
         }
         return flags
     }
@@ -58,12 +60,12 @@ extension ELFFile {
     private func scanUndefinedReferences(_ body: (UndefinedReference) -> Void) {
         let relocated = relocationFlags()
         for index in relocated.indices where relocated[index] != 0 {
-            let isCopy = relocated[index] & 4 != 0
+            let flags = relocated[index], isCopy = flags & 4 != 0
             guard let fields = symbolFields(at: index), fields.sectionIndex == 0 || isCopy,
                   fields.binding != DynamicSymbol.weak,
                   let name = symbolNameBytes(at: index), name.count > 0 else { continue }
             body(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
-                                    atStartup: relocated[index] & 1 != 0, isCopy: isCopy))
+                                    atStartup: flags & 1 != 0, isCopy: isCopy, onlyOutsidePLTClass: flags & 8 == 0))
         }
     }
 
@@ -72,16 +74,31 @@ extension ELFFile {
         relocationTables.reduce(0) { $0 + $1.range.count / (($1.isRela ? 3 : 2) * (is64 ? 8 : 4)) }
     }
 
+    /// What the loader's lookup makes of a relocation's type.
+    enum RelocationKind: Equatable {
+        /// `ELF_RTYPE_CLASS_PLT` (jump slots, thread-local relocations): never bound to an
+        /// undefined symbol, whatever its value.
+        case plt
+        /// `ELF_RTYPE_CLASS_COPY`: looked up past the executable.
+        case copy
+        /// Any other (`GLOB_DAT`, absolute): may bind to an undefined symbol with a value,
+        /// an executable's canonical PLT entry.
+        case other
+    }
+
     /// Every relocation's symbol index (0, no symbol, left out), whether its table is the
-    /// lazy one, and whether it is a copy relocation.
-    private func forEachRelocatedSymbol(_ body: (Int, Bool, Bool) -> Void) {
+    /// lazy one, and its kind. A lazy table holds jump slots (and TLS descriptors): PLT
+    /// class; on a machine whose classes are not known here every type is.
+    private func forEachRelocatedSymbol(_ body: (Int, Bool, RelocationKind) -> Void) {
         // Raw loads: every table lies inside the file (`RelocationTable.tables`) and an entry
         // is read only when it ends inside its table and the file, so no read needs a bounds check (a
         // checked read per entry was most of the walk over a large program's tables).
         guard let base = reader.buffer.baseAddress else { return }
         let bigEndian = reader.bigEndian
         // No machine's copy type is UInt32.max: then nothing matches.
-        let copy = ELFMachine(header.machine).copyRelocationType ?? UInt32.max
+        let machine = ELFMachine(header.machine)
+        let copy = machine.copyRelocationType ?? UInt32.max
+        let pltClass = machine.pltClassRelocationTypes
         for table in relocationTables {
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
             let end = min(table.range.upperBound, reader.count)
@@ -97,7 +114,11 @@ extension ELFFile {
                     let info = bigEndian ? UInt32(bigEndian: raw) : UInt32(littleEndian: raw)
                     (symbol, type) = (Int(info >> 8), info & 0xff)
                 }
-                if symbol != 0 { body(symbol, table.lazy, type == copy) }
+                if symbol != 0 {
+                    let kind: RelocationKind = type == copy ? .copy
+                        : table.lazy || pltClass.map({ $0.contains(type) }) ?? true ? .plt : .other
+                    body(symbol, table.lazy, kind)
+                }
                 at += entrySize
             }
         }

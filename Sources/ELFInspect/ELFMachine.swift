@@ -38,6 +38,19 @@ public struct ELFMachine: RawRepresentable, Hashable, Sendable, CustomStringConv
         }
     }
 
+    /// The relocation types outside the loader's PLT class (`elf_machine_type_class`, glibc
+    /// sysdeps/*/dl-machine.h) besides the copy one are every type but these: jump slots
+    /// and thread-local ones. Nil where the class is not known here: then every type counts
+    /// as PLT class, the stricter lookup.
+    public var pltClassRelocationTypes: [UInt32]? {
+        switch rawValue {
+        case 62: return [7, 16, 17, 18, 36]            // JUMP_SLOT, DTPMOD64, DTPOFF64, TPOFF64, TLSDESC
+        case 3: return [7, 35, 36, 37, 14, 41]         // JMP_SLOT, TLS_DTPMOD32, TLS_DTPOFF32, TLS_TPOFF32, TLS_TPOFF, TLS_DESC
+        case 183: return [1026, 1028, 1029, 1030, 1031] // JUMP_SLOT, TLS_DTPMOD, TLS_DTPREL, TLS_TPREL, TLSDESC
+        default: return nil
+        }
+    }
+
     /// The machines a Linux system meets in practice (values from glibc's elf.h).
     static let known: [UInt16: (constant: String, architecture: String)] = [
         0: ("EM_NONE", "no machine"),

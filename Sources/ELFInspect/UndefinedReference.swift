@@ -15,4 +15,8 @@ public struct UndefinedReference {
     /// loader looks for the definition to copy everywhere but in the executable
     /// (elf/dl-lookup.c `do_lookup_x`).
     public let isCopy: Bool
+    /// Only relocations outside the PLT class name it (a `GLOB_DAT`, say): those also bind
+    /// to an undefined symbol that has a value, the canonical PLT entry a non-PIE
+    /// executable gives a function whose address it takes (elf/dl-lookup.c `check_match`).
+    public let onlyOutsidePLTClass: Bool
 }

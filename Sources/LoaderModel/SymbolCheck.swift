@@ -212,7 +212,7 @@ public struct SymbolCheck: Sendable {
             elf.forEachUndefinedReference { undefined in
                 let key = ReferenceKey(name: undefined.name, nameHash: undefined.gnuHash,
                                        version: versions.referenceID(of: undefined.symbol, in: number),
-                                       skipsProgram: undefined.isCopy)
+                                       skipsProgram: undefined.isCopy, takesUndefined: undefined.onlyOutsidePLTClass)
                 references.append(Reference(object: number, key: key, atStartup: undefined.atStartup || bindNow))
             }
         }
@@ -262,25 +262,29 @@ public struct SymbolCheck: Sendable {
     }
 
     /// A reference as the memo knows it: the name's bytes (in its file's string table),
-    /// the version it asks for (`VersionTables.Version.id`, -1 for none) and whether the
-    /// lookup passes over the executable (a copy relocation's). Plain values: a key is
-    /// copied and compared without touching a reference count.
+    /// the version it asks for (`VersionTables.Version.id`, -1 for none), whether the
+    /// lookup passes over the executable (a copy relocation's) and whether an undefined
+    /// symbol with a value satisfies it (no PLT-class relocation names it). Plain values: a
+    /// key is copied and compared without touching a reference count.
     struct ReferenceKey: Equatable {
         let name: UnsafeRawBufferPointer
         let nameHash: UInt32
         let version: Int32
         let skipsProgram: Bool
+        let takesUndefined: Bool
 
-        init(name: UnsafeRawBufferPointer, nameHash: UInt32, version: Int32, skipsProgram: Bool = false) {
+        init(name: UnsafeRawBufferPointer, nameHash: UInt32, version: Int32, skipsProgram: Bool = false,
+             takesUndefined: Bool = false) {
             self.name = name
             self.nameHash = nameHash
             self.version = version
             self.skipsProgram = skipsProgram
+            self.takesUndefined = takesUndefined
         }
 
         static func == (lhs: ReferenceKey, rhs: ReferenceKey) -> Bool {
             guard lhs.nameHash == rhs.nameHash, lhs.name.count == rhs.name.count, lhs.version == rhs.version,
-                  lhs.skipsProgram == rhs.skipsProgram else { return false }
+                  lhs.skipsProgram == rhs.skipsProgram, lhs.takesUndefined == rhs.takesUndefined else { return false }
             guard let a = lhs.name.baseAddress, let b = rhs.name.baseAddress else { return lhs.name.count == 0 }
             return memcmp(a, b, lhs.name.count) == 0
         }
@@ -323,7 +327,8 @@ public struct SymbolCheck: Sendable {
         var versionedCandidates = 0
         var settled: (found: Bool, assertion: Bool)?
         elf.forEachSymbolIndex(named: key.name, gnuHash: key.nameHash) { candidate in
-            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol) else { return true }
+            guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol, takesUndefined: key.takesUndefined)
+            else { return true }
             guard let raw = elf.versionIndex(ofSymbol: candidate) else {
                 // No DT_VERSYM: any reference matches, except the library the need names.
                 if let reference, let file = reference.file,
@@ -355,11 +360,13 @@ public struct SymbolCheck: Sendable {
     }
 
     /// `check_match`/`do_lookup_x`: which symbol table entries can satisfy a reference.
-    static func isDefinition(_ symbol: SymbolFields) -> Bool {
+    /// `takesUndefined`: the reference is made only by relocations outside the PLT class,
+    /// which an undefined symbol with a value (a canonical PLT entry) satisfies too.
+    static func isDefinition(_ symbol: SymbolFields, takesUndefined: Bool = false) -> Bool {
         if symbol.value == 0 && symbol.sectionIndex != SymbolKinds.absoluteSection && symbol.type != SymbolKinds.tls {
             return false
         }
-        if symbol.sectionIndex == SymbolKinds.undefinedSection { return false }
+        if symbol.sectionIndex == SymbolKinds.undefinedSection && !takesUndefined { return false }
         switch symbol.type {
         case SymbolKinds.noType, SymbolKinds.object, SymbolKinds.function, SymbolKinds.common, SymbolKinds.tls,
              SymbolKinds.gnuIndirectFunction: break

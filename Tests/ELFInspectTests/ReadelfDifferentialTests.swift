@@ -53,7 +53,7 @@ struct ReadelfDifferentialTests {
         #expect(files.contains { $0.interpreter == "/lib/ld-test.so.1" })
     }
 
-    @Test("relocatedSymbols splits .rel[a].plt (lazy) from the other tables, and copyRelocatedSymbols finds the copies, like readelf -r",
+    @Test("relocatedSymbols splits .rel[a].plt (lazy) from the other tables; copies and PLT-class relocations are found by type, like readelf -r",
           .enabled(if: Readelf.isAvailable, "needs binutils readelf"))
     func relocationsMatchReadelf() throws {
         var files = SampleFiles.files
@@ -69,6 +69,10 @@ struct ReadelfDifferentialTests {
                 #expect(ours.startup == theirs.startup, "\(path): startup")
             }
             #expect(elf.copyRelocatedSymbols() == theirs.copied, "\(path): copies")
+            if elf.header.machine == 62 || elf.header.machine == 3 {
+                let flags = elf.relocationFlags()
+                #expect(Set(flags.indices.filter { flags[$0] & 8 != 0 }) == theirs.pltClass, "\(path): PLT class")
+            }
             copies += theirs.copied.count
             compared += 1
         }

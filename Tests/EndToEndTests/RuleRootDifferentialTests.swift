@@ -6,9 +6,10 @@ import Testing
 
 /// The resolver in roots that each isolate one loader rule (RPATH inheritance, RUNPATH,
 /// LD_LIBRARY_PATH order, $ORIGIN, hwcaps subdirectories, wrong class and machine, dangling
-/// links, stale and fresh caches, preloads, names with '/', soname matches, nodeflib),
-/// against the root's own ld.so run in chroot: the same files, in the same order, or the
-/// same message where it stops (the library as the loader names it, and why).
+/// links, stale and fresh caches, preloads, names with '/', soname matches, nodeflib, copy
+/// relocations, canonical PLT entries), against the root's own ld.so run in chroot: the same
+/// files, in the same order, or the same message where it stops (the library as the loader
+/// names it, and why); and check's versions and symbols, the same as `ldd -r`'s.
 @Suite("Resolver agrees with the real loader in the rule roots", .serialized)
 struct RuleRootDifferentialTests {
     struct Listing: Equatable {
@@ -72,6 +73,16 @@ struct RuleRootDifferentialTests {
                 ?? Listing(paths: graph.objects.dropFirst().map(\.path), stoppedAt: nil)
             #expect(model == truth, "\(fixture.name)\(cached ? " (CachedRoot)" : "")")
         }
+    }
+
+    /// The symbol side too, as in the generated roots (the listing is `listMatches`'s, with
+    /// `$ORIGIN` as the loader run as a command takes it): the copy-relocation and
+    /// canonical-plt roots isolate lookups a relocation's type decides.
+    @Test("check's objects, missing libraries, versions and symbols are what ldd -r prints in the root",
+          .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allRules.isEmpty, RealLoader.unavailableReason),
+          arguments: rules)
+    func symbolsMatch(_ fixture: FixtureRoot) throws {
+        try GeneratedRootTests.expectAgreementWithLddR(fixture, listing: false)
     }
 
     @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",

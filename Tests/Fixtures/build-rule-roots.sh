@@ -256,4 +256,25 @@ prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 patchelf --add-needed "" "$R/app/bin/prog"
 cache "$R"; finish /app/bin/prog
 
+# Symbol lookups a relocation's type decides (elf/dl-lookup.c do_lookup_x, check_match;
+# elf_machine_type_class). libsym.so.1 was linked with sym_data and sym_fn; the copy in the
+# root has neither.
+S=$W/sym; mkdir -p "$S"
+solib "$S/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN
+solib "$S/libsymref.so.1" libsymref.so.1 "$SRC/symref.c" "$S/libsym.so.1"
+# A copy relocation: the program holds sym_data, so the symbol is defined in it, and the
+# loader looks it up past the program: no library defines it, the program does not start.
+begin copy-relocation
+solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c"
+program "$R/app/bin/prog" "$SRC/symprog.c" -DCOPY "$S/libsym.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+# A non-PIE program takes sym_fn's address: its undefined sym_fn has a value (its PLT
+# entry), which binds libsymref's GLOB_DAT reference; only the program's own jump slot,
+# bound lazily, finds nothing. The program starts.
+begin canonical-plt
+solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c"
+cp "$S/libsymref.so.1" "$R/app/lib/"
+program "$R/app/bin/prog" "$SRC/symprog.c" -DCANONICAL -no-pie -fno-pie "$S/libsym.so.1" "$S/libsymref.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
 echo "rule roots in $OUT: $(cd "$OUT" && echo *)"

@@ -5,8 +5,8 @@ import RootFS
 import Testing
 
 /// The symbol check against `ldd -r` (the loader in trace mode with BIND_NOW): for shared
-/// libraries of /usr/lib/x86_64-linux-gnu, the unresolved symbols (with versions) and the
-/// missing versions must be exactly those ldd -r prints. A sample in `make test`; every
+/// libraries of /usr/lib/x86_64-linux-gnu and programs of /usr/bin, the unresolved symbols
+/// (with versions) and the missing versions must be exactly those ldd -r prints. A sample in `make test`; every
 /// library with OFDOCTOR_DIFFERENTIAL=full (`make differential`).
 @Suite("Symbol check agrees with ldd -r on this machine")
 struct SymbolDifferentialTests {
@@ -33,6 +33,25 @@ struct SymbolDifferentialTests {
         }
         if MachineDifferentialTests.full { return files }
         return MachineSample.evenly(files, count: sampleSize)
+    }
+
+    /// Programs of /usr/bin compared in `make test` (every one with OFDOCTOR_DIFFERENTIAL=full):
+    /// where copy relocations and a non-PIE program's canonical PLT entries are.
+    static let programSampleSize = 40
+
+    static func programs() -> [String] {
+        let dir = "/usr/bin"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        let files = names.map { dir + "/" + $0 }.filter { path in
+            var st = stat()
+            guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_mode & 0o111 != 0,
+                  let elf = try? ELFFile(path: path) else { return false }
+            return elf.header.machine == 62 && elf.header.fileClass == .elf64 && elf.dynamic != nil && elf.interpreter != nil
+        }
+        if MachineDifferentialTests.full { return files }
+        // every program with a copy relocation among them, so that the sample has some
+        let copying = files.filter { (try? ELFFile(path: $0))?.copyRelocatedSymbols().isEmpty == false }
+        return Array(Set(MachineSample.evenly(files, count: programSampleSize) + copying.prefix(5))).sorted()
     }
 
     static func lddR(_ path: String) -> Report? {
@@ -120,22 +139,27 @@ struct SymbolDifferentialTests {
         return result
     }
 
-    @Test("unresolved symbols and missing versions equal ldd -r's, library by library",
+    @Test("unresolved symbols and missing versions equal ldd -r's, library by library and program by program",
           .enabled(if: FileManager.default.isExecutableFile(atPath: MachineDifferentialTests.interpreter), "needs this machine's x86-64 ld.so"))
     func agreesWithLddR() throws {
         let system = try #require(MachineDifferentialTests.system)
-        var compared = 0, withProblems = 0
+        var compared = 0, withProblems = 0, programsCompared = 0, copyingCompared = 0
         var disagreements: [String] = []
-        let libraries = Self.libraries()
-        for library in libraries {
-            guard let truth = Self.lddR(library) else { continue }
+        let libraries = Self.libraries(), programs = Self.programs()
+        for file in libraries + programs {
+            guard let truth = Self.lddR(file) else { continue }
             compared += 1
+            if programs.contains(file) {
+                programsCompared += 1
+                if (try? ELFFile(path: file))?.copyRelocatedSymbols().isEmpty == false { copyingCompared += 1 }
+            }
             if !truth.undefined.isEmpty || !truth.missingVersions.isEmpty { withProblems += 1 }
-            disagreements += try Self.disagreements(library, truth: truth, system: system)
+            disagreements += try Self.disagreements(file, truth: truth, system: system)
         }
-        print("symbol differential: \(libraries.count) libraries sampled, \(compared) compared (\(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
+        print("symbol differential: \(libraries.count) libraries and \(programs.count) programs sampled, \(compared) compared (\(programsCompared) programs, \(copyingCompared) with copy relocations; \(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5).joined(separator: "\n"))")
         #expect(libraries.count >= (MachineDifferentialTests.full ? 100 : Self.sampleSize), "the corpus scripts/deps.sh installs has fewer libraries than the sample")
-        #expect(compared >= MachineSample.floor(of: libraries.count), "ldd -r traced too few of the sampled libraries")
+        #expect(compared >= MachineSample.floor(of: libraries.count + programs.count), "ldd -r traced too few of the sampled files")
+        #expect(copyingCompared > 0, "no program with a copy relocation was compared")
     }
 }

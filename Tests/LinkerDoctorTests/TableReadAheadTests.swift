@@ -19,10 +19,12 @@ struct TableReadAheadTests {
         var gnuHash: UInt32
         var atStartup: Bool
         var isCopy: Bool
+        var onlyOutsidePLTClass: Bool
     }
 
     static func plain(_ references: [UndefinedReference]) -> [Undefined] {
-        references.map { Undefined(symbol: $0.symbol, name: Array($0.name), gnuHash: $0.gnuHash, atStartup: $0.atStartup, isCopy: $0.isCopy) }
+        references.map { Undefined(symbol: $0.symbol, name: Array($0.name), gnuHash: $0.gnuHash, atStartup: $0.atStartup, isCopy: $0.isCopy,
+                                  onlyOutsidePLTClass: $0.onlyOutsidePLTClass) }
     }
 
     @Test("read ahead or on demand, a file gives the same hash chains and undefined references",
@@ -49,12 +51,14 @@ struct TableReadAheadTests {
             let elf = try ELFFile(path: path)
             let (startup, lazy) = elf.relocatedSymbols()
             let copied = elf.copyRelocatedSymbols()
+            let flags = elf.relocationFlags()   // bit 3: a PLT-class relocation (ReadelfDifferentialTests)
             let expected = startup.union(lazy).sorted().compactMap { index -> Undefined? in
                 guard let symbol = elf.symbol(at: index), symbol.sectionIndex == 0 || copied.contains(index),
                       symbol.binding != 2, !symbol.name.isEmpty else { return nil }
                 let name = Array(ByteString.bytes(symbol.name))
                 return Undefined(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
-                                 atStartup: startup.contains(index), isCopy: copied.contains(index))
+                                 atStartup: startup.contains(index), isCopy: copied.contains(index),
+                                 onlyOutsidePLTClass: flags[index] & 8 == 0)
             }
             copies += copied.count
             #expect(Self.plain(elf.undefinedReferences()) == expected, "\(path)")

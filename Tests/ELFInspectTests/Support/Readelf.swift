@@ -92,10 +92,13 @@ enum Readelf {
     /// (symbol index, lazy) for each relocation with a symbol, from `readelf -W -r`:
     /// `.rel[a].plt` is lazy, every other table start-up; `.relr.dyn` carries no symbols.
     /// The symbols `readelf -r` shows relocations for: in the lazy (`.rel[a].plt`) tables,
-    /// in the others, and named by a `R_*_COPY` relocation (its type name).
-    static func relocations(_ file: String, is64: Bool) throws -> (startup: Set<Int>, lazy: Set<Int>, copied: Set<Int>) {
+    /// in the others, named by a `R_*_COPY` relocation (its type name), and named by one
+    /// of the loader's PLT class (x86: a jump slot or a thread-local type; every type of
+    /// the lazy tables).
+    static func relocations(_ file: String, is64: Bool) throws
+        -> (startup: Set<Int>, lazy: Set<Int>, copied: Set<Int>, pltClass: Set<Int>) {
         let text = try run(["-W", "-r", file])
-        var startup = Set<Int>(), lazy = Set<Int>(), copied = Set<Int>()
+        var startup = Set<Int>(), lazy = Set<Int>(), copied = Set<Int>(), pltClass = Set<Int>()
         var current: (lazy: Bool, skip: Bool)?
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             if line.hasPrefix("Relocation section '") {
@@ -110,10 +113,16 @@ enum Readelf {
             let symbol = Int(is64 ? info >> 32 : info >> 8)
             if symbol != 0 {
                 if section.lazy { lazy.insert(symbol) } else { startup.insert(symbol) }
-                if fields[2].hasSuffix("_COPY") { copied.insert(symbol) }
+                let type = fields[2]
+                if type.hasSuffix("_COPY") { copied.insert(symbol) }
+                // (readelf -W still cuts R_X86_64_JUMP_SLOT to R_X86_64_JUMP_SLO)
+                if section.lazy || ["JUMP_SLO", "JMP_SLOT", "DTPMOD", "DTPOFF", "TPOFF", "TLSDESC", "TLS_DESC"]
+                    .contains(where: { type.contains($0) }) {
+                    pltClass.insert(symbol)
+                }
             }
         }
-        return (startup, lazy, copied)
+        return (startup, lazy, copied, pltClass)
     }
 
     static func parse(_ text: String) -> ReadelfReport {
