@@ -69,6 +69,21 @@ extension ELFFile {
         }
     }
 
+    /// Where the loader first meets each of `symbols` while relocating this file: the
+    /// position of the first relocation naming it, counting the start-up tables in file
+    /// order, then the lazy one (`DT_JMPREL`, processed after them under BIND_NOW).
+    public func firstRelocationPositions(of symbols: Set<Int>) -> [Int: Int] {
+        var positions: [Int: Int] = [:]
+        var at = 0
+        for lazyPass in [false, true] {
+            forEachRelocatedSymbol(lazyTables: lazyPass) { symbol, _, _ in
+                if symbols.contains(symbol) && positions[symbol] == nil { positions[symbol] = at }
+                at += 1
+            }
+        }
+        return positions
+    }
+
     /// How many entries the relocation tables hold: a bound on the references they make.
     public var relocationCount: Int {
         relocationTables.reduce(0) { $0 + $1.range.count / (($1.isRela ? 3 : 2) * (is64 ? 8 : 4)) }
@@ -89,7 +104,8 @@ extension ELFFile {
     /// Every relocation's symbol index (0, no symbol, left out), whether its table is the
     /// lazy one, and its kind. A lazy table holds jump slots (and TLS descriptors): PLT
     /// class; on a machine whose classes are not known here every type is.
-    private func forEachRelocatedSymbol(_ body: (Int, Bool, RelocationKind) -> Void) {
+    /// - Parameter lazyTables: only the lazy table (true), only the others (false), or all (nil).
+    private func forEachRelocatedSymbol(lazyTables: Bool? = nil, _ body: (Int, Bool, RelocationKind) -> Void) {
         // Raw loads: every table lies inside the file (`RelocationTable.tables`) and an entry
         // is read only when it ends inside its table and the file, so no read needs a bounds check (a
         // checked read per entry was most of the walk over a large program's tables).
@@ -99,7 +115,7 @@ extension ELFFile {
         let machine = ELFMachine(header.machine)
         let copy = machine.copyRelocationType ?? UInt32.max
         let pltClass = machine.pltClassRelocationTypes
-        for table in relocationTables {
+        for table in relocationTables where lazyTables == nil || table.lazy == lazyTables {
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
             let end = min(table.range.upperBound, reader.count)
             var at = table.range.lowerBound

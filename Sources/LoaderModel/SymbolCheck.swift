@@ -38,6 +38,8 @@ public struct SymbolProblem: Equatable, Sendable {
     /// The versioned reference met an unversioned object that is its own `vn_file`:
     /// ld.so stops with an assertion (`check_match`), not a lookup error.
     public var assertion: Bool
+    /// The symbol's index in the requester's `DT_SYMTAB`.
+    public var symbolIndex: Int = 0
 }
 
 /// Symbol versions and symbol lookups over a load graph, as glibc does them after loading
@@ -84,15 +86,42 @@ public struct SymbolCheck: Sendable {
         var versions = VersionTables(objects: scope)
         checkVersionNeeds(graph)
         checkSymbols(graph, versions: &versions, strategy: strategy, concurrency: concurrency)
+        symbolProblems = Self.inLoaderOrder(symbolProblems, graph: graph)
+    }
+
+    /// `problems` in the order the loader meets them: the start-up ones first (a lazy
+    /// one waits for its call), each group by object in relocation order
+    /// (`RelocationOrder`), within an object by its first relocation naming the symbol.
+    static func inLoaderOrder(_ problems: [SymbolProblem], graph: LoadGraph) -> [SymbolProblem] {
+        guard problems.count > 1 else { return problems }
+        var rank = [Int](repeating: 0, count: graph.objects.count)
+        for (position, object) in RelocationOrder.objects(in: graph).enumerated() { rank[object] = position }
+        var positions: [Int: [Int: Int]] = [:]
+        for requester in Set(problems.map(\.requester)) {
+            let symbols = Set(problems.lazy.filter { $0.requester == requester }.map(\.symbolIndex))
+            positions[requester] = graph.objects[requester].elf.firstRelocationPositions(of: symbols)
+        }
+        return problems.enumerated().sorted { a, b in
+            func key(_ problem: SymbolProblem) -> (Int, Int, Int) {
+                (problem.atStartup ? 0 : 1, rank[problem.requester], positions[problem.requester]?[problem.symbolIndex] ?? Int.max)
+            }
+            let (ka, kb) = (key(a.element), key(b.element))
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map(\.element)
     }
 
     // MARK: version needs
 
     private mutating func checkVersionNeeds(_ graph: LoadGraph) {
         let byName = Self.nameIndex(graph)
+        // A library not found is, to the loader in trace mode, a stub under the name it was
+        // needed by, loaded before any copy found later under that name; `find_needed` meets
+        // the stub first and the need is not checked (elf/dl-version.c). Outside trace mode
+        // the loader has stopped at the missing library already.
+        let missing = Set(graph.missing.map(\.name))
         for position in graph.objects.indices {
             let elf = graph.objects[position].elf, requester = graph.objects[position].index
-            for need in elf.versionNeeds {
+            for need in elf.versionNeeds where !missing.contains(need.file) {
                 guard let provider = byName[need.file] else { continue }
                 let definitions = graph.objects[provider].elf.versionDefinitions
                 for entry in need.entries {
@@ -138,6 +167,7 @@ public struct SymbolCheck: Sendable {
         var object: Int
         var key: ReferenceKey
         var atStartup: Bool
+        var symbol: Int
     }
 
     private mutating func checkSymbols(_ graph: LoadGraph, versions: inout VersionTables, strategy: LookupStrategy,
@@ -213,7 +243,8 @@ public struct SymbolCheck: Sendable {
                 let key = ReferenceKey(name: undefined.name, nameHash: undefined.gnuHash,
                                        version: versions.referenceID(of: undefined.symbol, in: number),
                                        skipsProgram: undefined.isCopy, takesUndefined: undefined.onlyOutsidePLTClass)
-                references.append(Reference(object: number, key: key, atStartup: undefined.atStartup || bindNow))
+                references.append(Reference(object: number, key: key, atStartup: undefined.atStartup || bindNow,
+                                            symbol: undefined.symbol))
             }
         }
         return references
@@ -256,7 +287,7 @@ public struct SymbolCheck: Sendable {
             let reference = versions.version(withID: key.version)
             problems.append(SymbolProblem(
                 requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
-                versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion))
+                versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion, symbolIndex: item.symbol))
         }
         return problems
     }

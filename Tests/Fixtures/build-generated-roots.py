@@ -464,6 +464,38 @@ def generate(out, pool, template, number, seed, label=None):
     os.rename(variant_dir, final)
 
 
+def generate_cycle(out, pool, template):
+    """A root written, not drawn: libg0 and libg1 need each other, and each lacks what it
+    binds (libg2 and libg3 are built without gN_data), so which error the loader names first
+    is which of the two it relocates first: glibc 2.35's depth-first sort puts libg0 first,
+    the older sort libg1 (elf/dl-sort-maps.c)."""
+    label = "cycle"
+    variant_dir = os.path.join(out, label + ".new")
+    shutil.rmtree(variant_dir, ignore_errors=True)
+    os.makedirs(variant_dir)
+    path = os.path.join(variant_dir, "root")
+    run("cp", "-al", template, path)
+    for i, variant in enumerate(["good", "good", "nodata", "nodata", "good"]):
+        target = path + MULTIARCH + "/libg%d.so.1" % i
+        shutil.copyfile(os.path.join(pool, variant, "libg%d.so.1" % i), target)
+        os.chmod(target, 0o755)
+    run("patchelf", "--add-needed", "libg1.so.1", path + MULTIARCH + "/libg0.so.1")
+    run("patchelf", "--add-needed", "libg0.so.1", path + MULTIARCH + "/libg1.so.1")
+    shutil.copyfile(os.path.join(pool, "prog"), path + "/app/bin/prog")
+    os.chmod(path + "/app/bin/prog", 0o755)
+    if GLIBC_ROOT is None:
+        run("ldconfig", "-r", path)
+    else:
+        run("chroot", path, "/usr/sbin/ldconfig")
+    for name, text in [("env", ""), ("program", "/app/bin/prog\n"),
+                       ("recipe", "cycle (written): libg0 and libg1 need each other; libg2 and libg3 lack gN_data\n")]:
+        with open(os.path.join(variant_dir, name), "w") as f:
+            f.write(text)
+    final = os.path.join(out, label)
+    shutil.rmtree(final, ignore_errors=True)
+    os.rename(variant_dir, final)
+
+
 # --glibc-root DIR: the loader, libc and ldconfig come from that root (a Debian 11 one for
 # glibc 2.31, the OpenFace image's), and the roots go to OUTDIR/generated-<DIR's name>
 GLIBC_ROOT = None
@@ -523,6 +555,7 @@ def main():
         generate(out, pool, template, number, seed)
     for other, number in also:
         generate(out, pool, template, number, other, label="s%d-%03d" % (other, number))
+    generate_cycle(out, pool, template)
     with open(stamp_file, "w") as f:
         f.write(stamp)
 
