@@ -63,15 +63,15 @@ extension FindingCatalog {
             if !lookups.isEmpty {
                 explanation += " \(count(lookups.count, "reference")) to \(versionNames.count == 1 ? "that version" : "those versions") cannot bind either (ldd -r lists them as undefined symbols)."
             }
-            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].path
+            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].loaderName
             summary = "version \(first.version)\(more(versionNames)) not found in \(provider.path) (required by \(shortList(requesters)))"
-            message = "\(argv0): \(provider.path): version `\(first.version)' not found (required by \(requesterName))"
+            message = "\(argv0): \(provider.loaderName): version `\(first.version)' not found (required by \(requesterName))"
         } else {
             let first = lookups[0]
             let others = lookups.count == 1 ? "" : ", nor \(count(lookups.count - 1, "more symbol")) that \(shortList(requesterNames)) \(requesterNames.count == 1 ? "references" : "reference")"
             explanation = "No object in the global scope defines \(first.symbol)\(first.version.map { " at version \($0)" } ?? "")\(others); \(provider.path) (\(via)) is the \(file) the loader found, and it lacks \(lookups.count == 1 ? "it" : "them")."
             explanation += " " + bindingText(lookups)
-            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].path
+            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].loaderName
             summary = "\(provider.path) lacks \(first.symbol)\(first.version.map { "@" + $0 } ?? "")\(more(lookups.map(\.symbol))) (required by \(shortList(requesters)))"
             message = "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))"
         }
@@ -105,7 +105,7 @@ extension FindingCatalog {
     static func requesterFinding(_ shortfall: Shortfall, requester: LoadedObject, graph: LoadGraph, argv0: String) -> Finding {
         let lookups = shortfall.symbols.filter(\.atStartup) + shortfall.symbols.filter { !$0.atStartup }
         let first = lookups[0]
-        let requesterName = requester.index == 0 ? argv0 : requester.path
+        let requesterName = requester.index == 0 ? argv0 : requester.loaderName
         let them = lookups.count == 1 ? "it" : "them"
         return Finding(
             id: .symbolNotFound, rule: .symbolNotFound,
@@ -154,21 +154,21 @@ extension FindingCatalog {
             let requesters = requesterIndices.map { graph.objects[$0].path }
             var names: [String] = []
             for problem in problems where !names.contains(problem.version) { names.append(problem.version) }
-            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].path
+            let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].loaderName
             let versions = problems.map { VersionReference(name: $0.version, requester: graph.objects[$0.requester].path) }
             if first.kind == .noVersionInformation {
                 return Finding(
                     id: .noVersionInformation, rule: .noVersionInformation, severity: .warning,
                     summary: "\(provider.path) has no version information (required by \(shortList(requesters)))",
                     explanation: "\(shortList(requesterIndices.map { fileName(graph.objects[$0].path) })) \(requesters.count == 1 ? "was" : "were") linked against a \(first.file) that versions its symbols (\(count(names.count, "version")) needed); the copy found defines no versions at all. The loader warns and then matches symbols by name only — usually a different build of the library shadowing the one the program was linked with.",
-                    loaderMessage: "\(argv0): \(provider.path): no version information available (required by \(requesterName))",
+                    loaderMessage: "\(argv0): \(provider.loaderName): no version information available (required by \(requesterName))",
                     library: first.file, version: first.version, neededBy: requesters, resolvedTo: provider.path, versions: versions)
             }
             return Finding(
                 id: .versionNotFound, rule: .versionNotFound, severity: .warning,
                 summary: "weak version \(first.version)\(more(names)) not in \(provider.path) (required by \(shortList(requesters)))",
                 explanation: "The need is marked weak (VER_FLG_WEAK): the loader only warns.",
-                loaderMessage: "\(argv0): \(provider.path): weak version `\(first.version)' not found (required by \(requesterName))",
+                loaderMessage: "\(argv0): \(provider.loaderName): weak version `\(first.version)' not found (required by \(requesterName))",
                 library: first.file, version: first.version, neededBy: requesters, resolvedTo: provider.path, versions: versions)
         }
     }

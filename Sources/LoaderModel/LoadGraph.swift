@@ -114,8 +114,14 @@ public struct LoadedObject: Sendable {
     /// name was simply absent are left out (a missing library's trail keeps them), since
     /// every library searched for would otherwise carry a dozen of them.
     public var trail: [Attempt]
+    /// The name as the loader spells it when that is not `path`: found through a relative
+    /// (or empty) search-path element, or needed by a relative path, the loader's name for
+    /// it stays relative (`path` is made absolute from the working directory).
+    public var spelledPath: String? = nil
 
     public var soname: String? { elf.dynamic?.soname }
+    /// What the loader calls the object in its messages (`l_name`).
+    public var loaderName: String { spelledPath ?? path }
 }
 
 /// A `DT_NEEDED` name the loader cannot open.

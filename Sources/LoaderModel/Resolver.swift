@@ -312,10 +312,11 @@ struct ResolutionState {
         let nodeflib = (objects[requester].elf.dynamic?.flags1 ?? 0) & DynamicFlags1.noDefaultLib != 0
         for path in searchPaths(for: requester) {
             switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
-            case .found(let found, let elf, let directory):
+            case .found(let found, let elf, let directory, let element):
                 let via: FoundVia = isPreload ? .preload(path.source) : .search(path.source, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
-                                     requester: requester, isPreload: isPreload, trail: trail))
+                                     requester: requester, isPreload: isPreload, trail: trail,
+                                     spelledPath: path.spelledName(name, in: directory, searchDirectory: element)))
             case .fatal(let at, let message):
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: at))
             case .notFound:
@@ -350,7 +351,7 @@ struct ResolutionState {
         if !nodeflib {
             let defaults = SearchPath(directories: platform.defaultDirectories, source: .defaultDirectories)
             switch search(name, in: defaults, trail: &trail, otherClass: &otherClass) {
-            case .found(let found, let elf, let directory):
+            case .found(let found, let elf, let directory, _):
                 let via: FoundVia = isPreload ? .preload(.defaultDirectories) : .search(.defaultDirectories, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
                                      requester: requester, isPreload: isPreload, trail: trail))
@@ -460,7 +461,8 @@ struct ResolutionState {
     }
 
     enum SearchOutcome {
-        case found(RootView.Resolved, ELFFile, directory: String)
+        /// `directory`: the probe the file was in; `element`: the list's directory it belongs to.
+        case found(RootView.Resolved, ELFFile, directory: String, element: String)
         case fatal(path: String, message: String)
         case notFound
     }
@@ -484,7 +486,7 @@ struct ResolutionState {
                 defer { for i in before..<trail.count { trail[i].searchDirectory = directory } }
                 switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass,
                                     inDirectory: resolved) {
-                case .found(let found, let elf): return .found(found, elf, directory: probeDirectory)
+                case .found(let found, let elf): return .found(found, elf, directory: probeDirectory, element: directory)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
                 // open_path tries every probe of a directory and then judges the errno of the
                 // last open: the directory itself, always probed last. A loop in a hwcaps or
@@ -671,7 +673,7 @@ struct ResolutionState {
     /// Adds a found file to the loaded list, or reuses the object with the same
     /// (st_dev, st_ino) (`_dl_map_object_from_fd`).
     mutating func admit(found: RootView.Resolved, elf: ELFFile, builtPath: String, requestedAs: String, via: FoundVia,
-                        requester: Int, isPreload: Bool, trail: [Attempt]) -> Int {
+                        requester: Int, isPreload: Bool, trail: [Attempt], spelledPath: String? = nil) -> Int {
         let path = builtPath
         if let existing = loadedByIdentity[found.entry.identity] {
             if !objects[existing].names.contains(requestedAs) { objects[existing].names.append(requestedAs) }
@@ -687,7 +689,7 @@ struct ResolutionState {
         objects.append(LoadedObject(index: index, path: path, realPath: found.path.string, identity: found.entry.identity,
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
-                                    trail: trail.filter { $0.outcome != .absent }))
+                                    trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath))
         register(index)
         return index
     }

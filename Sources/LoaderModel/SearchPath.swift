@@ -27,6 +27,9 @@ public struct SearchPath: Equatable, Sendable {
     /// Elements dropped because a token could not be expanded, or that search the working
     /// directory (empty or relative): `unsafe-search-path` reports these.
     public var unsafeElements: [String]
+    /// Directories that came from a relative or empty element, and the element as the
+    /// loader keeps it (trailing slashes dropped): the names it builds there stay relative.
+    public var spellings: [String: String] = [:]
 
     /// - Parameters:
     ///   - list: the raw list (`LD_LIBRARY_PATH` also splits on `;`).
@@ -49,17 +52,39 @@ public struct SearchPath: Equatable, Sendable {
                 text = expanded
             }
             // An empty element is the working directory; relative ones are relative to it.
+            var spelled: String?
             if text.isEmpty || !text.hasPrefix("/") {
                 unsafe.append(text.isEmpty ? "(empty)" : text)
+                spelled = text
+                while let last = spelled?.last, last == "/", spelled!.count > 1 { spelled!.removeLast() }
                 text = (workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/") + text
             }
             // The loader keeps the spelling (`/./` stays in object names); only trailing slashes go.
             var directory = text
             while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
-            if !result.contains(directory) { result.append(directory) }
+            if !result.contains(directory) {
+                result.append(directory)
+                if let spelled { spellings[directory] = spelled }
+            }
         }
         directories = result
         unsafeElements = unsafe
+    }
+
+    /// The name the loader builds for `name` in `probe` (one of `directories`, or a hwcaps
+    /// or legacy subdirectory of one) when that directory came from a relative or empty
+    /// element: the element's spelling, the subdirectory, the name (`name` alone for the
+    /// empty element itself). Nil for an absolute element: the name is the path.
+    public func spelledName(_ name: String, in probe: String, searchDirectory: String) -> String? {
+        guard let spelled = spellings[searchDirectory] else { return nil }
+        var rest = ""
+        if probe != searchDirectory {
+            let prefix = searchDirectory == "/" ? "/" : searchDirectory + "/"
+            guard probe.hasPrefix(prefix) else { return nil }
+            rest = String(probe.dropFirst(prefix.count))
+        }
+        let directory = [spelled, rest].filter { !$0.isEmpty }.joined(separator: "/")
+        return directory.isEmpty ? name : directory + "/" + name
     }
 
     public init(directories: [String], source: SearchSource) {

@@ -217,6 +217,10 @@ for n in 1 2 3; do
 done
 program "$R/app/bin/users" "$SRC/users.c" "$V/libuse1.so.1" "$V/libuse2.so.1" "$V/libuse3.so.1" -Wl,-rpath-link,"$V"
 cache "$R"; finish /app/bin/users LD_LIBRARY_PATH=/app/old
+# The same with LD_LIBRARY_PATH relative to the working directory (/, in the chroot): the
+# loader names what it finds there as it built the name, app/old/libshade.so.1.
+rm -rf "$OUT/shadowing-relative"; cp -a "$OUT/shadowing" "$OUT/shadowing-relative"
+printf 'LD_LIBRARY_PATH=app/old\n' > "$OUT/shadowing-relative/env"
 
 # Files that pass open_verify but that the loader refuses, fatally, as it maps them
 # (elf/dl-load.c _dl_map_object_from_fd): an executable (ET_EXEC), a PIE (DF_1_PIE,
