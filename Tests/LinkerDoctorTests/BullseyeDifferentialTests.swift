@@ -132,21 +132,29 @@ struct BullseyeDifferentialTests {
         #expect(compared >= MachineSample.floor(of: files.count * Self.environments.count), "ld.so --list traced too few files")
     }
 
-    @Test("unresolved symbols and missing versions equal the root's ldd -r, library by library", .enabled(if: isAvailable, unavailable))
+    @Test("unresolved symbols and missing versions equal the root's ldd -r, library by library and program by program",
+          .enabled(if: isAvailable, unavailable))
     func symbolsAgree() throws {
         let system = try Self.system()
         let libraries = Self.files(in: ["/usr/lib/x86_64-linux-gnu"], sharedOnly: true)
-        let truths = try Self.inRoot("symbols", libraries, environment: [:])
-        var compared = 0, withProblems = 0
-        var disagreements: [String] = []
-        for library in libraries {
-            guard let run = truths[library], let truth = SymbolDifferentialTests.parse(run.text) else { continue }
-            compared += 1
-            if !truth.undefined.isEmpty || !truth.missingVersions.isEmpty { withProblems += 1 }
-            disagreements += try SymbolDifferentialTests.disagreements(library, truth: truth, system: system)
+        // programs too: their copy relocations are looked up past them
+        let programs = Self.files(in: ["/usr/bin"], sharedOnly: false).filter { path in
+            (try? ELFFile(path: Self.root + path))?.interpreter != nil
         }
-        print("bullseye symbol differential (glibc 2.31): \(libraries.count) libraries sampled, \(compared) compared (\(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
+        let files = libraries + programs
+        let truths = try Self.inRoot("symbols", files, environment: [:])
+        var compared = 0, withProblems = 0, copying = 0
+        var disagreements: [String] = []
+        for file in files {
+            guard let run = truths[file], let truth = SymbolDifferentialTests.parse(run.text) else { continue }
+            compared += 1
+            if programs.contains(file), (try? ELFFile(path: Self.root + file))?.copyRelocatedSymbols().isEmpty == false { copying += 1 }
+            if !truth.undefined.isEmpty || !truth.missingVersions.isEmpty { withProblems += 1 }
+            disagreements += try SymbolDifferentialTests.disagreements(file, truth: truth, system: system)
+        }
+        print("bullseye symbol differential (glibc 2.31): \(libraries.count) libraries and \(programs.count) programs sampled, \(compared) compared (\(copying) programs with copy relocations; \(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5).joined(separator: "\n"))")
-        #expect(compared >= MachineSample.floor(of: libraries.count), "ldd -r traced too few libraries")
+        #expect(compared >= MachineSample.floor(of: files.count), "ldd -r traced too few files")
+        #expect(copying > 0, "no program with a copy relocation was compared")
     }
 }
