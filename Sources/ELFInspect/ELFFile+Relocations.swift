@@ -4,8 +4,8 @@ extension ELFFile {
     /// is relocated, `lazy` ones (`DT_JMPREL`) at the first call unless BIND_NOW.
     public func relocatedSymbols() -> (startup: Set<Int>, lazy: Set<Int>) {
         var startup = Set<Int>(), lazy = Set<Int>()
-        forEachRelocatedSymbol { symbol, isLazy, _ in
-            if isLazy { lazy.insert(symbol) } else { startup.insert(symbol) }
+        forEachRelocatedSymbol { symbol, bits in
+            if bits & RelocationBits.lazy != 0 { lazy.insert(symbol) } else { startup.insert(symbol) }
         }
         return (startup, lazy)
     }
@@ -14,8 +14,8 @@ extension ELFFile {
     /// library's data, which the loader fills from a definition outside the executable.
     public func copyRelocatedSymbols() -> Set<Int> {
         var copied = Set<Int>()
-        forEachRelocatedSymbol { symbol, _, kind in
-            if kind == .copy { copied.insert(symbol) }
+        forEachRelocatedSymbol { symbol, bits in
+            if bits & RelocationBits.copy != 0 { copied.insert(symbol) }
         }
         return copied
     }
@@ -26,9 +26,10 @@ extension ELFFile {
     /// what the symbol check iterates.
     public func relocationFlags() -> [UInt8] {
         var flags = [UInt8](repeating: 0, count: symbolCount)
-        forEachRelocatedSymbol { symbol, isLazy, kind in
-            guard symbol < flags.count else { return }
-            flags[symbol] |= (isLazy ? 2 : 1) | (kind == .copy ? 4 : kind == .plt ? 8 : 0)
+        flags.withUnsafeMutableBufferPointer { flags in
+            forEachRelocatedSymbol { symbol, bits in
+                if symbol < flags.count { flags[symbol] |= bits }
+            }
         }
         return flags
     }
@@ -60,12 +61,13 @@ extension ELFFile {
     private func scanUndefinedReferences(_ body: (UndefinedReference) -> Void) {
         let relocated = relocationFlags()
         for index in relocated.indices where relocated[index] != 0 {
-            let flags = relocated[index], isCopy = flags & 4 != 0
+            let flags = relocated[index], isCopy = flags & RelocationBits.copy != 0
             guard let fields = symbolFields(at: index), fields.sectionIndex == 0 || isCopy,
                   fields.binding != DynamicSymbol.weak,
                   let name = symbolNameBytes(at: index), name.count > 0 else { continue }
             body(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),
-                                    atStartup: flags & 1 != 0, isCopy: isCopy, onlyOutsidePLTClass: flags & 8 == 0))
+                                    atStartup: flags & RelocationBits.startup != 0, isCopy: isCopy,
+                                    onlyOutsidePLTClass: flags & RelocationBits.plt == 0))
         }
     }
 
@@ -76,7 +78,7 @@ extension ELFFile {
         var positions: [Int: Int] = [:]
         var at = 0
         for lazyPass in [false, true] {
-            forEachRelocatedSymbol(lazyTables: lazyPass) { symbol, _, _ in
+            forEachRelocatedSymbol(lazyTables: lazyPass) { symbol, _ in
                 if symbols.contains(symbol) && positions[symbol] == nil { positions[symbol] = at }
                 at += 1
             }
@@ -89,23 +91,26 @@ extension ELFFile {
         relocationTables.reduce(0) { $0 + $1.range.count / (($1.isRela ? 3 : 2) * (is64 ? 8 : 4)) }
     }
 
-    /// What the loader's lookup makes of a relocation's type.
-    enum RelocationKind: Equatable {
-        /// `ELF_RTYPE_CLASS_PLT` (jump slots, thread-local relocations): never bound to an
-        /// undefined symbol, whatever its value.
-        case plt
+    /// One relocation's bits, as `relocationFlags` keeps them per symbol.
+    enum RelocationBits {
+        /// In a start-up table.
+        static let startup: UInt8 = 1
+        /// In the lazy table (`DT_JMPREL`).
+        static let lazy: UInt8 = 2
         /// `ELF_RTYPE_CLASS_COPY`: looked up past the executable.
-        case copy
-        /// Any other (`GLOB_DAT`, absolute): may bind to an undefined symbol with a value,
+        static let copy: UInt8 = 4
+        /// `ELF_RTYPE_CLASS_PLT` (jump slots, thread-local relocations): never bound to an
+        /// undefined symbol, whatever its value. Others (`GLOB_DAT`, absolute) may be, to
         /// an executable's canonical PLT entry.
-        case other
+        static let plt: UInt8 = 8
     }
 
-    /// Every relocation's symbol index (0, no symbol, left out), whether its table is the
-    /// lazy one, and its kind. A lazy table holds jump slots (and TLS descriptors): PLT
-    /// class; on a machine whose classes are not known here every type is.
+    /// Every relocation's symbol index (0, no symbol, left out) and its `RelocationBits`.
+    /// A lazy table holds jump slots (and TLS descriptors): PLT class; on a machine whose
+    /// classes are not known here every type is.
     /// - Parameter lazyTables: only the lazy table (true), only the others (false), or all (nil).
-    private func forEachRelocatedSymbol(lazyTables: Bool? = nil, _ body: (Int, Bool, RelocationKind) -> Void) {
+    @inline(__always)
+    private func forEachRelocatedSymbol(lazyTables: Bool? = nil, _ body: (Int, UInt8) -> Void) {
         // Raw loads: every table lies inside the file (`RelocationTable.tables`) and an entry
         // is read only when it ends inside its table and the file, so no read needs a bounds check (a
         // checked read per entry was most of the walk over a large program's tables).
@@ -114,8 +119,14 @@ extension ELFFile {
         // No machine's copy type is UInt32.max: then nothing matches.
         let machine = ELFMachine(header.machine)
         let copy = machine.copyRelocationType ?? UInt32.max
-        let pltClass = machine.pltClassRelocationTypes
+        // The PLT-class types as a bit mask from the smallest (each machine's lie within 64
+        // of it): one shift and test per relocation. Unknown: every type, all bits set.
+        let pltTypes = machine.pltClassRelocationTypes
+        let pltBase = pltTypes?.min() ?? 0
+        let pltMask = pltTypes?.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - pltBase) } ?? UInt64.max
+        let everyTypePLT = pltTypes == nil
         for table in relocationTables where lazyTables == nil || table.lazy == lazyTables {
+            let tableBits = table.lazy ? RelocationBits.lazy | RelocationBits.plt : RelocationBits.startup
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
             let end = min(table.range.upperBound, reader.count)
             var at = table.range.lowerBound
@@ -131,9 +142,9 @@ extension ELFFile {
                     (symbol, type) = (Int(info >> 8), info & 0xff)
                 }
                 if symbol != 0 {
-                    let kind: RelocationKind = type == copy ? .copy
-                        : table.lazy || pltClass.map({ $0.contains(type) }) ?? true ? .plt : .other
-                    body(symbol, table.lazy, kind)
+                    let offset = type &- pltBase
+                    let plt = everyTypePLT || (offset < 64 && (pltMask >> UInt64(offset)) & 1 != 0)
+                    body(symbol, tableBits | (type == copy ? RelocationBits.copy : plt ? RelocationBits.plt : 0))
                 }
                 at += entrySize
             }
