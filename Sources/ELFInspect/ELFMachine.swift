@@ -38,10 +38,11 @@ public struct ELFMachine: RawRepresentable, Hashable, Sendable, CustomStringConv
         }
     }
 
-    /// The relocation types outside the loader's PLT class (`elf_machine_type_class`, glibc
-    /// sysdeps/*/dl-machine.h) besides the copy one are every type but these: jump slots
-    /// and thread-local ones. Nil where the class is not known here: then every type counts
-    /// as PLT class, the stricter lookup.
+    /// The relocation types of the loader's PLT class (`elf_machine_type_class`, glibc
+    /// sysdeps/*/dl-machine.h): jump slots and thread-local ones, which never bind to an
+    /// undefined symbol; any other type but the copy one may, when the symbol has a value.
+    /// Nil where the class is not known here: then every type counts as PLT class, the
+    /// stricter lookup.
     public var pltClassRelocationTypes: [UInt32]? {
         switch rawValue {
         case 62: return [7, 16, 17, 18, 36]            // JUMP_SLOT, DTPMOD64, DTPOFF64, TPOFF64, TLSDESC

@@ -115,8 +115,8 @@ public struct LoadedObject: Sendable {
     /// every library searched for would otherwise carry a dozen of them.
     public var trail: [Attempt]
     /// The name as the loader spells it when that is not `path`: found through a relative
-    /// (or empty) search-path element, or needed by a relative path, the loader's name for
-    /// it stays relative (`path` is made absolute from the working directory).
+    /// (or empty) search-path element, the loader's name for it stays relative (`path` is
+    /// made absolute from the working directory).
     public var spelledPath: String? = nil
 
     public var soname: String? { elf.dynamic?.soname }

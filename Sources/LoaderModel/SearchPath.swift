@@ -55,8 +55,9 @@ public struct SearchPath: Equatable, Sendable {
             var spelled: String?
             if text.isEmpty || !text.hasPrefix("/") {
                 unsafe.append(text.isEmpty ? "(empty)" : text)
-                spelled = text
-                while let last = spelled?.last, last == "/", spelled!.count > 1 { spelled!.removeLast() }
+                var kept = text
+                while kept.count > 1 && kept.hasSuffix("/") { kept.removeLast() }
+                spelled = kept
                 text = (workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/") + text
             }
             // The loader keeps the spelling (`/./` stays in object names); only trailing slashes go.

@@ -8,8 +8,8 @@ import Testing
 /// short of a symbol in the ways the loader tells apart) across a dozen directories, RPATH
 /// and RUNPATH, nodeflib, LD_LIBRARY_PATH, LD_PRELOAD, ld.so.conf.d and a fresh, stale or
 /// absent cache; the program reads a library's data by a copy relocation and its
-/// thread-local variable. The root's own loader in chroot is the
-/// oracle for everything `check` says, and for what its plan does once applied.
+/// thread-local variable. The root's own loader in chroot is the oracle for everything
+/// `check` says, and for what its plan does once applied.
 @Suite("Generated roots: check and its fixes against the real loader")
 struct GeneratedRootTests {
     static var roots: [FixtureRoot] { FixtureRoot.allGenerated }
