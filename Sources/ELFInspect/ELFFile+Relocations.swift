@@ -116,15 +116,17 @@ extension ELFFile {
         // checked read per entry was most of the walk over a large program's tables).
         guard let base = reader.buffer.baseAddress else { return }
         let bigEndian = reader.bigEndian
-        // No machine's copy type is UInt32.max: then nothing matches.
+        // The copy type and the PLT-class ones as two bit masks from the smallest of them
+        // (each machine's lie within 64 of it): one shift per relocation. A type outside
+        // is neither, or, where the classes are not known here, PLT class.
         let machine = ELFMachine(header.machine)
-        let copy = machine.copyRelocationType ?? UInt32.max
-        // The PLT-class types as a bit mask from the smallest (each machine's lie within 64
-        // of it): one shift and test per relocation. Unknown: every type, all bits set.
-        let pltTypes = machine.pltClassRelocationTypes
-        let pltBase = pltTypes?.min() ?? 0
-        let pltMask = pltTypes?.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - pltBase) } ?? UInt64.max
-        let everyTypePLT = pltTypes == nil
+        let pltTypes = machine.pltClassRelocationTypes ?? []
+        let copyTypes = machine.copyRelocationType.map { [$0] } ?? []
+        let typeBase = (pltTypes + copyTypes).min() ?? 0
+        let copyMask = copyTypes.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - typeBase) }
+        let pltMask = machine.pltClassRelocationTypes == nil
+            ? ~copyMask : pltTypes.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - typeBase) }
+        let outside = machine.pltClassRelocationTypes == nil ? RelocationBits.plt : 0
         for table in relocationTables where lazyTables == nil || table.lazy == lazyTables {
             let tableBits = table.lazy ? RelocationBits.lazy | RelocationBits.plt : RelocationBits.startup
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
@@ -142,9 +144,11 @@ extension ELFFile {
                     (symbol, type) = (Int(info >> 8), info & 0xff)
                 }
                 if symbol != 0 {
-                    let offset = type &- pltBase
-                    let plt = everyTypePLT || (offset < 64 && (pltMask >> UInt64(offset)) & 1 != 0)
-                    body(symbol, tableBits | (type == copy ? RelocationBits.copy : plt ? RelocationBits.plt : 0))
+                    let offset = UInt64(type &- typeBase)
+                    let kind = offset < 64
+                        ? UInt8(truncatingIfNeeded: (copyMask >> offset) & 1) << 2 | UInt8(truncatingIfNeeded: (pltMask >> offset) & 1) << 3
+                        : outside
+                    body(symbol, tableBits | kind)
                 }
                 at += entrySize
             }
