@@ -80,6 +80,9 @@ public struct Finding: Equatable, Sendable {
     /// For one finding made of several missing libraries of one cause (an application's
     /// `merge`), their names: each is a node of the load graph it is about.
     public var coveredLibraries: [String] = []
+    /// The loader starts the program and stops only at its first call of what is missing
+    /// (symbol references bound lazily, none at start-up).
+    public var failsAtFirstCall = false
 
     /// Errors, and warnings that break the program later (a companion it cannot open):
     /// what makes `check` exit non-zero and what a plan must fix.

@@ -94,6 +94,7 @@ extension FindingCatalog {
             neededBy: requesters, resolvedTo: provider.path,
             symbols: references(shortfall.symbols, in: graph),
             versions: shortfall.versions.map { VersionReference(name: $0.version, requester: graph.objects[$0.requester].path) })
+        finding.failsAtFirstCall = !hasVersions && !lookups.contains(where: \.atStartup)
         if let documented = rules.documentedFailure(finding, provider: provider, graph: graph, system: system) {
             finding.id = documented.id
             if let note = documented.note { finding.explanation += " " + note }
@@ -107,13 +108,15 @@ extension FindingCatalog {
         let first = lookups[0]
         let requesterName = requester.index == 0 ? argv0 : requester.loaderName
         let them = lookups.count == 1 ? "it" : "them"
-        return Finding(
+        var finding = Finding(
             id: .symbolNotFound, rule: .symbolNotFound,
             summary: "undefined symbol \(first.symbol)\(more(lookups.map(\.symbol))) (required by \(requester.path))",
             explanation: "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references"). The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))",
             loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))",
             symbol: first.symbol, version: first.version, neededBy: [requester.path],
             symbols: references(shortfall.symbols, in: graph))
+        finding.failsAtFirstCall = !first.atStartup
+        return finding
     }
 
     /// A versioned reference that met an object with no `DT_VERSYM` that is its own

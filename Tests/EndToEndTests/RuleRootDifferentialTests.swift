@@ -94,6 +94,21 @@ struct RuleRootDifferentialTests {
         try GeneratedRootTests.expectFirstErrorMatches(fixture)
     }
 
+    /// The headline's verb against the program run as users run it (lazy binding): a
+    /// function bound at its first call does not stop the start (canonical-plt: the
+    /// program never calls it and prints "started"), a copy relocation does.
+    @Test("the headline says 'starts but will fail' exactly when the program gets to main",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("canonical-plt") != nil, RealLoader.unavailableReason),
+          arguments: ["canonical-plt", "copy-relocation"])
+    func headlineVerbMatchesTheStart(_ name: String) throws {
+        let fixture = try #require(FixtureRoot.rule(name))
+        let program = try #require(fixture.program)
+        let started = RealLoader.run(fixture, argv0: program).stdout.contains("started")
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, program])
+        let headline = check.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(headline.contains(started ? "starts but will fail" : "will not start"), "\(name): started \(started); \(headline)")
+    }
+
     @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",
           .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("origin") != nil, RealLoader.unavailableReason))
     func originOfSymlinkedProgram() throws {

@@ -22,11 +22,11 @@ struct TextReport {
         let style = page.style
         let errors = report.findings.filter(\.isProblem)
         let program = v(report.program.path.string)
-        // Model files and companions opened at run time do not stop the loader: say so.
-        // An array, not a `Set`: a set of `Rule` made the runtime scan every conformance
-        // record of the binary for `Hashable`.
+        // Model files and companions opened at run time, and functions bound at their first
+        // call, do not stop the loader: say so. An array, not a `Set`: a set of `Rule` made
+        // the runtime scan every conformance record of the binary for `Hashable`.
         let later: [Rule] = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing]
-        let verb = errors.allSatisfy { later.contains($0.rule) } ? "starts but will fail" : "will not start"
+        let verb = errors.allSatisfy { later.contains($0.rule) || $0.failsAtFirstCall } ? "starts but will fail" : "will not start"
         var steps = false
         switch report.status {
         case .healthy:
