@@ -107,6 +107,12 @@ struct RuleRootDifferentialTests {
         let check = Command.ofdoctor(["check", "--root", fixture.rootPath, program])
         let headline = check.stdout.split(separator: "\n").first.map(String.init) ?? ""
         #expect(headline.contains(started ? "starts but will fail" : "will not start"), "\(name): started \(started); \(headline)")
+        let json = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let findings = report?["findings"] as? [[String: Any]] ?? []
+        #expect(findings.contains { $0["severity"] as? String == "error" })
+        #expect(findings.filter { $0["severity"] as? String == "error" }.allSatisfy { $0["failsAtFirstCall"] as? Bool == started },
+                "\(name): \(json.stdout)")
     }
 
     @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",

@@ -115,6 +115,7 @@ enum JSONReport {
         var summary: String
         var explanation: String
         @NullWhenAbsent var loaderMessage: String?
+        var failsAtFirstCall: Bool
         var candidates: [CandidateJSON]
         var fixable: Bool
         @NullWhenAbsent var remedy: String?
@@ -134,6 +135,7 @@ enum JSONReport {
             summary = finding.summary
             explanation = finding.explanation
             loaderMessage = finding.loaderMessage
+            failsAtFirstCall = finding.failsAtFirstCall
             candidates = finding.candidates.map(CandidateJSON.init)
             fixable = finding.fixable
             remedy = finding.remedy
