@@ -120,13 +120,13 @@ extension ELFFile {
         // (each machine's lie within 64 of it): one shift per relocation. A type outside
         // is neither, or, where the classes are not known here, PLT class.
         let machine = ELFMachine(header.machine)
-        let pltTypes = machine.pltClassRelocationTypes ?? []
+        let knownPLTTypes = machine.pltClassRelocationTypes
+        let pltTypes = knownPLTTypes ?? []
         let copyTypes = machine.copyRelocationType.map { [$0] } ?? []
         let typeBase = (pltTypes + copyTypes).min() ?? 0
         let copyMask = copyTypes.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - typeBase) }
-        let pltMask = machine.pltClassRelocationTypes == nil
-            ? ~copyMask : pltTypes.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - typeBase) }
-        let outside = machine.pltClassRelocationTypes == nil ? RelocationBits.plt : 0
+        let pltMask = knownPLTTypes == nil ? ~copyMask : pltTypes.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - typeBase) }
+        let outside = knownPLTTypes == nil ? RelocationBits.plt : 0
         for table in relocationTables where lazyTables == nil || table.lazy == lazyTables {
             let tableBits = table.lazy ? RelocationBits.lazy | RelocationBits.plt : RelocationBits.startup
             let entrySize = table.isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)

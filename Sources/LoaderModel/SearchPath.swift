@@ -55,14 +55,11 @@ public struct SearchPath: Equatable, Sendable {
             var spelled: String?
             if text.isEmpty || !text.hasPrefix("/") {
                 unsafe.append(text.isEmpty ? "(empty)" : text)
-                var kept = text
-                while kept.count > 1 && kept.hasSuffix("/") { kept.removeLast() }
-                spelled = kept
+                spelled = Self.droppingTrailingSlashes(text)
                 text = (workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/") + text
             }
             // The loader keeps the spelling (`/./` stays in object names); only trailing slashes go.
-            var directory = text
-            while directory.count > 1 && directory.hasSuffix("/") { directory.removeLast() }
+            let directory = Self.droppingTrailingSlashes(text)
             if !result.contains(directory) {
                 result.append(directory)
                 if let spelled { spellings[directory] = spelled }
@@ -70,6 +67,13 @@ public struct SearchPath: Equatable, Sendable {
         }
         directories = result
         unsafeElements = unsafe
+    }
+
+    /// `text` without trailing slashes, `/` itself kept.
+    private static func droppingTrailingSlashes(_ text: String) -> String {
+        var kept = text
+        while kept.count > 1 && kept.hasSuffix("/") { kept.removeLast() }
+        return kept
     }
 
     /// The name the loader builds for `name` in `probe` (one of `directories`, or a hwcaps

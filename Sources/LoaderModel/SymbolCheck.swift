@@ -96,10 +96,8 @@ public struct SymbolCheck: Sendable {
         guard problems.count > 1 else { return problems }
         var rank = [Int](repeating: 0, count: graph.objects.count)
         for (position, object) in RelocationOrder.objects(in: graph).enumerated() { rank[object] = position }
-        var positions: [Int: [Int: Int]] = [:]
-        for requester in Set(problems.map(\.requester)) {
-            let symbols = Set(problems.lazy.filter { $0.requester == requester }.map(\.symbolIndex))
-            positions[requester] = graph.objects[requester].elf.firstRelocationPositions(of: symbols)
+        let positions = Dictionary(grouping: problems, by: \.requester).mapValues { own in
+            graph.objects[own[0].requester].elf.firstRelocationPositions(of: Set(own.map(\.symbolIndex)))
         }
         return problems.enumerated().sorted { a, b in
             func key(_ problem: SymbolProblem) -> (Int, Int, Int) {

@@ -318,15 +318,41 @@ class Root:
             self.recipe.append("  NEEDED +libnowhere.so.1")
 
 
-def generate(out, pool, template, number, seed, label=None):
-    label = label or "%03d" % number
-    rng = random.Random(seed * 100003 + number)
+def begin_root(out, template, label):
+    """A fresh OUTDIR/<label>.new/root made of hard links to the template (nothing that
+    follows writes into an existing file in place); returns (variant directory, root)."""
     variant_dir = os.path.join(out, label + ".new")
     shutil.rmtree(variant_dir, ignore_errors=True)
     os.makedirs(variant_dir)
     path = os.path.join(variant_dir, "root")
-    # hard links of the template: nothing below writes into an existing file in place
     run("cp", "-al", template, path)
+    return variant_dir, path
+
+
+def run_ldconfig(path):
+    """The root's cache: the host's ldconfig -r, or the root's own when it has another glibc
+    (static: it runs in the chroot)."""
+    if GLIBC_ROOT is None:
+        run("ldconfig", "-r", path)
+    else:
+        run("chroot", path, "/usr/sbin/ldconfig")
+
+
+def finish_root(out, variant_dir, label, environment, program, recipe):
+    """Writes env, program and recipe, and puts the root in place as OUTDIR/<label>."""
+    for name, text in [("env", "".join(line + "\n" for line in environment)), ("program", program + "\n"),
+                       ("recipe", recipe)]:
+        with open(os.path.join(variant_dir, name), "w") as f:
+            f.write(text)
+    final = os.path.join(out, label)
+    shutil.rmtree(final, ignore_errors=True)
+    os.rename(variant_dir, final)
+
+
+def generate(out, pool, template, number, seed, label=None):
+    label = label or "%03d" % number
+    rng = random.Random(seed * 100003 + number)
+    variant_dir, path = begin_root(out, template, label)
     root = Root(path, rng, random.Random("flavours %d %d" % (seed, number)))
     recipe = root.recipe
     cache = rng.choices(["fresh", "stale", "none"], weights=[50, 35, 15])[0]
@@ -435,11 +461,7 @@ def generate(out, pool, template, number, seed, label=None):
                 f.write(conf + "\n")
             recipe.append("ld.so.conf.d/generated.conf: %s" % conf.replace("\n", " "))
     if cache != "none":
-        # the root's own ldconfig when it has another glibc (static: it runs in the chroot)
-        if GLIBC_ROOT is None:
-            run("ldconfig", "-r", path)
-        else:
-            run("chroot", path, "/usr/sbin/ldconfig")
+        run_ldconfig(path)
     for index, inside in enumerate(root.later):
         os.rename(root.aside(index), root.host(inside))
 
@@ -453,15 +475,8 @@ def generate(out, pool, template, number, seed, label=None):
         environment.append("LD_PRELOAD=" + rng.choice(["libg4.so.1", "/app/lib/libg4.so.1", "libg3.so.1",
                                                        "libnowhere.so.1", "/usr/lib/libg2.so.1 libg4.so.1"]))
     recipe += environment
-    with open(os.path.join(variant_dir, "env"), "w") as f:
-        f.write("".join(line + "\n" for line in environment))
-    with open(os.path.join(variant_dir, "program"), "w") as f:
-        f.write(program + "\n")
-    with open(os.path.join(variant_dir, "recipe"), "w") as f:
-        f.write("seed %d root %d\n" % (seed, number) + "".join(line + "\n" for line in recipe))
-    final = os.path.join(out, label)
-    shutil.rmtree(final, ignore_errors=True)
-    os.rename(variant_dir, final)
+    finish_root(out, variant_dir, label, environment, program,
+                "seed %d root %d\n" % (seed, number) + "".join(line + "\n" for line in recipe))
 
 
 def generate_cycle(out, pool, template):
@@ -470,11 +485,7 @@ def generate_cycle(out, pool, template):
     is which of the two it relocates first: glibc 2.35's depth-first sort puts libg0 first,
     the older sort libg1 (elf/dl-sort-maps.c)."""
     label = "cycle"
-    variant_dir = os.path.join(out, label + ".new")
-    shutil.rmtree(variant_dir, ignore_errors=True)
-    os.makedirs(variant_dir)
-    path = os.path.join(variant_dir, "root")
-    run("cp", "-al", template, path)
+    variant_dir, path = begin_root(out, template, label)
     for i, variant in enumerate(["good", "good", "nodata", "nodata", "good"]):
         target = path + MULTIARCH + "/libg%d.so.1" % i
         shutil.copyfile(os.path.join(pool, variant, "libg%d.so.1" % i), target)
@@ -483,17 +494,9 @@ def generate_cycle(out, pool, template):
     run("patchelf", "--add-needed", "libg0.so.1", path + MULTIARCH + "/libg1.so.1")
     shutil.copyfile(os.path.join(pool, "prog"), path + "/app/bin/prog")
     os.chmod(path + "/app/bin/prog", 0o755)
-    if GLIBC_ROOT is None:
-        run("ldconfig", "-r", path)
-    else:
-        run("chroot", path, "/usr/sbin/ldconfig")
-    for name, text in [("env", ""), ("program", "/app/bin/prog\n"),
-                       ("recipe", "cycle (written): libg0 and libg1 need each other; libg2 and libg3 lack gN_data\n")]:
-        with open(os.path.join(variant_dir, name), "w") as f:
-            f.write(text)
-    final = os.path.join(out, label)
-    shutil.rmtree(final, ignore_errors=True)
-    os.rename(variant_dir, final)
+    run_ldconfig(path)
+    finish_root(out, variant_dir, label, [], "/app/bin/prog",
+                "cycle (written): libg0 and libg1 need each other; libg2 and libg3 lack gN_data\n")
 
 
 # --glibc-root DIR: the loader, libc and ldconfig come from that root (a Debian 11 one for
