@@ -5,7 +5,7 @@ extension Journal {
     /// trailing `/` — a real path inside the root, which `ConfinedRoot` then reaches
     /// without following a link.
     static func isRealPath(_ path: String) -> Bool {
-        path.hasPrefix("/") && (path == "/" || path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        path.startsWithSlash && (path == "/" || path.slashSeparated(omittingEmpty: false).dropFirst()
             .allSatisfy { ConfinedRoot.isPlainComponent(String($0)) })
     }
 

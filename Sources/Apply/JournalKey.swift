@@ -28,8 +28,8 @@ public struct JournalKey: Sendable, Equatable {
     /// The key file's path: `$XDG_STATE_HOME` when absolute (the XDG rule), else `$HOME`,
     /// else the home directory the password database gives the effective user.
     public static func path(environment: [String: String]) -> String? {
-        if let state = environment["XDG_STATE_HOME"], state.hasPrefix("/") { return state + "/ofdoctor/journal-key" }
-        if let home = environment["HOME"], home.hasPrefix("/") { return home + "/.local/state/ofdoctor/journal-key" }
+        if let state = environment["XDG_STATE_HOME"], state.startsWithSlash { return state + "/ofdoctor/journal-key" }
+        if let home = environment["HOME"], home.startsWithSlash { return home + "/.local/state/ofdoctor/journal-key" }
         guard let entry = getpwuid(geteuid()), let dir = entry.pointee.pw_dir, dir.pointee == UInt8(ascii: "/") else { return nil }
         return String(cString: dir) + "/.local/state/ofdoctor/journal-key"
     }
@@ -88,7 +88,7 @@ public struct JournalKey: Sendable, Equatable {
     /// temporary name, then linked to its name, so a concurrent reader never sees half a
     /// key and a concurrent maker's key is the one both keep.
     static func create(at path: String) throws(ApplyError) {
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        let directory = String(path[..<(path.lastSlashIndex ?? path.startIndex)])
         try makeDirectories(directory, for: path)
         var generator = SystemRandomNumberGenerator()   // getrandom(2)
         let secret = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -112,7 +112,7 @@ public struct JournalKey: Sendable, Equatable {
 
     private static func makeDirectories(_ directory: String, for path: String) throws(ApplyError) {
         var prefix = ""
-        for component in directory.split(separator: "/") {
+        for component in directory.slashSeparated() {
             prefix += "/" + component
             if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
                 throw .journalKey(path: path, reason: "cannot create \(prefix): \(Errno.describe(errno))")

@@ -21,7 +21,7 @@ public enum TorchCheckpoint {
     public static func archiveName(of entries: [ZipEntry]) -> String? {
         guard let pickle = entries.first(where: { $0.name.hasSuffix("/data.pkl") }) else { return nil }
         let folder = String(pickle.name.dropLast("/data.pkl".count))
-        guard !folder.isEmpty, !folder.contains("/"),
+        guard !folder.isEmpty, !folder.containsSlash,
               entries.allSatisfy({ $0.name.hasPrefix(folder + "/") })
         else { return nil }
         return folder

@@ -148,7 +148,7 @@ public enum ZipArchive {
     /// Checks `entry`'s local header and CRC-32; `progress` gets compressed bytes as they are covered.
     public static func verify(_ entry: ZipEntry, in file: any RandomAccessBytes,
                               progress: (UInt64) -> Void = { _ in }) throws(ResourceReadError) -> ZipProblem? {
-        if entry.name.hasSuffix("/") && entry.uncompressedSize == 0 { return nil }
+        if entry.name.endsWithSlash && entry.uncompressedSize == 0 { return nil }
         if entry.flags & 1 != 0 { return .encrypted(entry: entry.name) }
         let local = try file.read(at: entry.localHeaderOffset, count: 30)
         guard local.count == 30, le32(local, 0) == 0x0403_4B50 else { return .badLocalHeader(entry: entry.name) }

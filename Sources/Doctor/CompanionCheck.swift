@@ -30,7 +30,7 @@ enum CompanionCheck {
                 resolvedDirectories[loadDirectory] = .some(resolvedLoad)
             }
             guard resolvedLoad != RootPath(realDirectory) else { continue }
-            let realName = object.realPath.split(separator: "/").last.map(String.init) ?? ""
+            let realName = String(object.realPath.afterLastSlash)
             let known = rules.companionOpener(soname: object.soname)
             guard known != nil || RuntimeCompanions.opensBesideItself(object.elf) else { continue }
             let family = RuntimeCompanions.family(of: realName, in: realDirectory, root: system.root)

@@ -45,7 +45,7 @@ public enum FindingCatalog {
             // The caught error's text without the errno part the fatal message would append.
             let reason = miss.reason.hasPrefix(openFailure) ? openFailure : miss.reason
             let object = miss.fatalPath ?? miss.name
-            let searched = miss.name.contains("/") ? " A name with a slash is opened as that path only." : ""
+            let searched = miss.name.containsSlash ? " A name with a slash is opened as that path only." : ""
             return Finding(
                 id: .preloadIgnored, rule: .preloadIgnored, severity: .warning,
                 summary: "LD_PRELOAD names \(miss.name), which cannot be loaded (\(reason)): the loader ignores it",
@@ -53,7 +53,7 @@ public enum FindingCatalog {
                 loaderMessage: "ERROR: ld.so: object '\(miss.name)' from LD_PRELOAD cannot be preloaded (\(reason)): ignored.",
                 library: miss.name, resolvedTo: miss.fatalPath.map { _ in object },
                 remedy: "Remove \(miss.name) from LD_PRELOAD, or put the object it names in place.",
-                searched: miss.name.contains("/") ? [] : SearchedDirectories.of(miss.trail))
+                searched: miss.name.containsSlash ? [] : SearchedDirectories.of(miss.trail))
         }
     }
 

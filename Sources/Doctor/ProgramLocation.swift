@@ -45,9 +45,9 @@ public struct ProgramLocation: Equatable, Sendable {
     /// - A bare name is looked up on the target's `PATH`, then in the default places.
     public static func find(_ binary: String?, root: RootView, environment: LoaderEnvironment) throws(LookupError) -> ProgramLocation {
         let name = binary ?? defaultName
-        if name.contains("/") {
+        if name.containsSlash {
             let base = environment.workingDirectory
-            let absolute = name.hasPrefix("/") ? name : (base.hasPrefix("/") ? base : "/" + base) + "/" + name
+            let absolute = name.startsWithSlash ? name : (base.startsWithSlash ? base : "/" + base) + "/" + name
             return ProgramLocation(path: RootPath(absolute), argv0: name, viaPATH: false)
         }
         if let found = lookUpOnPath(name, root: root, environment: environment) { return found }
@@ -62,7 +62,7 @@ public struct ProgramLocation: Equatable, Sendable {
     }
 
     static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {
-        (environment.variables["PATH"] ?? defaultSearchPath).split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
+        (environment.variables["PATH"] ?? defaultSearchPath).split(bytes: { $0 == UInt8(ascii: ":") }).map(String.init).filter(\.startsWithSlash)
     }
 
     static func lookUpOnPath(_ name: String, root: RootView, environment: LoaderEnvironment) -> ProgramLocation? {

@@ -50,7 +50,7 @@ public struct GlibcVersion: Comparable, Hashable, Sendable, CustomStringConverti
     /// The highest `GLIBC_2.N` version `elf` defines.
     static func highestDefinedVersion(_ elf: ELFFile?) -> GlibcVersion? {
         let defined = elf?.versionDefinitions.compactMap { definition -> GlibcVersion? in
-            guard definition.name.hasPrefix("GLIBC_") else { return nil }
+            guard definition.name.hasBytePrefix("GLIBC_") else { return nil }
             return GlibcVersion(parsing: definition.name.dropFirst(6))
         } ?? []
         return defined.max()

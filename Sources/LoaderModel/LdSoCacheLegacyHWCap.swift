@@ -1,3 +1,5 @@
+import Support
+
 /// The pre-2.37 hwcap subdirectories (`tls`, `x86_64`, `haswell`, …) as x86-64's glibc 2.36
 /// encodes them in cache entries: sysdeps/x86/dl-hwcap.h `_dl_string_hwcap`,
 /// `_dl_string_platform` (`_DL_FIRST_PLATFORM` 48), ldconfig.c `TLS_HWCAP_BIT` 63.
@@ -38,7 +40,7 @@ public struct LdSoCacheLegacyHWCap: Equatable, Sendable {
     public static func bits(ofPath path: String) -> UInt64 {
         var hwcap: UInt64 = 0
         var rest = Substring(path)
-        while let slash = rest.lastIndex(of: "/") {
+        while let slash = rest.lastSlashIndex {
             let component = String(rest[rest.index(after: slash)...])
             if let bit = hwcapBits[component] ?? platformBits[component] {
                 hwcap = hwcap &+ bit

@@ -1,5 +1,6 @@
 import ELFInspect
 import RootFS
+import Support
 
 /// The directories `ldconfig` scans, in its order (glibc elf/ldconfig.c `parse_conf`,
 /// `parse_conf_include`, `add_dir_1`, `add_single_dir`, `add_glibc_hwcaps_subdirectories`):
@@ -196,7 +197,7 @@ private struct Reader {
     /// `parse_conf_include`: a relative pattern is relative to the including file's directory.
     mutating func include(pattern: String, configFile: String, origin: LdSoConf.Origin, stack: [RootPath]) {
         var full = pattern
-        if !pattern.hasPrefix("/"), let slash = configFile.lastIndex(of: "/") {
+        if !pattern.startsWithSlash, let slash = configFile.lastSlashIndex {
             let dir = configFile[..<slash]
             full = (dir.isEmpty ? "" : String(dir)) + "/" + pattern
         }
@@ -241,7 +242,7 @@ private struct Reader {
     mutating func addGlibcHWCaps(of entry: LdSoConf.Directory, realPath: RootPath) {
         let hwcapsDir = realPath.appending("glibc-hwcaps")
         guard let names = try? root.names(in: hwcapsDir) else { return }
-        for name in names where !name.hasPrefix(".") && !name.contains(":") {
+        for name in names where !name.hasBytePrefix(".") && !name.containsByte(UInt8(ascii: ":")) {
             let sub = hwcapsDir.appending(name)
             guard let own = try? root.resolveParents(sub), own.entry.kind != .file,
                   let target = try? root.resolve(sub), target.entry.kind == .directory else { continue }

@@ -1,5 +1,6 @@
 import ELFInspect
 import RootFS
+import Support
 
 /// glob(3) of an `include` pattern inside the root, as ldconfig's `parse_conf_include`
 /// calls it (flags 0): `*`, `?` and `[...]` per component, a leading `.` only matched
@@ -7,8 +8,8 @@ import RootFS
 enum LdSoConfGlob {
     /// The matching paths, sorted bytewise. A missing directory matches nothing.
     static func expand(_ pattern: String, in root: RootView) -> [String] {
-        let components = pattern.split(separator: "/", omittingEmptySubsequences: true).map { Array($0.utf8) }
-        var current: [String] = [pattern.hasPrefix("/") ? "" : "."]
+        let components = pattern.slashSeparated().map { Array($0.utf8) }
+        var current: [String] = [pattern.startsWithSlash ? "" : "."]
         for (k, component) in components.enumerated() {
             let isLast = k == components.count - 1
             var next: [String] = []

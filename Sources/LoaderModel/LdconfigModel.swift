@@ -1,5 +1,6 @@
 import ELFInspect
 import RootFS
+import Support
 
 /// What `ldconfig` (`ldconfig -r ROOT`) would do to a root, computed without writing:
 /// the cache it would write and the soname links it would create, repoint or delete
@@ -64,8 +65,8 @@ public struct LdconfigModel: Sendable {
     /// also `ld.so.*` and `ld64.so.*` (`_dl_is_dso`, sysdeps/generic/dl-is_dso.h). The real
     /// ldconfig of 2.31 and 2.36 agree (LdconfigModelTests).
     public static func looksLikeLibrary(_ name: String, glibc: GlibcVersion) -> Bool {
-        ((name.hasPrefix("lib") || name.hasPrefix("ld-")) && name.containsBytes(".so"))
-            || (glibc >= loaderNamesSince && (name.hasPrefix("ld.so.") || name.hasPrefix("ld64.so.")))
+        ((name.hasBytePrefix("lib") || name.hasBytePrefix("ld-")) && name.containsBytes(".so"))
+            || (glibc >= loaderNamesSince && (name.hasBytePrefix("ld.so.") || name.hasBytePrefix("ld64.so.")))
     }
 
     /// The first glibc whose ldconfig also takes `ld.so.*` and `ld64.so.*`.
@@ -144,7 +145,7 @@ private struct LdconfigRun {
             guard let lst = (try? overlay.entry(at: own)) ?? nil, lst.kind != .other else { continue }
             if !LdconfigModel.looksLikeLibrary(name, glibc: glibc)
                 && (lst.kind == .file || inHWCaps || !LdSoCacheLegacyHWCap.isSubdirectoryName(name)) { continue }
-            if name.hasSuffix(".#prelink#") || Self.isPrelinkTemporary(name) { continue }
+            if name.hasByteSuffix(".#prelink#") || Self.isPrelinkTemporary(name) { continue }
             var isLink = lst.kind == .symlink
             let target: RootView.Resolved
             if isLink {
@@ -171,7 +172,7 @@ private struct LdconfigRun {
             var soname = info.soname ?? name
             // A link counts as a link only under the SONAME or as the `.so` link for ld(1)
             // (its name ends in `.so` and starts the SONAME); any other link is a file.
-            if isLink && name != soname && !(name.hasSuffix(".so") && soname.utf8.starts(with: name.utf8)) {
+            if isLink && !SeededByteHash.sameBytes(name, soname) && !(name.hasByteSuffix(".so") && soname.utf8.starts(with: name.utf8)) {
                 isLink = false
             }
             if isLink { soname = name }

@@ -1,5 +1,6 @@
 import ELFInspect
 import RootFS
+import Support
 
 /// How an object came to be loaded: the rule and, for searches, the directory that held it.
 public enum FoundVia: Equatable, Sendable {
@@ -120,6 +121,13 @@ public struct LoadedObject: Sendable {
     public var spelledPath: String? = nil
 
     public var soname: String? { elf.dynamic?.soname }
+
+    /// `_dl_name_match_p`: `name` is this object's path, a name it was loaded under, or its
+    /// soname, byte for byte (strcmp: `é` and `e` + U+0301 are two names).
+    public func answers(to name: String) -> Bool {
+        SeededByteHash.sameBytes(path, name) || names.contains { SeededByteHash.sameBytes($0, name) }
+            || soname.map { SeededByteHash.sameBytes($0, name) } == true
+    }
     /// What the loader calls the object in its messages (`l_name`).
     public var loaderName: String { spelledPath ?? path }
 }

@@ -1,3 +1,5 @@
+import Support
+
 /// The target process's environment as far as the loader reads it (glibc elf/rtld.c
 /// `process_envvars`), and the working directory that relative path elements mean.
 public struct LoaderEnvironment: Equatable, Sendable {
@@ -20,7 +22,7 @@ public struct LoaderEnvironment: Equatable, Sendable {
     /// `LD_PRELOAD` names: separated by spaces or colons (rtld.c `handle_preload_list`).
     public var preload: [String] {
         guard let value = variables["LD_PRELOAD"] else { return [] }
-        return value.split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
+        return value.split(bytes: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ":") }).map(String.init)
     }
 
     /// `LD_BIND_NOW` non-empty: every PLT relocation is bound at start-up.

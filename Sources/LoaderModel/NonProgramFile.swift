@@ -42,7 +42,7 @@ public enum NonProgramFile: Equatable, Sendable, CustomStringConvertible {
         if head.starts(with: Array("!<arch>\n".utf8)) || head.starts(with: Array("!<thin>\n".utf8)) { return .staticArchive }
         if head.starts(with: Array("#!".utf8)) {
             let line = head.dropFirst(2).prefix { $0 != UInt8(ascii: "\n") }
-            let words = String(decoding: line, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let words = String(decoding: line, as: UTF8.self).split(bytes: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
             return .script(interpreter: words.first.map(String.init) ?? "its interpreter")
         }
         // A linker script is text: no NUL, and one of the commands ld reads libraries with.

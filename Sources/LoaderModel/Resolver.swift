@@ -211,7 +211,7 @@ struct ResolutionState {
                     if !objects[index].neededBy.contains(next) { objects[index].neededBy.append(next) }
                 case .missing(var miss):
                     deps.append(nil)
-                    if let existing = missing.firstIndex(where: { $0.name == miss.name }) {
+                    if let existing = missing.firstIndex(where: { SeededByteHash.sameBytes($0.name, miss.name) }) {
                         if !missing[existing].neededBy.contains(next) { missing[existing].neededBy.append(next) }
                     } else {
                         miss.neededBy = [next]
@@ -294,7 +294,7 @@ struct ResolutionState {
         var trail: [Attempt] = []
         var otherClass: String?
         if name.utf8.contains(UInt8(ascii: "/")) {
-            let path = name.hasPrefix("/") ? name : resolver.environment.workingDirectory + "/" + name
+            let path = name.startsWithSlash ? name : resolver.environment.workingDirectory + "/" + name
             switch tryCandidate(RootPath(path).string, source: nil, name: name, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf):
                 return .loaded(admit(found: found, elf: elf, builtPath: name, requestedAs: rawName, via: isPreload ? .preload(nil) : .directPath,
@@ -373,7 +373,7 @@ struct ResolutionState {
         // The program's own link map answers to "" (elf/rtld.c names it so: what
         // dlopen("") returns), so an empty DT_NEEDED is the program itself.
         if name.isEmpty, !objects.isEmpty { return 0 }
-        if let interp = interpreter, interp.path == name || interp.names.contains(name) || interp.soname == name {
+        if let interp = interpreter, interp.answers(to: name) {
             return appendInterpreter()
         }
         return nil

@@ -1,3 +1,5 @@
+import Support
+
 /// Where a directory on a search path came from; the labels are what `tree` shows.
 public enum SearchSource: Equatable, Hashable, Sendable {
     /// `DT_RPATH` of the object at `owner` (the requester or one of its loaders).
@@ -41,8 +43,8 @@ public struct SearchPath: Equatable, Sendable {
         let splitsOnSemicolon = source == .libraryPath
         var result: [String] = []
         var unsafe: [String] = []
-        for element in list.split(omittingEmptySubsequences: false,
-                                  whereSeparator: { $0 == ":" || (splitsOnSemicolon && $0 == ";") }) {
+        for element in list.split(bytes: { $0 == UInt8(ascii: ":") || (splitsOnSemicolon && $0 == UInt8(ascii: ";")) },
+                                  omittingEmpty: false) {
             var text = String(element)
             if text.utf8.contains(UInt8(ascii: "$")) {
                 guard let expanded = SearchPath.expandTokens(text, origin: origin, platform: platform) else {
@@ -53,27 +55,20 @@ public struct SearchPath: Equatable, Sendable {
             }
             // An empty element is the working directory; relative ones are relative to it.
             var spelled: String?
-            if text.isEmpty || !text.hasPrefix("/") {
+            if !text.startsWithSlash {
                 unsafe.append(text.isEmpty ? "(empty)" : text)
-                spelled = Self.droppingTrailingSlashes(text)
-                text = (workingDirectory.hasSuffix("/") ? workingDirectory : workingDirectory + "/") + text
+                spelled = text.droppingTrailingSlashes
+                text = (workingDirectory.endsWithSlash ? workingDirectory : workingDirectory + "/") + text
             }
             // The loader keeps the spelling (`/./` stays in object names); only trailing slashes go.
-            let directory = Self.droppingTrailingSlashes(text)
-            if !result.contains(directory) {
+            let directory = text.droppingTrailingSlashes
+            if !result.contains(where: { SeededByteHash.sameBytes($0, directory) }) {
                 result.append(directory)
                 if let spelled { spellings[directory] = spelled }
             }
         }
         directories = result
         unsafeElements = unsafe
-    }
-
-    /// `text` without trailing slashes, `/` itself kept.
-    private static func droppingTrailingSlashes(_ text: String) -> String {
-        var kept = text
-        while kept.count > 1 && kept.hasSuffix("/") { kept.removeLast() }
-        return kept
     }
 
     /// The name the loader builds for `name` in `probe` (one of `directories`, or a hwcaps
@@ -100,41 +95,63 @@ public struct SearchPath: Equatable, Sendable {
 
     /// Expands `$ORIGIN`, `$LIB`, `$PLATFORM` (also in `${…}` form); an unknown `$NAME`
     /// stays literal (dl-load.c `_dl_dst_substitute`). Nil when `$ORIGIN` is needed but unknown.
+    /// Byte by byte, as `is_dst` reads: `$ORIGIN` followed by a combining mark or `é` is the
+    /// token (only ASCII letters, digits and `_` continue a name), and a `$` is a `$` whatever
+    /// mark precedes it.
     public static func expandTokens(_ text: String, origin: String?, platform: LoaderPlatform) -> String? {
-        var out = ""
-        var rest = Substring(text)
-        while let dollar = rest.firstIndex(of: "$") {
-            // A String, not a Substring: the generic `+=` looks up a conformance on first use.
-            out += String(rest[..<dollar])
-            let after = rest[rest.index(after: dollar)...]
-            var matched: (name: String, length: Int)?
-            for name in ["ORIGIN", "PLATFORM", "LIB"] {
-                if after.hasPrefix("{\(name)}") {
-                    matched = (name, name.count + 2)
-                } else if after.hasPrefix(name) {
-                    // `$ORIGINX` is not the token: the name must end at a non-identifier character.
-                    let end = after.index(after.startIndex, offsetBy: name.count)
-                    if end == after.endIndex || !(after[end].isLetter || after[end].isNumber || after[end] == "_") {
-                        matched = (name, name.count)
-                    }
-                }
-                if matched != nil { break }
-            }
-            guard let token = matched else {
-                out += "$"
-                rest = after
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var at = 0
+        while at < bytes.count {
+            guard bytes[at] == UInt8(ascii: "$"), let token = token(in: bytes, at: at + 1) else {
+                out.append(bytes[at])
+                at += 1
                 continue
             }
             switch token.name {
-            case "ORIGIN":
+            case .origin:
                 guard let origin else { return nil }
-                out += origin
-            case "PLATFORM": out += platform.platform
-            default: out += platform.lib
+                out += origin.utf8
+            case .platform: out += platform.platform.utf8
+            case .lib: out += platform.lib.utf8
             }
-            rest = after.dropFirst(token.length)
+            at += 1 + token.length
         }
-        out += String(rest)
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private enum Token: CaseIterable {
+        case origin, platform, lib
+        var name: [UInt8] {
+            switch self {
+            case .origin: return Array("ORIGIN".utf8)
+            case .platform: return Array("PLATFORM".utf8)
+            case .lib: return Array("LIB".utf8)
+            }
+        }
+    }
+
+    /// `is_dst`: the token whose name starts at `start` (after a `$`), and how many bytes it
+    /// takes (`{` and `}` included); nil when the name goes on (`$ORIGINX`) or is unknown.
+    private static func token(in bytes: [UInt8], at start: Int) -> (name: Token, length: Int)? {
+        let curly = start < bytes.count && bytes[start] == UInt8(ascii: "{")
+        let from = curly ? start + 1 : start
+        for token in Token.allCases {
+            let name = token.name, end = from + name.count
+            guard end <= bytes.count, bytes[from..<end].elementsEqual(name) else { continue }
+            let next: UInt8? = end < bytes.count ? bytes[end] : nil
+            if curly {
+                if next == UInt8(ascii: "}") { return (token, name.count + 2) }
+            } else if !(next.map(isIdentifierByte) ?? false) {
+                return (token, name.count)
+            }
+        }
+        return nil
+    }
+
+    private static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
     }
 }

@@ -138,7 +138,7 @@ public struct SymbolCheck: Sendable {
 
     /// dl-version.c `find_needed`: the loaded object whose path or a load name is `name`.
     package static func findNeeded(_ name: String, in graph: LoadGraph) -> Int? {
-        graph.objects.first { $0.path == name || $0.names.contains(name) || $0.soname == name }?.index
+        graph.objects.first { $0.answers(to: name) }?.index
     }
 
     /// `findNeeded` for every name at once: name → the first object (load order) that
@@ -361,7 +361,7 @@ public struct SymbolCheck: Sendable {
             guard let raw = elf.versionIndex(ofSymbol: candidate) else {
                 // No DT_VERSYM: any reference matches, except the library the need names.
                 if let reference, let file = reference.file,
-                   graph.objects[index].path == file || graph.objects[index].names.contains(file) || graph.objects[index].soname == file {
+                   graph.objects[index].answers(to: file) {
                     settled = (false, true)
                 } else {
                     settled = (true, false)

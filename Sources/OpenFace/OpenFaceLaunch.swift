@@ -26,9 +26,9 @@ public struct OpenFaceLaunch: Equatable, Sendable {
     /// `fs::path(argv[0]).parent_path()` is empty and the second place is the cwd again.
     public var argv0Directory: RootPath? {
         // Everything before the last `/` (a slice, not a split and generic `joined`).
-        guard let slash = argv0.lastIndex(of: "/") else { return nil }
+        guard let slash = argv0.lastSlashIndex else { return nil }
         let parent = String(argv0[..<slash])
-        if argv0.hasPrefix("/") { return RootPath(parent.isEmpty ? "/" : parent) }
+        if argv0.startsWithSlash { return RootPath(parent.isEmpty ? "/" : parent) }
         return workingDirectory.appending(parent)
     }
 

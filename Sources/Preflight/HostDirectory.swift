@@ -25,7 +25,7 @@ public struct HostDirectory: Sendable {
     }
 
     private func host(_ relative: String) -> String {
-        relative.isEmpty ? path : (path.hasSuffix("/") ? path : path + "/") + relative
+        relative.isEmpty ? path : (path.endsWithSlash ? path : path + "/") + relative
     }
 
     /// Kind and size of `relative`, nil when absent (a dangling link counts as absent).

@@ -73,8 +73,9 @@ public struct ResourceCheck {
     }
 
     func missing(_ path: String, remedy: String) -> ResourceFinding {
-        let folder = path.split(separator: "/").dropLast().joined(separator: "/")
-        let name = String(path.split(separator: "/").last ?? "")
+        let parts = path.slashSeparated().map(String.init)
+        let folder = parts.dropLast().joined(separator: "/")
+        let name = parts.last ?? ""
         let stem = name.split(separator: ".").first.map(String.init) ?? name
         let near = directory.names(in: folder).filter { $0 != name && $0.hasPrefix(stem) }
         var explanation = "The checklist (seed step 1) needs \(path) in \(directory.path); it is not there."

@@ -1,4 +1,5 @@
 import Archive
+import Support
 
 /// The members a new image writes anew, computed from the input's documents: the layer and
 /// config blobs, and every document that names them — `manifest.json` and `repositories`
@@ -128,7 +129,7 @@ struct ImageRewrite {
 
     /// `<id>/layer.tar` → `<id>`; `blobs/sha256/<hex>` → `<hex>`: how `repositories` names a layer.
     private static func layerID(_ member: String, legacy: Bool) -> String {
-        let parts = member.split(separator: "/")
+        let parts = member.slashSeparated()
         return String((legacy ? parts.first : parts.last) ?? "")
     }
 

@@ -82,7 +82,7 @@ struct ImageRootSource: Sendable {
                 return FileBytes(slice: UnsafeRawBufferPointer(rebasing: archive.buffer[entry.offset..<(entry.offset + entry.size)]),
                                  owner: archive)
             case .symlink:
-                let base = entry.linkName.hasPrefix("/") ? "" : Self.parent(of: current)
+                let base = entry.linkName.startsWithSlash ? "" : Self.parent(of: current)
                 guard let next = Self.normalize(base + "/" + entry.linkName) else { throw .missingMember(path: path, member: name) }
                 current = next
             case .hardLink:
@@ -99,7 +99,7 @@ struct ImageRootSource: Sendable {
     /// climbs out with `..` (a name that could escape is never looked up).
     static func normalize(_ name: String) -> String? {
         var parts: [Substring] = []
-        for part in name.split(separator: "/") where part != "." {
+        for part in name.slashSeparated() where part != "." {
             if part == ".." {
                 guard !parts.isEmpty else { return nil }
                 parts.removeLast()
@@ -111,7 +111,7 @@ struct ImageRootSource: Sendable {
     }
 
     private static func parent(of name: String) -> String {
-        guard let slash = name.lastIndex(of: "/") else { return "" }
+        guard let slash = name.lastSlashIndex else { return "" }
         return String(name[..<slash])
     }
 
@@ -131,7 +131,7 @@ struct ImageRootSource: Sendable {
     static func mapInside(layout: String, _ relative: String) throws(ImageRootError) -> FileBytes {
         var fd = open(layout, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(path: layout, operation: "open", errno: errno) }
-        let parts = relative.split(separator: "/").map(String.init)
+        let parts = relative.slashSeparated().map(String.init)
         for (index, part) in parts.enumerated() {
             let last = index == parts.count - 1
             let next = openat(fd, part, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY))

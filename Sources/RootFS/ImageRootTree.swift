@@ -123,8 +123,8 @@ struct ImageRootTree: Sendable {
             case .symlink:
                 followed += 1
                 guard followed <= Self.maxSymlinks else { return nil }
-                if node.linkTarget.hasPrefix("/") { resolved.removeAll() }
-                pending.append(contentsOf: node.linkTarget.split(separator: "/").map(String.init).reversed())
+                if node.linkTarget.startsWithSlash { resolved.removeAll() }
+                pending.append(contentsOf: node.linkTarget.slashSeparated().map(String.init).reversed())
             case .file, .other:
                 return nil
             }
@@ -166,7 +166,7 @@ struct ImageRootTree: Sendable {
     /// root, so the entry is ignored, as Docker rejects it as a breakout).
     static func components(_ name: String) -> [String]? {
         var parts: [String] = []
-        for part in name.split(separator: "/") where part != "." {
+        for part in name.slashSeparated() where part != "." {
             if part == ".." { return nil }
             parts.append(String(part))
         }

@@ -102,7 +102,7 @@ public enum ImageWriter {
     /// The output may be a new name, or (for an archive) a file to replace; never the input.
     private static func checkOutput(_ output: String, input: String, isDirectory: Bool) throws(ImageWriteError) {
         var out = stat(), inp = stat()
-        guard !output.isEmpty, !output.hasSuffix("/") else { throw .badOutput(path: output, reason: "give a file name for the new image") }
+        guard !output.isEmpty, !output.endsWithSlash else { throw .badOutput(path: output, reason: "give a file name for the new image") }
         guard lstat(output, &out) == 0 else {
             if errno == ENOENT { return }
             throw .badOutput(path: output, reason: "cannot be examined: \(Errno.describe(errno))")
@@ -119,12 +119,12 @@ public enum ImageWriter {
     }
 
     static func parent(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
+        guard let slash = path.lastSlashIndex else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     private static func temporaryTemplate(for output: String) -> [CChar] {
-        let name = output.split(separator: "/").last.map(String.init) ?? "image"
+        let name = output.slashSeparated().last.map(String.init) ?? "image"
         return Array((parent(of: output) + "/." + name + ".ofdoctor-XXXXXX").utf8CString)
     }
 

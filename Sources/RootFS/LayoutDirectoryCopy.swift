@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Archive
 import ELFInspect
+import Support
 
 /// Copies an OCI image layout directory into a new (empty) one: every regular file under
 /// it, read from the layout one component at a time with `O_NOFOLLOW` (a symbolic link or
@@ -61,7 +62,7 @@ enum LayoutDirectoryCopy {
     /// Creates `target/relative` (and its directories) holding `bytes`, synced.
     private static func write(_ target: String, _ relative: String, _ bytes: UnsafeRawBufferPointer) throws(ImageWriteError) {
         var directory = target
-        for part in relative.split(separator: "/").dropLast() {
+        for part in relative.slashSeparated().dropLast() {
             directory += "/" + part
             guard mkdir(directory, 0o755) == 0 || errno == EEXIST else {
                 throw .write(path: directory, cause: .io(operation: "mkdir", errno: errno))

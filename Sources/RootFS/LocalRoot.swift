@@ -25,8 +25,7 @@ public struct LocalRoot: RootFilesystem {
     }
 
     public init(directory: String) throws(RootError) {
-        var dir = directory
-        while dir.count > 1 && dir.hasSuffix("/") { dir.removeLast() }
+        let dir = directory.droppingTrailingSlashes
         var st = stat()
         guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .badRoot(path: directory) }
         let fd = open(dir, openPathOnly | O_DIRECTORY | O_CLOEXEC)

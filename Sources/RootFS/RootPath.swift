@@ -17,7 +17,7 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
         // Appended part by part: the generic `joined` over substrings cost a one-time
         // runtime conformance scan (a quarter million instructions) on its first call.
         var result = ""
-        for part in path.split(separator: "/", omittingEmptySubsequences: true) where part != "." {
+        for part in path.slashSeparated() where part != "." {
             result += "/"
             result.append(contentsOf: part)
         }
@@ -122,7 +122,9 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
         other.isRoot || string == other.string || string.hasPrefix(other.string + "/")
     }
 
-    public static func < (lhs: RootPath, rhs: RootPath) -> Bool { lhs.string < rhs.string }
+    /// Byte for byte too, so that `<` and `==` agree (a sort never meets two paths that are
+    /// neither equal nor ordered).
+    public static func < (lhs: RootPath, rhs: RootPath) -> Bool { SeededByteHash.bytesPrecede(lhs.string, rhs.string) }
 
     /// Byte for byte, as the kernel compares names (`é` and `e` + U+0301 are two files).
     public static func == (lhs: RootPath, rhs: RootPath) -> Bool { SeededByteHash.sameBytes(lhs.string, rhs.string) }

@@ -81,7 +81,7 @@ public struct RootView: Sendable {
         // The walk goes on with the target's components from the directory (from `/` when
         // absolute): the answer of that path, with its links added to the count.
         let target = try filesystem.linkTarget(at: candidate)
-        let next = target.hasPrefix("/") ? RootPath(target) : directory.path.appending(target)
+        let next = target.startsWithSlash ? RootPath(target) : directory.path.appending(target)
         let rest = try remembered(next, followLast: true, memo: memo, depth: depth + 1)
         let followed = parent.followed + 1 + rest.followed
         guard followed <= Self.maxSymlinks else { return nil }   // the walk meets the limit: ELOOP
@@ -108,7 +108,7 @@ public struct RootView: Sendable {
             followed += 1
             if followed > Self.maxSymlinks { throw .symlinkLoop(path: directory.appending(original).string) }
             let target = try filesystem.linkTarget(at: path)
-            if target.hasPrefix("/") {
+            if target.startsWithSlash {
                 return try walk(RootPath(target), followLast: true, followed: followed,
                                 reportedAs: directory.appending(original)).resolved
             }
@@ -174,7 +174,7 @@ public struct RootView: Sendable {
                 followed += 1
                 if followed > Self.maxSymlinks { throw .symlinkLoop(path: (reportedAs ?? path).string) }
                 let target = try filesystem.linkTarget(at: candidate)
-                if target.hasPrefix("/") {
+                if target.startsWithSlash {
                     resolved.removeAll()
                     prefix = ""
                     guard let top = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }

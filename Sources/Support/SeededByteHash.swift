@@ -75,6 +75,21 @@ public enum SeededByteHash {
         return a.utf8.elementsEqual(b.utf8)
     }
 
+    /// Whether `a`'s bytes sort before `b`'s (memcmp, then the shorter first): the order
+    /// that agrees with `sameBytes`, where `String`'s `<` leaves canonically equivalent
+    /// names neither before nor after each other, yet not equal.
+    @inlinable
+    public static func bytesPrecede(_ a: String, _ b: String) -> Bool {
+        let shared = min(a.utf8.count, b.utf8.count)
+        let order = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                shared == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, shared)
+            }
+        }
+        if let order, let order { return order != 0 ? order < 0 : a.utf8.count < b.utf8.count }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
     /// The hash of `string`'s UTF-8 bytes under `seed`.
     @inlinable
     public static func hash(_ string: String, seed: UInt64) -> UInt64 {

@@ -25,7 +25,7 @@ struct Invocation {
     init(_ target: some TargetDescription, program: ProgramLocation?) {
         let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
-        executable = argv0.contains("/") ? absolute(argv0) : "ofdoctor"
+        executable = argv0.containsSlash ? absolute(argv0) : "ofdoctor"
         var words: [String] = []
         var fixed: String?
         if let image = target.image {
@@ -47,8 +47,7 @@ struct Invocation {
 
     /// `/x/img.tar` → `/x/img-fixed.tar` (`.tar.gz`, `.tgz` kept; a layout directory gets `-fixed`).
     static func fixedName(_ image: String) -> String {
-        var path = image
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        let path = image.droppingTrailingSlashes
         for suffix in [".tar.gz", ".tgz", ".tar"] where path.hasSuffix(suffix) && path.count > suffix.count {
             return String(path.dropLast(suffix.count)) + "-fixed" + suffix
         }

@@ -113,8 +113,8 @@ extension TargetDescription {
 extension TargetOptions {
     /// `path` from this process's working directory when it is relative.
     static func absolute(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
+        if path.startsWithSlash { return path }
         let cwd = FileManager.default.currentDirectoryPath
-        return (cwd.hasSuffix("/") ? cwd : cwd + "/") + path
+        return (cwd.endsWithSlash ? cwd : cwd + "/") + path
     }
 }

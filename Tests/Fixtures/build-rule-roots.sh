@@ -197,6 +197,39 @@ prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 patchelf --add-needed "lib$E.so.1" "$R/app/bin/prog"
 cache "$R"; finish /app/bin/prog
 
+# Names whose first byte after a slash is a combining mark (U+0301, \xcc\x81): the loader
+# reads a path byte by byte, where text that groups characters sees the slash and the mark
+# as one character ("/\u0301" is not "/" followed by something). RUNPATH names /\u0301lib,
+# libmid.so.1 is a link to the absolute /\u0301m/libmid.so.1, a NEEDED path is
+# /\u0301abs/libabs.so.1: all absolute, all found. And RUNPATH's $ORIGIN\u0301 is the token
+# $ORIGIN followed by the mark (only ASCII letters, digits and _ continue a token's name):
+# /app/bin\u0301, where libtok.so.1 is.
+begin combining-names
+C=$(printf '\314\201')
+solib "$R/${C}lib/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"combining"'
+solib "$R/${C}m/libmid.so.1" libmid.so.1 "$SRC/mid.c" "$W/libleaf.so.1"
+solib "$R/${C}abs/libabs.so.1" libabs.so.1 "$SRC/empty.c"
+solib "$R/app/bin${C}/libtok.so.1" libtok.so.1 "$SRC/empty.c"
+ln -s "/${C}m/libmid.so.1" "$R/app/lib/libmid.so.1"
+prog /app/bin/prog "$LEAF" "${MID[@]}"
+patchelf --add-needed "/${C}abs/libabs.so.1" --add-needed libtok.so.1 "$R/app/bin/prog"
+patchelf --set-rpath "/${C}lib:/app/lib:\$ORIGIN${C}" "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
+# Canonically equivalent names are two names to the loader (strcmp): RUNPATH names /app/\xc3\xa9
+# (é, empty) and then /app/e\xcc\x81 (e + U+0301), where libnfd.so.1 is; the program also
+# needs libmiss\xc3\xa9.so.1 and libmisse\xcc\x81.so.1, found nowhere: two missing libraries.
+begin equivalent-names
+NFC=$(printf '\303\251'); NFD=$(printf 'e\314\201')
+mkdir -p "$R/app/$NFC"
+solib "$R/app/$NFD/libnfd.so.1" libnfd.so.1 "$SRC/empty.c"
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+leaf /app/lib /app/lib
+patchelf --add-needed libnfd.so.1 --add-needed "libmiss$NFC.so.1" "$R/app/bin/prog"
+patchelf --add-needed "libmiss$NFD.so.1" "$R/app/bin/prog"
+patchelf --set-rpath "/app/lib:/app/$NFC:/app/$NFD" "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
 # Older builds of three libraries in /app/old, ahead of the system's on LD_LIBRARY_PATH:
 # libshade.so.1 and libtint.so.1 lack version nodes (SHADE_2.0, SHADE_2.1, TINT_2) that
 # libuse1-3 were linked against, so the loader prints every missing version and stops;

@@ -133,7 +133,8 @@ struct LdconfigModelTests {
     /// Each name is a library whose soname is its own name, so the cache keys show which names
     /// ldconfig took.
     static let candidateNames = """
-        for n in libfoo.so.1 ld-foo.so.1 ld.so.7 ld64.so.3 ldx.so.1 xlib.so.1 libnodot ld.so libbar.so; do
+        C=$(printf '\\314\\201')   # U+0301: "lib" + the mark is no "lib" to character-wise text
+        for n in libfoo.so.1 ld-foo.so.1 ld.so.7 ld64.so.3 ldx.so.1 xlib.so.1 libnodot ld.so libbar.so "lib${C}c.so.1" "li${C}b.so.1"; do
             solib "$R/opt/t/$n" "$n" f.c
         done
         echo /opt/t > "$R/etc/ld.so.conf.d/t.conf"
@@ -144,7 +145,7 @@ struct LdconfigModelTests {
     func libraryNames() throws {
         let model = try Self.compareWithLdconfig(Self.candidateNames)
         let keys = Set(model.cache.entries.filter { $0.value.hasPrefix("/opt/t/") }.map(\.key))
-        #expect(keys == ["libfoo.so.1", "ld-foo.so.1", "ld.so.7", "ld64.so.3", "libbar.so"])
+        #expect(keys == ["libfoo.so.1", "ld-foo.so.1", "ld.so.7", "ld64.so.3", "libbar.so", "lib\u{301}c.so.1"])
     }
 
     static let bullseyeLdconfig = "/var/cache/ofdoctor-bullseye/sbin/ldconfig"
@@ -159,7 +160,7 @@ struct LdconfigModelTests {
             \(Self.candidateNames)
             """, ldconfig: Self.bullseyeLdconfig)
         let keys = Set(model.cache.entries.filter { $0.value.hasPrefix("/opt/t/") }.map(\.key))
-        #expect(keys == ["libfoo.so.1", "ld-foo.so.1", "libbar.so"])
+        #expect(keys == ["libfoo.so.1", "ld-foo.so.1", "libbar.so", "lib\u{301}c.so.1"])
     }
 
     @Test("glibc-hwcaps (with ISA levels) and legacy hwcap subdirectories: same as ldconfig -r",

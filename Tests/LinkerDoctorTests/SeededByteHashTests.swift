@@ -82,4 +82,20 @@ struct SeededByteHashTests {
         #expect(RootPath("/lib/libé.so") != RootPath("/lib/libe\u{301}.so"))
         #expect(Set([RootPath("/lib/libé.so"), RootPath("/lib/libe\u{301}.so"), RootPath("/lib//libé.so")]).count == 2)
     }
+
+    @Test("RootPath's order is its bytes' order: a strict weak order that agrees with ==, canonically equivalent names included")
+    func byteOrder() {
+        let texts = ["/lib/libé.so", "/lib/libe\u{301}.so", "/lib/libe.so", "/lib/libf.so", "/lib", "/", "/lib/lib\u{10FFE9}.so",
+                     "/usr/lib", "/lib/libz.so.1", "/lib/libz.so"]
+        let paths = texts.map { RootPath($0) }
+        for a in paths {
+            #expect(!(a < a))
+            for b in paths {
+                // exactly one of <, ==, > holds, and < is the bytes' order
+                #expect([a < b, a == b, b < a].filter { $0 }.count == 1, "\(a) \(b)")
+                #expect((a < b) == Array(a.string.utf8).lexicographicallyPrecedes(Array(b.string.utf8)), "\(a) \(b)")
+            }
+        }
+        #expect(paths.sorted().map { Array($0.string.utf8) } == texts.map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) })
+    }
 }

@@ -34,3 +34,38 @@ struct StringJoiningTests {
         #expect(lowest == ["a": 2])
     }
 }
+
+@Suite("trailing slashes dropped byte-wise, `/` kept")
+struct TrailingSlashesTests {
+    @Test("every trailing slash goes, nothing else; `/` and `//` are `/`",
+          arguments: [("/usr/lib//", "/usr/lib"), ("/", "/"), ("//", "/"), ("", ""), ("lib/", "lib"), ("a", "a"),
+                      ("/a/./", "/a/."), ("\u{600}/", "\u{600}"), ("/é\u{301}//", "/é\u{301}"), ("/\u{10FF2F}/", "/\u{10FF2F}")])
+    func drops(_ input: String, _ expected: String) {
+        #expect(Array(input.droppingTrailingSlashes.utf8) == Array(expected.utf8))
+    }
+}
+
+@Suite("path text read byte by byte, as the kernel and the loader read it")
+struct PathBytesTests {
+    @Test("a slash is found whatever mark precedes or follows it, where characters hide it")
+    func slashes() {
+        let combining = "/\u{301}lib/x", prepended = "\u{600}/x"
+        #expect(!combining.hasPrefix("/") && combining.startsWithSlash)      // the character is "/́"
+        #expect(prepended.firstIndex(of: "/") == nil && prepended.containsSlash)
+        #expect(combining.slashSeparated().map { Array($0.utf8) } == ["\u{301}lib", "x"].map { Array($0.utf8) })
+        #expect(prepended.slashSeparated().map { Array($0.utf8) } == ["\u{600}", "x"].map { Array($0.utf8) })
+        #expect("/a//b/".slashSeparated(omittingEmpty: false).map(String.init) == ["", "a", "", "b", ""])
+        #expect("x\u{600}/".endsWithSlash && String("a/\u{301}b".afterLastSlash) == "\u{301}b")
+        #expect("".slashSeparated().isEmpty && !"".startsWithSlash && "".afterLastSlash.isEmpty)
+    }
+
+    @Test("prefixes and suffixes are bytes: lib\\u{301}x.so starts with lib, as ldconfig's strncmp says")
+    func affixes() {
+        #expect(!"lib\u{301}x.so".hasPrefix("lib") && "lib\u{301}x.so".hasBytePrefix("lib"))
+        #expect(!"x\u{600}.so".hasSuffix(".so") && "x\u{600}.so".hasByteSuffix(".so"))
+        #expect(!"libx.so".hasBytePrefix("libx.so.1") && !"so".hasByteSuffix(".so"))
+        #expect("a:\u{301}b".containsByte(UInt8(ascii: ":")) && !"a:\u{301}b".contains(":"))
+        #expect("a:\u{301}b;c".split(bytes: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ";") }).map { Array($0.utf8) }
+                == ["a", "\u{301}b", "c"].map { Array($0.utf8) })
+    }
+}
