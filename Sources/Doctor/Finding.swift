@@ -21,6 +21,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case noVersionInformation = "no-version-information"
     case staticExecutable = "static-executable"
     case preloadIgnored = "preload-ignored"
+    case isaLevelTooHigh = "isa-level-too-high"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

@@ -29,30 +29,59 @@ public enum FindingCatalog {
         }
         result += preloadFindings(graph)
         result += missingLibraries(graph, argv0: argv0, system: system, rules: rules)
+        // The ISA check comes after the version checks and before relocation: ahead of the
+        // symbol findings unless a version the loader stops at comes first.
+        let isa = isaFindings(graph, argv0: argv0)
+        let versionStops = symbols.versionProblems.contains { $0.kind == .notFound }
+        if !versionStops { result += isa }
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
+        if versionStops { result += isa }
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)
         return result
     }
 
+    // MARK: - isa-level-too-high
+
+    /// An object built for an x86 ISA level this machine's CPU lacks (glibc 2.33+ stop the
+    /// start at it: `ISALevelCheck`).
+    static func isaFindings(_ graph: LoadGraph, argv0: String) -> [Finding] {
+        guard let refusal = ISALevelCheck.firstRefusal(in: graph) else { return [] }
+        let object = graph.objects[refusal.object]
+        let level = ISALevelCheck.levelName(refusal.needed)
+        let cpu = ISALevelCheck.levelName(refusal.supported)
+        let what = refusal.object == 0 ? "the program \(object.path)" : object.path
+        return [Finding(
+            id: .isaLevelTooHigh, rule: .isaLevelTooHigh,
+            summary: "\(what) is built for \(level), which this machine's CPU lacks (it has \(cpu))",
+            explanation: "Its GNU property note (GNU_PROPERTY_X86_ISA_1_NEEDED) says it needs \(level); glibc \(ISALevelCheck.since) and later check every loaded object against the CPU before relocating anything and stop at the first the CPU cannot run. ldd and ld.so --list leave before that check, so they list it as if all were well. (The CPU judged is the one ofdoctor runs on; a root examined here may run elsewhere.)",
+            loaderMessage: "\(refusal.object == 0 ? argv0 : object.loaderName): CPU ISA level is lower than required",
+            library: object.soname ?? object.names.first ?? object.path, neededBy: object.neededBy.map { graph.objects[$0].path },
+            resolvedTo: object.path,
+            remedy: "Run it on a CPU that has \(level), or install a build of \(refusal.object == 0 ? "the program" : object.soname ?? object.path) made for \(cpu) or an older level (the baseline x86-64 build most distributions ship).")]
+    }
+
     // MARK: - preload-ignored
 
-    /// `LD_PRELOAD` objects the loader cannot load: it prints an error line, ignores them
-    /// and starts the program anyway (elf/rtld.c `do_preload`), so this is a warning.
+    /// Preloaded objects (`LD_PRELOAD`, /etc/ld.so.preload) the loader cannot load: it prints
+    /// an error line, ignores them and starts the program anyway (elf/rtld.c `do_preload`),
+    /// so this is a warning.
     static func preloadFindings(_ graph: LoadGraph) -> [Finding] {
         graph.failedPreloads.map { miss in
             // The caught error's text without the errno part the fatal message would append.
             let reason = miss.reason.hasPrefix(openFailure) ? openFailure : miss.reason
             let object = miss.fatalPath ?? miss.name
             let searched = miss.name.containsSlash ? " A name with a slash is opened as that path only." : ""
+            let list = (miss.preloadList ?? .environment).label
+            let every = miss.preloadList == .file ? ", for every program of the root," : ""
             return Finding(
                 id: .preloadIgnored, rule: .preloadIgnored, severity: .warning,
-                summary: "LD_PRELOAD names \(miss.name), which cannot be loaded (\(reason)): the loader ignores it",
-                explanation: "The loader loads LD_PRELOAD objects before the program's own libraries; one it cannot load is reported on stderr and skipped, and the program starts without it (whatever it was meant to change — an allocator, a hook, a shim — is not there).\(searched)",
-                loaderMessage: "ERROR: ld.so: object '\(miss.name)' from LD_PRELOAD cannot be preloaded (\(reason)): ignored.",
+                summary: "\(list) names \(miss.name), which cannot be loaded (\(reason)): the loader ignores it",
+                explanation: "The loader loads the objects \(list) names\(every) before the program's own libraries; one it cannot load is reported on stderr and skipped, and the program starts without it (whatever it was meant to change — an allocator, a hook, a shim — is not there).\(searched)",
+                loaderMessage: "ERROR: ld.so: object '\(miss.name)' from \(list) cannot be preloaded (\(reason)): ignored.",
                 library: miss.name, resolvedTo: miss.fatalPath.map { _ in object },
-                remedy: "Remove \(miss.name) from LD_PRELOAD, or put the object it names in place.",
+                remedy: "Remove \(miss.name) from \(list), or put the object it names in place.",
                 searched: miss.name.containsSlash ? [] : SearchedDirectories.of(miss.trail))
         }
     }

@@ -38,4 +38,5 @@ extension FindingID {
     public static let runtimeCompanionMissing: FindingID = "LD011"
     public static let staticExecutable: FindingID = "LD012"
     public static let preloadIgnored: FindingID = "LD013"
+    public static let isaLevelTooHigh: FindingID = "LD014"
 }

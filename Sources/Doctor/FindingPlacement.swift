@@ -53,6 +53,9 @@ public enum FindingPlacement: Hashable, Sendable {
             return .preload(name)
         case .libraryNotFound, .badCandidate, .staleCache, .danglingSymlink, .wrongClassSkipped:
             return named(finding.library) ?? .none
+        case .isaLevelTooHigh:
+            guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
+            return object(path: path) ?? .none
         case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing:
             return object(path: finding.resolvedTo) ?? object(path: finding.neededBy.first) ?? .none
         case .unsafeSearchPath, .modelFileMissing, .modelFileCorrupt:

@@ -21,6 +21,9 @@ public final class ELFFile: @unchecked Sendable {
     public let versionDefinitions: [VersionDefinition]
     /// Entries in `DT_SYMTAB`, index 0 (the null symbol) included.
     public let symbolCount: Int
+    /// The x86 ISA levels the object's property note says it needs (1 baseline, 2
+    /// x86-64-v2, 4 v3, 8 v4); 0 when it names none or is not an x86 object.
+    public let x86ISANeeded: UInt32
 
     /// Set once in `init` (possibly to a shorter copy, see `neededPrefix`), then never changed;
     /// these and the offsets below are read by ELFFile+Symbols, +SymbolLookup and +Relocations.
@@ -74,6 +77,8 @@ public final class ELFFile: @unchecked Sendable {
         header = image.header
         programHeaders = image.programHeaders
         interpreter = image.interpreter
+        x86ISANeeded = image.header.machine == 62 || image.header.machine == 3   // EM_X86_64, EM_386
+            ? X86ISANote.needed(image.programHeaders, reader, is64: is64) : 0
 
         guard let table = image.dynamicTable else {
             dynamic = nil

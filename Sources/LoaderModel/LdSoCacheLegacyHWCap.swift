@@ -41,7 +41,7 @@ public struct LdSoCacheLegacyHWCap: Equatable, Sendable {
         var hwcap: UInt64 = 0
         var rest = Substring(path)
         while let slash = rest.lastSlashIndex {
-            let component = String(rest[rest.index(after: slash)...])
+            let component = String(rest[rest.utf8.index(after: slash)...])
             if let bit = hwcapBits[component] ?? platformBits[component] {
                 hwcap = hwcap &+ bit
             } else if component == "tls" {

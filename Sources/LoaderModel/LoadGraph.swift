@@ -6,7 +6,8 @@ import Support
 public enum FoundVia: Equatable, Sendable {
     case executable
     case interpreter
-    case preload(SearchSource?)
+    /// Preloaded: found by that search (nil: a name with a `/`), named by that list.
+    case preload(SearchSource?, PreloadList)
     case search(SearchSource, directory: String)
     /// A name with a `/`: opened as written.
     case directPath
@@ -16,9 +17,24 @@ public enum FoundVia: Equatable, Sendable {
         switch self {
         case .executable: return "executable"
         case .interpreter: return "interpreter"
-        case .preload: return "LD_PRELOAD"
+        case .preload(_, let list): return list.label
         case .search(let source, _): return source.label
         case .directPath: return "direct path"
+        }
+    }
+}
+
+/// Where a preloaded name came from: the loader loads `LD_PRELOAD`'s names, then those of
+/// the root's `/etc/ld.so.preload` (elf/rtld.c), and names each in its messages.
+public enum PreloadList: Equatable, Sendable {
+    case environment
+    case file
+
+    /// As the loader's message and `tree` name it.
+    public var label: String {
+        switch self {
+        case .environment: return "LD_PRELOAD"
+        case .file: return PreloadFile.path.string
         }
     }
 }
@@ -144,6 +160,8 @@ public struct MissingLibrary: Sendable, Equatable {
     public var reason: String
     /// The file whose fatal problem stops the loader (`invalid ELF header`…), if that is why.
     public var fatalPath: String?
+    /// For a name the loader could not preload: the list that named it.
+    public var preloadList: PreloadList? = nil
 
     /// How the loader's message names the library: the file for what `open_verify` refuses,
     /// the name as requested for what the mapping refuses.

@@ -94,6 +94,8 @@ struct ResolutionState {
     var interpreter: LoadedObject?
     var missing: [MissingLibrary] = []
     var failedPreloads: [MissingLibrary] = []
+    /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
+    var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
     var filesByIdentity = FileIdentityMap<ELFFile>()
     /// Every name an object answers to (path, load names, soname) → the first such object
@@ -196,9 +198,15 @@ struct ResolutionState {
             unsafe += path.unsafeElements.map { (SearchSource.libraryPath, $0) }
             llp = path
         }
-        for name in resolver.environment.preload {
-            let outcome = mapObject(name, requester: 0, isPreload: true)
-            if case .missing(let miss) = outcome { failedPreloads.append(miss) }
+        for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, PreloadFile.names(in: root))] {
+            preloadList = list
+            for name in names {
+                let outcome = mapObject(name, requester: 0, isPreload: true)
+                if case .missing(var miss) = outcome {
+                    miss.preloadList = list
+                    failedPreloads.append(miss)
+                }
+            }
         }
         var next = 0
         while next < objects.count {
@@ -282,7 +290,9 @@ struct ResolutionState {
 
     mutating func locate(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
         var name = rawName
-        if name.utf8.contains(UInt8(ascii: "$")) {
+        // A needed name's tokens are expanded whatever it holds (`expand_dst`); a preloaded
+        // name's only when it has a `/` (`_dl_map_object`): `lib$PLATFORM.so` is searched as is.
+        if name.utf8.contains(UInt8(ascii: "$")) && (!isPreload || name.containsSlash) {
             guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) else {
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: [],
                                                reason: "cannot expand dynamic string token", fatalPath: nil))
@@ -297,7 +307,7 @@ struct ResolutionState {
             let path = name.startsWithSlash ? name : resolver.environment.workingDirectory + "/" + name
             switch tryCandidate(RootPath(path).string, source: nil, name: name, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf):
-                return .loaded(admit(found: found, elf: elf, builtPath: name, requestedAs: rawName, via: isPreload ? .preload(nil) : .directPath,
+                return .loaded(admit(found: found, elf: elf, builtPath: name, requestedAs: rawName, via: isPreload ? .preload(nil, preloadList) : .directPath,
                                      requester: requester, isPreload: isPreload, trail: trail))
             case .fatal(let path, let message):
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail, reason: message, fatalPath: path))
@@ -313,7 +323,7 @@ struct ResolutionState {
         for path in searchPaths(for: requester) {
             switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory, let element):
-                let via: FoundVia = isPreload ? .preload(path.source) : .search(path.source, directory: directory)
+                let via: FoundVia = isPreload ? .preload(path.source, preloadList) : .search(path.source, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
                                      requester: requester, isPreload: isPreload, trail: trail,
                                      spelledPath: path.spelledName(name, in: directory, searchDirectory: element)))
@@ -333,7 +343,7 @@ struct ResolutionState {
                 switch tryCandidate(cached, source: .cache, name: name, trail: &cacheTrail, otherClass: &otherClass) {
                 case .found(let found, let elf):
                     trail += cacheTrail
-                    let via: FoundVia = isPreload ? .preload(.cache) : .search(.cache, directory: RootPath(cached).parent.string)
+                    let via: FoundVia = isPreload ? .preload(.cache, preloadList) : .search(.cache, directory: RootPath(cached).parent.string)
                     return .loaded(admit(found: found, elf: elf, builtPath: cached, requestedAs: rawName, via: via,
                                          requester: requester, isPreload: isPreload, trail: trail))
                 case .fatal(let at, let message):
@@ -352,7 +362,7 @@ struct ResolutionState {
             let defaults = SearchPath(directories: platform.defaultDirectories, source: .defaultDirectories)
             switch search(name, in: defaults, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory, _):
-                let via: FoundVia = isPreload ? .preload(.defaultDirectories) : .search(.defaultDirectories, directory: directory)
+                let via: FoundVia = isPreload ? .preload(.defaultDirectories, preloadList) : .search(.defaultDirectories, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
                                      requester: requester, isPreload: isPreload, trail: trail))
             case .fatal(let at, let message):
@@ -676,7 +686,9 @@ struct ResolutionState {
                         requester: Int, isPreload: Bool, trail: [Attempt], spelledPath: String? = nil) -> Int {
         let path = builtPath
         if let existing = loadedByIdentity[found.entry.identity] {
-            if !objects[existing].names.contains(requestedAs) { objects[existing].names.append(requestedAs) }
+            if !objects[existing].names.contains(where: { SeededByteHash.sameBytes($0, requestedAs) }) {
+                objects[existing].names.append(requestedAs)
+            }
             register(existing)
             return existing
         }

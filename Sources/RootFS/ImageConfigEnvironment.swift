@@ -54,8 +54,8 @@ public enum ImageConfigEnvironment {
         guard let env = document.env else { throw .noEnv(path: path) }
         var result: [String: String] = [:]
         for item in env {
-            guard let eq = item.firstIndex(of: "=") else { continue }
-            result[String(item[..<eq])] = String(item[item.index(after: eq)...])
+            guard let (name, value) = item.splitAtFirst(UInt8(ascii: "=")) else { continue }
+            result[String(name)] = String(value)
         }
         return result
     }

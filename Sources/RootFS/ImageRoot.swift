@@ -1,4 +1,5 @@
 import ELFInspect
+import Support
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -97,30 +98,30 @@ public struct ImageRoot: RootFilesystem {
     public var layerCount: Int { layers.count }
 
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
-        guard let node = tree.nodes[path.string] else { return nil }
+        guard let node = tree.nodes[TextKey(path.string)] else { return nil }
         return RootEntry(kind: node.kind, size: node.size,
                          identity: FileIdentity(device: device, inode: node.inode), mode: node.mode)
     }
 
     /// Owner, group and time of a real path (parents resolved), as its layer wrote it.
     package func owner(at path: RootPath) -> LayerTarOwner? {
-        tree.nodes[path.string]?.owner
+        tree.nodes[TextKey(path.string)]?.owner
     }
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
-        guard let node = tree.nodes[path.string] else { throw .notFound(path: path.string) }
+        guard let node = tree.nodes[TextKey(path.string)] else { throw .notFound(path: path.string) }
         guard node.kind == .symlink else { throw .io(path: path.string, operation: "readlink", errno: 22) }   // EINVAL
         return node.linkTarget
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {
-        guard let node = tree.nodes[directory.string] else { throw .notFound(path: directory.string) }
+        guard let node = tree.nodes[TextKey(directory.string)] else { throw .notFound(path: directory.string) }
         guard node.kind == .directory else { throw .notADirectory(path: directory.string) }
-        return Array(tree.children[directory.string] ?? [])
+        return (tree.children[TextKey(directory.string)] ?? []).map(\.string)
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
-        guard let node = tree.nodes[path.string] else { throw .notFound(path: path.string) }
+        guard let node = tree.nodes[TextKey(path.string)] else { throw .notFound(path: path.string) }
         guard node.kind == .file, layers.indices.contains(node.layer) else {
             throw .io(path: path.string, operation: "read", errno: 21)   // EISDIR
         }

@@ -17,7 +17,8 @@ struct ImageRootSource: Sendable {
     let path: String
     /// The archive as a tar (inflated when the file is gzip'd); nil for a layout directory.
     let archive: FileBytes?
-    private let members: [String: LayerTarEntry]
+    /// By the bytes of the normalized name (two names that are the same text are still two).
+    private let members: [TextKey: LayerTarEntry]
     /// The archive's members in their order, as written (nil for a layout directory).
     let memberList: [LayerTarEntry]?
     /// True when the file is a gzip'd tar (`docker save IMAGE | gzip`).
@@ -54,9 +55,9 @@ struct ImageRootSource: Sendable {
         do { entries = try LayerTarIndex.entries(of: bytes.buffer) } catch {
             throw Self.tarError(error, path: path, member: "the archive")
         }
-        var index: [String: LayerTarEntry] = [:]
+        var index: [TextKey: LayerTarEntry] = [:]
         for entry in entries {
-            if let name = Self.normalize(entry.name) { index[name] = entry }
+            if let name = Self.normalize(entry.name) { index[TextKey(name)] = entry }
         }
         archive = bytes
         members = index
@@ -76,7 +77,7 @@ struct ImageRootSource: Sendable {
         guard let archive else { return try Self.mapInside(layout: path, relative) }
         var current = relative
         for _ in 0..<8 {
-            guard let entry = members[current] else { throw .missingMember(path: path, member: name) }
+            guard let entry = members[TextKey(current)] else { throw .missingMember(path: path, member: name) }
             switch entry.kind {
             case .file:
                 return FileBytes(slice: UnsafeRawBufferPointer(rebasing: archive.buffer[entry.offset..<(entry.offset + entry.size)]),

@@ -22,8 +22,10 @@ struct ImageNode: Equatable, Sendable {
 /// through symlinks inside the image (the apply runs chrooted), missing directories are
 /// implied, and no path can leave the tree: names with `..` are skipped.
 struct ImageRootTree: Sendable {
-    private(set) var nodes: [String: ImageNode] = [:]
-    private(set) var children: [String: Set<String>] = [:]
+    /// Keyed by bytes (`TextKey`): two names that are the same text but not the same bytes
+    /// (`é`, `e` + U+0301) are two files, as they are once the layers are extracted.
+    private(set) var nodes: [TextKey: ImageNode] = [:]
+    private(set) var children: [TextKey: Set<TextKey>] = [:]
     private var syntheticCount: UInt64 = 1
 
     /// Linux's limit on links followed in one lookup (`MAXSYMLINKS`).
@@ -32,7 +34,7 @@ struct ImageRootTree: Sendable {
     private static let whiteoutPrefix = ".wh."
 
     init() {
-        nodes["/"] = ImageNode(kind: .directory, mode: 0o755, inode: 1)
+        nodes[Self.key([])] = ImageNode(kind: .directory, mode: 0o755, inode: 1)
     }
 
     mutating func apply(_ entries: [LayerTarEntry], layer: Int) {
@@ -41,20 +43,21 @@ struct ImageRootTree: Sendable {
             guard let path = Self.components(entry.name) else { continue }
             guard let last = path.last else {
                 if entry.kind == .directory {
-                    nodes["/"]?.mode = entry.mode
-                    nodes["/"]?.owner = entry.owner
+                    nodes[Self.key([])]?.mode = entry.mode
+                    nodes[Self.key([])]?.owner = entry.owner
                 }
                 continue
             }
-            guard last.hasPrefix(Self.whiteoutPrefix) else {
+            guard last.hasBytePrefix(Self.whiteoutPrefix) else {
                 additions.append((index, path))
                 continue
             }
             guard let directory = resolveDirectory(Array(path.dropLast()), create: false) else { continue }
             if last == Self.opaqueMarker {
-                for name in children[Self.key(directory)] ?? [] { remove(directory + [name]) }
-            } else if !last.hasPrefix(Self.whiteoutPrefix + Self.whiteoutPrefix) {   // other `.wh..wh.` are aufs bookkeeping
-                let name = String(last.dropFirst(Self.whiteoutPrefix.count))
+                for name in children[Self.key(directory)] ?? [] { remove(directory + [name.string]) }
+            } else if !last.hasBytePrefix(Self.whiteoutPrefix + Self.whiteoutPrefix) {   // other `.wh..wh.` are aufs bookkeeping
+                // (the prefix's bytes dropped: `.wh.` + U+0301… removes the name that starts with the mark)
+                let name = String(last[last.utf8.index(last.utf8.startIndex, offsetBy: Self.whiteoutPrefix.utf8.count)...])
                 if !name.isEmpty && name != "." && name != ".." { remove(directory + [name]) }
             }
         }
@@ -140,7 +143,7 @@ struct ImageRootTree: Sendable {
     private mutating func insert(_ node: ImageNode, at path: [String]) {
         guard let name = path.last else { return }
         nodes[Self.key(path)] = node
-        children[Self.key(Array(path.dropLast())), default: []].insert(name)
+        children[Self.key(Array(path.dropLast())), default: []].insert(TextKey(name))
     }
 
     /// Removes `path` and everything below it (iteratively: a hostile tree may be deep).
@@ -148,18 +151,18 @@ struct ImageRootTree: Sendable {
         guard let name = path.last else { return }
         let top = Self.key(path)
         guard nodes[top] != nil else { return }
-        children[Self.key(Array(path.dropLast()))]?.remove(name)
+        children[Self.key(Array(path.dropLast()))]?.remove(TextKey(name))
         var stack = [top]
         while let key = stack.popLast() {
             nodes[key] = nil
             if let names = children.removeValue(forKey: key) {
-                for child in names { stack.append(key + "/" + child) }
+                for child in names { stack.append(TextKey(key.string + "/" + child.string)) }
             }
         }
     }
 
-    static func key(_ components: [String]) -> String {
-        "/" + components.joined(separator: "/")
+    static func key(_ components: [String]) -> TextKey {
+        TextKey("/" + components.joined(separator: "/"))
     }
 
     /// The components of a member name; nil when it has `..` (it could climb out of the

@@ -1,4 +1,5 @@
 import ELFInspect
+import Support
 
 /// A root with changes laid over it in memory: what a fix plan would make of the root,
 /// examined by the same code as the real thing before anything is written.
@@ -12,7 +13,7 @@ public struct OverlayRoot: RootFilesystem {
     public let base: any RootFilesystem
     /// Changes keyed by real path (parents already resolved in `base`).
     private var nodes: [RootPath: Node] = [:]
-    private var children: [RootPath: Set<String>] = [:]
+    private var children: [RootPath: Set<TextKey>] = [:]
     /// Real paths of base entries taken away (ldconfig's removal of a dangling link).
     private var removed: Set<RootPath> = []
 
@@ -47,7 +48,7 @@ public struct OverlayRoot: RootFilesystem {
         changed()
         nodes[real] = node
         removed.remove(real)
-        children[parent, default: []].insert(path.lastComponent)
+        children[parent, default: []].insert(TextKey(path.lastComponent))
     }
 
     /// Adds a node at the real path `path`, whose parent is a directory of the overlay as it
@@ -56,14 +57,14 @@ public struct OverlayRoot: RootFilesystem {
         changed()
         nodes[path] = node
         removed.remove(path)
-        children[path.parent, default: []].insert(path.lastComponent)
+        children[path.parent, default: []].insert(TextKey(path.lastComponent))
     }
 
     /// Takes away the entry at the real path `path` (parents already resolved).
     public mutating func remove(at path: RootPath) {
         changed()
         nodes[path] = nil
-        children[path.parent]?.remove(path.lastComponent)
+        children[path.parent]?.remove(TextKey(path.lastComponent))
         removed.insert(path)
     }
 
@@ -95,13 +96,14 @@ public struct OverlayRoot: RootFilesystem {
         if removed.isEmpty && children[directory] == nil && nodes[directory] == nil {
             return try base.names(in: directory)
         }
-        var result = Set<String>()
+        // By bytes: `é` and `e` + U+0301 are two names in one directory.
+        var result = Set<TextKey>()
         if case .directory? = nodes[directory] {} else if let entry = try base.entry(at: directory), entry.kind == .directory {
-            result.formUnion(try base.names(in: directory))
+            result.formUnion(try base.names(in: directory).map(TextKey.init))
         }
-        if !removed.isEmpty { result.subtract(result.filter { removed.contains(directory.appending($0)) }) }
+        if !removed.isEmpty { result.subtract(result.filter { removed.contains(directory.appending($0.string)) }) }
         result.formUnion(children[directory] ?? [])
-        return Array(result)
+        return result.map(\.string)
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {

@@ -74,7 +74,7 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The last component (`""` for `/`).
     public var lastComponent: String {
         guard let slash = string.utf8.lastIndex(of: UInt8(ascii: "/")) else { return string }
-        return String(string[string.index(after: slash)...])
+        return String(string[string.utf8.index(after: slash)...])
     }
 
     /// `parent` and `lastComponent` from one search for the last `/` over the UTF-8 bytes

@@ -33,6 +33,13 @@ extension StringProtocol {
         return parts
     }
 
+    /// The text before and after the first `byte` (an ASCII one: `=` of `NAME=VALUE`, which a
+    /// value starting with a combining mark would hide from `firstIndex(of: "=")`).
+    package func splitAtFirst(_ byte: UInt8) -> (before: SubSequence, after: SubSequence)? {
+        guard let at = utf8.firstIndex(of: byte) else { return nil }
+        return (self[..<at], self[utf8.index(after: at)...])
+    }
+
     /// The parts between `/` bytes (empty ones left out unless asked for).
     package func slashSeparated(omittingEmpty: Bool = true) -> [SubSequence] {
         split(bytes: { $0 == PathBytes.slash }, omittingEmpty: omittingEmpty)

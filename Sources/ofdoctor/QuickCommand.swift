@@ -40,9 +40,9 @@ struct QuickCommand: TargetDescription {
             }
             let name: Substring
             var value: String?
-            if let equals = word.firstIndex(of: "=") {
-                name = word[..<equals]
-                value = String(word[word.index(after: equals)...])
+            if let (before, after) = word.splitAtFirst(UInt8(ascii: "=")) {
+                name = before
+                value = String(after)
             } else {
                 name = word[...]
                 value = rest.popFirst()

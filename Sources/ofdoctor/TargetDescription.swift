@@ -78,8 +78,8 @@ extension TargetDescription {
     var assignments: [String: String] {
         var variables: [String: String] = [:]
         for assignment in environmentAssignments {
-            guard let eq = assignment.firstIndex(of: "=") else { continue }
-            variables[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
+            guard let (name, value) = assignment.splitAtFirst(UInt8(ascii: "=")) else { continue }
+            variables[String(name)] = String(value)
         }
         return variables
     }

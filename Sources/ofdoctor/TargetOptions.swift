@@ -37,7 +37,7 @@ struct TargetOptions: ParsableArguments {
 
     func validate() throws {
         if image != nil && givenRoot != nil { throw ValidationError("give --root or --image, not both") }
-        for assignment in environmentAssignments where !assignment.contains("=") || assignment.hasPrefix("=") {
+        for assignment in environmentAssignments where assignment.splitAtFirst(UInt8(ascii: "="))?.before.isEmpty != false {
             throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")
         }
     }

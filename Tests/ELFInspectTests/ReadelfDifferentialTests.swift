@@ -23,6 +23,23 @@ struct ReadelfDifferentialTests {
         }
     }
 
+    @Test("the x86 ISA levels a file's property note needs are readelf -n's",
+          .enabled(if: Readelf.isAvailable, "needs binutils readelf"))
+    func isaNeededMatchesReadelf() throws {
+        var compared = 0, marked = 0
+        for path in SampleFiles.files {
+            // (programs and libraries: the note is found through the program headers, which
+            // a relocatable object has none of)
+            guard let elf = try? ELFFile(path: path), [3, 62].contains(elf.header.machine), !elf.programHeaders.isEmpty,
+                  let theirs = try Readelf.x86ISANeeded(path) else { continue }
+            #expect(elf.x86ISANeeded == theirs, "\(path): \(elf.x86ISANeeded) vs readelf \(theirs)")
+            compared += 1
+            if theirs != 0 { marked += 1 }
+        }
+        // (Debian's toolchain marks what it builds x86-64-baseline: the sample must hold some.)
+        #expect(compared > 100 && marked > 10, "compared \(compared), marked \(marked)")
+    }
+
     static func contents(of path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadUnknown) }
         return [UInt8](data)

@@ -63,7 +63,7 @@ struct ImageEndToEndTests {
     /// (their `--root` findings are checked against the real loader in RuleRootDifferentialTests).
     @Test("names read byte by byte in an image too: the same findings as the unpacked root",
           .enabled(if: FixtureRoot.rule("combining-names") != nil, "make fixtures builds the rule roots"),
-          arguments: ["combining-names", "equivalent-names"])
+          arguments: ["combining-names", "equivalent-names", "combining-env"])
     func byteNames(rule: String) throws {
         let fixture = try #require(FixtureRoot.rule(rule))
         let program = try #require(fixture.program)
@@ -74,10 +74,17 @@ struct ImageEndToEndTests {
                                                  "--root", fixture.rootPath, "--config-out", config,
                                                  "--library", try ImageE2E.someLibrary(in: fixture.rootPath)])
         try #require(made.status == 0, "make-image.py: \(made.stderr)")
-        let fromImage = Verdict(ImageE2E.ofdoctor(["check", "--image", image, "--format", "json", program]))
-        let fromRoot = Verdict(ImageE2E.ofdoctor(["check", "--root", fixture.rootPath, "--env-from", config, "--format", "json", program]))
+        let imageRun = ImageE2E.ofdoctor(["check", "--image", image, "--format", "json", program])
+        let rootRun = ImageE2E.ofdoctor(["check", "--root", fixture.rootPath, "--env-from", config, "--format", "json", program])
+        let fromImage = Verdict(imageRun), fromRoot = Verdict(rootRun)
         #expect(fromImage == fromRoot)
-        #expect(fromRoot.exit == (rule == "combining-names" ? 0 : 2), "\(fromRoot)")   // 2: two libraries found nowhere
+        // and every object from the same file, byte for byte
+        func paths(_ run: ImageE2E.Result) -> [[UInt8]] {
+            let json = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any]
+            return ((json?["objects"] as? [[String: Any]]) ?? []).map { Array(($0["path"] as? String ?? "").utf8) }
+        }
+        #expect(!paths(rootRun).isEmpty && paths(imageRun) == paths(rootRun))
+        #expect(fromRoot.exit == (rule == "equivalent-names" ? 2 : 0), "\(fromRoot)")   // 2: two libraries found nowhere
     }
 
     @Test("--image is read-only: fix --apply refuses; --root with --image is a usage error")

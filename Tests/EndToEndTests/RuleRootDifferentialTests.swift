@@ -115,6 +115,30 @@ struct RuleRootDifferentialTests {
                 "\(name): \(json.stdout)")
     }
 
+    /// The first-error comparison shows check names the refused object as the loader does;
+    /// here: ldd does not see it, and glibc 2.31, which has no such check, would start it.
+    @Test("an object built for an ISA level the CPU lacks: refused by 2.36's rules, not 2.31's; ldd -r shows nothing",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("isa-level") != nil, RealLoader.unavailableReason),
+          arguments: ["isa-level", "isa-level-program"])
+    func isaLevel(_ name: String) throws {
+        let fixture = try #require(FixtureRoot.rule(name))
+        let program = try #require(fixture.program)
+        let real = RealLoader.run(fixture, argv0: program)
+        #expect(real.status == 127 && real.stderr.contains("CPU ISA level is lower than required"), "\(real)")
+        let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment,
+                                      extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
+        #expect(traced.status == 0 && !traced.stderr.contains("ISA"), "\(traced)")
+        var system = try Self.system(for: fixture)
+        #expect(system.platform.glibc >= ISALevelCheck.since)
+        let refused = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: false).resolve(program: RootPath(program))
+        let refusal = try #require(ISALevelCheck.firstRefusal(in: refused))
+        #expect(refused.objects[refusal.object].path == (name == "isa-level" ? "/app/lib/libisa.so.1" : program))
+        #expect(refusal.needed == 16 && refusal.supported & 1 == 1)
+        system.platform.glibc = GlibcVersion(2, 31)
+        let older = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: false).resolve(program: RootPath(program))
+        #expect(ISALevelCheck.firstRefusal(in: older) == nil)
+    }
+
     @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",
           .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("origin") != nil, RealLoader.unavailableReason))
     func originOfSymlinkedProgram() throws {

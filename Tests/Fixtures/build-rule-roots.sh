@@ -32,6 +32,32 @@ leaf() { solib "$R$1/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE="\"$2\""; 
 mid() { solib "$R$1/libmid.so.1" libmid.so.1 "$SRC/mid.c" "$W/libleaf.so.1"; }
 # prog OUT [gcc args]: the program, linked against the work copies (RPATH by default)
 prog() { local o=$1; shift; program "$R$o" "$SRC/prog.c" "$@"; }
+# set_isa_needed FILE BITS: GNU_PROPERTY_X86_ISA_1_NEEDED of FILE's property note := BITS
+set_isa_needed() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+path, bits = sys.argv[1], int(sys.argv[2])
+data = bytearray(open(path, 'rb').read())
+phoff, = struct.unpack_from('<Q', data, 32); phnum, = struct.unpack_from('<H', data, 56)
+done = False
+for i in range(phnum):
+    p_type, _, off, _, _, filesz, _, _ = struct.unpack_from('<IIQQQQQQ', data, phoff + 56 * i)
+    at = off
+    while p_type == 4 and at + 12 <= off + filesz and not done:
+        namesz, descsz, ntype = struct.unpack_from('<III', data, at)
+        desc = at + (12 + namesz + 7) // 8 * 8
+        if ntype == 5 and data[at + 12:at + 16] == b'GNU\0':
+            q = desc
+            while q + 8 <= desc + descsz:
+                ptype, datasz = struct.unpack_from('<II', data, q)
+                if ptype == 0xc0008002:
+                    struct.pack_into('<I', data, q + 8, bits); done = True; break
+                q += 8 + (datasz + 7) // 8 * 8
+        at += (desc - at + descsz + 7) // 8 * 8
+if not done: sys.exit(path + ': no GNU_PROPERTY_X86_ISA_1_NEEDED to set')
+open(path, 'wb').write(data)
+PY
+}
 solib "$W/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"link time"'
 solib "$W/libmid.so.1" libmid.so.1 "$SRC/mid.c" "$W/libleaf.so.1"
 LEAF=$W/libleaf.so.1
@@ -150,6 +176,22 @@ solib "$R/app/lib/libpreload.so" libpreload.so "$SRC/preload.c"
 prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog LD_PRELOAD=/app/lib/libpreload.so
 
+# /etc/ld.so.preload: names separated by spaces, tabs, newlines or colons, `#` to the end
+# of the line a comment, loaded after LD_PRELOAD's (elf/rtld.c). libpreload.so is found by
+# a search (ld.so.cache) and interposes leaf(); the missing one is reported "from
+# /etc/ld.so.preload" and ignored; the last name has no newline after it. LD_PRELOAD's own
+# objects come first; of those, lib$PLATFORM.so has no `/`, so its token is not expanded
+# (_dl_map_object): that name is searched as is (and not found), not libx86_64.so.
+begin preload-file
+leaf /app/lib /app/lib
+solib "$R/usr/lib/x86_64-linux-gnu/libpreload.so" libpreload.so "$SRC/preload.c"
+solib "$R/app/lib/libenvpre.so.1" libenvpre.so.1 "$SRC/empty.c"
+solib "$R/app/lib/libtail.so.1" libtail.so.1 "$SRC/empty.c"
+solib "$R/app/lib/libx86_64.so" libx86_64.so "$SRC/empty.c"
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+printf '# preloaded for every program\nlibpreload.so # the interposer\n\t libnotthere.so.1:/app/lib/libtail.so.1' > "$R/etc/ld.so.preload"
+cache "$R"; finish /app/bin/prog 'LD_PRELOAD=/app/lib/libenvpre.so.1 lib$PLATFORM.so'
+
 # DT_NEEDED "/app/lib/libleaf.so.1" (contains '/'): opened as a path, no search;
 # the system directory's copy is never considered.
 begin slash-name
@@ -214,6 +256,34 @@ ln -s "/${C}m/libmid.so.1" "$R/app/lib/libmid.so.1"
 prog /app/bin/prog "$LEAF" "${MID[@]}"
 patchelf --add-needed "/${C}abs/libabs.so.1" --add-needed libtok.so.1 "$R/app/bin/prog"
 patchelf --set-rpath "/${C}lib:/app/lib:\$ORIGIN${C}" "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
+# LD_LIBRARY_PATH=\u0301lib: a value that starts with a combining mark (after the `=`, which
+# text grouped into characters does not see) and a relative element, from the working
+# directory / (the loader names the object \u0301lib/libleaf.so.1, as it built it).
+begin combining-env
+C=$(printf '\314\201')
+solib "$R/${C}lib/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"combining env"'
+prog /app/bin/prog "$LEAF"
+cache "$R"; finish /app/bin/prog "LD_LIBRARY_PATH=${C}lib"
+
+# An object whose GNU property note says it needs an x86 ISA level the CPU lacks: glibc
+# 2.33+ stops before relocating (`NAME: CPU ISA level is lower than required`), while ldd
+# and ld.so --list show nothing wrong. The level is bit 4 of GNU_PROPERTY_X86_ISA_1_NEEDED,
+# which no CPU has (v4 is bit 3), so the root fails on every machine.
+begin isa-level
+leaf /app/lib /app/lib
+solib "$R/app/lib/libisa.so.1" libisa.so.1 "$SRC/empty.c" -Wl,-z,x86-64-v4
+set_isa_needed "$R/app/lib/libisa.so.1" 16
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+patchelf --add-needed libisa.so.1 "$R/app/bin/prog"
+cache "$R"; finish /app/bin/prog
+
+# The program itself so marked: the message names it by argv[0].
+begin isa-level-program
+leaf /app/lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib -Wl,-z,x86-64-v4
+set_isa_needed "$R/app/bin/prog" 16
 cache "$R"; finish /app/bin/prog
 
 # Canonically equivalent names are two names to the loader (strcmp): RUNPATH names /app/\xc3\xa9

@@ -24,9 +24,11 @@ struct ImageTestMember {
         ImageTestMember(name: name, type: "1", link: target)
     }
     static func whiteout(_ name: String) -> ImageTestMember {
-        let path = name.split(separator: "/").map(String.init)
-        let parent = path.dropLast().joined(separator: "/")
-        return .file((parent.isEmpty ? "" : parent + "/") + ".wh." + (path.last ?? ""), "")
+        // split at the last `/` byte (a name may start with a combining mark, which joins the
+        // slash before it into one character)
+        guard let slash = name.utf8.lastIndex(of: UInt8(ascii: "/")) else { return .file(".wh." + name, "") }
+        let after = name.utf8.index(after: slash)
+        return .file(String(name[..<after]) + ".wh." + String(name[after...]), "")
     }
 }
 

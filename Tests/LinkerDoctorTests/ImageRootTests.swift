@@ -89,6 +89,21 @@ struct ImageRootTests {
         #expect(try readded.names(in: RootPath("/usr/lib")) == ["libwebp.so.6"])
     }
 
+    @Test("names are bytes in an image: é and e + U+0301 are two files; `.wh.` + a mark whites out the name starting with the mark")
+    func byteNames() throws {
+        let directory = try ImageTestDirectory()
+        let nfc = "lib\u{E9}.so", nfd = "libe\u{301}.so", marked = "\u{301}x"
+        let image = try ImageRoot(path: try ImageTestImage.docker([
+            ImageTestTar.archive([.file("usr/lib/" + nfc, "nfc"), .file("usr/lib/" + nfd, "nfd"), .file("usr/lib/" + marked, "m"),
+                                  .file("usr/lib/keep", "k")]),
+            ImageTestTar.archive([.whiteout("usr/lib/" + marked)]),
+        ], in: directory))
+        let names = try image.names(in: RootPath("/usr/lib")).map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+        #expect(names == ["keep", nfd, nfc].map { Array($0.utf8) })
+        #expect(try String(decoding: image.contents(of: RootPath("/usr/lib/" + nfc)).bytes, as: UTF8.self) == "nfc")
+        #expect(try String(decoding: image.contents(of: RootPath("/usr/lib/" + nfd)).bytes, as: UTF8.self) == "nfd")
+    }
+
     @Test("a whiteout of a directory removes everything below it")
     func whiteoutDirectory() throws {
         let directory = try ImageTestDirectory()

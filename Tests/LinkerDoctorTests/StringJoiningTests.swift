@@ -65,6 +65,11 @@ struct PathBytesTests {
         #expect(!"x\u{600}.so".hasSuffix(".so") && "x\u{600}.so".hasByteSuffix(".so"))
         #expect(!"libx.so".hasBytePrefix("libx.so.1") && !"so".hasByteSuffix(".so"))
         #expect("a:\u{301}b".containsByte(UInt8(ascii: ":")) && !"a:\u{301}b".contains(":"))
+        let assignment = "LD_LIBRARY_PATH=\u{301}lib=x"
+        #expect(assignment.firstIndex(of: "=") != nil && "A=\u{301}b".firstIndex(of: "=") == nil)   // "=́" is one character
+        #expect(assignment.splitAtFirst(UInt8(ascii: "=")).map {
+            [Array($0.before.utf8), Array($0.after.utf8)] } == [Array("LD_LIBRARY_PATH".utf8), Array("\u{301}lib=x".utf8)])
+        #expect("NAME".splitAtFirst(UInt8(ascii: "=")) == nil)
         #expect("a:\u{301}b;c".split(bytes: { $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ";") }).map { Array($0.utf8) }
                 == ["a", "\u{301}b", "c"].map { Array($0.utf8) })
     }

@@ -48,7 +48,7 @@ struct TextReport {
                            first: style.red("✗ "), indent: "  ")
             steps = report.plan != nil
         }
-        page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
+        page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment))\(preloadFileText(report.diagnosis.graph)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
                        first: "  ", indent: "    ")
         for note in system.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
         if let search = report.candidateSearch {
@@ -141,6 +141,14 @@ struct TextReport {
     func v(_ text: String) -> String { TerminalEscape.visible(text) }
 
     func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// ` · 2 names in /etc/ld.so.preload` when the root's file preloads anything (a source of
+    /// objects no variable shows).
+    func preloadFileText(_ graph: LoadGraph) -> String {
+        let loaded = graph.objects.filter { if case .preload(_, .file) = $0.foundVia { return true } else { return false } }.count
+        let names = loaded + graph.failedPreloads.filter { $0.preloadList == .file }.count
+        return names == 0 ? "" : " · \(count(names, "name")) in \(PreloadFile.path.string)"
+    }
 
     func environmentText(_ environment: LoaderEnvironment) -> String {
         let vars = environment.variables.filter { $0.key.hasPrefix("LD_") }.sorted { $0.key < $1.key }

@@ -131,7 +131,7 @@ struct TreeText {
             switch entry {
             case .failedPreload(let miss):
                 lines.append(prefix + branch + style.red("\(v(miss.name)) cannot be preloaded, ignored") +
-                             style.dim(" (\(v(miss.reason))) [LD_PRELOAD]") + marks.text(.preload(miss.name)), indent: childPrefix + "  ")
+                             style.dim(" (\(v(miss.reason))) [\((miss.preloadList ?? .environment).label)]") + marks.text(.preload(miss.name)), indent: childPrefix + "  ")
                 continue
             case .preload(let object):
                 name = graph.objects[object].names.first ?? graph.objects[object].path
@@ -193,7 +193,7 @@ struct TreeText {
         case .search(.rpath(let owner), _): return "rpath of \(owner)"
         case .search(.runpath(let owner), _): return "runpath of \(owner)"
         case .search(let source, _): return source.label
-        case .preload(let source): return "LD_PRELOAD" + (source.map { ", \($0.label)" } ?? "")
+        case .preload(let source, let list): return list.label + (source.map { ", \($0.label)" } ?? "")
         case .directPath: return "direct path"
         case .interpreter: return "interpreter"
         case .executable: return "executable"

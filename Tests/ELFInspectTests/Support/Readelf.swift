@@ -83,6 +83,29 @@ enum Readelf {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The bits of `x86 ISA needed:` in `readelf -n` (1 baseline, 2 v2, 4 v3, 8 v4, and
+    /// `<unknown: N>` as N), 0 when it prints none; nil when the file holds more than one
+    /// property note (glibc then takes none, readelf shows each).
+    static func x86ISANeeded(_ file: String) throws -> UInt32? {
+        let text = try run(["-W", "-n", file])
+        let notes = text.components(separatedBy: "NT_GNU_PROPERTY_TYPE_0").count - 1
+        guard notes <= 1 else { return nil }
+        guard let line = text.split(separator: "\n").first(where: { $0.contains("x86 ISA needed:") }) else { return 0 }
+        var bits: UInt32 = 0
+        for part in line.components(separatedBy: "x86 ISA needed:")[1].split(separator: ",") {
+            let name = part.trimmingCharacters(in: .whitespaces)
+            switch name {
+            case "x86-64-baseline": bits |= 1
+            case "x86-64-v2": bits |= 2
+            case "x86-64-v3": bits |= 4
+            case "x86-64-v4": bits |= 8
+            default:
+                if name.hasPrefix("<unknown: "), let value = UInt32(name.dropFirst(10).dropLast(), radix: 16) { bits |= value }
+            }
+        }
+        return bits
+    }
+
     static func report(_ file: String) throws -> ReadelfReport {
         let text = try run(["-W", "-h", "-l", "-d", "-V", "--dyn-syms",
                             "-x", ".gnu.version_r", "-x", ".gnu.version_d", file])

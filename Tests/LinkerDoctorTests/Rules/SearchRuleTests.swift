@@ -338,6 +338,6 @@ struct SearchRuleTests {
         root.library("libpre.so", in: Self.multiarch)
         let diagnosis = try root.diagnose(["LD_PRELOAD": Self.multiarch + "/libpre.so"])
         #expect(diagnosis.findings.isEmpty)
-        #expect(diagnosis.graph.object(named: Self.multiarch + "/libpre.so")?.foundVia == .preload(nil))
+        #expect(diagnosis.graph.object(named: Self.multiarch + "/libpre.so")?.foundVia == .preload(nil, .environment))
     }
 }
