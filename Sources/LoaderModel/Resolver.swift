@@ -19,6 +19,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     case notRunnable(path: String, reason: String)
     /// An object file, archive, linker script or script: not damaged, just not a program.
     case notAProgram(path: String, kind: NonProgramFile)
+    /// A program whose `PT_INTERP` is another C library's loader (musl's), whose rules differ.
+    case otherLoader(path: String, interpreter: String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): the kernel would refuse to run it (\(reason)); is the file damaged or cut short?"
         case .notAProgram(let path, let kind):
             return "\(path) is \(kind)"
+        case .otherLoader(let path, let interpreter):
+            return "\(path) is run by \(interpreter), musl's loader; ofdoctor models glibc's ld.so only (musl searches, caches and reports differently)"
         }
     }
 }
@@ -175,6 +179,10 @@ struct ResolutionState {
             throw .programNotFound(path: program.string, root: root.label)
         }
         if let refusal = Self.kernelRefusal(elf, bytes: bytes, path: program.string) { throw refusal }
+        // musl's loader is named ld-musl-ARCH.so.1: glibc's rules would answer for another loader.
+        if let interpreter = elf.interpreter, interpreter.afterLastSlash.hasBytePrefix("ld-musl-") {
+            throw .otherLoader(path: program.string, interpreter: interpreter)
+        }
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)

@@ -53,7 +53,18 @@ struct CLIErrorsTests {
             _ = mkfifo(program, 0o644)
         },
         BadProgram(name: "a 32-bit ELF executable") { _, program in try write(elf32Executable(), to: program) },
+        BadProgram(name: "a program for musl's loader") { _, program in try write(muslProgram(), to: program) },
     ]
+
+    /// /usr/bin/true with PT_INTERP rewritten in place to musl's loader: glibc's rules are
+    /// not musl's, so check says so and stops (the message names the loader too).
+    static func muslProgram() throws -> Data {
+        var data = try Data(contentsOf: URL(fileURLWithPath: "/usr/bin/true"))
+        let glibc = Data("/lib64/ld-linux-x86-64.so.2\0".utf8), musl = Data("/lib/ld-musl-x86_64.so.1\0".utf8)
+        let at = try #require(data.range(of: glibc), "/usr/bin/true names no /lib64/ld-linux-x86-64.so.2")
+        data.replaceSubrange(at, with: musl + Data(count: glibc.count - musl.count))
+        return data
+    }
 
     /// A minimal, valid ELF32 i386 executable: the header and one PT_LOAD (the kernel
     /// would run it; an x86-64 loader model cannot judge it).
@@ -195,7 +206,7 @@ struct CLIErrorsTests {
         try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent)
     }
 
-    @Test("missing, directory, script, empty, text, dangling link, link loop, FIFO, 32-bit: exit 3 and one line naming the file",
+    @Test("missing, directory, script, empty, text, dangling link, link loop, FIFO, 32-bit, musl: exit 3 and one line naming the file",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"),
           .timeLimit(.minutes(10)), arguments: simpleCases)
     func unusableProgram(_ bad: BadProgram) throws {
