@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ELFInspect
 import RootFS
 import Support
@@ -44,6 +49,9 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Resolves a program's whole closure as glibc's `ld.so` would (elf/dl-deps.c
 /// `_dl_map_object_deps`, elf/dl-load.c `_dl_map_object`), without running anything.
 public struct Resolver: Sendable {
+    /// Files a resolution keeps resident and reads ahead; past them each file's pages are
+    /// dropped after its parse (a closure of thousands of libraries stays small).
+    public static let residentFiles = 256
     public var root: RootView
     public var environment: LoaderEnvironment
     public var platform: LoaderPlatform
@@ -138,12 +146,19 @@ struct ResolutionState {
     var expectation = CandidateVerdict.Expectation.x86_64
     /// Whether `search` lists the probes where the name is absent (see `mapObject`).
     var recordsAbsentProbes = true
+    /// errno as the loader's last failed system call in the process left it (0: none failed
+    /// yet): the tail of a "cannot open shared object file" message (`LoaderErrno`).
+    var lastErrno: Int32 = 0
+    /// Probe directories found missing once: the loader marks them and opens nothing there again.
+    var missingProbeDirectories = Set<TextKey>()
+    /// Whether /etc/ld.so.cache was read (or failed to open) yet: once per process.
+    var cacheFileRead = false
     var llp: SearchPath?
     /// Mapped files parsed so far. The symbol check reads every object's tables again, so
     /// dropping a mapping's pages after its parse only makes them fault back in; it pays
     /// only past `residentFiles`, where it bounds a huge closure's memory.
     var filesParsed = 0
-    static let residentFiles = 256
+    static let residentFiles = Resolver.residentFiles
     /// Takes each file parsed (up to `residentFiles`: past them pages are dropped, and
     /// reading ahead would fault them back in).
     var readAhead: TableReadAhead?
@@ -179,10 +194,6 @@ struct ResolutionState {
             throw .programNotFound(path: program.string, root: root.label)
         }
         if let refusal = Self.kernelRefusal(elf, bytes: bytes, path: program.string) { throw refusal }
-        // musl's loader is named ld-musl-ARCH.so.1: glibc's rules would answer for another loader.
-        if let interpreter = elf.interpreter, interpreter.afterLastSlash.hasBytePrefix("ld-musl-") {
-            throw .otherLoader(path: program.string, interpreter: interpreter)
-        }
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)
@@ -194,6 +205,11 @@ struct ResolutionState {
         var interpreterMissing = false
         if let interp = elf.interpreter {
             interpreterMissing = !loadInterpreter(interp)
+            // musl's loader (ld-musl-ARCH.so.1) in the root would run it, by rules that are not
+            // glibc's. (Missing, it is LD001: the program was built for another C library.)
+            if !interpreterMissing && interp.afterLastSlash.hasBytePrefix("ld-musl-") {
+                throw .otherLoader(path: program.string, interpreter: interp)
+            }
         } else if elf.dynamic != nil {
             // A library run as `ld.so LIB` (what ldd does): the loader is there under its built-in name.
             _ = loadInterpreter(Resolver.defaultInterpreter)
@@ -290,9 +306,13 @@ struct ResolutionState {
     /// again (the caches make that cheap and it finds the same).
     mutating func mapObject(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
         recordsAbsentProbes = false
+        let before = (lastErrno, missingProbeDirectories, cacheFileRead)
         let outcome = locate(rawName, requester: requester, isPreload: isPreload)
         guard case .missing = outcome else { return outcome }
         recordsAbsentProbes = true
+        // The same search again, from the same errno history (the first pass marked the
+        // missing directories that this one must meet as the loader did: for the first time).
+        (lastErrno, missingProbeDirectories, cacheFileRead) = before
         return locate(rawName, requester: requester, isPreload: isPreload)
     }
 
@@ -313,7 +333,9 @@ struct ResolutionState {
         var otherClass: String?
         if name.utf8.contains(UInt8(ascii: "/")) {
             let path = name.startsWithSlash ? name : resolver.environment.workingDirectory + "/" + name
-            switch tryCandidate(RootPath(path).string, source: nil, name: name, trail: &trail, otherClass: &otherClass) {
+            let direct = tryCandidate(RootPath(path).string, source: nil, name: name, trail: &trail, otherClass: &otherClass)
+            noteAttempts(trail, from: 0)
+            switch direct {
             case .found(let found, let elf):
                 return .loaded(admit(found: found, elf: elf, builtPath: name, requestedAs: rawName, via: isPreload ? .preload(nil, preloadList) : .directPath,
                                      requester: requester, isPreload: isPreload, trail: trail))
@@ -322,7 +344,7 @@ struct ResolutionState {
             case .next, .endList:
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail,
                                                reason: otherClass.map { "wrong ELF class: \($0)" }
-                                                   ?? "cannot open shared object file: No such file or directory",
+                                                   ?? "cannot open shared object file" + LoaderErrno.tail(lastErrno),
                                                fatalPath: nil))
             }
         }
@@ -341,14 +363,21 @@ struct ResolutionState {
                 continue
             }
         }
-        // ld.so.cache: a path under a default directory is dropped for a DF_1_NODEFLIB requester.
+        // ld.so.cache: read at the first lookup (a root without one: the open's ENOENT); a path
+        // under a default directory is dropped for a DF_1_NODEFLIB requester.
+        if !cacheFileRead {
+            cacheFileRead = true
+            if (try? root.resolve(Self.cacheFile)) == nil { lastErrno = ENOENT }
+        }
         if let cached = resolver.cache?.lookup(name) {
-            let inDefault = platform.defaultDirectories.contains { cached.hasPrefix($0 + "/") }
+            let inDefault = platform.defaultDirectories.contains { cached.hasBytePrefix($0 + "/") }
             if nodeflib && inDefault {
                 trail.append(Attempt(path: cached, source: .cache, outcome: .nodeflib))
             } else {
                 var cacheTrail: [Attempt] = []
-                switch tryCandidate(cached, source: .cache, name: name, trail: &cacheTrail, otherClass: &otherClass) {
+                let fromCache = tryCandidate(cached, source: .cache, name: name, trail: &cacheTrail, otherClass: &otherClass)
+                noteAttempts(cacheTrail, from: 0)
+                switch fromCache {
                 case .found(let found, let elf):
                     trail += cacheTrail
                     let via: FoundVia = isPreload ? .preload(.cache, preloadList) : .search(.cache, directory: RootPath(cached).parent.string)
@@ -381,9 +410,11 @@ struct ResolutionState {
         }
         return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail,
                                        reason: otherClass.map { "wrong ELF class: \($0)" }
-                                           ?? "cannot open shared object file: No such file or directory",
+                                           ?? "cannot open shared object file" + LoaderErrno.tail(lastErrno),
                                        fatalPath: nil))
     }
+
+    static let cacheFile = RootPath("/etc/ld.so.cache")
 
     /// `_dl_name_match_p` and the soname check of `_dl_map_object`, over the loaded list.
     mutating func alreadyLoaded(_ name: String) -> Int? {
@@ -493,6 +524,7 @@ struct ResolutionState {
             let places = probes(of: directory)
             for k in places.indices {
                 guard places[k].listing?.names.contains(key) == true, let resolved = places[k].listing?.resolved else {
+                    noteAbsentProbe(places[k], name: name)
                     guard recordsAbsentProbes else { continue }
                     trail.append(Attempt(directory: places[k].directory, name: name, source: list.source, outcome: .absent,
                                          searchDirectory: directory))
@@ -502,8 +534,10 @@ struct ResolutionState {
                 let path = (probeDirectory == "/" ? "" : probeDirectory) + "/" + name
                 let before = trail.count
                 defer { for i in before..<trail.count { trail[i].searchDirectory = directory } }
-                switch tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass,
-                                    inDirectory: resolved) {
+                let outcome = tryCandidate(path, source: list.source, name: name, trail: &trail, otherClass: &otherClass,
+                                           inDirectory: resolved)
+                noteAttempts(trail, from: before)
+                switch outcome {
                 case .found(let found, let elf): return .found(found, elf, directory: probeDirectory, element: directory)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
                 // open_path tries every probe of a directory and then judges the errno of the
@@ -515,6 +549,27 @@ struct ResolutionState {
             }
         }
         return .notFound
+    }
+
+    /// The errno an absent probe leaves: ENOENT from the open in a directory that exists; in
+    /// one that does not, the open's (and the stat's) the first time only, since the loader
+    /// then marks the directory and skips it.
+    mutating func noteAbsentProbe(_ probe: Probe, name: String) {
+        if probe.listing != nil { lastErrno = ENOENT; return }
+        guard missingProbeDirectories.insert(TextKey(probe.directory)).inserted else { return }
+        lastErrno = LoaderErrno.ofMissing((probe.directory == "/" ? "" : probe.directory) + "/" + name, in: root)
+    }
+
+    /// The errno of each failed open `tryCandidate` recorded since `start`, in order.
+    mutating func noteAttempts(_ trail: [Attempt], from start: Int) {
+        for attempt in trail[start...] {
+            switch attempt.outcome {
+            case .symlinkLoop: lastErrno = ELOOP
+            case .absent: lastErrno = LoaderErrno.ofMissing(attempt.path, in: root)
+            case .danglingLink, .wrongClass, .wrongMachine, .staleCacheEntry: lastErrno = ENOENT
+            case .taken, .fatal, .refusedWhenMapped, .nodeflib: break
+            }
+        }
     }
 
     /// True for the directory's own probe, which comes after all its subdirectories.

@@ -53,7 +53,11 @@ struct CLIErrorsTests {
             _ = mkfifo(program, 0o644)
         },
         BadProgram(name: "a 32-bit ELF executable") { _, program in try write(elf32Executable(), to: program) },
-        BadProgram(name: "a program for musl's loader") { _, program in try write(muslProgram(), to: program) },
+        BadProgram(name: "a program for musl's loader") { root, program in
+            // (with that loader in the root: a missing one is LD001, the C library not installed)
+            try write(Data(contentsOf: URL(fileURLWithPath: "/lib64/ld-linux-x86-64.so.2")), to: root + "/lib/ld-musl-x86_64.so.1")
+            try write(muslProgram(), to: program)
+        },
     ]
 
     /// /usr/bin/true with PT_INTERP rewritten in place to musl's loader: glibc's rules are

@@ -66,7 +66,7 @@ struct GeneratedRootTests {
         for raw in (outcome.stdout + "\n" + outcome.stderr).split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if let range = line.range(of: "error while loading shared libraries: ") {
-                trace.fatal = RuleRootDifferentialTests.stopped(String(line[range.upperBound...]))
+                trace.fatal = String(line[range.upperBound...])
             } else if line.hasPrefix("undefined symbol: ") {
                 let body = line.dropFirst("undefined symbol: ".count)
                 guard let tab = body.firstIndex(of: "\t") else { continue }
@@ -202,9 +202,9 @@ struct GeneratedRootTests {
     /// What a user sees: the loader's first fatal line (every relocation bound at start-up,
     /// LD_BIND_NOW, so that no call order enters) is the loader line of check's first
     /// error, word for word: which library, version or symbol the loader stops at depends on
-    /// the load order, the version checks and the order it relocates the objects in. After
-    /// "cannot open shared object file" the loader appends the errno its last failed system
-    /// call left, which is not modelled (`RuleRootDifferentialTests.stopped`).
+    /// the load order, the version checks and the order it relocates the objects in, and the
+    /// errno after "cannot open shared object file" on the process's whole history of failed
+    /// opens (`LoaderErrno`).
     @Test("the loader's first error is check's first error, word for word",
           .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allGenerated.isEmpty, unavailable), arguments: roots)
     func firstErrorMatches(_ fixture: FixtureRoot) throws {
@@ -221,7 +221,7 @@ struct GeneratedRootTests {
         let (_, report) = try Self.check(bound)
         let first = report.findings.first { $0.severity == "error" && !$0.summary.hasPrefix("once the other fixes are made") }
         let predicted = first?.loaderMessage?.split(separator: "\n").first.map(String.init)
-        #expect(fatal.map(RuleRootDifferentialTests.stopped) == predicted.map(RuleRootDifferentialTests.stopped),
+        #expect(fatal == predicted,
                 "\(fixture.name) \(Self.recipe(fixture))\nreal: \(real)\ncheck's first error: \(first?.id ?? "none") \(predicted ?? "")")
     }
 

@@ -24,7 +24,7 @@ struct RuleRootDifferentialTests {
                 return Listing(paths: [], stoppedAt: "?\(outcome.stderr)")
             }
             // The library as the loader names it and why: `libleaf.so.1: cannot dynamically load executable`.
-            return Listing(paths: [], stoppedAt: outcome.stderr[range.upperBound...].split(separator: "\n").first.map { stopped(String($0)) })
+            return Listing(paths: [], stoppedAt: outcome.stderr[range.upperBound...].split(separator: "\n").first.map(String.init))
         }
         var paths: [String] = []
         for line in outcome.stdout.split(separator: "\n") {
@@ -43,13 +43,6 @@ struct RuleRootDifferentialTests {
         return Listing(paths: paths, stoppedAt: nil)
     }
 
-    /// A stop message as compared: after "cannot open shared object file" the loader appends
-    /// whatever errno its last failed system call left (none when nothing was opened, as under
-    /// DF_1_NODEFLIB), which depends on its history, not on this library: not compared.
-    static func stopped(_ message: String) -> String {
-        guard let range = message.range(of: ": cannot open shared object file") else { return message }
-        return String(message[..<range.upperBound])
-    }
 
     /// - Parameter cached: read through `CachedRoot`, as the commands read a local root.
     static func system(for fixture: FixtureRoot, cached: Bool = false) throws -> TargetSystem {
@@ -70,7 +63,7 @@ struct RuleRootDifferentialTests {
             let graph = try Self.system(for: fixture, cached: cached)
                 .resolver(environment: LoaderEnvironment(fixture.environment), originFromTypedPath: true)
                 .resolve(program: RootPath(program))
-            let model = graph.missing.first.map { Listing(paths: [], stoppedAt: Self.stopped("\($0.loaderName): \($0.reason)")) }
+            let model = graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
                 ?? Listing(paths: graph.objects.dropFirst().map(\.loaderName), stoppedAt: nil)
             #expect(model == truth, "\(fixture.name)\(cached ? " (CachedRoot)" : "")")
         }

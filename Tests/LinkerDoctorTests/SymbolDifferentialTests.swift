@@ -118,7 +118,9 @@ struct SymbolDifferentialTests {
         let graph = try resolver.resolve(program: RootPath(library))
         resolver.readsTablesAhead = .always
         let readAhead = try resolver.resolve(program: RootPath(library))
-        if let unread = readAhead.objects.first(where: { !$0.elf.hasTablesReadAhead }) {
+        // (Past `residentFiles` parsed files, candidates included, nothing is read ahead by
+        // design: a closure of half as many objects is surely within them.)
+        if readAhead.objects.count <= Resolver.residentFiles / 2, let unread = readAhead.objects.first(where: { !$0.elf.hasTablesReadAhead }) {
             result.append("\(library): \(unread.path) was parsed but its tables were not read ahead")
         }
         let ahead = SymbolCheck(graph: readAhead, strategy: .index, concurrency: .always)
