@@ -6,10 +6,11 @@ import Musl
 import RootFS
 
 /// The errno behind "cannot open shared object file": the loader passes whatever its last
-/// failed system call left (elf/dl-load.c `_dl_map_object`), which is the whole process's
-/// history, not only this library's search: none at all when nothing failed yet (a
-/// DF_1_NODEFLIB program with no search list), `Error 20` after a search-list element
-/// that is a file, `Error 40` after a symlink loop.
+/// failed system call left (elf/dl-load.c `_dl_map_object`). A successful open clears errno
+/// (`open_verify`) and a failed preload does not reach the next message, so it is the last
+/// failure of the library's own search: none at all when nothing failed (a DF_1_NODEFLIB
+/// program with no search list, or directories the loader already marked missing), `Error
+/// 20` after a search-list element that is a file, `Error 40` after a symlink loop.
 enum LoaderErrno {
     /// The message's tail as ld.so prints it: its own minimal `strerror` (elf/dl-minimal.c)
     /// names six codes and numbers the rest.

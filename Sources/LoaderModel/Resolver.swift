@@ -146,8 +146,8 @@ struct ResolutionState {
     var expectation = CandidateVerdict.Expectation.x86_64
     /// Whether `search` lists the probes where the name is absent (see `mapObject`).
     var recordsAbsentProbes = true
-    /// errno as the loader's last failed system call in the process left it (0: none failed
-    /// yet): the tail of a "cannot open shared object file" message (`LoaderErrno`).
+    /// errno as the loader's last failed system call of the current search left it (0: none
+    /// failed): the tail of a "cannot open shared object file" message (`LoaderErrno`).
     var lastErrno: Int32 = 0
     /// Probe directories found missing once: the loader marks them and opens nothing there again.
     var missingProbeDirectories = Set<TextKey>()
@@ -317,6 +317,11 @@ struct ResolutionState {
     }
 
     mutating func locate(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
+        // Each search starts from errno 0 as far as its message goes: the previous one either
+        // opened its file (open_verify clears errno after a successful open) or was a preload,
+        // whose failure is caught and does not reach a later message (measured: a preload's
+        // ENOTDIR never shows up on the next library's line).
+        lastErrno = 0
         var name = rawName
         // A needed name's tokens are expanded whatever it holds (`expand_dst`); a preloaded
         // name's only when it has a `/` (`_dl_map_object`): `lib$PLATFORM.so` is searched as is.

@@ -286,6 +286,17 @@ prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib -Wl,-z,x86-64-v4
 set_isa_needed "$R/app/bin/prog" 16
 cache "$R"; finish /app/bin/prog
 
+# The errno after "cannot open shared object file" is the last failure of the library's
+# own search: libleaf.so.1 is found through ld.so.cache (/opt/x) after failing opens in
+# RPATH /nonexistent, and that success clears errno; libmid.so.1, needed next, is found
+# nowhere with nothing tried (DF_1_NODEFLIB, /nonexistent already marked missing): no
+# tail at all. A preload that failed with ENOTDIR does not show either.
+begin errno-per-search
+leaf /opt/x /opt/x
+echo /opt/x > "$R/etc/ld.so.conf.d/x.conf"
+prog /app/bin/prog "$LEAF" "${MID[@]}" -Wl,-z,nodefaultlib -Wl,-rpath,/nonexistent
+cache "$R"; finish /app/bin/prog LD_PRELOAD=/etc/ld.so.cache/x.so
+
 # Canonically equivalent names are two names to the loader (strcmp): RUNPATH names /app/\xc3\xa9
 # (é, empty) and then /app/e\xcc\x81 (e + U+0301), where libnfd.so.1 is; the program also
 # needs libmiss\xc3\xa9.so.1 and libmisse\xcc\x81.so.1, found nowhere: two missing libraries.
