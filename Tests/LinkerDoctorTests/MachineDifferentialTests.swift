@@ -62,10 +62,11 @@ struct MachineDifferentialTests {
         let text = String(decoding: data, as: UTF8.self)
         let errText = String(decoding: errData, as: UTF8.self)
         if process.terminationStatus != 0 {
-            // "PROG: error while loading shared libraries: NAME: cannot open shared object file…"
+            // "PROG: error while loading shared libraries: NAME: cannot open shared object file…",
+            // compared whole: the name and the errno the loader's search left
             guard let range = errText.range(of: "error while loading shared libraries: ") else { return nil }
             let rest = errText[range.upperBound...]
-            return Listing(paths: [], stoppedAt: rest.split(separator: ":").first.map(String.init))
+            return Listing(paths: [], stoppedAt: rest.split(separator: "\n").first.map(String.init))
         }
         return Listing(paths: listedPaths(text), stoppedAt: nil)
     }
@@ -84,10 +85,11 @@ struct MachineDifferentialTests {
         return paths
     }
 
-    static func predicted(_ path: String, system: TargetSystem, environment: [String: String]) throws -> Listing {
+    /// - Parameter message: where the loader stops, as its whole message (else the name).
+    static func predicted(_ path: String, system: TargetSystem, environment: [String: String], message: Bool = false) throws -> Listing {
         let graph = try system.resolver(environment: LoaderEnvironment(environment), originFromTypedPath: true)
             .resolve(program: RootPath(path))
-        if let first = graph.missing.first { return Listing(paths: [], stoppedAt: first.name) }
+        if let first = graph.missing.first { return Listing(paths: [], stoppedAt: message ? "\(first.loaderName): \(first.reason)" : first.name) }
         return Listing(paths: graph.objects.dropFirst().map(\.path), stoppedAt: nil)
     }
 
@@ -115,7 +117,7 @@ struct MachineDifferentialTests {
         for environment in Self.environments {
             for program in programs {
                 guard let truth = Self.loaderList(program, environment: environment) else { continue }
-                let model = try Self.predicted(program, system: system, environment: environment)
+                let model = try Self.predicted(program, system: system, environment: environment, message: true)
                 compared += 1
                 if model != truth {
                     disagreements.append("\(program) \(environment): ld.so \(truth) vs model \(model)")
