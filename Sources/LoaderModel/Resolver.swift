@@ -306,13 +306,13 @@ struct ResolutionState {
     /// again (the caches make that cheap and it finds the same).
     mutating func mapObject(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
         recordsAbsentProbes = false
-        let before = (lastErrno, missingProbeDirectories, cacheFileRead)
+        let before = (missingProbeDirectories, cacheFileRead)
         let outcome = locate(rawName, requester: requester, isPreload: isPreload)
         guard case .missing = outcome else { return outcome }
         recordsAbsentProbes = true
-        // The same search again, from the same errno history (the first pass marked the
-        // missing directories that this one must meet as the loader did: for the first time).
-        (lastErrno, missingProbeDirectories, cacheFileRead) = before
+        // The same search again, with the loader's marks as they were (the first pass marked
+        // the missing directories that this one must meet as the loader did: for the first time).
+        (missingProbeDirectories, cacheFileRead) = before
         return locate(rawName, requester: requester, isPreload: isPreload)
     }
 
