@@ -118,7 +118,7 @@ public struct ImageRepair: Sendable {
         case .symlink(let target): return entry.name + " -> " + target
         case .hardLink(let target): return entry.name + " => " + target
         case .file:
-            let name = entry.name.slashSeparated().last.map(String.init) ?? entry.name
+            let name = entry.name.slashSeparated().last ?? entry.name
             return name.hasPrefix(".wh.") ? entry.name + " (whiteout: removes \(name.dropFirst(4)))" : entry.name
         }
     }

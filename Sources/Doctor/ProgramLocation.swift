@@ -62,7 +62,7 @@ public struct ProgramLocation: Equatable, Sendable {
     }
 
     static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {
-        (environment.variables["PATH"] ?? defaultSearchPath).split(bytes: { $0 == UInt8(ascii: ":") }).map(String.init).filter(\.startsWithSlash)
+        (environment.variables["PATH"] ?? defaultSearchPath).split(bytes: { $0 == UInt8(ascii: ":") }).filter(\.startsWithSlash)
     }
 
     static func lookUpOnPath(_ name: String, root: RootView, environment: LoaderEnvironment) -> ProgramLocation? {

@@ -40,7 +40,7 @@ public struct LdSoCacheLegacyHWCap: Equatable, Sendable {
     public static func bits(ofPath path: String) -> UInt64 {
         var hwcap: UInt64 = 0
         var rest = Substring(path)
-        while let slash = rest.lastSlashIndex {
+        while let slash = rest.utf8.lastIndex(of: UInt8(ascii: "/")) {
             let component = String(rest[rest.utf8.index(after: slash)...])
             if let bit = hwcapBits[component] ?? platformBits[component] {
                 hwcap = hwcap &+ bit

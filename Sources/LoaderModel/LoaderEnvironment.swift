@@ -22,7 +22,7 @@ public struct LoaderEnvironment: Equatable, Sendable {
     /// `LD_PRELOAD` names: separated by spaces or colons (rtld.c `handle_preload_list`).
     public var preload: [String] {
         guard let value = variables["LD_PRELOAD"] else { return [] }
-        return value.split(bytes: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ":") }).map(String.init)
+        return value.split(bytes: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ":") })
     }
 
     /// `LD_BIND_NOW` non-empty: every PLT relocation is bound at start-up.

@@ -12,6 +12,22 @@ import RootFS
 /// program with no search list, or directories the loader already marked missing), `Error
 /// 20` after a search-list element that is a file, `Error 40` after a symlink loop.
 enum LoaderErrno {
+    /// The last failure of a search: known, or an open of a path that is not there, whose
+    /// errno (ENOENT, ENOTDIR, ELOOP) is worked out only if a message needs it.
+    enum Failure {
+        case none
+        case code(Int32)
+        case missing(String)
+
+        func code(in root: RootView) -> Int32 {
+            switch self {
+            case .none: return 0
+            case .code(let code): return code
+            case .missing(let path): return LoaderErrno.ofMissing(path, in: root)
+            }
+        }
+    }
+
     /// The message's tail as ld.so prints it: its own minimal `strerror` (elf/dl-minimal.c)
     /// names six codes and numbers the rest.
     static func tail(_ code: Int32) -> String {

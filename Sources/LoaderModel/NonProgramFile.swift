@@ -43,7 +43,7 @@ public enum NonProgramFile: Equatable, Sendable, CustomStringConvertible {
         if head.starts(with: Array("#!".utf8)) {
             let line = head.dropFirst(2).prefix { $0 != UInt8(ascii: "\n") }
             let words = String(decoding: line, as: UTF8.self).split(bytes: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") })
-            return .script(interpreter: words.first.map(String.init) ?? "its interpreter")
+            return .script(interpreter: words.first ?? "its interpreter")
         }
         // A linker script is text: no NUL, and one of the commands ld reads libraries with.
         guard !head.contains(0) else { return nil }

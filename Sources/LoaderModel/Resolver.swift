@@ -146,9 +146,9 @@ struct ResolutionState {
     var expectation = CandidateVerdict.Expectation.x86_64
     /// Whether `search` lists the probes where the name is absent (see `mapObject`).
     var recordsAbsentProbes = true
-    /// errno as the loader's last failed system call of the current search left it (0: none
-    /// failed): the tail of a "cannot open shared object file" message (`LoaderErrno`).
-    var lastErrno: Int32 = 0
+    /// The last failed system call of the current search (none: errno 0), whose errno is the
+    /// tail of a "cannot open shared object file" message (`LoaderErrno`).
+    var lastFailure = LoaderErrno.Failure.none
     /// Probe directories found missing once: the loader marks them and opens nothing there again.
     var missingProbeDirectories = Set<TextKey>()
     /// Whether /etc/ld.so.cache was read (or failed to open) yet: once per process.
@@ -207,7 +207,7 @@ struct ResolutionState {
             interpreterMissing = !loadInterpreter(interp)
             // musl's loader (ld-musl-ARCH.so.1) in the root would run it, by rules that are not
             // glibc's. (Missing, it is LD001: the program was built for another C library.)
-            if !interpreterMissing && interp.afterLastSlash.hasBytePrefix("ld-musl-") {
+            if !interpreterMissing && String(interp.afterLastSlash).hasBytePrefix("ld-musl-") {
                 throw .otherLoader(path: program.string, interpreter: interp)
             }
         } else if elf.dynamic != nil {
@@ -321,7 +321,7 @@ struct ResolutionState {
         // opened its file (open_verify clears errno after a successful open) or was a preload,
         // whose failure is caught and does not reach a later message (measured: a preload's
         // ENOTDIR never shows up on the next library's line).
-        lastErrno = 0
+        lastFailure = .none
         var name = rawName
         // A needed name's tokens are expanded whatever it holds (`expand_dst`); a preloaded
         // name's only when it has a `/` (`_dl_map_object`): `lib$PLATFORM.so` is searched as is.
@@ -349,7 +349,7 @@ struct ResolutionState {
             case .next, .endList:
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail,
                                                reason: otherClass.map { "wrong ELF class: \($0)" }
-                                                   ?? "cannot open shared object file" + LoaderErrno.tail(lastErrno),
+                                                   ?? "cannot open shared object file" + LoaderErrno.tail(lastFailure.code(in: root)),
                                                fatalPath: nil))
             }
         }
@@ -372,7 +372,7 @@ struct ResolutionState {
         // under a default directory is dropped for a DF_1_NODEFLIB requester.
         if !cacheFileRead {
             cacheFileRead = true
-            if (try? root.resolve(Self.cacheFile)) == nil { lastErrno = ENOENT }
+            if (try? root.resolve(Self.cacheFile)) == nil { lastFailure = .code(ENOENT) }
         }
         if let cached = resolver.cache?.lookup(name) {
             let inDefault = platform.defaultDirectories.contains { cached.hasBytePrefix($0 + "/") }
@@ -415,7 +415,7 @@ struct ResolutionState {
         }
         return .missing(MissingLibrary(name: rawName, neededBy: [], trail: trail,
                                        reason: otherClass.map { "wrong ELF class: \($0)" }
-                                           ?? "cannot open shared object file" + LoaderErrno.tail(lastErrno),
+                                           ?? "cannot open shared object file" + LoaderErrno.tail(lastFailure.code(in: root)),
                                        fatalPath: nil))
     }
 
@@ -560,18 +560,18 @@ struct ResolutionState {
     /// one that does not, the open's (and the stat's) the first time only, since the loader
     /// then marks the directory and skips it.
     mutating func noteAbsentProbe(_ probe: Probe, name: String) {
-        if probe.listing != nil { lastErrno = ENOENT; return }
+        if probe.listing != nil { lastFailure = .code(ENOENT); return }
         guard missingProbeDirectories.insert(TextKey(probe.directory)).inserted else { return }
-        lastErrno = LoaderErrno.ofMissing((probe.directory == "/" ? "" : probe.directory) + "/" + name, in: root)
+        lastFailure = .missing((probe.directory == "/" ? "" : probe.directory) + "/" + name)
     }
 
     /// The errno of each failed open `tryCandidate` recorded since `start`, in order.
     mutating func noteAttempts(_ trail: [Attempt], from start: Int) {
         for attempt in trail[start...] {
             switch attempt.outcome {
-            case .symlinkLoop: lastErrno = ELOOP
-            case .absent: lastErrno = LoaderErrno.ofMissing(attempt.path, in: root)
-            case .danglingLink, .wrongClass, .wrongMachine, .staleCacheEntry: lastErrno = ENOENT
+            case .symlinkLoop: lastFailure = .code(ELOOP)
+            case .absent: lastFailure = .missing(attempt.path)
+            case .danglingLink, .wrongClass, .wrongMachine, .staleCacheEntry: lastFailure = .code(ENOENT)
             case .taken, .fatal, .refusedWhenMapped, .nodeflib: break
             }
         }

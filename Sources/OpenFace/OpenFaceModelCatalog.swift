@@ -61,7 +61,7 @@ public enum OpenFaceModelCatalog {
         var result: [String] = []
         for line in text.split(whereSeparator: \.isNewline).prefix(500) {
             guard let word = line.split(whereSeparator: \.isWhitespace).first, word.hasSuffix(".dat"),
-                  !word.startsWithSlash, !word.slashSeparated().contains("..")
+                  !String(word).startsWithSlash, !String(word).slashSeparated().contains("..")
             else { continue }
             result.append("AU_predictors/" + String(word))
         }

@@ -77,7 +77,7 @@ extension ResourceCheck {
         var findings: [ResourceFinding] = []
         var absent: [String] = []
         let folder = root + "/lib/local/LandmarkDetector/model/patch_experts"
-        let remedy = "Run `bash download_models.sh` in the tree (it fetches them into \(folder.slashSeparated().suffix(5).map(String.init).joined(separator: "/"))); if Dropbox fails, its OneDrive fallback URLs are unquoted (`&`) and save under the wrong name: fetch those by hand with `wget -O cen_patches_<scale>_of.dat '<url>'`."
+        let remedy = "Run `bash download_models.sh` in the tree (it fetches them into \(Array(folder.slashSeparated().suffix(5)).joined(separator: "/"))); if Dropbox fails, its OneDrive fallback URLs are unquoted (`&`) and save under the wrong name: fetch those by hand with `wget -O cen_patches_<scale>_of.dat '<url>'`."
         for scale in OpenFaceModelCatalog.cenScales {
             let path = folder + "/cen_patches_\(scale)_of.dat"
             guard directory.item(path)?.kind == .file else { absent.append("cen_patches_\(scale)_of.dat"); continue }

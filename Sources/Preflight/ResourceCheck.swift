@@ -73,7 +73,7 @@ public struct ResourceCheck {
     }
 
     func missing(_ path: String, remedy: String) -> ResourceFinding {
-        let parts = path.slashSeparated().map(String.init)
+        let parts = path.slashSeparated()
         let folder = parts.dropLast().joined(separator: "/")
         let name = parts.last ?? ""
         let stem = name.split(separator: ".").first.map(String.init) ?? name

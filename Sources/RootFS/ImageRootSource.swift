@@ -99,7 +99,7 @@ struct ImageRootSource: Sendable {
     /// A relative member name without `.`, empty parts or a leading `/`; nil when it
     /// climbs out with `..` (a name that could escape is never looked up).
     static func normalize(_ name: String) -> String? {
-        var parts: [Substring] = []
+        var parts: [String] = []
         for part in name.slashSeparated() where part != "." {
             if part == ".." {
                 guard !parts.isEmpty else { return nil }
@@ -132,7 +132,7 @@ struct ImageRootSource: Sendable {
     static func mapInside(layout: String, _ relative: String) throws(ImageRootError) -> FileBytes {
         var fd = open(layout, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(path: layout, operation: "open", errno: errno) }
-        let parts = relative.slashSeparated().map(String.init)
+        let parts = relative.slashSeparated()
         for (index, part) in parts.enumerated() {
             let last = index == parts.count - 1
             let next = openat(fd, part, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (last ? O_NONBLOCK : O_DIRECTORY))

@@ -127,7 +127,7 @@ struct ImageRootTree: Sendable {
                 followed += 1
                 guard followed <= Self.maxSymlinks else { return nil }
                 if node.linkTarget.startsWithSlash { resolved.removeAll() }
-                pending.append(contentsOf: node.linkTarget.slashSeparated().map(String.init).reversed())
+                pending.append(contentsOf: node.linkTarget.slashSeparated().reversed())
             case .file, .other:
                 return nil
             }

@@ -124,7 +124,7 @@ public enum ImageWriter {
     }
 
     private static func temporaryTemplate(for output: String) -> [CChar] {
-        let name = output.slashSeparated().last.map(String.init) ?? "image"
+        let name = output.slashSeparated().last ?? "image"
         return Array((parent(of: output) + "/." + name + ".ofdoctor-XXXXXX").utf8CString)
     }
 

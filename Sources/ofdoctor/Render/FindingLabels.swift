@@ -31,6 +31,6 @@ struct FindingLabels {
     }
 
     static func fileName(_ path: String) -> String {
-        path.slashSeparated().last.map(String.init) ?? path
+        path.slashSeparated().last ?? path
     }
 }
