@@ -6,12 +6,16 @@ import RootFS
 /// or unmappable one (a directory) preloads nothing.
 public enum PreloadFile {
     public static let path = RootPath("/etc/ld.so.preload")
+    /// A list of library names is a few lines; a file larger than this is not read (a
+    /// hostile root's sparse gigabytes would take memory and minutes).
+    public static let largestRead = 1 << 20
 
     /// The names in the root's file, in order (none when it has no regular file there; a
     /// FIFO, which would stop the loader in open(2), is not read either).
-    public static func names(in root: RootView) -> [String] {
-        guard let found = (try? root.resolve(path)) ?? nil, found.entry.kind == .file, found.entry.size > 0,
-              let bytes = try? root.filesystem.contents(of: found.path) else { return [] }
+    static func names(in root: RootView) throws(ResolveError) -> [String] {
+        guard let found = (try? root.resolve(path)) ?? nil, found.entry.kind == .file, found.entry.size > 0 else { return [] }
+        guard found.entry.size <= largestRead else { throw .oversizedPreloadFile(size: found.entry.size) }
+        guard let bytes = try? root.filesystem.contents(of: found.path) else { return [] }
         return names(in: Array(bytes.buffer))
     }
 

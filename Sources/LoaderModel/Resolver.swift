@@ -26,6 +26,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAProgram(path: String, kind: NonProgramFile)
     /// A program whose `PT_INTERP` is another C library's loader (musl's), whose rules differ.
     case otherLoader(path: String, interpreter: String)
+    /// A root whose /etc/ld.so.preload is too large to be a list of names.
+    case oversizedPreloadFile(size: Int)
 
     public var description: String {
         switch self {
@@ -40,6 +42,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): the kernel would refuse to run it (\(reason)); is the file damaged or cut short?"
         case .notAProgram(let path, let kind):
             return "\(path) is \(kind)"
+        case .oversizedPreloadFile(let size):
+            return "\(PreloadFile.path) is \(size) bytes, more than a list of library names (ofdoctor reads up to \(PreloadFile.largestRead) bytes); look at what wrote it"
         case .otherLoader(let path, let interpreter):
             return "\(path) is run by \(interpreter), musl's loader; ofdoctor models glibc's ld.so only (musl searches, caches and reports differently)"
         }
@@ -222,7 +226,7 @@ struct ResolutionState {
             unsafe += path.unsafeElements.map { (SearchSource.libraryPath, $0) }
             llp = path
         }
-        for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, PreloadFile.names(in: root))] {
+        for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, try PreloadFile.names(in: root))] {
             preloadList = list
             for name in names {
                 let outcome = mapObject(name, requester: 0, isPreload: true)

@@ -222,6 +222,21 @@ struct CLIErrorsTests {
         }
     }
 
+    @Test("a root whose /etc/ld.so.preload is gigabytes (sparse): exit 3 and one line naming it, at once",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"), .timeLimit(.minutes(2)))
+    func oversizedPreloadFile() throws {
+        let root = try Self.scratchRoot("preloadsize")
+        defer { Self.remove(root) }
+        let file = root + "/etc/ld.so.preload"
+        FileManager.default.createFile(atPath: file, contents: Data("libnothere.so\n".utf8))
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+        try handle.truncate(atOffset: 4 << 30)
+        try handle.close()
+        for command in Self.commands {
+            Self.expectCannotAnalyse(command, root: root, program: "/usr/bin/sh", mentioning: ["/etc/ld.so.preload", "4294967296 bytes"])
+        }
+    }
+
     @Test("an ELF cut at each header boundary: exit 3 and one line naming the file",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"), .timeLimit(.minutes(10)))
     func truncatedELF() throws {
