@@ -8,7 +8,8 @@ import Support
 /// directories, so link loops cannot trap them; every path is a real path in the root.
 public struct LibraryIndex: Sendable {
     /// File name → paths inside the root (files and symlinks), in the order they were read.
-    public private(set) var byName: [String: [String]] = [:]
+    /// By the name's bytes (`TextKey`): `libé.so` and `libe\u{301}.so` are two names.
+    public private(set) var byName: [TextKey: [String]] = [:]
     /// Directory listings made, for the record.
     public private(set) var directoriesRead = 0
     /// Real directories whose library names are in already: a later walk passing through
@@ -67,18 +68,21 @@ public struct LibraryIndex: Sendable {
         let path = directory.appendingComponent(name)
         guard let kind = listedKind ?? (try? root.filesystem.entry(at: path))??.kind, kind == .file || kind == .symlink
         else { return }
-        byName[name, default: []].append(path.string)
+        byName[TextKey(name), default: []].append(path.string)
     }
 
     /// Paths named exactly `name`.
-    public func paths(named name: String) -> [String] { byName[name] ?? [] }
+    public func paths(named name: String) -> [String] { byName[TextKey(name)] ?? [] }
 
     /// Other sonames of the library `name` (`libwebp.so.7` → `libwebp.so.6`, …), highest first.
     public func otherSonames(of name: String) -> [String] {
         let marker = ".so."
         guard let at = name.firstByteOffset(of: marker) else { return [] }
         let stem = String(decoding: name.utf8.prefix(at + marker.utf8.count), as: UTF8.self)
-        let others = byName.keys.filter { $0.hasPrefix(stem) && $0 != name && !$0.dropFirst(stem.count).contains(".") }
+        let others = byName.keys.map(\.string).filter { other in
+            other.hasBytePrefix(stem) && !SeededByteHash.sameBytes(other, name)
+                && !other.utf8.dropFirst(stem.utf8.count).contains(UInt8(ascii: "."))
+        }
         return others.sorted { LdSoCacheNameOrder.compare($0, $1) > 0 }
     }
 }
