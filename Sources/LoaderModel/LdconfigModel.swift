@@ -172,7 +172,7 @@ private struct LdconfigRun {
             var soname = info.soname ?? name
             // A link counts as a link only under the SONAME or as the `.so` link for ld(1)
             // (its name ends in `.so` and starts the SONAME); any other link is a file.
-            if isLink && !SeededByteHash.sameBytes(name, soname) && !(name.hasByteSuffix(".so") && soname.utf8.starts(with: name.utf8)) {
+            if isLink && !SeededByteHash.sameBytes(name, soname) && !(name.hasByteSuffix(".so") && soname.hasBytePrefix(name)) {
                 isLink = false
             }
             if isLink { soname = name }

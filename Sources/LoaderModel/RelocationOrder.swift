@@ -21,7 +21,7 @@ public enum RelocationOrder {
         guard graph.platform.glibc >= GlibcVersion(2, 35) else { return false }
         // GLIBC_TUNABLES=glibc.rtld.dynamic_sort=1 selects the old algorithm (2.35 and later).
         let tunables = graph.environment.variables["GLIBC_TUNABLES"] ?? ""
-        let setting = tunables.split(bytes: { $0 == UInt8(ascii: ":") }).last { $0.utf8.starts(with: "glibc.rtld.dynamic_sort=".utf8) }
+        let setting = tunables.split(bytes: { $0 == UInt8(ascii: ":") }).last { $0.hasBytePrefix("glibc.rtld.dynamic_sort=") }
         return setting.map { $0.dropFirst("glibc.rtld.dynamic_sort=".count) != "1" } ?? true
     }
 

@@ -51,23 +51,9 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// Path components, without the leading `/`.
     public var components: [String] { Self.components(of: string) }
 
-    /// The non-empty `/`-separated parts of `text`, in order.
-    package static func components(of string: String) -> [String] {
-        // Split on the UTF-8 bytes ("/" is one byte and never inside a multi-byte
-        // sequence): the Character-wise `split` was a fifth of a planner's simulation. Each
-        // part is a valid UTF-8 slice, decoded as it is.
-        var text = string
-        return text.withUTF8 { bytes in
-            var result: [String] = []
-            var start = 0
-            for (at, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") {
-                if start != at { result.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self)) }
-                start = at + 1
-            }
-            if start != bytes.count { result.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self)) }
-            return result
-        }
-    }
+    /// The non-empty `/`-separated parts of `text`, in order (on the bytes: the
+    /// Character-wise `split` was a fifth of a planner's simulation).
+    package static func components(of string: String) -> [String] { string.slashSeparated() }
 
     public var isRoot: Bool { string == "/" }
 

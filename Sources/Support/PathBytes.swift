@@ -59,22 +59,40 @@ extension String {
 
     /// The parts between the bytes `isSeparator` picks (each an ASCII byte), in order.
     package func split(bytes isSeparator: (UInt8) -> Bool, omittingEmpty: Bool = true) -> [String] {
-        var parts: [String] = []
-        var start = utf8.startIndex, at = start
-        while at != utf8.endIndex {
-            if isSeparator(utf8[at]) {
-                if !omittingEmpty || start != at { parts.append(String(self[start..<at])) }
-                start = utf8.index(after: at)
+        // Over the contiguous UTF-8 bytes: the `utf8` view's own iteration and slicing cost
+        // a thousand instructions a path. Each part is a valid UTF-8 slice, decoded as it is.
+        var text = self
+        return text.withUTF8 { bytes in
+            var parts: [String] = []
+            var start = 0
+            for (at, byte) in bytes.enumerated() where isSeparator(byte) {
+                if !omittingEmpty || start != at {
+                    parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self))
+                }
+                start = at + 1
             }
-            at = utf8.index(after: at)
+            if !omittingEmpty || start != bytes.count {
+                parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+            }
+            return parts
         }
-        if !omittingEmpty || start != utf8.endIndex { parts.append(String(self[start..<utf8.endIndex])) }
-        return parts
     }
 
     /// The parts between `/` bytes (empty ones left out unless asked for).
     package func slashSeparated(omittingEmpty: Bool = true) -> [String] {
         split(bytes: { $0 == PathBytes.slash }, omittingEmpty: omittingEmpty)
+    }
+}
+
+extension String {
+    /// A path without its trailing slashes, `/` itself kept: `/usr/lib//` is `/usr/lib`,
+    /// `//` is `/`. `LocalRoot`, search paths and image names share it.
+    package var droppingTrailingSlashes: String {
+        var end = utf8.endIndex
+        while utf8.distance(from: utf8.startIndex, to: end) > 1, utf8[utf8.index(before: end)] == PathBytes.slash {
+            end = utf8.index(before: end)
+        }
+        return String(self[..<end])
     }
 }
 
