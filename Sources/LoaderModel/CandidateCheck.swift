@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ELFInspect
 
 /// The loader's verdict on one file it opened as a candidate (glibc elf/dl-load.c
@@ -77,7 +82,7 @@ public enum CandidateVerdict: Equatable, Sendable {
                       : UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 32, as: UInt64.self)))
             : UInt64(u32(28))
         let phnum = UInt64(u16(expected.fileClass == 2 ? 56 : 44))
-        if phoff > UInt64(Int64.max) { return .fatal("cannot read file data: Invalid argument") }
+        if phoff > UInt64(Int64.max) { return .fatal("cannot read file data" + LoaderErrno.tail(EINVAL)) }
         let (end, overflow) = phoff.addingReportingOverflow(phnum * UInt64(phentsize))
         if overflow || end > UInt64(bytes.count) { return .fatal("cannot read file data") }
         return .accept

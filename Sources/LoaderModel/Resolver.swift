@@ -685,9 +685,9 @@ struct ResolutionState {
             return .next
         }
         if found.entry.kind == .directory {
-            // read(2) fails with EISDIR, which ld.so's own minimal strerror (elf/dl-minimal.c
-            // `__strerror_r`) does not name: it prints "Error 21" (loader.md).
-            let message = "cannot read file data: Error 21"
+            // read(2) fails with EISDIR, which ld.so's own minimal strerror does not name: it
+            // prints "Error 21" (loader.md).
+            let message = "cannot read file data" + LoaderErrno.tail(EISDIR)
             trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
             return .fatal(path: path, message: message)
         }
