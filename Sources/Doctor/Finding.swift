@@ -22,6 +22,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case staticExecutable = "static-executable"
     case preloadIgnored = "preload-ignored"
     case isaLevelTooHigh = "isa-level-too-high"
+    case auxiliaryFilterAbsent = "auxiliary-filter-absent"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

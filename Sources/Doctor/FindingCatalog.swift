@@ -38,6 +38,7 @@ public enum FindingCatalog {
         if versionStops { result += isa }
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
+        result += auxiliaryFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)
         return result
     }
@@ -60,6 +61,23 @@ public enum FindingCatalog {
             library: object.soname ?? object.names.first ?? object.path, neededBy: object.neededBy.map { graph.objects[$0].path },
             resolvedTo: object.path,
             remedy: "Run it on a CPU that has \(level), or install a build of \(refusal.object == 0 ? "the program" : object.soname ?? object.path) made for \(cpu) or an older level (the baseline x86-64 build most distributions ship).")]
+    }
+
+    // MARK: - auxiliary-filter-absent
+
+    /// `DT_AUXILIARY` objects the loader cannot load: it goes on without them and says
+    /// nothing (elf/dl-deps.c), while ldd, tracing, lists each as "not found".
+    static func auxiliaryFindings(_ graph: LoadGraph) -> [Finding] {
+        graph.absentAuxiliaries.map { miss in
+            let filters = miss.neededBy.map { graph.objects[$0].path }
+            let filter = filters.first ?? graph.executable.path
+            return Finding(
+                id: .auxiliaryFilterAbsent, rule: .auxiliaryFilterAbsent, severity: .info,
+                summary: "\(miss.name), an auxiliary filter of \(filter), is not in the root: the loader goes on without it",
+                explanation: "\(filter) names \(miss.name) in DT_AUXILIARY: an object that, when present, the loader loads with it and searches first for its symbols. When it cannot be loaded the loader ignores it silently and uses \(filter)'s own definitions; ldd lists it as 'not found' all the same. Nothing fails.",
+                library: miss.name, neededBy: filters,
+                searched: miss.name.containsSlash ? [] : SearchedDirectories.of(miss.trail))
+        }
     }
 
     // MARK: - preload-ignored
@@ -125,8 +143,8 @@ public enum FindingCatalog {
             }
             var finding = Finding(
                 id: .libraryNotFound, rule: .libraryNotFound,
-                summary: "\(miss.name) not found (needed by \(shortList(requesters)))",
-                explanation: "\(miss.name), needed by \(shortList(requesters)), is in none of the directories the loader searched and not in ld.so.cache.",
+                summary: "\(miss.name) not found (\(miss.isFilter ? "the DT_FILTER object of" : "needed by") \(shortList(requesters)))",
+                explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names in DT_FILTER (an object the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, searched: SearchedDirectories.of(miss.trail))
             if let documented = rules.documentedFailure(finding, provider: nil, graph: graph, system: system) {

@@ -39,4 +39,5 @@ extension FindingID {
     public static let staticExecutable: FindingID = "LD012"
     public static let preloadIgnored: FindingID = "LD013"
     public static let isaLevelTooHigh: FindingID = "LD014"
+    public static let auxiliaryFilterAbsent: FindingID = "LD015"
 }

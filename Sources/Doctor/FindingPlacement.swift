@@ -11,6 +11,8 @@ public enum FindingPlacement: Hashable, Sendable {
     case missing(String)
     /// An `LD_PRELOAD` entry the loader ignores.
     case preload(String)
+    /// A `DT_AUXILIARY` name the loader does without.
+    case absentAuxiliary(String)
     /// No node: the search path itself, model files, a finding of a later round.
     case none
 
@@ -53,6 +55,9 @@ public enum FindingPlacement: Hashable, Sendable {
             return .preload(name)
         case .libraryNotFound, .badCandidate, .staleCache, .danglingSymlink, .wrongClassSkipped:
             return named(finding.library) ?? .none
+        case .auxiliaryFilterAbsent:
+            guard let name = finding.library, graph.absentAuxiliaries.contains(where: { $0.name == name }) else { return .none }
+            return .absentAuxiliary(name)
         case .isaLevelTooHigh:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
             return object(path: path) ?? .none

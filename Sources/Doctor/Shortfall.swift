@@ -52,7 +52,7 @@ struct Shortfall {
                     add(.provider(provider), file: file) { $0.symbols.append(problem) }
                     continue
                 }
-            } else if graph.objects[problem.requester].dependencies.contains(where: { $0 == nil }) {
+            } else if graph.objects[problem.requester].lacksDependency {
                 continue   // most likely the missing library's, which the loader never reaches
             }
             add(.requester(problem.requester), file: nil) { $0.symbols.append(problem) }

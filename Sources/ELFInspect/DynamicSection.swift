@@ -19,8 +19,29 @@ public struct DynamicSection: Equatable, Sendable {
     public var bindNow: Bool = false
     /// `DT_RELR` present (glibc 2.36 then requires a `GLIBC_ABI_DT_RELR` need).
     public var hasRelr: Bool = false
+    /// `DT_FILTER` and `DT_AUXILIARY` names, in file order: objects the loader loads with
+    /// this one and places before it in the search list (elf/dl-deps.c).
+    public var filtees: [FilteeEntry] = []
 
     public init() {}
+}
+
+/// One `DT_FILTER` or `DT_AUXILIARY` entry. The loader reads them in one pass with the
+/// `DT_NEEDED` entries, so where it meets one among those matters.
+public struct FilteeEntry: Equatable, Sendable {
+    /// The name as written (dynamic string tokens not yet expanded).
+    public var name: String
+    /// `DT_AUXILIARY`: an object the loader may do without. A `DT_FILTER` object it cannot
+    /// load stops the start, as a missing `DT_NEEDED` one does.
+    public var isAuxiliary: Bool
+    /// How many `DT_NEEDED` entries come before it.
+    public var neededBefore: Int
+
+    public init(name: String, isAuxiliary: Bool, neededBefore: Int) {
+        self.name = name
+        self.isAuxiliary = isAuxiliary
+        self.neededBefore = neededBefore
+    }
 }
 
 /// Raw `d_tag` values used here (elf.h).
@@ -35,4 +56,5 @@ enum DynamicTag {
     static let verdef: Int64 = 0x6fff_fffc, verdefnum: Int64 = 0x6fff_fffd
     static let verneed: Int64 = 0x6fff_fffe, verneednum: Int64 = 0x6fff_ffff
     static let relacount: Int64 = 0x6fff_fff9, relcount: Int64 = 0x6fff_fffa
+    static let auxiliary: Int64 = 0x7fff_fffd, filter: Int64 = 0x7fff_ffff
 }

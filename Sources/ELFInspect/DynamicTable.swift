@@ -83,6 +83,10 @@ struct DynamicTable {
             case DynamicTag.symbolic: section.symbolic = true
             case DynamicTag.bindNow: section.bindNow = true
             case DynamicTag.relr: section.hasRelr = true
+            case DynamicTag.filter, DynamicTag.auxiliary:
+                let isAuxiliary = tag == DynamicTag.auxiliary
+                section.filtees.append(FilteeEntry(name: try string(v, isAuxiliary ? "DT_AUXILIARY" : "DT_FILTER"),
+                                                   isAuxiliary: isAuxiliary, neededBefore: section.needed.count))
             default: break
             }
         }

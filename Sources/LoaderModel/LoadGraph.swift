@@ -127,6 +127,11 @@ public struct LoadedObject: Sendable {
     public var origin: String?
     /// What each of its `DT_NEEDED` entries resolved to (nil: missing), in order.
     public var dependencies: [Int?]
+    /// What each of its `DT_FILTER`/`DT_AUXILIARY` entries (`elf.dynamic.filtees`) resolved
+    /// to (nil: not loaded), in order.
+    public var filtees: [Int?] = []
+    /// The objects that name it in `DT_FILTER` or `DT_AUXILIARY`, in load order.
+    public var filterOf: [Int] = []
     /// Places tried before it was found, and the one it was taken from; places where the
     /// name was simply absent are left out (a missing library's trail keeps them), since
     /// every library searched for would otherwise carry a dozen of them.
@@ -137,6 +142,32 @@ public struct LoadedObject: Sendable {
     public var spelledPath: String? = nil
 
     public var soname: String? { elf.dynamic?.soname }
+
+    /// Whether one of its `DT_NEEDED` or `DT_FILTER` objects was not loaded (an absent
+    /// `DT_AUXILIARY` one does not count: the loader does without it).
+    public var lacksDependency: Bool {
+        if dependencies.contains(where: { $0 == nil }) { return true }
+        let entries = elf.dynamic?.filtees ?? []
+        return zip(entries, filtees).contains { entry, target in target == nil && !entry.isAuxiliary }
+    }
+
+    /// Its dependencies as the loader records them for the initialisation (and so the
+    /// relocation) order: `DT_NEEDED` and filter objects in the order of the dynamic
+    /// section (elf/dl-deps.c `l_initfini`), those not loaded left out.
+    public var linkedDependencies: [Int] {
+        let entries = elf.dynamic?.filtees ?? []
+        guard !entries.isEmpty else { return dependencies.compactMap { $0 } }
+        var linked: [Int] = []
+        var next = 0
+        for position in 0...dependencies.count {
+            while next < entries.count, entries[next].neededBefore <= position {
+                if next < filtees.count, let filtee = filtees[next] { linked.append(filtee) }
+                next += 1
+            }
+            if position < dependencies.count, let dependency = dependencies[position] { linked.append(dependency) }
+        }
+        return linked
+    }
 
     /// `_dl_name_match_p`: `name` is this object's path, a name it was loaded under, or its
     /// soname, byte for byte (strcmp: `é` and `e` + U+0301 are two names).
@@ -162,6 +193,8 @@ public struct MissingLibrary: Sendable, Equatable {
     public var fatalPath: String?
     /// For a name the loader could not preload: the list that named it.
     public var preloadList: PreloadList? = nil
+    /// Named by `DT_FILTER` only (no `DT_NEEDED` entry names it).
+    public var isFilter = false
 
     /// How the loader's message names the library: the file for what `open_verify` refuses,
     /// the name as requested for what the mapping refuses.
@@ -179,6 +212,8 @@ public struct LoadGraph: Sendable {
     public var missing: [MissingLibrary]
     /// Preload names that could not be loaded (the loader warns and goes on).
     public var failedPreloads: [MissingLibrary]
+    /// `DT_AUXILIARY` names that could not be loaded (the loader goes on without a word).
+    public var absentAuxiliaries: [MissingLibrary] = []
     public var platform: LoaderPlatform
     public var environment: LoaderEnvironment
     /// Index of the interpreter in `objects`, when it is loaded.

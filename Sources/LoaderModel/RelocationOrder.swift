@@ -8,10 +8,11 @@ public enum RelocationOrder {
     /// Object indices of `graph`, in relocation order (the loader itself, which ld.so
     /// relocates on its own first, included where the sort puts it).
     public static func objects(in graph: LoadGraph) -> [Int] {
-        // An object's `l_initfini` while the list is sorted: its DT_NEEDED objects in order;
-        // the program's is still empty then (dl-deps.c fills it only for the others).
+        // An object's `l_initfini` while the list is sorted: its DT_NEEDED (and filter)
+        // objects in order; the program's is still empty then (dl-deps.c fills it only for
+        // the others).
         let needed: [[Int]] = graph.objects.indices.map { index in
-            index == 0 ? [] : graph.objects[index].dependencies.compactMap { $0 }
+            index == 0 ? [] : graph.objects[index].linkedDependencies
         }
         let initfini = usesDepthFirstSort(graph) ? depthFirst(needed) : oldSort(needed)
         return initfini.reversed()

@@ -110,6 +110,7 @@ struct ResolutionState {
     var interpreter: LoadedObject?
     var missing: [MissingLibrary] = []
     var failedPreloads: [MissingLibrary] = []
+    var absentAuxiliaries: [MissingLibrary] = []
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
@@ -236,30 +237,119 @@ struct ResolutionState {
                 }
             }
         }
-        var next = 0
-        while next < objects.count {
-            let needed = objects[next].elf.dynamic?.needed ?? []
-            var deps: [Int?] = []
-            for name in needed {
-                switch mapObject(name, requester: next, isPreload: false) {
-                case .loaded(let index):
-                    deps.append(index)
-                    if !objects[index].neededBy.contains(next) { objects[index].neededBy.append(next) }
-                case .missing(var miss):
-                    deps.append(nil)
-                    if let existing = missing.firstIndex(where: { SeededByteHash.sameBytes($0.name, miss.name) }) {
-                        if !missing[existing].neededBy.contains(next) { missing[existing].neededBy.append(next) }
-                    } else {
-                        miss.neededBy = [next]
-                        missing.append(miss)
+        // The search list, in which each object's dependencies are looked for in turn: the
+        // program and its preloads, then breadth first; filter objects go in before the
+        // object that names them (elf/dl-deps.c `_dl_map_object_deps`).
+        var searchList = Array(objects.indices)
+        var listed = ObjectMarks(searchList.count), processed = ObjectMarks(0)
+        var cursor = 0
+        while cursor < searchList.count {
+            let current = searchList[cursor]
+            guard processed.insert(current) else { cursor += 1; continue }
+            // Where `current` stands: its filter objects go in here, in order, before it; the
+            // cursor stays, so they are processed next (then `current` is passed over).
+            var insertion = cursor
+            let dynamic = objects[current].elf.dynamic
+            let needed = dynamic?.needed ?? [], filterEntries = dynamic?.filtees ?? []
+            var deps: [Int?] = [], filtees: [Int?] = []
+            var nextFilter = 0
+            for position in 0...needed.count {
+                // The loader reads DT_NEEDED, DT_FILTER and DT_AUXILIARY in one pass, in file order.
+                while nextFilter < filterEntries.count, filterEntries[nextFilter].neededBefore <= position {
+                    let entry = filterEntries[nextFilter]
+                    nextFilter += 1
+                    switch mapObject(entry.name, requester: current, isPreload: false) {
+                    case .loaded(let index):
+                        filtees.append(index)
+                        if !objects[index].filterOf.contains(current) { objects[index].filterOf.append(current) }
+                        if current == 0 {
+                            // The program's own (which ld does not write): the loader would put
+                            // them before the program; here they follow it, as its needs do.
+                            if listed.insert(index) { searchList.append(index) }
+                        } else if listed.insert(index) {
+                            searchList.insert(index, at: insertion)
+                            insertion += 1
+                        } else if let at = searchList[(insertion + 1)...].firstIndex(of: index) {
+                            // Listed later: moved up, so its symbols are found first.
+                            searchList.remove(at: at)
+                            searchList.insert(index, at: insertion)
+                            insertion += 1
+                        }
+                    case .missing(var miss):
+                        filtees.append(nil)
+                        if entry.isAuxiliary {
+                            miss.neededBy = [current]
+                            absentAuxiliaries.append(miss)
+                        } else {
+                            noteMissing(miss, neededBy: current, asFilter: true)
+                        }
                     }
                 }
+                guard position < needed.count else { break }
+                switch mapObject(needed[position], requester: current, isPreload: false) {
+                case .loaded(let index):
+                    deps.append(index)
+                    if !objects[index].neededBy.contains(current) { objects[index].neededBy.append(current) }
+                    if listed.insert(index) { searchList.append(index) }
+                case .missing(let miss):
+                    deps.append(nil)
+                    noteMissing(miss, neededBy: current)
+                }
             }
-            objects[next].dependencies = deps
-            next += 1
+            objects[current].dependencies = deps
+            objects[current].filtees = filtees
         }
+        if searchList != Array(objects.indices) { reorder(as: searchList) }
         // ld.so joins the search list only when an object names it (as libc does).
         return graph(interpreterMissing: interpreterMissing)
+    }
+
+    /// A set of object indices as flags: the search list marks a few per object, and a
+    /// hashed set cost more than the rest of the list's upkeep.
+    struct ObjectMarks {
+        var marked: [Bool]
+        /// The first `count` indices marked.
+        init(_ count: Int) { marked = [Bool](repeating: true, count: count) }
+        /// Marks `index`; false when it was marked already.
+        mutating func insert(_ index: Int) -> Bool {
+            if index >= marked.count { marked += [Bool](repeating: false, count: index + 1 - marked.count) }
+            defer { marked[index] = true }
+            return !marked[index]
+        }
+    }
+
+    /// A missing library met in `requester`'s dynamic section: one entry per name.
+    mutating func noteMissing(_ miss: MissingLibrary, neededBy requester: Int, asFilter: Bool = false) {
+        if let existing = missing.firstIndex(where: { SeededByteHash.sameBytes($0.name, miss.name) }) {
+            if !missing[existing].neededBy.contains(requester) { missing[existing].neededBy.append(requester) }
+            missing[existing].isFilter = missing[existing].isFilter && asFilter
+        } else {
+            var miss = miss
+            miss.neededBy = [requester]
+            miss.isFilter = asFilter
+            missing.append(miss)
+        }
+    }
+
+    /// Puts the loaded list in search-list order (`order`: the objects' present indices),
+    /// which filter objects made differ from the order they were mapped in, renumbering
+    /// every reference to an object.
+    mutating func reorder(as order: [Int]) {
+        var position = [Int](repeating: 0, count: objects.count)
+        for (at, index) in order.enumerated() { position[index] = at }
+        func renumbered(_ indices: [Int]) -> [Int] { indices.map { position[$0] }.sorted() }
+        objects = order.map { index in
+            var object = objects[index]
+            object.index = position[index]
+            object.loader = object.loader.map { position[$0] }
+            object.neededBy = renumbered(object.neededBy)
+            object.filterOf = renumbered(object.filterOf)
+            object.dependencies = object.dependencies.map { $0.map { position[$0] } }
+            object.filtees = object.filtees.map { $0.map { position[$0] } }
+            return object
+        }
+        for at in missing.indices { missing[at].neededBy = missing[at].neededBy.map { position[$0] } }
+        for at in absentAuxiliaries.indices { absentAuxiliaries[at].neededBy = absentAuxiliaries[at].neededBy.map { position[$0] } }
     }
 
     /// What `load_elf_binary` checks before it maps a program: the architecture, the
@@ -281,10 +371,12 @@ struct ResolutionState {
 
     func graph(interpreterMissing: Bool) -> LoadGraph {
         let interpIndex = objects.firstIndex(where: { $0.foundVia == .interpreter })
-        return LoadGraph(objects: objects, missing: missing, failedPreloads: failedPreloads, platform: platform,
-                         environment: resolver.environment, interpreterIndex: interpIndex,
-                         interpreterPath: objects.first?.elf.interpreter, interpreterMissing: interpreterMissing,
-                         unsafeSearchPath: unsafe)
+        var graph = LoadGraph(objects: objects, missing: missing, failedPreloads: failedPreloads, platform: platform,
+                              environment: resolver.environment, interpreterIndex: interpIndex,
+                              interpreterPath: objects.first?.elf.interpreter, interpreterMissing: interpreterMissing,
+                              unsafeSearchPath: unsafe)
+        graph.absentAuxiliaries = absentAuxiliaries
+        return graph
     }
 
     /// Reads `PT_INTERP` inside the root; false when the kernel would not find it.

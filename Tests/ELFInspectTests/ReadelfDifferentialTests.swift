@@ -68,6 +68,7 @@ struct ReadelfDifferentialTests {
         #expect(files.contains { $0.versionNeeds.contains { $0.entries.contains(where: \.isWeak) } })
         #expect(files.contains { $0.symbols.contains { $0.version?.isHidden == true } })
         #expect(files.contains { $0.interpreter == "/lib/ld-test.so.1" })
+        #expect(files.contains { ($0.dynamic?.filtees ?? []).map(\.isAuxiliary) == [false, true] })
     }
 
     @Test("relocatedSymbols splits .rel[a].plt (lazy) from the other tables; copies and PLT-class relocations are found by type, like readelf -r",

@@ -141,6 +141,10 @@ struct GeneratedRootTests {
                 trace.missing.insert(Trace.exactText(library))
             }
             switch finding.rule {
+            case "auxiliary-filter-absent":
+                // The loader goes on without it (the listing and the run show that); ldd,
+                // tracing, lists it "not found" all the same.
+                if let library = finding.library { trace.missing.insert(Trace.exactText(library)) }
             case "version-not-found":
                 for need in finding.versions { trace.missingVersions.insert(Trace.exactText("\(finding.resolvedTo ?? "?")|\(need.name)|\(need.requester)")) }
             case "no-version-information":

@@ -132,6 +132,50 @@ struct RuleRootDifferentialTests {
         #expect(ISALevelCheck.firstRefusal(in: older) == nil)
     }
 
+    /// Filter objects as a user meets them: the program gets the filtee's leaf() and starts;
+    /// `ldd` says the absent auxiliary filter is "not found", check says why that is harmless
+    /// (LD015, exit 0), tree draws both under their filter, and JSON orders the filtee first.
+    @Test("filters: the filtee serves the filter's symbols; an absent auxiliary filter is LD015 (info), not a failure",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("filters") != nil, RealLoader.unavailableReason))
+    func filters() throws {
+        let fixture = try #require(FixtureRoot.rule("filters"))
+        let program = try #require(fixture.program)
+        let run = RealLoader.run(fixture, argv0: program)
+        #expect(run.status == 0 && run.stdout.contains("leaf from: the filtee"), "\(run.stdout)\(run.stderr)")
+        let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment)
+        #expect(traced.stdout.contains("libabsent.so.1 => not found"), "ldd: \(traced.stdout)")
+
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
+        #expect(check.status == 0, "\(check.stdout)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let findings = report["findings"] as? [[String: Any]] ?? []
+        #expect(findings.map { "\($0["id"] ?? "") \($0["severity"] ?? "") \($0["library"] ?? "")" } == ["LD015 info libabsent.so.1"])
+        let objects = report["objects"] as? [[String: Any]] ?? []
+        let paths = objects.compactMap { $0["path"] as? String }
+        let filtee = try #require(paths.firstIndex(of: "/app/lib/libleafimpl.so.1"))
+        let filter = try #require(paths.firstIndex(of: "/app/lib/libleaf.so.1"))
+        #expect(filtee < filter)
+        #expect(objects[filtee]["filterOf"] as? [String] == ["/app/lib/libleaf.so.1"])
+
+        let tree = Command.ofdoctor(["tree", "--root", fixture.rootPath, program], environment: ["COLUMNS": "200"])
+        #expect(tree.status == 0)
+        #expect(tree.stdout.contains("libleafimpl.so.1 => /app/lib/libleafimpl.so.1 [runpath of /app/lib/libleaf.so.1] (filter)"), "\(tree.stdout)")
+        #expect(tree.stdout.contains("libabsent.so.1 not found (auxiliary filter: the loader goes on without it) i LD015"), "\(tree.stdout)")
+    }
+
+    /// A DT_FILTER object that cannot be loaded stops the loader like a missing DT_NEEDED one.
+    @Test("filter-missing: the absent DT_FILTER object is LD002, named as the filter's, exit 2 as the program fails",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("filter-missing") != nil, RealLoader.unavailableReason))
+    func missingFilter() throws {
+        let fixture = try #require(FixtureRoot.rule("filter-missing"))
+        let program = try #require(fixture.program)
+        let run = RealLoader.run(fixture, argv0: program)
+        #expect(run.status == 127 && run.stderr.contains("libleafimpl.so.1: cannot open shared object file"), "\(run.stderr)")
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, program], environment: ["COLUMNS": "200"])
+        #expect(check.status == 2, "\(check.stdout)")
+        #expect(check.stdout.contains("LD002  libleafimpl.so.1 not found (the DT_FILTER object of /app/lib/libleaf.so.1)"), "\(check.stdout)")
+    }
+
     @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",
           .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("origin") != nil, RealLoader.unavailableReason))
     func originOfSymlinkedProgram() throws {

@@ -8,7 +8,8 @@ them at random from a seed, so the model meets combinations nobody thought to wr
 of five libraries in a dozen directories, good, older (a version node or a symbol short),
 unversioned, built for another machine or class, under their soname or only their real
 name, behind good, dangling or looping links; flavoured (FLAVOURS) with SysV or both hash
-tables, weak, IFUNC or protected definitions, a function only at a hidden or an older
+tables, weak, IFUNC or protected definitions, the next library as a filter (DT_FILTER) or
+auxiliary filter (DT_AUXILIARY) or a filter name that is nowhere, a function only at a hidden or an older
 version, references that name no version, or short of a symbol in a way the loader tells
 apart (local binding, section type, value 0, hidden visibility, data or thread-local
 variable gone); RPATH or RUNPATH ($ORIGIN included) on the
@@ -75,6 +76,9 @@ def sh(script, *args):
 # several ways the loader tells apart (elf/dl-lookup.c `check_match`, `do_lookup_x`).
 GOOD_FLAVOURS = [("good", 40), ("sysv", 5), ("both", 3), ("weak", 3), ("ifunc", 3), ("protected", 3),
                  ("hiddenver", 4), ("twover", 4), ("unvref", 5),
+                 # filter objects: the next library as DT_FILTER or DT_AUXILIARY (loaded with
+                 # it, before it in the search list), or a name that is nowhere
+                 ("filter", 2), ("auxiliary", 2), ("auxabsent", 1), ("filtermiss", 1),
                  # now and then a copy of the soname that is short after all
                  ("nodata", 2), ("notls", 2), ("newer", 1), ("local", 1), ("section", 1), ("value0", 1), ("hiddenvis", 1)]
 HOLLOW_FLAVOURS = [("hollow", 4), ("newer", 2), ("local", 2), ("section", 1), ("value0", 2),
@@ -202,6 +206,10 @@ def build_pool(pool):
             ("notls", "notls", versioned("notls"), 1, deps, []),
             # linked against unversioned builds: its references name no version
             ("unvref", "new", versioned("new"), 1, unversioned_deps, []),
+            ("filter", "new", versioned("new"), 1, deps, ["-Wl,-F,libg%d.so.1" % ((i + 1) % LIBS)]),
+            ("auxiliary", "new", versioned("new"), 1, deps, ["-Wl,-f,libg%d.so.1" % ((i + 1) % LIBS)]),
+            ("auxabsent", "new", versioned("new"), 1, deps, ["-Wl,-f,libgnone.so.1"]),
+            ("filtermiss", "new", versioned("new"), 1, deps, ["-Wl,-F,libgnone.so.1"]),
         ]:
             d = os.path.join(pool, variant)
             os.makedirs(d, exist_ok=True)

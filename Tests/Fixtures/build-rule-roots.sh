@@ -374,6 +374,39 @@ prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 patchelf --add-needed "" "$R/app/bin/prog"
 cache "$R"; finish /app/bin/prog
 
+# Filter objects (elf/dl-deps.c): libleaf.so.1 names libleafimpl.so.1 in DT_FILTER and
+# libabsent.so.1 in DT_AUXILIARY. The loader loads the filtee with the filter, puts it
+# before the filter in the search list (so leaf() comes from it: "the filtee") and goes on
+# past the absent auxiliary without a word, where ldd prints "not found". The filtee's own
+# DT_NEEDED (libdep.so.1) joins the end of the list. RUNPATH $ORIGIN of the filter finds
+# them. (ld writes DT_FILTER for shared libraries only.)
+filter_lib() {  # filter_lib DIR: the filter libleaf.so.1 in ROOT/DIR
+  solib "$R$1/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"the filter"' \
+    -Wl,-F,libleafimpl.so.1 -Wl,-f,libabsent.so.1 -Wl,--enable-new-dtags,-rpath,'$ORIGIN'
+}
+filtee_lib() {  # filtee_lib DIR: libleafimpl.so.1 (needs libdep.so.1) and libdep.so.1 in ROOT/DIR
+  solib "$R$1/libdep.so.1" libdep.so.1 "$SRC/empty.c"
+  solib "$R$1/libleafimpl.so.1" libleafimpl.so.1 "$SRC/leaf.c" -DWHERE='"the filtee"' "$R$1/libdep.so.1" \
+    -Wl,--enable-new-dtags,-rpath,'$ORIGIN'
+}
+begin filters
+filter_lib /app/lib; filtee_lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# The program needs the filter, then the filtee: the filtee, listed after the filter,
+# is moved up before it when the filter is processed.
+begin filter-moved
+filter_lib /app/lib; filtee_lib /app/lib
+prog /app/bin/prog "$LEAF" "$R/app/lib/libleafimpl.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# A DT_FILTER object that is nowhere: the loader stops, as for a missing DT_NEEDED one.
+begin filter-missing
+filter_lib /app/lib
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
 # Symbol lookups a relocation's type decides (elf/dl-lookup.c do_lookup_x, check_match;
 # elf_machine_type_class). libsym.so.1 was linked with sym_data and sym_fn; the copy in the
 # root has neither.

@@ -55,6 +55,8 @@ enum JSONReport {
         var foundVia: String
         @NullWhenAbsent var directory: String?
         var neededBy: [String]
+        /// The objects that name it in `DT_FILTER` or `DT_AUXILIARY`.
+        var filterOf: [String]
         var names: [String]
         /// The ids of the findings about this object (empty when none).
         var findings: [String]
@@ -66,6 +68,7 @@ enum JSONReport {
             foundVia = object.foundVia.label
             if case .search(_, let dir) = object.foundVia { directory = dir }
             neededBy = object.neededBy.map { graph.objects[$0].path }
+            filterOf = object.filterOf.map { graph.objects[$0].path }
             names = object.names
             self.findings = findings
         }

@@ -43,6 +43,18 @@ struct TreeDot {
                     lines.append("  n\(object.index) -> m\(m) [color=red];")
                 }
             }
+            for (position, entry) in (object.elf.dynamic?.filtees ?? []).enumerated() {
+                let kind = entry.isAuxiliary ? "auxiliary filter" : "filter"
+                if position < object.filtees.count, let target = object.filtees[position] {
+                    lines.append("  n\(object.index) -> n\(target) [label=\"\(kind)\"];")
+                } else if !entry.isAuxiliary, let m = graph.missing.firstIndex(where: { $0.name == entry.name }) {
+                    lines.append("  n\(object.index) -> m\(m) [color=red, label=\"\(kind)\"];")
+                } else if entry.isAuxiliary {
+                    // Absent, and the loader goes on without it.
+                    lines.append("  a\(object.index)_\(position) [label=\"\(escape(entry.name))\\nnot found, ignored\", color=gray, fontcolor=gray];")
+                    lines.append("  n\(object.index) -> a\(object.index)_\(position) [style=dashed, color=gray, label=\"\(kind)\"];")
+                }
+            }
         }
         lines.append("}")
         return lines.joined(separator: "\n")

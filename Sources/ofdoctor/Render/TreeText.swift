@@ -1,4 +1,5 @@
 import Doctor
+import ELFInspect
 import LoaderModel
 import Quoting
 import TextLayout
@@ -84,8 +85,8 @@ struct TreeText {
         mutating func markSeen(_ index: Int) { parent[index] = index }
 
         mutating func visit(_ index: Int, in graph: LoadGraph) {
-            for (at, target) in graph.objects[index].dependencies.enumerated() {
-                guard let target, parent[target] < 0 else { continue }
+            TreeText.forEachEdge(of: index, in: graph) { at, target in
+                guard let target, parent[target] < 0 else { return }
                 parent[target] = index
                 position[target] = at
                 visit(target, in: graph)
@@ -104,8 +105,27 @@ struct TreeText {
 
     private enum Entry {
         case needed(name: String, target: Int?)
+        /// A `DT_FILTER` or `DT_AUXILIARY` object (entry `filter` of `elf.dynamic.filtees`).
+        case filtee(FilteeEntry, target: Int?)
         case preload(Int)
         case failedPreload(MissingLibrary)
+    }
+
+    /// An object's edges as printed, in the order of its dynamic section: (position, target)
+    /// for each `DT_NEEDED` entry (0, 1, …) and each filter entry (numbered after them).
+    static func forEachEdge(of index: Int, in graph: LoadGraph, _ body: (_ position: Int, _ target: Int?) -> Void) {
+        // Fields read in place: a copy of the object retains and releases every reference.
+        let dependencies = graph.objects[index].dependencies
+        let entries = graph.objects[index].elf.dynamic?.filtees ?? []
+        var next = 0
+        for position in 0...dependencies.count {
+            while next < entries.count, entries[next].neededBefore <= position {
+                let filtees = graph.objects[index].filtees
+                body(dependencies.count + next, next < filtees.count ? filtees[next] : nil)
+                next += 1
+            }
+            if position < dependencies.count { body(position, dependencies[position]) }
+        }
     }
 
     private func walk(_ index: Int, prefix: String, firstEdges: FirstEdges, marks: Marks, shown: inout [Bool], lines: inout LineSink) {
@@ -118,16 +138,21 @@ struct TreeText {
             entries += preloads.map(Entry.preload)
             entries += graph.failedPreloads.map(Entry.failedPreload)
         }
-        for (position, name) in needed.enumerated() {
-            let target = position < dependencies.count ? dependencies[position] : nil
-            if let target, !showAll, !firstEdges.isFirst(target, from: index, at: position) { continue }
-            entries.append(.needed(name: name, target: target))
+        let filterEntries = graph.objects[index].elf.dynamic?.filtees ?? []
+        Self.forEachEdge(of: index, in: graph) { position, target in
+            if let target, !showAll, !firstEdges.isFirst(target, from: index, at: position) { return }
+            if position >= dependencies.count {
+                entries.append(.filtee(filterEntries[position - dependencies.count], target: target))
+            } else {
+                entries.append(.needed(name: position < needed.count ? needed[position] : "", target: target))
+            }
         }
         for (n, entry) in entries.enumerated() {
             let last = n == entries.count - 1
             let branch = last ? "└── " : "├── "
             let childPrefix = prefix + (last ? "    " : "│   ")
             let name: String, target: Int?
+            var kind = ""
             switch entry {
             case .failedPreload(let miss):
                 lines.append(prefix + branch + style.red("\(v(miss.name)) cannot be preloaded, ignored") +
@@ -139,10 +164,22 @@ struct TreeText {
             case .needed(let neededName, let neededTarget):
                 name = neededName
                 target = neededTarget
+            case .filtee(let filter, let filteeTarget):
+                name = filter.name
+                target = filteeTarget
+                kind = style.dim(filter.isAuxiliary ? " (auxiliary filter)" : " (filter)")
+                if filteeTarget == nil && filter.isAuxiliary {
+                    // The loader goes on without it, and says nothing.
+                    let miss = graph.absentAuxiliaries.first { $0.name == name && $0.neededBy.contains(index) }
+                    lines.append(prefix + branch + style.dim("\(v(name)) not found (auxiliary filter: the loader goes on without it)")
+                                 + marks.text(.absentAuxiliary(name)), indent: childPrefix + "  ")
+                    writeTrail(miss, prefix: childPrefix, lines: &lines)
+                    continue
+                }
             }
             guard let target else {
                 let miss = graph.missing.first { $0.name == name }
-                lines.append(prefix + branch + style.red("\(v(name)) not found") +
+                lines.append(prefix + branch + style.red("\(v(name)) not found") + kind +
                              style.dim(miss.map { " (\(v($0.reason)))" } ?? "") + marks.text(.missing(name)), indent: childPrefix + "  ")
                 writeTrail(miss, prefix: childPrefix, lines: &lines)
                 continue
@@ -152,8 +189,8 @@ struct TreeText {
             let childPath = graph.objects[target].path
             let rule = style.blue(Self.joined("[", v(TreeText.rule(graph.objects[target].foundVia)), "]"))
             let mark = marks.text(.object(target))
-            lines.append(childPath == name ? Self.joined(prefix, branch, v(name), " ", rule, mark)
-                                           : Self.joined(prefix, branch, v(name), " => ", v(childPath), " ", rule, mark),
+            lines.append(childPath == name ? Self.joined(prefix, branch, v(name), " ", rule, kind, mark)
+                                           : Self.joined(prefix, branch, v(name), " => ", v(childPath), " ", rule, kind, mark),
                          indent: childPrefix + "  ")
             if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, marks: marks, shown: &shown, lines: &lines) }
         }

@@ -73,6 +73,7 @@ struct Fixtures: Sendable {
                 let lib = "\(dir)/libmain\(bits).so"
                 try compile(["-m\(bits)", "-nostdlib", "-shared", "-fPIC", "-Wl,-soname,libmain.so",
                              "-Wl,--disable-new-dtags", "-Wl,-rpath,$ORIGIN/lib:/opt/a", "-Wl,--hash-style=sysv",
+                             "-Wl,-F,libfiltee.so.1", "-Wl,-f,libaux.so.1",
                              "-o", lib, "\(dir)/main.c", dep] + small)
                 let exe = "\(dir)/main\(bits)"
                 try compile(["-m\(bits)", "-nostdlib", "-fPIE", "-pie", "-Wl,-z,now", "-Wl,-rpath,/opt/x",

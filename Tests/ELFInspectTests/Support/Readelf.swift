@@ -48,6 +48,8 @@ struct ReadelfReport: Sendable {
     var interpreter: String?
     var hasDynamic = false
     var needed: [String] = []
+    /// `FILTER` and `AUXILIARY` entries: name, auxiliary, `NEEDED` entries before it.
+    var filtees: [(name: String, isAuxiliary: Bool, neededBefore: Int)] = []
     var soname: String?
     var rpath: String?
     var runpath: String?
@@ -206,6 +208,8 @@ enum Readelf {
                 }
                 switch tag {
                 case "NEEDED": if let v = bracketed() { r.needed.append(v) }
+                case "FILTER", "AUXILIARY":
+                    if let v = bracketed() { r.filtees.append((v, tag == "AUXILIARY", r.needed.count)) }
                 case "SONAME": r.soname = bracketed()
                 case "RPATH": r.rpath = bracketed()
                 case "RUNPATH": r.runpath = bracketed()

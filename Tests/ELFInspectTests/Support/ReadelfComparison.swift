@@ -67,6 +67,8 @@ enum ReadelfComparison {
         check("has PT_DYNAMIC", elf.dynamic != nil, r.hasDynamic)
         if let d = elf.dynamic {
             check("DT_NEEDED", d.needed, r.needed)
+            check("DT_FILTER/DT_AUXILIARY", d.filtees.map { "\($0.name) \($0.isAuxiliary) \($0.neededBefore)" },
+                  r.filtees.map { "\($0.name) \($0.isAuxiliary) \($0.neededBefore)" })
             check("DT_SONAME", d.soname, r.soname)
             check("DT_RPATH", d.rpath, r.rpath)
             check("DT_RUNPATH", d.runpath, r.runpath)
