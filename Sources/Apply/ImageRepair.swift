@@ -99,7 +99,7 @@ public struct ImageRepair: Sendable {
         let planned = report.plan?.environment ?? [:]
         for (name, value) in overrides where planned[name] == nil { variables[name] = value }
         let environment = LoaderEnvironment(variables, workingDirectory: report.environment.workingDirectory)
-        let writtenSystem = TargetSystem.inspect(root: RootView(written), cpu: cpu)
+        let writtenSystem = TargetSystem.inspect(root: RootView(written), cpu: cpu, vdso: system.vdso)
         let recheck: DoctorReport
         do { recheck = try Doctor(system: writtenSystem, rules: rules).check(report.program, environment: environment) } catch {
             throw .analysis(error.description)

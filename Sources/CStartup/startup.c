@@ -18,6 +18,7 @@
 #include "CStartup.h"
 
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -56,4 +57,8 @@ OfdoctorStartup ofdoctor_startup(void) {
         environmentRestored = 1;
     }
     return record;
+}
+
+unsigned long ofdoctor_vdso_address(void) {
+    return getauxval(AT_SYSINFO_EHDR);
 }

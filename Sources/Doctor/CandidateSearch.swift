@@ -75,7 +75,7 @@ public struct CandidateSearch: Sendable {
         func add(_ directory: String) {
             if seen.insert(directory).inserted { directories.append(directory) }
         }
-        for object in graph.objects { add(Resolver.directoryName(object.realPath)) }
+        for object in graph.objects where object.foundVia != .vdso { add(Resolver.directoryName(object.realPath)) }
         if let program = graph.objects.first {
             let prefix = Resolver.directoryName(Resolver.directoryName(program.realPath))
             for lib in ["lib", "lib64"] { add((prefix == "/" ? "" : prefix) + "/" + lib) }

@@ -11,6 +11,8 @@ public enum FoundVia: Equatable, Sendable {
     case search(SearchSource, directory: String)
     /// A name with a `/`: opened as written.
     case directPath
+    /// The kernel's vDSO, which the loader has loaded before it reads the program's needs.
+    case vdso
 
     /// The design's `foundVia` value.
     public var label: String {
@@ -20,6 +22,7 @@ public enum FoundVia: Equatable, Sendable {
         case .preload(_, let list): return list.label
         case .search(let source, _): return source.label
         case .directPath: return "direct path"
+        case .vdso: return "vdso"
         }
     }
 }

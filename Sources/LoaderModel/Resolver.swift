@@ -63,6 +63,8 @@ public struct Resolver: Sendable {
     /// `$ORIGIN` of the executable: a real `exec` resolves links (`/proc/self/exe`);
     /// `ldd` and `ld.so --list` take the path as typed.
     public var originFromTypedPath: Bool
+    /// The kernel's vDSO, loaded before anything else under its soname (nil: none).
+    public var vdso: KernelVDSO?
     /// Whether the files parsed have their symbol-check tables read on a second thread
     /// meanwhile (`TableReadAhead`); the graph is the same either way.
     public var readsTablesAhead: SymbolCheck.Concurrency = .automatic
@@ -108,6 +110,8 @@ struct ResolutionState {
     let resolver: Resolver
     var objects: [LoadedObject] = []
     var interpreter: LoadedObject?
+    /// The kernel's vDSO until a name asks for it (it then joins the list, as ld.so does).
+    var vdso: LoadedObject?
     var missing: [MissingLibrary] = []
     var failedPreloads: [MissingLibrary] = []
     var absentAuxiliaries: [MissingLibrary] = []
@@ -207,6 +211,12 @@ struct ResolutionState {
                                     identity: target.entry.identity, elf: elf, foundVia: .executable, loader: nil,
                                     neededBy: [], names: [], origin: origin, dependencies: [], trail: []))
 
+        if let image = resolver.vdso, let name = image.name {
+            // No file: a synthetic identity no file of the root has (st_dev is never all ones).
+            vdso = LoadedObject(index: -1, path: name, realPath: name, identity: FileIdentity(device: .max, inode: .max),
+                                elf: image.elf, foundVia: .vdso, loader: nil, neededBy: [], names: [name],
+                                origin: nil, dependencies: [], trail: [])
+        }
         var interpreterMissing = false
         if let interp = elf.interpreter {
             interpreterMissing = !loadInterpreter(interp)
@@ -523,6 +533,16 @@ struct ResolutionState {
         // The program's own link map answers to "" (elf/rtld.c names it so: what
         // dlopen("") returns), so an empty DT_NEEDED is the program itself.
         if name.isEmpty, !objects.isEmpty { return 0 }
+        // The loader's list holds the vDSO (after the program) and ld.so (last) from the
+        // start; the list is searched in order.
+        if let vdso, vdso.answers(to: name) {
+            var object = vdso
+            object.index = objects.count
+            objects.append(object)
+            self.vdso = nil
+            register(object.index)
+            return object.index
+        }
         if let interp = interpreter, interp.answers(to: name) {
             return appendInterpreter()
         }

@@ -16,6 +16,9 @@ public struct TargetSystem: Sendable {
     public var notes: [String] = []
     /// The CPU the platform was made for (nil: not read), kept to inspect the root again.
     public var cpu: CPUFeatures?
+    /// The kernel's vDSO, which the loader has loaded before the program's libraries (nil:
+    /// none, or not read).
+    public var vdso: KernelVDSO?
 
     /// The glibc this model follows when the root has no readable `libc.so.6`.
     public static let fallbackGlibc = GlibcVersion(2, 36)
@@ -33,7 +36,8 @@ public struct TargetSystem: Sendable {
     /// `libc.so.6`), the multiarch layout, and `/etc/ld.so.cache`.
     /// - Parameter cpu: nil when the CPU's features could not be read (no `/proc`): the
     ///   platform then has none, and a note says so.
-    public static func inspect(root: RootView, cpu: CPUFeatures?) -> TargetSystem {
+    /// - Parameter vdso: the kernel's vDSO (`KernelVDSO.ofThisProcess()`), nil for none.
+    public static func inspect(root: RootView, cpu: CPUFeatures?, vdso: KernelVDSO? = nil) -> TargetSystem {
         let multiarch = LoaderPlatform.isMultiarch(root)
         let found = GlibcVersion.read(root: root)
         let glibc = found?.version
@@ -50,6 +54,7 @@ public struct TargetSystem: Sendable {
         }
         var system = TargetSystem(root: root, platform: platform, cache: cache, cacheProblem: problem, glibcSource: source)
         system.cpu = cpu
+        system.vdso = vdso
         if cpu == nil {
             system.notes.append(LoaderPlatform.hasGlibcHWCaps(platform.glibc)
                 ? "the CPU's features could not be read (/proc/cpuinfo: no /proc?): glibc-hwcaps subdirectories are "
@@ -64,12 +69,14 @@ public struct TargetSystem: Sendable {
     /// A `CachedRoot` starts empty again: what it kept described the root before the writes.
     public func reinspected() -> TargetSystem {
         let filesystem = (root.filesystem as? CachedRoot)?.emptied() ?? root.filesystem
-        return TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
+        return TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
     }
 
     public func resolver(environment: LoaderEnvironment, originFromTypedPath: Bool = false) -> Resolver {
-        Resolver(root: root, environment: environment, platform: platform,
-                 cache: cache.map { CacheLookup(cache: $0, platform: platform) },
-                 originFromTypedPath: originFromTypedPath)
+        var resolver = Resolver(root: root, environment: environment, platform: platform,
+                                cache: cache.map { CacheLookup(cache: $0, platform: platform) },
+                                originFromTypedPath: originFromTypedPath)
+        resolver.vdso = vdso
+        return resolver
     }
 }

@@ -2,6 +2,7 @@ import Doctor
 import LoaderModel
 import RootFS
 import Support
+import CStartup
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -93,7 +94,8 @@ extension TargetDescription {
             // Read-only from here on: each path's lstat and readlink are made once.
             filesystem = CachedRoot(try localRoot())
         }
-        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu)
+        let vdso = UnsafeRawPointer(bitPattern: UInt(ofdoctor_vdso_address())).flatMap(KernelVDSO.read(at:))
+        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
         KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
         return system
     }

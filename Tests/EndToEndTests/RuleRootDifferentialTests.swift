@@ -48,7 +48,7 @@ struct RuleRootDifferentialTests {
     static func system(for fixture: FixtureRoot, cached: Bool = false) throws -> TargetSystem {
         let cpu = CPUFeatures(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
         let root = try LocalRoot(directory: fixture.rootPath)
-        return TargetSystem.inspect(root: RootView(cached ? CachedRoot(root) : root), cpu: cpu)
+        return TargetSystem.inspect(root: RootView(cached ? CachedRoot(root) : root), cpu: cpu, vdso: HostVDSO.image)
     }
 
     static var rules: [FixtureRoot] { FixtureRoot.allRules }
@@ -64,7 +64,7 @@ struct RuleRootDifferentialTests {
                 .resolver(environment: LoaderEnvironment(fixture.environment), originFromTypedPath: true)
                 .resolve(program: RootPath(program))
             let model = graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
-                ?? Listing(paths: graph.objects.dropFirst().map(\.loaderName), stoppedAt: nil)
+                ?? Listing(paths: graph.objects.dropFirst().filter { $0.foundVia != .vdso }.map(\.loaderName), stoppedAt: nil)
             #expect(model == truth, "\(fixture.name)\(cached ? " (CachedRoot)" : "")")
         }
     }
@@ -161,6 +161,24 @@ struct RuleRootDifferentialTests {
         #expect(tree.status == 0)
         #expect(tree.stdout.contains("libleafimpl.so.1 => /app/lib/libleafimpl.so.1 [runpath of /app/lib/libleaf.so.1] (filter)"), "\(tree.stdout)")
         #expect(tree.stdout.contains("libabsent.so.1 not found (auxiliary filter: the loader goes on without it) i LD015"), "\(tree.stdout)")
+    }
+
+    /// The kernel's vDSO answers to `linux-vdso.so.1`: a program that names it starts.
+    @Test("vdso-needed: a DT_NEEDED linux-vdso.so.1 is the kernel's vDSO, with its LINUX_2.6 symbols; check says healthy as the program starts",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("vdso-needed") != nil && HostVDSO.image != nil, RealLoader.unavailableReason))
+    func vdsoNeeded() throws {
+        let fixture = try #require(FixtureRoot.rule("vdso-needed"))
+        let program = try #require(fixture.program)
+        let run = RealLoader.run(fixture, argv0: program)
+        #expect(run.status == 0 && run.stdout.contains("vdso time ok"), "\(run.stdout)\(run.stderr)")
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
+        #expect(check.status == 0, "\(check.stdout)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        #expect((report["findings"] as? [Any])?.isEmpty == true, "\(check.stdout)")
+        let vdso = (report["objects"] as? [[String: Any]] ?? []).first { $0["foundVia"] as? String == "vdso" }
+        #expect(vdso?["path"] as? String == "linux-vdso.so.1" && vdso?["neededBy"] as? [String] == [program], "\(check.stdout)")
+        let tree = Command.ofdoctor(["tree", "--root", fixture.rootPath, program])
+        #expect(tree.status == 0 && tree.stdout.contains("linux-vdso.so.1 [kernel vDSO]"), "\(tree.stdout)")
     }
 
     /// A DT_FILTER object that cannot be loaded stops the loader like a missing DT_NEEDED one.

@@ -407,6 +407,22 @@ filter_lib /app/lib
 prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog
 
+# The kernel's vDSO answers to its soname (linux-vdso.so.1) before any search (elf/setup-vdso.h):
+# a program linked against the vDSO image (or given that DT_NEEDED by a bundler that copied
+# ldd's list) starts, and its LINUX_2.6 need and __vdso_time reference are the vDSO's.
+begin vdso-needed
+python3 - "$W/linux-vdso.so.1" <<'PY'
+import re, sys
+maps = open('/proc/self/maps').read()
+start, end = (int(x, 16) for x in re.search(r'^([0-9a-f]+)-([0-9a-f]+) .*\[vdso\]$', maps, re.M).groups())
+with open('/proc/self/mem', 'rb') as mem:
+    mem.seek(start)
+    open(sys.argv[1], 'wb').write(mem.read(end - start))
+PY
+leaf /app/lib /app/lib
+program "$R/app/bin/prog" "$SRC/vdsoprog.c" "$W/linux-vdso.so.1" "$LEAF" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
 # Symbol lookups a relocation's type decides (elf/dl-lookup.c do_lookup_x, check_match;
 # elf_machine_type_class). libsym.so.1 was linked with sym_data and sym_fn; the copy in the
 # root has neither.

@@ -15,4 +15,8 @@ typedef struct {
 /// `SWIFT_ROOT` and `SWIFT_BACKTRACE` they are unset again here, so programs ofdoctor runs do not inherit it.
 OfdoctorStartup ofdoctor_startup(void);
 
+/// Where the kernel mapped this process's vDSO (`AT_SYSINFO_EHDR` of the auxiliary
+/// vector), 0 when it mapped none.
+unsigned long ofdoctor_vdso_address(void);
+
 #endif

@@ -233,6 +233,7 @@ struct TreeText {
         case .preload(let source, let list): return list.label + (source.map { ", \($0.label)" } ?? "")
         case .directPath: return "direct path"
         case .interpreter: return "interpreter"
+        case .vdso: return "kernel vDSO"
         case .executable: return "executable"
         }
     }
