@@ -23,6 +23,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case preloadIgnored = "preload-ignored"
     case isaLevelTooHigh = "isa-level-too-high"
     case auxiliaryFilterAbsent = "auxiliary-filter-absent"
+    case versionFileNotLoaded = "version-file-not-loaded"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

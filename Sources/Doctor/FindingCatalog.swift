@@ -33,9 +33,15 @@ public enum FindingCatalog {
         // symbol findings unless a version the loader stops at comes first.
         let isa = isaFindings(graph, argv0: argv0)
         let versionStops = symbols.versionProblems.contains { $0.kind == .notFound }
-        if !versionStops { result += isa }
+        // A need of a file nothing loads stops the version check where it is met: first,
+        // unless a version error was printed before it.
+        let unloaded = unloadedVersionFileFindings(graph, symbols: symbols)
+        let unloadedFirst = symbols.unloadedVersionFiles.first?.versionErrorsBefore == 0
+        if unloadedFirst { result += unloaded }
+        if !versionStops && unloaded.isEmpty { result += isa }
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
-        if versionStops { result += isa }
+        if !unloadedFirst { result += unloaded }
+        if versionStops || !unloaded.isEmpty { result += isa }
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
         result += auxiliaryFindings(graph)
@@ -61,6 +67,27 @@ public enum FindingCatalog {
             library: object.soname ?? object.names.first ?? object.path, neededBy: object.neededBy.map { graph.objects[$0].path },
             resolvedTo: object.path,
             remedy: "Run it on a CPU that has \(level), or install a build of \(refusal.object == 0 ? "the program" : object.soname ?? object.path) made for \(cpu) or an older level (the baseline x86-64 build most distributions ship).")]
+    }
+
+    // MARK: - version-file-not-loaded
+
+    /// Version needs of a file no loaded object is (`UnloadedVersionFile`): one finding per
+    /// requester and file.
+    static func unloadedVersionFileFindings(_ graph: LoadGraph, symbols: SymbolCheck) -> [Finding] {
+        symbols.unloadedVersionFiles.map { need in
+            let requester = graph.objects[need.requester]
+            let versions = need.versions.joined(separator: ", ")
+            return Finding(
+                id: .versionFileNotLoaded, rule: .versionFileNotLoaded,
+                summary: "\(requester.path) needs versions of \(need.file) (\(versions)), but nothing loads \(need.file)",
+                explanation: "\(requester.path)'s version needs (DT_VERNEED) name \(need.file), and no loaded object is \(need.file): its DT_NEEDED entry is gone (removed, or renamed by an old patchelf) while the need stayed. glibc's version check finds no object for it and stops with an internal assertion (dl-version.c _dl_check_map_versions), before anything is relocated; ldd and ld.so --list stop with the same line and list nothing.",
+                loaderMessage: UnloadedVersionFile.loaderMessage(graph.platform.glibc),
+                library: need.file, neededBy: [requester.path],
+                remedy: "Put \(need.file) back among \(requester.path)'s DT_NEEDED entries (patchelf's --add-needed does that), or have it loaded by preloading it (LD_PRELOAD=\(need.file)).",
+                symbols: references(symbols.symbolProblems.filter { $0.requester == need.requester && $0.versionFile == need.file },
+                                    in: graph),
+                versions: need.versions.map { VersionReference(name: $0, requester: requester.path) })
+        }
     }
 
     // MARK: - auxiliary-filter-absent

@@ -40,4 +40,5 @@ extension FindingID {
     public static let preloadIgnored: FindingID = "LD013"
     public static let isaLevelTooHigh: FindingID = "LD014"
     public static let auxiliaryFilterAbsent: FindingID = "LD015"
+    public static let versionFileNotLoaded: FindingID = "LD016"
 }

@@ -43,7 +43,8 @@ struct Shortfall {
         for problem in check.versionProblems where problem.kind == .notFound {
             add(.provider(problem.provider), file: problem.file) { $0.versions.append(problem) }
         }
-        let missing = Set(graph.missing.map(\.name))
+        // (a need of a file nothing loads is its own finding, with its symbols: LD016)
+        let missing = Set(graph.missing.map(\.name) + check.unloadedVersionFiles.map(\.file))
         let byName = SymbolCheck.nameIndex(graph)
         for problem in check.symbolProblems where !problem.assertion {
             if let file = problem.versionFile {

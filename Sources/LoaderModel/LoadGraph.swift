@@ -172,11 +172,17 @@ public struct LoadedObject: Sendable {
         return linked
     }
 
-    /// `_dl_name_match_p`: `name` is this object's path, a name it was loaded under, or its
-    /// soname, byte for byte (strcmp: `é` and `e` + U+0301 are two names).
+    /// `_dl_map_object`'s test of a loaded object: `name` is its path, a name it was loaded
+    /// under, or its soname, byte for byte (strcmp: `é` and `e` + U+0301 are two names).
     public func answers(to name: String) -> Bool {
+        isNamed(name) || soname.map { SeededByteHash.sameBytes($0, name) } == true
+    }
+
+    /// `_dl_name_match_p`: `name` is its path or a name it was loaded under. Its soname
+    /// counts only once a request found it by that (the loader then adds it to the names):
+    /// the version checks and `check_match` find a `vn_file` this way.
+    public func isNamed(_ name: String) -> Bool {
         SeededByteHash.sameBytes(path, name) || names.contains { SeededByteHash.sameBytes($0, name) }
-            || soname.map { SeededByteHash.sameBytes($0, name) } == true
     }
     /// What the loader calls the object in its messages (`l_name`).
     public var loaderName: String { spelledPath ?? path }

@@ -395,7 +395,9 @@ struct ResolutionState {
               let elf = readELF(found) else { return false }
         if filesByIdentity[found.entry.identity] == nil { readAhead?.submit(elf) }   // parsed just now
         interpreter = LoadedObject(index: -1, path: path, realPath: found.path.string, identity: found.entry.identity,
-                                   elf: elf, foundVia: .interpreter, loader: nil, neededBy: [], names: [path],
+                                   // (ld.so adds its own soname to its names at start: elf/rtld.c)
+                                   elf: elf, foundVia: .interpreter, loader: nil, neededBy: [],
+                                   names: [path] + (elf.dynamic?.soname.map { [$0] } ?? []),
                                    origin: RootPath(path).parent.string, dependencies: [], trail: [])
         return true
     }
@@ -529,7 +531,11 @@ struct ResolutionState {
 
     /// `_dl_name_match_p` and the soname check of `_dl_map_object`, over the loaded list.
     mutating func alreadyLoaded(_ name: String) -> Int? {
-        if let index = loadedByName[TextKey(name)] { return index }
+        if let index = loadedByName[TextKey(name)] {
+            // Found by its soname: the loader adds that to its names (`add_name_to_object`).
+            if !objects[index].isNamed(name) { objects[index].names.append(name) }
+            return index
+        }
         // The program's own link map answers to "" (elf/rtld.c names it so: what
         // dlopen("") returns), so an empty DT_NEEDED is the program itself.
         if name.isEmpty, !objects.isEmpty { return 0 }

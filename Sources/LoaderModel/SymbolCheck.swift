@@ -26,6 +26,28 @@ public struct VersionProblem: Equatable, Sendable {
     public var kind: Kind
 }
 
+/// A `DT_VERNEED` entry whose `vn_file` no loaded object is named (its `DT_NEEDED` entry was
+/// removed, or renamed by an old patchelf, while the need stayed): ld.so's version check
+/// stops there with an internal assertion (elf/dl-version.c `_dl_check_map_versions`:
+/// `find_needed` returns nothing), before any relocation; `ldd` and `ld.so --list` too.
+public struct UnloadedVersionFile: Equatable, Sendable {
+    public var requester: Int
+    public var file: String
+    /// The versions the entry names.
+    public var versions: [String]
+    /// How many fatal version problems (`.notFound`) the loader printed before it.
+    public var versionErrorsBefore: Int
+
+    /// The assertion's line in elf/dl-version.c, as ld.so prints it (measured: 205 in
+    /// Debian's 2.31, 204 in its 2.36).
+    public static func assertionLine(_ glibc: GlibcVersion) -> Int { glibc >= GlibcVersion(2, 36) ? 204 : 205 }
+
+    /// What ld.so prints (exit 127).
+    public static func loaderMessage(_ glibc: GlibcVersion) -> String {
+        "Inconsistency detected by ld.so: dl-version.c: \(assertionLine(glibc)): _dl_check_map_versions: Assertion `needed != NULL' failed!"
+    }
+}
+
 /// A relocation whose symbol no object in the global scope provides.
 public struct SymbolProblem: Equatable, Sendable {
     public var requester: Int
@@ -47,6 +69,8 @@ public struct SymbolProblem: Equatable, Sendable {
 /// `ldd -r` reports.
 public struct SymbolCheck: Sendable {
     public var versionProblems: [VersionProblem] = []
+    /// Version needs of a file nothing loads, in the order the version check meets them.
+    public var unloadedVersionFiles: [UnloadedVersionFile] = []
     public var symbolProblems: [SymbolProblem] = []
 
     /// How lookups find the objects that may define a name; the results are the same.
@@ -120,7 +144,12 @@ public struct SymbolCheck: Sendable {
         for position in graph.objects.indices {
             let elf = graph.objects[position].elf, requester = graph.objects[position].index
             for need in elf.versionNeeds where !missing.contains(need.file) {
-                guard let provider = byName[need.file] else { continue }
+                guard let provider = byName[need.file] else {
+                    let before = versionProblems.reduce(0) { $0 + ($1.kind == .notFound ? 1 : 0) }
+                    unloadedVersionFiles.append(.init(requester: requester, file: need.file, versions: need.entries.map(\.name),
+                                                      versionErrorsBefore: before))
+                    continue
+                }
                 let definitions = graph.objects[provider].elf.versionDefinitions
                 for entry in need.entries {
                     if definitions.isEmpty {
@@ -138,7 +167,7 @@ public struct SymbolCheck: Sendable {
 
     /// dl-version.c `find_needed`: the loaded object whose path or a load name is `name`.
     package static func findNeeded(_ name: String, in graph: LoadGraph) -> Int? {
-        graph.objects.first { $0.answers(to: name) }?.index
+        graph.objects.first { $0.isNamed(name) }?.index
     }
 
     /// `findNeeded` for every name at once: name → the first object (load order) that
@@ -153,7 +182,6 @@ public struct SymbolCheck: Sendable {
             // The first object keeps a name: `modify` leaves a stored number as it is.
             index.modify(path, default: number) { _ in }
             for name in graph.objects[position].names { index.modify(name, default: number) { _ in } }
-            if let soname = graph.objects[position].soname { index.modify(soname, default: number) { _ in } }
         }
         return index
     }
@@ -361,7 +389,7 @@ public struct SymbolCheck: Sendable {
             guard let raw = elf.versionIndex(ofSymbol: candidate) else {
                 // No DT_VERSYM: any reference matches, except the library the need names.
                 if let reference, let file = reference.file,
-                   graph.objects[index].answers(to: file) {
+                   graph.objects[index].isNamed(file) {
                     settled = (false, true)
                 } else {
                     settled = (true, false)

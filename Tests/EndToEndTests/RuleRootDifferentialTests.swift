@@ -63,7 +63,11 @@ struct RuleRootDifferentialTests {
             let graph = try Self.system(for: fixture, cached: cached)
                 .resolver(environment: LoaderEnvironment(fixture.environment), originFromTypedPath: true)
                 .resolve(program: RootPath(program))
+            // (ld.so --list runs the version check before it lists: a need of a file nothing
+            // loads stops it with the check's assertion)
+            let unloaded = graph.missing.isEmpty ? SymbolCheck(graph: graph).unloadedVersionFiles.first : nil
             let model = graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
+                ?? unloaded.map { _ in Listing(paths: [], stoppedAt: "?" + UnloadedVersionFile.loaderMessage(graph.platform.glibc) + "\n") }
                 ?? Listing(paths: graph.objects.dropFirst().filter { $0.foundVia != .vdso }.map(\.loaderName), stoppedAt: nil)
             #expect(model == truth, "\(fixture.name)\(cached ? " (CachedRoot)" : "")")
         }
@@ -179,6 +183,25 @@ struct RuleRootDifferentialTests {
         #expect(vdso?["path"] as? String == "linux-vdso.so.1" && vdso?["neededBy"] as? [String] == [program], "\(check.stdout)")
         let tree = Command.ofdoctor(["tree", "--root", fixture.rootPath, program])
         #expect(tree.status == 0 && tree.stdout.contains("linux-vdso.so.1 [kernel vDSO]"), "\(tree.stdout)")
+    }
+
+    /// A version need of a file nothing loads: what ldd only calls an assertion, named.
+    @Test("verneed-unloaded: the need of libm.so.6, whose DT_NEEDED is gone, is LD016 with its versions and symbols, and no LD004",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("verneed-unloaded") != nil, RealLoader.unavailableReason))
+    func versionFileNotLoaded() throws {
+        let fixture = try #require(FixtureRoot.rule("verneed-unloaded"))
+        let program = try #require(fixture.program)
+        let run = RealLoader.run(fixture, argv0: program)
+        #expect(run.status == 127 && run.stderr.contains("_dl_check_map_versions: Assertion `needed != NULL' failed!"), "\(run.stderr)")
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
+        #expect(check.status == 2, "\(check.stdout)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let findings = report["findings"] as? [[String: Any]] ?? []
+        #expect(findings.compactMap { $0["id"] as? String } == ["LD016"], "\(check.stdout)")
+        let first = try #require(findings.first)
+        #expect(first["library"] as? String == "libm.so.6")
+        #expect((first["versions"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["GLIBC_2.2.5"])
+        #expect((first["symbols"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["cos"])
     }
 
     /// A DT_FILTER object that cannot be loaded stops the loader like a missing DT_NEEDED one.

@@ -423,6 +423,19 @@ leaf /app/lib /app/lib
 program "$R/app/bin/prog" "$SRC/vdsoprog.c" "$W/linux-vdso.so.1" "$LEAF" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog
 
+# A version need of a file nothing loads: the program's DT_NEEDED libm.so.6 is removed
+# (patchelf --remove-needed), its DT_VERNEED entry for libm.so.6 stays. The version check
+# finds no object for it and stops with an assertion (elf/dl-version.c find_needed), and
+# so do ldd and ld.so --list. With libm.so.6 preloaded, an object is named so: it starts.
+for variant in verneed-unloaded verneed-preloaded; do
+  begin $variant
+  leaf /app/lib /app/lib
+  program "$R/app/bin/prog" "$SRC/cosprog.c" "$LEAF" -lm -Wl,-rpath,/app/lib
+  patchelf --remove-needed libm.so.6 "$R/app/bin/prog"
+  cache "$R"
+  if [ $variant = verneed-preloaded ]; then finish /app/bin/prog LD_PRELOAD=libm.so.6; else finish /app/bin/prog; fi
+done
+
 # Symbol lookups a relocation's type decides (elf/dl-lookup.c do_lookup_x, check_match;
 # elf_machine_type_class). libsym.so.1 was linked with sym_data and sym_fn; the copy in the
 # root has neither.
