@@ -136,6 +136,13 @@ struct RuleRootDifferentialTests {
         #expect(ISALevelCheck.firstRefusal(in: older) == nil)
     }
 
+    /// `check --format json` of a rule root's program: its exit status, findings and objects.
+    static func checkJSON(_ fixture: FixtureRoot, _ program: String) throws -> (status: Int32, findings: [[String: Any]], objects: [[String: Any]]) {
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stdout)")
+        return (check.status, report["findings"] as? [[String: Any]] ?? [], report["objects"] as? [[String: Any]] ?? [])
+    }
+
     /// Filter objects as a user meets them: the program gets the filtee's leaf() and starts;
     /// `ldd` says the absent auxiliary filter is "not found", check says why that is harmless
     /// (LD015, exit 0), tree draws both under their filter, and JSON orders the filtee first.
@@ -149,12 +156,9 @@ struct RuleRootDifferentialTests {
         let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment)
         #expect(traced.stdout.contains("libabsent.so.1 => not found"), "ldd: \(traced.stdout)")
 
-        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
-        #expect(check.status == 0, "\(check.stdout)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
-        let findings = report["findings"] as? [[String: Any]] ?? []
+        let (status, findings, objects) = try Self.checkJSON(fixture, program)
+        #expect(status == 0)
         #expect(findings.map { "\($0["id"] ?? "") \($0["severity"] ?? "") \($0["library"] ?? "")" } == ["LD015 info libabsent.so.1"])
-        let objects = report["objects"] as? [[String: Any]] ?? []
         let paths = objects.compactMap { $0["path"] as? String }
         let filtee = try #require(paths.firstIndex(of: "/app/lib/libleafimpl.so.1"))
         let filter = try #require(paths.firstIndex(of: "/app/lib/libleaf.so.1"))
@@ -175,12 +179,10 @@ struct RuleRootDifferentialTests {
         let program = try #require(fixture.program)
         let run = RealLoader.run(fixture, argv0: program)
         #expect(run.status == 0 && run.stdout.contains("vdso time ok"), "\(run.stdout)\(run.stderr)")
-        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
-        #expect(check.status == 0, "\(check.stdout)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
-        #expect((report["findings"] as? [Any])?.isEmpty == true, "\(check.stdout)")
-        let vdso = (report["objects"] as? [[String: Any]] ?? []).first { $0["foundVia"] as? String == "vdso" }
-        #expect(vdso?["path"] as? String == "linux-vdso.so.1" && vdso?["neededBy"] as? [String] == [program], "\(check.stdout)")
+        let (status, findings, objects) = try Self.checkJSON(fixture, program)
+        #expect(status == 0 && findings.isEmpty, "\(findings)")
+        let vdso = objects.first { $0["foundVia"] as? String == "vdso" }
+        #expect(vdso?["path"] as? String == "linux-vdso.so.1" && vdso?["neededBy"] as? [String] == [program], "\(objects)")
         let tree = Command.ofdoctor(["tree", "--root", fixture.rootPath, program])
         #expect(tree.status == 0 && tree.stdout.contains("linux-vdso.so.1 [kernel vDSO]"), "\(tree.stdout)")
     }
@@ -193,11 +195,9 @@ struct RuleRootDifferentialTests {
         let program = try #require(fixture.program)
         let run = RealLoader.run(fixture, argv0: program)
         #expect(run.status == 127 && run.stderr.contains("_dl_check_map_versions: Assertion `needed != NULL' failed!"), "\(run.stderr)")
-        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
-        #expect(check.status == 2, "\(check.stdout)")
-        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
-        let findings = report["findings"] as? [[String: Any]] ?? []
-        #expect(findings.compactMap { $0["id"] as? String } == ["LD016"], "\(check.stdout)")
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        #expect(status == 2)
+        #expect(findings.compactMap { $0["id"] as? String } == ["LD016"], "\(findings)")
         let first = try #require(findings.first)
         #expect(first["library"] as? String == "libm.so.6")
         #expect((first["versions"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["GLIBC_2.2.5"])
