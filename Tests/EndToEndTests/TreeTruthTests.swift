@@ -51,6 +51,16 @@ struct TreeTruthTests {
             for finding in checked.findings {
                 #expect(text.stdout.contains(finding.id + "  " + TerminalEscape.visible(finding.summary)), "\(target.name): \(finding.id) not listed under the tree")
             }
+            // Every object JSON puts a finding on is marked with its id in the text tree: the
+            // program on the first line, a library on the line that shows it first.
+            let lines = text.stdout.split(separator: "\n").map(String.init)
+            for (position, object) in tree.objects.enumerated() where !object.findings.isEmpty {
+                let path = TerminalEscape.visible(object.path)
+                let line = position == 0 ? lines.first : lines.first { $0.contains("=> \(path) [") || $0.contains("── \(path) [") }
+                for id in object.findings {
+                    #expect(line?.contains(" " + id) == true, "\(target.name): \(object.path)'s \(id) not on its line \(line ?? "(none)")")
+                }
+            }
             compared += 1
             if check.status != 0 { failing += 1 }
         }

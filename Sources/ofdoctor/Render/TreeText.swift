@@ -36,7 +36,8 @@ struct TreeText {
         } else if exe.elf.dynamic == nil {
             head += style.dim(" (statically linked)")
         }
-        lines.append(head + marks.text(.program), indent: "    ")
+        // (the program is a node twice over: findings about it, and about it as an object)
+        lines.append(head + marks.text(.program, .object(0)), indent: "    ")
         // The loader loads LD_PRELOAD objects first: each is shown, under the program, before
         // what the program needs.
         var firstEdges = FirstEdges(count: graph.objects.count)
@@ -257,8 +258,9 @@ struct TreeText {
         }
 
         /// ` ✗ LD003 ! LD007` for the node, or nothing.
-        func text(_ place: FindingPlacement) -> String {
-            guard let here = byPlace[place], !here.isEmpty else { return "" }
+        func text(_ places: FindingPlacement...) -> String {
+            let here = places.flatMap { byPlace[$0] ?? [] }
+            guard !here.isEmpty else { return "" }
             var seen = Set<String>()
             return here.filter { seen.insert($0.id.rawValue + $0.severity.rawValue).inserted }
                 .map { " " + symbol($0) + " " + style.bold(TerminalEscape.visible($0.id.rawValue)) }.joined()
