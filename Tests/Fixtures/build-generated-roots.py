@@ -13,7 +13,7 @@ auxiliary filter (DT_AUXILIARY) or a filter name that is nowhere, a function onl
 version, references that name no version, or short of a symbol in a way the loader tells
 apart (local binding, section type, value 0, hidden visibility, data or thread-local
 variable gone); RPATH or RUNPATH ($ORIGIN included) on the
-program and the libraries; -z nodefaultlib; LD_LIBRARY_PATH and LD_PRELOAD; ld.so.conf.d
+program and the libraries; -z nodefaultlib; the kernel's vDSO named in DT_NEEDED; LD_LIBRARY_PATH and LD_PRELOAD; ld.so.conf.d
 entries; a cache that is fresh, stale or absent. Nothing expected is stored: the real
 loader, run in the root, is the oracle (Tests/EndToEndTests/GeneratedRootTests.swift).
 
@@ -452,6 +452,10 @@ def generate(out, pool, template, number, seed, label=None):
         direct = "%s/libg%d.so.1" % (rng.choice(DIRECTORIES), i)
         run("patchelf", "--replace-needed", "libg%d.so.1" % i, direct, root.host(program))
         recipe.append("  NEEDED libg%d.so.1 -> %s" % (i, direct))
+    if root.flavours.random() < 0.06:
+        # the kernel's vDSO by name, as bundlers that copy ldd's list write it: no file
+        run("patchelf", "--add-needed", "linux-vdso.so.1", root.host(program))
+        recipe.append("  NEEDED + linux-vdso.so.1")
 
     if rng.random() < 0.5:
         conf = "\n".join(rng.sample(["/opt/x/lib", "/opt/y", "/app/lib", "/app/lib2", "/usr/local/lib/x86_64-linux-gnu"], rng.randint(1, 2)))
