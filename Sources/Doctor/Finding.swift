@@ -24,6 +24,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case isaLevelTooHigh = "isa-level-too-high"
     case auxiliaryFilterAbsent = "auxiliary-filter-absent"
     case versionFileNotLoaded = "version-file-not-loaded"
+    case filterCycle = "filter-cycle"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

@@ -28,7 +28,13 @@ public enum FindingCatalog {
                 remedy: "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
         }
         result += preloadFindings(graph)
+        // The loader crashes on a filter cycle where it meets it: before any missing library
+        // it would meet later.
+        let cycle = filterCycleFindings(graph)
+        let cycleFirst = graph.filterCycle?.missingBefore == 0
+        if cycleFirst { result += cycle }
         result += missingLibraries(graph, argv0: argv0, system: system, rules: rules)
+        if !cycleFirst { result += cycle }
         // The ISA check comes after the version checks and before relocation: ahead of the
         // symbol findings unless a version the loader stops at comes first.
         let isa = isaFindings(graph, argv0: argv0)
@@ -67,6 +73,20 @@ public enum FindingCatalog {
             library: object.soname ?? object.names.first ?? object.path, neededBy: object.neededBy.map { graph.objects[$0].path },
             resolvedTo: object.path,
             remedy: "Run it on a CPU that has \(level), or install a build of \(refusal.object == 0 ? "the program" : object.soname ?? object.path) made for \(cpu) or an older level (the baseline x86-64 build most distributions ship).")]
+    }
+
+    // MARK: - filter-cycle
+
+    /// Filter objects that name each other (`FilterCycle`): the loader crashes.
+    static func filterCycleFindings(_ graph: LoadGraph) -> [Finding] {
+        guard let cycle = graph.filterCycle else { return [] }
+        let filter = graph.objects[cycle.filter].path, filtee = graph.objects[cycle.filtee].path
+        return [Finding(
+            id: .filterCycle, rule: .filterCycle,
+            summary: "\(filter) and \(filtee) name each other as filter objects: the loader crashes on them",
+            explanation: "\(filter) names \(filtee) in DT_FILTER or DT_AUXILIARY, and \(filtee), itself or through its own filter objects, names \(filter). The loader puts a filter object before the library that names it in its search list and processes it again; here each move calls for the other, without end, until its stack runs out: it dies of SIGSEGV (exit 139) without a word, and so do ldd and ld.so --list.",
+            neededBy: [filter, filtee],
+            remedy: "Rebuild one of the two without the filter entry that names the other (ld's -F or -f): a library cannot filter one that filters it back.")]
     }
 
     // MARK: - version-file-not-loaded

@@ -41,4 +41,5 @@ extension FindingID {
     public static let isaLevelTooHigh: FindingID = "LD014"
     public static let auxiliaryFilterAbsent: FindingID = "LD015"
     public static let versionFileNotLoaded: FindingID = "LD016"
+    public static let filterCycle: FindingID = "LD017"
 }

@@ -61,7 +61,7 @@ public enum FindingPlacement: Hashable, Sendable {
         case .isaLevelTooHigh:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
             return object(path: path) ?? .none
-        case .versionFileNotLoaded:
+        case .versionFileNotLoaded, .filterCycle:
             return object(path: finding.neededBy.first) ?? .none
         case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing:
             return object(path: finding.resolvedTo) ?? object(path: finding.neededBy.first) ?? .none

@@ -214,6 +214,19 @@ public struct MissingLibrary: Sendable, Equatable {
     }
 }
 
+/// Filter objects that name each other (`DT_FILTER`/`DT_AUXILIARY`, directly or through
+/// others): elf/dl-deps.c moves a filtee listed later before its filter and processes it
+/// again, and here each move brings on the next, without end; the loader's stack runs out
+/// and it dies of SIGSEGV (exit 139) with nothing printed, `ldd` and `ld.so --list` too.
+public struct FilterCycle: Equatable, Sendable {
+    /// The object whose filter entry closed the cycle.
+    public var filter: Int
+    /// Its filtee, which had been processed already (it names `filter`, or leads to it).
+    public var filtee: Int
+    /// Missing libraries the loader met before it: it stops at the first of those instead.
+    public var missingBefore: Int
+}
+
 /// The whole closure of a program, as the loader would load it.
 public struct LoadGraph: Sendable {
     public var objects: [LoadedObject]
@@ -223,6 +236,8 @@ public struct LoadGraph: Sendable {
     public var failedPreloads: [MissingLibrary]
     /// `DT_AUXILIARY` names that could not be loaded (the loader goes on without a word).
     public var absentAuxiliaries: [MissingLibrary] = []
+    /// Two objects that are each other's filter, on which the loader crashes.
+    public var filterCycle: FilterCycle?
     public var platform: LoaderPlatform
     public var environment: LoaderEnvironment
     /// Index of the interpreter in `objects`, when it is loaded.

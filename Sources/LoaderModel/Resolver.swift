@@ -115,6 +115,7 @@ struct ResolutionState {
     var missing: [MissingLibrary] = []
     var failedPreloads: [MissingLibrary] = []
     var absentAuxiliaries: [MissingLibrary] = []
+    var filterCycle: FilterCycle?
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
@@ -280,7 +281,14 @@ struct ResolutionState {
                             searchList.insert(index, at: insertion)
                             insertion += 1
                         } else if let at = searchList[(insertion + 1)...].firstIndex(of: index) {
-                            // Listed later: moved up, so its symbols are found first.
+                            // Listed later: moved up, so its symbols are found first. An object
+                            // already processed is listed later only when it is a filter whose
+                            // filtees are being processed: two objects that are each other's
+                            // filter. The loader processes the moved one again, which moves the
+                            // other again, without end: it runs out of stack (SIGSEGV).
+                            if filterCycle == nil, processed.contains(index) {
+                                filterCycle = FilterCycle(filter: current, filtee: index, missingBefore: missing.count)
+                            }
                             searchList.remove(at: at)
                             searchList.insert(index, at: insertion)
                             insertion += 1
@@ -320,6 +328,7 @@ struct ResolutionState {
         var marked: [Bool]
         /// The first `count` indices marked.
         init(_ count: Int) { marked = [Bool](repeating: true, count: count) }
+        func contains(_ index: Int) -> Bool { index < marked.count && marked[index] }
         /// Marks `index`; false when it was marked already.
         mutating func insert(_ index: Int) -> Bool {
             if index >= marked.count { marked += [Bool](repeating: false, count: index + 1 - marked.count) }
@@ -360,6 +369,9 @@ struct ResolutionState {
         }
         for at in missing.indices { missing[at].neededBy = missing[at].neededBy.map { position[$0] } }
         for at in absentAuxiliaries.indices { absentAuxiliaries[at].neededBy = absentAuxiliaries[at].neededBy.map { position[$0] } }
+        if let cycle = filterCycle {
+            filterCycle = FilterCycle(filter: position[cycle.filter], filtee: position[cycle.filtee], missingBefore: cycle.missingBefore)
+        }
     }
 
     /// What `load_elf_binary` checks before it maps a program: the architecture, the
@@ -386,6 +398,7 @@ struct ResolutionState {
                               interpreterPath: objects.first?.elf.interpreter, interpreterMissing: interpreterMissing,
                               unsafeSearchPath: unsafe)
         graph.absentAuxiliaries = absentAuxiliaries
+        graph.filterCycle = filterCycle
         return graph
     }
 

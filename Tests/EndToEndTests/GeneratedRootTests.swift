@@ -173,7 +173,7 @@ struct GeneratedRootTests {
     static func expectAgreementWithLddR(_ fixture: FixtureRoot, listing: Bool = true) throws {
         let truth = Self.trace(fixture)
         // (the program needs at least libc: a trace naming nothing means the harness failed)
-        #expect(!truth.loaded.isEmpty || !truth.missing.isEmpty || truth.fatal != nil, "\(fixture.name): ld.so traced nothing")
+        #expect(!truth.loaded.isEmpty || !truth.missing.isEmpty || truth.fatal != nil || truth.crashed, "\(fixture.name): ld.so traced nothing")
         let (status, report) = try Self.check(fixture)
         #expect([0, 1, 2].contains(status), "\(fixture.name): exit \(status)")
         var model = Self.predicted(report)

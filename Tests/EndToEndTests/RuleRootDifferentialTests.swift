@@ -66,7 +66,9 @@ struct RuleRootDifferentialTests {
             // (ld.so --list runs the version check before it lists: a need of a file nothing
             // loads stops it with the check's assertion)
             let unloaded = graph.missing.isEmpty ? SymbolCheck(graph: graph).unloadedVersionFiles.first : nil
-            let model = graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
+            // (a filter cycle: the loader crashes, printing nothing, unless it stopped before)
+            let crash = graph.filterCycle.flatMap { $0.missingBefore == 0 ? Listing(paths: [], stoppedAt: "?") : nil }
+            let model = crash ?? graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
                 ?? unloaded.map { _ in Listing(paths: [], stoppedAt: "?" + UnloadedVersionFile.loaderMessage(graph.platform.glibc) + "\n") }
                 ?? Listing(paths: graph.objects.dropFirst().filter { $0.foundVia != .vdso }.map(\.loaderName), stoppedAt: nil)
             #expect(model == truth, "\(fixture.name)\(cached ? " (CachedRoot)" : "")")
@@ -202,6 +204,20 @@ struct RuleRootDifferentialTests {
         #expect(first["library"] as? String == "libm.so.6")
         #expect((first["versions"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["GLIBC_2.2.5"])
         #expect((first["symbols"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["cos"])
+    }
+
+    /// Filter objects that name each other: the loader (and ldd) die of SIGSEGV, silently.
+    @Test("filter-cycle: the loader crashes on two objects that are each other's filter; check says so first (LD017), exit 2",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("filter-cycle") != nil, RealLoader.unavailableReason))
+    func filterCycle() throws {
+        let fixture = try #require(FixtureRoot.rule("filter-cycle"))
+        let program = try #require(fixture.program)
+        let run = RealLoader.run(fixture, argv0: program)
+        #expect(run.status == 139 && run.stdout.isEmpty && run.stderr.isEmpty, "\(run)")
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        #expect(status == 2)
+        #expect(findings.first?["id"] as? String == "LD017", "\(findings)")
+        #expect(Set(findings.first?["neededBy"] as? [String] ?? []) == ["/app/lib/libleaf.so.1", "/app/lib/libleafimpl.so.1"])
     }
 
     /// A DT_FILTER object that cannot be loaded stops the loader like a missing DT_NEEDED one.

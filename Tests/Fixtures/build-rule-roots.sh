@@ -407,6 +407,18 @@ filter_lib /app/lib
 prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog
 
+# Filter objects that name each other: libleaf.so.1's filter libleafimpl.so.1 names
+# libleaf.so.1 as its own filter. The loader moves each before the other without end and
+# dies of SIGSEGV (exit 139), printing nothing; ldd and ld.so --list too. (With an absent
+# DT_AUXILIARY object in the cycle as well, ldd, tracing, loops for good instead.)
+begin filter-cycle
+solib "$R/app/lib/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"the filter"' \
+  -Wl,-F,libleafimpl.so.1 -Wl,--enable-new-dtags,-rpath,'$ORIGIN'
+solib "$R/app/lib/libleafimpl.so.1" libleafimpl.so.1 "$SRC/leaf.c" -DWHERE='"the filtee"' \
+  -Wl,-F,libleaf.so.1 -Wl,--enable-new-dtags,-rpath,'$ORIGIN'
+prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
 # The kernel's vDSO answers to its soname (linux-vdso.so.1) before any search (elf/setup-vdso.h):
 # a program linked against the vDSO image (or given that DT_NEEDED by a bundler that copied
 # ldd's list) starts, and its LINUX_2.6 need and __vdso_time reference are the vDSO's.
