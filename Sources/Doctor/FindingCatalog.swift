@@ -120,7 +120,7 @@ public enum FindingCatalog {
             let filter = filters.first ?? graph.executable.path
             return Finding(
                 id: .auxiliaryFilterAbsent, rule: .auxiliaryFilterAbsent, severity: .info,
-                summary: "\(miss.name), an auxiliary filter of \(filter), is not in the root: the loader goes on without it",
+                summary: "\(miss.name), an auxiliary filter of \(filter), cannot be loaded (\(miss.reason)): the loader goes on without it",
                 explanation: "\(filter) names \(miss.name) in DT_AUXILIARY: an object that, when present, the loader loads with it and searches first for its symbols. When it cannot be loaded the loader ignores it silently and uses \(filter)'s own definitions; ldd lists it as 'not found' all the same. Nothing fails.",
                 library: miss.name, neededBy: filters,
                 searched: miss.name.containsSlash ? [] : SearchedDirectories.of(miss.trail))
