@@ -25,6 +25,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case auxiliaryFilterAbsent = "auxiliary-filter-absent"
     case versionFileNotLoaded = "version-file-not-loaded"
     case filterCycle = "filter-cycle"
+    case programFilter = "program-filter"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

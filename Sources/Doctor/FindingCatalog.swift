@@ -48,6 +48,9 @@ public enum FindingCatalog {
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
         if !unloadedFirst { result += unloaded }
         if versionStops || !unloaded.isEmpty { result += isa }
+        // (the program's own filter objects crash the loader when it relocates them: after
+        // what it meets while mapping and checking versions)
+        result += programFilterFindings(graph)
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
         result += auxiliaryFindings(graph)
@@ -89,6 +92,21 @@ public enum FindingCatalog {
             remedy: "Rebuild one of the two without the filter entry that names the other (ld's -F or -f): a library cannot filter one that filters it back.")]
     }
 
+    // MARK: - program-filter
+
+    /// Filter objects the program itself names (`LoadGraph.programFilters`).
+    static func programFilterFindings(_ graph: LoadGraph) -> [Finding] {
+        guard !graph.programFilters.isEmpty else { return [] }
+        let program = graph.executable.path
+        let filtees = graph.programFilters.map { graph.objects[$0].path }
+        return [Finding(
+            id: .programFilter, rule: .programFilter,
+            summary: "the program \(program) names filter objects (\(shortList(filtees))): the loader crashes on them",
+            explanation: "\(program) has DT_FILTER or DT_AUXILIARY entries, which ld writes for shared libraries only: someone edited them in. glibc's loader loads such an object and puts it before the program in its lists, where ld.so --list and ldd do not look (they show nothing wrong and leave it out), and dies of SIGSEGV (exit 139) when it relocates it, without a word.",
+            neededBy: [program], resolvedTo: filtees.first,
+            remedy: "Turn the entries back into DT_NEEDED ones, or rebuild the program: a program cannot be a filter.")]
+    }
+
     // MARK: - version-file-not-loaded
 
     /// Version needs of a file no loaded object is (`UnloadedVersionFile`): one finding per
@@ -118,10 +136,12 @@ public enum FindingCatalog {
         graph.absentAuxiliaries.map { miss in
             let filters = miss.neededBy.map { graph.objects[$0].path }
             let filter = filters.first ?? graph.executable.path
+            // (the program's own goes before the program, where ldd does not look)
+            let ldd = miss.neededBy == [0] ? "ldd does not show it either" : "ldd lists it as 'not found' all the same"
             return Finding(
                 id: .auxiliaryFilterAbsent, rule: .auxiliaryFilterAbsent, severity: .info,
                 summary: "\(miss.name), an auxiliary filter of \(filter), cannot be loaded (\(miss.reason)): the loader goes on without it",
-                explanation: "\(filter) names \(miss.name) in DT_AUXILIARY: an object that, when present, the loader loads with it and searches first for its symbols. When it cannot be loaded the loader ignores it silently and uses \(filter)'s own definitions; ldd lists it as 'not found' all the same. Nothing fails.",
+                explanation: "\(filter) names \(miss.name) in DT_AUXILIARY: an object that, when present, the loader loads with it and searches first for its symbols. When it cannot be loaded the loader ignores it silently and uses \(filter)'s own definitions; \(ldd). Nothing fails.",
                 library: miss.name, neededBy: filters,
                 searched: miss.name.containsSlash ? [] : SearchedDirectories.of(miss.trail))
         }
@@ -190,8 +210,8 @@ public enum FindingCatalog {
             }
             var finding = Finding(
                 id: .libraryNotFound, rule: .libraryNotFound,
-                summary: "\(miss.name) not found (\(miss.isFilter ? "the DT_FILTER object of" : "needed by") \(shortList(requesters)))",
-                explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names in DT_FILTER (an object the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
+                summary: "\(miss.name) not found (\(miss.isFilter ? "the filter object of" : "needed by") \(shortList(requesters)))",
+                explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names as its filter object (DT_FILTER: one the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, searched: SearchedDirectories.of(miss.trail))
             if let documented = rules.documentedFailure(finding, provider: nil, graph: graph, system: system) {

@@ -42,4 +42,5 @@ extension FindingID {
     public static let auxiliaryFilterAbsent: FindingID = "LD015"
     public static let versionFileNotLoaded: FindingID = "LD016"
     public static let filterCycle: FindingID = "LD017"
+    public static let programFilter: FindingID = "LD018"
 }

@@ -238,6 +238,12 @@ public struct LoadGraph: Sendable {
     public var absentAuxiliaries: [MissingLibrary] = []
     /// Two objects that are each other's filter, on which the loader crashes.
     public var filterCycle: FilterCycle?
+    /// Filter objects the program itself names (`DT_FILTER`/`DT_AUXILIARY` of the
+    /// executable, which ld refuses to write): glibc's ld.so puts them before the program in
+    /// its search list and its list of objects, whose head stays the program, so that
+    /// `ld.so --list` and `ldd` leave them out; then it dies of SIGSEGV relocating them
+    /// (measured, 2.36). An absent one is as any other filter's.
+    public var programFilters: [Int] = []
     public var platform: LoaderPlatform
     public var environment: LoaderEnvironment
     /// Index of the interpreter in `objects`, when it is loaded.

@@ -116,6 +116,7 @@ struct ResolutionState {
     var failedPreloads: [MissingLibrary] = []
     var absentAuxiliaries: [MissingLibrary] = []
     var filterCycle: FilterCycle?
+    var programFilters: [Int] = []
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
@@ -274,9 +275,11 @@ struct ResolutionState {
                         filtees.append(index)
                         if !objects[index].filterOf.contains(current) { objects[index].filterOf.append(current) }
                         if current == 0 {
-                            // The program's own (which ld does not write): the loader would put
-                            // them before the program; here they follow it, as its needs do.
+                            // The program's own (which ld does not write, but a hand can): the
+                            // loader puts them before the program, lists them as here, and
+                            // crashes relocating them (`LoadGraph.programFilters`).
                             if listed.insert(index) { searchList.append(index) }
+                            programFilters.append(index)
                         } else if listed.insert(index) {
                             searchList.insert(index, at: insertion)
                             insertion += 1
@@ -369,6 +372,7 @@ struct ResolutionState {
         }
         for at in missing.indices { missing[at].neededBy = missing[at].neededBy.map { position[$0] } }
         for at in absentAuxiliaries.indices { absentAuxiliaries[at].neededBy = absentAuxiliaries[at].neededBy.map { position[$0] } }
+        programFilters = programFilters.map { position[$0] }
         if let cycle = filterCycle {
             filterCycle = FilterCycle(filter: position[cycle.filter], filtee: position[cycle.filtee], missingBefore: cycle.missingBefore)
         }
@@ -399,6 +403,7 @@ struct ResolutionState {
                               unsafeSearchPath: unsafe)
         graph.absentAuxiliaries = absentAuxiliaries
         graph.filterCycle = filterCycle
+        graph.programFilters = programFilters
         return graph
     }
 

@@ -70,7 +70,10 @@ struct RuleRootDifferentialTests {
             let crash = graph.filterCycle.flatMap { $0.missingBefore == 0 ? Listing(paths: [], stoppedAt: "?") : nil }
             let model = crash ?? graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
                 ?? unloaded.map { _ in Listing(paths: [], stoppedAt: "?" + UnloadedVersionFile.loaderMessage(graph.platform.glibc) + "\n") }
-                ?? Listing(paths: graph.objects.dropFirst().filter { $0.foundVia != .vdso }.map(\.loaderName), stoppedAt: nil)
+                // (ld.so lists from the program on: the program's own filter objects, put
+                // before it, are left out)
+                ?? Listing(paths: graph.objects.dropFirst().filter { $0.foundVia != .vdso && !graph.programFilters.contains($0.index) }
+                    .map(\.loaderName), stoppedAt: nil)
             #expect(model == truth, "\(fixture.name)\(cached ? " (CachedRoot)" : "")")
         }
     }
@@ -220,8 +223,24 @@ struct RuleRootDifferentialTests {
         #expect(Set(findings.first?["neededBy"] as? [String] ?? []) == ["/app/lib/libleaf.so.1", "/app/lib/libleafimpl.so.1"])
     }
 
+    /// The program's own filter object (ld does not write one): listed nowhere, fatal.
+    @Test("program-filter: a program that names a filter object crashes the loader though ld.so --list shows nothing wrong; check says so (LD018), exit 2",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("program-filter") != nil, RealLoader.unavailableReason))
+    func programFilter() throws {
+        let fixture = try #require(FixtureRoot.rule("program-filter"))
+        let program = try #require(fixture.program)
+        let run = RealLoader.run(fixture, argv0: program)
+        #expect(run.status == 139 && run.stderr.isEmpty, "\(run)")
+        let list = RealLoader.list(root: fixture.rootPath, program: program, environment: fixture.environment)
+        #expect(list.status == 0 && !list.stdout.contains("libleafimpl"), "\(list)")
+        let (status, findings, objects) = try Self.checkJSON(fixture, program)
+        #expect(status == 2)
+        #expect(findings.first?["id"] as? String == "LD018" && findings.first?["resolvedTo"] as? String == "/app/lib/libleafimpl.so.1", "\(findings)")
+        #expect(objects.contains { $0["path"] as? String == "/app/lib/libleafimpl.so.1" && $0["filterOf"] as? [String] == [program] })
+    }
+
     /// A DT_FILTER object that cannot be loaded stops the loader like a missing DT_NEEDED one.
-    @Test("filter-missing: the absent DT_FILTER object is LD002, named as the filter's, exit 2 as the program fails",
+    @Test("filter-missing: the absent DT_FILTER object is LD002, named as the library's filter object, exit 2 as the program fails",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("filter-missing") != nil, RealLoader.unavailableReason))
     func missingFilter() throws {
         let fixture = try #require(FixtureRoot.rule("filter-missing"))
@@ -230,7 +249,7 @@ struct RuleRootDifferentialTests {
         #expect(run.status == 127 && run.stderr.contains("libleafimpl.so.1: cannot open shared object file"), "\(run.stderr)")
         let check = Command.ofdoctor(["check", "--root", fixture.rootPath, program], environment: ["COLUMNS": "200"])
         #expect(check.status == 2, "\(check.stdout)")
-        #expect(check.stdout.contains("LD002  libleafimpl.so.1 not found (the DT_FILTER object of /app/lib/libleaf.so.1)"), "\(check.stdout)")
+        #expect(check.stdout.contains("LD002  libleafimpl.so.1 not found (the filter object of /app/lib/libleaf.so.1)"), "\(check.stdout)")
     }
 
     @Test("a real exec takes $ORIGIN from the resolved program path, not the symlink",

@@ -419,6 +419,43 @@ solib "$R/app/lib/libleafimpl.so.1" libleafimpl.so.1 "$SRC/leaf.c" -DWHERE='"the
 prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog
 
+# The program's own filter objects, which ld does not write (a hand does: the first DT_NEEDED
+# entry's tag turned into DT_FILTER, program-filter, or DT_AUXILIARY with the object absent,
+# program-auxiliary-absent). The loader puts the filtee before the program, where ld.so --list
+# and ldd do not look, and dies of SIGSEGV relocating it (exit 139, silent); an absent
+# auxiliary one it passes over, as any library's.
+retag_first_needed() {  # retag_first_needed FILE TAG
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+path, tag = sys.argv[1], int(sys.argv[2], 0)
+data = bytearray(open(path, 'rb').read())
+phoff, = struct.unpack_from('<Q', data, 32); phnum, = struct.unpack_from('<H', data, 56)
+for i in range(phnum):
+    p_type, _, off = struct.unpack_from('<IIQ', data, phoff + 56 * i)
+    at = off
+    while p_type == 2:
+        d_tag, = struct.unpack_from('<q', data, at)
+        if d_tag == 0: sys.exit(path + ': no DT_NEEDED')
+        if d_tag == 1:
+            struct.pack_into('<q', data, at, tag); break
+        at += 16
+open(path, 'wb').write(data)
+PY
+}
+begin program-filter
+filtee_lib /app/lib
+leaf /app/lib /app/lib
+prog /app/bin/prog "$R/app/lib/libleafimpl.so.1" "$LEAF" -Wl,-rpath,/app/lib
+retag_first_needed "$R/app/bin/prog" 0x7fffffff
+cache "$R"; finish /app/bin/prog
+begin program-auxiliary-absent
+filtee_lib /app/lib
+leaf /app/lib /app/lib
+prog /app/bin/prog "$R/app/lib/libleafimpl.so.1" "$LEAF" -Wl,-rpath,/app/lib
+retag_first_needed "$R/app/bin/prog" 0x7ffffffd
+rm "$R/app/lib/libleafimpl.so.1"
+cache "$R"; finish /app/bin/prog
+
 # The kernel's vDSO answers to its soname (linux-vdso.so.1) before any search (elf/setup-vdso.h):
 # a program linked against the vDSO image (or given that DT_NEEDED by a bundler that copied
 # ldd's list) starts, and its LINUX_2.6 need and __vdso_time reference are the vDSO's.
