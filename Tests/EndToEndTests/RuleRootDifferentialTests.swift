@@ -141,6 +141,13 @@ struct RuleRootDifferentialTests {
         #expect(ISALevelCheck.firstRefusal(in: older) == nil)
     }
 
+    /// A rule root, its program, and the program run in it by its full path.
+    static func started(_ name: String) throws -> (fixture: FixtureRoot, program: String, run: RealLoader.Outcome) {
+        let fixture = try #require(FixtureRoot.rule(name))
+        let program = try #require(fixture.program)
+        return (fixture, program, RealLoader.run(fixture, argv0: program))
+    }
+
     /// `check --format json` of a rule root's program: its exit status, findings and objects.
     static func checkJSON(_ fixture: FixtureRoot, _ program: String) throws -> (status: Int32, findings: [[String: Any]], objects: [[String: Any]]) {
         let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
@@ -154,9 +161,7 @@ struct RuleRootDifferentialTests {
     @Test("filters: the filtee serves the filter's symbols; an absent auxiliary filter is LD015 (info), not a failure",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("filters") != nil, RealLoader.unavailableReason))
     func filters() throws {
-        let fixture = try #require(FixtureRoot.rule("filters"))
-        let program = try #require(fixture.program)
-        let run = RealLoader.run(fixture, argv0: program)
+        let (fixture, program, run) = try Self.started("filters")
         #expect(run.status == 0 && run.stdout.contains("leaf from: the filtee"), "\(run.stdout)\(run.stderr)")
         let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment)
         #expect(traced.stdout.contains("libabsent.so.1 => not found"), "ldd: \(traced.stdout)")
@@ -180,9 +185,7 @@ struct RuleRootDifferentialTests {
     @Test("vdso-needed: a DT_NEEDED linux-vdso.so.1 is the kernel's vDSO, with its LINUX_2.6 symbols; check says healthy as the program starts",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("vdso-needed") != nil && HostVDSO.image != nil, RealLoader.unavailableReason))
     func vdsoNeeded() throws {
-        let fixture = try #require(FixtureRoot.rule("vdso-needed"))
-        let program = try #require(fixture.program)
-        let run = RealLoader.run(fixture, argv0: program)
+        let (fixture, program, run) = try Self.started("vdso-needed")
         #expect(run.status == 0 && run.stdout.contains("vdso time ok"), "\(run.stdout)\(run.stderr)")
         let (status, findings, objects) = try Self.checkJSON(fixture, program)
         #expect(status == 0 && findings.isEmpty, "\(findings)")
@@ -196,9 +199,7 @@ struct RuleRootDifferentialTests {
     @Test("verneed-unloaded: the need of libm.so.6, whose DT_NEEDED is gone, is LD016 with its versions and symbols, and no LD004",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("verneed-unloaded") != nil, RealLoader.unavailableReason))
     func versionFileNotLoaded() throws {
-        let fixture = try #require(FixtureRoot.rule("verneed-unloaded"))
-        let program = try #require(fixture.program)
-        let run = RealLoader.run(fixture, argv0: program)
+        let (fixture, program, run) = try Self.started("verneed-unloaded")
         #expect(run.status == 127 && run.stderr.contains("_dl_check_map_versions: Assertion `needed != NULL' failed!"), "\(run.stderr)")
         let (status, findings, _) = try Self.checkJSON(fixture, program)
         #expect(status == 2)
@@ -213,9 +214,7 @@ struct RuleRootDifferentialTests {
     @Test("filter-cycle: the loader crashes on two objects that are each other's filter; check says so first (LD017), exit 2",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("filter-cycle") != nil, RealLoader.unavailableReason))
     func filterCycle() throws {
-        let fixture = try #require(FixtureRoot.rule("filter-cycle"))
-        let program = try #require(fixture.program)
-        let run = RealLoader.run(fixture, argv0: program)
+        let (fixture, program, run) = try Self.started("filter-cycle")
         #expect(run.status == 139 && run.stdout.isEmpty && run.stderr.isEmpty, "\(run)")
         let (status, findings, _) = try Self.checkJSON(fixture, program)
         #expect(status == 2)
@@ -227,9 +226,7 @@ struct RuleRootDifferentialTests {
     @Test("program-filter: a program that names a filter object crashes the loader though ld.so --list shows nothing wrong; check says so (LD018), exit 2",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("program-filter") != nil, RealLoader.unavailableReason))
     func programFilter() throws {
-        let fixture = try #require(FixtureRoot.rule("program-filter"))
-        let program = try #require(fixture.program)
-        let run = RealLoader.run(fixture, argv0: program)
+        let (fixture, program, run) = try Self.started("program-filter")
         #expect(run.status == 139 && run.stderr.isEmpty, "\(run)")
         let list = RealLoader.list(root: fixture.rootPath, program: program, environment: fixture.environment)
         #expect(list.status == 0 && !list.stdout.contains("libleafimpl"), "\(list)")
@@ -243,9 +240,7 @@ struct RuleRootDifferentialTests {
     @Test("filter-missing: the absent DT_FILTER object is LD002, named as the library's filter object, exit 2 as the program fails",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("filter-missing") != nil, RealLoader.unavailableReason))
     func missingFilter() throws {
-        let fixture = try #require(FixtureRoot.rule("filter-missing"))
-        let program = try #require(fixture.program)
-        let run = RealLoader.run(fixture, argv0: program)
+        let (fixture, program, run) = try Self.started("filter-missing")
         #expect(run.status == 127 && run.stderr.contains("libleafimpl.so.1: cannot open shared object file"), "\(run.stderr)")
         let check = Command.ofdoctor(["check", "--root", fixture.rootPath, program], environment: ["COLUMNS": "200"])
         #expect(check.status == 2, "\(check.stdout)")
