@@ -36,7 +36,7 @@ public struct TargetSystem: Sendable {
     /// `libc.so.6`), the multiarch layout, and `/etc/ld.so.cache`.
     /// - Parameter cpu: nil when the CPU's features could not be read (no `/proc`): the
     ///   platform then has none, and a note says so.
-    /// - Parameter vdso: the kernel's vDSO (`KernelVDSO.ofThisProcess()`), nil for none.
+    /// - Parameter vdso: the kernel's vDSO (`KernelVDSO.read(at:)` of `AT_SYSINFO_EHDR`), nil for none.
     public static func inspect(root: RootView, cpu: CPUFeatures?, vdso: KernelVDSO? = nil) -> TargetSystem {
         let multiarch = LoaderPlatform.isMultiarch(root)
         let found = GlibcVersion.read(root: root)
