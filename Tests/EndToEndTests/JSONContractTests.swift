@@ -78,6 +78,20 @@ struct JSONContractTests {
         #expect(rule.type == .oneOf(Rule.allCases.map(\.rawValue)))
     }
 
+    /// The findings documents are where a finding's id leads a user: every rule is in one,
+    /// a general one in a section heading of docs/findings.md, a model-file one in
+    /// docs/findings-openface.md's sections.
+    @Test("docs/findings.md and docs/findings-openface.md describe every rule the doctor reports")
+    func findingsDocumented() throws {
+        let general = try String(contentsOfFile: Command.packageRoot + "/docs/findings.md", encoding: .utf8)
+        let openFace = try String(contentsOfFile: Command.packageRoot + "/docs/findings-openface.md", encoding: .utf8)
+        let headings = general.split(separator: "\n").filter { $0.hasPrefix("## ") }
+        for rule in Rule.allCases {
+            let named = "`\(rule.rawValue)`"
+            #expect(headings.contains { $0.contains(named) } || openFace.contains("Rule " + named), "no section describes \(rule.rawValue)")
+        }
+    }
+
     @Test("every command's JSON on healthy and broken roots: each field present, of its documented type, none undocumented",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"), .timeLimit(.minutes(10)))
     func outputsMatchContract() throws {
