@@ -35,19 +35,19 @@ public enum FindingCatalog {
         if cycleFirst { result += cycle }
         result += missingLibraries(graph, argv0: argv0, system: system, rules: rules)
         if !cycleFirst { result += cycle }
-        // The ISA check comes after the version checks and before relocation: ahead of the
-        // symbol findings unless a version the loader stops at comes first.
-        let isa = isaFindings(graph, argv0: argv0)
-        let versionStops = symbols.versionProblems.contains { $0.kind == .notFound }
         // A need of a file nothing loads stops the version check where it is met: first,
         // unless a version error was printed before it.
         let unloaded = unloadedVersionFileFindings(graph, symbols: symbols)
         let unloadedFirst = symbols.unloadedVersionFiles.first?.versionErrorsBefore == 0
         if unloadedFirst { result += unloaded }
-        if !versionStops && unloaded.isEmpty { result += isa }
+        // The ISA check comes after the version checks and before relocation: ahead of the
+        // symbol findings unless the version check stops the loader first.
+        let isa = isaFindings(graph, argv0: argv0)
+        let versionCheckStops = !unloaded.isEmpty || symbols.versionProblems.contains { $0.kind == .notFound }
+        if !versionCheckStops { result += isa }
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
         if !unloadedFirst { result += unloaded }
-        if versionStops || !unloaded.isEmpty { result += isa }
+        if versionCheckStops { result += isa }
         // (the program's own filter objects crash the loader when it relocates them: after
         // what it meets while mapping and checking versions)
         result += programFilterFindings(graph)
