@@ -103,18 +103,15 @@ struct RuleRootDifferentialTests {
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("canonical-plt") != nil, RealLoader.unavailableReason),
           arguments: ["canonical-plt", "copy-relocation"])
     func headlineVerbMatchesTheStart(_ name: String) throws {
-        let fixture = try #require(FixtureRoot.rule(name))
-        let program = try #require(fixture.program)
-        let started = RealLoader.run(fixture, argv0: program).stdout.contains("started")
+        let (fixture, program, run) = try Self.started(name)
+        let started = run.stdout.contains("started")
         let check = Command.ofdoctor(["check", "--root", fixture.rootPath, program])
         let headline = check.stdout.split(separator: "\n").first.map(String.init) ?? ""
         #expect(headline.contains(started ? "starts but will fail" : "will not start"), "\(name): started \(started); \(headline)")
-        let json = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
-        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
-        let findings = report?["findings"] as? [[String: Any]] ?? []
+        let (_, findings, _) = try Self.checkJSON(fixture, program)
         #expect(findings.contains { $0["severity"] as? String == "error" })
         #expect(findings.filter { $0["severity"] as? String == "error" }.allSatisfy { $0["failsAtFirstCall"] as? Bool == started },
-                "\(name): \(json.stdout)")
+                "\(name): \(findings)")
     }
 
     /// The first-error comparison shows check names the refused object as the loader does;
@@ -123,9 +120,7 @@ struct RuleRootDifferentialTests {
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("isa-level") != nil, RealLoader.unavailableReason),
           arguments: ["isa-level", "isa-level-program"])
     func isaLevel(_ name: String) throws {
-        let fixture = try #require(FixtureRoot.rule(name))
-        let program = try #require(fixture.program)
-        let real = RealLoader.run(fixture, argv0: program)
+        let (fixture, program, real) = try Self.started(name)
         #expect(real.status == 127 && real.stderr.contains("CPU ISA level is lower than required"), "\(real)")
         let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment,
                                       extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
