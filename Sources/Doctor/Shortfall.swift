@@ -53,7 +53,7 @@ struct Shortfall {
                     add(.provider(provider), file: file) { $0.symbols.append(problem) }
                     continue
                 }
-            } else if graph.objects[problem.requester].lacksDependency {
+            } else if graph.lacksDependency(problem.requester) {
                 continue   // most likely the missing library's, which the loader never reaches
             }
             add(.requester(problem.requester), file: nil) { $0.symbols.append(problem) }

@@ -24,6 +24,47 @@ public struct DynamicSection: Equatable, Sendable {
     public var filtees: [FilteeEntry] = []
 
     public init() {}
+
+    /// The `DT_NEEDED`, `DT_FILTER` and `DT_AUXILIARY` entries in file order: the loader
+    /// reads them in one pass (elf/dl-deps.c), so a filter met among the needs is mapped there.
+    /// (Entries are handed out as places, not names: most walks need only what each one
+    /// resolved to, and copying every name cost a tree walk nearly 1% more instructions.)
+    public func forEachDependencyEntry(_ body: (DependencyEntry) -> Void) {
+        var next = 0
+        for position in 0..<(needed.count + 1) {   // (a closed range's iteration cost more than the body)
+            while next < filtees.count, filtees[next].neededBefore <= position {
+                body(DependencyEntry(isFilter: true, index: next, slot: needed.count + next))
+                next += 1
+            }
+            if position < needed.count { body(.needed(position)) }
+        }
+    }
+
+    /// The entry's name as written (dynamic string tokens not yet expanded).
+    public func name(of entry: DependencyEntry) -> String {
+        entry.isFilter ? filtees[entry.index].name : needed[entry.index]
+    }
+
+    /// The entry's filter entry; nil for a `DT_NEEDED` one.
+    public func filter(of entry: DependencyEntry) -> FilteeEntry? {
+        entry.isFilter ? filtees[entry.index] : nil
+    }
+}
+
+/// A `DT_NEEDED` entry or a filter entry, as `forEachDependencyEntry` hands them out.
+public struct DependencyEntry: Sendable {
+    /// A `DT_FILTER` or `DT_AUXILIARY` entry (else `DT_NEEDED`).
+    public var isFilter: Bool
+    /// Its place in `needed`, or in `filtees`.
+    public var index: Int
+    /// A number no other entry of the section has: `index` for `DT_NEEDED`, after all of
+    /// them for a filter.
+    public var slot: Int
+
+    /// The `DT_NEEDED` entry at `position`.
+    public static func needed(_ position: Int) -> DependencyEntry {
+        DependencyEntry(isFilter: false, index: position, slot: position)
+    }
 }
 
 /// One `DT_FILTER` or `DT_AUXILIARY` entry. The loader reads them in one pass with the

@@ -146,32 +146,6 @@ public struct LoadedObject: Sendable {
 
     public var soname: String? { elf.dynamic?.soname }
 
-    /// Whether one of its `DT_NEEDED` or `DT_FILTER` objects was not loaded (an absent
-    /// `DT_AUXILIARY` one does not count: the loader does without it).
-    public var lacksDependency: Bool {
-        if dependencies.contains(where: { $0 == nil }) { return true }
-        let entries = elf.dynamic?.filtees ?? []
-        return zip(entries, filtees).contains { entry, target in target == nil && !entry.isAuxiliary }
-    }
-
-    /// Its dependencies as the loader records them for the initialisation (and so the
-    /// relocation) order: `DT_NEEDED` and filter objects in the order of the dynamic
-    /// section (elf/dl-deps.c `l_initfini`), those not loaded left out.
-    public var linkedDependencies: [Int] {
-        let entries = elf.dynamic?.filtees ?? []
-        guard !entries.isEmpty else { return dependencies.compactMap { $0 } }
-        var linked: [Int] = []
-        var next = 0
-        for position in 0...dependencies.count {
-            while next < entries.count, entries[next].neededBefore <= position {
-                if next < filtees.count, let filtee = filtees[next] { linked.append(filtee) }
-                next += 1
-            }
-            if position < dependencies.count, let dependency = dependencies[position] { linked.append(dependency) }
-        }
-        return linked
-    }
-
     /// `_dl_map_object`'s test of a loaded object: `name` is its path, a name it was loaded
     /// under, or its soname, byte for byte (strcmp: `é` and `e` + U+0301 are two names).
     public func answers(to name: String) -> Bool {
@@ -255,4 +229,43 @@ public struct LoadGraph: Sendable {
     public var unsafeSearchPath: [(source: SearchSource, element: String)]
 
     public var executable: LoadedObject { objects[0] }
+
+    /// Each entry of object `index`'s dependencies (`DynamicSection.forEachDependencyEntry`)
+    /// with what it resolved to (nil: not loaded).
+    public func forEachDependency(of index: Int, _ body: (_ entry: DependencyEntry, _ target: Int?) -> Void) {
+        // Fields read one by one: a copy of the whole object retains and releases every one
+        // of its references, each time.
+        let dependencies = objects[index].dependencies, filtees = objects[index].filtees
+        // Without filter entries (nearly every object) the order is the DT_NEEDED one: no
+        // copy of the dynamic section needed to learn it.
+        guard !filtees.isEmpty else {
+            for (position, target) in dependencies.enumerated() {
+                body(.needed(position), target)
+            }
+            return
+        }
+        objects[index].elf.dynamic?.forEachDependencyEntry { entry in
+            let targets = entry.isFilter ? filtees : dependencies
+            body(entry, entry.index < targets.count ? targets[entry.index] : nil)
+        }
+    }
+
+    /// Object `index`'s dependencies as the loader records them for the initialisation (and
+    /// so the relocation) order: `DT_NEEDED` and filter objects in the order of the dynamic
+    /// section (elf/dl-deps.c `l_initfini`), those not loaded left out.
+    public func linkedDependencies(of index: Int) -> [Int] {
+        var linked: [Int] = []
+        forEachDependency(of: index) { _, target in if let target { linked.append(target) } }
+        return linked
+    }
+
+    /// Whether one of object `index`'s `DT_NEEDED` or `DT_FILTER` objects was not loaded (an
+    /// absent `DT_AUXILIARY` one does not count: the loader does without it).
+    public func lacksDependency(_ index: Int) -> Bool {
+        var lacks = false
+        forEachDependency(of: index) { entry, target in
+            if target == nil && objects[index].elf.dynamic?.filter(of: entry)?.isAuxiliary != true { lacks = true }
+        }
+        return lacks
+    }
 }

@@ -12,7 +12,7 @@ public enum RelocationOrder {
         // objects in order; the program's is still empty then (dl-deps.c fills it only for
         // the others).
         let needed: [[Int]] = graph.objects.indices.map { index in
-            index == 0 ? [] : graph.objects[index].linkedDependencies
+            index == 0 ? [] : graph.linkedDependencies(of: index)
         }
         let initfini = usesDepthFirstSort(graph) ? depthFirst(needed) : oldSort(needed)
         return initfini.reversed()

@@ -261,60 +261,56 @@ struct ResolutionState {
             // Where `current` stands: its filter objects go in here, in order, before it; the
             // cursor stays, so they are processed next (then `current` is passed over).
             var insertion = cursor
-            let dynamic = objects[current].elf.dynamic
-            let needed = dynamic?.needed ?? [], filterEntries = dynamic?.filtees ?? []
             var deps: [Int?] = [], filtees: [Int?] = []
-            var nextFilter = 0
-            for position in 0...needed.count {
-                // The loader reads DT_NEEDED, DT_FILTER and DT_AUXILIARY in one pass, in file order.
-                while nextFilter < filterEntries.count, filterEntries[nextFilter].neededBefore <= position {
-                    let entry = filterEntries[nextFilter]
-                    nextFilter += 1
-                    switch mapObject(entry.name, requester: current, isPreload: false) {
+            let dynamic = objects[current].elf.dynamic ?? DynamicSection()
+            dynamic.forEachDependencyEntry { entry in
+                let outcome = mapObject(dynamic.name(of: entry), requester: current, isPreload: false)
+                guard let filter = dynamic.filter(of: entry) else {
+                    switch outcome {
                     case .loaded(let index):
-                        filtees.append(index)
-                        if !objects[index].filterOf.contains(current) { objects[index].filterOf.append(current) }
-                        if current == 0 {
-                            // The program's own (which ld does not write, but a hand can): the
-                            // loader puts them before the program, lists them as here, and
-                            // crashes relocating them (`LoadGraph.programFilters`).
-                            if listed.insert(index) { searchList.append(index) }
-                            programFilters.append(index)
-                        } else if listed.insert(index) {
-                            searchList.insert(index, at: insertion)
-                            insertion += 1
-                        } else if let at = searchList[(insertion + 1)...].firstIndex(of: index) {
-                            // Listed later: moved up, so its symbols are found first. An object
-                            // already processed is listed later only when it is a filter whose
-                            // filtees are being processed: two objects that are each other's
-                            // filter. The loader processes the moved one again, which moves the
-                            // other again, without end: it runs out of stack (SIGSEGV).
-                            if filterCycle == nil, processed.contains(index) {
-                                filterCycle = FilterCycle(filter: current, filtee: index, missingBefore: missing.count)
-                            }
-                            searchList.remove(at: at)
-                            searchList.insert(index, at: insertion)
-                            insertion += 1
-                        }
-                    case .missing(var miss):
-                        filtees.append(nil)
-                        if entry.isAuxiliary {
-                            miss.neededBy = [current]
-                            absentAuxiliaries.append(miss)
-                        } else {
-                            noteMissing(miss, neededBy: current, asFilter: true)
-                        }
+                        deps.append(index)
+                        if !objects[index].neededBy.contains(current) { objects[index].neededBy.append(current) }
+                        if listed.insert(index) { searchList.append(index) }
+                    case .missing(let miss):
+                        deps.append(nil)
+                        noteMissing(miss, neededBy: current)
                     }
+                    return
                 }
-                guard position < needed.count else { break }
-                switch mapObject(needed[position], requester: current, isPreload: false) {
+                switch outcome {
                 case .loaded(let index):
-                    deps.append(index)
-                    if !objects[index].neededBy.contains(current) { objects[index].neededBy.append(current) }
-                    if listed.insert(index) { searchList.append(index) }
-                case .missing(let miss):
-                    deps.append(nil)
-                    noteMissing(miss, neededBy: current)
+                    filtees.append(index)
+                    if !objects[index].filterOf.contains(current) { objects[index].filterOf.append(current) }
+                    if current == 0 {
+                        // The program's own (which ld does not write, but a hand can): the
+                        // loader puts them before the program, lists them as here, and
+                        // crashes relocating them (`LoadGraph.programFilters`).
+                        if listed.insert(index) { searchList.append(index) }
+                        programFilters.append(index)
+                    } else if listed.insert(index) {
+                        searchList.insert(index, at: insertion)
+                        insertion += 1
+                    } else if let at = searchList[(insertion + 1)...].firstIndex(of: index) {
+                        // Listed later: moved up, so its symbols are found first. An object
+                        // already processed is listed later only when it is a filter whose
+                        // filtees are being processed: two objects that are each other's
+                        // filter. The loader processes the moved one again, which moves the
+                        // other again, without end: it runs out of stack (SIGSEGV).
+                        if filterCycle == nil, processed.contains(index) {
+                            filterCycle = FilterCycle(filter: current, filtee: index, missingBefore: missing.count)
+                        }
+                        searchList.remove(at: at)
+                        searchList.insert(index, at: insertion)
+                        insertion += 1
+                    }
+                case .missing(var miss):
+                    filtees.append(nil)
+                    if filter.isAuxiliary {
+                        miss.neededBy = [current]
+                        absentAuxiliaries.append(miss)
+                    } else {
+                        noteMissing(miss, neededBy: current, asFilter: true)
+                    }
                 }
             }
             objects[current].dependencies = deps
@@ -559,13 +555,9 @@ struct ResolutionState {
         if name.isEmpty, !objects.isEmpty { return 0 }
         // The loader's list holds the vDSO (after the program) and ld.so (last) from the
         // start; the list is searched in order.
-        if let vdso, vdso.answers(to: name) {
-            var object = vdso
-            object.index = objects.count
-            objects.append(object)
-            self.vdso = nil
-            register(object.index)
-            return object.index
+        if let held = vdso, held.answers(to: name) {
+            vdso = nil
+            return join(held)
         }
         if let interp = interpreter, interp.answers(to: name) {
             return appendInterpreter()
@@ -574,12 +566,19 @@ struct ResolutionState {
     }
 
     mutating func appendInterpreter() -> Int? {
-        guard var interp = interpreter else { return nil }
-        interp.index = objects.count
-        objects.append(interp)
+        guard let interp = interpreter else { return nil }
         interpreter = nil
-        register(interp.index)
-        return interp.index
+        return join(interp)
+    }
+
+    /// An object the loader had from the start (ld.so, the vDSO) joins the loaded list,
+    /// where the first name asking for it put it.
+    mutating func join(_ held: LoadedObject) -> Int {
+        var object = held
+        object.index = objects.count
+        objects.append(object)
+        register(object.index)
+        return object.index
     }
 
     /// Indexes object `index` by its names and identity, keeping the lowest index for a

@@ -86,10 +86,10 @@ struct TreeText {
         mutating func markSeen(_ index: Int) { parent[index] = index }
 
         mutating func visit(_ index: Int, in graph: LoadGraph) {
-            TreeText.forEachEdge(of: index, in: graph) { at, target in
+            graph.forEachDependency(of: index) { entry, target in
                 guard let target, parent[target] < 0 else { return }
                 parent[target] = index
-                position[target] = at
+                position[target] = entry.slot
                 visit(target, in: graph)
             }
         }
@@ -105,48 +105,23 @@ struct TreeText {
     }
 
     private enum Entry {
-        case needed(name: String, target: Int?)
-        /// A `DT_FILTER` or `DT_AUXILIARY` object (entry `filter` of `elf.dynamic.filtees`).
-        case filtee(FilteeEntry, target: Int?)
+        /// A `DT_NEEDED` entry, or a `DT_FILTER` or `DT_AUXILIARY` one, and what it resolved to.
+        case dependency(DependencyEntry, target: Int?)
         case preload(Int)
         case failedPreload(MissingLibrary)
     }
 
-    /// An object's edges as printed, in the order of its dynamic section: (position, target)
-    /// for each `DT_NEEDED` entry (0, 1, …) and each filter entry (numbered after them).
-    static func forEachEdge(of index: Int, in graph: LoadGraph, _ body: (_ position: Int, _ target: Int?) -> Void) {
-        // Fields read in place: a copy of the object retains and releases every reference.
-        let dependencies = graph.objects[index].dependencies
-        let entries = graph.objects[index].elf.dynamic?.filtees ?? []
-        var next = 0
-        for position in 0...dependencies.count {
-            while next < entries.count, entries[next].neededBefore <= position {
-                let filtees = graph.objects[index].filtees
-                body(dependencies.count + next, next < filtees.count ? filtees[next] : nil)
-                next += 1
-            }
-            if position < dependencies.count { body(position, dependencies[position]) }
-        }
-    }
-
     private func walk(_ index: Int, prefix: String, firstEdges: FirstEdges, marks: Marks, shown: inout [Bool], lines: inout LineSink) {
-        // Fields read one by one: copying a whole `LoadedObject` per line retains and
-        // releases every one of its references.
-        let needed = graph.objects[index].elf.dynamic?.needed ?? []
-        let dependencies = graph.objects[index].dependencies
+        // Read once, not per line: a copy of the section retains and releases each of its fields.
+        let dynamic = graph.objects[index].elf.dynamic
         var entries: [Entry] = []
         if index == 0 {
             entries += preloads.map(Entry.preload)
             entries += graph.failedPreloads.map(Entry.failedPreload)
         }
-        let filterEntries = graph.objects[index].elf.dynamic?.filtees ?? []
-        Self.forEachEdge(of: index, in: graph) { position, target in
-            if let target, !showAll, !firstEdges.isFirst(target, from: index, at: position) { return }
-            if position >= dependencies.count {
-                entries.append(.filtee(filterEntries[position - dependencies.count], target: target))
-            } else {
-                entries.append(.needed(name: position < needed.count ? needed[position] : "", target: target))
-            }
+        graph.forEachDependency(of: index) { entry, target in
+            if let target, !showAll, !firstEdges.isFirst(target, from: index, at: entry.slot) { return }
+            entries.append(.dependency(entry, target: target))
         }
         for (n, entry) in entries.enumerated() {
             let last = n == entries.count - 1
@@ -162,14 +137,12 @@ struct TreeText {
             case .preload(let object):
                 name = graph.objects[object].names.first ?? graph.objects[object].path
                 target = object
-            case .needed(let neededName, let neededTarget):
-                name = neededName
-                target = neededTarget
-            case .filtee(let filter, let filteeTarget):
-                name = filter.name
-                target = filteeTarget
+            case .dependency(let dependency, let dependencyTarget):
+                name = dynamic?.name(of: dependency) ?? ""
+                target = dependencyTarget
+                guard let filter = dynamic?.filter(of: dependency) else { break }
                 kind = style.dim(filter.isAuxiliary ? " (auxiliary filter)" : " (filter)")
-                if filteeTarget == nil && filter.isAuxiliary {
+                if dependencyTarget == nil && filter.isAuxiliary {
                     // The loader goes on without it, and says nothing.
                     let miss = graph.absentAuxiliaries.first { $0.name == name && $0.neededBy.contains(index) }
                     lines.append(prefix + branch + style.dim("\(v(name)) not found (auxiliary filter: the loader goes on without it)")
