@@ -26,6 +26,10 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case versionFileNotLoaded = "version-file-not-loaded"
     case filterCycle = "filter-cycle"
     case programFilter = "program-filter"
+    case indirectExternAccess = "indirect-extern-access"
+    case protectedDirectReference = "protected-direct-reference"
+    case ifuncInExecutable = "ifunc-in-executable"
+    case ifuncNotRelocated = "ifunc-not-relocated"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

@@ -43,4 +43,8 @@ extension FindingID {
     public static let versionFileNotLoaded: FindingID = "LD016"
     public static let filterCycle: FindingID = "LD017"
     public static let programFilter: FindingID = "LD018"
+    public static let indirectExternAccess: FindingID = "LD019"
+    public static let protectedDirectReference: FindingID = "LD020"
+    public static let ifuncInExecutable: FindingID = "LD021"
+    public static let ifuncNotRelocated: FindingID = "LD022"
 }

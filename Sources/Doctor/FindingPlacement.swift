@@ -61,9 +61,10 @@ public enum FindingPlacement: Hashable, Sendable {
         case .isaLevelTooHigh:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
             return object(path: path) ?? .none
-        case .versionFileNotLoaded, .filterCycle:
+        case .versionFileNotLoaded, .filterCycle, .ifuncInExecutable, .ifuncNotRelocated:
             return object(path: finding.neededBy.first) ?? .none
-        case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing:
+        case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing, .indirectExternAccess,
+             .protectedDirectReference:
             return object(path: finding.resolvedTo) ?? object(path: finding.neededBy.first) ?? .none
         case .unsafeSearchPath, .modelFileMissing, .modelFileCorrupt:
             return .none

@@ -24,6 +24,10 @@ public final class ELFFile: @unchecked Sendable {
     /// The x86 ISA levels the object's property note says it needs (1 baseline, 2
     /// x86-64-v2, 4 v3, 8 v4); 0 when it names none or is not an x86 object.
     public let x86ISANeeded: UInt32
+    /// The object's property note sets `GNU_PROPERTY_1_NEEDED_INDIRECT_EXTERN_ACCESS` (built
+    /// with `-mno-direct-extern-access`): glibc 2.35 and later refuse a copy relocation or a
+    /// canonical PLT entry of the program that binds to one of its protected symbols.
+    public let needsIndirectExternAccess: Bool
 
     /// Set once in `init` (possibly to a shorter copy, see `neededPrefix`), then never changed;
     /// these and the offsets below are read by ELFFile+Symbols, +SymbolLookup and +Relocations.
@@ -77,8 +81,10 @@ public final class ELFFile: @unchecked Sendable {
         header = image.header
         programHeaders = image.programHeaders
         interpreter = image.interpreter
-        x86ISANeeded = image.header.machine == 62 || image.header.machine == 3   // EM_X86_64, EM_386
-            ? X86ISANote.needed(image.programHeaders, reader, is64: is64) : 0
+        let properties = image.header.machine == 62 || image.header.machine == 3   // EM_X86_64, EM_386
+            ? X86PropertyNote.read(image.programHeaders, reader, is64: is64) : X86PropertyNote()
+        x86ISANeeded = properties.isaNeeded
+        needsIndirectExternAccess = properties.needed1 & 1 != 0
 
         guard let table = image.dynamicTable else {
             dynamic = nil
@@ -118,31 +124,56 @@ public final class ELFFile: @unchecked Sendable {
             self.reader = ByteReader(buffer: kept.buffer, bigEndian: order == .big)
         }
         // A mapped library's tables are read next (the symbol check): mapped at once when
-        // they span more than the first fault's 64 KB (the kernel maps that much around it).
-        if bytes.isMapped, let needed = neededPrefix(), needed > 1 << 16 { bytes.populate(upTo: needed) }
+        // they span more than the first fault's 64 KB (the kernel maps that much around it),
+        // table by table: a large program's relocations are mostly relative ones, which
+        // nothing reads (`RelocationTable`), 3 of sourcekit-lsp's 4 MB of tables.
+        if bytes.isMapped, let ranges = neededRanges(), let end = ranges.map(\.upperBound).max(), end > 1 << 16 {
+            for range in Self.merged(ranges, across: 1 << 16) { bytes.populate(range) }
+        }
+    }
+
+    /// Ranges closer than `gap` joined: one call maps the few pages between them for less
+    /// than a second call costs.
+    static func merged(_ ranges: [Range<Int>], across gap: Int) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) where !range.isEmpty {
+            if let last = result.last, range.lowerBound <= last.upperBound + gap {
+                result[result.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                result.append(range)
+            }
+        }
+        return result
     }
 
     /// The end of the last byte any method reads after `init`: nil when it cannot be told
     /// (an unknown symbol count, a hash table that cannot be read), and then all is kept.
     private func neededPrefix() -> Int? {
+        neededRanges().map { ranges in min(ranges.reduce(is64 ? 64 : 52) { max($0, $1.upperBound) }, reader.count) }
+    }
+
+    /// The bytes any method reads after `init`, table by table, each within the file; nil
+    /// when that cannot be told (see `neededPrefix`).
+    private func neededRanges() -> [Range<Int>]? {
         let entrySize = is64 ? 24 : 16
-        var end = is64 ? 64 : 52
-        if let strings = stringTable { end = max(end, strings.upperBound) }
+        var ranges: [Range<Int>] = [0..<(is64 ? 64 : 52)]
+        if let strings = stringTable { ranges.append(strings) }
         if let table = symbolTable.symbolTableOffset {
             guard symbolCount > 0 else { return nil }
-            end = max(end, table + symbolCount * entrySize)
+            ranges.append(table..<(table + symbolCount * entrySize))
         }
-        if let versym = symbolTable.versymOffset { end = max(end, versym + symbolCount * 2) }
+        if let versym = symbolTable.versymOffset { ranges.append(versym..<(versym + symbolCount * 2)) }
         // (Without a readable header nothing ever reads the table: no bound needed.)
         if let gnu = symbolTable.gnuHash {
             guard symbolCount > 0 else { return nil }
-            end = max(end, gnu.chainStart + max(0, symbolCount - Int(gnu.symoffset)) * 4)
+            ranges.append((gnu.bloomStart - 16)..<(gnu.chainStart + max(0, symbolCount - Int(gnu.symoffset)) * 4))
         }
         if let sysv = symbolTable.sysvHashOffset {
             guard let nbucket = reader.u32(sysv), let nchain = reader.u32(sysv + 4) else { return nil }
-            end = max(end, sysv + 8 + (Int(nbucket) + Int(nchain)) * 4)
+            ranges.append(sysv..<(sysv + 8 + (Int(nbucket) + Int(nchain)) * 4))
         }
-        for table in relocationTables { end = max(end, table.range.upperBound) }
-        return min(end, reader.count)
+        for table in relocationTables { ranges.append(table.range) }
+        let count = reader.count
+        return ranges.map { min($0.lowerBound, count)..<min($0.upperBound, count) }
     }
 }

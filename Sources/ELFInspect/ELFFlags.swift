@@ -31,5 +31,5 @@ public enum SymbolKinds {
     /// `SHN_ABS`: an absolute value, defined although its value may be 0.
     public static let absoluteSection: UInt16 = 0xfff1
     /// `STV_INTERNAL` and `STV_HIDDEN`: not visible outside the object.
-    public static let internalVisibility: UInt8 = 1, hiddenVisibility: UInt8 = 2
+    public static let internalVisibility: UInt8 = 1, hiddenVisibility: UInt8 = 2, protectedVisibility: UInt8 = 3
 }

@@ -6,7 +6,14 @@ struct ReferenceMemo {
     /// Entry + 1 per slot, 0 when empty; a power of two, at most half full.
     private var slots: [Int32]
     private var keys: [SymbolCheck.ReferenceKey] = []
-    private var answers: [Bool] = []
+    private var answers: [Answer] = []
+
+    /// What a lookup found: whether it found a definition, and the object defining it when
+    /// that is an IFUNC (-1 otherwise), which `SymbolCheck` checks the relocation order of.
+    struct Answer: Equatable {
+        var found: Bool
+        var ifuncIn: Int32 = -1
+    }
 
     /// - Parameter expected: how many keys may come (the references to look up): the table
     ///   is sized for them once instead of growing and rehashing on the way (up to a bound:
@@ -21,14 +28,14 @@ struct ReferenceMemo {
     }
 
     /// The answer recorded for `key`, else nil and the slot `insert` takes.
-    func find(_ key: SymbolCheck.ReferenceKey) -> (answer: Bool?, slot: Int) {
+    func find(_ key: SymbolCheck.ReferenceKey) -> (answer: Answer?, slot: Int) {
         let at = slot(of: key)
         let entry = slots[at]
         return (entry == 0 ? nil : answers[Int(entry) - 1], at)
     }
 
     /// Records `found` for `key` (which must not be there yet) in the slot `find` gave.
-    mutating func insert(_ key: SymbolCheck.ReferenceKey, _ found: Bool, at slot: Int) {
+    mutating func insert(_ key: SymbolCheck.ReferenceKey, _ found: Answer, at slot: Int) {
         var at = slot
         if (keys.count + 1) * 2 > slots.count {
             grow()

@@ -72,6 +72,13 @@ public struct SymbolCheck: Sendable {
     /// Version needs of a file nothing loads, in the order the version check meets them.
     public var unloadedVersionFiles: [UnloadedVersionFile] = []
     public var symbolProblems: [SymbolProblem] = []
+    /// The program's references to protected definitions glibc checks (2.35 and later), in
+    /// the program's symbol order.
+    public var protectedReferences: [ProtectedReference] = []
+    /// Start-up bindings to an IFUNC of an object not yet relocated (`IFUNCBinding`), in
+    /// the order the loader meets them.
+    public var ifuncBindings: [IFUNCBinding] = []
+    private var ifuncCandidates: [IFUNCCandidate] = []
 
     /// How lookups find the objects that may define a name; the results are the same.
     public enum LookupStrategy: Sendable {
@@ -111,25 +118,128 @@ public struct SymbolCheck: Sendable {
         checkVersionNeeds(graph)
         checkSymbols(graph, versions: &versions, strategy: strategy, concurrency: concurrency)
         symbolProblems = Self.inLoaderOrder(symbolProblems, graph: graph)
+        Self.placeAmongFailures(&protectedReferences, graph: graph, failures: symbolProblems)
+        ifuncBindings = Self.unrelocatedDefiners(ifuncCandidates, graph: graph, failures: symbolProblems)
+        ifuncCandidates = []
     }
 
-    /// `problems` in the order the loader meets them: the start-up ones first (a lazy
-    /// one waits for its call), each group by object in relocation order
-    /// (`RelocationOrder`), within an object by its first relocation naming the symbol.
-    static func inLoaderOrder(_ problems: [SymbolProblem], graph: LoadGraph) -> [SymbolProblem] {
-        guard problems.count > 1 else { return problems }
+    /// Of the start-up bindings to IFUNCs in other objects, those whose definer the loader
+    /// has not relocated when it relocates the requester (later in `RelocationOrder`; ld.so
+    /// relocates itself first), in the order it meets them, each placed among `failures`.
+    static func unrelocatedDefiners(_ candidates: [IFUNCCandidate], graph: LoadGraph, failures: [SymbolProblem]) -> [IFUNCBinding] {
+        guard !candidates.isEmpty else { return [] }
         var rank = [Int](repeating: 0, count: graph.objects.count)
         for (position, object) in RelocationOrder.objects(in: graph).enumerated() { rank[object] = position }
-        let positions = Dictionary(grouping: problems, by: \.requester).mapValues { own in
-            graph.objects[own[0].requester].elf.firstRelocationPositions(of: Set(own.map(\.symbolIndex)))
+        let program = graph.executable.index
+        var kept = candidates.compactMap { candidate -> IFUNCBinding? in
+            guard rank[candidate.definer] > rank[candidate.requester],
+                  graph.objects[candidate.definer].foundVia != .interpreter, graph.objects[candidate.requester].foundVia != .interpreter,
+                  let name = graph.objects[candidate.requester].elf.symbolNameBytes(at: candidate.symbol) else { return nil }
+            return IFUNCBinding(requester: candidate.requester, definer: candidate.definer, symbol: ByteString.decode(name),
+                                symbolIndex: candidate.symbol, isFatal: candidate.definer == program)
         }
+        guard !kept.isEmpty else { return [] }
+        let order = LoaderOrder(graph, lookups: failures.map { ($0.requester, $0.symbolIndex) } + kept.map { ($0.requester, $0.symbolIndex) })
+        let failed = failures.map { order.key(requester: $0.requester, symbol: $0.symbolIndex, atStartup: $0.atStartup) }
+        for i in kept.indices {
+            let own = order.key(requester: kept[i].requester, symbol: kept[i].symbolIndex, atStartup: true)
+            kept[i].failuresBefore = failed.filter { $0 < own }.count
+        }
+        return kept.sorted { a, b in
+            order.key(requester: a.requester, symbol: a.symbolIndex, atStartup: true)
+                < order.key(requester: b.requester, symbol: b.symbolIndex, atStartup: true)
+        }
+    }
+
+    /// Where the loader meets a lookup: the start-up ones first (a lazy one waits for its
+    /// call), each group by object in relocation order (`RelocationOrder`), within an
+    /// object by its first relocation naming the symbol.
+    struct LoaderOrder {
+        private var rank: [Int]
+        private var positions: [Int: [Int: Int]] = [:]
+
+        /// For lookups of these (requester, symbol index) pairs.
+        init(_ graph: LoadGraph, lookups: [(requester: Int, symbol: Int)]) {
+            rank = [Int](repeating: 0, count: graph.objects.count)
+            for (position, object) in RelocationOrder.objects(in: graph).enumerated() { rank[object] = position }
+            positions = Dictionary(grouping: lookups, by: \.requester).mapValues { own in
+                graph.objects[own[0].requester].elf.firstRelocationPositions(of: Set(own.map(\.symbol)))
+            }
+        }
+
+        func key(requester: Int, symbol: Int, atStartup: Bool) -> (Int, Int, Int) {
+            (atStartup ? 0 : 1, rank[requester], positions[requester]?[symbol] ?? Int.max)
+        }
+    }
+
+    /// `problems` in the order the loader meets them (`LoaderOrder`).
+    static func inLoaderOrder(_ problems: [SymbolProblem], graph: LoadGraph) -> [SymbolProblem] {
+        guard problems.count > 1 else { return problems }
+        let order = LoaderOrder(graph, lookups: problems.map { ($0.requester, $0.symbolIndex) })
         return problems.enumerated().sorted { a, b in
             func key(_ problem: SymbolProblem) -> (Int, Int, Int) {
-                (problem.atStartup ? 0 : 1, rank[problem.requester], positions[problem.requester]?[problem.symbolIndex] ?? Int.max)
+                order.key(requester: problem.requester, symbol: problem.symbolIndex, atStartup: problem.atStartup)
             }
             let (ka, kb) = (key(a.element), key(b.element))
             return ka != kb ? ka < kb : a.offset < b.offset
         }.map(\.element)
+    }
+
+    // MARK: protected definitions
+
+    /// The program's copy relocations and canonical PLT entries, among `references`, whose
+    /// lookup finds a protected definition in a library (`ProtectedReference`). Taken from
+    /// the strong references the check looks up anyway: a weak canonical PLT entry, which
+    /// the loader checks too, is left out; a symbol a start-up relocation names as well as
+    /// the jump slot counts as bound at start-up.
+    private static func protectedReferences(_ references: [Reference], graph: LoadGraph, scope: [ELFFile],
+                                            definitions: DefinitionIndex?,
+                                            versions: inout VersionTables) -> [ProtectedReference] {
+        let program = graph.executable.index, elf = scope[program]
+        var found: [ProtectedReference] = []
+        var symbolic: Int?? = .none
+        // (references come object by object: the program's are one run, usually the first)
+        let start = references.firstIndex { $0.object == program } ?? references.endIndex
+        for reference in references[start...].prefix(while: { $0.object == program }) {
+            // A copy relocation's lookup (past the program), or a PLT-class one of a symbol the
+            // program gives a value (its own PLT entry, which that lookup passes over).
+            let key = reference.key
+            guard key.skipsProgram || (!key.takesUndefined && elf.symbolFields(at: reference.symbol).map { $0.value != 0 } == true)
+            else { continue }
+            if symbolic == nil { symbolic = .some(elf.dynamic?.symbolic == true ? program : nil) }
+            let version = versions.version(withID: key.version)
+            guard let settled = settlement(key, reference: version, graph: graph, scope: scope, definitions: definitions,
+                                           versions: &versions, symbolicFirst: symbolic ?? nil),
+                  settled.found, settled.object != program,
+                  scope[settled.object].symbolFields(at: settled.symbol)?.visibility == SymbolKinds.protectedVisibility
+            else { continue }
+            found.append(ProtectedReference(
+                kind: key.skipsProgram ? .copy : .canonicalPLT, symbol: ByteString.decode(key.name), version: version?.name,
+                definer: settled.object, refused: scope[settled.object].needsIndirectExternAccess,
+                atStartup: reference.atStartup, symbolIndex: reference.symbol, failuresBefore: 0))
+        }
+        return found
+    }
+
+    /// Sets each reference's `failuresBefore`: the failed lookups (`failures`, in loader
+    /// order) the loader meets before it.
+    private static func placeAmongFailures(_ found: inout [ProtectedReference], graph: LoadGraph, failures: [SymbolProblem]) {
+        guard !found.isEmpty, !failures.isEmpty else { return }
+        let program = graph.executable.index
+        let order = LoaderOrder(graph, lookups: failures.map { ($0.requester, $0.symbolIndex) } + found.map { (program, $0.symbolIndex) })
+        let failed = failures.map { order.key(requester: $0.requester, symbol: $0.symbolIndex, atStartup: $0.atStartup) }
+        for i in found.indices {
+            let own = order.key(requester: program, symbol: found[i].symbolIndex, atStartup: found[i].atStartup)
+            found[i].failuresBefore = failed.filter { $0 < own }.count
+        }
+    }
+
+    /// Whether every relocation of `elf` is bound at start-up: the environment's
+    /// LD_BIND_NOW, or the object's DT_BIND_NOW, DF_BIND_NOW or DF_1_NOW.
+    static func bindsNow(_ elf: ELFFile, graph: LoadGraph) -> Bool {
+        graph.environment.bindNow || elf.dynamic.map { d in
+            d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
+        } ?? false
     }
 
     // MARK: version needs
@@ -230,23 +340,40 @@ public struct SymbolCheck: Sendable {
         }
         let definitions: DefinitionIndex? = indexes
             ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash), concurrency: concurrency) : nil
+        if graph.platform.glibc >= ProtectedReference.since {
+            protectedReferences = Self.protectedReferences(references, graph: graph, scope: scope, definitions: definitions,
+                                                           versions: &versions)
+        }
         // The lookups are independent: with enough of them, the second half runs on another
         // CPU, with its own memo and version tables (interned ids made before the split are
         // the same in both copies). Problems are kept in reference order.
         guard concurrency.splits(possible: references.count >= 2, pays: references.count >= Self.concurrentReferences) else {
-            symbolProblems += Self.lookUp(references[...], graph: graph, scope: scope, definitions: definitions, versions: &versions)
+            let found = Self.lookUp(references[...], graph: graph, scope: scope, definitions: definitions, versions: &versions)
+            symbolProblems += found.problems
+            ifuncCandidates = found.ifuncs
             return
         }
         let middle = references.count / 2
-        var first: [SymbolProblem] = [], second: [SymbolProblem] = []
+        var first: (problems: [SymbolProblem], ifuncs: [IFUNCCandidate]) = ([], [])
+        var second: (problems: [SymbolProblem], ifuncs: [IFUNCCandidate]) = ([], [])
         var otherVersions = versions
         ConcurrentPair.run({
             first = Self.lookUp(references[..<middle], graph: graph, scope: scope, definitions: definitions, versions: &versions)
         }, {
             second = Self.lookUp(references[middle...], graph: graph, scope: scope, definitions: definitions, versions: &otherVersions)
         })
-        symbolProblems += first
-        symbolProblems += second
+        symbolProblems += first.problems
+        symbolProblems += second.problems
+        ifuncCandidates = first.ifuncs + second.ifuncs
+    }
+
+    /// A start-up binding to an IFUNC of another object, kept until the relocation order
+    /// tells whether that object is relocated yet (most are: libc's, before its users).
+    struct IFUNCCandidate {
+        var requester: Int
+        var definer: Int
+        /// The symbol's index in the requester's `DT_SYMTAB`.
+        var symbol: Int
     }
 
     /// The strong undefined references the relocations of the objects at `positions` make,
@@ -257,13 +384,10 @@ public struct SymbolCheck: Sendable {
         // doubling, and every copy touched fresh pages (a page fault each).
         var references: [Reference] = []
         references.reserveCapacity(relocations[positions].reduce(0, +))
-        let bindNowEverywhere = graph.environment.bindNow
         for position in positions {
             let elf = scope[position]
             let number = graph.objects[position].index
-            let bindNow = bindNowEverywhere || elf.dynamic.map { d in
-                d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
-            } ?? false
+            let bindNow = bindsNow(elf, graph: graph)
             // The name stays bytes in the file: a `String` is made only for a miss.
             elf.forEachUndefinedReference { undefined in
                 let key = ReferenceKey(name: undefined.name, nameHash: undefined.gnuHash,
@@ -289,33 +413,41 @@ public struct SymbolCheck: Sendable {
 
     /// The problems among `references`, in their order.
     private static func lookUp(_ references: ArraySlice<Reference>, graph: LoadGraph, scope: [ELFFile],
-                               definitions: DefinitionIndex?, versions: inout VersionTables) -> [SymbolProblem] {
+                               definitions: DefinitionIndex?,
+                               versions: inout VersionTables) -> (problems: [SymbolProblem], ifuncs: [IFUNCCandidate]) {
         var problems: [SymbolProblem] = []
+        var ifuncs: [IFUNCCandidate] = []
         var memo = ReferenceMemo(expected: references.count)
         // Read once: `dynamic` is a struct of arrays and strings, copied at each read.
         let symbolic = scope.map { $0.dynamic?.symbolic == true }
         for item in references {
             let key = item.key
-            let found: Bool
+            let answer: ReferenceMemo.Answer
             var assertion = false
             let known = memo.find(key)
             if let cached = known.answer {
-                found = cached
+                answer = cached
             } else {
                 let result = Self.lookup(key, reference: versions.version(withID: key.version), graph: graph, scope: scope,
                                          definitions: definitions, versions: &versions,
                                          symbolicFirst: symbolic[item.object] ? item.object : nil)
-                found = result.found
+                answer = ReferenceMemo.Answer(found: result.found, ifuncIn: result.ifuncIn)
                 assertion = result.assertion
-                if !assertion { memo.insert(key, found, at: known.slot) }
+                if !assertion { memo.insert(key, answer, at: known.slot) }
             }
-            if found { continue }
+            if answer.found {
+                // (kept when bound at start-up in another object; the relocation order decides later)
+                if answer.ifuncIn >= 0 && Int(answer.ifuncIn) != item.object && item.atStartup {
+                    ifuncs.append(IFUNCCandidate(requester: item.object, definer: Int(answer.ifuncIn), symbol: item.symbol))
+                }
+                continue
+            }
             let reference = versions.version(withID: key.version)
             problems.append(SymbolProblem(
                 requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
                 versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion, symbolIndex: item.symbol))
         }
-        return problems
+        return (problems, ifuncs)
     }
 
     /// A reference as the memo knows it: the name's bytes (in its file's string table),
@@ -353,14 +485,37 @@ public struct SymbolCheck: Sendable {
     /// symbol is the copy being filled.
     static func lookup(_ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
                        definitions: DefinitionIndex?, versions: inout VersionTables,
-                       symbolicFirst: Int?) -> (found: Bool, assertion: Bool) {
+                       symbolicFirst: Int?) -> (found: Bool, assertion: Bool, ifuncIn: Int32) {
+        guard let settled = settlement(key, reference: reference, graph: graph, scope: scope, definitions: definitions,
+                                       versions: &versions, symbolicFirst: symbolicFirst) else { return (false, false, -1) }
+        return (settled.found, settled.assertion, settled.ifunc ? Int32(truncatingIfNeeded: settled.object) : -1)
+    }
+
+    /// How a lookup ends in the object that settles it (`do_lookup_x`'s `found_it`).
+    struct Settlement {
+        var found: Bool
+        var assertion: Bool
+        /// Where: the object's position in the scope and the symbol's index in its table.
+        var object: Int
+        var symbol: Int
+        /// The definition is an IFUNC (`STT_GNU_IFUNC`, defined).
+        var ifunc = false
+    }
+
+    /// `lookup`, telling where it ended: nil when no object settles it (not found).
+    /// (Inlined: it runs once a reference, and a call with this answer cost a tenth more
+    /// than the lookup it wraps.)
+    @inline(__always)
+    static func settlement(_ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph, scope: [ELFFile],
+                           definitions: DefinitionIndex?, versions: inout VersionTables,
+                           symbolicFirst: Int?) -> Settlement? {
         let skipped = key.skipsProgram ? 0 : -1
         // The DT_SYMBOLIC object itself first, then the scope without it.
         if let first = symbolicFirst, first != skipped,
            let result = visit(first, key, reference: reference, graph: graph, scope: scope, versions: &versions) {
             return result
         }
-        var result: (found: Bool, assertion: Bool)?
+        var result: Settlement?
         if let definitions {
             definitions.forEachCandidate(for: key.nameHash) { index in
                 if index == symbolicFirst || index == skipped { return true }
@@ -373,26 +528,30 @@ public struct SymbolCheck: Sendable {
                 if result != nil { break }
             }
         }
-        return result ?? (false, false)
+        return result
     }
 
     /// `do_lookup_x` in one object: the lookup's answer when this object settles it, nil
     /// when the search goes on to the next.
     private static func visit(_ index: Int, _ key: ReferenceKey, reference: VersionTables.Version?, graph: LoadGraph,
-                              scope: [ELFFile], versions: inout VersionTables) -> (found: Bool, assertion: Bool)? {
+                              scope: [ELFFile], versions: inout VersionTables) -> Settlement? {
         let elf = scope[index]
         var versionedCandidates = 0
-        var settled: (found: Bool, assertion: Bool)?
+        var versioned = Settlement(found: true, assertion: false, object: index, symbol: 0)
+        var settled: Settlement?
         elf.forEachSymbolIndex(named: key.name, gnuHash: key.nameHash) { candidate in
             guard let symbol = elf.symbolFields(at: candidate), Self.isDefinition(symbol, takesUndefined: key.takesUndefined)
             else { return true }
+            let found = Settlement(found: true, assertion: false, object: index, symbol: candidate,
+                                   ifunc: symbol.type == SymbolKinds.gnuIndirectFunction
+                                       && symbol.sectionIndex != SymbolKinds.undefinedSection)
             guard let raw = elf.versionIndex(ofSymbol: candidate) else {
                 // No DT_VERSYM: any reference matches, except the library the need names.
                 if let reference, let file = reference.file,
                    graph.objects[index].isNamed(file) {
-                    settled = (false, true)
+                    settled = Settlement(found: false, assertion: true, object: index, symbol: candidate)
                 } else {
-                    settled = (true, false)
+                    settled = found
                 }
                 return false
             }
@@ -400,19 +559,22 @@ public struct SymbolCheck: Sendable {
             if let reference {
                 let own = versions.definition(ndx, in: index, comparedWith: reference)
                 if !own.matches && (reference.hidden || own.hash != 0 || raw & VersionSymbolBits.hidden != 0) { return true }
-                settled = (true, false)
+                settled = found
                 return false
             }
             if ndx >= 3 {
-                if raw & VersionSymbolBits.hidden == 0 { versionedCandidates += 1 }
+                if raw & VersionSymbolBits.hidden == 0 {
+                    versionedCandidates += 1
+                    versioned = found
+                }
                 return true
             }
-            settled = (true, false)
+            settled = found
             return false
         }
         if let settled { return settled }
         // An unversioned reference takes the sole non-hidden versioned definition.
-        if reference == nil && versionedCandidates == 1 { return (true, false) }
+        if reference == nil && versionedCandidates == 1 { return versioned }
         return nil
     }
 

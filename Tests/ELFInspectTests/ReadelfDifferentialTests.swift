@@ -40,6 +40,22 @@ struct ReadelfDifferentialTests {
         #expect(compared > 100 && marked > 10, "compared \(compared), marked \(marked)")
     }
 
+    /// The property glibc 2.35+ checks protected definitions by, on the sample and on a
+    /// library built with -mno-direct-extern-access (the sample has none).
+    @Test("GNU_PROPERTY_1_NEEDED_INDIRECT_EXTERN_ACCESS is read where readelf -n shows it",
+          .enabled(if: Readelf.isAvailable && Fixtures.isAvailable, "needs binutils readelf and gcc"))
+    func indirectExternAccessMatchesReadelf() throws {
+        var compared = 0, marked = 0
+        for path in try Fixtures.get().native + SampleFiles.files {
+            guard let elf = try? ELFFile(path: path), elf.header.machine == 62, !elf.programHeaders.isEmpty,
+                  let theirs = try Readelf.needsIndirectExternAccess(path) else { continue }
+            #expect(elf.needsIndirectExternAccess == theirs, "\(path)")
+            compared += 1
+            if theirs { marked += 1 }
+        }
+        #expect(compared > 100 && marked >= 1, "compared \(compared), marked \(marked)")
+    }
+
     static func contents(of path: String) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: path) else { throw CocoaError(.fileReadUnknown) }
         return [UInt8](data)

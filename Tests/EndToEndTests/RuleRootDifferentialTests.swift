@@ -136,6 +136,74 @@ struct RuleRootDifferentialTests {
         #expect(ISALevelCheck.firstRefusal(in: older) == nil)
     }
 
+    /// Protected definitions the program copies or takes the address of (glibc 2.35+):
+    /// the loader's warning is LD020's line and the program starts; from a library built
+    /// with -mno-direct-extern-access it is LD019, the loader's error word for word, met at
+    /// start-up for a copy relocation and, lazily, at the first call for a canonical PLT
+    /// entry (this program never calls sym_fn: it starts, and stops only under BIND_NOW).
+    /// glibc 2.31 checks neither.
+    @Test("a protected definition the program copies or takes the address of: LD020 warns as the loader does, LD019 stops where it does",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("protected-copy") != nil, RealLoader.unavailableReason),
+          arguments: ["protected-copy", "protected-copy-refused", "protected-canonical-refused"])
+    func protectedDefinitions(_ name: String) throws {
+        let (fixture, program, run) = try Self.started(name)
+        let bound = RealLoader.run(fixture, argv0: program, extraEnvironment: ["LD_BIND_NOW": "1"])
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        let first = try #require(findings.first, "\(name): no finding")
+        let boundLines = bound.stderr.split(separator: "\n").map(String.init)
+        switch name {
+        case "protected-copy":
+            #expect(run.status == 0 && run.stdout.contains("started"), "\(run)")
+            #expect(status == 0 && findings.compactMap { $0["id"] as? String } == ["LD020"], "\(findings)")
+            #expect(first["severity"] as? String == "warning")
+            #expect(boundLines == [first["loaderMessage"] as? String ?? ""], "\(bound)")
+        default:
+            let refused = name == "protected-copy-refused"
+            #expect(run.status == (refused ? 127 : 0), "\(run)")
+            #expect(bound.status == 127 && boundLines.count == 2, "\(bound)")
+            #expect(status == 2 && findings.compactMap { $0["id"] as? String } == ["LD019"], "\(findings)")
+            #expect(first["loaderMessage"] as? String == boundLines.last)
+            #expect(first["failsAtFirstCall"] as? Bool == !refused)
+            #expect(first["symbol"] as? String == (refused ? "sym_data" : "sym_fn"))
+            #expect((first["explanation"] as? String)?.contains(boundLines.first ?? "?") == true, "the warning before the error")
+        }
+        var system = try Self.system(for: fixture)
+        let graph = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: false).resolve(program: RootPath(program))
+        #expect(SymbolCheck(graph: graph).protectedReferences.count == 1)
+        system.platform.glibc = GlibcVersion(2, 31)
+        let older = try system.resolver(environment: LoaderEnvironment(), originFromTypedPath: false).resolve(program: RootPath(program))
+        #expect(SymbolCheck(graph: older).protectedReferences.isEmpty)
+    }
+
+    /// IFUNCs bound at start-up before their object is relocated: the program's, met while
+    /// a library is relocated, stop the loader (LD021, its line word for word); a library's,
+    /// relocated after the one binding it, are a warning (LD022) and the program starts.
+    /// `ldd -r` resolves no IFUNC and shows nothing either way; lazily bound, nothing happens.
+    @Test("an IFUNC bound before its object is relocated: the program's stops the loader (LD021), a library's is LD022's warning; ldd -r shows neither",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("ifunc-in-executable") != nil, RealLoader.unavailableReason),
+          arguments: ["ifunc-in-executable", "ifunc-not-relocated"])
+    func ifuncBindings(_ name: String) throws {
+        let (fixture, program, run) = try Self.started(name)
+        let fatal = name == "ifunc-in-executable"
+        let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment,
+                                      extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
+        #expect(traced.status == 0 && !traced.stderr.contains("IFUNC") && !traced.stdout.contains("IFUNC"), "\(traced)")
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        let first = try #require(findings.first, "\(name): no finding")
+        #expect(findings.compactMap { $0["id"] as? String } == [fatal ? "LD021" : "LD022"], "\(findings)")
+        #expect(run.stderr.split(separator: "\n").map(String.init) == [first["loaderMessage"] as? String ?? ""], "\(run)")
+        #expect(first["resolvedTo"] as? String == (fatal ? program : "/app/lib/libifndef.so.1"))
+        if fatal {
+            #expect(run.status == 127 && status == 2)
+        } else {
+            #expect(run.status == 0 && run.stdout.contains("started") && status == 0, "\(run)")
+        }
+        // bound lazily (libifnuse without -z now), the reference is resolved after every object is relocated
+        let graph = try Self.system(for: fixture).resolver(environment: LoaderEnvironment(), originFromTypedPath: false)
+            .resolve(program: RootPath(program))
+        #expect(SymbolCheck(graph: graph).ifuncBindings.count == 1)
+    }
+
     /// A rule root, its program, and the program run in it by its full path.
     static func started(_ name: String) throws -> (fixture: FixtureRoot, program: String, run: RealLoader.Outcome) {
         let fixture = try #require(FixtureRoot.rule(name))

@@ -8,7 +8,8 @@ them at random from a seed, so the model meets combinations nobody thought to wr
 of five libraries in a dozen directories, good, older (a version node or a symbol short),
 unversioned, built for another machine or class, under their soname or only their real
 name, behind good, dangling or looping links; flavoured (FLAVOURS) with SysV or both hash
-tables, weak, IFUNC or protected definitions, the next library as a filter (DT_FILTER) or
+tables, weak, IFUNC or protected definitions (protected data the program copies, from a
+library built with -mno-direct-extern-access or not), the next library as a filter (DT_FILTER) or
 auxiliary filter (DT_AUXILIARY) or a filter name that is nowhere, a function only at a hidden or an older
 version, references that name no version, or short of a symbol in a way the loader tells
 apart (local binding, section type, value 0, hidden visibility, data or thread-local
@@ -75,6 +76,9 @@ def sh(script, *args):
 # defines can still be built differently, and a copy short of a symbol can be short in
 # several ways the loader tells apart (elf/dl-lookup.c `check_match`, `do_lookup_x`).
 GOOD_FLAVOURS = [("good", 40), ("sysv", 5), ("both", 3), ("weak", 3), ("ifunc", 3), ("protected", 3),
+                 # gN_data protected, which the program copies (libg1): glibc 2.35+ warn, and
+                 # refuse it from a library built with -mno-direct-extern-access
+                 ("protdata", 2), ("protindirect", 2),
                  ("hiddenver", 4), ("twover", 4), ("unvref", 5),
                  # filter objects: the next library as DT_FILTER or DT_AUXILIARY (loaded with
                  # it, before it in the search list), or a name that is nowhere
@@ -113,7 +117,9 @@ def source(i, code):
     if code == "libc":
         lines.append("unsigned long strlen(const char *);")
         body = "return (int)strlen(\"\")%s;" % "".join(" + g%d_f() + g%d_data + g%d_tls" % (j, j, j) for j in DEPS[i])
-    if code != "nodata":
+    if code in ("protdata", "protindirect"):
+        lines.append("__attribute__((visibility(\"protected\"))) int g%d_data = 0;" % i)
+    elif code != "nodata":
         lines.append("int g%d_data = 0;" % i)
     if code != "notls":
         lines.append("__thread int g%d_tls = 0;" % i)
@@ -199,6 +205,8 @@ def build_pool(pool):
             ("weak", "weak", versioned("new"), 1, deps, []),
             ("ifunc", "ifunc", versioned("new"), 1, deps, []),
             ("protected", "protected", versioned("new"), 1, deps, []),
+            ("protdata", "protdata", versioned("new"), 1, deps, []),
+            ("protindirect", "protindirect", versioned("new"), 1, deps, ["-mno-direct-extern-access"]),
             ("hiddenver", "hiddenver", versioned("hiddenver"), 1, deps, []),
             ("twover", "twover", versioned("twover"), 1, deps, []),
             ("newer", "newer", versioned("newer"), 1, deps, []),

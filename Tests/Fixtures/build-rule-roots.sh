@@ -506,4 +506,40 @@ cp "$S/libsymref.so.1" "$R/app/lib/"
 program "$R/app/bin/prog" "$SRC/symprog.c" -DCANONICAL -no-pie -fno-pie "$S/libsym.so.1" "$S/libsymref.so.1" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog
 
+# Protected definitions (glibc 2.35+, sysdeps/generic/dl-protected.h): the program was linked
+# against a libsym.so.1 whose sym_data and sym_fn had default visibility; the root's copy
+# makes them protected. A copy relocation then leaves two copies of sym_data: the loader
+# warns and starts the program; built with -mno-direct-extern-access, the library refuses
+# and the loader stops. A non-PIE program's canonical PLT entry for sym_fn is checked when
+# its jump slot is bound: never, lazily (the program does not call it), at start-up under
+# BIND_NOW (ldd -r, LD_BIND_NOW).
+begin protected-copy
+solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN -DPROTECTED
+program "$R/app/bin/prog" "$SRC/symprog.c" -DCOPY "$S/libsym.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+begin protected-copy-refused
+solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN -DPROTECTED -mno-direct-extern-access
+program "$R/app/bin/prog" "$SRC/symprog.c" -DCOPY "$S/libsym.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+begin protected-canonical-refused
+solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN -DPROTECTED -mno-direct-extern-access
+cp "$S/libsymref.so.1" "$R/app/lib/"
+program "$R/app/bin/prog" "$SRC/symprog.c" -DCANONICAL -no-pie -fno-pie "$S/libsym.so.1" "$S/libsymref.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# IFUNCs bound at start-up before their object is relocated (sysdeps/x86_64/dl-machine.h):
+# defined in the program, relocated last, the loader stops ("unsatisfiable circular
+# dependency"); defined in a library relocated after the one binding it (libifndef needs
+# libifnuse, which binds ifn_f back without needing it), it warns ("Relink …") and goes on.
+# ldd -r calls no resolver and shows neither.
+begin ifunc-in-executable
+solib "$R/app/lib/libifnuse.so.1" libifnuse.so.1 "$SRC/ifuncuse.c" -Wl,-z,now
+program "$R/app/bin/prog" "$SRC/ifuncprog.c" -DDEFINE "$R/app/lib/libifnuse.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+begin ifunc-not-relocated
+solib "$R/app/lib/libifnuse.so.1" libifnuse.so.1 "$SRC/ifuncuse.c" -Wl,-z,now
+solib "$R/app/lib/libifndef.so.1" libifndef.so.1 "$SRC/ifuncdef.c" "$R/app/lib/libifnuse.so.1"
+program "$R/app/bin/prog" "$SRC/ifuncprog.c" "$R/app/lib/libifndef.so.1" -Wl,-rpath,/app/lib -Wl,-rpath-link,$R/app/lib
+cache "$R"; finish /app/bin/prog
+
 echo "rule roots in $OUT: $(cd "$OUT" && echo *)"

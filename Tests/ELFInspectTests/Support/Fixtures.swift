@@ -3,7 +3,8 @@ import Foundation
 
 /// Small ELF files built with gcc once per test process: 64- and 32-bit shared objects
 /// and executables with version definitions and needs, RPATH/RUNPATH, BIND_NOW, SysV and
-/// GNU hash tables, a hidden version, a weak need, protected and TLS symbols, plus
+/// GNU hash tables, a hidden version, a weak need, protected and TLS symbols, a library
+/// built for indirect extern access, plus
 /// big-endian copies made by `ByteSwapper`.
 struct Fixtures: Sendable {
     let directory: String
@@ -86,6 +87,13 @@ struct Fixtures: Sendable {
                 try compile(["-m\(bits)", "-c", "-fPIC", "-o", object, "\(dir)/dep.c"])
                 native += [dep, lib, exe, fixed, object]
             }
+            // Built with -mno-direct-extern-access: its property note sets
+            // GNU_PROPERTY_1_NEEDED_INDIRECT_EXTERN_ACCESS (protected symbols refuse direct references).
+            let indirect = "\(dir)/libindirect64.so"
+            try compile(["-m64", "-nostdlib", "-shared", "-fPIC", "-mno-direct-extern-access", "-Wl,-soname,libindirect.so.1",
+                         "-Wl,--version-script=\(dir)/dep.map",
+                         "-o", indirect, "\(dir)/dep.c"] + small)
+            native.append(indirect)
             // ld never marks a need weak for these inputs; patch vna_flags of DEP_3.0 in a copy
             // (the Vernaux after its vna_hash) so readelf shows "Flags: WEAK".
             var weak = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(dir)/libmain64.so")))

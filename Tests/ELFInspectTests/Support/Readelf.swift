@@ -108,6 +108,14 @@ enum Readelf {
         return bits
     }
 
+    /// Whether `readelf -n` shows `1_needed: indirect external access` in the file's one
+    /// property note; nil when it holds more than one (glibc then takes none).
+    static func needsIndirectExternAccess(_ file: String) throws -> Bool? {
+        let text = try run(["-W", "-n", file])
+        guard text.components(separatedBy: "NT_GNU_PROPERTY_TYPE_0").count - 1 <= 1 else { return nil }
+        return text.split(separator: "\n").contains { $0.contains("1_needed:") && $0.contains("indirect external access") }
+    }
+
     static func report(_ file: String) throws -> ReadelfReport {
         let text = try run(["-W", "-h", "-l", "-d", "-V", "--dyn-syms",
                             "-x", ".gnu.version_r", "-x", ".gnu.version_d", file])
