@@ -30,6 +30,8 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case protectedDirectReference = "protected-direct-reference"
     case ifuncInExecutable = "ifunc-in-executable"
     case ifuncNotRelocated = "ifunc-not-relocated"
+    case copySizeMismatch = "copy-size-mismatch"
+    case versionRecordUnsupported = "version-record-unsupported"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

@@ -145,7 +145,7 @@ extension FindingCatalog {
     static func versionWarnings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
         var groups: [[VersionProblem]] = []
         var position: [String: Int] = [:]
-        for problem in symbols.versionProblems where problem.kind != .notFound {
+        for problem in symbols.versionProblems where problem.kind == .weakNotFound || problem.kind == .noVersionInformation {
             let key = "\(problem.provider)|\(problem.kind)"
             if let i = position[key] { groups[i].append(problem) } else { position[key] = groups.count; groups.append([problem]) }
         }

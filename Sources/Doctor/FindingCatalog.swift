@@ -37,13 +37,18 @@ public enum FindingCatalog {
         if !cycleFirst { result += cycle }
         // A need of a file nothing loads stops the version check where it is met: first,
         // unless a version error was printed before it.
+        // So does a version record of a version it does not know; one of a definition is a
+        // version error among the others.
+        let records = unsupportedRecordFindings(graph, symbols: symbols, argv0: argv0)
+        let recordFirst = symbols.unsupportedRecords.first?.versionErrorsBefore == 0
         let unloaded = unloadedVersionFileFindings(graph, symbols: symbols)
-        let unloadedFirst = symbols.unloadedVersionFiles.first?.versionErrorsBefore == 0
+        let unloadedFirst = !recordFirst && symbols.unloadedVersionFiles.first?.versionErrorsBefore == 0
+        if recordFirst { result += records }
         if unloadedFirst { result += unloaded }
         // The ISA check comes after the version checks and before relocation: ahead of the
         // symbol findings unless the version check stops the loader first.
         let isa = isaFindings(graph, argv0: argv0)
-        let versionCheckStops = !unloaded.isEmpty || symbols.versionProblems.contains { $0.kind == .notFound }
+        let versionCheckStops = !unloaded.isEmpty || !records.isEmpty || symbols.versionProblems.contains { $0.kind == .notFound }
         if !versionCheckStops { result += isa }
         // A protected definition refused while relocating the program: where the loader meets it
         // among the failed lookups (the program is relocated last).
@@ -60,6 +65,7 @@ public enum FindingCatalog {
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
         if !ifuncFirst { result += ifuncs }
         if !refusedFirst { result += refused }
+        if !recordFirst { result += records }
         if !unloadedFirst { result += unloaded }
         if versionCheckStops { result += isa }
         // (the program's own filter objects crash the loader when it relocates them: after
@@ -67,6 +73,7 @@ public enum FindingCatalog {
         result += programFilterFindings(graph)
         result += protectedFindings(graph, symbols: symbols, argv0: argv0, refused: false)
         result += ifuncFindings(graph, symbols: symbols, argv0: argv0, fatal: false)
+        result += copySizeFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
         result += auxiliaryFindings(graph)
@@ -189,6 +196,66 @@ public enum FindingCatalog {
                 explanation: explanation, loaderMessage: message,
                 library: requester.soname ?? requester.names.first ?? requester.path, symbol: first.symbol,
                 neededBy: [requester.path], resolvedTo: definer.path, remedy: remedy)
+        }
+    }
+
+    // MARK: - version-record-unsupported
+
+    /// Version records of a version the loader does not know (`UnsupportedVersionRecord`):
+    /// one finding per object and kind.
+    static func unsupportedRecordFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
+        var seen: [(Int, UnsupportedVersionRecord.Kind)] = []
+        var result: [Finding] = []
+        for record in symbols.unsupportedRecords where !seen.contains(where: { $0 == (record.object, record.kind) }) {
+            seen.append((record.object, record.kind))
+            let object = graph.objects[record.object]
+            let name = record.object == graph.executable.index ? argv0 : object.loaderName
+            let table = record.kind == .need ? "DT_VERNEED (Verneed)" : "DT_VERDEF (Verdef)"
+            let same = symbols.unsupportedRecords.filter { $0.object == record.object && $0.kind == record.kind }
+            var requesters: [String] = []
+            for path in same.compactMap(\.requester).map({ graph.objects[$0].path }) where !requesters.contains(path) { requesters.append(path) }
+            let what = record.kind == .need
+                ? "The loader checks the version of the first record of each object's version needs as it reaches the object and stops there; ldd and ld.so --list stop too."
+                : "The loader checks each definition record it walks past while matching a version need against \(object.path) (\(shortList(same.compactMap(\.neededVersion))) for \(shortList(requesters))), and reports each as a version error; after the whole version check it exits with status 1. ldd -r prints the same lines and goes on."
+            result.append(Finding(
+                id: .versionRecordUnsupported, rule: .versionRecordUnsupported,
+                summary: "\(object.path) has a \(record.kind == .need ? "version-need" : "version-definition") record of version \(record.recordVersion), which the loader does not know",
+                explanation: "A \(table) record says it is version \(record.recordVersion); the only version glibc knows is 1, so the file is damaged or was edited by hand. " + what,
+                loaderMessage: record.message(argv0: argv0, name: name),
+                library: object.soname ?? object.names.first ?? object.path, version: record.neededVersion,
+                neededBy: requesters, resolvedTo: object.path,
+                remedy: "Reinstall \(object.soname ?? object.path) from its package (the file is damaged), or rebuild it."))
+        }
+        return result
+    }
+
+    // MARK: - copy-size-mismatch
+
+    /// The program's copied variables whose size the library changed (`CopySizeMismatch`):
+    /// one finding per library, a warning when one was cut short, else information.
+    static func copySizeFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
+        var groups: [[CopySizeMismatch]] = []
+        for mismatch in symbols.copySizeMismatches {
+            if let i = groups.firstIndex(where: { $0[0].definer == mismatch.definer }) { groups[i].append(mismatch) } else { groups.append([mismatch]) }
+        }
+        let program = graph.executable.path
+        return groups.map { group in
+            let definer = graph.objects[group[0].definer]
+            let library = definer.soname ?? fileName(definer.path)
+            let truncated = group.filter(\.isTruncated)
+            let first = truncated.first ?? group[0]
+            let sizes = group.map { "\($0.symbol) (\($0.programSize) bytes in the program, \($0.librarySize) in the library)" }
+            let consequence = truncated.isEmpty
+                ? "The library's are smaller: the program's copies are large enough, and the loader says nothing unless LD_WARN is set (ldd -r sets it)."
+                : "Where the library's is larger (its structure or array grew), the program's copy holds only the first part of it, and the library's own code, which uses the program's copy, reads and writes past its end: memory corruption. The loader says so on stderr at every start and goes on."
+            return Finding(
+                id: .copySizeMismatch, rule: .copySizeMismatch, severity: truncated.isEmpty ? .info : .warning,
+                summary: "\(program) copies \(first.symbol)\(more(group.map(\.symbol))) from \(definer.path) at another size than the library's",
+                explanation: "\(program) was linked against a \(library) whose variable\(group.count == 1 ? "" : "s") \(shortList(group.map(\.symbol))) had another size, and holds a copy of \(group.count == 1 ? "it" : "each") (a copy relocation): \(sizes.joined(separator: "; ")). The loader copies the smaller size. " + consequence,
+                loaderMessage: truncated.isEmpty ? nil : truncated.map { $0.warning(argv0: argv0) }.joined(separator: "\n"),
+                library: definer.soname ?? definer.names.first ?? definer.path, symbol: first.symbol,
+                neededBy: [program], resolvedTo: definer.path,
+                remedy: "Rebuild \(program) against this \(library) (the ABI changed), or use the \(library) it was built with.")
         }
     }
 

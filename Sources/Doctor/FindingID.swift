@@ -47,4 +47,6 @@ extension FindingID {
     public static let protectedDirectReference: FindingID = "LD020"
     public static let ifuncInExecutable: FindingID = "LD021"
     public static let ifuncNotRelocated: FindingID = "LD022"
+    public static let copySizeMismatch: FindingID = "LD023"
+    public static let versionRecordUnsupported: FindingID = "LD024"
 }

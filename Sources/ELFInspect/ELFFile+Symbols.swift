@@ -35,6 +35,13 @@ extension ELFFile {
         return SymbolFields(info: i, other: o, sectionIndex: s, value: UInt64(v))
     }
 
+    /// `st_size` of the symbol at `index` (the bytes a copy relocation copies); nil past the
+    /// end of the table.
+    public func symbolSize(at index: Int) -> UInt64? {
+        guard index >= 0, index < symbolCount, let table = symbolTable.symbolTableOffset else { return nil }
+        return is64 ? reader.u64(table + index * 24 + 16) : reader.u32(table + index * 16 + 8).map(UInt64.init)
+    }
+
     /// The name of the symbol at `index` as the bytes in `DT_STRTAB` (no `String` made):
     /// valid while this object lives. Nil past the end, or when the name is unterminated.
     public func symbolNameBytes(at index: Int) -> UnsafeRawBufferPointer? {

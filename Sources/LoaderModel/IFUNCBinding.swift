@@ -6,7 +6,8 @@
 /// meets libm's reference to it); defined in a library, the loader warns ("Relink …") and
 /// goes on. Lazily bound references are resolved after every object is relocated, and
 /// `ldd -r` resolves no IFUNC (`__RTLD_NOIFUNC`): it shows neither. Measured the same in
-/// glibc 2.31 and 2.36.
+/// glibc 2.31 and 2.36. Found among the strong references the symbol check looks up (a weak
+/// reference bound to an IFUNC is left out).
 public struct IFUNCBinding: Equatable, Sendable {
     /// The object being relocated (load-order position).
     public var requester: Int

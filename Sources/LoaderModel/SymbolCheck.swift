@@ -35,7 +35,8 @@ public struct UnloadedVersionFile: Equatable, Sendable {
     public var file: String
     /// The versions the entry names.
     public var versions: [String]
-    /// How many fatal version problems (`.notFound`) the loader printed before it.
+    /// How many fatal version problems (`.notFound`, an unsupported `Verdef` record) the
+    /// loader printed before it.
     public var versionErrorsBefore: Int
 
     /// The assertion's line in elf/dl-version.c, as ld.so prints it (measured: 205 in
@@ -71,10 +72,15 @@ public struct SymbolCheck: Sendable {
     public var versionProblems: [VersionProblem] = []
     /// Version needs of a file nothing loads, in the order the version check meets them.
     public var unloadedVersionFiles: [UnloadedVersionFile] = []
+    /// Version records of a version the loader does not know, in the order it meets them.
+    public var unsupportedRecords: [UnsupportedVersionRecord] = []
     public var symbolProblems: [SymbolProblem] = []
     /// The program's references to protected definitions glibc checks (2.35 and later), in
     /// the program's symbol order.
     public var protectedReferences: [ProtectedReference] = []
+    /// The program's copy relocations of a variable whose size the library changed, in the
+    /// program's symbol order.
+    public var copySizeMismatches: [CopySizeMismatch] = []
     /// Start-up bindings to an IFUNC of an object not yet relocated (`IFUNCBinding`), in
     /// the order the loader meets them.
     public var ifuncBindings: [IFUNCBinding] = []
@@ -187,16 +193,19 @@ public struct SymbolCheck: Sendable {
 
     // MARK: protected definitions
 
-    /// The program's copy relocations and canonical PLT entries, among `references`, whose
-    /// lookup finds a protected definition in a library (`ProtectedReference`). Taken from
-    /// the strong references the check looks up anyway: a weak canonical PLT entry, which
-    /// the loader checks too, is left out; a symbol a start-up relocation names as well as
-    /// the jump slot counts as bound at start-up.
-    private static func protectedReferences(_ references: [Reference], graph: LoadGraph, scope: [ELFFile],
-                                            definitions: DefinitionIndex?,
-                                            versions: inout VersionTables) -> [ProtectedReference] {
+    /// What the loader checks of the program's copy relocations and canonical PLT entries,
+    /// among `references`, once it has found their definitions: a protected definition in a
+    /// library (`ProtectedReference`, glibc 2.35+), and a copied variable of another size
+    /// (`CopySizeMismatch`). Taken from the strong references the check looks up anyway: a
+    /// weak canonical PLT entry, which the loader checks too, is left out; a symbol a
+    /// start-up relocation names as well as the jump slot counts as bound at start-up.
+    private static func directBindings(_ references: [Reference], graph: LoadGraph, scope: [ELFFile],
+                                       definitions: DefinitionIndex?, versions: inout VersionTables)
+        -> (protected: [ProtectedReference], sizes: [CopySizeMismatch]) {
         let program = graph.executable.index, elf = scope[program]
-        var found: [ProtectedReference] = []
+        let checksProtected = graph.platform.glibc >= ProtectedReference.since
+        var protected: [ProtectedReference] = []
+        var sizes: [CopySizeMismatch] = []
         var symbolic: Int?? = .none
         // (references come object by object: the program's are one run, usually the first)
         let start = references.firstIndex { $0.object == program } ?? references.endIndex
@@ -204,21 +213,28 @@ public struct SymbolCheck: Sendable {
             // A copy relocation's lookup (past the program), or a PLT-class one of a symbol the
             // program gives a value (its own PLT entry, which that lookup passes over).
             let key = reference.key
-            guard key.skipsProgram || (!key.takesUndefined && elf.symbolFields(at: reference.symbol).map { $0.value != 0 } == true)
+            guard key.skipsProgram
+                || (checksProtected && !key.takesUndefined && elf.symbolFields(at: reference.symbol).map { $0.value != 0 } == true)
             else { continue }
             if symbolic == nil { symbolic = .some(elf.dynamic?.symbolic == true ? program : nil) }
             let version = versions.version(withID: key.version)
             guard let settled = settlement(key, reference: version, graph: graph, scope: scope, definitions: definitions,
                                            versions: &versions, symbolicFirst: symbolic ?? nil),
-                  settled.found, settled.object != program,
-                  scope[settled.object].symbolFields(at: settled.symbol)?.visibility == SymbolKinds.protectedVisibility
-            else { continue }
-            found.append(ProtectedReference(
+                  settled.found, settled.object != program else { continue }
+            let definer = scope[settled.object]
+            if key.skipsProgram, let own = elf.symbolSize(at: reference.symbol), let theirs = definer.symbolSize(at: settled.symbol),
+               own != theirs {
+                sizes.append(CopySizeMismatch(symbol: ByteString.decode(key.name), definer: settled.object,
+                                              programSize: own, librarySize: theirs))
+            }
+            guard checksProtected,
+                  definer.symbolFields(at: settled.symbol)?.visibility == SymbolKinds.protectedVisibility else { continue }
+            protected.append(ProtectedReference(
                 kind: key.skipsProgram ? .copy : .canonicalPLT, symbol: ByteString.decode(key.name), version: version?.name,
-                definer: settled.object, refused: scope[settled.object].needsIndirectExternAccess,
+                definer: settled.object, refused: definer.needsIndirectExternAccess,
                 atStartup: reference.atStartup, symbolIndex: reference.symbol, failuresBefore: 0))
         }
-        return found
+        return (protected, sizes)
     }
 
     /// Sets each reference's `failuresBefore`: the failed lookups (`failures`, in loader
@@ -251,13 +267,19 @@ public struct SymbolCheck: Sendable {
         // the stub first and the need is not checked (elf/dl-version.c). Outside trace mode
         // the loader has stopped at the missing library already.
         let missing = Set(graph.missing.map(\.name))
+        var errors = 0   // fatal version errors printed so far
         for position in graph.objects.indices {
             let elf = graph.objects[position].elf, requester = graph.objects[position].index
+            // Only the first Verneed record's version is checked; a bad one ends the check.
+            if let first = elf.versionNeeds.first, first.version != 1 {
+                unsupportedRecords.append(.init(kind: .need, object: requester, recordVersion: first.version,
+                                                versionErrorsBefore: errors))
+                return
+            }
             for need in elf.versionNeeds where !missing.contains(need.file) {
                 guard let provider = byName[need.file] else {
-                    let before = versionProblems.reduce(0) { $0 + ($1.kind == .notFound ? 1 : 0) }
                     unloadedVersionFiles.append(.init(requester: requester, file: need.file, versions: need.entries.map(\.name),
-                                                      versionErrorsBefore: before))
+                                                      versionErrorsBefore: errors))
                     continue
                 }
                 let definitions = graph.objects[provider].elf.versionDefinitions
@@ -267,9 +289,27 @@ public struct SymbolCheck: Sendable {
                                                      version: entry.name, kind: .noVersionInformation))
                         continue
                     }
-                    if definitions.contains(where: { $0.hash == entry.hash && $0.name == entry.name }) { continue }
+                    // match_symbol: the definitions in order, each record's version checked
+                    // until one matches.
+                    var matched = false
+                    for definition in definitions {
+                        if definition.version != 1 {
+                            unsupportedRecords.append(.init(kind: .definition, object: provider, recordVersion: definition.version,
+                                                            requester: requester, neededVersion: entry.name,
+                                                            versionErrorsBefore: errors))
+                            errors += 1
+                            matched = true   // (reported; not also as missing)
+                            break
+                        }
+                        if definition.hash == entry.hash && definition.name == entry.name {
+                            matched = true
+                            break
+                        }
+                    }
+                    if matched { continue }
                     versionProblems.append(.init(requester: requester, provider: provider, file: need.file,
                                                  version: entry.name, kind: entry.isWeak ? .weakNotFound : .notFound))
+                    if !entry.isWeak { errors += 1 }
                 }
             }
         }
@@ -340,10 +380,8 @@ public struct SymbolCheck: Sendable {
         }
         let definitions: DefinitionIndex? = indexes
             ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash), concurrency: concurrency) : nil
-        if graph.platform.glibc >= ProtectedReference.since {
-            protectedReferences = Self.protectedReferences(references, graph: graph, scope: scope, definitions: definitions,
-                                                           versions: &versions)
-        }
+        (protectedReferences, copySizeMismatches) = Self.directBindings(references, graph: graph, scope: scope,
+                                                                        definitions: definitions, versions: &versions)
         // The lookups are independent: with enough of them, the second half runs on another
         // CPU, with its own memo and version tables (interned ids made before the split are
         // the same in both copies). Problems are kept in reference order.

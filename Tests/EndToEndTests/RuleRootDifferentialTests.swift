@@ -65,10 +65,17 @@ struct RuleRootDifferentialTests {
                 .resolve(program: RootPath(program))
             // (ld.so --list runs the version check before it lists: a need of a file nothing
             // loads stops it with the check's assertion)
-            let unloaded = graph.missing.isEmpty ? SymbolCheck(graph: graph).unloadedVersionFiles.first : nil
+            let check = graph.missing.isEmpty ? SymbolCheck(graph: graph) : nil
+            let unloaded = check?.unloadedVersionFiles.first
+            // (and a version-need record of a version it does not know stops it with the usual error)
+            let record = check?.unsupportedRecords.first { $0.kind == .need }
+            let recordStop = record.map { record in
+                Listing(paths: [], stoppedAt: "\(graph.objects[record.object].path): unsupported version \(record.recordVersion) of Verneed record")
+            }
             // (a filter cycle: the loader crashes, printing nothing, unless it stopped before)
             let crash = graph.filterCycle.flatMap { $0.missingBefore == 0 ? Listing(paths: [], stoppedAt: "?") : nil }
             let model = crash ?? graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
+                ?? recordStop
                 ?? unloaded.map { _ in Listing(paths: [], stoppedAt: "?" + UnloadedVersionFile.loaderMessage(graph.platform.glibc) + "\n") }
                 // (ld.so lists from the program on: the program's own filter objects, put
                 // before it, are left out)
@@ -202,6 +209,52 @@ struct RuleRootDifferentialTests {
         let graph = try Self.system(for: fixture).resolver(environment: LoaderEnvironment(), originFromTypedPath: false)
             .resolve(program: RootPath(program))
         #expect(SymbolCheck(graph: graph).ifuncBindings.count == 1)
+    }
+
+    /// A copied variable whose size the library changed: grown, the loader warns at every
+    /// start (LD023, a warning, its line word for word); shrunk, it says nothing unless
+    /// LD_WARN is set, as ldd -r sets it (LD023 as information, no loader line).
+    @Test("a copy relocation of a variable the library grew or shrank: LD023, a warning with the loader's line or information",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("copy-size") != nil, RealLoader.unavailableReason),
+          arguments: ["copy-size", "copy-size-smaller"])
+    func copySize(_ name: String) throws {
+        let (fixture, program, run) = try Self.started(name)
+        let grown = name == "copy-size"
+        let line = "\(program): Symbol `sym_data' has different size in shared object, consider re-linking"
+        #expect(run.status == 0 && run.stdout.contains("started"), "\(run)")
+        #expect(run.stderr.split(separator: "\n").map(String.init) == (grown ? [line] : []), "\(run)")
+        let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment,
+                                      extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
+        #expect((traced.stdout + traced.stderr).contains(line), "\(traced)")
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        #expect(status == 0 && findings.compactMap { $0["id"] as? String } == ["LD023"], "\(findings)")
+        let first = try #require(findings.first)
+        #expect(first["severity"] as? String == (grown ? "warning" : "info"))
+        #expect(first["loaderMessage"] as? String == (grown ? line : nil))
+        #expect((first["explanation"] as? String)?.contains(grown ? "4 bytes in the program, 16 in the library" : "16 bytes in the program, 4 in the library") == true)
+    }
+
+    /// Version records of a version glibc does not know: the first version-need record of
+    /// an object stops the loader where the version check reaches it (exit 127, ldd too),
+    /// the program's own named by argv[0]; a version-definition record a need walks past is
+    /// a version error (exit 1 after the check; ldd -r prints it and goes on). LD024 either way.
+    @Test("a version record of a version glibc does not know: LD024, the loader's line, exit 127 for a need, 1 for a definition",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("verneed-record") != nil, RealLoader.unavailableReason),
+          arguments: ["verneed-record", "verneed-record-program", "verdef-record"])
+    func unsupportedVersionRecord(_ name: String) throws {
+        let (fixture, program, run) = try Self.started(name)
+        let need = name != "verdef-record"
+        #expect(run.status == (need ? 127 : 1), "\(run)")
+        let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment,
+                                      extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
+        #expect(traced.status == (need ? 127 : 0), "\(traced)")
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        #expect(status == 2 && findings.compactMap { $0["id"] as? String } == ["LD024"], "\(findings)")
+        let first = try #require(findings.first)
+        #expect(run.stderr.split(separator: "\n").first.map(String.init) == first["loaderMessage"] as? String, "\(run)")
+        let object = first["resolvedTo"] as? String
+        #expect(object == (name == "verneed-record" ? "/app/lib/libshadevia.so.1" : name == "verdef-record" ? "/app/lib/libshade.so.1" : program))
+        if !need { #expect(first["neededBy"] as? [String] == [program] && first["version"] as? String == "SHADE_2.0") }   // (the first need ld wrote)
     }
 
     /// A rule root, its program, and the program run in it by its full path.

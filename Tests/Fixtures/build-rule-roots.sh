@@ -32,6 +32,24 @@ leaf() { solib "$R$1/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE="\"$2\""; 
 mid() { solib "$R$1/libmid.so.1" libmid.so.1 "$SRC/mid.c" "$W/libleaf.so.1"; }
 # prog OUT [gcc args]: the program, linked against the work copies (RPATH by default)
 prog() { local o=$1; shift; program "$R$o" "$SRC/prog.c" "$@"; }
+# set_record_version FILE need|definition N: vn_version (the first DT_VERNEED record's) or
+# vd_version (the first DT_VERDEF record's, the base) of FILE := N
+set_record_version() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import struct, sys
+path, kind, version = sys.argv[1], sys.argv[2], int(sys.argv[3])
+wanted = {"need": 0x6ffffffe, "definition": 0x6ffffffd}[kind]   # SHT_GNU_verneed, SHT_GNU_verdef
+data = bytearray(open(path, 'rb').read())
+shoff, = struct.unpack_from('<Q', data, 0x28); shentsize, shnum = struct.unpack_from('<HH', data, 0x3a)
+for k in range(shnum):
+    _, kind_, _, _, off, _ = struct.unpack_from('<IIQQQQ', data, shoff + k * shentsize)
+    if kind_ == wanted:
+        struct.pack_into('<H', data, off, version)
+        open(path, 'wb').write(data)
+        sys.exit(0)
+sys.exit(path + ': no such version section')
+PY
+}
 # set_isa_needed FILE BITS: GNU_PROPERTY_X86_ISA_1_NEEDED of FILE's property note := BITS
 set_isa_needed() {
   python3 - "$1" "$2" <<'PY'
@@ -525,6 +543,43 @@ begin protected-canonical-refused
 solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN -DPROTECTED -mno-direct-extern-access
 cp "$S/libsymref.so.1" "$R/app/lib/"
 program "$R/app/bin/prog" "$SRC/symprog.c" -DCANONICAL -no-pie -fno-pie "$S/libsym.so.1" "$S/libsymref.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# A copy relocation of a variable that grew: the program was linked against an int
+# sym_data, the root's library defines four; the loader copies the program's 4 bytes and
+# warns at every start (a smaller one only under LD_WARN, as ldd -r sets it).
+begin copy-size
+solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN -DDATA_WORDS=4
+program "$R/app/bin/prog" "$SRC/symprog.c" -DCOPY "$S/libsym.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+# Shrunk back: linked against the four-int build, the program's copy is 16 bytes, the
+# root's library defines 4; the loader is silent, ldd -r (LD_WARN) prints the same line.
+begin copy-size-smaller
+solib "$W/libsym4/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN -DDATA_WORDS=4
+solib "$R/app/lib/libsym.so.1" libsym.so.1 "$SRC/sym.c" -DHAS_DATA -DHAS_FN
+program "$R/app/bin/prog" "$SRC/symprog.c" -DCOPY "$W/libsym4/libsym.so.1" -Wl,-rpath,/app/lib
+cache "$R"; finish /app/bin/prog
+
+# Version records of a version the loader does not know (elf/dl-version.c): the first
+# Verneed record of an object stops the version check as it reaches it (the program's named
+# by argv[0]); a Verdef record a need walks past is a version error like a missing
+# version (exit 1; ldd -r prints it and goes on).
+begin verneed-record
+solib "$R/app/lib/libshade.so.1" libshade.so.1 "$SRC/shade.c" -Wl,--version-script="$SRC/shade.map"
+solib "$R/app/lib/libshadevia.so.1" libshadevia.so.1 "$SRC/shadevia.c" "$R/app/lib/libshade.so.1"
+program "$R/app/bin/prog" "$SRC/shadeprog.c" -DVIA "$R/app/lib/libshadevia.so.1" -Wl,-rpath,/app/lib -Wl,-rpath-link,"$R/app/lib"
+set_record_version "$R/app/lib/libshadevia.so.1" need 2
+cache "$R"; finish /app/bin/prog
+begin verneed-record-program
+solib "$R/app/lib/libshade.so.1" libshade.so.1 "$SRC/shade.c" -Wl,--version-script="$SRC/shade.map"
+program "$R/app/bin/prog" "$SRC/shadeprog.c" "$R/app/lib/libshade.so.1" -Wl,-rpath,/app/lib
+set_record_version "$R/app/bin/prog" need 3
+cache "$R"; finish /app/bin/prog
+begin verdef-record
+solib "$W/libshade.so.1" libshade.so.1 "$SRC/shade.c" -Wl,--version-script="$SRC/shade.map"
+cp "$W/libshade.so.1" "$R/app/lib/"
+set_record_version "$R/app/lib/libshade.so.1" definition 2
+program "$R/app/bin/prog" "$SRC/shadeprog.c" "$W/libshade.so.1" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog
 
 # IFUNCs bound at start-up before their object is relocated (sysdeps/x86_64/dl-machine.h):
