@@ -19,13 +19,20 @@ public enum FindingCatalog {
             return result
         }
         if graph.interpreterMissing, let interp = graph.interpreterPath {
+            let cwd = graph.environment.workingDirectory
+            let relative = !interp.startsWithSlash
             result.append(Finding(
                 id: .interpreterNotFound, rule: .interpreterNotFound,
-                summary: "the program interpreter \(interp) is not in the root",
-                explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at; the root has no file there, so execve fails with ENOENT and shells print a baffling 'No such file or directory' for a file that exists.",
+                summary: relative ? "the program interpreter \(interp), relative to the working directory, is not in \(cwd)"
+                                  : "the program interpreter \(interp) is not in the root",
+                explanation: relative
+                    ? "The kernel reads PT_INTERP (\(interp)) before any library is looked at and opens it as any path: without a leading slash, from the directory the program is started in (\(cwd) here), which has no such file. execve fails with ENOENT, and shells print a baffling 'No such file or directory' for a file that exists; started from the directory that holds \(interp) it would run."
+                    : "The kernel reads PT_INTERP (\(interp)) before any library is looked at; the root has no file there, so execve fails with ENOENT and shells print a baffling 'No such file or directory' for a file that exists.",
                 loaderMessage: "\(argv0): cannot execute: required file not found",
                 library: interp, neededBy: [exe.path],
-                remedy: "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
+                remedy: relative
+                    ? "Start it from the directory that holds \(interp) (ofdoctor's --cwd DIR checks it from there), or give it an absolute interpreter with patchelf's --set-interpreter (x86-64's is /lib64/ld-linux-x86-64.so.2)."
+                    : "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
         }
         result += preloadFindings(graph)
         // The loader crashes on a filter cycle where it meets it: before any missing library

@@ -405,14 +405,16 @@ struct ResolutionState {
 
     /// Reads `PT_INTERP` inside the root; false when the kernel would not find it.
     mutating func loadInterpreter(_ path: String) -> Bool {
-        guard let found = try? root.resolve(RootPath(path)), found.entry.kind == .file,
+        // The kernel opens PT_INTERP as any path: a relative one from the working directory.
+        let located = RootPath(path.startsWithSlash ? path : resolver.environment.workingDirectory + "/" + path)
+        guard let found = try? root.resolve(located), found.entry.kind == .file,
               let elf = readELF(found) else { return false }
         if filesByIdentity[found.entry.identity] == nil { readAhead?.submit(elf) }   // parsed just now
-        interpreter = LoadedObject(index: -1, path: path, realPath: found.path.string, identity: found.entry.identity,
-                                   // (ld.so adds its own soname to its names at start: elf/rtld.c)
+        interpreter = LoadedObject(index: -1, path: located.string, realPath: found.path.string, identity: found.entry.identity,
+                                   // (its name is PT_INTERP as written; ld.so adds its own soname at start: elf/rtld.c)
                                    elf: elf, foundVia: .interpreter, loader: nil, neededBy: [],
                                    names: [path] + (elf.dynamic?.soname.map { [$0] } ?? []),
-                                   origin: RootPath(path).parent.string, dependencies: [], trail: [])
+                                   origin: located.parent.string, dependencies: [], trail: [])
         return true
     }
 

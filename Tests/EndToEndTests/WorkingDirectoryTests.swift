@@ -42,4 +42,35 @@ struct WorkingDirectoryTests {
                                     environment: found)
         #expect(elsewhere.status == 0 && elsewhere.stdout.contains(dir + "/prog"), "\(elsewhere.stdout) \(elsewhere.stderr)")
     }
+
+    /// A relative PT_INTERP is opened by the kernel from the working directory: the program
+    /// starts from the directory that holds the loader and from no other. check says so
+    /// from the caller's directory, or from `--cwd`.
+    @Test("a relative PT_INTERP: the program starts exactly where check, from the same directory, says it does",
+          .enabled(if: isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/patchelf"),
+                   "needs gcc, patchelf and the built ofdoctor"))
+    func relativeInterpreterIsTheCallersDirectory() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-interp-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let built = Command.run("/bin/sh", ["-ec", """
+            cd "$0"
+            echo 'int main(void) { return 0; }' > m.c
+            gcc -o bin/prog m.c
+            cp /lib64/ld-linux-x86-64.so.2 bin/ld.so
+            patchelf --set-interpreter ld.so bin/prog
+            """, dir], environment: ["PATH": "/usr/bin:/bin"])
+        try #require(built.status == 0, "\(built.stderr)")
+        for (cwd, starts) in [(dir + "/bin", true), (dir, false)] {
+            let real = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\"", cwd, dir + "/bin/prog"], environment: HostileCLI.baseEnvironment)
+            #expect((real.status == 0) == starts, "the kernel from \(cwd): \(real.status) \(real.stderr)")
+            let check = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" check \"$2\"", cwd, HostileCLI.binaryPath, dir + "/bin/prog"],
+                                    environment: HostileCLI.baseEnvironment)
+            #expect((check.status == 0) == starts, "check from \(cwd): \(check.status) \(check.stdout)")
+            if !starts { #expect(check.stdout.contains("LD001") && check.stdout.contains("relative to the working directory"), "\(check.stdout)") }
+            let given = Command.run("/bin/sh", ["-c", "cd / && exec \"$0\" check --cwd \"$1\" \"$2\"", HostileCLI.binaryPath, cwd, dir + "/bin/prog"],
+                                    environment: HostileCLI.baseEnvironment)
+            #expect((given.status == 0) == starts, "check --cwd \(cwd): \(given.status) \(given.stdout)")
+        }
+    }
 }
