@@ -32,6 +32,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case ifuncNotRelocated = "ifunc-not-relocated"
     case copySizeMismatch = "copy-size-mismatch"
     case versionRecordUnsupported = "version-record-unsupported"
+    case interpreterUnusable = "interpreter-unusable"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

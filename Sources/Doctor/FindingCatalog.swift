@@ -18,7 +18,15 @@ public enum FindingCatalog {
                 explanation: "It has no PT_INTERP and no PT_DYNAMIC, so the kernel starts it without ld.so; nothing can be missing."))
             return result
         }
-        if graph.interpreterMissing, let interp = graph.interpreterPath {
+        if graph.interpreterMissing, let interp = graph.interpreterPath, let refusal = graph.interpreterRefusal {
+            result.append(Finding(
+                id: .interpreterUnusable, rule: .interpreterUnusable,
+                summary: "the program interpreter \(interp) is there, but the kernel cannot run it: \(refusal.reason)",
+                explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at and starts that file as the program's loader; \(refusal.reason), so execve fails\(refusal.errnoText.map { " (\($0))" } ?? "") and no loader runs: a damaged or half-copied C library, or a PT_INTERP edited to name the wrong file.",
+                loaderMessage: refusal.errnoText.map { "\(argv0): \($0)" },
+                library: interp, neededBy: [exe.path],
+                remedy: "Reinstall the C library the program was built for (Debian/Ubuntu: libc6), whose package holds \(interp)."))
+        } else if graph.interpreterMissing, let interp = graph.interpreterPath {
             let cwd = graph.environment.workingDirectory
             let relative = !interp.startsWithSlash
             result.append(Finding(

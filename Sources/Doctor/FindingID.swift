@@ -49,4 +49,5 @@ extension FindingID {
     public static let ifuncNotRelocated: FindingID = "LD022"
     public static let copySizeMismatch: FindingID = "LD023"
     public static let versionRecordUnsupported: FindingID = "LD024"
+    public static let interpreterUnusable: FindingID = "LD025"
 }

@@ -48,7 +48,7 @@ public enum FindingPlacement: Hashable, Sendable {
             return nil
         }
         switch finding.rule {
-        case .interpreterNotFound, .staticExecutable, .programFilter:
+        case .interpreterNotFound, .interpreterUnusable, .staticExecutable, .programFilter:
             return .program
         case .preloadIgnored:
             guard let name = finding.library, graph.failedPreloads.contains(where: { $0.name == name }) else { return .none }

@@ -225,6 +225,8 @@ public struct LoadGraph: Sendable {
     /// `PT_INTERP` of the executable, and whether the root has it.
     public var interpreterPath: String?
     public var interpreterMissing: Bool
+    /// With `interpreterMissing`: the file is there, and the kernel refuses it.
+    public var interpreterRefusal: InterpreterRefusal?
     /// Search-path elements that search the working directory or could not be expanded.
     public var unsafeSearchPath: [(source: SearchSource, element: String)]
 

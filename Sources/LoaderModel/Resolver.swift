@@ -117,6 +117,8 @@ struct ResolutionState {
     var absentAuxiliaries: [MissingLibrary] = []
     var filterCycle: FilterCycle?
     var programFilters: [Int] = []
+    /// Why the kernel refuses the interpreter found (`InterpreterRefusal`).
+    var interpreterRefusal: InterpreterRefusal?
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
@@ -397,6 +399,7 @@ struct ResolutionState {
                               environment: resolver.environment, interpreterIndex: interpIndex,
                               interpreterPath: objects.first?.elf.interpreter, interpreterMissing: interpreterMissing,
                               unsafeSearchPath: unsafe)
+        graph.interpreterRefusal = interpreterMissing ? interpreterRefusal : nil
         graph.absentAuxiliaries = absentAuxiliaries
         graph.filterCycle = filterCycle
         graph.programFilters = programFilters
@@ -407,8 +410,18 @@ struct ResolutionState {
     mutating func loadInterpreter(_ path: String) -> Bool {
         // The kernel opens PT_INTERP as any path: a relative one from the working directory.
         let located = RootPath(path.startsWithSlash ? path : resolver.environment.workingDirectory + "/" + path)
-        guard let found = try? root.resolve(located), found.entry.kind == .file,
-              let elf = readELF(found) else { return false }
+        guard let found = try? root.resolve(located) else { return false }
+        // There, but perhaps not a file the kernel runs as an interpreter.
+        let head = found.entry.kind == .file ? (try? root.filesystem.contents(of: found.path)).map { Array($0.buffer.prefix(64)) } ?? [] : []
+        if let refusal = InterpreterRefusal.judge(kind: found.entry.kind == .file ? .regular : .other, mode: found.entry.mode,
+                                                  size: found.entry.size, head: head) {
+            interpreterRefusal = refusal
+            return false
+        }
+        guard let elf = readELF(found) else {
+            interpreterRefusal = .unreadable("not a valid ELF file")
+            return false
+        }
         if filesByIdentity[found.entry.identity] == nil { readAhead?.submit(elf) }   // parsed just now
         interpreter = LoadedObject(index: -1, path: located.string, realPath: found.path.string, identity: found.entry.identity,
                                    // (its name is PT_INTERP as written; ld.so adds its own soname at start: elf/rtld.c)

@@ -32,7 +32,8 @@ struct TreeText {
         let exe = graph.executable
         var head = style.bold(v(exe.path))
         if graph.interpreterMissing, let interp = graph.interpreterPath {
-            head += " " + style.red("(interpreter \(v(interp)) not found in the root)")
+            head += " " + style.red(graph.interpreterRefusal == nil ? "(interpreter \(v(interp)) not found in the root)"
+                                                                    : "(interpreter \(v(interp)) refused by the kernel)")
         } else if exe.elf.dynamic == nil {
             head += style.dim(" (statically linked)")
         }

@@ -1,0 +1,48 @@
+/// Why the kernel refuses a program's interpreter (`PT_INTERP`) that is there: execve fails
+/// before any loader runs (fs/exec.c `do_open_execat`, fs/binfmt_elf.c `load_elf_binary`),
+/// and the shell prints errno's text; a damaged or half-copied root's `ld.so` is the usual
+/// cause. (One that is absent is `LoadGraph.interpreterMissing`.)
+public enum InterpreterRefusal: Equatable, Sendable {
+    /// A directory or another non-regular file, or no execute bit at all: EACCES.
+    case notExecutable
+    /// Shorter than an ELF header: the kernel's read of it comes up short, EIO.
+    case tooShort(size: Int)
+    /// No ELF magic, or built for another machine: ELIBBAD.
+    case notALoader
+    /// The kernel would take it, but it cannot be read as an ELF file here.
+    case unreadable(String)
+
+    /// The errno text the shell prints after the program's name (nil: unknown).
+    public var errnoText: String? {
+        switch self {
+        case .notExecutable: return "Permission denied"
+        case .tooShort: return "Input/output error"
+        case .notALoader: return "Accessing a corrupted shared library"
+        case .unreadable: return nil
+        }
+    }
+
+    /// What is wrong with the file, for a person.
+    public var reason: String {
+        switch self {
+        case .notExecutable: return "it is not an executable file (a directory, or no execute permission)"
+        case .tooShort(let size): return "it is \(size) bytes long, shorter than an ELF header"
+        case .notALoader: return "it is not an x86-64 ELF file"
+        case .unreadable(let why): return "it cannot be read as an ELF file (\(why))"
+        }
+    }
+
+    /// The kernel's checks of the interpreter file, in its order: nil when it takes it.
+    /// `mode` is the permission bits (root needs one execute bit), `head` the file's first
+    /// bytes (at least 64 when there are).
+    public static func judge(kind: RootEntryKindForInterpreter, mode: UInt32, size: Int, head: [UInt8]) -> InterpreterRefusal? {
+        guard kind == .regular, mode & 0o111 != 0 else { return .notExecutable }
+        guard size >= 64, head.count >= 64 else { return .tooShort(size: size) }
+        guard head.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { return .notALoader }
+        let machine = head[5] == 2 ? UInt16(head[18]) << 8 | UInt16(head[19]) : UInt16(head[18]) | UInt16(head[19]) << 8
+        return machine == 62 ? nil : .notALoader   // EM_X86_64
+    }
+}
+
+/// What the interpreter's path names, as far as the kernel's check cares.
+public enum RootEntryKindForInterpreter: Equatable, Sendable { case regular, other }
