@@ -11,11 +11,13 @@ public enum FindingCatalog {
                                 rules: [any ApplicationRules] = []) -> [Finding] {
         var result: [Finding] = []
         let exe = graph.executable
-        if exe.elf.dynamic == nil && exe.elf.interpreter == nil {
+        if exe.elf.isStaticProgram {
+            let pie = exe.elf.dynamic != nil
             result.append(Finding(
                 id: .staticExecutable, rule: .staticExecutable, severity: .info,
-                summary: "\(exe.path) is statically linked: it needs no shared libraries",
-                explanation: "It has no PT_INTERP and no PT_DYNAMIC, so the kernel starts it without ld.so; nothing can be missing."))
+                summary: "\(exe.path) is statically linked\(pie ? " (a static PIE)" : ""): it needs no shared libraries",
+                explanation: pie ? "It has no PT_INTERP and names no library: the kernel starts it without ld.so and it relocates itself; nothing can be missing."
+                                 : "It has no PT_INTERP and no PT_DYNAMIC, so the kernel starts it without ld.so; nothing can be missing."))
             return result
         }
         if graph.interpreterMissing, let interp = graph.interpreterPath, let refusal = graph.interpreterRefusal {

@@ -34,7 +34,7 @@ struct TreeText {
         if graph.interpreterMissing, let interp = graph.interpreterPath {
             head += " " + style.red(graph.interpreterRefusal == nil ? "(interpreter \(v(interp)) not found in the root)"
                                                                     : "(interpreter \(v(interp)) refused by the kernel)")
-        } else if exe.elf.dynamic == nil {
+        } else if exe.elf.isStaticProgram {
             head += style.dim(" (statically linked)")
         }
         // (the program is a node twice over: findings about it, and about it as an object)
