@@ -38,6 +38,17 @@ extension FindingCatalog {
         problem.symbol + (problem.version.map { ", version \($0)" } ?? "")
     }
 
+    /// When a loaded object the loader never searches (`ELFFile.isUnsearchable`) holds one of
+    /// the missing definitions: a sentence saying so, else nothing.
+    static func unsearchableNote(_ problems: [SymbolProblem], graph: LoadGraph) -> String {
+        for object in graph.objects where object.elf.isUnsearchable {
+            if let symbol = problems.map(\.symbol).first(where: { object.elf.definesByScan($0) }) {
+                return " \(object.path) does define \(symbol), but it has no usable symbol hash table (DT_GNU_HASH or DT_HASH, or one without buckets), and the loader never looks for a symbol in such an object: the file is damaged, or a tool rewrote it. Reinstall it from its package."
+            }
+        }
+        return ""
+    }
+
     static func bindingText(_ problems: [SymbolProblem]) -> String {
         problems.contains(where: \.atStartup)
             ? "A reference is bound at start-up, so the program does not start."
@@ -70,7 +81,7 @@ extension FindingCatalog {
             let first = lookups[0]
             let others = lookups.count == 1 ? "" : ", nor \(count(lookups.count - 1, "more symbol")) that \(shortList(requesterNames)) \(requesterNames.count == 1 ? "references" : "reference")"
             explanation = "No object in the global scope defines \(first.symbol)\(first.version.map { " at version \($0)" } ?? "")\(others); \(provider.path) (\(via)) is the \(file) the loader found, and it lacks \(lookups.count == 1 ? "it" : "them")."
-            explanation += " " + bindingText(lookups)
+            explanation += " " + bindingText(lookups) + unsearchableNote(lookups, graph: graph)
             let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].loaderName
             summary = "\(provider.path) lacks \(first.symbol)\(first.version.map { "@" + $0 } ?? "")\(more(lookups.map(\.symbol))) (required by \(shortList(requesters)))"
             message = "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))"
@@ -111,7 +122,7 @@ extension FindingCatalog {
         var finding = Finding(
             id: .symbolNotFound, rule: .symbolNotFound,
             summary: "undefined symbol \(first.symbol)\(more(lookups.map(\.symbol))) (required by \(requester.path))",
-            explanation: "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references"). The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))",
+            explanation: "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references"). The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))\(unsearchableNote(lookups, graph: graph))",
             loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))",
             symbol: first.symbol, version: first.version, neededBy: [requester.path],
             symbols: references(shortfall.symbols, in: graph))

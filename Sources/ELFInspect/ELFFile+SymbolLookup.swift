@@ -1,8 +1,10 @@
 /// Lookups by name through the file's hash tables, as the loader makes them.
 extension ELFFile {
     /// Indices of the symbols named `name` that the file's hash table leads to, as the
-    /// loader finds definitions: `DT_GNU_HASH` first, `DT_HASH` otherwise, and a scan of the
-    /// whole table only for a file with neither.
+    /// loader finds definitions: `DT_GNU_HASH` alone when there is one, `DT_HASH` otherwise;
+    /// none at all in a file with neither, or with no buckets (elf/dl-lookup.c
+    /// `_dl_setup_hash` leaves `l_nbuckets` 0, and `do_lookup_x` passes the object over).
+    /// A table that cannot be read is searched around: every symbol of the table.
     public func symbolIndices(named name: String) -> [Int] {
         symbolIndices(for: SymbolLookupKey(name))
     }
@@ -11,6 +13,7 @@ extension ELFFile {
     /// over a whole load graph asks every object for the same name.
     public func symbolIndices(for key: SymbolLookupKey) -> [Int] {
         key.bytes.withUnsafeBytes { raw in
+            if unsearchable { return [] }
             if let gnu = symbolTable.gnuHash, let found = gnuLookup(raw, hash: key.gnuHash, in: gnu) { return found }
             if let sysv = symbolTable.sysvHashOffset, let found = sysvLookup(raw, hash: key.sysvHash, at: sysv) { return found }
             return (0..<symbolCount).filter { nameMatches($0, raw) }
@@ -77,6 +80,7 @@ extension ELFFile {
     /// unless the file's GNU hash table cannot be used. A closure's symbol check asks this
     /// of every object that may define each reference.
     public func forEachSymbolIndex(named name: UnsafeRawBufferPointer, gnuHash: UInt32, _ body: (Int) -> Bool) {
+        if unsearchable { return }
         if let gnu = symbolTable.gnuHash, let chain = gnuChain(hash: gnuHash, in: gnu) {
             for index in chain where gnuChainMatches(index, name, hash: gnuHash, in: gnu) {
                 if !body(index) { return }
@@ -84,6 +88,29 @@ extension ELFFile {
             return
         }
         for index in symbolIndices(for: SymbolLookupKey(bytes: name, gnuHash: gnuHash)) where !body(index) { return }
+    }
+
+    /// The loader never searches this file for a symbol (`unsearchable`, worked out once).
+    public var isUnsearchable: Bool { unsearchable }
+
+    /// Whether the loader passes this file over in every lookup: it has no hash table
+    /// (`DT_GNU_HASH`, `DT_HASH`), or the one it uses has no buckets.
+    static func unsearchable(_ layout: SymbolTableLayout, _ reader: ByteReader) -> Bool {
+        guard layout.namesHashTable else { return true }
+        if let gnu = layout.gnuHash { return gnu.nbuckets == 0 }
+        if let sysv = layout.sysvHashOffset, layout.symbolTableOffset != nil { return reader.u32(sysv) == 0 }
+        return false
+    }
+
+    /// Whether the symbol table holds a definition named `name`, hash tables or not: what an
+    /// unsearchable file (`isUnsearchable`) would have given.
+    public func definesByScan(_ name: String) -> Bool {
+        let key = SymbolLookupKey(name)
+        return key.bytes.withUnsafeBytes { raw in
+            (0..<symbolCount).contains { index in
+                nameMatches(index, raw) && symbolFields(at: index).map { $0.sectionIndex != 0 && $0.value != 0 } == true
+            }
+        }
     }
 
     private func nameMatches(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {

@@ -13,10 +13,14 @@ struct SymbolTableLayout {
     let sysvHashOffset: Int?
     /// Entries in `DT_SYMTAB`, index 0 (the null symbol) included.
     let symbolCount: Int
+    /// `PT_DYNAMIC` has a `DT_GNU_HASH` or a `DT_HASH` entry (readable or not): without
+    /// either the loader never searches the file for a symbol.
+    let namesHashTable: Bool
 
     /// A file without `PT_DYNAMIC`: no symbols.
     init() {
         (symbolTableOffset, versymOffset, gnuHash, gnuBloom, sysvHashOffset, symbolCount) = (nil, nil, nil, nil, nil, 0)
+        namesHashTable = false
     }
 
     init(_ elf: OpaquePointer, _ dynamic: DynamicTable, is64: Bool) {
@@ -27,6 +31,7 @@ struct SymbolTableLayout {
         gnuHash = GnuHashLayout(reader, at: gnuHashOffset, is64: is64)
         gnuBloom = GnuBloom(reader, at: gnuHashOffset, is64: is64)
         sysvHashOffset = dynamic.value(DynamicTag.hash).flatMap { dynamic.offset($0) }
+        namesHashTable = dynamic.value(DynamicTag.gnuHash) != nil || dynamic.value(DynamicTag.hash) != nil
         let entrySize = is64 ? 24 : 16
         var count = Self.dynsymSectionCount(elf, entrySize: entrySize)
             ?? Self.hashChainCount(reader, sysvHashOffset)

@@ -257,6 +257,21 @@ struct RuleRootDifferentialTests {
         if !need { #expect(first["neededBy"] as? [String] == [program] && first["version"] as? String == "SHADE_2.0") }   // (the first need ld wrote)
     }
 
+    /// A library the loader never searches for a symbol: no hash table, or one without
+    /// buckets. Its symbol is undefined to the loader (and to ldd -r) though its symbol table
+    /// has it; LD004 says where the definition is and why the loader does not see it.
+    @Test("a library without a usable hash table defines nothing to the loader: LD004, naming the library",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("hash-table-none") != nil, RealLoader.unavailableReason),
+          arguments: ["hash-table-none", "hash-table-empty"])
+    func unsearchableLibrary(_ name: String) throws {
+        let (fixture, program, run) = try Self.started(name)
+        #expect(run.status == 127 && run.stderr.contains("undefined symbol: leaf"), "\(run)")
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        #expect(status == 2 && findings.compactMap { $0["id"] as? String } == ["LD004"], "\(findings)")
+        #expect(findings.first?["failsAtFirstCall"] as? Bool == true)
+        #expect((findings.first?["explanation"] as? String)?.contains("/app/lib/libleaf.so.1 does define leaf") == true, "\(findings)")
+    }
+
     /// A rule root, its program, and the program run in it by its full path.
     static func started(_ name: String) throws -> (fixture: FixtureRoot, program: String, run: RealLoader.Outcome) {
         let fixture = try #require(FixtureRoot.rule(name))

@@ -50,6 +50,34 @@ for k in range(shnum):
 sys.exit(path + ': no such version section')
 PY
 }
+# break_hash FILE none|empty: FILE's DT_GNU_HASH entry made a DT_DEBUG one (no hash table
+# left: link it with --hash-style=gnu), or its GNU hash table's bucket count made 0
+break_hash() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+path, how = sys.argv[1], sys.argv[2]
+data = bytearray(open(path, 'rb').read())
+phoff, = struct.unpack_from('<Q', data, 32); phnum, = struct.unpack_from('<H', data, 56)
+loads, dynamic = [], None
+for i in range(phnum):
+    p_type, _, off, vaddr, _, filesz, _, _ = struct.unpack_from('<IIQQQQQQ', data, phoff + 56 * i)
+    if p_type == 1: loads.append((vaddr, off, filesz))
+    if p_type == 2: dynamic = off
+at = dynamic
+while True:
+    tag, value = struct.unpack_from('<qQ', data, at)
+    if tag == 0: sys.exit(path + ': no DT_GNU_HASH')
+    if tag == 0x6ffffef5:
+        if how == 'none':
+            struct.pack_into('<q', data, at, 21)   # DT_DEBUG
+        else:
+            vaddr, off, _ = next(l for l in loads if l[0] <= value < l[0] + l[2])
+            struct.pack_into('<I', data, value - vaddr + off, 0)
+        open(path, 'wb').write(data)
+        sys.exit(0)
+    at += 16
+PY
+}
 # set_isa_needed FILE BITS: GNU_PROPERTY_X86_ISA_1_NEEDED of FILE's property note := BITS
 set_isa_needed() {
   python3 - "$1" "$2" <<'PY'
@@ -581,6 +609,17 @@ cp "$W/libshade.so.1" "$R/app/lib/"
 set_record_version "$R/app/lib/libshade.so.1" definition 2
 program "$R/app/bin/prog" "$SRC/shadeprog.c" "$W/libshade.so.1" -Wl,-rpath,/app/lib
 cache "$R"; finish /app/bin/prog
+
+# A library the loader never searches for a symbol (elf/dl-lookup.c _dl_setup_hash leaves
+# l_nbuckets 0): no hash table at all, or a GNU hash table without buckets. Its leaf() is
+# undefined to the loader though its symbol table has it; the program dies at the call.
+for how in none empty; do
+  begin "hash-table-$how"
+  solib "$R/app/lib/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"/app/lib"' -Wl,--hash-style=gnu
+  break_hash "$R/app/lib/libleaf.so.1" "$how"
+  prog /app/bin/prog "$LEAF" -Wl,-rpath,/app/lib
+  cache "$R"; finish /app/bin/prog
+done
 
 # IFUNCs bound at start-up before their object is relocated (sysdeps/x86_64/dl-machine.h):
 # defined in the program, relocated last, the loader stops ("unsatisfiable circular
