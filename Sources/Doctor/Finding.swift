@@ -33,6 +33,8 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case copySizeMismatch = "copy-size-mismatch"
     case versionRecordUnsupported = "version-record-unsupported"
     case interpreterUnusable = "interpreter-unusable"
+    case bloomFilterAssertion = "bloom-filter-assertion"
+    case programNotExecutable = "program-not-executable"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

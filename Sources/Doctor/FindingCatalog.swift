@@ -20,6 +20,16 @@ public enum FindingCatalog {
                                  : "It has no PT_INTERP and no PT_DYNAMIC, so the kernel starts it without ld.so; nothing can be missing."))
             return result
         }
+        // execve checks the program's own permission before it looks at its interpreter.
+        if graph.programNotExecutable {
+            result.append(Finding(
+                id: .programNotExecutable, rule: .programNotExecutable,
+                summary: "\(exe.path) has no execute permission",
+                explanation: "execve refuses a file with no execute bit (EACCES) before any loader runs: the shell prints 'Permission denied' and exits 126, whatever its libraries. (Root needs one execute bit, of user, group or others; another user needs the one that applies to it.) Files lose the bit when they are copied by a tool that does not keep modes, unpacked from an archive made without them, or put on a volume mounted noexec (which a root directory does not show).",
+                loaderMessage: "\(argv0): Permission denied",
+                neededBy: [exe.path],
+                remedy: "Give it its execute permission back (chmod +x), as its owner or root."))
+        }
         if graph.interpreterMissing, let interp = graph.interpreterPath, let refusal = graph.interpreterRefusal {
             result.append(Finding(
                 id: .interpreterUnusable, rule: .interpreterUnusable,
@@ -49,8 +59,13 @@ public enum FindingCatalog {
         // it would meet later.
         let cycle = filterCycleFindings(graph)
         let cycleFirst = graph.filterCycle?.missingBefore == 0
+        // So does the assertion on a Bloom filter, as it maps the object.
+        let bloom = bloomFindings(graph)
+        let bloomFirst = graph.bloomAssertion?.missingBefore == 0
+        if bloomFirst { result += bloom }
         if cycleFirst { result += cycle }
         result += missingLibraries(graph, argv0: argv0, system: system, rules: rules)
+        if !bloomFirst { result += bloom }
         if !cycleFirst { result += cycle }
         // A need of a file nothing loads stops the version check where it is met: first,
         // unless a version error was printed before it.
@@ -67,8 +82,6 @@ public enum FindingCatalog {
         let isa = isaFindings(graph, argv0: argv0)
         let versionCheckStops = !unloaded.isEmpty || !records.isEmpty || symbols.versionProblems.contains { $0.kind == .notFound }
         if !versionCheckStops { result += isa }
-        // A protected definition refused while relocating the program: where the loader meets it
-        // among the failed lookups (the program is relocated last).
         // Then, while relocating: an IFUNC of the program bound before the program is relocated
         // (in a library), and a protected definition refused (in the program, relocated last),
         // each where the loader meets it among the failed lookups.
@@ -274,6 +287,22 @@ public enum FindingCatalog {
                 neededBy: [program], resolvedTo: definer.path,
                 remedy: "Rebuild \(program) against this \(library) (the ABI changed), or use the \(library) it was built with.")
         }
+    }
+
+    // MARK: - bloom-filter-assertion
+
+    /// A `DT_GNU_HASH` Bloom filter whose word count is not a power of two (`BloomAssertion`).
+    static func bloomFindings(_ graph: LoadGraph) -> [Finding] {
+        guard let assertion = graph.bloomAssertion else { return [] }
+        let object = graph.objects[assertion.object]
+        return [Finding(
+            id: .bloomFilterAssertion, rule: .bloomFilterAssertion,
+            summary: "\(object.path)'s GNU hash table has a Bloom filter of a size the loader refuses: it aborts mapping it",
+            explanation: "The DT_GNU_HASH table of \(object.path) says its Bloom filter has a number of words that is not a power of two, which no linker writes: the file is damaged, or was made by hand. The loader checks it as it maps the object and aborts with an internal assertion, and so do ldd and ld.so --list; nothing after it is loaded.",
+            loaderMessage: BloomAssertion.loaderMessage(graph.platform.glibc),
+            library: object.soname ?? object.names.first ?? object.path, neededBy: object.neededBy.map { graph.objects[$0].path },
+            resolvedTo: object.path,
+            remedy: "Reinstall \(object.soname ?? object.path) from its package, or rebuild it.")]
     }
 
     // MARK: - filter-cycle

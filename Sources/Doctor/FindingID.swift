@@ -50,4 +50,6 @@ extension FindingID {
     public static let copySizeMismatch: FindingID = "LD023"
     public static let versionRecordUnsupported: FindingID = "LD024"
     public static let interpreterUnusable: FindingID = "LD025"
+    public static let bloomFilterAssertion: FindingID = "LD026"
+    public static let programNotExecutable: FindingID = "LD027"
 }

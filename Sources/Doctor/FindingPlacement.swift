@@ -48,7 +48,7 @@ public enum FindingPlacement: Hashable, Sendable {
             return nil
         }
         switch finding.rule {
-        case .interpreterNotFound, .interpreterUnusable, .staticExecutable, .programFilter:
+        case .interpreterNotFound, .interpreterUnusable, .staticExecutable, .programFilter, .programNotExecutable:
             return .program
         case .preloadIgnored:
             guard let name = finding.library, graph.failedPreloads.contains(where: { $0.name == name }) else { return .none }
@@ -58,6 +58,9 @@ public enum FindingPlacement: Hashable, Sendable {
         case .auxiliaryFilterAbsent:
             guard let name = finding.library, graph.absentAuxiliaries.contains(where: { $0.name == name }) else { return .none }
             return .absentAuxiliary(name)
+        case .bloomFilterAssertion:
+            guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
+            return object(path: path) ?? .none
         case .isaLevelTooHigh:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
             return object(path: path) ?? .none

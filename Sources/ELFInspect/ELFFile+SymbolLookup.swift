@@ -90,6 +90,13 @@ extension ELFFile {
         for index in symbolIndices(for: SymbolLookupKey(bytes: name, gnuHash: gnuHash)) where !body(index) { return }
     }
 
+    /// The `DT_GNU_HASH` Bloom filter's word count is a power of two, as the loader asserts
+    /// when it maps the file (`_dl_setup_hash`); true without a readable GNU hash table.
+    public var hasPowerOfTwoBloomWords: Bool {
+        guard let gnu = symbolTable.gnuHash else { return true }
+        return gnu.bloomWords & (gnu.bloomWords &- 1) == 0
+    }
+
     /// The loader never searches this file for a symbol (`unsearchable`, worked out once).
     public var isUnsearchable: Bool { unsearchable }
 

@@ -32,17 +32,18 @@ public enum InterpreterRefusal: Equatable, Sendable {
         }
     }
 
-    /// The kernel's checks of the interpreter file, in its order: nil when it takes it.
-    /// `mode` is the permission bits (root needs one execute bit), `head` the file's first
-    /// bytes (at least 64 when there are).
-    public static func judge(kind: RootEntryKindForInterpreter, mode: UInt32, size: Int, head: [UInt8]) -> InterpreterRefusal? {
-        guard kind == .regular, mode & 0o111 != 0 else { return .notExecutable }
+    /// The kernel's first check of the interpreter file: a regular file with an execute bit
+    /// (root needs one); nil when it passes.
+    public static func permission(regular: Bool, mode: UInt32) -> InterpreterRefusal? {
+        regular && mode & 0o111 != 0 ? nil : .notExecutable
+    }
+
+    /// The kernel's checks of the interpreter's first bytes (`head`, at least 64 when the
+    /// file has them): nil when it takes it.
+    public static func content(size: Int, head: [UInt8]) -> InterpreterRefusal? {
         guard size >= 64, head.count >= 64 else { return .tooShort(size: size) }
         guard head.starts(with: [0x7f, 0x45, 0x4c, 0x46]) else { return .notALoader }
         let machine = head[5] == 2 ? UInt16(head[18]) << 8 | UInt16(head[19]) : UInt16(head[18]) | UInt16(head[19]) << 8
         return machine == 62 ? nil : .notALoader   // EM_X86_64
     }
 }
-
-/// What the interpreter's path names, as far as the kernel's check cares.
-public enum RootEntryKindForInterpreter: Equatable, Sendable { case regular, other }

@@ -201,6 +201,22 @@ public struct FilterCycle: Equatable, Sendable {
     public var missingBefore: Int
 }
 
+/// An object whose `DT_GNU_HASH` Bloom filter has a word count that is not a power of two:
+/// the loader asserts it as it maps the object (`_dl_setup_hash`) and aborts, printing only
+/// the assertion; ldd and ld.so --list too. A damaged or hand-made file.
+public struct BloomAssertion: Equatable, Sendable {
+    public var object: Int
+    /// Libraries the loader failed to find before it mapped this object (it stops at the first).
+    public var missingBefore: Int
+
+    /// The loader's line, measured in glibc 2.31 and 2.36 (the function moved to a file of
+    /// its own in between; the versions between are taken as 2.36).
+    public static func loaderMessage(_ glibc: GlibcVersion) -> String {
+        let place = glibc >= GlibcVersion(2, 35) ? "dl-setup_hash.c: 36" : "dl-lookup.c: 972"
+        return "Inconsistency detected by ld.so: \(place): _dl_setup_hash: Assertion `(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!"
+    }
+}
+
 /// The whole closure of a program, as the loader would load it.
 public struct LoadGraph: Sendable {
     public var objects: [LoadedObject]
@@ -227,6 +243,10 @@ public struct LoadGraph: Sendable {
     public var interpreterMissing: Bool
     /// With `interpreterMissing`: the file is there, and the kernel refuses it.
     public var interpreterRefusal: InterpreterRefusal?
+    /// The first object whose Bloom filter the loader asserts on (`BloomAssertion`).
+    public var bloomAssertion: BloomAssertion?
+    /// The program file has no execute bit: execve refuses it (EACCES) before any loader runs.
+    public var programNotExecutable = false
     /// Search-path elements that search the working directory or could not be expanded.
     public var unsafeSearchPath: [(source: SearchSource, element: String)]
 

@@ -119,6 +119,10 @@ struct ResolutionState {
     var programFilters: [Int] = []
     /// Why the kernel refuses the interpreter found (`InterpreterRefusal`).
     var interpreterRefusal: InterpreterRefusal?
+    /// The first object mapped whose Bloom filter the loader asserts on.
+    var bloomAssertion: BloomAssertion?
+    /// The program file has no execute bit.
+    var programNotExecutable = false
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
@@ -207,6 +211,9 @@ struct ResolutionState {
             throw .programNotFound(path: program.string, root: root.label)
         }
         if let refusal = Self.kernelRefusal(elf, bytes: bytes, path: program.string) { throw refusal }
+        // execve wants an execute bit (any one, for root) before it reads the file. (A library,
+        // which has no PT_INTERP, is checked as ld.so runs it, `ld.so LIB`: no bit needed.)
+        programNotExecutable = elf.interpreter != nil && target.entry.mode & 0o111 == 0
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)
@@ -374,6 +381,7 @@ struct ResolutionState {
         if let cycle = filterCycle {
             filterCycle = FilterCycle(filter: position[cycle.filter], filtee: position[cycle.filtee], missingBefore: cycle.missingBefore)
         }
+        if let assertion = bloomAssertion { bloomAssertion?.object = position[assertion.object] }
     }
 
     /// What `load_elf_binary` checks before it maps a program: the architecture, the
@@ -400,6 +408,10 @@ struct ResolutionState {
                               interpreterPath: objects.first?.elf.interpreter, interpreterMissing: interpreterMissing,
                               unsafeSearchPath: unsafe)
         graph.interpreterRefusal = interpreterMissing ? interpreterRefusal : nil
+        graph.programNotExecutable = programNotExecutable
+        // (the program's hash table is set up before anything else is loaded)
+        graph.bloomAssertion = objects.first.flatMap { $0.elf.hasPowerOfTwoBloomWords ? nil : BloomAssertion(object: 0, missingBefore: 0) }
+            ?? bloomAssertion
         graph.absentAuxiliaries = absentAuxiliaries
         graph.filterCycle = filterCycle
         graph.programFilters = programFilters
@@ -412,14 +424,13 @@ struct ResolutionState {
         let located = RootPath(path.startsWithSlash ? path : resolver.environment.workingDirectory + "/" + path)
         guard let found = try? root.resolve(located) else { return false }
         // There, but perhaps not a file the kernel runs as an interpreter.
-        let head = found.entry.kind == .file ? (try? root.filesystem.contents(of: found.path)).map { Array($0.buffer.prefix(64)) } ?? [] : []
-        if let refusal = InterpreterRefusal.judge(kind: found.entry.kind == .file ? .regular : .other, mode: found.entry.mode,
-                                                  size: found.entry.size, head: head) {
+        if let refusal = InterpreterRefusal.permission(regular: found.entry.kind == .file, mode: found.entry.mode) {
             interpreterRefusal = refusal
             return false
         }
-        guard let elf = readELF(found) else {
-            interpreterRefusal = .unreadable("not a valid ELF file")
+        guard let elf = readELF(found), elf.header.machine == 62 else {   // EM_X86_64
+            let head = (try? root.filesystem.contents(of: found.path)).map { Array($0.buffer.prefix(64)) } ?? []
+            interpreterRefusal = InterpreterRefusal.content(size: found.entry.size, head: head) ?? .unreadable("not a valid ELF file")
             return false
         }
         if filesByIdentity[found.entry.identity] == nil { readAhead?.submit(elf) }   // parsed just now
@@ -924,6 +935,10 @@ struct ResolutionState {
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
                                     trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath))
+        // (mapping it, the loader sets up its hash table and asserts on the Bloom filter's size)
+        if bloomAssertion == nil && !elf.hasPowerOfTwoBloomWords {
+            bloomAssertion = BloomAssertion(object: index, missingBefore: missing.count)
+        }
         register(index)
         return index
     }

@@ -70,4 +70,33 @@ struct KernelStartTests {
         let tree = Command.run(HostileCLI.binaryPath, ["tree", program], environment: HostileCLI.baseEnvironment)
         #expect(tree.stdout.contains("(statically linked)"), "\(tree.stdout)")
     }
+
+    /// A program file without an execute bit: execve refuses it (EACCES, 'Permission
+    /// denied', 126) before any loader runs; LD027 with the shell's text. With the bit back
+    /// it starts, and check says so.
+    @Test("a program without execute permission: LD027, exactly when execve refuses it",
+          .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
+    func programWithoutExecuteBit() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-noexec-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let built = Command.run("/bin/sh", ["-ec", "cd \"$0\"; echo 'int main(void) { return 0; }' > m.c; gcc -o prog m.c; chmod 0644 prog", dir],
+                                environment: ["PATH": "/usr/bin:/bin"])
+        try #require(built.status == 0, "\(built.stderr)")
+        let program = dir + "/prog"
+        for executable in [false, true] {
+            if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program) }
+            let real = Command.run("/bin/sh", ["-c", "exec \"$0\"", program], environment: HostileCLI.baseEnvironment)
+            let check = Command.run(HostileCLI.binaryPath, ["check", "--format", "json", program], environment: HostileCLI.baseEnvironment)
+            let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
+            let findings = report?["findings"] as? [[String: Any]] ?? []
+            if executable {
+                #expect(real.status == 0 && check.status == 0 && findings.isEmpty, "\(real) \(check.stdout)")
+            } else {
+                #expect(real.status == 126 && real.stderr.contains("Permission denied"), "\(real)")
+                #expect(check.status == 2 && findings.first?["id"] as? String == "LD027", "\(check.stdout)")
+                #expect(findings.first?["loaderMessage"] as? String == "\(program): Permission denied")
+            }
+        }
+    }
 }

@@ -76,6 +76,7 @@ struct RuleRootDifferentialTests {
             let crash = graph.filterCycle.flatMap { $0.missingBefore == 0 ? Listing(paths: [], stoppedAt: "?") : nil }
             let model = crash ?? graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
                 ?? recordStop
+                ?? graph.bloomAssertion.map { _ in Listing(paths: [], stoppedAt: "?" + BloomAssertion.loaderMessage(graph.platform.glibc) + "\n") }
                 ?? unloaded.map { _ in Listing(paths: [], stoppedAt: "?" + UnloadedVersionFile.loaderMessage(graph.platform.glibc) + "\n") }
                 // (ld.so lists from the program on: the program's own filter objects, put
                 // before it, are left out)
@@ -270,6 +271,21 @@ struct RuleRootDifferentialTests {
         #expect(status == 2 && findings.compactMap { $0["id"] as? String } == ["LD004"], "\(findings)")
         #expect(findings.first?["failsAtFirstCall"] as? Bool == true)
         #expect((findings.first?["explanation"] as? String)?.contains("/app/lib/libleaf.so.1 does define leaf") == true, "\(findings)")
+    }
+
+    /// A Bloom filter of 3 words: the loader asserts as it maps the library, printing only
+    /// that, and so do ldd and ld.so --list; LD026, first, with the line word for word.
+    @Test("a GNU hash table whose Bloom filter is not a power of two words: the loader's assertion, LD026",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("hash-table-words") != nil, RealLoader.unavailableReason))
+    func bloomAssertion() throws {
+        let (fixture, program, run) = try Self.started("hash-table-words")
+        #expect(run.status == 127 && run.stderr.hasPrefix("Inconsistency detected by ld.so: "), "\(run)")
+        let traced = RealLoader.trace(root: fixture.rootPath, program: program, environment: fixture.environment)
+        #expect(traced.stderr.contains("_dl_setup_hash: Assertion"), "\(traced)")
+        let (status, findings, _) = try Self.checkJSON(fixture, program)
+        #expect(status == 2 && findings.first?["id"] as? String == "LD026", "\(findings)")
+        #expect(findings.first?["loaderMessage"] as? String == run.stderr.split(separator: "\n").first.map(String.init))
+        #expect(findings.first?["resolvedTo"] as? String == "/app/lib/libleaf.so.1")
     }
 
     /// A rule root, its program, and the program run in it by its full path.

@@ -50,8 +50,9 @@ for k in range(shnum):
 sys.exit(path + ': no such version section')
 PY
 }
-# break_hash FILE none|empty: FILE's DT_GNU_HASH entry made a DT_DEBUG one (no hash table
-# left: link it with --hash-style=gnu), or its GNU hash table's bucket count made 0
+# break_hash FILE none|empty|words: FILE's DT_GNU_HASH entry made a DT_DEBUG one (no hash
+# table left: link it with --hash-style=gnu), its GNU hash table's bucket count made 0, or its
+# Bloom filter's word count made 3 (not a power of two)
 break_hash() {
   python3 - "$1" "$2" <<'PY'
 import struct, sys
@@ -72,7 +73,8 @@ while True:
             struct.pack_into('<q', data, at, 21)   # DT_DEBUG
         else:
             vaddr, off, _ = next(l for l in loads if l[0] <= value < l[0] + l[2])
-            struct.pack_into('<I', data, value - vaddr + off, 0)
+            if how == 'empty': struct.pack_into('<I', data, value - vaddr + off, 0)
+            else: struct.pack_into('<I', data, value - vaddr + off + 8, 3)
         open(path, 'wb').write(data)
         sys.exit(0)
     at += 16
@@ -613,7 +615,8 @@ cache "$R"; finish /app/bin/prog
 # A library the loader never searches for a symbol (elf/dl-lookup.c _dl_setup_hash leaves
 # l_nbuckets 0): no hash table at all, or a GNU hash table without buckets. Its leaf() is
 # undefined to the loader though its symbol table has it; the program dies at the call.
-for how in none empty; do
+# (hash-table-words: a Bloom filter of 3 words, which the loader asserts on as it maps it.)
+for how in none empty words; do
   begin "hash-table-$how"
   solib "$R/app/lib/libleaf.so.1" libleaf.so.1 "$SRC/leaf.c" -DWHERE='"/app/lib"' -Wl,--hash-style=gnu
   break_hash "$R/app/lib/libleaf.so.1" "$how"
