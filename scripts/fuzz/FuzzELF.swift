@@ -26,8 +26,14 @@ public func fuzzELF(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for reference in references.prefix(64) {
         file.forEachSymbolIndex(named: reference.name, gnuHash: reference.gnuHash) { _ in true }
     }
+    _ = file.isStaticProgram
+    _ = file.isUnsearchable
+    _ = file.hasPowerOfTwoBloomWords
+    _ = file.needsIndirectExternAccess
+    _ = file.definesByScan("dep_new")
     for index in [-1, 0, 1, file.symbolCount - 1, file.symbolCount, Int.max, Int.min] {
         _ = file.symbolFields(at: index)
+        _ = file.symbolSize(at: index)
         if let name = file.symbolNameBytes(at: index) {
             _ = file.symbolIndices(for: SymbolLookupKey(bytes: name))
         }
