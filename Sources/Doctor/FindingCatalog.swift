@@ -33,7 +33,8 @@ public enum FindingCatalog {
         if graph.interpreterMissing, let interp = graph.interpreterPath, let refusal = graph.interpreterRefusal {
             result.append(Finding(
                 id: .interpreterUnusable, rule: .interpreterUnusable,
-                summary: "the program interpreter \(interp) is there, but the kernel cannot run it: \(refusal.reason)",
+                summary: refusal == .symlinkLoop ? "the program interpreter \(interp) cannot be opened: \(refusal.reason)"
+                                                 : "the program interpreter \(interp) is there, but the kernel cannot run it: \(refusal.reason)",
                 explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at and starts that file as the program's loader; \(refusal.reason), so execve fails\(refusal.errnoText.map { " (\($0))" } ?? "") and no loader runs: a damaged or half-copied C library, or a PT_INTERP edited to name the wrong file.",
                 loaderMessage: refusal.errnoText.map { "\(argv0): \($0)" },
                 library: interp, neededBy: [exe.path],

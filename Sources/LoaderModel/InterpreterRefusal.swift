@@ -1,4 +1,5 @@
-/// Why the kernel refuses a program's interpreter (`PT_INTERP`) that is there: execve fails
+/// Why the kernel refuses a program's interpreter (`PT_INTERP`) that is there (or whose
+/// path loops): execve fails
 /// before any loader runs (fs/exec.c `do_open_execat`, fs/binfmt_elf.c `load_elf_binary`),
 /// and the shell prints errno's text; a damaged or half-copied root's `ld.so` is the usual
 /// cause. (One that is absent is `LoadGraph.interpreterMissing`.)
@@ -11,6 +12,8 @@ public enum InterpreterRefusal: Equatable, Sendable {
     case notALoader
     /// The kernel would take it, but it cannot be read as an ELF file here.
     case unreadable(String)
+    /// Its path runs into a loop of symbolic links: ELOOP.
+    case symlinkLoop
 
     /// The errno text the shell prints after the program's name (nil: unknown).
     public var errnoText: String? {
@@ -19,6 +22,7 @@ public enum InterpreterRefusal: Equatable, Sendable {
         case .tooShort: return "Input/output error"
         case .notALoader: return "Accessing a corrupted shared library"
         case .unreadable: return nil
+        case .symlinkLoop: return "Too many levels of symbolic links"
         }
     }
 
@@ -29,6 +33,7 @@ public enum InterpreterRefusal: Equatable, Sendable {
         case .tooShort(let size): return "it is \(size) bytes long, shorter than an ELF header"
         case .notALoader: return "it is not an x86-64 ELF file"
         case .unreadable(let why): return "it cannot be read as an ELF file (\(why))"
+        case .symlinkLoop: return "its path runs into a loop of symbolic links"
         }
     }
 

@@ -422,7 +422,13 @@ struct ResolutionState {
     mutating func loadInterpreter(_ path: String) -> Bool {
         // The kernel opens PT_INTERP as any path: a relative one from the working directory.
         let located = RootPath(path.startsWithSlash ? path : resolver.environment.workingDirectory + "/" + path)
-        guard let found = try? root.resolve(located) else { return false }
+        let resolved: RootView.Resolved?
+        do { resolved = try root.resolve(located) } catch {
+            // (a link loop is ELOOP to the kernel, not ENOENT; ENOTDIR reads as missing)
+            if case .symlinkLoop = error { interpreterRefusal = .symlinkLoop }
+            return false
+        }
+        guard let found = resolved else { return false }
         // There, but perhaps not a file the kernel runs as an interpreter.
         if let refusal = InterpreterRefusal.permission(regular: found.entry.kind == .file, mode: found.entry.mode) {
             interpreterRefusal = refusal
