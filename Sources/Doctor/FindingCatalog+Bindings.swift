@@ -10,18 +10,11 @@ extension FindingCatalog {
     /// definition (`ProtectedReference`, glibc 2.35+): the refused ones (LD019, errors), or
     /// the others (LD020, warnings), one finding per library.
     static func protectedFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String, refused: Bool) -> [Finding] {
-        var groups: [(definer: Int, references: [ProtectedReference])] = []
-        for reference in symbols.protectedReferences where reference.refused == refused {
-            if let i = groups.firstIndex(where: { $0.definer == reference.definer }) {
-                groups[i].references.append(reference)
-            } else {
-                groups.append((reference.definer, [reference]))
-            }
-        }
+        let groups = symbols.protectedReferences.filter { $0.refused == refused }.groupedInOrder(by: \.definer)
         let program = graph.executable.path
         return groups.map { group in
-            let definer = graph.objects[group.definer]
-            let references = group.references.filter(\.atStartup) + group.references.filter { !$0.atStartup }
+            let definer = graph.objects[group[0].definer]
+            let references = group.filter(\.atStartup) + group.filter { !$0.atStartup }
             let first = references[0]
             let names = references.map(\.symbol)
             let copies = references.filter { $0.kind == .copy }.map(\.symbol)
@@ -66,14 +59,7 @@ extension FindingCatalog {
     /// program's (LD021, errors; the loader stops at the first) or a library's (LD022,
     /// warnings), one finding per requester and definer.
     static func ifuncFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String, fatal: Bool) -> [Finding] {
-        var groups: [[IFUNCBinding]] = []
-        for binding in symbols.ifuncBindings where binding.isFatal == fatal {
-            if let i = groups.firstIndex(where: { $0[0].requester == binding.requester && $0[0].definer == binding.definer }) {
-                groups[i].append(binding)
-            } else {
-                groups.append([binding])
-            }
-        }
+        var groups = symbols.ifuncBindings.filter { $0.isFatal == fatal }.groupedInOrder { [$0.requester, $0.definer] }
         // (the loader stops at the first fatal one)
         if fatal { groups = Array(groups.prefix(1)) }
         return groups.map { bindings in
@@ -107,10 +93,7 @@ extension FindingCatalog {
     /// The program's copied variables whose size the library changed (`CopySizeMismatch`):
     /// one finding per library, a warning when one was cut short, else information.
     static func copySizeFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
-        var groups: [[CopySizeMismatch]] = []
-        for mismatch in symbols.copySizeMismatches {
-            if let i = groups.firstIndex(where: { $0[0].definer == mismatch.definer }) { groups[i].append(mismatch) } else { groups.append([mismatch]) }
-        }
+        let groups = symbols.copySizeMismatches.groupedInOrder(by: \.definer)
         let program = graph.executable.path
         return groups.map { group in
             let definer = graph.objects[group[0].definer]

@@ -154,12 +154,8 @@ extension FindingCatalog {
     /// Weak version needs not met and libraries without version information: warnings, one
     /// per provider and kind.
     static func versionWarnings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
-        var groups: [[VersionProblem]] = []
-        var position: [String: Int] = [:]
-        for problem in symbols.versionProblems where problem.kind == .weakNotFound || problem.kind == .noVersionInformation {
-            let key = "\(problem.provider)|\(problem.kind)"
-            if let i = position[key] { groups[i].append(problem) } else { position[key] = groups.count; groups.append([problem]) }
-        }
+        let groups = symbols.versionProblems.filter { $0.kind == .weakNotFound || $0.kind == .noVersionInformation }
+            .groupedInOrder { "\($0.provider)|\($0.kind)" }
         return groups.compactMap { problems -> Finding? in
             guard let first = problems.first else { return nil }
             let provider = graph.objects[first.provider]

@@ -137,29 +137,25 @@ public enum FindingCatalog {
     /// Version records of a version the loader does not know (`UnsupportedVersionRecord`):
     /// one finding per object and kind.
     static func unsupportedRecordFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
-        var seen: [(Int, UnsupportedVersionRecord.Kind)] = []
-        var result: [Finding] = []
-        for record in symbols.unsupportedRecords where !seen.contains(where: { $0 == (record.object, record.kind) }) {
-            seen.append((record.object, record.kind))
+        symbols.unsupportedRecords.groupedInOrder { [$0.object, $0.kind == .need ? 0 : 1] }.map { same in
+            let record = same[0]
             let object = graph.objects[record.object]
             let name = record.object == graph.executable.index ? argv0 : object.loaderName
             let table = record.kind == .need ? "DT_VERNEED (Verneed)" : "DT_VERDEF (Verdef)"
-            let same = symbols.unsupportedRecords.filter { $0.object == record.object && $0.kind == record.kind }
             var requesters: [String] = []
             for path in same.compactMap(\.requester).map({ graph.objects[$0].path }) where !requesters.contains(path) { requesters.append(path) }
             let what = record.kind == .need
                 ? "The loader checks the version of the first record of each object's version needs as it reaches the object and stops there; ldd and ld.so --list stop too."
                 : "The loader checks each definition record it walks past while matching a version need against \(object.path) (\(shortList(same.compactMap(\.neededVersion))) for \(shortList(requesters))), and reports each as a version error; after the whole version check it exits with status 1. ldd -r prints the same lines and goes on."
-            result.append(Finding(
+            return Finding(
                 id: .versionRecordUnsupported, rule: .versionRecordUnsupported,
                 summary: "\(object.path) has a \(record.kind == .need ? "version-need" : "version-definition") record of version \(record.recordVersion), which the loader does not know",
                 explanation: "A \(table) record says it is version \(record.recordVersion); the only version glibc knows is 1, so the file is damaged or was edited by hand. " + what,
                 loaderMessage: record.message(argv0: argv0, name: name),
                 library: object.soname ?? object.names.first ?? object.path, version: record.neededVersion,
                 neededBy: requesters, resolvedTo: object.path,
-                remedy: "Reinstall \(object.soname ?? object.path) from its package (the file is damaged), or rebuild it."))
+                remedy: "Reinstall \(object.soname ?? object.path) from its package (the file is damaged), or rebuild it.")
         }
-        return result
     }
 
     // MARK: - bloom-filter-assertion

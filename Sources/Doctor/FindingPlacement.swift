@@ -58,10 +58,7 @@ public enum FindingPlacement: Hashable, Sendable {
         case .auxiliaryFilterAbsent:
             guard let name = finding.library, graph.absentAuxiliaries.contains(where: { $0.name == name }) else { return .none }
             return .absentAuxiliary(name)
-        case .bloomFilterAssertion:
-            guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
-            return object(path: path) ?? .none
-        case .isaLevelTooHigh:
+        case .isaLevelTooHigh, .bloomFilterAssertion:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
             return object(path: path) ?? .none
         case .versionFileNotLoaded, .filterCycle, .ifuncInExecutable, .ifuncNotRelocated:

@@ -13,7 +13,7 @@ extension ELFFile {
     /// over a whole load graph asks every object for the same name.
     public func symbolIndices(for key: SymbolLookupKey) -> [Int] {
         key.bytes.withUnsafeBytes { raw in
-            if unsearchable { return [] }
+            if isUnsearchable { return [] }
             if let gnu = symbolTable.gnuHash, let found = gnuLookup(raw, hash: key.gnuHash, in: gnu) { return found }
             if let sysv = symbolTable.sysvHashOffset, let found = sysvLookup(raw, hash: key.sysvHash, at: sysv) { return found }
             return (0..<symbolCount).filter { nameMatches($0, raw) }
@@ -80,7 +80,7 @@ extension ELFFile {
     /// unless the file's GNU hash table cannot be used. A closure's symbol check asks this
     /// of every object that may define each reference.
     public func forEachSymbolIndex(named name: UnsafeRawBufferPointer, gnuHash: UInt32, _ body: (Int) -> Bool) {
-        if unsearchable { return }
+        if isUnsearchable { return }
         if let gnu = symbolTable.gnuHash, let chain = gnuChain(hash: gnuHash, in: gnu) {
             for index in chain where gnuChainMatches(index, name, hash: gnuHash, in: gnu) {
                 if !body(index) { return }
@@ -97,11 +97,8 @@ extension ELFFile {
         return gnu.bloomWords & (gnu.bloomWords &- 1) == 0
     }
 
-    /// The loader never searches this file for a symbol (`unsearchable`, worked out once).
-    public var isUnsearchable: Bool { unsearchable }
-
-    /// Whether the loader passes this file over in every lookup: it has no hash table
-    /// (`DT_GNU_HASH`, `DT_HASH`), or the one it uses has no buckets.
+    /// Whether the loader passes this file over in every lookup (`isUnsearchable`): it has
+    /// no hash table (`DT_GNU_HASH`, `DT_HASH`), or the one it uses has no buckets.
     static func unsearchable(_ layout: SymbolTableLayout, _ reader: ByteReader) -> Bool {
         guard layout.namesHashTable else { return true }
         if let gnu = layout.gnuHash { return gnu.nbuckets == 0 }

@@ -38,8 +38,9 @@ public final class ELFFile: @unchecked Sendable {
     /// Where `DT_SYMTAB`, `DT_VERSYM` and the hash tables lie (nil offsets without `PT_DYNAMIC`).
     let symbolTable: SymbolTableLayout
     let relocationTables: [RelocationTable]
-    /// The loader never searches this file for a symbol (`isUnsearchable`).
-    let unsearchable: Bool
+    /// The loader never searches this file for a symbol: no usable hash table (worked out
+    /// once, `ELFFile.unsearchable`).
+    public let isUnsearchable: Bool
     /// `vd_ndx` / `vna_other` → (name, file) for version lookups of symbols.
     let versionNames: VersionIndexMap<(name: String, file: String?)>
     let definedVersionNames: VersionIndexMap<String>
@@ -94,7 +95,7 @@ public final class ELFFile: @unchecked Sendable {
             versionDefinitions = []
             stringTable = nil
             symbolTable = SymbolTableLayout()
-            unsearchable = false
+            isUnsearchable = false
             symbolCount = 0
             relocationTables = []
             versionNames = VersionIndexMap()
@@ -113,7 +114,7 @@ public final class ELFFile: @unchecked Sendable {
         symbolTable = SymbolTableLayout(image.elf, table, is64: is64)
         withExtendedLifetime(image) {}   // the libelf handle is closed only after its last use
         symbolCount = symbolTable.symbolCount
-        unsearchable = Self.unsearchable(symbolTable, reader)
+        isUnsearchable = Self.unsearchable(symbolTable, reader)
 
         relocationTables = RelocationTable.tables(table, is64: is64)
 

@@ -134,23 +134,18 @@ public struct SymbolCheck: Sendable {
     /// relocates itself first), in the order it meets them, each placed among `failures`.
     static func unrelocatedDefiners(_ candidates: [IFUNCCandidate], graph: LoadGraph, failures: [SymbolProblem]) -> [IFUNCBinding] {
         guard !candidates.isEmpty else { return [] }
-        var rank = [Int](repeating: 0, count: graph.objects.count)
-        for (position, object) in RelocationOrder.objects(in: graph).enumerated() { rank[object] = position }
+        var order = LoaderOrder(graph)
         let program = graph.executable.index
         var kept = candidates.compactMap { candidate -> IFUNCBinding? in
-            guard rank[candidate.definer] > rank[candidate.requester],
+            guard order.rank[candidate.definer] > order.rank[candidate.requester],
                   graph.objects[candidate.definer].foundVia != .interpreter, graph.objects[candidate.requester].foundVia != .interpreter,
                   let name = graph.objects[candidate.requester].elf.symbolNameBytes(at: candidate.symbol) else { return nil }
             return IFUNCBinding(requester: candidate.requester, definer: candidate.definer, symbol: ByteString.decode(name),
                                 symbolIndex: candidate.symbol, isFatal: candidate.definer == program)
         }
         guard !kept.isEmpty else { return [] }
-        let order = LoaderOrder(graph, lookups: failures.map { ($0.requester, $0.symbolIndex) } + kept.map { ($0.requester, $0.symbolIndex) })
-        let failed = failures.map { order.key(requester: $0.requester, symbol: $0.symbolIndex, atStartup: $0.atStartup) }
-        for i in kept.indices {
-            let own = order.key(requester: kept[i].requester, symbol: kept[i].symbolIndex, atStartup: true)
-            kept[i].failuresBefore = failed.filter { $0 < own }.count
-        }
+        let before = order.failuresBefore(kept.map { ($0.requester, $0.symbolIndex, true) }, failures: failures, in: graph)
+        for i in kept.indices { kept[i].failuresBefore = before[i] }
         return kept.sorted { a, b in
             order.key(requester: a.requester, symbol: a.symbolIndex, atStartup: true)
                 < order.key(requester: b.requester, symbol: b.symbolIndex, atStartup: true)
@@ -161,13 +156,20 @@ public struct SymbolCheck: Sendable {
     /// call), each group by object in relocation order (`RelocationOrder`), within an
     /// object by its first relocation naming the symbol.
     struct LoaderOrder {
-        private var rank: [Int]
+        /// Each object's place in `RelocationOrder`.
+        let rank: [Int]
+        /// Where each requester's relocations first name the symbols `locate` was given.
         private var positions: [Int: [Int: Int]] = [:]
 
-        /// For lookups of these (requester, symbol index) pairs.
-        init(_ graph: LoadGraph, lookups: [(requester: Int, symbol: Int)]) {
-            rank = [Int](repeating: 0, count: graph.objects.count)
+        init(_ graph: LoadGraph) {
+            var rank = [Int](repeating: 0, count: graph.objects.count)
             for (position, object) in RelocationOrder.objects(in: graph).enumerated() { rank[object] = position }
+            self.rank = rank
+        }
+
+        /// Reads the relocation tables for these (requester, symbol index) pairs, which `key`
+        /// then places.
+        mutating func locate(_ lookups: [(requester: Int, symbol: Int)], in graph: LoadGraph) {
             positions = Dictionary(grouping: lookups, by: \.requester).mapValues { own in
                 graph.objects[own[0].requester].elf.firstRelocationPositions(of: Set(own.map(\.symbol)))
             }
@@ -176,12 +178,25 @@ public struct SymbolCheck: Sendable {
         func key(requester: Int, symbol: Int, atStartup: Bool) -> (Int, Int, Int) {
             (atStartup ? 0 : 1, rank[requester], positions[requester]?[symbol] ?? Int.max)
         }
+
+        /// For each of `lookups`, how many of `failures` the loader meets before it (it stops
+        /// at the first). Locates both.
+        mutating func failuresBefore(_ lookups: [(requester: Int, symbol: Int, atStartup: Bool)], failures: [SymbolProblem],
+                                     in graph: LoadGraph) -> [Int] {
+            locate(failures.map { ($0.requester, $0.symbolIndex) } + lookups.map { ($0.requester, $0.symbol) }, in: graph)
+            let failed = failures.map { key(requester: $0.requester, symbol: $0.symbolIndex, atStartup: $0.atStartup) }
+            return lookups.map { lookup in
+                let own = key(requester: lookup.requester, symbol: lookup.symbol, atStartup: lookup.atStartup)
+                return failed.filter { $0 < own }.count
+            }
+        }
     }
 
     /// `problems` in the order the loader meets them (`LoaderOrder`).
     static func inLoaderOrder(_ problems: [SymbolProblem], graph: LoadGraph) -> [SymbolProblem] {
         guard problems.count > 1 else { return problems }
-        let order = LoaderOrder(graph, lookups: problems.map { ($0.requester, $0.symbolIndex) })
+        var order = LoaderOrder(graph)
+        order.locate(problems.map { ($0.requester, $0.symbolIndex) }, in: graph)
         return problems.enumerated().sorted { a, b in
             func key(_ problem: SymbolProblem) -> (Int, Int, Int) {
                 order.key(requester: problem.requester, symbol: problem.symbolIndex, atStartup: problem.atStartup)
@@ -204,9 +219,9 @@ public struct SymbolCheck: Sendable {
         -> (protected: [ProtectedReference], sizes: [CopySizeMismatch]) {
         let program = graph.executable.index, elf = scope[program]
         let checksProtected = graph.platform.glibc >= ProtectedReference.since
+        let symbolic = elf.dynamic?.symbolic == true ? program : nil
         var protected: [ProtectedReference] = []
         var sizes: [CopySizeMismatch] = []
-        var symbolic: Int?? = .none
         // (references come object by object: the program's are one run, usually the first)
         let start = references.firstIndex { $0.object == program } ?? references.endIndex
         for reference in references[start...].prefix(while: { $0.object == program }) {
@@ -216,10 +231,9 @@ public struct SymbolCheck: Sendable {
             guard key.skipsProgram
                 || (checksProtected && !key.takesUndefined && elf.symbolFields(at: reference.symbol).map { $0.value != 0 } == true)
             else { continue }
-            if symbolic == nil { symbolic = .some(elf.dynamic?.symbolic == true ? program : nil) }
             let version = versions.version(withID: key.version)
             guard let settled = settlement(key, reference: version, graph: graph, scope: scope, definitions: definitions,
-                                           versions: &versions, symbolicFirst: symbolic ?? nil),
+                                           versions: &versions, symbolicFirst: symbolic),
                   settled.found, settled.object != program else { continue }
             let definer = scope[settled.object]
             if key.skipsProgram, let own = elf.symbolSize(at: reference.symbol), let theirs = definer.symbolSize(at: settled.symbol),
@@ -242,12 +256,9 @@ public struct SymbolCheck: Sendable {
     private static func placeAmongFailures(_ found: inout [ProtectedReference], graph: LoadGraph, failures: [SymbolProblem]) {
         guard !found.isEmpty, !failures.isEmpty else { return }
         let program = graph.executable.index
-        let order = LoaderOrder(graph, lookups: failures.map { ($0.requester, $0.symbolIndex) } + found.map { (program, $0.symbolIndex) })
-        let failed = failures.map { order.key(requester: $0.requester, symbol: $0.symbolIndex, atStartup: $0.atStartup) }
-        for i in found.indices {
-            let own = order.key(requester: program, symbol: found[i].symbolIndex, atStartup: found[i].atStartup)
-            found[i].failuresBefore = failed.filter { $0 < own }.count
-        }
+        var order = LoaderOrder(graph)
+        let before = order.failuresBefore(found.map { (program, $0.symbolIndex, $0.atStartup) }, failures: failures, in: graph)
+        for i in found.indices { found[i].failuresBefore = before[i] }
     }
 
     /// Whether every relocation of `elf` is bound at start-up: the environment's

@@ -5,21 +5,6 @@ import Testing
 /// none. The kernel on this machine is the judge.
 @Suite("The kernel's part: the interpreter, or none", .serialized)
 struct KernelStartTests {
-    /// A fresh directory with what `script` (run by sh -e inside it) built; removed by `done`.
-    static func built(_ name: String, _ script: String) throws -> (dir: String, done: () -> Void) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-\(name)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let done = { _ = try? FileManager.default.removeItem(atPath: dir) }
-        let result = Command.run("/bin/sh", ["-ec", "cd \"$0\"\n" + script, dir], environment: ["PATH": "/usr/bin:/bin"])
-        guard result.status == 0 else {
-            done()
-            throw KernelStartError(message: result.stderr)
-        }
-        return (dir, done)
-    }
-
-    struct KernelStartError: Error { var message: String }
-
     static var isAvailable: Bool {
         HostileCLI.isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc")
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/patchelf")
@@ -31,7 +16,7 @@ struct KernelStartTests {
     @Test("an interpreter the kernel refuses: LD025 with the shell's errno text, exactly when execve fails",
           .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
     func refusedInterpreter() throws {
-        let (dir, done) = try Self.built("refused", """
+        let scratch = try ScratchBuild("refused", """
             echo 'int main(void) { return 0; }' > m.c
             gcc -o prog m.c
             printf 'not elf' > short; chmod +x short
@@ -42,7 +27,8 @@ struct KernelStartTests {
             ln -s loop2 loop; ln -s loop loop2
             for i in short garbage directory noexec loop good; do cp prog "p_$i"; patchelf --set-interpreter "$PWD/$i" "p_$i"; done
             """)
-        defer { done() }
+        defer { scratch.remove() }
+        let dir = scratch.dir
         for (name, text) in [("short", "Input/output error"), ("garbage", "Accessing a corrupted shared library"),
                              ("directory", "Permission denied"), ("noexec", "Permission denied"),
                              ("loop", "Too many levels of symbolic links"), ("good", nil)] {
@@ -67,8 +53,9 @@ struct KernelStartTests {
     @Test("a static PIE is a static program: LD012 and healthy, as it runs and as ldd says",
           .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
     func staticPIE() throws {
-        let (dir, done) = try Self.built("spie", "echo 'int main(void) { return 0; }' > m.c; gcc -static-pie -o prog m.c")
-        defer { done() }
+        let scratch = try ScratchBuild("spie", "echo 'int main(void) { return 0; }' > m.c; gcc -static-pie -o prog m.c")
+        defer { scratch.remove() }
+        let dir = scratch.dir
         let program = dir + "/prog"
         #expect(Command.run(program, []).status == 0)
         let ldd = Command.run("/usr/bin/ldd", [program])
@@ -87,8 +74,9 @@ struct KernelStartTests {
     @Test("a program without execute permission: LD027, exactly when execve refuses it",
           .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
     func programWithoutExecuteBit() throws {
-        let (dir, done) = try Self.built("noexec", "echo 'int main(void) { return 0; }' > m.c; gcc -o prog m.c; chmod 0644 prog")
-        defer { done() }
+        let scratch = try ScratchBuild("noexec", "echo 'int main(void) { return 0; }' > m.c; gcc -o prog m.c; chmod 0644 prog")
+        defer { scratch.remove() }
+        let dir = scratch.dir
         let program = dir + "/prog"
         for executable in [false, true] {
             if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program) }

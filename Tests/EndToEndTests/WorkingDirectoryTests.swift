@@ -13,17 +13,15 @@ struct WorkingDirectoryTests {
     @Test("LD_LIBRARY_PATH '/nonexistent:' finds the library in the caller's directory, and only there",
           .enabled(if: isAvailable, "needs gcc and the built ofdoctor"))
     func emptyElementIsTheCallersDirectory() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-cwd-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir + "/lib", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let built = Command.run("/bin/sh", ["-ec", """
-            cd "$0"
+        let scratch = try ScratchBuild("cwd", """
+            mkdir lib
             echo 'int f(void) { return 0; }' > f.c
             echo 'int f(void); int main(void) { return f(); }' > m.c
             gcc -shared -fPIC -o lib/libcwdtest.so.1 -Wl,-soname,libcwdtest.so.1 f.c
             gcc -o prog m.c lib/libcwdtest.so.1
-            """, dir], environment: ["PATH": "/usr/bin:/bin"])
-        try #require(built.status == 0, "\(built.stderr)")
+            """)
+        defer { scratch.remove() }
+        let dir = scratch.dir
         let environment = HostileCLI.baseEnvironment.merging(["LD_LIBRARY_PATH": "/nonexistent:"]) { $1 }
         for (cwd, starts) in [(dir + "/lib", true), (dir, false)] {
             let real = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\"", cwd, dir + "/prog"], environment: environment)
@@ -50,17 +48,15 @@ struct WorkingDirectoryTests {
           .enabled(if: isAvailable && FileManager.default.isExecutableFile(atPath: "/usr/bin/patchelf"),
                    "needs gcc, patchelf and the built ofdoctor"))
     func relativeInterpreterIsTheCallersDirectory() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-interp-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir + "/bin", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let built = Command.run("/bin/sh", ["-ec", """
-            cd "$0"
+        let scratch = try ScratchBuild("interp", """
+            mkdir bin
             echo 'int main(void) { return 0; }' > m.c
             gcc -o bin/prog m.c
             cp /lib64/ld-linux-x86-64.so.2 bin/ld.so
             patchelf --set-interpreter ld.so bin/prog
-            """, dir], environment: ["PATH": "/usr/bin:/bin"])
-        try #require(built.status == 0, "\(built.stderr)")
+            """)
+        defer { scratch.remove() }
+        let dir = scratch.dir
         for (cwd, starts) in [(dir + "/bin", true), (dir, false)] {
             let real = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\"", cwd, dir + "/bin/prog"], environment: HostileCLI.baseEnvironment)
             #expect((real.status == 0) == starts, "the kernel from \(cwd): \(real.status) \(real.stderr)")
