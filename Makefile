@@ -5,12 +5,13 @@ FIXTURES := .build/fixtures
 GENERATED_ROOTS ?= 60
 GENERATED_SEED  ?= 1
 GENERATED_BULLSEYE_ROOTS ?= 30
+GENERATED_TRIXIE_ROOTS   ?= 30
 # roots of other seeds that once showed a fault (SEED:N), kept as regressions
 GENERATED_ALSO          ?= 3:56,6:7,6:19
 GENERATED_BULLSEYE_ALSO ?= 5:48
 PREFIX   ?= /usr/local
 
-.PHONY: all deps build man fixtures bullseye generated-bullseye test test-mkl demo differential release bench fuzz install clean
+.PHONY: all deps build man fixtures bullseye generated-bullseye trixie generated-trixie test test-mkl demo differential release bench fuzz install clean
 
 all: build
 
@@ -29,19 +30,27 @@ fixtures: deps
 	bash Tests/Fixtures/build-rule-roots.sh $(FIXTURES)
 	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_ROOTS) $(GENERATED_SEED) --also $(GENERATED_ALSO)
 
-# A Debian 11 root (glibc 2.31, the image's) for the differentials: debootstrap once
-# (about 80 s), cached in /var/cache/ofdoctor-bullseye.
+# A Debian 11 root (glibc 2.31, the image's) and a Debian 13 root (glibc 2.41, a loader
+# without legacy hwcaps) for the differentials: debootstrap once each (about 60 s),
+# cached in /var/cache/ofdoctor-bullseye and /var/cache/ofdoctor-trixie.
 bullseye:
-	bash scripts/bullseye-root.sh
+	bash scripts/debian-root.sh bullseye
+
+trixie:
+	bash scripts/debian-root.sh trixie
 
 # Generated roots with that root's glibc 2.31 loader, libc and ldconfig.
 generated-bullseye: bullseye
 	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_BULLSEYE_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-bullseye --also $(GENERATED_BULLSEYE_ALSO)
 
+# And with the trixie root's glibc 2.41.
+generated-trixie: trixie
+	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_TRIXIE_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-trixie
+
 # Unit tests, the readelf and ld.so differentials (samples, on this machine and on the
-# bullseye root), fixture roots judged by the real loader in chroot, the CLI end to end,
+# bullseye and trixie roots), fixture roots judged by the real loader in chroot, the CLI end to end,
 # and the static release binary in an empty root and in a chroot without /proc.
-test: deps fixtures bullseye generated-bullseye release
+test: deps fixtures bullseye generated-bullseye trixie generated-trixie release
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
@@ -50,10 +59,10 @@ test-mkl: build
 	bash scripts/test-mkl.sh
 
 # Every ELF file of the machine against ld.so --list, every library against ldd -r; the
-# same for the bullseye root (glibc 2.31) with its own loader in chroot.
-differential: deps bullseye
+# same for the bullseye (glibc 2.31) and trixie (2.41) roots with their own loaders in chroot.
+differential: deps bullseye trixie
 	$(SWIFT) build --build-tests
-	OFDOCTOR_DIFFERENTIAL=full $(SWIFT) test --skip-build --filter 'MachineDifferential|SymbolDifferential|BullseyeDifferential'
+	OFDOCTOR_DIFFERENTIAL=full $(SWIFT) test --skip-build --filter 'MachineDifferential|SymbolDifferential|DebianRootDifferential'
 
 demo: deps fixtures build
 	bash scripts/demo.sh

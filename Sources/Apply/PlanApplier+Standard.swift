@@ -17,7 +17,7 @@ extension PlanApplier {
             // host and a root of the same glibc.)
             let own = GlibcVersion.read(root: view)?.version
             var versions = [own]   // nil: unreadable, the model's fallback
-            if !root.directory.isEmpty, let host = hostGlibc(), host != own { versions.append(host) }
+            if !root.directory.isEmpty, let host = GlibcVersion.host(), host != own { versions.append(host) }
             var seen = Set<String>()
             var directories: [RootPath] = []
             for glibc in versions {
@@ -27,11 +27,5 @@ extension PlanApplier {
             }
             return directories
         }, journalKey: journalKey, stepHook: stepHook)
-    }
-
-    /// The glibc of the machine ofdoctor runs on, whose ldconfig `fix --apply --root` runs.
-    static func hostGlibc() -> GlibcVersion? {
-        guard let host = try? LocalRoot(directory: "/") else { return nil }
-        return GlibcVersion.read(root: RootView(host))?.version
     }
 }

@@ -281,6 +281,19 @@ public enum FindingCatalog {
             // In a directory ld.so.conf names, but not in the cache: ldconfig has not run since.
             if let system, let directory = configured.first(where: { cacheable(miss.name, in: $0, system: system, for: graph) }) {
                 let requesters = miss.neededBy.map { graph.objects[$0].path }
+                if let bits = skippedLegacyEntry(miss.name, in: directory, system: system) {
+                    result.append(Finding(
+                        id: .staleCache, rule: .staleCache,
+                        summary: "\(miss.name) is in \(directory), but glibc \(system.platform.glibc)'s loader skips its ld.so.cache entry",
+                        explanation: "\(directory) is listed in ld.so.conf, so the loader finds its libraries only through /etc/ld.so.cache (it is not a default directory). "
+                            + "The cache's entry for \(miss.name) is marked with the legacy hwcap \(bits.joined(separator: ", ")), as an ldconfig of glibc 2.36 or older marks every library in a directory of that name (an `ldconfig -r` run from an older host, say); "
+                            + "glibc 2.37 and later skip every entry so marked.",
+                        loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
+                        library: miss.name, neededBy: requesters, resolvedTo: directory + "/" + miss.name,
+                        remedy: "Run the root's own ldconfig: ldconfig inside it, or chroot ROOT /sbin/ldconfig for an unpacked image (an older host's ldconfig -r ROOT writes the same entry again); or list the library's directory in LD_LIBRARY_PATH.",
+                        searched: SearchedDirectories.of(miss.trail)))
+                    continue
+                }
                 result.append(Finding(
                     id: .staleCache, rule: .staleCache,
                     summary: system.cache == nil ? "\(miss.name) is in \(directory), and the root has no usable ld.so.cache"
@@ -339,6 +352,16 @@ public enum FindingCatalog {
         guard CandidateVerdict.judge(bytes.buffer, expecting: expected) == .accept,
               let elf = try? ELFFile(bytes: bytes, path: path.description) else { return false }
         return (elf.dynamic?.soname ?? name) == name
+    }
+
+    /// The legacy hwcap names of the cache's entry for `directory/name` when the root's loader
+    /// (glibc 2.37 and later) skips it for them; nil when there is no such entry.
+    static func skippedLegacyEntry(_ name: String, in directory: String, system: TargetSystem) -> [String]? {
+        guard !LoaderPlatform.hasLegacyHWCaps(system.platform.glibc), let cache = system.cache else { return nil }
+        let path = directory + "/" + name
+        guard let entry = cache.entries.first(where: { $0.key == name && $0.value == path && $0.hwcap != 0 && !$0.isGlibcHWCapsEntry })
+        else { return nil }
+        return LdSoCacheLegacyHWCap.names(of: entry.hwcap)
     }
 
     /// True when the root has a file (or a link to one) named `name` in `directory`.

@@ -184,6 +184,10 @@ public struct Planner: Sendable {
             creditSideEffects(cleared: errors, after: next, actions: &actions, environment: env, roundStart: roundStart)
             current = next
         }
+        // A library path set in one round and taken back in a later one is no step.
+        if env.libraryPath == environment.libraryPath {
+            actions.removeAll { if case .env("LD_LIBRARY_PATH", _) = $0.action { true } else { false } }
+        }
         var outcome = settle(start: start, actions: actions, original: environment, environment: env,
                              current: current, later: later, blockers: withdrawn + blockers, candidates: candidates)
         outcome.candidateSearch = search?.record
@@ -448,7 +452,8 @@ public struct Planner: Sendable {
             if isPrivate, (declaredSoname(path) ?? name) == name, let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil)
             }
-            if rules.keepsOnLibraryPath(name) || isPrivate {
+            // (A private directory whose cache entries the loader would skip gets links.)
+            if rules.keepsOnLibraryPath(name) || (isPrivate && cachesUsably(directory)) {
                 guard !holdsRejected else { continue }
                 var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
@@ -487,7 +492,7 @@ public struct Planner: Sendable {
     /// soname the cache already resolves elsewhere (the cache would then hold two, and the
     /// new one could win).
     func confStep(for directory: String, in diagnosis: Diagnosis) -> [FixAction]? {
-        guard let names = try? system.root.names(in: RootPath(directory)) else { return nil }
+        guard cachesUsably(directory), let names = try? system.root.names(in: RootPath(directory)) else { return nil }
         let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
         for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             if let found = cache?.lookup(name), Resolver.directoryName(found) != directory { return nil }
@@ -502,6 +507,18 @@ public struct Planner: Sendable {
         overlay.memoise()
         guard LdSoConf(root: RootView(overlay), glibc: system.platform.glibc).directories.contains(where: { sameDirectory($0.path, directory) }) else { return nil }
         return [action, .ldconfig]
+    }
+
+    /// Whether the root's loader takes the cache entries every ldconfig that may run the plan
+    /// (the root's own; the host's from outside) writes for `directory`: one named `x86_64`,
+    /// `tls` or a platform is marked with legacy hwcap bits by an ldconfig of glibc 2.36 or
+    /// older, and a loader of 2.37 or later skips every such entry.
+    func cachesUsably(_ directory: String) -> Bool {
+        let bits = LdSoCacheLegacyHWCap.bits(ofPath: directory)
+        guard bits != 0 else { return true }
+        let lookup = CacheLookup(cache: LdSoCache(entries: []), platform: system.platform)
+        return ([system.platform.glibc] + (system.hostLdconfigGlibc.map { [$0] } ?? []))
+            .allSatisfy { !LoaderPlatform.hasLegacyHWCaps($0) || lookup.legacy.accepts(bits) }
     }
 
     func sameDirectory(_ a: String, _ b: String) -> Bool {
@@ -549,11 +566,29 @@ public struct Planner: Sendable {
     /// The diagnosis of the root with `actions` applied in memory (`PlanEffect`).
     /// - Parameter graph: a load graph of the root itself (the plan's start), whose parsed
     ///   files ldconfig's simulation need not parse again.
+    ///
+    /// A plan that runs ldconfig on a root from outside runs the host's (`ldconfig -r`),
+    /// while its Dockerfile lines run the root's own: when the two glibcs' ldconfig differ
+    /// (a 2.36 host marks `tls/` entries that a 2.41 loader skips), the plan is proven with
+    /// each, and an outcome that differs is the one returned.
     public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment,
                          reusing graph: LoadGraph? = nil) throws(ResolveError) -> Diagnosis {
         var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
         for object in graph?.objects ?? [] { parsed[object.realPath] = (object.identity, object.elf) }
-        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: system.platform.glibc, parsed: parsed)
+        let own = try simulate(actions, environment: environment, graph: graph, parsed: parsed, ldconfig: system.platform.glibc)
+        guard let host = system.hostLdconfigGlibc, !LdconfigModel.behavesAlike(host, system.platform.glibc),
+              actions.contains(where: { if case .ldconfig = $0.action { true } else { false } })
+        else { return own }
+        let hosts = try simulate(actions, environment: environment, graph: graph, parsed: parsed, ldconfig: host)
+        // An error only one of them leaves is the plan's: the host's outcome unless it is
+        // no worse than the root's own.
+        return Set(hosts.errors.map(\.key)).isSubset(of: own.errors.map(\.key)) ? own : hosts
+    }
+
+    private func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment, graph: LoadGraph?,
+                          parsed: [String: (identity: FileIdentity, elf: ELFFile)],
+                          ldconfig glibc: GlibcVersion) throws(ResolveError) -> Diagnosis {
+        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: glibc, parsed: parsed)
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }

@@ -7,6 +7,10 @@ public struct CacheLookup: LibraryCache {
     public init(cache: LdSoCache, platform: LoaderPlatform) {
         self.cache = cache
         self.glibcHWCaps = platform.glibcHWCaps
+        guard LoaderPlatform.hasLegacyHWCaps(platform.glibc) else {
+            self.legacy = .removed
+            return
+        }
         var hwcap = LdSoCacheLegacyHWCap.hwcapBits["x86_64"] ?? 0
         if platform.legacySubdirectories.contains("avx512_1") { hwcap |= LdSoCacheLegacyHWCap.hwcapBits["avx512_1"] ?? 0 }
         let known = LdSoCacheLegacyHWCap.platformBits[platform.platform] != nil

@@ -91,4 +91,10 @@ extension GlibcVersion {
         }
         return nil
     }
+
+    /// The glibc of the machine ofdoctor runs on, whose ldconfig `ldconfig -r ROOT` is.
+    public static func host() -> GlibcVersion? {
+        guard let host = try? LocalRoot(directory: "/") else { return nil }
+        return read(root: RootView(host))?.version
+    }
 }

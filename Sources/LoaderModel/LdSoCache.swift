@@ -173,9 +173,7 @@ public struct LdSoCache: Equatable, Sendable {
                         if named && !Self.isaLevelSupported(Entry.isaLevel(hwcap), glibcHWCaps: glibcHWCaps) { continue }
                         // glibc-hwcaps entries sort first; a plain one ends the search once any matched.
                         if !named && best != nil { break }
-                        if !named && (hwcap & legacy.excluded) != 0 { continue }
-                        let platformBits = hwcap & LdSoCacheLegacyHWCap.platformMask
-                        if platformBits != 0 && platformBits != legacy.platformValue { continue }
+                        if named ? !legacy.acceptsPlatform(of: hwcap) : !legacy.accepts(hwcap) { continue }
                         if named {
                             let priority = self.priority(ofIndex: Entry.glibcHWCapsIndex(hwcap), glibcHWCaps: glibcHWCaps)
                             if priority == 0 { continue }

@@ -12,10 +12,23 @@ public struct LdSoCacheLegacyHWCap: Equatable, Sendable {
     /// (not a known platform, so every platform entry is rejected).
     public var platform: String?
 
+    /// False for glibc 2.37 and later, whose loader skips every entry with a legacy bit.
+    public var isSupported: Bool
+
     public init(hwcap: UInt64 = hwcapBits["x86_64"] ?? 0, platform: String? = nil) {
         self.hwcap = hwcap
         self.platform = platform
+        self.isSupported = true
     }
+
+    /// The loader of glibc 2.37 and later: only plain entries (hwcap 0) and glibc-hwcaps
+    /// ones are used (elf/dl-cache.c `search_cache`), so a cache an older ldconfig wrote
+    /// with `tls` or `x86_64` entries has those passed over.
+    public static let removed: LdSoCacheLegacyHWCap = {
+        var legacy = LdSoCacheLegacyHWCap(hwcap: 0)
+        legacy.isSupported = false
+        return legacy
+    }()
 
     /// An x86-64 CPU without AVX-512 or Intel's `haswell` platform (e.g. this AMD host).
     public static let baseline = LdSoCacheLegacyHWCap()
@@ -54,8 +67,37 @@ public struct LdSoCacheLegacyHWCap: Equatable, Sendable {
         return hwcap
     }
 
+    /// The subdirectory names an entry's legacy bits stand for (`tls`, `x86_64`, `haswell`),
+    /// as `ldconfig -p` would name them; the bits no name stands for in hexadecimal.
+    public static func names(of hwcap: UInt64) -> [String] {
+        var names: [String] = []
+        var rest = hwcap
+        for (name, bit) in (hwcapBits.merging(platformBits) { a, _ in a }).sorted(by: { $0.value < $1.value })
+        where hwcap & bit != 0 {
+            names.append(name)
+            rest &= ~bit
+        }
+        if hwcap & tlsBit != 0 {
+            names.append("tls")
+            rest &= ~tlsBit
+        }
+        if rest != 0 { names.append("0x" + String(rest, radix: 16)) }
+        return names
+    }
+
+    /// Whether `search_cache` takes a plain entry marked with `bits`.
+    public func accepts(_ bits: UInt64) -> Bool {
+        bits & excluded == 0 && acceptsPlatform(of: bits)
+    }
+
+    /// The platform test, which glibc 2.36 and older make of glibc-hwcaps entries too.
+    func acceptsPlatform(of bits: UInt64) -> Bool {
+        let platformBits = bits & Self.platformMask
+        return !isSupported || platformBits == 0 || platformBits == platformValue
+    }
+
     /// `search_cache`'s `hwcap_exclude`: bits an entry must not have.
-    var excluded: UInt64 { ~(hwcap | Self.platformMask | Self.tlsBit) }
+    var excluded: UInt64 { isSupported ? ~(hwcap | Self.platformMask | Self.tlsBit) : UInt64.max }
 
     /// `1 << _dl_string_platform(dl_platform)`, or all ones when unknown.
     var platformValue: UInt64 {

@@ -71,6 +71,14 @@ public struct LdconfigModel: Sendable {
 
     /// The first glibc whose ldconfig also takes `ld.so.*` and `ld64.so.*`.
     public static let loaderNamesSince = GlibcVersion(2, 34)
+
+    /// Whether the ldconfig of `a` and of `b` scan, link and cache alike: the rules above,
+    /// glibc-hwcaps subdirectories (2.33) and legacy hwcap ones (to 2.36) are all that differ.
+    public static func behavesAlike(_ a: GlibcVersion, _ b: GlibcVersion) -> Bool {
+        (a >= loaderNamesSince) == (b >= loaderNamesSince)
+            && LoaderPlatform.hasGlibcHWCaps(a) == LoaderPlatform.hasGlibcHWCaps(b)
+            && LoaderPlatform.hasLegacyHWCaps(a) == LoaderPlatform.hasLegacyHWCaps(b)
+    }
 }
 
 /// One ldconfig run's mutable state.
@@ -130,7 +138,9 @@ private struct LdconfigRun {
 
     mutating func searchDirectory(_ dir: LdSoConf.Directory) {
         let inHWCaps = dir.glibcHWCaps != nil
-        let hwcap = inHWCaps ? 0 : LdSoCacheLegacyHWCap.bits(ofPath: dir.path)
+        // From 2.37 no directory is a legacy hwcap one: `tls/` is neither entered nor marked.
+        let legacy = LoaderPlatform.hasLegacyHWCaps(glibc)
+        let hwcap = inHWCaps || !legacy ? 0 : LdSoCacheLegacyHWCap.bits(ofPath: dir.path)
         guard let resolved = (try? view.resolve(RootPath(dir.path))) ?? nil, resolved.entry.kind == .directory,
               let names = try? overlay.names(in: resolved.path)
         else { return }
@@ -144,7 +154,7 @@ private struct LdconfigRun {
             let own = resolved.path.appending(name)
             guard let lst = (try? overlay.entry(at: own)) ?? nil, lst.kind != .other else { continue }
             if !LdconfigModel.looksLikeLibrary(name, glibc: glibc)
-                && (lst.kind == .file || inHWCaps || !LdSoCacheLegacyHWCap.isSubdirectoryName(name)) { continue }
+                && (lst.kind == .file || inHWCaps || !legacy || !LdSoCacheLegacyHWCap.isSubdirectoryName(name)) { continue }
             if name.hasByteSuffix(".#prelink#") || Self.isPrelinkTemporary(name) { continue }
             var isLink = lst.kind == .symlink
             let target: RootView.Resolved
@@ -163,7 +173,7 @@ private struct LdconfigRun {
                 target = RootView.Resolved(path: own, entry: lst)
             }
             resolvedHere[name] = .some(target)
-            if !inHWCaps && target.entry.kind == .directory && LdSoCacheLegacyHWCap.isSubdirectoryName(name) {
+            if !inHWCaps && legacy && target.entry.kind == .directory && LdSoCacheLegacyHWCap.isSubdirectoryName(name) {
                 addSingle(LdSoConf.Directory(path: dir.path + "/" + name, identity: target.entry.identity, origin: dir.origin,
                                              libraryType: dir.libraryType))
                 continue

@@ -52,6 +52,14 @@ public struct LoaderPlatform: Equatable, Sendable {
     /// Whether `glibc` searches, caches and configures `glibc-hwcaps/` subdirectories.
     public static func hasGlibcHWCaps(_ glibc: GlibcVersion) -> Bool { glibc >= glibcHWCapsSince }
 
+    /// The last glibc with legacy hwcap subdirectories (`tls`, `x86_64`, `haswell`, …): 2.37
+    /// removed them from the loader's search, from its reading of ld.so.cache (an entry with
+    /// any legacy hwcap bit is skipped) and from ldconfig's scan (elf/dl-cache.c, ldconfig.c).
+    public static let legacyHWCapsUntil = GlibcVersion(2, 36)
+
+    /// Whether `glibc` searches, caches and configures legacy hwcap subdirectories.
+    public static func hasLegacyHWCaps(_ glibc: GlibcVersion) -> Bool { glibc <= legacyHWCapsUntil }
+
     /// The platform for `glibc` on a CPU described by `cpu`, following glibc's
     /// sysdeps/x86/cpu-features.c (platform, hwcap bits) and elf/dl-hwcaps.c (subdirectories).
     public static func make(glibc: GlibcVersion, cpu: CPUFeatures, multiarch: Bool) -> LoaderPlatform {
@@ -62,7 +70,7 @@ public struct LoaderPlatform: Equatable, Sendable {
             if cpu.has(["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]) { hwcapNames.append("avx512_1") }
             if cpu.has(["avx2", "bmi1", "bmi2", "abm", "movbe", "popcnt"]) { platform = "haswell" }
         }
-        let legacy = glibc <= GlibcVersion(2, 36) ? legacyCombinations(hwcaps: hwcapNames, platform: platform) : []
+        let legacy = hasLegacyHWCaps(glibc) ? legacyCombinations(hwcaps: hwcapNames, platform: platform) : []
         return LoaderPlatform(
             glibc: glibc, glibcHWCaps: hwcaps, legacySubdirectories: legacy,
             defaultDirectories: defaultDirectories(multiarch: multiarch),

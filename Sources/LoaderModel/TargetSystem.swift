@@ -19,6 +19,9 @@ public struct TargetSystem: Sendable {
     /// The kernel's vDSO, which the loader has loaded before the program's libraries (nil:
     /// none, or not read).
     public var vdso: KernelVDSO?
+    /// The glibc of the ldconfig a plan's `ldconfig -r ROOT` runs when that is the host's and
+    /// not the root's own (a root examined from outside); nil when the root's own runs.
+    public var hostLdconfigGlibc: GlibcVersion?
 
     /// The glibc this model follows when the root has no readable `libc.so.6`.
     public static let fallbackGlibc = GlibcVersion(2, 36)
@@ -69,7 +72,9 @@ public struct TargetSystem: Sendable {
     /// A `CachedRoot` starts empty again: what it kept described the root before the writes.
     public func reinspected() -> TargetSystem {
         let filesystem = (root.filesystem as? CachedRoot)?.emptied() ?? root.filesystem
-        return TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
+        var system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
+        system.hostLdconfigGlibc = hostLdconfigGlibc
+        return system
     }
 
     public func resolver(environment: LoaderEnvironment, originFromTypedPath: Bool = false) -> Resolver {

@@ -95,7 +95,10 @@ extension TargetDescription {
             filesystem = CachedRoot(try localRoot())
         }
         let vdso = UnsafeRawPointer(bitPattern: UInt(ofdoctor_vdso_address())).flatMap(KernelVDSO.read(at:))
-        let system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
+        var system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
+        // From outside, a plan's `ldconfig -r ROOT` is the host's (an image gets the cache
+        // written for it instead: `fix --image --output`).
+        if image == nil && !isHostRoot { system.hostLdconfigGlibc = GlibcVersion.host() }
         KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
         return system
     }

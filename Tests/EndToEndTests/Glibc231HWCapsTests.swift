@@ -49,7 +49,7 @@ struct Glibc231HWCapsTests {
     }
 
     @Test("the 2.31 loader does not find it, ldconfig does not help; check says LD002, not LD005",
-          .enabled(if: isAvailable, "needs root, gcc and the bullseye root (bash scripts/bullseye-root.sh)"))
+          .enabled(if: isAvailable, "needs root, gcc and the bullseye root (bash scripts/debian-root.sh bullseye)"))
     func notFoundNotStale() throws {
         let work = try Self.makeRoot()
         defer { try? FileManager.default.removeItem(atPath: work) }

@@ -241,7 +241,7 @@ struct ImageRepairEndToEndTests {
     }
 
     @Test("a glibc 2.31 image (bullseye's ld.so, libc and ldconfig): the cache in OUT has the entries its own ldconfig writes, and its own 2.31 loader starts the program",
-          .enabled(if: Glibc231HWCapsTests.isAvailable, "needs root, gcc and the bullseye root (bash scripts/bullseye-root.sh)"))
+          .enabled(if: Glibc231HWCapsTests.isAvailable, "needs root, gcc and the bullseye root (bash scripts/debian-root.sh bullseye)"))
     func glibc231() throws {
         // /app/prog needs libfoo.so.1, which lies only in /opt/private/lib, outside the search path.
         let work = try Glibc231HWCapsTests.makeRoot(libraryDirectory: "/opt/private/lib")

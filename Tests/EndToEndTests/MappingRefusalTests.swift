@@ -48,7 +48,7 @@ struct MappingRefusalTests {
     }
 
     @Test("the 2.31 loader stops at each with its message; check names the same library and message, exit 2",
-          .enabled(if: isAvailable, "needs root, gcc, patchelf and the bullseye root (bash scripts/bullseye-root.sh)"),
+          .enabled(if: isAvailable, "needs root, gcc, patchelf and the bullseye root (bash scripts/debian-root.sh bullseye)"),
           arguments: ["exec", "pie", "debug", "self"])
     func refusedWhenMapped(_ kind: String) throws {
         let root = try Self.makeRoot()

@@ -19,7 +19,8 @@ entries; a cache that is fresh, stale or absent. Nothing expected is stored: the
 loader, run in the root, is the oracle (Tests/EndToEndTests/GeneratedRootTests.swift).
 
 With --glibc-root DIR the roots take DIR's loader, libc and ldconfig (a Debian 11 root:
-glibc 2.31, the OpenFace image's, whose loader has other rules) and go to
+glibc 2.31, the OpenFace image's; a Debian 13 root: glibc 2.41, without legacy hwcaps;
+each loader has other rules) and go to
 OUTDIR/generated-<name>. The libraries libg0..libg4 (sonames libgN.so.1) are built once into
 the output's .pool.
 libg0 needs libg2, libg1 needs libg3, libg2 needs libg4, each calling the other's gN_f and
@@ -256,7 +257,7 @@ def build_pool(pool):
             f.write('#include <stdio.h>\n' + uses +
                     'int main(void) { int r = %s; if (r == 0) puts("started"); return r; }\n' % total)
         else:
-            # For another glibc (older than the compiler's): no C start-up files, whose
+            # For another glibc (older or newer than the compiler's): no C start-up files, whose
             # __libc_start_main would need this glibc's version; raw system calls instead.
             f.write(uses +
                     'static long sys3(long n, long a, long b, long c) { long r; __asm__ volatile ("syscall" : "=a"(r)'
@@ -520,7 +521,8 @@ def generate_cycle(out, pool, template):
 
 
 # --glibc-root DIR: the loader, libc and ldconfig come from that root (a Debian 11 one for
-# glibc 2.31, the OpenFace image's), and the roots go to OUTDIR/generated-<DIR's name>
+# glibc 2.31, the OpenFace image's, or a Debian 13 one for 2.41), and the roots go to
+# OUTDIR/generated-<DIR's name>
 GLIBC_ROOT = None
 GLIBC_FILES = ["libc.so.6", "ld-linux-x86-64.so.2", "libdl.so.2", "libm.so.6", "libpthread.so.0"]
 

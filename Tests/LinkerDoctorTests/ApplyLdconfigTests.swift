@@ -171,7 +171,7 @@ struct ApplyLdconfigTests {
     /// (a generated glibc 2.31 root lost such a link for good).
     @Test("undo puts back what the host's newer ldconfig dropped in glibc-hwcaps/ of an older-glibc root",
           .enabled(if: FileManager.default.fileExists(atPath: "/var/cache/ofdoctor-bullseye/lib/x86_64-linux-gnu/libc.so.6"),
-                   "needs the bullseye root (glibc 2.31): bash scripts/bullseye-root.sh"))
+                   "needs the bullseye root (glibc 2.31): bash scripts/debian-root.sh bullseye"))
     func undoCoversTheHostLdconfigsScanOfAnOlderRoot() throws {
         try applyStandardThenUndo("""
             rm "$R/usr/lib/x86_64-linux-gnu/libc.so.6"

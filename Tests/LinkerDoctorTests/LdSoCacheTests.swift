@@ -272,6 +272,11 @@ struct LdSoCacheTests {
         // A platform entry only on that platform.
         #expect(cache.lookup("libh.so.1", glibcHWCaps: [], legacy: LdSoCacheLegacyHWCap(platform: "haswell")) == base + "/haswell/libh.so.1")
         #expect(cache.lookup("libh.so.1", glibcHWCaps: []) == base + "/libh.so.1")
+        // glibc 2.37 and later skip every legacy entry: the plain one, or the glibc-hwcaps one
+        // (Glibc241LegacyHWCapsTests has 2.41's loader skip one).
+        #expect(cache.lookup("libq.so.1", glibcHWCaps: [], legacy: .removed) == base + "/libq.so.1")
+        #expect(cache.lookup("libh.so.1", glibcHWCaps: [], legacy: .removed) == base + "/libh.so.1")
+        #expect(cache.lookup("libq.so.1", glibcHWCaps: ["x86-64-v2"], legacy: .removed) == base + "/glibc-hwcaps/x86-64-v2/libq.so.1")
         // x86-64-v4 copy needs ISA level v4 (hwcap bits 32–41 = 3).
         let v4 = cache.entries.first { $0.key == "libv.so.1" && $0.glibcHWCaps == "x86-64-v4" }
         #expect(v4?.isaLevel == 3)

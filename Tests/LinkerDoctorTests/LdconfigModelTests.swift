@@ -152,7 +152,7 @@ struct LdconfigModelTests {
 
     @Test("the names glibc 2.31's ldconfig takes (no ld.so.* nor ld64.so.* yet): same as its ldconfig -r",
           .enabled(if: LdCacheTestSupport.canRunLdconfigRoot && FileManager.default.isExecutableFile(atPath: bullseyeLdconfig),
-                   "needs root, gcc and the bullseye root (bash scripts/bullseye-root.sh)"))
+                   "needs root, gcc and the bullseye root (bash scripts/debian-root.sh bullseye)"))
     func libraryNamesGlibc231() throws {
         // The root's libc decides the rules the model applies: bullseye's 2.31 in place of the host's.
         let model = try Self.compareWithLdconfig("""

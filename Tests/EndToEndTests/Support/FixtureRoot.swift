@@ -60,10 +60,12 @@ struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
 
     /// Every root `build-generated-roots.py` made: `<directory>/generated/<NNN>` (this
     /// machine's glibc), then `<directory>/generated-bullseye/<NNN>` (glibc 2.31, named
-    /// `bullseye-NNN`), each sorted.
+    /// `bullseye-NNN`) and `<directory>/generated-trixie/<NNN>` (glibc 2.41, `trixie-NNN`),
+    /// each sorted.
     static var allGenerated: [FixtureRoot] {
         variants(in: directory + "/generated")
             + variants(in: directory + "/generated-bullseye").map { var root = $0; root.name = "bullseye-" + root.name; return root }
+            + variants(in: directory + "/generated-trixie").map { var root = $0; root.name = "trixie-" + root.name; return root }
     }
 
     /// Reads a variant directory holding `root/`, `env` and optionally `program`.

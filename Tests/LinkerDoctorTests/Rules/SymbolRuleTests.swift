@@ -8,7 +8,7 @@ import RootFS
 /// The rules about versions and symbols (LD003, LD004, LD009): the program needs
 /// libfoo.so.1 from the multiarch directory and imports from it; each pair of tests
 /// changes only what libfoo defines. ldd -r is their oracle on real files
-/// (SymbolDifferentialTests, BullseyeDifferentialTests).
+/// (SymbolDifferentialTests, DebianRootDifferentialTests).
 @Suite("Version and symbol rules fire on the cause and only on it")
 struct SymbolRuleTests {
     static let libfooPath = MiniDebianRoot.multiarch + "/libfoo.so.1"

@@ -4,30 +4,55 @@ import LoaderModel
 import RootFS
 import Testing
 
-/// The loader model against glibc 2.31 — Debian 11 (bullseye), the OpenFace image's
-/// glibc — as 2.36 is checked against this machine: a debootstrapped root
-/// (`scripts/bullseye-root.sh`, cached in /var/cache/ofdoctor-bullseye) is read from
-/// outside (RootView over a LocalRoot of that directory, as `--root` does), and its own
-/// ld.so, run inside it (chroot in `unshare -m`, /proc mounted), is the oracle:
+/// A debootstrapped Debian root of another glibc (`scripts/debian-root.sh SUITE`, cached in
+/// /var/cache/ofdoctor-SUITE), with the rules its glibc must make the model take.
+struct DebianRoot: Sendable, CustomTestStringConvertible {
+    var suite: String
+    var glibc: GlibcVersion
+    /// Whether its loader searches `glibc-hwcaps/` (2.33+) and legacy hwcap subdirectories (to 2.36).
+    var glibcHWCaps: Bool
+    var legacyHWCaps: Bool
+    /// Library directories of its packages that no default search reaches.
+    var libraryPath: String
+
+    var path: String {
+        ProcessInfo.processInfo.environment["OFDOCTOR_\(suite.uppercased())_ROOT"] ?? "/var/cache/ofdoctor-\(suite)"
+    }
+    var testDescription: String { "\(suite) (glibc \(glibc))" }
+
+    /// Debian 11: glibc 2.31, the OpenFace image's (Ubuntu 20.04's).
+    static let bullseye = DebianRoot(suite: "bullseye", glibc: GlibcVersion(2, 31), glibcHWCaps: false, legacyHWCaps: true,
+                                     libraryPath: "/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/x86_64-linux-gnu/engines-1.1:/usr/lib/x86_64-linux-gnu/audit")
+    /// Debian 13: glibc 2.41, a loader after 2.37 dropped the legacy hwcap subdirectories.
+    static let trixie = DebianRoot(suite: "trixie", glibc: GlibcVersion(2, 41), glibcHWCaps: true, legacyHWCaps: false,
+                                   libraryPath: "/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/x86_64-linux-gnu/engines-3:/usr/lib/x86_64-linux-gnu/gconv")
+    static let all = [bullseye, trixie]
+
+    var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path + "/usr/bin/ldd") }
+}
+
+/// The loader model against the loaders of other glibcs — 2.31 (Debian 11, the OpenFace
+/// image's) and 2.41 (Debian 13) — as 2.36 is checked against this machine: each root is
+/// read from outside (RootView over a LocalRoot of that directory, as `--root` does), and
+/// its own ld.so, run inside it (chroot in `unshare -m`, /proc mounted), is the oracle:
 /// `ld.so --list` for the files loaded, `ldd -r`'s trace for symbols and versions.
-/// `make test` runs a sample; `make differential` every ELF file of the root.
-@Suite("Resolver and symbol check agree with glibc 2.31's ld.so in a bullseye root", .serialized)
-struct BullseyeDifferentialTests {
-    static let root = ProcessInfo.processInfo.environment["OFDOCTOR_BULLSEYE_ROOT"] ?? "/var/cache/ofdoctor-bullseye"
+/// `make test` runs a sample; `make differential` every ELF file of the roots.
+@Suite("Resolver and symbol check agree with the loaders of glibc 2.31 and 2.41 in Debian roots", .serialized)
+struct DebianRootDifferentialTests {
     static let sampleSize = 40
     static var isAvailable: Bool {
-        getuid() == 0 && FileManager.default.isExecutableFile(atPath: root + "/usr/bin/ldd")
+        getuid() == 0 && DebianRoot.all.allSatisfy(\.isAvailable)
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
     }
-    static let unavailable: Comment = "needs root and the bullseye root: bash scripts/bullseye-root.sh (make differential builds it)"
+    static let unavailable: Comment = "needs root and the Debian roots: bash scripts/debian-root.sh bullseye; bash scripts/debian-root.sh trixie (make test builds them)"
 
-    static let environments: [[String: String]] = [
-        [:],
-        ["LD_LIBRARY_PATH": "/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/x86_64-linux-gnu/engines-1.1:/usr/lib/x86_64-linux-gnu/audit"],
-    ]
+    static func environments(_ root: DebianRoot) -> [[String: String]] {
+        [[:], ["LD_LIBRARY_PATH": root.libraryPath]]
+    }
 
     /// Dynamically linked x86-64 ELF files of the root (root-relative paths), sorted.
-    static func files(in directories: [String], sharedOnly: Bool) -> [String] {
+    static func files(in directories: [String], of debian: DebianRoot, sharedOnly: Bool) -> [String] {
+        let root = debian.path
         var result: [String] = []
         for dir in directories {
             for name in ((try? FileManager.default.contentsOfDirectory(atPath: root + dir)) ?? []).sorted() {
@@ -47,7 +72,8 @@ struct BullseyeDifferentialTests {
     /// Runs the root's own loader on every file in one chroot: `ld.so --list FILE`
     /// (`list`) or ldd -r's trace (`symbols`). Returns each file's output (stdout and
     /// stderr) and exit status.
-    static func inRoot(_ mode: String, _ files: [String], environment: [String: String]) throws -> [String: (text: String, status: Int32)] {
+    static func inRoot(_ debian: DebianRoot, _ mode: String, _ files: [String], environment: [String: String]) throws -> [String: (text: String, status: Int32)] {
+        let root = debian.path
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         // \036 starts a file's record, \037 ends it with the status.
         let script = #"""
@@ -65,7 +91,7 @@ struct BullseyeDifferentialTests {
                              #"mount -t proc proc "$1/proc" && shift && exec /usr/sbin/chroot "$@""#, "sh", root,
                              root, "/usr/bin/env", "-i"] + assignments + ["/bin/sh", "-c", script, "sh", mode] + files
         process.environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
-        let output = FileManager.default.temporaryDirectory.appendingPathComponent("bullseye-\(UUID().uuidString)")
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(debian.suite)-\(UUID().uuidString)")
         try #require(FileManager.default.createFile(atPath: output.path, contents: nil), "cannot create \(output.path)")
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
@@ -86,7 +112,7 @@ struct BullseyeDifferentialTests {
         return result
     }
 
-    /// glibc 2.31's `--list` is trace mode: a missing library is `NAME => not found` and
+    /// `--list` is trace mode in glibc 2.31 and 2.41: a missing library is `NAME => not found` and
     /// tracing goes on; the model's first missing library is the first such line.
     static func listing(_ text: String, status: Int32) -> MachineDifferentialTests.Listing? {
         if let line = text.split(separator: "\n").first(where: { $0.contains("=> not found") }) {
@@ -99,27 +125,30 @@ struct BullseyeDifferentialTests {
         return .init(paths: MachineDifferentialTests.listedPaths(text), stoppedAt: nil)
     }
 
-    static func system() throws -> TargetSystem {
+    static func system(_ debian: DebianRoot) throws -> TargetSystem {
         let cpu = CPUFeatures(cpuinfo: (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-        return TargetSystem.inspect(root: RootView(try LocalRoot(directory: root)), cpu: cpu)
+        return TargetSystem.inspect(root: RootView(try LocalRoot(directory: debian.path)), cpu: cpu)
     }
 
-    @Test("the root is glibc 2.31, and the model takes its rules: no glibc-hwcaps", .enabled(if: isAvailable, unavailable))
-    func readsGlibc231() throws {
-        let system = try Self.system()
-        #expect(system.platform.glibc == GlibcVersion(2, 31))
-        #expect(system.platform.glibcHWCaps.isEmpty)
-        #expect(!system.platform.legacySubdirectories.isEmpty)
+    @Test("the root's glibc is read, and the model takes its rules: glibc-hwcaps from 2.33, legacy hwcaps to 2.36",
+          .enabled(if: isAvailable, unavailable), arguments: DebianRoot.all)
+    func readsGlibc(_ debian: DebianRoot) throws {
+        let system = try Self.system(debian)
+        #expect(system.platform.glibc == debian.glibc)
+        // every x86-64 CPU has x86-64-v2's baseline or more only on 2.33+; none before
+        #expect(debian.glibcHWCaps || system.platform.glibcHWCaps.isEmpty)
+        #expect(system.platform.legacySubdirectories.isEmpty == !debian.legacyHWCaps)
     }
 
-    @Test("every sampled file resolves to exactly what the root's ld.so --list names", .enabled(if: isAvailable, unavailable))
-    func resolverAgrees() throws {
-        let system = try Self.system()
-        let files = Self.files(in: ["/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"], sharedOnly: false)
+    @Test("every sampled file resolves to exactly what the root's ld.so --list names",
+          .enabled(if: isAvailable, unavailable), arguments: DebianRoot.all)
+    func resolverAgrees(_ debian: DebianRoot) throws {
+        let system = try Self.system(debian)
+        let files = Self.files(in: ["/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"], of: debian, sharedOnly: false)
         var compared = 0
         var disagreements: [String] = []
-        for environment in Self.environments {
-            let truths = try Self.inRoot("list", files, environment: environment)
+        for environment in Self.environments(debian) {
+            let truths = try Self.inRoot(debian, "list", files, environment: environment)
             for file in files {
                 guard let run = truths[file], let truth = Self.listing(run.text, status: run.status) else { continue }
                 let model = try MachineDifferentialTests.predicted(file, system: system, environment: environment)
@@ -127,32 +156,32 @@ struct BullseyeDifferentialTests {
                 if model != truth { disagreements.append("\(file) \(environment): ld.so \(truth) vs model \(model)") }
             }
         }
-        print("bullseye differential (glibc 2.31): \(files.count) files sampled, \(compared) resolutions compared (\(Self.environments.count) environments), \(disagreements.count) disagreements")
+        print("\(debian.testDescription) differential: \(files.count) files sampled, \(compared) resolutions compared (\(Self.environments(debian).count) environments), \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(10).joined(separator: "\n"))")
-        #expect(compared >= MachineSample.floor(of: files.count * Self.environments.count), "ld.so --list traced too few files")
+        #expect(compared >= MachineSample.floor(of: files.count * Self.environments(debian).count), "ld.so --list traced too few files")
     }
 
     @Test("unresolved symbols and missing versions equal the root's ldd -r, library by library and program by program",
-          .enabled(if: isAvailable, unavailable))
-    func symbolsAgree() throws {
-        let system = try Self.system()
-        let libraries = Self.files(in: ["/usr/lib/x86_64-linux-gnu"], sharedOnly: true)
+          .enabled(if: isAvailable, unavailable), arguments: DebianRoot.all)
+    func symbolsAgree(_ debian: DebianRoot) throws {
+        let system = try Self.system(debian)
+        let libraries = Self.files(in: ["/usr/lib/x86_64-linux-gnu"], of: debian, sharedOnly: true)
         // programs too: their copy relocations are looked up past them
-        let programs = Self.files(in: ["/usr/bin"], sharedOnly: false).filter { path in
-            (try? ELFFile(path: Self.root + path))?.interpreter != nil
+        let programs = Self.files(in: ["/usr/bin"], of: debian, sharedOnly: false).filter { path in
+            (try? ELFFile(path: debian.path + path))?.interpreter != nil
         }
         let files = libraries + programs
-        let truths = try Self.inRoot("symbols", files, environment: [:])
+        let truths = try Self.inRoot(debian, "symbols", files, environment: [:])
         var compared = 0, withProblems = 0, copying = 0
         var disagreements: [String] = []
         for file in files {
             guard let run = truths[file], let truth = SymbolDifferentialTests.parse(run.text) else { continue }
             compared += 1
-            if programs.contains(file), (try? ELFFile(path: Self.root + file))?.copyRelocatedSymbols().isEmpty == false { copying += 1 }
+            if programs.contains(file), (try? ELFFile(path: debian.path + file))?.copyRelocatedSymbols().isEmpty == false { copying += 1 }
             if !truth.undefined.isEmpty || !truth.missingVersions.isEmpty { withProblems += 1 }
             disagreements += try SymbolDifferentialTests.disagreements(file, truth: truth, system: system)
         }
-        print("bullseye symbol differential (glibc 2.31): \(libraries.count) libraries and \(programs.count) programs sampled, \(compared) compared (\(copying) programs with copy relocations; \(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
+        print("\(debian.testDescription) symbol differential: \(libraries.count) libraries and \(programs.count) programs sampled, \(compared) compared (\(copying) programs with copy relocations; \(withProblems) with unresolved symbols), \(disagreements.count) disagreements")
         #expect(disagreements.isEmpty, "\(disagreements.prefix(5).joined(separator: "\n"))")
         #expect(compared >= MachineSample.floor(of: files.count), "ldd -r traced too few files")
         #expect(copying > 0, "no program with a copy relocation was compared")
