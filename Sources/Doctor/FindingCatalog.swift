@@ -326,6 +326,9 @@ public enum FindingCatalog {
             if let documented = rules.documentedFailure(finding, provider: nil, graph: graph, system: system) {
                 finding.id = documented.id
                 if let note = documented.note { finding.explanation += " " + note }
+            } else if DriverLibrary.isNVIDIA(miss.name) {
+                finding.explanation += " " + DriverLibrary.note(miss.name)
+                finding.remedy = DriverLibrary.remedy(miss.name)
             }
             result.append(finding)
         }

@@ -127,6 +127,11 @@ public struct Planner: Sendable {
                     }
                 case .libraryNotFound:
                     guard let library = finding.library else { continue }
+                    if DriverLibrary.isNVIDIA(library) {
+                        blockers.append(Blocker(findingID: finding.id, summary: "\(library) is the NVIDIA driver's: the container runtime provides it",
+                                                remedy: DriverLibrary.remedy(library), findingKey: finding.key))
+                        continue
+                    }
                     var reading = search ?? CandidateSearch(root: system.root, glibc: system.platform.glibc,
                                                                 ownDirectories: CandidateSearch.ownDirectories(of: current.graph))
                     reading.find(library) { !$0.containsBytes("/glibc-hwcaps/") && isUsableLibrary($0) }
@@ -393,6 +398,12 @@ public struct Planner: Sendable {
     func candidateList(_ name: String, index: LibraryIndex) -> [Candidate] {
         var result: [Candidate] = []
         for path in index.paths(named: name) {
+            if DriverLibrary.isLinkTimeStub(path) {
+                result.append(Candidate(path: path, soname: declaredSoname(path) ?? name, kind: .sameSoname,
+                                        note: "a link-time stub (its directory is stubs): programs link against it, and every call through it fails at run time",
+                                        usable: false))
+                continue
+            }
             let usable = isUsableLibrary(path)
             if let declared = declaredSoname(path), declared != name {
                 // Named as the missing library, built as another: ldconfig files it under
@@ -535,7 +546,8 @@ public struct Planner: Sendable {
 
     /// An ELF file of the loader's class and machine.
     func isUsableLibrary(_ path: String) -> Bool {
-        guard let bytes = try? system.root.contents(of: RootPath(path)) else { return false }
+        // (a stub loads, and fails every call: never a library to find)
+        guard !DriverLibrary.isLinkTimeStub(path), let bytes = try? system.root.contents(of: RootPath(path)) else { return false }
         return CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) == .accept
     }
 

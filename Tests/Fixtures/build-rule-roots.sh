@@ -211,6 +211,15 @@ begin stale-cache-default-dir
 prog /app/bin/prog "$LEAF"
 cache "$R"; leaf /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu; finish /app/bin/prog
 
+# The NVIDIA driver's libcuda.so.1, which the container runtime mounts at start: the root
+# has only the CUDA toolkit's link-time stub (lib64/stubs/libcuda.so, soname libcuda.so.1,
+# and a link to it under that name, as some images carry), on no search path.
+begin driver-library
+solib "$R/usr/local/cuda/lib64/stubs/libcuda.so" libcuda.so.1 "$SRC/leaf.c" -DWHERE='"the stub"'
+ln -s libcuda.so "$R/usr/local/cuda/lib64/stubs/libcuda.so.1"
+prog /app/bin/prog "$R/usr/local/cuda/lib64/stubs/libcuda.so"
+cache "$R"; finish /app/bin/prog
+
 # /opt/x listed in /etc/ld.so.conf.d/x.conf, then ldconfig: found through the cache.
 begin fresh-cache
 leaf /opt/x /opt/x; echo /opt/x > "$R/etc/ld.so.conf.d/x.conf"

@@ -1,0 +1,37 @@
+import Support
+
+/// The NVIDIA driver's user-space libraries (`libcuda.so.1`, `libnvidia-ml.so.1`, …): a
+/// container does not carry them in its image; the NVIDIA Container Toolkit mounts the host
+/// driver's copies into it at start (`docker run --gpus all`), which is why an unpacked CUDA
+/// image lacks them and a container started without `--gpus` fails for them. A copy baked
+/// into the image must match the host's kernel driver, and the CUDA toolkit's link-time
+/// stubs (`…/lib64/stubs/libcuda.so`) only let a program link: at run time every call fails.
+/// So a missing one is never planned for: a person starts the container with the GPU, or
+/// installs the driver on a machine.
+public enum DriverLibrary {
+    /// Whether `name` (a soname or file name) is one of the NVIDIA driver's libraries, as the
+    /// NVIDIA Container Toolkit lists them: `libcuda`, `libcudadebugger`, `libnvcuvid`,
+    /// `libnvoptix`, every `libnvidia-*`, and the vendor-suffixed GL/EGL/GLES/VDPAU ones
+    /// (`libGLX_nvidia.so.0`).
+    public static func isNVIDIA(_ name: String) -> Bool {
+        func starts(_ prefix: String) -> Bool { name.hasBytePrefix(prefix) }
+        return starts("libcuda.so") || starts("libcudadebugger.so") || starts("libnvcuvid.so") || starts("libnvoptix.so")
+            || starts("libnvidia-") || name.containsBytes("_nvidia.so")
+    }
+
+    /// Whether `path` is a link-time stub: a library in a `stubs` directory, as the CUDA
+    /// toolkit ships `libcuda.so` and the driver's other libraries (every call returns an error).
+    public static func isLinkTimeStub(_ path: String) -> Bool {
+        path.split(separator: "/").dropLast().contains("stubs")
+    }
+
+    /// Why it is missing, said after the general explanation of LD002.
+    public static func note(_ name: String) -> String {
+        "\(name) is the NVIDIA driver's, not the image's: the NVIDIA Container Toolkit mounts the host driver's copy into a container started with the GPU, so an unpacked image, or a container started without it, has none. A copy baked into the image would have to match the host's kernel driver, and the CUDA toolkit's stub (stubs/libcuda.so) only lets programs link: every call through it fails."
+    }
+
+    /// What a person does.
+    public static func remedy(_ name: String) -> String {
+        "Start the container with the GPU (docker run --gpus all, or --runtime=nvidia with the NVIDIA Container Toolkit installed on the host); on a machine, install the NVIDIA driver. Do not install \(name) into the image or put a stubs directory on the search path."
+    }
+}

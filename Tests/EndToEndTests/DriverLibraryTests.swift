@@ -1,0 +1,63 @@
+import Doctor
+import Foundation
+import Testing
+
+/// The NVIDIA driver's libraries are the container runtime's to provide (`--gpus`): an
+/// unpacked CUDA image lacks libcuda.so.1 and must not be "fixed" with the CUDA toolkit's
+/// link-time stub, which loads and then fails every call. The rule root driver-library has
+/// only the stub (lib64/stubs, also under the soname); the root's loader is the judge of
+/// the failure, and of the fix the remedy names: the driver's copy put where the NVIDIA
+/// Container Toolkit puts it (the multiarch directory), then ldconfig.
+@Suite("The NVIDIA driver's libraries: named as the runtime's, never planned for", .serialized)
+struct DriverLibraryTests {
+    @Test("libcuda.so.1 with only the toolkit's stub in the root: LD002 says whose it is and plans nothing; the driver's copy makes it start",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("driver-library") != nil, RealLoader.unavailableReason))
+    func stubIsNoCandidate() throws {
+        let fixture = try #require(FixtureRoot.rule("driver-library"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+
+        let real = RealLoader.run(root: root, program: "/app/bin/prog", argv0: "prog", environment: [:])
+        #expect(real.status == 127 && real.stderr.contains("libcuda.so.1: cannot open shared object file"), "\(real)")
+
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "/app/bin/prog"])
+        #expect(check.status == 2, "\(check.stdout)\(check.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["id"] as? String } == ["LD002"], "\(check.stdout)")
+        #expect((findings.first?["explanation"] as? String ?? "").contains("the NVIDIA driver's, not the image's"))
+        #expect((findings.first?["remedy"] as? String ?? "").contains("docker run --gpus all"))
+        #expect((json["plan"] as? [Any])?.isEmpty == true, "the stub was planned for: \(check.stdout)")
+
+        // Nothing to apply: the root is left as it was.
+        let before = try TreeSnapshot(root: root)
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/bin/prog"])
+        #expect(apply.status == 2, "\(apply.stdout)\(apply.stderr)")
+        #expect(try TreeSnapshot(root: root) == before)
+
+        // As the runtime does it: the driver's copy in the multiarch directory, then ldconfig.
+        let driver = try ScratchBuild("driver", """
+            printf 'const char *leaf(void) { return "the driver"; }\\n' > cuda.c
+            gcc -shared -fPIC -o libcuda.so.1 -Wl,-soname,libcuda.so.1 cuda.c
+            cp libcuda.so.1 '\(root)/usr/lib/x86_64-linux-gnu/libcuda.so.1'
+            /sbin/ldconfig -r '\(root)'
+            """)
+        driver.remove()
+        let started = RealLoader.run(root: root, program: "/app/bin/prog", argv0: "prog", environment: [:])
+        #expect(started.status == 0 && started.stdout.contains("the driver"), "\(started)")
+        let again = Command.ofdoctor(["check", "--root", root, "/app/bin/prog"])
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+    }
+
+    @Test("a library in a stubs directory is never a candidate, whatever its name")
+    func stubsAreNotLibraries() {
+        #expect(DriverLibrary.isLinkTimeStub("/usr/local/cuda/lib64/stubs/libcuda.so.1"))
+        #expect(DriverLibrary.isLinkTimeStub("/usr/local/cuda-11.7/targets/x86_64-linux/lib/stubs/libnvidia-ml.so"))
+        #expect(!DriverLibrary.isLinkTimeStub("/opt/stubs.d/libfoo.so.1"))
+        #expect(!DriverLibrary.isLinkTimeStub("/usr/lib/x86_64-linux-gnu/libcuda.so.1"))
+        #expect(DriverLibrary.isNVIDIA("libcuda.so.1") && DriverLibrary.isNVIDIA("libnvidia-ml.so.1")
+                && DriverLibrary.isNVIDIA("libGLX_nvidia.so.0") && DriverLibrary.isNVIDIA("libnvcuvid.so.1"))
+        #expect(!DriverLibrary.isNVIDIA("libcudart.so.11.0") && !DriverLibrary.isNVIDIA("libcublas.so.11")
+                && !DriverLibrary.isNVIDIA("libnvrtc.so.11.2") && !DriverLibrary.isNVIDIA("libGLX_mesa.so.0"))
+    }
+}
