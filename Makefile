@@ -11,7 +11,7 @@ GENERATED_ALSO          ?= 3:56,6:7,6:19
 GENERATED_BULLSEYE_ALSO ?= 5:48
 PREFIX   ?= /usr/local
 
-.PHONY: all deps build man fixtures bullseye generated-bullseye trixie generated-trixie test test-mkl demo differential release bench fuzz install clean
+.PHONY: all deps build man fixtures bullseye generated-bullseye trixie generated-trixie rules-trixie test test-mkl demo differential release bench fuzz install clean
 
 all: build
 
@@ -43,14 +43,17 @@ trixie:
 generated-bullseye: bullseye
 	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_BULLSEYE_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-bullseye --also $(GENERATED_BULLSEYE_ALSO)
 
-# And with the trixie root's glibc 2.41.
+# And with the trixie root's glibc 2.41; the rule roots again with that glibc too.
 generated-trixie: trixie
 	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_TRIXIE_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-trixie
+
+rules-trixie: fixtures trixie
+	bash Tests/Fixtures/retarget-rule-roots.sh $(FIXTURES) /var/cache/ofdoctor-trixie trixie
 
 # Unit tests, the readelf and ld.so differentials (samples, on this machine and on the
 # bullseye and trixie roots), fixture roots judged by the real loader in chroot, the CLI end to end,
 # and the static release binary in an empty root and in a chroot without /proc.
-test: deps fixtures bullseye generated-bullseye trixie generated-trixie release
+test: deps fixtures bullseye generated-bullseye trixie generated-trixie rules-trixie release
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -9,7 +9,8 @@ import Testing
 /// links, stale and fresh caches, preloads, names with '/', soname matches, nodeflib, copy
 /// relocations, canonical PLT entries), against the root's own ld.so run in chroot: the same
 /// files, in the same order, or the same message where it stops (the library as the loader
-/// names it, and why); and check's versions and symbols, the same as `ldd -r`'s.
+/// names it, and why); and check's versions and symbols, the same as `ldd -r`'s. Each root
+/// also with glibc 2.41's loader in place of this machine's.
 @Suite("Resolver agrees with the real loader in the rule roots", .serialized)
 struct RuleRootDifferentialTests {
     struct Listing: Equatable {
@@ -51,7 +52,9 @@ struct RuleRootDifferentialTests {
         return TargetSystem.inspect(root: RootView(cached ? CachedRoot(root) : root), cpu: cpu, vdso: HostVDSO.image)
     }
 
-    static var rules: [FixtureRoot] { FixtureRoot.allRules }
+    /// This machine's glibc's, then glibc 2.41's (whose loader has other rules: no legacy
+    /// hwcap subdirectories, none of their cache entries).
+    static var rules: [FixtureRoot] { FixtureRoot.allRules + FixtureRoot.allRulesTrixie }
 
     @Test("ld.so --list in the root names exactly the files the model resolves",
           .enabled(if: RealLoader.isAvailable && !FixtureRoot.allRules.isEmpty, RealLoader.unavailableReason),

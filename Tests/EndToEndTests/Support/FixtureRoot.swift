@@ -58,6 +58,12 @@ struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
         variants(in: directory + "/rules")
     }
 
+    /// The rule roots with glibc 2.41's loader and libraries (`retarget-rule-roots.sh`),
+    /// named `trixie-<rule>`.
+    static var allRulesTrixie: [FixtureRoot] {
+        variants(in: directory + "/rules-trixie").map { var root = $0; root.name = "trixie-" + root.name; return root }
+    }
+
     /// Every root `build-generated-roots.py` made: `<directory>/generated/<NNN>` (this
     /// machine's glibc), then `<directory>/generated-bullseye/<NNN>` (glibc 2.31, named
     /// `bullseye-NNN`) and `<directory>/generated-trixie/<NNN>` (glibc 2.41, `trixie-NNN`),
