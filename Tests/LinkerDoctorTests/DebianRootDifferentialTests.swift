@@ -144,7 +144,7 @@ struct DebianRootDifferentialTests {
           .enabled(if: isAvailable, unavailable), arguments: DebianRoot.all)
     func resolverAgrees(_ debian: DebianRoot) throws {
         let system = try Self.system(debian)
-        let files = Self.files(in: ["/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu"], of: debian, sharedOnly: false)
+        let files = Self.files(in: ["/usr/bin", "/usr/sbin", "/usr/lib/x86_64-linux-gnu", "/bin", "/sbin", "/lib/x86_64-linux-gnu"], of: debian, sharedOnly: false)
         var compared = 0
         var disagreements: [String] = []
         for environment in Self.environments(debian) {
@@ -165,9 +165,9 @@ struct DebianRootDifferentialTests {
           .enabled(if: isAvailable, unavailable), arguments: DebianRoot.all)
     func symbolsAgree(_ debian: DebianRoot) throws {
         let system = try Self.system(debian)
-        let libraries = Self.files(in: ["/usr/lib/x86_64-linux-gnu"], of: debian, sharedOnly: true)
+        let libraries = Self.files(in: ["/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu"], of: debian, sharedOnly: true)
         // programs too: their copy relocations are looked up past them
-        let programs = Self.files(in: ["/usr/bin"], of: debian, sharedOnly: false).filter { path in
+        let programs = Self.files(in: ["/usr/bin", "/bin"], of: debian, sharedOnly: false).filter { path in
             (try? ELFFile(path: debian.path + path))?.interpreter != nil
         }
         let files = libraries + programs
