@@ -527,9 +527,9 @@ public struct Planner: Sendable {
     func cachesUsably(_ directory: String) -> Bool {
         let bits = LdSoCacheLegacyHWCap.bits(ofPath: directory)
         guard bits != 0 else { return true }
-        let lookup = CacheLookup(cache: LdSoCache(entries: []), platform: system.platform)
+        let taken = CacheLookup.legacyHWCap(for: system.platform)
         return ([system.platform.glibc] + (system.hostLdconfigGlibc.map { [$0] } ?? []))
-            .allSatisfy { !LoaderPlatform.hasLegacyHWCaps($0) || lookup.legacy.accepts(bits) }
+            .allSatisfy { !LoaderPlatform.hasLegacyHWCaps($0) || taken.accepts(bits) }
     }
 
     func sameDirectory(_ a: String, _ b: String) -> Bool {

@@ -7,14 +7,16 @@ public struct CacheLookup: LibraryCache {
     public init(cache: LdSoCache, platform: LoaderPlatform) {
         self.cache = cache
         self.glibcHWCaps = platform.glibcHWCaps
-        guard LoaderPlatform.hasLegacyHWCaps(platform.glibc) else {
-            self.legacy = .removed
-            return
-        }
+        self.legacy = Self.legacyHWCap(for: platform)
+    }
+
+    /// The legacy hwcap entries `platform`'s loader takes: none from glibc 2.37.
+    public static func legacyHWCap(for platform: LoaderPlatform) -> LdSoCacheLegacyHWCap {
+        guard LoaderPlatform.hasLegacyHWCaps(platform.glibc) else { return .removed }
         var hwcap = LdSoCacheLegacyHWCap.hwcapBits["x86_64"] ?? 0
         if platform.legacySubdirectories.contains("avx512_1") { hwcap |= LdSoCacheLegacyHWCap.hwcapBits["avx512_1"] ?? 0 }
         let known = LdSoCacheLegacyHWCap.platformBits[platform.platform] != nil
-        self.legacy = LdSoCacheLegacyHWCap(hwcap: hwcap, platform: known ? platform.platform : nil)
+        return LdSoCacheLegacyHWCap(hwcap: hwcap, platform: known ? platform.platform : nil)
     }
 
     public func lookup(_ name: String) -> String? {
