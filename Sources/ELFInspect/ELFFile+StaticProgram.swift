@@ -9,3 +9,14 @@ extension ELFFile {
         return dynamic.needed.isEmpty && (dynamic.flags1 ?? 0) & DynamicFlags1.pie != 0
     }
 }
+
+extension ELFFile {
+    /// A shared library that can also be run (`libc.so.6` prints its version, so does
+    /// libcap): a shared object with a `DT_SONAME` and no `DF_1_PIE`, whatever its
+    /// `PT_INTERP`. A position-independent program is marked `DF_1_PIE` by its linker, or,
+    /// built before that flag, has no soname.
+    public var isRunnableLibrary: Bool {
+        guard header.type == ELFHeader.sharedObject, let dynamic, dynamic.soname != nil else { return false }
+        return (dynamic.flags1 ?? 0) & DynamicFlags1.pie == 0
+    }
+}

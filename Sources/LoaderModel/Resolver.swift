@@ -212,8 +212,10 @@ struct ResolutionState {
         }
         if let refusal = Self.kernelRefusal(elf, bytes: bytes, path: program.string) { throw refusal }
         // execve wants an execute bit (any one, for root) before it reads the file. (A library,
-        // which has no PT_INTERP, is checked as ld.so runs it, `ld.so LIB`: no bit needed.)
-        programNotExecutable = elf.interpreter != nil && target.entry.mode & 0o111 == 0
+        // which has no PT_INTERP, is checked as ld.so runs it, `ld.so LIB`: no bit needed; so
+        // is a library that can also be run — a DT_SONAME and no DF_1_PIE, as libc.so.6 and
+        // libcap, which Debian ships 0644 — for it is loaded far more than it is run.)
+        programNotExecutable = elf.interpreter != nil && !elf.isRunnableLibrary && target.entry.mode & 0o111 == 0
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)

@@ -93,4 +93,30 @@ struct KernelStartTests {
             }
         }
     }
+
+    /// A library that can also be run, as libcap and libc.so.6 are (PT_INTERP, an entry
+    /// point, a DT_SONAME), shipped without an execute bit as Debian ships libcap: execve
+    /// refuses it, `ld.so LIB` runs it — and a library is checked as ld.so runs it, so no
+    /// LD027 (the first version of LD027 said libcap "will not start").
+    @Test("a runnable library without execute permission is checked as ld.so runs it: no LD027",
+          .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
+    func runnableLibraryWithoutExecuteBit() throws {
+        let scratch = try ScratchBuild("runnable-library", """
+            printf '%s\n' '#include <unistd.h>' 'int api(void) { return 1; }' \
+              'const char interp[] __attribute__((section(".interp"))) = "/lib64/ld-linux-x86-64.so.2";' \
+              'void entry(void) { write(1, "a library\\n", 10); _exit(0); }' > l.c
+            gcc -shared -fPIC -o libr.so.1 -Wl,-soname,libr.so.1 -Wl,-e,entry -Wl,-z,now l.c
+            readelf -l libr.so.1 | grep -q 'Requesting program interpreter'
+            chmod 0644 libr.so.1
+            """)
+        defer { scratch.remove() }
+        let library = scratch.dir + "/libr.so.1"
+        let direct = Command.run("/bin/sh", ["-c", "exec \"$0\"", library], environment: HostileCLI.baseEnvironment)
+        #expect(direct.status == 126 && direct.stderr.contains("Permission denied"), "\(direct)")
+        let loaded = Command.run("/lib64/ld-linux-x86-64.so.2", [library], environment: HostileCLI.baseEnvironment)
+        #expect(loaded.status == 0 && loaded.stdout.contains("a library"), "\(loaded)")
+        let check = Command.run(HostileCLI.binaryPath, ["check", "--format", "json", library], environment: HostileCLI.baseEnvironment)
+        let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
+        #expect(check.status == 0 && (report?["findings"] as? [Any])?.isEmpty == true, "\(check.stdout)")
+    }
 }
