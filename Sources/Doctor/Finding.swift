@@ -35,6 +35,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case interpreterUnusable = "interpreter-unusable"
     case bloomFilterAssertion = "bloom-filter-assertion"
     case programNotExecutable = "program-not-executable"
+    case stubLibraryLoaded = "stub-library-loaded"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

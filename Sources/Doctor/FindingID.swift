@@ -52,4 +52,5 @@ extension FindingID {
     public static let interpreterUnusable: FindingID = "LD025"
     public static let bloomFilterAssertion: FindingID = "LD026"
     public static let programNotExecutable: FindingID = "LD027"
+    public static let stubLibraryLoaded: FindingID = "LD028"
 }

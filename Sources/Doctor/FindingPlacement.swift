@@ -64,7 +64,7 @@ public enum FindingPlacement: Hashable, Sendable {
         case .versionFileNotLoaded, .filterCycle, .ifuncInExecutable, .ifuncNotRelocated:
             return object(path: finding.neededBy.first) ?? .none
         case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing, .indirectExternAccess,
-             .protectedDirectReference, .copySizeMismatch, .versionRecordUnsupported:
+             .protectedDirectReference, .copySizeMismatch, .versionRecordUnsupported, .stubLibraryLoaded:
             return object(path: finding.resolvedTo) ?? object(path: finding.neededBy.first) ?? .none
         case .unsafeSearchPath, .modelFileMissing, .modelFileCorrupt:
             return .none

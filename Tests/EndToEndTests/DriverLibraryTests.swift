@@ -49,6 +49,40 @@ struct DriverLibraryTests {
         #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
     }
 
+    /// The stub put on the search path anyway — by LD_LIBRARY_PATH, or linked into the
+    /// multiarch directory — loads, and the program starts: the loader is content, the first
+    /// CUDA call is not. LD028 (a warning) names the stub the real loader lists.
+    @Test("the stub on the search path loads and the program starts: LD028 names the file the real loader lists",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("driver-library") != nil, RealLoader.unavailableReason),
+          arguments: ["LD_LIBRARY_PATH", "link"])
+    func stubLoaded(_ how: String) throws {
+        let fixture = try #require(FixtureRoot.rule("driver-library"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        var environment: [String: String] = [:]
+        var arguments: [String] = []
+        if how == "link" {
+            try FileManager.default.createSymbolicLink(atPath: root + "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
+                                                       withDestinationPath: "/usr/local/cuda/lib64/stubs/libcuda.so")
+        } else {
+            environment["LD_LIBRARY_PATH"] = "/usr/local/cuda/lib64/stubs"
+            arguments = ["--env", "LD_LIBRARY_PATH=/usr/local/cuda/lib64/stubs"]
+        }
+        let run = RealLoader.run(root: root, program: "/app/bin/prog", argv0: "prog", environment: environment)
+        #expect(run.status == 0 && run.stdout.contains("the stub"), "\(run)")
+        let listed = RealLoader.list(root: root, program: "/app/bin/prog", environment: environment)
+        let stubLine = listed.stdout.split(separator: "\n").first { $0.contains("libcuda.so.1 => ") }
+        let loadedPath = stubLine.flatMap { $0.components(separatedBy: " => ").last?.components(separatedBy: " (").first }
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json"] + arguments + ["/app/bin/prog"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.map { $0["id"] as? String } == ["LD028"], "\(check.stdout)")
+        #expect(findings.first?["severity"] as? String == "warning")
+        #expect(loadedPath != nil && findings.first?["resolvedTo"] as? String == loadedPath, "\(listed.stdout) \(check.stdout)")
+        #expect((findings.first?["remedy"] as? String ?? "").contains("docker run --gpus all"))
+    }
+
     @Test("a library in a stubs directory is never a candidate, whatever its name")
     func stubsAreNotLibraries() {
         #expect(DriverLibrary.isLinkTimeStub("/usr/local/cuda/lib64/stubs/libcuda.so.1"))
