@@ -470,7 +470,7 @@ public enum FindingCatalog {
             return Finding(
                 id: .stubLibraryLoaded, rule: .stubLibraryLoaded, severity: .warning,
                 summary: "\(name) is loaded from a link-time stub, \(object.path)"
-                    + (object.realPath == object.path ? "" : " (a link to \(object.realPath))"),
+                    + (Resolver.directoryName(object.realPath) == directory ? "" : " (a link to \(object.realPath))"),
                 explanation: "A library in a stubs directory (the CUDA toolkit's) exists so that programs can link where the real library is not installed: it defines every function and fails every call. The loader takes it because \(via), so the program starts and its first call into \(name) fails"
                     + (driver ? " (CUDA reports a stub library, or a driver older than the runtime), and in a container started with the GPU the stub stands before the driver's copy the runtime mounts." : "."),
                 library: name, neededBy: object.neededBy.map { graph.objects[$0].path }, resolvedTo: object.path,
