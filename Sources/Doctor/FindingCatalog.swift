@@ -1,6 +1,7 @@
 import ELFInspect
 import LoaderModel
 import RootFS
+import Support
 
 /// The catalog: turns what the loader model saw into findings with stable ids (LD…). An
 /// application's rules (`ApplicationRules`) may name some of them as its documented failures;
@@ -363,7 +364,10 @@ public enum FindingCatalog {
     static func skippedLegacyEntry(_ name: String, in directory: String, system: TargetSystem) -> [String]? {
         guard !LoaderPlatform.hasLegacyHWCaps(system.platform.glibc), let cache = system.cache else { return nil }
         let path = directory + "/" + name
-        guard let entry = cache.entries.first(where: { $0.key == name && $0.value == path && $0.hwcap != 0 && !$0.isGlibcHWCapsEntry })
+        // (names compared as the loader does, byte for byte)
+        guard let entry = cache.entries(forKey: name).first(where: {
+            SeededByteHash.sameBytes($0.value, path) && $0.hwcap != 0 && !$0.isGlibcHWCapsEntry
+        })
         else { return nil }
         return LdSoCacheLegacyHWCap.names(of: entry.hwcap)
     }

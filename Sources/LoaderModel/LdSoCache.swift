@@ -192,8 +192,13 @@ public struct LdSoCache: Equatable, Sendable {
 
     /// Every value stored under exactly `key`, in cache order (glibc-hwcaps and legacy entries included).
     public func paths(forKey key: String) -> [String] {
+        entries(forKey: key).map(\.value)
+    }
+
+    /// Every entry stored under exactly `key` (its bytes), in cache order.
+    public func entries(forKey key: String) -> [Entry] {
         let bytes = ByteString.bytes(key)
-        return entries.filter { $0.keyBytes == bytes }.map(\.value)
+        return entries.filter { $0.keyBytes == bytes }
     }
 
     /// dl-cache.c `glibc_hwcaps_priority`: 1 for the most preferred name, 0 for unusable.
