@@ -457,20 +457,25 @@ public enum FindingCatalog {
     }
 
     /// `stub-library-loaded`: a library the loader takes from a `stubs` directory — the CUDA
-    /// toolkit's link-time stand-ins, which load and then fail every call.
+    /// toolkit's link-time stand-ins, which load and then fail every call — by a search path
+    /// that lists the directory, or through a link to a stub elsewhere.
     static func stubFindings(_ graph: LoadGraph) -> [Finding] {
         graph.objects.dropFirst().filter { DriverLibrary.isLinkTimeStub($0.path) || DriverLibrary.isLinkTimeStub($0.realPath) }.map { object in
             let name = object.names.first ?? fileName(object.path)
             let directory = Resolver.directoryName(object.path)
             let driver = DriverLibrary.isNVIDIA(name)
+            let throughLink = !DriverLibrary.isLinkTimeStub(object.path)
             let via: String
             switch object.foundVia {
+            case _ where throughLink: via = "\(object.path) is a link to \(object.realPath)"
             case .search(.libraryPath, _): via = "LD_LIBRARY_PATH lists \(directory)"
-            case .search(.cache, _): via = "ld.so.cache has it (ld.so.conf lists \(directory), or a link to it)"
+            case .search(.cache, _): via = "ld.so.cache has it (ld.so.conf lists \(directory))"
             case .search(.rpath(let owner), _): via = "the RPATH of \(owner) lists \(directory)"
             case .search(.runpath(let owner), _): via = "the RUNPATH of \(owner) lists \(directory)"
-            default: via = "it is found as \(object.path)"
+            default: via = "it is named as \(object.path)"
             }
+            let real = driver ? "the real \(name) comes from the NVIDIA Container Toolkit when the container is started with the GPU (docker run --gpus all), or from the NVIDIA driver on a machine."
+                              : "install the real \(name)."
             return Finding(
                 id: .stubLibraryLoaded, rule: .stubLibraryLoaded, severity: .warning,
                 summary: "\(name) is loaded from a link-time stub, \(object.path)"
@@ -478,9 +483,8 @@ public enum FindingCatalog {
                 explanation: "A library in a stubs directory (the CUDA toolkit's) exists so that programs can link where the real library is not installed: it defines every function and fails every call. The loader takes it because \(via), so the program starts and its first call into \(name) fails"
                     + (driver ? " (CUDA reports a stub library, or a driver older than the runtime), and in a container started with the GPU the stub stands before the driver's copy the runtime mounts." : "."),
                 library: name, neededBy: object.neededBy.map { graph.objects[$0].path }, resolvedTo: object.path,
-                remedy: "Take \(directory) off the search path (LD_LIBRARY_PATH, ld.so.conf.d, RPATH); "
-                    + (driver ? "the real \(name) comes from the NVIDIA Container Toolkit when the container is started with the GPU (docker run --gpus all), or from the NVIDIA driver on a machine."
-                              : "install the real \(name)."))
+                remedy: (throughLink ? "Remove the link that leads \(object.path) to \(object.realPath) (then run ldconfig); "
+                                     : "Take \(directory) off the search path (LD_LIBRARY_PATH, ld.so.conf.d, RPATH); ") + real)
         }
     }
 

@@ -450,8 +450,13 @@ public struct Planner: Sendable {
             // cache's entries in them. Only LD_LIBRARY_PATH reaches it there (last, so that
             // it shadows nothing).
             if system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }) {
-                guard !holdsRejected else { continue }
                 var dirs = libraryPathDirectories(environment)
+                // Appended last, it brings a dropped copy back only for a name no directory
+                // before it has (the simulation proves the rest).
+                guard !rejected.contains(where: { bad in
+                    Resolver.directoryName(bad) == directory
+                        && !dirs.contains { FindingCatalog.hasFile(FindingCatalog.fileName(bad), in: $0, system: system) }
+                }) else { continue }
                 if !dirs.contains(where: { sameDirectory($0, directory) }) { dirs.append(directory) }
                 return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
             }

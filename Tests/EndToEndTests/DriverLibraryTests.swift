@@ -80,7 +80,11 @@ struct DriverLibraryTests {
         #expect(findings.map { $0["id"] as? String } == ["LD028"], "\(check.stdout)")
         #expect(findings.first?["severity"] as? String == "warning")
         #expect(loadedPath != nil && findings.first?["resolvedTo"] as? String == loadedPath, "\(listed.stdout) \(check.stdout)")
-        #expect((findings.first?["remedy"] as? String ?? "").contains("docker run --gpus all"))
+        let remedy = findings.first?["remedy"] as? String ?? ""
+        #expect(remedy.contains("docker run --gpus all"))
+        // (the link as the loader named it: /lib/x86_64-linux-gnu, the first default directory, is /usr/lib's)
+        #expect(remedy.hasPrefix(how == "link" ? "Remove the link that leads \(loadedPath ?? "?") to /usr/local/cuda/lib64/stubs/libcuda.so"
+                                               : "Take /usr/local/cuda/lib64/stubs off the search path"), "\(remedy)")
     }
 
     @Test("a library in a stubs directory is never a candidate, whatever its name")
