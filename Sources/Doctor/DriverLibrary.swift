@@ -27,7 +27,7 @@ public enum DriverLibrary {
 
     /// Why it is missing, said after the general explanation of LD002.
     public static func note(_ name: String) -> String {
-        "\(name) is the NVIDIA driver's, not the image's: the NVIDIA Container Toolkit mounts the host driver's copy into a container started with the GPU, so an unpacked image, or a container started without it, has none. A copy baked into the image would have to match the host's kernel driver, and the CUDA toolkit's stub (stubs/libcuda.so) only lets programs link: every call through it fails."
+        "\(name) is the NVIDIA driver's, not the image's: the NVIDIA Container Toolkit mounts the host driver's copy into a container started with the GPU, so an unpacked image, or a container started without it, has none. A copy baked into the image would have to match the host's kernel driver, and the CUDA toolkit's stubs (stubs/libcuda.so and kin) only let programs link: every call through one fails."
     }
 
     /// What a person does.

@@ -67,8 +67,8 @@ public struct LdSoCacheLegacyHWCap: Equatable, Sendable {
         return hwcap
     }
 
-    /// The subdirectory names an entry's legacy bits stand for (`tls`, `x86_64`, `haswell`),
-    /// as `ldconfig -p` would name them; the bits no name stands for in hexadecimal.
+    /// The subdirectory names an entry's legacy bits stand for (`tls`, `x86_64`, `haswell`;
+    /// `ldconfig -p` prints only the number), and the bits no name stands for in hexadecimal.
     public static func names(of hwcap: UInt64) -> [String] {
         var names: [String] = []
         var rest = hwcap
