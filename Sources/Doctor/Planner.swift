@@ -170,6 +170,16 @@ public struct Planner: Sendable {
                                                 findingKey: finding.key))
                     }
                 case .staleCache:
+                    // A directory whose cache entries the loader would skip (one named x86_64
+                    // that this host's ldconfig marks, for a 2.37+ root): its library is linked
+                    // into the default directory instead, which every ldconfig caches plainly.
+                    if let path = finding.resolvedTo, let library = finding.library,
+                       !cachesUsably(Resolver.directoryName(path)) {
+                        let link = RootPath(linkDirectory + "/" + library)
+                        if (try? system.root.resolveParents(link)) ?? nil == nil {
+                            Self.record(&actions, .symlink(path: link, target: path), for: finding)
+                        }
+                    }
                     Self.record(&actions, .ldconfig, for: finding)
                     progress = true
                 case .runtimeCompanionMissing:
