@@ -63,6 +63,16 @@ struct Glibc241LegacyHWCapsTests {
         try #require(run.status == 0, "\(run.stderr)")
     }
 
+    /// `fix --apply` from outside, the root's loader starts the program, `undo`.
+    static func applyStartsUndo(_ root: String) {
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let started = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])
+        #expect(started.status == 0, "\(started)\n\(apply.stdout)")
+        let undo = Command.ofdoctor(["undo", "--root", root])
+        #expect(undo.status == 0, "\(undo.stderr)")
+    }
+
     static func cache(_ root: String) throws -> LdSoCache {
         try LdSoCache(bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: root + "/etc/ld.so.cache"))))
     }
@@ -112,12 +122,7 @@ struct Glibc241LegacyHWCapsTests {
         let plan = json["plan"] as? [[String: Any]] ?? []
         #expect(plan.contains { $0["kind"] as? String == "symlink" && $0["target"] as? String == "/opt/l/x86_64/libfoo.so.1" },
                 "\(check.stdout)")
-        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
-        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
-        let fixed = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])
-        #expect(fixed.status == 0, "\(fixed)\n\(apply.stdout)")
-        let undo = Command.ofdoctor(["undo", "--root", root])
-        #expect(undo.status == 0, "\(undo.stderr)")
+        Self.applyStartsUndo(root)
         #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status != 0)
 
         // As the remedy says: the root's own ldconfig, and the program starts.
@@ -137,11 +142,6 @@ struct Glibc241LegacyHWCapsTests {
 
         let plan = Command.ofdoctor(["fix", "--root", root, "--format", "json", "/app/prog"])
         #expect(!plan.stdout.contains("/etc/ld.so.conf.d/ofdoctor.conf"), "\(plan.stdout)")
-        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
-        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
-        let started = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])
-        #expect(started.status == 0, "\(started)\n\(apply.stdout)")
-        let undo = Command.ofdoctor(["undo", "--root", root])
-        #expect(undo.status == 0, "\(undo.stderr)")
+        Self.applyStartsUndo(root)
     } }
 }
