@@ -15,12 +15,16 @@ public struct Planner: Sendable {
     /// Where symlinks for libraries outside the search path go: the first multiarch default
     /// directory the loader searches (the seed's documented place).
     public var linkDirectory = "/usr/lib/x86_64-linux-gnu"
+    /// The glibc of the ldconfig a plan's `ldconfig -r ROOT` runs when that is the host's
+    /// (`TargetSystem.ldconfigRunsOnHost`): read once, when there is something to plan.
+    let hostLdconfigGlibc: GlibcVersion?
     static let maxRounds = 6
 
     public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
         self.system = system
         self.program = program
         self.rules = rules
+        hostLdconfigGlibc = system.ldconfigRunsOnHost ? GlibcVersion.host() : nil
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
@@ -543,7 +547,7 @@ public struct Planner: Sendable {
         let bits = LdSoCacheLegacyHWCap.bits(ofPath: directory)
         guard bits != 0 else { return true }
         let taken = CacheLookup.legacyHWCap(for: system.platform)
-        return ([system.platform.glibc] + (system.hostLdconfigGlibc.map { [$0] } ?? []))
+        return ([system.platform.glibc] + (hostLdconfigGlibc.map { [$0] } ?? []))
             .allSatisfy { !LoaderPlatform.hasLegacyHWCaps($0) || taken.accepts(bits) }
     }
 
@@ -603,7 +607,7 @@ public struct Planner: Sendable {
         var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
         for object in graph?.objects ?? [] { parsed[object.realPath] = (object.identity, object.elf) }
         let own = try simulate(actions, environment: environment, graph: graph, parsed: parsed, ldconfig: system.platform.glibc)
-        guard let host = system.hostLdconfigGlibc, !LdconfigModel.behavesAlike(host, system.platform.glibc),
+        guard let host = hostLdconfigGlibc, !LdconfigModel.behavesAlike(host, system.platform.glibc),
               actions.contains(where: { if case .ldconfig = $0.action { true } else { false } })
         else { return own }
         let hosts = try simulate(actions, environment: environment, graph: graph, parsed: parsed, ldconfig: host)

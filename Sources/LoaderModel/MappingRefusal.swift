@@ -32,7 +32,7 @@ public enum MappingRefusal {
         if loads == 0 { return "object file has no loadable segments" }
         if elf.header.type != ELFHeader.sharedObject { return "cannot dynamically load executable" }
         if !hasDynamic { return "object file has no dynamic section" }
-        if glibc >= pieRefusedSince, (elf.dynamic?.flags1 ?? 0) & DynamicFlags1.pie != 0 {
+        if glibc >= pieRefusedSince, elf.isMarkedPIE {
             return "cannot dynamically load position-independent executable"
         }
         return nil

@@ -19,9 +19,9 @@ public struct TargetSystem: Sendable {
     /// The kernel's vDSO, which the loader has loaded before the program's libraries (nil:
     /// none, or not read).
     public var vdso: KernelVDSO?
-    /// The glibc of the ldconfig a plan's `ldconfig -r ROOT` runs when that is the host's and
-    /// not the root's own (a root examined from outside); nil when the root's own runs.
-    public var hostLdconfigGlibc: GlibcVersion?
+    /// A plan's ldconfig is the host's (`ldconfig -r ROOT`), not the root's own: a root
+    /// examined from outside. (The planner reads the host's glibc, only when it plans.)
+    public var ldconfigRunsOnHost = false
 
     /// The glibc this model follows when the root has no readable `libc.so.6`.
     public static let fallbackGlibc = GlibcVersion(2, 36)
@@ -73,7 +73,7 @@ public struct TargetSystem: Sendable {
     public func reinspected() -> TargetSystem {
         let filesystem = (root.filesystem as? CachedRoot)?.emptied() ?? root.filesystem
         var system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
-        system.hostLdconfigGlibc = hostLdconfigGlibc
+        system.ldconfigRunsOnHost = ldconfigRunsOnHost
         return system
     }
 

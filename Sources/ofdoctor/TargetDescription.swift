@@ -98,7 +98,7 @@ extension TargetDescription {
         var system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
         // From outside, a plan's `ldconfig -r ROOT` is the host's (an image gets the cache
         // written for it instead: `fix --image --output`).
-        if image == nil && !isHostRoot { system.hostLdconfigGlibc = GlibcVersion.host() }
+        system.ldconfigRunsOnHost = image == nil && !isHostRoot
         KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
         return system
     }
