@@ -10,6 +10,18 @@ struct KernelStartTests {
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/patchelf")
     }
 
+    /// `path` started by the shell, as a user starts it: the kernel's execve decides.
+    static func execByShell(_ path: String) -> Command.Result {
+        Command.run("/bin/sh", ["-c", "exec \"$0\"", path], environment: HostileCLI.baseEnvironment)
+    }
+
+    /// `ofdoctor check --format json PATH`, and the report's findings (nil: none read).
+    static func checkJSON(_ path: String) throws -> (run: Command.Result, findings: [[String: Any]]?) {
+        let check = Command.run(HostileCLI.binaryPath, ["check", "--format", "json", path], environment: HostileCLI.baseEnvironment)
+        let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
+        return (check, report?["findings"] as? [[String: Any]])
+    }
+
     /// An interpreter that is there but that the kernel refuses (a truncated or damaged
     /// ld.so, a directory, a copy without its execute bit, a link loop): execve fails with the errno the
     /// shell prints, no loader runs. LD025 names it with that text; a good copy starts.
@@ -33,10 +45,9 @@ struct KernelStartTests {
                              ("directory", "Permission denied"), ("noexec", "Permission denied"),
                              ("loop", "Too many levels of symbolic links"), ("good", nil)] {
             let program = dir + "/p_" + name
-            let real = Command.run("/bin/sh", ["-c", "exec \"$0\"", program], environment: HostileCLI.baseEnvironment)
-            let check = Command.run(HostileCLI.binaryPath, ["check", "--format", "json", program], environment: HostileCLI.baseEnvironment)
-            let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
-            let findings = report?["findings"] as? [[String: Any]] ?? []
+            let real = Self.execByShell(program)
+            let (check, read) = try Self.checkJSON(program)
+            let findings = read ?? []
             guard let text else {
                 #expect(real.status == 0 && check.status == 0, "\(name): \(real) \(check.stdout)")
                 continue
@@ -60,9 +71,8 @@ struct KernelStartTests {
         #expect(Command.run(program, []).status == 0)
         let ldd = Command.run("/usr/bin/ldd", [program])
         #expect((ldd.stdout + ldd.stderr).contains("statically linked"), "\(ldd)")
-        let check = Command.run(HostileCLI.binaryPath, ["check", "--format", "json", program], environment: HostileCLI.baseEnvironment)
-        let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
-        let ids = (report?["findings"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        let (check, findings) = try Self.checkJSON(program)
+        let ids = (findings ?? []).compactMap { $0["id"] as? String }
         #expect(check.status == 0 && ids == ["LD012"], "\(check.stdout)")
         let tree = Command.run(HostileCLI.binaryPath, ["tree", program], environment: HostileCLI.baseEnvironment)
         #expect(tree.stdout.contains("(statically linked)"), "\(tree.stdout)")
@@ -80,10 +90,9 @@ struct KernelStartTests {
         let program = dir + "/prog"
         for executable in [false, true] {
             if executable { try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: program) }
-            let real = Command.run("/bin/sh", ["-c", "exec \"$0\"", program], environment: HostileCLI.baseEnvironment)
-            let check = Command.run(HostileCLI.binaryPath, ["check", "--format", "json", program], environment: HostileCLI.baseEnvironment)
-            let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
-            let findings = report?["findings"] as? [[String: Any]] ?? []
+            let real = Self.execByShell(program)
+            let (check, read) = try Self.checkJSON(program)
+            let findings = read ?? []
             if executable {
                 #expect(real.status == 0 && check.status == 0 && findings.isEmpty, "\(real) \(check.stdout)")
             } else {
@@ -111,12 +120,11 @@ struct KernelStartTests {
             """)
         defer { scratch.remove() }
         let library = scratch.dir + "/libr.so.1"
-        let direct = Command.run("/bin/sh", ["-c", "exec \"$0\"", library], environment: HostileCLI.baseEnvironment)
+        let direct = Self.execByShell(library)
         #expect(direct.status == 126 && direct.stderr.contains("Permission denied"), "\(direct)")
         let loaded = Command.run("/lib64/ld-linux-x86-64.so.2", [library], environment: HostileCLI.baseEnvironment)
         #expect(loaded.status == 0 && loaded.stdout.contains("a library"), "\(loaded)")
-        let check = Command.run(HostileCLI.binaryPath, ["check", "--format", "json", library], environment: HostileCLI.baseEnvironment)
-        let report = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any]
-        #expect(check.status == 0 && (report?["findings"] as? [Any])?.isEmpty == true, "\(check.stdout)")
+        let (check, findings) = try Self.checkJSON(library)
+        #expect(check.status == 0 && findings?.isEmpty == true, "\(check.stdout)")
     }
 }
