@@ -27,6 +27,8 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // <sys/xattr.h>, which glibc's Swift module map leaves out: file capabilities.
+        .systemLibrary(name: "CXattr", path: "Sources/CXattr"),
         // Starts child processes that die with ofdoctor (PR_SET_PDEATHSIG between fork and exec).
         .target(name: "CSpawn"),
         // Start-up before the Swift runtime: keeps argv and lets the static binary run
@@ -41,7 +43,7 @@ let package = Package(
         // File formats with no policy: tar, gzip/zlib, zip, CRC-32, SHA-256, model-file headers.
         .target(name: "Archive", dependencies: ["Support", "ELFInspect", "CZlib", "CNettle"]),
         // The root as ld.so sees it: a directory, an overlay, a container image.
-        .target(name: "RootFS", dependencies: ["ELFInspect", "Archive", "Support"]),
+        .target(name: "RootFS", dependencies: ["ELFInspect", "Archive", "Support", "CXattr"]),
         // glibc's rules: ld.so.cache, ld.so.conf, ldconfig, search order, symbol versions.
         .target(name: "LoaderModel", dependencies: ["ELFInspect", "RootFS", "Support"]),
         // One quoting function per output language.

@@ -98,7 +98,8 @@ public struct ImageRepair: Sendable {
         var variables = written.config.environment
         let planned = report.plan?.environment ?? [:]
         for (name, value) in overrides where planned[name] == nil { variables[name] = value }
-        let environment = LoaderEnvironment(variables, workingDirectory: report.environment.workingDirectory)
+        let environment = LoaderEnvironment(variables, workingDirectory: report.environment.workingDirectory,
+                                            identity: report.environment.identity)
         let writtenSystem = TargetSystem.inspect(root: RootView(written), cpu: cpu, vdso: system.vdso)
         let recheck: DoctorReport
         do { recheck = try Doctor(system: writtenSystem, rules: rules).check(report.program, environment: environment) } catch {

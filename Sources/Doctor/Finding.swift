@@ -36,6 +36,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case bloomFilterAssertion = "bloom-filter-assertion"
     case programNotExecutable = "program-not-executable"
     case stubLibraryLoaded = "stub-library-loaded"
+    case secureExecution = "secure-execution"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

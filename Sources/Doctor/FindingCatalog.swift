@@ -108,6 +108,7 @@ public enum FindingCatalog {
         result += copySizeFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
+        result += secureExecutionFindings(graph)
         result += stubFindings(graph)
         result += auxiliaryFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)
@@ -258,13 +259,22 @@ public enum FindingCatalog {
             let searched = miss.name.containsSlash ? " A name with a slash is opened as that path only." : ""
             let list = (miss.preloadList ?? .environment).label
             let every = miss.preloadList == .file ? ", for every program of the root," : ""
+            // In secure mode a name without a slash is searched without the cache, and only a
+            // set-user-ID file is taken (dl-load.c `open_path`).
+            var secureNote = "", secureRemedy = ""
+            if let secure = graph.secureExecution, !miss.name.containsSlash {
+                let passed = miss.trail.filter { $0.outcome == .notSetUserID }.map(\.path)
+                secureNote = " \(graph.executable.path) runs in secure-execution mode (it is \(secure.summary)): the loader looks for a preloaded name without ld.so.cache and takes only a set-user-ID file"
+                    + (passed.isEmpty ? "." : "; \(passed.joined(separator: ", ")) \(passed.count == 1 ? "is" : "are") not.")
+                secureRemedy = " (in secure-execution mode, a set-user-ID library in a directory the loader searches)"
+            }
             return Finding(
                 id: .preloadIgnored, rule: .preloadIgnored, severity: .warning,
                 summary: "\(list) names \(miss.name), which cannot be loaded (\(reason)): the loader ignores it",
-                explanation: "The loader loads the objects \(list) names\(every) before the program's own libraries; one it cannot load is reported on stderr and skipped, and the program starts without it (whatever it was meant to change — an allocator, a hook, a shim — is not there).\(searched)",
+                explanation: "The loader loads the objects \(list) names\(every) before the program's own libraries; one it cannot load is reported on stderr and skipped, and the program starts without it (whatever it was meant to change — an allocator, a hook, a shim — is not there).\(searched)\(secureNote)",
                 loaderMessage: "ERROR: ld.so: object '\(miss.name)' from \(list) cannot be preloaded (\(reason)): ignored.",
                 library: miss.name, resolvedTo: miss.fatalPath.map { _ in object },
-                remedy: "Remove \(miss.name) from \(list), or put the object it names in place.",
+                remedy: "Remove \(miss.name) from \(list), or put the object it names in place\(secureRemedy).",
                 searched: miss.name.containsSlash ? [] : SearchedDirectories.of(miss.trail))
         }
     }
@@ -486,6 +496,21 @@ public enum FindingCatalog {
                 remedy: (throughLink ? "Remove the link that leads \(object.path) to \(object.realPath) (then run ldconfig); "
                                      : "Take \(directory) off the search path (LD_LIBRARY_PATH, ld.so.conf.d, RPATH); ") + real)
         }
+    }
+
+    /// `secure-execution`: a set-ID program (or one with file capabilities) that the kernel
+    /// starts in secure mode, where the loader leaves out what the environment or a
+    /// `$ORIGIN` asked of it. Only when something was left out: otherwise the mode changes
+    /// nothing the check found.
+    static func secureExecutionFindings(_ graph: LoadGraph) -> [Finding] {
+        guard let secure = graph.secureExecution, !graph.ignoredInSecureMode.isEmpty else { return [] }
+        let ignored = graph.ignoredInSecureMode.map(\.description)
+        let trusted = graph.platform.defaultDirectories.joined(separator: ", ")
+        return [Finding(
+            id: .secureExecution, rule: .secureExecution, severity: .warning,
+            summary: "secure-execution mode: the loader ignores \(ignored.count == 1 ? ignored[0] : "\(ignored[0]) and \(ignored.count - 1) more")",
+            explanation: "\(graph.executable.path) is \(secure.summary), so the kernel starts it in secure-execution mode (AT_SECURE). In that mode the loader ignores LD_LIBRARY_PATH, preloads from LD_PRELOAD only set-user-ID libraries named without a directory, and expands $ORIGIN only at the start of a path element (for the program's own, only into \(trusted)). Ignored here: \(ignored.joined(separator: "; ")). `ldd` and `ld.so --list` run the loader themselves, not in this mode, and show these as used.",
+            remedy: "Put the libraries where the loader looks without the environment: list their directory in /etc/ld.so.conf.d and run ldconfig, or link them into a system directory; LD_LIBRARY_PATH never reaches this program when \(secure.identity) starts it.")]
     }
 
     static func unsafePathFindings(_ graph: LoadGraph) -> [Finding] {

@@ -53,4 +53,5 @@ extension FindingID {
     public static let bloomFilterAssertion: FindingID = "LD026"
     public static let programNotExecutable: FindingID = "LD027"
     public static let stubLibraryLoaded: FindingID = "LD028"
+    public static let secureExecution: FindingID = "LD029"
 }

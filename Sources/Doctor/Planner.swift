@@ -448,6 +448,8 @@ public struct Planner: Sendable {
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
                  index: LibraryIndex, rejected: Set<String>) -> Step? {
         let trail = diagnosis.graph.missing.first { $0.name == name }?.trail ?? []
+        // A program in secure-execution mode never sees LD_LIBRARY_PATH: files and ldconfig only.
+        let environmentReaches = diagnosis.graph.secureExecution == nil
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
@@ -464,6 +466,7 @@ public struct Planner: Sendable {
             // cache's entries in them. Only LD_LIBRARY_PATH reaches it there (last, so that
             // it shadows nothing).
             if system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }) {
+                guard environmentReaches else { continue }
                 var dirs = libraryPathDirectories(environment)
                 // Appended last, it brings a dropped copy back only for a name no directory
                 // before it has (the simulation proves the rest).
@@ -483,7 +486,7 @@ public struct Planner: Sendable {
                 return Step(actions: conf, environment: nil)
             }
             // (A private directory whose cache entries the loader would skip gets links.)
-            if rules.keepsOnLibraryPath(name) || (isPrivate && cachesUsably(directory)) {
+            if environmentReaches, rules.keepsOnLibraryPath(name) || (isPrivate && cachesUsably(directory)) {
                 guard !holdsRejected else { continue }
                 var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }

@@ -61,6 +61,8 @@ public struct Attempt: Equatable, Sendable {
         case staleCacheEntry
         /// Skipped because the requester has `DF_1_NODEFLIB`.
         case nodeflib
+        /// A preload in secure mode found a file without the set-user-ID bit: passed over.
+        case notSetUserID
     }
     /// The place tried. Kept as directory and name until asked for: a search records a
     /// dozen absent places per library (hwcaps subdirectories), and joining each one up
@@ -247,6 +249,10 @@ public struct LoadGraph: Sendable {
     public var bloomAssertion: BloomAssertion?
     /// The program file has no execute bit: execve refuses it (EACCES) before any loader runs.
     public var programNotExecutable = false
+    /// Set when the kernel starts the program in secure-execution mode (`AT_SECURE`).
+    public var secureExecution: SecureExecution?
+    /// What the loader left out because of it, in the order it met them.
+    public var ignoredInSecureMode: [SecureModeOmission] = []
     /// Search-path elements that search the working directory or could not be expanded.
     public var unsafeSearchPath: [(source: SearchSource, element: String)]
 

@@ -7,10 +7,14 @@ public struct LoaderEnvironment: Equatable, Sendable {
     public var variables: [String: String]
     /// The directory the program is started in (relative and empty path elements use it).
     public var workingDirectory: String
+    /// Who starts it: a set-ID program started by another user or group runs in secure mode
+    /// (`SecureExecution`).
+    public var identity: ProcessIdentity
 
-    public init(_ variables: [String: String] = [:], workingDirectory: String = "/") {
+    public init(_ variables: [String: String] = [:], workingDirectory: String = "/", identity: ProcessIdentity = .root) {
         self.variables = variables
         self.workingDirectory = workingDirectory
+        self.identity = identity
     }
 
     /// `LD_LIBRARY_PATH`; set-but-empty behaves as unset (rtld.c).

@@ -123,6 +123,9 @@ struct ResolutionState {
     var bloomAssertion: BloomAssertion?
     /// The program file has no execute bit.
     var programNotExecutable = false
+    /// The kernel starts the program in secure-execution mode.
+    var secure: SecureExecution?
+    var ignoredInSecureMode: [SecureModeOmission] = []
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
@@ -216,6 +219,13 @@ struct ResolutionState {
         // is a library that can also be run — a DT_SONAME and no DF_1_PIE, as libc.so.6 and
         // libcap, which Debian ships 0644 — for it is loaded far more than it is run.)
         programNotExecutable = elf.interpreter != nil && !elf.isRunnableLibrary && target.entry.mode & 0o111 == 0
+        // Executed, a set-ID program (or one with file capabilities, for another user than
+        // root) runs in secure mode; a library is run as `ld.so LIB`, which changes no one.
+        let identity = resolver.environment.identity
+        if elf.interpreter != nil, target.entry.mode & 0o6000 != 0 || identity.uid != 0 {
+            secure = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner,
+                                            attributes: root.filesystem.executionAttributes(of: target.path), identity: identity)
+        }
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)
@@ -245,14 +255,25 @@ struct ResolutionState {
         guard elf.dynamic != nil else { return graph(interpreterMissing: interpreterMissing) }
 
         if let list = resolver.environment.libraryPath {
-            let path = SearchPath(parsing: list, source: .libraryPath, origin: origin, platform: platform,
-                                  workingDirectory: resolver.environment.workingDirectory)
-            unsafe += path.unsafeElements.map { (SearchSource.libraryPath, $0) }
-            llp = path
+            if secure != nil {
+                ignoredInSecureMode.append(.libraryPath(list))
+            } else {
+                let path = SearchPath(parsing: list, source: .libraryPath, origin: origin, platform: platform,
+                                      workingDirectory: resolver.environment.workingDirectory)
+                unsafe += path.unsafeElements.map { (SearchSource.libraryPath, $0) }
+                llp = path
+            }
         }
         for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, try PreloadFile.names(in: root))] {
             preloadList = list
             for name in names {
+                // rtld.c `dso_name_valid_for_suid`: in secure mode an LD_PRELOAD entry with a
+                // directory, or as long as NAME_MAX, is passed over without a word (the
+                // root's /etc/ld.so.preload is not filtered so).
+                if secure != nil, list == .environment, name.containsSlash || name.utf8.count >= 255 {
+                    ignoredInSecureMode.append(.preloadPath(name))
+                    continue
+                }
                 let outcome = mapObject(name, requester: 0, isPreload: true)
                 if case .missing(var miss) = outcome {
                     miss.preloadList = list
@@ -411,6 +432,8 @@ struct ResolutionState {
                               unsafeSearchPath: unsafe)
         graph.interpreterRefusal = interpreterMissing ? interpreterRefusal : nil
         graph.programNotExecutable = programNotExecutable
+        graph.secureExecution = secure
+        graph.ignoredInSecureMode = ignoredInSecureMode
         // (the program's hash table is set up before anything else is loaded)
         graph.bloomAssertion = objects.first.flatMap { $0.elf.hasPowerOfTwoBloomWords ? nil : BloomAssertion(object: 0, missingBefore: 0) }
             ?? bloomAssertion
@@ -482,7 +505,11 @@ struct ResolutionState {
         // A needed name's tokens are expanded whatever it holds (`expand_dst`); a preloaded
         // name's only when it has a `/` (`_dl_map_object`): `lib$PLATFORM.so` is searched as is.
         if name.utf8.contains(UInt8(ascii: "$")) && (!isPreload || name.containsSlash) {
-            guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) else {
+            guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform,
+                                                         secure: secureTokens(for: requester)) else {
+                if secure != nil, SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) != nil {
+                    ignoredInSecureMode.append(.originElement(name, owner: objects[requester].path, source: nil))
+                }
                 return .missing(MissingLibrary(name: rawName, neededBy: [], trail: [],
                                                reason: "cannot expand dynamic string token", fatalPath: nil))
             }
@@ -511,8 +538,10 @@ struct ResolutionState {
         }
 
         let nodeflib = (objects[requester].elf.dynamic?.flags1 ?? 0) & DynamicFlags1.noDefaultLib != 0
+        // A preload in secure mode (`__RTLD_SECURE`): no cache, and only a set-user-ID file.
+        let securePreload = isPreload && secure != nil
         for path in searchPaths(for: requester) {
-            switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
+            switch search(name, in: path, trail: &trail, otherClass: &otherClass, setUserIDOnly: securePreload) {
             case .found(let found, let elf, let directory, let element):
                 let via: FoundVia = isPreload ? .preload(path.source, preloadList) : .search(path.source, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
@@ -526,11 +555,11 @@ struct ResolutionState {
         }
         // ld.so.cache: read at the first lookup (a root without one: the open's ENOENT); a path
         // under a default directory is dropped for a DF_1_NODEFLIB requester.
-        if !cacheFileRead {
+        if !cacheFileRead && !securePreload {
             cacheFileRead = true
             if (try? root.resolve(Self.cacheFile)) == nil { lastFailure = .code(ENOENT) }
         }
-        if let cached = resolver.cache?.lookup(name) {
+        if !securePreload, let cached = resolver.cache?.lookup(name) {
             let inDefault = platform.defaultDirectories.contains { cached.hasBytePrefix($0 + "/") }
             if nodeflib && inDefault {
                 trail.append(Attempt(path: cached, source: .cache, outcome: .nodeflib))
@@ -558,7 +587,7 @@ struct ResolutionState {
         }
         if !nodeflib {
             let defaults = SearchPath(directories: platform.defaultDirectories, source: .defaultDirectories)
-            switch search(name, in: defaults, trail: &trail, otherClass: &otherClass) {
+            switch search(name, in: defaults, trail: &trail, otherClass: &otherClass, setUserIDOnly: securePreload) {
             case .found(let found, let elf, let directory, _):
                 let via: FoundVia = isPreload ? .preload(.defaultDirectories, preloadList) : .search(.defaultDirectories, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
@@ -662,17 +691,29 @@ struct ResolutionState {
         let owner = objects[index].path, origin = objects[index].origin
         let source: SearchSource = isRunpath ? .runpath(owner: owner) : .rpath(owner: owner)
         var list: SearchPath
-        let key = origin ?? ""
+        // (In secure mode the program's own lists follow stricter rules: kept apart.)
+        let key = (origin ?? "") + (secure != nil && index == 0 ? "\u{0}program" : "")
         if let known = parsedLists[key]?.first(where: { $0.text == text && $0.origin == origin && $0.isRunpath == isRunpath }) {
             list = known.list
             list.source = source
         } else {
             list = SearchPath(parsing: text, source: source, origin: origin,
-                              platform: platform, workingDirectory: resolver.environment.workingDirectory)
+                              platform: platform, workingDirectory: resolver.environment.workingDirectory,
+                              secure: secureTokens(for: index))
             parsedLists[key, default: []].append(ParsedList(text: text, origin: origin, isRunpath: isRunpath, list: list))
         }
         if !list.unsafeElements.isEmpty { noteUnsafe(list) }
+        for element in list.refusedInSecureMode {
+            let omission = SecureModeOmission.originElement(element, owner: owner, source: source)
+            if !ignoredInSecureMode.contains(omission) { ignoredInSecureMode.append(omission) }
+        }
         return list
+    }
+
+    /// The `$ORIGIN` rules for object `index`'s tokens, in secure mode only.
+    func secureTokens(for index: Int) -> SearchPath.SecureTokens? {
+        guard secure != nil else { return nil }
+        return SearchPath.SecureTokens(isProgram: index == 0, systemDirectories: platform.defaultDirectories)
     }
 
     /// An object's `DT_RPATH`; ignored when it also has `DT_RUNPATH` (elf/dynamic-link.h).
@@ -695,7 +736,10 @@ struct ResolutionState {
     }
 
     /// `open_path`: each directory, with its hwcaps subdirectories first.
-    mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
+    /// `setUserIDOnly`: a preload in secure mode, for which a file without the set-user-ID
+    /// bit is passed over as if absent (`open_path`'s extra check, errno ENOENT).
+    mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?,
+                         setUserIDOnly: Bool = false) -> SearchOutcome {
         let key = TextKey(name)   // hashed once for every probe's listing
         for directory in list.directories {
             // By index, fields read in place: a copy of each probe retained its strings and set.
@@ -716,6 +760,10 @@ struct ResolutionState {
                                            inDirectory: resolved)
                 noteAttempts(trail, from: before)
                 switch outcome {
+                case .found(let found, _) where setUserIDOnly && found.entry.mode & 0o4000 == 0:
+                    if let last = trail.indices.last, trail[last].outcome == .taken { trail[last].outcome = .notSetUserID }
+                    lastFailure = .code(ENOENT)
+                    continue
                 case .found(let found, let elf): return .found(found, elf, directory: probeDirectory, element: directory)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
                 // open_path tries every probe of a directory and then judges the errno of the
@@ -745,7 +793,7 @@ struct ResolutionState {
             case .symlinkLoop: lastFailure = .code(ELOOP)
             case .absent: lastFailure = .missing(attempt.path)
             case .danglingLink, .wrongClass, .wrongMachine, .staleCacheEntry: lastFailure = .code(ENOENT)
-            case .taken, .fatal, .refusedWhenMapped, .nodeflib: break
+            case .taken, .fatal, .refusedWhenMapped, .nodeflib, .notSetUserID: break
             }
         }
     }

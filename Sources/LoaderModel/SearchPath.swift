@@ -32,12 +32,15 @@ public struct SearchPath: Equatable, Sendable {
     /// Directories that came from a relative or empty element, and the element as the
     /// loader keeps it (trailing slashes dropped): the names it builds there stay relative.
     public var spellings: [String: String] = [:]
+    /// Elements whose `$ORIGIN` secure-execution mode refused (`SecureTokens`).
+    public var refusedInSecureMode: [String] = []
 
     /// - Parameters:
     ///   - list: the raw list (`LD_LIBRARY_PATH` also splits on `;`).
     ///   - origin: what `$ORIGIN` means here (nil: unknown, the element is dropped).
+    ///   - secure: the program runs in secure-execution mode; `$ORIGIN` is restricted.
     public init(parsing list: String, source: SearchSource, origin: String?, platform: LoaderPlatform,
-                workingDirectory: String) {
+                workingDirectory: String, secure: SecureTokens? = nil) {
         self.source = source
         // (No `Set<Character>`: its metadata cost a scan of every conformance record, on every run.)
         let splitsOnSemicolon = source == .libraryPath
@@ -49,6 +52,10 @@ public struct SearchPath: Equatable, Sendable {
             if text.utf8.contains(UInt8(ascii: "$")) {
                 guard let expanded = SearchPath.expandTokens(text, origin: origin, platform: platform) else {
                     unsafe.append(text)
+                    continue
+                }
+                if let secure, SearchPath.expandTokens(text, origin: origin, platform: platform, secure: secure) == nil {
+                    refusedInSecureMode.append(text)
                     continue
                 }
                 text = expanded
@@ -98,11 +105,14 @@ public struct SearchPath: Equatable, Sendable {
     /// Byte by byte, as `is_dst` reads: `$ORIGIN` followed by a combining mark or `é` is the
     /// token (only ASCII letters, digits and `_` continue a name), and a `$` is a `$` whatever
     /// mark precedes it.
-    public static func expandTokens(_ text: String, origin: String?, platform: LoaderPlatform) -> String? {
+    /// With `secure`, also nil where secure-execution mode refuses the `$ORIGIN` (`SecureTokens`).
+    public static func expandTokens(_ text: String, origin: String?, platform: LoaderPlatform,
+                                    secure: SecureTokens? = nil) -> String? {
         let bytes = Array(text.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
         var at = 0
+        var checkTrusted = false
         while at < bytes.count {
             guard bytes[at] == UInt8(ascii: "$"), let token = token(in: bytes, at: at + 1) else {
                 out.append(bytes[at])
@@ -111,6 +121,12 @@ public struct SearchPath: Equatable, Sendable {
             }
             switch token.name {
             case .origin:
+                if let secure {
+                    // Only first in the element, alone or before a `/`.
+                    let end = at + 1 + token.length
+                    guard at == 0, end == bytes.count || bytes[end] == UInt8(ascii: "/") else { return nil }
+                    checkTrusted = checkTrusted || secure.isProgram
+                }
                 guard let origin else { return nil }
                 out += origin.utf8
             case .platform: out += platform.platform.utf8
@@ -118,7 +134,22 @@ public struct SearchPath: Equatable, Sendable {
             }
             at += 1 + token.length
         }
-        return String(decoding: out, as: UTF8.self)
+        let result = String(decoding: out, as: UTF8.self)
+        if checkTrusted, let secure, !SecureExecution.isTrusted(result, systemDirectories: secure.systemDirectories) { return nil }
+        return result
+    }
+
+    /// Secure-execution mode's rules for `$ORIGIN` (elf/dl-load.c `_dl_dst_substitute`).
+    public struct SecureTokens: Equatable, Sendable {
+        /// The tokens are the program's own (`check_for_trusted`): an expansion of `$ORIGIN`
+        /// must lie in a system directory.
+        public var isProgram: Bool
+        /// The loader's built-in directories (its trusted ones).
+        public var systemDirectories: [String]
+        public init(isProgram: Bool, systemDirectories: [String]) {
+            self.isProgram = isProgram
+            self.systemDirectories = systemDirectories
+        }
     }
 
     private enum Token: CaseIterable {

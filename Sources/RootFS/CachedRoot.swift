@@ -40,6 +40,8 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
 
     public var label: String { base.label }
 
+    public func executionAttributes(of path: RootPath) -> ExecutionAttributes { base.executionAttributes(of: path) }
+
     /// Paths resolved through this root: they stay as they are while nothing writes.
     public let resolutions: ResolutionMemo? = ResolutionMemo()
 

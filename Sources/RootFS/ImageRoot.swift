@@ -100,7 +100,8 @@ public struct ImageRoot: RootFilesystem {
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
         guard let node = tree.nodes[TextKey(path.string)] else { return nil }
         return RootEntry(kind: node.kind, size: node.size,
-                         identity: FileIdentity(device: device, inode: node.inode), mode: node.mode)
+                         identity: FileIdentity(device: device, inode: node.inode), mode: node.mode,
+                         owner: FileOwner(uid: node.owner.uid, gid: node.owner.gid))
     }
 
     /// Owner, group and time of a real path (parents resolved), as its layer wrote it.

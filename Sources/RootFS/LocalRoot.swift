@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CXattr
 import ELFInspect
 import Support
 
@@ -56,6 +57,22 @@ public struct LocalRoot: RootFilesystem {
             throw .io(path: path.string, operation: "lstat", errno: code)
         }
         return RootEntry(st)
+    }
+
+    /// The file's `security.capability` attribute, and for the machine's own `/` whether its
+    /// filesystem is mounted `nosuid` (an unpacked root's mount on this host is not where
+    /// it will run).
+    public func executionAttributes(of path: RootPath) -> ExecutionAttributes {
+        let fd = at(path) { openat($0, $1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
+        guard fd >= 0 else { return ExecutionAttributes() }
+        defer { close(fd) }
+        var result = ExecutionAttributes()
+        result.hasFileCapabilities = ofdoctor_has_file_capabilities(fd) != 0
+        if directory.isEmpty {
+            var fs = statvfs()
+            result.onNosuidMount = fstatvfs(fd, &fs) == 0 && fs.f_flag & UInt(ST_NOSUID) != 0
+        }
+        return result
     }
 
     /// Files up to this size are read into memory; larger ones are mapped (a mapping's

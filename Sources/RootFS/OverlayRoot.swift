@@ -33,6 +33,9 @@ public struct OverlayRoot: RootFilesystem {
 
     public var label: String { base.label }
 
+    /// A file the overlay adds is a link or a conf file, never a program: the base's answer.
+    public func executionAttributes(of path: RootPath) -> ExecutionAttributes { base.executionAttributes(of: path) }
+
     /// Adds a node at `path`; its parent is resolved in the overlay as it stands, and
     /// missing parent directories are added too.
     public mutating func add(_ node: Node, at path: RootPath) {

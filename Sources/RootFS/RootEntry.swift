@@ -15,12 +15,16 @@ public struct RootEntry: Equatable, Sendable {
     public var identity: FileIdentity
     /// Permission bits (`st_mode & 07777`).
     public var mode: UInt32
+    /// `st_uid`/`st_gid` (a tar member's), which decide whether a set-user-ID or set-group-ID
+    /// program changes who runs it; nil where the root does not say (a file a plan adds).
+    public var owner: FileOwner?
 
-    public init(kind: Kind, size: Int, identity: FileIdentity, mode: UInt32) {
+    public init(kind: Kind, size: Int, identity: FileIdentity, mode: UInt32, owner: FileOwner? = nil) {
         self.kind = kind
         self.size = size
         self.identity = identity
         self.mode = mode
+        self.owner = owner
     }
 
     /// The entry an `lstat`/`fstatat(AT_SYMLINK_NOFOLLOW)` result describes.
@@ -34,6 +38,17 @@ public struct RootEntry: Equatable, Sendable {
         size = Int(clamping: st.st_size)
         identity = FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
         mode = UInt32(st.st_mode) & 0o7777
+        owner = FileOwner(uid: UInt32(st.st_uid), gid: UInt32(st.st_gid))
+    }
+}
+
+/// A file's owning user and group, as numbers.
+public struct FileOwner: Equatable, Sendable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
     }
 }
 

@@ -21,10 +21,27 @@ public protocol RootFilesystem: Sendable {
     /// Where `RootView` keeps the paths it resolved, for a root nothing writes to while it is
     /// read (`CachedRoot`); nil for every other.
     var resolutions: ResolutionMemo? { get }
+    /// What the kernel weighs besides the mode bits when it executes the regular file at
+    /// `path` (a resolved path): its file capabilities and a `nosuid` mount.
+    func executionAttributes(of path: RootPath) -> ExecutionAttributes
+}
+
+/// How an `execve` of a file may raise privileges beyond its set-ID bits (security/commoncap.c).
+public struct ExecutionAttributes: Equatable, Sendable {
+    /// The file carries a `security.capability` extended attribute.
+    public var hasFileCapabilities = false
+    /// The file lies on a filesystem mounted `nosuid`: set-ID bits and capabilities are ignored.
+    public var onNosuidMount = false
+    public init(hasFileCapabilities: Bool = false, onNosuidMount: Bool = false) {
+        self.hasFileCapabilities = hasFileCapabilities
+        self.onNosuidMount = onNosuidMount
+    }
 }
 
 extension RootFilesystem {
     public var resolutions: ResolutionMemo? { nil }
+    /// Roots that record neither (an image's tar members, a plan's overlay) say nothing more.
+    public func executionAttributes(of path: RootPath) -> ExecutionAttributes { ExecutionAttributes() }
 
     public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
         try names(in: directory).map { ($0, nil) }

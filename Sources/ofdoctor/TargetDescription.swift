@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Doctor
 import LoaderModel
 import RootFS
@@ -56,7 +61,10 @@ extension TargetDescription {
             if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
         }
         variables.merge(assignments) { $1 }
-        return LoaderEnvironment(variables, workingDirectory: workingDirectory)
+        // Who starts the program (a set-ID one may run in secure mode): on this machine, whoever
+        // runs ofdoctor; in another root or an image, root, as a container's processes run.
+        let identity = isHostRoot ? ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid())) : .root
+        return LoaderEnvironment(variables, workingDirectory: workingDirectory, identity: identity)
     }
 
     func localRoot() throws -> LocalRoot {

@@ -43,6 +43,7 @@ build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
     if [ $# -gt 0 ]; then   # the loader targets: the C modules, and CSpawn's C file
         set -- "$@" -Xcc "-fmodule-map-file=$root/Sources/CZlib/module.modulemap" -I "$root/Sources/CZlib" \
             -Xcc "-fmodule-map-file=$root/Sources/CNettle/module.modulemap" -I "$root/Sources/CNettle" \
+            -Xcc "-fmodule-map-file=$root/Sources/CXattr/module.modulemap" -I "$root/Sources/CXattr" \
             -Xcc "-fmodule-map-file=$work/cspawn/module.modulemap"
         if [ -z "$typecheck" ]; then
             clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CSpawn/include" \

@@ -48,7 +48,7 @@ struct TextReport {
                            first: style.red("✗ "), indent: "  ")
             steps = report.plan != nil
         }
-        page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment))\(preloadFileText(report.diagnosis.graph)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
+        page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment))\(preloadFileText(report.diagnosis.graph))\(secureText(report.diagnosis.graph)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
                        first: "  ", indent: "    ")
         for note in system.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
         if let search = report.candidateSearch {
@@ -107,7 +107,9 @@ struct TextReport {
     func writeLists(_ finding: Finding, on page: inout TextPage) {
         if !finding.searched.isEmpty {
             var groups = finding.searched.map { "\($0.via): " + page.list($0.directories.map(v), limit: 3, noun: "directory", plural: "directories") }
-            if system.cache != nil { groups.append("ld.so.cache") }
+            // (a preload in secure-execution mode is looked for without the cache)
+            let securePreload = finding.rule == .preloadIgnored && report.diagnosis.graph.secureExecution != nil
+            if system.cache != nil && !securePreload { groups.append("ld.so.cache") }
             page.labelled("searched:", groups.joined(separator: "; "))
         }
         let verbose = page.verbose
@@ -148,6 +150,12 @@ struct TextReport {
         let loaded = graph.objects.filter { if case .preload(_, .file) = $0.foundVia { return true } else { return false } }.count
         let names = loaded + graph.failedPreloads.filter { $0.preloadList == .file }.count
         return names == 0 ? "" : " · \(count(names, "name")) in \(PreloadFile.path.string)"
+    }
+
+    /// ` · secure-execution mode (set-group-ID …)` for a program the kernel starts so: the
+    /// loader then ignores the environment's library paths, whatever else the check finds.
+    func secureText(_ graph: LoadGraph) -> String {
+        graph.secureExecution.map { " · secure-execution mode (\($0.summary))" } ?? ""
     }
 
     func environmentText(_ environment: LoaderEnvironment) -> String {

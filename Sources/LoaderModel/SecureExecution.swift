@@ -1,0 +1,109 @@
+import RootFS
+
+/// Who starts the program: the real user and group the kernel compares a set-ID file's
+/// owner with.
+public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
+    public var uid: UInt32
+    public var gid: UInt32
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
+    }
+
+    /// A container's processes unless its image names another user.
+    public static let root = ProcessIdentity(uid: 0, gid: 0)
+
+    public var description: String { uid == 0 ? "root" : "uid \(uid) (gid \(gid))" }
+}
+
+/// The kernel starts a program in secure-execution mode (auxv `AT_SECURE` = 1) when its
+/// `execve` changes the effective user or group or raises capabilities
+/// (security/commoncap.c `cap_bprm_creds_from_file`); glibc's loader then ignores
+/// `LD_LIBRARY_PATH`, preloads only set-user-ID libraries by bare name, and expands
+/// `$ORIGIN` only at the start of a path element, for the program itself only into the
+/// system directories (elf/rtld.c, elf/dl-load.c `_dl_dst_substitute`).
+public struct SecureExecution: Equatable, Sendable {
+    public enum Cause: Equatable, Sendable {
+        /// Set-user-ID, owned by another user than the one who runs it.
+        case setUserID(owner: UInt32)
+        /// Set-group-ID (with group execute), owned by another group.
+        case setGroupID(group: UInt32)
+        /// File capabilities, for a user who does not hold them all already (not root).
+        case fileCapabilities
+    }
+
+    public var cause: Cause
+    public var identity: ProcessIdentity
+
+    /// Nil when `execve` by `identity` leaves the program's credentials as they were.
+    /// A `nosuid` mount ignores set-ID bits and capabilities alike (fs/exec.c
+    /// `bprm_fill_uid`, `get_file_caps`). (Root gains no capability it lacks; a set-ID
+    /// program of its own user or group changes nothing either.)
+    public static func decide(mode: UInt32, owner: FileOwner?, attributes: ExecutionAttributes,
+                              identity: ProcessIdentity) -> SecureExecution? {
+        guard !attributes.onNosuidMount else { return nil }
+        if mode & 0o4000 != 0, let owner, owner.uid != identity.uid {
+            return SecureExecution(cause: .setUserID(owner: owner.uid), identity: identity)
+        }
+        // Set-group-ID without group execute marks mandatory locking, not a group change.
+        if mode & 0o2010 == 0o2010, let owner, owner.gid != identity.gid {
+            return SecureExecution(cause: .setGroupID(group: owner.gid), identity: identity)
+        }
+        if attributes.hasFileCapabilities && identity.uid != 0 {
+            return SecureExecution(cause: .fileCapabilities, identity: identity)
+        }
+        return nil
+    }
+
+    /// "set-group-ID (group 65534) and started by root", for messages.
+    public var summary: String {
+        let how: String
+        switch cause {
+        case .setUserID(let owner): how = "set-user-ID (owner uid \(owner))"
+        case .setGroupID(let group): how = "set-group-ID (group gid \(group))"
+        case .fileCapabilities: how = "carries file capabilities"
+        }
+        return "\(how) and started by \(identity)"
+    }
+
+    /// `_dl_dst_substitute` in secure mode: `$ORIGIN` only as the first thing in an element,
+    /// alone or followed by `/`; and for the program itself (`check_for_trusted`) the whole
+    /// expansion must lie in one of the system directories once `.`, `..` and repeated
+    /// slashes are resolved as text (`is_trusted_path_normalize`).
+    static func isTrusted(_ path: String, systemDirectories: [String]) -> Bool {
+        guard !path.isEmpty else { return false }
+        var components: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { _ = components.popLast(); continue }
+            components.append(part)
+        }
+        let normalized = "/" + components.joined(separator: "/") + (components.isEmpty ? "" : "/")
+        return systemDirectories.contains { directory in
+            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+            return normalized.utf8.starts(with: prefix.utf8)
+        }
+    }
+}
+
+/// Something the environment or an object asked of the loader that secure-execution mode
+/// made it leave out.
+public enum SecureModeOmission: Equatable, Sendable {
+    /// `LD_LIBRARY_PATH` with this value.
+    case libraryPath(String)
+    /// An `LD_PRELOAD` name with a `/` (or too long for a file name).
+    case preloadPath(String)
+    /// An RPATH/RUNPATH element (`source`) or a needed name (nil) whose `$ORIGIN` the loader
+    /// refuses here: not first in its element, or for the program, outside the system
+    /// directories.
+    case originElement(String, owner: String, source: SearchSource?)
+
+    public var description: String {
+        switch self {
+        case .libraryPath(let value): return "LD_LIBRARY_PATH=\(value)"
+        case .preloadPath(let name): return "the LD_PRELOAD entry \(name)"
+        case .originElement(let element, let owner, let source):
+            return source.map { "\(element) in the \($0.label) of \(owner)" } ?? "the name \(element) needed by \(owner)"
+        }
+    }
+}

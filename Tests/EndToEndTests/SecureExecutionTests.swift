@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+/// A set-user-ID or set-group-ID program that changes who runs it starts in secure-execution
+/// mode (AT_SECURE), where the loader ignores LD_LIBRARY_PATH, preloads only set-user-ID
+/// libraries by bare name, and restricts `$ORIGIN`. `ldd` and `ld.so --list` never run in
+/// that mode (they start the loader themselves), so the only oracle is the program itself:
+/// each case runs it as root inside a copy of a rule root and compares what it did — the
+/// copy of libleaf.so.1 it printed, or the loader's message — with `check --root`.
+@Suite("Secure-execution mode: set-ID programs as the real loader starts them", .serialized)
+struct SecureExecutionTests {
+    /// One set-up of a rule root: mode and group changes, then the program's environment.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var rule: String
+        /// Shell lines run in the copied root (`$R`), e.g. `chgrp 65534 app/bin/prog`.
+        var setup: String
+        var environment: [String: String]
+        /// LD029 expected (the loader left something out because of the mode).
+        var ignores: Bool
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "set-group-ID, RPATH $ORIGIN/../lib outside the system directories: the decoy in /usr/lib loads",
+             rule: "origin", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
+        Case(name: "set-group-ID of root's own group: no secure mode, $ORIGIN/../lib as usual",
+             rule: "origin", setup: "chgrp 0 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: false),
+        Case(name: "set-user-ID root, started by root: no secure mode",
+             rule: "origin", setup: "chown 0:0 app/bin/prog; chmod 4755 app/bin/prog", environment: [:], ignores: false),
+        Case(name: "set-group-ID without group execute (mandatory locking): no secure mode",
+             rule: "origin", setup: "chgrp 65534 app/bin/prog; chmod 2705 app/bin/prog", environment: [:], ignores: false),
+        Case(name: "set-user-ID of another user, program moved into a subdirectory of /usr/lib: $ORIGIN/../lib is trusted",
+             rule: "origin",
+             setup: "mkdir -p usr/lib/app/bin usr/lib/app/lib; mv app/lib/libleaf.so.1 usr/lib/app/lib/; mv app/bin/prog usr/lib/app/bin/; rm usr/lib/libleaf.so.1; ln -sf /usr/lib/app/bin/prog usr/bin/prog; chown 65534 usr/lib/app/bin/prog; chmod 4755 usr/lib/app/bin/prog",
+             environment: [:], ignores: false),
+        Case(name: "set-group-ID, a library's RUNPATH $ORIGIN first in its element: kept (only the program's own must be trusted)",
+             rule: "runpath-not-inherited", setup: "patchelf --set-rpath '$ORIGIN' app/lib/libmid.so.1; chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog",
+             environment: [:], ignores: false),
+        Case(name: "set-group-ID, a library's RUNPATH with $ORIGIN inside its element: dropped, the library is missing",
+             rule: "runpath-not-inherited", setup: "patchelf --set-rpath '/app/../$ORIGIN' app/lib/libmid.so.1; chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog",
+             environment: [:], ignores: true),
+        Case(name: "the same, not set-ID: the element is kept and the library found",
+             rule: "runpath-not-inherited", setup: "patchelf --set-rpath '/app/../$ORIGIN' app/lib/libmid.so.1",
+             environment: [:], ignores: false),
+        Case(name: "set-group-ID, LD_LIBRARY_PATH shadows the RPATH copy: ignored, the RPATH's copy loads",
+             rule: "llp-before-runpath", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
+        Case(name: "set-group-ID, LD_PRELOAD with a slash: ignored without a word",
+             rule: "preload", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
+        Case(name: "set-group-ID, LD_PRELOAD by bare name, not set-user-ID: the loader refuses it",
+             rule: "preload", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog",
+             environment: ["LD_PRELOAD": "libpreload.so"], ignores: false),
+        Case(name: "set-group-ID, LD_PRELOAD by bare name, set-user-ID in the RPATH directory: preloaded",
+             rule: "preload", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog; chmod 4755 app/lib/libpreload.so",
+             environment: ["LD_PRELOAD": "libpreload.so"], ignores: false),
+        Case(name: "set-group-ID, /etc/ld.so.preload's bare names need the set-user-ID bit too",
+             rule: "preload-file", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
+    ]
+
+    static var available: Bool { RealLoader.canRunRoots && FixtureRoot.rule("origin") != nil }
+
+    /// The rule roots with this machine's glibc, and again with glibc 2.41's loader and
+    /// libc (`make rules-trixie`) when they are built.
+    static let ruleSets = ["rules", "rules-trixie"].filter { FileManager.default.fileExists(atPath: FixtureRoot.directory + "/" + $0 + "/origin") }
+
+    @Test("check predicts what the set-ID program loads, or the loader's message", .enabled(if: available, RealLoader.unavailableReason),
+          arguments: cases, ruleSets)
+    func matchesTheRun(_ item: Case, _ set: String) throws {
+        let fixture = try #require(FixtureRoot.load(name: item.rule, from: FixtureRoot.directory + "/" + set + "/" + item.rule))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        let setup = Command.run("/bin/sh", ["-ec", "cd \"$0\"\n" + item.setup, root], environment: ["PATH": "/usr/bin:/bin"])
+        try #require(setup.status == 0, "\(setup.stderr)")
+        let program = fixture.program ?? "/app/bin/prog"
+        let environment = fixture.environment.merging(item.environment) { $1 }
+
+        let run = RealLoader.run(root: root, program: program, argv0: program, environment: environment)
+        let arguments = environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let check = Command.ofdoctor(["tree", "--root", root, "--format", "json"] + arguments + [program])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stdout)\(check.stderr)")
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let ids = findings.compactMap { $0["id"] as? String }
+        let messages = findings.compactMap { $0["loaderMessage"] as? String }
+
+        if run.status == 0 {
+            #expect(check.status == 0, "the program started; check: \(check.stdout)")
+            // The copy the program printed is the file check says it loads.
+            let printed = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("leaf from: ") }).dropFirst("leaf from: ".count)
+            let objects = try #require(json["objects"] as? [[String: Any]])
+            let leafProvider = objects.first { ($0["path"] as? String ?? "").hasSuffix("/libleaf.so.1") }
+                .flatMap { $0["realPath"] as? String }
+            let preloaded = objects.contains { ($0["path"] as? String ?? "").hasSuffix("/libpreload.so") }
+            if printed == "LD_PRELOAD" {
+                #expect(preloaded, "the run took leaf() from the preload; check does not load it: \(check.stdout)")
+            } else {
+                #expect(!preloaded, "check preloads what the run did not")
+                let path = try #require(leafProvider, "check loads no libleaf.so.1")
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: root + path))
+                #expect(bytes.range(of: Data(printed.utf8)) != nil, "the run printed \(printed); check loads \(path)")
+            }
+        } else {
+            #expect(check.status != 0, "the run failed (\(run)); check says it starts")
+        }
+        // Every line the loader printed on stderr is a finding's message (LD013's, or the fatal one).
+        for line in run.stderr.split(separator: "\n") where line.contains("ld.so") || line.contains("error while loading") {
+            #expect(messages.contains(String(line)), "the loader printed \(line); check: \(messages)")
+        }
+        #expect(ids.contains("LD029") == item.ignores, "\(ids): \(check.stdout)")
+    }
+
+    /// The plan for a set-ID program whose library only LD_LIBRARY_PATH reached: a file
+    /// and ldconfig, never the environment; applied, the program starts in secure mode.
+    @Test("a missing library of a set-group-ID program is planned with files, and the fix works in secure mode",
+          .enabled(if: available, RealLoader.unavailableReason))
+    func planReachesSecureProgram() throws {
+        let fixture = try #require(FixtureRoot.rule("llp-before-runpath"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        let program = fixture.program ?? "/app/bin/prog"
+        // Only LD_LIBRARY_PATH's directory keeps a copy: the program's own RUNPATH one goes.
+        let llp = try #require(fixture.environment["LD_LIBRARY_PATH"])
+        let setup = Command.run("/bin/sh", ["-ec", """
+            cd "$0"
+            for f in $(find . -name libleaf.so.1); do case "$f" in ./\(llp.dropFirst())/*) ;; *) rm "$f" ;; esac; done
+            chgrp 65534 .\(program); chmod 2755 .\(program)
+            """, root], environment: ["PATH": "/usr/bin:/bin"])
+        try #require(setup.status == 0, "\(setup.stderr)")
+        let before = RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment)
+        #expect(before.status == 127 && before.stderr.contains("libleaf.so.1: cannot open shared object file"), "\(before)")
+        let unprivileged = Command.run("/bin/sh", ["-ec", "chmod 0755 \"$0\"", root + program])
+        #expect(unprivileged.status == 0)
+        let plain = RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment)
+        #expect(plain.status == 0, "without the set-group-ID bit LD_LIBRARY_PATH finds it: \(plain)")
+        _ = Command.run("/bin/sh", ["-ec", "chmod 2755 \"$0\"", root + program])
+
+        let arguments = fixture.environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+        let plan = Command.ofdoctor(["fix", "--root", root, "--format", "json"] + arguments + [program])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any], "\(plan.stdout)\(plan.stderr)")
+        let steps = try #require(json["plan"] as? [[String: Any]], "\(plan.stdout)")
+        #expect(!steps.isEmpty)
+        let kinds = steps.compactMap { $0["kind"] as? String }
+        #expect(kinds.contains("ldconfig") && !kinds.contains("env"), "a plan through the environment cannot reach it: \(kinds)")
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root] + arguments + [program])
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let after = RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment)
+        #expect(after.status == 0 && after.stdout.contains("leaf from:"), "\(after)")
+    }
+}

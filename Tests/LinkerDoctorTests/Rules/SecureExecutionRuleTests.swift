@@ -1,0 +1,55 @@
+@testable import LoaderModel
+import RootFS
+import Testing
+
+/// The rules of secure-execution mode that are text and numbers: when the kernel sets
+/// AT_SECURE (security/commoncap.c), and which `$ORIGIN` elements the loader keeps
+/// (elf/dl-load.c `_dl_dst_substitute`, `is_trusted_path_normalize`). SecureExecutionTests
+/// judges the same rules by running set-ID programs under glibc 2.36's and 2.41's loaders.
+@Suite("Secure-execution mode: the kernel's decision and the $ORIGIN rules")
+struct SecureExecutionRuleTests {
+    static let root = ProcessIdentity.root
+    static let user = ProcessIdentity(uid: 1000, gid: 1000)
+    static let plain = ExecutionAttributes()
+
+    @Test("set-ID bits count only when they change the user or group")
+    func decision() {
+        let owner = FileOwner(uid: 0, gid: 42)
+        // set-user-ID root: another user's programs change it, root's do not
+        #expect(SecureExecution.decide(mode: 0o4755, owner: owner, attributes: Self.plain, identity: Self.user)?.cause == .setUserID(owner: 0))
+        #expect(SecureExecution.decide(mode: 0o4755, owner: owner, attributes: Self.plain, identity: Self.root) == nil)
+        // set-group-ID shadow: root too (its gid is 0), unless the group has no execute bit
+        #expect(SecureExecution.decide(mode: 0o2755, owner: owner, attributes: Self.plain, identity: Self.root)?.cause == .setGroupID(group: 42))
+        #expect(SecureExecution.decide(mode: 0o2705, owner: owner, attributes: Self.plain, identity: Self.root) == nil)
+        #expect(SecureExecution.decide(mode: 0o2755, owner: FileOwner(uid: 0, gid: 1000), attributes: Self.plain, identity: Self.user) == nil)
+        // file capabilities raise a user's, never root's
+        let caps = ExecutionAttributes(hasFileCapabilities: true)
+        #expect(SecureExecution.decide(mode: 0o755, owner: owner, attributes: caps, identity: Self.user)?.cause == .fileCapabilities)
+        #expect(SecureExecution.decide(mode: 0o755, owner: owner, attributes: caps, identity: Self.root) == nil)
+        // nosuid: neither bits nor capabilities; a root that does not say who owns: nothing
+        let nosuid = ExecutionAttributes(hasFileCapabilities: true, onNosuidMount: true)
+        #expect(SecureExecution.decide(mode: 0o6755, owner: owner, attributes: nosuid, identity: Self.user) == nil)
+        #expect(SecureExecution.decide(mode: 0o6755, owner: nil, attributes: Self.plain, identity: Self.user) == nil)
+    }
+
+    @Test("a trusted path is one of the system directories or below, after . and .. as text",
+          arguments: [("/usr/lib/x86_64-linux-gnu", true), ("/lib", true), ("/usr/lib/app/bin/../lib", true),
+                      ("/usr//lib/./x", true), ("/libx", false), ("/usr/lib/../../opt/lib", false),
+                      ("/opt/app/lib", false), ("/usr/lib/x86_64-linux-gnu/../../../app", false), ("", false)])
+    func trusted(_ path: String, _ expected: Bool) {
+        #expect(SecureExecution.isTrusted(path, systemDirectories: LoaderPlatform.debianDefaultDirectories) == expected)
+    }
+
+    static let platform = LoaderPlatform(glibc: GlibcVersion(2, 36), glibcHWCaps: [], legacySubdirectories: [])
+    static let library = SearchPath.SecureTokens(isProgram: false, systemDirectories: LoaderPlatform.debianDefaultDirectories)
+    static let program = SearchPath.SecureTokens(isProgram: true, systemDirectories: LoaderPlatform.debianDefaultDirectories)
+
+    @Test("$ORIGIN only first in its element, alone or before a slash; the program's only into trusted directories",
+          arguments: [("$ORIGIN", "/opt/app/lib", false, "/opt/app/lib"), ("${ORIGIN}/../x", "/opt/app/lib", false, "/opt/app/lib/../x"),
+                      ("/x/$ORIGIN", "/opt/app/lib", false, nil), ("$ORIGIN$ORIGIN", "/opt/app/lib", false, nil),
+                      ("$ORIGIN/../lib", "/opt/app/bin", true, nil), ("$ORIGIN/../lib", "/usr/lib/app/bin", true, "/usr/lib/app/bin/../lib"),
+                      ("$LIB/x", "/opt/app/bin", true, "lib/x86_64-linux-gnu/x"), ("$ORIGINX", "/opt/app/bin", true, "$ORIGINX")] as [(String, String, Bool, String?)])
+    func origin(_ text: String, _ origin: String, _ isProgram: Bool, _ expected: String?) {
+        #expect(SearchPath.expandTokens(text, origin: origin, platform: Self.platform, secure: isProgram ? Self.program : Self.library) == expected)
+    }
+}
