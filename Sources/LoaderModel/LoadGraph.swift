@@ -258,6 +258,12 @@ public struct LoadGraph: Sendable {
 
     public var executable: LoadedObject { objects[0] }
 
+    /// `LD_BIND_NOW` as the loader heeds it: glibc 2.39 and later ignore it in secure-execution
+    /// mode (measured: 2.36 binds the program's functions at start-up, 2.41 lazily).
+    public var bindsNowByEnvironment: Bool {
+        environment.bindNow && !(secureExecution != nil && platform.glibc >= SecureExecution.bindNowIgnoredSince)
+    }
+
     /// Each entry of object `index`'s dependencies (`DynamicSection.forEachDependencyEntry`)
     /// with what it resolved to (nil: not loaded).
     public func forEachDependency(of index: Int, _ body: (_ entry: DependencyEntry, _ target: Int?) -> Void) {

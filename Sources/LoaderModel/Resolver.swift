@@ -223,8 +223,14 @@ struct ResolutionState {
         // root) runs in secure mode; a library is run as `ld.so LIB`, which changes no one.
         let identity = resolver.environment.identity
         if elf.interpreter != nil, target.entry.mode & 0o6000 != 0 || identity.uid != 0 {
-            secure = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner,
-                                            attributes: root.filesystem.executionAttributes(of: target.path), identity: identity)
+            var decided = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner,
+                                                 attributes: root.filesystem.executionAttributes(of: target.path), identity: identity)
+            switch decided?.cause {
+            case .setUserID(let uid): decided?.causeName = SecureExecution.accountName(uid, inGroups: false, root: root)
+            case .setGroupID(let gid): decided?.causeName = SecureExecution.accountName(gid, inGroups: true, root: root)
+            default: break
+            }
+            secure = decided
         }
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf

@@ -34,6 +34,13 @@ public struct SecureExecution: Equatable, Sendable {
 
     public var cause: Cause
     public var identity: ProcessIdentity
+    /// The owner's or group's name in the root's /etc/passwd or /etc/group, for messages.
+    public var causeName: String?
+
+    /// From this glibc on, the loader ignores `LD_BIND_NOW` (and `LD_BIND_NOT`) in this mode
+    /// as well (2.36's honours it, 2.41's does not: the generated roots show it; 2.39 is where
+    /// glibc's history puts the change).
+    public static let bindNowIgnoredSince = GlibcVersion(2, 39)
 
     /// Nil when `execve` by `identity` leaves the program's credentials as they were.
     /// A `nosuid` mount ignores set-ID bits and capabilities alike (fs/exec.c
@@ -58,12 +65,27 @@ public struct SecureExecution: Equatable, Sendable {
     /// "set-group-ID (group 65534) and started by root", for messages.
     public var summary: String {
         let how: String
+        let named = causeName.map { "\($0), " } ?? ""
         switch cause {
-        case .setUserID(let owner): how = "set-user-ID (owner uid \(owner))"
-        case .setGroupID(let group): how = "set-group-ID (group gid \(group))"
+        case .setUserID(let owner): how = "set-user-ID (owner \(named)uid \(owner))"
+        case .setGroupID(let group): how = "set-group-ID (group \(named)gid \(group))"
         case .fileCapabilities: how = "carries file capabilities"
         }
         return "\(how) and started by \(identity)"
+    }
+
+    /// The name `/etc/passwd` (uids) or `/etc/group` (gids) of `root` gives `id`: the first
+    /// line `name:x:id:…` (nil when the file is missing, too large to be one, or has none).
+    public static func accountName(_ id: UInt32, inGroups: Bool, root: RootView) -> String? {
+        let path = RootPath(inGroups ? "/etc/group" : "/etc/passwd")
+        guard let found = try? root.resolve(path), found.entry.kind == .file, found.entry.size <= 1 << 20,
+              let bytes = try? root.filesystem.contents(of: found.path) else { return nil }
+        let text = String(decoding: bytes.buffer, as: UTF8.self)
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
+            if fields.count >= 3, UInt32(fields[2]) == id, !fields[0].isEmpty { return String(fields[0]) }
+        }
+        return nil
     }
 
     /// `_dl_dst_substitute` in secure mode: `$ORIGIN` only as the first thing in an element,

@@ -303,6 +303,30 @@ struct GeneratedRootTests {
     func verdictAndPlanHold(_ fixture: FixtureRoot) throws {
         let root = try DoctorEndToEndTests.scratchCopy(fixture)
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        try Self.expectVerdictAndPlanHold(fixture, copiedTo: root, comparingWithLddR: true)
+    }
+
+    /// The same roots with the program made set-group-ID (group 65534) and started by root:
+    /// secure-execution mode, in which the loader ignores LD_LIBRARY_PATH and refuses
+    /// `$ORIGIN` outside the system directories for the program's own paths. `ldd -r` never
+    /// runs in that mode, so the program's run alone judges: its first error, whether it
+    /// starts, and whether the plan applied makes it start.
+    @Test("set-group-ID: the loader's first error in secure-execution mode is check's, and a plan applied makes the program start",
+          .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allGenerated.isEmpty, unavailable), arguments: roots)
+    func secureExecutionHolds(_ fixture: FixtureRoot) throws {
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        let program = try #require(fixture.program)
+        let setgid = Command.run("/bin/sh", ["-ec", "test ! -L \"$0\" && chgrp 65534 \"$0\" && chmod 2755 \"$0\"", root + program])
+        try #require(setgid.status == 0, "\(setgid.stderr)")
+        let copy = FixtureRoot(name: fixture.name, rootPath: root, environment: fixture.environment, program: program)
+        try Self.expectFirstErrorMatches(copy)
+        try Self.expectVerdictAndPlanHold(copy, copiedTo: root, comparingWithLddR: false)
+    }
+
+    /// `fixture`'s check against its run in `root` (a scratch copy), then the plan applied
+    /// and undone; `comparingWithLddR`: a partial plan's result is also compared with `ldd -r`.
+    static func expectVerdictAndPlanHold(_ fixture: FixtureRoot, copiedTo root: String, comparingWithLddR: Bool) throws {
         let copy = FixtureRoot(name: fixture.name, rootPath: root, environment: fixture.environment, program: fixture.program)
         let (status, report) = try Self.check(copy)
         let before = RealLoader.run(copy, extraEnvironment: ["LD_BIND_NOW": "1"])
@@ -333,10 +357,12 @@ struct GeneratedRootTests {
                 .map { "\($0.id) \($0.library ?? "")" })
             #expect(left.isSubset(of: foreseen), "\(fixture.name) \(Self.recipe(fixture))\nleft after the partial plan: \(left.subtracting(foreseen).sorted())\n\(apply.stdout)")
             #expect(again == 2 || again == 0, "\(fixture.name): check after the partial plan exit \(again)")
-            let real = Self.trace(corrected)
-            let model = Self.predicted(recheck)
-            #expect(model.loaded == real.loaded && model.missing == real.missing,
-                    "\(fixture.name) after the partial plan\nldd -r: \(real)\ncheck:  \(model)")
+            if comparingWithLddR {
+                let real = Self.trace(corrected)
+                let model = Self.predicted(recheck)
+                #expect(model.loaded == real.loaded && model.missing == real.missing,
+                        "\(fixture.name) after the partial plan\nldd -r: \(real)\ncheck:  \(model)")
+            }
         }
         let undo = Command.ofdoctor(["undo", "--root", root])
         #expect(undo.status == 0, "\(fixture.name): undo exit \(undo.status): \(undo.stderr)")

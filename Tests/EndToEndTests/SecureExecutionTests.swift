@@ -18,6 +18,8 @@ struct SecureExecutionTests {
         var environment: [String: String]
         /// LD029 expected (the loader left something out because of the mode).
         var ignores: Bool
+        /// The kernel starts it in secure-execution mode (JSON `secureExecution` is set).
+        var secure = true
         var testDescription: String { name }
     }
 
@@ -25,11 +27,11 @@ struct SecureExecutionTests {
         Case(name: "set-group-ID, RPATH $ORIGIN/../lib outside the system directories: the decoy in /usr/lib loads",
              rule: "origin", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
         Case(name: "set-group-ID of root's own group: no secure mode, $ORIGIN/../lib as usual",
-             rule: "origin", setup: "chgrp 0 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: false),
+             rule: "origin", setup: "chgrp 0 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: false, secure: false),
         Case(name: "set-user-ID root, started by root: no secure mode",
-             rule: "origin", setup: "chown 0:0 app/bin/prog; chmod 4755 app/bin/prog", environment: [:], ignores: false),
+             rule: "origin", setup: "chown 0:0 app/bin/prog; chmod 4755 app/bin/prog", environment: [:], ignores: false, secure: false),
         Case(name: "set-group-ID without group execute (mandatory locking): no secure mode",
-             rule: "origin", setup: "chgrp 65534 app/bin/prog; chmod 2705 app/bin/prog", environment: [:], ignores: false),
+             rule: "origin", setup: "chgrp 65534 app/bin/prog; chmod 2705 app/bin/prog", environment: [:], ignores: false, secure: false),
         Case(name: "set-user-ID of another user, program moved into a subdirectory of /usr/lib: $ORIGIN/../lib is trusted",
              rule: "origin",
              setup: "mkdir -p usr/lib/app/bin usr/lib/app/lib; mv app/lib/libleaf.so.1 usr/lib/app/lib/; mv app/bin/prog usr/lib/app/bin/; rm usr/lib/libleaf.so.1; ln -sf /usr/lib/app/bin/prog usr/bin/prog; chown 65534 usr/lib/app/bin/prog; chmod 4755 usr/lib/app/bin/prog",
@@ -42,7 +44,7 @@ struct SecureExecutionTests {
              environment: [:], ignores: true),
         Case(name: "the same, not set-ID: the element is kept and the library found",
              rule: "runpath-not-inherited", setup: "patchelf --set-rpath '/app/../$ORIGIN' app/lib/libmid.so.1",
-             environment: [:], ignores: false),
+             environment: [:], ignores: false, secure: false),
         Case(name: "set-group-ID, LD_LIBRARY_PATH shadows the RPATH copy: ignored, the RPATH's copy loads",
              rule: "llp-before-runpath", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
         Case(name: "set-group-ID, LD_PRELOAD with a slash: ignored without a word",
@@ -106,6 +108,7 @@ struct SecureExecutionTests {
             #expect(messages.contains(String(line)), "the loader printed \(line); check: \(messages)")
         }
         #expect(ids.contains("LD029") == item.ignores, "\(ids): \(check.stdout)")
+        #expect((json["secureExecution"] as? String != nil) == item.secure, "\(json["secureExecution"] ?? "null")")
     }
 
     /// The plan for a set-ID program whose library only LD_LIBRARY_PATH reached: a file

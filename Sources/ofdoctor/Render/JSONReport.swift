@@ -236,6 +236,8 @@ enum JSONReport {
         var environment: [String: String]
         var status: String
         var loader: Loader
+        /// Why the kernel starts the program in secure-execution mode; null when it does not.
+        @NullWhenAbsent var secureExecution: String?
         var objects: [Object]
         var findings: [FindingJSON]
 
@@ -246,6 +248,7 @@ enum JSONReport {
             environment = graph.environment.variables.filter { $0.key.hasPrefix("LD_") }
             status = report.status.rawValue
             loader = Loader(system)
+            secureExecution = graph.secureExecution?.summary
             objects = JSONReport.objects(graph, findings: report.findings)
             findings = report.findings.map(FindingJSON.init)
         }
@@ -260,6 +263,8 @@ extension JSONReport {
         var environment: [String: String]
         var status: String
         var loader: Loader
+        /// Why the kernel starts the program in secure-execution mode; null when it does not.
+        @NullWhenAbsent var secureExecution: String?
         var findings: [FindingJSON]
         var plan: [ActionJSON]
         /// What the plan leaves to a person: `{"finding", "summary", "remedy"}` each.
@@ -296,6 +301,7 @@ extension JSONReport {
             environment = report.environment.variables.filter { $0.key.hasPrefix("LD_") }
             status = report.status.rawValue
             loader = Loader(system)
+            secureExecution = report.diagnosis.graph.secureExecution?.summary
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
             personSteps = report.blockers.map { PersonStep(finding: $0.findingID.rawValue, summary: $0.summary, remedy: $0.remedy) }

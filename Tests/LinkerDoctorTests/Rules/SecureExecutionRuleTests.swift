@@ -30,6 +30,9 @@ struct SecureExecutionRuleTests {
         let nosuid = ExecutionAttributes(hasFileCapabilities: true, onNosuidMount: true)
         #expect(SecureExecution.decide(mode: 0o6755, owner: owner, attributes: nosuid, identity: Self.user) == nil)
         #expect(SecureExecution.decide(mode: 0o6755, owner: nil, attributes: Self.plain, identity: Self.user) == nil)
+        var named = SecureExecution(cause: .setGroupID(group: 42), identity: Self.root)
+        named.causeName = "shadow"
+        #expect(named.summary == "set-group-ID (group shadow, gid 42) and started by root")
     }
 
     @Test("a trusted path is one of the system directories or below, after . and .. as text",
