@@ -14,6 +14,49 @@ public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
     public static let root = ProcessIdentity(uid: 0, gid: 0)
 
     public var description: String { uid == 0 ? "root" : "uid \(uid) (gid \(gid))" }
+
+    /// An image config's `User` as the container runtime reads it (`name`, `uid`, either
+    /// with `:group` or `:gid`): a name through the root's /etc/passwd, whose entry also
+    /// gives the group unless one is named (a number not listed there has group 0); a group
+    /// name through /etc/group. Nil when a name is in neither file (the runtime refuses to
+    /// start such a container).
+    public static func container(user: String, root: RootView) -> ProcessIdentity? {
+        let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let accounts = AccountFile(root: root, path: "/etc/passwd")
+        var identity: ProcessIdentity
+        if let uid = UInt32(parts[0]) {
+            identity = ProcessIdentity(uid: uid, gid: accounts.entry(id: uid).flatMap { UInt32($0[3]) } ?? 0)
+        } else if let entry = accounts.entry(name: parts[0]), let uid = UInt32(entry[2]), let gid = UInt32(entry[3]) {
+            identity = ProcessIdentity(uid: uid, gid: gid)
+        } else {
+            return nil
+        }
+        if parts.count == 2 {
+            if let gid = UInt32(parts[1]) {
+                identity.gid = gid
+            } else if let entry = AccountFile(root: root, path: "/etc/group").entry(name: parts[1]), let gid = UInt32(entry[2]) {
+                identity.gid = gid
+            } else {
+                return nil
+            }
+        }
+        return identity
+    }
+}
+
+/// /etc/passwd or /etc/group of a root: colon-separated lines, the name first and the id third.
+struct AccountFile {
+    var lines: [[Substring]] = []
+
+    init(root: RootView, path: String) {
+        guard let found = try? root.resolve(RootPath(path)), found.entry.kind == .file, found.entry.size <= 1 << 20,
+              let bytes = try? root.filesystem.contents(of: found.path) else { return }
+        let text = String(decoding: bytes.buffer, as: UTF8.self)
+        lines = text.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false) }.filter { $0.count >= 4 }   // passwd has 7 fields, group 4
+    }
+
+    func entry(id: UInt32) -> [Substring]? { lines.first { UInt32($0[2]) == id && !$0[0].isEmpty } }
+    func entry(name: String) -> [Substring]? { lines.first { $0[0] == name } }
 }
 
 /// The kernel starts a program in secure-execution mode (auxv `AT_SECURE` = 1) when its
@@ -77,15 +120,7 @@ public struct SecureExecution: Equatable, Sendable {
     /// The name `/etc/passwd` (uids) or `/etc/group` (gids) of `root` gives `id`: the first
     /// line `name:x:id:…` (nil when the file is missing, too large to be one, or has none).
     public static func accountName(_ id: UInt32, inGroups: Bool, root: RootView) -> String? {
-        let path = RootPath(inGroups ? "/etc/group" : "/etc/passwd")
-        guard let found = try? root.resolve(path), found.entry.kind == .file, found.entry.size <= 1 << 20,
-              let bytes = try? root.filesystem.contents(of: found.path) else { return nil }
-        let text = String(decoding: bytes.buffer, as: UTF8.self)
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false)
-            if fields.count >= 3, UInt32(fields[2]) == id, !fields[0].isEmpty { return String(fields[0]) }
-        }
-        return nil
+        AccountFile(root: root, path: inGroups ? "/etc/group" : "/etc/passwd").entry(id: id).map { String($0[0]) }
     }
 
     /// `_dl_dst_substitute` in secure mode: `$ORIGIN` only as the first thing in an element,

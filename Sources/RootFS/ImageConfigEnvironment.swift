@@ -25,6 +25,11 @@ public enum ImageConfigEnvironment {
     static let sizeLimit: UInt64 = 64 << 20
 
     public static func read(path: String) throws(ReadError) -> [String: String] {
+        try readConfig(path: path).environment
+    }
+
+    /// `Env` and `User` of the config at `path` (a `docker inspect` array or a config object).
+    public static func readConfig(path: String) throws(ReadError) -> ImageRootConfig {
         // Opened without blocking and only as a regular file: a FIFO or a directory named
         // here is refused as what it is.
         let file: HostFile
@@ -34,7 +39,9 @@ public enum ImageConfigEnvironment {
         }
         let bytes: [UInt8]
         do throws(ResourceReadError) { bytes = try file.read(at: 0, count: Int(file.size)) } catch { throw unreadable(path, error) }
-        return try parse(Data(bytes), path: path)
+        let document = try decode(Data(bytes), path: path)
+        guard let env = document.env else { throw .noEnv(path: path) }
+        return ImageRootConfig(environment: variables(env), user: document.user)
     }
 
     private static func unreadable(_ path: String, _ error: ResourceReadError) -> ReadError {
@@ -47,11 +54,24 @@ public enum ImageConfigEnvironment {
     }
 
     public static func parse(_ data: Data, path: String) throws(ReadError) -> [String: String] {
-        let document: Document
-        do { document = try JSONDecoder().decode(Document.self, from: data) } catch {
+        let document = try decode(data, path: path)
+        guard let env = document.env else { throw .noEnv(path: path) }
+        return variables(env)
+    }
+
+    /// An image's config: `Env` when it has one (else none set) and `User`.
+    static func config(_ data: Data, path: String) throws(ReadError) -> ImageRootConfig {
+        let document = try decode(data, path: path)
+        return ImageRootConfig(environment: variables(document.env ?? []), user: document.user)
+    }
+
+    private static func decode(_ data: Data, path: String) throws(ReadError) -> Document {
+        do { return try JSONDecoder().decode(Document.self, from: data) } catch {
             throw .unreadable(path: path, reason: "not JSON (The operation could not be completed. The data is not in the correct format.)")
         }
-        guard let env = document.env else { throw .noEnv(path: path) }
+    }
+
+    private static func variables(_ env: [String]) -> [String: String] {
         var result: [String: String] = [:]
         for item in env {
             guard let (name, value) = item.splitAtFirst(UInt8(ascii: "=")) else { continue }
@@ -65,13 +85,17 @@ public enum ImageConfigEnvironment {
     /// number, boolean or null is not accepted as a document.
     struct Document: Decodable {
         var env: [String]?
+        var user: String?
 
         init(from decoder: any Decoder) throws {
+            let image: Image?
             if var images = try? decoder.unkeyedContainer() {
-                env = images.isAtEnd ? nil : try images.decodeIfMatching(Image.self)?.env
+                image = images.isAtEnd ? nil : try images.decodeIfMatching(Image.self)
             } else {
-                env = try Image(from: decoder).env
+                image = try Image(from: decoder)
             }
+            env = image?.env
+            user = image?.user
         }
     }
 
@@ -79,30 +103,37 @@ public enum ImageConfigEnvironment {
     /// else the object itself; whichever is chosen must hold `Env`.
     struct Image: Decodable {
         var env: [String]?
+        var user: String?
 
         enum Key: String, CodingKey { case Config, config }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
-            if let section = try container.decodeIfMatching(EnvSection.self, forKey: .Config) {
-                env = section.env
-            } else if let section = try container.decodeIfMatching(EnvSection.self, forKey: .config) {
-                env = section.env
+            let section: EnvSection
+            if let found = try container.decodeIfMatching(EnvSection.self, forKey: .Config) {
+                section = found
+            } else if let found = try container.decodeIfMatching(EnvSection.self, forKey: .config) {
+                section = found
             } else {
-                env = try EnvSection(from: decoder).env
+                section = try EnvSection(from: decoder)
             }
+            env = section.env
+            user = section.user
         }
     }
 
     /// A JSON object (anything else does not decode); `env` is its `Env` when that is a
-    /// list of strings only.
+    /// list of strings only, `user` its `User` when that is a non-empty string.
     struct EnvSection: Decodable {
         var env: [String]?
+        var user: String?
 
-        enum Key: String, CodingKey { case Env }
+        enum Key: String, CodingKey { case Env, User }
 
         init(from decoder: any Decoder) throws {
-            env = try decoder.container(keyedBy: Key.self).decodeIfMatching([String].self, forKey: .Env)
+            let container = try decoder.container(keyedBy: Key.self)
+            env = try container.decodeIfMatching([String].self, forKey: .Env)
+            user = try container.decodeIfMatching(String.self, forKey: .User).flatMap { $0.isEmpty ? nil : $0 }
         }
     }
 }

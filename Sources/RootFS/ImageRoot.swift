@@ -10,9 +10,13 @@ import Foundation
 public struct ImageRootConfig: Equatable, Sendable {
     /// `config.Env`, as NAME → value (empty when the config sets none).
     public var environment: [String: String]
+    /// `config.User` (`name`, `uid`, `name:group`, `uid:gid`…): whom its processes run as
+    /// (`docker run` and `docker exec` by default); nil for root.
+    public var user: String?
 
-    public init(environment: [String: String]) {
+    public init(environment: [String: String], user: String? = nil) {
         self.environment = environment
+        self.user = user
     }
 }
 
@@ -83,10 +87,11 @@ public struct ImageRoot: RootFilesystem {
     private static func config(_ source: ImageRootSource, _ manifest: ImageRootManifest) throws(ImageRootError) -> ImageRootConfig {
         let bytes = try source.read(manifest.config, digest: manifest.digests[manifest.config])
         do {
-            return ImageRootConfig(environment: try ImageConfigEnvironment.parse(Data(bytes.buffer), path: manifest.config))
+            // (an image may set no variables)
+            return try ImageConfigEnvironment.config(Data(bytes.buffer), path: manifest.config)
         } catch {
             switch error {
-            case .noEnv: return ImageRootConfig(environment: [:])   // an image may set no variables
+            case .noEnv: return ImageRootConfig(environment: [:])
             case .unreadable(_, let reason):
                 throw .badManifest(path: source.path, member: manifest.config, reason: reason)
             }

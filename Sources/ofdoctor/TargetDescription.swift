@@ -47,23 +47,34 @@ extension TargetDescription {
     ///   than reading the image again (a gzip'd archive is inflated once).
     func environment(of system: TargetSystem? = nil) throws -> LoaderEnvironment {
         var variables: [String: String] = [:]
+        var user: String?
         if let file = environmentFile {
             // A missing, unreadable or malformed config is bad input (exit 3), like a bad root.
-            do { variables = try ImageConfigEnvironment.read(path: file) } catch { throw CommandFailure.analysis(error.description) }
+            do {
+                let config = try ImageConfigEnvironment.readConfig(path: file)
+                (variables, user) = (config.environment, config.user)
+            } catch { throw CommandFailure.analysis(error.description) }
         } else if let image {
+            let config: ImageRootConfig
             if let read = system?.root.filesystem as? ImageRoot {
-                variables = read.config.environment
+                config = read.config
             } else {
-                do { variables = try ImageRoot.config(path: image).environment } catch { throw CommandFailure.analysis(error.description) }
+                do { config = try ImageRoot.config(path: image) } catch { throw CommandFailure.analysis(error.description) }
             }
+            (variables, user) = (config.environment, config.user)
         } else {
             for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = ProcessEnvironment.value(name) { variables[name] = value } }
             if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
         }
         variables.merge(assignments) { $1 }
-        // Who starts the program (a set-ID one may run in secure mode): on this machine, whoever
-        // runs ofdoctor; in another root or an image, root, as a container's processes run.
-        let identity = isHostRoot ? ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid())) : .root
+        // Who starts the program (a set-ID one may run in secure mode): the image config's
+        // User, as `docker run` and `docker exec` do; else whoever runs ofdoctor on this
+        // machine, and root in another root or an image.
+        var identity = isHostRoot ? ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid())) : .root
+        if let user, let root = system?.root {
+            // (a name neither file lists: the runtime refuses to start the container at all)
+            identity = ProcessIdentity.container(user: user, root: root) ?? identity
+        }
         return LoaderEnvironment(variables, workingDirectory: workingDirectory, identity: identity)
     }
 

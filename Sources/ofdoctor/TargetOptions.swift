@@ -18,7 +18,7 @@ struct TargetOptions: ParsableArguments {
     var environmentAssignments: [String] = []
 
     @Option(name: .customLong("env-from"), help: ArgumentHelp(
-        "Take the environment from an image config: `docker inspect` JSON or an OCI image config (its Env).",
+        "Take the environment from an image config: `docker inspect` JSON or an OCI image config (its Env, and its User as whom the program runs).",
         valueName: "FILE"), completion: .file())
     var environmentFile: String?
 

@@ -111,6 +111,43 @@ struct SecureExecutionTests {
         #expect((json["secureExecution"] as? String != nil) == item.secure, "\(json["secureExecution"] ?? "null")")
     }
 
+    /// An image whose config sets `User` starts its processes as that user (`docker run`,
+    /// `docker exec`): a set-user-ID root program is then in secure mode, which it is not
+    /// for root. The config is given as `docker inspect` writes it (`--env-from`); the
+    /// program is run as the user the runtime would pick (a name through the root's
+    /// /etc/passwd, its group too unless one is named).
+    @Test("the image config's User starts a set-user-ID program in secure mode: check follows it",
+          .enabled(if: available, RealLoader.unavailableReason),
+          arguments: [("1000", "1000:1000"), ("2000", "2000:0"), ("app", "1000:1000"), ("app:staff", "1000:50"), ("0", "0:0")])
+    func imageUser(_ user: String, _ runAs: String) throws {
+        let fixture = try #require(FixtureRoot.rule("origin"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        let dir = URL(fileURLWithPath: root).deletingLastPathComponent().path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let setup = Command.run("/bin/sh", ["-ec", """
+            cd "$0"
+            chown 0:0 app/bin/prog; chmod 4755 app/bin/prog
+            echo 'app:x:1000:1000::/:/bin/sh' >> etc/passwd
+            echo 'staff:x:50:' >> etc/group
+            """, root], environment: ["PATH": "/usr/bin:/bin"])
+        try #require(setup.status == 0, "\(setup.stderr)")
+        let config = dir + "/inspect.json"
+        try Data(#"[{"Config": {"Env": ["PATH=/usr/bin:/bin"], "User": "\#(user)"}}]"#.utf8).write(to: URL(fileURLWithPath: config))
+        let program = fixture.program ?? "/usr/bin/prog"
+
+        let run = RealLoader.run(root: root, program: program, argv0: program, environment: [:], user: runAs)
+        #expect(run.status == 0, "\(run)")
+        let printed = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("leaf from: ") }).dropFirst("leaf from: ".count)
+        let check = Command.ofdoctor(["tree", "--root", root, "--env-from", config, "--format", "json", program])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stdout)\(check.stderr)")
+        let objects = try #require(json["objects"] as? [[String: Any]])
+        let path = try #require(objects.first { ($0["path"] as? String ?? "").hasSuffix("/libleaf.so.1") }?["realPath"] as? String)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: root + path))
+        #expect(bytes.range(of: Data(printed.utf8)) != nil, "run as \(runAs), the program printed \(printed); check loads \(path)")
+        #expect((json["secureExecution"] as? String)?.contains("started by uid \(runAs.split(separator: ":")[0]) (gid \(runAs.split(separator: ":")[1]))") ?? (runAs == "0:0"),
+                "\(json["secureExecution"] ?? "null")")
+    }
+
     /// The plan for a set-ID program whose library only LD_LIBRARY_PATH reached: a file
     /// and ldconfig, never the environment; applied, the program starts in secure mode.
     @Test("a missing library of a set-group-ID program is planned with files, and the fix works in secure mode",

@@ -21,6 +21,15 @@ struct ImageRootConfigEnvironmentTests {
         #expect(try parse(#"[{"Config":"s","Env":["Y=1"]}]"#) == ["Y": "1"])
     }
 
+    @Test("User beside Env: whom the containers run as; empty or not a string is root (nil)")
+    func user() throws {
+        func config(_ json: String) throws -> ImageRootConfig { try ImageConfigEnvironment.config(Data(json.utf8), path: "f.json") }
+        #expect(try config(#"[{"Config":{"Env":["A=1"],"User":"app:staff"}}]"#) == ImageRootConfig(environment: ["A": "1"], user: "app:staff"))
+        #expect(try config(#"{"config":{"User":"1000"}}"#) == ImageRootConfig(environment: [:], user: "1000"))
+        #expect(try config(#"{"Config":{"Env":[],"User":""}}"#).user == nil)
+        #expect(try config(#"{"Config":{"Env":[],"User":1000}}"#).user == nil)
+    }
+
     @Test("no Env list where one is looked for", arguments: [
         "[]", "[1]", #"[{"Config":{"Env":null},"Env":["Y=1"]}]"#, #"[{"Config":{"Env":["A",1]}}]"#,
         #"[{"Config":{"Env":["A=1",null]}}]"#, #"[{"Config":{},"config":{"Env":["Z=1"]}}]"#, #"{"Env":"A=1"}"#,

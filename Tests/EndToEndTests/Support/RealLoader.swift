@@ -43,9 +43,10 @@ enum RealLoader {
 
     /// Runs `program` (a path inside `root`) with `argv[0] = argv0`, `arguments`
     /// and exactly `environment`, killing it after `timeout` seconds.
+    /// `user` (`UID:GID`): started as that user and group instead of root.
     static func run(
         root: String, program: String, argv0: String, arguments: [String] = [],
-        environment: [String: String], timeout: Int = 20
+        environment: [String: String], timeout: Int = 20, user: String? = nil
     ) -> Outcome {
         // run-in-root.sh reads the environment from stdin ("-"): no temporary file.
         let envLines = environment.sorted { $0.key < $1.key }
@@ -53,7 +54,8 @@ enum RealLoader {
         return execute(
             "/bin/bash", [script, root, "-", program, argv0] + arguments,
             stdin: Data(envLines.utf8),
-            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "RUN_TIMEOUT": String(timeout)])
+            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "RUN_TIMEOUT": String(timeout)]
+                .merging(user.map { ["RUN_USERSPEC": $0] } ?? [:]) { $1 })
     }
 
     /// Runs `program` in a fixture with the fixture's environment; the program
