@@ -20,7 +20,10 @@ public enum RelocationOrder {
 
     static func usesDepthFirstSort(_ graph: LoadGraph) -> Bool {
         guard graph.platform.glibc >= GlibcVersion(2, 35) else { return false }
-        // GLIBC_TUNABLES=glibc.rtld.dynamic_sort=1 selects the old algorithm (2.35 and later).
+        // GLIBC_TUNABLES=glibc.rtld.dynamic_sort=1 selects the old algorithm (2.35 and later),
+        // except in secure-execution mode, where the tunable (security level SXID_ERASE) is
+        // ignored (measured with 2.36 and 2.41: the generated root `cycle`).
+        guard graph.secureExecution == nil else { return true }
         let tunables = graph.environment.variables["GLIBC_TUNABLES"] ?? ""
         let setting = tunables.split(bytes: { $0 == UInt8(ascii: ":") }).last { $0.hasBytePrefix("glibc.rtld.dynamic_sort=") }
         return setting.map { $0.dropFirst("glibc.rtld.dynamic_sort=".count) != "1" } ?? true

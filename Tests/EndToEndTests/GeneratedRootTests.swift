@@ -324,6 +324,22 @@ struct GeneratedRootTests {
         try Self.expectVerdictAndPlanHold(copy, copiedTo: root, comparingWithLddR: false)
     }
 
+    /// glibc 2.35's relocation order (a depth-first sort) and the old one the tunable
+    /// `glibc.rtld.dynamic_sort=1` selects decide which failed lookup comes first; in
+    /// secure-execution mode the tunable is ignored (its security level erases it).
+    @Test("GLIBC_TUNABLES=glibc.rtld.dynamic_sort=1: the first error is check's, for the plain program and the set-group-ID one",
+          .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allGenerated.isEmpty, unavailable), arguments: roots)
+    func dynamicSortTunable(_ fixture: FixtureRoot) throws {
+        let program = try #require(fixture.program)
+        let environment = fixture.environment.merging(["GLIBC_TUNABLES": "glibc.rtld.dynamic_sort=1"]) { $1 }
+        try Self.expectFirstErrorMatches(FixtureRoot(name: fixture.name, rootPath: fixture.rootPath, environment: environment, program: program))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        let setgid = Command.run("/bin/sh", ["-ec", "test ! -L \"$0\" && chgrp 65534 \"$0\" && chmod 2755 \"$0\"", root + program])
+        try #require(setgid.status == 0, "\(setgid.stderr)")
+        try Self.expectFirstErrorMatches(FixtureRoot(name: fixture.name, rootPath: root, environment: environment, program: program))
+    }
+
     /// `fixture`'s check against its run in `root` (a scratch copy), then the plan applied
     /// and undone; `comparingWithLddR`: a partial plan's result is also compared with `ldd -r`.
     static func expectVerdictAndPlanHold(_ fixture: FixtureRoot, copiedTo root: String, comparingWithLddR: Bool) throws {
