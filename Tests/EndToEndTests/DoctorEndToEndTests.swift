@@ -84,8 +84,11 @@ struct DoctorEndToEndTests {
     }
 
     /// A copy of a fixture in a temporary directory, so applying fixes leaves the original alone.
-    static func scratchCopy(_ fixture: FixtureRoot) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-e2e-\(fixture.name)-\(UUID().uuidString)").path
+    /// A copy of `fixture`'s root in a fresh directory under `parent` (the temporary
+    /// directory by default); returns the copy's root path.
+    static func scratchCopy(_ fixture: FixtureRoot, under parent: String? = nil) throws -> String {
+        let base = parent.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        let dir = base.appendingPathComponent("ofdoctor-e2e-\(fixture.name)-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let copy = Command.run("/bin/cp", ["-a", fixture.rootPath, dir + "/root"])
         #expect(copy.status == 0, "cp: \(copy.stderr)")

@@ -312,9 +312,10 @@ struct GeneratedRootTests {
     /// runs in that mode, so the program's run alone judges: its first error, whether it
     /// starts, and whether the plan applied makes it start.
     @Test("set-group-ID: the loader's first error in secure-execution mode is check's, and a plan applied makes the program start",
-          .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allGenerated.isEmpty, unavailable), arguments: roots)
+          .enabled(if: !FixtureRoot.allGenerated.isEmpty, unavailable), .enabled(if: RealLoader.setIDTakesEffect, RealLoader.setIDUnavailableReason),
+          arguments: roots)
     func secureExecutionHolds(_ fixture: FixtureRoot) throws {
-        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
         let program = try #require(fixture.program)
         let setgid = Command.run("/bin/sh", ["-ec", "test ! -L \"$0\" && chgrp 65534 \"$0\" && chmod 2755 \"$0\"", root + program])
@@ -327,13 +328,21 @@ struct GeneratedRootTests {
     /// glibc 2.35's relocation order (a depth-first sort) and the old one the tunable
     /// `glibc.rtld.dynamic_sort=1` selects decide which failed lookup comes first; in
     /// secure-execution mode the tunable is ignored (its security level erases it).
-    @Test("GLIBC_TUNABLES=glibc.rtld.dynamic_sort=1: the first error is check's, for the plain program and the set-group-ID one",
+    @Test("GLIBC_TUNABLES=glibc.rtld.dynamic_sort=1: the first error is check's",
           .enabled(if: RealLoader.canRunRoots && !FixtureRoot.allGenerated.isEmpty, unavailable), arguments: roots)
     func dynamicSortTunable(_ fixture: FixtureRoot) throws {
         let program = try #require(fixture.program)
         let environment = fixture.environment.merging(["GLIBC_TUNABLES": "glibc.rtld.dynamic_sort=1"]) { $1 }
         try Self.expectFirstErrorMatches(FixtureRoot(name: fixture.name, rootPath: fixture.rootPath, environment: environment, program: program))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+    }
+
+    @Test("GLIBC_TUNABLES=glibc.rtld.dynamic_sort=1, set-group-ID: ignored, the first error is check's",
+          .enabled(if: !FixtureRoot.allGenerated.isEmpty, unavailable), .enabled(if: RealLoader.setIDTakesEffect, RealLoader.setIDUnavailableReason),
+          arguments: roots)
+    func dynamicSortTunableIgnoredWhenSecure(_ fixture: FixtureRoot) throws {
+        let program = try #require(fixture.program)
+        let environment = fixture.environment.merging(["GLIBC_TUNABLES": "glibc.rtld.dynamic_sort=1"]) { $1 }
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
         let setgid = Command.run("/bin/sh", ["-ec", "test ! -L \"$0\" && chgrp 65534 \"$0\" && chmod 2755 \"$0\"", root + program])
         try #require(setgid.status == 0, "\(setgid.stderr)")

@@ -59,17 +59,17 @@ struct SecureExecutionTests {
              rule: "preload-file", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
     ]
 
-    static var available: Bool { RealLoader.canRunRoots && FixtureRoot.rule("origin") != nil }
+    static var available: Bool { RealLoader.setIDTakesEffect && FixtureRoot.rule("origin") != nil }
 
     /// The rule roots with this machine's glibc, and again with glibc 2.41's loader and
     /// libc (`make rules-trixie`) when they are built.
     static let ruleSets = ["rules", "rules-trixie"].filter { FileManager.default.fileExists(atPath: FixtureRoot.directory + "/" + $0 + "/origin") }
 
-    @Test("check predicts what the set-ID program loads, or the loader's message", .enabled(if: available, RealLoader.unavailableReason),
+    @Test("check predicts what the set-ID program loads, or the loader's message", .enabled(if: available, RealLoader.setIDUnavailableReason),
           arguments: cases, ruleSets)
     func matchesTheRun(_ item: Case, _ set: String) throws {
         let fixture = try #require(FixtureRoot.load(name: item.rule, from: FixtureRoot.directory + "/" + set + "/" + item.rule))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
         let setup = Command.run("/bin/sh", ["-ec", "cd \"$0\"\n" + item.setup, root], environment: ["PATH": "/usr/bin:/bin"])
         try #require(setup.status == 0, "\(setup.stderr)")
@@ -117,11 +117,11 @@ struct SecureExecutionTests {
     /// program is run as the user the runtime would pick (a name through the root's
     /// /etc/passwd, its group too unless one is named).
     @Test("the image config's User starts a set-user-ID program in secure mode: check follows it",
-          .enabled(if: available, RealLoader.unavailableReason),
+          .enabled(if: available, RealLoader.setIDUnavailableReason),
           arguments: [("1000", "1000:1000"), ("2000", "2000:0"), ("app", "1000:1000"), ("app:staff", "1000:50"), ("0", "0:0")])
     func imageUser(_ user: String, _ runAs: String) throws {
         let fixture = try #require(FixtureRoot.rule("origin"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
         let dir = URL(fileURLWithPath: root).deletingLastPathComponent().path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let setup = Command.run("/bin/sh", ["-ec", """
@@ -151,10 +151,10 @@ struct SecureExecutionTests {
     /// The plan for a set-ID program whose library only LD_LIBRARY_PATH reached: a file
     /// and ldconfig, never the environment; applied, the program starts in secure mode.
     @Test("a missing library of a set-group-ID program is planned with files, and the fix works in secure mode",
-          .enabled(if: available, RealLoader.unavailableReason))
+          .enabled(if: available, RealLoader.setIDUnavailableReason))
     func planReachesSecureProgram() throws {
         let fixture = try #require(FixtureRoot.rule("llp-before-runpath"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
         let program = fixture.program ?? "/app/bin/prog"
         // Only LD_LIBRARY_PATH's directory keeps a copy: the program's own RUNPATH one goes.

@@ -34,6 +34,26 @@ enum RealLoader {
         return execute(unshare, ["-m", "--propagation", "private", "/bin/true"], stdin: nil, environment: [:]).status == 0
     }()
 
+    /// Where tests put roots whose programs are set-user-ID or set-group-ID: beside the
+    /// package, since the temporary directory is often a `nosuid` tmpfs (a new machine's is),
+    /// where the kernel ignores the bits and no program runs in secure-execution mode.
+    static let setIDScratch = Command.packageRoot + "/.build/setid-scratch"
+
+    /// Whether a set-group-ID program in ``setIDScratch`` changes its group when root starts
+    /// it (not on a `nosuid` mount, nor under `no_new_privs`): a copy of `id` says `egid=`.
+    static let setIDTakesEffect: Bool = {
+        guard canRunRoots, let id = ["/usr/bin/id", "/bin/id"].first(where: FileManager.default.isExecutableFile(atPath:)) else { return false }
+        let probe = setIDScratch + "/id-probe-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        let made = execute("/bin/sh", ["-ec", "mkdir -p \"${0%/*}\"; cp \"$1\" \"$0\"; chgrp 65534 \"$0\"; chmod 2755 \"$0\"", probe, id],
+                           stdin: nil, environment: ["PATH": "/usr/bin:/bin"])
+        guard made.status == 0 else { return false }
+        return execute(probe, [], stdin: nil, environment: [:]).stdout.contains("egid=65534")
+    }()
+
+    static let setIDUnavailableReason: Comment =
+        "needs root, and set-ID bits that take effect in .build/setid-scratch (not a nosuid mount, no no_new_privs)"
+
     /// ``canRunRoots`` and the OpenFace fixture roots are built.
     static var isAvailable: Bool { canRunRoots && FixtureRoot.isBuilt }
 
