@@ -1,64 +1,5 @@
 import RootFS
 
-/// Who starts the program: the real user and group the kernel compares a set-ID file's
-/// owner with.
-public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
-    public var uid: UInt32
-    public var gid: UInt32
-    public init(uid: UInt32, gid: UInt32) {
-        self.uid = uid
-        self.gid = gid
-    }
-
-    /// A container's processes unless its image names another user.
-    public static let root = ProcessIdentity(uid: 0, gid: 0)
-
-    public var description: String { uid == 0 ? "root" : "uid \(uid) (gid \(gid))" }
-
-    /// An image config's `User` as the container runtime reads it (`name`, `uid`, either
-    /// with `:group` or `:gid`): a name through the root's /etc/passwd, whose entry also
-    /// gives the group unless one is named (a number not listed there has group 0); a group
-    /// name through /etc/group. Nil when a name is in neither file (the runtime refuses to
-    /// start such a container).
-    public static func container(user: String, root: RootView) -> ProcessIdentity? {
-        let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-        let accounts = AccountFile(root: root, path: "/etc/passwd")
-        var identity: ProcessIdentity
-        if let uid = UInt32(parts[0]) {
-            identity = ProcessIdentity(uid: uid, gid: accounts.entry(id: uid).flatMap { UInt32($0[3]) } ?? 0)
-        } else if let entry = accounts.entry(name: parts[0]), let uid = UInt32(entry[2]), let gid = UInt32(entry[3]) {
-            identity = ProcessIdentity(uid: uid, gid: gid)
-        } else {
-            return nil
-        }
-        if parts.count == 2 {
-            if let gid = UInt32(parts[1]) {
-                identity.gid = gid
-            } else if let entry = AccountFile(root: root, path: "/etc/group").entry(name: parts[1]), let gid = UInt32(entry[2]) {
-                identity.gid = gid
-            } else {
-                return nil
-            }
-        }
-        return identity
-    }
-}
-
-/// /etc/passwd or /etc/group of a root: colon-separated lines, the name first and the id third.
-struct AccountFile {
-    var lines: [[Substring]] = []
-
-    init(root: RootView, path: String) {
-        guard let found = try? root.resolve(RootPath(path)), found.entry.kind == .file, found.entry.size <= 1 << 20,
-              let bytes = try? root.filesystem.contents(of: found.path) else { return }
-        let text = String(decoding: bytes.buffer, as: UTF8.self)
-        lines = text.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false) }.filter { $0.count >= 4 }   // passwd has 7 fields, group 4
-    }
-
-    func entry(id: UInt32) -> [Substring]? { lines.first { UInt32($0[2]) == id && !$0[0].isEmpty } }
-    func entry(name: String) -> [Substring]? { lines.first { $0[0] == name } }
-}
-
 /// The kernel starts a program in secure-execution mode (auxv `AT_SECURE` = 1) when its
 /// `execve` changes the effective user or group or raises capabilities
 /// (security/commoncap.c `cap_bprm_creds_from_file`); glibc's loader then ignores
@@ -139,28 +80,6 @@ public struct SecureExecution: Equatable, Sendable {
         return systemDirectories.contains { directory in
             let prefix = directory.hasSuffix("/") ? directory : directory + "/"
             return normalized.utf8.starts(with: prefix.utf8)
-        }
-    }
-}
-
-/// Something the environment or an object asked of the loader that secure-execution mode
-/// made it leave out.
-public enum SecureModeOmission: Equatable, Sendable {
-    /// `LD_LIBRARY_PATH` with this value.
-    case libraryPath(String)
-    /// An `LD_PRELOAD` name with a `/` (or too long for a file name).
-    case preloadPath(String)
-    /// An RPATH/RUNPATH element (`source`) or a needed name (nil) whose `$ORIGIN` the loader
-    /// refuses here: not first in its element, or for the program, outside the system
-    /// directories.
-    case originElement(String, owner: String, source: SearchSource?)
-
-    public var description: String {
-        switch self {
-        case .libraryPath(let value): return "LD_LIBRARY_PATH=\(value)"
-        case .preloadPath(let name): return "the LD_PRELOAD entry \(name)"
-        case .originElement(let element, let owner, let source):
-            return source.map { "\(element) in the \($0.label) of \(owner)" } ?? "the name \(element) needed by \(owner)"
         }
     }
 }

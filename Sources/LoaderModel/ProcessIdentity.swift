@@ -1,0 +1,45 @@
+import RootFS
+
+/// Who starts the program: the real user and group the kernel compares a set-ID file's
+/// owner with.
+public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
+    public var uid: UInt32
+    public var gid: UInt32
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
+    }
+
+    /// A container's processes unless its image names another user.
+    public static let root = ProcessIdentity(uid: 0, gid: 0)
+
+    public var description: String { uid == 0 ? "root" : "uid \(uid) (gid \(gid))" }
+
+    /// An image config's `User` as the container runtime reads it (`name`, `uid`, either
+    /// with `:group` or `:gid`): a name through the root's /etc/passwd, whose entry also
+    /// gives the group unless one is named (a number not listed there has group 0); a group
+    /// name through /etc/group. Nil when a name is in neither file (the runtime refuses to
+    /// start such a container).
+    public static func container(user: String, root: RootView) -> ProcessIdentity? {
+        let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let accounts = AccountFile(root: root, path: "/etc/passwd")
+        var identity: ProcessIdentity
+        if let uid = UInt32(parts[0]) {
+            identity = ProcessIdentity(uid: uid, gid: accounts.entry(id: uid).flatMap { UInt32($0[3]) } ?? 0)
+        } else if let entry = accounts.entry(name: parts[0]), let uid = UInt32(entry[2]), let gid = UInt32(entry[3]) {
+            identity = ProcessIdentity(uid: uid, gid: gid)
+        } else {
+            return nil
+        }
+        if parts.count == 2 {
+            if let gid = UInt32(parts[1]) {
+                identity.gid = gid
+            } else if let entry = AccountFile(root: root, path: "/etc/group").entry(name: parts[1]), let gid = UInt32(entry[2]) {
+                identity.gid = gid
+            } else {
+                return nil
+            }
+        }
+        return identity
+    }
+}
