@@ -28,8 +28,12 @@ public struct ProgramLocation: Equatable, Sendable {
     public enum LookupError: Error, Equatable, Sendable, CustomStringConvertible {
         /// `searched`: the directories tried, in order, each once.
         case notFound(name: String, searched: [String])
+        /// An empty name (`check ''`), which names no file.
+        case emptyName
         public var description: String {
             switch self {
+            case .emptyName:
+                return "the program name is empty; give a program's name or path (FeatureExtraction when none is given)"
             case .notFound(let name, let searched):
                 let shown = searched.count <= 6 ? searched.joined(separator: ", ")
                     : searched.prefix(5).joined(separator: ", ") + " and \(searched.count - 5) more"
@@ -45,6 +49,7 @@ public struct ProgramLocation: Equatable, Sendable {
     /// - A bare name is looked up on the target's `PATH`, then in the default places.
     public static func find(_ binary: String?, root: RootView, environment: LoaderEnvironment) throws(LookupError) -> ProgramLocation {
         let name = binary ?? defaultName
+        guard !name.isEmpty else { throw .emptyName }
         if name.containsSlash {
             let base = environment.workingDirectory
             let absolute = name.startsWithSlash ? name : (base.startsWithSlash ? base : "/" + base) + "/" + name

@@ -314,6 +314,13 @@ struct CLIErrorsTests {
                           + "/opt/OpenFace/build/bin; give its path"], "\(lines)")
     }
 
+    @Test("an empty program name: exit 3 and one line saying so, whatever the command", arguments: ["check", "tree", "fix"])
+    func emptyProgramName(_ command: String) throws {
+        let result = Command.run(HostileCLI.binaryPath, [command, ""], environment: HostileCLI.baseEnvironment)
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(HostileCLI.errorLines(result) == ["ofdoctor: the program name is empty; give a program's name or path (FeatureExtraction when none is given)"])
+    }
+
     @Test("a root that does not exist, or is a file: exit 3 and one line naming the root")
     func badRoot() throws {
         let missing = "/nonexistent-ofdoctor-root-\(UUID().uuidString)"
