@@ -335,6 +335,7 @@ public enum FindingCatalog {
                 explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names as its filter object (DT_FILTER: one the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, searched: SearchedDirectories.of(miss.trail))
+            if let system, let note = ignoredLibraryPathNote(miss.name, graph: graph, system: system) { finding.explanation += " " + note }
             if let documented = rules.documentedFailure(finding, provider: nil, graph: graph, system: system) {
                 finding.id = documented.id
                 if let note = documented.note { finding.explanation += " " + note }
@@ -385,6 +386,16 @@ public enum FindingCatalog {
     /// True when the root has a file (or a link to one) named `name` in `directory`.
     public static func hasFile(_ name: String, in directory: String, system: TargetSystem) -> Bool {
         ((try? system.root.resolve(RootPath(directory + "/" + name))) ?? nil)?.entry.kind == .file
+    }
+
+    /// For a program in secure-execution mode: the directory of the ignored `LD_LIBRARY_PATH`
+    /// that holds `name`, said plainly (the user set it, and `ldd` shows it used).
+    static func ignoredLibraryPathNote(_ name: String, graph: LoadGraph, system: TargetSystem) -> String? {
+        guard graph.secureExecution != nil, let list = graph.environment.libraryPath else { return nil }
+        let directories = SearchPath(parsing: list, source: .libraryPath, origin: nil, platform: graph.platform,
+                                     workingDirectory: graph.environment.workingDirectory).directories
+        guard let holder = directories.first(where: { hasFile(name, in: $0, system: system) }) else { return nil }
+        return "LD_LIBRARY_PATH lists \(holder), which has it, but the loader ignores LD_LIBRARY_PATH for this program: it runs in secure-execution mode (LD029)."
     }
 
     /// Up to two items, else the first and how many more: for one-line summaries.

@@ -178,6 +178,10 @@ struct SecureExecutionTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any], "\(plan.stdout)\(plan.stderr)")
         let steps = try #require(json["plan"] as? [[String: Any]], "\(plan.stdout)")
         #expect(!steps.isEmpty)
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        let missing = findings.first { $0["library"] as? String == "libleaf.so.1" }
+        #expect((missing?["explanation"] as? String ?? "").contains("LD_LIBRARY_PATH lists \(llp), which has it, but the loader ignores LD_LIBRARY_PATH"),
+                "\(missing ?? [:])")
         let kinds = steps.compactMap { $0["kind"] as? String }
         #expect(kinds.contains("ldconfig") && !kinds.contains("env"), "a plan through the environment cannot reach it: \(kinds)")
 
