@@ -37,6 +37,7 @@ struct Invocation {
         if let file = target.environmentFile { words += ["--env-from", absolute(file)] }
         for assignment in target.environmentAssignments { words += ["--env", assignment] }
         if target.workingDirectory != "/" { words += ["--cwd", target.workingDirectory] }
+        if let user = target.givenUser { words += ["--user", user] }
         // The program as found inside the root: pasted elsewhere, a relative name would not be.
         if target.binary != nil, let program { words.append(program.path.string) }
         targetWords = words

@@ -17,6 +17,7 @@ struct QuickCommand: TargetDescription {
     let environmentAssignments: [String] = []
     let environmentFile: String? = nil
     let givenWorkingDirectory: String? = nil
+    let givenUser: String? = nil
 
     /// Nil unless `arguments` (without argv[0]) is one of the forms above.
     init?(_ arguments: [String]) {

@@ -22,6 +22,8 @@ protocol TargetDescription {
     var environmentAssignments: [String] { get }
     var environmentFile: String? { get }
     var givenWorkingDirectory: String? { get }
+    /// `--user`: who starts the program (else the image config's `User`).
+    var givenUser: String? { get }
     var binary: String? { get }
 }
 
@@ -71,7 +73,14 @@ extension TargetDescription {
         // User, as `docker run` and `docker exec` do; else whoever runs ofdoctor on this
         // machine, and root in another root or an image.
         var identity = isHostRoot ? ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid())) : .root
-        if let user, let root = system?.root {
+        if let given = givenUser {
+            // Named on the command line: a name the root does not list is bad input.
+            guard let root = system?.root else { throw CommandFailure.analysis("--user \(given): the root is needed to read it") }
+            guard let named = ProcessIdentity.container(user: given, root: root) else {
+                throw CommandFailure.analysis("--user \(given): no such user or group in \(rootLabel)'s /etc/passwd or /etc/group; give UID:GID")
+            }
+            identity = named
+        } else if let user, let root = system?.root {
             // (a name neither file lists: the runtime refuses to start the container at all)
             identity = ProcessIdentity.container(user: user, root: root) ?? identity
         }

@@ -27,6 +27,11 @@ struct TargetOptions: ParsableArguments {
         valueName: "DIR"))
     var givenWorkingDirectory: String?
 
+    @Option(name: .customLong("user"), help: ArgumentHelp(
+        "Who starts the program, as `docker exec -u`: NAME, UID, NAME:GROUP or UID:GID, names read from the root's /etc/passwd and /etc/group. A set-user-ID or set-group-ID program that changes who runs it is judged in secure-execution mode. Default: the image config's User, else you on this machine and root in --root.",
+        valueName: "USER"))
+    var givenUser: String?
+
     @Argument(help: ArgumentHelp(
         "The program: a path, or a name looked up on the target's PATH, then in /opt/OpenFace/build/bin and /usr/local/bin. Default: FeatureExtraction.",
         valueName: "BINARY"), completion: .file())
@@ -37,6 +42,7 @@ struct TargetOptions: ParsableArguments {
 
     func validate() throws {
         if image != nil && givenRoot != nil { throw ValidationError("give --root or --image, not both") }
+        if let user = givenUser, user.isEmpty { throw ValidationError("--user takes NAME, UID, NAME:GROUP or UID:GID, not an empty name") }
         for assignment in environmentAssignments where assignment.splitAtFirst(UInt8(ascii: "="))?.before.isEmpty != false {
             throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")
         }

@@ -321,6 +321,14 @@ struct CLIErrorsTests {
         #expect(HostileCLI.errorLines(result) == ["ofdoctor: the program name is empty; give a program's name or path (FeatureExtraction when none is given)"])
     }
 
+    @Test("--user naming no one the root lists: exit 3 and one line saying what to give")
+    func unknownUser() throws {
+        let result = Command.run(HostileCLI.binaryPath, ["check", "--root", "/", "--user", "no-such-user-\(getpid())", "/bin/true"],
+                                 environment: HostileCLI.baseEnvironment)
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(HostileCLI.errorLines(result) == ["ofdoctor: --user no-such-user-\(getpid()): no such user or group in /'s /etc/passwd or /etc/group; give UID:GID"])
+    }
+
     @Test("a root that does not exist, or is a file: exit 3 and one line naming the root")
     func badRoot() throws {
         let missing = "/nonexistent-ofdoctor-root-\(UUID().uuidString)"

@@ -116,7 +116,7 @@ struct SecureExecutionTests {
     /// for root. The config is given as `docker inspect` writes it (`--env-from`); the
     /// program is run as the user the runtime would pick (a name through the root's
     /// /etc/passwd, its group too unless one is named).
-    @Test("the image config's User starts a set-user-ID program in secure mode: check follows it",
+    @Test("the image config's User (or --user) starts a set-user-ID program in secure mode: check follows it",
           .enabled(if: available, RealLoader.setIDUnavailableReason),
           arguments: [("1000", "1000:1000"), ("2000", "2000:0"), ("app", "1000:1000"), ("app:staff", "1000:50"), ("0", "0:0")])
     func imageUser(_ user: String, _ runAs: String) throws {
@@ -146,6 +146,11 @@ struct SecureExecutionTests {
         #expect(bytes.range(of: Data(printed.utf8)) != nil, "run as \(runAs), the program printed \(printed); check loads \(path)")
         #expect((json["secureExecution"] as? String)?.contains("started by uid \(runAs.split(separator: ":")[0]) (gid \(runAs.split(separator: ":")[1]))") ?? (runAs == "0:0"),
                 "\(json["secureExecution"] ?? "null")")
+        // `--user` (as `docker exec -u`) says the same as the config's User.
+        let asked = Command.ofdoctor(["tree", "--root", root, "--user", user, "--format", "json", program])
+        let askedJSON = try #require(try JSONSerialization.jsonObject(with: Data(asked.stdout.utf8)) as? [String: Any], "\(asked.stdout)\(asked.stderr)")
+        #expect(askedJSON["secureExecution"] as? String == json["secureExecution"] as? String)
+        #expect((askedJSON["objects"] as? [[String: Any]])?.compactMap { $0["realPath"] as? String } == objects.compactMap { $0["realPath"] as? String })
     }
 
     /// The plan for a set-ID program whose library only LD_LIBRARY_PATH reached: a file
