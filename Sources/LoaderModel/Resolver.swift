@@ -125,6 +125,10 @@ struct ResolutionState {
     var programNotExecutable = false
     /// The kernel starts the program in secure-execution mode.
     var secure: SecureExecution?
+    /// Set while a preload is searched for in secure mode (`__RTLD_SECURE`): a file without
+    /// the set-user-ID bit is passed over (`open_path`'s extra check, after the file was
+    /// opened and verified, before it is mapped; errno ENOENT).
+    var takesOnlySetUserID = false
     var ignoredInSecureMode: [SecureModeOmission] = []
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
@@ -546,8 +550,10 @@ struct ResolutionState {
         let nodeflib = (objects[requester].elf.dynamic?.flags1 ?? 0) & DynamicFlags1.noDefaultLib != 0
         // A preload in secure mode (`__RTLD_SECURE`): no cache, and only a set-user-ID file.
         let securePreload = isPreload && secure != nil
+        takesOnlySetUserID = securePreload
+        defer { takesOnlySetUserID = false }
         for path in searchPaths(for: requester) {
-            switch search(name, in: path, trail: &trail, otherClass: &otherClass, setUserIDOnly: securePreload) {
+            switch search(name, in: path, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory, let element):
                 let via: FoundVia = isPreload ? .preload(path.source, preloadList) : .search(path.source, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
@@ -593,7 +599,7 @@ struct ResolutionState {
         }
         if !nodeflib {
             let defaults = SearchPath(directories: platform.defaultDirectories, source: .defaultDirectories)
-            switch search(name, in: defaults, trail: &trail, otherClass: &otherClass, setUserIDOnly: securePreload) {
+            switch search(name, in: defaults, trail: &trail, otherClass: &otherClass) {
             case .found(let found, let elf, let directory, _):
                 let via: FoundVia = isPreload ? .preload(.defaultDirectories, preloadList) : .search(.defaultDirectories, directory: directory)
                 return .loaded(admit(found: found, elf: elf, builtPath: (directory == "/" ? "" : directory) + "/" + name, requestedAs: rawName, via: via,
@@ -742,10 +748,7 @@ struct ResolutionState {
     }
 
     /// `open_path`: each directory, with its hwcaps subdirectories first.
-    /// `setUserIDOnly`: a preload in secure mode, for which a file without the set-user-ID
-    /// bit is passed over as if absent (`open_path`'s extra check, errno ENOENT).
-    mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?,
-                         setUserIDOnly: Bool = false) -> SearchOutcome {
+    mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
         let key = TextKey(name)   // hashed once for every probe's listing
         for directory in list.directories {
             // By index, fields read in place: a copy of each probe retained its strings and set.
@@ -766,10 +769,6 @@ struct ResolutionState {
                                            inDirectory: resolved)
                 noteAttempts(trail, from: before)
                 switch outcome {
-                case .found(let found, _) where setUserIDOnly && found.entry.mode & 0o4000 == 0:
-                    if let last = trail.indices.last, trail[last].outcome == .taken { trail[last].outcome = .notSetUserID }
-                    lastFailure = .code(ENOENT)
-                    continue
                 case .found(let found, let elf): return .found(found, elf, directory: probeDirectory, element: directory)
                 case .fatal(let at, let message): return .fatal(path: at, message: message)
                 // open_path tries every probe of a directory and then judges the errno of the
@@ -957,6 +956,11 @@ struct ResolutionState {
     /// `tryCandidate` as a plain method, it got a copy of the whole state each time.)
     mutating func map(_ found: RootView.Resolved, _ elf: ELFFile, path: String, source: SearchSource,
              trail: inout [Attempt]) -> CandidateOutcome {
+        if takesOnlySetUserID && found.entry.mode & 0o4000 == 0 {
+            trail.append(Attempt(path: path, source: source, outcome: .notSetUserID))
+            lastFailure = .code(ENOENT)
+            return .next
+        }
         let identity = found.entry.identity
         if loadedByIdentity[identity] == nil, interpreter?.identity != identity,
            let refusal = MappingRefusal.reason(elf, glibc: platform.glibc) {
