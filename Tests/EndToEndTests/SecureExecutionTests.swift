@@ -55,6 +55,9 @@ struct SecureExecutionTests {
         Case(name: "set-group-ID, LD_PRELOAD by bare name, set-user-ID in the RPATH directory: preloaded",
              rule: "preload", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog; chmod 4755 app/lib/libpreload.so",
              environment: ["LD_PRELOAD": "libpreload.so"], ignores: false),
+        Case(name: "set-group-ID, LD_PRELOAD by bare name of a PIE, which mapping refuses: not set-user-ID, so passed over first",
+             rule: "preload-pie", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog",
+             environment: ["LD_PRELOAD": "shim.so"], ignores: false),
         Case(name: "set-group-ID, /etc/ld.so.preload's bare names need the set-user-ID bit too",
              rule: "preload-file", setup: "chgrp 65534 app/bin/prog; chmod 2755 app/bin/prog", environment: [:], ignores: true),
     ]
