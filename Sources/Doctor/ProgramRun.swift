@@ -28,9 +28,12 @@ extension Doctor {
         do throws(ResolveError) { report = try check(program, environment: environment) } catch { throw .analysis(error) }
         let output: SubprocessOutput
         do throws(RootedRun.Failure) {
+            // As whoever the check judged it for: a set-ID program's run depends on it.
+            let identity = environment.identity
+            let user = hostRoot != nil && identity == .root ? nil : (uid: identity.uid, gid: identity.gid)
             output = try RootedRun.run(program.path.string, arguments: arguments,
                                        environment: (report.correctedEnvironment ?? environment).variables,
-                                       root: hostRoot, timeout: timeout)
+                                       root: hostRoot, user: user, timeout: timeout)
         } catch {
             throw .run(error)
         }

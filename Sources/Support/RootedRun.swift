@@ -17,26 +17,36 @@ public enum RootedRun {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         /// Another root was named and this process is not root.
         case needsRoot
+        /// Another user was named (`--user`, the image's `User`) and this process is not root.
+        case needsRootToSwitchUser
         case subprocess(SubprocessError)
 
         public var description: String {
             switch self {
             case .needsRoot: return "verify --root needs root (chroot in a private mount namespace)"
+            case .needsRootToSwitchUser: return "verify as another user (--user, or the image's User) needs root (chroot --userspec)"
             case .subprocess(let error): return error.description
             }
         }
     }
 
-    /// - Parameter root: the root directory on this machine; nil for the host itself.
+    /// - Parameters:
+    ///   - root: the root directory on this machine; nil for the host itself.
+    ///   - user: `(uid, gid)` to start the program as (`chroot --userspec`), as a container
+    ///     whose image names a User does; nil to run it as this process runs (root in a root).
     public static func run(_ program: String, arguments: [String], environment: [String: String], root: String?,
-                           timeout: Int) throws(Failure) -> SubprocessOutput {
+                           user: (uid: UInt32, gid: UInt32)? = nil, timeout: Int) throws(Failure) -> SubprocessOutput {
         var command: [String]
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let userspec = user.map { ["--userspec=\($0.uid):\($0.gid)", "--groups=\($0.gid)"] } ?? []
         if let root {
             guard getuid() == 0 else { throw .needsRoot }
-            let script = "mount -t proc proc \"$0/proc\" 2>/dev/null; exec chroot \"$0\" /usr/bin/env -i \"$@\""
+            let script = "mount -t proc proc \"$0/proc\" 2>/dev/null; exec chroot \"$@\""
             command = ["/usr/bin/unshare", "-m", "--propagation", "private",
-                       "/bin/sh", "-c", script, root] + assignments + [program] + arguments
+                       "/bin/sh", "-c", script, root] + userspec + [root, "/usr/bin/env", "-i"] + assignments + [program] + arguments
+        } else if let user, user.uid != getuid() || user.gid != getgid() {
+            guard getuid() == 0 else { throw .needsRootToSwitchUser }
+            command = ["/usr/sbin/chroot"] + userspec + ["/", "/usr/bin/env", "-i"] + assignments + [program] + arguments
         } else {
             command = ["/usr/bin/env", "-i"] + assignments + [program] + arguments
         }

@@ -156,6 +156,34 @@ struct SecureExecutionTests {
         #expect((askedJSON["objects"] as? [[String: Any]])?.compactMap { $0["realPath"] as? String } == objects.compactMap { $0["realPath"] as? String })
     }
 
+    /// `verify` runs the program as the check judged it: as `--user`. A set-user-ID root
+    /// program whose library only LD_LIBRARY_PATH reaches starts for root and fails for
+    /// uid 1000, and verify says each, agreeing with check both times.
+    @Test("verify --user runs the set-user-ID program as that user: its failure is the one check predicted",
+          .enabled(if: available, RealLoader.setIDUnavailableReason))
+    func verifyRunsAsTheUser() throws {
+        let fixture = try #require(FixtureRoot.rule("llp-before-runpath"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        let program = fixture.program ?? "/app/bin/prog"
+        let llp = try #require(fixture.environment["LD_LIBRARY_PATH"])
+        let setup = Command.run("/bin/sh", ["-ec", """
+            cd "$0"
+            for f in $(find . -name libleaf.so.1); do case "$f" in ./\(llp.dropFirst())/*) ;; *) rm "$f" ;; esac; done
+            chown 0:0 .\(program); chmod 4755 .\(program)
+            """, root], environment: ["PATH": "/usr/bin:/bin"])
+        try #require(setup.status == 0, "\(setup.stderr)")
+        let arguments = ["--root", root, "--env", "LD_LIBRARY_PATH=\(llp)"]
+        let asRoot = Command.ofdoctor(["verify"] + arguments + [program])
+        #expect(asRoot.status == 0 && asRoot.stdout.contains("exit 0"), "\(asRoot.stdout)\(asRoot.stderr)")
+        let asUser = Command.ofdoctor(["verify", "--user", "1000:1000"] + arguments + [program])
+        #expect(asUser.status == 1, "\(asUser.stdout)\(asUser.stderr)")
+        #expect(asUser.stdout.contains("libleaf.so.1: cannot open shared object file") && asUser.stdout.contains("The plan fixes it"),
+                "\(asUser.stdout)")
+        let check = Command.ofdoctor(["check", "--user", "1000:1000"] + arguments + [program])
+        #expect(check.status == 1, "\(check.stdout)")
+    }
+
     /// The plan for a set-ID program whose library only LD_LIBRARY_PATH reached: a file
     /// and ldconfig, never the environment; applied, the program starts in secure mode.
     @Test("a missing library of a set-group-ID program is planned with files, and the fix works in secure mode",

@@ -9,8 +9,9 @@ struct Verify: ParsableCommand {
         abstract: "Run BINARY (-h, or a real workload after --) with the corrected environment and classify what it prints.",
         discussion: """
         Runs the program inside the root (chroot in a private mount namespace with /proc, as a \
-        container would; root only for --root), with the environment `ofdoctor env` gives and a \
-        timeout, then sorts the output into loader failures, run-time library failures (dlopen, \
+        container would; root only for --root), as --user or the image's User when one is named \
+        (chroot --userspec: a set-ID program then runs in secure-execution mode, as check judged it), \
+        with the environment `ofdoctor env` gives and a timeout, then sorts the output into loader failures, run-time library failures (dlopen, \
         MKL) and, for FeatureExtraction, "started" or "started; models missing". \
         FeatureExtraction has no help option: -h loads its models and exits.
 
