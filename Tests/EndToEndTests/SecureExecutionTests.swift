@@ -156,23 +156,32 @@ struct SecureExecutionTests {
         #expect((askedJSON["objects"] as? [[String: Any]])?.compactMap { $0["realPath"] as? String } == objects.compactMap { $0["realPath"] as? String })
     }
 
+    /// A copy of the rule root llp-before-runpath in which only LD_LIBRARY_PATH's directory
+    /// keeps libleaf.so.1 (the program's own RUNPATH copy goes), its program made set-ID by
+    /// `setID` (shell lines, PROG for the program's path); the fixture, the copy's root, the
+    /// program and LD_LIBRARY_PATH.
+    static func libraryOnlyOnLibraryPath(setID: String) throws -> (FixtureRoot, String, String, String) {
+        let fixture = try #require(FixtureRoot.rule("llp-before-runpath"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
+        let program = fixture.program ?? "/app/bin/prog"
+        let llp = try #require(fixture.environment["LD_LIBRARY_PATH"])
+        let setup = Command.run("/bin/sh", ["-ec", """
+            cd "$0"
+            for f in $(find . -name libleaf.so.1); do case "$f" in ./\(llp.dropFirst())/*) ;; *) rm "$f" ;; esac; done
+            \(setID.replacingOccurrences(of: "PROG", with: "." + program))
+            """, root], environment: ["PATH": "/usr/bin:/bin"])
+        try #require(setup.status == 0, "\(setup.stderr)")
+        return (fixture, root, program, llp)
+    }
+
     /// `verify` runs the program as the check judged it: as `--user`. A set-user-ID root
     /// program whose library only LD_LIBRARY_PATH reaches starts for root and fails for
     /// uid 1000, and verify says each, agreeing with check both times.
     @Test("verify --user runs the set-user-ID program as that user: its failure is the one check predicted",
           .enabled(if: available, RealLoader.setIDUnavailableReason))
     func verifyRunsAsTheUser() throws {
-        let fixture = try #require(FixtureRoot.rule("llp-before-runpath"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
+        let (_, root, program, llp) = try Self.libraryOnlyOnLibraryPath(setID: "chown 0:0 PROG; chmod 4755 PROG")
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
-        let program = fixture.program ?? "/app/bin/prog"
-        let llp = try #require(fixture.environment["LD_LIBRARY_PATH"])
-        let setup = Command.run("/bin/sh", ["-ec", """
-            cd "$0"
-            for f in $(find . -name libleaf.so.1); do case "$f" in ./\(llp.dropFirst())/*) ;; *) rm "$f" ;; esac; done
-            chown 0:0 .\(program); chmod 4755 .\(program)
-            """, root], environment: ["PATH": "/usr/bin:/bin"])
-        try #require(setup.status == 0, "\(setup.stderr)")
         let arguments = ["--root", root, "--env", "LD_LIBRARY_PATH=\(llp)"]
         let asRoot = Command.ofdoctor(["verify"] + arguments + [program])
         #expect(asRoot.status == 0 && asRoot.stdout.contains("exit 0"), "\(asRoot.stdout)\(asRoot.stderr)")
@@ -189,18 +198,8 @@ struct SecureExecutionTests {
     @Test("a missing library of a set-group-ID program is planned with files, and the fix works in secure mode",
           .enabled(if: available, RealLoader.setIDUnavailableReason))
     func planReachesSecureProgram() throws {
-        let fixture = try #require(FixtureRoot.rule("llp-before-runpath"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: RealLoader.setIDScratch)
+        let (fixture, root, program, llp) = try Self.libraryOnlyOnLibraryPath(setID: "chgrp 65534 PROG; chmod 2755 PROG")
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
-        let program = fixture.program ?? "/app/bin/prog"
-        // Only LD_LIBRARY_PATH's directory keeps a copy: the program's own RUNPATH one goes.
-        let llp = try #require(fixture.environment["LD_LIBRARY_PATH"])
-        let setup = Command.run("/bin/sh", ["-ec", """
-            cd "$0"
-            for f in $(find . -name libleaf.so.1); do case "$f" in ./\(llp.dropFirst())/*) ;; *) rm "$f" ;; esac; done
-            chgrp 65534 .\(program); chmod 2755 .\(program)
-            """, root], environment: ["PATH": "/usr/bin:/bin"])
-        try #require(setup.status == 0, "\(setup.stderr)")
         let before = RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment)
         #expect(before.status == 127 && before.stderr.contains("libleaf.so.1: cannot open shared object file"), "\(before)")
         let unprivileged = Command.run("/bin/sh", ["-ec", "chmod 0755 \"$0\"", root + program])
@@ -216,8 +215,8 @@ struct SecureExecutionTests {
         #expect(!steps.isEmpty)
         let findings = try #require(json["findings"] as? [[String: Any]])
         let missing = findings.first { $0["library"] as? String == "libleaf.so.1" }
-        #expect((missing?["explanation"] as? String ?? "").contains("LD_LIBRARY_PATH lists \(llp), which has it, but the loader ignores LD_LIBRARY_PATH"),
-                "\(missing ?? [:])")
+        let explanation = (missing?["explanation"] as? String) ?? ""
+        #expect(explanation.contains("LD_LIBRARY_PATH lists \(llp), which has it, but the loader ignores LD_LIBRARY_PATH"), "\(missing ?? [:])")
         let kinds = steps.compactMap { $0["kind"] as? String }
         #expect(kinds.contains("ldconfig") && !kinds.contains("env"), "a plan through the environment cannot reach it: \(kinds)")
 
