@@ -391,9 +391,8 @@ public enum FindingCatalog {
     /// For a program in secure-execution mode: the directory of the ignored `LD_LIBRARY_PATH`
     /// that holds `name`, said plainly (the user set it, and `ldd` shows it used).
     static func ignoredLibraryPathNote(_ name: String, graph: LoadGraph, system: TargetSystem) -> String? {
-        guard graph.secureExecution != nil, let list = graph.environment.libraryPath else { return nil }
-        let directories = SearchPath(parsing: list, source: .libraryPath, origin: nil, platform: graph.platform,
-                                     workingDirectory: graph.environment.workingDirectory).directories
+        guard graph.secureExecution != nil else { return nil }
+        let directories = SearchPath.libraryPathDirectories(of: graph.environment, platform: graph.platform)
         guard let holder = directories.first(where: { hasFile(name, in: $0, system: system) }) else { return nil }
         return "LD_LIBRARY_PATH lists \(holder), which has it, but the loader ignores LD_LIBRARY_PATH for this program: it runs in secure-execution mode (LD029)."
     }

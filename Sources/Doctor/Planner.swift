@@ -387,10 +387,7 @@ public struct Planner: Sendable {
 
     /// The directories of the environment's `LD_LIBRARY_PATH`, as the loader reads them.
     func libraryPathDirectories(_ environment: LoaderEnvironment) -> [String] {
-        environment.libraryPath.map {
-            SearchPath(parsing: $0, source: .libraryPath, origin: nil, platform: system.platform,
-                       workingDirectory: environment.workingDirectory).directories
-        } ?? []
+        SearchPath.libraryPathDirectories(of: environment, platform: system.platform)
     }
 
     /// `environment` with `LD_LIBRARY_PATH` set to `directories` (unset when none are left).

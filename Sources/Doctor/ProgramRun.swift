@@ -29,11 +29,9 @@ extension Doctor {
         let output: SubprocessOutput
         do throws(RootedRun.Failure) {
             // As whoever the check judged it for: a set-ID program's run depends on it.
-            let identity = environment.identity
-            let user = hostRoot != nil && identity == .root ? nil : (uid: identity.uid, gid: identity.gid)
             output = try RootedRun.run(program.path.string, arguments: arguments,
                                        environment: (report.correctedEnvironment ?? environment).variables,
-                                       root: hostRoot, user: user, timeout: timeout)
+                                       root: hostRoot, user: (environment.identity.uid, environment.identity.gid), timeout: timeout)
         } catch {
             throw .run(error)
         }

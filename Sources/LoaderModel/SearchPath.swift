@@ -94,6 +94,15 @@ public struct SearchPath: Equatable, Sendable {
         return directory.isEmpty ? name : directory + "/" + name
     }
 
+    /// The directories of `environment`'s `LD_LIBRARY_PATH` as the loader reads them (none when
+    /// it is unset); `$ORIGIN` in it is unknown here, so such an element is dropped.
+    public static func libraryPathDirectories(of environment: LoaderEnvironment, platform: LoaderPlatform) -> [String] {
+        environment.libraryPath.map {
+            SearchPath(parsing: $0, source: .libraryPath, origin: nil, platform: platform,
+                       workingDirectory: environment.workingDirectory).directories
+        } ?? []
+    }
+
     public init(directories: [String], source: SearchSource) {
         self.directories = directories
         self.source = source

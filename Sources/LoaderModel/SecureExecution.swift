@@ -46,7 +46,7 @@ public struct SecureExecution: Equatable, Sendable {
         return nil
     }
 
-    /// "set-group-ID (group 65534) and started by root", for messages.
+    /// "set-group-ID (group shadow, gid 42) and started by root", for messages.
     public var summary: String {
         let how: String
         let named = causeName.map { "\($0), " } ?? ""

@@ -87,11 +87,11 @@ public struct ImageRoot: RootFilesystem {
     private static func config(_ source: ImageRootSource, _ manifest: ImageRootManifest) throws(ImageRootError) -> ImageRootConfig {
         let bytes = try source.read(manifest.config, digest: manifest.digests[manifest.config])
         do {
-            // (an image may set no variables)
+            // (an image may set no variables: `config` reads a missing Env as none)
             return try ImageConfigEnvironment.config(Data(bytes.buffer), path: manifest.config)
         } catch {
             switch error {
-            case .noEnv: return ImageRootConfig(environment: [:])
+            case .noEnv: return ImageRootConfig(environment: [:])   // (not thrown by `config`)
             case .unreadable(_, let reason):
                 throw .badManifest(path: source.path, member: manifest.config, reason: reason)
             }

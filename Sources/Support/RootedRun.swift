@@ -32,19 +32,22 @@ public enum RootedRun {
 
     /// - Parameters:
     ///   - root: the root directory on this machine; nil for the host itself.
-    ///   - user: `(uid, gid)` to start the program as (`chroot --userspec`), as a container
-    ///     whose image names a User does; nil to run it as this process runs (root in a root).
+    ///   - user: `(uid, gid)` to start the program as, as a container whose image names a User
+    ///     does: switched to with `chroot --userspec` when it is not who the run would be
+    ///     anyway (root in another root, this process on the host); nil: that one.
     public static func run(_ program: String, arguments: [String], environment: [String: String], root: String?,
                            user: (uid: UInt32, gid: UInt32)? = nil, timeout: Int) throws(Failure) -> SubprocessOutput {
         var command: [String]
         let assignments = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        let userspec = user.map { ["--userspec=\($0.uid):\($0.gid)", "--groups=\($0.gid)"] } ?? []
+        let runsAs = root == nil ? (uid: UInt32(getuid()), gid: UInt32(getgid())) : (uid: 0, gid: 0)
+        let switchTo = user.flatMap { $0.uid != runsAs.uid || $0.gid != runsAs.gid ? $0 : nil }
+        let userspec = switchTo.map { ["--userspec=\($0.uid):\($0.gid)", "--groups=\($0.gid)"] } ?? []
         if let root {
             guard getuid() == 0 else { throw .needsRoot }
             let script = "mount -t proc proc \"$0/proc\" 2>/dev/null; exec chroot \"$@\""
             command = ["/usr/bin/unshare", "-m", "--propagation", "private",
                        "/bin/sh", "-c", script, root] + userspec + [root, "/usr/bin/env", "-i"] + assignments + [program] + arguments
-        } else if let user, user.uid != getuid() || user.gid != getgid() {
+        } else if switchTo != nil {
             guard getuid() == 0 else { throw .needsRootToSwitchUser }
             command = ["/usr/sbin/chroot"] + userspec + ["/", "/usr/bin/env", "-i"] + assignments + [program] + arguments
         } else {
