@@ -93,6 +93,11 @@ struct DriverLibraryTests {
         #expect(DriverLibrary.isLinkTimeStub("/usr/local/cuda-11.7/targets/x86_64-linux/lib/stubs/libnvidia-ml.so"))
         #expect(!DriverLibrary.isLinkTimeStub("/opt/stubs.d/libfoo.so.1"))
         #expect(!DriverLibrary.isLinkTimeStub("/usr/lib/x86_64-linux-gnu/libcuda.so.1"))
+        // A directory component exactly "stubs", before the file's own name.
+        #expect(DriverLibrary.isLinkTimeStub("stubs/libcuda.so") && DriverLibrary.isLinkTimeStub("/a/stubs//libcuda.so"))
+        #expect(!DriverLibrary.isLinkTimeStub("/usr/lib/stubs") && !DriverLibrary.isLinkTimeStub("/usr/lib/stubs/")
+                && !DriverLibrary.isLinkTimeStub("/x/mystubs/libcuda.so") && !DriverLibrary.isLinkTimeStub("/x/stubsy/libcuda.so")
+                && !DriverLibrary.isLinkTimeStub("/x/libstubs.so") && !DriverLibrary.isLinkTimeStub(""))
         #expect(DriverLibrary.isNVIDIA("libcuda.so.1") && DriverLibrary.isNVIDIA("libnvidia-ml.so.1")
                 && DriverLibrary.isNVIDIA("libGLX_nvidia.so.0") && DriverLibrary.isNVIDIA("libnvcuvid.so.1"))
         #expect(!DriverLibrary.isNVIDIA("libcudart.so.11.0") && !DriverLibrary.isNVIDIA("libcublas.so.11")
