@@ -37,6 +37,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case programNotExecutable = "program-not-executable"
     case stubLibraryLoaded = "stub-library-loaded"
     case secureExecution = "secure-execution"
+    case auditInterface = "audit-interface"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

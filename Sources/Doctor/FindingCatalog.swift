@@ -109,6 +109,7 @@ public enum FindingCatalog {
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
         result += secureExecutionFindings(graph)
+        result += auditFindings(graph, system: system)
         result += stubFindings(graph)
         result += auxiliaryFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)

@@ -54,4 +54,5 @@ extension FindingID {
     public static let programNotExecutable: FindingID = "LD027"
     public static let stubLibraryLoaded: FindingID = "LD028"
     public static let secureExecution: FindingID = "LD029"
+    public static let auditInterface: FindingID = "LD030"
 }

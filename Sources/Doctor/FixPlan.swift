@@ -66,10 +66,10 @@ public struct FixPlan: Hashable, Sendable {
         self.environment.reduce(environment) { $0.with($1.key, $1.value) }
     }
 
-    /// The loader variables (`LD_…`) a program started from `environment` has once the plan
+    /// The loader variables (`LD_…`, `GLIBC_TUNABLES`) a program started from `environment` has once the plan
     /// is applied: those set, and the names the plan unsets, sorted.
     public func loaderVariables(from environment: LoaderEnvironment) -> (set: [String: String], unset: [String]) {
-        var set = environment.variables.filter { $0.key.hasPrefix("LD_") }
+        var set = environment.loaderVariables
         var unset: [String] = []
         for (name, value) in self.environment {
             if let value {

@@ -1,4 +1,5 @@
 import LoaderModel
+import RootFS
 import Support
 
 /// `verify` as one value: the check, then one run of the program in its root with the
@@ -27,6 +28,10 @@ extension Doctor {
         let report: DoctorReport
         do throws(ResolveError) { report = try check(program, environment: environment) } catch { throw .analysis(error) }
         let output: SubprocessOutput
+        // Without it the run would fail in chroot, and its failure would read as the program's.
+        if let hostRoot, (try? system.root.resolve(RootPath("/usr/bin/env")))??.entry.kind != .file {
+            throw .run(.noEnvInRoot(hostRoot))
+        }
         do throws(RootedRun.Failure) {
             // As whoever the check judged it for: a set-ID program's run depends on it.
             output = try RootedRun.run(program.path.string, arguments: arguments,

@@ -22,6 +22,11 @@ public struct DynamicSection: Equatable, Sendable {
     /// `DT_FILTER` and `DT_AUXILIARY` names, in file order: objects the loader loads with
     /// this one and places before it in the search list (elf/dl-deps.c).
     public var filtees: [FilteeEntry] = []
+    /// `DT_AUDIT` and `DT_DEPAUDIT`, the raw colon-separated lists: audit interfaces the
+    /// loader loads before anything else — the program's only (a library's are ignored;
+    /// measured with glibc 2.36).
+    public var audit: String?
+    public var dependencyAudit: String?
 
     public init() {}
 
@@ -92,7 +97,7 @@ enum DynamicTag {
     static let rel: Int64 = 17, relsz: Int64 = 18, rela: Int64 = 7, relasz: Int64 = 8
     static let jmprel: Int64 = 23, pltrelsz: Int64 = 2, pltrel: Int64 = 20
     static let bindNow: Int64 = 24, runpath: Int64 = 29, flags: Int64 = 30, relr: Int64 = 36
-    static let gnuHash: Int64 = 0x6fff_fef5
+    static let gnuHash: Int64 = 0x6fff_fef5, depaudit: Int64 = 0x6fff_fefb, audit: Int64 = 0x6fff_fefc
     static let versym: Int64 = 0x6fff_fff0, flags1: Int64 = 0x6fff_fffb
     static let verdef: Int64 = 0x6fff_fffc, verdefnum: Int64 = 0x6fff_fffd
     static let verneed: Int64 = 0x6fff_fffe, verneednum: Int64 = 0x6fff_ffff

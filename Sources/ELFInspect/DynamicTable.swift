@@ -83,6 +83,9 @@ struct DynamicTable {
             case DynamicTag.symbolic: section.symbolic = true
             case DynamicTag.bindNow: section.bindNow = true
             case DynamicTag.relr: section.hasRelr = true
+            // (Only the program's are read, and only to say so: a bad offset is no error here.)
+            case DynamicTag.audit: section.audit = try? string(v, "DT_AUDIT")
+            case DynamicTag.depaudit: section.dependencyAudit = try? string(v, "DT_DEPAUDIT")
             case DynamicTag.filter, DynamicTag.auxiliary:
                 let isAuxiliary = tag == DynamicTag.auxiliary
                 section.filtees.append(FilteeEntry(name: try string(v, isAuxiliary ? "DT_AUXILIARY" : "DT_FILTER"),

@@ -32,6 +32,18 @@ public struct LoaderEnvironment: Equatable, Sendable {
     /// `LD_BIND_NOW` non-empty: every PLT relocation is bound at start-up.
     public var bindNow: Bool { !(variables["LD_BIND_NOW"] ?? "").isEmpty }
 
+    /// Whether the loader reads `name` (glibc elf/rtld.c `process_envvars` and the tunables):
+    /// every `LD_` variable and `GLIBC_TUNABLES`. These are what a report shows and what is
+    /// taken from this process's environment when no image says otherwise.
+    public static func isLoaderVariable(_ name: String) -> Bool {
+        name.hasPrefix("LD_") || name == "GLIBC_TUNABLES"
+    }
+
+    /// The variables the loader reads (`isLoaderVariable`).
+    public var loaderVariables: [String: String] {
+        variables.filter { Self.isLoaderVariable($0.key) }
+    }
+
     public func with(_ name: String, _ value: String?) -> LoaderEnvironment {
         var copy = self
         copy.variables[name] = value

@@ -19,12 +19,17 @@ public enum RootedRun {
         case needsRoot
         /// Another user was named (`--user`, the image's `User`) and this process is not root.
         case needsRootToSwitchUser
+        /// The root has no `/usr/bin/env`, through which the program gets exactly its
+        /// environment (a distroless or `scratch` image).
+        case noEnvInRoot(String)
         case subprocess(SubprocessError)
 
         public var description: String {
             switch self {
             case .needsRoot: return "verify --root needs root (chroot in a private mount namespace)"
             case .needsRootToSwitchUser: return "verify as another user (--user, or the image's User) needs root (chroot --userspec)"
+            case .noEnvInRoot(let root):
+                return "verify starts the program through the root's /usr/bin/env (so that it gets exactly its environment), and \(root) has none: run it in its container instead"
             case .subprocess(let error): return error.description
             }
         }

@@ -65,7 +65,7 @@ extension TargetDescription {
             }
             (variables, user) = (config.environment, config.user)
         } else {
-            for name in ["LD_LIBRARY_PATH", "LD_PRELOAD"] { if let value = ProcessEnvironment.value(name) { variables[name] = value } }
+            variables = ProcessEnvironment.loaderVariables
             if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
         }
         variables.merge(assignments) { $1 }

@@ -13,7 +13,7 @@ struct TargetOptions: ParsableArguments {
     var image: String?
 
     @Option(name: .customLong("env"), help: ArgumentHelp(
-        "The target's environment variable (repeatable). Default: this process's LD_LIBRARY_PATH and LD_PRELOAD.",
+        "The target's environment variable (repeatable). Default: this process's loader variables (every LD_ one, GLIBC_TUNABLES).",
         valueName: "NAME=VALUE"))
     var environmentAssignments: [String] = []
 

@@ -125,6 +125,24 @@ struct RuleRootDifferentialTests {
                 "\(name): \(findings)")
     }
 
+    /// `LD_BIND_NOW` reaches a program started from ofdoctor's own shell, and so reaches check
+    /// without --env: the function canonical-plt's program never calls then stops its start.
+    @Test("LD_BIND_NOW in ofdoctor's own environment: the start stops where the loader's does",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("canonical-plt") != nil, RealLoader.unavailableReason))
+    func bindNowFromOwnEnvironment() throws {
+        let (fixture, program, lazily) = try Self.started("canonical-plt")
+        #expect(lazily.stdout.contains("started"), "\(lazily)")
+        let bound = RealLoader.run(fixture, argv0: program, extraEnvironment: ["LD_BIND_NOW": "1"])
+        #expect(bound.status == 127 && !bound.stdout.contains("started"), "\(bound)")
+        let check = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program],
+                                     environment: fixture.environment.merging(["LD_BIND_NOW": "1"]) { $1 })
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stderr)")
+        #expect((report["environment"] as? [String: String])?["LD_BIND_NOW"] == "1")
+        let errors = (report["findings"] as? [[String: Any]] ?? []).filter { $0["severity"] as? String == "error" }
+        #expect(!errors.isEmpty && errors.allSatisfy { $0["failsAtFirstCall"] as? Bool == false }, "\(errors)")
+        #expect(errors.first?["loaderMessage"] as? String == bound.stderr.split(separator: "\n").first.map(String.init), "\(bound)")
+    }
+
     /// The first-error comparison shows check names the refused object as the loader does;
     /// here: ldd does not see it, and glibc 2.31, which has no such check, would start it.
     @Test("an object built for an ISA level the CPU lacks: refused by 2.36's rules, not 2.31's; ldd -r shows nothing",

@@ -63,6 +63,11 @@ struct Verify: ParsableCommand {
             case .fixable: return "The plan fixes it: \(next.fixStepsSentence)."
             case .unfixable: return TerminalEscape.visible("`\(next.command("check"))` says what a person must do.")
             case .healthy:
+                // An auditor ofdoctor does not run may have done it (LD030).
+                if let audit = report.findings.first(where: { $0.rule == .auditInterface && $0.severity == .warning }) {
+                    return TerminalEscape.visible("`\(next.command("check"))` predicted that it starts, judging it as if the audit interface "
+                        + "\(audit.library ?? "") changed nothing (LD030): the auditor may have changed what loads. Run it without the auditor to compare.")
+                }
                 return TerminalEscape.visible("`\(next.command("check"))` predicted that it starts: ofdoctor's model of the loader "
                     + "missed this; please report it with the lines above.")
             }

@@ -33,7 +33,7 @@ struct FixOutcomeText {
             after.paragraph("A person must still:")
             for blocker in recheck.blockers { after.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }
         }
-        let envText = outcome.correctedEnvironment.variables.filter { $0.key.hasPrefix("LD_") }
+        let envText = outcome.correctedEnvironment.loaderVariables
             .map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
         let verdict = recheck.status == .healthy
             ? "the loader will start \(recheck.program.path.string)"

@@ -43,7 +43,7 @@ struct ImageRepairText {
             lines += report.blockers.map { "  • \($0.description)" }
         }
         let recheck = outcome.recheck
-        let ld = recheck.environment.variables.filter { $0.key.hasPrefix("LD_") }.map { "\($0.key)=\($0.value)" }.sorted()
+        let ld = recheck.environment.loaderVariables.map { "\($0.key)=\($0.value)" }.sorted()
         let verdict = recheck.status == .healthy ? "the loader will start \(program.path.string)"
             : "only the person's findings are left: \(recheck.findings.filter(\.isProblem).map(\.id.rawValue).joined(separator: ", "))"
         lines.append("re-check of \(staged.output) as written (its config's Env: \(ld.isEmpty ? "no LD_ variables" : ld.joined(separator: " "))): \(verdict)")

@@ -245,7 +245,7 @@ enum JSONReport {
             let graph = report.diagnosis.graph
             binary = graph.executable.path
             self.root = root
-            environment = graph.environment.variables.filter { $0.key.hasPrefix("LD_") }
+            environment = graph.environment.loaderVariables
             status = report.status.rawValue
             loader = Loader(system)
             secureExecution = graph.secureExecution?.summary
@@ -298,14 +298,14 @@ extension JSONReport {
             onlyEnvironmentLeft = report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: system.root))
             binary = report.program.path.string
             self.root = root
-            environment = report.environment.variables.filter { $0.key.hasPrefix("LD_") }
+            environment = report.environment.loaderVariables
             status = report.status.rawValue
             loader = Loader(system)
             secureExecution = report.diagnosis.graph.secureExecution?.summary
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
             personSteps = report.blockers.map { PersonStep(finding: $0.findingID.rawValue, summary: $0.summary, remedy: $0.remedy) }
-            correctedEnvironment = (report.correctedEnvironment ?? report.environment).variables.filter { $0.key.hasPrefix("LD_") }
+            correctedEnvironment = (report.correctedEnvironment ?? report.environment).loaderVariables
             objects = JSONReport.objects(report.diagnosis.graph, findings: report.findings)
             candidateSearch = report.candidateSearch.map { record in
                 CandidateSearchJSON(directories: record.directories,

@@ -159,7 +159,7 @@ struct TextReport {
     }
 
     func environmentText(_ environment: LoaderEnvironment) -> String {
-        let vars = environment.variables.filter { $0.key.hasPrefix("LD_") }.sorted { $0.key < $1.key }
+        let vars = environment.loaderVariables.sorted { $0.key < $1.key }
         return vars.isEmpty ? "no LD_ variables" : vars.map { v("\($0.key)=\($0.value)") }.joined(separator: " ")
     }
 }
