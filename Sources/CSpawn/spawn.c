@@ -6,6 +6,9 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <grp.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -37,37 +40,57 @@ static int move_to(int fd, int target) {
     return dup2(fd, target) < 0 ? -1 : 0;
 }
 
+/* What the child reports when it cannot exec: the errno, and whether execve itself failed
+   (the kernel refused the program) or a step before it. */
+struct failure_report { int code; int at_exec; };
+
 /* The child's side, between fork and execve: async-signal-safe calls only. Never returns. */
 static void become(const char *path, char *const argv[], char *const envp[],
-                   int out_fd, int err_fd, pid_t parent, int report) {
+                   int out_fd, int err_fd, pid_t parent, int report, const OfdoctorConfinement *confinement) {
     struct sigaction deflt = { .sa_handler = SIG_DFL };
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &deflt, NULL);
     }
-    int code = 0;
+    struct failure_report failure = { 0, 0 };
     /* Its own group, so a deadline can kill it with anything it started, and a ^C typed
        at ofdoctor's terminal reaches ofdoctor alone. */
     if (setpgid(0, 0) != 0) goto fail;
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
-    /* The parent may have died before the prctl: then no signal will come. */
-    if (getppid() != parent) _exit(127);
+    /* Before any chroot: the root need not have /dev/null. */
     int null = open("/dev/null", O_RDONLY);
     if (null < 0) goto fail;
     if (move_to(null, 0) != 0 || move_to(out_fd, 1) != 0 || move_to(err_fd, 2) != 0) goto fail;
+    if (confinement != NULL && confinement->root != NULL) {
+        /* A private mount namespace, so /proc mounted in the root is seen by nothing else. */
+        if (unshare(CLONE_NEWNS) != 0) goto fail;
+        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) goto fail;
+        if (confinement->proc != NULL) (void)mount("proc", confinement->proc, "proc", 0, NULL);
+        if (chroot(confinement->root) != 0 || chdir("/") != 0) goto fail;
+    }
+    if (confinement != NULL && confinement->switch_user) {
+        gid_t group = confinement->gid;
+        if (setgroups(1, &group) != 0 || setgid(group) != 0 || setuid(confinement->uid) != 0) goto fail;
+    }
+    /* After any change of credentials, which clears it. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    /* The parent may have died before the prctl: then no signal will come. */
+    if (getppid() != parent) _exit(127);
     close_from(3, report);
     sigset_t empty;
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);
     execve(path, argv, envp ? envp : environ);
+    failure.at_exec = 1;
 fail:
-    code = errno;
-    (void)!write(report, &code, sizeof code);
+    failure.code = errno;
+    (void)!write(report, &failure, sizeof failure);
     _exit(127);
 }
 
-int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
-                   int out_fd, int err_fd, pid_t *pid) {
-    /* The child writes errno here if it cannot exec; close-on-exec makes success read EOF. */
+int ofdoctor_spawn_confined(const char *path, char *const argv[], char *const envp[],
+                            int out_fd, int err_fd, const OfdoctorConfinement *confinement,
+                            pid_t *pid, int *exec_failed) {
+    *exec_failed = 0;
+    /* The child writes its failure here if it cannot exec; close-on-exec makes success read EOF. */
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return errno;
     /* No handler of ours may run in the child before its dispositions are reset. */
@@ -76,7 +99,7 @@ int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
     pthread_sigmask(SIG_SETMASK, &all, &old);
     pid_t parent = getpid();
     pid_t child = fork();
-    if (child == 0) become(path, argv, envp, out_fd, err_fd, parent, report[1]);
+    if (child == 0) become(path, argv, envp, out_fd, err_fd, parent, report[1], confinement);
     int fork_error = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(report[1]);
@@ -87,14 +110,21 @@ int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
     /* Also from this side, so the group exists before anyone signals it (EACCES once the
        child has exec'd is expected: it made the group itself). */
     (void)setpgid(child, child);
-    int code = 0;
+    struct failure_report failure = { 0, 0 };
     ssize_t n;
-    do { n = read(report[0], &code, sizeof code); } while (n < 0 && errno == EINTR);
+    do { n = read(report[0], &failure, sizeof failure); } while (n < 0 && errno == EINTR);
     close(report[0]);
-    if (n == (ssize_t)sizeof code) {
+    if (n == (ssize_t)sizeof failure) {
         while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
-        return code != 0 ? code : EINVAL;
+        *exec_failed = failure.at_exec;
+        return failure.code != 0 ? failure.code : EINVAL;
     }
     *pid = child;
     return 0;
+}
+
+int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
+                   int out_fd, int err_fd, pid_t *pid) {
+    int exec_failed;
+    return ofdoctor_spawn_confined(path, argv, envp, out_fd, err_fd, NULL, pid, &exec_failed);
 }

@@ -1,5 +1,4 @@
 import LoaderModel
-import RootFS
 import Support
 
 /// `verify` as one value: the check, then one run of the program in its root with the
@@ -27,23 +26,25 @@ extension Doctor {
                     timeout: Int) throws(ProgramRunFailure) -> ProgramRun {
         let report: DoctorReport
         do throws(ResolveError) { report = try check(program, environment: environment) } catch { throw .analysis(error) }
-        let output: SubprocessOutput
-        // Without it the run would fail in chroot, and its failure would read as the program's.
-        if let hostRoot, (try? system.root.resolve(RootPath("/usr/bin/env")))??.entry.kind != .file {
-            throw .run(.noEnvInRoot(hostRoot))
-        }
+        let outcome: RootedRun.Outcome
         do throws(RootedRun.Failure) {
             // As whoever the check judged it for: a set-ID program's run depends on it.
-            output = try RootedRun.run(program.path.string, arguments: arguments,
-                                       environment: (report.correctedEnvironment ?? environment).variables,
-                                       root: hostRoot, user: (environment.identity.uid, environment.identity.gid), timeout: timeout)
+            outcome = try RootedRun.run(program.path.string, arguments: arguments,
+                                        environment: (report.correctedEnvironment ?? environment).variables,
+                                        root: hostRoot, user: (environment.identity.uid, environment.identity.gid), timeout: timeout)
         } catch {
             throw .run(error)
         }
-        let classification = RunClassification.classify(
-            program: program, status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
-            stderr: String(decoding: output.stderr, as: UTF8.self), stoppedAfter: output.timedOut ? timeout : nil, rules: rules)
-        return ProgramRun(report: report, arguments: arguments, status: output.timedOut ? 124 : output.status,
-                          classification: classification)
+        switch outcome {
+        case .refusedByKernel(let code):
+            let refusal = RunClassification.refusedByKernel(program: program, errno: code)
+            return ProgramRun(report: report, arguments: arguments, status: refusal.status, classification: refusal.classification)
+        case .ran(let output):
+            let classification = RunClassification.classify(
+                program: program, status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
+                stderr: String(decoding: output.stderr, as: UTF8.self), stoppedAfter: output.timedOut ? timeout : nil, rules: rules)
+            return ProgramRun(report: report, arguments: arguments, status: output.timedOut ? 124 : output.status,
+                              classification: classification)
+        }
     }
 }

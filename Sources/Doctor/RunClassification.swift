@@ -1,3 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Support
+
 /// What one run of the program under `verify` shows, in the doctor's terms: whose failure
 /// it was decides the exit code. An application's rules may know its program's own messages.
 public struct RunClassification: Equatable, Sendable {
@@ -40,7 +47,12 @@ public struct RunClassification: Equatable, Sendable {
             || ($0.contains("version `") && $0.contains("not found (required by")) || $0.contains("Inconsistency detected by ld.so") }) {
             return RunClassification(kind: .loaderRefused, summary: "the loader refused it", details: [line])
         }
-        let runtime = lines.filter { $0.contains("INTEL MKL ERROR") || $0.contains("Intel MKL FATAL ERROR") || $0.contains("cannot open shared object file") }
+        // (The loader's own "ERROR: ld.so: object '…' cannot be preloaded …: ignored." and "…
+        // cannot be loaded as audit interface: …; ignored." lines say it went on without it.)
+        let runtime = lines.filter {
+            $0.contains("INTEL MKL ERROR") || $0.contains("Intel MKL FATAL ERROR")
+                || ($0.contains("cannot open shared object file") && !($0.hasPrefix("ERROR: ld.so: object '") && $0.hasSuffix("ignored.")))
+        }
         if !runtime.isEmpty {
             return RunClassification(kind: .runtimeLibraryMissing,
                                      summary: "started, then a library it opens at run time was not found (dlopen)", details: runtime)
@@ -52,6 +64,23 @@ public struct RunClassification: Equatable, Sendable {
             return RunClassification(kind: .started, summary: "started and exited normally", details: Array(lines.suffix(3)))
         }
         return RunClassification(kind: .programFailed, summary: "started, then \(Self.ending(status))", details: Array(lines.suffix(3)))
+    }
+
+    /// A program execve refused, before any loader ran, with the status a shell reports
+    /// for it (127 for a file it cannot find, as a missing interpreter is; 126 otherwise) and
+    /// the kind of the loader's refusal: like it, the program never started.
+    public static func refusedByKernel(program: ProgramLocation, errno code: Int32) -> (status: Int32, classification: RunClassification) {
+        let why: String
+        switch code {
+        case ENOENT: why = "its interpreter (PT_INTERP), or the file itself, is not there"
+        case EACCES: why = "no execute permission (or a noexec mount)"
+        case ENOEXEC: why = "not an executable this machine runs"
+        case ELIBBAD: why = "its interpreter is not a usable ELF file"
+        default: why = "execve failed"
+        }
+        return (code == ENOENT ? 127 : 126,
+                RunClassification(kind: .loaderRefused, summary: "the kernel refused to start it: \(why)",
+                                  details: ["execve(\(program.path.string)): \(Errno.describe(code))"]))
     }
 
     /// How a run that the loader started ended: `the program itself exited with 1`, `was killed by signal 11 (SIGSEGV)`.

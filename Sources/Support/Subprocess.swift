@@ -42,13 +42,29 @@ public enum Subprocess {
         case stop
     }
 
+    /// Where and as whom the child runs (`verify`): entered in the child, between fork and
+    /// exec, so no tool of the root or of this machine stands between ofdoctor and the program.
+    public struct Confinement: Sendable {
+        /// The root directory to `chroot` into, in a private mount namespace with procfs
+        /// mounted on its `/proc`; nil: this machine's.
+        public var root: String?
+        /// Who to become (groups {gid}, gid, uid); nil: stay.
+        public var user: (uid: UInt32, gid: UInt32)?
+
+        public init(root: String?, user: (uid: UInt32, gid: UInt32)?) {
+            self.root = root
+            self.user = user
+        }
+    }
+
     /// Runs `executable` (a path; there is no `PATH` search) with `arguments` (argv[1...]).
     /// `environment` nil: this process's environment; otherwise exactly those variables.
     /// `timeout` nil: no limit; otherwise the child and its process group are killed with
     /// SIGKILL once it has run that long, and `whenTimeUp` says what is returned.
     public static func run(_ executable: String, arguments: [String],
                            environment: [String: String]? = nil,
-                           timeout: Duration? = nil, whenTimeUp: TimeUp = .fail) throws(SubprocessError) -> SubprocessOutput {
+                           timeout: Duration? = nil, whenTimeUp: TimeUp = .fail,
+                           confinement: Confinement? = nil) throws(SubprocessError) -> SubprocessOutput {
         let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         let out = try makePipe()
         let err: [Int32]
@@ -58,7 +74,8 @@ public enum Subprocess {
         }
         let pid: pid_t
         do throws(SubprocessError) {
-            pid = try spawn(executable, arguments: arguments, environment: environment, stdout: out[1], stderr: err[1])
+            pid = try spawn(executable, arguments: arguments, environment: environment, stdout: out[1], stderr: err[1],
+                            confinement: confinement)
         } catch {
             for fd in out + err { close(fd) }
             throw error
@@ -120,19 +137,33 @@ public enum Subprocess {
     }
 
     private static func spawn(_ executable: String, arguments: [String], environment: [String: String]?,
-                              stdout: Int32, stderr: Int32) throws(SubprocessError) -> pid_t {
+                              stdout: Int32, stderr: Int32, confinement: Confinement?) throws(SubprocessError) -> pid_t {
         let argv = CStringList([executable] + arguments)
         defer { argv.release() }
         let envp = environment.map { CStringList($0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) }
         defer { envp?.release() }
+        // The root's paths as C strings made here: the child may not allocate.
+        let places = CStringList(confinement?.root.map { [$0, $0 + "/proc"] } ?? [])
+        defer { places.release() }
         var pid: pid_t = 0
+        var execFailed: Int32 = 0
         let code = argv.pointers.withUnsafeBufferPointer { args in
-            guard let envp else { return ofdoctor_spawn(executable, args.baseAddress, nil, stdout, stderr, &pid) }
-            return envp.pointers.withUnsafeBufferPointer { env in
-                ofdoctor_spawn(executable, args.baseAddress, env.baseAddress, stdout, stderr, &pid)
+            envp.withPointers { env in
+                guard let confinement else {
+                    return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, nil, &pid, &execFailed)
+                }
+                var confined = OfdoctorConfinement(
+                    root: confinement.root == nil ? nil : places.pointers[0].map { UnsafePointer($0) },
+                    proc: confinement.root == nil ? nil : places.pointers[1].map { UnsafePointer($0) },
+                    switch_user: confinement.user == nil ? 0 : 1,
+                    uid: confinement.user?.uid ?? 0, gid: confinement.user?.gid ?? 0)
+                return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, &confined, &pid, &execFailed)
             }
         }
-        guard code == 0 else { throw .cannotStart(executable: executable, errno: code) }
+        guard code == 0 else {
+            if confinement == nil { throw .cannotStart(executable: executable, errno: code) }
+            throw execFailed != 0 ? .refusedByKernel(executable: executable, errno: code) : .cannotConfine(executable: executable, errno: code)
+        }
         return pid
     }
 
@@ -214,5 +245,13 @@ private struct CStringList {
 
     func release() {
         for pointer in pointers { free(pointer) }
+    }
+}
+
+extension Optional where Wrapped == CStringList {
+    /// The list's `char *[]` (nil for no list: the spawn then passes this process's environment).
+    fileprivate func withPointers<R>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> R) -> R {
+        guard let list = self else { return body(nil) }
+        return list.pointers.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }

@@ -12,6 +12,13 @@ public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible
     case setup(operation: String, errno: Int32)
     /// The fork or exec failed: the program is missing, not executable, or not a valid executable.
     case cannotStart(executable: String, errno: Int32)
+    /// execve itself failed for a confined run (`Subprocess.Confinement`): the kernel refused
+    /// the program (no interpreter, no execute permission, not a valid executable) — for
+    /// `verify`, an answer, not a failure of ofdoctor.
+    case refusedByKernel(executable: String, errno: Int32)
+    /// Entering the root or becoming the user failed before the exec (unshare, mount, chroot,
+    /// setgroups/setgid/setuid).
+    case cannotConfine(executable: String, errno: Int32)
     /// Reading the program's output or waiting for it failed.
     case io(executable: String, operation: String, errno: Int32)
     /// The program ran past its time limit; it was killed (SIGKILL) with its process group.
@@ -24,6 +31,10 @@ public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible
             return "cannot start a program: \(operation) failed: \(Errno.describe(code))\(hint)"
         case .cannotStart(let executable, let code):
             return "cannot run \(executable): \(Errno.describe(code)); check that it exists and is executable"
+        case .refusedByKernel(let executable, let code):
+            return "the kernel refused to start \(executable): \(Errno.describe(code))"
+        case .cannotConfine(let executable, let code):
+            return "cannot start \(executable) inside its root or as its user (unshare, chroot, setuid): \(Errno.describe(code))"
         case .io(let executable, let operation, let code):
             return "\(executable): \(operation) failed while collecting its output: \(Errno.describe(code))"
         case .timedOut(let command, let limit):

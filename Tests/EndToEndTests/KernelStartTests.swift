@@ -59,6 +59,37 @@ struct KernelStartTests {
         }
     }
 
+    /// verify starts the program itself (execve from ofdoctor's child, no `env` between): a
+    /// program the kernel refuses is told apart from one that ran and failed — the shell's
+    /// status and errno text, and check's verdict as the exit code (before, env's "No such file
+    /// or directory" read as the program's own failure, exit 5).
+    @Test("verify of a program the kernel refuses: the shell's status and errno text, check's exit code, never 'the program's own failure'",
+          .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
+    func verifyTellsTheKernelsRefusal() throws {
+        let scratch = try ScratchBuild("verify-refused", """
+            echo 'int main(void) { return 0; }' > m.c
+            gcc -o prog m.c
+            head -c 4096 /lib64/ld-linux-x86-64.so.2 | tail -c 2048 > garbage; chmod +x garbage
+            cp prog p_missing; patchelf --set-interpreter "$PWD/absent-ld.so" p_missing
+            cp prog p_garbage; patchelf --set-interpreter "$PWD/garbage" p_garbage
+            cp prog p_noexec; chmod 0644 p_noexec
+            """)
+        defer { scratch.remove() }
+        // (dash says "not found" where bash says "No such file or directory")
+        for (name, text, shell) in [("missing", "No such file or directory", "not found"),
+                                    ("garbage", "Accessing a corrupted shared library", "Accessing a corrupted shared library"),
+                                    ("noexec", "Permission denied", "Permission denied")] {
+            let program = scratch.dir + "/p_" + name
+            let real = Self.execByShell(program)
+            #expect([126, 127].contains(real.status) && (real.stderr.contains(text) || real.stderr.contains(shell)), "\(name): \(real)")
+            let verify = Command.run(HostileCLI.binaryPath, ["verify", program], environment: HostileCLI.baseEnvironment)
+            let headline = verify.stdout.split(separator: "\n").first.map(String.init) ?? ""
+            #expect(headline.hasPrefix("\(program) -h → exit \(real.status): the kernel refused to start it"), "\(name): \(verify.stdout)")
+            #expect(verify.stdout.contains(text) && !verify.stdout.contains("program's own"), "\(name): \(verify.stdout)")
+            #expect(verify.status == 2, "\(name): check says a person must act: \(verify)")
+        }
+    }
+
     /// A static PIE has a dynamic section but no interpreter and names nothing: it relocates
     /// itself. LD012, as for a static program, and healthy; ldd says "statically linked" too.
     @Test("a static PIE is a static program: LD012 and healthy, as it runs and as ldd says",

@@ -13,4 +13,25 @@
 int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
                    int out_fd, int err_fd, pid_t *pid);
 
+/* Where and as whom a confined child runs, entered in the child before execve. */
+typedef struct {
+    /* NULL: this process's root. Otherwise the child enters a private mount namespace,
+       mounts procfs on `proc` (when not NULL; a failure is ignored, as a root may lack the
+       directory) and chroot(2)s into `root`. Needs root. */
+    const char *root;
+    const char *proc;
+    /* Non-zero: supplementary groups {gid}, then gid, then uid (as chroot --userspec with
+       --groups does). */
+    int switch_user;
+    uid_t uid;
+    gid_t gid;
+} OfdoctorConfinement;
+
+/* ofdoctor_spawn, entering `confinement` (NULL: none) first. The parent-death signal is set
+   after any change of user (which clears it). On failure *exec_failed says whether execve
+   itself failed (the kernel refused the program: its errno is the answer) or a step before. */
+int ofdoctor_spawn_confined(const char *path, char *const argv[], char *const envp[],
+                            int out_fd, int err_fd, const OfdoctorConfinement *confinement,
+                            pid_t *pid, int *exec_failed);
+
 #endif

@@ -8,10 +8,11 @@ struct Verify: ParsableCommand {
         commandName: "verify",
         abstract: "Run BINARY (-h, or a real workload after --) with the corrected environment and classify what it prints.",
         discussion: """
-        Runs the program inside the root (chroot in a private mount namespace with /proc, as a \
-        container would; root only for --root), as --user or the image's User when one is named \
-        (chroot --userspec: a set-ID program then runs in secure-execution mode, as check judged it), \
-        with the environment `ofdoctor env` gives and a timeout, then sorts the output into loader failures, run-time library failures (dlopen, \
+        Starts the program itself inside the root (chroot in a private mount namespace with /proc, as a \
+        container would; root only for --root; no tool of the root is needed), as --user or the image's User when one is named \
+        (a set-ID program then runs in secure-execution mode, as check judged it), \
+        with exactly the environment `ofdoctor env` gives and a timeout, then sorts what happened into the kernel's refusal \
+        (no interpreter, no execute permission), loader failures, run-time library failures (dlopen, \
         MKL) and, for FeatureExtraction, "started" or "started; models missing". \
         FeatureExtraction has no help option: -h loads its models and exits.
 
