@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// What the kernel decides before any loader runs: the program interpreter it is given, or
-/// none. The kernel on this machine is the judge.
+/// none. The kernel on this machine is the judge, of check and of verify.
 @Suite("The kernel's part: the interpreter, or none", .serialized)
 struct KernelStartTests {
     static var isAvailable: Bool {
@@ -13,6 +13,20 @@ struct KernelStartTests {
     /// `path` started by the shell, as a user starts it: the kernel's execve decides.
     static func execByShell(_ path: String) -> Command.Result {
         Command.run("/bin/sh", ["-c", "exec \"$0\"", path], environment: HostileCLI.baseEnvironment)
+    }
+
+    /// `ofdoctor verify PATH`: it starts the program itself (execve from ofdoctor's child), so
+    /// one the kernel refuses is "the kernel refused to start it" with bash's status (127 for a
+    /// file it cannot find, 126 otherwise) and the errno text, and check's exit code — never
+    /// "the program's own failure" (env's "No such file or directory" read so, exit 5).
+    static func expectVerifyRefused(_ path: String, text: String, _ name: String) {
+        let bash = Command.run("/bin/bash", ["-c", "exec \"$0\"", path], environment: HostileCLI.baseEnvironment)
+        let verify = Command.run(HostileCLI.binaryPath, ["verify", path], environment: HostileCLI.baseEnvironment)
+        let headline = verify.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect([126, 127].contains(bash.status), "\(name): \(bash)")
+        #expect(headline.hasPrefix("\(path) -h → exit \(bash.status): the kernel refused to start it"), "\(name): \(verify.stdout)")
+        #expect(verify.stdout.contains(text) && !verify.stdout.contains("program's own"), "\(name): \(verify.stdout)")
+        #expect(verify.status == 2, "\(name): check says a person must act: \(verify)")
     }
 
     /// `ofdoctor check --format json PATH`, and the report's findings (nil: none read).
@@ -37,7 +51,7 @@ struct KernelStartTests {
             cp /lib64/ld-linux-x86-64.so.2 noexec; chmod -x noexec
             cp /lib64/ld-linux-x86-64.so.2 good
             ln -s loop2 loop; ln -s loop loop2
-            for i in short garbage directory noexec loop good; do cp prog "p_$i"; patchelf --set-interpreter "$PWD/$i" "p_$i"; done
+            for i in short garbage directory noexec loop good absent; do cp prog "p_$i"; patchelf --set-interpreter "$PWD/$i" "p_$i"; done
             """)
         defer { scratch.remove() }
         let dir = scratch.dir
@@ -50,44 +64,22 @@ struct KernelStartTests {
             let findings = read ?? []
             guard let text else {
                 #expect(real.status == 0 && check.status == 0, "\(name): \(real) \(check.stdout)")
+                let verify = Command.run(HostileCLI.binaryPath, ["verify", program], environment: HostileCLI.baseEnvironment)
+                #expect(verify.status == 0 && verify.stdout.contains("→ exit 0: started"), "\(name): \(verify)")
                 continue
             }
+            Self.expectVerifyRefused(program, text: text, name)
             // (the status is the shell's: dash says 127 for a link loop, bash 126)
             #expect([126, 127].contains(real.status) && real.stderr.contains(text), "\(name): \(real)")
             #expect(check.status == 2 && findings.first?["id"] as? String == "LD025", "\(name): \(check.stdout)")
             #expect(findings.first?["loaderMessage"] as? String == "\(program): \(text)", "\(name): \(findings)")
         }
-    }
-
-    /// verify starts the program itself (execve from ofdoctor's child, no `env` between): a
-    /// program the kernel refuses is told apart from one that ran and failed — the shell's
-    /// status and errno text, and check's verdict as the exit code (before, env's "No such file
-    /// or directory" read as the program's own failure, exit 5).
-    @Test("verify of a program the kernel refuses: the shell's status and errno text, check's exit code, never 'the program's own failure'",
-          .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
-    func verifyTellsTheKernelsRefusal() throws {
-        let scratch = try ScratchBuild("verify-refused", """
-            echo 'int main(void) { return 0; }' > m.c
-            gcc -o prog m.c
-            head -c 4096 /lib64/ld-linux-x86-64.so.2 | tail -c 2048 > garbage; chmod +x garbage
-            cp prog p_missing; patchelf --set-interpreter "$PWD/absent-ld.so" p_missing
-            cp prog p_garbage; patchelf --set-interpreter "$PWD/garbage" p_garbage
-            cp prog p_noexec; chmod 0644 p_noexec
-            """)
-        defer { scratch.remove() }
-        // (dash says "not found" where bash says "No such file or directory")
-        for (name, text, shell) in [("missing", "No such file or directory", "not found"),
-                                    ("garbage", "Accessing a corrupted shared library", "Accessing a corrupted shared library"),
-                                    ("noexec", "Permission denied", "Permission denied")] {
-            let program = scratch.dir + "/p_" + name
-            let real = Self.execByShell(program)
-            #expect([126, 127].contains(real.status) && (real.stderr.contains(text) || real.stderr.contains(shell)), "\(name): \(real)")
-            let verify = Command.run(HostileCLI.binaryPath, ["verify", program], environment: HostileCLI.baseEnvironment)
-            let headline = verify.stdout.split(separator: "\n").first.map(String.init) ?? ""
-            #expect(headline.hasPrefix("\(program) -h → exit \(real.status): the kernel refused to start it"), "\(name): \(verify.stdout)")
-            #expect(verify.stdout.contains(text) && !verify.stdout.contains("program's own"), "\(name): \(verify.stdout)")
-            #expect(verify.status == 2, "\(name): check says a person must act: \(verify)")
-        }
+        // No interpreter at all: LD001, and for verify the same refusal.
+        let absent = dir + "/p_absent"
+        #expect(Self.execByShell(absent).status == 127)
+        let (check, findings) = try Self.checkJSON(absent)
+        #expect(check.status == 2 && findings?.first?["id"] as? String == "LD001", "\(check.stdout)")
+        Self.expectVerifyRefused(absent, text: "No such file or directory", "absent")
     }
 
     /// A static PIE has a dynamic section but no interpreter and names nothing: it relocates
@@ -130,6 +122,7 @@ struct KernelStartTests {
                 #expect(real.status == 126 && real.stderr.contains("Permission denied"), "\(real)")
                 #expect(check.status == 2 && findings.first?["id"] as? String == "LD027", "\(check.stdout)")
                 #expect(findings.first?["loaderMessage"] as? String == "\(program): Permission denied")
+                Self.expectVerifyRefused(program, text: "Permission denied", "noexec")
             }
         }
     }
