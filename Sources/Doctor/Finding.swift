@@ -38,6 +38,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case stubLibraryLoaded = "stub-library-loaded"
     case secureExecution = "secure-execution"
     case auditInterface = "audit-interface"
+    case containerUserUnknown = "container-user-unknown"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

@@ -10,7 +10,8 @@ public enum FindingCatalog {
     /// Every finding the load graph and symbol check show, in the order the loader meets them.
     public static func findings(graph: LoadGraph, symbols: SymbolCheck, argv0: String, system: TargetSystem,
                                 rules: [any ApplicationRules] = []) -> [Finding] {
-        var result: [Finding] = []
+        // The runtime refuses before any program runs: first, whatever the program is.
+        var result: [Finding] = unknownUserFindings(graph)
         let exe = graph.executable
         if exe.elf.isStaticProgram {
             let pie = exe.elf.dynamic != nil

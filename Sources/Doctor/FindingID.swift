@@ -55,4 +55,5 @@ extension FindingID {
     public static let stubLibraryLoaded: FindingID = "LD028"
     public static let secureExecution: FindingID = "LD029"
     public static let auditInterface: FindingID = "LD030"
+    public static let containerUserUnknown: FindingID = "LD031"
 }

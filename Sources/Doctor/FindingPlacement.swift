@@ -58,7 +58,7 @@ public enum FindingPlacement: Hashable, Sendable {
         case .auxiliaryFilterAbsent:
             guard let name = finding.library, graph.absentAuxiliaries.contains(where: { $0.name == name }) else { return .none }
             return .absentAuxiliary(name)
-        case .secureExecution, .auditInterface:
+        case .secureExecution, .auditInterface, .containerUserUnknown:
             return .program
         case .isaLevelTooHigh, .bloomFilterAssertion:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }

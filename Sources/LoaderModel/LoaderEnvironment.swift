@@ -10,6 +10,9 @@ public struct LoaderEnvironment: Equatable, Sendable {
     /// Who starts it: a set-ID program started by another user or group runs in secure mode
     /// (`SecureExecution`).
     public var identity: ProcessIdentity
+    /// The image's `User` when the runtime cannot resolve it: then no container of the image
+    /// starts (LD031), and `identity` is root, as whom the loader's part is judged.
+    public var unknownContainerUser: UnknownContainerUser?
 
     public init(_ variables: [String: String] = [:], workingDirectory: String = "/", identity: ProcessIdentity = .root) {
         self.variables = variables

@@ -18,9 +18,9 @@ public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
     /// An image config's `User` as the container runtime reads it (`name`, `uid`, either
     /// with `:group` or `:gid`): a name through the root's /etc/passwd, whose entry also
     /// gives the group unless one is named (a number not listed there has group 0); a group
-    /// name through /etc/group. Nil when a name is in neither file (the runtime refuses to
-    /// start such a container).
-    public static func container(user: String, root: RootView) -> ProcessIdentity? {
+    /// name through /etc/group. A name in neither file is the runtime's refusal to start the
+    /// container at all (measured with Docker: exit 125, `UnknownContainerUser`'s words).
+    public static func container(user: String, root: RootView) -> Result<ProcessIdentity, UnknownContainerUser> {
         let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let accounts = AccountFile(root: root, path: "/etc/passwd")
         var identity: ProcessIdentity
@@ -29,7 +29,7 @@ public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
         } else if let entry = accounts.entry(name: parts[0]), let uid = UInt32(entry[2]), let gid = UInt32(entry[3]) {
             identity = ProcessIdentity(uid: uid, gid: gid)
         } else {
-            return nil
+            return .failure(UnknownContainerUser(spec: user, kind: .user, name: parts[0]))
         }
         if parts.count == 2 {
             if let gid = UInt32(parts[1]) {
@@ -37,9 +37,30 @@ public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
             } else if let entry = AccountFile(root: root, path: "/etc/group").entry(name: parts[1]), let gid = UInt32(entry[2]) {
                 identity.gid = gid
             } else {
-                return nil
+                return .failure(UnknownContainerUser(spec: user, kind: .group, name: parts[1]))
             }
         }
-        return identity
+        return .success(identity)
+    }
+}
+
+/// A container `User` (the image's, or `--user`) naming a user or group the root's
+/// /etc/passwd or /etc/group does not list: the runtime resolves names there before it
+/// starts anything, and refuses.
+public struct UnknownContainerUser: Error, Equatable, Sendable {
+    public enum Kind: Equatable, Sendable { case user, group }
+    /// As given: `ghost`, `alice:staff`.
+    public var spec: String
+    public var kind: Kind
+    /// The name not found.
+    public var name: String
+
+    /// The file it was looked up in.
+    public var file: String { kind == .user ? "/etc/passwd" : "/etc/group" }
+
+    /// What Docker's daemon answers `docker run` and `docker exec` (runc's user lookup).
+    public var runtimeMessage: String {
+        kind == .user ? "unable to find user \(name): no matching entries in passwd file"
+                      : "unable to find group \(name): no matching entries in group file"
     }
 }

@@ -123,7 +123,7 @@ public enum ImageConfigEnvironment {
     }
 
     /// A JSON object (anything else does not decode); `env` is its `Env` when that is a
-    /// list of strings only, `user` its `User` when that is a non-empty string.
+    /// list of strings only (or null: none), `user` its `User` when that is a non-empty string.
     struct EnvSection: Decodable {
         var env: [String]?
         var user: String?
@@ -132,7 +132,13 @@ public enum ImageConfigEnvironment {
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
-            env = try container.decodeIfMatching([String].self, forKey: .Env)
+            // `null` is what `docker inspect` shows for an image without ENV (`FROM scratch`,
+            // `docker import`): no variables, not a missing list.
+            if (try? container.decodeNil(forKey: .Env)) == true {
+                env = []
+            } else {
+                env = try container.decodeIfMatching([String].self, forKey: .Env)
+            }
             user = try container.decodeIfMatching(String.self, forKey: .User).flatMap { $0.isEmpty ? nil : $0 }
         }
     }

@@ -76,15 +76,24 @@ extension TargetDescription {
         if let given = givenUser {
             // Named on the command line: a name the root does not list is bad input.
             guard let root = system?.root else { throw CommandFailure.analysis("--user \(given): the root is needed to read it") }
-            guard let named = ProcessIdentity.container(user: given, root: root) else {
-                throw CommandFailure.analysis("--user \(given): no such user or group in \(rootLabel)'s /etc/passwd or /etc/group; give UID:GID")
+            switch ProcessIdentity.container(user: given, root: root) {
+            case .success(let named): identity = named
+            case .failure(let unknown):
+                throw CommandFailure.analysis("--user \(given): no \(unknown.kind == .user ? "user" : "group") \(unknown.name) in \(rootLabel)'s \(unknown.file); give UID:GID")
             }
-            identity = named
-        } else if let user, let root = system?.root {
-            // (a name neither file lists: the runtime refuses to start the container at all)
-            identity = ProcessIdentity.container(user: user, root: root) ?? identity
         }
-        return LoaderEnvironment(variables, workingDirectory: workingDirectory, identity: identity)
+        var unknownUser: UnknownContainerUser?
+        if givenUser == nil, let user, let root = system?.root {
+            // A name neither file lists: the runtime refuses to start the container at all
+            // (LD031); the loader's part is judged as root.
+            switch ProcessIdentity.container(user: user, root: root) {
+            case .success(let named): identity = named
+            case .failure(let unknown): unknownUser = unknown
+            }
+        }
+        var environment = LoaderEnvironment(variables, workingDirectory: workingDirectory, identity: identity)
+        environment.unknownContainerUser = unknownUser
+        return environment
     }
 
     func localRoot() throws -> LocalRoot {

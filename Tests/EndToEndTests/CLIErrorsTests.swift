@@ -326,7 +326,11 @@ struct CLIErrorsTests {
         let result = Command.run(HostileCLI.binaryPath, ["check", "--root", "/", "--user", "no-such-user-\(getpid())", "/bin/true"],
                                  environment: HostileCLI.baseEnvironment)
         #expect(result.status == 3, "\(result.stderr)")
-        #expect(HostileCLI.errorLines(result) == ["ofdoctor: --user no-such-user-\(getpid()): no such user or group in /'s /etc/passwd or /etc/group; give UID:GID"])
+        #expect(HostileCLI.errorLines(result) == ["ofdoctor: --user no-such-user-\(getpid()): no user no-such-user-\(getpid()) in /'s /etc/passwd; give UID:GID"])
+        let group = Command.run(HostileCLI.binaryPath, ["check", "--root", "/", "--user", "root:no-such-group-\(getpid())", "/bin/true"],
+                                environment: HostileCLI.baseEnvironment)
+        #expect(group.status == 3 && HostileCLI.errorLines(group)
+                == ["ofdoctor: --user root:no-such-group-\(getpid()): no group no-such-group-\(getpid()) in /'s /etc/group; give UID:GID"])
     }
 
     @Test("a root that does not exist, or is a file: exit 3 and one line naming the root")

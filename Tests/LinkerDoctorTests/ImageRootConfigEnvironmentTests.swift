@@ -30,8 +30,16 @@ struct ImageRootConfigEnvironmentTests {
         #expect(try config(#"{"Config":{"Env":[],"User":1000}}"#).user == nil)
     }
 
+    /// What `docker inspect` prints for an image without ENV (`FROM scratch`, `docker import`).
+    @Test("Env null: no variables (docker inspect of an image without ENV), not a missing list")
+    func envNull() throws {
+        #expect(try parse(#"[{"Config":{"Env":null},"Env":["Y=1"]}]"#) == [:])
+        #expect(try ImageConfigEnvironment.config(Data(#"[{"Config":{"User":"ghost","Env":null,"Cmd":null}}]"#.utf8), path: "f.json")
+                == ImageRootConfig(environment: [:], user: "ghost"))
+    }
+
     @Test("no Env list where one is looked for", arguments: [
-        "[]", "[1]", #"[{"Config":{"Env":null},"Env":["Y=1"]}]"#, #"[{"Config":{"Env":["A",1]}}]"#,
+        "[]", "[1]", #"[{"Config":{"Env":5},"Env":["Y=1"]}]"#, #"[{"Config":{"Env":["A",1]}}]"#,
         #"[{"Config":{"Env":["A=1",null]}}]"#, #"[{"Config":{},"config":{"Env":["Z=1"]}}]"#, #"{"Env":"A=1"}"#,
         #"[[{"Env":["A=1"]}]]"#,
     ])
