@@ -66,6 +66,7 @@ static void become(const char *path, char *const argv[], char *const envp[],
         if (confinement->proc != NULL) (void)mount("proc", confinement->proc, "proc", 0, NULL);
         if (chroot(confinement->root) != 0 || chdir("/") != 0) goto fail;
     }
+    if (confinement != NULL && confinement->cwd != NULL && chdir(confinement->cwd) != 0) goto fail;
     if (confinement != NULL && confinement->switch_user) {
         gid_t group = confinement->gid;
         if (setgroups(1, &group) != 0 || setgid(group) != 0 || setuid(confinement->uid) != 0) goto fail;

@@ -1,4 +1,5 @@
 import LoaderModel
+import RootFS
 import Support
 
 /// `verify` as one value: the check, then one run of the program in its root with the
@@ -27,11 +28,17 @@ extension Doctor {
         let report: DoctorReport
         do throws(ResolveError) { report = try check(program, environment: environment) } catch { throw .analysis(error) }
         let outcome: RootedRun.Outcome
+        // Where the check judged it to start (relative search-path elements mean it).
+        let directory = environment.workingDirectory
+        guard (try? system.root.resolve(RootPath(directory)))??.entry.kind == .directory else {
+            throw .run(.noWorkingDirectory(directory))
+        }
         do throws(RootedRun.Failure) {
             // As whoever the check judged it for: a set-ID program's run depends on it.
             outcome = try RootedRun.run(program.path.string, arguments: arguments,
                                         environment: (report.correctedEnvironment ?? environment).variables,
-                                        root: hostRoot, user: (environment.identity.uid, environment.identity.gid), timeout: timeout)
+                                        root: hostRoot, user: (environment.identity.uid, environment.identity.gid),
+                                        workingDirectory: directory, timeout: timeout)
         } catch {
             throw .run(error)
         }

@@ -41,7 +41,7 @@ public enum ImageConfigEnvironment {
         do throws(ResourceReadError) { bytes = try file.read(at: 0, count: Int(file.size)) } catch { throw unreadable(path, error) }
         let document = try decode(Data(bytes), path: path)
         guard let env = document.env else { throw .noEnv(path: path) }
-        return ImageRootConfig(environment: variables(env), user: document.user)
+        return ImageRootConfig(environment: variables(env), user: document.user, workingDirectory: document.workingDirectory)
     }
 
     private static func unreadable(_ path: String, _ error: ResourceReadError) -> ReadError {
@@ -62,7 +62,8 @@ public enum ImageConfigEnvironment {
     /// An image's config: `Env` when it has one (else none set) and `User`.
     static func config(_ data: Data, path: String) throws(ReadError) -> ImageRootConfig {
         let document = try decode(data, path: path)
-        return ImageRootConfig(environment: variables(document.env ?? []), user: document.user)
+        return ImageRootConfig(environment: variables(document.env ?? []), user: document.user,
+                               workingDirectory: document.workingDirectory)
     }
 
     private static func decode(_ data: Data, path: String) throws(ReadError) -> Document {
@@ -86,6 +87,7 @@ public enum ImageConfigEnvironment {
     struct Document: Decodable {
         var env: [String]?
         var user: String?
+        var workingDirectory: String?
 
         init(from decoder: any Decoder) throws {
             let image: Image?
@@ -96,6 +98,7 @@ public enum ImageConfigEnvironment {
             }
             env = image?.env
             user = image?.user
+            workingDirectory = image?.workingDirectory
         }
     }
 
@@ -104,6 +107,7 @@ public enum ImageConfigEnvironment {
     struct Image: Decodable {
         var env: [String]?
         var user: String?
+        var workingDirectory: String?
 
         enum Key: String, CodingKey { case Config, config }
 
@@ -119,6 +123,7 @@ public enum ImageConfigEnvironment {
             }
             env = section.env
             user = section.user
+            workingDirectory = section.workingDirectory
         }
     }
 
@@ -127,8 +132,11 @@ public enum ImageConfigEnvironment {
     struct EnvSection: Decodable {
         var env: [String]?
         var user: String?
+        /// `WorkingDir` when a non-empty string; the runtime makes a relative one absolute
+        /// from `/`.
+        var workingDirectory: String?
 
-        enum Key: String, CodingKey { case Env, User }
+        enum Key: String, CodingKey { case Env, User, WorkingDir }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
@@ -140,6 +148,9 @@ public enum ImageConfigEnvironment {
                 env = try container.decodeIfMatching([String].self, forKey: .Env)
             }
             user = try container.decodeIfMatching(String.self, forKey: .User).flatMap { $0.isEmpty ? nil : $0 }
+            workingDirectory = try container.decodeIfMatching(String.self, forKey: .WorkingDir).flatMap {
+                $0.isEmpty ? nil : $0.startsWithSlash ? $0 : "/" + $0
+            }
         }
     }
 }

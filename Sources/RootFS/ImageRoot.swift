@@ -13,10 +13,14 @@ public struct ImageRootConfig: Equatable, Sendable {
     /// `config.User` (`name`, `uid`, `name:group`, `uid:gid`…): whom its processes run as
     /// (`docker run` and `docker exec` by default); nil for root.
     public var user: String?
+    /// `config.WorkingDir`: where its processes start (relative search-path elements and
+    /// paths mean it); nil for `/`.
+    public var workingDirectory: String?
 
-    public init(environment: [String: String], user: String? = nil) {
+    public init(environment: [String: String], user: String? = nil, workingDirectory: String? = nil) {
         self.environment = environment
         self.user = user
+        self.workingDirectory = workingDirectory
     }
 }
 

@@ -20,12 +20,16 @@ public enum RootedRun {
         case needsRoot
         /// Another user was named (`--user`, the image's `User`) and this process is not root.
         case needsRootToSwitchUser
+        /// The directory to start in (`--cwd`, the image's `WorkingDir`) is not one of the root's.
+        case noWorkingDirectory(String)
         case subprocess(SubprocessError)
 
         public var description: String {
             switch self {
             case .needsRoot: return "verify --root needs root (chroot in a private mount namespace)"
             case .needsRootToSwitchUser: return "verify as another user (--user, or the image's User) needs root (setuid)"
+            case .noWorkingDirectory(let directory):
+                return "verify starts the program in \(directory) (--cwd, or the image's WorkingDir), and the root has no such directory"
             case .subprocess(let error): return error.description
             }
         }
@@ -44,8 +48,10 @@ public enum RootedRun {
     ///   - user: `(uid, gid)` to start the program as, as a container whose image names a User
     ///     does: switched to when it is not who the run would be anyway (root in another
     ///     root, this process on the host); nil: that one.
+    ///   - workingDirectory: where it starts, inside the root; nil: `/` in a root, else here.
     public static func run(_ program: String, arguments: [String], environment: [String: String], root: String?,
-                           user: (uid: UInt32, gid: UInt32)? = nil, timeout: Int) throws(Failure) -> Outcome {
+                           user: (uid: UInt32, gid: UInt32)? = nil, workingDirectory: String? = nil,
+                           timeout: Int) throws(Failure) -> Outcome {
         let runsAs = root == nil ? (uid: UInt32(getuid()), gid: UInt32(getgid())) : (uid: 0, gid: 0)
         let switchTo = user.flatMap { $0.uid != runsAs.uid || $0.gid != runsAs.gid ? $0 : nil }
         if root != nil, getuid() != 0 { throw .needsRoot }
@@ -53,7 +59,8 @@ public enum RootedRun {
         do throws(SubprocessError) {
             return .ran(try Subprocess.run(program, arguments: arguments, environment: environment,
                                            timeout: .seconds(timeout), whenTimeUp: .stop,
-                                           confinement: Subprocess.Confinement(root: root, user: switchTo)))
+                                           confinement: Subprocess.Confinement(root: root, user: switchTo,
+                                                                               workingDirectory: workingDirectory)))
         } catch {
             if case .refusedByKernel(_, let code) = error { return .refusedByKernel(errno: code) }
             throw .subprocess(error)

@@ -50,10 +50,13 @@ public enum Subprocess {
         public var root: String?
         /// Who to become (groups {gid}, gid, uid); nil: stay.
         public var user: (uid: UInt32, gid: UInt32)?
+        /// Where to start (inside `root`); nil: `/` in a root, else this process's directory.
+        public var workingDirectory: String?
 
-        public init(root: String?, user: (uid: UInt32, gid: UInt32)?) {
+        public init(root: String?, user: (uid: UInt32, gid: UInt32)?, workingDirectory: String? = nil) {
             self.root = root
             self.user = user
+            self.workingDirectory = workingDirectory
         }
     }
 
@@ -143,7 +146,7 @@ public enum Subprocess {
         let envp = environment.map { CStringList($0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) }
         defer { envp?.release() }
         // The root's paths as C strings made here: the child may not allocate.
-        let places = CStringList(confinement?.root.map { [$0, $0 + "/proc"] } ?? [])
+        let places = CStringList((confinement?.root.map { [$0, $0 + "/proc"] } ?? ["", ""]) + [confinement?.workingDirectory ?? ""])
         defer { places.release() }
         var pid: pid_t = 0
         var execFailed: Int32 = 0
@@ -155,6 +158,7 @@ public enum Subprocess {
                 var confined = OfdoctorConfinement(
                     root: confinement.root == nil ? nil : places.pointers[0].map { UnsafePointer($0) },
                     proc: confinement.root == nil ? nil : places.pointers[1].map { UnsafePointer($0) },
+                    cwd: confinement.workingDirectory == nil ? nil : places.pointers[2].map { UnsafePointer($0) },
                     switch_user: confinement.user == nil ? 0 : 1,
                     uid: confinement.user?.uid ?? 0, gid: confinement.user?.gid ?? 0)
                 return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, &confined, &pid, &execFailed)

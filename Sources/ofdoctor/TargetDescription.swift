@@ -30,7 +30,7 @@ protocol TargetDescription {
 extension TargetDescription {
     /// `--cwd`, else where the program would start: this shell's directory for this
     /// machine's own root (a relative or empty search-path element means it), `/` in
-    /// another root or an image.
+    /// another root or an image (whose config's WorkingDir `environment(of:)` prefers).
     var workingDirectory: String {
         givenWorkingDirectory ?? (isHostRoot ? FileManager.default.currentDirectoryPath : "/")
     }
@@ -49,12 +49,12 @@ extension TargetDescription {
     ///   than reading the image again (a gzip'd archive is inflated once).
     func environment(of system: TargetSystem? = nil) throws -> LoaderEnvironment {
         var variables: [String: String] = [:]
-        var user: String?
+        var user: String?, configDirectory: String?
         if let file = environmentFile {
             // A missing, unreadable or malformed config is bad input (exit 3), like a bad root.
             do {
                 let config = try ImageConfigEnvironment.readConfig(path: file)
-                (variables, user) = (config.environment, config.user)
+                (variables, user, configDirectory) = (config.environment, config.user, config.workingDirectory)
             } catch { throw CommandFailure.analysis(error.description) }
         } else if let image {
             let config: ImageRootConfig
@@ -63,7 +63,7 @@ extension TargetDescription {
             } else {
                 do { config = try ImageRoot.config(path: image) } catch { throw CommandFailure.analysis(error.description) }
             }
-            (variables, user) = (config.environment, config.user)
+            (variables, user, configDirectory) = (config.environment, config.user, config.workingDirectory)
         } else {
             variables = ProcessEnvironment.loaderVariables
             if isHostRoot, let path = ProcessEnvironment.value("PATH") { variables["PATH"] = path }
@@ -91,7 +91,9 @@ extension TargetDescription {
             case .failure(let unknown): unknownUser = unknown
             }
         }
-        var environment = LoaderEnvironment(variables, workingDirectory: workingDirectory, identity: identity)
+        // Where it starts: --cwd, else the image config's WorkingDir, as the runtime starts it there.
+        let directory = givenWorkingDirectory ?? configDirectory ?? workingDirectory
+        var environment = LoaderEnvironment(variables, workingDirectory: directory, identity: identity)
         environment.unknownContainerUser = unknownUser
         return environment
     }

@@ -23,7 +23,7 @@ struct TargetOptions: ParsableArguments {
     var environmentFile: String?
 
     @Option(name: .customLong("cwd"), help: ArgumentHelp(
-        "The program's working directory inside the root (default /); a relative BINARY starts from it.",
+        "The program's working directory inside the root (default: the image's WorkingDir, else /; on this machine, here); relative paths start from it.",
         valueName: "DIR"))
     var givenWorkingDirectory: String?
 

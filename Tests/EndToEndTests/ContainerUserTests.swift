@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 
-/// An image whose `User` names a user or group its /etc/passwd or /etc/group lacks: Docker
-/// refuses to start any container of it (exit 125) before the program or its loader runs.
-/// A private Docker daemon is the judge: each User is imported into an image, run, saved,
-/// and checked (`--image`, and `--env-from` with `docker inspect`'s JSON); LD031 exactly
-/// when docker refused, with docker's own words.
-@Suite("the image's User as Docker resolves it: LD031 exactly when docker refuses to start the container", .serialized)
+/// The image config as Docker reads it before anything runs. A `User` naming a user or group
+/// the image's /etc/passwd or /etc/group lacks: Docker refuses to start any container of it
+/// (exit 125) before the program or its loader runs. `WorkingDir`: where the program starts,
+/// which relative search-path elements mean. A private Docker daemon is the judge: each
+/// config is imported into an image, run, saved, and checked (`--image`, and `--env-from`
+/// with `docker inspect`'s JSON); LD031 exactly when docker refused, with docker's words.
+@Suite("the image config as Docker reads it: User (LD031 exactly when docker refuses) and WorkingDir", .serialized)
 struct ContainerUserTests {
     /// A root of this machine's loader and libc with `/app/prog` (no libc, exits 0), and
     /// /etc/passwd (root, alice) and /etc/group (root, alice, staff) unless `accounts` is false.
@@ -20,6 +21,13 @@ struct ContainerUserTests {
             cp -L /lib/x86_64-linux-gnu/libc.so.6 "$L/libc.so.6"
             printf '%s\n' 'void _start(void) { __asm__ volatile ("syscall" :: "a"(60), "D"(0)); for (;;) {} }' > "$W/prog.c"
             gcc -nostdlib -fno-stack-protector -o "$R/app/prog" "$W/prog.c" -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
+            # /app/needsfoo needs libfoo.so.1, which only /opt/app/lib holds (no RPATH).
+            mkdir -p "$R/opt/app/lib"
+            echo 'int foo(void) { return 0; }' > "$W/foo.c"
+            gcc -shared -fPIC -nostdlib -o "$R/opt/app/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 "$W/foo.c"
+            printf '%s\n' 'int foo(void);' 'void _start(void) { __asm__ volatile ("syscall" :: "a"(60), "D"(foo())); for (;;) {} }' > "$W/needs.c"
+            gcc -nostdlib -fno-stack-protector -o "$R/app/needsfoo" "$W/needs.c" "$R/opt/app/lib/libfoo.so.1" \
+                -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
             if [ "$2" = yes ]; then
               printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n' > "$R/etc/passwd"
               printf 'root:x:0:\nalice:x:1000:\nstaff:x:50:\n' > "$R/etc/group"
@@ -31,14 +39,31 @@ struct ContainerUserTests {
         return work
     }
 
+    static var canRun: Bool {
+        DockerDaemon.isInstalled && RealLoader.canRunRoots && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc")
+    }
+
+    /// `WORK/root.tar` imported with Dockerfile `changes` as `tag`, and `program` run in a
+    /// container of it; the image saved (`WORK/NAME.tar`) and inspected (`WORK/NAME.json`).
+    static func image(_ daemon: DockerDaemon, work: String, changes: [String], name: String,
+                      program: String) throws -> (run: Command.Result, image: String, inspect: String) {
+        let tag = "ofdoctor-test/config:\(name)"
+        try #require(daemon.docker(["import"] + changes.flatMap { ["--change", $0] } + [work + "/root.tar", tag]).status == 0)
+        let run = daemon.docker(["run", "--rm", "--network", "none", tag, program])
+        let image = work + "/\(name).tar", inspect = work + "/\(name).json"
+        try #require(daemon.docker(["save", "-o", image, tag]).status == 0)
+        let inspected = daemon.docker(["inspect", tag])
+        try #require(inspected.status == 0 && FileManager.default.createFile(atPath: inspect, contents: Data(inspected.stdout.utf8)))
+        return (run, image, inspect)
+    }
+
     static func ids(_ result: Command.Result) throws -> [[String: Any]] {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
         return report["findings"] as? [[String: Any]] ?? []
     }
 
     @Test("users and groups Docker finds or does not, with and without account files",
-          .enabled(if: DockerDaemon.isInstalled && RealLoader.canRunRoots && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc"),
-                   DockerDaemon.unavailable))
+          .enabled(if: canRun, DockerDaemon.unavailable))
     func dockerDecides() throws {
         let daemon = try DockerDaemon()
         defer { daemon.stop() }
@@ -51,15 +76,10 @@ struct ContainerUserTests {
             let work = try Self.makeRoot(accounts: accounts)
             defer { try? FileManager.default.removeItem(atPath: work) }
             for (n, user) in users.enumerated() {
-                let tag = "ofdoctor-test/user:\(accounts ? "a" : "n")\(n)"
-                try #require(daemon.docker(["import", "--change", "USER \(user)", work + "/root.tar", tag]).status == 0)
-                let run = daemon.docker(["run", "--rm", "--network", "none", tag, "/app/prog"])
+                let (run, image, inspect) = try Self.image(daemon, work: work, changes: ["USER \(user)"],
+                                                            name: "user-\(accounts ? "a" : "n")\(n)", program: "/app/prog")
                 let refused = run.status == 125
                 #expect(refused || run.status == 0, "\(user): \(run)")
-                let image = work + "/image-\(n).tar", inspect = work + "/inspect-\(n).json"
-                try #require(daemon.docker(["save", "-o", image, tag]).status == 0)
-                let inspected = daemon.docker(["inspect", tag])
-                try #require(inspected.status == 0 && FileManager.default.createFile(atPath: inspect, contents: Data(inspected.stdout.utf8)))
                 for arguments in [["--image", image], ["--root", work + "/root", "--env-from", inspect]] {
                     let check = Command.ofdoctor(["check", "--format", "json"] + arguments + ["/app/prog"])
                     let findings = try Self.ids(check)
@@ -77,5 +97,36 @@ struct ContainerUserTests {
             }
         }
         #expect(refusals == 6, "the cases hold refusals of both kinds")
+    }
+
+    /// `LD_LIBRARY_PATH=lib` means WorkingDir's lib: the container starts in /opt/app, where
+    /// lib/libfoo.so.1 is, and not in /. check reads WorkingDir as the start directory, and
+    /// verify starts the program there.
+    @Test("WorkingDir is where relative search-path elements start, for check and for verify, as for docker run",
+          .enabled(if: canRun, DockerDaemon.unavailable))
+    func workingDirectory() throws {
+        let daemon = try DockerDaemon()
+        defer { daemon.stop() }
+        let work = try Self.makeRoot(accounts: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for (n, directory) in ["/opt/app", "/"].enumerated() {
+            let (run, image, inspect) = try Self.image(daemon, work: work, changes: ["WORKDIR \(directory)", "ENV LD_LIBRARY_PATH=lib"],
+                                                        name: "workdir-\(n)", program: "/app/needsfoo")
+            let starts = run.status == 0
+            #expect(starts == (directory == "/opt/app"), "\(directory): \(run)")
+            for arguments in [["--image", image], ["--root", work + "/root", "--env-from", inspect]] {
+                let check = Command.ofdoctor(["check", "--format", "json"] + arguments + ["/app/needsfoo"])
+                let ids = try Self.ids(check).compactMap { $0["id"] as? String }
+                #expect((check.status == 0) == starts, "\(directory) \(arguments[0]): \(ids) \(check.stderr)")
+            }
+            // verify starts it where check judged it: healthy in /opt/app as it is; in / with the plan's fix.
+            let verify = Command.ofdoctor(["verify", "--root", work + "/root", "--env-from", inspect, "/app/needsfoo"])
+            #expect(verify.status == 0 && verify.stdout.contains("→ exit 0: started"), "\(directory): \(verify.stdout)")
+        }
+        // --cwd, with nothing to plan: only a start in that directory finds lib/libfoo.so.1.
+        let verify = Command.ofdoctor(["verify", "--root", work + "/root", "--cwd", "/opt/app", "--env", "LD_LIBRARY_PATH=lib", "/app/needsfoo"])
+        #expect(verify.status == 0 && verify.stdout.contains("→ exit 0: started"), "\(verify.stdout)")
+        let nowhere = Command.ofdoctor(["verify", "--root", work + "/root", "--cwd", "/no/such/dir", "/app/needsfoo"])
+        #expect(nowhere.status == 3 && nowhere.stderr.contains("/no/such/dir"), "\(nowhere)")
     }
 }

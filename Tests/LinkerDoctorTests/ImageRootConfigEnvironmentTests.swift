@@ -30,6 +30,17 @@ struct ImageRootConfigEnvironmentTests {
         #expect(try config(#"{"Config":{"Env":[],"User":1000}}"#).user == nil)
     }
 
+    @Test("WorkingDir: where its processes start; empty or not a string is /, a relative one from /")
+    func workingDirectory() throws {
+        func directory(_ json: String) throws -> String? {
+            try ImageConfigEnvironment.config(Data(json.utf8), path: "f.json").workingDirectory
+        }
+        #expect(try directory(#"[{"Config":{"Env":null,"WorkingDir":"/opt/app"}}]"#) == "/opt/app")
+        #expect(try directory(#"{"config":{"WorkingDir":"opt/app"}}"#) == "/opt/app")
+        #expect(try directory(#"{"config":{"WorkingDir":""}}"#) == nil)
+        #expect(try directory(#"{"config":{"WorkingDir":5}}"#) == nil)
+    }
+
     /// What `docker inspect` prints for an image without ENV (`FROM scratch`, `docker import`).
     @Test("Env null: no variables (docker inspect of an image without ENV), not a missing list")
     func envNull() throws {

@@ -20,6 +20,9 @@ typedef struct {
        directory) and chroot(2)s into `root`. Needs root. */
     const char *root;
     const char *proc;
+    /* The directory to start in (inside `root`); NULL: `/` when a root is entered, else
+       this process's. */
+    const char *cwd;
     /* Non-zero: supplementary groups {gid}, then gid, then uid (as chroot --userspec with
        --groups does). */
     int switch_user;
