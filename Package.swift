@@ -70,10 +70,12 @@ let package = Package(
         // Test support: ELF images built from a description, and a root held in memory.
         .target(name: "ELFImageBuilder", path: "Tests/Support/ELFImageBuilder"),
         .target(name: "InMemoryRoot", dependencies: ["RootFS", "ELFInspect"], path: "Tests/Support/InMemoryRoot"),
+        // What the real loader prints in trace mode (ldd, ldd -r), read for the tests that take it as their oracle.
+        .target(name: "LoaderTrace", path: "Tests/Support/LoaderTrace"),
         .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect", "ELFImageBuilder"], exclude: ["Corpus"]),
         // Unit tests of the library layers, and the differentials against this machine's loader.
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot", "LoaderTrace"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "LoaderTrace"]),
         .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],
     swiftLanguageModes: [.v6]

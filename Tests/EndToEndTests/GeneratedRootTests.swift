@@ -1,4 +1,5 @@
 import Foundation
+import LoaderTrace
 import Testing
 
 /// ofdoctor on roots nobody wrote by hand: `Tests/Fixtures/build-generated-roots.py` mixes,
@@ -68,45 +69,20 @@ struct GeneratedRootTests {
                                        extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
         var trace = Trace()
         trace.crashed = outcome.status > 128 && outcome.status != 255
-        for raw in (outcome.stdout + "\n" + outcome.stderr).split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if let range = line.range(of: "error while loading shared libraries: ") {
-                trace.fatal = String(line[range.upperBound...])
-            } else if line.hasPrefix("Inconsistency detected by ld.so: ") {
-                trace.fatal = line
-            } else if line.hasSuffix(": error due to GNU_PROPERTY_1_NEEDED_INDIRECT_EXTERN_ACCESS"),
-                      let colon = line.range(of: ": ") {
-                // PROGRAM: SYMBOL: LIBRARY: …, after the program's name as the loader was given it
-                trace.fatal = String(line[colon.upperBound...])
-            } else if line.hasPrefix("undefined symbol: ") {
-                let body = line.dropFirst("undefined symbol: ".count)
-                guard let tab = body.firstIndex(of: "\t") else { continue }
-                var symbol = String(body[..<tab]), version = ""
-                if let comma = symbol.range(of: ", version ") {
-                    version = String(symbol[comma.upperBound...])
-                    symbol = String(symbol[..<comma.lowerBound])
-                }
-                let requester = absolute(body[body.index(after: tab)...].trimmingCharacters(in: CharacterSet(charactersIn: "()")))
-                trace.undefined.insert(Trace.exactText("\(requester)|\(symbol)|\(version)"))
-            } else if let range = line.range(of: ": version `"), let tick = line[range.upperBound...].firstIndex(of: "'"),
-                      let by = line.range(of: "(required by ") {
-                let file = absolute(line[..<range.lowerBound].split(separator: " ").last.map(String.init) ?? "")
-                trace.missingVersions.insert(Trace.exactText("\(file)|\(line[range.upperBound..<tick])|\(absolute(String(line[by.upperBound...].dropLast())))"))
-            } else if let range = line.range(of: ": no version information available (required by ") {
-                let file = absolute(line[..<range.lowerBound].split(separator: " ").last.map(String.init) ?? "")
-                trace.withoutVersions.insert(Trace.exactText("\(file)|\(absolute(String(line[range.upperBound...].dropLast())))"))
-            } else if line.hasPrefix("/"), !line.contains(" => ") {
-                // a DT_NEEDED with a slash is listed by its path alone
-                trace.loaded.append(line.range(of: " (0x").map { String(line[..<$0.lowerBound]) } ?? line)
-            } else if let arrow = line.range(of: " => ") {
-                let name = String(line[..<arrow.lowerBound])
-                var right = String(line[arrow.upperBound...])
-                if let paren = right.range(of: " (0x") { right = String(right[..<paren.lowerBound]) }
-                if right == "not found" { trace.missing.insert(Trace.exactText(name)) }
-                // (a relative LD_LIBRARY_PATH element keeps its spelling; the chroot's working
-                // directory is /, which check takes too and writes out)
-                else if right != "ld.so" { trace.loaded.append(absolute(right)) }
-            }
+        let output = LddOutput(outcome.stdout + "\n" + outcome.stderr)
+        trace.fatal = output.fatal
+        // (a relative LD_LIBRARY_PATH element keeps its spelling; the chroot's working
+        // directory is /, which check takes too and writes out)
+        trace.loaded = output.loaded.map(absolute)
+        for name in output.missing { trace.missing.insert(Trace.exactText(name)) }
+        for u in output.undefined {
+            trace.undefined.insert(Trace.exactText("\(absolute(u.requester))|\(u.symbol)|\(u.version ?? "")"))
+        }
+        for v in output.missingVersions {
+            trace.missingVersions.insert(Trace.exactText("\(absolute(v.file))|\(v.version)|\(absolute(v.requester))"))
+        }
+        for w in output.withoutVersionInformation {
+            trace.withoutVersions.insert(Trace.exactText("\(absolute(w.file))|\(absolute(w.requester))"))
         }
         return trace
     }

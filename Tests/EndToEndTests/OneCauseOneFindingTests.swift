@@ -1,4 +1,5 @@
 import Foundation
+import LoaderTrace
 import Testing
 
 /// One cause, one finding (issue 18 item 2), judged by the real loader in the `shadowing` rule
@@ -47,17 +48,9 @@ struct OneCauseOneFindingTests {
         var versions: Set<String> = []
 
         init(_ trace: String) {
-            for line in trace.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                if line.hasPrefix("undefined symbol: "), let tab = line.firstIndex(of: "\t") {
-                    let what = line[line.index(line.startIndex, offsetBy: 18)..<tab].components(separatedBy: ", version ")
-                    let requester = line[line.index(after: tab)...].dropFirst().dropLast()
-                    symbols.insert(.init(name: what[0], version: what.count > 1 ? what[1] : nil, requester: String(requester)))
-                } else if let quote = line.range(of: ": version `"), let close = line[quote.upperBound...].firstIndex(of: "'"),
-                          let by = line.range(of: "(required by ") {
-                    let file = line[..<quote.lowerBound].split(separator: " ").last.map(String.init) ?? ""
-                    versions.insert("\(file)|\(line[quote.upperBound..<close])|\(line[by.upperBound...].dropLast())")
-                }
-            }
+            let output = LddOutput(trace)
+            symbols = Set(output.undefined.map { Report.Symbol(name: $0.symbol, version: $0.version, requester: $0.requester) })
+            versions = Set(output.missingVersions.map { "\($0.file)|\($0.version)|\($0.requester)" })
         }
     }
 

@@ -1,6 +1,7 @@
 import ELFInspect
 import Foundation
 import LoaderModel
+import LoaderTrace
 import RootFS
 import Testing
 
@@ -70,29 +71,11 @@ struct SymbolDifferentialTests {
 
     /// What `ldd -r` printed (stdout and stderr together); nil when a library was not found.
     static func parse(_ text: String) -> Report? {
+        let output = LddOutput(text)
+        guard output.missing.isEmpty else { return nil }    // compared by the machine differential
         var report = Report()
-        for raw in text.split(separator: "\n") {
-            let line = raw.trimmingCharacters(in: .whitespaces)
-            if line.contains("=> not found") { return nil }    // compared by the machine differential
-            if line.hasPrefix("undefined symbol: ") {
-                let body = line.dropFirst("undefined symbol: ".count)
-                guard let tab = body.firstIndex(of: "\t") else { continue }
-                var symbol = String(body[..<tab])
-                var version = ""
-                if let comma = symbol.range(of: ", version ") {
-                    version = String(symbol[comma.upperBound...])
-                    symbol = String(symbol[..<comma.lowerBound])
-                }
-                let requester = body[body.index(after: tab)...].trimmingCharacters(in: CharacterSet(charactersIn: "()"))
-                report.undefined.insert("\(requester)|\(symbol)|\(version)")
-            } else if let range = line.range(of: ": version `") {
-                let file = String(line[..<range.lowerBound])
-                let rest = line[range.upperBound...]
-                guard let tick = rest.firstIndex(of: "'"), let req = rest.range(of: "(required by ") else { continue }
-                let requester = rest[req.upperBound...].dropLast()
-                report.missingVersions.insert("\(file)|\(rest[..<tick])|\(requester)")
-            }
-        }
+        for u in output.undefined { report.undefined.insert("\(u.requester)|\(u.symbol)|\(u.version ?? "")") }
+        for v in output.missingVersions { report.missingVersions.insert("\(v.file)|\(v.version)|\(v.requester)") }
         return report
     }
 
