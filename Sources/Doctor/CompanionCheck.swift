@@ -39,7 +39,9 @@ enum CompanionCheck {
             // DIR/NAME) or, for bare-name opens, already loaded.
             let missing = family.filter { name in
                 let beside = (try? system.root.resolve(RootPath(loadDirectory + "/" + name))) ?? nil
-                return beside == nil && !graph.objects.contains { $0.names.contains(name) || $0.soname == name }
+                return beside == nil && !graph.objects.contains { object in
+                    object.names.contains { $0.hasSameBytes(as: name) } || object.soname.map { $0.hasSameBytes(as: name) } == true
+                }
             }
             guard !missing.isEmpty else { continue }
             result.append(Finding(

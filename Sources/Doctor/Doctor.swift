@@ -1,4 +1,5 @@
 import LoaderModel
+import Support
 import RootFS
 
 /// The doctor: diagnoses a program in a root and environment, and plans and proves the fix.
@@ -55,7 +56,7 @@ public struct Doctor: Sendable {
         for i in findings.indices {
             if dataIDs.contains(findings[i].id) { continue }   // their own check decided
             if let library = findings[i].library, findings[i].rule == .libraryNotFound {
-                findings[i].candidates = outcome.candidates[library] ?? []
+                findings[i].candidates = outcome.candidates[TextKey(library)] ?? []
             }
             let key = findings[i].key
             findings[i].fixable = !findings[i].isProblem || outcome.fixedKeys.contains(key)

@@ -369,7 +369,7 @@ public enum FindingCatalog {
         let expected = graph.objects.first.map { CandidateVerdict.Expectation(header: $0.elf.header) } ?? .x86_64
         guard CandidateVerdict.judge(bytes.buffer, expecting: expected) == .accept,
               let elf = try? ELFFile(bytes: bytes, path: path.description) else { return false }
-        return (elf.dynamic?.soname ?? name) == name
+        return (elf.dynamic?.soname ?? name).hasSameBytes(as: name)
     }
 
     /// The legacy hwcap names of the cache's entry for `directory/name` when the root's loader

@@ -1,4 +1,5 @@
 import LoaderModel
+import Support
 
 /// The node of the load graph a finding is about: what `tree` marks with its id.
 public enum FindingPlacement: Hashable, Sendable {
@@ -38,12 +39,12 @@ public enum FindingPlacement: Hashable, Sendable {
     /// Where `finding` belongs in `graph`.
     public static func of(_ finding: Finding, in graph: LoadGraph) -> FindingPlacement {
         func object(path: String?) -> FindingPlacement? {
-            guard let path, let found = graph.objects.first(where: { $0.path == path }) else { return nil }
+            guard let path, let found = graph.objects.first(where: { $0.path.hasSameBytes(as: path) }) else { return nil }
             return .object(found.index)
         }
         func named(_ name: String?) -> FindingPlacement? {
             guard let name else { return nil }
-            if graph.missing.contains(where: { $0.name == name }) { return .missing(name) }
+            if graph.missing.contains(where: { $0.name.hasSameBytes(as: name) }) { return .missing(name) }
             if let found = graph.objects.first(where: { $0.names.contains(name) }) { return .object(found.index) }
             return nil
         }
@@ -51,12 +52,12 @@ public enum FindingPlacement: Hashable, Sendable {
         case .interpreterNotFound, .interpreterUnusable, .staticExecutable, .programFilter, .programNotExecutable:
             return .program
         case .preloadIgnored:
-            guard let name = finding.library, graph.failedPreloads.contains(where: { $0.name == name }) else { return .none }
+            guard let name = finding.library, graph.failedPreloads.contains(where: { $0.name.hasSameBytes(as: name) }) else { return .none }
             return .preload(name)
         case .libraryNotFound, .badCandidate, .staleCache, .danglingSymlink, .wrongClassSkipped:
             return named(finding.library) ?? .none
         case .auxiliaryFilterAbsent:
-            guard let name = finding.library, graph.absentAuxiliaries.contains(where: { $0.name == name }) else { return .none }
+            guard let name = finding.library, graph.absentAuxiliaries.contains(where: { $0.name.hasSameBytes(as: name) }) else { return .none }
             return .absentAuxiliary(name)
         case .secureExecution, .auditInterface, .containerUserUnknown:
             return .program

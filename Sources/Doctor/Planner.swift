@@ -42,7 +42,7 @@ public struct Planner: Sendable {
         /// The findings the plan fixes, by key: several LD002 share an id.
         public var fixedKeys: Set<FindingKey>
         /// Where the root has each missing library, and whether it can stand in.
-        public var candidates: [String: [Candidate]]
+        public var candidates: [TextKey: [Candidate]]
         /// How much of the root the candidate search read (nil when nothing was missing).
         public var candidateSearch: CandidateSearch.Record?
     }
@@ -57,10 +57,10 @@ public struct Planner: Sendable {
         var later: [Finding] = []
         var blockers: [Blocker] = []
         var search: CandidateSearch?
-        var candidates: [String: [Candidate]] = [:]
+        var candidates: [TextKey: [Candidate]] = [:]
         /// Links to another soname, by the name they provide, so a later failure can undo them.
-        var sonameLinks: [String: (action: FixAction, path: String, id: FindingID, key: FindingKey, package: String?)] = [:]
-        var rejected = Set<String>()
+        var sonameLinks: [TextKey: (action: FixAction, path: String, id: FindingID, key: FindingKey, package: String?)] = [:]
+        var rejected = Set<TextKey>()
         var withdrawn: [Blocker] = []
         let startKeys = Set(start.findings.map(\.key))
         for _ in 0..<Self.maxRounds {
@@ -70,7 +70,8 @@ public struct Planner: Sendable {
             blockers = []
             let roundStart = (actions: actions, environment: env)
             // A soname link whose consumers now miss symbols is an ABI break: withdraw it.
-            for (name, link) in sonameLinks {
+            for (key, link) in sonameLinks {
+                let name = key.string
                 let consumers = current.graph.objects.filter { $0.elf.dynamic?.needed.contains(name) == true }.map(\.path)
                 let broken = errors.filter {
                     ($0.rule == .symbolNotFound || $0.rule == .versionNotFound) && $0.neededBy.contains(where: consumers.contains)
@@ -80,16 +81,16 @@ public struct Planner: Sendable {
                 if !actions.contains(where: { if case .symlink = $0.action { return true }; return false }) {
                     actions.removeAll { $0.action == .ldconfig }
                 }
-                rejected.insert(link.path)
-                sonameLinks[name] = nil
+                rejected.insert(TextKey(link.path))
+                sonameLinks[key] = nil
                 var names: [String] = []
                 for finding in broken {
                     for name in finding.symbols.map(\.name) + finding.versions.map(\.name) where !names.contains(name) { names.append(name) }
                 }
                 let symbols = names.joined(separator: ", ")
-                if let i = candidates[name]?.firstIndex(where: { $0.path == link.path }) {
-                    candidates[name]?[i].usable = false
-                    candidates[name]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
+                if let i = candidates[key]?.firstIndex(where: { $0.path.hasSameBytes(as: link.path) }) {
+                    candidates[key]?[i].usable = false
+                    candidates[key]?[i].note = "lacks \(symbols), which \(consumers.joined(separator: ", ")) imports from \(name): linking it would fail with `undefined symbol: \(broken.first?.symbol ?? "")`"
                 }
                 withdrawn.append(Blocker(
                     findingID: link.id, summary: "\(name) is missing and \(link.path) cannot stand in (it lacks \(symbols))",
@@ -112,8 +113,8 @@ public struct Planner: Sendable {
                     // later either (a nodeflib program's LD_LIBRARY_PATH must not bring the
                     // dropped directory back for it).
                     if let bad = finding.resolvedTo {
-                        rejected.insert(bad)
-                        if let object = current.graph.objects.first(where: { $0.path == bad }) { rejected.insert(object.realPath) }
+                        rejected.insert(TextKey(bad))
+                        if let object = current.graph.objects.first(where: { $0.path.hasSameBytes(as: bad) }) { rejected.insert(TextKey(object.realPath)) }
                     }
                     if let step = unshadow(finding, in: current, environment: env) {
                         env = step
@@ -141,7 +142,7 @@ public struct Planner: Sendable {
                     reading.find(library) { !$0.containsBytes("/glibc-hwcaps/") && isUsableLibrary($0) }
                     search = reading
                     let libraries = reading.index
-                    if candidates[library] == nil { candidates[library] = candidateList(library, index: libraries) }
+                    if candidates[TextKey(library)] == nil { candidates[TextKey(library)] = candidateList(library, index: libraries) }
                     guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
                                              rejected: rejected)
                     else {
@@ -154,7 +155,7 @@ public struct Planner: Sendable {
                     }
                     if let link = step.sonameLink {
                         let package = rules.documentedFailure(finding, provider: nil, graph: current.graph, system: system)?.package
-                        sonameLinks[library] = (link.action, link.path, finding.id, finding.key, package)
+                        sonameLinks[TextKey(library)] = (link.action, link.path, finding.id, finding.key, package)
                     }
                     for action in step.actions { Self.record(&actions, action, for: finding) }
                     if let newEnv = step.environment {
@@ -218,7 +219,7 @@ public struct Planner: Sendable {
     /// the planner examined), never one the plan adds unexamined.
     func settle(start: Diagnosis, actions: [PlannedAction], original: LoaderEnvironment,
                 environment: LoaderEnvironment, current: Diagnosis, later: [Finding], blockers: [Blocker],
-                candidates: [String: [Candidate]]) -> Outcome {
+                candidates: [TextKey: [Candidate]]) -> Outcome {
         let startKeys = Set(start.findings.map(\.key))
         let left = current.errors
         let leftKeys = Set(left.map(\.key))
@@ -359,7 +360,7 @@ public struct Planner: Sendable {
     /// drop the directory that supplies it, when the library is then found elsewhere.
     func unshadow(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment) -> LoaderEnvironment? {
         guard let resolved = finding.resolvedTo,
-              let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
+              let provider = diagnosis.graph.objects.first(where: { $0.path.hasSameBytes(as: resolved) }),
               case .search(.libraryPath, let directory) = provider.foundVia,
               environment.libraryPath != nil else { return nil }
         return withLibraryPath(libraryPathDirectories(environment).filter { $0 != directory && !directory.hasPrefix($0 + "/") },
@@ -370,7 +371,7 @@ public struct Planner: Sendable {
     /// `environment` no longer has.
     func isUnshadowed(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment) -> Bool {
         guard let resolved = finding.resolvedTo,
-              let provider = diagnosis.graph.objects.first(where: { $0.path == resolved }),
+              let provider = diagnosis.graph.objects.first(where: { $0.path.hasSameBytes(as: resolved) }),
               case .search(.libraryPath, let directory) = provider.foundVia else { return false }
         return !libraryPathDirectories(environment).contains { $0 == directory || directory.hasPrefix($0 + "/") }
     }
@@ -443,8 +444,8 @@ public struct Planner: Sendable {
     /// directory that would shadow system libraries (conda's) is linked into the default
     /// directory; failing both, another soname of the library is linked under this name.
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
-                 index: LibraryIndex, rejected: Set<String>) -> Step? {
-        let trail = diagnosis.graph.missing.first { $0.name == name }?.trail ?? []
+                 index: LibraryIndex, rejected: Set<TextKey>) -> Step? {
+        let trail = diagnosis.graph.missing.first { $0.name.hasSameBytes(as: name) }?.trail ?? []
         // A program in secure-execution mode never sees LD_LIBRARY_PATH: files and ldconfig only.
         let environmentReaches = diagnosis.graph.secureExecution == nil
         for path in index.paths(named: name) {
@@ -452,12 +453,12 @@ public struct Planner: Sendable {
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
             // tie the fix to the CPU it is planned on (and glibc < 2.33 never looks there).
             // (A cache entry skipped for a nodeflib requester was not searched: still a place.)
-            guard !trail.contains(where: { $0.directoryName == directory && $0.outcome != .nodeflib }), !rejected.contains(path),
+            guard !trail.contains(where: { $0.directoryName == directory && $0.outcome != .nodeflib }), !rejected.contains(TextKey(path)),
                   !directory.containsBytes("/glibc-hwcaps/"),
                   isUsableLibrary(path) else { continue }
             // A directory holding a copy the plan had to drop (it lacks what its consumers
             // need) does not go back on LD_LIBRARY_PATH for another library.
-            let holdsRejected = rejected.contains { Resolver.directoryName($0) == directory }
+            let holdsRejected = rejected.contains { Resolver.directoryName($0.string).hasSameBytes(as: directory) }
             // In a default directory and still not found: its requester is linked with
             // -z nodefaultlib, for which the loader skips the default directories and the
             // cache's entries in them. Only LD_LIBRARY_PATH reaches it there (last, so that
@@ -468,8 +469,8 @@ public struct Planner: Sendable {
                 // Appended last, it brings a dropped copy back only for a name no directory
                 // before it has (the simulation proves the rest).
                 guard !rejected.contains(where: { bad in
-                    Resolver.directoryName(bad) == directory
-                        && !dirs.contains { FindingCatalog.hasFile(FindingCatalog.fileName(bad), in: $0, system: system) }
+                    Resolver.directoryName(bad.string).hasSameBytes(as: directory)
+                        && !dirs.contains { FindingCatalog.hasFile(FindingCatalog.fileName(bad.string), in: $0, system: system) }
                 }) else { continue }
                 if !dirs.contains(where: { sameDirectory($0, directory) }) { dirs.append(directory) }
                 return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
@@ -479,7 +480,7 @@ public struct Planner: Sendable {
             // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
             // (ldconfig caches sonames: a file named `name` whose DT_SONAME is another is
             // never found under `name` through the cache; a path or a link finds it.)
-            if isPrivate, (declaredSoname(path) ?? name) == name, let conf = confStep(for: directory, in: diagnosis) {
+            if isPrivate, (declaredSoname(path) ?? name).hasSameBytes(as: name), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil)
             }
             // (A private directory whose cache entries the loader would skip gets links.)
@@ -502,7 +503,7 @@ public struct Planner: Sendable {
         for other in index.otherSonames(of: name) {
             for path in index.paths(named: other) {
                 let directory = Resolver.directoryName(path)
-                guard !rejected.contains(path),
+                guard !rejected.contains(TextKey(path)),
                       system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }),
                       isUsableLibrary(path) else { continue }
                 let link = RootPath(directory + "/" + name)
@@ -552,8 +553,8 @@ public struct Planner: Sendable {
     }
 
     func sameDirectory(_ a: String, _ b: String) -> Bool {
-        guard let ra = try? system.root.resolve(RootPath(a)), let rb = try? system.root.resolve(RootPath(b)) else { return a == b }
-        return ra.path == rb.path
+        guard let ra = try? system.root.resolve(RootPath(a)), let rb = try? system.root.resolve(RootPath(b)) else { return a.hasSameBytes(as: b) }
+        return ra.path == rb.path   // (RootPath compares bytes)
     }
 
     /// The DT_SONAME the file at `path` declares; nil when it declares none or is no ELF file.

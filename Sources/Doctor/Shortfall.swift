@@ -1,4 +1,5 @@
 import LoaderModel
+import Support
 
 /// One cause of version and symbol failures: the loaded object that does not give the objects
 /// needing it what they were linked against (a copy from `LD_LIBRARY_PATH` shadowing the
@@ -44,12 +45,12 @@ struct Shortfall {
             add(.provider(problem.provider), file: problem.file) { $0.versions.append(problem) }
         }
         // (a need of a file nothing loads is its own finding, with its symbols: LD016)
-        let missing = Set(graph.missing.map(\.name) + check.unloadedVersionFiles.map(\.file))
+        let missing = Set((graph.missing.map(\.name) + check.unloadedVersionFiles.map(\.file)).map(TextKey.init))
         let byName = SymbolCheck.nameIndex(graph)
         for problem in check.symbolProblems where !problem.assertion {
             if let file = problem.versionFile {
-                if missing.contains(file) { continue }
-                if let provider = byName[file] {
+                if missing.contains(TextKey(file)) { continue }
+                if let provider = byName[TextKey(file)] {
                     add(.provider(provider), file: file) { $0.symbols.append(problem) }
                     continue
                 }

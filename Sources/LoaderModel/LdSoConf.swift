@@ -134,12 +134,12 @@ private struct Reader {
     var notes: [LdSoConf.Note] = []
     /// Files read (resolved), and files already noted as a loop or past a limit.
     /// (By path string: a set of `RootPath` cost a one-time runtime conformance scan.)
-    private var visited: Set<String> = []
-    private var noted: Set<String> = []
+    private var visited: Set<TextKey> = []
+    private var noted: Set<TextKey> = []
     /// Memos for one read (the root does not change under it): a glob that every file
     /// includes is expanded once, and each name is resolved once.
-    private var expansions: [String: [String]] = [:]
-    private var resolved: [String: RootPath] = [:]
+    private var expansions: [TextKey: [String]] = [:]
+    private var resolved: [TextKey: RootPath] = [:]
     /// Whether this ldconfig adds `DIR/glibc-hwcaps/*` (glibc 2.33+).
     let glibcHWCaps: Bool
 
@@ -153,20 +153,20 @@ private struct Reader {
     /// repeated `=TYPE`; reading once keeps files that all include each other linear.
     mutating func parse(file: String, from origin: LdSoConf.Origin?, stack: [RootPath]) {
         let rootPath = RootPath(file)
-        let real = resolved[file] ?? (try? root.resolve(rootPath))??.path ?? rootPath
-        resolved[file] = real
+        let real = resolved[TextKey(file)] ?? (try? root.resolve(rootPath))??.path ?? rootPath
+        resolved[TextKey(file)] = real
         if let origin {
             if stack.contains(real) {
-                if noted.insert(real.string).inserted { notes.append(.includeLoop(origin, file)) }
+                if noted.insert(TextKey(real.string)).inserted { notes.append(.includeLoop(origin, file)) }
                 return
             }
-            if visited.contains(real.string) { return }
+            if visited.contains(TextKey(real.string)) { return }
             if stack.count >= LdSoConf.maxDepth || files.count >= LdSoConf.maxFiles {
-                if noted.insert(real.string).inserted { notes.append(.includeLimit(origin, file)) }
+                if noted.insert(TextKey(real.string)).inserted { notes.append(.includeLimit(origin, file)) }
                 return
             }
         }
-        visited.insert(real.string)
+        visited.insert(TextKey(real.string))
         let bytes: [UInt8]
         do throws(RootError) {
             bytes = try root.contents(of: rootPath).bytes
@@ -201,8 +201,8 @@ private struct Reader {
             let dir = configFile[..<slash]
             full = (dir.isEmpty ? "" : String(dir)) + "/" + pattern
         }
-        let matches = expansions[full] ?? LdSoConfGlob.expand(full, in: root)
-        expansions[full] = matches
+        let matches = expansions[TextKey(full)] ?? LdSoConfGlob.expand(full, in: root)
+        expansions[TextKey(full)] = matches
         for match in matches {
             parse(file: match, from: origin, stack: stack)
         }

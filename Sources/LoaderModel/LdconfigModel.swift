@@ -89,14 +89,15 @@ private struct LdconfigRun {
     var pending: [Pending] = []
     var linkChanges: [LdconfigModel.LinkChange] = []
     var warnings: [String] = []
-    /// Files already read, by real path: a library's links lead to it again.
-    var read: [String: LdconfigLibrary?] = [:]
+    /// Files already read, by real path: a library's links lead to it again. (Keys here are
+    /// bytes, `TextKey`: `libé.so` and `libe\u{301}.so` are two names to ldconfig.)
+    var read: [TextKey: LdconfigLibrary?] = [:]
     /// Files parsed before the run (`LdconfigModel.init`'s `parsed`).
     var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
     /// What names of the directory being scanned resolve to, as the scan found them: its
     /// links are made against these (`createLinks` resolved both names again). Emptied
     /// whenever the run changes a link, since any name may lead through it.
-    var resolvedHere: [String: RootView.Resolved?] = [:]
+    var resolvedHere: [TextKey: RootView.Resolved?] = [:]
 
     /// elf/cache.c `struct cache_entry`.
     struct Pending {
@@ -148,7 +149,7 @@ private struct LdconfigRun {
         // in the order found, with an index by soname (searching the list for each name was
         // quadratic in the directory's libraries).
         var libraries: [Library] = []
-        var position: [String: Int] = [:]
+        var position: [TextKey: Int] = [:]
         resolvedHere = [:]
         for name in names {
             let own = resolved.path.appending(name)
@@ -172,7 +173,7 @@ private struct LdconfigRun {
             } else {
                 target = RootView.Resolved(path: own, entry: lst)
             }
-            resolvedHere[name] = .some(target)
+            resolvedHere[TextKey(name)] = .some(target)
             if !inHWCaps && legacy && target.entry.kind == .directory && LdSoCacheLegacyHWCap.isSubdirectoryName(name) {
                 addSingle(LdSoConf.Directory(path: dir.path + "/" + name, identity: target.entry.identity, origin: dir.origin,
                                              libraryType: dir.libraryType))
@@ -190,7 +191,7 @@ private struct LdconfigRun {
             if flag == LdconfigLibrary.flagELF && (dir.libraryType == LdconfigLibrary.flagLibc5 || dir.libraryType == LdconfigLibrary.flagLibc6) {
                 flag = dir.libraryType
             }
-            if let k = position[soname] {
+            if let k = position[TextKey(soname)] {
                 let old = libraries[k]
                 // Files beat links; otherwise the higher name (`_dl_cache_libcmp`) wins.
                 if (!isLink && old.isLink) || (isLink == old.isLink && LdSoCacheNameOrder.compare(old.name, name) < 0) {
@@ -208,7 +209,7 @@ private struct LdconfigRun {
                     libraries[k].isaLevel = info.isaLevel
                 }
             } else {
-                position[soname] = libraries.count
+                position[TextKey(soname)] = libraries.count
                 libraries.append(Library(name: name, soname: soname, flag: flag, isLink: isLink, isaLevel: info.isaLevel))
             }
         }
@@ -230,13 +231,13 @@ private struct LdconfigRun {
     /// an a.out library's soname depends on the name it is found under).
     mutating func library(at file: RootView.Resolved, name: String) -> LdconfigLibrary? {
         let path = file.path.string
-        if let known = read[path] {
+        if let known = read[TextKey(path)] {
             guard let known, known.flag == LdconfigLibrary.flagLibc4 else { return known }
             return LdconfigLibrary(flag: known.flag, soname: LdconfigLibrary.aoutSoname(name), isaLevel: known.isaLevel)
         }
         let elf = parsed[path].flatMap { $0.identity == file.entry.identity ? $0.elf : nil }
         let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, path: path, parsed: elf) }
-        read[path] = .some(info)
+        read[TextKey(path)] = .some(info)
         return info
     }
 
@@ -259,7 +260,7 @@ private struct LdconfigRun {
 
     /// `name` in the scanned directory, resolved: as the scan found it, unless a link changed since.
     func resolveHere(_ name: String, in resolvedDir: RootPath) -> RootView.Resolved? {
-        if let known = resolvedHere[name] { return known }
+        if let known = resolvedHere[TextKey(name)] { return known }
         return (try? view.resolve(name, inResolvedDirectory: resolvedDir)) ?? nil
     }
 

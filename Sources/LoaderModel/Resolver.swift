@@ -149,7 +149,7 @@ struct ResolutionState {
     /// libraries of one directory share them, and hold few distinct lists. (Not keyed by a
     /// `Hashable` struct: its dictionary's metadata cost a scan of every conformance record
     /// on each run.)
-    var parsedLists: [String: [ParsedList]] = [:]
+    var parsedLists: [TextKey: [ParsedList]] = [:]
 
     struct ParsedList {
         var text: String
@@ -704,8 +704,11 @@ struct ResolutionState {
         let source: SearchSource = isRunpath ? .runpath(owner: owner) : .rpath(owner: owner)
         var list: SearchPath
         // (In secure mode the program's own lists follow stricter rules: kept apart.)
-        let key = (origin ?? "") + (secure != nil && index == 0 ? "\u{0}program" : "")
-        if let known = parsedLists[key]?.first(where: { $0.text == text && $0.origin == origin && $0.isRunpath == isRunpath }) {
+        // (Texts and origins by their bytes: canonically equivalent ones are other directories.)
+        let key = TextKey((origin ?? "") + (secure != nil && index == 0 ? "\u{0}program" : ""))
+        if let known = parsedLists[key]?.first(where: {
+            $0.text.hasSameBytes(as: text) && ($0.origin ?? "\u{0}").hasSameBytes(as: origin ?? "\u{0}") && $0.isRunpath == isRunpath
+        }) {
             list = known.list
             list.source = source
         } else {

@@ -31,7 +31,7 @@ public struct SearchPath: Equatable, Sendable {
     public var unsafeElements: [String]
     /// Directories that came from a relative or empty element, and the element as the
     /// loader keeps it (trailing slashes dropped): the names it builds there stay relative.
-    public var spellings: [String: String] = [:]
+    public var spellings: [TextKey: String] = [:]
     /// Elements whose `$ORIGIN` secure-execution mode refused (`SecureTokens`).
     public var refusedInSecureMode: [String] = []
 
@@ -71,7 +71,7 @@ public struct SearchPath: Equatable, Sendable {
             let directory = text.droppingTrailingSlashes
             if !result.contains(where: { SeededByteHash.sameBytes($0, directory) }) {
                 result.append(directory)
-                if let spelled { spellings[directory] = spelled }
+                if let spelled { spellings[TextKey(directory)] = spelled }
             }
         }
         directories = result
@@ -83,7 +83,7 @@ public struct SearchPath: Equatable, Sendable {
     /// element: the element's spelling, the subdirectory, the name (`name` alone for the
     /// empty element itself). Nil for an absolute element: the name is the path.
     public func spelledName(_ name: String, in probe: String, searchDirectory: String) -> String? {
-        guard let spelled = spellings[searchDirectory] else { return nil }
+        guard let spelled = spellings[TextKey(searchDirectory)] else { return nil }
         var rest = ""
         if probe != searchDirectory {
             let prefix = searchDirectory == "/" ? "/" : searchDirectory + "/"

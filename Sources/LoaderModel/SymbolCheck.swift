@@ -277,7 +277,7 @@ public struct SymbolCheck: Sendable {
         // needed by, loaded before any copy found later under that name; `find_needed` meets
         // the stub first and the need is not checked (elf/dl-version.c). Outside trace mode
         // the loader has stopped at the missing library already.
-        let missing = Set(graph.missing.map(\.name))
+        let missing = Set(graph.missing.map { TextKey($0.name) })
         var errors = 0   // fatal version errors printed so far
         for position in graph.objects.indices {
             let elf = graph.objects[position].elf, requester = graph.objects[position].index
@@ -287,8 +287,8 @@ public struct SymbolCheck: Sendable {
                                                 versionErrorsBefore: errors))
                 return
             }
-            for need in elf.versionNeeds where !missing.contains(need.file) {
-                guard let provider = byName[need.file] else {
+            for need in elf.versionNeeds where !missing.contains(TextKey(need.file)) {
+                guard let provider = byName[TextKey(need.file)] else {
                     unloadedVersionFiles.append(.init(requester: requester, file: need.file, versions: need.entries.map(\.name),
                                                       versionErrorsBefore: errors))
                     continue
@@ -333,16 +333,16 @@ public struct SymbolCheck: Sendable {
 
     /// `findNeeded` for every name at once: name → the first object (load order) that
     /// answers to it. One pass instead of a scan per DT_VERNEED entry (quadratic).
-    package static func nameIndex(_ graph: LoadGraph) -> [String: Int] {
-        var index: [String: Int] = [:]
+    package static func nameIndex(_ graph: LoadGraph) -> [TextKey: Int] {
+        var index: [TextKey: Int] = [:]
         index.reserveCapacity(graph.objects.count * 3)   // a path, a name, a soname each
         // By position: `for object in graph.objects` copied each LoadedObject (a dozen
         // references retained and released) to read three of its fields.
         for position in graph.objects.indices {
             let path = graph.objects[position].path, number = graph.objects[position].index
             // The first object keeps a name: `modify` leaves a stored number as it is.
-            index.modify(path, default: number) { _ in }
-            for name in graph.objects[position].names { index.modify(name, default: number) { _ in } }
+            index.modify(TextKey(path), default: number) { _ in }
+            for name in graph.objects[position].names { index.modify(TextKey(name), default: number) { _ in } }
         }
         return index
     }

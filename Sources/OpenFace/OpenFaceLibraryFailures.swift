@@ -72,7 +72,7 @@ public enum OpenFaceLibraryFailures {
             return "MKL was found at build time in a directory the loader does not search at run time."
         case openFaceLibraries:
             let unpathed = neededBy.filter { path in
-                graph.objects.first { $0.path == path }?.elf.dynamic.map { $0.rpath == nil && $0.runpath == nil } ?? true
+                graph.objects.first { $0.path.hasSameBytes(as: path) }?.elf.dynamic.map { $0.rpath == nil && $0.runpath == nil } ?? true
             }
             guard !unpathed.isEmpty else { return nil }
             let who = FindingCatalog.shortList(unpathed.map(FindingCatalog.fileName))

@@ -96,3 +96,10 @@ public enum SeededByteHash {
         string.withUTF8Bytes { hash($0, seed: seed) }
     }
 }
+
+extension String {
+    /// `SeededByteHash.sameBytes`: names from a root compared as the kernel and the loader
+    /// compare them (`==` takes `é` and `e` + U+0301 as one).
+    @inlinable
+    public func hasSameBytes(as other: String) -> Bool { SeededByteHash.sameBytes(self, other) }
+}

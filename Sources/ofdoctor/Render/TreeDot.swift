@@ -39,7 +39,7 @@ struct TreeDot {
                 let target = position < object.dependencies.count ? object.dependencies[position] : nil
                 if let target {
                     lines.append("  n\(object.index) -> n\(target);")
-                } else if let m = graph.missing.firstIndex(where: { $0.name == name }) {
+                } else if let m = graph.missing.firstIndex(where: { $0.name.hasSameBytes(as: name) }) {
                     lines.append("  n\(object.index) -> m\(m) [color=red];")
                 }
             }
@@ -47,7 +47,7 @@ struct TreeDot {
                 let kind = entry.isAuxiliary ? "auxiliary filter" : "filter"
                 if position < object.filtees.count, let target = object.filtees[position] {
                     lines.append("  n\(object.index) -> n\(target) [label=\"\(kind)\"];")
-                } else if !entry.isAuxiliary, let m = graph.missing.firstIndex(where: { $0.name == entry.name }) {
+                } else if !entry.isAuxiliary, let m = graph.missing.firstIndex(where: { $0.name.hasSameBytes(as: entry.name) }) {
                     lines.append("  n\(object.index) -> m\(m) [color=red, label=\"\(kind)\"];")
                 } else if entry.isAuxiliary {
                     // Absent, and the loader goes on without it.

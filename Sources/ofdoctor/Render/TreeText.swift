@@ -145,7 +145,7 @@ struct TreeText {
                 kind = style.dim(filter.isAuxiliary ? " (auxiliary filter)" : " (filter)")
                 if dependencyTarget == nil && filter.isAuxiliary {
                     // The loader goes on without it, and says nothing.
-                    let miss = graph.absentAuxiliaries.first { $0.name == name && $0.neededBy.contains(index) }
+                    let miss = graph.absentAuxiliaries.first { $0.name.hasSameBytes(as: name) && $0.neededBy.contains(index) }
                     lines.append(prefix + branch + style.dim("\(v(name)) not found (auxiliary filter: the loader goes on without it)")
                                  + marks.text(.absentAuxiliary(name)), indent: childPrefix + "  ")
                     writeTrail(miss, prefix: childPrefix, lines: &lines)
@@ -153,7 +153,7 @@ struct TreeText {
                 }
             }
             guard let target else {
-                let miss = graph.missing.first { $0.name == name }
+                let miss = graph.missing.first { $0.name.hasSameBytes(as: name) }
                 lines.append(prefix + branch + style.red("\(v(name)) not found") + kind +
                              style.dim(miss.map { " (\(v($0.reason)))" } ?? "") + marks.text(.missing(name)), indent: childPrefix + "  ")
                 writeTrail(miss, prefix: childPrefix, lines: &lines)
@@ -164,7 +164,7 @@ struct TreeText {
             let childPath = graph.objects[target].path
             let rule = style.blue(Self.joined("[", v(TreeText.rule(graph.objects[target].foundVia)), "]"))
             let mark = marks.text(.object(target))
-            lines.append(childPath == name ? Self.joined(prefix, branch, v(name), " ", rule, kind, mark)
+            lines.append(childPath.hasSameBytes(as: name) ? Self.joined(prefix, branch, v(name), " ", rule, kind, mark)
                                            : Self.joined(prefix, branch, v(name), " => ", v(childPath), " ", rule, kind, mark),
                          indent: childPrefix + "  ")
             if firstTime { walk(target, prefix: childPrefix, firstEdges: firstEdges, marks: marks, shown: &shown, lines: &lines) }

@@ -4,6 +4,7 @@ import Testing
 @testable import Doctor
 @testable import LoaderModel
 import RootFS
+import Support
 
 /// `Planner` on in-memory roots: which fix each failure gets, that the plan is proven on
 /// the overlay (the simulated diagnosis has no error left), and what becomes a step for a
@@ -105,7 +106,7 @@ struct PlannerTests {
         #expect(!outcome.plan.actions.contains { if case .conf = $0.action { return true } else { return false } })
         #expect(outcome.environment.libraryPath == "/opt/app/lib")
         #expect(outcome.simulated?.errors.isEmpty == true)
-        let candidate = try #require(outcome.candidates["libapp.so.1"]?.first)
+        let candidate = try #require(outcome.candidates[TextKey("libapp.so.1")]?.first)
         #expect(candidate.kind == .otherSoname && candidate.soname == "libapp.so.2")
     }
 
@@ -193,7 +194,7 @@ struct PlannerTests {
         let outcome = try Self.plan(root)
         #expect(outcome.plan.isEmpty)
         #expect(outcome.blockers.map(\.summary) == ["libfoo.so.1 is nowhere usable in the root"])
-        #expect(outcome.candidates["libfoo.so.1"]?.map(\.path) == ["/opt/x/glibc-hwcaps/x86-64-v3/libfoo.so.1"])
+        #expect(outcome.candidates[TextKey("libfoo.so.1")]?.map(\.path) == ["/opt/x/glibc-hwcaps/x86-64-v3/libfoo.so.1"])
     }
 
     @Test func anotherSonameStandsInWhenItDefinesEverySymbolItsConsumersImport() throws {
@@ -202,7 +203,7 @@ struct PlannerTests {
         root.library("libwebp.so.6", in: Self.multiarch, defining: ["WebPDecode"])
         let outcome = try Self.plan(root)
         #expect(outcome.plan.actions.map(\.action) == [Self.symlink(Self.multiarch + "/libwebp.so.7", "libwebp.so.6"), .ldconfig])
-        #expect(outcome.candidates["libwebp.so.7"]?.map(\.kind) == [.otherSoname])
+        #expect(outcome.candidates[TextKey("libwebp.so.7")]?.map(\.kind) == [.otherSoname])
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
@@ -215,7 +216,7 @@ struct PlannerTests {
         #expect(outcome.blockers.map(\.findingID) == ["OF001"])
         #expect(outcome.blockers.first?.summary
                 == "libwebp.so.7 is missing and \(Self.multiarch)/libwebp.so.6 cannot stand in (it lacks WebPDecode)")
-        let candidate = outcome.candidates["libwebp.so.7"]?.first
+        let candidate = outcome.candidates[TextKey("libwebp.so.7")]?.first
         #expect(candidate?.usable == false)
         #expect(candidate?.note?.contains("lacks WebPDecode") == true)
     }
