@@ -123,9 +123,3 @@ int ofdoctor_spawn_confined(const char *path, char *const argv[], char *const en
     *pid = child;
     return 0;
 }
-
-int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
-                   int out_fd, int err_fd, pid_t *pid) {
-    int exec_failed;
-    return ofdoctor_spawn_confined(path, argv, envp, out_fd, err_fd, NULL, pid, &exec_failed);
-}

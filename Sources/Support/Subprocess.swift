@@ -25,7 +25,7 @@ public struct SubprocessOutput: Equatable, Sendable {
     }
 }
 
-/// Runs a program to completion: forked by `ofdoctor_spawn` (CSpawn) with stdin from
+/// Runs a program to completion: forked by `ofdoctor_spawn_confined` (CSpawn) with stdin from
 /// `/dev/null` and stdout and stderr each into a pipe, both drained with `poll` (a program
 /// that fills one pipe while nobody reads it cannot dead-lock us), then `waitpid`.
 ///

@@ -2,18 +2,7 @@
 #define OFDOCTOR_CSPAWN_H
 #include <sys/types.h>
 
-/* Starts `path` with `argv` and `envp` (NULL: this process's environment) as a child that
-   cannot outlive the calling thread: fork, then in the child (async-signal-safe calls only)
-   its own process group, PR_SET_PDEATHSIG SIGKILL, default signal dispositions and an
-   empty mask, stdin from /dev/null, stdout and stderr onto `out_fd` and `err_fd`, every
-   other descriptor closed, execve. posix_spawn has no attribute for the death signal,
-   which is why this is C.
-   Returns 0 with *pid set, or the errno of what failed (fork, or in the child setpgid,
-   prctl, open, dup2 or execve; the child is then reaped). */
-int ofdoctor_spawn(const char *path, char *const argv[], char *const envp[],
-                   int out_fd, int err_fd, pid_t *pid);
-
-/* Where and as whom a confined child runs, entered in the child before execve. */
+/* Where and as whom the child runs, entered in the child before execve. */
 typedef struct {
     /* NULL: this process's root. Otherwise the child enters a private mount namespace,
        mounts procfs on `proc` (when not NULL; a failure is ignored, as a root may lack the
@@ -30,9 +19,16 @@ typedef struct {
     gid_t gid;
 } OfdoctorConfinement;
 
-/* ofdoctor_spawn, entering `confinement` (NULL: none) first. The parent-death signal is set
-   after any change of user (which clears it). On failure *exec_failed says whether execve
-   itself failed (the kernel refused the program: its errno is the answer) or a step before. */
+/* Starts `path` with `argv` and `envp` (NULL: this process's environment) as a child that
+   cannot outlive the calling thread: fork, then in the child (async-signal-safe calls only)
+   its own process group, default signal dispositions and an empty mask, stdin from
+   /dev/null, stdout and stderr onto `out_fd` and `err_fd`, `confinement` entered (NULL:
+   none), PR_SET_PDEATHSIG SIGKILL (after any change of user, which clears it), every other
+   descriptor closed, execve. posix_spawn has no attribute for the death signal, nor for a
+   chroot, which is why this is C.
+   Returns 0 with *pid set, or the errno of what failed (fork, or in the child a step before
+   execve, or execve itself: then *exec_failed is 1 and the errno is the kernel's refusal of
+   the program); the child is then reaped. */
 int ofdoctor_spawn_confined(const char *path, char *const argv[], char *const envp[],
                             int out_fd, int err_fd, const OfdoctorConfinement *confinement,
                             pid_t *pid, int *exec_failed);
