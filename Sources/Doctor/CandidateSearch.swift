@@ -52,7 +52,7 @@ public struct CandidateSearch: Sendable {
     /// Top directories of stage 2, real paths (also skipped by stage 3).
     private var trees: [RootPath] = []
     /// Stage 1's listings by real directory: a prefix's `lib` is both read and looked into.
-    private var listings: [String: [(name: String, kind: RootEntry.Kind?)]] = [:]
+    private var listings: [RootPath: [(name: String, kind: RootEntry.Kind?)]] = [:]
 
     /// The directories searched as roots of prefixes (stage 1) and walked whole (stage 2).
     static let prefixTops = ["/opt", "/usr/local", "/root", "/home", "/srv"]
@@ -71,9 +71,10 @@ public struct CandidateSearch: Sendable {
     /// same places).
     public static func ownDirectories(of graph: LoadGraph) -> [String] {
         var directories: [String] = []
-        var seen = Set<String>(minimumCapacity: 64)   // grown from empty, it rehashed at each doubling
+        // (by bytes: canonically equivalent directories are two; grown from empty, it rehashed at each doubling)
+        var seen = Set<TextKey>(minimumCapacity: 64)
         func add(_ directory: String) {
-            if seen.insert(directory).inserted { directories.append(directory) }
+            if seen.insert(TextKey(directory)).inserted { directories.append(directory) }
         }
         for object in graph.objects where object.foundVia != .vdso { add(Resolver.directoryName(object.realPath)) }
         if let program = graph.objects.first {
@@ -88,7 +89,7 @@ public struct CandidateSearch: Sendable {
             for k in missing.trail.indices {   // by index: no copy of each attempt
                 let directory = missing.trail[k].directoryName
                 trail.append(directory)
-                if k >= before.count || before[k] != directory { add(directory) }
+                if k >= before.count || !before[k].hasSameBytes(as: directory) { add(directory) }
             }
             before = trail
         }
@@ -204,9 +205,9 @@ public struct CandidateSearch: Sendable {
 
     /// The real directory `directory`'s entries, its library names indexed; listed once.
     private mutating func listing(of directory: RootPath) -> [(name: String, kind: RootEntry.Kind?)] {
-        if let known = listings[directory.string] { return known }
+        if let known = listings[directory] { return known }
         let entries = index.addDirectory(directory, root: root)
-        listings[directory.string] = entries
+        listings[directory] = entries
         return entries
     }
 

@@ -1,4 +1,5 @@
 import LoaderModel
+import Support
 
 /// Version and symbol findings: one per cause (`Shortfall`), listing everything it breaks.
 extension FindingCatalog {
@@ -134,9 +135,9 @@ extension FindingCatalog {
     /// `vn_file`: ld.so stops with an internal assertion (dl-lookup.c `check_match`).
     static func assertionFindings(_ graph: LoadGraph, symbols: SymbolCheck) -> [Finding] {
         var result: [Finding] = []
-        var seen = Set<String>()
+        var seen = Set<TextKey>()
         for problem in symbols.symbolProblems where problem.assertion {
-            guard seen.insert("\(problem.requester)|\(problem.versionFile ?? "")").inserted else { continue }
+            guard seen.insert(TextKey("\(problem.requester)|\(problem.versionFile ?? "")")).inserted else { continue }
             let requester = graph.objects[problem.requester]
             let provider = problem.versionFile.flatMap { SymbolCheck.findNeeded($0, in: graph) }.map { graph.objects[$0] }
             let all = symbols.symbolProblems.filter { $0.assertion && $0.requester == problem.requester && $0.versionFile == problem.versionFile }

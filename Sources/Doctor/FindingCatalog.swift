@@ -430,7 +430,7 @@ public enum FindingCatalog {
 
     static func trailFindings(_ graph: LoadGraph) -> [Finding] {
         var result: [Finding] = []
-        var seen = Set<String>()
+        var seen = Set<TextKey>()   // by bytes: canonically equivalent paths are two files
         let trails = graph.objects.map { ($0.names.first ?? $0.path, $0.trail) } + graph.missing.map { ($0.name, $0.trail) }
         for (name, trail) in trails {
             for attempt in trail {
@@ -438,10 +438,10 @@ public enum FindingCatalog {
                 case .absent, .taken: continue
                 default: break
                 }
-                guard !seen.contains(attempt.path) else { continue }
+                guard !seen.contains(TextKey(attempt.path)) else { continue }
                 switch attempt.outcome {
                 case .danglingLink(let target):
-                    seen.insert(attempt.path)
+                    seen.insert(TextKey(attempt.path))
                     result.append(Finding(
                         id: .danglingSymlink, rule: .danglingSymlink, severity: .warning,
                         summary: "\(attempt.path) is a dangling symlink (to \(target))",
@@ -449,7 +449,7 @@ public enum FindingCatalog {
                         library: name, resolvedTo: attempt.path,
                         remedy: "Remove the link, or reinstall the package that owns \(target)."))
                 case .wrongClass(let cls):
-                    seen.insert(attempt.path)
+                    seen.insert(TextKey(attempt.path))
                     result.append(Finding(
                         id: .wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
                         summary: "\(attempt.path) is \(cls), skipped",
@@ -457,14 +457,14 @@ public enum FindingCatalog {
                         library: name, resolvedTo: attempt.path,
                         remedy: "Keep 32-bit libraries out of 64-bit search paths."))
                 case .wrongMachine(let machine):
-                    seen.insert(attempt.path)
+                    seen.insert(TextKey(attempt.path))
                     result.append(Finding(
                         id: .wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
                         summary: "\(attempt.path) is for another machine (\(ELFMachine(machine))), skipped",
                         explanation: "The loader expects \(ELFMachine(graph.executable.elf.header.machine)) like the program; it silently skips a library built for \(ELFMachine(machine)) and goes on searching.",
                         library: name, resolvedTo: attempt.path))
                 case .staleCacheEntry:
-                    seen.insert(attempt.path)
+                    seen.insert(TextKey(attempt.path))
                     result.append(Finding(
                         id: .staleCache, rule: .staleCache, severity: .warning,
                         summary: "ld.so.cache names \(attempt.path), which is gone",

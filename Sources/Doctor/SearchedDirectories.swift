@@ -1,4 +1,5 @@
 import LoaderModel
+import Support
 
 /// The directories one rule had the loader search for a name, in the order it tried them
 /// (hwcaps subdirectories folded into their directory). A directory appears once in a whole
@@ -16,15 +17,15 @@ public struct SearchedDirectories: Hashable, Sendable {
     /// The search of one trail, grouped by rule.
     public static func of(_ trail: [Attempt]) -> [SearchedDirectories] {
         var result: [SearchedDirectories] = []
-        var seen = Set<String>()
+        var seen = Set<TextKey>()   // by bytes: canonically equivalent directories are two
         var previous: String?
         for k in trail.indices {   // by index: no copy of each attempt
             // hwcaps subdirectories are tried in every directory; name the directory itself.
             let directory = trail[k].searchDirectory ?? trail[k].directoryName
             // Consecutive places of one directory compare cheaper than they hash.
-            guard directory != previous else { continue }
+            guard previous.map({ !$0.hasSameBytes(as: directory) }) ?? true else { continue }
             previous = directory
-            guard seen.insert(directory).inserted else { continue }
+            guard seen.insert(TextKey(directory)).inserted else { continue }
             let via = trail[k].source.label
             if let i = result.firstIndex(where: { $0.via == via }) {
                 result[i].directories.append(directory)
