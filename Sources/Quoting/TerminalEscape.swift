@@ -33,6 +33,14 @@ public enum TerminalEscape {
         return String(out)
     }
 
+    /// A word of a command a person pastes, already quoted for the shell (`ShellQuote`): as
+    /// it is when a `\` is all that `visible` would change — the quoting's own backslashes
+    /// (`'it'\''s'`), doubled, would paste as other words. A word with anything else to show
+    /// cannot be pasted as it is anyway, and shows as `visible` shows it.
+    public static func command(_ word: String) -> String {
+        word.unicodeScalars.contains { $0 != "\\" && needsEscape($0) } ? visible(word) : word
+    }
+
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x5C, 0x202A...0x202E, 0x2066...0x2069: return true

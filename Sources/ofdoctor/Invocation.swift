@@ -69,9 +69,10 @@ struct Invocation {
         ([executable, subcommand] + extra + targetWords).map(ShellQuote.display)
     }
 
-    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted, as one line.
+    /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, quoted, as one line, for a terminal
+    /// (`TerminalEscape.command`: it still runs when pasted).
     func command(_ subcommand: String, _ extra: String...) -> String {
-        words(subcommand, extra).joined(separator: " ")
+        words(subcommand, extra).map(TerminalEscape.command).joined(separator: " ")
     }
 
     /// The next steps after a failing check, each a label and the command that takes it.
@@ -87,6 +88,6 @@ struct Invocation {
 
     /// The same steps as one sentence, commands in backquotes (control bytes shown escaped).
     var fixStepsSentence: String {
-        TerminalEscape.visible(fixSteps.map { "\($0.label) `\($0.words.joined(separator: " "))`" }.joined(separator: "; "))
+        fixSteps.map { "\($0.label) `\($0.words.map(TerminalEscape.command).joined(separator: " "))`" }.joined(separator: "; ")
     }
 }

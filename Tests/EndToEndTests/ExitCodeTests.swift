@@ -172,6 +172,21 @@ struct ExitCodeTests {
         #expect(result.stdout.contains("started and exited normally"))
     }
 
+    /// The headline's command is the run's words as a shell takes them back: pasted, it is
+    /// the same run (the arguments reach the program as they did).
+    @Test("verify's headline quotes the run's words so that a shell reads them back as they were")
+    func verifyHeadlineQuotes() {
+        let words = ["-c", "printf '%s|' \"$@\"", "sh", "a b", "print(1)", "$HOME", "it's"]
+        let result = HostileCLI.run(["verify", "/bin/sh", "--"] + words, timeout: 60)
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+        let headline = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        let command = headline.components(separatedBy: " → ").first ?? ""
+        // Run back through the shell: the program's own output is the same.
+        let again = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(again.status == 0 && again.stdout == "a b|print(1)|$HOME|it's|", "\(command) → \(again)")
+        #expect(result.stdout.contains("a b|print(1)|$HOME|it's|"), "\(result.stdout)")
+    }
+
     @Test("verify of a program the loader refuses: the check's code and the fix to paste, not 5",
           .enabled(if: FixtureRoot.isBuilt && RealLoader.canRunRoots, "needs the fixture roots and root (verify --root chroots)"))
     func verifyLoaderFailure() throws {

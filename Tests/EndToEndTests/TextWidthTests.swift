@@ -75,6 +75,24 @@ struct TextWidthTests {
         #expect(result.status == 1 && result.stdout.contains("Plan for"), "\(plan): \(result.stdout) \(result.stderr)")
     }
 
+    /// A root whose path holds a quote and a backslash: the shell quoting of `--root` has
+    /// backslashes of its own (`'it'\''s'`), which the terminal text must not double.
+    @Test("commands still run when pasted when the root's path holds a quote and a backslash",
+          .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"))
+    func commandsWithQuotesRun() throws {
+        let fixture = try #require(FixtureRoot.named("of004"))
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-it's a \\ \(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: parent)
+        let check = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture))
+        let commands = FixJourneyTests.suggestedCommands(check.stdout)
+        #expect(commands.count == 2 && commands.allSatisfy { $0.contains("'\\''") }, "\(check.stdout)")
+        let plan = try #require(commands.first)
+        let result = Command.run("/bin/sh", ["-c", plan], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+        #expect(result.status == 1 && result.stdout.contains("Plan for"), "\(plan): \(result.stdout) \(result.stderr)")
+    }
+
     static let subcommands = ["", "check", "fix", "undo", "tree", "env", "verify", "resources"]
 
     @Test("--help examples at 80 columns: each is one whole line, none broken mid-command", arguments: subcommands)

@@ -43,7 +43,8 @@ struct Verify: ParsableCommand {
             let (report, outcome, args) = (run.report, run.classification, run.arguments)
             let next = Invocation(target, program: session.program)
             // The program's name, arguments and output come from the root: shown, never obeyed.
-            let shown = TerminalEscape.visible("\(session.program.argv0) \(args.joined(separator: " "))")
+            // (each word as a shell would take it back: `-c 'print(1)'`, not `-c print(1)`)
+            let shown = ([session.program.argv0] + args).map { TerminalEscape.command(ShellQuote.display($0)) }.joined(separator: " ")
             print("\(shown) → exit \(run.status): \(TerminalEscape.visible(outcome.summary))")
             for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
             if let advice = Self.advice(outcome, report: report, next: next) { print(advice) }
@@ -62,15 +63,15 @@ struct Verify: ParsableCommand {
         case .loaderRefused, .runtimeLibraryMissing, .modelsMissing:
             switch report.status {
             case .fixable: return "The plan fixes it: \(next.fixStepsSentence)."
-            case .unfixable: return TerminalEscape.visible("`\(next.command("check"))` says what a person must do.")
+            case .unfixable: return "`\(next.command("check"))` says what a person must do."
             case .healthy:
                 // An auditor ofdoctor does not run may have done it (LD030).
                 if let audit = report.findings.first(where: { $0.rule == .auditInterface && $0.severity == .warning }) {
-                    return TerminalEscape.visible("`\(next.command("check"))` predicted that it starts, judging it as if the audit interface "
-                        + "\(audit.library ?? "") changed nothing (LD030): the auditor may have changed what loads. Run it without the auditor to compare.")
+                    return "`\(next.command("check"))` predicted that it starts, judging it as if the audit interface "
+                        + TerminalEscape.visible(audit.library ?? "") + " changed nothing (LD030): the auditor may have changed what loads. Run it without the auditor to compare."
                 }
-                return TerminalEscape.visible("`\(next.command("check"))` predicted that it starts: ofdoctor's model of the loader "
-                    + "missed this; please report it with the lines above.")
+                return "`\(next.command("check"))` predicted that it starts: ofdoctor's model of the loader "
+                    + "missed this; please report it with the lines above."
             }
         }
     }

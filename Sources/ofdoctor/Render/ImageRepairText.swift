@@ -49,9 +49,11 @@ struct ImageRepairText {
         lines.append("re-check of \(staged.output) as written (its config's Env: \(ld.isEmpty ? "no LD_ variables" : ld.joined(separator: " "))): \(verdict)")
         let added = staged.layerDigest == nil ? "" : " (\(staged.layerCount - 1) of \(input) unchanged + 1 by ofdoctor)"
         lines.append("wrote \(staged.output): \(staged.format.rawValue)\(staged.isGzip ? ", gzip'd" : ""), \(staged.layerCount) layers\(added); \(input) is unchanged.")
+        var shown = lines.map(TerminalEscape.visible)
         if staged.format == .dockerArchive {
-            lines.append("Load it: docker load -i \(ShellQuote.display(staged.output))")
+            // A command to paste: its quoting's backslashes stay single (`TerminalEscape.command`).
+            shown.append("Load it: docker load -i " + TerminalEscape.command(ShellQuote.display(staged.output)))
         }
-        return lines.map(TerminalEscape.visible)
+        return shown
     }
 }

@@ -50,7 +50,7 @@ struct TextPage {
 
     /// `  label  command…`: a command a person can paste, quoted words made safe for a terminal.
     mutating func command(_ words: [String], first: String, indent: String? = nil) {
-        let visible = words.map(TerminalEscape.visible)
+        let visible = words.map(TerminalEscape.command)
         lines += wrapper.command(visible, first: first, indent: indent ?? String.blanks(first.count + 2))
     }
 
