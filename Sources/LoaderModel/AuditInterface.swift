@@ -8,10 +8,10 @@ import Support
 ///
 /// Measured with glibc 2.31, 2.36 and 2.41: the order is `LD_AUDIT`'s names, then
 /// `DT_AUDIT`'s, then `DT_DEPAUDIT`'s, each list split at colons only (a space is part of a
-/// name; empty names skipped);
-/// 2.31 reads neither tag. One that cannot be opened is reported on standard error and
-/// ignored — the program starts. In secure-execution mode a name with a slash is dropped
-/// without a word, and a bare name is taken only from a set-user-ID file (as `LD_PRELOAD`'s).
+/// name; empty names skipped); 2.31 reads neither tag. One that cannot be opened is
+/// reported on standard error and ignored — the program starts. In secure-execution mode a
+/// name with a slash is dropped without a word, and a bare name is taken only from a
+/// set-user-ID file (as `LD_PRELOAD`'s).
 public struct AuditInterface: Equatable, Sendable {
     public enum Source: Equatable, Sendable {
         case environment, programAudit, programDependencyAudit
@@ -48,7 +48,9 @@ public struct AuditInterface: Equatable, Sendable {
         let secure = graph.secureExecution != nil
         func list(_ text: String?, _ source: Source) -> [AuditInterface] {
             (text ?? "").split(bytes: { $0 == UInt8(ascii: ":") }).map { name in
-                AuditInterface(name: name, source: source, ignoredInSecureMode: secure && name.utf8.contains(UInt8(ascii: "/")))
+                var audit = AuditInterface(name: name, source: source, ignoredInSecureMode: false)
+                audit.ignoredInSecureMode = secure && audit.isPath
+                return audit
             }
         }
         var result = list(graph.environment.variables["LD_AUDIT"], .environment)
