@@ -22,4 +22,10 @@ public struct CacheLookup: LibraryCache {
     public func lookup(_ name: String) -> String? {
         cache.lookup(name, glibcHWCaps: glibcHWCaps, legacy: legacy)
     }
+
+    public func withGlibcHWCaps(_ levels: [String]) -> any LibraryCache {
+        var copy = self
+        copy.glibcHWCaps = levels
+        return copy
+    }
 }

@@ -10,6 +10,12 @@ import Support
 /// Answers "which file does the cache name for this soname?" (`ld.so.cache` lookup).
 public protocol LibraryCache: Sendable {
     func lookup(_ name: String) -> String?
+    /// The same cache read for a CPU of only these glibc-hwcaps levels (a tunable took some away).
+    func withGlibcHWCaps(_ levels: [String]) -> any LibraryCache
+}
+
+extension LibraryCache {
+    public func withGlibcHWCaps(_ levels: [String]) -> any LibraryCache { self }
 }
 
 /// Why the program itself cannot be analysed (exit 3).
@@ -107,7 +113,7 @@ public struct Resolver: Sendable {
 
 /// The mutable part of one resolution: the loaded list, files already read, directory listings.
 struct ResolutionState {
-    let resolver: Resolver
+    var resolver: Resolver
     var objects: [LoadedObject] = []
     var interpreter: LoadedObject?
     /// The kernel's vDSO until a name asks for it (it then joins the list, as ld.so does).
@@ -158,9 +164,9 @@ struct ResolutionState {
         var list: SearchPath
     }
     /// glibc-hwcaps subdirectories, then legacy ones, then the directory itself (dl-hwcaps.c).
-    let subdirectories: [String]
+    var subdirectories: [String]
     /// Each subdirectory's first component, which the directory's own listing must hold.
-    let subdirectoryHeads: [TextKey]
+    var subdirectoryHeads: [TextKey]
 
     struct DirectoryListing {
         var resolved: RootPath
@@ -189,8 +195,24 @@ struct ResolutionState {
 
     init(resolver: Resolver) {
         self.resolver = resolver
-        subdirectories = resolver.platform.glibcHWCaps.map { "glibc-hwcaps/" + $0 } + resolver.platform.legacySubdirectories + [""]
-        subdirectoryHeads = subdirectories.map { sub in TextKey(sub.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(sub[..<$0]) } ?? sub) }
+        (subdirectories, subdirectoryHeads) = Self.subdirectories(of: resolver.platform)
+    }
+
+    static func subdirectories(of platform: LoaderPlatform) -> ([String], [TextKey]) {
+        let subdirectories = platform.glibcHWCaps.map { "glibc-hwcaps/" + $0 } + platform.legacySubdirectories + [""]
+        return (subdirectories, subdirectories.map { sub in TextKey(sub.utf8.firstIndex(of: UInt8(ascii: "/")).map { String(sub[..<$0]) } ?? sub) })
+    }
+
+    /// `GLIBC_TUNABLES`' `glibc.cpu.hwcaps` (`HWCapsTunable`): the levels it takes away are
+    /// searched nowhere, neither in directories nor in ld.so.cache — outside secure mode,
+    /// where the loader ignores the tunable.
+    mutating func applyHWCapsTunable() {
+        guard secure == nil, let tunables = resolver.environment.variables["GLIBC_TUNABLES"] else { return }
+        let levels = HWCapsTunable.apply(to: resolver.platform.glibcHWCaps, tunables: tunables)
+        guard levels != resolver.platform.glibcHWCaps else { return }
+        resolver.platform.glibcHWCaps = levels
+        resolver.cache = resolver.cache?.withGlibcHWCaps(levels)
+        (subdirectories, subdirectoryHeads) = Self.subdirectories(of: resolver.platform)
     }
 
     var root: RootView { resolver.root }
@@ -236,6 +258,7 @@ struct ResolutionState {
             }
             secure = decided
         }
+        applyHWCapsTunable()
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)

@@ -21,13 +21,7 @@ struct AuditInterfaceTests {
     /// (la_objsearch sends libgone.so.1 to /app/hidden) and `/app/lib/librefuse.so` (refuses
     /// libfoo.so.1). Returns the work directory (the root is `WORK/root`).
     static func makeRoot(glibc: String, parent: String? = nil) throws -> String {
-        let work: String
-        if let parent {
-            work = parent + "/audit-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        } else {
-            work = try ImageE2E.temporaryDirectory()
-        }
+        let work = try ImageE2E.temporaryDirectory(under: parent)
         let script = #"""
             set -e; B=$1; W=$2; R=$W/root; L=$R/usr/lib/x86_64-linux-gnu
             mkdir -p "$L" "$R/usr/lib64" "$R/etc" "$R/proc" "$R/app/lib" "$R/app/hidden"

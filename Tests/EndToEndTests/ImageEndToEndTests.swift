@@ -125,8 +125,10 @@ enum ImageE2E {
 
     static func ofdoctor(_ arguments: [String]) -> Result { Command.ofdoctor(arguments) }
 
-    static func temporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "ofdoctor-e2e-image-" + UUID().uuidString
+    /// A new directory in the temporary directory, or under `parent` (a set-ID test's roots
+    /// go under `RealLoader.setIDScratch`, where the bits take effect).
+    static func temporaryDirectory(under parent: String? = nil) throws -> String {
+        let path = (parent.map { $0 + "/" } ?? NSTemporaryDirectory()) + "ofdoctor-e2e-image-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -95,11 +95,13 @@ enum JSONReport {
         /// What could not be read about the machine and what was assumed instead.
         var notes: [String]
 
-        init(_ system: TargetSystem) {
+        /// - Parameter graph: the resolution, whose glibc-hwcaps levels are the ones searched
+        ///   (`GLIBC_TUNABLES` may take some of the CPU's away).
+        init(_ system: TargetSystem, graph: LoadGraph) {
             glibc = system.platform.glibc.description
             rules = system.glibcSource
             defaultDirectories = system.platform.defaultDirectories
-            glibcHWCaps = system.platform.glibcHWCaps
+            glibcHWCaps = graph.platform.glibcHWCaps
             legacyHWCapSubdirectories = system.platform.legacySubdirectories
             cache = system.cacheProblem ?? (system.cache == nil ? "absent" : "read")
             notes = system.notes
@@ -247,7 +249,7 @@ enum JSONReport {
             self.root = root
             environment = graph.environment.loaderVariables
             status = report.status.rawValue
-            loader = Loader(system)
+            loader = Loader(system, graph: graph)
             secureExecution = graph.secureExecution?.summary
             objects = JSONReport.objects(graph, findings: report.findings)
             findings = report.findings.map(FindingJSON.init)
@@ -300,7 +302,7 @@ extension JSONReport {
             self.root = root
             environment = report.environment.loaderVariables
             status = report.status.rawValue
-            loader = Loader(system)
+            loader = Loader(system, graph: report.diagnosis.graph)
             secureExecution = report.diagnosis.graph.secureExecution?.summary
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
