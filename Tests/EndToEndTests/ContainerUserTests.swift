@@ -91,6 +91,9 @@ struct ContainerUserTests {
                     }
                 }
                 if refused { refusals += 1 }
+                // verify runs it (as root) and says that no container of the image starts.
+                let verify = Command.ofdoctor(["verify", "--root", work + "/root", "--env-from", inspect, "/app/prog"])
+                #expect(verify.status == (refused ? 2 : 0) && verify.stdout.contains("LD031") == refused, "\(user): \(verify)")
                 // docker run --user overrides the image's; so does check's --user.
                 let overridden = Command.ofdoctor(["check", "--image", image, "--user", "0:0", "/app/prog"])
                 #expect(overridden.status == 0, "\(user): \(overridden.stdout)")

@@ -48,6 +48,12 @@ struct Verify: ParsableCommand {
             print("\(shown) → exit \(run.status): \(TerminalEscape.visible(outcome.summary))")
             for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
             if let advice = Self.advice(outcome, report: report, next: next) { print(advice) }
+            // The image's User is unknown to it: the container runtime starts nothing, so this
+            // run (as root) shows the program, not the container, and a person must act.
+            if let unknown = report.findings.first(where: { $0.rule == .containerUserUnknown }) {
+                print(TerminalEscape.visible("This run was as root: as the image's User no container of it starts (LD031, \(unknown.loaderMessage ?? unknown.summary))."))
+                throw ExitStatus.needsPerson
+            }
             throw ExitStatus.code(for: outcome, report: report)
         }
     }
