@@ -23,19 +23,9 @@ public enum HWCapsTunable {
         ("x86-64-v4", ["AVX512F", "AVX512BW", "AVX512CD", "AVX512DQ", "AVX512VL"]),
     ]
 
-    /// The value of the last `glibc.cpu.hwcaps=` among `tunables` (`name=value` pairs
-    /// separated by colons); nil when there is none.
-    static func value(in tunables: String) -> String? {
-        var last: String?
-        for pair in tunables.split(bytes: { $0 == UInt8(ascii: ":") }) where pair.hasBytePrefix("glibc.cpu.hwcaps=") {
-            last = String(pair.dropFirst("glibc.cpu.hwcaps=".utf8.count))
-        }
-        return last
-    }
-
     /// The feature names `tunables` disables (`-NAME` entries of its `glibc.cpu.hwcaps`).
     public static func disabled(in tunables: String?) -> Set<String> {
-        guard let tunables, let value = value(in: tunables) else { return [] }
+        guard let tunables, let value = LoaderEnvironment.tunable("glibc.cpu.hwcaps", in: tunables) else { return [] }
         var names = Set<String>()
         for entry in value.split(bytes: { $0 == UInt8(ascii: ",") }) where entry.hasBytePrefix("-") {
             names.insert(String(entry.dropFirst()))

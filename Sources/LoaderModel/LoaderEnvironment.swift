@@ -42,6 +42,21 @@ public struct LoaderEnvironment: Equatable, Sendable {
         name.hasPrefix("LD_") || name == "GLIBC_TUNABLES"
     }
 
+    /// The value `GLIBC_TUNABLES` gives the tunable `name` (`glibc.rtld.dynamic_sort`): its
+    /// `name=value` settings are separated by colons, and of several the last counts
+    /// (measured with glibc 2.36 and 2.41). Nil when it sets none. (Secure-execution mode,
+    /// where the loader ignores these, is the caller's to know.)
+    public func tunable(_ name: String) -> String? {
+        variables["GLIBC_TUNABLES"].flatMap { Self.tunable(name, in: $0) }
+    }
+
+    /// The same from a `GLIBC_TUNABLES` value.
+    public static func tunable(_ name: String, in tunables: String) -> String? {
+        let prefix = name + "="
+        return tunables.split(bytes: { $0 == UInt8(ascii: ":") }).last { $0.hasBytePrefix(prefix) }
+            .map { String($0.dropFirst(prefix.utf8.count)) }
+    }
+
     /// The variables the loader reads (`isLoaderVariable`).
     public var loaderVariables: [String: String] {
         variables.filter { Self.isLoaderVariable($0.key) }

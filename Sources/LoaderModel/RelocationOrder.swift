@@ -24,9 +24,7 @@ public enum RelocationOrder {
         // except in secure-execution mode, where the tunable (security level SXID_ERASE) is
         // ignored (measured with 2.36 and 2.41: the generated root `cycle`).
         guard graph.secureExecution == nil else { return true }
-        let tunables = graph.environment.variables["GLIBC_TUNABLES"] ?? ""
-        let setting = tunables.split(bytes: { $0 == UInt8(ascii: ":") }).last { $0.hasBytePrefix("glibc.rtld.dynamic_sort=") }
-        return setting.map { $0.dropFirst("glibc.rtld.dynamic_sort=".count) != "1" } ?? true
+        return graph.environment.tunable("glibc.rtld.dynamic_sort").map { $0 != "1" } ?? true
     }
 
     /// `_dl_sort_maps_dfs` over the whole list, the program forced first: a depth-first

@@ -145,8 +145,9 @@ public enum Subprocess {
         defer { argv.release() }
         let envp = environment.map { CStringList($0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }) }
         defer { envp?.release() }
-        // The root's paths as C strings made here: the child may not allocate.
-        let places = CStringList((confinement?.root.map { [$0, $0 + "/proc"] } ?? ["", ""]) + [confinement?.workingDirectory ?? ""])
+        // A confined child's paths (root, its /proc, the directory to start in) as C strings
+        // made here: the child may not allocate.
+        let places = CStringList(confinement.map { ($0.root.map { [$0, $0 + "/proc"] } ?? ["", ""]) + [$0.workingDirectory ?? ""] } ?? [])
         defer { places.release() }
         var pid: pid_t = 0
         var execFailed: Int32 = 0
