@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Archive
 import RootFS
+import Support
 
 /// `undo` of an ldconfig run: the snapshot (`ApplySession+LdconfigSnapshot`) put back, except what
 /// others changed since, which is kept and listed.
@@ -88,11 +89,11 @@ extension ApplySession {
     /// Reverts each link ldconfig changed, while it is still as ldconfig left it.
     private func revertLinks(_ effect: LdconfigEffect) throws(ApplyError) -> [String] {
         var leftAlone: [String] = []
-        for (directory, changes) in effect.links.sorted(by: { $0.key < $1.key }) {
-            let dir = RootPath(directory)
+        for directory in effect.links.directories {
+            let dir = RootPath(directory.path)
             guard try entry(dir)?.kind == .directory else { continue }
-            for (name, change) in changes.sorted(by: { $0.key < $1.key }) {
-                let path = dir.appending(name)
+            for link in directory.links {
+                let path = dir.appending(link.name), change = link.value
                 let now = try currentLink(path)
                 if now == .some(change.before) { continue }
                 guard now == .some(change.after) else {
@@ -120,21 +121,22 @@ extension ApplySession {
     /// The snapshot put back over the directories' links as they are (no effect known).
     private func restoreLinks(_ snapshot: LdconfigSnapshot) throws(ApplyError) -> [String] {
         var leftAlone: [String] = []
-        for (directory, before) in snapshot.links.sorted(by: { $0.key < $1.key }) {
-            let dir = RootPath(directory)
+        for directory in snapshot.links.directories {
+            let dir = RootPath(directory.path)
             guard try entry(dir)?.kind == .directory else { continue }
+            let before = directory.byName
             for name in try names(dir) {
                 let path = dir.appending(name)
                 guard try entry(path)?.kind == .symlink else { continue }
                 let target = try linkTarget(path)
-                if let old = before[name] {
+                if let old = before[TextKey(name)] {
                     if old != target { try replaceLink(path, target: old, temporary: temporary(for: path), ours: true) }
                 } else {
                     try unlink(path)
                 }
             }
-            for (name, target) in before.sorted(by: { $0.key < $1.key }) {
-                let path = dir.appending(name)
+            for link in directory.links {
+                let path = dir.appending(link.name), target = link.value
                 if try entry(path) == nil {
                     try createLink(path, target: target)
                 } else if try entry(path)?.kind != .symlink {

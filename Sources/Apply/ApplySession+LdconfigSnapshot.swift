@@ -6,6 +6,7 @@ import Foundation
 import Archive
 import LoaderModel
 import RootFS
+import Support
 
 extension ApplySession {
     /// The files ldconfig rewrites: the cache and its aux cache (glibc elf/ldconfig.c,
@@ -21,10 +22,10 @@ extension ApplySession {
 
     /// What ldconfig may change, as it is now.
     func captureSnapshot(scanned: [RootPath]) throws(ApplyError) -> LdconfigSnapshot {
-        var links: [String: [String: String]] = [:]
+        var links = LinkTable<String>()
         for directory in scanned + Self.trustedDirectories {
-            guard let real = try resolve(directory), real.entry.kind == .directory, links[real.path.string] == nil else { continue }
-            links[real.path.string] = try linksIn(real.path)
+            guard let real = try resolve(directory), real.entry.kind == .directory, !links.contains(directory: real.path.string) else { continue }
+            links.add(.init(path: real.path.string, links: try linksIn(real.path)))
         }
         var files: [LdconfigSnapshot.SavedFile] = []
         var absent: [String] = []
@@ -54,14 +55,14 @@ extension ApplySession {
         return LdconfigSnapshot(files: files, absentDirectories: absent, links: links)
     }
 
-    /// Name → target of every symbolic link in the real directory `directory`.
-    private func linksIn(_ directory: RootPath) throws(ApplyError) -> [String: String] {
-        var targets: [String: String] = [:]
+    /// Name and target of every symbolic link in the real directory `directory`.
+    private func linksIn(_ directory: RootPath) throws(ApplyError) -> [LinkTable<String>.Link] {
+        var links: [LinkTable<String>.Link] = []
         for name in try names(directory) {
             let path = directory.appending(name)
-            if try entry(path)?.kind == .symlink { targets[name] = try linkTarget(path) }
+            if try entry(path)?.kind == .symlink { links.append(.init(name: name, value: try linkTarget(path))) }
         }
-        return targets
+        return links
     }
 
     /// A link's target, or nil when `path` is absent or not a link.
@@ -81,15 +82,18 @@ extension ApplySession {
 
     /// What ldconfig changed, comparing the root now with `snapshot`.
     func measureEffect(since snapshot: LdconfigSnapshot) throws(ApplyError) -> LdconfigEffect {
-        var links: [String: [String: LdconfigEffect.LinkChange]] = [:]
-        for (directory, before) in snapshot.links {
-            let path = RootPath(directory)
-            let after = try entry(path)?.kind == .directory ? try linksIn(path) : [:]
-            var changes: [String: LdconfigEffect.LinkChange] = [:]
-            for name in Set(before.keys).union(after.keys) where before[name] != after[name] {
-                changes[name] = .init(before: before[name], after: after[name])
+        var links = LinkTable<LdconfigEffect.LinkChange>()
+        for directory in snapshot.links.directories {
+            let path = RootPath(directory.path)
+            let now = try entry(path)?.kind == .directory ? try linksIn(path) : []
+            let before = directory.byName, after = LinkTable.Directory(path: directory.path, links: now).byName
+            var changes: [LinkTable<LdconfigEffect.LinkChange>.Link] = []
+            var seen = Set<TextKey>()
+            for name in (directory.links + now).map(\.name) where seen.insert(TextKey(name)).inserted {
+                let key = TextKey(name)
+                if before[key] != after[key] { changes.append(.init(name: name, value: .init(before: before[key], after: after[key]))) }
             }
-            if !changes.isEmpty { links[directory] = changes }
+            if !changes.isEmpty { links.add(.init(path: directory.path, links: changes)) }
         }
         var files: [LdconfigEffect.FileState] = []
         for file in snapshot.files { files.append(.init(path: file.path, sha256: try fileDigest(RootPath(file.path)))) }

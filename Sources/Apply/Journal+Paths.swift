@@ -20,6 +20,14 @@ extension Journal {
                                           reason: "is not a plain absolute path inside the root\(what) (`..`, `.`, NUL, `//` or relative)")
             }
         }
+        func requirePlain<Value>(_ table: LinkTable<Value>) throws(ApplyError) {
+            for directory in table.directories {
+                try require(directory.path)
+                for link in directory.links where !ConfinedRoot.isPlainComponent(link.name) {
+                    throw .journalOutsideRoot(path: journal, entry: directory.path + "/" + link.name, reason: "is not one name inside its directory")
+                }
+            }
+        }
         for directory in createdDirectories { try require(directory) }
         for entry in entries {
             switch entry.change {
@@ -37,19 +45,9 @@ extension Journal {
             case .ldconfig(let snapshot):
                 for file in snapshot.files { try require(file.path) }
                 for directory in snapshot.absentDirectories { try require(directory) }
-                for (directory, links) in snapshot.links {
-                    try require(directory)
-                    for name in links.keys where !ConfinedRoot.isPlainComponent(name) {
-                        throw .journalOutsideRoot(path: journal, entry: directory + "/" + name, reason: "is not one name inside its directory")
-                    }
-                }
+                try requirePlain(snapshot.links)
             }
-            for (directory, links) in entry.effect?.links ?? [:] {
-                try require(directory)
-                for name in links.keys where !ConfinedRoot.isPlainComponent(name) {
-                    throw .journalOutsideRoot(path: journal, entry: directory + "/" + name, reason: "is not one name inside its directory")
-                }
-            }
+            if let effect = entry.effect { try requirePlain(effect.links) }
             for file in entry.effect?.files ?? [] { try require(file.path) }
         }
     }
@@ -73,9 +71,9 @@ extension Journal {
             case .directory(let path), .link(let path, _, _, _), .file(let path, _, _, _, _, _):
                 paths.append(path)
             case .ldconfig(let snapshot):
-                paths += snapshot.files.map(\.path) + snapshot.absentDirectories + Array(snapshot.links.keys)
+                paths += snapshot.files.map(\.path) + snapshot.absentDirectories + snapshot.links.directories.map(\.path)
             }
-            paths += Array((entry.effect?.links ?? [:]).keys)
+            paths += (entry.effect?.links.directories ?? []).map(\.path)
         }
         return paths
     }

@@ -65,7 +65,7 @@ public struct LdconfigSnapshot: Codable, Equatable, Sendable {
     /// Directories that did not exist (ldconfig makes `/var/cache/ldconfig`).
     public var absentDirectories: [String]
     /// Real directory path → link name → link target.
-    public var links: [String: [String: String]]
+    public var links: LinkTable<String>
 }
 
 /// What one `ldconfig` run changed, measured right after it against its snapshot: only
@@ -85,6 +85,6 @@ public struct LdconfigEffect: Codable, Equatable, Sendable {
     }
 
     /// Real directory path → link name → change.
-    public var links: [String: [String: LinkChange]]
+    public var links: LinkTable<LinkChange>
     public var files: [FileState]
 }

@@ -236,7 +236,7 @@ public struct PlanApplier: Sendable {
 }
 
 extension LdconfigSnapshot {
-    static let empty = LdconfigSnapshot(files: [], absentDirectories: [], links: [:])
+    static let empty = LdconfigSnapshot(files: [], absentDirectories: [], links: LinkTable())
 }
 
 extension JournalChange {

@@ -97,9 +97,10 @@ public struct CandidateSearch: Sendable {
         return directories
     }
 
-    /// Reads stage after stage until `name` has a copy `accept` takes (or the root is read).
+    /// Reads stage after stage until `name` has a copy `accept` takes (or the root is read):
+    /// a file of that name, or one whose name goes on past it (`LibraryIndex.versionedFiles`).
     public mutating func find(_ name: String, accept: (String) -> Bool) {
-        while !index.paths(named: name).contains(where: accept) {
+        while !index.paths(named: name).contains(where: accept) && !index.versionedFiles(of: name).contains(where: accept) {
             guard runNextStage() else { return }
         }
     }

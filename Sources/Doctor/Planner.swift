@@ -139,7 +139,10 @@ public struct Planner: Sendable {
                     }
                     var reading = search ?? CandidateSearch(root: system.root, glibc: system.platform.glibc,
                                                                 ownDirectories: CandidateSearch.ownDirectories(of: current.graph))
-                    reading.find(library) { !$0.containsBytes("/glibc-hwcaps/") && isUsableLibrary($0) }
+                    reading.find(library) { path in
+                        !path.containsBytes("/glibc-hwcaps/") && isUsableLibrary(path)
+                            && (FindingCatalog.fileName(path).hasSameBytes(as: library) || declaredSoname(path)?.hasSameBytes(as: library) == true)
+                    }
                     search = reading
                     let libraries = reading.index
                     if candidates[TextKey(library)] == nil { candidates[TextKey(library)] = candidateList(library, index: libraries) }
@@ -429,8 +432,15 @@ public struct Planner: Sendable {
                                     note: usable ? "the same soname, outside the search path" : "not a usable x86-64 library",
                                     usable: usable))
         }
+        for path in soname(name, filesIn: index) {
+            let usable = isUsableLibrary(path)
+            result.append(Candidate(path: path, soname: name, kind: .sameSoname,
+                                    note: usable ? "its DT_SONAME is \(name), but no link of that name leads to it (ldconfig makes one in a directory it scans)"
+                                                 : "not a usable x86-64 library",
+                                    usable: usable))
+        }
         for other in index.otherSonames(of: name) {
-            for path in index.paths(named: other) {
+            for path in index.paths(named: other) where !result.contains(where: { $0.path.hasSameBytes(as: path) }) {
                 result.append(Candidate(path: path, soname: other, kind: .otherSoname,
                                         note: "ABI risk: another soname of the library; linked only if it defines every symbol its consumers import",
                                         usable: isUsableLibrary(path)))
@@ -499,6 +509,20 @@ public struct Planner: Sendable {
             guard !actions.isEmpty else { continue }
             return Step(actions: actions + [.ldconfig], environment: nil)
         }
+        // A file that declares the soname under another name (`libfoo.so.1.2.3`) and has no
+        // link `name` to it: ldconfig makes that link in a directory it scans; elsewhere the
+        // directory goes into ld.so.conf.d (a private one) or a link is made beside the system's.
+        for path in soname(name, filesIn: index) {
+            let directory = Resolver.directoryName(path)
+            guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path) else { continue }
+            if ldconfigScans(directory) { return Step(actions: [.ldconfig], environment: nil) }
+            if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
+                return Step(actions: conf, environment: nil)
+            }
+            let link = RootPath(linkDirectory + "/" + name)
+            if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
+            return Step(actions: [.symlink(path: link, target: path), .ldconfig], environment: nil)
+        }
         // Another soname of the same library, in a directory the loader searches by default.
         for other in index.otherSonames(of: name) {
             for path in index.paths(named: other) {
@@ -555,6 +579,17 @@ public struct Planner: Sendable {
     func sameDirectory(_ a: String, _ b: String) -> Bool {
         guard let ra = try? system.root.resolve(RootPath(a)), let rb = try? system.root.resolve(RootPath(b)) else { return a.hasSameBytes(as: b) }
         return ra.path == rb.path   // (RootPath compares bytes)
+    }
+
+    /// Files of the index named otherwise that declare `name` as their `DT_SONAME`.
+    func soname(_ name: String, filesIn index: LibraryIndex) -> [String] {
+        index.versionedFiles(of: name).filter { declaredSoname($0)?.hasSameBytes(as: name) == true }
+    }
+
+    /// Whether ldconfig scans `directory`: a default one, or one the root's ld.so.conf lists.
+    func ldconfigScans(_ directory: String) -> Bool {
+        (system.platform.defaultDirectories + LdSoConf(root: system.root, glibc: system.platform.glibc).directories.map(\.path))
+            .contains { sameDirectory($0, directory) }
     }
 
     /// The DT_SONAME the file at `path` declares; nil when it declares none or is no ELF file.

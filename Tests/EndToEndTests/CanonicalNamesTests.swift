@@ -18,29 +18,26 @@ struct CanonicalNamesTests {
 
     /// A root of this machine's loader, libc and ldconfig, with /app/prog needing both names
     /// (neither uses libc: one returns 1, the other 2, the program exits with their sum minus
-    /// 3), which lie only in /opt/canon/lib, a directory nothing searches.
-    static func makeRoot() throws -> String {
+    /// 3), which lie only in /opt/canon/lib, a directory nothing searches. With a
+    /// `fileSuffix` the files are named soname + suffix, so ldconfig links each soname to its file.
+    static func makeRoot(fileSuffix: String = "") throws -> String {
         let work = try ImageE2E.temporaryDirectory()
         let script = #"""
-            set -e; W=$1; R=$W/root; L=$R/usr/lib/x86_64-linux-gnu; A=$2; B=$3
-            mkdir -p "$L" "$R/usr/lib64" "$R/usr/sbin" "$R/etc/ld.so.conf.d" "$R/app" "$R/proc" "$R/opt/canon/lib"
-            ln -s usr/lib "$R/lib"; ln -s usr/lib64 "$R/lib64"; ln -s usr/sbin "$R/sbin"
-            cp -L /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$R/usr/lib64/ld-linux-x86-64.so.2"
-            cp -L /lib/x86_64-linux-gnu/libc.so.6 "$L/libc.so.6"
-            cp /sbin/ldconfig "$R/usr/sbin/ldconfig"
-            echo 'include /etc/ld.so.conf.d/*.conf' > "$R/etc/ld.so.conf"
+            set -e; W=$1; R=$W/root; A=$2; B=$3; S=$5
+            """# + MinimalRoot.prelude + #"""
+            mkdir -p "$R/opt/canon/lib"
             cd "$W"
             echo 'int one(void) { return 1; }' > one.c; echo 'int two(void) { return 2; }' > two.c
-            gcc -shared -fPIC -nostdlib -o "$R/opt/canon/lib/$A" -Wl,-soname,"$A" one.c
-            gcc -shared -fPIC -nostdlib -o "$R/opt/canon/lib/$B" -Wl,-soname,"$B" two.c
-            printf '%s\n' 'int one(void); int two(void);' \
-              'void _start(void) { long s = one() + two(); __asm__ volatile ("syscall" :: "a"(60), "D"(s - 3)); for (;;) {} }' > prog.c
-            gcc -nostdlib -fno-stack-protector -o "$R/app/prog" prog.c "$R/opt/canon/lib/$A" "$R/opt/canon/lib/$B" \
+            gcc -shared -fPIC -nostdlib -o "$R/opt/canon/lib/$A$S" -Wl,-soname,"$A" one.c
+            gcc -shared -fPIC -nostdlib -o "$R/opt/canon/lib/$B$S" -Wl,-soname,"$B" two.c
+            printf '%s\n' "$6" > prog.c
+            gcc -nostdlib -fno-stack-protector -o "$R/app/prog" prog.c "$R/opt/canon/lib/$A$S" "$R/opt/canon/lib/$B$S" \
                 -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
             chroot "$R" /sbin/ldconfig
             gcc -static -O2 -o "$R/launch" "$4"
             """#
-        let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", work, composed, decomposed, FixtureRoot.scriptsDirectory + "/src/launch.c"])
+        let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", work, composed, decomposed, FixtureRoot.scriptsDirectory + "/src/launch.c", fileSuffix,
+                                                         MinimalRoot.program(calling: ["one", "two"], expected: 3)])
         try #require(built.status == 0, "\(built.stderr)")
         return work
     }
@@ -91,6 +88,36 @@ struct CanonicalNamesTests {
 
         let undo = Command.ofdoctor(["undo", "--root", root])
         #expect(undo.status == 0, "\(undo.stderr)")
+        #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status == 127)
+    }
+
+    /// The names in `directory`, each as its bytes, sorted.
+    static func listing(_ directory: String) throws -> [[UInt8]] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    @Test("ldconfig links both names to their files; undo removes both links (the journal keeps each name by its bytes)",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"))
+    func undoRemovesBothLinks() throws {
+        let work = try Self.makeRoot(fileSuffix: ".0")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root", directory = root + "/opt/canon/lib"
+        let before = try Self.listing(directory)
+        #expect(before == [Self.bytes(Self.composed + ".0"), Self.bytes(Self.decomposed + ".0")].sorted { $0.lexicographicallyPrecedes($1) })
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status == 0)
+        let linked = try Self.listing(directory)
+        for name in [Self.composed, Self.decomposed] {
+            #expect(linked.contains(Self.bytes(name)), "ldconfig made the link \(name)")
+            let target = try FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + name)
+            #expect(Self.bytes(target) == Self.bytes(name + ".0"), "each link to its own file: \(Self.bytes(target))")
+        }
+
+        let undo = Command.ofdoctor(["undo", "--root", root])
+        #expect(undo.status == 0, "\(undo.stdout) \(undo.stderr)")
+        #expect(try Self.listing(directory) == before, "both links ldconfig made are gone")
         #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status == 127)
     }
 }

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+
+/// A library whose file is named past its soname (`libfoo.so.1.0`, soname `libfoo.so.1`) with
+/// no link of the soname to it: copied without its links (`COPY libfoo.so.1.0 …`, `cp` of one
+/// file), or put where ldconfig scans and ldconfig not run since. The loader opens names, so
+/// the program fails; ldconfig files the library by its DT_SONAME and makes the link. The real
+/// loader judges each set-up before the plan, after `fix --apply` and after `undo`.
+@Suite("a library whose file is named past its soname, with no link: found, planned, applied, undone", .serialized)
+struct SonameFileTests {
+    static var canBuild: Bool { RealLoader.canRunRoots && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc") }
+
+    struct Setup: CustomTestStringConvertible, Sendable {
+        var label: String
+        /// Needed name, the file's name and where it lies, and the soname it declares.
+        var needed: String
+        var file: String
+        var declared: String
+        /// More shell run after the library is built (`$R` the root, `$L` its library directory).
+        var extra: String = ""
+        /// The plan's steps (`kind`, and `path` or `directories`), or nil: no automatic fix.
+        var plan: [String]?
+
+        var testDescription: String { label }
+    }
+
+    static let setups: [Setup] = [
+        Setup(label: "in the default directory, ldconfig not run since", needed: "libfoo.so.1",
+              file: "/usr/lib/x86_64-linux-gnu/libfoo.so.1.0", declared: "libfoo.so.1", plan: ["ldconfig"]),
+        Setup(label: "in a directory of its own under /opt", needed: "libfoo.so.1",
+              file: "/opt/vendor/lib/libfoo.so.1.0", declared: "libfoo.so.1",
+              plan: ["conf /opt/vendor/lib", "ldconfig"]),
+        Setup(label: "a soname whose file has another minor version (libcudart.so.11.0 in libcudart.so.11.7.99)",
+              needed: "libcudart.so.11.0", file: "/usr/local/cuda/lib64/libcudart.so.11.7.99", declared: "libcudart.so.11.0",
+              plan: ["conf /usr/local/cuda/lib64", "ldconfig"]),
+        Setup(label: "beside a copy of a system library (conda's lib): a link into the system directory",
+              needed: "libfoo.so.1", file: "/opt/conda/lib/libfoo.so.1.0", declared: "libfoo.so.1",
+              extra: #"cp "$L/libc.so.6" "$R/opt/conda/lib/libc.so.6""#,
+              plan: ["symlink /usr/lib/x86_64-linux-gnu/libfoo.so.1 -> /opt/conda/lib/libfoo.so.1.0", "ldconfig"]),
+        Setup(label: "a file that declares another soname is no copy", needed: "libfoo.so.1",
+              file: "/opt/vendor/lib/libfoo.so.1.0", declared: "libfoo.so.1.0", plan: nil),
+    ]
+
+    /// The root: /app/prog needs `needed` (linked against a library of that soname, which
+    /// returns 7), and the root holds only `file`, declaring `declared`, put there after the
+    /// root's ldconfig ran.
+    static func makeRoot(_ setup: Setup) throws -> String {
+        let work = try ImageE2E.temporaryDirectory()
+        let script = #"""
+            set -e; W=$1; R=$W/root; N=$2; F=$3; D=$4
+            """# + MinimalRoot.prelude + #"""
+            cd "$W"
+            echo 'int seven(void) { return 7; }' > seven.c
+            gcc -shared -fPIC -nostdlib -o "$N" -Wl,-soname,"$N" seven.c
+            printf '%s\n' "$5" > prog.c
+            gcc -nostdlib -fno-stack-protector -o "$R/app/prog" prog.c "./$N" -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
+            gcc -static -O2 -o "$R/launch" "$6"
+            chroot "$R" /sbin/ldconfig
+            mkdir -p "$R$(dirname "$F")"
+            gcc -shared -fPIC -nostdlib -o "$R$F" -Wl,-soname,"$D" seven.c
+            """# + "\n" + setup.extra + "\n"
+        let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", work, setup.needed, setup.file, setup.declared,
+                                               MinimalRoot.program(calling: ["seven"], expected: 7),
+                                               FixtureRoot.scriptsDirectory + "/src/launch.c"])
+        try #require(built.status == 0, "\(built.stderr)")
+        return work
+    }
+
+    struct Report: Decodable {
+        struct Candidate: Decodable { var path: String; var soname: String?; var kind: String; var usable: Bool }
+        struct Finding: Decodable { var id: String; var library: String?; var fixable: Bool; var candidates: [Candidate] }
+        struct Action: Decodable { var kind: String; var path: String?; var target: String?; var directories: [String]? }
+        var status: String
+        var findings: [Finding]
+        var plan: [Action]
+
+        var steps: [String] {
+            plan.map { action in
+                switch action.kind {
+                case "conf": return "conf " + (action.directories ?? []).joined(separator: ",")
+                case "symlink": return "symlink \(action.path ?? "") -> \(action.target ?? "")"
+                default: return action.kind
+                }
+            }
+        }
+    }
+
+    /// Every name under `directory`, with a link's target: what undo must give back.
+    static func tree(_ directory: String) -> [String] {
+        let listed = ImageE2E.run("/bin/sh", ["-c", #"cd "$1" && find . ! -path './proc*' -printf '%p %l\n' | LC_ALL=C sort"#, "sh", directory])
+        return listed.stdout.split(separator: "\n").map(String.init)
+    }
+
+    @Test("check finds the file by its DT_SONAME, the plan makes the loader start the program, undo puts the root back",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"), arguments: setups)
+    func plannedAppliedUndone(_ setup: Setup) throws {
+        let work = try Self.makeRoot(setup)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root"
+        let before = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])
+        #expect(before.status == 127 && before.stderr.contains("\(setup.needed): cannot open shared object file"), "\(before)")
+
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "/app/prog"])
+        let report = try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8))
+        let finding = try #require(report.findings.first { $0.id == "LD002" }, "\(check.stdout)")
+        #expect(finding.library == setup.needed)
+
+        guard let plan = setup.plan else {
+            // The loader agrees that it is no copy: with its directory scanned by ldconfig, the
+            // program still fails.
+            #expect(check.status == 2 && !finding.fixable && report.plan.isEmpty, "\(check.stdout)")
+            #expect(!finding.candidates.contains { $0.path == setup.file && $0.kind == "same-soname" }, "\(finding.candidates)")
+            let directory = (setup.file as NSString).deletingLastPathComponent
+            try (directory + "\n").write(toFile: root + "/etc/ld.so.conf.d/probe.conf", atomically: true, encoding: .utf8)
+            #expect(ImageE2E.run("/usr/sbin/chroot", [root, "/sbin/ldconfig"]).status == 0)
+            #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status == 127)
+            return
+        }
+        #expect(check.status == 1 && report.status == "fixable" && finding.fixable, "\(check.stdout)")
+        #expect(finding.candidates.contains { $0.path == setup.file && $0.soname == setup.needed && $0.kind == "same-soname" && $0.usable },
+                "\(finding.candidates)")
+        #expect(report.steps == plan, "\(report.steps)")
+
+        let untouched = Self.tree(root)
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let after = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])
+        #expect(after.status == 0, "the program starts with the library: \(after)")
+        #expect(Command.ofdoctor(["check", "--root", root, "/app/prog"]).status == 0)
+
+        let undo = Command.ofdoctor(["undo", "--root", root])
+        #expect(undo.status == 0, "\(undo.stdout) \(undo.stderr)")
+        #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status == 127)
+        #expect(Self.tree(root).filter { !$0.hasPrefix("./var/lib/ofdoctor") } == untouched.filter { !$0.hasPrefix("./var/lib/ofdoctor") },
+                "undo leaves the names and links as they were")
+    }
+}
