@@ -68,8 +68,8 @@ static void become(const char *path, char *const argv[], char *const envp[],
     }
     if (confinement != NULL && confinement->cwd != NULL && chdir(confinement->cwd) != 0) goto fail;
     if (confinement != NULL && confinement->switch_user) {
-        gid_t group = confinement->gid;
-        if (setgroups(1, &group) != 0 || setgid(group) != 0 || setuid(confinement->uid) != 0) goto fail;
+        if (setgroups(confinement->ngroups, confinement->groups) != 0 || setgid(confinement->gid) != 0
+            || setuid(confinement->uid) != 0) goto fail;
     }
     /* After any change of credentials, which clears it. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;

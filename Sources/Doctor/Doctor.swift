@@ -40,7 +40,9 @@ public struct Doctor: Sendable {
         var outcome = diagnosis.errors.isEmpty
             ? Planner.Outcome(plan: FixPlan(), environment: environment, simulated: diagnosis, laterFindings: [],
                               blockers: [], fixedKeys: [], candidates: [:], candidateSearch: nil)
-            : Planner(system: system, program: program, rules: rules).plan(from: diagnosis, environment: environment)
+            : { var planner = Planner(system: system, program: program, rules: rules)
+                planner.accessIdentity = diagnosis.graph.accessIdentity
+                return planner.plan(from: diagnosis, environment: environment) }()
         // Data files do not involve the loader: their actions join the plan as they are.
         outcome.plan.actions += data.flatMap(\.actions)
         outcome.blockers += dataProblems.filter { !$0.fixable }.map {

@@ -24,13 +24,18 @@ public enum FindingCatalog {
         }
         // execve checks the program's own permission before it looks at its interpreter.
         if graph.programNotExecutable {
-            result.append(Finding(
-                id: .programNotExecutable, rule: .programNotExecutable,
-                summary: "\(exe.path) has no execute permission",
-                explanation: "execve refuses a file with no execute bit (EACCES) before any loader runs: the shell prints 'Permission denied' and exits 126, whatever its libraries. (Root needs one execute bit, of user, group or others; another user needs the one that applies to it.) Files lose the bit when they are copied by a tool that does not keep modes, unpacked from an archive made without them, or put on a volume mounted noexec (which a root directory does not show).",
-                loaderMessage: "\(argv0): Permission denied",
-                neededBy: [exe.path],
-                remedy: "Give it its execute permission back (chmod +x), as its owner or root."))
+            var summary = "\(exe.path) has no execute permission"
+            var explanation = "execve refuses a file with no execute bit (EACCES) before any loader runs: the shell prints 'Permission denied' and exits 126, whatever its libraries. (Root needs one execute bit, of user, group or others; another user needs the one that applies to it.) Files lose the bit when they are copied by a tool that does not keep modes, unpacked from an archive made without them, or put on a volume mounted noexec (which a root directory does not show)."
+            var remedy = "Give it its execute permission back (chmod +x), as its owner or root."
+            if let denial = graph.programDenial {
+                summary = "\(exe.path) may not be executed by \(denial.identity)"
+                explanation = "execve checks permission as the user who starts the program, before any loader runs: \(denial). A user other than root gets the owner's bits when it owns the file, else the group's when the file's group is one of its groups, else the others', and needs search permission on every directory of the path; it fails with EACCES, the shell prints 'Permission denied' and exits 126, whatever the libraries."
+                remedy = denial.isDirectory
+                    ? "Let \(denial.identity) search \(denial.path) (chmod o+x, or g+x for a group it is in), or start the program as a user who may."
+                    : "Give \(denial.identity) the execute bit of its class (chmod o+x, or g+x for a group it is in), or start the program as a user who may."
+            }
+            result.append(Finding(id: .programNotExecutable, rule: .programNotExecutable, summary: summary, explanation: explanation,
+                                  loaderMessage: "\(argv0): Permission denied", neededBy: [exe.path], remedy: remedy))
         }
         if graph.interpreterMissing, let interp = graph.interpreterPath, let refusal = graph.interpreterRefusal {
             result.append(Finding(
@@ -281,6 +286,17 @@ public enum FindingCatalog {
         }
     }
 
+    /// What a person does about copies the program's user may not open (no full stop: a
+    /// blocker's remedy, or a sentence's start once capitalised and ended).
+    public static func permissionRemedy(_ denied: [AccessDenial]) -> String {
+        let who = denied.first.map { "\($0.identity)" } ?? "the user"
+        let directories = denied.filter(\.isDirectory).map(\.path), files = denied.filter { !$0.isDirectory }.map(\.path)
+        var steps: [String] = []
+        if !files.isEmpty { steps.append("let \(who) read \(files.joined(separator: ", ")) (chmod o+r, or g+r for a group it is in)") }
+        if !directories.isEmpty { steps.append("let it search \(directories.joined(separator: ", ")) (chmod o+x, or g+x)") }
+        return steps.joined(separator: " and ") + ", or start the program as a user who may"
+    }
+
     /// The loader's text for a file it could not open (errno's text follows in fatal messages).
     static let openFailure = "cannot open shared object file"
 
@@ -338,6 +354,14 @@ public enum FindingCatalog {
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, searched: SearchedDirectories.of(miss.trail))
             if let system, let note = ignoredLibraryPathNote(miss.name, graph: graph, system: system) { finding.explanation += " " + note }
+            let denied = miss.deniedAttempts
+            if !denied.isEmpty {
+                // Not "in none of the directories": it is there, for another user.
+                finding.explanation = "\(miss.name), needed by \(shortList(requesters)), is where the loader looks, but the program's user may not open it: "
+                    + denied.map(\.description).joined(separator: "; ")
+                    + ". The loader passes over a file it may not open (EACCES) as if it were absent, and found no other copy."
+                finding.remedy = permissionRemedy(denied).prefix(1).uppercased() + permissionRemedy(denied).dropFirst() + "."
+            }
             if let documented = rules.documentedFailure(finding, provider: nil, graph: graph, system: system) {
                 finding.id = documented.id
                 if let note = documented.note { finding.explanation += " " + note }

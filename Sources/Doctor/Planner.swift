@@ -18,6 +18,9 @@ public struct Planner: Sendable {
     /// The glibc of the ldconfig a plan's `ldconfig -r ROOT` runs when that is the host's
     /// (`TargetSystem.ldconfigRunsOnHost`): read once, when there is something to plan.
     let hostLdconfigGlibc: GlibcVersion?
+    /// Whom the loader's opens are checked for (`LoadGraph.accessIdentity`): a copy that user
+    /// may not read is no candidate. Nil for root.
+    public var accessIdentity: ProcessIdentity?
     static let maxRounds = 6
 
     public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
@@ -150,9 +153,12 @@ public struct Planner: Sendable {
                                              rejected: rejected)
                     else {
                         if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
-                            blockers.append(Blocker(
-                                findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                remedy: "install the package that provides \(library)", findingKey: finding.key))
+                            let denied = current.graph.missing.first { $0.name.hasSameBytes(as: library) }?.deniedAttempts ?? []
+                            blockers.append(denied.isEmpty
+                                ? Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
+                                          remedy: "install the package that provides \(library)", findingKey: finding.key)
+                                : Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
+                                          remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key))
                         }
                         continue
                     }
@@ -429,14 +435,14 @@ public struct Planner: Sendable {
                 continue
             }
             result.append(Candidate(path: path, soname: name, kind: .sameSoname,
-                                    note: usable ? "the same soname, outside the search path" : "not a usable x86-64 library",
+                                    note: usable ? "the same soname, outside the search path" : unusableNote(path),
                                     usable: usable))
         }
         for path in soname(name, filesIn: index) {
             let usable = isUsableLibrary(path)
             result.append(Candidate(path: path, soname: name, kind: .sameSoname,
                                     note: usable ? "its DT_SONAME is \(name), but no link of that name leads to it (ldconfig makes one in a directory it scans)"
-                                                 : "not a usable x86-64 library",
+                                                 : unusableNote(path),
                                     usable: usable))
         }
         for other in index.otherSonames(of: name) {
@@ -599,10 +605,16 @@ public struct Planner: Sendable {
         return elf.dynamic?.soname
     }
 
-    /// An ELF file of the loader's class and machine.
+    /// Why `isUsableLibrary` refused `path`.
+    func unusableNote(_ path: String) -> String {
+        accessIdentity?.denial(.read, path: RootPath(path), in: system.root).map { "\($0)" } ?? "not a usable x86-64 library"
+    }
+
+    /// An ELF file of the loader's class and machine, which the program's user may read.
     func isUsableLibrary(_ path: String) -> Bool {
         // (a stub loads, and fails every call: never a library to find)
         guard !DriverLibrary.isLinkTimeStub(path), let bytes = try? system.root.contents(of: RootPath(path)) else { return false }
+        if let who = accessIdentity, who.denial(.read, path: RootPath(path), in: system.root) != nil { return false }
         return CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) == .accept
     }
 

@@ -37,7 +37,7 @@ extension Doctor {
             // As whoever the check judged it for: a set-ID program's run depends on it.
             outcome = try RootedRun.run(program.path.string, arguments: arguments,
                                         environment: (report.correctedEnvironment ?? environment).variables,
-                                        root: hostRoot, user: (environment.identity.uid, environment.identity.gid),
+                                        root: hostRoot, user: (environment.identity.uid, environment.identity.gid, environment.identity.groups),
                                         workingDirectory: directory, timeout: timeout)
         } catch {
             throw .run(error)

@@ -1,4 +1,5 @@
 import RootFS
+import Support
 
 /// /etc/passwd or /etc/group of a root: colon-separated lines, the name first and the id third.
 struct AccountFile {
@@ -13,4 +14,12 @@ struct AccountFile {
 
     func entry(id: UInt32) -> [Substring]? { lines.first { UInt32($0[2]) == id && !$0[0].isEmpty } }
     func entry(name: String) -> [Substring]? { lines.first { $0[0] == name } }
+
+    /// In /etc/group: the ids of the groups whose member list (the fourth field,
+    /// comma-separated) names `user`.
+    func groups(listing user: String) -> [UInt32] {
+        lines.compactMap { line in
+            line[3].split(separator: ",").contains { String($0).hasSameBytes(as: user) } ? UInt32(line[2]) : nil
+        }
+    }
 }

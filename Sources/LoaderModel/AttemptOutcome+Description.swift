@@ -14,6 +14,7 @@ extension Attempt.Outcome: CustomStringConvertible {
         case .staleCacheEntry: return "named by ld.so.cache but gone (stale cache)"
         case .nodeflib: return "in a default directory, skipped for a DF_1_NODEFLIB requester"
         case .notSetUserID: return "not set-user-ID, which a preload in secure-execution mode must be; skipped"
+        case .permissionDenied(let denial): return "permission denied (\(denial)); skipped"
         }
     }
 }

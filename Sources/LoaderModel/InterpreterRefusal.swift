@@ -14,11 +14,14 @@ public enum InterpreterRefusal: Equatable, Sendable {
     case unreadable(String)
     /// Its path runs into a loop of symbolic links: ELOOP.
     case symlinkLoop
+    /// The user starting the program may not execute it, or not search a directory on its
+    /// way: EACCES.
+    case denied(AccessDenial)
 
     /// The errno text the shell prints after the program's name (nil: unknown).
     public var errnoText: String? {
         switch self {
-        case .notExecutable: return "Permission denied"
+        case .notExecutable, .denied: return "Permission denied"
         case .tooShort: return "Input/output error"
         case .notALoader: return "Accessing a corrupted shared library"
         case .unreadable: return nil
@@ -34,6 +37,7 @@ public enum InterpreterRefusal: Equatable, Sendable {
         case .notALoader: return "it is not an x86-64 ELF file"
         case .unreadable(let why): return "it cannot be read as an ELF file (\(why))"
         case .symlinkLoop: return "its path runs into a loop of symbolic links"
+        case .denied(let denial): return "\(denial)"
         }
     }
 

@@ -63,6 +63,9 @@ public struct Attempt: Equatable, Sendable {
         case nodeflib
         /// A preload in secure mode found a file without the set-user-ID bit: passed over.
         case notSetUserID
+        /// The open failed with EACCES for the identity the program runs as (a directory on
+        /// the way it may not search, or a file it may not read): passed over, as absent.
+        case permissionDenied(AccessDenial)
     }
     /// The place tried. Kept as directory and name until asked for: a search records a
     /// dozen absent places per library (hwcaps subdirectories), and joining each one up
@@ -166,6 +169,15 @@ public struct LoadedObject: Sendable {
 
 /// A `DT_NEEDED` name the loader cannot open.
 public struct MissingLibrary: Sendable, Equatable {
+    /// The copies it tried that the program's user may not open, each once.
+    public var deniedAttempts: [AccessDenial] {
+        var result: [AccessDenial] = []
+        for attempt in trail {
+            if case .permissionDenied(let denial) = attempt.outcome, !result.contains(denial) { result.append(denial) }
+        }
+        return result
+    }
+
     public var name: String
     /// Objects that need it.
     public var neededBy: [Int]
@@ -249,6 +261,11 @@ public struct LoadGraph: Sendable {
     public var bloomAssertion: BloomAssertion?
     /// The program file has no execute bit: execve refuses it (EACCES) before any loader runs.
     public var programNotExecutable = false
+    /// For a user other than root, the permission check execve fails (the program's bit of
+    /// that user's class, or search permission on a directory on its way).
+    public var programDenial: AccessDenial?
+    /// Whom the loader's opens were checked for (the credentials execve made); nil for root.
+    public var accessIdentity: ProcessIdentity?
     /// Set when the kernel starts the program in secure-execution mode (`AT_SECURE`).
     public var secureExecution: SecureExecution?
     /// What the loader left out because of it, in the order it met them.

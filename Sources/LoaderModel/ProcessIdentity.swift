@@ -5,9 +5,12 @@ import RootFS
 public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
     public var uid: UInt32
     public var gid: UInt32
-    public init(uid: UInt32, gid: UInt32) {
+    /// Supplementary groups: a file's group bits apply to them as to `gid`.
+    public var groups: [UInt32]
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = []) {
         self.uid = uid
         self.gid = gid
+        self.groups = groups
     }
 
     /// A container's processes unless its image names another user.
@@ -24,14 +27,21 @@ public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
         let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let accounts = AccountFile(root: root, path: "/etc/passwd")
         var identity: ProcessIdentity
+        // The user's supplementary groups: those /etc/group lists its name in (also for a
+        // number /etc/passwd names; measured with Docker).
+        let memberships = { (name: String) -> [UInt32] in AccountFile(root: root, path: "/etc/group").groups(listing: name) }
         if let uid = UInt32(parts[0]) {
-            identity = ProcessIdentity(uid: uid, gid: accounts.entry(id: uid).flatMap { UInt32($0[3]) } ?? 0)
+            let entry = accounts.entry(id: uid)
+            identity = ProcessIdentity(uid: uid, gid: entry.flatMap { UInt32($0[3]) } ?? 0, groups: entry.map { memberships(String($0[0])) } ?? [])
         } else if let entry = accounts.entry(name: parts[0]), let uid = UInt32(entry[2]), let gid = UInt32(entry[3]) {
-            identity = ProcessIdentity(uid: uid, gid: gid)
+            identity = ProcessIdentity(uid: uid, gid: gid, groups: memberships(String(entry[0])))
         } else {
             return .failure(UnknownContainerUser(spec: user, kind: .user, name: parts[0]))
         }
         if parts.count == 2 {
+            // A group named in User is the only one: Docker adds no supplementary groups then
+            // (measured: `alice:1000` may not read a file of a group /etc/group lists alice in).
+            identity.groups = []
             if let gid = UInt32(parts[1]) {
                 identity.gid = gid
             } else if let entry = AccountFile(root: root, path: "/etc/group").entry(name: parts[1]), let gid = UInt32(entry[2]) {

@@ -127,10 +127,19 @@ struct ResolutionState {
     var interpreterRefusal: InterpreterRefusal?
     /// The first object mapped whose Bloom filter the loader asserts on.
     var bloomAssertion: BloomAssertion?
-    /// The program file has no execute bit.
+    /// The program file has no execute bit (for root: none at all).
     var programNotExecutable = false
+    /// For another user than root: the check execve fails.
+    var programDenial: AccessDenial?
     /// The kernel starts the program in secure-execution mode.
     var secure: SecureExecution?
+    /// Whom the loader's opens are checked for (the credentials execve made); nil for root,
+    /// who passes every check.
+    var accessIdentity: ProcessIdentity?
+    /// The identity may not read /etc/ld.so.cache: the loader goes on without it.
+    var cacheDenied = false
+    /// Directories (by path as searched) and whether the identity may search them.
+    var searchable: [TextKey: Bool] = [:]
     /// Set while a preload is searched for in secure mode (`__RTLD_SECURE`): a file without
     /// the set-user-ID bit is passed over (`open_path`'s extra check, after the file was
     /// opened and verified, before it is mapped; errno ENOENT).
@@ -244,10 +253,18 @@ struct ResolutionState {
         // which has no PT_INTERP, is checked as ld.so runs it, `ld.so LIB`: no bit needed; so
         // is a library that can also be run — a DT_SONAME and no DF_1_PIE, as libc.so.6 and
         // libcap, which Debian ships 0644 — for it is loaded far more than it is run.)
-        programNotExecutable = elf.interpreter != nil && !elf.isRunnableLibrary && target.entry.mode & 0o111 == 0
+        // Another user needs the bit of its class, and search permission on the way.
+        let identity = resolver.environment.identity
+        if elf.interpreter != nil && !elf.isRunnableLibrary {
+            if identity.uid == 0 {
+                programNotExecutable = target.entry.mode & 0o111 == 0
+            } else if let denial = identity.denial(.execute, path: program, in: root) {
+                programNotExecutable = true
+                programDenial = denial
+            }
+        }
         // Executed, a set-ID program (or one with file capabilities, for another user than
         // root) runs in secure mode; a library is run as `ld.so LIB`, which changes no one.
-        let identity = resolver.environment.identity
         if elf.interpreter != nil, target.entry.mode & 0o6000 != 0 || identity.uid != 0 {
             var decided = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner,
                                                  attributes: root.filesystem.executionAttributes(of: target.path), identity: identity)
@@ -257,6 +274,11 @@ struct ResolutionState {
             default: break
             }
             secure = decided
+        }
+        let effective = identity.effective(under: secure)
+        if effective.uid != 0 {
+            accessIdentity = effective
+            cacheDenied = effective.denial(.read, path: Self.cacheFile, in: root) != nil
         }
         applyHWCapsTunable()
         expectation = .init(header: elf.header)
@@ -297,7 +319,9 @@ struct ResolutionState {
                 llp = path
             }
         }
-        for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, try PreloadFile.names(in: root))] {
+        // The loader reads /etc/ld.so.preload only when access(2) — the real user's — says it may.
+        let filePreloads = identity.uid != 0 && identity.denial(.read, path: PreloadFile.path, in: root) != nil ? [] : try PreloadFile.names(in: root)
+        for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, filePreloads)] {
             preloadList = list
             for name in names {
                 // rtld.c `dso_name_valid_for_suid`: in secure mode an LD_PRELOAD entry with a
@@ -465,6 +489,8 @@ struct ResolutionState {
                               unsafeSearchPath: unsafe)
         graph.interpreterRefusal = interpreterMissing ? interpreterRefusal : nil
         graph.programNotExecutable = programNotExecutable
+        graph.programDenial = programDenial
+        graph.accessIdentity = accessIdentity
         graph.secureExecution = secure
         graph.ignoredInSecureMode = ignoredInSecureMode
         // (the program's hash table is set up before anything else is loaded)
@@ -487,9 +513,15 @@ struct ResolutionState {
             return false
         }
         guard let found = resolved else { return false }
-        // There, but perhaps not a file the kernel runs as an interpreter.
+        // There, but perhaps not a file the kernel runs as an interpreter (for another user
+        // than root: one it may execute, on a way it may search; the caller's credentials).
         if let refusal = InterpreterRefusal.permission(regular: found.entry.kind == .file, mode: found.entry.mode) {
             interpreterRefusal = refusal
+            return false
+        }
+        let caller = resolver.environment.identity
+        if caller.uid != 0, let denial = caller.denial(.execute, path: located, in: root) {
+            interpreterRefusal = .denied(denial)
             return false
         }
         guard let elf = readELF(found), elf.header.machine == 62 else {   // EM_X86_64
@@ -592,9 +624,9 @@ struct ResolutionState {
         // under a default directory is dropped for a DF_1_NODEFLIB requester.
         if !cacheFileRead && !securePreload {
             cacheFileRead = true
-            if (try? root.resolve(Self.cacheFile)) == nil { lastFailure = .code(ENOENT) }
+            if cacheDenied { lastFailure = .code(EACCES) } else if (try? root.resolve(Self.cacheFile)) == nil { lastFailure = .code(ENOENT) }
         }
-        if !securePreload, let cached = resolver.cache?.lookup(name) {
+        if !securePreload, !cacheDenied, let cached = resolver.cache?.lookup(name) {
             let inDefault = platform.defaultDirectories.contains { cached.hasBytePrefix($0 + "/") }
             if nodeflib && inDefault {
                 trail.append(Attempt(path: cached, source: .cache, outcome: .nodeflib))
@@ -812,7 +844,7 @@ struct ResolutionState {
     /// one that does not, the open's (and the stat's) the first time only, since the loader
     /// then marks the directory and skips it.
     mutating func noteAbsentProbe(_ probe: Probe, name: String) {
-        if probe.listing != nil { lastFailure = .code(ENOENT); return }
+        if probe.listing != nil { lastFailure = .code(maySearch(probe.directory) ? ENOENT : EACCES); return }
         guard missingProbeDirectories.insert(TextKey(probe.directory)).inserted else { return }
         lastFailure = .missing((probe.directory == "/" ? "" : probe.directory) + "/" + name)
     }
@@ -824,9 +856,20 @@ struct ResolutionState {
             case .symlinkLoop: lastFailure = .code(ELOOP)
             case .absent: lastFailure = .missing(attempt.path)
             case .danglingLink, .wrongClass, .wrongMachine, .staleCacheEntry: lastFailure = .code(ENOENT)
+            case .permissionDenied: lastFailure = .code(EACCES)
             case .taken, .fatal, .refusedWhenMapped, .nodeflib, .notSetUserID: break
             }
         }
+    }
+
+    /// Whether the identity may look names up in `directory` (and reach it): always for root.
+    mutating func maySearch(_ directory: String) -> Bool {
+        guard let who = accessIdentity else { return true }
+        let key = TextKey(directory)
+        if let known = searchable[key] { return known }
+        let allowed = who.denial(.execute, path: RootPath(directory), in: root) == nil
+        searchable[key] = allowed
+        return allowed
     }
 
     /// True for the directory's own probe, which comes after all its subdirectories.
@@ -941,6 +984,11 @@ struct ResolutionState {
         }
         guard found.entry.kind == .file else {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
+            return .next
+        }
+        // open(2) as the identity: EACCES is passed over as ENOENT is (`open_path`).
+        if let who = accessIdentity, let denial = who.denial(.read, path: RootPath(path), in: root) {
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .permissionDenied(denial)))
             return .next
         }
         if let known = filesByIdentity[found.entry.identity] {

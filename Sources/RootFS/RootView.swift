@@ -140,6 +140,15 @@ public struct RootView: Sendable {
         return try filesystem.linkTarget(at: link.path)
     }
 
+    /// Where `path` leads (every link followed) and every directory the lookup searched on
+    /// the way (real path and entry), in order, repeats included: what a permission check of
+    /// the lookup needs. Slower than `resolve` (always a walk from `/`).
+    public func lookup(_ path: RootPath) throws(RootError) -> (searched: [Resolved], resolved: Resolved?) {
+        var searched: [Resolved] = []
+        let walked = try walk(path, followLast: true, visit: { searched.append(Resolved(path: $0, entry: $1)) })
+        return (searched, walked.resolved)
+    }
+
     public func isDirectory(_ path: RootPath) -> Bool {
         (try? resolve(path))??.entry.kind == .directory
     }
@@ -147,8 +156,10 @@ public struct RootView: Sendable {
     /// - Parameters:
     ///   - followed: links already followed on the way to `path` (they count to the limit).
     ///   - reportedAs: the path named in a loop error (default: `path`).
+    ///   - visit: called with each directory a component is looked up in (its real path and
+    ///     entry), in order: the kernel asks for search permission there (`may_lookup`).
     private func walk(_ path: RootPath, followLast: Bool, followed alreadyFollowed: Int = 0,
-                      reportedAs: RootPath? = nil) throws(RootError) -> Walk {
+                      reportedAs: RootPath? = nil, visit: ((RootPath, RootEntry) -> Void)? = nil) throws(RootError) -> Walk {
         var pending = Array(path.components.reversed())
         var resolved: [String] = []
         // `resolved` joined, kept in step with it: building each prefix from the array
@@ -159,7 +170,9 @@ public struct RootView: Sendable {
         guard let rootEntry = try filesystem.entry(at: .root) else { throw .badRoot(path: filesystem.label) }
         current = rootEntry
         while let component = pending.popLast() {
-            if component == "." || component.isEmpty { continue }
+            if component.isEmpty { continue }
+            if let visit, current.kind == .directory { visit(RootPath(alreadyNormal: prefix.isEmpty ? "/" : prefix), current) }
+            if component == "." { continue }
             if component == ".." {
                 if !resolved.isEmpty { resolved.removeLast() }
                 prefix = resolved.isEmpty ? "" : "/" + resolved.joined(separator: "/")

@@ -45,15 +45,17 @@ public enum RootedRun {
 
     /// - Parameters:
     ///   - root: the root directory on this machine; nil for the host itself.
-    ///   - user: `(uid, gid)` to start the program as, as a container whose image names a User
-    ///     does: switched to when it is not who the run would be anyway (root in another
-    ///     root, this process on the host); nil: that one.
+    ///   - user: `(uid, gid, supplementary groups)` to start the program as, as a container
+    ///     whose image names a User does: switched to when it is not who the run would be
+    ///     anyway (root in another root, this process on the host), or has groups to add; nil: that one.
     ///   - workingDirectory: where it starts, inside the root; nil: `/` in a root, else here.
     public static func run(_ program: String, arguments: [String], environment: [String: String], root: String?,
-                           user: (uid: UInt32, gid: UInt32)? = nil, workingDirectory: String? = nil,
+                           user: (uid: UInt32, gid: UInt32, groups: [UInt32])? = nil, workingDirectory: String? = nil,
                            timeout: Int) throws(Failure) -> Outcome {
         let runsAs = root == nil ? (uid: UInt32(getuid()), gid: UInt32(getgid())) : (uid: 0, gid: 0)
-        let switchTo = user.flatMap { $0.uid != runsAs.uid || $0.gid != runsAs.gid ? $0 : nil }
+        // (Groups matter to anyone but root: this process's own on the host, none in a root.)
+        let runsWithGroups = root == nil ? Set(Self.ownGroups()) : []
+        let switchTo = user.flatMap { $0.uid != runsAs.uid || $0.gid != runsAs.gid || ($0.uid != 0 && Set($0.groups) != runsWithGroups) ? $0 : nil }
         if root != nil, getuid() != 0 { throw .needsRoot }
         if switchTo != nil, getuid() != 0 { throw .needsRootToSwitchUser }
         do throws(SubprocessError) {
@@ -65,5 +67,14 @@ public enum RootedRun {
             if case .refusedByKernel(_, let code) = error { return .refusedByKernel(errno: code) }
             throw .subprocess(error)
         }
+    }
+
+    /// This process's supplementary groups (`getgroups`).
+    public static func ownGroups() -> [UInt32] {
+        let count = getgroups(0, nil)
+        guard count > 0 else { return [] }
+        var list = [gid_t](repeating: 0, count: Int(count))
+        let got = getgroups(count, &list)
+        return got > 0 ? list.prefix(Int(got)).map { UInt32($0) } : []
     }
 }

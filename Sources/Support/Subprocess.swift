@@ -48,12 +48,12 @@ public enum Subprocess {
         /// The root directory to `chroot` into, in a private mount namespace with procfs
         /// mounted on its `/proc`; nil: this machine's.
         public var root: String?
-        /// Who to become (groups {gid}, gid, uid); nil: stay.
-        public var user: (uid: UInt32, gid: UInt32)?
+        /// Who to become (supplementary groups {gid} and `groups`, then gid, uid); nil: stay.
+        public var user: (uid: UInt32, gid: UInt32, groups: [UInt32])?
         /// Where to start (inside `root`); nil: `/` in a root, else this process's directory.
         public var workingDirectory: String?
 
-        public init(root: String?, user: (uid: UInt32, gid: UInt32)?, workingDirectory: String? = nil) {
+        public init(root: String?, user: (uid: UInt32, gid: UInt32, groups: [UInt32])?, workingDirectory: String? = nil) {
             self.root = root
             self.user = user
             self.workingDirectory = workingDirectory
@@ -149,9 +149,14 @@ public enum Subprocess {
         // made here: the child may not allocate.
         let places = CStringList(confinement.map { ($0.root.map { [$0, $0 + "/proc"] } ?? ["", ""]) + [$0.workingDirectory ?? ""] } ?? [])
         defer { places.release() }
+        // ... and its groups: {gid} then the supplementary ones, each once.
+        var groups: [gid_t] = []
+        if let user = confinement?.user {
+            for group in [user.gid] + user.groups where !groups.contains(group) { groups.append(group) }
+        }
         var pid: pid_t = 0
         var execFailed: Int32 = 0
-        let code = argv.pointers.withUnsafeBufferPointer { args in
+        let code = groups.withUnsafeBufferPointer { groupList in argv.pointers.withUnsafeBufferPointer { args in
             envp.withPointers { env in
                 guard let confinement else {
                     return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, nil, &pid, &execFailed)
@@ -161,10 +166,11 @@ public enum Subprocess {
                     proc: confinement.root == nil ? nil : places.pointers[1].map { UnsafePointer($0) },
                     cwd: confinement.workingDirectory == nil ? nil : places.pointers[2].map { UnsafePointer($0) },
                     switch_user: confinement.user == nil ? 0 : 1,
-                    uid: confinement.user?.uid ?? 0, gid: confinement.user?.gid ?? 0)
+                    uid: confinement.user?.uid ?? 0, gid: confinement.user?.gid ?? 0,
+                    groups: groupList.baseAddress, ngroups: groupList.count)
                 return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, &confined, &pid, &execFailed)
             }
-        }
+        } }
         guard code == 0 else {
             if confinement == nil { throw .cannotStart(executable: executable, errno: code) }
             throw execFailed != 0 ? .refusedByKernel(executable: executable, errno: code) : .cannotConfine(executable: executable, errno: code)

@@ -72,7 +72,7 @@ extension TargetDescription {
         // Who starts the program (a set-ID one may run in secure mode): the image config's
         // User, as `docker run` and `docker exec` do; else whoever runs ofdoctor on this
         // machine, and root in another root or an image.
-        var identity = isHostRoot ? ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid())) : .root
+        var identity = isHostRoot ? ProcessIdentity.ofThisProcess : .root
         if let given = givenUser {
             // Named on the command line: a name the root does not list is bad input.
             guard let root = system?.root else { throw CommandFailure.analysis("--user \(given): the root is needed to read it") }
@@ -160,5 +160,12 @@ extension TargetOptions {
         if path.startsWithSlash { return path }
         let cwd = FileManager.default.currentDirectoryPath
         return (cwd.endsWithSlash ? cwd : cwd + "/") + path
+    }
+}
+
+extension ProcessIdentity {
+    /// This process's user, group and supplementary groups: what a program it starts runs as.
+    static var ofThisProcess: ProcessIdentity {
+        ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid()), groups: RootedRun.ownGroups())
     }
 }

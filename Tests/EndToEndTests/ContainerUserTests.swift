@@ -132,4 +132,41 @@ struct ContainerUserTests {
         let nowhere = Command.ofdoctor(["verify", "--root", work + "/root", "--cwd", "/no/such/dir", "/app/needsfoo"])
         #expect(nowhere.status == 3 && nowhere.stderr.contains("/no/such/dir"), "\(nowhere)")
     }
+
+    /// The groups a container's process gets are the user's from the image's /etc/group: a
+    /// library readable only by group staff (50), which lists alice, loads for alice, named
+    /// or by number, and for no one else but root. Docker is the judge of who gets which
+    /// groups; the kernel of what they may read.
+    @Test("supplementary groups from the image's /etc/group decide who may read a library, as Docker gives them",
+          .enabled(if: canRun, DockerDaemon.unavailable))
+    func supplementaryGroups() throws {
+        let daemon = try DockerDaemon()
+        defer { daemon.stop() }
+        let work = try Self.makeRoot(accounts: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let script = #"""
+            set -e; R=$1/root; L=$R/usr/lib/x86_64-linux-gnu
+            mv "$R/opt/app/lib/libfoo.so.1" "$L/libfoo.so.1"; chgrp 50 "$L/libfoo.so.1"; chmod 640 "$L/libfoo.so.1"
+            printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1001:1001::/home/bob:/bin/sh\n' > "$R/etc/passwd"
+            printf 'root:x:0:\nalice:x:1000:\nbob:x:1001:\nstaff:x:50:alice\n' > "$R/etc/group"
+            tar -C "$R" -cf "$1/root.tar" .
+            """#
+        let prepared = ImageE2E.run("/bin/bash", ["-c", script, "sh", work])
+        try #require(prepared.status == 0, "\(prepared.stderr)")
+        var starts: [String: Bool] = [:]
+        for (n, user) in ["alice", "1000", "alice:1000", "1000:1000", "bob", "1001", "root", "2000"].enumerated() {
+            let (run, image, inspect) = try Self.image(daemon, work: work, changes: ["USER \(user)"], name: "groups-\(n)", program: "/app/needsfoo")
+            #expect(run.status == 0 || run.status == 127, "\(user): \(run)")
+            starts[user] = run.status == 0
+            for arguments in [["--image", image], ["--root", work + "/root", "--env-from", inspect]] {
+                let check = Command.ofdoctor(["check", "--format", "json"] + arguments + ["/app/needsfoo"])
+                let ids = try Self.ids(check).compactMap { $0["id"] as? String }
+                #expect((check.status == 0) == (run.status == 0), "\(user) \(arguments[0]): docker \(run.status) \(run.stderr), check \(ids)")
+            }
+            // verify starts it as that user with those groups.
+            let verify = Command.ofdoctor(["verify", "--root", work + "/root", "--env-from", inspect, "/app/needsfoo"])
+            #expect((verify.status == 0) == (run.status == 0), "\(user): docker \(run.status), verify \(verify.stdout)")
+        }
+        #expect(starts["alice"] == true && starts["bob"] == false && starts["root"] == true, "the cases hold both outcomes: \(starts)")
+    }
 }

@@ -9,7 +9,8 @@
 # /usr/bin/env.  Prints the program's stdout and stderr; exits with its status
 # (124: timed out after ${RUN_TIMEOUT:-20}s; 125: this harness failed).  Needs root.
 # RUN_USERSPEC=UID:GID starts PROGRAM as that user and group (chroot --userspec), as a
-# container whose image sets User; otherwise it runs as root.
+# container whose image sets User; otherwise it runs as root. RUN_GROUPS=G1,G2 gives it
+# those supplementary groups (default: GID alone).
 set -eu
 [ $# -ge 4 ] || { echo "usage: $0 ROOT ENVFILE PROGRAM ARGV0 [ARGS...]" >&2; exit 125; }
 root=$(cd "$1" && pwd) || exit 125
@@ -37,7 +38,7 @@ else
 fi
 chroot=$(command -v chroot) unshare=$(command -v unshare) mount=$(command -v mount)
 userspec=()
-[ -z "${RUN_USERSPEC:-}" ] || userspec=(--userspec="$RUN_USERSPEC" --groups="${RUN_USERSPEC#*:}")
+[ -z "${RUN_USERSPEC:-}" ] || userspec=(--userspec="$RUN_USERSPEC" --groups="${RUN_GROUPS:-${RUN_USERSPEC#*:}}")
 # mount inside the new namespace only: nothing leaks into the host's mount table
 exec env -i timeout "${RUN_TIMEOUT:-20}" "$unshare" -m --propagation private -- /bin/sh -c \
   '"$1" -t proc proc "$2/proc" || exit 125; shift 2; exec "$@"' sh "$mount" "$root" \

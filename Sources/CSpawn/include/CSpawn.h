@@ -12,11 +12,13 @@ typedef struct {
     /* The directory to start in (inside `root`); NULL: `/` when a root is entered, else
        this process's. */
     const char *cwd;
-    /* Non-zero: supplementary groups {gid}, then gid, then uid (as chroot --userspec with
-       --groups does). */
+    /* Non-zero: supplementary groups `groups` (ngroups of them), then gid, then uid (as
+       chroot --userspec with --groups does). */
     int switch_user;
     uid_t uid;
     gid_t gid;
+    const gid_t *groups;
+    size_t ngroups;
 } OfdoctorConfinement;
 
 /* Starts `path` with `argv` and `envp` (NULL: this process's environment) as a child that

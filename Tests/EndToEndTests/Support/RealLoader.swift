@@ -63,10 +63,11 @@ enum RealLoader {
 
     /// Runs `program` (a path inside `root`) with `argv[0] = argv0`, `arguments`
     /// and exactly `environment`, killing it after `timeout` seconds.
-    /// `user` (`UID:GID`): started as that user and group instead of root.
+    /// `user` (`UID:GID`): started as that user and group instead of root; `groups`: its
+    /// supplementary groups (default: GID alone).
     static func run(
         root: String, program: String, argv0: String, arguments: [String] = [],
-        environment: [String: String], timeout: Int = 20, user: String? = nil
+        environment: [String: String], timeout: Int = 20, user: String? = nil, groups: [UInt32]? = nil
     ) -> Outcome {
         // run-in-root.sh reads the environment from stdin ("-"): no temporary file.
         let envLines = environment.sorted { $0.key < $1.key }
@@ -75,7 +76,8 @@ enum RealLoader {
             "/bin/bash", [script, root, "-", program, argv0] + arguments,
             stdin: Data(envLines.utf8),
             environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "RUN_TIMEOUT": String(timeout)]
-                .merging(user.map { ["RUN_USERSPEC": $0] } ?? [:]) { $1 })
+                .merging(user.map { ["RUN_USERSPEC": $0] } ?? [:]) { $1 }
+                .merging(groups.map { ["RUN_GROUPS": $0.map(String.init).joined(separator: ",")] } ?? [:]) { $1 })
     }
 
     /// Runs `program` in a fixture with the fixture's environment; the program
