@@ -74,21 +74,24 @@ public struct LibraryIndex: Sendable {
     /// Paths named exactly `name`.
     public func paths(named name: String) -> [String] { byName[TextKey(name)] ?? [] }
 
-    /// Files whose names go on past `name`'s `.so.` (or past a final `.so`) other than
-    /// `name` itself — `libfoo.so.1.2.3` for `libfoo.so.1`, `libcudart.so.11.7.99` for
+    /// Files named as `name` up to its `.so` and then otherwise, `name` itself left out —
+    /// `libfoo.so.1.2.3` and a bare `libfoo.so` for `libfoo.so.1`, `libcudart.so.11.7.99` for
     /// `libcudart.so.11.0` — in name order: where a library's real file is when the soname link
-    /// to it is missing (copied without its links, or ldconfig not run since). Whether one
-    /// declares `name` as its `DT_SONAME` is for the caller to read.
+    /// to it is missing (copied without its links, a vendor's bare `.so`, or ldconfig not run
+    /// since). Whether one declares `name` as its `DT_SONAME` is for the caller to read.
     public func versionedFiles(of name: String) -> [String] {
-        let stem: String
+        let bare: String
         if let at = name.firstByteOffset(of: ".so.") {
-            stem = String(decoding: name.utf8.prefix(at + 4), as: UTF8.self)
+            bare = String(decoding: name.utf8.prefix(at + 3), as: UTF8.self)
         } else if name.hasByteSuffix(".so") {
-            stem = name + "."
+            bare = name
         } else {
             return []
         }
-        return byName.keys.filter { $0.string.hasBytePrefix(stem) && !SeededByteHash.sameBytes($0.string, name) }
+        let stem = bare + "."
+        return byName.keys.filter {
+            ($0.string.hasBytePrefix(stem) || SeededByteHash.sameBytes($0.string, bare)) && !SeededByteHash.sameBytes($0.string, name)
+        }
             .sorted { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }
             .flatMap { byName[$0] ?? [] }
     }

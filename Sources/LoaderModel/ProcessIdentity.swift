@@ -16,7 +16,10 @@ public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
     /// A container's processes unless its image names another user.
     public static let root = ProcessIdentity(uid: 0, gid: 0)
 
-    public var description: String { uid == 0 ? "root" : "uid \(uid) (gid \(gid))" }
+    public var description: String {
+        let others = groups.filter { $0 != gid }
+        return uid == 0 ? "root" : "uid \(uid) (gid \(gid)\(others.isEmpty ? "" : ", groups " + others.map(String.init).joined(separator: ",")))"
+    }
 
     /// An image config's `User` as the container runtime reads it (`name`, `uid`, either
     /// with `:group` or `:gid`): a name through the root's /etc/passwd, whose entry also

@@ -138,8 +138,19 @@ struct ResolutionState {
     var accessIdentity: ProcessIdentity?
     /// The identity may not read /etc/ld.so.cache: the loader goes on without it.
     var cacheDenied = false
-    /// Directories (by path as searched) and whether the identity may search them.
-    var searchable: [TextKey: Bool] = [:]
+    /// Directories (by path as searched) and how far the identity gets with them.
+    var directoryAccess: [TextKey: DirectoryAccess] = [:]
+
+    /// What a user other than root can do with a directory the loader searches.
+    enum DirectoryAccess {
+        /// Look names up in it: opens there succeed or fail on the file itself.
+        case searchable
+        /// Reach it (stat succeeds) but not look names up in it: every open there fails (EACCES).
+        case reachableOnly(AccessDenial)
+        /// Not reach it (a directory above it may not be searched): the loader's stat after the
+        /// first failed open fails too, and it marks the directory missing (`open_path`).
+        case unreachable(AccessDenial)
+    }
     /// Set while a preload is searched for in secure mode (`__RTLD_SECURE`): a file without
     /// the set-user-ID bit is passed over (`open_path`'s extra check, after the file was
     /// opened and verified, before it is mapped; errno ENOENT).
@@ -812,6 +823,16 @@ struct ResolutionState {
             // By index, fields read in place: a copy of each probe retained its strings and set.
             let places = probes(of: directory)
             for k in places.indices {
+                // For a user other than root, a directory it cannot search fails every open there.
+                if accessIdentity != nil, places[k].listing != nil, let denial = deniedSearch(places[k].directory) {
+                    noteDeniedProbe(places[k], reachable: denial.reachable)
+                    if places[k].listing?.names.contains(key) == true || recordsAbsentProbes {
+                        trail.append(Attempt(directory: places[k].directory, name: name, source: list.source,
+                                             outcome: places[k].listing?.names.contains(key) == true ? .permissionDenied(denial.denial) : .absent,
+                                             searchDirectory: directory))
+                    }
+                    continue
+                }
                 guard places[k].listing?.names.contains(key) == true, let resolved = places[k].listing?.resolved else {
                     noteAbsentProbe(places[k], name: name)
                     guard recordsAbsentProbes else { continue }
@@ -844,7 +865,7 @@ struct ResolutionState {
     /// one that does not, the open's (and the stat's) the first time only, since the loader
     /// then marks the directory and skips it.
     mutating func noteAbsentProbe(_ probe: Probe, name: String) {
-        if probe.listing != nil { lastFailure = .code(maySearch(probe.directory) ? ENOENT : EACCES); return }
+        if probe.listing != nil { lastFailure = .code(ENOENT); return }
         guard missingProbeDirectories.insert(TextKey(probe.directory)).inserted else { return }
         lastFailure = .missing((probe.directory == "/" ? "" : probe.directory) + "/" + name)
     }
@@ -862,14 +883,37 @@ struct ResolutionState {
         }
     }
 
-    /// Whether the identity may look names up in `directory` (and reach it): always for root.
-    mutating func maySearch(_ directory: String) -> Bool {
-        guard let who = accessIdentity else { return true }
+    /// The errno a probe of a directory the user may not search leaves: EACCES each time in one
+    /// it can reach; in one it cannot, EACCES the first time only (the loader's stat fails
+    /// too, and it marks the directory missing, as `noteAbsentProbe` does).
+    mutating func noteDeniedProbe(_ probe: Probe, reachable: Bool) {
+        if reachable || missingProbeDirectories.insert(TextKey(probe.directory)).inserted { lastFailure = .code(EACCES) }
+    }
+
+    /// Why the user may not look names up in `directory` (nil: it may; always for root), and
+    /// whether it can reach it all the same.
+    mutating func deniedSearch(_ directory: String) -> (denial: AccessDenial, reachable: Bool)? {
+        guard let who = accessIdentity else { return nil }
         let key = TextKey(directory)
-        if let known = searchable[key] { return known }
-        let allowed = who.denial(.execute, path: RootPath(directory), in: root) == nil
-        searchable[key] = allowed
-        return allowed
+        let access: DirectoryAccess
+        if let known = directoryAccess[key] {
+            access = known
+        } else {
+            let path = RootPath(directory)
+            if let denial = who.denial(.execute, path: path.parent, in: root) {
+                access = .unreachable(denial)
+            } else if let denial = who.denial(.execute, path: path, in: root) {
+                access = .reachableOnly(denial)
+            } else {
+                access = .searchable
+            }
+            directoryAccess[key] = access
+        }
+        switch access {
+        case .searchable: return nil
+        case .reachableOnly(let denial): return (denial, true)
+        case .unreachable(let denial): return (denial, false)
+        }
     }
 
     /// True for the directory's own probe, which comes after all its subdirectories.

@@ -139,4 +139,46 @@ struct FilePermissionTests {
         let line = real.stderr.split(separator: "\n").first.map(String.init)
         #expect(first.loaderMessage == line, "\(first.id): \(check.stdout)")
     }
+
+    /// A directory the user cannot reach (`/opt/hidden` under a 0700 `/opt/locked`) is met once
+    /// by the loader: the open fails, so does its stat, and it marks the directory missing, so
+    /// a later search passes it over without a word. libone.so.1 (RUNPATH: the hidden
+    /// directory, then /opt/open) is found after it; libtwo.so.1, which libone needs with its
+    /// own RUNPATH (/opt/open, then the hidden directory) and `-z nodefaultlib`, is nowhere,
+    /// and its message's errno is /opt/open's ENOENT, not the hidden directory's EACCES.
+    @Test("a directory the user cannot reach is tried once, as the loader marks it missing",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"))
+    func unreachableDirectoryTriedOnce() throws {
+        let work = try ImageE2E.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let script = #"""
+            set -e; W=$1; R=$W/root
+            """# + MinimalRoot.prelude + #"""
+            printf '%s\n' 'root:x:0:0::/root:/bin/sh' 'u:x:1000:1000::/home/u:/bin/sh' > "$R/etc/passwd"
+            printf '%s\n' 'root:x:0:' 'u:x:1000:' > "$R/etc/group"
+            mkdir -p "$R/opt/locked/hidden" "$R/opt/open"
+            cd "$W"
+            echo 'int two(void) { return 2; }' > two.c
+            gcc -shared -fPIC -nostdlib -o libtwo.so.1 -Wl,-soname,libtwo.so.1 two.c
+            echo 'int two(void); int one(void) { return two() - 1; }' > one.c
+            gcc -shared -fPIC -nostdlib -o "$R/opt/open/libone.so.1" -Wl,-soname,libone.so.1 one.c ./libtwo.so.1 \
+                -Wl,-z,nodefaultlib -Wl,--enable-new-dtags -Wl,-rpath,/opt/open:/opt/locked/hidden
+            printf '%s\n' "$2" > prog.c
+            gcc -nostdlib -fno-stack-protector -o "$R/app/prog" prog.c "$R/opt/open/libone.so.1" -Wl,-rpath-link,. \
+                -Wl,--enable-new-dtags -Wl,-rpath,/opt/locked/hidden:/opt/open -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
+            gcc -static -O2 -o "$R/launch" "$3"
+            chroot "$R" /sbin/ldconfig
+            chmod 700 "$R/opt/locked"
+            """#
+        let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", work, MinimalRoot.program(calling: ["one"], expected: 1),
+                                               FixtureRoot.scriptsDirectory + "/src/launch.c"])
+        try #require(built.status == 0, "\(built.stderr)")
+        let root = work + "/root"
+        let real = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: [:], user: "1000:1000", groups: [1000])
+        let line = real.stderr.split(separator: "\n").first.map(String.init)
+        #expect(real.status == 127 && line?.hasSuffix("libtwo.so.1: cannot open shared object file: No such file or directory") == true, "\(real)")
+        let check = Command.ofdoctor(["check", "--root", root, "--user", "1000", "--format", "json", "/app/prog"])
+        let report = try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8))
+        #expect(report.findings.first { $0.severity == "error" }?.loaderMessage == line, "\(check.stdout)")
+    }
 }

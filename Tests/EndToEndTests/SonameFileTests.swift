@@ -37,6 +37,8 @@ struct SonameFileTests {
               needed: "libfoo.so.1", file: "/opt/conda/lib/libfoo.so.1.0", declared: "libfoo.so.1",
               extra: #"cp "$L/libc.so.6" "$R/opt/conda/lib/libc.so.6""#,
               plan: ["symlink /usr/lib/x86_64-linux-gnu/libfoo.so.1 -> /opt/conda/lib/libfoo.so.1.0", "ldconfig"]),
+        Setup(label: "a vendor's bare libfoo.so that declares libfoo.so.1", needed: "libfoo.so.1",
+              file: "/opt/vendor/lib/libfoo.so", declared: "libfoo.so.1", plan: ["conf /opt/vendor/lib", "ldconfig"]),
         Setup(label: "a file that declares another soname is no copy", needed: "libfoo.so.1",
               file: "/opt/vendor/lib/libfoo.so.1.0", declared: "libfoo.so.1.0", plan: nil),
     ]

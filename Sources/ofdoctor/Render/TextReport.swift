@@ -48,7 +48,7 @@ struct TextReport {
                            first: style.red("✗ "), indent: "  ")
             steps = report.plan != nil
         }
-        page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment))\(preloadFileText(report.diagnosis.graph))\(secureText(report.diagnosis.graph)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
+        page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment))\(preloadFileText(report.diagnosis.graph))\(secureText(report.diagnosis.graph))\(userText(report)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
                        first: "  ", indent: "    ")
         for note in system.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
         if let search = report.candidateSearch {
@@ -156,6 +156,13 @@ struct TextReport {
     /// loader then ignores the environment's library paths, whatever else the check finds.
     func secureText(_ graph: LoadGraph) -> String {
         graph.secureExecution.map { " · secure-execution mode (\($0.summary))" } ?? ""
+    }
+
+    /// ` · as uid 1000 (gid 1000)` for a user other than root, whose permissions the check
+    /// applied (secure-execution mode's text names the user already).
+    func userText(_ report: DoctorReport) -> String {
+        let identity = report.environment.identity
+        return identity.uid == 0 || report.diagnosis.graph.secureExecution != nil ? "" : " · as \(identity)"
     }
 
     func environmentText(_ environment: LoaderEnvironment) -> String {
