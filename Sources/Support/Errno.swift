@@ -22,6 +22,11 @@ public enum Errno {
         case EISDIR: name = "EISDIR"
         case EIO: name = "EIO"
         case EXDEV: name = "EXDEV"
+        case ENOEXEC: name = "ENOEXEC"   // the kernel's refusal of a file it cannot run
+        case ELIBBAD: name = "ELIBBAD"   // ... of an interpreter that is no ELF file
+        case ETXTBSY: name = "ETXTBSY"
+        case E2BIG: name = "E2BIG"
+        case ENAMETOOLONG: name = "ENAMETOOLONG"
         default: name = "errno \(code)"
         }
         guard let message = strerror(code) else { return name }
