@@ -240,6 +240,7 @@ enum JSONReport {
         var loader: Loader
         /// Why the kernel starts the program in secure-execution mode; null when it does not.
         @NullWhenAbsent var secureExecution: String?
+        var user: UserJSON
         var objects: [Object]
         var findings: [FindingJSON]
 
@@ -251,6 +252,7 @@ enum JSONReport {
             status = report.status.rawValue
             loader = Loader(system, graph: graph)
             secureExecution = graph.secureExecution?.summary
+            user = UserJSON(report.environment.identity)
             objects = JSONReport.objects(graph, findings: report.findings)
             findings = report.findings.map(FindingJSON.init)
         }
@@ -267,6 +269,7 @@ extension JSONReport {
         var loader: Loader
         /// Why the kernel starts the program in secure-execution mode; null when it does not.
         @NullWhenAbsent var secureExecution: String?
+        var user: UserJSON
         var findings: [FindingJSON]
         var plan: [ActionJSON]
         /// What the plan leaves to a person: `{"finding", "summary", "remedy"}` each.
@@ -304,6 +307,7 @@ extension JSONReport {
             status = report.status.rawValue
             loader = Loader(system, graph: report.diagnosis.graph)
             secureExecution = report.diagnosis.graph.secureExecution?.summary
+            user = UserJSON(report.environment.identity)
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)
             personSteps = report.blockers.map { PersonStep(finding: $0.findingID.rawValue, summary: $0.summary, remedy: $0.remedy) }
@@ -313,6 +317,22 @@ extension JSONReport {
                 CandidateSearchJSON(directories: record.directories,
                                     stages: record.stages.map { .init(stage: $0.stage.rawValue, directories: $0.directories) })
             }
+        }
+    }
+}
+
+extension JSONReport {
+    /// Who starts the program, as the check judged it: its permissions, and whether a set-ID
+    /// program changes who runs it, follow from these numbers.
+    struct UserJSON: Encodable {
+        var uid: UInt32
+        var gid: UInt32
+        var groups: [UInt32]
+
+        init(_ identity: ProcessIdentity) {
+            uid = identity.uid
+            gid = identity.gid
+            groups = identity.groups
         }
     }
 }
