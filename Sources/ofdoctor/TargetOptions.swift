@@ -28,7 +28,7 @@ struct TargetOptions: ParsableArguments {
     var givenWorkingDirectory: String?
 
     @Option(name: .customLong("user"), help: ArgumentHelp(
-        "Who starts the program, as `docker exec -u`: NAME, UID, NAME:GROUP or UID:GID, names read from the root's /etc/passwd and /etc/group. A set-user-ID or set-group-ID program that changes who runs it is judged in secure-execution mode. Default: the image config's User, else you on this machine and root in --root.",
+        "Who starts the program, as `docker exec -u`: NAME, UID, NAME:GROUP or UID:GID, names read from the root's /etc/passwd and /etc/group (its groups as Docker gives them). A user other than root gets the kernel's permission checks on the program, the interpreter and every library. A set-user-ID or set-group-ID program that changes who runs it is judged in secure-execution mode. Default: the image config's User, else you on this machine and root in --root.",
         valueName: "USER"))
     var givenUser: String?
 
