@@ -327,10 +327,12 @@ public enum FindingCatalog {
                 result.append(Finding(
                     id: .staleCache, rule: .staleCache,
                     summary: system.cache == nil ? "\(miss.name) is in \(directory), and the root has no usable ld.so.cache"
-                                                 : "\(miss.name) is in \(directory) but not in ld.so.cache",
+                             : graph.cacheDenial.map { "\(miss.name) is in \(directory), and \($0.identity) may not read ld.so.cache" }
+                             ?? "\(miss.name) is in \(directory) but not in ld.so.cache",
                     explanation: "\(directory) is \(directory.containsBytes("/glibc-hwcaps/") ? "a glibc-hwcaps subdirectory of a directory ld.so.conf lists" : "listed in ld.so.conf"), so the loader finds its libraries only through /etc/ld.so.cache (it is not a default directory); "
                         + (system.cache == nil ? "the root has no cache it can read (\(system.cacheProblem ?? "ldconfig has not run")), so the loader never looks there."
-                                               : "the cache was written before \(miss.name) was put there."),
+                           : graph.cacheDenial.map { "the program's user may not read the cache (\($0)), so the loader goes on without it; ldconfig writes it readable by everyone." }
+                           ?? "the cache was written before \(miss.name) was put there."),
                     loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                     library: miss.name, neededBy: requesters, resolvedTo: directory + "/" + miss.name,
                     remedy: "Run ldconfig (ldconfig -r ROOT for an unpacked image).", searched: SearchedDirectories.of(miss.trail)))
@@ -354,6 +356,10 @@ public enum FindingCatalog {
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, searched: SearchedDirectories.of(miss.trail))
             if let system, let note = ignoredLibraryPathNote(miss.name, graph: graph, system: system) { finding.explanation += " " + note }
+            if let denial = graph.cacheDenial, let system, system.cache.map({ CacheLookup(cache: $0, platform: system.platform).lookup(miss.name) != nil }) == true {
+                finding.explanation += " /etc/ld.so.cache lists it, but the program's user may not read the cache (\(denial)), so the loader goes on without it."
+                finding.remedy = "Let \(denial.identity) read /etc/ld.so.cache (ldconfig writes it 0644: run ldconfig again, or chmod 644 it), or start the program as a user who may."
+            }
             let denied = miss.deniedAttempts
             if !denied.isEmpty {
                 // Not "in none of the directories": it is there, for another user.

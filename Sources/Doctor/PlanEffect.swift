@@ -77,6 +77,12 @@ public struct PlanEffect: Sendable {
             }
         }
         cache = model.cache
+        // ldconfig writes its cache readable by everyone whatever the old one's mode (elf/cache.c
+        // `save_cache` chmods it 0644): a user an unreadable cache shut out reads the new one.
+        let cachePath = RootPath("/etc/ld.so.cache")
+        if let old = (try? RootView(root).resolve(cachePath)) ?? nil, old.entry.mode & 0o444 != 0o444 {
+            root.add(.file(FileBytes(model.cache.encodedNewFormat(generator: "ofdoctor"))), at: cachePath)
+        }
         root.memoise()
     }
 

@@ -266,6 +266,8 @@ public struct LoadGraph: Sendable {
     public var programDenial: AccessDenial?
     /// Whom the loader's opens were checked for (the credentials execve made); nil for root.
     public var accessIdentity: ProcessIdentity?
+    /// That user may not read /etc/ld.so.cache, so the loader did without it.
+    public var cacheDenial: AccessDenial?
     /// Set when the kernel starts the program in secure-execution mode (`AT_SECURE`).
     public var secureExecution: SecureExecution?
     /// What the loader left out because of it, in the order it met them.

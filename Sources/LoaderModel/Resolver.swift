@@ -136,8 +136,9 @@ struct ResolutionState {
     /// Whom the loader's opens are checked for (the credentials execve made); nil for root,
     /// who passes every check.
     var accessIdentity: ProcessIdentity?
-    /// The identity may not read /etc/ld.so.cache: the loader goes on without it.
-    var cacheDenied = false
+    /// Why the identity may not read /etc/ld.so.cache: the loader goes on without it.
+    var cacheDenial: AccessDenial?
+    var cacheDenied: Bool { cacheDenial != nil }
     /// Directories (by path as searched) and how far the identity gets with them.
     var directoryAccess: [TextKey: DirectoryAccess] = [:]
 
@@ -289,7 +290,7 @@ struct ResolutionState {
         let effective = identity.effective(under: secure)
         if effective.uid != 0 {
             accessIdentity = effective
-            cacheDenied = effective.denial(.read, path: Self.cacheFile, in: root) != nil
+            cacheDenial = effective.denial(.read, path: Self.cacheFile, in: root)
         }
         applyHWCapsTunable()
         expectation = .init(header: elf.header)
@@ -502,6 +503,7 @@ struct ResolutionState {
         graph.programNotExecutable = programNotExecutable
         graph.programDenial = programDenial
         graph.accessIdentity = accessIdentity
+        graph.cacheDenial = cacheDenial
         graph.secureExecution = secure
         graph.ignoredInSecureMode = ignoredInSecureMode
         // (the program's hash table is set up before anything else is loaded)

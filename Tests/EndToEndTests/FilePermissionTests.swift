@@ -27,6 +27,8 @@ struct FilePermissionTests {
         var starts: Bool
         /// The program is set-user-ID or set-group-ID: its root lies where the bits take effect.
         var setID = false
+        /// A plan fixes it (else a person must act: the modes are not ofdoctor's to change).
+        var fixable = false
         var testDescription: String { name }
     }
 
@@ -52,7 +54,7 @@ struct FilePermissionTests {
              linkFlags: "-Wl,--enable-new-dtags -Wl,-rpath,/opt/app/lib", starts: true),
         Case(name: "ld.so.cache 0600, the library only in a directory the cache lists: no cache for the user",
              setup: #"mkdir -p "$R/usr/local/lib"; mv "$LIB" "$R/usr/local/lib/"; echo /usr/local/lib > "$R/etc/ld.so.conf.d/local.conf"; chroot "$R" /sbin/ldconfig; chmod 600 "$R/etc/ld.so.cache""#,
-             starts: false),
+             starts: false, fixable: true),
         Case(name: "the program 0750 of root: the user may not execute it", setup: #"chmod 750 "$R/app/prog""#, starts: false),
         Case(name: "the program 0750 of group 1000: the group's execute bit", setup: #"chgrp 1000 "$R/app/prog"; chmod 750 "$R/app/prog""#, starts: true),
         Case(name: "the interpreter 0744: the user may not execute it", setup: #"chmod 744 "$R/usr/lib64/ld-linux-x86-64.so.2""#, starts: false),
@@ -138,6 +140,19 @@ struct FilePermissionTests {
         #expect(real.status == 127 && check.status != 0)
         let line = real.stderr.split(separator: "\n").first.map(String.init)
         #expect(first.loaderMessage == line, "\(first.id): \(check.stdout)")
+        // A plan for that user (ldconfig writes the cache readable by everyone) makes it start
+        // as that user; undo takes it back.
+        #expect(check.status == (test.fixable ? 1 : 2), "\(check.stdout)")
+        guard check.status == 1 else { return }
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "--user", test.user]
+                                         + test.environment.flatMap { ["--env", "\($0.key)=\($0.value)"] } + ["/app/prog"])
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let after = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: test.environment,
+                                   user: test.uidgid, groups: test.groups)
+        #expect(after.status == 0, "the plan made it start for \(test.user): \(after)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+        #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: test.environment,
+                               user: test.uidgid, groups: test.groups).status == 127, "undo took the plan back")
     }
 
     /// A directory the user cannot reach (`/opt/hidden` under a 0700 `/opt/locked`) is met once

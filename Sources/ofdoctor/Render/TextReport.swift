@@ -109,7 +109,15 @@ struct TextReport {
             var groups = finding.searched.map { "\($0.via): " + page.list($0.directories.map(v), limit: 3, noun: "directory", plural: "directories") }
             // (a preload in secure-execution mode is looked for without the cache)
             let securePreload = finding.rule == .preloadIgnored && report.diagnosis.graph.secureExecution != nil
-            if system.cache != nil && !securePreload { groups.append("ld.so.cache") }
+            // The cache without an entry for it, where the loader asks it: before the default path.
+            // (One with an entry that failed is a group of its own already.)
+            let cache = SearchSource.cache.label
+            // (nor one the program's user may not read)
+            if system.cache != nil && !securePreload && report.diagnosis.graph.cacheDenial == nil
+                && !finding.searched.contains(where: { $0.via == cache }) {
+                let at = finding.searched.firstIndex { $0.via == SearchSource.defaultDirectories.label } ?? groups.count
+                groups.insert(cache, at: at)
+            }
             page.labelled("searched:", groups.joined(separator: "; "))
         }
         let verbose = page.verbose
