@@ -470,8 +470,10 @@ public enum FindingCatalog {
                 }
                 guard !seen.contains(TextKey(attempt.path)) else { continue }
                 switch attempt.outcome {
-                case .danglingLink(let target):
+                case .danglingLink(let target, let link):
                     seen.insert(TextKey(attempt.path))
+                    // One link met under two names (a merged /usr's /lib and /usr/lib) is one finding.
+                    guard seen.insert(TextKey("\u{0}" + link)).inserted else { continue }
                     result.append(Finding(
                         id: .danglingSymlink, rule: .danglingSymlink, severity: .warning,
                         summary: "\(attempt.path) is a dangling symlink (to \(target))",

@@ -518,10 +518,15 @@ public struct Planner: Sendable {
         // A file that declares the soname under another name (`libfoo.so.1.2.3`) and has no
         // link `name` to it: ldconfig makes that link in a directory it scans; elsewhere the
         // directory goes into ld.so.conf.d (a private one) or a link is made beside the system's.
-        for path in soname(name, filesIn: index) {
+        // (one where ldconfig alone makes the link first: the smallest change)
+        let scanned = ldconfigDirectories()
+        let files = soname(name, filesIn: index).map { path in
+            (path: path, scanned: scanned.contains { sameDirectory($0, Resolver.directoryName(path)) })
+        }
+        for (path, isScanned) in files.filter(\.scanned) + files.filter({ !$0.scanned }) {
             let directory = Resolver.directoryName(path)
             guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path) else { continue }
-            if ldconfigScans(directory) { return Step(actions: [.ldconfig], environment: nil) }
+            if isScanned { return Step(actions: [.ldconfig], environment: nil) }
             if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil)
             }
@@ -592,10 +597,9 @@ public struct Planner: Sendable {
         index.versionedFiles(of: name).filter { declaredSoname($0)?.hasSameBytes(as: name) == true }
     }
 
-    /// Whether ldconfig scans `directory`: a default one, or one the root's ld.so.conf lists.
-    func ldconfigScans(_ directory: String) -> Bool {
-        (system.platform.defaultDirectories + LdSoConf(root: system.root, glibc: system.platform.glibc).directories.map(\.path))
-            .contains { sameDirectory($0, directory) }
+    /// The directories ldconfig scans: the default ones and those the root's ld.so.conf lists.
+    func ldconfigDirectories() -> [String] {
+        system.platform.defaultDirectories + LdSoConf(root: system.root, glibc: system.platform.glibc).directories.map(\.path)
     }
 
     /// The DT_SONAME the file at `path` declares; nil when it declares none or is no ELF file.
@@ -607,7 +611,10 @@ public struct Planner: Sendable {
 
     /// Why `isUsableLibrary` refused `path`.
     func unusableNote(_ path: String) -> String {
-        accessIdentity?.denial(.read, path: RootPath(path), in: system.root).map { "\($0)" } ?? "not a usable x86-64 library"
+        if (try? system.root.resolve(RootPath(path))) ?? nil == nil, let target = try? system.root.linkTarget(at: RootPath(path)) {
+            return "a dangling symlink (to \(target))"
+        }
+        return accessIdentity?.denial(.read, path: RootPath(path), in: system.root).map { "\($0)" } ?? "not a usable x86-64 library"
     }
 
     /// An ELF file of the loader's class and machine, which the program's user may read.

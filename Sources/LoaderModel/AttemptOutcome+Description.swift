@@ -5,7 +5,7 @@ extension Attempt.Outcome: CustomStringConvertible {
     public var description: String {
         switch self {
         case .absent: return "absent"
-        case .danglingLink(let target): return "dangling symlink to \(target)"
+        case .danglingLink(let target, _): return "dangling symlink to \(target)"
         case .wrongClass(let cls): return "wrong ELF class (\(cls)), skipped"
         case .wrongMachine(let machine): return "wrong machine (\(ELFMachine(machine))), skipped"
         case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"

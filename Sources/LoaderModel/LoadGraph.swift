@@ -46,7 +46,8 @@ public enum PreloadList: Equatable, Sendable {
 public struct Attempt: Equatable, Sendable {
     public enum Outcome: Equatable, Sendable {
         case absent
-        case danglingLink(target: String)
+        /// `link`: the link's real path (its parents resolved).
+        case danglingLink(target: String, link: String)
         case wrongClass(String)
         case wrongMachine(UInt16)
         case symlinkLoop

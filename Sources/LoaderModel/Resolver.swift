@@ -1015,7 +1015,10 @@ struct ResolutionState {
         }
         guard let found = resolved else {
             if let target = try? root.linkTarget(at: RootPath(path)) {
-                trail.append(Attempt(path: path, source: attemptSource, outcome: .danglingLink(target: target)))
+                // (the link's own real path: /lib/x86_64-linux-gnu/x and /usr/lib/x86_64-linux-gnu/x
+                // are one link in a merged /usr)
+                let link = ((try? root.resolveParents(RootPath(path))) ?? nil)?.path.string ?? path
+                trail.append(Attempt(path: path, source: attemptSource, outcome: .danglingLink(target: target, link: link)))
             } else {
                 trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
             }

@@ -39,6 +39,10 @@ struct SonameFileTests {
               plan: ["symlink /usr/lib/x86_64-linux-gnu/libfoo.so.1 -> /opt/conda/lib/libfoo.so.1.0", "ldconfig"]),
         Setup(label: "a vendor's bare libfoo.so that declares libfoo.so.1", needed: "libfoo.so.1",
               file: "/opt/vendor/lib/libfoo.so", declared: "libfoo.so.1", plan: ["conf /opt/vendor/lib", "ldconfig"]),
+        Setup(label: "a soname link left dangling by an upgrade, the new file beside it (and a copy under /opt): ldconfig repoints it",
+              needed: "libfoo.so.1", file: "/usr/lib/x86_64-linux-gnu/libfoo.so.1.2.4", declared: "libfoo.so.1",
+              extra: #"ln -s libfoo.so.1.2.3 "$L/libfoo.so.1"; mkdir -p "$R/opt/vendor/lib"; cp "$R$F" "$R/opt/vendor/lib/libfoo.so.1.0""#,
+              plan: ["ldconfig"]),
         Setup(label: "a file that declares another soname is no copy", needed: "libfoo.so.1",
               file: "/opt/vendor/lib/libfoo.so.1.0", declared: "libfoo.so.1.0", plan: nil),
     ]
@@ -106,6 +110,8 @@ struct SonameFileTests {
         let report = try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8))
         let finding = try #require(report.findings.first { $0.id == "LD002" }, "\(check.stdout)")
         #expect(finding.library == setup.needed)
+        // A dangling link met as /lib/… and /usr/lib/… (one directory in a merged /usr) is one finding.
+        #expect(report.findings.filter { $0.id == "LD006" }.count == (setup.extra.contains("ln -s") ? 1 : 0), "\(report.findings.map(\.id))")
 
         guard let plan = setup.plan else {
             // The loader agrees that it is no copy: with its directory scanned by ldconfig, the
