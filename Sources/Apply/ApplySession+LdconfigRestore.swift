@@ -61,7 +61,7 @@ extension ApplySession {
 
     private func isAsBefore(_ file: LdconfigSnapshot.SavedFile, now: String?) throws(ApplyError) -> Bool {
         let path = RootPath(file.path)
-        if let target = file.linkTarget { return try currentLink(path) == .some(target) }
+        if let target = file.linkTarget { return Self.sameLink(try currentLink(path), .some(target)) }
         guard let saved = try savedBytes(file) else { return now == nil }
         var digest = SHA256Digest()
         digest.update(saved)
@@ -95,8 +95,8 @@ extension ApplySession {
             for link in directory.links {
                 let path = dir.appending(link.name), change = link.value
                 let now = try currentLink(path)
-                if now == .some(change.before) { continue }
-                guard now == .some(change.after) else {
+                if Self.sameLink(now, .some(change.before)) { continue }
+                guard Self.sameLink(now, .some(change.after)) else {
                     leftAlone.append("\(path.string): changed since fix --apply (\(Self.describe(now))); kept")
                     continue
                 }
@@ -108,6 +108,16 @@ extension ApplySession {
             }
         }
         return leftAlone
+    }
+
+    /// Two link states (`currentLink`'s: nil not a link, .some(nil) absent) alike, targets by
+    /// their bytes: a target canonically equivalent to another is another file.
+    static func sameLink(_ a: String??, _ b: String??) -> Bool {
+        switch (a, b) {
+        case (.none, .none), (.some(.none), .some(.none)): return true
+        case (.some(.some(let x)), .some(.some(let y))): return x.hasSameBytes(as: y)
+        default: return false
+        }
     }
 
     private static func describe(_ link: String??) -> String {
@@ -130,7 +140,7 @@ extension ApplySession {
                 guard try entry(path)?.kind == .symlink else { continue }
                 let target = try linkTarget(path)
                 if let old = before[TextKey(name)] {
-                    if old != target { try replaceLink(path, target: old, temporary: temporary(for: path), ours: true) }
+                    if !old.hasSameBytes(as: target) { try replaceLink(path, target: old, temporary: temporary(for: path), ours: true) }
                 } else {
                     try unlink(path)
                 }

@@ -56,12 +56,19 @@ public struct Journal: Equatable, Sendable {
 
     /// True when a live change put exactly this symlink at `path` (so it is ofdoctor's).
     public func madeLink(_ path: String, target: String) -> Bool {
-        live.contains { if case .link(path, target, _, _) = $0.change { return true } else { return false } }
+        // (by bytes: a path or target canonically equivalent to ours is not ours)
+        live.contains {
+            if case .link(let made, let to, _, _) = $0.change { return made.hasSameBytes(as: path) && to.hasSameBytes(as: target) }
+            return false
+        }
     }
 
     /// True when a live change wrote exactly these bytes at `path`.
     public func madeFile(_ path: String, contents: String) -> Bool {
-        live.contains { if case .file(path, contents, _, _, _, _) = $0.change { return true } else { return false } }
+        live.contains {
+            if case .file(let made, let wrote, _, _, _, _) = $0.change { return made.hasSameBytes(as: path) && wrote.hasSameBytes(as: contents) }
+            return false
+        }
     }
 
     /// The environment the live changes wrote to `path`, latest last.

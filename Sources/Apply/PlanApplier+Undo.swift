@@ -39,7 +39,7 @@ extension PlanApplier {
                 return previous == nil ? [] : ["\(link): gone since fix --apply; not recreated"]
             }
             let current = found.kind == .symlink ? try session.linkTarget(path) : nil
-            if current == target {
+            if current?.hasSameBytes(as: target) == true {
                 if let previous {
                     try session.replaceLink(path, target: previous, temporary: session.temporary(for: path), ours: true)
                 } else {
@@ -47,7 +47,7 @@ extension PlanApplier {
                 }
                 return []
             }
-            return current != nil && current == previous ? [] : ["\(link): changed since fix --apply; left as it is"]
+            return current.map { now in previous.map { now.hasSameBytes(as: $0) } ?? false } == true ? [] : ["\(link): changed since fix --apply; left as it is"]
 
         case .file(let file, let contents, let mode, let previous, let temporary, _):
             let path = RootPath(file)
@@ -56,7 +56,7 @@ extension PlanApplier {
                 return previous == nil ? [] : ["\(file): gone since fix --apply; not recreated"]
             }
             let current = found.kind == .file ? ByteString.decode(try session.bytes(path)) : nil
-            if current == contents {
+            if current?.hasSameBytes(as: contents) == true {
                 if let previous {
                     try session.replaceFile(path, contents: ByteString.bytes(previous), mode: mode,
                                             temporary: RootPath(temporary), ours: true)
@@ -65,7 +65,7 @@ extension PlanApplier {
                 }
                 return []
             }
-            return current != nil && current == previous ? [] : ["\(file): changed since fix --apply; left as it is"]
+            return current.map { now in previous.map { now.hasSameBytes(as: $0) } ?? false } == true ? [] : ["\(file): changed since fix --apply; left as it is"]
 
         case .ldconfig(let snapshot):
             return try session.restore(snapshot, effect: entry.effect)

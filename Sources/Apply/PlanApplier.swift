@@ -144,7 +144,7 @@ public struct PlanApplier: Sendable {
             if place.missing.isEmpty, let found = try session.entry(place.real) {
                 guard found.kind == .symlink else { throw .exists(path: place.real.string) }
                 let current = try session.linkTarget(place.real)
-                if current == target {
+                if current.hasSameBytes(as: target) {
                     return Evaluation(changes: [.link(path: place.real.string, target: target, previousTarget: nil, temporary: nil)],
                                       needed: false)
                 }
@@ -173,10 +173,11 @@ public struct PlanApplier: Sendable {
         if place.missing.isEmpty, let found = try session.entry(place.real) {
             guard found.kind == .file else { throw .exists(path: place.real.string) }
             let current = ByteString.decode(try session.bytes(place.real))
+            let same = current.hasSameBytes(as: contents)   // (text canonically equal is other bytes)
             let change = JournalChange.file(path: place.real.string, contents: contents, mode: 0o644,
-                                            previous: current == contents ? nil : current,
+                                            previous: same ? nil : current,
                                             temporary: temporary, environment: environment)
-            if current == contents, found.mode == 0o644 { return Evaluation(changes: [change], needed: false) }
+            if same, found.mode == 0o644 { return Evaluation(changes: [change], needed: false) }
             guard session.journal.madeFile(place.real.string, contents: current) else { throw .exists(path: place.real.string) }
             return Evaluation(changes: [change], needed: true)
         }

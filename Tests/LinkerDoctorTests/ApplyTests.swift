@@ -180,6 +180,22 @@ struct ApplyTests {
         #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
     }
 
+    @Test("a link repointed since to a target canonically equivalent to ours (other bytes) is not ours: undo keeps it")
+    func canonicallyEquivalentTargetIsNotOurs() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        applyMakeSmallRoot(temp.path)
+        let path = RootPath("/usr/lib/x86_64-linux-gnu/libfoo.so.1")
+        _ = try applier(temp.path).apply(FixPlan([PlannedAction(.symlink(path: path, target: "lib\u{e9}.so.1"), fixes: [])]))
+        // Someone repoints it to the other spelling: another file to the kernel.
+        try FileManager.default.removeItem(atPath: temp.path + path.string)
+        try FileManager.default.createSymbolicLink(atPath: temp.path + path.string, withDestinationPath: "libe\u{301}.so.1")
+        let undone = try applier(temp.path).undo()
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: temp.path + path.string)
+        #expect(Array(target.utf8) == Array("libe\u{301}.so.1".utf8), "the other spelling's link is kept")
+        #expect(undone.leftAlone.contains { $0.contains("changed since fix --apply") }, "\(undone.leftAlone)")
+    }
+
     @Test("a second apply or undo while one runs fails with the lock error")
     func concurrentApplyIsLockedOut() throws {
         let temp = ApplyTempDirectory()
