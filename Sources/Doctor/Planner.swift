@@ -561,7 +561,12 @@ public struct Planner: Sendable {
         guard cachesUsably(directory), let names = try? system.root.names(in: RootPath(directory)) else { return nil }
         let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
         for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
-            if let found = cache?.lookup(name), Resolver.directoryName(found) != directory { return nil }
+            // (an entry whose file is gone is stale: ldconfig drops it, and it shadows nothing —
+            // the library moved here from there is the usual case)
+            if let found = cache?.lookup(name), Resolver.directoryName(found) != directory,
+               (try? system.root.resolve(RootPath(found))) ?? nil != nil {
+                return nil
+            }
         }
         // The file may be there from an earlier `fix --apply`: what it lists stays listed
         // (writing only the new directory would drop those, and break what they fixed).

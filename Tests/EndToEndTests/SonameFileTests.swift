@@ -43,6 +43,10 @@ struct SonameFileTests {
               needed: "libfoo.so.1", file: "/usr/lib/x86_64-linux-gnu/libfoo.so.1.2.4", declared: "libfoo.so.1",
               extra: #"ln -s libfoo.so.1.2.3 "$L/libfoo.so.1"; mkdir -p "$R/opt/vendor/lib"; cp "$R$F" "$R/opt/vendor/lib/libfoo.so.1.0""#,
               plan: ["ldconfig"]),
+        Setup(label: "a library moved from the system directory to one of its own, the cache's entry for it stale: ld.so.conf.d, not LD_LIBRARY_PATH",
+              needed: "libfoo.so.1", file: "/opt/vendor/lib/libfoo.so.1", declared: "libfoo.so.1",
+              extra: #"cp "$R$F" "$L/libfoo.so.1"; chroot "$R" /sbin/ldconfig; rm "$L/libfoo.so.1""#,
+              plan: ["conf /opt/vendor/lib", "ldconfig"]),
         Setup(label: "a file that declares another soname is no copy", needed: "libfoo.so.1",
               file: "/opt/vendor/lib/libfoo.so.1.0", declared: "libfoo.so.1.0", plan: nil),
     ]
