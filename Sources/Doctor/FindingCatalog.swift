@@ -480,16 +480,18 @@ public enum FindingCatalog {
                         explanation: "Looking for \(name), the loader opened \(attempt.path) (\(attempt.source.label)); the link's target \(target) does not exist, so it was passed over. A package was removed or upgraded without its links.",
                         library: name, resolvedTo: attempt.path,
                         remedy: "Remove the link, or reinstall the package that owns \(target)."))
-                case .wrongClass(let cls):
+                case .wrongClass(let cls, let file):
                     seen.insert(TextKey(attempt.path))
+                    guard seen.insert(TextKey("\u{0}" + file)).inserted else { continue }
                     result.append(Finding(
                         id: .wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
                         summary: "\(attempt.path) is \(cls), skipped",
                         explanation: "The loader found a file named \(name) in \(Resolver.directoryName(attempt.path)) (\(attempt.source.label)) but of the wrong ELF class; it skips it and goes on. If nothing else is found the error reads 'wrong ELF class: \(cls)'.",
                         library: name, resolvedTo: attempt.path,
                         remedy: "Keep 32-bit libraries out of 64-bit search paths."))
-                case .wrongMachine(let machine):
+                case .wrongMachine(let machine, let file):
                     seen.insert(TextKey(attempt.path))
+                    guard seen.insert(TextKey("\u{0}" + file)).inserted else { continue }
                     result.append(Finding(
                         id: .wrongClassSkipped, rule: .wrongClassSkipped, severity: .warning,
                         summary: "\(attempt.path) is for another machine (\(ELFMachine(machine))), skipped",

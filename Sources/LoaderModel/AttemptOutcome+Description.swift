@@ -6,8 +6,8 @@ extension Attempt.Outcome: CustomStringConvertible {
         switch self {
         case .absent: return "absent"
         case .danglingLink(let target, _): return "dangling symlink to \(target)"
-        case .wrongClass(let cls): return "wrong ELF class (\(cls)), skipped"
-        case .wrongMachine(let machine): return "wrong machine (\(ELFMachine(machine))), skipped"
+        case .wrongClass(let cls, _): return "wrong ELF class (\(cls)), skipped"
+        case .wrongMachine(let machine, _): return "wrong machine (\(ELFMachine(machine))), skipped"
         case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"
         case .fatal(let message), .refusedWhenMapped(let message): return message
         case .taken: return "taken"

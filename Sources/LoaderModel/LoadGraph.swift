@@ -48,8 +48,9 @@ public struct Attempt: Equatable, Sendable {
         case absent
         /// `link`: the link's real path (its parents resolved).
         case danglingLink(target: String, link: String)
-        case wrongClass(String)
-        case wrongMachine(UInt16)
+        /// `file`: the real path of the file skipped (one file may be met under two names).
+        case wrongClass(String, file: String)
+        case wrongMachine(UInt16, file: String)
         case symlinkLoop
         /// A candidate the loader refuses fatally (`invalid ELF header`, `file too short`…).
         case fatal(String)

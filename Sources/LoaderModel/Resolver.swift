@@ -1062,10 +1062,10 @@ struct ResolutionState {
             }
         case .wrongClass(let cls):
             otherClass = cls
-            trail.append(Attempt(path: path, source: attemptSource, outcome: .wrongClass(cls)))
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .wrongClass(cls, file: found.path.string)))
             return .next
         case .wrongMachine(let machine):
-            trail.append(Attempt(path: path, source: attemptSource, outcome: .wrongMachine(machine)))
+            trail.append(Attempt(path: path, source: attemptSource, outcome: .wrongMachine(machine, file: found.path.string)))
             return .next
         case .fatal(let message):
             trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))

@@ -47,6 +47,9 @@ struct SonameFileTests {
               needed: "libfoo.so.1", file: "/opt/vendor/lib/libfoo.so.1", declared: "libfoo.so.1",
               extra: #"cp "$R$F" "$L/libfoo.so.1"; chroot "$R" /sbin/ldconfig; rm "$L/libfoo.so.1""#,
               plan: ["conf /opt/vendor/lib", "ldconfig"]),
+        Setup(label: "the only file of that name is for another machine (AArch64), in the system directory: no copy, one LD007",
+              needed: "libfoo.so.1", file: "/usr/lib/x86_64-linux-gnu/libfoo.so.1", declared: "libfoo.so.1",
+              extra: #"printf '\267\000' | dd of="$R$F" bs=1 seek=18 conv=notrunc status=none"#, plan: nil),
         Setup(label: "a file that declares another soname is no copy", needed: "libfoo.so.1",
               file: "/opt/vendor/lib/libfoo.so.1.0", declared: "libfoo.so.1.0", plan: nil),
     ]
@@ -116,12 +119,14 @@ struct SonameFileTests {
         #expect(finding.library == setup.needed)
         // A dangling link met as /lib/… and /usr/lib/… (one directory in a merged /usr) is one finding.
         #expect(report.findings.filter { $0.id == "LD006" }.count == (setup.extra.contains("ln -s") ? 1 : 0), "\(report.findings.map(\.id))")
+        // So is a file of another machine met there.
+        #expect(report.findings.filter { $0.id == "LD007" }.count == (setup.extra.contains("seek=18") ? 1 : 0), "\(report.findings.map(\.id))")
 
         guard let plan = setup.plan else {
             // The loader agrees that it is no copy: with its directory scanned by ldconfig, the
             // program still fails.
             #expect(check.status == 2 && !finding.fixable && report.plan.isEmpty, "\(check.stdout)")
-            #expect(!finding.candidates.contains { $0.path == setup.file && $0.kind == "same-soname" }, "\(finding.candidates)")
+            #expect(!finding.candidates.contains { $0.path == setup.file && $0.kind == "same-soname" && $0.usable }, "\(finding.candidates)")
             let directory = (setup.file as NSString).deletingLastPathComponent
             try (directory + "\n").write(toFile: root + "/etc/ld.so.conf.d/probe.conf", atomically: true, encoding: .utf8)
             #expect(ImageE2E.run("/usr/sbin/chroot", [root, "/sbin/ldconfig"]).status == 0)
