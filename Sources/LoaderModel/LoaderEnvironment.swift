@@ -13,6 +13,9 @@ public struct LoaderEnvironment: Equatable, Sendable {
     /// The image's `User` when the runtime cannot resolve it: then no container of the image
     /// starts (LD031), and `identity` is root, as whom the loader's part is judged.
     public var unknownContainerUser: UnknownContainerUser?
+    /// The container `User` as written (`--user`, else the image config's), for text that names
+    /// it again: a Dockerfile's `USER` after the root's steps. Nil when none was given.
+    public var containerUser: String?
 
     public init(_ variables: [String: String] = [:], workingDirectory: String = "/", identity: ProcessIdentity = .root) {
         self.variables = variables

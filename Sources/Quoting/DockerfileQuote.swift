@@ -23,10 +23,21 @@ public enum DockerfileQuote {
     /// `ENV NAME='value'`.
     public static func env(name: String, value: String) throws(QuoteError) -> String {
         let name = try VariableName.checked(name, for: .dockerfile)
-        let subject = "the value of \(name)"
-        // A byte that is not UTF-8 would reach BuildKit as U+FFFD.
+        return try singleQuoted(value, after: "ENV \(name)=", subject: "the value of \(name)")
+    }
+
+    /// `USER 'spec'`: the instruction's word goes through the same lexer as `ENV`'s value
+    /// (quotes removed, `$` expanded outside single quotes), so it is quoted the same way.
+    public static func user(_ spec: String) throws(QuoteError) -> String {
+        try singleQuoted(spec, after: "USER ", subject: "the user \(spec)")
+    }
+
+    /// `instruction` then `value` in single quotes, where the lexer takes every character
+    /// as it is; a `'` is written `'"'"'`. A newline would end the instruction and a NUL cannot
+    /// be read: both refused, as is a byte that is not UTF-8 (BuildKit reads U+FFFD).
+    private static func singleQuoted(_ value: String, after instruction: String, subject: String) throws(QuoteError) -> String {
         guard !ByteString.containsEscape(value) else { throw QuoteError(.dockerfile, subject: subject, reason: .invalidUTF8) }
-        var out = Array("ENV \(name)='".utf8)
+        var out = Array((instruction + "'").utf8)
         for byte in value.utf8 {
             switch byte {
             case 0: throw QuoteError(.dockerfile, subject: subject, reason: .nul)

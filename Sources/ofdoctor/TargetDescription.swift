@@ -95,6 +95,7 @@ extension TargetDescription {
         let directory = givenWorkingDirectory ?? configDirectory ?? workingDirectory
         var environment = LoaderEnvironment(variables, workingDirectory: directory, identity: identity)
         environment.unknownContainerUser = unknownUser
+        environment.containerUser = givenUser ?? user
         return environment
     }
 

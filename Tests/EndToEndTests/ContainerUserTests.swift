@@ -169,4 +169,50 @@ struct ContainerUserTests {
         }
         #expect(starts["alice"] == true && starts["bob"] == false && starts["root"] == true, "the cases hold both outcomes: \(starts)")
     }
+
+    /// `fix --format dockerfile` for an image whose User is not root: its steps change the root,
+    /// which only root may, so they run under `USER root` and the image's User is put back
+    /// after them, quoted as Docker's lexer reads it. Docker builds the lines onto the image and
+    /// runs the program as that User: it starts, and the built image's User is the old one.
+    @Test("the Dockerfile lines build on an image with a non-root User, run as root, and give the User back",
+          .enabled(if: canRun, DockerDaemon.unavailable))
+    func dockerfileKeepsTheUser() throws {
+        let daemon = try DockerDaemon()
+        defer { daemon.stop() }
+        let work = try Self.makeRoot(accounts: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        // A root that can run the steps (/bin/sh, ldconfig), and a user whose name a shell or
+        // the Dockerfile lexer would take apart.
+        let script = #"""
+            set -e; R=$1/root
+            mkdir -p "$R/bin" "$R/sbin" "$R/etc/ld.so.conf.d"
+            cp -L /bin/dash "$R/bin/sh"; cp -L /sbin/ldconfig "$R/sbin/ldconfig"
+            echo 'include /etc/ld.so.conf.d/*.conf' > "$R/etc/ld.so.conf"
+            printf '%s\n' "d\$x'y:x:1002:1002::/:/bin/sh" >> "$R/etc/passwd"
+            chroot "$R" /sbin/ldconfig
+            tar -C "$R" -cf "$1/root.tar" .
+            """#
+        let prepared = ImageE2E.run("/bin/bash", ["-c", script, "sh", work])
+        try #require(prepared.status == 0, "\(prepared.stderr)")
+        // (the import's own USER line quoted by hand, as Docker's lexer reads it)
+        for (n, (user, change)) in [("alice", "USER alice"), ("1000:50", "USER 1000:50"), ("d$x'y", #"USER 'd$x'"'"'y'"#)].enumerated() {
+            let (run, image, _) = try Self.image(daemon, work: work, changes: [change], name: "dockerfile-\(n)", program: "/app/needsfoo")
+            let base = daemon.docker(["inspect", "--format", "{{.Config.User}}", "ofdoctor-test/config:dockerfile-\(n)"])
+            try #require(base.stdout.trimmingCharacters(in: .newlines) == user, "the image's User: \(base.stdout)")
+            #expect(run.status == 127, "\(user): needsfoo does not start before the fix: \(run)")
+            let lines = Command.ofdoctor(["fix", "--format", "dockerfile", "--image", image, "/app/needsfoo"])
+            #expect(lines.status == 1, "\(user): \(lines.stdout) \(lines.stderr)")
+            #expect(lines.stdout.contains("USER root\n"), "\(user): \(lines.stdout)")
+            let tag = "ofdoctor-test/config:dockerfile-\(n)"
+            let context = work + "/context-\(n)"
+            try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: true)
+            try ("FROM \(tag)\n" + lines.stdout).write(toFile: context + "/Dockerfile", atomically: true, encoding: .utf8)
+            let built = daemon.docker(["build", "-q", "-t", tag + "-fixed", context])
+            #expect(built.status == 0, "\(user): docker build: \(built.stderr)")
+            let fixed = daemon.docker(["run", "--rm", "--network", "none", tag + "-fixed", "/app/needsfoo"])
+            #expect(fixed.status == 0, "\(user): the fixed image starts it: \(fixed)")
+            let inspected = daemon.docker(["inspect", "--format", "{{.Config.User}}", tag + "-fixed"])
+            #expect(inspected.stdout.trimmingCharacters(in: .newlines) == user, "\(user): the built image's User: \(inspected.stdout)")
+        }
+    }
 }

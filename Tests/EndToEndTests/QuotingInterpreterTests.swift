@@ -127,6 +127,14 @@ struct QuotingInterpreterTests {
 
     // MARK: - Dockerfile
 
+    /// A single-quoted Dockerfile word refuses a value only for a newline, a NUL or bad UTF-8.
+    static func expectRefusedOnlyIfUnwritable(_ error: QuoteError, _ value: Hostile) {
+        let refusable: [QuoteError.Reason] = [.nul, .newline, .invalidUTF8]
+        #expect(refusable.contains(error.reason), "\(value.name) refused: \(error)")
+        #expect(value.bytes.contains(0) || value.bytes.contains(UInt8(ascii: "\n")) || value.text == nil,
+                "\(value.name) could have been written: \(error)")
+    }
+
     @Test("DockerfileQuote.env: BuildKit's ENV rules read back every value it writes; a newline, a NUL or bad UTF-8 is refused",
           arguments: values)
     func dockerfileEnv(_ value: Hostile) throws {
@@ -134,10 +142,7 @@ struct QuotingInterpreterTests {
         do {
             line = try DockerfileQuote.env(name: "V", value: try DockerfileQuote.text(value.bytes, subject: "V"))
         } catch {
-            let refusable: [QuoteError.Reason] = [.nul, .newline, .invalidUTF8]
-            #expect(refusable.contains(error.reason), "\(value.name) refused: \(error)")
-            #expect(value.bytes.contains(0) || value.bytes.contains(UInt8(ascii: "\n")) || value.text == nil,
-                    "\(value.name) could have been written: \(error)")
+            Self.expectRefusedOnlyIfUnwritable(error, value)
             return
         }
         let file = Array("FROM scratch\n\(line)\nRUN true\n".utf8)
@@ -146,6 +151,22 @@ struct QuotingInterpreterTests {
         let pairs = try OutputReaders.envPairs(try #require(instructions.first { $0.command == "ENV" }).rest)
         #expect(pairs.count == 1 && pairs.first?.name == "V")
         #expect(pairs.first.map { Array($0.value.utf8) } == value.bytes, "\(value.name): ENV read back \(pairs)")
+    }
+
+    @Test("DockerfileQuote.user: the USER word, through BuildKit's word lexer, is each value again; a newline, a NUL or bad UTF-8 is refused",
+          arguments: values)
+    func dockerfileUser(_ value: Hostile) throws {
+        let line: String
+        do {
+            line = try DockerfileQuote.user(try DockerfileQuote.text(value.bytes, subject: "U"))
+        } catch {
+            Self.expectRefusedOnlyIfUnwritable(error, value)
+            return
+        }
+        let instructions = try OutputReaders.dockerfileInstructions(Array("FROM scratch\n\(line)\nRUN true\n".utf8))
+        #expect(instructions.map(\.command) == ["FROM", "USER", "RUN"], "the USER line became \(instructions)")
+        let word = try OutputReaders.processWord(try #require(instructions.first { $0.command == "USER" }).rest)
+        #expect(Array(word.utf8) == value.bytes, "\(value.name): USER read back \(word.debugDescription)")
     }
 
     @Test("DockerfileQuote.run: the exec form's script, run by /bin/sh -c, writes each value back; nothing else runs",

@@ -100,7 +100,10 @@ struct Fix: ParsableCommand {
                     text = try PlanText.shell(plan, root: target.absoluteRoot, hostRoot: target.isHostRoot,
                                               ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
                 case .dockerfile:
-                    text = try PlanText.dockerfile(plan, ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
+                    // (the image's User, when not root, could not write the root)
+                    let environment = report.environment
+                    text = try PlanText.dockerfile(plan, ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers,
+                                                   user: environment.identity.uid == 0 ? nil : environment.containerUser)
                 case .json: text = try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system))
                 }
             } catch let error as QuoteError {

@@ -85,7 +85,10 @@ enum PlanText {
 
     /// The `RUN` (exec form) and `ENV` lines that bake the plan into an image; `ldconfig`
     /// is the image's own (`RootLdconfig`), else found on the image's `PATH`.
-    static func dockerfile(_ plan: FixPlan, ldconfig: String? = nil, personSteps: [Blocker] = []) throws(QuoteError) -> String {
+    /// - Parameter user: the image's `User` when it is not root: the steps that change the root
+    ///   run as root (`USER root`), and the user is put back after them.
+    static func dockerfile(_ plan: FixPlan, ldconfig: String? = nil, personSteps: [Blocker] = [],
+                           user: String? = nil) throws(QuoteError) -> String {
         var run: [String] = []
         var env: [String] = []
         for planned in plan.actions {
@@ -103,7 +106,14 @@ enum PlanText {
             }
         }
         var lines = ["# ofdoctor fix plan"]
-        if !run.isEmpty { lines.append(try DockerfileQuote.run(shellScript: run.joined(separator: " && "))) }
+        if !run.isEmpty {
+            let script = try DockerfileQuote.run(shellScript: run.joined(separator: " && "))
+            if let user {
+                lines += ["USER root", script, try DockerfileQuote.user(user)]
+            } else {
+                lines.append(script)
+            }
+        }
         lines += env
         lines += personComments(personSteps)
         return lines.joined(separator: "\n")
