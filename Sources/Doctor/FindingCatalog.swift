@@ -42,10 +42,17 @@ public enum FindingCatalog {
                 id: .interpreterUnusable, rule: .interpreterUnusable,
                 summary: refusal == .symlinkLoop ? "the program interpreter \(interp) cannot be opened: \(refusal.reason)"
                                                  : "the program interpreter \(interp) is there, but the kernel cannot run it: \(refusal.reason)",
-                explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at and starts that file as the program's loader; \(refusal.reason), so execve fails\(refusal.errnoText.map { " (\($0))" } ?? "") and no loader runs: a damaged or half-copied C library, or a PT_INTERP edited to name the wrong file.",
+                explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at and starts that file as the program's loader; \(refusal.reason), so execve fails\(refusal.errnoText.map { " (\($0))" } ?? "") and no loader runs\({ if case .denied = refusal { return ": the kernel opens the interpreter as the user who starts the program, who needs its execute bit and search permission on its directories." } else { return ": a damaged or half-copied C library, or a PT_INTERP edited to name the wrong file." } }())",
                 loaderMessage: refusal.errnoText.map { "\(argv0): \($0)" },
                 library: interp, neededBy: [exe.path],
-                remedy: "Reinstall the C library the program was built for (Debian/Ubuntu: libc6), whose package holds \(interp)."))
+                remedy: {
+                    if case .denied(let denial) = refusal {
+                        return denial.isDirectory
+                            ? "Let \(denial.identity) search \(denial.path) (chmod o+x, or g+x for a group it is in), or start the program as a user who may."
+                            : "Give \(denial.identity) the execute bit of its class on \(denial.path) (chmod o+x; the C library's package installs it 0755), or start the program as a user who may."
+                    }
+                    return "Reinstall the C library the program was built for (Debian/Ubuntu: libc6), whose package holds \(interp)."
+                }()))
         } else if graph.interpreterMissing, let interp = graph.interpreterPath {
             let cwd = graph.environment.workingDirectory
             let relative = !interp.startsWithSlash

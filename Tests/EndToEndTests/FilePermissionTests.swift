@@ -101,7 +101,7 @@ struct FilePermissionTests {
     }
 
     struct Report: Decodable {
-        struct Finding: Decodable { var id: String; var severity: String; var loaderMessage: String? }
+        struct Finding: Decodable { var id: String; var severity: String; var loaderMessage: String?; var remedy: String? }
         var status: String
         var findings: [Finding]
     }
@@ -140,6 +140,8 @@ struct FilePermissionTests {
         #expect(real.status == 127 && check.status != 0)
         let line = real.stderr.split(separator: "\n").first.map(String.init)
         #expect(first.loaderMessage == line, "\(first.id): \(check.stdout)")
+        // Every failure here is a permission: the remedy says so, never "(re)install".
+        #expect(!(first.remedy ?? "").lowercased().contains("install"), "\(first.id): \(first.remedy ?? "")")
         // A plan for that user (ldconfig writes the cache readable by everyone) makes it start
         // as that user; undo takes it back.
         #expect(check.status == (test.fixable ? 1 : 2), "\(check.stdout)")
