@@ -114,8 +114,8 @@ extension ApplySession {
     /// their bytes: a target canonically equivalent to another is another file.
     static func sameLink(_ a: String??, _ b: String??) -> Bool {
         switch (a, b) {
-        case (.none, .none), (.some(.none), .some(.none)): return true
-        case (.some(.some(let x)), .some(.some(let y))): return x.hasSameBytes(as: y)
+        case (.none, .none): return true
+        case (.some(let x), .some(let y)): return x.hasSameBytes(as: y)
         default: return false
         }
     }

@@ -91,7 +91,7 @@ extension ApplySession {
             var seen = Set<TextKey>()
             for name in (directory.links + now).map(\.name) where seen.insert(TextKey(name)).inserted {
                 let key = TextKey(name)
-                if !Self.sameLink(.some(before[key]), .some(after[key])) { changes.append(.init(name: name, value: .init(before: before[key], after: after[key]))) }
+                if !before[key].hasSameBytes(as: after[key]) { changes.append(.init(name: name, value: .init(before: before[key], after: after[key]))) }
             }
             if !changes.isEmpty { links.add(.init(path: directory.path, links: changes)) }
         }

@@ -57,10 +57,7 @@ public struct LinkTable<Value: Codable & Equatable & Sendable>: Codable, Equatab
         } else {
             // An earlier ofdoctor's object form, in a stable order.
             let object = try container.decode([String: [String: Value]].self)
-            directories = object.sorted { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }.map { directory, links in
-                Directory(path: directory, links: links.sorted { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }
-                    .map { Link(name: $0.key, value: $0.value) })
-            }
+            directories = Self.directories(object.sorted { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) })
         }
     }
 
@@ -73,9 +70,14 @@ public struct LinkTable<Value: Codable & Equatable & Sendable>: Codable, Equatab
 extension LinkTable: ExpressibleByDictionaryLiteral {
     /// Directory → name → value (tests; names that are canonically equivalent need the list form).
     public init(dictionaryLiteral elements: (String, [String: Value])...) {
-        self.init(elements.map { directory, links in
+        self.init(Self.directories(elements))
+    }
+
+    /// Directories from name → value dictionaries, each directory's links in byte order.
+    static func directories(_ entries: [(String, [String: Value])]) -> [Directory] {
+        entries.map { directory, links in
             Directory(path: directory, links: links.sorted { Array($0.key.utf8).lexicographicallyPrecedes($1.key.utf8) }
                 .map { Link(name: $0.key, value: $0.value) })
-        })
+        }
     }
 }

@@ -47,7 +47,7 @@ extension PlanApplier {
                 }
                 return []
             }
-            return current.map { now in previous.map { now.hasSameBytes(as: $0) } ?? false } == true ? [] : ["\(link): changed since fix --apply; left as it is"]
+            return current != nil && current.hasSameBytes(as: previous) ? [] : ["\(link): changed since fix --apply; left as it is"]
 
         case .file(let file, let contents, let mode, let previous, let temporary, _):
             let path = RootPath(file)
@@ -65,7 +65,7 @@ extension PlanApplier {
                 }
                 return []
             }
-            return current.map { now in previous.map { now.hasSameBytes(as: $0) } ?? false } == true ? [] : ["\(file): changed since fix --apply; left as it is"]
+            return current != nil && current.hasSameBytes(as: previous) ? [] : ["\(file): changed since fix --apply; left as it is"]
 
         case .ldconfig(let snapshot):
             return try session.restore(snapshot, effect: entry.effect)

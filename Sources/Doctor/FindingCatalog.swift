@@ -30,9 +30,7 @@ public enum FindingCatalog {
             if let denial = graph.programDenial {
                 summary = "\(exe.path) may not be executed by \(denial.identity)"
                 explanation = "execve checks permission as the user who starts the program, before any loader runs: \(denial). A user other than root gets the owner's bits when it owns the file, else the group's when the file's group is one of its groups, else the others', and needs search permission on every directory of the path; it fails with EACCES, the shell prints 'Permission denied' and exits 126, whatever the libraries."
-                remedy = denial.isDirectory
-                    ? "Let \(denial.identity) search \(denial.path) (chmod o+x, or g+x for a group it is in), or start the program as a user who may."
-                    : "Give \(denial.identity) the execute bit of its class (chmod o+x, or g+x for a group it is in), or start the program as a user who may."
+                remedy = permissionSentence([denial])
             }
             result.append(Finding(id: .programNotExecutable, rule: .programNotExecutable, summary: summary, explanation: explanation,
                                   loaderMessage: "\(argv0): Permission denied", neededBy: [exe.path], remedy: remedy))
@@ -45,14 +43,8 @@ public enum FindingCatalog {
                 explanation: "The kernel reads PT_INTERP (\(interp)) before any library is looked at and starts that file as the program's loader; \(refusal.reason), so execve fails\(refusal.errnoText.map { " (\($0))" } ?? "") and no loader runs\({ if case .denied = refusal { return ": the kernel opens the interpreter as the user who starts the program, who needs its execute bit and search permission on its directories." } else { return ": a damaged or half-copied C library, or a PT_INTERP edited to name the wrong file." } }())",
                 loaderMessage: refusal.errnoText.map { "\(argv0): \($0)" },
                 library: interp, neededBy: [exe.path],
-                remedy: {
-                    if case .denied(let denial) = refusal {
-                        return denial.isDirectory
-                            ? "Let \(denial.identity) search \(denial.path) (chmod o+x, or g+x for a group it is in), or start the program as a user who may."
-                            : "Give \(denial.identity) the execute bit of its class on \(denial.path) (chmod o+x; the C library's package installs it 0755), or start the program as a user who may."
-                    }
-                    return "Reinstall the C library the program was built for (Debian/Ubuntu: libc6), whose package holds \(interp)."
-                }()))
+                remedy: { if case .denied(let denial) = refusal { return permissionSentence([denial]) }
+                          return "Reinstall the C library the program was built for (Debian/Ubuntu: libc6), whose package holds \(interp)." }()))
         } else if graph.interpreterMissing, let interp = graph.interpreterPath {
             let cwd = graph.environment.workingDirectory
             let relative = !interp.startsWithSlash
@@ -293,15 +285,20 @@ public enum FindingCatalog {
         }
     }
 
-    /// What a person does about copies the program's user may not open (no full stop: a
-    /// blocker's remedy, or a sentence's start once capitalised and ended).
+    /// What a person does about permission checks the program's user fails (the program, the
+    /// interpreter, copies of a library), as a blocker's remedy: no capital, no full stop.
     public static func permissionRemedy(_ denied: [AccessDenial]) -> String {
-        let who = denied.first.map { "\($0.identity)" } ?? "the user"
-        let directories = denied.filter(\.isDirectory).map(\.path), files = denied.filter { !$0.isDirectory }.map(\.path)
-        var steps: [String] = []
-        if !files.isEmpty { steps.append("let \(who) read \(files.joined(separator: ", ")) (chmod o+r, or g+r for a group it is in)") }
-        if !directories.isEmpty { steps.append("let it search \(directories.joined(separator: ", ")) (chmod o+x, or g+x)") }
-        return steps.joined(separator: " and ") + ", or start the program as a user who may"
+        denied.map { denial in
+            let how = denial.access == .read && !denial.isDirectory ? "r" : "x"
+            let what = denial.isDirectory ? "search \(denial.path)" : denial.access == .read ? "read \(denial.path)" : "execute \(denial.path)"
+            return "let \(denial.identity) \(what) (chmod o+\(how), or g+\(how) for a group it is in)"
+        }.joined(separator: " and ") + ", or start the program as a user who may"
+    }
+
+    /// `permissionRemedy` as a finding's sentence.
+    static func permissionSentence(_ denied: [AccessDenial]) -> String {
+        let remedy = permissionRemedy(denied)
+        return remedy.prefix(1).uppercased() + remedy.dropFirst() + "."
     }
 
     /// The loader's text for a file it could not open (errno's text follows in fatal messages).
@@ -373,7 +370,7 @@ public enum FindingCatalog {
                 finding.explanation = "\(miss.name), needed by \(shortList(requesters)), is where the loader looks, but the program's user may not open it: "
                     + denied.map(\.description).joined(separator: "; ")
                     + ". The loader passes over a file it may not open (EACCES) as if it were absent, and found no other copy."
-                finding.remedy = permissionRemedy(denied).prefix(1).uppercased() + permissionRemedy(denied).dropFirst() + "."
+                finding.remedy = permissionSentence(denied)
             }
             if let documented = rules.documentedFailure(finding, provider: nil, graph: graph, system: system) {
                 finding.id = documented.id

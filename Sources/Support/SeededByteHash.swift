@@ -103,3 +103,15 @@ extension String {
     @inlinable
     public func hasSameBytes(as other: String) -> Bool { SeededByteHash.sameBytes(self, other) }
 }
+
+extension Optional where Wrapped == String {
+    /// Both absent, or both there with the same bytes.
+    @inlinable
+    public func hasSameBytes(as other: String?) -> Bool {
+        switch (self, other) {
+        case (nil, nil): return true
+        case (let a?, let b?): return a.hasSameBytes(as: b)
+        default: return false
+        }
+    }
+}

@@ -11,15 +11,13 @@ dangles (an upgrade half done). Then: the real loader (`ld.so --list` in the roo
 
 usage: mutate.py OFDOCTOR ROUNDS SEED [ROOT]   (root needed: chroot, unshare)
 """
-import os, random, subprocess, sys, shutil, json, tempfile
+import os, random, sys, shutil, json, tempfile
+from sweeplib import sh, elf_programs, fresh_copy
 OFD = sys.argv[1]
 N = int(sys.argv[2]); seed = int(sys.argv[3])
 BASE = sys.argv[4] if len(sys.argv) > 4 else "/var/cache/ofdoctor-bullseye"
 rng = random.Random(seed)
 W = os.path.join(tempfile.gettempdir(), "ofdoctor-mutate-%d" % os.getpid())
-
-def sh(cmd, **kw):
-    return subprocess.run(cmd, shell=isinstance(cmd, str), capture_output=True, text=True, errors="replace", **kw)
 
 def real_list(root, prog):
     r = sh(["unshare", "-m", "chroot", root, "/lib64/ld-linux-x86-64.so.2", "--list", prog], env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
@@ -32,22 +30,12 @@ def snapshot(root):
 def ofd(args):
     return sh([OFD] + args, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"})
 
-# programs with several non-libc needs
-progs = []
-for d in ["usr/bin", "usr/sbin"]:
-    for n in sorted(os.listdir(os.path.join(BASE, d))):
-        p = os.path.join(BASE, d, n)
-        if os.path.islink(p) or not os.path.isfile(p): continue
-        with open(p, "rb") as f:
-            if f.read(4) != b"\x7fELF": continue
-        progs.append("/" + d + "/" + n)
+progs = elf_programs(BASE)
 results = {"ok": 0, "fail": 0}
 for it in range(N):
     prog = rng.choice(progs)
-    if os.path.exists(W): shutil.rmtree(W)
-    sh(["cp", "-a", BASE, W])
+    fresh_copy(BASE, W)
     root = W
-    os.makedirs(root + "/proc", exist_ok=True)
     lst = sh(["unshare", "-m", "chroot", root, "/lib64/ld-linux-x86-64.so.2", "--list", prog])
     libs = []
     for line in lst.stdout.splitlines():

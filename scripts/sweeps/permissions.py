@@ -7,20 +7,13 @@ made unsearchable) is the oracle's limit, not a disagreement: both say the progr
 
 usage: permissions.py OFDOCTOR ROUNDS SEED [ROOT]
 """
-import os, random, subprocess, sys, shutil, json, tempfile
+import os, random, sys, shutil, json, tempfile
+from sweeplib import sh, elf_programs, fresh_copy
 OFD = sys.argv[1]; N = int(sys.argv[2]); rng = random.Random(int(sys.argv[3]))
 BASE = sys.argv[4] if len(sys.argv) > 4 else "/var/cache/ofdoctor-bullseye"
 W = os.path.join(tempfile.gettempdir(), "ofdoctor-permissions-%d" % os.getpid())
-def sh(cmd, **kw): return subprocess.run(cmd, capture_output=True, text=True, errors="replace", **kw)
-progs = []
-for d in ["usr/bin", "usr/sbin"]:
-    for n in sorted(os.listdir(os.path.join(BASE, d))):
-        p = os.path.join(BASE, d, n)
-        if os.path.islink(p) or not os.path.isfile(p): continue
-        with open(p, "rb") as f:
-            if f.read(4) == b"\x7fELF": progs.append("/" + d + "/" + n)
-if os.path.exists(W): shutil.rmtree(W)
-sh(["cp", "-a", BASE, W]); os.makedirs(W + "/proc", exist_ok=True)
+progs = elf_programs(BASE)
+fresh_copy(BASE, W)
 stats = {"agree": 0, "disagree": 0}
 for it in range(N):
     prog = rng.choice(progs)
