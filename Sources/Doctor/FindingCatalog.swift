@@ -71,7 +71,7 @@ public enum FindingCatalog {
         let bloomFirst = graph.bloomAssertion?.missingBefore == 0
         if bloomFirst { result += bloom }
         if cycleFirst { result += cycle }
-        result += missingLibraries(graph, argv0: argv0, system: system, rules: rules)
+        result += missingLibraries(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
         if !bloomFirst { result += bloom }
         if !cycleFirst { result += cycle }
         // A need of a file nothing loads stops the version check where it is met: first,
@@ -307,11 +307,15 @@ public enum FindingCatalog {
     // MARK: - library-not-found
 
     /// `library-not-found`, `stale-cache` and `bad-candidate` findings: the names the loader cannot open.
-    static func missingLibraries(_ graph: LoadGraph, argv0: String, system: TargetSystem? = nil,
+    /// Each one the loader goes past in trace mode carries the lookups that wait for it
+    /// (`waitingReferences`); a bad candidate stops `ldd -r` too, before any lookup.
+    static func missingLibraries(_ graph: LoadGraph, symbols: SymbolCheck? = nil, argv0: String, system: TargetSystem? = nil,
                                  rules: [any ApplicationRules] = []) -> [Finding] {
         var result: [Finding] = []
         let configured = system.map { configuredDirectories(graph, system: $0) } ?? []
+        let waiting = symbols.map { waitingReferences(graph, symbols: $0) } ?? [:]
         for miss in graph.missing {
+            let waits = waiting[TextKey(miss.name)] ?? []
             // In a directory ld.so.conf names, but not in the cache: ldconfig has not run since.
             if let system, let directory = configured.first(where: { cacheable(miss.name, in: $0, system: system, for: graph) }) {
                 let requesters = miss.neededBy.map { graph.objects[$0].path }
@@ -325,7 +329,7 @@ public enum FindingCatalog {
                         loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                         library: miss.name, neededBy: requesters, resolvedTo: directory + "/" + miss.name,
                         remedy: "Run the root's own ldconfig: ldconfig inside it, or chroot ROOT /sbin/ldconfig for an unpacked image (an older host's ldconfig -r ROOT writes the same entry again); or list the library's directory in LD_LIBRARY_PATH.",
-                        searched: SearchedDirectories.of(miss.trail)))
+                        symbols: waits, searched: SearchedDirectories.of(miss.trail)))
                     continue
                 }
                 result.append(Finding(
@@ -339,7 +343,8 @@ public enum FindingCatalog {
                            ?? "the cache was written before \(miss.name) was put there."),
                     loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                     library: miss.name, neededBy: requesters, resolvedTo: directory + "/" + miss.name,
-                    remedy: "Run ldconfig (ldconfig -r ROOT for an unpacked image).", searched: SearchedDirectories.of(miss.trail)))
+                    remedy: "Run ldconfig (ldconfig -r ROOT for an unpacked image).", symbols: waits,
+                    searched: SearchedDirectories.of(miss.trail)))
                 continue
             }
             let requesters = miss.neededBy.map { graph.objects[$0].path }
@@ -358,7 +363,7 @@ public enum FindingCatalog {
                 summary: "\(miss.name) not found (\(miss.isFilter ? "the filter object of" : "needed by") \(shortList(requesters)))",
                 explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names as its filter object (DT_FILTER: one the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
-                library: miss.name, neededBy: requesters, searched: SearchedDirectories.of(miss.trail))
+                library: miss.name, neededBy: requesters, symbols: waits, searched: SearchedDirectories.of(miss.trail))
             if let system, let note = ignoredLibraryPathNote(miss.name, graph: graph, system: system) { finding.explanation += " " + note }
             if let denial = graph.cacheDenial, let system, system.cache.map({ CacheLookup(cache: $0, platform: system.platform).lookup(miss.name) != nil }) == true {
                 finding.explanation += " /etc/ld.so.cache lists it, but the program's user may not read the cache (\(denial)), so the loader goes on without it."
@@ -382,6 +387,43 @@ public enum FindingCatalog {
             result.append(finding)
         }
         return rules.reduce(result) { $1.merge(missing: $0, graph: graph, system: system) }
+    }
+
+    /// The failed lookups that wait for each library the loader could not open, by name, as
+    /// `ldd -r` lists them (trace mode goes on past the missing library; the loader itself
+    /// stops there): the references whose version need names the library (`vn_file`; also
+    /// one the loader looks up unversioned, its index past the table, `VersionTables`), and
+    /// the other unversioned ones of an object whose first missing dependency it is (a guess
+    /// only when an object lacks two). `Shortfall.group` leaves exactly these to the
+    /// library's finding.
+    static func waitingReferences(_ graph: LoadGraph, symbols: SymbolCheck) -> [TextKey: [SymbolReference]] {
+        guard !graph.missing.isEmpty else { return [:] }
+        let missing = Set(graph.missing.map { TextKey($0.name) })
+        var result: [TextKey: [SymbolReference]] = [:]
+        var firstMissing: [Int: TextKey?] = [:]
+        for problem in symbols.symbolProblems where !problem.assertion {
+            let name: TextKey?
+            if let file = problem.versionFile ?? neededFile(of: problem, in: graph) {
+                name = missing.contains(TextKey(file)) ? TextKey(file) : nil
+            } else {
+                if firstMissing[problem.requester] == nil {
+                    firstMissing[problem.requester] = graph.firstMissingDependency(of: problem.requester).map(TextKey.init)
+                }
+                name = firstMissing[problem.requester] ?? nil
+            }
+            guard let name else { continue }
+            result[name, default: []] += references([problem], in: graph)
+        }
+        return result
+    }
+
+    /// The `vn_file` of the version need a reference's symbol names (`DT_VERSYM`), if any.
+    static func neededFile(of problem: SymbolProblem, in graph: LoadGraph) -> String? {
+        let elf = graph.objects[problem.requester].elf
+        guard let raw = elf.versionIndex(ofSymbol: problem.symbolIndex) else { return nil }
+        let ndx = raw & VersionSymbolBits.index
+        guard ndx >= 2 else { return nil }
+        return elf.versionNeeds.first { need in need.entries.contains { $0.index & VersionSymbolBits.index == ndx } }?.file
     }
 
     /// The directories ldconfig scans that are not default directories: only the cache

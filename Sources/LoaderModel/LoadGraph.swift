@@ -316,11 +316,16 @@ public struct LoadGraph: Sendable {
 
     /// Whether one of object `index`'s `DT_NEEDED` or `DT_FILTER` objects was not loaded (an
     /// absent `DT_AUXILIARY` one does not count: the loader does without it).
-    public func lacksDependency(_ index: Int) -> Bool {
-        var lacks = false
+    public func lacksDependency(_ index: Int) -> Bool { firstMissingDependency(of: index) != nil }
+
+    /// The name of the first of object `index`'s `DT_NEEDED` or `DT_FILTER` objects that was
+    /// not loaded (in the dynamic section's order; an absent `DT_AUXILIARY` one does not count).
+    public func firstMissingDependency(of index: Int) -> String? {
+        var first: String?
+        let dynamic = objects[index].elf.dynamic
         forEachDependency(of: index) { entry, target in
-            if target == nil && objects[index].elf.dynamic?.filter(of: entry)?.isAuxiliary != true { lacks = true }
+            if first == nil, target == nil, dynamic?.filter(of: entry)?.isAuxiliary != true { first = dynamic?.name(of: entry) ?? "" }
         }
-        return lacks
+        return first
     }
 }

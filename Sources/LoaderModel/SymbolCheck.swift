@@ -120,7 +120,7 @@ public struct SymbolCheck: Sendable {
 
     public init(graph: LoadGraph, strategy: LookupStrategy = .automatic, concurrency: Concurrency = .automatic) {
         let scope = graph.objects.map(\.elf)
-        var versions = VersionTables(objects: scope)
+        var versions = VersionTables(objects: scope, stubFiles: Set(graph.missing.map { TextKey($0.name) }))
         checkVersionNeeds(graph)
         checkSymbols(graph, versions: &versions, strategy: strategy, concurrency: concurrency)
         symbolProblems = Self.inLoaderOrder(symbolProblems, graph: graph)
@@ -649,6 +649,13 @@ public struct SymbolCheck: Sendable {
 /// Each object's `l_versions`: version index → (name, hash), from its verdefs and verneeds.
 /// Every distinct version of the closure is kept once, under an id; an object's table maps
 /// its version indices to ids.
+///
+/// With a library missing (`ldd`, trace mode: the loader goes on with a stub under its name),
+/// the table is as long as the highest index of the object's definitions and of its needs of
+/// files that are not stubs (elf/dl-version.c `_dl_check_map_versions` skips a stub's needs
+/// when it sizes the table, then stores every need whose index fits). A reference whose
+/// index lies past that end reads past the loader's table: measured (2.31, 2.36, 2.41), it
+/// finds a zero hash there and is looked up, and printed, unversioned.
 struct VersionTables {
     struct Version: Equatable {
         var name: String
@@ -682,6 +689,8 @@ struct VersionTables {
     }
 
     private let objects: [ELFFile]
+    /// The names of missing libraries: the loader's stubs in trace mode.
+    private let stubFiles: Set<TextKey>
     /// By object position; made on first use.
     private var tables: [Table?]
     /// Every distinct version met so far, by id.
@@ -690,8 +699,9 @@ struct VersionTables {
     private var slots = [Int32](repeating: 0, count: 256)
     static let denseLimit = 1024
 
-    init(objects: [ELFFile]) {
+    init(objects: [ELFFile], stubFiles: Set<TextKey> = []) {
         self.objects = objects
+        self.stubFiles = stubFiles
         tables = Array(repeating: nil, count: objects.count)
     }
 
@@ -713,11 +723,14 @@ struct VersionTables {
         var pairs: [(UInt16, Int32)] = []
         pairs.reserveCapacity(elf.versionNeeds.reduce(elf.versionDefinitions.count) { $0 + $1.entries.count })
         var largest = 0
+        var stubNeeds = false
         for need in elf.versionNeeds {
+            let stub = !stubFiles.isEmpty && stubFiles.contains(TextKey(need.file))
+            stubNeeds = stubNeeds || stub
             for entry in need.entries {
                 pairs.append((entry.index & VersionSymbolBits.index, intern(Version(name: entry.name, hash: entry.hash,
                                                                    hidden: entry.index & VersionSymbolBits.hidden != 0, file: need.file))))
-                largest = max(largest, Int(entry.index & VersionSymbolBits.index))
+                if !stub { largest = max(largest, Int(entry.index & VersionSymbolBits.index)) }
             }
         }
         for definition in elf.versionDefinitions {
@@ -725,6 +738,8 @@ struct VersionTables {
                                                                     hidden: false, file: nil))))
             largest = max(largest, Int(definition.index & VersionSymbolBits.index))
         }
+        // A stub's needs are stored only where the table, sized without them, has room.
+        if stubNeeds { pairs.removeAll { Int($0.0) > largest } }
         let table: Table
         if largest < Self.denseLimit {
             // In file order: a later entry for the same index replaces an earlier one.

@@ -93,6 +93,7 @@ public enum OpenFaceLibraryFailures {
         merged.summary = "OpenFace's libraries not found: \(names.joined(separator: ", "))"
         merged.neededBy = Array(Set(openFace.flatMap(\.neededBy))).sorted()
         merged.coveredLibraries = names
+        merged.symbols = openFace.flatMap(\.symbols)
         merged.explanation = "OpenFace's own libraries (\(names.joined(separator: ", "))), needed by \(FindingCatalog.shortList(merged.neededBy)), are in none of the directories the loader searched and not in ld.so.cache."
         let misses = graph.missing.filter { openFaceLibraryNames.contains($0.name) }
         if let system, let first = misses.first {

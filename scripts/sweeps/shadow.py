@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""Shadow sweep: libraries of another release put first on LD_LIBRARY_PATH, as conda's
+`/opt/conda/lib` puts its own libffi, libstdc++ and libz before the system's.
+
+Each round picks an object of ROOT (a program of /usr/bin, or a library, which ld.so can
+trace as well), copies the same sonames of 1 to 3 of its libraries from DONOR (a Debian
+root of another release: older copies lack versions and symbols, newer ones need a newer
+glibc) into /opt/shadow-N/lib of a copy of ROOT, and compares, with that directory on
+LD_LIBRARY_PATH:
+
+- what `ldd -r` prints in the root (the loader in trace mode, every relocation bound):
+  missing libraries, undefined symbols (with versions and requesters) and missing versions;
+- with what `ofdoctor check --root --format json` reports: the `symbols` and `versions` of
+  its findings, and the libraries it names missing;
+- and, where ofdoctor's plan changes only the environment, that the real loader then finds
+  every library and binds every symbol with `correctedEnvironment`.
+
+Prints one line a round (`ok`, or `DIFF` with both sides' differences) and a summary; exit 1
+when any round disagrees.
+
+usage: shadow.py OFDOCTOR ROUNDS SEED ROOT DONOR   (root needed: chroot, unshare)
+"""
+import json, os, random, shutil, sys, tempfile
+from sweeplib import sh, elf_programs, fresh_copy
+
+OFD, N, SEED, BASE, DONOR = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+rng = random.Random(SEED)
+W = os.path.join(tempfile.gettempdir(), "ofdoctor-shadow-%d" % os.getpid())
+LIBDIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"]
+# glibc's own objects share GLIBC_PRIVATE with the loader: another release's copy cannot
+# work with this ld.so at all, and no conda tree ships one.
+GLIBC = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libresolv.so.2",
+         "libutil.so.1", "libanl.so.1", "libnsl.so.1", "libmvec.so.1", "libBrokenLocale.so.1",
+         "libnss_files.so.2", "libnss_dns.so.2", "libthread_db.so.1", "libcrypt.so.1", "libc_malloc_debug.so.0"}
+
+
+def traced(root, target, env):
+    """What `ldd -r` prints for TARGET in ROOT with ENV (stdout and stderr)."""
+    e = {"LD_TRACE_LOADED_OBJECTS": "1", "LD_BIND_NOW": "yes", "LD_WARN": "yes"}
+    e.update(env)
+    args = ["env", "-i"] + ["%s=%s" % kv for kv in e.items()] + ["/lib64/ld-linux-x86-64.so.2", target]
+    r = sh(["unshare", "-m", "chroot", root] + args)
+    return r.stdout + r.stderr
+
+
+def parse(text):
+    """(missing sonames, undefined 'REQ|sym|ver', missing versions 'FILE|ver|REQ', weak
+    versions 'FILE|ver|REQ', no version information 'FILE|REQ'), fatal."""
+    missing, undefined, versions, weak, noinfo, fatal = set(), set(), set(), set(), set(), None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if "error while loading shared libraries: " in line or line.startswith("Inconsistency detected"):
+            fatal = line
+        elif line.startswith("undefined symbol: "):
+            body = line[len("undefined symbol: "):]
+            if "\t" not in body:
+                continue
+            sym, req = body.split("\t", 1)
+            ver = ""
+            if ", version " in sym:
+                sym, ver = sym.split(", version ", 1)
+            undefined.add("%s|%s|%s" % (req.strip("()"), sym, ver))
+        elif "version `" in line and "(required by " in line:
+            kind = ": weak version `" if ": weak version `" in line else ": version `"
+            head, rest = line.split(kind, 1)
+            ver = rest.split("'", 1)[0]
+            req = line.split("(required by ", 1)[1][:-1]
+            (weak if "weak" in kind else versions).add("%s|%s|%s" % (head.split()[-1], ver, req))
+        elif ": no version information available (required by " in line:
+            head, req = line.split(": no version information available (required by ", 1)
+            noinfo.add("%s|%s" % (head.split()[-1], req[:-1]))
+        elif " => not found" in line:
+            missing.add(line.split(" => ")[0])
+    return missing, undefined, versions, weak, noinfo, fatal
+
+
+def model(report):
+    """The same five sets from ofdoctor's JSON report."""
+    missing, undefined, versions, weak, noinfo = set(), set(), set(), set(), set()
+    for f in report["findings"]:
+        if f["summary"].startswith("once the other fixes are made"):
+            continue
+        for s in f["symbols"]:
+            undefined.add("%s|%s|%s" % (s["requester"], s["name"], s["version"] or ""))
+        for v in f["versions"]:
+            if f["id"] == "LD009":
+                noinfo.add("%s|%s" % (f["resolvedTo"], v["requester"]))
+            else:
+                (weak if f["severity"] == "warning" else versions).add("%s|%s|%s" % (f["resolvedTo"], v["name"], v["requester"]))
+        if f["id"] == "LD002" and f["library"]:
+            missing.add(f["library"])
+    return missing, undefined, versions, weak, noinfo
+
+
+def closure(root, target):
+    text = traced(root, target, {})
+    out = []
+    for line in text.splitlines():
+        if " => " in line and "not found" not in line:
+            out.append(line.split(" => ")[0].strip())
+    return out, parse(text)
+
+
+def donor_file(soname):
+    for d in LIBDIRS:
+        p = os.path.join(DONOR, d, soname)
+        if os.path.exists(p):
+            return os.path.realpath(p)
+    return None
+
+
+# A set-user-ID or set-group-ID program runs in secure-execution mode (LD_LIBRARY_PATH
+# ignored: ofdoctor's LD029), which the loader run by hand, as ldd runs it, is not.
+targets = [p for p in elf_programs(BASE) if not os.stat(BASE + p).st_mode & 0o6000]
+for d in LIBDIRS:
+    full = os.path.join(BASE, d)
+    if os.path.isdir(full) and not os.path.islink(full):
+        targets += ["/%s/%s" % (d, n) for n in sorted(os.listdir(full)) if ".so." in n and not os.path.islink(os.path.join(full, n))]
+fresh_copy(BASE, W)
+counts = {"ok": 0, "diff": 0, "skipped": 0, "fixchecked": 0}
+for n in range(N):
+    target = rng.choice(targets)
+    libs, before = closure(W, target)
+    if any(before[:5]) or before[5]:
+        counts["skipped"] += 1   # already broken without a shadow: not this sweep's question
+        continue
+    usable = [s for s in libs if s not in GLIBC and not s.startswith("ld-linux") and donor_file(s)]
+    if not usable:
+        counts["skipped"] += 1
+        continue
+    chosen = rng.sample(usable, min(len(usable), rng.randint(1, 3)))
+    shadow = "/opt/shadow-%d/lib" % n
+    os.makedirs(W + shadow)
+    for s in chosen:
+        shutil.copy(donor_file(s), W + shadow + "/" + s)
+    env = {"LD_LIBRARY_PATH": shadow}
+    truth = parse(traced(W, target, env))
+    r = sh([OFD, "check", "--root", W, "--env", "LD_LIBRARY_PATH=" + shadow, "--format", "json", target],
+           env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    if r.returncode not in (0, 1, 2):
+        print("DIFF %d %s (%s): ofdoctor exit %d: %s" % (n, target, ",".join(chosen), r.returncode, r.stderr.strip()[:300]))
+        counts["diff"] += 1
+        continue
+    report = json.loads(r.stdout)
+    predicted = model(report)
+    diffs = []
+    for name, t, p in zip(["missing", "undefined", "versions", "weak versions", "no version information"], truth[:5], predicted):
+        if t != p:
+            diffs.append("%s: ldd -r only %s; ofdoctor only %s" % (name, sorted(t - p)[:4], sorted(p - t)[:4]))
+    # Where ofdoctor names an environment that fixes it, the loader must agree.
+    corrected = report["correctedEnvironment"]
+    if not diffs and report["status"] == "fixable" and all(a["kind"] == "env" for a in report["plan"]):
+        after = parse(traced(W, target, corrected))
+        counts["fixchecked"] += 1
+        if any(after[:5]) or after[5]:
+            diffs.append("correctedEnvironment %s leaves %s" % (corrected, [sorted(s)[:3] for s in after[:3]]))
+    tag = "DIFF" if diffs else "ok"
+    counts["diff" if diffs else "ok"] += 1
+    problems = "%d undefined, %d versions, %d missing" % (len(truth[1]), len(truth[2]), len(truth[0]))
+    print("%s %d %s shadowed by %s: %s%s" % (tag, n, target, ",".join(chosen), problems,
+                                            "".join("\n    " + d for d in diffs)), flush=True)
+    shutil.rmtree(W + "/opt/shadow-%d" % n)
+shutil.rmtree(W)
+print("summary: %(ok)d agree, %(diff)d differ, %(skipped)d skipped (no donor copy, or broken already), "
+      "%(fixchecked)d corrected environments run" % counts)
+sys.exit(1 if counts["diff"] else 0)
