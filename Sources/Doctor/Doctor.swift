@@ -66,6 +66,8 @@ public struct Doctor: Sendable {
                 findings[i].remedy = outcome.blockers.first { $0.findingKey == key }?.remedy
             }
         }
+        findings = WaitingReferenceAttribution(root: system.root)
+            .refine(findings, graph: diagnosis.graph, candidates: outcome.candidates)
         let hasPlan = !outcome.plan.isEmpty
         return DoctorReport(program: program, environment: environment, diagnosis: diagnosis, findings: findings,
                             plan: hasPlan ? outcome.plan : nil,

@@ -86,4 +86,30 @@ struct MissingLibraryReferencesTests {
         let text = Command.ofdoctor(["check", "--root", root, "/app/prog"], environment: ["COLUMNS": "300"])
         #expect(text.stdout.contains("symbols:   4 references cannot bind (in 2 objects): gone_"), "\(text.stdout)")
     }
+
+    /// The `all` fixture: FeatureExtraction lacks OpenFace's four libraries and libmkl_rt.so.2
+    /// (unversioned references to both), libopencv_imgcodecs lacks libwebp.so.7.
+    static var all: FixtureRoot? { FixtureRoot.named("all") }
+
+    @Test("an object that lacks several libraries: each unversioned reference goes to the one whose copy in the root defines it",
+          .enabled(if: RealLoader.canRunRoots && all != nil, RealLoader.unavailableReason))
+    func referencesFollowTheCopies() throws {
+        let fixture = try #require(Self.all)
+        let program = "/opt/OpenFace/build/bin/FeatureExtraction"
+        // Without LD_LIBRARY_PATH: every library the seed names is missing.
+        let trace = RealLoader.trace(root: fixture.rootPath, program: program, environment: [:],
+                                     extra: ["LD_BIND_NOW": "yes", "LD_WARN": "yes"])
+        let output = LddOutput(trace.stdout + "\n" + trace.stderr)
+        let truth = Set(output.undefined.map { Report.Symbol(name: $0.symbol, version: $0.version, requester: $0.requester) })
+        #expect(truth.contains { $0.name == "MKL_Set_Interface_Layer" }, "\(trace)")
+        let result = Command.ofdoctor(["check", "--root", fixture.rootPath, "--format", "json", program])
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        let listed = report.findings.flatMap(\.symbols)
+        #expect(Set(listed) == truth && listed.count == truth.count, "ldd -r: \(truth) ofdoctor: \(listed)")
+        let byLibrary = Dictionary(grouping: report.findings, by: { $0.library ?? "" })
+        let mkl = try #require(byLibrary["libmkl_rt.so.2"]?.first)
+        #expect(Set(mkl.symbols.map(\.name)) == ["MKL_Set_Interface_Layer", "cblas_sgemm"], "\(mkl.symbols)")
+        let openFace = try #require(byLibrary["libLandmarkDetector.so"]?.first)
+        #expect(openFace.symbols.allSatisfy { $0.name.hasSuffix("_init") } && openFace.symbols.count == 4, "\(openFace.symbols)")
+    }
 }
