@@ -24,19 +24,24 @@ public enum DriverLibrary {
     /// Byte-wise: it is asked of every object of every check, and splitting the path into
     /// Substrings cost ~18,000 instructions a path (7% of `tree gdb`).
     public static func isLinkTimeStub(_ path: String) -> Bool {
-        let slash = UInt8(ascii: "/")
-        let utf8 = path.utf8
-        var componentStart = utf8.startIndex
-        var stubsEnded = false  // a component "stubs" ended with a slash
-        for index in utf8.indices {
-            if utf8[index] == slash {
-                if !stubsEnded && utf8[componentStart..<index].elementsEqual("stubs".utf8) { stubsEnded = true }
-                componentStart = utf8.index(after: index)
-            } else if stubsEnded {
-                return true  // a component follows it: "stubs" is a directory on the way
+        var path = path
+        // Over the contiguous bytes: String.Index steps cost ~2,700 instructions a path.
+        return path.withUTF8 { bytes in
+            let slash = UInt8(ascii: "/")
+            var componentStart = 0
+            var stubsEnded = false  // a component "stubs" ended with a slash
+            for index in bytes.indices {
+                if bytes[index] == slash {
+                    if !stubsEnded && index - componentStart == 5 && bytes[componentStart..<index].elementsEqual("stubs".utf8) {
+                        stubsEnded = true
+                    }
+                    componentStart = index + 1
+                } else if stubsEnded {
+                    return true  // a component follows it: "stubs" is a directory on the way
+                }
             }
+            return false
         }
-        return false
     }
 
     /// Why it is missing, said after the general explanation of LD002.
