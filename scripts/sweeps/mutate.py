@@ -12,7 +12,7 @@ dangles (an upgrade half done). Then: the real loader (`ld.so --list` in the roo
 usage: mutate.py OFDOCTOR ROUNDS SEED [ROOT]   (root needed: chroot, unshare)
 """
 import os, random, sys, shutil, json, tempfile
-from sweeplib import sh, elf_programs, fresh_copy
+from sweeplib import sh, elf_programs, fresh_copy, snapshot
 OFD = sys.argv[1]
 N = int(sys.argv[2]); seed = int(sys.argv[3])
 BASE = sys.argv[4] if len(sys.argv) > 4 else "/var/cache/ofdoctor-bullseye"
@@ -22,10 +22,6 @@ W = os.path.join(tempfile.gettempdir(), "ofdoctor-mutate-%d" % os.getpid())
 def real_list(root, prog):
     r = sh(["unshare", "-m", "chroot", root, "/lib64/ld-linux-x86-64.so.2", "--list", prog], env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
     return r.returncode, (r.stderr.splitlines() or [""])[0]
-
-def snapshot(root):
-    r = sh(f"cd {root} && find . -path ./var/lib/ofdoctor -prune -o -path ./proc -prune -o -printf '%p %y %l %m\\n' | LC_ALL=C sort")
-    return r.stdout
 
 def ofd(args):
     return sh([OFD] + args, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"})

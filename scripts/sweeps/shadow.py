@@ -12,8 +12,9 @@ LD_LIBRARY_PATH:
   missing libraries, undefined symbols (with versions and requesters) and missing versions;
 - with what `ofdoctor check --root --format json` reports: the `symbols` and `versions` of
   its findings, and the libraries it names missing;
-- and, where ofdoctor's plan changes only the environment, that the real loader then finds
-  every library and binds every symbol with `correctedEnvironment`.
+- and, where ofdoctor says a plan fixes it: `fix --apply` in the root, then the real loader
+  must find every library and bind every symbol with `correctedEnvironment`, and `undo` must
+  give the root back path by path.
 
 Prints one line a round (`ok`, or `DIFF` with both sides' differences) and a summary; exit 1
 when any round disagrees.
@@ -21,7 +22,7 @@ when any round disagrees.
 usage: shadow.py OFDOCTOR ROUNDS SEED ROOT DONOR   (root needed: chroot, unshare)
 """
 import json, os, random, shutil, sys, tempfile
-from sweeplib import sh, elf_programs, fresh_copy
+from sweeplib import sh, elf_programs, fresh_copy, snapshot
 
 OFD, N, SEED, BASE, DONOR = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 rng = random.Random(SEED)
@@ -149,11 +150,19 @@ for n in range(N):
             diffs.append("%s: ldd -r only %s; ofdoctor only %s" % (name, sorted(t - p)[:4], sorted(p - t)[:4]))
     # Where ofdoctor names an environment that fixes it, the loader must agree.
     corrected = report["correctedEnvironment"]
-    if not diffs and report["status"] == "fixable" and all(a["kind"] == "env" for a in report["plan"]):
+    if not diffs and report["status"] == "fixable":
+        before_apply = snapshot(W)
+        args = ["--root", W, "--env", "LD_LIBRARY_PATH=" + shadow, target]
+        apply = sh([OFD, "fix", "--apply"] + args, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"})
         after = parse(traced(W, target, corrected))
         counts["fixchecked"] += 1
-        if any(after[:5]) or after[5]:
-            diffs.append("correctedEnvironment %s leaves %s" % (corrected, [sorted(s)[:3] for s in after[:3]]))
+        if apply.returncode != 0:
+            diffs.append("fix --apply exit %d: %s" % (apply.returncode, apply.stderr.strip()[:300]))
+        elif any(after[:5]) or after[5]:
+            diffs.append("after fix --apply, correctedEnvironment %s leaves %s" % (corrected, [sorted(s)[:3] for s in after[:3]]))
+        undo = sh([OFD, "undo", "--root", W], env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"})
+        if undo.returncode != 0 or snapshot(W) != before_apply:
+            diffs.append("undo exit %d did not give the root back" % undo.returncode)
     tag = "DIFF" if diffs else "ok"
     counts["diff" if diffs else "ok"] += 1
     problems = "%d undefined, %d versions, %d missing" % (len(truth[1]), len(truth[2]), len(truth[0]))
@@ -162,5 +171,5 @@ for n in range(N):
     shutil.rmtree(W + "/opt/shadow-%d" % n)
 shutil.rmtree(W)
 print("summary: %(ok)d agree, %(diff)d differ, %(skipped)d skipped (no donor copy, or broken already), "
-      "%(fixchecked)d corrected environments run" % counts)
+      "%(fixchecked)d plans applied, run and undone" % counts)
 sys.exit(1 if counts["diff"] else 0)

@@ -1,4 +1,5 @@
-"""What both sweeps share: running a command, the root's ELF programs, a fresh copy of the root."""
+"""What the sweeps share: running a command, the root's ELF programs, a fresh copy of the root,
+a listing of the root to compare before and after."""
 import os, shutil, subprocess
 
 
@@ -27,3 +28,9 @@ def fresh_copy(base, work):
         shutil.rmtree(work)
     sh(["cp", "-a", base, work])
     os.makedirs(work + "/proc", exist_ok=True)
+
+
+def snapshot(root):
+    """Every path of ROOT with its type, link target and mode (ofdoctor's journal left out)."""
+    r = sh(f"cd {root} && find . -path ./var/lib/ofdoctor -prune -o -path ./proc -prune -o -printf '%p %y %l %m\\n' | LC_ALL=C sort")
+    return r.stdout
