@@ -13,15 +13,16 @@ struct WaitingReferenceAttribution {
     /// Whether the file at a root path defines a symbol of this name (a copy of a library).
     let defines: (_ path: String, _ symbol: String) -> Bool
 
-    /// Reads each candidate's defined names once, from `root`.
+    /// Reads each candidate once, from `root`, and looks names up through its hash table
+    /// (a copy of MKL defines tens of thousands: no set of them is made).
     init(root: RootView) {
-        var names: [String: Set<String>] = [:]
+        var files: [String: ELFFile?] = [:]
         defines = { path, symbol in
-            if names[path] == nil {
-                let elf = (try? root.contents(of: RootPath(path))).flatMap { try? ELFFile(bytes: $0, path: path) }
-                names[path] = Set((elf?.symbols ?? []).filter(\.isDefined).map(\.name))
+            if files[path] == nil {
+                files[path] = (try? root.contents(of: RootPath(path))).flatMap { try? ELFFile(bytes: $0, path: path) }
             }
-            return names[path]?.contains(symbol) == true
+            guard let elf = files[path] ?? nil else { return false }
+            return elf.symbolIndices(named: symbol).contains { elf.symbolFields(at: $0)?.sectionIndex ?? 0 != 0 }
         }
     }
 
@@ -31,6 +32,7 @@ struct WaitingReferenceAttribution {
     /// moved to the finding of the missing library whose copy (`candidates`, by library name)
     /// defines it, when that is another finding.
     func refine(_ findings: [Finding], graph: LoadGraph, candidates: [TextKey: [Candidate]]) -> [Finding] {
+        guard graph.missing.count > 1 else { return findings }
         // The missing libraries of each object that lacks more than one, in DT_NEEDED order.
         var lacking: [String: [String]] = [:]
         for object in graph.objects.indices {
