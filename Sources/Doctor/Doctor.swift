@@ -48,7 +48,9 @@ public struct Doctor: Sendable {
         outcome.blockers += dataProblems.filter { !$0.fixable }.map {
             Blocker(findingID: $0.id, summary: $0.summary, remedy: $0.remedy)
         }
-        var findings = diagnosis.findings + dataFindings
+        // (the diagnosis's own: later findings are of another graph, the plan's)
+        var findings = WaitingReferenceAttribution(root: system.root)
+            .refine(diagnosis.findings, graph: diagnosis.graph, candidates: outcome.candidates) + dataFindings
         for var later in outcome.laterFindings where outcome.blockers.contains(where: { $0.findingKey == later.key })
             || outcome.fixedKeys.contains(later.key) {
             later.summary = "once the other fixes are made: " + later.summary
@@ -66,8 +68,6 @@ public struct Doctor: Sendable {
                 findings[i].remedy = outcome.blockers.first { $0.findingKey == key }?.remedy
             }
         }
-        findings = WaitingReferenceAttribution(root: system.root)
-            .refine(findings, graph: diagnosis.graph, candidates: outcome.candidates)
         let hasPlan = !outcome.plan.isEmpty
         return DoctorReport(program: program, environment: environment, diagnosis: diagnosis, findings: findings,
                             plan: hasPlan ? outcome.plan : nil,
