@@ -143,7 +143,10 @@ struct TextReport {
             for reference in finding.symbols where !names.contains(reference.qualifiedName) { names.append(reference.qualifiedName) }
             let requesters = Set(finding.symbols.map(\.requester))
             let whose = finding.versions.isEmpty && requesters.count > 1 ? " (in \(count(requesters.count, "object")))" : ""
-            page.labelled("symbols:", "\(count(finding.symbols.count, "reference")) cannot bind\(whose): " + page.list(names.map(v), limit: 4, noun: "symbol"))
+            // A library the loader cannot find: its references wait for it (ldd -r, going on, lists them).
+            let waits = finding.rule == .libraryNotFound || finding.rule == .staleCache
+            page.labelled("symbols:", "\(count(finding.symbols.count, "reference")) \(waits ? (finding.coveredLibraries.count > 1 ? "wait for them" : "wait for it") : "cannot bind")\(whose): "
+                          + page.list(names.map(v), limit: 4, noun: "symbol"))
         }
     }
 
