@@ -85,6 +85,7 @@ struct MissingLibraryReferencesTests {
         // The text names them under the library, as the symbol findings do.
         let text = Command.ofdoctor(["check", "--root", root, "/app/prog"], environment: ["COLUMNS": "300"])
         #expect(text.stdout.contains("symbols:   4 references wait for it (in 2 objects): gone_"), "\(text.stdout)")
+        #expect(text.stdout.contains("symbols:   1 reference waits for it: plain\n"), "\(text.stdout)")
     }
 
     /// The `all` fixture: FeatureExtraction lacks OpenFace's four libraries and libmkl_rt.so.2

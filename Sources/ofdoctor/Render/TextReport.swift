@@ -145,7 +145,7 @@ struct TextReport {
             let whose = finding.versions.isEmpty && requesters.count > 1 ? " (in \(count(requesters.count, "object")))" : ""
             // A library the loader cannot find: its references wait for it (ldd -r, going on, lists them).
             let waits = finding.rule == .libraryNotFound || finding.rule == .staleCache
-            page.labelled("symbols:", "\(count(finding.symbols.count, "reference")) \(waits ? (finding.coveredLibraries.count > 1 ? "wait for them" : "wait for it") : "cannot bind")\(whose): "
+            page.labelled("symbols:", "\(count(finding.symbols.count, "reference")) \(waits ? (finding.symbols.count == 1 ? "waits" : "wait") + (finding.coveredLibraries.count > 1 ? " for them" : " for it") : "cannot bind")\(whose): "
                           + page.list(names.map(v), limit: 4, noun: "symbol"))
         }
     }
