@@ -407,7 +407,7 @@ public enum FindingCatalog {
                 name = missing.contains(TextKey(file)) ? TextKey(file) : nil
             } else {
                 if firstMissing[problem.requester] == nil {
-                    firstMissing[problem.requester] = graph.firstMissingDependency(of: problem.requester).map(TextKey.init)
+                    firstMissing[problem.requester] = graph.missingDependencies(of: problem.requester).first.map(TextKey.init)
                 }
                 name = firstMissing[problem.requester] ?? nil
             }

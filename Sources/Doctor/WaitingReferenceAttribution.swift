@@ -11,7 +11,7 @@ import Support
 /// A reference no copy defines stays where it was.
 struct WaitingReferenceAttribution {
     /// Whether the file at a root path defines a symbol of this name (a copy of a library).
-    let defines: (_ path: String, _ symbol: String) -> Bool
+    private let defines: (_ path: String, _ symbol: String) -> Bool
 
     /// Reads each candidate once, from `root`, and looks names up through its hash table
     /// (a copy of MKL defines tens of thousands: no set of them is made).
@@ -26,8 +26,6 @@ struct WaitingReferenceAttribution {
         }
     }
 
-    init(defines: @escaping (_ path: String, _ symbol: String) -> Bool) { self.defines = defines }
-
     /// `findings` with each unversioned reference of an object that lacks several libraries
     /// moved to the finding of the missing library whose copy (`candidates`, by library name)
     /// defines it, when that is another finding.
@@ -36,11 +34,7 @@ struct WaitingReferenceAttribution {
         // The missing libraries of each object that lacks more than one, in DT_NEEDED order.
         var lacking: [String: [String]] = [:]
         for object in graph.objects.indices {
-            var names: [String] = []
-            let dynamic = graph.objects[object].elf.dynamic
-            graph.forEachDependency(of: object) { entry, target in
-                if target == nil, dynamic?.filter(of: entry)?.isAuxiliary != true, let name = dynamic?.name(of: entry) { names.append(name) }
-            }
+            let names = graph.missingDependencies(of: object)
             if names.count > 1 { lacking[graph.objects[object].path] = names }
         }
         guard !lacking.isEmpty else { return findings }

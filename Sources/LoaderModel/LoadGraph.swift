@@ -316,16 +316,16 @@ public struct LoadGraph: Sendable {
 
     /// Whether one of object `index`'s `DT_NEEDED` or `DT_FILTER` objects was not loaded (an
     /// absent `DT_AUXILIARY` one does not count: the loader does without it).
-    public func lacksDependency(_ index: Int) -> Bool { firstMissingDependency(of: index) != nil }
+    public func lacksDependency(_ index: Int) -> Bool { !missingDependencies(of: index).isEmpty }
 
-    /// The name of the first of object `index`'s `DT_NEEDED` or `DT_FILTER` objects that was
-    /// not loaded (in the dynamic section's order; an absent `DT_AUXILIARY` one does not count).
-    public func firstMissingDependency(of index: Int) -> String? {
-        var first: String?
+    /// The names of object `index`'s `DT_NEEDED` and `DT_FILTER` objects that were not loaded,
+    /// in the dynamic section's order (an absent `DT_AUXILIARY` one does not count).
+    public func missingDependencies(of index: Int) -> [String] {
+        var names: [String] = []
         let dynamic = objects[index].elf.dynamic
         forEachDependency(of: index) { entry, target in
-            if first == nil, target == nil, dynamic?.filter(of: entry)?.isAuxiliary != true { first = dynamic?.name(of: entry) ?? "" }
+            if target == nil, dynamic?.filter(of: entry)?.isAuxiliary != true { names.append(dynamic?.name(of: entry) ?? "") }
         }
-        return first
+        return names
     }
 }
