@@ -70,7 +70,7 @@ struct SymbolDifferentialTests {
     }
 
     /// What `ldd -r` printed (stdout and stderr together).
-    static func parse(_ text: String) -> Report? {
+    static func parse(_ text: String) -> Report {
         let output = LddOutput(text)
         // (a missing library: trace mode goes on, and lists the references that wait for it)
         var report = Report()
