@@ -148,7 +148,8 @@ for n in range(N):
     for name, t, p in zip(["missing", "undefined", "versions", "weak versions", "no version information"], truth[:5], predicted):
         if t != p:
             diffs.append("%s: ldd -r only %s; ofdoctor only %s" % (name, sorted(t - p)[:4], sorted(p - t)[:4]))
-    # Where ofdoctor names an environment that fixes it, the loader must agree.
+    # Where ofdoctor says a plan fixes it: applied, the loader with the corrected environment
+    # must start it; undone, the root must be as it was.
     corrected = report["correctedEnvironment"]
     if not diffs and report["status"] == "fixable":
         before_apply = snapshot(W)
