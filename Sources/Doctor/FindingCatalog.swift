@@ -390,40 +390,16 @@ public enum FindingCatalog {
     }
 
     /// The failed lookups that wait for each library the loader could not open, by name, as
-    /// `ldd -r` lists them (trace mode goes on past the missing library; the loader itself
-    /// stops there): the references whose version need names the library (`vn_file`; also
-    /// one the loader looks up unversioned, its index past the table, `VersionTables`), and
-    /// the other unversioned ones of an object whose first missing dependency it is (a guess
-    /// only when an object lacks two). `Shortfall.group` leaves exactly these to the
-    /// library's finding.
+    /// `ldd -r` lists them (`WaitedLibrary`; `Shortfall.group` leaves exactly these out).
     static func waitingReferences(_ graph: LoadGraph, symbols: SymbolCheck) -> [TextKey: [SymbolReference]] {
         guard !graph.missing.isEmpty else { return [:] }
-        let missing = Set(graph.missing.map { TextKey($0.name) })
+        var waited = WaitedLibrary(graph)
         var result: [TextKey: [SymbolReference]] = [:]
-        var firstMissing: [Int: TextKey?] = [:]
         for problem in symbols.symbolProblems where !problem.assertion {
-            let name: TextKey?
-            if let file = problem.versionFile ?? neededFile(of: problem, in: graph) {
-                name = missing.contains(TextKey(file)) ? TextKey(file) : nil
-            } else {
-                if firstMissing[problem.requester] == nil {
-                    firstMissing[problem.requester] = graph.missingDependencies(of: problem.requester).first.map(TextKey.init)
-                }
-                name = firstMissing[problem.requester] ?? nil
-            }
-            guard let name else { continue }
+            guard let name = waited.of(problem) else { continue }
             result[name, default: []] += references([problem], in: graph)
         }
         return result
-    }
-
-    /// The `vn_file` of the version need a reference's symbol names (`DT_VERSYM`), if any.
-    static func neededFile(of problem: SymbolProblem, in graph: LoadGraph) -> String? {
-        let elf = graph.objects[problem.requester].elf
-        guard let raw = elf.versionIndex(ofSymbol: problem.symbolIndex) else { return nil }
-        let ndx = raw & VersionSymbolBits.index
-        guard ndx >= 2 else { return nil }
-        return elf.versionNeeds.first { need in need.entries.contains { $0.index & VersionSymbolBits.index == ndx } }?.file
     }
 
     /// The directories ldconfig scans that are not default directories: only the cache

@@ -29,7 +29,7 @@ struct Shortfall {
 
     /// The fatal version needs and failed lookups of `check`, one shortfall per cause, in the
     /// order the loader meets them (versions are checked before any symbol is bound). Left
-    /// out: lookups for a missing library's names (that library's finding is their cause),
+    /// out: lookups that wait for a missing library (`WaitedLibrary`: its finding lists them),
     /// and `check_match` assertions (their own finding).
     static func group(_ graph: LoadGraph, check: SymbolCheck) -> [Shortfall] {
         var result: [Shortfall] = []
@@ -45,17 +45,17 @@ struct Shortfall {
             add(.provider(problem.provider), file: problem.file) { $0.versions.append(problem) }
         }
         // (a need of a file nothing loads is its own finding, with its symbols: LD016)
-        let missing = Set((graph.missing.map(\.name) + check.unloadedVersionFiles.map(\.file)).map(TextKey.init))
+        let unloaded = Set(check.unloadedVersionFiles.map { TextKey($0.file) })
+        var waited = WaitedLibrary(graph)
         let byName = SymbolCheck.nameIndex(graph)
         for problem in check.symbolProblems where !problem.assertion {
+            if waited.of(problem) != nil { continue }   // the missing library's finding lists it
             if let file = problem.versionFile {
-                if missing.contains(TextKey(file)) { continue }
+                if unloaded.contains(TextKey(file)) { continue }
                 if let provider = byName[TextKey(file)] {
                     add(.provider(provider), file: file) { $0.symbols.append(problem) }
                     continue
                 }
-            } else if graph.lacksDependency(problem.requester) {
-                continue   // most likely the missing library's, which the loader never reaches
             }
             add(.requester(problem.requester), file: nil) { $0.symbols.append(problem) }
         }

@@ -314,12 +314,9 @@ public struct LoadGraph: Sendable {
         return linked
     }
 
-    /// Whether one of object `index`'s `DT_NEEDED` or `DT_FILTER` objects was not loaded (an
-    /// absent `DT_AUXILIARY` one does not count: the loader does without it).
-    public func lacksDependency(_ index: Int) -> Bool { !missingDependencies(of: index).isEmpty }
-
     /// The names of object `index`'s `DT_NEEDED` and `DT_FILTER` objects that were not loaded,
-    /// in the dynamic section's order (an absent `DT_AUXILIARY` one does not count).
+    /// in the dynamic section's order (an absent `DT_AUXILIARY` one does not count: the loader
+    /// does without it).
     public func missingDependencies(of index: Int) -> [String] {
         var names: [String] = []
         let dynamic = objects[index].elf.dynamic

@@ -144,8 +144,13 @@ struct TextReport {
             let requesters = Set(finding.symbols.map(\.requester))
             let whose = finding.versions.isEmpty && requesters.count > 1 ? " (in \(count(requesters.count, "object")))" : ""
             // A library the loader cannot find: its references wait for it (ldd -r, going on, lists them).
-            let waits = finding.rule == .libraryNotFound || finding.rule == .staleCache
-            page.labelled("symbols:", "\(count(finding.symbols.count, "reference")) \(waits ? (finding.symbols.count == 1 ? "waits" : "wait") + (finding.coveredLibraries.count > 1 ? " for them" : " for it") : "cannot bind")\(whose): "
+            let verb: String
+            if finding.rule == .libraryNotFound || finding.rule == .staleCache {
+                verb = (finding.symbols.count == 1 ? "waits" : "wait") + (finding.coveredLibraries.count > 1 ? " for them" : " for it")
+            } else {
+                verb = "cannot bind"
+            }
+            page.labelled("symbols:", "\(count(finding.symbols.count, "reference")) \(verb)\(whose): "
                           + page.list(names.map(v), limit: 4, noun: "symbol"))
         }
     }
