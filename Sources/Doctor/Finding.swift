@@ -102,9 +102,10 @@ public struct Finding: Equatable, Sendable {
     /// (symbol references bound lazily, none at start-up).
     public var failsAtFirstCall = false
 
-    /// Errors, and warnings that break the program later (a companion it cannot open):
-    /// what makes `check` exit non-zero and what a plan must fix.
-    public var isProblem: Bool { severity == .error || rule == .runtimeCompanionMissing }
+    /// Errors, and warnings that break the program later (a companion it cannot open, a
+    /// link-time stub that fails every call): what makes `check` exit non-zero and what a
+    /// plan must fix.
+    public var isProblem: Bool { severity == .error || rule == .runtimeCompanionMissing || rule == .stubLibraryLoaded }
 
     public init(id: FindingID, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,

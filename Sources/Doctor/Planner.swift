@@ -183,6 +183,24 @@ public struct Planner: Sendable {
                         blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
                                                 findingKey: finding.key))
                     }
+                case .stubLibraryLoaded:
+                    // A stubs directory on LD_LIBRARY_PATH: dropped, so that the search goes on
+                    // to the real library (or, for the driver's, to where the container runtime
+                    // mounts it: the next round names that step for a person). A stub reached
+                    // otherwise (ld.so.conf.d, an RPATH, a link) is in a file ofdoctor did not
+                    // make: the remedy says which.
+                    if let stub = finding.resolvedTo, DriverLibrary.isLinkTimeStub(stub),
+                       let step = unshadow(finding, in: current, environment: env) {
+                        env = step
+                        progress = true
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else if let stub = finding.resolvedTo, DriverLibrary.isLinkTimeStub(stub),
+                              isUnshadowed(finding, in: current, environment: env) {
+                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    } else {
+                        blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
+                                                findingKey: finding.key))
+                    }
                 case .staleCache:
                     // A directory whose cache entries the loader would skip (one named x86_64
                     // that this host's ldconfig marks, for a 2.37+ root): its library is linked
@@ -372,8 +390,7 @@ public struct Planner: Sendable {
               let provider = diagnosis.graph.objects.first(where: { $0.path.hasSameBytes(as: resolved) }),
               case .search(.libraryPath, let directory) = provider.foundVia,
               environment.libraryPath != nil else { return nil }
-        return withLibraryPath(libraryPathDirectories(environment).filter { $0 != directory && !directory.hasPrefix($0 + "/") },
-                               in: environment)
+        return withLibraryPath(libraryPathDirectories(environment).filter { !supplies($0, directory) }, in: environment)
     }
 
     /// True when the copy behind `finding` came from a directory of `LD_LIBRARY_PATH` that
@@ -382,7 +399,18 @@ public struct Planner: Sendable {
         guard let resolved = finding.resolvedTo,
               let provider = diagnosis.graph.objects.first(where: { $0.path.hasSameBytes(as: resolved) }),
               case .search(.libraryPath, let directory) = provider.foundVia else { return false }
-        return !libraryPathDirectories(environment).contains { $0 == directory || directory.hasPrefix($0 + "/") }
+        return !libraryPathDirectories(environment).contains { supplies($0, directory) }
+    }
+
+    /// Whether the loader searches `directory` for the `LD_LIBRARY_PATH` element `element`:
+    /// the element itself, or one of its glibc-hwcaps or legacy hwcap subdirectories. Not any
+    /// directory below it: `/usr/local/cuda/lib64/stubs` is its own element, and dropping it
+    /// leaves `/usr/local/cuda/lib64`.
+    func supplies(_ element: String, _ directory: String) -> Bool {
+        if element.hasSameBytes(as: directory) { return true }
+        guard directory.hasBytePrefix(element + "/") else { return false }
+        let rest = String(decoding: directory.utf8.dropFirst(element.utf8.count + 1), as: UTF8.self)
+        return rest.hasBytePrefix("glibc-hwcaps/") || system.platform.legacySubdirectories.contains { $0.hasSameBytes(as: rest) }
     }
 
     /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:

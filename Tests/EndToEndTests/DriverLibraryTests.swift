@@ -51,7 +51,11 @@ struct DriverLibraryTests {
 
     /// The stub put on the search path anyway — by LD_LIBRARY_PATH, or linked into the
     /// multiarch directory — loads, and the program starts: the loader is content, the first
-    /// CUDA call is not. LD028 (a warning) names the stub the real loader lists.
+    /// CUDA call is not. LD028 names the stub the real loader lists, and is a problem (exit
+    /// non-zero): a program that loads a stub does not work. On LD_LIBRARY_PATH the plan
+    /// takes the stubs directory off; with no driver in the root that leaves libcuda.so.1
+    /// for the container runtime (a person's step). A link ofdoctor did not make is a
+    /// person's to remove.
     @Test("the stub on the search path loads and the program starts: LD028 names the file the real loader lists",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("driver-library") != nil, RealLoader.unavailableReason),
           arguments: ["LD_LIBRARY_PATH", "link"])
@@ -74,17 +78,72 @@ struct DriverLibraryTests {
         let stubLine = listed.stdout.split(separator: "\n").first { $0.contains("libcuda.so.1 => ") }
         let loadedPath = stubLine.flatMap { $0.components(separatedBy: " => ").last?.components(separatedBy: " (").first }
         let check = Command.ofdoctor(["check", "--root", root, "--format", "json"] + arguments + ["/app/bin/prog"])
-        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.status == 2, "\(check.stdout)\(check.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
-        #expect(findings.map { $0["id"] as? String } == ["LD028"], "\(check.stdout)")
+        let ids = findings.map { $0["id"] as? String }
+        #expect(ids == (how == "link" ? ["LD028"] : ["LD028", "LD002"]), "\(check.stdout)")
         #expect(findings.first?["severity"] as? String == "warning")
         #expect(loadedPath != nil && findings.first?["resolvedTo"] as? String == loadedPath, "\(listed.stdout) \(check.stdout)")
-        let remedy = findings.first?["remedy"] as? String ?? ""
-        #expect(remedy.contains("docker run --gpus all"))
-        // (the link as the loader named it: /lib/x86_64-linux-gnu, the first default directory, is /usr/lib's)
-        #expect(remedy.hasPrefix(how == "link" ? "Remove the link that leads \(loadedPath ?? "?") to /usr/local/cuda/lib64/stubs/libcuda.so"
-                                               : "Take /usr/local/cuda/lib64/stubs off the search path"), "\(remedy)")
+        let plan = json["plan"] as? [[String: Any]] ?? []
+        let steps = (json["personSteps"] as? [[String: Any]] ?? []).map { $0["remedy"] as? String ?? "" }
+        if how == "link" {
+            let remedy = findings.first?["remedy"] as? String ?? ""
+            #expect(remedy.contains("docker run --gpus all"))
+            // (the link as the loader named it: /lib/x86_64-linux-gnu, the first default directory, is /usr/lib's)
+            #expect(remedy.hasPrefix("Remove the link that leads \(loadedPath ?? "?") to /usr/local/cuda/lib64/stubs/libcuda.so"), "\(remedy)")
+            #expect(plan.isEmpty, "a link ofdoctor did not make was planned for: \(check.stdout)")
+        } else {
+            // The directory goes; then the driver's library is the runtime's to mount.
+            #expect(plan.count == 1 && plan.first?["kind"] as? String == "env" && plan.first?["unset"] as? Bool == true,
+                    "\(check.stdout)")
+            #expect(steps.contains { $0.contains("docker run --gpus all") }, "\(steps)")
+            let text = Command.ofdoctor(["check", "--root", root] + arguments + ["/app/bin/prog"])
+            #expect(text.stdout.hasPrefix("✗ /app/bin/prog starts but will fail"), "\(text.stdout)")
+        }
+    }
+
+    /// The CUDA toolkit's directories on LD_LIBRARY_PATH, stubs first, and the driver's
+    /// library where the runtime mounts it: the stub wins. The plan drops the stubs directory
+    /// alone (its parent, the toolkit's lib64, stays), the real loader with the corrected
+    /// environment then loads the driver's copy, and `undo` gives the root back.
+    @Test("stubs before the driver's copy: the plan drops the stubs directory, and the real loader then loads the driver's",
+          .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("driver-library") != nil, RealLoader.unavailableReason))
+    func stubShadowsDriver() throws {
+        let fixture = try #require(FixtureRoot.rule("driver-library"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: root).deletingLastPathComponent().path) }
+        let driver = try ScratchBuild("driver", """
+            printf 'const char *leaf(void) { return "the driver"; }\\n' > cuda.c
+            gcc -shared -fPIC -o libcuda.so.1 -Wl,-soname,libcuda.so.1 cuda.c
+            cp libcuda.so.1 '\(root)/usr/lib/x86_64-linux-gnu/libcuda.so.1'
+            mkdir -p '\(root)/usr/local/cuda/lib64'
+            /sbin/ldconfig -r '\(root)'
+            """)
+        driver.remove()
+        let path = "/usr/local/cuda/lib64/stubs:/usr/local/cuda/lib64"
+        let before = RealLoader.run(root: root, program: "/app/bin/prog", argv0: "prog", environment: ["LD_LIBRARY_PATH": path])
+        #expect(before.status == 0 && before.stdout.contains("the stub"), "\(before)")
+
+        let arguments = ["--root", root, "--env", "LD_LIBRARY_PATH=" + path, "/app/bin/prog"]
+        let check = Command.ofdoctor(["check", "--format", "json"] + arguments)
+        #expect(check.status == 1, "\(check.stdout)\(check.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        #expect((json["findings"] as? [[String: Any]])?.map { $0["id"] as? String } == ["LD028"], "\(check.stdout)")
+        let corrected = try #require(json["correctedEnvironment"] as? [String: String])
+        #expect(corrected == ["LD_LIBRARY_PATH": "/usr/local/cuda/lib64"], "\(check.stdout)")
+
+        let snapshot = try TreeSnapshot(root: root)
+        let apply = Command.ofdoctor(["fix", "--apply"] + arguments)
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let after = RealLoader.run(root: root, program: "/app/bin/prog", argv0: "prog", environment: corrected)
+        #expect(after.status == 0 && after.stdout.contains("the driver"), "\(after)")
+        let listed = RealLoader.list(root: root, program: "/app/bin/prog", environment: corrected)
+        #expect(listed.stdout.contains("libcuda.so.1 => /lib/x86_64-linux-gnu/libcuda.so.1")
+                || listed.stdout.contains("libcuda.so.1 => /usr/lib/x86_64-linux-gnu/libcuda.so.1"), "\(listed.stdout)")
+        let undo = Command.ofdoctor(["undo", "--root", root])
+        #expect(undo.status == 0, "\(undo.stdout)\(undo.stderr)")
+        #expect(try TreeSnapshot(root: root) == snapshot)
     }
 
     @Test("a library in a stubs directory is never a candidate, whatever its name")

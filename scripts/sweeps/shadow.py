@@ -22,7 +22,7 @@ when any round disagrees.
 usage: shadow.py OFDOCTOR ROUNDS SEED ROOT DONOR   (root needed: chroot, unshare)
 """
 import json, os, random, shutil, sys, tempfile
-from sweeplib import sh, elf_programs, fresh_copy, snapshot
+from sweeplib import sh, elf_programs, fresh_copy, snapshot, parse, model
 
 OFD, N, SEED, BASE, DONOR = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 rng = random.Random(SEED)
@@ -42,55 +42,6 @@ def traced(root, target, env):
     args = ["env", "-i"] + ["%s=%s" % kv for kv in e.items()] + ["/lib64/ld-linux-x86-64.so.2", target]
     r = sh(["unshare", "-m", "chroot", root] + args)
     return r.stdout + r.stderr
-
-
-def parse(text):
-    """(missing sonames, undefined 'REQ|sym|ver', missing versions 'FILE|ver|REQ', weak
-    versions 'FILE|ver|REQ', no version information 'FILE|REQ'), fatal."""
-    missing, undefined, versions, weak, noinfo, fatal = set(), set(), set(), set(), set(), None
-    for raw in text.splitlines():
-        line = raw.strip()
-        if "error while loading shared libraries: " in line or line.startswith("Inconsistency detected"):
-            fatal = line
-        elif line.startswith("undefined symbol: "):
-            body = line[len("undefined symbol: "):]
-            if "\t" not in body:
-                continue
-            sym, req = body.split("\t", 1)
-            ver = ""
-            if ", version " in sym:
-                sym, ver = sym.split(", version ", 1)
-            undefined.add("%s|%s|%s" % (req.strip("()"), sym, ver))
-        elif "version `" in line and "(required by " in line:
-            kind = ": weak version `" if ": weak version `" in line else ": version `"
-            head, rest = line.split(kind, 1)
-            ver = rest.split("'", 1)[0]
-            req = line.split("(required by ", 1)[1][:-1]
-            (weak if "weak" in kind else versions).add("%s|%s|%s" % (head.split()[-1], ver, req))
-        elif ": no version information available (required by " in line:
-            head, req = line.split(": no version information available (required by ", 1)
-            noinfo.add("%s|%s" % (head.split()[-1], req[:-1]))
-        elif " => not found" in line:
-            missing.add(line.split(" => ")[0])
-    return missing, undefined, versions, weak, noinfo, fatal
-
-
-def model(report):
-    """The same five sets from ofdoctor's JSON report."""
-    missing, undefined, versions, weak, noinfo = set(), set(), set(), set(), set()
-    for f in report["findings"]:
-        if f["summary"].startswith("once the other fixes are made"):
-            continue
-        for s in f["symbols"]:
-            undefined.add("%s|%s|%s" % (s["requester"], s["name"], s["version"] or ""))
-        for v in f["versions"]:
-            if f["id"] == "LD009":
-                noinfo.add("%s|%s" % (f["resolvedTo"], v["requester"]))
-            else:
-                (weak if f["severity"] == "warning" else versions).add("%s|%s|%s" % (f["resolvedTo"], v["name"], v["requester"]))
-        if f["id"] == "LD002" and f["library"]:
-            missing.add(f["library"])
-    return missing, undefined, versions, weak, noinfo
 
 
 def closure(root, target):

@@ -1,5 +1,6 @@
 """What the sweeps share: running a command, the root's ELF programs, a fresh copy of the root,
-a listing of the root to compare before and after."""
+a listing of the root to compare before and after, and what `ldd -r` and ofdoctor's JSON
+report say as the same five sets."""
 import os, shutil, subprocess
 
 
@@ -34,3 +35,52 @@ def snapshot(root):
     """Every path of ROOT with its type, link target and mode (ofdoctor's journal left out)."""
     r = sh(f"cd {root} && find . -path ./var/lib/ofdoctor -prune -o -path ./proc -prune -o -printf '%p %y %l %m\\n' | LC_ALL=C sort")
     return r.stdout
+
+
+def parse(text):
+    """(missing sonames, undefined 'REQ|sym|ver', missing versions 'FILE|ver|REQ', weak
+    versions 'FILE|ver|REQ', no version information 'FILE|REQ'), fatal."""
+    missing, undefined, versions, weak, noinfo, fatal = set(), set(), set(), set(), set(), None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if "error while loading shared libraries: " in line or line.startswith("Inconsistency detected"):
+            fatal = line
+        elif line.startswith("undefined symbol: "):
+            body = line[len("undefined symbol: "):]
+            if "\t" not in body:
+                continue
+            sym, req = body.split("\t", 1)
+            ver = ""
+            if ", version " in sym:
+                sym, ver = sym.split(", version ", 1)
+            undefined.add("%s|%s|%s" % (req.strip("()"), sym, ver))
+        elif "version `" in line and "(required by " in line:
+            kind = ": weak version `" if ": weak version `" in line else ": version `"
+            head, rest = line.split(kind, 1)
+            ver = rest.split("'", 1)[0]
+            req = line.split("(required by ", 1)[1][:-1]
+            (weak if "weak" in kind else versions).add("%s|%s|%s" % (head.split()[-1], ver, req))
+        elif ": no version information available (required by " in line:
+            head, req = line.split(": no version information available (required by ", 1)
+            noinfo.add("%s|%s" % (head.split()[-1], req[:-1]))
+        elif " => not found" in line:
+            missing.add(line.split(" => ")[0])
+    return missing, undefined, versions, weak, noinfo, fatal
+
+
+def model(report):
+    """The same five sets from ofdoctor's JSON report."""
+    missing, undefined, versions, weak, noinfo = set(), set(), set(), set(), set()
+    for f in report["findings"]:
+        if f["summary"].startswith("once the other fixes are made"):
+            continue
+        for s in f["symbols"]:
+            undefined.add("%s|%s|%s" % (s["requester"], s["name"], s["version"] or ""))
+        for v in f["versions"]:
+            if f["id"] == "LD009":
+                noinfo.add("%s|%s" % (f["resolvedTo"], v["requester"]))
+            else:
+                (weak if f["severity"] == "warning" else versions).add("%s|%s|%s" % (f["resolvedTo"], v["name"], v["requester"]))
+        if f["id"] == "LD002" and f["library"]:
+            missing.add(f["library"])
+    return missing, undefined, versions, weak, noinfo
