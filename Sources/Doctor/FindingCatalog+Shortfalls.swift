@@ -120,15 +120,37 @@ extension FindingCatalog {
         let first = lookups[0]
         let requesterName = requester.index == 0 ? argv0 : requester.loaderName
         let them = lookups.count == 1 ? "it" : "them"
+        let undefined = "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references")."
+        var explanation = "\(undefined) The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))"
+        var remedy: String?
+        if requester.index == 0, let module = PythonExtensionModule(requester.elf, path: requester.path) {
+            (explanation, remedy) = moduleText(module, lookups: lookups, undefined: undefined, path: requester.path)
+        }
         var finding = Finding(
             id: .symbolNotFound, rule: .symbolNotFound,
             summary: "undefined symbol \(first.symbol)\(more(lookups.map(\.symbol))) (required by \(requester.path))",
-            explanation: "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references"). The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))\(unsearchableNote(lookups, graph: graph))",
+            explanation: explanation + unsearchableNote(lookups, graph: graph),
             loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))",
-            symbol: first.symbol, version: first.version, neededBy: [requester.path],
+            symbol: first.symbol, version: first.version, neededBy: [requester.path], remedy: remedy,
             symbols: references(shortfall.symbols, in: graph))
         finding.failsAtFirstCall = !first.atStartup
         return finding
+    }
+
+    /// A Python extension module checked by itself: what its C API references are, and
+    /// which of the others, if any, must come from a library.
+    static func moduleText(_ module: PythonExtensionModule, lookups: [SymbolProblem], undefined: String,
+                           path: String) -> (explanation: String, remedy: String) {
+        let python = module.builtFor ?? "the Python it was built for"
+        let others = lookups.map(\.symbol).filter { !PythonExtensionModule.isCAPI($0) }
+        var explanation = "\(undefined) \(path) is a Python extension module (it defines \(module.initFunction)): the interpreter that imports it defines Python's C API (its executable or libpython), and the loader on the module alone, as here and in `ldd -r`, cannot find those references. They bind when \(python) imports it."
+        var remedy = "Import it from \(python), whose interpreter defines the C API"
+        if let other = others.first {
+            let count = others.count
+            explanation += " \(count == 1 ? "One reference is" : "\(count) references are") not Python's (\(other)\(count > 1 ? ", …" : "")): \(count == 1 ? "it" : "they") must come from a library the module or the interpreter loads, and no loaded object defines \(count == 1 ? "it" : "them")."
+            remedy += "; \(other)\(count > 1 ? " and \(count - 1) more" : "") must come from a library: install the library version the module was built with, or rebuild the module against the one present"
+        }
+        return (explanation, remedy + ".")
     }
 
     /// A versioned reference that met an object with no `DT_VERSYM` that is its own

@@ -115,7 +115,7 @@ public enum FindingCatalog {
         result += unsafePathFindings(graph)
         result += secureExecutionFindings(graph)
         result += auditFindings(graph, system: system)
-        result += stubFindings(graph)
+        result += stubFindings(graph, system: system)
         result += auxiliaryFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)
         return result
@@ -537,20 +537,39 @@ public enum FindingCatalog {
     /// `stub-library-loaded`: a library the loader takes from a `stubs` directory — the CUDA
     /// toolkit's link-time stand-ins, which load and then fail every call — by a search path
     /// that lists the directory, or through a link to a stub elsewhere.
-    static func stubFindings(_ graph: LoadGraph) -> [Finding] {
-        graph.objects.dropFirst().filter { DriverLibrary.isLinkTimeStub($0.path) || DriverLibrary.isLinkTimeStub($0.realPath) }.map { object in
+    static func stubFindings(_ graph: LoadGraph, system: TargetSystem? = nil) -> [Finding] {
+        let stubs = graph.objects.dropFirst().filter { DriverLibrary.isLinkTimeStub($0.path) || DriverLibrary.isLinkTimeStub($0.realPath) }
+        guard !stubs.isEmpty else { return [] }
+        // Which file and line of ld.so.conf list a directory (the first that does).
+        let configured = system.map { LdSoConf(root: $0.root, glibc: $0.platform.glibc).directories } ?? []
+        return stubs.map { object in
             let name = object.names.first ?? fileName(object.path)
             let directory = Resolver.directoryName(object.path)
             let driver = DriverLibrary.isNVIDIA(name)
             let throughLink = !DriverLibrary.isLinkTimeStub(object.path)
-            let via: String
+            // Why the loader took it, and what a person changes so that it does not.
+            let via: String, takeOff: String
             switch object.foundVia {
-            case _ where throughLink: via = "\(object.path) is a link to \(object.realPath)"
-            case .search(.libraryPath, _): via = "LD_LIBRARY_PATH lists \(directory)"
-            case .search(.cache, _): via = "ld.so.cache has it (ld.so.conf lists \(directory))"
-            case .search(.rpath(let owner), _): via = "the RPATH of \(owner) lists \(directory)"
-            case .search(.runpath(let owner), _): via = "the RUNPATH of \(owner) lists \(directory)"
-            default: via = "it is named as \(object.path)"
+            case _ where throughLink:
+                via = "\(object.path) is a link to \(object.realPath)"
+                takeOff = "Remove the link that leads \(object.path) to \(object.realPath) (then run ldconfig); "
+            case .search(.libraryPath, _):
+                via = "LD_LIBRARY_PATH lists \(directory)"
+                takeOff = "Take \(directory) off LD_LIBRARY_PATH; "
+            case .search(.cache, _):
+                let origin = configured.first { $0.path.hasSameBytes(as: directory) }?.origin
+                let listing = origin.map { "\($0.file) line \($0.line)" } ?? "ld.so.conf"
+                via = "ld.so.cache has it (\(listing) lists \(directory))"
+                takeOff = "Remove \(directory) from \(origin.map { "\($0.file) (line \($0.line))" } ?? "the ld.so.conf file that lists it"), then run ldconfig; "
+            case .search(.rpath(let owner), _):
+                via = "the RPATH of \(owner) lists \(directory)"
+                takeOff = "Take \(directory) out of the RPATH of \(owner) (relink it, or patchelf --set-rpath); "
+            case .search(.runpath(let owner), _):
+                via = "the RUNPATH of \(owner) lists \(directory)"
+                takeOff = "Take \(directory) out of the RUNPATH of \(owner) (relink it, or patchelf --set-rpath); "
+            default:
+                via = "it is named as \(object.path)"
+                takeOff = "Take \(directory) off the search path; "
             }
             let real = driver ? "the real \(name) comes from the NVIDIA Container Toolkit when the container is started with the GPU (docker run --gpus all), or from the NVIDIA driver on a machine."
                               : "install the real \(name)."
@@ -561,8 +580,7 @@ public enum FindingCatalog {
                 explanation: "A library in a stubs directory (the CUDA toolkit's) exists so that programs can link where the real library is not installed: it defines every function and fails every call. The loader takes it because \(via), so the program starts and its first call into \(name) fails"
                     + (driver ? " (CUDA reports a stub library, or a driver older than the runtime), and in a container started with the GPU the stub stands before the driver's copy the runtime mounts." : "."),
                 library: name, neededBy: object.neededBy.map { graph.objects[$0].path }, resolvedTo: object.path,
-                remedy: (throughLink ? "Remove the link that leads \(object.path) to \(object.realPath) (then run ldconfig); "
-                                     : "Take \(directory) off the search path (LD_LIBRARY_PATH, ld.so.conf.d, RPATH); ") + real)
+                remedy: takeOff + real)
         }
     }
 

@@ -130,7 +130,7 @@ public struct Planner: Sendable {
                     } else {
                         blockers.append(Blocker(
                             findingID: finding.id, summary: finding.summary,
-                            remedy: "rebuild the requester against the library present, or install the library version it was linked with",
+                            remedy: finding.remedy ?? "rebuild the requester against the library present, or install the library version it was linked with",
                             findingKey: finding.key))
                     }
                 case .libraryNotFound:

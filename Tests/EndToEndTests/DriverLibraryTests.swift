@@ -54,11 +54,11 @@ struct DriverLibraryTests {
     /// CUDA call is not. LD028 names the stub the real loader lists, and is a problem (exit
     /// non-zero): a program that loads a stub does not work. On LD_LIBRARY_PATH the plan
     /// takes the stubs directory off; with no driver in the root that leaves libcuda.so.1
-    /// for the container runtime (a person's step). A link ofdoctor did not make is a
-    /// person's to remove.
+    /// for the container runtime (a person's step). A link or an ld.so.conf.d line ofdoctor
+    /// did not make is a person's to remove: the remedy names it.
     @Test("the stub on the search path loads and the program starts: LD028 names the file the real loader lists",
           .enabled(if: RealLoader.canRunRoots && FixtureRoot.rule("driver-library") != nil, RealLoader.unavailableReason),
-          arguments: ["LD_LIBRARY_PATH", "link"])
+          arguments: ["LD_LIBRARY_PATH", "link", "conf"])
     func stubLoaded(_ how: String) throws {
         let fixture = try #require(FixtureRoot.rule("driver-library"))
         let root = try DoctorEndToEndTests.scratchCopy(fixture)
@@ -68,6 +68,12 @@ struct DriverLibraryTests {
         if how == "link" {
             try FileManager.default.createSymbolicLink(atPath: root + "/usr/lib/x86_64-linux-gnu/libcuda.so.1",
                                                        withDestinationPath: "/usr/local/cuda/lib64/stubs/libcuda.so")
+        } else if how == "conf" {
+            try FileManager.default.createDirectory(atPath: root + "/etc/ld.so.conf.d", withIntermediateDirectories: true)
+            try "# the toolkit's stubs\n/usr/local/cuda/lib64/stubs\n".write(toFile: root + "/etc/ld.so.conf.d/cuda-stubs.conf",
+                                                                          atomically: true, encoding: .utf8)
+            let ldconfig = Command.run("/sbin/ldconfig", ["-r", root])
+            try #require(ldconfig.status == 0, "\(ldconfig)")
         } else {
             environment["LD_LIBRARY_PATH"] = "/usr/local/cuda/lib64/stubs"
             arguments = ["--env", "LD_LIBRARY_PATH=/usr/local/cuda/lib64/stubs"]
@@ -82,17 +88,19 @@ struct DriverLibraryTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
         let ids = findings.map { $0["id"] as? String }
-        #expect(ids == (how == "link" ? ["LD028"] : ["LD028", "LD002"]), "\(check.stdout)")
+        #expect(ids == (how == "LD_LIBRARY_PATH" ? ["LD028", "LD002"] : ["LD028"]), "\(check.stdout)")
         #expect(findings.first?["severity"] as? String == "warning")
         #expect(loadedPath != nil && findings.first?["resolvedTo"] as? String == loadedPath, "\(listed.stdout) \(check.stdout)")
         let plan = json["plan"] as? [[String: Any]] ?? []
         let steps = (json["personSteps"] as? [[String: Any]] ?? []).map { $0["remedy"] as? String ?? "" }
-        if how == "link" {
+        if how != "LD_LIBRARY_PATH" {
             let remedy = findings.first?["remedy"] as? String ?? ""
             #expect(remedy.contains("docker run --gpus all"))
             // (the link as the loader named it: /lib/x86_64-linux-gnu, the first default directory, is /usr/lib's)
-            #expect(remedy.hasPrefix("Remove the link that leads \(loadedPath ?? "?") to /usr/local/cuda/lib64/stubs/libcuda.so"), "\(remedy)")
-            #expect(plan.isEmpty, "a link ofdoctor did not make was planned for: \(check.stdout)")
+            #expect(remedy.hasPrefix(how == "link" ? "Remove the link that leads \(loadedPath ?? "?") to /usr/local/cuda/lib64/stubs/libcuda.so"
+                                     : "Remove /usr/local/cuda/lib64/stubs from /etc/ld.so.conf.d/cuda-stubs.conf (line 2), then run ldconfig"),
+                    "\(remedy)")
+            #expect(plan.isEmpty, "a file ofdoctor did not make was planned for: \(check.stdout)")
         } else {
             // The directory goes; then the driver's library is the runtime's to mount.
             #expect(plan.count == 1 && plan.first?["kind"] as? String == "env" && plan.first?["unset"] as? Bool == true,
