@@ -28,7 +28,8 @@ public struct Doctor: Sendable {
             diagnose()
             readData()
         }
-        let diagnosis = try diagnosed!.get()
+        var diagnosis = try diagnosed!.get()
+        PythonHost.refine(&diagnosis, system: system, environment: environment)
         let dataFindings = data.flatMap(\.findings)
         let dataProblems = dataFindings.filter(\.isProblem)
         guard !diagnosis.errors.isEmpty || !dataProblems.isEmpty else {

@@ -143,7 +143,7 @@ extension FindingCatalog {
                            path: String) -> (explanation: String, remedy: String) {
         let python = module.builtFor ?? "the Python it was built for"
         let others = lookups.map(\.symbol).filter { !PythonExtensionModule.isCAPI($0) }
-        var explanation = "\(undefined) \(path) is a Python extension module (it defines \(module.initFunction)): the interpreter that imports it defines Python's C API (its executable or libpython), and the loader on the module alone, as here and in `ldd -r`, cannot find those references. They bind when \(python) imports it."
+        var explanation = "\(undefined) \(path) is a Python extension module (it defines \(module.initFunction)): the interpreter that imports it defines Python's C API (its executable or libpython), and the loader on the module alone, as here and in `ldd -r`, cannot find those references."
         var remedy = "Import it from \(python), whose interpreter defines the C API"
         if let other = others.first {
             let count = others.count

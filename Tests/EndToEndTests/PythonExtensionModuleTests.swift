@@ -5,9 +5,10 @@ import Testing
 
 /// A Python extension module checked by itself: the loader on the module alone (`ldd -r`)
 /// cannot find its C API references, which the importing interpreter defines. The finding
-/// lists exactly what `ldd -r` lists, and says whose they are; the claim that the
-/// interpreter defines them is judged by this machine's python3 opening the module as
-/// import does (`dlopen` with RTLD_NOW), and a reference no one defines is named apart.
+/// lists exactly what `ldd -r` lists, and says whose they are and what the root's
+/// interpreter makes of them; that is judged by the real loader tracing the interpreter
+/// with the module preloaded, and by the interpreter opening the module as import does
+/// (`dlopen` with RTLD_NOW).
 @Suite("Python extension modules: ldd -r's undefined references, and whose they are", .serialized)
 struct PythonExtensionModuleTests {
     static let python = "/usr/bin/python3"
@@ -29,11 +30,15 @@ struct PythonExtensionModuleTests {
         return suffix
     }
 
-    @Test("a module checked alone: what ldd -r lists, whose it is, and python3 opening it as import does",
-          .enabled(if: canBuild, "needs gcc and /usr/bin/python3"), arguments: [false, true])
-    func module(alsoMissingLibrarySymbol: Bool) throws {
+    /// What the module references besides three names of the C API every Python 3 has: nothing
+    /// more, a name no library defines, or a name that looks like the C API and is not in it.
+    enum Extra: String, CaseIterable, Sendable { case none, libraryName, missingAPI }
+
+    @Test("a module checked alone: what ldd -r lists, whose it is, and the root's python3 with it loaded as import loads it",
+          .enabled(if: canBuild, "needs gcc and /usr/bin/python3"), arguments: Extra.allCases)
+    func module(extra: Extra) throws {
         let file = "odmod" + (try Self.suffix())
-        let extra = alsoMissingLibrarySymbol ? "extern int odfake_missing(void); int (*keep_missing)(void) = odfake_missing;" : ""
+        let missing = ["none": nil, "libraryName": "odfake_missing", "missingAPI": "PyOdfake_NotInAnyPython"][extra.rawValue] ?? nil
         let build = try ScratchBuild("pymodule", """
             cat > mod.c <<'EOF'
             extern void *PyLong_FromLong(long);
@@ -42,23 +47,22 @@ struct PythonExtensionModuleTests {
             void *(*keep_from)(long) = PyLong_FromLong;
             long (*keep_as)(void *) = PyLong_AsLong;
             void **keep_exc = &PyExc_TypeError;
-            \(extra)
+            \(missing.map { "extern int \($0)(void); int (*keep_missing)(void) = \($0);" } ?? "")
             void *PyInit_odmod(void) { return 0; }
             EOF
             gcc -shared -fPIC -o '\(file)' mod.c
             """)
         defer { build.remove() }
         let path = build.dir + "/" + file
+        let traceVariables = ["LD_TRACE_LOADED_OBJECTS": "1", "LD_BIND_NOW": "yes", "LD_WARN": "yes"]
 
         // The loader on the module alone, every relocation bound (ldd -r).
-        let trace = Command.run("/lib64/ld-linux-x86-64.so.2", [path],
-                                environment: ["LD_TRACE_LOADED_OBJECTS": "1", "LD_BIND_NOW": "yes", "LD_WARN": "yes"])
+        let trace = Command.run("/lib64/ld-linux-x86-64.so.2", [path], environment: traceVariables)
         let truth = Set(LddOutput(trace.stdout + "\n" + trace.stderr).undefined.map {
             Report.Symbol(name: $0.symbol, version: $0.version, requester: $0.requester)
         })
-        var expected: Set<String> = ["PyLong_FromLong", "PyLong_AsLong", "PyExc_TypeError"]
-        if alsoMissingLibrarySymbol { expected.insert("odfake_missing") }
-        #expect(Set(truth.map(\.name)) == expected, "\(trace)")
+        let api: Set<String> = ["PyLong_FromLong", "PyLong_AsLong", "PyExc_TypeError"]
+        #expect(Set(truth.map(\.name)) == api.union(missing.map { [$0] } ?? []), "\(trace)")
 
         let result = Command.ofdoctor(["check", "--format", "json", path])
         #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
@@ -66,15 +70,32 @@ struct PythonExtensionModuleTests {
         #expect(Set(report.findings.flatMap(\.symbols)) == truth, "\(result.stdout)")
         let finding = try #require(report.findings.first { $0.id == "LD004" })
         #expect(finding.explanation.contains("is a Python extension module (it defines PyInit_odmod)"), "\(finding.explanation)")
-        let version = Command.run(Self.python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(finding.remedy?.hasPrefix("Import it from Python \(version)") == true, "\(finding.remedy ?? "")")
-        #expect(finding.explanation.contains("not Python's (odfake_missing)") == alsoMissingLibrarySymbol, "\(finding.explanation)")
+        #expect(finding.explanation.contains("not Python's (odfake_missing)") == (extra == .libraryName), "\(finding.explanation)")
 
-        // As import opens it: the interpreter defines the C API; a name no one defines stays undefined.
-        let opened = Command.run(Self.python, ["-c", "import ctypes, os, sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)", path])
-        if alsoMissingLibrarySymbol {
-            #expect(opened.status != 0 && opened.stderr.contains("undefined symbol: odfake_missing"), "\(opened)")
+        // The interpreter ofdoctor found, and the real loader tracing it with the module
+        // preloaded (every relocation bound): the references of the module it leaves unbound.
+        let marker = "Loaded into "
+        let after = try #require(finding.explanation.components(separatedBy: marker).last, "no interpreter named: \(finding.explanation)")
+        let host = try #require(after.components(separatedBy: " as import loads it").first)
+        #expect(FileManager.default.isExecutableFile(atPath: host), "\(host)")
+        let hosted = Command.run("/lib64/ld-linux-x86-64.so.2", [host],
+                                 environment: traceVariables.merging(["LD_PRELOAD": path]) { $1 })
+        let unbound = Set(LddOutput(hosted.stdout + "\n" + hosted.stderr).undefined.filter { $0.requester == path }.map(\.symbol))
+        #expect(unbound == (missing.map { [$0] } ?? []), "\(hosted)")
+        if unbound.isEmpty {
+            #expect(finding.explanation.contains("\(marker)\(host) as import loads it, every one of them binds."), "\(finding.explanation)")
+            #expect(finding.remedy == "Import it from \(host): its interpreter defines all 3.", "\(finding.remedy ?? "")")
+        } else {
+            #expect(finding.explanation.contains("\(marker)\(host) as import loads it, 3 of the 4 bind and 1 does not: \(missing ?? "")."),
+                    "\(finding.explanation)")
+            #expect(finding.remedy?.hasPrefix(extra == .missingAPI ? "\(host) lacks PyOdfake_NotInAnyPython, a name of Python's C API"
+                                                               : "Import it from Python") == true, "\(finding.remedy ?? "")")
+        }
+
+        // As import opens it, in this interpreter: dlopen with RTLD_NOW.
+        let opened = Command.run(host, ["-c", "import ctypes, os, sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)", path])
+        if let missing {
+            #expect(opened.status != 0 && opened.stderr.contains("undefined symbol: \(missing)"), "\(opened)")
         } else {
             #expect(opened.status == 0, "\(opened)")
         }

@@ -1,0 +1,97 @@
+import LoaderModel
+import RootFS
+import Support
+
+/// The interpreter in the root that would import a Python extension module checked by
+/// itself, and which of the module's unbound references it binds.
+///
+/// Import opens the module with `dlopen` and `RTLD_NOW`: every reference bound at once, in a
+/// scope of the interpreter's objects and then the module's own. That is modelled as the
+/// loader's preload of the module into the interpreter — the same objects, the same searches
+/// for the module's libraries (its RPATH chain ends at the program's either way), the same
+/// definitions in scope; only their order differs, which decides which copy binds, not
+/// whether one does. The real loader tracing the interpreter with the module preloaded
+/// (`ldd -r` with `LD_PRELOAD`) is the test's judge.
+struct PythonHost: Sendable {
+    /// The interpreter's path in the root (as found: a venv's `bin/python3.11` may be a link).
+    var path: String
+    /// The references of the module the interpreter leaves unbound, in the finding's order.
+    var unbound: [SymbolReference]
+
+    /// Where an importing interpreter is looked for: beside the module's `site-packages`
+    /// (`PREFIX/lib/python3.11/site-packages/…` → `PREFIX/bin`), then the target's `PATH`,
+    /// then conda's base environment.
+    static func candidates(modulePath: String, names: [String], environment: LoaderEnvironment) -> [String] {
+        var directories: [String] = []
+        let components = modulePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        for i in components.indices.dropLast(3) where components[i] == "lib" && components[i + 1].hasPrefix("python")
+            && (components[i + 2] == "site-packages" || components[i + 2] == "dist-packages") {
+            directories.append(components[..<i].joined(separator: "/") + "/bin")
+        }
+        directories += ProgramLocation.searchDirectories(environment) + ["/opt/conda/bin"]
+        var seen = Set<TextKey>()
+        return names.flatMap { name in directories.map { $0 + "/" + name } }.filter { seen.insert(TextKey($0)).inserted }
+    }
+
+    /// The first candidate that is an ELF program in the root (not a script: pyenv's shims
+    /// and conda's wrappers start another program): `python3.11` for a module tagged
+    /// `cpython-311` (never another version), `python3` for an `abi3` or untagged one.
+    static func locate(_ module: PythonExtensionModule, modulePath: String, root: RootView,
+                       environment: LoaderEnvironment) -> String? {
+        let names = module.version == nil ? module.interpreterNames : Array(module.interpreterNames.prefix(1))
+        return candidates(modulePath: modulePath, names: names, environment: environment).first { path in
+            guard ProgramLocation.isProgram(RootPath(path), root), let bytes = try? root.contents(of: RootPath(path)) else { return false }
+            return bytes.buffer.count >= 4 && bytes.buffer.prefix(4).elementsEqual([0x7f, 0x45, 0x4c, 0x46])
+        }
+    }
+
+    /// The interpreter at `host` with the module loaded into it: which of `references` stay
+    /// unbound. Nil when the module's path cannot be a preload name (a space or a colon would
+    /// split it) or the interpreter cannot be analysed.
+    static func check(host: String, modulePath: String, system: TargetSystem, environment: LoaderEnvironment,
+                      references: [SymbolReference]) -> PythonHost? {
+        guard !modulePath.utf8.contains(where: { [0x20, 0x3a, 0x09, 0x0a].contains($0) }) else { return nil }
+        let preload = [modulePath] + (environment.variables["LD_PRELOAD"].map { [$0] } ?? [])
+        let loaded = environment.with("LD_PRELOAD", preload.joined(separator: ":"))
+        guard let diagnosis = try? Diagnosis(system: system, program: ProgramLocation(path: RootPath(host), argv0: host, viaPATH: false),
+                                             environment: loaded) else { return nil }
+        let graph = diagnosis.graph
+        let missing = Set(diagnosis.symbols.symbolProblems
+            .filter { !$0.assertion && graph.objects[$0.requester].path.hasSameBytes(as: modulePath) }
+            .map { TextKey($0.symbol + "|" + ($0.version ?? "")) })
+        return PythonHost(path: host, unbound: references.filter { missing.contains(TextKey($0.name + "|" + ($0.version ?? ""))) })
+    }
+
+    /// `diagnosis` with the finding of a Python extension module's unbound references told
+    /// what the root's interpreter makes of them. The finding's symbols stay as they are:
+    /// what the loader on the module alone, and `ldd -r`, say.
+    static func refine(_ diagnosis: inout Diagnosis, system: TargetSystem, environment: LoaderEnvironment) {
+        let module = diagnosis.graph.executable
+        guard let index = diagnosis.findings.firstIndex(where: {
+            $0.rule == .symbolNotFound && $0.neededBy.count == 1 && $0.neededBy[0].hasSameBytes(as: module.path)
+                && $0.symbols.allSatisfy { $0.version == nil }
+        }), let python = PythonExtensionModule(module.elf, path: module.path) else { return }
+        let finding = diagnosis.findings[index]
+        guard let path = locate(python, modulePath: module.path, root: system.root, environment: environment) else {
+            let wanted = python.interpreterNames.first ?? "python3"
+            diagnosis.findings[index].explanation += " The root has no \(wanted) beside the module's site-packages, on PATH or in /opt/conda/bin to import it."
+            return
+        }
+        guard let host = check(host: path, modulePath: module.path, system: system, environment: environment,
+                               references: finding.symbols) else { return }
+        let total = finding.symbols.count
+        let bound = total - host.unbound.count
+        if host.unbound.isEmpty {
+            diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, every one of \(total == 1 ? "it" : "them") binds."
+            diagnosis.findings[index].remedy = "Import it from \(host.path): its interpreter defines \(total == 1 ? "it" : "all \(total)")."
+            return
+        }
+        let names = host.unbound.map(\.name)
+        let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
+        diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, \(bound) of the \(total) \(bound == 1 ? "binds" : "bind") and \(names.count) \(names.count == 1 ? "does" : "do") not: \(shown)."
+        let foreign = names.filter(PythonExtensionModule.isCAPI)
+        diagnosis.findings[index].remedy = foreign.isEmpty
+            ? finding.remedy
+            : "\(host.path) lacks \(foreign.count == 1 ? "\(foreign[0]), a name" : "\(foreign.count) names") of Python's C API the module was built with: reinstall the package that holds the module with that interpreter's pip, so that it is built for it."
+    }
+}
