@@ -73,7 +73,7 @@ extension FindingCatalog {
             let were = requesterNames.count == 1 ? "was" : "were"
             explanation = "\(shortList(requesterNames)) \(were) linked against a \(file) that defines \(versionNames.count == 1 ? "version \(first.version)" : "\(versionNames.count) versions it needs"); \(provider.path), the copy the loader found (\(via)), does not define \(versionNames.count == 1 ? "it" : "them"). The loader checks every version need before it binds a symbol, prints each one missing, and stops."
             if !lookups.isEmpty {
-                explanation += " \(count(lookups.count, "reference")) to \(versionNames.count == 1 ? "that version" : "those versions") cannot bind either (ldd -r lists them as undefined symbols)."
+                explanation += " \(count(lookups.count, "reference")) to \(versionNames.count == 1 ? "that version" : "those versions") cannot bind either (ldd -r lists \(lookups.count == 1 ? "it as an undefined symbol" : "them as undefined symbols"))."
             }
             let requesterName = first.requester == 0 ? argv0 : graph.objects[first.requester].loaderName
             summary = "version \(first.version)\(more(versionNames)) not found in \(provider.path) (required by \(shortList(requesters)))"

@@ -64,6 +64,8 @@ public struct Planner: Sendable {
         /// Links to another soname, by the name they provide, so a later failure can undo them.
         var sonameLinks: [TextKey: (action: FixAction, path: String, id: FindingID, key: FindingKey, package: String?)] = [:]
         var rejected = Set<TextKey>()
+        /// A person's remedy for a shortfall no step clears, worked out once (it may search the root).
+        var remedies: [FindingKey: String?] = [:]
         var withdrawn: [Blocker] = []
         let startKeys = Set(start.findings.map(\.key))
         for _ in 0..<Self.maxRounds {
@@ -128,9 +130,13 @@ public struct Planner: Sendable {
                         // same environment change clears this one too.
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
+                        if remedies[finding.key] == nil {
+                            remedies[finding.key] = .some(finding.remedy ?? versionRemedy(finding, in: current, environment: env, search: &search))
+                        }
+                        let remedy = remedies[finding.key] ?? nil
                         blockers.append(Blocker(
                             findingID: finding.id, summary: finding.summary,
-                            remedy: finding.remedy ?? "rebuild the requester against the library present, or install the library version it was linked with",
+                            remedy: remedy ?? "rebuild the requester against the library present, or install the library version it was linked with",
                             findingKey: finding.key))
                     }
                 case .libraryNotFound:
