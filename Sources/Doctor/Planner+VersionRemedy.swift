@@ -15,17 +15,40 @@ extension Planner {
         "ld-linux-x86-64.so.2",
     ]
 
-    /// The remedy for a version shortfall no plan step clears; nil to keep the general one.
+    /// The remedy for a shortfall no plan step clears — versions a library lacks (LD003), or
+    /// versioned symbols it lacks (LD004 of one library); nil to keep the general one.
     func versionRemedy(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
                        search: inout CandidateSearch?) -> String? {
-        guard finding.rule == .versionNotFound, let library = finding.library, !finding.versions.isEmpty else { return nil }
-        var names: [String] = []
-        for version in finding.versions where !names.contains(version.name) { names.append(version.name) }
+        guard let library = finding.library, finding.resolvedTo != nil else { return nil }
         let who = finding.neededBy.count == 1 ? finding.neededBy[0] : "\(finding.neededBy.count) objects"
-        if Self.glibcLibraries.contains(library) {
-            return glibcRemedy(names: names, who: who)
+        switch finding.rule {
+        case .versionNotFound where !finding.versions.isEmpty:
+            var names: [String] = []
+            for version in finding.versions where !names.contains(version.name) { names.append(version.name) }
+            if Self.glibcLibraries.contains(library) {
+                return glibcRemedy(names: names, who: who)
+            }
+            return copyRemedy(finding, library: library, lacking: names, who: who, in: diagnosis, environment: environment,
+                              search: &search) { elf in
+                let defined = Set(elf.versionDefinitions.map { TextKey($0.name) })
+                return names.allSatisfy { defined.contains(TextKey($0)) }
+            }
+        case .symbolNotFound where !finding.symbols.isEmpty && !Self.glibcLibraries.contains(library):
+            let wanted = finding.symbols.map { (name: $0.name, version: $0.version) }
+            var shown: [String] = []
+            for symbol in wanted.map({ $0.name + ($0.version.map { "@" + $0 } ?? "") }) where !shown.contains(symbol) { shown.append(symbol) }
+            return copyRemedy(finding, library: library, lacking: shown, who: who, in: diagnosis, environment: environment,
+                              search: &search) { elf in
+                wanted.allSatisfy { symbol in
+                    elf.symbolIndices(named: symbol.name).contains { index in
+                        guard let defined = elf.symbol(at: index), defined.isDefined, defined.binding != DynamicSymbol.local else { return false }
+                        return symbol.version == nil || defined.version?.name == symbol.version
+                    }
+                }
+            }
+        default:
+            return nil
         }
-        return copyRemedy(finding, library: library, names: names, who: who, in: diagnosis, environment: environment, search: &search)
     }
 
     /// `GLIBC_2.34` missing from a 2.31 root: the release it needs, and what can be done
@@ -40,19 +63,18 @@ extension Planner {
         return "\(who) needs glibc \(needed) or later (\(names.joined(separator: ", "))), and this root's glibc is \(root); glibc cannot be replaced under a program. Use a build of it made for glibc \(root) or older (a Python wheel tagged manylinux_\(root.major)_\(root.minor) or lower), or a base image whose glibc is \(needed) or later."
     }
 
-    /// Another copy of `library` in the root that defines every missing version (conda's newer
-    /// libstdc++.so.6 under the system's older one): named, and what putting its directory
-    /// first on `LD_LIBRARY_PATH` would do, proven by re-resolving.
-    func copyRemedy(_ finding: Finding, library: String, names: [String], who: String, in diagnosis: Diagnosis,
-                    environment: LoaderEnvironment, search: inout CandidateSearch?) -> String? {
+    /// Another copy of `library` in the root that has what the found one lacks (`hasAll`:
+    /// conda's newer libstdc++.so.6 under the system's older one): named, and what putting its
+    /// directory first on `LD_LIBRARY_PATH` would do, proven by re-resolving.
+    func copyRemedy(_ finding: Finding, library: String, lacking names: [String], who: String, in diagnosis: Diagnosis,
+                    environment: LoaderEnvironment, search: inout CandidateSearch?, hasAll: @escaping (ELFFile) -> Bool) -> String? {
         let provider = finding.resolvedTo.flatMap { try? system.root.resolve(RootPath($0)) }?.path.string
         let defines = { (path: String) -> Bool in
             guard FindingCatalog.fileName(path).hasSameBytes(as: library), self.isUsableLibrary(path),
                   let real = (try? self.system.root.resolve(RootPath(path)))?.path.string, real != provider,
                   let bytes = try? self.system.root.contents(of: RootPath(path)),
                   let elf = try? ELFFile(bytes: bytes, path: path) else { return false }
-            let defined = Set(elf.versionDefinitions.map { TextKey($0.name) })
-            return names.allSatisfy { defined.contains(TextKey($0)) }
+            return hasAll(elf)
         }
         var reading = search ?? CandidateSearch(root: system.root, glibc: system.platform.glibc,
                                                 ownDirectories: CandidateSearch.ownDirectories(of: diagnosis.graph))

@@ -82,7 +82,7 @@ struct PythonHost: Sendable {
         let total = finding.symbols.count
         let bound = total - host.unbound.count
         if host.unbound.isEmpty {
-            diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, every one of \(total == 1 ? "it" : "them") binds."
+            diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, \(total == 1 ? "it binds" : "every one of them binds")."
             diagnosis.findings[index].remedy = "Import it from \(host.path): its interpreter defines \(total == 1 ? "it" : "all \(total)")."
             return
         }

@@ -75,7 +75,8 @@ struct PythonExtensionModuleTests {
         // The interpreter ofdoctor found, and the real loader tracing it with the module
         // preloaded (every relocation bound): the references of the module it leaves unbound.
         let marker = "Loaded into "
-        let after = try #require(finding.explanation.components(separatedBy: marker).last, "no interpreter named: \(finding.explanation)")
+        try #require(finding.explanation.contains(marker), "no interpreter named: \(finding.explanation)")
+        let after = try #require(finding.explanation.components(separatedBy: marker).last)
         let host = try #require(after.components(separatedBy: " as import loads it").first)
         #expect(FileManager.default.isExecutableFile(atPath: host), "\(host)")
         let hosted = Command.run("/lib64/ld-linux-x86-64.so.2", [host],
