@@ -20,13 +20,13 @@ extension Planner {
     func versionRemedy(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
                        search: inout CandidateSearch?) -> String? {
         guard let library = finding.library, finding.resolvedTo != nil else { return nil }
-        let who = finding.neededBy.count == 1 ? finding.neededBy[0] : "\(finding.neededBy.count) objects"
+        let who = FindingCatalog.shortList(finding.neededBy)
         switch finding.rule {
         case .versionNotFound where !finding.versions.isEmpty:
             var names: [String] = []
             for version in finding.versions where !names.contains(version.name) { names.append(version.name) }
             if Self.glibcLibraries.contains(library) {
-                return glibcRemedy(names: names, who: who)
+                return glibcRemedy(names: names, who: who, plural: finding.neededBy.count > 1)
             }
             return copyRemedy(finding, library: library, lacking: names, who: who, in: diagnosis, environment: environment,
                               search: &search) { elf in
@@ -53,14 +53,14 @@ extension Planner {
 
     /// `GLIBC_2.34` missing from a 2.31 root: the release it needs, and what can be done
     /// (glibc is never replaced under a program).
-    func glibcRemedy(names: [String], who: String) -> String? {
+    func glibcRemedy(names: [String], who: String, plural: Bool) -> String? {
         let releases = names.map { name -> GlibcVersion? in
             guard name.hasPrefix("GLIBC_") else { return nil }
             return GlibcVersion(parsing: name.dropFirst("GLIBC_".count))
         }
         guard !releases.isEmpty, releases.allSatisfy({ $0 != nil }), let needed = releases.compactMap({ $0 }).max() else { return nil }
         let root = system.platform.glibc
-        return "\(who) needs glibc \(needed) or later (\(names.joined(separator: ", "))), and this root's glibc is \(root); glibc cannot be replaced under a program. Use a build of it made for glibc \(root) or older (a Python wheel tagged manylinux_\(root.major)_\(root.minor) or lower), or a base image whose glibc is \(needed) or later."
+        return "\(who) \(plural ? "need" : "needs") glibc \(needed) or later (\(names.joined(separator: ", "))), and this root's glibc is \(root); glibc cannot be replaced under a program. Use \(plural ? "builds" : "a build") made for glibc \(root) or older (a Python wheel tagged manylinux_\(root.major)_\(root.minor) or lower), or a base image whose glibc is \(needed) or later."
     }
 
     /// Another copy of `library` in the root that has what the found one lacks (`hasAll`:

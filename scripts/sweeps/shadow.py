@@ -22,45 +22,11 @@ when any round disagrees.
 usage: shadow.py OFDOCTOR ROUNDS SEED ROOT DONOR   (root needed: chroot, unshare)
 """
 import json, os, random, shutil, sys, tempfile
-from sweeplib import sh, elf_programs, fresh_copy, snapshot, parse, model
+from sweeplib import sh, elf_programs, fresh_copy, snapshot, parse, model, traced, closure, donor_file, GLIBC, LIBDIRS
 
 OFD, N, SEED, BASE, DONOR = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
 rng = random.Random(SEED)
 W = os.path.join(tempfile.gettempdir(), "ofdoctor-shadow-%d" % os.getpid())
-LIBDIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"]
-# glibc's own objects share GLIBC_PRIVATE with the loader: another release's copy cannot
-# work with this ld.so at all, and no conda tree ships one.
-GLIBC = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libresolv.so.2",
-         "libutil.so.1", "libanl.so.1", "libnsl.so.1", "libmvec.so.1", "libBrokenLocale.so.1",
-         "libnss_files.so.2", "libnss_dns.so.2", "libthread_db.so.1", "libcrypt.so.1", "libc_malloc_debug.so.0"}
-
-
-def traced(root, target, env):
-    """What `ldd -r` prints for TARGET in ROOT with ENV (stdout and stderr)."""
-    e = {"LD_TRACE_LOADED_OBJECTS": "1", "LD_BIND_NOW": "yes", "LD_WARN": "yes"}
-    e.update(env)
-    args = ["env", "-i"] + ["%s=%s" % kv for kv in e.items()] + ["/lib64/ld-linux-x86-64.so.2", target]
-    r = sh(["unshare", "-m", "chroot", root] + args)
-    return r.stdout + r.stderr
-
-
-def closure(root, target):
-    text = traced(root, target, {})
-    out = []
-    for line in text.splitlines():
-        if " => " in line and "not found" not in line:
-            out.append(line.split(" => ")[0].strip())
-    return out, parse(text)
-
-
-def donor_file(soname):
-    for d in LIBDIRS:
-        p = os.path.join(DONOR, d, soname)
-        if os.path.exists(p):
-            return os.path.realpath(p)
-    return None
-
-
 # A set-user-ID or set-group-ID program runs in secure-execution mode (LD_LIBRARY_PATH
 # ignored: ofdoctor's LD029), which the loader run by hand, as ldd runs it, is not.
 targets = [p for p in elf_programs(BASE) if not os.stat(BASE + p).st_mode & 0o6000]
@@ -73,10 +39,11 @@ counts = {"ok": 0, "diff": 0, "skipped": 0, "fixchecked": 0}
 for n in range(N):
     target = rng.choice(targets)
     libs, before = closure(W, target)
+    libs = [soname for soname, _ in libs]
     if any(before[:5]) or before[5]:
         counts["skipped"] += 1   # already broken without a shadow: not this sweep's question
         continue
-    usable = [s for s in libs if s not in GLIBC and not s.startswith("ld-linux") and donor_file(s)]
+    usable = [s for s in libs if s not in GLIBC and not s.startswith("ld-linux") and donor_file(DONOR, s)]
     if not usable:
         counts["skipped"] += 1
         continue
@@ -84,7 +51,7 @@ for n in range(N):
     shadow = "/opt/shadow-%d/lib" % n
     os.makedirs(W + shadow)
     for s in chosen:
-        shutil.copy(donor_file(s), W + shadow + "/" + s)
+        shutil.copy(donor_file(DONOR, s), W + shadow + "/" + s)
     env = {"LD_LIBRARY_PATH": shadow}
     truth = parse(traced(W, target, env))
     r = sh([OFD, "check", "--root", W, "--env", "LD_LIBRARY_PATH=" + shadow, "--format", "json", target],

@@ -1,7 +1,14 @@
 """What the sweeps share: running a command, the root's ELF programs, a fresh copy of the root,
-a listing of the root to compare before and after, and what `ldd -r` and ofdoctor's JSON
-report say as the same five sets."""
+a listing of the root to compare before and after, `ldd -r` in a root, and what it and
+ofdoctor's JSON report say as the same five sets."""
 import os, shutil, subprocess
+
+LIBDIRS = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"]
+# glibc's own objects share GLIBC_PRIVATE with the loader: another release's copy cannot
+# work with this ld.so at all, and no conda tree ships one.
+GLIBC = {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libresolv.so.2",
+         "libutil.so.1", "libanl.so.1", "libnsl.so.1", "libmvec.so.1", "libBrokenLocale.so.1",
+         "libnss_files.so.2", "libnss_dns.so.2", "libthread_db.so.1", "libcrypt.so.1", "libc_malloc_debug.so.0"}
 
 
 def sh(cmd, **kw):
@@ -84,3 +91,32 @@ def model(report):
         if f["id"] == "LD002" and f["library"]:
             missing.add(f["library"])
     return missing, undefined, versions, weak, noinfo
+
+
+def traced(root, target, env):
+    """What `ldd -r` prints for TARGET in ROOT with ENV (stdout and stderr)."""
+    e = {"LD_TRACE_LOADED_OBJECTS": "1", "LD_BIND_NOW": "yes", "LD_WARN": "yes"}
+    e.update(env)
+    args = ["env", "-i"] + ["%s=%s" % kv for kv in e.items()] + ["/lib64/ld-linux-x86-64.so.2", target]
+    r = sh(["unshare", "-m", "chroot", root] + args)
+    return r.stdout + r.stderr
+
+
+def closure(root, target):
+    """(soname, path the loader found) of TARGET's libraries in ROOT, and what ldd -r says."""
+    text = traced(root, target, {})
+    out = []
+    for line in text.splitlines():
+        if " => " in line and "not found" not in line:
+            soname, rest = line.strip().split(" => ", 1)
+            out.append((soname, rest.rsplit(" (", 1)[0]))
+    return out, parse(text)
+
+
+def donor_file(donor, soname):
+    """DONOR's file for SONAME in its library directories (the real path), or None."""
+    for d in LIBDIRS:
+        p = os.path.join(donor, d, soname)
+        if os.path.exists(p):
+            return os.path.realpath(p)
+    return None
