@@ -131,7 +131,7 @@ public struct Planner: Sendable {
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     } else {
                         if remedies[finding.key] == nil {
-                            remedies[finding.key] = .some(finding.remedy ?? versionRemedy(finding, in: current, environment: env, search: &search))
+                            remedies[finding.key] = .some(finding.remedy ?? shortfallRemedy(finding, in: current, environment: env, search: &search))
                         }
                         let remedy = remedies[finding.key] ?? nil
                         blockers.append(Blocker(

@@ -8,7 +8,7 @@ import Testing
 /// the program as it stands, and starts it (or fails as the remedy says) with that
 /// environment. Roots built here.
 @Suite("LD003 and LD004 remedies: the glibc release needed, or the copy that has what is missing", .serialized)
-struct VersionRemedyTests {
+struct ShortfallRemedyTests {
     static var canBuild: Bool { RealLoader.canRunRoots && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc") }
     static let bullseye = "/var/cache/ofdoctor-bullseye"
 

@@ -3,9 +3,10 @@ import LoaderModel
 import RootFS
 import Support
 
-/// What a person can do about versions a library lacks (LD003) when no step of the plan can:
-/// "rebuild the requester, or install the library version it was linked with" says nothing
-/// about which version, or where one is.
+/// What a person can do about what a found library lacks — versions (LD003), versioned
+/// symbols (LD004 of one library) — when no step of the plan can: "rebuild the requester, or
+/// install the library version it was linked with" says nothing about which version, or
+/// where one is.
 extension Planner {
     /// glibc's own libraries: their versions are glibc's release, and no copy of one can stand
     /// in for the root's (they share GLIBC_PRIVATE with its loader).
@@ -17,7 +18,7 @@ extension Planner {
 
     /// The remedy for a shortfall no plan step clears — versions a library lacks (LD003), or
     /// versioned symbols it lacks (LD004 of one library); nil to keep the general one.
-    func versionRemedy(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
+    func shortfallRemedy(_ finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
                        search: inout CandidateSearch?) -> String? {
         guard let library = finding.library, finding.resolvedTo != nil else { return nil }
         let who = FindingCatalog.shortList(finding.neededBy)
