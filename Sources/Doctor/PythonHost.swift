@@ -17,6 +17,8 @@ struct PythonHost: Sendable {
     var path: String
     /// The references of the module the interpreter leaves unbound, in the finding's order.
     var unbound: [SymbolReference]
+    /// Each name a loaded object was requested by, and that object's path.
+    var loaded: [TextKey: String] = [:]
 
     /// Where an importing interpreter is looked for: beside the module's `site-packages`
     /// (`PREFIX/lib/python3.11/site-packages/…` → `PREFIX/bin`), then the target's `PATH`,
@@ -48,10 +50,11 @@ struct PythonHost: Sendable {
     /// The interpreter at `host` with the module loaded into it: which of `references` stay
     /// unbound. Nil when the module's path cannot be a preload name (a space or a colon would
     /// split it) or the interpreter cannot be analysed.
-    static func check(host: String, modulePath: String, system: TargetSystem, environment: LoaderEnvironment,
-                      references: [SymbolReference]) -> PythonHost? {
-        guard !modulePath.utf8.contains(where: { [0x20, 0x3a, 0x09, 0x0a].contains($0) }) else { return nil }
-        let preload = [modulePath] + (environment.variables["LD_PRELOAD"].map { [$0] } ?? [])
+    static func check(host: String, modulePath: String, importedBefore: [String] = [], system: TargetSystem,
+                      environment: LoaderEnvironment, references: [SymbolReference]) -> PythonHost? {
+        let modules = importedBefore + [modulePath]
+        guard !modules.contains(where: { $0.utf8.contains(where: { [0x20, 0x3a, 0x09, 0x0a].contains($0) }) }) else { return nil }
+        let preload = modules + (environment.variables["LD_PRELOAD"].map { [$0] } ?? [])
         let loaded = environment.with("LD_PRELOAD", preload.joined(separator: ":"))
         guard let diagnosis = try? Diagnosis(system: system, program: ProgramLocation(path: RootPath(host), argv0: host, viaPATH: false),
                                              environment: loaded) else { return nil }
@@ -59,13 +62,17 @@ struct PythonHost: Sendable {
         let missing = Set(diagnosis.symbols.symbolProblems
             .filter { !$0.assertion && graph.objects[$0.requester].path.hasSameBytes(as: modulePath) }
             .map { TextKey($0.symbol + "|" + ($0.version ?? "")) })
-        return PythonHost(path: host, unbound: references.filter { missing.contains(TextKey($0.name + "|" + ($0.version ?? ""))) })
+        var found: [TextKey: String] = [:]
+        for object in graph.objects { for name in object.names where found[TextKey(name)] == nil { found[TextKey(name)] = object.path } }
+        return PythonHost(path: host, unbound: references.filter { missing.contains(TextKey($0.name + "|" + ($0.version ?? ""))) },
+                          loaded: found)
     }
 
     /// `diagnosis` with the finding of a Python extension module's unbound references told
     /// what the root's interpreter makes of them. The finding's symbols stay as they are:
     /// what the loader on the module alone, and `ldd -r`, say.
     static func refine(_ diagnosis: inout Diagnosis, system: TargetSystem, environment: LoaderEnvironment) {
+        refineTorchExtension(&diagnosis, system: system, environment: environment)
         let module = diagnosis.graph.executable
         guard let index = diagnosis.findings.firstIndex(where: {
             $0.rule == .symbolNotFound && $0.neededBy.count == 1 && $0.neededBy[0].hasSameBytes(as: module.path)
@@ -93,5 +100,67 @@ struct PythonHost: Sendable {
         diagnosis.findings[index].remedy = foreign.isEmpty
             ? finding.remedy
             : "\(host.path) lacks \(foreign.count == 1 ? "\(foreign[0]), a name" : "\(foreign.count) names") of Python's C API the module was built with: reinstall the package that holds the module with that interpreter's pip, so that it is built for it."
+    }
+
+    /// A PyTorch C++/CUDA extension (GaussianTalker builds two) names `libc10.so`,
+    /// `libtorch.so`, … with no run path to them: `import torch` has loaded them before it
+    /// (torch's `_C` module finds them through its own RUNPATH), and the loader takes a loaded
+    /// object by its soname. Checked alone, they are missing (LD002, as `ldd -r` says); each
+    /// such finding is told what importing torch first does — the module loaded into the
+    /// interpreter after torch's `_C` — and which of the module's references still do not bind
+    /// then (a module built against another torch: `undefined symbol: _ZN3c10…`).
+    static func refineTorchExtension(_ diagnosis: inout Diagnosis, system: TargetSystem, environment: LoaderEnvironment) {
+        let module = diagnosis.graph.executable
+        let missing = diagnosis.findings.indices.filter {
+            diagnosis.findings[$0].rule == .libraryNotFound && diagnosis.findings[$0].neededBy.contains { $0.hasSameBytes(as: module.path) }
+        }
+        guard !missing.isEmpty, let python = PythonExtensionModule(module.elf, path: module.path),
+              let torch = TorchPackage.find(beside: module.path, needing: missing.compactMap { diagnosis.findings[$0].library }, root: system.root),
+              let host = locate(python, modulePath: module.path, root: system.root, environment: environment) else { return }
+        // Every reference of the module the findings hold (those waiting for a missing library included).
+        var references: [SymbolReference] = []
+        var seen = Set<TextKey>()
+        for finding in diagnosis.findings {
+            for reference in finding.symbols where reference.requester.hasSameBytes(as: module.path)
+                && seen.insert(TextKey(reference.name + "|" + (reference.version ?? ""))).inserted { references.append(reference) }
+        }
+        guard let imported = check(host: host, modulePath: module.path, importedBefore: [torch.module], system: system,
+                                   environment: environment, references: references) else { return }
+        var told = false
+        for index in missing {
+            guard let library = diagnosis.findings[index].library, let path = imported.loaded[TextKey(library)] else { continue }
+            var note = " Imported after torch, as a PyTorch extension is (`import torch` first), it is found: torch's \(torch.module) has loaded \(path), which the loader takes by its soname (checked: \(host) with torch's module and this one loaded as import loads them)."
+            if !told {
+                told = true
+                let names = imported.unbound.map(\.name)
+                note += names.isEmpty
+                    ? " Then every reference of the module binds."
+                    : " Then \(names.count) of the module's references still do not bind: \(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? " and \(names.count - 3) more" : "") — it was built against another torch than this one; rebuild it against the torch installed."
+            }
+            diagnosis.findings[index].explanation += note
+        }
+    }
+}
+
+/// The PyTorch package a module sits beside: the nearest `torch/` above it whose `_C` module
+/// has the module's own tag, and whose `lib/` holds a library the module names.
+struct TorchPackage: Sendable {
+    /// `SITE/torch/_C.cpython-38-x86_64-linux-gnu.so`.
+    var module: String
+
+    static func find(beside modulePath: String, needing libraries: [String], root: RootView) -> TorchPackage? {
+        var components = modulePath.split(separator: "/").map(String.init)
+        guard let file = components.popLast(), let dot = file.firstIndex(of: ".") else { return nil }
+        let suffix = String(file[dot...])
+        while !components.isEmpty {
+            let site = "/" + components.joined(separator: "/")
+            components.removeLast()
+            let torch = site + "/torch"
+            guard let found = try? root.resolve(RootPath(torch + "/_C" + suffix)), found.entry.kind == .file,
+                  libraries.contains(where: { (try? root.resolve(RootPath(torch + "/lib/" + $0))) ?? nil != nil })
+            else { continue }
+            return TorchPackage(module: torch + "/_C" + suffix)
+        }
+        return nil
     }
 }

@@ -102,6 +102,73 @@ struct PythonExtensionModuleTests {
         }
     }
 
+    /// A PyTorch extension beside a (small, built here) torch package: `torch/_C` finds
+    /// `torch/lib/libc10.so` through its RUNPATH, the extension names `libc10.so` with none.
+    /// Alone it lacks the library (as `ldd -r` says); imported after torch it is found, and
+    /// with `mismatch` one of its references is a name this libc10 does not define.
+    @Test("a PyTorch extension: libc10.so missing alone, found once torch is imported first, and what still does not bind",
+          .enabled(if: canBuild, "needs gcc and /usr/bin/python3"), arguments: [false, true])
+    func torchExtension(mismatch: Bool) throws {
+        let suffix = try Self.suffix()
+        let build = try ScratchBuild("pytorch", """
+            mkdir -p site/torch/lib site/ext
+            cat > c10.c <<'EOF'
+            int c10_a(void) { return 1; }
+            EOF
+            gcc -shared -fPIC -o site/torch/lib/libc10.so -Wl,-soname,libc10.so c10.c
+            cat > torch.c <<'EOF'
+            extern void *PyLong_FromLong(long);
+            extern int c10_a(void);
+            void *(*keep_from)(long) = PyLong_FromLong;
+            int (*keep_a)(void) = c10_a;
+            void *PyInit__C(void) { return 0; }
+            EOF
+            gcc -shared -fPIC -o 'site/torch/_C\(suffix)' torch.c -Lsite/torch/lib -lc10 -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib'
+            cat > ext.c <<'EOF'
+            extern void *PyLong_FromLong(long);
+            extern int c10_a(void);
+            void *(*keep_from)(long) = PyLong_FromLong;
+            int (*keep_a)(void) = c10_a;
+            \(mismatch ? "extern int c10_gone(void); int (*keep_gone)(void) = c10_gone;" : "")
+            void *PyInit__C(void) { return 0; }
+            EOF
+            gcc -shared -fPIC -o 'site/ext/_C\(suffix)' ext.c -Lsite/torch/lib -lc10 \(mismatch ? "-Wl,--unresolved-symbols=ignore-all" : "")
+            """)
+        defer { build.remove() }
+        let torch = build.dir + "/site/torch/_C" + suffix
+        let ext = build.dir + "/site/ext/_C" + suffix
+        let traceVariables = ["LD_TRACE_LOADED_OBJECTS": "1", "LD_BIND_NOW": "yes", "LD_WARN": "yes"]
+
+        let alone = Command.run("/lib64/ld-linux-x86-64.so.2", [ext], environment: traceVariables)
+        #expect(LddOutput(alone.stdout + "\n" + alone.stderr).missing == ["libc10.so"], "\(alone)")
+
+        let result = Command.ofdoctor(["check", "--format", "json", ext])
+        struct Finding: Decodable { var id: String; var library: String?; var explanation: String }
+        struct Report: Decodable { var findings: [Finding] }
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        let finding = try #require(report.findings.first { $0.id == "LD002" && $0.library == "libc10.so" }, "\(result.stdout)")
+        #expect(finding.explanation.contains("Imported after torch, as a PyTorch extension is (`import torch` first), it is found: torch's \(torch) has loaded \(build.dir)/site/torch/lib/libc10.so"),
+                "\(finding.explanation)")
+        let host = try #require(finding.explanation.components(separatedBy: "(checked: ").last?.components(separatedBy: " with torch's module").first)
+
+        // The real loader: the interpreter with torch's module, then the extension, preloaded.
+        let imported = Command.run("/lib64/ld-linux-x86-64.so.2", [host],
+                                   environment: traceVariables.merging(["LD_PRELOAD": torch + ":" + ext]) { $1 })
+        let output = LddOutput(imported.stdout + "\n" + imported.stderr)
+        #expect(output.missing.isEmpty, "\(imported)")
+        let unbound = Set(output.undefined.filter { $0.requester == ext }.map(\.symbol))
+        #expect(unbound == (mismatch ? ["c10_gone"] : []), "\(imported)")
+        #expect(finding.explanation.contains(mismatch ? "Then 1 of the module's references still do not bind: c10_gone" : "Then every reference of the module binds."),
+                "\(finding.explanation)")
+        // As Python does it: torch imported (its module opened), then the extension, RTLD_NOW.
+        let opened = Command.run(host, ["-c", "import ctypes, os, sys; ctypes.CDLL(sys.argv[1]); ctypes.CDLL(sys.argv[2], mode=os.RTLD_NOW)", torch, ext])
+        if mismatch {
+            #expect(opened.status != 0 && opened.stderr.contains("undefined symbol: c10_gone"), "\(opened)")
+        } else {
+            #expect(opened.status == 0, "\(opened)")
+        }
+    }
+
     @Test("file names: PEP 3149 tags say which Python")
     func builtFor() {
         #expect(PythonExtensionModule.builtFor(fileName: "_core.cpython-311-x86_64-linux-gnu.so") == "Python 3.11")
