@@ -126,11 +126,17 @@ struct PythonHost: Sendable {
         }
         guard let imported = check(host: host, modulePath: module.path, importedBefore: [torch.module], system: system,
                                    environment: environment, references: references) else { return }
+        // A library torch does not load either leaves its references unbound for another reason.
+        let unfound = missing.filter { diagnosis.findings[$0].library.map { imported.loaded[TextKey($0)] == nil } ?? true }
         var told = false
         for index in missing {
-            guard let library = diagnosis.findings[index].library, let path = imported.loaded[TextKey(library)] else { continue }
+            guard let library = diagnosis.findings[index].library else { continue }
+            guard let path = imported.loaded[TextKey(library)] else {
+                diagnosis.findings[index].explanation += " Imported after torch (`import torch` first) it is still missing: torch's \(torch.module) does not load it (checked: \(host) with torch's module and this one loaded as import loads them)."
+                continue
+            }
             var note = " Imported after torch, as a PyTorch extension is (`import torch` first), it is found: torch's \(torch.module) has loaded \(path), which the loader takes by its soname (checked: \(host) with torch's module and this one loaded as import loads them)."
-            if !told {
+            if !told && unfound.isEmpty {
                 told = true
                 let names = imported.unbound.map(\.name)
                 note += names.isEmpty
