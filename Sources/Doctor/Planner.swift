@@ -162,7 +162,7 @@ public struct Planner: Sendable {
                             let denied = current.graph.missing.first { $0.name.hasSameBytes(as: library) }?.deniedAttempts ?? []
                             blockers.append(denied.isEmpty
                                 ? Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                          remedy: "install the package that provides \(library)", findingKey: finding.key)
+                                          remedy: finding.remedy ?? "install the package that provides \(library)", findingKey: finding.key)
                                 : Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
                                           remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key))
                         }

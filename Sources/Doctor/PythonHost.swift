@@ -136,14 +136,19 @@ struct PythonHost: Sendable {
                 continue
             }
             var note = " Imported after torch, as a PyTorch extension is (`import torch` first), it is found: torch's \(torch.module) has loaded \(path), which the loader takes by its soname (checked: \(host) with torch's module and this one loaded as import loads them)."
-            if !told && unfound.isEmpty {
-                told = true
+            var remedy = "Import torch before this module (`import torch` first): torch's module loads \(path) for it."
+            if unfound.isEmpty {
                 let names = imported.unbound.map(\.name)
-                note += names.isEmpty
-                    ? " Then every reference of the module binds."
-                    : " Then \(names.count) of the module's references still do not bind: \(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? " and \(names.count - 3) more" : "") — it was built against another torch than this one; rebuild it against the torch installed."
+                if !names.isEmpty { remedy = "Rebuild the module against the torch installed (\(torch.module)): it was built against another." }
+                if !told {
+                    told = true
+                    note += names.isEmpty
+                        ? " Then every reference of the module binds."
+                        : " Then \(names.count) of the module's references still do not bind: \(names.prefix(3).joined(separator: ", "))\(names.count > 3 ? " and \(names.count - 3) more" : "") — it was built against another torch than this one; rebuild it against the torch installed."
+                }
             }
             diagnosis.findings[index].explanation += note
+            diagnosis.findings[index].remedy = remedy
         }
     }
 }

@@ -143,7 +143,7 @@ struct PythonExtensionModuleTests {
         #expect(LddOutput(alone.stdout + "\n" + alone.stderr).missing == ["libc10.so"], "\(alone)")
 
         let result = Command.ofdoctor(["check", "--format", "json", ext])
-        struct Finding: Decodable { var id: String; var library: String?; var explanation: String }
+        struct Finding: Decodable { var id: String; var library: String?; var explanation: String; var remedy: String? }
         struct Report: Decodable { var findings: [Finding] }
         let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
         let finding = try #require(report.findings.first { $0.id == "LD002" && $0.library == "libc10.so" }, "\(result.stdout)")
@@ -160,6 +160,8 @@ struct PythonExtensionModuleTests {
         #expect(unbound == (mismatch ? ["c10_gone"] : []), "\(imported)")
         #expect(finding.explanation.contains(mismatch ? "Then 1 of the module's references still do not bind: c10_gone" : "Then every reference of the module binds."),
                 "\(finding.explanation)")
+        #expect(finding.remedy?.hasPrefix(mismatch ? "Rebuild the module against the torch installed (\(torch))" : "Import torch before this module") == true,
+                "\(finding.remedy ?? "")")
         // As Python does it: torch imported (its module opened), then the extension, RTLD_NOW.
         let opened = Command.run(host, ["-c", "import ctypes, os, sys; ctypes.CDLL(sys.argv[1]); ctypes.CDLL(sys.argv[2], mode=os.RTLD_NOW)", torch, ext])
         if mismatch {
