@@ -73,8 +73,7 @@ extension Planner {
         let defines = { (path: String) -> Bool in
             guard FindingCatalog.fileName(path).hasSameBytes(as: library), self.isUsableLibrary(path),
                   let real = (try? self.system.root.resolve(RootPath(path)))?.path.string, real != provider,
-                  let bytes = try? self.system.root.contents(of: RootPath(path)),
-                  let elf = try? ELFFile(bytes: bytes, path: path) else { return false }
+                  let elf = self.elfFile(path) else { return false }
             return hasAll(elf)
         }
         var reading = search ?? CandidateSearch(root: system.root, glibc: system.platform.glibc,

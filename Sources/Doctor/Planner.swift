@@ -121,14 +121,8 @@ public struct Planner: Sendable {
                         rejected.insert(TextKey(bad))
                         if let object = current.graph.objects.first(where: { $0.path.hasSameBytes(as: bad) }) { rejected.insert(TextKey(object.realPath)) }
                     }
-                    if let step = unshadow(finding, in: current, environment: env) {
-                        env = step
-                        progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
-                    } else if isUnshadowed(finding, in: current, environment: env) {
-                        // Another finding of this round already dropped the directory: the
-                        // same environment change clears this one too.
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                    if let dropped = takeOffLibraryPath(finding, in: current, environment: &env, actions: &actions) {
+                        progress = progress || dropped
                     } else {
                         if remedies[finding.key] == nil {
                             remedies[finding.key] = .some(finding.remedy ?? shortfallRemedy(finding, in: current, environment: env, search: &search))
@@ -196,13 +190,8 @@ public struct Planner: Sendable {
                     // otherwise (ld.so.conf.d, an RPATH, a link) is in a file ofdoctor did not
                     // make: the remedy says which.
                     if let stub = finding.resolvedTo, DriverLibrary.isLinkTimeStub(stub),
-                       let step = unshadow(finding, in: current, environment: env) {
-                        env = step
-                        progress = true
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
-                    } else if let stub = finding.resolvedTo, DriverLibrary.isLinkTimeStub(stub),
-                              isUnshadowed(finding, in: current, environment: env) {
-                        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
+                       let dropped = takeOffLibraryPath(finding, in: current, environment: &env, actions: &actions) {
+                        progress = progress || dropped
                     } else {
                         blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
                                                 findingKey: finding.key))
@@ -397,6 +386,19 @@ public struct Planner: Sendable {
               case .search(.libraryPath, let directory) = provider.foundVia,
               environment.libraryPath != nil else { return nil }
         return withLibraryPath(libraryPathDirectories(environment).filter { !supplies($0, directory) }, in: environment)
+    }
+
+    /// Takes the `LD_LIBRARY_PATH` directory `finding`'s object came from off `environment`
+    /// and credits the change to the finding: true. False when another finding of this round
+    /// already took it off (the same change clears this one too: credited). Nil when the
+    /// object did not come from `LD_LIBRARY_PATH`.
+    func takeOffLibraryPath(_ finding: Finding, in diagnosis: Diagnosis, environment: inout LoaderEnvironment,
+                            actions: inout [PlannedAction]) -> Bool? {
+        let step = unshadow(finding, in: diagnosis, environment: environment)
+        guard step != nil || isUnshadowed(finding, in: diagnosis, environment: environment) else { return nil }
+        if let step { environment = step }
+        Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: environment.libraryPath), for: finding)
+        return step != nil
     }
 
     /// True when the copy behind `finding` came from a directory of `LD_LIBRARY_PATH` that
@@ -643,9 +645,13 @@ public struct Planner: Sendable {
 
     /// The DT_SONAME the file at `path` declares; nil when it declares none or is no ELF file.
     func declaredSoname(_ path: String) -> String? {
-        guard let bytes = try? system.root.contents(of: RootPath(path)),
-              let elf = try? ELFFile(bytes: bytes, path: path) else { return nil }
-        return elf.dynamic?.soname
+        elfFile(path)?.dynamic?.soname
+    }
+
+    /// The ELF file at `path` in the root; nil when it cannot be read as one.
+    func elfFile(_ path: String) -> ELFFile? {
+        guard let bytes = try? system.root.contents(of: RootPath(path)) else { return nil }
+        return try? ELFFile(bytes: bytes, path: path)
     }
 
     /// Why `isUsableLibrary` refused `path`.

@@ -68,18 +68,31 @@ struct PythonHost: Sendable {
                           loaded: found)
     }
 
-    /// `diagnosis` with the finding of a Python extension module's unbound references told
-    /// what the root's interpreter makes of them. The finding's symbols stay as they are:
-    /// what the loader on the module alone, and `ldd -r`, say.
+    /// `diagnosis` of a Python extension module checked by itself, with the findings about its
+    /// references and libraries told what the root's interpreter makes of them. Their symbols
+    /// stay as they are: what the loader on the module alone, and `ldd -r`, say. The module is
+    /// recognised, and its interpreter looked for, once, and only when such a finding exists.
     static func refine(_ diagnosis: inout Diagnosis, system: TargetSystem, environment: LoaderEnvironment) {
-        refineTorchExtension(&diagnosis, system: system, environment: environment)
+        let module = diagnosis.graph.executable
+        guard diagnosis.findings.contains(where: {
+            ($0.rule == .symbolNotFound || $0.rule == .libraryNotFound) && $0.neededBy.contains { $0.hasSameBytes(as: module.path) }
+        }), let python = PythonExtensionModule(module.elf, path: module.path) else { return }
+        let host = locate(python, modulePath: module.path, root: system.root, environment: environment)
+        refineTorchExtension(&diagnosis, host: host, system: system, environment: environment)
+        refineAPIReferences(&diagnosis, python: python, host: host, system: system, environment: environment)
+    }
+
+    /// The finding of the module's unversioned references, which Python's C API is most of:
+    /// how many the interpreter binds, and which not.
+    static func refineAPIReferences(_ diagnosis: inout Diagnosis, python: PythonExtensionModule, host path: String?,
+                                    system: TargetSystem, environment: LoaderEnvironment) {
         let module = diagnosis.graph.executable
         guard let index = diagnosis.findings.firstIndex(where: {
             $0.rule == .symbolNotFound && $0.neededBy.count == 1 && $0.neededBy[0].hasSameBytes(as: module.path)
                 && $0.symbols.allSatisfy { $0.version == nil }
-        }), let python = PythonExtensionModule(module.elf, path: module.path) else { return }
+        }) else { return }
         let finding = diagnosis.findings[index]
-        guard let path = locate(python, modulePath: module.path, root: system.root, environment: environment) else {
+        guard let path else {
             let wanted = python.interpreterNames.first ?? "python3"
             diagnosis.findings[index].explanation += " The root has no \(wanted) beside the module's site-packages, on PATH or in /opt/conda/bin to import it."
             return
@@ -109,14 +122,15 @@ struct PythonHost: Sendable {
     /// such finding is told what importing torch first does — the module loaded into the
     /// interpreter after torch's `_C` — and which of the module's references still do not bind
     /// then (a module built against another torch: `undefined symbol: _ZN3c10…`).
-    static func refineTorchExtension(_ diagnosis: inout Diagnosis, system: TargetSystem, environment: LoaderEnvironment) {
+    static func refineTorchExtension(_ diagnosis: inout Diagnosis, host: String?, system: TargetSystem,
+                                     environment: LoaderEnvironment) {
         let module = diagnosis.graph.executable
         let missing = diagnosis.findings.indices.filter {
             diagnosis.findings[$0].rule == .libraryNotFound && diagnosis.findings[$0].neededBy.contains { $0.hasSameBytes(as: module.path) }
         }
-        guard !missing.isEmpty, let python = PythonExtensionModule(module.elf, path: module.path),
-              let torch = TorchPackage.find(beside: module.path, needing: missing.compactMap { diagnosis.findings[$0].library }, root: system.root),
-              let host = locate(python, modulePath: module.path, root: system.root, environment: environment) else { return }
+        guard !missing.isEmpty, let host,
+              let torch = TorchPackage.find(beside: module.path, needing: missing.compactMap { diagnosis.findings[$0].library }, root: system.root)
+        else { return }
         // Every reference of the module the findings hold (those waiting for a missing library included).
         var references: [SymbolReference] = []
         var seen = Set<TextKey>()
