@@ -421,14 +421,17 @@ public struct Planner: Sendable {
         return rest.hasBytePrefix("glibc-hwcaps/") || system.platform.legacySubdirectories.contains { $0.hasSameBytes(as: rest) }
     }
 
-    /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`:
-    /// the environment without that directory, so the search reaches the later copies.
+    /// A file that stops the loader fatally (LD010), met in a directory of `LD_LIBRARY_PATH`
+    /// (or one of its hwcaps subdirectories): the environment without that element, so the
+    /// search reaches the later copies.
     func dropBadDirectory(_ finding: Finding, environment: LoaderEnvironment) -> LoaderEnvironment? {
         guard let bad = finding.resolvedTo else { return nil }
         let directory = Resolver.directoryName(bad)
         let directories = libraryPathDirectories(environment)
-        guard directories.contains(directory) else { return nil }
-        return withLibraryPath(directories.filter { $0 != directory }, in: environment)
+        // The file may lie in an element's glibc-hwcaps or legacy hwcaps subdirectory: the
+        // element is what the environment names, so it is what goes.
+        guard directories.contains(where: { supplies($0, directory) }) else { return nil }
+        return withLibraryPath(directories.filter { !supplies($0, directory) }, in: environment)
     }
 
     /// The directories of the environment's `LD_LIBRARY_PATH`, as the loader reads them.
