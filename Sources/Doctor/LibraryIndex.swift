@@ -76,9 +76,12 @@ public struct LibraryIndex: Sendable {
 
     /// Files named as `name` up to its `.so` and then otherwise, `name` itself left out —
     /// `libfoo.so.1.2.3` and a bare `libfoo.so` for `libfoo.so.1`, `libcudart.so.11.7.99` for
-    /// `libcudart.so.11.0` — in name order: where a library's real file is when the soname link
-    /// to it is missing (copied without its links, a vendor's bare `.so`, or ldconfig not run
-    /// since). Whether one declares `name` as its `DT_SONAME` is for the caller to read.
+    /// `libcudart.so.11.0` — in name order, and after them the files whose names only begin
+    /// with the library's name before `.so`: OpenBLAS's `libopenblasp-r0.3.21.so` for
+    /// `libopenblas.so.0`, glibc 2.31's `libm-2.31.so` for `libm.so.6`. That is where a
+    /// library's real file is when the soname link to it is missing (copied without its links,
+    /// a vendor's bare `.so`, or ldconfig not run since). Whether one declares `name` as its
+    /// `DT_SONAME` is for the caller to read.
     public func versionedFiles(of name: String) -> [String] {
         let bare: String
         if let at = name.firstByteOffset(of: ".so.") {
@@ -89,11 +92,20 @@ public struct LibraryIndex: Sendable {
             return []
         }
         let stem = bare + "."
-        return byName.keys.filter {
-            ($0.string.hasBytePrefix(stem) || SeededByteHash.sameBytes($0.string, bare)) && !SeededByteHash.sameBytes($0.string, name)
+        let base = String(decoding: bare.utf8.dropLast(3), as: UTF8.self)
+        // A base of `lib` alone (`lib.so.1`) would make every library a candidate to read.
+        let widens = base.utf8.count > 3
+        var versioned: [TextKey] = []
+        var beginning: [TextKey] = []
+        for key in byName.keys where !SeededByteHash.sameBytes(key.string, name) {
+            if key.string.hasBytePrefix(stem) || SeededByteHash.sameBytes(key.string, bare) {
+                versioned.append(key)
+            } else if widens && key.string.hasBytePrefix(base) {
+                beginning.append(key)
+            }
         }
-            .sorted { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }
-            .flatMap { byName[$0] ?? [] }
+        let order: (TextKey, TextKey) -> Bool = { $0.string.utf8.lexicographicallyPrecedes($1.string.utf8) }
+        return (versioned.sorted(by: order) + beginning.sorted(by: order)).flatMap { byName[$0] ?? [] }
     }
 
     /// Other sonames of the library `name` (`libwebp.so.7` → `libwebp.so.6`, …), highest first.

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 
-/// A library whose file is named past its soname (`libfoo.so.1.0`, soname `libfoo.so.1`) with
-/// no link of the soname to it: copied without its links (`COPY libfoo.so.1.0 …`, `cp` of one
+/// A library whose file is named past its soname (`libfoo.so.1.0`, soname `libfoo.so.1`), or
+/// otherwise after the library's name (`libopenblasp-r0.3.21.so`, `libm-2.31.so`), with no
+/// link of the soname to it: copied without its links (`COPY libfoo.so.1.0 …`, `cp` of one
 /// file), or put where ldconfig scans and ldconfig not run since. The loader opens names, so
 /// the program fails; ldconfig files the library by its DT_SONAME and makes the link. The real
 /// loader judges each set-up before the plan, after `fix --apply` and after `undo`.
@@ -52,6 +53,13 @@ struct SonameFileTests {
               extra: #"printf '\267\000' | dd of="$R$F" bs=1 seek=18 conv=notrunc status=none"#, plan: nil),
         Setup(label: "a file that declares another soname is no copy", needed: "libfoo.so.1",
               file: "/opt/vendor/lib/libfoo.so.1.0", declared: "libfoo.so.1.0", plan: nil),
+        Setup(label: "a file named otherwise after the library's name (OpenBLAS's libopenblasp-r0.3.21.so for libopenblas.so.0)",
+              needed: "libopenblas.so.0", file: "/opt/vendor/lib/libopenblasp-r0.3.21.so", declared: "libopenblas.so.0",
+              plan: ["conf /opt/vendor/lib", "ldconfig"]),
+        Setup(label: "a file named as glibc 2.31 names its own (libbar-2.31.so for libbar.so.6) in the default directory",
+              needed: "libbar.so.6", file: "/usr/lib/x86_64-linux-gnu/libbar-2.31.so", declared: "libbar.so.6", plan: ["ldconfig"]),
+        Setup(label: "a file whose name begins with the library's name but that declares another soname is no copy",
+              needed: "libfoo.so.1", file: "/opt/vendor/lib/libfoobar.so.1", declared: "libfoobar.so.1", plan: nil),
     ]
 
     /// The root: /app/prog needs `needed` (linked against a library of that soname, which
