@@ -48,14 +48,11 @@ struct PythonHost: Sendable {
     }
 
     /// The interpreter at `host` with the module loaded into it: which of `references` stay
-    /// unbound. Nil when the module's path cannot be a preload name (a space or a colon would
-    /// split it) or the interpreter cannot be analysed.
+    /// unbound. Nil when the interpreter cannot be analysed.
     static func check(host: String, modulePath: String, importedBefore: [String] = [], system: TargetSystem,
                       environment: LoaderEnvironment, references: [SymbolReference]) -> PythonHost? {
-        let modules = importedBefore + [modulePath]
-        guard !modules.contains(where: { $0.utf8.contains(where: { [0x20, 0x3a, 0x09, 0x0a].contains($0) }) }) else { return nil }
-        let preload = modules + (environment.variables["LD_PRELOAD"].map { [$0] } ?? [])
-        let loaded = environment.with("LD_PRELOAD", preload.joined(separator: ":"))
+        var loaded = environment
+        loaded.importedObjects = importedBefore + [modulePath]
         guard let diagnosis = try? Diagnosis(system: system, program: ProgramLocation(path: RootPath(host), argv0: host, viaPATH: false),
                                              environment: loaded) else { return nil }
         let graph = diagnosis.graph

@@ -29,10 +29,16 @@ public struct LoaderEnvironment: Equatable, Sendable {
         return value
     }
 
-    /// `LD_PRELOAD` names: separated by spaces or colons (rtld.c `handle_preload_list`).
+    /// Objects by path loaded ahead of `LD_PRELOAD`'s, as whole names: the modules an
+    /// interpreter imports, modelled as preloads (`PythonHost`). A path may hold a space or a
+    /// colon, which `LD_PRELOAD` would split; no variable of the process says these.
+    public var importedObjects: [String] = []
+
+    /// The names preloaded from the environment: `importedObjects`, then `LD_PRELOAD`'s,
+    /// separated by spaces or colons (rtld.c `handle_preload_list`).
     public var preload: [String] {
-        guard let value = variables["LD_PRELOAD"] else { return [] }
-        return value.split(bytes: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ":") })
+        guard let value = variables["LD_PRELOAD"] else { return importedObjects }
+        return importedObjects + value.split(bytes: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: ":") })
     }
 
     /// `LD_BIND_NOW` non-empty: every PLT relocation is bound at start-up.

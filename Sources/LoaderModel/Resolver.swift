@@ -335,11 +335,12 @@ struct ResolutionState {
         let filePreloads = identity.uid != 0 && identity.denial(.read, path: PreloadFile.path, in: root) != nil ? [] : try PreloadFile.names(in: root)
         for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, filePreloads)] {
             preloadList = list
-            for name in names {
+            for (position, name) in names.enumerated() {
                 // rtld.c `dso_name_valid_for_suid`: in secure mode an LD_PRELOAD entry with a
                 // directory, or as long as NAME_MAX, is passed over without a word (the
-                // root's /etc/ld.so.preload is not filtered so).
-                if secure != nil, list == .environment, name.containsSlash || name.utf8.count >= 255 {
+                // root's /etc/ld.so.preload is not filtered so, nor is an imported module).
+                if secure != nil, list == .environment, position >= resolver.environment.importedObjects.count,
+                   name.containsSlash || name.utf8.count >= 255 {
                     ignoredInSecureMode.append(.preloadPath(name))
                     continue
                 }

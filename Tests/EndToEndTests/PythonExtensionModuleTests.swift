@@ -34,10 +34,14 @@ struct PythonExtensionModuleTests {
     /// more, a name no library defines, or a name that looks like the C API and is not in it.
     enum Extra: String, CaseIterable, Sendable { case none, libraryName, missingAPI }
 
+    /// The set-ups: each `Extra` in a plain directory, and a name no library defines in a
+    /// directory whose name holds a space and a colon (which `LD_PRELOAD` would split).
+    static let moduleSetups: [(Extra, String)] = Extra.allCases.map { ($0, "") } + [(.libraryName, "my mods:2/")]
+
     @Test("a module checked alone: what ldd -r lists, whose it is, and the root's python3 with it loaded as import loads it",
-          .enabled(if: canBuild, "needs gcc and /usr/bin/python3"), arguments: Extra.allCases)
-    func module(extra: Extra) throws {
-        let file = "odmod" + (try Self.suffix())
+          .enabled(if: canBuild, "needs gcc and /usr/bin/python3"), arguments: moduleSetups)
+    func module(extra: Extra, subdirectory: String) throws {
+        let file = subdirectory + "odmod" + (try Self.suffix())
         let missing = ["none": nil, "libraryName": "odfake_missing", "missingAPI": "PyOdfake_NotInAnyPython"][extra.rawValue] ?? nil
         let build = try ScratchBuild("pymodule", """
             cat > mod.c <<'EOF'
@@ -50,7 +54,9 @@ struct PythonExtensionModuleTests {
             \(missing.map { "extern int \($0)(void); int (*keep_missing)(void) = \($0);" } ?? "")
             void *PyInit_odmod(void) { return 0; }
             EOF
+            mkdir -p './\(subdirectory)'
             gcc -shared -fPIC -o '\(file)' mod.c
+            ln -s '\(file)' plain.so
             """)
         defer { build.remove() }
         let path = build.dir + "/" + file
@@ -79,9 +85,11 @@ struct PythonExtensionModuleTests {
         let after = try #require(finding.explanation.components(separatedBy: marker).last)
         let host = try #require(after.components(separatedBy: " as import loads it").first)
         #expect(FileManager.default.isExecutableFile(atPath: host), "\(host)")
+        // (A preload name cannot hold a space or a colon: a link without them names the same file.)
+        let preloaded = build.dir + "/plain.so"
         let hosted = Command.run("/lib64/ld-linux-x86-64.so.2", [host],
-                                 environment: traceVariables.merging(["LD_PRELOAD": path]) { $1 })
-        let unbound = Set(LddOutput(hosted.stdout + "\n" + hosted.stderr).undefined.filter { $0.requester == path }.map(\.symbol))
+                                 environment: traceVariables.merging(["LD_PRELOAD": preloaded]) { $1 })
+        let unbound = Set(LddOutput(hosted.stdout + "\n" + hosted.stderr).undefined.filter { $0.requester == preloaded }.map(\.symbol))
         #expect(unbound == (missing.map { [$0] } ?? []), "\(hosted)")
         if unbound.isEmpty {
             #expect(finding.explanation.contains("\(marker)\(host) as import loads it, every one of them binds."), "\(finding.explanation)")
