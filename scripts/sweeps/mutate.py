@@ -10,6 +10,8 @@ dangles (an upgrade half done). Then: the real loader (`ld.so --list` in the roo
 `undo` must give back the broken root file by file.
 
 usage: mutate.py OFDOCTOR ROUNDS SEED [ROOT]   (root needed: chroot, unshare)
+       MUTATE_GLIBC=1 lets glibc's libraries (not the loader) be broken too: in a glibc 2.31
+       root their files are named otherwise (libm.so.6 is a link to libm-2.31.so).
 """
 import os, random, sys, shutil, json, tempfile
 from sweeplib import sh, elf_programs, fresh_copy, snapshot
@@ -17,6 +19,7 @@ OFD = sys.argv[1]
 N = int(sys.argv[2]); seed = int(sys.argv[3])
 BASE = sys.argv[4] if len(sys.argv) > 4 else "/var/cache/ofdoctor-bullseye"
 rng = random.Random(seed)
+GLIBC_TOO = os.environ.get("MUTATE_GLIBC") == "1"
 W = os.path.join(tempfile.gettempdir(), "ofdoctor-mutate-%d" % os.getpid())
 
 def real_list(root, prog):
@@ -38,7 +41,8 @@ for it in range(N):
         parts = line.split()
         if "=>" in parts and len(parts) >= 3 and parts[2].startswith("/"):
             name, path = parts[0], parts[2]
-            if name.startswith(("libc.so", "libm.so", "libpthread", "libdl.so", "librt.so", "ld-linux")): continue
+            # glibc's own (libm-2.31.so behind libm.so.6) only when asked: MUTATE_GLIBC=1.
+            if name.startswith("ld-linux") or (not GLIBC_TOO and name.startswith(("libc.so", "libm.so", "libpthread", "libdl.so", "librt.so"))): continue
             libs.append((name, path))
     if not libs: continue
     name, path = rng.choice(libs)
