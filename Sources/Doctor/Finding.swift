@@ -39,6 +39,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case secureExecution = "secure-execution"
     case auditInterface = "audit-interface"
     case containerUserUnknown = "container-user-unknown"
+    case libraryCutShort = "library-cut-short"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }
@@ -105,7 +106,9 @@ public struct Finding: Equatable, Sendable {
     /// Errors, and warnings that break the program later (a companion it cannot open, a
     /// link-time stub that fails every call): what makes `check` exit non-zero and what a
     /// plan must fix.
-    public var isProblem: Bool { severity == .error || rule == .runtimeCompanionMissing || rule == .stubLibraryLoaded }
+    public var isProblem: Bool {
+        severity == .error || rule == .runtimeCompanionMissing || rule == .stubLibraryLoaded || rule == .libraryCutShort
+    }
 
     public init(id: FindingID, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,

@@ -56,4 +56,5 @@ extension FindingID {
     public static let secureExecution: FindingID = "LD029"
     public static let auditInterface: FindingID = "LD030"
     public static let containerUserUnknown: FindingID = "LD031"
+    public static let libraryCutShort: FindingID = "LD032"
 }

@@ -67,7 +67,7 @@ public enum FindingPlacement: Hashable, Sendable {
         case .versionFileNotLoaded, .filterCycle, .ifuncInExecutable, .ifuncNotRelocated:
             return object(path: finding.neededBy.first) ?? .none
         case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing, .indirectExternAccess,
-             .protectedDirectReference, .copySizeMismatch, .versionRecordUnsupported, .stubLibraryLoaded:
+             .protectedDirectReference, .copySizeMismatch, .versionRecordUnsupported, .stubLibraryLoaded, .libraryCutShort:
             return object(path: finding.resolvedTo) ?? object(path: finding.neededBy.first) ?? .none
         case .unsafeSearchPath, .modelFileMissing, .modelFileCorrupt:
             return .none

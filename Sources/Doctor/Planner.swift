@@ -172,7 +172,7 @@ public struct Planner: Sendable {
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
                     }
                     progress = true
-                case .badCandidate:
+                case .badCandidate, .libraryCutShort:
                     // A broken file met first on LD_LIBRARY_PATH: dropping its directory lets
                     // the search go on to a good copy (proven by the next round's simulation).
                     if let step = dropBadDirectory(finding, environment: env) {

@@ -13,6 +13,8 @@ public final class ELFFile: @unchecked Sendable {
     public let path: String
     public let header: ELFHeader
     public let programHeaders: [ProgramHeader]
+    /// The file's size (`bytes` may keep only the part later reads need).
+    public let fileSize: Int
     /// `PT_INTERP`: the program interpreter's path.
     public let interpreter: String?
     /// Nil when the file has no `PT_DYNAMIC` (a static executable, an object file).
@@ -83,6 +85,7 @@ public final class ELFFile: @unchecked Sendable {
         self.reader = reader
         header = image.header
         programHeaders = image.programHeaders
+        fileSize = raw.count
         interpreter = image.interpreter
         let properties = image.header.machine == 62 || image.header.machine == 3   // EM_X86_64, EM_386
             ? X86PropertyNote.read(image.programHeaders, reader, is64: is64) : X86PropertyNote()
@@ -123,7 +126,9 @@ public final class ELFFile: @unchecked Sendable {
         // and data are never read again. A closure of thousands of small libraries then
         // costs half the memory. Mapped files are left as they are: their untouched pages
         // cost nothing.
-        if !bytes.isMapped, let needed = neededPrefix(), needed < raw.count - raw.count / 4 {
+        // (A file cut short keeps all it has: `PastEndOfFile` reads where the loader dies.)
+        if !bytes.isMapped, let needed = neededPrefix(), needed < raw.count - raw.count / 4,
+           PastEndOfFile.shortfall(programHeaders, fileSize: UInt64(raw.count)) == nil {
             let kept = bytes.prefix(needed)
             self.bytes = kept
             self.reader = ByteReader(buffer: kept.buffer, bigEndian: order == .big)

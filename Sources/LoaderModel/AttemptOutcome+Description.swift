@@ -10,6 +10,7 @@ extension Attempt.Outcome: CustomStringConvertible {
         case .wrongMachine(let machine, _): return "wrong machine (\(ELFMachine(machine))), skipped"
         case .symlinkLoop: return "symlink loop; the rest of this search list is skipped"
         case .fatal(let message), .refusedWhenMapped(let message): return message
+        case .pastEndOfFile(let cut): return cut.description
         case .taken: return "taken"
         case .staleCacheEntry: return "named by ld.so.cache but gone (stale cache)"
         case .nodeflib: return "in a default directory, skipped for a DF_1_NODEFLIB requester"

@@ -58,6 +58,9 @@ public struct Attempt: Equatable, Sendable {
         /// maps it (`cannot dynamically load executable`…): its message names the library
         /// as requested, not the file.
         case refusedWhenMapped(String)
+        /// A candidate cut short: the loader maps it and dies of SIGBUS at the first page it
+        /// touches past the file's end, with no message (`PastEndOfFile`).
+        case pastEndOfFile(PastEndOfFile)
         case taken
         /// The cache named this path but it is gone (stale cache).
         case staleCacheEntry
@@ -201,6 +204,12 @@ public struct MissingLibrary: Sendable, Equatable {
         guard let fatalPath else { return name }
         if case .refusedWhenMapped = trail.last?.outcome { return name }
         return fatalPath
+    }
+
+    /// When the fatal candidate is a file cut short: where the loader dies of SIGBUS.
+    public var pastEndOfFile: PastEndOfFile? {
+        guard fatalPath != nil, case .pastEndOfFile(let cut) = trail.last?.outcome else { return nil }
+        return cut
     }
 }
 

@@ -9,8 +9,10 @@ public enum MappingRefusal {
     public static let pieRefusedSince = GlibcVersion(2, 30)
 
     /// The loader's message for `elf`, in the order the loader checks, or nil when it maps.
-    /// `pageSize` is the run-time page size (4096 on x86-64).
-    public static func reason(_ elf: ELFFile, glibc: GlibcVersion, pageSize: UInt64 = 4096) -> String? {
+    /// `pageSize` is the run-time page size (4096 on x86-64). `stage`: where a file cut short
+    /// kills the loader (`PastEndOfFile`); a check made after that point is never reached.
+    public static func reason(_ elf: ELFFile, glibc: GlibcVersion, pageSize: UInt64 = 4096,
+                              cutAt stage: PastEndOfFile.Stage? = nil) -> String? {
         var loads = 0
         var hasDynamic = false
         for header in elf.programHeaders {
@@ -31,7 +33,10 @@ public enum MappingRefusal {
         }
         if loads == 0 { return "object file has no loadable segments" }
         if elf.header.type != ELFHeader.sharedObject { return "cannot dynamically load executable" }
+        // The segments are mapped (and a last page past the file's end zero-filled) here.
+        if stage == .zeroFill { return nil }
         if !hasDynamic { return "object file has no dynamic section" }
+        if stage == .dynamicSection { return nil }
         if glibc >= pieRefusedSince, elf.isMarkedPIE {
             return "cannot dynamically load position-independent executable"
         }

@@ -881,7 +881,7 @@ struct ResolutionState {
             case .absent: lastFailure = .missing(attempt.path)
             case .danglingLink, .wrongClass, .wrongMachine, .staleCacheEntry: lastFailure = .code(ENOENT)
             case .permissionDenied: lastFailure = .code(EACCES)
-            case .taken, .fatal, .refusedWhenMapped, .nodeflib, .notSetUserID: break
+            case .taken, .fatal, .refusedWhenMapped, .pastEndOfFile, .nodeflib, .notSetUserID: break
             }
         }
     }
@@ -1057,6 +1057,11 @@ struct ResolutionState {
                 filesByIdentity[found.entry.identity] = elf
                 return map(found, elf, path: path, source: attemptSource, trail: &trail)
             } catch {
+                // Tables that run past the file's end: the loader reads them from the mapping.
+                if let cut = PastEndOfFile.of(bytes: bytes) {
+                    trail.append(Attempt(path: path, source: attemptSource, outcome: .pastEndOfFile(cut)))
+                    return .fatal(path: path, message: cut.description)
+                }
                 let message = "malformed: \(error.description)"
                 trail.append(Attempt(path: path, source: attemptSource, outcome: .fatal(message)))
                 return .fatal(path: path, message: message)
@@ -1086,10 +1091,16 @@ struct ResolutionState {
             return .next
         }
         let identity = found.entry.identity
-        if loadedByIdentity[identity] == nil, interpreter?.identity != identity,
-           let refusal = MappingRefusal.reason(elf, glibc: platform.glibc) {
-            trail.append(Attempt(path: path, source: source, outcome: .refusedWhenMapped(refusal)))
-            return .fatal(path: path, message: refusal)
+        if loadedByIdentity[identity] == nil, interpreter?.identity != identity {
+            let cut = PastEndOfFile.of(elf)
+            if let refusal = MappingRefusal.reason(elf, glibc: platform.glibc, cutAt: cut?.stage) {
+                trail.append(Attempt(path: path, source: source, outcome: .refusedWhenMapped(refusal)))
+                return .fatal(path: path, message: refusal)
+            }
+            if let cut {
+                trail.append(Attempt(path: path, source: source, outcome: .pastEndOfFile(cut)))
+                return .fatal(path: path, message: cut.description)
+            }
         }
         trail.append(Attempt(path: path, source: source, outcome: .taken))
         return .found(found, elf)

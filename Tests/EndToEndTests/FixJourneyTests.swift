@@ -282,35 +282,54 @@ extension FixJourneyTests {
 }
 
 extension FixJourneyTests {
-    /// Where the broken copy lies: the element itself, or its glibc-hwcaps subdirectory
-    /// (x86-64-v2, the first level past the baseline: every x86-64 CPU glibc-hwcaps knows of has it).
-    static let badCandidateDirectories = ["/opt/stale", "/opt/stale/glibc-hwcaps/x86-64-v2"]
+    /// A broken copy of libLandmarkDetector.so met first: where it lies (the element itself,
+    /// or its glibc-hwcaps subdirectory: x86-64-v2, the first level past the baseline, which
+    /// every x86-64 CPU glibc-hwcaps knows of has) and how it is broken.
+    struct BadCopy: CustomTestStringConvertible, Sendable {
+        var directory: String
+        /// Cut to its first 200 bytes (the loader refuses it: `file too short`-like), or to
+        /// half, past its headers (it maps it and dies of SIGBUS, printing nothing).
+        var half: Bool
+        var testDescription: String { "\(directory), \(half ? "cut to half" : "cut to 200 bytes")" }
+    }
+
+    static let badCopies = [BadCopy(directory: "/opt/stale", half: false),
+                            BadCopy(directory: "/opt/stale/glibc-hwcaps/x86-64-v2", half: false),
+                            BadCopy(directory: "/opt/stale", half: true)]
 
     @Test("a broken libLandmarkDetector.so met first on LD_LIBRARY_PATH /opt/stale, in it or in its glibc-hwcaps subdirectory (LD010): the plan drops that element, and the real loader starts the program",
-          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason), arguments: badCandidateDirectories)
-    func badCandidateDirectoryDropped(directory: String) throws {
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason), arguments: badCopies)
+    func badCandidateDirectoryDropped(copy: BadCopy) throws {
         let fixture = try #require(FixtureRoot.named("healthy"))
         let root = try DoctorEndToEndTests.scratchCopy(fixture)
         defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
         let good = try Data(contentsOf: URL(fileURLWithPath: root + "/opt/OpenFace/build/lib/libLandmarkDetector.so"))
-        try FileManager.default.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
-        try good.prefix(200).write(to: URL(fileURLWithPath: root + directory + "/libLandmarkDetector.so"))   // cut short
+        try FileManager.default.createDirectory(atPath: root + copy.directory, withIntermediateDirectories: true)
+        try good.prefix(copy.half ? good.count / 2 : 200).write(to: URL(fileURLWithPath: root + copy.directory + "/libLandmarkDetector.so"))
         let environment = ["LD_LIBRARY_PATH": "/opt/stale:/opt/OpenFace/build/lib"]
         let env = ["--env", "LD_LIBRARY_PATH=/opt/stale:/opt/OpenFace/build/lib", "--env", "PATH=/opt/OpenFace/build/bin:/usr/bin:/bin"]
         let failing = DoctorEndToEndTests.runThroughProfile(root: root, environment: environment)
-        try #require(failing.stderr.contains(directory + "/libLandmarkDetector.so"), "the loader meets the broken copy: \(failing)")
+        if copy.half {
+            try #require(failing.status == 128 + SIGBUS && failing.stderr.isEmpty, "the loader dies of SIGBUS, silently: \(failing)")
+        } else {
+            try #require(failing.stderr.contains(copy.directory + "/libLandmarkDetector.so"), "the loader meets the broken copy: \(failing)")
+        }
 
         let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "FeatureExtraction"] + env)
         #expect(check.status == 1, "\(check.stdout.prefix(600)) \(check.stderr)")
         let report = try JSONDecoder().decode(PlanJSON.self, from: Data(check.stdout.utf8))
         #expect(report.findings.filter { $0.severity == "error" }.map(\.id) == ["LD010"])
+        if copy.half {
+            let text = Command.ofdoctor(["check", "--root", root, "FeatureExtraction"] + env, environment: ["COLUMNS": "500"])
+            #expect(text.stdout.contains("is cut short: the loader dies of SIGBUS loading it") && !text.stdout.contains("loader:"), "\(text.stdout)")
+        }
         #expect(report.plan.map(DoctorEndToEndTests.describe) == ["env LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
 
         let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
         #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
         let started = DoctorEndToEndTests.runThroughProfile(root: root, environment: environment)
         #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "\(started)")
-        #expect(FileManager.default.fileExists(atPath: root + directory + "/libLandmarkDetector.so"), "the broken file is left alone")
+        #expect(FileManager.default.fileExists(atPath: root + copy.directory + "/libLandmarkDetector.so"), "the broken file is left alone")
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
     }
 }

@@ -12,6 +12,8 @@ dangles (an upgrade half done). Then: the real loader (`ld.so --list` in the roo
 usage: mutate.py OFDOCTOR ROUNDS SEED [ROOT]   (root needed: chroot, unshare)
        MUTATE_GLIBC=1 lets glibc's libraries (not the loader) be broken too: in a glibc 2.31
        root their files are named otherwise (libm.so.6 is a link to libm-2.31.so).
+       MUTATE_DAMAGE=1 adds damage in place: a library cut short or replaced by an HTML page.
+       MUTATE_ONLY=KIND makes every round that kind (truncate-half, move-bare, …).
 """
 import os, random, sys, shutil, json, tempfile
 from sweeplib import sh, elf_programs, fresh_copy, snapshot
@@ -20,6 +22,9 @@ N = int(sys.argv[2]); seed = int(sys.argv[3])
 BASE = sys.argv[4] if len(sys.argv) > 4 else "/var/cache/ofdoctor-bullseye"
 rng = random.Random(seed)
 GLIBC_TOO = os.environ.get("MUTATE_GLIBC") == "1"
+# Damage in place (MUTATE_DAMAGE=1): cut to half, cut inside the headers, an HTML page. No
+# plan can mend the only copy, so check must say so (exit 2) and the loader's first message.
+DAMAGE = ["truncate-half", "truncate-header", "html-page"] if os.environ.get("MUTATE_DAMAGE") == "1" else []
 W = os.path.join(tempfile.gettempdir(), "ofdoctor-mutate-%d" % os.getpid())
 
 def real_list(root, prog):
@@ -47,8 +52,15 @@ for it in range(N):
     if not libs: continue
     name, path = rng.choice(libs)
     real = os.path.realpath(root + path)
-    kind = rng.choice(["unlink-soname", "move-to-opt", "move-bare", "move-to-usr-local", "upgrade-dangling"])
+    kind = os.environ.get("MUTATE_ONLY") or rng.choice(["unlink-soname", "move-to-opt", "move-bare", "move-to-usr-local", "upgrade-dangling"] + DAMAGE)
     full = root + path
+    if kind in DAMAGE:
+        # The library's file damaged in place, as a failed copy or download leaves it.
+        size = os.path.getsize(real)
+        with open(real, "r+b") as f:
+            if kind == "truncate-half": f.truncate(size // 2)
+            elif kind == "truncate-header": f.truncate(rng.choice([0, 16, 63, 64, 200]))
+            elif kind == "html-page": f.truncate(0); f.write(b"<!DOCTYPE html>\n<html><body>Moved</body></html>\n")
     if kind == "upgrade-dangling":
         if not os.path.islink(full) or not os.path.exists(real): kind = "move-to-opt"
         else: os.rename(real, real + ".99")
@@ -77,7 +89,9 @@ for it in range(N):
         continue
     errs = [f for f in rep["findings"] if f["severity"] == "error"]
     first = errs[0]["loaderMessage"] if errs else None
-    if first is None or first.split(": ", 1)[1] != before_real[1].split(": ", 1)[1]:
+    def tail(message): return message.split(": ", 1)[-1]
+    # (a loader killed by a signal prints nothing, and its finding has no loader message)
+    if tail(first or "") != tail(before_real[1]):
         print("MSG " + tag + f" real={before_real[1]!r} check={first!r}")
     apply = ofd(["fix", "--apply", "--root", root, prog])
     after = real_list(root, prog)

@@ -25,7 +25,7 @@ struct TextReport {
         // Model files and companions opened at run time, and functions bound at their first
         // call, do not stop the loader: say so. An array, not a `Set`: a set of `Rule` made
         // the runtime scan every conformance record of the binary for `Hashable`.
-        let later: [Rule] = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing, .stubLibraryLoaded]
+        let later: [Rule] = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing, .stubLibraryLoaded, .libraryCutShort]
         // (what the program does now: not what a fix uncovers, "once the other fixes are made")
         let present = errors.filter { finding in report.diagnosis.findings.contains { $0.key == finding.key } }
         let verb = present.allSatisfy { later.contains($0.rule) || $0.failsAtFirstCall } ? "starts but will fail" : "will not start"

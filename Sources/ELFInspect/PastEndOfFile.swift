@@ -1,0 +1,212 @@
+/// A library whose file ends before its segments do (a copy or download cut short), and the
+/// first place the loader touches a page that lies wholly past the end.
+///
+/// The loader maps segments with `mmap`, which succeeds past a file's end; the kernel sends
+/// SIGBUS at the first access to a page of the mapping that holds no byte of the file (a page
+/// the file ends inside reads as zeros past the end). So the process dies there, without a
+/// message: a shell says "Bus error" and the exit status is 135. What the loader touches, in
+/// its order (elf/dl-load.c `_dl_map_object_from_fd`, elf/dl-map-segments.h, elf/get-dynamic-info.h,
+/// elf/dl-lookup.c `_dl_setup_hash`, elf/do-rel.h):
+/// 1. the end of each segment's last file page, which it zero-fills when the segment's memory
+///    goes on past its file bytes (`.bss`);
+/// 2. the dynamic section, entry by entry up to `DT_NULL` (zeros past the end are a `DT_NULL`);
+/// 3. the hash table's header;
+/// 4. later, when it relocates the object: the relocation tables and every place they write.
+public struct PastEndOfFile: Equatable, Sendable {
+    public enum Stage: Equatable, Sendable {
+        case zeroFill, dynamicSection, dynamicSectionCut, hashTable, relocation
+
+        /// What the loader was doing, for a sentence: "reading its dynamic section".
+        public var activity: String {
+            switch self {
+            case .zeroFill: return "zero-filling the end of a segment's last page (its .bss)"
+            case .dynamicSection: return "reading its dynamic section"
+            case .dynamicSectionCut: return "using a dynamic section the file's end cuts short (the rest reads as zeros)"
+            case .hashTable: return "reading its symbol hash table"
+            case .relocation: return "relocating it"
+            }
+        }
+    }
+
+    public var stage: Stage
+    /// The file's size, and how far its segments' file bytes run.
+    public var fileSize: UInt64
+    public var segmentsEnd: UInt64
+    /// The first file offset touched that lies in a page wholly past the end.
+    public var offset: UInt64
+
+    /// The signal the loader dies of. With a dynamic section cut short it reads tables at
+    /// address 0 (a lost `DT_SYMTAB`), runs constructors no relocation has fixed, or touches a
+    /// page past the end: SIGSEGV or SIGBUS, as the entries lost decide.
+    public var signal: String { stage == .dynamicSectionCut ? "SIGSEGV or SIGBUS" : "SIGBUS" }
+
+    /// What a shell prints when it dies so, and the exit status it gives.
+    public var shellText: String {
+        stage == .dynamicSectionCut ? "\"Segmentation fault\" (exit status 139) or \"Bus error\" (135)" : "\"Bus error\" (exit status 135)"
+    }
+
+    /// The loader's fatal outcome as the search trail shows it.
+    public var description: String {
+        "killed by \(signal) \(stage.activity): the file is \(fileSize) bytes, its segments need \(segmentsEnd)"
+    }
+
+    /// The run-time page size on the machines modelled (x86-64).
+    public static let pageSize: UInt64 = 4096
+
+    /// Where `elf`, loaded as a library, first kills the loader; nil when it does not (every
+    /// page the loader touches holds bytes of the file).
+    public static func of(_ elf: ELFFile) -> PastEndOfFile? {
+        // (`bytes` is the whole file whenever it is cut short: `ELFFile` keeps it all then.)
+        guard shortfall(elf.programHeaders, fileSize: UInt64(elf.fileSize)) != nil else { return nil }
+        return find(elf.bytes.buffer, programHeaders: elf.programHeaders, is64: elf.is64, bigEndian: elf.reader.bigEndian)
+    }
+
+    /// The same for a file `ELFFile` cannot read (its tables run past its end): its program
+    /// headers are read alone. Nil when it does not kill the loader, or they cannot be read.
+    public static func of(bytes: FileBytes) -> PastEndOfFile? {
+        let raw = bytes.buffer
+        guard raw.count >= 64, raw[0] == 0x7f, raw[1] == 0x45, raw[2] == 0x4c, raw[3] == 0x46,
+              raw[4] == 1 || raw[4] == 2, raw[5] == 1 || raw[5] == 2 else { return nil }
+        let is64 = raw[4] == 2
+        let reader = ByteReader(buffer: raw, bigEndian: raw[5] == 2)
+        guard let phoff = reader.word(is64 ? 32 : 28, is64: is64).flatMap({ Int(exactly: $0) }),
+              let entrySize = reader.u16(is64 ? 54 : 42).map(Int.init), let count = reader.u16(is64 ? 56 : 44).map(Int.init),
+              entrySize >= (is64 ? 56 : 32), count <= raw.count / entrySize, phoff <= raw.count - count * entrySize
+        else { return nil }
+        var headers: [ProgramHeader] = []
+        for i in 0..<count {
+            let at = phoff + i * entrySize
+            if is64 {
+                guard let type = reader.u32(at), let offset = reader.u64(at + 8), let address = reader.u64(at + 16),
+                      let fileSize = reader.u64(at + 32), let memorySize = reader.u64(at + 40), let align = reader.u64(at + 48)
+                else { return nil }
+                headers.append(ProgramHeader(type: type, offset: offset, virtualAddress: address, fileSize: fileSize,
+                                             memorySize: memorySize, alignment: align))
+            } else {
+                guard let type = reader.u32(at), let offset = reader.u32(at + 4), let address = reader.u32(at + 8),
+                      let fileSize = reader.u32(at + 16), let memorySize = reader.u32(at + 20), let align = reader.u32(at + 28)
+                else { return nil }
+                headers.append(ProgramHeader(type: type, offset: UInt64(offset), virtualAddress: UInt64(address),
+                                             fileSize: UInt64(fileSize), memorySize: UInt64(memorySize), alignment: UInt64(align)))
+            }
+        }
+        return find(raw, programHeaders: headers, is64: is64, bigEndian: reader.bigEndian)
+    }
+
+    /// A library whose segments run past its file's last page, whether or not the loader
+    /// touches that part: the file's size and where its segments end. Nil for a whole file.
+    public static func cutShort(_ elf: ELFFile) -> (fileSize: UInt64, segmentsEnd: UInt64)? {
+        shortfall(elf.programHeaders, fileSize: UInt64(elf.fileSize)).map { (UInt64(elf.fileSize), $0.segmentsEnd) }
+    }
+
+    /// The end of the file's last page and the end of its segments' file bytes, when those
+    /// run past it (a page of the mapping then holds no byte of the file).
+    static func shortfall(_ programHeaders: [ProgramHeader], fileSize size: UInt64) -> (fileEnd: UInt64, segmentsEnd: UInt64)? {
+        let (filePages, wrapped) = size.addingReportingOverflow(pageSize - 1)
+        guard !wrapped else { return nil }
+        let fileEnd = filePages & ~(pageSize - 1)
+        var segmentsEnd: UInt64 = 0
+        for header in programHeaders where header.type == ProgramHeaderType.load {
+            let (end, overflow) = header.offset.addingReportingOverflow(header.fileSize)
+            guard !overflow else { return nil }   // a hostile header: the loader refuses it first
+            segmentsEnd = max(segmentsEnd, end)
+        }
+        return segmentsEnd > fileEnd ? (fileEnd, segmentsEnd) : nil
+    }
+
+    static func find(_ raw: UnsafeRawBufferPointer, programHeaders: [ProgramHeader], is64: Bool, bigEndian: Bool) -> PastEndOfFile? {
+        let page = pageSize
+        func down(_ value: UInt64) -> UInt64 { value & ~(page - 1) }
+        let size = UInt64(raw.count)
+        // The common case, and every healthy file: no mapped page lies past the file's pages.
+        guard let (fileEnd, segmentsEnd) = shortfall(programHeaders, fileSize: size) else { return nil }
+        let loads = programHeaders.filter { $0.type == ProgramHeaderType.load }
+        func fault(_ stage: Stage, _ offset: UInt64) -> PastEndOfFile {
+            PastEndOfFile(stage: stage, fileSize: size, segmentsEnd: segmentsEnd, offset: offset)
+        }
+
+        // The file offset behind a run-time address (relative to the load base), when a
+        // segment maps it from the file: its pages run from the segment's start, page-aligned,
+        // to the end of its file bytes rounded up. Past that the memory is anonymous zeros.
+        func backing(_ address: UInt64) -> UInt64? {
+            for load in loads {
+                let start = down(load.virtualAddress)
+                let (top, overflow) = load.virtualAddress.addingReportingOverflow(load.fileSize + page - 1)
+                guard !overflow, address >= start, address < down(top) else { continue }
+                return down(load.offset) + (address - start)
+            }
+            return nil
+        }
+        func word(_ offset: UInt64) -> UInt64 {
+            // Bytes past the end of the file, in its last page, read as zeros.
+            let width = is64 ? 8 : 4
+            var value: UInt64 = 0
+            for i in 0..<width {
+                let at = offset + UInt64(i)
+                let byte = at < size ? UInt64(raw[Int(at)]) : 0
+                value |= byte << UInt64(8 * (bigEndian ? width - 1 - i : i))
+            }
+            return value
+        }
+        /// The first offset of `length` bytes at `address` that lies past the file's pages.
+        func touches(_ address: UInt64, _ length: UInt64) -> UInt64? {
+            guard length > 0, let first = backing(address) else { return nil }
+            let last = backing(address &+ (length - 1)) ?? first
+            if first >= fileEnd { return first }
+            return last >= fileEnd ? fileEnd : nil
+        }
+
+        // 1. Zero-filling the rest of each segment's last file page.
+        for load in loads where load.memorySize > load.fileSize {
+            let zero = load.offset + load.fileSize
+            if zero % page != 0 && down(zero) >= fileEnd { return fault(.zeroFill, down(zero)) }
+        }
+        // 2. The dynamic section (the last PT_DYNAMIC with file bytes), up to DT_NULL.
+        guard let dynamic = programHeaders.last(where: { $0.type == ProgramHeaderType.dynamic && $0.fileSize != 0 }) else { return nil }
+        let entrySize: UInt64 = is64 ? 16 : 8
+        var tags: [Int64: UInt64] = [:]   // the last entry of a tag counts (get-dynamic-info.h)
+        var address = dynamic.virtualAddress
+        // Each step moves on by an entry; within a segment the offsets climb until one is past
+        // the file's pages, so a walk ends within this many steps a segment.
+        let bound = (fileEnd / entrySize + 1) * UInt64(max(loads.count, 1))
+        var cut: UInt64?   // the first entry the file's end cuts (its bytes past it read as zeros)
+        for _ in 0..<bound {
+            guard let offset = backing(address) else { break }
+            if offset >= fileEnd { return fault(.dynamicSection, offset) }
+            if cut == nil && offset + entrySize > size { cut = offset }
+            let tag = is64 ? Int64(bitPattern: word(offset)) : Int64(Int32(truncatingIfNeeded: word(offset)))
+            if tag == DynamicTag.null { break }
+            tags[tag] = word(offset + entrySize / 2)
+            address &+= entrySize
+        }
+        if let cut { return fault(.dynamicSectionCut, cut) }
+        // 3. The hash table's header: GNU's four words, else SysV's two.
+        if let table = tags[DynamicTag.gnuHash] {
+            if let offset = touches(table, 16) { return fault(.hashTable, offset) }
+        } else if let table = tags[DynamicTag.hash], let offset = touches(table, 8) {
+            return fault(.hashTable, offset)
+        }
+        // 4. Relocation: the tables, then every place an entry writes.
+        let tables: [(address: Int64, size: Int64, isRela: Bool?)] = [
+            (DynamicTag.rela, DynamicTag.relasz, true), (DynamicTag.rel, DynamicTag.relsz, false),
+            (DynamicTag.jmprel, DynamicTag.pltrelsz, tags[DynamicTag.pltrel].map { $0 == UInt64(DynamicTag.rela) } ?? is64),
+            (DynamicTag.relr, DynamicTag.relrsz, nil),
+        ]
+        var writes: [UInt64] = []
+        for table in tables {
+            guard let start = tags[table.address], let length = tags[table.size], length > 0 else { continue }
+            if let offset = touches(start, length) { return fault(.relocation, offset) }
+            guard let isRela = table.isRela, let first = backing(start) else { continue }
+            let stride = isRela ? (is64 ? 24 : 12) : (is64 ? 16 : 8)
+            var at = first
+            while at + UInt64(stride) <= min(first &+ length, size) {
+                writes.append(word(at))   // r_offset
+                at += UInt64(stride)
+            }
+        }
+        for target in writes {
+            if let offset = backing(target), offset >= fileEnd { return fault(.relocation, offset) }
+        }
+        return nil
+    }
+}

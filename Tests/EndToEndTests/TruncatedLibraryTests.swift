@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+
+/// A library cut short (an interrupted copy, download or layer), at every kind of place: inside
+/// its headers, its tables, its code, its dynamic section, its data, or only past its segments.
+/// The loader maps segments that run past a file's end without complaint and dies of SIGBUS at
+/// the first page it touches that holds no byte of the file, printing nothing (a dynamic section
+/// cut short reads on as zeros, and the loader crashes on what is lost); a cut it does not
+/// touch kills the program when the program touches it. Judged by the real loader: the
+/// program run with each cut copy, against `ofdoctor check` of it.
+@Suite("Libraries cut short: what the loader does with each cut, against the real loader")
+struct TruncatedLibraryTests {
+    static var canBuild: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc") }
+
+    /// What a run of the program came to, or what the check says it will.
+    enum Outcome: Equatable, CustomStringConvertible {
+        case runs
+        /// Killed by SIGBUS (a shell's "Bus error").
+        case busError
+        /// Killed by SIGSEGV.
+        case segmentationFault
+        /// The check: the loader dies of SIGSEGV or SIGBUS (a dynamic section cut short).
+        case crashes
+        /// The loader's message, from "error while loading shared libraries: " on.
+        case loaderError(String)
+        /// The check: starts, and dies of SIGBUS if it touches the cut part (LD032).
+        case diesIfTouched
+        case other(String)
+
+        var description: String {
+            switch self {
+            case .runs: return "runs"
+            case .busError: return "SIGBUS"
+            case .segmentationFault: return "SIGSEGV"
+            case .crashes: return "SIGSEGV or SIGBUS"
+            case .loaderError(let message): return "loader: \(message)"
+            case .diesIfTouched: return "SIGBUS if touched (LD032)"
+            case .other(let text): return text
+            }
+        }
+    }
+
+    struct Report: Decodable {
+        struct Finding: Decodable { var id: String; var severity: String; var summary: String; var loaderMessage: String? }
+        var findings: [Finding]
+    }
+
+    static let marker = "error while loading shared libraries: "
+
+    /// The program's own run: the real loader.
+    static func run(_ program: String) -> Outcome {
+        let result = Command.run(program, [])
+        if result.status == 0 && result.stdout.contains("sum ") { return .runs }
+        // Foundation's Process reports a signal's number as the status.
+        if result.status == SIGBUS && result.stderr.isEmpty { return .busError }
+        if result.status == SIGSEGV && result.stderr.isEmpty { return .segmentationFault }
+        if result.status == 127, let range = result.stderr.range(of: marker) {
+            return .loaderError(String(result.stderr[range.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return .other("exit \(result.status): \(result.stderr)")
+    }
+
+    /// What `ofdoctor check` says of it.
+    static func check(_ program: String) throws -> Outcome {
+        let result = Command.ofdoctor(["check", "--format", "json", program])
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        guard let first = report.findings.first(where: { $0.severity == "error" || $0.id == "LD032" }) else {
+            return result.status == 0 ? .runs : .other("exit \(result.status) with no problem")
+        }
+        if first.id == "LD032" { return .diesIfTouched }
+        if first.id == "LD010" && first.summary.contains("SIGBUS") {
+            guard first.loaderMessage == nil else { return .other("a loader message for a signal: \(first.loaderMessage ?? "")") }
+            return first.summary.contains("SIGSEGV or SIGBUS") ? .crashes : .busError
+        }
+        guard let message = first.loaderMessage, let range = message.range(of: marker) else { return .other("\(first.id): \(first.summary)") }
+        return .loaderError(String(message[range.upperBound...]))
+    }
+
+    /// The library: with the C runtime's files (a `.bss` at the end of its data, which the
+    /// loader zero-fills, and relocated pointers in `.data`), or without them and with no
+    /// pointer in `.data` (a cut there is in data nothing relocates: the loader leaves it to
+    /// the constructor to touch, LD032; its dynamic section ends the page before, so a cut
+    /// can fall inside it).
+    enum Variant: String, CaseIterable, Sendable { case withBSS, withoutBSS }
+
+    @Test("every cut of a library: the check says what the real loader does (a message, SIGBUS, or nothing)",
+          .enabled(if: canBuild, "needs gcc"), arguments: Variant.allCases)
+    func everyCut(variant: Variant) throws {
+        // libcut.so.1: code, 1,024 relocated pointers in .data.rel.ro (and 256 in .data), 16 KB
+        // of data no relocation writes, and a constructor that reads all of it: every cut
+        // inside its segments is touched, by the loader or by the constructor before main.
+        let build = try ScratchBuild("cut", """
+            mkdir lib
+            cat > cut.c <<'EOF'
+            static int target = 1;
+            int *const table[1024] = { [0 ... 1023] = &target };
+            \(variant == .withBSS ? "int *pointers[256] = { [0 ... 255] = &target };" : "")
+            int plain[4096] = { [0 ... 4095] = 1 };
+            long sum = 1;
+            \(variant == .withBSS ? "long scratch[512];" : "")
+            __attribute__((constructor)) static void add(void) {
+                for (int i = 0; i < 1024; i++) sum += table[i] == &target;
+                \(variant == .withBSS ? "for (int i = 0; i < 256; i++) sum += pointers[i] == &target;" : "")
+                for (int i = 0; i < 4096; i++) sum += plain[i];
+                \(variant == .withBSS ? "scratch[0] = sum;" : "")
+            }
+            long cut_sum(void) { return sum; }
+            EOF
+            gcc -shared -fPIC -O1 \(variant == .withBSS ? "" : "-nostartfiles") -o lib/libcut.so.1 -Wl,-soname,libcut.so.1 cut.c
+            cat > prog.c <<'EOF'
+            #include <stdio.h>
+            long cut_sum(void);
+            int main(void) { printf("sum %ld\\n", cut_sum()); return 0; }
+            EOF
+            gcc -o prog prog.c lib/libcut.so.1 -Wl,-rpath,'$ORIGIN/lib'
+            cp lib/libcut.so.1 whole.so
+            """)
+        defer { build.remove() }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: build.dir + "/whole.so"))
+        let program = build.dir + "/prog", library = build.dir + "/lib/libcut.so.1"
+        // Every 97 bytes, and each side of every page boundary.
+        var sizes = Set(stride(from: 0, to: whole.count, by: 97))
+        for boundary in stride(from: 4096, through: whole.count, by: 4096) { sizes.formUnion([boundary - 1, boundary, boundary + 1]) }
+        sizes.insert(whole.count)
+        var seen: [String: Int] = [:]
+        for size in sizes.filter({ $0 <= whole.count }).sorted() {
+            try whole.prefix(size).write(to: URL(fileURLWithPath: library))
+            let real = Self.run(program), model = try Self.check(program)
+            // LD032 claims SIGBUS when the cut part is touched; this library's constructor touches all of it.
+            let agrees = model == real || (model == .diesIfTouched && real == .busError)
+                || (model == .crashes && (real == .busError || real == .segmentationFault))
+            #expect(agrees, "cut to \(size) of \(whole.count) bytes: the program \(real), the check \(model)")
+            switch model {
+            case .runs: seen["runs", default: 0] += 1
+            case .busError: seen["SIGBUS", default: 0] += 1
+            case .crashes: seen["cut dynamic section", default: 0] += 1
+            case .segmentationFault: seen["other", default: 0] += 1
+            case .diesIfTouched: seen["LD032", default: 0] += 1
+            case .loaderError: seen["message", default: 0] += 1
+            case .other: seen["other", default: 0] += 1
+            }
+        }
+        // Each kind of outcome occurred, so none of the comparisons above was vacuous.
+        let kinds = ["runs", "SIGBUS", "message"] + (variant == .withoutBSS ? ["LD032", "cut dynamic section"] : [])
+        #expect(kinds.allSatisfy { seen[$0, default: 0] > 0 }, "\(seen)")
+    }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Truncation sweep: a library cut short at many places, each cut judged by the real loader.
+
+For each LIBRARY, a program that needs its soname (RUNPATH $ORIGIN/lib) is built in a scratch
+directory; the library's first N bytes are put in lib/ for N = 0, STEP, 2*STEP, … and the file's
+size less one. Each time the program is run (this machine's loader) and `ofdoctor check` is
+asked, and the two are compared:
+  runs                      <-> no problem
+  exit 127 with the loader's "error while loading shared libraries: MSG"  <-> that message
+  killed by SIGBUS          <-> LD010 "dies of SIGBUS", or LD032 (dies if the cut is touched)
+  SIGSEGV or SIGBUS         <-> LD010 "dies of SIGSEGV or SIGBUS" (a dynamic section cut short)
+LD032 also agrees with a program that runs: the test program never touches the library.
+
+usage: truncate.py OFDOCTOR CUTS LIBRARY...   (CUTS: how many cuts a library, e.g. 300)
+"""
+import json, os, shutil, subprocess, sys, tempfile
+
+OFD, CUTS, LIBRARIES = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+
+
+def soname(path):
+    out = subprocess.run(["readelf", "-dW", path], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if "(SONAME)" in line:
+            return line.split("[", 1)[1].rsplit("]", 1)[0]
+    return os.path.basename(path)
+
+
+def real(program):
+    r = subprocess.run([program], capture_output=True, text=True)
+    if r.returncode == 0:
+        return "runs"
+    if r.returncode < 0:
+        return "signal %d" % -r.returncode
+    return "exit %d: %s" % (r.returncode, r.stderr.strip().split("error while loading shared libraries: ", 1)[-1])
+
+
+def model(program):
+    c = subprocess.run([OFD, "check", "--format", "json", program], capture_output=True, text=True)
+    report = json.loads(c.stdout)
+    problems = [f for f in report["findings"] if f["severity"] == "error" or f["id"] == "LD032"]
+    if not problems:
+        return "runs"
+    first = problems[0]
+    if first["id"] == "LD032":
+        return "LD032"
+    if "SIGSEGV or SIGBUS" in first["summary"]:
+        return "crash"
+    if "SIGBUS" in first["summary"]:
+        return "signal 7"
+    return "exit 127: " + (first.get("loaderMessage") or "").split("error while loading shared libraries: ", 1)[-1]
+
+
+def agrees(m, r):
+    return m == r or (m == "crash" and r in ("signal 7", "signal 11")) or (m == "LD032" and r in ("runs", "signal 7"))
+
+
+total = {"agree": 0, "differ": 0}
+for library in LIBRARIES:
+    library = os.path.realpath(library)
+    work = tempfile.mkdtemp(prefix="ofdoctor-truncate-")
+    try:
+        os.makedirs(work + "/lib")
+        with open(work + "/p.c", "w") as f:
+            f.write("int main(void) { return 0; }\n")
+        subprocess.run(["gcc", "-o", work + "/prog", work + "/p.c", "-Wl,--no-as-needed", library,
+                        "-Wl,-rpath,$ORIGIN/lib"], check=True)
+        whole = open(library, "rb").read()
+        name = soname(library)
+        step = max(1, len(whole) // CUTS)
+        counts = {"agree": 0, "differ": 0}
+        for size in list(range(0, len(whole), step)) + [len(whole) - 1]:
+            with open(work + "/lib/" + name, "wb") as f:
+                f.write(whole[:size])
+            r, m = real(work + "/prog"), model(work + "/prog")
+            ok = agrees(m, r)
+            counts["agree" if ok else "differ"] += 1
+            if not ok:
+                print("DIFF %s cut to %d of %d: the program %r, the check %r" % (name, size, len(whole), r, m))
+        print("%s (%d bytes, every %d): %d agree, %d differ" % (library, len(whole), step, counts["agree"], counts["differ"]))
+        for k in total:
+            total[k] += counts[k]
+    finally:
+        shutil.rmtree(work)
+print(total)
+sys.exit(1 if total["differ"] else 0)
