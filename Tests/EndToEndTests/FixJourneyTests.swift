@@ -324,6 +324,10 @@ extension FixJourneyTests {
             #expect(text.stdout.contains("is cut short: the loader dies of SIGBUS loading it") && !text.stdout.contains("loader:"), "\(text.stdout)")
         }
         #expect(report.plan.map(DoctorEndToEndTests.describe) == ["env LD_LIBRARY_PATH=/opt/OpenFace/build/lib"])
+        // tree draws the file the loader met, not a library it missed.
+        let tree = Command.ofdoctor(["tree", "--root", root, "FeatureExtraction"] + env, environment: ["COLUMNS": "500"])
+        #expect(tree.stdout.contains("libLandmarkDetector.so => \(copy.directory)/libLandmarkDetector.so stops the loader ("
+                                     + (copy.half ? "killed by SIGBUS" : "")), "\(tree.stdout)")
 
         let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
         #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")

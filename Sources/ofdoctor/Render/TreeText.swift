@@ -154,7 +154,9 @@ struct TreeText {
             }
             guard let target else {
                 let miss = graph.missing.first { $0.name.hasSameBytes(as: name) }
-                lines.append(prefix + branch + style.red("\(v(name)) not found") + kind +
+                // A file the loader met and refuses fatally (LD010) was found, not missed.
+                let head = miss?.fatalPath.map { "\(v(name)) => \(v($0)) stops the loader" } ?? "\(v(name)) not found"
+                lines.append(prefix + branch + style.red(head) + kind +
                              style.dim(miss.map { " (\(v($0.reason)))" } ?? "") + marks.text(.missing(name)), indent: childPrefix + "  ")
                 writeTrail(miss, prefix: childPrefix, lines: &lines)
                 continue
