@@ -52,6 +52,10 @@ public struct PastEndOfFile: Equatable, Sendable {
 
     /// The run-time page size on the machines modelled (x86-64).
     public static let pageSize: UInt64 = 4096
+    /// Bounds for hostile files: segments judged, dynamic entries walked (a real library has
+    /// 4 or 5 segments and well under 100 entries).
+    static let maxSegments = 64
+    static let maxDynamicEntries: UInt64 = 1 << 16
 
     /// Where `elf`, loaded as a library, first kills the loader; nil when it does not (every
     /// page the loader touches holds bytes of the file).
@@ -121,6 +125,9 @@ public struct PastEndOfFile: Equatable, Sendable {
         // The common case, and every healthy file: no mapped page lies past the file's pages.
         guard let (fileEnd, segmentsEnd) = shortfall(programHeaders, fileSize: size) else { return nil }
         let loads = programHeaders.filter { $0.type == ProgramHeaderType.load }
+        // A library has a handful of segments; thousands are a hostile file's, not judged here
+        // (each address below is looked up among them).
+        guard loads.count <= Self.maxSegments else { return nil }
         func fault(_ stage: Stage, _ offset: UInt64) -> PastEndOfFile {
             PastEndOfFile(stage: stage, fileSize: size, segmentsEnd: segmentsEnd, offset: offset)
         }
@@ -131,9 +138,11 @@ public struct PastEndOfFile: Equatable, Sendable {
         func backing(_ address: UInt64) -> UInt64? {
             for load in loads {
                 let start = down(load.virtualAddress)
-                let (top, overflow) = load.virtualAddress.addingReportingOverflow(load.fileSize + page - 1)
-                guard !overflow, address >= start, address < down(top) else { continue }
-                return down(load.offset) + (address - start)
+                let (end, overflow) = load.virtualAddress.addingReportingOverflow(load.fileSize)
+                let (top, overflowTop) = end.addingReportingOverflow(page - 1)
+                guard !overflow, !overflowTop, address >= start, address < down(top) else { continue }
+                // (wrapping: a hostile header's sum is garbage, never a trap)
+                return down(load.offset) &+ (address - start)
             }
             return nil
         }
@@ -168,7 +177,8 @@ public struct PastEndOfFile: Equatable, Sendable {
         var address = dynamic.virtualAddress
         // Each step moves on by an entry; within a segment the offsets climb until one is past
         // the file's pages, so a walk ends within this many steps a segment.
-        let bound = (fileEnd / entrySize + 1) * UInt64(max(loads.count, 1))
+        let bound = min((fileEnd / entrySize + 1).multipliedReportingOverflow(by: UInt64(max(loads.count, 1))).partialValue,
+                        Self.maxDynamicEntries)
         var cut: UInt64?   // the first entry the file's end cuts (its bytes past it read as zeros)
         for _ in 0..<bound {
             guard let offset = backing(address) else { break }

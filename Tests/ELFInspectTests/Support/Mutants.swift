@@ -187,6 +187,8 @@ enum Mutants {
     /// Reads `bytes` and, when they parse, walks everything the reader offers. Returns the
     /// error thrown, if any; must never trap.
     static func probe(_ bytes: [UInt8], path: String) -> ELFError? {
+        // Where the loader would die of a cut (read from the program headers alone).
+        _ = PastEndOfFile.of(bytes: FileBytes(bytes))
         let file: ELFFile
         do {
             file = try ELFFile(bytes: FileBytes(bytes), path: path)
@@ -194,6 +196,8 @@ enum Mutants {
             return error
         }
         _ = file.header
+        _ = PastEndOfFile.of(file)
+        _ = PastEndOfFile.cutShort(file)
         _ = file.interpreter
         _ = file.dynamic
         _ = file.versionNeeds
