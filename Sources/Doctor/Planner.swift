@@ -662,6 +662,9 @@ public struct Planner: Sendable {
         if (try? system.root.resolve(RootPath(path))) ?? nil == nil, let target = try? system.root.linkTarget(at: RootPath(path)) {
             return "a dangling symlink (to \(target))"
         }
+        if let bytes = try? system.root.contents(of: RootPath(path)), let (size, end) = PastEndOfFile.cutShort(bytes: bytes) {
+            return "cut short: \(size) bytes, and its segments run to byte \(end)"
+        }
         return accessIdentity?.denial(.read, path: RootPath(path), in: system.root).map { "\($0)" } ?? "not a usable x86-64 library"
     }
 
@@ -670,7 +673,8 @@ public struct Planner: Sendable {
         // (a stub loads, and fails every call: never a library to find)
         guard !DriverLibrary.isLinkTimeStub(path), let bytes = try? system.root.contents(of: RootPath(path)) else { return false }
         if let who = accessIdentity, who.denial(.read, path: RootPath(path), in: system.root) != nil { return false }
-        return CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) == .accept
+        // (a copy cut short kills the loader, or the program, when the part it lacks is touched)
+        return CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) == .accept && PastEndOfFile.cutShort(bytes: bytes) == nil
     }
 
     /// A directory whose libraries the system does not also have: putting it on the search

@@ -68,7 +68,20 @@ public struct PastEndOfFile: Equatable, Sendable {
     /// The same for a file `ELFFile` cannot read (its tables run past its end): its program
     /// headers are read alone. Nil when it does not kill the loader, or they cannot be read.
     public static func of(bytes: FileBytes) -> PastEndOfFile? {
-        let raw = bytes.buffer
+        guard let (headers, is64, bigEndian) = loadCommands(bytes.buffer) else { return nil }
+        return find(bytes.buffer, programHeaders: headers, is64: is64, bigEndian: bigEndian)
+    }
+
+    /// `cutShort` for a file read as bytes (a candidate copy the planner weighs).
+    public static func cutShort(bytes: FileBytes) -> (fileSize: UInt64, segmentsEnd: UInt64)? {
+        guard let (headers, _, _) = loadCommands(bytes.buffer) else { return nil }
+        let size = UInt64(bytes.buffer.count)
+        return shortfall(headers, fileSize: size).map { (size, $0.segmentsEnd) }
+    }
+
+    /// The program headers alone, read from the ELF header's fields (no table behind them is
+    /// needed): nil when they cannot be read.
+    static func loadCommands(_ raw: UnsafeRawBufferPointer) -> (headers: [ProgramHeader], is64: Bool, bigEndian: Bool)? {
         guard raw.count >= 64, raw[0] == 0x7f, raw[1] == 0x45, raw[2] == 0x4c, raw[3] == 0x46,
               raw[4] == 1 || raw[4] == 2, raw[5] == 1 || raw[5] == 2 else { return nil }
         let is64 = raw[4] == 2
@@ -94,7 +107,7 @@ public struct PastEndOfFile: Equatable, Sendable {
                                              fileSize: UInt64(fileSize), memorySize: UInt64(memorySize), alignment: UInt64(align)))
             }
         }
-        return find(raw, programHeaders: headers, is64: is64, bigEndian: reader.bigEndian)
+        return (headers, is64, reader.bigEndian)
     }
 
     /// A library whose segments run past its file's last page, whether or not the loader

@@ -58,6 +58,9 @@ struct SonameFileTests {
               plan: ["conf /opt/vendor/lib", "ldconfig"]),
         Setup(label: "a file named as glibc 2.31 names its own (libbar-2.31.so for libbar.so.6) in the default directory",
               needed: "libbar.so.6", file: "/usr/lib/x86_64-linux-gnu/libbar-2.31.so", declared: "libbar.so.6", plan: ["ldconfig"]),
+        Setup(label: "the only copy is cut short (its segments run past its end): no copy, and the candidate says so",
+              needed: "libfoo.so.1", file: "/opt/vendor/lib/libfoo.so.1", declared: "libfoo.so.1",
+              extra: #"truncate -s 3000 "$R$F""#, plan: nil),
         Setup(label: "a file whose name begins with the library's name but that declares another soname is no copy",
               needed: "libfoo.so.1", file: "/opt/vendor/lib/libfoobar.so.1", declared: "libfoobar.so.1", plan: nil),
     ]
@@ -88,7 +91,7 @@ struct SonameFileTests {
     }
 
     struct Report: Decodable {
-        struct Candidate: Decodable { var path: String; var soname: String?; var kind: String; var usable: Bool }
+        struct Candidate: Decodable { var path: String; var soname: String?; var kind: String; var usable: Bool; var note: String? }
         struct Finding: Decodable { var id: String; var library: String?; var fixable: Bool; var candidates: [Candidate] }
         struct Action: Decodable { var kind: String; var path: String?; var target: String?; var directories: [String]? }
         var status: String
@@ -135,10 +138,15 @@ struct SonameFileTests {
             // program still fails.
             #expect(check.status == 2 && !finding.fixable && report.plan.isEmpty, "\(check.stdout)")
             #expect(!finding.candidates.contains { $0.path == setup.file && $0.kind == "same-soname" && $0.usable }, "\(finding.candidates)")
+            if setup.extra.hasPrefix("truncate") {
+                #expect(finding.candidates.contains { $0.path == setup.file && $0.note?.hasPrefix("cut short: 3000 bytes") == true },
+                        "\(finding.candidates)")
+            }
             let directory = (setup.file as NSString).deletingLastPathComponent
             try (directory + "\n").write(toFile: root + "/etc/ld.so.conf.d/probe.conf", atomically: true, encoding: .utf8)
             #expect(ImageE2E.run("/usr/sbin/chroot", [root, "/sbin/ldconfig"]).status == 0)
-            #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status == 127)
+            // (127: not found; a copy cut short kills the loader: 128 + SIGBUS)
+            #expect([127, 128 + SIGBUS].contains(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status))
             return
         }
         #expect(check.status == 1 && report.status == "fixable" && finding.fixable, "\(check.stdout)")
