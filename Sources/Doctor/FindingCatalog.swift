@@ -395,31 +395,41 @@ public enum FindingCatalog {
     }
 
     /// A candidate cut short (`PastEndOfFile`): LD010, as any file that stops the loader, but
-    /// the loader says nothing; it dies of SIGBUS.
+    /// the loader says nothing; it dies of SIGBUS (or, with a dynamic section cut, SIGSEGV).
     static func cutShort(_ path: String, _ cut: PastEndOfFile, miss: MissingLibrary, requesters: [String]) -> Finding {
+        cutShortFinding(name: miss.name, path: path, cut, requesters: requesters)
+    }
+
+    static func cutShortFinding(name: String, path: String, _ cut: PastEndOfFile, requesters: [String]) -> Finding {
         let stage = cut.stage == .relocation
-            ? "when it relocates it, after mapping the program's other libraries"
+            ? "when it relocates it, after mapping the program's other libraries and checking their versions"
             : "as it maps it, \(cut.stage.activity)"
         return Finding(
             id: .badCandidate, rule: .badCandidate,
-            summary: "\(path) is cut short: the loader dies of \(cut.signal) loading it",
-            explanation: "Looking for \(miss.name), ld.so opened \(path): \(cut.fileSize) bytes, but its segments run to byte \(cut.segmentsEnd) (a copy, download or image layer cut short). "
+            summary: "\(path) is cut short: the loader dies of \(cut.signal) \(cut.stage == .relocation ? "relocating" : "loading") it",
+            explanation: "Looking for \(name), ld.so opened \(path): \(cut.fileSize) bytes, but its segments run to byte \(cut.segmentsEnd) (a copy, download or image layer cut short). "
                 + (cut.stage == .dynamicSectionCut
                     ? "The loader maps the segments all the same (mmap past a file's end succeeds); the part of the last page past the end reads as zeros, so it reads a dynamic section cut at file offset \(cut.offset), without the entries after it, and crashes. "
                     : "The loader maps the segments all the same (mmap past a file's end succeeds), and the kernel kills it with SIGBUS at the first page it touches that holds no byte of the file: here \(stage) (file offset \(cut.offset)). ")
                 + "Nothing is printed by the loader; a shell says \(cut.shellText), and docker run exits with that status too. "
                 + "A copy later on the search path is never reached.",
-            library: miss.name, neededBy: requesters, resolvedTo: path,
+            library: name, neededBy: requesters, resolvedTo: path,
             remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more); or remove it, so the loader finds another copy.")
     }
 
-    /// Loaded libraries cut short where the loader does not look (LD032): their segments run
-    /// past the file's end, but the pages the loader touches are whole (`PastEndOfFile`).
-    /// The program and the loader itself are mapped by the kernel, and left out.
+    /// Loaded libraries cut short (`PastEndOfFile`) that the loader maps: one only relocation
+    /// touches kills it then (LD010); one the loader does not touch at all is LD032, its
+    /// segments running past the file's end where the pages it reads are whole. The program
+    /// and the loader itself are mapped by the kernel, and left out.
     static func cutShortFindings(_ graph: LoadGraph) -> [Finding] {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {
             guard let (size, end) = PastEndOfFile.cutShort(object.elf) else { continue }
+            let requesters = object.neededBy.map { graph.objects[$0].path }
+            if let cut = PastEndOfFile.of(object.elf) {
+                result.append(cutShortFinding(name: object.names.first ?? object.path, path: object.path, cut, requesters: requesters))
+                continue
+            }
             result.append(Finding(
                 id: .libraryCutShort, rule: .libraryCutShort, severity: .warning,
                 summary: "\(object.path) is cut short: the program dies of SIGBUS if it touches the missing part",
@@ -427,7 +437,7 @@ public enum FindingCatalog {
                     + "The loader maps it without touching the missing part, so it, ldd and ld.so --list find nothing wrong; "
                     + "the first access to that part (by the library's initialisers as the program starts, or by its code or data later) kills the process with SIGBUS: a shell says \"Bus error\", exit status 135. "
                     + "A program that never uses that part runs.",
-                library: object.names.first, neededBy: object.neededBy.map { graph.objects[$0].path }, resolvedTo: object.path,
+                library: object.names.first, neededBy: requesters, resolvedTo: object.path,
                 remedy: "Reinstall the package that provides \(object.path), or copy it again whole (\(end) bytes or more)."))
         }
         return result

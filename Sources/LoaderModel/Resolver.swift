@@ -1097,7 +1097,9 @@ struct ResolutionState {
                 trail.append(Attempt(path: path, source: source, outcome: .refusedWhenMapped(refusal)))
                 return .fatal(path: path, message: refusal)
             }
-            if let cut {
+            // (a cut only relocation touches kills the loader after every object is mapped and
+            // its versions checked: the object loads, and its finding comes with the symbols')
+            if let cut, cut.stage != .relocation {
                 trail.append(Attempt(path: path, source: source, outcome: .pastEndOfFile(cut)))
                 return .fatal(path: path, message: cut.description)
             }

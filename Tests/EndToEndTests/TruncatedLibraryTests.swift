@@ -61,11 +61,19 @@ struct TruncatedLibraryTests {
     }
 
     /// What `ofdoctor check` says of it.
-    static func check(_ program: String) throws -> Outcome {
+    static func check(_ program: String) throws -> Outcome { try checked(program).outcome }
+
+    /// The same, and whether the loader dies relocating the library (after mapping the rest).
+    static func checked(_ program: String) throws -> (outcome: Outcome, relocating: Bool) {
         let result = Command.ofdoctor(["check", "--format", "json", program])
         let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        let relocating = report.findings.contains { $0.id == "LD010" && $0.summary.hasSuffix("relocating it") }
+        return (outcome(of: report, status: result.status), relocating)
+    }
+
+    static func outcome(of report: Report, status: Int32) -> Outcome {
         guard let first = report.findings.first(where: { $0.severity == "error" || $0.id == "LD032" }) else {
-            return result.status == 0 ? .runs : .other("exit \(result.status) with no problem")
+            return status == 0 ? .runs : .other("exit \(status) with no problem")
         }
         if first.id == "LD032" { return .diesIfTouched }
         if first.id == "LD010" && first.summary.contains("SIGBUS") {
@@ -81,7 +89,10 @@ struct TruncatedLibraryTests {
     /// pointer in `.data` (a cut there is in data nothing relocates: the loader leaves it to
     /// the constructor to touch, LD032; its dynamic section ends the page before, so a cut
     /// can fall inside it).
-    enum Variant: String, CaseIterable, Sendable { case withBSS, withoutBSS }
+    /// And a third: no `.bss`, with relocated pointers in `.data` after the plain data, where a
+    /// cut is touched only when the loader relocates the library, after it has mapped every
+    /// other object: a library missing after it is what the loader reports then.
+    enum Variant: String, CaseIterable, Sendable { case withBSS, withoutBSS, relocatedWithoutBSS }
 
     @Test("every cut of a library: the check says what the real loader does (a message, SIGBUS, or nothing)",
           .enabled(if: canBuild, "needs gcc"), arguments: Variant.allCases)
@@ -94,13 +105,13 @@ struct TruncatedLibraryTests {
             cat > cut.c <<'EOF'
             static int target = 1;
             int *const table[1024] = { [0 ... 1023] = &target };
-            \(variant == .withBSS ? "int *pointers[256] = { [0 ... 255] = &target };" : "")
+            \(variant != .withoutBSS ? "int *pointers[256] = { [0 ... 255] = &target };" : "")
             int plain[4096] = { [0 ... 4095] = 1 };
             long sum = 1;
             \(variant == .withBSS ? "long scratch[512];" : "")
             __attribute__((constructor)) static void add(void) {
                 for (int i = 0; i < 1024; i++) sum += table[i] == &target;
-                \(variant == .withBSS ? "for (int i = 0; i < 256; i++) sum += pointers[i] == &target;" : "")
+                \(variant != .withoutBSS ? "for (int i = 0; i < 256; i++) sum += pointers[i] == &target;" : "")
                 for (int i = 0; i < 4096; i++) sum += plain[i];
                 \(variant == .withBSS ? "scratch[0] = sum;" : "")
             }
@@ -113,6 +124,10 @@ struct TruncatedLibraryTests {
             int main(void) { printf("sum %ld\\n", cut_sum()); return 0; }
             EOF
             gcc -o prog prog.c lib/libcut.so.1 -Wl,-rpath,'$ORIGIN/lib'
+            mkdir elsewhere
+            echo 'int missing_one(void) { return 1; }' > missing.c
+            gcc -shared -fPIC -o elsewhere/libmissing.so.1 -Wl,-soname,libmissing.so.1 missing.c
+            gcc -o prog2 prog.c -Wl,--no-as-needed lib/libcut.so.1 elsewhere/libmissing.so.1 -Wl,-rpath,'$ORIGIN/lib'
             cp lib/libcut.so.1 whole.so
             """)
         defer { build.remove() }
@@ -125,7 +140,17 @@ struct TruncatedLibraryTests {
         var seen: [String: Int] = [:]
         for size in sizes.filter({ $0 <= whole.count }).sorted() {
             try whole.prefix(size).write(to: URL(fileURLWithPath: library))
-            let real = Self.run(program), model = try Self.check(program)
+            let real = Self.run(program), (model, relocating) = try Self.checked(program)
+            if relocating, seen["relocation", default: 0] < 3 {
+                // The loader maps every object and checks versions before it relocates: with a
+                // library missing after this one, that is what it reports (prog2 needs both).
+                // (Three cuts: the check of prog2 searches the whole machine for the library.)
+                let second = build.dir + "/prog2"
+                let missing = Outcome.loaderError("libmissing.so.1: cannot open shared object file: No such file or directory")
+                let (realSecond, modelSecond) = (Self.run(second), try Self.check(second))
+                #expect(realSecond == missing && modelSecond == missing, "cut to \(size): the program \(realSecond), the check \(modelSecond)")
+                seen["relocation", default: 0] += 1
+            }
             // LD032 claims SIGBUS when the cut part is touched; this library's constructor touches all of it.
             let agrees = model == real || (model == .diesIfTouched && real == .busError)
                 || (model == .crashes && (real == .busError || real == .segmentationFault))
@@ -142,6 +167,7 @@ struct TruncatedLibraryTests {
         }
         // Each kind of outcome occurred, so none of the comparisons above was vacuous.
         let kinds = ["runs", "SIGBUS", "message"] + (variant == .withoutBSS ? ["LD032", "cut dynamic section"] : [])
+            + (variant == .relocatedWithoutBSS ? ["relocation"] : [])
         #expect(kinds.allSatisfy { seen[$0, default: 0] > 0 }, "\(seen)")
     }
 }
