@@ -59,7 +59,8 @@ public struct Attempt: Equatable, Sendable {
         /// as requested, not the file.
         case refusedWhenMapped(String)
         /// A candidate cut short: the loader maps it and dies of SIGBUS at the first page it
-        /// touches past the file's end, with no message (`PastEndOfFile`).
+        /// touches past the file's end (of SIGSEGV or SIGBUS on a dynamic section the end
+        /// cuts), with no message (`PastEndOfFile`).
         case pastEndOfFile(PastEndOfFile)
         case taken
         /// The cache named this path but it is gone (stale cache).
@@ -206,7 +207,7 @@ public struct MissingLibrary: Sendable, Equatable {
         return fatalPath
     }
 
-    /// When the fatal candidate is a file cut short: where the loader dies of SIGBUS.
+    /// When the fatal candidate is a file cut short: where the loader dies, and of what.
     public var pastEndOfFile: PastEndOfFile? {
         guard fatalPath != nil, case .pastEndOfFile(let cut) = trail.last?.outcome else { return nil }
         return cut
