@@ -50,4 +50,6 @@ public struct ProgramHeader: Equatable, Sendable {
     public var memorySize: UInt64
     /// `p_align`.
     public var alignment: UInt64 = 0
+    /// `p_flags` (`PF_X` 1, `PF_W` 2, `PF_R` 4).
+    public var flags: UInt32 = 0
 }

@@ -68,46 +68,15 @@ public struct PastEndOfFile: Equatable, Sendable {
     /// The same for a file `ELFFile` cannot read (its tables run past its end): its program
     /// headers are read alone. Nil when it does not kill the loader, or they cannot be read.
     public static func of(bytes: FileBytes) -> PastEndOfFile? {
-        guard let (headers, is64, bigEndian) = loadCommands(bytes.buffer) else { return nil }
-        return find(bytes.buffer, programHeaders: headers, is64: is64, bigEndian: bigEndian)
+        guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
+        return find(bytes.buffer, programHeaders: image.headers, is64: image.is64, bigEndian: image.bigEndian)
     }
 
     /// `cutShort` for a file read as bytes (a candidate copy the planner weighs).
     public static func cutShort(bytes: FileBytes) -> (fileSize: UInt64, segmentsEnd: UInt64)? {
-        guard let (headers, _, _) = loadCommands(bytes.buffer) else { return nil }
+        guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
         let size = UInt64(bytes.buffer.count)
-        return shortfall(headers, fileSize: size).map { (size, $0.segmentsEnd) }
-    }
-
-    /// The program headers alone, read from the ELF header's fields (no table behind them is
-    /// needed): nil when they cannot be read.
-    static func loadCommands(_ raw: UnsafeRawBufferPointer) -> (headers: [ProgramHeader], is64: Bool, bigEndian: Bool)? {
-        guard raw.count >= 64, raw[0] == 0x7f, raw[1] == 0x45, raw[2] == 0x4c, raw[3] == 0x46,
-              raw[4] == 1 || raw[4] == 2, raw[5] == 1 || raw[5] == 2 else { return nil }
-        let is64 = raw[4] == 2
-        let reader = ByteReader(buffer: raw, bigEndian: raw[5] == 2)
-        guard let phoff = reader.word(is64 ? 32 : 28, is64: is64).flatMap({ Int(exactly: $0) }),
-              let entrySize = reader.u16(is64 ? 54 : 42).map(Int.init), let count = reader.u16(is64 ? 56 : 44).map(Int.init),
-              entrySize >= (is64 ? 56 : 32), count <= raw.count / entrySize, phoff <= raw.count - count * entrySize
-        else { return nil }
-        var headers: [ProgramHeader] = []
-        for i in 0..<count {
-            let at = phoff + i * entrySize
-            if is64 {
-                guard let type = reader.u32(at), let offset = reader.u64(at + 8), let address = reader.u64(at + 16),
-                      let fileSize = reader.u64(at + 32), let memorySize = reader.u64(at + 40), let align = reader.u64(at + 48)
-                else { return nil }
-                headers.append(ProgramHeader(type: type, offset: offset, virtualAddress: address, fileSize: fileSize,
-                                             memorySize: memorySize, alignment: align))
-            } else {
-                guard let type = reader.u32(at), let offset = reader.u32(at + 4), let address = reader.u32(at + 8),
-                      let fileSize = reader.u32(at + 16), let memorySize = reader.u32(at + 20), let align = reader.u32(at + 28)
-                else { return nil }
-                headers.append(ProgramHeader(type: type, offset: UInt64(offset), virtualAddress: UInt64(address),
-                                             fileSize: UInt64(fileSize), memorySize: UInt64(memorySize), alignment: UInt64(align)))
-            }
-        }
-        return (headers, is64, reader.bigEndian)
+        return shortfall(image.headers, fileSize: size).map { (size, $0.segmentsEnd) }
     }
 
     /// A library whose segments run past its file's last page, whether or not the loader

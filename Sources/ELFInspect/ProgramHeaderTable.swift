@@ -21,7 +21,7 @@ enum ProgramHeaderTable {
                     throw .malformed(path: path, what: "program header \(i): \(ELFLayout.libelfMessage())")
                 }
                 phdrs.append(ProgramHeader(type: ph.p_type, offset: ph.p_offset, virtualAddress: ph.p_vaddr,
-                                           fileSize: ph.p_filesz, memorySize: ph.p_memsz, alignment: ph.p_align))
+                                           fileSize: ph.p_filesz, memorySize: ph.p_memsz, alignment: ph.p_align, flags: ph.p_flags))
             }
         }
         return phdrs
