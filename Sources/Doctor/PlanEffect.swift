@@ -43,10 +43,9 @@ public struct PlanEffect: Sendable {
     /// - Parameters:
     ///   - confContents: the text of a conf file listing these directories.
     ///   - glibc: the glibc whose ldconfig runs (nil: read from the root).
-    ///   - parsed: files of `base` already parsed, by real path (`LdconfigModel`'s).
     public init(_ plan: FixPlan, base: any RootFilesystem,
                 confContents: ([String]) -> String = { ConfFile.contents(directories: $0) },
-                glibc: GlibcVersion? = nil, parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]) {
+                glibc: GlibcVersion? = nil) {
         root = OverlayRoot(base: base)
         var runsLdconfig = false
         for planned in plan.actions {
@@ -63,7 +62,7 @@ public struct PlanEffect: Sendable {
             return
         }
         root.memoise()   // for the configuration's walks; the links recorded next drop it
-        let model = LdconfigModel(root: RootView(root), glibc: glibc, parsed: parsed)
+        let model = LdconfigModel(root: RootView(root), glibc: glibc)
         for change in model.linkChanges {
             switch change {
             case .create(let link, let target), .repoint(let link, _, let target):

@@ -702,8 +702,7 @@ public struct Planner: Sendable {
     // MARK: - simulation
 
     /// The diagnosis of the root with `actions` applied in memory (`PlanEffect`).
-    /// - Parameter graph: a load graph of the root itself (the plan's start), whose parsed
-    ///   files ldconfig's simulation need not parse again.
+    /// - Parameter graph: a load graph of the root itself (the plan's start).
     ///
     /// A plan that runs ldconfig on a root from outside runs the host's (`ldconfig -r`),
     /// while its Dockerfile lines run the root's own: when the two glibcs' ldconfig differ
@@ -711,22 +710,19 @@ public struct Planner: Sendable {
     /// each, and an outcome that differs is the one returned.
     public func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment,
                          reusing graph: LoadGraph? = nil) throws(ResolveError) -> Diagnosis {
-        var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
-        for object in graph?.objects ?? [] { parsed[object.realPath] = (object.identity, object.elf) }
-        let own = try simulate(actions, environment: environment, graph: graph, parsed: parsed, ldconfig: system.platform.glibc)
+        let own = try simulate(actions, environment: environment, graph: graph, ldconfig: system.platform.glibc)
         guard let host = hostLdconfigGlibc, !LdconfigModel.behavesAlike(host, system.platform.glibc),
               actions.contains(where: { if case .ldconfig = $0.action { true } else { false } })
         else { return own }
-        let hosts = try simulate(actions, environment: environment, graph: graph, parsed: parsed, ldconfig: host)
+        let hosts = try simulate(actions, environment: environment, graph: graph, ldconfig: host)
         // An error only one of them leaves is the plan's: the host's outcome unless it is
         // no worse than the root's own.
         return Set(hosts.errors.map(\.key)).isSubset(of: own.errors.map(\.key)) ? own : hosts
     }
 
     private func simulate(_ actions: [PlannedAction], environment: LoaderEnvironment, graph: LoadGraph?,
-                          parsed: [String: (identity: FileIdentity, elf: ELFFile)],
                           ldconfig glibc: GlibcVersion) throws(ResolveError) -> Diagnosis {
-        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: glibc, parsed: parsed)
+        let effect = PlanEffect(FixPlan(actions), base: system.root.filesystem, glibc: glibc)
         var simulated = system
         simulated.root = RootView(effect.root)
         if let cache = effect.cache { simulated.cache = cache }

@@ -13,10 +13,10 @@ struct LdconfigLibrary: Equatable, Sendable {
     static let flagLibc4: Int32 = 0, flagELF: Int32 = 1, flagLibc5: Int32 = 2, flagLibc6: Int32 = 3
 
     /// Nil when ldconfig skips the file: under 64 bytes, not ELF (linker scripts), not
-    /// `ET_DYN`, an unknown machine, no `PT_DYNAMIC` or `DT_STRTAB`.
-    /// - Parameter parsed: these very bytes already parsed (the loader model's reading of
-    ///   the same file), which saves parsing them again.
-    static func read(_ bytes: FileBytes, name: String, path: String, parsed: ELFFile? = nil) -> LdconfigLibrary? {
+    /// `ET_DYN`, an unknown machine, no `PT_DYNAMIC` or `DT_STRTAB`, or a pointer it follows
+    /// past the file's end (`LdconfigFileRead`).
+    /// - Parameter glibc: the release of the ldconfig that reads it.
+    static func read(_ bytes: FileBytes, name: String, glibc: GlibcVersion) -> LdconfigLibrary? {
         let raw = bytes.buffer
         guard raw.count >= 64 else { return nil }
         // a.out ZMAGIC/QMAGIC (N_MAGIC: low 16 bits of a_info): libc4, soname up to the major number.
@@ -25,27 +25,23 @@ struct LdconfigLibrary: Equatable, Sendable {
             return LdconfigLibrary(flag: flagLibc4, soname: aoutSoname(name), isaLevel: 0)
         }
         guard raw[0] == 0x7f, raw[1] == 0x45, raw[2] == 0x4c, raw[3] == 0x46 else { return nil }
-        // ldconfig reads the headers and the dynamic section, nothing else (readelflib.c).
-        let elf: (header: ELFHeader, interpreter: String?, dynamic: DynamicSection?)
-        if let parsed {
-            elf = (parsed.header, parsed.interpreter, parsed.dynamic)
-        } else {
-            guard let headers = try? ELFHeaders(bytes: bytes, path: path) else { return nil }
-            elf = (headers.header, headers.interpreter, headers.dynamic)
-        }
-        guard elf.header.type == ELFHeader.sharedObject, let dynamic = elf.dynamic else { return nil }
-        let is64 = elf.header.fileClass == .elf64
-        var flag: Int32
-        switch elf.header.machine {
-        case 62: flag = is64 ? 0x0303 : 0x0803                     // EM_X86_64: x86-64 or x32, always libc6
+        // ldconfig reads every field in its own byte order, whatever EI_DATA says; e_type and
+        // e_machine sit at the same offsets in both classes, and a class other than ELFCLASS32
+        // is read as ELFCLASS64 and refused there.
+        let is64 = raw[4] != 1
+        func half(_ at: Int) -> UInt16 { UInt16(raw[at + 1]) << 8 | UInt16(raw[at]) }
+        guard half(16) == ELFHeader.sharedObject, raw[4] == 1 || raw[4] == 2 else { return nil }
+        let file = LdconfigFileRead(raw: raw, is64: is64)
+        switch half(18) {
+        case 62:                                                    // EM_X86_64: x86-64 or x32, always libc6
+            guard case .library(let soname, _) = file.read(glibc: glibc) else { return nil }
+            let isa = is64 ? isaLevel(raw) : 0
+            return LdconfigLibrary(flag: is64 ? 0x0303 : 0x0803, soname: soname, isaLevel: isa)
         case 3 where !is64:                                         // EM_386: classified by its needs
-            flag = flagELF
-            if elf.interpreter == "/lib/ld-linux.so.2" { flag = flagLibc6 }
-            if flag == flagELF, let known = dynamic.needed.lazy.compactMap({ knownLibraries[$0] }).first { flag = known }
+            guard case .library(let soname, let flag) = file.read(glibc: glibc) else { return nil }
+            return LdconfigLibrary(flag: flag, soname: soname, isaLevel: 0)
         default: return nil
         }
-        let isa = is64 ? isaLevel(raw, bigEndian: elf.header.byteOrder == .big) : 0
-        return LdconfigLibrary(flag: flag, soname: dynamic.soname, isaLevel: isa)
     }
 
     /// readlib.c `known_libs` + x86 `SYSDEP_KNOWN_LIBRARY_NAMES`.
@@ -58,23 +54,24 @@ struct LdconfigLibrary: Equatable, Sendable {
         return String(name[..<dot])
     }
 
-    /// The x86 ISA level from the `PT_GNU_PROPERTY` note of a 64-bit file (readelflib.c,
+    /// The x86 ISA level from the `PT_GNU_PROPERTY` note of a 64-bit file, read in ldconfig's
+    /// own byte order (readelflib.c,
     /// sysdeps/x86/elf-read-prop.h `read_gnu_property`). Every read is bounds-checked.
-    static func isaLevel(_ raw: UnsafeRawBufferPointer, bigEndian: Bool) -> UInt32 {
+    static func isaLevel(_ raw: UnsafeRawBufferPointer) -> UInt32 {
         func u16(_ o: Int) -> UInt16? {
             guard o >= 0, o <= raw.count - 2 else { return nil }
             let v = raw.loadUnaligned(fromByteOffset: o, as: UInt16.self)
-            return bigEndian ? UInt16(bigEndian: v) : UInt16(littleEndian: v)
+            return UInt16(littleEndian: v)
         }
         func u32(_ o: Int) -> UInt32? {
             guard o >= 0, o <= raw.count - 4 else { return nil }
             let v = raw.loadUnaligned(fromByteOffset: o, as: UInt32.self)
-            return bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v)
+            return UInt32(littleEndian: v)
         }
         func u64(_ o: Int) -> UInt64? {
             guard o >= 0, o <= raw.count - 8 else { return nil }
             let v = raw.loadUnaligned(fromByteOffset: o, as: UInt64.self)
-            return bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v)
+            return UInt64(littleEndian: v)
         }
         guard let phoff64 = u64(32), let phoff = Int(exactly: phoff64), let phnum = u16(56), phoff <= raw.count else { return 0 }
         for k in 0..<Int(phnum) {
@@ -86,7 +83,7 @@ struct LdconfigLibrary: Equatable, Sendable {
             var note = off
             while note + 12 < off + size {
                 guard let namesz = u32(note), let descsz = u32(note + 4), let ntype = u32(note + 8) else { return 0 }
-                if namesz == 4, ntype == 5, u32(note + 12) == (bigEndian ? 0x474e_5500 : 0x0055_4e47) {  // NT_GNU_PROPERTY_TYPE_0 "GNU\0"
+                if namesz == 4, ntype == 5, u32(note + 12) == 0x0055_4e47 {  // NT_GNU_PROPERTY_TYPE_0 "GNU\0"
                     guard descsz >= 8, descsz % 8 == 0 else { return 0 }
                     var p = note + 16
                     let end = p + Int(descsz)

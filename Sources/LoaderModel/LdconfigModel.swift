@@ -45,14 +45,10 @@ public struct LdconfigModel: Sendable {
     /// Runs the model over `root` with `configuration` (default: the root's own `ld.so.conf`,
     /// as the root's own ldconfig reads it: a glibc before 2.33 neither scans nor caches
     /// `glibc-hwcaps/` subdirectories).
-    /// - Parameter parsed: files already parsed, by real path (a load graph's objects): one
-    ///   found there again, the same file (same identity), is not parsed again.
-    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil,
-                parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]) {
+    public init(root: RootView, configuration: LdSoConf? = nil, glibc: GlibcVersion? = nil) {
         let version = glibc ?? GlibcVersion.read(root: root)?.version ?? TargetSystem.fallbackGlibc
         var run = LdconfigRun(root: root, directories: (configuration ?? LdSoConf(root: root, glibc: version)).directories,
                               glibc: version)
-        run.parsed = parsed
         run.searchDirectories()
         cache = run.makeCache()
         linkChanges = run.linkChanges
@@ -92,8 +88,6 @@ private struct LdconfigRun {
     /// Files already read, by real path: a library's links lead to it again. (Keys here are
     /// bytes, `TextKey`: `libé.so` and `libe\u{301}.so` are two names to ldconfig.)
     var read: [TextKey: LdconfigLibrary?] = [:]
-    /// Files parsed before the run (`LdconfigModel.init`'s `parsed`).
-    var parsed: [String: (identity: FileIdentity, elf: ELFFile)] = [:]
     /// What names of the directory being scanned resolve to, as the scan found them: its
     /// links are made against these (`createLinks` resolved both names again). Emptied
     /// whenever the run changes a link, since any name may lead through it.
@@ -235,8 +229,7 @@ private struct LdconfigRun {
             guard let known, known.flag == LdconfigLibrary.flagLibc4 else { return known }
             return LdconfigLibrary(flag: known.flag, soname: LdconfigLibrary.aoutSoname(name), isaLevel: known.isaLevel)
         }
-        let elf = parsed[path].flatMap { $0.identity == file.entry.identity ? $0.elf : nil }
-        let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, path: path, parsed: elf) }
+        let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, glibc: glibc) }
         read[TextKey(path)] = .some(info)
         return info
     }

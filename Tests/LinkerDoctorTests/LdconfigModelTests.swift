@@ -210,4 +210,83 @@ struct LdconfigModelTests {
         #expect(model.cache.lookup("libc.so.6", glibcHWCaps: []) == "/lib/x86_64-linux-gnu/libc.so.6")
         #expect(model.linkChanges.contains(.create(link: "/usr/local/lib/libw.so.7", target: "libw.so.7.0")))
     }
+
+    /// Libraries cut short (an interrupted copy) in a directory ldconfig scans, each built with
+    /// its own soname and then cut: inside the ELF header, inside the program headers, inside
+    /// `.dynstr`, before, inside and at the end of the dynamic section, past it. ldconfig
+    /// follows pointers that start before the file's end (bytes past it read as zeros), so a
+    /// file cut after its `DT_SONAME` entry is still taken by its soname; the loader's reader
+    /// refuses it. Also two files that are whole: one whose string table `patchelf` moved to
+    /// a segment of its own at the end (auditwheel and conda do this), and one whose first
+    /// `DT_NEEDED` name lies far past the file's end (glibc up to 2.36 skips it as
+    /// "truncated"; later ones read only `DT_SONAME`).
+    static let cutLibraries = """
+        C="$R/opt/cut"; mkdir -p "$C"; echo /opt/cut > "$R/etc/ld.so.conf.d/cut.conf"
+        printf 'int f(void){return 1;}\\nint g[4096] = {1};\\n' > big.c
+        solib whole.so libcut00.so.1 big.c
+        size=$(stat -c %s whole.so)
+        dyn=$(($(readelf -lW whole.so | awk '$1=="DYNAMIC"{print $2}')))
+        dynsz=$(($(readelf -lW whole.so | awk '$1=="DYNAMIC"{print $5}')))
+        str=$((0x$(readelf -SW whole.so | awk '{for(i=1;i<=NF;i++) if($i==".dynstr"){print $(i+3); exit}}')))
+        i=0
+        for n in 10 52 63 64 100 200 $((str+2)) $((str+20)) $((dyn-1)) $((dyn+8)) $((dyn+dynsz/2)) $((dyn+dynsz-8)) $((size/2)) $((size-1)); do
+            i=$((i+1)); name=$(printf 'libcut%02d' $i)
+            solib "$name.so" "$name.so.1" big.c; head -c "$n" "$name.so" > "$C/$name.so.1.0"
+        done
+        solib "$C/libmoved.so.1.0" libmoved.so.1 big.c
+        patchelf --set-soname "libmoved-$(printf 'x%.0s' $(seq 200)).so.1" "$C/libmoved.so.1.0"
+        solib "$C/libfarneed.so.1.0" libfarneed.so.1 big.c
+        python3 - "$C/libfarneed.so.1.0" <<'PY'
+        import struct, sys
+        data = bytearray(open(sys.argv[1], 'rb').read())
+        phoff, phnum = struct.unpack_from('<Q', data, 32)[0], struct.unpack_from('<H', data, 56)[0]
+        dyn = next(struct.unpack_from('<Q', data, phoff + 56 * k + 8)[0] for k in range(phnum)
+                   if struct.unpack_from('<I', data, phoff + 56 * k)[0] == 2)
+        while struct.unpack_from('<q', data, dyn)[0] not in (0, 1): dyn += 16
+        struct.pack_into('<Q', data, dyn + 8, 0x7fffff00)
+        open(sys.argv[1], 'wb').write(data)
+        PY
+        """
+
+    static func checkCutLibraries(_ model: LdconfigModel, neededNamesChecked: Bool) {
+        // Not vacuous: a cut after DT_SONAME is taken, a cut before DT_STRTAB is not, the moved
+        // string table is found, and the far DT_NEEDED name tells the releases apart.
+        #expect(model.cache.paths(forKey: "libcut11.so.1") == ["/opt/cut/libcut11.so.1"])
+        #expect(model.cache.paths(forKey: "libcut09.so.1").isEmpty)
+        #expect(model.cache.paths(forKey: "libmoved-" + String(repeating: "x", count: 200) + ".so.1").count == 1)
+        #expect(model.cache.paths(forKey: "libfarneed.so.1").isEmpty == neededNamesChecked)
+    }
+
+    @Test("libraries cut short at every part of the file, a moved string table, a far DT_NEEDED name: same as ldconfig -r",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root, gcc and ldconfig -r"))
+    func cutShortLibraries() throws {
+        let model = try Self.compareWithLdconfig(Self.cutLibraries)
+        let host = GlibcVersion.read(root: RootView(try LocalRoot(directory: "/")))?.version ?? TargetSystem.fallbackGlibc
+        Self.checkCutLibraries(model, neededNamesChecked: host < LdconfigFileRead.sonameOnlySince)
+    }
+
+    static let trixieLdconfig = "/var/cache/ofdoctor-trixie/sbin/ldconfig"
+
+    /// The model of the root with `release`'s libc, against that release's ldconfig.
+    static func compareCutLibraries(release: String, ldconfig: String, neededNamesChecked: Bool) throws {
+        let model = try Self.compareWithLdconfig("""
+            cp -L /var/cache/ofdoctor-\(release)/lib/x86_64-linux-gnu/libc.so.6 "$R/$MULTIARCH/libc.so.6"
+            \(Self.cutLibraries)
+            """, ldconfig: ldconfig)
+        Self.checkCutLibraries(model, neededNamesChecked: neededNamesChecked)
+    }
+
+    @Test("the same files: same as glibc 2.31's ldconfig -r, which checks DT_NEEDED names",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot && FileManager.default.isExecutableFile(atPath: bullseyeLdconfig),
+                   "needs root, gcc and the bullseye root (bash scripts/debian-root.sh bullseye)"))
+    func cutShortLibrariesGlibc231() throws {
+        try Self.compareCutLibraries(release: "bullseye", ldconfig: Self.bullseyeLdconfig, neededNamesChecked: true)
+    }
+
+    @Test("the same files: same as glibc 2.41's ldconfig -r, which reads only DT_SONAME",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot && FileManager.default.isExecutableFile(atPath: trixieLdconfig),
+                   "needs root, gcc and the trixie root (bash scripts/debian-root.sh trixie)"))
+    func cutShortLibrariesGlibc241() throws {
+        try Self.compareCutLibraries(release: "trixie", ldconfig: Self.trixieLdconfig, neededNamesChecked: false)
+    }
 }
