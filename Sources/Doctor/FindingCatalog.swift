@@ -318,7 +318,10 @@ public enum FindingCatalog {
         for miss in graph.missing {
             let waits = waiting[TextKey(miss.name)] ?? []
             // In a directory ld.so.conf names, but not in the cache: ldconfig has not run since.
-            if let system, let directory = configured.first(where: { cacheable(miss.name, in: $0, system: system, for: graph) }) {
+            // (One the cache lists is no stale entry: the loader took another entry first, a
+            // file cut short in a directory before it, say, and stopped there.)
+            if let system, let directory = configured.first(where: { cacheable(miss.name, in: $0, system: system, for: graph) }),
+               skippedLegacyEntry(miss.name, in: directory, system: system) != nil || !cacheLists(miss.name, in: directory, system: system) {
                 let requesters = miss.neededBy.map { graph.objects[$0].path }
                 if let bits = skippedLegacyEntry(miss.name, in: directory, system: system) {
                     result.append(Finding(
@@ -397,10 +400,14 @@ public enum FindingCatalog {
     /// A candidate cut short (`PastEndOfFile`): LD010, as any file that stops the loader, but
     /// the loader says nothing; it dies of SIGBUS (or, with a dynamic section cut, SIGSEGV).
     static func cutShort(_ path: String, _ cut: PastEndOfFile, miss: MissingLibrary, requesters: [String]) -> Finding {
-        cutShortFinding(name: miss.name, path: path, cut, requesters: requesters)
+        cutShortFinding(name: miss.name, path: path, cut, requesters: requesters, throughCache: miss.trail.last?.source == .cache)
     }
 
-    static func cutShortFinding(name: String, path: String, _ cut: PastEndOfFile, requesters: [String]) -> Finding {
+    /// - Parameter throughCache: the loader found the file through ld.so.cache, which names
+    ///   it until ldconfig runs again (a cache entry whose file is gone sends the loader to
+    ///   the default directories, not to the next entry).
+    static func cutShortFinding(name: String, path: String, _ cut: PastEndOfFile, requesters: [String],
+                                throughCache: Bool = false) -> Finding {
         let stage = cut.stage == .relocation
             ? "when it relocates it, after mapping the program's other libraries and checking their versions"
             : "as it maps it, \(cut.stage.activity)"
@@ -414,7 +421,8 @@ public enum FindingCatalog {
                 + "Nothing is printed by the loader; a shell says \(cut.shellText), and docker run exits with that status too. "
                 + "A copy later on the search path is never reached.",
             library: name, neededBy: requesters, resolvedTo: path,
-            remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more); or remove it, so the loader finds another copy.")
+            remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more); or remove it"
+                + (throughCache ? " and run ldconfig (ldconfig -r ROOT for an unpacked image), so that ld.so.cache names another copy." : ", so the loader finds another copy."))
     }
 
     /// Loaded libraries cut short (`PastEndOfFile`) that the loader maps: one only relocation
@@ -424,8 +432,20 @@ public enum FindingCatalog {
     static func cutShortFindings(_ graph: LoadGraph) -> [Finding] {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {
-            guard let (size, end) = PastEndOfFile.cutShort(object.elf) else { continue }
             let requesters = object.neededBy.map { graph.objects[$0].path }
+            if let (size, end) = PastEndOfFile.cutInLastPage(object.elf) {
+                result.append(Finding(
+                    id: .libraryCutShort, rule: .libraryCutShort, severity: .warning,
+                    summary: "\(object.path) is cut short: the loader reads zeros where the file ends",
+                    explanation: "\(object.path) is \(size) bytes, but its segments run to byte \(end) (a copy, download or image layer cut short). "
+                        + "The missing bytes lie in the file's last page, which the loader maps whole, so it reads them as zeros: no signal, "
+                        + "but whatever they held (here from byte \(size) on: its dynamic section's last entries, tables, data) is gone, "
+                        + "and the loader goes on with what is left. Failures reported with it here can come from that.",
+                    library: object.names.first, neededBy: requesters, resolvedTo: object.path,
+                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole (\(end) bytes or more)."))
+                continue
+            }
+            guard let (size, end) = PastEndOfFile.cutShort(object.elf) else { continue }
             if let cut = PastEndOfFile.of(object.elf) {
                 result.append(cutShortFinding(name: object.names.first ?? object.path, path: object.path, cut, requesters: requesters))
                 continue
@@ -434,7 +454,9 @@ public enum FindingCatalog {
                 id: .libraryCutShort, rule: .libraryCutShort, severity: .warning,
                 summary: "\(object.path) is cut short: the program dies of SIGBUS if it touches the missing part",
                 explanation: "\(object.path) is \(size) bytes, but its segments run to byte \(end) (a copy, download or image layer cut short). "
-                    + "The loader maps it without touching the missing part, so it, ldd and ld.so --list find nothing wrong; "
+                    + (PastEndOfFile.cutsDynamicSection(object.elf)
+                       ? "The file ends inside its dynamic section: the loader reads zeros for the entries after byte \(size) (the rest of that page) and goes on with what is left, and failures reported with it here can come from that; it does not touch the pages past the file's last one, "
+                       : "The loader maps it without touching the missing part, so it, ldd and ld.so --list find nothing wrong; ")
                     + "the first access to that part (by the library's initialisers as the program starts, or by its code or data later) kills the process with SIGBUS: a shell says \"Bus error\", exit status 135. "
                     + "A program that never uses that part runs.",
                 library: object.names.first, neededBy: requesters, resolvedTo: object.path,
@@ -489,6 +511,12 @@ public enum FindingCatalog {
         })
         else { return nil }
         return LdSoCacheLegacyHWCap.names(of: entry.hwcap)
+    }
+
+    /// True when the root's ld.so.cache has an entry for `name` naming `directory/name`.
+    static func cacheLists(_ name: String, in directory: String, system: TargetSystem) -> Bool {
+        let path = directory + "/" + name
+        return system.cache?.entries(forKey: name).contains { SeededByteHash.sameBytes($0.value, path) } == true
     }
 
     /// True when the root has a file (or a link to one) named `name` in `directory`.

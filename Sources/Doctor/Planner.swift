@@ -67,6 +67,11 @@ public struct Planner: Sendable {
         /// A person's remedy for a shortfall no step clears, worked out once (it may search the root).
         var remedies: [FindingKey: String?] = [:]
         var withdrawn: [Blocker] = []
+        /// Missing libraries provided through ldconfig (a conf file, a link it caches, or
+        /// ldconfig alone), by name: the finding, and the file the step means the loader to take.
+        var throughLdconfig: [TextKey: (finding: Finding, file: String)] = [:]
+        /// Names ldconfig must not provide: it files a broken copy under them first.
+        var ldconfigRefused = Set<TextKey>()
         let startKeys = Set(start.findings.map(\.key))
         for _ in 0..<Self.maxRounds {
             let errors = current.errors
@@ -101,6 +106,44 @@ public struct Planner: Sendable {
                     findingID: link.id, summary: "\(name) is missing and \(link.path) cannot stand in (it lacks \(symbols))",
                     remedy: "install a package that provides \(name)\(link.package.map { " (\($0) for \(name))" } ?? ""), or rebuild the consumer against the library the image has",
                     findingKey: link.key))
+                progress = true
+            }
+            // A library the plan had ldconfig cache, where ldconfig files another copy under its
+            // name ahead of the one meant (one cut short in a directory it scans, say): the
+            // loader would take that one. The step is taken back and the meant copy's directory
+            // goes on LD_LIBRARY_PATH, which the loader searches before the cache.
+            for (key, provided) in throughLdconfig {
+                let name = key.string
+                let meant = ((try? system.root.resolve(RootPath(provided.file))) ?? nil)?.path.string ?? provided.file
+                var taken: (path: String, what: String)?
+                if let object = current.graph.objects.first(where: { $0.names.contains { $0.hasSameBytes(as: name) } }) {
+                    if case .search(.cache, _) = object.foundVia, !object.realPath.hasSameBytes(as: meant) {
+                        let problems = current.errors.filter { $0.resolvedTo?.hasSameBytes(as: object.path) == true } + current.findings.filter {
+                            $0.rule == .libraryCutShort && $0.resolvedTo?.hasSameBytes(as: object.path) == true
+                        }
+                        taken = (object.path, problems.first?.summary ?? "another copy than \(provided.file)")
+                    }
+                } else if let miss = current.graph.missing.first(where: { $0.name.hasSameBytes(as: name) }),
+                          miss.trail.last?.source == .cache, let fatal = miss.fatalPath {
+                    taken = (fatal, current.errors.first { $0.resolvedTo?.hasSameBytes(as: fatal) == true }?.summary ?? "it stops the loader")
+                }
+                guard let taken else { continue }
+                throughLdconfig[key] = nil
+                ldconfigRefused.insert(key)
+                candidates[key, default: []].append(Candidate(
+                    path: taken.path, soname: name, kind: .sameSoname,
+                    note: "where ldconfig would put \(name), ahead of \(provided.file): \(taken.what)", usable: false))
+                for i in actions.indices.reversed() where actions[i].clears.contains(provided.finding.key) {
+                    actions[i].clears.removeAll { $0 == provided.finding.key }
+                    if actions[i].clears.isEmpty { actions.remove(at: i) }
+                }
+                if let index = search?.index,
+                   let step = provide(name, finding: provided.finding, in: current, environment: env, index: index,
+                                      rejected: rejected, ldconfigAllowed: false),
+                   let newEnv = step.environment {
+                    env = newEnv
+                    Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: provided.finding)
+                }
                 progress = true
             }
             if progress {
@@ -150,7 +193,7 @@ public struct Planner: Sendable {
                     let libraries = reading.index
                     if candidates[TextKey(library)] == nil { candidates[TextKey(library)] = candidateList(library, index: libraries) }
                     guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
-                                             rejected: rejected)
+                                             rejected: rejected, ldconfigAllowed: !ldconfigRefused.contains(TextKey(library)))
                     else {
                         if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
                             let denied = current.graph.missing.first { $0.name.hasSameBytes(as: library) }?.deniedAttempts ?? []
@@ -167,6 +210,7 @@ public struct Planner: Sendable {
                         sonameLinks[TextKey(library)] = (link.action, link.path, finding.id, finding.key, package)
                     }
                     for action in step.actions { Self.record(&actions, action, for: finding) }
+                    if step.actions.contains(.ldconfig) { throughLdconfig[TextKey(library)] = (finding, step.file) }
                     if let newEnv = step.environment {
                         env = newEnv
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
@@ -451,6 +495,8 @@ public struct Planner: Sendable {
         var environment: LoaderEnvironment?
         /// Set when the step links another soname under the missing name.
         var sonameLink: (action: FixAction, path: String)?
+        /// The file the step means the loader to take.
+        var file: String
     }
 
     /// The root's copies of `name` (same soname first, ABI-identical) and its other sonames
@@ -498,11 +544,14 @@ public struct Planner: Sendable {
     /// application's own libraries goes on `LD_LIBRARY_PATH`; a single library from a
     /// directory that would shadow system libraries (conda's) is linked into the default
     /// directory; failing both, another soname of the library is linked under this name.
+    /// - Parameter ldconfigAllowed: false when ldconfig would file a broken copy under `name`
+    ///   first: only `LD_LIBRARY_PATH`, searched before the cache, then provides it.
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
-                 index: LibraryIndex, rejected: Set<TextKey>) -> Step? {
+                 index: LibraryIndex, rejected: Set<TextKey>, ldconfigAllowed: Bool = true) -> Step? {
         let trail = diagnosis.graph.missing.first { $0.name.hasSameBytes(as: name) }?.trail ?? []
         // A program in secure-execution mode never sees LD_LIBRARY_PATH: files and ldconfig only.
         let environmentReaches = diagnosis.graph.secureExecution == nil
+        guard ldconfigAllowed || environmentReaches else { return nil }
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
@@ -528,22 +577,22 @@ public struct Planner: Sendable {
                         && !dirs.contains { FindingCatalog.hasFile(FindingCatalog.fileName(bad.string), in: $0, system: system) }
                 }) else { continue }
                 if !dirs.contains(where: { sameDirectory($0, directory) }) { dirs.append(directory) }
-                return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
+                return Step(actions: [], environment: withLibraryPath(dirs, in: environment), file: path)
             }
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in
             // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
             // (ldconfig caches sonames: a file named `name` whose DT_SONAME is another is
             // never found under `name` through the cache; a path or a link finds it.)
-            if isPrivate, (declaredSoname(path) ?? name).hasSameBytes(as: name), let conf = confStep(for: directory, in: diagnosis) {
-                return Step(actions: conf, environment: nil)
+            if ldconfigAllowed, isPrivate, (declaredSoname(path) ?? name).hasSameBytes(as: name), let conf = confStep(for: directory, in: diagnosis) {
+                return Step(actions: conf, environment: nil, file: path)
             }
             // (A private directory whose cache entries the loader would skip gets links.)
-            if environmentReaches, rules.keepsOnLibraryPath(name) || (isPrivate && cachesUsably(directory)) {
+            if environmentReaches, !ldconfigAllowed || rules.keepsOnLibraryPath(name) || (isPrivate && cachesUsably(directory)) {
                 guard !holdsRejected else { continue }
                 var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
-                return Step(actions: [], environment: withLibraryPath(dirs, in: environment))
+                return Step(actions: [], environment: withLibraryPath(dirs, in: environment), file: path)
             }
             var actions: [FixAction] = []
             for companion in [name] + companions(of: name, in: directory, index: index) {
@@ -552,8 +601,10 @@ public struct Planner: Sendable {
                 actions.append(.symlink(path: link, target: directory + "/" + companion))
             }
             guard !actions.isEmpty else { continue }
-            return Step(actions: actions + [.ldconfig], environment: nil)
+            return Step(actions: actions + [.ldconfig], environment: nil, file: path)
         }
+        // The rest are links and ldconfig.
+        guard ldconfigAllowed else { return nil }
         // A file that declares the soname under another name (`libfoo.so.1.2.3`) and has no
         // link `name` to it: ldconfig makes that link in a directory it scans; elsewhere the
         // directory goes into ld.so.conf.d (a private one) or a link is made beside the system's.
@@ -565,13 +616,13 @@ public struct Planner: Sendable {
         for (path, isScanned) in files.filter(\.scanned) + files.filter({ !$0.scanned }) {
             let directory = Resolver.directoryName(path)
             guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path) else { continue }
-            if isScanned { return Step(actions: [.ldconfig], environment: nil) }
+            if isScanned { return Step(actions: [.ldconfig], environment: nil, file: path) }
             if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
-                return Step(actions: conf, environment: nil)
+                return Step(actions: conf, environment: nil, file: path)
             }
             let link = RootPath(linkDirectory + "/" + name)
             if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
-            return Step(actions: [.symlink(path: link, target: path), .ldconfig], environment: nil)
+            return Step(actions: [.symlink(path: link, target: path), .ldconfig], environment: nil, file: path)
         }
         // Another soname of the same library, in a directory the loader searches by default.
         for other in index.otherSonames(of: name) {
@@ -583,7 +634,7 @@ public struct Planner: Sendable {
                 let link = RootPath(directory + "/" + name)
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
                 let action = FixAction.symlink(path: link, target: other)
-                return Step(actions: [action, .ldconfig], environment: nil, sonameLink: (action, path))
+                return Step(actions: [action, .ldconfig], environment: nil, sonameLink: (action, path), file: path)
             }
         }
         return nil

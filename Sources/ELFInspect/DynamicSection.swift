@@ -96,7 +96,8 @@ enum DynamicTag {
     static let strsz: Int64 = 10, syment: Int64 = 11, soname: Int64 = 14, rpath: Int64 = 15, symbolic: Int64 = 16
     static let rel: Int64 = 17, relsz: Int64 = 18, rela: Int64 = 7, relasz: Int64 = 8
     static let jmprel: Int64 = 23, pltrelsz: Int64 = 2, pltrel: Int64 = 20
-    static let bindNow: Int64 = 24, runpath: Int64 = 29, flags: Int64 = 30, relrsz: Int64 = 35, relr: Int64 = 36
+    static let bindNow: Int64 = 24, initArray: Int64 = 25, initArraySize: Int64 = 27
+    static let runpath: Int64 = 29, flags: Int64 = 30, relrsz: Int64 = 35, relr: Int64 = 36
     static let gnuHash: Int64 = 0x6fff_fef5, depaudit: Int64 = 0x6fff_fefb, audit: Int64 = 0x6fff_fefc
     static let versym: Int64 = 0x6fff_fff0, flags1: Int64 = 0x6fff_fffb
     static let verdef: Int64 = 0x6fff_fffc, verdefnum: Int64 = 0x6fff_fffd

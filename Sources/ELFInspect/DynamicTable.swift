@@ -46,8 +46,10 @@ struct DynamicTable {
             guard let start = ELFLayout.fileOffset(of: address, in: programHeaders, size: reader.count) else {
                 throw .malformed(path: path, what: "DT_STRTAB address 0x\(String(address, radix: 16)) is outside every PT_LOAD segment")
             }
+            // The loader reads names without DT_STRSZ: a table without one (or with a zero one,
+            // as a dynamic section cut short and read as zeros has) runs to the file's end.
             let size = Int(clamping: tags.first(where: { $0.tag == DynamicTag.strsz })?.value ?? 0)
-            let end = size <= reader.count - start ? start + size : reader.count
+            let end = size != 0 && size <= reader.count - start ? start + size : reader.count
             stringTable = start..<end
         } else {
             stringTable = nil

@@ -74,7 +74,21 @@ public final class ELFFile: @unchecked Sendable {
     /// Reads an ELF image already in memory; `path` is only used in messages. Each table has
     /// its reader: `ELFIdentification`, `ProgramHeaderTable`, `DynamicTable`,
     /// `VersionTableReader`, `SymbolTableLayout`, `RelocationTable`.
-    public init(bytes: FileBytes, path: String) throws(ELFError) {
+    /// True when the loader can relocate and initialise the object as its dynamic section
+    /// describes it: that names a string table and a symbol table (the loader dereferences
+    /// both as it relocates, and crashes on one that is missing), and constructors only with
+    /// relocations (a library's `DT_INIT_ARRAY` holds pointers its relative relocations fix;
+    /// unfixed, the first call jumps to an unmapped address). Every linked library has all
+    /// of them; a dynamic section cut short and read on as zeros may not.
+    public var relocatesAsDescribed: Bool {
+        stringTable != nil && symbolTable.symbolTableOffset != nil && (!hasConstructorArray || !relocationTables.isEmpty)
+    }
+    /// `DT_INIT_ARRAY` with a nonzero `DT_INIT_ARRAYSZ`.
+    let hasConstructorArray: Bool
+
+    /// - Parameter fileSize: the size of the file `bytes` stand for, when they are its bytes
+    ///   followed by the zeros the loader's mapping reads past its end (`PastEndOfFile.zeroPadded`).
+    public init(bytes: FileBytes, path: String, fileSize: Int? = nil) throws(ELFError) {
         self.path = path
         self.bytes = bytes
         let raw = bytes.buffer
@@ -85,7 +99,7 @@ public final class ELFFile: @unchecked Sendable {
         self.reader = reader
         header = image.header
         programHeaders = image.programHeaders
-        fileSize = raw.count
+        self.fileSize = fileSize ?? raw.count
         interpreter = image.interpreter
         let properties = image.header.machine == 62 || image.header.machine == 3   // EM_X86_64, EM_386
             ? X86PropertyNote.read(image.programHeaders, reader, is64: is64) : X86PropertyNote()
@@ -93,6 +107,7 @@ public final class ELFFile: @unchecked Sendable {
         needsIndirectExternAccess = properties.needed1 & 1 != 0
 
         guard let table = image.dynamicTable else {
+            hasConstructorArray = false
             dynamic = nil
             versionNeeds = []
             versionDefinitions = []
@@ -106,6 +121,7 @@ public final class ELFFile: @unchecked Sendable {
             return
         }
         stringTable = table.stringTable
+        hasConstructorArray = table.value(DynamicTag.initArray) != nil && (table.value(DynamicTag.initArraySize) ?? 0) > 0
         dynamic = try table.section()
 
         let versions = try VersionTableReader(table)

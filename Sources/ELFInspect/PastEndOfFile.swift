@@ -79,6 +79,62 @@ public struct PastEndOfFile: Equatable, Sendable {
         return shortfall(image.headers, fileSize: size).map { (size, $0.segmentsEnd) }
     }
 
+    /// What the loader's mapping of a file cut short holds where the file's pages are: its
+    /// bytes, then zeros to the end of its last page (or of its segments' file bytes, when
+    /// those end first). Tables there, a dynamic section ended early among them, are read
+    /// from this as from any file; pages past it hold nothing (`of` says where the loader
+    /// touches them). Nil for a whole file, or when the headers cannot be read.
+    public static func zeroPadded(_ bytes: FileBytes) -> FileBytes? {
+        guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
+        let size = UInt64(bytes.buffer.count)
+        var end: UInt64 = 0
+        for header in image.headers where header.type == ProgramHeaderType.load {
+            let (segmentEnd, overflow) = header.offset.addingReportingOverflow(header.fileSize)
+            guard !overflow else { return nil }
+            end = max(end, segmentEnd)
+        }
+        let (pages, wrapped) = size.addingReportingOverflow(pageSize - 1)
+        guard !wrapped else { return nil }
+        end = min(end, pages & ~(pageSize - 1))
+        guard end > size else { return nil }
+        return FileBytes(Array(bytes.buffer) + [UInt8](repeating: 0, count: Int(end - size)))
+    }
+
+    /// A dynamic section the file's end cuts inside the file's last page, which the loader
+    /// reads on as zeros (`find` judges a file whose segments run past that page): the
+    /// fault to claim when what is left lacks a table the loader dereferences. Nil when the
+    /// file's end does not cut its dynamic section.
+    public static func dynamicSectionCut(bytes: FileBytes) -> PastEndOfFile? {
+        guard let image = RawProgramHeaders(bytes.buffer),
+              let dynamic = image.headers.last(where: { $0.type == ProgramHeaderType.dynamic && $0.fileSize != 0 })
+        else { return nil }
+        let size = UInt64(bytes.buffer.count)
+        guard dynamic.offset < (size + pageSize - 1) & ~(pageSize - 1), dynamic.offset &+ dynamic.fileSize > size else { return nil }
+        var end: UInt64 = 0
+        for header in image.headers where header.type == ProgramHeaderType.load { end = max(end, header.offset &+ header.fileSize) }
+        let entry: UInt64 = image.is64 ? 16 : 8
+        let cut = dynamic.offset >= size ? dynamic.offset : dynamic.offset + (size - dynamic.offset) / entry * entry
+        return PastEndOfFile(stage: .dynamicSectionCut, fileSize: size, segmentsEnd: end, offset: cut)
+    }
+
+    /// True when `elf`'s dynamic section runs past its file's end: the loader read zeros for
+    /// the entries after it.
+    public static func cutsDynamicSection(_ elf: ELFFile) -> Bool {
+        elf.programHeaders.contains { $0.type == ProgramHeaderType.dynamic && $0.offset &+ $0.fileSize > UInt64(elf.fileSize) }
+    }
+
+    /// A file cut inside its last page (read through `zeroPadded`): its size and where its
+    /// segments' file bytes end. Nil for a whole file, or one cut further (`cutShort`).
+    public static func cutInLastPage(_ elf: ELFFile) -> (fileSize: UInt64, segmentsEnd: UInt64)? {
+        let size = UInt64(elf.fileSize)
+        guard shortfall(elf.programHeaders, fileSize: size) == nil else { return nil }
+        var end: UInt64 = 0
+        for header in elf.programHeaders where header.type == ProgramHeaderType.load {
+            end = max(end, header.offset &+ header.fileSize)
+        }
+        return end > size ? (size, end) : nil
+    }
+
     /// A library whose segments run past its file's last page, whether or not the loader
     /// touches that part: the file's size and where its segments end. Nil for a whole file.
     public static func cutShort(_ elf: ELFFile) -> (fileSize: UInt64, segmentsEnd: UInt64)? {

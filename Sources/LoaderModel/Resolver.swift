@@ -1057,8 +1057,18 @@ struct ResolutionState {
                 filesByIdentity[found.entry.identity] = elf
                 return map(found, elf, path: path, source: attemptSource, trail: &trail)
             } catch {
-                // Tables that run past the file's end: the loader reads them from the mapping.
-                if let cut = PastEndOfFile.of(bytes: bytes) {
+                // Tables that run past the file's end: the loader reads them from the mapping,
+                // zeros to the end of the file's last page, and uses what that leaves (a dynamic
+                // section ended early, say); a page past it kills it where it is touched.
+                // (With tables lost that relocation reads, the loader crashes: `relocatesAsDescribed`.)
+                let cut = PastEndOfFile.of(bytes: bytes) ?? PastEndOfFile.dynamicSectionCut(bytes: bytes)
+                if cut == nil || cut?.stage == .dynamicSectionCut, let padded = PastEndOfFile.zeroPadded(bytes),
+                   let elf = try? ELFFile(bytes: padded, path: path, fileSize: bytes.buffer.count), elf.relocatesAsDescribed {
+                    filesParsed += 1
+                    filesByIdentity[found.entry.identity] = elf
+                    return map(found, elf, path: path, source: attemptSource, trail: &trail)
+                }
+                if let cut {
                     trail.append(Attempt(path: path, source: attemptSource, outcome: .pastEndOfFile(cut)))
                     return .fatal(path: path, message: cut.description)
                 }

@@ -167,4 +167,86 @@ struct SonameFileTests {
         #expect(Self.tree(root).filter { !$0.hasPrefix("./var/lib/ofdoctor") } == untouched.filter { !$0.hasPrefix("./var/lib/ofdoctor") },
                 "undo leaves the names and links as they were")
     }
+
+    /// A good copy in a directory of its own, and an older copy cut short in a directory
+    /// ldconfig scans, not yet linked or cached (an interrupted copy, never used), cut after
+    /// its DT_SONAME and DT_STRTAB entries: ldconfig files it under the soname, ahead of the
+    /// good copy (its directory comes first in ld.so.conf). Cut inside its last page, the
+    /// loader reads zeros for the rest of its dynamic section and fails to bind `seven`; with
+    /// data past that page and a `.bss` to zero-fill there, it dies of SIGBUS. The usual plan (the good copy's directory in
+    /// ld.so.conf.d, then ldconfig) would lead the loader there; the plan puts that directory
+    /// on LD_LIBRARY_PATH instead, which the loader searches before the cache.
+    struct CutCopy: CustomTestStringConvertible, Sendable {
+        var label: String
+        /// C of the older copy (its soname is libfoo.so.1).
+        var source: String
+        /// What `check` says of the root the usual plan leaves, and the real loader's status there.
+        var usualFindings: [String]
+        var usualStatus: Int32
+        var testDescription: String { label }
+    }
+
+    static let cutCopies = [
+        CutCopy(label: "cut inside its last page", source: "int seven(void) { return 7; }",
+                usualFindings: ["LD004  undefined symbol seven", "LD032  /opt/old/libfoo.so.1 is cut short: the loader reads zeros"],
+                usualStatus: 127),
+        CutCopy(label: "with data and a .bss past its last page", source: "int seven(void) { return 7; } int data[4000] = {1}; int scratch[512];",
+                usualFindings: ["LD010  /opt/old/libfoo.so.1 is cut short: the loader dies of SIGBUS", "and run ldconfig"],
+                usualStatus: 128 + SIGBUS),
+    ]
+
+    @Test("a copy cut short where ldconfig scans: the plan keeps ldconfig away from it, the real loader starts the program",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"), arguments: cutCopies)
+    func cutCopyWhereLdconfigScans(_ cutCopy: CutCopy) throws {
+        let setup = Setup(
+            label: cutCopy.label, needed: "libfoo.so.1", file: "/opt/vendor/lib/libfoo.so.1", declared: "libfoo.so.1",
+            extra: #"""
+                mkdir -p "$R/opt/old"; echo /opt/old > "$R/etc/ld.so.conf.d/libc.conf"
+                printf '%s\n' '\#(cutCopy.source)' > old.c
+                gcc -shared -fPIC -nostdlib -o old.so -Wl,-soname,libfoo.so.1 old.c
+                dyn=$(($(readelf -lW old.so | awk '$1=="DYNAMIC"{print $2}')))
+                last=$(readelf -dW old.so | awk '/\((STRTAB|SONAME)\)/{n=NR} END{print n}')
+                first=$(readelf -dW old.so | awk '/^ *0x/{print NR; exit}')
+                head -c $((dyn + 16 * (last - first + 1) + 8)) old.so > "$R/opt/old/libfoo.so.1.0"
+                """#)
+        let work = try Self.makeRoot(setup)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root"
+        #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status == 127)
+
+        // What the usual plan would do, by the real tools on a copy, and what check says of it.
+        let copy = work + "/usual"
+        #expect(ImageE2E.run("/bin/cp", ["-a", root, copy]).status == 0)
+        try "/opt/vendor/lib\n".write(toFile: copy + "/etc/ld.so.conf.d/ofdoctor.conf", atomically: true, encoding: .utf8)
+        #expect(ImageE2E.run("/usr/sbin/chroot", [copy, "/sbin/ldconfig"]).status == 0)
+        let usual = RealLoader.run(root: copy, program: "/app/prog", argv0: "prog", environment: [:])
+        try #require(usual.status == cutCopy.usualStatus, "ldconfig's cache leads the loader to the cut copy: \(usual)")
+        let usualCheck = Command.ofdoctor(["check", "--root", copy, "/app/prog"], environment: ["COLUMNS": "500"])
+        for finding in cutCopy.usualFindings {
+            #expect(usualCheck.stdout.contains(finding), "\(finding): \(usualCheck.stdout)")
+        }
+        if usual.status == 127 {
+            #expect(usual.stderr.contains("undefined symbol: seven") && usualCheck.stdout.contains("undefined symbol: seven"), "\(usual)")
+        }
+
+        struct Corrected: Decodable { var correctedEnvironment: [String: String] }
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "/app/prog"])
+        let report = try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8))
+        #expect(check.status == 1 && report.status == "fixable", "\(check.stdout)")
+        #expect(report.steps == ["env"], "\(report.steps)")
+        let corrected = try JSONDecoder().decode(Corrected.self, from: Data(check.stdout.utf8)).correctedEnvironment
+        #expect(corrected == ["LD_LIBRARY_PATH": "/opt/vendor/lib"])
+        let finding = try #require(report.findings.first { $0.id == "LD002" })
+        #expect(finding.candidates.contains { !$0.usable && $0.path == "/opt/old/libfoo.so.1" && $0.note?.contains("where ldconfig would put") == true },
+                "\(finding.candidates)")
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let after = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: corrected)
+        #expect(after.status == 0, "the program starts with the plan's environment: \(after)")
+        // An ldconfig run later (a package's trigger) changes nothing for it.
+        #expect(ImageE2E.run("/usr/sbin/chroot", [root, "/sbin/ldconfig"]).status == 0)
+        #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: corrected).status == 0)
+        #expect(FileManager.default.fileExists(atPath: root + "/opt/old/libfoo.so.1.0"), "the cut copy is left alone")
+    }
 }
