@@ -99,6 +99,13 @@ public enum FindingCatalog {
         let refusedFirst = !versionCheckStops && !ifuncFirst
             && symbols.protectedReferences.first { $0.refused }?.failuresBefore == 0
         if refusedFirst { result += refused }
+        // A library the loader dies relocating (cut short, or without the tables relocation
+        // reads): it relocates the libraries before the program, so before the program's
+        // failed lookups, and before every lazy one. (A deeper library relocated before it
+        // can fail a lookup first; that order is not modelled.)
+        let cut = cutShortFindings(graph)
+        let relocationKills = versionCheckStops ? [] : cut.filter { $0.severity == .error }
+        result += relocationKills
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
         if !ifuncFirst { result += ifuncs }
         if !refusedFirst { result += refused }
@@ -116,7 +123,7 @@ public enum FindingCatalog {
         result += secureExecutionFindings(graph)
         result += auditFindings(graph, system: system)
         result += stubFindings(graph, system: system)
-        result += cutShortFindings(graph)
+        result += cut.filter { finding in !relocationKills.contains { $0.key == finding.key && $0.summary == finding.summary } }
         result += auxiliaryFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)
         return result
@@ -433,6 +440,21 @@ public enum FindingCatalog {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {
             let requesters = object.neededBy.map { graph.objects[$0].path }
+            // (the loader relocates every object after mapping them all and checking versions)
+            if let lost = object.elf.lostForRelocation {
+                result.append(Finding(
+                    id: .badCandidate, rule: .badCandidate,
+                    summary: "\(object.path) has \(lost): the loader dies of SIGSEGV relocating it",
+                    explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). "
+                        + "When it relocates the object, after mapping the program's other libraries and checking their versions, the loader "
+                        + (lost.hasPrefix("no DT_") ? "reads that table through a null pointer" : "calls constructors no relocation has fixed")
+                        + ", and the kernel kills it with SIGSEGV. "
+                        + "Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139). A linker never writes such a file: it was damaged or made by hand"
+                        + (PastEndOfFile.cutsDynamicSection(object.elf) ? " (here the file's end cuts its dynamic section, and the entries lost read as zeros)." : "."),
+                    library: object.names.first, neededBy: requesters, resolvedTo: object.path,
+                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy."))
+                continue
+            }
             if let (size, end) = PastEndOfFile.cutInLastPage(object.elf) {
                 result.append(Finding(
                     id: .libraryCutShort, rule: .libraryCutShort, severity: .warning,

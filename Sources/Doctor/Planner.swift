@@ -108,7 +108,7 @@ public struct Planner: Sendable {
                     findingKey: link.key))
                 progress = true
             }
-            // A library the plan had ldconfig cache, where ldconfig files another copy under its
+            // A library the plan had ldconfig cache, where ldconfig files a broken copy under its
             // name ahead of the one meant (one cut short in a directory it scans, say): the
             // loader would take that one. The step is taken back and the meant copy's directory
             // goes on LD_LIBRARY_PATH, which the loader searches before the cache.
@@ -121,7 +121,8 @@ public struct Planner: Sendable {
                         let problems = current.errors.filter { $0.resolvedTo?.hasSameBytes(as: object.path) == true } + current.findings.filter {
                             $0.rule == .libraryCutShort && $0.resolvedTo?.hasSameBytes(as: object.path) == true
                         }
-                        taken = (object.path, problems.first?.summary ?? "another copy than \(provided.file)")
+                        // (another good copy, a glibc-hwcaps build of the same library, is no reason)
+                        if let problem = problems.first { taken = (object.path, problem.summary) }
                     }
                 } else if let miss = current.graph.missing.first(where: { $0.name.hasSameBytes(as: name) }),
                           miss.trail.last?.source == .cache, let fatal = miss.fatalPath {

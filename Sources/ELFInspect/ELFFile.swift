@@ -80,8 +80,16 @@ public final class ELFFile: @unchecked Sendable {
     /// relocations (a library's `DT_INIT_ARRAY` holds pointers its relative relocations fix;
     /// unfixed, the first call jumps to an unmapped address). Every linked library has all
     /// of them; a dynamic section cut short and read on as zeros may not.
-    public var relocatesAsDescribed: Bool {
-        stringTable != nil && symbolTable.symbolTableOffset != nil && (!hasConstructorArray || !relocationTables.isEmpty)
+    public var relocatesAsDescribed: Bool { lostForRelocation == nil }
+
+    /// What `relocatesAsDescribed` finds missing, for a sentence ("no DT_SYMTAB"); nil when
+    /// nothing is.
+    public var lostForRelocation: String? {
+        guard dynamic != nil else { return nil }
+        if stringTable == nil { return "no DT_STRTAB" }
+        if symbolTable.symbolTableOffset == nil { return "no DT_SYMTAB" }
+        if hasConstructorArray && relocationTables.isEmpty { return "a DT_INIT_ARRAY but no relocations to fix its pointers" }
+        return nil
     }
     /// `DT_INIT_ARRAY` with a nonzero `DT_INIT_ARRAYSZ`.
     let hasConstructorArray: Bool
