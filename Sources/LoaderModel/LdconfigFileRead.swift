@@ -1,4 +1,5 @@
 import ELFInspect
+import Glibc
 
 /// How ldconfig reads one ELF file for its soname (glibc elf/readelflib.c
 /// `process_elf_file`, reached through sysdeps/unix/sysv/linux/x86/readelflib.c): through a
@@ -46,11 +47,21 @@ struct LdconfigFileRead {
 
     private func unsigned(_ offset: UInt64, _ size: Int) throws(PastMapping) -> UInt64 {
         guard offset <= UInt64(mapped), UInt64(size) <= UInt64(mapped) - offset else { throw PastMapping() }
+        // (ldconfig's own, little-endian, order)
+        if offset + UInt64(size) <= UInt64(raw.count) {
+            let at = Int(offset)
+            switch size {
+            case 8: return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+            case 4: return UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+            case 2: return UInt64(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
+            default: break
+            }
+        }
         var value: UInt64 = 0
         for k in 0..<size {
             let at = Int(offset) + k
             let byte = at < raw.count ? UInt64(raw[at]) : 0
-            value |= byte << UInt64(8 * k)          // ldconfig's own (little-endian) order
+            value |= byte << UInt64(8 * k)
         }
         return value
     }
@@ -63,6 +74,12 @@ struct LdconfigFileRead {
 
     /// The NUL-terminated text at `offset` (`xstrdup`), zeros past the end ending it.
     private func text(_ offset: UInt64) throws(PastMapping) -> String {
+        // Within the file: up to its NUL, found at once.
+        if offset < UInt64(raw.count), let base = raw.baseAddress,
+           let nul = memchr(base + Int(offset), 0, raw.count - Int(offset)) {
+            let start = base + Int(offset)
+            return ByteString.decode(UnsafeRawBufferPointer(start: start, count: nul - UnsafeMutableRawPointer(mutating: start)))
+        }
         var bytes: [UInt8] = []
         var at = offset
         while true {
