@@ -289,4 +289,31 @@ struct LdconfigModelTests {
     func cutShortLibrariesGlibc241() throws {
         try Self.compareCutLibraries(release: "trixie", ldconfig: Self.trixieLdconfig, neededNamesChecked: false)
     }
+
+    /// Real libraries cut at many places, each copy in a directory of its own that ld.so.conf
+    /// lists: 29 even cuts, both sides of the dynamic section's ends and of each page boundary
+    /// near it, and each of its entries cut in half. One ldconfig run judges every copy (filed
+    /// by its soname, or skipped). Brought by the test: glibc's libc and libm, and gcc's libgcc_s.
+    @Test("real libraries cut at every kind of place, one directory a cut: same as ldconfig -r",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root, gcc and ldconfig -r"))
+    func realLibrariesCut() throws {
+        let model = try Self.compareWithLdconfig(#"""
+            for lib in /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/libm.so.6 "$(gcc -print-file-name=libgcc_s.so.1)"; do
+                lib=$(readlink -f "$lib"); base=$(basename "$lib"); size=$(stat -c %s "$lib")
+                dyn=$(($(readelf -lW "$lib" | awk '$1=="DYNAMIC"{print $2}'))); dynsz=$(($(readelf -lW "$lib" | awk '$1=="DYNAMIC"{print $5}')))
+                cuts="$dyn $((dyn + dynsz)) $((dyn - 1)) $((dyn + dynsz - 1))"
+                for k in $(seq 1 29); do cuts="$cuts $((size * k / 30))"; done
+                for p in $(seq $(((dyn / 4096 - 1) * 4096)) 4096 $((dyn + dynsz + 4096))); do cuts="$cuts $((p - 1)) $p $((p + 1))"; done
+                for e in $(seq 0 16 $((dynsz - 16))); do cuts="$cuts $((dyn + e + 8))"; done
+                for n in $(printf '%s\n' $cuts | sort -nu); do
+                    [ "$n" -gt 0 ] && [ "$n" -lt "$size" ] || continue
+                    d="$R/opt/cuts/$base-$n"; mkdir -p "$d"; head -c "$n" "$lib" > "$d/$base"; echo "/opt/cuts/$base-$n" >> "$R/etc/ld.so.conf.d/cuts.conf"
+                done
+            done
+            """#)
+        // Not vacuous: some cuts are filed, some skipped.
+        let filed = model.cache.entries.filter { $0.value.hasPrefix("/opt/cuts/") }.count
+        let directories = model.scannedDirectories.filter { $0.path.hasPrefix("/opt/cuts/") }.count
+        #expect(filed > 0 && filed < directories, "\(filed) of \(directories) cut copies filed")
+    }
 }
