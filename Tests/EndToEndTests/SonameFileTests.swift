@@ -249,4 +249,46 @@ struct SonameFileTests {
         #expect(RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: corrected).status == 0)
         #expect(FileManager.default.fileExists(atPath: root + "/opt/old/libfoo.so.1.0"), "the cut copy is left alone")
     }
+
+    /// A copy cut short in its plain data (LD032: the loader maps it without touching the
+    /// missing part, ldd sees nothing wrong, and its constructor, reading that data, dies of
+    /// SIGBUS) met first on LD_LIBRARY_PATH, a good copy in a later element: the plan drops
+    /// the element that holds the cut copy, and the program starts.
+    @Test("a copy cut in its data (LD032) first on LD_LIBRARY_PATH: the plan drops that element, the real loader starts the program",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"))
+    func cutInDataDropped() throws {
+        let setup = Setup(
+            label: "cut in its data", needed: "libfoo.so.1", file: "/opt/good/libfoo.so.1", declared: "libfoo.so.1",
+            extra: #"""
+                printf '%s\n' 'static int base = 3; int *const p = &base; int plain[4096] = { [0 ... 4095] = 1 };' \
+                    '__attribute__((constructor)) static void start(void) { long s = 0; for (int i = 0; i < 4096; i++) s += plain[i]; base += (int)(s - 4092); }' \
+                    'int seven(void) { return *p; }' > data.c
+                gcc -shared -fPIC -nostdlib -o data.so -Wl,-soname,libfoo.so.1 data.c
+                cp data.so "$R$F"
+                end=$(python3 -c "import struct; d = open('data.so', 'rb').read(); o, n = struct.unpack_from('<Q', d, 32)[0], struct.unpack_from('<H', d, 56)[0]; print(max(struct.unpack_from('<Q', d, o + 56 * k + 8)[0] + struct.unpack_from('<Q', d, o + 56 * k + 32)[0] for k in range(n) if struct.unpack_from('<I', d, o + 56 * k)[0] == 1))")
+                mkdir -p "$R/opt/stale"; head -c $((end - 4096 - 100)) data.so > "$R/opt/stale/libfoo.so.1"   # inside plain[]
+                """#)
+        let work = try Self.makeRoot(setup)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root"
+        let environment = ["LD_LIBRARY_PATH": "/opt/stale:/opt/good"]
+        let failing = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: environment)
+        try #require(failing.status == 128 + SIGBUS && failing.stderr.isEmpty, "the constructor dies of SIGBUS, silently: \(failing)")
+        let listed = RealLoader.list(root: root, program: "/app/prog", environment: environment)
+        #expect(listed.status == 0 && listed.stdout.contains("/opt/stale/libfoo.so.1"), "ld.so --list sees nothing wrong: \(listed)")
+
+        struct Corrected: Decodable { var correctedEnvironment: [String: String] }
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "--env", "LD_LIBRARY_PATH=/opt/stale:/opt/good", "/app/prog"])
+        let report = try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8))
+        #expect(report.findings.map(\.id) == ["LD032"], "\(check.stdout)")
+        #expect(check.status == 1 && report.status == "fixable" && report.steps == ["env"], "\(check.stdout)")
+        let corrected = try JSONDecoder().decode(Corrected.self, from: Data(check.stdout.utf8)).correctedEnvironment
+        #expect(corrected == ["LD_LIBRARY_PATH": "/opt/good"])
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "--env", "LD_LIBRARY_PATH=/opt/stale:/opt/good", "/app/prog"])
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let after = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: corrected)
+        #expect(after.status == 0, "the program starts with the plan's environment: \(after)")
+        #expect(FileManager.default.fileExists(atPath: root + "/opt/stale/libfoo.so.1"), "the cut copy is left alone")
+    }
 }

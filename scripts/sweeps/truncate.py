@@ -12,6 +12,9 @@ asked, and the two are compared:
 LD032 also agrees with a program that runs: the test program never touches the library.
 
 usage: truncate.py OFDOCTOR CUTS LIBRARY...   (CUTS: how many cuts a library, e.g. 300)
+With TRUNCATE_DYNAMIC=1 the cuts are instead every entry of the dynamic section cut in half,
+its ends, and both sides of the page boundaries around it: where the loader reads the rest of
+the file's last page as zeros and goes on with the entries left.
 """
 import json, os, shutil, subprocess, sys, tempfile
 
@@ -24,6 +27,16 @@ def soname(path):
         if "(SONAME)" in line:
             return line.split("[", 1)[1].rsplit("]", 1)[0]
     return os.path.basename(path)
+
+
+def dynamic(path):
+    """PT_DYNAMIC's file offset and size."""
+    out = subprocess.run(["readelf", "-lW", path], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        fields = line.split()
+        if fields and fields[0] == "DYNAMIC":
+            return int(fields[1], 16), int(fields[4], 16)
+    return 0, 0
 
 
 def real(program):
@@ -69,7 +82,14 @@ for library in LIBRARIES:
         name = soname(library)
         step = max(1, len(whole) // CUTS)
         counts = {"agree": 0, "differ": 0}
-        for size in list(range(0, len(whole), step)) + [len(whole) - 1]:
+        sizes = list(range(0, len(whole), step)) + [len(whole) - 1]
+        if os.environ.get("TRUNCATE_DYNAMIC") == "1":
+            dyn, dynsz = dynamic(library)
+            pages = range((dyn // 4096 - 1) * 4096, dyn + dynsz + 8192, 4096)
+            sizes = sorted({n for n in [dyn - 1, dyn, dyn + dynsz - 1, dyn + dynsz]
+                            + [dyn + e + 8 for e in range(0, dynsz, 16)]
+                            + [p + d for p in pages for d in (-1, 0, 1)] if 0 < n < len(whole)})
+        for size in sizes:
             with open(work + "/lib/" + name, "wb") as f:
                 f.write(whole[:size])
             r, m = real(work + "/prog"), model(work + "/prog")
@@ -77,7 +97,7 @@ for library in LIBRARIES:
             counts["agree" if ok else "differ"] += 1
             if not ok:
                 print("DIFF %s cut to %d of %d: the program %r, the check %r" % (name, size, len(whole), r, m))
-        print("%s (%d bytes, every %d): %d agree, %d differ" % (library, len(whole), step, counts["agree"], counts["differ"]))
+        print("%s (%d bytes, %d cuts): %d agree, %d differ" % (library, len(whole), len(sizes), counts["agree"], counts["differ"]))
         for k in total:
             total[k] += counts[k]
     finally:
