@@ -71,9 +71,6 @@ public final class ELFFile: @unchecked Sendable {
         try self.init(bytes: mapped, path: path)
     }
 
-    /// Reads an ELF image already in memory; `path` is only used in messages. Each table has
-    /// its reader: `ELFIdentification`, `ProgramHeaderTable`, `DynamicTable`,
-    /// `VersionTableReader`, `SymbolTableLayout`, `RelocationTable`.
     /// True when the loader can relocate and initialise the object as its dynamic section
     /// describes it: that names a string table and a symbol table (the loader dereferences
     /// both as it relocates, and crashes on one that is missing), and constructors only with
@@ -94,6 +91,9 @@ public final class ELFFile: @unchecked Sendable {
     /// `DT_INIT_ARRAY` with a nonzero `DT_INIT_ARRAYSZ`.
     let hasConstructorArray: Bool
 
+    /// Reads an ELF image already in memory; `path` is only used in messages. Each table has
+    /// its reader: `ELFIdentification`, `ProgramHeaderTable`, `DynamicTable`,
+    /// `VersionTableReader`, `SymbolTableLayout`, `RelocationTable`.
     /// - Parameter fileSize: the size of the file `bytes` stand for, when they are its bytes
     ///   followed by the zeros the loader's mapping reads past its end (`PastEndOfFile.zeroPadded`).
     public init(bytes: FileBytes, path: String, fileSize: Int? = nil) throws(ELFError) {
