@@ -64,7 +64,7 @@ struct DynamicTable {
 
     /// The string at `offset` of `DT_STRTAB`; `what` names the field in errors.
     func string(_ offset: UInt64, _ what: String) throws(ELFError) -> String {
-        guard let table = stringTable else { throw .malformed(path: path, what: "\(what) but no DT_STRTAB") }
+        guard let table = stringTable else { throw .namesWithoutStringTable(path: path, what: what) }
         guard let off = Int(exactly: offset), off < table.count,
               let text = reader.cString(table.lowerBound + off, limit: table.upperBound)
         else { throw .malformed(path: path, what: "\(what) string offset \(offset) is past the end of DT_STRTAB") }
@@ -72,9 +72,14 @@ struct DynamicTable {
     }
 
     /// The entries a reader of dependencies needs.
-    func section() throws(ELFError) -> DynamicSection {
+    /// - Parameter namesWithoutStringTable: with no `DT_STRTAB`, leave out the entries that
+    ///   name something instead of refusing the file.
+    func section(namesWithoutStringTable: Bool = false) throws(ELFError) -> DynamicSection {
         var section = DynamicSection()
+        let names: Set<Int64> = [DynamicTag.needed, DynamicTag.soname, DynamicTag.rpath, DynamicTag.runpath,
+                                 DynamicTag.audit, DynamicTag.depaudit, DynamicTag.filter, DynamicTag.auxiliary]
         for (tag, v) in tags {
+            if namesWithoutStringTable && stringTable == nil && names.contains(tag) { continue }
             switch tag {
             case DynamicTag.needed: section.needed.append(try string(v, "DT_NEEDED"))
             case DynamicTag.soname: section.soname = try string(v, "DT_SONAME")

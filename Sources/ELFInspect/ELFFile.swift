@@ -94,9 +94,13 @@ public final class ELFFile: @unchecked Sendable {
     /// Reads an ELF image already in memory; `path` is only used in messages. Each table has
     /// its reader: `ELFIdentification`, `ProgramHeaderTable`, `DynamicTable`,
     /// `VersionTableReader`, `SymbolTableLayout`, `RelocationTable`.
-    /// - Parameter fileSize: the size of the file `bytes` stand for, when they are its bytes
-    ///   followed by the zeros the loader's mapping reads past its end (`PastEndOfFile.zeroPadded`).
-    public init(bytes: FileBytes, path: String, fileSize: Int? = nil) throws(ELFError) {
+    /// - Parameters:
+    ///   - fileSize: the size of the file `bytes` stand for, when they are its bytes followed
+    ///     by the zeros the loader's mapping reads past its end (`PastEndOfFile.zeroPadded`).
+    ///   - namesWithoutStringTable: read a dynamic section without `DT_STRTAB` whose entries
+    ///     name something (`ELFError.namesWithoutStringTable`), leaving those out: a library
+    ///     the loader maps and then crashes on (`lostForRelocation`).
+    public init(bytes: FileBytes, path: String, fileSize: Int? = nil, namesWithoutStringTable: Bool = false) throws(ELFError) {
         self.path = path
         self.bytes = bytes
         let raw = bytes.buffer
@@ -130,7 +134,7 @@ public final class ELFFile: @unchecked Sendable {
         }
         stringTable = table.stringTable
         hasConstructorArray = table.value(DynamicTag.initArray) != nil && (table.value(DynamicTag.initArraySize) ?? 0) > 0
-        dynamic = try table.section()
+        dynamic = try table.section(namesWithoutStringTable: namesWithoutStringTable)
 
         let versions = try VersionTableReader(table)
         versionNeeds = versions.needs

@@ -1057,6 +1057,14 @@ struct ResolutionState {
                 filesByIdentity[found.entry.identity] = elf
                 return map(found, elf, path: path, source: attemptSource, trail: &trail)
             } catch {
+                // Names and no string table: the loader maps it and crashes reading them or
+                // relocating it (`lostForRelocation`), whatever copy comes later.
+                if case .namesWithoutStringTable = error,
+                   let elf = try? ELFFile(bytes: bytes, path: path, namesWithoutStringTable: true) {
+                    filesParsed += 1
+                    filesByIdentity[found.entry.identity] = elf
+                    return map(found, elf, path: path, source: attemptSource, trail: &trail)
+                }
                 // Tables that run past the file's end: the loader reads them from the mapping,
                 // zeros to the end of the file's last page, and uses what that leaves (a dynamic
                 // section ended early, say); a page past it kills it where it is touched.

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// A library whose dynamic section lacks what relocation reads: no `DT_STRTAB`, no
-/// `DT_SYMTAB`, constructors (`DT_INIT_ARRAY`) with their relocations gone — as a dynamic
+/// A library whose dynamic section lacks what relocation reads: no `DT_STRTAB` (with names to
+/// read from it, or none), no `DT_SYMTAB`, constructors (`DT_INIT_ARRAY`) with their relocations gone — as a dynamic
 /// section cut short and read on as zeros leaves it, or a file damaged by hand. The loader maps
 /// it without complaint and dies of SIGSEGV when it relocates it (a null table pointer, or a
 /// constructor pointer no relocation fixed); a `DT_SYMTAB` of 0 is read at the start of the
@@ -17,6 +17,8 @@ struct LostDynamicTablesTests {
         /// Dynamic tags dropped (the entries after them move up), and a tag whose value is set to 0.
         var dropped: [Int64]
         var zeroed: Int64?
+        /// Linked with libc, so that its dynamic section has a DT_NEEDED.
+        var needsLibc = false
         /// The real loader's status, and the check's first error: its id and a text its summary
         /// (or loader line) holds.
         var status: Int32
@@ -29,6 +31,10 @@ struct LostDynamicTablesTests {
         Damage(label: "whole: the program runs", dropped: [], status: 0, finding: nil),
         Damage(label: "no DT_STRTAB (nor the DT_SONAME that needs it)", dropped: [14, 5], status: 128 + SIGSEGV,
                finding: ("LD010", "has no DT_STRTAB: the loader dies of SIGSEGV relocating it")),
+        Damage(label: "a DT_SONAME and no DT_STRTAB", dropped: [5], status: 128 + SIGSEGV,
+               finding: ("LD010", "has no DT_STRTAB: the loader dies of SIGSEGV")),
+        Damage(label: "a DT_NEEDED and no DT_STRTAB", dropped: [5], needsLibc: true, status: 128 + SIGSEGV,
+               finding: ("LD010", "has no DT_STRTAB: the loader dies of SIGSEGV")),
         Damage(label: "no DT_SYMTAB", dropped: [6], status: 128 + SIGSEGV,
                finding: ("LD010", "has no DT_SYMTAB: the loader dies of SIGSEGV relocating it")),
         Damage(label: "constructors whose relocations are gone", dropped: [7, 8, 9, 0x6fff_fff9], status: 128 + SIGSEGV,
@@ -50,7 +56,7 @@ struct LostDynamicTablesTests {
             printf '%s\n' 'static int base = 3; int *const p = &base;' \
                 '__attribute__((constructor)) static void start(void) { base += 4; }' \
                 'int seven(void) { return *p; }' > seven.c
-            gcc -shared -fPIC -nostdlib -o "$L/libseven.so.1" -Wl,-soname,libseven.so.1 seven.c
+            gcc -shared -fPIC -nostdlib -o "$L/libseven.so.1" -Wl,-soname,libseven.so.1 seven.c $6
             printf '%s\n' "$2" > prog.c
             gcc -nostdlib -fno-stack-protector -o "$R/app/prog" prog.c "$L/libseven.so.1" -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2
             gcc -static -O2 -o "$R/launch" "$5"
@@ -74,7 +80,7 @@ struct LostDynamicTablesTests {
             """#
         let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", work, MinimalRoot.program(calling: ["seven"], expected: 7),
                                                damage.dropped.map(String.init).joined(separator: " "), String(damage.zeroed ?? -1),
-                                               FixtureRoot.scriptsDirectory + "/src/launch.c"])
+                                               FixtureRoot.scriptsDirectory + "/src/launch.c", damage.needsLibc ? "-Wl,--no-as-needed -lc" : ""])
         try #require(built.status == 0, "\(built.stderr)")
 
         let real = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: [:])
