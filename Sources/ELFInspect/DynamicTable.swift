@@ -71,15 +71,18 @@ struct DynamicTable {
         return text
     }
 
+    /// The tags whose values are names in `DT_STRTAB`.
+    static let nameTags: Set<Int64> = [DynamicTag.needed, DynamicTag.soname, DynamicTag.rpath, DynamicTag.runpath,
+                                       DynamicTag.audit, DynamicTag.depaudit, DynamicTag.filter, DynamicTag.auxiliary]
+
     /// The entries a reader of dependencies needs.
     /// - Parameter namesWithoutStringTable: with no `DT_STRTAB`, leave out the entries that
     ///   name something instead of refusing the file.
     func section(namesWithoutStringTable: Bool = false) throws(ELFError) -> DynamicSection {
         var section = DynamicSection()
-        let names: Set<Int64> = [DynamicTag.needed, DynamicTag.soname, DynamicTag.rpath, DynamicTag.runpath,
-                                 DynamicTag.audit, DynamicTag.depaudit, DynamicTag.filter, DynamicTag.auxiliary]
+        let skipNames = namesWithoutStringTable && stringTable == nil
         for (tag, v) in tags {
-            if namesWithoutStringTable && stringTable == nil && names.contains(tag) { continue }
+            if skipNames && Self.nameTags.contains(tag) { continue }
             switch tag {
             case DynamicTag.needed: section.needed.append(try string(v, "DT_NEEDED"))
             case DynamicTag.soname: section.soname = try string(v, "DT_SONAME")
