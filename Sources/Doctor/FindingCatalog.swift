@@ -455,16 +455,21 @@ public enum FindingCatalog {
                     remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy."))
                 continue
             }
-            if let (size, end) = PastEndOfFile.cutInLastPage(object.elf) {
-                result.append(Finding(
+            /// LD032 for this object: `summary` after its path, `what` after the sizes.
+            func libraryCutShort(size: UInt64, end: UInt64, summary: String, what: String) -> Finding {
+                Finding(
                     id: .libraryCutShort, rule: .libraryCutShort, severity: .warning,
-                    summary: "\(object.path) is cut short: the loader reads zeros where the file ends",
-                    explanation: "\(object.path) is \(size) bytes, but its segments run to byte \(end) (a copy, download or image layer cut short). "
-                        + "The missing bytes lie in the file's last page, which the loader maps whole, so it reads them as zeros: no signal, "
-                        + "but whatever they held (here from byte \(size) on: its dynamic section's last entries, tables, data) is gone, "
-                        + "and the loader goes on with what is left. Failures reported with it here can come from that.",
+                    summary: "\(object.path) is cut short: \(summary)",
+                    explanation: "\(object.path) is \(size) bytes, but its segments run to byte \(end) (a copy, download or image layer cut short). " + what,
                     library: object.names.first, neededBy: requesters, resolvedTo: object.path,
-                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole (\(end) bytes or more)."))
+                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole (\(end) bytes or more).")
+            }
+            if let (size, end) = PastEndOfFile.cutInLastPage(object.elf) {
+                result.append(libraryCutShort(
+                    size: size, end: end, summary: "the loader reads zeros where the file ends",
+                    what: "The missing bytes lie in the file's last page, which the loader maps whole, so it reads them as zeros: no signal, "
+                        + "but whatever they held (here from byte \(size) on: its dynamic section's last entries, tables, data) is gone, "
+                        + "and the loader goes on with what is left. Failures reported with it here can come from that."))
                 continue
             }
             guard let (size, end) = PastEndOfFile.cutShort(object.elf) else { continue }
@@ -472,17 +477,13 @@ public enum FindingCatalog {
                 result.append(cutShortFinding(name: object.names.first ?? object.path, path: object.path, cut, requesters: requesters))
                 continue
             }
-            result.append(Finding(
-                id: .libraryCutShort, rule: .libraryCutShort, severity: .warning,
-                summary: "\(object.path) is cut short: the program dies of SIGBUS if it touches the missing part",
-                explanation: "\(object.path) is \(size) bytes, but its segments run to byte \(end) (a copy, download or image layer cut short). "
-                    + (PastEndOfFile.cutsDynamicSection(object.elf)
+            result.append(libraryCutShort(
+                size: size, end: end, summary: "the program dies of SIGBUS if it touches the missing part",
+                what: (PastEndOfFile.cutsDynamicSection(object.elf)
                        ? "The file ends inside its dynamic section: the loader reads zeros for the entries after byte \(size) (the rest of that page) and goes on with what is left, and failures reported with it here can come from that; it does not touch the pages past the file's last one, "
                        : "The loader maps it without touching the missing part, so it, ldd and ld.so --list find nothing wrong; ")
                     + "the first access to that part (by the library's initialisers as the program starts, or by its code or data later) kills the process with SIGBUS: a shell says \"Bus error\", exit status 135. "
-                    + "A program that never uses that part runs.",
-                library: object.names.first, neededBy: requesters, resolvedTo: object.path,
-                remedy: "Reinstall the package that provides \(object.path), or copy it again whole (\(end) bytes or more)."))
+                    + "A program that never uses that part runs."))
         }
         return result
     }

@@ -87,15 +87,8 @@ public struct PastEndOfFile: Equatable, Sendable {
     public static func zeroPadded(_ bytes: FileBytes) -> FileBytes? {
         guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
         let size = UInt64(bytes.buffer.count)
-        var end: UInt64 = 0
-        for header in image.headers where header.type == ProgramHeaderType.load {
-            let (segmentEnd, overflow) = header.offset.addingReportingOverflow(header.fileSize)
-            guard !overflow else { return nil }
-            end = max(end, segmentEnd)
-        }
-        let (pages, wrapped) = size.addingReportingOverflow(pageSize - 1)
-        guard !wrapped else { return nil }
-        end = min(end, pages & ~(pageSize - 1))
+        guard let segments = segmentsEnd(image.headers), let pages = pagesEnd(size) else { return nil }
+        let end = min(segments, pages)
         guard end > size else { return nil }
         return FileBytes(Array(bytes.buffer) + [UInt8](repeating: 0, count: Int(end - size)))
     }
@@ -109,9 +102,8 @@ public struct PastEndOfFile: Equatable, Sendable {
               let dynamic = image.headers.last(where: { $0.type == ProgramHeaderType.dynamic && $0.fileSize != 0 })
         else { return nil }
         let size = UInt64(bytes.buffer.count)
-        guard dynamic.offset < (size + pageSize - 1) & ~(pageSize - 1), dynamic.offset &+ dynamic.fileSize > size else { return nil }
-        var end: UInt64 = 0
-        for header in image.headers where header.type == ProgramHeaderType.load { end = max(end, header.offset &+ header.fileSize) }
+        guard let pages = pagesEnd(size), let end = segmentsEnd(image.headers),
+              dynamic.offset < pages, dynamic.offset &+ dynamic.fileSize > size else { return nil }
         let entry: UInt64 = image.is64 ? 16 : 8
         let cut = dynamic.offset >= size ? dynamic.offset : dynamic.offset + (size - dynamic.offset) / entry * entry
         return PastEndOfFile(stage: .dynamicSectionCut, fileSize: size, segmentsEnd: end, offset: cut)
@@ -127,11 +119,7 @@ public struct PastEndOfFile: Equatable, Sendable {
     /// segments' file bytes end. Nil for a whole file, or one cut further (`cutShort`).
     public static func cutInLastPage(_ elf: ELFFile) -> (fileSize: UInt64, segmentsEnd: UInt64)? {
         let size = UInt64(elf.fileSize)
-        guard shortfall(elf.programHeaders, fileSize: size) == nil else { return nil }
-        var end: UInt64 = 0
-        for header in elf.programHeaders where header.type == ProgramHeaderType.load {
-            end = max(end, header.offset &+ header.fileSize)
-        }
+        guard shortfall(elf.programHeaders, fileSize: size) == nil, let end = segmentsEnd(elf.programHeaders) else { return nil }
         return end > size ? (size, end) : nil
     }
 
@@ -144,16 +132,26 @@ public struct PastEndOfFile: Equatable, Sendable {
     /// The end of the file's last page and the end of its segments' file bytes, when those
     /// run past it (a page of the mapping then holds no byte of the file).
     static func shortfall(_ programHeaders: [ProgramHeader], fileSize size: UInt64) -> (fileEnd: UInt64, segmentsEnd: UInt64)? {
-        let (filePages, wrapped) = size.addingReportingOverflow(pageSize - 1)
-        guard !wrapped else { return nil }
-        let fileEnd = filePages & ~(pageSize - 1)
-        var segmentsEnd: UInt64 = 0
-        for header in programHeaders where header.type == ProgramHeaderType.load {
-            let (end, overflow) = header.offset.addingReportingOverflow(header.fileSize)
-            guard !overflow else { return nil }   // a hostile header: the loader refuses it first
-            segmentsEnd = max(segmentsEnd, end)
-        }
+        guard let fileEnd = pagesEnd(size), let segmentsEnd = segmentsEnd(programHeaders) else { return nil }
         return segmentsEnd > fileEnd ? (fileEnd, segmentsEnd) : nil
+    }
+
+    /// The end of the last page a file of `size` bytes fills part of; nil when that overflows.
+    static func pagesEnd(_ size: UInt64) -> UInt64? {
+        let (filePages, wrapped) = size.addingReportingOverflow(pageSize - 1)
+        return wrapped ? nil : filePages & ~(pageSize - 1)
+    }
+
+    /// Where the `PT_LOAD` segments' file bytes end (0 with none); nil for a header whose sum
+    /// overflows (a hostile one: the loader refuses it first).
+    static func segmentsEnd(_ programHeaders: [ProgramHeader]) -> UInt64? {
+        var end: UInt64 = 0
+        for header in programHeaders where header.type == ProgramHeaderType.load {
+            let (segmentEnd, overflow) = header.offset.addingReportingOverflow(header.fileSize)
+            guard !overflow else { return nil }
+            end = max(end, segmentEnd)
+        }
+        return end
     }
 
     static func find(_ raw: UnsafeRawBufferPointer, programHeaders: [ProgramHeader], is64: Bool, bigEndian: Bool) -> PastEndOfFile? {

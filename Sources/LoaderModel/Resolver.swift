@@ -1057,24 +1057,29 @@ struct ResolutionState {
                 filesByIdentity[found.entry.identity] = elf
                 return map(found, elf, path: path, source: attemptSource, trail: &trail)
             } catch {
-                // Names and no string table: the loader maps it and crashes reading them or
-                // relocating it (`lostForRelocation`), whatever copy comes later.
-                if case .namesWithoutStringTable = error,
-                   let elf = try? ELFFile(bytes: bytes, path: path, namesWithoutStringTable: true) {
-                    filesParsed += 1
-                    filesByIdentity[found.entry.identity] = elf
-                    return map(found, elf, path: path, source: attemptSource, trail: &trail)
+                // A file the loader maps all the same, read as it reads it, and taken:
+                // - names and no string table: it crashes reading them or relocating it
+                //   (`lostForRelocation`), whatever copy comes later;
+                // - tables that run past the file's end: it reads them from the mapping, zeros
+                //   to the end of the file's last page, and uses what that leaves (a dynamic
+                //   section ended early, say); a page past it kills it where it is touched, and
+                //   so does a lost table relocation reads (`relocatesAsDescribed`).
+                var mapped: ELFFile?
+                if case .namesWithoutStringTable = error {
+                    mapped = try? ELFFile(bytes: bytes, path: path, namesWithoutStringTable: true)
                 }
-                // Tables that run past the file's end: the loader reads them from the mapping,
-                // zeros to the end of the file's last page, and uses what that leaves (a dynamic
-                // section ended early, say); a page past it kills it where it is touched.
-                // (With tables lost that relocation reads, the loader crashes: `relocatesAsDescribed`.)
-                let cut = PastEndOfFile.of(bytes: bytes) ?? PastEndOfFile.dynamicSectionCut(bytes: bytes)
-                if cut == nil || cut?.stage == .dynamicSectionCut, let padded = PastEndOfFile.zeroPadded(bytes),
-                   let elf = try? ELFFile(bytes: padded, path: path, fileSize: bytes.buffer.count), elf.relocatesAsDescribed {
+                var cut: PastEndOfFile?
+                if mapped == nil {
+                    cut = PastEndOfFile.of(bytes: bytes) ?? PastEndOfFile.dynamicSectionCut(bytes: bytes)
+                    if cut == nil || cut?.stage == .dynamicSectionCut, let padded = PastEndOfFile.zeroPadded(bytes),
+                       let elf = try? ELFFile(bytes: padded, path: path, fileSize: bytes.buffer.count), elf.relocatesAsDescribed {
+                        mapped = elf
+                    }
+                }
+                if let mapped {
                     filesParsed += 1
-                    filesByIdentity[found.entry.identity] = elf
-                    return map(found, elf, path: path, source: attemptSource, trail: &trail)
+                    filesByIdentity[found.entry.identity] = mapped
+                    return map(found, mapped, path: path, source: attemptSource, trail: &trail)
                 }
                 if let cut {
                     trail.append(Attempt(path: path, source: attemptSource, outcome: .pastEndOfFile(cut)))
