@@ -40,6 +40,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case auditInterface = "audit-interface"
     case containerUserUnknown = "container-user-unknown"
     case libraryCutShort = "library-cut-short"
+    case programCutShort = "program-cut-short"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }
@@ -108,6 +109,7 @@ public struct Finding: Equatable, Sendable {
     /// plan must fix.
     public var isProblem: Bool {
         severity == .error || rule == .runtimeCompanionMissing || rule == .stubLibraryLoaded || rule == .libraryCutShort
+            || rule == .programCutShort
     }
 
     public init(id: FindingID, rule: Rule, severity: Severity = .error, summary: String, explanation: String,

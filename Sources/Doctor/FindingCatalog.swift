@@ -61,6 +61,11 @@ public enum FindingCatalog {
                     ? "Start it from the directory that holds \(interp) (ofdoctor's --cwd DIR checks it from there), or give it an absolute interpreter with patchelf's --set-interpreter (x86-64's is /lib64/ld-linux-x86-64.so.2)."
                     : "Install the C library the program was built for (Debian/Ubuntu: libc6), or run it with that loader."))
         }
+        // A program cut short that dies before the loader loads any library: nothing else is met.
+        if graph.programCut?.stopsStart == true, let cut = programCutFinding(graph) {
+            return result + [cut]
+        }
+        let programCut = programCutFinding(graph)
         result += preloadFindings(graph)
         // The loader crashes on a filter cycle where it meets it: before any missing library
         // it would meet later.
@@ -115,6 +120,8 @@ public enum FindingCatalog {
         // (the program's own filter objects crash the loader when it relocates them: after
         // what it meets while mapping and checking versions)
         result += programFilterFindings(graph)
+        // (it relocates the program last; its entry point runs after that)
+        if let programCut, programCut.severity == .error { result.append(programCut) }
         result += protectedFindings(graph, symbols: symbols, argv0: argv0, refused: false)
         result += ifuncFindings(graph, symbols: symbols, argv0: argv0, fatal: false)
         result += copySizeFindings(graph, symbols: symbols, argv0: argv0)
@@ -124,6 +131,7 @@ public enum FindingCatalog {
         result += auditFindings(graph, system: system)
         result += stubFindings(graph, system: system)
         result += cut.filter { finding in !relocationKills.contains { $0.key == finding.key && $0.summary == finding.summary } }
+        if let programCut, programCut.severity != .error { result.append(programCut) }
         result += auxiliaryFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)
         return result
@@ -154,10 +162,11 @@ public enum FindingCatalog {
     /// Version records of a version the loader does not know (`UnsupportedVersionRecord`):
     /// one finding per object and kind.
     static func unsupportedRecordFindings(_ graph: LoadGraph, symbols: SymbolCheck, argv0: String) -> [Finding] {
-        symbols.unsupportedRecords.groupedInOrder { [$0.object, $0.kind == .need ? 0 : 1] }.map { same in
+        symbols.unsupportedRecords.groupedInOrder { [$0.object, $0.kind == .need ? 0 : $0.kind == .definition ? 1 : 2] }.map { same in
             let record = same[0]
             let object = graph.objects[record.object]
             let name = record.object == graph.executable.index ? argv0 : object.loaderName
+            if record.kind == .noVersionSymbolTable { return versionSymbolTableMissing(object, lost: object.elf.lostForVersionCheck ?? "no DT_VERSYM", graph: graph) }
             let table = record.kind == .need ? "DT_VERNEED (Verneed)" : "DT_VERDEF (Verdef)"
             var requesters: [String] = []
             for path in same.compactMap(\.requester).map({ graph.objects[$0].path }) where !requesters.contains(path) { requesters.append(path) }
@@ -173,6 +182,19 @@ public enum FindingCatalog {
                 neededBy: requesters, resolvedTo: object.path,
                 remedy: "Reinstall \(object.soname ?? object.path) from its package (the file is damaged), or rebuild it.")
         }
+    }
+
+    /// `UnsupportedVersionRecord.noVersionSymbolTable`: the loader crashes checking the
+    /// object's versions.
+    static func versionSymbolTableMissing(_ object: LoadedObject, lost: String, graph: LoadGraph) -> Finding {
+        Finding(
+            id: .versionRecordUnsupported, rule: .versionRecordUnsupported,
+            summary: "\(object.path) has \(lost): the loader dies of SIGSEGV checking its versions",
+            explanation: "The loader checks each object's version records as it reaches it, after mapping every library, and then makes a table of its versions, indexed by the object's DT_VERSYM, whose entry it takes without checking that there is one: \(object.path) has none, so it reads through a null pointer and the kernel kills it with SIGSEGV. Nothing is printed; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged (a dynamic section cut short, whose last entries read as zeros) or edited by hand.",
+            library: object.soname ?? object.names.first ?? object.path,
+            neededBy: object.index == graph.executable.index ? [object.path] : object.neededBy.map { graph.objects[$0].path },
+            resolvedTo: object.path,
+            remedy: "Reinstall \(object.soname ?? object.path) from its package (the file is damaged), or rebuild it.")
     }
 
     // MARK: - bloom-filter-assertion

@@ -57,4 +57,5 @@ extension FindingID {
     public static let auditInterface: FindingID = "LD030"
     public static let containerUserUnknown: FindingID = "LD031"
     public static let libraryCutShort: FindingID = "LD032"
+    public static let programCutShort: FindingID = "LD033"
 }

@@ -49,7 +49,7 @@ public enum FindingPlacement: Hashable, Sendable {
             return nil
         }
         switch finding.rule {
-        case .interpreterNotFound, .interpreterUnusable, .staticExecutable, .programFilter, .programNotExecutable:
+        case .interpreterNotFound, .interpreterUnusable, .staticExecutable, .programFilter, .programNotExecutable, .programCutShort:
             return .program
         case .preloadIgnored:
             guard let name = finding.library, graph.failedPreloads.contains(where: { $0.name.hasSameBytes(as: name) }) else { return .none }

@@ -94,7 +94,7 @@ public struct FilteeEntry: Equatable, Sendable {
 enum DynamicTag {
     static let null: Int64 = 0, needed: Int64 = 1, hash: Int64 = 4, strtab: Int64 = 5, symtab: Int64 = 6
     static let strsz: Int64 = 10, syment: Int64 = 11, soname: Int64 = 14, rpath: Int64 = 15, symbolic: Int64 = 16
-    static let rel: Int64 = 17, relsz: Int64 = 18, rela: Int64 = 7, relasz: Int64 = 8
+    static let rel: Int64 = 17, relsz: Int64 = 18, rela: Int64 = 7, relasz: Int64 = 8, relaent: Int64 = 9
     static let jmprel: Int64 = 23, pltrelsz: Int64 = 2, pltrel: Int64 = 20
     static let bindNow: Int64 = 24, initArray: Int64 = 25, initArraySize: Int64 = 27
     static let runpath: Int64 = 29, flags: Int64 = 30, relrsz: Int64 = 35, relr: Int64 = 36

@@ -91,6 +91,32 @@ public final class ELFFile: @unchecked Sendable {
     /// `DT_INIT_ARRAY` with a nonzero `DT_INIT_ARRAYSZ`.
     let hasConstructorArray: Bool
 
+    /// What the loader's version check dereferences and this file lacks, for a sentence; nil
+    /// when nothing is. An object with a string table and version records (`DT_VERNEED`,
+    /// `DT_VERDEF`) whose indices are not all 0 gets a table of its versions, and the loader
+    /// then takes the address of its `DT_VERSYM` entry without checking that there is one
+    /// (elf/dl-version.c `_dl_check_map_versions`): with none it dies of SIGSEGV. A linker
+    /// never writes such a file; a dynamic section cut short, or edited, may be one.
+    public var lostForVersionCheck: String? {
+        guard stringTable != nil, !hasVersionSymbolTag else { return nil }
+        let needed = versionNeeds.contains { $0.entries.contains { $0.index & 0x7fff != 0 } }
+        let defined = versionDefinitions.contains { $0.index & 0x7fff != 0 }
+        guard needed || defined else { return nil }
+        return "version records (\(needed ? "DT_VERNEED" : "DT_VERDEF")) but no DT_VERSYM"
+    }
+    /// A `DT_VERSYM` entry, whatever its value.
+    let hasVersionSymbolTag: Bool
+
+    /// What the loader's first read of the dynamic section dereferences and this file lacks;
+    /// nil when nothing is. On x86-64 it asserts that `DT_RELAENT` is the size of a `Rela`
+    /// whenever there is a `DT_RELA`, reading the entry without checking that there is one
+    /// (elf/get-dynamic-info.h): with none it dies of SIGSEGV as it maps the object. A
+    /// dynamic section cut between the two is such a file.
+    public var lostForMapping: String? {
+        hasRelaWithoutEntrySize ? "DT_RELA but no DT_RELAENT" : nil
+    }
+    let hasRelaWithoutEntrySize: Bool
+
     /// Reads an ELF image already in memory; `path` is only used in messages. Each table has
     /// its reader: `ELFIdentification`, `ProgramHeaderTable`, `DynamicTable`,
     /// `VersionTableReader`, `SymbolTableLayout`, `RelocationTable`.
@@ -100,11 +126,14 @@ public final class ELFFile: @unchecked Sendable {
     ///   - namesWithoutStringTable: read a dynamic section without `DT_STRTAB` whose entries
     ///     name something (`ELFError.namesWithoutStringTable`), leaving those out: a library
     ///     the loader maps and then crashes on (`lostForRelocation`).
-    public init(bytes: FileBytes, path: String, fileSize: Int? = nil, namesWithoutStringTable: Bool = false) throws(ELFError) {
+    ///   - withoutDynamicSection: read the headers and `PT_INTERP` only, as if the file had no
+    ///     dynamic section (`init(headersOf:path:)`).
+    public init(bytes: FileBytes, path: String, fileSize: Int? = nil, namesWithoutStringTable: Bool = false,
+                withoutDynamicSection: Bool = false) throws(ELFError) {
         self.path = path
         self.bytes = bytes
         let raw = bytes.buffer
-        let image = try OpenedImage(raw, path: path)
+        let image = try OpenedImage(raw, path: path, readsDynamicTable: !withoutDynamicSection)
         is64 = image.is64
         let order = image.byteOrder
         let reader = image.reader
@@ -120,6 +149,8 @@ public final class ELFFile: @unchecked Sendable {
 
         guard let table = image.dynamicTable else {
             hasConstructorArray = false
+            hasVersionSymbolTag = false
+            hasRelaWithoutEntrySize = false
             dynamic = nil
             versionNeeds = []
             versionDefinitions = []
@@ -134,6 +165,8 @@ public final class ELFFile: @unchecked Sendable {
         }
         stringTable = table.stringTable
         hasConstructorArray = table.value(DynamicTag.initArray) != nil && (table.value(DynamicTag.initArraySize) ?? 0) > 0
+        hasVersionSymbolTag = table.value(DynamicTag.versym) != nil
+        hasRelaWithoutEntrySize = image.header.machine == 62 && table.value(DynamicTag.rela) != nil && table.value(DynamicTag.relaent) == nil
         dynamic = try table.section(namesWithoutStringTable: namesWithoutStringTable)
 
         let versions = try VersionTableReader(table)

@@ -36,7 +36,9 @@ final class OpenedImage {
     let interpreter: String?
     let dynamicTable: DynamicTable?
 
-    init(_ raw: UnsafeRawBufferPointer, path: String) throws(ELFError) {
+    /// - Parameter readsDynamicTable: false for a program whose dynamic section no process
+    ///   ever reads (`ELFFile.init(headersOf:path:)`).
+    init(_ raw: UnsafeRawBufferPointer, path: String, readsDynamicTable: Bool = true) throws(ELFError) {
         let (fileClass, order) = try ELFIdentification.classAndOrder(raw, path: path)
         let is64 = fileClass == .elf64
         let reader = ByteReader(buffer: raw, bigEndian: order == .big)
@@ -54,7 +56,7 @@ final class OpenedImage {
             self.header = header
             programHeaders = phdrs
             interpreter = try ProgramHeaderTable.interpreter(phdrs, reader, path: path)
-            dynamicTable = try DynamicTable(elf, programHeaders: phdrs, reader: reader, is64: is64, path: path)
+            dynamicTable = readsDynamicTable ? try DynamicTable(elf, programHeaders: phdrs, reader: reader, is64: is64, path: path) : nil
         } catch {
             elf_end(elf)
             throw error

@@ -12,9 +12,20 @@
 /// 2. the dynamic section, entry by entry up to `DT_NULL` (zeros past the end are a `DT_NULL`);
 /// 3. the hash table's header;
 /// 4. later, when it relocates the object: the relocation tables and every place they write.
+///
+/// A program is mapped by the kernel, not the loader (`ofProgram`): the kernel zero-fills the
+/// end of a writable segment's last file page itself and, when that page holds no byte of the
+/// file, kills the process with SIGSEGV before the loader runs (fs/binfmt_elf.c `padzero`;
+/// shells print "Segmentation fault", exit status 139). The loader then reads the program's
+/// dynamic section and hash table as a library's, and relocates it after every library; then
+/// the program's first instruction runs.
 public struct PastEndOfFile: Equatable, Sendable {
     public enum Stage: Equatable, Sendable {
         case zeroFill, dynamicSection, dynamicSectionCut, hashTable, relocation
+        /// A program's: the kernel zero-filling a writable segment's last page as it starts it.
+        case kernelZeroFill
+        /// A program's: its first instruction (`e_entry`), after the loader is done.
+        case entryPoint
 
         /// What the loader was doing, for a sentence: "reading its dynamic section".
         public var activity: String {
@@ -24,6 +35,8 @@ public struct PastEndOfFile: Equatable, Sendable {
             case .dynamicSectionCut: return "using a dynamic section the file's end cuts short (the rest reads as zeros)"
             case .hashTable: return "reading its symbol hash table"
             case .relocation: return "relocating it"
+            case .kernelZeroFill: return "zero-filling the end of its writable segment's last page (its .bss) as the kernel starts it"
+            case .entryPoint: return "running its first instruction (the entry point)"
             }
         }
     }
@@ -38,11 +51,21 @@ public struct PastEndOfFile: Equatable, Sendable {
     /// The signal the loader dies of. With a dynamic section cut short it reads tables at
     /// address 0 (a lost `DT_SYMTAB`), runs constructors no relocation has fixed, or touches a
     /// page past the end: SIGSEGV or SIGBUS, as the entries lost decide.
-    public var signal: String { stage == .dynamicSectionCut ? "SIGSEGV or SIGBUS" : "SIGBUS" }
+    public var signal: String {
+        switch stage {
+        case .dynamicSectionCut: return "SIGSEGV or SIGBUS"
+        case .kernelZeroFill: return "SIGSEGV"
+        default: return "SIGBUS"
+        }
+    }
 
     /// What a shell prints when it dies so, and the exit status it gives.
     public var shellText: String {
-        stage == .dynamicSectionCut ? "\"Segmentation fault\" (exit status 139) or \"Bus error\" (135)" : "\"Bus error\" (exit status 135)"
+        switch stage {
+        case .dynamicSectionCut: return "\"Segmentation fault\" (exit status 139) or \"Bus error\" (135)"
+        case .kernelZeroFill: return "\"Segmentation fault\" (exit status 139)"
+        default: return "\"Bus error\" (exit status 135)"
+        }
     }
 
     /// The loader's fatal outcome as the search trail shows it.
@@ -70,6 +93,21 @@ public struct PastEndOfFile: Equatable, Sendable {
     public static func of(bytes: FileBytes) -> PastEndOfFile? {
         guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
         return find(bytes.buffer, programHeaders: image.headers, is64: image.is64, bigEndian: image.bigEndian)
+    }
+
+    /// Where `elf`, started as a program, is first killed: by the kernel as it maps it, by the
+    /// loader as it reads or relocates it, or at its first instruction. Nil when none of those
+    /// touches a page past the file's end.
+    public static func ofProgram(_ elf: ELFFile) -> PastEndOfFile? {
+        guard shortfall(elf.programHeaders, fileSize: UInt64(elf.fileSize)) != nil else { return nil }
+        return find(elf.bytes.buffer, programHeaders: elf.programHeaders, is64: elf.is64, bigEndian: elf.reader.bigEndian,
+                    startedByKernel: true)
+    }
+
+    /// `ofProgram` for a file `ELFFile` cannot read: its program headers read alone.
+    public static func ofProgram(bytes: FileBytes) -> PastEndOfFile? {
+        guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
+        return find(bytes.buffer, programHeaders: image.headers, is64: image.is64, bigEndian: image.bigEndian, startedByKernel: true)
     }
 
     /// `cutShort` for a file read as bytes (a candidate copy the planner weighs).
@@ -107,6 +145,27 @@ public struct PastEndOfFile: Equatable, Sendable {
         let entry: UInt64 = image.is64 ? 16 : 8
         let cut = dynamic.offset >= size ? dynamic.offset : dynamic.offset + (size - dynamic.offset) / entry * entry
         return PastEndOfFile(stage: .dynamicSectionCut, fileSize: size, segmentsEnd: end, offset: cut)
+    }
+
+    /// The entry of `elf`'s dynamic section that its file's end cuts in two, when the loader
+    /// reaches it (no `DT_NULL` before it) and reads it as something other than `DT_NULL`:
+    /// its position, and its tag as read (the bytes past the end read as zeros). Its value is
+    /// then part of what the file held and part zeros: an address, size or count the loader
+    /// asserts on, dereferences or walks as it finds it (`get-dynamic-info.h`), with outcomes
+    /// from a crash to an assertion to none. Nil when the end falls between entries.
+    public static func dynamicEntryCut(_ elf: ELFFile) -> (index: Int, tag: Int64)? {
+        guard let dynamic = elf.programHeaders.last(where: { $0.type == ProgramHeaderType.dynamic && $0.fileSize != 0 }) else { return nil }
+        let size = UInt64(elf.fileSize), entry: UInt64 = elf.is64 ? 16 : 8
+        guard dynamic.offset < size, dynamic.offset &+ dynamic.fileSize > size, (size - dynamic.offset) % entry != 0 else { return nil }
+        let cut = Int((size - dynamic.offset) / entry)
+        for index in 0...cut {
+            let at = Int(dynamic.offset) + index * Int(entry)
+            guard let raw = elf.reader.word(at, is64: elf.is64) else { return nil }
+            let tag = elf.is64 ? Int64(bitPattern: raw) : Int64(Int32(truncatingIfNeeded: raw))
+            if tag == DynamicTag.null { return nil }
+            if index == cut { return (index, tag) }
+        }
+        return nil
     }
 
     /// True when `elf`'s dynamic section runs past its file's end: the loader read zeros for
@@ -154,7 +213,11 @@ public struct PastEndOfFile: Equatable, Sendable {
         return end
     }
 
-    static func find(_ raw: UnsafeRawBufferPointer, programHeaders: [ProgramHeader], is64: Bool, bigEndian: Bool) -> PastEndOfFile? {
+    /// - Parameter startedByKernel: a program started by `execve`: the kernel maps it and
+    ///   zero-fills its writable segments (it ignores a failure in one that is not writable),
+    ///   and its entry point runs last.
+    static func find(_ raw: UnsafeRawBufferPointer, programHeaders: [ProgramHeader], is64: Bool, bigEndian: Bool,
+                     startedByKernel: Bool = false) -> PastEndOfFile? {
         let page = pageSize
         func down(_ value: UInt64) -> UInt64 { value & ~(page - 1) }
         let size = UInt64(raw.count)
@@ -204,7 +267,9 @@ public struct PastEndOfFile: Equatable, Sendable {
         // 1. Zero-filling the rest of each segment's last file page.
         for load in loads where load.memorySize > load.fileSize {
             let zero = load.offset + load.fileSize
-            if zero % page != 0 && down(zero) >= fileEnd { return fault(.zeroFill, down(zero)) }
+            guard zero % page != 0 && down(zero) >= fileEnd else { continue }
+            if !startedByKernel { return fault(.zeroFill, down(zero)) }
+            if load.flags & 2 != 0 { return fault(.kernelZeroFill, down(zero)) }   // PF_W
         }
         // 2. The dynamic section (the last PT_DYNAMIC with file bytes), up to DT_NULL.
         guard let dynamic = programHeaders.last(where: { $0.type == ProgramHeaderType.dynamic && $0.fileSize != 0 }) else { return nil }
@@ -253,6 +318,8 @@ public struct PastEndOfFile: Equatable, Sendable {
         for target in writes {
             if let offset = backing(target), offset >= fileEnd { return fault(.relocation, offset) }
         }
+        // 5. A program's first instruction (`e_entry`, after the identification bytes).
+        if startedByKernel, let offset = backing(word(24)), offset >= fileEnd { return fault(.entryPoint, offset) }
         return nil
     }
 }

@@ -1,6 +1,8 @@
 /// `DT_VERNEED` and `DT_VERDEF` (.gnu.version_r, .gnu.version_d): vn_next/vna_next and
-/// vd_next/vda_next are relative links; DT_VERNEEDNUM and DT_VERDEFNUM bound the walks so a
-/// chain that points back at itself ends.
+/// vd_next/vda_next are relative links, followed to the record whose link is 0 as the
+/// loader follows them (elf/dl-version.c never reads DT_VERNEEDNUM or DT_VERDEFNUM: a
+/// dynamic section cut before them, or a count that is wrong, changes nothing for it). The
+/// links only move forward, so a walk ends within the file; the file's size bounds the count.
 ///
 /// Vernaux and Verdaux entries are at least 8 bytes and never share bytes in a valid file,
 /// so more of them than the file holds means links that creep through overlapping entries
@@ -25,12 +27,10 @@ struct VersionTableReader {
             guard var entry = dynamic.offset(address) else {
                 throw .malformed(path: path, what: "DT_VERNEED address is outside every PT_LOAD segment")
             }
-            let count = Int(clamping: dynamic.value(DynamicTag.verneednum) ?? 0)
-            guard count <= reader.count / 16 else { throw .malformed(path: path, what: "DT_VERNEEDNUM \(count) is larger than the file") }
-            // Sized once (counts bounded by the file above and by the aux budget below):
-            // growing these arrays entry by entry was most of a small library's parse.
-            needs.reserveCapacity(count)
-            for n in 0..<count {
+            // Sized once for the usual file (the count its linker wrote): growing these
+            // arrays entry by entry was most of a small library's parse.
+            needs.reserveCapacity(min(Int(clamping: dynamic.value(DynamicTag.verneednum) ?? 1), reader.count / 16))
+            for n in 0..<(reader.count / 16 + 1) {
                 guard let version = reader.u16(entry), let cnt = reader.u16(entry + 2), let file = reader.u32(entry + 4),
                       let aux = reader.u32(entry + 8), let next = reader.u32(entry + 12)
                 else { throw .truncated(path: path, what: "version needs (.gnu.version_r) entry \(n)") }
@@ -63,11 +63,10 @@ struct VersionTableReader {
             guard var entry = dynamic.offset(address) else {
                 throw .malformed(path: path, what: "DT_VERDEF address is outside every PT_LOAD segment")
             }
-            let count = Int(clamping: dynamic.value(DynamicTag.verdefnum) ?? 0)
-            guard count <= reader.count / 20 else { throw .malformed(path: path, what: "DT_VERDEFNUM \(count) is larger than the file") }
-            definitions.reserveCapacity(count)
-            definedNames.reserveCapacity(count)
-            for n in 0..<count {
+            let expected = min(Int(clamping: dynamic.value(DynamicTag.verdefnum) ?? 1), reader.count / 20)
+            definitions.reserveCapacity(expected)
+            definedNames.reserveCapacity(expected)
+            for n in 0..<(reader.count / 20 + 1) {
                 guard let version = reader.u16(entry), let flags = reader.u16(entry + 2), let ndx = reader.u16(entry + 4),
                       let cnt = reader.u16(entry + 6), let hash = reader.u32(entry + 8), let aux = reader.u32(entry + 12),
                       let next = reader.u32(entry + 16)

@@ -273,6 +273,8 @@ public struct LoadGraph: Sendable {
     public var bloomAssertion: BloomAssertion?
     /// The program file has no execute bit: execve refuses it (EACCES) before any loader runs.
     public var programNotExecutable = false
+    /// The program's file cut short, and what starting it comes to.
+    public var programCut: ProgramCut?
     /// For a user other than root, the permission check execve fails (the program's bit of
     /// that user's class, or search permission on a directory on its way).
     public var programDenial: AccessDenial?

@@ -129,6 +129,8 @@ struct ResolutionState {
     var bloomAssertion: BloomAssertion?
     /// The program file has no execute bit (for root: none at all).
     var programNotExecutable = false
+    /// The program's file cut short (`ProgramCut`).
+    var programCut: ProgramCut?
     /// For another user than root: the check execve fails.
     var programDenial: AccessDenial?
     /// The kernel starts the program in secure-execution mode.
@@ -248,7 +250,14 @@ struct ResolutionState {
         let bytes: FileBytes
         do {
             bytes = try root.filesystem.contents(of: target.path)
-            elf = try ELFFile(bytes: bytes, path: program.string)
+            do {
+                elf = try ELFFile(bytes: bytes, path: program.string)
+                programCut = ProgramCut.judge(elf)
+            } catch {
+                // Cut short, the kernel maps it all the same: what starting it comes to.
+                guard let (read, cut) = ProgramCut.read(bytes, path: program.string) else { throw error }
+                (elf, programCut) = (read, cut)
+            }
             bytes.dropResidentPages()
         } catch let error as ELFError {
             if let bytes = try? root.filesystem.contents(of: target.path), let kind = NonProgramFile.identify(bytes.buffer) {
@@ -319,7 +328,8 @@ struct ResolutionState {
             // A library run as `ld.so LIB` (what ldd does): the loader is there under its built-in name.
             _ = loadInterpreter(Resolver.defaultInterpreter)
         }
-        guard elf.dynamic != nil else { return graph(interpreterMissing: interpreterMissing) }
+        // (killed before the loader reads its dynamic section, or as it does: nothing is loaded)
+        guard elf.dynamic != nil, programCut?.stopsStart != true else { return graph(interpreterMissing: interpreterMissing) }
 
         if let list = resolver.environment.libraryPath {
             if secure != nil {
@@ -502,6 +512,7 @@ struct ResolutionState {
                               unsafeSearchPath: unsafe)
         graph.interpreterRefusal = interpreterMissing ? interpreterRefusal : nil
         graph.programNotExecutable = programNotExecutable
+        graph.programCut = programCut
         graph.programDenial = programDenial
         graph.accessIdentity = accessIdentity
         graph.cacheDenial = cacheDenial
@@ -1063,7 +1074,8 @@ struct ResolutionState {
                 // - tables that run past the file's end: it reads them from the mapping, zeros
                 //   to the end of the file's last page, and uses what that leaves (a dynamic
                 //   section ended early, say); a page past it kills it where it is touched, and
-                //   so does a lost table relocation reads (`relocatesAsDescribed`).
+                //   so does a lost table relocation reads (`relocatesAsDescribed`), or one its
+                //   first read of the dynamic section does (`lostForMapping`).
                 var mapped: ELFFile?
                 if case .namesWithoutStringTable = error {
                     mapped = try? ELFFile(bytes: bytes, path: path, namesWithoutStringTable: true)
@@ -1072,7 +1084,8 @@ struct ResolutionState {
                 if mapped == nil {
                     cut = PastEndOfFile.of(bytes: bytes) ?? PastEndOfFile.dynamicSectionCut(bytes: bytes)
                     if cut == nil || cut?.stage == .dynamicSectionCut, let padded = PastEndOfFile.zeroPadded(bytes),
-                       let elf = try? ELFFile(bytes: padded, path: path, fileSize: bytes.buffer.count), elf.relocatesAsDescribed {
+                       let elf = try? ELFFile(bytes: padded, path: path, fileSize: bytes.buffer.count), elf.relocatesAsDescribed,
+                       elf.lostForMapping == nil {
                         mapped = elf
                     }
                 }

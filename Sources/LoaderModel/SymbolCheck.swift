@@ -323,6 +323,12 @@ public struct SymbolCheck: Sendable {
                     if !entry.isWeak { errors += 1 }
                 }
             }
+            // Its needs checked, the loader indexes its versions by a DT_VERSYM it lacks.
+            if elf.lostForVersionCheck != nil {
+                unsupportedRecords.append(.init(kind: .noVersionSymbolTable, object: requester, recordVersion: 0,
+                                                versionErrorsBefore: errors))
+                return
+            }
         }
     }
 

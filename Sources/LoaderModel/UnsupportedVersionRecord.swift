@@ -11,6 +11,10 @@ public struct UnsupportedVersionRecord: Equatable, Sendable {
         case need
         /// `Verdef` (`DT_VERDEF`): what the object defines.
         case definition
+        /// Version records and no `DT_VERSYM` to index them by (`ELFFile.lostForVersionCheck`):
+        /// the loader dies of SIGSEGV as its check reaches the object, after checking the
+        /// object's own needs; nothing is printed (glibc 2.31, 2.36 and 2.41, measured).
+        case noVersionSymbolTable
     }
 
     public var kind: Kind
@@ -27,10 +31,12 @@ public struct UnsupportedVersionRecord: Equatable, Sendable {
 
     /// What the loader prints (`name`: the object as the loader names it; the program by
     /// its `argv[0]`).
-    public func message(argv0: String, name: String) -> String {
+    /// (Nil when it prints nothing.)
+    public func message(argv0: String, name: String) -> String? {
         switch kind {
         case .need: return "\(argv0): error while loading shared libraries: \(name): unsupported version \(recordVersion) of Verneed record"
         case .definition: return "\(argv0): \(name): unsupported version \(recordVersion) of Verdef record"
+        case .noVersionSymbolTable: return nil
         }
     }
 }
