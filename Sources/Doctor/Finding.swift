@@ -112,6 +112,15 @@ public struct Finding: Equatable, Sendable {
             || rule == .programCutShort
     }
 
+    /// An error that says the kernel or the loader kills the program with signal `number`
+    /// (SIGBUS 7, SIGSEGV 11) as it starts it, printing nothing: a file cut short or damaged
+    /// (LD010, LD024, LD033).
+    public func predictsSignal(_ number: Int32) -> Bool {
+        guard severity == .error, loaderMessage == nil, [.badCandidate, .versionRecordUnsupported, .programCutShort].contains(rule),
+              let name = number == 7 ? "SIGBUS" : number == 11 ? "SIGSEGV" : nil else { return false }
+        return summary.contains("dies of \(name)") || summary.contains("dies of SIGSEGV or SIGBUS") || summary.contains("kills it with \(name)")
+    }
+
     public init(id: FindingID, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,
                 neededBy: [String] = [], resolvedTo: String? = nil, candidates: [Candidate] = [],

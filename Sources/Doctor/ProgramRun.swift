@@ -47,9 +47,17 @@ extension Doctor {
             let refusal = RunClassification.refusedByKernel(program: program, errno: code)
             return ProgramRun(report: report, arguments: arguments, status: refusal.status, classification: refusal.classification)
         case .ran(let output):
-            let classification = RunClassification.classify(
+            var classification = RunClassification.classify(
                 program: program, status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
                 stderr: String(decoding: output.stderr, as: UTF8.self), stoppedAfter: output.timedOut ? timeout : nil, rules: rules)
+            // A signal the check predicted, from a damaged file no plan step repairs (a program
+            // or library cut short): the kernel's or the loader's death, not the program's own.
+            if classification.kind == .programFailed, !output.timedOut,
+               let predicted = report.findings.first(where: { $0.predictsSignal(output.status - 128) && !$0.fixable }) {
+                classification = RunClassification(
+                    kind: .loaderRefused, summary: "it \(RunClassification.ending(output.status)) as it started, as check predicted (\(predicted.id))",
+                    details: [predicted.summary])
+            }
             return ProgramRun(report: report, arguments: arguments, status: output.timedOut ? 124 : output.status,
                               classification: classification)
         }
