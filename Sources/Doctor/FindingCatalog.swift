@@ -462,6 +462,17 @@ public enum FindingCatalog {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {
             let requesters = object.neededBy.map { graph.objects[$0].path }
+            // (the loader reads each object's dynamic section as it maps it)
+            if let lost = object.elf.lostForMapping {
+                result.append(Finding(
+                    id: .badCandidate, rule: .badCandidate,
+                    summary: "\(object.path) has \(lost): the loader dies of SIGSEGV loading it",
+                    explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). As it reads the dynamic section the loader checks the relocation entries' size, reading the entry without checking that there is one, and the kernel kills it with SIGSEGV before it loads the libraries after this one. "
+                        + "Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged or edited by hand.",
+                    library: object.names.first, neededBy: requesters, resolvedTo: object.path,
+                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy."))
+                continue
+            }
             // (the loader relocates every object after mapping them all and checking versions)
             if let lost = object.elf.lostForRelocation {
                 result.append(Finding(

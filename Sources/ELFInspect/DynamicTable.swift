@@ -2,13 +2,14 @@ import CLibElf
 
 /// `PT_DYNAMIC` read as entries of the file's class and byte order, up to `DT_NULL`, with
 /// what every other table reader needs from it: tag values, addresses mapped to file
-/// offsets, and strings bounded by `DT_STRTAB`/`DT_STRSZ`.
+/// offsets, and strings read from `DT_STRTAB` to their NUL (`DT_STRSZ` only says how much of
+/// the file the table takes: what a file read into memory keeps).
 struct DynamicTable {
     let tags: [(tag: Int64, value: UInt64)]
     let programHeaders: [ProgramHeader]
     let reader: ByteReader
     let path: String
-    /// `DT_STRTAB`, bounded by `DT_STRSZ` and the file's end.
+    /// `DT_STRTAB`, to `DT_STRSZ` (or the file's end without one).
     let stringTable: Range<Int>?
 
     /// Nil when the file has no `PT_DYNAMIC` with bytes. As in the loader's scan of the
@@ -40,7 +41,7 @@ struct DynamicTable {
         self.programHeaders = programHeaders
         self.reader = reader
         self.path = path
-        // DT_STRTAB and DT_STRSZ bound every string read from the dynamic tables.
+        // Where DT_STRTAB lies, and what DT_STRSZ says it takes.
         let address = tags.first(where: { $0.tag == DynamicTag.strtab })?.value
         if let address {
             guard let start = ELFLayout.fileOffset(of: address, in: programHeaders, size: reader.count) else {
@@ -62,12 +63,14 @@ struct DynamicTable {
     /// The file offset of a virtual address (nil: outside every `PT_LOAD`).
     func offset(_ address: UInt64) -> Int? { ELFLayout.fileOffset(of: address, in: programHeaders, size: reader.count) }
 
-    /// The string at `offset` of `DT_STRTAB`; `what` names the field in errors.
+    /// The string at `offset` of `DT_STRTAB`; `what` names the field in errors. The loader
+    /// reads it to its NUL whatever `DT_STRSZ` says, so one past that bound (a size edited or
+    /// cut to a smaller value) is read on, to the file's end.
     func string(_ offset: UInt64, _ what: String) throws(ELFError) -> String {
         guard let table = stringTable else { throw .namesWithoutStringTable(path: path, what: what) }
-        guard let off = Int(exactly: offset), off < table.count,
-              let text = reader.cString(table.lowerBound + off, limit: table.upperBound)
-        else { throw .malformed(path: path, what: "\(what) string offset \(offset) is past the end of DT_STRTAB") }
+        guard let off = Int(exactly: offset), off < reader.count - table.lowerBound,
+              let text = reader.cString(table.lowerBound + off, limit: reader.count)
+        else { throw .malformed(path: path, what: "\(what) string offset \(offset) is past the end of the file's DT_STRTAB") }
         return text
     }
 

@@ -119,9 +119,9 @@ extension ELFFile {
 
     private func nameMatches(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {
         guard let table = stringTable, let start = symbolTable.symbolTableOffset,
-              let nameOffset = reader.u32(start + index * (is64 ? 24 : 16)), Int(nameOffset) < table.count
+              let nameOffset = reader.u32(start + index * (is64 ? 24 : 16))
         else { return false }
-        return reader.cStringEquals(table.lowerBound + Int(nameOffset), limit: table.upperBound, key)
+        return reader.cStringEquals(table.lowerBound + Int(nameOffset), limit: reader.count, key)
     }
 
     private func gnuLookup(_ key: UnsafeRawBufferPointer, hash h: UInt32, in gnu: GnuHashLayout) -> [Int]? {

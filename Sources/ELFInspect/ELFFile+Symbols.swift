@@ -46,9 +46,10 @@ extension ELFFile {
     /// valid while this object lives. Nil past the end, or when the name is unterminated.
     public func symbolNameBytes(at index: Int) -> UnsafeRawBufferPointer? {
         guard index >= 0, index < symbolCount, let table = symbolTable.symbolTableOffset, let strings = stringTable,
-              let nameOffset = reader.u32(table + index * (is64 ? 24 : 16)), Int(nameOffset) < strings.count
+              let nameOffset = reader.u32(table + index * (is64 ? 24 : 16))
         else { return nil }
-        return reader.cStringBytes(strings.lowerBound + Int(nameOffset), limit: strings.upperBound)
+        // (to its NUL, as the loader reads it, whatever DT_STRSZ says)
+        return reader.cStringBytes(strings.lowerBound + Int(nameOffset), limit: reader.count)
     }
 
     /// The symbol at `index` of `DT_SYMTAB`, nil past the end or when it cannot be read.
@@ -105,7 +106,7 @@ extension ELFFile {
     }
 
     private func symbolName(_ offset: UInt32) -> String? {
-        guard let table = stringTable, Int(offset) < table.count else { return nil }
-        return reader.cString(table.lowerBound + Int(offset), limit: table.upperBound)
+        guard let table = stringTable else { return nil }
+        return reader.cString(table.lowerBound + Int(offset), limit: reader.count)
     }
 }

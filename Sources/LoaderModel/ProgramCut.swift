@@ -44,44 +44,28 @@ public struct ProgramCut: Equatable, Sendable {
     }
 
     /// What starting `elf` (read whole, or through the zeros its last page reads past the end)
-    /// comes to; nil for a whole file.
+    /// comes to; nil for a whole file. The first of these, in the order they come, decides.
     public static func judge(_ elf: ELFFile) -> ProgramCut? {
-        let size = UInt64(elf.fileSize)
-        // A dynamic section cut so that it lacks DT_VERSYM kills the loader in the version
-        // check (`UnsupportedVersionRecord.noVersionSymbolTable`), before it relocates.
-        let laterStagesReached = elf.lostForVersionCheck == nil
-        let entryCut = PastEndOfFile.dynamicEntryCut(elf)
-        if let fault = PastEndOfFile.ofProgram(elf) {
-            switch fault.stage {
-            case .kernelZeroFill:   // (before the loader reads anything)
-                return ProgramCut(outcome: .killedAtStart(fault), fileSize: size, segmentsEnd: fault.segmentsEnd)
-            case _ where entryCut != nil:
-                break
-            case .dynamicSection:
-                return ProgramCut(outcome: .killedAtStart(fault), fileSize: size, segmentsEnd: fault.segmentsEnd)
-            case _ where elf.lostForMapping != nil:
-                break   // (it dies reading the dynamic section: below)
-            case .zeroFill, .dynamicSectionCut, .hashTable:
-                return ProgramCut(outcome: .killedAtStart(fault), fileSize: size, segmentsEnd: fault.segmentsEnd)
-            case .relocation, .entryPoint:
-                if laterStagesReached { return ProgramCut(outcome: .killedLater(fault), fileSize: size, segmentsEnd: fault.segmentsEnd) }
-            }
+        guard let (size, end) = PastEndOfFile.cutInLastPage(elf) ?? PastEndOfFile.cutShort(elf) else { return nil }
+        func cut(_ outcome: Outcome) -> ProgramCut { ProgramCut(outcome: outcome, fileSize: size, segmentsEnd: end) }
+        let fault = PastEndOfFile.ofProgram(elf), stage = fault?.stage
+        let dynamicCut = PastEndOfFile.cutsDynamicSection(elf)
+        // The kernel zero-filling a .bss page, before any loader runs;
+        if let fault, stage == .kernelZeroFill { return cut(.killedAtStart(fault)) }
+        // the loader reading the dynamic section: a page of it past the end, an entry cut in
+        // two (not judged further), an entry its first read dereferences lost;
+        if let fault, stage == .dynamicSection { return cut(.killedAtStart(fault)) }
+        if let entry = PastEndOfFile.dynamicEntryCut(elf) { return cut(.entryCut(index: entry.index, tag: entry.tag)) }
+        if dynamicCut, let lost = elf.lostForMapping { return cut(.lostForMapping(lost)) }
+        // its hash table, before any library is loaded;
+        if let fault, stage == .hashTable || stage == .dynamicSectionCut || stage == .zeroFill { return cut(.killedAtStart(fault)) }
+        // the version check (a DT_VERSYM lost kills it there: LD024 says so), then relocating
+        // the program, after every library, and its first instruction.
+        if elf.lostForVersionCheck == nil {
+            if let fault { return cut(.killedLater(fault)) }
+            if dynamicCut, let lost = elf.lostForRelocation { return cut(.lostForRelocation(lost)) }
         }
-        let whole: (fileSize: UInt64, segmentsEnd: UInt64)
-        if let lastPage = PastEndOfFile.cutInLastPage(elf) { whole = lastPage }
-        else if let cut = PastEndOfFile.cutShort(elf) { whole = cut }
-        else { return nil }
-        if let entryCut {
-            return ProgramCut(outcome: .entryCut(index: entryCut.index, tag: entryCut.tag), fileSize: size, segmentsEnd: whole.segmentsEnd)
-        }
-        if PastEndOfFile.cutsDynamicSection(elf), let lost = elf.lostForMapping {
-            return ProgramCut(outcome: .lostForMapping(lost), fileSize: size, segmentsEnd: whole.segmentsEnd)
-        }
-        if laterStagesReached, PastEndOfFile.cutsDynamicSection(elf), let lost = elf.lostForRelocation {
-            return ProgramCut(outcome: .lostForRelocation(lost), fileSize: size, segmentsEnd: whole.segmentsEnd)
-        }
-        let pages = PastEndOfFile.cutInLastPage(elf) == nil
-        return ProgramCut(outcome: pages ? .diesIfTouched : .readsZeros, fileSize: size, segmentsEnd: whole.segmentsEnd)
+        return cut(PastEndOfFile.cutInLastPage(elf) == nil ? .diesIfTouched : .readsZeros)
     }
 
     /// Reads a program `ELFFile` refuses (`error`) because its file is cut short: as its
