@@ -15,6 +15,15 @@ usage: truncate.py OFDOCTOR CUTS LIBRARY...   (CUTS: how many cuts a library, e.
 With TRUNCATE_DYNAMIC=1 the cuts are instead every entry of the dynamic section cut in half,
 its ends, and both sides of the page boundaries around it: where the loader reads the rest of
 the file's last page as zeros and goes on with the entries left.
+
+With TRUNCATE_PROGRAM=1 each argument is a program (ls, gdb, …) and the program itself is cut
+(LD033): each copy is run with --version (stdin empty, 10 s at most) and compared with the
+whole program's run:
+  the same exit status      <-> no problem
+  execve refuses it          <-> bad input (exit 3: a cut in its headers or PT_INTERP)
+  killed by SIGSEGV          <-> LD033 "the kernel kills it with SIGSEGV", or a table lost ("dies of SIGSEGV", LD024)
+  killed by SIGBUS           <-> LD033 "dies of SIGBUS"
+  anything                   <-> an LD033 warning (a cut nothing touches as it starts, or a dynamic entry cut in two)
 """
 import json, os, shutil, subprocess, sys, tempfile
 
@@ -67,6 +76,68 @@ def model(program):
 def agrees(m, r):
     return m == r or (m == "crash" and r in ("signal 7", "signal 11")) or (m == "LD032" and r in ("runs", "signal 7"))
 
+
+def program_real(program, whole_status):
+    try:
+        r = subprocess.run([program, "--version"], capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=10)
+    except OSError:
+        return "refused"
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    if r.returncode < 0:
+        return "signal %d" % -r.returncode
+    return "runs" if r.returncode == whole_status else "exit %d: %s" % (r.returncode, r.stderr.strip()[:120])
+
+
+def program_model(program):
+    c = subprocess.run([OFD, "check", "--format", "json", program], capture_output=True, text=True)
+    if c.returncode == 3:
+        return "refused"
+    report = json.loads(c.stdout)
+    problems = [f for f in report["findings"] if f["severity"] == "error" or f["id"] == "LD033"]
+    if not problems:
+        return "runs"
+    first = problems[0]
+    if first["id"] == "LD033" and first["severity"] == "warning":
+        return "warning"
+    if first["id"] in ("LD033", "LD024") and "SIGSEGV" in first["summary"] and "SIGBUS" not in first["summary"]:
+        return "signal 11"
+    if first["id"] == "LD033" and "SIGBUS" in first["summary"]:
+        return "signal 7"
+    return "%s: %s" % (first["id"], first["summary"])
+
+
+if os.environ.get("TRUNCATE_PROGRAM") == "1":
+    total = {"agree": 0, "differ": 0}
+    for program in LIBRARIES:
+        program = os.path.realpath(program)
+        # Beside the program, so that its $ORIGIN run paths find what they find for it.
+        copy = os.path.join(os.path.dirname(program), ".ofdoctor-cut-%d-%s" % (os.getpid(), os.path.basename(program)))
+        try:
+            whole = open(program, "rb").read()
+            with open(copy, "wb") as f:
+                f.write(whole)
+            os.chmod(copy, 0o755)
+            status = subprocess.run([copy, "--version"], capture_output=True, stdin=subprocess.DEVNULL, timeout=10).returncode
+            step = max(1, len(whole) // CUTS)
+            counts = {"agree": 0, "differ": 0}
+            kinds = {}
+            for size in list(range(64, len(whole), step)) + [len(whole) - 1]:
+                with open(copy, "wb") as f:
+                    f.write(whole[:size])
+                r, m = program_real(copy, status), program_model(copy)
+                kinds[m] = kinds.get(m, 0) + 1
+                ok = m == r or m == "warning"
+                counts["agree" if ok else "differ"] += 1
+                if not ok:
+                    print("DIFF %s cut to %d of %d: the program %r, the check %r" % (program, size, len(whole), r, m))
+            print("%s (%d bytes): %d agree, %d differ; the check said %s" % (program, len(whole), counts["agree"], counts["differ"], kinds))
+            for k in total:
+                total[k] += counts[k]
+        finally:
+            os.unlink(copy)
+    print(total)
+    sys.exit(1 if total["differ"] else 0)
 
 total = {"agree": 0, "differ": 0}
 for library in LIBRARIES:
