@@ -127,7 +127,8 @@ public final class ELFFile: @unchecked Sendable {
     ///     name something (`ELFError.namesWithoutStringTable`), leaving those out: a library
     ///     the loader maps and then crashes on (`lostForRelocation`).
     ///   - withoutDynamicSection: read the headers and `PT_INTERP` only, as if the file had no
-    ///     dynamic section (`init(headersOf:path:)`).
+    ///     dynamic section: a program cut short that dies before its dynamic section is used
+    ///     (`ProgramCut.read`).
     public init(bytes: FileBytes, path: String, fileSize: Int? = nil, namesWithoutStringTable: Bool = false,
                 withoutDynamicSection: Bool = false) throws(ELFError) {
         self.path = path

@@ -37,7 +37,7 @@ final class OpenedImage {
     let dynamicTable: DynamicTable?
 
     /// - Parameter readsDynamicTable: false for a program whose dynamic section no process
-    ///   ever reads (`ELFFile.init(headersOf:path:)`).
+    ///   reads before it dies (`ELFFile`'s `withoutDynamicSection`).
     init(_ raw: UnsafeRawBufferPointer, path: String, readsDynamicTable: Bool = true) throws(ELFError) {
         let (fileClass, order) = try ELFIdentification.classAndOrder(raw, path: path)
         let is64 = fileClass == .elf64

@@ -35,7 +35,7 @@ public struct ProgramCut: Equatable, Sendable {
     public var fileSize: UInt64
     public var segmentsEnd: UInt64
 
-    /// True when nothing is loaded after the program (`killedAtStart`).
+    /// True when nothing is loaded after the program (`killedAtStart`, `lostForMapping`).
     public var stopsStart: Bool {
         switch outcome {
         case .killedAtStart, .lostForMapping: return true
@@ -68,10 +68,10 @@ public struct ProgramCut: Equatable, Sendable {
         return cut(PastEndOfFile.cutInLastPage(elf) == nil ? .diesIfTouched : .readsZeros)
     }
 
-    /// Reads a program `ELFFile` refuses (`error`) because its file is cut short: as its
-    /// headers alone when it dies before its dynamic section is used, or through the zeros the
-    /// mapping reads past the file's end when that cuts its dynamic section. Nil when the cut
-    /// is not why it cannot be read.
+    /// Reads a program whose file `ELFFile` refuses because it is cut short: as its headers
+    /// alone when it dies before its dynamic section is used, or through the zeros the mapping
+    /// reads past the file's end when that cuts its dynamic section. Nil when the cut is not
+    /// why it cannot be read (the caller reports the reader's error).
     public static func read(_ bytes: FileBytes, path: String) -> (ELFFile, ProgramCut)? {
         let fault = PastEndOfFile.ofProgram(bytes: bytes)
         if fault == nil || fault?.stage == .dynamicSectionCut {
