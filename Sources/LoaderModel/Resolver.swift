@@ -260,8 +260,12 @@ struct ResolutionState {
             }
             bytes.dropResidentPages()
         } catch let error as ELFError {
-            if let bytes = try? root.filesystem.contents(of: target.path), let kind = NonProgramFile.identify(bytes.buffer) {
-                throw .notAProgram(path: program.string, kind: kind)
+            if let bytes = try? root.filesystem.contents(of: target.path) {
+                if let kind = NonProgramFile.identify(bytes.buffer) { throw .notAProgram(path: program.string, kind: kind) }
+                // Cut inside its program headers, say: what execve refuses, in its words.
+                if case .fatal(let message) = CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) {
+                    throw .notRunnable(path: program.string, reason: message)
+                }
             }
             throw .unreadable(error)
         } catch let error as RootError {
