@@ -41,6 +41,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case containerUserUnknown = "container-user-unknown"
     case libraryCutShort = "library-cut-short"
     case programCutShort = "program-cut-short"
+    case dynamicInfoAssertion = "dynamic-info-assertion"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

@@ -72,8 +72,8 @@ public enum FindingCatalog {
         let cycle = filterCycleFindings(graph)
         let cycleFirst = graph.filterCycle?.missingBefore == 0
         // So does the assertion on a Bloom filter, as it maps the object.
-        let bloom = bloomFindings(graph)
-        let bloomFirst = graph.bloomAssertion?.missingBefore == 0
+        let bloom = mappingAssertionFindings(graph)
+        let bloomFirst = graph.mappingAssertion?.missingBefore == 0
         if bloomFirst { result += bloom }
         if cycleFirst { result += cycle }
         result += missingLibraries(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
@@ -197,20 +197,34 @@ public enum FindingCatalog {
             remedy: "Reinstall \(object.soname ?? object.path) from its package (the file is damaged), or rebuild it.")
     }
 
-    // MARK: - bloom-filter-assertion
+    // MARK: - bloom-filter-assertion, dynamic-info-assertion
 
-    /// A `DT_GNU_HASH` Bloom filter whose word count is not a power of two (`BloomAssertion`).
-    static func bloomFindings(_ graph: LoadGraph) -> [Finding] {
-        guard let assertion = graph.bloomAssertion else { return [] }
+    /// The first assertion the loader fails as it maps an object (`MappingAssertion`): a
+    /// dynamic section x86-64's loader refuses, or a `DT_GNU_HASH` Bloom filter whose word
+    /// count is not a power of two.
+    static func mappingAssertionFindings(_ graph: LoadGraph) -> [Finding] {
+        guard let assertion = graph.mappingAssertion else { return [] }
         let object = graph.objects[assertion.object]
-        return [Finding(
-            id: .bloomFilterAssertion, rule: .bloomFilterAssertion,
-            summary: "\(object.path)'s GNU hash table has a Bloom filter of a size the loader refuses: it aborts mapping it",
-            explanation: "The DT_GNU_HASH table of \(object.path) says its Bloom filter has a number of words that is not a power of two, which no linker writes: the file is damaged, or was made by hand. The loader checks it as it maps the object and aborts with an internal assertion, and so do ldd and ld.so --list; nothing after it is loaded.",
-            loaderMessage: BloomAssertion.loaderMessage(graph.platform.glibc),
-            library: object.soname ?? object.names.first ?? object.path, neededBy: object.neededBy.map { graph.objects[$0].path },
-            resolvedTo: object.path,
-            remedy: "Reinstall \(object.soname ?? object.path) from its package, or rebuild it.")]
+        let isProgram = assertion.object == graph.executable.index
+        let name = object.soname ?? object.names.first ?? object.path
+        let message = assertion.loaderMessage(graph.platform.glibc, isProgram: isProgram)
+        let neededBy = isProgram ? [object.path] : object.neededBy.map { graph.objects[$0].path }
+        switch assertion.kind {
+        case .bloomWords:
+            return [Finding(
+                id: .bloomFilterAssertion, rule: .bloomFilterAssertion,
+                summary: "\(object.path)'s GNU hash table has a Bloom filter of a size the loader refuses: it aborts mapping it",
+                explanation: "The DT_GNU_HASH table of \(object.path) says its Bloom filter has a number of words that is not a power of two, which no linker writes: the file is damaged, or was made by hand. The loader checks it as it maps the object and aborts with an internal assertion, and so do ldd and ld.so --list; nothing after it is loaded.",
+                loaderMessage: message, library: name, neededBy: neededBy, resolvedTo: object.path,
+                remedy: "Reinstall \(object.soname ?? object.path) from its package, or rebuild it.")]
+        case .dynamicInfo(let check):
+            return [Finding(
+                id: .dynamicInfoAssertion, rule: .dynamicInfoAssertion,
+                summary: "\(object.path)'s dynamic section has \(check.found): the loader aborts \(isProgram ? "reading it" : "mapping it")",
+                explanation: "As it first reads an object's dynamic section, x86-64's loader asserts that DT_PLTREL says DT_RELA and that DT_RELAENT is the size of a relocation entry (24); a linker always writes them so, and \(object.path) has \(check.found): the file is damaged (a value the file's end cut in two) or was edited by hand. The loader aborts with an internal assertion, and so do ldd and ld.so --list; nothing after it is loaded.",
+                loaderMessage: message, library: isProgram ? nil : name, neededBy: neededBy, resolvedTo: object.path,
+                remedy: "Reinstall \(object.soname ?? object.path) from its package, or rebuild it.")]
+        }
     }
 
     // MARK: - filter-cycle

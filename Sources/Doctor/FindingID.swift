@@ -58,4 +58,5 @@ extension FindingID {
     public static let containerUserUnknown: FindingID = "LD031"
     public static let libraryCutShort: FindingID = "LD032"
     public static let programCutShort: FindingID = "LD033"
+    public static let dynamicInfoAssertion: FindingID = "LD034"
 }

@@ -60,6 +60,9 @@ struct DynamicTable {
     /// The first entry's value for `tag`.
     func value(_ tag: Int64) -> UInt64? { tags.first(where: { $0.tag == tag })?.value }
 
+    /// The last entry's value for `tag`: the one the loader keeps (get-dynamic-info.h).
+    func lastValue(_ tag: Int64) -> UInt64? { tags.last(where: { $0.tag == tag })?.value }
+
     /// The file offset of a virtual address (nil: outside every `PT_LOAD`).
     func offset(_ address: UInt64) -> Int? { ELFLayout.fileOffset(of: address, in: programHeaders, size: reader.count) }
 

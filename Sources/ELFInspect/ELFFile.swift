@@ -117,6 +117,11 @@ public final class ELFFile: @unchecked Sendable {
     }
     let hasRelaWithoutEntrySize: Bool
 
+    /// The first check x86-64's loader asserts of this file's dynamic section and it fails
+    /// (`DynamicInfoCheck`), in the loader's order; nil when it passes. (The last entry of a
+    /// tag is the one the loader keeps.)
+    public let failedDynamicInfoCheck: DynamicInfoCheck?
+
     /// Reads an ELF image already in memory; `path` is only used in messages. Each table has
     /// its reader: `ELFIdentification`, `ProgramHeaderTable`, `DynamicTable`,
     /// `VersionTableReader`, `SymbolTableLayout`, `RelocationTable`.
@@ -152,6 +157,7 @@ public final class ELFFile: @unchecked Sendable {
             hasConstructorArray = false
             hasVersionSymbolTag = false
             hasRelaWithoutEntrySize = false
+            failedDynamicInfoCheck = nil
             dynamic = nil
             versionNeeds = []
             versionDefinitions = []
@@ -168,6 +174,7 @@ public final class ELFFile: @unchecked Sendable {
         hasConstructorArray = table.value(DynamicTag.initArray) != nil && (table.value(DynamicTag.initArraySize) ?? 0) > 0
         hasVersionSymbolTag = table.value(DynamicTag.versym) != nil
         hasRelaWithoutEntrySize = image.header.machine == 62 && table.value(DynamicTag.rela) != nil && table.value(DynamicTag.relaent) == nil
+        failedDynamicInfoCheck = image.header.machine == 62 ? Self.dynamicInfoCheck(table) : nil
         dynamic = try table.section(namesWithoutStringTable: namesWithoutStringTable)
 
         let versions = try VersionTableReader(table)
@@ -202,6 +209,13 @@ public final class ELFFile: @unchecked Sendable {
         if bytes.isMapped, let ranges = neededRanges(), let end = ranges.map(\.upperBound).max(), end > 1 << 16 {
             for range in Self.merged(ranges, across: 1 << 16) { bytes.populate(range) }
         }
+    }
+
+    /// `failedDynamicInfoCheck` for x86-64.
+    static func dynamicInfoCheck(_ table: DynamicTable) -> DynamicInfoCheck? {
+        if let type = table.lastValue(DynamicTag.pltrel), type != UInt64(DynamicTag.rela) { return .pltRelocationType(type) }
+        if table.lastValue(DynamicTag.rela) != nil, let size = table.lastValue(DynamicTag.relaent), size != 24 { return .relaEntrySize(size) }
+        return nil
     }
 
     /// Ranges closer than `gap` joined: one call maps the few pages between them for less

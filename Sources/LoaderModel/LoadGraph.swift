@@ -227,19 +227,46 @@ public struct FilterCycle: Equatable, Sendable {
     public var missingBefore: Int
 }
 
-/// An object whose `DT_GNU_HASH` Bloom filter has a word count that is not a power of two:
-/// the loader asserts it as it maps the object (`_dl_setup_hash`) and aborts, printing only
-/// the assertion; ldd and ld.so --list too. A damaged or hand-made file.
-public struct BloomAssertion: Equatable, Sendable {
+/// An assertion the loader fails as it maps an object, and aborts, printing only the
+/// assertion (exit 127); ldd and ld.so --list too. A damaged or hand-made file: a dynamic
+/// section x86-64's loader refuses (`DynamicInfoCheck`, checked first), or a `DT_GNU_HASH`
+/// Bloom filter whose word count is not a power of two (`_dl_setup_hash`).
+public struct MappingAssertion: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case dynamicInfo(DynamicInfoCheck)
+        case bloomWords
+    }
+
+    public var kind: Kind
     public var object: Int
     /// Libraries the loader failed to find before it mapped this object (it stops at the first).
     public var missingBefore: Int
 
-    /// The loader's line, measured in glibc 2.31 and 2.36 (the function moved to a file of
-    /// its own in between; the versions between are taken as 2.36).
-    public static func loaderMessage(_ glibc: GlibcVersion) -> String {
-        let place = glibc >= GlibcVersion(2, 35) ? "dl-setup_hash.c: 36" : "dl-lookup.c: 972"
-        return "Inconsistency detected by ld.so: \(place): _dl_setup_hash: Assertion `(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!"
+    /// The first assertion `elf` fails as it is mapped, if any.
+    public static func first(_ elf: ELFFile) -> Kind? {
+        if let check = elf.failedDynamicInfoCheck { return .dynamicInfo(check) }
+        return elf.hasPowerOfTwoBloomWords ? nil : .bloomWords
+    }
+
+    /// The loader's line. Measured in glibc 2.31, 2.36 and 2.41: the Bloom filter's check
+    /// moved to a file of its own, and get-dynamic-info.h's lines moved, in between (the
+    /// versions between are taken as 2.36); the program's dynamic section is read by rtld.c,
+    /// which names the header `./get-dynamic-info.h` from 2.36 on.
+    public func loaderMessage(_ glibc: GlibcVersion, isProgram: Bool) -> String {
+        let modern = glibc >= GlibcVersion(2, 35)
+        switch kind {
+        case .bloomWords:
+            let place = modern ? "dl-setup_hash.c: 36" : "dl-lookup.c: 972"
+            return "Inconsistency detected by ld.so: \(place): _dl_setup_hash: Assertion `(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!"
+        case .dynamicInfo(let check):
+            let file = modern && isProgram ? "./get-dynamic-info.h" : "get-dynamic-info.h"
+            let line: Int
+            switch check {
+            case .pltRelocationType: line = modern ? 115 : 123
+            case .relaEntrySize: line = modern ? 123 : 131
+            }
+            return "Inconsistency detected by ld.so: \(file): \(line): elf_get_dynamic_info: Assertion `\(check.assertion)' failed!"
+        }
     }
 }
 
@@ -269,8 +296,8 @@ public struct LoadGraph: Sendable {
     public var interpreterMissing: Bool
     /// With `interpreterMissing`: the file is there, and the kernel refuses it.
     public var interpreterRefusal: InterpreterRefusal?
-    /// The first object whose Bloom filter the loader asserts on (`BloomAssertion`).
-    public var bloomAssertion: BloomAssertion?
+    /// The first object the loader fails an assertion on as it maps it (`MappingAssertion`).
+    public var mappingAssertion: MappingAssertion?
     /// The program file has no execute bit: execve refuses it (EACCES) before any loader runs.
     public var programNotExecutable = false
     /// The program's file cut short, and what starting it comes to.

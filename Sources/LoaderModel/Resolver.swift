@@ -126,7 +126,7 @@ struct ResolutionState {
     /// Why the kernel refuses the interpreter found (`InterpreterRefusal`).
     var interpreterRefusal: InterpreterRefusal?
     /// The first object mapped whose Bloom filter the loader asserts on.
-    var bloomAssertion: BloomAssertion?
+    var mappingAssertion: MappingAssertion?
     /// The program file has no execute bit (for root: none at all).
     var programNotExecutable = false
     /// The program's file cut short (`ProgramCut`).
@@ -488,7 +488,7 @@ struct ResolutionState {
         if let cycle = filterCycle {
             filterCycle = FilterCycle(filter: position[cycle.filter], filtee: position[cycle.filtee], missingBefore: cycle.missingBefore)
         }
-        if let assertion = bloomAssertion { bloomAssertion?.object = position[assertion.object] }
+        if let assertion = mappingAssertion { mappingAssertion?.object = position[assertion.object] }
     }
 
     /// What `load_elf_binary` checks before it maps a program: the architecture, the
@@ -523,8 +523,9 @@ struct ResolutionState {
         graph.secureExecution = secure
         graph.ignoredInSecureMode = ignoredInSecureMode
         // (the program's hash table is set up before anything else is loaded)
-        graph.bloomAssertion = objects.first.flatMap { $0.elf.hasPowerOfTwoBloomWords ? nil : BloomAssertion(object: 0, missingBefore: 0) }
-            ?? bloomAssertion
+        graph.mappingAssertion = objects.first.flatMap { program in
+            MappingAssertion.first(program.elf).map { MappingAssertion(kind: $0, object: 0, missingBefore: 0) }
+        } ?? mappingAssertion
         graph.absentAuxiliaries = absentAuxiliaries
         graph.filterCycle = filterCycle
         graph.programFilters = programFilters
@@ -1178,9 +1179,10 @@ struct ResolutionState {
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
                                     trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath))
-        // (mapping it, the loader sets up its hash table and asserts on the Bloom filter's size)
-        if bloomAssertion == nil && !elf.hasPowerOfTwoBloomWords {
-            bloomAssertion = BloomAssertion(object: index, missingBefore: missing.count)
+        // (mapping it, the loader reads its dynamic section, then sets up its hash table, and
+        // asserts on what each holds)
+        if mappingAssertion == nil, let kind = MappingAssertion.first(elf) {
+            mappingAssertion = MappingAssertion(kind: kind, object: index, missingBefore: missing.count)
         }
         register(index)
         return index

@@ -47,6 +47,8 @@ struct ProgramCutShortTests {
         case warning
         /// LD033 as a warning: its dynamic section is cut inside an entry (not judged further).
         case entryCut
+        /// A finding with the loader's line (LD034: an assertion on a value cut in two).
+        case loaderMessage(String)
         case other(String)
 
         var description: String {
@@ -58,6 +60,7 @@ struct ProgramCutShortTests {
             case .crash: return "SIGSEGV (a lost table)"
             case .warning: return "a warning (LD033)"
             case .entryCut: return "a dynamic entry cut (LD033)"
+            case .loaderMessage(let message): return "the loader's line: \(message)"
             case .other(let text): return text
             }
         }
@@ -97,7 +100,7 @@ struct ProgramCutShortTests {
         guard let first = report.findings.first(where: { $0.severity == "error" || $0.id == "LD033" }) else {
             return result.status == 0 ? .healthy : .other("exit \(result.status) with no problem")
         }
-        guard first.loaderMessage == nil else { return .other("\(first.id) with a loader message: \(first.loaderMessage ?? "")") }
+        if let message = first.loaderMessage { return .loaderMessage(message) }
         switch (first.id, first.severity) {
         case ("LD033", "warning"): return first.summary.contains("cut inside an entry") ? .entryCut : .warning
         case ("LD033", _) where first.summary.contains("the kernel kills it with SIGSEGV"): return .kernelSegfault
@@ -190,6 +193,7 @@ struct ProgramCutShortTests {
             // An entry cut in two: whatever the loader does with the value left is not
             // judged, so any outcome; but only for a cut inside an entry.
             case .entryCut: agrees = insideAnEntry(size)
+            case .loaderMessage(let message): agrees = real == .loaderFailure(message)
             case .other: agrees = false
             }
             #expect(agrees, "cut to \(size) of \(whole.count) bytes: the program \(real), the check \(model)")

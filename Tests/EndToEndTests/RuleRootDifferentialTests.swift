@@ -79,7 +79,9 @@ struct RuleRootDifferentialTests {
             let crash = graph.filterCycle.flatMap { $0.missingBefore == 0 ? Listing(paths: [], stoppedAt: "?") : nil }
             let model = crash ?? graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
                 ?? recordStop
-                ?? graph.bloomAssertion.map { _ in Listing(paths: [], stoppedAt: "?" + BloomAssertion.loaderMessage(graph.platform.glibc) + "\n") }
+                ?? graph.mappingAssertion.map { assertion in
+                    Listing(paths: [], stoppedAt: "?" + assertion.loaderMessage(graph.platform.glibc, isProgram: assertion.object == 0) + "\n")
+                }
                 ?? unloaded.map { _ in Listing(paths: [], stoppedAt: "?" + UnloadedVersionFile.loaderMessage(graph.platform.glibc) + "\n") }
                 // (ld.so lists from the program on: the program's own filter objects, put
                 // before it, are left out)
