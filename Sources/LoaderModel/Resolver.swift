@@ -263,7 +263,8 @@ struct ResolutionState {
             if let bytes = try? root.filesystem.contents(of: target.path) {
                 if let kind = NonProgramFile.identify(bytes.buffer) { throw .notAProgram(path: program.string, kind: kind) }
                 // Cut inside its program headers, say: what execve refuses, in its words.
-                if case .fatal(let message) = CandidateVerdict.judge(bytes.buffer, expecting: .x86_64) {
+                if case .fatal(let message) = CandidateVerdict.judge(bytes.buffer, expecting: .x86_64),
+                   !Self.loaderOnlyRefusals.contains(message) {
                     throw .notRunnable(path: program.string, reason: message)
                 }
             }
@@ -491,6 +492,10 @@ struct ResolutionState {
         if let assertion = mappingAssertion { mappingAssertion?.object = position[assertion.object] }
     }
 
+    /// What the loader refuses in a library's identification bytes and the kernel does not
+    /// check in a program's: it runs such a program.
+    static let loaderOnlyRefusals: Set<String> = ["ELF file OS ABI invalid", "ELF file ABI version invalid", "nonzero padding in e_ident"]
+
     /// What `load_elf_binary` checks before it maps a program: the architecture, the
     /// program header size and count, and that the program headers can be read. (It does
     /// not check `EI_OSABI` or the `e_ident` padding; ld.so does, for libraries only.)
@@ -501,8 +506,7 @@ struct ResolutionState {
         case .wrongClass(let cls): return .unsupported(path: path, what: "an \(cls) program")
         case .wrongMachine(let machine): return .unsupported(path: path, what: "a program for \(ELFMachine(machine))")
         case .fatal(let message):
-            let identOnly = ["ELF file OS ABI invalid", "ELF file ABI version invalid", "nonzero padding in e_ident"]
-            if !identOnly.contains(message) { return .notRunnable(path: path, reason: message) }
+            if !loaderOnlyRefusals.contains(message) { return .notRunnable(path: path, reason: message) }
         }
         if elf.programHeaders.isEmpty { return .notRunnable(path: path, reason: "no program headers") }
         return nil
