@@ -17,7 +17,7 @@ struct LostDynamicTablesTests {
         /// Dynamic tags dropped (the entries after them move up), and a tag whose value is set
         /// to `value` (0 unless said).
         var dropped: [Int64]
-        var zeroed: Int64?
+        var changed: Int64?
         var value: UInt64 = 0
         /// Linked with libc, so that its dynamic section has a DT_NEEDED.
         var needsLibc = false
@@ -41,11 +41,11 @@ struct LostDynamicTablesTests {
                finding: ("LD010", "has no DT_SYMTAB: the loader dies of SIGSEGV relocating it")),
         Damage(label: "constructors whose relocations are gone", dropped: [7, 8, 9, 0x6fff_fff9], status: 128 + SIGSEGV,
                finding: ("LD010", "has a DT_INIT_ARRAY but no relocations to fix its pointers")),
-        Damage(label: "DT_SYMTAB 0: the table read is the file's start, which defines nothing", dropped: [], zeroed: 6,
+        Damage(label: "DT_SYMTAB 0: the table read is the file's start, which defines nothing", dropped: [], changed: 6,
                status: 127, finding: ("LD004", "symbol lookup error: /app/prog: undefined symbol: seven")),
         Damage(label: "DT_RELA and no DT_RELAENT: x86-64's check of the entry size reads the missing entry", dropped: [9],
                status: 128 + SIGSEGV, finding: ("LD010", "has DT_RELA but no DT_RELAENT: the loader dies of SIGSEGV loading it")),
-        Damage(label: "DT_STRSZ 1, names past it: the loader reads them to their NUL all the same", dropped: [], zeroed: 10,
+        Damage(label: "DT_STRSZ 1, names past it: the loader reads them to their NUL all the same", dropped: [], changed: 10,
                value: 1, needsLibc: true, status: 0, finding: nil),
     ]
 
@@ -68,7 +68,7 @@ struct LostDynamicTablesTests {
             gcc -static -O2 -o "$R/launch" "$5"
             python3 - "$L/libseven.so.1" "$3" "$4" "$7" <<'PY'
             import struct, sys
-            path, dropped, zeroed, value = sys.argv[1], [int(t) for t in sys.argv[2].split()], int(sys.argv[3]), int(sys.argv[4])
+            path, dropped, changed, value = sys.argv[1], [int(t) for t in sys.argv[2].split()], int(sys.argv[3]), int(sys.argv[4])
             data = bytearray(open(path, 'rb').read())
             phoff, phnum = struct.unpack_from('<Q', data, 32)[0], struct.unpack_from('<H', data, 56)[0]
             dyn = next(struct.unpack_from('<Q', data, phoff + 56 * k + 8)[0] for k in range(phnum)
@@ -77,7 +77,7 @@ struct LostDynamicTablesTests {
             while True:
                 tag, v = struct.unpack_from('<qQ', data, at)
                 if tag == 0: break
-                entries.append((tag, value if tag == zeroed else v)); at += 16
+                entries.append((tag, value if tag == changed else v)); at += 16
             kept = [e for e in entries if e[0] not in dropped]
             for k in range(len(entries) + 1):
                 struct.pack_into('<qQ', data, dyn + 16 * k, *(kept[k] if k < len(kept) else (0, 0)))
@@ -85,7 +85,7 @@ struct LostDynamicTablesTests {
             PY
             """#
         let built = ImageE2E.run("/bin/bash", ["-c", script, "sh", work, MinimalRoot.program(calling: ["seven"], expected: 7),
-                                               damage.dropped.map(String.init).joined(separator: " "), String(damage.zeroed ?? -1),
+                                               damage.dropped.map(String.init).joined(separator: " "), String(damage.changed ?? -1),
                                                FixtureRoot.scriptsDirectory + "/src/launch.c", damage.needsLibc ? "-Wl,--no-as-needed -lc" : "",
                                                String(damage.value)])
         try #require(built.status == 0, "\(built.stderr)")
