@@ -113,14 +113,27 @@ public struct Finding: Equatable, Sendable {
             || rule == .programCutShort
     }
 
-    /// An error that says the kernel or the loader kills the program with signal `number`
-    /// (SIGBUS 7, SIGSEGV 11) as it starts it, printing nothing: a file cut short or damaged
-    /// (LD010, LD024, LD033).
-    public func predictsSignal(_ number: Int32) -> Bool {
-        guard severity == .error, loaderMessage == nil, [.badCandidate, .versionRecordUnsupported, .programCutShort].contains(rule),
-              let name = number == 7 ? "SIGBUS" : number == 11 ? "SIGSEGV" : nil else { return false }
-        return summary.contains("dies of \(name)") || summary.contains("dies of SIGSEGV or SIGBUS") || summary.contains("kills it with \(name)")
+    /// What a finding says of the program's start beyond its severity.
+    public enum StartPrediction: Equatable, Sendable {
+        /// The kernel or the loader kills it with one of these signals (SIGBUS 7, SIGSEGV 11)
+        /// as it starts it, printing nothing: a file cut short or damaged (LD010, LD024, LD033).
+        case killedBy([Int32])
+        /// It may or may not start, as the loader takes a value cut in two (LD033).
+        case uncertain
+
+        /// Killed by SIGSEGV (11): a table the loader dereferences is missing.
+        public static let segmentationFault = StartPrediction.killedBy([11])
     }
+    public var startPrediction: StartPrediction?
+
+    /// An error that says the program is killed by signal `number` as it starts.
+    public func predictsSignal(_ number: Int32) -> Bool {
+        guard severity == .error, case .killedBy(let signals) = startPrediction else { return false }
+        return signals.contains(number)
+    }
+
+    /// The report's headline says neither "will not start" nor "starts but will fail".
+    public var startIsUncertain: Bool { startPrediction == .uncertain }
 
     public init(id: FindingID, rule: Rule, severity: Severity = .error, summary: String, explanation: String,
                 loaderMessage: String? = nil, library: String? = nil, symbol: String? = nil, version: String? = nil,

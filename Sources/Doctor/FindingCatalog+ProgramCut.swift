@@ -13,11 +13,20 @@ extension FindingCatalog {
         let path = graph.executable.path
         let sizes = "\(path) is \(cut.fileSize) bytes, but its segments run to byte \(cut.segmentsEnd) (a copy, download or image layer cut short). "
         let mapped = "The kernel maps a program's segments with mmap, which succeeds past a file's end, and kills the process at the first touch of a page that holds no byte of the file. "
+        let start: Finding.StartPrediction?
+        switch cut.outcome {
+        case .killedAtStart(let fault), .killedLater(let fault): start = .killedBy(fault.signals)
+        case .lostForMapping, .lostForRelocation: start = .segmentationFault
+        case .entryCut: start = .uncertain
+        case .diesIfTouched, .readsZeros: start = nil
+        }
         func finding(_ severity: Severity, _ summary: String, _ what: String) -> Finding {
-            Finding(id: .programCutShort, rule: .programCutShort, severity: severity,
-                    summary: "\(path) is cut short: \(summary)", explanation: sizes + what,
-                    neededBy: [path], resolvedTo: path,
-                    remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more).")
+            var finding = Finding(id: .programCutShort, rule: .programCutShort, severity: severity,
+                                  summary: "\(path) is cut short: \(summary)", explanation: sizes + what,
+                                  neededBy: [path], resolvedTo: path,
+                                  remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more).")
+            finding.startPrediction = start
+            return finding
         }
         switch cut.outcome {
         case .killedAtStart(let fault) where fault.stage == .kernelZeroFill:
@@ -48,20 +57,11 @@ extension FindingCatalog {
             return finding(.warning, "it dies of SIGBUS if it touches the missing part",
                            mapped + "Neither the kernel nor the loader touches the missing part as it starts, so ldd and ldd -r find nothing wrong; the program's first access to it (its code or data) kills it with SIGBUS: a shell says \"Bus error\", exit status 135. A run that never uses that part goes on." + zeros)
         case .entryCut(let index, let tag):
-            return finding(.warning, Finding.entryCutSummary,
+            return finding(.warning, "its dynamic section is cut inside an entry: the loader may fail on it",
                            "The file ends inside entry \(index) of its dynamic section (\(DynamicTagName.of(tag))), and the rest of that page reads as zeros: the loader reads that entry with part of its value lost and goes on without the entries after it. What it does with such a value — an address, size or count it dereferences, walks or asserts on — depends on the bytes that were lost: it may crash, stop with an assertion or an error, or start the program. ofdoctor does not judge it further.")
         case .readsZeros:
             return finding(.warning, "it reads zeros where the file ends",
                            "The missing bytes lie in the file's last page, which is mapped whole and reads as zeros past the end: no signal, but whatever they held (from byte \(cut.fileSize) on: data, tables, the end of its dynamic section) is gone, and what the program reads there is wrong. Failures reported with it here can come from that.")
         }
     }
-}
-
-extension Finding {
-    /// LD033's summary (after the path) for a dynamic entry the file's end cuts in two.
-    static let entryCutSummary = "its dynamic section is cut inside an entry: the loader may fail on it"
-
-    /// The program may or may not start, as the loader takes a value cut in two (LD033): the
-    /// report's headline says neither "will not start" nor "starts but will fail".
-    public var startIsUncertain: Bool { rule == .programCutShort && summary.hasSuffix(Self.entryCutSummary) }
 }

@@ -184,17 +184,24 @@ public enum FindingCatalog {
         }
     }
 
+    /// A damaged file's findings' `neededBy`: the objects that need it, or the program itself.
+    static func damagedFileRequesters(_ object: LoadedObject, in graph: LoadGraph) -> [String] {
+        object.index == graph.executable.index ? [object.path] : object.neededBy.map { graph.objects[$0].path }
+    }
+
     /// `UnsupportedVersionRecord.noVersionSymbolTable`: the loader crashes checking the
     /// object's versions.
     static func versionSymbolTableMissing(_ object: LoadedObject, lost: String, graph: LoadGraph) -> Finding {
-        Finding(
+        var finding = Finding(
             id: .versionRecordUnsupported, rule: .versionRecordUnsupported,
             summary: "\(object.path) has \(lost): the loader dies of SIGSEGV checking its versions",
             explanation: "The loader checks each object's version records as it reaches it, after mapping every library, and then makes a table of its versions, indexed by the object's DT_VERSYM, whose entry it takes without checking that there is one: \(object.path) has none, so it reads through a null pointer and the kernel kills it with SIGSEGV. Nothing is printed; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged (a dynamic section cut short, whose last entries read as zeros) or edited by hand.",
             library: object.soname ?? object.names.first ?? object.path,
-            neededBy: object.index == graph.executable.index ? [object.path] : object.neededBy.map { graph.objects[$0].path },
+            neededBy: damagedFileRequesters(object, in: graph),
             resolvedTo: object.path,
             remedy: "Reinstall \(object.soname ?? object.path) from its package (the file is damaged), or rebuild it.")
+        finding.startPrediction = .segmentationFault
+        return finding
     }
 
     // MARK: - bloom-filter-assertion, dynamic-info-assertion
@@ -208,7 +215,7 @@ public enum FindingCatalog {
         let isProgram = assertion.object == graph.executable.index
         let name = object.soname ?? object.names.first ?? object.path
         let message = assertion.loaderMessage(graph.platform.glibc, isProgram: isProgram)
-        let neededBy = isProgram ? [object.path] : object.neededBy.map { graph.objects[$0].path }
+        let neededBy = damagedFileRequesters(object, in: graph)
         switch assertion.kind {
         case .bloomWords:
             return [Finding(
@@ -454,7 +461,7 @@ public enum FindingCatalog {
         let stage = cut.stage == .relocation
             ? "when it relocates it, after mapping the program's other libraries and checking their versions"
             : "as it maps it, \(cut.stage.activity)"
-        return Finding(
+        var finding = Finding(
             id: .badCandidate, rule: .badCandidate,
             summary: "\(path) is cut short: the loader dies of \(cut.signal) \(cut.stage == .relocation ? "relocating" : "loading") it",
             explanation: "Looking for \(name), ld.so opened \(path): \(cut.fileSize) bytes, but its segments run to byte \(cut.segmentsEnd) (a copy, download or image layer cut short). "
@@ -466,6 +473,8 @@ public enum FindingCatalog {
             library: name, neededBy: requesters, resolvedTo: path,
             remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more); or remove it"
                 + (throughCache ? " and run ldconfig (ldconfig -r ROOT for an unpacked image), so that ld.so.cache names another copy." : ", so the loader finds another copy."))
+        finding.startPrediction = .killedBy(cut.signals)
+        return finding
     }
 
     /// Loaded libraries cut short (`PastEndOfFile`) that the loader maps: one only relocation
@@ -476,30 +485,36 @@ public enum FindingCatalog {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {
             let requesters = object.neededBy.map { graph.objects[$0].path }
+            /// LD010 for a dynamic section without what the loader dereferences (`lost`): the
+            /// summary ends "dies of SIGSEGV" and `stage`; the explanation says `how`, the signal,
+            /// then `printed` (what the user sees, and why no linker wrote it).
+            func lostTable(_ lost: String, stage: String, how: String, printed: String) -> Finding {
+                var finding = Finding(
+                    id: .badCandidate, rule: .badCandidate,
+                    summary: "\(object.path) has \(lost): the loader dies of SIGSEGV \(stage)",
+                    explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). "
+                        + how + ", and the kernel kills it with SIGSEGV" + printed,
+                    library: object.names.first, neededBy: requesters, resolvedTo: object.path,
+                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy.")
+                finding.startPrediction = .segmentationFault
+                return finding
+            }
             // (the loader reads each object's dynamic section as it maps it)
             if let lost = object.elf.lostForMapping {
-                result.append(Finding(
-                    id: .badCandidate, rule: .badCandidate,
-                    summary: "\(object.path) has \(lost): the loader dies of SIGSEGV loading it",
-                    explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). As it reads the dynamic section the loader checks the relocation entries' size, reading the entry without checking that there is one, and the kernel kills it with SIGSEGV before it loads the libraries after this one. "
-                        + "Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged or edited by hand.",
-                    library: object.names.first, neededBy: requesters, resolvedTo: object.path,
-                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy."))
+                result.append(lostTable(
+                    lost, stage: "loading it",
+                    how: "As it reads the dynamic section the loader checks the relocation entries' size, reading the entry without checking that there is one",
+                    printed: " before it loads the libraries after this one. Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged or edited by hand."))
                 continue
             }
             // (the loader relocates every object after mapping them all and checking versions)
             if let lost = object.elf.lostForRelocation {
-                result.append(Finding(
-                    id: .badCandidate, rule: .badCandidate,
-                    summary: "\(object.path) has \(lost): the loader dies of SIGSEGV relocating it",
-                    explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). "
-                        + "When it relocates the object, after mapping the program's other libraries and checking their versions, the loader "
-                        + (lost.hasPrefix("no DT_") ? "reads that table through a null pointer" : "calls constructors no relocation has fixed")
-                        + ", and the kernel kills it with SIGSEGV. "
-                        + "Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139). A linker never writes such a file: it was damaged or made by hand"
-                        + (PastEndOfFile.cutsDynamicSection(object.elf) ? " (here the file's end cuts its dynamic section, and the entries lost read as zeros)." : "."),
-                    library: object.names.first, neededBy: requesters, resolvedTo: object.path,
-                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy."))
+                result.append(lostTable(
+                    lost, stage: "relocating it",
+                    how: "When it relocates the object, after mapping the program's other libraries and checking their versions, the loader "
+                        + (lost.hasPrefix("no DT_") ? "reads that table through a null pointer" : "calls constructors no relocation has fixed"),
+                    printed: ". Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139). A linker never writes such a file: it was damaged or made by hand"
+                        + (PastEndOfFile.cutsDynamicSection(object.elf) ? " (here the file's end cuts its dynamic section, and the entries lost read as zeros)." : ".")))
                 continue
             }
             /// LD032 for this object: `summary` after its path, `what` after the sizes.

@@ -13,7 +13,7 @@
 /// 3. the hash table's header;
 /// 4. later, when it relocates the object: the relocation tables and every place they write.
 ///
-/// A program is mapped by the kernel, not the loader (`ofProgram`): the kernel zero-fills the
+/// A program is mapped by the kernel, not the loader (`startedByKernel`): the kernel zero-fills the
 /// end of a writable segment's last file page itself and, when that page holds no byte of the
 /// file, kills the process with SIGSEGV before the loader runs (fs/binfmt_elf.c `padzero`;
 /// shells print "Segmentation fault", exit status 139). The loader then reads the program's
@@ -48,25 +48,26 @@ public struct PastEndOfFile: Equatable, Sendable {
     /// The first file offset touched that lies in a page wholly past the end.
     public var offset: UInt64
 
-    /// The signal the loader dies of. With a dynamic section cut short it reads tables at
-    /// address 0 (a lost `DT_SYMTAB`), runs constructors no relocation has fixed, or touches a
-    /// page past the end: SIGSEGV or SIGBUS, as the entries lost decide.
-    public var signal: String {
+    /// How it dies: the signals (SIGSEGV 11, SIGBUS 7; either one where two are listed), their
+    /// names for a sentence, and what a shell prints with the exit status it gives. With a
+    /// dynamic section cut short the loader reads tables at address 0 (a lost `DT_SYMTAB`),
+    /// runs constructors no relocation has fixed, or touches a page past the end: SIGSEGV or
+    /// SIGBUS, as the entries lost decide. The kernel's zero-fill fails as SIGSEGV.
+    private var death: (signals: [Int32], names: String, shell: String) {
         switch stage {
-        case .dynamicSectionCut: return "SIGSEGV or SIGBUS"
-        case .kernelZeroFill: return "SIGSEGV"
-        default: return "SIGBUS"
+        case .dynamicSectionCut:
+            return ([11, 7], "SIGSEGV or SIGBUS", "\"Segmentation fault\" (exit status 139) or \"Bus error\" (135)")
+        case .kernelZeroFill: return ([11], "SIGSEGV", "\"Segmentation fault\" (exit status 139)")
+        default: return ([7], "SIGBUS", "\"Bus error\" (exit status 135)")
         }
     }
 
+    /// The signals it dies of.
+    public var signals: [Int32] { death.signals }
+    /// The signal the loader dies of, for a sentence.
+    public var signal: String { death.names }
     /// What a shell prints when it dies so, and the exit status it gives.
-    public var shellText: String {
-        switch stage {
-        case .dynamicSectionCut: return "\"Segmentation fault\" (exit status 139) or \"Bus error\" (135)"
-        case .kernelZeroFill: return "\"Segmentation fault\" (exit status 139)"
-        default: return "\"Bus error\" (exit status 135)"
-        }
-    }
+    public var shellText: String { death.shell }
 
     /// The loader's fatal outcome as the search trail shows it.
     public var description: String {
@@ -82,32 +83,21 @@ public struct PastEndOfFile: Equatable, Sendable {
 
     /// Where `elf`, loaded as a library, first kills the loader; nil when it does not (every
     /// page the loader touches holds bytes of the file).
-    public static func of(_ elf: ELFFile) -> PastEndOfFile? {
+    /// - Parameter startedByKernel: `elf` started as a program (`find`): killed by the kernel as
+    ///   it maps it, by the loader as it reads or relocates it, or at its first instruction.
+    public static func of(_ elf: ELFFile, startedByKernel: Bool = false) -> PastEndOfFile? {
         // (`bytes` is the whole file whenever it is cut short: `ELFFile` keeps it all then.)
         guard shortfall(elf.programHeaders, fileSize: UInt64(elf.fileSize)) != nil else { return nil }
-        return find(elf.bytes.buffer, programHeaders: elf.programHeaders, is64: elf.is64, bigEndian: elf.reader.bigEndian)
+        return find(elf.bytes.buffer, programHeaders: elf.programHeaders, is64: elf.is64, bigEndian: elf.reader.bigEndian,
+                    startedByKernel: startedByKernel)
     }
 
     /// The same for a file `ELFFile` cannot read (its tables run past its end): its program
     /// headers are read alone. Nil when it does not kill the loader, or they cannot be read.
-    public static func of(bytes: FileBytes) -> PastEndOfFile? {
+    public static func of(bytes: FileBytes, startedByKernel: Bool = false) -> PastEndOfFile? {
         guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
-        return find(bytes.buffer, programHeaders: image.headers, is64: image.is64, bigEndian: image.bigEndian)
-    }
-
-    /// Where `elf`, started as a program, is first killed: by the kernel as it maps it, by the
-    /// loader as it reads or relocates it, or at its first instruction. Nil when none of those
-    /// touches a page past the file's end.
-    public static func ofProgram(_ elf: ELFFile) -> PastEndOfFile? {
-        guard shortfall(elf.programHeaders, fileSize: UInt64(elf.fileSize)) != nil else { return nil }
-        return find(elf.bytes.buffer, programHeaders: elf.programHeaders, is64: elf.is64, bigEndian: elf.reader.bigEndian,
-                    startedByKernel: true)
-    }
-
-    /// `ofProgram` for a file `ELFFile` cannot read: its program headers read alone.
-    public static func ofProgram(bytes: FileBytes) -> PastEndOfFile? {
-        guard let image = RawProgramHeaders(bytes.buffer) else { return nil }
-        return find(bytes.buffer, programHeaders: image.headers, is64: image.is64, bigEndian: image.bigEndian, startedByKernel: true)
+        return find(bytes.buffer, programHeaders: image.headers, is64: image.is64, bigEndian: image.bigEndian,
+                    startedByKernel: startedByKernel)
     }
 
     /// `cutShort` for a file read as bytes (a candidate copy the planner weighs).

@@ -3,7 +3,7 @@ import ELFInspect
 /// A program whose file ends before its segments do (a copy, download or image layer cut
 /// short), and what starting it comes to. The kernel maps it with `mmap`, which succeeds past
 /// a file's end, and the first touch of a page holding no byte of the file kills the process
-/// (`PastEndOfFile.ofProgram` says where). A program's last writable segment nearly always
+/// (`PastEndOfFile.of(_:startedByKernel:)` says where). A program's last writable segment nearly always
 /// has a `.bss`, whose first page the kernel zero-fills before the loader runs, so a cut
 /// anywhere in its segments but their last page usually kills it there: SIGSEGV, exit 139.
 public struct ProgramCut: Equatable, Sendable {
@@ -46,9 +46,10 @@ public struct ProgramCut: Equatable, Sendable {
     /// What starting `elf` (read whole, or through the zeros its last page reads past the end)
     /// comes to; nil for a whole file. The first of these, in the order they come, decides.
     public static func judge(_ elf: ELFFile) -> ProgramCut? {
-        guard let (size, end) = PastEndOfFile.cutInLastPage(elf) ?? PastEndOfFile.cutShort(elf) else { return nil }
+        let inLastPage = PastEndOfFile.cutInLastPage(elf)
+        guard let (size, end) = inLastPage ?? PastEndOfFile.cutShort(elf) else { return nil }
         func cut(_ outcome: Outcome) -> ProgramCut { ProgramCut(outcome: outcome, fileSize: size, segmentsEnd: end) }
-        let fault = PastEndOfFile.ofProgram(elf), stage = fault?.stage
+        let fault = PastEndOfFile.of(elf, startedByKernel: true), stage = fault?.stage
         let dynamicCut = PastEndOfFile.cutsDynamicSection(elf)
         // The kernel zero-filling a .bss page, before any loader runs;
         if let fault, stage == .kernelZeroFill { return cut(.killedAtStart(fault)) }
@@ -65,7 +66,7 @@ public struct ProgramCut: Equatable, Sendable {
             if let fault { return cut(.killedLater(fault)) }
             if dynamicCut, let lost = elf.lostForRelocation { return cut(.lostForRelocation(lost)) }
         }
-        return cut(PastEndOfFile.cutInLastPage(elf) == nil ? .diesIfTouched : .readsZeros)
+        return cut(inLastPage == nil ? .diesIfTouched : .readsZeros)
     }
 
     /// Reads a program whose file `ELFFile` refuses because it is cut short: as its headers
@@ -73,7 +74,7 @@ public struct ProgramCut: Equatable, Sendable {
     /// reads past the file's end when that cuts its dynamic section. Nil when the cut is not
     /// why it cannot be read (the caller reports the reader's error).
     public static func read(_ bytes: FileBytes, path: String) -> (ELFFile, ProgramCut)? {
-        let fault = PastEndOfFile.ofProgram(bytes: bytes)
+        let fault = PastEndOfFile.of(bytes: bytes, startedByKernel: true)
         if fault == nil || fault?.stage == .dynamicSectionCut {
             guard PastEndOfFile.dynamicSectionCut(bytes: bytes) != nil, let padded = PastEndOfFile.zeroPadded(bytes) else { return nil }
             if let elf = try? ELFFile(bytes: padded, path: path, fileSize: bytes.count, namesWithoutStringTable: true) {
