@@ -26,21 +26,6 @@ struct DynamicInfoAssertionTests {
         Damage(label: "the program's DT_RELAENT is 16", file: "m", tag: 9, value: 16),
     ]
 
-    /// Sets every `tag` entry of `path`'s dynamic section to `value`; false when it has none.
-    static func setDynamicValue(_ path: String, tag: UInt64, value: UInt64) throws -> Bool {
-        guard let (offset, size) = ProgramCutShortTests.dynamicSection(path) else { return false }
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        var patched = false
-        for entry in stride(from: offset, to: offset + size, by: 16) {
-            let found = bytes[entry..<entry + 8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-            guard found == tag else { continue }
-            bytes.replaceSubrange(entry + 8..<entry + 16, with: (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) })
-            patched = true
-        }
-        try bytes.write(to: URL(fileURLWithPath: path))
-        return patched
-    }
-
     static let cases: [(String, Damage)] = VersionSymbolTableTests.roots.flatMap { root in damages.map { (root, $0) } }
 
     @Test("each damage in each root: the loader's assertion, and LD034 with its line",
@@ -48,7 +33,7 @@ struct DynamicInfoAssertionTests {
     func damaged(root: String, damage: Damage) throws {
         let build = try VersionSymbolTableTests.build()
         defer { build.remove() }
-        #expect(try Self.setDynamicValue(build.dir + "/" + damage.file, tag: damage.tag, value: damage.value))
+        #expect(try ProgramCutShortTests.rewriteDynamicEntries(build.dir + "/" + damage.file, tag: damage.tag, value: damage.value))
         let place = "/tmp/ofdoctor-dyninfo-\(UUID().uuidString)"
         let host = (root == "/" ? "" : root) + place
         try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)

@@ -218,6 +218,24 @@ struct ProgramCutShortTests {
         #expect(kinds.allSatisfy { seen[$0.description, default: 0] > 0 }, "\(seen)")
     }
 
+    /// Rewrites each entry of `path`'s dynamic section whose tag is `tag` (little-endian
+    /// ELF64): its tag as `newTag`, its value as `value`, where given; false when it has none.
+    static func rewriteDynamicEntries(_ path: String, tag: UInt64, newTag: UInt64? = nil, value: UInt64? = nil) throws -> Bool {
+        guard let (offset, size) = dynamicSection(path) else { return false }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        func word(_ number: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: number >> (8 * UInt64($0))) } }
+        var patched = false
+        for entry in stride(from: offset, to: offset + size, by: 16) {
+            let found = bytes[entry..<entry + 8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            guard found == tag else { continue }
+            if let newTag { bytes.replaceSubrange(entry..<entry + 8, with: word(newTag)) }
+            if let value { bytes.replaceSubrange(entry + 8..<entry + 16, with: word(value)) }
+            patched = true
+        }
+        try bytes.write(to: URL(fileURLWithPath: path))
+        return patched
+    }
+
     /// PT_DYNAMIC's file offset and size (readelf).
     static func dynamicSection(_ path: String) -> (offset: Int, size: Int)? {
         let out = Command.run("/usr/bin/readelf", ["-lW", path]).stdout

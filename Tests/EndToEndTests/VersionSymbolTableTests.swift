@@ -32,17 +32,7 @@ struct VersionSymbolTableTests {
     /// Rewrites every `DT_VERSYM` entry of `path`'s dynamic section as `DT_DEBUG` (which the
     /// loader ignores); false when it has none.
     static func dropVersionSymbolTable(_ path: String) throws -> Bool {
-        guard let (offset, size) = ProgramCutShortTests.dynamicSection(path) else { return false }
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        var patched = false
-        for entry in stride(from: offset, to: offset + size, by: 16) {
-            let tag = bytes[entry..<entry + 8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-            guard tag == 0x6fff_fff0 else { continue }   // DT_VERSYM
-            bytes.replaceSubrange(entry..<entry + 8, with: [21, 0, 0, 0, 0, 0, 0, 0])   // DT_DEBUG
-            patched = true
-        }
-        try bytes.write(to: URL(fileURLWithPath: path))
-        return patched
+        try ProgramCutShortTests.rewriteDynamicEntries(path, tag: 0x6fff_fff0, newTag: 21)   // DT_VERSYM → DT_DEBUG
     }
 
     /// Runs `program` (a path inside `root`) there: directly for `/`, else chrooted in a

@@ -57,13 +57,33 @@ def real(program):
     return "exit %d: %s" % (r.returncode, r.stderr.strip().split("error while loading shared libraries: ", 1)[-1])
 
 
-def model(program):
+def check(program):
+    """`ofdoctor check --format json` of PROGRAM: its exit status, and its report (None on exit 3)."""
     c = subprocess.run([OFD, "check", "--format", "json", program], capture_output=True, text=True)
-    report = json.loads(c.stdout)
-    problems = [f for f in report["findings"] if f["severity"] == "error" or f["id"] == "LD032"]
-    if not problems:
+    return c.returncode, (json.loads(c.stdout) if c.returncode != 3 else None)
+
+
+def first_problem(report, warning):
+    """The report's first error, or its first finding WARNING (a warning that is a problem)."""
+    problems = [f for f in report["findings"] if f["severity"] == "error" or f["id"] == warning]
+    return problems[0] if problems else None
+
+
+def tally(counts, name, size, length, r, m, ok):
+    counts["agree" if ok else "differ"] += 1
+    if not ok:
+        print("DIFF %s cut to %d of %d: the program %r, the check %r" % (name, size, length, r, m))
+
+
+def finish(total):
+    print(total)
+    sys.exit(1 if total["differ"] else 0)
+
+
+def model(program):
+    first = first_problem(check(program)[1], "LD032")
+    if first is None:
         return "runs"
-    first = problems[0]
     if first["id"] == "LD032":
         return "LD032"
     if "SIGSEGV or SIGBUS" in first["summary"]:
@@ -90,14 +110,12 @@ def program_real(program, whole_status):
 
 
 def program_model(program):
-    c = subprocess.run([OFD, "check", "--format", "json", program], capture_output=True, text=True)
-    if c.returncode == 3:
+    status, report = check(program)
+    if status == 3:
         return "refused"
-    report = json.loads(c.stdout)
-    problems = [f for f in report["findings"] if f["severity"] == "error" or f["id"] == "LD033"]
-    if not problems:
+    first = first_problem(report, "LD033")
+    if first is None:
         return "runs"
-    first = problems[0]
     if first["id"] == "LD033" and first["severity"] == "warning":
         return "warning"
     if first["id"] in ("LD033", "LD024") and "SIGSEGV" in first["summary"] and "SIGBUS" not in first["summary"]:
@@ -127,17 +145,13 @@ if os.environ.get("TRUNCATE_PROGRAM") == "1":
                     f.write(whole[:size])
                 r, m = program_real(copy, status), program_model(copy)
                 kinds[m] = kinds.get(m, 0) + 1
-                ok = m == r or m == "warning"
-                counts["agree" if ok else "differ"] += 1
-                if not ok:
-                    print("DIFF %s cut to %d of %d: the program %r, the check %r" % (program, size, len(whole), r, m))
+                tally(counts, program, size, len(whole), r, m, m == r or m == "warning")
             print("%s (%d bytes): %d agree, %d differ; the check said %s" % (program, len(whole), counts["agree"], counts["differ"], kinds))
             for k in total:
                 total[k] += counts[k]
         finally:
             os.unlink(copy)
-    print(total)
-    sys.exit(1 if total["differ"] else 0)
+    finish(total)
 
 total = {"agree": 0, "differ": 0}
 for library in LIBRARIES:
@@ -164,14 +178,10 @@ for library in LIBRARIES:
             with open(work + "/lib/" + name, "wb") as f:
                 f.write(whole[:size])
             r, m = real(work + "/prog"), model(work + "/prog")
-            ok = agrees(m, r)
-            counts["agree" if ok else "differ"] += 1
-            if not ok:
-                print("DIFF %s cut to %d of %d: the program %r, the check %r" % (name, size, len(whole), r, m))
+            tally(counts, name, size, len(whole), r, m, agrees(m, r))
         print("%s (%d bytes, %d cuts): %d agree, %d differ" % (library, len(whole), len(sizes), counts["agree"], counts["differ"]))
         for k in total:
             total[k] += counts[k]
     finally:
         shutil.rmtree(work)
-print(total)
-sys.exit(1 if total["differ"] else 0)
+finish(total)
