@@ -42,6 +42,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case libraryCutShort = "library-cut-short"
     case programCutShort = "program-cut-short"
     case dynamicInfoAssertion = "dynamic-info-assertion"
+    case dynamicEntryUnchecked = "dynamic-entry-unchecked"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }
@@ -110,7 +111,7 @@ public struct Finding: Equatable, Sendable {
     /// plan must fix.
     public var isProblem: Bool {
         severity == .error || rule == .runtimeCompanionMissing || rule == .stubLibraryLoaded || rule == .libraryCutShort
-            || rule == .programCutShort
+            || rule == .programCutShort || rule == .dynamicEntryUnchecked
     }
 
     /// What a finding says of the program's start beyond its severity.
@@ -118,8 +119,11 @@ public struct Finding: Equatable, Sendable {
         /// The kernel or the loader kills it with one of these signals (SIGBUS 7, SIGSEGV 11)
         /// as it starts it, printing nothing: a file cut short or damaged (LD010, LD024, LD033).
         case killedBy([Int32])
-        /// It may or may not start, as the loader takes a value cut in two (LD033).
+        /// It may or may not start, as the loader takes a value cut in two (LD033), or reads
+        /// a table from the ELF header (LD035).
         case uncertain
+        /// It starts and runs, and is killed with one of these signals as it exits (LD035).
+        case killedAtExit([Int32])
 
         /// Killed by SIGSEGV (11): a table the loader dereferences is missing.
         public static let segmentationFault = StartPrediction.killedBy([11])
@@ -128,8 +132,18 @@ public struct Finding: Equatable, Sendable {
 
     /// An error that says the program is killed by signal `number` as it starts.
     public func predictsSignal(_ number: Int32) -> Bool {
-        guard severity == .error, case .killedBy(let signals) = startPrediction else { return false }
-        return signals.contains(number)
+        guard severity == .error else { return false }
+        switch startPrediction {
+        case .killedBy(let signals), .killedAtExit(let signals): return signals.contains(number)
+        case .uncertain, nil: return false
+        }
+    }
+
+    /// The program starts before what this finding says happens to it: a warning that is a
+    /// problem about its own file or dynamic section (LD033, LD035), or death at its exit.
+    public var programStartsFirst: Bool {
+        if case .killedAtExit = startPrediction { return true }
+        return (rule == .programCutShort || rule == .dynamicEntryUnchecked) && severity != .error
     }
 
     /// The report's headline says neither "will not start" nor "starts but will fail".

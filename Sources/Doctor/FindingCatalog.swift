@@ -66,6 +66,9 @@ public enum FindingCatalog {
             return result + [cut]
         }
         let programCut = programCutFinding(graph)
+        // So does a program whose dynamic section the loader dies on as it first reads it.
+        let unchecked = dynamicEntryFindings(graph)
+        if let mapping = unchecked.programMapping { return result + [mapping] }
         result += preloadFindings(graph)
         // The loader crashes on a filter cycle where it meets it: before any missing library
         // it would meet later.
@@ -111,6 +114,7 @@ public enum FindingCatalog {
         let cut = cutShortFindings(graph)
         let relocationKills = versionCheckStops ? [] : cut.filter { $0.severity == .error }
         result += relocationKills
+        if !versionCheckStops { result += unchecked.libraryRelocation }
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
         if !ifuncFirst { result += ifuncs }
         if !refusedFirst { result += refused }
@@ -122,6 +126,8 @@ public enum FindingCatalog {
         result += programFilterFindings(graph)
         // (it relocates the program last; its entry point runs after that)
         if let programCut, programCut.severity == .error { result.append(programCut) }
+        if versionCheckStops { result += unchecked.libraryRelocation }
+        result += unchecked.programRelocation + unchecked.later
         result += protectedFindings(graph, symbols: symbols, argv0: argv0, refused: false)
         result += ifuncFindings(graph, symbols: symbols, argv0: argv0, fatal: false)
         result += copySizeFindings(graph, symbols: symbols, argv0: argv0)

@@ -59,4 +59,5 @@ extension FindingID {
     public static let libraryCutShort: FindingID = "LD032"
     public static let programCutShort: FindingID = "LD033"
     public static let dynamicInfoAssertion: FindingID = "LD034"
+    public static let dynamicEntryUnchecked: FindingID = "LD035"
 }

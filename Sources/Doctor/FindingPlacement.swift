@@ -61,7 +61,7 @@ public enum FindingPlacement: Hashable, Sendable {
             return .absentAuxiliary(name)
         case .secureExecution, .auditInterface, .containerUserUnknown:
             return .program
-        case .isaLevelTooHigh, .bloomFilterAssertion, .dynamicInfoAssertion:
+        case .isaLevelTooHigh, .bloomFilterAssertion, .dynamicInfoAssertion, .dynamicEntryUnchecked:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
             return object(path: path) ?? .none
         case .versionFileNotLoaded, .filterCycle, .ifuncInExecutable, .ifuncNotRelocated:

@@ -27,6 +27,8 @@ public struct DynamicSection: Equatable, Sendable {
     /// measured with glibc 2.36).
     public var audit: String?
     public var dependencyAudit: String?
+    /// The entries the loader follows without checking them (`UncheckedEntries`).
+    public var unchecked = UncheckedEntries()
 
     public init() {}
 
@@ -97,6 +99,8 @@ enum DynamicTag {
     static let rel: Int64 = 17, relsz: Int64 = 18, rela: Int64 = 7, relasz: Int64 = 8, relaent: Int64 = 9
     static let jmprel: Int64 = 23, pltrelsz: Int64 = 2, pltrel: Int64 = 20
     static let bindNow: Int64 = 24, initArray: Int64 = 25, initArraySize: Int64 = 27
+    static let pltgot: Int64 = 3, initFunction: Int64 = 12, finiFunction: Int64 = 13
+    static let finiArray: Int64 = 26, finiArraySize: Int64 = 28
     static let runpath: Int64 = 29, flags: Int64 = 30, relrsz: Int64 = 35, relr: Int64 = 36
     static let gnuHash: Int64 = 0x6fff_fef5, depaudit: Int64 = 0x6fff_fefb, audit: Int64 = 0x6fff_fefc
     static let versym: Int64 = 0x6fff_fff0, flags1: Int64 = 0x6fff_fffb

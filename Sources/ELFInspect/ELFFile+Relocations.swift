@@ -60,9 +60,14 @@ extension ELFFile {
 
     private func scanUndefinedReferences(_ body: (UndefinedReference) -> Void) {
         let relocated = relocationFlags()
+        // A file the loader passes over in every lookup (no hash table) does not find its own
+        // definitions either: a relocation naming one is looked up like an undefined symbol
+        // (not a local one, nor one of another visibility, which binds without a lookup).
+        let selfUnseen = isUnsearchable
         for index in relocated.indices where relocated[index] != 0 {
             let flags = relocated[index], isCopy = flags & RelocationBits.copy != 0
-            guard let fields = symbolFields(at: index), fields.sectionIndex == 0 || isCopy,
+            guard let fields = symbolFields(at: index),
+                  fields.sectionIndex == 0 || isCopy || (selfUnseen && fields.binding != 0 && fields.other & 3 == 0),
                   fields.binding != DynamicSymbol.weak,
                   let name = symbolNameBytes(at: index), name.count > 0 else { continue }
             body(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),

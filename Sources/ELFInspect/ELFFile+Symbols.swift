@@ -97,6 +97,19 @@ extension ELFFile {
         return reader.u16(versym + index * 2)
     }
 
+    /// The largest version index (`& 0x7fff`) in the file's `DT_VERSYM` table, over every
+    /// symbol; 0 without one. One pass over two-byte entries, no bounds check per entry.
+    public var highestVersionSymbolIndex: UInt16 {
+        guard let versym = symbolTable.versymOffset, symbolCount > 0, let base = reader.buffer.baseAddress else { return 0 }
+        let count = min(symbolCount, max(0, (reader.count - versym) / 2))
+        var highest: UInt16 = 0
+        for i in 0..<count {
+            let raw = base.loadUnaligned(fromByteOffset: versym + 2 * i, as: UInt16.self)
+            highest = max(highest, (reader.bigEndian ? UInt16(bigEndian: raw) : UInt16(littleEndian: raw)) & 0x7fff)
+        }
+        return highest
+    }
+
     /// True when the file has `DT_VERSYM` (the loader treats such files differently in lookups).
     public var hasVersionTable: Bool { symbolTable.versymOffset != nil }
 

@@ -88,6 +88,10 @@ public final class ELFFile: @unchecked Sendable {
         if hasConstructorArray && relocationTables.isEmpty { return "a DT_INIT_ARRAY but no relocations to fix its pointers" }
         return nil
     }
+    /// True when the dynamic section has no `DT_STRTAB`: its names (read with
+    /// `namesWithoutStringTable`) are left out, and the loader reads them through a null
+    /// pointer.
+    public var lacksStringTable: Bool { dynamic != nil && stringTable == nil }
     /// `DT_INIT_ARRAY` with a nonzero `DT_INIT_ARRAYSZ`.
     let hasConstructorArray: Bool
 
@@ -106,6 +110,21 @@ public final class ELFFile: @unchecked Sendable {
     }
     /// A `DT_VERSYM` entry, whatever its value.
     let hasVersionSymbolTag: Bool
+
+    /// True when the file has a `DT_VERSYM` entry but no version record with an index other
+    /// than 0 (no `DT_VERNEED` nor `DT_VERDEF`, say): the loader sizes its table of the
+    /// object's versions by the largest index (elf/dl-version.c) and makes none, yet still
+    /// reads a version for each relocated symbol through the `DT_VERSYM` index (do-rel.h:
+    /// `&l_versions[ndx]`), which, for an index other than 0, is a read near address 0.
+    public var hasUnindexedVersionSymbols: Bool { hasVersionSymbolTag && highestVersionIndex == 0 }
+
+    /// The largest index of the file's version records: the loader's table of its versions
+    /// has entries up to it (elf/dl-version.c), and a `DT_VERSYM` index above it is read
+    /// past the table's end.
+    public var highestVersionIndex: UInt16 {
+        let needed = versionNeeds.lazy.flatMap(\.entries).map { $0.index & 0x7fff }.max() ?? 0
+        return max(needed, versionDefinitions.lazy.map { $0.index & 0x7fff }.max() ?? 0)
+    }
 
     /// What the loader's first read of the dynamic section dereferences and this file lacks;
     /// nil when nothing is. On x86-64 it asserts that `DT_RELAENT` is the size of a `Rela`

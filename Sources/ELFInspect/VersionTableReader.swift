@@ -34,6 +34,12 @@ struct VersionTableReader {
                 guard let version = reader.u16(entry), let cnt = reader.u16(entry + 2), let file = reader.u32(entry + 4),
                       let aux = reader.u32(entry + 8), let next = reader.u32(entry + 12)
                 else { throw .truncated(path: path, what: "version needs (.gnu.version_r) entry \(n)") }
+                // The loader checks the first record's vn_version before it reads anything
+                // else, and stops there (`UnsupportedVersionRecord`): nothing more is read.
+                if n == 0 && version != 1 {
+                    needs.append(VersionNeed(file: "", version: version, entries: []))
+                    break
+                }
                 let fileName = try dynamic.string(UInt64(file), "vn_file")
                 var entries: [VersionNeed.Entry] = []
                 entries.reserveCapacity(min(Int(cnt), auxBudget))

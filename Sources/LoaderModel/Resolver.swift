@@ -251,7 +251,11 @@ struct ResolutionState {
         do {
             bytes = try root.filesystem.contents(of: target.path)
             do {
-                elf = try ELFFile(bytes: bytes, path: program.string)
+                // A program without DT_STRTAB whose entries name libraries: the loader reads
+                // those names through a null pointer (`DynamicEntryHazard`); read without them.
+                do { elf = try ELFFile(bytes: bytes, path: program.string) } catch .namesWithoutStringTable {
+                    elf = try ELFFile(bytes: bytes, path: program.string, namesWithoutStringTable: true)
+                }
                 programCut = ProgramCut.judge(elf)
             } catch {
                 // Cut short, the kernel maps it all the same: what starting it comes to.

@@ -28,7 +28,7 @@ struct TextReport {
         let later: [Rule] = [.modelFileMissing, .modelFileCorrupt, .runtimeCompanionMissing, .stubLibraryLoaded, .libraryCutShort]
         // (what the program does now: not what a fix uncovers, "once the other fixes are made")
         let present = errors.filter { finding in report.diagnosis.findings.contains { $0.key == finding.key } }
-        let startsFirst = present.allSatisfy { later.contains($0.rule) || $0.failsAtFirstCall || ($0.rule == .programCutShort && $0.severity != .error) }
+        let startsFirst = present.allSatisfy { later.contains($0.rule) || $0.failsAtFirstCall || $0.programStartsFirst }
         let verb = !startsFirst ? "will not start" : present.contains(where: \.startIsUncertain) ? "may not start" : "starts but will fail"
         var steps = false
         switch report.status {

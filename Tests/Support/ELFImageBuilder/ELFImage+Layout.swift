@@ -211,7 +211,7 @@ private struct ELFImageLayout {
 
     /// `d_tag` values (elf.h).
     enum Tag {
-        static let null: UInt64 = 0, needed: UInt64 = 1, pltrelsz: UInt64 = 2, hash: UInt64 = 4, strtab: UInt64 = 5
+        static let null: UInt64 = 0, needed: UInt64 = 1, pltrelsz: UInt64 = 2, pltgot: UInt64 = 3, hash: UInt64 = 4, strtab: UInt64 = 5
         static let symtab: UInt64 = 6, rela: UInt64 = 7, relasz: UInt64 = 8, relaent: UInt64 = 9, strsz: UInt64 = 10
         static let syment: UInt64 = 11, soname: UInt64 = 14, rpath: UInt64 = 15, pltrel: UInt64 = 20
         static let jmprel: UInt64 = 23, bindNow: UInt64 = 24, runpath: UInt64 = 29, flags: UInt64 = 30
@@ -247,7 +247,9 @@ private struct ELFImageLayout {
             entries += [(Tag.rela, .address(".rela.dyn")), (Tag.relasz, .size(".rela.dyn")), (Tag.relaent, .value(24))]
         }
         if sections.contains(".rela.plt") {
-            entries += [(Tag.jmprel, .address(".rela.plt")), (Tag.pltrelsz, .size(".rela.plt")), (Tag.pltrel, .value(Tag.rela))]
+            // (lazy binding's set-up writes the resolver into the GOT DT_PLTGOT names)
+            entries += [(Tag.pltgot, .address(".got")), (Tag.jmprel, .address(".rela.plt")), (Tag.pltrelsz, .size(".rela.plt")),
+                        (Tag.pltrel, .value(Tag.rela))]
         }
         if image.bindNow { entries.append((Tag.bindNow, .value(0))) }
         if let flags = image.flags { entries.append((Tag.flags, .value(flags))) }

@@ -1,0 +1,172 @@
+import Foundation
+import Testing
+
+/// Dynamic entries the loader follows unchecked (LD035): each entry of a real program's and a
+/// real library's dynamic section removed (the entries after it moved up) or set to 0, and
+/// each such file judged by the real loaders of this machine and of the Debian 11 and 13
+/// roots (glibc 2.31, 2.36, 2.41) against `check`: a file the loader starts is not a problem,
+/// one it dies on is never "healthy", and every death LD035 predicts is a SIGSEGV, at exit
+/// after the program's output where it says so.
+@Suite("Dynamic entries the loader follows unchecked: LD035 against the real loaders", .serialized)
+struct DynamicEntryHazardTests {
+    static var canBuild: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc") && getuid() == 0 }
+
+    /// A report's findings, as far as these tests read them.
+    struct Report: Decodable {
+        struct Finding: Decodable { var id: String; var severity: String; var summary: String; var failsAtFirstCall: Bool }
+        var findings: [Finding]
+    }
+
+    /// The tags edited: those the loader reads through another or follows as an address,
+    /// and the tables they go with.
+    static let tags: [(name: String, tag: UInt64)] = [
+        ("PLTGOT", 3), ("RELA", 7), ("RELASZ", 8), ("RELAENT", 9), ("PLTREL", 20), ("JMPREL", 23), ("PLTRELSZ", 2),
+        ("INIT", 12), ("INIT_ARRAY", 25), ("INIT_ARRAYSZ", 27), ("FINI", 13), ("FINI_ARRAY", 26), ("FINI_ARRAYSZ", 28),
+        ("GNU_HASH", 0x6fff_fef5), ("VERSYM", 0x6fff_fff0), ("VERNEED", 0x6fff_fffe), ("SYMTAB", 6), ("STRTAB", 5),
+    ]
+
+    /// `m`, lazily bound, calls `hello` in `libl.so.1` (which calls `puts@GLIBC_2.2.5` and
+    /// flushes it: a death at exit comes after its output) through `$ORIGIN`.
+    static func build() throws -> ScratchBuild {
+        try ScratchBuild("dynentry", """
+            printf '#include <stdio.h>\\nint hello(void) { int ok = puts("hello") > 0; fflush(stdout); return ok; }\\n' > l.c
+            printf 'int hello(void);\\nint main(void) { return !hello(); }\\n' > m.c
+            gcc -shared -fPIC -o libl.so.1 -Wl,-soname,libl.so.1 -Wl,-z,lazy l.c
+            gcc -o m m.c libl.so.1 -Wl,-rpath,'$ORIGIN' -Wl,-z,lazy
+            ./m > /dev/null
+            """)
+    }
+
+    /// The entry of `tag` (the last, which the loader keeps) removed, the entries after it
+    /// moved up; or its value set to 0. False when `path` has no such entry (or it is 0).
+    static func edit(_ path: String, tag: UInt64, remove: Bool) throws -> Bool {
+        guard let (offset, size) = ProgramCutShortTests.dynamicSection(path) else { return false }
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        func word(_ at: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[at + $1]) << (8 * UInt64($1)) } }
+        var entries: [(UInt64, UInt64)] = []
+        for at in stride(from: offset, to: offset + size, by: 16) {
+            entries.append((word(at), word(at + 8)))
+            if entries.last?.0 == 0 { break }
+        }
+        guard let index = entries.lastIndex(where: { $0.0 == tag }) else { return false }
+        if remove {
+            entries.remove(at: index)
+            entries.append((0, 0))
+        } else {
+            guard entries[index].1 != 0 else { return false }
+            entries[index].1 = 0
+        }
+        for (n, (t, v)) in entries.enumerated() {
+            for b in 0..<8 {
+                bytes[offset + 16 * n + b] = UInt8(truncatingIfNeeded: t >> (8 * UInt64(b)))
+                bytes[offset + 16 * n + 8 + b] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(b)))
+            }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return true
+    }
+
+    /// One edited file's outcome, as the real loader gives it and as `check` says it.
+    struct Outcome: CustomStringConvertible {
+        var real: Command.Result
+        var status: Int32
+        var report: Report?
+        var stderr: String
+
+        var runs: Bool { real.status == 0 && !real.stdout.isEmpty }
+        var segmentationFault: Bool { real.status == SIGSEGV }
+        var errors: [Report.Finding] { report?.findings.filter { $0.severity == "error" } ?? [] }
+        /// LD035 when it is the first error: what the loader meets first decides what it does.
+        var unchecked: Report.Finding? { errors.first.flatMap { $0.id == "LD035" ? $0 : nil } }
+        var description: String {
+            "real: exit \(real.status), stdout \(real.stdout.count) bytes, \(real.stderr.prefix(160)); check: exit \(status) \(stderr.prefix(160)) \(report?.findings.map { "\($0.id) \($0.severity): \($0.summary)" } ?? [])"
+        }
+    }
+
+    /// Runs `program` (`--version` for a root's own, which prints and exits 0) and `check` of
+    /// it, in `root`.
+    static func judge(_ program: String, root: String, arguments: [String]) throws -> Outcome {
+        let real = ProgramCutShortTests.runWhenFree {
+            guard root != "/" else { return Command.run(program, arguments) }
+            return Command.run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", #"mount -t proc proc "$0/proc" && exec /usr/sbin/chroot "$0" "$@""#, root, program] + arguments)
+        }
+        let result = Command.ofdoctor(["check", "--format", "json"] + (root == "/" ? [] : ["--root", root]) + [program])
+        let report = result.status == 3 ? nil : try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        return Outcome(real: real, status: result.status, report: report, stderr: result.stderr)
+    }
+
+    /// The agreement every edit must show; the LD035 errors seen, by summary.
+    static func agree(_ outcome: Outcome, _ what: String) -> String? {
+        if outcome.runs {
+            // (a lookup that fails at its first call of a function it never calls here may stand)
+            let laterOnly = outcome.errors.allSatisfy { $0.failsAtFirstCall }
+            #expect(laterOnly, "\(what) starts and exits 0, but check says \(outcome)")
+        } else {
+            #expect(outcome.status != 0, "\(what) fails, but check says healthy: \(outcome)")
+        }
+        guard let unchecked = outcome.unchecked else { return nil }
+        #expect(outcome.segmentationFault, "\(what): LD035 says SIGSEGV: \(outcome)")
+        if unchecked.summary.hasSuffix("when it exits") {
+            #expect(!outcome.real.stdout.isEmpty, "\(what): LD035 says it dies at exit, after running: \(outcome)")
+        }
+        return unchecked.summary
+    }
+
+    @Test("each entry of the program and of its library removed or zeroed, on this machine's loader",
+          .enabled(if: canBuild, "needs gcc and root"))
+    func thisMachine() throws {
+        let build = try Self.build()
+        defer { build.remove() }
+        let whole = ["m": try Data(contentsOf: URL(fileURLWithPath: build.dir + "/m")),
+                     "libl.so.1": try Data(contentsOf: URL(fileURLWithPath: build.dir + "/libl.so.1"))]
+        var seen: [String] = []
+        for target in ["m", "libl.so.1"] {
+            for (name, tag) in Self.tags {
+                for remove in [true, false] {
+                    for (file, data) in whole { try data.write(to: URL(fileURLWithPath: build.dir + "/" + file)) }
+                    guard try Self.edit(build.dir + "/" + target, tag: tag, remove: remove) else { continue }
+                    let outcome = try Self.judge(build.dir + "/m", root: "/", arguments: [])
+                    if let summary = Self.agree(outcome, "\(target) with DT_\(name) \(remove ? "removed" : "0")") { seen.append(summary) }
+                }
+            }
+        }
+        // The deaths LD035 names with certainty at each stage, the library's and the program's.
+        for expected in ["libl.so.1 has DT_RELA but no DT_RELASZ: the loader dies of SIGSEGV relocating it",
+                         "libl.so.1 has DT_JMPREL but no DT_PLTGOT: the loader dies of SIGSEGV relocating it",
+                         "libl.so.1 has DT_INIT_ARRAY but no DT_INIT_ARRAYSZ: it dies of SIGSEGV as its initialisers run",
+                         "libl.so.1 has a DT_VERSYM but no version records: the loader dies of SIGSEGV relocating it",
+                         "/m has DT_PLTREL but no DT_JMPREL: the loader dies of SIGSEGV relocating it",
+                         "/m has DT_INIT 0: it dies of SIGSEGV as its initialisers run",
+                         "/m has DT_FINI_ARRAY but no DT_FINI_ARRAYSZ: the program dies of SIGSEGV when it exits"] {
+            #expect(seen.contains { $0.hasSuffix(expected) }, "no LD035 \"…\(expected)\" among \(seen)")
+        }
+    }
+
+    /// The Debian roots `make test` builds.
+    static let roots: [String] = ["bullseye", "trixie"].map { "/var/cache/ofdoctor-\($0)" }
+        .filter { FileManager.default.isExecutableFile(atPath: $0 + "/usr/bin/whoami") }
+
+    @Test("each entry of the root's own whoami removed or zeroed, in that root: glibc 2.31 runs no program initialiser from its dynamic section",
+          .enabled(if: getuid() == 0, "needs root (chroot)"), arguments: roots)
+    func debianRoot(root: String) throws {
+        let place = "/tmp/ofdoctor-dynentry-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root + place, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root + place) }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: root + "/usr/bin/whoami"))
+        var seen: [String: Bool] = [:]
+        for (name, tag) in Self.tags {
+            for remove in [true, false] {
+                try whole.write(to: URL(fileURLWithPath: root + place + "/whoami"))
+                chmod(root + place + "/whoami", 0o755)
+                guard try Self.edit(root + place + "/whoami", tag: tag, remove: remove) else { continue }
+                let outcome = try Self.judge(place + "/whoami", root: root, arguments: ["--version"])
+                _ = Self.agree(outcome, "\(root): whoami with DT_\(name) \(remove ? "removed" : "0")")
+                seen["\(name) \(remove)"] = outcome.unchecked != nil
+            }
+        }
+        // At exit in every glibc; its initialisers from its dynamic section only with 2.34's start-up code.
+        #expect(seen["FINI_ARRAYSZ true"] == true, "\(root): \(seen)")
+        #expect(seen["INIT_ARRAYSZ true"] == root.hasSuffix("trixie"), "\(root): \(seen)")
+        #expect(seen["RELASZ true"] == true, "\(root): \(seen)")
+    }
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Dynamic-entry sweep: each entry of a real program's dynamic section (or of one of its
+libraries, put first on LD_LIBRARY_PATH) removed — the entries after it moved up — or set to
+0, and each such file judged by the real loader of ROOT against `ofdoctor check --root ROOT`
+(LD035 and the rules before it). The program runs with --version (stdin empty, 20 s at most).
+
+  the program runs, exit 0               <-> no error (a warning that is a problem may stand:
+                                             LD035 "may", a lookup that fails at its first call)
+  it fails (a signal, an error)          <-> not healthy
+  LD035 says SIGSEGV                     <-> killed by SIGSEGV
+
+usage: dyntags.py OFDOCTOR ROOT PROGRAM [LIBRARY...]   (paths inside ROOT; root needed: chroot)
+With no LIBRARY the program's own entries are edited; else each library's in turn.
+"""
+import json, os, shutil, struct, subprocess, sys
+
+OFD, ROOT, PROGRAM, LIBRARIES = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+W = "/tmp/ofdoctor-dyntags-%d" % os.getpid()
+NAMES = {1: "NEEDED", 2: "PLTRELSZ", 3: "PLTGOT", 4: "HASH", 5: "STRTAB", 6: "SYMTAB", 7: "RELA", 8: "RELASZ",
+         9: "RELAENT", 10: "STRSZ", 11: "SYMENT", 12: "INIT", 13: "FINI", 14: "SONAME", 15: "RPATH", 16: "SYMBOLIC",
+         20: "PLTREL", 21: "DEBUG", 22: "TEXTREL", 23: "JMPREL", 24: "BIND_NOW", 25: "INIT_ARRAY", 26: "FINI_ARRAY",
+         27: "INIT_ARRAYSZ", 28: "FINI_ARRAYSZ", 29: "RUNPATH", 30: "FLAGS", 0x6ffffef5: "GNU_HASH", 0x6ffffff0: "VERSYM",
+         0x6ffffffe: "VERNEED", 0x6fffffff: "VERNEEDNUM", 0x6ffffffc: "VERDEF", 0x6ffffffd: "VERDEFNUM",
+         0x6ffffff9: "RELACOUNT", 0x6ffffffb: "FLAGS_1"}
+
+
+def dynamic_entries(data):
+    """PT_DYNAMIC's file offset and its entries up to DT_NULL (ELF64 little endian)."""
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    for i in range(phnum):
+        kind, _, offset, _, _, size, _, _ = struct.unpack_from("<IIQQQQQQ", data, phoff + 56 * i)
+        if kind == 2:
+            entries = []
+            for n in range(size // 16):
+                entries.append(struct.unpack_from("<qQ", data, offset + 16 * n))
+                if entries[-1][0] == 0:
+                    break
+            return offset, entries
+    return None, []
+
+
+def edited(data, offset, entries, index, remove):
+    out = bytearray(data)
+    if remove:
+        for j, (tag, value) in enumerate(entries[index + 1:] + [(0, 0)]):
+            struct.pack_into("<qQ", out, offset + 16 * (index + j), tag, value)
+    else:
+        struct.pack_into("<qQ", out, offset + 16 * index, entries[index][0], 0)
+    return out
+
+
+def real(library_path):
+    env = "LD_LIBRARY_PATH=" + W if library_path else ""
+    cmd = ["unshare", "-m", "/bin/sh", "-c",
+           'mount -t proc proc "$0/proc" && exec /usr/sbin/chroot "$0" /usr/bin/env -i %s "$1" --version' % env, ROOT, W + "/prog"]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=20, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return "timeout", ""
+    status = r.returncode if r.returncode >= 0 else 128 - r.returncode
+    if status > 128:
+        return "signal %d" % (status - 128), r.stdout
+    if status == 0:
+        return "runs", r.stdout
+    return "exit %d: %s" % (status, (r.stderr.strip().splitlines() or [""])[0][:160]), r.stdout
+
+
+def model(library_path):
+    args = [OFD, "check", "--format", "json", "--root", ROOT] + (["--env", "LD_LIBRARY_PATH=" + W] if library_path else []) + [W + "/prog"]
+    c = subprocess.run(args, capture_output=True, text=True, errors="replace", env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    if c.returncode == 3:
+        return "bad input", None
+    if c.returncode not in (0, 1, 2):
+        return "CRASH %d: %s" % (c.returncode, c.stderr[:200]), None
+    report = json.loads(c.stdout)
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    return ("healthy" if c.returncode == 0 else "problem"), (errors, report["findings"])
+
+
+def agrees(r, m, found):
+    if m.startswith("CRASH"):
+        return False
+    errors, findings = found if found else ([], [])
+    if r == "runs":
+        return all(f["failsAtFirstCall"] for f in errors)
+    if m == "healthy":
+        return False
+    # (the loader's first failure decides what it does)
+    unchecked = [f for f in errors[:1] if f["id"] == "LD035"]
+    if unchecked:
+        # (at exit, what it printed and did not flush is lost: its output is no sign)
+        return r == "signal 11"
+    return True
+
+
+def describe(m, found):
+    if not found:
+        return m
+    errors, findings = found
+    first = (errors or [f for f in findings if f["severity"] == "warning"] or [None])[0]
+    return m if first is None else "%s %s %s: %s" % (m, first["id"], first["severity"], first["summary"][:150])
+
+
+counts = {"agree": 0, "differ": 0}
+os.makedirs(ROOT + W, exist_ok=True)
+try:
+    shutil.copy(ROOT + PROGRAM, ROOT + W + "/prog")
+    targets = [(ROOT + W + "/prog", None)]
+    if LIBRARIES:
+        targets = []
+        for library in LIBRARIES:
+            copy = ROOT + W + "/" + os.path.basename(library)
+            shutil.copy(os.path.realpath(ROOT + library) if not os.path.islink(ROOT + library)
+                        else os.path.join(os.path.dirname(ROOT + library), os.readlink(ROOT + library)), copy)
+            targets.append((copy, library))
+    for target, library in targets:
+        whole = open(target, "rb").read()
+        offset, entries = dynamic_entries(whole)
+        for index, (tag, value) in enumerate(entries):
+            if tag == 0:
+                continue
+            for remove in (True, False):
+                if not remove and value == 0:
+                    continue
+                with open(target, "wb") as f:
+                    f.write(edited(whole, offset, entries, index, remove))
+                os.chmod(target, 0o755)
+                (r, out), (m, found) = real(library), model(library)
+                ok = agrees(r, m, found)
+                counts["agree" if ok else "differ"] += 1
+                if not ok or os.environ.get("DYNTAGS_VERBOSE") == "1":
+                    print("%s %s DT_%s %s: the loader %r; check %s" % ("ok  " if ok else "DIFF", library or PROGRAM,
+                          NAMES.get(tag, hex(tag)), "removed" if remove else "0", r, describe(m, found)))
+        with open(target, "wb") as f:
+            f.write(whole)
+        if library:
+            os.unlink(target)
+finally:
+    shutil.rmtree(ROOT + W, ignore_errors=True)
+print(PROGRAM, " ".join(LIBRARIES), counts)
+sys.exit(1 if counts["differ"] else 0)
