@@ -47,6 +47,13 @@ extension FindingCatalog {
                 return " \(object.path) does define \(symbol), but it has no usable symbol hash table (DT_GNU_HASH or DT_HASH, or one without buckets), and the loader never looks for a symbol in such an object: the file is damaged, or a tool rewrote it. Reinstall it from its package."
             }
         }
+        // (a file's own versioned definitions, its DT_VERDEF gone: `scanUndefinedReferences`)
+        for problem in problems {
+            let object = graph.objects[problem.requester]
+            if object.elf.hasVersionTable, object.elf.versionDefinitions.isEmpty, object.elf.definesByScan(problem.symbol) {
+                return " \(object.path) defines \(problem.symbol) itself, under a version its DT_VERSYM names, but has no DT_VERDEF to say which: the loader looks its own reference up through a table of versions that no longer holds that version, and passes the definition over. The file is damaged, or a tool rewrote it. Reinstall it from its package."
+            }
+        }
         return ""
     }
 
@@ -121,7 +128,11 @@ extension FindingCatalog {
         let requesterName = requester.index == 0 ? argv0 : requester.loaderName
         let them = lookups.count == 1 ? "it" : "them"
         let undefined = "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references")."
-        var explanation = "\(undefined) The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))"
+        // (where a loaded object does define one, but the loader cannot see it, that is why)
+        let unseen = unsearchableNote(lookups, graph: graph)
+        var explanation = unseen.isEmpty
+            ? "\(undefined) The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))"
+            : "The loader finds no definition of " + undefined.dropFirst("No object in the global scope defines ".count) + " \(bindingText(lookups))"
         var remedy: String?
         if requester.index == 0, let module = PythonExtensionModule(requester.elf, path: requester.path) {
             (explanation, remedy) = moduleText(module, lookups: lookups, undefined: undefined, path: requester.path)
@@ -129,7 +140,7 @@ extension FindingCatalog {
         var finding = Finding(
             id: .symbolNotFound, rule: .symbolNotFound,
             summary: "undefined symbol \(first.symbol)\(more(lookups.map(\.symbol))) (required by \(requester.path))",
-            explanation: explanation + unsearchableNote(lookups, graph: graph),
+            explanation: explanation + unseen,
             loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))",
             symbol: first.symbol, version: first.version, neededBy: [requester.path], remedy: remedy,
             symbols: references(shortfall.symbols, in: graph))

@@ -60,14 +60,22 @@ extension ELFFile {
 
     private func scanUndefinedReferences(_ body: (UndefinedReference) -> Void) {
         let relocated = relocationFlags()
-        // A file the loader passes over in every lookup (no hash table) does not find its own
-        // definitions either: a relocation naming one is looked up like an undefined symbol
-        // (not a local one, nor one of another visibility, which binds without a lookup).
+        // A relocation naming the file's own definition is looked up too, and finds it, but
+        // not where the file is damaged: one the loader passes over in every lookup (no hash
+        // table) does not find its own definitions; one with DT_VERSYM and no DT_VERDEF whose
+        // definition carries a version index of 2 or more (its DT_VERDEF removed) is looked up
+        // by whatever its table of versions holds there. Those are looked up like undefined
+        // symbols (not a local one, nor one of another visibility, which binds without a lookup).
         let selfUnseen = isUnsearchable
+        let ownVersionsLost = hasVersionSymbolTag && versionDefinitions.isEmpty
+        func looksUpOwn(_ fields: SymbolFields, _ index: Int) -> Bool {
+            guard fields.binding != 0, fields.other & 3 == 0 else { return false }
+            return selfUnseen || (ownVersionsLost && (versionIndex(ofSymbol: index) ?? 0) & 0x7fff >= 2)
+        }
         for index in relocated.indices where relocated[index] != 0 {
             let flags = relocated[index], isCopy = flags & RelocationBits.copy != 0
             guard let fields = symbolFields(at: index),
-                  fields.sectionIndex == 0 || isCopy || (selfUnseen && fields.binding != 0 && fields.other & 3 == 0),
+                  fields.sectionIndex == 0 || isCopy || looksUpOwn(fields, index),
                   fields.binding != DynamicSymbol.weak,
                   let name = symbolNameBytes(at: index), name.count > 0 else { continue }
             body(UndefinedReference(symbol: index, name: name, gnuHash: SymbolLookupKey.gnuHash(of: name),

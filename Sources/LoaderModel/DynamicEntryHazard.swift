@@ -141,8 +141,19 @@ public struct DynamicEntryHazard: Equatable, Sendable {
         if e.rela != nil, e.relaSize == 0 {
             add(.firstUse, false, "DT_RELASZ 0", "never applies its relocations, so the pointers they fix keep their link-time values")
         }
+        // A program the loader passes over in every lookup (no hash table): the libraries
+        // bind their references to the data it copied (copy relocations) to their own.
+        if isProgram, elf.isUnsearchable, !elf.copyRelocatedSymbols().isEmpty {
+            add(.firstUse, false, "no hash table (DT_GNU_HASH, DT_HASH)",
+                "passes the program over in every lookup, so its libraries use their own copies of the data the program copied (copy relocations), and the program's copies are never initialised")
+        }
         // Initialisers (elf/dl-init.c call_init: DT_INIT, then DT_INIT_ARRAY).
         if !isProgram || Self.runsProgramInitialisers(elf) {
+            if e.initArray == nil, (e.initArraySize ?? 0) > 0 {
+                add(.initialisation, false, "DT_INIT_ARRAYSZ but no DT_INIT_ARRAY", "never runs the initialisers (constructors) of its DT_INIT_ARRAY, so what they set up is left undone")
+            } else if e.initArray != nil, e.initArraySize == 0 {
+                add(.initialisation, false, "DT_INIT_ARRAYSZ 0", "never runs the initialisers (constructors) of its DT_INIT_ARRAY, so what they set up is left undone")
+            }
             if e.initFunction == 0 {
                 add(.initialisation, zero.certainCall, "DT_INIT 0", "calls \(zero.what) as its initialiser")
             }

@@ -153,6 +153,42 @@ struct DynamicEntryHazardTests {
         }
     }
 
+    @Test("a C++ program: its constructors skipped, its hash table removed, its libgcc_s without DT_VERDEF, on this machine's loader",
+          .enabled(if: canBuild && FileManager.default.isExecutableFile(atPath: "/usr/bin/g++"), "needs g++ and root"))
+    func cxxProgram() throws {
+        let build = try ScratchBuild("dynentry-cxx", """
+            printf '#include <iostream>\\n#include <string>\\nint main() { std::string s("x"); std::cout << s << std::endl; return 0; }\\n' > c.cc
+            g++ -o c c.cc -Wl,-rpath,'$ORIGIN'
+            cp "$(realpath "$(g++ -print-file-name=libgcc_s.so.1)")" libgcc_s.so.1
+            ./c > /dev/null
+            """)
+        defer { build.remove() }
+        let program = build.dir + "/c", library = build.dir + "/libgcc_s.so.1"
+        let whole = try Data(contentsOf: URL(fileURLWithPath: program))
+        // Its constructors (iostream's) never run, or the libraries cannot see its copy of
+        // std::cout: each may crash it, and here does; check says "may", never healthy.
+        for (tag, name, said) in [(UInt64(25), "INIT_ARRAY", "never runs the initialisers"),
+                                  (0x6fff_fef5, "GNU_HASH", "passes the program over in every lookup")] {
+            try whole.write(to: URL(fileURLWithPath: program))
+            #expect(try Self.edit(program, tag: tag, remove: true))
+            let outcome = try Self.judge(program, root: "/", arguments: [])
+            _ = Self.agree(outcome, "c with DT_\(name) removed")
+            #expect(outcome.report?.findings.contains { $0.id == "LD035" && $0.severity == "warning" } == true, "\(name): \(outcome)")
+            let text = Command.ofdoctor(["check", program]).stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            #expect(text.contains(said), "\(name): \(text)")
+        }
+        try whole.write(to: URL(fileURLWithPath: program))
+        // libgcc_s without DT_VERDEF: its relocations of its own versioned definitions are
+        // looked up through a table of versions that no longer holds theirs; the loader's
+        // line, word for word (or, where this build makes no such relocation, it starts).
+        #expect(try Self.edit(library, tag: 0x6fff_fffc, remove: true))
+        let outcome = try Self.judge(program, root: "/", arguments: [])
+        _ = Self.agree(outcome, "libgcc_s.so.1 with DT_VERDEF removed")
+        if let line = outcome.real.stderr.split(separator: "\n").last(where: { $0.contains("symbol lookup error") }) {
+            #expect(outcome.errors.first?.loaderMessage == String(line), "\(outcome)")
+        }
+    }
+
     /// The Debian roots `make test` builds.
     static let roots: [String] = ["bullseye", "trixie"].map { "/var/cache/ofdoctor-\($0)" }
         .filter { FileManager.default.isExecutableFile(atPath: $0 + "/usr/bin/whoami") }

@@ -4,7 +4,7 @@ libraries, put first on LD_LIBRARY_PATH) removed — the entries after it moved 
 0, and each such file judged by the real loader of ROOT against `ofdoctor check --root ROOT`
 (LD035 and the rules before it). The program runs with --version (stdin empty, 20 s at most).
 
-  the program runs, exit 0               <-> no error (a warning that is a problem may stand:
+  the program runs (its unedited status) <-> no error (a warning that is a problem may stand:
                                              LD035 "may", a lookup that fails at its first call)
   it fails (a signal, an error)          <-> not healthy
   LD035 says SIGSEGV                     <-> killed by SIGSEGV
@@ -50,20 +50,28 @@ def edited(data, offset, entries, index, remove):
     return out
 
 
-def real(library_path):
+def run(library_path):
+    """The program run in ROOT with --version: the completed process, or None on a timeout."""
     env = "LD_LIBRARY_PATH=" + W if library_path else ""
     cmd = ["unshare", "-m", "/bin/sh", "-c",
            'mount -t proc proc "$0/proc" && exec /usr/sbin/chroot "$0" /usr/bin/env -i %s "$1" --version' % env, ROOT, W + "/prog"]
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=20, stdin=subprocess.DEVNULL)
+        return subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=20, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return "timeout", ""
-    status = r.returncode if r.returncode >= 0 else 128 - r.returncode
-    if status > 128:
-        return "signal %d" % (status - 128), r.stdout
-    if status == 0:
-        return "runs", r.stdout
-    return "exit %d: %s" % (status, (r.stderr.strip().splitlines() or [""])[0][:160]), r.stdout
+        return None
+
+
+def real(library_path, baseline):
+    """What the run came to: "runs" (the unedited program's status), a signal, or an exit."""
+    r = run(library_path)
+    if r is None:
+        return "timeout"
+    # (chroot execs the program: a signal ends the process itself)
+    if r.returncode < 0:
+        return "signal %d" % -r.returncode
+    if r.returncode == baseline:
+        return "runs"
+    return "exit %d: %s" % (r.returncode, (r.stderr.strip().splitlines() or [""])[-1][:160])
 
 
 def model(library_path):
@@ -114,6 +122,10 @@ try:
             shutil.copy(os.path.realpath(ROOT + library) if not os.path.islink(ROOT + library)
                         else os.path.join(os.path.dirname(ROOT + library), os.readlink(ROOT + library)), copy)
             targets.append((copy, library))
+    # The unedited program's status, every copy in place (--version may be an option it
+    # does not know): what "runs" means.
+    unedited = run(LIBRARIES[0] if LIBRARIES else None)
+    baseline = unedited.returncode if unedited is not None else None
     for target, library in targets:
         whole = open(target, "rb").read()
         offset, entries = dynamic_entries(whole)
@@ -126,7 +138,7 @@ try:
                 with open(target, "wb") as f:
                     f.write(edited(whole, offset, entries, index, remove))
                 os.chmod(target, 0o755)
-                (r, out), (m, found) = real(library), model(library)
+                r, (m, found) = real(library, baseline), model(library)
                 ok = agrees(r, m, found)
                 counts["agree" if ok else "differ"] += 1
                 if not ok or os.environ.get("DYNTAGS_VERBOSE") == "1":
@@ -134,8 +146,6 @@ try:
                           NAMES.get(tag, hex(tag)), "removed" if remove else "0", r, describe(m, found)))
         with open(target, "wb") as f:
             f.write(whole)
-        if library:
-            os.unlink(target)
 finally:
     shutil.rmtree(ROOT + W, ignore_errors=True)
 print(PROGRAM, " ".join(LIBRARIES), counts)
