@@ -102,9 +102,18 @@ extension ELFFile {
     public var highestVersionSymbolIndex: UInt16 {
         guard let versym = symbolTable.versymOffset, symbolCount > 0, let base = reader.buffer.baseAddress else { return 0 }
         let count = min(symbolCount, max(0, (reader.count - versym) / 2))
+        let start = base + versym
+        // Aligned little-endian entries (every linked x86-64 file's) as one array of UInt16:
+        // a loop the compiler turns into vector instructions (this runs for every object).
+        if !reader.bigEndian, Int(bitPattern: start) % 2 == 0 {
+            let words = UnsafeBufferPointer(start: start.assumingMemoryBound(to: UInt16.self), count: count)
+            var highest: UInt16 = 0
+            for word in words { highest = max(highest, word & 0x7fff) }
+            return highest
+        }
         var highest: UInt16 = 0
         for i in 0..<count {
-            let raw = base.loadUnaligned(fromByteOffset: versym + 2 * i, as: UInt16.self)
+            let raw = start.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)
             highest = max(highest, (reader.bigEndian ? UInt16(bigEndian: raw) : UInt16(littleEndian: raw)) & 0x7fff)
         }
         return highest

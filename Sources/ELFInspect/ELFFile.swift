@@ -110,6 +110,9 @@ public final class ELFFile: @unchecked Sendable {
     }
     /// A `DT_VERSYM` entry, whatever its value.
     let hasVersionSymbolTag: Bool
+    /// The entries the loader follows unchecked (`UncheckedEntries`); nil without a dynamic
+    /// section. (Kept beside `dynamic`: read for every object, it copies no arrays.)
+    public let uncheckedEntries: UncheckedEntries?
 
     /// True when the file has a `DT_VERSYM` entry but no version record with an index other
     /// than 0 (no `DT_VERNEED` nor `DT_VERDEF`, say): the loader sizes its table of the
@@ -173,6 +176,7 @@ public final class ELFFile: @unchecked Sendable {
         needsIndirectExternAccess = properties.needed1 & 1 != 0
 
         guard let table = image.dynamicTable else {
+            uncheckedEntries = nil
             hasConstructorArray = false
             hasVersionSymbolTag = false
             hasRelaWithoutEntrySize = false
@@ -194,7 +198,9 @@ public final class ELFFile: @unchecked Sendable {
         hasVersionSymbolTag = table.value(DynamicTag.versym) != nil
         hasRelaWithoutEntrySize = image.header.machine == 62 && table.value(DynamicTag.rela) != nil && table.value(DynamicTag.relaent) == nil
         failedDynamicInfoCheck = image.header.machine == 62 ? Self.dynamicInfoCheck(table) : nil
-        dynamic = try table.section(namesWithoutStringTable: namesWithoutStringTable)
+        let section = try table.section(namesWithoutStringTable: namesWithoutStringTable)
+        dynamic = section
+        uncheckedEntries = section.unchecked
 
         let versions = try VersionTableReader(table)
         versionNeeds = versions.needs

@@ -42,15 +42,17 @@ public struct DynamicEntryHazard: Equatable, Sendable {
     /// LD033 and LD010 say what the loader does with those).
     public static func inGraph(_ graph: LoadGraph) -> [(object: Int, hazard: DynamicEntryHazard)] {
         var result: [(object: Int, hazard: DynamicEntryHazard)] = []
-        for object in graph.objects where object.index != graph.interpreterIndex {
-            if case .vdso = object.foundVia { continue }
-            let elf = object.elf
-            let isProgram = object.index == 0
-            guard elf.dynamic != nil, isProgram ? graph.programCut == nil : elf.lostForMapping == nil && elf.lostForRelocation == nil,
-                  PastEndOfFile.cutShort(elf) == nil, PastEndOfFile.cutInLastPage(elf) == nil,
-                  let hazard = first(elf, isProgram: isProgram, lazy: !SymbolCheck.bindsNow(elf, graph: graph))
+        let byEnvironment = graph.bindsNowByEnvironment, interpreter = graph.interpreterIndex
+        // (by position: a copy of each LoadedObject, or of the graph, retains a dozen references)
+        for position in graph.objects.indices where graph.objects[position].index != interpreter {
+            if case .vdso = graph.objects[position].foundVia { continue }
+            let elf = graph.objects[position].elf, index = graph.objects[position].index
+            let isProgram = index == 0
+            guard let hazard = first(elf, isProgram: isProgram, lazy: !SymbolCheck.bindsNow(elf, byEnvironment: byEnvironment)),
+                  isProgram ? graph.programCut == nil : elf.lostForMapping == nil && elf.lostForRelocation == nil,
+                  PastEndOfFile.cutShort(elf) == nil, PastEndOfFile.cutInLastPage(elf) == nil
             else { continue }
-            result.append((object.index, hazard))
+            result.append((index, hazard))
         }
         return result
     }
@@ -60,13 +62,13 @@ public struct DynamicEntryHazard: Equatable, Sendable {
     ///   - isProgram: the program (its own initialisers run only from glibc 2.34's start-up
     ///     code: `runsProgramInitialisers`).
     ///   - lazy: its jump slots are bound lazily (no LD_BIND_NOW, no BIND_NOW of its own).
-    public static func first(_ elf: ELFFile, isProgram: Bool, lazy: Bool) -> DynamicEntryHazard? {
+    public static func first(_ elf: ELFFile, isProgram: Bool, lazy: @autoclosure () -> Bool) -> DynamicEntryHazard? {
         all(elf, isProgram: isProgram, lazy: lazy).first
     }
 
     /// Every hazard of `elf`, in the loader's order.
-    static func all(_ elf: ELFFile, isProgram: Bool, lazy: Bool) -> [DynamicEntryHazard] {
-        guard elf.header.machine == 62, let e = elf.dynamic?.unchecked else { return [] }   // EM_X86_64
+    static func all(_ elf: ELFFile, isProgram: Bool, lazy: () -> Bool) -> [DynamicEntryHazard] {
+        guard elf.header.machine == 62, let e = elf.uncheckedEntries else { return [] }   // EM_X86_64
         let zero = AddressZero(elf)
         var found: [DynamicEntryHazard] = []
         func add(_ stage: Stage, _ certain: Bool, _ entries: String, _ how: String) {
@@ -86,7 +88,7 @@ public struct DynamicEntryHazard: Equatable, Sendable {
         // Relocation, in _dl_relocate_object's order: lazy binding's set-up writes the
         // resolver into the GOT first (x86-64 elf_machine_runtime_setup), then DT_RELA, then
         // the PLT relocations when DT_PLTREL says there are some.
-        if lazy, e.jumpRelocations != nil {
+        if e.jumpRelocations != nil, e.pltGOT == nil || e.pltGOT == 0, lazy() {
             if e.pltGOT == nil {
                 add(.relocation, true, "DT_JMPREL but no DT_PLTGOT", "setting up lazy binding, reads DT_PLTGOT's value through a null pointer")
             } else if e.pltGOT == 0, !zero.writable {
@@ -148,7 +150,9 @@ public struct DynamicEntryHazard: Equatable, Sendable {
                 "passes the program over in every lookup, so its libraries use their own copies of the data the program copied (copy relocations), and the program's copies are never initialised")
         }
         // Initialisers (elf/dl-init.c call_init: DT_INIT, then DT_INIT_ARRAY).
-        if !isProgram || Self.runsProgramInitialisers(elf) {
+        let initialisersAmiss = e.initFunction == 0 || (e.initArray == nil) != (e.initArraySize == nil)
+            || (e.initArray != nil && e.initArraySize == 0) || e.initArray == 0
+        if initialisersAmiss, !isProgram || Self.runsProgramInitialisers(elf) {
             if e.initArray == nil, (e.initArraySize ?? 0) > 0 {
                 add(.initialisation, false, "DT_INIT_ARRAYSZ but no DT_INIT_ARRAY", "never runs the initialisers (constructors) of its DT_INIT_ARRAY, so what they set up is left undone")
             } else if e.initArray != nil, e.initArraySize == 0 {

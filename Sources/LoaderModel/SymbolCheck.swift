@@ -264,7 +264,11 @@ public struct SymbolCheck: Sendable {
     /// Whether every relocation of `elf` is bound at start-up: the environment's
     /// LD_BIND_NOW, or the object's DT_BIND_NOW, DF_BIND_NOW or DF_1_NOW.
     static func bindsNow(_ elf: ELFFile, graph: LoadGraph) -> Bool {
-        graph.bindsNowByEnvironment || elf.dynamic.map { d in
+        bindsNow(elf, byEnvironment: graph.bindsNowByEnvironment)
+    }
+
+    static func bindsNow(_ elf: ELFFile, byEnvironment: Bool) -> Bool {
+        byEnvironment || elf.dynamic.map { d in
             d.bindNow || (d.flags ?? 0) & DynamicFlags.bindNow != 0 || (d.flags1 ?? 0) & DynamicFlags1.now != 0
         } ?? false
     }
