@@ -14,7 +14,8 @@ extension FindingCatalog {
         for (index, hazard) in DynamicEntryHazard.inGraph(graph) {
             let finding = dynamicEntryFinding(graph.objects[index], hazard, isProgram: index == 0, graph: graph)
             switch (hazard.stage, hazard.certain, index == 0) {
-            case (.mapping, _, _): result.programMapping = finding
+            case (.mapping, _, true): result.programMapping = finding
+            case (.mapping, _, false): result.libraryRelocation.append(finding)
             case (.relocation, true, false): result.libraryRelocation.append(finding)
             case (.relocation, true, true): result.programRelocation.append(finding)
             default: result.later.append(finding)
@@ -35,8 +36,9 @@ extension FindingCatalog {
         let summary: String, when: String, peers: String
         switch hazard.stage {
         case .mapping:
-            summary = "the loader dies of SIGSEGV reading it"
-            when = "As it starts the program, before it loads any library, the loader \(hazard.how)"
+            summary = isProgram ? "the loader dies of SIGSEGV reading it" : "the loader dies of SIGSEGV loading it"
+            when = isProgram ? "As it starts the program, before it loads any library, the loader \(hazard.how)"
+                             : "As it maps the library, before it loads the libraries after it, the loader \(hazard.how)"
             peers = "ldd and ld.so --list die the same way."
         case .relocation:
             summary = hazard.certain ? "the loader dies of SIGSEGV relocating it" : "the loader may fail relocating it"

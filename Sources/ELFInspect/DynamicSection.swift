@@ -101,7 +101,7 @@ enum DynamicTag {
     static let bindNow: Int64 = 24, initArray: Int64 = 25, initArraySize: Int64 = 27
     static let pltgot: Int64 = 3, initFunction: Int64 = 12, finiFunction: Int64 = 13
     static let finiArray: Int64 = 26, finiArraySize: Int64 = 28
-    static let runpath: Int64 = 29, flags: Int64 = 30, relrsz: Int64 = 35, relr: Int64 = 36
+    static let runpath: Int64 = 29, flags: Int64 = 30, relrsz: Int64 = 35, relr: Int64 = 36, relrent: Int64 = 37
     static let gnuHash: Int64 = 0x6fff_fef5, depaudit: Int64 = 0x6fff_fefb, audit: Int64 = 0x6fff_fefc
     static let versym: Int64 = 0x6fff_fff0, flags1: Int64 = 0x6fff_fffb
     static let verdef: Int64 = 0x6fff_fffc, verdefnum: Int64 = 0x6fff_fffd

@@ -240,6 +240,7 @@ public final class ELFFile: @unchecked Sendable {
     static func dynamicInfoCheck(_ table: DynamicTable) -> DynamicInfoCheck? {
         if let type = table.lastValue(DynamicTag.pltrel), type != UInt64(DynamicTag.rela) { return .pltRelocationType(type) }
         if table.lastValue(DynamicTag.rela) != nil, let size = table.lastValue(DynamicTag.relaent), size != 24 { return .relaEntrySize(size) }
+        if table.lastValue(DynamicTag.relr) != nil, let size = table.lastValue(DynamicTag.relrent), size != 8 { return .relrEntrySize(size) }
         return nil
     }
 

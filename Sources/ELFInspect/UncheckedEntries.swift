@@ -6,6 +6,9 @@
 public struct UncheckedEntries: Equatable, Sendable {
     /// `DT_RELA`, `DT_RELASZ`.
     public var rela: UInt64?, relaSize: UInt64?
+    /// `DT_RELR`, `DT_RELRSZ`, `DT_RELRENT` (packed relative relocations: glibc 2.36 and later
+    /// read them; before, the tags mean nothing to the loader).
+    public var relr: UInt64?, relrSize: UInt64?, relrEntrySize: UInt64?
     /// `DT_PLTREL`, `DT_JMPREL`, `DT_PLTRELSZ`: the loader reads the last two only when the
     /// first is there.
     public var pltRelocationType: UInt64?, jumpRelocations: UInt64?, jumpRelocationsSize: UInt64?
@@ -25,6 +28,9 @@ public struct UncheckedEntries: Equatable, Sendable {
         switch tag {
         case DynamicTag.rela: rela = value
         case DynamicTag.relasz: relaSize = value
+        case DynamicTag.relr: relr = value
+        case DynamicTag.relrsz: relrSize = value
+        case DynamicTag.relrent: relrEntrySize = value
         case DynamicTag.pltrel: pltRelocationType = value
         case DynamicTag.jmprel: jumpRelocations = value
         case DynamicTag.pltrelsz: jumpRelocationsSize = value

@@ -42,13 +42,13 @@ public struct DynamicEntryHazard: Equatable, Sendable {
     /// LD033 and LD010 say what the loader does with those).
     public static func inGraph(_ graph: LoadGraph) -> [(object: Int, hazard: DynamicEntryHazard)] {
         var result: [(object: Int, hazard: DynamicEntryHazard)] = []
-        let byEnvironment = graph.bindsNowByEnvironment, interpreter = graph.interpreterIndex
+        let byEnvironment = graph.bindsNowByEnvironment, interpreter = graph.interpreterIndex, glibc = graph.platform.glibc
         // (by position: a copy of each LoadedObject, or of the graph, retains a dozen references)
         for position in graph.objects.indices where graph.objects[position].index != interpreter {
             if case .vdso = graph.objects[position].foundVia { continue }
             let elf = graph.objects[position].elf, index = graph.objects[position].index
             let isProgram = index == 0
-            guard let hazard = first(elf, isProgram: isProgram, lazy: !SymbolCheck.bindsNow(elf, byEnvironment: byEnvironment)),
+            guard let hazard = first(elf, isProgram: isProgram, glibc: glibc, lazy: !SymbolCheck.bindsNow(elf, byEnvironment: byEnvironment)),
                   isProgram ? graph.programCut == nil : elf.lostForMapping == nil && elf.lostForRelocation == nil,
                   PastEndOfFile.cutShort(elf) == nil, PastEndOfFile.cutInLastPage(elf) == nil
             else { continue }
@@ -61,13 +61,14 @@ public struct DynamicEntryHazard: Equatable, Sendable {
     /// - Parameters:
     ///   - isProgram: the program (its own initialisers run only from glibc 2.34's start-up
     ///     code: `runsProgramInitialisers`).
+    ///   - glibc: the loader's release (packed relative relocations are read from 2.36 on).
     ///   - lazy: its jump slots are bound lazily (no LD_BIND_NOW, no BIND_NOW of its own).
-    public static func first(_ elf: ELFFile, isProgram: Bool, lazy: @autoclosure () -> Bool) -> DynamicEntryHazard? {
-        all(elf, isProgram: isProgram, lazy: lazy).first
+    public static func first(_ elf: ELFFile, isProgram: Bool, glibc: GlibcVersion, lazy: @autoclosure () -> Bool) -> DynamicEntryHazard? {
+        all(elf, isProgram: isProgram, glibc: glibc, lazy: lazy).first
     }
 
     /// Every hazard of `elf`, in the loader's order.
-    static func all(_ elf: ELFFile, isProgram: Bool, lazy: () -> Bool) -> [DynamicEntryHazard] {
+    static func all(_ elf: ELFFile, isProgram: Bool, glibc: GlibcVersion, lazy: () -> Bool) -> [DynamicEntryHazard] {
         guard elf.header.machine == 62, let e = elf.uncheckedEntries else { return [] }   // EM_X86_64
         let zero = AddressZero(elf)
         var found: [DynamicEntryHazard] = []
@@ -85,14 +86,27 @@ public struct DynamicEntryHazard: Equatable, Sendable {
                 add(.relocation, true, lost, lost.hasPrefix("no DT_") ? "reads that table through a null pointer" : "calls constructors no relocation has fixed")
             }
         }
+        // Packed relative relocations (glibc 2.36 on): their entry size is asserted through
+        // DT_RELRENT as the dynamic section is first read (a wrong one is LD034's).
+        let readsRelr = glibc >= GlibcVersion(2, 36)
+        if readsRelr, e.relr != nil, e.relrEntrySize == nil {
+            add(.mapping, true, "DT_RELR but no DT_RELRENT", "reads the packed relocations' entry size through a null pointer as it first reads the dynamic section")
+        }
         // Relocation, in _dl_relocate_object's order: lazy binding's set-up writes the
-        // resolver into the GOT first (x86-64 elf_machine_runtime_setup), then DT_RELA, then
-        // the PLT relocations when DT_PLTREL says there are some.
+        // resolver into the GOT first (x86-64 elf_machine_runtime_setup), then DT_RELR,
+        // DT_RELA, then the PLT relocations when DT_PLTREL says there are some.
         if e.jumpRelocations != nil, e.pltGOT == nil || e.pltGOT == 0, lazy() {
             if e.pltGOT == nil {
                 add(.relocation, true, "DT_JMPREL but no DT_PLTGOT", "setting up lazy binding, reads DT_PLTGOT's value through a null pointer")
             } else if e.pltGOT == 0, !zero.writable {
                 add(.relocation, true, "DT_PLTGOT 0", "setting up lazy binding, writes into \(zero.what), which is not writable")
+            }
+        }
+        if readsRelr, let relr = e.relr {
+            if e.relrSize == nil {
+                add(.relocation, true, "DT_RELR but no DT_RELRSZ", "reads the packed relative relocations' size through a null pointer")
+            } else if relr == 0, e.relrSize != 0 {
+                add(.relocation, zero.certainFault, "DT_RELR 0", "reads its packed relative relocations from \(zero.what)")
             }
         }
         if let rela = e.rela {
@@ -136,6 +150,12 @@ public struct DynamicEntryHazard: Equatable, Sendable {
         if e.jumpRelocations != nil, e.pltRelocationType == nil || e.jumpRelocationsSize == 0 {
             add(.firstUse, false, e.pltRelocationType == nil ? "DT_JMPREL but no DT_PLTREL" : "DT_PLTRELSZ 0",
                 "never applies its PLT relocations, so a call through its PLT goes where the link left it")
+        }
+        if readsRelr, e.relr == nil, (e.relrSize ?? 0) > 0 {
+            add(.firstUse, false, "DT_RELRSZ but no DT_RELR", "never applies its packed relative relocations, so the pointers they fix keep their link-time values")
+        }
+        if readsRelr, e.relr != nil, e.relrSize == 0 {
+            add(.firstUse, false, "DT_RELRSZ 0", "never applies its packed relative relocations, so the pointers they fix keep their link-time values")
         }
         if e.rela == nil, (e.relaSize ?? 0) > 0 {
             add(.firstUse, false, "DT_RELASZ but no DT_RELA", "never applies its relocations, so the pointers they fix keep their link-time values")

@@ -242,9 +242,10 @@ public struct MappingAssertion: Equatable, Sendable {
     /// Libraries the loader failed to find before it mapped this object (it stops at the first).
     public var missingBefore: Int
 
-    /// The first assertion `elf` fails as it is mapped, if any.
-    public static func first(_ elf: ELFFile) -> Kind? {
-        if let check = elf.failedDynamicInfoCheck { return .dynamicInfo(check) }
+    /// The first assertion `elf` fails as it is mapped by the loader of `glibc`, if any.
+    public static func first(_ elf: ELFFile, glibc: GlibcVersion) -> Kind? {
+        if let check = elf.failedDynamicInfoCheck,
+           glibc >= GlibcVersion(check.checkedSince.major, check.checkedSince.minor) { return .dynamicInfo(check) }
         return elf.hasPowerOfTwoBloomWords ? nil : .bloomWords
     }
 
@@ -264,6 +265,7 @@ public struct MappingAssertion: Equatable, Sendable {
             switch check {
             case .pltRelocationType: line = modern ? 115 : 123
             case .relaEntrySize: line = modern ? 123 : 131
+            case .relrEntrySize: line = 130   // (2.36 and 2.41, measured; 2.31 has no check)
             }
             return "Inconsistency detected by ld.so: \(file): \(line): elf_get_dynamic_info: Assertion `\(check.assertion)' failed!"
         }

@@ -532,7 +532,7 @@ struct ResolutionState {
         graph.ignoredInSecureMode = ignoredInSecureMode
         // (the program's hash table is set up before anything else is loaded)
         graph.mappingAssertion = objects.first.flatMap { program in
-            MappingAssertion.first(program.elf).map { MappingAssertion(kind: $0, object: 0, missingBefore: 0) }
+            MappingAssertion.first(program.elf, glibc: platform.glibc).map { MappingAssertion(kind: $0, object: 0, missingBefore: 0) }
         } ?? mappingAssertion
         graph.absentAuxiliaries = absentAuxiliaries
         graph.filterCycle = filterCycle
@@ -1189,7 +1189,7 @@ struct ResolutionState {
                                     trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath))
         // (mapping it, the loader reads its dynamic section, then sets up its hash table, and
         // asserts on what each holds)
-        if mappingAssertion == nil, let kind = MappingAssertion.first(elf) {
+        if mappingAssertion == nil, let kind = MappingAssertion.first(elf, glibc: platform.glibc) {
             mappingAssertion = MappingAssertion(kind: kind, object: index, missingBefore: missing.count)
         }
         register(index)

@@ -126,6 +126,10 @@ try:
     # does not know): what "runs" means.
     unedited = run(LIBRARIES[0] if LIBRARIES else None)
     baseline = unedited.returncode if unedited is not None else None
+    if baseline is None or baseline < 0 or baseline == 127:
+        # (a program whose run paths are relative to its own place does not start from a copy)
+        print(PROGRAM, " ".join(LIBRARIES), "skipped: the unedited copy does not start here (%s)" % baseline)
+        sys.exit(0)
     for target, library in targets:
         whole = open(target, "rb").read()
         offset, entries = dynamic_entries(whole)
