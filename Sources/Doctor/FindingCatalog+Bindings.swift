@@ -67,7 +67,9 @@ extension FindingCatalog {
             let requester = graph.objects[first.requester], definer = graph.objects[first.definer]
             let names = bindings.map(\.symbol)
             // (every warning the loader prints; it stops at the first fatal one)
-            let message = (fatal ? [first] : bindings)
+            // (a resolver that crashes ends the run at its line, as a fatal binding does)
+            let crashes = !fatal && first.resolverCrashes
+            let message = (fatal || crashes ? [first] : bindings)
                 .map { $0.message(argv0: argv0, requester: requester.loaderName, definer: definer.loaderName) }.joined(separator: "\n")
             let unseen = "ldd -r resolves no IFUNC and shows nothing; binding lazily, at the first call, would come after every object is relocated."
             let them = names.count == 1 ? "it" : "them"
@@ -77,14 +79,20 @@ extension FindingCatalog {
             let remedy = fatal
                 ? "Relink \(definer.path) without the static archive that brings \(shortList(names)) (let it use the shared library's), or rebuild \(requester.soname ?? requester.path) with lazy binding (no -z now)."
                 : "Relink \(requester.soname ?? requester.path) with \(definer.soname ?? definer.path) among its DT_NEEDED entries, as the loader says, so that \(definer.soname ?? definer.path) is relocated first."
-            return Finding(
+            var finding = Finding(
                 id: fatal ? .ifuncInExecutable : .ifuncNotRelocated, rule: fatal ? .ifuncInExecutable : .ifuncNotRelocated,
-                severity: fatal ? .error : .warning,
+                severity: fatal || crashes ? .error : .warning,
                 summary: fatal ? "\(requester.path) binds the program's IFUNC \(first.symbol)\(more(names)) before the program is relocated: the loader stops"
-                               : "\(requester.path) binds \(definer.path)'s IFUNC \(first.symbol)\(more(names)) before \(definer.path) is relocated",
-                explanation: explanation, loaderMessage: message,
+                               : "\(requester.path) binds \(definer.path)'s IFUNC \(first.symbol)\(more(names)) before \(definer.path) is relocated"
+                                 + (crashes ? ": its resolver dies of SIGSEGV" : ""),
+                explanation: crashes
+                    ? "\(definer.path) defines \(shortList(names)) as an IFUNC, and \(requester.path) binds \(them) at start-up, but the loader relocates \(requester.path) first (it does not need \(definer.path) itself, or the two need each other): it calls the resolver in an object whose relocations are not done. glibc's own resolvers read the CPU's features through libc's GOT, which its relocation fills: the loader prints its \"Relink\" line and the process dies of SIGSEGV (a shell says \"Segmentation fault\", exit status 139). From glibc 2.39 the loader relocates libc.so.6 before every other object, and this cannot happen. \(unseen)"
+                    : explanation,
+                loaderMessage: message,
                 library: requester.soname ?? requester.names.first ?? requester.path, symbol: first.symbol,
                 neededBy: [requester.path], resolvedTo: definer.path, remedy: remedy)
+            if crashes { finding.startPrediction = .segmentationFault }
+            return finding
         }
     }
 

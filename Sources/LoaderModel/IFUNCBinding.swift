@@ -18,6 +18,11 @@ public struct IFUNCBinding: Equatable, Sendable {
     public var symbolIndex: Int
     /// The definer is the executable: the loader stops.
     public var isFatal: Bool
+    /// The definer is glibc's own libc.so.6, before 2.39 (which relocates it first): its
+    /// x86-64 resolvers read the CPU features through its GOT, which is not filled yet, and
+    /// the first one called dies of SIGSEGV after the "Relink" line (measured with 2.31 and
+    /// 2.36: libcrypt.so.1 without its DT_NEEDED on libc).
+    public var resolverCrashes = false
     /// Failed symbol lookups the loader meets before this one (it stops at the first).
     public var failuresBefore: Int = 0
 

@@ -1,3 +1,5 @@
+import Support
+
 /// The order in which ld.so relocates a load graph's objects, so the order in which it
 /// meets their failing lookups: the first one is the message a user sees (elf/rtld.c
 /// `dl_main` relocates `main_map->l_initfini` from its end; elf/dl-deps.c sorts that list
@@ -15,7 +17,24 @@ public enum RelocationOrder {
             index == 0 ? [] : graph.linkedDependencies(of: index)
         }
         let initfini = usesDepthFirstSort(graph) ? depthFirst(needed) : oldSort(needed)
-        return initfini.reversed()
+        var order = Array(initfini.reversed())
+        // From glibc 2.39 the loader relocates libc.so.6 before the rest, so that libc's
+        // IFUNC resolvers never run unrelocated (bug 31083; measured with 2.41: no "Relink"
+        // line for a library that binds libc's IFUNCs ahead of it).
+        if graph.platform.glibc >= libcFirstSince, let libc = libcObject(in: graph), let at = order.firstIndex(of: libc) {
+            order.remove(at: at)
+            order.insert(libc, at: 0)
+        }
+        return order
+    }
+
+    /// The first glibc that relocates libc.so.6 first.
+    public static let libcFirstSince = GlibcVersion(2, 39)
+
+    /// The object the loader keeps as its libc (`libc_map`): the first loaded whose
+    /// `DT_SONAME` is libc.so.6 (elf/dl-load.c).
+    public static func libcObject(in graph: LoadGraph) -> Int? {
+        graph.objects.firstIndex { $0.soname.map { SeededByteHash.sameBytes($0, "libc.so.6") } == true }
     }
 
     static func usesDepthFirstSort(_ graph: LoadGraph) -> Bool {

@@ -136,12 +136,15 @@ public struct SymbolCheck: Sendable {
         guard !candidates.isEmpty else { return [] }
         var order = LoaderOrder(graph)
         let program = graph.executable.index
+        let libc = graph.platform.glibc < RelocationOrder.libcFirstSince ? RelocationOrder.libcObject(in: graph) : nil
         var kept = candidates.compactMap { candidate -> IFUNCBinding? in
             guard order.rank[candidate.definer] > order.rank[candidate.requester],
                   graph.objects[candidate.definer].foundVia != .interpreter, graph.objects[candidate.requester].foundVia != .interpreter,
                   let name = graph.objects[candidate.requester].elf.symbolNameBytes(at: candidate.symbol) else { return nil }
-            return IFUNCBinding(requester: candidate.requester, definer: candidate.definer, symbol: ByteString.decode(name),
-                                symbolIndex: candidate.symbol, isFatal: candidate.definer == program)
+            var binding = IFUNCBinding(requester: candidate.requester, definer: candidate.definer, symbol: ByteString.decode(name),
+                                       symbolIndex: candidate.symbol, isFatal: candidate.definer == program)
+            binding.resolverCrashes = candidate.definer == libc && graph.objects[candidate.definer].elf.header.machine == 62
+            return binding
         }
         guard !kept.isEmpty else { return [] }
         let before = order.failuresBefore(kept.map { ($0.requester, $0.symbolIndex, true) }, failures: failures, in: graph)

@@ -203,6 +203,43 @@ struct DynamicEntryHazardTests {
     static let roots: [String] = ["bullseye", "trixie"].map { "/var/cache/ofdoctor-\($0)" }
         .filter { FileManager.default.isExecutableFile(atPath: $0 + "/usr/bin/whoami") }
 
+    /// Every root `make test` has: this machine's and the Debian ones.
+    static let allRoots: [String] = ["/"] + roots
+
+    @Test("libcrypt without its DT_NEEDED on libc binds libc's IFUNCs first: glibc before 2.39 dies in libc's resolver, 2.41 relocates libc first",
+          .enabled(if: getuid() == 0, "needs root (chroot)"), arguments: allRoots)
+    func libcIFUNCsBoundFirst(root: String) throws {
+        let prefix = root == "/" ? "" : root
+        guard FileManager.default.isExecutableFile(atPath: prefix + "/usr/bin/perl"),
+              let crypt = try? FileManager.default.destinationOfSymbolicLink(atPath: prefix + "/lib/x86_64-linux-gnu/libcrypt.so.1")
+        else { Issue.record("\(root) has no perl or libcrypt.so.1 link"); return }
+        let place = "/tmp/ofdoctor-ifunc-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: prefix + place, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: prefix + place) }
+        let library = crypt.hasPrefix("/") ? prefix + crypt : prefix + "/lib/x86_64-linux-gnu/" + crypt
+        try FileManager.default.copyItem(atPath: library, toPath: prefix + place + "/libcrypt.so.1")
+        try FileManager.default.copyItem(atPath: prefix + "/usr/bin/perl", toPath: prefix + place + "/perl")
+        #expect(try Self.edit(prefix + place + "/libcrypt.so.1", tag: 1, remove: true))   // DT_NEEDED libc.so.6
+        let real = ProgramCutShortTests.runWhenFree {
+            Command.run("/usr/bin/unshare", ["-m", "/bin/sh", "-c", #"mount -t proc proc "$0/proc" && exec /usr/sbin/chroot "$0" /usr/bin/env -i LD_LIBRARY_PATH="$1" "$1/perl" -e 'print "ok\n"'"#, root, place])
+        }
+        let result = Command.ofdoctor(["check", "--format", "json", "--root", root, "--env", "LD_LIBRARY_PATH=\(place)", place + "/perl"])
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        let ifunc = report.findings.first { $0.id == "LD022" }
+        // (the Debian roots' glibc is known: 2.31 relocates libc in order, 2.41 first)
+        if root.hasSuffix("bullseye") { #expect(real.stderr.contains("Relink"), "\(real)") }
+        if root.hasSuffix("trixie") { #expect(!real.stderr.contains("Relink"), "\(real)") }
+        if real.stderr.contains("Relink") {
+            #expect(real.status == SIGSEGV, "\(root): \(real)")
+            #expect(report.findings.first { $0.severity == "error" }?.id == "LD022", "\(root): \(report.findings.map(\.summary))")
+            #expect(ifunc?.severity == "error" && ifunc?.summary.hasSuffix("its resolver dies of SIGSEGV") == true, "\(root): \(report.findings.map(\.summary))")
+            #expect(ifunc?.loaderMessage == real.stderr.split(separator: "\n").first.map(String.init), "\(root): \(real.stderr)")
+        } else {
+            #expect(real.status == 0 && real.stdout == "ok\n", "\(root): \(real)")
+            #expect(ifunc == nil && result.status == 0, "\(root): \(report.findings.map(\.summary))")
+        }
+    }
+
     @Test("each entry of the root's own whoami removed or zeroed, in that root: glibc 2.31 runs no program initialiser from its dynamic section",
           .enabled(if: getuid() == 0, "needs root (chroot)"), arguments: roots)
     func debianRoot(root: String) throws {
