@@ -1,7 +1,7 @@
 /// What x86-64's loader asserts of a dynamic section as it first reads it
 /// (elf/get-dynamic-info.h): a `DT_PLTREL` says `DT_RELA`, a `DT_RELA` comes with a
 /// `DT_RELAENT` of 24, the size of an `Elf64_Rela`, and (glibc 2.36 on) a `DT_RELR` with a
-/// `DT_RELRENT` of 8. Linkers always write both so; a file
+/// `DT_RELRENT` of 8. Linkers always write them so; a file
 /// edited by hand, or a value the file's end cut in two, may not.
 public enum DynamicInfoCheck: Equatable, Sendable {
     /// `DT_PLTREL` holds this instead of `DT_RELA` (7).

@@ -27,8 +27,6 @@ public struct DynamicSection: Equatable, Sendable {
     /// measured with glibc 2.36).
     public var audit: String?
     public var dependencyAudit: String?
-    /// The entries the loader follows without checking them (`UncheckedEntries`).
-    public var unchecked = UncheckedEntries()
 
     public init() {}
 

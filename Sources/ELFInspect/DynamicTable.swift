@@ -88,7 +88,6 @@ struct DynamicTable {
         var section = DynamicSection()
         let skipNames = namesWithoutStringTable && stringTable == nil
         for (tag, v) in tags {
-            section.unchecked.record(tag, v)
             if skipNames && Self.nameTags.contains(tag) { continue }
             switch tag {
             case DynamicTag.needed: section.needed.append(try string(v, "DT_NEEDED"))

@@ -114,16 +114,10 @@ public final class ELFFile: @unchecked Sendable {
     /// section. (Kept beside `dynamic`: read for every object, it copies no arrays.)
     public let uncheckedEntries: UncheckedEntries?
 
-    /// True when the file has a `DT_VERSYM` entry but no version record with an index other
-    /// than 0 (no `DT_VERNEED` nor `DT_VERDEF`, say): the loader sizes its table of the
-    /// object's versions by the largest index (elf/dl-version.c) and makes none, yet still
-    /// reads a version for each relocated symbol through the `DT_VERSYM` index (do-rel.h:
-    /// `&l_versions[ndx]`), which, for an index other than 0, is a read near address 0.
-    public var hasUnindexedVersionSymbols: Bool { hasVersionSymbolTag && highestVersionIndex == 0 }
-
     /// The largest index of the file's version records: the loader's table of its versions
     /// has entries up to it (elf/dl-version.c), and a `DT_VERSYM` index above it is read
-    /// past the table's end.
+    /// past the table's end; with none (0) it makes no table, and reads a relocated symbol's
+    /// version through a null pointer (do-rel.h: `&l_versions[ndx]`).
     public var highestVersionIndex: UInt16 {
         let needed = versionNeeds.lazy.flatMap(\.entries).map { $0.index & 0x7fff }.max() ?? 0
         return max(needed, versionDefinitions.lazy.map { $0.index & 0x7fff }.max() ?? 0)
@@ -198,9 +192,8 @@ public final class ELFFile: @unchecked Sendable {
         hasVersionSymbolTag = table.value(DynamicTag.versym) != nil
         hasRelaWithoutEntrySize = image.header.machine == 62 && table.value(DynamicTag.rela) != nil && table.value(DynamicTag.relaent) == nil
         failedDynamicInfoCheck = image.header.machine == 62 ? Self.dynamicInfoCheck(table) : nil
-        let section = try table.section(namesWithoutStringTable: namesWithoutStringTable)
-        dynamic = section
-        uncheckedEntries = section.unchecked
+        dynamic = try table.section(namesWithoutStringTable: namesWithoutStringTable)
+        uncheckedEntries = UncheckedEntries(table)
 
         let versions = try VersionTableReader(table)
         versionNeeds = versions.needs

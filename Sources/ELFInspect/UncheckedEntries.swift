@@ -23,6 +23,11 @@ public struct UncheckedEntries: Equatable, Sendable {
 
     public init() {}
 
+    /// The entries of `table`.
+    init(_ table: DynamicTable) {
+        for (tag, value) in table.tags { record(tag, value) }
+    }
+
     /// Keeps `value` when `tag` is one of these (a later entry of a tag replaces an earlier one).
     mutating func record(_ tag: Int64, _ value: UInt64) {
         switch tag {

@@ -215,11 +215,9 @@ public struct DynamicEntryHazard: Equatable, Sendable {
     }
 
     /// The largest `DT_VERSYM` index of a symbol a start-up relocation of `elf` names and the
-    /// loader looks up (not local, default visibility); nil when none has one. (Each
-    /// object's records are read once; this runs over the relocations only when its
-    /// `DT_VERSYM` might reach past them: `highestVersionIndex` is below 0x7fff.)
+    /// loader looks up (not local, default visibility); nil when none has one. (Asked only
+    /// of a file whose `DT_VERSYM` reaches past its version records: no linked file.)
     static func highestRelocatedVersionIndex(_ elf: ELFFile) -> UInt16? {
-        guard elf.highestVersionIndex < 0x7fff else { return nil }
         let flags = elf.relocationFlags()
         var highest: UInt16?
         for index in flags.indices where index > 0 && flags[index] & 1 != 0 {   // RelocationBits.startup
