@@ -42,19 +42,25 @@ extension FindingCatalog {
     /// When a loaded object the loader never searches (`ELFFile.isUnsearchable`) holds one of
     /// the missing definitions: a sentence saying so, else nothing.
     static func unsearchableNote(_ problems: [SymbolProblem], graph: LoadGraph) -> String {
+        unseenDefinition(problems, graph: graph)?.note ?? ""
+    }
+
+    /// A loaded object that does define one of the missing symbols, where the loader cannot
+    /// see it (the file is damaged): its path, and a sentence saying why.
+    static func unseenDefinition(_ problems: [SymbolProblem], graph: LoadGraph) -> (path: String, note: String)? {
         for object in graph.objects where object.elf.isUnsearchable {
             if let symbol = problems.map(\.symbol).first(where: { object.elf.definesByScan($0) }) {
-                return " \(object.path) does define \(symbol), but it has no usable symbol hash table (DT_GNU_HASH or DT_HASH, or one without buckets), and the loader never looks for a symbol in such an object: the file is damaged, or a tool rewrote it. Reinstall it from its package."
+                return (object.path, " \(object.path) does define \(symbol), but it has no usable symbol hash table (DT_GNU_HASH or DT_HASH, or one without buckets), and the loader never looks for a symbol in such an object: the file is damaged, or a tool rewrote it. Reinstall it from its package.")
             }
         }
         // (a file's own versioned definitions, its DT_VERDEF gone: `scanUndefinedReferences`)
         for problem in problems {
             let object = graph.objects[problem.requester]
             if object.elf.hasVersionTable, object.elf.versionDefinitions.isEmpty, object.elf.definesByScan(problem.symbol) {
-                return " \(object.path) defines \(problem.symbol) itself, under a version its DT_VERSYM names, but has no DT_VERDEF to say which: the loader looks its own reference up through a table of versions that no longer holds that version, and passes the definition over. The file is damaged, or a tool rewrote it. Reinstall it from its package."
+                return (object.path, " \(object.path) defines \(problem.symbol) itself, under a version its DT_VERSYM names, but has no DT_VERDEF to say which: the loader looks its own reference up through a table of versions that no longer holds that version, and passes the definition over. The file is damaged, or a tool rewrote it. Reinstall it from its package.")
             }
         }
-        return ""
+        return nil
     }
 
     static func bindingText(_ problems: [SymbolProblem]) -> String {
@@ -128,12 +134,14 @@ extension FindingCatalog {
         let requesterName = requester.index == 0 ? argv0 : requester.loaderName
         let them = lookups.count == 1 ? "it" : "them"
         let undefined = "No object in the global scope defines \(first.symbol)\(lookups.count == 1 ? "" : " or \(lookups.count - 1) more \(lookups.count == 2 ? "symbol" : "symbols") \(requester.path) references")."
-        // (where a loaded object does define one, but the loader cannot see it, that is why)
-        let unseen = unsearchableNote(lookups, graph: graph)
+        // (where a loaded object does define one, but the loader cannot see it, that is why,
+        // and mending that file is the remedy)
+        let damaged = unseenDefinition(lookups, graph: graph)
+        let unseen = damaged?.note ?? ""
         var explanation = unseen.isEmpty
             ? "\(undefined) The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))"
             : "The loader finds no definition of " + undefined.dropFirst("No object in the global scope defines ".count) + " \(bindingText(lookups))"
-        var remedy: String?
+        var remedy = damaged.map { "Reinstall the package that provides \($0.path), or copy it again whole." }
         if requester.index == 0, let module = PythonExtensionModule(requester.elf, path: requester.path) {
             (explanation, remedy) = moduleText(module, lookups: lookups, undefined: undefined, path: requester.path)
         }

@@ -15,6 +15,7 @@ struct DynamicEntryHazardTests {
     struct Report: Decodable {
         struct Finding: Decodable {
             var id: String; var severity: String; var summary: String; var failsAtFirstCall: Bool; var loaderMessage: String?
+            var remedy: String?
         }
         var findings: [Finding]
     }
@@ -196,6 +197,8 @@ struct DynamicEntryHazardTests {
         _ = Self.agree(outcome, "libgcc_s.so.1 with DT_VERDEF removed")
         if let line = outcome.real.stderr.split(separator: "\n").last(where: { $0.contains("symbol lookup error") }) {
             #expect(outcome.errors.first?.loaderMessage == String(line), "\(outcome)")
+            // (the damaged file is what to mend, not the requester to rebuild)
+            #expect(outcome.errors.first?.remedy == "Reinstall the package that provides \(library), or copy it again whole.", "\(outcome)")
         }
     }
 
