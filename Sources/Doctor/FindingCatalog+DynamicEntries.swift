@@ -43,7 +43,7 @@ extension FindingCatalog {
         case .relocation:
             summary = hazard.certain ? "the loader dies of SIGSEGV relocating it" : "the loader may fail relocating it"
             when = "When it relocates \(isProgram ? "the program (last, after every library)" : "the object (after mapping the program's libraries and checking their versions)"), the loader \(hazard.how)"
-            peers = "ldd lists the libraries; ldd -r relocates as the program's start does" + (hazard.entries.hasPrefix("DT_PLTGOT") || hazard.entries.hasPrefix("DT_JMPREL but no DT_PLTGOT") ? ", but binds every symbol at once and sets no lazy binding up, so it finds nothing wrong." : ", and fails the same way.")
+            peers = "ldd lists the libraries; ldd -r relocates as the program's start does" + (hazard.onlyLazyBinding ? ", but binds every symbol at once and sets no lazy binding up, so it finds nothing wrong." : ", and fails the same way.")
         case .firstUse:
             summary = "it may crash at its first call through its PLT, or first use of what its relocations fix"
             when = "The loader \(hazard.how)"

@@ -83,7 +83,7 @@ public final class ELFFile: @unchecked Sendable {
     /// nothing is.
     public var lostForRelocation: String? {
         guard dynamic != nil else { return nil }
-        if stringTable == nil { return "no DT_STRTAB" }
+        if lacksStringTable { return "no DT_STRTAB" }
         if symbolTable.symbolTableOffset == nil { return "no DT_SYMTAB" }
         if hasConstructorArray && relocationTables.isEmpty { return "a DT_INIT_ARRAY but no relocations to fix its pointers" }
         return nil

@@ -36,6 +36,8 @@ public struct DynamicEntryHazard: Equatable, Sendable {
     /// What the loader does with it, for a sentence ("reads the relocations' size through a
     /// null pointer").
     public var how: String
+    /// Only lazy binding's set-up meets it: `ldd -r`, which binds every symbol at once, does not.
+    public var onlyLazyBinding = false
 
     /// Each object of `graph` with a hazard, and its first: neither the loader itself nor
     /// the kernel's vDSO, nor a file cut short or without the tables relocation reads (LD032,
@@ -72,8 +74,8 @@ public struct DynamicEntryHazard: Equatable, Sendable {
         guard elf.header.machine == 62, let e = elf.uncheckedEntries else { return [] }   // EM_X86_64
         let zero = AddressZero(elf)
         var found: [DynamicEntryHazard] = []
-        func add(_ stage: Stage, _ certain: Bool, _ entries: String, _ how: String) {
-            found.append(DynamicEntryHazard(stage: stage, certain: certain, entries: entries, how: how))
+        func add(_ stage: Stage, _ certain: Bool, _ entries: String, _ how: String, onlyLazyBinding: Bool = false) {
+            found.append(DynamicEntryHazard(stage: stage, certain: certain, entries: entries, how: how, onlyLazyBinding: onlyLazyBinding))
         }
         // What a library lacks of these is LD010's (`lostForMapping`, `lostForRelocation`);
         // the program's is said here.
@@ -97,9 +99,11 @@ public struct DynamicEntryHazard: Equatable, Sendable {
         // DT_RELA, then the PLT relocations when DT_PLTREL says there are some.
         if e.jumpRelocations != nil, e.pltGOT == nil || e.pltGOT == 0, lazy() {
             if e.pltGOT == nil {
-                add(.relocation, true, "DT_JMPREL but no DT_PLTGOT", "setting up lazy binding, reads DT_PLTGOT's value through a null pointer")
+                add(.relocation, true, "DT_JMPREL but no DT_PLTGOT", "setting up lazy binding, reads DT_PLTGOT's value through a null pointer",
+                    onlyLazyBinding: true)
             } else if e.pltGOT == 0, !zero.writable {
-                add(.relocation, true, "DT_PLTGOT 0", "setting up lazy binding, writes into \(zero.what), which is not writable")
+                add(.relocation, true, "DT_PLTGOT 0", "setting up lazy binding, writes into \(zero.what), which is not writable",
+                    onlyLazyBinding: true)
             }
         }
         if readsRelr, let relr = e.relr {
@@ -117,14 +121,15 @@ public struct DynamicEntryHazard: Equatable, Sendable {
             }
         }
         // (a first version-need record of an unknown version stops the loader before: LD024)
+        let recorded = elf.highestVersionIndex
         if e.versionSymbols.map({ $0 != 0 }) == true, elf.versionNeeds.first.map({ $0.version == 1 }) ?? true,
-           elf.highestVersionSymbolIndex > elf.highestVersionIndex,
-           let past = Self.highestRelocatedVersionIndex(elf), past > elf.highestVersionIndex {
-            if elf.highestVersionIndex == 0 {
+           elf.highestVersionSymbolIndex > recorded,
+           let past = Self.highestRelocatedVersionIndex(elf), past > recorded {
+            if recorded == 0 {
                 add(.relocation, true, "a DT_VERSYM but no version records",
                     "relocating a symbol whose DT_VERSYM index is not 0, reads its version from a table it never made, through a null pointer")
             } else {
-                add(.relocation, false, "DT_VERSYM index \(past) but version records only up to \(elf.highestVersionIndex)",
+                add(.relocation, false, "DT_VERSYM index \(past) but version records only up to \(recorded)",
                     "relocating a symbol with that index, reads its version past the end of its table of versions")
             }
         }
