@@ -8,10 +8,14 @@ extension FindingCatalog {
     /// follows unchecked and dies on (`DynamicEntryHazard`): an error where it certainly dies
     /// of SIGSEGV, a warning that is a problem where what it reads decides. By stage: the
     /// program's as the loader first reads it (nothing else is met), those it meets
-    /// relocating a library, relocating the program (last), and the rest.
+    /// relocating a library, relocating the program (last), and the rest. The library the
+    /// loader dies on first as it maps it (`LoadGraph.mappingAssertion`) is left out:
+    /// `libraryMappingFinding` is its finding, where the loader meets it.
     static func dynamicEntryFindings(_ graph: LoadGraph) -> DynamicEntryFindings {
         var result = DynamicEntryFindings()
+        let firstMapped = graph.mappingAssertion?.object
         for (index, hazard) in DynamicEntryHazard.inGraph(graph) {
+            if hazard.stage == .mapping, index != 0, index == firstMapped { continue }
             let finding = dynamicEntryFinding(graph.objects[index], hazard, isProgram: index == 0, graph: graph)
             switch (hazard.stage, hazard.certain, index == 0) {
             case (.mapping, _, true): result.programMapping = finding
@@ -22,6 +26,12 @@ extension FindingCatalog {
             }
         }
         return result
+    }
+
+    /// LD035 for the library at `index` when the loader dies on it as it maps it.
+    static func libraryMappingFinding(_ graph: LoadGraph, object index: Int) -> Finding? {
+        DynamicEntryHazard.inGraph(graph, only: index).first { $0.hazard.stage == .mapping }
+            .map { dynamicEntryFinding(graph.objects[index], $0.hazard, isProgram: false, graph: graph) }
     }
 
     struct DynamicEntryFindings {

@@ -107,15 +107,15 @@ public enum FindingCatalog {
         let refusedFirst = !versionCheckStops && !ifuncFirst
             && symbols.protectedReferences.first { $0.refused }?.failuresBefore == 0
         if refusedFirst { result += refused }
-        // A library the loader dies relocating (cut short, or without the tables relocation
-        // reads): it relocates the libraries before the program, so before the program's
-        // failed lookups, and before every lazy one. (A deeper library relocated before it
-        // can fail a lookup first; that order is not modelled.)
+        // Then what kills the loader while it relocates the libraries, where it meets it
+        // among their failed start-up lookups (`RelocationDeaths`).
         let cut = cutShortFindings(graph)
-        let relocationKills = versionCheckStops ? [] : cut.filter { $0.severity == .error }
-        result += relocationKills
-        if !versionCheckStops { result += unchecked.libraryRelocation }
+        let deaths = relocationDeaths(graph, symbols: symbols, argv0: argv0, cut: cut,
+                                      libraryRelocation: versionCheckStops ? [] : unchecked.libraryRelocation,
+                                      versionCheckStops: versionCheckStops)
+        result += deaths.beforeLookups
         result += shortfallFindings(graph, symbols: symbols, argv0: argv0, system: system, rules: rules)
+        result += deaths.afterLookups
         if !ifuncFirst { result += ifuncs }
         if !refusedFirst { result += refused }
         if !recordFirst { result += records }
@@ -129,14 +129,14 @@ public enum FindingCatalog {
         if versionCheckStops { result += unchecked.libraryRelocation }
         result += unchecked.programRelocation + unchecked.later
         result += protectedFindings(graph, symbols: symbols, argv0: argv0, refused: false)
-        result += ifuncFindings(graph, symbols: symbols, argv0: argv0, fatal: false)
+        result += deaths.ifuncWarnings
         result += copySizeFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
         result += secureExecutionFindings(graph)
         result += auditFindings(graph, system: system)
         result += stubFindings(graph, system: system)
-        result += cut.filter { finding in !relocationKills.contains { $0.key == finding.key && $0.summary == finding.summary } }
+        result += cut.filter { finding in !deaths.cutKills.contains { $0.key == finding.key && $0.summary == finding.summary } }
         if let programCut, programCut.severity != .error { result.append(programCut) }
         result += auxiliaryFindings(graph)
         result += CompanionCheck.findings(graph, system: system, rules: rules)
@@ -214,7 +214,9 @@ public enum FindingCatalog {
 
     /// The first assertion the loader fails as it maps an object (`MappingAssertion`): a
     /// dynamic section x86-64's loader refuses, or a `DT_GNU_HASH` Bloom filter whose word
-    /// count is not a power of two.
+    /// count is not a power of two; or an entry it reads there that a library lacks
+    /// (LD010's `DT_RELA` without `DT_RELAENT`, LD035's `DT_RELR` without `DT_RELRENT`,
+    /// which `cutShortFindings` and `dynamicEntryFindings` leave to this).
     static func mappingAssertionFindings(_ graph: LoadGraph) -> [Finding] {
         guard let assertion = graph.mappingAssertion else { return [] }
         let object = graph.objects[assertion.object]
@@ -223,6 +225,11 @@ public enum FindingCatalog {
         let message = assertion.loaderMessage(graph.platform.glibc, isProgram: isProgram)
         let neededBy = damagedFileRequesters(object, in: graph)
         switch assertion.kind {
+        case .entryAbsent(let lost):
+            if lost == MappingAssertion.relrWithoutEntrySize {
+                return libraryMappingFinding(graph, object: assertion.object).map { [$0] } ?? []
+            }
+            return [lostForMappingFinding(object, lost, requesters: object.neededBy.map { graph.objects[$0].path })]
         case .bloomWords:
             return [Finding(
                 id: .bloomFilterAssertion, rule: .bloomFilterAssertion,
@@ -487,36 +494,45 @@ public enum FindingCatalog {
     /// touches kills it then (LD010); one the loader does not touch at all is LD032, its
     /// segments running past the file's end where the pages it reads are whole. The program
     /// and the loader itself are mapped by the kernel, and left out.
+    /// LD010 for a library's dynamic section without what the loader dereferences (`lost`):
+    /// the summary ends "dies of SIGSEGV" and `stage`; the explanation says `how`, the signal,
+    /// then `printed` (what the user sees, and why no linker wrote it).
+    private static func lostTableFinding(_ object: LoadedObject, _ lost: String, requesters: [String], stage: String, how: String,
+                                         printed: String) -> Finding {
+        var finding = Finding(
+            id: .badCandidate, rule: .badCandidate,
+            summary: "\(object.path) has \(lost): the loader dies of SIGSEGV \(stage)",
+            explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). "
+                + how + ", and the kernel kills it with SIGSEGV" + printed,
+            library: object.names.first, neededBy: requesters, resolvedTo: object.path,
+            remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy.")
+        finding.startPrediction = .segmentationFault
+        return finding
+    }
+
+    /// LD010 for a library whose dynamic section the loader dies on as it first reads it
+    /// (`ELFFile.lostForMapping`).
+    static func lostForMappingFinding(_ object: LoadedObject, _ lost: String, requesters: [String]) -> Finding {
+        lostTableFinding(
+            object, lost, requesters: requesters, stage: "loading it",
+            how: "As it reads the dynamic section the loader checks the relocation entries' size, reading the entry without checking that there is one",
+            printed: " before it loads the libraries after this one. Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged or edited by hand.")
+    }
+
     static func cutShortFindings(_ graph: LoadGraph) -> [Finding] {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {
             let requesters = object.neededBy.map { graph.objects[$0].path }
-            /// LD010 for a dynamic section without what the loader dereferences (`lost`): the
-            /// summary ends "dies of SIGSEGV" and `stage`; the explanation says `how`, the signal,
-            /// then `printed` (what the user sees, and why no linker wrote it).
-            func lostTable(_ lost: String, stage: String, how: String, printed: String) -> Finding {
-                var finding = Finding(
-                    id: .badCandidate, rule: .badCandidate,
-                    summary: "\(object.path) has \(lost): the loader dies of SIGSEGV \(stage)",
-                    explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). "
-                        + how + ", and the kernel kills it with SIGSEGV" + printed,
-                    library: object.names.first, neededBy: requesters, resolvedTo: object.path,
-                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy.")
-                finding.startPrediction = .segmentationFault
-                return finding
-            }
-            // (the loader reads each object's dynamic section as it maps it)
+            // (the loader reads each object's dynamic section as it maps it; the first object it
+            // dies on there is `mappingAssertionFindings`')
             if let lost = object.elf.lostForMapping {
-                result.append(lostTable(
-                    lost, stage: "loading it",
-                    how: "As it reads the dynamic section the loader checks the relocation entries' size, reading the entry without checking that there is one",
-                    printed: " before it loads the libraries after this one. Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged or edited by hand."))
+                if graph.mappingAssertion?.object != index { result.append(lostForMappingFinding(object, lost, requesters: requesters)) }
                 continue
             }
             // (the loader relocates every object after mapping them all and checking versions)
             if let lost = object.elf.lostForRelocation {
-                result.append(lostTable(
-                    lost, stage: "relocating it",
+                result.append(lostTableFinding(
+                    object, lost, requesters: requesters, stage: "relocating it",
                     how: "When it relocates the object, after mapping the program's other libraries and checking their versions, the loader "
                         + (lost.hasPrefix("no DT_") ? "reads that table through a null pointer" : "calls constructors no relocation has fixed"),
                     printed: ". Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139). A linker never writes such a file: it was damaged or made by hand"

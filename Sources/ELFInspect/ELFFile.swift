@@ -88,6 +88,15 @@ public final class ELFFile: @unchecked Sendable {
         if hasConstructorArray && relocationTables.isEmpty { return "a DT_INIT_ARRAY but no relocations to fix its pointers" }
         return nil
     }
+    /// Whether every symbol lookup that reaches this file dies: the loader takes the symbol
+    /// and string tables' addresses of each object it searches with a hash table before it
+    /// tests the name (elf/dl-lookup.c `do_lookup_x`), and this one lacks one of them. The
+    /// first lookup that walks past it — libc's own, relocated first, or any failed one —
+    /// is the last.
+    public var lostForLookups: Bool {
+        guard dynamic != nil, lacksStringTable || symbolTable.symbolTableOffset == nil else { return false }
+        return uncheckedEntries.map { $0.gnuHash != nil || $0.hash != nil } ?? false
+    }
     /// True when the dynamic section has no `DT_STRTAB`: its names (read with
     /// `namesWithoutStringTable`) are left out, and the loader reads them through a null
     /// pointer.

@@ -42,11 +42,13 @@ public struct DynamicEntryHazard: Equatable, Sendable {
     /// Each object of `graph` with a hazard, and its first: neither the loader itself nor
     /// the kernel's vDSO, nor a file cut short or without the tables relocation reads (LD032,
     /// LD033 and LD010 say what the loader does with those).
-    public static func inGraph(_ graph: LoadGraph) -> [(object: Int, hazard: DynamicEntryHazard)] {
+    /// - Parameter only: the object at this position alone.
+    public static func inGraph(_ graph: LoadGraph, only: Int? = nil) -> [(object: Int, hazard: DynamicEntryHazard)] {
         var result: [(object: Int, hazard: DynamicEntryHazard)] = []
         let byEnvironment = graph.bindsNowByEnvironment, interpreter = graph.interpreterIndex, glibc = graph.platform.glibc
+        let positions = only.map { $0..<$0 + 1 } ?? graph.objects.indices
         // (by position: a copy of each LoadedObject, or of the graph, retains a dozen references)
-        for position in graph.objects.indices where graph.objects[position].index != interpreter {
+        for position in positions where graph.objects[position].index != interpreter {
             if case .vdso = graph.objects[position].foundVia { continue }
             let elf = graph.objects[position].elf, index = graph.objects[position].index
             let isProgram = index == 0

@@ -230,10 +230,15 @@ public struct FilterCycle: Equatable, Sendable {
 /// An assertion the loader fails as it maps an object, and aborts, printing only the
 /// assertion (exit 127); ldd and ld.so --list too. A damaged or hand-made file: a dynamic
 /// section x86-64's loader refuses (`DynamicInfoCheck`, checked first), or a `DT_GNU_HASH`
-/// Bloom filter whose word count is not a power of two (`_dl_setup_hash`).
+/// Bloom filter whose word count is not a power of two (`_dl_setup_hash`). An entry size
+/// the assertion reads through a pointer to an entry the section lacks kills the loader
+/// there with SIGSEGV instead, printing nothing (`entryAbsent`).
 public struct MappingAssertion: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
         case dynamicInfo(DynamicInfoCheck)
+        /// `DT_RELA` without `DT_RELAENT`, or (glibc 2.36 on) `DT_RELR` without `DT_RELRENT`:
+        /// for a sentence ("DT_RELA but no DT_RELAENT").
+        case entryAbsent(String)
         case bloomWords
     }
 
@@ -242,23 +247,41 @@ public struct MappingAssertion: Equatable, Sendable {
     /// Libraries the loader failed to find before it mapped this object (it stops at the first).
     public var missingBefore: Int
 
-    /// The first assertion `elf` fails as it is mapped by the loader of `glibc`, if any.
+    /// The first assertion `elf` fails as it is mapped by the loader of `glibc`, if any, in
+    /// get-dynamic-info.h's order: `DT_PLTREL`, then `DT_RELA`'s entry size, then `DT_RELR`'s,
+    /// then the Bloom filter as the hash table is set up.
     public static func first(_ elf: ELFFile, glibc: GlibcVersion) -> Kind? {
-        if let check = elf.failedDynamicInfoCheck,
-           glibc >= GlibcVersion(check.checkedSince.major, check.checkedSince.minor) { return .dynamicInfo(check) }
+        let check = elf.failedDynamicInfoCheck.flatMap { check in
+            glibc >= GlibcVersion(check.checkedSince.major, check.checkedSince.minor) ? check : nil
+        }
+        if case .pltRelocationType = check { return .dynamicInfo(check!) }
+        if let lost = elf.lostForMapping { return .entryAbsent(lost) }
+        if case .relaEntrySize = check { return .dynamicInfo(check!) }
+        if glibc >= GlibcVersion(2, 36), elf.header.machine == 62, let entries = elf.uncheckedEntries,
+           entries.relr != nil, entries.relrEntrySize == nil {
+            return .entryAbsent(Self.relrWithoutEntrySize)
+        }
+        if let check { return .dynamicInfo(check) }
         return elf.hasPowerOfTwoBloomWords ? nil : .bloomWords
     }
+
+    /// `entryAbsent`'s text for packed relative relocations.
+    public static let relrWithoutEntrySize = "DT_RELR but no DT_RELRENT"
+
 
     /// The loader's line. Measured in glibc 2.31, 2.36 and 2.41: the Bloom filter's check
     /// moved to a file of its own, and get-dynamic-info.h's lines moved, in between (the
     /// versions between are taken as 2.36); the program's dynamic section is read by rtld.c,
-    /// which names the header `./get-dynamic-info.h` from 2.36 on.
-    public func loaderMessage(_ glibc: GlibcVersion, isProgram: Bool) -> String {
+    /// which names the header `./get-dynamic-info.h` from 2.36 on. Nil for `entryAbsent`: the
+    /// loader dies of SIGSEGV, silent.
+    public func loaderMessage(_ glibc: GlibcVersion, isProgram: Bool) -> String? {
         let modern = glibc >= GlibcVersion(2, 35)
         switch kind {
         case .bloomWords:
             let place = modern ? "dl-setup_hash.c: 36" : "dl-lookup.c: 972"
             return "Inconsistency detected by ld.so: \(place): _dl_setup_hash: Assertion `(bitmask_nwords & (bitmask_nwords - 1)) == 0' failed!"
+        case .entryAbsent:
+            return nil
         case .dynamicInfo(let check):
             let file = modern && isProgram ? "./get-dynamic-info.h" : "get-dynamic-info.h"
             let line: Int

@@ -530,9 +530,13 @@ struct ResolutionState {
         graph.cacheDenial = cacheDenial
         graph.secureExecution = secure
         graph.ignoredInSecureMode = ignoredInSecureMode
-        // (the program's hash table is set up before anything else is loaded)
+        // (the program's hash table is set up before anything else is loaded; an entry its
+        // dynamic section lacks is `ProgramCut`'s or `DynamicEntryHazard`'s)
         graph.mappingAssertion = objects.first.flatMap { program in
-            MappingAssertion.first(program.elf, glibc: platform.glibc).map { MappingAssertion(kind: $0, object: 0, missingBefore: 0) }
+            MappingAssertion.first(program.elf, glibc: platform.glibc).flatMap { kind in
+                if case .entryAbsent = kind { return nil }
+                return MappingAssertion(kind: kind, object: 0, missingBefore: 0)
+            }
         } ?? mappingAssertion
         graph.absentAuxiliaries = absentAuxiliaries
         graph.filterCycle = filterCycle
@@ -1188,7 +1192,7 @@ struct ResolutionState {
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
                                     trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath))
         // (mapping it, the loader reads its dynamic section, then sets up its hash table, and
-        // asserts on what each holds)
+        // asserts on what each holds, or dies reading an entry it lacks)
         if mappingAssertion == nil, let kind = MappingAssertion.first(elf, glibc: platform.glibc) {
             mappingAssertion = MappingAssertion(kind: kind, object: index, missingBefore: missing.count)
         }

@@ -195,6 +195,17 @@ public struct SymbolCheck: Sendable {
         }
     }
 
+    /// Of `objects`, the one the loader relocates first (`RelocationOrder`), and how many
+    /// failed lookups it meets at start-up before it does (in the objects relocated before
+    /// it; it stops at the first). Nil when `objects` is empty.
+    public func firstRelocated(of objects: [Int], in graph: LoadGraph) -> (object: Int, failuresBefore: Int)? {
+        guard !objects.isEmpty else { return nil }
+        let order = LoaderOrder(graph)
+        guard let first = objects.min(by: { order.rank[$0] < order.rank[$1] }) else { return nil }
+        let before = symbolProblems.filter { $0.atStartup && order.rank[$0.requester] < order.rank[first] }.count
+        return (first, before)
+    }
+
     /// `problems` in the order the loader meets them (`LoaderOrder`).
     static func inLoaderOrder(_ problems: [SymbolProblem], graph: LoadGraph) -> [SymbolProblem] {
         guard problems.count > 1 else { return problems }

@@ -164,6 +164,91 @@ struct DynamicEntryHazardTests {
         }
     }
 
+    /// The release of this machine's loader, from its `--version` ("… release version 2.36.").
+    static var machineGlibc: (Int, Int)? {
+        let text = Command.run("/lib64/ld-linux-x86-64.so.2", ["--version"]).stdout
+        guard let range = text.range(of: "release version ") else { return nil }
+        let numbers = text[range.upperBound...].prefix { $0.isNumber || $0 == "." }.split(separator: ".").compactMap { Int($0) }
+        return numbers.count >= 2 ? (numbers[0], numbers[1]) : nil
+    }
+
+    @Test("a library the loader dies on as it maps it, named before or after a missing one: check's first error is the loader's",
+          .enabled(if: canBuild, "needs gcc and root"), arguments: [(9 as UInt64, "DT_RELA but no DT_RELAENT"), (37, "DT_RELR but no DT_RELRENT")])
+    func mappingDeathAmongMissing(tag: UInt64, lost: String) throws {
+        // (DT_RELR is read from glibc 2.36 on: before, the library is harmless)
+        let readsRelr = Self.machineGlibc.map { $0 >= (2, 36) } ?? false
+        let build = try ScratchBuild("mapdeath", """
+            printf 'static int one = 1;\\nint *ones[] = { &one, &one, &one };\\nint dee(void) { return *ones[2]; }\\n' > d.c
+            printf 'int gone(void) { return 0; }\\n' > g.c
+            printf 'int dee(void); int gone(void);\\nint main(void) { return dee() + gone() - 1; }\\n' > m.c
+            gcc -shared -fPIC -o libd.so.1 -Wl,-soname,libd.so.1 -Wl,-z,pack-relative-relocs d.c
+            gcc -shared -fPIC -o libgone.so.1 -Wl,-soname,libgone.so.1 g.c
+            gcc -o damaged-first m.c -Wl,--no-as-needed libd.so.1 libgone.so.1 -Wl,-rpath,'$ORIGIN'
+            gcc -o missing-first m.c -Wl,--no-as-needed libgone.so.1 libd.so.1 -Wl,-rpath,'$ORIGIN'
+            ./damaged-first && ./missing-first
+            rm libgone.so.1
+            """)
+        defer { build.remove() }
+        #expect(try Self.edit(build.dir + "/libd.so.1", tag: tag, remove: true))
+        for program in ["damaged-first", "missing-first"] {
+            let outcome = try Self.judge(build.dir + "/" + program, root: "/", arguments: [])
+            let dies = program == "damaged-first" && (tag == 9 || readsRelr)
+            #expect(outcome.real.status == (dies ? SIGSEGV : 127), "\(program): \(outcome)")
+            let first = outcome.errors.first
+            if outcome.segmentationFault {
+                #expect(first?.summary == build.dir + "/libd.so.1 has \(lost): the loader dies of SIGSEGV loading it", "\(program): \(outcome)")
+                #expect(first?.loaderMessage == nil, "\(program): \(outcome)")
+            } else {
+                #expect(first?.id == "LD002", "\(program): \(outcome)")
+                #expect(first?.loaderMessage == outcome.real.stderr.split(separator: "\n").first.map(String.init), "\(program): \(outcome)")
+            }
+            // (the other is reported all the same: every failure in one pass)
+            #expect(outcome.errors.contains { $0.id == "LD002" } && (outcome.errors.contains { $0.summary.hasSuffix("\(lost): the loader dies of SIGSEGV loading it") } || !(tag == 9 || readsRelr)),
+                    "\(program): \(outcome)")
+        }
+    }
+
+    @Test("a library whose relocation kills the loader, relocated before or after one whose start-up lookup fails: check's first error is the loader's",
+          .enabled(if: canBuild, "needs gcc and root"),
+          arguments: [([8 as UInt64], "DT_RELA but no DT_RELASZ"), ([23], "DT_PLTREL but no DT_JMPREL"),
+                      ([8, 20, 23, 2], "a DT_INIT_ARRAY but no relocations to fix its pointers"), ([6], "no DT_SYMTAB")])
+    func relocationDeathAmongFailedLookups(tags: [UInt64], lost: String) throws {
+        // libb reads missing_var through its GOT (a start-up lookup) and nothing defines it;
+        // libn calls getpid through its PLT. The loader relocates the library loaded later
+        // first: in killed-last that is libb, whose lookup fails first; in killed-first, libn.
+        let build = try ScratchBuild("relocdeath", """
+            printf 'extern int missing_var;\nint bee(void) { return missing_var; }\n' > b.c
+            printf '#include <unistd.h>\nstatic int base = 3;\nint *const p = &base;\nint seven(void) { return getpid() > 0 ? *p + 4 : 0; }\n' > n.c
+            printf 'int missing_var = 0;\n' > v.c
+            printf 'int seven(void); int bee(void);\nint main(void) { return seven() + bee() - 7; }\n' > m.c
+            gcc -shared -fPIC -o libb.so.1 -Wl,-soname,libb.so.1 b.c
+            gcc -shared -fPIC -o libn.so.1 -Wl,-soname,libn.so.1 -Wl,-z,lazy n.c
+            gcc -shared -fPIC -o libv.so.1 -Wl,-soname,libv.so.1 v.c
+            gcc -o killed-last m.c -Wl,--no-as-needed libn.so.1 libb.so.1 libv.so.1 -Wl,-rpath,'$ORIGIN'
+            gcc -o killed-first m.c -Wl,--no-as-needed libb.so.1 libn.so.1 libv.so.1 -Wl,-rpath,'$ORIGIN'
+            ./killed-last && ./killed-first
+            printf 'int other = 1;\n' > e.c
+            gcc -shared -fPIC -o libv.so.1 -Wl,-soname,libv.so.1 e.c
+            """)
+        defer { build.remove() }
+        for tag in tags { #expect(try Self.edit(build.dir + "/libn.so.1", tag: tag, remove: true)) }
+        for program in ["killed-last", "killed-first"] {
+            let outcome = try Self.judge(build.dir + "/" + program, root: "/", arguments: [])
+            // (without its symbol table, the first lookup that reaches libn dies: the failed one too)
+            let dies = program == "killed-first" || tags == [6]
+            #expect(outcome.real.status == (dies ? SIGSEGV : 127), "\(program): \(outcome)")
+            let first = outcome.errors.first
+            if outcome.segmentationFault {
+                #expect(first?.summary.hasPrefix(build.dir + "/libn.so.1 has \(lost): the loader dies of SIGSEGV") == true, "\(program): \(outcome)")
+            } else {
+                #expect(first?.id == "LD004", "\(program): \(outcome)")
+                #expect(first?.loaderMessage == outcome.real.stderr.split(separator: "\n").first.map(String.init), "\(program): \(outcome)")
+            }
+            #expect(outcome.errors.contains { $0.id == "LD004" } && outcome.errors.contains { $0.summary.contains("libn.so.1 has \(lost)") },
+                    "\(program): \(outcome)")
+        }
+    }
+
     @Test("a C++ program: its constructors skipped, its hash table removed, its libgcc_s without DT_VERDEF, on this machine's loader",
           .enabled(if: canBuild && FileManager.default.isExecutableFile(atPath: "/usr/bin/g++"), "needs g++ and root"))
     func cxxProgram() throws {

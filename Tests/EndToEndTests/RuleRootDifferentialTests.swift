@@ -79,8 +79,10 @@ struct RuleRootDifferentialTests {
             let crash = graph.filterCycle.flatMap { $0.missingBefore == 0 ? Listing(paths: [], stoppedAt: "?") : nil }
             let model = crash ?? graph.missing.first.map { Listing(paths: [], stoppedAt: "\($0.loaderName): \($0.reason)") }
                 ?? recordStop
-                ?? graph.mappingAssertion.map { assertion in
-                    Listing(paths: [], stoppedAt: "?" + assertion.loaderMessage(graph.platform.glibc, isProgram: assertion.object == 0) + "\n")
+                ?? graph.mappingAssertion.flatMap { assertion in
+                    // (an entry the assertion reads is absent: a crash, silent)
+                    Listing(paths: [], stoppedAt: assertion.loaderMessage(graph.platform.glibc, isProgram: assertion.object == 0)
+                        .map { "?" + $0 + "\n" } ?? "?")
                 }
                 ?? unloaded.map { _ in Listing(paths: [], stoppedAt: "?" + UnloadedVersionFile.loaderMessage(graph.platform.glibc) + "\n") }
                 // (ld.so lists from the program on: the program's own filter objects, put

@@ -16,7 +16,7 @@
 # (every stage of the search) against `find ROOT -name LIB`.
 #
 # Each command runs under hyperfine (-N, no shell; -i, since `check` exits 1/2 on
-# problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 5..10, within
+# problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 3..10, within
 # hyperfine's 3-second budget per command).  Medians and ratios are printed as a table
 # and written to docs/performance.md (between its bench markers), with the machine.
 #
@@ -92,17 +92,26 @@ done
 # ---------------------------------------------------------------- timings
 # one hyperfine run per target and command, so that each command gets its own budget
 WARMUP=1 RUNS_LO=$MIN_RUNS
-hf() {  # hf JSON NAME COMMAND...
+hf() {  # hf JSON NAME COMMAND...  (hfquick: the same, with a warm-up and MIN_RUNS runs always)
   local json=$1 name=$2; shift 2
   hyperfine -N -i --style none --warmup "$WARMUP" --min-runs "$RUNS_LO" --max-runs "$MAX_RUNS" \
     --export-json "$json" -n "$name" -- "$*" >/dev/null 2>"$json.err" \
     || { echo "bench: hyperfine failed for '$*' (see $json.err)" >&2; rm -f "$json"; }
 }
+# The tools that read a 5,000-library closure in well under a second get their warm-up run
+# and MIN_RUNS there too: two cold-ish runs of them were what moved the scaling exponent.
+hfquick() {
+  local warmup=$WARMUP runs=$RUNS_LO
+  WARMUP=1 RUNS_LO=$MIN_RUNS
+  hf "$@"
+  WARMUP=$warmup RUNS_LO=$runs
+}
 for t in "${TARGETS[@]}"; do
   label=${t%%|*}; prog=${t#*|}
   libs=$(ldd "$prog" 2>/dev/null | grep -c '=>' || true)   # also warms the page cache
-  # a warm-up run only where it is cheap (the ldd above has read every file already)
-  # and at least 2 runs there instead of 3 (a run of the slow tools takes 10-30 s)
+  # above 2,000 libraries the loader's tools (ld.so --list, ldd, ldd -r) and lddtree get no
+  # warm-up run (the ldd above has read every file already) and at least 2 runs instead of
+  # 3: one of their runs takes 1-30 s
   if [ "$libs" -gt 2000 ]; then WARMUP=0; RUNS_LO=2; else WARMUP=1; RUNS_LO=$MIN_RUNS; fi
   echo "$label $libs $prog" >> "$RES/targets"
   # how much of the closure libtree shows (it stops at depth 32, even with --max-depth):
@@ -110,10 +119,10 @@ for t in "${TARGETS[@]}"; do
   # recursion limit: a non-zero exit, marked in the table.)
   echo "$label|libtree|$(libtree -p "$prog" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | sort -u | wc -l)" >> "$RES/shown"
   echo "bench: $label ($libs libraries)" >&2
-  hf "$RES/$label.ofdoctor-tree.json"  "ofdoctor tree"  "$BIN" tree "$prog"
-  hf "$RES/$label.libtree.json"        "libtree"        libtree "$prog"
+  hfquick "$RES/$label.ofdoctor-tree.json"  "ofdoctor tree"  "$BIN" tree "$prog"
+  hfquick "$RES/$label.libtree.json"        "libtree"        libtree "$prog"
   hf "$RES/$label.ldso-list.json"      "ld.so --list"   "$LDSO" --list "$prog"
-  hf "$RES/$label.ofdoctor-check.json" "ofdoctor check" "$BIN" check "$prog"
+  hfquick "$RES/$label.ofdoctor-check.json" "ofdoctor check" "$BIN" check "$prog"
   hf "$RES/$label.ldd-r.json"          "ldd -r"         ldd -r "$prog"
   hf "$RES/$label.ldd.json"            "ldd"            ldd "$prog"
   hf "$RES/$label.lddtree.json"        "lddtree"        lddtree "$prog"
@@ -203,7 +212,7 @@ fi
   echo "hyperfine=$(hyperfine --version)"
   echo "swift=$(swift --version 2>/dev/null | head -1)"
   echo "gcc=$(gcc --version | head -1)"
-  echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up (above 2,000 libraries: 2..$MAX_RUNS runs, no warm-up)"
+  echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up (above 2,000 libraries, for ld.so --list, ldd, ldd -r and lddtree: 2..$MAX_RUNS runs, no warm-up)"
   echo "seconds=$(( $(date +%s) - T0 ))"
   echo "load=$LOAD_BEFORE at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5, 15 minutes)"
   echo "ldso=$("$LDSO" --version | head -1)"
