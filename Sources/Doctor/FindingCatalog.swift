@@ -490,10 +490,6 @@ public enum FindingCatalog {
         return finding
     }
 
-    /// Loaded libraries cut short (`PastEndOfFile`) that the loader maps: one only relocation
-    /// touches kills it then (LD010); one the loader does not touch at all is LD032, its
-    /// segments running past the file's end where the pages it reads are whole. The program
-    /// and the loader itself are mapped by the kernel, and left out.
     /// LD010 for a library's dynamic section without what the loader dereferences (`lost`):
     /// the summary ends "dies of SIGSEGV" and `stage`; the explanation says `how`, the signal,
     /// then `printed` (what the user sees, and why no linker wrote it).
@@ -519,6 +515,10 @@ public enum FindingCatalog {
             printed: " before it loads the libraries after this one. Nothing is printed by the loader; a shell says \"Segmentation fault\" (exit status 139), and ldd and ld.so --list die the same way. A linker never writes such a file: it was damaged or edited by hand.")
     }
 
+    /// Loaded libraries cut short (`PastEndOfFile`) that the loader maps: one only relocation
+    /// touches kills it then (LD010); one the loader does not touch at all is LD032, its
+    /// segments running past the file's end where the pages it reads are whole. The program
+    /// and the loader itself are mapped by the kernel, and left out.
     static func cutShortFindings(_ graph: LoadGraph) -> [Finding] {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {

@@ -254,9 +254,9 @@ public struct MappingAssertion: Equatable, Sendable {
         let check = elf.failedDynamicInfoCheck.flatMap { check in
             glibc >= GlibcVersion(check.checkedSince.major, check.checkedSince.minor) ? check : nil
         }
-        if case .pltRelocationType = check { return .dynamicInfo(check!) }
+        if let check, case .pltRelocationType = check { return .dynamicInfo(check) }
         if let lost = elf.lostForMapping { return .entryAbsent(lost) }
-        if case .relaEntrySize = check { return .dynamicInfo(check!) }
+        if let check, case .relaEntrySize = check { return .dynamicInfo(check) }
         if glibc >= GlibcVersion(2, 36), elf.header.machine == 62, let entries = elf.uncheckedEntries,
            entries.relr != nil, entries.relrEntrySize == nil {
             return .entryAbsent(Self.relrWithoutEntrySize)
@@ -267,7 +267,6 @@ public struct MappingAssertion: Equatable, Sendable {
 
     /// `entryAbsent`'s text for packed relative relocations.
     public static let relrWithoutEntrySize = "DT_RELR but no DT_RELRENT"
-
 
     /// The loader's line. Measured in glibc 2.31, 2.36 and 2.41: the Bloom filter's check
     /// moved to a file of its own, and get-dynamic-info.h's lines moved, in between (the
