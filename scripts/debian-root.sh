@@ -4,6 +4,9 @@
 #   bullseye  Debian 11, glibc 2.31: the OpenFace image's (Ubuntu 20.04's) glibc
 #   trixie    Debian 13, glibc 2.41: a loader after 2.37, which dropped the legacy hwcap
 #             subdirectories (tls, x86_64, haswell) from its search, its cache and ldconfig
+#   bullseye-ffmpeg  Debian 11 with ffmpeg (200-odd libraries): `make bench`'s closure in a
+#             root of the image's glibc, measured inside it (kept apart from the tests' root,
+#             whose files the differentials sample)
 #
 #   --variant=minbase     libc6, libc-bin (ld.so, ldd, ldconfig) and little else
 #   --include=...         library-heavy packages, so the differential has many ELF files
@@ -14,11 +17,13 @@
 #
 # usage: scripts/debian-root.sh SUITE [DIR]     (default /var/cache/ofdoctor-SUITE)
 set -euo pipefail
-suite=${1:?usage: scripts/debian-root.sh bullseye|trixie [DIR]}
+suite=${1:?usage: scripts/debian-root.sh bullseye|trixie|bullseye-ffmpeg [DIR]}
+release=$suite
 case $suite in
+  bullseye-ffmpeg) release=bullseye; packages=ffmpeg ;;
   bullseye) packages=libcurl4,libglib2.0-0,libxml2,libsqlite3-0,libpython3.9,libssl1.1,libtiff5,libpng16-16,libjpeg62-turbo,libwebp6,libfreetype6,libfontconfig1,libgnutls30,libldap-2.4-2 ;;
   trixie)   packages=libcurl4t64,libglib2.0-0t64,libxml2,libsqlite3-0,libssl3t64,libtiff6,libpng16-16t64,libjpeg62-turbo,libwebp7,libfreetype6,libfontconfig1,libgnutls30t64,libldap2 ;;
-  *) echo "debian-root.sh: unknown suite $suite (bullseye or trixie)" >&2; exit 2 ;;
+  *) echo "debian-root.sh: unknown suite $suite (bullseye, trixie or bullseye-ffmpeg)" >&2; exit 2 ;;
 esac
 dir=${2:-/var/cache/ofdoctor-$suite}
 [ -e "$dir/etc/debian_version" ] && [ -x "$dir/usr/bin/ldd" ] && exit 0
@@ -35,8 +40,8 @@ mirror=$( { grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2
 mirror=${mirror:-http://deb.debian.org/debian}
 
 rm -rf "$dir.partial"
-echo "debian-root.sh: debootstrap $suite from $mirror into $dir (once; cached)" >&2
-debootstrap --variant=minbase --include="$packages" "$suite" "$dir.partial" "$mirror" >"$dir.log" 2>&1 \
+echo "debian-root.sh: debootstrap $release ($packages) from $mirror into $dir (once; cached)" >&2
+debootstrap --variant=minbase --include="$packages" "$release" "$dir.partial" "$mirror" >"$dir.log" 2>&1 \
   || { tail -20 "$dir.log" >&2; exit 1; }
 rm -rf "$dir.partial/var/cache/apt/archives/"*.deb
 mv "$dir.partial" "$dir"

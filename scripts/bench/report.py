@@ -134,6 +134,51 @@ def main():
                    "of the closure: " + ", ".join(partial) + "; these rows are left out of the tree goal.")
     out.append("")
 
+    # ------------------------------------------------------------ a Debian 11 root
+    p = os.path.join(res, "debian")
+    if os.path.exists(p):
+        _, dlibs, _ = open(p).read().split(maxsplit=2)
+        files = open(os.path.join(res, "debian-files")).read().split("\n") \
+            if os.path.exists(os.path.join(res, "debian-files")) else ["0"]
+        total, chosen = int(files[0] or 0), len([f for f in files[1:] if f])
+        out.append("A Debian 11 root (glibc 2.31, the OpenFace image's) with ffmpeg, built by "
+                   "scripts/debian-root.sh bullseye-ffmpeg. ffmpeg is measured inside the root: the static "
+                   "ofdoctor copied in and run with chroot, as the root's own loader, ldd and ldd -r are (it has "
+                   "no libtree). Then the root's ELF programs and libraries one call after another, per call: "
+                   "ofdoctor from outside (`--root ROOT FILE`), the loader's tools inside the root (one chroot, "
+                   "then a call a file); a pass over the files is one hyperfine run, after one warm-up pass.")
+        out.append("")
+        out.append("| closure | libraries | ofdoctor tree | ld.so --list | tree ÷ ld.so --list | ofdoctor check "
+                   "| ldd -r | check ÷ ldd -r | ldd |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        m = {key: load(res, f"debian-ffmpeg.{key}") for key in ("ofdoctor-tree", "ldso-list", "ofdoctor-check",
+                                                                 "ldd-r", "ldd")}
+        rl, rc = ratio(m["ofdoctor-tree"], m["ldso-list"]), ratio(m["ofdoctor-check"], m["ldd-r"])
+        if rl is not None:
+            list_ratios.append(("ffmpeg in the Debian 11 root", rl))
+        if rc is not None:
+            check_ratios.append(("ffmpeg in the Debian 11 root", rc))
+        out.append(f"| ffmpeg, inside the root | {int(dlibs):,} | {cell(m['ofdoctor-tree'])} | "
+                   f"{cell(m['ldso-list'])} | {'—' if rl is None else f'{rl:.2f}×'} | "
+                   f"{cell(m['ofdoctor-check'], expect_ok=False)} | {cell(m['ldd-r'])} | "
+                   f"{'—' if rc is None else f'{rc:.2f}×'} | {cell(m['ldd'])} |")
+        if chosen:
+            def per(key):
+                x = load(res, f"debian-files.{key}")
+                return None if x is None else (x[0] / chosen, 0, x[2])
+            m = {key: per(key) for key in ("ofdoctor-tree", "ldso-list", "ofdoctor-check", "ldd-r")}
+            rl, rc = ratio(m["ofdoctor-tree"], m["ldso-list"]), ratio(m["ofdoctor-check"], m["ldd-r"])
+            label = f"{chosen:,} of the root's {total:,} ELF files, per call"
+            if rl is not None:
+                list_ratios.append((label, rl))
+            if rc is not None:
+                check_ratios.append((label, rc))
+            out.append(f"| {label} (ofdoctor `--root` from outside) | — | {cell(m['ofdoctor-tree'])} | "
+                       f"{cell(m['ldso-list'])} | {'—' if rl is None else f'{rl:.2f}×'} | "
+                       f"{cell(m['ofdoctor-check'])} | {cell(m['ldd-r'])} | "
+                       f"{'—' if rc is None else f'{rc:.2f}×'} | — |")
+        out.append("")
+
     # ------------------------------------------------------------ linearity
     lin_rows, lin_ok = [], True
     for (shape, key), pts in sorted(series.items()):

@@ -196,6 +196,81 @@ if [ -f "$CR/stamp" ]; then
   echo "conda-tree|ofdoctor check --root|$kb" >> "$RES/memory"
 fi
 
+# ---------------------------------------------------------------- a Debian 11 root
+# ffmpeg in a Debian 11 root (glibc 2.31, the OpenFace image's), measured inside it: the
+# static ofdoctor copied in and run with chroot, as the root's own loader, ldd and ldd -r
+# are (the root has no libtree or lddtree). Then the root's ELF files one call after
+# another, per call: ofdoctor from outside (--root), the loader's tools inside the root (one
+# chroot, then a call a file). Built once by scripts/debian-root.sh (debootstrap from the
+# machine's mirror) and cached; BENCH_SKIP_DEBIAN=1 leaves it out.
+DR=${BENCH_DEBIAN_ROOT:-/var/cache/ofdoctor-bullseye-ffmpeg}
+PER_CALL=${BENCH_PER_CALL_FILES:-400}
+if [ "${BENCH_SKIP_DEBIAN:-0}" != 1 ] && { [ -x "$DR/usr/bin/ffmpeg" ] || bash scripts/debian-root.sh bullseye-ffmpeg "$DR" >&2; } \
+   && [ -x "$DR/usr/bin/ffmpeg" ]; then
+  mounted=
+  if ! mountpoint -q "$DR/proc"; then
+    mount -t proc proc "$DR/proc" && mounted=1
+    trap 'umount "$DR/proc" 2>/dev/null || true' EXIT   # (also when the bench stops early)
+  fi
+  cp "$BIN" "$DR/tmp/ofdoctor-bench"
+  WARMUP=1 RUNS_LO=$MIN_RUNS
+  libs=$(chroot "$DR" /usr/bin/ldd /usr/bin/ffmpeg 2>/dev/null | grep -c '=>' || true)
+  echo "debian-ffmpeg $libs $DR/usr/bin/ffmpeg" >> "$RES/debian"
+  hf "$RES/debian-ffmpeg.ofdoctor-tree.json"  "ofdoctor tree"  chroot "$DR" /tmp/ofdoctor-bench tree /usr/bin/ffmpeg
+  hf "$RES/debian-ffmpeg.ldso-list.json"      "ld.so --list"   chroot "$DR" /lib64/ld-linux-x86-64.so.2 --list /usr/bin/ffmpeg
+  hf "$RES/debian-ffmpeg.ofdoctor-check.json" "ofdoctor check" chroot "$DR" /tmp/ofdoctor-bench check /usr/bin/ffmpeg
+  hf "$RES/debian-ffmpeg.ldd-r.json"          "ldd -r"         chroot "$DR" /usr/bin/ldd -r /usr/bin/ffmpeg
+  hf "$RES/debian-ffmpeg.ldd.json"            "ldd"            chroot "$DR" /usr/bin/ldd /usr/bin/ffmpeg
+  # every ELF program and shared object of the root (no links), PER_CALL of them evenly
+  # spaced in path order when there are more
+  python3 - "$DR" "$PER_CALL" > "$RES/debian-files" <<'PY'
+import os, struct, sys
+root, keep = sys.argv[1], int(sys.argv[2])
+found = []
+for top in ("usr", "lib", "lib64", "bin", "sbin", "opt"):
+    start = os.path.join(root, top)
+    if os.path.islink(start) or not os.path.isdir(start):
+        continue
+    for d, dirs, files in os.walk(start):
+        for name in files:
+            path = os.path.join(d, name)
+            try:
+                if os.path.islink(path) or not os.path.isfile(path):
+                    continue
+                with open(path, "rb") as f:
+                    head = f.read(18)
+            except OSError:
+                continue
+            if len(head) == 18 and head[:4] == b"\x7fELF" and head[4] == 2 and struct.unpack_from("<H", head, 16)[0] in (2, 3):
+                found.append(path[len(root):])
+found.sort()
+step = max(1, len(found) / keep) if keep else 1
+chosen = sorted({found[int(i * step)] for i in range(min(keep, len(found)))}) if keep else found
+print(len(found))
+print("\n".join(chosen))
+PY
+  tail -n +2 "$RES/debian-files" > "$DR/tmp/ofdoctor-bench-files"
+  # (a run is a whole pass over the files; a pass before them warms the page cache)
+  percall() {  # percall JSON NAME SCRIPT: SCRIPT reads the file list on stdin
+    local json=$1 name=$2 script=$3
+    hyperfine -N -i --style none --warmup 1 --runs 3 --export-json "$json" -n "$name" -- "$script" >/dev/null 2>"$json.err" \
+      || { echo "bench: hyperfine failed for $name (see $json.err)" >&2; rm -f "$json"; }
+  }
+  list=$DR/tmp/ofdoctor-bench-files
+  percall "$RES/debian-files.ofdoctor-tree.json" "ofdoctor tree --root" \
+    "bash -c 'while read -r f; do \"\$0\" tree --root \"\$1\" \"\$f\" >/dev/null 2>&1; done < \"\$2\"' $BIN $DR $list"
+  percall "$RES/debian-files.ofdoctor-check.json" "ofdoctor check --root" \
+    "bash -c 'while read -r f; do \"\$0\" check --root \"\$1\" \"\$f\" >/dev/null 2>&1; done < \"\$2\"' $BIN $DR $list"
+  percall "$RES/debian-files.ldso-list.json" "ld.so --list (in the root)" \
+    "chroot $DR /bin/bash -c 'while read -r f; do /lib64/ld-linux-x86-64.so.2 --list \"\$f\" >/dev/null 2>&1; done < /tmp/ofdoctor-bench-files'"
+  percall "$RES/debian-files.ldd-r.json" "ldd -r (in the root)" \
+    "chroot $DR /bin/bash -c 'while read -r f; do /usr/bin/ldd -r \"\$f\" >/dev/null 2>&1; done < /tmp/ofdoctor-bench-files'"
+  rm -f "$DR/tmp/ofdoctor-bench" "$DR/tmp/ofdoctor-bench-files"
+  if [ -n "$mounted" ]; then umount "$DR/proc"; trap - EXIT; fi
+else
+  echo "bench: no Debian 11 root with ffmpeg at $DR: skipping its rows" >&2
+fi
+
 # ---------------------------------------------------------------- machine and report
 {
   echo "date=$(date -u '+%Y-%m-%d %H:%M UTC')"
