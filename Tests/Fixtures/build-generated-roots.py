@@ -13,7 +13,8 @@ library built with -mno-direct-extern-access or not), the next library as a filt
 auxiliary filter (DT_AUXILIARY) or a filter name that is nowhere, a function only at a hidden or an older
 version, references that name no version, or short of a symbol in a way the loader tells
 apart (local binding, section type, value 0, hidden visibility, data or thread-local
-variable gone); RPATH or RUNPATH ($ORIGIN included) on the
+variable gone), or, rarely, damaged (DT_RELASZ, DT_RELAENT or DT_SYMTAB removed: the loader dies
+relocating it, mapping it, or at the first lookup that reaches it); RPATH or RUNPATH ($ORIGIN included) on the
 program and the libraries; -z nodefaultlib; the kernel's vDSO named in DT_NEEDED; LD_LIBRARY_PATH and LD_PRELOAD; ld.so.conf.d
 entries; a cache that is fresh, stale or absent. Nothing expected is stored: the real
 loader, run in the root, is the oracle (Tests/EndToEndTests/GeneratedRootTests.swift).
@@ -85,11 +86,17 @@ GOOD_FLAVOURS = [("good", 40), ("sysv", 5), ("both", 3), ("weak", 3), ("ifunc", 
                  # it, before it in the search list), or a name that is nowhere
                  ("filter", 2), ("auxiliary", 2), ("auxabsent", 1), ("filtermiss", 1),
                  # now and then a copy of the soname that is short after all
-                 ("nodata", 2), ("notls", 2), ("newer", 1), ("local", 1), ("section", 1), ("value0", 1), ("hiddenvis", 1)]
+                 ("nodata", 2), ("notls", 2), ("newer", 1), ("local", 1), ("section", 1), ("value0", 1), ("hiddenvis", 1),
+                 # and, rarely, a damaged one (DAMAGED): the loader dies of it relocating it, as it
+                 # maps it, or at the first lookup that reaches it
+                 ("relasz", 1), ("relaent", 1), ("nosymtab", 1)]
 HOLLOW_FLAVOURS = [("hollow", 4), ("newer", 2), ("local", 2), ("section", 1), ("value0", 2),
                    ("hiddenvis", 2), ("nodata", 3), ("notls", 3)]
 UNVERSIONED_FLAVOURS = [("unversioned", 2), ("unversioned-libc", 2)]
 FLAVOURS = {"good": GOOD_FLAVOURS, "hollow": HOLLOW_FLAVOURS, "unversioned": UNVERSIONED_FLAVOURS}
+# flavours made by removing dynamic entries of the good copy (the entries after them moved
+# up), as a damaged file or one edited by hand has them: DT_RELASZ, DT_RELAENT, DT_SYMTAB
+DAMAGED = {"relasz": [8], "relaent": [9], "nosymtab": [6]}
 # flavours made by patching one dynamic symbol of the good copy: (symbol, field, value)
 PATCHED = {"local": ("f", "bind", 0), "section": ("f", "type", 3), "value0": ("f", "value", 0),
            "hiddenvis": ("f", "other", 2)}
@@ -183,6 +190,28 @@ def patch_symbol(path, name, field, value):
     raise SystemExit("build-generated-roots.py: no dynamic symbol %s in %s" % (name, path))
 
 
+def drop_dynamic_entries(path, tags):
+    """Removes the dynamic entries of `tags` from an x86-64 ELF file, moving the rest up."""
+    with open(path, "r+b") as f:
+        data = bytearray(f.read())
+        phoff, = struct.unpack_from("<Q", data, 32)
+        phnum, = struct.unpack_from("<H", data, 56)
+        dynamic = next(struct.unpack_from("<Q", data, phoff + 56 * k + 8)[0] for k in range(phnum)
+                       if struct.unpack_from("<I", data, phoff + 56 * k)[0] == 2)
+        entries, at = [], dynamic
+        while True:
+            tag, value = struct.unpack_from("<qQ", data, at)
+            if tag == 0:
+                break
+            entries.append((tag, value))
+            at += 16
+        kept = [e for e in entries if e[0] not in tags] + [(0, 0)] * (len([e for e in entries if e[0] in tags]) + 1)
+        for k, entry in enumerate(kept):
+            struct.pack_into("<qQ", data, dynamic + 16 * k, *entry)
+        f.seek(0)
+        f.write(data)
+
+
 def build_pool(pool):
     """The library variants and flavours, and the programs, compiled once."""
     os.makedirs(pool, exist_ok=True)
@@ -246,6 +275,12 @@ def build_pool(pool):
             with open(out, "r+b") as f:
                 f.seek(offset)
                 f.write(bytes([value]))
+        for variant, tags in DAMAGED.items():
+            d = os.path.join(pool, variant)
+            os.makedirs(d, exist_ok=True)
+            out = os.path.join(d, "libg%d.so.1" % i)
+            shutil.copyfile(os.path.join(pool, "good", "libg%d.so.1" % i), out)
+            drop_dynamic_entries(out, tags)
     prog = os.path.join(pool, "prog.c")
     startup = []
     uses = ('int g0_f(void);\nint g1_f(void);\nextern int g1_data;\nextern __thread int g0_tls;\n')
