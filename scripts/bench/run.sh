@@ -13,7 +13,9 @@
 # FeatureExtraction stand-in (its OpenFace libraries and MKL missing, copies where such
 # copies usually are), `ofdoctor check --root` against `ldd -r` of the same program in
 # that root; and a program whose only copy of its library lies deep in the package cache
-# (every stage of the search) against `find ROOT -name LIB`.
+# (every stage of the search) against `find ROOT -name LIB`.  Last, a Debian 11 root with
+# ffmpeg (scripts/debian-root.sh bullseye-ffmpeg): ffmpeg inside it, and its ELF files one
+# call after another, per call.
 #
 # Each command runs under hyperfine (-N, no shell; -i, since `check` exits 1/2 on
 # problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 3..10, within
@@ -23,7 +25,8 @@
 # Binary under test: dist/ofdoctor when present (make release), else a release build in
 # .build-bench.  Environment: BENCH_SIZES (default "100 1000 5000"), BENCH_SKIP_REAL=1,
 # BENCH_MIN_RUNS, BENCH_MAX_RUNS, OFDOCTOR (a binary to use instead), BENCH_DOC (write
-# the report there instead of docs/performance.md).
+# the report there instead of docs/performance.md), BENCH_SKIP_DEBIAN=1, BENCH_DEBIAN_ROOT,
+# BENCH_PER_CALL_FILES (default 400).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
