@@ -172,7 +172,7 @@ struct GeneratedRootTests {
             (model.missingVersions, model.withoutVersions, model.undefined) = ([], [], [])
         }
         // A loader that stops mapping a library prints no listing at all; nor does one that
-        // dies as it maps one (then check's first error says so).
+        // dies as it maps one (check must name that death).
         if !listing || truth.fatal != nil { (real.loaded, model.loaded) = ([], []) }
         if Self.diedMapping(truth, report, fixture) { (real.loaded, model.loaded, real.missing, model.missing) = ([], [], [], []) }
         // One that stops in the version check (a need of a file nothing loads) binds nothing.
