@@ -225,10 +225,10 @@ public enum FindingCatalog {
         let message = assertion.loaderMessage(graph.platform.glibc, isProgram: isProgram)
         let neededBy = damagedFileRequesters(object, in: graph)
         switch assertion.kind {
-        case .entryAbsent(let lost):
-            if lost == MappingAssertion.relrWithoutEntrySize {
-                return libraryMappingFinding(graph, object: assertion.object).map { [$0] } ?? []
-            }
+        case .entryAbsent(.relrEntrySize):
+            return libraryMappingFinding(graph, object: assertion.object).map { [$0] } ?? []
+        case .entryAbsent(.relaEntrySize):
+            guard let lost = object.elf.lostForMapping else { return [] }
             return [lostForMappingFinding(object, lost, requesters: object.neededBy.map { graph.objects[$0].path })]
         case .bloomWords:
             return [Finding(

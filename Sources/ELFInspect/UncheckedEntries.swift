@@ -23,6 +23,10 @@ public struct UncheckedEntries: Equatable, Sendable {
 
     public init() {}
 
+    /// `DT_RELR` without `DT_RELRENT`, whose size glibc 2.36 and later assert through the
+    /// entry as they first read the dynamic section.
+    public var lacksRelrEntrySize: Bool { relr != nil && relrEntrySize == nil }
+
     /// The entries of `table`.
     init(_ table: DynamicTable) {
         for (tag, value) in table.tags { record(tag, value) }

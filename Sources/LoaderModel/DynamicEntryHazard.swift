@@ -93,7 +93,7 @@ public struct DynamicEntryHazard: Equatable, Sendable {
         // Packed relative relocations (glibc 2.36 on): their entry size is asserted through
         // DT_RELRENT as the dynamic section is first read (a wrong one is LD034's).
         let readsRelr = glibc >= GlibcVersion(2, 36)
-        if readsRelr, e.relr != nil, e.relrEntrySize == nil {
+        if readsRelr, e.lacksRelrEntrySize {
             add(.mapping, true, "DT_RELR but no DT_RELRENT", "reads the packed relocations' entry size through a null pointer as it first reads the dynamic section")
         }
         // Relocation, in _dl_relocate_object's order: lazy binding's set-up writes the

@@ -236,10 +236,17 @@ public struct FilterCycle: Equatable, Sendable {
 public struct MappingAssertion: Equatable, Sendable {
     public enum Kind: Equatable, Sendable {
         case dynamicInfo(DynamicInfoCheck)
-        /// `DT_RELA` without `DT_RELAENT`, or (glibc 2.36 on) `DT_RELR` without `DT_RELRENT`:
-        /// for a sentence ("DT_RELA but no DT_RELAENT").
-        case entryAbsent(String)
+        /// The entry size of `DT_RELA` or (glibc 2.36 on) of `DT_RELR` is not there.
+        case entryAbsent(AbsentEntry)
         case bloomWords
+    }
+
+    /// The entry whose value the assertion reads through a null pointer.
+    public enum AbsentEntry: Equatable, Sendable {
+        /// `DT_RELA` without `DT_RELAENT` (`ELFFile.lostForMapping`).
+        case relaEntrySize
+        /// `DT_RELR` without `DT_RELRENT`.
+        case relrEntrySize
     }
 
     public var kind: Kind
@@ -255,18 +262,14 @@ public struct MappingAssertion: Equatable, Sendable {
             glibc >= GlibcVersion(check.checkedSince.major, check.checkedSince.minor) ? check : nil
         }
         if let check, case .pltRelocationType = check { return .dynamicInfo(check) }
-        if let lost = elf.lostForMapping { return .entryAbsent(lost) }
+        if elf.lostForMapping != nil { return .entryAbsent(.relaEntrySize) }
         if let check, case .relaEntrySize = check { return .dynamicInfo(check) }
-        if glibc >= GlibcVersion(2, 36), elf.header.machine == 62, let entries = elf.uncheckedEntries,
-           entries.relr != nil, entries.relrEntrySize == nil {
-            return .entryAbsent(Self.relrWithoutEntrySize)
+        if glibc >= GlibcVersion(2, 36), elf.header.machine == 62, elf.uncheckedEntries?.lacksRelrEntrySize == true {
+            return .entryAbsent(.relrEntrySize)
         }
         if let check { return .dynamicInfo(check) }
         return elf.hasPowerOfTwoBloomWords ? nil : .bloomWords
     }
-
-    /// `entryAbsent`'s text for packed relative relocations.
-    public static let relrWithoutEntrySize = "DT_RELR but no DT_RELRENT"
 
     /// The loader's line. Measured in glibc 2.31, 2.36 and 2.41: the Bloom filter's check
     /// moved to a file of its own, and get-dynamic-info.h's lines moved, in between (the
