@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
         // The layers, each using only those listed before it (docs/architecture.md).
         // Errno names, child processes, byte search, string joining: what every layer above may call.
-        .target(name: "Support", dependencies: ["CSpawn"]),
+        .target(name: "Support", dependencies: ["CSpawn", "ELFInspect"]),
         // File formats with no policy: tar, gzip/zlib, zip, CRC-32, SHA-256, model-file headers.
         .target(name: "Archive", dependencies: ["Support", "ELFInspect", "CZlib", "CNettle"]),
         // The root as ld.so sees it: a directory, an overlay, a container image.

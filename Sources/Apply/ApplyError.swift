@@ -30,6 +30,9 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
     /// The journal fails its checks (`line` is 1-based): refused whole, nothing changed,
     /// kept on disk. `holds` lists the changes it records (unverified).
     case journalCorrupt(path: String, line: Int, reason: String, holds: [String])
+    /// The journal lies in another directory than the one it was written in (copied from
+    /// another root, or the root copied).
+    case journalElsewhere(path: String, directory: String)
     /// The journal names a path that is not a plain real path inside the root (`..`, NUL,
     /// relative, or through a link): refused whole, nothing changed, kept on disk.
     case journalOutsideRoot(path: String, entry: String, reason: String)
@@ -83,6 +86,8 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
         case .journalCorrupt(let p, let line, let reason, let holds):
             let listed = holds.isEmpty ? "no change it records can be read" : "it records (unverified): \(holds.joined(separator: "; "))"
             return "\(p): the journal fails its checks at line \(line): \(reason); nothing was changed and the journal is kept; \(listed); inspect it and revert by hand"
+        case .journalElsewhere(let p, let directory):
+            return "\(p): the journal was written in another root: \(directory) is not the directory fix --apply wrote it in (the journal was copied here, or this root is a copy), and what looks like its changes here was not made by it; ofdoctor changed nothing and kept the journal: run undo on the root fix --apply changed, or remove \(p) to treat this root as one ofdoctor never changed"
         case .journalOutsideRoot(let p, let entry, let reason):
             return "\(p): the journal names \(Self.printable(entry)), which \(reason); ofdoctor refuses the whole journal, changed nothing and kept it; inspect it and revert by hand"
         case .journalKey(let p, let reason):

@@ -21,6 +21,7 @@ extension ApplySession {
         let records = try JournalFile.verify(contents, path: place.real.string, key: key)
         let loaded = try Journal.decode(records: records, of: contents, path: place.real.string)
         try checkNoLinks(loaded, journal: place.real.string)
+        try checkWrittenHere(loaded, journal: place.real)
         journal = loaded
         journalRecords = records
         journalPath = place.real
@@ -51,13 +52,31 @@ extension ApplySession {
         }
     }
 
+    /// Refuses a journal found in another directory than the one it was written in: one
+    /// copied from another root, or a copy of the whole root. Its changes were made there,
+    /// and what looks like them here (a link to the same target, a file with the same
+    /// bytes) was made by someone else, so `undo` must not delete it.
+    private func checkWrittenHere(_ journal: Journal, journal path: RootPath) throws(ApplyError) {
+        guard let directory = try entry(path.parent), directory.kind == .directory,
+              directory.identity.inode == journal.directoryInode else {
+            throw .journalElsewhere(path: path.string, directory: path.parent.string)
+        }
+    }
+
+    /// The inode number of the directory `path` (`RootEntry.identity`).
+    private func directoryInode(_ path: RootPath) throws(ApplyError) -> UInt64 {
+        guard let found = try entry(path), found.kind == .directory else { throw .notADirectory(path: path.string) }
+        return found.identity.inode
+    }
+
     /// Creates the journal. When its directories are missing they are built under a
     /// staging name with the journal inside, then renamed into place: a kill leaves either
     /// a journal that lists them or a staging directory the next run removes.
     func createJournal() throws(ApplyError) {
         let place = try locate(Journal.path)
-        let header = Journal.headerLine(createdDirectories: place.missing.map(\.string))
-        let contents = JournalFile.encode([header], secret: try secret())
+        let created = place.missing.map(\.string)
+        let inode: UInt64
+        let header: [UInt8]
         if let top = place.missing.first, let staging = stagingPath(for: place.missing) {
             let rebase = { (path: RootPath) in RootPath(staging.string + path.string.dropFirst(top.string.count)) }
             try perform(staging) { (at) throws(WriteFailure) in try writer.makeDirectory(at, mode: 0o755) }
@@ -66,6 +85,10 @@ extension ApplySession {
                 try perform(staged) { (at) throws(WriteFailure) in try writer.makeDirectory(at, mode: 0o755) }
             }
             let stagedJournal = rebase(place.real)
+            // (rename(2) keeps the inode: the staged directory's is the one it will have)
+            inode = try directoryInode(stagedJournal.parent)
+            header = Journal.headerLine(createdDirectories: created, directoryInode: inode)
+            let contents = JournalFile.encode([header], secret: try secret())
             try perform(stagedJournal) { (at) throws(WriteFailure) in
                 try writer.createFile(at, contents: contents, mode: 0o644)
             }
@@ -74,12 +97,15 @@ extension ApplySession {
             try perform(staging, top, reportedAs: top) { (from, to) throws(WriteFailure) in try writer.rename(from, to: to) }
             try syncDirectory(top.parent)
         } else {
+            inode = try directoryInode(place.real.parent)
+            header = Journal.headerLine(createdDirectories: created, directoryInode: inode)
+            let contents = JournalFile.encode([header], secret: try secret())
             try perform(place.real) { (at) throws(WriteFailure) in
                 try writer.createFile(at, contents: contents, mode: 0o644)
             }
             try syncDirectory(place.real.parent)
         }
-        journal = Journal(createdDirectories: place.missing.map(\.string))
+        journal = Journal(createdDirectories: created, directoryInode: inode)
         journalRecords = [header]
         journalPath = place.real
         try checkpoint()

@@ -8,7 +8,7 @@ import RootFS
 /// The record of what `fix --apply` changed in a root, kept in the root at
 /// `/var/lib/ofdoctor/journal` (format: `JournalFile`), one record a line:
 ///
-///     {"createdDirectories":["/var/lib/ofdoctor"],"format":"ofdoctor-journal","version":2}
+///     {"createdDirectories":["/var/lib/ofdoctor"],"directoryInode":1234,"format":"ofdoctor-journal","version":4}
 ///     {"change":{…},"phase":"intent","seq":1}     before the change is made
 ///     {"phase":"done","seq":1}                    after it (ldconfig: with its "effect")
 ///     {"error":"…","phase":"failed","seq":1}      it failed (`ldconfig` also: "ldconfig":{…})
@@ -18,7 +18,10 @@ import RootFS
 /// next `apply` look at the root to tell. A journal that fails its checksums, is cut
 /// short, is not sealed with this user's `JournalKey` (written elsewhere, or forged) or
 /// names a path that is not a plain real path inside the root is refused whole, before
-/// anything is changed, and kept.
+/// anything is changed, and kept. So is one found in another directory than the one it was
+/// written in (`directoryInode`): a journal copied into another root, or a copy of the
+/// root, would otherwise make `undo` delete look-alikes of ofdoctor's links and files
+/// that someone else made there.
 public struct Journal: Equatable, Sendable {
     public static let path = RootPath("/var/lib/ofdoctor/journal")
     public static let format = "ofdoctor-journal"
@@ -38,11 +41,16 @@ public struct Journal: Equatable, Sendable {
 
     /// The journal's own directories, created with it (removed when `undo` removes it).
     public var createdDirectories: [String]
+    /// The inode number of the directory the journal was written in (`/var/lib/ofdoctor`,
+    /// its real path), nil for a journal not yet written. Not the device: an overlay
+    /// root's device number changes when the container restarts, its inodes do not.
+    public var directoryInode: UInt64?
     /// Changes in the order they were made.
     public var entries: [Entry]
 
-    public init(createdDirectories: [String], entries: [Entry] = []) {
+    public init(createdDirectories: [String], directoryInode: UInt64? = nil, entries: [Entry] = []) {
         self.createdDirectories = createdDirectories
+        self.directoryInode = directoryInode
         self.entries = entries
     }
 
@@ -117,6 +125,7 @@ public struct Journal: Equatable, Sendable {
         var format: String
         var version: Int
         var createdDirectories: [String]
+        var directoryInode: UInt64
     }
 
     struct Record: Codable {
@@ -128,8 +137,9 @@ public struct Journal: Equatable, Sendable {
         var error: String?
     }
 
-    /// 3: the closing line carries the seal (`JournalFile`).
-    static let version = 3
+    /// 3: the closing line carries the seal (`JournalFile`); 4: the header names the
+    /// directory it was written in (`directoryInode`).
+    static let version = 4
 
     /// One record's JSON (no newline).
     static func line<T: Encodable>(_ value: T) -> [UInt8] {
@@ -140,8 +150,8 @@ public struct Journal: Equatable, Sendable {
         return Array(data)
     }
 
-    static func headerLine(createdDirectories: [String]) -> [UInt8] {
-        line(Header(format: format, version: version, createdDirectories: createdDirectories))
+    static func headerLine(createdDirectories: [String], directoryInode: UInt64) -> [UInt8] {
+        line(Header(format: format, version: version, createdDirectories: createdDirectories, directoryInode: directoryInode))
     }
 
     static func recordLine(seq: Int, phase: Phase, change: JournalChange? = nil, ldconfig: LdconfigResult? = nil,
@@ -181,14 +191,19 @@ public struct Journal: Equatable, Sendable {
         let holds = { JournalFile.holdings(bytes) }
         let decoder = JSONDecoder()
         guard let first = lines.first else { return Journal(createdDirectories: []) }
-        guard let header = try? decoder.decode(Header.self, from: Data(first)), header.format == format else {
+        // (the version first: an older header lacks fields this one needs)
+        struct Version: Decodable { var format: String; var version: Int }
+        guard let stated = try? decoder.decode(Version.self, from: Data(first)), stated.format == format else {
             throw .journalCorrupt(path: path, line: 1, reason: "not an ofdoctor journal header", holds: holds())
         }
-        guard header.version == version else {
-            throw .journalCorrupt(path: path, line: 1, reason: "it is version \(header.version); this ofdoctor reads version \(version) only",
+        guard stated.version == version else {
+            throw .journalCorrupt(path: path, line: 1, reason: "it is version \(stated.version); this ofdoctor reads version \(version) only",
                                   holds: holds())
         }
-        var journal = Journal(createdDirectories: header.createdDirectories)
+        guard let header = try? decoder.decode(Header.self, from: Data(first)) else {
+            throw .journalCorrupt(path: path, line: 1, reason: "not an ofdoctor journal header", holds: holds())
+        }
+        var journal = Journal(createdDirectories: header.createdDirectories, directoryInode: header.directoryInode)
         var index: [Int: Int] = [:]
         for (offset, text) in lines.dropFirst().enumerated() {
             let lineNumber = offset + 2

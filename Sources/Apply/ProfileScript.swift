@@ -6,11 +6,13 @@ import Support
 /// root (an environment fix cannot reach the caller's shell, design.md "Fixes").
 public enum ProfileScript {
     public static let path = RootPath("/etc/profile.d/ofdoctor.sh")
+    /// The first line: what marks the file as ofdoctor's (`ProfileScript+Reading`).
+    public static let header = "# Written by ofdoctor fix --apply; `ofdoctor undo` removes it."
 
     /// The script's text: `export NAME='value'` or `unset NAME`, one a line, quoted by
     /// `ShellQuote` (every login shell of the root sources it).
     public static func contents(_ settings: [EnvironmentSetting]) throws(ApplyError) -> String {
-        var lines = ["# Written by ofdoctor fix --apply; `ofdoctor undo` removes it."]
+        var lines = [header]
         for setting in settings {
             do {
                 lines.append(try ShellQuote.exportLine(name: setting.name, value: setting.value))

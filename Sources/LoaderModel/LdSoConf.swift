@@ -50,6 +50,9 @@ public struct LdSoConf: Equatable, Sendable {
         case includeLimit(Origin, String)
         /// A config file that exists but could not be read.
         case unreadable(String, String)
+        /// A FIFO, socket or device where a configuration file is named: ldconfig opens it
+        /// and reads (a FIFO: waits for a writer that never comes, a device: may never end).
+        case notAFile(String)
 
         public var description: String {
             switch self {
@@ -58,6 +61,7 @@ public struct LdSoConf: Equatable, Sendable {
             case .includeLoop(let o, let f): return "\(o): include loop: \(f) is already being read; skipped"
             case .includeLimit(let o, let f): return "\(o): \(f) not read: includes nest or fan out too far"
             case .unreadable(let f, let why): return "\(f): ignoring configuration file that cannot be read: \(why)"
+            case .notAFile(let f): return "\(f): not a regular file (a FIFO, socket or device); ldconfig would block or read without end on it"
             }
         }
     }
@@ -117,6 +121,12 @@ public struct LdSoConf: Equatable, Sendable {
     /// include loop until it runs out of descriptors, and through a glob that matches two
     /// looping files it never finishes; a run is refused before it starts.
     public var ldconfigRefusal: String? {
+        for note in notes {
+            if case .notAFile(let file) = note {
+                return "refusing to run ldconfig: \(file) is not a regular file (a FIFO, socket or device), and ldconfig "
+                    + "would wait on it or read it without end. Replace it with a file, or remove it"
+            }
+        }
         guard case .includeLoop(let origin, let file)? = includeLoops.first else { return nil }
         return "refusing to run ldconfig: \(origin) includes \(file), which includes it back (an include loop); "
             + "ldconfig would recurse without end. Remove the include that closes the loop"
@@ -174,7 +184,10 @@ private struct Reader {
             // fopen's ENOENT is silent (a missing config or a dangling glob hit); a directory
             // opens but reads nothing; others warn.
             if case .notFound = error { return }
-            if case .io(_, _, 21) = error { return }
+            if case .io(_, _, 21) = error {
+                if (try? root.resolve(rootPath))??.entry.kind == .other { notes.append(.notAFile(file)) }
+                return
+            }
             notes.append(.unreadable(file, error.description))
             return
         }

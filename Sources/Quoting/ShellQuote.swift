@@ -38,10 +38,31 @@ public enum ShellQuote {
 
     /// For reading, not running: `text` bare when no byte of it is special to a shell,
     /// else quoted as `word` would; a NUL is left for the terminal escaping to show.
+    /// A word holding what a terminal cannot show as it is (a control character, a byte
+    /// that is not UTF-8, a bidirectional override) is written `$'…'` (`ansiC`): escaped in
+    /// printable ASCII, so it shows safely and pastes as its own bytes into bash, zsh or ksh.
     public static func display(_ text: String) -> String {
         if !text.isEmpty && text.utf8.allSatisfy(isPlain) { return text }
-        // Bytes that are not UTF-8 cannot be pasted; the terminal escaping shows them.
+        if text.unicodeScalars.contains(where: { $0 != "\\" && TerminalEscape.needsEscape($0) }) { return ansiC(text) }
         return (try? word(text, subject: "")) ?? "'\(text)'"
+    }
+
+    /// `text` as a `$'…'` word (bash, zsh, ksh; POSIX.1-2024): every byte outside printable
+    /// ASCII as `\xHH` (two digits: bash reads at most two), `\` and `'` escaped. Not for
+    /// scripts (dash before 0.5.13 has no `$'…'`): `word` writes the bytes themselves.
+    public static func ansiC(_ text: String) -> String {
+        var out = "$'"
+        for byte in ByteString.bytes(text) {
+            switch byte {
+            case UInt8(ascii: "\\"): out += "\\\\"
+            case quote: out += "\\'"
+            case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out + "'"
     }
 
     private static let quote = UInt8(ascii: "'")

@@ -41,7 +41,9 @@ public enum TerminalEscape {
         word.unicodeScalars.contains { $0 != "\\" && needsEscape($0) } ? visible(word) : word
     }
 
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    /// True for what a terminal must not be sent as it is (C0/C1 controls, `\\`, bidirectional
+    /// overrides and isolates, bytes that are not UTF-8).
+    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x5C, 0x202A...0x202E, 0x2066...0x2069: return true
         case 0x10_FF00...0x10_FFFF: return ByteString.escapedByte(scalar) != nil

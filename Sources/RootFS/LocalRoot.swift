@@ -28,8 +28,8 @@ public struct LocalRoot: RootFilesystem {
     public init(directory: String) throws(RootError) {
         let dir = directory.droppingTrailingSlashes
         var st = stat()
-        guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .badRoot(path: directory) }
-        let fd = open(dir, openPathOnly | O_DIRECTORY | O_CLOEXEC)
+        guard ByteString.withCString(dir, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .badRoot(path: directory) }
+        let fd = ByteString.withCString(dir) { open($0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw .badRoot(path: directory) }
         handle = Handle(fd)
         self.directory = dir == "/" ? "" : dir

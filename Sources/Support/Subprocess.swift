@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ELFInspect
 import CSpawn
 
 /// How a program run by `Subprocess.run` ended, and what it wrote.
@@ -250,8 +251,9 @@ public enum Subprocess {
 private struct CStringList {
     let pointers: [UnsafeMutablePointer<CChar>?]
 
+    /// Each string's bytes (`ByteString`: a path that is not UTF-8 reaches the child as it is).
     init(_ strings: [String]) {
-        pointers = strings.map { strdup($0) } + [nil]
+        pointers = strings.map { ByteString.withCString($0) { strdup($0) } } + [nil]
     }
 
     func release() {

@@ -45,7 +45,7 @@ extension Ofdoctor {
     /// other errors: scripts read the first line.
     static func main() {
         _ = ofdoctor_startup()   // undoes the start-up's SWIFT_BACKTRACE before anything runs a program
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = ProcessEnvironment.arguments
         do {
             if let request = try BuiltinRequest.parse(arguments) {
                 print(try request.text(), terminator: "")

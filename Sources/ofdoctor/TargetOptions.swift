@@ -42,6 +42,9 @@ struct TargetOptions: ParsableArguments {
 
     func validate() throws {
         if image != nil && givenRoot != nil { throw ValidationError("give --root or --image, not both") }
+        // (an empty DIR would mean this machine's own /: `--root "$DIR"` with DIR unset)
+        if givenRoot?.isEmpty == true { throw ValidationError("--root takes a directory, not an empty path (use --root / for this machine)") }
+        if image?.isEmpty == true { throw ValidationError("--image takes a file, not an empty path") }
         if let user = givenUser, user.isEmpty { throw ValidationError("--user takes NAME, UID, NAME:GROUP or UID:GID, not an empty name") }
         for assignment in environmentAssignments where assignment.splitAtFirst(UInt8(ascii: "="))?.before.isEmpty != false {
             throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")

@@ -9,9 +9,9 @@ import Testing
 /// deleted; the journal is refused whole (exit 3, one line) and kept.
 ///
 /// Each case is written in two journal formats: version 1 (no checksums: what
-/// ofdoctor before the fix read, and followed out of the root) and version 3 (valid
-/// checksums, sealed with the key of the user running the tests, as `fix --apply` would:
-/// refused for its paths alone). Run against the old binary (`OFDOCTOR_BIN=…`), the
+/// ofdoctor before the fix read, and followed out of the root) and the current version
+/// (valid checksums, sealed with the key of the user running the tests, written in the
+/// directory it lies in, as `fix --apply` would: refused for its paths alone). Run against the old binary (`OFDOCTOR_BIN=…`), the
 /// version-1 cases fail.
 @Suite("undo and fix --apply never follow a journal out of the root", .serialized)
 struct ApplyHostileJournalTests {
@@ -52,12 +52,17 @@ struct ApplyHostileJournalTests {
         /// Writes the journal from these records (JSON), in `version`'s format, sealed with
         /// `secret` (default: the key `ofdoctor` run by these tests uses).
         func writeJournal(_ records: [[UInt8]], version: Int, secret: [UInt8]? = nil) throws -> [UInt8] {
-            let header = Journal.line(Journal.Header(format: Journal.format, version: version, createdDirectories: []))
+            let header = Journal.line(Journal.Header(format: Journal.format, version: version, createdDirectories: [],
+                                                     directoryInode: try Self.inode(root + "/var/lib/ofdoctor")))
             let bytes = version == 1
                 ? Array(([header] + records).map { $0 + [UInt8(ascii: "\n")] }.joined())
                 : JournalFile.encode([header] + records, secret: try secret ?? ApplyHostileJournalTests.userSecret())
             try Data(bytes).write(to: URL(fileURLWithPath: root + "/var/lib/ofdoctor/journal"))
             return bytes
+        }
+
+        static func inode(_ path: String) throws -> UInt64 {
+            try (FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
         }
 
         var journalBytes: [UInt8] { Array(FileManager.default.contents(atPath: root + "/var/lib/ofdoctor/journal") ?? Data()) }
@@ -78,7 +83,7 @@ struct ApplyHostileJournalTests {
     }
 
     @Test("a journal shipped in the root with /../ paths: undo refuses it whole, exit 3, the sentinel untouched, the journal kept",
-          arguments: [1, 3])
+          arguments: [1, Journal.version])
     func shippedJournal(version: Int) throws {
         let scene = try Scene()
         defer { scene.remove() }
@@ -90,11 +95,11 @@ struct ApplyHostileJournalTests {
         #expect(result.status == 3, "undo: exit \(result.status): \(result.stdout) \(result.stderr)")
         #expect(result.stderr.hasPrefix("ofdoctor: ") && result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
         #expect(result.stderr.contains("journal"), "\(result.stderr)")
-        if version == 3 { #expect(result.stderr.contains("/../sentinel"), "\(result.stderr)") }
+        if version == Journal.version { #expect(result.stderr.contains("/../sentinel"), "\(result.stderr)") }
     }
 
     @Test("after apply, a parent made an absolute link to a host directory: undo refuses the journal and the host's link stays",
-          arguments: [1, 3])
+          arguments: [1, Journal.version])
     func parentBecomesAbsoluteLink(version: Int) throws {
         let scene = try Scene()
         defer { scene.remove() }
@@ -111,7 +116,7 @@ struct ApplyHostileJournalTests {
         #expect(scene.sentinelState() == sentinel, "undo deleted the host's link: \(result.stdout) \(result.stderr)")
         #expect(result.status == 3, "exit \(result.status): \(result.stdout) \(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
-        if version == 3 { #expect(result.stderr.contains("symbolic link"), "\(result.stderr)") }
+        if version == Journal.version { #expect(result.stderr.contains("symbolic link"), "\(result.stderr)") }
         #expect(scene.journalBytes == written)
     }
 
@@ -125,12 +130,50 @@ struct ApplyHostileJournalTests {
                                           change: .link(path: "/usr/lib/x86_64-linux-gnu/libmine.so.1", target: "libmine.so.1.0",
                                                         previousTarget: nil, temporary: nil)),
                        Journal.recordLine(seq: 1, phase: .done)]
-        _ = try scene.writeJournal(records, version: 3)
+        _ = try scene.writeJournal(records, version: Journal.version)
         try FileManager.default.createSymbolicLink(atPath: dir + "/libmine.so.1", withDestinationPath: "libmine.so.1.1")
         let result = Command.ofdoctor(["undo", "--root", scene.root])
         #expect(result.status == 2, "exit \(result.status): \(result.stdout) \(result.stderr)")
         #expect(result.stdout.contains("libmine.so.1: changed since fix --apply"), "\(result.stdout)")
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/libmine.so.1")) == "libmine.so.1.1")
+    }
+
+    @Test("a journal copied into another root, or a copy of the whole root: undo and fix --apply refuse it (exit 3), change nothing and keep it; the root moved: undo reverts it",
+          .enabled(if: FixtureRoot.named("all") != nil, "fixture roots not built: run `make fixtures`"))
+    func journalInAnotherRoot() throws {
+        let fixture = try #require(FixtureRoot.named("all"))
+        let applied = try DoctorEndToEndTests.scratchCopy(fixture)
+        let base = (applied as NSString).deletingLastPathComponent
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let pristine = try TreeSnapshot(root: applied)
+        let env = DoctorEndToEndTests.envArguments(fixture)
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", applied, "FeatureExtraction"] + env)
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        // Another root holding what the plan made there (links with the same targets, the
+        // same files), made by someone else: a copy of the applied root whose journal
+        // directory is new, with the journal copied in; and a copy of the whole root.
+        let other = base + "/other", copy = base + "/copy"
+        for (path, journalCopied) in [(other, true), (copy, false)] {
+            #expect(Command.run("/bin/cp", ["-a", applied, path]).status == 0)
+            if journalCopied {
+                try FileManager.default.removeItem(atPath: path + "/var/lib/ofdoctor")
+                try FileManager.default.createDirectory(atPath: path + "/var/lib/ofdoctor", withIntermediateDirectories: false)
+                try FileManager.default.copyItem(atPath: applied + "/var/lib/ofdoctor/journal", toPath: path + "/var/lib/ofdoctor/journal")
+            }
+            let before = try TreeSnapshot(root: path)
+            for command in [["undo", "--root", path], ["fix", "--apply", "--root", path, "FeatureExtraction"] + env] {
+                let refused = Command.ofdoctor(command)
+                #expect(refused.status == 3, "\(command[0]) exit \(refused.status): \(refused.stdout) \(refused.stderr)")
+                #expect(refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("written in another root"), "\(refused.stderr)")
+                #expect(try TreeSnapshot(root: path) == before, "\(command[0]) changed a root whose journal was written elsewhere")
+            }
+        }
+        // Moved (rename keeps the inodes): still the root fix --apply changed.
+        let moved = base + "/moved"
+        try FileManager.default.moveItem(atPath: applied, toPath: moved)
+        let undo = Command.ofdoctor(["undo", "--root", moved])
+        #expect(undo.status == 0, "\(undo.stdout) \(undo.stderr)")
+        #expect(try TreeSnapshot(root: moved) == pristine, "undo of a moved root did not restore it")
     }
 
     /// The secret of the journal key `ofdoctor` uses when these tests run it (`Command`
@@ -192,7 +235,7 @@ struct ApplyHostileJournalTests {
         }
         var generator = SystemRandomNumberGenerator()
         let otherSecret = (0..<JournalKey.length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let written = try scene.writeJournal(Self.forgedRecords(), version: 3, secret: sealedByUser ? nil : otherSecret)
+        let written = try scene.writeJournal(Self.forgedRecords(), version: Journal.version, secret: sealedByUser ? nil : otherSecret)
         let result = Command.ofdoctor(["undo", "--root", scene.root])
         let links = ["libz.so.1", "libz.so"].filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) != nil }
         if sealedByUser {
@@ -211,7 +254,7 @@ struct ApplyHostileJournalTests {
     func unsealedVersion() throws {
         let scene = try Scene()
         defer { scene.remove() }
-        let header = Journal.line(Journal.Header(format: Journal.format, version: 2, createdDirectories: []))
+        let header = Journal.line(Journal.Header(format: Journal.format, version: 2, createdDirectories: [], directoryInode: 0))
         var bytes: [UInt8] = []
         var previous = ""
         for json in [header] + Self.forgedRecords() + [Array("{\"end\":4}".utf8)] {

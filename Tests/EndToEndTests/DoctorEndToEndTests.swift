@@ -203,9 +203,10 @@ struct TreeSnapshot: Equatable, CustomStringConvertible {
             switch st.st_mode & S_IFMT {
             case S_IFLNK: entries[rel] = "link \(mode) -> \((try? fm.destinationOfSymbolicLink(atPath: path)) ?? "?")"
             case S_IFDIR: entries[rel] = "dir \(mode)"
-            default:
+            case S_IFREG:
                 entries[rel] = "file \(mode)"
                 contents[rel] = fm.contents(atPath: path) ?? Data()
+            default: entries[rel] = "other \(mode)"   // (a FIFO's read would wait for a writer)
             }
         }
         self.entries = entries

@@ -81,7 +81,7 @@ struct FixJourneyTests {
         #expect(script.status == 2 && script.stdout.contains("#   OF001:"), "\(script.stdout)")
         let copy = try DoctorEndToEndTests.scratchCopy(FixtureRoot(name: "partial", rootPath: root, environment: fixture.environment))
         defer { try? FileManager.default.removeItem(atPath: (copy as NSString).deletingLastPathComponent) }
-        let ran = Command.run("/bin/sh", ["-c", script.stdout], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "ROOT": copy])
+        let ran = Command.run("/bin/sh", ["-c", script.stdout], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OFDOCTOR_ROOT": copy])
         #expect(ran.status == 0, "\(ran.stderr)")
         #expect(Self.notFound(root: copy, environment: fixture.environment) == ["libwebp.so.7"])
     }

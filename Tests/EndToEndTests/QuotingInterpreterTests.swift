@@ -101,6 +101,25 @@ struct QuotingInterpreterTests {
         #expect(TerminalEscape.visible(name).unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 })
     }
 
+    @Test("ShellQuote.display, the words of pasted commands: only printable ASCII where a terminal cannot show the value as it is, and bash reads back every byte",
+          arguments: values.filter { !$0.bytes.contains(0) })
+    func displayedWordPastes(_ value: Hostile) throws {
+        let text = ByteString.decode(value.bytes)
+        let word = ShellQuote.display(text)
+        let shown = TerminalEscape.command(word)
+        #expect(!shown.unicodeScalars.contains { $0 != "\\" && TerminalEscape.needsEscape($0) }, "\(value.name): \(shown.debugDescription)")
+        // Pasted as shown: what the terminal shows is what the shell reads. Interactive shells
+        // (bash, zsh) read `$'…'`; a word without it reads the same in dash too.
+        let shells = word.hasPrefix("$'") ? ["/usr/bin/bash"] : OutputReaders.shells
+        for shell in shells {
+            let dir = try OutputReaders.scratchDirectory("display")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let result = try OutputReaders.runScript(Array("printf '%s' \(shown) > argument\n".utf8), shell: shell, in: dir)
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+            Self.expectIntact(OutputReaders.bytes(dir, "argument"), value, in: dir, "\(shell) pasted \(shown)")
+        }
+    }
+
     @Test("the profile script gives login shells each value back; `'` + U+0301 no longer closes the quote",
           arguments: values.filter { $0.text != nil })
     func profileScript(_ value: Hostile) throws {

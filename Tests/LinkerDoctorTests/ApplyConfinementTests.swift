@@ -26,12 +26,13 @@ struct ApplyConfinementTests {
     }
 
     private func writeJournal(_ root: String, _ changes: [JournalChange]) throws {
-        var records = [Journal.headerLine(createdDirectories: [])]
+        try FileManager.default.createDirectory(atPath: root + "/var/lib/ofdoctor", withIntermediateDirectories: true)
+        let inode = (try FileManager.default.attributesOfItem(atPath: root + "/var/lib/ofdoctor")[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+        var records = [Journal.headerLine(createdDirectories: [], directoryInode: inode)]
         for (n, change) in changes.enumerated() {
             records.append(Journal.recordLine(seq: n + 1, phase: .intent, change: change))
             records.append(Journal.recordLine(seq: n + 1, phase: .done))
         }
-        try FileManager.default.createDirectory(atPath: root + "/var/lib/ofdoctor", withIntermediateDirectories: true)
         try Data(JournalFile.encode(records, secret: applyTestKey.secret ?? [])).write(to: URL(fileURLWithPath: root + "/var/lib/ofdoctor/journal"))
     }
 

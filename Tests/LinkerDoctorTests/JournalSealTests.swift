@@ -108,7 +108,7 @@ struct JournalSealTests {
         }
     }
 
-    private static let records = [Journal.headerLine(createdDirectories: []),
+    private static let records = [Journal.headerLine(createdDirectories: [], directoryInode: 1),
                                   Journal.recordLine(seq: 1, phase: .intent,
                                                      change: .link(path: "/usr/lib/libz.so.1", target: "libz.so.1.2.13",
                                                                    previousTarget: nil, temporary: nil)),

@@ -9,7 +9,7 @@ extension CommandFailure {
     /// could not be carried out (4), with what was done journaled.
     static func applying(_ error: ApplyError) -> CommandFailure {
         switch error {
-        case .journalCorrupt, .journalOutsideRoot, .journalKey, .root: return .analysis(error.description)
+        case .journalCorrupt, .journalElsewhere, .journalOutsideRoot, .journalKey, .root: return .analysis(error.description)
         default: return .apply(error.description)
         }
     }

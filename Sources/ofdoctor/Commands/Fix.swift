@@ -90,15 +90,21 @@ struct Fix: ParsableCommand {
             // The whole text first: a value the format cannot carry prints nothing at all.
             let plan = report.plan ?? FixPlan()
             let chosen = apply ? .text : format ?? (target.image != nil ? .dockerfile : .text)
+            // What a person pastes or a script runs on this machine names real paths of the
+            // root: a shell here would follow the root's links as this machine's own.
+            let root = session.system.root
+            var placed = report
+            placed.plan = report.plan?.placed(in: root)
             let text: String
             do {
                 switch chosen {
                 case .text:
-                    text = FixPlanText(report: report, next: next,
-                                       environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: session.system.root))).render()
+                    text = FixPlanText(report: placed, next: next,
+                                       environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: root))).render()
                 case .sh:
-                    text = try PlanText.shell(plan, root: target.absoluteRoot, hostRoot: target.isHostRoot,
-                                              ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers)
+                    text = try PlanText.shell(plan.placed(in: root), root: target.absoluteRoot, hostRoot: target.isHostRoot,
+                                              ldconfig: RootLdconfig.path(in: root), profile: root.placement(of: ProfileScript.path),
+                                              personSteps: report.blockers)
                 case .dockerfile:
                     // (the image's User, when not root, could not write the root)
                     let environment = report.environment

@@ -16,7 +16,8 @@ struct Undo: ParsableCommand {
         Exit 0: everything reverted; 2: reverted, but changes made by others since fix --apply \
         (a link repointed, a package's new link, a cache rebuilt) were kept and are listed; \
         3: the journal was refused (damaged, cut short, not sealed with this user's journal key, \
-        or naming a path outside the root): nothing changed, the journal is kept; \
+        naming a path outside the root, or written in another root: a copy of the root, or a journal \
+        copied into it): nothing changed, the journal is kept; \
         4: a revert failed (run undo again).
         Journals are sealed with a key kept outside the root ($XDG_STATE_HOME/ofdoctor/journal-key, \
         else ~/.local/state/ofdoctor/journal-key), so undo as the user, and on the machine or in the \
@@ -35,7 +36,9 @@ struct Undo: ParsableCommand {
                 let key = try JournalKey.load(environment: ProcessEnvironment.journalKeyVariables)
                 report = try PlanApplier.standard(root: root, journalKey: key, stepHook: FaultInjection.hook()).undo()
             } catch { throw CommandFailure.applying(error) }
-            print(TerminalEscape.visible(report.summary))
+            // (each line escaped alone: the summary's own line breaks are not the root's bytes)
+            print(report.summary.split(separator: "\n", omittingEmptySubsequences: false)
+                    .map { TerminalEscape.visible(String($0)) }.joined(separator: "\n"))
             if !report.leftAlone.isEmpty { throw ExitStatus.needsPerson }
         }
     }

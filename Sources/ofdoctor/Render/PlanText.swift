@@ -1,6 +1,7 @@
 import Apply
 import Doctor
 import Quoting
+import RootFS
 import Support
 
 
@@ -32,44 +33,100 @@ enum PlanText {
         case .env(let name, let value?): return ["export", ShellQuote.display("\(name)=\(value)")]
         case .env(let name, nil): return ["unset", ShellQuote.display(name)]
         case .conf(let path, let dirs):
-            // One directory a line, as ldconfig reads the file; no backslash to show escaped.
-            guard dirs.count > 1 else { return ["echo"] + dirs.map(ShellQuote.display) + [">", place(path.string)] }
-            return ["{"] + dirs.flatMap { ["echo", ShellQuote.display($0) + ";"] } + ["}", ">", place(path.string)]
+            // One directory a line, as ldconfig reads the file. printf's `%s` takes each word
+            // as it is; dash's echo reads backslashes in it (`\n`, `\c`, `\0nnn`).
+            return ["printf", "'%s\\n'"] + dirs.map(ShellQuote.display) + [">", place(path.string)]
         }
     }
 
-    /// An idempotent POSIX sh script; with another root, every path is under `$ROOT` and
-    /// `ldconfig -r` is the host's. `ldconfig`: the root's own, when it has one (else found on `PATH`).
+    /// An idempotent POSIX sh script; with another root, every path is under
+    /// `$OFDOCTOR_ROOT` (the root given, unless set when the script runs) and `ldconfig -r`
+    /// is the host's. `ldconfig`: the root's own, when it has one (else found on `PATH`).
+    /// The plan's paths are real paths of the root (`FixPlan.placed`, `profile` too): the
+    /// host's shell follows no link of the root on the way, and the script stops, before it
+    /// writes, where one has appeared since. A conf file or profile script that is there
+    /// and is not ofdoctor's (its first line) stops it too, as `fix --apply` refuses it.
     static func shell(_ plan: FixPlan, root: String, hostRoot: Bool, ldconfig: String? = nil,
-                      personSteps: [Blocker] = []) throws(QuoteError) -> String {
-        var lines = ["#!/bin/sh", "# ofdoctor fix plan: safe to run twice.", "set -eu"]
-        if !hostRoot { lines.append("[ -n \"${ROOT:-}\" ] || ROOT=" + (try ShellQuote.word(root, subject: "the root \(root)"))) }
-        // A path inside the root: `"$ROOT"'/usr/lib/…'` (the root's own bytes never reach
-        // the shell's parser: only the variable's name does).
-        func place(_ path: String) throws(QuoteError) -> String {
-            (hostRoot ? "" : "\"$ROOT\"") + (try ShellQuote.word(path, subject: "the path \(path)"))
+                      profile: RootPath = ProfileScript.path, personSteps: [Blocker] = []) throws(QuoteError) -> String {
+        var lines = ["#!/bin/sh", "# ofdoctor fix plan: safe to run twice."]
+        if !hostRoot { lines.append("# For a copy of the root elsewhere: OFDOCTOR_ROOT=/path/to/copy sh THIS-SCRIPT") }
+        lines.append("set -eu")
+        if !hostRoot { lines.append("[ -n \"${OFDOCTOR_ROOT:-}\" ] || OFDOCTOR_ROOT=" + (try ShellQuote.word(root, subject: "the root \(root)"))) }
+        let writesFiles = plan.actions.contains {
+            switch $0.action { case .env, .conf: return true; case .symlink, .ldconfig: return false }
         }
+        if writesFiles { lines += Self.ownedFunction }
+        if !hostRoot && plan.actions.contains(where: { $0.action != .ldconfig }) { lines += Self.insideFunction }
+        // A path inside the root: `"$OFDOCTOR_ROOT"'/usr/lib/…'` (the root's own bytes never
+        // reach the shell's parser: only the variable's name does).
+        func place(_ path: String) throws(QuoteError) -> String {
+            (hostRoot ? "" : "\"$OFDOCTOR_ROOT\"") + (try ShellQuote.word(path, subject: "the path \(path)"))
+        }
+        func inside(_ path: String) throws(QuoteError) -> [String] {
+            hostRoot ? [] : ["ofdoctor_inside " + (try ShellQuote.word(path, subject: "the path \(path)"))]
+        }
+        let header = try ShellQuote.word(ProfileScript.header, subject: "ofdoctor's header")
         for planned in plan.actions {
             lines.append("# fixes \(planned.fixes.map(\.rawValue).joined(separator: ", "))")
             switch planned.action {
             case .symlink(let path, let target):
                 let link = try place(path.string)
+                lines += try inside(path.string)
                 lines.append("[ -L \(link) ] || ln -s -- \(try ShellQuote.word(target, subject: "the link target \(target)")) \(link)")
             case .ldconfig:
-                lines.append(hostRoot ? try ldconfigWord(ldconfig) : "ldconfig -r \"$ROOT\"")
+                lines.append(hostRoot ? try ldconfigWord(ldconfig) : "ldconfig -r \"$OFDOCTOR_ROOT\"")
             case .env(let name, let value):
-                let file = try place(ProfileScript.path.string)
+                let file = try place(profile.string)
                 let line = try ShellQuote.word(try ShellQuote.exportLine(name: name, value: value), subject: "the profile line for \(name)")
-                lines.append("mkdir -p \(try place("/etc/profile.d"))")
-                lines.append("grep -qxF \(line) \(file) 2>/dev/null || printf '%s\\n' \(line) >> \(file)")
+                lines += try inside(profile.string)
+                lines.append("mkdir -p \(try place(profile.parent.string))")
+                lines.append("ofdoctor_owned \(file)")
+                lines.append("[ -e \(file) ] || printf '%s\\n' \(header) > \(file)")
+                lines.append("grep -qxF \(line) \(file) || printf '%s\\n' \(line) >> \(file)")
             case .conf(let path, let dirs):
                 let file = try place(path.string)
-                lines.append("[ -e \(file) ] || printf '%s\\n' \(try words(confLines(dirs))) > \(file)")
+                lines += try inside(path.string)
+                lines.append("ofdoctor_owned \(file)")
+                lines.append("printf '%s\\n' \(try words(confLines(dirs))) > \(file)")
             }
         }
         lines += personComments(personSteps)
         return lines.joined(separator: "\n")
     }
+
+    /// `ofdoctor_owned FILE`: stops the script unless FILE is absent or a regular file whose
+    /// first line is ofdoctor's header, as `ProfileScript` reads it (a link is followed by
+    /// `>`, a FIFO blocks a read).
+    private static let ownedFunction = [
+        "ofdoctor_owned() {",
+        "\tif [ -L \"$1\" ] || { [ -e \"$1\" ] && [ ! -f \"$1\" ]; }; then",
+        "\t\tprintf 'ofdoctor fix: %s is not a regular file: stopped, nothing more changed\\n' \"$1\" >&2; exit 1",
+        "\tfi",
+        "\t[ -e \"$1\" ] || return 0",
+        "\tofdoctor_first=",
+        "\tIFS= read -r ofdoctor_first < \"$1\" || :",
+        "\tcase $ofdoctor_first in",
+        "\t'# Written by ofdoctor'*) ;;",
+        "\t*) printf 'ofdoctor fix: %s is not ofdoctor'\\''s (someone else wrote it): stopped, nothing more changed\\n' \"$1\" >&2; exit 1 ;;",
+        "\tesac",
+        "}",
+    ]
+
+    /// `ofdoctor_inside PATH`: stops the script unless every directory on the way to PATH
+    /// (a path in the root) is a directory of the root and not a link, which this shell
+    /// would follow as the host's own, out of the root. Directories still to be made pass.
+    private static let insideFunction = [
+        "ofdoctor_inside() {",
+        "\tofdoctor_at=$OFDOCTOR_ROOT ofdoctor_rest=${1#/}",
+        "\twhile :; do",
+        "\t\tcase $ofdoctor_rest in */*) ;; *) return 0 ;; esac",
+        "\t\tofdoctor_at=$ofdoctor_at/${ofdoctor_rest%%/*} ofdoctor_rest=${ofdoctor_rest#*/}",
+        "\t\tif [ -L \"$ofdoctor_at\" ] || { [ -e \"$ofdoctor_at\" ] && [ ! -d \"$ofdoctor_at\" ]; }; then",
+        "\t\t\tprintf 'ofdoctor fix: %s is a link or a file, not a directory of the root: stopped, nothing more changed\\n' \"$ofdoctor_at\" >&2; exit 1",
+        "\t\tfi",
+        "\tdone",
+        "}",
+    ]
 
     /// The plan's steps for a person, as comments: one line each (control bytes, newlines
     /// included, shown escaped, so no text from the root can start a line of its own).
