@@ -11,7 +11,13 @@ extension ApplySession {
     /// Reads the journal when there is one, after clearing what a run killed while
     /// creating or removing it left behind.
     func loadJournal() throws(ApplyError) -> Bool {
-        let place = try locate(Journal.path)
+        let place: (real: RootPath, missing: [RootPath])
+        do { place = try locate(Journal.path) } catch {
+            // A parent that is a file or a link to nothing holds no journal (`fix --apply`
+            // then fails to create one there, and says why).
+            if case .notADirectory = error { return false }
+            throw error
+        }
         try removeStaging(for: place.missing)
         guard place.missing.isEmpty, let found = try entry(place.real) else { return false }
         guard found.kind == .file else {

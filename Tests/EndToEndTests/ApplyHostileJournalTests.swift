@@ -176,6 +176,18 @@ struct ApplyHostileJournalTests {
         #expect(try TreeSnapshot(root: moved) == pristine, "undo of a moved root did not restore it")
     }
 
+    @Test("undo on a root whose /var is a link to nothing: no journal there, nothing to undo (exit 0, the root unchanged), not 'run undo again'")
+    func danglingJournalParent() throws {
+        let scene = try Scene()
+        defer { scene.remove() }
+        try FileManager.default.removeItem(atPath: scene.root + "/var")
+        try FileManager.default.createSymbolicLink(atPath: scene.root + "/var", withDestinationPath: "/nonexistent-var")
+        let result = Command.ofdoctor(["undo", "--root", scene.root])
+        #expect(result.status == 0, "exit \(result.status): \(result.stdout) \(result.stderr)")
+        #expect(result.stdout.contains("nothing to undo"), "\(result.stdout)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: scene.root + "/var")) == "/nonexistent-var")
+    }
+
     /// The secret of the journal key `ofdoctor` uses when these tests run it (`Command`
     /// passes neither HOME nor XDG_STATE_HOME: the user's home from the password database),
     /// made as `fix --apply` would when there is none yet.
