@@ -25,12 +25,14 @@ public struct LdSoCache: Equatable, Sendable {
     /// The table the loader searches (the new one when present), in file order: sorted by
     /// key descending per `LdSoCacheNameOrder`. Made on demand from a file read: a lookup
     /// binary-searches the file's own table, as the loader does, and a program needs a
-    /// few of its thousand entries.
+    /// few of its thousand entries. An entry whose key or value lies past the file's end (a
+    /// cache cut short) is left out: the loader can read neither (`lookup`).
     public var entries: [Entry] {
         get {
             switch table {
             case .built(let list): return list
-            case .file(let file): return (0..<file.count).map { file.entry($0, names: glibcHWCapsNames) }
+            case .file(let file):
+                return (0..<file.count).compactMap { file.isReadable($0) ? file.entry($0, names: glibcHWCapsNames) : nil }
             }
         }
         set { table = .built(newValue) }
@@ -81,7 +83,6 @@ public struct LdSoCache: Equatable, Sendable {
             } else {
                 // Old-format strings are offsets from the end of the entry array.
                 let file = FileTable(bytes: bytes, start: 16, count: Int(nlibs), entrySize: 12, stringBase: oldEnd)
-                try file.verify(raw)
                 self.init(format: .old, entries: [])
                 table = .file(file)
             }
@@ -121,7 +122,6 @@ public struct LdSoCache: Equatable, Sendable {
 
         // New-format strings are offsets from the start of the new header.
         let file = FileTable(bytes: bytes, start: base + 48, count: Int(nlibs), entrySize: 24, stringBase: base)
-        try file.verify(raw)
         self.init(format: format, entries: [], generator: generator, glibcHWCapsNames: problem == nil ? names : [])
         self.table = .file(file)
         self.extensionProblem = problem
@@ -136,7 +136,10 @@ public struct LdSoCache: Equatable, Sendable {
     // MARK: - Lookup
 
     /// What `_dl_load_cache_lookup(name)` returns (elf/dl-cache.c `search_cache`): binary search
-    /// by `_dl_cache_libcmp`; among equal keys, the usable glibc-hwcaps entry whose subdirectory
+    /// by `_dl_cache_libcmp`, which ends with nothing found at an entry whose key offset is
+    /// past the file's end (the loader checks each offset only as the search reaches it: a
+    /// cache cut short still finds what lies before the cut); among equal keys, an entry
+    /// whose value offset is past the end is passed over; among the others, the usable glibc-hwcaps entry whose subdirectory
     /// comes first in `glibcHWCaps` (the CPU's supported names, most preferred first, e.g.
     /// `["x86-64-v3", "x86-64-v2"]`; empty before glibc 2.33), else the first plain or usable
     /// legacy-hwcap entry with flags `0x0303`. Nil: not in the cache.
@@ -154,7 +157,7 @@ public struct LdSoCache: Equatable, Sendable {
         var right = rows.count - 1
         while left <= right {
             var middle = (left + right) / 2
-            let cmp = rows.compare(needle, middle)
+            guard let cmp = rows.compare(needle, middle) else { return nil }
             if cmp == 0 {
                 left = middle
                 while middle > 0, rows.compare(needle, middle - 1) == 0 { middle -= 1 }
@@ -165,7 +168,8 @@ public struct LdSoCache: Equatable, Sendable {
                     let i = index
                     index += 1
                     if i > left, rows.compare(needle, i) != 0 { break }
-                    guard rows.flags(i) == Self.x86_64Flags else { continue }   // _dl_cache_check_flags
+                    // _dl_cache_check_flags, _dl_cache_verify_ptr (value)
+                    guard rows.flags(i) == Self.x86_64Flags, rows.hasValue(i) else { continue }
                     var named = false
                     if hasHWCapField {
                         let hwcap = rows.hwcap(i)
@@ -232,8 +236,11 @@ extension LdSoCache {
 /// The entry fields a lookup reads, by position in the table.
 private protocol CacheRows {
     var count: Int { get }
-    /// `_dl_cache_libcmp(needle, key of entry i)`.
-    func compare(_ needle: [UInt8], _ i: Int) -> Int32
+    /// `_dl_cache_libcmp(needle, key of entry i)`; nil when the key's offset is past the
+    /// end (`_dl_cache_verify_ptr`).
+    func compare(_ needle: [UInt8], _ i: Int) -> Int32?
+    /// The value's offset is inside the file (`_dl_cache_verify_ptr`).
+    func hasValue(_ i: Int) -> Bool
     func flags(_ i: Int) -> Int32
     func hwcap(_ i: Int) -> UInt64
     func value(_ i: Int) -> String
@@ -242,14 +249,17 @@ private protocol CacheRows {
 private struct BuiltRows: CacheRows {
     let list: [LdSoCache.Entry]
     var count: Int { list.count }
-    func compare(_ needle: [UInt8], _ i: Int) -> Int32 { LdSoCacheNameOrder.compare(needle, list[i].keyBytes) }
+    func compare(_ needle: [UInt8], _ i: Int) -> Int32? { LdSoCacheNameOrder.compare(needle, list[i].keyBytes) }
+    func hasValue(_ i: Int) -> Bool { true }
     func flags(_ i: Int) -> Int32 { list[i].flags }
     func hwcap(_ i: Int) -> UInt64 { list[i].hwcap }
     func value(_ i: Int) -> String { ByteString.decode(list[i].valueBytes) }
 }
 
 /// The entry table of a cache file, read in place: `file_entry_new` (24 bytes) or the old
-/// `file_entry` (12, no hwcap). `verify` has checked every string, so the reads cannot fail.
+/// `file_entry` (12, no hwcap). The parse checked that the table fits in the file; a string
+/// is read only where its offset lies inside it, to its NUL or the file's end (the loader
+/// maps the file whole, and the rest of its last page reads as zeros).
 private struct FileTable: CacheRows, Sendable {
     let bytes: FileBytes
     /// Offset of entry 0.
@@ -269,17 +279,29 @@ private struct FileTable: CacheRows, Sendable {
         entrySize == 24 ? UInt64(littleEndian: bytes.buffer.loadUnaligned(fromByteOffset: start + i * entrySize + 16, as: UInt64.self)) : 0
     }
 
+    /// `_dl_cache_verify_ptr`: the string at `field`'s offset starts inside the file.
+    private func isInside(_ field: Int) -> Bool { Int(u32(field)) < bytes.count - stringBase }
+
     private func string(at field: Int) -> UnsafeRawBufferPointer {
         let from = stringBase + Int(u32(field))
         let base = bytes.buffer.baseAddress! + from
-        return UnsafeRawBufferPointer(start: base, count: strlen(base.assumingMemoryBound(to: CChar.self)))
+        let room = bytes.count - from
+        let end = memchr(base, 0, room).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? room
+        return UnsafeRawBufferPointer(start: base, count: end)
     }
 
     func key(_ i: Int) -> UnsafeRawBufferPointer { string(at: start + i * entrySize + 4) }
 
     func value(_ i: Int) -> String { ByteString.decode(string(at: start + i * entrySize + 8)) }
 
-    func compare(_ needle: [UInt8], _ i: Int) -> Int32 { LdSoCacheNameOrder.compare(needle, key(i)) }
+    func hasValue(_ i: Int) -> Bool { isInside(start + i * entrySize + 8) }
+
+    /// Both strings start inside the file.
+    func isReadable(_ i: Int) -> Bool { isInside(start + i * entrySize + 4) && hasValue(i) }
+
+    func compare(_ needle: [UInt8], _ i: Int) -> Int32? {
+        isInside(start + i * entrySize + 4) ? LdSoCacheNameOrder.compare(needle, key(i)) : nil
+    }
 
     /// The entry as the parse made it; a glibc-hwcaps entry named from `names`.
     func entry(_ i: Int, names: [String]) -> LdSoCache.Entry {
@@ -289,22 +311,6 @@ private struct FileTable: CacheRows, Sendable {
             entry.glibcHWCaps = names[Int(entry.glibcHWCapsIndex)]
         }
         return entry
-    }
-
-    /// The errors the parse of every entry would meet, the first one thrown.
-    func verify(_ raw: CacheBytes) throws(LdSoCacheError) {
-        // A string is terminated when it starts at or before the file's last NUL.
-        var lastNul = raw.count - 1
-        while lastNul >= 0 && raw.buffer[lastNul] != 0 { lastNul -= 1 }
-        for i in 0..<count {
-            let at = start + i * entrySize
-            guard raw.u32(at) != nil, let key = raw.u32(at + 4), let value = raw.u32(at + 8),
-                  entrySize == 12 || raw.u64(at + 16) != nil else {
-                throw .truncated(path: raw.path, what: "entry \(i)")
-            }
-            try raw.checkString(base: stringBase, key, entry: i, field: "key", lastNul: lastNul)
-            try raw.checkString(base: stringBase, value, entry: i, field: "value", lastNul: lastNul)
-        }
     }
 }
 
@@ -333,12 +339,6 @@ private struct CacheBytes {
     func u64(_ offset: Int) -> UInt64? {
         guard offset >= 0, offset <= count - 8 else { return nil }
         return UInt64(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-    }
-
-    /// Throws as `string` would, without copying the bytes (`lastNul`: the file's last NUL, -1 for none).
-    func checkString(base: Int, _ offset: UInt32, entry: Int, field: String, lastNul: Int) throws(LdSoCacheError) {
-        let start = base + Int(offset)
-        guard start >= base, start <= lastNul else { throw .badString(path: path, entry: entry, field: field, offset: offset) }
     }
 
     /// The NUL-terminated bytes at `base + offset`.
