@@ -233,7 +233,7 @@ struct ResolutionState {
         guard secure == nil, let tunables = resolver.environment.variables["GLIBC_TUNABLES"] else { return }
         let levels = HWCapsTunable.apply(to: resolver.platform.glibcHWCaps, tunables: tunables)
         guard levels != resolver.platform.glibcHWCaps else { return }
-        resolver.platform.glibcHWCaps = levels
+        resolver.platform.maskGlibcHWCaps(to: levels)
         resolver.cache = resolver.cache?.withGlibcHWCaps(levels)
         (subdirectories, subdirectoryHeads) = Self.subdirectories(of: resolver.platform)
     }

@@ -136,6 +136,22 @@ struct ResolverTests {
         #expect(Self.leaf(try root.resolve())?.realPath == "/app/lib/libleaf.so.1")
     }
 
+    /// `glibc.cpu.hwcaps` masks the levels searched, not those the ISA-level check compares with
+    /// (cpu_features' `isa_1` is set before the tunable is read).
+    @Test func hwcapsTunableMasksTheSearchNotTheISACheck() throws {
+        var root = Self.root(runpath: "/app/lib")
+        root.library("libleaf.so.1", in: "/app/lib")
+        root.library("libleaf.so.1", in: "/app/lib/glibc-hwcaps/x86-64-v4")
+        root.platform.glibcHWCaps = ["x86-64-v4", "x86-64-v3", "x86-64-v2"]
+        let graph = try root.resolve(["GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX512F"])
+        #expect(Self.leaf(graph)?.realPath == "/app/lib/libleaf.so.1")
+        #expect(graph.platform.glibcHWCaps == ["x86-64-v3", "x86-64-v2"])
+        #expect(ISALevelCheck.supportedBits(graph.platform) == 0xf)
+        let plain = try root.resolve()
+        #expect(Self.leaf(plain)?.realPath == "/app/lib/glibc-hwcaps/x86-64-v4/libleaf.so.1")
+        #expect(ISALevelCheck.supportedBits(plain.platform) == 0xf)
+    }
+
     @Test func nodeflibSkipsTheDefaultDirectoriesAndTheCacheEntriesInThem() throws {
         var root = Self.root(flags1: 0x800)
         root.library("libleaf.so.1", in: Self.multiarch)
