@@ -338,6 +338,8 @@ public struct LoadGraph: Sendable {
     public var cacheDenial: AccessDenial?
     /// Set when the kernel starts the program in secure-execution mode (`AT_SECURE`).
     public var secureExecution: SecureExecution?
+    /// The mode the kernel would have set but for the starting process's `no_new_privs`.
+    public var secureExecutionWaived: SecureExecution?
     /// What the loader left out because of it, in the order it met them.
     public var ignoredInSecureMode: [SecureModeOmission] = []
     /// Search-path elements that search the working directory or could not be expanded.

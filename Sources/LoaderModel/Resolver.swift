@@ -135,6 +135,7 @@ struct ResolutionState {
     var programDenial: AccessDenial?
     /// The kernel starts the program in secure-execution mode.
     var secure: SecureExecution?
+    var secureWaived: SecureExecution?
     /// Whom the loader's opens are checked for (the credentials execve made); nil for root,
     /// who passes every check.
     var accessIdentity: ProcessIdentity?
@@ -295,15 +296,13 @@ struct ResolutionState {
         }
         // Executed, a set-ID program (or one with file capabilities, for another user than
         // root) runs in secure mode; a library is run as `ld.so LIB`, which changes no one.
+        // (A mode the starting process's no_new_privs waives is kept for messages.)
         if elf.interpreter != nil, target.entry.mode & 0o6000 != 0 || identity.uid != 0 {
-            var decided = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner,
-                                                 attributes: root.filesystem.executionAttributes(of: target.path), identity: identity)
-            switch decided?.cause {
-            case .setUserID(let uid): decided?.causeName = SecureExecution.accountName(uid, inGroups: false, root: root)
-            case .setGroupID(let gid): decided?.causeName = SecureExecution.accountName(gid, inGroups: true, root: root)
-            default: break
-            }
-            secure = decided
+            let attributes = root.filesystem.executionAttributes(of: target.path)
+            secure = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner, attributes: attributes, identity: identity)?
+                .naming(in: root)
+            secureWaived = SecureExecution.waived(mode: target.entry.mode, owner: target.entry.owner, attributes: attributes, identity: identity)?
+                .naming(in: root)
         }
         let effective = identity.effective(under: secure)
         if effective.uid != 0 {
@@ -529,6 +528,7 @@ struct ResolutionState {
         graph.accessIdentity = accessIdentity
         graph.cacheDenial = cacheDenial
         graph.secureExecution = secure
+        graph.secureExecutionWaived = secureWaived
         graph.ignoredInSecureMode = ignoredInSecureMode
         // (the program's hash table is set up before anything else is loaded; an entry its
         // dynamic section lacks is `ProgramCut`'s or `DynamicEntryHazard`'s)

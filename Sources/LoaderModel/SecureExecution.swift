@@ -28,11 +28,13 @@ public struct SecureExecution: Equatable, Sendable {
 
     /// Nil when `execve` by `identity` leaves the program's credentials as they were.
     /// A `nosuid` mount ignores set-ID bits and capabilities alike (fs/exec.c
-    /// `bprm_fill_uid`, `get_file_caps`). (Root gains no capability it lacks; a set-ID
-    /// program of its own user or group changes nothing either.)
+    /// `bprm_fill_uid`, `get_file_caps`), and so does `no_new_privs` the set-ID bits
+    /// (`bprm_fill_uid` returns before it reads them). (Root gains no capability it lacks; a
+    /// set-ID program of its own user or group changes nothing either.)
     public static func decide(mode: UInt32, owner: FileOwner?, attributes: ExecutionAttributes,
                               identity: ProcessIdentity) -> SecureExecution? {
         guard !attributes.onNosuidMount else { return nil }
+        if identity.privileges.noNewPrivileges { return capabilityDecision(attributes, identity: identity) }
         if mode & 0o4000 != 0, let owner, owner.uid != identity.uid {
             return SecureExecution(cause: .setUserID(owner: owner.uid), identity: identity)
         }
@@ -40,10 +42,24 @@ public struct SecureExecution: Equatable, Sendable {
         if mode & 0o2010 == 0o2010, let owner, owner.gid != identity.gid {
             return SecureExecution(cause: .setGroupID(group: owner.gid), identity: identity)
         }
-        if attributes.hasFileCapabilities && identity.uid != 0 {
-            return SecureExecution(cause: .fileCapabilities, identity: identity)
-        }
-        return nil
+        return capabilityDecision(attributes, identity: identity)
+    }
+
+    static func capabilityDecision(_ attributes: ExecutionAttributes, identity: ProcessIdentity) -> SecureExecution? {
+        guard attributes.hasFileCapabilities && identity.uid != 0 else { return nil }
+        return SecureExecution(cause: .fileCapabilities, identity: identity)
+    }
+
+    /// What the mode would have been but for the starting process's `no_new_privs`: the
+    /// program then runs in normal mode, and messages say why. Nil when the flag changes
+    /// nothing (unset, or the program is in secure mode all the same).
+    public static func waived(mode: UInt32, owner: FileOwner?, attributes: ExecutionAttributes,
+                              identity: ProcessIdentity) -> SecureExecution? {
+        guard identity.privileges.noNewPrivileges,
+              decide(mode: mode, owner: owner, attributes: attributes, identity: identity) == nil else { return nil }
+        var without = identity
+        without.privileges.noNewPrivileges = false
+        return decide(mode: mode, owner: owner, attributes: attributes, identity: without)
     }
 
     /// "set-group-ID (group shadow, gid 42) and started by root", for messages.
@@ -56,6 +72,24 @@ public struct SecureExecution: Equatable, Sendable {
         case .fileCapabilities: how = "carries file capabilities"
         }
         return "\(how) and started by \(identity)"
+    }
+
+    /// For a mode `no_new_privs` waived: "set-user-ID (…) and started by root, whose process
+    /// has no_new_privs set (…): execve ignores the set-ID bits, so the loader runs in normal mode".
+    public var waiverSummary: String {
+        let source = identity.privileges.isKnown ? "NoNewPrivs: 1 in ofdoctor's /proc/self/status" : "assumed"
+        return "\(summary), whose process has no_new_privs set (\(source)): execve ignores the set-ID bits, so the loader runs in normal mode"
+    }
+
+    /// This decision with the owner's or group's name of `root`, for messages.
+    func naming(in root: RootView) -> SecureExecution {
+        var named = self
+        switch cause {
+        case .setUserID(let uid): named.causeName = Self.accountName(uid, inGroups: false, root: root)
+        case .setGroupID(let gid): named.causeName = Self.accountName(gid, inGroups: true, root: root)
+        case .fileCapabilities: break
+        }
+        return named
     }
 
     /// The name `/etc/passwd` (uids) or `/etc/group` (gids) of `root` gives `id`: the first

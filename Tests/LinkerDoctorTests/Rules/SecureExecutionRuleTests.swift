@@ -1,3 +1,4 @@
+import Foundation
 @testable import LoaderModel
 import RootFS
 import Testing
@@ -33,6 +34,29 @@ struct SecureExecutionRuleTests {
         var named = SecureExecution(cause: .setGroupID(group: 42), identity: Self.root)
         named.causeName = "shadow"
         #expect(named.summary == "set-group-ID (group shadow, gid 42) and started by root")
+    }
+
+    @Test("no_new_privs: execve ignores set-ID bits; the mode they would have set is kept as waived")
+    func noNewPrivileges() {
+        let owner = FileOwner(uid: 1000, gid: 42)
+        var nnp = Self.root
+        nnp.privileges = ProcessPrivileges(noNewPrivileges: true, isKnown: true)
+        #expect(SecureExecution.decide(mode: 0o4755, owner: owner, attributes: Self.plain, identity: Self.root)?.cause == .setUserID(owner: 1000))
+        #expect(SecureExecution.decide(mode: 0o4755, owner: owner, attributes: Self.plain, identity: nnp) == nil)
+        #expect(SecureExecution.decide(mode: 0o2755, owner: owner, attributes: Self.plain, identity: nnp) == nil)
+        #expect(SecureExecution.waived(mode: 0o4755, owner: owner, attributes: Self.plain, identity: nnp)?.cause == .setUserID(owner: 1000))
+        #expect(SecureExecution.waived(mode: 0o4755, owner: owner, attributes: Self.plain, identity: Self.root) == nil)
+        #expect(SecureExecution.waived(mode: 0o755, owner: owner, attributes: Self.plain, identity: nnp) == nil)
+        #expect(SecureExecution.waived(mode: 0o4755, owner: owner, attributes: Self.plain, identity: nnp)?.waiverSummary
+                == "set-user-ID (owner uid 1000) and started by root, whose process has no_new_privs set (NoNewPrivs: 1 in ofdoctor's /proc/self/status): execve ignores the set-ID bits, so the loader runs in normal mode")
+    }
+
+    @Test("/proc/self/status: NoNewPrivs read, its absence (a kernel before 4.10) is no reading")
+    func statusParsing() {
+        let status = "Name:\tofdoctor\nUid:\t0\t0\t0\t0\nNoNewPrivs:\t1\nSeccomp:\t0\n"
+        #expect(ProcessPrivileges(status: status) == ProcessPrivileges(noNewPrivileges: true, isKnown: true))
+        #expect(ProcessPrivileges(status: status.replacingOccurrences(of: "NoNewPrivs:\t1", with: "NoNewPrivs:\t0"))?.noNewPrivileges == false)
+        #expect(ProcessPrivileges(status: "Name:\tx\n") == nil)
     }
 
     @Test("a trusted path is one of the system directories or below, after . and .. as text",

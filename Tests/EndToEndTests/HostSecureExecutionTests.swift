@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Secure-execution mode decided by what only the starting process knows of itself: its
+/// `no_new_privs` flag. ofdoctor reads its own (/proc/self/status) when it checks `/` as the
+/// user who runs it, so these tests run the program and ofdoctor on this machine, each under
+/// the same `setpriv`, and compare: a program whose library only LD_LIBRARY_PATH reaches
+/// starts (exit 0) in normal mode and fails (127) in secure mode.
+@Suite("Secure-execution mode on this machine's /: what the starting process's flags decide", .serialized)
+struct HostSecureExecutionTests {
+    static var available: Bool {
+        RealLoader.setIDTakesEffect && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+    }
+
+    /// A scratch directory (mode 755 all the way, not `nosuid`) with `lib/libfoo.so` and
+    /// `prog` needing it without a search path of its own, then `setup` (shell lines, in it).
+    static func makeDirectory(setup: String) throws -> String {
+        let work = RealLoader.setIDScratch + "/host-secure-" + UUID().uuidString
+        let script = #"""
+            set -e; mkdir -p "$0/lib"; chmod 755 "$0" "$0/lib" "${0%/*}"; cd "$0"
+            echo 'int foo(void) { return 1; }' > foo.c
+            printf '%s\n' '#include <stdio.h>' 'int foo(void);' 'int main(void) { printf("foo=%d\n", foo()); return 0; }' > main.c
+            gcc -shared -fPIC -o lib/libfoo.so -Wl,-soname,libfoo.so foo.c
+            gcc -o prog main.c -Llib -lfoo
+            """# + "\n" + setup
+        let built = Command.run("/bin/bash", ["-c", script, work], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        try #require(built.status == 0, "\(built.stderr)")
+        return work
+    }
+
+    /// What the program does, and what `check` says of it, both started through `setpriv`
+    /// with `options`, LD_LIBRARY_PATH naming its library's directory.
+    static func compare(_ work: String, setpriv options: [String], checkArguments: [String] = [],
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> (started: Bool, json: [String: Any]) {
+        let llp = "LD_LIBRARY_PATH=" + work + "/lib"
+        let run = Command.run("/usr/bin/setpriv", options + ["/usr/bin/env", "-i", llp, work + "/prog"])
+        #expect(run.status == 0 && run.stdout == "foo=1\n" || run.status == 127 && run.stderr.contains("libfoo.so: cannot open shared object file"),
+                "\(options): \(run)", sourceLocation: sourceLocation)
+        let check = Command.run("/usr/bin/setpriv", options + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1", Command.ofdoctorPath,
+                                                               "check", "--format", "json", "--env", llp] + checkArguments + [work + "/prog"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check.stdout)\(check.stderr)",
+                                sourceLocation: sourceLocation)
+        #expect((check.status == 0) == (run.status == 0), "\(options): the program exits \(run.status); check: \(check.stdout)",
+                sourceLocation: sourceLocation)
+        #expect((json["secureExecution"] as? String == nil) == (run.status == 0), "\(options): \(json["secureExecution"] ?? "null")",
+                sourceLocation: sourceLocation)
+        return (run.status == 0, json)
+    }
+
+    @Test("no_new_privs: a set-user-ID program of another user starts in normal mode, and check says why",
+          .enabled(if: available, RealLoader.setIDUnavailableReason))
+    func noNewPrivileges() throws {
+        let work = try Self.makeDirectory(setup: "chown 1000:1000 prog; chmod 4755 prog")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let plain = try Self.compare(work, setpriv: [])
+        #expect(!plain.started, "set-user-ID uid 1000, started by root: secure mode")
+        #expect(plain.json["secureExecutionWaived"] is NSNull)
+        let nnp = try Self.compare(work, setpriv: ["--no-new-privs"])
+        #expect(nnp.started, "no_new_privs: the bit is ignored")
+        let waived = nnp.json["secureExecutionWaived"] as? String ?? ""
+        #expect(waived.contains("set-user-ID (owner") && waived.contains("no_new_privs"), "\(waived)")
+    }
+}
