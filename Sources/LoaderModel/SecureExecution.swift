@@ -12,8 +12,9 @@ public struct SecureExecution: Equatable, Sendable {
         case setUserID(owner: UInt32)
         /// Set-group-ID (with group execute), owned by another group.
         case setGroupID(group: UInt32)
-        /// File capabilities, for a user who does not hold them all already (not root).
-        case fileCapabilities
+        /// File capabilities that raise a user's (not root's) privileges: the effective bit, or
+        /// a permitted set after the exec that the process did not have (`capabilityDecision`).
+        case fileCapabilities(FileCapabilities)
     }
 
     public var cause: Cause
@@ -45,9 +46,16 @@ public struct SecureExecution: Equatable, Sendable {
         return capabilityDecision(attributes, identity: identity)
     }
 
+    /// File capabilities start secure-execution mode when the real user is not root and the
+    /// file's effective bit is set or the new permitted set is not empty (security/commoncap.c
+    /// `cap_bprm_creds_from_file`: `effective || __cap_grew(permitted, ambient, new)`, the
+    /// ambient set being cleared for a file with capabilities). So `cap_net_raw=i` alone
+    /// raises nothing for a process whose inheritable set lacks it, nor `=p` for one whose
+    /// bounding set does (Docker's keeps 14 capabilities), but `=ei` does all the same.
     static func capabilityDecision(_ attributes: ExecutionAttributes, identity: ProcessIdentity) -> SecureExecution? {
-        guard attributes.hasFileCapabilities && identity.uid != 0 else { return nil }
-        return SecureExecution(cause: .fileCapabilities, identity: identity)
+        guard let capabilities = attributes.fileCapabilities, identity.uid != 0,
+              capabilities.effective || identity.privileges.permittedAfterExec(of: capabilities) != 0 else { return nil }
+        return SecureExecution(cause: .fileCapabilities(capabilities), identity: identity)
     }
 
     /// What the mode would have been but for the starting process's `no_new_privs`: the
@@ -69,7 +77,16 @@ public struct SecureExecution: Equatable, Sendable {
         switch cause {
         case .setUserID(let owner): how = "set-user-ID (owner \(named)uid \(owner))"
         case .setGroupID(let group): how = "set-group-ID (group \(named)gid \(group))"
-        case .fileCapabilities: how = "carries file capabilities"
+        case .fileCapabilities(let capabilities) where capabilities == .unreadable:
+            how = "given a security.capability attribute ofdoctor does not read, taken to raise privileges"
+        case .fileCapabilities(let capabilities) where capabilities.effective:
+            how = "given file capabilities with the effective bit set"
+        case .fileCapabilities(let capabilities):
+            let granted = String(identity.privileges.permittedAfterExec(of: capabilities), radix: 16)
+            how = "given file capabilities that grant it permitted capabilities 0x\(granted)"
+            if !identity.privileges.isKnown {
+                return "\(how) and started by \(identity) (assumed: with a full bounding set and no inheritable capabilities)"
+            }
         }
         return "\(how) and started by \(identity)"
     }
@@ -78,7 +95,8 @@ public struct SecureExecution: Equatable, Sendable {
     /// has no_new_privs set (…): execve ignores the set-ID bits, so the loader runs in normal mode".
     public var waiverSummary: String {
         let source = identity.privileges.isKnown ? "NoNewPrivs: 1 in ofdoctor's /proc/self/status" : "assumed"
-        return "\(summary), whose process has no_new_privs set (\(source)): execve ignores the set-ID bits, so the loader runs in normal mode"
+        let ignored = if case .fileCapabilities = cause { "grants none of the file's capabilities the process lacks" } else { "ignores the set-ID bits" }
+        return "\(summary), whose process has no_new_privs set (\(source)): execve \(ignored), so the loader runs in normal mode"
     }
 
     /// This decision with the owner's or group's name of `root`, for messages.
