@@ -43,6 +43,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case programCutShort = "program-cut-short"
     case dynamicInfoAssertion = "dynamic-info-assertion"
     case dynamicEntryUnchecked = "dynamic-entry-unchecked"
+    case loaderLoadedTwice = "loader-loaded-twice"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

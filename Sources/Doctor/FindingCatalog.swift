@@ -124,6 +124,8 @@ public enum FindingCatalog {
         // (the program's own filter objects crash the loader when it relocates them: after
         // what it meets while mapping and checking versions)
         result += programFilterFindings(graph)
+        // (ld.so relocates itself after every other object, binding its own calls to the copy)
+        result += loaderCopyFindings(graph)
         // (it relocates the program last; its entry point runs after that)
         if let programCut, programCut.severity == .error { result.append(programCut) }
         if versionCheckStops { result += unchecked.libraryRelocation }
@@ -274,6 +276,27 @@ public enum FindingCatalog {
             explanation: "\(program) has DT_FILTER or DT_AUXILIARY entries, which ld writes for shared libraries only: someone edited them in. glibc's loader loads such an object and puts it before the program in its lists, where ld.so --list and ldd do not look (they show nothing wrong and leave it out), and dies of SIGSEGV (exit 139) when it relocates it, without a word.",
             neededBy: [program], resolvedTo: filtees.first,
             remedy: "Turn the entries back into DT_NEEDED ones, or rebuild the program: a program cannot be a filter.")]
+    }
+
+    // MARK: - loader-loaded-twice
+
+    /// The dynamic loader loaded a second time (`LoadGraph.loaderCopy`): the loader dies.
+    static func loaderCopyFindings(_ graph: LoadGraph) -> [Finding] {
+        guard let loaderCopy = graph.loaderCopy else { return [] }
+        let copy = graph.objects[loaderCopy.object]
+        let requesters = copy.neededBy.map { graph.objects[$0].path }
+        let name = copy.names.first ?? copy.path
+        let interpreter = graph.interpreterPath ?? Resolver.defaultInterpreter
+        let soname = graph.interpreterIndex.flatMap { graph.objects[$0].soname } ?? copy.soname ?? "ld-linux-x86-64.so.2"
+        let asked = requesters.isEmpty ? "A preload names \(name)" : "\(shortList(requesters)) \(requesters.count == 1 ? "names" : "name") \(name) in DT_NEEDED"
+        return [Finding(
+            id: .loaderLoadedTwice, rule: .loaderLoadedTwice,
+            summary: "\(copy.path) is the dynamic loader loaded a second time: the loader dies of SIGFPE",
+            explanation: "\(asked), \(loaderCopy.sameFile ? "another path to the loader's own file" : "another file with the loader's soname \(soname)"). The loader is already in the process under the program's PT_INTERP path (\(interpreter)) and its soname (\(soname)), and knows itself by those names only (elf/rtld.c; elf/dl-load.c _dl_map_object matches loaded objects by name, and the loader's own entry has no file identity to compare): it maps \(copy.path) as a new library. Relocating itself last, it binds its own internal calls to that copy, which was never set up, and dies of SIGFPE (exit 136) without a word. ldd and ld.so --list list both copies and exit 0.",
+            library: name, neededBy: requesters, resolvedTo: copy.path,
+            remedy: requesters.isEmpty
+                ? "Drop \(name) from the preload list: the loader is always loaded."
+                : "Name the loader as the program does, or drop the entry (the loader is always loaded): patchelf --replace-needed \(name) \(soname) \(requesters[0]), or patchelf --remove-needed \(name) \(requesters[0]).")]
     }
 
     // MARK: - version-file-not-loaded

@@ -60,4 +60,5 @@ extension FindingID {
     public static let programCutShort: FindingID = "LD033"
     public static let dynamicInfoAssertion: FindingID = "LD034"
     public static let dynamicEntryUnchecked: FindingID = "LD035"
+    public static let loaderLoadedTwice: FindingID = "LD036"
 }

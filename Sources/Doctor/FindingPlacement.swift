@@ -67,7 +67,8 @@ public enum FindingPlacement: Hashable, Sendable {
         case .versionFileNotLoaded, .filterCycle, .ifuncInExecutable, .ifuncNotRelocated:
             return object(path: finding.neededBy.first) ?? .none
         case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing, .indirectExternAccess,
-             .protectedDirectReference, .copySizeMismatch, .versionRecordUnsupported, .stubLibraryLoaded, .libraryCutShort:
+             .protectedDirectReference, .copySizeMismatch, .versionRecordUnsupported, .stubLibraryLoaded, .libraryCutShort,
+             .loaderLoadedTwice:
             return object(path: finding.resolvedTo) ?? object(path: finding.neededBy.first) ?? .none
         case .unsafeSearchPath, .modelFileMissing, .modelFileCorrupt:
             return .none

@@ -2,8 +2,9 @@ import Support
 
 /// `GLIBC_TUNABLES`' `glibc.cpu.hwcaps`: CPU features the loader is told to take as absent
 /// (`glibc.cpu.hwcaps=-AVX2,-FMA`). A level that needs one is no longer the CPU's: its
-/// `glibc-hwcaps/` subdirectory is not searched (nor its ld.so.cache entries taken), and an
-/// object that needs it is refused by the ISA-level check.
+/// `glibc-hwcaps/` subdirectory is not searched (nor its ld.so.cache entries taken). The
+/// ISA-level check is not affected: it compares with the CPU's levels from before the mask
+/// (`LoaderPlatform.isaCheckLevels`), so an x86-64-v4 library still starts under `-AVX512F`.
 ///
 /// Measured with the loaders of glibc 2.36 and 2.41 (`ld.so --help` lists the levels it
 /// supports; a program whose library is in `lib/`, `glibc-hwcaps/x86-64-v2/` and `…-v3/`

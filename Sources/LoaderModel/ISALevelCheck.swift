@@ -15,10 +15,11 @@ public enum ISALevelCheck {
     }
 
     /// The levels the CPU has, as bits (1 baseline, 2 v2, 4 v3, 8 v4): from the platform's
-    /// glibc-hwcaps levels, which the same `get_isa_level` decides.
+    /// glibc-hwcaps levels, which the same `get_isa_level` decides — those before any
+    /// `glibc.cpu.hwcaps` mask (`LoaderPlatform.isaCheckLevels`).
     public static func supportedBits(_ platform: LoaderPlatform) -> UInt32 {
         var bits: UInt32 = 1
-        for (bit, level) in [(UInt32(2), "x86-64-v2"), (4, "x86-64-v3"), (8, "x86-64-v4")] where platform.glibcHWCaps.contains(level) {
+        for (bit, level) in [(UInt32(2), "x86-64-v2"), (4, "x86-64-v3"), (8, "x86-64-v4")] where platform.isaCheckLevels.contains(level) {
             bits |= bit
         }
         return bits

@@ -314,6 +314,10 @@ public struct LoadGraph: Sendable {
     /// `ld.so --list` and `ldd` leave them out; then it dies of SIGSEGV relocating them
     /// (measured, 2.36). An absent one is as any other filter's.
     public var programFilters: [Int] = []
+    /// The first loaded object that is the dynamic loader again: ld.so's own file by another
+    /// path than PT_INTERP's, or another file with its soname. The loader maps it as a library
+    /// and dies of SIGFPE relocating itself against it.
+    public var loaderCopy: LoaderCopy?
     public var platform: LoaderPlatform
     public var environment: LoaderEnvironment
     /// Index of the interpreter in `objects`, when it is loaded.
@@ -338,6 +342,8 @@ public struct LoadGraph: Sendable {
     public var cacheDenial: AccessDenial?
     /// Set when the kernel starts the program in secure-execution mode (`AT_SECURE`).
     public var secureExecution: SecureExecution?
+    /// The mode the kernel would have set but for the starting process's `no_new_privs`.
+    public var secureExecutionWaived: SecureExecution?
     /// What the loader left out because of it, in the order it met them.
     public var ignoredInSecureMode: [SecureModeOmission] = []
     /// Search-path elements that search the working directory or could not be expanded.
@@ -391,4 +397,12 @@ public struct LoadGraph: Sendable {
         }
         return names
     }
+}
+
+/// A loaded object that is the dynamic loader again (`LoadGraph.loaderCopy`).
+public struct LoaderCopy: Equatable, Sendable {
+    /// Its index in `LoadGraph.objects`.
+    public var object: Int
+    /// It is the interpreter's own file, reached by another path (else another file with its soname).
+    public var sameFile: Bool
 }

@@ -6,12 +6,28 @@ import Support
 public struct LoaderPlatform: Equatable, Sendable {
     /// The root's glibc (read from its `libc.so.6`), e.g. 2.31 or 2.36.
     public var glibc: GlibcVersion
-    /// `glibc-hwcaps/` subdirectories the CPU supports, best first (glibc 2.33+ only).
+    /// `glibc-hwcaps/` subdirectories the CPU supports, best first (glibc 2.33+ only), less
+    /// those `GLIBC_TUNABLES`' `glibc.cpu.hwcaps` takes away.
     public var glibcHWCaps: [String]
+    /// The CPU's levels before `glibc.cpu.hwcaps` masked `glibcHWCaps` (nil: not masked).
+    var levelsBeforeTunable: [String]?
     /// Legacy hwcap subdirectories probed in every search directory, best first (glibc ≤ 2.36).
     public var legacySubdirectories: [String]
     /// The built-in default directories (`SYSTEM_DIRS`).
     public var defaultDirectories: [String]
+
+    /// The levels the ISA-level check compares against: the CPU's, tunable or not. cpu_features'
+    /// `isa_1` is set (sysdeps/x86/cpu-features.c `update_active`, `update_usable` in 2.33)
+    /// before `init_cpu_features` applies `glibc.cpu.hwcaps`, while the glibc-hwcaps
+    /// subdirectories are chosen after it (`_dl_hwcaps_subdirs_active` asks `get_isa_level`
+    /// again), so a mask changes the copy found but never refuses an object.
+    public var isaCheckLevels: [String] { levelsBeforeTunable ?? glibcHWCaps }
+
+    /// `glibcHWCaps` masked by a tunable, the CPU's levels kept for the ISA-level check.
+    mutating func maskGlibcHWCaps(to levels: [String]) {
+        if levelsBeforeTunable == nil { levelsBeforeTunable = glibcHWCaps }
+        glibcHWCaps = levels
+    }
     /// `$LIB` expands to this.
     public var lib: String
     /// `$PLATFORM` expands to this (`AT_PLATFORM`, or `haswell` on such Intel CPUs).

@@ -7,10 +7,14 @@ public struct ProcessIdentity: Equatable, Sendable, CustomStringConvertible {
     public var gid: UInt32
     /// Supplementary groups: a file's group bits apply to them as to `gid`.
     public var groups: [UInt32]
-    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = []) {
+    /// Its `no_new_privs` flag and capability sets (`ProcessPrivileges`): known for ofdoctor's
+    /// own process only.
+    public var privileges: ProcessPrivileges
+    public init(uid: UInt32, gid: UInt32, groups: [UInt32] = [], privileges: ProcessPrivileges = .assumed) {
         self.uid = uid
         self.gid = gid
         self.groups = groups
+        self.privileges = privileges
     }
 
     /// A container's processes unless its image names another user.

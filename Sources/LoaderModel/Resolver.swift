@@ -123,6 +123,11 @@ struct ResolutionState {
     var absentAuxiliaries: [MissingLibrary] = []
     var filterCycle: FilterCycle?
     var programFilters: [Int] = []
+    /// The first object that is the dynamic loader again (`LoadGraph.loaderCopy`).
+    var loaderCopy: LoaderCopy?
+    /// The interpreter's file and soname, kept once it has joined the loaded list.
+    var interpreterIdentity: FileIdentity?
+    var interpreterSoname: String?
     /// Why the kernel refuses the interpreter found (`InterpreterRefusal`).
     var interpreterRefusal: InterpreterRefusal?
     /// The first object mapped whose Bloom filter the loader asserts on.
@@ -135,6 +140,7 @@ struct ResolutionState {
     var programDenial: AccessDenial?
     /// The kernel starts the program in secure-execution mode.
     var secure: SecureExecution?
+    var secureWaived: SecureExecution?
     /// Whom the loader's opens are checked for (the credentials execve made); nil for root,
     /// who passes every check.
     var accessIdentity: ProcessIdentity?
@@ -233,7 +239,7 @@ struct ResolutionState {
         guard secure == nil, let tunables = resolver.environment.variables["GLIBC_TUNABLES"] else { return }
         let levels = HWCapsTunable.apply(to: resolver.platform.glibcHWCaps, tunables: tunables)
         guard levels != resolver.platform.glibcHWCaps else { return }
-        resolver.platform.glibcHWCaps = levels
+        resolver.platform.maskGlibcHWCaps(to: levels)
         resolver.cache = resolver.cache?.withGlibcHWCaps(levels)
         (subdirectories, subdirectoryHeads) = Self.subdirectories(of: resolver.platform)
     }
@@ -295,15 +301,13 @@ struct ResolutionState {
         }
         // Executed, a set-ID program (or one with file capabilities, for another user than
         // root) runs in secure mode; a library is run as `ld.so LIB`, which changes no one.
+        // (A mode the starting process's no_new_privs waives is kept for messages.)
         if elf.interpreter != nil, target.entry.mode & 0o6000 != 0 || identity.uid != 0 {
-            var decided = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner,
-                                                 attributes: root.filesystem.executionAttributes(of: target.path), identity: identity)
-            switch decided?.cause {
-            case .setUserID(let uid): decided?.causeName = SecureExecution.accountName(uid, inGroups: false, root: root)
-            case .setGroupID(let gid): decided?.causeName = SecureExecution.accountName(gid, inGroups: true, root: root)
-            default: break
-            }
-            secure = decided
+            let attributes = root.filesystem.executionAttributes(of: target.path)
+            secure = SecureExecution.decide(mode: target.entry.mode, owner: target.entry.owner, attributes: attributes, identity: identity)?
+                .naming(in: root)
+            secureWaived = SecureExecution.waived(mode: target.entry.mode, owner: target.entry.owner, attributes: attributes, identity: identity)?
+                .naming(in: root)
         }
         let effective = identity.effective(under: secure)
         if effective.uid != 0 {
@@ -490,6 +494,7 @@ struct ResolutionState {
         for at in missing.indices { missing[at].neededBy = missing[at].neededBy.map { position[$0] } }
         for at in absentAuxiliaries.indices { absentAuxiliaries[at].neededBy = absentAuxiliaries[at].neededBy.map { position[$0] } }
         programFilters = programFilters.map { position[$0] }
+        if let copy = loaderCopy { loaderCopy?.object = position[copy.object] }
         if let cycle = filterCycle {
             filterCycle = FilterCycle(filter: position[cycle.filter], filtee: position[cycle.filtee], missingBefore: cycle.missingBefore)
         }
@@ -529,6 +534,7 @@ struct ResolutionState {
         graph.accessIdentity = accessIdentity
         graph.cacheDenial = cacheDenial
         graph.secureExecution = secure
+        graph.secureExecutionWaived = secureWaived
         graph.ignoredInSecureMode = ignoredInSecureMode
         // (the program's hash table is set up before anything else is loaded; an entry its
         // dynamic section lacks is `ProgramCut`'s or `DynamicEntryHazard`'s)
@@ -540,6 +546,7 @@ struct ResolutionState {
         } ?? mappingAssertion
         graph.absentAuxiliaries = absentAuxiliaries
         graph.filterCycle = filterCycle
+        graph.loaderCopy = loaderCopy
         graph.programFilters = programFilters
         return graph
     }
@@ -572,6 +579,7 @@ struct ResolutionState {
             return false
         }
         if filesByIdentity[found.entry.identity] == nil { readAhead?.submit(elf) }   // parsed just now
+        (interpreterIdentity, interpreterSoname) = (found.entry.identity, elf.dynamic?.soname)
         interpreter = LoadedObject(index: -1, path: located.string, realPath: found.path.string, identity: found.entry.identity,
                                    // (its name is PT_INTERP as written; ld.so adds its own soname at start: elf/rtld.c)
                                    elf: elf, foundVia: .interpreter, loader: nil, neededBy: [],
@@ -764,7 +772,9 @@ struct ResolutionState {
         }
         note(objects[index].path)
         for name in objects[index].names { note(name) }
-        if let soname = objects[index].soname { note(soname) }
+        // (a loader copy's soname is ld.so's, which ld.so itself answers first: it is on the
+        // loader's list from the start, before any library)
+        if let soname = objects[index].soname, objects[index].foundVia == .interpreter || soname != interpreterSoname { note(soname) }
         let identity = objects[index].identity
         if index > 0, loadedByIdentity[identity] == nil { loadedByIdentity[identity] = index }
     }
@@ -1174,23 +1184,27 @@ struct ResolutionState {
     mutating func admit(found: RootView.Resolved, elf: ELFFile, builtPath: String, requestedAs: String, via: FoundVia,
                         requester: Int, isPreload: Bool, trail: [Attempt], spelledPath: String? = nil) -> Int {
         let path = builtPath
-        if let existing = loadedByIdentity[found.entry.identity] {
+        // ld.so's own link map answers only to its names (PT_INTERP as written and its soname,
+        // `alreadyLoaded`): it has no file identity to compare (elf/rtld.c), so another path to
+        // its file maps a second copy, as does any other file with its soname (`loaderCopy`).
+        let identity = found.entry.identity
+        let isLoader = identity == interpreterIdentity || (interpreterSoname != nil && elf.dynamic?.soname == interpreterSoname)
+        if let existing = loadedByIdentity[identity], objects[existing].foundVia != .interpreter {
             if !objects[existing].names.contains(where: { SeededByteHash.sameBytes($0, requestedAs) }) {
                 objects[existing].names.append(requestedAs)
             }
             register(existing)
             return existing
         }
-        if let interp = interpreter, interp.identity == found.entry.identity, let index = appendInterpreter() {
-            objects[index].names.append(requestedAs)
-            register(index)
-            return index
-        }
         let index = objects.count
         objects.append(LoadedObject(index: index, path: path, realPath: found.path.string, identity: found.entry.identity,
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
                                     trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath))
+        if isLoader {
+            if loaderCopy == nil { loaderCopy = LoaderCopy(object: index, sameFile: identity == interpreterIdentity) }
+            loadedByIdentity[identity] = index   // (the copy has a file identity: a third path reuses it)
+        }
         // (mapping it, the loader reads its dynamic section, then sets up its hash table, and
         // asserts on what each holds, or dies reading an entry it lacks)
         if mappingAssertion == nil, let kind = MappingAssertion.first(elf, glibc: platform.glibc) {

@@ -12,8 +12,9 @@ public struct SecureExecution: Equatable, Sendable {
         case setUserID(owner: UInt32)
         /// Set-group-ID (with group execute), owned by another group.
         case setGroupID(group: UInt32)
-        /// File capabilities, for a user who does not hold them all already (not root).
-        case fileCapabilities
+        /// File capabilities that raise a user's (not root's) privileges: the effective bit, or
+        /// a permitted set after the exec that the process did not have (`capabilityDecision`).
+        case fileCapabilities(FileCapabilities)
     }
 
     public var cause: Cause
@@ -28,11 +29,13 @@ public struct SecureExecution: Equatable, Sendable {
 
     /// Nil when `execve` by `identity` leaves the program's credentials as they were.
     /// A `nosuid` mount ignores set-ID bits and capabilities alike (fs/exec.c
-    /// `bprm_fill_uid`, `get_file_caps`). (Root gains no capability it lacks; a set-ID
-    /// program of its own user or group changes nothing either.)
+    /// `bprm_fill_uid`, `get_file_caps`), and so does `no_new_privs` the set-ID bits
+    /// (`bprm_fill_uid` returns before it reads them). (Root gains no capability it lacks; a
+    /// set-ID program of its own user or group changes nothing either.)
     public static func decide(mode: UInt32, owner: FileOwner?, attributes: ExecutionAttributes,
                               identity: ProcessIdentity) -> SecureExecution? {
         guard !attributes.onNosuidMount else { return nil }
+        if identity.privileges.noNewPrivileges { return capabilityDecision(attributes, identity: identity) }
         if mode & 0o4000 != 0, let owner, owner.uid != identity.uid {
             return SecureExecution(cause: .setUserID(owner: owner.uid), identity: identity)
         }
@@ -40,10 +43,31 @@ public struct SecureExecution: Equatable, Sendable {
         if mode & 0o2010 == 0o2010, let owner, owner.gid != identity.gid {
             return SecureExecution(cause: .setGroupID(group: owner.gid), identity: identity)
         }
-        if attributes.hasFileCapabilities && identity.uid != 0 {
-            return SecureExecution(cause: .fileCapabilities, identity: identity)
-        }
-        return nil
+        return capabilityDecision(attributes, identity: identity)
+    }
+
+    /// File capabilities start secure-execution mode when the real user is not root and the
+    /// file's effective bit is set or the new permitted set is not empty (security/commoncap.c
+    /// `cap_bprm_creds_from_file`: `effective || __cap_grew(permitted, ambient, new)`, the
+    /// ambient set being cleared for a file with capabilities). So `cap_net_raw=i` alone
+    /// raises nothing for a process whose inheritable set lacks it, nor `=p` for one whose
+    /// bounding set does (Docker's keeps 14 capabilities), but `=ei` does all the same.
+    static func capabilityDecision(_ attributes: ExecutionAttributes, identity: ProcessIdentity) -> SecureExecution? {
+        guard let capabilities = attributes.fileCapabilities, identity.uid != 0,
+              capabilities.effective || identity.privileges.permittedAfterExec(of: capabilities) != 0 else { return nil }
+        return SecureExecution(cause: .fileCapabilities(capabilities), identity: identity)
+    }
+
+    /// What the mode would have been but for the starting process's `no_new_privs`: the
+    /// program then runs in normal mode, and messages say why. Nil when the flag changes
+    /// nothing (unset, or the program is in secure mode all the same).
+    public static func waived(mode: UInt32, owner: FileOwner?, attributes: ExecutionAttributes,
+                              identity: ProcessIdentity) -> SecureExecution? {
+        guard identity.privileges.noNewPrivileges,
+              decide(mode: mode, owner: owner, attributes: attributes, identity: identity) == nil else { return nil }
+        var without = identity
+        without.privileges.noNewPrivileges = false
+        return decide(mode: mode, owner: owner, attributes: attributes, identity: without)
     }
 
     /// "set-group-ID (group shadow, gid 42) and started by root", for messages.
@@ -53,9 +77,37 @@ public struct SecureExecution: Equatable, Sendable {
         switch cause {
         case .setUserID(let owner): how = "set-user-ID (owner \(named)uid \(owner))"
         case .setGroupID(let group): how = "set-group-ID (group \(named)gid \(group))"
-        case .fileCapabilities: how = "carries file capabilities"
+        case .fileCapabilities(let capabilities) where capabilities == .unreadable:
+            how = "given a security.capability attribute ofdoctor does not read, taken to raise privileges"
+        case .fileCapabilities(let capabilities) where capabilities.effective:
+            how = "given file capabilities with the effective bit set"
+        case .fileCapabilities(let capabilities):
+            let granted = String(identity.privileges.permittedAfterExec(of: capabilities), radix: 16)
+            how = "given file capabilities that grant it permitted capabilities 0x\(granted)"
+            if !identity.privileges.isKnown {
+                return "\(how) and started by \(identity) (assumed: with a full bounding set and no inheritable capabilities)"
+            }
         }
         return "\(how) and started by \(identity)"
+    }
+
+    /// For a mode `no_new_privs` waived: "set-user-ID (…) and started by root, whose process
+    /// has no_new_privs set (…): execve ignores the set-ID bits, so the loader runs in normal mode".
+    public var waiverSummary: String {
+        let source = identity.privileges.isKnown ? "NoNewPrivs: 1 in ofdoctor's /proc/self/status" : "assumed"
+        let ignored = if case .fileCapabilities = cause { "grants none of the file's capabilities the process lacks" } else { "ignores the set-ID bits" }
+        return "\(summary), whose process has no_new_privs set (\(source)): execve \(ignored), so the loader runs in normal mode"
+    }
+
+    /// This decision with the owner's or group's name of `root`, for messages.
+    func naming(in root: RootView) -> SecureExecution {
+        var named = self
+        switch cause {
+        case .setUserID(let uid): named.causeName = Self.accountName(uid, inGroups: false, root: root)
+        case .setGroupID(let gid): named.causeName = Self.accountName(gid, inGroups: true, root: root)
+        case .fileCapabilities: break
+        }
+        return named
     }
 
     /// The name `/etc/passwd` (uids) or `/etc/group` (gids) of `root` gives `id`: the first

@@ -67,7 +67,14 @@ public struct LocalRoot: RootFilesystem {
         guard fd >= 0 else { return ExecutionAttributes() }
         defer { close(fd) }
         var result = ExecutionAttributes()
-        result.hasFileCapabilities = ofdoctor_has_file_capabilities(fd) != 0
+        // 24 bytes is the largest revision (3); a larger attribute (ERANGE) is not one the kernel takes either.
+        var attribute = [UInt8](repeating: 0, count: 32)
+        let size = attribute.withUnsafeMutableBytes { ofdoctor_file_capabilities(fd, $0.baseAddress, $0.count) }
+        if size > 0 {
+            result.fileCapabilities = FileCapabilities(attribute: Array(attribute.prefix(size))) ?? .unreadable
+        } else if size < 0 && errno == ERANGE {
+            result.fileCapabilities = .unreadable
+        }
         if directory.isEmpty {
             var fs = statvfs()
             result.onNosuidMount = fstatvfs(fd, &fs) == 0 && fs.f_flag & UInt(ST_NOSUID) != 0

@@ -28,12 +28,12 @@ public protocol RootFilesystem: Sendable {
 
 /// How an `execve` of a file may raise privileges beyond its set-ID bits (security/commoncap.c).
 public struct ExecutionAttributes: Equatable, Sendable {
-    /// The file carries a `security.capability` extended attribute.
-    public var hasFileCapabilities = false
+    /// The file's `security.capability` extended attribute; nil when it has none.
+    public var fileCapabilities: FileCapabilities?
     /// The file lies on a filesystem mounted `nosuid`: set-ID bits and capabilities are ignored.
     public var onNosuidMount = false
-    public init(hasFileCapabilities: Bool = false, onNosuidMount: Bool = false) {
-        self.hasFileCapabilities = hasFileCapabilities
+    public init(fileCapabilities: FileCapabilities? = nil, onNosuidMount: Bool = false) {
+        self.fileCapabilities = fileCapabilities
         self.onNosuidMount = onNosuidMount
     }
 }

@@ -165,8 +165,11 @@ extension TargetOptions {
 }
 
 extension ProcessIdentity {
-    /// This process's user, group and supplementary groups: what a program it starts runs as.
+    /// This process's user, group, supplementary groups and `no_new_privs` (its
+    /// /proc/self/status, inherited by what it starts): what a program it starts runs as.
     static var ofThisProcess: ProcessIdentity {
-        ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid()), groups: RootedRun.ownGroups())
+        let status = ProcFile.bytes(at: "/proc/self/status").flatMap { ProcessPrivileges(status: String(decoding: $0, as: UTF8.self)) }
+        return ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid()), groups: RootedRun.ownGroups(),
+                               privileges: status ?? .assumed)
     }
 }

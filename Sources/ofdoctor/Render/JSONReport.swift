@@ -240,6 +240,8 @@ enum JSONReport {
         var loader: Loader
         /// Why the kernel starts the program in secure-execution mode; null when it does not.
         @NullWhenAbsent var secureExecution: String?
+        /// Why a set-ID program is not started in that mode: the starting process's no_new_privs.
+        @NullWhenAbsent var secureExecutionWaived: String?
         var user: UserJSON
         var objects: [Object]
         var findings: [FindingJSON]
@@ -252,6 +254,7 @@ enum JSONReport {
             status = report.status.rawValue
             loader = Loader(system, graph: graph)
             secureExecution = graph.secureExecution?.summary
+            secureExecutionWaived = graph.secureExecutionWaived?.waiverSummary
             user = UserJSON(report.environment.identity)
             objects = JSONReport.objects(graph, findings: report.findings)
             findings = report.findings.map(FindingJSON.init)
@@ -269,6 +272,8 @@ extension JSONReport {
         var loader: Loader
         /// Why the kernel starts the program in secure-execution mode; null when it does not.
         @NullWhenAbsent var secureExecution: String?
+        /// Why a set-ID program is not started in that mode: the starting process's no_new_privs.
+        @NullWhenAbsent var secureExecutionWaived: String?
         var user: UserJSON
         var findings: [FindingJSON]
         var plan: [ActionJSON]
@@ -307,6 +312,7 @@ extension JSONReport {
             status = report.status.rawValue
             loader = Loader(system, graph: report.diagnosis.graph)
             secureExecution = report.diagnosis.graph.secureExecution?.summary
+            secureExecutionWaived = report.diagnosis.graph.secureExecutionWaived?.waiverSummary
             user = UserJSON(report.environment.identity)
             findings = report.findings.map(FindingJSON.init)
             plan = (report.plan?.actions ?? []).map(ActionJSON.init)

@@ -173,8 +173,10 @@ struct TextReport {
 
     /// ` · secure-execution mode (set-group-ID …)` for a program the kernel starts so: the
     /// loader then ignores the environment's library paths, whatever else the check finds.
+    /// A set-ID program that no_new_privs keeps out of that mode says so.
     func secureText(_ graph: LoadGraph) -> String {
-        graph.secureExecution.map { " · secure-execution mode (\($0.summary))" } ?? ""
+        if let waived = graph.secureExecutionWaived { return " · no secure-execution mode (\(waived.waiverSummary))" }
+        return graph.secureExecution.map { " · secure-execution mode (\($0.summary))" } ?? ""
     }
 
     /// ` · as uid 1000 (gid 1000)` for a user other than root, whose permissions the check

@@ -136,6 +136,36 @@ struct ResolverTests {
         #expect(Self.leaf(try root.resolve())?.realPath == "/app/lib/libleaf.so.1")
     }
 
+    /// ld.so answers to PT_INTERP as written and its soname only: its file by another path
+    /// is mapped again (LD036), and libc's `ld-linux-x86-64.so.2` is still ld.so itself.
+    @Test(arguments: [("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", true), ("/lib64/ld-linux-x86-64.so.2", false),
+                      ("ld-linux-x86-64.so.2", false)])
+    func theLoaderByAnotherPathIsASecondCopy(_ name: String, _ copied: Bool) throws {
+        let root = Self.root(needed: [name, "libc.so.6"])
+        let graph = try root.resolve()
+        #expect(graph.loaderCopy.map { graph.objects[$0.object].path } == (copied ? name : nil))
+        #expect(graph.loaderCopy?.sameFile ?? copied == copied)
+        #expect(graph.objects.filter { $0.foundVia == .interpreter }.count == 1)
+        #expect(graph.object(named: "libc.so.6").flatMap { $0.dependencies.first ?? nil }.map { graph.objects[$0].foundVia } == .interpreter)
+        #expect(try root.findings(.loaderLoadedTwice).count == (copied ? 1 : 0))
+    }
+
+    /// `glibc.cpu.hwcaps` masks the levels searched, not those the ISA-level check compares with
+    /// (cpu_features' `isa_1` is set before the tunable is read).
+    @Test func hwcapsTunableMasksTheSearchNotTheISACheck() throws {
+        var root = Self.root(runpath: "/app/lib")
+        root.library("libleaf.so.1", in: "/app/lib")
+        root.library("libleaf.so.1", in: "/app/lib/glibc-hwcaps/x86-64-v4")
+        root.platform.glibcHWCaps = ["x86-64-v4", "x86-64-v3", "x86-64-v2"]
+        let graph = try root.resolve(["GLIBC_TUNABLES": "glibc.cpu.hwcaps=-AVX512F"])
+        #expect(Self.leaf(graph)?.realPath == "/app/lib/libleaf.so.1")
+        #expect(graph.platform.glibcHWCaps == ["x86-64-v3", "x86-64-v2"])
+        #expect(ISALevelCheck.supportedBits(graph.platform) == 0xf)
+        let plain = try root.resolve()
+        #expect(Self.leaf(plain)?.realPath == "/app/lib/glibc-hwcaps/x86-64-v4/libleaf.so.1")
+        #expect(ISALevelCheck.supportedBits(plain.platform) == 0xf)
+    }
+
     @Test func nodeflibSkipsTheDefaultDirectoriesAndTheCacheEntriesInThem() throws {
         var root = Self.root(flags1: 0x800)
         root.library("libleaf.so.1", in: Self.multiarch)
