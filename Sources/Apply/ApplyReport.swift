@@ -25,6 +25,8 @@ public struct ApplyReport: Equatable, Sendable {
     public var ldconfig: LdconfigResult?
     /// The lines `/etc/profile.d/ofdoctor.sh` holds, when the plan sets the environment.
     public var environmentScript: String?
+    /// What that `ldconfig` run changed in the directories it scans, measured after it.
+    public var ldconfigEffect: LdconfigEffect? = nil
 
     /// True when the root was already as planned (a second `fix --apply`).
     public var changedNothing: Bool { steps.allSatisfy { $0.outcome == .alreadyPresent } }
@@ -52,4 +54,24 @@ public enum StepDecision: Sendable {
     case proceed
     /// Return at once, with no cleanup and the lock released, as if the process were killed.
     case crash
+}
+
+extension LdconfigEffect {
+    /// The soname links ldconfig removed (a dangling one: its target gone) and the ones it
+    /// made or repointed, as `directory/name -> target` (the target before, for a removal):
+    /// it writes in directories the plan never named, and a person should hear of it.
+    public var linkLines: (removed: [String], made: [String]) {
+        var removed: [String] = [], made: [String] = []
+        for directory in links.directories {
+            for link in directory.links {
+                let path = directory.path + "/" + link.name
+                switch (link.value.before, link.value.after) {
+                case (let before?, nil): removed.append("\(path) -> \(before)")
+                case (_, let after?): made.append("\(path) -> \(after)")
+                case (nil, nil): break
+                }
+            }
+        }
+        return (removed, made)
+    }
 }

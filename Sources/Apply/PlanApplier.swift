@@ -71,8 +71,9 @@ public struct PlanApplier: Sendable {
                         report.steps.append(AppliedStep(change: .ldconfig(snapshot: .empty), outcome: .alreadyPresent))
                         continue
                     }
-                    let (change, result) = try runLdconfig(session)
+                    let (change, result, effect) = try runLdconfig(session)
                     report.ldconfig = result
+                    report.ldconfigEffect = effect
                     report.steps.append(AppliedStep(change: change, outcome: .applied))
                     guard result.succeeded else { throw .ldconfigFailed(result) }
                     changedLinks = false
@@ -218,7 +219,7 @@ public struct PlanApplier: Sendable {
     }
 
     /// Saves what ldconfig may change, journals it, runs ldconfig, journals the result.
-    private func runLdconfig(_ session: ApplySession) throws(ApplyError) -> (JournalChange, LdconfigResult) {
+    private func runLdconfig(_ session: ApplySession) throws(ApplyError) -> (JournalChange, LdconfigResult, LdconfigEffect?) {
         let scanned: [RootPath]
         do { scanned = try scannedDirectories() } catch {
             throw .invalidAction("cannot list the directories ldconfig scans: \(error)")
@@ -232,7 +233,7 @@ public struct PlanApplier: Sendable {
         let effect = try session.measureEffect(since: snapshot)
         try session.end(seq, phase: result.succeeded ? .done : .failed, ldconfig: result, effect: effect,
                         error: result.succeeded ? nil : "ldconfig exited with status \(result.status)")
-        return (change, result)
+        return (change, result, effect)
     }
 }
 

@@ -155,6 +155,22 @@ struct PrintedFixTests {
                 "the loader: exit \(loader.status) \(loader.stderr)")
     }
 
+    @Test("fix --apply says which links its ldconfig removed (a dangling soname link in a directory the plan never named); undo puts it back",
+          .enabled(if: FixtureRoot.isBuilt && geteuid() == 0, "needs root and `make fixtures`"))
+    func ldconfigRemovalsNamed() throws {
+        let (dir, root, fixture) = try Self.scene()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let link = root + "/usr/local/lib/libgone.so.1"
+        try FileManager.default.createDirectory(atPath: root + "/usr/local/lib", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "libgone.so.1.0")
+        let applied = Command.ofdoctor(["fix", "--apply", "--root", root] + DoctorEndToEndTests.envArguments(fixture) + ["FeatureExtraction"])
+        #expect(applied.status == 0, "\(applied.stdout) \(applied.stderr)")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == nil, "ldconfig kept the dangling link?")
+        #expect(applied.stdout.contains("ldconfig removed /usr/local/lib/libgone.so.1 -> libgone.so.1.0"), "\(applied.stdout)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == "libgone.so.1.0")
+    }
+
     @Test("--root '' (an unset variable) is a usage error, not this machine's /")
     func emptyRoot() {
         for command in [["check", "--root", "", "/bin/true"], ["undo", "--root", ""], ["fix", "--apply", "--root", ""]] {

@@ -20,6 +20,17 @@ struct FixOutcomeText {
         if let ldconfig = applied.ldconfig {
             page.paragraph("\(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
                            indent: String.blanks(11))
+            // (ldconfig writes where the plan never looked: each link it removed or made, which undo reverts)
+            if let lines = applied.ldconfigEffect?.linkLines {
+                for line in lines.removed {
+                    page.paragraph("ldconfig removed \(TerminalEscape.visible(line)) (its target is gone; undo puts it back)",
+                                   first: "           ", indent: String.blanks(11))
+                }
+                if !lines.made.isEmpty {
+                    page.paragraph("ldconfig made or repointed \(lines.made.count) soname link\(lines.made.count == 1 ? "" : "s"): "
+                                   + lines.made.map(TerminalEscape.visible).joined(separator: ", "), first: "           ", indent: String.blanks(11))
+                }
+            }
         }
         return page
     }
