@@ -44,6 +44,7 @@ public enum Rule: String, Sendable, Codable, CaseIterable {
     case dynamicInfoAssertion = "dynamic-info-assertion"
     case dynamicEntryUnchecked = "dynamic-entry-unchecked"
     case loaderLoadedTwice = "loader-loaded-twice"
+    case executableStackRefused = "executable-stack-refused"
     case modelFileMissing = "model-file-missing"
     case modelFileCorrupt = "model-file-corrupt"
 }

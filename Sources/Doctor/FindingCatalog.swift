@@ -69,6 +69,8 @@ public enum FindingCatalog {
         // So does a program whose dynamic section the loader dies on as it first reads it.
         let unchecked = dynamicEntryFindings(graph)
         if let mapping = unchecked.programMapping { return result + [mapping] }
+        // And so does a program that needs an executable stack the tunable forbids.
+        if graph.programStackRefused { return result + [executableStackFinding(graph, object: graph.executable.path, library: nil)] }
         result += preloadFindings(graph)
         // The loader crashes on a filter cycle where it meets it: before any missing library
         // it would meet later.
@@ -281,6 +283,21 @@ public enum FindingCatalog {
     // MARK: - loader-loaded-twice
 
     /// The dynamic loader loaded a second time (`LoadGraph.loaderCopy`): the loader dies.
+    /// An object that needs an executable stack (`PT_GNU_STACK` with `PF_X`, or none) while
+    /// `GLIBC_TUNABLES`' `glibc.rtld.execstack=0` forbids one (glibc 2.41 on, `RtldTunables`):
+    /// the program, before anything is loaded, or `library`, fatally as it is mapped.
+    static func executableStackFinding(_ graph: LoadGraph, object: String, library: String?) -> Finding {
+        let why = "needs an executable stack: its PT_GNU_STACK program header has the execute flag (linked with -z execstack, or from an assembly file without a .note.GNU-stack section), or it has none, which on x86-64 means the same"
+        let when = library == nil ? "before it loads any library (elf/rtld.c)" : "as it maps \(library ?? object), so before it searches the libraries after it (elf/dl-load.c, _dl_map_object_from_fd), and does not go on to another copy"
+        return Finding(
+            id: .executableStackRefused, rule: .executableStackRefused,
+            summary: "\(object) needs an executable stack, which GLIBC_TUNABLES' glibc.rtld.execstack=0 forbids: the loader stops",
+            explanation: "\(object) \(why). GLIBC_TUNABLES sets glibc.rtld.execstack=0, which glibc 2.41 and later read: the loader refuses any object that needs an executable stack, \(when). Without the tunable it would make the stack executable and start the program.",
+            loaderMessage: library == nil ? "Fatal glibc error: executable stack is not allowed" : nil,
+            library: library, resolvedTo: object,
+            remedy: "Drop glibc.rtld.execstack=0 from GLIBC_TUNABLES, or clear the flag if the code never runs code on the stack (GCC's nested-function trampolines do): rebuild \(object) with -Wl,-z,noexecstack, or run execstack -c \(object) (Debian's execstack package; newer patchelf releases have --clear-execstack, Debian 12's 0.14.3 does not).")
+    }
+
     static func loaderCopyFindings(_ graph: LoadGraph) -> [Finding] {
         guard let loaderCopy = graph.loaderCopy else { return [] }
         let copy = graph.objects[loaderCopy.object]
@@ -347,7 +364,8 @@ public enum FindingCatalog {
     static func preloadFindings(_ graph: LoadGraph) -> [Finding] {
         graph.failedPreloads.map { miss in
             // The caught error's text without the errno part the fatal message would append.
-            let reason = miss.reason.hasPrefix(openFailure) ? openFailure : miss.reason
+            let reason = miss.reason.hasPrefix(openFailure) ? openFailure
+                : miss.executableStackRefused ? MappingRefusal.executableStack : miss.reason
             let object = miss.fatalPath ?? miss.name
             let searched = miss.name.containsSlash ? " A name with a slash is opened as that path only." : ""
             let list = (miss.preloadList ?? .environment).label
@@ -440,6 +458,13 @@ public enum FindingCatalog {
             let requesters = miss.neededBy.map { graph.objects[$0].path }
             if let fatal = miss.fatalPath, let cut = miss.pastEndOfFile {
                 result.append(cutShort(fatal, cut, miss: miss, requesters: requesters))
+                continue
+            }
+            if let fatal = miss.fatalPath, miss.executableStackRefused {
+                var finding = executableStackFinding(graph, object: fatal, library: miss.name)
+                finding.loaderMessage = "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)"
+                finding.neededBy = requesters
+                result.append(finding)
                 continue
             }
             if let fatal = miss.fatalPath {
@@ -807,8 +832,10 @@ public enum FindingCatalog {
         return [Finding(
             id: .secureExecution, rule: .secureExecution, severity: .warning,
             summary: "secure-execution mode: the loader ignores \(ignored.count == 1 ? ignored[0] : "\(ignored[0]) and \(ignored.count - 1) more")",
-            explanation: "\(graph.executable.path) is \(secure.summary), so the kernel starts it in secure-execution mode (AT_SECURE). In that mode the loader ignores LD_LIBRARY_PATH, preloads from LD_PRELOAD only set-user-ID libraries named without a directory, and expands $ORIGIN only at the start of a path element (for the program's own, only into \(trusted)). Ignored here: \(ignored.joined(separator: "; ")). `ldd` and `ld.so --list` run the loader themselves, not in this mode, and show these as used.",
-            remedy: "Put the libraries where the loader looks without the environment: list their directory in /etc/ld.so.conf.d and run ldconfig, or link them into a system directory; LD_LIBRARY_PATH never reaches this program when \(secure.identity) starts it.")]
+            explanation: "\(graph.executable.path) is \(secure.summary), so \(secure.setBy). In that mode the loader ignores LD_LIBRARY_PATH, preloads from LD_PRELOAD only set-user-ID libraries named without a directory, and expands $ORIGIN only at the start of a path element (for the program's own, only into \(trusted)). Ignored here: \(ignored.joined(separator: "; ")). `ldd` and `ld.so --list` run the loader themselves, not in this mode, and show these as used.",
+            remedy: secure.cause == .tunable
+                ? "Drop glibc.rtld.enable_secure=1 from GLIBC_TUNABLES, or put the libraries where the loader looks without the environment: list their directory in /etc/ld.so.conf.d and run ldconfig, or link them into a system directory."
+                : "Put the libraries where the loader looks without the environment: list their directory in /etc/ld.so.conf.d and run ldconfig, or link them into a system directory; LD_LIBRARY_PATH never reaches this program when \(secure.identity) starts it.")]
     }
 
     static func unsafePathFindings(_ graph: LoadGraph) -> [Finding] {

@@ -61,4 +61,5 @@ extension FindingID {
     public static let dynamicInfoAssertion: FindingID = "LD034"
     public static let dynamicEntryUnchecked: FindingID = "LD035"
     public static let loaderLoadedTwice: FindingID = "LD036"
+    public static let executableStackRefused: FindingID = "LD037"
 }

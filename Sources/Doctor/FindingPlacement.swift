@@ -64,6 +64,9 @@ public enum FindingPlacement: Hashable, Sendable {
         case .isaLevelTooHigh, .bloomFilterAssertion, .dynamicInfoAssertion, .dynamicEntryUnchecked:
             guard let path = finding.resolvedTo, path != graph.executable.path else { return .program }
             return object(path: path) ?? .none
+        case .executableStackRefused:
+            guard finding.resolvedTo != graph.executable.path else { return .program }
+            return named(finding.library) ?? .none
         case .versionFileNotLoaded, .filterCycle, .ifuncInExecutable, .ifuncNotRelocated:
             return object(path: finding.neededBy.first) ?? .none
         case .versionNotFound, .symbolNotFound, .noVersionInformation, .runtimeCompanionMissing, .indirectExternAccess,

@@ -39,6 +39,7 @@ public enum ProgramHeaderType {
     public static let load: UInt32 = 1        // PT_LOAD
     public static let dynamic: UInt32 = 2     // PT_DYNAMIC
     public static let interpreter: UInt32 = 3 // PT_INTERP
+    public static let gnuStack: UInt32 = 0x6474_e551 // PT_GNU_STACK
 }
 
 /// One `Elf{32,64}_Phdr`, widened.

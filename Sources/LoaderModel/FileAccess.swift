@@ -69,7 +69,7 @@ extension ProcessIdentity {
         switch secure?.cause {
         case .setUserID(let owner): effective.uid = owner
         case .setGroupID(let group): effective.gid = group
-        case .fileCapabilities, nil: break
+        case .fileCapabilities, .tunable, nil: break
         }
         return effective
     }

@@ -207,6 +207,12 @@ public struct MissingLibrary: Sendable, Equatable {
         return fatalPath
     }
 
+    /// Refused as it was mapped for needing an executable stack (`glibc.rtld.execstack=0`).
+    public var executableStackRefused: Bool {
+        guard fatalPath != nil, case .refusedWhenMapped(let message) = trail.last?.outcome else { return false }
+        return message.hasBytePrefix(MappingRefusal.executableStack)
+    }
+
     /// When the fatal candidate is a file cut short: where the loader dies, and of what.
     public var pastEndOfFile: PastEndOfFile? {
         guard fatalPath != nil, case .pastEndOfFile(let cut) = trail.last?.outcome else { return nil }
@@ -329,6 +335,9 @@ public struct LoadGraph: Sendable {
     public var interpreterRefusal: InterpreterRefusal?
     /// The first object the loader fails an assertion on as it maps it (`MappingAssertion`).
     public var mappingAssertion: MappingAssertion?
+    /// `glibc.rtld.execstack=0` is in force and the program needs an executable stack: the
+    /// loader stops before it loads anything ("Fatal glibc error: executable stack is not allowed").
+    public var programStackRefused = false
     /// The program file has no execute bit: execve refuses it (EACCES) before any loader runs.
     public var programNotExecutable = false
     /// The program's file cut short, and what starting it comes to.

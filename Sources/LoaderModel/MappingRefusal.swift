@@ -8,11 +8,17 @@ public enum MappingRefusal {
     /// The first glibc that refuses to map a PIE (`DF_1_PIE`) as a library (BZ #24323).
     public static let pieRefusedSince = GlibcVersion(2, 30)
 
+    /// What the loader says of an object that needs an executable stack when
+    /// `glibc.rtld.execstack=0` forbids one (`RtldTunables`); the fatal message adds the errno,
+    /// EINVAL, and a preload's warning does not.
+    public static let executableStack = "cannot enable executable stack as shared object requires"
+
     /// The loader's message for `elf`, in the order the loader checks, or nil when it maps.
     /// `pageSize` is the run-time page size (4096 on x86-64). `stage`: where a file cut short
     /// kills the loader (`PastEndOfFile`); a check made after that point is never reached.
+    /// `refusesExecutableStack`: `glibc.rtld.execstack=0` is in force.
     public static func reason(_ elf: ELFFile, glibc: GlibcVersion, pageSize: UInt64 = 4096,
-                              cutAt stage: PastEndOfFile.Stage? = nil) -> String? {
+                              cutAt stage: PastEndOfFile.Stage? = nil, refusesExecutableStack: Bool = false) -> String? {
         var loads = 0
         var hasDynamic = false
         for header in elf.programHeaders {
@@ -40,6 +46,8 @@ public enum MappingRefusal {
         if glibc >= pieRefusedSince, elf.isMarkedPIE {
             return "cannot dynamically load position-independent executable"
         }
+        // Measured with 2.41: as each object is mapped, so before later names are searched.
+        if refusesExecutableStack, RtldTunables.needsExecutableStack(elf) { return executableStack + ": Invalid argument" }
         return nil
     }
 }

@@ -141,6 +141,9 @@ struct ResolutionState {
     /// The kernel starts the program in secure-execution mode.
     var secure: SecureExecution?
     var secureWaived: SecureExecution?
+    /// `glibc.rtld.execstack=0` is in force (`RtldTunables`): an object that needs an
+    /// executable stack is refused as it is mapped.
+    var refusesExecutableStack = false
     /// Whom the loader's opens are checked for (the credentials execve made); nil for root,
     /// who passes every check.
     var accessIdentity: ProcessIdentity?
@@ -309,6 +312,13 @@ struct ResolutionState {
             secureWaived = SecureExecution.waived(mode: target.entry.mode, owner: target.entry.owner, attributes: attributes, identity: identity)?
                 .naming(in: root)
         }
+        // `glibc.rtld.enable_secure=1` sets the mode as the loader reads the tunables, which
+        // changes no credentials; a program the kernel starts so ignores every tunable.
+        if secure == nil, elf.interpreter != nil, RtldTunables.enablesSecureMode(resolver.environment, glibc: platform.glibc) {
+            secure = SecureExecution(cause: .tunable, identity: identity)
+            secureWaived = nil
+        }
+        refusesExecutableStack = RtldTunables.refusesExecutableStack(resolver.environment, glibc: platform.glibc, secure: secure != nil)
         let effective = identity.effective(under: secure)
         if effective.uid != 0 {
             accessIdentity = effective
@@ -536,6 +546,8 @@ struct ResolutionState {
         graph.secureExecution = secure
         graph.secureExecutionWaived = secureWaived
         graph.ignoredInSecureMode = ignoredInSecureMode
+        // (checked as the loader sets up the program, before it loads anything)
+        graph.programStackRefused = refusesExecutableStack && objects.first.map { RtldTunables.needsExecutableStack($0.elf) } == true
         // (the program's hash table is set up before anything else is loaded; an entry its
         // dynamic section lacks is `ProgramCut`'s or `DynamicEntryHazard`'s)
         graph.mappingAssertion = objects.first.flatMap { program in
@@ -1156,7 +1168,8 @@ struct ResolutionState {
         let identity = found.entry.identity
         if loadedByIdentity[identity] == nil, interpreter?.identity != identity {
             let cut = PastEndOfFile.of(elf)
-            if let refusal = MappingRefusal.reason(elf, glibc: platform.glibc, cutAt: cut?.stage) {
+            if let refusal = MappingRefusal.reason(elf, glibc: platform.glibc, cutAt: cut?.stage,
+                                                   refusesExecutableStack: refusesExecutableStack) {
                 trail.append(Attempt(path: path, source: source, outcome: .refusedWhenMapped(refusal)))
                 return .fatal(path: path, message: refusal)
             }

@@ -15,6 +15,9 @@ public struct SecureExecution: Equatable, Sendable {
         /// File capabilities that raise a user's (not root's) privileges: the effective bit, or
         /// a permitted set after the exec that the process did not have (`capabilityDecision`).
         case fileCapabilities(FileCapabilities)
+        /// `GLIBC_TUNABLES`' `glibc.rtld.enable_secure=1` (glibc 2.40 on, `RtldTunables`): the
+        /// loader's rules, not the kernel's; no credentials change.
+        case tunable
     }
 
     public var cause: Cause
@@ -77,6 +80,8 @@ public struct SecureExecution: Equatable, Sendable {
         switch cause {
         case .setUserID(let owner): how = "set-user-ID (owner \(named)uid \(owner))"
         case .setGroupID(let group): how = "set-group-ID (group \(named)gid \(group))"
+        case .tunable:
+            return "started with GLIBC_TUNABLES' glibc.rtld.enable_secure=1"
         case .fileCapabilities(let capabilities) where capabilities == .unreadable:
             how = "given a security.capability attribute ofdoctor does not read, taken to raise privileges"
         case .fileCapabilities(let capabilities) where capabilities.effective:
@@ -89,6 +94,12 @@ public struct SecureExecution: Equatable, Sendable {
             }
         }
         return "\(how) and started by \(identity)"
+    }
+
+    /// Who sets the mode, for messages: the kernel (`AT_SECURE`), or the loader itself.
+    public var setBy: String {
+        cause == .tunable ? "the loader runs it as in secure-execution mode (glibc 2.40 and later)"
+            : "the kernel starts it in secure-execution mode (AT_SECURE)"
     }
 
     /// For a mode `no_new_privs` waived: "set-user-ID (…) and started by root, whose process
@@ -105,7 +116,7 @@ public struct SecureExecution: Equatable, Sendable {
         switch cause {
         case .setUserID(let uid): named.causeName = Self.accountName(uid, inGroups: false, root: root)
         case .setGroupID(let gid): named.causeName = Self.accountName(gid, inGroups: true, root: root)
-        case .fileCapabilities: break
+        case .fileCapabilities, .tunable: break
         }
         return named
     }
