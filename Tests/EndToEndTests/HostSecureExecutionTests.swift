@@ -10,13 +10,36 @@ import Testing
 struct HostSecureExecutionTests {
     static var available: Bool {
         RealLoader.setIDTakesEffect && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc")
-            && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+            && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") && scratch != nil
     }
+
+    /// Where uid 1000 can reach the programs and set-ID bits and file capabilities take
+    /// effect (not `nosuid`): the package's scratch directory, unless a parent is closed to
+    /// others (a checkout under /root), else /var/tmp.
+    static let scratch: String? = {
+        for base in [RealLoader.setIDScratch, "/var/tmp/ofdoctor-setid-scratch"] {
+            guard Command.run("/bin/sh", ["-c", "mkdir -p \"$0\" && chmod 755 \"$0\"", base]).status == 0 else { continue }
+            var fs = statvfs()
+            guard statvfs(base, &fs) == 0, fs.f_flag & UInt(ST_NOSUID) == 0 else { continue }
+            let reach = Command.run("/usr/bin/setpriv", ["--reuid=1000", "--regid=1000", "--clear-groups", "/bin/sh", "-c", "cd \"$0\"", base])
+            if reach.status == 0 { return base }
+        }
+        return nil
+    }()
+
+    /// ofdoctor where uid 1000 can run it too (the build directory may be closed to it).
+    static let ofdoctor: String = {
+        guard let scratch else { return Command.ofdoctorPath }
+        let copy = scratch + "/ofdoctor-\(getpid())"
+        // (earlier runs' copies removed first: 20 MB each)
+        let copied = Command.run("/bin/sh", ["-c", "rm -f \"${1%/*}\"/ofdoctor-*; cp \"$0\" \"$1\" && chmod 755 \"$1\"", Command.ofdoctorPath, copy])
+        return copied.status == 0 ? copy : Command.ofdoctorPath
+    }()
 
     /// A scratch directory (mode 755 all the way, not `nosuid`) with `lib/libfoo.so` and
     /// `prog` needing it without a search path of its own, then `setup` (shell lines, in it).
     static func makeDirectory(setup: String) throws -> String {
-        let work = RealLoader.setIDScratch + "/host-secure-" + UUID().uuidString
+        let work = try #require(scratch) + "/host-secure-" + UUID().uuidString
         let script = #"""
             set -e; mkdir -p "$0/lib"; chmod 755 "$0" "$0/lib" "${0%/*}"; cd "$0"
             echo 'int foo(void) { return 1; }' > foo.c
@@ -40,7 +63,7 @@ struct HostSecureExecutionTests {
         #expect(run.status == 0 && run.stdout == "foo=1\n" || run.status == 127 && run.stderr.contains("libfoo.so: cannot open shared object file"),
                 "\(label): \(run)", sourceLocation: sourceLocation)
         let check = Command.run("/usr/bin/setpriv", (checkOptions ?? options) + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1",
-                                Command.ofdoctorPath, "check", "--format", "json", "--env", llp] + checkArguments + [work + "/" + program])
+                                Self.ofdoctor, "check", "--format", "json", "--env", llp] + checkArguments + [work + "/" + program])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(label): \(check.stdout)\(check.stderr)",
                                 sourceLocation: sourceLocation)
         #expect((check.status == 0) == (run.status == 0), "\(label): the program exits \(run.status); check: \(check.stdout)",
@@ -51,7 +74,7 @@ struct HostSecureExecutionTests {
     }
 
     @Test("no_new_privs: a set-user-ID program of another user starts in normal mode, and check says why",
-          .enabled(if: available, RealLoader.setIDUnavailableReason))
+          .enabled(if: available, "\(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func noNewPrivileges() throws {
         let work = try Self.makeDirectory(setup: "chown 1000:1000 prog; chmod 4755 prog")
         defer { try? FileManager.default.removeItem(atPath: work) }
@@ -73,7 +96,8 @@ struct HostSecureExecutionTests {
     /// its own /proc/self/status. (`=ep` outside the bounding set is left out: execve refuses
     /// it with EPERM, which check does not model.)
     @Test("file capabilities: secure mode only when the exec raises the user's privileges, as the kernel decides",
-          .enabled(if: available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/setcap"), RealLoader.setIDUnavailableReason))
+          .enabled(if: available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/setcap"),
+                   "\(RealLoader.setIDUnavailableReason), gcc, setpriv, setcap, and a directory uid 1000 can reach"))
     func fileCapabilities() throws {
         let setup = Self.flags.map { "cp prog prog-\($0); setcap cap_net_raw=\($0) prog-\($0)" }.joined(separator: "\n")
         let work = try Self.makeDirectory(setup: setup)
