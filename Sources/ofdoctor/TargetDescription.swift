@@ -168,7 +168,7 @@ extension ProcessIdentity {
     /// This process's user, group, supplementary groups and `no_new_privs` (its
     /// /proc/self/status, inherited by what it starts): what a program it starts runs as.
     static var ofThisProcess: ProcessIdentity {
-        let status = ProcFile.bytes(at: "/proc/self/status").flatMap { ProcessPrivileges(status: String(decoding: $0, as: UTF8.self)) }
+        let status = ProcFile.bytes(at: "/proc/self/status").flatMap { ProcessPrivileges(status: $0) }
         return ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid()), groups: RootedRun.ownGroups(),
                                privileges: status ?? .assumed)
     }
