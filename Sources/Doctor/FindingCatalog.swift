@@ -280,9 +280,8 @@ public enum FindingCatalog {
             remedy: "Turn the entries back into DT_NEEDED ones, or rebuild the program: a program cannot be a filter.")]
     }
 
-    // MARK: - loader-loaded-twice
+    // MARK: - loader-loaded-twice, executable-stack-refused
 
-    /// The dynamic loader loaded a second time (`LoadGraph.loaderCopy`): the loader dies.
     /// An object that needs an executable stack (`PT_GNU_STACK` with `PF_X`, or none) while
     /// `GLIBC_TUNABLES`' `glibc.rtld.execstack=0` forbids one (glibc 2.41 on, `RtldTunables`):
     /// the program, before anything is loaded, or `library`, fatally as it is mapped.
@@ -293,11 +292,12 @@ public enum FindingCatalog {
             id: .executableStackRefused, rule: .executableStackRefused,
             summary: "\(object) needs an executable stack, which GLIBC_TUNABLES' glibc.rtld.execstack=0 forbids: the loader stops",
             explanation: "\(object) \(why). GLIBC_TUNABLES sets glibc.rtld.execstack=0, which glibc 2.41 and later read: the loader refuses any object that needs an executable stack, \(when). Without the tunable it would make the stack executable and start the program.",
-            loaderMessage: library == nil ? "Fatal glibc error: executable stack is not allowed" : nil,
+            loaderMessage: library == nil ? MappingRefusal.programExecutableStack : nil,
             library: library, resolvedTo: object,
             remedy: "Drop glibc.rtld.execstack=0 from GLIBC_TUNABLES, or clear the flag if the code never runs code on the stack (GCC's nested-function trampolines do): rebuild \(object) with -Wl,-z,noexecstack, or run execstack -c \(object) (Debian's execstack package; newer patchelf releases have --clear-execstack, Debian 12's 0.14.3 does not).")
     }
 
+    /// The dynamic loader loaded a second time (`LoadGraph.loaderCopy`): the loader dies.
     static func loaderCopyFindings(_ graph: LoadGraph) -> [Finding] {
         guard let loaderCopy = graph.loaderCopy else { return [] }
         let copy = graph.objects[loaderCopy.object]

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import LoaderModel
 import Support
 
 /// What one run of the program under `verify` shows, in the doctor's terms: whose failure
@@ -46,7 +47,7 @@ public struct RunClassification: Equatable, Sendable {
         if let line = lines.first(where: { $0.contains("error while loading shared libraries") || $0.contains("symbol lookup error")
             || ($0.contains("version `") && $0.contains("not found (required by")) || $0.contains("Inconsistency detected by ld.so")
             // (glibc 2.41's rtld.c under glibc.rtld.execstack=0; other "Fatal glibc error" lines are libc's, at run time)
-            || $0 == "Fatal glibc error: executable stack is not allowed" }) {
+            || $0 == MappingRefusal.programExecutableStack }) {
             return RunClassification(kind: .loaderRefused, summary: "the loader refused it", details: [line])
         }
         // (The loader's own "ERROR: ld.so: object '…' cannot be preloaded …: ignored." and "…

@@ -12,6 +12,8 @@ public enum MappingRefusal {
     /// `glibc.rtld.execstack=0` forbids one (`RtldTunables`); the fatal message adds the errno,
     /// EINVAL, and a preload's warning does not.
     public static let executableStack = "cannot enable executable stack as shared object requires"
+    /// What glibc 2.41's loader says, and dies of, when the program itself needs one.
+    public static let programExecutableStack = "Fatal glibc error: executable stack is not allowed"
 
     /// The loader's message for `elf`, in the order the loader checks, or nil when it maps.
     /// `pageSize` is the run-time page size (4096 on x86-64). `stage`: where a file cut short

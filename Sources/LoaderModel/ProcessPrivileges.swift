@@ -49,28 +49,14 @@ public struct ProcessPrivileges: Equatable, Sendable {
         while start < bytes.count {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
             for (k, name) in names.enumerated() where end - start > name.count && bytes[start..<start + name.count].elementsEqual(name) {
-                var value: UInt64 = 0, digits = 0
-                for byte in bytes[(start + name.count)..<end] where byte != UInt8(ascii: " ") && byte != UInt8(ascii: "\t") {
-                    guard let digit = Self.hexDigit(byte), value >> 60 == 0 else { value = 0; digits = 0; break }
-                    value = value << 4 | digit
-                    digits += 1
-                }
-                if digits > 0 { values[k] = value }
+                let value = bytes[(start + name.count)..<end].filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+                values[k] = UInt64(String(decoding: value, as: UTF8.self), radix: 16)
             }
             start = end + 1
         }
         guard let noNewPrivileges = values[0], let bounding = values[1], let inheritable = values[2], let permitted = values[3] else { return nil }
         self.init(noNewPrivileges: noNewPrivileges == 1, boundingSet: bounding, inheritableSet: inheritable,
                   permittedSet: permitted, isKnown: true)
-    }
-
-    private static func hexDigit(_ byte: UInt8) -> UInt64? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt64(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt64(byte - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
     }
 
     /// pP', the permitted set an execve of a file with `capabilities` gives (commoncap.c

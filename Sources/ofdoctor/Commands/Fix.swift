@@ -91,14 +91,15 @@ struct Fix: ParsableCommand {
             let plan = report.plan ?? FixPlan()
             let chosen = apply ? .text : format ?? (target.image != nil ? .dockerfile : .text)
             // What a person pastes or a script runs on this machine names real paths of the
-            // root: a shell here would follow the root's links as this machine's own.
+            // root (`FixPlan.placed`): a shell here would follow the root's links as this
+            // machine's own. (Not for a Dockerfile, which runs inside the image.)
             let root = session.system.root
-            var placed = report
-            placed.plan = report.plan?.placed(in: root)
             let text: String
             do {
                 switch chosen {
                 case .text:
+                    var placed = report
+                    placed.plan = report.plan?.placed(in: root)
                     text = FixPlanText(report: placed, next: next,
                                        environmentOnlyLeft: report.isOnlyEnvironmentLeft(profile: ProfileScript.settings(in: root))).render()
                 case .sh:
