@@ -55,6 +55,22 @@ extension ApplySession {
         return LdconfigSnapshot(files: files, absentDirectories: absent, links: links)
     }
 
+    /// ldconfig's files that are neither a regular file nor a link, each with why: ldconfig
+    /// renames its new cache over a FIFO, socket or device (which undo could not give back),
+    /// blocks opening such a `~` file for writing, and fails on a directory. Refused before
+    /// any change.
+    func ldconfigFilesNotFiles() throws(ApplyError) -> [String] {
+        var reasons: [String] = []
+        for file in Self.ldconfigFiles {
+            guard let parent = try resolve(file.parent), parent.entry.kind == .directory else { continue }
+            let real = parent.path.appending(file.lastComponent)
+            guard let found = try entry(real), found.kind == .directory || found.kind == .other else { continue }
+            let what = found.kind == .directory ? "a directory" : "a FIFO, socket or device"
+            reasons.append("\(real.string): \(what), not a file; ldconfig would replace it (or wait on it) and undo could not give it back: remove it first")
+        }
+        return reasons
+    }
+
     /// Name and target of every symbolic link in the real directory `directory`.
     private func linksIn(_ directory: RootPath) throws(ApplyError) -> [LinkTable<String>.Link] {
         var links: [LinkTable<String>.Link] = []

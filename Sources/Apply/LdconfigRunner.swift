@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import LoaderModel
+import Quoting
 import RootFS
 import Support
 #if canImport(FoundationEssentials)
@@ -73,7 +74,10 @@ public struct SystemLdconfig: LdconfigRunner {
                                   stderr: "ldconfig not found at \(Self.candidates.joined(separator: " or ")); install libc-bin")
         }
         let arguments = (isHost ? [] : ["-r", root.directory]) + options
-        let command = ([binary] + arguments).joined(separator: " ")
+        // For messages: the root as an absolute path (the one given may be relative to a
+        // directory the reader is not in), every word quoted as a shell would need it.
+        let shown = (isHost ? [] : ["-r", Self.absolute(root.directory)]) + options
+        let command = ([binary] + shown).map(ShellQuote.display).joined(separator: " ")
         if let refusal = LdSoConf(root: RootView(root)).ldconfigRefusal {
             return LdconfigResult(command: command, status: 127, stderr: refusal)
         }
@@ -85,5 +89,10 @@ public struct SystemLdconfig: LdconfigRunner {
             return LdconfigResult(command: command, status: 127, stderr: error.description)
         }
         return LdconfigResult(command: command, status: output.status, stderr: String(decoding: output.stderr, as: UTF8.self))
+    }
+
+    private static func absolute(_ directory: String) -> String {
+        guard !directory.hasPrefix("/") else { return directory }
+        return FileManager.default.currentDirectoryPath + "/" + directory
     }
 }

@@ -34,6 +34,7 @@ extension PlanApplier {
             } else {
                 reasons.append("/etc: missing or not a directory; ldconfig writes /etc/ld.so.cache there")
             }
+            reasons += try session.ldconfigFilesNotFiles()
             if let problem = ldconfig.preflight(for: root) { reasons.append(problem) }
         }
         var seen: Set<RootPath> = []

@@ -151,4 +151,38 @@ struct KernelStartTests {
         let (check, findings) = try Self.checkJSON(library)
         #expect(check.status == 0 && findings?.isEmpty == true, "\(check.stdout)")
     }
+
+    /// No one starts a shared library: `ldd` and the check load it as a program that needs
+    /// it would. The verdict says "load" for one (no `PT_INTERP`, not marked PIE), "start"
+    /// for a program and for a library that can also be run (libc.so.6); `ldd -r` agrees
+    /// on what fails.
+    @Test("a shared library's verdict says it loads or will not load; a program's and a runnable library's say start",
+          .enabled(if: isAvailable, "needs gcc, patchelf and the built ofdoctor"))
+    func libraryVerdictSaysLoad() throws {
+        let scratch = try ScratchBuild("library-verdict", """
+            printf '%s\n' 'int api(void) { return 1; }' > good.c
+            printf '%s\n' 'extern int nowhere(void);' 'int api(void) { return nowhere(); }' > bad.c
+            printf '%s\n' 'int main(void) { return 0; }' > prog.c
+            gcc -shared -fPIC -o libgood.so.1 -Wl,-soname,libgood.so.1 good.c
+            gcc -shared -fPIC -o libbad.so.1 -Wl,-soname,libbad.so.1 -Wl,-z,now bad.c
+            gcc -o prog prog.c
+            """)
+        defer { scratch.remove() }
+        func headline(_ file: String) -> String {
+            let run = Command.ofdoctor(["check", file], environment: ["COLUMNS": "400"])
+            return String(run.stdout.split(separator: "\n").first ?? "")
+        }
+        let good = scratch.dir + "/libgood.so.1", bad = scratch.dir + "/libbad.so.1"
+        #expect(headline(good) == "✓ \(good): the loader will load it")
+        #expect(headline(bad).hasPrefix("✗ \(bad) will not load: 1 problem"), "\(headline(bad))")
+        let lddR = Command.run("/usr/bin/ldd", ["-r", bad])
+        #expect(lddR.stdout.contains("undefined symbol: nowhere") || lddR.stderr.contains("undefined symbol: nowhere"), "\(lddR)")
+        #expect(headline(scratch.dir + "/prog") == "✓ \(scratch.dir)/prog: the loader will start it")
+        let libc = "/lib/x86_64-linux-gnu/libc.so.6"
+        if FileManager.default.fileExists(atPath: libc) {
+            #expect(headline(libc) == "✓ \(libc): the loader will start it")
+        }
+        let fix = Command.ofdoctor(["fix", good], environment: ["COLUMNS": "400"])
+        #expect(fix.stdout.hasPrefix("\(good): nothing to fix; the loader will load it."), "\(fix.stdout)")
+    }
 }

@@ -130,6 +130,36 @@ struct PrintedFixTests {
         #expect(try TreeSnapshot(root: root) == before)
     }
 
+    /// ldconfig writes `NAME~` and renames it over NAME: a FIFO there would be replaced by a
+    /// file (shown with the real ldconfig) that undo could not turn back into a FIFO, and a
+    /// FIFO at `NAME~` blocks ldconfig's open for writing.
+    @Test("fix --apply with a FIFO or directory among ldconfig's cache files: refused before any change, exit 4, one line naming it",
+          .enabled(if: FixtureRoot.isBuilt && geteuid() == 0, "needs root and `make fixtures`"),
+          arguments: ["/etc/ld.so.cache", "/etc/ld.so.cache~", "/var/cache/ldconfig/aux-cache"])
+    func fifoCache(path: String) throws {
+        let (dir, root, fixture) = try Self.scene()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        try? fm.removeItem(atPath: root + path)
+        try fm.createDirectory(atPath: root + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let directory = path.hasSuffix("aux-cache")
+        if directory { try fm.createDirectory(atPath: root + path, withIntermediateDirectories: false) } else { #expect(mkfifo(root + path, 0o644) == 0) }
+        let before = try TreeSnapshot(root: root)
+        let applied = Command.ofdoctor(["fix", "--apply", "--root", root] + DoctorEndToEndTests.envArguments(fixture) + ["FeatureExtraction"])
+        #expect(applied.status == 4, "exit \(applied.status): \(applied.stdout) \(applied.stderr)")
+        let what = directory ? "a directory, not a file" : "a FIFO, socket or device, not a file"
+        #expect(applied.stderr.split(separator: "\n").count == 1 && applied.stderr.contains("\(path): \(what)"), "\(applied.stderr)")
+        #expect(try TreeSnapshot(root: root) == before)
+        #expect(try fm.attributesOfItem(atPath: root + path)[.type] as? FileAttributeType == (directory ? .typeDirectory : .typeUnknown),
+                "\(path) is no longer what it was")
+        if path == "/etc/ld.so.cache" {
+            // what the refusal spares it: the real ldconfig replaces the FIFO with its cache
+            let ldconfig = Command.run("/sbin/ldconfig", ["-r", root])
+            #expect(ldconfig.status == 0, "\(ldconfig.stderr)")
+            #expect(try fm.attributesOfItem(atPath: root + path)[.type] as? FileAttributeType == .typeRegular)
+        }
+    }
+
     @Test("arguments that are not UTF-8 keep their bytes: --root in Latin-1 names its directory; LD_LIBRARY_PATH in Latin-1 finds what the real loader finds there",
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
     func argumentBytes() throws {

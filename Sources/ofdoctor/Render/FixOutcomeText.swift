@@ -18,7 +18,7 @@ struct FixOutcomeText {
                            indent: String.blanks(11))
         }
         if let ldconfig = applied.ldconfig {
-            page.paragraph("\(TerminalEscape.visible(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
+            page.paragraph("\(TerminalEscape.command(ldconfig.command)) (exit \(ldconfig.status))", first: "ldconfig   ",
                            indent: String.blanks(11))
             // (ldconfig writes where the plan never looked: each link it removed or made, which undo reverts)
             if let lines = applied.ldconfigEffect?.linkLines {
@@ -47,7 +47,7 @@ struct FixOutcomeText {
         let envText = outcome.correctedEnvironment.loaderVariables
             .map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
         let verdict = recheck.status == .healthy
-            ? "the loader will start \(recheck.program.path.string)"
+            ? "the loader will \(VerdictWords(recheck).infinitive) \(recheck.program.path.string)"
             : "still failing: \(recheck.findings.filter(\.isProblem).map(\.id.rawValue).joined(separator: ", "))"
         after.paragraph(TerminalEscape.visible("re-check (with \(envText.isEmpty ? "no LD_ variables" : envText)): \(verdict)"),
                         indent: "  ")

@@ -16,7 +16,7 @@ struct FixPlanText {
         let program = TerminalEscape.visible(report.program.path.string)
         switch report.status {
         case .healthy:
-            page.paragraph("\(program): nothing to fix; the loader will start it.")
+            page.paragraph("\(program): nothing to fix; \(VerdictWords(report).healthy).")
             return page.text
         case .fixable where environmentOnlyLeft:
             page.paragraph("\(program): the root is fixed (fix --apply ran); only the environment is left:")

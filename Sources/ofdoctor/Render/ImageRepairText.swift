@@ -44,7 +44,7 @@ struct ImageRepairText {
         }
         let recheck = outcome.recheck
         let ld = recheck.environment.loaderVariables.map { "\($0.key)=\($0.value)" }.sorted()
-        let verdict = recheck.status == .healthy ? "the loader will start \(program.path.string)"
+        let verdict = recheck.status == .healthy ? "the loader will \(VerdictWords(recheck).infinitive) \(program.path.string)"
             : "only the person's findings are left: \(recheck.findings.filter(\.isProblem).map(\.id.rawValue).joined(separator: ", "))"
         lines.append("re-check of \(staged.output) as written (its config's Env: \(ld.isEmpty ? "no LD_ variables" : ld.joined(separator: " "))): \(verdict)")
         let added = staged.layerDigest == nil ? "" : " (\(staged.layerCount - 1) of \(input) unchanged + 1 by ofdoctor)"

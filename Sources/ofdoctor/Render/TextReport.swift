@@ -29,11 +29,12 @@ struct TextReport {
         // (what the program does now: not what a fix uncovers, "once the other fixes are made")
         let present = errors.filter { finding in report.diagnosis.findings.contains { $0.key == finding.key } }
         let startsFirst = present.allSatisfy { later.contains($0.rule) || $0.failsAtFirstCall || $0.programStartsFirst }
-        let verb = !startsFirst ? "will not start" : present.contains(where: \.startIsUncertain) ? "may not start" : "starts but will fail"
+        let words = VerdictWords(report)
+        let verb = words.failing(startsFirst: startsFirst, uncertain: present.contains(where: \.startIsUncertain))
         var steps = false
         switch report.status {
         case .healthy:
-            page.paragraph(style.bold("\(program): the loader will start it") +
+            page.paragraph(style.bold("\(program): \(words.healthy)") +
                            (report.findings.isEmpty ? "" : " (\(count(report.findings.count, "note")))"),
                            first: style.green("✓ "), indent: "  ")
         case .fixable where environmentOnlyLeft:
