@@ -5,7 +5,7 @@
 set -u
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in libelf-dev zlib1g-dev libzstd-dev nettle-dev gcc g++ make patchelf libtree pax-utils elfutils binutils python3 graphviz strace hyperfine time python3-dotenv docker.io "$@"; do
+for pkg in libelf-dev zlib1g-dev libzstd-dev nettle-dev gcc g++ make patchelf libtree pax-utils elfutils binutils python3 graphviz strace hyperfine time python3-dotenv docker.io xz-utils bzip2 zstd "$@"; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi

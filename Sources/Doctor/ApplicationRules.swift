@@ -15,9 +15,6 @@ public protocol ApplicationRules: Sendable {
     /// The missing-library findings, with those of one cause and one fix made one (listing the
     /// names it covers in `coveredLibraries`).
     func merge(missing findings: [Finding], graph: LoadGraph, system: TargetSystem?) -> [Finding]
-    /// True for a library the planner puts on `LD_LIBRARY_PATH` (its directory) rather than
-    /// linking it into a default directory.
-    func keepsOnLibraryPath(_ library: String) -> Bool
     /// A library known to open companions beside its load path, whatever its imports show.
     func companionOpener(soname: String) -> CompanionOpener?
     /// Whether `program` is the application's, with data files `dataCheck` reads (a cheap
@@ -35,7 +32,6 @@ extension ApplicationRules {
     public func documentedFailure(_ finding: Finding, provider: LoadedObject?, graph: LoadGraph,
                                   system: TargetSystem?) -> DocumentedFailure? { nil }
     public func merge(missing findings: [Finding], graph: LoadGraph, system: TargetSystem?) -> [Finding] { findings }
-    public func keepsOnLibraryPath(_ library: String) -> Bool { false }
     public func companionOpener(soname: String) -> CompanionOpener? { nil }
     public func hasDataFiles(_ program: ProgramLocation) -> Bool { false }
     public func dataCheck(program: ProgramLocation, environment: LoaderEnvironment, root: RootView) -> DataCheck? { nil }
@@ -90,8 +86,6 @@ extension Array where Element == any ApplicationRules {
                            system: TargetSystem?) -> DocumentedFailure? {
         lazy.compactMap { $0.documentedFailure(finding, provider: provider, graph: graph, system: system) }.first
     }
-
-    func keepsOnLibraryPath(_ library: String) -> Bool { contains { $0.keepsOnLibraryPath(library) } }
 
     func companionOpener(soname: String?) -> CompanionOpener? {
         guard let soname else { return nil }

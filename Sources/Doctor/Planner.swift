@@ -588,8 +588,10 @@ public struct Planner: Sendable {
             if ldconfigAllowed, isPrivate, (declaredSoname(path) ?? name).hasSameBytes(as: name), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil, file: path)
             }
-            // (A private directory whose cache entries the loader would skip gets links.)
-            if environmentReaches, !ldconfigAllowed || rules.keepsOnLibraryPath(name) || (isPrivate && cachesUsably(directory)) {
+            // Links reach every process, LD_LIBRARY_PATH only those started with it: a private
+            // directory ld.so.conf.d cannot list (the root's ld.so.conf includes no such
+            // file, or the loader would skip its cache entries) gets links too.
+            if environmentReaches, !ldconfigAllowed {
                 guard !holdsRejected else { continue }
                 var dirs = libraryPathDirectories(environment)
                 if !dirs.contains(directory) { dirs.insert(directory, at: 0) }

@@ -3,9 +3,8 @@ import LoaderModel
 import RootFS
 import Support
 
-/// OpenFace's rules for the doctor: its documented loader failures (OF001–OF005), its own
-/// libraries kept on `LD_LIBRARY_PATH`, MKL's companions, and FeatureExtraction's model files
-/// (OF1xx).
+/// OpenFace's rules for the doctor: its documented loader failures (OF001–OF005), MKL's
+/// companions, and FeatureExtraction's model files (OF1xx).
 public struct OpenFaceRules: ApplicationRules {
     public init() {}
 
@@ -16,12 +15,6 @@ public struct OpenFaceRules: ApplicationRules {
 
     public func merge(missing findings: [Finding], graph: LoadGraph, system: TargetSystem?) -> [Finding] {
         OpenFaceLibraryFailures.merge(findings, graph: graph, system: system)
-    }
-
-    /// OpenFace's libraries go on `LD_LIBRARY_PATH`, as its documentation sets it, rather
-    /// than being linked into the system's directories.
-    public func keepsOnLibraryPath(_ library: String) -> Bool {
-        OpenFaceLibraryFailures.openFaceLibraryNames.contains(library)
     }
 
     public func companionOpener(soname: String) -> CompanionOpener? {

@@ -59,6 +59,17 @@ public enum ImageConfigEnvironment {
         return variables(env)
     }
 
+    /// An image's own config blob: one the runtime could not decode (`StrictImageConfig`)
+    /// is refused, not read as no variables; then as `config`.
+    static func imageConfig(_ data: Data, path: String) throws(ReadError) -> ImageRootConfig {
+        do { _ = try JSONDecoder().decode(StrictImageConfig.self, from: data) } catch let error as DecodingError {
+            throw .unreadable(path: path, reason: StrictImageConfig.reason(error))
+        } catch {
+            throw .unreadable(path: path, reason: "not JSON")
+        }
+        return try config(data, path: path)
+    }
+
     /// An image's config: `Env` when it has one (else none set) and `User`.
     static func config(_ data: Data, path: String) throws(ReadError) -> ImageRootConfig {
         let document = try decode(data, path: path)
@@ -150,6 +161,45 @@ public enum ImageConfigEnvironment {
             user = try container.decodeIfMatching(String.self, forKey: .User).flatMap { $0.isEmpty ? nil : $0 }
             workingDirectory = try container.decodeIfMatching(String.self, forKey: .WorkingDir).flatMap {
                 $0.isEmpty ? nil : $0.startsWithSlash ? $0 : "/" + $0
+            }
+        }
+    }
+
+    /// The types docker and containerd decode an image config into (Go's encoding/json into
+    /// image-spec's `Image`): the document an object, its `config` an object, `Env` a list
+    /// of strings, `User` and `WorkingDir` strings, each where present and not null. Go
+    /// refuses anything else, so no container of such an image starts.
+    struct StrictImageConfig: Decodable {
+        enum Key: String, CodingKey { case config }
+        enum Field: String, CodingKey { case Env, User, WorkingDir }
+
+        init(from decoder: any Decoder) throws {
+            let top = try decoder.container(keyedBy: Key.self)
+            guard top.contains(.config), try !top.decodeNil(forKey: .config) else { return }
+            let fields = try top.nestedContainer(keyedBy: Field.self, forKey: .config)
+            if fields.contains(.Env), try !fields.decodeNil(forKey: .Env) { _ = try fields.decode([String].self, forKey: .Env) }
+            for key in [Field.User, .WorkingDir] where fields.contains(key) {
+                if try !fields.decodeNil(forKey: key) { _ = try fields.decode(String.self, forKey: key) }
+            }
+        }
+
+        /// What is wrong, by the path of the value that did not decode.
+        static func reason(_ error: DecodingError) -> String {
+            let context: DecodingError.Context
+            switch error {
+            case .typeMismatch(_, let found), .valueNotFound(_, let found), .keyNotFound(_, let found), .dataCorrupted(let found):
+                context = found
+            @unknown default:
+                return "not an image config"
+            }
+            // (array positions are `Index N`: shown as the list's name alone)
+            let path = context.codingPath.filter { $0.intValue == nil }.map(\.stringValue).joined(separator: ".")
+            if case .dataCorrupted = error, path.isEmpty { return "not JSON" }
+            switch path {
+            case "": return "not a JSON object (an image config is one)"
+            case "config": return "its config is not a JSON object"
+            case "config.Env": return "config.Env is not a list of strings"
+            default: return "\(path) is not a string"
             }
         }
     }

@@ -53,11 +53,12 @@ public struct ImageRoot: RootFilesystem {
         for member in manifest.layers {
             let stored = try source.read(member, digest: manifest.digests[member])
             let bytes: FileBytes
-            switch ImageLayerCompression(stored.buffer) {
+            let compression = ImageLayerCompression(stored.buffer)
+            switch compression {
             case .none:
                 bytes = stored
-            case .zstd:
-                throw .unsupportedCompression(path: path, member: member, format: "zstd")
+            case .zstd, .xz, .bzip2:
+                throw .unsupportedCompression(path: path, member: member, format: compression.unsupportedName ?? "")
             case .gzip:
                 do {
                     bytes = try ImageGzip.inflate(stored, budget: budget)
@@ -92,7 +93,7 @@ public struct ImageRoot: RootFilesystem {
         let bytes = try source.read(manifest.config, digest: manifest.digests[manifest.config])
         do {
             // (an image may set no variables: `config` reads a missing Env as none)
-            return try ImageConfigEnvironment.config(Data(bytes.buffer), path: manifest.config)
+            return try ImageConfigEnvironment.imageConfig(Data(bytes.buffer), path: manifest.config)
         } catch {
             switch error {
             case .noEnv: return ImageRootConfig(environment: [:])   // (not thrown by `config`)

@@ -14,8 +14,10 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     case badTar(path: String, member: String, offset: Int, reason: String)
     /// A gzip layer does not decompress.
     case badGzip(path: String, member: String, reason: String)
-    /// A layer compressed with something this reader does not decode (zstd).
+    /// A layer compressed with something this reader does not decode (zstd, xz, bzip2).
     case unsupportedCompression(path: String, member: String, format: String)
+    /// The whole archive compressed with one of those (`docker save | xz`: docker load takes it).
+    case compressedArchive(path: String, format: String)
     /// A compressed layer inflates past the limit (a decompression bomb, or a huge layer).
     case tooLarge(path: String, member: String, limit: UInt64)
     /// The image, or a file of its layout, is a FIFO, device, socket or symlink: refused
@@ -40,6 +42,9 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(p): \(m): \(r) at byte \(o); the archive is damaged or truncated, save the image again"
         case .badGzip(let p, let m, let r):
             return "\(p): \(m): gzip data is damaged (\(r)); save the image again"
+        case .compressedArchive(let p, let f):
+            let tool = f == "bzip2" ? "bunzip2 -k" : f == "xz" ? "unxz -k" : "zstd -d"
+            return "\(p): the archive is \(f)-compressed, which ofdoctor does not read; decompress it first (`\(tool) FILE`) or give it plain or gzip'd"
         case .unsupportedCompression(let p, let m, let f):
             return "\(p): \(m): \(f)-compressed layers are not supported; save the image with `docker save` (plain or gzip layers)"
         case .tooLarge(let p, let m, let l):

@@ -10,13 +10,30 @@ import Support
 /// Layer compression, told by magic number rather than media type: `docker save`
 /// names every layer `layer.tar` whatever it holds, and OCI media types are advisory.
 enum ImageLayerCompression: Equatable, Sendable {
-    case none, gzip, zstd
+    case none, gzip, zstd, xz, bzip2
 
     init(_ bytes: UnsafeRawBufferPointer) {
-        let head = Array(bytes.prefix(4))
+        let head = Array(bytes.prefix(10))
         if head.starts(with: [0x1F, 0x8B]) { self = .gzip }
-        else if head == [0x28, 0xB5, 0x2F, 0xFD] { self = .zstd }
+        else if head.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { self = .zstd }
+        else if head.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { self = .xz }
+        // "BZh", the block size 1–9, then a block's magic (π) or the end of stream (√π): a
+        // tar member named "BZh…" is not taken for it
+        else if head.count == 10, head.starts(with: [0x42, 0x5A, 0x68]), (0x31...0x39).contains(head[3]),
+                [[0x31, 0x41, 0x59, 0x26, 0x53, 0x59], [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]].contains(Array(head[4...])) {
+            self = .bzip2
+        }
         else { self = .none }
+    }
+
+    /// The name this reader does not decode, for messages: nil for plain and gzip.
+    var unsupportedName: String? {
+        switch self {
+        case .none, .gzip: return nil
+        case .zstd: return "zstd"
+        case .xz: return "xz"
+        case .bzip2: return "bzip2"
+        }
     }
 }
 
@@ -44,8 +61,10 @@ enum ImageGzip {
 
     static func inflate(_ bytes: FileBytes, budget: UInt64) throws(Failure) -> FileBytes {
         let limit = limit(compressed: bytes.count, budget: budget)
-        let spool = try temporaryFile()
+        let (spool, directory) = try temporaryFile()
         defer { close(spool) }
+        // A failed write is the temporary directory's (ENOSPC, EIO), not the data's.
+        var writeFailure: Int32?
         do {
             let inflater = try ZlibInflater(.gzip)
             // The pages read behind let go: an incompressible layer or archive, as large as its
@@ -55,7 +74,10 @@ enum ImageGzip {
                 while done < chunk.count {
                     let n = write(spool, chunk.baseAddress! + done, chunk.count - done)
                     if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { throw .damaged("cannot write the inflated layer to a temporary file: \(Errno.describe(errno))") }
+                    guard n > 0 else {
+                        writeFailure = n < 0 ? errno : ENOSPC
+                        throw .damaged("")
+                    }
                     done += n
                 }
             }
@@ -65,6 +87,9 @@ enum ImageGzip {
             }
             return mapped
         } catch let failure as ZlibInflater.Failure {
+            if let code = writeFailure {
+                throw .io(operation: "writing the inflated layer to \(directory) (set TMPDIR to a directory with room)", errno: code)
+            }
             switch failure {
             case .tooLong: throw .tooLarge(limit: limit)
             case .damaged(let reason): throw .damaged(reason)
@@ -77,13 +102,13 @@ enum ImageGzip {
     }
 
     /// An unlinked file for the inflated bytes (mkstemp, then unlink: only the descriptor holds it).
-    private static func temporaryFile() throws(Failure) -> Int32 {
+    private static func temporaryFile() throws(Failure) -> (descriptor: Int32, directory: String) {
         let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var template = Array((directory + "/ofdoctor-layer-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw .io(operation: "mkstemp in \(directory)", errno: errno) }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        return fd
+        return (fd, directory)
     }
 }

@@ -74,13 +74,24 @@ extension ImageRootManifest {
     struct OCIDescriptor: Decodable {
         var digest: String?
         var platform: OCIPlatform?
+        /// `org.opencontainers.image.ref.name` (annotations.md): the tag a layout gives it.
+        var refName: String?
 
-        enum CodingKeys: String, CodingKey { case digest, platform }
+        enum CodingKeys: String, CodingKey { case digest, platform, annotations }
 
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             digest = try container.decodeIfMatching(String.self, forKey: .digest)
             platform = try container.decodeIfMatching(OCIPlatform.self, forKey: .platform)
+            refName = try container.decodeIfMatching([String: OCIAnnotation].self, forKey: .annotations)?["org.opencontainers.image.ref.name"]?.text
+        }
+    }
+
+    /// An annotation's value: its text when it is a string (anything else is ignored).
+    struct OCIAnnotation: Decodable {
+        var text: String?
+        init(from decoder: any Decoder) throws {
+            text = try? decoder.singleValueContainer().decode(String.self)
         }
     }
 

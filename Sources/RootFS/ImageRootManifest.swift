@@ -40,6 +40,13 @@ struct ImageRootManifest: Equatable, Sendable {
                 throw .badManifest(path: source.path, member: member, reason: "not a JSON object")
             }
             if let manifests = document.manifests {
+                // Platforms of one image are chosen between; several images are not (a layout
+                // may hold many, each under its ref name): reading the first would judge one
+                // the person did not ask about, as for `docker save` of several.
+                let images = candidates(manifests)
+                if images.count > 1 {
+                    throw .severalImages(path: source.path, names: images.map { $0.refName ?? $0.digest ?? "untagged" })
+                }
                 guard let chosen = pick(manifests), let digest = chosen.digest, let blob = blobPath(digest) else {
                     throw .badManifest(path: source.path, member: member, reason: "no usable manifest digest")
                 }
@@ -62,6 +69,17 @@ struct ImageRootManifest: Equatable, Sendable {
             return ImageRootManifest(config: configPath, layers: paths, digests: digests)
         }
         throw .badManifest(path: source.path, member: member, reason: "indexes nested too deeply")
+    }
+
+    /// The distinct images an index offers for this machine: its linux/amd64 entries when
+    /// any entry names that platform, the first when entries name only others, else all
+    /// entries; one per digest (two tags of the same image are one image).
+    private static func candidates(_ manifests: [OCIDescriptor]) -> [OCIDescriptor] {
+        let amd64 = manifests.filter { $0.platform?.os == "linux" && $0.platform?.architecture == "amd64" }
+        // (platforms without this one: one image built for others, which the check names)
+        let pool = !amd64.isEmpty ? amd64 : manifests.contains { $0.platform != nil } ? Array(manifests.prefix(1)) : manifests
+        var seen: Set<String> = []
+        return pool.filter { seen.insert($0.digest ?? "").inserted }
     }
 
     /// The linux/amd64 entry when platforms are given, else the first.

@@ -40,7 +40,9 @@ struct ImageRootSource: Sendable {
             return
         }
         var bytes = try Self.map(path)
-        isGzip = ImageLayerCompression(bytes.buffer) == .gzip
+        let compression = ImageLayerCompression(bytes.buffer)
+        if let name = compression.unsupportedName { throw .compressedArchive(path: path, format: name) }
+        isGzip = compression == .gzip
         if isGzip {
             // `docker save | gzip`: docker load takes it as it is, and so does this reader.
             do { bytes = try ImageGzip.inflate(bytes, budget: inflateLimit) } catch {

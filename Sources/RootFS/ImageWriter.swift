@@ -103,6 +103,9 @@ public enum ImageWriter {
     private static func checkOutput(_ output: String, input: String, isDirectory: Bool) throws(ImageWriteError) {
         var out = stat(), inp = stat()
         guard !output.isEmpty, !output.endsWithSlash else { throw .badOutput(path: output, reason: "give a file name for the new image") }
+        if isDirectory && isInside(parent(of: output), directory: input) {
+            throw .badOutput(path: output, reason: "is inside the input layout \(input), which is never changed; give a name outside it")
+        }
         guard lstat(output, &out) == 0 else {
             if errno == ENOENT { return }
             throw .badOutput(path: output, reason: "cannot be examined: \(Errno.describe(errno))")
@@ -116,6 +119,25 @@ public enum ImageWriter {
         guard (out.st_mode & S_IFMT) == S_IFREG else {
             throw .badOutput(path: output, reason: "exists and is \(ImageRootSource.kind(out.st_mode)), not a file to replace")
         }
+    }
+
+    /// Whether `path` (an existing directory) is `directory` or lies below it: its
+    /// ancestors, walked up by `..`, met by device and inode (no text comparison to fool).
+    private static func isInside(_ path: String, directory: String) -> Bool {
+        var target = stat()
+        guard stat(directory, &target) == 0 else { return false }
+        var current = path
+        var previous = stat()
+        for _ in 0..<4096 {
+            var here = stat()
+            guard stat(current, &here) == 0 else { return false }
+            if here.st_dev == target.st_dev && here.st_ino == target.st_ino { return true }
+            // (at `/`, `..` is `/` itself)
+            if here.st_dev == previous.st_dev && here.st_ino == previous.st_ino { return false }
+            previous = here
+            current += "/.."
+        }
+        return false
     }
 
     static func parent(of path: String) -> String {

@@ -105,6 +105,28 @@ struct FixJourneyTests {
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
     }
 
+    /// A root whose ld.so.conf includes no ld.so.conf.d: OpenFace's directory cannot be
+    /// listed there, and links (not LD_LIBRARY_PATH, which no `docker exec` or cron job
+    /// sees) still fix it in the root.
+    @Test("with no include line in ld.so.conf, OpenFace's libraries are linked, not put on LD_LIBRARY_PATH: the fix reaches a process that sources no profile",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func rootOnlyFixWithoutConfInclude() throws {
+        let fixture = try #require(FixtureRoot.named("of003"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        try "/usr/local/lib\n".write(toFile: root + "/etc/ld.so.conf", atomically: false, encoding: .utf8)
+        let plan = Command.ofdoctor(["fix", "--format", "json", "--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture))
+        #expect(plan.status == 1, "\(plan.stdout) \(plan.stderr)")
+        #expect(!plan.stdout.contains("\"env\""), "an environment step: \(plan.stdout)")
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture))
+        #expect(apply.status == 0, "fix --apply: \(apply.stdout) \(apply.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: root + "/etc/profile.d/ofdoctor.sh"), "no environment change was needed")
+        let started = RealLoader.run(root: root, program: "/launch", argv0: "launch",
+                                     arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"], environment: fixture.environment)
+        #expect(started.status == 0 && started.stdout.contains("FeatureExtraction: started"), "the container's own environment, no profile: \(started)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+    }
+
     /// A scratch copy of the `all` root with no libwebp at all: OF001 has no candidate (a
     /// person's step), OF002–OF004 still have theirs. The caller removes its parent directory.
     static func allWithoutWebp() throws -> String {

@@ -87,7 +87,7 @@ struct ImageEndToEndTests {
         #expect(fromRoot.exit == (rule == "equivalent-names" ? 2 : 0), "\(fromRoot)")   // 2: two libraries found nowhere
     }
 
-    @Test("--image is read-only: fix --apply refuses; --root with --image is a usage error")
+    @Test("--image is read-only: fix --apply refuses; --root with --image and verify --image are usage errors")
     func readOnly() throws {
         let fixture = try #require(FixtureRoot.named("of001"))
         let directory = try ImageE2E.temporaryDirectory()
@@ -102,6 +102,10 @@ struct ImageEndToEndTests {
         #expect(apply.stderr.contains("--image is read-only"))
         #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before)
         #expect(ImageE2E.ofdoctor(["check", "--image", image, "--root", fixture.rootPath]).status == 64)
+        // verify starts the program in a root: an image is not unpacked, and a run on this
+        // machine's own files (chroot to /) would be reported as the image's
+        let verify = ImageE2E.ofdoctor(["verify", "--image", image, "/usr/bin/env", "--", "true"])
+        #expect(verify.status == 64 && verify.stderr.contains("--image is not unpacked"), "\(verify)")
         let damaged = directory + "/damaged.tar"
         try Data(before.prefix(before.count / 3)).write(to: URL(fileURLWithPath: damaged))
         let broken = ImageE2E.ofdoctor(["check", "--image", damaged])

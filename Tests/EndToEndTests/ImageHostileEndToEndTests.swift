@@ -51,4 +51,60 @@ struct ImageHostileEndToEndTests {
         let rss = result.stderr.split(separator: "\n").compactMap { $0.hasPrefix("maxrss=") ? Int($0.dropFirst(7)) : nil }.first
         #expect((rss ?? .max) < 64 * 1024, "max RSS \(String(describing: rss)) KB")   // was 540 MB before zlib streaming
     }
+
+    /// A small docker-save archive (python's tarfile) whose one layer is `layer`'s bytes.
+    static func archive(_ path: String, layerCommand: String? = nil) -> Command.Result {
+        let script = """
+        import tarfile, io, json, sys, subprocess
+        inner = io.BytesIO()
+        with tarfile.open(fileobj=inner, mode="w") as t:
+            m = tarfile.TarInfo("hello"); m.size = 1; t.addfile(m, io.BytesIO(b"x"))
+        layer = inner.getvalue()
+        if len(sys.argv) > 2: layer = subprocess.run(sys.argv[2].split(), input=layer, capture_output=True, check=True).stdout
+        with tarfile.open(sys.argv[1], "w") as tf:
+            for name, data in [("layer0/layer.tar", layer), ("config.json", b'{"config":{"Env":[]}}'),
+                               ("manifest.json", json.dumps([{"Config": "config.json", "Layers": ["layer0/layer.tar"]}]).encode())]:
+                member = tarfile.TarInfo(name); member.size = len(data); tf.addfile(member, io.BytesIO(data))
+        """
+        return Command.run("/usr/bin/python3", ["-c", script, path] + (layerCommand.map { [$0] } ?? []))
+    }
+
+    /// `docker load` takes an archive piped through xz, bzip2 or zstd: named as such, with
+    /// the command that undoes it; a layer in those formats, likewise.
+    @Test("an archive or a layer compressed with xz, bzip2 or zstd: exit 3, one line naming the format, not \"damaged\"",
+          arguments: ["xz", "bzip2", "zstd"])
+    func otherCompression(_ tool: String) throws {
+        let path = ["/usr/bin/" + tool, "/bin/" + tool].first { FileManager.default.isExecutableFile(atPath: $0) }
+        try #require(path != nil, "needs \(tool) (scripts/deps.sh)")
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try #require(Self.archive(dir + "/plain.tar").status == 0)
+        let packed = Command.run("/bin/sh", ["-c", "\(path!) -c < \(dir)/plain.tar > \(dir)/packed.tar"])
+        try #require(packed.status == 0, "\(packed.stderr)")
+        let whole = HostileCLI.run(["check", "--image", dir + "/packed.tar", "/hello"], timeout: 30)
+        #expect(whole.status == 3 && HostileCLI.errorLines(whole).count == 1, "\(whole.stderr)")
+        #expect(whole.stderr.contains("the archive is \(tool)-compressed"), "\(whole.stderr)")
+        try #require(Self.archive(dir + "/layer.tar", layerCommand: "\(path!) -c").status == 0)
+        let layer = HostileCLI.run(["check", "--image", dir + "/layer.tar", "/hello"], timeout: 30)
+        #expect(layer.status == 3 && layer.stderr.contains("layer0/layer.tar: \(tool)-compressed layers are not supported"), "\(layer.stderr)")
+    }
+
+    @Test("a gzip'd image with TMPDIR full: exit 3 naming the directory and ENOSPC, not \"gzip data is damaged\"",
+          .enabled(if: geteuid() == 0, "needs root to mount a small tmpfs"))
+    func temporaryDirectoryFull() throws {
+        let dir = try Self.scratch()
+        defer { _ = Command.run("/bin/umount", [dir + "/small"]); try? FileManager.default.removeItem(atPath: dir) }
+        try #require(Self.archive(dir + "/plain.tar").status == 0)
+        // a layer of 1 MiB of random bytes does not fit the 64 KiB tmpfs when inflated
+        let big = Command.run("/bin/sh", ["-c", "head -c 1048576 /dev/urandom > \(dir)/r && cd \(dir) && tar -cf inner.tar r && gzip -c inner.tar > g.tar.gz"])
+        try #require(big.status == 0, "\(big.stderr)")
+        try FileManager.default.createDirectory(atPath: dir + "/small", withIntermediateDirectories: true)
+        try #require(Command.run("/bin/mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir + "/small"]).status == 0)
+        var environment = HostileCLI.baseEnvironment
+        environment["TMPDIR"] = dir + "/small"
+        let result = Command.run("/usr/bin/timeout", ["-k", "5", "60", HostileCLI.binaryPath, "check", "--image", dir + "/g.tar.gz", "/r"],
+                                 environment: environment)
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains("writing the inflated layer to \(dir)/small") && result.stderr.contains("ENOSPC"), "\(result.stderr)")
+    }
 }

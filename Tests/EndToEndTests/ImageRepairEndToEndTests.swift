@@ -204,6 +204,22 @@ struct ImageRepairEndToEndTests {
         #expect(try ImageSpecReader.snapshot(scratch.input) == before)
         let left = try FileManager.default.contentsOfDirectory(atPath: scratch.directory).filter { $0.contains(".ofdoctor-") }
         #expect(left.isEmpty, "temporary files left: \(left)")
+        #expect(ImageE2E.ofdoctor(["fix", "--image", scratch.input, "--output", ""]).status == 64)
+    }
+
+    @Test("an OCI layout directory's OUT inside IN is refused (4): IN is never changed")
+    func outputInsideLayout() throws {
+        let fixture = try #require(FixtureRoot.named("of001"))
+        let scratch = try Scratch(fixture.rootPath, oci: true, directoryLayout: true)
+        defer { scratch.remove() }
+        let before = try ImageSpecReader.snapshot(scratch.input)
+        for inside in [scratch.input + "/sub", scratch.input + "/blobs/sha256/../out", scratch.input + "/blobs/x"] {
+            let fix = ImageE2E.ofdoctor(["fix", "--image", scratch.input, "--output", inside])
+            #expect(fix.status == 4 && fix.stderr.contains("is inside the input layout"), "\(inside): \(fix.stderr)")
+        }
+        #expect(try ImageSpecReader.snapshot(scratch.input) == before, "IN changed")
+        let beside = ImageE2E.ofdoctor(["fix", "--image", scratch.input, "--output", scratch.directory + "/beside"])
+        #expect(beside.status == 1, "\(beside.stderr)")
     }
 
     @Test("docker load -i OUT: docker image inspect shows the new layer and Env, docker run starts FeatureExtraction (IN's image does not)",

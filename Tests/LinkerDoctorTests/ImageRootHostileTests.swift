@@ -146,6 +146,38 @@ struct ImageRootHostileTests {
         #expect(throws: ImageRootError.severalImages(path: two, names: ["a:1", "untagged"])) { try ImageRoot(path: two) }
         #expect(ImageRootError.severalImages(path: two, names: ["a:1", "untagged"]).description
             == "\(two): holds 2 images (a:1, untagged); save the one to check alone: `docker save IMAGE -o FILE.tar`")
+        // An OCI layout of two images, each under its ref name, is refused the same way; two
+        // tags of one image, or one image's platforms, are one image.
+        let other = "sha256:" + String(repeating: "ab", count: 32)
+        func entry(_ digest: String, _ ref: String?, _ architecture: String? = "amd64") -> String {
+            let platform = architecture.map { #","platform":{"architecture":"\#($0)","os":"linux"}"# } ?? ""
+            let annotation = ref.map { #","annotations":{"org.opencontainers.image.ref.name":"\#($0)"}"# } ?? ""
+            return #"{"digest":"\#(digest)","size":1\#(platform)\#(annotation)}"#
+        }
+        let layer = ImageTestTar.archive([.file("hello", "x")])
+        let twoImages = try ImageTestImage.oci([layer], in: directory, tar: true) { [entry($0, "healthy"), entry(other, "broken")] }
+        #expect(throws: ImageRootError.severalImages(path: twoImages, names: ["healthy", "broken"])) { try ImageRoot(path: twoImages) }
+        var manifest = ""
+        let untagged = try ImageTestImage.oci([layer], in: directory, tar: true) { manifest = $0; return [entry($0, nil, nil), entry(other, nil, nil)] }
+        #expect(throws: ImageRootError.severalImages(path: untagged, names: [manifest, other])) { try ImageRoot(path: untagged) }
+        let twoTags = try ImageTestImage.oci([layer], in: directory, tar: true) { [entry($0, "a"), entry($0, "b")] }
+        #expect(throws: Never.self) { try ImageRoot(path: twoTags) }
+        let platforms = try ImageTestImage.oci([layer], in: directory, tar: true) { [entry(other, nil, "arm64"), entry($0, nil)] }
+        #expect(throws: Never.self) { try ImageRoot(path: platforms) }
+        // A config docker cannot decode (Go's encoding/json into image-spec's types) starts no
+        // container: refused, not read as "no variables".
+        let layerOnly = [ImageTestTar.archive([.file("hello", "x")])]
+        for (config, reason) in [("[1,2]", "not a JSON object (an image config is one)"),
+                                 (#"{"config":{"Env":[1,2]}}"#, "config.Env is not a list of strings"),
+                                 (#"{"config":{"Env":["A=1"],"User":5}}"#, "config.User is not a string"),
+                                 (#"{"config":[]}"#, "its config is not a JSON object")] {
+            let image = try ImageTestImage.docker(layerOnly, config: config, in: directory, name: "config.tar")
+            #expect(throws: ImageRootError.badManifest(path: image, member: "config.json", reason: reason)) { try ImageRoot.config(path: image) }
+        }
+        for config in [#"{"config":{"Env":null,"User":null}}"#, #"{"architecture":"amd64"}"#] {
+            let image = try ImageTestImage.docker(layerOnly, config: config, in: directory, name: "config.tar")
+            #expect(try ImageRoot.config(path: image).environment.isEmpty)
+        }
         let notJSON = try directory.write("notjson.tar", ImageTestTar.archive([.file("manifest.json", "[{")]))
         #expect(throws: ImageRootError.badManifest(path: notJSON, member: "manifest.json", reason: "not JSON")) {
             try ImageRoot(path: notJSON)

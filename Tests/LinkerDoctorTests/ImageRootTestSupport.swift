@@ -133,8 +133,10 @@ enum ImageTestImage {
     }
 
     /// An OCI image layout, as a directory (`tar: false`) or packed in a tar.
+    /// `entries` gives index.json's descriptors for the manifest's digest (default: that
+    /// manifest for linux/amd64).
     static func oci(_ layers: [[UInt8]], config: String = config, in directory: ImageTestDirectory,
-                    tar: Bool) throws -> String {
+                    tar: Bool, entries: ((String) -> [String])? = nil) throws -> String {
         var blobs: [(String, [UInt8])] = []
         func blob(_ bytes: [UInt8]) -> String {
             // The real SHA-256 (SHA256Digest is checked against FIPS vectors in ResourcesSHA256Tests).
@@ -149,7 +151,9 @@ enum ImageTestImage {
         let layerList = layerDigests.map { #"{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#($0)","size":1}"# }
         let manifest = #"{"schemaVersion":2,"config":{"digest":"\#(configDigest)","size":1},"layers":[\#(layerList.joined(separator: ","))]}"#
         let manifestDigest = blob(Array(manifest.utf8))
-        let index = #"{"schemaVersion":2,"manifests":[{"digest":"\#(manifestDigest)","size":1,"platform":{"architecture":"amd64","os":"linux"}}]}"#
+        let descriptors = entries?(manifestDigest)
+            ?? [#"{"digest":"\#(manifestDigest)","size":1,"platform":{"architecture":"amd64","os":"linux"}}"#]
+        let index = #"{"schemaVersion":2,"manifests":[\#(descriptors.joined(separator: ","))]}"#
         var files: [(String, [UInt8])] = [("oci-layout", Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)),
                                           ("index.json", Array(index.utf8))]
         files += blobs.map { ("blobs/sha256/" + $0.0, $0.1) }

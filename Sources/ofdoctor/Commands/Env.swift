@@ -8,6 +8,11 @@ struct Env: ParsableCommand {
         commandName: "env",
         abstract: "Print the corrected environment for BINARY, to eval or to bake into an image.",
         discussion: """
+        --format dotenv writes NAME=value lines for `docker run --env-file` and python-dotenv, \
+        which read them back byte for byte (a value they would read otherwise is refused); \
+        docker compose's env_file expands $NAME in a value, so give compose the dockerfile or \
+        sh lines instead when a value holds a `$`.
+
         Examples:
           eval "$(ofdoctor env)"
           ofdoctor env --format dockerfile >> Dockerfile.final

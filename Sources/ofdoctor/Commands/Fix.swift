@@ -50,7 +50,8 @@ struct Fix: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard output != nil else { return }
+        guard let output else { return }
+        if output.isEmpty { throw ValidationError("--output takes a file name for the repaired image, not an empty path") }
         if target.image == nil { throw ValidationError("--output needs --image: it writes a repaired copy of that image") }
         if apply { throw ValidationError("give --apply (for a root) or --output (for an image), not both") }
         if format != nil { throw ValidationError("--output reports what it wrote as text; leave out --format") }

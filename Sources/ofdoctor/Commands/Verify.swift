@@ -34,6 +34,11 @@ struct Verify: ParsableCommand {
     func validate() throws {
         // `timeout 0` would wait forever, and a negative limit means nothing.
         guard timeout >= 1 else { throw ValidationError("--timeout takes whole seconds, at least 1, not \(timeout)") }
+        // An image is read, never unpacked: there is no root to start the program in, and a
+        // run on this machine's own files would say nothing about the image.
+        if target.image != nil {
+            throw ValidationError("verify runs the program inside a root, and --image is not unpacked: run it in a container of the image, or unpack the image and give --root DIR")
+        }
     }
 
     func run() throws {
