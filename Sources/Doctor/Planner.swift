@@ -541,10 +541,12 @@ public struct Planner: Sendable {
         return result
     }
 
-    /// Where the root has `name` and how to make the loader find it: a directory of the
-    /// application's own libraries goes on `LD_LIBRARY_PATH`; a single library from a
-    /// directory that would shadow system libraries (conda's) is linked into the default
-    /// directory; failing both, another soname of the library is linked under this name.
+    /// Where the root has `name` and how to make the loader find it, by what reaches every
+    /// process first: a directory of the application's own libraries goes into ld.so.conf.d;
+    /// a library from another directory (conda's, or a private one ld.so.conf.d cannot
+    /// list) is linked into the default directory; failing both, another soname of the
+    /// library is linked under this name; only where nothing in the root can work, its
+    /// directory goes on `LD_LIBRARY_PATH`.
     /// - Parameter ldconfigAllowed: false when ldconfig would file a broken copy under `name`
     ///   first: only `LD_LIBRARY_PATH`, searched before the cache, then provides it.
     func provide(_ name: String, finding: Finding, in diagnosis: Diagnosis, environment: LoaderEnvironment,
@@ -553,6 +555,9 @@ public struct Planner: Sendable {
         // A program in secure-execution mode never sees LD_LIBRARY_PATH: files and ldconfig only.
         let environmentReaches = diagnosis.graph.secureExecution == nil
         guard ldconfigAllowed || environmentReaches else { return nil }
+        // A copy no link can reach (its name taken in the link directory): on LD_LIBRARY_PATH,
+        // if nothing that lives in the root works.
+        var onLibraryPath: Step?
         for path in index.paths(named: name) {
             let directory = Resolver.directoryName(path)
             // A glibc-hwcaps build is for some CPUs only: exposing it as the library would
@@ -603,11 +608,18 @@ public struct Planner: Sendable {
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
                 actions.append(.symlink(path: link, target: directory + "/" + companion))
             }
-            guard !actions.isEmpty else { continue }
+            guard !actions.isEmpty else {
+                if environmentReaches, onLibraryPath == nil, !holdsRejected {
+                    var dirs = libraryPathDirectories(environment)
+                    if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
+                    onLibraryPath = Step(actions: [], environment: withLibraryPath(dirs, in: environment), file: path)
+                }
+                continue
+            }
             return Step(actions: actions + [.ldconfig], environment: nil, file: path)
         }
         // The rest are links and ldconfig.
-        guard ldconfigAllowed else { return nil }
+        guard ldconfigAllowed else { return onLibraryPath }
         // A file that declares the soname under another name (`libfoo.so.1.2.3`) and has no
         // link `name` to it: ldconfig makes that link in a directory it scans; elsewhere the
         // directory goes into ld.so.conf.d (a private one) or a link is made beside the system's.
@@ -640,7 +652,7 @@ public struct Planner: Sendable {
                 return Step(actions: [action, .ldconfig], environment: nil, sonameLink: (action, path), file: path)
             }
         }
-        return nil
+        return onLibraryPath
     }
 
     /// The file ofdoctor writes its library directories to (one per line).

@@ -122,9 +122,18 @@ struct ContainerUserTests {
                 let ids = try Self.ids(check).compactMap { $0["id"] as? String }
                 #expect((check.status == 0) == starts, "\(directory) \(arguments[0]): \(ids) \(check.stderr)")
             }
-            // verify starts it where check judged it: healthy in /opt/app as it is; in / with the plan's fix.
-            let verify = Command.ofdoctor(["verify", "--root", work + "/root", "--env-from", inspect, "/app/needsfoo"])
+            // verify starts it where check judged it: healthy in /opt/app as it is; in /, once
+            // the plan's fix (links in the root, which reach every process) is applied.
+            let target = ["--root", work + "/root", "--env-from", inspect, "/app/needsfoo"]
+            if !starts {
+                let before = Command.ofdoctor(["verify"] + target)
+                #expect(before.status == 1, "\(directory): \(before.stdout)")
+                let apply = Command.ofdoctor(["fix", "--apply"] + target)
+                #expect(apply.status == 0, "\(directory): \(apply.stdout) \(apply.stderr)")
+            }
+            let verify = Command.ofdoctor(["verify"] + target)
             #expect(verify.status == 0 && verify.stdout.contains("→ exit 0: started"), "\(directory): \(verify.stdout)")
+            if !starts { #expect(Command.ofdoctor(["undo"] + target).status == 0) }
         }
         // --cwd, with nothing to plan: only a start in that directory finds lib/libfoo.so.1.
         let verify = Command.ofdoctor(["verify", "--root", work + "/root", "--cwd", "/opt/app", "--env", "LD_LIBRARY_PATH=lib", "/app/needsfoo"])

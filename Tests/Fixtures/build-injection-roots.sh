@@ -7,10 +7,12 @@
 #                `/opt/x$(touch PWNED3)`, which also holds a libm.so.6 (so the plan links
 #                the one library rather than put the directory on a search path)
 #   quote-env    NEEDS libq.so.1, found only in `/opt/it's $(touch PWNED4)`; ld.so.conf
-#                reads no ld.so.conf.d, so the plan cannot list the directory there and
-#                sets LD_LIBRARY_PATH to it
+#                reads no ld.so.conf.d, so the plan cannot list the directory there, and a
+#                copy built for another machine (which the loader passes over) takes the
+#                name in the system directory, so no link can be made there either: the
+#                plan sets LD_LIBRARY_PATH to it
 #   newline-env  NEEDS libn.so.1, found only in a directory whose name holds a newline and
-#                a Dockerfile instruction
+#                a Dockerfile instruction (the same set-up)
 #   terminal     NEEDS a library whose name holds ESC, OSC and BEL bytes, found nowhere
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +36,12 @@ needs() {
   patchelf --add-needed "$1" "$R/app/bin/prog"
   if [ -n "${2:-}" ]; then solib "$R$2/$1" "$1" "$W/lib.c"; fi
 }
+# foreign SONAME: a copy of SONAME for another machine (e_machine EM_AARCH64) in the system
+# directory: the loader and ldconfig pass it over, and it takes the name a link would need
+foreign() {
+  solib "$R/$MULTIARCH/$1" "$1" "$W/lib.c"
+  printf '\267\000' | dd of="$R/$MULTIARCH/$1" bs=1 seek=18 conv=notrunc status=none
+}
 finish() { cache "$R"; printf '/app/bin/prog\n' > "$D/program"; : > "$D/env"; rm -rf "${OUT:?}/$NAME"; mv "$D" "$OUT/$NAME"; }
 
 begin soname-link
@@ -43,11 +51,13 @@ finish
 
 begin quote-env
 needs libq.so.1 "/opt/it's \$(touch PWNED4)"
+foreign libq.so.1
 : > "$R/etc/ld.so.conf"
 finish
 
 begin newline-env
 needs libn.so.1 $'/opt/n\nRUN touch /PWNED5'
+foreign libn.so.1
 : > "$R/etc/ld.so.conf"
 finish
 

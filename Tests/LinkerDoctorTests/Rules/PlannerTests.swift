@@ -97,14 +97,15 @@ struct PlannerTests {
     /// /opt/app/lib/libapp.so.1 declares DT_SONAME libapp.so.2: ldconfig would cache it as
     /// libapp.so.2, so listing its directory in ld.so.conf.d cannot make libapp.so.1 found
     /// (the proof saw that, left it to a person, and the plan text still said the conf step
-    /// fixed it). The loader finds it by name on LD_LIBRARY_PATH; the candidate is named
-    /// for what it is.
+    /// fixed it). A link by its name in the system directory is found by name, as the
+    /// loader searches that directory after the cache; the candidate is named for what it is.
     @Test func aCopyDeclaringAnotherSonameIsNotListedInLdSoConfD() throws {
         var root = Self.needing(["libapp.so.1"])
         root.library("/opt/app/lib/libapp.so.1", ELFImage.library("libapp.so.2"))
         let outcome = try Self.plan(root)
         #expect(!outcome.plan.actions.contains { if case .conf = $0.action { return true } else { return false } })
-        #expect(outcome.environment.libraryPath == "/opt/app/lib")
+        #expect(outcome.plan.actions.contains { $0.action == .symlink(path: RootPath("/usr/lib/x86_64-linux-gnu/libapp.so.1"), target: "/opt/app/lib/libapp.so.1") })
+        #expect(outcome.environment.libraryPath == nil)
         #expect(outcome.simulated?.errors.isEmpty == true)
         let candidate = try #require(outcome.candidates[TextKey("libapp.so.1")]?.first)
         #expect(candidate.kind == .otherSoname && candidate.soname == "libapp.so.2")
@@ -167,24 +168,43 @@ struct PlannerTests {
         #expect(actions[1].fixes == ["LD005"] && actions[1].clears == [stale.key])
     }
 
-    @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenLdconfigWouldNotReadTheConfFile() throws {
+    /// Links reach every process (docker exec, cron); LD_LIBRARY_PATH only those started with
+    /// it: a private directory ld.so.conf.d cannot list gets a link (design: the environment
+    /// only where nothing in the root can work).
+    @Test func aPrivateDirectoryIsLinkedWhenLdconfigWouldNotReadTheConfFile() throws {
         var root = Self.privateLibrary()
         root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")   // no include of ld.so.conf.d
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [.symlink(path: RootPath("/usr/lib/x86_64-linux-gnu/libapp.so.1"), target: "/opt/app/lib/libapp.so.1"), .ldconfig])
+        #expect(outcome.environment.libraryPath == nil)
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    /// Where no link can be made either (the name is taken in the system directory by a copy
+    /// for another machine, which the loader passes over), LD_LIBRARY_PATH it is.
+    @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenNoLinkCanBeMade() throws {
+        var root = Self.privateLibrary()
+        root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")
+        var foreign = ELFImage.library("libapp.so.1")
+        foreign.machine = 183   // EM_AARCH64
+        root.library("/usr/lib/x86_64-linux-gnu/libapp.so.1", foreign)
+        root.runLdconfig()
         let outcome = try Self.plan(root)
         #expect(outcome.plan.actions.map(\.action) == [.env(name: "LD_LIBRARY_PATH", value: "/opt/app/lib")])
         #expect(outcome.environment.libraryPath == "/opt/app/lib")
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
-    @Test func aDirectoryWithASonameTheCacheFindsElsewhereGoesOnTheLibraryPathNotIntoLdSoConfD() throws {
-        // Listed in ld.so.conf.d, /opt/app/lib's libdup.so.1 would join /opt/other's in the cache.
+    @Test func aDirectoryWithASonameTheCacheFindsElsewhereIsLinkedNotListedInLdSoConfD() throws {
+        // Listed in ld.so.conf.d, /opt/app/lib's libdup.so.1 would join /opt/other's in the
+        // cache; a link names only the library missing.
         var root = Self.privateLibrary()
         root.files.file("/etc/ld.so.conf.d/other.conf", text: "/opt/other\n")
         root.library("libdup.so.1", in: "/opt/other")
         root.library("libdup.so.1", in: "/opt/app/lib")
         root.runLdconfig()
         let outcome = try Self.plan(root)
-        #expect(outcome.plan.actions.map(\.action) == [.env(name: "LD_LIBRARY_PATH", value: "/opt/app/lib")])
+        #expect(outcome.plan.actions.map(\.action) == [.symlink(path: RootPath("/usr/lib/x86_64-linux-gnu/libapp.so.1"), target: "/opt/app/lib/libapp.so.1"), .ldconfig])
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
