@@ -31,6 +31,9 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A layer member's name (or its link's text) has PATH_MAX (4096) bytes or more: no
     /// unpack can create it.
     case memberTooLong(path: String, member: String, name: String, linkTarget: Bool)
+    /// A GNU sparse member: its stored bytes are a map of the file, which this reader does not
+    /// expand (Docker never writes one).
+    case sparseMember(path: String, member: String, name: String)
 
     public var description: String {
         switch self {
@@ -62,6 +65,8 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
         case .memberTooLong(let p, let m, let n, let link):
             let what = link ? "the link target of member \(Self.shortened(n))" : "member \(Self.shortened(n))"
             return "\(p): \(m): \(what) is longer than PATH_MAX (4096 bytes), which no unpack can create; build the layer again with shorter paths"
+        case .sparseMember(let p, let m, let n):
+            return "\(p): \(m): member \(Self.shortened(n)) is a sparse file, which ofdoctor does not read"
         case .digestMismatch(let p, let m, let e, let a):
             return "\(p): \(m): content hashes to \(a), not \(e); the blob was altered or damaged, pull and save the image again"
         }

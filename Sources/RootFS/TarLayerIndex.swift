@@ -40,6 +40,9 @@ enum LayerTarProblem: Error, Equatable, Sendable {
     case badHeader(offset: Int)
     /// A header or a body runs past the end of the bytes.
     case truncated(member: String, offset: Int)
+    /// A GNU sparse member (typeflag `S`, or pax `GNU.sparse.*` records): its body is a map
+    /// of holes and data, not the file, and Docker never writes one.
+    case sparse(member: String, offset: Int)
 }
 
 /// Indexes the headers of a tar held in memory (POSIX ustar, GNU `L`/`K` long names,
@@ -55,6 +58,8 @@ enum LayerTarIndex {
         var longLink: String?
         var paxSize: Int?
         var paxOwner: [String: String] = [:]
+        var paxSparse = false
+        var paxSparseName: String?
         while true {
             let remaining = buffer.count - offset
             // An archive that simply stops at a header boundary is read as ended (GNU tar
@@ -88,12 +93,22 @@ enum LayerTarIndex {
                     paxSize = value
                 }
                 for key in ["uid", "gid", "mtime"] { if let value = records[key] { paxOwner[key] = value } }
+                // GNU tar's pax sparse formats 0.0, 0.1 and 1.0 (`GNU.sparse.map`, `.offset`,
+                // `.major`, …): the real name is `GNU.sparse.name` (1.0 writes a made-up `path`).
+                if records.keys.contains(where: { $0.hasPrefix("GNU.sparse.") }) {
+                    paxSparse = true
+                    paxSparseName = records["GNU.sparse.name"]
+                }
             case UInt8(ascii: "g"):
                 break   // global pax defaults: nothing here that changes the tree
             default:
+                // Served as they stand, a sparse member's bytes would be its map, not the file.
+                if type == UInt8(ascii: "S") || paxSparse {
+                    throw .sparse(member: paxSparseName ?? name, offset: offset)
+                }
                 let mode = UInt32(truncatingIfNeeded: number(header[100..<108]) ?? 0o644) & 0o7777
                 let link = longLink ?? cString(Array(header[157..<257]))
-                if let kind = kind(of: type) {
+                if let kind = kind(of: type, name: name) {
                     // Only regular files carry a body; a link's size field is ignored (POSIX).
                     let length = kind == .file ? size : 0
                     entries.append(LayerTarEntry(name: name, kind: kind, mode: mode, linkName: link,
@@ -120,10 +135,13 @@ enum LayerTarIndex {
         return LayerTarOwner(uid: id("uid", 108..<116), gid: id("gid", 116..<124), mtime: seconds)
     }
 
-    /// ustar typeflags; nil for the ones a filesystem view skips (GNU sparse, volume labels, …).
-    private static func kind(of type: UInt8) -> LayerTarEntry.Kind? {
+    /// ustar typeflags; nil for the ones a filesystem view skips (volume labels, …). A pre-POSIX
+    /// (v7) member has typeflag NUL, and one whose name ends in `/` is a directory (Go's
+    /// archive/tar promotes `TypeRegA` so, and Docker unpacks what Go reads).
+    private static func kind(of type: UInt8, name: String) -> LayerTarEntry.Kind? {
         switch type {
-        case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): return .file
+        case 0: return name.endsWithSlash ? .directory : .file
+        case UInt8(ascii: "0"), UInt8(ascii: "7"): return .file
         case UInt8(ascii: "1"): return .hardLink
         case UInt8(ascii: "2"): return .symlink
         case UInt8(ascii: "5"): return .directory

@@ -25,8 +25,8 @@ struct ImageLayerApplyEndToEndTests {
         try ImageSpecReader.read(image).env.flatMap { ["--env", $0] }
     }
 
-    @Test("the verdict is the unpacked root's: the symlink's target survives a directory and whiteout laid over the link, `..` names land, a hard link outlives its target's whiteout",
-          arguments: ["opaque-after-directory", "whiteout-after-directory", "dot-dot", "hard-link-then-whiteout"])
+    @Test("the verdict is the unpacked root's: the symlink's target survives a directory and whiteout laid over the link, `..` names land, a hard link outlives its target's whiteout, a v7 directory stays a directory",
+          arguments: ["opaque-after-directory", "whiteout-after-directory", "dot-dot", "hard-link-then-whiteout", "v7-directory"])
     func sameAsUnpacked(_ scenario: String) throws {
         let directory = try ImageE2E.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -48,6 +48,8 @@ struct ImageLayerApplyEndToEndTests {
     @Test("members Docker cannot unpack or ofdoctor does not read: exit 3, one line naming the image, the layer and the member, at once",
           .enabled(if: HostileCLI.isAvailable, HostileCLI.unavailableReason),
           arguments: [
+              ("sparse-gnu", "member opt/OpenFace/build/lib/libUtilities.so is a sparse file, which ofdoctor does not read"),
+              ("sparse-pax", "member opt/OpenFace/build/lib/libUtilities.so is a sparse file, which ofdoctor does not read"),
               ("climbing", "member opt/../../escape climbs above the layer's root"),
               ("too-long", "(80004 bytes) is longer than PATH_MAX (4096 bytes)"),
           ])

@@ -125,4 +125,33 @@ struct ImageRootLayerApplyTests {
         func set(wide count: Int) { lock.withLock { wide = count } }
         var values: (String?, Int?) { lock.withLock { (deep, wide) } }
     }
+
+    // MARK: member types
+
+    @Test("a v7 member (typeflag NUL) whose name ends in / is a directory, as Go's archive/tar reads it")
+    func v7Directory() throws {
+        let directory = try ImageTestDirectory()
+        let image = try Self.image([Self.base, [ImageTestMember(name: "opt/OpenFace/build/lib/", type: "\u{0}", mode: 0o755),
+                                                ImageTestMember(name: "opt/v7file", type: "\u{0}", data: Array("v7".utf8))]],
+                                   in: directory)
+        #expect(try image.entry(at: RootPath("/opt/OpenFace/build/lib"))?.kind == .directory)
+        #expect(try image.names(in: RootPath("/opt/OpenFace/build/lib")) == ["libUtilities.so"])
+        #expect(try image.contents(of: RootPath("/opt/v7file")).bytes == Array("v7".utf8))
+    }
+
+    @Test("a sparse member (GNU type S, pax GNU.sparse.* 0.0, 0.1, 1.0) is refused in one line naming it, never read as its map",
+          arguments: [
+              ImageTestMember(name: "opt/lib.so", type: "S", data: Array(repeating: 0, count: 512)),
+              ImageTestMember(name: "opt/lib.so", data: Array("0\n".utf8),
+                              pax: [("GNU.sparse.offset", Array("0".utf8)), ("GNU.sparse.numbytes", Array("0".utf8))]),
+              ImageTestMember(name: "opt/lib.so", data: Array("0\n".utf8), pax: [("GNU.sparse.map", Array("0,0".utf8))]),
+              ImageTestMember(name: "opt/GNUSparseFile.0/lib.so", data: Array("1\n0\n0\n".utf8),
+                              pax: [("GNU.sparse.major", Array("1".utf8)), ("GNU.sparse.minor", Array("0".utf8)),
+                                    ("GNU.sparse.name", Array("opt/lib.so".utf8)), ("GNU.sparse.realsize", Array("4096".utf8))]),
+          ])
+    func sparseRefused(_ member: ImageTestMember) throws {
+        let directory = try ImageTestDirectory()
+        let message = try #require(try Self.refusal([Self.base, [member]], in: directory))
+        #expect(message.hasSuffix("layer1/layer.tar: member opt/lib.so is a sparse file, which ofdoctor does not read"), "\(message)")
+    }
 }
