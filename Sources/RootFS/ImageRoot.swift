@@ -131,6 +131,10 @@ public struct ImageRoot: RootFilesystem {
         tree.node(at: path)?.owner
     }
 
+    /// The file capabilities its layer recorded; an image says nothing of mounts.
+    public func executionAttributes(of path: RootPath) -> ExecutionAttributes {
+        ExecutionAttributes(fileCapabilities: tree.node(at: path)?.capabilities)
+    }
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
         guard let node = tree.node(at: path) else { throw .notFound(path: path.string) }

@@ -14,6 +14,9 @@ struct ImageNode: Equatable, Sendable {
     var inode: UInt64
     /// As the entry that made it says; a directory implied by a deeper name has root's and time 0.
     var owner = LayerTarOwner()
+    /// Its `security.capability` attribute (a pax `SCHILY.xattr.security.capability` record,
+    /// as Docker writes it); hard links share it with the inode.
+    var capabilities: FileCapabilities?
 }
 
 /// The filesystem the layers make once applied in order, as containerd's `applyNaive` and
@@ -131,7 +134,7 @@ struct ImageRootTree: Sendable {
                               layer: Int, inode: UInt64) throws(LayerMemberProblem) {
         let key = TextKey(name)
         let existing = slots[parent].children[key]
-        let node: ImageNode
+        var node: ImageNode
         switch entry.kind {
         case .directory:
             if let existing, slots[existing].node.kind == .directory {   // a directory laid over a directory merges with it
@@ -160,6 +163,9 @@ struct ImageRootTree: Sendable {
                   linked != existing,
                   slots[linked].node.kind == .file || slots[linked].node.kind == .symlink else { return }
             node = slots[linked].node
+        }
+        if entry.kind != .hardLink, let bytes = entry.capabilities {
+            node.capabilities = FileCapabilities(attribute: bytes) ?? .unreadable
         }
         if existing != nil { remove(key, from: parent) }
         markWritten(insert(node, named: key, in: parent), layer: layer)

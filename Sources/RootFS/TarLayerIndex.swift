@@ -18,6 +18,10 @@ struct LayerTarEntry: Equatable, Sendable {
     /// Owner, group and modification time as the header (or its pax records) says: what a
     /// layer written over this path must repeat so that the path stays as it was.
     var owner = LayerTarOwner()
+    /// The raw `security.capability` attribute (`struct vfs_cap_data`) from the member's pax
+    /// record `SCHILY.xattr.security.capability`, which is how Docker stores file
+    /// capabilities in a layer; nil when it has none.
+    var capabilities: [UInt8]? = nil
 }
 
 /// `uid`, `gid` and `mtime` of one member.
@@ -46,8 +50,8 @@ enum LayerTarProblem: Error, Equatable, Sendable {
 }
 
 /// Indexes the headers of a tar held in memory (POSIX ustar, GNU `L`/`K` long names,
-/// pax `path`/`linkpath`/`size` records). Bodies are never copied: entries give their
-/// offset, so a mapped archive of any size costs only its header pages.
+/// pax `path`/`linkpath`/`size` records and the capability attribute). Bodies are never
+/// copied: entries give their offset, so a mapped archive of any size costs only its header pages.
 enum LayerTarIndex {
     private static let block = 512
 
@@ -58,6 +62,7 @@ enum LayerTarIndex {
         var longLink: String?
         var paxSize: Int?
         var paxOwner: [String: String] = [:]
+        var paxCapabilities: [UInt8]?
         var paxSparse = false
         var paxSparseName: String?
         while true {
@@ -86,18 +91,20 @@ enum LayerTarIndex {
             case UInt8(ascii: "K"): longLink = cString(bodyBytes())
             case UInt8(ascii: "x"):
                 let records = paxRecords(bodyBytes())
-                if let path = records["path"] { longName = path }
-                if let link = records["linkpath"] { longLink = link }
-                if let text = records["size"] {
-                    guard let value = Int(text), value >= 0 else { throw .badHeader(offset: offset) }
+                func text(_ key: String) -> String? { records[key].map { ByteString.decode($0) } }
+                if let path = text("path") { longName = path }
+                if let link = text("linkpath") { longLink = link }
+                if let size = text("size") {
+                    guard let value = Int(size), value >= 0 else { throw .badHeader(offset: offset) }
                     paxSize = value
                 }
-                for key in ["uid", "gid", "mtime"] { if let value = records[key] { paxOwner[key] = value } }
+                for key in ["uid", "gid", "mtime"] { if let value = text(key) { paxOwner[key] = value } }
+                if let value = records[Self.capabilityRecord] { paxCapabilities = value }
                 // GNU tar's pax sparse formats 0.0, 0.1 and 1.0 (`GNU.sparse.map`, `.offset`,
                 // `.major`, …): the real name is `GNU.sparse.name` (1.0 writes a made-up `path`).
                 if records.keys.contains(where: { $0.hasPrefix("GNU.sparse.") }) {
                     paxSparse = true
-                    paxSparseName = records["GNU.sparse.name"]
+                    paxSparseName = text("GNU.sparse.name")
                 }
             case UInt8(ascii: "g"):
                 break   // global pax defaults: nothing here that changes the tree
@@ -112,12 +119,14 @@ enum LayerTarIndex {
                     // Only regular files carry a body; a link's size field is ignored (POSIX).
                     let length = kind == .file ? size : 0
                     entries.append(LayerTarEntry(name: name, kind: kind, mode: mode, linkName: link,
-                                                 offset: body, size: length, owner: owner(header, pax: paxOwner)))
+                                                 offset: body, size: length, owner: owner(header, pax: paxOwner),
+                                                 capabilities: paxCapabilities))
                 }
                 longName = nil
                 longLink = nil
                 paxSize = nil
                 paxOwner = [:]
+                paxCapabilities = nil
             }
             offset = next
         }
@@ -134,6 +143,9 @@ enum LayerTarIndex {
             ?? Int64(exactly: number(header[136..<148]) ?? 0) ?? 0
         return LayerTarOwner(uid: id("uid", 108..<116), gid: id("gid", 116..<124), mtime: seconds)
     }
+
+    /// The pax record Docker (Go's archive/tar `Xattrs`) stores file capabilities in.
+    static let capabilityRecord = "SCHILY.xattr.security.capability"
 
     /// ustar typeflags; nil for the ones a filesystem view skips (volume labels, …). A pre-POSIX
     /// (v7) member has typeflag NUL, and one whose name ends in `/` is a directory (Go's
@@ -161,9 +173,10 @@ enum LayerTarIndex {
     private static func cString(_ bytes: [UInt8]) -> String { TarHeaderField.cString(bytes) }
 
     /// pax records, `"<length> <key>=<value>\n"` each; the length counts the whole record,
-    /// so values may hold newlines. A malformed record ends the parse (what was read stays).
-    static func paxRecords(_ bytes: [UInt8]) -> [String: String] {
-        var records: [String: String] = [:]
+    /// so values may hold newlines, and are kept as bytes (an attribute's value is binary).
+    /// A malformed record ends the parse (what was read stays).
+    static func paxRecords(_ bytes: [UInt8]) -> [String: [UInt8]] {
+        var records: [String: [UInt8]] = [:]
         var start = 0
         while start < bytes.count {
             guard let space = bytes[start...].firstIndex(of: 32),
@@ -173,7 +186,7 @@ enum LayerTarIndex {
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 var value = record[(eq + 1)...]
                 if value.last == 10 { value = value.dropLast() }
-                records[String(decoding: record[..<eq], as: UTF8.self)] = ByteString.decode(value)
+                records[String(decoding: record[..<eq], as: UTF8.self)] = Array(value)
             }
             start += length
         }

@@ -64,4 +64,37 @@ struct ImageLayerApplyEndToEndTests {
         #expect(lines.count == 1 && lines.first?.hasPrefix("ofdoctor: \(image): ") == true
                 && lines.first?.contains("/layer.tar: member ") == true && lines.first?.contains(words) == true, "\(lines)")
     }
+
+    static var capabilityTools: Bool {
+        RealLoader.setIDTakesEffect && ["/usr/sbin/setcap", "/sbin/setcap"].contains(where: FileManager.default.isExecutableFile(atPath:))
+    }
+
+    /// Docker keeps `setcap` in a layer as a pax record; a non-root User then starts the
+    /// program in secure-execution mode, where the loader ignores LD_LIBRARY_PATH.
+    @Test("a file capability in a layer starts secure mode for the image's User: the finding check --root --user gives, and the loader's failure",
+          .enabled(if: capabilityTools, "needs root, setcap, and set-ID bits that take effect in .build/setid-scratch"))
+    func capabilityInLayer() throws {
+        let directory = try ImageE2E.temporaryDirectory(under: RealLoader.setIDScratch)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let image = try Self.make("capability", in: directory)
+        let root = directory + "/root"   // the tree the layer was packed from, capability and all
+        let summary = try ImageSpecReader.read(image)
+        let imageRun = ImageE2E.ofdoctor(["check", "--image", image, "--format", "json", Self.program])
+        let rootRun = ImageE2E.ofdoctor(["check", "--root", root, "--user", "app", "--format", "json", Self.program]
+                                        + summary.env.flatMap { ["--env", $0] })
+        let fromImage = ImageEndToEndTests.Verdict(imageRun), fromRoot = ImageEndToEndTests.Verdict(rootRun)
+        #expect(fromImage == fromRoot)
+        #expect(fromImage.findings.contains { $0.hasPrefix("OF003 library-not-found libLandmarkDetector.so") }, "\(fromImage)")
+        func secure(_ run: Command.Result) -> String? {
+            ((try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any])?["secureExecution"] as? String
+        }
+        #expect(secure(imageRun) != nil && secure(imageRun) == secure(rootRun), "\(secure(imageRun) ?? "none") / \(secure(rootRun) ?? "none")")
+        // The real loader, started as uid 1000 (app): LD_LIBRARY_PATH is ignored.
+        let asApp = RealLoader.run(root: root, program: Self.program, argv0: "FeatureExtraction",
+                                   environment: summary.environment, user: "1000:1000")
+        #expect(asApp.status == 127 && asApp.stderr.contains("libLandmarkDetector.so: cannot open shared object file"), "\(asApp)")
+        // Root gains nothing from the capability: no secure mode, the program starts.
+        let asRoot = RealLoader.run(root: root, program: Self.program, argv0: "FeatureExtraction", environment: summary.environment)
+        #expect(asRoot.status == 0, "\(asRoot)")
+    }
 }

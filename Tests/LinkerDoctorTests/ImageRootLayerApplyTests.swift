@@ -154,4 +154,26 @@ struct ImageRootLayerApplyTests {
         let message = try #require(try Self.refusal([Self.base, [member]], in: directory))
         #expect(message.hasSuffix("layer1/layer.tar: member opt/lib.so is a sparse file, which ofdoctor does not read"), "\(message)")
     }
+
+    // MARK: file capabilities
+
+    /// `setcap cap_net_bind_service=+ep` as the kernel stores it (revision 2, bit 10).
+    static let netBindServiceEP: [UInt8] = [0x01, 0, 0, 0x02, 0x00, 0x04, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+
+    @Test("a member's SCHILY.xattr.security.capability record is its file capabilities; a hard link shares them")
+    func capabilities() throws {
+        let directory = try ImageTestDirectory()
+        let image = try Self.image([Self.base, [
+            ImageTestMember(name: "usr/bin/ping", mode: 0o755, data: Array("ping".utf8),
+                            pax: [("SCHILY.xattr.security.capability", Self.netBindServiceEP)]),
+            .hardLink("usr/bin/ping2", to: "usr/bin/ping"),
+            ImageTestMember(name: "usr/bin/odd", mode: 0o755, pax: [("SCHILY.xattr.security.capability", [1, 2, 3])]),
+        ]], in: directory)
+        let expected = FileCapabilities(permitted: 1 << 10, inheritable: 0, effective: true)
+        #expect(image.executionAttributes(of: RootPath("/usr/bin/ping")).fileCapabilities == expected)
+        #expect(image.executionAttributes(of: RootPath("/usr/bin/ping2")).fileCapabilities == expected)
+        #expect(image.executionAttributes(of: RootPath("/usr/bin/odd")).fileCapabilities == .unreadable)
+        #expect(image.executionAttributes(of: RootPath("/opt/OpenFace/build/bin/FeatureExtraction")).fileCapabilities == nil)
+        #expect(try image.contents(of: RootPath("/usr/bin/ping")).bytes == Array("ping".utf8))
+    }
 }
