@@ -75,7 +75,9 @@ public struct ImageRoot: RootFilesystem {
             do { entries = try LayerTarIndex.entries(of: bytes.buffer) } catch {
                 throw ImageRootSource.tarError(error, path: path, member: member)
             }
-            tree.apply(entries, layer: layers.count)
+            do { try tree.apply(entries, layer: layers.count) } catch {
+                throw Self.memberError(error, path: path, member: member)
+            }
             layers.append(bytes)
         }
         self.layers = layers
@@ -107,8 +109,19 @@ public struct ImageRoot: RootFilesystem {
 
     public var layerCount: Int { layers.count }
 
+    private static func memberError(_ problem: LayerMemberProblem, path: String, member: String) -> ImageRootError {
+        switch problem {
+        case .climbsAboveRoot(let name):
+            return .memberAboveRoot(path: path, member: member, name: name, linkTarget: nil)
+        case .linkClimbsAboveRoot(let name, let target):
+            return .memberAboveRoot(path: path, member: member, name: name, linkTarget: target)
+        case .tooLong(let name, let field):
+            return .memberTooLong(path: path, member: member, name: name, linkTarget: field == .linkTarget)
+        }
+    }
+
     public func entry(at path: RootPath) throws(RootError) -> RootEntry? {
-        guard let node = tree.nodes[TextKey(path.string)] else { return nil }
+        guard let node = tree.node(at: path) else { return nil }
         return RootEntry(kind: node.kind, size: node.size,
                          identity: FileIdentity(device: device, inode: node.inode), mode: node.mode,
                          owner: FileOwner(uid: node.owner.uid, gid: node.owner.gid))
@@ -116,23 +129,28 @@ public struct ImageRoot: RootFilesystem {
 
     /// Owner, group and time of a real path (parents resolved), as its layer wrote it.
     package func owner(at path: RootPath) -> LayerTarOwner? {
-        tree.nodes[TextKey(path.string)]?.owner
+        tree.node(at: path)?.owner
+    }
+
+    /// The file capabilities its layer recorded; an image says nothing of mounts.
+    public func executionAttributes(of path: RootPath) -> ExecutionAttributes {
+        ExecutionAttributes(fileCapabilities: tree.node(at: path)?.capabilities)
     }
 
     public func linkTarget(at path: RootPath) throws(RootError) -> String {
-        guard let node = tree.nodes[TextKey(path.string)] else { throw .notFound(path: path.string) }
+        guard let node = tree.node(at: path) else { throw .notFound(path: path.string) }
         guard node.kind == .symlink else { throw .io(path: path.string, operation: "readlink", errno: 22) }   // EINVAL
         return node.linkTarget
     }
 
     public func names(in directory: RootPath) throws(RootError) -> [String] {
-        guard let node = tree.nodes[TextKey(directory.string)] else { throw .notFound(path: directory.string) }
+        guard let node = tree.node(at: directory) else { throw .notFound(path: directory.string) }
         guard node.kind == .directory else { throw .notADirectory(path: directory.string) }
-        return (tree.children[TextKey(directory.string)] ?? []).map(\.string)
+        return tree.names(at: directory) ?? []
     }
 
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
-        guard let node = tree.nodes[TextKey(path.string)] else { throw .notFound(path: path.string) }
+        guard let node = tree.node(at: path) else { throw .notFound(path: path.string) }
         guard node.kind == .file, layers.indices.contains(node.layer) else {
             throw .io(path: path.string, operation: "read", errno: 21)   // EISDIR
         }

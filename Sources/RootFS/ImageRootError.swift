@@ -27,6 +27,15 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     case severalImages(path: String, names: [String])
     /// An OCI blob whose bytes do not hash to the digest that names it.
     case digestMismatch(path: String, member: String, expected: String, actual: String)
+    /// A layer member (`name`), or the member a hard link of that name points at
+    /// (`linkTarget`), lies above the layer's root once `..` is cleaned: `docker load` refuses it.
+    case memberAboveRoot(path: String, member: String, name: String, linkTarget: String?)
+    /// A layer member's name (or its link's text) has PATH_MAX (4096) bytes or more: no
+    /// unpack can create it.
+    case memberTooLong(path: String, member: String, name: String, linkTarget: Bool)
+    /// A GNU sparse member: its stored bytes are a map of the file, which this reader does not
+    /// expand (Docker never writes one).
+    case sparseMember(path: String, member: String, name: String)
 
     public var description: String {
         switch self {
@@ -54,8 +63,25 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
         case .severalImages(let p, let names):
             let shown = names.count <= 3 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + ", …"
             return "\(p): holds \(names.count) images (\(shown)); save the one to check alone: `docker save IMAGE -o FILE.tar`"
+        case .memberAboveRoot(let p, let m, let n, nil):
+            return "\(p): \(m): member \(Self.shortened(n)) climbs above the layer's root; docker load refuses such a layer: build it again without `..` names"
+        case .memberAboveRoot(let p, let m, let n, let t?):
+            return "\(p): \(m): hard link \(Self.shortened(n)) points at \(Self.shortened(t)), above the layer's root; docker load refuses such a layer: build it again"
+        case .memberTooLong(let p, let m, let n, let link):
+            let what = link ? "the link target of member \(Self.shortened(n))" : "member \(Self.shortened(n))"
+            return "\(p): \(m): \(what) is longer than PATH_MAX (4096 bytes), which no unpack can create; build the layer again with shorter paths"
+        case .sparseMember(let p, let m, let n):
+            return "\(p): \(m): member \(Self.shortened(n)) is a sparse file, which ofdoctor does not read"
         case .digestMismatch(let p, let m, let e, let a):
             return "\(p): \(m): content hashes to \(a), not \(e); the blob was altered or damaged, pull and save the image again"
         }
+    }
+
+    /// A member name as a message shows it: a 4,000-byte name would drown the line, so a
+    /// long one keeps its first 80 characters and says how long it was.
+    static func shortened(_ name: String) -> String {
+        let scalars = name.unicodeScalars
+        guard scalars.count > 96 else { return name }
+        return String(String.UnicodeScalarView(scalars.prefix(80))) + "… (\(name.utf8.count) bytes)"
     }
 }

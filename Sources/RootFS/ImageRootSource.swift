@@ -204,6 +204,8 @@ struct ImageRootSource: Sendable {
             return .badTar(path: path, member: member, offset: offset, reason: "a tar header fails its checksum")
         case .truncated(let name, let offset):
             return .badTar(path: path, member: member, offset: offset, reason: "\(name) runs past the end of the data")
+        case .sparse(let name, _):
+            return .sparseMember(path: path, member: member, name: name)
         }
     }
 }

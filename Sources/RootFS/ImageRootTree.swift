@@ -14,68 +14,133 @@ struct ImageNode: Equatable, Sendable {
     var inode: UInt64
     /// As the entry that made it says; a directory implied by a deeper name has root's and time 0.
     var owner = LayerTarOwner()
+    /// Its `security.capability` attribute (a pax `SCHILY.xattr.security.capability` record,
+    /// as Docker writes it); hard links share it with the inode.
+    var capabilities: FileCapabilities?
 }
 
-/// The filesystem the layers make once applied in order, as containerd/Docker's layer
-/// apply does (image-spec layer.md "Applying Changesets"): each layer's whiteouts first
-/// remove from the layers below, then its entries are added. Parents are resolved
-/// through symlinks inside the image (the apply runs chrooted), missing directories are
-/// implied, and no path can leave the tree: names with `..` are skipped.
+/// The filesystem the layers make once applied in order, as containerd's `applyNaive` and
+/// moby's `UnpackLayer` apply a layer (image-spec layer.md "Applying Changesets"): member by
+/// member in tar order. A whiteout removes what is there when it is met; an opaque marker
+/// removes what its directory held before this layer (this layer's own members stay, even
+/// those written before the marker); any other member replaces what is at its path, except
+/// that a directory laid over a directory merges with it. Parents are resolved through
+/// symlinks inside the image (the apply runs chrooted) and missing ones are implied
+/// (mkdir -p), for whiteouts too; the last component is never followed.
+///
+/// Paths are walked node by node: a member costs what its name and the links it crosses
+/// are long, never the depth of the tree squared.
 struct ImageRootTree: Sendable {
-    /// Keyed by bytes (`TextKey`): two names that are the same text but not the same bytes
-    /// (`é`, `e` + U+0301) are two files, as they are once the layers are extracted.
-    private(set) var nodes: [TextKey: ImageNode] = [:]
-    private(set) var children: [TextKey: Set<TextKey>] = [:]
+    /// One node of the tree, where it hangs, and what is below it (directories).
+    private struct Slot: Sendable {
+        var node: ImageNode
+        var parent: Int
+        /// Keyed by bytes (`TextKey`): two names that are the same text but not the same bytes
+        /// (`é`, `e` + U+0301) are two files, as they are once the layers are extracted.
+        var children: [TextKey: Int] = [:]
+        /// The last layer that wrote this path or a path below it: an opaque marker keeps these.
+        var written = -1
+    }
+
+    /// Slot 0 is `/`; a removed subtree's slots stay allocated but unreachable.
+    private var slots: [Slot]
     private var syntheticCount: UInt64 = 1
 
     /// Linux's limit on links followed in one lookup (`MAXSYMLINKS`).
     private static let maxSymlinks = 40
     private static let opaqueMarker = ".wh..wh..opq"
     private static let whiteoutPrefix = ".wh."
+    private static let root = 0
 
     init() {
-        nodes[Self.key([])] = ImageNode(kind: .directory, mode: 0o755, inode: 1)
+        slots = [Slot(node: ImageNode(kind: .directory, mode: 0o755, inode: 1), parent: Self.root)]
     }
 
-    mutating func apply(_ entries: [LayerTarEntry], layer: Int) {
-        var additions: [(index: Int, path: [String])] = []
+    // MARK: reading
+
+    /// The node at `path`, whose parents are real directories (`RootFilesystem`'s contract).
+    func node(at path: RootPath) -> ImageNode? {
+        slot(at: path).map { slots[$0].node }
+    }
+
+    /// The names in the directory at `path`; nil when nothing is there.
+    func names(at path: RootPath) -> [String]? {
+        slot(at: path).map { slots[$0].children.keys.map(\.string) }
+    }
+
+    private func slot(at path: RootPath) -> Int? {
+        var current = Self.root
+        for component in path.components {
+            guard slots[current].node.kind == .directory,
+                  let child = slots[current].children[TextKey(component)] else { return nil }
+            current = child
+        }
+        return current
+    }
+
+    // MARK: applying a layer
+
+    mutating func apply(_ entries: [LayerTarEntry], layer: Int) throws(LayerMemberProblem) {
         for (index, entry) in entries.enumerated() {
-            guard let path = Self.components(entry.name) else { continue }
-            guard let last = path.last else {
+            let path = try LayerMemberName.components(of: entry.name)
+            guard let name = path.last else {   // `./` or `/`: the root keeps its place, takes the metadata
                 if entry.kind == .directory {
-                    nodes[Self.key([])]?.mode = entry.mode
-                    nodes[Self.key([])]?.owner = entry.owner
+                    slots[Self.root].node.mode = entry.mode
+                    slots[Self.root].node.owner = entry.owner
                 }
                 continue
             }
-            guard last.hasBytePrefix(Self.whiteoutPrefix) else {
-                additions.append((index, path))
+            // Parents first, for whiteouts too (containerd's mkparent, moby's MkdirAll run
+            // before the whiteout is looked at); dropped when a parent is a file or a link loops.
+            guard let parent = resolveDirectory(path.dropLast(), create: true) else { continue }
+            if name.hasBytePrefix(Self.whiteoutPrefix) {
+                whiteout(name, in: parent, layer: layer)
                 continue
             }
-            guard let directory = resolveDirectory(Array(path.dropLast()), create: false) else { continue }
-            if last == Self.opaqueMarker {
-                for name in children[Self.key(directory)] ?? [] { remove(directory + [name.string]) }
-            } else if !last.hasBytePrefix(Self.whiteoutPrefix + Self.whiteoutPrefix) {   // other `.wh..wh.` are aufs bookkeeping
-                // (the prefix's bytes dropped: `.wh.` + U+0301… removes the name that starts with the mark)
-                let name = String(last[last.utf8.index(last.utf8.startIndex, offsetBy: Self.whiteoutPrefix.utf8.count)...])
-                if !name.isEmpty && name != "." && name != ".." { remove(directory + [name]) }
-            }
-        }
-        for (index, path) in additions {
-            add(entries[index], at: path, layer: layer, inode: UInt64(layer + 1) << 32 | UInt64(truncatingIfNeeded: index))
+            try add(entry, named: name, in: parent, layer: layer,
+                    inode: UInt64(layer + 1) << 32 | UInt64(truncatingIfNeeded: index))
         }
     }
 
-    private mutating func add(_ entry: LayerTarEntry, at path: [String], layer: Int, inode: UInt64) {
-        guard let name = path.last, let parent = resolveDirectory(Array(path.dropLast()), create: true) else { return }
-        let real = parent + [name]
-        let existing = nodes[Self.key(real)]
-        let node: ImageNode
+    private mutating func whiteout(_ name: String, in parent: Int, layer: Int) {
+        if name.utf8.elementsEqual(Self.opaqueMarker.utf8) {
+            hideLowerChildren(of: parent, layer: layer)
+            return
+        }
+        // Other `.wh..wh.` names are aufs bookkeeping, not whiteouts.
+        guard !name.hasBytePrefix(Self.whiteoutPrefix + Self.whiteoutPrefix) else { return }
+        // (the prefix's bytes dropped: `.wh.` + U+0301… removes the name that starts with the mark)
+        let hidden = String(name[name.utf8.index(name.utf8.startIndex, offsetBy: Self.whiteoutPrefix.utf8.count)...])
+        guard !hidden.isEmpty, !hidden.utf8.elementsEqual(".".utf8), !hidden.utf8.elementsEqual("..".utf8) else { return }
+        remove(TextKey(hidden), from: parent)
+    }
+
+    /// The opaque marker: everything below `directory` that no member of this layer wrote
+    /// (nor wrote below) goes, as containerd's walk removes every path not in `unpackedPaths`.
+    private mutating func hideLowerChildren(of directory: Int, layer: Int) {
+        var pending = [directory]
+        while let current = pending.popLast() {
+            for (name, child) in slots[current].children {
+                if slots[child].written == layer {
+                    pending.append(child)
+                } else {
+                    remove(name, from: current)
+                }
+            }
+        }
+    }
+
+    private mutating func add(_ entry: LayerTarEntry, named name: String, in parent: Int,
+                              layer: Int, inode: UInt64) throws(LayerMemberProblem) {
+        let key = TextKey(name)
+        let existing = slots[parent].children[key]
+        var node: ImageNode
         switch entry.kind {
         case .directory:
-            if existing?.kind == .directory {   // a directory laid over a directory merges with it
-                nodes[Self.key(real)]?.mode = entry.mode
-                nodes[Self.key(real)]?.owner = entry.owner
+            if let existing, slots[existing].node.kind == .directory {   // a directory laid over a directory merges with it
+                slots[existing].node.mode = entry.mode
+                slots[existing].node.owner = entry.owner
+                markWritten(existing, layer: layer)
                 return
             }
             node = ImageNode(kind: .directory, mode: entry.mode, inode: inode, owner: entry.owner)
@@ -83,56 +148,62 @@ struct ImageRootTree: Sendable {
             node = ImageNode(kind: .file, mode: entry.mode, layer: layer, offset: entry.offset,
                              size: entry.size, inode: inode, owner: entry.owner)
         case .symlink:
+            try LayerMemberName.checkSymlinkText(entry.linkName, member: entry.name)
             node = ImageNode(kind: .symlink, mode: 0o777, linkTarget: entry.linkName, size: entry.linkName.utf8.count,
                              inode: inode, owner: entry.owner)
         case .other:
             node = ImageNode(kind: .other, mode: entry.mode, inode: inode, owner: entry.owner)
         case .hardLink:
-            // The link names an earlier member: same bytes, same inode (tar(5) typeflag '1').
-            guard let target = Self.components(entry.linkName), let targetName = target.last,
-                  let targetParent = resolveDirectory(Array(target.dropLast()), create: false),
-                  targetParent + [targetName] != real,
-                  let linked = nodes[Self.key(targetParent + [targetName])],
-                  linked.kind == .file || linked.kind == .symlink else { return }
-            node = linked
+            // The link names an earlier member as it stands now (tar(5) typeflag '1'): same
+            // bytes, same inode; the last component is not followed (link(2)).
+            let target = try LayerMemberName.components(ofHardLink: entry.linkName, member: entry.name)
+            guard let targetName = target.last,
+                  let targetParent = resolveDirectory(target.dropLast(), create: false),
+                  let linked = slots[targetParent].children[TextKey(targetName)],
+                  linked != existing,
+                  slots[linked].node.kind == .file || slots[linked].node.kind == .symlink else { return }
+            node = slots[linked].node
         }
-        if existing != nil { remove(real) }
-        insert(node, at: real)
+        if entry.kind != .hardLink, let bytes = entry.capabilities {
+            node.capabilities = FileCapabilities(attribute: bytes) ?? .unreadable
+        }
+        if existing != nil { remove(key, from: parent) }
+        markWritten(insert(node, named: key, in: parent), layer: layer)
     }
 
-    /// Follows `path` as a chain of directories, through symlinks, and returns the real
-    /// components; with `create`, missing directories are implied (mkdir -p). Nil when a
+    /// Follows `path` as a chain of directories, through symlinks, and returns the slot it
+    /// ends at; with `create`, missing directories are implied (mkdir -p). Nil when a
     /// component is a file, a link loops, or (without `create`) something is missing.
-    private mutating func resolveDirectory(_ path: [String], create: Bool) -> [String]? {
+    private mutating func resolveDirectory(_ path: ArraySlice<String>, create: Bool) -> Int? {
         var pending = Array(path.reversed())
-        var resolved: [String] = []
+        var current = Self.root
         var followed = 0
         while let component = pending.popLast() {
             if component.isEmpty || component == "." { continue }
             if component == ".." {   // only from link targets: at `/`, `..` stays at `/`
-                if !resolved.isEmpty { resolved.removeLast() }
+                current = slots[current].parent
                 continue
             }
-            let candidate = resolved + [component]
-            guard let node = nodes[Self.key(candidate)] else {
+            let key = TextKey(component)
+            guard let child = slots[current].children[key] else {
                 guard create else { return nil }
-                insert(ImageNode(kind: .directory, mode: 0o755, inode: nextSyntheticInode()), at: candidate)
-                resolved = candidate
+                current = insert(ImageNode(kind: .directory, mode: 0o755, inode: nextSyntheticInode()), named: key, in: current)
                 continue
             }
-            switch node.kind {
+            switch slots[child].node.kind {
             case .directory:
-                resolved = candidate
+                current = child
             case .symlink:
                 followed += 1
                 guard followed <= Self.maxSymlinks else { return nil }
-                if node.linkTarget.startsWithSlash { resolved.removeAll() }
-                pending.append(contentsOf: node.linkTarget.slashSeparated().reversed())
+                let target = slots[child].node.linkTarget
+                if target.startsWithSlash { current = Self.root }
+                pending.append(contentsOf: target.slashSeparated().reversed())
             case .file, .other:
                 return nil
             }
         }
-        return resolved
+        return current
     }
 
     private mutating func nextSyntheticInode() -> UInt64 {
@@ -140,39 +211,32 @@ struct ImageRootTree: Sendable {
         return syntheticCount
     }
 
-    private mutating func insert(_ node: ImageNode, at path: [String]) {
-        guard let name = path.last else { return }
-        nodes[Self.key(path)] = node
-        children[Self.key(Array(path.dropLast())), default: []].insert(TextKey(name))
+    private mutating func insert(_ node: ImageNode, named key: TextKey, in parent: Int) -> Int {
+        slots.append(Slot(node: node, parent: parent))
+        slots[parent].children[key] = slots.count - 1
+        return slots.count - 1
     }
 
-    /// Removes `path` and everything below it (iteratively: a hostile tree may be deep).
-    private mutating func remove(_ path: [String]) {
-        guard let name = path.last else { return }
-        let top = Self.key(path)
-        guard nodes[top] != nil else { return }
-        children[Self.key(Array(path.dropLast()))]?.remove(TextKey(name))
-        var stack = [top]
-        while let key = stack.popLast() {
-            nodes[key] = nil
-            if let names = children.removeValue(forKey: key) {
-                for child in names { stack.append(TextKey(key.string + "/" + child.string)) }
-            }
+    /// This layer wrote `index`: it and every directory above it survive an opaque marker.
+    /// (Stops at the first already marked: its parents were marked with it.)
+    private mutating func markWritten(_ index: Int, layer: Int) {
+        var current = index
+        while slots[current].written != layer {
+            slots[current].written = layer
+            if current == Self.root { return }
+            current = slots[current].parent
         }
     }
 
-    static func key(_ components: [String]) -> TextKey {
-        TextKey("/" + components.joined(separator: "/"))
-    }
-
-    /// The components of a member name; nil when it has `..` (it could climb out of the
-    /// root, so the entry is ignored, as Docker rejects it as a breakout).
-    static func components(_ name: String) -> [String]? {
-        var parts: [String] = []
-        for part in name.slashSeparated() where part != "." {
-            if part == ".." { return nil }
-            parts.append(String(part))
+    /// Unhooks `key` from `parent` and frees what was below it (iteratively: a hostile
+    /// tree may be deep; each slot is freed once, so removals cost what was added).
+    private mutating func remove(_ key: TextKey, from parent: Int) {
+        guard let top = slots[parent].children.removeValue(forKey: key) else { return }
+        var pending = [top]
+        while let current = pending.popLast() {
+            pending.append(contentsOf: slots[current].children.values)
+            slots[current].children = [:]
+            slots[current].node.linkTarget = ""
         }
-        return parts
     }
 }

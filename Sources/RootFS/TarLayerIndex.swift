@@ -18,6 +18,10 @@ struct LayerTarEntry: Equatable, Sendable {
     /// Owner, group and modification time as the header (or its pax records) says: what a
     /// layer written over this path must repeat so that the path stays as it was.
     var owner = LayerTarOwner()
+    /// The raw `security.capability` attribute (`struct vfs_cap_data`) from the member's pax
+    /// record `SCHILY.xattr.security.capability`, which is how Docker stores file
+    /// capabilities in a layer; nil when it has none.
+    var capabilities: [UInt8]? = nil
 }
 
 /// `uid`, `gid` and `mtime` of one member.
@@ -40,11 +44,14 @@ enum LayerTarProblem: Error, Equatable, Sendable {
     case badHeader(offset: Int)
     /// A header or a body runs past the end of the bytes.
     case truncated(member: String, offset: Int)
+    /// A GNU sparse member (typeflag `S`, or pax `GNU.sparse.*` records): its body is a map
+    /// of holes and data, not the file, and Docker never writes one.
+    case sparse(member: String, offset: Int)
 }
 
 /// Indexes the headers of a tar held in memory (POSIX ustar, GNU `L`/`K` long names,
-/// pax `path`/`linkpath`/`size` records). Bodies are never copied: entries give their
-/// offset, so a mapped archive of any size costs only its header pages.
+/// pax `path`/`linkpath`/`size` records and the capability attribute). Bodies are never
+/// copied: entries give their offset, so a mapped archive of any size costs only its header pages.
 enum LayerTarIndex {
     private static let block = 512
 
@@ -55,6 +62,9 @@ enum LayerTarIndex {
         var longLink: String?
         var paxSize: Int?
         var paxOwner: [String: String] = [:]
+        var paxCapabilities: [UInt8]?
+        var paxSparse = false
+        var paxSparseName: String?
         while true {
             let remaining = buffer.count - offset
             // An archive that simply stops at a header boundary is read as ended (GNU tar
@@ -81,28 +91,42 @@ enum LayerTarIndex {
             case UInt8(ascii: "K"): longLink = cString(bodyBytes())
             case UInt8(ascii: "x"):
                 let records = paxRecords(bodyBytes())
-                if let path = records["path"] { longName = path }
-                if let link = records["linkpath"] { longLink = link }
-                if let text = records["size"] {
-                    guard let value = Int(text), value >= 0 else { throw .badHeader(offset: offset) }
+                func text(_ key: String) -> String? { records[key].map { ByteString.decode($0) } }
+                if let path = text("path") { longName = path }
+                if let link = text("linkpath") { longLink = link }
+                if let size = text("size") {
+                    guard let value = Int(size), value >= 0 else { throw .badHeader(offset: offset) }
                     paxSize = value
                 }
-                for key in ["uid", "gid", "mtime"] { if let value = records[key] { paxOwner[key] = value } }
+                for key in ["uid", "gid", "mtime"] { if let value = text(key) { paxOwner[key] = value } }
+                if let value = records[Self.capabilityRecord] { paxCapabilities = value }
+                // GNU tar's pax sparse formats 0.0, 0.1 and 1.0 (`GNU.sparse.map`, `.offset`,
+                // `.major`, …): the real name is `GNU.sparse.name` (1.0 writes a made-up `path`).
+                if records.keys.contains(where: { $0.hasPrefix("GNU.sparse.") }) {
+                    paxSparse = true
+                    paxSparseName = text("GNU.sparse.name")
+                }
             case UInt8(ascii: "g"):
                 break   // global pax defaults: nothing here that changes the tree
             default:
+                // Served as they stand, a sparse member's bytes would be its map, not the file.
+                if type == UInt8(ascii: "S") || paxSparse {
+                    throw .sparse(member: paxSparseName ?? name, offset: offset)
+                }
                 let mode = UInt32(truncatingIfNeeded: number(header[100..<108]) ?? 0o644) & 0o7777
                 let link = longLink ?? cString(Array(header[157..<257]))
-                if let kind = kind(of: type) {
+                if let kind = kind(of: type, name: name) {
                     // Only regular files carry a body; a link's size field is ignored (POSIX).
                     let length = kind == .file ? size : 0
                     entries.append(LayerTarEntry(name: name, kind: kind, mode: mode, linkName: link,
-                                                 offset: body, size: length, owner: owner(header, pax: paxOwner)))
+                                                 offset: body, size: length, owner: owner(header, pax: paxOwner),
+                                                 capabilities: paxCapabilities))
                 }
                 longName = nil
                 longLink = nil
                 paxSize = nil
                 paxOwner = [:]
+                paxCapabilities = nil
             }
             offset = next
         }
@@ -120,10 +144,16 @@ enum LayerTarIndex {
         return LayerTarOwner(uid: id("uid", 108..<116), gid: id("gid", 116..<124), mtime: seconds)
     }
 
-    /// ustar typeflags; nil for the ones a filesystem view skips (GNU sparse, volume labels, …).
-    private static func kind(of type: UInt8) -> LayerTarEntry.Kind? {
+    /// The pax record Docker (Go's archive/tar `Xattrs`) stores file capabilities in.
+    static let capabilityRecord = "SCHILY.xattr.security.capability"
+
+    /// ustar typeflags; nil for the ones a filesystem view skips (volume labels, …). A pre-POSIX
+    /// (v7) member has typeflag NUL, and one whose name ends in `/` is a directory (Go's
+    /// archive/tar promotes `TypeRegA` so, and Docker unpacks what Go reads).
+    private static func kind(of type: UInt8, name: String) -> LayerTarEntry.Kind? {
         switch type {
-        case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): return .file
+        case 0: return name.endsWithSlash ? .directory : .file
+        case UInt8(ascii: "0"), UInt8(ascii: "7"): return .file
         case UInt8(ascii: "1"): return .hardLink
         case UInt8(ascii: "2"): return .symlink
         case UInt8(ascii: "5"): return .directory
@@ -143,9 +173,10 @@ enum LayerTarIndex {
     private static func cString(_ bytes: [UInt8]) -> String { TarHeaderField.cString(bytes) }
 
     /// pax records, `"<length> <key>=<value>\n"` each; the length counts the whole record,
-    /// so values may hold newlines. A malformed record ends the parse (what was read stays).
-    static func paxRecords(_ bytes: [UInt8]) -> [String: String] {
-        var records: [String: String] = [:]
+    /// so values may hold newlines, and are kept as bytes (an attribute's value is binary).
+    /// A malformed record ends the parse (what was read stays).
+    static func paxRecords(_ bytes: [UInt8]) -> [String: [UInt8]] {
+        var records: [String: [UInt8]] = [:]
         var start = 0
         while start < bytes.count {
             guard let space = bytes[start...].firstIndex(of: 32),
@@ -155,7 +186,7 @@ enum LayerTarIndex {
             if let eq = record.firstIndex(of: UInt8(ascii: "=")) {
                 var value = record[(eq + 1)...]
                 if value.last == 10 { value = value.dropLast() }
-                records[String(decoding: record[..<eq], as: UTF8.self)] = ByteString.decode(value)
+                records[String(decoding: record[..<eq], as: UTF8.self)] = Array(value)
             }
             start += length
         }

@@ -9,8 +9,11 @@ not, or a directory). Checked: manifest.json (Config, Layers, RepoTags) and, whe
 index.json -> manifest (blob digests and sizes); the config's digest; every layer's
 diff_id = sha256 of the uncompressed layer, in order, as many as rootfs.diff_ids; history
 entries without empty_layer as many as the layers. With DEST, the layers are applied in
-order: each layer's whiteouts (.wh.NAME, .wh..wh..opq) first remove from the layers below,
-then its entries are extracted (modes and numeric owners kept).
+order, each as containerd's applyNaive applies it: member by member in tar order, names
+cleaned (one that climbs above the root is refused), parents resolved inside DEST and made
+when missing; a whiteout (.wh.NAME) removes what is there when it is met, an opaque marker
+(.wh..wh..opq) what its directory held that this layer did not write; any other member
+replaces what is at its path unless both are directories (modes and numeric owners kept).
 
 Prints one JSON object: format, env, diff_ids, history, tags. Exits 1 naming the first
 violation.
@@ -21,6 +24,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import sys
 import tarfile
 
@@ -115,25 +119,97 @@ def remove(path):
         os.unlink(path)
 
 
+def inside(dest, relative):
+    """The real path of `relative` in dest, every component a symlink followed inside dest as
+    a chrooted unpack follows it (containerd's fs.RootPath): `..` and `/` stop at dest."""
+    pending = [part for part in relative.split("/") if part not in ("", ".")]
+    resolved, followed = [], 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            resolved = resolved[:-1]
+            continue
+        candidate = os.path.join(dest, *resolved, part)
+        if os.path.islink(candidate):
+            followed += 1
+            if followed > 40:
+                fail(f"{relative}: too many levels of symbolic links")
+            target = os.readlink(candidate)
+            if target.startswith("/"):
+                resolved = []
+            pending = [p for p in target.split("/") if p not in ("", ".")] + pending
+            continue
+        resolved.append(part)
+    return os.path.join(dest, *resolved)
+
+
+def cleaned(name, rooted_clamps=True):
+    """filepath.Clean's relative form of a member name; a name that climbs out is refused,
+    as docker load refuses it (a hard link's leading / does not stop `..`: moby joins it)."""
+    if not rooted_clamps:
+        name = name.lstrip("/")
+    name = os.path.normpath(name)
+    if name == ".." or name.startswith("../"):
+        fail(f"{name}: climbs above the layer's root")
+    return name.lstrip("/") if name not in (".", "/", "//") else ""
+
+
+def hide_lower(directory, unpacked):
+    """The opaque marker: what `directory` holds that this layer did not write (nor write
+    below) goes."""
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if path in unpacked or any(u.startswith(path + "/") for u in unpacked):
+            if os.path.isdir(path) and not os.path.islink(path):
+                hide_lower(path, unpacked)
+        else:
+            remove(path)
+
+
 def apply_layer(data, dest):
     layer = tarfile.open(fileobj=io.BytesIO(data))
-    members = layer.getmembers()
-    for member in members:
-        head, tail = os.path.split(os.path.normpath(member.name))
-        if tail == ".wh..wh..opq":
-            directory = os.path.join(dest, head)
-            if os.path.isdir(directory):
-                for name in os.listdir(directory):
-                    remove(os.path.join(directory, name))
-        elif tail.startswith(".wh."):
-            remove(os.path.join(dest, head, tail[4:]))
-    for member in members:
-        if os.path.basename(os.path.normpath(member.name)).startswith(".wh."):
+    unpacked = set()
+    for member in layer:
+        name = cleaned(member.name)
+        if not name:
             continue
-        target = os.path.join(dest, os.path.normpath(member.name))
-        if os.path.lexists(target) and not (member.isdir() and os.path.isdir(target) and not os.path.islink(target)):
-            remove(target)
-        layer.extract(member, dest, numeric_owner=True)
+        head, tail = os.path.split(name)
+        parent = inside(dest, head)
+        os.makedirs(parent, exist_ok=True)
+        path = os.path.join(parent, tail)
+        if tail == ".wh..wh..opq":
+            hide_lower(parent, unpacked)
+            continue
+        if tail.startswith(".wh."):
+            if not tail.startswith(".wh..wh.") and tail[4:] not in ("", ".", ".."):
+                remove(os.path.join(parent, tail[4:]))
+            continue
+        if os.path.lexists(path) and not (member.isdir() and os.path.isdir(path) and not os.path.islink(path)):
+            remove(path)
+        if member.isdir():
+            if not os.path.isdir(path):
+                os.mkdir(path)
+        elif member.issym():
+            os.symlink(member.linkname, path)
+        elif member.islnk():
+            link_head, link_tail = os.path.split(cleaned(member.linkname, rooted_clamps=False))
+            os.link(os.path.join(inside(dest, link_head), link_tail), path, follow_symlinks=False)
+        elif member.isfifo():
+            os.mkfifo(path)
+        elif member.ischr() or member.isblk():
+            kind = stat.S_IFCHR if member.ischr() else stat.S_IFBLK
+            os.mknod(path, kind | 0o600, os.makedev(member.devmajor, member.devminor))
+        elif member.isreg():
+            with open(path, "wb") as handle:
+                handle.write(layer.extractfile(member).read())
+        else:
+            fail(f"{member.name}: tar member type {member.type!r} is not unpacked")
+        if not member.islnk():
+            os.lchown(path, member.uid, member.gid)
+            if not member.issym():
+                os.chmod(path, member.mode)   # after chown, which clears set-ID bits
+            os.utime(path, (member.mtime, member.mtime), follow_symlinks=False)
+        unpacked.add(path)
 
 
 def main():

@@ -10,6 +10,9 @@ struct ImageTestMember {
     var link: String = ""
     /// Replaces the octal size field (hostile archives).
     var sizeField: [UInt8]?
+    /// pax records written in an `x` header before the member (values are bytes: an
+    /// extended attribute's value is binary).
+    var pax: [(key: String, value: [UInt8])] = []
 
     static func file(_ name: String, _ text: String, mode: UInt32 = 0o644) -> ImageTestMember {
         ImageTestMember(name: name, mode: mode, data: Array(text.utf8))
@@ -38,10 +41,11 @@ enum ImageTestTar {
     static func archive(_ members: [ImageTestMember], end: Bool = true) -> [UInt8] {
         var out: [UInt8] = []
         for member in members {
-            if member.name.utf8.count > 100 || member.link.utf8.count > 100 {
+            if member.name.utf8.count > 100 || member.link.utf8.count > 100 || !member.pax.isEmpty {
                 var records: [UInt8] = []
-                if member.name.utf8.count > 100 { records += record("path", member.name) }
-                if member.link.utf8.count > 100 { records += record("linkpath", member.link) }
+                if member.name.utf8.count > 100 { records += record("path", Array(member.name.utf8)) }
+                if member.link.utf8.count > 100 { records += record("linkpath", Array(member.link.utf8)) }
+                for (key, value) in member.pax { records += record(key, value) }
                 out += header(name: "PaxHeader", type: "x", mode: 0o644, size: records.count, link: "", sizeField: nil)
                 out += padded(records)
             }
@@ -76,11 +80,11 @@ enum ImageTestTar {
         data + [UInt8](repeating: 0, count: (512 - data.count % 512) % 512)
     }
 
-    private static func record(_ key: String, _ value: String) -> [UInt8] {
-        let body = " \(key)=\(value)\n"
-        var length = body.utf8.count + 1
-        while "\(length)".utf8.count + body.utf8.count != length { length += 1 }
-        return Array("\(length)\(body)".utf8)
+    private static func record(_ key: String, _ value: [UInt8]) -> [UInt8] {
+        let body = Array(" \(key)=".utf8) + value + [10]
+        var length = body.count + 1
+        while "\(length)".utf8.count + body.count != length { length += 1 }
+        return Array("\(length)".utf8) + body
     }
 
     private static func octal(_ value: Int, width: Int) -> [UInt8] {
