@@ -758,9 +758,14 @@ struct VersionTables {
             }
         }
         for definition in elf.versionDefinitions {
+            largest = max(largest, Int(definition.index & VersionSymbolBits.index))
+            // The base version (the file's own name, VER_FLG_BASE) sizes the table but is not
+            // stored: "not available for matching a versioned symbol" (dl-version.c), so a
+            // definition at its index (1, `*global*`) has hash 0 and binds a versioned
+            // reference that is not hidden (dl-lookup.c `check_match`).
+            guard !definition.isBase else { continue }
             pairs.append((definition.index & VersionSymbolBits.index, intern(Version(name: definition.name, hash: definition.hash,
                                                                     hidden: false, file: nil))))
-            largest = max(largest, Int(definition.index & VersionSymbolBits.index))
         }
         // A stub's needs are stored only where the table, sized without them, has room.
         if stubNeeds { pairs.removeAll { Int($0.0) > largest } }
