@@ -13,14 +13,20 @@ public struct CacheLookup: LibraryCache {
     /// The legacy hwcap entries `platform`'s loader takes: none from glibc 2.37.
     public static func legacyHWCap(for platform: LoaderPlatform) -> LdSoCacheLegacyHWCap {
         guard LoaderPlatform.hasLegacyHWCaps(platform.glibc) else { return .removed }
-        var hwcap = LdSoCacheLegacyHWCap.hwcapBits["x86_64"] ?? 0
-        if platform.legacySubdirectories.contains("avx512_1") { hwcap |= LdSoCacheLegacyHWCap.hwcapBits["avx512_1"] ?? 0 }
+        // (`GLRO(dl_hwcap) & hwcap_mask`)
+        let hwcap = platform.hwcapNames.reduce(UInt64(0)) { $0 | (LdSoCacheLegacyHWCap.hwcapBits[$1] ?? 0) } & (platform.hwcapMask ?? ~0)
         let known = LdSoCacheLegacyHWCap.platformBits[platform.platform] != nil
         return LdSoCacheLegacyHWCap(hwcap: hwcap, platform: known ? platform.platform : nil)
     }
 
     public func lookup(_ name: String) -> String? {
         cache.lookup(name, glibcHWCaps: glibcHWCaps, legacy: legacy)
+    }
+
+    public func withLegacyHWCaps(of platform: LoaderPlatform) -> any LibraryCache {
+        var copy = self
+        copy.legacy = Self.legacyHWCap(for: platform)
+        return copy
     }
 
     public func withGlibcHWCaps(_ levels: [String]) -> any LibraryCache {

@@ -13,6 +13,11 @@ public struct LoaderPlatform: Equatable, Sendable {
     var levelsBeforeTunable: [String]?
     /// Legacy hwcap subdirectories probed in every search directory, best first (glibc ≤ 2.36).
     public var legacySubdirectories: [String]
+    /// The CPU's legacy hwcap names (`GLRO(dl_hwcap)`: `x86_64`, and `avx512_1` on AVX-512
+    /// Intel CPUs), before `glibc.cpu.hwcap_mask`.
+    var hwcapNames: [String] = ["x86_64"]
+    /// `glibc.cpu.hwcap_mask` or `LD_HWCAP_MASK` when set (nil: `HWCAP_IMPORTANT`, both names).
+    public private(set) var hwcapMask: UInt64?
     /// The built-in default directories (`SYSTEM_DIRS`).
     public var defaultDirectories: [String]
 
@@ -27,6 +32,16 @@ public struct LoaderPlatform: Equatable, Sendable {
     mutating func maskGlibcHWCaps(to levels: [String]) {
         if levelsBeforeTunable == nil { levelsBeforeTunable = glibcHWCaps }
         glibcHWCaps = levels
+    }
+
+    /// The legacy subdirectories under a hwcap mask (glibc ≤ 2.36): only the hwcap names
+    /// whose bits it keeps combine with the platform and `tls`, which stay
+    /// (elf/dl-hwcaps.c `_dl_important_hwcaps` uses `dl_hwcap & hwcap_mask`).
+    mutating func maskLegacyHWCaps(_ mask: UInt64) {
+        guard Self.hasLegacyHWCaps(glibc) else { return }
+        hwcapMask = mask
+        let kept = hwcapNames.filter { (LdSoCacheLegacyHWCap.hwcapBits[$0] ?? 0) & mask != 0 }
+        legacySubdirectories = Self.legacyCombinations(hwcaps: kept, platform: platform)
     }
     /// `$LIB` expands to this.
     public var lib: String
@@ -87,10 +102,12 @@ public struct LoaderPlatform: Equatable, Sendable {
             if cpu.has(["avx2", "bmi1", "bmi2", "abm", "movbe", "popcnt"]) { platform = "haswell" }
         }
         let legacy = hasLegacyHWCaps(glibc) ? legacyCombinations(hwcaps: hwcapNames, platform: platform) : []
-        return LoaderPlatform(
+        var made = LoaderPlatform(
             glibc: glibc, glibcHWCaps: hwcaps, legacySubdirectories: legacy,
             defaultDirectories: defaultDirectories(multiarch: multiarch),
             lib: multiarch ? "lib/x86_64-linux-gnu" : "lib64", platform: platform)
+        made.hwcapNames = hwcapNames
+        return made
     }
 
     /// Every combination of `tls`, the platform and the hwcap names, as

@@ -12,10 +12,13 @@ public protocol LibraryCache: Sendable {
     func lookup(_ name: String) -> String?
     /// The same cache read for a CPU of only these glibc-hwcaps levels (a tunable took some away).
     func withGlibcHWCaps(_ levels: [String]) -> any LibraryCache
+    /// The same cache read with `platform`'s legacy hwcap bits (a hwcap mask took some away).
+    func withLegacyHWCaps(of platform: LoaderPlatform) -> any LibraryCache
 }
 
 extension LibraryCache {
     public func withGlibcHWCaps(_ levels: [String]) -> any LibraryCache { self }
+    public func withLegacyHWCaps(of platform: LoaderPlatform) -> any LibraryCache { self }
 }
 
 /// Why the program itself cannot be analysed (exit 3).
@@ -247,6 +250,17 @@ struct ResolutionState {
         (subdirectories, subdirectoryHeads) = Self.subdirectories(of: resolver.platform)
     }
 
+    /// `glibc.cpu.hwcap_mask` or `LD_HWCAP_MASK` (`HWCapMaskTunable`), glibc ≤ 2.36: the
+    /// legacy subdirectories and cache entries of hwcap bits it clears are passed over —
+    /// outside secure mode, where the loader ignores both.
+    mutating func applyHWCapMask() {
+        guard secure == nil, LoaderPlatform.hasLegacyHWCaps(platform.glibc),
+              let mask = HWCapMaskTunable.mask(in: resolver.environment) else { return }
+        resolver.platform.maskLegacyHWCaps(mask)
+        resolver.cache = resolver.cache?.withLegacyHWCaps(of: resolver.platform)
+        (subdirectories, subdirectoryHeads) = Self.subdirectories(of: resolver.platform)
+    }
+
     var root: RootView { resolver.root }
     var platform: LoaderPlatform { resolver.platform }
 
@@ -325,6 +339,7 @@ struct ResolutionState {
             cacheDenial = effective.denial(.read, path: Self.cacheFile, in: root)
         }
         applyHWCapsTunable()
+        applyHWCapMask()
         expectation = .init(header: elf.header)
         filesByIdentity[target.entry.identity] = elf
         readAhead?.submit(elf)

@@ -39,6 +39,13 @@ public enum RtldTunables {
 
     /// An `INT_32` tunable's value as the loader takes it, or nil when it keeps the default.
     static func value(of text: String, in range: ClosedRange<Int32>) -> Int32? {
+        guard let number = unsignedValue(of: text).map({ Int32(truncatingIfNeeded: $0) }) else { return nil }
+        return range.contains(number) ? number : nil
+    }
+
+    /// A `UINT_64` tunable's value as `_dl_strtoul` reads it (a `-` negates, wrapping), or
+    /// nil when the text is not used up whole.
+    static func unsignedValue(of text: String) -> UInt64? {
         var bytes = Substring(text).utf8[...]
         while let first = bytes.first, first == UInt8(ascii: " ") || first == UInt8(ascii: "\t") { bytes = bytes.dropFirst() }
         var negative = false
@@ -70,7 +77,6 @@ public enum RtldTunables {
             guard !overflow, case (let sum, false) = product.addingReportingOverflow(digit) else { return nil }
             result = sum
         }
-        let number = Int32(truncatingIfNeeded: negative ? 0 &- result : result)
-        return range.contains(number) ? number : nil
+        return negative ? 0 &- result : result
     }
 }
