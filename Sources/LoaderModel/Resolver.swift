@@ -362,12 +362,13 @@ struct ResolutionState {
             if !interpreterMissing && String(interp.afterLastSlash).hasBytePrefix("ld-musl-") {
                 throw .otherLoader(path: program.string, interpreter: interp)
             }
-        } else if elf.dynamic != nil {
+        } else if elf.dynamic != nil && !elf.isStaticProgram {
             // A library run as `ld.so LIB` (what ldd does): the loader is there under its built-in name.
             _ = loadInterpreter(Resolver.defaultInterpreter)
         }
-        // (killed before the loader reads its dynamic section, or as it does: nothing is loaded)
-        guard elf.dynamic != nil, programCut?.stopsStart != true else { return graph(interpreterMissing: interpreterMissing) }
+        // (killed before the loader reads its dynamic section, or as it does: nothing is loaded;
+        // a static PIE relocates itself, started by the kernel without ld.so: no preload either)
+        guard elf.dynamic != nil, !elf.isStaticProgram, programCut?.stopsStart != true else { return graph(interpreterMissing: interpreterMissing) }
 
         if let list = resolver.environment.libraryPath {
             if secure != nil {

@@ -185,4 +185,22 @@ struct KernelStartTests {
         let fix = Command.ofdoctor(["fix", good], environment: ["COLUMNS": "400"])
         #expect(fix.stdout.hasPrefix("\(good): nothing to fix; the loader will load it."), "\(fix.stdout)")
     }
+
+    /// A static PIE (`ldconfig`: a `PT_DYNAMIC` that names nothing, no `PT_INTERP`) relocates
+    /// itself; the kernel starts it without ld.so, so `LD_PRELOAD` loads nothing into it. The
+    /// tree showed the preloads, their dependencies and ld.so.
+    @Test("a static PIE under LD_PRELOAD: one object, no preload, as a run shows (no loader message)",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/sbin/ldconfig"), "needs /sbin/ldconfig"))
+    func staticPIEIgnoresPreload() throws {
+        let program = "/sbin/ldconfig"
+        let file = Command.run("/usr/bin/file", ["-L", program])
+        try #require(file.stdout.contains("static-pie"), "\(program) is not a static PIE here: \(file.stdout)")
+        let preload = "LD_PRELOAD=libz.so.1 /nonexistent/libx.so"
+        let run = Command.run(program, ["-p"], environment: ["LD_PRELOAD": "libz.so.1 /nonexistent/libx.so"])
+        #expect(run.status == 0 && !run.stderr.contains("cannot be preloaded"), "\(run)")
+        let tree = Command.ofdoctor(["tree", "--env", preload, program], environment: ["COLUMNS": "400"])
+        #expect(tree.status == 0 && !tree.stdout.contains("libz.so.1") && !tree.stdout.contains("preloaded"), "\(tree.stdout)")
+        let check = Command.ofdoctor(["check", "--env", preload, program], environment: ["COLUMNS": "400"])
+        #expect(check.status == 0 && check.stdout.contains("· 1 object"), "\(check.stdout)")
+    }
 }
