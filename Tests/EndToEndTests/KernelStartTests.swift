@@ -202,5 +202,6 @@ struct KernelStartTests {
         #expect(tree.status == 0 && !tree.stdout.contains("libz.so.1") && !tree.stdout.contains("preloaded"), "\(tree.stdout)")
         let check = Command.ofdoctor(["check", "--env", preload, program], environment: ["COLUMNS": "400"])
         #expect(check.status == 0 && check.stdout.contains("· 1 object"), "\(check.stdout)")
+        #expect(check.stdout.hasPrefix("✓ \(program): the kernel will start it, without the loader"), "\(check.stdout)")
     }
 }
