@@ -117,6 +117,8 @@ public struct ImageRoot: RootFilesystem {
             return .memberAboveRoot(path: path, member: member, name: name, linkTarget: target)
         case .tooLong(let name, let field):
             return .memberTooLong(path: path, member: member, name: name, linkTarget: field == .linkTarget)
+        case .linkTargetNotAFile(let name, let target):
+            return .hardLinkTargetNotAFile(path: path, member: member, name: name, target: target)
         }
     }
 

@@ -36,6 +36,10 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A GNU sparse member: its stored bytes are a map of the file, which this reader does not
     /// expand (Docker never writes one).
     case sparseMember(path: String, member: String, name: String)
+    /// A hard link to nothing the layers made so far, or to a directory: `docker load` fails.
+    case hardLinkTargetNotAFile(path: String, member: String, name: String, target: String)
+    /// A member of a tar type Docker's unpack refuses (`LayerTarProblem.unknownType`).
+    case unknownMemberType(path: String, member: String, name: String, type: UInt8)
 
     public var description: String {
         switch self {
@@ -72,6 +76,11 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(p): \(m): \(what) is longer than PATH_MAX (4096 bytes), which no unpack can create; build the layer again with shorter paths"
         case .sparseMember(let p, let m, let n):
             return "\(p): \(m): member \(Self.shortened(n)) is a sparse file, which ofdoctor does not read"
+        case .hardLinkTargetNotAFile(let p, let m, let n, let t):
+            return "\(p): \(m): member \(Self.shortened(n)) is a hard link to \(Self.shortened(t)), which is no file of the image at that point (missing, itself or a directory), so docker load fails; save the image again"
+        case .unknownMemberType(let p, let m, let n, let type):
+            let shown = (0x21...0x7E).contains(type) ? "'\(Character(Unicode.Scalar(type)))'" : "byte \(type)"
+            return "\(p): \(m): member \(Self.shortened(n)) has tar type \(shown), which docker load refuses (\"unhandled tar header type\"); save the image again"
         case .digestMismatch(let p, let m, let e, let a):
             return "\(p): \(m): content hashes to \(a), not \(e); the blob was altered or damaged, pull and save the image again"
         }

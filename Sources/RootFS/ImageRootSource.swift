@@ -206,6 +206,8 @@ struct ImageRootSource: Sendable {
             return .badTar(path: path, member: member, offset: offset, reason: "\(name) runs past the end of the data")
         case .sparse(let name, _):
             return .sparseMember(path: path, member: member, name: name)
+        case .unknownType(let name, let type, _):
+            return .unknownMemberType(path: path, member: member, name: name, type: type)
         }
     }
 }

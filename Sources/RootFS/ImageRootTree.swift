@@ -157,11 +157,14 @@ struct ImageRootTree: Sendable {
             // The link names an earlier member as it stands now (tar(5) typeflag '1'): same
             // bytes, same inode; the last component is not followed (link(2)).
             let target = try LayerMemberName.components(ofHardLink: entry.linkName, member: entry.name)
+            // Nothing there (or the member itself, which the unpack removes first), or a
+            // directory: link(2) fails (ENOENT, EPERM) and with it `docker load`.
             guard let targetName = target.last,
                   let targetParent = resolveDirectory(target.dropLast(), create: false),
                   let linked = slots[targetParent].children[TextKey(targetName)],
-                  linked != existing,
-                  slots[linked].node.kind == .file || slots[linked].node.kind == .symlink else { return }
+                  linked != existing, slots[linked].node.kind != .directory else {
+                throw .linkTargetNotAFile(name: entry.name, target: entry.linkName)
+            }
             node = slots[linked].node
         }
         if entry.kind != .hardLink, let bytes = entry.capabilities {

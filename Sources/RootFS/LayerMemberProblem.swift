@@ -12,4 +12,6 @@ enum LayerMemberProblem: Error, Equatable, Sendable {
     case linkClimbsAboveRoot(name: String, target: String)
     /// The name or link text has `PATH_MAX` bytes or more: the kernel takes no such path.
     case tooLong(name: String, field: Field)
+    /// A hard link names nothing the layers made so far, or a directory: link(2) fails.
+    case linkTargetNotAFile(name: String, target: String)
 }

@@ -47,6 +47,10 @@ enum LayerTarProblem: Error, Equatable, Sendable {
     /// A GNU sparse member (typeflag `S`, or pax `GNU.sparse.*` records): its body is a map
     /// of holes and data, not the file, and Docker never writes one.
     case sparse(member: String, offset: Int)
+    /// A typeflag neither a filesystem nor Docker's unpack knows (GNU `V` volume label, `M`
+    /// multi-volume, `D` dump directory, …): moby's `createTarFile` and containerd's
+    /// `applyNaive` fail on it ("unhandled tar header type"), so `docker load` does.
+    case unknownType(member: String, type: UInt8, offset: Int)
 }
 
 /// Indexes the headers of a tar held in memory (POSIX ustar, GNU `L`/`K` long names,
@@ -115,13 +119,12 @@ enum LayerTarIndex {
                 }
                 let mode = UInt32(truncatingIfNeeded: number(header[100..<108]) ?? 0o644) & 0o7777
                 let link = longLink ?? cString(Array(header[157..<257]))
-                if let kind = kind(of: type, name: name) {
-                    // Only regular files carry a body; a link's size field is ignored (POSIX).
-                    let length = kind == .file ? size : 0
-                    entries.append(LayerTarEntry(name: name, kind: kind, mode: mode, linkName: link,
-                                                 offset: body, size: length, owner: owner(header, pax: paxOwner),
-                                                 capabilities: paxCapabilities))
-                }
+                guard let kind = kind(of: type, name: name) else { throw .unknownType(member: name, type: type, offset: offset) }
+                // Only regular files carry a body; a link's size field is ignored (POSIX).
+                let length = kind == .file ? size : 0
+                entries.append(LayerTarEntry(name: name, kind: kind, mode: mode, linkName: link,
+                                             offset: body, size: length, owner: owner(header, pax: paxOwner),
+                                             capabilities: paxCapabilities))
                 longName = nil
                 longLink = nil
                 paxSize = nil
@@ -147,7 +150,7 @@ enum LayerTarIndex {
     /// The pax record Docker (Go's archive/tar `Xattrs`) stores file capabilities in.
     static let capabilityRecord = "SCHILY.xattr.security.capability"
 
-    /// ustar typeflags; nil for the ones a filesystem view skips (volume labels, …). A pre-POSIX
+    /// ustar typeflags; nil for the ones Docker's unpack refuses (volume labels, …). A pre-POSIX
     /// (v7) member has typeflag NUL, and one whose name ends in `/` is a directory (Go's
     /// archive/tar promotes `TypeRegA` so, and Docker unpacks what Go reads).
     private static func kind(of type: UInt8, name: String) -> LayerTarEntry.Kind? {

@@ -155,6 +155,17 @@ struct ImageRootLayerApplyTests {
         #expect(message.hasSuffix("layer1/layer.tar: member opt/lib.so is a sparse file, which ofdoctor does not read"), "\(message)")
     }
 
+    /// A typeflag Docker's unpack does not handle (GNU `V` volume label, `M` multi-volume,
+    /// `D` dump directory, a letter no one defined): `docker load` fails on it, and so does
+    /// the reader, naming it (it was skipped without a word).
+    @Test("a member of a tar type docker load refuses is refused, named", arguments: ["V", "M", "D", "Q"])
+    func unknownTypeRefused(_ type: String) throws {
+        let directory = try ImageTestDirectory()
+        let member = ImageTestMember(name: "opt/odd", type: Character(type))
+        let message = try #require(try Self.refusal([Self.base, [member]], in: directory))
+        #expect(message.hasSuffix("layer1/layer.tar: member opt/odd has tar type '\(type)', which docker load refuses (\"unhandled tar header type\"); save the image again"), "\(message)")
+    }
+
     // MARK: file capabilities
 
     /// `setcap cap_net_bind_service=+ep` as the kernel stores it (revision 2, bit 10).
