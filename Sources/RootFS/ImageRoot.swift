@@ -111,14 +111,12 @@ public struct ImageRoot: RootFilesystem {
 
     private static func memberError(_ problem: LayerMemberProblem, path: String, member: String) -> ImageRootError {
         switch problem {
-        case .climbsAboveRoot(let name):
-            return .memberAboveRoot(path: path, member: member, name: name, linkTarget: nil)
-        case .linkClimbsAboveRoot(let name, let target):
-            return .memberAboveRoot(path: path, member: member, name: name, linkTarget: target)
         case .tooLong(let name, let field):
             return .memberTooLong(path: path, member: member, name: name, linkTarget: field == .linkTarget)
         case .linkTargetNotAFile(let name, let target):
             return .hardLinkTargetNotAFile(path: path, member: member, name: name, target: target)
+        case .parentNotADirectory(let name, let parent):
+            return .memberUnderNonDirectory(path: path, member: member, name: name, parent: parent)
         }
     }
 

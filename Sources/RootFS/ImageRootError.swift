@@ -27,9 +27,6 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     case severalImages(path: String, names: [String])
     /// An OCI blob whose bytes do not hash to the digest that names it.
     case digestMismatch(path: String, member: String, expected: String, actual: String)
-    /// A layer member (`name`), or the member a hard link of that name points at
-    /// (`linkTarget`), lies above the layer's root once `..` is cleaned: `docker load` refuses it.
-    case memberAboveRoot(path: String, member: String, name: String, linkTarget: String?)
     /// A layer member's name (or its link's text) has PATH_MAX (4096) bytes or more: no
     /// unpack can create it.
     case memberTooLong(path: String, member: String, name: String, linkTarget: Bool)
@@ -38,6 +35,9 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     case sparseMember(path: String, member: String, name: String)
     /// A hard link to nothing the layers made so far, or to a directory: `docker load` fails.
     case hardLinkTargetNotAFile(path: String, member: String, name: String, target: String)
+    /// A member below a file, a link loop or a dangling link, when the member is met:
+    /// `docker load` fails.
+    case memberUnderNonDirectory(path: String, member: String, name: String, parent: BlockedParent)
     /// A member of a tar type Docker's unpack refuses (`LayerTarProblem.unknownType`).
     case unknownMemberType(path: String, member: String, name: String, type: UInt8)
 
@@ -67,10 +67,6 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
         case .severalImages(let p, let names):
             let shown = names.count <= 3 ? names.joined(separator: ", ") : names.prefix(3).joined(separator: ", ") + ", …"
             return "\(p): holds \(names.count) images (\(shown)); save the one to check alone: `docker save IMAGE -o FILE.tar`"
-        case .memberAboveRoot(let p, let m, let n, nil):
-            return "\(p): \(m): member \(Self.shortened(n)) climbs above the layer's root; docker load refuses such a layer: build it again without `..` names"
-        case .memberAboveRoot(let p, let m, let n, let t?):
-            return "\(p): \(m): hard link \(Self.shortened(n)) points at \(Self.shortened(t)), above the layer's root; docker load refuses such a layer: build it again"
         case .memberTooLong(let p, let m, let n, let link):
             let what = link ? "the link target of member \(Self.shortened(n))" : "member \(Self.shortened(n))"
             return "\(p): \(m): \(what) is longer than PATH_MAX (4096 bytes), which no unpack can create; build the layer again with shorter paths"
@@ -78,6 +74,8 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
             return "\(p): \(m): member \(Self.shortened(n)) is a sparse file, which ofdoctor does not read"
         case .hardLinkTargetNotAFile(let p, let m, let n, let t):
             return "\(p): \(m): member \(Self.shortened(n)) is a hard link to \(Self.shortened(t)), which is no file of the image at that point (missing, itself or a directory), so docker load fails; save the image again"
+        case .memberUnderNonDirectory(let p, let m, let n, let parent):
+            return "\(p): \(m): member \(Self.shortened(n)) lies under \(parent.noun) at that point, so docker load fails (\"\(parent.errorText)\"); save the image again"
         case .unknownMemberType(let p, let m, let n, let type):
             let shown = (0x21...0x7E).contains(type) ? "'\(Character(Unicode.Scalar(type)))'" : "byte \(type)"
             return "\(p): \(m): member \(Self.shortened(n)) has tar type \(shown), which docker load refuses (\"unhandled tar header type\"); save the image again"

@@ -26,7 +26,8 @@ struct ImageNode: Equatable, Sendable {
 /// those written before the marker); any other member replaces what is at its path, except
 /// that a directory laid over a directory merges with it. Parents are resolved through
 /// symlinks inside the image (the apply runs chrooted) and missing ones are implied
-/// (mkdir -p), for whiteouts too; the last component is never followed.
+/// (mkdir -p), for whiteouts too; the last component is never followed. A parent that is a
+/// file, a link loop or a dangling link fails the load, as it fails moby's unpack.
 ///
 /// Paths are walked node by node: a member costs what its name and the links it crosses
 /// are long, never the depth of the tree squared.
@@ -91,8 +92,23 @@ struct ImageRootTree: Sendable {
                 continue
             }
             // Parents first, for whiteouts too (containerd's mkparent, moby's MkdirAll run
-            // before the whiteout is looked at); dropped when a parent is a file or a link loops.
-            guard let parent = resolveDirectory(path.dropLast(), create: true) else { continue }
+            // before the whiteout is looked at).
+            let parent: Int
+            switch resolveDirectory(path.dropLast(), create: true) {
+            case .success(let slot):
+                parent = slot
+            case .failure(let blocked):
+                // moby's unpack lstats the member's parent, then acts on it: an opaque marker
+                // walks it (nothing to hide), a whiteout unlinks below it (ENOENT below a
+                // dangling link counts as done), any other member is opened or made below it,
+                // which fails, and `docker load` with it (all tried on docker 20.10). Only
+                // the parent's lstat must succeed: the block is the parent itself.
+                if blocked.atLast && (name.utf8.elementsEqual(Self.opaqueMarker.utf8)
+                                      || (blocked.parent == .danglingLink && name.hasBytePrefix(Self.whiteoutPrefix))) {
+                    continue
+                }
+                throw .parentNotADirectory(name: entry.name, parent: blocked.parent ?? .danglingLink)
+            }
             if name.hasBytePrefix(Self.whiteoutPrefix) {
                 whiteout(name, in: parent, layer: layer)
                 continue
@@ -160,7 +176,7 @@ struct ImageRootTree: Sendable {
             // Nothing there (or the member itself, which the unpack removes first), or a
             // directory: link(2) fails (ENOENT, EPERM) and with it `docker load`.
             guard let targetName = target.last,
-                  let targetParent = resolveDirectory(target.dropLast(), create: false),
+                  case .success(let targetParent) = resolveDirectory(target.dropLast(), create: false),
                   let linked = slots[targetParent].children[TextKey(targetName)],
                   linked != existing, slots[linked].node.kind != .directory else {
                 throw .linkTargetNotAFile(name: entry.name, target: entry.linkName)
@@ -174,14 +190,26 @@ struct ImageRootTree: Sendable {
         markWritten(insert(node, named: key, in: parent), layer: layer)
     }
 
+    /// Why a path does not lead to a directory, and whether the component at fault is the
+    /// path's last (the link or file is the member's parent itself).
+    private struct NoDirectory: Error, Equatable {
+        /// Nil: nothing there (looked up without `create`).
+        var parent: BlockedParent?
+        var atLast: Bool
+    }
+
     /// Follows `path` as a chain of directories, through symlinks, and returns the slot it
-    /// ends at; with `create`, missing directories are implied (mkdir -p). Nil when a
-    /// component is a file, a link loops, or (without `create`) something is missing.
-    private mutating func resolveDirectory(_ path: ArraySlice<String>, create: Bool) -> Int? {
-        var pending = Array(path.reversed())
+    /// ends at; with `create`, missing directories are made (mkdir -p), but not the missing
+    /// target of a link (moby's `MkdirAll` fails there).
+    private mutating func resolveDirectory(_ path: ArraySlice<String>, create: Bool) -> Result<Int, NoDirectory> {
+        /// A component to walk, the index in `path` it stands for (a link's text stands for
+        /// the link), and whether it came from a link's text.
+        typealias Step = (component: String, origin: Int, fromLink: Bool)
+        var pending: [Step] = path.enumerated().reversed().map { ($0.element, $0.offset, false) }
+        let last = path.count - 1
         var current = Self.root
         var followed = 0
-        while let component = pending.popLast() {
+        while let (component, origin, fromLink) = pending.popLast() {
             if component.isEmpty || component == "." { continue }
             if component == ".." {   // only from link targets: at `/`, `..` stays at `/`
                 current = slots[current].parent
@@ -189,7 +217,8 @@ struct ImageRootTree: Sendable {
             }
             let key = TextKey(component)
             guard let child = slots[current].children[key] else {
-                guard create else { return nil }
+                guard create else { return .failure(NoDirectory(parent: nil, atLast: origin == last)) }
+                guard !fromLink else { return .failure(NoDirectory(parent: .danglingLink, atLast: origin == last)) }
                 current = insert(ImageNode(kind: .directory, mode: 0o755, inode: nextSyntheticInode()), named: key, in: current)
                 continue
             }
@@ -198,15 +227,15 @@ struct ImageRootTree: Sendable {
                 current = child
             case .symlink:
                 followed += 1
-                guard followed <= Self.maxSymlinks else { return nil }
+                guard followed <= Self.maxSymlinks else { return .failure(NoDirectory(parent: .linkLoop, atLast: origin == last)) }
                 let target = slots[child].node.linkTarget
                 if target.startsWithSlash { current = Self.root }
-                pending.append(contentsOf: target.slashSeparated().reversed())
+                pending.append(contentsOf: target.slashSeparated().reversed().map { ($0, origin, true) })
             case .file, .other:
-                return nil
+                return .failure(NoDirectory(parent: .file, atLast: origin == last))
             }
         }
-        return current
+        return .success(current)
     }
 
     private mutating func nextSyntheticInode() -> UInt64 {

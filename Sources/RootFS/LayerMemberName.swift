@@ -2,27 +2,26 @@ import Support
 
 /// A layer member's name as the unpack uses it. moby's `UnpackLayer` and containerd's
 /// `applyNaive` clean every name lexically first (Go's `filepath.Clean`), so
-/// `bin/../lib/x` is `lib/x`, whatever `bin` is; a name that still climbs above the layer's
-/// root is refused (moby's `breakoutError`: `docker load` fails), and so is one the kernel
-/// would not take (longer than `PATH_MAX`).
+/// `bin/../lib/x` is `lib/x`, whatever `bin` is; `..` above the layer's root stays at the
+/// root, since the unpack runs chrooted to it (moby) or resolves the parent inside it
+/// (containerd's `fs.RootPath`): docker 20.10 loads `opt/../../x` as `/x` and a hard link
+/// to `../../a` as a link to `/a`. A name the kernel would not take (longer than
+/// `PATH_MAX`) is refused.
 enum LayerMemberName {
     /// Linux's `PATH_MAX`: a path the kernel takes has fewer bytes than this (its NUL counts;
     /// fs/namei.c `getname`).
     static let pathMax = 4096
 
-    /// The cleaned components of a member's name. A rooted name's `..` stops at `/`
-    /// (`Clean("/../x")` is `/x`); a relative one that climbs out is refused.
+    /// The cleaned components of a member's name.
     static func components(of name: String) throws(LayerMemberProblem) -> [String] {
-        guard let parts = clean(name, rootedClamps: true) else { throw .climbsAboveRoot(name: name) }
+        let parts = clean(name)
         guard fits(parts) else { throw .tooLong(name: name, field: .name) }
         return parts
     }
 
-    /// The cleaned components of the member a hard link names. moby joins the link's text
-    /// to the layer's directory before it cleans it (`filepath.Join(dest, Linkname)`), so a
-    /// leading `/` does not stop `..` there: `/../x` climbs out as `../x` does.
+    /// The cleaned components of the member a hard link names.
     static func components(ofHardLink target: String, member name: String) throws(LayerMemberProblem) -> [String] {
-        guard let parts = clean(target, rootedClamps: false) else { throw .linkClimbsAboveRoot(name: name, target: target) }
+        let parts = clean(target)
         guard fits(parts) else { throw .tooLong(name: name, field: .linkTarget) }
         return parts
     }
@@ -33,15 +32,14 @@ enum LayerMemberName {
         guard text.utf8.count < pathMax else { throw .tooLong(name: name, field: .linkTarget) }
     }
 
-    /// `filepath.Clean`'s components (one pass: no prefix is rebuilt); nil when `..`
-    /// climbs above the start of a relative text, or of a rooted one unless `rootedClamps`.
-    static func clean(_ text: String, rootedClamps: Bool) -> [String]? {
+    /// `filepath.Clean`'s components, with `..` above the start staying there (one pass: no
+    /// prefix is rebuilt).
+    static func clean(_ text: String) -> [String] {
         var parts: [String] = []
-        let rooted = text.startsWithSlash
         for part in text.slashSeparated() {
             if part == "." { continue }
             if part == ".." {
-                if parts.popLast() == nil && !(rooted && rootedClamps) { return nil }
+                _ = parts.popLast()
                 continue
             }
             parts.append(part)

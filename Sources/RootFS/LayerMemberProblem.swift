@@ -6,12 +6,11 @@ enum LayerMemberProblem: Error, Equatable, Sendable {
         case name, linkTarget
     }
 
-    /// The name, once cleaned, climbs above the layer's root (`a/../../x`).
-    case climbsAboveRoot(name: String)
-    /// A hard link names a member above the layer's root.
-    case linkClimbsAboveRoot(name: String, target: String)
     /// The name or link text has `PATH_MAX` bytes or more: the kernel takes no such path.
     case tooLong(name: String, field: Field)
     /// A hard link names nothing the layers made so far, or a directory: link(2) fails.
     case linkTargetNotAFile(name: String, target: String)
+    /// A parent of the member is a file (or a link to one), a link that loops or one that
+    /// dangles, at the point the member is met: the unpack's open or mkdir fails.
+    case parentNotADirectory(name: String, parent: BlockedParent)
 }

@@ -25,8 +25,8 @@ struct ImageLayerApplyEndToEndTests {
         try ImageSpecReader.read(image).env.flatMap { ["--env", $0] }
     }
 
-    @Test("the verdict is the unpacked root's: the symlink's target survives a directory and whiteout laid over the link, `..` names land, a hard link outlives its target's whiteout, a v7 directory stays a directory",
-          arguments: ["opaque-after-directory", "whiteout-after-directory", "dot-dot", "hard-link-then-whiteout", "v7-directory"])
+    @Test("the verdict is the unpacked root's: the symlink's target survives a directory and whiteout laid over the link, `..` names land, `..` above the root stays there, a hard link outlives its target's whiteout, a v7 directory stays a directory",
+          arguments: ["opaque-after-directory", "whiteout-after-directory", "dot-dot", "climbing", "hard-link-then-whiteout", "v7-directory"])
     func sameAsUnpacked(_ scenario: String) throws {
         let directory = try ImageE2E.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -50,7 +50,7 @@ struct ImageLayerApplyEndToEndTests {
           arguments: [
               ("sparse-gnu", "member opt/OpenFace/build/lib/libUtilities.so is a sparse file, which ofdoctor does not read"),
               ("sparse-pax", "member opt/OpenFace/build/lib/libUtilities.so is a sparse file, which ofdoctor does not read"),
-              ("climbing", "member opt/../../escape climbs above the layer's root"),
+              ("under-file", "member opt/OpenFace/build/lib/libUtilities.so/extra lies under a file (or a link to one), not a directory at that point, so docker load fails (\"not a directory\")"),
               ("too-long", "(80004 bytes) is longer than PATH_MAX (4096 bytes)"),
           ])
     func refused(_ scenario: String, _ words: String) throws {

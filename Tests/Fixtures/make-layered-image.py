@@ -12,7 +12,8 @@ review of `check --image`). The first layer is the whole fixture root; SCENARIO 
   v7-directory              a v7 member (typeflag NUL) opt/OpenFace/build/lib/ over the
                             library directory
   sparse-gnu, sparse-pax    libUtilities.so re-added by `tar --sparse` (GNU 'S', pax 1.0)
-  climbing                  a member opt/../../escape
+  climbing                  a member opt/../../escape (docker loads it as /escape)
+  under-file                a member below libUtilities.so, a file (docker load fails)
   too-long                  a member 40,000 directories deep (80,004 bytes)
   capability                WORK/root: a copy of the root with an `app` user (uid 1000) and
                             `setcap cap_net_bind_service=+ep` on FeatureExtraction, packed
@@ -106,6 +107,8 @@ def upper_layers(scenario, root, work):
         return [layer([whiteout(LIB)]), gnu_tar(source, [LIB], "--sparse", "--format=" + scenario[len("sparse-"):])]
     if scenario == "climbing":
         return [layer([member("opt/../../escape", data=b"x")])]
+    if scenario == "under-file":
+        return [layer([member(LIB + "/extra", data=b"x")])]
     if scenario == "too-long":
         return [layer([member("/".join(["d"] * 40000) + "/leaf", data=b"x")])]
     raise SystemExit("unknown scenario " + scenario)

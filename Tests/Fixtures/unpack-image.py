@@ -10,8 +10,8 @@ index.json -> manifest (blob digests and sizes); the config's digest; every laye
 diff_id = sha256 of the uncompressed layer, in order, as many as rootfs.diff_ids; history
 entries without empty_layer as many as the layers. With DEST, the layers are applied in
 order, each as containerd's applyNaive applies it: member by member in tar order, names
-cleaned (one that climbs above the root is refused), parents resolved inside DEST and made
-when missing; a whiteout (.wh.NAME) removes what is there when it is met, an opaque marker
+cleaned (`..` above the root stays at the root, as docker 20.10 loads it), parents resolved
+inside DEST and made when missing; a whiteout (.wh.NAME) removes what is there when it is met, an opaque marker
 (.wh..wh..opq) what its directory held that this layer did not write; any other member
 replaces what is at its path unless both are directories (modes and numeric owners kept).
 
@@ -143,15 +143,11 @@ def inside(dest, relative):
     return os.path.join(dest, *resolved)
 
 
-def cleaned(name, rooted_clamps=True):
-    """filepath.Clean's relative form of a member name; a name that climbs out is refused,
-    as docker load refuses it (a hard link's leading / does not stop `..`: moby joins it)."""
-    if not rooted_clamps:
-        name = name.lstrip("/")
-    name = os.path.normpath(name)
-    if name == ".." or name.startswith("../"):
-        fail(f"{name}: climbs above the layer's root")
-    return name.lstrip("/") if name not in (".", "/", "//") else ""
+def cleaned(name):
+    """filepath.Clean's relative form of a member name or hard-link target; `..` above the
+    root stays at the root (the unpack runs chrooted to it)."""
+    name = os.path.normpath("/" + name)
+    return name.lstrip("/")
 
 
 def hide_lower(directory, unpacked):
@@ -192,7 +188,7 @@ def apply_layer(data, dest):
         elif member.issym():
             os.symlink(member.linkname, path)
         elif member.islnk():
-            link_head, link_tail = os.path.split(cleaned(member.linkname, rooted_clamps=False))
+            link_head, link_tail = os.path.split(cleaned(member.linkname))
             os.link(os.path.join(inside(dest, link_head), link_tail), path, follow_symlinks=False)
         elif member.isfifo():
             os.mkfifo(path)
