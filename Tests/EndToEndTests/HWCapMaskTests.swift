@@ -9,10 +9,14 @@ import Testing
 /// judges each setting.
 @Suite("The legacy hwcap mask on a glibc 2.31 root, against its loader", .serialized)
 struct HWCapMaskTests {
+    static func environmentArguments(_ environment: [String: String]) -> [String] {
+        environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
+    }
+
     /// The copy of libfoo.so.1 `tree` resolves, and the one `ld.so --list` loads.
     static func resolved(_ root: String, _ environment: [String: String]) -> (check: String?, loader: String?) {
-        let tree = Command.ofdoctor(["tree", "--root", root] + environment.sorted { $0.key < $1.key }.flatMap { ["--env", "\($0.key)=\($0.value)"] }
-                                    + ["/app/prog"], environment: ["COLUMNS": "400"])
+        let tree = Command.ofdoctor(["tree", "--root", root] + environmentArguments(environment) + ["/app/prog"],
+                                    environment: ["COLUMNS": "400"])
         let real = RealLoader.list(root: root, program: "/app/prog", environment: environment)
         func path(_ text: String) -> String? {
             guard let line = text.split(separator: "\n").first(where: { $0.contains("libfoo.so.1 => ") }),
@@ -35,21 +39,29 @@ struct HWCapMaskTests {
             chroot "$R" /sbin/ldconfig
             """, "sh", root])
         try #require(placed.status == 0, "\(placed.stderr)")
-        let cases: [(environment: [String: String], expected: String)] = [
-            ([:], "/lib/x86_64-linux-gnu/x86_64/libfoo.so.1"),
-            (["LD_HWCAP_MASK": "0"], "/lib/x86_64-linux-gnu/libfoo.so.1"),
-            (["GLIBC_TUNABLES": "glibc.cpu.hwcap_mask=0"], "/lib/x86_64-linux-gnu/libfoo.so.1"),
-            (["LD_HWCAP_MASK": "2"], "/lib/x86_64-linux-gnu/x86_64/libfoo.so.1"),
-            (["LD_HWCAP_MASK": "0xffffffff"], "/lib/x86_64-linux-gnu/x86_64/libfoo.so.1"),
-            (["LD_LIBRARY_PATH": "/opt/p"], "/opt/p/x86_64/x86_64/libfoo.so.1"),
-            (["LD_LIBRARY_PATH": "/opt/p", "LD_HWCAP_MASK": "0"], "/lib/x86_64-linux-gnu/libfoo.so.1"),
+        // (and whether the mask keeps the x86_64 hwcap bit, so x86_64/x86_64 is searched)
+        let cases: [(environment: [String: String], expected: String, keepsBit: Bool)] = [
+            ([:], "/lib/x86_64-linux-gnu/x86_64/libfoo.so.1", true),
+            (["LD_HWCAP_MASK": "0"], "/lib/x86_64-linux-gnu/libfoo.so.1", false),
+            (["GLIBC_TUNABLES": "glibc.cpu.hwcap_mask=0"], "/lib/x86_64-linux-gnu/libfoo.so.1", false),
+            (["LD_HWCAP_MASK": "2"], "/lib/x86_64-linux-gnu/x86_64/libfoo.so.1", true),
+            (["LD_HWCAP_MASK": "0xffffffff"], "/lib/x86_64-linux-gnu/x86_64/libfoo.so.1", true),
+            (["LD_LIBRARY_PATH": "/opt/p"], "/opt/p/x86_64/x86_64/libfoo.so.1", true),
+            (["LD_LIBRARY_PATH": "/opt/p", "LD_HWCAP_MASK": "0"], "/lib/x86_64-linux-gnu/libfoo.so.1", false),
             // the tunable wins over the variable
-            (["LD_LIBRARY_PATH": "/opt/p", "LD_HWCAP_MASK": "0", "GLIBC_TUNABLES": "glibc.cpu.hwcap_mask=2"], "/opt/p/x86_64/x86_64/libfoo.so.1"),
+            (["LD_LIBRARY_PATH": "/opt/p", "LD_HWCAP_MASK": "0", "GLIBC_TUNABLES": "glibc.cpu.hwcap_mask=2"], "/opt/p/x86_64/x86_64/libfoo.so.1", true),
         ]
-        for (environment, expected) in cases {
+        for (environment, expected, keepsBit) in cases {
             let (check, loader) = Self.resolved(root, environment)
             #expect(loader == expected, "\(environment): the 2.31 loader took \(loader ?? "nothing")")
             #expect(check == loader, "\(environment): tree \(check ?? "nothing"), the loader \(loader ?? "nothing")")
+            // The report's list of searched subdirectories is the masked one: x86_64/x86_64
+            // (platform, then hwcap) only where the loader searched it.
+            let json = Command.ofdoctor(["check", "--root", root, "--format", "json"] + Self.environmentArguments(environment) + ["/app/prog"])
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
+            let loaderFields = try #require(report["loader"] as? [String: Any])
+            let listed = try #require(loaderFields["legacyHWCapSubdirectories"] as? [String])
+            #expect(listed.contains("x86_64/x86_64") == keepsBit && listed.contains("x86_64"), "\(environment): \(listed)")
         }
     }
 }

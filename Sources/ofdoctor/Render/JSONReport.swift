@@ -95,14 +95,14 @@ enum JSONReport {
         /// What could not be read about the machine and what was assumed instead.
         var notes: [String]
 
-        /// - Parameter graph: the resolution, whose glibc-hwcaps levels are the ones searched
-        ///   (`GLIBC_TUNABLES` may take some of the CPU's away).
+        /// - Parameter graph: the resolution, whose hwcap subdirectories are the ones searched
+        ///   (`GLIBC_TUNABLES` and `LD_HWCAP_MASK` may take some of the CPU's away).
         init(_ system: TargetSystem, graph: LoadGraph) {
             glibc = system.platform.glibc.description
             rules = system.glibcSource
             defaultDirectories = system.platform.defaultDirectories
             glibcHWCaps = graph.platform.glibcHWCaps
-            legacyHWCapSubdirectories = system.platform.legacySubdirectories
+            legacyHWCapSubdirectories = graph.platform.legacySubdirectories
             cache = system.cacheProblem ?? (system.cache == nil ? "absent" : "read")
             notes = system.notes
         }
