@@ -65,12 +65,20 @@ extension Ofdoctor {
             if exitCode(for: error) == .validationFailure {
                 let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
                 let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
-                writeStandardError("ofdoctor: \(text) (see ofdoctor --help)\n")
+                writeStandardError("ofdoctor: \(text) (see ofdoctor \(helpTopic(arguments))--help)\n")
                 processExit(ExitCode.validationFailure.rawValue)
             }
             exit(withError: error)
         }
     }
+}
+
+/// The subcommand a usage error is about, as `--help` takes it: the one named, or check,
+/// the default, whose options the root's help does not list.
+private func helpTopic(_ arguments: [String]) -> String {
+    let names = Ofdoctor.configuration.subcommands.compactMap { $0.configuration.commandName }
+    guard let first = arguments.first, names.contains(first) else { return "check " }
+    return first + " "
 }
 
 /// exit(3); inside a `ParsableCommand` extension a bare `exit` means its `exit(withError:)`.

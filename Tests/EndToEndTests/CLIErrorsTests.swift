@@ -361,7 +361,7 @@ struct CLIErrorsTests {
         }
     }
 
-    @Test("usage errors: --env without '=', an empty name, an unknown format or option: exit 64, one line naming the problem",
+    @Test("usage errors: --env without '=', an empty name, an unknown format or option: exit 64, one line naming the problem and the subcommand's help",
           arguments: [
             (["check", "--env", "LD_LIBRARY_PATH", "/bin/sh"], "LD_LIBRARY_PATH"),
             (["check", "--env", "=/opt/lib", "/bin/sh"], "=/opt/lib"),
@@ -370,6 +370,7 @@ struct CLIErrorsTests {
             (["env", "--env", "Y", "/bin/sh"], "Y"),
             (["check", "--format", "yaml", "/bin/sh"], "yaml"),
             (["check", "--no-such-option", "/bin/sh"], "--no-such-option"),
+            (["--format", "yaml", "/bin/sh"], "yaml"),
           ])
     func usage(_ arguments: [String], _ named: String) {
         let result = HostileCLI.run(arguments, timeout: 60)
@@ -380,5 +381,8 @@ struct CLIErrorsTests {
         // swift-argument-parser adds its usage synopsis and a help hint after the error line;
         // the one-line form needs `Ofdoctor.main` to print `ofdoctor: \(message(for:))` itself.
         #expect(lines.count == 1, "\(arguments): a usage error should be one line, got \(lines.count): \(lines)")
+        // The help that lists the option: the subcommand's (check's when none is named).
+        let topic = arguments[0].hasPrefix("-") ? "check" : arguments[0]
+        #expect(lines.first?.hasSuffix("(see ofdoctor \(topic) --help)") == true, "\(arguments): \(lines)")
     }
 }
