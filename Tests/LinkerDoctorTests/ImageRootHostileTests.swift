@@ -46,6 +46,18 @@ struct ImageRootHostileTests {
         #expect(throws: RootError.symlinkLoop(path: "/a/file")) { try RootView(image).resolve(RootPath("/a/file")) }
     }
 
+    /// link(2) fails for a target that is missing, the member itself (which the unpack
+    /// removes first) or a directory, and with it `docker load` (moby's `createTarFile`):
+    /// refused, named; they were dropped without a word.
+    @Test("a hard link to nothing, to itself or to a directory is refused, named", arguments: ["h1", "missing", "d"])
+    func hardLinkToNoFile(_ target: String) throws {
+        let directory = try ImageTestDirectory()
+        let path = try ImageTestImage.docker([ImageTestTar.archive([.directory("d"), .hardLink("h1", to: target)])], in: directory)
+        #expect(throws: ImageRootError.hardLinkTargetNotAFile(path: path, member: "layer0/layer.tar", name: "h1", target: target)) {
+            try ImageRoot(path: path)
+        }
+    }
+
     /// moby's unpack opens, makes or (for a whiteout) unlinks the member's path below a
     /// parent it only lstats, which fails below a file (ENOTDIR), a link loop (ELOOP) or a
     /// dangling link (ENOENT), and `docker load` with it (tried on docker 20.10): refused,
