@@ -484,6 +484,14 @@ public struct Planner: Sendable {
         SearchPath.libraryPathDirectories(of: environment, platform: system.platform)
     }
 
+    /// The step that puts `directory` first on `environment`'s `LD_LIBRARY_PATH` (where it
+    /// is already there, the list stays as it is) for the loader to take `file`.
+    func libraryPathFirst(_ directory: String, file: String, in environment: LoaderEnvironment) -> Step {
+        var directories = libraryPathDirectories(environment)
+        if !directories.contains(directory) { directories.insert(directory, at: 0) }
+        return Step(actions: [], environment: withLibraryPath(directories, in: environment), file: file)
+    }
+
     /// `environment` with `LD_LIBRARY_PATH` set to `directories` (unset when none are left).
     func withLibraryPath(_ directories: [String], in environment: LoaderEnvironment) -> LoaderEnvironment {
         environment.with("LD_LIBRARY_PATH", directories.isEmpty ? nil : directories.joined(separator: ":"))
@@ -598,9 +606,7 @@ public struct Planner: Sendable {
             // file, or the loader would skip its cache entries) gets links too.
             if environmentReaches, !ldconfigAllowed {
                 guard !holdsRejected else { continue }
-                var dirs = libraryPathDirectories(environment)
-                if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
-                return Step(actions: [], environment: withLibraryPath(dirs, in: environment), file: path)
+                return libraryPathFirst(directory, file: path, in: environment)
             }
             var actions: [FixAction] = []
             for companion in [name] + companions(of: name, in: directory, index: index) {
@@ -610,9 +616,7 @@ public struct Planner: Sendable {
             }
             guard !actions.isEmpty else {
                 if environmentReaches, onLibraryPath == nil, !holdsRejected {
-                    var dirs = libraryPathDirectories(environment)
-                    if !dirs.contains(directory) { dirs.insert(directory, at: 0) }
-                    onLibraryPath = Step(actions: [], environment: withLibraryPath(dirs, in: environment), file: path)
+                    onLibraryPath = libraryPathFirst(directory, file: path, in: environment)
                 }
                 continue
             }

@@ -93,15 +93,25 @@ struct FixJourneyTests {
         let fixture = try #require(FixtureRoot.named(variant))
         let root = try DoctorEndToEndTests.scratchCopy(fixture)
         defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
-        let direct = { RealLoader.run(root: root, program: "/launch", argv0: "launch",
-                                      arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"],
-                                      environment: fixture.environment) }
-        #expect(direct().stdout.contains("BLAS ok") == false)
+        #expect(Self.launch(root, fixture).stdout.contains("BLAS ok") == false)
+        Self.expectFixInRootAlone(root, fixture, printing: "BLAS ok")
+    }
+
+    /// FeatureExtraction started in `root` through `/launch`, with the container's own
+    /// environment (no profile sourced: docker exec, cron).
+    static func launch(_ root: String, _ fixture: FixtureRoot) -> RealLoader.Outcome {
+        RealLoader.run(root: root, program: "/launch", argv0: "launch",
+                       arguments: [program, "FeatureExtraction", "-f", "face.jpg"], environment: fixture.environment)
+    }
+
+    /// `fix --apply` on `root` changes no environment (no profile written), the program then
+    /// prints `expected` without one, and `undo` puts the root back.
+    static func expectFixInRootAlone(_ root: String, _ fixture: FixtureRoot, printing expected: String) {
         let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture))
         #expect(apply.status == 0, "fix --apply: \(apply.stdout) \(apply.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/etc/profile.d/ofdoctor.sh"), "no environment change was needed")
-        let started = direct()
-        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "the container's own environment, no profile: \(started)")
+        let started = launch(root, fixture)
+        #expect(started.status == 0 && started.stdout.contains(expected), "the container's own environment, no profile: \(started)")
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
     }
 
@@ -118,13 +128,7 @@ struct FixJourneyTests {
         let plan = Command.ofdoctor(["fix", "--format", "json", "--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture))
         #expect(plan.status == 1, "\(plan.stdout) \(plan.stderr)")
         #expect(!plan.stdout.contains("\"env\""), "an environment step: \(plan.stdout)")
-        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + DoctorEndToEndTests.envArguments(fixture))
-        #expect(apply.status == 0, "fix --apply: \(apply.stdout) \(apply.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: root + "/etc/profile.d/ofdoctor.sh"), "no environment change was needed")
-        let started = RealLoader.run(root: root, program: "/launch", argv0: "launch",
-                                     arguments: [Self.program, "FeatureExtraction", "-f", "face.jpg"], environment: fixture.environment)
-        #expect(started.status == 0 && started.stdout.contains("FeatureExtraction: started"), "the container's own environment, no profile: \(started)")
-        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+        Self.expectFixInRootAlone(root, fixture, printing: "FeatureExtraction: started")
     }
 
     /// A scratch copy of the `all` root with no libwebp at all: OF001 has no candidate (a

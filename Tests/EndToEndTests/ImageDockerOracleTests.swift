@@ -12,9 +12,11 @@ import Testing
 struct ImageDockerOracleTests {
     static let script = Command.packageRoot + "/Tests/Fixtures/make-layer-cases.py"
 
-    /// Paths the daemon adds to every container it exports, and `/`.
-    static func isDockers(_ path: String) -> Bool {
-        ["/", "/.dockerenv", "/etc", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/mtab", "/dev", "/proc", "/sys"].contains(path)
+    /// Whether a listing line (`KIND PATH …`) names a path the daemon adds to every
+    /// container it exports, or `/`.
+    static func isDockers(line: String) -> Bool {
+        let path = line.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        return ["/", "/.dockerenv", "/etc", "/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/mtab", "/dev", "/proc", "/sys"].contains(path)
             || ["/dev/", "/proc/", "/sys/"].contains { path.hasPrefix($0) }
     }
 
@@ -79,13 +81,8 @@ struct ImageDockerOracleTests {
             try #require(daemon.docker(["export", "-o", export, container]).status == 0)
             let listed = Command.run("/usr/bin/python3", [Self.script, "list", export])
             try #require(listed.status == 0, "\(listed.stderr)")
-            let docker = listed.stdout.split(separator: "\n").map(String.init).filter { line in
-                let path = line.split(separator: " ").dropFirst().first.map(String.init) ?? ""
-                return !Self.isDockers(path)
-            }
-            let ours = try Self.listing(root).filter { line in
-                !Self.isDockers(line.split(separator: " ").dropFirst().first.map(String.init) ?? "")
-            }
+            let docker = listed.stdout.split(separator: "\n").map(String.init).filter { !Self.isDockers(line: $0) }
+            let ours = try Self.listing(root).filter { !Self.isDockers(line: $0) }
             #expect(ours == docker, "\(name)")
         }
         #expect(loaded >= 3, "the cases that load: markers-right-under, climbing, through-links")
