@@ -34,6 +34,8 @@ let package = Package(
         // Start-up before the Swift runtime: keeps argv and lets the static binary run
         // without /proc (Sources/CStartup/startup.c).
         .target(name: "CStartup"),
+        // Threads started on another CPU than their creator's (Sources/CThread/include/CThread.h).
+        .target(name: "CThread"),
         // ELF values from bytes, and ByteString: names as the loader sees them (bytes), which
         // every layer above carries.
         .target(name: "ELFInspect", dependencies: ["CLibElf"]),
@@ -45,7 +47,7 @@ let package = Package(
         // The root as ld.so sees it: a directory, an overlay, a container image.
         .target(name: "RootFS", dependencies: ["ELFInspect", "Archive", "Support", "CXattr"]),
         // glibc's rules: ld.so.cache, ld.so.conf, ldconfig, search order, symbol versions.
-        .target(name: "LoaderModel", dependencies: ["ELFInspect", "RootFS", "Support"]),
+        .target(name: "LoaderModel", dependencies: ["ELFInspect", "RootFS", "Support", "CThread"]),
         // One quoting function per output language.
         .target(name: "Quoting", dependencies: ["ELFInspect"]),
         // Findings, candidates, the plan and its simulation; the ApplicationRules interface.

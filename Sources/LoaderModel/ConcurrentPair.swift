@@ -5,15 +5,20 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CThread
 
 /// Two independent pieces of work at once: the second on a thread of its own, the first on
 /// the caller's; back when both are done. The symbol check splits its per-object work in two
 /// this way (issue 19: the machine has two cores, `ldd -r` uses one). A plain pthread: no
-/// scheduler to start. `run` waits for both; `Started` is work beside a longer job (the
-/// resolver's `TableReadAhead`), joined by its owner.
+/// scheduler to start; it starts off the caller's CPU (`ofdoctor_thread_start_beside`:
+/// packed onto it, the halves took turns). `run` waits for both; `Started` is work beside a
+/// longer job (the resolver's `TableReadAhead`), joined by its owner.
 package enum ConcurrentPair {
-    /// Whether splitting can pay: more than one CPU online.
-    package static let isWorthwhile: Bool = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+    /// Whether splitting can pay: this process may run on more than one CPU.
+    package static let isWorthwhile: Bool = usableCPUs() > 1
+
+    /// The CPUs the calling thread may run on (its affinity: `taskset`, a container's cpuset).
+    package static func usableCPUs() -> Int { Int(ofdoctor_usable_cpus()) }
 
     /// Where to cut items of these weights so that each half carries about as much: the
     /// first index of the second half (at least one item stays in it).
@@ -30,22 +35,27 @@ package enum ConcurrentPair {
     }
 
     /// Work running on a thread of its own from `init`; `join` waits for it.
-    final class Started {
+    package final class Started {
         #if canImport(Darwin)
         private var thread: pthread_t?
         #else
         private var thread = pthread_t()
         #endif
         private var joined = false
+        /// The CPU the thread may not run on: the caller's when it started (nil when the
+        /// caller may run on one CPU only).
+        package let avoidedCPU: Int?
 
         /// Nil when no thread could be made (the caller then does the work itself).
-        init?(_ body: @escaping () -> Void) {
+        package init?(_ body: @escaping () -> Void) {
             let work = Unmanaged.passRetained(Work(body))
-            let started = pthread_create(&thread, nil, { context in
+            var avoided: Int32 = -1
+            let started = ofdoctor_thread_start_beside(&thread, { context in
                 guard let context else { return nil }
                 Unmanaged<Work>.fromOpaque(context).takeRetainedValue().body()
                 return nil
-            }, work.toOpaque())
+            }, work.toOpaque(), &avoided)
+            avoidedCPU = avoided >= 0 ? Int(avoided) : nil
             guard started == 0 else {
                 work.release()
                 return nil
@@ -53,7 +63,7 @@ package enum ConcurrentPair {
         }
 
         /// Back when the work is done (at once the second time).
-        func join() {
+        package func join() {
             guard !joined else { return }
             joined = true
             #if canImport(Darwin)

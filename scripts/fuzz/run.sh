@@ -22,7 +22,7 @@ mkdir -p "$here/artifacts"
 # The cache and conf targets take the loader model with everything it is built on (RootFS,
 # Archive, Support): one module from all their sources, with the imports of the package's
 # own targets dropped (the copies in $work/src), -D FUZZING dropping the harness's, and the
-# C targets given as module maps (CSpawn's one C file compiled alongside).
+# C targets given as module maps (CSpawn's and CThread's C files compiled alongside).
 mkdir -p "$work/src"
 rm -f "$work"/src/*.swift
 loader_sources=""
@@ -34,21 +34,25 @@ for f in "$root"/Sources/LoaderModel/*.swift "$root"/Sources/RootFS/*.swift "$ro
 "
 done
 loader_sources="$loader_sources$root/Tests/LinkerDoctorTests/FuzzRegressionHarness.swift"
-# SwiftPM makes CSpawn's module map from its include directory; here it is written out.
-mkdir -p "$work/cspawn"
+# SwiftPM makes CSpawn's and CThread's module maps from their include directories; here
+# they are written out.
+mkdir -p "$work/cspawn" "$work/cthread"
 printf 'module CSpawn {\n    header "%s"\n    export *\n}\n' "$root/Sources/CSpawn/include/CSpawn.h" > "$work/cspawn/module.modulemap"
+printf 'module CThread {\n    header "%s"\n    export *\n}\n' "$root/Sources/CThread/include/CThread.h" > "$work/cthread/module.modulemap"
 
 build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
     name=$1; entry=$2; shift 2
-    if [ $# -gt 0 ]; then   # the loader targets: the C modules, and CSpawn's C file
+    if [ $# -gt 0 ]; then   # the loader targets: the C modules, and CSpawn's and CThread's C files
         set -- "$@" -Xcc "-fmodule-map-file=$root/Sources/CZlib/module.modulemap" -I "$root/Sources/CZlib" \
             -Xcc "-fmodule-map-file=$root/Sources/CNettle/module.modulemap" -I "$root/Sources/CNettle" \
             -Xcc "-fmodule-map-file=$root/Sources/CXattr/module.modulemap" -I "$root/Sources/CXattr" \
-            -Xcc "-fmodule-map-file=$work/cspawn/module.modulemap"
+            -Xcc "-fmodule-map-file=$work/cspawn/module.modulemap" -Xcc "-fmodule-map-file=$work/cthread/module.modulemap"
         if [ -z "$typecheck" ]; then
             clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CSpawn/include" \
                 "$root/Sources/CSpawn/spawn.c" -o "$work/spawn.o"
-            set -- "$@" "$work/spawn.o"
+            clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CThread/include" \
+                "$root/Sources/CThread/thread.c" -o "$work/thread.o"
+            set -- "$@" "$work/spawn.o" "$work/thread.o"
         fi
     fi
     # The same module either way: type-checked only, or built with libFuzzer and ASan.
