@@ -386,13 +386,16 @@ public struct SymbolCheck: Sendable {
         let scope = graph.objects.map(\.elf)   // read per probe: no LoadedObject copies
         // First every reference, so that the definition index holds only the names asked for.
         // With many relocations, each CPU collects the references of half the objects
-        // (by relocation count): every version table is made first, so both halves read the
-        // same ids and neither writes to the tables.
+        // (by their references where read ahead, else relocation count: a program's
+        // relative relocations name no symbol, and weighed by relocations it made a half
+        // alone): every version table is made first, so both halves read the same ids and
+        // neither writes to the tables.
         let relocations = scope.map(\.relocationCount)
         var references: [Reference]
         if concurrency.splits(possible: scope.count >= 2, pays: relocations.reduce(0, +) >= 2 * Self.concurrentReferences) {
             versions.makeEveryTable()
-            let middle = ConcurrentPair.balancedMiddle(relocations)
+            let weights = scope.allSatisfy(\.hasTablesReadAhead) ? scope.map { $0.undefinedReferences().count } : relocations
+            let middle = ConcurrentPair.balancedMiddle(weights)
             var first: [Reference] = [], second: [Reference] = []
             var otherVersions = versions
             ConcurrentPair.run({
@@ -417,27 +420,29 @@ public struct SymbolCheck: Sendable {
             ? DefinitionIndex(scope: scope, hashes: references.map(\.key.nameHash), concurrency: concurrency) : nil
         (protectedReferences, copySizeMismatches) = Self.directBindings(references, graph: graph, scope: scope,
                                                                         definitions: definitions, versions: &versions)
-        // The lookups are independent: with enough of them, the second half runs on another
-        // CPU, with its own memo and version tables (interned ids made before the split are
-        // the same in both copies). Problems are kept in reference order.
+        // The lookups are independent: with enough of them, a second CPU takes the names of
+        // one `LookupShare`, with its own memo and version tables (interned ids made before
+        // the split are the same in both copies). Split by name, each distinct reference is
+        // looked up once; split in halves, the last objects' references (the costlier) fell
+        // to one thread, which ran twice as long. Problems are kept in reference order.
         guard concurrency.splits(possible: references.count >= 2, pays: references.count >= Self.concurrentReferences) else {
-            let found = Self.lookUp(references[...], graph: graph, scope: scope, definitions: definitions, versions: &versions)
-            symbolProblems += found.problems
-            ifuncCandidates = found.ifuncs
+            let found = Self.lookUp(references, share: .all, graph: graph, scope: scope, definitions: definitions,
+                                    versions: &versions)
+            symbolProblems += found.problems.map(\.element)
+            ifuncCandidates = found.ifuncs.map(\.element)
             return
         }
-        let middle = references.count / 2
-        var first: (problems: [SymbolProblem], ifuncs: [IFUNCCandidate]) = ([], [])
-        var second: (problems: [SymbolProblem], ifuncs: [IFUNCCandidate]) = ([], [])
+        var first = LookupFindings(), second = LookupFindings()
         var otherVersions = versions
         ConcurrentPair.run({
-            first = Self.lookUp(references[..<middle], graph: graph, scope: scope, definitions: definitions, versions: &versions)
+            first = Self.lookUp(references, share: .evenNames, graph: graph, scope: scope, definitions: definitions,
+                                versions: &versions)
         }, {
-            second = Self.lookUp(references[middle...], graph: graph, scope: scope, definitions: definitions, versions: &otherVersions)
+            second = Self.lookUp(references, share: .oddNames, graph: graph, scope: scope, definitions: definitions,
+                                 versions: &otherVersions)
         })
-        symbolProblems += first.problems
-        symbolProblems += second.problems
-        ifuncCandidates = first.ifuncs + second.ifuncs
+        symbolProblems += ReferenceOrder.merged(first.problems, second.problems)
+        ifuncCandidates = ReferenceOrder.merged(first.ifuncs, second.ifuncs)
     }
 
     /// A start-up binding to an IFUNC of another object, kept until the relocation order
@@ -484,16 +489,21 @@ public struct SymbolCheck: Sendable {
     /// Reference counts below this are looked up on one thread (a thread costs more).
     static let concurrentReferences = 2_000
 
-    /// The problems among `references`, in their order.
-    private static func lookUp(_ references: ArraySlice<Reference>, graph: LoadGraph, scope: [ELFFile],
-                               definitions: DefinitionIndex?,
-                               versions: inout VersionTables) -> (problems: [SymbolProblem], ifuncs: [IFUNCCandidate]) {
-        var problems: [SymbolProblem] = []
-        var ifuncs: [IFUNCCandidate] = []
-        var memo = ReferenceMemo(expected: references.count)
+    /// What one share of the lookups found, each item with its reference's position.
+    private struct LookupFindings {
+        var problems: [ReferenceOrder.Item<SymbolProblem>] = []
+        var ifuncs: [ReferenceOrder.Item<IFUNCCandidate>] = []
+    }
+
+    /// The problems among the references `share` takes, in reference order.
+    private static func lookUp(_ references: [Reference], share: LookupShare, graph: LoadGraph, scope: [ELFFile],
+                               definitions: DefinitionIndex?, versions: inout VersionTables) -> LookupFindings {
+        var found = LookupFindings()
+        var memo = ReferenceMemo(expected: share == .all ? references.count : references.count / 2)
         // Read once: `dynamic` is a struct of arrays and strings, copied at each read.
         let symbolic = scope.map { $0.dynamic?.symbolic == true }
-        for item in references {
+        for position in references.indices where share.takes(references[position].key.nameHash) {
+            let item = references[position]
             let key = item.key
             let answer: ReferenceMemo.Answer
             var assertion = false
@@ -511,16 +521,17 @@ public struct SymbolCheck: Sendable {
             if answer.found {
                 // (kept when bound at start-up in another object; the relocation order decides later)
                 if answer.ifuncIn >= 0 && Int(answer.ifuncIn) != item.object && item.atStartup {
-                    ifuncs.append(IFUNCCandidate(requester: item.object, definer: Int(answer.ifuncIn), symbol: item.symbol))
+                    found.ifuncs.append(.init(position: position, element: IFUNCCandidate(
+                        requester: item.object, definer: Int(answer.ifuncIn), symbol: item.symbol)))
                 }
                 continue
             }
             let reference = versions.version(withID: key.version)
-            problems.append(SymbolProblem(
+            found.problems.append(.init(position: position, element: SymbolProblem(
                 requester: item.object, symbol: ByteString.decode(key.name), version: reference?.name,
-                versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion, symbolIndex: item.symbol))
+                versionFile: reference?.file, atStartup: item.atStartup, assertion: assertion, symbolIndex: item.symbol)))
         }
-        return (problems, ifuncs)
+        return found
     }
 
     /// A reference as the memo knows it: the name's bytes (in its file's string table),
