@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "CThread.h"
 
+#include <errno.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -38,6 +39,12 @@ int ofdoctor_thread_start_beside(pthread_t *thread, void *(*body)(void *), void 
     pthread_attr_destroy(&attributes);
     return started;
 }
+
+int ofdoctor_thread_unpin(pthread_t thread) {
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return errno;
+    return pthread_setaffinity_np(thread, sizeof allowed, &allowed);
+}
 #else
 // No affinity interface: the CPUs online, and threads wherever the scheduler puts them.
 int ofdoctor_usable_cpus(void) {
@@ -48,5 +55,10 @@ int ofdoctor_usable_cpus(void) {
 int ofdoctor_thread_start_beside(pthread_t *thread, void *(*body)(void *), void *context, int *avoided_cpu) {
     *avoided_cpu = -1;
     return pthread_create(thread, NULL, body, context);
+}
+
+int ofdoctor_thread_unpin(pthread_t thread) {
+    (void)thread;
+    return 0;
 }
 #endif

@@ -62,13 +62,15 @@ package enum ConcurrentPair {
             }
         }
 
-        /// Back when the work is done (at once the second time).
+        /// Back when the work is done (at once the second time). The thread may move to the
+        /// caller's CPU from here: the caller only waits now.
         package func join() {
             guard !joined else { return }
             joined = true
             #if canImport(Darwin)
             if let thread { pthread_join(thread, nil) }
             #else
+            if avoidedCPU != nil { _ = ofdoctor_thread_unpin(thread) }
             pthread_join(thread, nil)
             #endif
         }

@@ -15,4 +15,9 @@ int ofdoctor_usable_cpus(void);
    result. */
 int ofdoctor_thread_start_beside(pthread_t *thread, void *(*body)(void *), void *context, int *avoided_cpu);
 
+/* Lets a thread started beside its creator run on every CPU the caller may run on again: its
+   creator calls this before it waits for the thread, so that, should the other CPU be busy,
+   the kernel may move the thread to the one its creator is leaving. Returns 0 or an errno. */
+int ofdoctor_thread_unpin(pthread_t thread);
+
 #endif
