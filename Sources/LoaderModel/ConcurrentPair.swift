@@ -42,8 +42,8 @@ package enum ConcurrentPair {
         private var thread = pthread_t()
         #endif
         private var joined = false
-        /// The CPU the thread may not run on: the caller's when it started (nil when the
-        /// caller may run on one CPU only).
+        /// The CPU the thread may not run on until `join`: the caller's when it started (nil
+        /// when it may run wherever the caller may: one CPU allowed, or no mask to read).
         package let avoidedCPU: Int?
 
         /// Nil when no thread could be made (the caller then does the work itself).

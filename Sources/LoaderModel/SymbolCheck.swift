@@ -435,10 +435,10 @@ public struct SymbolCheck: Sendable {
         var first = LookupFindings(), second = LookupFindings()
         var otherVersions = versions
         ConcurrentPair.run({
-            first = Self.lookUp(references, share: .evenNames, graph: graph, scope: scope, definitions: definitions,
+            first = Self.lookUp(references, share: .hashBitClear, graph: graph, scope: scope, definitions: definitions,
                                 versions: &versions)
         }, {
-            second = Self.lookUp(references, share: .oddNames, graph: graph, scope: scope, definitions: definitions,
+            second = Self.lookUp(references, share: .hashBitSet, graph: graph, scope: scope, definitions: definitions,
                                  versions: &otherVersions)
         })
         symbolProblems += ReferenceOrder.merged(first.problems, second.problems)

@@ -71,20 +71,20 @@ struct SplitLookupTests {
         let split = SymbolCheck(graph: graph, strategy: .index, concurrency: .always)
         #expect(split.symbolProblems.count == 400)
         let hashes = split.symbolProblems.map { SymbolLookupKey($0.symbol).gnuHash }
-        #expect(hashes.contains { LookupShare.evenNames.takes($0) } && hashes.contains { LookupShare.oddNames.takes($0) })
+        #expect(hashes.contains { LookupShare.hashBitClear.takes($0) } && hashes.contains { LookupShare.hashBitSet.takes($0) })
     }
 
     @Test("every name falls to exactly one share, and to each about half the time")
     func sharesPartitionNames() {
-        var even = 0
+        var clear = 0
         for index in 0..<20_000 {
             let hash = SymbolLookupKey("_ZN5swift\(index)symbolE").gnuHash
-            let evenTakes = LookupShare.evenNames.takes(hash), oddTakes = LookupShare.oddNames.takes(hash)
-            #expect(evenTakes != oddTakes)
+            let clearTakes = LookupShare.hashBitClear.takes(hash), setTakes = LookupShare.hashBitSet.takes(hash)
+            #expect(clearTakes != setTakes)
             #expect(LookupShare.all.takes(hash))
-            if evenTakes { even += 1 }
+            if clearTakes { clear += 1 }
         }
-        #expect((9_000...11_000).contains(even))
+        #expect((9_000...11_000).contains(clear))
     }
 
     @Test("two lists ascending by position merge into one ascending list")
