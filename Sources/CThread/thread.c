@@ -6,6 +6,12 @@
 #include <sched.h>
 #include <unistd.h>
 
+// The CPUs online, at least 1.
+static int online_cpus(void) {
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 1 ? (int)online : 1;
+}
+
 #ifdef __linux__
 int ofdoctor_usable_cpus(void) {
     cpu_set_t allowed;
@@ -13,8 +19,7 @@ int ofdoctor_usable_cpus(void) {
         int count = CPU_COUNT(&allowed);
         if (count > 0) return count;
     }
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    return online > 1 ? (int)online : 1;
+    return online_cpus();
 }
 
 int ofdoctor_thread_start_beside(pthread_t *thread, void *(*body)(void *), void *context, int *avoided_cpu) {
@@ -48,8 +53,7 @@ int ofdoctor_thread_unpin(pthread_t thread) {
 #else
 // No affinity interface: the CPUs online, and threads wherever the scheduler puts them.
 int ofdoctor_usable_cpus(void) {
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    return online > 1 ? (int)online : 1;
+    return online_cpus();
 }
 
 int ofdoctor_thread_start_beside(pthread_t *thread, void *(*body)(void *), void *context, int *avoided_cpu) {

@@ -48,11 +48,11 @@ build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
             -Xcc "-fmodule-map-file=$root/Sources/CXattr/module.modulemap" -I "$root/Sources/CXattr" \
             -Xcc "-fmodule-map-file=$work/cspawn/module.modulemap" -Xcc "-fmodule-map-file=$work/cthread/module.modulemap"
         if [ -z "$typecheck" ]; then
-            clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CSpawn/include" \
-                "$root/Sources/CSpawn/spawn.c" -o "$work/spawn.o"
-            clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CThread/include" \
-                "$root/Sources/CThread/thread.c" -o "$work/thread.o"
-            set -- "$@" "$work/spawn.o" "$work/thread.o"
+            for c in CSpawn/spawn CThread/thread; do
+                clang -c -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/${c%/*}/include" \
+                    "$root/Sources/$c.c" -o "$work/${c#*/}.o"
+                set -- "$@" "$work/${c#*/}.o"
+            done
         fi
     fi
     # The same module either way: type-checked only, or built with libFuzzer and ASan.
