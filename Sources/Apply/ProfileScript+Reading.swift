@@ -1,4 +1,6 @@
 import Doctor
+import ELFInspect
+import Quoting
 import RootFS
 
 extension ProfileScript {
@@ -7,50 +9,112 @@ extension ProfileScript {
     /// not" from "nothing was applied yet".
     public static func settings(in root: RootView) -> [EnvironmentSetting]? {
         guard let bytes = try? root.contents(of: path) else { return nil }
-        return settings(parsing: String(decoding: bytes.buffer, as: UTF8.self))
+        return settings(parsing: Array(bytes.buffer))
     }
 
-    /// `export NAME=WORD` and `unset NAME` lines, WORD in POSIX shell quoting (single-quoted
-    /// runs, backslash escapes, plain bytes); nil when the text is not such a script.
-    static func settings(parsing text: String) -> [EnvironmentSetting]? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
-        guard lines.first?.hasPrefix("# Written by ofdoctor") == true else { return nil }
+    /// `export NAME=WORD` and `unset NAME` commands, one a line, and `#` comments; WORD in
+    /// POSIX shell quoting (single-quoted runs, backslash escapes, plain bytes), which may
+    /// span lines: a value can hold a newline, and `fix --format sh` appends one such
+    /// command per run. Read byte by byte as a shell does; nil when the text is not such a
+    /// script (not ofdoctor's, or holding what ofdoctor never writes).
+    public static func settings(parsing bytes: [UInt8]) -> [EnvironmentSetting]? {
+        var reader = CommandReader(bytes: bytes)
+        guard reader.skipHeader() else { return nil }
         var result: [EnvironmentSetting] = []
-        for line in lines.dropFirst() where !line.hasPrefix("#") {
-            if line.hasPrefix("unset ") {
-                result.append(EnvironmentSetting(name: String(line.dropFirst(6)), value: nil))
-                continue
-            }
-            guard line.hasPrefix("export "), let eq = line.firstIndex(of: "=") else { return nil }
-            let name = String(line[line.index(line.startIndex, offsetBy: 7)..<eq])
-            guard let value = unquote(Array(line[line.index(after: eq)...].utf8)) else { return nil }
-            result.append(EnvironmentSetting(name: name, value: value))
+        while reader.skipBlanksAndComments() {
+            guard let setting = reader.command() else { return nil }
+            result.append(setting)
         }
         return result
     }
 
-    /// One shell word back to its bytes.
-    static func unquote(_ word: [UInt8]) -> String? {
-        var out: [UInt8] = []
-        var i = 0
-        while i < word.count {
-            switch word[i] {
-            case UInt8(ascii: "'"):
-                guard let close = word[(i + 1)...].firstIndex(of: UInt8(ascii: "'")) else { return nil }
-                out += word[(i + 1)..<close]
-                i = close + 1
-            case UInt8(ascii: "\\"):
-                guard i + 1 < word.count else { return nil }
-                out.append(word[i + 1])
-                i += 2
-            case UInt8(ascii: "\""), UInt8(ascii: "$"), UInt8(ascii: "`"), UInt8(ascii: " "), UInt8(ascii: ";"):
-                return nil   // not something ofdoctor writes
-            default:
-                out.append(word[i])
-                i += 1
-            }
+    /// The commands of a profile script after its header, read as a POSIX shell reads them.
+    struct CommandReader {
+        let bytes: [UInt8]
+        var at = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        static let newline = UInt8(ascii: "\n")
+
+        /// Past the first line, when it is ofdoctor's header.
+        mutating func skipHeader() -> Bool {
+            guard bytes.starts(with: "# Written by ofdoctor".utf8) else { return false }
+            skipLine()
+            return true
         }
-        return String(decoding: out, as: UTF8.self)
+
+        /// Past empty lines and comments: true when a command follows.
+        mutating func skipBlanksAndComments() -> Bool {
+            while at < bytes.count {
+                switch bytes[at] {
+                case Self.newline: at += 1
+                case UInt8(ascii: "#"): skipLine()
+                default: return true
+                }
+            }
+            return false
+        }
+
+        /// The command here, through its end; nil when it is not one ofdoctor writes.
+        mutating func command() -> EnvironmentSetting? {
+            if take("unset ") {
+                guard let name = name(endingAt: Self.newline) else { return nil }
+                return EnvironmentSetting(name: name, value: nil)
+            }
+            guard take("export "), let name = name(endingAt: UInt8(ascii: "=")), let value = word() else { return nil }
+            return EnvironmentSetting(name: name, value: ByteString.decode(value))
+        }
+
+        /// A variable name up to `end` (consumed; the end of the text ends a name too).
+        private mutating func name(endingAt end: UInt8) -> String? {
+            let start = at
+            while at < bytes.count && bytes[at] != end { at += 1 }
+            let name = String(decoding: bytes[start..<at], as: UTF8.self)
+            if at < bytes.count { at += 1 }
+            return VariableName.isValid(name) ? name : nil
+        }
+
+        /// One shell word up to an unquoted newline (consumed) or the end, as its bytes.
+        private mutating func word() -> [UInt8]? {
+            var out: [UInt8] = []
+            while at < bytes.count {
+                let byte = bytes[at]
+                switch byte {
+                case Self.newline:
+                    at += 1
+                    return out
+                case UInt8(ascii: "'"):
+                    guard let close = bytes[(at + 1)...].firstIndex(of: UInt8(ascii: "'")) else { return nil }
+                    out += bytes[(at + 1)..<close]
+                    at = close + 1
+                case UInt8(ascii: "\\"):
+                    // A backslash-newline is a line continuation: it stands for nothing.
+                    guard at + 1 < bytes.count else { return nil }
+                    if bytes[at + 1] != Self.newline { out.append(bytes[at + 1]) }
+                    at += 2
+                case UInt8(ascii: "\""), UInt8(ascii: "$"), UInt8(ascii: "`"), UInt8(ascii: " "), UInt8(ascii: "\t"),
+                     UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+                     UInt8(ascii: "("), UInt8(ascii: ")"):
+                    return nil   // not something ofdoctor writes
+                default:
+                    out.append(byte)
+                    at += 1
+                }
+            }
+            return out
+        }
+
+        private mutating func take(_ prefix: String) -> Bool {
+            guard bytes[at...].starts(with: prefix.utf8) else { return false }
+            at += prefix.utf8.count
+            return true
+        }
+
+        private mutating func skipLine() {
+            while at < bytes.count && bytes[at] != Self.newline { at += 1 }
+            at += 1
+        }
     }
 }
 

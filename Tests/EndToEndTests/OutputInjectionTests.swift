@@ -138,6 +138,54 @@ struct OutputInjectionTests {
         #expect(OutputReaders.bytes(dir, "value") == Array("/opt/n\nRUN touch /PWNED5".utf8))
     }
 
+    /// The line an earlier run wrote for another directory whose name shares the first line
+    /// with this one's: `grep -qxF` took it for this run's line, and the value was never
+    /// written.
+    static let earlierProfile = "# Written by ofdoctor fix --apply; `ofdoctor undo` removes it.\nexport LD_LIBRARY_PATH='/opt/n\nOTHER'\n"
+
+    @Test("fix --format sh writes a value holding a newline though a line of it is in the profile already, once; check reads the file back as applied",
+          arguments: OutputReaders.shells)
+    func fixShellNewlineValueWritten(_ shell: String) throws {
+        let sh = Self.run(["fix", "--root", InjectionRoots.root("newline-env"), "--format", "sh", Self.program])
+        #expect(sh.status == 1, "\(sh.stderr)")
+        let dir = try InjectionRoots.scratchCopy(of: "newline-env")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let profile = dir + "/root/etc/profile.d/ofdoctor.sh"
+        try FileManager.default.createDirectory(atPath: dir + "/root/etc/profile.d", withIntermediateDirectories: true)
+        try Data(Self.earlierProfile.utf8).write(to: URL(fileURLWithPath: profile))
+        for pass in 1...2 {
+            let ran = try OutputReaders.runScript(Array(sh.stdout.utf8), shell: shell, in: dir, environment: ["OFDOCTOR_ROOT": dir + "/root"])
+            #expect(ran.status == 0, "pass \(pass): \(ran.stderr)")
+        }
+        let written = try String(contentsOfFile: profile, encoding: .utf8)
+        #expect(written == Self.earlierProfile + "export LD_LIBRARY_PATH='/opt/n\nRUN touch /PWNED5'\n", "\(written.debugDescription)")
+        let read = try OutputReaders.runScript(Array(". ./root/etc/profile.d/ofdoctor.sh\nprintf '%s' \"$LD_LIBRARY_PATH\" > value\n".utf8),
+                                               shell: shell, in: dir)
+        #expect(read.status == 0, "\(read.stderr)")
+        #expect(OutputReaders.bytes(dir, "value") == Array("/opt/n\nRUN touch /PWNED5".utf8))
+
+        let check = Self.run(["check", "--root", dir + "/root", "--format", "json", Self.program])
+        let state = try JSONDecoder().decode(FixJourneyTests.EnvironmentStateJSON.self, from: Data(check.stdout.utf8))
+        #expect(check.status == 1 && state.status == "fixable" && state.onlyEnvironmentLeft,
+                "the profile the script wrote is not read back as applied: \(check.stdout.prefix(300))")
+    }
+
+    @Test("after fix --apply of a value holding a newline, check says the root is fixed and the environment is not")
+    func applyNewlineValueReadBack() throws {
+        let dir = try InjectionRoots.scratchCopy(of: "newline-env")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let root = dir + "/root"
+        let before = Self.run(["check", "--root", root, "--format", "json", Self.program])
+        #expect(try JSONDecoder().decode(FixJourneyTests.EnvironmentStateJSON.self, from: Data(before.stdout.utf8)).onlyEnvironmentLeft == false)
+        let apply = Self.run(["fix", "--apply", "--root", root, Self.program])
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let after = Self.run(["check", "--root", root, "--format", "json", Self.program])
+        let state = try JSONDecoder().decode(FixJourneyTests.EnvironmentStateJSON.self, from: Data(after.stdout.utf8))
+        #expect(after.status == 1 && state.onlyEnvironmentLeft, "\(after.stdout.prefix(300))")
+        let text = Self.run(["check", "--root", root, Self.program])
+        #expect(text.stdout.contains("the root is fixed") && !text.stdout.contains("make it:"), "\(text.stdout)")
+    }
+
     // MARK: - env
 
     /// Values given with `--env` (argv cannot hold NUL or bytes that are not UTF-8: the

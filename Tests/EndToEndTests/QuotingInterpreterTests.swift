@@ -144,6 +144,26 @@ struct QuotingInterpreterTests {
         }
     }
 
+    @Test("ProfileScript's reader gives back what dash and bash read from the script, a value appended after it as `fix --format sh` appends included",
+          arguments: values.filter { !$0.bytes.contains(0) })
+    func profileScriptReadBack(_ value: Hostile) throws {
+        let text = ByteString.decode(value.bytes)
+        let script = ByteString.bytes(try ProfileScript.contents([EnvironmentSetting(name: "V", value: "first"),
+                                                                  EnvironmentSetting(name: "W", value: text)]))
+            + ByteString.bytes(try ShellQuote.exportLine(name: "V", value: text)) + [UInt8(ascii: "\n")]
+        let settings = try #require(ProfileScript.settings(parsing: script), "\(value.name): not read as ofdoctor's script")
+        #expect(settings.map(\.name) == ["V", "W", "V"])
+        #expect(settings.map { $0.value.map(ByteString.bytes) } == [Array("first".utf8), value.bytes, value.bytes], "\(value.name)")
+        for shell in OutputReaders.shells {
+            let dir = try OutputReaders.scratchDirectory("profile-read")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try Data(script).write(to: URL(fileURLWithPath: dir + "/ofdoctor.sh"))
+            let result = try OutputReaders.runScript(Array(". ./ofdoctor.sh\nprintf '%s' \"$V\" > value\n".utf8), shell: shell, in: dir)
+            #expect(result.status == 0, "\(shell): \(result.stderr)")
+            Self.expectIntact(OutputReaders.bytes(dir, "value"), value, in: dir, "\(shell) reading the script")
+        }
+    }
+
     // MARK: - Dockerfile
 
     /// A single-quoted Dockerfile word refuses a value only for a newline, a NUL or bad UTF-8.

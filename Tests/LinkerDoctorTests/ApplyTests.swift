@@ -299,6 +299,29 @@ struct ApplyTests {
         #expect(output == value)
     }
 
+    @Test("the profile script's reader takes only what ofdoctor writes: another first line, a command, an expansion, an open quote or a bad name is not ofdoctor's script",
+          arguments: ["#!/bin/sh\nexport V='a'\n",
+                      "# Written by ofdoctor\necho hi\n",
+                      "# Written by ofdoctor\nexport V=$(id)\n",
+                      "# Written by ofdoctor\nexport V=\"a\"\n",
+                      "# Written by ofdoctor\nexport V='a\n",
+                      "# Written by ofdoctor\nexport V='a' W='b'\n",
+                      "# Written by ofdoctor\nexport 1V='a'\n",
+                      "# Written by ofdoctor\nunset V W\n"])
+    func profileReaderRefuses(_ text: String) {
+        #expect(ProfileScript.settings(parsing: Array(text.utf8)) == nil)
+    }
+
+    @Test("the profile script's reader follows the shell: comments and blank lines between commands, a quoted newline inside a value, a backslash-newline that is none, a last line without its newline")
+    func profileReaderReads() throws {
+        let text = "# Written by ofdoctor fix --apply\n\n# note\nexport A='x\ny'\nunset B\nexport C=a\\\nb\\ c\nexport A=''"
+        let settings = try #require(ProfileScript.settings(parsing: Array(text.utf8)))
+        #expect(settings == [EnvironmentSetting(name: "A", value: "x\ny"), EnvironmentSetting(name: "B", value: nil),
+                             EnvironmentSetting(name: "C", value: "ab c"), EnvironmentSetting(name: "A", value: "")])
+        let bash = applyShell(". /dev/stdin <<'END'\n\(text)\nEND\nprintf '%s|%s|%s' \"$A\" \"${B-unset}\" \"$C\"")
+        #expect(bash.0 == 0 && bash.1 == "|unset|ab c", "\(bash)")
+    }
+
     @Test("a variable name a shell would reject is refused", arguments: ["1X", "A-B", "", "A B", "É"])
     func badVariableName(_ name: String) throws {
         #expect(throws: ApplyError.invalidAction("\(name) is not a variable name a shell accepts")) {

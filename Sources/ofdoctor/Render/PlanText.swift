@@ -56,6 +56,9 @@ enum PlanText {
             switch $0.action { case .env, .conf: return true; case .symlink, .ldconfig: return false }
         }
         if writesFiles { lines += Self.ownedFunction }
+        if plan.actions.contains(where: { if case .env = $0.action { return true } else { return false } }) {
+            lines += Self.holdsFunction
+        }
         if !hostRoot && plan.actions.contains(where: { $0.action != .ldconfig }) { lines += Self.insideFunction }
         // A path inside the root: `"$OFDOCTOR_ROOT"'/usr/lib/…'` (the root's own bytes never
         // reach the shell's parser: only the variable's name does).
@@ -82,7 +85,7 @@ enum PlanText {
                 lines.append("mkdir -p \(try place(profile.parent.string))")
                 lines.append("ofdoctor_owned \(file)")
                 lines.append("[ -e \(file) ] || printf '%s\\n' \(header) > \(file)")
-                lines.append("grep -qxF \(line) \(file) || printf '%s\\n' \(line) >> \(file)")
+                lines.append("ofdoctor_holds \(file) \(line) || printf '%s\\n' \(line) >> \(file)")
             case .conf(let path, let dirs):
                 let file = try place(path.string)
                 lines += try inside(path.string)
@@ -109,6 +112,22 @@ enum PlanText {
         "\t'# Written by ofdoctor'*) ;;",
         "\t*) printf 'ofdoctor fix: %s is not ofdoctor'\\''s (someone else wrote it): stopped, nothing more changed\\n' \"$1\" >&2; exit 1 ;;",
         "\tesac",
+        "}",
+    ]
+
+    /// `ofdoctor_holds FILE TEXT`: true when TEXT is whole lines of FILE. Compared in the
+    /// shell, byte for byte: a value may hold a newline, which `grep -x` would take as two
+    /// patterns, each matching a line of its own. (`printf .` keeps the file's last newlines
+    /// from the command substitution.)
+    private static let holdsFunction = [
+        "ofdoctor_holds() {",
+        "\tofdoctor_text=$(cat -- \"$1\" && printf .) || exit 1",
+        "\tofdoctor_nl='",
+        "'",
+        "\tcase \"$ofdoctor_nl${ofdoctor_text%.}\" in",
+        "\t*\"$ofdoctor_nl$2$ofdoctor_nl\"*) return 0 ;;",
+        "\tesac",
+        "\treturn 1",
         "}",
     ]
 
