@@ -68,7 +68,7 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
     public var description: String {
         switch self {
         case .exists(let p):
-            return "\(p) exists and was not created by ofdoctor; remove or rename it yourself, then run fix --apply again"
+            return "\(p) exists and fix --apply did not create it (it is not in ofdoctor's journal), so ofdoctor leaves it alone; remove or rename it yourself, then run fix --apply again"
         case .notADirectory(let p):
             return "\(p): a parent is not a directory (or is a symlink to nothing); ofdoctor will not replace it"
         case .linkInPath(let p):

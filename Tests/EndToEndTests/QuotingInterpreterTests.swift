@@ -164,6 +164,65 @@ struct QuotingInterpreterTests {
         }
     }
 
+    /// Random profile scripts in ofdoctor's shape, with quoting the writer never makes (runs
+    /// split in odd places, backslash escapes, line continuations, comments, values across
+    /// lines, bytes that are not UTF-8) and now and then a byte a shell would act on: where
+    /// the reader takes a script, dash and bash must read the same values from it. (A script
+    /// it refuses is not run: it may hold anything.)
+    @Test("ProfileScript's reader, on 300 random scripts, takes only what dash and bash read as it does")
+    func profileReaderAgreesWithShells() throws {
+        var random = SeededRandom(seed: 32)
+        var taken = 0
+        for round in 0..<300 {
+            var script = Array(ProfileScript.header.utf8) + [0x0A]
+            for _ in 0..<random.below(5) { script += Self.randomProfileLine(&random) }
+            guard let settings = ProfileScript.settings(parsing: script) else { continue }
+            taken += 1
+            var expected: [String: [UInt8]] = [:]   // the names set at the end
+            for setting in settings {
+                expected[setting.name] = setting.value.map(ByteString.bytes)
+            }
+            for shell in OutputReaders.shells {
+                let dir = try OutputReaders.scratchDirectory("profile-random")
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                try Data(script).write(to: URL(fileURLWithPath: dir + "/ofdoctor.sh"))
+                let driver = ". ./ofdoctor.sh\nfor n in V W; do eval \"[ -n \\\"\\${$n+set}\\\" ]\" && eval \"printf '%s' \\\"\\$$n\\\"\" > \"$n\"; done\nexit 0\n"
+                let result = try OutputReaders.runScript(Array(driver.utf8), shell: shell, in: dir)
+                #expect(result.status == 0, "round \(round), \(shell): \(result.stderr) for \(String(decoding: script, as: UTF8.self).debugDescription)")
+                for name in ["V", "W"] {
+                    #expect(OutputReaders.bytes(dir, name) == expected[name],
+                            "round \(round), \(shell), \(name): the reader says \(String(describing: expected[name])) for \(String(decoding: script, as: UTF8.self).debugDescription)")
+                }
+            }
+        }
+        #expect(taken >= 100, "only \(taken) of 300 random scripts were taken: the generator makes too few readable ones")
+    }
+
+    /// One line (or, through a quote or a continuation, several) of a random profile script.
+    static func randomProfileLine(_ random: inout SeededRandom) -> [UInt8] {
+        switch random.below(20) {
+        case 0: return Array("# a comment $(touch PWNED) '".utf8) + [0x0A]
+        case 1: return [0x0A]
+        case 2: return Array("unset \(random.below(2) == 0 ? "V" : "W")".utf8) + [0x0A]
+        default:
+            var line = Array("export \(random.below(2) == 0 ? "V" : "W")=".utf8)
+            let plain: [UInt8] = Array("a/.:-_=".utf8) + [0xC3, 0xA9, 0xFF, 0x80]
+            let anything: [UInt8] = plain + Array("\\ \t\n$`\"#;&|()<>*?~".utf8)
+            for _ in 0..<random.below(6) {
+                switch random.below(10) {
+                case 0...3: line.append(plain[random.below(plain.count)])
+                case 4...6:
+                    line.append(UInt8(ascii: "'"))
+                    for _ in 0..<random.below(4) { line.append(anything[random.below(anything.count)]) }
+                    line.append(UInt8(ascii: "'"))
+                case 7, 8: line += [UInt8(ascii: "\\"), anything[random.below(anything.count)]]
+                default: line.append(Array("$ ;\"".utf8)[random.below(4)])   // refused: never run
+                }
+            }
+            return line + [0x0A]
+        }
+    }
+
     // MARK: - Dockerfile
 
     /// A single-quoted Dockerfile word refuses a value only for a newline, a NUL or bad UTF-8.

@@ -118,7 +118,7 @@ struct ApplyTests {
         #expect(throws: ApplyError.exists(path: expected)) { try applier(temp.path).apply(applyFullPlan) }
         #expect(applyTreeDiff(before, applyTreeSnapshot(temp.path)) == [])
         #expect(ApplyError.exists(path: expected).description
-                .contains("exists and was not created by ofdoctor; remove or rename it yourself"))
+                .contains("exists and fix --apply did not create it (it is not in ofdoctor's journal), so ofdoctor leaves it alone; remove or rename it yourself"))
     }
 
     @Test("a parent symlink to /../../tmp/x stays inside the root; nothing is written outside")
