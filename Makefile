@@ -7,7 +7,7 @@ GENERATED_SEED  ?= 1
 GENERATED_BULLSEYE_ROOTS ?= 30
 GENERATED_TRIXIE_ROOTS   ?= 30
 # roots of other seeds that once showed a fault (SEED:N), kept as regressions
-GENERATED_ALSO          ?= 3:56,6:7,6:19,27:18
+GENERATED_ALSO          ?= 3:56,6:7,6:19,27:18,66:35
 GENERATED_BULLSEYE_ALSO ?= 5:48
 PREFIX   ?= /usr/local
 

@@ -245,14 +245,21 @@ struct GeneratedRootTests {
             #expect(fatal == predicted,
                     "\(fixture.name) \(Self.recipe(fixture))\nreal: \(real)\ncheck's first error: \(first?.id ?? "none") \(predicted ?? "")")
         }
-        // A program the loader starts: every warning it prints about a binding (a protected
+        // No fatal line: every warning the loader printed about a binding (a protected
         // definition copied, an IFUNC of an object not yet relocated, a copied variable that
-        // changed size) is one check predicts.
+        // changed size) is one check predicts; all of them when check says the program
+        // starts. Where check's first error is a silent death (a SIGSEGV while relocating a
+        // library, LD010), the loader dies wherever it meets it: a warning from the
+        // program's relocations, which come last, is then never printed (seed 66, root 35).
         if fatal == nil {
             let printed = Set(lines.filter { line in bindingWarnings.contains { line.contains($0) } })
             let foreseen = Set(report.findings.filter { ["protected-direct-reference", "ifunc-not-relocated", "copy-size-mismatch"].contains($0.rule) }
                 .flatMap { $0.loaderMessage?.split(separator: "\n").map(String.init) ?? [] })
-            #expect(printed == foreseen, "\(fixture.name) \(Self.recipe(fixture))\nreal: \(real)")
+            if first == nil {
+                #expect(printed == foreseen, "\(fixture.name) \(Self.recipe(fixture))\nreal: \(real)")
+            } else {
+                #expect(printed.isSubset(of: foreseen), "\(fixture.name) \(Self.recipe(fixture))\nreal: \(real)\ncheck's first error: \(first?.id ?? "")")
+            }
         }
     }
 
