@@ -21,6 +21,9 @@ public struct Planner: Sendable {
     /// Whom the loader's opens are checked for (`LoadGraph.accessIdentity`): a copy that user
     /// may not read is no candidate. Nil for root.
     public var accessIdentity: ProcessIdentity?
+    /// Whose files a plan may put on the loader's path: a copy another user may change is
+    /// never linked, listed or put on LD_LIBRARY_PATH (`ForeignWrite`).
+    let administrators: RootAdministrators
     static let maxRounds = 6
 
     public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
@@ -28,6 +31,7 @@ public struct Planner: Sendable {
         self.program = program
         self.rules = rules
         hostLdconfigGlibc = system.ldconfigRunsOnHost ? GlibcVersion.host() : nil
+        administrators = RootAdministrators(root: system.root)
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
@@ -198,11 +202,17 @@ public struct Planner: Sendable {
                     else {
                         if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
                             let denied = current.graph.missing.first { $0.name.hasSameBytes(as: library) }?.deniedAttempts ?? []
-                            blockers.append(denied.isEmpty
-                                ? Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                          remedy: finding.remedy ?? "install the package that provides \(library)", findingKey: finding.key)
-                                : Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
-                                          remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key))
+                            let exposed = (candidates[TextKey(library)] ?? []).filter(\.usable).compactMap { candidate in
+                                foreignWrite(candidate.path).map { (candidate.path, $0) }
+                            }
+                            blockers.append(!denied.isEmpty
+                                ? Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
+                                          remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key)
+                                : !exposed.isEmpty
+                                ? Blocker(findingID: finding.id, summary: "\(library) is there only where other users may change it",
+                                          remedy: foreignWriteRemedy(exposed), findingKey: finding.key)
+                                : Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
+                                          remedy: finding.remedy ?? "install the package that provides \(library)", findingKey: finding.key))
                         }
                         continue
                     }
@@ -257,6 +267,12 @@ public struct Planner: Sendable {
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)
+                    let exposed = finding.candidates.compactMap { candidate in foreignWrite(candidate.path).map { (candidate.path, $0) } }
+                    guard exposed.isEmpty else {
+                        blockers.append(Blocker(findingID: finding.id, summary: "\(finding.library ?? "a library")'s companions are there only where other users may change them",
+                                                remedy: foreignWriteRemedy(exposed), findingKey: finding.key))
+                        continue
+                    }
                     for candidate in finding.candidates {
                         guard let name = candidate.soname else { continue }
                         Self.record(&actions, .symlink(path: RootPath(directory + "/" + name), target: candidate.path), for: finding)
@@ -529,13 +545,13 @@ public struct Planner: Sendable {
                 continue
             }
             result.append(Candidate(path: path, soname: name, kind: .sameSoname,
-                                    note: usable ? "the same soname, outside the search path" : unusableNote(path),
+                                    note: usable ? foreignWriteNote(path) ?? "the same soname, outside the search path" : unusableNote(path),
                                     usable: usable))
         }
         for path in soname(name, filesIn: index) {
             let usable = isUsableLibrary(path)
             result.append(Candidate(path: path, soname: name, kind: .sameSoname,
-                                    note: usable ? "its DT_SONAME is \(name), but no link of that name leads to it (ldconfig makes one in a directory it scans)"
+                                    note: usable ? foreignWriteNote(path) ?? "its DT_SONAME is \(name), but no link of that name leads to it (ldconfig makes one in a directory it scans)"
                                                  : unusableNote(path),
                                     usable: usable))
         }
@@ -573,7 +589,7 @@ public struct Planner: Sendable {
             // (A cache entry skipped for a nodeflib requester was not searched: still a place.)
             guard !trail.contains(where: { $0.directoryName == directory && $0.outcome != .nodeflib }), !rejected.contains(TextKey(path)),
                   !directory.containsBytes("/glibc-hwcaps/"),
-                  isUsableLibrary(path) else { continue }
+                  isUsableLibrary(path), foreignWrite(path) == nil else { continue }
             // A directory holding a copy the plan had to drop (it lacks what its consumers
             // need) does not go back on LD_LIBRARY_PATH for another library.
             let holdsRejected = rejected.contains { Resolver.directoryName($0.string).hasSameBytes(as: directory) }
@@ -608,8 +624,10 @@ public struct Planner: Sendable {
                 guard !holdsRejected else { continue }
                 return libraryPathFirst(directory, file: path, in: environment)
             }
+            let family = [name] + companions(of: name, in: directory, index: index)
+            guard !family.contains(where: { foreignWrite(directory + "/" + $0) != nil }) else { continue }
             var actions: [FixAction] = []
-            for companion in [name] + companions(of: name, in: directory, index: index) {
+            for companion in family {
                 let link = RootPath(linkDirectory + "/" + companion)
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
                 actions.append(.symlink(path: link, target: directory + "/" + companion))
@@ -634,7 +652,8 @@ public struct Planner: Sendable {
         }
         for (path, isScanned) in files.filter(\.scanned) + files.filter({ !$0.scanned }) {
             let directory = Resolver.directoryName(path)
-            guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path) else { continue }
+            guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path),
+                  foreignWrite(path) == nil else { continue }
             if isScanned { return Step(actions: [.ldconfig], environment: nil, file: path) }
             if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil, file: path)
@@ -649,7 +668,7 @@ public struct Planner: Sendable {
                 let directory = Resolver.directoryName(path)
                 guard !rejected.contains(TextKey(path)),
                       system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }),
-                      isUsableLibrary(path) else { continue }
+                      isUsableLibrary(path), foreignWrite(path) == nil else { continue }
                 let link = RootPath(directory + "/" + name)
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
                 let action = FixAction.symlink(path: link, target: other)
@@ -736,6 +755,39 @@ public struct Planner: Sendable {
             return "cut short: \(size) bytes, and its segments run to byte \(end)"
         }
         return accessIdentity?.denial(.read, path: RootPath(path), in: system.root).map { "\($0)" } ?? "not a usable x86-64 library"
+    }
+
+    /// Who besides the root's administrators may change the file at `path` or a directory
+    /// on the way to it (nil: no one).
+    func foreignWrite(_ path: String) -> ForeignWrite? {
+        administrators.foreignWrite(to: RootPath(path), in: system.root)
+    }
+
+    /// Why a usable copy stays off the loader's path; nil when nothing keeps it off.
+    func foreignWriteNote(_ path: String) -> String? {
+        foreignWrite(path).map { "\($0): the plan leaves it off the loader's path, where whoever may change it would choose what other users' programs load" }
+    }
+
+    /// What a person does about copies only others may change: copy one where only root
+    /// may change it and the loader looks, or take the others' write access away (not
+    /// offered for a directory every user may add to, such as /tmp: its mode is meant).
+    func foreignWriteRemedy(_ exposed: [(path: String, write: ForeignWrite)]) -> String {
+        let destination = trustedLibraryDirectory()
+        let copies = exposed.map { "\($0.write) on the way to \($0.path)" }.joined(separator: "; ")
+        let tighten = exposed.contains { $0.write.writer != .everyone || $0.write.mode & 0o1000 == 0 }
+            ? ", or make \(exposed.count == 1 ? "that" : "each such") entry root's and not writable by others (chown root:root, chmod go-w)" : ""
+        return "\(copies): copy the library to \(destination), which only root may change and ldconfig reads, then run ldconfig\(tighten); then run ofdoctor fix again"
+    }
+
+    /// A directory for a person to copy a library to: /usr/local/lib where ldconfig reads
+    /// it and only root may change it, else the directory the plan links into.
+    func trustedLibraryDirectory() -> String {
+        let local = "/usr/local/lib"
+        if system.root.isDirectory(RootPath(local)), foreignWrite(local) == nil,
+           ldconfigDirectories().contains(where: { sameDirectory($0, local) }) {
+            return local
+        }
+        return linkDirectory
     }
 
     /// An ELF file of the loader's class and machine, which the program's user may read.

@@ -1,0 +1,75 @@
+import RootFS
+
+/// An entry on the way to a file that someone other than the root's administrators may
+/// change: a directory the path is looked up in (whoever may write it may put another file
+/// or link in its place) or the file itself. A fix that puts such a file on the loader's
+/// path — a link beside the system's libraries, its directory in ld.so.conf.d (ld.so.cache
+/// serves it to every program, set-user-ID ones included), LD_LIBRARY_PATH in every login
+/// shell — hands that user what other users' programs load.
+public struct ForeignWrite: Equatable, Sendable, CustomStringConvertible {
+    public enum Writer: Equatable, Sendable {
+        /// A user other than the administrators owns it (an owner may always chmod).
+        case owner(uid: UInt32)
+        /// Its group may write it, and that group is not the administrators'.
+        case group(gid: UInt32)
+        /// Every user may write it (a sticky directory too: anyone may add to it).
+        case everyone
+    }
+
+    public var path: String
+    public var mode: UInt32
+    public var writer: Writer
+
+    /// "every user may write /tmp (mode 1777)", "uid 1000 owns /home/ann/lib (mode 0755)".
+    public var description: String {
+        let octal = String(mode & 0o7777, radix: 8)
+        let mode = "mode " + String(repeating: "0", count: max(0, 4 - octal.count)) + octal
+        switch writer {
+        case .owner(let uid): return "uid \(uid) owns \(path) (\(mode))"
+        case .group(let gid): return "group \(gid) may write \(path) (\(mode))"
+        case .everyone: return "every user may write \(path) (\(mode))"
+        }
+    }
+}
+
+/// Who may change the root's system files: root, and the owner of the root's `/` (an image
+/// unpacked by a user is that user's throughout, and tells nothing about its users).
+public struct RootAdministrators: Sendable {
+    public var uids: Set<UInt32> = [0]
+    public var gids: Set<UInt32> = [0]
+
+    public init(root: RootView) {
+        if let owner = (try? root.filesystem.entry(at: .root))??.owner {
+            uids.insert(owner.uid)
+            gids.insert(owner.gid)
+        }
+    }
+
+    /// The first entry on the way to `path` — each directory it is looked up in (through
+    /// links), then the file it leads to — that someone else may change. Nil when there is
+    /// none, or when the path leads nowhere. An entry whose owner the root does not say (a
+    /// file a plan adds in memory) is judged by its mode alone.
+    public func foreignWrite(to path: RootPath, in root: RootView) -> ForeignWrite? {
+        guard let lookup = try? root.lookup(path), let found = lookup.resolved else { return nil }
+        for step in lookup.searched + [found] {
+            if let write = foreignWrite(step.path, step.entry) { return write }
+        }
+        return nil
+    }
+
+    func foreignWrite(_ path: RootPath, _ entry: RootEntry) -> ForeignWrite? {
+        // (a link's own mode means nothing; the directory holding it is judged)
+        guard entry.kind == .directory || entry.kind == .file else { return nil }
+        let writer: ForeignWrite.Writer
+        if entry.mode & 0o002 != 0 {
+            writer = .everyone
+        } else if let owner = entry.owner, !uids.contains(owner.uid) {
+            writer = .owner(uid: owner.uid)
+        } else if entry.mode & 0o020 != 0, let owner = entry.owner, !gids.contains(owner.gid) {
+            writer = .group(gid: owner.gid)
+        } else {
+            return nil
+        }
+        return ForeignWrite(path: path.string, mode: entry.mode, writer: writer)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// A missing library whose only copy lies where another user may change it. Linked beside
+/// the system's libraries, listed in ld.so.conf.d or put on LD_LIBRARY_PATH, that copy would
+/// let the user who may change it choose what other users' programs load (ld.so.cache
+/// serves set-user-ID programs too). The plan leaves it off: a person's step names who may
+/// change what, and the copy to make; made, the real loader starts the program. The same
+/// root with the directory root's alone is planned, applied and started as before.
+@Suite("copies other users may change stay off the loader's path", .serialized,
+       .enabled(if: RealLoader.canRunRoots, RealLoader.unavailableReason))
+struct ForeignWriteEndToEndTests {
+    /// `/app/bin/prog` needs `libx.so.1`, whose only copy is `/srv/drop/libx.so.1`.
+    static func build() throws -> ScratchBuild {
+        try ScratchBuild("foreign-write", """
+            bash -ec '. "$1/lib.sh"; mkroot root; launcher root; mkdir -p root/app/bin root/srv/drop' sh '\(FixtureRoot.scriptsDirectory)'
+            cat > x.c <<'EOF'
+            int x_f(void) { return 7; }
+            EOF
+            cat > p.c <<'EOF'
+            #include <stdio.h>
+            int x_f(void);
+            int main(void) { printf("x %d\\n", x_f()); return 0; }
+            EOF
+            gcc -shared -fPIC -o root/srv/drop/libx.so.1 -Wl,-soname,libx.so.1 x.c
+            gcc -o root/app/bin/prog p.c root/srv/drop/libx.so.1
+            /sbin/ldconfig -r root
+            """)
+    }
+
+    struct Report: Decodable {
+        struct Step: Decodable {
+            var finding: String
+            var summary: String
+            var remedy: String?
+        }
+        var status: String
+        var plan: [DoctorEndToEndTests.CheckJSON.ActionJSON]
+        var personSteps: [Step]
+    }
+
+    static func check(_ root: String) throws -> (Command.Result, Report) {
+        let result = Command.ofdoctor(["check", "--root", root, "--format", "json", "/app/bin/prog"])
+        return (result, try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8)))
+    }
+
+    static func run(_ root: String) -> RealLoader.Outcome {
+        RealLoader.run(root: root, program: "/app/bin/prog", argv0: "prog", environment: [:])
+    }
+
+    @Test("the only copy where others may change it: a person's step says who and what to copy; copied, the program starts",
+          arguments: [("every user", "chmod 0777 root/srv/drop", "every user may write /srv/drop (mode 0777)", true),
+                      ("every user, sticky", "chmod 1777 root/srv/drop", "every user may write /srv/drop (mode 1777)", false),
+                      ("another user", "chown 1000:1000 root/srv/drop", "uid 1000 owns /srv/drop (mode 0755)", true),
+                      ("a group", "chgrp 50 root/srv/drop && chmod 0775 root/srv/drop", "group 50 may write /srv/drop (mode 0775)", true),
+                      ("the file's owner", "chown 1000 root/srv/drop/libx.so.1", "uid 1000 owns /srv/drop/libx.so.1 (mode 0755)", true)])
+    func leftToAPerson(_ label: String, _ change: String, _ said: String, _ offersTightening: Bool) throws {
+        let build = try Self.build()
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        #expect(Command.run("/bin/sh", ["-ec", "cd \"$0\" && " + change, build.dir]).status == 0)
+        let before = Self.run(root)
+        #expect(before.status == 127 && before.stderr.contains("libx.so.1: cannot open shared object file"), "\(before)")
+
+        let (result, report) = try Self.check(root)
+        #expect(result.status == 2 && report.status == "unfixable", "\(label): \(result.stdout)")
+        #expect(report.plan.isEmpty, "\(label): \(report.plan.map(DoctorEndToEndTests.describe))")
+        let step = try #require(report.personSteps.first, "\(label): \(result.stdout)")
+        #expect(report.personSteps.count == 1 && step.finding == "LD002")
+        #expect(step.summary == "libx.so.1 is there only where other users may change it")
+        let remedy = step.remedy ?? ""
+        #expect(remedy.contains(said + " on the way to /srv/drop/libx.so.1") && remedy.contains("copy the library to /usr/local/lib"),
+                "\(label): \(remedy)")
+        #expect(remedy.contains("chmod go-w") == offersTightening, "\(label): \(remedy)")
+        let text = Command.ofdoctor(["fix", "--root", root, "/app/bin/prog"], environment: ["COLUMNS": "500"])
+        #expect(text.status == 2 && text.stdout.contains("no automatic fix") && text.stdout.contains(said), "\(text.stdout)")
+
+        // What the step says, done by a person: the real loader starts the program, and check agrees.
+        #expect(Command.run("/bin/sh", ["-ec", "cd \"$0\" && cp root/srv/drop/libx.so.1 root/usr/local/lib/ && /sbin/ldconfig -r root", build.dir],
+                            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]).status == 0)
+        let after = Self.run(root)
+        #expect(after.status == 0 && after.stdout == "x 7\n", "\(after)")
+        #expect(try Self.check(root).0.status == 0)
+    }
+
+    @Test("the same copy in a directory only root may change: planned, applied, and the real loader starts the program")
+    func rootsOwnIsPlanned() throws {
+        let build = try Self.build()
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        let (result, report) = try Self.check(root)
+        #expect(result.status == 1 && report.status == "fixable" && report.personSteps.isEmpty, "\(result.stdout)")
+        #expect(report.plan.contains { ($0.directories ?? []).contains("/srv/drop") || $0.target?.hasPrefix("/srv/drop/") == true },
+                "\(report.plan.map(DoctorEndToEndTests.describe))")
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/bin/prog"])
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let after = Self.run(root)
+        #expect(after.status == 0 && after.stdout == "x 7\n", "\(after)")
+    }
+}
