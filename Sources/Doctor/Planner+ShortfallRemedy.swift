@@ -72,7 +72,7 @@ extension Planner {
         let provider = finding.resolvedTo.flatMap { try? system.root.resolve(RootPath($0)) }?.path.string
         let defines = { (path: String) -> Bool in
             // (a copy another user may change is no copy to send a person to: `ForeignWrite`)
-            guard FindingCatalog.fileName(path).hasSameBytes(as: library), self.isUsableLibrary(path), self.foreignWrite(path) == nil,
+            guard FindingCatalog.fileName(path).hasSameBytes(as: library), self.isUsableLibrary(path), self.newExposure(path) == nil,
                   let real = (try? self.system.root.resolve(RootPath(path)))?.path.string, real != provider,
                   let elf = self.elfFile(path) else { return false }
             return hasAll(elf)

@@ -203,7 +203,7 @@ public struct Planner: Sendable {
                         if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
                             let denied = current.graph.missing.first { $0.name.hasSameBytes(as: library) }?.deniedAttempts ?? []
                             let exposed = (candidates[TextKey(library)] ?? []).filter(\.usable).compactMap { candidate in
-                                foreignWrite(candidate.path).map { (candidate.path, $0) }
+                                newExposure(candidate.path).map { (candidate.path, $0) }
                             }
                             blockers.append(!denied.isEmpty
                                 ? Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
@@ -267,7 +267,7 @@ public struct Planner: Sendable {
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)
-                    let exposed = finding.candidates.compactMap { candidate in foreignWrite(candidate.path).map { (candidate.path, $0) } }
+                    let exposed = finding.candidates.compactMap { candidate in newExposure(candidate.path).map { (candidate.path, $0) } }
                     guard exposed.isEmpty else {
                         blockers.append(Blocker(findingID: finding.id, summary: "\(finding.library ?? "a library")'s companions are there only where other users may change them",
                                                 remedy: foreignWriteRemedy(exposed), findingKey: finding.key))
@@ -589,7 +589,7 @@ public struct Planner: Sendable {
             // (A cache entry skipped for a nodeflib requester was not searched: still a place.)
             guard !trail.contains(where: { $0.directoryName == directory && $0.outcome != .nodeflib }), !rejected.contains(TextKey(path)),
                   !directory.containsBytes("/glibc-hwcaps/"),
-                  isUsableLibrary(path), foreignWrite(path) == nil else { continue }
+                  isUsableLibrary(path) else { continue }
             // A directory holding a copy the plan had to drop (it lacks what its consumers
             // need) does not go back on LD_LIBRARY_PATH for another library.
             let holdsRejected = rejected.contains { Resolver.directoryName($0.string).hasSameBytes(as: directory) }
@@ -609,6 +609,8 @@ public struct Planner: Sendable {
                 if !dirs.contains(where: { sameDirectory($0, directory) }) { dirs.append(directory) }
                 return Step(actions: [], environment: withLibraryPath(dirs, in: environment), file: path)
             }
+            // Outside the default directories the plan would put it on the loader's path.
+            guard newExposure(path) == nil else { continue }
             let isPrivate = isPrivateDirectory(directory, index: index)
             // A directory of the application's own libraries that shadows nothing: listed in
             // /etc/ld.so.conf.d, so every process (docker exec, cron, any shell) finds it.
@@ -625,7 +627,7 @@ public struct Planner: Sendable {
                 return libraryPathFirst(directory, file: path, in: environment)
             }
             let family = [name] + companions(of: name, in: directory, index: index)
-            guard !family.contains(where: { foreignWrite(directory + "/" + $0) != nil }) else { continue }
+            guard !family.contains(where: { newExposure(directory + "/" + $0) != nil }) else { continue }
             var actions: [FixAction] = []
             for companion in family {
                 let link = RootPath(linkDirectory + "/" + companion)
@@ -652,9 +654,11 @@ public struct Planner: Sendable {
         }
         for (path, isScanned) in files.filter(\.scanned) + files.filter({ !$0.scanned }) {
             let directory = Resolver.directoryName(path)
-            guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path),
-                  foreignWrite(path) == nil else { continue }
+            guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path) else { continue }
+            // (a directory the root's ldconfig scans is on the path already: any ldconfig run
+            // makes that link; elsewhere the plan would put the file on the path)
             if isScanned { return Step(actions: [.ldconfig], environment: nil, file: path) }
+            guard newExposure(path) == nil else { continue }
             if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil, file: path)
             }
@@ -668,7 +672,7 @@ public struct Planner: Sendable {
                 let directory = Resolver.directoryName(path)
                 guard !rejected.contains(TextKey(path)),
                       system.platform.defaultDirectories.contains(where: { sameDirectory($0, directory) }),
-                      isUsableLibrary(path), foreignWrite(path) == nil else { continue }
+                      isUsableLibrary(path) else { continue }
                 let link = RootPath(directory + "/" + name)
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
                 let action = FixAction.symlink(path: link, target: other)
@@ -763,9 +767,17 @@ public struct Planner: Sendable {
         administrators.foreignWrite(to: RootPath(path), in: system.root)
     }
 
+    /// `foreignWrite` for a copy a plan would put on the loader's path: nil in a directory
+    /// the root's loader or ldconfig searches already (any ldconfig run serves it).
+    func newExposure(_ path: String) -> ForeignWrite? {
+        let directory = Resolver.directoryName(path)
+        guard !ldconfigDirectories().contains(where: { sameDirectory($0, directory) }) else { return nil }
+        return foreignWrite(path)
+    }
+
     /// Why a usable copy stays off the loader's path; nil when nothing keeps it off.
     func foreignWriteNote(_ path: String) -> String? {
-        foreignWrite(path).map { "\($0): the plan leaves it off the loader's path, where whoever may change it would choose what other users' programs load" }
+        newExposure(path).map { "\($0): the plan leaves it off the loader's path, where whoever may change it would choose what other users' programs load" }
     }
 
     /// What a person does about copies only others may change: copy one where only root

@@ -10,10 +10,12 @@ import Testing
 @Suite("copies other users may change stay off the loader's path", .serialized,
        .enabled(if: RealLoader.canRunRoots, RealLoader.unavailableReason))
 struct ForeignWriteEndToEndTests {
-    /// `/app/bin/prog` needs `libx.so.1`, whose only copy is `/srv/drop/libx.so.1`.
-    static func build() throws -> ScratchBuild {
+    /// `/app/bin/prog` needs `libx.so.1`, whose only copy is `library` (`/srv/drop/libx.so.1`
+    /// unless said), in a cache written before it was there.
+    static func build(library: String = "/srv/drop/libx.so.1") throws -> ScratchBuild {
         try ScratchBuild("foreign-write", """
             bash -ec '. "$1/lib.sh"; mkroot root; launcher root; mkdir -p root/app/bin root/srv/drop' sh '\(FixtureRoot.scriptsDirectory)'
+            /sbin/ldconfig -r root
             cat > x.c <<'EOF'
             int x_f(void) { return 7; }
             EOF
@@ -22,9 +24,8 @@ struct ForeignWriteEndToEndTests {
             int x_f(void);
             int main(void) { printf("x %d\\n", x_f()); return 0; }
             EOF
-            gcc -shared -fPIC -o root/srv/drop/libx.so.1 -Wl,-soname,libx.so.1 x.c
-            gcc -o root/app/bin/prog p.c root/srv/drop/libx.so.1
-            /sbin/ldconfig -r root
+            gcc -shared -fPIC -o root\(library) -Wl,-soname,libx.so.1 x.c
+            gcc -o root/app/bin/prog p.c root\(library)
             """)
     }
 
@@ -81,6 +82,21 @@ struct ForeignWriteEndToEndTests {
         let after = Self.run(root)
         #expect(after.status == 0 && after.stdout == "x 7\n", "\(after)")
         #expect(try Self.check(root).0.status == 0)
+    }
+
+    @Test("a copy in a directory the root's ldconfig scans already, though a group may write it (Debian's staff and /usr/local): ldconfig is planned, as any ldconfig run would do it")
+    func alreadyScannedIsPlanned() throws {
+        let build = try Self.build(library: "/usr/local/lib/libx.so.1.0.0")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        #expect(Command.run("/bin/sh", ["-ec", "cd \"$0\" && chgrp 50 root/usr/local/lib && chmod 2775 root/usr/local/lib", build.dir]).status == 0)
+        let (result, report) = try Self.check(root)
+        #expect(result.status == 1 && report.personSteps.isEmpty, "\(result.stdout)")
+        #expect(report.plan.map(\.kind) == ["ldconfig"], "\(report.plan.map(DoctorEndToEndTests.describe))")
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/bin/prog"])
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let after = Self.run(root)
+        #expect(after.status == 0 && after.stdout == "x 7\n", "\(after)")
     }
 
     @Test("the same copy in a directory only root may change: planned, applied, and the real loader starts the program")
