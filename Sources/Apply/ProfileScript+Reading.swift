@@ -8,7 +8,8 @@ extension ProfileScript {
     /// or not one ofdoctor wrote). Lets `check` tell "the root is fixed, this environment is
     /// not" from "nothing was applied yet".
     public static func settings(in root: RootView) -> [EnvironmentSetting]? {
-        guard let bytes = try? root.contents(of: path) else { return nil }
+        // (ofdoctor writes a few lines: a file past a mebibyte is someone else's, and is not copied)
+        guard let bytes = try? root.contents(of: path), bytes.count <= 1 << 20 else { return nil }
         return settings(parsing: Array(bytes.buffer))
     }
 

@@ -312,6 +312,21 @@ struct ApplyTests {
         #expect(ProfileScript.settings(parsing: Array(text.utf8)) == nil)
     }
 
+    @Test("a profile script past a mebibyte is not ofdoctor's: not copied, not read")
+    func profileReaderSizeBound() throws {
+        let temp = ApplyTempDirectory()
+        defer { temp.remove() }
+        try FileManager.default.createDirectory(atPath: temp.path + "/etc/profile.d", withIntermediateDirectories: true)
+        let line = "export V='x'\n"
+        let small = ProfileScript.header + "\n" + line
+        let large = small + String(repeating: "#" + String(repeating: "x", count: 1023) + "\n", count: 1024)
+        for (text, readable) in [(small, true), (large, false)] {
+            applyWrite(text, to: temp.path + "/etc/profile.d/ofdoctor.sh")
+            let settings = ProfileScript.settings(in: RootView(try LocalRoot(directory: temp.path)))
+            #expect((settings == [EnvironmentSetting(name: "V", value: "x")]) == readable, "\(text.utf8.count) bytes: \(String(describing: settings))")
+        }
+    }
+
     @Test("the profile script's reader follows the shell: comments and blank lines between commands, a quoted newline inside a value, a backslash-newline that is none, a last line without its newline")
     func profileReaderReads() throws {
         let text = "# Written by ofdoctor fix --apply\n\n# note\nexport A='x\ny'\nunset B\nexport C=a\\\nb\\ c\nexport A=''"
