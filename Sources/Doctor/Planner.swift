@@ -210,7 +210,7 @@ public struct Planner: Sendable {
                                           remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key)
                                 : !exposed.isEmpty
                                 ? Blocker(findingID: finding.id, summary: "\(library) is there only where other users may change it",
-                                          remedy: foreignWriteRemedy(exposed), findingKey: finding.key)
+                                          remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key)
                                 : Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
                                           remedy: finding.remedy ?? "install the package that provides \(library)", findingKey: finding.key))
                         }
@@ -783,12 +783,15 @@ public struct Planner: Sendable {
     /// What a person does about copies only others may change: copy one where only root
     /// may change it and the loader looks, or take the others' write access away (not
     /// offered for a directory every user may add to, such as /tmp: its mode is meant).
-    func foreignWriteRemedy(_ exposed: [(path: String, write: ForeignWrite)]) -> String {
+    /// - Parameter libraries: every library of the finding, when it covers several (one
+    ///   cause: OpenFace's four), all to be copied.
+    func foreignWriteRemedy(_ exposed: [(path: String, write: ForeignWrite)], libraries: [String] = []) -> String {
         let destination = trustedLibraryDirectory()
         let copies = exposed.map { "\($0.write) on the way to \($0.path)" }.joined(separator: "; ")
         let tighten = exposed.contains { $0.write.writer != .everyone || $0.write.mode & 0o1000 == 0 }
             ? ", or make \(exposed.count == 1 ? "that" : "each such") entry root's and not writable by others (chown root:root, chmod go-w)" : ""
-        return "\(copies): copy the library to \(destination), which only root may change and ldconfig reads, then run ldconfig\(tighten); then run ofdoctor fix again"
+        let what = libraries.count > 1 ? "the libraries (\(libraries.joined(separator: ", ")))" : "the library"
+        return "\(copies): copy \(what) to \(destination), which only root may change and ldconfig reads, then run ldconfig\(tighten); then run ofdoctor fix again"
     }
 
     /// A directory for a person to copy a library to: /usr/local/lib where ldconfig reads

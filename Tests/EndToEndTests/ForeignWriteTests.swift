@@ -84,6 +84,37 @@ struct ForeignWriteEndToEndTests {
         #expect(try Self.check(root).0.status == 0)
     }
 
+    @Test("OpenFace built by uid 1000: OF003 is a person's step naming all four libraries; the rest is fixed; copied, the program starts",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func openFaceOwnedByAUser() throws {
+        let fixture = try #require(FixtureRoot.named("all"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        #expect(Command.run("/bin/chown", ["-R", "1000:1000", root + "/opt/OpenFace"]).status == 0)
+        let env = DoctorEndToEndTests.envArguments(fixture)
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "FeatureExtraction"] + env)
+        #expect(check.status == 2, "\(check.stderr)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8))
+        #expect(report.personSteps.map(\.finding) == ["OF003"], "\(report.personSteps)")
+        let remedy = report.personSteps.first?.remedy ?? ""
+        #expect(remedy.hasPrefix("uid 1000 owns /opt/OpenFace (mode 0755)")
+                && remedy.contains("copy the libraries (libLandmarkDetector.so, libFaceAnalyser.so, libGazeAnalyser.so, libUtilities.so) to /usr/local/lib"),
+                "\(remedy)")
+        #expect(!report.plan.isEmpty && report.plan.allSatisfy { !$0.fixes.contains("OF003") && !($0.directories ?? []).contains("/opt/OpenFace/build/lib") })
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
+        #expect(apply.status == 2, "\(apply.stdout)\(apply.stderr)")
+        #expect(Set(FixJourneyTests.notFound(root: root, environment: fixture.environment))
+                == ["libLandmarkDetector.so", "libFaceAnalyser.so", "libGazeAnalyser.so", "libUtilities.so"])
+
+        // The person's step, then the plan again: the real loader starts the program.
+        #expect(Command.run("/bin/sh", ["-ec", "cd \"$0\" && cp opt/OpenFace/build/lib/lib*.so usr/local/lib/ && /sbin/ldconfig -r .", root],
+                            environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]).status == 0)
+        let again = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        let started = DoctorEndToEndTests.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "\(started)")
+    }
+
     @Test("a copy in a directory the root's ldconfig scans already, though a group may write it (Debian's staff and /usr/local): ldconfig is planned, as any ldconfig run would do it")
     func alreadyScannedIsPlanned() throws {
         let build = try Self.build(library: "/usr/local/lib/libx.so.1.0.0")
