@@ -770,9 +770,11 @@ public struct Planner: Sendable {
     /// `foreignWrite` for a copy a plan would put on the loader's path: nil in a directory
     /// the root's loader or ldconfig searches already (any ldconfig run serves it).
     func newExposure(_ path: String) -> ForeignWrite? {
+        // (the ownership walk first: nearly every copy passes it, and the root's ld.so.conf
+        // is then not read again)
+        guard let write = foreignWrite(path) else { return nil }
         let directory = Resolver.directoryName(path)
-        guard !ldconfigDirectories().contains(where: { sameDirectory($0, directory) }) else { return nil }
-        return foreignWrite(path)
+        return ldconfigDirectories().contains(where: { sameDirectory($0, directory) }) ? nil : write
     }
 
     /// Why a usable copy stays off the loader's path; nil when nothing keeps it off.
