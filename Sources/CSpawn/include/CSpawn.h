@@ -5,8 +5,12 @@
 /* Where and as whom the child runs, entered in the child before execve. */
 typedef struct {
     /* NULL: this process's root. Otherwise the child enters a private mount namespace,
-       mounts procfs on `proc` (when not NULL; a failure is ignored, as a root may lack the
-       directory) and chroot(2)s into `root`. Needs root. */
+       sees `root` through a bind mount of its own without devices (nodev), mounts procfs
+       on `proc` (when not NULL; a failure is ignored, as a root may lack the directory),
+       chroot(2)s into `root` and keeps only Docker's default capabilities less
+       CAP_SYS_CHROOT and CAP_MKNOD (the bounding set; inheritable and ambient emptied), so
+       the program cannot chroot its way out, mount, load modules or read raw devices.
+       Needs root. */
     const char *root;
     const char *proc;
     /* The directory to start in (inside `root`); NULL: `/` when a root is entered, else
