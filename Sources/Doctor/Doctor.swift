@@ -65,8 +65,12 @@ public struct Doctor: Sendable {
             }
             let key = findings[i].key
             findings[i].fixable = !findings[i].isProblem || outcome.fixedKeys.contains(key)
-            if findings[i].isProblem && !findings[i].fixable, findings[i].remedy == nil {
-                findings[i].remedy = outcome.blockers.first { $0.findingKey == key }?.remedy
+            if findings[i].isProblem && !findings[i].fixable, let blocker = outcome.blockers.first(where: { $0.findingKey == key }),
+               findings[i].remedy == nil || blocker.replacesRemedy {
+                findings[i].remedy = blocker.remedy
+                for j in findings[i].candidates.indices {
+                    if let note = blocker.candidateNotes[findings[i].candidates[j].path] { findings[i].candidates[j].note = note }
+                }
             }
         }
         let hasPlan = !outcome.plan.isEmpty

@@ -210,7 +210,8 @@ public struct Planner: Sendable {
                                           remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key)
                                 : !exposed.isEmpty
                                 ? Blocker(findingID: finding.id, summary: "\(library) is there only where other users may change it",
-                                          remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key)
+                                          remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key,
+                                          replacesRemedy: true)
                                 : Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
                                           remedy: finding.remedy ?? "install the package that provides \(library)", findingKey: finding.key))
                         }
@@ -269,8 +270,13 @@ public struct Planner: Sendable {
                     let directory = Resolver.directoryName(loadPath)
                     let exposed = finding.candidates.compactMap { candidate in newExposure(candidate.path).map { (candidate.path, $0) } }
                     guard exposed.isEmpty else {
-                        blockers.append(Blocker(findingID: finding.id, summary: "\(finding.library ?? "a library")'s companions are there only where other users may change them",
-                                                remedy: foreignWriteRemedy(exposed), findingKey: finding.key))
+                        // (the library opens them from its own directory: they go there)
+                        let names = finding.candidates.map { $0.soname ?? FindingCatalog.fileName($0.path) }
+                        var blocker = Blocker(findingID: finding.id, summary: "\(finding.library ?? "a library")'s companions are there only where other users may change them",
+                                              remedy: foreignWriteRemedy(exposed, libraries: names, destination: directory),
+                                              findingKey: finding.key, replacesRemedy: true)
+                        for candidate in finding.candidates { blocker.candidateNotes[candidate.path] = foreignWriteNote(candidate.path) }
+                        blockers.append(blocker)
                         continue
                     }
                     for candidate in finding.candidates {
@@ -787,13 +793,20 @@ public struct Planner: Sendable {
     /// offered for a directory every user may add to, such as /tmp: its mode is meant).
     /// - Parameter libraries: every library of the finding, when it covers several (one
     ///   cause: OpenFace's four), all to be copied.
-    func foreignWriteRemedy(_ exposed: [(path: String, write: ForeignWrite)], libraries: [String] = []) -> String {
-        let destination = trustedLibraryDirectory()
-        let copies = exposed.map { "\($0.write) on the way to \($0.path)" }.joined(separator: "; ")
-        let tighten = exposed.contains { $0.write.writer != .everyone || $0.write.mode & 0o1000 == 0 }
-            ? ", or make \(exposed.count == 1 ? "that" : "each such") entry root's and not writable by others (chown root:root, chmod go-w)" : ""
+    /// - Parameter destination: where the copies must go (a library that opens its
+    ///   companions from its own directory needs them there); nil: `trustedLibraryDirectory`.
+    func foreignWriteRemedy(_ exposed: [(path: String, write: ForeignWrite)], libraries: [String] = [],
+                            destination: String? = nil) -> String {
+        // One clause per entry others may change, with every copy it is on the way to.
+        var writes: [(write: ForeignWrite, paths: [String])] = []
+        for (path, write) in exposed {
+            if let i = writes.firstIndex(where: { $0.write == write }) { writes[i].paths.append(path) } else { writes.append((write, [path])) }
+        }
+        let copies = writes.map { "\($0.write) on the way to \($0.paths.joined(separator: ", "))" }.joined(separator: "; ")
+        let tighten = writes.contains { $0.write.writer != .everyone || $0.write.mode & 0o1000 == 0 }
+            ? ", or make \(writes.count == 1 ? "that" : "each such") entry root's and not writable by others (chown root:root, chmod go-w)" : ""
         let what = libraries.count > 1 ? "the libraries (\(libraries.joined(separator: ", ")))" : "the library"
-        return "\(copies): copy \(what) to \(destination), which only root may change and ldconfig reads, then run ldconfig\(tighten); then run ofdoctor fix again"
+        return "\(copies): copy \(what) to \(destination ?? trustedLibraryDirectory()), which only root may change and ldconfig reads, then run ldconfig\(tighten); then run ofdoctor fix again"
     }
 
     /// A directory for a person to copy a library to: /usr/local/lib where ldconfig reads

@@ -115,6 +115,47 @@ struct ForeignWriteEndToEndTests {
         #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "\(started)")
     }
 
+    @Test("MKL's companions in a conda owned by uid 1000: OF005 is a person's step to copy them beside the load path, its fix and candidates say so; copied, BLAS works",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func companionsOwnedByAUser() throws {
+        let fixture = try #require(FixtureRoot.named("of002-seed-fix"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        #expect(Command.run("/bin/chown", ["-R", "1000:1000", root + "/opt/conda/lib"]).status == 0)
+        let env = DoctorEndToEndTests.envArguments(fixture)
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "FeatureExtraction"] + env)
+        #expect(check.status == 2, "\(check.stderr)")
+        struct Findings: Decodable {
+            struct Finding: Decodable {
+                struct Candidate: Decodable { var path: String; var note: String? }
+                var id: String
+                var remedy: String?
+                var candidates: [Candidate]
+            }
+            var findings: [Finding]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8))
+        let step = try #require(report.personSteps.first { $0.finding == "OF005" }, "\(report.personSteps)")
+        let remedy = step.remedy ?? ""
+        #expect(remedy.hasPrefix("uid 1000 owns /opt/conda/lib (mode 0755) on the way to /opt/conda/lib/libiomp5.so, ")
+                && remedy.contains("copy the libraries (libiomp5.so, libmkl_core.so.2, libmkl_def.so.2, libmkl_gnu_thread.so.2, libmkl_intel_lp64.so.2) to /lib/x86_64-linux-gnu"),
+                "\(remedy)")
+        let finding = try #require(try JSONDecoder().decode(Findings.self, from: Data(check.stdout.utf8)).findings.first { $0.id == "OF005" })
+        #expect(finding.remedy == step.remedy)
+        #expect(!finding.candidates.isEmpty && finding.candidates.allSatisfy { $0.note?.hasPrefix("uid 1000 owns /opt/conda/lib (mode 0755): the plan leaves it off") == true },
+                "\(finding.candidates)")
+        #expect(report.plan.allSatisfy { !$0.fixes.contains("OF005") && !($0.target ?? "").hasPrefix("/opt/conda/lib/") })
+        let before = DoctorEndToEndTests.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(!before.stdout.contains("BLAS ok"), "\(before)")
+
+        // The person's step: the companions copied beside the load path; the plan's other steps applied.
+        #expect(Command.run("/bin/sh", ["-ec", "cd \"$0\" && for f in libiomp5.so libmkl_core.so.2 libmkl_def.so.2 libmkl_gnu_thread.so.2 libmkl_intel_lp64.so.2; do cp opt/conda/lib/$f usr/lib/x86_64-linux-gnu/; done", root]).status == 0)
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "FeatureExtraction"] + env)
+        #expect(apply.status == 0, "\(apply.stdout)\(apply.stderr)")
+        let started = DoctorEndToEndTests.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "\(started)")
+    }
+
     @Test("a copy in a directory the root's ldconfig scans already, though a group may write it (Debian's staff and /usr/local): ldconfig is planned, as any ldconfig run would do it")
     func alreadyScannedIsPlanned() throws {
         let build = try Self.build(library: "/usr/local/lib/libx.so.1.0.0")
