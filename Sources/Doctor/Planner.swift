@@ -202,9 +202,7 @@ public struct Planner: Sendable {
                     else {
                         if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
                             let denied = current.graph.missing.first { $0.name.hasSameBytes(as: library) }?.deniedAttempts ?? []
-                            let exposed = (candidates[TextKey(library)] ?? []).filter(\.usable).compactMap { candidate in
-                                newExposure(candidate.path).map { (candidate.path, $0) }
-                            }
+                            let exposed = exposures((candidates[TextKey(library)] ?? []).filter(\.usable).map(\.path))
                             blockers.append(!denied.isEmpty
                                 ? Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
                                           remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key)
@@ -268,14 +266,14 @@ public struct Planner: Sendable {
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)
-                    let exposed = finding.candidates.compactMap { candidate in newExposure(candidate.path).map { (candidate.path, $0) } }
+                    let exposed = exposures(finding.candidates.map(\.path))
                     guard exposed.isEmpty else {
                         // (the library opens them from its own directory: they go there)
                         let names = finding.candidates.map { $0.soname ?? FindingCatalog.fileName($0.path) }
                         var blocker = Blocker(findingID: finding.id, summary: "\(finding.library ?? "a library")'s companions are there only where other users may change them",
                                               remedy: foreignWriteRemedy(exposed, libraries: names, destination: directory),
                                               findingKey: finding.key, replacesRemedy: true)
-                        for candidate in finding.candidates { blocker.candidateNotes[candidate.path] = foreignWriteNote(candidate.path) }
+                        for (path, write) in exposed { blocker.candidateNotes[path] = Self.foreignWriteNote(write) }
                         blockers.append(blocker)
                         continue
                     }
@@ -783,9 +781,18 @@ public struct Planner: Sendable {
         return ldconfigDirectories().contains(where: { sameDirectory($0, directory) }) ? nil : write
     }
 
+    /// The copies among `paths` a plan would newly put on the path, with who may change each.
+    func exposures(_ paths: [String]) -> [(path: String, write: ForeignWrite)] {
+        paths.compactMap { path in newExposure(path).map { (path, $0) } }
+    }
+
     /// Why a usable copy stays off the loader's path; nil when nothing keeps it off.
     func foreignWriteNote(_ path: String) -> String? {
-        newExposure(path).map { "\($0): the plan leaves it off the loader's path, where whoever may change it would choose what other users' programs load" }
+        newExposure(path).map(Self.foreignWriteNote)
+    }
+
+    static func foreignWriteNote(_ write: ForeignWrite) -> String {
+        "\(write): the plan leaves it off the loader's path, where whoever may change it would choose what other users' programs load"
     }
 
     /// What a person does about copies only others may change: copy one where only root

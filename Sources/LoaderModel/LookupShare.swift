@@ -8,12 +8,13 @@ enum LookupShare: Equatable {
     case hashBitSet
 
     func takes(_ nameHash: UInt32) -> Bool {
-        switch self {
-        case .all: return true
         // The top bit of the hash times an odd constant: every bit of the name's hash mixed
         // in (a GNU hash's low bits follow the last characters).
-        case .hashBitClear: return (nameHash &* 0x9E37_79B1) >> 31 == 0
-        case .hashBitSet: return (nameHash &* 0x9E37_79B1) >> 31 == 1
+        let bitSet = (nameHash &* 0x9E37_79B1) >> 31 == 1
+        switch self {
+        case .all: return true
+        case .hashBitClear: return !bitSet
+        case .hashBitSet: return bitSet
         }
     }
 }

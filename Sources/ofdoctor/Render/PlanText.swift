@@ -56,9 +56,7 @@ enum PlanText {
             switch $0.action { case .env, .conf: return true; case .symlink, .ldconfig: return false }
         }
         if writesFiles { lines += Self.ownedFunction }
-        if plan.actions.contains(where: { if case .env = $0.action { return true } else { return false } }) {
-            lines += Self.holdsFunction
-        }
+        if !plan.environment.isEmpty { lines += Self.holdsFunction }
         if !hostRoot && plan.actions.contains(where: { $0.action != .ldconfig }) { lines += Self.insideFunction }
         // A path inside the root: `"$OFDOCTOR_ROOT"'/usr/lib/…'` (the root's own bytes never
         // reach the shell's parser: only the variable's name does).
