@@ -8,8 +8,13 @@
 #include <signal.h>
 #include <grp.h>
 #include <sched.h>
+#include <net/if.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -95,6 +100,164 @@ static unsigned long kept_mount_flags(const char *path) {
    (the kernel refused the program) or a step before it. */
 struct failure_report { int code; int at_exec; };
 
+/* The namespaces a program run in a root gets besides the mount one, as a container's
+   processes do: its own process ids (it sees and signals only its own: neither kill(-1) nor
+   /proc/PID/root reaches this machine's processes), its own network (a loopback only), IPC
+   objects and host name. */
+#define ROOT_NAMESPACES (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS)
+
+/* Sets the new network namespace's loopback up, as a container's is (a program may talk to
+   itself over 127.0.0.1). */
+static int loopback_up(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    request.ifr_name[0] = 'l';
+    request.ifr_name[1] = 'o';
+    int result = ioctl(fd, SIOCGIFFLAGS, &request);
+    if (result == 0) {
+        request.ifr_flags |= IFF_UP | IFF_RUNNING;
+        result = ioctl(fd, SIOCSIFFLAGS, &request);
+    }
+    int code = errno;
+    close(fd);
+    errno = code;
+    return result;
+}
+
+/* Reads exactly one `int` (EINTR retried): 1 when read, 0 at end of file or on an error. */
+static int read_int(int fd, int *value) {
+    ssize_t n;
+    do { n = read(fd, value, sizeof *value); } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof *value;
+}
+
+/* The program's own steps, last in the child (or in the root's PID 1's child): the user to
+   become, the death signal (after any change of credentials, which clears it), no descriptor
+   but 0-2 and `report`, an empty signal mask, execve. `parent`: who must still be its parent
+   once the death signal is set. Async-signal-safe calls only. Never returns. */
+static void start_program(const char *path, char *const argv[], char *const envp[], pid_t parent, int report,
+                          const OfdoctorConfinement *confinement) {
+    struct failure_report failure = { 0, 0 };
+    if (confinement != NULL && confinement->switch_user) {
+        if (setgroups(confinement->ngroups, confinement->groups) != 0 || setgid(confinement->gid) != 0
+            || setuid(confinement->uid) != 0) goto fail;
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    /* The parent may have died before the prctl: then no signal will come. */
+    if (getppid() != parent) _exit(127);
+    close_from(3, report);
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    execve(path, argv, envp ? envp : environ);
+    failure.at_exec = 1;
+fail:
+    failure.code = errno;
+    (void)!write(report, &failure, sizeof failure);
+    _exit(127);
+}
+
+/* PID 1 of the root's process namespace: enters the root, starts the program as PID 2,
+   reaps whatever is left to it, and once the program has ended writes its wait status to
+   `word` and exits, which ends every process left in the namespace (the kernel kills them).
+   The program is not PID 1 itself: PID 1 gets no signal it has no handler for, so an abort()
+   or a kill of its own would not end it as it ends anywhere else. */
+static void be_init(const char *path, char *const argv[], char *const envp[], int report, int word,
+                    const OfdoctorConfinement *confinement) {
+    struct failure_report failure = { 0, 0 };
+    /* Gone with the supervisor, and then the whole namespace with it. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    /* The supervisor may have died before the prctl: its end of `word` is closed then. */
+    struct pollfd check = { .fd = word, .events = POLLOUT };
+    if (poll(&check, 1, 0) == 1 && (check.revents & POLLERR)) _exit(127);
+    /* procfs of this process namespace, which only a process inside it can mount. */
+    if (confinement->proc != NULL) (void)mount("proc", confinement->proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    if (chroot(confinement->root) != 0 || chdir("/") != 0) goto fail;
+    if (confinement->cwd != NULL && chdir(confinement->cwd) != 0) goto fail;
+    /* After the chroot, which needs CAP_SYS_CHROOT, and before the program's change of user,
+       which needs CAP_SETUID and CAP_SETGID (kept). */
+    if (drop_capabilities() != 0) goto fail;
+    pid_t program = fork();
+    if (program < 0) goto fail;
+    if (program == 0) {
+        close(word);
+        start_program(path, argv, envp, 1, report, confinement);
+    }
+    close(report);
+    for (;;) {
+        int status = 0;
+        pid_t ended = waitpid(-1, &status, 0);
+        if (ended == program) {
+            (void)!write(word, &status, sizeof status);
+            _exit(0);
+        }
+        if (ended < 0 && errno != EINTR) _exit(127);
+    }
+fail:
+    failure.code = errno;
+    (void)!write(report, &failure, sizeof failure);
+    _exit(127);
+}
+
+/* Ends the way `status` says a process ended: its exit code, or killed by its signal (no
+   core dump of this process: the program's own was its business). Never returns. */
+static void relay(int status) {
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        struct rlimit none = { 0, 0 };
+        (void)setrlimit(RLIMIT_CORE, &none);
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+        sigset_t only;
+        sigemptyset(&only);
+        sigaddset(&only, sig);
+        sigprocmask(SIG_UNBLOCK, &only, NULL);
+        kill(getpid(), sig);
+        _exit(128 + sig);
+    }
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 127);
+}
+
+/* The child's side with a root to enter: new namespaces (ROOT_NAMESPACES), the root seen
+   through a nodev bind mount, then PID 1 of the new process namespace started (`be_init`),
+   and this process, still in this machine's namespace, waits for PID 1's word and ends as
+   the program did: the parent sees the program's status on the pid it was given. */
+static void supervise(const char *path, char *const argv[], char *const envp[], pid_t parent, int report,
+                      const OfdoctorConfinement *confinement, unsigned long root_flags) {
+    struct failure_report failure = { 0, 0 };
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    if (getppid() != parent) _exit(127);
+    if (unshare(ROOT_NAMESPACES) != 0) goto fail;
+    if (loopback_up() != 0) goto fail;
+    /* A private mount namespace, so /proc mounted in the root is seen by nothing else. */
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) goto fail;
+    /* The root seen through a bind mount of its own, nodev: a device node the root holds
+       (an image unpacked as root keeps its /dev entries) opens nothing of this machine. */
+    if (mount(confinement->root, confinement->root, NULL, MS_BIND | MS_REC, NULL) != 0) goto fail;
+    if (mount(NULL, confinement->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV | root_flags, NULL) != 0) goto fail;
+    int word[2];
+    if (pipe2(word, O_CLOEXEC) != 0) goto fail;
+    pid_t init = fork();
+    if (init < 0) goto fail;
+    if (init == 0) {
+        close(word[0]);
+        be_init(path, argv, envp, report, word[1], confinement);
+    }
+    close(word[1]);
+    close(report);
+    int status = 0;
+    int told = read_int(word[0], &status);
+    int init_status = 0;
+    while (waitpid(init, &init_status, 0) < 0 && errno == EINTR) {}
+    /* No word: PID 1 failed before the program ran (it reported that), or was killed. */
+    relay(told ? status : init_status);
+fail:
+    failure.code = errno;
+    (void)!write(report, &failure, sizeof failure);
+    _exit(127);
+}
+
 /* The child's side, between fork and execve: async-signal-safe calls only. Never returns. */
 static void become(const char *path, char *const argv[], char *const envp[],
                    int out_fd, int err_fd, pid_t parent, int report, const OfdoctorConfinement *confinement,
@@ -112,34 +275,10 @@ static void become(const char *path, char *const argv[], char *const envp[],
     if (null < 0) goto fail;
     if (move_to(null, 0) != 0 || move_to(out_fd, 1) != 0 || move_to(err_fd, 2) != 0) goto fail;
     if (confinement != NULL && confinement->root != NULL) {
-        /* A private mount namespace, so /proc mounted in the root is seen by nothing else. */
-        if (unshare(CLONE_NEWNS) != 0) goto fail;
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) goto fail;
-        /* The root seen through a bind mount of its own, nodev: a device node the root holds
-           (an image unpacked as root keeps its /dev entries) opens nothing of this machine. */
-        if (mount(confinement->root, confinement->root, NULL, MS_BIND | MS_REC, NULL) != 0) goto fail;
-        if (mount(NULL, confinement->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV | root_flags, NULL) != 0) goto fail;
-        if (confinement->proc != NULL) (void)mount("proc", confinement->proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-        if (chroot(confinement->root) != 0 || chdir("/") != 0) goto fail;
+        supervise(path, argv, envp, parent, report, confinement, root_flags);
     }
     if (confinement != NULL && confinement->cwd != NULL && chdir(confinement->cwd) != 0) goto fail;
-    /* After the chroot, which needs CAP_SYS_CHROOT, and before a change of user, which
-       needs CAP_SETUID and CAP_SETGID (kept). */
-    if (confinement != NULL && confinement->root != NULL && drop_capabilities() != 0) goto fail;
-    if (confinement != NULL && confinement->switch_user) {
-        if (setgroups(confinement->ngroups, confinement->groups) != 0 || setgid(confinement->gid) != 0
-            || setuid(confinement->uid) != 0) goto fail;
-    }
-    /* After any change of credentials, which clears it. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
-    /* The parent may have died before the prctl: then no signal will come. */
-    if (getppid() != parent) _exit(127);
-    close_from(3, report);
-    sigset_t empty;
-    sigemptyset(&empty);
-    sigprocmask(SIG_SETMASK, &empty, NULL);
-    execve(path, argv, envp ? envp : environ);
-    failure.at_exec = 1;
+    start_program(path, argv, envp, parent, report, confinement);
 fail:
     failure.code = errno;
     (void)!write(report, &failure, sizeof failure);

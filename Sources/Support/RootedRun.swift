@@ -8,11 +8,12 @@ import Darwin
 
 /// A program run in a root with exactly the given environment, stopped after `timeout`
 /// seconds (its whole process group killed; the output so far returned, marked `timedOut`).
-/// ofdoctor's child enters the root itself (a private mount namespace, /proc mounted,
-/// `chroot`: root only) and becomes the user, then `execve`s the program: no tool of the root
-/// (a distroless image has no `env`) or of this machine stands in between, so the target's
-/// variables reach only the target, the program is the process ofdoctor started (it gets
-/// ofdoctor's death signal), and a program the kernel refuses (no interpreter, no execute
+/// ofdoctor's child enters the root itself (namespaces of its own, /proc mounted, `chroot`:
+/// root only; the program runs as PID 2 under a PID 1 that reaps, and the child ends as the
+/// program did) and becomes the user, then `execve`s the program: no tool of the root (a
+/// distroless image has no `env`) or of this machine stands in between, so the target's
+/// variables reach only the target, the program dies with ofdoctor (the death signal, and in
+/// a root the end of its PID 1), and a program the kernel refuses (no interpreter, no execute
 /// permission) is told apart from one that ran and failed.
 public enum RootedRun {
     public enum Failure: Error, Sendable, CustomStringConvertible {
@@ -26,7 +27,7 @@ public enum RootedRun {
 
         public var description: String {
             switch self {
-            case .needsRoot: return "verify --root needs root (chroot in a private mount namespace)"
+            case .needsRoot: return "verify --root needs root (chroot in namespaces of its own)"
             case .needsRootToSwitchUser: return "verify as another user (--user, or the image's User) needs root (setuid)"
             case .noWorkingDirectory(let directory):
                 return "verify starts the program in \(directory) (--cwd, or the image's WorkingDir), and the root has no such directory"

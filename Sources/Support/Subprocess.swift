@@ -46,8 +46,9 @@ public enum Subprocess {
     /// Where and as whom the child runs (`verify`): entered in the child, between fork and
     /// exec, so no tool of the root or of this machine stands between ofdoctor and the program.
     public struct Confinement: Sendable {
-        /// The root directory to `chroot` into, in a private mount namespace with procfs
-        /// mounted on its `/proc`; nil: this machine's.
+        /// The root directory to `chroot` into, in namespaces of its own (mount, process ids,
+        /// network, IPC, host name; `OfdoctorConfinement`) with procfs mounted on its `/proc`;
+        /// nil: this machine's.
         public var root: String?
         /// Who to become (supplementary groups {gid} and `groups`, then gid, uid); nil: stay.
         public var user: (uid: UInt32, gid: UInt32, groups: [UInt32])?

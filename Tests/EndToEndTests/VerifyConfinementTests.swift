@@ -6,7 +6,11 @@ import Testing
 /// plain chroot, and a second `chroot` led out to this machine's root; a device node the root
 /// held (an image unpacked as root keeps its /dev entries) opened this machine's device. Now
 /// the program keeps Docker's default capabilities less CAP_SYS_CHROOT and CAP_MKNOD, and sees
-/// the root through a nodev bind mount.
+/// the root through a nodev bind mount. And it ran in this machine's process and network
+/// namespaces: as root, it could kill every process of this machine (`kill(-1, SIGKILL)`),
+/// reach a process's `/proc/PID/root`, use the network, and leave processes running after
+/// verify returned. Now it runs as PID 2 of a process namespace of its own (PID 1 reaps, and
+/// its end ends the namespace), with a network namespace of its own (a loopback only).
 @Suite("verify --root confines the root's program", .serialized,
        .enabled(if: RealLoader.canRunRoots, RealLoader.unavailableReason))
 struct VerifyConfinementTests {
@@ -55,5 +59,128 @@ struct VerifyConfinementTests {
         // Nothing of the run is left mounted on this machine.
         let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
         #expect(!mounts.contains(build.dir), "\(mounts)")
+    }
+
+    /// The program: `own PID` writes to /result what it sees and may reach (PID: a process of
+    /// this machine to try to kill), `linger` leaves a process of its own running, `exit N`,
+    /// `abort` and `term` end it those ways.
+    private static let namespaceProbe = """
+        #define _GNU_SOURCE
+        #include <arpa/inet.h>
+        #include <dirent.h>
+        #include <errno.h>
+        #include <signal.h>
+        #include <stdio.h>
+        #include <stdlib.h>
+        #include <string.h>
+        #include <sys/prctl.h>
+        #include <sys/socket.h>
+        #include <unistd.h>
+        static int loopback(void) {
+            struct sockaddr_in address = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+            socklen_t length = sizeof address;
+            int server = socket(AF_INET, SOCK_STREAM, 0), client = socket(AF_INET, SOCK_STREAM, 0);
+            if (bind(server, (struct sockaddr *)&address, sizeof address) != 0 || listen(server, 1) != 0
+                || getsockname(server, (struct sockaddr *)&address, &length) != 0) return -1;
+            return connect(client, (struct sockaddr *)&address, sizeof address);
+        }
+        int main(int argc, char **argv) {
+            if (argc > 1 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
+            if (argc > 1 && strcmp(argv[1], "abort") == 0) abort();
+            if (argc > 1 && strcmp(argv[1], "term") == 0) { kill(getpid(), SIGTERM); puts("still here"); return 0; }
+            if (argc > 1 && strcmp(argv[1], "linger") == 0) {
+                if (fork() == 0) {
+                    setsid();
+                    prctl(PR_SET_NAME, "ofd-linger");
+                    close(0); close(1); close(2);
+                    sleep(300);
+                    _exit(0);
+                }
+                puts("left one running");
+                return 0;
+            }
+            FILE *out = fopen("/result", "w");
+            if (!out) return 2;
+            fprintf(out, "pid %d ppid %d\\n", (int)getpid(), (int)getppid());
+            int processes = 0;
+            DIR *proc = opendir("/proc");
+            for (struct dirent *entry; proc && (entry = readdir(proc)); ) processes += atoi(entry->d_name) > 0;
+            fprintf(out, "processes %d\\n", processes);
+            int killed = kill(atoi(argv[2]), SIGKILL);
+            fprintf(out, "kill %s\\n", killed == 0 ? "ok" : strerrorname_np(errno));
+            FILE *net = fopen("/proc/self/net/dev", "r");
+            char line[512];
+            fprintf(out, "interfaces");
+            for (int n = 0; net && fgets(line, sizeof line, net); n++) {
+                char name[64];
+                if (n >= 2 && sscanf(line, " %63[^:]:", name) == 1) fprintf(out, " %s", name);
+            }
+            fprintf(out, "\\nloopback %s\\n", loopback() == 0 ? "ok" : strerrorname_np(errno));
+            return fclose(out);
+        }
+        """
+
+    private static func probeRoot() throws -> ScratchBuild {
+        try ScratchBuild("verify-namespaces", """
+            bash -ec '. "$1/lib.sh"; mkroot root; launcher root; mkdir -p root/app/bin root/proc' sh '\(FixtureRoot.scriptsDirectory)'
+            cat > p.c <<'EOF'
+            \(namespaceProbe)
+            EOF
+            gcc -o root/app/bin/prog p.c
+            /sbin/ldconfig -r root
+            """)
+    }
+
+    @Test("the program sees and signals only its own processes (it is PID 2), has a network of its own with a loopback that works")
+    func ownNamespaces() throws {
+        let build = try Self.probeRoot()
+        defer { build.remove() }
+        // A process of this machine the program is told the id of: it must not be able to kill it.
+        let sentinel = Process()
+        sentinel.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sentinel.arguments = ["60"]
+        try sentinel.run()
+        defer { kill(sentinel.processIdentifier, SIGKILL); sentinel.waitUntilExit() }
+        let verify = Command.ofdoctor(["verify", "--root", build.dir + "/root", "/app/bin/prog", "--", "own",
+                                       String(sentinel.processIdentifier)])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let seen = try String(contentsOfFile: build.dir + "/root/result", encoding: .utf8)
+        #expect(seen == "pid 2 ppid 1\nprocesses 2\nkill ESRCH\ninterfaces lo\nloopback ok\n", "\(seen)")
+        let state = try? String(contentsOfFile: "/proc/\(sentinel.processIdentifier)/stat", encoding: .utf8)
+        #expect(state.map { !$0.contains(") Z ") } == true, "the sentinel was killed: \(state ?? "gone")")
+    }
+
+    @Test("what the program leaves running ends with it: nothing of the run is left on this machine")
+    func nothingLeftRunning() throws {
+        let build = try Self.probeRoot()
+        defer { build.remove() }
+        let verify = Command.ofdoctor(["verify", "--root", build.dir + "/root", "--timeout", "30", "/app/bin/prog", "--", "linger"])
+        let left = Self.processes(named: "ofd-linger")
+        for pid in left { kill(pid, SIGKILL) }
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("left one running"), "\(verify.stdout)")
+        #expect(left.isEmpty, "still running: \(left)")
+    }
+
+    @Test("the program ends as it would anywhere else: its exit code, abort() is SIGABRT, a SIGTERM it sends itself ends it",
+          arguments: [(["exit", "42"], "exit 42"), (["abort"], "exit 134"), (["term"], "exit 143")])
+    func endsAsElsewhere(_ arguments: [String], _ ending: String) throws {
+        let build = try Self.probeRoot()
+        defer { build.remove() }
+        let verify = Command.ofdoctor(["verify", "--root", build.dir + "/root", "--timeout", "30", "/app/bin/prog", "--"] + arguments)
+        #expect(verify.status == 5, "\(verify.stdout)\(verify.stderr)")
+        let headline = verify.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(headline.hasSuffix(ending) || headline.contains(ending + ":"), "\(verify.stdout)")
+        #expect(!verify.stdout.contains("still here"), "\(verify.stdout)")
+    }
+
+    /// This machine's processes whose name (`comm`) is `name`.
+    private static func processes(named name: String) -> [pid_t] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry in
+            guard let pid = pid_t(entry),
+                  let comm = try? String(contentsOfFile: "/proc/\(entry)/comm", encoding: .utf8) else { return nil }
+            return comm.trimmingCharacters(in: .whitespacesAndNewlines) == name ? pid : nil
+        }
     }
 }

@@ -4,13 +4,17 @@
 
 /* Where and as whom the child runs, entered in the child before execve. */
 typedef struct {
-    /* NULL: this process's root. Otherwise the child enters a private mount namespace,
-       sees `root` through a bind mount of its own without devices (nodev), mounts procfs
-       on `proc` (when not NULL; a failure is ignored, as a root may lack the directory),
-       chroot(2)s into `root` and keeps only Docker's default capabilities less
-       CAP_SYS_CHROOT and CAP_MKNOD (the bounding set; inheritable and ambient emptied), so
-       the program cannot chroot its way out, mount, load modules or read raw devices.
-       Needs root. */
+    /* NULL: this process's root. Otherwise the child enters new mount, process-id,
+       network (a loopback only), IPC and host-name namespaces, as a container's processes
+       do, sees `root` through a bind mount of its own without devices (nodev), and starts
+       PID 1 of the new process namespace, which mounts procfs on `proc` (when not NULL; a
+       failure is ignored, as a root may lack the directory), chroot(2)s into `root`, keeps
+       only Docker's default capabilities less CAP_SYS_CHROOT and CAP_MKNOD (the bounding
+       set; inheritable and ambient emptied) and starts the program as PID 2. So the program
+       cannot chroot its way out, mount, load modules, read raw devices, see or signal this
+       machine's processes or use its network; when it ends, PID 1 ends, and with it
+       everything the program left running. The child itself stays in this machine's
+       namespaces and ends as the program ended (its exit code, or its signal). Needs root. */
     const char *root;
     const char *proc;
     /* The directory to start in (inside `root`); NULL: `/` when a root is entered, else

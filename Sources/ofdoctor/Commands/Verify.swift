@@ -8,7 +8,7 @@ struct Verify: ParsableCommand {
         commandName: "verify",
         abstract: "Run BINARY (-h, or a real workload after --) with the corrected environment and classify what it prints.",
         discussion: """
-        Starts the program itself inside the root (chroot in a private mount namespace with /proc, as a \
+        Starts the program itself inside the root (chroot, with process, network and mount namespaces of its own, as a \
         container would; root only for --root; no tool of the root is needed), as --user or the image's User when one is named \
         (a set-ID program then runs in secure-execution mode, as check judged it), \
         with exactly the environment `ofdoctor env` gives and a timeout, then sorts what happened into the kernel's refusal \
