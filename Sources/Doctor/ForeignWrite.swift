@@ -1,3 +1,4 @@
+import LoaderModel
 import RootFS
 
 /// An entry on the way to a file that someone other than the root's administrators may
@@ -55,6 +56,26 @@ public struct RootAdministrators: Sendable {
             if let write = foreignWrite(step.path, step.entry) { return write }
         }
         return nil
+    }
+
+    /// These administrators and `runner`, the user a program runs as: what it may change,
+    /// it may change anyway.
+    public func trusting(_ runner: ProcessIdentity) -> RootAdministrators {
+        var trusted = self
+        trusted.uids.insert(runner.uid)
+        trusted.gids.insert(runner.gid)
+        return trusted
+    }
+
+    /// `foreignWrite(to:in:)`, also for a path that leads nowhere: then the directories it
+    /// was looked up in, up to the one that lacks the next name (whoever may write that one
+    /// may make the rest).
+    public func foreignWrite(reaching path: RootPath, in root: RootView) -> ForeignWrite? {
+        guard let lookup = try? root.lookup(path) else { return nil }
+        for step in lookup.searched {
+            if let write = foreignWrite(step.path, step.entry) { return write }
+        }
+        return lookup.resolved.flatMap { foreignWrite($0.path, $0.entry) }
     }
 
     func foreignWrite(_ path: RootPath, _ entry: RootEntry) -> ForeignWrite? {

@@ -14,6 +14,19 @@ public struct SearchedDirectories: Hashable, Sendable {
         self.directories = directories
     }
 
+    /// Directories with the rule's label that led to each, grouped by rule in the order met.
+    public static func grouped(_ places: [(via: String, directory: String)]) -> [SearchedDirectories] {
+        var result: [SearchedDirectories] = []
+        for place in places {
+            if let i = result.firstIndex(where: { $0.via == place.via }) {
+                result[i].directories.append(place.directory)
+            } else {
+                result.append(SearchedDirectories(via: place.via, directories: [place.directory]))
+            }
+        }
+        return result
+    }
+
     /// The search of one trail, grouped by rule.
     public static func of(_ trail: [Attempt]) -> [SearchedDirectories] {
         var result: [SearchedDirectories] = []

@@ -174,6 +174,10 @@ struct ResolutionState {
     /// The list the name being preloaded comes from (`LD_PRELOAD`, then /etc/ld.so.preload).
     var preloadList = PreloadList.environment
     var unsafe: [(source: SearchSource, element: String)] = []
+    /// Each search-path directory the loader looked in, once, with the list that first led
+    /// there, in the order met (`LoadGraph.searchedDirectories`).
+    var searched: [(directory: String, source: SearchSource)] = []
+    var searchedKeys = Set<TextKey>()
     var filesByIdentity = FileIdentityMap<ELFFile>()
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
@@ -553,6 +557,7 @@ struct ResolutionState {
                               environment: resolver.environment, interpreterIndex: interpIndex,
                               interpreterPath: objects.first?.elf.interpreter, interpreterMissing: interpreterMissing,
                               unsafeSearchPath: unsafe)
+        graph.searchedDirectories = searched
         graph.interpreterRefusal = interpreterMissing ? interpreterRefusal : nil
         graph.programNotExecutable = programNotExecutable
         graph.programCut = programCut
@@ -889,6 +894,7 @@ struct ResolutionState {
     mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
         let key = TextKey(name)   // hashed once for every probe's listing
         for directory in list.directories {
+            if searchedKeys.insert(TextKey(directory)).inserted { searched.append((directory, list.source)) }
             // By index, fields read in place: a copy of each probe retained its strings and set.
             let places = probes(of: directory)
             for k in places.indices {

@@ -117,8 +117,9 @@ struct TextReport {
             // (One with an entry that failed is a group of its own already.)
             let cache = SearchSource.cache.label
             // (nor one the program's user may not read)
+            // (and for a library looked for: LD008's are the directories others may change)
             if system.cache != nil && !securePreload && report.diagnosis.graph.cacheDenial == nil
-                && !finding.searched.contains(where: { $0.via == cache }) {
+                && finding.rule != .unsafeSearchPath && !finding.searched.contains(where: { $0.via == cache }) {
                 let at = finding.searched.firstIndex { $0.via == SearchSource.defaultDirectories.label } ?? groups.count
                 groups.insert(cache, at: at)
             }

@@ -1,0 +1,99 @@
+import LoaderModel
+import RootFS
+import Support
+
+/// `unsafe-search-path` (LD008) of another kind: an entry on the way to what the loader
+/// reads that a user other than the root's administrators and the program's own user may
+/// change — a directory it looks in for a library, or one on the way to a library it loads,
+/// or that library's file. That user chooses code the program runs, with the program's
+/// privileges: a library of a name the loader looks for, put in such a directory, is found
+/// there first; a library it loads can be replaced. `ldd` and libtree do not say.
+extension FindingCatalog {
+    /// What one entry others may change exposes.
+    private struct Exposure {
+        var write: ForeignWrite
+        /// Search-path directories the loader looked in under it, with the list that led there.
+        var directories: [(directory: String, source: SearchSource)] = []
+        /// Objects the program loads from under it (the name the loader opened).
+        var libraries: [String] = []
+    }
+
+    static func loadPathWriteFindings(_ graph: LoadGraph, root: RootView) -> [Finding] {
+        let trusted = RootAdministrators(root: root).trusting(graph.environment.identity)
+        var exposures: [Exposure] = []
+        var positions: [TextKey: Int] = [:]
+        func exposure(of write: ForeignWrite) -> Int {
+            let key = TextKey(write.path)
+            if let known = positions[key] { return known }
+            exposures.append(Exposure(write: write))
+            positions[key] = exposures.count - 1
+            return exposures.count - 1
+        }
+        // (one walk a directory: the loaded libraries share a few)
+        var directoryWrites: [TextKey: ForeignWrite?] = [:]
+        func write(reaching directory: String) -> ForeignWrite? {
+            let key = TextKey(directory)
+            if let known = directoryWrites[key] { return known }
+            let found = trusted.foreignWrite(reaching: RootPath(directory), in: root)
+            directoryWrites[key] = found
+            return found
+        }
+        for searched in graph.searchedDirectories {
+            if let found = write(reaching: searched.directory) { exposures[exposure(of: found)].directories.append(searched) }
+        }
+        for object in graph.objects.dropFirst() where object.foundVia != .vdso {
+            let path = RootPath(object.path)
+            guard let found = write(reaching: path.parent.string)
+                    ?? ((try? root.lookup(path))?.resolved).flatMap({ trusted.foreignWrite($0.path, $0.entry) })
+            else { continue }
+            exposures[exposure(of: found)].libraries.append(object.path)
+        }
+        let runner = graph.environment.identity
+        return exposures.map { finding($0, runner: runner) }
+    }
+
+    private static func finding(_ exposure: Exposure, runner: ProcessIdentity) -> Finding {
+        let write = exposure.write
+        let who: String
+        switch write.writer {
+        case .everyone: who = "every user"
+        case .owner(let uid): who = "uid \(uid)"
+        case .group(let gid): who = "group \(gid)"
+        }
+        let libraries = exposure.libraries, directories = exposure.directories
+        let summary = libraries.isEmpty
+            ? "\(write): the loader looks for the program's libraries in \(directories[0].directory)"
+                + (directories.count > 1 ? " and \(directories.count - 1) more" : "")
+            : "\(write): the program loads \(libraries[0])\(libraries.count > 1 ? " and \(libraries.count - 1) more" : "") from there"
+        var explanation = "Whoever may change an entry on the way to what the loader reads chooses code the program runs, as \(runner); \(who) may change \(write.path)."
+        if !libraries.isEmpty {
+            explanation += " The program loads \(libraries.joined(separator: ", ")), which \(who) may replace."
+        }
+        if !directories.isEmpty {
+            let places = directories.map { "\($0.directory) (\(sourcePhrase($0.source)))" }
+            explanation += " The loader looks in \(places.joined(separator: ", ")) for the program's libraries: a library put there under a name it looks for is loaded in place of the one it finds later"
+                + (libraries.isEmpty ? " (or of one it does not find)." : ".")
+        }
+        let lists = Set(directories.map { sourcePhrase($0.source) }).sorted()
+        let offPath = directories.isEmpty ? ""
+            : " and take \(directories.map(\.directory).joined(separator: ", ")) off \(lists.joined(separator: " and "))"
+        let sharedScratch = write.writer == .everyone && write.mode & 0o1000 != 0
+        let remedy = sharedScratch
+            ? "Keep libraries out of \(write.path), where every user may add files: move them to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
+            : "Make \(write.path) root's and writable by root alone (as root: chown root:root and chmod go-w, with -R for what it holds), or move the libraries to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
+        return Finding(id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning, summary: summary,
+                       explanation: explanation, library: write.path, remedy: remedy,
+                       searched: SearchedDirectories.grouped(directories.map { ($0.source.label, $0.directory) }))
+    }
+
+    /// The list a directory came from, as a sentence names it.
+    private static func sourcePhrase(_ source: SearchSource) -> String {
+        switch source {
+        case .rpath(let owner): return "the RPATH of \(owner)"
+        case .runpath(let owner): return "the RUNPATH of \(owner)"
+        case .libraryPath: return "LD_LIBRARY_PATH"
+        case .cache: return "ld.so.cache"
+        case .defaultDirectories: return "the loader's default path"
+        }
+    }
+}

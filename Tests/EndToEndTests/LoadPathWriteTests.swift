@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// LD008 of the other kind: an entry on the way to what the loader reads that a user other
+/// than root (and the program's own user) may change. The claim is the loader's: that user
+/// makes the program run a library of theirs. So each test makes that user (from this
+/// machine, with setpriv) do what the finding says they may — put a library in a directory
+/// the loader looks in, replace a library it loads — and the root's real loader runs the
+/// program: it runs their code. Made root's, the same entries give no finding, and the same
+/// user's attempt fails.
+@Suite("LD008: what the loader reads, other users may change", .serialized,
+       .enabled(if: RealLoader.canRunRoots, RealLoader.unavailableReason))
+struct LoadPathWriteTests {
+    /// `/app/prog` prints `foo N` with `foo()` of `libfoo.so.1` (1), at `library` in a cache
+    /// that lists its directory; `other.so` is a `libfoo.so.1` that returns 666; `/srv/drop`
+    /// has mode 1777.
+    static func build(library: String) throws -> ScratchBuild {
+        let directory = (library as NSString).deletingLastPathComponent
+        return try ScratchBuild("load-path-write", """
+            bash -ec '. "$1/lib.sh"; mkroot root; launcher root; mkdir -p root/app root/srv/drop root\(directory)' sh '\(FixtureRoot.scriptsDirectory)'
+            chmod 1777 root/srv/drop
+            echo '\(directory)' > root/etc/ld.so.conf.d/vendor.conf
+            printf 'int foo(void) { return 1; }\\n' > foo.c
+            printf 'int foo(void) { return 666; }\\n' > other.c
+            printf '#include <stdio.h>\\nint foo(void);\\nint main(void) { printf("foo %%d\\\\n", foo()); return 0; }\\n' > p.c
+            gcc -shared -fPIC -o root\(library) -Wl,-soname,libfoo.so.1 foo.c
+            gcc -shared -fPIC -o other.so -Wl,-soname,libfoo.so.1 other.c
+            chmod 644 other.so
+            gcc -o root/app/prog p.c root\(library)
+            /sbin/ldconfig -r root
+            """)
+    }
+
+    /// The LD008 findings of `check --format json` (each a JSON object).
+    static func writeFindings(_ root: String, _ extra: [String] = []) throws -> [[String: Any]] {
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json"] + extra + ["/app/prog"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        return findings.filter { $0["id"] as? String == "LD008" }
+    }
+
+    /// Runs `script` (sh) on this machine as `uid:gid`, no supplementary groups.
+    static func asUser(_ uid: Int, _ script: String, in dir: String) -> Command.Result {
+        Command.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/bin/sh", "-c", script, "sh", dir],
+                    environment: ["PATH": "/usr/bin:/bin"])
+    }
+
+    static func run(_ root: String, _ environment: [String: String] = [:]) -> RealLoader.Outcome {
+        RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: environment)
+    }
+
+    @Test("a directory every user may add to, on LD_LIBRARY_PATH (itself, and one not made yet under it): the finding names it, and a library another user puts there is what the loader loads")
+    func directoryOthersMayAddTo() throws {
+        let build = try Self.build(library: "/usr/local/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        let path = "/srv/drop/none/lib:/srv/drop"
+        let found = try Self.writeFindings(root, ["--env", "LD_LIBRARY_PATH=" + path])
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?["library"] as? String == "/srv/drop", "\(found)")
+        let searched = found.first?["searched"] as? [[String: Any]]
+        #expect(searched?.first?["via"] as? String == "LD_LIBRARY_PATH"
+                && searched?.first?["directories"] as? [String] == ["/srv/drop/none/lib", "/srv/drop"], "\(found)")
+        #expect(Self.run(root, ["LD_LIBRARY_PATH": path]).stdout == "foo 1\n")
+        // nobody (65534) does what the finding says anyone may: the loader takes their library.
+        let planted = Self.asUser(65534, "mkdir -p \"$1/root/srv/drop/none/lib\" && cp \"$1/other.so\" \"$1/root/srv/drop/none/lib/libfoo.so.1\"", in: build.dir)
+        #expect(planted.status == 0, "\(planted.stderr)")
+        let after = Self.run(root, ["LD_LIBRARY_PATH": path])
+        #expect(after.stdout == "foo 666\n", "\(after)")
+        // Without the drop on the path: nothing to say, and the system's library loads.
+        #expect(try Self.writeFindings(root).isEmpty)
+        #expect(Self.run(root).stdout == "foo 1\n")
+    }
+
+    @Test("a library in a directory uid 1000 owns, found through the cache: the finding names the owner and the library; uid 1000 replaces it and the loader loads theirs; run as uid 1000, or made root's, no finding")
+    func libraryAnotherUserMayReplace() throws {
+        let build = try Self.build(library: "/opt/vendor/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        _ = Command.run("/bin/chown", ["-R", "1000:1000", root + "/opt/vendor"])
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?["library"] as? String == "/opt/vendor", "\(found)")
+        #expect((found.first?["summary"] as? String)?.contains("uid 1000 owns /opt/vendor") == true, "\(found)")
+        #expect((found.first?["explanation"] as? String)?.contains("/opt/vendor/lib/libfoo.so.1") == true, "\(found)")
+        #expect(try Self.writeFindings(root, ["--user", "1000:1000"]).isEmpty, "the program's own user changes only its own")
+        #expect(Self.run(root).stdout == "foo 1\n")
+        let replaced = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/opt/vendor/lib/new\" && mv -f \"$1/root/opt/vendor/lib/new\" \"$1/root/opt/vendor/lib/libfoo.so.1\"", in: build.dir)
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        let after = Self.run(root)
+        #expect(after.stdout == "foo 666\n", "\(after)")
+        // The remedy: root's, writable by root alone. No finding, and uid 1000 can no longer.
+        _ = Command.run("/bin/chown", ["-R", "0:0", root + "/opt/vendor"])
+        _ = Command.run("/bin/chmod", ["-R", "go-w", root + "/opt/vendor"])
+        #expect(try Self.writeFindings(root).isEmpty)
+        let again = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/opt/vendor/lib/new\"", in: build.dir)
+        #expect(again.status != 0, "uid 1000 still writes there")
+    }
+}
