@@ -41,10 +41,17 @@ extension FindingCatalog {
         for searched in graph.searchedDirectories {
             if let found = write(reaching: searched.directory) { exposures[exposure(of: found)].directories.append(searched) }
         }
+        func fileWrite(_ file: RootPath) -> ForeignWrite? {
+            ((try? root.filesystem.entry(at: file)) ?? nil).flatMap { trusted.foreignWrite(file, $0) }
+        }
+        // A library: the directories of the name the loader opened and of the file it led to
+        // (a link's own mode means nothing), then the file, whose entry the resolution read.
+        // (Not a walk of each path: 57 of them were a twentieth of `check gdb`.)
         for object in graph.objects.dropFirst() where object.foundVia != .vdso {
-            let path = RootPath(object.path)
-            guard let found = write(reaching: path.parent.string)
-                    ?? ((try? root.lookup(path))?.resolved).flatMap({ trusted.foreignWrite($0.path, $0.entry) })
+            let opened = Resolver.directoryName(object.path), real = Resolver.directoryName(object.realPath)
+            guard let found = write(reaching: opened)
+                    ?? (real.hasSameBytes(as: opened) ? nil : write(reaching: real))
+                    ?? fileWrite(RootPath(object.realPath))
             else { continue }
             exposures[exposure(of: found)].libraries.append(object.path)
         }
