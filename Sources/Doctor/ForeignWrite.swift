@@ -67,15 +67,24 @@ public struct RootAdministrators: Sendable {
         return trusted
     }
 
-    /// `foreignWrite(to:in:)`, also for a path that leads nowhere: then the directories it
-    /// was looked up in, up to the one that lacks the next name (whoever may write that one
-    /// may make the rest).
+    /// What others may change on the way to `path` as it is now: each directory it is
+    /// looked up in, then what it leads to; for a path that leads nowhere, the directories up
+    /// to the one that lacks the next name (whoever may write that one may make the rest).
+    /// A sticky directory others may write (`/tmp`) counts only where the next name is not
+    /// there: the kernel lets only an entry's owner (or the directory's) remove or rename it. (The planner is stricter, `foreignWrite(to:in:)`: a fix must
+    /// not stand on `/tmp`, where what is there now may be gone, and its name free, tomorrow.)
     public func foreignWrite(reaching path: RootPath, in root: RootView) -> ForeignWrite? {
         guard let lookup = try? root.lookup(path) else { return nil }
-        for step in lookup.searched {
-            if let write = foreignWrite(step.path, step.entry) { return write }
+        let steps = lookup.searched + (lookup.resolved.map { [$0] } ?? [])
+        for k in steps.indices {
+            guard let write = foreignWrite(steps[k].path, steps[k].entry) else { continue }
+            if case .owner = write.writer { return write }
+            let sticky = steps[k].entry.kind == .directory && steps[k].entry.mode & 0o1000 != 0
+            // (the next entry there is judged by its own owner and mode)
+            if sticky, k + 1 < steps.count, steps[k + 1].path.parent == steps[k].path { continue }
+            return write
         }
-        return lookup.resolved.flatMap { foreignWrite($0.path, $0.entry) }
+        return nil
     }
 
     func foreignWrite(_ path: RootPath, _ entry: RootEntry) -> ForeignWrite? {

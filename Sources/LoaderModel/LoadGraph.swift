@@ -357,8 +357,8 @@ public struct LoadGraph: Sendable {
     public var ignoredInSecureMode: [SecureModeOmission] = []
     /// Search-path elements that search the working directory or could not be expanded.
     public var unsafeSearchPath: [(source: SearchSource, element: String)]
-    /// Every search-path directory the loader looked in for some library (its hwcaps
-    /// subdirectories with it), once, with the list that first led there, in the order met:
+    /// Every search-path directory the loader looked in for some library, and each hwcaps
+    /// subdirectory of one that exists, once, with the list that first led there, in the order met:
     /// a library put there is found before, or instead of, the one found later. Directories
     /// after the one a library was found in are not looked in for it.
     public var searchedDirectories: [(directory: String, source: SearchSource)] = []

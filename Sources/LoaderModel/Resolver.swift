@@ -898,6 +898,11 @@ struct ResolutionState {
             // By index, fields read in place: a copy of each probe retained its strings and set.
             let places = probes(of: directory)
             for k in places.indices {
+                // (a hwcaps subdirectory that exists is looked in first: a place of its own)
+                if k != places.count - 1, places[k].listing != nil,
+                   searchedKeys.insert(TextKey(places[k].directory)).inserted {
+                    searched.append((places[k].directory, list.source))
+                }
                 // For a user other than root, a directory it cannot search fails every open there.
                 if accessIdentity != nil, places[k].listing != nil, let denial = deniedSearch(places[k].directory) {
                     noteDeniedProbe(places[k], reachable: denial.reachable)

@@ -97,4 +97,42 @@ struct LoadPathWriteTests {
         let again = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/opt/vendor/lib/new\"", in: build.dir)
         #expect(again.status != 0, "uid 1000 still writes there")
     }
+
+    @Test("a glibc-hwcaps subdirectory every user may add to, in a directory only root may change: looked in first, so it is named, and a library put there is what the loader loads",
+          .enabled(if: !HWCapsTunableTests.supportedLevels(root: "/", tunables: nil).isEmpty,
+                   "this machine's loader searches no glibc-hwcaps subdirectory (a CPU below x86-64-v2)"))
+    func hwcapsSubdirectoryOthersMayAddTo() throws {
+        let build = try Self.build(library: "/opt/safe/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        // The lowest level the loader searches (its list runs from the best down).
+        let level = try #require(HWCapsTunableTests.supportedLevels(root: root, tunables: nil).last)
+        let subdirectory = "/opt/safe/glibc-hwcaps/" + level
+        #expect(Command.run("/bin/sh", ["-c", "mkdir -p \"$1\" && chmod 1777 \"$1\"", "sh", root + subdirectory]).status == 0)
+        let found = try Self.writeFindings(root, ["--env", "LD_LIBRARY_PATH=/opt/safe"])
+        #expect(found.count == 1 && found.first?["library"] as? String == subdirectory, "\(found)")
+        #expect(Self.run(root, ["LD_LIBRARY_PATH": "/opt/safe"]).stdout == "foo 1\n")
+        let planted = Self.asUser(65534, "cp \"$1/other.so\" \"$1/root\(subdirectory)/libfoo.so.1\"", in: build.dir)
+        #expect(planted.status == 0, "\(planted.stderr)")
+        let after = Self.run(root, ["LD_LIBRARY_PATH": "/opt/safe"])
+        #expect(after.stdout == "foo 666\n", "\(after)")
+    }
+
+    @Test("a directory of root's inside one every user may add to (sticky, as /tmp): no finding, and another user can neither put a library in it nor move it away")
+    func rootsDirectoryInStickyOne() throws {
+        let build = try Self.build(library: "/usr/local/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        #expect(Command.run("/bin/mkdir", [root + "/srv/drop/mine"]).status == 0)
+        #expect(try Self.writeFindings(root, ["--env", "LD_LIBRARY_PATH=/srv/drop/mine"]).isEmpty)
+        let planted = Self.asUser(65534, "cp \"$1/other.so\" \"$1/root/srv/drop/mine/libfoo.so.1\"", in: build.dir)
+        #expect(planted.status != 0, "nobody put a library in root's directory")
+        let moved = Self.asUser(65534, "mv \"$1/root/srv/drop/mine\" \"$1/root/srv/drop/old\"", in: build.dir)
+        #expect(moved.status != 0, "nobody moved root's directory out of the way")
+        #expect(Self.run(root, ["LD_LIBRARY_PATH": "/srv/drop/mine"]).stdout == "foo 1\n")
+        // Another user's directory there is theirs to change: named by its owner.
+        _ = Command.run("/bin/chown", ["65534:65534", root + "/srv/drop/mine"])
+        let found = try Self.writeFindings(root, ["--env", "LD_LIBRARY_PATH=/srv/drop/mine"])
+        #expect(found.count == 1 && (found.first?["summary"] as? String)?.hasPrefix("uid 65534 owns /srv/drop/mine") == true, "\(found)")
+    }
 }
