@@ -96,9 +96,28 @@ static unsigned long kept_mount_flags(const char *path) {
     return flags;
 }
 
-/* What the child reports when it cannot exec: the errno, and whether execve itself failed
-   (the kernel refused the program) or a step before it. */
-struct failure_report { int code; int at_exec; };
+/* What the child reports when it cannot exec: the errno, and the step that failed
+   (OFDOCTOR_SPAWN_EXEC: execve itself, the kernel refused the program). */
+struct failure_report { int code; int step; };
+
+/* Records the step and goes to the function's `fail:` label (which writes the report). */
+#define FAIL(at) do { failure.step = (at); goto fail; } while (0)
+
+const char *ofdoctor_spawn_step_name(int step) {
+    switch (step) {
+    case OFDOCTOR_SPAWN_EXEC: return "execve";
+    case OFDOCTOR_SPAWN_STREAMS: return "setting up its process group and standard streams";
+    case OFDOCTOR_SPAWN_NAMESPACES: return "unshare of new mount, process-id, network, IPC and host-name namespaces";
+    case OFDOCTOR_SPAWN_LOOPBACK: return "setting its network namespace's loopback up";
+    case OFDOCTOR_SPAWN_MOUNT: return "the root's bind mount (nodev)";
+    case OFDOCTOR_SPAWN_PROCESS: return "fork, pipe or prctl";
+    case OFDOCTOR_SPAWN_CHROOT: return "chroot into the root";
+    case OFDOCTOR_SPAWN_WORKDIR: return "chdir to its working directory";
+    case OFDOCTOR_SPAWN_CAPABILITIES: return "dropping capabilities";
+    case OFDOCTOR_SPAWN_USER: return "becoming its user (setgroups, setgid, setuid)";
+    default: return "a step before execve";
+    }
+}
 
 /* The namespaces a program run in a root gets besides the mount one, as a container's
    processes do: its own process ids (it sees and signals only its own: neither kill(-1) nor
@@ -139,12 +158,12 @@ static int read_int(int fd, int *value) {
    once the death signal is set. Async-signal-safe calls only. Never returns. */
 static void start_program(const char *path, char *const argv[], char *const envp[], pid_t parent, int report,
                           const OfdoctorConfinement *confinement) {
-    struct failure_report failure = { 0, 0 };
+    struct failure_report failure = { 0, OFDOCTOR_SPAWN_PROCESS };
     if (confinement != NULL && confinement->switch_user) {
         if (setgroups(confinement->ngroups, confinement->groups) != 0 || setgid(confinement->gid) != 0
-            || setuid(confinement->uid) != 0) goto fail;
+            || setuid(confinement->uid) != 0) FAIL(OFDOCTOR_SPAWN_USER);
     }
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) FAIL(OFDOCTOR_SPAWN_PROCESS);
     /* The parent may have died before the prctl: then no signal will come. */
     if (getppid() != parent) _exit(127);
     close_from(3, report);
@@ -152,7 +171,7 @@ static void start_program(const char *path, char *const argv[], char *const envp
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);
     execve(path, argv, envp ? envp : environ);
-    failure.at_exec = 1;
+    failure.step = OFDOCTOR_SPAWN_EXEC;
 fail:
     failure.code = errno;
     (void)!write(report, &failure, sizeof failure);
@@ -166,21 +185,21 @@ fail:
    or a kill of its own would not end it as it ends anywhere else. */
 static void be_init(const char *path, char *const argv[], char *const envp[], int report, int word,
                     const OfdoctorConfinement *confinement) {
-    struct failure_report failure = { 0, 0 };
+    struct failure_report failure = { 0, OFDOCTOR_SPAWN_PROCESS };
     /* Gone with the supervisor, and then the whole namespace with it. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) FAIL(OFDOCTOR_SPAWN_PROCESS);
     /* The supervisor may have died before the prctl: its end of `word` is closed then. */
     struct pollfd check = { .fd = word, .events = POLLOUT };
     if (poll(&check, 1, 0) == 1 && (check.revents & POLLERR)) _exit(127);
     /* procfs of this process namespace, which only a process inside it can mount. */
     if (confinement->proc != NULL) (void)mount("proc", confinement->proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-    if (chroot(confinement->root) != 0 || chdir("/") != 0) goto fail;
-    if (confinement->cwd != NULL && chdir(confinement->cwd) != 0) goto fail;
+    if (chroot(confinement->root) != 0 || chdir("/") != 0) FAIL(OFDOCTOR_SPAWN_CHROOT);
+    if (confinement->cwd != NULL && chdir(confinement->cwd) != 0) FAIL(OFDOCTOR_SPAWN_WORKDIR);
     /* After the chroot, which needs CAP_SYS_CHROOT, and before the program's change of user,
        which needs CAP_SETUID and CAP_SETGID (kept). */
-    if (drop_capabilities() != 0) goto fail;
+    if (drop_capabilities() != 0) FAIL(OFDOCTOR_SPAWN_CAPABILITIES);
     pid_t program = fork();
-    if (program < 0) goto fail;
+    if (program < 0) FAIL(OFDOCTOR_SPAWN_PROCESS);
     if (program == 0) {
         close(word);
         start_program(path, argv, envp, 1, report, confinement);
@@ -225,21 +244,21 @@ static void relay(int status) {
    the program did: the parent sees the program's status on the pid it was given. */
 static void supervise(const char *path, char *const argv[], char *const envp[], pid_t parent, int report,
                       const OfdoctorConfinement *confinement, unsigned long root_flags) {
-    struct failure_report failure = { 0, 0 };
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) goto fail;
+    struct failure_report failure = { 0, OFDOCTOR_SPAWN_PROCESS };
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) FAIL(OFDOCTOR_SPAWN_PROCESS);
     if (getppid() != parent) _exit(127);
-    if (unshare(ROOT_NAMESPACES) != 0) goto fail;
-    if (loopback_up() != 0) goto fail;
+    if (unshare(ROOT_NAMESPACES) != 0) FAIL(OFDOCTOR_SPAWN_NAMESPACES);
+    if (loopback_up() != 0) FAIL(OFDOCTOR_SPAWN_LOOPBACK);
     /* A private mount namespace, so /proc mounted in the root is seen by nothing else. */
-    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) goto fail;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) FAIL(OFDOCTOR_SPAWN_MOUNT);
     /* The root seen through a bind mount of its own, nodev: a device node the root holds
        (an image unpacked as root keeps its /dev entries) opens nothing of this machine. */
-    if (mount(confinement->root, confinement->root, NULL, MS_BIND | MS_REC, NULL) != 0) goto fail;
-    if (mount(NULL, confinement->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV | root_flags, NULL) != 0) goto fail;
+    if (mount(confinement->root, confinement->root, NULL, MS_BIND | MS_REC, NULL) != 0) FAIL(OFDOCTOR_SPAWN_MOUNT);
+    if (mount(NULL, confinement->root, NULL, MS_REMOUNT | MS_BIND | MS_NODEV | root_flags, NULL) != 0) FAIL(OFDOCTOR_SPAWN_MOUNT);
     int word[2];
-    if (pipe2(word, O_CLOEXEC) != 0) goto fail;
+    if (pipe2(word, O_CLOEXEC) != 0) FAIL(OFDOCTOR_SPAWN_PROCESS);
     pid_t init = fork();
-    if (init < 0) goto fail;
+    if (init < 0) FAIL(OFDOCTOR_SPAWN_PROCESS);
     if (init == 0) {
         close(word[0]);
         be_init(path, argv, envp, report, word[1], confinement);
@@ -266,18 +285,18 @@ static void become(const char *path, char *const argv[], char *const envp[],
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &deflt, NULL);
     }
-    struct failure_report failure = { 0, 0 };
+    struct failure_report failure = { 0, OFDOCTOR_SPAWN_PROCESS };
     /* Its own group, so a deadline can kill it with anything it started, and a ^C typed
        at ofdoctor's terminal reaches ofdoctor alone. */
-    if (setpgid(0, 0) != 0) goto fail;
+    if (setpgid(0, 0) != 0) FAIL(OFDOCTOR_SPAWN_STREAMS);
     /* Before any chroot: the root need not have /dev/null. */
     int null = open("/dev/null", O_RDONLY);
-    if (null < 0) goto fail;
-    if (move_to(null, 0) != 0 || move_to(out_fd, 1) != 0 || move_to(err_fd, 2) != 0) goto fail;
+    if (null < 0) FAIL(OFDOCTOR_SPAWN_STREAMS);
+    if (move_to(null, 0) != 0 || move_to(out_fd, 1) != 0 || move_to(err_fd, 2) != 0) FAIL(OFDOCTOR_SPAWN_STREAMS);
     if (confinement != NULL && confinement->root != NULL) {
         supervise(path, argv, envp, parent, report, confinement, root_flags);
     }
-    if (confinement != NULL && confinement->cwd != NULL && chdir(confinement->cwd) != 0) goto fail;
+    if (confinement != NULL && confinement->cwd != NULL && chdir(confinement->cwd) != 0) FAIL(OFDOCTOR_SPAWN_WORKDIR);
     start_program(path, argv, envp, parent, report, confinement);
 fail:
     failure.code = errno;
@@ -287,8 +306,8 @@ fail:
 
 int ofdoctor_spawn_confined(const char *path, char *const argv[], char *const envp[],
                             int out_fd, int err_fd, const OfdoctorConfinement *confinement,
-                            pid_t *pid, int *exec_failed) {
-    *exec_failed = 0;
+                            pid_t *pid, int *failed_step) {
+    *failed_step = OFDOCTOR_SPAWN_PROCESS;
     /* The child writes its failure here if it cannot exec; close-on-exec makes success read EOF. */
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return errno;
@@ -311,13 +330,13 @@ int ofdoctor_spawn_confined(const char *path, char *const argv[], char *const en
     /* Also from this side, so the group exists before anyone signals it (EACCES once the
        child has exec'd is expected: it made the group itself). */
     (void)setpgid(child, child);
-    struct failure_report failure = { 0, 0 };
+    struct failure_report failure = { 0, OFDOCTOR_SPAWN_PROCESS };
     ssize_t n;
     do { n = read(report[0], &failure, sizeof failure); } while (n < 0 && errno == EINTR);
     close(report[0]);
     if (n == (ssize_t)sizeof failure) {
         while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
-        *exec_failed = failure.at_exec;
+        *failed_step = failure.step;
         return failure.code != 0 ? failure.code : EINVAL;
     }
     *pid = child;

@@ -157,11 +157,11 @@ public enum Subprocess {
             for group in [user.gid] + user.groups where !groups.contains(group) { groups.append(group) }
         }
         var pid: pid_t = 0
-        var execFailed: Int32 = 0
+        var failedStep: Int32 = 0
         let code = groups.withUnsafeBufferPointer { groupList in argv.pointers.withUnsafeBufferPointer { args in
             envp.withPointers { env in
                 guard let confinement else {
-                    return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, nil, &pid, &execFailed)
+                    return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, nil, &pid, &failedStep)
                 }
                 var confined = OfdoctorConfinement(
                     root: confinement.root == nil ? nil : places.pointers[0].map { UnsafePointer($0) },
@@ -170,12 +170,13 @@ public enum Subprocess {
                     switch_user: confinement.user == nil ? 0 : 1,
                     uid: confinement.user?.uid ?? 0, gid: confinement.user?.gid ?? 0,
                     groups: groupList.baseAddress, ngroups: groupList.count)
-                return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, &confined, &pid, &execFailed)
+                return ofdoctor_spawn_confined(executable, args.baseAddress, env, stdout, stderr, &confined, &pid, &failedStep)
             }
         } }
         guard code == 0 else {
             if confinement == nil { throw .cannotStart(executable: executable, errno: code) }
-            throw execFailed != 0 ? .refusedByKernel(executable: executable, errno: code) : .cannotConfine(executable: executable, errno: code)
+            throw failedStep == Int32(OFDOCTOR_SPAWN_EXEC) ? .refusedByKernel(executable: executable, errno: code)
+                : .cannotConfine(executable: executable, errno: code, step: String(cString: ofdoctor_spawn_step_name(failedStep)))
         }
         return pid
     }

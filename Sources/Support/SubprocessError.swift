@@ -16,9 +16,9 @@ public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible
     /// the program (no interpreter, no execute permission, not a valid executable) — for
     /// `verify`, an answer, not a failure of ofdoctor.
     case refusedByKernel(executable: String, errno: Int32)
-    /// Entering the root or becoming the user failed before the exec (unshare, mount, chroot,
-    /// setgroups/setgid/setuid).
-    case cannotConfine(executable: String, errno: Int32)
+    /// Entering the root or becoming the user failed before the exec; `step` says which
+    /// (`ofdoctor_spawn_step_name`: "chroot into the root").
+    case cannotConfine(executable: String, errno: Int32, step: String)
     /// Reading the program's output or waiting for it failed.
     case io(executable: String, operation: String, errno: Int32)
     /// The program ran past its time limit; it was killed (SIGKILL) with its process group.
@@ -33,8 +33,11 @@ public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible
             return "cannot run \(executable): \(Errno.describe(code)); check that it exists and is executable"
         case .refusedByKernel(let executable, let code):
             return "the kernel refused to start \(executable): \(Errno.describe(code))"
-        case .cannotConfine(let executable, let code):
-            return "cannot start \(executable) inside its root or as its user (unshare, chroot, setuid): \(Errno.describe(code))"
+        case .cannotConfine(let executable, let code, let step):
+            // (namespaces and mounts need CAP_SYS_ADMIN, which a container's root lacks)
+            let hint = code == EPERM && (step.hasPrefix("unshare") || step.hasPrefix("the root's bind mount"))
+                ? "; verify --root needs root with CAP_SYS_ADMIN: run it on the host, or in a privileged container" : ""
+            return "cannot start \(executable) inside its root or as its user: \(step) failed: \(Errno.describe(code))\(hint)"
         case .io(let executable, let operation, let code):
             return "\(executable): \(operation) failed while collecting its output: \(Errno.describe(code))"
         case .timedOut(let command, let limit):

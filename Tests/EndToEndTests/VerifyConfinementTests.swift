@@ -174,6 +174,21 @@ struct VerifyConfinementTests {
         #expect(!verify.stdout.contains("still here"), "\(verify.stdout)")
     }
 
+    @Test("without CAP_SYS_ADMIN (the root user of a container): exit 3, one line naming the step that failed and what verify --root needs")
+    func withoutSysAdmin() throws {
+        let build = try Self.probeRoot()
+        defer { build.remove() }
+        let result = Command.run("/usr/bin/setpriv", ["--bounding-set=-sys_admin", "--inh-caps=-sys_admin", Command.ofdoctorPath,
+                                                      "verify", "--root", build.dir + "/root", "/app/bin/prog", "--", "exit", "0"],
+                                 environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"])
+        #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && result.stdout.isEmpty, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.hasPrefix("ofdoctor: cannot start /app/bin/prog inside its root")
+                && result.stderr.contains("unshare") && result.stderr.contains("EPERM")
+                && result.stderr.contains("needs root with CAP_SYS_ADMIN"), "\(result.stderr)")
+    }
+
     /// This machine's processes whose name (`comm`) is `name`.
     private static func processes(named name: String) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -29,6 +29,23 @@ typedef struct {
     size_t ngroups;
 } OfdoctorConfinement;
 
+/* The step a child failed at, before or at execve. */
+enum {
+    OFDOCTOR_SPAWN_EXEC = 0,          /* execve: the kernel refused the program */
+    OFDOCTOR_SPAWN_STREAMS = 1,       /* its process group, /dev/null and the output pipes */
+    OFDOCTOR_SPAWN_NAMESPACES = 2,    /* unshare */
+    OFDOCTOR_SPAWN_LOOPBACK = 3,      /* the new network namespace's loopback */
+    OFDOCTOR_SPAWN_MOUNT = 4,         /* the root's bind mount */
+    OFDOCTOR_SPAWN_PROCESS = 5,       /* fork, pipe, prctl */
+    OFDOCTOR_SPAWN_CHROOT = 6,
+    OFDOCTOR_SPAWN_WORKDIR = 7,
+    OFDOCTOR_SPAWN_CAPABILITIES = 8,
+    OFDOCTOR_SPAWN_USER = 9           /* setgroups, setgid, setuid */
+};
+
+/* What a person reads for a step: "chroot into the root". */
+const char *ofdoctor_spawn_step_name(int step);
+
 /* Starts `path` with `argv` and `envp` (NULL: this process's environment) as a child that
    cannot outlive the calling thread: fork, then in the child (async-signal-safe calls only)
    its own process group, default signal dispositions and an empty mask, stdin from
@@ -36,11 +53,11 @@ typedef struct {
    none), PR_SET_PDEATHSIG SIGKILL (after any change of user, which clears it), every other
    descriptor closed, execve. posix_spawn has no attribute for the death signal, nor for a
    chroot, which is why this is C.
-   Returns 0 with *pid set, or the errno of what failed (fork, or in the child a step before
-   execve, or execve itself: then *exec_failed is 1 and the errno is the kernel's refusal of
-   the program); the child is then reaped. */
+   Returns 0 with *pid set, or the errno of what failed, with *failed_step the step (fork:
+   OFDOCTOR_SPAWN_PROCESS; execve itself: OFDOCTOR_SPAWN_EXEC, and the errno is the
+   kernel's refusal of the program); the child is then reaped. */
 int ofdoctor_spawn_confined(const char *path, char *const argv[], char *const envp[],
                             int out_fd, int err_fd, const OfdoctorConfinement *confinement,
-                            pid_t *pid, int *exec_failed);
+                            pid_t *pid, int *failed_step);
 
 #endif
