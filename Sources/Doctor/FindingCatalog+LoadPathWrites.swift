@@ -41,22 +41,41 @@ extension FindingCatalog {
         for searched in graph.searchedDirectories {
             if let found = write(reaching: searched.directory) { exposures[exposure(of: found)].directories.append(searched) }
         }
-        func fileWrite(_ file: RootPath) -> ForeignWrite? {
-            ((try? root.filesystem.entry(at: file)) ?? nil).flatMap { trusted.foreignWrite(file, $0) }
-        }
-        // A library: the directories of the name the loader opened and of the file it led to
-        // (a link's own mode means nothing), then the file, whose entry the resolution read.
-        // (Not a walk of each path: 57 of them were a twentieth of `check gdb`.)
-        for object in graph.objects.dropFirst() where object.foundVia != .vdso {
-            let opened = Resolver.directoryName(object.path), real = Resolver.directoryName(object.realPath)
-            guard let found = write(reaching: opened)
-                    ?? (real.hasSameBytes(as: opened) ? nil : write(reaching: real))
-                    ?? fileWrite(RootPath(object.realPath))
-            else { continue }
-            exposures[exposure(of: found)].libraries.append(object.path)
+        // A library: the directory of the name the loader opened (its `$ORIGIN`) and, where
+        // a link led elsewhere, of the file, then the file's own entry, as the resolution met
+        // it. (Not a walk of each path: 57 of them were a twentieth of `check gdb`.)
+        var last: (directory: String, write: ForeignWrite?)?
+        for index in graph.objects.indices.dropFirst() where graph.objects[index].foundVia != .vdso {
+            let opened = graph.objects[index].origin ?? Resolver.directoryName(graph.objects[index].path)
+            let realPath = graph.objects[index].realPath
+            var found: ForeignWrite?
+            if let last, last.directory.hasSameBytes(as: opened) { found = last.write } else {
+                found = write(reaching: opened)
+                last = (opened, found)
+            }
+            if found == nil, !Self.isEntry(realPath, of: opened) { found = write(reaching: Resolver.directoryName(realPath)) }
+            if found == nil, let entry = graph.objects[index].fileEntry, let writer = trusted.writer(of: entry) {
+                found = ForeignWrite(path: realPath, mode: entry.mode, writer: writer)
+            }
+            if let found { exposures[exposure(of: found)].libraries.append(graph.objects[index].path) }
         }
         let runner = graph.environment.identity
         return exposures.map { finding($0, runner: runner) }
+    }
+
+    /// `path` names an entry of `directory` itself (`directory/name`, no further slash).
+    private static func isEntry(_ path: String, of directory: String) -> Bool {
+        var path = path, directory = directory
+        let slash = UInt8(ascii: "/")
+        // (over the contiguous bytes: the `utf8` view's slicing cost thousands a call)
+        return path.withUTF8 { name in
+            directory.withUTF8 { parent in
+                let start = parent.count == 1 && parent[0] == slash ? 1 : parent.count + 1
+                guard name.count > start, parent.indices.allSatisfy({ name[$0] == parent[$0] }),
+                      name[start - 1] == slash else { return false }
+                return !name[start...].contains(slash)
+            }
+        }
     }
 
     private static func finding(_ exposure: Exposure, runner: ProcessIdentity) -> Finding {

@@ -33,17 +33,31 @@ public struct ForeignWrite: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Who may change the root's system files: root, and the owner of the root's `/` (an image
-/// unpacked by a user is that user's throughout, and tells nothing about its users).
+/// Who may change the root's system files: root, the owner of the root's `/` (an image
+/// unpacked by a user is that user's throughout, and tells nothing about its users), and
+/// Debian's `staff` group where the root's /etc/group has one (Debian and Ubuntu make
+/// `/usr/local/lib/python3.X/dist-packages` 2775 root:staff; their policy names the group
+/// as one that may change /usr/local, whose programs come first on everyone's PATH).
 public struct RootAdministrators: Sendable {
     public var uids: Set<UInt32> = [0]
     public var gids: Set<UInt32> = [0]
 
+    /// Where `staff` is looked up, when a group other than these may write something (read
+    /// then, not for every check: most roots have no such entry on the loader's way).
+    private let root: RootView
+
     public init(root: RootView) {
+        self.root = root
         if let owner = (try? root.filesystem.entry(at: .root))??.owner {
             uids.insert(owner.uid)
             gids.insert(owner.gid)
         }
+    }
+
+    func isAdministrators(group gid: UInt32) -> Bool {
+        if gids.contains(gid) { return true }
+        guard let staff = AccountFile(root: root, path: "/etc/group").entry(name: "staff") else { return false }
+        return UInt32(staff[2]) == gid
     }
 
     /// The first entry on the way to `path` — each directory it is looked up in (through
@@ -88,18 +102,16 @@ public struct RootAdministrators: Sendable {
     }
 
     func foreignWrite(_ path: RootPath, _ entry: RootEntry) -> ForeignWrite? {
+        writer(of: entry).map { ForeignWrite(path: path.string, mode: entry.mode, writer: $0) }
+    }
+
+    /// Who else may change this entry, if anyone.
+    func writer(of entry: RootEntry) -> ForeignWrite.Writer? {
         // (a link's own mode means nothing; the directory holding it is judged)
         guard entry.kind == .directory || entry.kind == .file else { return nil }
-        let writer: ForeignWrite.Writer
-        if entry.mode & 0o002 != 0 {
-            writer = .everyone
-        } else if let owner = entry.owner, !uids.contains(owner.uid) {
-            writer = .owner(uid: owner.uid)
-        } else if entry.mode & 0o020 != 0, let owner = entry.owner, !gids.contains(owner.gid) {
-            writer = .group(gid: owner.gid)
-        } else {
-            return nil
-        }
-        return ForeignWrite(path: path.string, mode: entry.mode, writer: writer)
+        if entry.mode & 0o002 != 0 { return .everyone }
+        if let owner = entry.owner, !uids.contains(owner.uid) { return .owner(uid: owner.uid) }
+        if entry.mode & 0o020 != 0, let owner = entry.owner, !isAdministrators(group: owner.gid) { return .group(gid: owner.gid) }
+        return nil
     }
 }

@@ -2,10 +2,10 @@ import RootFS
 import Support
 
 /// /etc/passwd or /etc/group of a root: colon-separated lines, the name first and the id third.
-struct AccountFile {
+package struct AccountFile {
     var lines: [[Substring]] = []
 
-    init(root: RootView, path: String) {
+    package init(root: RootView, path: String) {
         guard let found = try? root.resolve(RootPath(path)), found.entry.kind == .file, found.entry.size <= 1 << 20,
               let bytes = try? root.filesystem.contents(of: found.path) else { return }
         let text = String(decoding: bytes.buffer, as: UTF8.self)
@@ -13,7 +13,7 @@ struct AccountFile {
     }
 
     func entry(id: UInt32) -> [Substring]? { lines.first { UInt32($0[2]) == id && !$0[0].isEmpty } }
-    func entry(name: String) -> [Substring]? { lines.first { $0[0] == name } }
+    package func entry(name: String) -> [Substring]? { lines.first { $0[0] == name } }
 
     /// In /etc/group: the ids of the groups whose member list (the fourth field,
     /// comma-separated) names `user`.

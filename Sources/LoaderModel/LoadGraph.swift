@@ -154,6 +154,8 @@ public struct LoadedObject: Sendable {
     /// (or empty) search-path element, the loader's name for it stays relative (`path` is
     /// made absolute from the working directory).
     public var spelledPath: String? = nil
+    /// The file's own entry (`realPath`'s: mode and owner) as the resolution met it.
+    public var fileEntry: RootEntry? = nil
 
     public var soname: String? { elf.dynamic?.soname }
 

@@ -617,7 +617,7 @@ struct ResolutionState {
                                    // (its name is PT_INTERP as written; ld.so adds its own soname at start: elf/rtld.c)
                                    elf: elf, foundVia: .interpreter, loader: nil, neededBy: [],
                                    names: [path] + (elf.dynamic?.soname.map { [$0] } ?? []),
-                                   origin: located.parent.string, dependencies: [], trail: [])
+                                   origin: located.parent.string, dependencies: [], trail: [], fileEntry: found.entry)
         return true
     }
 
@@ -1240,7 +1240,8 @@ struct ResolutionState {
         objects.append(LoadedObject(index: index, path: path, realPath: found.path.string, identity: found.entry.identity,
                                     elf: elf, foundVia: via, loader: isPreload ? nil : requester, neededBy: [],
                                     names: [requestedAs], origin: Resolver.directoryName(path), dependencies: [],
-                                    trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath))
+                                    trail: trail.filter { $0.outcome != .absent }, spelledPath: spelledPath,
+                                    fileEntry: found.entry))
         if isLoader {
             if loaderCopy == nil { loaderCopy = LoaderCopy(object: index, sameFile: identity == interpreterIdentity) }
             loadedByIdentity[identity] = index   // (the copy has a file identity: a third path reuses it)

@@ -135,4 +135,23 @@ struct LoadPathWriteTests {
         let found = try Self.writeFindings(root, ["--env", "LD_LIBRARY_PATH=/srv/drop/mine"])
         #expect(found.count == 1 && (found.first?["summary"] as? String)?.hasPrefix("uid 65534 owns /srv/drop/mine") == true, "\(found)")
     }
+
+    @Test("a library under Debian's dist-packages (2775 root:staff): staff is Debian's group for /usr/local, no finding; in a root whose /etc/group has no staff, group 50 is named, and a member of it can replace the library")
+    func staffGroup() throws {
+        let build = try Self.build(library: "/usr/local/lib/python3.8/dist-packages/foo.libs/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        let packages = root + "/usr/local/lib/python3.8/dist-packages"
+        #expect(Command.run("/bin/sh", ["-c", "chgrp -R 50 \"$1\" && chmod -R g+w \"$1\" && chmod g+s \"$1\"", "sh", packages]).status == 0)
+        try "root:x:0:\nstaff:x:50:\n".write(toFile: root + "/etc/group", atomically: true, encoding: .utf8)
+        #expect(try Self.writeFindings(root).isEmpty)
+        try "root:x:0:\n".write(toFile: root + "/etc/group", atomically: true, encoding: .utf8)
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1 && (found.first?["summary"] as? String)?.hasPrefix("group 50 may write /usr/local/lib/python3.8/dist-packages") == true, "\(found)")
+        let replaced = Command.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=50", "--clear-groups", "/bin/sh", "-c",
+                                                        "cp \"$1/other.so\" \"$1/root/usr/local/lib/python3.8/dist-packages/foo.libs/libfoo.so.1\"", "sh", build.dir],
+                                   environment: ["PATH": "/usr/bin:/bin"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(Self.run(root).stdout == "foo 666\n")
+    }
 }
