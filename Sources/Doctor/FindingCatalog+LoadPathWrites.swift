@@ -42,8 +42,8 @@ extension FindingCatalog {
             if let found = write(reaching: searched.directory) { exposures[exposure(of: found)].directories.append(searched) }
         }
         // A library: the directory of the name the loader opened (its `$ORIGIN`) and, where
-        // a link led elsewhere, of the file, then the file's own entry, as the resolution met
-        // it. (Not a walk of each path: 57 of them were a twentieth of `check gdb`.)
+        // a link led elsewhere, the whole way there, then the file's own entry, as the
+        // resolution met it. (Not a walk of each path: 57 of them were a twentieth of `check gdb`.)
         var last: (directory: String, write: ForeignWrite?)?
         for index in graph.objects.indices.dropFirst() where graph.objects[index].foundVia != .vdso {
             let opened = graph.objects[index].origin ?? Resolver.directoryName(graph.objects[index].path)
@@ -53,7 +53,10 @@ extension FindingCatalog {
                 found = write(reaching: opened)
                 last = (opened, found)
             }
-            if found == nil, !Self.isEntry(realPath, of: opened) { found = write(reaching: Resolver.directoryName(realPath)) }
+            // (a link that leads out of its directory: every directory on its way, each hop's)
+            if found == nil, !Self.isEntry(realPath, of: opened) {
+                found = trusted.foreignWrite(reaching: RootPath(graph.objects[index].path), in: root)
+            }
             if found == nil, let entry = graph.objects[index].fileEntry, let writer = trusted.writer(of: entry) {
                 found = ForeignWrite(path: realPath, mode: entry.mode, writer: writer)
             }

@@ -154,4 +154,28 @@ struct LoadPathWriteTests {
         #expect(replaced.status == 0, "\(replaced.stderr)")
         #expect(Self.run(root).stdout == "foo 666\n")
     }
+
+    @Test("a library reached through a link in a directory uid 1000 owns, between two of root's: the finding names the middle one, and uid 1000 relinks it to their library, which the loader loads")
+    func linkThroughAnotherUsersDirectory() throws {
+        let build = try Self.build(library: "/opt/real/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        let setup = Command.run("/bin/sh", ["-ec", """
+            rm "$1/etc/ld.so.conf.d/vendor.conf"
+            mkdir -p "$1/srv/hop"
+            ln -s /opt/real/libfoo.so.1 "$1/srv/hop/libfoo.so.1"
+            ln -s /srv/hop/libfoo.so.1 "$1/usr/local/lib/libfoo.so.1"
+            chown -R 1000:1000 "$1/srv/hop"
+            /sbin/ldconfig -r "$1"
+            """, "sh", root])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        #expect(Self.run(root).stdout == "foo 1\n")
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1 && found.first?["library"] as? String == "/srv/hop", "\(found)")
+        #expect((found.first?["explanation"] as? String)?.contains("/usr/local/lib/libfoo.so.1") == true, "\(found)")
+        let relinked = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/srv/hop/mine.so\" && ln -sfn /srv/hop/mine.so \"$1/root/srv/hop/libfoo.so.1\"", in: build.dir)
+        #expect(relinked.status == 0, "\(relinked.stderr)")
+        let after = Self.run(root)
+        #expect(after.stdout == "foo 666\n", "\(after)")
+    }
 }
