@@ -104,6 +104,9 @@ public struct Finding: Equatable, Sendable {
     /// For one finding made of several missing libraries of one cause (an application's
     /// `merge`), their names: each is a node of the load graph it is about.
     public var coveredLibraries: [String] = []
+    /// For an `unsafe-search-path` finding about an entry others may change: the loaded
+    /// objects (paths as the loader opened them) that user may replace.
+    public var exposedObjects: [String] = []
     /// The loader starts the program and stops only at its first call of what is missing
     /// (symbol references bound lazily, none at start-up).
     public var failsAtFirstCall = false

@@ -110,9 +110,11 @@ extension FindingCatalog {
         let remedy = sharedScratch
             ? "Keep libraries out of \(write.path), where every user may add files: move them to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
             : "Make \(write.path) root's and writable by root alone (as root: chown root:root and chmod go-w, with -R for what it holds), or move the libraries to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
-        return Finding(id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning, summary: summary,
-                       explanation: explanation, library: write.path, remedy: remedy,
-                       searched: SearchedDirectories.grouped(directories.map { ($0.source.label, $0.directory) }))
+        var finding = Finding(id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning, summary: summary,
+                              explanation: explanation, library: write.path, remedy: remedy,
+                              searched: SearchedDirectories.grouped(directories.map { ($0.source.label, $0.directory) }))
+        finding.exposedObjects = libraries
+        return finding
     }
 
     /// The list a directory came from, as a sentence names it.

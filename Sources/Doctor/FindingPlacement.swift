@@ -27,11 +27,16 @@ public enum FindingPlacement: Hashable, Sendable {
     }
 
     /// Every node `finding` is about: one, except for a finding that covers several missing
-    /// libraries (OF003: all of OpenFace's).
+    /// libraries (OF003: all of OpenFace's), or names several loaded ones others may replace
+    /// (LD008).
     public static func all(_ finding: Finding, in graph: LoadGraph) -> [FindingPlacement] {
         if finding.rule == .libraryNotFound, !finding.coveredLibraries.isEmpty {
             let names = graph.missing.map(\.name).filter(finding.coveredLibraries.contains)
             if !names.isEmpty { return names.map(FindingPlacement.missing) }
+        }
+        if finding.rule == .unsafeSearchPath, !finding.exposedObjects.isEmpty {
+            let indices = finding.exposedObjects.compactMap { path in graph.objects.first { $0.path.hasSameBytes(as: path) }?.index }
+            if !indices.isEmpty { return indices.map(FindingPlacement.object) }
         }
         return [of(finding, in: graph)]
     }

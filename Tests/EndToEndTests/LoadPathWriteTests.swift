@@ -85,6 +85,10 @@ struct LoadPathWriteTests {
         #expect((found.first?["summary"] as? String)?.contains("uid 1000 owns /opt/vendor") == true, "\(found)")
         #expect((found.first?["explanation"] as? String)?.contains("/opt/vendor/lib/libfoo.so.1") == true, "\(found)")
         #expect(try Self.writeFindings(root, ["--user", "1000:1000"]).isEmpty, "the program's own user changes only its own")
+        // tree marks the library's node (a warning: `!`), and only it.
+        let tree = Command.ofdoctor(["tree", "--root", root, "/app/prog"])
+        let marked = tree.stdout.split(separator: "\n").filter { $0.contains("LD008") && $0.contains("=>") }
+        #expect(marked.count == 1 && marked.first?.contains("libfoo.so.1 => /opt/vendor/lib/libfoo.so.1") == true, "\(tree.stdout)")
         #expect(Self.run(root).stdout == "foo 1\n")
         let replaced = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/opt/vendor/lib/new\" && mv -f \"$1/root/opt/vendor/lib/new\" \"$1/root/opt/vendor/lib/libfoo.so.1\"", in: build.dir)
         #expect(replaced.status == 0, "\(replaced.stderr)")
