@@ -58,6 +58,9 @@ extension Doctor {
                     kind: .loaderRefused, summary: "it \(RunClassification.ending(output.status)) as it started, as check predicted (\(predicted.id))",
                     details: [predicted.summary])
             }
+            if output.droppedBytes > 0 {
+                classification.details.append("(\(output.droppedBytes) bytes of its output, between the first and the last 4 MiB of each stream, were not kept)")
+            }
             return ProgramRun(report: report, arguments: arguments, status: output.timedOut ? 124 : output.status,
                               classification: classification)
         }

@@ -17,12 +17,15 @@ public struct SubprocessOutput: Equatable, Sendable {
     /// True when the time limit stopped it (`Subprocess.TimeUp.stop`): `status` is then the
     /// SIGKILL's 137 and the output what it wrote until then.
     public var timedOut: Bool
+    /// Bytes of its output left out between each stream's first and last 4 MiB (`BoundedCapture`).
+    public var droppedBytes: Int
 
-    public init(status: Int32, stdout: [UInt8], stderr: [UInt8], timedOut: Bool = false) {
+    public init(status: Int32, stdout: [UInt8], stderr: [UInt8], timedOut: Bool = false, droppedBytes: Int = 0) {
         self.status = status
         self.stdout = stdout
         self.stderr = stderr
         self.timedOut = timedOut
+        self.droppedBytes = droppedBytes
     }
 }
 
@@ -89,7 +92,7 @@ public enum Subprocess {
         close(out[1])
         close(err[1])
 
-        var captured: [[UInt8]] = [[], []]
+        var captured = [BoundedCapture(), BoundedCapture()]
         var failure: SubprocessError?
         do throws(SubprocessError) {
             try drain(stdout: out[0], stderr: err[0], into: &captured, executable: executable, deadline: deadline)
@@ -111,12 +114,14 @@ public enum Subprocess {
             let killed = try? reap(pid, executable: executable)
             if let failure, failure != Self.timeUp { throw failure }
             if whenTimeUp == .stop {
-                return SubprocessOutput(status: killed.map(exitStatus) ?? 128 + SIGKILL, stdout: captured[0],
-                                        stderr: captured[1], timedOut: true)
+                return SubprocessOutput(status: killed.map(exitStatus) ?? 128 + SIGKILL, stdout: captured[0].bytes,
+                                        stderr: captured[1].bytes, timedOut: true,
+                                        droppedBytes: captured[0].droppedBytes + captured[1].droppedBytes)
             }
             throw .timedOut(command: ([executable] + arguments).joined(separator: " "), limit: timeout ?? .zero)
         }
-        return SubprocessOutput(status: exitStatus(status), stdout: captured[0], stderr: captured[1])
+        return SubprocessOutput(status: exitStatus(status), stdout: captured[0].bytes, stderr: captured[1].bytes,
+                                droppedBytes: captured[0].droppedBytes + captured[1].droppedBytes)
     }
 
     /// What `drain` throws when the deadline passes; `run` names the command and the limit.
@@ -181,11 +186,11 @@ public enum Subprocess {
         return pid
     }
 
-    /// Reads both pipes into `collected` until each reports end of file.
+    /// Reads both pipes into `collected` (each within its bound) until each reports end of file.
     /// With a `deadline`, throws `timeUp` when it passes first (what was read stays in
     /// `collected`): a child (or one it started) that keeps the pipes open never lets them
     /// reach end of file.
-    private static func drain(stdout: Int32, stderr: Int32, into collected: inout [[UInt8]], executable: String,
+    private static func drain(stdout: Int32, stderr: Int32, into collected: inout [BoundedCapture], executable: String,
                               deadline: ContinuousClock.Instant?) throws(SubprocessError) {
         // poll skips negative descriptors: a stream at end of file stays in place as -1.
         var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0),
@@ -205,7 +210,7 @@ public enum Subprocess {
                 let fd = fds[index].fd
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    collected[index].append(contentsOf: buffer[..<count])
+                    collected[index].append(buffer[..<count])
                 } else if count == 0 {
                     fds[index].fd = -1
                 } else if errno != EINTR && errno != EAGAIN {

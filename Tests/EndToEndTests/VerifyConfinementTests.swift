@@ -88,6 +88,15 @@ struct VerifyConfinementTests {
             if (argc > 1 && strcmp(argv[1], "exit") == 0) return atoi(argv[2]);
             if (argc > 1 && strcmp(argv[1], "abort") == 0) abort();
             if (argc > 1 && strcmp(argv[1], "term") == 0) { kill(getpid(), SIGTERM); puts("still here"); return 0; }
+            if (argc > 1 && strcmp(argv[1], "flood") == 0) {
+                static char line[1 << 16];
+                memset(line, 'x', sizeof line - 1);
+                line[sizeof line - 1] = '\\n';
+                fputs("first words\\n", stderr);
+                for (long n = atol(argv[2]) * 16; n > 0; n--) fwrite(line, 1, sizeof line, stdout);
+                puts("last words");
+                return 3;
+            }
             if (argc > 1 && strcmp(argv[1], "linger") == 0) {
                 if (fork() == 0) {
                     setsid();
@@ -187,6 +196,25 @@ struct VerifyConfinementTests {
         #expect(result.stderr.hasPrefix("ofdoctor: cannot start /app/bin/prog inside its root")
                 && result.stderr.contains("unshare") && result.stderr.contains("EPERM")
                 && result.stderr.contains("needs root with CAP_SYS_ADMIN"), "\(result.stderr)")
+    }
+
+    @Test("a program that writes 512 MiB: verify keeps the first and last 4 MiB of each stream, says how much it left out, and stays small")
+    func floodBounded() throws {
+        let build = try Self.probeRoot()
+        defer { build.remove() }
+        var before = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &before)
+        let verify = Command.ofdoctor(["verify", "--root", build.dir + "/root", "--timeout", "120", "/app/bin/prog", "--", "flood", "512"])
+        var after = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &after)
+        #expect(verify.status == 5, "\(verify.stderr)")
+        let headline = verify.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(headline.contains("exit 3"), "\(headline)")
+        #expect(verify.stdout.contains("last words"), "the program's last line is kept")
+        // 512 MiB and 11 bytes, less 8 MiB kept of stdout (stderr's one line is all kept).
+        #expect(verify.stdout.contains("(\((512 << 20) + 11 - (8 << 20)) bytes of its output"), "\(verify.stdout.suffix(300))")
+        // The largest child so far (KiB): ofdoctor did not hold the half gigabyte.
+        #expect(after.ru_maxrss <= max(before.ru_maxrss, 160 * 1024), "max RSS \(after.ru_maxrss) KiB")
     }
 
     /// This machine's processes whose name (`comm`) is `name`.
