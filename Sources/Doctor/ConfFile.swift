@@ -13,10 +13,10 @@ public enum ConfFile {
 
     /// The directories the file at `path` in `root` lists, as ldconfig reads its lines
     /// (`LdSoConf.forEachEntry`), trailing white space dropped, in order, each once; empty
-    /// when there is no such regular file.
+    /// when there is no such regular file, or it is past `LdSoConf.largestFile` bytes.
     public static func directories(in root: RootView, at path: RootPath) -> [String] {
         guard let resolved = (try? root.resolve(path)) ?? nil, resolved.entry.kind == .file,
-              let bytes = try? root.contents(of: resolved.path) else { return [] }
+              resolved.entry.size <= LdSoConf.largestFile, let bytes = try? root.contents(of: resolved.path) else { return [] }
         var result: [String] = []
         LdSoConf.forEachEntry(in: bytes.bytes) { _, text in
             let directory = ByteString.decode(text.reversed().drop(while: LdSoConf.isSpace).reversed())

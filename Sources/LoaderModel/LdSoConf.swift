@@ -53,6 +53,10 @@ public struct LdSoConf: Equatable, Sendable {
         /// A FIFO, socket or device where a configuration file is named: ldconfig opens it
         /// and reads (a FIFO: waits for a writer that never comes, a device: may never end).
         case notAFile(String)
+        /// A configuration file past `largestFile` bytes: not read (a sparse file of
+        /// gigabytes, whose NULs end every line ldconfig reads of it, took ofdoctor 26 s and
+        /// 6 GB of memory for 3 GB; ldconfig reads it whole).
+        case tooLarge(String, size: Int)
 
         public var description: String {
             switch self {
@@ -62,6 +66,7 @@ public struct LdSoConf: Equatable, Sendable {
             case .includeLimit(let o, let f): return "\(o): \(f) not read: includes nest or fan out too far"
             case .unreadable(let f, let why): return "\(f): ignoring configuration file that cannot be read: \(why)"
             case .notAFile(let f): return "\(f): not a regular file (a FIFO, socket or device); ldconfig would block or read without end on it"
+            case .tooLarge(let f, let size): return "\(f): \(size) bytes, more than the \(LdSoConf.largestFile >> 20) MiB ofdoctor reads of a configuration file; not read (ldconfig reads it whole)"
             }
         }
     }
@@ -73,6 +78,8 @@ public struct LdSoConf: Equatable, Sendable {
 
     public static let maxDepth = 32
     public static let maxFiles = 1000
+    /// The largest configuration file read (a real one is a few hundred bytes).
+    public static let largestFile = 1 << 20
 
     /// The entries of an ld.so.conf file as ldconfig reads its lines: each cut at NUL (a C
     /// string) and at `#` (a comment; the format has no quoting), leading white space
@@ -177,6 +184,10 @@ private struct Reader {
             }
         }
         visited.insert(TextKey(real.string))
+        if let entry = (try? root.resolve(rootPath)) ?? nil, entry.entry.kind == .file, entry.entry.size > LdSoConf.largestFile {
+            notes.append(.tooLarge(file, size: entry.entry.size))
+            return
+        }
         let bytes: [UInt8]
         do throws(RootError) {
             bytes = try root.contents(of: rootPath).bytes

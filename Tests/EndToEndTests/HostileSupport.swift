@@ -49,7 +49,7 @@ enum HostileRoots {
 
     static let variants = [
         "dep-text", "dep-empty", "dep-short", "dep-header-only", "dep-half", "dep-directory", "dep-self-loop",
-        "dep-loop", "dep-bad-phoff", "dep-bad-phentsize", "dep-wrong-machine", "escape", "conf-loops",
+        "dep-loop", "dep-bad-phoff", "dep-bad-phentsize", "dep-wrong-machine", "escape", "conf-loops", "conf-huge",
         "cache-huge", "cache-short", "cache-half", "cache-loop", "cache-directory", "apply-escape", "apply-escape-locallib",
         "apply-escape-var",
     ]

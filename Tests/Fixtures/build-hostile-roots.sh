@@ -26,6 +26,7 @@
 #                 the sentinel; LD_LIBRARY_PATH and ld.so.conf.d name directories that lead
 #                 there on the host), libdirloop.so.1 (found through a directory loop)
 #   conf-loops    ld.so.conf include loops (self, mutual), globs, a conf link to the sentinel
+#   conf-huge     an ld.so.conf.d file of 3 GB of NULs (sparse: no disk used)
 #   cache-huge cache-short cache-half cache-loop cache-directory   /etc/ld.so.cache abuse
 #   apply-escape apply-escape-locallib apply-escape-var   copies of `all` with /usr/bin/appx
 #                 (its plan: an env fix, a libwebp.so.7 link, ldconfig) whose /etc/profile.d,
@@ -45,7 +46,7 @@ SENT=$OUT/outside
 STAGE=$OUT/.stage
 
 VARIANTS="dep-text dep-empty dep-short dep-header-only dep-half dep-directory dep-self-loop dep-loop
-  dep-bad-phoff dep-bad-phentsize dep-wrong-machine escape conf-loops cache-huge cache-short cache-half
+  dep-bad-phoff dep-bad-phentsize dep-wrong-machine escape conf-loops conf-huge cache-huge cache-short cache-half
   cache-loop cache-directory apply-escape apply-escape-locallib apply-escape-var"
 for v in $VARIANTS outside .stage; do rm -rf "${OUT:?}/$v"; done
 mkdir -p "$STAGE" "$SENT"
@@ -140,6 +141,8 @@ mkdir -p "$C/sub"; printf 'include /etc/ld.so.conf\n' > "$C/sub/deep.conf"
 ln -s "$SENT/evil.conf" "$C/evil.conf"
 ln -s loop.conf "$C/loop.conf"
 printf 'include /etc/ld.so.conf\ninclude /etc/ld.so.conf\n' >> "$R/etc/ld.so.conf"
+
+variant conf-huge healthy;       truncate -s 3G "$OUT/conf-huge/root/etc/ld.so.conf.d/huge.conf"
 
 # ------------------------------------------------------------ ld.so.cache
 variant cache-huge healthy;      head -c $((50 * 1024 * 1024)) /dev/urandom > "$OUT/cache-huge/root/etc/ld.so.cache"
