@@ -16,6 +16,8 @@ extension FindingCatalog {
         var directories: [(directory: String, source: SearchSource)] = []
         /// Objects the program loads from under it (the name the loader opened).
         var libraries: [String] = []
+        /// The entry is a loaded library's file itself.
+        var isLibraryFile = false
     }
 
     static func loadPathWriteFindings(_ graph: LoadGraph, root: RootView) -> [Finding] {
@@ -57,10 +59,15 @@ extension FindingCatalog {
             if found == nil, !Self.isEntry(realPath, of: opened) {
                 found = trusted.foreignWrite(reaching: RootPath(graph.objects[index].path), in: root)
             }
+            var isFile = false
             if found == nil, let entry = graph.objects[index].fileEntry, let writer = trusted.writer(of: entry) {
                 found = ForeignWrite(path: realPath, mode: entry.mode, writer: writer)
+                isFile = true
             }
-            if let found { exposures[exposure(of: found)].libraries.append(graph.objects[index].path) }
+            guard let found else { continue }
+            let position = exposure(of: found)
+            exposures[position].libraries.append(graph.objects[index].path)
+            if isFile { exposures[position].isLibraryFile = true }
         }
         let runner = graph.environment.identity
         return exposures.map { finding($0, runner: runner) }
@@ -90,10 +97,16 @@ extension FindingCatalog {
         case .group(let gid): who = "group \(gid)"
         }
         let libraries = exposure.libraries, directories = exposure.directories
-        let summary = libraries.isEmpty
-            ? "\(write): the loader looks for the program's libraries in \(directories[0].directory)"
+        let summary: String
+        if libraries.isEmpty {
+            summary = "\(write): the loader looks for the program's libraries in \(directories[0].directory)"
                 + (directories.count > 1 ? " and \(directories.count - 1) more" : "")
-            : "\(write): the program loads \(libraries[0])\(libraries.count > 1 ? " and \(libraries.count - 1) more" : "") from there"
+        } else if exposure.isLibraryFile {
+            summary = "\(write): the program loads it"
+                + (libraries.allSatisfy { $0.hasSameBytes(as: write.path) } ? "" : " (as \(libraries.joined(separator: ", ")))")
+        } else {
+            summary = "\(write): the program loads \(libraries[0])\(libraries.count > 1 ? " and \(libraries.count - 1) more" : "") from there"
+        }
         var explanation = "Whoever may change an entry on the way to what the loader reads chooses code the program runs, as \(runner); \(who) may change \(write.path)."
         if !libraries.isEmpty {
             explanation += " The program loads \(libraries.joined(separator: ", ")), which \(who) may replace."
@@ -109,7 +122,7 @@ extension FindingCatalog {
         let sharedScratch = write.writer == .everyone && write.mode & 0o1000 != 0
         let remedy = sharedScratch
             ? "Keep libraries out of \(write.path), where every user may add files: move them to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
-            : "Make \(write.path) root's and writable by root alone (as root: chown root:root and chmod go-w, with -R for what it holds), or move the libraries to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
+            : "Make \(write.path) root's and writable by root alone (as root: chown root:root and chmod go-w\(exposure.isLibraryFile ? "" : ", with -R for what it holds")), or move the libraries to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
         var finding = Finding(id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning, summary: summary,
                               explanation: explanation, library: write.path, remedy: remedy,
                               searched: SearchedDirectories.grouped(directories.map { ($0.source.label, $0.directory) }))

@@ -182,4 +182,18 @@ struct LoadPathWriteTests {
         let after = Self.run(root)
         #expect(after.stdout == "foo 666\n", "\(after)")
     }
+
+    @Test("a library file every user may write (mode 0666) in root's directory: the finding names the file, and another user's bytes written into it are what the loader loads")
+    func libraryFileOthersMayWrite() throws {
+        let build = try Self.build(library: "/usr/local/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        #expect(Command.run("/bin/chmod", ["0666", root + "/usr/local/lib/libfoo.so.1"]).status == 0)
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1 && found.first?["summary"] as? String
+                == "every user may write /usr/local/lib/libfoo.so.1 (mode 0666): the program loads it", "\(found)")
+        let overwritten = Self.asUser(65534, "cat \"$1/other.so\" > \"$1/root/usr/local/lib/libfoo.so.1\"", in: build.dir)
+        #expect(overwritten.status == 0, "\(overwritten.stderr)")
+        #expect(Self.run(root).stdout == "foo 666\n")
+    }
 }
