@@ -133,6 +133,12 @@ public struct LdSoConf: Equatable, Sendable {
                 return "refusing to run ldconfig: \(file) is not a regular file (a FIFO, socket or device), and ldconfig "
                     + "would wait on it or read it without end. Replace it with a file, or remove it"
             }
+            // (what ldconfig would make of it was not read, so no plan's proof holds)
+            if case .tooLarge(let file, let size) = note {
+                return "refusing to run ldconfig: \(file) is \(size) bytes, more than the \(LdSoConf.largestFile >> 20) MiB "
+                    + "ofdoctor reads of a configuration file, so what ldconfig would do with it is unknown. Remove it, "
+                    + "or cut it to the directories it is meant to list"
+            }
         }
         guard case .includeLoop(let origin, let file)? = includeLoops.first else { return nil }
         return "refusing to run ldconfig: \(origin) includes \(file), which includes it back (an include loop); "

@@ -140,6 +140,27 @@ struct LdSoConfTests {
         #expect(LdSoConf(root: RootView(try LocalRoot(directory: root))).ldconfigRefusal == nil)
     }
 
+    @Test("a configuration file past 1 MiB (3 GB of NULs, sparse) is not read, noted, and the apply refuses to run ldconfig over it")
+    func hugeConfigNotRead() throws {
+        let root = try LdCacheTestSupport.makeTempDir("ldhuge")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.mkdirs(root, ["/etc/ld.so.conf.d", "/usr/lib", "/opt/lib"])
+        try Self.write("include /etc/ld.so.conf.d/*.conf\n", root + "/etc/ld.so.conf")
+        try Self.write("/opt/lib\n", root + "/etc/ld.so.conf.d/a.conf")
+        let huge = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: root + "/etc/ld.so.conf.d/huge.conf", contents: nil); return root + "/etc/ld.so.conf.d/huge.conf" }()))
+        try huge.truncate(atOffset: 3 << 30)
+        try huge.close()
+        let start = ContinuousClock.now
+        let conf = LdSoConf(root: RootView(try LocalRoot(directory: root)))
+        #expect(ContinuousClock.now - start < .seconds(2))
+        #expect(conf.directories.map(\.path).contains("/opt/lib"), "the other files are read")
+        #expect(conf.notes == [.tooLarge("/etc/ld.so.conf.d/huge.conf", size: 3 << 30)])
+        let refusal = try #require(conf.ldconfigRefusal)
+        #expect(refusal.hasPrefix("refusing to run ldconfig: /etc/ld.so.conf.d/huge.conf is 3221225472 bytes"), "\(refusal)")
+        let result = SystemLdconfig().run(for: try LocalRoot(directory: root))
+        #expect(result.status == 127 && result.stderr == refusal)
+    }
+
     @Test("a missing ld.so.conf leaves the built-ins; missing built-ins are skipped")
     func missingConfig() throws {
         let root = try LdCacheTestSupport.makeTempDir("empty")
