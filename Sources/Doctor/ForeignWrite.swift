@@ -85,8 +85,9 @@ public struct RootAdministrators: Sendable {
     /// looked up in, then what it leads to; for a path that leads nowhere, the directories up
     /// to the one that lacks the next name (whoever may write that one may make the rest).
     /// A sticky directory others may write (`/tmp`) counts only where the next name is not
-    /// there: the kernel lets only an entry's owner (or the directory's) remove or rename it. (The planner is stricter, `foreignWrite(to:in:)`: a fix must
-    /// not stand on `/tmp`, where what is there now may be gone, and its name free, tomorrow.)
+    /// there: the kernel lets only an entry's owner (or the directory's) remove or rename it.
+    /// (The planner is stricter, `foreignWrite(to:in:)`: a fix must not stand on `/tmp`,
+    /// where what is there now may be gone, and its name free, tomorrow.)
     public func foreignWrite(reaching path: RootPath, in root: RootView) -> ForeignWrite? {
         guard let lookup = try? root.lookup(path) else { return nil }
         let steps = lookup.searched + (lookup.resolved.map { [$0] } ?? [])
