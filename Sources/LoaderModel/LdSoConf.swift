@@ -190,13 +190,15 @@ private struct Reader {
             }
         }
         visited.insert(TextKey(real.string))
-        if let entry = (try? root.resolve(rootPath)) ?? nil, entry.entry.kind == .file, entry.entry.size > LdSoConf.largestFile {
-            notes.append(.tooLarge(file, size: entry.entry.size))
-            return
-        }
         let bytes: [UInt8]
         do throws(RootError) {
-            bytes = try root.contents(of: rootPath).bytes
+            // (a large file is mapped, not read: only copying its bytes would cost)
+            let contents = try root.contents(of: rootPath)
+            guard contents.count <= LdSoConf.largestFile else {
+                notes.append(.tooLarge(file, size: contents.count))
+                return
+            }
+            bytes = contents.bytes
         } catch {
             // fopen's ENOENT is silent (a missing config or a dangling glob hit); a directory
             // opens but reads nothing; others warn.

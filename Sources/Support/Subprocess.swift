@@ -181,7 +181,7 @@ public enum Subprocess {
         guard code == 0 else {
             if confinement == nil { throw .cannotStart(executable: executable, errno: code) }
             throw failedStep == Int32(OFDOCTOR_SPAWN_EXEC) ? .refusedByKernel(executable: executable, errno: code)
-                : .cannotConfine(executable: executable, errno: code, step: String(cString: ofdoctor_spawn_step_name(failedStep)))
+                : .cannotConfine(executable: executable, errno: code, step: failedStep)
         }
         return pid
     }

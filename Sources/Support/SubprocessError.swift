@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSpawn
 
 /// Why `Subprocess.run` could not run a program to completion.
 public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -17,8 +18,8 @@ public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible
     /// `verify`, an answer, not a failure of ofdoctor.
     case refusedByKernel(executable: String, errno: Int32)
     /// Entering the root or becoming the user failed before the exec; `step` says which
-    /// (`ofdoctor_spawn_step_name`: "chroot into the root").
-    case cannotConfine(executable: String, errno: Int32, step: String)
+    /// (CSpawn's `OFDOCTOR_SPAWN_…`, named by `ofdoctor_spawn_step_name`).
+    case cannotConfine(executable: String, errno: Int32, step: Int32)
     /// Reading the program's output or waiting for it failed.
     case io(executable: String, operation: String, errno: Int32)
     /// The program ran past its time limit; it was killed (SIGKILL) with its process group.
@@ -35,9 +36,10 @@ public enum SubprocessError: Error, Equatable, Sendable, CustomStringConvertible
             return "the kernel refused to start \(executable): \(Errno.describe(code))"
         case .cannotConfine(let executable, let code, let step):
             // (namespaces and mounts need CAP_SYS_ADMIN, which a container's root lacks)
-            let hint = code == EPERM && (step.hasPrefix("unshare") || step.hasPrefix("the root's bind mount"))
+            let needsAdmin = step == Int32(OFDOCTOR_SPAWN_NAMESPACES) || step == Int32(OFDOCTOR_SPAWN_MOUNT)
+            let hint = code == EPERM && needsAdmin
                 ? "; verify --root needs root with CAP_SYS_ADMIN: run it on the host, or in a privileged container" : ""
-            return "cannot start \(executable) inside its root or as its user: \(step) failed: \(Errno.describe(code))\(hint)"
+            return "cannot start \(executable) inside its root or as its user: \(String(cString: ofdoctor_spawn_step_name(step))) failed: \(Errno.describe(code))\(hint)"
         case .io(let executable, let operation, let code):
             return "\(executable): \(operation) failed while collecting its output: \(Errno.describe(code))"
         case .timedOut(let command, let limit):

@@ -40,9 +40,10 @@ struct LoadPathWriteTests {
         return findings.filter { $0["id"] as? String == "LD008" }
     }
 
-    /// Runs `script` (sh) on this machine as `uid:gid`, no supplementary groups.
-    static func asUser(_ uid: Int, _ script: String, in dir: String) -> Command.Result {
-        Command.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "/bin/sh", "-c", script, "sh", dir],
+    /// Runs `script` (sh, `$1` = `dir`) on this machine as `uid` and group `gid` (default:
+    /// the uid's number), no supplementary groups.
+    static func asUser(_ uid: Int, group gid: Int? = nil, _ script: String, in dir: String) -> Command.Result {
+        Command.run("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(gid ?? uid)", "--clear-groups", "/bin/sh", "-c", script, "sh", dir],
                     environment: ["PATH": "/usr/bin:/bin"])
     }
 
@@ -152,9 +153,8 @@ struct LoadPathWriteTests {
         try "root:x:0:\n".write(toFile: root + "/etc/group", atomically: true, encoding: .utf8)
         let found = try Self.writeFindings(root)
         #expect(found.count == 1 && (found.first?["summary"] as? String)?.hasPrefix("group 50 may write /usr/local/lib/python3.8/dist-packages") == true, "\(found)")
-        let replaced = Command.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=50", "--clear-groups", "/bin/sh", "-c",
-                                                        "cp \"$1/other.so\" \"$1/root/usr/local/lib/python3.8/dist-packages/foo.libs/libfoo.so.1\"", "sh", build.dir],
-                                   environment: ["PATH": "/usr/bin:/bin"])
+        let replaced = Self.asUser(65534, group: 50, "cp \"$1/other.so\" \"$1/root/usr/local/lib/python3.8/dist-packages/foo.libs/libfoo.so.1\"",
+                                   in: build.dir)
         #expect(replaced.status == 0, "\(replaced.stderr)")
         #expect(Self.run(root).stdout == "foo 666\n")
     }
