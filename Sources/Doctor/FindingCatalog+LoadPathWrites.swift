@@ -32,31 +32,36 @@ extension FindingCatalog {
             return exposures.count - 1
         }
         // (one walk a directory: the loaded libraries share a few)
-        var directoryWrites: [TextKey: ForeignWrite?] = [:]
-        func write(reaching directory: String) -> ForeignWrite? {
+        typealias Reached = (write: ForeignWrite?, resolved: String)
+        var directoryWrites: [TextKey: Reached] = [:]
+        func reach(_ directory: String) -> Reached {
             let key = TextKey(directory)
             if let known = directoryWrites[key] { return known }
-            let found = trusted.foreignWrite(reaching: RootPath(directory), in: root)
-            directoryWrites[key] = found
-            return found
+            let found = trusted.reach(RootPath(directory), in: root)
+            let reached = (found.write, found.resolved?.string ?? directory)
+            directoryWrites[key] = reached
+            return reached
         }
         for searched in graph.searchedDirectories {
-            if let found = write(reaching: searched.directory) { exposures[exposure(of: found)].directories.append(searched) }
+            if let found = reach(searched.directory).write { exposures[exposure(of: found)].directories.append(searched) }
         }
         // A library: the directory of the name the loader opened (its `$ORIGIN`) and, where
         // a link led elsewhere, the whole way there, then the file's own entry, as the
         // resolution met it. (Not a walk of each path: 57 of them were a twentieth of `check gdb`.)
-        var last: (directory: String, write: ForeignWrite?)?
+        var last: (directory: String, reached: Reached)?
         for index in graph.objects.indices.dropFirst() where graph.objects[index].foundVia != .vdso {
             let opened = graph.objects[index].origin ?? Resolver.directoryName(graph.objects[index].path)
             let realPath = graph.objects[index].realPath
-            var found: ForeignWrite?
-            if let last, last.directory.hasSameBytes(as: opened) { found = last.write } else {
-                found = write(reaching: opened)
-                last = (opened, found)
+            let reached: Reached
+            if let last, last.directory.hasSameBytes(as: opened) { reached = last.reached } else {
+                reached = reach(opened)
+                last = (opened, reached)
             }
-            // (a link that leads out of its directory: every directory on its way, each hop's)
-            if found == nil, !Self.isEntry(realPath, of: opened) {
+            var found = reached.write
+            // (a link that leads out of its directory: every directory on its way, each hop's;
+            // judged against where the directory really is, so that `bin/../lib` or a linked
+            // `/lib` costs one walk, not one a library)
+            if found == nil, !Self.isEntry(realPath, of: reached.resolved) {
                 found = trusted.foreignWrite(reaching: RootPath(graph.objects[index].path), in: root)
             }
             var isFile = false

@@ -89,17 +89,23 @@ public struct RootAdministrators: Sendable {
     /// (The planner is stricter, `foreignWrite(to:in:)`: a fix must not stand on `/tmp`,
     /// where what is there now may be gone, and its name free, tomorrow.)
     public func foreignWrite(reaching path: RootPath, in root: RootView) -> ForeignWrite? {
-        guard let lookup = try? root.lookup(path) else { return nil }
+        reach(path, in: root).write
+    }
+
+    /// `foreignWrite(reaching:in:)`, and the real path `path` leads to (nil where it leads
+    /// nowhere), from one walk.
+    public func reach(_ path: RootPath, in root: RootView) -> (write: ForeignWrite?, resolved: RootPath?) {
+        guard let lookup = try? root.lookup(path) else { return (nil, nil) }
         let steps = lookup.searched + (lookup.resolved.map { [$0] } ?? [])
         for k in steps.indices {
             guard let write = foreignWrite(steps[k].path, steps[k].entry) else { continue }
-            if case .owner = write.writer { return write }
+            if case .owner = write.writer { return (write, lookup.resolved?.path) }
             let sticky = steps[k].entry.kind == .directory && steps[k].entry.mode & 0o1000 != 0
             // (the next entry there is judged by its own owner and mode)
             if sticky, k + 1 < steps.count, steps[k + 1].path.parent == steps[k].path { continue }
-            return write
+            return (write, lookup.resolved?.path)
         }
-        return nil
+        return (nil, lookup.resolved?.path)
     }
 
     func foreignWrite(_ path: RootPath, _ entry: RootEntry) -> ForeignWrite? {

@@ -177,7 +177,8 @@ struct ResolutionState {
     /// Each search-path directory the loader looked in, once, with the list that first led
     /// there, in the order met (`LoadGraph.searchedDirectories`).
     var searched: [(directory: String, source: SearchSource)] = []
-    var searchedKeys = Set<TextKey>()
+    /// By `Probe.slot`: whether the directory is in `searched` yet.
+    var searchedProbes: [Bool] = []
     var filesByIdentity = FileIdentityMap<ELFFile>()
     /// Every name an object answers to (path, load names, soname) → the first such object
     /// in load order, and (st_dev, st_ino) → object: what `alreadyLoaded` and `admit` would
@@ -218,8 +219,12 @@ struct ResolutionState {
     /// The last failed system call of the current search (none: errno 0), whose errno is the
     /// tail of a "cannot open shared object file" message (`LoaderErrno`).
     var lastFailure = LoaderErrno.Failure.none
-    /// Probe directories found missing once: the loader marks them and opens nothing there again.
-    var missingProbeDirectories = Set<TextKey>()
+    /// By `Probe.slot`: probe directories found missing once (the loader marks them and
+    /// opens nothing there again).
+    var missingProbes: [Bool] = []
+    /// Each probe directory's slot, one per distinct spelling: a probe's marks are read and set
+    /// by index, not by hashing its path on every search (18 probes a directory in glibc 2.36).
+    var probeSlots: [TextKey: Int] = [:]
     /// Whether /etc/ld.so.cache was read (or failed to open) yet: once per process.
     var cacheFileRead = false
     var llp: SearchPath?
@@ -633,13 +638,15 @@ struct ResolutionState {
     /// again (the caches make that cheap and it finds the same).
     mutating func mapObject(_ rawName: String, requester: Int, isPreload: Bool) -> MapOutcome {
         recordsAbsentProbes = false
-        let before = (missingProbeDirectories, cacheFileRead)
+        let before = (missingProbes, cacheFileRead)
         let outcome = locate(rawName, requester: requester, isPreload: isPreload)
         guard case .missing = outcome else { return outcome }
         recordsAbsentProbes = true
         // The same search again, with the loader's marks as they were (the first pass marked
         // the missing directories that this one must meet as the loader did: for the first time).
-        (missingProbeDirectories, cacheFileRead) = before
+        // (slots made by the first pass were unmarked before it)
+        missingProbes = before.0 + repeatElement(false, count: missingProbes.count - before.0.count)
+        cacheFileRead = before.1
         return locate(rawName, requester: requester, isPreload: isPreload)
     }
 
@@ -894,13 +901,17 @@ struct ResolutionState {
     mutating func search(_ name: String, in list: SearchPath, trail: inout [Attempt], otherClass: inout String?) -> SearchOutcome {
         let key = TextKey(name)   // hashed once for every probe's listing
         for directory in list.directories {
-            if searchedKeys.insert(TextKey(directory)).inserted { searched.append((directory, list.source)) }
             // By index, fields read in place: a copy of each probe retained its strings and set.
             let places = probes(of: directory)
+            // (the directory's own probe, last, is spelled as the directory)
+            if let own = places.last?.slot, !searchedProbes[own] {
+                searchedProbes[own] = true
+                searched.append((directory, list.source))
+            }
             for k in places.indices {
                 // (a hwcaps subdirectory that exists is looked in first: a place of its own)
-                if k != places.count - 1, places[k].listing != nil,
-                   searchedKeys.insert(TextKey(places[k].directory)).inserted {
+                if k != places.count - 1, places[k].listing != nil, !searchedProbes[places[k].slot] {
+                    searchedProbes[places[k].slot] = true
                     searched.append((places[k].directory, list.source))
                 }
                 // For a user other than root, a directory it cannot search fails every open there.
@@ -946,7 +957,8 @@ struct ResolutionState {
     /// then marks the directory and skips it.
     mutating func noteAbsentProbe(_ probe: Probe, name: String) {
         if probe.listing != nil { lastFailure = .code(ENOENT); return }
-        guard missingProbeDirectories.insert(TextKey(probe.directory)).inserted else { return }
+        guard !missingProbes[probe.slot] else { return }
+        missingProbes[probe.slot] = true
         lastFailure = .missing((probe.directory == "/" ? "" : probe.directory) + "/" + name)
     }
 
@@ -967,7 +979,10 @@ struct ResolutionState {
     /// it can reach; in one it cannot, EACCES the first time only (the loader's stat fails
     /// too, and it marks the directory missing, as `noteAbsentProbe` does).
     mutating func noteDeniedProbe(_ probe: Probe, reachable: Bool) {
-        if reachable || missingProbeDirectories.insert(TextKey(probe.directory)).inserted { lastFailure = .code(EACCES) }
+        if reachable || !missingProbes[probe.slot] {
+            missingProbes[probe.slot] = true
+            lastFailure = .code(EACCES)
+        }
     }
 
     /// Why the user may not look names up in `directory` (nil: it may; always for root), and
@@ -1003,6 +1018,18 @@ struct ResolutionState {
     struct Probe {
         var directory: String
         var listing: DirectoryListing?
+        /// Its marks' index in `missingProbes` and `searchedProbes` (`probeSlot(of:)`).
+        var slot: Int
+    }
+
+    /// The slot of a probe directory's marks, made unmarked the first time it is spelled so.
+    mutating func probeSlot(of directory: String) -> Int {
+        let key = TextKey(directory)
+        if let known = probeSlots[key] { return known }
+        probeSlots[key] = missingProbes.count
+        missingProbes.append(false)
+        searchedProbes.append(false)
+        return missingProbes.count - 1
     }
 
     /// The places `directory` is probed, in order, each listed once per resolution.
@@ -1018,15 +1045,15 @@ struct ResolutionState {
         probes.reserveCapacity(subdirectories.count)
         for k in subdirectories.indices {
             let sub = subdirectories[k]
-            if sub.isEmpty { probes.append(Probe(directory: directory, listing: own)); continue }
+            if sub.isEmpty { probes.append(Probe(directory: directory, listing: own, slot: probeSlot(of: directory))); continue }
             let dir = base + "/" + sub
             // (A directory that cannot be listed says nothing: then the walk decides.) An
             // absent one is not kept among the listings: only probes ask for it.
             if let own, !own.names.contains(subdirectoryHeads[k]) {
-                probes.append(Probe(directory: dir, listing: nil))
+                probes.append(Probe(directory: dir, listing: nil, slot: probeSlot(of: dir)))
                 continue
             }
-            probes.append(Probe(directory: dir, listing: listing(of: dir)))
+            probes.append(Probe(directory: dir, listing: listing(of: dir), slot: probeSlot(of: dir)))
         }
         directoryProbes[key] = probes
         return probes
