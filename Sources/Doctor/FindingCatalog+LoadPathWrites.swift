@@ -18,9 +18,17 @@ extension FindingCatalog {
         var libraries: [String] = []
         /// The entry is a loaded library's file itself.
         var isLibraryFile = false
+        /// Directories ldconfig reads under it (the ld.so.conf line that names each), and the
+        /// names the program asks ld.so.cache for that a library put there would answer once
+        /// ldconfig runs again.
+        var configured: [(directory: String, origin: LdSoConf.Origin)] = []
+        var cacheNames: [String] = []
+        /// The loaded objects among them (their paths), which `tree` marks too.
+        var cacheObjects: [String] = []
     }
 
-    static func loadPathWriteFindings(_ graph: LoadGraph, root: RootView) -> [Finding] {
+    static func loadPathWriteFindings(_ graph: LoadGraph, system: TargetSystem) -> [Finding] {
+        let root = system.root
         let trusted = RootAdministrators(root: root).trusting(graph.environment.identity)
         var exposures: [Exposure] = []
         var positions: [TextKey: Int] = [:]
@@ -74,8 +82,65 @@ extension FindingCatalog {
             exposures[position].libraries.append(graph.objects[index].path)
             if isFile { exposures[position].isLibraryFile = true }
         }
+        // A directory ldconfig reads: what another user puts there is in ld.so.cache after the
+        // next ldconfig (every library package's install runs it), whether or not the loader
+        // looks there today.
+        let asked = cacheAskedNames(graph, system: system)
+        if !asked.isEmpty {
+            let configured = LdSoConf(root: root, glibc: system.platform.glibc).directories
+            // (glibc 2.33 and later: a cache entry from DIR/glibc-hwcaps/LEVEL comes before every
+            // plain one of its name when the loader uses LEVEL, and the writer of DIR may make it)
+            let levels = LoaderPlatform.hasGlibcHWCaps(system.platform.glibc) ? system.platform.glibcHWCaps : []
+            for (position, directory) in configured.enumerated() {
+                let reached = reach(directory.path)
+                guard let found = reached.write else { continue }
+                let beatsEveryPlainEntry = directory.glibcHWCaps.map(levels.contains) ?? !levels.isEmpty
+                let names = asked.filter { name in
+                    guard let from = name.cachedFrom else { return true }
+                    // (an entry of a directory ldconfig would not read now, or of a glibc-hwcaps
+                    // one, which outranks plain entries: no claim)
+                    guard let fromPosition = configured.firstIndex(where: { $0.path.hasSameBytes(as: from) }),
+                          configured[fromPosition].glibcHWCaps == nil, fromPosition != position else { return false }
+                    return beatsEveryPlainEntry || position < fromPosition
+                }
+                guard !names.isEmpty else { continue }
+                let at = exposure(of: found)
+                exposures[at].configured.append((directory.path, directory.origin))
+                for name in names where !exposures[at].cacheNames.contains(where: { $0.hasSameBytes(as: name.name) }) {
+                    exposures[at].cacheNames.append(name.name)
+                    if let path = name.path { exposures[at].cacheObjects.append(path) }
+                }
+            }
+        }
         let runner = graph.environment.identity
         return exposures.map { finding($0, runner: runner) }
+    }
+
+    /// The names the loader asks ld.so.cache for and takes what it answers: each needed
+    /// library it did not find at all; each it took from the cache, with the directory of that
+    /// entry; and each it found later, in the default directories, where the cache had nothing
+    /// for it. A library found before the cache (RPATH, LD_LIBRARY_PATH, RUNPATH) is
+    /// left out (the cache is not asked), as is a preload (in secure mode the cache is not
+    /// read for one).
+    private static func cacheAskedNames(_ graph: LoadGraph, system: TargetSystem) -> [(name: String, path: String?, cachedFrom: String?)] {
+        guard system.cache != nil || graph.missing.contains(where: { !$0.name.containsSlash }) else { return [] }
+        // (the names it lacks first: a library put there answers them unopposed)
+        var result: [(name: String, path: String?, cachedFrom: String?)] = graph.missing.compactMap { missing in
+            missing.preloadList == nil && missing.fatalPath == nil && !missing.name.containsSlash ? (missing.name, nil, nil) : nil
+        }
+        for object in graph.objects.dropFirst() {
+            guard let name = object.names.first, !name.containsSlash else { continue }
+            switch object.foundVia {
+            case .search(.cache, let directory):
+                result.append((name, object.path, directory))
+            case .search(.defaultDirectories, _):
+                guard !object.trail.contains(where: { $0.source == .cache }) else { continue }
+                result.append((name, object.path, nil))
+            default:
+                continue
+            }
+        }
+        return result
     }
 
     /// `path` names an entry of `directory` itself (`directory/name`, no further slash).
@@ -101,11 +166,14 @@ extension FindingCatalog {
         case .owner(let uid): who = "uid \(uid)"
         case .group(let gid): who = "group \(gid)"
         }
-        let libraries = exposure.libraries, directories = exposure.directories
+        let libraries = exposure.libraries, directories = exposure.directories, configured = exposure.configured
         let summary: String
-        if libraries.isEmpty {
-            summary = "\(write): the loader looks for the program's libraries in \(directories[0].directory)"
+        if libraries.isEmpty, let first = directories.first {
+            summary = "\(write): the loader looks for the program's libraries in \(first.directory)"
                 + (directories.count > 1 ? " and \(directories.count - 1) more" : "")
+        } else if libraries.isEmpty {
+            let names = exposure.cacheNames
+            summary = "\(write): ldconfig reads \(configured[0].directory)\(configured.count > 1 ? " and \(configured.count - 1) more" : ""), and ld.so.cache answers the program's \(names[0])\(names.count > 1 ? " and \(names.count - 1) more" : "") with what it finds there"
         } else if exposure.isLibraryFile {
             summary = "\(write): the program loads it"
                 + (libraries.allSatisfy { $0.hasSameBytes(as: write.path) } ? "" : " (as \(libraries.joined(separator: ", ")))")
@@ -121,18 +189,43 @@ extension FindingCatalog {
             explanation += " The loader looks in \(places.joined(separator: ", ")) for the program's libraries: a library put there under a name it looks for is loaded in place of the one it finds later"
                 + (libraries.isEmpty ? " (or of one it does not find)." : ".")
         }
+        if !configured.isEmpty {
+            let places = configured.map { "\($0.directory) (\(configurationPhrase($0.origin)))" }
+            explanation += " ldconfig reads \(places.joined(separator: ", ")) and puts the libraries it finds there in ld.so.cache the next time it runs (installing a library package runs it): a library put there under a name the program asks the cache for — \(exposure.cacheNames.joined(separator: ", ")) — is then what the loader loads."
+        }
         let lists = Set(directories.map { sourcePhrase($0.source) }).sorted()
-        let offPath = directories.isEmpty ? ""
+        var offPath = directories.isEmpty ? ""
             : " and take \(directories.map(\.directory).joined(separator: ", ")) off \(lists.joined(separator: " and "))"
+        let listed = configured.filter { $0.origin != .builtin }
+        if !listed.isEmpty {
+            offPath += " and take \(listed.map { "\($0.directory) out of \($0.origin.file)" }.joined(separator: ", ")) (then run ldconfig)"
+        }
         let sharedScratch = write.writer == .everyone && write.mode & 0o1000 != 0
-        let remedy = sharedScratch
-            ? "Keep libraries out of \(write.path), where every user may add files: move them to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
-            : "Make \(write.path) root's and writable by root alone (as root: chown root:root and chmod go-w\(exposure.isLibraryFile ? "" : ", with -R for what it holds")), or move the libraries to a directory only root may change (/usr/local/lib, then run ldconfig)\(offPath)."
+        // (no /usr/local/lib to move to when it is what others may change)
+        let usrLocal = "/usr/local/lib"
+        let elsewhere = usrLocal.hasSameBytes(as: write.path) || usrLocal.hasBytePrefix(write.path == "/" ? "/" : write.path + "/")
+            ? "a directory only root may change (then run ldconfig)" : "a directory only root may change (/usr/local/lib, then run ldconfig)"
+        let makeRoots = "Make \(write.path) root's and writable by root alone (as root: chown root:root and chmod go-w\(exposure.isLibraryFile ? "" : ", with -R for what it holds"))"
+        let remedy: String
+        if libraries.isEmpty && directories.isEmpty {
+            // (only ldconfig reads there: nothing loads from it to move)
+            remedy = makeRoots + (listed.isEmpty ? "." : ", or take \(listed.map { "\($0.directory) out of \($0.origin.file)" }.joined(separator: ", ")) (then run ldconfig).")
+        } else if sharedScratch {
+            remedy = "Keep libraries out of \(write.path), where every user may add files: move them to \(elsewhere)\(offPath)."
+        } else {
+            remedy = makeRoots + ", or move the libraries to \(elsewhere)\(offPath)."
+        }
         var finding = Finding(id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning, summary: summary,
                               explanation: explanation, library: write.path, remedy: remedy,
-                              searched: SearchedDirectories.grouped(directories.map { ($0.source.label, $0.directory) }))
-        finding.exposedObjects = libraries
+                              searched: SearchedDirectories.grouped(directories.map { ($0.source.label, $0.directory) }
+                                                                    + configured.map { ("ldconfig", $0.directory) }))
+        finding.exposedObjects = libraries + exposure.cacheObjects
         return finding
+    }
+
+    /// Where ldconfig's list names a directory, as a sentence says it.
+    private static func configurationPhrase(_ origin: LdSoConf.Origin) -> String {
+        origin == .builtin ? "one of ldconfig's own directories" : "\(origin.file) line \(origin.line)"
     }
 
     /// The list a directory came from, as a sentence names it.

@@ -137,7 +137,7 @@ public enum FindingCatalog {
         result += copySizeFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
         result += unsafePathFindings(graph)
-        result += loadPathWriteFindings(graph, root: system.root)
+        result += loadPathWriteFindings(graph, system: system)
         result += secureExecutionFindings(graph)
         result += auditFindings(graph, system: system)
         result += stubFindings(graph, system: system)

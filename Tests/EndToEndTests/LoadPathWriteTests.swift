@@ -32,9 +32,9 @@ struct LoadPathWriteTests {
     }
 
     /// The LD008 findings of `check --format json` (each a JSON object).
-    static func writeFindings(_ root: String, _ extra: [String] = []) throws -> [[String: Any]] {
+    static func writeFindings(_ root: String, _ extra: [String] = [], status: Int32 = 0) throws -> [[String: Any]] {
         let check = Command.ofdoctor(["check", "--root", root, "--format", "json"] + extra + ["/app/prog"])
-        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        #expect(check.status == status, "\(check.stdout)\(check.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
         let findings = try #require(json["findings"] as? [[String: Any]])
         return findings.filter { $0["id"] as? String == "LD008" }
@@ -49,6 +49,22 @@ struct LoadPathWriteTests {
 
     static func run(_ root: String, _ environment: [String: String] = [:]) -> RealLoader.Outcome {
         RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: environment)
+    }
+
+    /// Lists `/srv/plugins` (made, owned by uid 1000) in `etc/ld.so.conf.d/CONF`, and runs
+    /// ldconfig: it finds nothing there yet, so the cache answers as before.
+    static func addPlugins(_ root: String, conf: String) throws {
+        let setup = Command.run("/bin/sh", ["-ec", """
+            mkdir -p "$1/srv/plugins" && chown 1000:1000 "$1/srv/plugins"
+            echo /srv/plugins > "$1/etc/ld.so.conf.d/$2"
+            /sbin/ldconfig -r "$1"
+            """, "sh", root, conf])
+        #expect(setup.status == 0, "\(setup.stderr)")
+    }
+
+    /// The next ldconfig, as installing a library package runs it.
+    static func ldconfig(_ root: String) {
+        #expect(Command.run("/sbin/ldconfig", ["-r", root]).status == 0)
     }
 
     @Test("a directory every user may add to, on LD_LIBRARY_PATH (itself, and one not made yet under it): the finding names it, and a library another user puts there is what the loader loads")
@@ -88,8 +104,10 @@ struct LoadPathWriteTests {
         #expect(try Self.writeFindings(root, ["--user", "1000:1000"]).isEmpty, "the program's own user changes only its own")
         // tree marks the library's node (a warning: `!`), and only it.
         let tree = Command.ofdoctor(["tree", "--root", root, "/app/prog"])
+        // (and libc.so.6, which ld.so.cache takes from a directory ldconfig reads after /opt/vendor/lib)
         let marked = tree.stdout.split(separator: "\n").filter { $0.contains("LD008") && $0.contains("=>") }
-        #expect(marked.count == 1 && marked.first?.contains("libfoo.so.1 => /opt/vendor/lib/libfoo.so.1") == true, "\(tree.stdout)")
+        #expect(marked.count == 2 && marked.first?.contains("libfoo.so.1 => /opt/vendor/lib/libfoo.so.1") == true
+                && marked.last?.contains("libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6") == true, "\(tree.stdout)")
         #expect(Self.run(root).stdout == "foo 1\n")
         let replaced = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/opt/vendor/lib/new\" && mv -f \"$1/root/opt/vendor/lib/new\" \"$1/root/opt/vendor/lib/libfoo.so.1\"", in: build.dir)
         #expect(replaced.status == 0, "\(replaced.stderr)")
@@ -195,5 +213,74 @@ struct LoadPathWriteTests {
         let overwritten = Self.asUser(65534, "cat \"$1/other.so\" > \"$1/root/usr/local/lib/libfoo.so.1\"", in: build.dir)
         #expect(overwritten.status == 0, "\(overwritten.stderr)")
         #expect(Self.run(root).stdout == "foo 666\n")
+    }
+
+    @Test("a directory ldconfig reads before the library's, owned by uid 1000, from which nothing loads: named with the name the program asks the cache for; uid 1000 puts a library there, and after the next ldconfig the loader loads it; root's, no finding")
+    func configuredDirectoryBeforeTheLibrarys() throws {
+        let build = try Self.build(library: "/opt/vendor/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        try Self.addPlugins(root, conf: "00-plugins.conf")
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1 && found.first?["library"] as? String == "/srv/plugins", "\(found)")
+        #expect(found.first?["summary"] as? String == "uid 1000 owns /srv/plugins (mode 0755): ldconfig reads /srv/plugins, and ld.so.cache answers the program's libfoo.so.1 and 1 more with what it finds there", "\(found)")
+        #expect((found.first?["explanation"] as? String)?.contains("/srv/plugins (/etc/ld.so.conf.d/00-plugins.conf line 1)") == true
+                && (found.first?["explanation"] as? String)?.contains("— libfoo.so.1, libc.so.6 —") == true, "\(found)")
+        let searched = found.first?["searched"] as? [[String: Any]]
+        #expect(searched?.count == 1 && searched?.first?["via"] as? String == "ldconfig"
+                && searched?.first?["directories"] as? [String] == ["/srv/plugins"], "\(found)")
+        // tree marks the library the cache would answer with theirs.
+        let tree = Command.ofdoctor(["tree", "--root", root, "/app/prog"])
+        #expect(tree.stdout.split(separator: "\n").contains { $0.contains("LD008") && $0.contains("libfoo.so.1 => /opt/vendor/lib/libfoo.so.1") }, "\(tree.stdout)")
+        #expect(Self.run(root).stdout == "foo 1\n")
+        let planted = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/srv/plugins/libfoo.so.1\"", in: build.dir)
+        #expect(planted.status == 0, "\(planted.stderr)")
+        #expect(Self.run(root).stdout == "foo 1\n", "the cache is as it was until ldconfig runs")
+        Self.ldconfig(root)
+        let after = Self.run(root)
+        #expect(after.stdout == "foo 666\n", "\(after)")
+        // Made root's: the library the loader now takes from there is root's, and nothing is said.
+        _ = Command.run("/bin/chown", ["-R", "0:0", root + "/srv/plugins"])
+        #expect(try Self.writeFindings(root).isEmpty)
+    }
+
+    @Test("a directory ldconfig reads after the library's, owned by uid 1000: a plain copy there loses to the earlier directory after ldconfig, one in its glibc-hwcaps subdirectory wins, so it is named",
+          .enabled(if: !HWCapsTunableTests.supportedLevels(root: "/", tunables: nil).isEmpty,
+                   "this machine's loader uses no glibc-hwcaps entry of the cache (a CPU below x86-64-v2)"))
+    func configuredDirectoryAfterTheLibrarys() throws {
+        let build = try Self.build(library: "/opt/vendor/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        try Self.addPlugins(root, conf: "zz-plugins.conf")
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1 && found.first?["library"] as? String == "/srv/plugins", "\(found)")
+        #expect((found.first?["explanation"] as? String)?.contains("libfoo.so.1") == true, "\(found)")
+        let plain = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/srv/plugins/libfoo.so.1\"", in: build.dir)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        Self.ldconfig(root)
+        #expect(Self.run(root).stdout == "foo 1\n", "a plain entry of a later directory comes after the library's")
+        let level = try #require(HWCapsTunableTests.supportedLevels(root: root, tunables: nil).last)
+        let hwcaps = Self.asUser(1000, "mkdir -p \"$1/root/srv/plugins/glibc-hwcaps/\(level)\" && cp \"$1/other.so\" \"$1/root/srv/plugins/glibc-hwcaps/\(level)/libfoo.so.1\"", in: build.dir)
+        #expect(hwcaps.status == 0, "\(hwcaps.stderr)")
+        Self.ldconfig(root)
+        let after = Self.run(root)
+        #expect(after.stdout == "foo 666\n", "\(after)")
+    }
+
+    @Test("a library the program does not find, and a directory ldconfig reads that uid 1000 owns: named with the missing name; uid 1000 puts one there, and after the next ldconfig the program starts with theirs")
+    func configuredDirectoryForAMissingLibrary() throws {
+        let build = try Self.build(library: "/opt/vendor/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        #expect(Command.run("/bin/rm", [root + "/opt/vendor/lib/libfoo.so.1"]).status == 0)
+        try Self.addPlugins(root, conf: "zz-plugins.conf")
+        #expect(Self.run(root).status == 127)
+        let found = try Self.writeFindings(root, status: 2)
+        #expect(found.count == 1 && (found.first?["summary"] as? String)?.contains("answers the program's libfoo.so.1") == true, "\(found)")
+        let planted = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/srv/plugins/libfoo.so.1\"", in: build.dir)
+        #expect(planted.status == 0, "\(planted.stderr)")
+        Self.ldconfig(root)
+        let after = Self.run(root)
+        #expect(after.stdout == "foo 666\n", "\(after)")
     }
 }
