@@ -18,7 +18,7 @@
 # call after another, per call.
 #
 # Each command runs under hyperfine (-N, no shell; -i, since `check` exits 1/2 on
-# problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 3..10, within
+# problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 3..30, within
 # hyperfine's 3-second budget per command).  Medians and ratios are printed as a table
 # and written to docs/performance.md (between its bench markers), with the machine.
 #
@@ -42,7 +42,7 @@ export PATH=/usr/bin:/bin:$PATH
 export NO_COLOR=1
 SIZES=${BENCH_SIZES:-100 1000 5000}
 MIN_RUNS=${BENCH_MIN_RUNS:-3}
-MAX_RUNS=${BENCH_MAX_RUNS:-10}
+MAX_RUNS=${BENCH_MAX_RUNS:-30}
 T0=$(date +%s)
 LDSO=/lib64/ld-linux-x86-64.so.2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
