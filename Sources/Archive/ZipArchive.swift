@@ -191,6 +191,8 @@ public enum ZipArchive {
                 return .sizeMismatch(entry: entry.name, recorded: entry.uncompressedSize, actual: entry.uncompressedSize &+ 1)
             case .damaged(let reason)?:
                 return .corruptData(entry: entry.name, reason: reason)
+            case .sinkRefused?:   // (the sink here, a checksum, never refuses)
+                return .corruptData(entry: entry.name, reason: "the inflated data could not be taken")
             case nil:
                 break
             }

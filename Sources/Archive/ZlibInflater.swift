@@ -11,6 +11,8 @@ package final class ZlibInflater {
         case damaged(String)
         /// More output than `limit`.
         case tooLong
+        /// The sink refused a chunk: its own failure, which it keeps and reports.
+        case sinkRefused
     }
 
     private var stream = z_stream()

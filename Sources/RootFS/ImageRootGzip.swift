@@ -76,7 +76,7 @@ enum ImageGzip {
                     if n < 0 && errno == EINTR { continue }
                     guard n > 0 else {
                         writeFailure = n < 0 ? errno : ENOSPC
-                        throw .damaged("")
+                        throw .sinkRefused
                     }
                     done += n
                 }
@@ -93,6 +93,7 @@ enum ImageGzip {
             switch failure {
             case .tooLong: throw .tooLarge(limit: limit)
             case .damaged(let reason): throw .damaged(reason)
+            case .sinkRefused: throw .io(operation: "writing the inflated layer to \(directory)", errno: EIO)   // (writeFailure is set first)
             }
         } catch let failure as Failure {
             throw failure

@@ -4,12 +4,14 @@ DOC between its `<!-- bench:begin -->` and `<!-- bench:end -->` markers (the res
 hand-written, is kept; a missing DOC or missing markers get a minimal page).
 
 RESULTS is run.sh's directory: hyperfine JSON per target and command
-(<label>.<command>.json), `targets` (label, library count, path), `memory`
+(<label>.<command>.json, and <label>.<command>.rN.json for its later rounds), `targets` (label, library count, path), `memory`
 (label|command|max RSS in KiB), `conda-tree`, `check-status` and `machine` (key=value).
 """
+import glob
 import json
 import math
 import os
+import statistics
 import sys
 
 COMMANDS = [("ofdoctor-tree", "ofdoctor tree"), ("libtree", "libtree"), ("ldso-list", "ld.so --list"),
@@ -21,15 +23,22 @@ BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
 def load(res, name):
-    """(median seconds, failed runs, runs) or None."""
-    path = os.path.join(res, name + ".json")
-    try:
-        with open(path) as f:
-            r = json.load(f)["results"][0]
-    except (OSError, ValueError, KeyError, IndexError):
-        return None
-    codes = r.get("exit_codes") or []
-    return r["median"], sum(1 for c in codes if c not in (0, None)), len(r.get("times") or [])
+    """(median seconds, failed runs, runs) or None: over every round's runs (NAME.json, then
+    NAME.r2.json, NAME.r3.json, ... when run.sh measured the command in several rounds)."""
+    paths = [os.path.join(res, name + ".json")]
+    paths += sorted(glob.glob(os.path.join(res, glob.escape(name) + ".r[0-9]*.json")))
+    times, codes = [], []
+    for path in paths:
+        try:
+            with open(path) as f:
+                r = json.load(f)["results"][0]
+        except (OSError, ValueError, KeyError, IndexError):
+            if path == paths[0]:
+                return None
+            continue
+        times += r.get("times") or [r["median"]]
+        codes += r.get("exit_codes") or []
+    return statistics.median(times), sum(1 for c in codes if c not in (0, None)), len(times)
 
 
 def ms(x):

@@ -18,13 +18,16 @@
 # call after another, per call.
 #
 # Each command runs under hyperfine (-N, no shell; -i, since `check` exits 1/2 on
-# problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 3..30, within
-# hyperfine's 3-second budget per command).  Medians and ratios are printed as a table
+# problems): one warm-up, then BENCH_MIN_RUNS..BENCH_MAX_RUNS runs (default 3..10, within
+# hyperfine's 3-second budget per command), in BENCH_ROUNDS rounds (default 3) for closures
+# up to 2,000 libraries: every command of a closure, then all of them again, so that a slow
+# minute of the shared machine falls on the commands a ratio compares alike; a median is
+# taken over the runs of all rounds.  Medians and ratios are printed as a table
 # and written to docs/performance.md (between its bench markers), with the machine.
 #
 # Binary under test: dist/ofdoctor when present (make release), else a release build in
 # .build-bench.  Environment: BENCH_SIZES (default "100 1000 5000"), BENCH_SKIP_REAL=1,
-# BENCH_MIN_RUNS, BENCH_MAX_RUNS, OFDOCTOR (a binary to use instead), BENCH_DOC (write
+# BENCH_MIN_RUNS, BENCH_MAX_RUNS, BENCH_ROUNDS, OFDOCTOR (a binary to use instead), BENCH_DOC (write
 # the report there instead of docs/performance.md), BENCH_SKIP_DEBIAN=1, BENCH_DEBIAN_ROOT,
 # BENCH_PER_CALL_FILES (default 400).
 set -eu
@@ -42,7 +45,8 @@ export PATH=/usr/bin:/bin:$PATH
 export NO_COLOR=1
 SIZES=${BENCH_SIZES:-100 1000 5000}
 MIN_RUNS=${BENCH_MIN_RUNS:-3}
-MAX_RUNS=${BENCH_MAX_RUNS:-30}
+MAX_RUNS=${BENCH_MAX_RUNS:-10}
+ROUNDS=${BENCH_ROUNDS:-3}
 T0=$(date +%s)
 LDSO=/lib64/ld-linux-x86-64.so.2
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -122,13 +126,19 @@ for t in "${TARGETS[@]}"; do
   # recursion limit: a non-zero exit, marked in the table.)
   echo "$label|libtree|$(libtree -p "$prog" 2>/dev/null | grep -o '/[^ ]*\.so[^ ]*' | sort -u | wc -l)" >> "$RES/shown"
   echo "bench: $label ($libs libraries)" >&2
-  hfquick "$RES/$label.ofdoctor-tree.json"  "ofdoctor tree"  "$BIN" tree "$prog"
-  hfquick "$RES/$label.libtree.json"        "libtree"        libtree "$prog"
-  hf "$RES/$label.ldso-list.json"      "ld.so --list"   "$LDSO" --list "$prog"
-  hfquick "$RES/$label.ofdoctor-check.json" "ofdoctor check" "$BIN" check "$prog"
-  hf "$RES/$label.ldd-r.json"          "ldd -r"         ldd -r "$prog"
-  hf "$RES/$label.ldd.json"            "ldd"            ldd "$prog"
-  hf "$RES/$label.lddtree.json"        "lddtree"        lddtree "$prog"
+  rounds=$ROUNDS; [ "$libs" -gt 2000 ] && rounds=1
+  for round in $(seq 1 "$rounds"); do
+    r=""; [ "$round" -gt 1 ] && r=".r$round"
+    hfquick "$RES/$label.ofdoctor-tree$r.json"  "ofdoctor tree"  "$BIN" tree "$prog"
+    hfquick "$RES/$label.libtree$r.json"        "libtree"        libtree "$prog"
+    hf "$RES/$label.ldso-list$r.json"      "ld.so --list"   "$LDSO" --list "$prog"
+    hfquick "$RES/$label.ofdoctor-check$r.json" "ofdoctor check" "$BIN" check "$prog"
+    hf "$RES/$label.ldd-r$r.json"          "ldd -r"         ldd -r "$prog"
+    # (lddtree, a Python program taking 0.1-3 s a run, and ldd compare with nothing: one round)
+    [ "$round" -gt 1 ] && continue
+    hf "$RES/$label.ldd.json"            "ldd"            ldd "$prog"
+    hf "$RES/$label.lddtree.json"        "lddtree"        lddtree "$prog"
+  done
   "$BIN" check "$prog" >/dev/null 2>&1 && echo "$label 0" >> "$RES/check-status" \
     || echo "$label $?" >> "$RES/check-status"
 done
@@ -186,9 +196,12 @@ if [ -f "$CR/stamp" ]; then
   # FeatureExtraction: ofdoctor's whole check (diagnosis, candidate search, plan and its
   # proof) against what `ldd -r` runs, in the root: the root's own loader with ldd's
   # variables (chroot; the root has no bash for ldd's script, whose start is left out)
-  hf "$RES/conda.ofdoctor-check.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" "$FE"
-  hf "$RES/conda.ldd-r.json" "ldd -r (in the root)" chroot "$CR/root" /usr/bin/env -i LD_TRACE_LOADED_OBJECTS=1 \
-    LD_BIND_NOW=yes LD_WARN=yes "$LDSO" "$FE"
+  for round in $(seq 1 "$ROUNDS"); do
+    r=""; [ "$round" -gt 1 ] && r=".r$round"
+    hf "$RES/conda.ofdoctor-check$r.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" "$FE"
+    hf "$RES/conda.ldd-r$r.json" "ldd -r (in the root)" chroot "$CR/root" /usr/bin/env -i LD_TRACE_LOADED_OBJECTS=1 \
+      LD_BIND_NOW=yes LD_WARN=yes "$LDSO" "$FE"
+  done
   "$BIN" check --root "$CR/root" --format json "$FE" > "$RES/conda.check.json" 2>&1 || true
   hf "$RES/search.ofdoctor-check.json" "ofdoctor check --root" "$BIN" check --root "$CR/root" /usr/local/bin/benchprog
   hf "$RES/search.find.json" "find -name" find "$CR/root" -name libbenchmiss.so.1
@@ -290,7 +303,7 @@ fi
   echo "hyperfine=$(hyperfine --version)"
   echo "swift=$(swift --version 2>/dev/null | head -1)"
   echo "gcc=$(gcc --version | head -1)"
-  echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up (above 2,000 libraries, for ld.so --list, ldd, ldd -r and lddtree: 2..$MAX_RUNS runs, no warm-up)"
+  echo "runs=$MIN_RUNS..$MAX_RUNS runs (hyperfine -N -i, 3-second budget per command) after 1 warm-up, in $ROUNDS rounds up to 2,000 libraries and for FeatureExtraction's pair (every command once, then again; ldd and lddtree one round), medians over all rounds' runs (above 2,000 libraries, one round, and for ld.so --list, ldd, ldd -r and lddtree: 2..$MAX_RUNS runs, no warm-up)"
   echo "seconds=$(( $(date +%s) - T0 ))"
   echo "load=$LOAD_BEFORE at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (1, 5, 15 minutes)"
   echo "ldso=$("$LDSO" --version | head -1)"
