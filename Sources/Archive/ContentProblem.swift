@@ -12,9 +12,17 @@ public enum ContentProblem: Equatable, Sendable {
     /// Looks at the first bytes of `file`; `minimumSize` is the least the real file can weigh.
     public static func sniff(_ file: any RandomAccessBytes, minimumSize: UInt64 = 0) throws(ResourceReadError) -> ContentProblem? {
         if file.size == 0 { return .empty }
-        let head = try file.read(at: 0, count: 512)
+        return sniff(size: file.size, head: try file.read(at: 0, count: headLength), minimumSize: minimumSize)
+    }
+
+    /// The leading bytes a sniff reads.
+    public static let headLength = 512
+
+    /// A file of `size` bytes that starts with `head` (its first `headLength` bytes, or all).
+    public static func sniff(size: UInt64, head: [UInt8], minimumSize: UInt64 = 0) -> ContentProblem? {
+        if size == 0 { return .empty }
         if let problem = sniff(head: head) { return problem }
-        if file.size < minimumSize { return .truncated(size: file.size, minimum: minimumSize) }
+        if size < minimumSize { return .truncated(size: size, minimum: minimumSize) }
         return nil
     }
 

@@ -74,10 +74,9 @@ public struct OpenFaceModelCheck: Sendable {
     func state(of path: RootPath, minimumSize: UInt64) throws(RootError) -> FileState {
         guard let resolved = try view.resolve(path) else { return .missing }
         guard resolved.entry.kind == .file else { return .corrupt(.empty) }
-        let bytes = try view.contents(of: resolved.path)
-        let source = RootFileBytes(bytes: bytes, name: path.string)
-        // RootFileBytes never throws, so `try?` loses nothing.
-        if let problem = try? ContentProblem.sniff(source, minimumSize: minimumSize) { return .corrupt(problem) }
+        // (the size and first bytes only: a model file is megabytes, and its head says what it is)
+        let head = try view.head(of: resolved.path, count: ContentProblem.headLength)
+        if let problem = ContentProblem.sniff(size: head.size, head: head.bytes, minimumSize: minimumSize) { return .corrupt(problem) }
         return .sound
     }
 
@@ -176,23 +175,7 @@ public struct OpenFaceModelCheck: Sendable {
 
     private func auDatFiles(listFile: RootPath) throws(RootError) -> [String] {
         guard try state(of: listFile, minimumSize: 1) == .sound else { return [] }
-        let bytes = try view.contents(of: listFile)
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes.buffer.prefix(1 << 16)), as: UTF8.self)
+        let text = String(decoding: try view.head(of: listFile, count: 1 << 16).bytes, as: UTF8.self)
         return OpenFaceModelCatalog.auPredictorFiles(listedIn: text)
-    }
-}
-
-/// A root file's mapped bytes seen as `RandomAccessBytes`.
-struct RootFileBytes: RandomAccessBytes {
-    let bytes: FileBytes
-    let name: String
-
-    var size: UInt64 { UInt64(bytes.count) }
-
-    func read(at offset: UInt64, count: Int) throws(ResourceReadError) -> [UInt8] {
-        guard count > 0, offset < UInt64(bytes.count) else { return [] }
-        let start = Int(offset)   // offset < bytes.count
-        let end = start + min(count, bytes.count - start)
-        return Array(bytes.buffer[start..<end])
     }
 }

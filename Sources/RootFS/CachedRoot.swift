@@ -92,6 +92,14 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
         return bytes
     }
 
+    /// A kept file's, else the base's (not kept: a head is read once).
+    public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
+        if let known = locked({ files[path] }) {
+            return FileHead(size: UInt64(known.count), bytes: Array(known.buffer.prefix(max(0, count))))
+        }
+        return try base.head(of: path, count: count)
+    }
+
     private func locked<T>(_ body: () -> T) -> T {
         pthread_mutex_lock(lock)
         defer { pthread_mutex_unlock(lock) }

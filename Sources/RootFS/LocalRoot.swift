@@ -133,4 +133,26 @@ public struct LocalRoot: RootFilesystem {
         }
         return bytes
     }
+
+    /// One `pread` of the first bytes: a large file's mapping (and, in a process that ran a
+    /// second thread, its `munmap`'s TLB shootdown, ~70 µs here) is not paid for 512 bytes.
+    public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
+        let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .io(path: path.string, operation: "fstat", errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path.string, operation: "read", errno: EISDIR) }
+        let size = UInt64(clamping: st.st_size)
+        var bytes = [UInt8](repeating: 0, count: Int(min(UInt64(max(0, count)), size)))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw .io(path: path.string, operation: "read", errno: errno) }
+            if n == 0 { break }   // (shorter than fstat said: what is there)
+            done += n
+        }
+        return FileHead(size: size, bytes: Array(bytes.prefix(done)))
+    }
 }

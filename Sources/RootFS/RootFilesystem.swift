@@ -16,6 +16,9 @@ public protocol RootFilesystem: Sendable {
     func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)]
     /// The contents of the regular file at `path`.
     func contents(of path: RootPath) throws(RootError) -> FileBytes
+    /// The regular file's size and its first `count` bytes (fewer when it is shorter): what a
+    /// look at a file's kind needs, without reading or mapping the rest.
+    func head(of path: RootPath, count: Int) throws(RootError) -> FileHead
     /// What this root is called in messages (`/`, the `--root` directory, the image file).
     var label: String { get }
     /// Where `RootView` keeps the paths it resolved, for a root nothing writes to while it is
@@ -45,5 +48,22 @@ extension RootFilesystem {
 
     public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
         try names(in: directory).map { ($0, nil) }
+    }
+
+    /// From the contents (an image's members and a plan's files are in memory already).
+    public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
+        let bytes = try contents(of: path)
+        return FileHead(size: UInt64(bytes.count), bytes: Array(bytes.buffer.prefix(max(0, count))))
+    }
+}
+
+/// A file's size and its leading bytes (`RootFilesystem.head(of:count:)`).
+public struct FileHead: Equatable, Sendable {
+    public var size: UInt64
+    public var bytes: [UInt8]
+
+    public init(size: UInt64, bytes: [UInt8]) {
+        self.size = size
+        self.bytes = bytes
     }
 }

@@ -128,6 +128,13 @@ public struct RootView: Sendable {
         return try filesystem.contents(of: target.path)
     }
 
+    /// The size and first `count` bytes of the file `path` leads to.
+    public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
+        guard let target = try resolve(path) else { throw .notFound(path: path.string) }
+        guard target.entry.kind == .file else { throw .io(path: path.string, operation: "read", errno: 21) }
+        return try filesystem.head(of: target.path, count: count)
+    }
+
     /// The names in the directory `path` leads to; empty when it is absent or not a directory.
     public func names(in path: RootPath) throws(RootError) -> [String] {
         guard let target = try resolve(path), target.entry.kind == .directory else { return [] }

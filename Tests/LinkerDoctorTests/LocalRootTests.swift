@@ -36,4 +36,27 @@ struct LocalRootTests {
         #expect(throws: RootError.self) { try LocalRoot(directory: dir + "/lib/libz.so.1.2.13") }
         #expect(throws: RootError.self) { try LocalRoot(directory: dir + "/none") }
     }
+
+    @Test("head(of:count:) gives the size and the first bytes, as the whole contents would, read or mapped, through the cache and an overlay; a link or a directory is refused as contents(of:) refuses it")
+    func headOfAFile() throws {
+        let dir = try CachedRootTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // a file past the size read whole (mapped by contents(of:)), and a short one
+        let big = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        try Data(big).write(to: URL(fileURLWithPath: dir + "/lib/big.dat"))
+        let local = try LocalRoot(directory: dir)
+        let cached = CachedRoot(local)
+        let overlay = OverlayRoot(base: local)
+        for root in [local, cached, overlay] as [any RootFilesystem] {
+            for (path, count) in [("/lib/big.dat", 512), ("/lib/big.dat", 0), ("/lib/libz.so.1.2.13", 512), ("/lib/libz.so.1.2.13", 2)] {
+                let whole = try root.contents(of: RootPath(path)).bytes
+                let head = try root.head(of: RootPath(path), count: count)
+                #expect(head == FileHead(size: UInt64(whole.count), bytes: Array(whole.prefix(count))), "\(root.label) \(path) \(count)")
+            }
+            #expect(throws: RootError.self) { try root.head(of: RootPath("/lib/libz.so.1"), count: 8) }   // a link: not followed
+            #expect(throws: RootError.self) { try root.head(of: RootPath("/lib"), count: 8) }
+        }
+        // through RootView: the link is followed, as for contents(of:)
+        #expect(try RootView(local).head(of: RootPath("/lib/libz.so.1"), count: 8) == FileHead(size: 3, bytes: [1, 2, 3]))
+    }
 }
