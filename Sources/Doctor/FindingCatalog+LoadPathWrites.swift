@@ -85,7 +85,7 @@ extension FindingCatalog {
         // A directory ldconfig reads: what another user puts there is in ld.so.cache after the
         // next ldconfig (every library package's install runs it), whether or not the loader
         // looks there today.
-        let asked = cacheAskedNames(graph, system: system)
+        let asked = cacheAskedNames(graph)
         if !asked.isEmpty {
             let configured = LdSoConf(root: root, glibc: system.platform.glibc).directories
             // (glibc 2.33 and later: a cache entry from DIR/glibc-hwcaps/LEVEL comes before every
@@ -122,8 +122,7 @@ extension FindingCatalog {
     /// for it. A library found before the cache (RPATH, LD_LIBRARY_PATH, RUNPATH) is
     /// left out (the cache is not asked), as is a preload (in secure mode the cache is not
     /// read for one).
-    private static func cacheAskedNames(_ graph: LoadGraph, system: TargetSystem) -> [(name: String, path: String?, cachedFrom: String?)] {
-        guard system.cache != nil || graph.missing.contains(where: { !$0.name.containsSlash }) else { return [] }
+    private static func cacheAskedNames(_ graph: LoadGraph) -> [(name: String, path: String?, cachedFrom: String?)] {
         // (the names it lacks first: a library put there answers them unopposed)
         var result: [(name: String, path: String?, cachedFrom: String?)] = graph.missing.compactMap { missing in
             missing.preloadList == nil && missing.fatalPath == nil && !missing.name.containsSlash ? (missing.name, nil, nil) : nil
@@ -219,7 +218,7 @@ extension FindingCatalog {
                               explanation: explanation, library: write.path, remedy: remedy,
                               searched: SearchedDirectories.grouped(directories.map { ($0.source.label, $0.directory) }
                                                                     + configured.map { ("ldconfig", $0.directory) }))
-        finding.exposedObjects = libraries + exposure.cacheObjects
+        finding.exposedObjects = libraries + exposure.cacheObjects.filter { object in !libraries.contains { $0.hasSameBytes(as: object) } }
         return finding
     }
 

@@ -114,14 +114,27 @@ public struct LocalRoot: RootFilesystem {
         return DirectoryStream.entries(dir)
     }
 
-    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+    /// The regular file at `path` opened for reading (the last component not followed), and
+    /// its size; the caller closes the descriptor.
+    private func openRegularFile(_ path: RootPath) throws(RootError) -> (descriptor: Int32, size: Int) {
         let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
         guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
-        defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .io(path: path.string, operation: "fstat", errno: errno) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path.string, operation: "read", errno: EISDIR) }
-        let size = Int(clamping: st.st_size)
+        guard fstat(fd, &st) == 0 else {
+            let code = errno
+            close(fd)
+            throw .io(path: path.string, operation: "fstat", errno: code)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw .io(path: path.string, operation: "read", errno: EISDIR)
+        }
+        return (fd, Int(clamping: st.st_size))
+    }
+
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        let (fd, size) = try openRegularFile(path)
+        defer { close(fd) }
         if size <= Self.readLimit {
             guard let bytes = FileBytes(reading: fd, size: size) else {
                 throw .io(path: path.string, operation: "read", errno: errno)
@@ -137,14 +150,9 @@ public struct LocalRoot: RootFilesystem {
     /// One `pread` of the first bytes: a large file's mapping (and, in a process that ran a
     /// second thread, its `munmap`'s TLB shootdown, ~70 µs here) is not paid for 512 bytes.
     public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
-        let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
-        guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
+        let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .io(path: path.string, operation: "fstat", errno: errno) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path.string, operation: "read", errno: EISDIR) }
-        let size = UInt64(clamping: st.st_size)
-        var bytes = [UInt8](repeating: 0, count: Int(min(UInt64(max(0, count)), size)))
+        var bytes = [UInt8](repeating: 0, count: min(max(0, count), size))
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
@@ -153,6 +161,6 @@ public struct LocalRoot: RootFilesystem {
             if n == 0 { break }   // (shorter than fstat said: what is there)
             done += n
         }
-        return FileHead(size: size, bytes: Array(bytes.prefix(done)))
+        return FileHead(size: UInt64(size), bytes: Array(bytes.prefix(done)))
     }
 }
