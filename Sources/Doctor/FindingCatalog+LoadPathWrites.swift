@@ -21,7 +21,7 @@ extension FindingCatalog {
         /// Directories ldconfig reads under it (the ld.so.conf line that names each), and the
         /// names the program asks ld.so.cache for that a library put there would answer once
         /// ldconfig runs again.
-        var configured: [(directory: String, origin: LdSoConf.Origin)] = []
+        var configured: [(directory: String, origin: LdSoConf.Origin, absent: Bool)] = []
         var cacheNames: [String] = []
         /// The loaded objects among them (their paths), which `tree` marks too.
         var cacheObjects: [String] = []
@@ -87,29 +87,39 @@ extension FindingCatalog {
         // looks there today.
         let asked = cacheAskedNames(graph)
         if !asked.isEmpty {
-            let configured = LdSoConf(root: root, glibc: system.platform.glibc).directories
+            let conf = LdSoConf(root: root, glibc: system.platform.glibc)
+            let configured = conf.directories
             // (glibc 2.33 and later: a cache entry from DIR/glibc-hwcaps/LEVEL comes before every
             // plain one of its name when the loader uses LEVEL, and the writer of DIR may make it)
             let levels = LoaderPlatform.hasGlibcHWCaps(system.platform.glibc) ? system.platform.glibcHWCaps : []
-            for (position, directory) in configured.enumerated() {
-                let reached = reach(directory.path)
-                guard let found = reached.write else { continue }
-                let beatsEveryPlainEntry = directory.glibcHWCaps.map(levels.contains) ?? !levels.isEmpty
+            /// `directory`, whose entries come before those of the directories at `outranks`
+            /// positions, exposes the names asked for that those hold (and the others).
+            func expose(_ directory: String, origin: LdSoConf.Origin, absent: Bool, position: Int?, outranks: (Int) -> Bool) {
+                guard let found = reach(directory).write else { return }
                 let names = asked.filter { name in
                     guard let from = name.cachedFrom else { return true }
                     // (an entry of a directory ldconfig would not read now, or of a glibc-hwcaps
                     // one, which outranks plain entries: no claim)
                     guard let fromPosition = configured.firstIndex(where: { $0.path.hasSameBytes(as: from) }),
                           configured[fromPosition].glibcHWCaps == nil, fromPosition != position else { return false }
-                    return beatsEveryPlainEntry || position < fromPosition
+                    return outranks(fromPosition)
                 }
-                guard !names.isEmpty else { continue }
+                guard !names.isEmpty else { return }
                 let at = exposure(of: found)
-                exposures[at].configured.append((directory.path, directory.origin))
+                exposures[at].configured.append((directory, origin, absent))
                 for name in names where !exposures[at].cacheNames.contains(where: { $0.hasSameBytes(as: name.name) }) {
                     exposures[at].cacheNames.append(name.name)
                     if let path = name.path { exposures[at].cacheObjects.append(path) }
                 }
+            }
+            for (position, directory) in configured.enumerated() {
+                let beatsEveryPlainEntry = directory.glibcHWCaps.map(levels.contains) ?? !levels.isEmpty
+                expose(directory.path, origin: directory.origin, absent: false, position: position) { beatsEveryPlainEntry || position < $0 }
+            }
+            // A directory named but not made: whoever may make it fills it, and the next
+            // ldconfig reads it in its place in the order.
+            for absent in conf.absentDirectories {
+                expose(absent.path, origin: absent.origin, absent: true, position: nil) { !levels.isEmpty || absent.before <= $0 }
             }
         }
         let runner = graph.environment.identity
@@ -172,7 +182,7 @@ extension FindingCatalog {
                 + (directories.count > 1 ? " and \(directories.count - 1) more" : "")
         } else if libraries.isEmpty {
             let names = exposure.cacheNames
-            summary = "\(write): ldconfig reads \(configured[0].directory)\(configured.count > 1 ? " and \(configured.count - 1) more" : ""), and ld.so.cache answers the program's \(names[0])\(names.count > 1 ? " and \(names.count - 1) more" : "") with what it finds there"
+            summary = "\(write): ldconfig reads \(configured[0].directory)\(configured[0].absent ? " once it is made" : "")\(configured.count > 1 ? " and \(configured.count - 1) more" : ""), and ld.so.cache answers the program's \(names[0])\(names.count > 1 ? " and \(names.count - 1) more" : "") with what it finds there"
         } else if exposure.isLibraryFile {
             summary = "\(write): the program loads it"
                 + (libraries.allSatisfy { $0.hasSameBytes(as: write.path) } ? "" : " (as \(libraries.joined(separator: ", ")))")
@@ -189,7 +199,7 @@ extension FindingCatalog {
                 + (libraries.isEmpty ? " (or of one it does not find)." : ".")
         }
         if !configured.isEmpty {
-            let places = configured.map { "\($0.directory) (\(configurationPhrase($0.origin)))" }
+            let places = configured.map { "\($0.directory) (\(configurationPhrase($0.origin))\($0.absent ? "; not made yet, and whoever may make it may fill it" : ""))" }
             explanation += " ldconfig reads \(places.joined(separator: ", ")) and puts the libraries it finds there in ld.so.cache the next time it runs (installing a library package runs it): a library put there under a name the program asks the cache for — \(exposure.cacheNames.joined(separator: ", ")) — is then what the loader loads."
         }
         let lists = Set(directories.map { sourcePhrase($0.source) }).sorted()

@@ -72,9 +72,21 @@ public struct LdSoConf: Equatable, Sendable {
     }
 
     public var directories: [Directory]
+    /// A directory the configuration names that does not exist (ldconfig passes over it):
+    /// read at the first ldconfig after someone makes it.
+    public struct AbsentDirectory: Equatable, Sendable {
+        public var path: String
+        public var origin: Origin
+        /// Its place in ldconfig's order: it would come before `directories[before]` (and
+        /// after every directory before that).
+        public var before: Int
+    }
+
     /// The config files read, in order.
     public var files: [String]
     public var notes: [Note]
+    /// Directories named but absent, in the order named (each spelling once).
+    public var absentDirectories: [AbsentDirectory] = []
 
     public static let maxDepth = 32
     public static let maxFiles = 1000
@@ -111,6 +123,7 @@ public struct LdSoConf: Equatable, Sendable {
         directories = reader.directories
         files = reader.files
         notes = reader.notes
+        absentDirectories = reader.absent
     }
 
     public init(directories: [Directory], files: [String] = [], notes: [Note] = []) {
@@ -155,6 +168,7 @@ private struct Reader {
     var directories: [LdSoConf.Directory] = []
     var files: [String] = []
     var notes: [LdSoConf.Note] = []
+    var absent: [LdSoConf.AbsentDirectory] = []
     /// Files read (resolved), and files already noted as a loop or past a limit.
     /// (By path string: a set of `RootPath` cost a one-time runtime conformance scan.)
     private var visited: Set<TextKey> = []
@@ -253,7 +267,15 @@ private struct Reader {
         while bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
         guard !bytes.isEmpty else { return }
         let spelling = String(decoding: bytes, as: UTF8.self)
-        guard let target = try? root.resolve(RootPath(spelling)), target.entry.kind == .directory else { return }
+        let resolved: RootView.Resolved??
+        do { resolved = try root.resolve(RootPath(spelling)) } catch { resolved = nil }
+        guard let found = resolved, let target = found, target.entry.kind == .directory else {
+            // (nothing there at all, not a file or a loop: someone may make it)
+            if case .some(.none) = resolved, spelling.startsWithSlash, !absent.contains(where: { $0.path.hasSameBytes(as: spelling) }) {
+                absent.append(LdSoConf.AbsentDirectory(path: spelling, origin: origin, before: directories.count))
+            }
+            return
+        }
         let entry = LdSoConf.Directory(path: spelling, identity: target.entry.identity, origin: origin, libraryType: libraryType)
         guard addSingle(entry), glibcHWCaps else { return }
         addGlibcHWCaps(of: entry, realPath: target.path)

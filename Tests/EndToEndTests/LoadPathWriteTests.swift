@@ -283,4 +283,32 @@ struct LoadPathWriteTests {
         let after = Self.run(root)
         #expect(after.stdout == "foo 666\n", "\(after)")
     }
+
+    @Test("a directory ld.so.conf names that is not made yet, in one uid 1000 owns: named as ldconfig's once made; uid 1000 makes it and puts a library there, and after the next ldconfig the loader loads it")
+    func configuredDirectoryNotMadeYet() throws {
+        let build = try Self.build(library: "/opt/vendor/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        let setup = Command.run("/bin/sh", ["-ec", """
+            mkdir -p "$1/srv/plugins" && chown 1000:1000 "$1/srv/plugins"
+            echo /srv/plugins/lib > "$1/etc/ld.so.conf.d/00-plugins.conf"
+            /sbin/ldconfig -r "$1"
+            """, "sh", root])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1 && found.first?["library"] as? String == "/srv/plugins", "\(found)")
+        #expect((found.first?["summary"] as? String)?.hasPrefix("uid 1000 owns /srv/plugins (mode 0755): ldconfig reads /srv/plugins/lib once it is made") == true, "\(found)")
+        #expect((found.first?["explanation"] as? String)?.contains("— libfoo.so.1, libc.so.6 —") == true, "\(found)")
+        let planted = Self.asUser(1000, "mkdir \"$1/root/srv/plugins/lib\" && cp \"$1/other.so\" \"$1/root/srv/plugins/lib/libfoo.so.1\"", in: build.dir)
+        #expect(planted.status == 0, "\(planted.stderr)")
+        #expect(Self.run(root).stdout == "foo 1\n")
+        Self.ldconfig(root)
+        let after = Self.run(root)
+        #expect(after.stdout == "foo 666\n", "\(after)")
+        // A name ld.so.conf gives under root's own directory, not made: nothing to say.
+        _ = Command.run("/bin/rm", ["-rf", root + "/srv/plugins/lib"])
+        _ = Command.run("/bin/chown", ["0:0", root + "/srv/plugins"])
+        Self.ldconfig(root)
+        #expect(try Self.writeFindings(root).isEmpty)
+    }
 }

@@ -50,6 +50,22 @@ struct LdSoConfTests {
         return root
     }
 
+    @Test("a directory named but absent is kept with its line and its place in the order; once made, `ldconfig -v` lists it at that place",
+          .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root and ldconfig -r"))
+    func absentDirectoryPlace() throws {
+        let root = try Self.debianLikeRoot()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let conf = LdSoConf(root: RootView(try LocalRoot(directory: root)))
+        #expect(conf.absentDirectories.map(\.path) == ["/opt/does-not-exist"])
+        let absent = try #require(conf.absentDirectories.first)
+        #expect(absent.origin == LdSoConf.Origin(file: "/etc/ld.so.conf.d/Zconda.conf", line: 6), "\(absent.origin)")
+        try Self.mkdirs(root, ["/opt/does-not-exist"])
+        let real = try Self.ldconfigDirectories(root).map(\.path)
+        #expect(real.firstIndex(of: "/opt/does-not-exist") == absent.before, "\(real) \(absent.before)")
+        let made = LdSoConf(root: RootView(try LocalRoot(directory: root)))
+        #expect(made.directories.map(\.path) == real && made.absentDirectories.isEmpty)
+    }
+
     @Test("directories and their order match `ldconfig -v` on a Debian-like root",
           .enabled(if: LdCacheTestSupport.canRunLdconfigRoot, "needs root and ldconfig -r"))
     func debianLikeMatchesLdconfig() throws {
