@@ -89,9 +89,12 @@ extension FindingCatalog {
         if !asked.isEmpty {
             let conf = LdSoConf(root: root, glibc: system.platform.glibc)
             let configured = conf.directories
-            // (glibc 2.33 and later: a cache entry from DIR/glibc-hwcaps/LEVEL comes before every
-            // plain one of its name when the loader uses LEVEL, and the writer of DIR may make it)
+            // An entry of a subdirectory that whoever may write DIR may make comes before every
+            // plain one of its name: DIR/glibc-hwcaps/LEVEL from glibc 2.33 on, when the loader
+            // uses LEVEL; DIR/tls (or DIR/x86_64) up to 2.36, whose cache lookup always takes
+            // the TLS hwcap (measured: 2.31 and 2.36 load DIR/tls/NAME from a later DIR).
             let levels = LoaderPlatform.hasGlibcHWCaps(system.platform.glibc) ? system.platform.glibcHWCaps : []
+            let subdirectoryOutranks = !levels.isEmpty || LoaderPlatform.hasLegacyHWCaps(system.platform.glibc)
             /// `directory`, whose entries come before those of the directories at `outranks`
             /// positions, exposes the names asked for that those hold (and the others).
             func expose(_ directory: String, origin: LdSoConf.Origin, absent: Bool, position: Int?, outranks: (Int) -> Bool) {
@@ -113,13 +116,13 @@ extension FindingCatalog {
                 }
             }
             for (position, directory) in configured.enumerated() {
-                let beatsEveryPlainEntry = directory.glibcHWCaps.map(levels.contains) ?? !levels.isEmpty
+                let beatsEveryPlainEntry = directory.glibcHWCaps.map(levels.contains) ?? subdirectoryOutranks
                 expose(directory.path, origin: directory.origin, absent: false, position: position) { beatsEveryPlainEntry || position < $0 }
             }
             // A directory named but not made: whoever may make it fills it, and the next
             // ldconfig reads it in its place in the order.
             for absent in conf.absentDirectories {
-                expose(absent.path, origin: absent.origin, absent: true, position: nil) { !levels.isEmpty || absent.before <= $0 }
+                expose(absent.path, origin: absent.origin, absent: true, position: nil) { subdirectoryOutranks || absent.before <= $0 }
             }
         }
         let runner = graph.environment.identity

@@ -1,4 +1,6 @@
 import Foundation
+import LoaderModel
+import RootFS
 import Testing
 
 /// LD008 of the other kind: an entry on the way to what the loader reads that a user other
@@ -265,6 +267,53 @@ struct LoadPathWriteTests {
         Self.ldconfig(root)
         let after = Self.run(root)
         #expect(after.stdout == "foo 666\n", "\(after)")
+        // Up to glibc 2.36 the cache's legacy entries outrank plain ones too: DIR/tls.
+        let glibc = try #require(GlibcVersion.read(root: RootView(try LocalRoot(directory: root)))?.version)
+        guard LoaderPlatform.hasLegacyHWCaps(glibc) else { return }
+        _ = Command.run("/bin/rm", ["-rf", root + "/srv/plugins/glibc-hwcaps", root + "/srv/plugins/libfoo.so.1"])
+        Self.ldconfig(root)
+        #expect(Self.run(root).stdout == "foo 1\n")
+        let tls = Self.asUser(1000, "mkdir \"$1/root/srv/plugins/tls\" && cp \"$1/other.so\" \"$1/root/srv/plugins/tls/libfoo.so.1\"", in: build.dir)
+        #expect(tls.status == 0, "\(tls.stderr)")
+        Self.ldconfig(root)
+        let legacy = Self.run(root)
+        #expect(legacy.stdout == "foo 666\n", "\(legacy)")
+    }
+
+    @Test("glibc 2.31 (the OpenFace image's): a directory ldconfig reads after the library's, owned by uid 1000, is named, since a copy in its tls subdirectory outranks the library's entry; under the root's own ldconfig and loader a plain copy there loses and one in tls/ wins",
+          .enabled(if: Glibc231HWCapsTests.isAvailable, "needs root, gcc and the bullseye root (bash scripts/debian-root.sh bullseye)"))
+    func configuredDirectoryOnGlibc231() throws {
+        // `/app/prog` exits with foo() - 7: 0 with the vendor's libfoo.so.1, 2 with theirs.
+        let work = try Glibc231HWCapsTests.makeRoot(libraryDirectory: "/opt/vendor/lib")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root"
+        let setup = Command.run("/bin/sh", ["-ec", """
+            echo /opt/vendor/lib > "$1/root/etc/ld.so.conf.d/vendor.conf"
+            echo /srv/plugins > "$1/root/etc/ld.so.conf.d/zz-plugins.conf"
+            mkdir -p "$1/root/srv/plugins" && chown 1000:1000 "$1/root/srv/plugins"
+            echo 'int foo(void) { return 9; }' > "$1/other.c"
+            gcc -shared -fPIC -nostdlib -o "$1/other.so" -Wl,-soname,libfoo.so.1 "$1/other.c" && chmod 644 "$1/other.so"
+            chmod 755 "$1"
+            chroot "$1/root" /sbin/ldconfig
+            """, "sh", work])
+        #expect(setup.status == 0, "\(setup.stderr)")
+        func run() -> Int32 { RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:]).status }
+        func ldconfig() { #expect(Command.run("/usr/sbin/chroot", [root, "/sbin/ldconfig"]).status == 0) }
+        #expect(run() == 0)
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "/app/prog"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let found = (json["findings"] as? [[String: Any]] ?? []).filter { $0["id"] as? String == "LD008" }
+        #expect(found.count == 1 && found.first?["library"] as? String == "/srv/plugins"
+                && (found.first?["explanation"] as? String)?.contains("libfoo.so.1") == true, "\(check.stdout)")
+        let plain = Self.asUser(1000, "cp \"$1/other.so\" \"$1/root/srv/plugins/libfoo.so.1\"", in: work)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        ldconfig()
+        #expect(run() == 0, "a plain entry of a later directory comes after the library's")
+        _ = Command.run("/bin/rm", [root + "/srv/plugins/libfoo.so.1"])
+        let tls = Self.asUser(1000, "mkdir \"$1/root/srv/plugins/tls\" && cp \"$1/other.so\" \"$1/root/srv/plugins/tls/libfoo.so.1\"", in: work)
+        #expect(tls.status == 0, "\(tls.stderr)")
+        ldconfig()
+        #expect(run() == 2, "the root's loader took their tls/libfoo.so.1")
     }
 
     @Test("a library the program does not find, and a directory ldconfig reads that uid 1000 owns: named with the missing name; uid 1000 puts one there, and after the next ldconfig the program starts with theirs")
