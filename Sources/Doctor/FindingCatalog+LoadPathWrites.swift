@@ -95,8 +95,9 @@ extension FindingCatalog {
             // the TLS hwcap (measured: 2.31 and 2.36 load DIR/tls/NAME from a later DIR).
             let levels = LoaderPlatform.hasGlibcHWCaps(system.platform.glibc) ? system.platform.glibcHWCaps : []
             let subdirectoryOutranks = !levels.isEmpty || LoaderPlatform.hasLegacyHWCaps(system.platform.glibc)
-            /// `directory`, whose entries come before those of the directories at `outranks`
-            /// positions, exposes the names asked for that those hold (and the others).
+            // `directory` (at `position` in ldconfig's order; nil when absent) exposes each name
+            // the cache gives from a directory at a position `outranks` accepts, and each name
+            // the cache has no entry for.
             func expose(_ directory: String, origin: LdSoConf.Origin, absent: Bool, position: Int?, outranks: (Int) -> Bool) {
                 guard let found = reach(directory).write else { return }
                 let names = asked.filter { name in
