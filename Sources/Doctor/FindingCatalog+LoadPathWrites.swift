@@ -95,19 +95,26 @@ extension FindingCatalog {
             // the TLS hwcap (measured: 2.31 and 2.36 load DIR/tls/NAME from a later DIR).
             let levels = LoaderPlatform.hasGlibcHWCaps(system.platform.glibc) ? system.platform.glibcHWCaps : []
             let subdirectoryOutranks = !levels.isEmpty || LoaderPlatform.hasLegacyHWCaps(system.platform.glibc)
+            // Each cache directory's place in the order, found once (a hostile configuration
+            // may list a hundred thousand directories).
+            var places: [TextKey: Int] = [:]
+            for (position, directory) in configured.enumerated() where places[TextKey(directory.path)] == nil {
+                places[TextKey(directory.path)] = position
+            }
+            let cachedFrom = asked.map { $0.cachedFrom.map { places[TextKey($0)] } }
             // `directory` (at `position` in ldconfig's order; nil when absent) exposes each name
             // the cache gives from a directory at a position `outranks` accepts, and each name
             // the cache has no entry for.
             func expose(_ directory: String, origin: LdSoConf.Origin, absent: Bool, position: Int?, outranks: (Int) -> Bool) {
                 guard let found = reach(directory).write else { return }
-                let names = asked.filter { name in
-                    guard let from = name.cachedFrom else { return true }
+                let names = asked.indices.filter { k in
+                    guard let from = cachedFrom[k] else { return true }
                     // (an entry of a directory ldconfig would not read now, or of a glibc-hwcaps
                     // one, which outranks plain entries: no claim)
-                    guard let fromPosition = configured.firstIndex(where: { $0.path.hasSameBytes(as: from) }),
-                          configured[fromPosition].glibcHWCaps == nil, fromPosition != position else { return false }
+                    guard let fromPosition = from, configured[fromPosition].glibcHWCaps == nil,
+                          fromPosition != position else { return false }
                     return outranks(fromPosition)
-                }
+                }.map { asked[$0] }
                 guard !names.isEmpty else { return }
                 let at = exposure(of: found)
                 exposures[at].configured.append((directory, origin, absent))

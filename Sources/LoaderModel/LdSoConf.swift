@@ -57,6 +57,9 @@ public struct LdSoConf: Equatable, Sendable {
         /// gigabytes, whose NULs end every line ldconfig reads of it, took ofdoctor 26 s and
         /// 6 GB of memory for 3 GB; ldconfig reads it whole).
         case tooLarge(String, size: Int)
+        /// Entries past `maxEntries` across all files, from this file on: not read (each is a
+        /// path to resolve, and a megabyte of one-letter lines is a hundred thousand of them).
+        case tooManyEntries(String)
 
         public var description: String {
             switch self {
@@ -67,6 +70,7 @@ public struct LdSoConf: Equatable, Sendable {
             case .unreadable(let f, let why): return "\(f): ignoring configuration file that cannot be read: \(why)"
             case .notAFile(let f): return "\(f): not a regular file (a FIFO, socket or device); ldconfig would block or read without end on it"
             case .tooLarge(let f, let size): return "\(f): \(size) bytes, more than the \(LdSoConf.largestFile >> 20) MiB ofdoctor reads of a configuration file; not read (ldconfig reads it whole)"
+            case .tooManyEntries(let f): return "\(f): past \(LdSoConf.maxEntries) entries in the configuration's files; the rest not read (ldconfig reads them all)"
             }
         }
     }
@@ -92,6 +96,9 @@ public struct LdSoConf: Equatable, Sendable {
     public static let maxFiles = 1000
     /// The largest configuration file read (a real one is a few hundred bytes).
     public static let largestFile = 1 << 20
+    /// The most entries (directory, include and hwcap lines) read across all files (a real
+    /// configuration has a few dozen).
+    public static let maxEntries = 20_000
 
     /// The entries of an ld.so.conf file as ldconfig reads its lines: each cut at NUL (a C
     /// string) and at `#` (a comment; the format has no quoting), leading white space
@@ -152,6 +159,11 @@ public struct LdSoConf: Equatable, Sendable {
                     + "ofdoctor reads of a configuration file, so what ldconfig would do with it is unknown. Remove it, "
                     + "or cut it to the directories it is meant to list"
             }
+            if case .tooManyEntries(let file) = note {
+                return "refusing to run ldconfig: the configuration has more than \(LdSoConf.maxEntries) entries (\(file) "
+                    + "and after were not read), so what ldconfig would do with it is unknown. Cut it to the directories "
+                    + "it is meant to list"
+            }
         }
         guard case .includeLoop(let origin, let file)? = includeLoops.first else { return nil }
         return "refusing to run ldconfig: \(origin) includes \(file), which includes it back (an include loop); "
@@ -169,6 +181,12 @@ private struct Reader {
     var files: [String] = []
     var notes: [LdSoConf.Note] = []
     var absent: [LdSoConf.AbsentDirectory] = []
+    /// `directories` by (st_dev, st_ino), and the absent spellings: a configuration of a
+    /// hundred thousand lines (a megabyte) is read in linear time, not quadratic.
+    private var positions = FileIdentityMap<Int>()
+    private var absentSpellings: Set<TextKey> = []
+    /// Entries read so far, across files (`LdSoConf.maxEntries`).
+    private var entries = 0
     /// Files read (resolved), and files already noted as a loop or past a limit.
     /// (By path string: a set of `RootPath` cost a one-time runtime conformance scan.)
     private var visited: Set<TextKey> = []
@@ -204,6 +222,8 @@ private struct Reader {
             }
         }
         visited.insert(TextKey(real.string))
+        // (past the budget no file is read: its entries would not be)
+        guard entries <= LdSoConf.maxEntries else { return }
         let bytes: [UInt8]
         do throws(RootError) {
             // (a large file is mapped, not read: only copying its bytes would cost)
@@ -226,6 +246,11 @@ private struct Reader {
         }
         files.append(file)
         LdSoConf.forEachEntry(in: bytes) { lineNumber, text in
+            entries += 1
+            guard entries <= LdSoConf.maxEntries else {
+                if entries == LdSoConf.maxEntries + 1 { notes.append(.tooManyEntries(file)) }
+                return
+            }
             let here = LdSoConf.Origin(file: file, line: lineNumber)
             if text.count > 7, text.starts(with: Array("include".utf8)), Self.isBlank(text[7]) {
                 for word in text[8...].split(whereSeparator: Self.isBlank) {
@@ -271,7 +296,7 @@ private struct Reader {
         do { resolved = try root.resolve(RootPath(spelling)) } catch { resolved = nil }
         guard let found = resolved, let target = found, target.entry.kind == .directory else {
             // (nothing there at all, not a file or a loop: someone may make it)
-            if case .some(.none) = resolved, spelling.startsWithSlash, !absent.contains(where: { $0.path.hasSameBytes(as: spelling) }) {
+            if case .some(.none) = resolved, spelling.startsWithSlash, absentSpellings.insert(TextKey(spelling)).inserted {
                 absent.append(LdSoConf.AbsentDirectory(path: spelling, origin: origin, before: directories.count))
             }
             return
@@ -283,10 +308,11 @@ private struct Reader {
 
     /// Dedup by (st_dev, st_ino): the first spelling stays, the newer `=TYPE` wins.
     mutating func addSingle(_ entry: LdSoConf.Directory) -> Bool {
-        if let k = directories.firstIndex(where: { $0.identity == entry.identity }) {
+        if let k = positions[entry.identity] {
             directories[k].libraryType = entry.libraryType
             return false
         }
+        positions[entry.identity] = directories.count
         directories.append(entry)
         return true
     }

@@ -177,6 +177,25 @@ struct LdSoConfTests {
         #expect(result.status == 127 && result.stderr == refusal)
     }
 
+    @Test("a configuration of more entries than LdSoConf.maxEntries (files of a hundred thousand absent directories each): read up to the bound, noted once, later files not read, and ldconfig refused")
+    func tooManyEntries() throws {
+        let root = try LdCacheTestSupport.makeTempDir("ldmany")
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.mkdirs(root, ["/etc/ld.so.conf.d", "/usr/lib", "/opt/lib"])
+        try Self.write("include /etc/ld.so.conf.d/*.conf\n", root + "/etc/ld.so.conf")
+        try Self.write("/opt/lib\n", root + "/etc/ld.so.conf.d/a.conf")
+        let lines = (0..<100_000).map { "/n\($0)\n" }.joined()
+        for name in ["b", "c", "d"] { try Self.write(lines, root + "/etc/ld.so.conf.d/\(name).conf") }
+        let conf = LdSoConf(root: RootView(try LocalRoot(directory: root)))
+        #expect(conf.directories.map(\.path).first == "/opt/lib")
+        #expect(conf.absentDirectories.filter { $0.origin != .builtin }.count == LdSoConf.maxEntries - 2,
+                "ld.so.conf's include and a.conf's line, then b.conf's up to the bound")
+        #expect(conf.notes == [.tooManyEntries("/etc/ld.so.conf.d/b.conf")])
+        #expect(conf.files == ["/etc/ld.so.conf", "/etc/ld.so.conf.d/a.conf", "/etc/ld.so.conf.d/b.conf"], "c.conf and d.conf not read")
+        let refusal = try #require(conf.ldconfigRefusal)
+        #expect(refusal.hasPrefix("refusing to run ldconfig: the configuration has more than \(LdSoConf.maxEntries) entries"), "\(refusal)")
+    }
+
     @Test("a missing ld.so.conf leaves the built-ins; missing built-ins are skipped")
     func missingConfig() throws {
         let root = try LdCacheTestSupport.makeTempDir("empty")
