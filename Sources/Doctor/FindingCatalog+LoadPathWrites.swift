@@ -216,10 +216,11 @@ extension FindingCatalog {
         let lists = Set(directories.map { sourcePhrase($0.source) }).sorted()
         var offPath = directories.isEmpty ? ""
             : " and take \(directories.map(\.directory).joined(separator: ", ")) off \(lists.joined(separator: " and "))"
+        // (the directories a configuration file names; ldconfig's own cannot be taken out)
         let listed = configured.filter { $0.origin != .builtin }
-        if !listed.isEmpty {
-            offPath += " and take \(listed.map { "\($0.directory) out of \($0.origin.file)" }.joined(separator: ", ")) (then run ldconfig)"
-        }
+        let takeOut = listed.isEmpty ? nil
+            : "take \(listed.map { "\($0.directory) out of \($0.origin.file)" }.joined(separator: ", ")) (then run ldconfig)"
+        if let takeOut { offPath += " and " + takeOut }
         let sharedScratch = write.writer == .everyone && write.mode & 0o1000 != 0
         // (no /usr/local/lib to move to when it is what others may change)
         let usrLocal = "/usr/local/lib"
@@ -229,7 +230,7 @@ extension FindingCatalog {
         let remedy: String
         if libraries.isEmpty && directories.isEmpty {
             // (only ldconfig reads there: nothing loads from it to move)
-            remedy = makeRoots + (listed.isEmpty ? "." : ", or take \(listed.map { "\($0.directory) out of \($0.origin.file)" }.joined(separator: ", ")) (then run ldconfig).")
+            remedy = makeRoots + (takeOut.map { ", or " + $0 + "." } ?? ".")
         } else if sharedScratch {
             remedy = "Keep libraries out of \(write.path), where every user may add files: move them to \(elsewhere)\(offPath)."
         } else {

@@ -94,9 +94,7 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
 
     /// A kept file's, else the base's (not kept: a head is read once).
     public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
-        if let known = locked({ files[path] }) {
-            return FileHead(size: UInt64(known.count), bytes: Array(known.buffer.prefix(max(0, count))))
-        }
+        if let known = locked({ files[path] }) { return FileHead(of: known, count: count) }
         return try base.head(of: path, count: count)
     }
 

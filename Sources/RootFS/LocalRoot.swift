@@ -152,15 +152,9 @@ public struct LocalRoot: RootFilesystem {
     public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
         let (fd, size) = try openRegularFile(path)
         defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: min(max(0, count), size))
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { throw .io(path: path.string, operation: "read", errno: errno) }
-            if n == 0 { break }   // (shorter than fstat said: what is there)
-            done += n
+        guard let bytes = FileBytes(reading: fd, size: min(max(0, count), size)) else {
+            throw .io(path: path.string, operation: "read", errno: errno)
         }
-        return FileHead(size: UInt64(size), bytes: Array(bytes.prefix(done)))
+        return FileHead(size: UInt64(size), bytes: bytes.bytes)
     }
 }

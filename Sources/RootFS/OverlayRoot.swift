@@ -116,9 +116,7 @@ public struct OverlayRoot: RootFilesystem {
     }
 
     public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
-        if case .file(let bytes)? = nodes[path] {
-            return FileHead(size: UInt64(bytes.count), bytes: Array(bytes.buffer.prefix(max(0, count))))
-        }
+        if case .file(let bytes)? = nodes[path] { return FileHead(of: bytes, count: count) }
         if removed.contains(path) { throw .notFound(path: path.string) }
         return try base.head(of: path, count: count)
     }

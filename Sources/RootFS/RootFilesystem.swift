@@ -52,8 +52,7 @@ extension RootFilesystem {
 
     /// From the contents (an image's members and a plan's files are in memory already).
     public func head(of path: RootPath, count: Int) throws(RootError) -> FileHead {
-        let bytes = try contents(of: path)
-        return FileHead(size: UInt64(bytes.count), bytes: Array(bytes.buffer.prefix(max(0, count))))
+        FileHead(of: try contents(of: path), count: count)
     }
 }
 
@@ -65,5 +64,10 @@ public struct FileHead: Equatable, Sendable {
     public init(size: UInt64, bytes: [UInt8]) {
         self.size = size
         self.bytes = bytes
+    }
+
+    /// The size and first `count` bytes of contents in hand.
+    public init(of contents: FileBytes, count: Int) {
+        self.init(size: UInt64(contents.count), bytes: Array(contents.buffer.prefix(max(0, count))))
     }
 }

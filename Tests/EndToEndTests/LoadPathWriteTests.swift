@@ -53,14 +53,15 @@ struct LoadPathWriteTests {
         RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: environment)
     }
 
-    /// Lists `/srv/plugins` (made, owned by uid 1000) in `etc/ld.so.conf.d/CONF`, and runs
-    /// ldconfig: it finds nothing there yet, so the cache answers as before.
-    static func addPlugins(_ root: String, conf: String) throws {
+    /// Makes `/srv/plugins`, owned by uid 1000, lists `listing` (by default that directory) in
+    /// `etc/ld.so.conf.d/CONF`, and runs ldconfig: it finds nothing there yet, so the cache
+    /// answers as before.
+    static func addPlugins(_ root: String, conf: String, listing: String = "/srv/plugins") throws {
         let setup = Command.run("/bin/sh", ["-ec", """
             mkdir -p "$1/srv/plugins" && chown 1000:1000 "$1/srv/plugins"
-            echo /srv/plugins > "$1/etc/ld.so.conf.d/$2"
+            echo "$3" > "$1/etc/ld.so.conf.d/$2"
             /sbin/ldconfig -r "$1"
-            """, "sh", root, conf])
+            """, "sh", root, conf, listing])
         #expect(setup.status == 0, "\(setup.stderr)")
     }
 
@@ -338,12 +339,7 @@ struct LoadPathWriteTests {
         let build = try Self.build(library: "/opt/vendor/lib/libfoo.so.1")
         defer { build.remove() }
         let root = build.dir + "/root"
-        let setup = Command.run("/bin/sh", ["-ec", """
-            mkdir -p "$1/srv/plugins" && chown 1000:1000 "$1/srv/plugins"
-            echo /srv/plugins/lib > "$1/etc/ld.so.conf.d/00-plugins.conf"
-            /sbin/ldconfig -r "$1"
-            """, "sh", root])
-        #expect(setup.status == 0, "\(setup.stderr)")
+        try Self.addPlugins(root, conf: "00-plugins.conf", listing: "/srv/plugins/lib")
         let found = try Self.writeFindings(root)
         #expect(found.count == 1 && found.first?["library"] as? String == "/srv/plugins", "\(found)")
         #expect((found.first?["summary"] as? String)?.hasPrefix("uid 1000 owns /srv/plugins (mode 0755): ldconfig reads /srv/plugins/lib once it is made") == true, "\(found)")
