@@ -571,7 +571,8 @@ public enum FindingCatalog {
     static func cutShortFindings(_ graph: LoadGraph) -> [Finding] {
         var result: [Finding] = []
         for (index, object) in graph.objects.enumerated() where index != 0 && index != graph.interpreterIndex {
-            let requesters = object.neededBy.map { graph.objects[$0].path }
+            // (made only for a finding: most objects have none)
+            lazy var requesters = object.neededBy.map { graph.objects[$0].path }
             // (the loader reads each object's dynamic section as it maps it; the first object it
             // dies on there is `mappingAssertionFindings`')
             if let lost = object.elf.lostForMapping {

@@ -25,7 +25,7 @@ extension ELFFile {
     /// copy relocation does, bit 3 when one of the PLT class does. One pass, no hashing:
     /// what the symbol check iterates.
     public func relocationFlags() -> [UInt8] {
-        var flags = [UInt8](repeating: 0, count: symbolCount)
+        var flags = [UInt8].filled(with: 0, count: symbolCount)
         flags.withUnsafeMutableBufferPointer { flags in
             forEachRelocatedSymbol { symbol, bits in
                 if symbol < flags.count { flags[symbol] |= bits }
@@ -133,12 +133,18 @@ extension ELFFile {
         // (each machine's lie within 64 of it): one shift per relocation. A type outside
         // is neither, or, where the classes are not known here, PLT class.
         let machine = ELFMachine(header.machine)
+        // (No arrays built: this runs for every library.)
         let knownPLTTypes = machine.pltClassRelocationTypes
-        let pltTypes = knownPLTTypes ?? []
-        let copyTypes = machine.copyRelocationType.map { [$0] } ?? []
-        let typeBase = (pltTypes + copyTypes).min() ?? 0
-        let copyMask = copyTypes.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - typeBase) }
-        let pltMask = knownPLTTypes == nil ? ~copyMask : pltTypes.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - typeBase) }
+        let copyType = machine.copyRelocationType
+        var typeBase = copyType ?? .max
+        for type in knownPLTTypes ?? [] { typeBase = min(typeBase, type) }
+        if typeBase == .max { typeBase = 0 }
+        let copyMask = copyType.map { UInt64(1) << UInt64($0 - typeBase) } ?? 0
+        var pltMask = ~copyMask
+        if let knownPLTTypes {
+            pltMask = 0
+            for type in knownPLTTypes { pltMask |= 1 << UInt64(type - typeBase) }
+        }
         let outside = knownPLTTypes == nil ? RelocationBits.plt : 0
         for table in relocationTables where lazyTables == nil || table.lazy == lazyTables {
             let tableBits = table.lazy ? RelocationBits.lazy | RelocationBits.plt : RelocationBits.startup

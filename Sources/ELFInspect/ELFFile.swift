@@ -44,7 +44,7 @@ public final class ELFFile: @unchecked Sendable {
     /// once, `ELFFile.unsearchable`).
     public let isUnsearchable: Bool
     /// `vd_ndx` / `vna_other` → (name, file) for version lookups of symbols.
-    let versionNames: VersionIndexMap<(name: String, file: String?)>
+    let versionNames: VersionIndexMap<NeededVersionName>
     let definedVersionNames: VersionIndexMap<String>
     /// `gnuHashes()` and `undefinedReferences()` worked out ahead of the symbol check
     /// (`readTablesAhead`), by another thread while the closure is still being resolved; nil
@@ -263,31 +263,43 @@ public final class ELFFile: @unchecked Sendable {
     /// The end of the last byte any method reads after `init`: nil when it cannot be told
     /// (an unknown symbol count, a hash table that cannot be read), and then all is kept.
     private func neededPrefix() -> Int? {
-        neededRanges().map { ranges in min(ranges.reduce(is64 ? 64 : 52) { max($0, $1.upperBound) }, reader.count) }
+        // (Without a list: this runs for every library read into memory.)
+        var end = is64 ? 64 : 52
+        guard forEachNeededRange({ end = max(end, $0.upperBound) }) else { return nil }
+        return min(end, reader.count)
     }
 
     /// The bytes any method reads after `init`, table by table, each within the file; nil
     /// when that cannot be told (see `neededPrefix`).
     private func neededRanges() -> [Range<Int>]? {
+        var ranges: [Range<Int>] = []
+        guard forEachNeededRange({ ranges.append($0) }) else { return nil }
+        return ranges
+    }
+
+    /// Calls `body` with each range `neededRanges` lists (clamped to the file); false, having
+    /// called it for some, when they cannot be told.
+    private func forEachNeededRange(_ body: (Range<Int>) -> Void) -> Bool {
         let entrySize = is64 ? 24 : 16
-        var ranges: [Range<Int>] = [0..<(is64 ? 64 : 52)]
-        if let strings = stringTable { ranges.append(strings) }
+        let count = reader.count
+        func add(_ range: Range<Int>) { body(min(range.lowerBound, count)..<min(range.upperBound, count)) }
+        add(0..<(is64 ? 64 : 52))
+        if let strings = stringTable { add(strings) }
         if let table = symbolTable.symbolTableOffset {
-            guard symbolCount > 0 else { return nil }
-            ranges.append(table..<(table + symbolCount * entrySize))
+            guard symbolCount > 0 else { return false }
+            add(table..<(table + symbolCount * entrySize))
         }
-        if let versym = symbolTable.versymOffset { ranges.append(versym..<(versym + symbolCount * 2)) }
+        if let versym = symbolTable.versymOffset { add(versym..<(versym + symbolCount * 2)) }
         // (Without a readable header nothing ever reads the table: no bound needed.)
         if let gnu = symbolTable.gnuHash {
-            guard symbolCount > 0 else { return nil }
-            ranges.append((gnu.bloomStart - 16)..<(gnu.chainStart + max(0, symbolCount - Int(gnu.symoffset)) * 4))
+            guard symbolCount > 0 else { return false }
+            add((gnu.bloomStart - 16)..<(gnu.chainStart + max(0, symbolCount - Int(gnu.symoffset)) * 4))
         }
         if let sysv = symbolTable.sysvHashOffset {
-            guard let nbucket = reader.u32(sysv), let nchain = reader.u32(sysv + 4) else { return nil }
-            ranges.append(sysv..<(sysv + 8 + (Int(nbucket) + Int(nchain)) * 4))
+            guard let nbucket = reader.u32(sysv), let nchain = reader.u32(sysv + 4) else { return false }
+            add(sysv..<(sysv + 8 + (Int(nbucket) + Int(nchain)) * 4))
         }
-        for table in relocationTables { ranges.append(table.range) }
-        let count = reader.count
-        return ranges.map { min($0.lowerBound, count)..<min($0.upperBound, count) }
+        for table in relocationTables { add(table.range) }
+        return true
     }
 }

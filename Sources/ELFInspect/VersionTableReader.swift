@@ -12,9 +12,9 @@ struct VersionTableReader {
     var needs: [VersionNeed] = []
     var definitions: [VersionDefinition] = []
     /// `vna_other` → (name, file), for the versions of undefined symbols.
-    var neededNames: [(UInt16, (name: String, file: String?))] = []
+    var neededNames: [VersionIndexMap<NeededVersionName>.Pair] = []
     /// `vd_ndx` → name, for the versions of defined symbols.
-    var definedNames: [(UInt16, String)] = []
+    var definedNames: [VersionIndexMap<String>.Pair] = []
 
     init(_ dynamic: DynamicTable) throws(ELFError) {
         let reader = dynamic.reader, path = dynamic.path
@@ -62,7 +62,7 @@ struct VersionTableReader {
             // Listed once the count is known (appending entry by entry regrew the array).
             neededNames.reserveCapacity(needs.reduce(0) { $0 + $1.entries.count })
             for need in needs {
-                for entry in need.entries { neededNames.append((entry.index & VersionSymbolBits.index, (entry.name, need.file))) }
+                for entry in need.entries { neededNames.append(.init(index: entry.index & VersionSymbolBits.index, value: NeededVersionName(name: entry.name, file: need.file))) }
             }
         }
         if let address = dynamic.value(DynamicTag.verdef) {
@@ -97,7 +97,7 @@ struct VersionTableReader {
                 }
                 definitions.append(VersionDefinition(name: first, hash: hash, flags: flags, index: ndx, version: version,
                                                      parents: parents))
-                definedNames.append((ndx & VersionSymbolBits.index, first))
+                definedNames.append(.init(index: ndx & VersionSymbolBits.index, value: first))
                 if next == 0 { break }
                 entry += Int(next)
             }

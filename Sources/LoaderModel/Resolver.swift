@@ -490,7 +490,9 @@ struct ResolutionState {
         func contains(_ index: Int) -> Bool { index < marked.count && marked[index] }
         /// Marks `index`; false when it was marked already.
         mutating func insert(_ index: Int) -> Bool {
-            if index >= marked.count { marked += [Bool](repeating: false, count: index + 1 - marked.count) }
+            // (Grown in place: objects are met one at a time, and a fresh array a time was
+            // an allocation per library.)
+            while index >= marked.count { marked.append(false) }
             defer { marked[index] = true }
             return !marked[index]
         }
@@ -659,7 +661,7 @@ struct ResolutionState {
         var name = rawName
         // A needed name's tokens are expanded whatever it holds (`expand_dst`); a preloaded
         // name's only when it has a `/` (`_dl_map_object`): `lib$PLATFORM.so` is searched as is.
-        if name.utf8.contains(UInt8(ascii: "$")) && (!isPreload || name.containsSlash) {
+        if name.containsByte(UInt8(ascii: "$")) && (!isPreload || name.containsSlash) {
             guard let expanded = SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform,
                                                          secure: secureTokens(for: requester)) else {
                 if secure != nil, SearchPath.expandTokens(name, origin: objects[requester].origin, platform: platform) != nil {
@@ -674,7 +676,7 @@ struct ResolutionState {
 
         var trail: [Attempt] = []
         var otherClass: String?
-        if name.utf8.contains(UInt8(ascii: "/")) {
+        if name.containsSlash {
             let path = name.startsWithSlash ? name : resolver.environment.workingDirectory + "/" + name
             let direct = tryCandidate(RootPath(path).string, source: nil, name: name, trail: &trail, otherClass: &otherClass)
             noteAttempts(trail, from: 0)

@@ -755,41 +755,42 @@ struct VersionTables {
 
     private mutating func makeTable(_ object: Int) -> Table {
         let elf = objects[object]
-        var pairs: [(UInt16, Int32)] = []
-        pairs.reserveCapacity(elf.versionNeeds.reduce(elf.versionDefinitions.count) { $0 + $1.entries.count })
+        // The largest index first (a stub's needs left out), so that the usual table is
+        // filled in place: a list of pairs in between was an allocation a library.
         var largest = 0
-        var stubNeeds = false
-        for need in elf.versionNeeds {
-            let stub = !stubFiles.isEmpty && stubFiles.contains(TextKey(need.file))
-            stubNeeds = stubNeeds || stub
+        var stubNeed = [Bool]()
+        if !stubFiles.isEmpty { stubNeed = elf.versionNeeds.map { stubFiles.contains(TextKey($0.file)) } }
+        for (n, need) in elf.versionNeeds.enumerated() where stubNeed.isEmpty || !stubNeed[n] {
+            for entry in need.entries { largest = max(largest, Int(entry.index & VersionSymbolBits.index)) }
+        }
+        for definition in elf.versionDefinitions { largest = max(largest, Int(definition.index & VersionSymbolBits.index)) }
+        let dense = largest < Self.denseLimit
+        var ids = dense ? [Int32].filled(with: -1, count: largest + 1) : []
+        var pairs: [VersionIndexMap<Int32>.Pair] = []
+        // In file order: a later entry for the same index replaces an earlier one. A stub's
+        // needs are stored only where the table, sized without them, has room.
+        func store(_ index: UInt16, _ id: Int32) {
+            guard Int(index) <= largest else { return }
+            if dense { ids[Int(index)] = id } else { pairs.append(.init(index: index, value: id)) }
+        }
+        for (n, need) in elf.versionNeeds.enumerated() {
+            let stub = !stubNeed.isEmpty && stubNeed[n]
             for entry in need.entries {
-                pairs.append((entry.index & VersionSymbolBits.index, intern(Version(name: entry.name, hash: entry.hash,
-                                                                   hidden: entry.index & VersionSymbolBits.hidden != 0, file: need.file))))
-                if !stub { largest = max(largest, Int(entry.index & VersionSymbolBits.index)) }
+                let id = intern(Version(name: entry.name, hash: entry.hash,
+                                        hidden: entry.index & VersionSymbolBits.hidden != 0, file: need.file))
+                if !stub || Int(entry.index & VersionSymbolBits.index) <= largest { store(entry.index & VersionSymbolBits.index, id) }
             }
         }
         for definition in elf.versionDefinitions {
-            largest = max(largest, Int(definition.index & VersionSymbolBits.index))
             // The base version (the file's own name, VER_FLG_BASE) sizes the table but is not
             // stored: "not available for matching a versioned symbol" (dl-version.c), so a
             // definition at its index (1, `*global*`) has hash 0 and binds a versioned
             // reference that is not hidden (dl-lookup.c `check_match`).
             guard !definition.isBase else { continue }
-            pairs.append((definition.index & VersionSymbolBits.index, intern(Version(name: definition.name, hash: definition.hash,
-                                                                    hidden: false, file: nil))))
+            store(definition.index & VersionSymbolBits.index, intern(Version(name: definition.name, hash: definition.hash,
+                                                                            hidden: false, file: nil)))
         }
-        // A stub's needs are stored only where the table, sized without them, has room.
-        if stubNeeds { pairs.removeAll { Int($0.0) > largest } }
-        let table: Table
-        if largest < Self.denseLimit {
-            // In file order: a later entry for the same index replaces an earlier one.
-            var ids = [Int32](repeating: -1, count: largest + 1)
-            for (ndx, id) in pairs { ids[Int(ndx)] = id }
-            table = .dense(ids)
-        } else {
-            table = .sparse(VersionIndexMap(pairs))
-        }
-        return table
+        return dense ? .dense(ids) : .sparse(VersionIndexMap(pairs))
     }
 
     /// The id of `version`, given one when it is new.

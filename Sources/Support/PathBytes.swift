@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Path text read as the kernel and the loader read it: byte by byte. `String`'s own
 /// `hasPrefix`, `split` and `firstIndex(of:)` work on characters, and a character can
 /// swallow a separator: `"/\u{301}lib"` (a combining mark after the slash) starts with the
@@ -20,8 +28,8 @@ extension String {
 
     /// Some byte is `byte` (an ASCII one).
     @inlinable package func containsByte(_ byte: UInt8) -> Bool {
-        for b in utf8 where b == byte { return true }
-        return false
+        // memchr(3) over the bytes: iterating `utf8` cost ~20 instructions a byte.
+        withUTF8Bytes { bytes in bytes.baseAddress.map { memchr($0, Int32(byte), bytes.count) != nil } ?? false }
     }
 
     /// The first bytes are `prefix`'s (strncmp; `hasPrefix` compares characters, and

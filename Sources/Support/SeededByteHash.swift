@@ -72,7 +72,17 @@ public enum SeededByteHash {
             }
         }
         if let same, let same { return same }
-        return a.utf8.elementsEqual(b.utf8)
+        return sameSmallBytes(a, b)
+    }
+
+    /// `sameBytes` where one is a small string (most names), which has no contiguous `utf8`:
+    /// read from copies on the stack (comparing the views element by element cost ~20
+    /// instructions a byte). Not inlined: inlined, it made `sameBytes` too large to inline.
+    @usableFromInline @inline(never)
+    static func sameSmallBytes(_ a: String, _ b: String) -> Bool {
+        a.withUTF8Bytes { x in
+            b.withUTF8Bytes { y in x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) }
+        }
     }
 
     /// Whether `a`'s bytes sort before `b`'s (memcmp, then the shorter first): the order
@@ -81,13 +91,10 @@ public enum SeededByteHash {
     @inlinable
     public static func bytesPrecede(_ a: String, _ b: String) -> Bool {
         let shared = min(a.utf8.count, b.utf8.count)
-        let order = a.utf8.withContiguousStorageIfAvailable { x in
-            b.utf8.withContiguousStorageIfAvailable { y in
-                shared == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, shared)
-            }
+        let order = a.withUTF8Bytes { x in
+            b.withUTF8Bytes { y in shared == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, shared) }
         }
-        if let order, let order { return order != 0 ? order < 0 : a.utf8.count < b.utf8.count }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
+        return order != 0 ? order < 0 : a.utf8.count < b.utf8.count
     }
 
     /// The hash of `string`'s UTF-8 bytes under `seed`.

@@ -61,7 +61,11 @@ build() {   # build NAME ENTRY.swift [EXTRA SOURCES...]
     else
         set -- -sanitize=fuzzer,address -g -O "$@" -lelf -lz -lzstd -lnettle -o "$work/fuzz-$name"
     fi
+    # A clang module cache of its own: the targets run side by side (the test suite's
+    # type-check), each defining CThread and CSpawn from a module map of its own, and with
+    # the shared cache both loader targets once failed under load ("no such module 'CThread'").
     swiftc -parse-as-library -D FUZZING -suppress-warnings -module-name ELFInspect -package-name ofdoctor \
+        -module-cache-path "$work/module-cache" \
         -Xcc -fmodule-map-file="$root/Sources/CLibElf/module.modulemap" -I "$root/Sources/CLibElf" \
         "$root"/Sources/ELFInspect/*.swift "$here/$entry" "$@"
 }
