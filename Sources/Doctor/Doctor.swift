@@ -79,6 +79,6 @@ public struct Doctor: Sendable {
                             correctedEnvironment: hasPlan ? outcome.environment : nil,
                             simulated: outcome.simulated,
                             status: outcome.blockers.isEmpty && hasPlan ? .fixable : .unfixable,
-                            blockers: outcome.blockers, candidateSearch: outcome.candidateSearch)
+                            blockers: outcome.blockers, candidateSearch: outcome.candidateSearch, notes: outcome.notes)
     }
 }

@@ -28,6 +28,8 @@ public struct DoctorReport: Sendable {
     public var blockers: [Blocker]
     /// How much of the root the search for missing libraries' copies read.
     public var candidateSearch: CandidateSearch.Record?
+    /// What the plan could not do as it would elsewhere, and why (`Planner.Outcome.notes`).
+    public var notes: [String] = []
 
     /// The plan's actions that clear `finding`, in plan order.
     public func actions(clearing finding: Finding) -> [PlannedAction] {

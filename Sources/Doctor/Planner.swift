@@ -24,6 +24,11 @@ public struct Planner: Sendable {
     /// Whose files a plan may put on the loader's path: a copy another user may change is
     /// never linked, listed or put on LD_LIBRARY_PATH (`ForeignWrite`).
     let administrators: RootAdministrators
+    /// Why ldconfig must not run on the root's configuration (an include loop, a FIFO, a file
+    /// past what is read: `LdSoConf.ldconfigRefusal`), or nil. Then a plan has no ldconfig
+    /// step, which `fix --apply` would refuse: links into the default directory, which the
+    /// loader searches without the cache, stand in for the cache's entries.
+    let ldconfigRefusal: String?
     static let maxRounds = 6
 
     public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
@@ -32,6 +37,7 @@ public struct Planner: Sendable {
         self.rules = rules
         hostLdconfigGlibc = system.ldconfigRunsOnHost ? GlibcVersion.host() : nil
         administrators = RootAdministrators(root: system.root)
+        ldconfigRefusal = LdSoConf(root: system.root, glibc: system.platform.glibc).ldconfigRefusal
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
@@ -52,6 +58,8 @@ public struct Planner: Sendable {
         public var candidates: [TextKey: [Candidate]]
         /// How much of the root the candidate search read (nil when nothing was missing).
         public var candidateSearch: CandidateSearch.Record?
+        /// What the plan could not do as it would elsewhere, and why (`ldconfigRefusal`).
+        public var notes: [String] = []
     }
 
     /// Plans round by round. What cannot be fixed becomes a step for a person, and the rest
@@ -254,14 +262,23 @@ public struct Planner: Sendable {
                     // A directory whose cache entries the loader would skip (one named x86_64
                     // that this host's ldconfig marks, for a 2.37+ root): its library is linked
                     // into the default directory instead, which every ldconfig caches plainly.
+                    // Where ldconfig cannot run, the link alone: the loader finds it without the cache.
                     if let path = finding.resolvedTo, let library = finding.library,
-                       !cachesUsably(Resolver.directoryName(path)) {
+                       ldconfigRefusal != nil || !cachesUsably(Resolver.directoryName(path)) {
                         let link = RootPath(linkDirectory + "/" + library)
                         if (try? system.root.resolveParents(link)) ?? nil == nil {
                             Self.record(&actions, .symlink(path: link, target: path), for: finding)
+                        } else if let refusal = ldconfigRefusal {
+                            blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
+                                                    remedy: "\(refusal); then run ldconfig", findingKey: finding.key))
+                            continue
                         }
+                    } else if let refusal = ldconfigRefusal {
+                        blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
+                                                remedy: "\(refusal); then run ldconfig", findingKey: finding.key))
+                        continue
                     }
-                    Self.record(&actions, .ldconfig, for: finding)
+                    if ldconfigRefusal == nil { Self.record(&actions, .ldconfig, for: finding) }
                     progress = true
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
@@ -330,7 +347,8 @@ public struct Planner: Sendable {
                                     remedy: finding.remedy, findingKey: finding.key))
             }
             return Outcome(plan: FixPlan(), environment: original, simulated: nil, laterFindings: later,
-                           blockers: Self.unique(kept), fixedKeys: [], candidates: candidates, candidateSearch: nil)
+                           blockers: Self.unique(kept), fixedKeys: [], candidates: candidates, candidateSearch: nil,
+                           notes: notes)
         }
         var (kept, simulated) = (actions, current)
         Self.truthful(&kept, left: leftKeys, findings: start.findings + later)
@@ -345,7 +363,16 @@ public struct Planner: Sendable {
         }
         return Outcome(plan: FixPlan(kept), environment: environment, simulated: simulated, laterFindings: later,
                        blockers: Self.unique(blockers.filter { $0.findingKey.map(leftKeys.contains) ?? true }),
-                       fixedKeys: fixedKeys, candidates: candidates, candidateSearch: nil)
+                       fixedKeys: fixedKeys, candidates: candidates, candidateSearch: nil, notes: notes)
+    }
+
+    /// `Outcome.notes`.
+    var notes: [String] {
+        guard let refusal = ldconfigRefusal else { return [] }
+        let prefix = "refusing to run ldconfig: "
+        let reason = refusal.hasPrefix(prefix) ? String(refusal.dropFirst(prefix.count)) : refusal
+        return ["ldconfig cannot run on this root: \(reason). The plan runs none: its links in \(linkDirectory) need no "
+                + "ld.so.cache entry"]
     }
 
     /// Each step names only the findings the proven plan clears: one recorded for a finding
@@ -644,7 +671,7 @@ public struct Planner: Sendable {
                 }
                 continue
             }
-            return Step(actions: actions + [.ldconfig], environment: nil, file: path)
+            return Step(actions: actions + ldconfigStep, environment: nil, file: path)
         }
         // The rest are links and ldconfig.
         guard ldconfigAllowed else { return onLibraryPath }
@@ -661,14 +688,14 @@ public struct Planner: Sendable {
             guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path) else { continue }
             // (a directory the root's ldconfig scans is on the path already: any ldconfig run
             // makes that link; elsewhere the plan would put the file on the path)
-            if isScanned { return Step(actions: [.ldconfig], environment: nil, file: path) }
+            if isScanned, ldconfigRefusal == nil { return Step(actions: [.ldconfig], environment: nil, file: path) }
             guard newExposure(path) == nil else { continue }
             if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil, file: path)
             }
             let link = RootPath(linkDirectory + "/" + name)
             if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
-            return Step(actions: [.symlink(path: link, target: path), .ldconfig], environment: nil, file: path)
+            return Step(actions: [.symlink(path: link, target: path)] + ldconfigStep, environment: nil, file: path)
         }
         // Another soname of the same library, in a directory the loader searches by default.
         for other in index.otherSonames(of: name) {
@@ -680,11 +707,14 @@ public struct Planner: Sendable {
                 let link = RootPath(directory + "/" + name)
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
                 let action = FixAction.symlink(path: link, target: other)
-                return Step(actions: [action, .ldconfig], environment: nil, sonameLink: (action, path), file: path)
+                return Step(actions: [action] + ldconfigStep, environment: nil, sonameLink: (action, path), file: path)
             }
         }
         return onLibraryPath
     }
+
+    /// The ldconfig run that follows a step's links (none where ldconfig must not run).
+    var ldconfigStep: [FixAction] { ldconfigRefusal == nil ? [.ldconfig] : [] }
 
     /// The file ofdoctor writes its library directories to (one per line).
     public static let confPath = RootPath("/etc/ld.so.conf.d/ofdoctor.conf")
@@ -694,7 +724,7 @@ public struct Planner: Sendable {
     /// soname the cache already resolves elsewhere (the cache would then hold two, and the
     /// new one could win).
     func confStep(for directory: String, in diagnosis: Diagnosis) -> [FixAction]? {
-        guard cachesUsably(directory), let names = try? system.root.names(in: RootPath(directory)) else { return nil }
+        guard ldconfigRefusal == nil, cachesUsably(directory), let names = try? system.root.names(in: RootPath(directory)) else { return nil }
         let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
         for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             // (an entry whose file is gone is stale: ldconfig drops it, and it shadows nothing —

@@ -37,6 +37,7 @@ struct FixPlanText {
             page.command(next.actionWords(planned.action) + ["  # fixes \(cleared.joined(separator: ", "))"],
                          first: "  " + number, indent: String.blanks(2 + number.count + 2))
         }
+        for note in report.notes { page.paragraph("Note: " + TerminalEscape.visible(note) + ".", first: "", indent: "  ") }
         if !report.blockers.isEmpty {
             page.paragraph("A person must:")
             for blocker in report.blockers { page.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }

@@ -92,19 +92,21 @@ enum JSONReport {
         var glibcHWCaps: [String]
         var legacyHWCapSubdirectories: [String]
         var cache: String
-        /// What could not be read about the machine and what was assumed instead.
+        /// What could not be read about the machine and what was assumed instead, then what
+        /// the plan could not do as usual (ldconfig refused on the root's configuration).
         var notes: [String]
 
         /// - Parameter graph: the resolution, whose hwcap subdirectories are the ones searched
         ///   (`GLIBC_TUNABLES` and `LD_HWCAP_MASK` may take some of the CPU's away).
-        init(_ system: TargetSystem, graph: LoadGraph) {
+        ///   `planNotes`: what the plan could not do as usual, after the machine's notes.
+        init(_ system: TargetSystem, graph: LoadGraph, planNotes: [String] = []) {
             glibc = system.platform.glibc.description
             rules = system.glibcSource
             defaultDirectories = system.platform.defaultDirectories
             glibcHWCaps = graph.platform.glibcHWCaps
             legacyHWCapSubdirectories = graph.platform.legacySubdirectories
             cache = system.cacheProblem ?? (system.cache == nil ? "absent" : "read")
-            notes = system.notes
+            notes = system.notes + planNotes
         }
     }
 
@@ -252,7 +254,7 @@ enum JSONReport {
             self.root = root
             environment = graph.environment.loaderVariables
             status = report.status.rawValue
-            loader = Loader(system, graph: graph)
+            loader = Loader(system, graph: graph, planNotes: report.notes)
             secureExecution = graph.secureExecution?.summary
             secureExecutionWaived = graph.secureExecutionWaived?.waiverSummary
             user = UserJSON(report.environment.identity)
@@ -310,7 +312,7 @@ extension JSONReport {
             self.root = root
             environment = report.environment.loaderVariables
             status = report.status.rawValue
-            loader = Loader(system, graph: report.diagnosis.graph)
+            loader = Loader(system, graph: report.diagnosis.graph, planNotes: report.notes)
             secureExecution = report.diagnosis.graph.secureExecution?.summary
             secureExecutionWaived = report.diagnosis.graph.secureExecutionWaived?.waiverSummary
             user = UserJSON(report.environment.identity)

@@ -54,7 +54,7 @@ struct TextReport {
         }
         page.paragraph(style.dim("root \(v(root)) · \(environmentText(report.environment))\(preloadFileText(report.diagnosis.graph))\(secureText(report.diagnosis.graph))\(userText(report)) · \(v(system.glibcSource)) · \(count(report.diagnosis.graph.objects.count, "object"))"),
                        first: "  ", indent: "    ")
-        for note in system.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
+        for note in system.notes + report.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
         if let search = report.candidateSearch {
             page.paragraph(style.dim("candidate search read \(search.summary)"), first: "  ", indent: "    ")
         }
