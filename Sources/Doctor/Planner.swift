@@ -263,22 +263,25 @@ public struct Planner: Sendable {
                     // that this host's ldconfig marks, for a 2.37+ root): its library is linked
                     // into the default directory instead, which every ldconfig caches plainly.
                     // Where ldconfig cannot run, the link alone: the loader finds it without the cache.
+                    var linked = false
                     if let path = finding.resolvedTo, let library = finding.library,
                        ldconfigRefusal != nil || !cachesUsably(Resolver.directoryName(path)) {
                         let link = RootPath(linkDirectory + "/" + library)
                         if (try? system.root.resolveParents(link)) ?? nil == nil {
                             Self.record(&actions, .symlink(path: link, target: path), for: finding)
-                        } else if let refusal = ldconfigRefusal {
+                            linked = true
+                        }
+                    }
+                    if let refusal = ldconfigRefusal {
+                        // (nothing to link: a person mends the configuration, then runs ldconfig)
+                        guard linked else {
                             blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
                                                     remedy: "\(refusal); then run ldconfig", findingKey: finding.key))
                             continue
                         }
-                    } else if let refusal = ldconfigRefusal {
-                        blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
-                                                remedy: "\(refusal); then run ldconfig", findingKey: finding.key))
-                        continue
+                    } else {
+                        Self.record(&actions, .ldconfig, for: finding)
                     }
-                    if ldconfigRefusal == nil { Self.record(&actions, .ldconfig, for: finding) }
                     progress = true
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
@@ -371,8 +374,8 @@ public struct Planner: Sendable {
         guard let refusal = ldconfigRefusal else { return [] }
         let prefix = "refusing to run ldconfig: "
         let reason = refusal.hasPrefix(prefix) ? String(refusal.dropFirst(prefix.count)) : refusal
-        return ["ldconfig cannot run on this root: \(reason). The plan runs none: its links in \(linkDirectory) need no "
-                + "ld.so.cache entry"]
+        return ["ldconfig cannot run on this root: \(reason). No plan step runs it: links in \(linkDirectory), which the "
+                + "loader searches without ld.so.cache, stand in for its entries"]
     }
 
     /// Each step names only the findings the proven plan clears: one recorded for a finding

@@ -459,6 +459,35 @@ struct StaleCacheFixTests {
         #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
         #expect(try TreeSnapshot(root: root) == before)
     }
+
+    @Test("where ldconfig cannot run (an include loop): a link into the default directory, no ldconfig; the real loader starts the program; with that name taken, a person's step",
+          .enabled(if: RealLoader.isAvailable && FixtureRoot.rule("stale-cache") != nil, RealLoader.unavailableReason))
+    func staleCacheWhereLdconfigCannotRun() throws {
+        let fixture = try #require(FixtureRoot.rule("stale-cache"))
+        let program = try #require(fixture.program)
+        let root = try DoctorEndToEndTests.scratchCopy(fixture)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        try Data("include /etc/ld.so.conf\n".utf8).write(to: URL(fileURLWithPath: root + "/etc/ld.so.conf.d/loop.conf"))
+        let before = try TreeSnapshot(root: root)
+        #expect(RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment).status == 127)
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", program])
+        #expect(check.status == 1, "\(check.stdout)")
+        let report = try JSONDecoder().decode(DoctorEndToEndTests.CheckJSON.self, from: Data(check.stdout.utf8))
+        #expect(report.findings.contains { $0.id == "LD005" })
+        #expect(report.plan.map(\.kind) == ["symlink"], "\(report.plan.map(\.kind))")
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, program])
+        #expect(apply.status == 0, "\(apply.stdout) \(apply.stderr)")
+        let after = RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment)
+        #expect(after.status == 0, "\(after)")
+        #expect(Command.ofdoctor(["undo", "--root", root]).status == 0)
+        #expect(try TreeSnapshot(root: root) == before)
+        // The link's name taken (a directory the loader passes over): nothing to link, a person's step.
+        try FileManager.default.createDirectory(atPath: root + "/usr/lib/x86_64-linux-gnu/libleaf.so.1", withIntermediateDirectories: false)
+        #expect(RealLoader.run(root: root, program: program, argv0: "prog", environment: fixture.environment).status == 127)
+        let blocked = Command.ofdoctor(["fix", "--root", root, program])
+        #expect(blocked.status == 2, "\(blocked.stdout)")
+        #expect(blocked.stdout.contains("A person must:") && blocked.stdout.contains("include loop"), "\(blocked.stdout)")
+    }
 }
 
 /// Names that are not UTF-8 (issue 15, item 7): ofdoctor finds what the loader finds and
