@@ -202,24 +202,33 @@ extension FindingCatalog {
         }
         var explanation = "Whoever may change an entry on the way to what the loader reads chooses code the program runs, as \(runner); \(who) may change \(write.path)."
         if !libraries.isEmpty {
-            explanation += " The program loads \(libraries.joined(separator: ", ")), which \(who) may replace."
+            explanation += " The program loads \(cappedList(libraries)), which \(who) may replace."
         }
         if !directories.isEmpty {
             let places = directories.map { "\($0.directory) (\(sourcePhrase($0.source)))" }
-            explanation += " The loader looks in \(places.joined(separator: ", ")) for the program's libraries: a library put there under a name it looks for is loaded in place of the one it finds later"
+            explanation += " The loader looks in \(cappedList(places)) for the program's libraries: a library put there under a name it looks for is loaded in place of the one it finds later"
                 + (libraries.isEmpty ? " (or of one it does not find)." : ".")
         }
         if !configured.isEmpty {
             let places = configured.map { "\($0.directory) (\(configurationPhrase($0.origin))\($0.absent ? "; not made yet, and whoever may make it may fill it" : ""))" }
-            explanation += " ldconfig reads \(places.joined(separator: ", ")) and puts the libraries it finds there in ld.so.cache the next time it runs (installing a library package runs it): a library put there under a name the program asks the cache for — \(exposure.cacheNames.joined(separator: ", ")) — is then what the loader loads."
+            explanation += " ldconfig reads \(cappedList(places)) and puts the libraries it finds there in ld.so.cache the next time it runs (installing a library package runs it): a library put there under a name the program asks the cache for — \(cappedList(exposure.cacheNames)) — is then what the loader loads."
         }
         let lists = Set(directories.map { sourcePhrase($0.source) }).sorted()
         var offPath = directories.isEmpty ? ""
-            : " and take \(directories.map(\.directory).joined(separator: ", ")) off \(lists.joined(separator: " and "))"
+            : " and take \(cappedList(directories.map(\.directory))) off \(lists.joined(separator: " and "))"
         // (the directories a configuration file names; ldconfig's own cannot be taken out)
         let listed = configured.filter { $0.origin != .builtin }
+        // (by file, in order: a configuration may name thousands)
+        var byFile: [(file: String, directories: [String])] = []
+        for entry in listed {
+            if let at = byFile.firstIndex(where: { $0.file.hasSameBytes(as: entry.origin.file) }) {
+                byFile[at].directories.append(entry.directory)
+            } else {
+                byFile.append((entry.origin.file, [entry.directory]))
+            }
+        }
         let takeOut = listed.isEmpty ? nil
-            : "take \(listed.map { "\($0.directory) out of \($0.origin.file)" }.joined(separator: ", ")) (then run ldconfig)"
+            : "take \(cappedList(byFile.map { "\(cappedList($0.directories)) out of \($0.file)" })) (then run ldconfig)"
         if let takeOut { offPath += " and " + takeOut }
         let sharedScratch = write.writer == .everyone && write.mode & 0o1000 != 0
         // (no /usr/local/lib to move to when it is what others may change)

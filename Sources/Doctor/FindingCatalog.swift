@@ -691,6 +691,14 @@ public enum FindingCatalog {
     }
 
     /// Up to two items, else the first and how many more: for one-line summaries.
+    /// `items` joined with ", ", the first `limit` of them and then how many more: prose that
+    /// stays readable where a list may hold thousands (a configuration of 20,000 directories),
+    /// while the finding's data (`searched`, `exposedObjects`) holds them all.
+    static func cappedList(_ items: [String], limit: Int = 8) -> String {
+        guard items.count > limit else { return items.joined(separator: ", ") }
+        return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
+    }
+
     public static func shortList(_ items: [String]) -> String {
         switch items.count {
         case 0: return ""

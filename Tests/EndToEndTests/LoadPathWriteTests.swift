@@ -356,4 +356,24 @@ struct LoadPathWriteTests {
         Self.ldconfig(root)
         #expect(try Self.writeFindings(root).isEmpty)
     }
+
+    @Test("19,990 directories ld.so.conf names, not made, under one every user may add to: the text names a few and counts the rest, the JSON lists them all")
+    func thousandsOfConfiguredDirectories() throws {
+        let build = try Self.build(library: "/opt/vendor/lib/libfoo.so.1")
+        defer { build.remove() }
+        let root = build.dir + "/root"
+        // (within what is read of a configuration: LdSoConf.maxEntries across its files)
+        let listed = (0..<(LdSoConf.maxEntries - 10)).map { "/srv/drop/d\($0)" }
+        try Data((listed.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: root + "/etc/ld.so.conf.d/00-many.conf"))
+        let found = try Self.writeFindings(root)
+        #expect(found.count == 1 && found.first?["library"] as? String == "/srv/drop", "\(found.map { $0["summary"] ?? "" })")
+        let searched = found.first?["searched"] as? [[String: Any]] ?? []
+        let fromLdconfig = searched.filter { $0["via"] as? String == "ldconfig" }.flatMap { $0["directories"] as? [String] ?? [] }
+        #expect(fromLdconfig.count == listed.count, "ldconfig's directories in searched: \(fromLdconfig.count)")
+        let text = Command.ofdoctor(["check", "--root", root, "/app/prog"])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.utf8.count < 8_000 && text.stdout.contains("/srv/drop/d0") && text.stdout.contains("more"),
+                "\(text.stdout.utf8.count) bytes: \(text.stdout.prefix(3_000))")
+        #expect(!text.stdout.contains("/srv/drop/d19989"))
+    }
 }

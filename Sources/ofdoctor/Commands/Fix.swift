@@ -81,7 +81,7 @@ struct Fix: ParsableCommand {
                         throw CommandFailure.analysis(failure.description)
                     }
                 }
-                print(FixOutcomeText(outcome: outcome, next: next).render())
+                print(FixOutcomeText(outcome: outcome, next: next, notes: report.notes).render())
                 throw ExitStatus.code(for: outcome.recheck)
             }
             if let output {

@@ -9,6 +9,9 @@ import TextLayout
 struct FixOutcomeText {
     let outcome: FixOutcome
     let next: Invocation
+    /// What the plan could not do as it would elsewhere (`DoctorReport.notes` of the check
+    /// that made it): said after the changes.
+    var notes: [String] = []
 
     /// A line per change and one for ldconfig.
     static func steps(_ applied: ApplyReport) -> TextPage {
@@ -39,6 +42,7 @@ struct FixOutcomeText {
         let steps = Self.steps(outcome.applied)
         let plan = outcome.plan, recheck = outcome.recheck
         var after = TextPage.standardOutput()
+        for note in notes { after.paragraph("Note: " + TerminalEscape.visible(note) + ".", first: "", indent: "  ") }
         if !plan.environment.isEmpty { EnvironmentReach(plan: plan, next: next).write(to: &after) }
         if !recheck.blockers.isEmpty {
             after.paragraph("A person must still:")
