@@ -174,7 +174,10 @@ public struct PlanApplier: Sendable {
         if place.missing.isEmpty, let found = try session.entry(place.real) {
             guard found.kind == .file else { throw .exists(path: place.real.string) }
             let current = ByteString.decode(try session.bytes(place.real))
-            let same = current.hasSameBytes(as: contents)   // (text canonically equal is other bytes)
+            // (text canonically equal is other bytes) A file `fix --format sh` or the Dockerfile
+            // lines wrote has their header, which says no journal undoes it: with the same lines
+            // below it, it is in place already, and stays the script's.
+            let same = current.hasSameBytes(as: contents) || Self.sameBelowHeader(current, contents)
             let change = JournalChange.file(path: place.real.string, contents: contents, mode: 0o644,
                                             previous: same ? nil : current,
                                             temporary: temporary, environment: environment)
@@ -186,6 +189,16 @@ public struct PlanApplier: Sendable {
                             + [.file(path: place.real.string, contents: contents, mode: 0o644, previous: nil,
                                      temporary: temporary, environment: environment)],
                           needed: true)
+    }
+
+    /// Both texts start with an ofdoctor header (`FileHeader.mark`) and are the same bytes
+    /// after that first line.
+    static func sameBelowHeader(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (ByteString.bytes(a), ByteString.bytes(b))
+        let mark = Array(FileHeader.mark.utf8), newline = UInt8(ascii: "\n")
+        guard x.starts(with: mark), y.starts(with: mark),
+              let endX = x.firstIndex(of: newline), let endY = y.firstIndex(of: newline) else { return false }
+        return x[endX...].elementsEqual(y[endY...])
     }
 
     /// Journals `change`, makes it, journals it done.

@@ -40,7 +40,7 @@ extension ProfileScript {
 
         /// Past the first line, when it is ofdoctor's header.
         mutating func skipHeader() -> Bool {
-            guard bytes.starts(with: "# Written by ofdoctor".utf8) else { return false }
+            guard bytes.starts(with: FileHeader.mark.utf8) else { return false }
             skipLine()
             return true
         }

@@ -1,3 +1,4 @@
+import Doctor
 import Quoting
 import RootFS
 import Support
@@ -7,7 +8,7 @@ import Support
 public enum ProfileScript {
     public static let path = RootPath("/etc/profile.d/ofdoctor.sh")
     /// The first line: what marks the file as ofdoctor's (`ProfileScript+Reading`).
-    public static let header = "# Written by ofdoctor fix --apply; `ofdoctor undo` removes it."
+    public static let header = FileHeader.apply
 
     /// The script's text: `export NAME='value'` or `unset NAME`, one a line, quoted by
     /// `ShellQuote` (every login shell of the root sources it).

@@ -5,10 +5,10 @@ import Support
 
 /// A file in `/etc/ld.so.conf.d/` that a `conf` fix writes.
 public enum ConfFile {
-    /// The file's text: a comment, then one directory a line (ldconfig(8) ignores `#` lines).
-    public static func contents(directories: [String]) -> String {
-        (["# Written by ofdoctor fix --apply; `ofdoctor undo` removes it."] + directories)
-            .joined(separator: "\n") + "\n"
+    /// The file's text: a comment (`header`: what wrote it, and what undoes it), then one
+    /// directory a line (ldconfig(8) ignores `#` lines).
+    public static func contents(directories: [String], header: String = FileHeader.apply) -> String {
+        ([header] + directories).joined(separator: "\n") + "\n"
     }
 
     /// The directories the file at `path` in `root` lists, as ldconfig reads its lines
@@ -27,7 +27,6 @@ public enum ConfFile {
 
     /// The same file in a repaired image, where no journal exists to undo it.
     public static func imageContents(directories: [String]) -> String {
-        (["# Written by ofdoctor fix --image in a layer of its own; the image without that layer is the original."]
-            + directories).joined(separator: "\n") + "\n"
+        contents(directories: directories, header: FileHeader.imageLayer)
     }
 }

@@ -86,6 +86,27 @@ struct PrintedFixTests {
         #expect(RealLoader.list(root: other, program: Self.program, environment: [:]).status == 0)
     }
 
+    @Test("the files fix --format sh writes say the script keeps no journal (not that ofdoctor undo removes them, which knows nothing of them), stay ofdoctor's for a later fix --apply, and the program starts",
+          .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
+    func shellScriptFilesSayHowToUndo() throws {
+        let (dir, root, fixture) = try Self.scene()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = Command.ofdoctor(["fix", "--format", "sh", "--root", root] + DoctorEndToEndTests.envArguments(fixture) + ["FeatureExtraction"])
+        let ran = try OutputReaders.runScript(Array(script.stdout.utf8), shell: "/usr/bin/dash", in: dir)
+        #expect(ran.status == 0, "\(ran.stderr)")
+        for path in ["/etc/ld.so.conf.d/ofdoctor.conf", "/etc/profile.d/ofdoctor.sh"] {
+            let first = String(decoding: OutputReaders.bytes(root, path) ?? [], as: UTF8.self).split(separator: "\n").first.map(String.init)
+            #expect(first == "# Written by ofdoctor's fix script (fix --format sh), which keeps no journal: delete this file to undo it.",
+                    "\(path): \(first ?? "not written")")
+        }
+        let started = DoctorEndToEndTests.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "after the script: \(started)")
+        let undo = Command.ofdoctor(["undo", "--root", root])
+        #expect(undo.status == 0 && undo.stdout.contains("nothing to undo"), "\(undo.stdout) \(undo.stderr)")
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root] + DoctorEndToEndTests.envArguments(fixture) + ["FeatureExtraction"])
+        #expect(apply.status == 0, "a later fix --apply takes the script's files as ofdoctor's: \(apply.stdout) \(apply.stderr)")
+    }
+
     @Test("the text plan's steps, pasted into a shell one after another, make the program start: OpenFace's libraries under a name with a backslash (dash's echo reads it) or a tab (shown as $'…', which bash reads)",
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason),
           arguments: [("o\\new", "/usr/bin/dash"), ("o\\new", "/usr/bin/bash"), ("t\tab", "/usr/bin/bash")])

@@ -66,7 +66,8 @@ enum PlanText {
         func inside(_ path: String) throws(QuoteError) -> [String] {
             hostRoot ? [] : ["ofdoctor_inside " + (try ShellQuote.word(path, subject: "the path \(path)"))]
         }
-        let header = try ShellQuote.word(ProfileScript.header, subject: "ofdoctor's header")
+        // (the script keeps no journal: its files say so, not that `ofdoctor undo` removes them)
+        let header = try ShellQuote.word(FileHeader.script, subject: "ofdoctor's header")
         for planned in plan.actions {
             lines.append("# fixes \(planned.fixes.map(\.rawValue).joined(separator: ", "))")
             switch planned.action {
@@ -88,7 +89,7 @@ enum PlanText {
                 let file = try place(path.string)
                 lines += try inside(path.string)
                 lines.append("ofdoctor_owned \(file)")
-                lines.append("printf '%s\\n' \(try words(confLines(dirs))) > \(file)")
+                lines.append("printf '%s\\n' \(try words(confLines(dirs, header: FileHeader.script))) > \(file)")
             }
         }
         lines += personComments(personSteps)
@@ -107,7 +108,7 @@ enum PlanText {
         "\tofdoctor_first=",
         "\tIFS= read -r ofdoctor_first < \"$1\" || :",
         "\tcase $ofdoctor_first in",
-        "\t'# Written by ofdoctor'*) ;;",
+        "\t'\(FileHeader.mark)'*) ;;",   // (no quote in it)
         "\t*) printf 'ofdoctor fix: %s is not ofdoctor'\\''s (someone else wrote it): stopped, nothing more changed\\n' \"$1\" >&2; exit 1 ;;",
         "\tesac",
         "}",
@@ -152,9 +153,9 @@ enum PlanText {
         return ["# Not done by this plan; a person must:"] + steps.map { "#   " + TerminalEscape.visible($0.description) }
     }
 
-    /// The lines of ofdoctor's conf file, as `ConfFile` writes it (its comment first).
-    private static func confLines(_ directories: [String]) -> [String] {
-        ConfFile.contents(directories: directories).split(separator: "\n").map(String.init)
+    /// The lines of ofdoctor's conf file, as `ConfFile` writes it (`header` first).
+    private static func confLines(_ directories: [String], header: String) -> [String] {
+        ConfFile.contents(directories: directories, header: header).split(separator: "\n").map(String.init)
     }
 
     /// The `RUN` (exec form) and `ENV` lines that bake the plan into an image; `ldconfig`
@@ -173,7 +174,7 @@ enum PlanText {
             case .ldconfig:
                 run.append(try ldconfigWord(ldconfig))
             case .conf(let path, let dirs):
-                run.append("printf '%s\\n' \(try words(confLines(dirs))) > \(try ShellQuote.word(path.string, subject: "the path \(path.string)"))")
+                run.append("printf '%s\\n' \(try words(confLines(dirs, header: FileHeader.dockerfile))) > \(try ShellQuote.word(path.string, subject: "the path \(path.string)"))")
             case .env(let name, let value):
                 // An image cannot unset a variable; an empty value is what the loader ignores too.
                 env.append(try DockerfileQuote.env(name: name, value: value ?? ""))
