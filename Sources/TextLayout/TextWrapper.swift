@@ -39,7 +39,15 @@ public struct TextWrapper: Sendable, Equatable {
 
     /// Visible columns of `text`: ANSI escape sequences (`ESC [ … letter`) take none, every
     /// other character one.
-    public static func columns(_ text: some StringProtocol) -> Int {
+    public static func columns(_ text: String) -> Int { columns(of: text) }
+
+    /// `columns` of a substring (a paragraph, a word).
+    public static func columns(_ text: Substring) -> Int { columns(of: text) }
+
+    /// (Generic once, called through the two concrete entries above: a call from another
+    /// module to a generic function went through its protocol witnesses, unspecialised.)
+    @inline(__always)
+    static func columns(of text: some StringProtocol) -> Int {
         // Text of plain characters only (no escape, no character that may be a mark): one
         // column per character, counted on the bytes.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
@@ -72,6 +80,8 @@ public struct TextWrapper: Sendable, Equatable {
         var text: String
         /// Spaces before it in the source (kept when it stays on the same line).
         var spacesBefore: Int
+        /// Its columns, when counted already (`plainWords`).
+        var columns: Int? = nil
     }
 
     static func words(_ paragraph: Substring) -> [Word] {
@@ -127,27 +137,42 @@ public struct TextWrapper: Sendable, Equatable {
             var result: [Word] = []
             var spaces = 0
             var start = -1
+            // A word's columns, counted as it is split when every character is plain (one
+            // column each: its lead bytes), nil when one is not (`columns` decides then).
+            var counted: Int? = 0
+            func word(_ range: Range<Int>) -> Word {
+                Word(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self), spacesBefore: spaces,
+                     columns: counted)
+            }
             for i in bytes.indices {
                 if bytes[i] == 0x20 {
                     if start >= 0 {
-                        result.append(Word(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self),
-                                           spacesBefore: spaces))
+                        result.append(word(start..<i))
                         start = -1
                         spaces = 0
+                        counted = 0
                     }
                     spaces += 1
-                } else if start < 0 {
-                    start = i
+                } else {
+                    if start < 0 { start = i }
+                    if bytes[i] & 0xC0 != 0x80, let n = counted {
+                        counted = bytes[i] != 0x1B && isPlainCharacter(bytes, at: i) ? n + 1 : nil
+                    }
                 }
             }
-            if start >= 0 {
-                result.append(Word(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self),
-                                   spacesBefore: spaces))
-            }
+            if start >= 0 { result.append(word(start..<bytes.count)) }
             return result
         }
         // Only contiguous text reaches here (`spacesStandAlone` is false for any other).
         return split ?? []
+    }
+
+    /// `text`'s UTF-8 appended to `line` in one copy (appending the `utf8` view went element
+    /// by element); a small string, which has no contiguous storage, from a copy on the stack.
+    static func append(_ text: String, to line: inout [UInt8]) {
+        if text.utf8.withContiguousStorageIfAvailable({ line.append(contentsOf: $0) }) != nil { return }
+        var small = text
+        small.withUTF8 { line.append(contentsOf: $0) }
     }
 
     /// Lays `words` out; `continuation` ends every line but the last. It is ` \\` where that
@@ -161,7 +186,7 @@ public struct TextWrapper: Sendable, Equatable {
         var lines: [String] = []
         var line: [UInt8] = []
         line.reserveCapacity(2 * width)
-        line.append(contentsOf: prefix.utf8)
+        Self.append(prefix, to: &line)
         var lineColumns = Self.columns(prefix)
         var empty = true   // no word on `line` yet
         var joinsNext = false   // the last line ended in a bare `\\`: the next must not start at column 0
@@ -170,22 +195,22 @@ public struct TextWrapper: Sendable, Equatable {
             joinsNext = false
             if continued {
                 joinsNext = lineColumns + continuationColumns > width
-                line.append(contentsOf: (joinsNext ? tight : continuation).utf8)
+                Self.append(joinsNext ? tight : continuation, to: &line)
             }
             lines.append(String(decoding: line, as: UTF8.self))
         }
         func start(spaces: Int, then text: String = "") {
             line.removeAll(keepingCapacity: true)
             line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: spaces))
-            line.append(contentsOf: text.utf8)
+            Self.append(text, to: &line)
         }
         for (n, word) in words.enumerated() {
-            let wordColumns = Self.columns(word.text)
+            let wordColumns = word.columns ?? Self.columns(word.text)
             let isLast = n == words.count - 1
             let lead = empty ? (n == 0 ? word.spacesBefore : 0) : max(1, word.spacesBefore)
             if lineColumns + lead + wordColumns + (isLast ? 0 : continuationColumns) <= width {
                 line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: lead))
-                line.append(contentsOf: word.text.utf8)
+                Self.append(word.text, to: &line)
                 lineColumns += lead + wordColumns
                 empty = false
                 continue
@@ -205,7 +230,7 @@ public struct TextWrapper: Sendable, Equatable {
                 start(spaces: lead)
                 lineColumns = lead
             }
-            line.append(contentsOf: word.text.utf8)
+            Self.append(word.text, to: &line)
             lineColumns += wordColumns
             empty = false
         }
