@@ -49,6 +49,29 @@ public final class FileBytes: @unchecked Sendable {
         release = .deallocate
     }
 
+    /// The `size` bytes of `fd` from its start, when that is all of them (a read of one byte
+    /// more ends at `size`); nil when the file holds more or fewer, or a read fails.
+    public init?(readingWhole fd: Int32, size: Int) {
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 16)
+        var done = 0, failed = false
+        while done <= size {
+            let asked = size + 1 - done
+            let n = pread(fd, storage.baseAddress! + done, asked, off_t(done))
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { failed = true }
+            if n <= 0 { break }
+            done += n
+            // A regular file's read stops short only at its end: no second read to find it.
+            if n < asked && done == size { break }
+        }
+        guard !failed, done == size else {
+            storage.deallocate()
+            return nil
+        }
+        buffer = UnsafeRawBufferPointer(rebasing: storage[0..<size])
+        release = .deallocate
+    }
+
     /// Maps `fd` copy-on-write (nil when mmap(2) fails; errno says why); the descriptor may be closed afterwards (mmap(2)).
     public init?(mapping fd: Int32, size: Int) {
         if size == 0 {

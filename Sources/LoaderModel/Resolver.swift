@@ -1150,7 +1150,7 @@ struct ResolutionState {
         if let known = filesByIdentity[found.entry.identity] {
             return map(found, known, path: path, source: attemptSource, trail: &trail)
         }
-        guard let bytes = try? root.filesystem.contents(of: found.path) else {
+        guard let bytes = try? root.filesystem.contents(of: found.path, listedSize: found.entry.size) else {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
             return .next
         }
@@ -1242,7 +1242,7 @@ struct ResolutionState {
 
     func readELF(_ found: RootView.Resolved) -> ELFFile? {
         if let known = filesByIdentity[found.entry.identity] { return known }
-        guard let bytes = try? root.filesystem.contents(of: found.path) else { return nil }
+        guard let bytes = try? root.filesystem.contents(of: found.path, listedSize: found.entry.size) else { return nil }
         let elf = try? ELFFile(bytes: bytes, path: found.path.string)
         bytes.dropResidentPages()
         return elf

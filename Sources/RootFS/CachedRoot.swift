@@ -81,8 +81,17 @@ public final class CachedRoot: RootFilesystem, @unchecked Sendable {
     /// close. Only the last few: a kept mapping keeps its pages, and a parsed file that copied
     /// what it needs would otherwise let its whole mapping go (5,000 libraries: +33 MiB).
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        try cachedContents(of: path, listedSize: nil)
+    }
+
+    public func contents(of path: RootPath, listedSize size: Int) throws(RootError) -> FileBytes {
+        try cachedContents(of: path, listedSize: size)
+    }
+
+    private func cachedContents(of path: RootPath, listedSize size: Int?) throws(RootError) -> FileBytes {
         if let known = locked({ files[path] }) { return known }
-        let bytes = try base.contents(of: path)
+        let bytes: FileBytes
+        if let size { bytes = try base.contents(of: path, listedSize: size) } else { bytes = try base.contents(of: path) }
         locked {
             if files.updateValue(bytes, forKey: path) == nil {
                 fileOrder.append(path)

@@ -115,26 +115,29 @@ public struct LocalRoot: RootFilesystem {
     }
 
     /// The regular file at `path` opened for reading (the last component not followed), and
-    /// its size; the caller closes the descriptor.
+    /// its size; the caller closes the descriptor. (Opened without waiting: a FIFO put there
+    /// since `RootView` looked is refused by `fstat`, not waited on.)
     private func openRegularFile(_ path: RootPath) throws(RootError) -> (descriptor: Int32, size: Int) {
-        let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let code = errno
+        do {
+            return (fd, try regularSize(fd, path))
+        } catch {
             close(fd)
-            throw .io(path: path.string, operation: "fstat", errno: code)
+            throw error
         }
-        guard (st.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
-            throw .io(path: path.string, operation: "read", errno: EISDIR)
-        }
-        return (fd, Int(clamping: st.st_size))
     }
 
-    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
-        let (fd, size) = try openRegularFile(path)
-        defer { close(fd) }
+    /// The size of the regular file open as `fd` (`fstat`); an error for any other kind.
+    private func regularSize(_ fd: Int32, _ path: RootPath) throws(RootError) -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .io(path: path.string, operation: "fstat", errno: errno) }
+        guard (st.st_mode & S_IFMT) == S_IFREG else { throw .io(path: path.string, operation: "read", errno: EISDIR) }
+        return Int(clamping: st.st_size)
+    }
+
+    /// The `size` bytes of the regular file open as `fd`: read when small, else mapped.
+    private func bytes(of fd: Int32, size: Int, _ path: RootPath) throws(RootError) -> FileBytes {
         if size <= Self.readLimit {
             guard let bytes = FileBytes(reading: fd, size: size) else {
                 throw .io(path: path.string, operation: "read", errno: errno)
@@ -145,6 +148,26 @@ public struct LocalRoot: RootFilesystem {
             throw .io(path: path.string, operation: "mmap", errno: errno)
         }
         return bytes
+    }
+
+    public func contents(of path: RootPath) throws(RootError) -> FileBytes {
+        let (fd, size) = try openRegularFile(path)
+        defer { close(fd) }
+        return try bytes(of: fd, size: size, path)
+    }
+
+    /// `contents(of:)` for a file `lstat` gave `size` just now, without asking `fstat` again:
+    /// a small file is read with one byte more than that, and ending there proves it whole. A
+    /// file that grew or shrank since, or whatever replaced it (a directory or a FIFO fails
+    /// the read; a link, the open), is then looked at through the same descriptor as
+    /// `contents(of:)` looks. (`O_NONBLOCK` changes nothing for a regular file.)
+    public func contents(of path: RootPath, listedSize size: Int) throws(RootError) -> FileBytes {
+        guard size >= 0, size <= Self.readLimit else { return try contents(of: path) }
+        let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+        guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
+        defer { close(fd) }
+        if let whole = FileBytes(readingWhole: fd, size: size) { return whole }
+        return try bytes(of: fd, size: try regularSize(fd, path), path)
     }
 
     /// One `pread` of the first bytes: a large file's mapping (and, in a process that ran a

@@ -16,6 +16,9 @@ public protocol RootFilesystem: Sendable {
     func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)]
     /// The contents of the regular file at `path`.
     func contents(of path: RootPath) throws(RootError) -> FileBytes
+    /// The same, for a file whose `entry(at:)` just gave `size`: a root that reads files may
+    /// take it as the size to read, and save asking again (a system call a library).
+    func contents(of path: RootPath, listedSize size: Int) throws(RootError) -> FileBytes
     /// The regular file's size and its first `count` bytes (fewer when it is shorter): what a
     /// look at a file's kind needs, without reading or mapping the rest.
     func head(of path: RootPath, count: Int) throws(RootError) -> FileHead
@@ -48,6 +51,11 @@ extension RootFilesystem {
 
     public func kinds(in directory: RootPath) throws(RootError) -> [(name: String, kind: RootEntry.Kind?)] {
         try names(in: directory).map { ($0, nil) }
+    }
+
+    /// Roots in memory have the size at hand.
+    public func contents(of path: RootPath, listedSize size: Int) throws(RootError) -> FileBytes {
+        try contents(of: path)
     }
 
     /// From the contents (an image's members and a plan's files are in memory already).

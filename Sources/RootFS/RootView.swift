@@ -125,7 +125,7 @@ public struct RootView: Sendable {
     public func contents(of path: RootPath) throws(RootError) -> FileBytes {
         guard let target = try resolve(path) else { throw .notFound(path: path.string) }
         guard target.entry.kind == .file else { throw .io(path: path.string, operation: "read", errno: 21) }
-        return try filesystem.contents(of: target.path)
+        return try filesystem.contents(of: target.path, listedSize: target.entry.size)
     }
 
     /// The size and first `count` bytes of the file `path` leads to.

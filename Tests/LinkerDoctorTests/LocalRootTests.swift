@@ -59,4 +59,32 @@ struct LocalRootTests {
         // through RootView: the link is followed, as for contents(of:)
         #expect(try RootView(local).head(of: RootPath("/lib/libz.so.1"), count: 8) == FileHead(size: 3, bytes: [1, 2, 3]))
     }
+
+    @Test("contents(of:listedSize:) reads the file lstat sized, and what is there instead when it grew, shrank or was replaced since: a FIFO is refused, not waited on; a directory and a link refused too")
+    func contentsOfAListedSize() throws {
+        let dir = try CachedRootTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let local = try LocalRoot(directory: dir)
+        let path = RootPath("/lib/libz.so.1.2.13")
+        let listed = try #require(try local.entry(at: path)).size
+        for root in [local, CachedRoot(local)] as [any RootFilesystem] {
+            #expect(try root.contents(of: path, listedSize: listed).bytes == [1, 2, 3], "\(root.label)")
+        }
+        // grown and shrunk since the listing: the file as it is now
+        try Data([1, 2, 3, 4, 5]).write(to: URL(fileURLWithPath: dir + path.string))
+        #expect(try local.contents(of: path, listedSize: listed).bytes == [1, 2, 3, 4, 5])
+        try Data([9]).write(to: URL(fileURLWithPath: dir + path.string))
+        #expect(try local.contents(of: path, listedSize: listed).bytes == [9])
+        try Data().write(to: URL(fileURLWithPath: dir + path.string))
+        #expect(try local.contents(of: path, listedSize: 0).bytes == [])
+        // replaced: a FIFO no one writes to (a blocking open would wait for ever), a directory, a link
+        try FileManager.default.removeItem(atPath: dir + path.string)
+        #expect(mkfifo(dir + path.string, 0o644) == 0)
+        let started = Date()
+        #expect(throws: RootError.self) { try local.contents(of: path, listedSize: listed) }
+        #expect(throws: RootError.self) { try local.contents(of: path) }
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(throws: RootError.self) { try local.contents(of: RootPath("/lib"), listedSize: 4096) }
+        #expect(throws: RootError.self) { try local.contents(of: RootPath("/lib/libz.so.1"), listedSize: 3) }
+    }
 }
