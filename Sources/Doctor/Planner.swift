@@ -25,10 +25,10 @@ public struct Planner: Sendable {
     /// never linked, listed or put on LD_LIBRARY_PATH (`ForeignWrite`).
     let administrators: RootAdministrators
     /// Why ldconfig must not run on the root's configuration (an include loop, a FIFO, a file
-    /// past what is read: `LdSoConf.ldconfigRefusal`), or nil. Then a plan has no ldconfig
+    /// past what is read: `LdSoConf.ldconfigObstacle`), or nil. Then a plan has no ldconfig
     /// step, which `fix --apply` would refuse: links into the default directory, which the
     /// loader searches without the cache, stand in for the cache's entries.
-    let ldconfigRefusal: String?
+    let ldconfigObstacle: String?
     static let maxRounds = 6
 
     public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
@@ -37,7 +37,7 @@ public struct Planner: Sendable {
         self.rules = rules
         hostLdconfigGlibc = system.ldconfigRunsOnHost ? GlibcVersion.host() : nil
         administrators = RootAdministrators(root: system.root)
-        ldconfigRefusal = LdSoConf(root: system.root, glibc: system.platform.glibc).ldconfigRefusal
+        ldconfigObstacle = LdSoConf(root: system.root, glibc: system.platform.glibc).ldconfigObstacle
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
@@ -58,7 +58,7 @@ public struct Planner: Sendable {
         public var candidates: [TextKey: [Candidate]]
         /// How much of the root the candidate search read (nil when nothing was missing).
         public var candidateSearch: CandidateSearch.Record?
-        /// What the plan could not do as it would elsewhere, and why (`ldconfigRefusal`).
+        /// What the plan could not do as it would elsewhere, and why (`ldconfigObstacle`).
         public var notes: [String] = []
     }
 
@@ -265,18 +265,18 @@ public struct Planner: Sendable {
                     // Where ldconfig cannot run, the link alone: the loader finds it without the cache.
                     var linked = false
                     if let path = finding.resolvedTo, let library = finding.library,
-                       ldconfigRefusal != nil || !cachesUsably(Resolver.directoryName(path)) {
+                       ldconfigObstacle != nil || !cachesUsably(Resolver.directoryName(path)) {
                         let link = RootPath(linkDirectory + "/" + library)
                         if (try? system.root.resolveParents(link)) ?? nil == nil {
                             Self.record(&actions, .symlink(path: link, target: path), for: finding)
                             linked = true
                         }
                     }
-                    if let refusal = ldconfigRefusal {
+                    if let obstacle = ldconfigObstacle {
                         // (nothing to link: a person mends the configuration, then runs ldconfig)
                         guard linked else {
                             blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
-                                                    remedy: "\(refusal); then run ldconfig", findingKey: finding.key))
+                                                    remedy: LdSoConf.refusal(obstacle) + "; then run ldconfig", findingKey: finding.key))
                             continue
                         }
                     } else {
@@ -371,10 +371,8 @@ public struct Planner: Sendable {
 
     /// `Outcome.notes`.
     var notes: [String] {
-        guard let refusal = ldconfigRefusal else { return [] }
-        let prefix = "refusing to run ldconfig: "
-        let reason = refusal.hasPrefix(prefix) ? String(refusal.dropFirst(prefix.count)) : refusal
-        return ["ldconfig cannot run on this root: \(reason). No plan step runs it: links in \(linkDirectory), which the "
+        guard let obstacle = ldconfigObstacle else { return [] }
+        return ["ldconfig cannot run on this root: \(obstacle). No plan step runs it: links in \(linkDirectory), which the "
                 + "loader searches without ld.so.cache, stand in for its entries"]
     }
 
@@ -691,7 +689,7 @@ public struct Planner: Sendable {
             guard !rejected.contains(TextKey(path)), !directory.containsBytes("/glibc-hwcaps/"), isUsableLibrary(path) else { continue }
             // (a directory the root's ldconfig scans is on the path already: any ldconfig run
             // makes that link; elsewhere the plan would put the file on the path)
-            if isScanned, ldconfigRefusal == nil { return Step(actions: [.ldconfig], environment: nil, file: path) }
+            if isScanned, ldconfigObstacle == nil { return Step(actions: [.ldconfig], environment: nil, file: path) }
             guard newExposure(path) == nil else { continue }
             if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil, file: path)
@@ -717,7 +715,7 @@ public struct Planner: Sendable {
     }
 
     /// The ldconfig run that follows a step's links (none where ldconfig must not run).
-    var ldconfigStep: [FixAction] { ldconfigRefusal == nil ? [.ldconfig] : [] }
+    var ldconfigStep: [FixAction] { ldconfigObstacle == nil ? [.ldconfig] : [] }
 
     /// The file ofdoctor writes its library directories to (one per line).
     public static let confPath = RootPath("/etc/ld.so.conf.d/ofdoctor.conf")
@@ -727,7 +725,7 @@ public struct Planner: Sendable {
     /// soname the cache already resolves elsewhere (the cache would then hold two, and the
     /// new one could win).
     func confStep(for directory: String, in diagnosis: Diagnosis) -> [FixAction]? {
-        guard ldconfigRefusal == nil, cachesUsably(directory), let names = try? system.root.names(in: RootPath(directory)) else { return nil }
+        guard ldconfigObstacle == nil, cachesUsably(directory), let names = try? system.root.names(in: RootPath(directory)) else { return nil }
         let cache = system.cache.map { CacheLookup(cache: $0, platform: system.platform) }
         for name in names where LdconfigModel.looksLikeLibrary(name, glibc: system.platform.glibc) {
             // (an entry whose file is gone is stale: ldconfig drops it, and it shadows nothing —

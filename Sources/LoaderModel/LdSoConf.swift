@@ -147,26 +147,33 @@ public struct LdSoConf: Equatable, Sendable {
     /// Why `ldconfig` must not be run on this configuration, or nil. ldconfig follows an
     /// include loop until it runs out of descriptors, and through a glob that matches two
     /// looping files it never finishes; a run is refused before it starts.
-    public var ldconfigRefusal: String? {
+    public var ldconfigRefusal: String? { ldconfigObstacle.map(Self.refusal) }
+
+    /// The message that refuses a run for `obstacle`.
+    public static func refusal(_ obstacle: String) -> String { "refusing to run ldconfig: " + obstacle }
+
+    /// What in this configuration makes ldconfig unsafe to run (`ldconfigRefusal` without
+    /// its opening words), or nil.
+    public var ldconfigObstacle: String? {
         for note in notes {
             if case .notAFile(let file) = note {
-                return "refusing to run ldconfig: \(file) is not a regular file (a FIFO, socket or device), and ldconfig "
+                return "\(file) is not a regular file (a FIFO, socket or device), and ldconfig "
                     + "would wait on it or read it without end. Replace it with a file, or remove it"
             }
             // (what ldconfig would make of it was not read, so no plan's proof holds)
             if case .tooLarge(let file, let size) = note {
-                return "refusing to run ldconfig: \(file) is \(size) bytes, more than the \(LdSoConf.largestFile >> 20) MiB "
+                return "\(file) is \(size) bytes, more than the \(LdSoConf.largestFile >> 20) MiB "
                     + "ofdoctor reads of a configuration file, so what ldconfig would do with it is unknown. Remove it, "
                     + "or cut it to the directories it is meant to list"
             }
             if case .tooManyEntries(let file) = note {
-                return "refusing to run ldconfig: the configuration has more than \(LdSoConf.maxEntries) entries (\(file) "
+                return "the configuration has more than \(LdSoConf.maxEntries) entries (\(file) "
                     + "and after were not read), so what ldconfig would do with it is unknown. Cut it to the directories "
                     + "it is meant to list"
             }
         }
         guard case .includeLoop(let origin, let file)? = includeLoops.first else { return nil }
-        return "refusing to run ldconfig: \(origin) includes \(file), which includes it back (an include loop); "
+        return "\(origin) includes \(file), which includes it back (an include loop); "
             + "ldconfig would recurse without end. Remove the include that closes the loop"
     }
 
