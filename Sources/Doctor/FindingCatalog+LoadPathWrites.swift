@@ -218,14 +218,16 @@ extension FindingCatalog {
             : " and take \(cappedList(directories.map(\.directory))) off \(lists.joined(separator: " and "))"
         // (the directories a configuration file names; ldconfig's own cannot be taken out)
         let listed = configured.filter { $0.origin != .builtin }
-        // (by file, in order: a configuration may name thousands)
+        // (by file, in order: a configuration may name thousands, in up to `LdSoConf.maxFiles`)
         var byFile: [(file: String, directories: [String])] = []
+        var fileAt: [TextKey: Int] = [:]
         for entry in listed {
-            if let at = byFile.firstIndex(where: { $0.file.hasSameBytes(as: entry.origin.file) }) {
-                byFile[at].directories.append(entry.directory)
-            } else {
-                byFile.append((entry.origin.file, [entry.directory]))
+            let at = fileAt[TextKey(entry.origin.file)] ?? byFile.count
+            if at == byFile.count {
+                fileAt[TextKey(entry.origin.file)] = at
+                byFile.append((entry.origin.file, []))
             }
+            byFile[at].directories.append(entry.directory)
         }
         let takeOut = listed.isEmpty ? nil
             : "take \(cappedList(byFile.map { "\(cappedList($0.directories)) out of \($0.file)" })) (then run ldconfig)"

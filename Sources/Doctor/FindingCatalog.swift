@@ -690,7 +690,6 @@ public enum FindingCatalog {
         return "LD_LIBRARY_PATH lists \(holder), which has it, but the loader ignores LD_LIBRARY_PATH for this program: it runs in secure-execution mode (LD029)."
     }
 
-    /// Up to two items, else the first and how many more: for one-line summaries.
     /// `items` joined with ", ", the first `limit` of them and then how many more: prose that
     /// stays readable where a list may hold thousands (a configuration of 20,000 directories),
     /// while the finding's data (`searched`, `exposedObjects`) holds them all.
@@ -699,6 +698,7 @@ public enum FindingCatalog {
         return items.prefix(limit).joined(separator: ", ") + " and \(items.count - limit) more"
     }
 
+    /// Up to two items, else the first and how many more: for one-line summaries.
     public static func shortList(_ items: [String]) -> String {
         switch items.count {
         case 0: return ""
