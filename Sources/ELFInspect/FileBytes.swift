@@ -34,16 +34,10 @@ public final class FileBytes: @unchecked Sendable {
     /// system call where a mapping costs three and page faults.
     public init?(reading fd: Int32, size: Int) {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
-        var done = 0
-        while done < size {
-            let n = pread(fd, storage.baseAddress! + done, size - done, off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 {
-                if n == 0 { errno = EIO }
-                storage.deallocate()
-                return nil
-            }
-            done += n
+        guard let done = Self.read(fd, into: storage, count: size, endsAt: nil), done == size else {
+            if errno == 0 { errno = EIO }   // (shorter than `size`)
+            storage.deallocate()
+            return nil
         }
         buffer = UnsafeRawBufferPointer(rebasing: storage[0..<size])
         release = .deallocate
@@ -53,23 +47,32 @@ public final class FileBytes: @unchecked Sendable {
     /// more ends at `size`); nil when the file holds more or fewer, or a read fails.
     public init?(readingWhole fd: Int32, size: Int) {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 16)
-        var done = 0, failed = false
-        while done <= size {
-            let asked = size + 1 - done
-            let n = pread(fd, storage.baseAddress! + done, asked, off_t(done))
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { failed = true }
-            if n <= 0 { break }
-            done += n
-            // A regular file's read stops short only at its end: no second read to find it.
-            if n < asked && done == size { break }
-        }
-        guard !failed, done == size else {
+        guard Self.read(fd, into: storage, count: size + 1, endsAt: size) == size else {
             storage.deallocate()
             return nil
         }
         buffer = UnsafeRawBufferPointer(rebasing: storage[0..<size])
         release = .deallocate
+    }
+
+    /// Reads up to `count` bytes of `fd` from its start into `storage`: how many it holds
+    /// (fewer at the file's end), nil when a read fails (errno says why; 0 for none failed).
+    /// - Parameter end: where the file is expected to end: a read that stops short there is
+    ///   taken as its end (a regular file's read stops short only at its end), with no
+    ///   second read to find it.
+    private static func read(_ fd: Int32, into storage: UnsafeMutableRawBufferPointer, count: Int, endsAt end: Int?) -> Int? {
+        errno = 0
+        var done = 0
+        while done < count {
+            let asked = count - done
+            let n = pread(fd, storage.baseAddress! + done, asked, off_t(done))
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            done += n
+            if n < asked && done == end { break }
+        }
+        return done
     }
 
     /// Maps `fd` copy-on-write (nil when mmap(2) fails; errno says why); the descriptor may be closed afterwards (mmap(2)).

@@ -114,12 +114,18 @@ public struct LocalRoot: RootFilesystem {
         return DirectoryStream.entries(dir)
     }
 
-    /// The regular file at `path` opened for reading (the last component not followed), and
-    /// its size; the caller closes the descriptor. (Opened without waiting: a FIFO put there
-    /// since `RootView` looked is refused by `fstat`, not waited on.)
-    private func openRegularFile(_ path: RootPath) throws(RootError) -> (descriptor: Int32, size: Int) {
+    /// The file at `path` opened for reading, the last component not followed; the caller
+    /// closes the descriptor. (Opened without waiting: a FIFO put there since `RootView`
+    /// looked is refused by what reads it, not waited on.)
+    private func openFile(_ path: RootPath) throws(RootError) -> Int32 {
         let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
         guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
+        return fd
+    }
+
+    /// The regular file at `path` opened for reading (`openFile`), and its size.
+    private func openRegularFile(_ path: RootPath) throws(RootError) -> (descriptor: Int32, size: Int) {
+        let fd = try openFile(path)
         do {
             return (fd, try regularSize(fd, path))
         } catch {
@@ -163,8 +169,7 @@ public struct LocalRoot: RootFilesystem {
     /// `contents(of:)` looks. (`O_NONBLOCK` changes nothing for a regular file.)
     public func contents(of path: RootPath, listedSize size: Int) throws(RootError) -> FileBytes {
         guard size >= 0, size <= Self.readLimit else { return try contents(of: path) }
-        let fd = at(path) { openat($0, $1, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
-        guard fd >= 0 else { throw .io(path: path.string, operation: "open", errno: errno) }
+        let fd = try openFile(path)
         defer { close(fd) }
         if let whole = FileBytes(readingWhole: fd, size: size) { return whole }
         return try bytes(of: fd, size: try regularSize(fd, path), path)

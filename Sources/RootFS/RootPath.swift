@@ -30,10 +30,7 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
     static func isNormalized(_ path: String) -> Bool {
         // Over the contiguous UTF-8 bytes (a native string's): the iterator of `utf8` cost
         // a thousand instructions a path, and every path the resolver builds comes here.
-        if let result = path.utf8.withContiguousStorageIfAvailable(isNormalized) { return result }
-        // (A small string, up to 15 bytes, read from a copy on the stack.)
-        var path = path
-        return path.withUTF8(isNormalized)
+        path.withUTF8Bytes { isNormalized($0.assumingMemoryBound(to: UInt8.self)) }
     }
 
     private static func isNormalized(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -1,3 +1,5 @@
+import Support
+
 /// Fills words into lines a terminal of `width` columns shows whole: a paragraph's first
 /// line starts with its own prefix (a label such as `    why:       `), the lines after it
 /// with a hanging indent. Words are never cut: a path or command word keeps working when
@@ -168,11 +170,9 @@ public struct TextWrapper: Sendable, Equatable {
     }
 
     /// `text`'s UTF-8 appended to `line` in one copy (appending the `utf8` view went element
-    /// by element); a small string, which has no contiguous storage, from a copy on the stack.
+    /// by element).
     static func append(_ text: String, to line: inout [UInt8]) {
-        if text.utf8.withContiguousStorageIfAvailable({ line.append(contentsOf: $0) }) != nil { return }
-        var small = text
-        small.withUTF8 { line.append(contentsOf: $0) }
+        text.withUTF8Bytes { line.append(contentsOf: $0) }
     }
 
     /// Lays `words` out; `continuation` ends every line but the last. It is ` \\` where that
