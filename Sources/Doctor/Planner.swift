@@ -29,6 +29,9 @@ public struct Planner: Sendable {
     /// step, which `fix --apply` would refuse: links into the default directory, which the
     /// loader searches without the cache, stand in for the cache's entries.
     let ldconfigObstacle: String?
+    /// The root's ld.so.conf as ldconfig reads it, read once (the plan's steps are weighed
+    /// against it for every missing library).
+    let configuration: LdSoConf
     static let maxRounds = 6
 
     public init(system: TargetSystem, program: ProgramLocation, rules: [any ApplicationRules] = []) {
@@ -37,7 +40,8 @@ public struct Planner: Sendable {
         self.rules = rules
         hostLdconfigGlibc = system.ldconfigRunsOnHost ? GlibcVersion.host() : nil
         administrators = RootAdministrators(root: system.root)
-        ldconfigObstacle = LdSoConf(root: system.root, glibc: system.platform.glibc).ldconfigObstacle
+        configuration = LdSoConf(root: system.root, glibc: system.platform.glibc)
+        ldconfigObstacle = configuration.ldconfigObstacle
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
@@ -771,7 +775,7 @@ public struct Planner: Sendable {
 
     /// The directories ldconfig scans: the default ones and those the root's ld.so.conf lists.
     func ldconfigDirectories() -> [String] {
-        system.platform.defaultDirectories + LdSoConf(root: system.root, glibc: system.platform.glibc).directories.map(\.path)
+        system.platform.defaultDirectories + configuration.directories.map(\.path)
     }
 
     /// The DT_SONAME the file at `path` declares; nil when it declares none or is no ELF file.
