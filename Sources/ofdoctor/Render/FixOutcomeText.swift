@@ -42,7 +42,7 @@ struct FixOutcomeText {
         let steps = Self.steps(outcome.applied)
         let plan = outcome.plan, recheck = outcome.recheck
         var after = TextPage.standardOutput()
-        for note in notes { after.paragraph("Note: " + TerminalEscape.visible(note) + ".", first: "", indent: "  ") }
+        FixPlanText.write(notes: notes, to: &after)
         if !plan.environment.isEmpty { EnvironmentReach(plan: plan, next: next).write(to: &after) }
         if !recheck.blockers.isEmpty {
             after.paragraph("A person must still:")

@@ -37,7 +37,7 @@ struct FixPlanText {
             page.command(next.actionWords(planned.action) + ["  # fixes \(cleared.joined(separator: ", "))"],
                          first: "  " + number, indent: String.blanks(2 + number.count + 2))
         }
-        for note in report.notes { page.paragraph("Note: " + TerminalEscape.visible(note) + ".", first: "", indent: "  ") }
+        Self.write(notes: report.notes, to: &page)
         if !report.blockers.isEmpty {
             page.paragraph("A person must:")
             for blocker in report.blockers { page.paragraph(TerminalEscape.visible(blocker.description), first: "  • ", indent: "    ") }
@@ -57,5 +57,10 @@ struct FixPlanText {
             }
         }
         return page.text
+    }
+
+    /// The report's notes (what the plan could not do as usual), a paragraph each.
+    static func write(notes: [String], to page: inout TextPage) {
+        for note in notes { page.paragraph("Note: " + TerminalEscape.visible(note) + ".", first: "", indent: "  ") }
     }
 }
