@@ -23,6 +23,9 @@ extension FindingCatalog {
         /// ldconfig runs again.
         var configured: [(directory: String, origin: LdSoConf.Origin, absent: Bool)] = []
         var cacheNames: [String] = []
+        /// `cacheNames`, for telling a name already listed in constant time (a hostile
+        /// configuration's thousands of directories each expose the same few hundred names).
+        var cacheNameKeys: Set<TextKey> = []
         /// The loaded objects among them (their paths), which `tree` marks too.
         var cacheObjects: [String] = []
     }
@@ -118,7 +121,7 @@ extension FindingCatalog {
                 guard !names.isEmpty else { return }
                 let at = exposure(of: found)
                 exposures[at].configured.append((directory, origin, absent))
-                for name in names where !exposures[at].cacheNames.contains(where: { $0.hasSameBytes(as: name.name) }) {
+                for name in names where exposures[at].cacheNameKeys.insert(TextKey(name.name)).inserted {
                     exposures[at].cacheNames.append(name.name)
                     if let path = name.path { exposures[at].cacheObjects.append(path) }
                 }

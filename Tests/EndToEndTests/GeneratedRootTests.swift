@@ -1,5 +1,7 @@
 import Foundation
+import LoaderModel
 import LoaderTrace
+import RootFS
 import Testing
 
 /// ofdoctor on roots nobody wrote by hand: `Tests/Fixtures/build-generated-roots.py` mixes,
@@ -359,10 +361,17 @@ struct GeneratedRootTests {
         let snapshot = try TreeSnapshot(root: root)
         let environment = fixture.environmentArguments
         let apply = Command.ofdoctor(["fix", "--apply", "--root", root] + environment + [fixture.program ?? ""])
-        #expect(apply.status == (status == 1 ? 0 : 2), "\(fixture.name): fix --apply exit \(apply.status): \(apply.stdout)\(apply.stderr)")
         let corrected = FixtureRoot(name: fixture.name, rootPath: root, environment: report.correctedEnvironment, program: fixture.program)
+        // From outside the root the plan's ldconfig is the host's (`ldconfig -r`); where that
+        // one links or caches otherwise than the root's own (a 2.36 host enters `x86_64/`, a
+        // 2.41 root's does not), check promises what the worse of the two leaves, and the
+        // host's may then do more than promised: the program starts.
+        let ldconfigsDiffer = report.plan.contains { $0.kind == "ldconfig" } && !Self.hostLdconfigBehavesAsRoots(root)
+        let didMore = status == 2 && apply.status == 0 && ldconfigsDiffer
+            && RealLoader.run(corrected, extraEnvironment: ["LD_BIND_NOW": "1"]).stdout.contains("started")
+        #expect(apply.status == (status == 1 ? 0 : 2) || didMore, "\(fixture.name): fix --apply exit \(apply.status): \(apply.stdout)\(apply.stderr)")
         let (again, recheck) = try Self.check(corrected)
-        if status == 1 {
+        if status == 1 || didMore {
             // exactly the corrected environment: a variable the plan unsets is gone
             let after = RealLoader.run(corrected, extraEnvironment: ["LD_BIND_NOW": "1"])
             #expect(after.status == 0 && after.stdout.contains("started"),
@@ -388,6 +397,14 @@ struct GeneratedRootTests {
         #expect(undo.status == 0, "\(fixture.name): undo exit \(undo.status): \(undo.stderr)")
         let restored = try TreeSnapshot(root: root)
         #expect(restored == snapshot, "\(fixture.name): undo left the root changed")
+    }
+
+    /// Whether the host's ldconfig, which `fix --apply --root` runs, scans, links and caches
+    /// as the root's own glibc's does.
+    static func hostLdconfigBehavesAsRoots(_ root: String) -> Bool {
+        guard let host = GlibcVersion.host(), let view = try? RootView(LocalRoot(directory: root)),
+              let own = GlibcVersion.read(root: view)?.version else { return true }
+        return LdconfigModel.behavesAlike(host, own)
     }
 
     static func recipe(_ fixture: FixtureRoot) -> String {

@@ -20,7 +20,7 @@ struct EnvironmentReach {
         eval[0] = "\"$(" + eval[0]
         eval[eval.count - 1] += ")\""
         page.command(["eval"] + eval, first: "  " + "this shell:".padding(to: 15))
-        page.paragraph("/etc/profile.d/ofdoctor.sh in the root (written by fix --apply)", first: label,
+        page.paragraph("/etc/profile.d/ofdoctor.sh in the root (a step of the plan)", first: label,
                        indent: String.blanks(label.count))
         page.paragraph("docker exec, cron, non-login shells: not reached. Where the image's ENV sets it, rebuild with the lines of",
                        first: "  ", indent: String.blanks(label.count))
