@@ -9,11 +9,19 @@
 // - CommandLine.arguments is read back from the initial stack found through
 //   /proc/self/maps; without it the arguments are lost. glibc passes argc/argv/envp to
 //   .init_array functions, so they are kept here and handed to the runtime's override.
-// And one for speed:
+// And two for speed, where a page fault costs a microsecond (a virtual machine: 1.1 µs a
+// 4 KiB page here, 1.05 µs even when a range is populated in one call, and 0.15 µs a page
+// when the kernel backs the range with one 2 MiB transparent huge page):
 // - malloc hands out large blocks (a closure's reference and index arrays) from the heap,
 //   not a fresh mapping each: freed, their pages are reused instead of unmapped and faulted
-//   in again (a page fault costs microseconds in a virtual machine; a check of a
-//   60-library closure made ~100 of them).
+//   in again (a check of a 60-library closure made ~100 such faults).
+// - The heap's first 64 MiB are reserved at once, start on a 2 MiB boundary and are advised
+//   to be huge pages, and the resolver's second thread allocates from the same heap (one
+//   arena): a 101-library check faulted ~450 pages of fresh heap, now ~150 pages in all;
+//   5,000 libraries 8,000 → 500. Nothing is touched ahead: the kernel backs a 2 MiB block
+//   when it is first written, so resident memory grows by at most one partly used block.
+//   Without transparent huge pages (disabled, or no kernel support) the advice is ignored
+//   and the heap behaves as before.
 // A constructor with a priority runs before every one without (the runtime's C++ globals).
 #include "CStartup.h"
 
@@ -22,6 +30,8 @@
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #endif
 
 // The runtime's override for CommandLine.arguments (swiftcall; for two arguments this is
@@ -31,11 +41,57 @@ extern void _swift_stdlib_overrideUnsafeArgvArgc(char **argv, int argc)
 
 static OfdoctorStartup record;
 
+#ifdef __GLIBC__
+enum { hugePage = 2 << 20, heapReserve = 64 << 20 };
+
+/// What is left of the heap's first extension, free at its top (malloc's keep cost).
+static size_t heap_top_left(void) {
+#if __GLIBC_PREREQ(2, 33)
+    return mallinfo2().keepcost;
+#else
+    return (size_t)(unsigned)mallinfo().keepcost;
+#endif
+}
+
+/// The heap's next extension, made to start just below a 2 MiB boundary and to reserve
+/// `heapReserve` bytes, advised as transparent huge pages from the boundary on. malloc
+/// writes a chunk's header where the chunk starts and its remainder's where it ends: the
+/// first allocation of the extension is kept small and below the boundary, so no small page
+/// of the advised range is touched before the advice (one would keep its 2 MiB block out
+/// of a huge page).
+static void ofdoctor_reserve_heap(void) {
+    // The glibc start-up's own extension (~132 KiB, mostly untouched) is taken whole, so the
+    // next allocation extends the heap; its pages are never touched, so they cost nothing.
+    size_t left = heap_top_left();
+    if (left > (1 << 20)) return;   // not the heap a process starts with: leave it alone
+    if (left > 128) {
+        void *rest = malloc(left - 64);
+        __asm__ volatile("" : : "r"(rest) : "memory");   // kept: the compiler may not drop it
+    }
+    char *current = sbrk(0);
+    if (current == (void *)-1) return;
+    uintptr_t boundary = ((uintptr_t)current + 64 + hugePage - 1) & ~(uintptr_t)(hugePage - 1);
+    if (sbrk((intptr_t)(boundary - 64 - (uintptr_t)current)) == (void *)-1) return;
+    mallopt(M_TOP_PAD, heapReserve);
+    mallopt(M_ARENA_MAX, 1);
+    // A few bytes at a time until one moves the break: a 32-byte chunk at boundary - 64.
+    for (int k = 0; k < 8 && (uintptr_t)sbrk(0) == boundary - 64; k++) {
+        void *first = malloc(1);
+        __asm__ volatile("" : : "r"(first) : "memory");
+    }
+    uintptr_t end = (uintptr_t)sbrk(0);
+    if (end >= boundary + hugePage) {
+        madvise((void *)boundary, (end - boundary) & ~(uintptr_t)(hugePage - 1), MADV_HUGEPAGE);
+    }
+}
+#endif
+
 __attribute__((constructor(101)))
 static void ofdoctor_before_runtime(int argc, char **argv, char **envp) {
     (void)envp;
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    ofdoctor_reserve_heap();
 #endif
     char target[2];
     record.procUnavailable = readlink("/proc/self/exe", target, sizeof target) < 0;
