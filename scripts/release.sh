@@ -14,6 +14,11 @@
 #                        through accessors that pass the known conformances, not by the
 #                        runtime demangling a mangled name and looking the conformances up:
 #                        that cost ~0.8M instructions on every command (issue 19)
+#   -function-sections, lld's --symbol-ordering-file scripts/link-order.txt
+#                        the functions everyday commands run placed side by side, so the
+#                        kernel maps the text they need in ~40 faults instead of ~116
+#                        (scripts/link-order.sh writes the list; without the toolchain's
+#                        ld.lld the default linker links it unordered)
 # The build uses its own scratch path so it never fights a debug build for .build's lock.
 #
 # usage: scripts/release.sh        (from anywhere; writes <package>/dist/ofdoctor)
@@ -30,10 +35,29 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 scratch=.build-release
-swift build -c release --scratch-path "$scratch" --product ofdoctor \
-  -Xswiftc -static-executable \
-  -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors \
-  -Xlinker -lelf -Xlinker -lz -Xlinker -lzstd -Xlinker -lnettle
+order=()
+swift_bin=$(dirname "$(readlink -f "$(command -v swift)")")
+if [ -x "$swift_bin/ld.lld" ] && [ -s scripts/link-order.txt ]; then
+  order=(-Xswiftc -use-ld=lld -Xswiftc -Xfrontend -Xswiftc -function-sections
+         -Xlinker "--symbol-ordering-file=$PWD/scripts/link-order.txt" -Xlinker --no-warn-symbol-ordering)
+else
+  echo "release.sh: no ld.lld beside swift ($swift_bin): the text is linked unordered" >&2
+fi
+flags=(-Xswiftc -static-executable
+       -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
+       "${order[@]}"
+       -Xlinker -lelf -Xlinker -lz -Xlinker -lzstd -Xlinker -lnettle)
+# SwiftPM does not compile every module again when these flags change (a module built
+# without -function-sections stays so, and its functions cannot be ordered): a build made
+# with other flags is started afresh.
+if [ "$(cat "$scratch/release-flags" 2>/dev/null)" != "${flags[*]}" ]; then
+  rm -rf "$scratch"
+  mkdir -p "$scratch"
+  printf '%s' "${flags[*]}" > "$scratch/release-flags"
+fi
+# (the list is no build input SwiftPM knows of: without the old binary it links again)
+rm -f "$scratch/x86_64-unknown-linux-gnu/release/ofdoctor"
+swift build -c release --scratch-path "$scratch" --product ofdoctor "${flags[@]}"
 
 mkdir -p dist
 bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/ofdoctor
