@@ -46,10 +46,16 @@ public struct TextWrapper: Sendable, Equatable {
     /// `columns` of a substring (a paragraph, a word).
     public static func columns(_ text: Substring) -> Int { columns(of: text) }
 
-    /// (Generic once, called through the two concrete entries above: a call from another
+    /// Whether `text` takes more than `limit` columns, counted only that far: a deep tree's
+    /// line is thousands of columns of prefix, and each was counted whole to learn that it is
+    /// wider than the terminal (a fifth of `tree` on a 5,000-deep chain).
+    public static func columns(_ text: String, exceed limit: Int) -> Bool { columns(of: text, upTo: limit) > limit }
+
+    /// (Generic once, called through the concrete entries above: a call from another
     /// module to a generic function went through its protocol witnesses, unspecialised.)
+    /// Counting stops once it passes `limit`.
     @inline(__always)
-    static func columns(of text: some StringProtocol) -> Int {
+    static func columns(of text: some StringProtocol, upTo limit: Int = .max) -> Int {
         // Text of plain characters only (no escape, no character that may be a mark): one
         // column per character, counted on the bytes.
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
@@ -57,6 +63,7 @@ public struct TextWrapper: Sendable, Equatable {
             for i in bytes.indices where bytes[i] & 0xC0 != 0x80 {
                 guard bytes[i] != 0x1B, isPlainCharacter(bytes, at: i) else { return nil }
                 count += 1
+                if count > limit { return count }
             }
             return count
         }
@@ -74,6 +81,7 @@ public struct TextWrapper: Sendable, Equatable {
             // below U+0300: ASCII and Latin-1 text skips the property lookup).
             if scalar.value >= 0x300, scalar.properties.generalCategory == .nonspacingMark || scalar == "\u{200D}" { continue }
             count += 1
+            if count > limit { return count }
         }
         return count
     }

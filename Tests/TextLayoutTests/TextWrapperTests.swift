@@ -96,6 +96,19 @@ struct TextWrapperTests {
         #expect(TextWrapper.columns("a\u{200D}b") == 2)
     }
 
+    @Test("counting up to a limit answers as counting whole: plain text, tree prefixes, escapes, marks")
+    func columnsExceedingALimit() {
+        let texts = ["", "libz.so.1", String(repeating: "│   ", count: 500) + "└── libg.so.1",
+                     "\u{1B}[31m✗\u{1B}[0m LD003 " + String(repeating: "x", count: 90),
+                     String(repeating: "e\u{301}", count: 60), "a\u{200D}b libé.so ÿ"]
+        for text in texts {
+            let whole = TextWrapper.columns(text)
+            for limit in Set([0, 1, 39, 40, 79, 80, whole - 1, whole, whole + 1]) where limit >= 0 {
+                #expect(TextWrapper.columns(text, exceed: limit) == (whole > limit), "\(text.prefix(20)) limit \(limit)")
+            }
+        }
+    }
+
     @Test("ASCII and non-ASCII lines break at the same spaces, runs of spaces kept on a line")
     func asciiAndUnicodeAgree() {
         let ascii = "  lib1.so.1   => /usr/lib/x86_64-linux-gnu/lib1.so.1 [default path]"

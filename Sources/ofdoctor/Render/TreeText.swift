@@ -65,7 +65,7 @@ struct TreeText {
             // A line whose tree prefix takes half the width or more is left whole (as libtree
             // leaves every line): wrapped under that prefix, each word would take a line of
             // its own, and a deep closure's tree would grow with the square of its depth.
-            guard TextWrapper.columns(line) > wrapper.width, TextWrapper.columns(indent) * 2 < wrapper.width
+            guard TextWrapper.columns(line, exceed: wrapper.width), !TextWrapper.columns(indent, exceed: (wrapper.width - 1) / 2)
             else { return emit(line) }
             for wrapped in wrapper.wrap(line, indent: indent) { emit(wrapped) }
         }
