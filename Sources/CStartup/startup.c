@@ -32,6 +32,7 @@
 #include <malloc.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #endif
 
 // The runtime's override for CommandLine.arguments (swiftcall; for two arguments this is
@@ -60,6 +61,12 @@ static size_t heap_top_left(void) {
 /// of the advised range is touched before the advice (one would keep its 2 MiB block out
 /// of a huge page).
 static void ofdoctor_reserve_heap(void) {
+    // Reserved address space counts against a limit on it or on the data segment (`ulimit
+    // -v`, `-d`) whether touched or not: under one, libraries that fitted before would no
+    // longer map. Then the heap is left as it is.
+    struct rlimit space, data;
+    if (getrlimit(RLIMIT_AS, &space) != 0 || space.rlim_cur != RLIM_INFINITY
+        || getrlimit(RLIMIT_DATA, &data) != 0 || data.rlim_cur != RLIM_INFINITY) return;
     // The glibc start-up's own extension (~132 KiB, mostly untouched) is taken whole, so the
     // next allocation extends the heap; its pages are never touched, so they cost nothing.
     size_t left = heap_top_left();
@@ -83,6 +90,11 @@ static void ofdoctor_reserve_heap(void) {
     if (end >= boundary + hugePage) {
         madvise((void *)boundary, (end - boundary) & ~(uintptr_t)(hugePage - 1), MADV_HUGEPAGE);
     }
+    // Only this extension is so large: later ones pad as malloc's default does (128 KiB),
+    // and the reserve is not given back while it is free (a trimmed and regrown heap is no
+    // longer advised).
+    mallopt(M_TOP_PAD, 128 << 10);
+    mallopt(M_TRIM_THRESHOLD, 2 * heapReserve);
 }
 #endif
 
