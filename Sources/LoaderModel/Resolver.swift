@@ -233,6 +233,10 @@ struct ResolutionState {
     /// only past `residentFiles`, where it bounds a huge closure's memory.
     var filesParsed = 0
     static let residentFiles = Resolver.residentFiles
+    /// The first file the loader would open that ofdoctor could not read for a reason of its
+    /// own (out of memory or descriptors, an I/O error): no finding can stand on it, so the
+    /// run fails with it rather than report the library absent (`OwnReadFailure`).
+    var ownReadFailure: RootError?
     /// Takes each file parsed (up to `residentFiles`: past them pages are dropped, and
     /// reading ahead would fault them back in).
     var readAhead: TableReadAhead?
@@ -377,7 +381,10 @@ struct ResolutionState {
         }
         // (killed before the loader reads its dynamic section, or as it does: nothing is loaded;
         // a static PIE relocates itself, started by the kernel without ld.so: no preload either)
-        guard elf.dynamic != nil, !elf.isStaticProgram, programCut?.stopsStart != true else { return graph(interpreterMissing: interpreterMissing) }
+        guard elf.dynamic != nil, !elf.isStaticProgram, programCut?.stopsStart != true else {
+            if let ownReadFailure { throw .root(ownReadFailure) }
+            return graph(interpreterMissing: interpreterMissing)
+        }
 
         if let list = resolver.environment.libraryPath {
             if secure != nil {
@@ -478,6 +485,7 @@ struct ResolutionState {
         }
         if searchList != Array(objects.indices) { reorder(as: searchList) }
         // ld.so joins the search list only when an object names it (as libc does).
+        if let ownReadFailure { throw .root(ownReadFailure) }
         return graph(interpreterMissing: interpreterMissing)
     }
 
@@ -1150,7 +1158,11 @@ struct ResolutionState {
         if let known = filesByIdentity[found.entry.identity] {
             return map(found, known, path: path, source: attemptSource, trail: &trail)
         }
-        guard let bytes = try? root.filesystem.contents(of: found.path, listedSize: found.entry.size) else {
+        let bytes: FileBytes
+        do {
+            bytes = try root.filesystem.contents(of: found.path, listedSize: found.entry.size)
+        } catch {
+            if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
             return .next
         }

@@ -237,6 +237,39 @@ struct CLIErrorsTests {
         }
     }
 
+    /// ofdoctor reads a library whole; the loader maps only its segments. Out of address
+    /// space (`prlimit --as`), ofdoctor cannot read a 4 GiB library (its tail sparse) that the
+    /// loader loads all the same: that is ofdoctor's failure, one line and exit 3 — it was
+    /// taken for the library being absent, a finding that "needs a person" (exit 2).
+    @Test("a library ofdoctor has no memory to read: exit 3 naming it, not a finding; the loader loads it",
+          .enabled(if: FixtureRoot.isBuilt && FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"),
+                   "needs the fixture roots (make fixtures) and prlimit (util-linux)"), .timeLimit(.minutes(2)))
+    func libraryTooLargeToRead() throws {
+        let root = try Self.scratchRoot("nomemory")
+        defer { Self.remove(root) }
+        let library = "/opt/OpenFace/build/lib/libLandmarkDetector.so"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: root + library))
+        try handle.truncate(atOffset: 4 << 30)
+        try handle.close()
+        let program = "/opt/OpenFace/build/bin/FeatureExtraction"
+        let arguments = ["--root", root, "--env", "LD_LIBRARY_PATH=/opt/OpenFace/build/lib", program]
+        for command in [["check"], ["tree"], ["fix"]] {
+            let limited = Command.run("/usr/bin/prlimit", ["--as=\(1 << 30)", "--", HostileCLI.binaryPath] + command + arguments,
+                                      environment: HostileCLI.baseEnvironment)
+            let lines = HostileCLI.errorLines(limited)
+            #expect(limited.status == 3 && lines.count == 1 && limited.stdout.isEmpty,
+                    "\(command): exit \(limited.status) \(limited.stdout.prefix(300)) \(limited.stderr)")
+            #expect(lines.first.map { $0.hasPrefix("ofdoctor: ") && $0.contains(library) && $0.contains("Cannot allocate memory") } == true,
+                    "\(command): \(lines)")
+            let unlimited = HostileCLI.run(command + arguments)
+            #expect(unlimited.status == 0, "\(command) without the limit: exit \(unlimited.status) \(unlimited.stdout)")
+        }
+        if RealLoader.canRunRoots {
+            let real = RealLoader.list(root: root, program: program, environment: ["LD_LIBRARY_PATH": "/opt/OpenFace/build/lib"])
+            #expect(real.status == 0 && real.stdout.contains(library), "the loader with the 4 GiB library: \(real)")
+        }
+    }
+
     @Test("an ELF cut at each header boundary: exit 3 and one line naming the file; cut in its segments, LD033",
           .enabled(if: FixtureRoot.isBuilt, "fixture roots not built: run `make fixtures`"), .timeLimit(.minutes(10)))
     func truncatedELF() throws {
