@@ -55,10 +55,13 @@ done
 
 # `fn=(ID) NAME` names a function the first time an output mentions it (`cfn=` a callee);
 # addresses without a symbol and valgrind's "(below main)" are no linker names. Each run
-# adds the functions the runs before it did not run.
+# adds the functions the runs before it did not run, sorted by name (callgrind's order
+# changes from build to build; within a run's group any order maps as many pages).
+: > "$work/order"
 for ((j = 0; j < k; j++)); do
-  sed -nE 's/^c?fn=\([0-9]+\) (.+)$/\1/p' "$work/out.$j"
-done | grep -vE '^(0x[0-9a-f]+|\(below main\))$' | awk '!seen[$0]++' > "$work/order"
+  sed -nE 's/^c?fn=\([0-9]+\) (.+)$/\1/p' "$work/out.$j" | grep -vE '^(0x[0-9a-f]+|\(below main\))$' \
+    | LC_ALL=C sort -u | LC_ALL=C comm -23 - <(LC_ALL=C sort "$work/order") >> "$work/order"
+done
 count=$(wc -l < "$work/order")
 [ "$count" -gt 500 ] || { echo "link-order: only $count functions seen; not writing" >&2; exit 1; }
 mv "$work/order" scripts/link-order.txt
