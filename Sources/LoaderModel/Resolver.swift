@@ -233,9 +233,10 @@ struct ResolutionState {
     /// only past `residentFiles`, where it bounds a huge closure's memory.
     var filesParsed = 0
     static let residentFiles = Resolver.residentFiles
-    /// The first file the loader would open that ofdoctor could not read for a reason of its
-    /// own (out of memory or descriptors, an I/O error): no finding can stand on it, so the
-    /// run fails with it rather than report the library absent (`OwnReadFailure`).
+    /// The first file (or directory listing, or path walk) the loader would use that ofdoctor
+    /// could not read for a reason of its own (out of memory or descriptors, an I/O error): no
+    /// finding can stand on it, so the run fails with it rather than report the library
+    /// absent (`OwnReadFailure`).
     var ownReadFailure: RootError?
     /// Takes each file parsed (up to `residentFiles`: past them pages are dropped, and
     /// reading ahead would fault them back in).
@@ -1086,11 +1087,15 @@ struct ResolutionState {
         let key = TextKey(dir)
         if let cached = directoryListings[key] { return cached }
         var found: DirectoryListing?
-        if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory,
-           let list = try? root.filesystem.names(in: resolved.path) {
-            var names = Set<TextKey>(minimumCapacity: list.count)
-            for name in list { names.insert(TextKey(name)) }
-            found = DirectoryListing(resolved: resolved.path, names: names)
+        if let resolved = try? root.resolve(RootPath(dir)), resolved.entry.kind == .directory {
+            do {
+                let list = try root.filesystem.names(in: resolved.path)
+                var names = Set<TextKey>(minimumCapacity: list.count)
+                for name in list { names.insert(TextKey(name)) }
+                found = DirectoryListing(resolved: resolved.path, names: names)
+            } catch {
+                if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
+            }
         }
         directoryListings[key] = .some(found)
         return found
@@ -1125,6 +1130,7 @@ struct ResolutionState {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .symlinkLoop))
             return .endList
         } catch {
+            if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
             return .next
         }
