@@ -5,9 +5,9 @@
 public enum FileHeader {
     /// What every header starts with (`ProfileScript` and the fix script read it).
     public static let mark = "# Written by ofdoctor"
-    public static let apply = "# Written by ofdoctor fix --apply; `ofdoctor undo` removes it."
+    public static let apply = mark + " fix --apply; `ofdoctor undo` removes it."
     /// `fix --format sh`: a script keeps no journal, so `ofdoctor undo` does not know the file.
-    public static let script = "# Written by ofdoctor's fix script (fix --format sh), which keeps no journal: delete this file to undo it."
-    public static let dockerfile = "# Written by ofdoctor's Dockerfile lines (fix --format dockerfile); the image built without them is the original."
-    public static let imageLayer = "# Written by ofdoctor fix --image in a layer of its own; the image without that layer is the original."
+    public static let script = mark + "'s fix script (fix --format sh), which keeps no journal: delete this file to undo it."
+    public static let dockerfile = mark + "'s Dockerfile lines (fix --format dockerfile); the image built without them is the original."
+    public static let imageLayer = mark + " fix --image in a layer of its own; the image without that layer is the original."
 }

@@ -238,6 +238,11 @@ struct ResolutionState {
     /// finding can stand on it, so the run fails with it rather than report the library
     /// absent (`OwnReadFailure`).
     var ownReadFailure: RootError?
+
+    /// Keeps `error` as `ownReadFailure` when it is ofdoctor's own and the first.
+    mutating func noteReadFailure(_ error: RootError) {
+        if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
+    }
     /// Takes each file parsed (up to `residentFiles`: past them pages are dropped, and
     /// reading ahead would fault them back in).
     var readAhead: TableReadAhead?
@@ -382,10 +387,7 @@ struct ResolutionState {
         }
         // (killed before the loader reads its dynamic section, or as it does: nothing is loaded;
         // a static PIE relocates itself, started by the kernel without ld.so: no preload either)
-        guard elf.dynamic != nil, !elf.isStaticProgram, programCut?.stopsStart != true else {
-            if let ownReadFailure { throw .root(ownReadFailure) }
-            return graph(interpreterMissing: interpreterMissing)
-        }
+        guard elf.dynamic != nil, !elf.isStaticProgram, programCut?.stopsStart != true else { return try graph(interpreterMissing: interpreterMissing) }
 
         if let list = resolver.environment.libraryPath {
             if secure != nil {
@@ -486,8 +488,7 @@ struct ResolutionState {
         }
         if searchList != Array(objects.indices) { reorder(as: searchList) }
         // ld.so joins the search list only when an object names it (as libc does).
-        if let ownReadFailure { throw .root(ownReadFailure) }
-        return graph(interpreterMissing: interpreterMissing)
+        return try graph(interpreterMissing: interpreterMissing)
     }
 
     /// A set of object indices as flags: the search list marks a few per object, and a
@@ -567,7 +568,10 @@ struct ResolutionState {
         return nil
     }
 
-    func graph(interpreterMissing: Bool) -> LoadGraph {
+    /// What the run found; it fails instead with a read of ofdoctor's own that failed
+    /// (`ownReadFailure`), on which no finding can stand.
+    func graph(interpreterMissing: Bool) throws(ResolveError) -> LoadGraph {
+        if let ownReadFailure { throw .root(ownReadFailure) }
         let interpIndex = objects.firstIndex(where: { $0.foundVia == .interpreter })
         var graph = LoadGraph(objects: objects, missing: missing, failedPreloads: failedPreloads, platform: platform,
                               environment: resolver.environment, interpreterIndex: interpIndex,
@@ -1094,7 +1098,7 @@ struct ResolutionState {
                 for name in list { names.insert(TextKey(name)) }
                 found = DirectoryListing(resolved: resolved.path, names: names)
             } catch {
-                if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
+                noteReadFailure(error)
             }
         }
         directoryListings[key] = .some(found)
@@ -1130,7 +1134,7 @@ struct ResolutionState {
             trail.append(Attempt(path: path, source: attemptSource, outcome: .symlinkLoop))
             return .endList
         } catch {
-            if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
+            noteReadFailure(error)
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
             return .next
         }
@@ -1168,7 +1172,7 @@ struct ResolutionState {
         do {
             bytes = try root.filesystem.contents(of: found.path, listedSize: found.entry.size)
         } catch {
-            if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
+            noteReadFailure(error)
             trail.append(Attempt(path: path, source: attemptSource, outcome: .absent))
             return .next
         }

@@ -61,7 +61,7 @@ public struct TextWrapper: Sendable, Equatable {
         let plain = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
             var count = 0
             for i in bytes.indices where bytes[i] & 0xC0 != 0x80 {
-                guard bytes[i] != 0x1B, isPlainCharacter(bytes, at: i) else { return nil }
+                guard takesOneColumn(bytes, at: i) else { return nil }
                 count += 1
                 if count > limit { return count }
             }
@@ -128,6 +128,12 @@ public struct TextWrapper: Sendable, Equatable {
         } ?? false
     }
 
+    /// The character whose lead byte is at `i` takes one column, as counted on the bytes: a
+    /// plain one that does not start an escape sequence.
+    static func takesOneColumn(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        bytes[i] != 0x1B && isPlainCharacter(bytes, at: i)
+    }
+
     /// Whether the UTF-8 character starting at `i` is below U+0300 (combining marks, joiners
     /// and prepended letters all lie above), box drawing (U+2500–U+257F, what tree lines put
     /// next to spaces) or punctuation U+2010–U+2027 (dashes, quotes, bullets): one column, and
@@ -166,7 +172,7 @@ public struct TextWrapper: Sendable, Equatable {
                 } else {
                     if start < 0 { start = i }
                     if bytes[i] & 0xC0 != 0x80, let n = counted {
-                        counted = bytes[i] != 0x1B && isPlainCharacter(bytes, at: i) ? n + 1 : nil
+                        counted = takesOneColumn(bytes, at: i) ? n + 1 : nil
                     }
                 }
             }
