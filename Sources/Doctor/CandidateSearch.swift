@@ -28,6 +28,8 @@ public struct CandidateSearch: Sendable {
         }
 
         public var stages: [StageRead] = []
+        /// Directories the stages could not list (`LibraryIndex.unreadable`).
+        public var unreadable: [LibraryIndex.UnreadableDirectory] = []
 
         public var directories: Int { stages.reduce(0) { $0 + $1.directories } }
 
@@ -124,6 +126,7 @@ public struct CandidateSearch: Sendable {
             return false
         }
         record.stages.append(.init(stage: stage, directories: index.directoriesRead - before))
+        record.unreadable = index.unreadable
         return true
     }
 

@@ -12,6 +12,17 @@ public struct LibraryIndex: Sendable {
     public private(set) var byName: [TextKey: [String]] = [:]
     /// Directory listings made, for the record.
     public private(set) var directoriesRead = 0
+    /// Listings tried, made or not: what `maxDirectories` bounds.
+    private var listingsTried = 0
+    /// Directories that could not be listed, each once, in the order met: a copy there is
+    /// unseen (a user other than root may not read /root, say), and the record says so.
+    public private(set) var unreadable: [UnreadableDirectory] = []
+    private var unreadablePaths: Set<String> = []
+
+    public struct UnreadableDirectory: Equatable, Sendable {
+        public var path: String
+        public var errno: Int32
+    }
     /// Real directories whose library names are in already: a later walk passing through
     /// one adds nothing twice.
     private var indexed: Set<String> = []
@@ -31,9 +42,20 @@ public struct LibraryIndex: Sendable {
     /// subdirectories. Returns the listing, for a caller that looks further in.
     @discardableResult
     mutating func addDirectory(_ directory: RootPath, root: RootView) -> [(name: String, kind: RootEntry.Kind?)] {
-        guard directoriesRead < Self.maxDirectories else { return [] }
+        guard listingsTried < Self.maxDirectories else { return [] }
+        listingsTried += 1
+        let listing: [(name: String, kind: RootEntry.Kind?)]
+        do {
+            listing = try root.filesystem.kinds(in: directory)
+        } catch .io(_, _, let code) {
+            if unreadablePaths.insert(directory.string).inserted {   // (a later stage's walk meets it again)
+                unreadable.append(UnreadableDirectory(path: directory.string, errno: code))
+            }
+            return []
+        } catch {
+            return []   // (gone, or no directory now: nothing was there to miss)
+        }
         directoriesRead += 1
-        guard let listing = try? root.filesystem.kinds(in: directory) else { return [] }
         let sorted = listing.sorted { $0.name < $1.name }
         if indexed.insert(directory.string).inserted {
             for (name, kind) in sorted where LdconfigModel.looksLikeLibrary(name, glibc: glibc) {
@@ -48,7 +70,7 @@ public struct LibraryIndex: Sendable {
     mutating func addTree(_ top: RootPath, root: RootView, skipping: Set<String> = []) {
         var stack: [(RootPath, Int)] = [(top, 0)]
         while let (directory, depth) = stack.popLast() {
-            guard directoriesRead < Self.maxDirectories else { break }
+            guard listingsTried < Self.maxDirectories else { break }
             let listing = addDirectory(directory, root: root)
             for (name, listedKind) in listing {
                 guard !name.isEmpty, name != ".", name != "..", !name.utf8.contains(UInt8(ascii: "/")) else { continue }

@@ -797,7 +797,13 @@ public struct Planner: Sendable {
         if let bytes = try? system.root.contents(of: RootPath(path)), let (size, end) = PastEndOfFile.cutShort(bytes: bytes) {
             return "cut short: \(size) bytes, and its segments run to byte \(end)"
         }
-        return accessIdentity?.denial(.read, path: RootPath(path), in: system.root).map { "\($0)" } ?? "not a usable x86-64 library"
+        if let denial = accessIdentity?.denial(.read, path: RootPath(path), in: system.root) { return "\(denial)" }
+        do {
+            _ = try system.root.contents(of: RootPath(path))
+        } catch .io(_, _, let code) {
+            return "ofdoctor could not read it: \(Errno.describe(code))"
+        } catch {}
+        return "not a usable x86-64 library"
     }
 
     /// Who besides the root's administrators may change the file at `path` or a directory

@@ -49,14 +49,16 @@ extension ProcessIdentity {
     /// The first check that fails when this identity looks `path` up and then reads or
     /// executes what it leads to: each directory a component (or a link's target's) is
     /// looked up in needs search permission, then the entry `access`. Nil when every check
-    /// passes, or when the path leads nowhere (not a permission matter).
+    /// passes, or when the path leads nowhere (not a permission matter). ofdoctor run as
+    /// that user is stopped where the user is: the directory it may not search is named
+    /// all the same (it was taken for an unreadable file).
     public func denial(_ access: FileAccess, path: RootPath, in root: RootView) -> AccessDenial? {
-        guard let lookup = try? root.lookup(path), let found = lookup.resolved else { return nil }
+        guard let lookup = try? root.lookupUpToDenial(path), lookup.resolved != nil || lookup.denied else { return nil }
         if let directory = lookup.searched.first(where: { !may(.execute, $0.entry) }) {
             return AccessDenial(path: directory.path.string, isDirectory: true, access: .execute, mode: directory.entry.mode,
                                 owner: directory.entry.owner, identity: self)
         }
-        guard !may(access, found.entry) else { return nil }
+        guard let found = lookup.resolved, !may(access, found.entry) else { return nil }
         return AccessDenial(path: found.path.string, isDirectory: found.entry.kind == .directory, access: access,
                             mode: found.entry.mode, owner: found.entry.owner, identity: self)
     }

@@ -210,7 +210,14 @@ struct ResolutionState {
 
     struct DirectoryListing {
         var resolved: RootPath
-        var names: Set<TextKey>
+        /// nil: ofdoctor, as a user other than root, may search the directory but not read it
+        /// (mode 0711, say). The loader never lists a directory, it opens each name there, and
+        /// so does the search then (a listing denied was taken for an empty directory: the
+        /// library in it "not found" while the program started).
+        var names: Set<TextKey>?
+
+        /// Whether `name` may be in the directory: listed, or not known to be absent.
+        func mayHold(_ name: TextKey) -> Bool { names?.contains(name) ?? true }
     }
 
     var expectation = CandidateVerdict.Expectation.x86_64
@@ -932,14 +939,15 @@ struct ResolutionState {
                 // For a user other than root, a directory it cannot search fails every open there.
                 if accessIdentity != nil, places[k].listing != nil, let denial = deniedSearch(places[k].directory) {
                     noteDeniedProbe(places[k], reachable: denial.reachable)
-                    if places[k].listing?.names.contains(key) == true || recordsAbsentProbes {
+                    let held = places[k].listing?.mayHold(key) == true
+                    if held || recordsAbsentProbes {
                         trail.append(Attempt(directory: places[k].directory, name: name, source: list.source,
-                                             outcome: places[k].listing?.names.contains(key) == true ? .permissionDenied(denial.denial) : .absent,
+                                             outcome: held ? .permissionDenied(denial.denial) : .absent,
                                              searchDirectory: directory))
                     }
                     continue
                 }
-                guard places[k].listing?.names.contains(key) == true, let resolved = places[k].listing?.resolved else {
+                guard places[k].listing?.mayHold(key) == true, let resolved = places[k].listing?.resolved else {
                     noteAbsentProbe(places[k], name: name)
                     guard recordsAbsentProbes else { continue }
                     trail.append(Attempt(directory: places[k].directory, name: name, source: list.source, outcome: .absent,
@@ -1064,7 +1072,7 @@ struct ResolutionState {
             let dir = base + "/" + sub
             // (A directory that cannot be listed says nothing: then the walk decides.) An
             // absent one is not kept among the listings: only probes ask for it.
-            if let own, !own.names.contains(subdirectoryHeads[k]) {
+            if let own, !own.mayHold(subdirectoryHeads[k]) {
                 probes.append(Probe(directory: dir, listing: nil, slot: probeSlot(of: dir)))
                 continue
             }
@@ -1097,6 +1105,9 @@ struct ResolutionState {
                 var names = Set<TextKey>(minimumCapacity: list.count)
                 for name in list { names.insert(TextKey(name)) }
                 found = DirectoryListing(resolved: resolved.path, names: names)
+            } catch .io(_, _, EACCES) {
+                // (whether the user may search it is `deniedSearch`'s to say, before any name)
+                found = DirectoryListing(resolved: resolved.path, names: nil)
             } catch {
                 noteReadFailure(error)
             }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ELFInspect
 import Support
 
@@ -154,6 +159,19 @@ public struct RootView: Sendable {
         var searched: [Resolved] = []
         let walked = try walk(path, followLast: true, visit: { searched.append(Resolved(path: $0, entry: $1)) })
         return (searched, walked.resolved)
+    }
+
+    /// As `lookup`, and for a path ofdoctor itself may not follow to its end (run as a user
+    /// other than root, it may not search a directory on the way): then the directories
+    /// searched up to the one whose lookup was denied (EACCES), that one last, and `denied`.
+    public func lookupUpToDenial(_ path: RootPath) throws(RootError) -> (searched: [Resolved], resolved: Resolved?, denied: Bool) {
+        var searched: [Resolved] = []
+        do {
+            let walked = try walk(path, followLast: true, visit: { searched.append(Resolved(path: $0, entry: $1)) })
+            return (searched, walked.resolved, false)
+        } catch .io(_, _, EACCES) where !searched.isEmpty {
+            return (searched, nil, true)
+        }
     }
 
     public func isDirectory(_ path: RootPath) -> Bool {

@@ -8,7 +8,14 @@ import Darwin
 
 /// Readable names for the `errno` values the root layer reports (errno(3)).
 public enum Errno {
+    /// "Permission denied (EACCES)".
     public static func describe(_ code: Int32) -> String {
+        guard let message = strerror(code) else { return name(code) }
+        return "\(String(cString: message)) (\(name(code)))"
+    }
+
+    /// "EACCES" ("errno N" for one not named here).
+    public static func name(_ code: Int32) -> String {
         let name: String
         switch code {
         case EACCES: name = "EACCES"
@@ -27,9 +34,11 @@ public enum Errno {
         case ETXTBSY: name = "ETXTBSY"
         case E2BIG: name = "E2BIG"
         case ENAMETOOLONG: name = "ENAMETOOLONG"
+        case ENOMEM: name = "ENOMEM"
+        case EMFILE: name = "EMFILE"
+        case ENFILE: name = "ENFILE"
         default: name = "errno \(code)"
         }
-        guard let message = strerror(code) else { return name }
-        return "\(String(cString: message)) (\(name))"
+        return name
     }
 }

@@ -6,6 +6,7 @@ import Foundation
 import Apply
 import Doctor
 import LoaderModel
+import Support
 
 /// The JSON documents (schema 1), described field by field in docs/json.md. Field names
 /// are the design's contract; fields may be added, never renamed; every field is always
@@ -296,8 +297,13 @@ extension JSONReport {
                 var stage: String
                 var directories: Int
             }
+            struct UnreadableJSON: Encodable {
+                var path: String
+                var error: String
+            }
             var directories: Int
             var stages: [StageJSON]
+            var unreadable: [UnreadableJSON]
         }
 
         struct PersonStep: Encodable {
@@ -323,7 +329,8 @@ extension JSONReport {
             objects = JSONReport.objects(report.diagnosis.graph, findings: report.findings)
             candidateSearch = report.candidateSearch.map { record in
                 CandidateSearchJSON(directories: record.directories,
-                                    stages: record.stages.map { .init(stage: $0.stage.rawValue, directories: $0.directories) })
+                                    stages: record.stages.map { .init(stage: $0.stage.rawValue, directories: $0.directories) },
+                                    unreadable: record.unreadable.map { .init(path: $0.path, error: Errno.describe($0.errno)) })
             }
         }
     }

@@ -56,7 +56,13 @@ struct TextReport {
                        first: "  ", indent: "    ")
         for note in system.notes + report.notes { page.paragraph(style.dim("note: \(v(note))"), first: "  ", indent: "        ") }
         if let search = report.candidateSearch {
-            page.paragraph(style.dim("candidate search read \(search.summary)"), first: "  ", indent: "    ")
+            var read = "candidate search read \(search.summary)"
+            if !search.unreadable.isEmpty {
+                // (a copy may be there: a user other than root should know where it did not look)
+                read += "; it could not read " + page.list(search.unreadable.map { "\(v($0.path)) (\(Errno.name($0.errno)))" },
+                                                        limit: 2, noun: "directory", plural: "directories")
+            }
+            page.paragraph(style.dim(read), first: "  ", indent: "    ")
         }
         if steps {
             for step in next.fixSteps { page.command(step.words, first: "  " + step.label.padding(to: 14)) }
