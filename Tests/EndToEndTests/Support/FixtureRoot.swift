@@ -72,6 +72,8 @@ struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
         variants(in: directory + "/generated")
             + variants(in: directory + "/generated-bullseye").map { var root = $0; root.name = "bullseye-" + root.name; return root }
             + variants(in: directory + "/generated-trixie").map { var root = $0; root.name = "trixie-" + root.name; return root }
+            // (made by hand only: docs/reliability.md, "glibc 2.43")
+            + variants(in: directory + "/generated-forky").map { var root = $0; root.name = "forky-" + root.name; return root }
     }
 
     /// Reads a variant directory holding `root/`, `env` and optionally `program`.
