@@ -565,6 +565,10 @@ GLIBC_FILES = ["libc.so.6", "ld-linux-x86-64.so.2", "libdl.so.2", "libm.so.6", "
 def main():
     global GLIBC_ROOT
     argv = sys.argv[1:]
+    if any(a in ("-h", "--help") for a in argv) or any(a.startswith("-") and a not in ("--glibc-root", "--also") for a in argv):
+        # (an option it does not know is no OUTDIR: `--help` made a directory of that name)
+        print(__doc__.split("\n\n")[0], file=sys.stderr)
+        sys.exit(0 if any(a in ("-h", "--help") for a in argv) else 2)
     if "--glibc-root" in argv:
         k = argv.index("--glibc-root")
         if k + 1 >= len(argv):
