@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import LoaderModel
 import RootFS
 import Support
@@ -22,6 +27,8 @@ public struct LibraryIndex: Sendable {
     public struct UnreadableDirectory: Equatable, Sendable {
         public var path: String
         public var errno: Int32
+        /// Refused for a permission (a user other than root).
+        public var isDenied: Bool { errno == EACCES || errno == EPERM }
     }
     /// Real directories whose library names are in already: a later walk passing through
     /// one adds nothing twice.

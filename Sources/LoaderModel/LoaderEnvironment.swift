@@ -16,6 +16,12 @@ public struct LoaderEnvironment: Equatable, Sendable {
     /// The container `User` as written (`--user`, else the image config's), for text that names
     /// it again: a Dockerfile's `USER` after the root's steps. Nil when none was given.
     public var containerUser: String?
+    /// Whom the kernel checks ofdoctor's own reads of the root for: its process's effective
+    /// user and groups, for a directory it reads through the kernel (`/`, `--root DIR`); nil
+    /// for an image, which has no such checks. Where it may read less than the loader's
+    /// identity (a user checking a root unpacked by root, whose programs run as root), a
+    /// read it is denied is no finding (`OwnReadFailure`).
+    public var reader: ProcessIdentity?
 
     public init(_ variables: [String: String] = [:], workingDirectory: String = "/", identity: ProcessIdentity = .root) {
         self.variables = variables

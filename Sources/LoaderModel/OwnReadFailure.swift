@@ -19,4 +19,19 @@ enum OwnReadFailure {
         guard case .io(_, _, let code) = error else { return false }
         return !loaderOutcomes.contains(code)
     }
+
+    /// A permission the kernel refused ofdoctor's own process.
+    static func isDenial(_ error: RootError) -> Bool {
+        guard case .io(_, _, let code) = error else { return false }
+        return code == EACCES || code == EPERM
+    }
+
+    /// Whether the kernel may refuse `reader` (ofdoctor) what it grants `loader` (the
+    /// identity the loader's opens run with; nil: root): then a denial is ofdoctor's own.
+    /// Root reads everything; the same user with the same groups meets the same checks.
+    static func readerMayLack(_ reader: ProcessIdentity?, comparedWith loader: ProcessIdentity?) -> Bool {
+        guard let reader, reader.uid != 0 else { return false }
+        let loader = loader ?? .root
+        return loader.uid != reader.uid || loader.gid != reader.gid || Set(loader.groups) != Set(reader.groups)
+    }
 }

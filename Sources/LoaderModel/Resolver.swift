@@ -27,6 +27,9 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
     case programNotAFile(path: String)
     case unreadable(ELFError)
     case root(RootError)
+    /// ofdoctor's process was refused a read the loader's identity (or the user who starts
+    /// the program, for the program itself) may be allowed.
+    case deniedToReader(RootError, reader: ProcessIdentity, loader: ProcessIdentity)
     /// Another ELF class or machine than the x86-64 loader this tool models.
     case unsupported(path: String, what: String)
     /// An ELF file the kernel refuses to execute (fs/binfmt_elf.c `load_elf_binary`).
@@ -45,6 +48,8 @@ public enum ResolveError: Error, Equatable, Sendable, CustomStringConvertible {
         case .programNotAFile(let path): return "\(path) is not a regular file"
         case .unreadable(let error): return error.description
         case .root(let error): return error.description
+        case .deniedToReader(let error, let reader, let loader):
+            return "\(error.description); ofdoctor runs as \(reader), and may be refused what \(loader), who starts the program, is let read: run it as root or as that user"
         case .unsupported(let path, let what):
             return "\(path) is \(what); ofdoctor models the x86-64 (ELFCLASS64, EM_X86_64) loader only"
         case .notRunnable(let path, let reason):
@@ -74,6 +79,9 @@ public struct Resolver: Sendable {
     public var originFromTypedPath: Bool
     /// The kernel's vDSO, loaded before anything else under its soname (nil: none).
     public var vdso: KernelVDSO?
+    /// ofdoctor's read of /etc/ld.so.cache that failed (`TargetSystem.cacheReadFailure`): the
+    /// loader, reading it as another user, may not fail it (`OwnReadFailure`).
+    public var cacheReadFailure: RootError?
     /// Whether the files parsed have their symbol-check tables read on a second thread
     /// meanwhile (`TableReadAhead`); the graph is the same either way.
     public var readsTablesAhead: SymbolCheck.Concurrency = .automatic
@@ -245,10 +253,17 @@ struct ResolutionState {
     /// finding can stand on it, so the run fails with it rather than report the library
     /// absent (`OwnReadFailure`).
     var ownReadFailure: RootError?
+    /// ofdoctor's process may be refused what the loader's identity is not
+    /// (`OwnReadFailure.readerMayLack`): then a denial is its own failure too.
+    var readerMayLack = false
 
-    /// Keeps `error` as `ownReadFailure` when it is ofdoctor's own and the first.
+    /// Keeps `error` as `ownReadFailure` when it is ofdoctor's own and the first: a denial
+    /// is when the loader's identity would be let through (as the modes ofdoctor could read say).
     mutating func noteReadFailure(_ error: RootError) {
-        if ownReadFailure == nil, OwnReadFailure.isOwn(error) { ownReadFailure = error }
+        guard ownReadFailure == nil else { return }
+        if OwnReadFailure.isOwn(error) { ownReadFailure = error; return }
+        guard readerMayLack, OwnReadFailure.isDenial(error), case .io(let path, _, _) = error else { return }
+        if accessIdentity?.denial(.read, path: RootPath(path), in: root) == nil { ownReadFailure = error }
     }
     /// Takes each file parsed (up to `residentFiles`: past them pages are dropped, and
     /// reading ahead would fault them back in).
@@ -290,9 +305,18 @@ struct ResolutionState {
     var root: RootView { resolver.root }
     var platform: LoaderPlatform { resolver.platform }
 
+    /// The program's lookup or read failed: a denial to ofdoctor, run as another user than
+    /// the one who starts it, says so (that user may have been let through).
+    func programReadFailure(_ error: RootError) -> ResolveError {
+        let starter = resolver.environment.identity
+        guard OwnReadFailure.isDenial(error), OwnReadFailure.readerMayLack(resolver.environment.reader, comparedWith: starter),
+              let reader = resolver.environment.reader else { return .root(error) }
+        return .deniedToReader(error, reader: reader, loader: starter)
+    }
+
     mutating func run(program: RootPath) throws(ResolveError) -> LoadGraph {
         let resolved: RootView.Resolved?
-        do { resolved = try root.resolve(program) } catch { throw .root(error) }
+        do { resolved = try root.resolve(program) } catch { throw programReadFailure(error) }
         guard let target = resolved else { throw .programNotFound(path: program.string, root: root.label) }
         guard target.entry.kind == .file else { throw .programNotAFile(path: program.string) }
         let elf: ELFFile
@@ -323,7 +347,7 @@ struct ResolutionState {
             }
             throw .unreadable(error)
         } catch let error as RootError {
-            throw .root(error)
+            throw programReadFailure(error)
         } catch {
             throw .programNotFound(path: program.string, root: root.label)
         }
@@ -364,6 +388,8 @@ struct ResolutionState {
             accessIdentity = effective
             cacheDenial = effective.denial(.read, path: Self.cacheFile, in: root)
         }
+        readerMayLack = OwnReadFailure.readerMayLack(resolver.environment.reader, comparedWith: accessIdentity)
+        if let failure = resolver.cacheReadFailure { noteReadFailure(failure) }
         applyHWCapsTunable()
         applyHWCapMask()
         expectation = .init(header: elf.header)
@@ -578,7 +604,12 @@ struct ResolutionState {
     /// What the run found; it fails instead with a read of ofdoctor's own that failed
     /// (`ownReadFailure`), on which no finding can stand.
     func graph(interpreterMissing: Bool) throws(ResolveError) -> LoadGraph {
-        if let ownReadFailure { throw .root(ownReadFailure) }
+        if let ownReadFailure {
+            if readerMayLack, OwnReadFailure.isDenial(ownReadFailure), let reader = resolver.environment.reader {
+                throw .deniedToReader(ownReadFailure, reader: reader, loader: accessIdentity ?? .root)
+            }
+            throw .root(ownReadFailure)
+        }
         let interpIndex = objects.firstIndex(where: { $0.foundVia == .interpreter })
         var graph = LoadGraph(objects: objects, missing: missing, failedPreloads: failedPreloads, platform: platform,
                               environment: resolver.environment, interpreterIndex: interpIndex,

@@ -9,6 +9,9 @@ public struct TargetSystem: Sendable {
     public var cache: LdSoCache?
     /// Why the cache could not be used (the loader then skips it too).
     public var cacheProblem: String?
+    /// The read of the cache that failed, when it was a read (not a malformed cache): whether
+    /// the loader fails it too depends on who reads (`Resolver.cacheReadFailure`).
+    public var cacheReadFailure: RootError?
     /// Where the glibc version was read from, for "which rules were used".
     public var glibcSource: String
     /// What could not be read about the machine and what was assumed instead (the report
@@ -50,12 +53,15 @@ public struct TargetSystem: Sendable {
                                            multiarch: multiarch)
         var cache: LdSoCache?
         var problem: String?
+        var readFailure: RootError?
         do {
             cache = try LdSoCache.read(from: root)
         } catch {
             problem = "\(error)"
+            readFailure = error as? RootError
         }
         var system = TargetSystem(root: root, platform: platform, cache: cache, cacheProblem: problem, glibcSource: source)
+        system.cacheReadFailure = readFailure
         system.cpu = cpu
         system.vdso = vdso
         if cpu == nil {
@@ -82,6 +88,7 @@ public struct TargetSystem: Sendable {
                                 cache: cache.map { CacheLookup(cache: $0, platform: platform) },
                                 originFromTypedPath: originFromTypedPath)
         resolver.vdso = vdso
+        resolver.cacheReadFailure = cacheReadFailure
         return resolver
     }
 }

@@ -96,6 +96,8 @@ extension TargetDescription {
         var environment = LoaderEnvironment(variables, workingDirectory: directory, identity: identity)
         environment.unknownContainerUser = unknownUser
         environment.containerUser = givenUser ?? user
+        // (an image's files are read from its layers, past any permission)
+        environment.reader = image == nil ? .ofThisProcessReading : nil
         return environment
     }
 
@@ -171,5 +173,10 @@ extension ProcessIdentity {
         let status = ProcFile.bytes(at: "/proc/self/status").flatMap { ProcessPrivileges(status: $0) }
         return ProcessIdentity(uid: UInt32(getuid()), gid: UInt32(getgid()), groups: RootedRun.ownGroups(),
                                privileges: status ?? .assumed)
+    }
+
+    /// This process as the kernel checks its own reads: its effective user and group.
+    static var ofThisProcessReading: ProcessIdentity {
+        ProcessIdentity(uid: UInt32(geteuid()), gid: UInt32(getegid()), groups: RootedRun.ownGroups())
     }
 }

@@ -48,10 +48,15 @@ struct OwnReadFailureTests {
         return RootPath(object.realPath)
     }
 
-    static func resolve(_ root: FailingRoot, environment: [String: String] = [:]) throws(ResolveError) -> LoadGraph {
+    /// - Parameters:
+    ///   - identity: who starts the program; `reader`: whom the kernel checks ofdoctor's reads for.
+    static func resolve(_ root: FailingRoot, environment: [String: String] = [:], identity: ProcessIdentity = .root,
+                        reader: ProcessIdentity? = nil) throws(ResolveError) -> LoadGraph {
         var system = MachineDifferentialTests.system!
         system.root = RootView(root)
-        return try system.resolver(environment: LoaderEnvironment(environment)).resolve(program: RootPath(program))
+        var loaderEnvironment = LoaderEnvironment(environment, identity: identity)
+        loaderEnvironment.reader = reader
+        return try system.resolver(environment: loaderEnvironment).resolve(program: RootPath(program))
     }
 
     @Test("a library ofdoctor cannot read (ENOMEM, EMFILE, EIO): the resolution fails naming it",
@@ -82,5 +87,24 @@ struct OwnReadFailureTests {
         let root = FailingRoot(base: try LocalRoot(directory: "/"), file: libc, errno: EACCES)
         let graph = try Self.resolve(root)
         #expect(graph.missing.contains { $0.name == "libc.so.6" })
+        // ofdoctor as the same user as the loader's, or as root: the same.
+        let user = ProcessIdentity(uid: 1000, gid: 1000, groups: [1000])
+        #expect(try Self.resolve(root, identity: user, reader: user).missing.contains { $0.name == "libc.so.6" })
+        #expect(try Self.resolve(root, reader: .root).missing.contains { $0.name == "libc.so.6" })
+    }
+
+    @Test("a read denied to ofdoctor run as another user than the loader's (root, or other groups): the resolution fails naming it",
+          .enabled(if: available, "needs /bin/ls and this machine's root"))
+    func permissionIsOfdoctorsOwn() throws {
+        let libc = try Self.loaded("libc.so.6")
+        let root = FailingRoot(base: try LocalRoot(directory: "/"), file: libc, errno: EACCES)
+        let user = ProcessIdentity(uid: 1000, gid: 1000, groups: [1000])
+        let denied = RootError.io(path: libc.string, operation: "mmap", errno: EACCES)
+        #expect(throws: ResolveError.deniedToReader(denied, reader: user, loader: .root)) { try Self.resolve(root, reader: user) }
+        var otherGroups = user
+        otherGroups.groups = [1000, 27]
+        #expect(throws: ResolveError.deniedToReader(denied, reader: user, loader: otherGroups)) {
+            try Self.resolve(root, identity: otherGroups, reader: user)
+        }
     }
 }

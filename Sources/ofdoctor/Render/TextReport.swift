@@ -61,6 +61,9 @@ struct TextReport {
                 // (a copy may be there: a user other than root should know where it did not look)
                 read += "; it could not read " + page.list(search.unreadable.map { "\(v($0.path)) (\(Errno.name($0.errno)))" },
                                                         limit: 2, noun: "directory", plural: "directories")
+                if let reader = report.environment.reader, reader.uid != 0, search.unreadable.contains(where: \.isDenied) {
+                    read += " (ofdoctor runs as \(reader): as root it would search them too)"
+                }
             }
             page.paragraph(style.dim(read), first: "  ", indent: "    ")
         }

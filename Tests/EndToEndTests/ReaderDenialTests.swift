@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// ofdoctor run as a user other than root on a root whose programs run as root (`--root`, a
+/// root unpacked by root): the kernel refuses ofdoctor reads it grants the loader. A library
+/// behind a directory only root may enter was "not found" (install the package) while the
+/// program starts in the container; now the run stops with one line naming the file and
+/// what to do (exit 3), and the candidate search says where it could not look.
+@Suite("ofdoctor refused a read the loader's user is allowed", .serialized)
+struct ReaderDenialTests {
+    static var available: Bool { HostSecureExecutionTests.available && RealLoader.isAvailable }
+
+    static let libraryDirectory = "/opt/OpenFace/build/lib"
+
+    /// ofdoctor `arguments` as uid 1000.
+    static func asUser(_ arguments: [String]) -> Command.Result {
+        Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1",
+                                                                           HostSecureExecutionTests.ofdoctor] + arguments)
+    }
+
+    @Test("a library directory only root may enter: the real loader starts the program as root; check and tree by uid 1000 exit 3 naming the file",
+          .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
+    func libraryBehindRootOnlyDirectory() throws {
+        let fixture = try #require(FixtureRoot.named("healthy"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root + Self.libraryDirectory)
+        let program = DoctorEndToEndTests.program
+        let started = RealLoader.run(root: root, program: program, argv0: "FeatureExtraction", arguments: ["-f", "face.jpg"],
+                                     environment: fixture.environment)
+        #expect(started.status == 0, "the container's root starts it: \(started)")
+
+        let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [program]
+        for command in [["check"], ["tree"], ["check", "--format", "json"]] {
+            let result = Self.asUser(command + target)
+            let lines = result.stderr.split(separator: "\n")
+            #expect(result.status == 3 && result.stdout.isEmpty && lines.count == 1, "\(command): \(result)")
+            #expect(lines.first.map { $0.hasPrefix("ofdoctor: \(Self.libraryDirectory)/") && $0.contains("Permission denied")
+                && $0.contains("runs as uid 1000") && $0.contains("root, who starts the program") && $0.contains("run it as root") } == true, "\(command): \(result.stderr)")
+        }
+        // As root: what the loader does.
+        let asRoot = Command.ofdoctor(["check"] + target)
+        #expect(asRoot.status == 0, "\(asRoot)")
+        // Without LD_LIBRARY_PATH the libraries are missing for the loader too (OF003); the
+        // search says where it could not look, and why.
+        let bare = ["--root", root, "--env", "PATH=/opt/OpenFace/build/bin:/usr/bin:/bin", program]
+        let text = Self.asUser(["check"] + bare)
+        #expect(text.status == 2 && text.stdout.contains("could not read \(Self.libraryDirectory) (EACCES)")
+                && text.stdout.contains("as root it would search them too"), "\(text)")
+        let json = Self.asUser(["check", "--format", "json"] + bare)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json)")
+        let unreadable = (report["candidateSearch"] as? [String: Any])?["unreadable"] as? [[String: Any]] ?? []
+        #expect(unreadable.compactMap { $0["path"] as? String } == [Self.libraryDirectory], "\(unreadable)")
+        let rootCheck = Command.ofdoctor(["check", "--format", "json"] + bare)
+        #expect(rootCheck.status == 1, "as root the search finds the copies and plans: \(rootCheck)")
+    }
+
+    @Test("a program behind a directory only root may enter: uid 1000 checking it for root exits 3 and says why",
+          .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
+    func programBehindRootOnlyDirectory() throws {
+        let fixture = try #require(FixtureRoot.named("healthy"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root + "/opt/OpenFace/build/bin")
+        let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [DoctorEndToEndTests.program]
+        let result = Self.asUser(["check"] + target)
+        #expect(result.status == 3 && result.stderr.contains("Permission denied") && result.stderr.contains("root, who starts the program")
+                && result.stderr.split(separator: "\n").count == 1, "\(result)")
+        #expect(Command.ofdoctor(["check"] + target).status == 0)
+    }
+
+    @Test("an ld.so.cache only root may read: uid 1000 checking a root whose program runs as root exits 3; as --user 1000 the loader skips the cache, as the real one does",
+          .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
+    func cacheOnlyRootMayRead() throws {
+        let fixture = try #require(FixtureRoot.named("healthy"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: root + "/etc/ld.so.cache")
+        let program = DoctorEndToEndTests.program
+        let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [program]
+        let result = Self.asUser(["check"] + target)
+        #expect(result.status == 3 && result.stderr.hasPrefix("ofdoctor: /etc/ld.so.cache: ") && result.stderr.contains("run it as root"),
+                "\(result)")
+        // The program run as uid 1000: its loader cannot read the cache either, and the check
+        // (made by uid 1000 or by root) judges it so.
+        let started = RealLoader.run(root: root, program: program, argv0: "FeatureExtraction", arguments: ["-f", "face.jpg"],
+                                     environment: fixture.environment, user: "1000:1000")
+        for check in [Self.asUser(["check", "--user", "1000:1000"] + target), Command.ofdoctor(["check", "--user", "1000:1000"] + target)] {
+            #expect((check.status == 0) == (started.status == 0) && check.status != 3, "the program run as 1000 exits \(started.status): \(check)")
+        }
+    }
+}
