@@ -18,13 +18,22 @@ struct ReaderDenialTests {
                                                                            HostSecureExecutionTests.ofdoctor] + arguments)
     }
 
+    /// A copy of the healthy fixture root where uid 1000 can reach it, with `path` given `mode`;
+    /// removed by the caller (`remove`).
+    static func root(withMode mode: Int, at path: String) throws -> (root: String, fixture: FixtureRoot) {
+        let fixture = try #require(FixtureRoot.named("healthy"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: root + path)
+        return (root, fixture)
+    }
+
+    static func remove(_ root: String) { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+
     @Test("a library directory only root may enter: the real loader starts the program as root; check and tree by uid 1000 exit 3 naming the file",
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func libraryBehindRootOnlyDirectory() throws {
-        let fixture = try #require(FixtureRoot.named("healthy"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
-        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root + Self.libraryDirectory)
+        let (root, fixture) = try Self.root(withMode: 0o700, at: Self.libraryDirectory)
+        defer { Self.remove(root) }
         let program = DoctorEndToEndTests.program
         let started = RealLoader.run(root: root, program: program, argv0: "FeatureExtraction", arguments: ["-f", "face.jpg"],
                                      environment: fixture.environment)
@@ -58,10 +67,8 @@ struct ReaderDenialTests {
     @Test("a program behind a directory only root may enter: uid 1000 checking it for root exits 3 and says why",
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func programBehindRootOnlyDirectory() throws {
-        let fixture = try #require(FixtureRoot.named("healthy"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
-        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: root + "/opt/OpenFace/build/bin")
+        let (root, fixture) = try Self.root(withMode: 0o700, at: "/opt/OpenFace/build/bin")
+        defer { Self.remove(root) }
         let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [DoctorEndToEndTests.program]
         let result = Self.asUser(["check"] + target)
         #expect(result.status == 3 && result.stderr.contains("Permission denied") && result.stderr.contains("root, who starts the program")
@@ -72,10 +79,8 @@ struct ReaderDenialTests {
     @Test("an ld.so.cache only root may read: uid 1000 checking a root whose program runs as root exits 3; as --user 1000 the loader skips the cache, as the real one does",
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func cacheOnlyRootMayRead() throws {
-        let fixture = try #require(FixtureRoot.named("healthy"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
-        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: root + "/etc/ld.so.cache")
+        let (root, fixture) = try Self.root(withMode: 0o600, at: "/etc/ld.so.cache")
+        defer { Self.remove(root) }
         let program = DoctorEndToEndTests.program
         let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [program]
         let result = Self.asUser(["check"] + target)
