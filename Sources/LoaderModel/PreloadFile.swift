@@ -15,7 +15,9 @@ public enum PreloadFile {
     static func names(in root: RootView) throws(ResolveError) -> [String] {
         guard let found = (try? root.resolve(path)) ?? nil, found.entry.kind == .file, found.entry.size > 0 else { return [] }
         guard found.entry.size <= largestRead else { throw .oversizedPreloadFile(size: found.entry.size) }
-        guard let bytes = try? root.filesystem.contents(of: found.path) else { return [] }
+        // (a read that fails is the caller's to judge: the loader may read what ofdoctor may not)
+        let bytes: FileBytes
+        do { bytes = try root.filesystem.contents(of: found.path) } catch { throw .root(error) }
         return names(in: Array(bytes.buffer))
     }
 

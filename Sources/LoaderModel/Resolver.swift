@@ -433,7 +433,10 @@ struct ResolutionState {
             }
         }
         // The loader reads /etc/ld.so.preload only when access(2) — the real user's — says it may.
-        let filePreloads = identity.uid != 0 && identity.denial(.read, path: PreloadFile.path, in: root) != nil ? [] : try PreloadFile.names(in: root)
+        var filePreloads: [String] = []
+        if identity.uid == 0 || identity.denial(.read, path: PreloadFile.path, in: root) == nil {
+            do { filePreloads = try PreloadFile.names(in: root) } catch .root(let failure) { noteReadFailure(failure) }
+        }
         for (list, names) in [(PreloadList.environment, resolver.environment.preload), (.file, filePreloads)] {
             preloadList = list
             for (position, name) in names.enumerated() {

@@ -76,6 +76,28 @@ struct ReaderDenialTests {
         #expect(Command.ofdoctor(["check"] + target).status == 0)
     }
 
+    @Test("an /etc/ld.so.preload only root may read: uid 1000 checking the program root starts exits 3; root's check lists the preload the real loader loads",
+          .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
+    func preloadFileOnlyRootMayRead() throws {
+        let preloaded = "/lib/x86_64-linux-gnu/libffi.so.7"
+        let fixture = try #require(FixtureRoot.named("healthy"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        defer { Self.remove(root) }
+        try Data((preloaded + "\n").utf8).write(to: URL(fileURLWithPath: root + "/etc/ld.so.preload"))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: root + "/etc/ld.so.preload")
+        let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [DoctorEndToEndTests.program]
+        let result = Self.asUser(["check"] + target)
+        #expect(result.status == 3 && result.stderr.hasPrefix("ofdoctor: /etc/ld.so.preload: ") && result.stderr.contains("run it as root"),
+                "\(result)")
+        let listed = RealLoader.run(root: root, program: RealLoader.interpreter, argv0: RealLoader.interpreter,
+                                    arguments: ["--list", DoctorEndToEndTests.program], environment: fixture.environment)
+        #expect(listed.stdout.contains(preloaded), "the real loader preloads it: \(listed)")
+        let asRoot = Command.ofdoctor(["check", "--format", "json"] + target)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(asRoot.stdout.utf8)) as? [String: Any], "\(asRoot)")
+        let paths = (report["objects"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String }
+        #expect(asRoot.status == 0 && paths.contains(preloaded), "\(asRoot.status): \(paths)")
+    }
+
     @Test("an ld.so.cache only root may read: uid 1000 checking a root whose program runs as root exits 3; as --user 1000 the loader skips the cache, as the real one does",
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func cacheOnlyRootMayRead() throws {
