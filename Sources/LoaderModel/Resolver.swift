@@ -218,10 +218,9 @@ struct ResolutionState {
 
     struct DirectoryListing {
         var resolved: RootPath
-        /// nil: ofdoctor, as a user other than root, may search the directory but not read it
-        /// (mode 0711, say). The loader never lists a directory, it opens each name there, and
-        /// so does the search then (a listing denied was taken for an empty directory: the
-        /// library in it "not found" while the program started).
+        /// nil: ofdoctor may search the directory but not read it (mode 0711, run as a user
+        /// other than root). The loader never lists a directory, it opens each name there,
+        /// and so does the search then.
         var names: Set<TextKey>?
 
         /// Whether `name` may be in the directory: listed, or not known to be absent.
@@ -305,18 +304,18 @@ struct ResolutionState {
     var root: RootView { resolver.root }
     var platform: LoaderPlatform { resolver.platform }
 
-    /// The program's lookup or read failed: a denial to ofdoctor, run as another user than
-    /// the one who starts it, says so (that user may have been let through).
-    func programReadFailure(_ error: RootError) -> ResolveError {
-        let starter = resolver.environment.identity
-        guard OwnReadFailure.isDenial(error), OwnReadFailure.readerMayLack(resolver.environment.reader, comparedWith: starter),
-              let reader = resolver.environment.reader else { return .root(error) }
-        return .deniedToReader(error, reader: reader, loader: starter)
+    /// A read that ends the run: a denial to ofdoctor, run as another user than `loader` (who
+    /// makes that read for real), says so, since `loader` may have been let through.
+    func failure(_ error: RootError, loader: ProcessIdentity) -> ResolveError {
+        guard OwnReadFailure.isDenial(error), let reader = resolver.environment.reader,
+              OwnReadFailure.readerMayLack(reader, comparedWith: loader) else { return .root(error) }
+        return .deniedToReader(error, reader: reader, loader: loader)
     }
 
     mutating func run(program: RootPath) throws(ResolveError) -> LoadGraph {
         let resolved: RootView.Resolved?
-        do { resolved = try root.resolve(program) } catch { throw programReadFailure(error) }
+        // (the program is the kernel's to read, as the user who starts it)
+        do { resolved = try root.resolve(program) } catch { throw failure(error, loader: resolver.environment.identity) }
         guard let target = resolved else { throw .programNotFound(path: program.string, root: root.label) }
         guard target.entry.kind == .file else { throw .programNotAFile(path: program.string) }
         let elf: ELFFile
@@ -347,7 +346,7 @@ struct ResolutionState {
             }
             throw .unreadable(error)
         } catch let error as RootError {
-            throw programReadFailure(error)
+            throw failure(error, loader: resolver.environment.identity)
         } catch {
             throw .programNotFound(path: program.string, root: root.label)
         }
@@ -607,12 +606,7 @@ struct ResolutionState {
     /// What the run found; it fails instead with a read of ofdoctor's own that failed
     /// (`ownReadFailure`), on which no finding can stand.
     func graph(interpreterMissing: Bool) throws(ResolveError) -> LoadGraph {
-        if let ownReadFailure {
-            if readerMayLack, OwnReadFailure.isDenial(ownReadFailure), let reader = resolver.environment.reader {
-                throw .deniedToReader(ownReadFailure, reader: reader, loader: accessIdentity ?? .root)
-            }
-            throw .root(ownReadFailure)
-        }
+        if let ownReadFailure { throw failure(ownReadFailure, loader: accessIdentity ?? .root) }
         let interpIndex = objects.firstIndex(where: { $0.foundVia == .interpreter })
         var graph = LoadGraph(objects: objects, missing: missing, failedPreloads: failedPreloads, platform: platform,
                               environment: resolver.environment, interpreterIndex: interpIndex,
