@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -64,7 +69,15 @@ extension ApplySession {
         for file in Self.ldconfigFiles {
             guard let parent = try resolve(file.parent), parent.entry.kind == .directory else { continue }
             let real = parent.path.appending(file.lastComponent)
-            guard let found = try entry(real), found.kind == .directory || found.kind == .other else { continue }
+            let found: RootEntry?
+            do {
+                found = try entry(real)
+            } catch .root(.io(_, _, let code)) where code == EACCES || code == EPERM {
+                // (/var/cache/ldconfig is root's alone: a user other than root meets this first)
+                reasons.append("\(real.string): this user may not look at it (\(Errno.describe(code))); ldconfig replaces it")
+                continue
+            }
+            guard let found, found.kind == .directory || found.kind == .other else { continue }
             let what = found.kind == .directory ? "a directory" : "a FIFO, socket or device"
             reasons.append("\(real.string): \(what), not a file; ldconfig would replace it (or wait on it) and undo could not give it back: remove it first")
         }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import RootFS
 import Support
 
@@ -38,15 +43,20 @@ extension PlanApplier {
             if let problem = ldconfig.preflight(for: root) { reasons.append(problem) }
         }
         var seen: Set<RootPath> = []
+        var denied = false
         for directory in writes where !created.contains(directory) && seen.insert(directory).inserted {
-            let denied: Int32?
-            do throws(ConfinementFailure) { denied = try session.confined.writeDenied(directory) } catch {
+            let writeDenial: Int32?
+            do throws(ConfinementFailure) { writeDenial = try session.confined.writeDenied(directory) } catch {
                 reasons.append(ApplySession.error(error).description)
                 continue
             }
-            if let code = denied {
+            if let code = writeDenial {
                 reasons.append("\(directory.string): this user cannot create or replace names in it: \(Errno.describe(code))")
+                denied = denied || code == EACCES || code == EPERM
             }
+        }
+        if denied && !runsAsRoot {
+            reasons.append("fix --apply changes what only root may change here: run it as root, or write the plan out with `ofdoctor fix --format sh` for root to run")
         }
         guard reasons.isEmpty else { throw .cannotApply(reasons: reasons) }
     }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Doctor
 import ELFInspect
 import RootFS
@@ -17,6 +22,9 @@ public struct PlanApplier: Sendable {
     let writer: any FileSystemWriter
     let journalKey: JournalKey
     let stepHook: (@Sendable (Int) -> StepDecision)?
+    /// This process may change what only root may: a refusal for want of permission then
+    /// says how to go on (a plan for root to run).
+    var runsAsRoot = geteuid() == 0
 
     /// - Parameters:
     ///   - scannedDirectories: the directories ldconfig will scan (from ld.so.conf);

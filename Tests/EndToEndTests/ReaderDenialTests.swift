@@ -98,6 +98,30 @@ struct ReaderDenialTests {
         #expect(asRoot.status == 0 && paths.contains(preloaded), "\(asRoot.status): \(paths)")
     }
 
+    @Test("fix --apply by uid 1000 on a root only root may change: refused before any change, with every reason and what to do instead",
+          .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
+    func applyAsUserOnRootsRoot() throws {
+        let fixture = try #require(FixtureRoot.named("of002"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        defer { Self.remove(root) }
+        let state = (root as NSString).deletingLastPathComponent + "/state"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        _ = Command.run("/bin/chown", ["1000:1000", state])
+        let listing = { Command.run("/usr/bin/find", [root, "-printf", "%p %y %m %s %l\\n"]).stdout }
+        let before = listing()
+        let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [DoctorEndToEndTests.program]
+        let result = Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1",
+                                 "XDG_STATE_HOME=" + state, HostSecureExecutionTests.ofdoctor, "fix", "--apply"] + target)
+        #expect(result.status == 4 && result.stderr.contains("nothing was changed") && result.stderr.contains("/etc: this user cannot create")
+                && result.stderr.contains("run it as root, or write the plan out with `ofdoctor fix --format sh`"), "\(result)")
+        #expect(listing() == before, "the root is as it was")
+        // As root the same plan is carried out, and the real loader starts the program.
+        let applied = Command.ofdoctor(["fix", "--apply"] + target)
+        #expect(applied.status == 0, "\(applied)")
+        let started = DoctorEndToEndTests.runThroughProfile(root: root, environment: fixture.environment)
+        #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "after fix: \(started)")
+    }
+
     @Test("an ld.so.cache only root may read: uid 1000 checking a root whose program runs as root exits 3; as --user 1000 the loader skips the cache, as the real one does",
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func cacheOnlyRootMayRead() throws {
