@@ -40,6 +40,8 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
     case journalKey(path: String, reason: String)
     /// Checked before the first change: the plan cannot be carried out here, and why.
     case cannotApply(reasons: [String])
+    /// As `cannotApply`, run by a user other than root where some place is root's to change.
+    case needsRoot(reasons: [String])
     /// An `undo` was interrupted; it must finish before anything new is applied.
     case undoIncomplete(journal: String)
     /// `ldconfig` exited non-zero.
@@ -94,6 +96,8 @@ public indirect enum ApplyError: Error, Equatable, Sendable, CustomStringConvert
             return "\(p): the key that seals ofdoctor's journals cannot be used: \(reason); nothing was changed; fix it, or point XDG_STATE_HOME at a directory of your own"
         case .cannotApply(let reasons):
             return "the plan cannot be carried out, so nothing was changed: \(reasons.joined(separator: "; "))"
+        case .needsRoot(let reasons):
+            return "the plan changes what only root may change here, so nothing was changed: \(reasons.joined(separator: "; ")); run fix --apply as root, or write the plan out for root to run"
         case .undoIncomplete(let p):
             return "\(p): an earlier ofdoctor undo did not finish; run ofdoctor undo before applying a new fix"
         case .ldconfigFailed(let result):

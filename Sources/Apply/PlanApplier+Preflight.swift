@@ -55,9 +55,6 @@ extension PlanApplier {
                 denied = denied || code == EACCES || code == EPERM
             }
         }
-        if denied && !runsAsRoot {
-            reasons.append("fix --apply changes what only root may change here: run it as root, or write the plan out with `ofdoctor fix --format sh` for root to run")
-        }
-        guard reasons.isEmpty else { throw .cannotApply(reasons: reasons) }
+        guard reasons.isEmpty else { throw denied && !runsAsRoot ? .needsRoot(reasons: reasons) : .cannotApply(reasons: reasons) }
     }
 }

@@ -113,7 +113,8 @@ struct ReaderDenialTests {
         let result = Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1",
                                  "XDG_STATE_HOME=" + state, HostSecureExecutionTests.ofdoctor, "fix", "--apply"] + target)
         #expect(result.status == 4 && result.stderr.contains("nothing was changed") && result.stderr.contains("/etc: this user cannot create")
-                && result.stderr.contains("run it as root, or write the plan out with `ofdoctor fix --format sh`"), "\(result)")
+                && result.stderr.contains("run fix --apply as root, or write the plan out for root to run: ")
+                && result.stderr.contains(" fix --format sh --root "), "\(result)")
         #expect(listing() == before, "the root is as it was")
         // As root the same plan is carried out, and the real loader starts the program.
         let applied = Command.ofdoctor(["fix", "--apply"] + target)

@@ -72,6 +72,10 @@ struct Fix: ParsableCommand {
                 let outcome: FixOutcome
                 do throws(FixFailure) { outcome = try session.apply(plan, with: applier) } catch {
                     switch error {
+                    case .applying(.needsRoot(let reasons)):
+                        // (the whole command, to paste: the script carries the plan to root)
+                        throw CommandFailure.apply(ApplyError.needsRoot(reasons: reasons).description + ": "
+                                                   + next.command("fix", "--format", "sh"))
                     case .applying(let failure):
                         throw CommandFailure.applying(failure)
                     case .recheck(let applied, let failure):
