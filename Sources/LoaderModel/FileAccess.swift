@@ -49,9 +49,9 @@ extension ProcessIdentity {
     /// The first check that fails when this identity looks `path` up and then reads or
     /// executes what it leads to: each directory a component (or a link's target's) is
     /// looked up in needs search permission, then the entry `access`. Nil when every check
-    /// passes, or when the path leads nowhere (not a permission matter). ofdoctor run as
-    /// that user is stopped where the user is: the directory it may not search is named
-    /// all the same (it was taken for an unreadable file).
+    /// passes, or when the path leads nowhere (not a permission matter). Where ofdoctor's own
+    /// lookup is refused on the way (run as a user other than root), the directories it
+    /// reached are judged all the same.
     public func denial(_ access: FileAccess, path: RootPath, in root: RootView) -> AccessDenial? {
         guard let lookup = try? root.lookupUpToDenial(path), lookup.resolved != nil || lookup.denied else { return nil }
         if let directory = lookup.searched.first(where: { !may(.execute, $0.entry) }) {
