@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -72,7 +67,7 @@ extension ApplySession {
             let found: RootEntry?
             do {
                 found = try entry(real)
-            } catch .root(.io(_, _, let code)) where code == EACCES || code == EPERM {
+            } catch .root(.io(_, _, let code)) where Errno.isPermission(code) {
                 // (/var/cache/ldconfig is root's alone: a user other than root meets this first)
                 reasons.append("\(real.string): this user may not look at it (\(Errno.describe(code))); ldconfig replaces it")
                 continue

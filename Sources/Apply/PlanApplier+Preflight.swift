@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import RootFS
 import Support
 
@@ -52,7 +47,7 @@ extension PlanApplier {
             }
             if let code = writeDenial {
                 reasons.append("\(directory.string): this user cannot create or replace names in it: \(Errno.describe(code))")
-                denied = denied || code == EACCES || code == EPERM
+                denied = denied || Errno.isPermission(code)
             }
         }
         guard reasons.isEmpty else { throw denied && !runsAsRoot ? .needsRoot(reasons: reasons) : .cannotApply(reasons: reasons) }

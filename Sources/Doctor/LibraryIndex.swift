@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import LoaderModel
 import RootFS
 import Support
@@ -28,7 +23,7 @@ public struct LibraryIndex: Sendable {
         public var path: String
         public var errno: Int32
         /// Refused for a permission (a user other than root).
-        public var isDenied: Bool { errno == EACCES || errno == EPERM }
+        public var isDenied: Bool { Errno.isPermission(errno) }
     }
     /// Real directories whose library names are in already: a later walk passing through
     /// one adds nothing twice.

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import RootFS
+import Support
 
 /// Whether a failure to read a file is the loader's outcome or ofdoctor's own. The loader
 /// passes over a file it may not open or that vanished, and so does the model; but memory,
@@ -23,7 +24,7 @@ enum OwnReadFailure {
     /// A permission the kernel refused ofdoctor's own process.
     static func isDenial(_ error: RootError) -> Bool {
         guard case .io(_, _, let code) = error else { return false }
-        return code == EACCES || code == EPERM
+        return Errno.isPermission(code)
     }
 
     /// Whether the kernel may refuse `reader` (ofdoctor) what it grants `loader` (the

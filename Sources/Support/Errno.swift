@@ -14,6 +14,9 @@ public enum Errno {
         return "\(String(cString: message)) (\(name(code)))"
     }
 
+    /// A refusal for want of permission: EACCES (the modes) or EPERM (capabilities, flags).
+    public static func isPermission(_ code: Int32) -> Bool { code == EACCES || code == EPERM }
+
     /// "EACCES" ("errno N" for one not named here).
     public static func name(_ code: Int32) -> String {
         let name: String
