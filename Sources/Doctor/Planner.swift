@@ -794,15 +794,17 @@ public struct Planner: Sendable {
         if (try? system.root.resolve(RootPath(path))) ?? nil == nil, let target = try? system.root.linkTarget(at: RootPath(path)) {
             return "a dangling symlink (to \(target))"
         }
-        if let bytes = try? system.root.contents(of: RootPath(path)), let (size, end) = PastEndOfFile.cutShort(bytes: bytes) {
-            return "cut short: \(size) bytes, and its segments run to byte \(end)"
-        }
-        if let denial = accessIdentity?.denial(.read, path: RootPath(path), in: system.root) { return "\(denial)" }
+        // (read once: its bytes say whether it is cut short, its failure why ofdoctor could not tell)
+        var readFailure: Int32?
         do {
-            _ = try system.root.contents(of: RootPath(path))
+            if let (size, end) = PastEndOfFile.cutShort(bytes: try system.root.contents(of: RootPath(path))) {
+                return "cut short: \(size) bytes, and its segments run to byte \(end)"
+            }
         } catch .io(_, _, let code) {
-            return "ofdoctor could not read it: \(Errno.describe(code))"
+            readFailure = code
         } catch {}
+        if let denial = accessIdentity?.denial(.read, path: RootPath(path), in: system.root) { return "\(denial)" }
+        if let readFailure { return "ofdoctor could not read it: \(Errno.describe(readFailure))" }
         return "not a usable x86-64 library"
     }
 
