@@ -88,6 +88,12 @@ struct HostSecureExecutionTests {
     }
 
     static let asUser = ["--reuid=1000", "--regid=1000", "--clear-groups"]
+
+    /// ofdoctor `arguments` run by uid 1000 (`asUser`) in an environment of `PATH`, `NO_COLOR`
+    /// and `variables` alone.
+    static func ofdoctorAsUser(_ arguments: [String], variables: [String] = []) -> Command.Result {
+        Command.run("/usr/bin/setpriv", asUser + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1"] + variables + [ofdoctor] + arguments)
+    }
     static let flags = ["p", "ep", "i", "ei", "ip"]
 
     /// `setcap cap_net_raw=FLAGS` copies of the program, run by uid 1000 whose process has

@@ -120,10 +120,7 @@ struct JSONContractTests {
         }
         defer { if let unlisted { try? FileManager.default.removeItem(atPath: unlisted) } }
         for run in runs {
-            let result = run.asUser
-                ? Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin",
-                                                                                    HostSecureExecutionTests.ofdoctor] + run.arguments)
-                : Command.ofdoctor(run.arguments)
+            let result = run.asUser ? HostSecureExecutionTests.ofdoctorAsUser(run.arguments) : Command.ofdoctor(run.arguments)
             #expect([0, 1, 2].contains(result.status), "\(run): exit \(result.status) \(result.stderr)")
             let document = try #require(contract.documents[run.document], "\(run.document) is not in docs/json.md")
             // Foundation's pretty printer wrote `{`, a blank line, `}` for an empty object.

@@ -13,10 +13,7 @@ struct ReaderDenialTests {
     static let libraryDirectory = "/opt/OpenFace/build/lib"
 
     /// ofdoctor `arguments` as uid 1000.
-    static func asUser(_ arguments: [String]) -> Command.Result {
-        Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1",
-                                                                           HostSecureExecutionTests.ofdoctor] + arguments)
-    }
+    static func asUser(_ arguments: [String]) -> Command.Result { HostSecureExecutionTests.ofdoctorAsUser(arguments) }
 
     /// A copy of the healthy fixture root where uid 1000 can reach it, with `path` given `mode`;
     /// removed by the caller (`remove`).
@@ -110,8 +107,7 @@ struct ReaderDenialTests {
         let listing = { Command.run("/usr/bin/find", [root, "-printf", "%p %y %m %s %l\\n"]).stdout }
         let before = listing()
         let target = ["--root", root] + DoctorEndToEndTests.envArguments(fixture) + [DoctorEndToEndTests.program]
-        let result = Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + ["/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1",
-                                 "XDG_STATE_HOME=" + state, HostSecureExecutionTests.ofdoctor, "fix", "--apply"] + target)
+        let result = HostSecureExecutionTests.ofdoctorAsUser(["fix", "--apply"] + target, variables: ["XDG_STATE_HOME=" + state])
         #expect(result.status == 4 && result.stderr.contains("nothing was changed") && result.stderr.contains("/etc: this user cannot create")
                 && result.stderr.contains("run fix --apply as root, or write the plan out for root to run: ")
                 && result.stderr.contains(" fix --format sh --root "), "\(result)")

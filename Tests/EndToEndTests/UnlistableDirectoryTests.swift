@@ -33,9 +33,8 @@ struct UnlistableDirectoryTests {
         let label = "lib mode \(mode), \(program)\(llp.map { " LD_LIBRARY_PATH=" + $0 } ?? "")"
         let environment = llp.map { ["LD_LIBRARY_PATH=" + $0] } ?? []
         let run = Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + ["/usr/bin/env", "-i"] + environment + [work + "/" + program])
-        let check = Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + [
-            "/usr/bin/env", "-i", "PATH=/usr/bin:/bin", "NO_COLOR=1", HostSecureExecutionTests.ofdoctor, "check", "--format", "json",
-        ] + (llp.map { ["--env", "LD_LIBRARY_PATH=" + $0] } ?? []) + [work + "/" + program])
+        let check = HostSecureExecutionTests.ofdoctorAsUser(["check", "--format", "json"] + (llp.map { ["--env", "LD_LIBRARY_PATH=" + $0] } ?? [])
+                                                            + [work + "/" + program])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any],
                                 "\(label): \(check.stdout)\(check.stderr)", sourceLocation: sourceLocation)
         let started = run.status == 0
