@@ -584,7 +584,7 @@ public struct Planner: Sendable {
                                     note: usable ? foreignWriteNote(path) ?? "the same soname, outside the search path" : unusableNote(path),
                                     usable: usable))
         }
-        for path in soname(name, filesIn: index) {
+        for path in unlinkedSonameFiles(name, index: index) {
             let usable = isUsableLibrary(path)
             result.append(Candidate(path: path, soname: name, kind: .sameSoname,
                                     note: usable ? foreignWriteNote(path) ?? "its DT_SONAME is \(name), but no link of that name leads to it (ldconfig makes one in a directory it scans)"
@@ -766,6 +766,19 @@ public struct Planner: Sendable {
     func sameDirectory(_ a: String, _ b: String) -> Bool {
         guard let ra = try? system.root.resolve(RootPath(a)), let rb = try? system.root.resolve(RootPath(b)) else { return a.hasSameBytes(as: b) }
         return ra.path == rb.path   // (RootPath compares bytes)
+    }
+
+    /// `soname(_:filesIn:)` as candidates to name: each file once (a `libfoo.so` link and the
+    /// `libfoo.so.1.2` it leads to are one file, named by its own path), and none that a link
+    /// named `name` leads to (that link is the candidate).
+    func unlinkedSonameFiles(_ name: String, index: LibraryIndex) -> [String] {
+        func file(_ path: String) -> RootPath? { ((try? system.root.resolve(RootPath(path))) ?? nil)?.path }
+        var seen = Set(index.paths(named: name).compactMap(file))
+        let paths = soname(name, filesIn: index)
+        // (real files first, so a link to one is the duplicate; then the index's order again)
+        let ordered = paths.filter { file($0) == RootPath($0) } + paths.filter { file($0) != RootPath($0) }
+        let kept = Set(ordered.filter { path in file(path).map { seen.insert($0).inserted } ?? true })
+        return paths.filter(kept.contains)
     }
 
     /// Files of the index named otherwise that declare `name` as their `DT_SONAME`.

@@ -16,7 +16,7 @@ struct DebianRoot: Sendable, CustomTestStringConvertible {
     var libraryPath: String
 
     var path: String {
-        ProcessInfo.processInfo.environment["OFDOCTOR_\(suite.uppercased())_ROOT"] ?? "/var/cache/ofdoctor-\(suite)"
+        ProcessInfo.processInfo.environment["OFDOCTOR_\(suite.uppercased().replacingOccurrences(of: "-", with: "_"))_ROOT"] ?? "/var/cache/ofdoctor-\(suite)"
     }
     var testDescription: String { "\(suite) (glibc \(glibc))" }
 
@@ -30,9 +30,13 @@ struct DebianRoot: Sendable, CustomTestStringConvertible {
     /// (`bash scripts/debian-root.sh forky`), and then compared too.
     static let forky = DebianRoot(suite: "forky", glibc: GlibcVersion(2, 43), glibcHWCaps: true, legacyHWCaps: false,
                                   libraryPath: "/usr/lib/x86_64-linux-gnu/sasl2:/usr/lib/x86_64-linux-gnu/engines-3:/usr/lib/x86_64-linux-gnu/gconv")
+    /// Debian 11 without merged /usr (`bash scripts/debian-root.sh bullseye-split`, by hand):
+    /// /lib/x86_64-linux-gnu and /usr/lib/x86_64-linux-gnu are two directories, both searched.
+    static let bullseyeSplit = DebianRoot(suite: "bullseye-split", glibc: GlibcVersion(2, 31), glibcHWCaps: false, legacyHWCaps: true,
+                                          libraryPath: bullseye.libraryPath)
     static let all = [bullseye, trixie]
     /// `all`, and the roots made by hand that are there.
-    static let compared = all + [forky].filter(\.isAvailable)
+    static let compared = all + [bullseyeSplit, forky].filter(\.isAvailable)
 
     var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path + "/usr/bin/ldd") }
 }
@@ -144,6 +148,29 @@ struct DebianRootDifferentialTests {
         // every x86-64 CPU has x86-64-v2's baseline or more only on 2.33+; none before
         #expect(debian.glibcHWCaps || system.platform.glibcHWCaps.isEmpty)
         #expect(system.platform.legacySubdirectories.isEmpty == !debian.legacyHWCaps)
+    }
+
+    /// The cache `fix` proves its plans on and LD008 compares with: the model's, worked out
+    /// from the root's ld.so.conf and directories, against the one the root's own ldconfig
+    /// writes (to a scratch file, `-X`: no link touched).
+    @Test("the ldconfig model's cache is what the root's own ldconfig writes, entry by entry",
+          .enabled(if: isAvailable, unavailable), arguments: DebianRoot.compared)
+    func ldconfigAgrees(_ debian: DebianRoot) throws {
+        let scratch = "/tmp/ofdoctor-ldconfig-\(UUID().uuidString).cache"
+        defer { try? FileManager.default.removeItem(atPath: debian.path + scratch) }
+        let run = try LdCacheTestSupport.sh("""
+            unshare -m --propagation private sh -c 'mount -t proc proc "$1/proc" && exec chroot "$1" /sbin/ldconfig -X -C "$2"' sh '\(debian.path)' '\(scratch)'
+            """)
+        try #require(run.status == 0, "the root's ldconfig failed: \(run.err)")
+        let real = try LdSoCache(bytes: LdCacheTestSupport.bytes(debian.path + scratch))
+        let model = LdconfigModel(root: RootView(try LocalRoot(directory: debian.path)))
+        print("\(debian.testDescription) ldconfig: \(real.entries.count) cache entries, the model's \(model.cache.entries.count)")
+        #expect(real.entries.count > 100, "the root's ldconfig cached too few libraries")
+        #expect(model.cache.entries.map(\.key) == real.entries.map(\.key))
+        #expect(model.cache.entries.map(\.value) == real.entries.map(\.value))
+        #expect(model.cache.entries.map(\.flags) == real.entries.map(\.flags))
+        #expect(model.cache.entries.map(\.hwcap) == real.entries.map(\.hwcap))
+        #expect(model.cache.glibcHWCapsNames == real.glibcHWCapsNames)
     }
 
     @Test("every sampled file resolves to exactly what the root's ld.so --list names",

@@ -217,6 +217,23 @@ struct PlannerTests {
         #expect(outcome.candidates[TextKey("libfoo.so.1")]?.map(\.path) == ["/opt/x/glibc-hwcaps/x86-64-v3/libfoo.so.1"])
     }
 
+    /// A library moved out of the path with its link (`libapp.so.1 -> libapp.so.1.0.0`): the
+    /// link is the candidate, and the file it leads to is not named again as one "no link of
+    /// that name leads to" (as it was, for libz and libwebp moved to /opt in a Debian 11 root).
+    /// A real file no link of the name reaches is still named, and so is one reached only by
+    /// a link of another name.
+    @Test func aFileItsSonameLinkLeadsToIsNotASecondCandidate() throws {
+        var root = Self.needing(["libapp.so.1"])
+        root.library("/opt/app/lib/libapp.so.1.0.0", ELFImage.library("libapp.so.1"))
+        root.files.symlink("/opt/app/lib/libapp.so.1", to: "libapp.so.1.0.0")
+        root.library("/srv/app/libapp.so.1.0.0", ELFImage.library("libapp.so.1"))
+        root.library("/srv/other/libapp.so.1.2", ELFImage.library("libapp.so.1"))
+        root.files.symlink("/srv/other/libapp.so", to: "libapp.so.1.2")
+        let candidates = try #require(try Self.plan(root).candidates[TextKey("libapp.so.1")])
+        #expect(candidates.map(\.path).sorted() == ["/opt/app/lib/libapp.so.1", "/srv/app/libapp.so.1.0.0", "/srv/other/libapp.so.1.2"])
+        #expect(candidates.first { $0.path == "/srv/app/libapp.so.1.0.0" }?.note?.contains("no link of that name leads to it") == true)
+    }
+
     @Test func anotherSonameStandsInWhenItDefinesEverySymbolItsConsumersImport() throws {
         var root = MiniDebianRoot()
         root.program(MiniDebianRoot.programImage(needing: ["libwebp.so.7"], importing: [ELFImage.Import("WebPDecode")]))
