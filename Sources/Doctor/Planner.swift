@@ -223,7 +223,8 @@ public struct Planner: Sendable {
                                           remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key,
                                           replacesRemedy: true)
                                 : Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                          remedy: finding.remedy ?? "install the package that provides \(library)", findingKey: finding.key))
+                                          remedy: finding.remedy ?? reinstallRemedy(library) ?? "install the package that provides \(library)",
+                                          findingKey: finding.key))
                         }
                         continue
                     }
@@ -716,6 +717,19 @@ public struct Planner: Sendable {
             }
         }
         return onLibraryPath
+    }
+
+    /// For a library no usable copy of is left of: the packages dpkg says installed a file of
+    /// that name (it was deleted, or damaged), to reinstall. Nil when dpkg lists none.
+    func reinstallRemedy(_ library: String) -> String? {
+        let entries = DpkgFileList(root: system.root).entries(named: library)
+        guard !entries.isEmpty else { return nil }
+        var packages: [String] = []
+        for entry in entries where !packages.contains(entry.package) { packages.append(entry.package) }
+        let paths = entries.map(\.path)
+        let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
+        return "reinstall \(packages.joined(separator: " or ")) (apt-get install --reinstall \(packages[0])): dpkg lists "
+            + "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : "") among \(packages.count > 1 ? "their" : "its") files, and \(state)"
     }
 
     /// The ldconfig run that follows a step's links (none where ldconfig must not run).

@@ -1,0 +1,75 @@
+import RootFS
+import Support
+
+/// What dpkg records of the files its packages installed in a root
+/// (`/var/lib/dpkg/info/PACKAGE[:ARCH].list`, one path a line): which package to reinstall
+/// when a library it installed is gone, instead of "the package that provides it".
+/// Read only when a step for a person needs it, and bounded: a hostile root cannot make it
+/// read without end.
+public struct DpkgFileList: Sendable {
+    /// A file dpkg lists, and the package that lists it.
+    public struct Entry: Hashable, Sendable {
+        /// The package as `apt-get` takes it (`libwebp6`, or `libwebp6:amd64` for a package
+        /// installed for more than one architecture).
+        public var package: String
+        public var path: String
+    }
+
+    static let directory = RootPath("/var/lib/dpkg/info")
+    /// Lists read at most (Debian's largest installs hold a few thousand packages).
+    static let maxLists = 20_000
+    /// A list larger than this is not read (texlive's, among Debian's largest, is ~10 MB).
+    static let largestList = 32 << 20
+
+    let root: RootView
+
+    public init(root: RootView) {
+        self.root = root
+    }
+
+    /// Entries whose file is named `name`, for x86-64: lists of another architecture
+    /// (`PACKAGE:i386.list`) and paths in another architecture's directories are left out.
+    public func entries(named name: String) -> [Entry] {
+        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")),
+              let names = try? root.names(in: Self.directory) else { return [] }
+        let suffix = Array(("/" + name).utf8)
+        var result: [Entry] = []
+        for list in names.sorted().prefix(Self.maxLists) where list.hasByteSuffix(".list") {
+            guard let package = Self.package(ofList: list),
+                  let contents = try? root.contents(of: Self.directory.appendingComponent(list)),
+                  contents.count <= Self.largestList else { continue }
+            for line in contents.bytes.split(separator: UInt8(ascii: "\n")) where line.count > suffix.count && line.last == suffix.last {
+                guard line.suffix(suffix.count).elementsEqual(suffix) else { continue }
+                let path = String(decoding: line, as: UTF8.self)
+                if !Self.isOtherArchitecture(path) { result.append(Entry(package: package, path: path)) }
+            }
+        }
+        return result
+    }
+
+    /// `libwebp6` of `libwebp6.list`, `libwebp6:amd64` of `libwebp6:amd64.list`; nil for a
+    /// list of another architecture.
+    /// A list whose name is no Debian package name (policy 5.6.1: lowercase letters, digits,
+    /// `+`, `-` and `.`, two or more, beginning with a letter or digit) is nobody's: a name
+    /// that passes is also one word to a shell, as a printed `apt-get` command needs.
+    static func package(ofList list: String) -> String? {
+        let name = list.utf8.dropLast(".list".utf8.count)
+        let colon = name.firstIndex(of: UInt8(ascii: ":"))
+        let package = name[..<(colon ?? name.endIndex)]
+        if let colon, !name[name.index(after: colon)...].elementsEqual("amd64".utf8) { return nil }
+        guard package.count >= 2, let first = package.first, isLowercaseOrDigit(first),
+              package.allSatisfy({ isLowercaseOrDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") })
+        else { return nil }
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    static func isLowercaseOrDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// A path in a directory of 32-bit or x32 libraries (multilib packages of arch amd64 put
+    /// them there too).
+    static func isOtherArchitecture(_ path: String) -> Bool {
+        ["/i386-linux-gnu/", "/x86_64-linux-gnux32/", "/lib32/", "/libx32/"].contains { path.containsBytes($0) }
+    }
+}

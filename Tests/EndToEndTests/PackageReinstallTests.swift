@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// A library a Debian package installed, deleted since: the step for a person names the
+/// package to reinstall (`apt-get install --reinstall PACKAGE`), read from the root's dpkg
+/// database, where it used to say "install the package that provides" the soname. The
+/// roots are hard-linked copies of the Debian roots with libwebp's files removed; the root's
+/// own loader says the library is missing, and the root's own `dpkg -S` and `dpkg-query`
+/// say which package owned the file and that it is installed under the name printed.
+@Suite("a library dpkg installed and is gone: the package to reinstall, as the root's dpkg names it", .serialized)
+struct PackageReinstallTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var root: String
+        var consumer: String
+        var library: String
+        var testDescription: String { "\(library) in \(root)" }
+    }
+
+    static let multiarch = "/usr/lib/x86_64-linux-gnu"
+    static let cases = [
+        Case(root: "/var/cache/ofdoctor-bullseye", consumer: multiarch + "/libtiff.so.5", library: "libwebp.so.6"),
+        Case(root: "/var/cache/ofdoctor-trixie", consumer: multiarch + "/libtiff.so.6", library: "libwebp.so.7"),
+    ]
+    static var isAvailable: Bool {
+        RealLoader.canRunRoots && cases.allSatisfy { FileManager.default.fileExists(atPath: $0.root + $0.consumer) }
+    }
+
+    /// Runs `script` in the root (chroot; dpkg needs no /proc).
+    static func inRoot(_ root: String, _ script: String) -> (status: Int32, stdout: String, stderr: String) {
+        let run = ImageE2E.run("/usr/sbin/chroot", [root, "/bin/sh", "-c", script])
+        return (run.status, run.stdout, run.stderr)
+    }
+
+    @Test("check names the package dpkg says installed the file, and the printed command's package is installed under that name",
+          .enabled(if: isAvailable, "needs root and the Debian roots (bash scripts/debian-root.sh bullseye; … trixie)"),
+          arguments: cases)
+    func namesThePackageToReinstall(_ debian: Case) throws {
+        let work = try ImageE2E.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root"
+        // (hard links: a copy in a second, and removing a name there leaves the cached root whole)
+        let copied = ImageE2E.run("/bin/sh", ["-c", #"cp -al "$1" "$2" && rm -f "$2$3/$4"*"#, "sh", debian.root, root, Self.multiarch, debian.library])
+        try #require(copied.status == 0, "\(copied.stderr)")
+
+        // The oracles: the root's loader misses the library; its dpkg owned the file.
+        let real = ImageE2E.run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
+                                                      #"mount -t proc proc "$1/proc" && exec chroot "$1" /lib64/ld-linux-x86-64.so.2 --list "$2""#,
+                                                      "sh", root, debian.consumer])
+        #expect(real.stdout.contains("\(debian.library) => not found") || real.stderr.contains("\(debian.library): cannot open shared object file"), "\(real)")
+        let owner = Self.inRoot(root, "dpkg -S '\(Self.multiarch)/\(debian.library)'")
+        try #require(owner.status == 0, "\(owner.stderr)")
+        let package = try #require(owner.stdout.split(separator: ":").first.map(String.init))
+        #expect(package.hasPrefix("libwebp"))
+
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", debian.consumer])
+        #expect(check.status == 2, "\(check.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        // (LD002, or OF001 for libwebp.so.7, the seed's own failure)
+        let missing = try #require(findings.first { ["LD002", "OF001"].contains($0["id"] as? String) && ($0["summary"] as? String)?.contains(debian.library) == true },
+                                   "\(check.stdout)")
+        let remedy = try #require(missing["remedy"] as? String)
+        let command = try #require(remedy.range(of: #"apt-get install --reinstall [^ )]+"#, options: .regularExpression).map { String(remedy[$0]) },
+                                   "no command in: \(remedy)")
+        let named = try #require(command.split(separator: " ").last.map(String.init))
+        // (dpkg -S prints a Multi-Arch: same package's architecture; the name printed may carry it)
+        #expect(named == package || named.hasPrefix(package + ":"), "\(remedy) against dpkg -S: \(owner.stdout)")
+        #expect(remedy.contains("\(Self.multiarch)/\(debian.library)"), "\(remedy)")
+        let installed = Self.inRoot(root, "dpkg-query -W -f '${db:Status-Status}' \(named)")
+        #expect(installed.status == 0 && installed.stdout == "installed", "\(installed)")
+
+        // A soname no package lists keeps the general step.
+        let other = ImageE2E.run("/bin/sh", ["-c", #"cp "$1$2/$3" "$1/usr/local/lib/libmine.so.1" && patchelf --replace-needed "$4" libnowhere.so.9 "$1/usr/local/lib/libmine.so.1""#,
+                                             "sh", root, Self.multiarch, (debian.consumer as NSString).lastPathComponent, debian.library])
+        try #require(other.status == 0, "\(other.stderr)")
+        let general = Command.ofdoctor(["check", "--root", root, "--format", "json", "/usr/local/lib/libmine.so.1"])
+        #expect(general.stdout.contains("install the package that provides libnowhere.so.9"), "\(general.stdout)")
+        #expect(!general.stdout.contains("libnowhere.so.9 (apt-get"), "\(general.stdout)")
+    }
+}
