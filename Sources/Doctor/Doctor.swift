@@ -33,8 +33,11 @@ public struct Doctor: Sendable {
         let dataFindings = data.flatMap(\.findings)
         let dataProblems = dataFindings.filter(\.isProblem)
         guard !diagnosis.errors.isEmpty || !dataProblems.isEmpty else {
+            var findings = diagnosis.findings + dataFindings
+            var none: [Blocker] = []
+            Self.namePackages(&findings, &none, root: system.root)
             return DoctorReport(program: program, environment: environment, diagnosis: diagnosis,
-                                findings: diagnosis.findings + dataFindings,
+                                findings: findings,
                                 plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [],
                                 candidateSearch: nil)
         }
@@ -73,6 +76,7 @@ public struct Doctor: Sendable {
                 }
             }
         }
+        Self.namePackages(&findings, &outcome.blockers, root: system.root)
         let hasPlan = !outcome.plan.isEmpty
         return DoctorReport(program: program, environment: environment, diagnosis: diagnosis, findings: findings,
                             plan: hasPlan ? outcome.plan : nil,
@@ -80,5 +84,22 @@ public struct Doctor: Sendable {
                             simulated: outcome.simulated,
                             status: outcome.blockers.isEmpty && hasPlan ? .fixable : .unfixable,
                             blockers: outcome.blockers, candidateSearch: outcome.candidateSearch, notes: outcome.notes)
+    }
+
+    /// A damaged file's remedy names the package to reinstall, and the command, when the
+    /// root's dpkg lists the file (its steps for a person say the same).
+    static func namePackages(_ findings: inout [Finding], _ blockers: inout [Blocker], root: RootView) {
+        let lists = DpkgFileList(root: root)
+        for i in findings.indices {
+            guard let path = findings[i].reinstallPath, let remedy = findings[i].remedy else { continue }
+            let general = FindingCatalog.reinstall(path)
+            guard remedy.hasPrefix(general), let package = lists.package(installing: path) else { continue }
+            let named = "Reinstall \(package) (apt-get install --reinstall \(package)), the package that installed \(path), or copy it again whole"
+                + remedy.dropFirst(general.count)
+            findings[i].remedy = named
+            for j in blockers.indices where blockers[j].findingKey == findings[i].key && blockers[j].remedy == remedy {
+                blockers[j].remedy = named
+            }
+        }
     }
 }

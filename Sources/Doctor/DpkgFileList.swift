@@ -47,6 +47,16 @@ public struct DpkgFileList: Sendable {
         return result
     }
 
+    /// The package whose list holds `path`, or a path that leads to the same file (dpkg lists
+    /// `/lib/x86_64-linux-gnu/…` where `/lib` is a link to `usr/lib`).
+    public func package(installing path: String) -> String? {
+        let name = String(decoding: path.utf8.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self)
+        let file = ((try? root.resolve(RootPath(path))) ?? nil)?.path
+        return entries(named: name).first { entry in
+            entry.path == path || (file != nil && ((try? root.resolve(RootPath(entry.path))) ?? nil)?.path == file)
+        }?.package
+    }
+
     /// `libwebp6` of `libwebp6.list`, `libwebp6:amd64` of `libwebp6:amd64.list`; nil for a
     /// list of another architecture.
     /// A list whose name is no Debian package name (policy 5.6.1: lowercase letters, digits,

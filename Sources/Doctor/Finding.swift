@@ -94,6 +94,9 @@ public struct Finding: Equatable, Sendable {
     public var fixable: Bool
     /// What a person must do when no automatic fix exists.
     public var remedy: String?
+    /// The damaged file whose package the remedy says to reinstall (`FindingCatalog.reinstall`):
+    /// the report names that package when the root's dpkg lists the file.
+    var reinstallPath: String?
     /// Every reference of the cause the loader cannot bind (what `ldd -r` lists as undefined),
     /// for symbol and version findings.
     public var symbols: [SymbolReference]

@@ -76,7 +76,8 @@ extension FindingCatalog {
             explanation: "\(path)'s dynamic section has \(hazard.entries). \(when)\(outcome) \(peers) A linker never writes such a file: it was damaged or edited by hand.",
             library: isProgram ? nil : object.names.first, neededBy: isProgram ? [path] : object.neededBy.map { graph.objects[$0].path },
             resolvedTo: path,
-            remedy: "Reinstall the package that provides \(path), or copy it again whole" + (isProgram ? "." : "; or remove it, so the loader finds another copy."))
+            remedy: reinstall(path) + (isProgram ? "." : "; or remove it, so the loader finds another copy."))
+        finding.reinstallPath = path
         finding.startPrediction = !hazard.certain ? .uncertain : hazard.stage == .exit ? .killedAtExit([11]) : .segmentationFault
         return finding
     }

@@ -24,7 +24,8 @@ extension FindingCatalog {
             var finding = Finding(id: .programCutShort, rule: .programCutShort, severity: severity,
                                   summary: "\(path) is cut short: \(summary)", explanation: sizes + what,
                                   neededBy: [path], resolvedTo: path,
-                                  remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more).")
+                                  remedy: reinstall(path) + " (\(cut.segmentsEnd) bytes or more).")
+            finding.reinstallPath = path
             finding.startPrediction = start
             return finding
         }

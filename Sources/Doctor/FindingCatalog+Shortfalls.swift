@@ -141,7 +141,7 @@ extension FindingCatalog {
         var explanation = unseen.isEmpty
             ? "\(undefined) The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))"
             : "The loader finds no definition of " + undefined.dropFirst("No object in the global scope defines ".count) + " \(bindingText(lookups))"
-        var remedy = damaged.map { "Reinstall the package that provides \($0.path), or copy it again whole." }
+        var remedy = damaged.map { reinstall($0.path) + "." }
         if requester.index == 0, let module = PythonExtensionModule(requester.elf, path: requester.path) {
             (explanation, remedy) = moduleText(module, lookups: lookups, undefined: undefined, path: requester.path)
         }
@@ -153,6 +153,7 @@ extension FindingCatalog {
             symbol: first.symbol, version: first.version, neededBy: [requester.path], remedy: remedy,
             symbols: references(shortfall.symbols, in: graph))
         finding.failsAtFirstCall = !first.atStartup
+        if let damaged, remedy?.hasPrefix(reinstall(damaged.path)) == true { finding.reinstallPath = damaged.path }
         return finding
     }
 

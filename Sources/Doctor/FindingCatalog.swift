@@ -407,6 +407,11 @@ public enum FindingCatalog {
         return remedy.prefix(1).uppercased() + remedy.dropFirst() + "."
     }
 
+    /// How a remedy for a damaged file begins; `Doctor` names the package when dpkg lists the file.
+    static func reinstall(_ path: String) -> String {
+        "Reinstall the package that provides \(path), or copy it again whole"
+    }
+
     /// The loader's text for a file it could not open (errno's text follows in fatal messages).
     static let openFailure = "cannot open shared object file"
 
@@ -533,8 +538,9 @@ public enum FindingCatalog {
                 + "Nothing is printed by the loader; a shell says \(cut.shellText), and docker run exits with that status too. "
                 + "A copy later on the search path is never reached.",
             library: name, neededBy: requesters, resolvedTo: path,
-            remedy: "Reinstall the package that provides \(path), or copy it again whole (\(cut.segmentsEnd) bytes or more); or remove it"
+            remedy: reinstall(path) + " (\(cut.segmentsEnd) bytes or more); or remove it"
                 + (throughCache ? " and run ldconfig (ldconfig -r ROOT for an unpacked image), so that ld.so.cache names another copy." : ", so the loader finds another copy."))
+        finding.reinstallPath = path
         finding.startPrediction = .killedBy(cut.signals)
         return finding
     }
@@ -550,7 +556,8 @@ public enum FindingCatalog {
             explanation: "Looking for \(object.names.first ?? object.path), ld.so mapped \(object.path), whose dynamic section has \(lost). "
                 + how + ", and the kernel kills it with SIGSEGV" + printed,
             library: object.names.first, neededBy: requesters, resolvedTo: object.path,
-            remedy: "Reinstall the package that provides \(object.path), or copy it again whole; or remove it, so the loader finds another copy.")
+            remedy: reinstall(object.path) + "; or remove it, so the loader finds another copy.")
+        finding.reinstallPath = object.path
         finding.startPrediction = .segmentationFault
         return finding
     }
@@ -591,12 +598,14 @@ public enum FindingCatalog {
             }
             /// LD032 for this object: `summary` after its path, `what` after the sizes.
             func libraryCutShort(size: UInt64, end: UInt64, summary: String, what: String) -> Finding {
-                Finding(
+                var finding = Finding(
                     id: .libraryCutShort, rule: .libraryCutShort, severity: .warning,
                     summary: "\(object.path) is cut short: \(summary)",
                     explanation: "\(object.path) is \(size) bytes, but its segments run to byte \(end) (a copy, download or image layer cut short). " + what,
                     library: object.names.first, neededBy: requesters, resolvedTo: object.path,
-                    remedy: "Reinstall the package that provides \(object.path), or copy it again whole (\(end) bytes or more).")
+                    remedy: reinstall(object.path) + " (\(end) bytes or more).")
+                finding.reinstallPath = object.path
+                return finding
             }
             if let (size, end) = PastEndOfFile.cutInLastPage(object.elf) {
                 result.append(libraryCutShort(

@@ -69,6 +69,23 @@ struct PackageReinstallTests {
         let installed = Self.inRoot(root, "dpkg-query -W -f '${db:Status-Status}' \(named)")
         #expect(installed.status == 0 && installed.stdout == "installed", "\(installed)")
 
+        // A library cut short (a copy put in place of dpkg's file: the cached root keeps its
+        // own): the remedy reinstalls its package, found through the link dpkg did not list.
+        let cut = ImageE2E.run("/bin/sh", ["-c", #"f=$(readlink -f "$1$2/libjpeg.so.62") && head -c 200000 "$f" > "$f.cut" && mv "$f.cut" "$f" && echo "${f#$1}""#,
+                                           "sh", root, Self.multiarch])
+        try #require(cut.status == 0, "\(cut.stderr)")
+        let cutFile = cut.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let jpegOwner = Self.inRoot(root, "dpkg -S '\(cutFile)'")
+        let jpeg = try #require(jpegOwner.stdout.split(separator: ":").first.map(String.init), "\(jpegOwner)")
+        let damaged = Command.ofdoctor(["check", "--root", root, "--format", "json", debian.consumer])
+        let damagedJSON = try #require(try JSONSerialization.jsonObject(with: Data(damaged.stdout.utf8)) as? [String: Any])
+        let cutFinding = try #require((damagedJSON["findings"] as? [[String: Any]])?.first { ($0["summary"] as? String)?.contains("libjpeg.so.62 is cut short") == true },
+                                      "\(damaged.stdout)")
+        let cutRemedy = try #require(cutFinding["remedy"] as? String)
+        #expect(cutRemedy.hasPrefix("Reinstall \(jpeg)") && cutRemedy.contains("(apt-get install --reinstall \(jpeg)"), "\(cutRemedy) against dpkg -S: \(jpegOwner.stdout)")
+        let blockers = try #require(damagedJSON["personSteps"] as? [[String: Any]], "\(damaged.stdout)")
+        #expect(blockers.contains { ($0["remedy"] as? String) == cutRemedy }, "the person's step says the same: \(blockers)")
+
         // A soname no package lists keeps the general step.
         let other = ImageE2E.run("/bin/sh", ["-c", #"cp "$1$2/$3" "$1/usr/local/lib/libmine.so.1" && patchelf --replace-needed "$4" libnowhere.so.9 "$1/usr/local/lib/libmine.so.1""#,
                                              "sh", root, Self.multiarch, (debian.consumer as NSString).lastPathComponent, debian.library])
