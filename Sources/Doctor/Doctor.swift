@@ -46,6 +46,7 @@ public struct Doctor: Sendable {
                               blockers: [], fixedKeys: [], candidates: [:], candidateSearch: nil)
             : { var planner = Planner(system: system, program: program, rules: rules)
                 planner.accessIdentity = diagnosis.graph.accessIdentity
+                planner.readAs(environment.reader)
                 return planner.plan(from: diagnosis, environment: environment) }()
         // Data files do not involve the loader: their actions join the plan as they are.
         outcome.plan.actions += data.flatMap(\.actions)

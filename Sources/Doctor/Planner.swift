@@ -28,7 +28,7 @@ public struct Planner: Sendable {
     /// past what is read: `LdSoConf.ldconfigObstacle`), or nil. Then a plan has no ldconfig
     /// step, which `fix --apply` would refuse: links into the default directory, which the
     /// loader searches without the cache, stand in for the cache's entries.
-    let ldconfigObstacle: String?
+    var ldconfigObstacle: String?
     /// The root's ld.so.conf as ldconfig reads it, read once (the plan's steps are weighed
     /// against it for every missing library).
     let configuration: LdSoConf
@@ -45,6 +45,15 @@ public struct Planner: Sendable {
         if !system.platform.defaultDirectories.contains(linkDirectory) {
             linkDirectory = system.platform.defaultDirectories.last ?? "/usr/lib"
         }
+    }
+
+    /// ofdoctor reads the root as `reader`: a user other than root may be refused what
+    /// ldconfig, run as root, reads (ld.so.conf's files, a directory it scans, a library), and
+    /// then no plan that runs ldconfig can be proven: that is an obstacle too.
+    public mutating func readAs(_ reader: ProcessIdentity?) {
+        guard let reader, reader.uid != 0, ldconfigObstacle == nil else { return }
+        let model = LdconfigModel(root: system.root, configuration: configuration, glibc: system.platform.glibc)
+        if let path = model.denied.first { ldconfigObstacle = LdSoConf.deniedObstacle(path) }
     }
 
     public struct Outcome: Sendable {
@@ -377,7 +386,8 @@ public struct Planner: Sendable {
     /// `Outcome.notes`.
     var notes: [String] {
         guard let obstacle = ldconfigObstacle else { return [] }
-        return ["ldconfig cannot run on this root: \(obstacle). No plan step runs it: links in \(linkDirectory), which the "
+        let opening = LdSoConf.isDenial(obstacle) ? "ofdoctor cannot foresee ldconfig on this root" : "ldconfig cannot run on this root"
+        return ["\(opening): \(obstacle). No plan step runs it: links in \(linkDirectory), which the "
                 + "loader searches without ld.so.cache, stand in for its entries"]
     }
 

@@ -50,6 +50,9 @@ public struct LdSoConf: Equatable, Sendable {
         case includeLimit(Origin, String)
         /// A config file that exists but could not be read.
         case unreadable(String, String)
+        /// A file or directory of the configuration ofdoctor was refused (EACCES, EPERM): it
+        /// runs as a user who may not read what ldconfig, run as root, reads.
+        case denied(String)
         /// A FIFO, socket or device where a configuration file is named: ldconfig opens it
         /// and reads (a FIFO: waits for a writer that never comes, a device: may never end).
         case notAFile(String)
@@ -68,6 +71,7 @@ public struct LdSoConf: Equatable, Sendable {
             case .includeLoop(let o, let f): return "\(o): include loop: \(f) is already being read; skipped"
             case .includeLimit(let o, let f): return "\(o): \(f) not read: includes nest or fan out too far"
             case .unreadable(let f, let why): return "\(f): ignoring configuration file that cannot be read: \(why)"
+            case .denied(let f): return "\(f): ofdoctor may not read it; ldconfig, run as root, would"
             case .notAFile(let f): return "\(f): not a regular file (a FIFO, socket or device); ldconfig would block or read without end on it"
             case .tooLarge(let f, let size): return "\(f): \(size) bytes, more than the \(LdSoConf.largestFile >> 20) MiB ofdoctor reads of a configuration file; not read (ldconfig reads it whole)"
             case .tooManyEntries(let f): return "\(f): past \(LdSoConf.maxEntries) entries in the configuration's files; the rest not read (ldconfig reads them all)"
@@ -156,6 +160,8 @@ public struct LdSoConf: Equatable, Sendable {
     /// its opening words), or nil.
     public var ldconfigObstacle: String? {
         for note in notes {
+            // (another reason to refuse comes first: it holds for root too)
+            if case .denied = note { continue }
             if case .notAFile(let file) = note {
                 return "\(file) is not a regular file (a FIFO, socket or device), and ldconfig "
                     + "would wait on it or read it without end. Replace it with a file, or remove it"
@@ -172,9 +178,21 @@ public struct LdSoConf: Equatable, Sendable {
                     + "it is meant to list"
             }
         }
-        guard case .includeLoop(let origin, let file)? = includeLoops.first else { return nil }
+        guard case .includeLoop(let origin, let file)? = includeLoops.first else {
+            return notes.lazy.compactMap { if case .denied(let path) = $0 { Self.deniedObstacle(path) } else { nil } }.first
+        }
         return "\(origin) includes \(file), which includes it back (an include loop); "
             + "ldconfig would recurse without end. Remove the include that closes the loop"
+    }
+
+    /// The obstacle for a path of the configuration, or a library directory or file ldconfig
+    /// scans, that ofdoctor was refused and root would not be.
+    /// Whether `obstacle` is one of those: ldconfig may run; ofdoctor cannot foresee it.
+    public static func isDenial(_ obstacle: String) -> Bool { obstacle.hasPrefix(deniedOpening) }
+    static let deniedOpening = "ofdoctor may not read "
+
+    public static func deniedObstacle(_ path: String) -> String {
+        deniedOpening + "\(path), which ldconfig, run as root, reads: run ofdoctor as root for a plan that runs ldconfig"
     }
 
     /// ldconfig.c `lib_types`.
@@ -201,6 +219,8 @@ private struct Reader {
     /// Memos for one read (the root does not change under it): a glob that every file
     /// includes is expanded once, and each name is resolved once.
     private var expansions: [TextKey: [String]] = [:]
+    /// The paths `.denied` notes name (each once).
+    private var deniedPaths: Set<TextKey> = []
     private var resolved: [TextKey: RootPath] = [:]
     /// Whether this ldconfig adds `DIR/glibc-hwcaps/*` (glibc 2.33+).
     let glibcHWCaps: Bool
@@ -248,6 +268,7 @@ private struct Reader {
                 if (try? root.resolve(rootPath))??.entry.kind == .other { notes.append(.notAFile(file)) }
                 return
             }
+            if case .io(_, _, let code) = error, Errno.isPermission(code) { return deny(file) }
             notes.append(.unreadable(file, error.description))
             return
         }
@@ -279,8 +300,10 @@ private struct Reader {
             let dir = configFile[..<slash]
             full = (dir.isEmpty ? "" : String(dir)) + "/" + pattern
         }
-        let matches = expansions[TextKey(full)] ?? LdSoConfGlob.expand(full, in: root)
+        var denied: [String] = []
+        let matches = expansions[TextKey(full)] ?? LdSoConfGlob.expand(full, in: root, denied: &denied)
         expansions[TextKey(full)] = matches
+        for path in denied { deny(path) }
         for match in matches {
             parse(file: match, from: origin, stack: stack)
         }
@@ -300,7 +323,10 @@ private struct Reader {
         guard !bytes.isEmpty else { return }
         let spelling = String(decoding: bytes, as: UTF8.self)
         let resolved: RootView.Resolved??
-        do { resolved = try root.resolve(RootPath(spelling)) } catch { resolved = nil }
+        do { resolved = try root.resolve(RootPath(spelling)) } catch {
+            if case .io(_, _, let code) = error, Errno.isPermission(code) { deny(spelling) }
+            resolved = nil
+        }
         guard let found = resolved, let target = found, target.entry.kind == .directory else {
             // (nothing there at all, not a file or a loop: someone may make it)
             if case .some(.none) = resolved, spelling.startsWithSlash, absentSpellings.insert(TextKey(spelling)).inserted {
@@ -328,7 +354,11 @@ private struct Reader {
     /// followed), not hidden, not regular files, no `:` in the name; in readdir order.
     mutating func addGlibcHWCaps(of entry: LdSoConf.Directory, realPath: RootPath) {
         let hwcapsDir = realPath.appending("glibc-hwcaps")
-        guard let names = try? root.names(in: hwcapsDir) else { return }
+        let names: [String]
+        do { names = try root.names(in: hwcapsDir) } catch {
+            if case .io(_, _, let code) = error, Errno.isPermission(code) { deny(hwcapsDir.string) }
+            return
+        }
         for name in names where !name.hasBytePrefix(".") && !name.containsByte(UInt8(ascii: ":")) {
             let sub = hwcapsDir.appending(name)
             guard let own = try? root.resolveParents(sub), own.entry.kind != .file,
@@ -337,6 +367,11 @@ private struct Reader {
                                            origin: entry.origin, libraryType: entry.libraryType, glibcHWCaps: name)
             _ = addSingle(child)
         }
+    }
+
+    /// Notes `path` as refused to ofdoctor (once).
+    mutating func deny(_ path: String) {
+        if deniedPaths.insert(TextKey(path)).inserted { notes.append(.denied(path)) }
     }
 
     /// isblank(3).

@@ -6,8 +6,9 @@ import Support
 /// calls it (flags 0): `*`, `?` and `[...]` per component, a leading `.` only matched
 /// literally, results sorted in C collation (ldconfig sets `LC_COLLATE=C`).
 enum LdSoConfGlob {
-    /// The matching paths, sorted bytewise. A missing directory matches nothing.
-    static func expand(_ pattern: String, in root: RootView) -> [String] {
+    /// The matching paths, sorted bytewise. A missing directory matches nothing; one ofdoctor
+    /// may not list or search (EACCES, EPERM) matches nothing here and goes into `denied`.
+    static func expand(_ pattern: String, in root: RootView, denied: inout [String]) -> [String] {
         let components = pattern.slashSeparated().map { Array($0.utf8) }
         var current: [String] = [pattern.startsWithSlash ? "" : "."]
         for (k, component) in components.enumerated() {
@@ -16,7 +17,11 @@ enum LdSoConfGlob {
             for base in current {
                 let dir = base.isEmpty ? "/" : base
                 if hasMagic(component) {
-                    guard let names = try? root.names(in: RootPath(dir)) else { continue }
+                    let names: [String]
+                    do { names = try root.names(in: RootPath(dir)) } catch {
+                        if isPermission(error) { denied.append(dir) }
+                        continue
+                    }
                     for name in names where matches(component, ByteString.bytes(name)) {
                         let candidate = base + "/" + name
                         if isLast || root.isDirectory(RootPath(candidate)) { next.append(candidate) }
@@ -24,8 +29,14 @@ enum LdSoConfGlob {
                 } else {
                     let candidate = base + "/" + unescape(component)
                     // A literal component must exist (lstat for the last one, as glob checks).
-                    let exists = isLast ? ((try? root.resolveParents(RootPath(candidate))) ?? nil) != nil
-                                        : root.isDirectory(RootPath(candidate))
+                    let exists: Bool
+                    do {
+                        exists = isLast ? try root.resolveParents(RootPath(candidate)) != nil
+                                        : try root.resolve(RootPath(candidate))?.entry.kind == .directory
+                    } catch {
+                        if isPermission(error) { denied.append(candidate) }
+                        continue
+                    }
                     if exists { next.append(candidate) }
                 }
             }
@@ -33,6 +44,11 @@ enum LdSoConfGlob {
         }
         if components.isEmpty { return [] }
         return current.sorted { ByteString.bytes($0).lexicographicallyPrecedes(ByteString.bytes($1)) }
+    }
+
+    static func isPermission(_ error: RootError) -> Bool {
+        if case .io(_, _, let code) = error { return Errno.isPermission(code) }
+        return false
     }
 
     static func hasMagic(_ p: [UInt8]) -> Bool {

@@ -41,6 +41,9 @@ public struct LdconfigModel: Sendable {
     public var scannedDirectories: [LdSoConf.Directory]
     /// What ldconfig would warn about (`X is not a symbolic link`, …).
     public var warnings: [String]
+    /// Directories and files of the scan ofdoctor was refused (EACCES, EPERM) and ldconfig,
+    /// run as root, would read: while there are any, the model is not what ldconfig does.
+    public var denied: [String]
 
     /// Runs the model over `root` with `configuration` (default: the root's own `ld.so.conf`,
     /// as the root's own ldconfig reads it: a glibc before 2.33 neither scans nor caches
@@ -54,6 +57,7 @@ public struct LdconfigModel: Sendable {
         linkChanges = run.linkChanges
         scannedDirectories = run.directories
         warnings = run.warnings
+        denied = run.denied
     }
 
     /// The file names `glibc`'s ldconfig takes for libraries (elf/ldconfig.c `search_dir`):
@@ -85,6 +89,7 @@ private struct LdconfigRun {
     var pending: [Pending] = []
     var linkChanges: [LdconfigModel.LinkChange] = []
     var warnings: [String] = []
+    var denied: [String] = []
     /// Files already read, by real path: a library's links lead to it again. (Keys here are
     /// bytes, `TextKey`: `libé.so` and `libe\u{301}.so` are two names to ldconfig.)
     var read: [TextKey: LdconfigLibrary?] = [:]
@@ -136,9 +141,16 @@ private struct LdconfigRun {
         // From 2.37 no directory is a legacy hwcap one: `tls/` is neither entered nor marked.
         let legacy = LoaderPlatform.hasLegacyHWCaps(glibc)
         let hwcap = inHWCaps || !legacy ? 0 : LdSoCacheLegacyHWCap.bits(ofPath: dir.path)
-        guard let resolved = (try? view.resolve(RootPath(dir.path))) ?? nil, resolved.entry.kind == .directory,
-              let names = try? overlay.names(in: resolved.path)
-        else { return }
+        let names: [String]
+        let resolved: RootView.Resolved
+        do {
+            guard let found = try view.resolve(RootPath(dir.path)), found.entry.kind == .directory else { return }
+            resolved = found
+            names = try overlay.names(in: resolved.path)
+        } catch {
+            if case .io(_, _, let code) = error, Errno.isPermission(code) { denied.append(dir.path) }
+            return
+        }
         // ldconfig prepends each new library to its list and walks it newest first; kept here
         // in the order found, with an index by soname (searching the list for each name was
         // quadratic in the directory's libraries).
@@ -229,7 +241,11 @@ private struct LdconfigRun {
             guard let known, known.flag == LdconfigLibrary.flagLibc4 else { return known }
             return LdconfigLibrary(flag: known.flag, soname: LdconfigLibrary.aoutSoname(name), isaLevel: known.isaLevel)
         }
-        let info = (try? overlay.contents(of: file.path)).flatMap { LdconfigLibrary.read($0, name: name, glibc: glibc) }
+        let info: LdconfigLibrary?
+        do { info = LdconfigLibrary.read(try overlay.contents(of: file.path), name: name, glibc: glibc) } catch {
+            if case .io(_, _, let code) = error, Errno.isPermission(code) { denied.append(path) }
+            info = nil
+        }
         read[TextKey(path)] = .some(info)
         return info
     }

@@ -137,4 +137,48 @@ struct ReaderDenialTests {
             #expect((check.status == 0) == (started.status == 0) && check.status != 3, "the program run as 1000 exits \(started.status): \(check)")
         }
     }
+
+    /// Finding ids and summaries of a `check --format json` run.
+    static func findings(_ result: Command.Result) throws -> [String] {
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        return (report["findings"] as? [[String: Any]] ?? []).map { "\($0["id"] ?? "") \($0["summary"] ?? "")" }
+    }
+
+    /// ldconfig reads ld.so.conf.d as root; uid 1000 may not list it here. The plan used to be
+    /// "proven" with ldconfig's model short of that directory's files: it lost what they list,
+    /// reported those libraries missing once the plan ran, and planned for them too. Now no
+    /// step runs ldconfig (links in the default directory stand in) and the plan says why.
+    @Test("an ld.so.conf.d only root may list: uid 1000 finds what root finds, plans without ldconfig and says why; root running that plan starts the program",
+          .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
+    func confDirectoryOnlyRootMayList() throws {
+        let fixture = try #require(FixtureRoot.named("of002"))
+        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        defer { Self.remove(root) }
+        // OpenFace's libraries through ld.so.conf.d and the cache, not LD_LIBRARY_PATH
+        let listed = Command.run("/bin/sh", ["-c", #"echo /opt/OpenFace/build/lib > "$1/etc/ld.so.conf.d/openface.conf" && ldconfig -r "$1" && chmod 700 "$1/etc/ld.so.conf.d""#,
+                                             "sh", root])
+        try #require(listed.status == 0, "\(listed)")
+        let environment = ["PATH": "/opt/OpenFace/build/bin:/usr/bin:/bin"]
+        let target = ["--root", root, "--env", "PATH=" + environment["PATH"]!, DoctorEndToEndTests.program]
+        let before = RealLoader.run(root: root, program: DoctorEndToEndTests.program, argv0: "FeatureExtraction", arguments: ["-f", "face.jpg"],
+                                    environment: environment)
+        #expect(before.status == 127 && before.stderr.contains("libmkl_rt.so.2"), "the loader misses MKL alone: \(before)")
+
+        let asRoot = try Self.findings(Command.ofdoctor(["check", "--format", "json"] + target))
+        #expect(asRoot.contains { $0.hasPrefix("OF002 ") }, "\(asRoot)")
+        #expect(try Self.findings(Self.asUser(["check", "--format", "json"] + target)) == asRoot)
+        let text = Self.asUser(["fix"] + target)
+        #expect(text.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+                    .contains("ofdoctor may not read /etc/ld.so.conf.d, which ldconfig, run as root, reads"), "\(text)")
+        let script = Self.asUser(["fix", "--format", "sh"] + target)
+        #expect(script.status == 1 && script.stdout.contains("ln -s"), "\(script)")
+        #expect(!script.stdout.split(separator: "\n").contains { !$0.hasPrefix("#") && $0.contains("ldconfig") }, "no step runs ldconfig: \(script.stdout)")
+        let scriptFile = (root as NSString).deletingLastPathComponent + "/plan.sh"
+        try script.stdout.write(toFile: scriptFile, atomically: true, encoding: .utf8)
+        let ran = Command.run("/bin/sh", [scriptFile])
+        #expect(ran.status == 0, "\(ran)")
+        let after = RealLoader.run(root: root, program: DoctorEndToEndTests.program, argv0: "FeatureExtraction", arguments: ["-f", "face.jpg"],
+                                   environment: environment)
+        #expect(after.status == 0 && after.stdout.contains("BLAS ok"), "after root ran uid 1000's plan: \(after)")
+    }
 }
