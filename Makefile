@@ -6,12 +6,13 @@ GENERATED_ROOTS ?= 60
 GENERATED_SEED  ?= 1
 GENERATED_BULLSEYE_ROOTS ?= 30
 GENERATED_TRIXIE_ROOTS   ?= 30
+GENERATED_SPLIT_ROOTS    ?= 30
 # roots of other seeds that once showed a fault (SEED:N), kept as regressions
 GENERATED_ALSO          ?= 3:56,6:7,6:19,27:18,66:35
 GENERATED_BULLSEYE_ALSO ?= 5:48
 PREFIX   ?= /usr/local
 
-.PHONY: all deps build man fixtures bullseye generated-bullseye trixie generated-trixie rules-trixie test test-mkl demo differential release bench fuzz install clean
+.PHONY: all deps build man fixtures bullseye generated-bullseye generated-split trixie generated-trixie rules-trixie test test-mkl demo differential release bench fuzz install clean
 
 all: build
 
@@ -43,6 +44,10 @@ trixie:
 generated-bullseye: bullseye
 	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_BULLSEYE_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-bullseye --also $(GENERATED_BULLSEYE_ALSO)
 
+# And laid out without merged /usr (/lib, /lib64, /bin directories of their own), with 2.31.
+generated-split: bullseye
+	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_SPLIT_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-bullseye --split-usr
+
 # And with the trixie root's glibc 2.41; the rule roots again with that glibc too.
 generated-trixie: trixie
 	python3 Tests/Fixtures/build-generated-roots.py $(FIXTURES) $(GENERATED_TRIXIE_ROOTS) $(GENERATED_SEED) --glibc-root /var/cache/ofdoctor-trixie
@@ -53,7 +58,7 @@ rules-trixie: fixtures trixie
 # Unit tests, the readelf and ld.so differentials (samples, on this machine and on the
 # bullseye and trixie roots), fixture roots judged by the real loader in chroot, the CLI end to end,
 # and the static release binary in an empty root and in a chroot without /proc.
-test: deps fixtures bullseye generated-bullseye trixie generated-trixie rules-trixie release
+test: deps fixtures bullseye generated-bullseye generated-split trixie generated-trixie rules-trixie release
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

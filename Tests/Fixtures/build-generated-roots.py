@@ -19,6 +19,10 @@ program and the libraries; -z nodefaultlib; the kernel's vDSO named in DT_NEEDED
 entries; a cache that is fresh, stale or absent. Nothing expected is stored: the real
 loader, run in the root, is the oracle (Tests/EndToEndTests/GeneratedRootTests.swift).
 
+With --split-usr the roots are laid out without merged /usr, as older images are: /lib, /lib64
+and /bin are directories of their own, glibc is in /lib/x86_64-linux-gnu, and copies go to
+/lib/x86_64-linux-gnu and /lib too (OUTDIR/generated-split, or generated-<name>-split).
+
 With --glibc-root DIR the roots take DIR's loader, libc and ldconfig (a Debian 11 root:
 glibc 2.31, the OpenFace image's; a Debian 13 root: glibc 2.41, without legacy hwcaps;
 each loader has other rules) and go to
@@ -562,10 +566,32 @@ GLIBC_ROOT = None
 GLIBC_FILES = ["libc.so.6", "ld-linux-x86-64.so.2", "libdl.so.2", "libm.so.6", "libpthread.so.0"]
 
 
+def split_usr(template):
+    """The template without merged /usr: /lib, /lib64 and /bin directories of their own,
+    glibc moved to /lib/x86_64-linux-gnu (Debian's slibdir), the loader's name in /lib64
+    leading there; and the two directories /usr no longer shares with them added to where
+    copies and path entries go."""
+    for link in ["lib", "lib64", "bin"]:
+        os.unlink(os.path.join(template, link))
+    slibdir = template + "/lib/x86_64-linux-gnu"
+    os.makedirs(slibdir)
+    os.makedirs(template + "/lib64")
+    os.makedirs(template + "/bin")
+    for library in GLIBC_FILES:
+        os.rename(template + MULTIARCH + "/" + library, slibdir + "/" + library)
+    os.unlink(template + "/usr/lib64/ld-linux-x86-64.so.2")
+    os.symlink("/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2", template + "/lib64/ld-linux-x86-64.so.2")
+    os.rename(template + "/usr/bin/sh", template + "/bin/sh")
+    for directory in ["/lib/x86_64-linux-gnu", "/lib"]:
+        DIRECTORIES.append(directory)
+        PATH_ENTRIES.append(directory)
+        LIBRARY_PATH_ENTRIES.append(directory)
+
+
 def main():
     global GLIBC_ROOT
     argv = sys.argv[1:]
-    if any(a in ("-h", "--help") for a in argv) or any(a.startswith("-") and a not in ("--glibc-root", "--also") for a in argv):
+    if any(a in ("-h", "--help") for a in argv) or any(a.startswith("-") and a not in ("--glibc-root", "--also", "--split-usr") for a in argv):
         # (an option it does not know is no OUTDIR: `--help` made a directory of that name)
         print(__doc__.split("\n\n")[0], file=sys.stderr)
         sys.exit(0 if any(a in ("-h", "--help") for a in argv) else 2)
@@ -575,6 +601,8 @@ def main():
             sys.exit("build-generated-roots.py: --glibc-root needs a directory")
         GLIBC_ROOT = os.path.abspath(argv[k + 1])
         del argv[k:k + 2]
+    split = "--split-usr" in argv
+    argv = [a for a in argv if a != "--split-usr"]
     also = []
     if "--also" in argv:
         # SEED:N,...: roots of other seeds too (those that once showed a fault), named sSEED-N
@@ -584,10 +612,11 @@ def main():
         also = [tuple(int(x) for x in pair.split(":")) for pair in argv[k + 1].split(",") if pair]
         del argv[k:k + 2]
     if not 1 <= len(argv) <= 3:
-        sys.exit("usage: build-generated-roots.py OUTDIR [COUNT] [SEED] [--glibc-root DIR] [--also SEED:N,...]")
+        sys.exit("usage: build-generated-roots.py OUTDIR [COUNT] [SEED] [--glibc-root DIR] [--split-usr] [--also SEED:N,...]")
     count = int(argv[1]) if len(argv) > 1 else 40
     seed = int(argv[2]) if len(argv) > 2 else 1
     name = "generated" if GLIBC_ROOT is None else "generated-" + os.path.basename(GLIBC_ROOT).replace("ofdoctor-", "")
+    name += "-split" if split else ""
     out = os.path.join(os.path.abspath(argv[0]), name)
     os.makedirs(out, exist_ok=True)
     inputs = b""
@@ -595,7 +624,7 @@ def main():
     for name in [os.path.abspath(__file__), os.path.join(HERE, "lib.sh"), os.path.join(HERE, "src", "launch.c"), libc]:
         with open(name, "rb") as f:
             inputs += f.read()
-    stamp = "%s %d %d %s\n" % (hashlib.sha256(inputs).hexdigest()[:16], count, seed, also)
+    stamp = "%s %d %d %s%s\n" % (hashlib.sha256(inputs).hexdigest()[:16], count, seed, also, " split" if split else "")
     stamp_file = os.path.join(out, ".stamp")
     if os.path.exists(stamp_file) and open(stamp_file).read() == stamp:
         return
@@ -615,6 +644,8 @@ def main():
         os.symlink("usr/sbin", template + "/sbin")
         shutil.copyfile(GLIBC_ROOT + "/sbin/ldconfig", template + "/usr/sbin/ldconfig")
         os.chmod(template + "/usr/sbin/ldconfig", 0o755)
+    if split:
+        split_usr(template)
     for number in range(count):
         generate(out, pool, template, number, seed)
     for other, number in also:

@@ -74,6 +74,11 @@ struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
             + variants(in: directory + "/generated-trixie").map { var root = $0; root.name = "trixie-" + root.name; return root }
             // (made by hand only: docs/reliability.md, "glibc 2.43")
             + variants(in: directory + "/generated-forky").map { var root = $0; root.name = "forky-" + root.name; return root }
+            // (`--split-usr`, glibc 2.31 in `make test`, the others by hand: docs/reliability.md,
+            // "A root without merged /usr")
+            + ["bullseye-split", "split", "trixie-split"].flatMap { kind in
+                variants(in: directory + "/generated-" + kind).map { var root = $0; root.name = kind + "-" + root.name; return root }
+            }
     }
 
     /// Reads a variant directory holding `root/`, `env` and optionally `program`.
