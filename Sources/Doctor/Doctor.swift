@@ -35,7 +35,7 @@ public struct Doctor: Sendable {
         guard !diagnosis.errors.isEmpty || !dataProblems.isEmpty else {
             var findings = diagnosis.findings + dataFindings
             var none: [Blocker] = []
-            Self.namePackages(&findings, &none, root: system.root)
+            Self.namePackages(&findings, &none, system: system)
             return DoctorReport(program: program, environment: environment, diagnosis: diagnosis,
                                 findings: findings,
                                 plan: nil, correctedEnvironment: nil, simulated: nil, status: .healthy, blockers: [],
@@ -77,7 +77,7 @@ public struct Doctor: Sendable {
                 }
             }
         }
-        Self.namePackages(&findings, &outcome.blockers, root: system.root)
+        Self.namePackages(&findings, &outcome.blockers, system: system)
         let hasPlan = !outcome.plan.isEmpty
         return DoctorReport(program: program, environment: environment, diagnosis: diagnosis, findings: findings,
                             plan: hasPlan ? outcome.plan : nil,
@@ -89,13 +89,14 @@ public struct Doctor: Sendable {
 
     /// A damaged file's remedy names the package to reinstall, and the command, when the
     /// root's dpkg lists the file (its steps for a person say the same).
-    static func namePackages(_ findings: inout [Finding], _ blockers: inout [Blocker], root: RootView) {
-        let lists = DpkgFileList(root: root)
+    static func namePackages(_ findings: inout [Finding], _ blockers: inout [Blocker], system: TargetSystem) {
+        let lists = DpkgFileList(root: system.root)
         for i in findings.indices {
             guard let path = findings[i].reinstallPath, let remedy = findings[i].remedy else { continue }
             let general = FindingCatalog.reinstall(path)
             guard remedy.hasPrefix(general), let package = lists.package(installing: path) else { continue }
-            let named = "Reinstall \(package) (apt-get install --reinstall \(package)), the package that installed \(path), or copy it again whole"
+            let command = DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside)
+            let named = "Reinstall \(package) (\(command)), the package that installed \(path), or copy it again whole"
                 + remedy.dropFirst(general.count)
             findings[i].remedy = named
             for j in blockers.indices where blockers[j].findingKey == findings[i].key && blockers[j].remedy == remedy {

@@ -20,6 +20,9 @@ public struct DpkgFileList: Sendable {
     static let maxLists = 20_000
     /// A list larger than this is not read (texlive's, among Debian's largest, is ~10 MB).
     static let largestList = 32 << 20
+    /// Bytes of lists read at most in one lookup (a large install's lists hold tens of MB):
+    /// a root of many lists at the limit each cannot make a lookup read for minutes.
+    static let readBudget = 256 << 20
 
     let root: RootView
 
@@ -34,10 +37,13 @@ public struct DpkgFileList: Sendable {
               let names = try? root.names(in: Self.directory) else { return [] }
         let suffix = Array(("/" + name).utf8)
         var result: [Entry] = []
+        var budget = Self.readBudget
         for list in names.sorted().prefix(Self.maxLists) where list.hasByteSuffix(".list") {
             guard let package = Self.package(ofList: list),
                   let contents = try? root.contents(of: Self.directory.appendingComponent(list)),
                   contents.count <= Self.largestList else { continue }
+            budget -= contents.count
+            guard budget >= 0 else { break }
             for line in contents.bytes.split(separator: UInt8(ascii: "\n")) where line.count > suffix.count && line.last == suffix.last {
                 guard line.suffix(suffix.count).elementsEqual(suffix) else { continue }
                 let path = String(decoding: line, as: UTF8.self)
@@ -57,9 +63,14 @@ public struct DpkgFileList: Sendable {
         }?.package
     }
 
+    /// The command that reinstalls `package`, and where: a root examined from outside
+    /// (`--root`) is not the machine the command would change when pasted.
+    public static func reinstallCommand(_ package: String, fromOutside: Bool) -> String {
+        "apt-get install --reinstall \(package)" + (fromOutside ? ", run inside the root or its container" : "")
+    }
+
     /// `libwebp6` of `libwebp6.list`, `libwebp6:amd64` of `libwebp6:amd64.list`; nil for a
-    /// list of another architecture.
-    /// A list whose name is no Debian package name (policy 5.6.1: lowercase letters, digits,
+    /// list of another architecture. A list whose name is no Debian package name (policy 5.6.1: lowercase letters, digits,
     /// `+`, `-` and `.`, two or more, beginning with a letter or digit) is nobody's: a name
     /// that passes is also one word to a shell, as a printed `apt-get` command needs.
     static func package(ofList list: String) -> String? {

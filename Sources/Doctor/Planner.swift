@@ -738,7 +738,7 @@ public struct Planner: Sendable {
         for entry in entries where !packages.contains(entry.package) { packages.append(entry.package) }
         let paths = entries.map(\.path)
         let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
-        return "reinstall \(packages.joined(separator: " or ")) (apt-get install --reinstall \(packages[0])): dpkg lists "
+        return "reinstall \(packages.joined(separator: " or ")) (\(DpkgFileList.reinstallCommand(packages[0], fromOutside: system.examinedFromOutside))): dpkg lists "
             + "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : "") among \(packages.count > 1 ? "their" : "its") files, and \(state)"
     }
 

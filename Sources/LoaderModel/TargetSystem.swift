@@ -25,6 +25,9 @@ public struct TargetSystem: Sendable {
     /// A plan's ldconfig is the host's (`ldconfig -r ROOT`), not the root's own: a root
     /// examined from outside. (The planner reads the host's glibc, only when it plans.)
     public var ldconfigRunsOnHost = false
+    /// The root is not the machine ofdoctor runs on (`--root DIR`, `--image FILE`): a command
+    /// for a person that changes the root (a package to reinstall) is run inside it.
+    public var examinedFromOutside = false
 
     /// The glibc this model follows when the root has no readable `libc.so.6`.
     public static let fallbackGlibc = GlibcVersion(2, 36)
@@ -80,6 +83,7 @@ public struct TargetSystem: Sendable {
         let filesystem = (root.filesystem as? CachedRoot)?.emptied() ?? root.filesystem
         var system = TargetSystem.inspect(root: RootView(filesystem), cpu: cpu, vdso: vdso)
         system.ldconfigRunsOnHost = ldconfigRunsOnHost
+        system.examinedFromOutside = examinedFromOutside
         return system
     }
 

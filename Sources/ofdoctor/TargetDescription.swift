@@ -141,6 +141,7 @@ extension TargetDescription {
         // From outside, a plan's `ldconfig -r ROOT` is the host's (an image gets the cache
         // written for it instead: `fix --image --output`).
         system.ldconfigRunsOnHost = image == nil && !isHostRoot
+        system.examinedFromOutside = image != nil || !isHostRoot
         KeptUntilExit.keep(system)   // its ld.so.cache entries are freed by exiting
         return system
     }

@@ -38,8 +38,10 @@ struct PackageReinstallTests {
         let work = try ImageE2E.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: work) }
         let root = work + "/root"
-        // (hard links: a copy in a second, and removing a name there leaves the cached root whole)
-        let copied = ImageE2E.run("/bin/sh", ["-c", #"cp -al "$1" "$2" && rm -f "$2$3/$4"*"#, "sh", debian.root, root, Self.multiarch, debian.library])
+        // (hard links: a copy in a second, and removing a name there leaves the cached root
+        // whole; a whole copy where the temporary directory is on another file system)
+        let copied = ImageE2E.run("/bin/sh", ["-c", #"{ cp -al "$1" "$2" 2>/dev/null || { rm -rf "$2" && cp -a "$1" "$2"; }; } && rm -f "$2$3/$4"*"#,
+                                              "sh", debian.root, root, Self.multiarch, debian.library])
         try #require(copied.status == 0, "\(copied.stderr)")
 
         // The oracles: the root's loader misses the library; its dpkg owned the file.
@@ -60,8 +62,10 @@ struct PackageReinstallTests {
         let missing = try #require(findings.first { ["LD002", "OF001"].contains($0["id"] as? String) && ($0["summary"] as? String)?.contains(debian.library) == true },
                                    "\(check.stdout)")
         let remedy = try #require(missing["remedy"] as? String)
-        let command = try #require(remedy.range(of: #"apt-get install --reinstall [^ )]+"#, options: .regularExpression).map { String(remedy[$0]) },
+        let command = try #require(remedy.range(of: #"apt-get install --reinstall [^ ),]+"#, options: .regularExpression).map { String(remedy[$0]) },
                                    "no command in: \(remedy)")
+        // (from outside, pasted on this machine it would change this machine)
+        #expect(remedy.contains(command + ", run inside the root or its container"), "\(remedy)")
         let named = try #require(command.split(separator: " ").last.map(String.init))
         // (dpkg -S prints a Multi-Arch: same package's architecture; the name printed may carry it)
         #expect(named == package || named.hasPrefix(package + ":"), "\(remedy) against dpkg -S: \(owner.stdout)")
