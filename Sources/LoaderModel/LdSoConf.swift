@@ -185,12 +185,12 @@ public struct LdSoConf: Equatable, Sendable {
             + "ldconfig would recurse without end. Remove the include that closes the loop"
     }
 
-    /// The obstacle for a path of the configuration, or a library directory or file ldconfig
-    /// scans, that ofdoctor was refused and root would not be.
-    /// Whether `obstacle` is one of those: ldconfig may run; ofdoctor cannot foresee it.
+    /// Whether `obstacle` is a `deniedObstacle`: ldconfig may run; ofdoctor cannot foresee it.
     public static func isDenial(_ obstacle: String) -> Bool { obstacle.hasPrefix(deniedOpening) }
     static let deniedOpening = "ofdoctor may not read "
 
+    /// The obstacle for a path of the configuration, or a library directory or file ldconfig
+    /// scans, that ofdoctor was refused and root would not be.
     public static func deniedObstacle(_ path: String) -> String {
         deniedOpening + "\(path), which ldconfig, run as root, reads: run ofdoctor as root for a plan that runs ldconfig"
     }
@@ -268,7 +268,7 @@ private struct Reader {
                 if (try? root.resolve(rootPath))??.entry.kind == .other { notes.append(.notAFile(file)) }
                 return
             }
-            if case .io(_, _, let code) = error, Errno.isPermission(code) { return deny(file) }
+            if error.isPermission { return deny(file) }
             notes.append(.unreadable(file, error.description))
             return
         }
@@ -324,7 +324,7 @@ private struct Reader {
         let spelling = String(decoding: bytes, as: UTF8.self)
         let resolved: RootView.Resolved??
         do { resolved = try root.resolve(RootPath(spelling)) } catch {
-            if case .io(_, _, let code) = error, Errno.isPermission(code) { deny(spelling) }
+            if error.isPermission { deny(spelling) }
             resolved = nil
         }
         guard let found = resolved, let target = found, target.entry.kind == .directory else {
@@ -356,7 +356,7 @@ private struct Reader {
         let hwcapsDir = realPath.appending("glibc-hwcaps")
         let names: [String]
         do { names = try root.names(in: hwcapsDir) } catch {
-            if case .io(_, _, let code) = error, Errno.isPermission(code) { deny(hwcapsDir.string) }
+            if error.isPermission { deny(hwcapsDir.string) }
             return
         }
         for name in names where !name.hasBytePrefix(".") && !name.containsByte(UInt8(ascii: ":")) {

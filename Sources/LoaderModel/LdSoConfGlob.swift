@@ -19,7 +19,7 @@ enum LdSoConfGlob {
                 if hasMagic(component) {
                     let names: [String]
                     do { names = try root.names(in: RootPath(dir)) } catch {
-                        if isPermission(error) { denied.append(dir) }
+                        if error.isPermission { denied.append(dir) }
                         continue
                     }
                     for name in names where matches(component, ByteString.bytes(name)) {
@@ -34,7 +34,7 @@ enum LdSoConfGlob {
                         exists = isLast ? try root.resolveParents(RootPath(candidate)) != nil
                                         : try root.resolve(RootPath(candidate))?.entry.kind == .directory
                     } catch {
-                        if isPermission(error) { denied.append(candidate) }
+                        if error.isPermission { denied.append(candidate) }
                         continue
                     }
                     if exists { next.append(candidate) }
@@ -44,11 +44,6 @@ enum LdSoConfGlob {
         }
         if components.isEmpty { return [] }
         return current.sorted { ByteString.bytes($0).lexicographicallyPrecedes(ByteString.bytes($1)) }
-    }
-
-    static func isPermission(_ error: RootError) -> Bool {
-        if case .io(_, _, let code) = error { return Errno.isPermission(code) }
-        return false
     }
 
     static func hasMagic(_ p: [UInt8]) -> Bool {

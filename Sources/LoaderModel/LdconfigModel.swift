@@ -148,7 +148,7 @@ private struct LdconfigRun {
             resolved = found
             names = try overlay.names(in: resolved.path)
         } catch {
-            if case .io(_, _, let code) = error, Errno.isPermission(code) { denied.append(dir.path) }
+            if error.isPermission { denied.append(dir.path) }
             return
         }
         // ldconfig prepends each new library to its list and walks it newest first; kept here
@@ -243,7 +243,7 @@ private struct LdconfigRun {
         }
         let info: LdconfigLibrary?
         do { info = LdconfigLibrary.read(try overlay.contents(of: file.path), name: name, glibc: glibc) } catch {
-            if case .io(_, _, let code) = error, Errno.isPermission(code) { denied.append(path) }
+            if error.isPermission { denied.append(path) }
             info = nil
         }
         read[TextKey(path)] = .some(info)

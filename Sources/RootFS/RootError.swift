@@ -22,4 +22,10 @@ public enum RootError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badRoot(let p): return "\(p): the root is not a directory; pass --root an unpacked image or container filesystem"
         }
     }
+
+    /// The kernel refused the caller (EACCES, EPERM): another user may be let through.
+    public var isPermission: Bool {
+        if case .io(_, _, let code) = self { return Errno.isPermission(code) }
+        return false
+    }
 }
