@@ -90,11 +90,13 @@ public struct Doctor: Sendable {
     /// A damaged file's remedy names the package to reinstall, and the command, when the
     /// root's dpkg lists the file (its steps for a person say the same).
     static func namePackages(_ findings: inout [Finding], _ blockers: inout [Blocker], system: TargetSystem) {
-        let lists = DpkgFileList(root: system.root)
+        let paths = findings.compactMap(\.reinstallPath)
+        guard !paths.isEmpty else { return }
+        let packages = DpkgFileList(root: system.root).packages(installing: paths)
         for i in findings.indices {
             guard let path = findings[i].reinstallPath, let remedy = findings[i].remedy else { continue }
             let general = FindingCatalog.reinstall(path)
-            guard remedy.hasPrefix(general), let package = lists.package(installing: path) else { continue }
+            guard remedy.hasPrefix(general), let package = packages[path] else { continue }
             let command = DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside)
             let named = "Reinstall \(package) (\(command)), the package that installed \(path), or copy it again whole"
                 + remedy.dropFirst(general.count)

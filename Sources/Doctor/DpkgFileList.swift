@@ -30,22 +30,26 @@ public struct DpkgFileList: Sendable {
         self.root = root
     }
 
-    /// Entries whose file is named `name`, for x86-64: lists of another architecture
-    /// (`PACKAGE:i386.list`) and paths in another architecture's directories are left out.
-    public func entries(named name: String) -> [Entry] {
-        guard !name.isEmpty, !name.utf8.contains(UInt8(ascii: "/")),
-              let names = try? root.names(in: Self.directory) else { return [] }
-        let suffix = Array(("/" + name).utf8)
+    /// Entries whose file is named `name` (`entries(namedAnyOf:)`).
+    public func entries(named name: String) -> [Entry] { entries(namedAnyOf: [name]) }
+
+    /// Entries whose file is named one of `names`, in one pass over the lists, for x86-64:
+    /// lists of another architecture (`PACKAGE:i386.list`) and paths in another
+    /// architecture's directories are left out.
+    public func entries(namedAnyOf names: Set<String>) -> [Entry] {
+        let slash = UInt8(ascii: "/")
+        let wanted = Set(names.filter { !$0.isEmpty && !$0.utf8.contains(slash) }.map { Array($0.utf8) })
+        guard !wanted.isEmpty, let lists = try? root.names(in: Self.directory) else { return [] }
         var result: [Entry] = []
         var budget = Self.readBudget
-        for list in names.sorted().prefix(Self.maxLists) where list.hasByteSuffix(".list") {
+        for list in lists.sorted().prefix(Self.maxLists) where list.hasByteSuffix(".list") {
             guard let package = Self.package(ofList: list),
                   let contents = try? root.contents(of: Self.directory.appendingComponent(list)),
                   contents.count <= Self.largestList else { continue }
             budget -= contents.count
             guard budget >= 0 else { break }
-            for line in contents.bytes.split(separator: UInt8(ascii: "\n")) where line.count > suffix.count && line.last == suffix.last {
-                guard line.suffix(suffix.count).elementsEqual(suffix) else { continue }
+            for line in contents.bytes.split(separator: UInt8(ascii: "\n")) {
+                guard let last = line.lastIndex(of: slash), wanted.contains(Array(line[(last + 1)...])) else { continue }
                 let path = String(decoding: line, as: UTF8.self)
                 if !Self.isOtherArchitecture(path) { result.append(Entry(package: package, path: path)) }
             }
@@ -53,14 +57,18 @@ public struct DpkgFileList: Sendable {
         return result
     }
 
-    /// The package whose list holds `path`, or a path that leads to the same file (dpkg lists
-    /// `/lib/x86_64-linux-gnu/…` where `/lib` is a link to `usr/lib`).
-    public func package(installing path: String) -> String? {
-        let name = String(decoding: path.utf8.split(separator: UInt8(ascii: "/")).last ?? [], as: UTF8.self)
-        let file = ((try? root.resolve(RootPath(path))) ?? nil)?.path
-        return entries(named: name).first { entry in
-            entry.path == path || (file != nil && ((try? root.resolve(RootPath(entry.path))) ?? nil)?.path == file)
-        }?.package
+    /// For each of `paths`, the package whose list holds it, or a path that leads to the same
+    /// file (dpkg lists `/lib/x86_64-linux-gnu/…` where `/lib` is a link to `usr/lib`); the
+    /// lists are read once for them all.
+    public func packages(installing paths: [String]) -> [String: String] {
+        func file(_ path: String) -> RootPath? { ((try? root.resolve(RootPath(path))) ?? nil)?.path }
+        let entries = entries(namedAnyOf: Set(paths.map { RootPath($0).lastComponent }))
+        var result: [String: String] = [:]
+        for path in paths {
+            let real = file(path)
+            result[path] = entries.first { $0.path == path || (real != nil && file($0.path) == real) }?.package
+        }
+        return result
     }
 
     /// The command that reinstalls `package`, and where: a root examined from outside
