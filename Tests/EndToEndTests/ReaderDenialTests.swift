@@ -15,11 +15,16 @@ struct ReaderDenialTests {
     /// ofdoctor `arguments` as uid 1000.
     static func asUser(_ arguments: [String]) -> Command.Result { HostSecureExecutionTests.ofdoctorAsUser(arguments) }
 
-    /// A copy of the healthy fixture root where uid 1000 can reach it, with `path` given `mode`;
-    /// removed by the caller (`remove`).
+    /// A copy of the fixture root `name` where uid 1000 can reach it; removed by the caller
+    /// (`remove`).
+    static func copy(of name: String) throws -> (root: String, fixture: FixtureRoot) {
+        let fixture = try #require(FixtureRoot.named(name))
+        return (try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch), fixture)
+    }
+
+    /// A copy of the healthy fixture root with `path` given `mode` (`copy(of:)`).
     static func root(withMode mode: Int, at path: String) throws -> (root: String, fixture: FixtureRoot) {
-        let fixture = try #require(FixtureRoot.named("healthy"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        let (root, fixture) = try copy(of: "healthy")
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: root + path)
         return (root, fixture)
     }
@@ -77,8 +82,7 @@ struct ReaderDenialTests {
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func preloadFileOnlyRootMayRead() throws {
         let preloaded = "/lib/x86_64-linux-gnu/libffi.so.7"
-        let fixture = try #require(FixtureRoot.named("healthy"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        let (root, fixture) = try Self.copy(of: "healthy")
         defer { Self.remove(root) }
         try Data((preloaded + "\n").utf8).write(to: URL(fileURLWithPath: root + "/etc/ld.so.preload"))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: root + "/etc/ld.so.preload")
@@ -98,8 +102,7 @@ struct ReaderDenialTests {
     @Test("fix --apply by uid 1000 on a root only root may change: refused before any change, with every reason and what to do instead",
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func applyAsUserOnRootsRoot() throws {
-        let fixture = try #require(FixtureRoot.named("of002"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        let (root, fixture) = try Self.copy(of: "of002")
         defer { Self.remove(root) }
         let state = (root as NSString).deletingLastPathComponent + "/state"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
@@ -151,8 +154,7 @@ struct ReaderDenialTests {
     @Test("an ld.so.conf.d only root may list: uid 1000 finds what root finds, plans without ldconfig and says why; root running that plan starts the program",
           .enabled(if: available, "\(RealLoader.unavailableReason); \(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
     func confDirectoryOnlyRootMayList() throws {
-        let fixture = try #require(FixtureRoot.named("of002"))
-        let root = try DoctorEndToEndTests.scratchCopy(fixture, under: HostSecureExecutionTests.scratch)
+        let (root, _) = try Self.copy(of: "of002")
         defer { Self.remove(root) }
         // OpenFace's libraries through ld.so.conf.d and the cache, not LD_LIBRARY_PATH
         let listed = Command.run("/bin/sh", ["-c", #"echo /opt/OpenFace/build/lib > "$1/etc/ld.so.conf.d/openface.conf" && ldconfig -r "$1" && chmod 700 "$1/etc/ld.so.conf.d""#,

@@ -36,6 +36,16 @@ enum LdCacheTestSupport {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
+    /// The model's cache is the real ldconfig's: the same entries (keys, paths, flags, hwcaps)
+    /// in the same order, and the same glibc-hwcaps names.
+    static func expectSameCache(_ model: LdSoCache, _ real: LdSoCache, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(model.entries.map(\.key) == real.entries.map(\.key), sourceLocation: sourceLocation)
+        #expect(model.entries.map(\.value) == real.entries.map(\.value), sourceLocation: sourceLocation)
+        #expect(model.entries.map(\.flags) == real.entries.map(\.flags), sourceLocation: sourceLocation)
+        #expect(model.entries.map(\.hwcap) == real.entries.map(\.hwcap), sourceLocation: sourceLocation)
+        #expect(model.glibcHWCapsNames == real.glibcHWCapsNames, sourceLocation: sourceLocation)
+    }
+
     /// `ldconfig -p` lines as (key, description in parentheses, path), in order.
     static func parsePrintCache(_ text: String) -> [(key: String, kind: String, path: String)] {
         var result: [(String, String, String)] = []
