@@ -5,6 +5,9 @@ import Quoting
 enum CommandFailure: Error {
     /// The program or the root could not be analysed (exit 3).
     case analysis(String)
+    /// The same, with the command of the next step (words already quoted for a shell),
+    /// written after the message as it pastes.
+    case analysisWithStep(String, command: [String])
     /// An applied action failed (exit 4).
     case apply(String)
 }
@@ -12,14 +15,19 @@ enum CommandFailure: Error {
 extension CommandFailure {
     var exitCode: ExitCode {
         switch self {
-        case .analysis: return ExitStatus.cannotAnalyse
+        case .analysis, .analysisWithStep: return ExitStatus.cannotAnalyse
         case .apply: return ExitStatus.applyFailed
         }
     }
     var message: String {
         switch self {
-        case .analysis(let m), .apply(let m): return m
+        case .analysis(let m), .analysisWithStep(let m, _), .apply(let m): return m
         }
+    }
+    /// The next step's command as a terminal shows it and a shell reads it back.
+    var command: String? {
+        guard case .analysisWithStep(_, let words) = self else { return nil }
+        return words.map(TerminalEscape.command).joined(separator: " ")
     }
 }
 
@@ -29,7 +37,7 @@ func reportingFailures(_ body: () throws -> Void) throws {
         try body()
     } catch let failure as CommandFailure {
         // Messages name paths from the root and the caller: no raw control byte reaches a terminal.
-        writeStandardError("ofdoctor: \(TerminalEscape.visible(failure.message))\n")
+        writeStandardError("ofdoctor: \(TerminalEscape.visible(failure.message))\(failure.command.map { ": " + $0 } ?? "")\n")
         throw failure.exitCode
     }
 }

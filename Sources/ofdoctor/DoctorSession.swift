@@ -2,6 +2,9 @@ import Apply
 import Doctor
 import LoaderModel
 import OpenFace
+import Quoting
+import RootFS
+import Support
 
 /// What every doctor command starts from: the target system, environment and program; and
 /// the one library call each command makes with them.
@@ -31,8 +34,28 @@ struct DoctorSession {
             KeptUntilExit.keep(report)
             return report
         } catch {
-            throw CommandFailure.analysis(error.description)
+            throw failure(error)
         }
+    }
+
+    /// Why the program cannot be analysed. For a `#!` script, what starting it comes to in
+    /// the root, and the command of the next step: checking the program the loader starts in
+    /// its place, or taking Windows line ends out of the script.
+    func failure(_ error: ResolveError) -> CommandFailure {
+        guard case .notAProgram(let path, .script(let line)) = error else { return .analysis(error.description) }
+        let start = ScriptStart.judge(line, root: system.root, environment: environment)
+        let message = start.description(script: path, line: line)
+        if let next = start.program {
+            let location = ProgramLocation(path: next, argv0: next.string, viaPATH: false)
+            return .analysisWithStep(message, command: Invocation(target, program: location, namingProgram: true).words("check"))
+        }
+        // The script's own file, where this machine can edit it (not inside an image).
+        if start.lineEndRepair, target.image == nil,
+           let resolved = (try? system.root.resolve(program.path)) ?? nil {
+            let file = target.isHostRoot ? resolved.path.string : target.absoluteRoot.droppingTrailingSlashes + resolved.path.string
+            return .analysisWithStep(message + "; remove them", command: ScriptStart.lineEndRepairWords(file).map(ShellQuote.display))
+        }
+        return .analysis(message)
     }
 
     /// `verify`: the check, then the program run in its root with `arguments`.
@@ -44,7 +67,7 @@ struct DoctorSession {
             return run
         } catch {
             switch error {
-            case .analysis(let failure): throw CommandFailure.analysis(failure.description)
+            case .analysis(let failure): throw self.failure(failure)
             case .run(let failure): throw CommandFailure.analysis(failure.description)
             }
         }

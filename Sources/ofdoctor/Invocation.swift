@@ -22,7 +22,9 @@ struct Invocation {
     /// For an image: where `fix --output` should write the repaired copy (beside it, `-fixed` added).
     let fixedImage: String?
 
-    init(_ target: some TargetDescription, program: ProgramLocation?) {
+    /// `namingProgram`: name `program` even where the command that prints this named none
+    /// (it checked the default program, and the next step is about another).
+    init(_ target: some TargetDescription, program: ProgramLocation?, namingProgram: Bool = false) {
         let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
         executable = argv0.containsSlash ? absolute(argv0) : "ofdoctor"
@@ -39,7 +41,7 @@ struct Invocation {
         if target.workingDirectory != "/" { words += ["--cwd", target.workingDirectory] }
         if let user = target.givenUser { words += ["--user", user] }
         // The program as found inside the root: pasted elsewhere, a relative name would not be.
-        if target.binary != nil, let program { words.append(program.path.string) }
+        if target.binary != nil || namingProgram, let program { words.append(program.path.string) }
         targetWords = words
         isImage = target.image != nil
         otherRoot = target.image == nil && !target.isHostRoot ? target.absoluteRoot : nil

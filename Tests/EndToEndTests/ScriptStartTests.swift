@@ -1,0 +1,178 @@
+import Foundation
+import LoaderModel
+import Testing
+
+/// A `#!` script given as the program: the kernel's reading of its line (the kernel itself
+/// is the oracle: a program that prints the arguments it was started with), what ofdoctor
+/// says starting it comes to, and that the command it prints for the next step works.
+@Suite("Scripts: the #! line as the kernel reads it, and the next step")
+struct ScriptStartTests {
+    /// `dump` prints each argument it gets in hex, one a line; `dump --exec FILE` executes
+    /// FILE with no other argument and prints the errno name when execve fails.
+    static let dumpSource = #"""
+        #include <errno.h>
+        #include <stdio.h>
+        #include <string.h>
+        #include <unistd.h>
+        int main(int argc, char **argv) {
+            if (argc == 3 && strcmp(argv[1], "--exec") == 0) {
+                char *args[] = { argv[2], NULL };
+                execv(argv[2], args);
+                printf("%s\n", errno == ENOEXEC ? "ENOEXEC" : errno == ENOENT ? "ENOENT" : errno == EACCES ? "EACCES" : "other");
+                return 0;
+            }
+            for (int i = 0; i < argc; i++) {
+                for (const unsigned char *p = (const unsigned char *)argv[i]; *p; p++) printf("%02x", *p);
+                printf("\n");
+            }
+            return 0;
+        }
+        """#
+
+    static func build() throws -> ScratchBuild {
+        try ScratchBuild("script", "cat > dump.c <<'EOF'\n\(dumpSource)\nEOF\ngcc -o dump dump.c")
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    /// The kernel's outcome of executing a script with `line` after `#!`: the arguments its
+    /// interpreter got (hex), or the errno name.
+    static func kernel(_ line: [UInt8], in dir: String, name: String) throws -> [String] {
+        let path = dir + "/" + name
+        try Data(Array("#!".utf8) + line).write(to: URL(fileURLWithPath: path))
+        chmod(path, 0o755)
+        let run = Command.run(dir + "/dump", ["--exec", path])
+        return run.stdout.split(separator: "\n").map(String.init)
+    }
+
+    @Test("ScriptLine reads the line as the kernel does: spaces, tabs, one argument, NUL, CR, the 256-byte buffer")
+    func kernelReading() throws {
+        let scratch = try Self.build()
+        defer { scratch.remove() }
+        let dump = Array((scratch.dir + "/dump").utf8)
+        let long = [UInt8](repeating: UInt8(ascii: "a"), count: 300)
+        let cases: [[UInt8]] = [
+            dump + [0x0a],
+            Array("  ".utf8) + dump + [0x0a],
+            [0x09] + dump + Array("  \t\n".utf8),
+            dump + Array(" one two  three \n".utf8),
+            dump + Array("\t\targ\n".utf8),
+            dump + Array(" -x\r\n".utf8),
+            dump,
+            dump + Array(" arg".utf8) + long,
+            dump + [0] + Array("hidden\n".utf8),
+            dump + Array(" a\0b\n".utf8),
+            Array(repeating: 0x20, count: 300),
+            Array(repeating: UInt8(ascii: "/"), count: 300),
+            [0x0a],
+            Array("  \n".utf8),
+            dump + Array("\r\n".utf8),
+        ]
+        for (n, line) in cases.enumerated() {
+            let kernel = try Self.kernel(line, in: scratch.dir, name: "s\(n)")
+            let script = Array("#!".utf8) + line
+            let read = script.withUnsafeBytes { ScriptLine.read($0) }
+            switch read {
+            case .success(let parsed)?:
+                if FileManager.default.isExecutableFile(atPath: parsed.interpreter) {
+                    let expected = [Self.hex(Array(parsed.interpreter.utf8))] + (parsed.argument.map { [Self.hex(Array($0.utf8))] } ?? [])
+                        + [Self.hex(Array((scratch.dir + "/s\(n)").utf8))]
+                    #expect(kernel == expected, "case \(n): \(parsed)")
+                } else {
+                    #expect(kernel == ["ENOENT"], "case \(n): \(parsed)")
+                }
+            case .failure?:
+                #expect(kernel == ["ENOEXEC"], "case \(n): \(String(describing: read))")
+            case nil:
+                Issue.record("case \(n) starts with #!")
+            }
+        }
+    }
+
+    @Test("The interpreter's check is printed, and pasted it checks the interpreter")
+    func interpreterStep() throws {
+        let scratch = try Self.build()
+        defer { scratch.remove() }
+        let script = scratch.dir + "/tool"
+        try "#!\(scratch.dir)/dump -v\necho\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let check = Command.ofdoctor(["check", script])
+        #expect(check.status == 3)
+        #expect(check.stderr.contains("is a script (#!\(scratch.dir)/dump -v), not an ELF program; the loader starts its interpreter, \(scratch.dir)/dump: "), "\(check.stderr)")
+        let command = try #require(check.stderr.range(of: "dump: ").map { String(check.stderr[$0.upperBound...]) })
+        let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+        #expect(pasted.status == 0 && pasted.stdout.contains("will start"), "\(command)\n\(pasted)")
+    }
+
+    @Test("env: the command on PATH, -S splitting, and a name the kernel kept whole, as the real env finds them")
+    func envCommand() throws {
+        let scratch = try Self.build()
+        defer { scratch.remove() }
+        let dir = scratch.dir
+        let bin = dir + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir + "/dump", toPath: bin + "/dumper")
+        let path = bin + ":/usr/bin:/bin"
+        for (name, line, starts) in [("plain", "/usr/bin/env dumper", true), ("split", "/usr/bin/env -S dumper -u", true),
+                                     ("whole", "/usr/bin/env dumper -u", false)] {
+            let script = dir + "/" + name
+            try "#!\(line)\n".write(toFile: script, atomically: true, encoding: .utf8)
+            chmod(script, 0o755)
+            // The real env, started by the kernel through the script.
+            let real = Command.run(script, [], environment: ["PATH": path])
+            #expect((real.status == 0) == starts, "\(name): \(real)")
+            let check = Command.ofdoctor(["check", "--env", "PATH=\(path)", script])
+            #expect(check.status == 3)
+            if starts {
+                #expect(check.stderr.contains("env starts dumper from PATH, \(bin)/dumper: "), "\(name): \(check.stderr)")
+            } else {
+                #expect(check.stderr.contains("env finds no dumper -u on PATH"), "\(name): \(check.stderr)")
+                #expect(check.stderr.contains("#!/usr/bin/env -S dumper -u"), "\(name): \(check.stderr)")
+            }
+        }
+    }
+
+    @Test("Windows line ends: the interpreter's name with a CR is named, and the printed sed, pasted, lets the kernel start it (in --root too)")
+    func carriageReturn() throws {
+        let scratch = try Self.build()
+        defer { scratch.remove() }
+        let root = scratch.dir + "/root"
+        try FileManager.default.createDirectory(atPath: root + "/opt", withIntermediateDirectories: true)
+        // Inside the root the interpreter is /dump; on this machine the script names the
+        // copy by its host path, so the kernel can be asked before and after.
+        try FileManager.default.copyItem(atPath: scratch.dir + "/dump", toPath: root + "/dump")
+        for (target, interpreter, arguments) in [(scratch.dir + "/crlf", scratch.dir + "/dump", [String]()),
+                                                 (root + "/opt/crlf", "/dump", ["--root", root])] {
+            try "#!\(interpreter)\r\necho hi\r\n".write(toFile: target, atomically: true, encoding: .utf8)
+            chmod(target, 0o755)
+            let shown = arguments.isEmpty ? target : "/opt/crlf"
+            let check = Command.ofdoctor(["check"] + arguments + [shown])
+            #expect(check.status == 3)
+            #expect(check.stderr.contains("its interpreter \(interpreter)\\x0d is not in the root"), "\(check.stderr)")
+            let command = try #require(check.stderr.range(of: "; remove them: ").map { String(check.stderr[$0.upperBound...]) })
+            #expect(command.hasPrefix("sed -i 's/\\r$//' "), "\(command)")
+            if arguments.isEmpty { #expect(try Self.kernel(Array("\(interpreter)\r\n".utf8), in: scratch.dir, name: "probe") == ["ENOENT"]) }
+            #expect(Command.run("/bin/sh", ["-c", command]).status == 0, "\(command)")
+            let text = try String(contentsOfFile: target, encoding: .utf8)
+            #expect(text == "#!\(interpreter)\necho hi\n")
+            if arguments.isEmpty {
+                let started = Command.run(scratch.dir + "/dump", ["--exec", target])
+                #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array(interpreter.utf8)), "\(started)")
+            }
+        }
+    }
+
+    @Test("A missing interpreter, one that is not executable, and a #! line the kernel refuses")
+    func refusals() throws {
+        let scratch = try Self.build()
+        defer { scratch.remove() }
+        let dir = scratch.dir
+        for (name, line, kernel, said) in [("missing", "\(dir)/absent\n", "ENOENT", "its interpreter \(dir)/absent is not in the root"),
+                                           ("plain", "\(dir)/dump.c\n", "EACCES", "its interpreter \(dir)/dump.c is not an executable file"),
+                                           ("blank", "   \n", "ENOEXEC", "whose #! line names no interpreter")] {
+            #expect(try Self.kernel(Array(line.utf8), in: dir, name: name) == [kernel], "\(name)")
+            let check = Command.ofdoctor(["check", dir + "/" + name])
+            #expect(check.status == 3 && check.stderr.contains(said), "\(name): \(check.stderr)")
+        }
+    }
+}
