@@ -5,7 +5,7 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A system call on the image file or directory failed.
     case io(path: String, operation: String, errno: Int32)
     /// Neither `manifest.json` (docker save) nor `index.json` (OCI image layout) is there.
-    case notAnImage(path: String)
+    case notAnImage(path: String, unpackedRoot: Bool = false)
     /// `manifest.json`, `index.json` or an OCI manifest is not what the formats describe.
     case badManifest(path: String, member: String, reason: String)
     /// A file the manifest names (layer, config, blob) is not in the image.
@@ -45,8 +45,9 @@ public enum ImageRootError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case .io(let p, let op, let e):
             return "\(p): \(op) failed: \(Errno.describe(e))"
-        case .notAnImage(let p):
+        case .notAnImage(let p, let unpackedRoot):
             return "\(p): not an image: no manifest.json (`docker save IMAGE -o FILE.tar`) or index.json (OCI image layout)"
+                + (unpackedRoot ? "; it holds /usr and /etc, as an unpacked root filesystem does: pass that with --root" : "")
         case .badManifest(let p, let m, let r):
             return "\(p): \(m): \(r); save the image again with `docker save IMAGE -o FILE.tar`"
         case .missingMember(let p, let m):

@@ -1,8 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
+import ELFInspect
+import Support
 
 /// Which config and which layers, in order, make the image: from `manifest.json`
 /// (`docker save`) or from `index.json` → manifest blob (OCI image layout, image-spec
@@ -17,7 +24,12 @@ struct ImageRootManifest: Equatable, Sendable {
     static func read(_ source: ImageRootSource) throws(ImageRootError) -> ImageRootManifest {
         if source.contains("manifest.json") { return try docker(source) }
         if source.contains("index.json") { return try oci(source) }
-        throw .notAnImage(path: source.path)
+        // A directory with /usr and /etc is a root filesystem given to the wrong option.
+        let unpackedRoot = source.isDirectory && ["usr", "etc"].allSatisfy { name in
+            var st = stat()
+            return ByteString.withCString(source.path + "/" + name) { stat($0, &st) } == 0 && st.st_mode & S_IFMT == S_IFDIR
+        }
+        throw .notAnImage(path: source.path, unpackedRoot: unpackedRoot)
     }
 
     private static func docker(_ source: ImageRootSource) throws(ImageRootError) -> ImageRootManifest {

@@ -28,7 +28,12 @@ public struct LocalRoot: RootFilesystem {
     public init(directory: String) throws(RootError) {
         let dir = directory.droppingTrailingSlashes
         var st = stat()
-        guard ByteString.withCString(dir, { stat($0, &st) }) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { throw .badRoot(path: directory) }
+        guard ByteString.withCString(dir, { stat($0, &st) }) == 0 else {
+            throw errno == ENOENT ? .notFound(path: directory) : .badRoot(path: directory)
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw (st.st_mode & S_IFMT) == S_IFREG ? .rootIsAFile(path: directory) : .badRoot(path: directory)
+        }
         let fd = ByteString.withCString(dir) { open($0, openPathOnly | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw .badRoot(path: directory) }
         handle = Handle(fd)

@@ -12,6 +12,8 @@ public enum RootError: Error, Equatable, Sendable, CustomStringConvertible {
     case io(path: String, operation: String, errno: Int32)
     /// The root directory itself is missing or not a directory.
     case badRoot(path: String)
+    /// The root given is a regular file: an image archive, most likely, which `--image` reads.
+    case rootIsAFile(path: String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,8 @@ public enum RootError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notFound(let p): return "\(p): no such file or directory"
         case .io(let p, let op, let e): return "\(p): \(op) failed: \(Errno.describe(e))"
         case .badRoot(let p): return "\(p): the root is not a directory; pass --root an unpacked image or container filesystem"
+        case .rootIsAFile(let p):
+            return "\(p): the root is a file, not a directory; --root takes an unpacked image or container filesystem, --image an image archive (`docker save IMAGE -o FILE.tar`)"
         }
     }
 

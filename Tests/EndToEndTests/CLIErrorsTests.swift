@@ -377,21 +377,35 @@ struct CLIErrorsTests {
                 == ["ofdoctor: --user root:no-such-group-\(getpid()): no group no-such-group-\(getpid()) in /'s /etc/group; give UID:GID"])
     }
 
-    @Test("a root that does not exist, or is a file: exit 3 and one line naming the root")
+    @Test("a root that does not exist, or is a file (an image archive given to --root): exit 3 and one line naming the root and what to pass")
     func badRoot() throws {
         let missing = "/nonexistent-ofdoctor-root-\(UUID().uuidString)"
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-rootfile-\(UUID().uuidString)").path
         _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(atPath: file) }
-        for root in [missing, file] {
+        for (root, said) in [(missing, "no such file or directory"), (file, "the root is a file, not a directory; --root takes an unpacked image or container filesystem, --image an image archive")] {
             for command in Self.commands + [["undo"], ["fix", "--apply"]] {
                 let result = HostileCLI.run(command + ["--root", root] + (command == ["undo"] ? [] : ["/bin/sh"]), timeout: 60)
                 let lines = HostileCLI.errorLines(result)
                 #expect(result.status == 3, "\(command) --root \(root): exit \(result.status) \(result.stderr)")
-                #expect(lines.count == 1 && lines.first?.hasPrefix("ofdoctor: ") == true && lines.first?.contains(root) == true,
+                #expect(lines.count == 1 && lines.first?.hasPrefix("ofdoctor: \(root): \(said)") == true,
                         "\(command) --root \(root): \(lines)")
             }
         }
+    }
+
+    @Test("an unpacked root filesystem given to --image: exit 3, and the line says to pass it with --root")
+    func rootGivenAsImage() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-rootdir-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/usr/bin", withIntermediateDirectories: true)
+        let bare = HostileCLI.run(["check", "--image", dir, "/bin/sh"], timeout: 60)
+        #expect(bare.status == 3 && HostileCLI.errorLines(bare).first?.hasSuffix("(OCI image layout)") == true, "\(bare.stderr)")
+        try FileManager.default.createDirectory(atPath: dir + "/etc", withIntermediateDirectories: true)
+        let root = HostileCLI.run(["check", "--image", dir, "/bin/sh"], timeout: 60)
+        #expect(root.status == 3 && HostileCLI.errorLines(root).count == 1
+                && HostileCLI.errorLines(root).first?.hasSuffix("; it holds /usr and /etc, as an unpacked root filesystem does: pass that with --root") == true,
+                "\(root.stderr)")
     }
 
     @Test("usage errors: --env without '=', an empty name, an unknown format or option: exit 64, one line naming the problem and the subcommand's help",
