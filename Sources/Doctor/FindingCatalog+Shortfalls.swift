@@ -142,8 +142,13 @@ extension FindingCatalog {
             ? "\(undefined) The references name no version, so nothing says which library should have \(them): \(requester.path) was linked against a library that defined \(them), and the copy loaded now does not. \(bindingText(lookups))"
             : "The loader finds no definition of " + undefined.dropFirst("No object in the global scope defines ".count) + " \(bindingText(lookups))"
         var remedy = damaged.map { reinstall($0.path) + "." }
-        if requester.index == 0, let module = PythonExtensionModule(requester.elf, path: requester.path) {
-            (explanation, remedy) = moduleText(module, lookups: lookups, undefined: undefined, path: requester.path)
+        // A Python extension module checked by itself, or a library it loads (torch's `_C`
+        // loads libtorch_python.so, which references the C API and is linked without libpython).
+        let program = graph.executable
+        if requester.index == 0 || lookups.contains(where: { PythonExtensionModule.isCAPI($0.symbol) }),
+           let module = PythonExtensionModule(program.elf, path: program.path) {
+            (explanation, remedy) = moduleText(module, lookups: lookups, undefined: undefined, path: program.path,
+                                               requester: requester.index == 0 ? nil : requester.path)
         }
         var finding = Finding(
             id: .symbolNotFound, rule: .symbolNotFound,
@@ -157,14 +162,16 @@ extension FindingCatalog {
         return finding
     }
 
-    /// A Python extension module checked by itself: what its C API references are, and
-    /// which of the others, if any, must come from a library.
+    /// A Python extension module checked by itself (`requester` nil), or a library it loads
+    /// (`requester`): what the C API references are, and which of the others, if any, must
+    /// come from a library.
     static func moduleText(_ module: PythonExtensionModule, lookups: [SymbolProblem], undefined: String,
-                           path: String) -> (explanation: String, remedy: String) {
+                           path: String, requester: String? = nil) -> (explanation: String, remedy: String) {
         let python = module.builtFor ?? "the Python it was built for"
         let others = lookups.map(\.symbol).filter { !PythonExtensionModule.isCAPI($0) }
-        var explanation = "\(undefined) \(path) is a Python extension module (it defines \(module.initFunction)): the interpreter that imports it defines Python's C API (its executable or libpython), and the loader on the module alone, as here and in `ldd -r`, cannot find those references."
-        var remedy = "Import it from \(python), whose interpreter defines the C API"
+        let whose = requester.map { "\($0) is loaded by \(path), a Python extension module" } ?? "\(path) is a Python extension module"
+        var explanation = "\(undefined) \(whose) (it defines \(module.initFunction)): the interpreter that imports it defines Python's C API (its executable or libpython), and the loader on the module alone, as here and in `ldd -r`, cannot find those references."
+        var remedy = "Import \(requester == nil ? "it" : path) from \(python), whose interpreter defines the C API"
         if let other = others.first {
             let count = others.count
             explanation += " \(count == 1 ? "One reference is" : "\(count) references are") not Python's (\(other)\(count > 1 ? ", …" : "")): \(count == 1 ? "it" : "they") must come from a library the module or the interpreter loads, and no loaded object defines \(count == 1 ? "it" : "them")."

@@ -56,13 +56,30 @@ struct PythonHost: Sendable {
         guard let diagnosis = try? Diagnosis(system: system, program: ProgramLocation(path: RootPath(host), argv0: host, viaPATH: false),
                                              environment: loaded) else { return nil }
         let graph = diagnosis.graph
-        let missing = Set(diagnosis.symbols.symbolProblems
-            .filter { !$0.assertion && graph.objects[$0.requester].path.hasSameBytes(as: modulePath) }
-            .map { TextKey($0.symbol + "|" + ($0.version ?? "")) })
+        // (the module's libraries are found as they were for the module alone: by path, the
+        // same objects make the same requests)
+        let missing = Set(diagnosis.symbols.symbolProblems.filter { !$0.assertion }.map {
+            key(SymbolReference(name: $0.symbol, version: $0.version, requester: graph.objects[$0.requester].path))
+        })
         var found: [TextKey: String] = [:]
         for object in graph.objects { for name in object.names where found[TextKey(name)] == nil { found[TextKey(name)] = object.path } }
-        return PythonHost(path: host, unbound: references.filter { missing.contains(TextKey($0.name + "|" + ($0.version ?? ""))) },
-                          loaded: found)
+        return PythonHost(path: host, unbound: references.filter { missing.contains(key($0)) }, loaded: found)
+    }
+
+    private static func key(_ reference: SymbolReference) -> TextKey {
+        TextKey(reference.requester + "|" + reference.name + "|" + (reference.version ?? ""))
+    }
+
+    /// The findings of unversioned references that are the importing interpreter's to bind:
+    /// the module's own, and a library's of the module where they name Python's C API.
+    static func apiFindings(_ diagnosis: Diagnosis) -> [Int] {
+        let module = diagnosis.graph.executable.path
+        return diagnosis.findings.indices.filter { index in
+            let finding = diagnosis.findings[index]
+            guard finding.rule == .symbolNotFound, finding.neededBy.count == 1, finding.symbols.allSatisfy({ $0.version == nil })
+            else { return false }
+            return finding.neededBy[0].hasSameBytes(as: module) || finding.symbols.contains { PythonExtensionModule.isCAPI($0.name) }
+        }
     }
 
     /// `diagnosis` of a Python extension module checked by itself, with the findings about its
@@ -73,43 +90,48 @@ struct PythonHost: Sendable {
         let module = diagnosis.graph.executable
         guard diagnosis.findings.contains(where: {
             ($0.rule == .symbolNotFound || $0.rule == .libraryNotFound) && $0.neededBy.contains { $0.hasSameBytes(as: module.path) }
-        }), let python = PythonExtensionModule(module.elf, path: module.path) else { return }
+        }) || !apiFindings(diagnosis).isEmpty, let python = PythonExtensionModule(module.elf, path: module.path) else { return }
         let host = locate(python, modulePath: module.path, root: system.root, environment: environment)
         refineTorchExtension(&diagnosis, host: host, system: system, environment: environment)
         refineAPIReferences(&diagnosis, python: python, host: host, system: system, environment: environment)
     }
 
-    /// The finding of the module's unversioned references, which Python's C API is most of:
-    /// how many the interpreter binds, and which not.
+    /// The findings of unversioned references the interpreter binds or not (the module's
+    /// own, which Python's C API is most of, and its libraries' C API references): how many
+    /// the interpreter binds, and which not. One check of the interpreter serves them all.
     static func refineAPIReferences(_ diagnosis: inout Diagnosis, python: PythonExtensionModule, host path: String?,
                                     system: TargetSystem, environment: LoaderEnvironment) {
         let module = diagnosis.graph.executable
-        guard let index = diagnosis.findings.firstIndex(where: {
-            $0.rule == .symbolNotFound && $0.neededBy.count == 1 && $0.neededBy[0].hasSameBytes(as: module.path)
-                && $0.symbols.allSatisfy { $0.version == nil }
-        }) else { return }
-        let finding = diagnosis.findings[index]
+        let indices = apiFindings(diagnosis)
+        guard !indices.isEmpty else { return }
         guard let path else {
             let wanted = python.interpreterNames.first ?? "python3"
-            diagnosis.findings[index].explanation += " The root has no \(wanted) beside the module's site-packages, on PATH or in /opt/conda/bin to import it."
+            for index in indices {
+                diagnosis.findings[index].explanation += " The root has no \(wanted) beside the module's site-packages, on PATH or in /opt/conda/bin to import it."
+            }
             return
         }
         guard let host = check(host: path, modulePath: module.path, system: system, environment: environment,
-                               references: finding.symbols) else { return }
-        let total = finding.symbols.count
-        let bound = total - host.unbound.count
-        if host.unbound.isEmpty {
-            diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, \(total == 1 ? "it binds" : "every one of them binds")."
-            diagnosis.findings[index].remedy = "Import it from \(host.path): its interpreter defines \(total == 1 ? "it" : "all \(total)")."
-            return
+                               references: indices.flatMap { diagnosis.findings[$0].symbols }) else { return }
+        let unbound = Set(host.unbound)
+        for index in indices {
+            let finding = diagnosis.findings[index]
+            let total = finding.symbols.count
+            let names = finding.symbols.filter(unbound.contains).map(\.name)
+            let bound = total - names.count
+            if names.isEmpty {
+                diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, \(total == 1 ? "it binds" : "every one of them binds")."
+                let imported = finding.neededBy[0].hasSameBytes(as: module.path) ? "it" : module.path
+                diagnosis.findings[index].remedy = "Import \(imported) from \(host.path): its interpreter defines \(total == 1 ? "it" : "all \(total)")."
+                continue
+            }
+            let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
+            diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, \(bound) of the \(total) \(bound == 1 ? "binds" : "bind") and \(names.count) \(names.count == 1 ? "does" : "do") not: \(shown)."
+            let foreign = names.filter(PythonExtensionModule.isCAPI)
+            diagnosis.findings[index].remedy = foreign.isEmpty
+                ? finding.remedy
+                : "\(host.path) lacks \(foreign.count == 1 ? "\(foreign[0]), a name" : "\(foreign.count) names") of Python's C API the module was built with: reinstall the package that holds the module with that interpreter's pip, so that it is built for it."
         }
-        let names = host.unbound.map(\.name)
-        let shown = names.prefix(4).joined(separator: ", ") + (names.count > 4 ? " and \(names.count - 4) more" : "")
-        diagnosis.findings[index].explanation += " Loaded into \(host.path) as import loads it, \(bound) of the \(total) \(bound == 1 ? "binds" : "bind") and \(names.count) \(names.count == 1 ? "does" : "do") not: \(shown)."
-        let foreign = names.filter(PythonExtensionModule.isCAPI)
-        diagnosis.findings[index].remedy = foreign.isEmpty
-            ? finding.remedy
-            : "\(host.path) lacks \(foreign.count == 1 ? "\(foreign[0]), a name" : "\(foreign.count) names") of Python's C API the module was built with: reinstall the package that holds the module with that interpreter's pip, so that it is built for it."
     }
 
     /// A PyTorch C++/CUDA extension (GaussianTalker builds two) names `libc10.so`,

@@ -179,6 +179,72 @@ struct PythonExtensionModuleTests {
         }
     }
 
+    /// torch's `_C` module is small; its C API references are libtorch_python.so's, a library
+    /// it needs, linked without libpython as manylinux wheels are. Checked alone, ldd -r lists
+    /// them against that library; the finding says whose they are and what the root's
+    /// python3 makes of them, judged as in `module`. With `stray`, one of the library's
+    /// references is a C API name no Python defines.
+    @Test("a module's library that references the C API: whose the references are, and the interpreter with the module loaded",
+          .enabled(if: canBuild, "needs gcc and /usr/bin/python3"), arguments: [false, true])
+    func libraryOfModule(stray: Bool) throws {
+        let suffix = try Self.suffix()
+        let build = try ScratchBuild("pymodlib", """
+            mkdir -p pkg/lib
+            cat > lib.c <<'EOF'
+            extern void *PyLong_FromLong(long);
+            extern void *PyExc_TypeError;
+            void *(*keep_from)(long) = PyLong_FromLong;
+            void **keep_exc = &PyExc_TypeError;
+            \(stray ? "extern int PyOdfake_Stray(void); int (*keep_stray)(void) = PyOdfake_Stray;" : "")
+            int odlib_f(void) { return 1; }
+            EOF
+            gcc -shared -fPIC -o pkg/lib/libodpy.so -Wl,-soname,libodpy.so lib.c
+            cat > mod.c <<'EOF'
+            extern int odlib_f(void);
+            int (*keep_f)(void) = odlib_f;
+            void *PyInit__od(void) { return 0; }
+            EOF
+            gcc -shared -fPIC -o 'pkg/_od\(suffix)' mod.c -Lpkg/lib -lodpy -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib'
+            """)
+        defer { build.remove() }
+        let module = build.dir + "/pkg/_od" + suffix
+        let library = build.dir + "/pkg/lib/libodpy.so"
+        let traceVariables = ["LD_TRACE_LOADED_OBJECTS": "1", "LD_BIND_NOW": "yes", "LD_WARN": "yes"]
+        let alone = Command.run("/lib64/ld-linux-x86-64.so.2", [module], environment: traceVariables)
+        let truth = Set(LddOutput(alone.stdout + "\n" + alone.stderr).undefined.map {
+            Report.Symbol(name: $0.symbol, version: $0.version, requester: $0.requester)
+        })
+        let api = Set(["PyLong_FromLong", "PyExc_TypeError"] + (stray ? ["PyOdfake_Stray"] : []))
+        #expect(truth == Set(api.map { Report.Symbol(name: $0, version: nil, requester: library) }), "\(alone)")
+
+        let result = Command.ofdoctor(["check", "--format", "json", module])
+        #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        #expect(Set(report.findings.flatMap(\.symbols)) == truth, "\(result.stdout)")
+        let finding = try #require(report.findings.first { $0.id == "LD004" })
+        #expect(finding.explanation.contains("\(library) is loaded by \(module), a Python extension module (it defines PyInit__od)"),
+                "\(finding.explanation)")
+        let marker = "Loaded into "
+        let after = try #require(finding.explanation.components(separatedBy: marker).dropFirst().last, "\(finding.explanation)")
+        let host = try #require(after.components(separatedBy: " as import loads it").first)
+
+        // The real loader: the interpreter with the module preloaded, every relocation bound.
+        let hosted = Command.run("/lib64/ld-linux-x86-64.so.2", [host],
+                                 environment: traceVariables.merging(["LD_PRELOAD": module]) { $1 })
+        let unbound = Set(LddOutput(hosted.stdout + "\n" + hosted.stderr).undefined.filter { $0.requester == library }.map(\.symbol))
+        #expect(unbound == (stray ? ["PyOdfake_Stray"] : []), "\(hosted)")
+        if stray {
+            #expect(finding.explanation.contains("\(marker)\(host) as import loads it, 2 of the 3 bind and 1 does not: PyOdfake_Stray."), "\(finding.explanation)")
+            #expect(finding.remedy?.hasPrefix("\(host) lacks PyOdfake_Stray, a name of Python's C API") == true, "\(finding.remedy ?? "")")
+        } else {
+            #expect(finding.explanation.contains("\(marker)\(host) as import loads it, every one of them binds."), "\(finding.explanation)")
+            #expect(finding.remedy == "Import \(module) from \(host): its interpreter defines all 2.", "\(finding.remedy ?? "")")
+        }
+        // As import opens it.
+        let opened = Command.run(host, ["-c", "import ctypes, os, sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW)", module])
+        #expect((opened.status == 0) == !stray, "\(opened)")
+    }
+
     @Test("file names: PEP 3149 tags say which Python")
     func builtFor() {
         #expect(PythonExtensionModule.builtFor(fileName: "_core.cpython-311-x86_64-linux-gnu.so") == "Python 3.11")
