@@ -28,7 +28,7 @@ public struct Planner: Sendable {
     /// past what is read: `LdSoConf.ldconfigObstacle`), or nil. Then a plan has no ldconfig
     /// step, which `fix --apply` would refuse: links into the default directory, which the
     /// loader searches without the cache, stand in for the cache's entries.
-    var ldconfigObstacle: String?
+    var ldconfigObstacle: LdconfigObstacle?
     /// The root's ld.so.conf as ldconfig reads it, read once (the plan's steps are weighed
     /// against it for every missing library).
     let configuration: LdSoConf
@@ -53,7 +53,7 @@ public struct Planner: Sendable {
     public mutating func readAs(_ reader: ProcessIdentity?) {
         guard let reader, reader.uid != 0, ldconfigObstacle == nil else { return }
         let model = LdconfigModel(root: system.root, configuration: configuration, glibc: system.platform.glibc)
-        if let path = model.denied.first { ldconfigObstacle = LdSoConf.deniedObstacle(path) }
+        if let path = model.denied.first { ldconfigObstacle = .denied(path) }
     }
 
     public struct Outcome: Sendable {
@@ -290,7 +290,7 @@ public struct Planner: Sendable {
                         // (nothing to link: a person mends the configuration, then runs ldconfig)
                         guard linked else {
                             blockers.append(Blocker(findingID: finding.id, summary: finding.summary,
-                                                    remedy: LdSoConf.refusal(obstacle) + "; then run ldconfig", findingKey: finding.key))
+                                                    remedy: obstacle.refusal + "; then run ldconfig", findingKey: finding.key))
                             continue
                         }
                     } else {
@@ -386,7 +386,7 @@ public struct Planner: Sendable {
     /// `Outcome.notes`.
     var notes: [String] {
         guard let obstacle = ldconfigObstacle else { return [] }
-        let opening = LdSoConf.isDenial(obstacle) ? "ofdoctor cannot foresee ldconfig on this root" : "ldconfig cannot run on this root"
+        let opening = obstacle.isDenial ? "ofdoctor cannot foresee ldconfig on this root" : "ldconfig cannot run on this root"
         return ["\(opening): \(obstacle). No plan step runs it: links in \(linkDirectory), which the "
                 + "loader searches without ld.so.cache, stand in for its entries"]
     }

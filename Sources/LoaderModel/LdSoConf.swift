@@ -151,48 +151,22 @@ public struct LdSoConf: Equatable, Sendable {
     /// Why `ldconfig` must not be run on this configuration, or nil. ldconfig follows an
     /// include loop until it runs out of descriptors, and through a glob that matches two
     /// looping files it never finishes; a run is refused before it starts.
-    public var ldconfigRefusal: String? { ldconfigObstacle.map(Self.refusal) }
+    public var ldconfigRefusal: String? { ldconfigObstacle?.refusal }
 
-    /// The message that refuses a run for `obstacle`.
-    public static func refusal(_ obstacle: String) -> String { "refusing to run ldconfig: " + obstacle }
-
-    /// What in this configuration makes ldconfig unsafe to run (`ldconfigRefusal` without
-    /// its opening words), or nil.
-    public var ldconfigObstacle: String? {
+    /// What in this configuration makes ldconfig unsafe to run, or unforeseeable, or nil.
+    public var ldconfigObstacle: LdconfigObstacle? {
         for note in notes {
+            switch note {
             // (another reason to refuse comes first: it holds for root too)
-            if case .denied = note { continue }
-            if case .notAFile(let file) = note {
-                return "\(file) is not a regular file (a FIFO, socket or device), and ldconfig "
-                    + "would wait on it or read it without end. Replace it with a file, or remove it"
-            }
+            case .notAFile(let file): return .notAFile(file)
             // (what ldconfig would make of it was not read, so no plan's proof holds)
-            if case .tooLarge(let file, let size) = note {
-                return "\(file) is \(size) bytes, more than the \(LdSoConf.largestFile >> 20) MiB "
-                    + "ofdoctor reads of a configuration file, so what ldconfig would do with it is unknown. Remove it, "
-                    + "or cut it to the directories it is meant to list"
-            }
-            if case .tooManyEntries(let file) = note {
-                return "the configuration has more than \(LdSoConf.maxEntries) entries (\(file) "
-                    + "and after were not read), so what ldconfig would do with it is unknown. Cut it to the directories "
-                    + "it is meant to list"
+            case .tooLarge(let file, let size): return .tooLarge(file, size: size)
+            case .tooManyEntries(let file): return .tooManyEntries(file)
+            default: continue
             }
         }
-        guard case .includeLoop(let origin, let file)? = includeLoops.first else {
-            return notes.lazy.compactMap { if case .denied(let path) = $0 { Self.deniedObstacle(path) } else { nil } }.first
-        }
-        return "\(origin) includes \(file), which includes it back (an include loop); "
-            + "ldconfig would recurse without end. Remove the include that closes the loop"
-    }
-
-    /// Whether `obstacle` is a `deniedObstacle`: ldconfig may run; ofdoctor cannot foresee it.
-    public static func isDenial(_ obstacle: String) -> Bool { obstacle.hasPrefix(deniedOpening) }
-    static let deniedOpening = "ofdoctor may not read "
-
-    /// The obstacle for a path of the configuration, or a library directory or file ldconfig
-    /// scans, that ofdoctor was refused and root would not be.
-    public static func deniedObstacle(_ path: String) -> String {
-        deniedOpening + "\(path), which ldconfig, run as root, reads: run ofdoctor as root for a plan that runs ldconfig"
+        if case .includeLoop(let origin, let file)? = includeLoops.first { return .includeLoop(origin: origin.description, file: file) }
+        return notes.lazy.compactMap { if case .denied(let path) = $0 { LdconfigObstacle.denied(path) } else { nil } }.first
     }
 
     /// ldconfig.c `lib_types`.
