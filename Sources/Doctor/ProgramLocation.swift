@@ -26,18 +26,21 @@ public struct ProgramLocation: Equatable, Sendable {
     public static let defaultSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     public enum LookupError: Error, Equatable, Sendable, CustomStringConvertible {
-        /// `searched`: the directories tried, in order, each once.
-        case notFound(name: String, searched: [String])
+        /// `searched`: the directories tried, in order, each once; `elsewhere`: executable
+        /// files of that name the root holds in other places (`ProgramSearch`).
+        case notFound(name: String, searched: [String], elsewhere: [String] = [])
         /// An empty name (`check ''`), which names no file.
         case emptyName
         public var description: String {
             switch self {
             case .emptyName:
                 return "the program name is empty; give a program's name or path (FeatureExtraction when none is given)"
-            case .notFound(let name, let searched):
+            case .notFound(let name, let searched, let elsewhere):
                 let shown = searched.count <= 6 ? searched.joined(separator: ", ")
                     : searched.prefix(5).joined(separator: ", ") + " and \(searched.count - 5) more"
-                return "\(name): no such program in \(shown); give its path"
+                guard let first = elsewhere.first else { return "\(name): no such program in \(shown); give its path" }
+                let others = elsewhere.count == 1 ? "" : " (and \(elsewhere.dropFirst().joined(separator: ", ")))"
+                return "\(name): no such program in \(shown); the root has one at \(first)\(others)"
             }
         }
     }
@@ -63,7 +66,7 @@ public struct ProgramLocation: Equatable, Sendable {
         for directory in searchDirectories(environment) + defaultDirectories where !searched.contains(directory) {
             searched.append(directory)
         }
-        throw .notFound(name: name, searched: searched)
+        throw .notFound(name: name, searched: searched, elsewhere: ProgramSearch.find(name, root: root).map(\.string))
     }
 
     static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {

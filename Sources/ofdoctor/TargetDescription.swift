@@ -152,7 +152,13 @@ extension TargetDescription {
         do {
             return try ProgramLocation.find(binary, root: system.root, environment: environment)
         } catch {
-            throw CommandFailure.analysis(error.description)
+            // Found elsewhere in the root: the check of that one, to paste.
+            guard case .notFound(_, _, let elsewhere) = error, let first = elsewhere.first else {
+                throw CommandFailure.analysis(error.description)
+            }
+            let location = ProgramLocation(path: RootPath(first), argv0: first, viaPATH: false)
+            throw CommandFailure.analysisWithStep(error.description + "; check it",
+                                                  command: Invocation(self, program: location, namingProgram: true).words("check"))
         }
     }
 

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// A program not on `PATH` nor in the default places: the error names where the root does
+/// hold an executable file of that name (`find` is the judge), and the check of that one,
+/// which pasted runs.
+@Suite("A program not found where it is looked for, and where the root has it")
+struct ProgramSearchTests {
+    static func file(_ path: String, mode: Int, in root: String) throws {
+        let full = root + path
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/usr/bin/true", toPath: full)
+        chmod(full, mode_t(mode))
+    }
+
+    /// What `find` says: executable regular files named `name` under `top` of the root.
+    static func found(_ name: String, under top: String, in root: String) -> Set<String> {
+        let run = Command.run("/usr/bin/find", [root + top, "-name", name, "-type", "f", "-perm", "/111"])
+        return Set(run.stdout.split(separator: "\n").map { String($0.dropFirst(root.count)) })
+    }
+
+    @Test("the default program built elsewhere: named, with its check to paste; the likely trees are read before the rest")
+    func builtElsewhere() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-progsearch-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try Self.file("/workspace/OpenFace/build/bin/FeatureExtraction", mode: 0o755, in: root)
+        try Self.file("/data/FeatureExtraction", mode: 0o755, in: root)           // outside the likely trees
+        try Self.file("/opt/notes/FeatureExtraction", mode: 0o644, in: root)      // not executable
+        try FileManager.default.createDirectory(atPath: root + "/srv/FeatureExtraction", withIntermediateDirectories: true)
+        #expect(Self.found("FeatureExtraction", under: "/workspace", in: root) == ["/workspace/OpenFace/build/bin/FeatureExtraction"])
+        #expect(Self.found("FeatureExtraction", under: "/opt", in: root).isEmpty)
+
+        let check = Command.ofdoctor(["check", "--root", root])
+        #expect(check.status == 3)
+        let line = check.stderr.trimmingCharacters(in: .newlines)
+        #expect(line.hasPrefix("ofdoctor: FeatureExtraction: no such program in ")
+                && line.contains("; the root has one at /workspace/OpenFace/build/bin/FeatureExtraction; check it: "), "\(line)")
+        #expect(!line.contains("/data/") && !line.contains("/opt/notes") && !line.contains("/srv/"), "\(line)")
+        let command = try #require(line.components(separatedBy: "; check it: ").last)
+        let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+        #expect((0...2).contains(pasted.status) && pasted.stdout.contains("/workspace/OpenFace/build/bin/FeatureExtraction"), "\(command)\n\(pasted)")
+
+        // With none in the likely trees, the rest of the root is read.
+        try FileManager.default.removeItem(atPath: root + "/workspace")
+        let rest = Command.ofdoctor(["check", "--root", root])
+        #expect(rest.stderr.contains("; the root has one at /data/FeatureExtraction; check it: "), "\(rest.stderr)")
+        // And with none at all, the line is as it was.
+        try FileManager.default.removeItem(atPath: root + "/data")
+        let none = Command.ofdoctor(["check", "--root", root, "nosuchprogram"])
+        #expect(none.status == 3 && none.stderr.hasSuffix("; give its path\n"), "\(none.stderr)")
+    }
+}
