@@ -73,7 +73,7 @@ public struct ProgramLocation: Equatable, Sendable {
         (environment.variables["PATH"] ?? defaultSearchPath).split(bytes: { $0 == UInt8(ascii: ":") }).filter(\.startsWithSlash)
     }
 
-    static func lookUpOnPath(_ name: String, root: RootView, environment: LoaderEnvironment) -> ProgramLocation? {
+    public static func lookUpOnPath(_ name: String, root: RootView, environment: LoaderEnvironment) -> ProgramLocation? {
         for directory in searchDirectories(environment) {
             let path = RootPath(directory + "/" + name)
             if isProgram(path, root) { return ProgramLocation(path: path, argv0: name, viaPATH: true) }
@@ -81,7 +81,7 @@ public struct ProgramLocation: Equatable, Sendable {
         return nil
     }
 
-    static func isProgram(_ path: RootPath, _ root: RootView) -> Bool {
+    public static func isProgram(_ path: RootPath, _ root: RootView) -> Bool {
         guard let found = try? root.resolve(path) else { return false }
         return found.entry.kind == .file && found.entry.mode & 0o111 != 0
     }

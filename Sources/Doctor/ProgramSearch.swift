@@ -9,8 +9,9 @@ import Support
 public struct ProgramSearch: Sendable {
     /// Top directories read first.
     static let likelyTrees = ["/opt", "/usr/local", "/root", "/home", "/srv", "/workspace"]
-    /// Never entered: kernel and runtime trees, caches, documentation.
-    static let pruned: Set<String> = ["/proc", "/sys", "/dev", "/run", "/tmp", "/var/tmp", "/var/cache", "/var/log",
+    /// Never entered: kernel and runtime trees, caches, documentation, configuration (the
+    /// scripts of /etc's cron and init directories are no one's program to check).
+    static let pruned: Set<String> = ["/proc", "/sys", "/dev", "/run", "/etc", "/tmp", "/var/tmp", "/var/cache", "/var/log",
                                       "/var/lib", "/usr/share", "/usr/include", "/boot"]
     /// Bounds for a hostile or huge root: directories listed in all, and depth below a top.
     static let maxDirectories = 20_000

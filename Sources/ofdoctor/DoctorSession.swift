@@ -42,6 +42,11 @@ struct DoctorSession {
     /// the root, and the command of the next step: checking the program the loader starts in
     /// its place, or taking Windows line ends out of the script.
     func failure(_ error: ResolveError) -> CommandFailure {
+        if case .programNotFound(let path, let root) = error, let elsewhere = programElsewhere(path) {
+            let location = ProgramLocation(path: elsewhere, argv0: elsewhere.string, viaPATH: false)
+            return .analysisWithStep("\(path): no such program in \(root); it has \(elsewhere.string), check it",
+                                     command: Invocation(target, program: location, namingProgram: true).words("check"))
+        }
         guard case .notAProgram(let path, .script(let line)) = error else { return .analysis(error.description) }
         let start = ScriptStart.judge(line, root: system.root, environment: environment)
         let message = start.description(script: path, line: line)
@@ -56,6 +61,22 @@ struct DoctorSession {
             return .analysisWithStep(message + "; remove them", command: ScriptStart.lineEndRepairWords(file).map(ShellQuote.display))
         }
         return .analysis(message)
+    }
+
+    /// Where a program given by a path that the root lacks is: the same path without the
+    /// root's directory in front (a path on this machine given with `--root`), or a file of
+    /// its name on the target's `PATH`, or elsewhere in the root (`ProgramSearch`).
+    func programElsewhere(_ path: String) -> RootPath? {
+        if !target.isHostRoot, target.image == nil {
+            let root = target.absoluteRoot.droppingTrailingSlashes
+            if path.hasBytePrefix(root + "/") {
+                let inside = RootPath(String(path.utf8.dropFirst(root.utf8.count))!)
+                if ProgramLocation.isProgram(inside, system.root) { return inside }
+            }
+        }
+        let name = String(path.afterLastSlash)
+        return ProgramLocation.lookUpOnPath(name, root: system.root, environment: environment)?.path
+            ?? ProgramSearch.find(name, root: system.root).first
     }
 
     /// `verify`: the check, then the program run in its root with `arguments`.

@@ -28,6 +28,7 @@ struct ProgramSearchTests {
         try Self.file("/data/FeatureExtraction", mode: 0o755, in: root)           // outside the likely trees
         try Self.file("/opt/notes/FeatureExtraction", mode: 0o644, in: root)      // not executable
         try FileManager.default.createDirectory(atPath: root + "/srv/FeatureExtraction", withIntermediateDirectories: true)
+        try Self.file("/etc/cron.daily/FeatureExtraction", mode: 0o755, in: root)  // configuration: never named
         #expect(Self.found("FeatureExtraction", under: "/workspace", in: root) == ["/workspace/OpenFace/build/bin/FeatureExtraction"])
         #expect(Self.found("FeatureExtraction", under: "/opt", in: root).isEmpty)
 
@@ -36,7 +37,7 @@ struct ProgramSearchTests {
         let line = check.stderr.trimmingCharacters(in: .newlines)
         #expect(line.hasPrefix("ofdoctor: FeatureExtraction: no such program in ")
                 && line.contains("; the root has one at /workspace/OpenFace/build/bin/FeatureExtraction; check it: "), "\(line)")
-        #expect(!line.contains("/data/") && !line.contains("/opt/notes") && !line.contains("/srv/"), "\(line)")
+        #expect(!line.contains("/data/") && !line.contains("/opt/notes") && !line.contains("/srv/") && !line.contains("/etc/"), "\(line)")
         let command = try #require(line.components(separatedBy: "; check it: ").last)
         let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
         #expect((0...2).contains(pasted.status) && pasted.stdout.contains("/workspace/OpenFace/build/bin/FeatureExtraction"), "\(command)\n\(pasted)")
@@ -49,5 +50,23 @@ struct ProgramSearchTests {
         try FileManager.default.removeItem(atPath: root + "/data")
         let none = Command.ofdoctor(["check", "--root", root, "nosuchprogram"])
         #expect(none.status == 3 && none.stderr.hasSuffix("; give its path\n"), "\(none.stderr)")
+    }
+
+    @Test("a path the root lacks: the same path given with the root's directory in front, or the name on PATH, with its check to paste")
+    func pathElsewhere() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-progpath-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try Self.file("/usr/bin/tool", mode: 0o755, in: root)
+        for (given, expected) in [(root + "/usr/bin/tool", "/usr/bin/tool"), ("/usr/local/bin/tool", "/usr/bin/tool")] {
+            let check = Command.ofdoctor(["check", "--root", root, given])
+            let line = check.stderr.trimmingCharacters(in: .newlines)
+            #expect(check.status == 3 && line.hasPrefix("ofdoctor: \(given): no such program in \(root); it has \(expected), check it: "), "\(line)")
+            let command = try #require(line.components(separatedBy: "check it: ").last)
+            let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+            #expect((0...2).contains(pasted.status) && pasted.stdout.contains(expected), "\(command)\n\(pasted)")
+        }
+        let none = Command.ofdoctor(["check", "--root", root, "/usr/bin/absent"])
+        #expect(none.status == 3 && none.stderr.hasSuffix("; give its path inside the root\n"), "\(none.stderr)")
     }
 }
