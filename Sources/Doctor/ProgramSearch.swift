@@ -1,8 +1,9 @@
 import RootFS
 import Support
 
-/// Where a program named on the command line (or the default, FeatureExtraction) is when it
-/// is not on `PATH` nor in the default places: executable files of that name, looked for
+/// Where a program is when the name on the command line (or the default, FeatureExtraction)
+/// is not on `PATH` nor in the default places, or its path is not in the root: executable
+/// files of that name, looked for
 /// where builds and installs go — the `/opt`, `/usr/local`, `/root`, `/home`, `/srv` and
 /// `/workspace` trees — and then the rest of the root, which is read only when those hold
 /// none. Only for that failure: a check whose program was found never walks the root.

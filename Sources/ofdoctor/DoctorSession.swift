@@ -38,9 +38,10 @@ struct DoctorSession {
         }
     }
 
-    /// Why the program cannot be analysed. For a `#!` script, what starting it comes to in
-    /// the root, and the command of the next step: checking the program the loader starts in
-    /// its place, or taking Windows line ends out of the script.
+    /// Why the program cannot be analysed, with the command of the next step where there is
+    /// one: for a path the root lacks, the check of where the root has that program; for a
+    /// `#!` script, what starting it comes to in the root, and the check of the program the
+    /// loader starts in its place, or the command that takes Windows line ends out of it.
     func failure(_ error: ResolveError) -> CommandFailure {
         if case .programNotFound(let path, let root) = error, let elsewhere = programElsewhere(path) {
             let location = ProgramLocation(path: elsewhere, argv0: elsewhere.string, viaPATH: false)
