@@ -55,13 +55,15 @@ struct DoctorSession {
             let location = ProgramLocation(path: next, argv0: next.string, viaPATH: false)
             return .analysisWithStep(message, command: Invocation(target, program: location, namingProgram: true).words("check"))
         }
-        // The script's own file, where this machine can edit it (not inside an image).
-        if start.lineEndRepair, target.image == nil,
-           let resolved = (try? system.root.resolve(program.path)) ?? nil {
-            let file = target.isHostRoot ? resolved.path.string : target.absoluteRoot.droppingTrailingSlashes + resolved.path.string
-            return .analysisWithStep(message + "; remove them", command: ScriptStart.lineEndRepairWords(file).map(ShellQuote.display))
+        // The script's own file: edited where it lies on this machine, or by a line of the
+        // image's Dockerfile (RUN runs it with the image's /bin/sh, as pasted here).
+        guard start.lineEndRepair, let resolved = (try? system.root.resolve(program.path)) ?? nil else { return .analysis(message) }
+        if target.image != nil {
+            return .analysisWithStep(message + "; remove them in the image with this Dockerfile line",
+                                     command: ["RUN"] + ScriptStart.lineEndRepairWords(resolved.path.string).map(ShellQuote.display))
         }
-        return .analysis(message)
+        let file = target.isHostRoot ? resolved.path.string : target.absoluteRoot.droppingTrailingSlashes + resolved.path.string
+        return .analysisWithStep(message + "; remove them", command: ScriptStart.lineEndRepairWords(file).map(ShellQuote.display))
     }
 
     /// Where a program given by a path that the root lacks is: the same path without the

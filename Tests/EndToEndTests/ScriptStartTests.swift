@@ -162,6 +162,50 @@ struct ScriptStartTests {
         }
     }
 
+    /// In an image (`--image`) the file is not this machine's to edit: the step is a
+    /// Dockerfile line. Judged as Docker runs a RUN line, `/bin/sh -c` in the image's root
+    /// (unpacked by the tests' own reader; its sh and sed are this machine's, with their
+    /// libraries), after which the kernel starts the script there.
+    @Test("Windows line ends in an image: the Dockerfile line, run as RUN runs it in the unpacked image, lets the kernel start the script",
+          .enabled(if: RealLoader.canRunRoots, "needs root (chroot in unshare -m)"))
+    func carriageReturnInImage() throws {
+        let scratch = try ScratchBuild("script-image", "R=$PWD/root" + MinimalRoot.prelude + #"""
+            cat > dump.c <<'EOF'
+            \#(Self.dumpSource)
+            EOF
+            gcc -o "$R/dump" dump.c
+            mkdir -p "$R/bin" "$R/opt"
+            for tool in /bin/sh /bin/sed; do
+              cp -L "$tool" "$R$tool"
+              ldd "$tool" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do cp -nL "$lib" "$L/"; done
+            done
+            printf '#!/dump\r\necho hi\r\n' > "$R/opt/crlf"; chmod 755 "$R/opt/crlf"
+            """#)
+        defer { scratch.remove() }
+        let image = scratch.dir + "/image.tar"
+        let made = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/make-image.py", image, "--root", scratch.dir + "/root",
+                                                "--library", "usr/lib/x86_64-linux-gnu/libc.so.6"])
+        try #require(made.status == 0, "\(made)")
+        let check = Command.ofdoctor(["check", "--image", image, "/opt/crlf"])
+        #expect(check.status == 3)
+        let line = check.stderr.trimmingCharacters(in: .newlines)
+        #expect(line.contains("its interpreter /dump\\x0d is not in the root"), "\(line)")
+        let marker = "; remove them in the image with this Dockerfile line: "
+        let dockerfileLine = try #require(line.components(separatedBy: marker).dropFirst().first, "\(line)")
+        #expect(dockerfileLine == "RUN sed -i 's/\\r$//' /opt/crlf", "\(dockerfileLine)")
+
+        let unpacked = scratch.dir + "/unpacked"
+        let unpack = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/unpack-image.py", image, unpacked])
+        try #require(unpack.status == 0, "\(unpack)")
+        let before = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/crlf"], environment: [:])
+        #expect(before.stdout == "ENOENT\n", "\(before)")
+        let shellText = String(dockerfileLine.dropFirst("RUN ".count))
+        let run = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/bin/sh", "-c", shellText], environment: ["PATH": "/bin:/usr/bin"])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        let started = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/crlf"], environment: [:])
+        #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array("/dump".utf8)), "\(started)")
+    }
+
     @Test("A missing interpreter, one that is not executable, and a #! line the kernel refuses")
     func refusals() throws {
         let scratch = try Self.build()
