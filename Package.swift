@@ -74,10 +74,12 @@ let package = Package(
         .target(name: "InMemoryRoot", dependencies: ["RootFS", "ELFInspect"], path: "Tests/Support/InMemoryRoot"),
         // What the real loader prints in trace mode (ldd, ldd -r), read for the tests that take it as their oracle.
         .target(name: "LoaderTrace", path: "Tests/Support/LoaderTrace"),
+        // SplitMix64 from a fixed seed, for the tests that draw random cases.
+        .target(name: "SeededRandom", path: "Tests/Support/SeededRandom"),
         .testTarget(name: "ELFInspectTests", dependencies: ["ELFInspect", "ELFImageBuilder"], exclude: ["Corpus"]),
         // Unit tests of the library layers, and the differentials against this machine's loader.
-        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot", "LoaderTrace"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "LoaderTrace"]),
+        .testTarget(name: "LinkerDoctorTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "ELFImageBuilder", "InMemoryRoot", "LoaderTrace", "SeededRandom"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["ELFInspect", "Support", "Archive", "RootFS", "LoaderModel", "Quoting", "Doctor", "OpenFace", "Apply", "Preflight", "LoaderTrace", "SeededRandom"]),
         .testTarget(name: "TextLayoutTests", dependencies: ["TextLayout"]),
     ],
     swiftLanguageModes: [.v6]

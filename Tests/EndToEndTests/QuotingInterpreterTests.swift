@@ -2,6 +2,7 @@ import ELFInspect
 import Foundation
 import Apply
 import Quoting
+import SeededRandom
 import Testing
 
 /// Each quoting function against its real reader (issue 15, item 2): a value goes in, the

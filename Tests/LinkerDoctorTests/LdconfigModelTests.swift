@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 import Testing
 @testable import LoaderModel
 @testable import RootFS
@@ -343,7 +344,7 @@ struct LdconfigModelTests {
         }
         try #require(!dynamic.isEmpty)
         let regions = [0..<64, phoff..<(phoff + 56 * phnum), dynamic]
-        var rng = SeededGenerator(seed: 2451)
+        var rng = SeededRandom(seed: 2451)
         var compared = 0, filed = 0, killed = 0
         for _ in 0..<120 {
             var bytes = whole
@@ -376,15 +377,3 @@ struct LdconfigModelTests {
     }
 }
 
-/// SplitMix64: a seeded generator, so a failing mutant comes back on every run.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
