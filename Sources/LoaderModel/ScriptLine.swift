@@ -74,7 +74,7 @@ public struct ScriptLine: Equatable, Sendable {
         guard interpreter.afterLastSlash == "env", let argument else { return nil }
         var words: [String]
         if argument.hasBytePrefix("-S") {
-            words = String(argument.utf8.dropFirst(2))!.split(bytes: { $0 == 0x20 || $0 == 0x09 })
+            words = String(decoding: argument.utf8.dropFirst(2), as: UTF8.self).split(bytes: { $0 == 0x20 || $0 == 0x09 })
         } else {
             // Without -S the whole argument is one word, spaces and all: env looks for a
             // program named `python3 -u`.

@@ -73,7 +73,7 @@ struct DoctorSession {
         if !target.isHostRoot, target.image == nil {
             let root = target.absoluteRoot.droppingTrailingSlashes
             if path.hasBytePrefix(root + "/") {
-                let inside = RootPath(String(path.utf8.dropFirst(root.utf8.count))!)
+                let inside = RootPath(String(decoding: path.utf8.dropFirst(root.utf8.count), as: UTF8.self))
                 if ProgramLocation.isProgram(inside, system.root) { return inside }
             }
         }
