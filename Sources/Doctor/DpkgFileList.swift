@@ -78,9 +78,10 @@ public struct DpkgFileList: Sendable {
     }
 
     /// `libwebp6` of `libwebp6.list`, `libwebp6:amd64` of `libwebp6:amd64.list`; nil for a
-    /// list of another architecture. A list whose name is no Debian package name (policy 5.6.1: lowercase letters, digits,
-    /// `+`, `-` and `.`, two or more, beginning with a letter or digit) is nobody's: a name
-    /// that passes is also one word to a shell, as a printed `apt-get` command needs.
+    /// list of another architecture. A list whose name is no Debian package name (policy
+    /// 5.6.1: lowercase letters, digits, `+`, `-` and `.`, two or more, beginning with a
+    /// letter or digit) is nobody's: a name that passes is also one word to a shell, as a
+    /// printed `apt-get` command needs.
     static func package(ofList list: String) -> String? {
         let name = list.utf8.dropLast(".list".utf8.count)
         let colon = name.firstIndex(of: UInt8(ascii: ":"))

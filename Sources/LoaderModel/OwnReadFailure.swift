@@ -21,12 +21,6 @@ enum OwnReadFailure {
         return !loaderOutcomes.contains(code)
     }
 
-    /// A permission the kernel refused ofdoctor's own process.
-    static func isDenial(_ error: RootError) -> Bool {
-        guard case .io(_, _, let code) = error else { return false }
-        return Errno.isPermission(code)
-    }
-
     /// Whether the kernel may refuse `reader` (ofdoctor) what it grants `loader` (the
     /// identity the loader's opens run with; nil: root): then a denial is ofdoctor's own.
     /// Root reads everything; the same user with the same groups meets the same checks.

@@ -261,7 +261,7 @@ struct ResolutionState {
     mutating func noteReadFailure(_ error: RootError) {
         guard ownReadFailure == nil else { return }
         if OwnReadFailure.isOwn(error) { ownReadFailure = error; return }
-        guard readerMayLack, OwnReadFailure.isDenial(error), case .io(let path, _, _) = error else { return }
+        guard readerMayLack, error.isPermission, case .io(let path, _, _) = error else { return }
         if accessIdentity?.denial(.read, path: RootPath(path), in: root) == nil { ownReadFailure = error }
     }
     /// Takes each file parsed (up to `residentFiles`: past them pages are dropped, and
@@ -307,7 +307,7 @@ struct ResolutionState {
     /// A read that ends the run: a denial to ofdoctor, run as another user than `loader` (who
     /// makes that read for real), says so, since `loader` may have been let through.
     func failure(_ error: RootError, loader: ProcessIdentity) -> ResolveError {
-        guard OwnReadFailure.isDenial(error), let reader = resolver.environment.reader,
+        guard error.isPermission, let reader = resolver.environment.reader,
               OwnReadFailure.readerMayLack(reader, comparedWith: loader) else { return .root(error) }
         return .deniedToReader(error, reader: reader, loader: loader)
     }
