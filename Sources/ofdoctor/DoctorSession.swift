@@ -41,7 +41,8 @@ struct DoctorSession {
     /// Why the program cannot be analysed, with the command of the next step where there is
     /// one: for a path the root lacks, the check of where the root has that program; for a
     /// `#!` script, what starting it comes to in the root, and the check of the program the
-    /// loader starts in its place, or the command that takes Windows line ends out of it.
+    /// loader starts in its place, or the command that takes Windows line ends out of a
+    /// script of the chain, or that gives the script an execute bit.
     func failure(_ error: ResolveError) -> CommandFailure {
         if case .programNotFound(let path, let root) = error, let elsewhere = programElsewhere(path) {
             let location = ProgramLocation(path: elsewhere, argv0: elsewhere.string, viaPATH: false)
@@ -49,21 +50,29 @@ struct DoctorSession {
                                      command: Invocation(target, program: location, namingProgram: true).words("check"))
         }
         guard case .notAProgram(let path, .script(let line)) = error else { return .analysis(error.description) }
-        let start = ScriptStart.judge(line, root: system.root, environment: environment)
-        let message = start.description(script: path, line: line)
+        let start = ScriptStart.judge(line, script: program.path, root: system.root, environment: environment)
+        let message = start.description(script: path)
         if let next = start.program {
             let location = ProgramLocation(path: next, argv0: next.string, viaPATH: false)
             return .analysisWithStep(message, command: Invocation(target, program: location, namingProgram: true).words("check"))
         }
-        // The script's own file: edited where it lies on this machine, or by a line of the
+        // A file of the chain edited: where it lies on this machine, or by a line of the
         // image's Dockerfile (RUN runs it with the image's /bin/sh, as pasted here).
-        guard start.lineEndRepair, let resolved = (try? system.root.resolve(program.path)) ?? nil else { return .analysis(message) }
+        let edit: (file: RootPath, words: (String) -> [String], what: String)
+        if let file = start.lineEndRepair {
+            edit = (file, ScriptStart.lineEndRepairWords, "remove them")
+        } else if start.scriptNeedsExecuteBit {
+            edit = (program.path, ScriptStart.executeBitWords, "give it an execute bit")
+        } else {
+            return .analysis(message)
+        }
+        guard let resolved = (try? system.root.resolve(edit.file)) ?? nil else { return .analysis(message) }
         if target.image != nil {
-            return .analysisWithStep(message + "; remove them in the image with this Dockerfile line",
-                                     command: ["RUN"] + ScriptStart.lineEndRepairWords(resolved.path.string).map(ShellQuote.display))
+            return .analysisWithStep(message + "; \(edit.what) in the image with this Dockerfile line",
+                                     command: ["RUN"] + edit.words(resolved.path.string).map(ShellQuote.display))
         }
         let file = target.isHostRoot ? resolved.path.string : target.absoluteRoot.droppingTrailingSlashes + resolved.path.string
-        return .analysisWithStep(message + "; remove them", command: ScriptStart.lineEndRepairWords(file).map(ShellQuote.display))
+        return .analysisWithStep(message + "; \(edit.what)", command: edit.words(file).map(ShellQuote.display))
     }
 
     /// Where a program given by a path that the root lacks is: the same path without the

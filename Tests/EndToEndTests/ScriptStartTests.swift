@@ -18,7 +18,7 @@ struct ScriptStartTests {
             if (argc == 3 && strcmp(argv[1], "--exec") == 0) {
                 char *args[] = { argv[2], NULL };
                 execv(argv[2], args);
-                printf("%s\n", errno == ENOEXEC ? "ENOEXEC" : errno == ENOENT ? "ENOENT" : errno == EACCES ? "EACCES" : "other");
+                printf("%s\n", errno == ENOEXEC ? "ENOEXEC" : errno == ENOENT ? "ENOENT" : errno == EACCES ? "EACCES" : errno == ELOOP ? "ELOOP" : "other");
                 return 0;
             }
             for (int i = 0; i < argc; i++) {
@@ -206,17 +206,114 @@ struct ScriptStartTests {
         #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array("/dump".utf8)), "\(started)")
     }
 
-    @Test("A missing interpreter, one that is not executable, and a #! line the kernel refuses")
+    @Test("A missing interpreter, one that is not executable, a directory, a link loop, and a #! line the kernel refuses")
     func refusals() throws {
         let scratch = try Self.build()
         defer { scratch.remove() }
         let dir = scratch.dir
+        chmod(dir + "/dump.c", 0o644)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/loop-a", withDestinationPath: dir + "/loop-b")
+        try FileManager.default.createSymbolicLink(atPath: dir + "/loop-b", withDestinationPath: "loop-a")
         for (name, line, kernel, said) in [("missing", "\(dir)/absent\n", "ENOENT", "its interpreter \(dir)/absent is not in the root"),
-                                           ("plain", "\(dir)/dump.c\n", "EACCES", "its interpreter \(dir)/dump.c is not an executable file"),
+                                           ("plain", "\(dir)/dump.c\n", "EACCES", "may not execute \(dir)/dump.c (mode 0644, owner \(getuid()), group \(getgid())), its interpreter: the kernel refuses to start it (EACCES)"),
+                                           ("directory", "\(dir)\n", "EACCES", "its interpreter \(dir) is not an executable file"),
+                                           ("loop", "\(dir)/loop-a\n", "ELOOP", "its interpreter \(dir)/loop-a leads into a loop of symbolic links"),
                                            ("blank", "   \n", "ENOEXEC", "whose #! line names no interpreter")] {
             #expect(try Self.kernel(Array(line.utf8), in: dir, name: name) == [kernel], "\(name)")
             let check = Command.ofdoctor(["check", dir + "/" + name])
             #expect(check.status == 3 && check.stderr.contains(said), "\(name): \(check.stderr)")
         }
+    }
+
+    /// Scripts `c<count>-1` … `c<count>-<count>`, each naming the next as its interpreter and
+    /// the last naming `dump`.
+    static func chain(_ count: Int, in dir: String) throws -> String {
+        for n in 1...count {
+            let path = "\(dir)/c\(count)-\(n)"
+            try "#!\(n == count ? dir + "/dump" : "\(dir)/c\(count)-\(n + 1)")\n".write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, 0o755)
+        }
+        return "\(dir)/c\(count)-1"
+    }
+
+    @Test("An interpreter that is a script in turn: check follows the chain as far as the kernel does, and no further")
+    func chains() throws {
+        let scratch = try Self.build()
+        defer { scratch.remove() }
+        let dir = scratch.dir
+        var lengthsThatRun: [Int] = []
+        for count in 1...7 {
+            let first = try Self.chain(count, in: dir)
+            let kernel = Command.run(dir + "/dump", ["--exec", first]).stdout.split(separator: "\n").map(String.init)
+            let check = Command.ofdoctor(["check", first])
+            #expect(check.status == 3, "\(count): \(check)")
+            if kernel == ["ELOOP"] {
+                #expect(check.stderr.contains("the kernel follows at most 5 scripts in a row and refuses to start it (ELOOP"), "\(count): \(check.stderr)")
+                continue
+            }
+            // dump ran, handed the chain's scripts, the last one first
+            lengthsThatRun.append(count)
+            #expect(kernel.first == Self.hex(Array((dir + "/dump").utf8)) && kernel.count == count + 1, "\(count): \(kernel)")
+            let its = count == 1 ? "its" : "that one's"
+            #expect(check.stderr.contains("; the loader starts \(its) interpreter, \(dir)/dump: "), "\(count): \(check.stderr)")
+            if count > 1 { #expect(check.stderr.contains("; \(dir)/c\(count)-\(count) is a script too (#!\(dir)/dump)"), "\(check.stderr)") }
+            let command = try #require(check.stderr.range(of: "/dump: ").map { String(check.stderr[$0.upperBound...]) })
+            let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+            #expect(pasted.status == 0 && pasted.stdout.contains("will start"), "\(command): \(pasted)")
+        }
+        #expect(lengthsThatRun == [1, 2, 3, 4, 5], "the kernel's limit, measured")
+    }
+
+    @Test("A script without an execute bit: refused as the kernel refuses it, and the printed chmod, pasted, lets the kernel start it")
+    func scriptExecuteBit() throws {
+        let scratch = try Self.build()
+        defer { scratch.remove() }
+        let script = scratch.dir + "/no-x"
+        try "#!\(scratch.dir)/dump\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o644)
+        #expect(Command.run(scratch.dir + "/dump", ["--exec", script]).stdout == "EACCES\n")
+        let check = Command.ofdoctor(["check", script])
+        #expect(check.status == 3)
+        #expect(check.stderr.contains("may not execute \(script) (mode 0644"), "\(check.stderr)")
+        let command = try #require(check.stderr.range(of: "; give it an execute bit: ").map { String(check.stderr[$0.upperBound...]) })
+        #expect(Command.run("/bin/sh", ["-c", command]).status == 0, "\(command)")
+        let started = Command.run(scratch.dir + "/dump", ["--exec", script])
+        #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array((scratch.dir + "/dump").utf8)), "\(started)")
+    }
+
+    /// The same permissions for `--user`: the script's class bits and the interpreter's, as
+    /// the kernel judges them for uid 1000 (started through setpriv).
+    @Test("--user: a script or an interpreter that user may not execute, as the kernel refuses it for that user",
+          .enabled(if: HostSecureExecutionTests.available, "\(RealLoader.setIDUnavailableReason), gcc, setpriv, and a directory uid 1000 can reach"))
+    func userPermissions() throws {
+        let work = try HostSecureExecutionTests.makeDirectory(setup: """
+            cat > dump.c <<'EOF'
+            \(Self.dumpSource)
+            EOF
+            gcc -o dump dump.c
+            cp dump private; chmod 700 private
+            printf '#!%s/private\\n' "$PWD" > via-private; chmod 755 via-private
+            printf '#!%s/dump\\n' "$PWD" > owner-only; chmod 744 owner-only
+            """)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        func asUser(_ script: String) -> String {
+            Command.run("/usr/bin/setpriv", HostSecureExecutionTests.asUser + [work + "/dump", "--exec", work + "/" + script]).stdout
+        }
+        let dumpHex = Self.hex(Array((work + "/dump").utf8))
+        #expect(asUser("via-private") == "EACCES\n")
+        let viaPrivate = Command.ofdoctor(["check", "--user", "1000:1000", work + "/via-private"])
+        #expect(viaPrivate.status == 3)
+        #expect(viaPrivate.stderr.contains("and uid 1000 (gid 1000) may not execute \(work)/private (mode 0700, owner 0, group 0), its interpreter: the kernel refuses to start it (EACCES)"),
+                "\(viaPrivate.stderr)")
+        // root, with the owner's execute bit, starts it
+        #expect(Command.ofdoctor(["check", work + "/via-private"]).stderr.contains("the loader starts its interpreter, \(work)/private: "))
+
+        #expect(asUser("owner-only") == "EACCES\n")
+        let ownerOnly = Command.ofdoctor(["check", "--user", "1000:1000", work + "/owner-only"])
+        #expect(ownerOnly.status == 3)
+        #expect(ownerOnly.stderr.contains("and uid 1000 (gid 1000) may not execute \(work)/owner-only (mode 0744, owner 0, group 0)"), "\(ownerOnly.stderr)")
+        let command = try #require(ownerOnly.stderr.range(of: "; give it an execute bit: ").map { String(ownerOnly.stderr[$0.upperBound...]) })
+        #expect(Command.run("/bin/sh", ["-c", command]).status == 0, "\(command)")
+        #expect(asUser("owner-only").split(separator: "\n").first.map(String.init) == dumpHex)
     }
 }
