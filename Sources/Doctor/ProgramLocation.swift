@@ -27,17 +27,20 @@ public struct ProgramLocation: Equatable, Sendable {
 
     public enum LookupError: Error, Equatable, Sendable, CustomStringConvertible {
         /// `searched`: the directories tried, in order, each once; `elsewhere`: executable
-        /// files of that name the root holds in other places (`ProgramSearch`).
-        case notFound(name: String, searched: [String], elsewhere: [String] = [])
+        /// files of that name the root holds in other places (`ProgramSearch`); `similar`:
+        /// when there are none, the program in those directories whose name is the closest
+        /// to the one typed (`ProgramNameMatch`).
+        case notFound(name: String, searched: [String], elsewhere: [String] = [], similar: String? = nil)
         /// An empty name (`check ''`), which names no file.
         case emptyName
         public var description: String {
             switch self {
             case .emptyName:
                 return "the program name is empty; give a program's name or path (FeatureExtraction when none is given)"
-            case .notFound(let name, let searched, let elsewhere):
+            case .notFound(let name, let searched, let elsewhere, let similar):
                 let shown = searched.count <= 6 ? searched.joined(separator: ", ")
                     : searched.prefix(5).joined(separator: ", ") + " and \(searched.count - 5) more"
+                if elsewhere.isEmpty, let similar { return "\(name): no such program in \(shown); did you mean \(similar)?" }
                 guard let first = elsewhere.first else { return "\(name): no such program in \(shown); give its path" }
                 let others = elsewhere.count == 1 ? "" : " (and \(elsewhere.dropFirst().joined(separator: ", ")))"
                 return "\(name): no such program in \(shown); the root has one at \(first)\(others)"
@@ -66,10 +69,28 @@ public struct ProgramLocation: Equatable, Sendable {
         for directory in searchDirectories(environment) + defaultDirectories where !searched.contains(directory) {
             searched.append(directory)
         }
-        throw .notFound(name: name, searched: searched, elsewhere: ProgramSearch.find(name, root: root).map(\.string))
+        let elsewhere = ProgramSearch.find(name, root: root).map(\.string)
+        throw .notFound(name: name, searched: searched, elsewhere: elsewhere,
+                        similar: elsewhere.isEmpty ? similarProgram(to: name, in: searched, root: root)?.string : nil)
     }
 
-    static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {
+    /// The program in `directories` (the first of them that holds it) whose name is the
+    /// closest to `name`, for a name that is a typing slip.
+    public static func similarProgram(to name: String, in directories: [String], root: RootView) -> RootPath? {
+        var names: [String] = []
+        var seen = Set<String>()
+        for directory in directories {
+            for entry in (try? root.filesystem.names(in: RootPath(directory))) ?? [] where seen.insert(entry).inserted { names.append(entry) }
+        }
+        for candidate in ProgramNameMatch.ranked(name, among: names) {
+            for directory in directories where isProgram(RootPath(directory + "/" + candidate), root) {
+                return RootPath(directory + "/" + candidate)
+            }
+        }
+        return nil
+    }
+
+    public static func searchDirectories(_ environment: LoaderEnvironment) -> [String] {
         (environment.variables["PATH"] ?? defaultSearchPath).split(bytes: { $0 == UInt8(ascii: ":") }).filter(\.startsWithSlash)
     }
 

@@ -44,9 +44,10 @@ struct DoctorSession {
     /// loader starts in its place, or the command that takes Windows line ends out of a
     /// script of the chain, or that gives the script an execute bit.
     func failure(_ error: ResolveError) -> CommandFailure {
-        if case .programNotFound(let path, let root) = error, let elsewhere = programElsewhere(path) {
+        if case .programNotFound(let path, let root) = error, let (elsewhere, similar) = programElsewhere(path) {
             let location = ProgramLocation(path: elsewhere, argv0: elsewhere.string, viaPATH: false)
-            return .analysisWithStep("\(path): no such program in \(root); it has \(elsewhere.string), check it",
+            let text = similar ? "did you mean \(elsewhere.string)? Check it" : "it has \(elsewhere.string), check it"
+            return .analysisWithStep("\(path): no such program in \(root); \(text)",
                                      command: Invocation(target, program: location, namingProgram: true).words("check"))
         }
         guard case .notAProgram(let path, .script(let line)) = error else { return .analysis(error.description) }
@@ -77,18 +78,24 @@ struct DoctorSession {
 
     /// Where a program given by a path that the root lacks is: the same path without the
     /// root's directory in front (a path on this machine given with `--root`), or a file of
-    /// its name on the target's `PATH`, or elsewhere in the root (`ProgramSearch`).
-    func programElsewhere(_ path: String) -> RootPath? {
+    /// its name on the target's `PATH`, or elsewhere in the root (`ProgramSearch`); else
+    /// (`similar`) one whose name is a slip away, in the path's directory or on `PATH`.
+    func programElsewhere(_ path: String) -> (path: RootPath, similar: Bool)? {
         if !target.isHostRoot, target.image == nil {
             let root = target.absoluteRoot.droppingTrailingSlashes
             if path.hasBytePrefix(root + "/") {
                 let inside = RootPath(String(decoding: path.utf8.dropFirst(root.utf8.count), as: UTF8.self))
-                if ProgramLocation.isProgram(inside, system.root) { return inside }
+                if ProgramLocation.isProgram(inside, system.root) { return (inside, false) }
             }
         }
         let name = String(path.afterLastSlash)
-        return ProgramLocation.lookUpOnPath(name, root: system.root, environment: environment)?.path
-            ?? ProgramSearch.find(name, root: system.root).first
+        if let found = ProgramLocation.lookUpOnPath(name, root: system.root, environment: environment)?.path
+            ?? ProgramSearch.find(name, root: system.root).first {
+            return (found, false)
+        }
+        let directory = program.path.parentAndName.parent.string
+        let directories = [directory] + ProgramLocation.searchDirectories(environment).filter { $0 != directory }
+        return ProgramLocation.similarProgram(to: name, in: directories, root: system.root).map { ($0, true) }
     }
 
     /// `verify`: the check, then the program run in its root with `arguments`.

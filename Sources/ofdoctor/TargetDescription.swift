@@ -152,12 +152,12 @@ extension TargetDescription {
         do {
             return try ProgramLocation.find(binary, root: system.root, environment: environment)
         } catch {
-            // Found elsewhere in the root: the check of that one, to paste.
-            guard case .notFound(_, _, let elsewhere) = error, let first = elsewhere.first else {
+            // Found elsewhere in the root, or one by a name a slip away: the check of that one, to paste.
+            guard case .notFound(_, _, let elsewhere, let similar) = error, let first = elsewhere.first ?? similar else {
                 throw CommandFailure.analysis(error.description)
             }
             let location = ProgramLocation(path: RootPath(first), argv0: first, viaPATH: false)
-            throw CommandFailure.analysisWithStep(error.description + "; check it",
+            throw CommandFailure.analysisWithStep(error.description + (elsewhere.isEmpty ? " Check it" : "; check it"),
                                                   command: Invocation(self, program: location, namingProgram: true).words("check"))
         }
     }

@@ -69,4 +69,31 @@ struct ProgramSearchTests {
         let none = Command.ofdoctor(["check", "--root", root, "/usr/bin/absent"])
         #expect(none.status == 3 && none.stderr.hasSuffix("; give its path inside the root\n"), "\(none.stderr)")
     }
+
+    @Test("a name a slip away from a program's (swapped, missing or changed byte, letter case): did you mean it, with its check to paste")
+    func similarName() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-progslip-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try Self.file("/usr/bin/gdb", mode: 0o755, in: root)
+        try Self.file("/usr/bin/gbx", mode: 0o644, in: root)                       // not executable: never proposed
+        try Self.file("/opt/OpenFace/build/bin/FeatureExtraction", mode: 0o755, in: root)
+        for (typed, expected) in [("gbd", "/usr/bin/gdb"), ("featureextraction", "/opt/OpenFace/build/bin/FeatureExtraction"),
+                                  ("FeatureExtractoin", "/opt/OpenFace/build/bin/FeatureExtraction"),
+                                  ("/opt/OpenFace/build/bin/FeatureExtracton", "/opt/OpenFace/build/bin/FeatureExtraction"),
+                                  ("/usr/local/bin/gdbb", "/usr/bin/gdb")] {
+            #expect(Self.found((expected as NSString).lastPathComponent, under: (expected as NSString).deletingLastPathComponent, in: root) == [expected])
+            let check = Command.ofdoctor(["check", "--root", root, typed])
+            let line = check.stderr.trimmingCharacters(in: .newlines)
+            #expect(check.status == 3 && line.hasPrefix("ofdoctor: \(typed): no such program in ") && line.contains("; did you mean \(expected)? Check it: "),
+                    "\(typed): \(line)")
+            let command = try #require(line.components(separatedBy: "Check it: ").last)
+            let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
+            #expect((0...2).contains(pasted.status) && pasted.stdout.contains(expected), "\(command)\n\(pasted)")
+        }
+        for typed in ["gbz", "zzzq", "/usr/bin/gbz"] {
+            let check = Command.ofdoctor(["check", "--root", root, typed])
+            #expect(check.status == 3 && !check.stderr.contains("did you mean") && check.stderr.contains("; give its path"), "\(typed): \(check.stderr)")
+        }
+    }
 }

@@ -28,9 +28,10 @@ struct FixtureRoot: Sendable, Hashable, CustomStringConvertible {
         packageRoot.appendingPathComponent("Tests/Fixtures").path
     }
 
-    /// `<package root>/.build/fixtures`, where `build-roots.sh` is asked to put the roots.
+    /// `<package root>/.build/fixtures`, where `build-roots.sh` is asked to put the roots;
+    /// `OFDOCTOR_FIXTURES` names another (a sweep's roots of other seeds, beside them).
     static var directory: String {
-        packageRoot.appendingPathComponent(".build/fixtures").path
+        ProcessInfo.processInfo.environment["OFDOCTOR_FIXTURES"] ?? packageRoot.appendingPathComponent(".build/fixtures").path
     }
 
     /// The OpenFace fixture roots have been built (`build-roots.sh .build/fixtures`).
