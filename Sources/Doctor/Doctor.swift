@@ -88,17 +88,30 @@ public struct Doctor: Sendable {
     }
 
     /// A damaged file's remedy names the package to reinstall, and the command, when the
-    /// root's dpkg lists the file (its steps for a person say the same).
+    /// root's dpkg lists the file, or else a Python distribution's RECORD does (its steps for
+    /// a person say the same).
     static func namePackages(_ findings: inout [Finding], _ blockers: inout [Blocker], system: TargetSystem) {
         let paths = findings.compactMap(\.reinstallPath)
         guard !paths.isEmpty else { return }
         let packages = DpkgFileList(root: system.root).packages(installing: paths)
+        // (RECORD names the file where pip put it: the path the loader took, or the file it leads to)
+        let unlisted = paths.filter { packages[$0] == nil }
+        let real = Dictionary(unlisted.map { ($0, ((try? system.root.resolve(RootPath($0))) ?? nil)?.path.string ?? $0) },
+                              uniquingKeysWith: { first, _ in first })
+        let distributions = unlisted.isEmpty ? [:] : PipRecord(root: system.root).owners(of: Array(Set(unlisted + real.values)))
         for i in findings.indices {
             guard let path = findings[i].reinstallPath, let remedy = findings[i].remedy else { continue }
             let general = FindingCatalog.reinstall(path)
-            guard remedy.hasPrefix(general), let package = packages[path] else { continue }
-            let command = DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside)
-            let named = "Reinstall \(package) (\(command)), the package that installed \(path), or copy it again whole"
+            guard remedy.hasPrefix(general) else { continue }
+            let reinstall: String
+            if let package = packages[path] {
+                reinstall = "Reinstall \(package) (\(DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside)))"
+            } else if let owner = distributions[path] ?? real[path].flatMap({ distributions[$0] }) {
+                reinstall = PipRecord.reinstallText(owner, fromOutside: system.examinedFromOutside)
+            } else {
+                continue
+            }
+            let named = reinstall + ", the package that installed \(path), or copy it again whole"
                 + remedy.dropFirst(general.count)
             findings[i].remedy = named
             for j in blockers.indices where blockers[j].findingKey == findings[i].key && blockers[j].remedy == remedy {
