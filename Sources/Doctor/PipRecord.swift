@@ -59,6 +59,28 @@ public struct PipRecord: Sendable {
         return result
     }
 
+    /// Files named `name` that the distributions in the `site-packages` above `requesters`
+    /// (the objects that need a library that is gone) list, with their owners: the wheel
+    /// that installed a library beside its consumers (`torch/lib/libc10.so` for
+    /// `libtorch.so`). Owners without a readable name and version are left out.
+    public func entries(named name: String, near requesters: [String]) -> [(owner: Owner, path: String)] {
+        var budget = Self.readBudget
+        var directories: [RootPath] = []
+        for requester in requesters {
+            let real = ((try? root.resolve(RootPath(requester))) ?? nil)?.path ?? RootPath(requester)
+            for directory in sitePackages(above: real) where !directories.contains(directory) { directories.append(directory) }
+        }
+        var result: [(Owner, String)] = []
+        for directory in directories {
+            for record in records(in: directory, budget: &budget) {
+                let named = record.files.filter { RootPath($0).lastComponent == name }.sorted()
+                guard !named.isEmpty, let owner = owner(record.distInfo, sitePackages: directory) else { continue }
+                result += named.map { (owner, $0) }
+            }
+        }
+        return result
+    }
+
     /// The `site-packages`/`dist-packages` directories that may list `file`: an ancestor so
     /// named, else `lib/pythonX.Y/site-packages` (or `dist-packages`) of an ancestor a few
     /// levels up (not `/`, whose system Python dpkg answers for).
@@ -177,6 +199,12 @@ public struct PipRecord: Sendable {
 
     static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+    }
+
+    /// The step's words for `owner` (lower case, to follow a colon).
+    public static func reinstallStep(_ owner: Owner, fromOutside: Bool) -> String {
+        let text = reinstallText(owner, fromOutside: fromOutside)
+        return "r" + text.dropFirst()
     }
 
     /// The remedy's words for `owner` of `path`: its name and version, and the command that

@@ -232,7 +232,8 @@ public struct Planner: Sendable {
                                           remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key,
                                           replacesRemedy: true)
                                 : Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                          remedy: finding.remedy ?? reinstallRemedy(library) ?? "install the package that provides \(library)",
+                                          remedy: finding.remedy ?? reinstallRemedy(library, requesters: finding.neededBy)
+                                              ?? "install the package that provides \(library)",
                                           findingKey: finding.key))
                         }
                         continue
@@ -730,16 +731,28 @@ public struct Planner: Sendable {
     }
 
     /// For a library no usable copy of is left of: the packages dpkg says installed a file of
-    /// that name (it was deleted, or damaged), to reinstall. Nil when dpkg lists none.
-    func reinstallRemedy(_ library: String) -> String? {
+    /// that name (it was deleted, or damaged), to reinstall; else the Python distribution
+    /// beside `requesters` whose RECORD lists one. Nil when neither does.
+    func reinstallRemedy(_ library: String, requesters: [String]) -> String? {
         let entries = DpkgFileList(root: system.root).entries(named: library)
-        guard !entries.isEmpty else { return nil }
+        guard !entries.isEmpty else { return wheelRemedy(library, requesters: requesters) }
         var packages: [String] = []
         for entry in entries where !packages.contains(entry.package) { packages.append(entry.package) }
         let paths = entries.map(\.path)
         let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
         return "reinstall \(packages.joined(separator: " or ")) (\(DpkgFileList.reinstallCommand(packages[0], fromOutside: system.examinedFromOutside))): dpkg lists "
             + "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : "") among \(packages.count > 1 ? "their" : "its") files, and \(state)"
+    }
+
+    /// `reinstallRemedy` from pip's RECORDs: the first distribution that lists a file named
+    /// `library` in the `site-packages` above the requesters.
+    func wheelRemedy(_ library: String, requesters: [String]) -> String? {
+        let entries = PipRecord(root: system.root).entries(named: library, near: requesters)
+        guard let owner = entries.first?.owner else { return nil }
+        let paths = entries.filter { $0.owner == owner }.map(\.path)
+        let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
+        return PipRecord.reinstallStep(owner, fromOutside: system.examinedFromOutside)
+            + ": its RECORD lists \(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : ""), and \(state)"
     }
 
     /// The ldconfig run that follows a step's links (none where ldconfig must not run).

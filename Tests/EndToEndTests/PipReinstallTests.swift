@@ -30,7 +30,7 @@ struct PipReinstallTests {
         }.map { directory + "/" + $0 }
     }
 
-    @Test("LD010's remedy names pyzmq at pip show's version, with its pip command; pasted, the module imports again",
+    @Test("LD010's remedy (cut short) and LD002's step (gone) name pyzmq at pip show's version, with its pip command; pasted, the module imports again",
           .enabled(if: venv != nil, "needs python3 with venv, and pip able to fetch pyzmq from the package index"))
     func reinstall() throws {
         let venv = try #require(Self.venv)
@@ -62,6 +62,21 @@ struct PipReinstallTests {
         let after = Command.ofdoctor(["check", "--format", "json", module])
         let afterJSON = try #require(try? JSONSerialization.jsonObject(with: Data(after.stdout.utf8)) as? [String: Any], "\(after)")
         #expect(!((afterJSON["findings"] as? [[String: Any]]) ?? []).contains { $0["id"] as? String == "LD010" })
+
+        // Gone altogether: the person's step for the missing library names the same
+        // distribution (its RECORD, beside the module that needs it), and pasted, repairs it.
+        try FileManager.default.removeItem(atPath: library)
+        #expect(Command.run(python, ["-c", "import zmq"]).status != 0)
+        let gone = Command.ofdoctor(["check", "--format", "json", module])
+        let goneJSON = try #require(try? JSONSerialization.jsonObject(with: Data(gone.stdout.utf8)) as? [String: Any], "\(gone)")
+        let steps = goneJSON["personSteps"] as? [[String: Any]] ?? []
+        let step = try #require(steps.compactMap { $0["remedy"] as? String }.first { $0.hasPrefix("reinstall the Python package pyzmq \(version) (") },
+                                "\(steps)")
+        #expect(step.hasSuffix("): its RECORD lists \(library), and it is gone"), "\(step)")
+        let again = try #require(step.dropFirst("reinstall the Python package pyzmq \(version) (".count).components(separatedBy: "): its RECORD").first)
+        #expect(again == command)
+        #expect(Command.run("/bin/sh", ["-c", again]).status == 0)
+        #expect(Command.run(python, ["-c", "import zmq"]).status == 0)
     }
 
     /// The interpreter's minor version (the `X` of `python3.X`).
