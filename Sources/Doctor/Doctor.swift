@@ -88,8 +88,8 @@ public struct Doctor: Sendable {
     }
 
     /// A damaged file's remedy names the package to reinstall, and the command, when the
-    /// root's dpkg lists the file, or else a Python distribution's RECORD does (its steps for
-    /// a person say the same).
+    /// root's dpkg lists the file, or else the conda environment's records, or a Python
+    /// distribution's RECORD (its steps for a person say the same).
     static func namePackages(_ findings: inout [Finding], _ blockers: inout [Blocker], system: TargetSystem) {
         let paths = findings.compactMap(\.reinstallPath)
         guard !paths.isEmpty else { return }
@@ -98,7 +98,9 @@ public struct Doctor: Sendable {
         let unlisted = paths.filter { packages[$0] == nil }
         let real = Dictionary(unlisted.map { ($0, ((try? system.root.resolve(RootPath($0))) ?? nil)?.path.string ?? $0) },
                               uniquingKeysWith: { first, _ in first })
-        let distributions = unlisted.isEmpty ? [:] : PipRecord(root: system.root).owners(of: Array(Set(unlisted + real.values)))
+        let lookups = Array(Set(unlisted + real.values))
+        let conda = unlisted.isEmpty ? [:] : CondaMeta(root: system.root).packages(installing: lookups)
+        let distributions = unlisted.isEmpty ? [:] : PipRecord(root: system.root).owners(of: lookups)
         for i in findings.indices {
             guard let path = findings[i].reinstallPath, let remedy = findings[i].remedy else { continue }
             let general = FindingCatalog.reinstall(path)
@@ -106,6 +108,8 @@ public struct Doctor: Sendable {
             let reinstall: String
             if let package = packages[path] {
                 reinstall = "Reinstall \(package) (\(DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside)))"
+            } else if let package = conda[path] ?? real[path].flatMap({ conda[$0] }) {
+                reinstall = package.reinstallText
             } else if let owner = distributions[path] ?? real[path].flatMap({ distributions[$0] }) {
                 reinstall = PipRecord.reinstallText(owner, fromOutside: system.examinedFromOutside)
             } else {

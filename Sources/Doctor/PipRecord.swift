@@ -59,15 +59,16 @@ public struct PipRecord: Sendable {
         return result
     }
 
-    /// Files named `name` that the distributions in the `site-packages` above `requesters`
-    /// (the objects that need a library that is gone) list, with their owners: the wheel
-    /// that installed a library beside its consumers (`torch/lib/libc10.so` for
-    /// `libtorch.so`). Owners without a readable name and version are left out.
-    public func entries(named name: String, near requesters: [String]) -> [(owner: Owner, path: String)] {
+    /// Files named `name` that the distributions in the `site-packages` above `places` (the
+    /// objects that need a library that is gone, the directories searched for it) list, with
+    /// their owners: the wheel that installed a library beside its consumers
+    /// (`torch/lib/libc10.so` for `libtorch.so`). Owners without a readable name and
+    /// version are left out.
+    public func entries(named name: String, near places: [String]) -> [(owner: Owner, path: String)] {
         var budget = Self.readBudget
         var directories: [RootPath] = []
-        for requester in requesters {
-            let real = ((try? root.resolve(RootPath(requester))) ?? nil)?.path ?? RootPath(requester)
+        for place in places {
+            let real = ((try? root.resolve(RootPath(place))) ?? nil)?.path ?? RootPath(place)
             for directory in sitePackages(above: real) where !directories.contains(directory) { directories.append(directory) }
         }
         var result: [(Owner, String)] = []

@@ -232,7 +232,7 @@ public struct Planner: Sendable {
                                           remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key,
                                           replacesRemedy: true)
                                 : Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                          remedy: finding.remedy ?? reinstallRemedy(library, requesters: finding.neededBy)
+                                          remedy: finding.remedy ?? reinstallRemedy(library, near: finding.neededBy + finding.searched.flatMap(\.directories))
                                               ?? "install the package that provides \(library)",
                                           findingKey: finding.key))
                         }
@@ -731,11 +731,12 @@ public struct Planner: Sendable {
     }
 
     /// For a library no usable copy of is left of: the packages dpkg says installed a file of
-    /// that name (it was deleted, or damaged), to reinstall; else the Python distribution
-    /// beside `requesters` whose RECORD lists one. Nil when neither does.
-    func reinstallRemedy(_ library: String, requesters: [String]) -> String? {
+    /// that name (it was deleted, or damaged), to reinstall; else the conda package or
+    /// Python distribution whose record lists one, in an environment above `places` (the
+    /// objects that need it, the directories searched for it). Nil when none does.
+    func reinstallRemedy(_ library: String, near places: [String]) -> String? {
         let entries = DpkgFileList(root: system.root).entries(named: library)
-        guard !entries.isEmpty else { return wheelRemedy(library, requesters: requesters) }
+        guard !entries.isEmpty else { return environmentRemedy(library, near: places) }
         var packages: [String] = []
         for entry in entries where !packages.contains(entry.package) { packages.append(entry.package) }
         let paths = entries.map(\.path)
@@ -744,15 +745,24 @@ public struct Planner: Sendable {
             + "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : "") among \(packages.count > 1 ? "their" : "its") files, and \(state)"
     }
 
-    /// `reinstallRemedy` from pip's RECORDs: the first distribution that lists a file named
-    /// `library` in the `site-packages` above the requesters.
-    func wheelRemedy(_ library: String, requesters: [String]) -> String? {
-        let entries = PipRecord(root: system.root).entries(named: library, near: requesters)
+    /// `reinstallRemedy` from a conda environment's records above `places`, else from pip's
+    /// RECORDs: the first package that lists a file named `library`.
+    func environmentRemedy(_ library: String, near places: [String]) -> String? {
+        let conda = CondaMeta(root: system.root).entries(named: library, near: places)
+        if let package = conda.first?.package {
+            let paths = conda.filter { $0.package == package }.map(\.path)
+            return "r" + package.reinstallText.dropFirst() + ": its record lists " + listed(paths)
+        }
+        let entries = PipRecord(root: system.root).entries(named: library, near: places)
         guard let owner = entries.first?.owner else { return nil }
-        let paths = entries.filter { $0.owner == owner }.map(\.path)
-        let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
         return PipRecord.reinstallStep(owner, fromOutside: system.examinedFromOutside)
-            + ": its RECORD lists \(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : ""), and \(state)"
+            + ": its RECORD lists " + listed(entries.filter { $0.owner == owner }.map(\.path))
+    }
+
+    /// "P, Q and 2 more, and it is gone" (or "no copy of it is usable").
+    func listed(_ paths: [String]) -> String {
+        let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
+        return "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : ""), and \(state)"
     }
 
     /// The ldconfig run that follows a step's links (none where ldconfig must not run).
