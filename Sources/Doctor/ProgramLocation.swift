@@ -80,7 +80,7 @@ public struct ProgramLocation: Equatable, Sendable {
         var names: [String] = []
         var seen = Set<String>()
         for directory in directories {
-            for entry in (try? root.filesystem.names(in: RootPath(directory))) ?? [] where seen.insert(entry).inserted { names.append(entry) }
+            for entry in (try? root.names(in: RootPath(directory))) ?? [] where seen.insert(entry).inserted { names.append(entry) }
         }
         for candidate in ProgramNameMatch.ranked(name, among: names) {
             for directory in directories where isProgram(RootPath(directory + "/" + candidate), root) {
