@@ -38,8 +38,9 @@ public struct CondaMeta: Sendable {
     /// (`PREFIX/lib/python3.8/site-packages/torch/lib/libc10.so` is six below).
     static let maxLevels = 8
     static let maxRecords = 5_000
-    static let largestRecord = 64 << 20
-    static let readBudget = 256 << 20
+    /// (a record is a few MB at most: PyTorch's lists ~10,000 files; each is decoded whole)
+    static let largestRecord = 16 << 20
+    static let readBudget = 128 << 20
 
     let root: RootView
 

@@ -33,9 +33,9 @@ public struct PipRecord: Sendable {
     static let prefixLevels = 3
     /// RECORDs read at most per directory, and the largest read (torch's is ~2 MB).
     static let maxRecords = 5_000
-    static let largestRecord = 32 << 20
+    static let largestRecord = 16 << 20
     /// Bytes of RECORDs read at most in one lookup.
-    static let readBudget = 256 << 20
+    static let readBudget = 128 << 20
 
     let root: RootView
 

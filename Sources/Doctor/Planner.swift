@@ -91,6 +91,9 @@ public struct Planner: Sendable {
         var rejected = Set<TextKey>()
         /// A person's remedy for a shortfall no step clears, worked out once (it may search the root).
         var remedies: [FindingKey: String?] = [:]
+        /// A person's remedy for a library nowhere usable, worked out once, not in every round
+        /// (it reads dpkg's lists and the environments' package records).
+        var reinstalls: [FindingKey: String] = [:]
         var withdrawn: [Blocker] = []
         /// Missing libraries provided through ldconfig (a conf file, a link it caches, or
         /// ldconfig alone), by name: the finding, and the file the step means the loader to take.
@@ -224,17 +227,21 @@ public struct Planner: Sendable {
                         if !withdrawn.contains(where: { $0.findingKey == finding.key }) {
                             let denied = current.graph.missing.first { $0.name.hasSameBytes(as: library) }?.deniedAttempts ?? []
                             let exposed = exposures((candidates[TextKey(library)] ?? []).filter(\.usable).map(\.path))
-                            blockers.append(!denied.isEmpty
-                                ? Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
-                                          remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key)
-                                : !exposed.isEmpty
-                                ? Blocker(findingID: finding.id, summary: "\(library) is there only where other users may change it",
-                                          remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key,
-                                          replacesRemedy: true)
-                                : Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                          remedy: finding.remedy ?? reinstallRemedy(library, near: finding.neededBy + finding.searched.flatMap(\.directories))
-                                              ?? "install the package that provides \(library)",
-                                          findingKey: finding.key))
+                            if !denied.isEmpty {
+                                blockers.append(Blocker(findingID: finding.id, summary: "\(library) is there, but \(denied[0].identity) may not open it",
+                                                        remedy: FindingCatalog.permissionRemedy(denied), findingKey: finding.key))
+                            } else if !exposed.isEmpty {
+                                blockers.append(Blocker(findingID: finding.id, summary: "\(library) is there only where other users may change it",
+                                                        remedy: foreignWriteRemedy(exposed, libraries: finding.coveredLibraries), findingKey: finding.key,
+                                                        replacesRemedy: true))
+                            } else {
+                                let remedy = reinstalls[finding.key] ?? finding.remedy
+                                    ?? reinstallRemedy(library, near: finding.neededBy + finding.searched.flatMap(\.directories))
+                                    ?? "install the package that provides \(library)"
+                                reinstalls[finding.key] = remedy
+                                blockers.append(Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
+                                                        remedy: remedy, findingKey: finding.key))
+                            }
                         }
                         continue
                     }
