@@ -281,6 +281,48 @@ struct ScriptStartTests {
         #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array((scratch.dir + "/dump").utf8)), "\(started)")
     }
 
+    /// In an image the step is a Dockerfile line, run as Docker runs RUN (`/bin/sh -c` in the
+    /// image unpacked by the tests' own reader), after which the kernel starts the script there.
+    @Test("A script without an execute bit in an image: the RUN chmod line, run as RUN runs it, lets the kernel start it",
+          .enabled(if: RealLoader.canRunRoots, "needs root (chroot in unshare -m)"))
+    func scriptExecuteBitInImage() throws {
+        let scratch = try ScratchBuild("script-image-x", "R=$PWD/root" + MinimalRoot.prelude + #"""
+            cat > dump.c <<'EOF'
+            \#(Self.dumpSource)
+            EOF
+            gcc -o "$R/dump" dump.c
+            mkdir -p "$R/bin" "$R/opt"
+            for tool in /bin/sh /bin/chmod; do
+              cp -L "$tool" "$R$tool"
+              ldd "$tool" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do cp -nL "$lib" "$L/"; done
+            done
+            printf '#!/dump\n' > "$R/opt/tool"; chmod 644 "$R/opt/tool"
+            """#)
+        defer { scratch.remove() }
+        let image = scratch.dir + "/image.tar"
+        let made = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/make-image.py", image, "--root", scratch.dir + "/root",
+                                                "--library", "usr/lib/x86_64-linux-gnu/libc.so.6"])
+        try #require(made.status == 0, "\(made)")
+        let check = Command.ofdoctor(["check", "--image", image, "/opt/tool"])
+        #expect(check.status == 3)
+        let line = check.stderr.trimmingCharacters(in: .newlines)
+        #expect(line.contains("and root may not execute /opt/tool (mode 0644"), "\(line)")
+        let marker = "; give it an execute bit in the image with this Dockerfile line: "
+        let dockerfileLine = try #require(line.components(separatedBy: marker).dropFirst().first, "\(line)")
+        #expect(dockerfileLine == "RUN chmod a+x /opt/tool", "\(dockerfileLine)")
+
+        let unpacked = scratch.dir + "/unpacked"
+        let unpack = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/unpack-image.py", image, unpacked])
+        try #require(unpack.status == 0, "\(unpack)")
+        let before = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/tool"], environment: [:])
+        #expect(before.stdout == "EACCES\n", "\(before)")
+        let run = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/bin/sh", "-c", String(dockerfileLine.dropFirst("RUN ".count))],
+                              environment: ["PATH": "/bin:/usr/bin"])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
+        let started = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/tool"], environment: [:])
+        #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array("/dump".utf8)), "\(started)")
+    }
+
     /// The same permissions for `--user`: the script's class bits and the interpreter's, as
     /// the kernel judges them for uid 1000 (started through setpriv).
     @Test("--user: a script or an interpreter that user may not execute, as the kernel refuses it for that user",
