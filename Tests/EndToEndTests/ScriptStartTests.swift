@@ -162,48 +162,61 @@ struct ScriptStartTests {
         }
     }
 
-    /// In an image (`--image`) the file is not this machine's to edit: the step is a
-    /// Dockerfile line. Judged as Docker runs a RUN line, `/bin/sh -c` in the image's root
-    /// (unpacked by the tests' own reader; its sh and sed are this machine's, with their
-    /// libraries), after which the kernel starts the script there.
-    @Test("Windows line ends in an image: the Dockerfile line, run as RUN runs it in the unpacked image, lets the kernel start the script",
-          .enabled(if: RealLoader.canRunRoots, "needs root (chroot in unshare -m)"))
-    func carriageReturnInImage() throws {
+    /// What an image's Dockerfile step does, judged as Docker runs a RUN line: `/bin/sh -c` in
+    /// the image's root (unpacked by the tests' own reader; its sh and `tool` are this machine's,
+    /// with their libraries). The image holds `/dump` and `/opt/script`, which `write` makes;
+    /// `check` of it must print `said` and the line after `marker`. Returns that line and the
+    /// kernel's outcome of executing the script there before and after the line ran.
+    static func imageStep(tool: String, write: String, said: String, marker: String,
+                          sourceLocation: SourceLocation = #_sourceLocation) throws -> (line: String, before: String, after: String) {
         let scratch = try ScratchBuild("script-image", "R=$PWD/root" + MinimalRoot.prelude + #"""
             cat > dump.c <<'EOF'
             \#(Self.dumpSource)
             EOF
             gcc -o "$R/dump" dump.c
             mkdir -p "$R/bin" "$R/opt"
-            for tool in /bin/sh /bin/sed; do
+            for tool in /bin/sh \#(tool); do
               cp -L "$tool" "$R$tool"
               ldd "$tool" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do cp -nL "$lib" "$L/"; done
             done
-            printf '#!/dump\r\necho hi\r\n' > "$R/opt/crlf"; chmod 755 "$R/opt/crlf"
+            \#(write)
             """#)
         defer { scratch.remove() }
         let image = scratch.dir + "/image.tar"
         let made = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/make-image.py", image, "--root", scratch.dir + "/root",
                                                 "--library", "usr/lib/x86_64-linux-gnu/libc.so.6"])
-        try #require(made.status == 0, "\(made)")
-        let check = Command.ofdoctor(["check", "--image", image, "/opt/crlf"])
-        #expect(check.status == 3)
-        let line = check.stderr.trimmingCharacters(in: .newlines)
-        #expect(line.contains("its interpreter /dump\\x0d is not in the root"), "\(line)")
-        let marker = "; remove them in the image with this Dockerfile line: "
-        let dockerfileLine = try #require(line.components(separatedBy: marker).dropFirst().first, "\(line)")
-        #expect(dockerfileLine == "RUN sed -i 's/\\r$//' /opt/crlf", "\(dockerfileLine)")
+        try #require(made.status == 0, "\(made)", sourceLocation: sourceLocation)
+        let check = Command.ofdoctor(["check", "--image", image, "/opt/script"])
+        #expect(check.status == 3, sourceLocation: sourceLocation)
+        let printed = check.stderr.trimmingCharacters(in: .newlines)
+        #expect(printed.contains(said), "\(printed)", sourceLocation: sourceLocation)
+        let line = try #require(printed.components(separatedBy: marker).dropFirst().first, "\(printed)", sourceLocation: sourceLocation)
 
         let unpacked = scratch.dir + "/unpacked"
         let unpack = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/unpack-image.py", image, unpacked])
-        try #require(unpack.status == 0, "\(unpack)")
-        let before = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/crlf"], environment: [:])
-        #expect(before.stdout == "ENOENT\n", "\(before)")
-        let shellText = String(dockerfileLine.dropFirst("RUN ".count))
-        let run = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/bin/sh", "-c", shellText], environment: ["PATH": "/bin:/usr/bin"])
-        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
-        let started = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/crlf"], environment: [:])
-        #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array("/dump".utf8)), "\(started)")
+        try #require(unpack.status == 0, "\(unpack)", sourceLocation: sourceLocation)
+        func kernel() -> String {
+            Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/script"], environment: [:]).stdout
+        }
+        let before = kernel()
+        guard line.hasPrefix("RUN ") else { return (line, before, before) }
+        let run = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/bin/sh", "-c", String(line.dropFirst("RUN ".count))],
+                              environment: ["PATH": "/bin:/usr/bin"])
+        #expect(run.status == 0, "\(run.stdout) \(run.stderr)", sourceLocation: sourceLocation)
+        return (line, before, kernel())
+    }
+
+    /// In an image (`--image`) the file is not this machine's to edit: the step is a
+    /// Dockerfile line, after which the kernel starts the script in the image.
+    @Test("Windows line ends in an image: the Dockerfile line, run as RUN runs it in the unpacked image, lets the kernel start the script",
+          .enabled(if: RealLoader.canRunRoots, "needs root (chroot in unshare -m)"))
+    func carriageReturnInImage() throws {
+        let step = try Self.imageStep(tool: "/bin/sed", write: #"printf '#!/dump\r\necho hi\r\n' > "$R/opt/script"; chmod 755 "$R/opt/script""#,
+                                      said: "its interpreter /dump\\x0d is not in the root",
+                                      marker: "; remove them in the image with this Dockerfile line: ")
+        #expect(step.line == "RUN sed -i 's/\\r$//' /opt/script", "\(step.line)")
+        #expect(step.before == "ENOENT\n")
+        #expect(step.after.split(separator: "\n").first.map(String.init) == Self.hex(Array("/dump".utf8)), "\(step.after)")
     }
 
     @Test("A missing interpreter, one that is not executable, a directory, a link loop, and a #! line the kernel refuses")
@@ -281,46 +294,17 @@ struct ScriptStartTests {
         #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array((scratch.dir + "/dump").utf8)), "\(started)")
     }
 
-    /// In an image the step is a Dockerfile line, run as Docker runs RUN (`/bin/sh -c` in the
-    /// image unpacked by the tests' own reader), after which the kernel starts the script there.
+    /// In an image the step is a Dockerfile line, run as Docker runs RUN, after which the
+    /// kernel starts the script there.
     @Test("A script without an execute bit in an image: the RUN chmod line, run as RUN runs it, lets the kernel start it",
           .enabled(if: RealLoader.canRunRoots, "needs root (chroot in unshare -m)"))
     func scriptExecuteBitInImage() throws {
-        let scratch = try ScratchBuild("script-image-x", "R=$PWD/root" + MinimalRoot.prelude + #"""
-            cat > dump.c <<'EOF'
-            \#(Self.dumpSource)
-            EOF
-            gcc -o "$R/dump" dump.c
-            mkdir -p "$R/bin" "$R/opt"
-            for tool in /bin/sh /bin/chmod; do
-              cp -L "$tool" "$R$tool"
-              ldd "$tool" | awk '$3 ~ /^\// { print $3 }' | while read -r lib; do cp -nL "$lib" "$L/"; done
-            done
-            printf '#!/dump\n' > "$R/opt/tool"; chmod 644 "$R/opt/tool"
-            """#)
-        defer { scratch.remove() }
-        let image = scratch.dir + "/image.tar"
-        let made = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/make-image.py", image, "--root", scratch.dir + "/root",
-                                                "--library", "usr/lib/x86_64-linux-gnu/libc.so.6"])
-        try #require(made.status == 0, "\(made)")
-        let check = Command.ofdoctor(["check", "--image", image, "/opt/tool"])
-        #expect(check.status == 3)
-        let line = check.stderr.trimmingCharacters(in: .newlines)
-        #expect(line.contains("and root may not execute /opt/tool (mode 0644"), "\(line)")
-        let marker = "; give it an execute bit in the image with this Dockerfile line: "
-        let dockerfileLine = try #require(line.components(separatedBy: marker).dropFirst().first, "\(line)")
-        #expect(dockerfileLine == "RUN chmod a+x /opt/tool", "\(dockerfileLine)")
-
-        let unpacked = scratch.dir + "/unpacked"
-        let unpack = Command.run("/usr/bin/env", ["python3", Command.packageRoot + "/Tests/Fixtures/unpack-image.py", image, unpacked])
-        try #require(unpack.status == 0, "\(unpack)")
-        let before = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/tool"], environment: [:])
-        #expect(before.stdout == "EACCES\n", "\(before)")
-        let run = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/bin/sh", "-c", String(dockerfileLine.dropFirst("RUN ".count))],
-                              environment: ["PATH": "/bin:/usr/bin"])
-        #expect(run.status == 0, "\(run.stdout) \(run.stderr)")
-        let started = Command.run("/usr/bin/unshare", ["-m", "/usr/sbin/chroot", unpacked, "/dump", "--exec", "/opt/tool"], environment: [:])
-        #expect(started.stdout.split(separator: "\n").first.map(String.init) == Self.hex(Array("/dump".utf8)), "\(started)")
+        let step = try Self.imageStep(tool: "/bin/chmod", write: #"printf '#!/dump\n' > "$R/opt/script"; chmod 644 "$R/opt/script""#,
+                                      said: "and root may not execute /opt/script (mode 0644",
+                                      marker: "; give it an execute bit in the image with this Dockerfile line: ")
+        #expect(step.line == "RUN chmod a+x /opt/script", "\(step.line)")
+        #expect(step.before == "EACCES\n")
+        #expect(step.after.split(separator: "\n").first.map(String.init) == Self.hex(Array("/dump".utf8)), "\(step.after)")
     }
 
     /// The same permissions for `--user`: the script's class bits and the interpreter's, as
