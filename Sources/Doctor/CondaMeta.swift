@@ -11,7 +11,7 @@ import Support
 /// relative to the prefix): which package to reinstall when a library it installed is
 /// damaged or gone — libffi, MKL, libwebp in `/opt/conda/lib`. Read only for a step for a
 /// person, and bounded. No command is printed: conda is not here to prove one.
-public struct CondaMeta: Sendable {
+public struct CondaMeta: InstalledFileRecords, Sendable {
     public struct Package: Equatable, Sendable {
         public var name: String
         public var version: String
@@ -26,8 +26,8 @@ public struct CondaMeta: Sendable {
         }
     }
 
-    /// What one record says: only these fields are read.
-    struct Record: Decodable {
+    /// What one record file says: only these fields are read.
+    struct RecordFile: Decodable {
         var name: String
         var version: String
         var build: String
@@ -48,43 +48,8 @@ public struct CondaMeta: Sendable {
         self.root = root
     }
 
-    /// For each of `paths` (real paths in the root), the package whose record lists it.
-    public func packages(installing paths: [String]) -> [String: Package] {
-        var budget = Self.readBudget
-        var read: [RootPath: [(Package, Set<String>)]] = [:]
-        var result: [String: Package] = [:]
-        for path in paths {
-            for prefix in prefixes(above: RootPath(path)) {
-                if read[prefix] == nil { read[prefix] = records(of: prefix, budget: &budget) }
-                if let package = read[prefix]?.first(where: { $0.1.contains(path) })?.0 {
-                    result[path] = package
-                    break
-                }
-            }
-        }
-        return result
-    }
-
-    /// Files named `name` that the environments above `places` (files or directories) list,
-    /// with their packages.
-    public func entries(named name: String, near places: [String]) -> [(package: Package, path: String)] {
-        var budget = Self.readBudget
-        var seen: [RootPath] = []
-        var result: [(Package, String)] = []
-        for place in places {
-            let real = ((try? root.resolve(RootPath(place))) ?? nil)?.path ?? RootPath(place)
-            for prefix in prefixes(above: real) where !seen.contains(prefix) {
-                seen.append(prefix)
-                for (package, files) in records(of: prefix, budget: &budget) {
-                    result += files.filter { RootPath($0).lastComponent == name }.sorted().map { (package, $0) }
-                }
-            }
-        }
-        return result
-    }
-
     /// The ancestors of `file` that hold a `conda-meta` directory, nearest first.
-    func prefixes(above file: RootPath) -> [RootPath] {
+    func places(above file: RootPath) -> [RootPath] {
         var found: [RootPath] = []
         var ancestor = file.parent
         for _ in 0..<Self.maxLevels {
@@ -97,18 +62,21 @@ public struct CondaMeta: Sendable {
 
     /// Each record of the environment at `prefix` that reads as one, with its files made
     /// absolute (in name order; a record that is no JSON, or lacks a field, is skipped).
-    func records(of prefix: RootPath, budget: inout Int) -> [(Package, Set<String>)] {
+    func records(in prefix: RootPath, budget: inout Int) -> [(record: Package, files: Set<String>)] {
         let directory = prefix.appendingComponent("conda-meta")
         guard let names = try? root.names(in: directory) else { return [] }
-        var result: [(Package, Set<String>)] = []
+        var result: [(record: Package, files: Set<String>)] = []
         for name in names.sorted().prefix(Self.maxRecords) where name.hasByteSuffix(".json") {
             guard let bytes = try? root.contents(of: directory.appendingComponent(name)), bytes.count <= Self.largestRecord else { continue }
             budget -= bytes.count
             guard budget >= 0 else { break }
-            guard let record = try? JSONDecoder().decode(Record.self, from: Data(bytes.bytes)) else { continue }
+            guard let record = try? JSONDecoder().decode(RecordFile.self, from: Data(bytes.bytes)) else { continue }
             let files = Set((record.files ?? []).map { RootPath(prefix.string + "/" + $0).string })
             result.append((Package(name: record.name, version: record.version, build: record.build, prefix: prefix), files))
         }
         return result
     }
+
+    /// A record names its package whole.
+    func owner(of package: Package, in prefix: RootPath) -> Package? { package }
 }

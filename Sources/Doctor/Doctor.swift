@@ -94,13 +94,11 @@ public struct Doctor: Sendable {
         let paths = findings.compactMap(\.reinstallPath)
         guard !paths.isEmpty else { return }
         let packages = DpkgFileList(root: system.root).packages(installing: paths)
-        // (RECORD names the file where pip put it: the path the loader took, or the file it leads to)
+        // (each kind of record is read only for the files the kinds before it do not list)
         let unlisted = paths.filter { packages[$0] == nil }
-        let real = Dictionary(unlisted.map { ($0, ((try? system.root.resolve(RootPath($0))) ?? nil)?.path.string ?? $0) },
-                              uniquingKeysWith: { first, _ in first })
-        let lookups = Array(Set(unlisted + real.values))
-        let conda = unlisted.isEmpty ? [:] : CondaMeta(root: system.root).packages(installing: lookups)
-        let distributions = unlisted.isEmpty ? [:] : PipRecord(root: system.root).owners(of: lookups)
+        let conda = unlisted.isEmpty ? [:] : CondaMeta(root: system.root).owners(of: unlisted)
+        let unowned = unlisted.filter { conda[$0] == nil }
+        let distributions = unowned.isEmpty ? [:] : PipRecord(root: system.root).owners(of: unowned)
         for i in findings.indices {
             guard let path = findings[i].reinstallPath, let remedy = findings[i].remedy else { continue }
             let general = FindingCatalog.reinstall(path)
@@ -108,9 +106,9 @@ public struct Doctor: Sendable {
             let reinstall: String
             if let package = packages[path] {
                 reinstall = "Reinstall \(package) (\(DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside)))"
-            } else if let package = conda[path] ?? real[path].flatMap({ conda[$0] }) {
+            } else if let package = conda[path] {
                 reinstall = package.reinstallText
-            } else if let owner = distributions[path] ?? real[path].flatMap({ distributions[$0] }) {
+            } else if let owner = distributions[path] {
                 reinstall = PipRecord.reinstallText(owner, fromOutside: system.examinedFromOutside)
             } else {
                 continue

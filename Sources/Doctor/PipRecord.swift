@@ -7,7 +7,7 @@ import Support
 /// that directory): which distribution to reinstall when a library it installed is damaged
 /// — PyTorch's and the CUDA wheels' libraries, MKL's in the prefix's `lib`, a wheel's
 /// bundled `*.libs` — where dpkg lists none. Read only for a step for a person, and bounded.
-public struct PipRecord: Sendable {
+public struct PipRecord: InstalledFileRecords, Sendable {
     /// The distribution that installed a file, and how to put it back.
     public struct Owner: Equatable, Sendable {
         /// As its metadata spells it (`Name:`, `Version:`).
@@ -43,49 +43,10 @@ public struct PipRecord: Sendable {
         self.root = root
     }
 
-    /// For each of `paths` (real paths in the root), the distribution whose RECORD lists it.
-    public func owners(of paths: [String]) -> [String: Owner] {
-        var budget = Self.readBudget
-        var result: [String: Owner] = [:]
-        var read: [RootPath: [(distInfo: RootPath, files: Set<String>)]] = [:]
-        for path in paths {
-            for directory in sitePackages(above: RootPath(path)) {
-                if read[directory] == nil { read[directory] = records(in: directory, budget: &budget) }
-                guard let record = read[directory]?.first(where: { $0.files.contains(path) }) else { continue }
-                if let owner = owner(record.distInfo, sitePackages: directory) { result[path] = owner }
-                break
-            }
-        }
-        return result
-    }
-
-    /// Files named `name` that the distributions in the `site-packages` above `places` (the
-    /// objects that need a library that is gone, the directories searched for it) list, with
-    /// their owners: the wheel that installed a library beside its consumers
-    /// (`torch/lib/libc10.so` for `libtorch.so`). Owners without a readable name and
-    /// version are left out.
-    public func entries(named name: String, near places: [String]) -> [(owner: Owner, path: String)] {
-        var budget = Self.readBudget
-        var directories: [RootPath] = []
-        for place in places {
-            let real = ((try? root.resolve(RootPath(place))) ?? nil)?.path ?? RootPath(place)
-            for directory in sitePackages(above: real) where !directories.contains(directory) { directories.append(directory) }
-        }
-        var result: [(Owner, String)] = []
-        for directory in directories {
-            for record in records(in: directory, budget: &budget) {
-                let named = record.files.filter { RootPath($0).lastComponent == name }.sorted()
-                guard !named.isEmpty, let owner = owner(record.distInfo, sitePackages: directory) else { continue }
-                result += named.map { (owner, $0) }
-            }
-        }
-        return result
-    }
-
     /// The `site-packages`/`dist-packages` directories that may list `file`: an ancestor so
     /// named, else `lib/pythonX.Y/site-packages` (or `dist-packages`) of an ancestor a few
     /// levels up (not `/`, whose system Python dpkg answers for).
-    func sitePackages(above file: RootPath) -> [RootPath] {
+    func places(above file: RootPath) -> [RootPath] {
         var found: [RootPath] = []
         var ancestor = file.parent
         var level = 0
@@ -107,10 +68,11 @@ public struct PipRecord: Sendable {
         return found
     }
 
-    /// Each `*.dist-info` of `directory` with the paths its RECORD lists, made absolute.
-    func records(in directory: RootPath, budget: inout Int) -> [(distInfo: RootPath, files: Set<String>)] {
+    /// Each `*.dist-info` of `directory` (a record is known by that directory) with the paths
+    /// its RECORD lists, made absolute.
+    func records(in directory: RootPath, budget: inout Int) -> [(record: RootPath, files: Set<String>)] {
         guard let names = try? root.names(in: directory) else { return [] }
-        var result: [(RootPath, Set<String>)] = []
+        var result: [(record: RootPath, files: Set<String>)] = []
         for name in names.sorted().prefix(Self.maxRecords) where name.hasByteSuffix(".dist-info") {
             let distInfo = directory.appendingComponent(name)
             guard let record = try? root.contents(of: distInfo.appendingComponent("RECORD")), record.count <= Self.largestRecord else { continue }
@@ -120,7 +82,7 @@ public struct PipRecord: Sendable {
             for line in record.bytes.split(separator: UInt8(ascii: "\n")) {
                 guard let field = Self.firstField(line), !field.isEmpty else { continue }
                 let text = String(decoding: field, as: UTF8.self)
-                files.insert(Self.lexical(text.startsWithSlash ? text : directory.string + "/" + text))
+                files.insert(RootPath(cleaning: text.startsWithSlash ? text : directory.string + "/" + text).string)
             }
             result.append((distInfo, files))
         }
@@ -146,18 +108,9 @@ public struct PipRecord: Sendable {
         return nil   // (no closing quote: not a row pip wrote)
     }
 
-    /// `path` with `.` and `..` taken away as text (RECORD's `../../../lib/libmkl_rt.so.2`).
-    static func lexical(_ path: String) -> String {
-        var parts: [String] = []
-        for part in path.slashSeparated() where part != "." {
-            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
-        }
-        return "/" + parts.joined(separator: "/")
-    }
-
     /// Name and version from the distribution's `METADATA`, its installer, and the interpreter:
     /// `PREFIX/bin/pythonX.Y` for `PREFIX/lib/pythonX.Y/site-packages`, else `/usr/bin/pythonX.Y`.
-    func owner(_ distInfo: RootPath, sitePackages: RootPath) -> Owner? {
+    func owner(of distInfo: RootPath, in sitePackages: RootPath) -> Owner? {
         guard let metadata = try? root.contents(of: distInfo.appendingComponent("METADATA")) else { return nil }
         var name: String?
         var version: String?
@@ -200,12 +153,6 @@ public struct PipRecord: Sendable {
 
     static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
-    }
-
-    /// The step's words for `owner` (lower case, to follow a colon).
-    public static func reinstallStep(_ owner: Owner, fromOutside: Bool) -> String {
-        let text = reinstallText(owner, fromOutside: fromOutside)
-        return "r" + text.dropFirst()
     }
 
     /// The remedy's words for `owner` of `path`: its name and version, and the command that

@@ -746,30 +746,28 @@ public struct Planner: Sendable {
         guard !entries.isEmpty else { return environmentRemedy(library, near: places) }
         var packages: [String] = []
         for entry in entries where !packages.contains(entry.package) { packages.append(entry.package) }
-        let paths = entries.map(\.path)
-        let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
         return "reinstall \(packages.joined(separator: " or ")) (\(DpkgFileList.reinstallCommand(packages[0], fromOutside: system.examinedFromOutside))): dpkg lists "
-            + "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : "") among \(packages.count > 1 ? "their" : "its") files, and \(state)"
+            + listed(entries.map(\.path), among: " among \(packages.count > 1 ? "their" : "its") files")
     }
 
     /// `reinstallRemedy` from a conda environment's records above `places`, else from pip's
     /// RECORDs: the first package that lists a file named `library`.
     func environmentRemedy(_ library: String, near places: [String]) -> String? {
+        // (the remedies' "Reinstall …" as a step, which follows a colon)
         let conda = CondaMeta(root: system.root).entries(named: library, near: places)
-        if let package = conda.first?.package {
-            let paths = conda.filter { $0.package == package }.map(\.path)
-            return "r" + package.reinstallText.dropFirst() + ": its record lists " + listed(paths)
+        if let package = conda.first?.owner {
+            return "r" + package.reinstallText.dropFirst() + ": its record lists " + listed(conda.filter { $0.owner == package }.map(\.path))
         }
-        let entries = PipRecord(root: system.root).entries(named: library, near: places)
-        guard let owner = entries.first?.owner else { return nil }
-        return PipRecord.reinstallStep(owner, fromOutside: system.examinedFromOutside)
-            + ": its RECORD lists " + listed(entries.filter { $0.owner == owner }.map(\.path))
+        let wheels = PipRecord(root: system.root).entries(named: library, near: places)
+        guard let owner = wheels.first?.owner else { return nil }
+        return "r" + PipRecord.reinstallText(owner, fromOutside: system.examinedFromOutside).dropFirst()
+            + ": its RECORD lists " + listed(wheels.filter { $0.owner == owner }.map(\.path))
     }
 
-    /// "P, Q and 2 more, and it is gone" (or "no copy of it is usable").
-    func listed(_ paths: [String]) -> String {
+    /// "P, Q and 2 more`among`, and it is gone" (or "no copy of it is usable").
+    func listed(_ paths: [String], among: String = "") -> String {
         let state = paths.contains { (try? system.root.resolve(RootPath($0))) ?? nil != nil } ? "no copy of it is usable" : "it is gone"
-        return "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : ""), and \(state)"
+        return "\(paths.prefix(3).joined(separator: ", "))\(paths.count > 3 ? " and \(paths.count - 3) more" : "")\(among), and \(state)"
     }
 
     /// The ldconfig run that follows a step's links (none where ldconfig must not run).

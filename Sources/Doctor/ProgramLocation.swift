@@ -57,9 +57,7 @@ public struct ProgramLocation: Equatable, Sendable {
         let name = binary ?? defaultName
         guard !name.isEmpty else { throw .emptyName }
         if name.containsSlash {
-            let base = environment.workingDirectory
-            let absolute = name.startsWithSlash ? name : (base.startsWithSlash ? base : "/" + base) + "/" + name
-            return ProgramLocation(path: RootPath(absolute), argv0: name, viaPATH: false)
+            return ProgramLocation(path: path(name, in: environment), argv0: name, viaPATH: false)
         }
         if let found = lookUpOnPath(name, root: root, environment: environment) { return found }
         for path in defaultPaths(for: name) where isProgram(RootPath(path), root) {
@@ -72,6 +70,13 @@ public struct ProgramLocation: Equatable, Sendable {
         let elsewhere = ProgramSearch.find(name, root: root).map(\.string)
         throw .notFound(name: name, searched: searched, elsewhere: elsewhere,
                         similar: elsewhere.isEmpty ? similarProgram(to: name, in: searched, root: root)?.string : nil)
+    }
+
+    /// `name` as a path in the root: as given when absolute, else from the environment's
+    /// working directory, as the kernel and a shell started there take it.
+    public static func path(_ name: String, in environment: LoaderEnvironment) -> RootPath {
+        let base = environment.workingDirectory
+        return RootPath(name.startsWithSlash ? name : (base.startsWithSlash ? base : "/" + base) + "/" + name)
     }
 
     /// The program in `directories` (the first of them that holds it) whose name is the

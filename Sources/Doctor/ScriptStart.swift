@@ -55,11 +55,9 @@ public struct ScriptStart: Equatable, Sendable {
         if let denial = identity.denial(.execute, path: script, in: root) {
             return ScriptStart(chain: chain, outcome: .scriptNotExecutable(denial))
         }
-        let base = environment.workingDirectory.startsWithSlash ? environment.workingDirectory : "/" + environment.workingDirectory
-        func absolute(_ name: String) -> RootPath { RootPath(name.startsWithSlash ? name : base + "/" + name) }
         while true {
             let line = chain[chain.count - 1].line
-            let interpreter = absolute(line.interpreter)
+            let interpreter = ProgramLocation.path(line.interpreter, in: environment)
             let found: RootView.Resolved?
             do {
                 found = try root.resolve(interpreter)
@@ -82,18 +80,17 @@ public struct ScriptStart: Equatable, Sendable {
                 if chain.count > maxScripts { return ScriptStart(chain: chain, outcome: .tooManyScripts) }
                 continue
             }
-            return ScriptStart(chain: chain, outcome: envOutcome(line, interpreter: interpreter, root: root, environment: environment, absolute: absolute))
+            return ScriptStart(chain: chain, outcome: envOutcome(line, interpreter: interpreter, root: root, environment: environment))
         }
     }
 
     /// The last interpreter's outcome: itself, or when it is `env` with an argument, the
     /// command env goes on to.
-    static func envOutcome(_ line: ScriptLine, interpreter: RootPath, root: RootView, environment: LoaderEnvironment,
-                           absolute: (String) -> RootPath) -> Outcome {
+    static func envOutcome(_ line: ScriptLine, interpreter: RootPath, root: RootView, environment: LoaderEnvironment) -> Outcome {
         guard line.interpreter.afterLastSlash == "env", line.argument != nil else { return .interpreter(interpreter) }
         guard let name = line.envCommand else { return .envWithoutCommand }
         if name.containsSlash {
-            let path = absolute(name)
+            let path = ProgramLocation.path(name, in: environment)
             return ProgramLocation.isProgram(path, root) ? .envCommand(name: name, path: path)
                                                           : .envCommandMissing(name: name, searched: [])
         }

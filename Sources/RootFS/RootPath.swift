@@ -83,6 +83,15 @@ public struct RootPath: Hashable, Comparable, Sendable, CustomStringConvertible 
         return RootPath(normalized: String(string[..<slash]))   // a normal path's parent is normal
     }
 
+    /// `path` with `.` and `..` taken away as text, `..` at `/` staying there: Go's
+    /// `filepath.Clean`, as layer members are cleaned (`LayerMemberName.clean`). For paths a
+    /// record spells relative to where it lies (pip's `../../../lib/libmkl_rt.so.2`), not
+    /// for paths the loader builds, where a link decides what `..` means.
+    package init(cleaning path: String) {
+        let parts = LayerMemberName.clean(path)
+        self.init(normalized: parts.isEmpty ? "/" : "/" + parts.joined(separator: "/"))
+    }
+
     public func appending(_ relative: String) -> RootPath {
         RootPath(string + "/" + relative)
     }

@@ -93,7 +93,7 @@ struct DoctorSession {
             ?? ProgramSearch.find(name, root: system.root).first {
             return (found, false)
         }
-        let directory = program.path.parentAndName.parent.string
+        let directory = program.path.parent.string
         let directories = [directory] + ProgramLocation.searchDirectories(environment).filter { $0 != directory }
         return ProgramLocation.similarProgram(to: name, in: directories, root: system.root).map { ($0, true) }
     }
