@@ -1,4 +1,6 @@
+import ELFInspect
 import LoaderModel
+import RootFS
 import Support
 
 /// Version and symbol findings: one per cause (`Shortfall`), listing everything it breaks.
@@ -18,7 +20,7 @@ extension FindingCatalog {
                 result.append(providerFinding(shortfall, provider: graph.objects[provider], graph: graph, argv0: argv0, system: system,
                                               rules: rules))
             case .requester(let requester):
-                result.append(requesterFinding(shortfall, requester: graph.objects[requester], graph: graph, argv0: argv0))
+                result.append(requesterFinding(shortfall, requester: graph.objects[requester], graph: graph, argv0: argv0, system: system))
             }
         }
         result += assertionFindings(graph, symbols: symbols)
@@ -128,7 +130,8 @@ extension FindingCatalog {
     }
 
     /// Unversioned references of one object that no loaded object defines.
-    static func requesterFinding(_ shortfall: Shortfall, requester: LoadedObject, graph: LoadGraph, argv0: String) -> Finding {
+    static func requesterFinding(_ shortfall: Shortfall, requester: LoadedObject, graph: LoadGraph, argv0: String,
+                                 system: TargetSystem? = nil) -> Finding {
         let lookups = shortfall.symbols.filter(\.atStartup) + shortfall.symbols.filter { !$0.atStartup }
         let first = lookups[0]
         let requesterName = requester.index == 0 ? argv0 : requester.loaderName
@@ -150,16 +153,47 @@ extension FindingCatalog {
             (explanation, remedy) = moduleText(module, lookups: lookups, undefined: undefined, path: program.path,
                                                requester: requester.index == 0 ? nil : requester.path)
         }
+        // A library of the requester's own that LD_LIBRARY_PATH supplies, hiding a copy of
+        // the same soname that defines them all: that copy is the one it was linked against.
+        let shadow = damaged == nil ? system.flatMap { shadowingCopy(needed: requester, lacking: lookups, graph: graph, system: $0) } : nil
+        if let shadow {
+            explanation += " \(shadow.object.path) is the \(shadow.name) the loader found, from a directory on LD_LIBRARY_PATH ahead of the system's directories, and it lacks \(them): it hides \(shadow.hidden), which defines \(them)."
+        }
         var finding = Finding(
             id: .symbolNotFound, rule: .symbolNotFound,
             summary: "undefined symbol \(first.symbol)\(more(lookups.map(\.symbol))) (required by \(requester.path))",
             explanation: explanation + unseen,
             loaderMessage: "\(argv0): symbol lookup error: \(requesterName): undefined symbol: \(lookupText(first))",
-            symbol: first.symbol, version: first.version, neededBy: [requester.path], remedy: remedy,
+            library: shadow?.name, symbol: first.symbol, version: first.version, neededBy: [requester.path],
+            resolvedTo: shadow?.object.path, remedy: remedy ?? shadow.map { "take \(Resolver.directoryName($0.object.path)) off LD_LIBRARY_PATH, so that the loader finds \($0.hidden)" },
             symbols: references(shortfall.symbols, in: graph))
         finding.failsAtFirstCall = !first.atStartup
         if let damaged, remedy?.hasPrefix(reinstall(damaged.path)) == true { finding.reinstallPath = damaged.path }
         return finding
+    }
+
+    /// Of the libraries `requester` needs, the one a directory on `LD_LIBRARY_PATH` supplied
+    /// while the copy the loader finds without it (its cache entry, else the first default
+    /// directory that has the name) defines every one of `lookups`: unversioned references
+    /// name no library, so this is how the copy they were linked against is told apart.
+    static func shadowingCopy(needed requester: LoadedObject, lacking lookups: [SymbolProblem], graph: LoadGraph,
+                              system: TargetSystem) -> (object: LoadedObject, name: String, hidden: String)? {
+        let cache = system.cache.map { CacheLookup(cache: $0, platform: graph.platform) }
+        // (a bounded look: the names of the first few references decide)
+        let names = Array(Set(lookups.map(\.symbol))).sorted().prefix(16)
+        for case let index? in requester.dependencies {
+            let object = graph.objects[index]
+            guard viaLibraryPath(object), let name = object.soname ?? object.names.first else { continue }
+            let hidden = cache?.lookup(name)
+                ?? graph.platform.defaultDirectories.first { hasFile(name, in: $0, system: system) }.map { $0 + "/" + name }
+            guard let hidden, let real = ((try? system.root.resolve(RootPath(hidden))) ?? nil)?.path.string,
+                  !real.hasSameBytes(as: object.realPath),
+                  let bytes = try? system.root.contents(of: RootPath(hidden)),
+                  let elf = try? ELFFile(bytes: bytes, path: hidden),
+                  names.allSatisfy({ elf.definesByScan($0) }) else { continue }
+            return (object, name, hidden)
+        }
+        return nil
     }
 
     /// A Python extension module checked by itself (`requester` nil), or a library it loads

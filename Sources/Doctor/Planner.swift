@@ -73,12 +73,60 @@ public struct Planner: Sendable {
         public var candidateSearch: CandidateSearch.Record?
         /// What the plan could not do as it would elsewhere, and why (`ldconfigObstacle`).
         public var notes: [String] = []
+        /// The files the plan's steps mean the loader to take for missing libraries.
+        var providedFiles: [String] = []
     }
 
     /// Plans round by round. What cannot be fixed becomes a step for a person, and the rest
     /// is still planned: the plan is kept when, on the overlay, every failure left is one of
     /// those steps (a partial plan never adds a failure of its own).
+    ///
+    /// A copy the plan put in place of a missing library may lack a version or symbol its
+    /// consumers need (an older build of the same soname): the plan is made again without
+    /// that copy, and the one that leaves a person fewer steps is kept — another copy that
+    /// ldconfig alone would link may fix everything.
     public func plan(from start: Diagnosis, environment: LoaderEnvironment) -> Outcome {
+        var outcome = planRounds(from: start, environment: environment, rejecting: [:])
+        var rejecting: [TextKey: String] = [:]
+        for _ in 0..<Self.maxReplans {
+            let short = shortCopies(outcome).filter { rejecting[$0.key] == nil }
+            guard !short.isEmpty else { break }
+            rejecting.merge(short) { first, _ in first }
+            let again = planRounds(from: start, environment: environment, rejecting: rejecting)
+            guard again.blockers.count < outcome.blockers.count else { break }
+            outcome = again
+        }
+        return outcome
+    }
+
+    /// Plans made again at most this often, each without the copies found short before.
+    static let maxReplans = 3
+
+    /// The copies the plan provided for a missing library that, with the plan applied, lack a
+    /// version or symbol their consumers need: each with what it lacks, for its candidate note.
+    func shortCopies(_ outcome: Outcome) -> [TextKey: String] {
+        guard let simulated = outcome.simulated, !outcome.providedFiles.isEmpty else { return [:] }
+        func real(_ path: String) -> String { ((try? system.root.resolve(RootPath(path))) ?? nil)?.path.string ?? path }
+        let provided = Dictionary(outcome.providedFiles.map { (real($0), $0) }) { first, _ in first }
+        var short: [TextKey: String] = [:]
+        for finding in simulated.errors where finding.rule == .versionNotFound || finding.rule == .symbolNotFound {
+            guard let resolved = finding.resolvedTo,
+                  let file = provided[simulated.graph.objects.first { $0.path.hasSameBytes(as: resolved) }?.realPath ?? real(resolved)]
+            else { continue }
+            var lacks: [String] = []
+            for name in finding.versions.map({ "version \($0.name)" }) + finding.symbols.map({ $0.qualifiedName }) where !lacks.contains(name) {
+                lacks.append(name)
+            }
+            let needers = Array(Set(finding.versions.map(\.requester) + finding.symbols.map(\.requester) + finding.neededBy)).sorted()
+            short[TextKey(file)] = "lacks \(lacks.isEmpty ? "what its consumers need" : lacks.joined(separator: ", ")), which "
+                + "\(needers.joined(separator: ", ")) \(needers.count == 1 ? "needs" : "need"): a plan that used it left `\(finding.loaderMessage ?? finding.summary)`"
+        }
+        return short
+    }
+
+    /// One planning: `rejecting` holds copies found short by an earlier one, which no step
+    /// provides, with what they lack.
+    func planRounds(from start: Diagnosis, environment: LoaderEnvironment, rejecting: [TextKey: String]) -> Outcome {
         var actions: [PlannedAction] = []
         var env = environment
         var current = start
@@ -88,7 +136,9 @@ public struct Planner: Sendable {
         var candidates: [TextKey: [Candidate]] = [:]
         /// Links to another soname, by the name they provide, so a later failure can undo them.
         var sonameLinks: [TextKey: (action: FixAction, path: String, id: FindingID, key: FindingKey, package: String?)] = [:]
-        var rejected = Set<TextKey>()
+        var rejected = Set(rejecting.keys)
+        /// The files the steps mean the loader to take for missing libraries.
+        var providedFiles: [String] = []
         /// A person's remedy for a shortfall no step clears, worked out once (it may search the root).
         var remedies: [FindingKey: String?] = [:]
         /// A person's remedy for a library nowhere usable, worked out once, not in every round
@@ -220,7 +270,14 @@ public struct Planner: Sendable {
                     }
                     search = reading
                     let libraries = reading.index
-                    if candidates[TextKey(library)] == nil { candidates[TextKey(library)] = candidateList(library, index: libraries) }
+                    if candidates[TextKey(library)] == nil {
+                        candidates[TextKey(library)] = candidateList(library, index: libraries).map { candidate in
+                            guard let lack = rejecting[TextKey(candidate.path)] else { return candidate }
+                            var short = candidate
+                            (short.usable, short.note) = (false, lack)
+                            return short
+                        }
+                    }
                     guard let step = provide(library, finding: finding, in: current, environment: env, index: libraries,
                                              rejected: rejected, ldconfigAllowed: !ldconfigRefused.contains(TextKey(library)))
                     else {
@@ -251,6 +308,7 @@ public struct Planner: Sendable {
                     }
                     for action in step.actions { Self.record(&actions, action, for: finding) }
                     if step.actions.contains(.ldconfig) { throughLdconfig[TextKey(library)] = (finding, step.file) }
+                    providedFiles.append(step.file)
                     if let newEnv = step.environment {
                         env = newEnv
                         Self.record(&actions, .env(name: "LD_LIBRARY_PATH", value: env.libraryPath), for: finding)
@@ -340,6 +398,7 @@ public struct Planner: Sendable {
         var outcome = settle(start: start, actions: actions, original: environment, environment: env,
                              current: current, later: later, blockers: withdrawn + blockers, candidates: candidates)
         outcome.candidateSearch = search?.record
+        outcome.providedFiles = providedFiles
         return outcome
     }
 

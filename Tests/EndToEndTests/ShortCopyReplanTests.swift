@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+/// A missing library with two copies in the root: an older build of the same soname in a
+/// directory of its own (it lacks the version the program needs), found first, and the good
+/// one in the default directory under its real name, waiting for ldconfig's link. The plan
+/// that puts the older copy on the path leaves the loader's `version not found`: the plan is
+/// made again without it, and ldconfig alone fixes everything. With no good copy, the plan
+/// stays as it was (the older copy, and the version a person must provide). The real loader
+/// judges the program before and after `fix --apply`.
+@Suite("a copy the plan provides that lacks a version: planned again without it", .serialized)
+struct ShortCopyReplanTests {
+    static var canBuild: Bool { RealLoader.canRunRoots && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc") }
+
+    struct Report: Decodable {
+        struct Candidate: Decodable { var path: String; var usable: Bool; var note: String? }
+        struct Finding: Decodable { var id: String; var candidates: [Candidate]? }
+        struct Step: Decodable { var command: String? }
+        var findings: [Finding]
+    }
+
+    static func build(goodCopy: Bool) throws -> ScratchBuild {
+        try ScratchBuild("short-copy", "R=$PWD/root" + MinimalRoot.prelude + """
+            mkdir -p "$R/opt/old/lib"
+            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
+            echo 'int bar1(void) { return 1; } int bar2(void) { return 2; }' > bar.c
+            printf 'BAR_1.0 { global: bar1; local: *; };\\nBAR_2.0 { global: bar2; } BAR_1.0;\\n' > new.map
+            echo 'BAR_1.0 { global: bar1; local: *; };' > old.map
+            gcc -shared -fPIC -nostdlib -o libbar.so.1.0 -Wl,-soname,libbar.so.1 -Wl,--version-script=new.map bar.c
+            gcc -shared -fPIC -nostdlib -o "$R/opt/old/lib/libbar.so.1" -Wl,-soname,libbar.so.1 -Wl,--version-script=old.map bar.c
+            printf '%s\\n' '\(MinimalRoot.program(calling: ["bar1", "bar2"], expected: 3))' > main.c
+            gcc -nostdlib -o "$R/app/prog" main.c ./libbar.so.1.0
+            \(goodCopy ? "cp libbar.so.1.0 \"$L/libbar.so.1.0\"" : ":")
+            """)
+    }
+
+    static func report(_ arguments: [String]) throws -> (status: Int32, report: Report, stdout: String) {
+        let run = Command.ofdoctor(arguments + ["--format", "json"])
+        let report = try #require(try? JSONDecoder().decode(Report.self, from: Data(run.stdout.utf8)), "\(run)")
+        return (run.status, report, run.stdout)
+    }
+
+    @Test("the good copy under its real name: the older copy is no candidate, ldconfig alone fixes it, and the program starts",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"))
+    func replannedWithoutTheShortCopy() throws {
+        let scratch = try Self.build(goodCopy: true)
+        defer { scratch.remove() }
+        let root = scratch.dir + "/root"
+        let before = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: [:])
+        #expect(before.status == 127 && before.stderr.contains("libbar.so.1: cannot open shared object file"), "\(before)")
+
+        let check = try Self.report(["check", "--root", root, "/app/prog"])
+        #expect(check.status == 1, "every problem fixed by the plan: \(check.stdout)")
+        let candidates = check.report.findings.first { $0.id == "LD002" }?.candidates ?? []
+        let old = try #require(candidates.first { $0.path == "/opt/old/lib/libbar.so.1" }, "\(check.stdout)")
+        #expect(!old.usable && old.note?.contains("lacks version BAR_2.0") == true, "\(old)")
+
+        let plan = Command.ofdoctor(["fix", "--root", root, "--format", "sh", "/app/prog"])
+        #expect(plan.status == 1 && !plan.stdout.contains("/opt/old/lib") && plan.stdout.contains("ldconfig"), "\(plan)")
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
+        #expect(apply.status == 0, "\(apply)")
+        let after = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: [:])
+        #expect(after.status == 0, "the loader starts it, both bar1 and bar2 bound: \(after)")
+    }
+
+    @Test("no good copy: the older copy is still provided, and the version it lacks is a person's step, as the loader says",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"))
+    func keptWhenNothingBetter() throws {
+        let scratch = try Self.build(goodCopy: false)
+        defer { scratch.remove() }
+        let root = scratch.dir + "/root"
+        let check = try Self.report(["check", "--root", root, "/app/prog"])
+        #expect(check.status == 2, "\(check.stdout)")
+        #expect(check.report.findings.contains { $0.id == "LD003" }, "the version the older copy lacks: \(check.stdout)")
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
+        #expect(apply.status == 2, "\(apply)")
+        let after = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: [:])
+        #expect(after.status != 0 && after.stderr.contains("version `BAR_2.0' not found"), "\(after)")
+    }
+}
