@@ -105,7 +105,7 @@ public struct Doctor: Sendable {
             guard remedy.hasPrefix(general) else { continue }
             let reinstall: String
             if let package = packages[path] {
-                reinstall = "Reinstall \(package) (\(DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside)))"
+                reinstall = "Reinstall \(package) (\(DpkgFileList.reinstallCommand(package, fromOutside: system.examinedFromOutside, root: system.root)))"
             } else if let package = conda[path] {
                 reinstall = package.reinstallText
             } else if let owner = distributions[path] {

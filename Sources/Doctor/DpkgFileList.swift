@@ -72,9 +72,16 @@ public struct DpkgFileList: Sendable {
     }
 
     /// The command that reinstalls `package`, and where: a root examined from outside
-    /// (`--root`) is not the machine the command would change when pasted.
-    public static func reinstallCommand(_ package: String, fromOutside: Bool) -> String {
-        "apt-get install --reinstall \(package)" + (fromOutside ? ", run inside the root or its container" : "")
+    /// (`--root`) is not the machine the command would change when pasted. `apt-get update`
+    /// first: images ship without apt's package lists (`rm -rf /var/lib/apt/lists/*`), and
+    /// without them apt says the reinstallation "is not possible", changes nothing and exits
+    /// 0; with lists older than the archive it fetches a version the mirror no longer has.
+    /// A root without apt-get gets no command: only the package's own `.deb` puts it back.
+    public static func reinstallCommand(_ package: String, fromOutside: Bool, root: RootView) -> String {
+        guard ProgramLocation.isProgram(RootPath("/usr/bin/apt-get"), root) else {
+            return "the root has no apt-get: install the .deb of the version dpkg lists with dpkg -i"
+        }
+        return "apt-get update && apt-get install --reinstall \(package)" + (fromOutside ? ", run inside the root or its container" : "")
     }
 
     /// `libwebp6` of `libwebp6.list`, `libwebp6:amd64` of `libwebp6:amd64.list`; nil for a

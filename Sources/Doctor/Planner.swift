@@ -805,7 +805,7 @@ public struct Planner: Sendable {
         guard !entries.isEmpty else { return environmentRemedy(library, near: places) }
         var packages: [String] = []
         for entry in entries where !packages.contains(entry.package) { packages.append(entry.package) }
-        return "reinstall \(packages.joined(separator: " or ")) (\(DpkgFileList.reinstallCommand(packages[0], fromOutside: system.examinedFromOutside))): dpkg lists "
+        return "reinstall \(packages.joined(separator: " or ")) (\(DpkgFileList.reinstallCommand(packages[0], fromOutside: system.examinedFromOutside, root: system.root))): dpkg lists "
             + listed(entries.map(\.path), among: " among \(packages.count > 1 ? "their" : "its") files")
     }
 

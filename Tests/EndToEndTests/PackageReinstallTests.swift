@@ -31,6 +31,14 @@ struct PackageReinstallTests {
         return (run.status, run.stdout, run.stderr)
     }
 
+    /// The root's own loader's `--list` of `program`, in the root with /proc (no /launch needed).
+    static func loaderList(_ root: String, _ program: String) -> (status: Int32, stdout: String, stderr: String) {
+        let run = ImageE2E.run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
+                                                   #"mount -t proc proc "$1/proc" && exec chroot "$1" /lib64/ld-linux-x86-64.so.2 --list "$2""#,
+                                                   "sh", root, program])
+        return (run.status, run.stdout, run.stderr)
+    }
+
     @Test("check names the package dpkg says installed the file, and the printed command's package is installed under that name",
           .enabled(if: isAvailable, "needs root and the Debian roots (bash scripts/debian-root.sh bullseye; … trixie)"),
           arguments: cases)
@@ -45,9 +53,7 @@ struct PackageReinstallTests {
         try #require(copied.status == 0, "\(copied.stderr)")
 
         // The oracles: the root's loader misses the library; its dpkg owned the file.
-        let real = ImageE2E.run("/usr/bin/unshare", ["-m", "--propagation", "private", "/bin/sh", "-c",
-                                                      #"mount -t proc proc "$1/proc" && exec chroot "$1" /lib64/ld-linux-x86-64.so.2 --list "$2""#,
-                                                      "sh", root, debian.consumer])
+        let real = Self.loaderList(root, debian.consumer)
         #expect(real.stdout.contains("\(debian.library) => not found") || real.stderr.contains("\(debian.library): cannot open shared object file"), "\(real)")
         let owner = Self.inRoot(root, "dpkg -S '\(Self.multiarch)/\(debian.library)'")
         try #require(owner.status == 0, "\(owner.stderr)")
@@ -62,7 +68,7 @@ struct PackageReinstallTests {
         let missing = try #require(findings.first { ["LD002", "OF001"].contains($0["id"] as? String) && ($0["summary"] as? String)?.contains(debian.library) == true },
                                    "\(check.stdout)")
         let remedy = try #require(missing["remedy"] as? String)
-        let command = try #require(remedy.range(of: #"apt-get install --reinstall [^ ),]+"#, options: .regularExpression).map { String(remedy[$0]) },
+        let command = try #require(remedy.range(of: #"apt-get update && apt-get install --reinstall [^ ),]+"#, options: .regularExpression).map { String(remedy[$0]) },
                                    "no command in: \(remedy)")
         // (from outside, pasted on this machine it would change this machine)
         #expect(remedy.contains(command + ", run inside the root or its container"), "\(remedy)")
@@ -86,7 +92,7 @@ struct PackageReinstallTests {
         let cutFinding = try #require((damagedJSON["findings"] as? [[String: Any]])?.first { ($0["summary"] as? String)?.contains("libjpeg.so.62 is cut short") == true },
                                       "\(damaged.stdout)")
         let cutRemedy = try #require(cutFinding["remedy"] as? String)
-        #expect(cutRemedy.hasPrefix("Reinstall \(jpeg)") && cutRemedy.contains("(apt-get install --reinstall \(jpeg)"), "\(cutRemedy) against dpkg -S: \(jpegOwner.stdout)")
+        #expect(cutRemedy.hasPrefix("Reinstall \(jpeg)") && cutRemedy.contains("(apt-get update && apt-get install --reinstall \(jpeg)"), "\(cutRemedy) against dpkg -S: \(jpegOwner.stdout)")
         let blockers = try #require(damagedJSON["personSteps"] as? [[String: Any]], "\(damaged.stdout)")
         #expect(blockers.contains { ($0["remedy"] as? String) == cutRemedy }, "the person's step says the same: \(blockers)")
 
@@ -97,5 +103,46 @@ struct PackageReinstallTests {
         let general = Command.ofdoctor(["check", "--root", root, "--format", "json", "/usr/local/lib/libmine.so.1"])
         #expect(general.stdout.contains("install the package that provides libnowhere.so.9"), "\(general.stdout)")
         #expect(!general.stdout.contains("libnowhere.so.9 (apt-get"), "\(general.stdout)")
+    }
+
+    /// Whether the Debian mirror the roots were made from answers (the pasted command fetches
+    /// the package from it).
+    static let mirrorAnswers: Bool = {
+        let probe = Command.run("/usr/bin/python3", ["-c", "import urllib.request; urllib.request.urlopen('http://deb.debian.org/debian/dists/bullseye/Release', timeout=10).read(1)"])
+        return probe.status == 0
+    }()
+
+    @Test("the printed command, pasted in a copy of the root that ships without apt's lists as images do, puts the library back: the root's loader finds it, and check passes",
+          .enabled(if: isAvailable, "needs root and the Debian 11 root (bash scripts/debian-root.sh bullseye)"),
+          .enabled(if: mirrorAnswers, "needs the Debian mirror deb.debian.org, which the pasted apt-get fetches the package from"))
+    func pastedCommandReinstalls() throws {
+        let debian = Self.cases[0]
+        let work = try ImageE2E.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let root = work + "/root"
+        // (a whole copy: apt and dpkg rewrite files in place that a hard-linked copy shares)
+        let copied = ImageE2E.run("/bin/sh", ["-c", #"cp -a "$1" "$2" && rm -rf "$2"/var/lib/apt/lists/* && rm -f "$2$3/$4"* && cp /etc/resolv.conf "$2/etc/resolv.conf""#,
+                                              "sh", debian.root, root, Self.multiarch, debian.library])
+        try #require(copied.status == 0, "\(copied.stderr)")
+
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", debian.consumer])
+        let missing = try #require((try? JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any])
+            .flatMap { $0["findings"] as? [[String: Any]] }?.first { ($0["summary"] as? String)?.contains(debian.library) == true }, "\(check)")
+        let remedy = try #require(missing["remedy"] as? String)
+        let suffix = ", run inside the root or its container"
+        let start = try #require(remedy.range(of: "apt-get update && "), "\(remedy)")
+        let end = try #require(remedy.range(of: suffix, range: start.upperBound..<remedy.endIndex), "\(remedy)")
+        let command = String(remedy[start.lowerBound..<end.lowerBound])
+
+        // Without the update, apt changes nothing and says so with exit 0: the command the
+        // check printed before.
+        let plain = Self.inRoot(root, String(command.dropFirst("apt-get update && ".count)))
+        #expect(plain.stdout.contains("is not possible"), "\(plain)")
+        let pasted = Self.inRoot(root, command)
+        #expect(pasted.status == 0, "\(command): \(pasted)")
+        let listed = Self.loaderList(root, debian.consumer)
+        #expect(listed.status == 0 && listed.stdout.contains(debian.library + " => "), "\(listed)")
+        let again = Command.ofdoctor(["check", "--root", root, debian.consumer])
+        #expect(again.status == 0, "\(again)")
     }
 }
