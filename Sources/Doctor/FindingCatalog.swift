@@ -425,7 +425,10 @@ public enum FindingCatalog {
         var result: [Finding] = []
         let configured = system.map { configuredDirectories(graph, system: $0) } ?? []
         let waiting = symbols.map { waitingReferences(graph, symbols: $0) } ?? [:]
-        for miss in graph.missing {
+        // The interpreter's own name, which libc needs: the kernel stops before any loader runs
+        // (LD001), and once the interpreter is in place the loader has it loaded under that name.
+        let interpreterName = graph.interpreterMissing ? graph.interpreterPath.map { RootPath($0).lastComponent } : nil
+        for miss in graph.missing where interpreterName.map({ !miss.name.hasSameBytes(as: $0) }) ?? true {
             let waits = waiting[TextKey(miss.name)] ?? []
             // In a directory ld.so.conf names, but not in the cache: ldconfig has not run since.
             // (One the cache lists is no stale entry: the loader took another entry first, a

@@ -363,6 +363,16 @@ public struct Planner: Sendable {
                         Self.record(&actions, .ldconfig, for: finding)
                     }
                     progress = true
+                case .interpreterNotFound:
+                    // The root has the loader elsewhere (a copy made without its /lib64 link):
+                    // a link where PT_INTERP names it lets the kernel start it.
+                    guard let interpreter = finding.library, let found = interpreterCopy(for: interpreter) else {
+                        blockers.append(Blocker(findingID: finding.id, summary: finding.summary, remedy: finding.remedy,
+                                                findingKey: finding.key))
+                        continue
+                    }
+                    Self.record(&actions, .symlink(path: RootPath(interpreter), target: found), for: finding)
+                    progress = true
                 case .runtimeCompanionMissing:
                     guard let loadPath = finding.resolvedTo else { continue }
                     let directory = Resolver.directoryName(loadPath)
@@ -831,6 +841,23 @@ public struct Planner: Sendable {
 
     /// The ldconfig run that follows a step's links (none where ldconfig must not run).
     var ldconfigStep: [FixAction] { ldconfigObstacle == nil ? [.ldconfig] : [] }
+
+    /// Where the root has the program interpreter `interpreter` (an absolute PT_INTERP) under
+    /// its own name, in a directory a C library puts it: a loader whose DT_SONAME is that
+    /// name, for this machine. Nil when none is, or the link's directory is missing.
+    func interpreterCopy(for interpreter: String) -> String? {
+        let link = RootPath(interpreter)
+        guard interpreter.startsWithSlash, system.root.isDirectory(link.parent),
+              ((try? system.root.resolveParents(link)) ?? nil) == nil else { return nil }
+        let name = link.lastComponent
+        var directories = ["/lib64", "/usr/lib64"]
+        for directory in system.platform.defaultDirectories where !directories.contains(directory) { directories.append(directory) }
+        for directory in directories where !directory.hasSameBytes(as: link.parent.string) {
+            let path = directory + "/" + name
+            if isUsableLibrary(path), declaredSoname(path)?.hasSameBytes(as: name) == true { return path }
+        }
+        return nil
+    }
 
     /// The file ofdoctor writes its library directories to (one per line).
     public static let confPath = RootPath("/etc/ld.so.conf.d/ofdoctor.conf")
