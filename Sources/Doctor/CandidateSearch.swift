@@ -8,7 +8,7 @@ import Support
 /// before hold no usable copy of a library asked for:
 ///
 /// 1. likely places, each directory alone: where the program and its libraries are, the
-///    program's `../lib`, every directory the loader searched, and the library and Python
+///    program's `../lib` and `lib`, every directory the loader searched, and the library and Python
 ///    directories of the prefixes under `/opt`, `/usr/local`, `/root` and `/home/*` (a
 ///    conda environment's `lib`, its `envs/*/lib`, a wheel's `*.libs` or `.libs`);
 /// 2. the whole `/opt`, `/usr/local`, `/root`, `/home` and `/srv` trees;
@@ -66,7 +66,7 @@ public struct CandidateSearch: Sendable {
         self.ownDirectories = ownDirectories
     }
 
-    /// Where the program and its libraries are, the program's `../lib` and `../lib64`, and
+    /// Where the program and its libraries are, the program's `../lib`, `../lib64`, `lib` and `lib64`, and
     /// every directory the loader searched for what is missing, then the default ones
     /// (other sonames there are candidates too).
     /// Each directory once, where it first comes (every missing library's search tried the
@@ -80,8 +80,12 @@ public struct CandidateSearch: Sendable {
         }
         for object in graph.objects where object.foundVia != .vdso { add(Resolver.directoryName(object.realPath)) }
         if let program = graph.objects.first {
-            let prefix = Resolver.directoryName(Resolver.directoryName(program.realPath))
-            for lib in ["lib", "lib64"] { add((prefix == "/" ? "" : prefix) + "/" + lib) }
+            // Its `../lib` (an install prefix) and its own `lib` (a build tree, what a
+            // relative or `$ORIGIN/lib` run path names).
+            let directory = Resolver.directoryName(program.realPath)
+            for base in [Resolver.directoryName(directory), directory] {
+                for lib in ["lib", "lib64"] { add((base == "/" ? "" : base) + "/" + lib) }
+            }
         }
         // Every missing library's search tries the same places, as a rule: a place the one
         // before tried at the same step is in already (equal strings compare cheaper than they hash).

@@ -73,6 +73,30 @@ struct CandidateSearchEndToEndTests {
         #expect(started.status == 0 && started.stdout.contains("BLAS ok"), "after fix: \(started)")
     }
 
+    @Test("a build tree outside every prefix tree: its program's own lib directory is a likely place, and the plan made from it starts the program",
+          .enabled(if: RealLoader.canRunRoots && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc"), "needs root (chroot in unshare -m) and gcc"))
+    func buildTreeLib() throws {
+        let scratch = try ScratchBuild("build-tree", "R=$PWD/root" + MinimalRoot.prelude + """
+            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
+            mkdir -p "$R/data/build/lib"
+            echo 'int tool(void) { return 5; }' > tool.c
+            gcc -shared -fPIC -nostdlib -o "$R/data/build/lib/libtool.so.1" -Wl,-soname,libtool.so.1 tool.c
+            printf '%s\\n' '\(MinimalRoot.program(calling: ["tool"], expected: 5))' > main.c
+            gcc -nostdlib -o "$R/data/build/app" main.c "$R/data/build/lib/libtool.so.1"
+            """)
+        defer { scratch.remove() }
+        let root = scratch.dir + "/root"
+        let result = Command.ofdoctor(["check", "--root", root, "--format", "json", "/data/build/app"])
+        let report = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        #expect(result.status == 1, "\(result)")
+        #expect(report.candidateSearch?.stages.map(\.stage) == ["likely-places"], "\(String(describing: report.candidateSearch))")
+        #expect(report.findings.first { $0.library == "libtool.so.1" }?.candidates.map(\.path) == ["/data/build/lib/libtool.so.1"], "\(report.findings)")
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/data/build/app"])
+        #expect(apply.status == 0, "\(apply)")
+        let started = RealLoader.run(root: root, program: "/data/build/app", argv0: "app", environment: [:])
+        #expect(started.status == 0, "after fix: \(started)")
+    }
+
     @Test("the only copy outside every likely place and prefix tree is still found: the whole root is read, and the fix works",
           .enabled(if: RealLoader.isAvailable, RealLoader.unavailableReason))
     func onlyCopyElsewhere() throws {
