@@ -1,6 +1,7 @@
 import ArgumentParser
 import Doctor
 import Quoting
+import RootFS
 import Support
 
 struct Verify: ParsableCommand {
@@ -52,7 +53,16 @@ struct Verify: ParsableCommand {
             let shown = ([session.program.argv0] + args).map { TerminalEscape.command(ShellQuote.display($0)) }.joined(separator: " ")
             print("\(shown) → exit \(run.status): \(TerminalEscape.visible(outcome.summary))")
             for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
-            if let advice = Self.advice(outcome, report: report, next: next) { print(advice) }
+            // A container runtime makes /proc and mounts procfs there; verify writes nothing in
+            // the root, so without that directory the loader runs without it.
+            let withoutProc = !target.isHostRoot && !session.system.root.isDirectory(RootPath("/proc"))
+            if withoutProc {
+                print(TerminalEscape.visible("The root has no /proc directory: a container runtime makes one and mounts procfs there, "
+                    + "verify does not write in the root, so this run had none — and without it the loader cannot read /proc/self/exe "
+                    + "to expand the program's $ORIGIN. To run it as a container would: ") + TerminalEscape.command("mkdir " + ShellQuote.display(target.absoluteRoot.droppingTrailingSlashes + "/proc"))
+                    + ", then verify again.")
+            }
+            if let advice = Self.advice(outcome, report: report, next: next, withoutProc: withoutProc) { print(advice) }
             // The image's User is unknown to it: the container runtime starts nothing, so this
             // run (as root) shows the program, not the container, and a person must act.
             if let unknown = report.findings.first(where: { $0.rule == .containerUserUnknown }) {
@@ -64,7 +74,7 @@ struct Verify: ParsableCommand {
     }
 
     /// What to do next, by whose failure it was.
-    static func advice(_ outcome: RunClassification, report: DoctorReport, next: Invocation) -> String? {
+    static func advice(_ outcome: RunClassification, report: DoctorReport, next: Invocation, withoutProc: Bool = false) -> String? {
         switch outcome.kind {
         case .started:
             return nil
@@ -80,6 +90,9 @@ struct Verify: ParsableCommand {
                 if let audit = report.findings.first(where: { $0.rule == .auditInterface && $0.severity == .warning }) {
                     return "`\(next.command("check"))` predicted that it starts, judging it as if the audit interface "
                         + TerminalEscape.visible(audit.library ?? "") + " changed nothing (LD030): the auditor may have changed what loads. Run it without the auditor to compare."
+                }
+                if withoutProc {
+                    return "`\(next.command("check"))` predicted that it starts in a container, which has /proc: run it with /proc (above) before taking this for a miss of ofdoctor's model."
                 }
                 return "`\(next.command("check"))` predicted that it starts: ofdoctor's model of the loader "
                     + "missed this; please report it with the lines above."
