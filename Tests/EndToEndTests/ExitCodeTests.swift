@@ -169,6 +169,31 @@ struct ExitCodeTests {
         #expect(after.status == 0, "the plan applied, the loader starts it: \(after)")
     }
 
+    /// check is the default command, so a mistyped one was taken for check's program and the
+    /// error named the word after it (`Unexpected argument '/bin/ls'`).
+    @Test("a first word that is no command, file or program, with more words after it: exit 64, the line names that word and the command it is a slip of",
+          arguments: [
+            (["chek", "/bin/ls"], "no command 'chek'; did you mean 'check'?"),
+            (["tre", "--root", "/", "/bin/ls"], "no command 'tre'; did you mean 'tree'?"),
+            (["fxi", "--apply", "/bin/true"], "no command 'fxi'; did you mean 'fix'?"),
+            (["explain", "LD003"], "no command 'explain' "),
+          ])
+    func mistypedCommand(_ arguments: [String], _ line: String) {
+        let result = Command.ofdoctor(arguments)
+        #expect(result.status == 64, "\(arguments): exit \(result.status) \(result.stdout.prefix(200))")
+        Self.expectOneLine(result, [line], "\(arguments)")
+        #expect(!result.stderr.contains("Unexpected argument"), "\(arguments): \(result.stderr)")
+        #expect(result.stdout.isEmpty, "\(arguments): printed \(result.stdout.prefix(200))")
+    }
+
+    @Test("a first word that names a program on PATH stays check's program: the usage error is the word after it")
+    func programBeforeAnExtraWord() {
+        let result = Command.ofdoctor(["true", "extra"])
+        #expect(result.status == 64)
+        Self.expectOneLine(result, ["Unexpected argument 'extra'"], "true extra")
+        #expect(!result.stderr.contains("no command"), "\(result.stderr)")
+    }
+
     @Test("help of a command that exists still prints its help, exit 0")
     func helpOfACommand() {
         let result = Command.ofdoctor(["help", "verify"])
