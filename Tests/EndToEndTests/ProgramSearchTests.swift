@@ -81,7 +81,7 @@ struct ProgramSearchTests {
         for (typed, expected) in [("gbd", "/usr/bin/gdb"), ("featureextraction", "/opt/OpenFace/build/bin/FeatureExtraction"),
                                   ("FeatureExtractoin", "/opt/OpenFace/build/bin/FeatureExtraction"),
                                   ("/opt/OpenFace/build/bin/FeatureExtracton", "/opt/OpenFace/build/bin/FeatureExtraction"),
-                                  ("/usr/local/bin/gdbb", "/usr/bin/gdb")] {
+                                  ("/usr/bin/gdbb", "/usr/bin/gdb")] {
             #expect(Self.found((expected as NSString).lastPathComponent, under: (expected as NSString).deletingLastPathComponent, in: root) == [expected])
             let check = Command.ofdoctor(["check", "--root", root, typed])
             let line = check.stderr.trimmingCharacters(in: .newlines)
@@ -91,10 +91,28 @@ struct ProgramSearchTests {
             let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
             #expect((0...2).contains(pasted.status) && pasted.stdout.contains(expected), "\(command)\n\(pasted)")
         }
-        for typed in ["gbz", "zzzq", "/usr/bin/gbz"] {
+        // (a path names its directory: /usr/local/bin/gdbb is no slip of /usr/bin/gdb)
+        for typed in ["gbz", "zzzq", "/usr/bin/gbz", "/usr/local/bin/gdbb"] {
             let check = Command.ofdoctor(["check", "--root", root, typed])
             #expect(check.status == 3 && !check.stderr.contains("did you mean") && check.stderr.contains("; give its path"), "\(typed): \(check.stderr)")
         }
+    }
+
+    /// A shell runs `./gbd` from the working directory and nothing else; a program of PATH a
+    /// slip away was once offered (`./apq`: "did you mean /usr/bin/apt?").
+    @Test("a path with a slash: did you mean only a program of that path's own directory, never one on PATH")
+    func similarNameOnlyBesideThePath() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-progslipdir-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try Self.file("/usr/bin/gdb", mode: 0o755, in: root)
+        try Self.file("/work/tool", mode: 0o755, in: root)
+        for typed in ["./gbd", "/work/gbd", "/srv/gbd"] {
+            let check = Command.ofdoctor(["check", "--root", root, "--cwd", "/work", typed])
+            #expect(check.status == 3 && !check.stderr.contains("did you mean") && !check.stderr.contains("/usr/bin/gdb"), "\(typed): \(check.stderr)")
+        }
+        let beside = Command.ofdoctor(["check", "--root", root, "--cwd", "/work", "./tol"])
+        #expect(beside.status == 3 && beside.stderr.contains("; did you mean /work/tool? Check it: "), "\(beside.stderr)")
     }
 
     /// ldd and libtree take `app` for ./app; a shell, and so ofdoctor, looks a name without a
