@@ -40,10 +40,15 @@ public struct UndoReport: Equatable, Sendable {
     public var leftAlone: [String]
     /// True when there was no journal: nothing to undo.
     public var nothingToUndo: Bool
+    /// Changes not (wholly) put back because someone changed what they made since: the
+    /// paths are in `leftAlone`.
+    public var kept: [JournalChange] = []
 
     public var summary: String {
         if nothingToUndo { return "nothing to undo: no ofdoctor journal in this root" }
-        var lines = ["reverted \(reverted.count) change\(reverted.count == 1 ? "" : "s")"]
+        let total = reverted.count + kept.count
+        let counted = kept.isEmpty ? "\(total)" : "\(reverted.count) of \(total)"
+        var lines = ["reverted \(counted) change\(total == 1 ? "" : "s")"]
         lines += leftAlone.map { "left alone: \($0)" }
         return lines.joined(separator: "\n")
     }

@@ -12,10 +12,12 @@ extension PlanApplier {
         guard try session.loadJournal() else { return UndoReport(reverted: [], leftAlone: [], nothingToUndo: true) }
         var report = UndoReport(reverted: [], leftAlone: [], nothingToUndo: false)
         for entry in session.journal.entries.reversed() where !entry.undone {
-            report.leftAlone += try revert(entry, session)
+            let kept = try revert(entry, session)
             try session.checkpoint()
             try session.end(entry.seq, phase: .undone)
-            report.reverted.append(entry.change)
+            // (a change someone else's since is not put back: it is not counted as reverted)
+            if kept.isEmpty { report.reverted.append(entry.change) } else { report.kept.append(entry.change) }
+            report.leftAlone += kept
         }
         report.leftAlone += try session.removeJournal()
         return report

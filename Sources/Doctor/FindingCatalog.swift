@@ -860,12 +860,26 @@ public enum FindingCatalog {
                 : "Put the libraries where the loader looks without the environment: list their directory in /etc/ld.so.conf.d and run ldconfig, or link them into a system directory; LD_LIBRARY_PATH never reaches this program when \(secure.identity) starts it.")]
     }
 
+    /// One finding per element of a list, however often the list repeats it (one cause is
+    /// one finding: `LD_LIBRARY_PATH=::` has one empty element, three times).
     static func unsafePathFindings(_ graph: LoadGraph) -> [Finding] {
-        graph.unsafeSearchPath.map { item in
-            Finding(
+        var elements: [(source: SearchSource, element: String, count: Int)] = []
+        for item in graph.unsafeSearchPath {
+            if let index = elements.firstIndex(where: { $0.source == item.source && $0.element == item.element }) {
+                elements[index].count += 1
+            } else {
+                elements.append((item.source, item.element, 1))
+            }
+        }
+        return elements.map { item in
+            // The loader takes an empty element as "./" and opens a relative one from wherever
+            // the program was started (elf/dl-load.c, fillin_rpath): `lib` is `$PWD/lib`, not a
+            // search of the working directory itself.
+            let times = item.count == 1 ? "" : " (\(item.count) times)"
+            return Finding(
                 id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning,
-                summary: "\(item.source.label) element '\(item.element)' searches the working directory",
-                explanation: "An empty or relative element of \(item.source.label) is resolved against the directory the program is started in, so what loads depends on where you stand — and anyone who can write there can inject a library.",
+                summary: "\(item.source.label) element '\(item.element)'\(times) is resolved relative to the working directory",
+                explanation: "An empty (\"./\") or relative element of \(item.source.label) is resolved relative to the directory the program is started in, so what loads depends on where you stand — and anyone who can write there can inject a library.",
                 remedy: "Use absolute directories only (no leading, trailing or doubled ':').")
         }
     }

@@ -29,17 +29,25 @@ public struct ProgramLocation: Equatable, Sendable {
         /// `searched`: the directories tried, in order, each once; `elsewhere`: executable
         /// files of that name the root holds in other places (`ProgramSearch`); `similar`:
         /// when there are none, the program in those directories whose name is the closest
-        /// to the one typed (`ProgramNameMatch`).
-        case notFound(name: String, searched: [String], elsewhere: [String] = [], similar: String? = nil)
+        /// to the one typed (`ProgramNameMatch`); `inWorkingDirectory`: the file of that name
+        /// in the working directory, which a name without a slash never means (the others are
+        /// then not looked for).
+        case notFound(name: String, searched: [String], elsewhere: [String] = [], similar: String? = nil,
+                      inWorkingDirectory: String? = nil)
         /// An empty name (`check ''`), which names no file.
         case emptyName
         public var description: String {
             switch self {
             case .emptyName:
                 return "the program name is empty; give a program's name or path (FeatureExtraction when none is given)"
-            case .notFound(let name, let searched, let elsewhere, let similar):
+            case .notFound(let name, let searched, let elsewhere, let similar, let inWorkingDirectory):
                 let shown = searched.count <= 6 ? searched.joined(separator: ", ")
                     : searched.prefix(5).joined(separator: ", ") + " and \(searched.count - 5) more"
+                if let inWorkingDirectory {
+                    let directory = RootPath(inWorkingDirectory).parent.string
+                    return "\(name): no such program in \(shown); the working directory \(directory) has one, but a name "
+                        + "without a slash is looked up on PATH alone, as a shell does; check ./\(name)"
+                }
                 if elsewhere.isEmpty, let similar { return "\(name): no such program in \(shown); did you mean \(similar)?" }
                 guard let first = elsewhere.first else { return "\(name): no such program in \(shown); give its path" }
                 let others = elsewhere.count == 1 ? "" : " (and \(elsewhere.dropFirst().joined(separator: ", ")))"
@@ -66,6 +74,12 @@ public struct ProgramLocation: Equatable, Sendable {
         var searched: [String] = []
         for directory in searchDirectories(environment) + defaultDirectories where !searched.contains(directory) {
             searched.append(directory)
+        }
+        // ldd and libtree take `app` for ./app; the shell (and so ofdoctor) does not, but the
+        // file there is surely the one meant.
+        let here = path(name, in: environment)
+        if (try? root.resolve(here))?.entry.kind == .file {
+            throw .notFound(name: name, searched: searched, inWorkingDirectory: here.string)
         }
         let elsewhere = ProgramSearch.find(name, root: root).map(\.string)
         throw .notFound(name: name, searched: searched, elsewhere: elsewhere,

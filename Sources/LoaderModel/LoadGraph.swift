@@ -357,7 +357,8 @@ public struct LoadGraph: Sendable {
     public var secureExecutionWaived: SecureExecution?
     /// What the loader left out because of it, in the order it met them.
     public var ignoredInSecureMode: [SecureModeOmission] = []
-    /// Search-path elements that search the working directory or could not be expanded.
+    /// Search-path elements resolved relative to the working directory (empty or relative)
+    /// or that could not be expanded, each occurrence in a list once (`::` is two).
     public var unsafeSearchPath: [(source: SearchSource, element: String)]
     /// Every search-path directory the loader looked in for some library, and each hwcaps
     /// subdirectory of one that exists, once, with the list that first led there, in the order met:

@@ -934,8 +934,11 @@ struct ResolutionState {
         return parsedList(rpath, isRunpath: false, of: index)
     }
 
+    /// Each occurrence of the list's unsafe elements (`::` is two), for the elements no list of
+    /// its source named before: the same RPATH of several objects is noted once.
     mutating func noteUnsafe(_ list: SearchPath) {
-        for element in list.unsafeElements where !unsafe.contains(where: { $0.source == list.source && $0.element == element }) {
+        let before = unsafe
+        for element in list.unsafeElements where !before.contains(where: { $0.source == list.source && $0.element == element }) {
             unsafe.append((list.source, element))
         }
     }

@@ -79,7 +79,8 @@ struct DoctorSession {
     /// Where a program given by a path that the root lacks is: the same path without the
     /// root's directory in front (a path on this machine given with `--root`), or a file of
     /// its name on the target's `PATH`, or elsewhere in the root (`ProgramSearch`); else
-    /// (`similar`) one whose name is a slip away, in the path's directory or on `PATH`.
+    /// (`similar`) one whose name is a slip away, in the path's own directory alone: a path
+    /// names its directory, and `./apq` is no slip of `/usr/bin/apt`.
     func programElsewhere(_ path: String) -> (path: RootPath, similar: Bool)? {
         if !target.isHostRoot, target.image == nil {
             let root = target.absoluteRoot.droppingTrailingSlashes
@@ -93,9 +94,7 @@ struct DoctorSession {
             ?? ProgramSearch.find(name, root: system.root).first {
             return (found, false)
         }
-        let directory = program.path.parent.string
-        let directories = [directory] + ProgramLocation.searchDirectories(environment).filter { $0 != directory }
-        return ProgramLocation.similarProgram(to: name, in: directories, root: system.root).map { ($0, true) }
+        return ProgramLocation.similarProgram(to: name, in: [program.path.parent.string], root: system.root).map { ($0, true) }
     }
 
     /// `verify`: the check, then the program run in its root with `arguments`.

@@ -23,8 +23,9 @@ struct Invocation {
     let fixedImage: String?
 
     /// `namingProgram`: name `program` even where the command that prints this named none
-    /// (it checked the default program, and the next step is about another).
-    init(_ target: some TargetDescription, program: ProgramLocation?, namingProgram: Bool = false) {
+    /// (it checked the default program, and the next step is about another). `programWord`:
+    /// the program as the next command names it instead (`./app`, from the working directory).
+    init(_ target: some TargetDescription, program: ProgramLocation?, namingProgram: Bool = false, programWord: String? = nil) {
         let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
         executable = argv0.containsSlash ? absolute(argv0) : "ofdoctor"
@@ -38,10 +39,18 @@ struct Invocation {
         }
         if let file = target.environmentFile { words += ["--env-from", absolute(file)] }
         for assignment in target.environmentAssignments { words += ["--env", assignment] }
-        if target.workingDirectory != "/" { words += ["--cwd", target.workingDirectory] }
+        // (a relative program word needs the directory it is relative to, `/` too, where this
+        // machine's own root would take the caller's)
+        if target.workingDirectory != "/" || (programWord != nil && target.isHostRoot) {
+            words += ["--cwd", target.workingDirectory]
+        }
         if let user = target.givenUser { words += ["--user", user] }
         // The program as found inside the root: pasted elsewhere, a relative name would not be.
-        if target.binary != nil || namingProgram, let program { words.append(program.path.string) }
+        if let programWord {
+            words.append(programWord)
+        } else if target.binary != nil || namingProgram, let program {
+            words.append(program.path.string)
+        }
         targetWords = words
         isImage = target.image != nil
         otherRoot = target.image == nil && !target.isHostRoot ? target.absoluteRoot : nil

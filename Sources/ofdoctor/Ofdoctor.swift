@@ -63,6 +63,11 @@ extension Ofdoctor {
             processExit(code.rawValue)
         } catch {
             if exitCode(for: error) == .validationFailure {
+                let commands = configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"]
+                if let unknown = UnknownCommand(arguments, commands: commands) {
+                    writeStandardError("ofdoctor: \(unknown.message) (see ofdoctor --help)\n")
+                    processExit(ExitCode.validationFailure.rawValue)
+                }
                 let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
                 let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
                 writeStandardError("ofdoctor: \(text) (see ofdoctor \(helpTopic(arguments))--help)\n")

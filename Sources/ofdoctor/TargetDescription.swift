@@ -152,8 +152,13 @@ extension TargetDescription {
         do {
             return try ProgramLocation.find(binary, root: system.root, environment: environment)
         } catch {
+            // In the working directory, which a bare name does not reach: the check of `./NAME`.
+            if case .notFound(let name, _, _, _, .some) = error {
+                throw CommandFailure.analysisWithStep(error.description,
+                                                      command: Invocation(self, program: nil, programWord: "./" + name).words("check"))
+            }
             // Found elsewhere in the root, or one by a name a slip away: the check of that one, to paste.
-            guard case .notFound(_, _, let elsewhere, let similar) = error, let first = elsewhere.first ?? similar else {
+            guard case .notFound(_, _, let elsewhere, let similar, _) = error, let first = elsewhere.first ?? similar else {
                 throw CommandFailure.analysis(error.description)
             }
             let location = ProgramLocation(path: RootPath(first), argv0: first, viaPATH: false)

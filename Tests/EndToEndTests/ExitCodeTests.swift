@@ -145,6 +145,55 @@ struct ExitCodeTests {
         #expect(result.stdout.isEmpty, "\(arguments): printed \(result.stdout.prefix(200))")
     }
 
+    /// fix --apply reports what it changed as text only (docs/json.md): a format asked of it
+    /// was once dropped without a word, the plan applied and text printed to a script that
+    /// wanted JSON.
+    @Test("fix --apply with --format json, sh or dockerfile: exit 64 naming the conflict, the root untouched; --format text applies the plan",
+          .enabled(if: RealLoader.canRunRoots, "needs root (ldconfig and the real loader in the scratch root)"))
+    func applyRefusesAnotherFormat() throws {
+        let root = try LinkPlanRoot.make("apply-format")
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let before = RealLoader.run(root: root, program: LinkPlanRoot.program, argv0: "prog", environment: [:])
+        try #require(before.status == 127 && before.stderr.contains("libfoo.so.1"), "the loader refuses it first: \(before)")
+        let untouched = try TreeSnapshot(root: root)
+        for format in ["json", "sh", "dockerfile"] {
+            let result = Command.ofdoctor(["fix", "--apply", "--format", format, "--root", root, LinkPlanRoot.program])
+            #expect(result.status == 64, "\(format): exit \(result.status) \(result.stdout)")
+            Self.expectOneLine(result, ["--apply", "--format \(format)"], "fix --apply --format \(format)")
+            #expect(result.stdout.isEmpty, "\(format): printed \(result.stdout)")
+            #expect(try TreeSnapshot(root: root) == untouched, "fix --apply --format \(format) changed the root")
+        }
+        let text = Command.ofdoctor(["fix", "--apply", "--format", "text", "--root", root, LinkPlanRoot.program])
+        #expect(text.status == 0 && text.stdout.contains("linked \(LinkPlanRoot.link)"), "\(text.stdout) \(text.stderr)")
+        let after = RealLoader.run(root: root, program: LinkPlanRoot.program, argv0: "prog", environment: [:])
+        #expect(after.status == 0, "the plan applied, the loader starts it: \(after)")
+    }
+
+    /// check is the default command, so a mistyped one was taken for check's program and the
+    /// error named the word after it (`Unexpected argument '/bin/ls'`).
+    @Test("a first word that is no command, file or program, with more words after it: exit 64, the line names that word and the command it is a slip of",
+          arguments: [
+            (["chek", "/bin/ls"], "no command 'chek'; did you mean 'check'?"),
+            (["tre", "--root", "/", "/bin/ls"], "no command 'tre'; did you mean 'tree'?"),
+            (["fxi", "--apply", "/bin/true"], "no command 'fxi'; did you mean 'fix'?"),
+            (["explain", "LD003"], "no command 'explain' "),
+          ])
+    func mistypedCommand(_ arguments: [String], _ line: String) {
+        let result = Command.ofdoctor(arguments)
+        #expect(result.status == 64, "\(arguments): exit \(result.status) \(result.stdout.prefix(200))")
+        Self.expectOneLine(result, [line], "\(arguments)")
+        #expect(!result.stderr.contains("Unexpected argument"), "\(arguments): \(result.stderr)")
+        #expect(result.stdout.isEmpty, "\(arguments): printed \(result.stdout.prefix(200))")
+    }
+
+    @Test("a first word that names a program on PATH stays check's program: the usage error is the word after it")
+    func programBeforeAnExtraWord() {
+        let result = Command.ofdoctor(["true", "extra"])
+        #expect(result.status == 64)
+        Self.expectOneLine(result, ["Unexpected argument 'extra'"], "true extra")
+        #expect(!result.stderr.contains("no command"), "\(result.stderr)")
+    }
+
     @Test("help of a command that exists still prints its help, exit 0")
     func helpOfACommand() {
         let result = Command.ofdoctor(["help", "verify"])

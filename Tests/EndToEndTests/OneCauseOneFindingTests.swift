@@ -133,4 +133,28 @@ struct OneCauseOneFindingTests {
         #expect(of004.count == 1)
         #expect(of004.first?.symbols.count == 5 && of004.first?.symbols.allSatisfy { $0.version?.hasPrefix("LIBFFI_") == true } == true)
     }
+
+    /// The loader makes one directory of `::`'s three empty elements (it tries `libc.so.6`
+    /// from the working directory once): one finding, which says how often the list has it.
+    @Test("LD_LIBRARY_PATH=:: is one LD008, in text and JSON, naming the empty element once and how often it occurs")
+    func repeatedEmptyElementIsOneFinding() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-emptyllp-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let loader = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec env LD_DEBUG=libs LD_LIBRARY_PATH=:: /bin/true", directory],
+                                 environment: ["PATH": "/usr/bin:/bin"])
+        let tried = loader.stderr.split(separator: "\n").filter { $0.hasSuffix("trying file=libc.so.6") }
+        #expect(loader.status == 0 && tried.count == 1, "the loader tries ./libc.so.6 once: \(loader.stderr)")
+
+        let summary = "LD_LIBRARY_PATH element '(empty)' (3 times) is resolved relative to the working directory"
+        let arguments = ["check", "--cwd", directory, "--env", "LD_LIBRARY_PATH=::", "/bin/true"]
+        let text = Command.ofdoctor(arguments, environment: ["COLUMNS": "500"])
+        #expect(text.stdout.components(separatedBy: "LD008").count - 1 == 1 && text.stdout.contains(summary), "\(text.stdout)")
+        struct Finding: Decodable { var id: String; var summary: String; var explanation: String }
+        struct Report: Decodable { var findings: [Finding] }
+        let json = Command.ofdoctor(arguments + ["--format", "json"])
+        let findings = try JSONDecoder().decode(Report.self, from: Data(json.stdout.utf8)).findings.filter { $0.id == "LD008" }
+        #expect(findings.map(\.summary) == [summary], "\(json.stdout)")
+        #expect(findings.allSatisfy { !$0.explanation.contains("searches the working directory") }, "\(findings)")
+    }
 }

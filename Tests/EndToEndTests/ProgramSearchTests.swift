@@ -81,7 +81,7 @@ struct ProgramSearchTests {
         for (typed, expected) in [("gbd", "/usr/bin/gdb"), ("featureextraction", "/opt/OpenFace/build/bin/FeatureExtraction"),
                                   ("FeatureExtractoin", "/opt/OpenFace/build/bin/FeatureExtraction"),
                                   ("/opt/OpenFace/build/bin/FeatureExtracton", "/opt/OpenFace/build/bin/FeatureExtraction"),
-                                  ("/usr/local/bin/gdbb", "/usr/bin/gdb")] {
+                                  ("/usr/bin/gdbb", "/usr/bin/gdb")] {
             #expect(Self.found((expected as NSString).lastPathComponent, under: (expected as NSString).deletingLastPathComponent, in: root) == [expected])
             let check = Command.ofdoctor(["check", "--root", root, typed])
             let line = check.stderr.trimmingCharacters(in: .newlines)
@@ -91,9 +91,60 @@ struct ProgramSearchTests {
             let pasted = Command.run("/bin/sh", ["-c", command], environment: ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"])
             #expect((0...2).contains(pasted.status) && pasted.stdout.contains(expected), "\(command)\n\(pasted)")
         }
-        for typed in ["gbz", "zzzq", "/usr/bin/gbz"] {
+        // (a path names its directory: /usr/local/bin/gdbb is no slip of /usr/bin/gdb)
+        for typed in ["gbz", "zzzq", "/usr/bin/gbz", "/usr/local/bin/gdbb"] {
             let check = Command.ofdoctor(["check", "--root", root, typed])
             #expect(check.status == 3 && !check.stderr.contains("did you mean") && check.stderr.contains("; give its path"), "\(typed): \(check.stderr)")
+        }
+    }
+
+    /// A shell runs `./gbd` from the working directory and nothing else; a program of PATH a
+    /// slip away was once offered (`./apq`: "did you mean /usr/bin/apt?").
+    @Test("a path with a slash: did you mean only a program of that path's own directory, never one on PATH")
+    func similarNameOnlyBesideThePath() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-progslipdir-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/etc", withIntermediateDirectories: true)
+        try Self.file("/usr/bin/gdb", mode: 0o755, in: root)
+        try Self.file("/work/tool", mode: 0o755, in: root)
+        for typed in ["./gbd", "/work/gbd", "/srv/gbd"] {
+            let check = Command.ofdoctor(["check", "--root", root, "--cwd", "/work", typed])
+            #expect(check.status == 3 && !check.stderr.contains("did you mean") && !check.stderr.contains("/usr/bin/gdb"), "\(typed): \(check.stderr)")
+        }
+        let beside = Command.ofdoctor(["check", "--root", root, "--cwd", "/work", "./tol"])
+        #expect(beside.status == 3 && beside.stderr.contains("; did you mean /work/tool? Check it: "), "\(beside.stderr)")
+    }
+
+    /// ldd and libtree take `app` for ./app; a shell, and so ofdoctor, looks a name without a
+    /// slash up on PATH. The file in the working directory is named, with the check of ./app.
+    @Test("a bare name of a file in the working directory and not on PATH: named, with the check of ./NAME to paste; ldd takes it, sh does not")
+    func bareNameInWorkingDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ofdoctor-cwdapp-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/here", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/usr/bin/true", toPath: directory + "/here/app")
+        let environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"]
+        let shell = Command.run("/bin/sh", ["-c", "cd \"$0\" && app", directory + "/here"], environment: environment)
+        #expect(shell.status == 127, "sh looks app up on PATH alone: \(shell)")
+        let ldd = Command.run("/bin/sh", ["-c", "cd \"$0\" && ldd app", directory + "/here"], environment: environment)
+        #expect(ldd.status == 0 && ldd.stdout.contains("libc.so.6"), "ldd takes app for ./app: \(ldd)")
+
+        // On this machine's root, from the directory itself; in another root, from --cwd.
+        let inside = directory + "/root"
+        try Self.file("/work/app", mode: 0o755, in: inside)
+        try FileManager.default.createDirectory(atPath: inside + "/etc", withIntermediateDirectories: true)
+        let host = Command.run("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" check app", directory + "/here", Command.ofdoctorPath],
+                               environment: environment)
+        let rooted = Command.ofdoctor(["check", "--root", inside, "--cwd", "/work", "app"])
+        for (check, place) in [(host, directory + "/here"), (rooted, inside + "/work")] {
+            let line = check.stderr.trimmingCharacters(in: .newlines)
+            #expect(check.status == 3 && line.hasPrefix("ofdoctor: app: no such program in ") && line.contains(", as a shell does; check ./app: "),
+                    "\(line)")
+            let command = try #require(line.components(separatedBy: "check ./app: ").last)
+            #expect(command.hasSuffix(" ./app"), "\(command)")
+            // Pasted anywhere, it checks the file in that directory.
+            let pasted = Command.run("/bin/sh", ["-c", "cd / && " + command], environment: environment)
+            #expect((0...2).contains(pasted.status) && pasted.stdout.contains("/app"), "\(place): \(command)\n\(pasted)")
         }
     }
 }

@@ -50,6 +50,11 @@ struct Fix: ParsableCommand {
     var output: String?
 
     func validate() throws {
+        // fix --apply reports what it changed as text (docs/json.md: no JSON document for it);
+        // a script or Dockerfile lines would be a plan not applied, not a report of one.
+        if apply, let format, format != .text {
+            throw ValidationError("--apply reports what it changed as text; leave out --format \(format.rawValue), or drop --apply to print the plan as \(format.rawValue)")
+        }
         guard let output else { return }
         if output.isEmpty { throw ValidationError("--output takes a file name for the repaired image, not an empty path") }
         if target.image == nil { throw ValidationError("--output needs --image: it writes a repaired copy of that image") }

@@ -247,7 +247,7 @@ struct SearchRuleTests {
         let found = try MiniDebianRoot().findings("LD008", ["LD_LIBRARY_PATH": "/usr/local/lib:"])
         #expect(found.count == 1)
         #expect(found.first?.severity == .warning)
-        #expect(found.first?.summary == "LD_LIBRARY_PATH element '(empty)' searches the working directory")
+        #expect(found.first?.summary == "LD_LIBRARY_PATH element '(empty)' is resolved relative to the working directory")
     }
 
     @Test func ld008FiresOnARelativeRunpathElement() throws {
@@ -256,7 +256,19 @@ struct SearchRuleTests {
         program.runpath = "lib:/opt/x"
         root.program(program)
         let found = try root.findings("LD008")
-        #expect(found.map(\.summary) == ["runpath element 'lib' searches the working directory"])
+        #expect(found.map(\.summary) == ["runpath element 'lib' is resolved relative to the working directory"])
+    }
+
+    @Test("an element a list repeats is one LD008 that says how often (one cause, one finding)")
+    func ld008IsOneFindingForARepeatedElement() throws {
+        let empty = try MiniDebianRoot().findings("LD008", ["LD_LIBRARY_PATH": "::"])
+        #expect(empty.map(\.summary) == ["LD_LIBRARY_PATH element '(empty)' (3 times) is resolved relative to the working directory"])
+        var root = MiniDebianRoot()
+        var program = MiniDebianRoot.programImage()
+        program.runpath = "lib:/opt/x:lib:."
+        root.program(program)
+        #expect(try root.findings("LD008").map(\.summary) == ["runpath element 'lib' (2 times) is resolved relative to the working directory",
+                                                               "runpath element '.' is resolved relative to the working directory"])
     }
 
     /// A relative element is found from the working directory; at `/` the path the object
