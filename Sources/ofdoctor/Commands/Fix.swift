@@ -119,8 +119,12 @@ struct Fix: ParsableCommand {
                 case .dockerfile:
                     // (the image's User, when not root, could not write the root)
                     let environment = report.environment
-                    text = try PlanText.dockerfile(plan, ldconfig: RootLdconfig.path(in: session.system.root), personSteps: report.blockers,
-                                                   user: environment.identity.uid == 0 ? nil : environment.containerUser)
+                    let ldconfig = RootLdconfig.path(in: root)
+                    let missing = RunLineTools.missing(for: plan, ldconfig: ldconfig, root: root, environment: environment)
+                    let copy = next.fixedImage.map { next.command("fix", "--output", $0) }
+                    text = try PlanText.dockerfile(plan, ldconfig: ldconfig, personSteps: report.blockers,
+                                                   user: environment.identity.uid == 0 ? nil : environment.containerUser,
+                                                   missingTools: missing, repairedCopy: copy)
                 case .json: text = try JSONReport.encode(JSONReport.CheckDocument(report, root: target.rootLabel, system: session.system))
                 }
             } catch let error as QuoteError {

@@ -162,8 +162,11 @@ enum PlanText {
     /// is the image's own (`RootLdconfig`), else found on the image's `PATH`.
     /// - Parameter user: the image's `User` when it is not root: the steps that change the root
     ///   run as root (`USER root`), and the user is put back after them.
+    /// - Parameter missingTools: what the RUN line needs that the image lacks (`RunLineTools`):
+    ///   no RUN line then, but why, and `repairedCopy`, the command that writes the image with
+    ///   the changes in a layer of its own.
     static func dockerfile(_ plan: FixPlan, ldconfig: String? = nil, personSteps: [Blocker] = [],
-                           user: String? = nil) throws(QuoteError) -> String {
+                           user: String? = nil, missingTools: [String] = [], repairedCopy: String? = nil) throws(QuoteError) -> String {
         var run: [String] = []
         var env: [String] = []
         for planned in plan.actions {
@@ -181,7 +184,19 @@ enum PlanText {
             }
         }
         var lines = ["# ofdoctor fix plan"]
-        if !run.isEmpty {
+        if !run.isEmpty, !missingTools.isEmpty {
+            let lacks = missingTools.map { "no \($0)" }.joined(separator: ", ")
+            lines.append("# The image has \(lacks): a RUN line cannot make these changes in it.")
+            if let repairedCopy { lines.append("# A copy of the image with them, in a layer of its own: \(repairedCopy)") }
+            for planned in plan.actions {
+                switch planned.action {
+                case .symlink(let path, let target): lines.append("#   a link " + TerminalEscape.visible(path.string) + " -> " + TerminalEscape.visible(target))
+                case .ldconfig: lines.append("#   ld.so.cache rebuilt")
+                case .conf(let path, let dirs): lines.append("#   " + TerminalEscape.visible(path.string) + " listing " + TerminalEscape.visible(dirs.joined(separator: ", ")))
+                case .env: break
+                }
+            }
+        } else if !run.isEmpty {
             let script = try DockerfileQuote.run(shellScript: run.joined(separator: " && "))
             if let user {
                 lines += ["USER root", script, try DockerfileQuote.user(user)]
