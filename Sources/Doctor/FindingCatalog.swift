@@ -1,5 +1,6 @@
 import ELFInspect
 import LoaderModel
+import Quoting
 import RootFS
 import Support
 
@@ -493,6 +494,7 @@ public enum FindingCatalog {
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, symbols: waits, searched: SearchedDirectories.of(miss.trail))
             if let system, let note = ignoredLibraryPathNote(miss.name, graph: graph, system: system) { finding.explanation += " " + note }
+            if let system, let note = runpathNotInheritedNote(miss, graph: graph, system: system) { finding.explanation += " " + note }
             if let denial = graph.cacheDenial, let system, system.cache.map({ CacheLookup(cache: $0, platform: system.platform).lookup(miss.name) != nil }) == true {
                 finding.explanation += " /etc/ld.so.cache lists it, but the program's user may not read the cache (\(denial)), so the loader goes on without it."
                 finding.remedy = "Let \(denial.identity) read /etc/ld.so.cache (ldconfig writes it 0644: run ldconfig again, or chmod 644 it), or start the program as a user who may."
@@ -691,6 +693,31 @@ public enum FindingCatalog {
     /// True when the root has a file (or a link to one) named `name` in `directory`.
     public static func hasFile(_ name: String, in directory: String, system: TargetSystem) -> Bool {
         ((try? system.root.resolve(RootPath(directory + "/" + name))) ?? nil)?.entry.kind == .file
+    }
+
+    /// A library in a directory another object's DT_RUNPATH names, missed because the loader
+    /// searches an object's DT_RUNPATH for that object's own needs alone (DT_RPATH serves the
+    /// libraries it loads too): a program whose RUNPATH is `$ORIGIN/lib`, and a library there
+    /// that needs its neighbour and has no run path of its own.
+    static func runpathNotInheritedNote(_ miss: MissingLibrary, graph: LoadGraph, system: TargetSystem) -> String? {
+        let requesters = miss.neededBy.map { graph.objects[$0].path }
+        for (directory, source) in graph.searchedDirectories {
+            guard case .runpath(let owner) = source, !requesters.contains(owner),
+                  !miss.trail.contains(where: { $0.directoryName.hasSameBytes(as: directory) }),
+                  hasFile(miss.name, in: directory, system: system) else { continue }
+            let names = requesters.map(fileName)
+            var note = "It is in \(directory), which the DT_RUNPATH of \(owner) names: the loader searches an object's DT_RUNPATH for that object's own needs only, "
+                + "not for the libraries it loads (DT_RPATH would serve them too), and \(shortList(names)) \(names.count == 1 ? "has" : "have") no run path that names it."
+            if let only = requesters.first, requesters.count == 1 {
+                let own = Resolver.directoryName(only).hasSameBytes(as: directory) ? "$ORIGIN" : directory
+                // (a command names this machine's files: for another root, the file is said in words)
+                note += system.examinedFromOutside
+                    ? " patchelf's --set-rpath \(ShellQuote.display(own)) on \(only) in the root gives it one."
+                    : " `" + (["patchelf", "--set-rpath", own, only].map(ShellQuote.display).joined(separator: " ")) + "` gives it one."
+            }
+            return note
+        }
+        return nil
     }
 
     /// For a program in secure-execution mode: the directory of the ignored `LD_LIBRARY_PATH`
