@@ -41,6 +41,14 @@ struct Ofdoctor: ParsableCommand {
 }
 
 extension Ofdoctor {
+    /// `json` for "Unknown option '--json'…": a format typed as an option of its own.
+    static func formatFlag(in message: String) -> String? {
+        for format in ["json", "sh", "dockerfile", "dot", "text"] where message.hasPrefix("Unknown option '--\(format)'") {
+            return format
+        }
+        return nil
+    }
+
     /// As ArgumentParser's, but a usage error is one line on stderr (exit 64), like the
     /// other errors: scripts read the first line.
     static func main() {
@@ -69,7 +77,10 @@ extension Ofdoctor {
                     processExit(ExitCode.validationFailure.rawValue)
                 }
                 let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "usage error"
-                let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+                var text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+                // (the formats are values of --format: ArgumentParser would offer the option
+                // spelled closest, `--root` for `--json`)
+                if let format = Self.formatFlag(in: text) { text = "Unknown option '--\(format)': --format \(format) gives \(format == "json" ? "JSON" : format)" }
                 writeStandardError("ofdoctor: \(text) (see ofdoctor \(helpTopic(arguments))--help)\n")
                 processExit(ExitCode.validationFailure.rawValue)
             }

@@ -186,6 +186,16 @@ struct ExitCodeTests {
         #expect(result.stdout.isEmpty, "\(arguments): printed \(result.stdout.prefix(200))")
     }
 
+    @Test("a format typed as an option (--json, --dot): the usage error names --format with it, not the option spelled closest",
+          arguments: [(["check", "--json", "/bin/true"], "Unknown option '--json': --format json gives JSON"),
+                      (["tree", "--dot", "/bin/true"], "Unknown option '--dot': --format dot gives dot")])
+    func formatAsOption(_ arguments: [String], _ line: String) {
+        let result = Command.ofdoctor(arguments)
+        #expect(result.status == 64, "\(arguments): exit \(result.status)")
+        Self.expectOneLine(result, [line], "\(arguments)")
+        #expect(!result.stderr.contains("Did you mean"), "\(result.stderr)")
+    }
+
     @Test("a first word that names a program on PATH stays check's program: the usage error is the word after it")
     func programBeforeAnExtraWord() {
         let result = Command.ofdoctor(["true", "extra"])
