@@ -493,6 +493,21 @@ public enum FindingCatalog {
                 explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names as its filter object (DT_FILTER: one the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, symbols: waits, searched: SearchedDirectories.of(miss.trail))
+            // Files of the name it met and skipped: "in none of the directories" would deny them.
+            var skipped: [String] = []
+            for attempt in miss.trail {
+                let file: String
+                switch attempt.outcome {
+                case .wrongClass(let elfClass, _): file = "\(attempt.path) (\(elfClass))"
+                case .wrongMachine(let machine, _): file = "\(attempt.path) (\(ELFMachine(machine)))"
+                default: continue
+                }
+                if !skipped.contains(file) { skipped.append(file) }
+            }
+            if !skipped.isEmpty {
+                finding.explanation = "\(miss.name), needed by \(shortList(requesters)), has no usable copy in the directories the loader searched: it skipped "
+                    + skipped.joined(separator: ", ") + ", which this program cannot load, and ld.so.cache lists none it can (LD007 says why)."
+            }
             if let system, let note = ignoredLibraryPathNote(miss.name, graph: graph, system: system) { finding.explanation += " " + note }
             if let system, let note = runpathNotInheritedNote(miss, graph: graph, system: system) { finding.explanation += " " + note }
             if let denial = graph.cacheDenial, let system, system.cache.map({ CacheLookup(cache: $0, platform: system.platform).lookup(miss.name) != nil }) == true {

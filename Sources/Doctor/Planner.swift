@@ -753,8 +753,9 @@ public struct Planner: Sendable {
             let family = [name] + companions(of: name, in: directory, index: index)
             guard !family.contains(where: { newExposure(directory + "/" + $0) != nil }) else { continue }
             var actions: [FixAction] = []
+            let into = linkDirectory(for: name)
             for companion in family {
-                let link = RootPath(linkDirectory + "/" + companion)
+                let link = RootPath(into + "/" + companion)
                 if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
                 actions.append(.symlink(path: link, target: directory + "/" + companion))
             }
@@ -786,7 +787,7 @@ public struct Planner: Sendable {
             if isPrivateDirectory(directory, index: index), let conf = confStep(for: directory, in: diagnosis) {
                 return Step(actions: conf, environment: nil, file: path)
             }
-            let link = RootPath(linkDirectory + "/" + name)
+            let link = RootPath(linkDirectory(for: name) + "/" + name)
             if (try? system.root.resolveParents(link)) ?? nil != nil { continue }
             return Step(actions: [.symlink(path: link, target: path)] + ldconfigStep, environment: nil, file: path)
         }
@@ -1008,6 +1009,23 @@ public struct Planner: Sendable {
             ? ", or make \(writes.count == 1 ? "that" : "each such") entry root's and not writable by others (chown root:root, chmod go-w)" : ""
         let what = libraries.count > 1 ? "the libraries (\(libraries.joined(separator: ", ")))" : "the library"
         return "\(copies): copy \(what) to \(destination ?? trustedLibraryDirectory()), which only root may change and ldconfig reads, then run ldconfig\(tighten); then run ofdoctor fix again"
+    }
+
+    /// Where a link named `name` goes: the link directory, or, where a file of that name
+    /// already sits there (a 32-bit build the loader skips, say), the first other default
+    /// directory that has none — the loader searches them all, in order, and goes past a
+    /// file it cannot use. A file there that it can use is no reason: the simulation
+    /// proves what the loader takes.
+    func linkDirectory(for name: String) -> String {
+        func free(_ directory: String) -> Bool {
+            system.root.isDirectory(RootPath(directory)) && ((try? system.root.resolveParents(RootPath(directory + "/" + name))) ?? nil) == nil
+        }
+        if free(linkDirectory) { return linkDirectory }
+        for directory in system.platform.defaultDirectories where !sameDirectory(directory, linkDirectory) && free(directory) {
+            guard foreignWrite(directory) == nil else { continue }
+            return directory
+        }
+        return linkDirectory
     }
 
     /// A directory for a person to copy a library to: /usr/local/lib where ldconfig reads

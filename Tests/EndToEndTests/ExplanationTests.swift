@@ -91,6 +91,25 @@ struct ExplanationTests {
         #expect(program.status == 3 && program.stderr.contains("a program for EM_AARCH64 (AArch64)"), "\(program.stderr)")
     }
 
+    @Test("only a copy for another machine where the loader looks: LD002 says it skipped that file, not that the directories hold none; the real loader misses it",
+          .enabled(if: FixtureRoot.rule("wrong-machine") != nil && RealLoader.canRunRoots, "run build-rule-roots.sh; needs root"))
+    func skippedCopyNamed() throws {
+        let fixture = try #require(FixtureRoot.rule("wrong-machine"))
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(Command.run("/bin/cp", ["-a", fixture.rootPath, dir + "/root"]).status == 0)
+        try FileManager.default.removeItem(atPath: dir + "/root/app/lib/libleaf.so.1")
+        let program = try #require(fixture.program)
+        let environment = ["LD_LIBRARY_PATH": "/app/arm:/app/lib"]
+        let real = RealLoader.run(root: dir + "/root", program: program, argv0: program, environment: environment)
+        #expect(real.status == 127 && real.stderr.contains("libleaf.so.1: cannot open shared object file"), "\(real)")
+        let check = Command.ofdoctor(["check", "--format", "json", "--root", dir + "/root", "--env", "LD_LIBRARY_PATH=/app/arm:/app/lib", program])
+        let finding = try #require(try JSONDecoder().decode(Report.self, from: Data(check.stdout.utf8)).findings.first { $0.id == "LD002" }, "\(check.stdout)")
+        #expect(finding.explanation.contains("has no usable copy in the directories the loader searched: it skipped /app/arm/libleaf.so.1 (EM_AARCH64 (AArch64))"),
+                "\(finding.explanation)")
+        #expect(!finding.explanation.contains("is in none of the directories"), "\(finding.explanation)")
+    }
+
     @Test("counts agree with their noun: a static program has 1 object",
           .enabled(if: FixtureRoot.named("healthy") != nil, "fixture roots not built: run `make fixtures`"))
     func plural() throws {
