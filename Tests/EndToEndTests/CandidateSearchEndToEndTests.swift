@@ -76,14 +76,10 @@ struct CandidateSearchEndToEndTests {
     @Test("a build tree outside every prefix tree: its program's own lib directory is a likely place, and the plan made from it starts the program",
           .enabled(if: RealLoader.canRunRoots && FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc"), "needs root (chroot in unshare -m) and gcc"))
     func buildTreeLib() throws {
-        let scratch = try ScratchBuild("build-tree", "R=$PWD/root" + MinimalRoot.prelude + """
-            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
-            mkdir -p "$R/data/build/lib"
-            echo 'int tool(void) { return 5; }' > tool.c
-            gcc -shared -fPIC -nostdlib -o "$R/data/build/lib/libtool.so.1" -Wl,-soname,libtool.so.1 tool.c
-            printf '%s\\n' '\(MinimalRoot.program(calling: ["tool"], expected: 5))' > main.c
-            gcc -nostdlib -o "$R/data/build/app" main.c "$R/data/build/lib/libtool.so.1"
-            """)
+        let scratch = try ScratchBuild("build-tree", "R=$PWD/root" + MinimalRoot.prelude + MinimalRoot.launcher
+            + "mkdir -p \"$R/data/build/lib\"\n"
+            + MinimalRoot.library("$R/data/build/lib/libtool.so.1", function: "tool", returning: 5)
+            + MinimalRoot.program("$R/data/build/app", calling: ["tool"], expected: 5, linkedWith: ["$R/data/build/lib/libtool.so.1"]))
         defer { scratch.remove() }
         let root = scratch.dir + "/root"
         let result = Command.ofdoctor(["check", "--root", root, "--format", "json", "/data/build/app"])

@@ -14,15 +14,10 @@ struct DistrolessImageTests {
     @Test("no RUN line, what the image lacks, and fix --output; the copy it writes starts the program",
           .enabled(if: canBuild, "needs root (chroot in unshare -m), gcc and a built ofdoctor"))
     func repairedCopyInsteadOfRun() throws {
-        let scratch = try ScratchBuild("distroless", "R=$PWD/root" + MinimalRoot.prelude + """
-            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
-            rm "$R/usr/sbin/ldconfig"
-            mkdir -p "$R/opt/app/lib"
-            echo 'int foo(void) { return 4; }' > foo.c
-            gcc -shared -fPIC -nostdlib -o "$R/opt/app/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 foo.c
-            printf '%s\\n' '\(MinimalRoot.program(calling: ["foo"], expected: 4))' > main.c
-            gcc -nostdlib -o "$R/app/prog" main.c "$R/opt/app/lib/libfoo.so.1"
-            """)
+        let scratch = try ScratchBuild("distroless", "R=$PWD/root" + MinimalRoot.prelude + MinimalRoot.launcher
+            + "rm \"$R/usr/sbin/ldconfig\"; mkdir -p \"$R/opt/app/lib\"\n"
+            + MinimalRoot.library("$R/opt/app/lib/libfoo.so.1", function: "foo", returning: 4)
+            + MinimalRoot.program("$R/app/prog", calling: ["foo"], expected: 4, linkedWith: ["$R/opt/app/lib/libfoo.so.1"]))
         defer { scratch.remove() }
         let root = scratch.dir + "/root"
         let image = scratch.dir + "/in.tar"

@@ -17,15 +17,13 @@ struct InterpreterLinkTests {
 
     /// The minimal root with its loader moved to `elsewhere` (nil: removed).
     static func build(loaderElsewhere elsewhere: String?) throws -> ScratchBuild {
-        try ScratchBuild("interpreter-link", "R=$PWD/root" + MinimalRoot.prelude + """
-            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
-            echo 'int foo(void) { return 3; }' > foo.c
-            gcc -shared -fPIC -nostdlib -o "$L/libfoo.so.1" -Wl,-soname,libfoo.so.1 foo.c
-            printf '%s\\n' '\(MinimalRoot.program(calling: ["foo"], expected: 3))' > main.c
-            gcc -nostdlib -o "$R/app/prog" main.c "$L/libfoo.so.1" -Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2 -Wl,--no-as-needed "$L/libc.so.6"
-            \(elsewhere.map { "mv \"$R/usr/lib64/ld-linux-x86-64.so.2\" \"$R\($0)\"" } ?? "rm \"$R/usr/lib64/ld-linux-x86-64.so.2\"")
-            /usr/sbin/chroot "$R" /sbin/ldconfig
-            """)
+        // (libc linked in: its need of the loader's own name is what must not be a second finding)
+        try ScratchBuild("interpreter-link", "R=$PWD/root" + MinimalRoot.prelude + MinimalRoot.launcher
+            + MinimalRoot.library("$L/libfoo.so.1", function: "foo", returning: 3)
+            + MinimalRoot.program("$R/app/prog", calling: ["foo"], expected: 3, linkedWith: ["$L/libfoo.so.1"],
+                                  flags: "-Wl,--dynamic-linker=/lib64/ld-linux-x86-64.so.2 -Wl,--no-as-needed \"$L/libc.so.6\"")
+            + (elsewhere.map { "mv \"$R/usr/lib64/ld-linux-x86-64.so.2\" \"$R\($0)\"\n" } ?? "rm \"$R/usr/lib64/ld-linux-x86-64.so.2\"\n")
+            + "/usr/sbin/chroot \"$R\" /sbin/ldconfig\n")
     }
 
     static func report(_ root: String) throws -> (Command.Result, Report) {

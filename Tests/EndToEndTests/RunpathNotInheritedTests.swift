@@ -17,7 +17,7 @@ struct RunpathNotInheritedTests {
           .enabled(if: canBuild, "needs root (chroot in unshare -m), gcc and patchelf"))
     func neighbourNotFound() throws {
         let scratch = try ScratchBuild("runpath-inherit", "R=$PWD/root" + MinimalRoot.prelude + """
-            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
+            \(MinimalRoot.launcher)
             mkdir -p "$R/opt/app/lib"
             echo 'int b(void) { return 2; }' > b.c
             echo 'int b(void); int a(void) { return b() + 1; }' > a.c

@@ -22,7 +22,7 @@ struct ShortCopyReplanTests {
     static func build(goodCopy: Bool) throws -> ScratchBuild {
         try ScratchBuild("short-copy", "R=$PWD/root" + MinimalRoot.prelude + """
             mkdir -p "$R/opt/old/lib"
-            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
+            \(MinimalRoot.launcher)
             echo 'int bar1(void) { return 1; } int bar2(void) { return 2; }' > bar.c
             printf 'BAR_1.0 { global: bar1; local: *; };\\nBAR_2.0 { global: bar2; } BAR_1.0;\\n' > new.map
             echo 'BAR_1.0 { global: bar1; local: *; };' > old.map

@@ -18,17 +18,13 @@ struct TakenLinkNameTests {
     @Test("a 32-bit libfoo.so.1 in /usr/lib/x86_64-linux-gnu: the link goes to /lib, the plan sets no variable, the program starts",
           .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"))
     func nextDefaultDirectory() throws {
-        let scratch = try ScratchBuild("taken-link", "R=$PWD/root" + MinimalRoot.prelude + """
-            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
-            rm "$R/etc/ld.so.conf"
-            mkdir -p "$R/opt/app/lib"
-            echo 'int foo(void) { return 6; }' > foo.c
-            gcc -shared -fPIC -nostdlib -o "$R/opt/app/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 foo.c
+        let scratch = try ScratchBuild("taken-link", "R=$PWD/root" + MinimalRoot.prelude + MinimalRoot.launcher
+            + "rm \"$R/etc/ld.so.conf\"; mkdir -p \"$R/opt/app/lib\"\n"
+            + MinimalRoot.library("$R/opt/app/lib/libfoo.so.1", function: "foo", returning: 6) + """
             gcc -m32 -fPIC -c foo.c -o foo32.o
             ld -m elf_i386 -shared -soname libfoo.so.1 -o "$L/libfoo.so.1" foo32.o
-            printf '%s\\n' '\(MinimalRoot.program(calling: ["foo"], expected: 6))' > main.c
-            gcc -nostdlib -o "$R/app/prog" main.c "$R/opt/app/lib/libfoo.so.1"
-            """)
+
+            """ + MinimalRoot.program("$R/app/prog", calling: ["foo"], expected: 6, linkedWith: ["$R/opt/app/lib/libfoo.so.1"]))
         defer { scratch.remove() }
         let root = scratch.dir + "/root"
         let before = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])

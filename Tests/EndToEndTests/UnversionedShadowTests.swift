@@ -26,7 +26,7 @@ struct UnversionedShadowTests {
     static func build(sharedDirectory: Bool) throws -> ScratchBuild {
         try ScratchBuild("unversioned-shadow", "R=$PWD/root" + MinimalRoot.prelude + """
             mkdir -p "$R/opt/shadow" "$R/opt/app/lib"
-            gcc -static -O2 -o "$R/launch" '\(FixtureRoot.scriptsDirectory)/src/launch.c'
+            \(MinimalRoot.launcher)
             echo 'int foo(void) { return 7; }' > good.c
             echo 'int other(void) { return 1; }' > bad.c
             echo 'int bar(void) { return 0; }' > bar.c

@@ -13,14 +13,10 @@ struct VerifyWithoutProcTests {
     @Test("an $ORIGIN run path without /proc: verify names the missing /proc and the mkdir; after it, started",
           .enabled(if: canBuild, "needs root (namespaces, chroot) and gcc"))
     func originWithoutProc() throws {
-        let scratch = try ScratchBuild("verify-no-proc", "R=$PWD/root" + MinimalRoot.prelude + """
-            mkdir -p "$R/app/lib"
-            echo 'int foo(void) { return 2; }' > foo.c
-            gcc -shared -fPIC -nostdlib -o "$R/app/lib/libfoo.so.1" -Wl,-soname,libfoo.so.1 foo.c
-            printf '%s\\n' '\(MinimalRoot.program(calling: ["foo"], expected: 2))' > main.c
-            gcc -nostdlib -o "$R/app/prog" main.c "$R/app/lib/libfoo.so.1" -Wl,-rpath,'$ORIGIN/lib'
-            rmdir "$R/proc"
-            """)
+        let scratch = try ScratchBuild("verify-no-proc", "R=$PWD/root" + MinimalRoot.prelude + "mkdir -p \"$R/app/lib\"\n"
+            + MinimalRoot.library("$R/app/lib/libfoo.so.1", function: "foo", returning: 2)
+            + MinimalRoot.program("$R/app/prog", calling: ["foo"], expected: 2, linkedWith: ["$R/app/lib/libfoo.so.1"], flags: "-Wl,-rpath,'$ORIGIN/lib'")
+            + "rmdir \"$R/proc\"\n")
         defer { scratch.remove() }
         let root = scratch.dir + "/root"
         let check = Command.ofdoctor(["check", "--root", root, "/app/prog"])

@@ -16,6 +16,28 @@ enum MinimalRoot {
 
         """#
 
+    /// The line that builds the root's static `/launch`, with which run-in-root.sh sets a
+    /// program's argv[0] and environment.
+    static var launcher: String {
+        #"gcc -static -O2 -o "$R/launch" '"# + FixtureRoot.scriptsDirectory + "/src/launch.c'\n"
+    }
+
+    /// Lines that build a library at `path` (a shell word: `$R/opt/lib/libfoo.so.1`) whose
+    /// soname is its file name, defining `int function(void)` that returns `value`.
+    static func library(_ path: String, function: String, returning value: Int) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        return "echo 'int \(function)(void) { return \(value); }' > \(function).c\n"
+            + #"gcc -shared -fPIC -nostdlib -o "\#(path)" -Wl,-soname,\#(name) \#(function).c"# + "\n"
+    }
+
+    /// Lines that build the program at `path` (`program(calling:expected:)`) against
+    /// `libraries` (shell words), with `flags` for the link.
+    static func program(_ path: String, calling functions: [String], expected: Int, linkedWith libraries: [String],
+                        flags: String = "") -> String {
+        "printf '%s\\n' '\(program(calling: functions, expected: expected))' > main.c\n"
+            + #"gcc -nostdlib -o "\#(path)" main.c "# + libraries.map { "\"\($0)\"" }.joined(separator: " ") + " " + flags + "\n"
+    }
+
     /// C for a program without libc that calls `functions` (each `int f(void)`) and exits with
     /// their sum minus `expected`: 0 when every one returned what the test meant.
     static func program(calling functions: [String], expected: Int) -> String {
