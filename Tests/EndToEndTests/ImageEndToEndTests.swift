@@ -87,7 +87,7 @@ struct ImageEndToEndTests {
         #expect(fromRoot.exit == (rule == "equivalent-names" ? 2 : 0), "\(fromRoot)")   // 2: two libraries found nowhere
     }
 
-    @Test("--image is read-only: fix --apply refuses; --root with --image and verify --image are usage errors")
+    @Test("--image is read-only: fix --apply, undo, --root with --image and verify --image are usage errors")
     func readOnly() throws {
         let fixture = try #require(FixtureRoot.named("of001"))
         let directory = try ImageE2E.temporaryDirectory()
@@ -98,8 +98,9 @@ struct ImageEndToEndTests {
         try #require(made.status == 0, "make-image.py: \(made.stderr)")
         let before = try Data(contentsOf: URL(fileURLWithPath: image))
         let apply = ImageE2E.ofdoctor(["fix", "--apply", "--image", image])
-        #expect(apply.status == 3)
-        #expect(apply.stderr.contains("--image is read-only"))
+        #expect(apply.status == 64 && apply.stderr.contains("--image is read-only"), "\(apply)")
+        let undo = ImageE2E.ofdoctor(["undo", "--image", image])
+        #expect(undo.status == 64 && undo.stderr.contains("--image is read-only"), "\(undo)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == before)
         #expect(ImageE2E.ofdoctor(["check", "--image", image, "--root", fixture.rootPath]).status == 64)
         // verify starts the program in a root: an image is not unpacked, and a run on this

@@ -28,6 +28,13 @@ struct Undo: ParsableCommand {
     /// matters: undo reverts the journal whatever the program and environment.
     @OptionGroup var target: TargetOptions
 
+    func validate() throws {
+        // Nothing was applied to an image (fix --apply refuses one): a usage conflict.
+        if target.image != nil {
+            throw ValidationError("--image is read-only, so nothing was applied to undo: undo works on a root (/ or --root DIR)")
+        }
+    }
+
     func run() throws {
         try reportingFailures {
             let root = try target.localRoot()
