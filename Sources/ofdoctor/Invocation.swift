@@ -68,7 +68,12 @@ struct Invocation {
 
     /// A plan's action as a command to paste, placed in this target's root.
     func actionWords(_ action: FixAction) -> [String] {
-        PlanText.commandWords(action, root: otherRoot)
+        // In an image a variable is the image's `ENV` (an `export` in a RUN line ends with it;
+        // an image cannot unset one: empty is what the loader ignores too).
+        if isImage, case .env(let name, let value) = action, let line = try? DockerfileQuote.env(name: name, value: value ?? "") {
+            return [line]
+        }
+        return PlanText.commandWords(action, root: otherRoot)
     }
 
     /// `ofdoctor SUBCOMMAND [extra…] TARGET…`, each word quoted.

@@ -35,6 +35,20 @@ struct ImageEndToEndTests {
         try compare(variant: variant, oci: false)
     }
 
+    @Test("the text report's steps for an image: a variable is the image's ENV line, not an export that ends with its RUN")
+    func environmentStepIsENV() throws {
+        let fixture = try #require(FixtureRoot.named("of004"))
+        let directory = try ImageE2E.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let image = directory + "/image.tar"
+        let made = ImageE2E.run("/usr/bin/env", ["python3", ImageE2E.packageRoot + "/Tests/Fixtures/make-image.py", image,
+                                                 "--root", fixture.rootPath, "--library", try ImageE2E.someLibrary(in: fixture.rootPath)])
+        try #require(made.status == 0, "make-image.py: \(made.stderr)")
+        let text = Command.ofdoctor(["check", "--image", image], environment: ["COLUMNS": "500"])
+        #expect(text.stdout.contains("in image:  ENV LD_LIBRARY_PATH='"), "\(text.stdout)")
+        #expect(!text.stdout.contains("export LD_LIBRARY_PATH"), "\(text.stdout)")
+    }
+
     @Test("OCI layout with gzip layers: same findings as the unpacked root", arguments: ["of001", "all"])
     func ociLayout(variant: String) throws {
         try compare(variant: variant, oci: true)
