@@ -35,7 +35,7 @@ struct ImageEndToEndTests {
         try compare(variant: variant, oci: false)
     }
 
-    @Test("the text report's steps for an image: a variable is the image's ENV line, not an export that ends with its RUN")
+    @Test("the text report's steps for an image: a variable is the image's ENV line, not an export that ends with its RUN, and reaches every process of its containers")
     func environmentStepIsENV() throws {
         let fixture = try #require(FixtureRoot.named("of004"))
         let directory = try ImageE2E.temporaryDirectory()
@@ -47,6 +47,10 @@ struct ImageEndToEndTests {
         let text = Command.ofdoctor(["check", "--image", image], environment: ["COLUMNS": "500"])
         #expect(text.stdout.contains("in image:  ENV LD_LIBRARY_PATH='"), "\(text.stdout)")
         #expect(!text.stdout.contains("export LD_LIBRARY_PATH"), "\(text.stdout)")
+        // Where it reaches: the image's Env, every process of its containers; no shell, no profile script.
+        let plan = Command.ofdoctor(["fix", "--image", image, "--format", "text"], environment: ["COLUMNS": "500"])
+        #expect(plan.stdout.contains("The plan changes the image's environment (LD_LIBRARY_PATH="), "\(plan.stdout)")
+        #expect(!plan.stdout.contains("this shell:") && !plan.stdout.contains("login shells:"), "\(plan.stdout)")
     }
 
     @Test("OCI layout with gzip layers: same findings as the unpacked root", arguments: ["of001", "all"])

@@ -14,6 +14,12 @@ struct EnvironmentReach {
         let changes = plan.environment.sorted { $0.key < $1.key }
         let described = changes.map { name, value in value.map { "\(name)=\($0)" } ?? "\(name) unset" }.joined(separator: ", ")
         let label = "  " + "login shells:".padding(to: 15)
+        // An image's environment is its config's Env: every process of its containers gets
+        // it, docker exec and cron included; no shell or profile script is involved.
+        if next.isImage {
+            page.paragraph(TerminalEscape.visible("The plan changes the image's environment (\(described)): its config's Env, which every process of its containers gets, docker exec included; the repaired copy (fix --output) and the Dockerfile lines (fix --format dockerfile) both set it."))
+            return
+        }
         page.paragraph(TerminalEscape.visible("The plan changes the environment (\(described)); nothing in the root can do that for every process:"))
         // `eval "$(…)"`: a backslash-newline inside the double quotes is a line continuation too.
         var eval = next.words("env")
