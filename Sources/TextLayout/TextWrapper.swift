@@ -95,6 +95,50 @@ public struct TextWrapper: Sendable, Equatable {
     }
 
     static func words(_ paragraph: Substring) -> [Word] {
+        let words = splitWords(paragraph)
+        // (most paragraphs, every tree line, hold no backquote: one scan of the bytes)
+        let quoted = paragraph.utf8.withContiguousStorageIfAvailable { $0.contains(UInt8(ascii: "`")) }
+            ?? paragraph.utf8.contains(UInt8(ascii: "`"))
+        return quoted ? keepingCommandsWhole(words) : words
+    }
+
+    /// A command in backquotes (`` `docker pull IMAGE && docker save …` ``) as one word: cut
+    /// over lines, its pieces pasted into a shell run as several commands; whole, a terminal
+    /// shows it past the last column and copies it as one line. Only a span that closes and
+    /// starts as a command does (`isCommandStart`): a message quoted in backquotes wraps as
+    /// prose, and a tree's ASCII `` `-- `` opens nothing.
+    static func keepingCommandsWhole(_ words: [Word]) -> [Word] {
+        func backquotes(_ text: String) -> Int { text.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "`") ? 1 : 0) } }
+        var result: [Word] = []
+        var i = words.startIndex
+        while i < words.endIndex {
+            let word = words[i]
+            guard word.text.utf8.first == UInt8(ascii: "`"), backquotes(word.text) % 2 == 1,
+                  isCommandStart(word.text.utf8.dropFirst()),
+                  let close = words[(i + 1)...].firstIndex(where: { backquotes($0.text) % 2 == 1 }) else {
+                result.append(word)
+                i += 1
+                continue
+            }
+            var joined = word
+            for next in words[(i + 1)...close] { joined.text += String(repeating: " ", count: max(1, next.spacesBefore)) + next.text }
+            joined.columns = nil
+            result.append(joined)
+            i = close + 1
+        }
+        return result
+    }
+
+    /// A command's first word: a lowercase name (`docker`, `patchelf`, `apt-get`), a path
+    /// (`/usr/bin/x`, `./app`), or a variable set for it (`LD_LIBRARY_PATH=…`).
+    static func isCommandStart(_ bytes: Substring.UTF8View.SubSequence) -> Bool {
+        guard let first = bytes.first else { return false }
+        if (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || first == UInt8(ascii: "/") || first == UInt8(ascii: ".") { return true }
+        let name = bytes.prefix { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || $0 == UInt8(ascii: "_") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        return !name.isEmpty && bytes.dropFirst(name.count).first == UInt8(ascii: "=")
+    }
+
+    static func splitWords(_ paragraph: Substring) -> [Word] {
         if spacesStandAlone(paragraph) { return plainWords(paragraph) }
         var result: [Word] = []
         var spaces = 0

@@ -29,6 +29,19 @@ struct TextWrapperTests {
         #expect(TextWrapper(width: 80).wrap("", first: "label:   ") == ["label:"])
     }
 
+    @Test("a command in backquotes stays on one line, whole, even past the width; the prose around it wraps as before")
+    func commandsWhole() {
+        let command = "`docker pull pytorch/pytorch:2.0.1-cuda11.7-cudnn8-devel && docker save -o pytorch.tar pytorch/pytorch:2.0.1-cuda11.7-cudnn8-devel`,"
+        let text = "On a machine with network: " + command + " then copy the file into the folder and check its size."
+        let lines = TextWrapper(width: 60).wrap(text, first: "fix: ", indent: "     ")
+        #expect(lines.contains("     " + command), "\(lines)")
+        #expect(lines.filter { $0.contains("`") }.count == 1, "\(lines)")
+        #expect(lines.filter { !$0.contains("`") }.allSatisfy { TextWrapper.columns($0) <= 60 }, "\(lines)")
+        // Two commands in a paragraph, and a space run inside one, kept as typed.
+        let two = TextWrapper(width: 20).wrap("run `a  b c d e f g h` and `i j k l m n o p q`")
+        #expect(two.contains { $0.contains("`a  b c d e f g h`") } && two.contains { $0.contains("`i j k l m n o p q`") }, "\(two)")
+    }
+
     @Test("a newline starts a new paragraph under the indent")
     func paragraphs() {
         #expect(TextWrapper(width: 80).wrap("one\ntwo", first: "- ", indent: "  ") == ["- one", "  two"])
