@@ -40,14 +40,18 @@ struct DpkgFileListTests {
         #expect(DpkgFileList(root: Self.root([:])).entries(named: "libfoo.so.1").isEmpty)
     }
 
-    @Test("the person's step names the package and the command; without a list entry it stays general")
-    func plannerStep() throws {
+    @Test("the person's step names the package and the command (apt-get update first; none without apt-get); without a list entry it stays general",
+          arguments: [true, false])
+    func plannerStep(hasApt: Bool) throws {
         var root = PlannerTests.needing(["libgone.so.1", "libnowhere.so.1"])
         root.files.file("/var/lib/dpkg/info/libgone1:amd64.list", text: "/usr/lib/x86_64-linux-gnu/libgone.so.1\n/usr/lib/x86_64-linux-gnu/libgone.so.1.0\n")
+        if hasApt { root.files.file("/usr/bin/apt-get", text: "#!/bin/sh\n", mode: 0o755) }
         let outcome = try PlannerTests.plan(root)
         let remedies = Dictionary(outcome.blockers.map { ($0.summary, $0.remedy ?? "") }) { $1 }
+        let command = hasApt ? "apt-get update && apt-get install --reinstall libgone1:amd64"
+                             : "the root has no apt-get: install the .deb of the version dpkg lists with dpkg -i"
         #expect(remedies["libgone.so.1 is nowhere usable in the root"]
-                == "reinstall libgone1:amd64 (apt-get install --reinstall libgone1:amd64): dpkg lists /usr/lib/x86_64-linux-gnu/libgone.so.1 among its files, and it is gone")
+                == "reinstall libgone1:amd64 (\(command)): dpkg lists /usr/lib/x86_64-linux-gnu/libgone.so.1 among its files, and it is gone")
         #expect(remedies["libnowhere.so.1 is nowhere usable in the root"] == "install the package that provides libnowhere.so.1")
     }
 }
