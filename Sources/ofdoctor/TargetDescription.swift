@@ -171,10 +171,17 @@ extension TargetDescription {
 
 extension TargetOptions {
     /// `path` from this process's working directory when it is relative.
+    /// `path` from the working directory, with its `.` components left out (`./ofdoctor` is
+    /// `/tmp/ofdoctor`, not `/tmp/./ofdoctor`); `..` stays, which only the file system may
+    /// resolve (the directory before it may be a link).
     static func absolute(_ path: String) -> String {
-        if path.startsWithSlash { return path }
         let cwd = FileManager.default.currentDirectoryPath
-        return (cwd.endsWithSlash ? cwd : cwd + "/") + path
+        let joined = path.startsWithSlash ? path : (cwd.endsWithSlash ? cwd : cwd + "/") + path
+        guard joined.containsBytes("/.") else { return joined }
+        var components = joined.split(separator: "/", omittingEmptySubsequences: false)
+        components.removeAll { $0 == "." }
+        let cleaned = components.joined(separator: "/")
+        return cleaned.isEmpty ? "/" : cleaned
     }
 }
 

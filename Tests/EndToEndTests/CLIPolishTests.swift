@@ -34,6 +34,30 @@ struct CLIPolishTests {
         #expect(shell.stdout.hasSuffix(value), "sh read back \(shell.stdout)")
     }
 
+    @Test("commands printed for a root and a binary given relative to the working directory name them without `.` components; pasted elsewhere, they run",
+          .enabled(if: FixtureRoot.named("of001") != nil, "fixture roots not built: run `make fixtures`"))
+    func printedPathsClean() throws {
+        let fixture = try #require(FixtureRoot.named("of001"))
+        let parent = (fixture.rootPath as NSString).deletingLastPathComponent
+        let binary = (Command.ofdoctorPath as NSString).lastPathComponent
+        let binaryDirectory = (Command.ofdoctorPath as NSString).deletingLastPathComponent
+        // From the binary's directory as ./ofdoctor, the root as ./NAME/. from its parent: one shell.
+        let script = #"d=$1 b=$2 n=$3 r=$4; shift 4; cd "$d" && "$b/./$n" check --root "./$r/." "$@" FeatureExtraction"#
+        let result = Command.run("/bin/sh", ["-c", script, "sh", parent, binaryDirectory, binary, (fixture.rootPath as NSString).lastPathComponent]
+                                     + fixture.environmentArguments,
+                                 environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1", "COLUMNS": "500"])
+        let steps = result.stdout.split(separator: "\n").filter { $0.contains("see the plan:") || $0.contains("make it:") }
+        #expect(!steps.isEmpty, "\(result.stdout)")
+        for step in steps {
+            #expect(!step.contains("/./") && !step.contains("/. "), "\(step)")
+            #expect(step.contains(" --root \(fixture.rootPath) "), "\(step)")
+        }
+        // The first, pasted in another directory, is a command that runs.
+        let line = try #require(steps.first.map { String($0.drop { $0 == " " }.dropFirst("see the plan:".count)) })
+        let pasted = Command.run("/bin/sh", ["-c", "cd / && " + line], environment: ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "NO_COLOR": "1"])
+        #expect(pasted.status == 1 && pasted.stdout.contains("Plan for"), "\(line): \(pasted.stdout) \(pasted.stderr)")
+    }
+
     @Test("completion scripts for bash, zsh and fish name every subcommand", arguments: ["bash", "zsh", "fish"])
     func completions(_ shell: String) {
         let script = Command.ofdoctor(["--generate-completion-script", shell])
