@@ -9,7 +9,7 @@
 #   quote-env    NEEDS libq.so.1, found only in `/opt/it's $(touch PWNED4)`; ld.so.conf
 #                reads no ld.so.conf.d, so the plan cannot list the directory there, and a
 #                copy built for another machine (which the loader passes over) takes the
-#                name in the system directory, so no link can be made there either: the
+#                name in each default directory, so no link can be made there either: the
 #                plan sets LD_LIBRARY_PATH to it
 #   newline-env  NEEDS libn.so.1, found only in a directory whose name holds a newline and
 #                a Dockerfile instruction (the same set-up)
@@ -36,11 +36,15 @@ needs() {
   patchelf --add-needed "$1" "$R/app/bin/prog"
   if [ -n "${2:-}" ]; then solib "$R$2/$1" "$1" "$W/lib.c"; fi
 }
-# foreign SONAME: a copy of SONAME for another machine (e_machine EM_AARCH64) in the system
-# directory: the loader and ldconfig pass it over, and it takes the name a link would need
+# foreign SONAME: a copy of SONAME for another machine (e_machine EM_AARCH64) in each default
+# directory (the multiarch one and /usr/lib, which /lib leads to): the loader and ldconfig
+# pass them over, and they take the name a link would need in every one of them
 foreign() {
-  solib "$R/$MULTIARCH/$1" "$1" "$W/lib.c"
-  printf '\267\000' | dd of="$R/$MULTIARCH/$1" bs=1 seek=18 conv=notrunc status=none
+  local dir
+  for dir in "$MULTIARCH" usr/lib; do
+    solib "$R/$dir/$1" "$1" "$W/lib.c"
+    printf '\267\000' | dd of="$R/$dir/$1" bs=1 seek=18 conv=notrunc status=none
+  done
 }
 finish() { cache "$R"; printf '/app/bin/prog\n' > "$D/program"; : > "$D/env"; rm -rf "${OUT:?}/$NAME"; mv "$D" "$OUT/$NAME"; }
 
