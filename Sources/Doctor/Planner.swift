@@ -119,7 +119,7 @@ public struct Planner: Sendable {
             }
             let needers = Array(Set(finding.versions.map(\.requester) + finding.symbols.map(\.requester) + finding.neededBy)).sorted()
             short[TextKey(file)] = "lacks \(lacks.isEmpty ? "what its consumers need" : lacks.joined(separator: ", ")), which "
-                + "\(needers.joined(separator: ", ")) \(needers.count == 1 ? "needs" : "need"): a plan that used it left `\(finding.loaderMessage ?? finding.summary)`"
+                + "\(needers.joined(separator: ", ")) \(needers.count == 1 ? "needs" : "need"): with it the loader says \(finding.loaderMessage ?? finding.summary)"
         }
         return short
     }
