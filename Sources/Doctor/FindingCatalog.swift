@@ -137,7 +137,7 @@ public enum FindingCatalog {
         result += deaths.ifuncWarnings
         result += copySizeFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
-        result += unsafePathFindings(graph)
+        result += unsafePathFindings(graph, fromOutside: system.examinedFromOutside)
         result += loadPathWriteFindings(graph, system: system)
         result += secureExecutionFindings(graph)
         result += auditFindings(graph, system: system)
@@ -904,7 +904,7 @@ public enum FindingCatalog {
 
     /// One finding per element of a list, however often the list repeats it (one cause is
     /// one finding: `LD_LIBRARY_PATH=::` has one empty element, three times).
-    static func unsafePathFindings(_ graph: LoadGraph) -> [Finding] {
+    static func unsafePathFindings(_ graph: LoadGraph, fromOutside: Bool = false) -> [Finding] {
         var elements: [(source: SearchSource, element: String, count: Int)] = []
         for item in graph.unsafeSearchPath {
             if let index = elements.firstIndex(where: { $0.source == item.source && $0.element == item.element }) {
@@ -922,7 +922,33 @@ public enum FindingCatalog {
                 id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning,
                 summary: "\(item.source.label) element '\(item.element)'\(times) is resolved relative to the working directory",
                 explanation: "An empty (\"./\") or relative element of \(item.source.label) is resolved relative to the directory the program is started in, so what loads depends on where you stand — and anyone who can write there can inject a library.",
-                remedy: "Use absolute directories only (no leading, trailing or doubled ':').")
+                remedy: runPathRemedy(item.source, graph: graph, fromOutside: fromOutside) ?? "Use absolute directories only (no leading, trailing or doubled ':').")
         }
+    }
+
+    /// For a run path with relative elements: the same list with each one relative to the
+    /// object instead (`lib` → `$ORIGIN/lib`, empty → `$ORIGIN`), what a build meant that was
+    /// run from its own directory, as the patchelf command that writes it.
+    /// (A command names this machine's files: for another root, the file is said in words.)
+    static func runPathRemedy(_ source: SearchSource, graph: LoadGraph, fromOutside: Bool) -> String? {
+        let owner: String, isRunpath: Bool
+        switch source {
+        case .runpath(let path): (owner, isRunpath) = (path, true)
+        case .rpath(let path): (owner, isRunpath) = (path, false)
+        default: return nil
+        }
+        guard let object = graph.objects.first(where: { $0.path.hasSameBytes(as: owner) }),
+              let text = isRunpath ? object.elf.dynamic?.runpath : object.elf.dynamic?.rpath else { return nil }
+        let elements = text.split(separator: ":", omittingEmptySubsequences: false).map { element -> String in
+            if element.isEmpty || element == "." { return "$ORIGIN" }
+            if element.hasPrefix("/") || element.hasPrefix("$") { return String(element) }
+            return "$ORIGIN/" + (element.hasPrefix("./") ? element.dropFirst(2) : element)
+        }
+        var seen = Set<String>()
+        let list = elements.filter { seen.insert($0).inserted }.joined(separator: ":")
+        let flag = isRunpath ? "--set-rpath" : "--force-rpath --set-rpath"
+        let words = "patchelf \(flag) \(ShellQuote.display(list))"
+        return "Name the directories relative to the object, not to where it is started: "
+            + (fromOutside ? "\(words) on \(owner) in the root" : "`\(words) \(ShellQuote.display(owner))`") + " (or absolute ones)."
     }
 }

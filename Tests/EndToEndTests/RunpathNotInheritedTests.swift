@@ -74,4 +74,31 @@ struct RunpathNotInheritedTests {
         #expect(pasted.status == 0, "\(pasted)")
         #expect(Command.run(program, []).status == 0, "started after the pasted command")
     }
+
+    // (A function named `b` would share the run path's string `lib` in .dynstr, as linkers
+    // merge string tails, and patchelf 0.14 overwrites the old run path with X's: the program
+    // would then need `X`. Later patchelf releases leave the old string alone.)
+    @Test("a relative run path (lib): LD008's command makes it relative to the program, which then starts from any directory",
+          .enabled(if: canBuild, "needs gcc and patchelf"))
+    func relativeRunPath() throws {
+        let scratch = try ScratchBuild("runpath-relative", """
+            mkdir -p app/lib
+            echo 'int value(void) { return 2; }' > v.c
+            gcc -shared -fPIC -o app/lib/libB.so -Wl,-soname,libB.so v.c
+            echo 'int value(void); int main(void) { return value() - 2; }' > main.c
+            gcc -o app/prog main.c app/lib/libB.so -Wl,--enable-new-dtags,-rpath,lib
+            """)
+        defer { scratch.remove() }
+        let program = scratch.dir + "/app/prog"
+        let fromRoot = { Command.run("/bin/sh", ["-c", "cd / && exec \"$0\"", program]) }
+        #expect(fromRoot().status != 0, "started from /, lib is /lib: libB.so is not found")
+        let check = Command.ofdoctor(["check", "--format", "json", program])
+        let json = try #require(try? JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check)")
+        let remedy = try #require((json["findings"] as? [[String: Any]])?.first { $0["id"] as? String == "LD008" }?["remedy"] as? String, "\(check.stdout)")
+        let quoted = try #require(remedy.range(of: "`patchelf [^`]+`", options: .regularExpression), "\(remedy)")
+        let command = String(remedy[quoted].dropFirst().dropLast())
+        #expect(command == "patchelf --set-rpath '$ORIGIN/lib' \(program)", "\(command)")
+        #expect(Command.run("/bin/sh", ["-c", command]).status == 0)
+        #expect(fromRoot().status == 0, "started from / after the pasted command")
+    }
 }
