@@ -723,12 +723,14 @@ public enum FindingCatalog {
             let names = requesters.map(fileName)
             var note = "It is in \(directory), which the DT_RUNPATH of \(owner) names: the loader searches an object's DT_RUNPATH for that object's own needs only, "
                 + "not for the libraries it loads (DT_RPATH would serve them too), and \(shortList(names)) \(names.count == 1 ? "has" : "have") no run path that names it."
-            if let only = requesters.first, requesters.count == 1 {
-                let own = Resolver.directoryName(only).hasSameBytes(as: directory) ? "$ORIGIN" : directory
-                // (a command names this machine's files: for another root, the file is said in words)
-                note += system.examinedFromOutside
-                    ? " patchelf's --set-rpath \(ShellQuote.display(own)) on \(only) in the root gives it one."
-                    : " `" + (["patchelf", "--set-rpath", own, only].map(ShellQuote.display).joined(separator: " ")) + "` gives it one."
+            if let only = miss.neededBy.first, miss.neededBy.count == 1 {
+                let object = graph.objects[only]
+                let own = Resolver.directoryName(object.path).hasSameBytes(as: directory) ? "$ORIGIN" : directory
+                // (its own list kept, the directory added after it)
+                let current = object.elf.dynamic?.runpath ?? object.elf.dynamic?.rpath
+                let list = current.map { $0 + ":" + own } ?? own
+                note += " " + runPathCommand(list, for: object.path, rpath: object.elf.dynamic?.runpath == nil && current != nil,
+                                             replacing: current != nil, fromOutside: system.examinedFromOutside) + " gives it one."
             }
             return note
         }
@@ -946,9 +948,22 @@ public enum FindingCatalog {
         }
         var seen = Set<String>()
         let list = elements.filter { seen.insert($0).inserted }.joined(separator: ":")
-        let flag = isRunpath ? "--set-rpath" : "--force-rpath --set-rpath"
-        let words = "patchelf \(flag) \(ShellQuote.display(list))"
         return "Name the directories relative to the object, not to where it is started: "
-            + (fromOutside ? "\(words) on \(owner) in the root" : "`\(words) \(ShellQuote.display(owner))`") + " (or absolute ones)."
+            + runPathCommand(list, for: owner, rpath: !isRunpath, replacing: true, fromOutside: fromOutside) + " (or absolute ones)."
+    }
+
+    /// The patchelf command that gives `file` the run path `list` (`rpath`: as DT_RPATH,
+    /// which its libraries inherit), in backquotes; for another root, in words (a command
+    /// names this machine's files). One that replaces a list removes the old one first:
+    /// patchelf 0.14 overwrites the old string, and a linker may have merged a symbol's name
+    /// into its tail (a function `b` in the `b` of `lib`), which then names nothing.
+    static func runPathCommand(_ list: String, for file: String, rpath: Bool, replacing: Bool, fromOutside: Bool) -> String {
+        let set = ["patchelf"] + (rpath ? ["--force-rpath"] : []) + ["--set-rpath", list]
+        if fromOutside {
+            return "patchelf's \(rpath ? "--force-rpath --set-rpath" : "--set-rpath") \(ShellQuote.display(list)) on \(file) in the root"
+        }
+        let words = (replacing ? ["patchelf", "--remove-rpath", file].map(ShellQuote.display).joined(separator: " ") + " && " : "")
+            + (set + [file]).map(ShellQuote.display).joined(separator: " ")
+        return "`" + words + "`"
     }
 }

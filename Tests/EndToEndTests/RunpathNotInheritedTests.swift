@@ -48,15 +48,15 @@ struct RunpathNotInheritedTests {
         #expect(again.status == 0, "\(again)")
     }
 
-    @Test("on this machine's own root the note is the command to paste",
-          .enabled(if: canBuild, "needs gcc and patchelf"))
-    func commandOnThisMachine() throws {
+    @Test("on this machine's own root the note is the command to paste; a run path of the library's own is kept, the directory added",
+          .enabled(if: canBuild, "needs gcc and patchelf"), arguments: [false, true])
+    func commandOnThisMachine(ownRunPath: Bool) throws {
         let scratch = try ScratchBuild("runpath-inherit-host", """
             mkdir -p app/lib
             echo 'int b(void) { return 2; }' > b.c
             echo 'int b(void); int a(void) { return b() + 1; }' > a.c
             gcc -shared -fPIC -o app/lib/libB.so -Wl,-soname,libB.so b.c
-            gcc -shared -fPIC -o app/lib/libA.so -Wl,-soname,libA.so a.c app/lib/libB.so
+            gcc -shared -fPIC -o app/lib/libA.so -Wl,-soname,libA.so a.c app/lib/libB.so \(ownRunPath ? "-Wl,--enable-new-dtags,-rpath,/opt/nothing" : "")
             echo 'int a(void); int main(void) { return a() - 3; }' > main.c
             gcc -o app/prog main.c app/lib/libA.so -Wl,-rpath-link,app/lib -Wl,--enable-new-dtags,-rpath,'$ORIGIN/lib'
             """)
@@ -69,23 +69,25 @@ struct RunpathNotInheritedTests {
                                        "\(check.stdout)")
         let quoted = try #require(explanation.range(of: "`patchelf [^`]+`", options: .regularExpression), "\(explanation)")
         let command = String(explanation[quoted].dropFirst().dropLast())
-        #expect(command == "patchelf --set-rpath '$ORIGIN' \(scratch.dir)/app/lib/libA.so", "\(command)")
+        let library = scratch.dir + "/app/lib/libA.so"
+        #expect(command == (ownRunPath ? "patchelf --remove-rpath \(library) && patchelf --set-rpath '/opt/nothing:$ORIGIN' \(library)"
+                                       : "patchelf --set-rpath '$ORIGIN' \(library)"), "\(command)")
         let pasted = Command.run("/bin/sh", ["-c", command])
         #expect(pasted.status == 0, "\(pasted)")
         #expect(Command.run(program, []).status == 0, "started after the pasted command")
     }
 
-    // (A function named `b` would share the run path's string `lib` in .dynstr, as linkers
-    // merge string tails, and patchelf 0.14 overwrites the old run path with X's: the program
-    // would then need `X`. Later patchelf releases leave the old string alone.)
+    // (The function `b` shares the run path's string `lib` in .dynstr, as linkers merge string
+    // tails, and patchelf 0.14's --set-rpath alone overwrites the old run path with X's: the
+    // program would then need `X`. The command removes the old list first.)
     @Test("a relative run path (lib): LD008's command makes it relative to the program, which then starts from any directory",
           .enabled(if: canBuild, "needs gcc and patchelf"))
     func relativeRunPath() throws {
         let scratch = try ScratchBuild("runpath-relative", """
             mkdir -p app/lib
-            echo 'int value(void) { return 2; }' > v.c
-            gcc -shared -fPIC -o app/lib/libB.so -Wl,-soname,libB.so v.c
-            echo 'int value(void); int main(void) { return value() - 2; }' > main.c
+            echo 'int b(void) { return 2; }' > b.c
+            gcc -shared -fPIC -o app/lib/libB.so -Wl,-soname,libB.so b.c
+            echo 'int b(void); int main(void) { return b() - 2; }' > main.c
             gcc -o app/prog main.c app/lib/libB.so -Wl,--enable-new-dtags,-rpath,lib
             """)
         defer { scratch.remove() }
@@ -97,7 +99,7 @@ struct RunpathNotInheritedTests {
         let remedy = try #require((json["findings"] as? [[String: Any]])?.first { $0["id"] as? String == "LD008" }?["remedy"] as? String, "\(check.stdout)")
         let quoted = try #require(remedy.range(of: "`patchelf [^`]+`", options: .regularExpression), "\(remedy)")
         let command = String(remedy[quoted].dropFirst().dropLast())
-        #expect(command == "patchelf --set-rpath '$ORIGIN/lib' \(program)", "\(command)")
+        #expect(command == "patchelf --remove-rpath \(program) && patchelf --set-rpath '$ORIGIN/lib' \(program)", "\(command)")
         #expect(Command.run("/bin/sh", ["-c", command]).status == 0)
         #expect(fromRoot().status == 0, "started from / after the pasted command")
     }
