@@ -25,7 +25,9 @@ struct Invocation {
     /// `namingProgram`: name `program` even where the command that prints this named none
     /// (it checked the default program, and the next step is about another). `programWord`:
     /// the program as the next command names it instead (`./app`, from the working directory).
-    init(_ target: some TargetDescription, program: ProgramLocation?, namingProgram: Bool = false, programWord: String? = nil) {
+    /// `settingEnvironment`: `--env NAME=VALUE` for these names in place of the target's own.
+    init(_ target: some TargetDescription, program: ProgramLocation?, namingProgram: Bool = false, programWord: String? = nil,
+         settingEnvironment: [(name: String, value: String)] = []) {
         let absolute = TargetOptions.absolute
         let argv0 = CommandLine.arguments.first ?? "ofdoctor"
         executable = argv0.containsSlash ? absolute(argv0) : "ofdoctor"
@@ -38,7 +40,11 @@ struct Invocation {
             words += ["--root", target.absoluteRoot]
         }
         if let file = target.environmentFile { words += ["--env-from", absolute(file)] }
-        for assignment in target.environmentAssignments { words += ["--env", assignment] }
+        let overridden = Set(settingEnvironment.map(\.name))
+        for assignment in target.environmentAssignments where !overridden.contains(String(assignment.prefix { $0 != "=" })) {
+            words += ["--env", assignment]
+        }
+        for (name, value) in settingEnvironment { words += ["--env", name + "=" + value] }
         // (a relative program word needs the directory it is relative to, `/` too, where this
         // machine's own root would take the caller's)
         if target.workingDirectory != "/" || (programWord != nil && target.isHostRoot) {

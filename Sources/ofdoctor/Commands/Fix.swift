@@ -73,6 +73,16 @@ struct Fix: ParsableCommand {
             let next = Invocation(target, program: session.program)
             if apply, let plan = report.plan {
                 let root = try target.localRoot()
+                // An earlier apply's variable, which this plan would set otherwise from another
+                // starting value: one value cannot be proven for both programs.
+                let conflicts = ProfileConflict.find(plan: plan, startingFrom: report.environment,
+                                                     profile: ProfileScript.settings(in: session.system.root))
+                if !conflicts.isEmpty {
+                    let again = Invocation(target, program: session.program, namingProgram: true,
+                                           settingEnvironment: conflicts.map { ($0.name, $0.earlier ?? "") })
+                    throw CommandFailure.apply(ProfileConflict.message(conflicts) + " Plan from the environment the earlier fix gives: "
+                                               + again.command("fix", "--apply"))
+                }
                 let key: JournalKey
                 do throws(ApplyError) {
                     key = try JournalKey.loadOrCreate(environment: ProcessEnvironment.journalKeyVariables)
