@@ -5,14 +5,16 @@ import Quoting
 struct Undo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "undo",
-        abstract: "Revert the last applied plan from its journal, restoring the root exactly.",
+        abstract: "Revert what fix --apply changed in the root, from its journal, restoring the root exactly.",
         discussion: """
         Examples:
           ofdoctor undo
           ofdoctor undo --root /srv/image
 
         The program, --env and --env-from are accepted, as by every command, and do not matter: \
-        undo reverts what the root's journal records. A second undo with nothing left to revert changes nothing.
+        undo reverts what the root's journal records — every plan applied in the root since the last undo, \
+        the latest change first, not only the last plan or one program's. \
+        A second undo with nothing left to revert changes nothing.
         Exit 0: everything reverted; 2: reverted, but changes made by others since fix --apply \
         (a link repointed, a package's new link, a cache rebuilt) were kept and are listed; \
         3: the journal was refused (damaged, cut short, not sealed with this user's journal key, \

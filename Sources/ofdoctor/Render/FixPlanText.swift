@@ -53,7 +53,8 @@ struct FixPlanText {
                 page.command(next.words("fix", "--format", "dockerfile"), first: "  ")
             } else {
                 page.command(next.words("fix", "--apply"), first: "Apply it:  ")
-                page.command(next.words("undo"), first: "Undo it:   ")
+                // (undo reverts every plan applied in the root since the last undo, this one too)
+                page.command(next.words("undo"), first: "Undo all:  ")
             }
         }
         return page.text
