@@ -138,6 +138,7 @@ public enum FindingCatalog {
         result += copySizeFindings(graph, symbols: symbols, argv0: argv0)
         result += trailFindings(graph)
         result += unsafePathFindings(graph, fromOutside: system.examinedFromOutside)
+        result += relativeNeededFindings(graph, fromOutside: system.examinedFromOutside)
         result += loadPathWriteFindings(graph, system: system)
         result += secureExecutionFindings(graph)
         result += auditFindings(graph, system: system)
@@ -493,6 +494,23 @@ public enum FindingCatalog {
                 explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names as its filter object (DT_FILTER: one the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, symbols: waits, searched: SearchedDirectories.of(miss.trail))
+            // A name with a slash is no search: the loader opens that path (a relative one from
+            // the working directory) and nothing else (elf/dl-load.c _dl_map_object).
+            if miss.name.containsSlash {
+                let cwd = graph.environment.workingDirectory
+                let path = miss.name.startsWithSlash ? miss.name : (cwd == "/" ? "" : cwd) + "/" + miss.name
+                let relative = !miss.name.startsWithSlash
+                finding.explanation = "\(miss.name), needed by \(shortList(requesters)), holds a slash, so the loader searches for no file of that name: it opens "
+                    + (relative ? "the path relative to the directory the program is started in (\(cwd) here), \(path)" : "that path")
+                    + ", which is not there; no search path, ld.so.cache or default directory is looked at."
+                finding.searched = [SearchedDirectories(via: "direct path", directories: [Resolver.directoryName(path)])]
+                let base = RootPath(miss.name).lastComponent
+                let rename = requesters.count == 1
+                    ? patchelfCommand(["--replace-needed", miss.name, base], on: requesters[0], fromOutside: system?.examinedFromOutside ?? false)
+                    : "patchelf --replace-needed on each"
+                finding.remedy = (relative ? "Start it from the directory \(miss.name) is relative to (ofdoctor's --cwd DIR checks it from there), or n" : "Put the file at \(miss.name), or n")
+                    + "ame the library by its file name, which the loader searches for (\(rename)), and put \(base) where the loader looks."
+            }
             // Files of the name it met and skipped: "in none of the directories" would deny them.
             var skipped: [String] = []
             for attempt in miss.trail {
@@ -928,6 +946,25 @@ public enum FindingCatalog {
         }
     }
 
+    /// A needed name that is a relative path (`lib/libfoo.so.1`): the loader opens it from
+    /// the directory the program is started in, whatever the search path says.
+    static func relativeNeededFindings(_ graph: LoadGraph, fromOutside: Bool) -> [Finding] {
+        var result: [Finding] = []
+        for object in graph.objects {
+            for name in object.elf.dynamic?.needed ?? [] where name.containsSlash && !name.startsWithSlash && !name.hasBytePrefix("$") {
+                result.append(Finding(
+                    id: .unsafeSearchPath, rule: .unsafeSearchPath, severity: .warning,
+                    summary: "\(object.path) needs '\(name)', which is resolved relative to the working directory",
+                    explanation: "A needed name with a slash is opened as a path, not searched for; one that does not start with / is opened from the directory the program is started in, so it loads from one directory and not from another — and anyone who can write where it is started can put a library there.",
+                    library: name, neededBy: [object.path],
+                    remedy: "Name the library by its file name, "
+                        + patchelfCommand(["--replace-needed", name, RootPath(name).lastComponent], on: object.path, fromOutside: fromOutside)
+                        + ", and put it where the loader looks."))
+            }
+        }
+        return result
+    }
+
     /// For a run path with relative elements: the same list with each one relative to the
     /// object instead (`lib` → `$ORIGIN/lib`, empty → `$ORIGIN`), what a build meant that was
     /// run from its own directory, as the patchelf command that writes it.
@@ -958,12 +995,17 @@ public enum FindingCatalog {
     /// patchelf 0.14 overwrites the old string, and a linker may have merged a symbol's name
     /// into its tail (a function `b` in the `b` of `lib`), which then names nothing.
     static func runPathCommand(_ list: String, for file: String, rpath: Bool, replacing: Bool, fromOutside: Bool) -> String {
-        let set = ["patchelf"] + (rpath ? ["--force-rpath"] : []) + ["--set-rpath", list]
-        if fromOutside {
-            return "patchelf's \(rpath ? "--force-rpath --set-rpath" : "--set-rpath") \(ShellQuote.display(list)) on \(file) in the root"
-        }
-        let words = (replacing ? ["patchelf", "--remove-rpath", file].map(ShellQuote.display).joined(separator: " ") + " && " : "")
-            + (set + [file]).map(ShellQuote.display).joined(separator: " ")
-        return "`" + words + "`"
+        let options = (rpath ? ["--force-rpath"] : []) + ["--set-rpath", list]
+        if fromOutside || !replacing { return patchelfCommand(options, on: file, fromOutside: fromOutside) }
+        return "`" + (["patchelf", "--remove-rpath", file] + ["&&"] + ["patchelf"] + options + [file])
+            .map { $0 == "&&" ? $0 : ShellQuote.display($0) }.joined(separator: " ") + "`"
+    }
+
+    /// `patchelf OPTIONS FILE` in backquotes, a command to paste; for another root in words,
+    /// since a command names this machine's files (the root's file is meant).
+    static func patchelfCommand(_ options: [String], on file: String, fromOutside: Bool) -> String {
+        let shown = options.map(ShellQuote.display).joined(separator: " ")
+        return fromOutside ? "patchelf's \(shown) on \(file) in the root"
+                           : "`patchelf \(shown) \(ShellQuote.display(file))`"
     }
 }

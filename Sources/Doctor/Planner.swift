@@ -296,8 +296,9 @@ public struct Planner: Sendable {
                                     ?? reinstallRemedy(library, near: finding.neededBy + finding.searched.flatMap(\.directories))
                                     ?? "install the package that provides \(library)"
                                 reinstalls[finding.key] = remedy
-                                blockers.append(Blocker(findingID: finding.id, summary: "\(library) is nowhere usable in the root",
-                                                        remedy: remedy, findingKey: finding.key))
+                                // (a name with a slash is a path, opened and never searched for)
+                                let summary = library.containsSlash ? "\(library) is not where that path leads" : "\(library) is nowhere usable in the root"
+                                blockers.append(Blocker(findingID: finding.id, summary: summary, remedy: remedy, findingKey: finding.key))
                             }
                         }
                         continue
