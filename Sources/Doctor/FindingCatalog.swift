@@ -494,6 +494,11 @@ public enum FindingCatalog {
                 explanation: "\(miss.name), \(miss.isFilter ? "which \(shortList(requesters)) names as its filter object (DT_FILTER: one the loader must load with it, or stop)" : "needed by \(shortList(requesters))"), is in none of the directories the loader searched and not in ld.so.cache.",
                 loaderMessage: "\(argv0): error while loading shared libraries: \(miss.name): \(miss.reason)",
                 library: miss.name, neededBy: requesters, symbols: waits, searched: SearchedDirectories.of(miss.trail))
+            // A link loop met in a search list ends that list (open_path: ELOOP is no ENOENT):
+            // the directories after it were not looked in.
+            if let loop = miss.trail.first(where: { $0.outcome == .symlinkLoop }) {
+                finding.explanation += " At \(loop.path), a symbolic link loop (ELOOP), the loader gave up the rest of that search list (\(loop.source.label)) and went on to the next: a copy in a later directory of it is never reached. Removing or mending that link lets the search go on."
+            }
             // A name with a slash is no search: the loader opens that path (a relative one from
             // the working directory) and nothing else (elf/dl-load.c _dl_map_object).
             if miss.name.containsSlash {

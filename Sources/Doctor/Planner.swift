@@ -271,7 +271,7 @@ public struct Planner: Sendable {
                     search = reading
                     let libraries = reading.index
                     if candidates[TextKey(library)] == nil {
-                        candidates[TextKey(library)] = candidateList(library, index: libraries).map { candidate in
+                        candidates[TextKey(library)] = candidateList(library, index: libraries, environment: env).map { candidate in
                             guard let lack = rejecting[TextKey(candidate.path)] else { return candidate }
                             var short = candidate
                             (short.usable, short.note) = (false, lack)
@@ -651,7 +651,9 @@ public struct Planner: Sendable {
 
     /// The root's copies of `name` (same soname first, ABI-identical) and its other sonames
     /// (an ABI risk: a soname bump declares a break the loader cannot see).
-    func candidateList(_ name: String, index: LibraryIndex) -> [Candidate] {
+    func candidateList(_ name: String, index: LibraryIndex, environment: LoaderEnvironment? = nil) -> [Candidate] {
+        // (a directory of LD_LIBRARY_PATH the search never reached: a link loop before it ended the list)
+        let unreached = environment.map(libraryPathDirectories) ?? []
         var result: [Candidate] = []
         for path in index.paths(named: name) {
             if DriverLibrary.isLinkTimeStub(path) {
@@ -669,8 +671,10 @@ public struct Planner: Sendable {
                                         usable: usable))
                 continue
             }
+            let place = unreached.contains { sameDirectory($0, Resolver.directoryName(path)) }
+                ? "the same soname, in a directory of LD_LIBRARY_PATH the loader did not reach" : "the same soname, outside the search path"
             result.append(Candidate(path: path, soname: name, kind: .sameSoname,
-                                    note: usable ? foreignWriteNote(path) ?? "the same soname, outside the search path" : unusableNote(path),
+                                    note: usable ? foreignWriteNote(path) ?? place : unusableNote(path),
                                     usable: usable))
         }
         for path in unlinkedSonameFiles(name, index: index) {
@@ -944,9 +948,13 @@ public struct Planner: Sendable {
 
     /// Why `isUsableLibrary` refused `path`.
     func unusableNote(_ path: String) -> String {
-        if (try? system.root.resolve(RootPath(path))) ?? nil == nil, let target = try? system.root.linkTarget(at: RootPath(path)) {
-            return "a dangling symlink (to \(target))"
-        }
+        do {
+            if try system.root.resolve(RootPath(path)) == nil, let target = try? system.root.linkTarget(at: RootPath(path)) {
+                return "a dangling symlink (to \(target))"
+            }
+        } catch .symlinkLoop {
+            return "a symbolic link loop (ELOOP): the loader gives up the rest of a search list there"
+        } catch {}
         // (read once: its bytes say whether it is cut short, its failure why ofdoctor could not tell)
         var readFailure: Int32?
         do {

@@ -180,14 +180,31 @@ struct PlannerTests {
         #expect(outcome.simulated?.errors.isEmpty == true)
     }
 
-    /// Where no link can be made either (the name is taken in the system directory by a copy
-    /// for another machine, which the loader passes over), LD_LIBRARY_PATH it is.
-    @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenNoLinkCanBeMade() throws {
+    /// The name taken in the link directory by a copy for another machine, which the loader
+    /// passes over: the link goes into the next default directory the loader searches.
+    @Test func aTakenLinkNameGoesToTheNextDefaultDirectory() throws {
         var root = Self.privateLibrary()
         root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")
         var foreign = ELFImage.library("libapp.so.1")
         foreign.machine = 183   // EM_AARCH64
         root.library("/usr/lib/x86_64-linux-gnu/libapp.so.1", foreign)
+        root.runLdconfig()
+        let outcome = try Self.plan(root)
+        #expect(outcome.plan.actions.map(\.action) == [.symlink(path: RootPath("/lib/x86_64-linux-gnu/libapp.so.1"), target: "/opt/app/lib/libapp.so.1"), .ldconfig])
+        #expect(outcome.environment.libraryPath == nil)
+        #expect(outcome.simulated?.errors.isEmpty == true)
+    }
+
+    /// Where no link can be made at all (the name taken so in every default directory),
+    /// LD_LIBRARY_PATH it is.
+    @Test func aPrivateDirectoryGoesOnTheLibraryPathWhenNoLinkCanBeMade() throws {
+        var root = Self.privateLibrary()
+        root.files.file("/etc/ld.so.conf", text: "/usr/local/lib\n")
+        var foreign = ELFImage.library("libapp.so.1")
+        foreign.machine = 183   // EM_AARCH64
+        for directory in ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib", "/usr/lib"] {
+            root.library(directory + "/libapp.so.1", foreign)
+        }
         root.runLdconfig()
         let outcome = try Self.plan(root)
         #expect(outcome.plan.actions.map(\.action) == [.env(name: "LD_LIBRARY_PATH", value: "/opt/app/lib")])
