@@ -241,6 +241,11 @@ public struct TextWrapper: Sendable, Equatable {
         let tight = continuation.hasPrefix(" ") ? String(continuation.dropFirst()) : continuation
         let continuationColumns = Self.columns(continuation), tightColumns = Self.columns(tight)
         let indentColumns = Self.columns(indent)
+        // What of the indent a word moved left keeps: its marks (a tree's │ guides) and a
+        // blank after them; only the blanks are given up.
+        var head = Substring(indent)
+        while head.last == " " { head.removeLast() }
+        let headColumns = head.isEmpty ? 0 : Self.columns(head) + 1
         var lines: [String] = []
         var line: [UInt8] = []
         line.reserveCapacity(2 * width)
@@ -283,9 +288,10 @@ public struct TextWrapper: Sendable, Equatable {
             // At the start of a line: under the indent when it fits, else moved left until it
             // ends at the last column, else (longer than the width) at the indent, past the edge.
             let room = width - (isLast ? 0 : tightColumns)
-            if lineColumns + wordColumns > room, wordColumns <= room {
-                let lead = max(joinsNext ? 1 : 0, room - wordColumns)
-                start(spaces: lead)
+            if lineColumns + wordColumns > room, headColumns + wordColumns <= room {
+                let lead = max(joinsNext ? 1 : 0, headColumns, room - wordColumns)
+                start(spaces: 0, then: String(head))
+                line.append(contentsOf: repeatElement(UInt8(ascii: " "), count: lead - (head.isEmpty ? 0 : headColumns - 1)))
                 lineColumns = lead
             }
             Self.append(word.text, to: &line)

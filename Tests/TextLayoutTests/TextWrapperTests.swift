@@ -42,6 +42,17 @@ struct TextWrapperTests {
         #expect(two.contains { $0.contains("`a  b c d e f g h`") } && two.contains { $0.contains("`i j k l m n o p q`") }, "\(two)")
     }
 
+    @Test("a word moved left to end at the last column keeps the indent's marks (a tree's │ guides), giving up only its blanks")
+    func movedLeftKeepsGuides() {
+        let word = "/lib/x86_64-linux-gnu/libc.so.6"
+        let lines = TextWrapper(width: 40).wrap("libc.so.6 => " + word + " [ld.so.cache]", first: "│   └── ", indent: "│         ")
+        #expect(lines.contains("│        " + word), "\(lines)")
+        #expect(lines.allSatisfy { $0.hasPrefix("│") }, "\(lines)")
+        #expect(lines.allSatisfy { TextWrapper.columns($0) <= 40 }, "\(lines)")
+        // A blank indent still gives all of itself.
+        #expect(TextWrapper(width: 20).wrap("a " + String(repeating: "x", count: 19), indent: "      ") == ["a", " " + String(repeating: "x", count: 19)])
+    }
+
     @Test("a newline starts a new paragraph under the indent")
     func paragraphs() {
         #expect(TextWrapper(width: 80).wrap("one\ntwo", first: "- ", indent: "  ") == ["- one", "  two"])
