@@ -740,12 +740,28 @@ public enum FindingCatalog {
     static func runpathNotInheritedNote(_ miss: MissingLibrary, graph: LoadGraph, system: TargetSystem) -> String? {
         let requesters = miss.neededBy.map { graph.objects[$0].path }
         for (directory, source) in graph.searchedDirectories {
-            guard case .runpath(let owner) = source, !requesters.contains(owner),
+            let owner: String, isRunpath: Bool
+            switch source {
+            case .runpath(let path): (owner, isRunpath) = (path, true)
+            case .rpath(let path): (owner, isRunpath) = (path, false)
+            default: continue
+            }
+            guard !requesters.contains(owner),
                   !miss.trail.contains(where: { $0.directoryName.hasSameBytes(as: directory) }),
                   hasFile(miss.name, in: directory, system: system) else { continue }
             let names = requesters.map(fileName)
-            var note = "It is in \(directory), which the DT_RUNPATH of \(owner) names: the loader searches an object's DT_RUNPATH for that object's own needs only, "
-                + "not for the libraries it loads (DT_RPATH would serve them too), and \(shortList(names)) \(names.count == 1 ? "has" : "have") no run path that names it."
+            var note: String
+            if isRunpath {
+                note = "It is in \(directory), which the DT_RUNPATH of \(owner) names: the loader searches an object's DT_RUNPATH for that object's own needs only, "
+                    + "not for the libraries it loads (DT_RPATH would serve them too), and \(shortList(names)) \(names.count == 1 ? "has" : "have") no run path that names it."
+            } else {
+                // A DT_RPATH is inherited, except by an object with a DT_RUNPATH of its own:
+                // the loader then skips every DT_RPATH (elf/dl-load.c _dl_map_object).
+                let withRunpath = miss.neededBy.filter { graph.objects[$0].elf.dynamic?.runpath != nil }.map { fileName(graph.objects[$0].path) }
+                guard !withRunpath.isEmpty else { continue }
+                note = "It is in \(directory), which the DT_RPATH of \(owner) names: the libraries an object loads inherit its DT_RPATH, but the loader skips every DT_RPATH "
+                    + "for an object that has a DT_RUNPATH of its own, as \(shortList(withRunpath)) \(withRunpath.count == 1 ? "has" : "have"), and that one does not name it."
+            }
             if let only = miss.neededBy.first, miss.neededBy.count == 1 {
                 let object = graph.objects[only]
                 let own = Resolver.directoryName(object.path).hasSameBytes(as: directory) ? "$ORIGIN" : directory
@@ -753,7 +769,8 @@ public enum FindingCatalog {
                 let current = object.elf.dynamic?.runpath ?? object.elf.dynamic?.rpath
                 let list = current.map { $0 + ":" + own } ?? own
                 note += " " + runPathCommand(list, for: object.path, rpath: object.elf.dynamic?.runpath == nil && current != nil,
-                                             replacing: current != nil, fromOutside: system.examinedFromOutside) + " gives it one."
+                                             replacing: current != nil, fromOutside: system.examinedFromOutside)
+                    + (current == nil ? " gives it one." : " adds the directory to its own.")
             }
             return note
         }

@@ -103,4 +103,36 @@ struct RunpathNotInheritedTests {
         #expect(Command.run("/bin/sh", ["-c", command]).status == 0)
         #expect(fromRoot().status == 0, "started from / after the pasted command")
     }
+
+    @Test("the program's DT_RPATH names the directory, but the library needing its neighbour has a DT_RUNPATH of its own: every DT_RPATH is skipped for it, and LD002 says so",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m), gcc and patchelf"))
+    func rpathSkippedForRunpath() throws {
+        let scratch = try ScratchBuild("rpath-skipped", "R=$PWD/root" + MinimalRoot.prelude + """
+            \(MinimalRoot.launcher)
+            mkdir -p "$R/opt/app/lib"
+            echo 'int b(void) { return 2; }' > b.c
+            echo 'int b(void); int a(void) { return b() + 1; }' > a.c
+            gcc -shared -fPIC -nostdlib -o "$R/opt/app/lib/libB.so" -Wl,-soname,libB.so b.c
+            gcc -shared -fPIC -nostdlib -o "$R/opt/app/lib/libA.so" -Wl,-soname,libA.so a.c "$R/opt/app/lib/libB.so" -Wl,--enable-new-dtags,-rpath,/nonexistent
+            printf '%s\\n' '\(MinimalRoot.program(calling: ["a"], expected: 3))' > main.c
+            gcc -nostdlib -o "$R/opt/app/prog" main.c "$R/opt/app/lib/libA.so" -Wl,-rpath-link,"$R/opt/app/lib" -Wl,--disable-new-dtags,-rpath,/opt/app/lib
+            """)
+        defer { scratch.remove() }
+        let root = scratch.dir + "/root"
+        let before = RealLoader.run(root: root, program: "/opt/app/prog", argv0: "prog", environment: [:])
+        #expect(before.status == 127 && before.stderr.contains("libB.so: cannot open shared object file"), "\(before)")
+        let check = Command.ofdoctor(["check", "--root", root, "--format", "json", "/opt/app/prog"])
+        let json = try #require(try? JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [String: Any], "\(check)")
+        let explanation = try #require((json["findings"] as? [[String: Any]])?.first { $0["library"] as? String == "libB.so" }?["explanation"] as? String,
+                                       "\(check.stdout)")
+        #expect(explanation.contains("It is in /opt/app/lib, which the DT_RPATH of /opt/app/prog names")
+                && explanation.contains("skips every DT_RPATH for an object that has a DT_RUNPATH of its own, as libA.so has"), "\(explanation)")
+        #expect(explanation.contains("patchelf's --set-rpath '/nonexistent:$ORIGIN' on /opt/app/lib/libA.so in the root adds the directory to its own"), "\(explanation)")
+        // What the words say, on the root's file: its own list kept, $ORIGIN added.
+        let library = root + "/opt/app/lib/libA.so"
+        #expect(Command.run("/usr/bin/patchelf", ["--remove-rpath", library]).status == 0)
+        #expect(Command.run("/usr/bin/patchelf", ["--set-rpath", "/nonexistent:$ORIGIN", library]).status == 0)
+        let after = RealLoader.run(root: root, program: "/opt/app/prog", argv0: "prog", environment: [:])
+        #expect(after.status == 0, "\(after)")
+    }
 }
