@@ -46,6 +46,10 @@ struct TargetOptions: ParsableArguments {
         if givenRoot?.isEmpty == true { throw ValidationError("--root takes a directory, not an empty path (use --root / for this machine)") }
         if image?.isEmpty == true { throw ValidationError("--image takes a file, not an empty path") }
         if let user = givenUser, user.isEmpty { throw ValidationError("--user takes NAME, UID, NAME:GROUP or UID:GID, not an empty name") }
+        // (`alice:` and `:1000` name no user or no group: Docker refuses them too)
+        if let user = givenUser, let (name, group) = user.splitAtFirst(UInt8(ascii: ":")), name.isEmpty || group.isEmpty {
+            throw ValidationError("--user takes NAME, UID, NAME:GROUP or UID:GID; '\(user)' has an empty \(name.isEmpty ? "user" : "group")")
+        }
         for assignment in environmentAssignments where assignment.splitAtFirst(UInt8(ascii: "="))?.before.isEmpty != false {
             throw ValidationError("--env takes NAME=VALUE, not '\(assignment)'")
         }

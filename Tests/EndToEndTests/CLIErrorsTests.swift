@@ -377,6 +377,15 @@ struct CLIErrorsTests {
                 == ["ofdoctor: --user root:no-such-group-\(getpid()): no group no-such-group-\(getpid()) in /'s /etc/group; give UID:GID"])
     }
 
+    @Test("--user with an empty user or group (alice:, :1000): a usage error, exit 64, one line naming which is empty",
+          arguments: [("alice:", "group"), (":1000", "user")])
+    func emptyUserPart(_ spec: String, _ empty: String) throws {
+        let result = Command.run(HostileCLI.binaryPath, ["check", "--root", "/", "--user", spec, "/bin/true"], environment: HostileCLI.baseEnvironment)
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(HostileCLI.errorLines(result).first?.hasPrefix("ofdoctor: --user takes NAME, UID, NAME:GROUP or UID:GID; '\(spec)' has an empty \(empty)") == true,
+                "\(result.stderr)")
+    }
+
     @Test("a root that does not exist, or is a file (an image archive given to --root): exit 3 and one line naming the root and what to pass")
     func badRoot() throws {
         let missing = "/nonexistent-ofdoctor-root-\(UUID().uuidString)"
