@@ -20,7 +20,7 @@ struct Tree: ParsableCommand {
 
     @OptionGroup var target: TargetOptions
     @Option(help: "text, json or dot (Graphviz).") var format: Format = .text
-    @Flag(name: .shortAndLong, help: "Repeat libraries already shown and list every place tried.") var all = false
+    @Flag(name: .shortAndLong, help: "Repeat libraries already shown (once more each, without their subtrees) and list every place tried for a library not found (a file skipped on the way to one found is its finding).") var all = false
 
     func run() throws { try Self.run(target, format: format, all: all) }
 
