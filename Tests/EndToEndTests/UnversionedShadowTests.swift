@@ -66,6 +66,11 @@ struct UnversionedShadowTests {
         #expect(env.value == "/opt/app/lib", "only the shadow's directory goes: \(env)")
         let after = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: env.value.map { ["LD_LIBRARY_PATH": $0] } ?? [:])
         #expect(after.status == 0, "the loader starts it with the planned environment: \(after)")
+        // verify runs it so, and says it did: check of the same input fails.
+        let verify = Command.ofdoctor(["verify", "--root", root, "--env", "LD_LIBRARY_PATH=" + libraryPath, "/app/prog"])
+        #expect(verify.status == 0 && verify.stdout.contains("(run with the plan's environment, as `ofdoctor env` gives it: LD_LIBRARY_PATH=/opt/app/lib)"),
+                "\(verify)")
+        #expect(!verify.stdout.contains("/proc"), "no $ORIGIN here: no word of /proc")
     }
 
     @Test("the copy without foo beside a library only LD_LIBRARY_PATH finds: whatever the plan says, the real loader agrees once it is applied",

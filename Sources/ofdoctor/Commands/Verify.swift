@@ -53,9 +53,20 @@ struct Verify: ParsableCommand {
             let shown = ([session.program.argv0] + args).map { TerminalEscape.command(ShellQuote.display($0)) }.joined(separator: " ")
             print("\(shown) → exit \(run.status): \(TerminalEscape.visible(outcome.summary))")
             for line in outcome.details { print("  \(TerminalEscape.visible(line))") }
+            // The run had the plan's environment, not the one given: said, since check of the
+            // same input fails where this run starts.
+            if let corrected = report.correctedEnvironment?.variables, corrected != session.environment.variables {
+                let names = Set(corrected.keys).union(session.environment.variables.keys).filter { corrected[$0] != session.environment.variables[$0] }.sorted()
+                let changes = names.map { name in corrected[name].map { "\(name)=\($0)" } ?? "\(name) unset" }.joined(separator: ", ")
+                print(TerminalEscape.visible("  (run with the plan's environment, as `ofdoctor env` gives it: \(changes))"))
+            }
             // A container runtime makes /proc and mounts procfs there; verify writes nothing in
             // the root, so without that directory the loader runs without it.
-            let withoutProc = !target.isHostRoot && !session.system.root.isDirectory(RootPath("/proc"))
+            let usesOrigin = report.diagnosis.graph.objects.contains { object in
+                [object.elf.dynamic?.runpath, object.elf.dynamic?.rpath].contains { $0?.containsBytes("ORIGIN") == true }
+                    || (object.elf.dynamic?.needed ?? []).contains { $0.containsBytes("ORIGIN") }
+            } || report.diagnosis.graph.missing.contains { $0.name.containsBytes("ORIGIN") }
+            let withoutProc = !target.isHostRoot && usesOrigin && !session.system.root.isDirectory(RootPath("/proc"))
             if withoutProc {
                 print(TerminalEscape.visible("The root has no /proc directory: a container runtime makes one and mounts procfs there, "
                     + "verify does not write in the root, so this run had none — and without it the loader cannot read /proc/self/exe "
