@@ -58,6 +58,17 @@ struct CLIPolishTests {
         #expect(pasted.status == 1 && pasted.stdout.contains("Plan for"), "\(line): \(pasted.stdout) \(pasted.stderr)")
     }
 
+    @Test("env for a program whose fix is in the root: nothing for eval on stdout, and on stderr the fix that serves",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/gcc"), "needs gcc"))
+    func envWithoutChange() throws {
+        let root = try LinkPlanRoot.make("env-none")
+        defer { try? FileManager.default.removeItem(atPath: (root as NSString).deletingLastPathComponent) }
+        let result = Command.ofdoctor(["env", "--root", root, LinkPlanRoot.program])
+        #expect(result.status == 0 && result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(result)")
+        #expect(result.stderr.contains("no environment change fixes /app/prog; its plan changes the root:")
+                && result.stderr.contains(" fix --root \(root) /app/prog"), "\(result.stderr)")
+    }
+
     @Test("completion scripts for bash, zsh and fish name every subcommand", arguments: ["bash", "zsh", "fish"])
     func completions(_ shell: String) {
         let script = Command.ofdoctor(["--generate-completion-script", shell])

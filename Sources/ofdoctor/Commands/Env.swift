@@ -38,6 +38,12 @@ struct Env: ParsableCommand {
             let variables = (report.plan ?? FixPlan()).loaderVariables(from: session.environment)
             // The whole text first: a value the format cannot carry prints nothing at all.
             print(try text(set: variables.set, unset: variables.unset))
+            // Nothing to change here while the program still fails: said where eval does not read it.
+            if report.status != .healthy, report.plan?.environment.isEmpty ?? true {
+                let next = Invocation(target, program: session.program)
+                writeStandardError("ofdoctor: no environment change fixes \(TerminalEscape.visible(session.program.path.string)); "
+                                   + (report.status == .fixable ? "its plan changes the root: \(next.command("fix"))" : "see \(next.command("check"))") + "\n")
+            }
             if report.status == .unfixable { throw ExitStatus.needsPerson }
         }
     }
