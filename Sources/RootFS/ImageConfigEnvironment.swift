@@ -77,9 +77,12 @@ public enum ImageConfigEnvironment {
                                workingDirectory: document.workingDirectory)
     }
 
+    /// Why a file is no config: said for a person (Foundation's own words name no cause).
+    static let notJSON = "not JSON, or not an object or array of them: give the output of `docker inspect IMAGE` or an OCI image config"
+
     private static func decode(_ data: Data, path: String) throws(ReadError) -> Document {
         do { return try JSONDecoder().decode(Document.self, from: data) } catch {
-            throw .unreadable(path: path, reason: "not JSON (The operation could not be completed. The data is not in the correct format.)")
+            throw .unreadable(path: path, reason: Self.notJSON)
         }
     }
 

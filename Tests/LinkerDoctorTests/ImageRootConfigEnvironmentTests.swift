@@ -63,7 +63,7 @@ struct ImageRootConfigEnvironmentTests {
     ])
     func notJSON(_ json: String) {
         #expect(throws: ImageConfigEnvironment.ReadError.unreadable(
-            path: "f.json", reason: "not JSON (The operation could not be completed. The data is not in the correct format.)")) {
+            path: "f.json", reason: ImageConfigEnvironment.notJSON)) {
             try parse(json)
         }
     }
