@@ -50,12 +50,12 @@ struct Fix: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        // fix --apply reports what it changed as text (docs/json.md: no JSON document for it);
-        // a script or Dockerfile lines would be a plan not applied, not a report of one.
         // An image is read, never written in place: a usage conflict, as verify --image is.
         if apply, target.image != nil {
             throw ValidationError("--image is read-only: `fix --image IN --output OUT` writes a repaired copy; `fix --format dockerfile` prints the lines for its Dockerfile")
         }
+        // fix --apply reports what it changed as text (docs/json.md: no JSON document for it);
+        // a script or Dockerfile lines would be a plan not applied, not a report of one.
         if apply, let format, format != .text {
             throw ValidationError("--apply reports what it changed as text; leave out --format \(format.rawValue), or drop --apply to print the plan as \(format.rawValue)")
         }
