@@ -109,10 +109,20 @@ public struct Planner: Sendable {
         func real(_ path: String) -> String { ((try? system.root.resolve(RootPath(path))) ?? nil)?.path.string ?? path }
         let provided = Dictionary(outcome.providedFiles.map { (real($0), $0) }) { first, _ in first }
         var short: [TextKey: String] = [:]
+        func providedFile(_ path: String) -> String? {
+            provided[simulated.graph.objects.first { $0.path.hasSameBytes(as: path) }?.realPath ?? real(path)]
+        }
         for finding in simulated.errors where finding.rule == .versionNotFound || finding.rule == .symbolNotFound {
-            guard let resolved = finding.resolvedTo,
-                  let file = provided[simulated.graph.objects.first { $0.path.hasSameBytes(as: resolved) }?.realPath ?? real(resolved)]
-            else { continue }
+            // The copy lacks it, or needs it and its own dependency falls short where the plan
+            // puts it (a conda library's $ORIGIN, linked into the system directory, finds the
+            // system's older dependency there).
+            let requesters = finding.neededBy + finding.versions.map(\.requester) + finding.symbols.map(\.requester)
+            if finding.resolvedTo.flatMap(providedFile) == nil, let file = requesters.lazy.compactMap(providedFile).first {
+                short[TextKey(file)] = "needs \(finding.resolvedTo ?? finding.library ?? "a library"), which falls short of it where the plan would put this copy: "
+                    + "with it the loader says \(finding.loaderMessage ?? finding.summary)"
+                continue
+            }
+            guard let resolved = finding.resolvedTo, let file = providedFile(resolved) else { continue }
             var lacks: [String] = []
             for name in finding.versions.map({ "version \($0.name)" }) + finding.symbols.map({ $0.qualifiedName }) where !lacks.contains(name) {
                 lacks.append(name)

@@ -79,4 +79,47 @@ struct ShortCopyReplanTests {
         let after = RealLoader.run(root: root, program: "/app/prog", argv0: "/app/prog", environment: [:])
         #expect(after.status != 0 && after.stderr.contains("version `BAR_2.0' not found"), "\(after)")
     }
+
+    /// conda's libwebp.so.7 finds its libsharpyuv through `$ORIGIN`: linked into the system
+    /// directory, `$ORIGIN` is that directory, whose older libsharpyuv lacks `SHARP_2`. The plan
+    /// with it leaves the loader's `version not found`; made again without it, another soname
+    /// of the library (the system's libwebp.so.6, which defines what the program imports) is
+    /// linked, and the program starts.
+    @Test("a copy whose own dependency falls short where the plan links it: planned again, another soname linked, the program starts",
+          .enabled(if: canBuild, "needs root (chroot in unshare -m) and gcc"))
+    func dependencyShortWhereLinked() throws {
+        let scratch = try ScratchBuild("short-dependency", "R=$PWD/root" + MinimalRoot.prelude + """
+            \(MinimalRoot.launcher)
+            mkdir -p "$R/opt/conda/lib"
+            echo 'int sharp_init(void) { return 1; } int sharp_new(void) { return 2; }' > sharp.c
+            echo 'SHARP_1 { global: sharp_init; local: *; };' > s1.map
+            printf 'SHARP_1 { global: sharp_init; local: *; };\\nSHARP_2 { global: sharp_new; } SHARP_1;\\n' > s2.map
+            gcc -shared -fPIC -nostdlib -o "$L/libsharp.so.0" -Wl,-soname,libsharp.so.0 -Wl,--version-script=s1.map sharp.c
+            gcc -shared -fPIC -nostdlib -o "$R/opt/conda/lib/libsharp.so.0" -Wl,-soname,libsharp.so.0 -Wl,--version-script=s2.map sharp.c
+            echo 'int webp(void) { return 6; }' > w6.c
+            gcc -shared -fPIC -nostdlib -o "$L/libwebp.so.6" -Wl,-soname,libwebp.so.6 w6.c
+            echo 'int sharp_new(void); int webp(void) { return 5 + sharp_new(); }' > w7.c
+            gcc -shared -fPIC -nostdlib -o "$R/opt/conda/lib/libwebp.so.7" -Wl,-soname,libwebp.so.7 w7.c "$R/opt/conda/lib/libsharp.so.0" \\
+                -Wl,--enable-new-dtags,-rpath,'$ORIGIN'
+            printf '%s\\n' '\(MinimalRoot.program(calling: ["webp"], expected: 6))' > main.c
+            gcc -nostdlib -o "$R/app/prog" main.c "$R/opt/conda/lib/libwebp.so.7" -Wl,-rpath-link,"$R/opt/conda/lib"
+            /usr/sbin/chroot "$R" /sbin/ldconfig
+            """)
+        defer { scratch.remove() }
+        let root = scratch.dir + "/root"
+        let before = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])
+        #expect(before.status == 127 && before.stderr.contains("libwebp.so.7: cannot open shared object file"), "\(before)")
+
+        let check = try Self.report(["check", "--root", root, "/app/prog"])
+        #expect(check.status == 1, "every problem fixed by the plan: \(check.stdout)")
+        // (OF001: libwebp.so.7 missing is the seed's own failure, an LD002)
+        let candidates = check.report.findings.first { ["LD002", "OF001"].contains($0.id) }?.candidates ?? []
+        let conda = try #require(candidates.first { $0.path == "/opt/conda/lib/libwebp.so.7" }, "\(candidates) \(check.stdout)")
+        #expect(!conda.usable && conda.note?.contains("falls short of it where the plan would put this copy") == true, "\(conda)")
+
+        let apply = Command.ofdoctor(["fix", "--apply", "--root", root, "/app/prog"])
+        #expect(apply.status == 0, "\(apply)")
+        let after = RealLoader.run(root: root, program: "/app/prog", argv0: "prog", environment: [:])
+        #expect(after.status == 0, "the loader starts it, webp bound in libwebp.so.6: \(after)")
+    }
 }
