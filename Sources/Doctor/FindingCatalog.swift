@@ -503,7 +503,7 @@ public enum FindingCatalog {
             // the working directory) and nothing else (elf/dl-load.c _dl_map_object).
             if miss.name.containsSlash {
                 let cwd = graph.environment.workingDirectory
-                let path = miss.name.startsWithSlash ? miss.name : (cwd == "/" ? "" : cwd) + "/" + miss.name
+                let path = ProgramLocation.path(miss.name, in: graph.environment).string
                 let relative = !miss.name.startsWithSlash
                 finding.explanation = "\(miss.name), needed by \(shortList(requesters)), holds a slash, so the loader searches for no file of that name: it opens "
                     + (relative ? "the path relative to the directory the program is started in (\(cwd) here), \(path)" : "that path")
@@ -1019,15 +1019,18 @@ public enum FindingCatalog {
     static func runPathCommand(_ list: String, for file: String, rpath: Bool, replacing: Bool, fromOutside: Bool) -> String {
         let options = (rpath ? ["--force-rpath"] : []) + ["--set-rpath", list]
         if fromOutside || !replacing { return patchelfCommand(options, on: file, fromOutside: fromOutside) }
-        return "`" + (["patchelf", "--remove-rpath", file] + ["&&"] + ["patchelf"] + options + [file])
-            .map { $0 == "&&" ? $0 : ShellQuote.display($0) }.joined(separator: " ") + "`"
+        return "`" + patchelfWords(["--remove-rpath"], on: file) + " && " + patchelfWords(options, on: file) + "`"
     }
 
     /// `patchelf OPTIONS FILE` in backquotes, a command to paste; for another root in words,
     /// since a command names this machine's files (the root's file is meant).
     static func patchelfCommand(_ options: [String], on file: String, fromOutside: Bool) -> String {
-        let shown = options.map(ShellQuote.display).joined(separator: " ")
-        return fromOutside ? "patchelf's \(shown) on \(file) in the root"
-                           : "`patchelf \(shown) \(ShellQuote.display(file))`"
+        fromOutside ? "patchelf's \(options.map(ShellQuote.display).joined(separator: " ")) on \(file) in the root"
+                    : "`" + patchelfWords(options, on: file) + "`"
+    }
+
+    /// `patchelf OPTIONS FILE`, each word quoted for a shell.
+    private static func patchelfWords(_ options: [String], on file: String) -> String {
+        (["patchelf"] + options + [file]).map(ShellQuote.display).joined(separator: " ")
     }
 }

@@ -106,11 +106,10 @@ public struct Planner: Sendable {
     /// version or symbol their consumers need: each with what it lacks, for its candidate note.
     func shortCopies(_ outcome: Outcome) -> [TextKey: String] {
         guard let simulated = outcome.simulated, !outcome.providedFiles.isEmpty else { return [:] }
-        func real(_ path: String) -> String { ((try? system.root.resolve(RootPath(path))) ?? nil)?.path.string ?? path }
-        let provided = Dictionary(outcome.providedFiles.map { (real($0), $0) }) { first, _ in first }
+        let provided = Dictionary(outcome.providedFiles.map { (realPath($0), $0) }) { first, _ in first }
         var short: [TextKey: String] = [:]
         func providedFile(_ path: String) -> String? {
-            provided[simulated.graph.objects.first { $0.path.hasSameBytes(as: path) }?.realPath ?? real(path)]
+            provided[simulated.graph.objects.first { $0.path.hasSameBytes(as: path) }?.realPath ?? realPath(path)]
         }
         for finding in simulated.errors where finding.rule == .versionNotFound || finding.rule == .symbolNotFound {
             // The copy lacks it, or needs it and its own dependency falls short where the plan
@@ -132,6 +131,11 @@ public struct Planner: Sendable {
                 + "\(needers.joined(separator: ", ")) \(needers.count == 1 ? "needs" : "need"): with it the loader says \(finding.loaderMessage ?? finding.summary)"
         }
         return short
+    }
+
+    /// `path` with its links resolved inside the root, or as it is when it leads nowhere.
+    func realPath(_ path: String) -> String {
+        ((try? system.root.resolve(RootPath(path))) ?? nil)?.path.string ?? path
     }
 
     /// One planning: `rejecting` holds copies found short by an earlier one, which no step
@@ -202,7 +206,7 @@ public struct Planner: Sendable {
             // goes on LD_LIBRARY_PATH, which the loader searches before the cache.
             for (key, provided) in throughLdconfig {
                 let name = key.string
-                let meant = ((try? system.root.resolve(RootPath(provided.file))) ?? nil)?.path.string ?? provided.file
+                let meant = realPath(provided.file)
                 var taken: (path: String, what: String)?
                 if let object = current.graph.objects.first(where: { $0.names.contains { $0.hasSameBytes(as: name) } }) {
                     if case .search(.cache, _) = object.foundVia, !object.realPath.hasSameBytes(as: meant) {
